@@ -51,6 +51,20 @@ done
 
 [[ $(id -u) -eq 0 ]] || die "must run as root (installs packages, starts dockerd)"
 
+# Several builds may call this at once on a shared host; one at a time, so that only one of them
+# starts dockerd or the registry. Daemons started below close fd 9 so they never hold the lock.
+exec 9>/var/lock/drover-test-env.lock
+flock -w 600 9 || die "another scripts/test-env.sh still holds /var/lock/drover-test-env.lock"
+
+# Without systemd nothing may have mounted the cgroup hierarchies dockerd needs; Debian's
+# cgroupfs-mount does that (only installed and run when none is mounted).
+if ! grep -qE '^\S+ \S+ cgroup2? ' /proc/mounts; then
+  PACKAGES+=(cgroupfs-mount)
+  NEED_CGROUP_MOUNT=1
+else
+  NEED_CGROUP_MOUNT=0
+fi
+
 # ---------------------------------------------------------------------------------------------
 # 1. Packages
 # ---------------------------------------------------------------------------------------------
@@ -89,6 +103,10 @@ install_missing_packages() {
 }
 
 install_missing_packages
+if ((NEED_CGROUP_MOUNT)); then
+  cgroupfs-mount
+  changed "mounted cgroup hierarchies (cgroupfs-mount)"
+fi
 
 # The docker.io package's client. Prefer it by path: another docker client earlier in PATH
 # (e.g. /usr/local/bin/docker) may be a different major version than the daemon.
@@ -118,7 +136,7 @@ wait_for_docker() {
 # the caller (CI runner, test harness). Prints its pid.
 launch_dockerd() {
   printf '\n=== %s test-env.sh: dockerd %s\n' "$(date -u +%FT%TZ)" "$*" >>"$DOCKERD_LOG"
-  setsid nohup "$DOCKERD" "$@" >>"$DOCKERD_LOG" 2>&1 </dev/null &
+  setsid nohup "$DOCKERD" "$@" >>"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
   echo $!
 }
 
@@ -284,7 +302,8 @@ start_registry() {
   if [[ -n "$(http_head /v2/)" ]]; then
     die "something on ${REGISTRY_ADDR} answers but not as an open registry: $(http_head /v2/ | head -n1)"
   fi
-  setsid nohup /usr/bin/docker-registry serve "$REGISTRY_CONFIG" >>"$REGISTRY_LOG" 2>&1 </dev/null &
+  setsid nohup /usr/bin/docker-registry serve "$REGISTRY_CONFIG" \
+    >>"$REGISTRY_LOG" 2>&1 </dev/null 9>&- &
   local pid=$! deadline=$((SECONDS + 30))
   until registry_answers; do
     kill -0 "$pid" 2>/dev/null || { tail -n 20 "$REGISTRY_LOG" >&2; die "docker-registry exited; see $REGISTRY_LOG"; }
