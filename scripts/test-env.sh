@@ -108,6 +108,8 @@ if ((NEED_CGROUP_MOUNT)); then
   changed "mounted cgroup hierarchies (cgroupfs-mount)"
 fi
 
+# Talk to the daemon the tests use, whatever DOCKER_HOST the caller has set.
+export DOCKER_HOST="unix://${DOCKER_SOCK}"
 # The docker.io package's client. Prefer it by path: another docker client earlier in PATH
 # (e.g. /usr/local/bin/docker) may be a different major version than the daemon.
 if [[ -x /usr/bin/docker ]]; then DOCKER=/usr/bin/docker; else DOCKER=$(command -v docker); fi
@@ -144,10 +146,12 @@ start_dockerd() {
   docker_answers && return 0
 
   # A daemon may be starting already (pid file of a live dockerd): give it the full minute.
-  if [[ -s /var/run/docker.pid ]] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
-    log "dockerd (pid $(cat /var/run/docker.pid)) is running but not answering yet; waiting"
-    wait_for_docker 60 "$(cat /var/run/docker.pid)" && return 0
-    die "dockerd pid $(cat /var/run/docker.pid) does not answer after 60 s; see $DOCKERD_LOG"
+  local running=""
+  [[ -s /var/run/docker.pid ]] && running=$(cat /var/run/docker.pid)
+  if [[ -n $running && "$(cat "/proc/${running}/comm" 2>/dev/null)" == dockerd ]]; then
+    log "dockerd (pid $running) is running but not answering yet; waiting"
+    wait_for_docker 60 "$running" && return 0
+    die "dockerd pid $running does not answer after 60 s; see $DOCKERD_LOG"
   fi
 
   # No systemd on these hosts: run dockerd directly. The kernel may lack what the defaults
