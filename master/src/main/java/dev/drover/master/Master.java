@@ -1,0 +1,458 @@
+package dev.drover.master;
+
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.MasterInfo;
+import dev.drover.api.v1.MasterRole;
+import dev.drover.master.api.AgentChannels;
+import dev.drover.master.api.ClusterView;
+import dev.drover.master.api.ControlServiceImpl;
+import dev.drover.master.api.NodeServiceImpl;
+import dev.drover.master.api.StreamRegistry;
+import dev.drover.master.cache.WatchCache;
+import dev.drover.master.election.ActiveMasterElection;
+import dev.drover.master.events.EventRecorder;
+import dev.drover.master.metrics.HttpEndpoints;
+import dev.drover.master.metrics.Metrics;
+import dev.drover.master.metrics.MetricsInterceptor;
+import dev.drover.master.store.ObjectStore;
+import dev.drover.master.store.ObjectValidator;
+import dev.drover.master.store.StructuralValidator;
+import dev.drover.store.KvStore;
+import dev.drover.store.KvStores;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Drover master: the store member, the watch cache, the gRPC API (ControlService,
+ * NodeService, health, reflection), metrics and health over HTTP, and the active-master
+ * election that runs the scheduler and controllers on one master at a time.
+ *
+ * <p>Build with {@link #builder()}, then {@link #start()}; {@link #close()} drains streams,
+ * hands the active role over and stops everything in order.
+ */
+public final class Master implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Master.class);
+
+  /** Largest request or response message (objects are at most 1 MiB; Apply carries several). */
+  public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+  private final Builder cfg;
+  private final Metrics metrics = new Metrics();
+  private final StreamRegistry streams = new StreamRegistry();
+  private final AgentChannels agents = new AgentChannels();
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "master-housekeeping");
+    t.setDaemon(true);
+    return t;
+  });
+  private KvStore kv;
+  private boolean ownsStore;
+  private ObjectStore store;
+  private WatchCache cache;
+  private EventRecorder events;
+  private ActiveMasterElection election;
+  private Server server;
+  private HttpEndpoints http;
+  private List<ServerServiceDefinition> services;
+  private volatile boolean started;
+
+  private Master(Builder cfg) {
+    this.cfg = cfg;
+  }
+
+  /** A builder with defaults for one embedded master on loopback. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts the store, cache, API server, HTTP endpoints and election; returns this. */
+  public Master start() {
+    try {
+      kv = cfg.store != null ? cfg.store.get() : KvStores.inMemory();
+      ownsStore = cfg.ownsStore || cfg.store == null;
+      ObjectValidator validator = cfg.validator;
+      store = new ObjectStore(kv, validator, cfg.clock, cfg.storeTimeout);
+      store.onStoreCall(n -> metrics.observe("drover_store_request_duration_seconds",
+          "Latency of store calls made by the object store.", "", n));
+      for (String ns : List.of(ObjectStore.DEFAULT_NAMESPACE, ActiveMasterElection.NAMESPACE,
+          NodeServiceImpl.NODE_LEASE_NAMESPACE)) {
+        ensureNamespaceWithRetry(ns);
+      }
+      cache = new WatchCache(kv, new WatchCache.Options(cfg.cacheWindow, cfg.bookmarkInterval, 100_000)).start();
+      events = new EventRecorder(store, cfg.clock, cfg.eventDedupWindow);
+      ObjectStore electionStore = new ObjectStore(kv, validator, cfg.clock, cfg.renewInterval);
+      election = new ActiveMasterElection(electionStore, cfg.id, cfg.leaseDuration, cfg.renewInterval,
+          cfg.renewDeadline, cfg.clock);
+      election.add(new EventExpiry());
+      cfg.activeComponents.forEach(election::add);
+      ControlServiceImpl control = new ControlServiceImpl(store, cache, events, agents, new View(), streams, cfg.clock);
+      NodeServiceImpl node = new NodeServiceImpl(store, cache, events, streams, cfg.clock,
+          cfg.nodeLeaseDuration, cfg.nodeHeartbeatInterval);
+      MetricsInterceptor mi = new MetricsInterceptor(metrics);
+      services = new ArrayList<>();
+      for (BindableService s : List.of(control, node, health.getHealthService(), ProtoReflectionServiceV1.newInstance())) {
+        services.add(ServerInterceptors.intercept(s, mi));
+      }
+      registerGauges();
+      if (cfg.apiPort >= 0) {
+        NettyServerBuilder sb = NettyServerBuilder.forAddress(new InetSocketAddress(cfg.apiHost, cfg.apiPort))
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .keepAliveTime(30, TimeUnit.SECONDS)
+            .keepAliveTimeout(10, TimeUnit.SECONDS)
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true);
+        services.forEach(sb::addService);
+        server = sb.build().start();
+      }
+      if (cfg.metricsPort >= 0) {
+        http = new HttpEndpoints(cfg.apiHost, cfg.metricsPort, metrics::render, this::ready).start();
+      }
+      election.start();
+      housekeeping.scheduleWithFixedDelay(() -> metrics.inc("drover_master_ticks_total",
+          "Housekeeping ticks (liveness of the master's scheduler thread).", ""), 1, 5, TimeUnit.SECONDS);
+      health.setStatus("", ServingStatus.SERVING);
+      started = true;
+      LOG.info("master {} serving on {}", cfg.id, server == null ? "(no network port)" : apiAddress());
+      return this;
+    } catch (IOException e) {
+      close();
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private void ensureNamespaceWithRetry(String ns) {
+    long deadline = System.nanoTime() + cfg.startTimeout.toNanos();
+    while (true) {
+      try {
+        store.ensureNamespace(ns);
+        return;
+      } catch (RuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        LOG.info("waiting for the store to create namespace {}: {}", ns, e.toString());
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void registerGauges() {
+    metrics.gauge("drover_watch_cache_objects", "Objects held in the watch cache.", "", () -> cache.size());
+    for (Kind k : List.of(Kind.KIND_POD, Kind.KIND_NODE, Kind.KIND_DEPLOYMENT, Kind.KIND_EVENT)) {
+      metrics.gauge("drover_watch_cache_objects_by_kind", "Objects held in the watch cache per kind.",
+          "kind=" + Metrics.quote(k.name()), () -> cache.size(k));
+    }
+    metrics.gauge("drover_watch_cache_revision", "Latest store revision the cache reflects.", "", () -> cache.revision());
+    metrics.gauge("drover_watchers", "Open watch streams served by this master.", "", () -> streams.size());
+    metrics.gauge("drover_master_active", "1 when this master runs the scheduler and controllers.", "",
+        () -> election.isActive() ? 1 : 0);
+  }
+
+  /** Removes events past the retention time; runs on the active master only. */
+  private final class EventExpiry implements ActiveComponent {
+    private volatile java.util.concurrent.ScheduledFuture<?> task;
+
+    @Override
+    public void start() {
+      long every = Math.max(1, Math.min(60, cfg.eventTtl.toSeconds() / 4));
+      task = housekeeping.scheduleWithFixedDelay(() -> {
+        try {
+          events.expire(cfg.eventTtl);
+        } catch (RuntimeException e) {
+          LOG.debug("event expiry failed", e);
+        }
+      }, every, every, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void stop() {
+      var t = task;
+      if (t != null) {
+        t.cancel(false);
+      }
+    }
+  }
+
+  /** The cluster as this master sees it. */
+  private final class View implements ClusterView {
+    @Override
+    public String selfId() {
+      return cfg.id;
+    }
+
+    @Override
+    public List<MasterInfo> masters() {
+      List<MasterInfo> out = new ArrayList<>();
+      String holder = election.holder();
+      Map<String, String> all = new LinkedHashMap<>(cfg.masterAddresses);
+      all.putIfAbsent(cfg.id, server == null ? "" : apiAddress());
+      all.forEach((id, addr) -> out.add(MasterInfo.newBuilder().setId(id).setAddress(addr)
+          .setRole(MasterRole.MASTER_ROLE_UNSPECIFIED).setActive(id.equals(holder)).build()));
+      return out;
+    }
+  }
+
+  private boolean ready() {
+    return started && cache.synced();
+  }
+
+  // ------------------------------------------------------------------ accessors
+
+  /** This master's id. */
+  public String id() {
+    return cfg.id;
+  }
+
+  /** True while this master runs the active components. */
+  public boolean isActive() {
+    return election != null && election.isActive();
+  }
+
+  /** {@code host:port} of the gRPC API. */
+  public String apiAddress() {
+    return cfg.apiHost + ":" + server.getPort();
+  }
+
+  /** The gRPC API port. */
+  public int apiPort() {
+    return server.getPort();
+  }
+
+  /** The HTTP port of /metrics, /healthz and /readyz, or -1 when disabled. */
+  public int metricsPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  /** The services with their interceptors, to serve them elsewhere (e.g. an in-process server in tests). */
+  public List<ServerServiceDefinition> services() {
+    return services;
+  }
+
+  /** The watch cache, for the scheduler and controllers. */
+  public WatchCache cache() {
+    return cache;
+  }
+
+  /** The typed object store, for the scheduler and controllers (every write is a CAS). */
+  public ObjectStore objects() {
+    return store;
+  }
+
+  /** The event recorder. */
+  public EventRecorder events() {
+    return events;
+  }
+
+  /** The metrics registry. */
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** The key-value store. */
+  public KvStore kv() {
+    return kv;
+  }
+
+  /**
+   * Stops in order: health NOT_SERVING, streams ended with UNAVAILABLE (clients resume
+   * elsewhere), the active role handed over, the API server drained, then cache and store.
+   */
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    streams.drain();
+    if (election != null) {
+      election.close();
+    }
+    if (server != null) {
+      server.shutdown();
+      try {
+        if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
+          server.shutdownNow();
+          server.awaitTermination(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        server.shutdownNow();
+      }
+    }
+    if (http != null) {
+      http.close();
+    }
+    housekeeping.shutdownNow();
+    agents.close();
+    if (cache != null) {
+      cache.close();
+    }
+    if (kv != null && ownsStore) {
+      kv.close();
+    }
+  }
+
+  /** Settings of a master. */
+  public static final class Builder {
+    private String id = "m1";
+    private String apiHost = "127.0.0.1";
+    private int apiPort = 0;
+    private int metricsPort = -1;
+    private Supplier<KvStore> store;
+    private boolean ownsStore = true;
+    private ObjectValidator validator = new StructuralValidator();
+    private Clock clock = Clock.systemUTC();
+    private Duration storeTimeout = Duration.ofSeconds(10);
+    private Duration startTimeout = Duration.ofSeconds(60);
+    private Duration leaseDuration = Duration.ofSeconds(3);
+    private Duration renewInterval = Duration.ofSeconds(1);
+    private Duration renewDeadline = Duration.ofMillis(2000);
+    private Duration nodeLeaseDuration = Duration.ofSeconds(6);
+    private Duration nodeHeartbeatInterval = Duration.ofSeconds(2);
+    private Duration bookmarkInterval = Duration.ofSeconds(5);
+    private Duration eventDedupWindow = Duration.ofMinutes(10);
+    private Duration eventTtl = Duration.ofHours(1);
+    private int cacheWindow = 10_000;
+    private TlsConfig tls;
+    private final Map<String, String> masterAddresses = new LinkedHashMap<>();
+    private final List<ActiveComponent> activeComponents = new ArrayList<>();
+
+    /** Stable id of this master (its store member id). */
+    public Builder id(String id) {
+      this.id = id;
+      return this;
+    }
+
+    /** Host to bind the API and HTTP endpoints to. */
+    public Builder apiHost(String host) {
+      this.apiHost = host;
+      return this;
+    }
+
+    /** gRPC port; 0 picks a free one; -1 serves no network port (in-process use of {@link #services()}). */
+    public Builder apiPort(int port) {
+      this.apiPort = port;
+      return this;
+    }
+
+    /** HTTP port for /metrics, /healthz, /readyz; 0 picks a free one; -1 (default) disables it. */
+    public Builder metricsPort(int port) {
+      this.metricsPort = port;
+      return this;
+    }
+
+    /** Uses the store made by {@code factory}; closed with the master when {@code owned}. */
+    public Builder store(Supplier<KvStore> factory, boolean owned) {
+      this.store = factory;
+      this.ownsStore = owned;
+      return this;
+    }
+
+    /** Replaces the built-in structural checks (the full validator plugs in here). */
+    public Builder validator(ObjectValidator v) {
+      this.validator = v;
+      return this;
+    }
+
+    /** Clock for server-assigned times. */
+    public Builder clock(Clock c) {
+      this.clock = c;
+      return this;
+    }
+
+    /** Active-master lease timings: renew every {@code renew}, step down after {@code deadline}, lease lasts {@code duration}. */
+    public Builder election(Duration duration, Duration renew, Duration deadline) {
+      this.leaseDuration = duration;
+      this.renewInterval = renew;
+      this.renewDeadline = deadline;
+      return this;
+    }
+
+    /** Node heartbeat lease duration and interval told to agents. */
+    public Builder nodeLease(Duration duration, Duration heartbeat) {
+      this.nodeLeaseDuration = duration;
+      this.nodeHeartbeatInterval = heartbeat;
+      return this;
+    }
+
+    /** How often idle watchers that allow bookmarks get one. */
+    public Builder bookmarkInterval(Duration d) {
+      this.bookmarkInterval = d;
+      return this;
+    }
+
+    /** Changes kept per kind in the watch cache's window. */
+    public Builder cacheWindow(int changes) {
+      this.cacheWindow = changes;
+      return this;
+    }
+
+    /** Event merge window and retention. */
+    public Builder events(Duration dedupWindow, Duration ttl) {
+      this.eventDedupWindow = dedupWindow;
+      this.eventTtl = ttl;
+      return this;
+    }
+
+    /** Timeout of one store call. */
+    public Builder storeTimeout(Duration d) {
+      this.storeTimeout = d;
+      return this;
+    }
+
+    /** TLS material; accepted for the security work, not used yet (the API is plaintext). */
+    public Builder tls(TlsConfig tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /** The TLS setting given, or null. */
+    public TlsConfig tls() {
+      return tls;
+    }
+
+    /** API addresses of every master by id, reported by ClusterInfo. */
+    public Builder masterAddress(String masterId, String address) {
+      this.masterAddresses.put(masterId, address);
+      return this;
+    }
+
+    /** A component run only while this master is the active one (scheduler, controllers). */
+    public Builder activeComponent(ActiveComponent c) {
+      this.activeComponents.add(c);
+      return this;
+    }
+
+    /** Builds and starts the master. */
+    public Master start() {
+      return new Master(this).start();
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package dev.drover.master.api;
+
+import dev.drover.api.v1.WatchEvent;
+import dev.drover.api.v1.WatchEventType;
+import dev.drover.master.cache.ExpiredException;
+import dev.drover.master.cache.WatchCache;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs service bodies and turns every failure into the API's status, so no call leaks an exception. */
+final class Calls {
+  private static final Logger LOG = LoggerFactory.getLogger(Calls.class);
+
+  private Calls() {}
+
+  /** Completes a unary call with the body's result or its failure as a status. */
+  static <T> void unary(StreamObserver<T> out, Supplier<T> body) {
+    T result;
+    try {
+      result = body.get();
+    } catch (Throwable t) {
+      out.onError(toStatus(t));
+      return;
+    }
+    out.onNext(result);
+    out.onCompleted();
+  }
+
+  /** The status a failure stands for; unexpected ones are logged and become INTERNAL. */
+  static StatusRuntimeException toStatus(Throwable t) {
+    if (t instanceof StatusRuntimeException) {
+      return (StatusRuntimeException) t;
+    }
+    if (t instanceof ExpiredException) {
+      return ApiErrors.expired(t.getMessage());
+    }
+    LOG.warn("unexpected failure in an API call", t);
+    return Status.INTERNAL.withDescription(String.valueOf(t)).asRuntimeException();
+  }
+
+  /**
+   * Serves a watch stream from the cache: events go out in order; an ERROR event ends the
+   * stream; client cancellation closes the cache watch; a draining master ends it with
+   * UNAVAILABLE. An expired start version is reported as an ERROR event with reason Expired,
+   * as docs/API.md says.
+   */
+  static void watch(WatchCache cache, StreamRegistry streams, WatchCache.WatchSpec spec, StreamObserver<WatchEvent> out) {
+    ServerCallStreamObserver<WatchEvent> call = (ServerCallStreamObserver<WatchEvent>) out;
+    java.lang.Object sendLock = new java.lang.Object();
+    boolean[] ended = new boolean[1];
+    WatchCache.WatchHandle[] handle = new WatchCache.WatchHandle[1];
+    StreamRegistry.Stream[] self = new StreamRegistry.Stream[1];
+    Runnable cleanup = () -> {
+      synchronized (sendLock) {
+        ended[0] = true;
+        if (handle[0] != null) {
+          handle[0].close();
+        }
+      }
+      streams.remove(self[0]);
+    };
+    self[0] = status -> {
+      synchronized (sendLock) {
+        if (ended[0]) {
+          return;
+        }
+        ended[0] = true;
+        if (handle[0] != null) {
+          handle[0].close();
+        }
+        try {
+          call.onError(status.asRuntimeException());
+        } catch (RuntimeException e) {
+          LOG.debug("ending a watch stream failed", e);
+        }
+      }
+    };
+    call.setOnCancelHandler(cleanup);
+    if (!streams.add(self[0])) {
+      call.onError(Status.UNAVAILABLE.withDescription("master is shutting down").asRuntimeException());
+      return;
+    }
+    try {
+      WatchCache.WatchHandle h = cache.watch(spec, e -> {
+        synchronized (sendLock) {
+          if (ended[0] || call.isCancelled()) {
+            return;
+          }
+          call.onNext(e);
+          if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
+            ended[0] = true;
+            call.onCompleted();
+            streams.remove(self[0]);
+          }
+        }
+      });
+      synchronized (sendLock) {
+        handle[0] = h;
+        if (ended[0]) {
+          h.close();
+        }
+      }
+    } catch (ExpiredException e) {
+      streams.remove(self[0]);
+      call.onNext(WatchCache.expiredStatus(e.getMessage()));
+      call.onCompleted();
+    } catch (Throwable t) {
+      streams.remove(self[0]);
+      call.onError(toStatus(t));
+    }
+  }
+}

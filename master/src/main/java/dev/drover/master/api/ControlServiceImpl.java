@@ -1,0 +1,569 @@
+package dev.drover.master.api;
+
+import com.google.protobuf.util.Timestamps;
+import dev.drover.api.v1.AgentServiceGrpc;
+import dev.drover.api.v1.ApplyRequest;
+import dev.drover.api.v1.ApplyResponse;
+import dev.drover.api.v1.ApplyResult;
+import dev.drover.api.v1.ClusterInfoRequest;
+import dev.drover.api.v1.ClusterInfoResponse;
+import dev.drover.api.v1.Condition;
+import dev.drover.api.v1.ConditionStatus;
+import dev.drover.api.v1.ControlServiceGrpc;
+import dev.drover.api.v1.CreateRequest;
+import dev.drover.api.v1.DeleteRequest;
+import dev.drover.api.v1.DeleteResponse;
+import dev.drover.api.v1.Deployment;
+import dev.drover.api.v1.EvictRequest;
+import dev.drover.api.v1.EvictResponse;
+import dev.drover.api.v1.GetRequest;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.ListRequest;
+import dev.drover.api.v1.ListResponse;
+import dev.drover.api.v1.LogChunk;
+import dev.drover.api.v1.LogsRequest;
+import dev.drover.api.v1.Node;
+import dev.drover.api.v1.NodeActionRequest;
+import dev.drover.api.v1.NodeActionResponse;
+import dev.drover.api.v1.NodeActionType;
+import dev.drover.api.v1.Object;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.ObjectReference;
+import dev.drover.api.v1.OwnerReference;
+import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.PodTemplateSpec;
+import dev.drover.api.v1.PropagationPolicy;
+import dev.drover.api.v1.RecordEventRequest;
+import dev.drover.api.v1.ReplicaSet;
+import dev.drover.api.v1.RollbackRequest;
+import dev.drover.api.v1.RolloutActionRequest;
+import dev.drover.api.v1.ScaleRequest;
+import dev.drover.api.v1.UpdateRequest;
+import dev.drover.api.v1.UpdateStatusRequest;
+import dev.drover.api.v1.WatchEvent;
+import dev.drover.api.v1.WatchRequest;
+import dev.drover.master.cache.WatchCache;
+import dev.drover.master.events.EventRecorder;
+import dev.drover.master.store.ObjectStore;
+import dev.drover.master.store.ObjectStore.DeleteOptions;
+import dev.drover.master.store.Objects;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The ControlService: generic verbs over objects of every kind, served from this master's
+ * watch cache (reads) and the object store (writes), plus the specific verbs of docs/API.md.
+ *
+ * <p>After a write the call waits (briefly) until this master's cache reflects it, so a client
+ * reading through the same master sees its own writes.
+ */
+public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceImplBase {
+  /** The version the API reports in ClusterInfo. */
+  public static final String VERSION = "drover.v1/0.1.0";
+
+  private static final Duration READ_YOUR_WRITES = Duration.ofSeconds(5);
+
+  private final ObjectStore store;
+  private final WatchCache cache;
+  private final EventRecorder events;
+  private final AgentChannels agents;
+  private final ClusterView cluster;
+  private final StreamRegistry streams;
+  private final Clock clock;
+
+  /** A service over the given store and cache. */
+  public ControlServiceImpl(ObjectStore store, WatchCache cache, EventRecorder events, AgentChannels agents,
+                            ClusterView cluster, StreamRegistry streams, Clock clock) {
+    this.store = store;
+    this.cache = cache;
+    this.events = events;
+    this.agents = agents;
+    this.cluster = cluster;
+    this.streams = streams;
+    this.clock = clock;
+  }
+
+  private Object visible(Object written) {
+    cache.waitForRevision(Objects.meta(written).getResourceVersion(), READ_YOUR_WRITES);
+    return written;
+  }
+
+  private static Object requireObject(Object o, String field) {
+    if (o == null || Objects.kind(o) == Kind.KIND_UNSPECIFIED) {
+      throw ApiErrors.invalid(field, "is required and must hold one object of a known kind");
+    }
+    return o;
+  }
+
+  static void requireKind(Kind kind) {
+    if (!Objects.known(kind)) {
+      throw ApiErrors.invalid("kind", "unknown kind " + kind);
+    }
+  }
+
+  private static void requireName(String name, String field) {
+    if (name.isEmpty()) {
+      throw ApiErrors.invalid(field, "is required");
+    }
+  }
+
+  // ------------------------------------------------------------------ generic verbs
+
+  @Override
+  public void create(CreateRequest request, StreamObserver<Object> out) {
+    Calls.unary(out, () -> {
+      Object o = requireObject(request.getObject(), "object");
+      Object created = store.create(o, request.getDryRun());
+      return request.getDryRun() ? created : visible(created);
+    });
+  }
+
+  @Override
+  public void get(GetRequest request, StreamObserver<Object> out) {
+    Calls.unary(out, () -> {
+      requireKind(request.getKind());
+      requireName(request.getName(), "name");
+      String ns = ObjectStore.namespaceOf(request.getKind(), request.getNamespace());
+      return cache.get(request.getKind(), ns, request.getName())
+          .orElseThrow(() -> ApiErrors.notFound(Objects.describe(request.getKind(), ns, request.getName())));
+    });
+  }
+
+  @Override
+  public void list(ListRequest request, StreamObserver<ListResponse> out) {
+    Calls.unary(out, () -> {
+      requireKind(request.getKind());
+      if (Objects.clusterScoped(request.getKind()) && !request.getNamespace().isEmpty()) {
+        throw ApiErrors.invalid("namespace", "must be empty for the cluster-scoped kind " + request.getKind());
+      }
+      if (request.getLimit() < 0) {
+        throw ApiErrors.invalid("limit", "must not be negative");
+      }
+      if (request.getResourceVersion() < 0) {
+        throw ApiErrors.invalid("resource_version", "must not be negative");
+      }
+      Predicate<Object> filter = Filters.of(request.getKind(), request.getLabelSelector(), request.getFieldSelector());
+      WatchCache.Page page;
+      try {
+        page = cache.list(request.getKind(), request.getNamespace(), filter, request.getLimit(),
+            request.getContinueToken(), request.getResourceVersion());
+      } catch (IllegalArgumentException e) {
+        throw ApiErrors.invalid("continue_token", e.getMessage());
+      }
+      return ListResponse.newBuilder().addAllItems(page.items()).setResourceVersion(page.resourceVersion())
+          .setContinueToken(page.continueToken()).setRemainingItemCount(page.remaining()).build();
+    });
+  }
+
+  @Override
+  public void update(UpdateRequest request, StreamObserver<Object> out) {
+    Calls.unary(out, () -> {
+      Object o = requireObject(request.getObject(), "object");
+      Object updated = store.update(o, request.getDryRun());
+      return request.getDryRun() ? updated : visible(updated);
+    });
+  }
+
+  @Override
+  public void updateStatus(UpdateStatusRequest request, StreamObserver<Object> out) {
+    Calls.unary(out, () -> visible(store.updateStatus(requireObject(request.getObject(), "object"))));
+  }
+
+  @Override
+  public void delete(DeleteRequest request, StreamObserver<DeleteResponse> out) {
+    Calls.unary(out, () -> {
+      requireKind(request.getKind());
+      requireName(request.getName(), "name");
+      if (request.hasGracePeriodSeconds() && request.getGracePeriodSeconds() < 0) {
+        throw ApiErrors.invalid("grace_period_seconds", "must not be negative");
+      }
+      DeleteOptions opts = new DeleteOptions(
+          request.hasGracePeriodSeconds() ? request.getGracePeriodSeconds() : null,
+          request.getPreconditions().hasUid() ? request.getPreconditions().getUid() : null,
+          request.getPreconditions().hasResourceVersion() ? request.getPreconditions().getResourceVersion() : null,
+          request.getPropagationPolicy(), request.getForce());
+      ObjectStore.DeleteResult r = store.delete(request.getKind(), request.getNamespace(), request.getName(), opts, null);
+      cache.waitForRevision(r.revision(), READ_YOUR_WRITES);
+      return DeleteResponse.newBuilder().setObject(r.object()).setDeletedImmediately(r.deletedImmediately()).build();
+    });
+  }
+
+  @Override
+  public void watch(WatchRequest request, StreamObserver<WatchEvent> out) {
+    Predicate<Object> filter;
+    try {
+      requireKind(request.getKind());
+      if (request.getResourceVersion() < 0) {
+        throw ApiErrors.invalid("resource_version", "must not be negative");
+      }
+      filter = Filters.of(request.getKind(), request.getLabelSelector(), request.getFieldSelector());
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    }
+    Calls.watch(cache, streams, new WatchCache.WatchSpec(request.getKind(), request.getNamespace(), filter,
+        request.getResourceVersion(), request.getAllowBookmarks(), request.getSendInitialEvents()), out);
+  }
+
+  @Override
+  public void apply(ApplyRequest request, StreamObserver<ApplyResponse> out) {
+    Calls.unary(out, () -> {
+      if (request.getObjectsCount() == 0) {
+        throw ApiErrors.invalid("objects", "at least one object is required");
+      }
+      List<ObjectStore.Applied> applied = store.apply(request.getObjectsList(), request.getDryRun(),
+          request.getFieldManager());
+      ApplyResponse.Builder b = ApplyResponse.newBuilder();
+      long max = 0;
+      for (ObjectStore.Applied a : applied) {
+        b.addResults(ApplyResult.newBuilder().setObject(a.object()).setAction(a.action())
+            .addAllChangedFields(a.changedFields()));
+        max = Math.max(max, Objects.meta(a.object()).getResourceVersion());
+      }
+      if (!request.getDryRun()) {
+        cache.waitForRevision(max, READ_YOUR_WRITES);
+      }
+      return b.build();
+    });
+  }
+
+  // ------------------------------------------------------------------ specific verbs
+
+  @Override
+  public void scale(ScaleRequest request, StreamObserver<Object> out) {
+    Calls.unary(out, () -> {
+      if (request.getKind() != Kind.KIND_DEPLOYMENT && request.getKind() != Kind.KIND_REPLICA_SET
+          && request.getKind() != Kind.KIND_JOB) {
+        throw ApiErrors.invalid("kind", "only KIND_DEPLOYMENT, KIND_REPLICA_SET and KIND_JOB scale, not " + request.getKind());
+      }
+      requireName(request.getName(), "name");
+      if (request.getReplicas() < 0) {
+        throw ApiErrors.invalid("replicas", "must be at least 0");
+      }
+      long rv = request.hasResourceVersion() ? request.getResourceVersion() : 0;
+      String ns = ObjectStore.namespaceOf(request.getKind(), request.getNamespace());
+      int n = request.getReplicas();
+      return visible(store.mutate(request.getKind(), ns, request.getName(), rv, cur -> {
+        switch (request.getKind()) {
+          case KIND_DEPLOYMENT:
+            return cur.toBuilder().setDeployment(cur.getDeployment().toBuilder()
+                .setSpec(cur.getDeployment().getSpec().toBuilder().setReplicas(n))).build();
+          case KIND_REPLICA_SET:
+            return cur.toBuilder().setReplicaSet(cur.getReplicaSet().toBuilder()
+                .setSpec(cur.getReplicaSet().getSpec().toBuilder().setReplicas(n))).build();
+          default:
+            return cur.toBuilder().setJob(cur.getJob().toBuilder()
+                .setSpec(cur.getJob().getSpec().toBuilder().setParallelism(n))).build();
+        }
+      }));
+    });
+  }
+
+  @Override
+  public void rollback(RollbackRequest request, StreamObserver<Object> out) {
+    Calls.unary(out, () -> {
+      requireName(request.getName(), "name");
+      if (request.getRevision() < 0) {
+        throw ApiErrors.invalid("revision", "must not be negative");
+      }
+      String ns = ObjectStore.namespaceOf(Kind.KIND_DEPLOYMENT, request.getNamespace());
+      return visible(store.mutate(Kind.KIND_DEPLOYMENT, ns, request.getName(), 0, cur -> {
+        Deployment d = cur.getDeployment();
+        ReplicaSet target = revisionToRestore(d, request.getRevision());
+        PodTemplateSpec.Builder t = target.getSpec().getTemplate().toBuilder();
+        t.getMetadataBuilder().removeLabels(WellKnown.POD_TEMPLATE_HASH);
+        return cur.toBuilder().setDeployment(d.toBuilder()
+            .setMetadata(d.getMetadata().toBuilder().putAnnotations(WellKnown.ROLLED_BACK_TO,
+                Long.toString(revisionOf(target))))
+            .setSpec(d.getSpec().toBuilder().setTemplate(t))).build();
+      }));
+    });
+  }
+
+  /** The ReplicaSet of the deployment holding {@code revision} (0: the one before the current). */
+  private ReplicaSet revisionToRestore(Deployment d, long revision) {
+    String uid = d.getMetadata().getUid();
+    List<ReplicaSet> owned = new ArrayList<>();
+    for (Object o : cache.list(Kind.KIND_REPLICA_SET, x -> x.getReplicaSet().getMetadata().getNamespace()
+        .equals(d.getMetadata().getNamespace()))) {
+      for (OwnerReference ref : o.getReplicaSet().getMetadata().getOwnerReferencesList()) {
+        if (ref.getUid().equals(uid) && revisionOf(o.getReplicaSet()) > 0) {
+          owned.add(o.getReplicaSet());
+        }
+      }
+    }
+    owned.sort((a, b) -> Long.compare(revisionOf(b), revisionOf(a)));
+    if (revision == 0) {
+      if (owned.size() < 2) {
+        throw ApiErrors.failedPrecondition("deployment " + d.getMetadata().getNamespace() + "/"
+            + d.getMetadata().getName() + " has no earlier revision to roll back to");
+      }
+      return owned.get(1);
+    }
+    for (ReplicaSet rs : owned) {
+      if (revisionOf(rs) == revision) {
+        return rs;
+      }
+    }
+    throw ApiErrors.failedPrecondition("deployment " + d.getMetadata().getNamespace() + "/"
+        + d.getMetadata().getName() + " has no revision " + revision + " (kept: "
+        + owned.stream().map(rs -> Long.toString(revisionOf(rs))).toList() + ")");
+  }
+
+  private static long revisionOf(ReplicaSet rs) {
+    String v = rs.getMetadata().getAnnotationsOrDefault(WellKnown.REVISION,
+        rs.getMetadata().getAnnotationsOrDefault(WellKnown.K8S_REVISION, "0"));
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  @Override
+  public void rolloutAction(RolloutActionRequest request, StreamObserver<Object> out) {
+    Calls.unary(out, () -> {
+      requireName(request.getName(), "name");
+      String ns = ObjectStore.namespaceOf(Kind.KIND_DEPLOYMENT, request.getNamespace());
+      switch (request.getAction()) {
+        case ROLLOUT_ACTION_TYPE_PAUSE:
+        case ROLLOUT_ACTION_TYPE_RESUME:
+        case ROLLOUT_ACTION_TYPE_RESTART:
+        case ROLLOUT_ACTION_TYPE_PROMOTE:
+          break;
+        default:
+          throw ApiErrors.invalid("action", "must be PAUSE, RESUME, RESTART or PROMOTE");
+      }
+      return visible(store.mutate(Kind.KIND_DEPLOYMENT, ns, request.getName(), 0, cur -> {
+        Deployment.Builder d = cur.getDeployment().toBuilder();
+        switch (request.getAction()) {
+          case ROLLOUT_ACTION_TYPE_PAUSE:
+            d.getSpecBuilder().setPaused(true);
+            break;
+          case ROLLOUT_ACTION_TYPE_RESUME:
+            d.getSpecBuilder().setPaused(false);
+            break;
+          case ROLLOUT_ACTION_TYPE_RESTART:
+            d.getSpecBuilder().getTemplateBuilder().getMetadataBuilder()
+                .putAnnotations(WellKnown.RESTARTED_AT, Timestamps.toString(Timestamps.fromMillis(clock.millis())));
+            break;
+          default:
+            if (!d.getSpec().hasCanary()) {
+              throw ApiErrors.failedPrecondition("deployment " + ns + "/" + request.getName() + " has no canary strategy");
+            }
+            d.getMetadataBuilder().putAnnotations(WellKnown.CANARY_PROMOTED_STEP,
+                Integer.toString(d.getStatus().getCanary().getCurrentStep()));
+            break;
+        }
+        return cur.toBuilder().setDeployment(d).build();
+      }));
+    });
+  }
+
+  @Override
+  public void evict(EvictRequest request, StreamObserver<EvictResponse> out) {
+    Calls.unary(out, () -> {
+      requireName(request.getName(), "name");
+      Object pod = evictPod(ObjectStore.namespaceOf(Kind.KIND_POD, request.getNamespace()), request.getName(),
+          request.hasGracePeriodSeconds() ? request.getGracePeriodSeconds() : null);
+      return EvictResponse.newBuilder().setPod(pod.getPod()).build();
+    });
+  }
+
+  /** Gracefully deletes a pod, recording the eviction in its status. */
+  private Object evictPod(String ns, String name, Long grace) {
+    if (grace != null && grace < 0) {
+      throw ApiErrors.invalid("grace_period_seconds", "must not be negative");
+    }
+    ObjectStore.DeleteResult r = store.delete(Kind.KIND_POD, ns, name,
+        new DeleteOptions(grace, null, null, PropagationPolicy.PROPAGATION_POLICY_BACKGROUND, false),
+        p -> {
+          Pod.Builder b = p.getPod().toBuilder();
+          b.getStatusBuilder().setReason("Evicted").setMessage("The pod was evicted through the API.")
+              .addConditions(Condition.newBuilder().setType("DisruptionTarget").setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
+                  .setReason("EvictionByEvictionAPI").setLastTransitionTime(Timestamps.fromMillis(clock.millis())));
+          return p.toBuilder().setPod(b).build();
+        });
+    events.record(dev.drover.api.v1.Event.newBuilder()
+        .setInvolvedObject(EventRecorder.referenceTo(r.object())).setReason("Evicted")
+        .setMessage("Evicted through the API").setSource(dev.drover.api.v1.EventSource.newBuilder().setComponent("master"))
+        .build());
+    return r.object();
+  }
+
+  @Override
+  public void nodeAction(NodeActionRequest request, StreamObserver<NodeActionResponse> out) {
+    Calls.unary(out, () -> {
+      requireName(request.getNodeName(), "node_name");
+      NodeActionType action = request.getAction();
+      if (action != NodeActionType.NODE_ACTION_TYPE_CORDON && action != NodeActionType.NODE_ACTION_TYPE_UNCORDON
+          && action != NodeActionType.NODE_ACTION_TYPE_DRAIN) {
+        throw ApiErrors.invalid("action", "must be CORDON, UNCORDON or DRAIN");
+      }
+      store.require(Kind.KIND_NODE, "", request.getNodeName());
+      List<Object> pods = List.of();
+      if (action == NodeActionType.NODE_ACTION_TYPE_DRAIN) {
+        pods = cache.list(Kind.KIND_POD, p -> p.getPod().getSpec().getNodeName().equals(request.getNodeName())
+            && !p.getPod().getMetadata().hasDeletionTime());
+        List<Object> daemonPods = pods.stream().filter(ControlServiceImpl::ownedByDaemonSet).toList();
+        if (!daemonPods.isEmpty() && !request.getIgnoreDaemonSets()) {
+          throw ApiErrors.failedPrecondition("node " + request.getNodeName() + " runs " + daemonPods.size()
+              + " DaemonSet pod(s) (e.g. " + Objects.describe(daemonPods.get(0))
+              + "); set ignore_daemon_sets to drain anyway");
+        }
+      }
+      boolean unschedulable = action != NodeActionType.NODE_ACTION_TYPE_UNCORDON;
+      Object node = store.mutate(Kind.KIND_NODE, "", request.getNodeName(), 0, cur -> cur.toBuilder()
+          .setNode(cur.getNode().toBuilder().setSpec(cur.getNode().getSpec().toBuilder().setUnschedulable(unschedulable)))
+          .build());
+      NodeActionResponse.Builder resp = NodeActionResponse.newBuilder();
+      for (Object p : pods) {
+        if (ownedByDaemonSet(p)) {
+          continue;
+        }
+        ObjectMeta m = p.getPod().getMetadata();
+        try {
+          evictPod(m.getNamespace(), m.getName(), request.hasGracePeriodSeconds() ? request.getGracePeriodSeconds() : null);
+          resp.addEvictedPods(ObjectReference.newBuilder().setKind(Kind.KIND_POD).setNamespace(m.getNamespace())
+              .setName(m.getName()).setUid(m.getUid()));
+        } catch (StatusRuntimeException e) {
+          if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+            throw e;
+          }
+        }
+      }
+      visible(node);
+      return resp.setNode(node.getNode()).build();
+    });
+  }
+
+  private static boolean ownedByDaemonSet(Object pod) {
+    return pod.getPod().getMetadata().getOwnerReferencesList().stream()
+        .anyMatch(r -> r.getKind() == Kind.KIND_DAEMON_SET);
+  }
+
+  @Override
+  public void recordEvent(RecordEventRequest request, StreamObserver<dev.drover.api.v1.Event> out) {
+    Calls.unary(out, () -> visible(events.record(request.getEvent()).event()).getEvent());
+  }
+
+  @Override
+  public void logs(LogsRequest request, StreamObserver<LogChunk> out) {
+    ServerCallStreamObserver<LogChunk> call = (ServerCallStreamObserver<LogChunk>) out;
+    ManagedTarget target;
+    try {
+      target = logTarget(request);
+    } catch (Throwable t) {
+      out.onError(Calls.toStatus(t));
+      return;
+    }
+    long deadlineSeconds = request.getFollow() ? TimeUnit.DAYS.toSeconds(1) : 60;
+    java.lang.Object lock = new java.lang.Object();
+    @SuppressWarnings("unchecked")
+    ClientCallStreamObserver<LogsRequest>[] upstream = new ClientCallStreamObserver[1];
+    StreamRegistry.Stream self = status -> {
+      synchronized (lock) {
+        if (upstream[0] != null) {
+          upstream[0].cancel("master is shutting down", null);
+        }
+      }
+    };
+    call.setOnCancelHandler(() -> {
+      streams.remove(self);
+      synchronized (lock) {
+        if (upstream[0] != null) {
+          upstream[0].cancel("client cancelled", null);
+        }
+      }
+    });
+    streams.add(self);
+    AgentServiceGrpc.newStub(target.channel).withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS)
+        .logs(target.request, new ClientResponseObserver<LogsRequest, LogChunk>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<LogsRequest> requestStream) {
+            synchronized (lock) {
+              upstream[0] = requestStream;
+            }
+          }
+
+          @Override
+          public void onNext(LogChunk value) {
+            if (!call.isCancelled()) {
+              call.onNext(value);
+            }
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            streams.remove(self);
+            if (!call.isCancelled()) {
+              Status s = Status.fromThrowable(t);
+              call.onError(s.withDescription("node agent: " + s.getDescription()).asRuntimeException());
+            }
+          }
+
+          @Override
+          public void onCompleted() {
+            streams.remove(self);
+            if (!call.isCancelled()) {
+              call.onCompleted();
+            }
+          }
+        });
+  }
+
+  private record ManagedTarget(io.grpc.Channel channel, LogsRequest request) {}
+
+  private ManagedTarget logTarget(LogsRequest request) {
+    requireName(request.getPod(), "pod");
+    if (request.hasSinceSeconds() && request.hasSinceTime()) {
+      throw ApiErrors.invalid("since_seconds", "since_seconds and since_time are exclusive");
+    }
+    String ns = ObjectStore.namespaceOf(Kind.KIND_POD, request.getNamespace());
+    Object podObj = cache.get(Kind.KIND_POD, ns, request.getPod())
+        .orElseThrow(() -> ApiErrors.notFound("Pod " + ns + "/" + request.getPod()));
+    Pod pod = podObj.getPod();
+    String container = request.getContainer();
+    if (container.isEmpty()) {
+      if (pod.getSpec().getContainersCount() != 1) {
+        throw ApiErrors.invalid("container", "the pod has " + pod.getSpec().getContainersCount()
+            + " containers; name one");
+      }
+      container = pod.getSpec().getContainers(0).getName();
+    } else {
+      String c = container;
+      boolean known = pod.getSpec().getContainersList().stream().anyMatch(x -> x.getName().equals(c))
+          || pod.getSpec().getInitContainersList().stream().anyMatch(x -> x.getName().equals(c));
+      if (!known) {
+        throw ApiErrors.invalid("container", "pod " + ns + "/" + request.getPod() + " has no container " + c);
+      }
+    }
+    if (pod.getSpec().getNodeName().isEmpty()) {
+      throw ApiErrors.failedPrecondition("pod " + ns + "/" + request.getPod() + " is not scheduled to a node yet");
+    }
+    Node node = cache.get(Kind.KIND_NODE, "", pod.getSpec().getNodeName())
+        .orElseThrow(() -> ApiErrors.notFound("Node " + pod.getSpec().getNodeName())).getNode();
+    if (!node.getStatus().hasDaemonEndpoint() || node.getStatus().getDaemonEndpoint().getPort() == 0) {
+      throw ApiErrors.unavailable("node " + node.getMetadata().getName() + " has not published its agent endpoint");
+    }
+    var ep = node.getStatus().getDaemonEndpoint();
+    return new ManagedTarget(agents.get(ep.getAddress(), ep.getPort()),
+        request.toBuilder().setNamespace(ns).setContainer(container).build());
+  }
+
+  @Override
+  public void clusterInfo(ClusterInfoRequest request, StreamObserver<ClusterInfoResponse> out) {
+    Calls.unary(out, () -> ClusterInfoResponse.newBuilder().setVersion(VERSION).addAllMasters(cluster.masters())
+        .setRevision(cache.revision()).setAnsweredBy(cluster.selfId()).build());
+  }
+}

@@ -1,0 +1,374 @@
+package dev.drover.master.api;
+
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Timestamps;
+import dev.drover.api.v1.Condition;
+import dev.drover.api.v1.ConfirmPodTerminationRequest;
+import dev.drover.api.v1.ConfirmPodTerminationResponse;
+import dev.drover.api.v1.Event;
+import dev.drover.api.v1.GetPodDependenciesRequest;
+import dev.drover.api.v1.GetPodDependenciesResponse;
+import dev.drover.api.v1.HeartbeatRequest;
+import dev.drover.api.v1.HeartbeatResponse;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Lease;
+import dev.drover.api.v1.LeaseSpec;
+import dev.drover.api.v1.Node;
+import dev.drover.api.v1.NodeServiceGrpc;
+import dev.drover.api.v1.NodeStatus;
+import dev.drover.api.v1.Object;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.PodStatus;
+import dev.drover.api.v1.PodStatusUpdate;
+import dev.drover.api.v1.PodStatusUpdateOutcome;
+import dev.drover.api.v1.PodStatusUpdateResult;
+import dev.drover.api.v1.RecordEventsRequest;
+import dev.drover.api.v1.RecordEventsResponse;
+import dev.drover.api.v1.RegisterNodeRequest;
+import dev.drover.api.v1.RegisterNodeResponse;
+import dev.drover.api.v1.UpdatePodStatusesRequest;
+import dev.drover.api.v1.UpdatePodStatusesResponse;
+import dev.drover.api.v1.WatchEvent;
+import dev.drover.api.v1.WatchPodsRequest;
+import dev.drover.master.cache.WatchCache;
+import dev.drover.master.events.EventRecorder;
+import dev.drover.master.store.ObjectStore;
+import dev.drover.master.store.Objects;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The NodeService: the session of node agents with the masters. Registers nodes, renews their
+ * heartbeat Lease objects (namespace {@value #NODE_LEASE_NAMESPACE}), streams the pods bound to
+ * a node, writes batched pod statuses and removes pods whose containers the agent confirmed
+ * gone.
+ */
+public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
+  /** Namespace of the nodes' heartbeat leases (Kubernetes' kube-node-lease). */
+  public static final String NODE_LEASE_NAMESPACE = "drover-node-lease";
+
+  private final ObjectStore store;
+  private final WatchCache cache;
+  private final EventRecorder events;
+  private final StreamRegistry streams;
+  private final Clock clock;
+  private final Duration leaseDuration;
+  private final Duration heartbeatInterval;
+
+  /** A service with the given lease timings. */
+  public NodeServiceImpl(ObjectStore store, WatchCache cache, EventRecorder events, StreamRegistry streams, Clock clock,
+                         Duration leaseDuration, Duration heartbeatInterval) {
+    this.store = store;
+    this.cache = cache;
+    this.events = events;
+    this.streams = streams;
+    this.clock = clock;
+    this.leaseDuration = leaseDuration;
+    this.heartbeatInterval = heartbeatInterval;
+  }
+
+  private Timestamp now() {
+    return Timestamps.fromMillis(clock.millis());
+  }
+
+  @Override
+  public void register(RegisterNodeRequest request, StreamObserver<RegisterNodeResponse> out) {
+    Calls.unary(out, () -> {
+      Node in = request.getNode();
+      String name = in.getMetadata().getName();
+      if (name.isEmpty()) {
+        throw ApiErrors.invalid("node.metadata.name", "is required");
+      }
+      Object stored;
+      Optional<Object> existing = store.get(Kind.KIND_NODE, "", name);
+      if (existing.isEmpty()) {
+        try {
+          stored = store.create(Object.newBuilder().setNode(in.toBuilder()
+              .setMetadata(in.getMetadata().toBuilder().clearNamespace())).build(), false);
+        } catch (StatusRuntimeException e) {
+          if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+            throw e;
+          }
+          stored = reRegister(in);
+        }
+      } else {
+        stored = reRegister(in);
+      }
+      renewLease(name);
+      cache.waitForRevision(Objects.meta(stored).getResourceVersion(), Duration.ofSeconds(5));
+      return RegisterNodeResponse.newBuilder().setNode(stored.getNode())
+          .setLeaseDurationSeconds(leaseDuration.toSeconds())
+          .setHeartbeatIntervalSeconds(Math.max(1, heartbeatInterval.toSeconds())).build();
+    });
+  }
+
+  /** Updates an existing node from the agent: labels and taints merge, status is replaced; unschedulable stays. */
+  private Object reRegister(Node in) {
+    String name = in.getMetadata().getName();
+    Object written = store.mutate(Kind.KIND_NODE, "", name, 0, cur -> {
+      Node.Builder n = cur.getNode().toBuilder();
+      n.getMetadataBuilder().putAllLabels(in.getMetadata().getLabelsMap());
+      n.getSpecBuilder().clearTaints().addAllTaints(in.getSpec().getTaintsList());
+      return cur.toBuilder().setNode(n).build();
+    });
+    Object current = written;
+    for (int attempt = 0; ; attempt++) {
+      Object next = current.toBuilder().setNode(current.getNode().toBuilder().setStatus(in.getStatus())).build();
+      try {
+        return store.updateStatus(next);
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.ABORTED || attempt > 20) {
+          throw e;
+        }
+        current = store.require(Kind.KIND_NODE, "", name);
+      }
+    }
+  }
+
+  private void renewLease(String node) {
+    Timestamp now = now();
+    Optional<Object> lease = store.get(Kind.KIND_LEASE, NODE_LEASE_NAMESPACE, node);
+    if (lease.isEmpty()) {
+      try {
+        store.create(Object.newBuilder().setLease(Lease.newBuilder()
+            .setMetadata(ObjectMeta.newBuilder().setName(node).setNamespace(NODE_LEASE_NAMESPACE))
+            .setSpec(LeaseSpec.newBuilder().setHolderIdentity(node)
+                .setLeaseDurationSeconds((int) leaseDuration.toSeconds()).setAcquireTime(now).setRenewTime(now)))
+            .build(), false);
+        return;
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+          throw e;
+        }
+      }
+    }
+    store.mutate(Kind.KIND_LEASE, NODE_LEASE_NAMESPACE, node, 0, cur -> cur.toBuilder().setLease(cur.getLease()
+        .toBuilder().setSpec(cur.getLease().getSpec().toBuilder().setRenewTime(now)
+            .setLeaseDurationSeconds((int) leaseDuration.toSeconds()))).build());
+  }
+
+  @Override
+  public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> out) {
+    Calls.unary(out, () -> {
+      String name = request.getNodeName();
+      if (name.isEmpty()) {
+        throw ApiErrors.invalid("node_name", "is required");
+      }
+      Optional<Object> node = store.get(Kind.KIND_NODE, "", name);
+      if (node.isEmpty()) {
+        return HeartbeatResponse.newBuilder().setRegistrationRequired(true).build();
+      }
+      renewLease(name);
+      updateNodeStatus(node.get(), request);
+      return HeartbeatResponse.newBuilder().setRenewTime(now()).build();
+    });
+  }
+
+  /** Writes reported conditions and the status summary, only when they changed (heartbeats stay cheap). */
+  private void updateNodeStatus(Object node, HeartbeatRequest request) {
+    Object current = node;
+    for (int attempt = 0; attempt < 20; attempt++) {
+      NodeStatus old = current.getNode().getStatus();
+      NodeStatus.Builder st = old.toBuilder();
+      Timestamp now = now();
+      if (request.getConditionsCount() > 0) {
+        st.clearConditions();
+        for (Condition c : request.getConditionsList()) {
+          Condition prev = old.getConditionsList().stream().filter(o -> o.getType().equals(c.getType())).findFirst()
+              .orElse(null);
+          Condition.Builder b = c.toBuilder().setLastHeartbeatTime(now);
+          if (prev != null && prev.getStatus() == c.getStatus()) {
+            b.setLastTransitionTime(prev.getLastTransitionTime());
+          } else if (!c.hasLastTransitionTime()) {
+            b.setLastTransitionTime(now);
+          }
+          st.addConditions(b);
+        }
+      }
+      if (request.hasStatusSummary()) {
+        st.clearAllocatable().putAllAllocatable(request.getStatusSummary().getAllocatableMap());
+        if (request.getStatusSummary().getImagesCount() > 0) {
+          st.clearImages().addAllImages(request.getStatusSummary().getImagesList());
+        }
+      }
+      if (!changedIgnoringHeartbeats(old, st.build())) {
+        return;
+      }
+      try {
+        store.updateStatus(current.toBuilder().setNode(current.getNode().toBuilder().setStatus(st)).build());
+        return;
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.ABORTED) {
+          throw e;
+        }
+        current = store.require(Kind.KIND_NODE, "", current.getNode().getMetadata().getName());
+      }
+    }
+  }
+
+  private static boolean changedIgnoringHeartbeats(NodeStatus a, NodeStatus b) {
+    return !strip(a).equals(strip(b));
+  }
+
+  private static NodeStatus strip(NodeStatus s) {
+    NodeStatus.Builder b = s.toBuilder();
+    for (int i = 0; i < b.getConditionsCount(); i++) {
+      b.setConditions(i, b.getConditions(i).toBuilder().clearLastHeartbeatTime());
+    }
+    return b.build();
+  }
+
+  @Override
+  public void watchPods(WatchPodsRequest request, StreamObserver<WatchEvent> out) {
+    String node = request.getNodeName();
+    if (node.isEmpty()) {
+      out.onError(ApiErrors.invalid("node_name", "is required"));
+      return;
+    }
+    if (request.getResourceVersion() < 0) {
+      out.onError(ApiErrors.invalid("resource_version", "must not be negative"));
+      return;
+    }
+    Calls.watch(cache, streams, new WatchCache.WatchSpec(Kind.KIND_POD, "",
+        o -> node.equals(o.getPod().getSpec().getNodeName()), request.getResourceVersion(),
+        request.getAllowBookmarks(), request.getResourceVersion() == 0), out);
+  }
+
+  @Override
+  public void updatePodStatuses(UpdatePodStatusesRequest request, StreamObserver<UpdatePodStatusesResponse> out) {
+    Calls.unary(out, () -> {
+      if (request.getNodeName().isEmpty()) {
+        throw ApiErrors.invalid("node_name", "is required");
+      }
+      UpdatePodStatusesResponse.Builder resp = UpdatePodStatusesResponse.newBuilder();
+      long max = 0;
+      for (PodStatusUpdate u : request.getUpdatesList()) {
+        PodStatusUpdateResult r = updateOne(request.getNodeName(), u);
+        max = Math.max(max, r.getResourceVersion());
+        resp.addResults(r);
+      }
+      cache.waitForRevision(max, Duration.ofSeconds(5));
+      return resp.build();
+    });
+  }
+
+  private PodStatusUpdateResult updateOne(String nodeName, PodStatusUpdate u) {
+    PodStatusUpdateResult.Builder r = PodStatusUpdateResult.newBuilder().setNamespace(u.getNamespace()).setName(u.getName());
+    String ns = ObjectStore.namespaceOf(Kind.KIND_POD, u.getNamespace());
+    for (int attempt = 0; attempt < 20; attempt++) {
+      Optional<Object> found = store.get(Kind.KIND_POD, ns, u.getName());
+      if (found.isEmpty() || !found.get().getPod().getMetadata().getUid().equals(u.getUid())) {
+        return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_NOT_FOUND)
+            .setMessage(found.isEmpty() ? "pod does not exist" : "pod has another uid (replaced)").build();
+      }
+      Pod pod = found.get().getPod();
+      if (!nodeName.equals(pod.getSpec().getNodeName())) {
+        return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED)
+            .setMessage("pod is bound to '" + pod.getSpec().getNodeName() + "', not " + nodeName).build();
+      }
+      PodStatus.Builder st = u.getStatus().toBuilder();
+      // The scheduler owns PodScheduled and nominated_node_name: keep the stored ones.
+      st.clearConditions();
+      for (Condition c : u.getStatus().getConditionsList()) {
+        if (!c.getType().equals("PodScheduled")) {
+          st.addConditions(c);
+        }
+      }
+      for (Condition c : pod.getStatus().getConditionsList()) {
+        if (c.getType().equals("PodScheduled")) {
+          st.addConditions(c);
+        }
+      }
+      st.setNominatedNodeName(pod.getStatus().getNominatedNodeName());
+      try {
+        Object written = store.updateStatus(found.get().toBuilder().setPod(pod.toBuilder().setStatus(st)).build());
+        return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_UPDATED)
+            .setResourceVersion(Objects.meta(written).getResourceVersion()).build();
+      } catch (StatusRuntimeException e) {
+        switch (e.getStatus().getCode()) {
+          case ABORTED:
+            continue;
+          case NOT_FOUND:
+            return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_NOT_FOUND)
+                .setMessage("pod does not exist").build();
+          case INVALID_ARGUMENT:
+            return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED)
+                .setMessage(String.valueOf(e.getStatus().getDescription())).build();
+          default:
+            throw e;
+        }
+      }
+    }
+    return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED)
+        .setMessage("the pod kept changing; report again").build();
+  }
+
+  @Override
+  public void confirmPodTermination(ConfirmPodTerminationRequest request,
+                                    StreamObserver<ConfirmPodTerminationResponse> out) {
+    Calls.unary(out, () -> {
+      if (request.getName().isEmpty()) {
+        throw ApiErrors.invalid("name", "is required");
+      }
+      if (request.getUid().isEmpty()) {
+        throw ApiErrors.invalid("uid", "is required so that a new pod of the same name is never removed");
+      }
+      boolean removed = store.confirmTermination(ObjectStore.namespaceOf(Kind.KIND_POD, request.getNamespace()),
+          request.getName(), request.getUid(), request.getNodeName());
+      cache.waitForRevision(store.kv().currentRevision(), Duration.ofSeconds(5));
+      return ConfirmPodTerminationResponse.newBuilder().setRemoved(removed).build();
+    });
+  }
+
+  @Override
+  public void getPodDependencies(GetPodDependenciesRequest request, StreamObserver<GetPodDependenciesResponse> out) {
+    Calls.unary(out, () -> {
+      String ns = ObjectStore.namespaceOf(Kind.KIND_SECRET, request.getNamespace());
+      GetPodDependenciesResponse.Builder b = GetPodDependenciesResponse.newBuilder();
+      for (String s : request.getSecretNamesList()) {
+        cache.get(Kind.KIND_SECRET, ns, s).ifPresentOrElse(o -> b.addSecrets(o.getSecret()),
+            () -> b.addMissing("secret/" + s));
+      }
+      for (String c : request.getConfigMapNamesList()) {
+        cache.get(Kind.KIND_CONFIG_MAP, ns, c).ifPresentOrElse(o -> b.addConfigMaps(o.getConfigMap()),
+            () -> b.addMissing("configmap/" + c));
+      }
+      return b.build();
+    });
+  }
+
+  @Override
+  public void recordEvents(RecordEventsRequest request, StreamObserver<RecordEventsResponse> out) {
+    Calls.unary(out, () -> {
+      int created = 0;
+      int merged = 0;
+      List<String> problems = new ArrayList<>();
+      for (int i = 0; i < request.getEventsCount(); i++) {
+        Event e = request.getEvents(i);
+        try {
+          if (events.record(e).merged()) {
+            merged++;
+          } else {
+            created++;
+          }
+        } catch (StatusRuntimeException ex) {
+          if (ex.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+            throw ex;
+          }
+          problems.add("events[" + i + "]: " + ex.getStatus().getDescription());
+        }
+      }
+      if (!problems.isEmpty() && created + merged == 0) {
+        throw ApiErrors.invalid("events", String.join("; ", problems));
+      }
+      return RecordEventsResponse.newBuilder().setCreated(created).setMerged(merged).build();
+    });
+  }
+}

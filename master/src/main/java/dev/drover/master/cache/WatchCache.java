@@ -1,0 +1,733 @@
+package dev.drover.master.cache;
+
+import com.google.protobuf.ByteString;
+import dev.drover.api.v1.ErrorStatus;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Object;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.WatchEvent;
+import dev.drover.api.v1.WatchEventType;
+import dev.drover.master.store.ObjectStore;
+import dev.drover.master.store.ObjectStore.ObjectKey;
+import dev.drover.master.store.Objects;
+import dev.drover.store.Keys;
+import dev.drover.store.KvStore;
+import dev.drover.store.KvStoreException;
+import dev.drover.store.Watch;
+import dev.drover.store.WatchListener;
+import dev.drover.store.v1.Event;
+import dev.drover.store.v1.KeyValue;
+import dev.drover.store.v1.RangeResponse;
+import dev.drover.store.v1.WatchRequest;
+import dev.drover.store.v1.WatchResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every object of the cluster in memory, fed by one store watch over {@code /registry/}: the
+ * master serves Get, List and Watch from here, and the scheduler and controllers read it
+ * through {@link #get}, {@link #list(Kind, Predicate)} and {@link #addListener}.
+ *
+ * <p>For each kind the cache keeps the current objects and a window of recent changes. The
+ * window lets a watch resume from an older resource_version and lets the pages of one listing
+ * come from the same snapshot (the current objects with the newer changes undone). A version
+ * older than the window fails with {@link ExpiredException}.
+ */
+public final class WatchCache implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WatchCache.class);
+
+  /** Tunables. */
+  public record Options(int windowPerKind, Duration bookmarkInterval, int maxWatcherBacklog) {
+    /** Defaults for a master. */
+    public static Options defaults() {
+      return new Options(10_000, Duration.ofSeconds(5), 100_000);
+    }
+  }
+
+  /** One change to one object, as the cache keeps it in its window. */
+  private record Change(long revision, String sortKey, Object object, Object previous, boolean deleted) {}
+
+  /** The objects and recent history of one kind. */
+  private static final class KindState {
+    final NavigableMap<String, Object> objects = new TreeMap<>();
+    final ArrayDeque<Change> window = new ArrayDeque<>();
+    /** Every change after this revision is in the window. */
+    long windowStart;
+  }
+
+  private final KvStore kv;
+  private final Options options;
+  private final Map<Kind, KindState> kinds = new EnumMap<>(Kind.class);
+  private final Map<Kind, List<CacheListener>> listeners = new ConcurrentHashMap<>();
+  private final Set<CacheWatcher> watchers = ConcurrentHashMap.newKeySet();
+  private final ExecutorService dispatch = Executors.newSingleThreadExecutor(r -> daemon(r, "watch-cache-dispatch"));
+  private final ExecutorService senders = Executors.newCachedThreadPool(r -> daemon(r, "watch-cache-sender"));
+  private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "watch-cache-ticker"));
+  private final java.lang.Object lock = new java.lang.Object();
+  private volatile long revision;
+  private volatile boolean closed;
+  private volatile boolean synced;
+  private Watch storeWatch;
+
+  /** A cache over {@code kv}; call {@link #start()}. */
+  public WatchCache(KvStore kv, Options options) {
+    this.kv = kv;
+    this.options = options;
+    for (Kind k : Kind.values()) {
+      if (Objects.known(k)) {
+        kinds.put(k, new KindState());
+      }
+    }
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** Lists the store, starts following it and returns once the cache holds that state. */
+  public WatchCache start() {
+    relist();
+    long ms = options.bookmarkInterval().toMillis();
+    ticker.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  private void relist() {
+    ByteString prefix = Keys.of(ObjectStore.REGISTRY);
+    RangeResponse r;
+    try {
+      r = kv.getPrefix(prefix).get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("watch cache: the initial list of the store failed", e);
+    }
+    long rev = r.getHeader().getRevision();
+    List<Runnable> notifications = new ArrayList<>();
+    synchronized (lock) {
+      Map<Kind, TreeMap<String, Object>> fresh = new EnumMap<>(Kind.class);
+      for (KeyValue x : r.getKvsList()) {
+        ObjectKey k = ObjectStore.parseKey(x.getKey());
+        if (k == null) {
+          continue;
+        }
+        fresh.computeIfAbsent(k.kind(), kk -> new TreeMap<>()).put(sortKey(k.namespace(), k.name()), ObjectStore.decode(x));
+      }
+      for (var e : kinds.entrySet()) {
+        KindState st = e.getValue();
+        TreeMap<String, Object> now = fresh.getOrDefault(e.getKey(), new TreeMap<>());
+        diffForListeners(e.getKey(), st.objects, now, notifications);
+        st.objects.clear();
+        st.objects.putAll(now);
+        st.window.clear();
+        st.windowStart = rev;
+      }
+      revision = rev;
+      // Watchers cannot bridge a relist: their history has a hole.
+      for (CacheWatcher w : watchers) {
+        w.fail(WatchCache.expiredStatus("the cache re-listed the store; watch history was lost"));
+      }
+      synced = true;
+      lock.notifyAll();
+    }
+    notifications.forEach(Runnable::run);
+    storeWatch = kv.watch(WatchRequest.newBuilder().setKey(prefix).setRangeEnd(Keys.prefixEnd(prefix))
+        .setStartRevision(rev + 1).setProgressNotify(true).build(), new StoreFeed());
+    storeWatch.request(Long.MAX_VALUE);
+  }
+
+  private void diffForListeners(Kind kind, Map<String, Object> before, Map<String, Object> after, List<Runnable> out) {
+    List<CacheListener> ls = listeners.getOrDefault(kind, List.of());
+    if (ls.isEmpty()) {
+      return;
+    }
+    for (var e : after.entrySet()) {
+      Object old = before.get(e.getKey());
+      Object now = e.getValue();
+      if (old == null) {
+        ls.forEach(l -> out.add(() -> l.onAdd(now)));
+      } else if (!old.equals(now)) {
+        ls.forEach(l -> out.add(() -> l.onUpdate(old, now)));
+      }
+    }
+    for (var e : before.entrySet()) {
+      if (!after.containsKey(e.getKey())) {
+        ls.forEach(l -> out.add(() -> l.onDelete(e.getValue())));
+      }
+    }
+  }
+
+  /** Receives the store's watch and hands it to the dispatch thread. */
+  private final class StoreFeed implements WatchListener {
+    @Override
+    public void onNext(WatchResponse response) {
+      dispatch.execute(() -> apply(response));
+    }
+
+    @Override
+    public void onError(KvStoreException error) {
+      if (closed) {
+        return;
+      }
+      dispatch.execute(() -> recover(error));
+    }
+  }
+
+  private void recover(KvStoreException error) {
+    if (closed) {
+      return;
+    }
+    LOG.warn("watch cache: store watch ended ({}); following the store again", error.getMessage());
+    try {
+      if (error.kind() == KvStoreException.Kind.COMPACTED) {
+        relist();
+      } else {
+        ByteString prefix = Keys.of(ObjectStore.REGISTRY);
+        storeWatch = kv.watch(WatchRequest.newBuilder().setKey(prefix).setRangeEnd(Keys.prefixEnd(prefix))
+            .setStartRevision(revision + 1).setProgressNotify(true).build(), new StoreFeed());
+        storeWatch.request(Long.MAX_VALUE);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("watch cache: resuming failed, retrying in 1 s", e);
+      if (!closed) {
+        ticker.schedule(() -> dispatch.execute(() -> recover(error)), 1, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private void apply(WatchResponse response) {
+    List<Runnable> notifications = new ArrayList<>();
+    synchronized (lock) {
+      for (Event e : response.getEventsList()) {
+        KeyValue x = e.getKv();
+        ObjectKey k = ObjectStore.parseKey(x.getKey());
+        long rev = x.getModRevision();
+        if (k == null) {
+          continue;
+        }
+        KindState st = kinds.get(k.kind());
+        String sk = sortKey(k.namespace(), k.name());
+        Object previous = st.objects.get(sk);
+        Change c;
+        if (e.getType() == Event.EventType.DELETE) {
+          if (previous == null) {
+            continue;
+          }
+          st.objects.remove(sk);
+          Object last = Objects.withMeta(previous, Objects.meta(previous).toBuilder().setResourceVersion(rev).build());
+          c = new Change(rev, sk, last, previous, true);
+          listenersOf(k.kind(), l -> notifications.add(() -> l.onDelete(last)));
+        } else {
+          Object now = ObjectStore.decode(x);
+          st.objects.put(sk, now);
+          c = new Change(rev, sk, now, previous, false);
+          if (previous == null) {
+            listenersOf(k.kind(), l -> notifications.add(() -> l.onAdd(now)));
+          } else {
+            listenersOf(k.kind(), l -> notifications.add(() -> l.onUpdate(previous, now)));
+          }
+        }
+        st.window.addLast(c);
+        while (st.window.size() > options.windowPerKind()) {
+          st.windowStart = st.window.removeFirst().revision();
+        }
+        for (CacheWatcher w : watchers) {
+          if (w.kind == k.kind()) {
+            w.offer(c);
+          }
+        }
+        revision = Math.max(revision, rev);
+      }
+      if (response.getProgressNotify() || response.getEventsCount() == 0) {
+        revision = Math.max(revision, response.getHeader().getRevision());
+      }
+      lock.notifyAll();
+    }
+    for (Runnable n : notifications) {
+      try {
+        n.run();
+      } catch (RuntimeException ex) {
+        LOG.warn("watch cache: a listener failed", ex);
+      }
+    }
+  }
+
+  private void listenersOf(Kind kind, Consumer<CacheListener> f) {
+    for (CacheListener l : listeners.getOrDefault(kind, List.of())) {
+      f.accept(l);
+    }
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /** The latest store revision the cache reflects. */
+  public long revision() {
+    return revision;
+  }
+
+  /**
+   * Waits until the cache reflects at least {@code rev}; false on timeout. Asks the store for
+   * a progress notification so that an idle store does not delay the answer.
+   */
+  public boolean waitForRevision(long rev, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    boolean asked = false;
+    synchronized (lock) {
+      while (revision < rev) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || closed) {
+          return revision >= rev;
+        }
+        if (!asked && storeWatch != null) {
+          storeWatch.requestProgress();
+          asked = true;
+        }
+        try {
+          lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 200)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+        if (revision < rev && storeWatch != null) {
+          storeWatch.requestProgress();
+        }
+      }
+      return true;
+    }
+  }
+
+  /** One object, if the cache has it. */
+  public Optional<Object> get(Kind kind, String namespace, String name) {
+    synchronized (lock) {
+      return Optional.ofNullable(kinds.get(kind).objects.get(sortKey(namespace, name)));
+    }
+  }
+
+  /** Every current object of a kind matching the filter, ordered by namespace and name. */
+  public List<Object> list(Kind kind, Predicate<Object> filter) {
+    synchronized (lock) {
+      List<Object> out = new ArrayList<>();
+      for (Object o : kinds.get(kind).objects.values()) {
+        if (filter.test(o)) {
+          out.add(o);
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Number of objects held. */
+  public int size() {
+    synchronized (lock) {
+      int n = 0;
+      for (KindState st : kinds.values()) {
+        n += st.objects.size();
+      }
+      return n;
+    }
+  }
+
+  /** Number of objects of one kind. */
+  public int size(Kind kind) {
+    synchronized (lock) {
+      return kinds.get(kind).objects.size();
+    }
+  }
+
+  /** Number of open watches. */
+  public int watcherCount() {
+    return watchers.size();
+  }
+
+  /** One page of a listing. */
+  public record Page(List<Object> items, long resourceVersion, String continueToken, long remaining) {}
+
+  /**
+   * Lists a kind (one namespace, or all when empty) at the current state ({@code rv} 0) or at
+   * exactly revision {@code rv}, in pages of {@code limit} (0: no limit). A continue token
+   * resumes a listing at the snapshot of its first page.
+   *
+   * @throws ExpiredException when the revision or token is older than the window
+   */
+  public Page list(Kind kind, String namespace, Predicate<Object> filter, long limit, String continueToken, long rv) {
+    long snapshotRev = rv;
+    String after = null;
+    if (continueToken != null && !continueToken.isEmpty()) {
+      String[] t = decodeToken(continueToken);
+      snapshotRev = Long.parseLong(t[0]);
+      after = t[1];
+    }
+    synchronized (lock) {
+      KindState st = kinds.get(kind);
+      NavigableMap<String, Object> view = snapshotRev <= 0 || snapshotRev == revision ? st.objects : snapshot(kind, st, snapshotRev);
+      long at = snapshotRev <= 0 ? revision : snapshotRev;
+      NavigableMap<String, Object> range = namespace.isEmpty() ? view
+          : view.subMap(namespace + "\u0000", true, namespace + "\u0001", false);
+      if (after != null) {
+        range = range.tailMap(after, false);
+      }
+      List<Object> items = new ArrayList<>();
+      String last = null;
+      long remaining = 0;
+      for (var e : range.entrySet()) {
+        if (!filter.test(e.getValue())) {
+          continue;
+        }
+        if (limit > 0 && items.size() >= limit) {
+          remaining++;
+          continue;
+        }
+        items.add(e.getValue());
+        last = e.getKey();
+      }
+      String token = remaining > 0 ? encodeToken(at, last) : "";
+      return new Page(items, at, token, remaining);
+    }
+  }
+
+  /** The objects of a kind as they were at {@code rev}: the current ones with later changes undone. */
+  private NavigableMap<String, Object> snapshot(Kind kind, KindState st, long rev) {
+    if (rev < st.windowStart) {
+      throw new ExpiredException("resource_version " + rev + " of " + kind + " is older than the cache keeps (from "
+          + st.windowStart + ")");
+    }
+    if (rev > revision) {
+      throw new ExpiredException("resource_version " + rev + " is newer than this master has seen (" + revision + ")");
+    }
+    TreeMap<String, Object> copy = new TreeMap<>(st.objects);
+    Iterator<Change> it = st.window.descendingIterator();
+    while (it.hasNext()) {
+      Change c = it.next();
+      if (c.revision() <= rev) {
+        break;
+      }
+      if (c.previous() == null) {
+        copy.remove(c.sortKey());
+      } else {
+        copy.put(c.sortKey(), c.previous());
+      }
+    }
+    return copy;
+  }
+
+  private static String encodeToken(long rev, String lastKey) {
+    String raw = rev + "\n" + lastKey;
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String[] decodeToken(String token) {
+    try {
+      String raw = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+      int nl = raw.indexOf('\n');
+      if (nl <= 0) {
+        throw new IllegalArgumentException("malformed continue token");
+      }
+      Long.parseLong(raw.substring(0, nl));
+      return new String[] {raw.substring(0, nl), raw.substring(nl + 1)};
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("continue_token is not a token this API issued");
+    }
+  }
+
+  private static String sortKey(String namespace, String name) {
+    return namespace + "\u0000" + name;
+  }
+
+  // ------------------------------------------------------------------ listeners
+
+  /** A registered listener; close it to stop receiving calls. */
+  public interface Registration extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * Adds an in-process listener for one kind. It first gets {@link CacheListener#onAdd} for
+   * every current object, then every change, in order, on the dispatch thread.
+   */
+  public Registration addListener(Kind kind, CacheListener listener) {
+    List<Object> existing = new ArrayList<>();
+    CacheListener[] holder = new CacheListener[1];
+    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    // Registering on the dispatch thread orders the replay before any later change.
+    dispatch.execute(() -> {
+      synchronized (lock) {
+        existing.addAll(kinds.get(kind).objects.values());
+        listeners.computeIfAbsent(kind, k -> new CopyOnWriteArrayList<>()).add(listener);
+      }
+      for (Object o : existing) {
+        try {
+          listener.onAdd(o);
+        } catch (RuntimeException ex) {
+          LOG.warn("watch cache: a listener failed", ex);
+        }
+      }
+      done.complete(null);
+    });
+    holder[0] = listener;
+    try {
+      done.get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("watch cache: adding a listener timed out", e);
+    }
+    return () -> listeners.getOrDefault(kind, List.of()).remove(holder[0]);
+  }
+
+  // ------------------------------------------------------------------ watches
+
+  /** What a watch wants to see. */
+  public record WatchSpec(Kind kind, String namespace, Predicate<Object> filter, long fromRevision,
+                          boolean bookmarks, boolean initialEvents) {}
+
+  /** An open watch; close it to stop it. */
+  public interface WatchHandle extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * Starts a watch: every change after {@code fromRevision} (0: from now) to objects that
+   * match, delivered in order to {@code sink} from a sender thread. The sink gets an ERROR
+   * event (then nothing more) when the watcher falls too far behind or the cache relists.
+   *
+   * @throws ExpiredException when {@code fromRevision} is older than the window
+   */
+  public WatchHandle watch(WatchSpec spec, Consumer<WatchEvent> sink) {
+    CacheWatcher w = new CacheWatcher(spec, sink);
+    synchronized (lock) {
+      KindState st = kinds.get(spec.kind());
+      long from = spec.fromRevision();
+      if (spec.initialEvents() && from <= 0) {
+        for (Object o : st.objects.values()) {
+          if (w.matches(o)) {
+            w.enqueue(event(WatchEventType.WATCH_EVENT_TYPE_ADDED, o, Objects.meta(o).getResourceVersion()));
+          }
+        }
+        w.enqueue(bookmark(revision));
+      } else if (from > 0) {
+        if (from < st.windowStart) {
+          throw new ExpiredException("resource_version " + from + " of " + spec.kind()
+              + " is older than the cache keeps (from " + st.windowStart + ")");
+        }
+        for (Change c : st.window) {
+          if (c.revision() > from) {
+            w.offer(c);
+          }
+        }
+        if (spec.initialEvents()) {
+          w.enqueue(bookmark(Math.max(from, revision)));
+        }
+      }
+      w.lastSent = System.nanoTime();
+      watchers.add(w);
+    }
+    w.drainLater();
+    return w::close;
+  }
+
+  private static WatchEvent event(WatchEventType type, Object o, long rev) {
+    return WatchEvent.newBuilder().setType(type).setObject(o).setResourceVersion(rev).build();
+  }
+
+  private static WatchEvent bookmark(long rev) {
+    return WatchEvent.newBuilder().setType(WatchEventType.WATCH_EVENT_TYPE_BOOKMARK).setResourceVersion(rev).build();
+  }
+
+  /** The ERROR event telling a watcher to list again. */
+  public static WatchEvent expiredStatus(String message) {
+    return WatchEvent.newBuilder().setType(WatchEventType.WATCH_EVENT_TYPE_ERROR)
+        .setError(ErrorStatus.newBuilder().setCode(io.grpc.Status.Code.OUT_OF_RANGE.value())
+            .setReason("Expired").setMessage(message))
+        .build();
+  }
+
+  private void tick() {
+    long now = System.nanoTime();
+    long interval = options.bookmarkInterval().toNanos();
+    synchronized (lock) {
+      for (CacheWatcher w : watchers) {
+        if (w.spec.bookmarks() && now - w.lastSent >= interval) {
+          w.enqueue(bookmark(Math.max(revision, w.spec.fromRevision())));
+        }
+      }
+    }
+    for (CacheWatcher w : watchers) {
+      w.drainLater();
+    }
+    // Keep revision current while idle, so bookmarks move resume points forward.
+    if (storeWatch != null && !closed) {
+      storeWatch.requestProgress();
+    }
+  }
+
+  /** One watch: a filter, a backlog of events and a sender that drains it in order. */
+  private final class CacheWatcher {
+    final Kind kind;
+    final WatchSpec spec;
+    final Consumer<WatchEvent> sink;
+    final java.util.concurrent.ConcurrentLinkedQueue<WatchEvent> backlog = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger wip = new java.util.concurrent.atomic.AtomicInteger();
+    volatile boolean done;
+    volatile long lastSent;
+
+    CacheWatcher(WatchSpec spec, Consumer<WatchEvent> sink) {
+      this.kind = spec.kind();
+      this.spec = spec;
+      this.sink = sink;
+    }
+
+    boolean matches(Object o) {
+      if (o == null) {
+        return false;
+      }
+      if (!spec.namespace().isEmpty() && !spec.namespace().equals(Objects.meta(o).getNamespace())) {
+        return false;
+      }
+      return spec.filter().test(o);
+    }
+
+    /** Turns a change into what this watcher sees, honouring selector transitions. Called under the cache lock. */
+    void offer(Change c) {
+      if (done) {
+        return;
+      }
+      boolean was = matches(c.previous());
+      if (c.deleted()) {
+        if (was) {
+          enqueue(event(WatchEventType.WATCH_EVENT_TYPE_DELETED, c.object(), c.revision()));
+        }
+        return;
+      }
+      boolean is = matches(c.object());
+      if (is && was) {
+        enqueue(event(WatchEventType.WATCH_EVENT_TYPE_MODIFIED, c.object(), c.revision()));
+      } else if (is) {
+        enqueue(event(WatchEventType.WATCH_EVENT_TYPE_ADDED, c.object(), c.revision()));
+      } else if (was) {
+        enqueue(event(WatchEventType.WATCH_EVENT_TYPE_DELETED, c.object(), c.revision()));
+      }
+    }
+
+    void enqueue(WatchEvent e) {
+      if (done) {
+        return;
+      }
+      if (size.incrementAndGet() > options.maxWatcherBacklog()) {
+        fail(expiredStatus("the watcher fell more than " + options.maxWatcherBacklog() + " events behind"));
+        return;
+      }
+      backlog.add(e);
+      lastSent = System.nanoTime();
+      drainLater();
+    }
+
+    void fail(WatchEvent error) {
+      if (done) {
+        return;
+      }
+      backlog.add(error);
+      done = true;
+      watchers.remove(this);
+      drainLater();
+    }
+
+    void drainLater() {
+      if (wip.getAndIncrement() == 0) {
+        try {
+          senders.execute(this::drain);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          wip.set(0);
+        }
+      }
+    }
+
+    private void drain() {
+      int missed = 1;
+      while (true) {
+        WatchEvent e;
+        while ((e = backlog.poll()) != null) {
+          size.decrementAndGet();
+          try {
+            sink.accept(e);
+          } catch (RuntimeException ex) {
+            LOG.debug("watch cache: a watcher's sink failed; closing it", ex);
+            close();
+            backlog.clear();
+          }
+        }
+        missed = wip.addAndGet(-missed);
+        if (missed == 0) {
+          return;
+        }
+      }
+    }
+
+    void close() {
+      done = true;
+      watchers.remove(this);
+    }
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** True once the first list is loaded. */
+  public boolean synced() {
+    return synced;
+  }
+
+  /** Stops following the store and every watch, and waits for the cache's threads. */
+  @Override
+  public void close() {
+    closed = true;
+    if (storeWatch != null) {
+      storeWatch.close();
+    }
+    for (CacheWatcher w : watchers) {
+      w.close();
+    }
+    ticker.shutdownNow();
+    dispatch.shutdown();
+    senders.shutdown();
+    try {
+      dispatch.awaitTermination(10, TimeUnit.SECONDS);
+      senders.awaitTermination(10, TimeUnit.SECONDS);
+      ticker.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (lock) {
+      lock.notifyAll();
+    }
+  }
+
+  /** Latest revision of one object's metadata, for callers holding only an Object. */
+  static long rv(Object o) {
+    ObjectMeta m = Objects.meta(o);
+    return m.getResourceVersion();
+  }
+}

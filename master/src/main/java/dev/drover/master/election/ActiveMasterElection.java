@@ -1,0 +1,225 @@
+package dev.drover.master.election;
+
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Timestamps;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Lease;
+import dev.drover.api.v1.LeaseSpec;
+import dev.drover.api.v1.Object;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.master.ActiveComponent;
+import dev.drover.master.store.ObjectStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chooses the one active master through a Lease object in the store
+ * ({@value #NAMESPACE}/{@value #LEASE_NAME}) and runs the {@link ActiveComponent}s only while
+ * this master holds it.
+ *
+ * <p>Every read and write of the lease is a compare-and-swap. The holder renews every
+ * {@code renewInterval}; another master takes over only after it has watched the lease stay
+ * unchanged for a whole lease duration by its own monotonic clock (no clock comparison
+ * between hosts). The holder stops its components once {@code renewDeadline} (shorter than
+ * the duration) passed since the start of its last successful renewal, so it is always
+ * stopped before a successor can acquire the lease.
+ */
+public final class ActiveMasterElection implements AutoCloseable {
+  /** Namespace of the election lease. */
+  public static final String NAMESPACE = "drover-system";
+  /** Name of the election lease. */
+  public static final String LEASE_NAME = "active-master";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ActiveMasterElection.class);
+
+  private final ObjectStore store;
+  private final String identity;
+  private final Duration leaseDuration;
+  private final Duration renewInterval;
+  private final Duration renewDeadline;
+  private final Clock clock;
+  private final List<ActiveComponent> components = new CopyOnWriteArrayList<>();
+  private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "election"));
+  private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "election-watchdog"));
+  private final java.lang.Object stateLock = new java.lang.Object();
+
+  private volatile boolean active;
+  private volatile long lastRenewStartNanos;
+  private volatile String observedHolder = "";
+  private long observedRv = -1;
+  private long observedAtNanos;
+  private volatile boolean closed;
+
+  /** An election for {@code identity}; call {@link #start()}. */
+  public ActiveMasterElection(ObjectStore store, String identity, Duration leaseDuration, Duration renewInterval,
+                              Duration renewDeadline, Clock clock) {
+    if (renewDeadline.compareTo(leaseDuration) >= 0 || renewInterval.compareTo(renewDeadline) >= 0) {
+      throw new IllegalArgumentException("need renewInterval < renewDeadline < leaseDuration");
+    }
+    this.store = store;
+    this.identity = identity;
+    this.leaseDuration = leaseDuration;
+    this.renewInterval = renewInterval;
+    this.renewDeadline = renewDeadline;
+    this.clock = clock;
+  }
+
+  private static Thread thread(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** Adds a component run only while active (before {@link #start()}). */
+  public void add(ActiveComponent c) {
+    components.add(c);
+  }
+
+  /** Starts campaigning. */
+  public void start() {
+    loop.scheduleWithFixedDelay(this::tick, 0, renewInterval.toMillis(), TimeUnit.MILLISECONDS);
+    watchdog.scheduleWithFixedDelay(this::checkDeadline, 50, 50, TimeUnit.MILLISECONDS);
+  }
+
+  /** True while this master holds the lease and runs the active components. */
+  public boolean isActive() {
+    return active;
+  }
+
+  /** Identity of the holder as last observed ("" when none). */
+  public String holder() {
+    return active ? identity : observedHolder;
+  }
+
+  private void tick() {
+    if (closed) {
+      return;
+    }
+    long start = System.nanoTime();
+    try {
+      Optional<Object> cur = store.get(Kind.KIND_LEASE, NAMESPACE, LEASE_NAME);
+      Timestamp now = Timestamps.fromMillis(clock.millis());
+      if (cur.isEmpty()) {
+        store.create(Object.newBuilder().setLease(Lease.newBuilder()
+            .setMetadata(ObjectMeta.newBuilder().setNamespace(NAMESPACE).setName(LEASE_NAME))
+            .setSpec(spec(now, now, 0))).build(), false);
+        renewed(start);
+        return;
+      }
+      Lease lease = cur.get().getLease();
+      String holder = lease.getSpec().getHolderIdentity();
+      long rv = lease.getMetadata().getResourceVersion();
+      if (identity.equals(holder)) {
+        store.update(Object.newBuilder().setLease(lease.toBuilder().setSpec(lease.getSpec().toBuilder()
+            .setRenewTime(now).setLeaseDurationSeconds(durationSeconds()))).build(), false);
+        renewed(start);
+        return;
+      }
+      if (active) {
+        // Someone else holds it: we lost it (e.g. our renewals were too late).
+        stepDown("the lease is held by " + holder);
+      }
+      if (rv != observedRv) {
+        observedRv = rv;
+        observedAtNanos = start;
+      }
+      observedHolder = holder;
+      long held = lease.getSpec().getLeaseDurationSeconds() > 0
+          ? TimeUnit.SECONDS.toNanos(lease.getSpec().getLeaseDurationSeconds()) : leaseDuration.toNanos();
+      if (holder.isEmpty() || start - observedAtNanos > held) {
+        store.update(Object.newBuilder().setLease(lease.toBuilder().setSpec(spec(now, now,
+            lease.getSpec().getLeaseTransitions() + 1))).build(), false);
+        LOG.info("{} took the active-master lease over from '{}'", identity, holder);
+        renewed(start);
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("election round of {} failed: {}", identity, e.toString());
+    }
+  }
+
+  private LeaseSpec spec(Timestamp acquire, Timestamp renew, int transitions) {
+    return LeaseSpec.newBuilder().setHolderIdentity(identity).setLeaseDurationSeconds(durationSeconds())
+        .setAcquireTime(acquire).setRenewTime(renew).setLeaseTransitions(transitions).build();
+  }
+
+  private int durationSeconds() {
+    return (int) Math.max(1, leaseDuration.toSeconds());
+  }
+
+  private void renewed(long startNanos) {
+    synchronized (stateLock) {
+      lastRenewStartNanos = startNanos;
+      observedHolder = identity;
+      if (!active && !closed && System.nanoTime() - startNanos < renewDeadline.toNanos()) {
+        active = true;
+        LOG.info("{} is now the active master", identity);
+        for (ActiveComponent c : components) {
+          try {
+            c.start();
+          } catch (RuntimeException e) {
+            LOG.error("starting active component {} failed", c.name(), e);
+          }
+        }
+      }
+    }
+  }
+
+  private void checkDeadline() {
+    if (active && System.nanoTime() - lastRenewStartNanos > renewDeadline.toNanos()) {
+      stepDown("no successful renewal within " + renewDeadline.toMillis() + " ms");
+    }
+  }
+
+  private void stepDown(String why) {
+    synchronized (stateLock) {
+      if (!active) {
+        return;
+      }
+      active = false;
+      LOG.warn("{} stops being the active master: {}", identity, why);
+      for (int i = components.size() - 1; i >= 0; i--) {
+        try {
+          components.get(i).stop();
+        } catch (RuntimeException e) {
+          LOG.error("stopping active component {} failed", components.get(i).name(), e);
+        }
+      }
+    }
+  }
+
+  /** Stops the components, releases the lease so another master takes over at once, and stops campaigning. */
+  @Override
+  public void close() {
+    closed = true;
+    loop.shutdown();
+    try {
+      loop.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    boolean wasActive = active;
+    stepDown("shutting down");
+    watchdog.shutdownNow();
+    if (wasActive) {
+      try {
+        store.get(Kind.KIND_LEASE, NAMESPACE, LEASE_NAME).ifPresent(cur -> {
+          Lease l = cur.getLease();
+          if (identity.equals(l.getSpec().getHolderIdentity())) {
+            store.update(Object.newBuilder().setLease(l.toBuilder().setSpec(l.getSpec().toBuilder()
+                .setHolderIdentity(""))).build(), false);
+          }
+        });
+      } catch (RuntimeException e) {
+        LOG.debug("releasing the lease failed; it will expire", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package dev.drover.master.events;
+
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Timestamps;
+import dev.drover.api.v1.Event;
+import dev.drover.api.v1.EventType;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Object;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.ObjectReference;
+import dev.drover.master.api.ApiErrors;
+import dev.drover.master.store.ObjectStore;
+import dev.drover.master.store.Objects;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * Records events the way Kubernetes' event series do: an event identical to a recent one
+ * (same involved object, type, reason, message and source) is merged into it, so its count
+ * and last_timestamp grow instead of a new object appearing. The merge target is found by a
+ * name derived from those fields, so it needs no index and works on any master.
+ */
+public final class EventRecorder {
+  private final ObjectStore store;
+  private final Clock clock;
+  private final Duration dedupWindow;
+
+  /** Outcome of one record call. */
+  public record Recorded(Object event, boolean merged) {}
+
+  /** A recorder merging repeats within {@code dedupWindow}. */
+  public EventRecorder(ObjectStore store, Clock clock, Duration dedupWindow) {
+    this.store = store;
+    this.clock = clock;
+    this.dedupWindow = dedupWindow;
+  }
+
+  /** Stores the event, or merges it into an identical recent one. */
+  public Recorded record(Event in) {
+    ObjectReference inv = in.getInvolvedObject();
+    if (inv.getName().isEmpty()) {
+      throw ApiErrors.invalid("involved_object.name", "is required");
+    }
+    if (in.getReason().isEmpty()) {
+      throw ApiErrors.invalid("reason", "is required");
+    }
+    String ns = !in.getMetadata().getNamespace().isEmpty() ? in.getMetadata().getNamespace()
+        : inv.getNamespace().isEmpty() ? ObjectStore.DEFAULT_NAMESPACE : inv.getNamespace();
+    String name = in.getMetadata().getName().isEmpty() ? inv.getName() + "." + fingerprint(in) : in.getMetadata().getName();
+    Timestamp now = Timestamps.fromMillis(clock.millis());
+    Event.Builder fresh = in.toBuilder()
+        .setMetadata(in.getMetadata().toBuilder().setNamespace(ns).setName(name))
+        .setCount(Math.max(1, in.getCount()))
+        .setFirstTimestamp(in.hasFirstTimestamp() ? in.getFirstTimestamp() : now)
+        .setLastTimestamp(in.hasLastTimestamp() ? in.getLastTimestamp() : now);
+    if (fresh.getType() == EventType.EVENT_TYPE_UNSPECIFIED) {
+      fresh.setType(EventType.EVENT_TYPE_NORMAL);
+    }
+    for (int attempt = 0; attempt < 20; attempt++) {
+      Optional<Object> existing = store.get(Kind.KIND_EVENT, ns, name);
+      try {
+        if (existing.isEmpty()) {
+          return new Recorded(store.create(Object.newBuilder().setEvent(fresh).build(), false), false);
+        }
+        Event old = existing.get().getEvent();
+        boolean recent = Timestamps.toMillis(old.getLastTimestamp()) + dedupWindow.toMillis() >= clock.millis();
+        Event.Builder next = old.toBuilder();
+        if (recent) {
+          next.setCount(old.getCount() + fresh.getCount()).setLastTimestamp(fresh.getLastTimestamp());
+          next.getSeriesBuilder().setCount(old.getCount() + fresh.getCount()).setLastObservedTime(fresh.getLastTimestamp());
+        } else {
+          ObjectMeta keep = old.getMetadata();
+          next = fresh.clone().setMetadata(keep);
+        }
+        long rv = old.getMetadata().getResourceVersion();
+        Object updated = store.update(Object.newBuilder().setEvent(next.setMetadata(next.getMetadata().toBuilder()
+            .setResourceVersion(rv))).build(), false);
+        return new Recorded(updated, recent);
+      } catch (StatusRuntimeException e) {
+        Status.Code c = e.getStatus().getCode();
+        if (c != Status.Code.ABORTED && c != Status.Code.ALREADY_EXISTS && c != Status.Code.NOT_FOUND) {
+          throw e;
+        }
+      }
+    }
+    throw Status.ABORTED.withDescription("event " + ns + "/" + name + " kept changing; retry").asRuntimeException();
+  }
+
+  /**
+   * Deletes events whose last occurrence is older than {@code ttl}: the retention limit. Run
+   * periodically by the active master. Returns how many were removed.
+   */
+  public int expire(Duration ttl) {
+    long cutoff = clock.millis() - ttl.toMillis();
+    int n = 0;
+    for (Object o : store.list(Kind.KIND_EVENT, "")) {
+      Event e = o.getEvent();
+      if (Timestamps.toMillis(e.getLastTimestamp()) < cutoff) {
+        try {
+          store.delete(Kind.KIND_EVENT, e.getMetadata().getNamespace(), e.getMetadata().getName(),
+              new ObjectStore.DeleteOptions(null, null, e.getMetadata().getResourceVersion(),
+                  dev.drover.api.v1.PropagationPolicy.PROPAGATION_POLICY_BACKGROUND, false), null);
+          n++;
+        } catch (StatusRuntimeException ex) {
+          // Changed or gone meanwhile: it is either recent again or already removed.
+        }
+      }
+    }
+    return n;
+  }
+
+  private static String fingerprint(Event e) {
+    ObjectReference inv = e.getInvolvedObject();
+    String id = String.join("\u0000", inv.getKind().name(), inv.getNamespace(), inv.getName(), inv.getUid(),
+        e.getType().name(), e.getReason(), e.getMessage(), e.getSource().getComponent(), e.getSource().getHost(),
+        e.getReportingComponent());
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d, 0, 8);
+    } catch (NoSuchAlgorithmException ex) {
+      throw new IllegalStateException(ex);
+    }
+  }
+
+  /** Describes an object as an event's involved object. */
+  public static ObjectReference referenceTo(Object o) {
+    ObjectMeta m = Objects.meta(o);
+    return ObjectReference.newBuilder().setKind(Objects.kind(o)).setNamespace(m.getNamespace())
+        .setName(m.getName()).setUid(m.getUid()).setResourceVersion(m.getResourceVersion()).build();
+  }
+}

@@ -1,0 +1,196 @@
+package dev.drover.master.store;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Descriptors.OneofDescriptor;
+import com.google.protobuf.Message;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Object;
+import dev.drover.api.v1.ObjectMeta;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Generic access to the parts of an {@link Object} envelope of any kind: its kind, metadata,
+ * desired state ("spec": every field but metadata and status) and status.
+ *
+ * <p>The envelope's oneof field numbers equal the {@link Kind} values and every kind has
+ * {@code metadata = 1}, so all of this is done through protobuf reflection rather than a
+ * per-kind table that would have to be kept in step with the API.
+ */
+public final class Objects {
+  private static final Descriptor ENVELOPE = Object.getDescriptor();
+  private static final OneofDescriptor ONEOF = ENVELOPE.getOneofs().get(0);
+
+  private Objects() {}
+
+  /** The kind held by the envelope, or {@link Kind#KIND_UNSPECIFIED} when empty. */
+  public static Kind kind(Object o) {
+    FieldDescriptor f = o.getOneofFieldDescriptor(ONEOF);
+    return f == null ? Kind.KIND_UNSPECIFIED : Kind.forNumber(f.getNumber());
+  }
+
+  /** True for Namespace and Node, which have no namespace. */
+  public static boolean clusterScoped(Kind kind) {
+    return kind == Kind.KIND_NAMESPACE || kind == Kind.KIND_NODE;
+  }
+
+  /** True for a kind this API stores. */
+  public static boolean known(Kind kind) {
+    return kind != null && kind != Kind.KIND_UNSPECIFIED && kind != Kind.UNRECOGNIZED
+        && ENVELOPE.findFieldByNumber(kind.getNumber()) != null;
+  }
+
+  /** The envelope field holding the given kind. */
+  public static FieldDescriptor field(Kind kind) {
+    return ENVELOPE.findFieldByNumber(kind.getNumber());
+  }
+
+  /** The message of the object inside the envelope. */
+  public static Message message(Object o) {
+    Kind k = kind(o);
+    if (k == Kind.KIND_UNSPECIFIED) {
+      throw new IllegalArgumentException("empty Object envelope");
+    }
+    return (Message) o.getField(field(k));
+  }
+
+  /** Wraps a message of any kind into the envelope. */
+  public static Object wrap(Message m) {
+    for (FieldDescriptor f : ONEOF.getFields()) {
+      if (f.getMessageType().equals(m.getDescriptorForType())) {
+        return Object.newBuilder().setField(f, m).build();
+      }
+    }
+    throw new IllegalArgumentException("not an API kind: " + m.getDescriptorForType().getFullName());
+  }
+
+  /** The metadata of the object. */
+  public static ObjectMeta meta(Object o) {
+    Message m = message(o);
+    return (ObjectMeta) m.getField(m.getDescriptorForType().findFieldByNumber(1));
+  }
+
+  /** The object with its metadata replaced. */
+  public static Object withMeta(Object o, ObjectMeta meta) {
+    Message m = message(o);
+    Message changed = m.toBuilder().setField(m.getDescriptorForType().findFieldByNumber(1), meta).build();
+    return o.toBuilder().setField(field(kind(o)), changed).build();
+  }
+
+  /** The status field of a kind, or null for kinds without one (Event, Secret, ...). */
+  public static FieldDescriptor statusField(Descriptor d) {
+    FieldDescriptor f = d.findFieldByName("status");
+    return f != null && f.getType() == FieldDescriptor.Type.MESSAGE ? f : null;
+  }
+
+  /** True when the kind has a status subresource. */
+  public static boolean hasStatus(Kind kind) {
+    return statusField(field(kind).getMessageType()) != null;
+  }
+
+  /** The object with every field but metadata and status cleared: what makes up its "spec". */
+  private static Message specPart(Message m) {
+    Message.Builder b = m.toBuilder();
+    b.clearField(m.getDescriptorForType().findFieldByNumber(1));
+    FieldDescriptor st = statusField(m.getDescriptorForType());
+    if (st != null) {
+      b.clearField(st);
+    }
+    return b.build();
+  }
+
+  /** True when the desired-state parts (everything but metadata and status) differ. */
+  public static boolean specChanged(Object a, Object b) {
+    return !specPart(message(a)).equals(specPart(message(b)));
+  }
+
+  /**
+   * {@code target} with the status taken from {@code source} (or cleared when source is null).
+   */
+  public static Object withStatusOf(Object target, Object source) {
+    Message m = message(target);
+    FieldDescriptor st = statusField(m.getDescriptorForType());
+    if (st == null) {
+      return target;
+    }
+    Message.Builder b = m.toBuilder();
+    if (source == null) {
+      b.clearField(st);
+    } else {
+      b.setField(st, message(source).getField(st));
+    }
+    return target.toBuilder().setField(field(kind(target)), b.build()).build();
+  }
+
+  /**
+   * {@code target} with everything but the status taken from {@code source}: the result of a
+   * status update of {@code source} by {@code target}'s status.
+   */
+  public static Object withSpecOf(Object target, Object source) {
+    return withStatusOf(source, target);
+  }
+
+  /** The lower-case plural used in store keys, e.g. {@code replicasets}. */
+  public static String plural(Kind kind) {
+    String s = kind.name().substring("KIND_".length()).replace("_", "").toLowerCase(Locale.ROOT);
+    if (s.endsWith("ss")) {
+      return s + "es";
+    }
+    return s.endsWith("s") ? s : s + "s";
+  }
+
+  /** A short human label, e.g. {@code pod default/web}. */
+  public static String describe(Kind kind, String namespace, String name) {
+    String k = field(kind).getMessageType().getName();
+    return namespace.isEmpty() ? k + " " + name : k + " " + namespace + "/" + name;
+  }
+
+  /** {@link #describe(Kind, String, String)} for an object. */
+  public static String describe(Object o) {
+    ObjectMeta m = meta(o);
+    return describe(kind(o), m.getNamespace(), m.getName());
+  }
+
+  /**
+   * Merges {@code patch} into {@code base} the way apply does: singular message fields set in
+   * the patch merge recursively; every other field the patch sets (scalars, lists, maps)
+   * replaces the base's.
+   */
+  public static Message mergeSetFields(Message base, Message patch) {
+    Message.Builder b = base.toBuilder();
+    for (var e : patch.getAllFields().entrySet()) {
+      FieldDescriptor f = e.getKey();
+      if (!f.isRepeated() && f.getType() == FieldDescriptor.Type.MESSAGE && base.hasField(f)) {
+        b.setField(f, mergeSetFields((Message) base.getField(f), (Message) e.getValue()));
+      } else {
+        b.setField(f, e.getValue());
+      }
+    }
+    return b.build();
+  }
+
+  /** Paths of the leaf fields that differ between two messages of one type, e.g. spec.replicas. */
+  public static List<String> changedFields(Message a, Message b) {
+    List<String> out = new ArrayList<>();
+    diff("", a, b, out);
+    return out;
+  }
+
+  private static void diff(String prefix, Message a, Message b, List<String> out) {
+    for (FieldDescriptor f : a.getDescriptorForType().getFields()) {
+      java.lang.Object va = a.getField(f);
+      java.lang.Object vb = b.getField(f);
+      if (va.equals(vb)) {
+        continue;
+      }
+      String path = prefix + f.getName();
+      if (!f.isRepeated() && f.getType() == FieldDescriptor.Type.MESSAGE) {
+        diff(path + ".", (Message) va, (Message) vb, out);
+      } else {
+        out.add(path);
+      }
+    }
+  }
+}
