@@ -1,0 +1,529 @@
+package dev.drover.client;
+
+import com.google.protobuf.Message;
+import dev.drover.api.v1.ConfigMap;
+import dev.drover.api.v1.ControlServiceGrpc;
+import dev.drover.api.v1.CreateRequest;
+import dev.drover.api.v1.DaemonSet;
+import dev.drover.api.v1.DeleteRequest;
+import dev.drover.api.v1.DeleteResponse;
+import dev.drover.api.v1.Deployment;
+import dev.drover.api.v1.Endpoints;
+import dev.drover.api.v1.Event;
+import dev.drover.api.v1.GetRequest;
+import dev.drover.api.v1.Job;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Lease;
+import dev.drover.api.v1.ListRequest;
+import dev.drover.api.v1.ListResponse;
+import dev.drover.api.v1.Namespace;
+import dev.drover.api.v1.Node;
+import dev.drover.api.v1.Object;
+import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.ReplicaSet;
+import dev.drover.api.v1.Secret;
+import dev.drover.api.v1.Service;
+import dev.drover.api.v1.UpdateRequest;
+import dev.drover.api.v1.UpdateStatusRequest;
+import dev.drover.api.v1.WatchEvent;
+import dev.drover.api.v1.WatchEventType;
+import dev.drover.api.v1.WatchRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Java client of the Drover API: typed helpers for every kind over the generated stubs, a
+ * list of master endpoints with failover, a deadline on every unary call, retries only where
+ * they are safe, and watches that resume by themselves from their last resource_version when
+ * a master goes away.
+ *
+ * <p>Retries: reads (Get, List) are retried on another master after UNAVAILABLE or
+ * DEADLINE_EXCEEDED; Update and UpdateStatus, being compare-and-swap, are retried after
+ * UNAVAILABLE (a repeat that already happened fails with ABORTED); Create and Delete are
+ * never retried, since the caller must learn whether they happened.
+ */
+public final class DroverClient implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DroverClient.class);
+
+  private final List<String> endpoints;
+  private final Function<String, ManagedChannel> channelFactory;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Duration deadline;
+  private final AtomicInteger current = new AtomicInteger();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "drover-client-watch");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private DroverClient(Builder b) {
+    if (b.endpoints.isEmpty()) {
+      throw new IllegalArgumentException("at least one master endpoint is required");
+    }
+    this.endpoints = List.copyOf(b.endpoints);
+    this.channelFactory = b.channelFactory;
+    this.deadline = b.deadline;
+  }
+
+  /** A builder; add endpoints as {@code host:port}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Settings of a client. */
+  public static final class Builder {
+    private final List<String> endpoints = new ArrayList<>();
+    private Duration deadline = Duration.ofSeconds(10);
+    private Function<String, ManagedChannel> channelFactory =
+        target -> ManagedChannelBuilder.forTarget(target).usePlaintext().keepAliveTime(30, TimeUnit.SECONDS).build();
+
+    /** Adds a master endpoint ({@code host:port}, or any target the channel factory understands). */
+    public Builder endpoint(String target) {
+      endpoints.add(target);
+      return this;
+    }
+
+    /** Adds several endpoints. */
+    public Builder endpoints(List<String> targets) {
+      endpoints.addAll(targets);
+      return this;
+    }
+
+    /** Deadline of each unary call (default 10 s). */
+    public Builder deadline(Duration d) {
+      this.deadline = d;
+      return this;
+    }
+
+    /** How channels are made (e.g. in-process channels in tests). */
+    public Builder channelFactory(Function<String, ManagedChannel> f) {
+      this.channelFactory = f;
+      return this;
+    }
+
+    /** Builds the client. */
+    public DroverClient build() {
+      return new DroverClient(this);
+    }
+  }
+
+  private ManagedChannel channel(int index) {
+    String target = endpoints.get(Math.floorMod(index, endpoints.size()));
+    return channels.computeIfAbsent(target, channelFactory);
+  }
+
+  /** The endpoint calls currently go to. */
+  public String currentEndpoint() {
+    return endpoints.get(Math.floorMod(current.get(), endpoints.size()));
+  }
+
+  private void failover(int from) {
+    current.compareAndSet(from, from + 1);
+  }
+
+  /** A blocking stub on the current master with the client's deadline, for calls without a helper. */
+  public ControlServiceGrpc.ControlServiceBlockingStub control() {
+    return ControlServiceGrpc.newBlockingStub(channel(current.get()))
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private enum Safety { READ, CAS_WRITE, UNSAFE }
+
+  private <R> R call(Safety safety, Function<ControlServiceGrpc.ControlServiceBlockingStub, R> fn) {
+    int attempts = safety == Safety.UNSAFE ? 1 : Math.max(3, endpoints.size() * 2);
+    StatusRuntimeException last = null;
+    for (int i = 0; i < attempts; i++) {
+      int at = current.get();
+      try {
+        return fn.apply(ControlServiceGrpc.newBlockingStub(channel(at))
+            .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+      } catch (StatusRuntimeException e) {
+        last = e;
+        Status.Code c = e.getStatus().getCode();
+        boolean retry = c == Status.Code.UNAVAILABLE
+            || (safety == Safety.READ && c == Status.Code.DEADLINE_EXCEEDED);
+        if (c == Status.Code.UNAVAILABLE || c == Status.Code.DEADLINE_EXCEEDED) {
+          failover(at);
+        }
+        if (!retry || safety == Safety.UNSAFE) {
+          throw e;
+        }
+        backoff(i);
+      }
+    }
+    throw last;
+  }
+
+  private static void backoff(int attempt) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(Math.min(1000, 50L << Math.min(attempt, 5)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+    }
+  }
+
+  // ------------------------------------------------------------------ generic verbs
+
+  /** Creates an object (not retried). */
+  public Object create(Object o) {
+    return call(Safety.UNSAFE, s -> s.create(CreateRequest.newBuilder().setObject(o).build()));
+  }
+
+  /** Reads an object. */
+  public Object get(Kind kind, String namespace, String name) {
+    return call(Safety.READ, s -> s.get(GetRequest.newBuilder().setKind(kind).setNamespace(namespace).setName(name).build()));
+  }
+
+  /** Lists objects (one page, as the request says). */
+  public ListResponse list(ListRequest request) {
+    return call(Safety.READ, s -> s.list(request));
+  }
+
+  /** Lists every page of a listing into one response (a consistent snapshot). */
+  public ListResponse listAll(ListRequest request) {
+    ListResponse.Builder all = ListResponse.newBuilder();
+    ListRequest next = request;
+    while (true) {
+      ListResponse page = list(next);
+      all.addAllItems(page.getItemsList()).setResourceVersion(page.getResourceVersion());
+      if (page.getContinueToken().isEmpty()) {
+        return all.build();
+      }
+      next = request.toBuilder().setContinueToken(page.getContinueToken()).build();
+    }
+  }
+
+  /** Updates metadata and spec (compare-and-swap on the object's resource_version). */
+  public Object update(Object o) {
+    return call(Safety.CAS_WRITE, s -> s.update(UpdateRequest.newBuilder().setObject(o).build()));
+  }
+
+  /** Updates the status (compare-and-swap). */
+  public Object updateStatus(Object o) {
+    return call(Safety.CAS_WRITE, s -> s.updateStatus(UpdateStatusRequest.newBuilder().setObject(o).build()));
+  }
+
+  /** Deletes an object (not retried). */
+  public DeleteResponse delete(DeleteRequest request) {
+    return call(Safety.UNSAFE, s -> s.delete(request));
+  }
+
+  // ------------------------------------------------------------------ watch
+
+  /** Receives a resumable watch's events. */
+  public interface WatchListener {
+    /** An ADDED, MODIFIED, DELETED or BOOKMARK event, each exactly once and in order. */
+    void onEvent(WatchEvent event);
+
+    /**
+     * The watch's history expired and the client listed again: {@code items} is the full
+     * current state at {@code resourceVersion}; events continue from there.
+     */
+    default void onRelist(List<Object> items, long resourceVersion) {}
+
+    /** The watch ended for good (closed, or a non-retryable error). */
+    default void onClosed(Status status) {}
+  }
+
+  /** A running watch; close it to stop. */
+  public interface WatchStream extends AutoCloseable {
+    /** Version of the last event delivered. */
+    long lastResourceVersion();
+
+    @Override
+    void close();
+  }
+
+  /**
+   * Watches with automatic resumption: after a broken stream it watches again from the last
+   * delivered resource_version, on the next master; after an Expired error it lists again,
+   * reports the state through {@link WatchListener#onRelist} and continues from there.
+   */
+  public WatchStream watch(WatchRequest request, WatchListener listener) {
+    ResumingWatch w = new ResumingWatch(request, listener);
+    w.open(request);
+    return w;
+  }
+
+  private final class ResumingWatch implements WatchStream {
+    private final WatchRequest base;
+    private final WatchListener listener;
+    private volatile long lastRv;
+    private volatile boolean closed;
+    private volatile ClientCallStreamObserver<WatchRequest> call;
+    private int failures;
+
+    ResumingWatch(WatchRequest base, WatchListener listener) {
+      this.base = base;
+      this.listener = listener;
+      this.lastRv = base.getResourceVersion();
+    }
+
+    @Override
+    public long lastResourceVersion() {
+      return lastRv;
+    }
+
+    void open(WatchRequest request) {
+      if (closed) {
+        return;
+      }
+      int at = current.get();
+      ControlServiceGrpc.newStub(channel(at)).watch(request, new ClientResponseObserver<WatchRequest, WatchEvent>() {
+        /** Set once this stream's outcome is handled, so its later callbacks do nothing. */
+        private boolean done;
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
+          call = requestStream;
+        }
+
+        @Override
+        public void onNext(WatchEvent e) {
+          if (closed || done) {
+            return;
+          }
+          failures = 0;
+          if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
+            done = true;
+            if ("Expired".equals(e.getError().getReason())) {
+              schedule(ResumingWatch.this::relist, 0);
+            } else {
+              finish(Status.fromCodeValue(e.getError().getCode()).withDescription(e.getError().getMessage()));
+            }
+            return;
+          }
+          if (e.getResourceVersion() <= lastRv && e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
+            // Already delivered before a resume; the server never sends these, but be certain.
+            return;
+          }
+          lastRv = Math.max(lastRv, e.getResourceVersion());
+          listener.onEvent(e);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          if (closed || done) {
+            return;
+          }
+          done = true;
+          Status s = Status.fromThrowable(t);
+          if (s.getCode() == Status.Code.INVALID_ARGUMENT || s.getCode() == Status.Code.PERMISSION_DENIED
+              || s.getCode() == Status.Code.UNAUTHENTICATED) {
+            finish(s);
+            return;
+          }
+          failover(at);
+          resumeLater();
+        }
+
+        @Override
+        public void onCompleted() {
+          // A stream the server ended without an error (not after Expired) resumes like a break.
+          if (!closed && !done) {
+            done = true;
+            resumeLater();
+          }
+        }
+      });
+    }
+
+    private void resumeLater() {
+      int n = ++failures;
+      long delay = Math.min(2000, 50L << Math.min(n, 6));
+      LOG.debug("watch of {} resumes from {} on {} in {} ms", base.getKind(), lastRv, currentEndpoint(), delay);
+      schedule(() -> open(base.toBuilder().setResourceVersion(lastRv).setSendInitialEvents(false).build()), delay);
+    }
+
+    private void schedule(Runnable r, long delayMillis) {
+      try {
+        timer.schedule(r, delayMillis, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        closed = true;
+      }
+    }
+
+    private void relist() {
+      var c = call;
+      if (c != null) {
+        c.cancel("relisting", null);
+      }
+      try {
+        ListResponse all = listAll(ListRequest.newBuilder().setKind(base.getKind()).setNamespace(base.getNamespace())
+            .setLabelSelector(base.getLabelSelector()).setFieldSelector(base.getFieldSelector()).build());
+        lastRv = all.getResourceVersion();
+        listener.onRelist(all.getItemsList(), all.getResourceVersion());
+        open(base.toBuilder().setResourceVersion(lastRv).setSendInitialEvents(false).build());
+      } catch (StatusRuntimeException e) {
+        resumeLater();
+      }
+    }
+
+    private void finish(Status s) {
+      closed = true;
+      var c = call;
+      if (c != null) {
+        c.cancel("finished", null);
+      }
+      listener.onClosed(s);
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        finish(Status.CANCELLED.withDescription("closed by the client"));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ typed helpers
+
+  /** Typed operations on one kind. */
+  public final class Resource<T extends Message> {
+    private final Kind kind;
+    private final Function<Object, T> unwrap;
+    private final Function<T, Object> wrap;
+
+    Resource(Kind kind, Function<Object, T> unwrap, Function<T, Object> wrap) {
+      this.kind = kind;
+      this.unwrap = unwrap;
+      this.wrap = wrap;
+    }
+
+    /** Creates the object; returns it as stored. */
+    public T create(T o) {
+      return unwrap.apply(DroverClient.this.create(wrap.apply(o)));
+    }
+
+    /** Reads one object (namespace "" for cluster-scoped kinds). */
+    public T get(String namespace, String name) {
+      return unwrap.apply(DroverClient.this.get(kind, namespace, name));
+    }
+
+    /** Every object in a namespace ("" for all) matching a label selector ("" for all). */
+    public List<T> list(String namespace, String labelSelector) {
+      return listAll(ListRequest.newBuilder().setKind(kind).setNamespace(namespace).setLabelSelector(labelSelector)
+          .build()).getItemsList().stream().map(unwrap).toList();
+    }
+
+    /** Replaces metadata and spec, expecting the version in the object's metadata. */
+    public T update(T o) {
+      return unwrap.apply(DroverClient.this.update(wrap.apply(o)));
+    }
+
+    /** Replaces the status, expecting the version in the object's metadata. */
+    public T updateStatus(T o) {
+      return unwrap.apply(DroverClient.this.updateStatus(wrap.apply(o)));
+    }
+
+    /** Deletes an object; true when it was removed at once. */
+    public boolean delete(String namespace, String name) {
+      return DroverClient.this.delete(DeleteRequest.newBuilder().setKind(kind).setNamespace(namespace).setName(name)
+          .build()).getDeletedImmediately();
+    }
+
+    /** Watches the kind in a namespace ("" for all) from a version (0: from now), resuming by itself. */
+    public WatchStream watch(String namespace, long fromResourceVersion, WatchListener listener) {
+      return DroverClient.this.watch(WatchRequest.newBuilder().setKind(kind).setNamespace(namespace)
+          .setResourceVersion(fromResourceVersion).setAllowBookmarks(true).build(), listener);
+    }
+  }
+
+  /** Namespaces. */
+  public Resource<Namespace> namespaces() {
+    return new Resource<>(Kind.KIND_NAMESPACE, Object::getNamespace, x -> Object.newBuilder().setNamespace(x).build());
+  }
+
+  /** Nodes. */
+  public Resource<Node> nodes() {
+    return new Resource<>(Kind.KIND_NODE, Object::getNode, x -> Object.newBuilder().setNode(x).build());
+  }
+
+  /** Pods. */
+  public Resource<Pod> pods() {
+    return new Resource<>(Kind.KIND_POD, Object::getPod, x -> Object.newBuilder().setPod(x).build());
+  }
+
+  /** Deployments. */
+  public Resource<Deployment> deployments() {
+    return new Resource<>(Kind.KIND_DEPLOYMENT, Object::getDeployment, x -> Object.newBuilder().setDeployment(x).build());
+  }
+
+  /** ReplicaSets. */
+  public Resource<ReplicaSet> replicaSets() {
+    return new Resource<>(Kind.KIND_REPLICA_SET, Object::getReplicaSet, x -> Object.newBuilder().setReplicaSet(x).build());
+  }
+
+  /** DaemonSets. */
+  public Resource<DaemonSet> daemonSets() {
+    return new Resource<>(Kind.KIND_DAEMON_SET, Object::getDaemonSet, x -> Object.newBuilder().setDaemonSet(x).build());
+  }
+
+  /** Jobs. */
+  public Resource<Job> jobs() {
+    return new Resource<>(Kind.KIND_JOB, Object::getJob, x -> Object.newBuilder().setJob(x).build());
+  }
+
+  /** Services. */
+  public Resource<Service> services() {
+    return new Resource<>(Kind.KIND_SERVICE, Object::getService, x -> Object.newBuilder().setService(x).build());
+  }
+
+  /** Endpoints. */
+  public Resource<Endpoints> endpoints() {
+    return new Resource<>(Kind.KIND_ENDPOINTS, Object::getEndpoints, x -> Object.newBuilder().setEndpoints(x).build());
+  }
+
+  /** Events. */
+  public Resource<Event> events() {
+    return new Resource<>(Kind.KIND_EVENT, Object::getEvent, x -> Object.newBuilder().setEvent(x).build());
+  }
+
+  /** Secrets. */
+  public Resource<Secret> secrets() {
+    return new Resource<>(Kind.KIND_SECRET, Object::getSecret, x -> Object.newBuilder().setSecret(x).build());
+  }
+
+  /** ConfigMaps. */
+  public Resource<ConfigMap> configMaps() {
+    return new Resource<>(Kind.KIND_CONFIG_MAP, Object::getConfigMap, x -> Object.newBuilder().setConfigMap(x).build());
+  }
+
+  /** Leases. */
+  public Resource<Lease> leases() {
+    return new Resource<>(Kind.KIND_LEASE, Object::getLease, x -> Object.newBuilder().setLease(x).build());
+  }
+
+  /** Closes every channel and stops resuming watches. */
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    for (ManagedChannel c : channels.values()) {
+      c.shutdownNow();
+    }
+    for (ManagedChannel c : channels.values()) {
+      try {
+        c.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
