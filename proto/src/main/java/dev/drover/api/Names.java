@@ -23,6 +23,7 @@ public final class Names {
 
   private static final String LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
   private static final Pattern DNS1123_LABEL = Pattern.compile(LABEL_FMT);
+  private static final Pattern DNS1035_LABEL = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
   private static final Pattern DNS1123_SUBDOMAIN =
       Pattern.compile(LABEL_FMT + "(\\." + LABEL_FMT + ")*");
   private static final Pattern QUALIFIED_NAME_PART =
@@ -44,6 +45,24 @@ public final class Names {
       errors.add(
           "a DNS-1123 label must consist of lower case alphanumeric characters or '-', and must"
               + " start and end with an alphanumeric character (e.g. 'my-name' or '123-abc')");
+    }
+    return errors;
+  }
+
+  /**
+   * Reasons {@code value} is not a DNS-1035 label, the rule for Service names: a DNS-1123 label
+   * that starts with a letter.
+   */
+  public static List<String> checkDns1035Label(String value) {
+    List<String> errors = new ArrayList<>();
+    if (value.length() > DNS1123_LABEL_MAX) {
+      errors.add(tooLong(DNS1123_LABEL_MAX));
+    }
+    if (!DNS1035_LABEL.matcher(value).matches()) {
+      errors.add(
+          "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with"
+              + " an alphabetic character, and end with an alphanumeric character (e.g. 'my-name'"
+              + " or 'abc-123')");
     }
     return errors;
   }

@@ -25,6 +25,9 @@ class NamesTest {
         "label | \"\" | false",
         "label | aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | true",
         "label | aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | false",
+        "dns1035 | web-1 | true",
+        "dns1035 | 1web | false",
+        "dns1035 | web_1 | false",
         "subdomain | example.com | true",
         "subdomain | web-1 | true",
         "subdomain | a..b | false",
@@ -70,6 +73,7 @@ class NamesTest {
         switch (rule) {
           case "label" -> Names::checkDns1123Label;
           case "subdomain" -> Names::checkDns1123Subdomain;
+          case "dns1035" -> Names::checkDns1035Label;
           case "qualified" -> Names::checkQualifiedName;
           case "value" -> Names::checkLabelValue;
           case "port" -> Names::checkIanaSvcName;
