@@ -181,4 +181,42 @@ class WatchTest {
     }
     assertThat(cache.waitForRevision(cache.revision() + 1000, Duration.ofMillis(200))).isFalse();
   }
+
+  @Test
+  void selectorTransitionsArriveAsAddedAndDeleted() {
+    Object p = create(pod("w2", "moving"));
+    Recorder r = new Recorder().watch(WatchRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace("w2")
+        .setLabelSelector("tier in (front)").build());
+    Object labelled = m.control().update(UpdateRequest.newBuilder().setObject(p.toBuilder().setPod(p.getPod().toBuilder()
+        .setMetadata(p.getPod().getMetadata().toBuilder().putLabels("tier", "front")))).build());
+    m.control().update(UpdateRequest.newBuilder().setObject(labelled.toBuilder().setPod(labelled.getPod().toBuilder()
+        .setMetadata(labelled.getPod().getMetadata().toBuilder().putLabels("tier", "back")))).build());
+    await().atMost(Duration.ofSeconds(30)).until(() -> r.objects().size() >= 2);
+    assertThat(r.objects()).extracting(WatchEvent::getType)
+        .containsExactly(WatchEventType.WATCH_EVENT_TYPE_ADDED, WatchEventType.WATCH_EVENT_TYPE_DELETED);
+    r.ctx.cancel(null);
+  }
+
+  @Test
+  void listFiltersByLabelAndFieldSelectorsAndRejectsBadOnes() {
+    Object a = pod("w2", "sel-a");
+    create(a.toBuilder().setPod(a.getPod().toBuilder().setMetadata(a.getPod().getMetadata().toBuilder().putLabels("env", "prod"))
+        .setSpec(a.getPod().getSpec().toBuilder().setNodeName("n1"))).build());
+    create(pod("w2", "sel-b"));
+    ListResponse byLabel = m.control().list(ListRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace("w2")
+        .setLabelSelector("env=prod,app").build());
+    assertThat(byLabel.getItemsList()).extracting(o -> o.getPod().getMetadata().getName()).containsExactly("sel-a");
+    ListResponse byField = m.control().list(ListRequest.newBuilder().setKind(Kind.KIND_POD)
+        .setFieldSelector("spec.node_name=n1,metadata.namespace=w2").build());
+    assertThat(byField.getItemsList()).extracting(o -> o.getPod().getMetadata().getName()).containsExactly("sel-a");
+    ListResponse notProd = m.control().list(ListRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace("w2")
+        .setLabelSelector("env notin (prod)").setFieldSelector("metadata.name!=moving").build());
+    assertThat(notProd.getItemsList()).extracting(o -> o.getPod().getMetadata().getName()).contains("sel-b").doesNotContain("sel-a");
+    io.grpc.StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+        () -> m.control().list(ListRequest.newBuilder().setKind(Kind.KIND_POD).setLabelSelector("a in (b").build()));
+    assertThat(Fixtures.violatedFields(e)).containsExactly("label_selector");
+    e = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+        () -> m.control().list(ListRequest.newBuilder().setKind(Kind.KIND_POD).setFieldSelector("spec.image=x").build()));
+    assertThat(Fixtures.violatedFields(e)).containsExactly("field_selector");
+  }
 }

@@ -1,7 +1,12 @@
 package dev.drover.master.api;
 
+import dev.drover.api.FieldSelectors;
+import dev.drover.api.LabelMatcher;
+import dev.drover.api.LabelSelectors;
+import dev.drover.api.SelectorException;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
+import dev.drover.master.store.Objects;
 import java.util.function.Predicate;
 
 /** Turns the selector strings of List and Watch requests into object filters. */
@@ -10,12 +15,25 @@ public final class Filters {
 
   /**
    * A filter for label and field selectors in Kubernetes syntax; INVALID_ARGUMENT naming
-   * {@code label_selector} or {@code field_selector} when one does not parse.
+   * {@code label_selector} or {@code field_selector} (and the position) when one does not parse
+   * or names a field the kind does not support.
    */
   public static Predicate<Object> of(Kind kind, String labelSelector, String fieldSelector) {
-    if (labelSelector.isEmpty() && fieldSelector.isEmpty()) {
+    LabelMatcher labels;
+    FieldSelectors.FieldMatcher fields;
+    try {
+      labels = LabelSelectors.parse(labelSelector);
+    } catch (SelectorException e) {
+      throw ApiErrors.invalid("label_selector", e.getMessage());
+    }
+    try {
+      fields = FieldSelectors.parse(kind, fieldSelector);
+    } catch (SelectorException e) {
+      throw ApiErrors.invalid("field_selector", e.getMessage());
+    }
+    if (labels.matchesEverything() && fields.matchesEverything()) {
       return o -> true;
     }
-    throw ApiErrors.invalid("label_selector", "selectors arrive with the selector library");
+    return o -> labels.matches(Objects.meta(o).getLabelsMap()) && fields.matches(o);
   }
 }

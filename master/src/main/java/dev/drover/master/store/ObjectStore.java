@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import com.google.rpc.BadRequest.FieldViolation;
+import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.NamespacePhase;
 import dev.drover.api.v1.Object;
@@ -49,7 +50,7 @@ import java.util.function.UnaryOperator;
  */
 public final class ObjectStore {
   /** Prefix of every object key. */
-  public static final String REGISTRY = "/registry/";
+  public static final String REGISTRY = Kinds.KEY_ROOT;
   /** The namespace that always exists and that namespaced objects land in by default. */
   public static final String DEFAULT_NAMESPACE = "default";
   /** Annotation the master sets when a pod's agent confirmed its containers are gone. */
@@ -91,16 +92,12 @@ public final class ObjectStore {
 
   /** The key of one object: {@code /registry/<plural>/<namespace>/<name>} (no namespace part for cluster-scoped kinds). */
   public static ByteString key(Kind kind, String namespace, String name) {
-    return Keys.of(Objects.clusterScoped(kind)
-        ? REGISTRY + Objects.plural(kind) + "/" + name
-        : REGISTRY + Objects.plural(kind) + "/" + namespace + "/" + name);
+    return Keys.of(Kinds.key(kind, Objects.clusterScoped(kind) ? "" : namespace, name));
   }
 
   /** The prefix of every object of a kind, or of a kind in one namespace. */
   public static ByteString prefix(Kind kind, String namespace) {
-    return Keys.of(namespace.isEmpty() || Objects.clusterScoped(kind)
-        ? REGISTRY + Objects.plural(kind) + "/"
-        : REGISTRY + Objects.plural(kind) + "/" + namespace + "/");
+    return Keys.of(Kinds.prefix(kind, namespace));
   }
 
   /** Decodes a stored value, setting resource_version from the key's mod_revision. */
@@ -125,8 +122,8 @@ public final class ObjectStore {
       return null;
     }
     String[] parts = s.substring(REGISTRY.length()).split("/", -1);
-    for (Kind k : Kind.values()) {
-      if (!Objects.known(k) || !Objects.plural(k).equals(parts[0])) {
+    for (Kind k : Kinds.all()) {
+      if (!Kinds.info(k).plural().equals(parts[0])) {
         continue;
       }
       if (Objects.clusterScoped(k) && parts.length == 2) {

@@ -2,44 +2,40 @@ package dev.drover.master.store;
 
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import com.google.protobuf.Descriptors.OneofDescriptor;
 import com.google.protobuf.Message;
+import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Generic access to the parts of an {@link Object} envelope of any kind: its kind, metadata,
  * desired state ("spec": every field but metadata and status) and status.
  *
- * <p>The envelope's oneof field numbers equal the {@link Kind} values and every kind has
- * {@code metadata = 1}, so all of this is done through protobuf reflection rather than a
- * per-kind table that would have to be kept in step with the API.
+ * <p>Kind, metadata and wrapping come from {@link Kinds}; this class adds the spec/status split
+ * the store needs, done through protobuf reflection (every kind's status is the message field
+ * named {@code status}) rather than a per-kind table.
  */
 public final class Objects {
   private static final Descriptor ENVELOPE = Object.getDescriptor();
-  private static final OneofDescriptor ONEOF = ENVELOPE.getOneofs().get(0);
 
   private Objects() {}
 
   /** The kind held by the envelope, or {@link Kind#KIND_UNSPECIFIED} when empty. */
   public static Kind kind(Object o) {
-    FieldDescriptor f = o.getOneofFieldDescriptor(ONEOF);
-    return f == null ? Kind.KIND_UNSPECIFIED : Kind.forNumber(f.getNumber());
+    return o.getKindCase() == Object.KindCase.KIND_NOT_SET ? Kind.KIND_UNSPECIFIED : Kinds.kindOf(o);
   }
 
   /** True for Namespace and Node, which have no namespace. */
   public static boolean clusterScoped(Kind kind) {
-    return kind == Kind.KIND_NAMESPACE || kind == Kind.KIND_NODE;
+    return !Kinds.isNamespaced(kind);
   }
 
   /** True for a kind this API stores. */
   public static boolean known(Kind kind) {
-    return kind != null && kind != Kind.KIND_UNSPECIFIED && kind != Kind.UNRECOGNIZED
-        && ENVELOPE.findFieldByNumber(kind.getNumber()) != null;
+    return kind != null && Kinds.all().contains(kind);
   }
 
   /** The envelope field holding the given kind. */
@@ -49,34 +45,17 @@ public final class Objects {
 
   /** The message of the object inside the envelope. */
   public static Message message(Object o) {
-    Kind k = kind(o);
-    if (k == Kind.KIND_UNSPECIFIED) {
-      throw new IllegalArgumentException("empty Object envelope");
-    }
-    return (Message) o.getField(field(k));
-  }
-
-  /** Wraps a message of any kind into the envelope. */
-  public static Object wrap(Message m) {
-    for (FieldDescriptor f : ONEOF.getFields()) {
-      if (f.getMessageType().equals(m.getDescriptorForType())) {
-        return Object.newBuilder().setField(f, m).build();
-      }
-    }
-    throw new IllegalArgumentException("not an API kind: " + m.getDescriptorForType().getFullName());
+    return Kinds.unwrap(o);
   }
 
   /** The metadata of the object. */
   public static ObjectMeta meta(Object o) {
-    Message m = message(o);
-    return (ObjectMeta) m.getField(m.getDescriptorForType().findFieldByNumber(1));
+    return Kinds.metadata(o);
   }
 
   /** The object with its metadata replaced. */
   public static Object withMeta(Object o, ObjectMeta meta) {
-    Message m = message(o);
-    Message changed = m.toBuilder().setField(m.getDescriptorForType().findFieldByNumber(1), meta).build();
-    return o.toBuilder().setField(field(kind(o)), changed).build();
+    return Kinds.withMetadata(o, meta);
   }
 
   /** The status field of a kind, or null for kinds without one (Event, Secret, ...). */
@@ -132,18 +111,9 @@ public final class Objects {
     return withStatusOf(source, target);
   }
 
-  /** The lower-case plural used in store keys, e.g. {@code replicasets}. */
-  public static String plural(Kind kind) {
-    String s = kind.name().substring("KIND_".length()).replace("_", "").toLowerCase(Locale.ROOT);
-    if (s.endsWith("ss")) {
-      return s + "es";
-    }
-    return s.endsWith("s") ? s : s + "s";
-  }
-
-  /** A short human label, e.g. {@code pod default/web}. */
+  /** A short human label, e.g. {@code Pod default/web}. */
   public static String describe(Kind kind, String namespace, String name) {
-    String k = field(kind).getMessageType().getName();
+    String k = Kinds.info(kind).kindName();
     return namespace.isEmpty() ? k + " " + name : k + " " + namespace + "/" + name;
   }
 
