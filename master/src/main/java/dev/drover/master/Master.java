@@ -77,6 +77,8 @@ public final class Master implements AutoCloseable {
   private HttpEndpoints http;
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
+  private volatile int boundPort = -1;
+  private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
   private Master(Builder cfg) {
     this.cfg = cfg;
@@ -125,6 +127,7 @@ public final class Master implements AutoCloseable {
             .permitKeepAliveWithoutCalls(true);
         services.forEach(sb::addService);
         server = sb.build().start();
+        boundPort = server.getPort();
       }
       if (cfg.metricsPort >= 0) {
         http = new HttpEndpoints(cfg.apiHost, cfg.metricsPort, metrics::render, this::ready).start();
@@ -240,12 +243,12 @@ public final class Master implements AutoCloseable {
 
   /** {@code host:port} of the gRPC API. */
   public String apiAddress() {
-    return cfg.apiHost + ":" + server.getPort();
+    return cfg.apiHost + ":" + boundPort;
   }
 
   /** The gRPC API port. */
   public int apiPort() {
-    return server.getPort();
+    return boundPort;
   }
 
   /** The HTTP port of /metrics, /healthz and /readyz, or -1 when disabled. */
@@ -289,6 +292,9 @@ public final class Master implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
     health.enterTerminalState();
     streams.drain();
     if (election != null) {
