@@ -442,8 +442,9 @@ public final class ObjectStore {
     ByteString key = key(Objects.kind(next), m.getNamespace(), m.getName());
     long expected = Objects.meta(current).getResourceVersion();
     if (deletionComplete(next)) {
-      remove(current, key, expected);
-      return next;
+      // The result carries the revision of the removal, so a caller waiting for it sees it.
+      long rev = remove(current, key, expected);
+      return Objects.withMeta(next, m.toBuilder().setResourceVersion(rev).build());
     }
     TxnResponse resp = await(kv.txn(TxnRequest.newBuilder()
         .addCompare(modEquals(key, expected))
