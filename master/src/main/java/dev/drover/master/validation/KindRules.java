@@ -373,6 +373,8 @@ final class KindRules {
       TemplateRestart restart,
       Violations v) {
     MetaRules.labels(template.getMetadata().getLabelsMap(), path + ".metadata.labels", v);
+    MetaRules.annotations(
+        template.getMetadata().getAnnotationsMap(), path + ".metadata.annotations", v);
     if (selector != null && !selector.matches(template.getMetadata().getLabelsMap())) {
       v.add(path + ".metadata.labels",
           "Invalid value: selector does not match template labels");

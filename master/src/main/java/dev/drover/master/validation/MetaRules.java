@@ -84,7 +84,7 @@ final class MetaRules {
             });
   }
 
-  private static void annotations(Map<String, String> annotations, String path, Violations v) {
+  static void annotations(Map<String, String> annotations, String path, Violations v) {
     long total = 0;
     for (Map.Entry<String, String> e :
         annotations.entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {

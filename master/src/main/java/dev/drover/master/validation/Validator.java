@@ -18,7 +18,8 @@ import java.util.List;
  *
  * <ul>
  *   <li>CREATE: metadata, spec (or data) and status of the object, and its serialized size;
- *   <li>UPDATE: the same, plus what may not change from {@code old};
+ *   <li>UPDATE: metadata, spec and size (the status of an update is ignored by the API), plus
+ *       what may not change from {@code old};
  *   <li>UPDATE_STATUS: the status only, and that name, namespace and uid did not change.
  * </ul>
  */
@@ -65,7 +66,11 @@ public final class Validator {
     }
     MetaRules.validate(kind, meta, "metadata", v);
     spec(object, v);
-    StatusRules.validate(message, v);
+    if (operation == Operation.CREATE) {
+      // A create may carry a status (an agent registers its Node with one); Update ignores
+      // the status it receives, so it is not held against the request there.
+      StatusRules.validate(message, v);
+    }
     if (operation == Operation.UPDATE) {
       ObjectMeta oldMeta = Kinds.metadata(old);
       UpdateRules.identity(meta, oldMeta, v);

@@ -330,6 +330,8 @@ class ValidatorTest {
             .clearInvolvedObject()), "involved_object.name", "involved_object.kind"),
         bad("negative lease duration", with(Fixtures.lease(), b -> b.getLeaseBuilder()
             .getSpecBuilder().setLeaseDurationSeconds(-1)), "spec.lease_duration_seconds"),
+        bad("bad status on create", with(pod, b -> b.getPodBuilder().getStatusBuilder()
+            .setPodIp("not an ip")), "status.pod_ip"),
         bad("empty Object", Object.getDefaultInstance(), "kind"));
   }
 
@@ -401,6 +403,11 @@ class ValidatorTest {
             .getMetadataBuilder().addFinalizers("example.com/more")), "metadata.finalizers"),
         update("finalizer removed while deleting", deleting, with(deleting, b -> b
             .getPodBuilder().getMetadataBuilder().clearFinalizers())),
+        update("status of an update is not checked", pod, with(pod, b -> b.getPodBuilder()
+            .getStatusBuilder().setPodIp("not an ip"))),
+        update("bad template annotation", deployment, with(deployment, b -> b
+            .getDeploymentBuilder().getSpecBuilder().getTemplateBuilder().getMetadataBuilder()
+            .putAnnotations("a b", "x")), "spec.template.metadata.annotations[a b]"),
         update("kind change", pod, Fixtures.deployment(), "kind"));
   }
 
