@@ -33,6 +33,9 @@ import dev.drover.api.v1.ServicePort;
 import dev.drover.api.v1.ServiceType;
 import dev.drover.api.v1.Taint;
 import dev.drover.api.v1.TaintEffect;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -443,7 +446,19 @@ final class KindRules {
   }
 
   static boolean isIp(String ip) {
-    return IPV4.matcher(ip).matches() || (IPV6.matcher(ip).matches() && ip.length() <= 45);
+    if (IPV4.matcher(ip).matches()) {
+      return true;
+    }
+    if (!IPV6.matcher(ip).matches() || ip.length() > 45) {
+      return false;
+    }
+    try {
+      // Only hex digits, ':' and '.' with at least one ':' get here: the JDK parses such a
+      // string as an IPv6 literal and never resolves it as a host name.
+      return InetAddress.getByName(ip) instanceof Inet6Address;
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   private static void cidr(String cidr, String field, Violations v) {

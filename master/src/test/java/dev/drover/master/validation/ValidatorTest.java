@@ -326,6 +326,14 @@ class ValidatorTest {
         bad("bad endpoint ip", with(Fixtures.endpoints(), b -> b.getEndpointsBuilder()
             .getSubsetsBuilder(0).getAddressesBuilder(0).setIp("999.1.1.1")),
             "subsets[0].addresses[0].ip"),
+        bad("bad endpoint ipv6", with(Fixtures.endpoints(), b -> b.getEndpointsBuilder()
+            .getSubsetsBuilder(0).getAddressesBuilder(0).setIp("fd00::5::6")),
+            "subsets[0].addresses[0].ip"),
+        bad("endpoint ipv6", with(Fixtures.endpoints(), b -> b.getEndpointsBuilder()
+            .getSubsetsBuilder(0).getAddressesBuilder(0).setIp("2001:db8::1"))),
+        bad("endpoint host name is not an ip", with(Fixtures.endpoints(), b -> b
+            .getEndpointsBuilder().getSubsetsBuilder(0).getAddressesBuilder(0)
+            .setIp("localhost")), "subsets[0].addresses[0].ip"),
         bad("event without object", with(Fixtures.event(), b -> b.getEventBuilder()
             .clearInvolvedObject()), "involved_object.name", "involved_object.kind"),
         bad("negative lease duration", with(Fixtures.lease(), b -> b.getLeaseBuilder()
