@@ -292,14 +292,18 @@ public final class ManifestParser {
 
   private static void checkName(
       Message message, MappingNode mapping, String path, YamlObjectReader reader) {
-    FieldDescriptor metadataField = message.getDescriptorForType().findFieldByName("metadata");
-    ObjectMeta metadata = (ObjectMeta) message.getField(metadataField);
-    Node at = value(mapping, "metadata");
-    if (at != null && !(at instanceof MappingNode) && !YamlObjectReader.isNull(at)) {
+    String namePath = Paths.field(path, "metadata.name");
+    NodeTuple metadataTuple = tuple(mapping, "metadata");
+    Node metadataNode = metadataTuple == null ? null : metadataTuple.getValueNode();
+    if (reader.hasError(namePath)
+        || (metadataNode instanceof ScalarNode && !YamlObjectReader.isNull(metadataNode))
+        || metadataNode instanceof SequenceNode) {
       return; // already reported as a wrong type; one message is enough
     }
+    FieldDescriptor metadataField = message.getDescriptorForType().findFieldByName("metadata");
+    ObjectMeta metadata = (ObjectMeta) message.getField(metadataField);
     if (metadata.getName().isEmpty() && metadata.getGenerateName().isEmpty()) {
-      reader.error(at == null ? mapping : at, Paths.field(path, "metadata.name"),
+      reader.error(metadataTuple == null ? mapping : metadataTuple.getKeyNode(), namePath,
           "missing: every object needs a name (or generateName)");
     }
   }

@@ -457,6 +457,11 @@ final class YamlObjectReader {
     return file;
   }
 
+  /** True if an error was already recorded for exactly this path. */
+  boolean hasError(String path) {
+    return errors.stream().anyMatch(error -> error.path().equals(path));
+  }
+
   void warn(Node node, String path, String message) {
     warnings.add(problem(node, path, message));
   }
