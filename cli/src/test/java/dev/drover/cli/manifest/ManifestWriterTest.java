@@ -53,9 +53,12 @@ class ManifestWriterTest {
 
   @Test
   void listsRoundTripAsMultiDocumentYamlAndAsAJsonList() throws Exception {
+    // Variant 0 of every kind keeps this test quick on a loaded machine.
     List<Object> objects = fullyPopulatedObjects()
+        .filter(arguments -> ((String) arguments.get()[0]).endsWith("#0"))
         .map(arguments -> (Object) arguments.get()[1])
         .toList();
+    assertThat(objects).hasSize(KubeSchema.KIND_ONEOF.getFieldCount());
     List<Object> fromYaml = parser.parse("all.yaml", ManifestWriter.toYaml(objects)).objects()
         .stream().map(ManifestObject::object).toList();
     assertThat(fromYaml).isEqualTo(objects);
