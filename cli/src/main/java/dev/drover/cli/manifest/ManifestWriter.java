@@ -28,19 +28,21 @@ import org.snakeyaml.engine.v2.common.FlowStyle;
  */
 public final class ManifestWriter {
 
-  private static final Dump YAML =
-      new Dump(DumpSettings.builder()
+  private static final DumpSettings YAML_SETTINGS =
+      DumpSettings.builder()
           .setDefaultFlowStyle(FlowStyle.BLOCK)
           .setIndent(2)
           .setIndicatorIndent(0)
           .setWidth(Integer.MAX_VALUE)
-          .build());
+          .build();
 
   private ManifestWriter() {}
 
   /** One object as a YAML document (without a leading {@code ---}). */
   public static String toYaml(Object object) {
-    return YAML.dumpToString(toTree(object));
+    // A Dump (its representer) keeps state while dumping, so each call gets its own.
+    return new Dump(YAML_SETTINGS, new KubeYamlRepresenter(YAML_SETTINGS))
+        .dumpToString(toTree(object));
   }
 
   /** Several objects as a multi-document YAML stream separated by {@code ---}. */

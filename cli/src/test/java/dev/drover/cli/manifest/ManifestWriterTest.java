@@ -113,7 +113,7 @@ class ManifestWriterTest {
                 image: busybox:1.36
                 resources:
                   limits:
-                    cpu: '1'
+                    cpu: "1"
                     memory: 64Mi
               restartPolicy: Always
               volumes:
@@ -123,6 +123,26 @@ class ManifestWriterTest {
     assertThat(ManifestWriter.toJson(object)).contains("""
                             "emptyDir": {}
         """).contains("\"replicas\": 0,");
+  }
+
+  @Test
+  void stringsThatYaml11ReadsAsOtherTypesAreQuoted() throws Exception {
+    Object configMap = only(parser.parse("c.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: c}
+        data: {a: "yes", b: "0644", c: "1:20", d: "2024-05-01", e: "1.36", f: "off", g: plain}
+        """));
+    assertThat(ManifestWriter.toYaml(configMap)).endsWith("""
+        data:
+          a: "yes"
+          b: "0644"
+          c: "1:20"
+          d: "2024-05-01"
+          e: "1.36"
+          f: "off"
+          g: plain
+        """);
   }
 
   @Test
