@@ -100,6 +100,32 @@ public final class ManifestParser {
     return all.result();
   }
 
+  /**
+   * Parses the sources of {@code apply -f}: each is a file, a directory (see
+   * {@link #parsePaths}) or "-" for {@code stdin}. Errors of all sources are reported together.
+   */
+  public ParsedManifests parseSources(List<String> sources, Reader stdin)
+      throws ManifestException {
+    List<ManifestObject> objects = new ArrayList<>();
+    List<ManifestProblem> warnings = new ArrayList<>();
+    List<ManifestProblem> errors = new ArrayList<>();
+    for (String source : sources) {
+      try {
+        ParsedManifests parsed = source.equals("-")
+            ? parse("-", stdin)
+            : parsePaths(List.of(Path.of(source)));
+        objects.addAll(parsed.objects());
+        warnings.addAll(parsed.warnings());
+      } catch (ManifestException e) {
+        errors.addAll(e.errors());
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new ManifestException(errors);
+    }
+    return new ParsedManifests(objects, warnings);
+  }
+
   /** Parses one manifest file. */
   public ParsedManifests parseFile(Path file) throws ManifestException {
     return parsePaths(List.of(file));

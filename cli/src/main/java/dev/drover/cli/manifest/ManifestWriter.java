@@ -57,6 +57,15 @@ public final class ManifestWriter {
     return out.toString();
   }
 
+  /**
+   * Several objects as one YAML document holding a Kubernetes {@code List}, the shape
+   * {@code kubectl get -o yaml} prints for more than one object.
+   */
+  public static String toYamlList(List<Object> objects) {
+    return new Dump(YAML_SETTINGS, new KubeYamlRepresenter(YAML_SETTINGS))
+        .dumpToString(listTree(objects));
+  }
+
   /** One object as indented JSON. */
   public static String toJson(Object object) {
     return JsonText.write(toTree(object));
@@ -67,6 +76,10 @@ public final class ManifestWriter {
    * kind: List, items: [...]}), which {@link ManifestParser} reads back.
    */
   public static String toJson(List<Object> objects) {
+    return JsonText.write(listTree(objects));
+  }
+
+  private static Map<String, java.lang.Object> listTree(List<Object> objects) {
     Map<String, java.lang.Object> list = new LinkedHashMap<>();
     list.put("apiVersion", "v1");
     list.put("kind", "List");
@@ -75,7 +88,7 @@ public final class ManifestWriter {
       items.add(toTree(object));
     }
     list.put("items", items);
-    return JsonText.write(list);
+    return list;
   }
 
   /**

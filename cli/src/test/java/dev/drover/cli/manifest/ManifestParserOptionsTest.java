@@ -152,6 +152,26 @@ class ManifestParserOptionsTest {
   }
 
   @Test
+  void sourcesMixFilesDirectoriesAndStdinAndReportAllErrorsTogether() throws Exception {
+    String good = ManifestParserGoodTest.resource("good/service.yaml").toString();
+    String dir = ManifestParserGoodTest.resource("good").toString();
+    ParsedManifests parsed = new ManifestParser().parseSources(List.of(good, "-", dir),
+        new StringReader("apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n"));
+    assertThat(parsed.objects()).hasSize(1 + 1 + 13);
+    assertThat(parsed.objects().get(1).source()).isEqualTo(new ManifestSource("-", 0, 1));
+
+    String bad = ManifestParserGoodTest.resource("bad/wrong-type.yaml").toString();
+    assertThatThrownBy(() -> new ManifestParser().parseSources(List.of(bad, "-", "missing.yaml"),
+            new StringReader("kind: Namespace\n")))
+        .isInstanceOfSatisfying(ManifestException.class, e ->
+            assertThat(e.errors()).extracting(ManifestProblem::toString).containsExactly(
+                bad + ":9: spec.containers[0].command: expected a list, got a string",
+                "-:1: apiVersion: missing: every manifest needs apiVersion and kind",
+                "-:1: metadata.name: missing: every object needs a name (or generateName)",
+                "missing.yaml: cannot read: java.nio.file.NoSuchFileException: missing.yaml"));
+  }
+
+  @Test
   void generateNameStandsInForName() throws Exception {
     String yaml = """
         apiVersion: batch/v1

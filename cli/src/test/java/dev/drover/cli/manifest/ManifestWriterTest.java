@@ -67,6 +67,11 @@ class ManifestWriterTest {
     List<Object> fromJson = parser.parse("all.json", json).objects()
         .stream().map(ManifestObject::object).toList();
     assertThat(fromJson).isEqualTo(objects);
+    String yamlList = ManifestWriter.toYamlList(objects);
+    assertThat(yamlList).startsWith("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n");
+    List<Object> fromYamlList = parser.parse("list.yaml", yamlList).objects()
+        .stream().map(ManifestObject::object).toList();
+    assertThat(fromYamlList).isEqualTo(objects);
   }
 
   @Test
