@@ -242,8 +242,10 @@ public final class ManifestParser {
     }
     FieldDescriptor kindField = KubeSchema.kindField(kind);
     if (kindField == null) {
+      String suggestion = Suggestions.closest(kind, KubeSchema.kindNames());
       reader.error(value(mapping, "kind"), Paths.field(path, "kind"), "unknown kind \"" + kind
-          + "\"; Drover supports " + String.join(", ", KubeSchema.kindNames()));
+          + "\"" + (suggestion == null ? "" : " (did you mean \"" + suggestion + "\"?)")
+          + "; Drover supports " + String.join(", ", KubeSchema.kindNames()));
       return;
     }
     String expectedVersion = KubeSchema.apiVersion(kindField);

@@ -173,7 +173,9 @@ public final class ManifestWriter {
       return message(nested);
     }
     if (value instanceof EnumValueDescriptor enumValue) {
-      return enumValue.getIndex() < 0 || enumValue.getNumber() == 0
+      // A value this build does not know (from a newer server) has no spelling; show its number.
+      boolean known = enumValue.getType().findValueByNumber(enumValue.getNumber()) == enumValue;
+      return !known || enumValue.getNumber() == 0
           ? (java.lang.Object) enumValue.getNumber()
           : KubeSchema.enumName(enumValue);
     }

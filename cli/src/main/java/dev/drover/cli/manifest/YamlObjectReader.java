@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -264,7 +265,7 @@ final class YamlObjectReader {
     return null;
   }
 
-  private java.util.Optional<BigInteger> readInteger(
+  private Optional<BigInteger> readInteger(
       Node node, String path, long min, long max, boolean allowString, String width) {
     String text = scalarOfTag(node, Tag.INT);
     if (text == null && allowString) {
@@ -276,15 +277,15 @@ final class YamlObjectReader {
     }
     if (text == null) {
       typeError(node, path, "an integer");
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     BigInteger value = parseYamlInteger(text);
     if (value.compareTo(BigInteger.valueOf(min)) < 0
         || value.compareTo(BigInteger.valueOf(max)) > 0) {
       error(node, path, text + " is out of range for " + width + " integer");
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
-    return java.util.Optional.of(value);
+    return Optional.of(value);
   }
 
   /**
@@ -349,6 +350,9 @@ final class YamlObjectReader {
 
   private ByteString readBytes(Node node, String path) {
     String text = scalarOfTag(node, Tag.STR);
+    if (text == null) {
+      text = scalarOfTag(node, Tag.BINARY); // "!!binary" is base64 as well
+    }
     if (text == null) {
       typeError(node, path, "a base64 string");
       return null;

@@ -136,6 +136,14 @@ class ManifestParserBadTest {
   }
 
   @Test
+  void misspeltKindGetsASuggestion() {
+    assertThatThrownBy(() -> parser.parse("x.yaml",
+            "apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: a}\n"))
+        .hasMessageStartingWith("x.yaml:2: kind: unknown kind \"Deploymnet\" (did you mean"
+            + " \"Deployment\"?); Drover supports Namespace, ");
+  }
+
+  @Test
   void documentThatIsNotAMapping() {
     assertThatThrownBy(() -> parser.parse("x.yaml", "- a\n- b\n"))
         .hasMessage("x.yaml:1: expected a mapping with apiVersion, kind and metadata, got a list");

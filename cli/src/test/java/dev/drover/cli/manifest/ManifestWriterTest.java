@@ -159,6 +159,15 @@ class ManifestWriterTest {
         data: {password: aHVudGVyMg==}
         """));
     assertThat(ManifestWriter.toYaml(secret)).contains("  password: aHVudGVyMg==\n");
+    Object tagged = only(parser.parse("s.yaml", """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: s}
+        data: {password: !!binary aHVudGVyMg==}
+        """));
+    assertThat(tagged).isEqualTo(secret);
+    assertThat(secret.getSecret().getDataMap().get("password").toStringUtf8())
+        .isEqualTo("hunter2");
     assertThat(ManifestWriter.toTree(secret)).containsKeys("apiVersion", "kind", "metadata", "data");
   }
 
