@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
 import org.snakeyaml.engine.v2.common.FlowStyle;
+import org.snakeyaml.engine.v2.common.NonPrintableStyle;
 
 /**
  * Renders {@link Object}s as Kubernetes-shaped YAML ({@code drover get -o yaml}) and JSON
@@ -34,6 +35,8 @@ public final class ManifestWriter {
           .setIndent(2)
           .setIndicatorIndent(0)
           .setWidth(Integer.MAX_VALUE)
+          // Control characters become escapes in a double-quoted string, not !!binary.
+          .setNonPrintableStyle(NonPrintableStyle.ESCAPE)
           .build();
 
   private ManifestWriter() {}

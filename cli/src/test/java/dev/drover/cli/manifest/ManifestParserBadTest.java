@@ -144,6 +144,13 @@ class ManifestParserBadTest {
   }
 
   @Test
+  void characterYamlDoesNotAllow() {
+    assertThatThrownBy(() ->
+            parser.parse("x.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: \uFFFE}\n"))
+        .hasMessage("x.yaml:3: invalid YAML: character U+FFFE is not allowed (column 18)");
+  }
+
+  @Test
   void documentThatIsNotAMapping() {
     assertThatThrownBy(() -> parser.parse("x.yaml", "- a\n- b\n"))
         .hasMessage("x.yaml:1: expected a mapping with apiVersion, kind and metadata, got a list");
