@@ -271,8 +271,9 @@ public final class ManifestParser {
     FieldDescriptor kindField = KubeSchema.kindField(kind);
     if (kindField == null) {
       String suggestion = Suggestions.closest(kind, KubeSchema.kindNames());
-      reader.error(value(mapping, "kind"), Paths.field(path, "kind"), "unknown kind \"" + kind
-          + "\"" + (suggestion == null ? "" : " (did you mean \"" + suggestion + "\"?)")
+      reader.error(value(mapping, "kind"), Paths.field(path, "kind"),
+          "unknown kind " + YamlObjectReader.quote(kind)
+          + (suggestion == null ? "" : " (did you mean \"" + suggestion + "\"?)")
           + "; Drover supports " + String.join(", ", KubeSchema.kindNames()));
       return;
     }

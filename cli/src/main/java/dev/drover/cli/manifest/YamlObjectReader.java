@@ -7,6 +7,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.OneofDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import dev.drover.api.Quantity;
 import dev.drover.api.v1.IntOrString;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -74,7 +75,7 @@ final class YamlObjectReader {
       }
       String fieldPath = Paths.field(path, key);
       if (!seenKeys.add(key)) {
-        error(keyNode, fieldPath, "duplicate field \"" + key + "\"");
+        error(keyNode, fieldPath, "duplicate field " + quote(key));
         continue;
       }
       if (skip.contains(key)) {
@@ -151,7 +152,7 @@ final class YamlObjectReader {
       }
       String entryPath = Paths.mapKey(path, key);
       if (!seen.add(key)) {
-        error(tuple.getKeyNode(), entryPath, "duplicate key \"" + key + "\"");
+        error(tuple.getKeyNode(), entryPath, "duplicate key " + quote(key));
         continue;
       }
       Message.Builder entry = builder.newBuilderForField(field);
@@ -232,8 +233,8 @@ final class YamlObjectReader {
           .setNanos(instant.getNano())
           .build();
     } catch (DateTimeParseException e) {
-      error(node, path, "invalid timestamp \"" + text
-          + "\": expected RFC 3339, such as \"2024-05-01T12:00:00Z\"");
+      error(node, path, "invalid timestamp " + quote(text)
+          + ": expected RFC 3339, such as \"2024-05-01T12:00:00Z\"");
       return null;
     }
   }
@@ -257,7 +258,16 @@ final class YamlObjectReader {
       Tag tag = scalar.getTag();
       if (tag.equals(Tag.STR)
           || (quantity && (tag.equals(Tag.INT) || tag.equals(Tag.FLOAT)))) {
-        // A quantity keeps the text as written ("0.5", "1e3"); the server validates its syntax.
+        // A quantity keeps the text as written ("0.5", "1e3"). Its syntax is checked here too,
+        // so that a typo gets file and line (the server checks it again, with its other rules).
+        if (quantity && !scalar.getValue().isEmpty()) {
+          try {
+            Quantity.parse(scalar.getValue());
+          } catch (Quantity.QuantityFormatException e) {
+            error(node, path, "invalid quantity " + quote(scalar.getValue()) + ": " + e.reason());
+            return null;
+          }
+        }
         return scalar.getValue();
       }
     }
@@ -376,7 +386,7 @@ final class YamlObjectReader {
     }
     EnumValueDescriptor value = KubeSchema.enumValue(field.getEnumType(), scalar.getValue());
     if (value == null) {
-      error(node, path, "invalid value \"" + scalar.getValue() + "\": expected one of "
+      error(node, path, "invalid value " + quote(scalar.getValue()) + ": expected one of "
           + String.join(", ", KubeSchema.enumSpellings(field.getEnumType())));
     }
     return value;
@@ -396,7 +406,7 @@ final class YamlObjectReader {
   }
 
   private void unknownField(Node keyNode, String path, String key, Descriptor type) {
-    String message = "unknown field \"" + key + "\"";
+    String message = "unknown field " + quote(key);
     String suggestion = Suggestions.closest(key, KubeSchema.keys(type));
     if (suggestion != null) {
       message += " (did you mean \"" + suggestion + "\"?)";
@@ -414,6 +424,12 @@ final class YamlObjectReader {
       keys.add(KubeSchema.key(member));
     }
     return String.join(", ", keys);
+  }
+
+  /** Quotes user text for a one-line message. */
+  static String quote(String text) {
+    return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")
+        .replace("\r", "\\r").replace("\t", "\\t") + "\"";
   }
 
   /** The value of a scalar with the given resolved tag, or null for any other node. */

@@ -38,6 +38,10 @@ class ManifestParserBadTest {
         Arguments.of("wrong-api-version.yaml",
             "wrong-api-version.yaml:1: apiVersion: kind Deployment is not served by apiVersion"
                 + " \"v1\"; use \"apps/v1\""),
+        Arguments.of("invalid-quantity.yaml",
+            "invalid-quantity.yaml:12: spec.containers[0].resources.requests.memory: invalid"
+                + " quantity \"64 MB\": unknown suffix ' MB' (expected one of Ki Mi Gi Ti Pi Ei,"
+                + " n u m k M G T P E, or an exponent e<n>)"),
         Arguments.of("bad-base64.yaml",
             "bad-base64.yaml:7: data.password: invalid base64 data: Illegal base64 character"
                 + " 2d (use stringData for plain text)"));

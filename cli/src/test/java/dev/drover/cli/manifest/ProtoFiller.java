@@ -17,6 +17,7 @@ import dev.drover.api.v1.IntOrString;
 final class ProtoFiller {
 
   private static final int MAX_DEPTH = 12;
+  private static final String[] QUANTITIES = {"250m", "1.5Gi", "2", "1e3", "0.5", "64Mi"};
 
   private ProtoFiller() {}
 
@@ -37,18 +38,20 @@ final class ProtoFiller {
           Message.Builder entry = builder.newBuilderForField(field);
           entry.setField(entryType.findFieldByName("key"), "key-" + i + "/" + field.getName());
           FieldDescriptor valueField = entryType.findFieldByName("value");
-          entry.setField(valueField, value(entry, valueField, variant + i, depth));
+          entry.setField(valueField,
+              value(entry, valueField, variant + i, depth, KubeSchema.isQuantity(field)));
           builder.addRepeatedField(field, entry.build());
         }
       } else if (field.isRepeated()) {
         for (int i = 0; i < 2; i++) {
-          java.lang.Object value = value(builder, field, variant + i, depth);
+          java.lang.Object value = value(builder, field, variant + i, depth, false);
           if (value != null) {
             builder.addRepeatedField(field, value);
           }
         }
       } else {
-        java.lang.Object value = value(builder, field, variant, depth);
+        java.lang.Object value =
+            value(builder, field, variant, depth, KubeSchema.isQuantity(field));
         if (value != null) {
           builder.setField(field, value);
         }
@@ -57,7 +60,7 @@ final class ProtoFiller {
   }
 
   private static java.lang.Object value(
-      Message.Builder parent, FieldDescriptor field, int variant, int depth) {
+      Message.Builder parent, FieldDescriptor field, int variant, int depth, boolean quantity) {
     switch (field.getJavaType()) {
       case MESSAGE:
         Descriptor type = field.getMessageType();
@@ -77,6 +80,9 @@ final class ProtoFiller {
         fill(nested, variant, depth + 1);
         return nested.build();
       case STRING:
+        if (quantity) {
+          return QUANTITIES[variant % QUANTITIES.length];
+        }
         return field.getName() + "-" + variant + (variant % 3 == 0 ? "\nsecond line: x" : "");
       case INT:
         return 7 + variant;
