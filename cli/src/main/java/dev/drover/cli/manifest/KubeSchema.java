@@ -19,10 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Kubernetes spelling of the drover.v1 protobuf schema, derived from the descriptors and
- * {@link Kinds}: which apiVersion and kind name each case of {@link Object} has, the camelCase key of each field (its
- * proto JSON name, with the few Kubernetes acronym spellings such as {@code podCIDR}), the
- * Kubernetes spelling of each enum value ({@code RESTART_POLICY_ON_FAILURE} is
- * {@code OnFailure}, {@code PROTOCOL_TCP} is {@code TCP}), and which string fields hold
+ * {@link Kinds}: which apiVersion and kind name each case of {@link Object} has, the camelCase
+ * key of each field (its proto JSON name, with the few Kubernetes acronym spellings such as
+ * {@code podCIDR}), the Kubernetes spelling of each enum value ({@code RESTART_POLICY_ON_FAILURE}
+ * is {@code OnFailure}, {@code PROTOCOL_TCP} is {@code TCP}), and which string fields hold
  * quantities. Parser and writer both use it, so the two directions always agree.
  */
 final class KubeSchema {

@@ -168,7 +168,8 @@ class ManifestWriterTest {
     assertThat(tagged).isEqualTo(secret);
     assertThat(secret.getSecret().getDataMap().get("password").toStringUtf8())
         .isEqualTo("hunter2");
-    assertThat(ManifestWriter.toTree(secret)).containsKeys("apiVersion", "kind", "metadata", "data");
+    assertThat(ManifestWriter.toTree(secret))
+        .containsKeys("apiVersion", "kind", "metadata", "data");
   }
 
   @Test
