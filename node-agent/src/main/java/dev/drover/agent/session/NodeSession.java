@@ -87,6 +87,7 @@ public final class NodeSession implements MasterClient, AutoCloseable {
   private volatile boolean watchBroken;
   private volatile boolean orphansSwept;
   private volatile boolean registered;
+  private volatile boolean everRegistered;
   private volatile Duration heartbeatInterval;
   private Context.CancellableContext watchContext;
   private Thread thread;
@@ -196,7 +197,12 @@ public final class NodeSession implements MasterClient, AutoCloseable {
 
   private void register() {
     RegisterNodeResponse r = blocking().register(RegisterNodeRequest.newBuilder().setNode(node()).build());
+    boolean again = everRegistered;
     registered = true;
+    everRegistered = true;
+    if (again) {
+      syncer.reportAllStatuses();
+    }
     if (r.getHeartbeatIntervalSeconds() > 0) {
       Duration fromMaster = Duration.ofSeconds(r.getHeartbeatIntervalSeconds());
       heartbeatInterval = fromMaster.compareTo(settings.heartbeatInterval()) < 0 ? fromMaster : settings.heartbeatInterval();

@@ -135,6 +135,14 @@ public final class PodSyncer implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends the latest status of every pod again: after the session (re)registered with a master,
+   * so that nothing written to a master that then failed is lost.
+   */
+  public void reportAllStatuses() {
+    workers.values().forEach(PodWorker::reportAgain);
+  }
+
   /** Re-checks every pod now (after a reconnect or a runtime restart). */
   public void resyncAll() {
     workers.values().forEach(PodWorker::requestSync);

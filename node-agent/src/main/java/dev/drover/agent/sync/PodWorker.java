@@ -151,13 +151,17 @@ final class PodWorker {
       if (!finished) {
         wakeIn(next);
       }
+      log.trace("pod {}: synced, next in {}", name(), next);
     }
   }
 
   private void wakeIn(Duration delay) {
-    Instant at = Instant.now().plus(delay);
-    if (wakeup != null && !wakeup.isDone()) {
-      if (wakeAt != null && !wakeAt.isAfter(at)) {
+    Instant now = Instant.now();
+    Instant at = now.plus(delay);
+    // A pending wake-up that is already due may be the very one that triggered this sync (its
+    // future completes only after the sync was queued), so only a future one counts.
+    if (wakeup != null && !wakeup.isDone() && wakeAt != null && wakeAt.isAfter(now)) {
+      if (!wakeAt.isAfter(at)) {
         return;
       }
       wakeup.cancel(false);
@@ -1065,6 +1069,20 @@ final class PodWorker {
                   .setName(pod.getMetadata().getName())
                   .setUid(uid)
                   .setStatus(status)
+                  .build());
+    }
+  }
+
+  /** Offers the last computed status to the reporter again. */
+  synchronized void reportAgain() {
+    if (lastStatus != null) {
+      syncer.reporter()
+          .offer(
+              PodStatusUpdate.newBuilder()
+                  .setNamespace(pod.getMetadata().getNamespace())
+                  .setName(pod.getMetadata().getName())
+                  .setUid(uid)
+                  .setStatus(lastStatus)
                   .build());
     }
   }

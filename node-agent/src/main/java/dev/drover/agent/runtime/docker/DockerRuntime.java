@@ -129,6 +129,16 @@ public final class DockerRuntime implements ContainerRuntime {
               }
             }
           }
+
+          @Override
+          public void onError(Throwable throwable) {
+            // A failed pull is an expected outcome reported to the pod, not something for the
+            // library to log as an error: record it and finish the callback.
+            synchronized (errors) {
+              errors.add(throwable.getMessage());
+            }
+            onComplete();
+          }
         };
     try {
       var cmd = docker.pullImageCmd(ref.repository()).withTag(ref.tag());
@@ -392,8 +402,9 @@ public final class DockerRuntime implements ContainerRuntime {
 
           @Override
           public void onError(Throwable throwable) {
+            // The sink reports it; finish quietly instead of letting the library log it.
             sink.done(throwable);
-            super.onError(throwable);
+            super.onComplete();
           }
 
           @Override
