@@ -230,7 +230,8 @@ public final class AgentConfig {
 
     public AgentConfig build() {
       if (nodeName == null || !nodeName.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
-        throw new IllegalArgumentException("nodeName: must be a DNS-1123 subdomain, got " + nodeName);
+        throw new IllegalArgumentException(
+            "nodeName: must be a DNS-1123 subdomain, got " + nodeName);
       }
       if (masterEndpoints.isEmpty()) {
         throw new IllegalArgumentException("masterEndpoints: at least one is required");

@@ -5,22 +5,29 @@ import dev.drover.agent.runtime.docker.DockerRuntime;
 import dev.drover.agent.runtime.simulated.SimulatedRuntime;
 import dev.drover.agent.server.AgentServer;
 import dev.drover.agent.session.NodeSession;
+import dev.drover.agent.sync.MasterClient;
 import dev.drover.agent.sync.PodSyncer;
 import dev.drover.agent.sync.SyncConfig;
+import dev.drover.api.v1.Event;
+import dev.drover.api.v1.GetPodDependenciesResponse;
+import dev.drover.api.v1.PodStatusUpdate;
+import dev.drover.api.v1.PodStatusUpdateResult;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Drover node agent: connects to the container runtime, serves AgentService, keeps a session
- * with the masters and runs the pods bound to its node. {@link #close()} stops the agent but
- * leaves the containers running, so that the next agent on this node adopts them.
+ * A Drover node agent: connects to the container runtime, serves AgentService, keeps a session with
+ * the masters and runs the pods bound to its node. {@link #close()} stops the agent but leaves the
+ * containers running, so that the next agent on this node adopts them.
  */
 public final class NodeAgent implements AutoCloseable {
 
@@ -56,11 +63,13 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   /**
-   * An agent on a runtime the caller owns (and closes), with channels from {@code
-   * channelFactory} (e.g. in-process ones in tests).
+   * An agent on a runtime the caller owns (and closes), with channels from {@code channelFactory}
+   * (e.g. in-process ones in tests).
    */
   public static NodeAgent create(
-      AgentConfig config, ContainerRuntime runtime, Function<String, ManagedChannel> channelFactory) {
+      AgentConfig config,
+      ContainerRuntime runtime,
+      Function<String, ManagedChannel> channelFactory) {
     return new NodeAgent(config, runtime, false, channelFactory);
   }
 
@@ -153,17 +162,17 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   /** Forwards to the session once it exists. */
-  private static final class ForwardingMasterClient implements dev.drover.agent.sync.MasterClient {
+  private static final class ForwardingMasterClient implements MasterClient {
     volatile NodeSession target;
 
     @Override
-    public java.util.List<dev.drover.api.v1.PodStatusUpdateResult> updatePodStatuses(
-        java.util.List<dev.drover.api.v1.PodStatusUpdate> updates) {
+    public List<PodStatusUpdateResult> updatePodStatuses(
+        List<PodStatusUpdate> updates) {
       return target.updatePodStatuses(updates);
     }
 
     @Override
-    public void recordEvents(java.util.List<dev.drover.api.v1.Event> events) {
+    public void recordEvents(List<Event> events) {
       target.recordEvents(events);
     }
 
@@ -173,8 +182,10 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     @Override
-    public dev.drover.api.v1.GetPodDependenciesResponse podDependencies(
-        String namespace, java.util.Collection<String> secretNames, java.util.Collection<String> configMapNames) {
+    public GetPodDependenciesResponse podDependencies(
+        String namespace,
+        Collection<String> secretNames,
+        Collection<String> configMapNames) {
       return target.podDependencies(namespace, secretNames, configMapNames);
     }
   }

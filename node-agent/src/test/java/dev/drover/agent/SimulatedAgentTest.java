@@ -95,7 +95,9 @@ class SimulatedAgentTest {
   }
 
   private PodStatus awaitStatus(FakeNodeService m, String uid, Predicate<PodStatus> p) {
-    return await().atMost(WAIT).until(() -> m.status(uid).orElse(null), s -> s != null && p.test(s));
+    return await()
+        .atMost(WAIT)
+        .until(() -> m.status(uid).orElse(null), s -> s != null && p.test(s));
   }
 
   private static Pod simplePod(String name, String node) {
@@ -108,47 +110,84 @@ class SimulatedAgentTest {
         config("n1")
             .label("zone", "a")
             .maxPods(42)
-            .taint(Taint.newBuilder().setKey("dedicated").setValue("x").setEffect(TaintEffect.TAINT_EFFECT_NO_SCHEDULE).build()));
+            .taint(
+                Taint.newBuilder()
+                    .setKey("dedicated")
+                    .setValue("x")
+                    .setEffect(TaintEffect.TAINT_EFFECT_NO_SCHEDULE)
+                    .build()));
     Pod pod = master.putPod(simplePod("p", "n1"));
-    PodStatus s = awaitStatus(master, pod.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING && Pods.ready(st));
+    PodStatus s =
+        awaitStatus(
+            master,
+            pod.getMetadata().getUid(),
+            st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING && Pods.ready(st));
     assertThat(container(s, "main").getState().hasRunning()).isTrue();
     assertThat(s.getHostIp()).isEqualTo("127.0.0.1");
     Node node = master.registrations().get(0);
-    assertThat(node.getMetadata().getLabelsMap()).containsEntry("zone", "a").containsEntry("kubernetes.io/hostname", "n1");
+    assertThat(node.getMetadata().getLabelsMap())
+        .containsEntry("zone", "a")
+        .containsEntry("kubernetes.io/hostname", "n1");
     assertThat(node.getSpec().getTaints(0).getKey()).isEqualTo("dedicated");
-    assertThat(node.getStatus().getCapacityMap()).containsEntry("cpu", "4").containsEntry("memory", Long.toString(8L << 30)).containsEntry("pods", "42");
+    assertThat(node.getStatus().getCapacityMap())
+        .containsEntry("cpu", "4")
+        .containsEntry("memory", Long.toString(8L << 30))
+        .containsEntry("pods", "42");
     assertThat(node.getStatus().getDaemonEndpoint().getPort()).isPositive();
     await().atMost(WAIT).until(() -> master.heartbeats() >= 2);
-    assertThat(master.events()).extracting(e -> e.getReason()).contains("Pulled", "Created", "Started");
+    assertThat(master.events())
+        .extracting(e -> e.getReason())
+        .contains("Pulled", "Created", "Started");
   }
 
   @Test
   void crashLoopBacksOffWithGrowingDelays() {
-    runtime.behavior(spec -> spec.image().equals("crash:1") ? Behavior.exitAfter(Duration.ofMillis(50), 1) : Behavior.runForever());
+    runtime.behavior(
+        spec ->
+            spec.image().equals("crash:1")
+                ? Behavior.exitAfter(Duration.ofMillis(50), 1)
+                : Behavior.runForever());
     start(config("n1"));
     Pod pod = master.putPod(pod("c", "n1", shell("main", "crash:1", "x").build()).build());
     String uid = pod.getMetadata().getUid();
     PodStatus s = awaitStatus(master, uid, st -> container(st, "main").getRestartCount() >= 3);
     assertThat(container(s, "main").getLastState().getTerminated().getExitCode()).isEqualTo(1);
     assertThat(master.statusHistory(uid))
-        .anySatisfy(st -> assertThat(container(st, "main").getState().getWaiting().getReason()).isEqualTo("CrashLoopBackOff"));
+        .anySatisfy(
+            st ->
+                assertThat(container(st, "main").getState().getWaiting().getReason())
+                    .isEqualTo("CrashLoopBackOff"));
     List<String> backoffs =
-        master.events().stream().filter(e -> e.getReason().equals("BackOff")).map(e -> e.getMessage()).toList();
+        master.events().stream()
+            .filter(e -> e.getReason().equals("BackOff"))
+            .map(e -> e.getMessage())
+            .toList();
     // Each back-off doubles the previous one (the first may pass unseen between two syncs).
     assertThat(backoffs).anySatisfy(m -> assertThat(m).contains("back-off 0.4s"));
     assertThat(backoffs).anySatisfy(m -> assertThat(m).contains("back-off 0.8s"));
-    assertThat(backoffs.indexOf(backoffs.stream().filter(m -> m.contains("0.8s")).findFirst().orElseThrow()))
-        .isGreaterThan(backoffs.indexOf(backoffs.stream().filter(m -> m.contains("0.4s")).findFirst().orElseThrow()));
+    assertThat(
+            backoffs.indexOf(
+                backoffs.stream().filter(m -> m.contains("0.8s")).findFirst().orElseThrow()))
+        .isGreaterThan(
+            backoffs.indexOf(
+                backoffs.stream().filter(m -> m.contains("0.4s")).findFirst().orElseThrow()));
     assertThat(s.getPhase()).isEqualTo(PodPhase.POD_PHASE_RUNNING);
   }
 
   @Test
   void oomKillIsReported() {
-    runtime.behavior(spec -> spec.image().equals("hog:1") ? Behavior.oomAfter(Duration.ofMillis(50)) : Behavior.runForever());
+    runtime.behavior(
+        spec ->
+            spec.image().equals("hog:1")
+                ? Behavior.oomAfter(Duration.ofMillis(50))
+                : Behavior.runForever());
     start(config("n1"));
     Pod pod = master.putPod(pod("hog", "n1", shell("main", "hog:1", "x").build()).build());
-    PodStatus s = awaitStatus(master, pod.getMetadata().getUid(), st -> container(st, "main").getRestartCount() >= 1);
-    assertThat(container(s, "main").getLastState().getTerminated().getReason()).isEqualTo("OOMKilled");
+    PodStatus s =
+        awaitStatus(
+            master, pod.getMetadata().getUid(), st -> container(st, "main").getRestartCount() >= 1);
+    assertThat(container(s, "main").getLastState().getTerminated().getReason())
+        .isEqualTo("OOMKilled");
     assertThat(container(s, "main").getLastState().getTerminated().getExitCode()).isEqualTo(137);
   }
 
@@ -170,7 +209,8 @@ class SimulatedAgentTest {
                 }
               }
               assertThat(reasons).contains("ErrImagePull");
-              assertThat(reasons.subList(reasons.indexOf("ErrImagePull"), reasons.size())).contains("ImagePullBackOff");
+              assertThat(reasons.subList(reasons.indexOf("ErrImagePull"), reasons.size()))
+                  .contains("ImagePullBackOff");
             });
     assertThat(master.status(uid).orElseThrow().getPhase()).isEqualTo(PodPhase.POD_PHASE_PENDING);
   }
@@ -180,16 +220,24 @@ class SimulatedAgentTest {
     runtime.behavior(spec -> Behavior.exitAfter(Duration.ofMillis(20), 1));
     start(config("n1"));
     Pod p = simplePod("never", "n1");
-    p = p.toBuilder().setSpec(p.getSpec().toBuilder().setRestartPolicy(dev.drover.api.v1.RestartPolicy.RESTART_POLICY_NEVER)).build();
+    p =
+        p.toBuilder()
+            .setSpec(
+                p.getSpec().toBuilder()
+                    .setRestartPolicy(dev.drover.api.v1.RestartPolicy.RESTART_POLICY_NEVER))
+            .build();
     Pod pod = master.putPod(p);
-    PodStatus s = awaitStatus(master, pod.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_FAILED);
+    PodStatus s =
+        awaitStatus(
+            master, pod.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_FAILED);
     assertThat(container(s, "main").getRestartCount()).isZero();
   }
 
   @Test
   void startupProbeHoldsBackReadiness() {
     AtomicBoolean started = new AtomicBoolean();
-    runtime.execHandler((spec, cmd) -> new ExecResult(cmd.get(0).equals("startup") && !started.get() ? 1 : 0, ""));
+    runtime.execHandler(
+        (spec, cmd) -> new ExecResult(cmd.get(0).equals("startup") && !started.get() ? 1 : 0, ""));
     start(config("n1"));
     Probe.Builder probe = Probe.newBuilder().setPeriodSeconds(1).setFailureThreshold(1000);
     Pod pod =
@@ -198,12 +246,15 @@ class SimulatedAgentTest {
                     "s",
                     "n1",
                     shell("main", "img:1", "x")
-                        .setStartupProbe(probe.clone().setExec(ExecAction.newBuilder().addCommand("startup")))
-                        .setReadinessProbe(probe.clone().setExec(ExecAction.newBuilder().addCommand("ready")))
+                        .setStartupProbe(
+                            probe.clone().setExec(ExecAction.newBuilder().addCommand("startup")))
+                        .setReadinessProbe(
+                            probe.clone().setExec(ExecAction.newBuilder().addCommand("ready")))
                         .build())
                 .build());
     String uid = pod.getMetadata().getUid();
-    PodStatus running = awaitStatus(master, uid, st -> container(st, "main").getState().hasRunning());
+    PodStatus running =
+        awaitStatus(master, uid, st -> container(st, "main").getState().hasRunning());
     assertThat(container(running, "main").getStarted()).isFalse();
     assertThat(Pods.ready(running)).isFalse();
     started.set(true);
@@ -214,7 +265,8 @@ class SimulatedAgentTest {
 
   @Test
   void terminationWaitsForTheGracePeriodThenKillsRemovesAndConfirms() {
-    runtime.behavior(spec -> spec.image().equals("stubborn:1") ? Behavior.ignoreTerm() : Behavior.runForever());
+    runtime.behavior(
+        spec -> spec.image().equals("stubborn:1") ? Behavior.ignoreTerm() : Behavior.runForever());
     start(config("n1"));
     Pod pod = master.putPod(pod("t", "n1", shell("main", "stubborn:1", "x").build()).build());
     String uid = pod.getMetadata().getUid();
@@ -222,7 +274,8 @@ class SimulatedAgentTest {
     Instant deleted = Instant.now();
     master.deletePod(uid, 1);
     await().atMost(WAIT).until(() -> master.confirmed().contains(uid));
-    assertThat(Duration.between(deleted, Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(Duration.between(deleted, Instant.now()))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
     assertThat(runtime.list(Map.of("drover.pod.uid", uid))).isEmpty();
     assertThat(master.pod(uid)).isEmpty();
   }
@@ -236,15 +289,33 @@ class SimulatedAgentTest {
     }
     List<String> ids = new ArrayList<>();
     for (Pod p : pods) {
-      ids.add(container(awaitStatus(master, p.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING), "main").getContainerId());
+      ids.add(
+          container(
+                  awaitStatus(
+                      master,
+                      p.getMetadata().getUid(),
+                      st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING),
+                  "main")
+              .getContainerId());
     }
     first.close();
     master.removePod(pods.get(2).getMetadata().getUid());
     start(config("n1"));
-    await().atMost(WAIT).until(() -> runtime.list(Map.of("drover.pod.uid", pods.get(2).getMetadata().getUid())).isEmpty());
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                runtime
+                    .list(Map.of("drover.pod.uid", pods.get(2).getMetadata().getUid()))
+                    .isEmpty());
     for (int i = 0; i < 2; i++) {
       List<ContainerInfo> mains =
-          runtime.list(Map.of("drover.pod.uid", pods.get(i).getMetadata().getUid(), "drover.container.name", "main"));
+          runtime.list(
+              Map.of(
+                  "drover.pod.uid",
+                  pods.get(i).getMetadata().getUid(),
+                  "drover.container.name",
+                  "main"));
       assertThat(mains).extracting(c -> "docker://" + c.id()).containsExactly(ids.get(i));
       assertThat(mains.get(0).running()).isTrue();
     }
@@ -258,9 +329,14 @@ class SimulatedAgentTest {
     second.putPod(pod);
     start(config("n1", master.endpoint(), second.endpoint()));
     String uid = pod.getMetadata().getUid();
-    String id = container(awaitStatus(master, uid, st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING), "main").getContainerId();
+    String id =
+        container(
+                awaitStatus(master, uid, st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING), "main")
+            .getContainerId();
     master.close();
-    await().atMost(WAIT).until(() -> !second.registrations().isEmpty() && second.status(uid).isPresent());
+    await()
+        .atMost(WAIT)
+        .until(() -> !second.registrations().isEmpty() && second.status(uid).isPresent());
     PodStatus s = awaitStatus(second, uid, st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
     assertThat(container(s, "main").getContainerId()).isEqualTo(id);
     assertThat(container(s, "main").getRestartCount()).isZero();
@@ -270,13 +346,18 @@ class SimulatedAgentTest {
   void watchResumesAfterTheStreamBreaks() {
     start(config("n1"));
     Pod a = master.putPod(simplePod("a", "n1"));
-    awaitStatus(master, a.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
+    awaitStatus(
+        master, a.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
     int registrations = master.registrations().size();
     master.breakWatches();
     Pod b = master.putPod(simplePod("b", "n1"));
-    awaitStatus(master, b.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
+    awaitStatus(
+        master, b.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
     assertThat(master.registrations()).hasSize(registrations);
-    assertThat(container(master.status(a.getMetadata().getUid()).orElseThrow(), "main").getRestartCount()).isZero();
+    assertThat(
+            container(master.status(a.getMetadata().getUid()).orElseThrow(), "main")
+                .getRestartCount())
+        .isZero();
   }
 
   @Test
@@ -289,9 +370,17 @@ class SimulatedAgentTest {
     runtime.setAvailable(false);
     await().atMost(WAIT).until(() -> agent.syncer().runtimeDown());
     runtime.setAvailable(true);
-    PodStatus s = awaitStatus(master, uid, st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING && container(st, "main").getState().hasRunning() && container(st, "main").getRestartCount() >= 1);
+    PodStatus s =
+        awaitStatus(
+            master,
+            uid,
+            st ->
+                st.getPhase() == PodPhase.POD_PHASE_RUNNING
+                    && container(st, "main").getState().hasRunning()
+                    && container(st, "main").getRestartCount() >= 1);
     await().atMost(WAIT).until(() -> !agent.syncer().runtimeDown());
-    assertThat(runtime.list(Map.of("drover.pod.uid", uid)).stream().filter(ContainerInfo::running)).hasSize(2);
+    assertThat(runtime.list(Map.of("drover.pod.uid", uid)).stream().filter(ContainerInfo::running))
+        .hasSize(2);
   }
 
   @Test
@@ -307,7 +396,16 @@ class SimulatedAgentTest {
     }
     await()
         .atMost(Duration.ofSeconds(60))
-        .until(() -> pods.stream().allMatch(p -> master.status(p.getMetadata().getUid()).map(s -> s.getPhase() == PodPhase.POD_PHASE_RUNNING).orElse(false)));
-    assertThat(runtime.list(Map.of()).stream().filter(ContainerInfo::running).count()).isEqualTo(agents * 3L * 2);
+        .until(
+            () ->
+                pods.stream()
+                    .allMatch(
+                        p ->
+                            master
+                                .status(p.getMetadata().getUid())
+                                .map(s -> s.getPhase() == PodPhase.POD_PHASE_RUNNING)
+                                .orElse(false)));
+    assertThat(runtime.list(Map.of()).stream().filter(ContainerInfo::running).count())
+        .isEqualTo(agents * 3L * 2);
   }
 }

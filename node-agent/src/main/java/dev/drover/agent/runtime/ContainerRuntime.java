@@ -7,13 +7,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The node agent's view of a container engine: images, containers, their output and commands
- * run inside them. Implementations are thread-safe. Pod concepts stay out of this interface: a
- * pod's sandbox is just a container with its own network namespace that app containers join.
+ * The node agent's view of a container engine: images, containers, their output and commands run
+ * inside them. Implementations are thread-safe. Pod concepts stay out of this interface: a pod's
+ * sandbox is just a container with its own network namespace that app containers join.
  *
- * <p>Calls that fail because the engine is unreachable throw {@link
- * RuntimeUnavailableException}; a missing container is reported by an empty {@link Optional} or
- * ignored by idempotent calls (stop, remove).
+ * <p>Calls that fail because the engine is unreachable throw {@link RuntimeUnavailableException}; a
+ * missing container is reported by an empty {@link Optional} or ignored by idempotent calls (stop,
+ * remove).
  */
 public interface ContainerRuntime extends AutoCloseable {
 
@@ -55,8 +55,8 @@ public interface ContainerRuntime extends AutoCloseable {
   ExecResult exec(String id, List<String> command, Duration timeout);
 
   /**
-   * Streams a container's output to {@code sink} on a runtime thread. Closing the returned
-   * handle stops the stream.
+   * Streams a container's output to {@code sink} on a runtime thread. Closing the returned handle
+   * stops the stream.
    */
   Closeable logs(String id, LogOptions options, LogSink sink);
 

@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Everything a runtime needs to create one container: a pod's sandbox or one of its app
- * containers. Immutable; the sync loop builds it from the pod spec.
+ * Everything a runtime needs to create one container: a pod's sandbox or one of its app containers.
+ * Immutable; the sync loop builds it from the pod spec.
  *
  * @param name runtime name of the container (unique on the node)
  * @param image image reference

@@ -90,21 +90,34 @@ public final class AgentServer implements AutoCloseable {
       if (!syncer.hasPod(request.getNamespace(), request.getPod())) {
         responseObserver.onError(
             Status.NOT_FOUND
-                .withDescription("pod " + request.getNamespace() + "/" + request.getPod() + " is not on this node")
+                .withDescription(
+                    "pod "
+                        + request.getNamespace()
+                        + "/"
+                        + request.getPod()
+                        + " is not on this node")
                 .asRuntimeException());
         return;
       }
       Optional<String> id =
-          syncer.containerId(request.getNamespace(), request.getPod(), request.getContainer(), request.getPrevious());
+          syncer.containerId(
+              request.getNamespace(),
+              request.getPod(),
+              request.getContainer(),
+              request.getPrevious());
       if (id.isEmpty()) {
         responseObserver.onError(
             Status.NOT_FOUND
                 .withDescription(
-                    (request.getPrevious() ? "no previous run of container \"" : "no running container \"")
+                    (request.getPrevious()
+                            ? "no previous run of container \""
+                            : "no running container \"")
                         + request.getContainer()
                         + "\" in pod "
                         + request.getPod()
-                        + (request.getContainer().isEmpty() ? " (name the container: the pod has several)" : ""))
+                        + (request.getContainer().isEmpty()
+                            ? " (name the container: the pod has several)"
+                            : ""))
                 .asRuntimeException());
         return;
       }
@@ -112,7 +125,9 @@ public final class AgentServer implements AutoCloseable {
       if (request.hasSinceSeconds()) {
         since = Instant.now().minusSeconds(request.getSinceSeconds());
       } else if (request.hasSinceTime()) {
-        since = Instant.ofEpochSecond(request.getSinceTime().getSeconds(), request.getSinceTime().getNanos());
+        since =
+            Instant.ofEpochSecond(
+                request.getSinceTime().getSeconds(), request.getSinceTime().getNanos());
       }
       LogOptions options =
           new LogOptions(
@@ -120,7 +135,8 @@ public final class AgentServer implements AutoCloseable {
               request.hasTailLines() ? request.getTailLines() : -1,
               since,
               request.getTimestamps());
-      ServerCallStreamObserver<LogChunk> out = (ServerCallStreamObserver<LogChunk>) responseObserver;
+      ServerCallStreamObserver<LogChunk> out =
+          (ServerCallStreamObserver<LogChunk>) responseObserver;
       Object lock = new Object();
       AtomicReference<Closeable> handle = new AtomicReference<>();
       out.setOnCancelHandler(
@@ -150,7 +166,8 @@ public final class AgentServer implements AutoCloseable {
                     out.onNext(
                         LogChunk.newBuilder()
                             .setData(ByteString.copyFrom(data))
-                            .setStream(stderr ? LogStream.LOG_STREAM_STDERR : LogStream.LOG_STREAM_STDOUT)
+                            .setStream(
+                                stderr ? LogStream.LOG_STREAM_STDERR : LogStream.LOG_STREAM_STDOUT)
                             .build());
                   }
                 }
@@ -168,7 +185,10 @@ public final class AgentServer implements AutoCloseable {
                     if (error == null) {
                       out.onCompleted();
                     } else {
-                      out.onError(Status.UNAVAILABLE.withDescription("log stream failed: " + error.getMessage()).asRuntimeException());
+                      out.onError(
+                          Status.UNAVAILABLE
+                              .withDescription("log stream failed: " + error.getMessage())
+                              .asRuntimeException());
                     }
                   }
                 }

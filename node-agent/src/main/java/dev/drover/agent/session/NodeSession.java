@@ -50,11 +50,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent's session with the masters over {@code NodeService}: registers the Node, renews its
- * lease by heartbeats, watches the pods bound to it (resuming from the last resource_version
- * after a break) and hands them to the {@link PodSyncer}. On any failure it moves to the next
- * master of its list and carries on; containers are never touched because a master went away.
- * Also the {@link MasterClient} the syncer uses for statuses, events, confirmations and
- * dependencies.
+ * lease by heartbeats, watches the pods bound to it (resuming from the last resource_version after
+ * a break) and hands them to the {@link PodSyncer}. On any failure it moves to the next master of
+ * its list and carries on; containers are never touched because a master went away. Also the {@link
+ * MasterClient} the syncer uses for statuses, events, confirmations and dependencies.
  */
 public final class NodeSession implements MasterClient, AutoCloseable {
 
@@ -99,7 +98,8 @@ public final class NodeSession implements MasterClient, AutoCloseable {
       HostFacts facts,
       int daemonPort) {
     if (settings.masterEndpoints().isEmpty()) {
-      throw new IllegalArgumentException("masterEndpoints: at least one master endpoint is required");
+      throw new IllegalArgumentException(
+          "masterEndpoints: at least one master endpoint is required");
     }
     this.settings = settings;
     this.syncer = syncer;
@@ -149,7 +149,9 @@ public final class NodeSession implements MasterClient, AutoCloseable {
             watchStarted = System.nanoTime();
           }
           if (!orphansSwept
-              && Duration.ofNanos(System.nanoTime() - watchStarted).compareTo(settings.orphanSweepDelay()) >= 0) {
+              && Duration.ofNanos(System.nanoTime() - watchStarted)
+                      .compareTo(settings.orphanSweepDelay())
+                  >= 0) {
             sweepOrphans("no bookmark within " + settings.orphanSweepDelay());
           }
         }
@@ -196,7 +198,8 @@ public final class NodeSession implements MasterClient, AutoCloseable {
   }
 
   private void register() {
-    RegisterNodeResponse r = blocking().register(RegisterNodeRequest.newBuilder().setNode(node()).build());
+    RegisterNodeResponse r =
+        blocking().register(RegisterNodeRequest.newBuilder().setNode(node()).build());
     boolean again = everRegistered;
     registered = true;
     everRegistered = true;
@@ -205,7 +208,10 @@ public final class NodeSession implements MasterClient, AutoCloseable {
     }
     if (r.getHeartbeatIntervalSeconds() > 0) {
       Duration fromMaster = Duration.ofSeconds(r.getHeartbeatIntervalSeconds());
-      heartbeatInterval = fromMaster.compareTo(settings.heartbeatInterval()) < 0 ? fromMaster : settings.heartbeatInterval();
+      heartbeatInterval =
+          fromMaster.compareTo(settings.heartbeatInterval()) < 0
+              ? fromMaster
+              : settings.heartbeatInterval();
     }
     log.info("registered node {} with {}", settings.nodeName(), currentEndpoint());
   }
@@ -223,7 +229,8 @@ public final class NodeSession implements MasterClient, AutoCloseable {
     boolean ready = !syncer.runtimeDown();
     return Condition.newBuilder()
         .setType("Ready")
-        .setStatus(ready ? ConditionStatus.CONDITION_STATUS_TRUE : ConditionStatus.CONDITION_STATUS_FALSE)
+        .setStatus(
+            ready ? ConditionStatus.CONDITION_STATUS_TRUE : ConditionStatus.CONDITION_STATUS_FALSE)
         .setReason(ready ? "AgentReady" : "RuntimeUnavailable")
         .build();
   }
@@ -246,8 +253,14 @@ public final class NodeSession implements MasterClient, AutoCloseable {
                 .putAllCapacity(capacity)
                 .putAllAllocatable(capacity)
                 .addConditions(readyCondition())
-                .addAddresses(NodeAddress.newBuilder().setType(NodeAddressType.NODE_ADDRESS_TYPE_INTERNAL_IP).setAddress(settings.hostIp()))
-                .addAddresses(NodeAddress.newBuilder().setType(NodeAddressType.NODE_ADDRESS_TYPE_HOSTNAME).setAddress(settings.nodeName()))
+                .addAddresses(
+                    NodeAddress.newBuilder()
+                        .setType(NodeAddressType.NODE_ADDRESS_TYPE_INTERNAL_IP)
+                        .setAddress(settings.hostIp()))
+                .addAddresses(
+                    NodeAddress.newBuilder()
+                        .setType(NodeAddressType.NODE_ADDRESS_TYPE_HOSTNAME)
+                        .setAddress(settings.nodeName()))
                 .setNodeInfo(
                     NodeSystemInfo.newBuilder()
                         .setOs(facts.os())
@@ -256,7 +269,8 @@ public final class NodeSession implements MasterClient, AutoCloseable {
                         .setContainerRuntimeVersion(facts.runtimeVersion())
                         .setOsImage(facts.osImage())
                         .setAgentVersion(settings.agentVersion()))
-                .setDaemonEndpoint(DaemonEndpoint.newBuilder().setAddress(settings.hostIp()).setPort(daemonPort)))
+                .setDaemonEndpoint(
+                    DaemonEndpoint.newBuilder().setAddress(settings.hostIp()).setPort(daemonPort)))
         .build();
   }
 
@@ -348,7 +362,8 @@ public final class NodeSession implements MasterClient, AutoCloseable {
             orphansSwept = false;
             knownPods.clear();
           }
-          watchFailed(ctx, "error " + event.getError().getReason() + ": " + event.getError().getMessage());
+          watchFailed(
+              ctx, "error " + event.getError().getReason() + ": " + event.getError().getMessage());
           return;
         }
         default -> {
@@ -376,7 +391,11 @@ public final class NodeSession implements MasterClient, AutoCloseable {
   @Override
   public List<PodStatusUpdateResult> updatePodStatuses(List<PodStatusUpdate> updates) {
     return blocking()
-        .updatePodStatuses(UpdatePodStatusesRequest.newBuilder().setNodeName(settings.nodeName()).addAllUpdates(updates).build())
+        .updatePodStatuses(
+            UpdatePodStatusesRequest.newBuilder()
+                .setNodeName(settings.nodeName())
+                .addAllUpdates(updates)
+                .build())
         .getResultsList();
   }
 

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Exponential back-off of one container (restarts) or one image (pulls): the first delay is
- * {@code initial}, each further one doubles up to {@code max}; a container that ran at least
- * {@code resetAfter} starts again from {@code initial}. Not thread-safe; owned by one pod worker.
+ * Exponential back-off of one container (restarts) or one image (pulls): the first delay is {@code
+ * initial}, each further one doubles up to {@code max}; a container that ran at least {@code
+ * resetAfter} starts again from {@code initial}. Not thread-safe; owned by one pod worker.
  */
 final class Backoff {
 
@@ -23,8 +23,8 @@ final class Backoff {
   }
 
   /**
-   * Records a failure at {@code at} after having run for {@code ranFor} (zero for a failed
-   * pull) and returns the delay before the next attempt.
+   * Records a failure at {@code at} after having run for {@code ranFor} (zero for a failed pull)
+   * and returns the delay before the next attempt.
    */
   Duration failed(Instant at, Duration ranFor) {
     if (last == null || ranFor.compareTo(resetAfter) >= 0) {

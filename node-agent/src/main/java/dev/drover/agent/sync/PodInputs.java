@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drover.agent.runtime.RegistryAuth;
+import dev.drover.api.ImageReference;
 import dev.drover.api.v1.ConfigMap;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.EnvFromSource;
@@ -130,7 +131,11 @@ final class PodInputs {
                     + ": "
                     + (m == null
                         ? "configmap \"" + ref.getName() + "\" not found"
-                        : "key \"" + ref.getKey() + "\" not in configmap \"" + ref.getName() + "\""));
+                        : "key \""
+                            + ref.getKey()
+                            + "\" not in configmap \""
+                            + ref.getName()
+                            + "\""));
           }
           continue;
         }
@@ -187,8 +192,7 @@ final class PodInputs {
         if (src.getOptional()) {
           return Map.of();
         }
-        throw new ConfigError(
-            field + ".secret: secret \"" + src.getSecretName() + "\" not found");
+        throw new ConfigError(field + ".secret: secret \"" + src.getSecretName() + "\" not found");
       }
       s.getDataMap().forEach((k, val) -> data.put(k, val.toByteArray()));
       items = src.getItemsList();
@@ -247,15 +251,7 @@ final class PodInputs {
 
   /** The registry host of an image reference (docker.io when none is named). */
   static String registryOf(String image) {
-    int slash = image.indexOf('/');
-    if (slash < 0) {
-      return "docker.io";
-    }
-    String first = image.substring(0, slash);
-    if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
-      return first;
-    }
-    return "docker.io";
+    return ImageReference.tryParse(image).flatMap(ImageReference::registry).orElse("docker.io");
   }
 
   static Optional<RegistryAuth> parseDockerConfig(String json, String registry) {
@@ -284,7 +280,8 @@ final class PodInputs {
         String decoded;
         try {
           decoded =
-              new String(Base64.getDecoder().decode(creds.get("auth").asText()), StandardCharsets.UTF_8);
+              new String(
+                  Base64.getDecoder().decode(creds.get("auth").asText()), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
           continue;
         }

@@ -6,6 +6,9 @@ import dev.drover.agent.runtime.RuntimeUnavailableException;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PodStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the node's containers in line with the pods bound to it: one {@link PodWorker} per pod,
- * fed by the session's watch; removal of containers no pod owns; detection of a runtime outage
- * (ping failures) followed by a resync of every pod once it answers again. Statuses and events go
- * out through a coalescing {@link StatusReporter}.
+ * Keeps the node's containers in line with the pods bound to it: one {@link PodWorker} per pod, fed
+ * by the session's watch; removal of containers no pod owns; detection of a runtime outage (ping
+ * failures) followed by a resync of every pod once it answers again. Statuses and events go out
+ * through a coalescing {@link StatusReporter}.
  */
 public final class PodSyncer implements AutoCloseable {
 
@@ -50,8 +53,10 @@ public final class PodSyncer implements AutoCloseable {
     this.master = master;
     this.config = config;
     this.ports = new PortAllocator(config.portRangeFirst(), config.portRangeLast());
-    this.executor = Executors.newFixedThreadPool(threads, named("drover-sync-" + config.nodeName()));
-    this.scheduler = Executors.newScheduledThreadPool(1, named("drover-timer-" + config.nodeName()));
+    this.executor =
+        Executors.newFixedThreadPool(threads, named("drover-sync-" + config.nodeName()));
+    this.scheduler =
+        Executors.newScheduledThreadPool(1, named("drover-timer-" + config.nodeName()));
     this.reporter = new StatusReporter(master, config.nodeName());
     this.prober = new Prober(runtime);
   }
@@ -69,19 +74,24 @@ public final class PodSyncer implements AutoCloseable {
   public void start() {
     started = true;
     reporter.start(scheduler, config.statusFlushInterval().toMillis());
-    scheduler.scheduleWithFixedDelay(this::checkRuntime, HEALTH_PERIOD_MS, HEALTH_PERIOD_MS, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(
+        this::checkRuntime, HEALTH_PERIOD_MS, HEALTH_PERIOD_MS, TimeUnit.MILLISECONDS);
   }
 
   /** A pod bound to this node was added or changed. */
   public void podUpdated(Pod pod) {
-    if (!pod.getSpec().getNodeName().isEmpty() && !pod.getSpec().getNodeName().equals(config.nodeName())) {
+    if (!pod.getSpec().getNodeName().isEmpty()
+        && !pod.getSpec().getNodeName().equals(config.nodeName())) {
       return;
     }
     String uid = pod.getMetadata().getUid();
     PodWorker worker = workers.get(uid);
     if (worker == null) {
       if (pod.getSpec().getContainersCount() == 0) {
-        log.warn("pod {}/{} has no containers; ignored", pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+        log.warn(
+            "pod {}/{} has no containers; ignored",
+            pod.getMetadata().getNamespace(),
+            pod.getMetadata().getName());
         return;
       }
       worker = workers.computeIfAbsent(uid, u -> new PodWorker(this, pod));
@@ -116,7 +126,7 @@ public final class PodSyncer implements AutoCloseable {
     for (String uid : orphanDirs(keep)) {
       try {
         PodWorker.deleteTree(config.dataDir().resolve("pods").resolve(uid));
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         log.warn("could not delete the data of pod {}: {}", uid, e.getMessage());
       }
     }
@@ -124,20 +134,20 @@ public final class PodSyncer implements AutoCloseable {
   }
 
   private List<String> orphanDirs(Set<String> keep) {
-    java.nio.file.Path pods = config.dataDir().resolve("pods");
-    if (!java.nio.file.Files.isDirectory(pods)) {
+    Path pods = config.dataDir().resolve("pods");
+    if (!Files.isDirectory(pods)) {
       return List.of();
     }
-    try (var list = java.nio.file.Files.list(pods)) {
+    try (var list = Files.list(pods)) {
       return list.map(p -> p.getFileName().toString()).filter(u -> !keep.contains(u)).toList();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return List.of();
     }
   }
 
   /**
-   * Sends the latest status of every pod again: after the session (re)registered with a master,
-   * so that nothing written to a master that then failed is lost.
+   * Sends the latest status of every pod again: after the session (re)registered with a master, so
+   * that nothing written to a master that then failed is lost.
    */
   public void reportAllStatuses() {
     workers.values().forEach(PodWorker::reportAgain);
@@ -149,11 +159,16 @@ public final class PodSyncer implements AutoCloseable {
   }
 
   /** Runtime id of a pod's container (the previous run's when {@code previous}). */
-  public Optional<String> containerId(String namespace, String pod, String container, boolean previous) {
+  public Optional<String> containerId(
+      String namespace, String pod, String container, boolean previous) {
     for (PodWorker w : workers.values()) {
       Pod p = w.pod();
-      if (p.getMetadata().getNamespace().equals(namespace) && p.getMetadata().getName().equals(pod)) {
-        String name = container.isEmpty() && p.getSpec().getContainersCount() == 1 ? p.getSpec().getContainers(0).getName() : container;
+      if (p.getMetadata().getNamespace().equals(namespace)
+          && p.getMetadata().getName().equals(pod)) {
+        String name =
+            container.isEmpty() && p.getSpec().getContainersCount() == 1
+                ? p.getSpec().getContainers(0).getName()
+                : container;
         return Optional.ofNullable(w.containerId(name, previous));
       }
     }
@@ -163,7 +178,10 @@ public final class PodSyncer implements AutoCloseable {
   /** True if a worker handles a pod of this namespace and name. */
   public boolean hasPod(String namespace, String pod) {
     return workers.values().stream()
-        .anyMatch(w -> w.pod().getMetadata().getNamespace().equals(namespace) && w.pod().getMetadata().getName().equals(pod));
+        .anyMatch(
+            w ->
+                w.pod().getMetadata().getNamespace().equals(namespace)
+                    && w.pod().getMetadata().getName().equals(pod));
   }
 
   /** The latest status computed for a pod, if it has a worker. */

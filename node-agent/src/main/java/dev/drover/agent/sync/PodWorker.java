@@ -7,6 +7,7 @@ import dev.drover.agent.runtime.ContainerSpec;
 import dev.drover.agent.runtime.ImagePullException;
 import dev.drover.agent.runtime.RegistryAuth;
 import dev.drover.agent.runtime.RuntimeUnavailableException;
+import dev.drover.api.ImageReference;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Container;
@@ -25,7 +26,6 @@ import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.PodStatusUpdate;
 import dev.drover.api.v1.Probe;
 import dev.drover.api.v1.Protocol;
-import dev.drover.api.v1.RestartPolicy;
 import dev.drover.api.v1.Volume;
 import dev.drover.api.v1.VolumeMount;
 import java.io.IOException;
@@ -51,11 +51,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drives one pod towards its spec, level-triggered: every sync compares what the runtime has
- * with what the pod wants and takes the next step (sandbox, pulls, creation, restarts with
- * back-off, probe-driven kills, graceful termination), then reports the status if it changed.
- * Syncs of one pod never overlap; they run on the syncer's executor when something changes, when
- * a timer (back-off, probe, termination) fires, and every sync period.
+ * Drives one pod towards its spec, level-triggered: every sync compares what the runtime has with
+ * what the pod wants and takes the next step (sandbox, pulls, creation, restarts with back-off,
+ * probe-driven kills, graceful termination), then reports the status if it changed. Syncs of one
+ * pod never overlap; they run on the syncer's executor when something changes, when a timer
+ * (back-off, probe, termination) fires, and every sync period.
  */
 final class PodWorker {
 
@@ -168,7 +168,9 @@ final class PodWorker {
     }
     wakeAt = at;
     wakeup =
-        syncer.scheduler().schedule(this::requestSync, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
+        syncer
+            .scheduler()
+            .schedule(this::requestSync, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
   }
 
   private String name() {
@@ -236,7 +238,9 @@ final class PodWorker {
       }
       if (rec.killReason != null) {
         if (rec.killDeadline == null) {
-          syncer.reporter().event(pod, c.getName(), EventType.EVENT_TYPE_NORMAL, "Killing", rec.killReason);
+          syncer
+              .reporter()
+              .event(pod, c.getName(), EventType.EVENT_TYPE_NORMAL, "Killing", rec.killReason);
           runtime.signal(info.id(), "TERM");
           rec.killDeadline = now.plus(rec.killGrace);
         } else if (!now.isBefore(rec.killDeadline)) {
@@ -269,20 +273,22 @@ final class PodWorker {
         rec.waiting =
             new Waiting(
                 "CrashLoopBackOff",
-                "back-off " + delay.toMillis() / 1000.0 + "s restarting failed container "
+                "back-off "
+                    + delay.toMillis() / 1000.0
+                    + "s restarting failed container "
                     + c.getName());
         if (!rec.backoffEventSent) {
           rec.backoffEventSent = true;
-          syncer.reporter().event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "BackOff", rec.waiting.message());
+          syncer
+              .reporter()
+              .event(
+                  pod, c.getName(), EventType.EVENT_TYPE_WARNING, "BackOff", rec.waiting.message());
         }
         return Duration.between(now, rec.restartBackoff.until());
       }
     }
     // Create (first run or restart).
     if (rec.currentId == null && rec.current != null && !shouldRestart(rec.current)) {
-      return null;
-    }
-    if (rec.current == null && rec.attempt > 0 && terminalPolicy()) {
       return null;
     }
     if (rec.pullBackoff.waiting(now)) {
@@ -309,7 +315,8 @@ final class PodWorker {
         rec.inputs = inputs;
       }
     } catch (RuntimeException e) {
-      rec.waiting = new Waiting("ContainerCreating", "fetching Secrets and ConfigMaps: " + e.getMessage());
+      rec.waiting =
+          new Waiting("ContainerCreating", "fetching Secrets and ConfigMaps: " + e.getMessage());
       return null;
     }
     if (!ensureImage(c, rec, inputs, now)) {
@@ -324,7 +331,9 @@ final class PodWorker {
       spec = containerSpec(c, index, rec.nextAttempt(), inputs);
     } catch (PodInputs.ConfigError | IllegalArgumentException e) {
       rec.waiting = new Waiting("CreateContainerConfigError", e.getMessage());
-      syncer.reporter().event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", e.getMessage());
+      syncer
+          .reporter()
+          .event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", e.getMessage());
       return null;
     } catch (IOException e) {
       rec.waiting = new Waiting("CreateContainerError", "preparing volumes: " + e.getMessage());
@@ -337,10 +346,19 @@ final class PodWorker {
       throw e;
     } catch (RuntimeException e) {
       rec.waiting = new Waiting("CreateContainerError", e.getMessage());
-      syncer.reporter().event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", e.getMessage());
+      syncer
+          .reporter()
+          .event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", e.getMessage());
       return null;
     }
-    syncer.reporter().event(pod, c.getName(), EventType.EVENT_TYPE_NORMAL, "Created", "Created container " + c.getName());
+    syncer
+        .reporter()
+        .event(
+            pod,
+            c.getName(),
+            EventType.EVENT_TYPE_NORMAL,
+            "Created",
+            "Created container " + c.getName());
     boolean restart = rec.current != null || rec.attempt > 0 || rec.currentId != null;
     if (rec.previousId != null) {
       // Keep one dead container per container (for "logs --previous"), like the kubelet.
@@ -353,7 +371,10 @@ final class PodWorker {
     if (restart) {
       rec.restartCount++;
     }
-    rec.attempt = spec.labels().containsKey(Labels.ATTEMPT) ? Integer.parseInt(spec.labels().get(Labels.ATTEMPT)) : 0;
+    rec.attempt =
+        spec.labels().containsKey(Labels.ATTEMPT)
+            ? Integer.parseInt(spec.labels().get(Labels.ATTEMPT))
+            : 0;
     rec.currentId = id;
     rec.current = null;
     rec.waiting = new Waiting("ContainerCreating", "");
@@ -363,23 +384,31 @@ final class PodWorker {
       throw e;
     } catch (RuntimeException e) {
       rec.waiting = new Waiting("RunContainerError", e.getMessage());
-      syncer.reporter().event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", e.getMessage());
+      syncer
+          .reporter()
+          .event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", e.getMessage());
       return null;
     }
-    syncer.reporter().event(pod, c.getName(), EventType.EVENT_TYPE_NORMAL, "Started", "Started container " + c.getName());
-    runtime.inspect(id).ifPresent(i -> {
-      rec.current = i;
-      if (i.running()) {
-        rec.waiting = null;
-        startProbes(c, rec, id);
-      }
-    });
+    syncer
+        .reporter()
+        .event(
+            pod,
+            c.getName(),
+            EventType.EVENT_TYPE_NORMAL,
+            "Started",
+            "Started container " + c.getName());
+    runtime
+        .inspect(id)
+        .ifPresent(
+            i -> {
+              rec.current = i;
+              if (i.running()) {
+                rec.waiting = null;
+                startProbes(c, rec, id);
+              }
+            });
     // Look again soon: a container that dies at once should show up quickly.
     return Duration.ofMillis(500);
-  }
-
-  private boolean terminalPolicy() {
-    return pod.getSpec().getRestartPolicy() == RestartPolicy.RESTART_POLICY_NEVER;
   }
 
   private boolean shouldRestart(ContainerInfo exited) {
@@ -393,13 +422,18 @@ final class PodWorker {
   /** Makes sure the image is there per pull policy; false (with a waiting reason) if not. */
   private boolean ensureImage(Container c, Record rec, PodInputs inputs, Instant now) {
     ImagePullPolicy policy = effectivePolicy(c);
-    boolean present = policy == ImagePullPolicy.IMAGE_PULL_POLICY_ALWAYS ? false : runtime.imagePresent(c.getImage());
+    boolean present =
+        policy == ImagePullPolicy.IMAGE_PULL_POLICY_ALWAYS
+            ? false
+            : runtime.imagePresent(c.getImage());
     if (present) {
       return true;
     }
     if (policy == ImagePullPolicy.IMAGE_PULL_POLICY_NEVER) {
       rec.waiting =
-          new Waiting("ErrImageNeverPull", "image " + c.getImage() + " is not present and the pull policy is Never");
+          new Waiting(
+              "ErrImageNeverPull",
+              "image " + c.getImage() + " is not present and the pull policy is Never");
       return false;
     }
     RegistryAuth auth = inputs.registryAuth(pod, c.getImage()).orElse(null);
@@ -407,20 +441,34 @@ final class PodWorker {
       long started = System.nanoTime();
       runtime.pullImage(c.getImage(), auth, syncer.config().pullTimeout());
       rec.pullBackoff.reset();
-      syncer.reporter().event(
-          pod,
-          c.getName(),
-          EventType.EVENT_TYPE_NORMAL,
-          "Pulled",
-          "Successfully pulled image " + c.getImage() + " in " + (System.nanoTime() - started) / 1_000_000 + "ms");
+      syncer
+          .reporter()
+          .event(
+              pod,
+              c.getName(),
+              EventType.EVENT_TYPE_NORMAL,
+              "Pulled",
+              "Successfully pulled image "
+                  + c.getImage()
+                  + " in "
+                  + (System.nanoTime() - started) / 1_000_000
+                  + "ms");
       return true;
     } catch (ImagePullException e) {
       Duration delay = rec.pullBackoff.failed(now, Duration.ZERO);
       rec.waiting = new Waiting("ErrImagePull", e.getMessage());
       rec.pullFailedAt = now;
-      syncer.reporter().event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", e.getMessage());
-      syncer.reporter().event(
-          pod, c.getName(), EventType.EVENT_TYPE_NORMAL, "BackOff", "Back-off " + delay.toMillis() + "ms pulling image " + c.getImage());
+      syncer
+          .reporter()
+          .event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", e.getMessage());
+      syncer
+          .reporter()
+          .event(
+              pod,
+              c.getName(),
+              EventType.EVENT_TYPE_NORMAL,
+              "BackOff",
+              "Back-off " + delay.toMillis() + "ms pulling image " + c.getImage());
       return false;
     }
   }
@@ -429,12 +477,14 @@ final class PodWorker {
     if (c.getImagePullPolicy() != ImagePullPolicy.IMAGE_PULL_POLICY_UNSPECIFIED) {
       return c.getImagePullPolicy();
     }
-    String image = c.getImage();
-    int slash = image.lastIndexOf('/');
-    int colon = image.lastIndexOf(':');
-    boolean hasTag = colon > slash;
-    boolean latest = !hasTag || image.endsWith(":latest");
-    return latest && !image.contains("@") ? ImagePullPolicy.IMAGE_PULL_POLICY_ALWAYS : ImagePullPolicy.IMAGE_PULL_POLICY_IF_NOT_PRESENT;
+    // Kubernetes' default: Always for ":latest" or no tag, IfNotPresent otherwise.
+    boolean latest =
+        ImageReference.tryParse(c.getImage())
+            .map(r -> r.digest().isEmpty() && r.effectiveTag().orElse("").equals("latest"))
+            .orElse(false);
+    return latest
+        ? ImagePullPolicy.IMAGE_PULL_POLICY_ALWAYS
+        : ImagePullPolicy.IMAGE_PULL_POLICY_IF_NOT_PRESENT;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -466,7 +516,8 @@ final class PodWorker {
       }
       // The namespace is gone (daemon restart, someone killed it): every app container must
       // be recreated in a new one.
-      log.info("pod {}: sandbox {} is not running; recreating the pod's containers", name(), sandboxId);
+      log.info(
+          "pod {}: sandbox {} is not running; recreating the pod's containers", name(), sandboxId);
       for (Record rec : records.values()) {
         rec.stopProbes();
         if (rec.currentId != null) {
@@ -509,7 +560,9 @@ final class PodWorker {
           if (host != 0) {
             HostPortAllocation a = allocation(c.getName(), p, host);
             ports.add(a);
-            bindings.add(new ContainerSpec.PortBinding(p.getContainerPort(), host, protocolName(a.getProtocol())));
+            bindings.add(
+                new ContainerSpec.PortBinding(
+                    p.getContainerPort(), host, protocolName(a.getProtocol())));
           }
         }
       }
@@ -520,10 +573,15 @@ final class PodWorker {
     }
     Map<String, String> labels = baseLabels(Labels.SANDBOX);
     labels.put(Labels.HOST_PORTS, encodePorts(ports));
-    String hostname = pod.getSpec().getHostname().isEmpty() ? pod.getMetadata().getName() : pod.getSpec().getHostname();
+    String hostname =
+        pod.getSpec().getHostname().isEmpty()
+            ? pod.getMetadata().getName()
+            : pod.getSpec().getHostname();
     ContainerSpec spec =
         new ContainerSpec(
-            containerName(Labels.SANDBOX.substring(1), 0) + "-" + Long.toHexString(System.nanoTime() & 0xffffff),
+            containerName(Labels.SANDBOX.substring(1), 0)
+                + "-"
+                + Long.toHexString(System.nanoTime() & 0xffffff),
             image,
             labels,
             List.of("sh", "-c", "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done"),
@@ -564,7 +622,10 @@ final class PodWorker {
         .setContainerName(container)
         .setContainerPort(p.getContainerPort())
         .setHostPort(hostPort)
-        .setProtocol(p.getProtocol() == Protocol.PROTOCOL_UDP ? Protocol.PROTOCOL_UDP : Protocol.PROTOCOL_TCP)
+        .setProtocol(
+            p.getProtocol() == Protocol.PROTOCOL_UDP
+                ? Protocol.PROTOCOL_UDP
+                : Protocol.PROTOCOL_TCP)
         .build();
   }
 
@@ -576,7 +637,15 @@ final class PodWorker {
     return String.join(
         ",",
         ports.stream()
-            .map(a -> a.getContainerName() + ":" + a.getContainerPort() + ":" + a.getHostPort() + ":" + protocolName(a.getProtocol()))
+            .map(
+                a ->
+                    a.getContainerName()
+                        + ":"
+                        + a.getContainerPort()
+                        + ":"
+                        + a.getHostPort()
+                        + ":"
+                        + protocolName(a.getProtocol()))
             .toList());
   }
 
@@ -622,9 +691,11 @@ final class PodWorker {
         if ("DirectoryOrCreate".equals(type)) {
           Files.createDirectories(path);
         } else if ("Directory".equals(type) && !Files.isDirectory(path)) {
-          throw new PodInputs.ConfigError("spec.volumes[" + i + "].host_path.path: " + path + " is not a directory");
+          throw new PodInputs.ConfigError(
+              "spec.volumes[" + i + "].host_path.path: " + path + " is not a directory");
         } else if ("File".equals(type) && !Files.isRegularFile(path)) {
-          throw new PodInputs.ConfigError("spec.volumes[" + i + "].host_path.path: " + path + " is not a file");
+          throw new PodInputs.ConfigError(
+              "spec.volumes[" + i + "].host_path.path: " + path + " is not a file");
         } else if ("FileOrCreate".equals(type) && !Files.exists(path)) {
           Files.createDirectories(path.getParent());
           Files.createFile(path);
@@ -651,9 +722,12 @@ final class PodWorker {
   private static Set<PosixFilePermission> permissions(int mode) {
     Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
     PosixFilePermission[] order = {
-      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-      PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ
+      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
+          PosixFilePermission.OTHERS_READ,
+      PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
+          PosixFilePermission.GROUP_READ,
+      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
+          PosixFilePermission.OWNER_READ
     };
     for (int bit = 0; bit < order.length; bit++) {
       if ((mode & (1 << bit)) != 0) {
@@ -680,7 +754,8 @@ final class PodWorker {
     labels.put(Labels.ATTEMPT, Integer.toString(attempt));
     String prefix = "spec.containers[" + index + "].resources.limits";
     long nanoCpus = Limits.nanoCpus(c.getResources().getLimitsMap().get("cpu"), prefix + "[cpu]");
-    long memory = Limits.memoryBytes(c.getResources().getLimitsMap().get("memory"), prefix + "[memory]");
+    long memory =
+        Limits.memoryBytes(c.getResources().getLimitsMap().get("memory"), prefix + "[memory]");
     List<ContainerSpec.Mount> mounts = new ArrayList<>();
     for (int m = 0; m < c.getVolumeMountsCount(); m++) {
       VolumeMount vm = c.getVolumeMounts(m);
@@ -755,13 +830,18 @@ final class PodWorker {
 
   /** Takes over containers a previous agent left for this pod, without restarting them. */
   private void adopt() {
-    List<ContainerInfo> found = runtime.list(Map.of(Labels.POD_UID, uid, Labels.NODE, syncer.config().nodeName()));
+    List<ContainerInfo> found =
+        runtime.list(Map.of(Labels.POD_UID, uid, Labels.NODE, syncer.config().nodeName()));
     Map<String, List<ContainerInfo>> byName = new HashMap<>();
     for (ContainerInfo info : found) {
-      byName.computeIfAbsent(info.labels().getOrDefault(Labels.CONTAINER_NAME, ""), k -> new ArrayList<>()).add(info);
+      byName
+          .computeIfAbsent(
+              info.labels().getOrDefault(Labels.CONTAINER_NAME, ""), k -> new ArrayList<>())
+          .add(info);
     }
     List<ContainerInfo> sandboxes = byName.getOrDefault(Labels.SANDBOX, List.of());
-    ContainerInfo sandbox = sandboxes.stream().filter(ContainerInfo::running).findFirst().orElse(null);
+    ContainerInfo sandbox =
+        sandboxes.stream().filter(ContainerInfo::running).findFirst().orElse(null);
     for (ContainerInfo s : sandboxes) {
       if (s != sandbox) {
         runtime.remove(s.id());
@@ -801,7 +881,12 @@ final class PodWorker {
       for (int i = 2; i < runs.size(); i++) {
         runtime.remove(runs.get(i).id());
       }
-      log.info("pod {}: adopted container {} ({}, attempt {})", name(), c.getName(), shortId(latest.id()), rec.attempt);
+      log.info(
+          "pod {}: adopted container {} ({}, attempt {})",
+          name(),
+          c.getName(),
+          shortId(latest.id()),
+          rec.attempt);
     }
     // Containers named in no current spec entry (the spec lost a container): remove them.
     byName.remove(Labels.SANDBOX);
@@ -835,14 +920,22 @@ final class PodWorker {
       for (Map.Entry<String, Record> e : records.entrySet()) {
         String id = e.getValue().currentId;
         if (id != null && runtime.inspect(id).map(ContainerInfo::running).orElse(false)) {
-          syncer.reporter().event(pod, e.getKey(), EventType.EVENT_TYPE_NORMAL, "Killing", "Stopping container " + e.getKey());
+          syncer
+              .reporter()
+              .event(
+                  pod,
+                  e.getKey(),
+                  EventType.EVENT_TYPE_NORMAL,
+                  "Killing",
+                  "Stopping container " + e.getKey());
           runtime.signal(id, "TERM");
         }
       }
     }
     boolean allStopped = true;
     for (Record rec : records.values()) {
-      if (rec.currentId != null && runtime.inspect(rec.currentId).map(ContainerInfo::running).orElse(false)) {
+      if (rec.currentId != null
+          && runtime.inspect(rec.currentId).map(ContainerInfo::running).orElse(false)) {
         allStopped = false;
       }
     }
@@ -858,7 +951,8 @@ final class PodWorker {
       }
       return TERMINATION_POLL;
     }
-    for (ContainerInfo info : runtime.list(Map.of(Labels.POD_UID, uid, Labels.NODE, syncer.config().nodeName()))) {
+    for (ContainerInfo info :
+        runtime.list(Map.of(Labels.POD_UID, uid, Labels.NODE, syncer.config().nodeName()))) {
       runtime.remove(info.id());
     }
     hostPorts.forEach(a -> syncer.ports().release(a.getHostPort()));
@@ -868,8 +962,10 @@ final class PodWorker {
       log.warn("pod {}: could not delete {}: {}", name(), podDir(), e.getMessage());
     }
     if (!goneFromStore) {
-      syncer.master()
-          .confirmPodTermination(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid);
+      syncer
+          .master()
+          .confirmPodTermination(
+              pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid);
     }
     log.info("pod {}: terminated", name());
     finished = true;
@@ -955,8 +1051,13 @@ final class PodWorker {
       long period = 1000L * (probe.hasPeriodSeconds() ? Math.max(1, probe.getPeriodSeconds()) : 10);
       long delay = 1000L * Math.max(0, probe.getInitialDelaySeconds());
       future =
-          syncer.scheduler().scheduleWithFixedDelay(
-              () -> syncer.executor().execute(this::runOnce), delay, period, TimeUnit.MILLISECONDS);
+          syncer
+              .scheduler()
+              .scheduleWithFixedDelay(
+                  () -> syncer.executor().execute(this::runOnce),
+                  delay,
+                  period,
+                  TimeUnit.MILLISECONDS);
     }
 
     void cancel() {
@@ -980,20 +1081,24 @@ final class PodWorker {
         if (cancelled) {
           return;
         }
-        int successThreshold = probe.hasSuccessThreshold() ? Math.max(1, probe.getSuccessThreshold()) : 1;
-        int failureThreshold = probe.hasFailureThreshold() ? Math.max(1, probe.getFailureThreshold()) : 3;
+        int successThreshold =
+            probe.hasSuccessThreshold() ? Math.max(1, probe.getSuccessThreshold()) : 1;
+        int failureThreshold =
+            probe.hasFailureThreshold() ? Math.max(1, probe.getFailureThreshold()) : 3;
         if (result.success()) {
           successes++;
           failures = 0;
         } else {
           failures++;
           successes = 0;
-          syncer.reporter().event(
-              pod,
-              container.getName(),
-              EventType.EVENT_TYPE_WARNING,
-              "Unhealthy",
-              kindName() + " probe failed: " + result.message());
+          syncer
+              .reporter()
+              .event(
+                  pod,
+                  container.getName(),
+                  EventType.EVENT_TYPE_WARNING,
+                  "Unhealthy",
+                  kindName() + " probe failed: " + result.message());
         }
         switch (kind) {
           case STARTUP -> {
@@ -1006,14 +1111,16 @@ final class PodWorker {
               rec.probes.stream().filter(p -> !before.contains(p)).forEach(ProbeTask::schedule);
               changed = true;
             } else if (failures >= failureThreshold) {
-              requestKill("Container " + container.getName() + " failed startup probe, will be restarted");
+              requestKill(
+                  "Container " + container.getName() + " failed startup probe, will be restarted");
               cancel();
               changed = true;
             }
           }
           case LIVENESS -> {
             if (failures >= failureThreshold) {
-              requestKill("Container " + container.getName() + " failed liveness probe, will be restarted");
+              requestKill(
+                  "Container " + container.getName() + " failed liveness probe, will be restarted");
               cancel();
               changed = true;
             }
@@ -1041,7 +1148,9 @@ final class PodWorker {
       long grace =
           probe.hasTerminationGracePeriodSeconds()
               ? probe.getTerminationGracePeriodSeconds()
-              : pod.getSpec().hasTerminationGracePeriodSeconds() ? pod.getSpec().getTerminationGracePeriodSeconds() : DEFAULT_GRACE_SECONDS;
+              : pod.getSpec().hasTerminationGracePeriodSeconds()
+                  ? pod.getSpec().getTerminationGracePeriodSeconds()
+                  : DEFAULT_GRACE_SECONDS;
       rec.killGrace = Duration.ofSeconds(Math.max(0, grace));
     }
 
@@ -1062,7 +1171,8 @@ final class PodWorker {
     PodStatus status = buildStatus();
     if (!status.equals(lastStatus)) {
       lastStatus = status;
-      syncer.reporter()
+      syncer
+          .reporter()
           .offer(
               PodStatusUpdate.newBuilder()
                   .setNamespace(pod.getMetadata().getNamespace())
@@ -1076,7 +1186,8 @@ final class PodWorker {
   /** Offers the last computed status to the reporter again. */
   synchronized void reportAgain() {
     if (lastStatus != null) {
-      syncer.reporter()
+      syncer
+          .reporter()
           .offer(
               PodStatusUpdate.newBuilder()
                   .setNamespace(pod.getMetadata().getNamespace())
@@ -1107,7 +1218,8 @@ final class PodWorker {
     boolean anyFailed = false;
     for (Container c : pod.getSpec().getContainersList()) {
       Record rec = records.get(c.getName());
-      ContainerStatus.Builder cs = ContainerStatus.newBuilder().setName(c.getName()).setImage(c.getImage());
+      ContainerStatus.Builder cs =
+          ContainerStatus.newBuilder().setName(c.getName()).setImage(c.getImage());
       if (rec == null) {
         cs.setState(waiting("ContainerCreating", ""));
         allReady = false;
@@ -1180,7 +1292,8 @@ final class PodWorker {
     }
     return Condition.newBuilder()
         .setType(type)
-        .setStatus(value ? ConditionStatus.CONDITION_STATUS_TRUE : ConditionStatus.CONDITION_STATUS_FALSE)
+        .setStatus(
+            value ? ConditionStatus.CONDITION_STATUS_TRUE : ConditionStatus.CONDITION_STATUS_FALSE)
         .setLastTransitionTime(ts(conditionTimes.get(type)))
         .build();
   }
@@ -1258,8 +1371,16 @@ final class PodWorker {
     Duration killGrace = Duration.ZERO;
 
     Record(SyncConfig config) {
-      restartBackoff = new Backoff(config.restartBackoffInitial(), config.restartBackoffMax(), config.backoffResetAfter());
-      pullBackoff = new Backoff(config.restartBackoffInitial(), config.restartBackoffMax(), config.backoffResetAfter());
+      restartBackoff =
+          new Backoff(
+              config.restartBackoffInitial(),
+              config.restartBackoffMax(),
+              config.backoffResetAfter());
+      pullBackoff =
+          new Backoff(
+              config.restartBackoffInitial(),
+              config.restartBackoffMax(),
+              config.backoffResetAfter());
     }
 
     int nextAttempt() {

@@ -7,9 +7,9 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Hands out host ports from the agent's configured range for container ports without a fixed
- * host port. Ports in use by adopted pods are reserved again at adoption; a port some other
- * process holds is skipped.
+ * Hands out host ports from the agent's configured range for container ports without a fixed host
+ * port. Ports in use by adopted pods are reserved again at adoption; a port some other process
+ * holds is skipped.
  */
 final class PortAllocator {
 

@@ -32,7 +32,8 @@ final class Prober {
   record Result(boolean success, String message) {}
 
   Result check(Probe probe, Container container, String containerId, String podIp) {
-    Duration timeout = Duration.ofSeconds(probe.hasTimeoutSeconds() ? probe.getTimeoutSeconds() : 1);
+    Duration timeout =
+        Duration.ofSeconds(probe.hasTimeoutSeconds() ? probe.getTimeoutSeconds() : 1);
     try {
       if (probe.hasExec()) {
         ExecResult r = runtime.exec(containerId, probe.getExec().getCommandList(), timeout);
@@ -48,7 +49,9 @@ final class Prober {
         int port = resolvePort(get.getPort(), container);
         String scheme = get.getScheme() == UriScheme.URI_SCHEME_HTTPS ? "https" : "http";
         String path = get.getPath().isEmpty() ? "/" : get.getPath();
-        URI uri = URI.create(scheme + "://" + host + ":" + port + (path.startsWith("/") ? "" : "/") + path);
+        URI uri =
+            URI.create(
+                scheme + "://" + host + ":" + port + (path.startsWith("/") ? "" : "/") + path);
         HttpURLConnection conn = (HttpURLConnection) uri.toURL().openConnection();
         conn.setConnectTimeout((int) timeout.toMillis());
         conn.setReadTimeout((int) timeout.toMillis());
@@ -80,7 +83,8 @@ final class Prober {
   }
 
   private static void drain(HttpURLConnection conn) {
-    try (InputStream in = conn.getErrorStream() != null ? conn.getErrorStream() : conn.getInputStream()) {
+    try (InputStream in =
+        conn.getErrorStream() != null ? conn.getErrorStream() : conn.getInputStream()) {
       in.readNBytes(64 * 1024);
     } catch (IOException | RuntimeException e) {
       // The status code already decided; the body is irrelevant.
@@ -97,6 +101,9 @@ final class Prober {
       }
     }
     throw new IllegalArgumentException(
-        "probe port \"" + port.getStringValue() + "\" names no port of container " + container.getName());
+        "probe port \""
+            + port.getStringValue()
+            + "\" names no port of container "
+            + container.getName());
   }
 }

@@ -24,10 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Coalesces pod status updates (only the latest per pod is kept) and buffers events, and sends
- * both to the masters in batches at a fixed interval, so a busy node makes at most one status
- * call and one event call per interval. What fails to send is kept for the next round (events up
- * to a bound).
+ * Coalesces pod status updates (only the latest per pod is kept) and buffers events, and sends both
+ * to the masters in batches at a fixed interval, so a busy node makes at most one status call and
+ * one event call per interval. What fails to send is kept for the next round (events up to a
+ * bound).
  */
 final class StatusReporter {
 
@@ -46,7 +46,9 @@ final class StatusReporter {
   }
 
   void start(ScheduledExecutorService scheduler, long intervalMillis) {
-    task = scheduler.scheduleWithFixedDelay(this::flushSafely, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+    task =
+        scheduler.scheduleWithFixedDelay(
+            this::flushSafely, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
   }
 
   void stop() {
@@ -61,7 +63,8 @@ final class StatusReporter {
 
   void event(Pod pod, String container, EventType type, String reason, String message) {
     Instant now = Instant.now();
-    Timestamp ts = Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
+    Timestamp ts =
+        Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
     ObjectReference.Builder ref =
         ObjectReference.newBuilder()
             .setKind(Kind.KIND_POD)

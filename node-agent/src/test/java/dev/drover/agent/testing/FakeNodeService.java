@@ -46,12 +46,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An in-memory, in-process stand-in for the masters' {@code NodeService}: a pod store with
- * resource versions and a change history, WatchPods streams (initial ADDED events and a bookmark,
- * then changes), and a record of every status, event, registration and termination confirmation
- * the agent sent, for tests to assert on. Not a real master: no validation, one node's view.
+ * An in-memory, in-process stand-in for the masters' {@code NodeService}: a pod store with resource
+ * versions and a change history, WatchPods streams (initial ADDED events and a bookmark, then
+ * changes), and a record of every status, event, registration and termination confirmation the
+ * agent sent, for tests to assert on. Not a real master: no validation, one node's view.
  */
-public final class FakeNodeService extends NodeServiceGrpc.NodeServiceImplBase implements AutoCloseable {
+public final class FakeNodeService extends NodeServiceGrpc.NodeServiceImplBase
+    implements AutoCloseable {
 
   private final String name = "fake-master-" + UUID.randomUUID();
   private final Server server;
@@ -69,7 +70,8 @@ public final class FakeNodeService extends NodeServiceGrpc.NodeServiceImplBase i
 
   public FakeNodeService() {
     try {
-      server = InProcessServerBuilder.forName(name).directExecutor().addService(this).build().start();
+      server =
+          InProcessServerBuilder.forName(name).directExecutor().addService(this).build().start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -98,7 +100,9 @@ public final class FakeNodeService extends NodeServiceGrpc.NodeServiceImplBase i
     b.getMetadataBuilder().setResourceVersion(++revision).setGeneration(1);
     Pod stored = b.build();
     pods.put(stored.getMetadata().getUid(), stored);
-    publish(existed ? WatchEventType.WATCH_EVENT_TYPE_MODIFIED : WatchEventType.WATCH_EVENT_TYPE_ADDED, stored);
+    publish(
+        existed ? WatchEventType.WATCH_EVENT_TYPE_MODIFIED : WatchEventType.WATCH_EVENT_TYPE_ADDED,
+        stored);
     return stored;
   }
 
@@ -140,7 +144,9 @@ public final class FakeNodeService extends NodeServiceGrpc.NodeServiceImplBase i
   /** Latest status the agent reported for a pod. */
   public synchronized Optional<PodStatus> status(String uid) {
     List<PodStatus> list = statuses.get(uid);
-    return list == null || list.isEmpty() ? Optional.empty() : Optional.of(list.get(list.size() - 1));
+    return list == null || list.isEmpty()
+        ? Optional.empty()
+        : Optional.of(list.get(list.size() - 1));
   }
 
   /** Every status the agent reported for a pod, in order. */
@@ -244,7 +250,9 @@ public final class FakeNodeService extends NodeServiceGrpc.NodeServiceImplBase i
         result.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_NOT_FOUND);
       } else {
         statuses.computeIfAbsent(u.getUid(), k -> new ArrayList<>()).add(u.getStatus());
-        result.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_UPDATED).setResourceVersion(revision);
+        result
+            .setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_UPDATED)
+            .setResourceVersion(revision);
       }
       r.addResults(result);
     }

@@ -27,7 +27,12 @@ public final class Pods {
 
   /** A container running {@code sh -c script}. */
   public static Container.Builder shell(String name, String image, String script) {
-    return Container.newBuilder().setName(name).setImage(image).addCommand("sh").addCommand("-c").addArgs(script);
+    return Container.newBuilder()
+        .setName(name)
+        .setImage(image)
+        .addCommand("sh")
+        .addCommand("-c")
+        .addArgs(script);
   }
 
   /** The status of one container. */
@@ -41,6 +46,9 @@ public final class Pods {
   /** True if the pod's Ready condition is TRUE. */
   public static boolean ready(PodStatus status) {
     return status.getConditionsList().stream()
-        .anyMatch(c -> c.getType().equals("Ready") && c.getStatus() == dev.drover.api.v1.ConditionStatus.CONDITION_STATUS_TRUE);
+        .anyMatch(
+            c ->
+                c.getType().equals("Ready")
+                    && c.getStatus() == dev.drover.api.v1.ConditionStatus.CONDITION_STATUS_TRUE);
   }
 }

@@ -9,6 +9,7 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Container;
@@ -36,6 +37,7 @@ import dev.drover.agent.runtime.LogOptions;
 import dev.drover.agent.runtime.LogSink;
 import dev.drover.agent.runtime.RegistryAuth;
 import dev.drover.agent.runtime.RuntimeUnavailableException;
+import dev.drover.api.ImageReference;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -216,8 +218,8 @@ public final class DockerRuntime implements ContainerRuntime {
               mount.hostPath(),
               new Volume(mount.containerPath()),
               mount.readOnly()
-                  ? com.github.dockerjava.api.model.AccessMode.ro
-                  : com.github.dockerjava.api.model.AccessMode.rw));
+                  ? AccessMode.ro
+                  : AccessMode.rw));
     }
     host.withBinds(binds);
     cmd.withHostConfig(host);
@@ -480,19 +482,19 @@ public final class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  /** An image reference split into repository and tag (a digest counts as the tag). */
+  /** An image reference split into what a pull takes: repository and tag (or digest). */
   record ImageRef(String repository, String tag) {
     static ImageRef parse(String image) {
-      int at = image.indexOf('@');
-      if (at >= 0) {
-        return new ImageRef(image.substring(0, at), image.substring(at + 1));
+      ImageReference ref;
+      try {
+        ref = ImageReference.parse(image);
+      } catch (IllegalArgumentException e) {
+        throw new ImagePullException(
+            "invalid image reference \"" + image + "\": " + e.getMessage(), e);
       }
-      int slash = image.lastIndexOf('/');
-      int colon = image.lastIndexOf(':');
-      if (colon > slash) {
-        return new ImageRef(image.substring(0, colon), image.substring(colon + 1));
-      }
-      return new ImageRef(image, "latest");
+      // Docker's pull API takes a digest in the tag parameter.
+      return new ImageRef(
+          ref.name(), ref.digest().orElseGet(() -> ref.effectiveTag().orElse("latest")));
     }
   }
 }

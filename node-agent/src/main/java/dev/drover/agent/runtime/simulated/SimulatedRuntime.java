@@ -9,6 +9,7 @@ import dev.drover.agent.runtime.ImagePullException;
 import dev.drover.agent.runtime.LogOptions;
 import dev.drover.agent.runtime.LogSink;
 import dev.drover.agent.runtime.RegistryAuth;
+import dev.drover.agent.runtime.RuntimeUnavailableException;
 import java.io.Closeable;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,11 +29,11 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * A {@link ContainerRuntime} without containers: it keeps the same created / running / exited
- * state machine in memory and lets a test decide how each container behaves (runs forever, exits
- * after a while with a code, ignores SIGTERM, is OOM-killed) and which images pull. Cheap enough
- * that thousands of agents can share one JVM; timers run on one shared daemon thread unless a
- * scheduler is given.
+ * A {@link ContainerRuntime} without containers: it keeps the same created / running / exited state
+ * machine in memory and lets a test decide how each container behaves (runs forever, exits after a
+ * while with a code, ignores SIGTERM, is OOM-killed) and which images pull. Cheap enough that
+ * thousands of agents can share one JVM; timers run on one shared daemon thread unless a scheduler
+ * is given.
  */
 public final class SimulatedRuntime implements ContainerRuntime {
 
@@ -245,7 +246,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
 
   private void check() {
     if (!available) {
-      throw new dev.drover.agent.runtime.RuntimeUnavailableException(
+      throw new RuntimeUnavailableException(
           "simulated runtime is down", null);
     }
   }

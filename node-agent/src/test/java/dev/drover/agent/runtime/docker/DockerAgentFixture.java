@@ -21,15 +21,16 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * One fake master, one Docker runtime and agents for one unique node name; {@link #close()}
- * stops the agents and removes every container labelled with that node, whatever the test did.
+ * One fake master, one Docker runtime and agents for one unique node name; {@link #close()} stops
+ * the agents and removes every container labelled with that node, whatever the test did.
  */
 final class DockerAgentFixture implements AutoCloseable {
 
   final String node = "it-" + UUID.randomUUID().toString().substring(0, 8);
   final FakeNodeService master = new FakeNodeService();
   final DockerClient docker = DockerTestSupport.newClient();
-  final DockerRuntime runtime = DockerRuntime.connect(DockerTestSupport.DOCKER_HOST, Duration.ofMinutes(2));
+  final DockerRuntime runtime =
+      DockerRuntime.connect(DockerTestSupport.DOCKER_HOST, Duration.ofMinutes(2));
   final Path dataDir;
   private NodeAgent agent;
 

@@ -13,6 +13,7 @@ import dev.drover.agent.testing.Pods;
 import dev.drover.api.v1.AgentServiceGrpc;
 import dev.drover.api.v1.ConfigMap;
 import dev.drover.api.v1.ConfigMapKeySelector;
+import dev.drover.api.v1.ConfigMapVolumeSource;
 import dev.drover.api.v1.ContainerPort;
 import dev.drover.api.v1.ContainerStatus;
 import dev.drover.api.v1.EmptyDirVolumeSource;
@@ -32,7 +33,6 @@ import dev.drover.api.v1.ResourceRequirements;
 import dev.drover.api.v1.RestartPolicy;
 import dev.drover.api.v1.Volume;
 import dev.drover.api.v1.VolumeMount;
-import dev.drover.api.v1.ConfigMapVolumeSource;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -55,9 +55,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The node agent against the real Docker daemon with a fake master: pods become containers with
- * the right namespaces, environment, limits and volumes; pulls, back-offs, restart policies,
- * probes, adoption after an agent crash and graceful termination behave as the issue asks.
+ * The node agent against the real Docker daemon with a fake master: pods become containers with the
+ * right namespaces, environment, limits and volumes; pulls, back-offs, restart policies, probes,
+ * adoption after an agent crash and graceful termination behave as the issue asks.
  */
 class DockerPodsTest {
 
@@ -94,18 +94,29 @@ class DockerPodsTest {
                 .setSpec(
                     pod("web", fx.node).getSpec().toBuilder()
                         .addContainers(
-                            shell("server", IMAGE, "echo served-$MARK > /data/index.html; exec httpd -f -p 8080 -h /data")
+                            shell(
+                                    "server",
+                                    IMAGE,
+                                    "echo served-$MARK > /data/index.html; exec httpd -f -p 8080 -h"
+                                        + " /data")
                                 .addEnv(EnvVar.newBuilder().setName("MARK").setValue("m42"))
-                                .addPorts(ContainerPort.newBuilder().setName("http").setContainerPort(8080))
+                                .addPorts(
+                                    ContainerPort.newBuilder()
+                                        .setName("http")
+                                        .setContainerPort(8080))
                                 .setResources(
-                                    ResourceRequirements.newBuilder().putLimits("cpu", "500m").putLimits("memory", "64Mi"))
-                                .addVolumeMounts(VolumeMount.newBuilder().setName("data").setMountPath("/data")))
+                                    ResourceRequirements.newBuilder()
+                                        .putLimits("cpu", "500m")
+                                        .putLimits("memory", "64Mi"))
+                                .addVolumeMounts(
+                                    VolumeMount.newBuilder().setName("data").setMountPath("/data")))
                         .addContainers(
                             shell(
                                     "client",
                                     IMAGE,
-                                    "while true; do echo \"arg=$0 env=$GREETING\"; cat /cfg/app.conf; echo;"
-                                        + " wget -q -O - http://127.0.0.1:8080/index.html; sleep 1; done")
+                                    "while true; do echo \"arg=$0 env=$GREETING\"; cat"
+                                        + " /cfg/app.conf; echo; wget -q -O -"
+                                        + " http://127.0.0.1:8080/index.html; sleep 1; done")
                                 .addArgs("first-arg")
                                 .setWorkingDir("/tmp")
                                 .addEnv(
@@ -114,23 +125,30 @@ class DockerPodsTest {
                                         .setValueFrom(
                                             EnvVarSource.newBuilder()
                                                 .setConfigMapKeyRef(
-                                                    ConfigMapKeySelector.newBuilder().setName("app").setKey("greeting"))))
-                                .addVolumeMounts(VolumeMount.newBuilder().setName("cfg").setMountPath("/cfg")))
-                        .addVolumes(Volume.newBuilder().setName("data").setEmptyDir(EmptyDirVolumeSource.getDefaultInstance()))
-                        .addVolumes(Volume.newBuilder().setName("cfg").setConfigMap(ConfigMapVolumeSource.newBuilder().setName("app"))))
+                                                    ConfigMapKeySelector.newBuilder()
+                                                        .setName("app")
+                                                        .setKey("greeting"))))
+                                .addVolumeMounts(
+                                    VolumeMount.newBuilder().setName("cfg").setMountPath("/cfg")))
+                        .addVolumes(
+                            Volume.newBuilder()
+                                .setName("data")
+                                .setEmptyDir(EmptyDirVolumeSource.getDefaultInstance()))
+                        .addVolumes(
+                            Volume.newBuilder()
+                                .setName("cfg")
+                                .setConfigMap(ConfigMapVolumeSource.newBuilder().setName("app"))))
                 .build());
     String uid = pod.getMetadata().getUid();
 
     PodStatus running =
-        fx.awaitStatus(
-            uid,
-            s -> s.getPhase() == PodPhase.POD_PHASE_RUNNING && Pods.ready(s),
-            LONG);
+        fx.awaitStatus(uid, s -> s.getPhase() == PodPhase.POD_PHASE_RUNNING && Pods.ready(s), LONG);
     String serverId = container(running, "server").getContainerId().replace("docker://", "");
     String clientId = container(running, "client").getContainerId().replace("docker://", "");
     InspectContainerResponse server = fx.docker.inspectContainerCmd(serverId).exec();
     InspectContainerResponse client = fx.docker.inspectContainerCmd(clientId).exec();
-    List<Container> sandboxes = fx.containers(Map.of("drover.pod.uid", uid, "drover.container.name", "_sandbox"));
+    List<Container> sandboxes =
+        fx.containers(Map.of("drover.pod.uid", uid, "drover.container.name", "_sandbox"));
     assertThat(sandboxes).hasSize(1);
     String sandboxId = sandboxes.get(0).getId();
     // Both app containers live in the sandbox's network namespace.
@@ -170,7 +188,11 @@ class DockerPodsTest {
             () ->
                 assertThat(
                         http.send(
-                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port.getHostPort() + "/index.html"))
+                                HttpRequest.newBuilder(
+                                        URI.create(
+                                            "http://127.0.0.1:"
+                                                + port.getHostPort()
+                                                + "/index.html"))
                                     .timeout(Duration.ofSeconds(5))
                                     .build(),
                                 HttpResponse.BodyHandlers.ofString())
@@ -190,10 +212,16 @@ class DockerPodsTest {
                         .setImagePullPolicy(ImagePullPolicy.IMAGE_PULL_POLICY_ALWAYS)
                         .build())
                 .build());
-    PodStatus s = fx.awaitStatus(pod.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING, LONG);
+    PodStatus s =
+        fx.awaitStatus(
+            pod.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING, LONG);
     assertThat(container(s, "main").getImageId()).startsWith("sha256:");
     assertThat(fx.master.events())
-        .anySatisfy(e -> assertThat(e.getReason() + " " + e.getMessage()).startsWith("Pulled Successfully pulled image " + DockerTestSupport.REGISTRY_IMAGE));
+        .anySatisfy(
+            e ->
+                assertThat(e.getReason() + " " + e.getMessage())
+                    .startsWith(
+                        "Pulled Successfully pulled image " + DockerTestSupport.REGISTRY_IMAGE));
   }
 
   @Test
@@ -222,13 +250,16 @@ class DockerPodsTest {
     List<Long> delays = backOffDelays("pulling image");
     assertThat(delays.get(1)).isGreaterThan(delays.get(0));
     assertThat(delays.get(2)).isGreaterThan(delays.get(1));
-    assertThat(fx.master.status(uid).orElseThrow().getPhase()).isEqualTo(PodPhase.POD_PHASE_PENDING);
+    assertThat(fx.master.status(uid).orElseThrow().getPhase())
+        .isEqualTo(PodPhase.POD_PHASE_PENDING);
   }
 
   @Test
   void crashingContainerRestartsWithBackoffAndReportsCrashLoopBackOff() {
     fx.start();
-    Pod pod = fx.master.putPod(pod("crash", fx.node, shell("main", IMAGE, "echo boom; exit 1").build()).build());
+    Pod pod =
+        fx.master.putPod(
+            pod("crash", fx.node, shell("main", IMAGE, "echo boom; exit 1").build()).build());
     String uid = pod.getMetadata().getUid();
     PodStatus s = fx.awaitStatus(uid, st -> container(st, "main").getRestartCount() >= 3, LONG);
     ContainerStatus main = container(s, "main");
@@ -239,7 +270,8 @@ class DockerPodsTest {
     assertThat(delays).hasSizeGreaterThanOrEqualTo(2);
     assertThat(delays.get(1)).isGreaterThan(delays.get(0));
     // Only the current and the previous run are kept.
-    assertThat(fx.containers(Map.of("drover.pod.uid", uid, "drover.container.name", "main"))).hasSizeLessThanOrEqualTo(2);
+    assertThat(fx.containers(Map.of("drover.pod.uid", uid, "drover.container.name", "main")))
+        .hasSizeLessThanOrEqualTo(2);
   }
 
   @Test
@@ -248,41 +280,95 @@ class DockerPodsTest {
     Pod ok =
         fx.master.putPod(
             pod("ok", fx.node, shell("main", IMAGE, "exit 0").build())
-                .setSpec(pod("ok", fx.node, shell("main", IMAGE, "exit 0").build()).getSpec().toBuilder().setRestartPolicy(RestartPolicy.RESTART_POLICY_ON_FAILURE))
+                .setSpec(
+                    pod("ok", fx.node, shell("main", IMAGE, "exit 0").build()).getSpec().toBuilder()
+                        .setRestartPolicy(RestartPolicy.RESTART_POLICY_ON_FAILURE))
                 .build());
     Pod never =
         fx.master.putPod(
             pod("never", fx.node, shell("main", IMAGE, "exit 3").build())
-                .setSpec(pod("never", fx.node, shell("main", IMAGE, "exit 3").build()).getSpec().toBuilder().setRestartPolicy(RestartPolicy.RESTART_POLICY_NEVER))
+                .setSpec(
+                    pod("never", fx.node, shell("main", IMAGE, "exit 3").build())
+                        .getSpec()
+                        .toBuilder()
+                        .setRestartPolicy(RestartPolicy.RESTART_POLICY_NEVER))
                 .build());
     Pod retry =
         fx.master.putPod(
             pod("retry", fx.node, shell("main", IMAGE, "exit 2").build())
-                .setSpec(pod("retry", fx.node, shell("main", IMAGE, "exit 2").build()).getSpec().toBuilder().setRestartPolicy(RestartPolicy.RESTART_POLICY_ON_FAILURE))
+                .setSpec(
+                    pod("retry", fx.node, shell("main", IMAGE, "exit 2").build())
+                        .getSpec()
+                        .toBuilder()
+                        .setRestartPolicy(RestartPolicy.RESTART_POLICY_ON_FAILURE))
                 .build());
-    PodStatus okStatus = fx.awaitStatus(ok.getMetadata().getUid(), s -> s.getPhase() == PodPhase.POD_PHASE_SUCCEEDED, LONG);
+    PodStatus okStatus =
+        fx.awaitStatus(
+            ok.getMetadata().getUid(), s -> s.getPhase() == PodPhase.POD_PHASE_SUCCEEDED, LONG);
     assertThat(container(okStatus, "main").getRestartCount()).isZero();
-    assertThat(container(okStatus, "main").getState().getTerminated().getReason()).isEqualTo("Completed");
-    PodStatus neverStatus = fx.awaitStatus(never.getMetadata().getUid(), s -> s.getPhase() == PodPhase.POD_PHASE_FAILED, LONG);
-    assertThat(container(neverStatus, "main").getState().getTerminated().getExitCode()).isEqualTo(3);
+    assertThat(container(okStatus, "main").getState().getTerminated().getReason())
+        .isEqualTo("Completed");
+    PodStatus neverStatus =
+        fx.awaitStatus(
+            never.getMetadata().getUid(), s -> s.getPhase() == PodPhase.POD_PHASE_FAILED, LONG);
+    assertThat(container(neverStatus, "main").getState().getTerminated().getExitCode())
+        .isEqualTo(3);
     assertThat(container(neverStatus, "main").getRestartCount()).isZero();
-    fx.awaitStatus(retry.getMetadata().getUid(), s -> container(s, "main").getRestartCount() >= 1, LONG);
+    fx.awaitStatus(
+        retry.getMetadata().getUid(), s -> container(s, "main").getRestartCount() >= 1, LONG);
     // Completed pods stay completed.
-    assertThat(container(fx.master.status(ok.getMetadata().getUid()).orElseThrow(), "main").getRestartCount()).isZero();
+    assertThat(
+            container(fx.master.status(ok.getMetadata().getUid()).orElseThrow(), "main")
+                .getRestartCount())
+        .isZero();
+  }
+
+  @Test
+  void containerOverItsMemoryLimitIsReportedOomKilled() {
+    fx.start();
+    Pod hog = pod("hog", fx.node, shell("main", IMAGE, "tail /dev/zero").build()).build();
+    hog =
+        hog.toBuilder()
+            .setSpec(
+                hog.getSpec().toBuilder()
+                    .setRestartPolicy(RestartPolicy.RESTART_POLICY_NEVER)
+                    .setContainers(
+                        0,
+                        hog.getSpec().getContainers(0).toBuilder()
+                            .setResources(
+                                ResourceRequirements.newBuilder().putLimits("memory", "16Mi"))))
+            .build();
+    String uid = fx.master.putPod(hog).getMetadata().getUid();
+    PodStatus s = fx.awaitStatus(uid, st -> st.getPhase() == PodPhase.POD_PHASE_FAILED, LONG);
+    assertThat(container(s, "main").getState().getTerminated().getReason()).isEqualTo("OOMKilled");
+    assertThat(container(s, "main").getState().getTerminated().getExitCode()).isEqualTo(137);
   }
 
   @Test
   void livenessFailureRestartsAndReadinessFailureOnlyFlipsReady() throws Exception {
     fx.start();
-    Probe.Builder base = Probe.newBuilder().setPeriodSeconds(1).setFailureThreshold(1).setTimeoutSeconds(5);
+    Probe.Builder base =
+        Probe.newBuilder().setPeriodSeconds(1).setFailureThreshold(1).setTimeoutSeconds(5);
     Pod pod =
         fx.master.putPod(
             pod(
                     "probed",
                     fx.node,
                     shell("main", IMAGE, "touch /tmp/alive /tmp/ready; exec sleep 100000")
-                        .setLivenessProbe(base.clone().setExec(ExecAction.newBuilder().addCommand("test").addCommand("-f").addCommand("/tmp/alive")))
-                        .setReadinessProbe(base.clone().setExec(ExecAction.newBuilder().addCommand("test").addCommand("-f").addCommand("/tmp/ready")))
+                        .setLivenessProbe(
+                            base.clone()
+                                .setExec(
+                                    ExecAction.newBuilder()
+                                        .addCommand("test")
+                                        .addCommand("-f")
+                                        .addCommand("/tmp/alive")))
+                        .setReadinessProbe(
+                            base.clone()
+                                .setExec(
+                                    ExecAction.newBuilder()
+                                        .addCommand("test")
+                                        .addCommand("-f")
+                                        .addCommand("/tmp/ready")))
                         .build())
                 .build());
     String uid = pod.getMetadata().getUid();
@@ -296,11 +382,17 @@ class DockerPodsTest {
     assertThat(container(notReady, "main").getState().hasRunning()).isTrue();
 
     exec(id, "rm", "/tmp/alive");
-    PodStatus restarted = fx.awaitStatus(uid, s -> container(s, "main").getRestartCount() == 1 && Pods.ready(s), LONG);
+    PodStatus restarted =
+        fx.awaitStatus(
+            uid, s -> container(s, "main").getRestartCount() == 1 && Pods.ready(s), LONG);
     assertThat(container(restarted, "main").getContainerId()).isNotEqualTo("docker://" + id);
-    assertThat(fx.master.events()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("Unhealthy"));
     assertThat(fx.master.events())
-        .anySatisfy(e -> assertThat(e.getReason() + ": " + e.getMessage()).contains("Killing: Container main failed liveness probe"));
+        .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("Unhealthy"));
+    assertThat(fx.master.events())
+        .anySatisfy(
+            e ->
+                assertThat(e.getReason() + ": " + e.getMessage())
+                    .contains("Killing: Container main failed liveness probe"));
   }
 
   @Test
@@ -308,11 +400,16 @@ class DockerPodsTest {
     fx.start();
     List<Pod> pods = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      pods.add(fx.master.putPod(pod("keep-" + i, fx.node, shell("main", IMAGE, "exec sleep 100000").build()).build()));
+      pods.add(
+          fx.master.putPod(
+              pod("keep-" + i, fx.node, shell("main", IMAGE, "exec sleep 100000").build())
+                  .build()));
     }
     List<String> ids = new ArrayList<>();
     for (Pod p : pods) {
-      PodStatus s = fx.awaitStatus(p.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING, LONG);
+      PodStatus s =
+          fx.awaitStatus(
+              p.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING, LONG);
       ids.add(container(s, "main").getContainerId());
     }
     fx.stopAgent();
@@ -324,13 +421,22 @@ class DockerPodsTest {
     fx.start();
     await()
         .atMost(LONG)
-        .untilAsserted(() -> assertThat(fx.containers(Map.of("drover.pod.uid", gone.getMetadata().getUid()))).isEmpty());
+        .untilAsserted(
+            () ->
+                assertThat(fx.containers(Map.of("drover.pod.uid", gone.getMetadata().getUid())))
+                    .isEmpty());
     for (int i = 0; i < 4; i++) {
       String id = ids.get(i).replace("docker://", "");
       InspectContainerResponse r = fx.docker.inspectContainerCmd(id).exec();
       assertThat(r.getState().getRunning()).isTrue();
       assertThat(r.getRestartCount()).isZero();
-      assertThat(fx.containers(Map.of("drover.pod.uid", pods.get(i).getMetadata().getUid(), "drover.container.name", "main")))
+      assertThat(
+              fx.containers(
+                  Map.of(
+                      "drover.pod.uid",
+                      pods.get(i).getMetadata().getUid(),
+                      "drover.container.name",
+                      "main")))
           .extracting(Container::getId)
           .containsExactly(id);
     }
@@ -347,7 +453,11 @@ class DockerPodsTest {
     fx.start();
     Pod pod =
         fx.master.putPod(
-            pod("stubborn", fx.node, shell("main", IMAGE, "trap '' TERM; while true; do sleep 1; done").build()).build());
+            pod(
+                    "stubborn",
+                    fx.node,
+                    shell("main", IMAGE, "trap '' TERM; while true; do sleep 1; done").build())
+                .build());
     String uid = pod.getMetadata().getUid();
     fx.awaitStatus(uid, s -> s.getPhase() == PodPhase.POD_PHASE_RUNNING, LONG);
     long grace = 3;
@@ -380,7 +490,11 @@ class DockerPodsTest {
     List<Long> out = new ArrayList<>();
     fx.master.events().stream()
         .filter(e -> e.getReason().equals("BackOff") && e.getMessage().contains(about))
-        .sorted((a, b) -> Long.compare(a.getEventTime().getSeconds() * 1_000_000_000L + a.getEventTime().getNanos(), b.getEventTime().getSeconds() * 1_000_000_000L + b.getEventTime().getNanos()))
+        .sorted(
+            (a, b) ->
+                Long.compare(
+                    a.getEventTime().getSeconds() * 1_000_000_000L + a.getEventTime().getNanos(),
+                    b.getEventTime().getSeconds() * 1_000_000_000L + b.getEventTime().getNanos()))
         .forEach(
             e -> {
               Matcher m = ms.matcher(e.getMessage());
@@ -400,13 +514,21 @@ class DockerPodsTest {
         .awaitCompletion(30, TimeUnit.SECONDS);
   }
 
-  private static String logsViaAgentService(NodeAgent agent, String pod, String container) throws InterruptedException {
-    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", agent.agentPort()).usePlaintext().build();
+  private static String logsViaAgentService(NodeAgent agent, String pod, String container)
+      throws InterruptedException {
+    ManagedChannel ch =
+        NettyChannelBuilder.forAddress("127.0.0.1", agent.agentPort()).usePlaintext().build();
     try {
       Iterator<LogChunk> it =
           AgentServiceGrpc.newBlockingStub(ch)
               .withDeadlineAfter(20, TimeUnit.SECONDS)
-              .logs(LogsRequest.newBuilder().setNamespace("default").setPod(pod).setContainer(container).setTailLines(50).build());
+              .logs(
+                  LogsRequest.newBuilder()
+                      .setNamespace("default")
+                      .setPod(pod)
+                      .setContainer(container)
+                      .setTailLines(50)
+                      .build());
       StringBuilder sb = new StringBuilder();
       it.forEachRemaining(c -> sb.append(c.getData().toString(StandardCharsets.UTF_8)));
       return sb.toString();
