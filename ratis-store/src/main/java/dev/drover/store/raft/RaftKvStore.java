@@ -304,6 +304,9 @@ public final class RaftKvStore extends AbstractKvStore {
     }
     closed = true;
     lessor.close();
+    // Watchers first: they learn at once that this member is going and can resume on
+    // another, instead of waiting for the Raft server's shutdown.
+    hub.close();
     try {
       if (client != null) {
         client.close();
@@ -318,7 +321,6 @@ public final class RaftKvStore extends AbstractKvStore {
     } catch (IOException e) {
       LOG.warn("closing the Raft server failed", e);
     }
-    hub.close();
     admin.shutdownNow();
     try {
       admin.awaitTermination(10, TimeUnit.SECONDS);

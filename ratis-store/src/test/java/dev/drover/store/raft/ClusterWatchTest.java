@@ -107,7 +107,7 @@ class ClusterWatchTest {
   @Test
   void watchersSeeEveryRevisionOnceInOrderAcrossLeaderKillsAndCompaction() throws Exception {
     try (TestCluster cluster = new TestCluster(dir, 3,
-        () -> TestCluster.testOptions().autoCompactRetention(150).snapshotEveryEntries(200)).startAll()) {
+        () -> TestCluster.testOptions().autoCompactRetention(250).snapshotEveryEntries(200)).startAll()) {
       cluster.leader();
       List<ResilientWatcher> watchers = new ArrayList<>();
       for (RaftKvStore m : cluster.members()) {
@@ -197,8 +197,18 @@ class ClusterWatchTest {
       slow.request(1);
       await().atMost(Duration.ofSeconds(30)).until(() -> lagging.responses.size() == 1);
       long delivered = lagging.responses.get(0).getHeader().getRevision();
-      for (int i = 0; i < 200; i++) {
-        last.put(Keys.of(PREFIX + "late/" + (i % 10)), Keys.of("v" + i)).get(30, TimeUnit.SECONDS);
+      List<java.util.concurrent.CompletableFuture<?>> late = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        late.add(last.put(Keys.of(PREFIX + "late/" + (i % 10)), Keys.of("v" + i)));
+        if (late.size() == 16) {
+          for (var f : late) {
+            f.get(30, TimeUnit.SECONDS);
+          }
+          late.clear();
+        }
+      }
+      for (var f : late) {
+        f.get(30, TimeUnit.SECONDS);
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> last.mvcc().compactRevision() > delivered + 1);
       slow.request(Long.MAX_VALUE);
