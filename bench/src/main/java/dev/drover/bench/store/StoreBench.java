@@ -38,7 +38,7 @@ public final class StoreBench {
   public static void main(String[] args) throws Exception {
     // Ratis logs every election and segment at INFO; the table is what matters here.
     ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-        .setLevel(ch.qos.logback.classic.Level.WARN);
+        .setLevel(ch.qos.logback.classic.Level.ERROR);
     int seconds = 5;
     int warmup = 1;
     int[] memberCounts = {1, 3};
