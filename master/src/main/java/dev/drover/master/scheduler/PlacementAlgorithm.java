@@ -89,11 +89,7 @@ public final class PlacementAlgorithm {
       return new ScheduleResult(null, new FitError(0, Map.of()), 0);
     }
     Cycle c = new Cycle(pod, snap);
-    if (feasible.length < n) {
-      feasible = new int[n];
-      totals = new long[n];
-      raw = new long[n];
-    }
+    ensureBuffers(n);
     int want = numFeasibleNodesToFind(n);
     int start = nextStartIndex % n;
     int found = 0;
@@ -192,6 +188,45 @@ public final class PlacementAlgorithm {
       }
     }
     return best;
+  }
+
+  /** Every feasible node by name, in node order, without sampling (tests, diagnosis). */
+  List<String> feasibleNodes(PodInfo pod, ClusterSnapshot snap) {
+    Cycle c = new Cycle(pod, snap);
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < snap.nodeCount(); i++) {
+      if (filter(c, snap.node(i), null) == FIT) {
+        out.add(snap.node(i).name);
+      }
+    }
+    return out;
+  }
+
+  /** The weighted total score of every feasible node, without sampling (tests). */
+  Map<String, Long> scores(PodInfo pod, ClusterSnapshot snap) {
+    Cycle c = new Cycle(pod, snap);
+    int n = snap.nodeCount();
+    ensureBuffers(n);
+    int found = 0;
+    for (int i = 0; i < n; i++) {
+      if (filter(c, snap.node(i), null) == FIT) {
+        feasible[found++] = i;
+      }
+    }
+    score(c, found);
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (int k = 0; k < found; k++) {
+      out.put(snap.node(feasible[k]).name, totals[k]);
+    }
+    return out;
+  }
+
+  private void ensureBuffers(int n) {
+    if (feasible.length < n) {
+      feasible = new int[n];
+      totals = new long[n];
+      raw = new long[n];
+    }
   }
 
   int numFeasibleNodesToFind(int nodes) {
