@@ -329,6 +329,11 @@ final class Fixtures {
       return this;
     }
 
+    PodBuilder schedulerName(String name) {
+      b.getSpecBuilder().setSchedulerName(name);
+      return this;
+    }
+
     PodBuilder deleting() {
       b.getMetadataBuilder().setDeletionTime(Timestamp.newBuilder().setSeconds(1));
       return this;
