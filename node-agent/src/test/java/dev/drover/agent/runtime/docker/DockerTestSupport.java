@@ -6,7 +6,10 @@ import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
@@ -52,7 +55,7 @@ public final class DockerTestSupport {
    * CI} is {@code true}, fails it.
    */
   public static void assumeDocker() {
-    assumeDocker(DOCKER_HOST, isCi());
+    assumeDocker(DOCKER_HOST, isCi(), true);
   }
 
   /** True when running in CI, where every Docker test must run. */
@@ -61,6 +64,10 @@ public final class DockerTestSupport {
   }
 
   static void assumeDocker(String dockerHost, boolean ci) {
+    assumeDocker(dockerHost, ci, false);
+  }
+
+  private static void assumeDocker(String dockerHost, boolean ci, boolean announce) {
     Optional<Exception> failure = ping(dockerHost);
     if (failure.isEmpty()) {
       return;
@@ -72,7 +79,29 @@ public final class DockerTestSupport {
               + "; CI=true requires the Docker tests to run (start it with scripts/test-env.sh)",
           failure.get());
     }
+    if (announce) {
+      announceSkip(skipMessage(dockerHost));
+    }
     Assumptions.assumeTrue(false, skipMessage(dockerHost));
+  }
+
+  /**
+   * Surefire keeps an aborted test's reason only in its XML report and shows a bare "Skipped"
+   * on the console; the process's own stderr, unlike System.err, is forwarded to the console, so
+   * the reason is written there too for whoever runs the build.
+   */
+  private static void announceSkip(String reason) {
+    StackWalker.StackFrame caller =
+        StackWalker.getInstance()
+            .walk(
+                frames ->
+                    frames
+                        .filter(f -> !f.getClassName().equals(DockerTestSupport.class.getName()))
+                        .findFirst()
+                        .orElseThrow());
+    PrintStream console = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
+    console.println(
+        "[drover-test] SKIPPED " + caller.getClassName() + "." + caller.getMethodName() + ": " + reason);
   }
 
   static String skipMessage(String dockerHost) {
