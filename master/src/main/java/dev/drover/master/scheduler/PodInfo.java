@@ -1,6 +1,9 @@
 package dev.drover.master.scheduler;
 
+import dev.drover.api.LabelMatcher;
+import dev.drover.api.LabelSelectors;
 import dev.drover.api.v1.Affinity;
+import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ContainerPort;
 import dev.drover.api.v1.Pod;
@@ -198,7 +201,7 @@ public final class PodInfo {
         throw new IllegalArgumentException(where + ".topology_key: must not be empty");
       }
       LabelMatcher selector =
-          LabelMatcher.compile(where + ".label_selector", c.hasLabelSelector(), c.getLabelSelector());
+          selector(where + ".label_selector", c.hasLabelSelector(), c.getLabelSelector());
       SpreadConstraint sc =
           new SpreadConstraint(c.getMaxSkew(), c.getTopologyKey(), selector, selector.matches(labels));
       if (c.getWhenUnsatisfiable()
@@ -279,6 +282,21 @@ public final class PodInfo {
         : Quantities.units(field, e.getValue());
   }
 
+  /**
+   * Compiles a selector of a term or constraint; an absent one matches nothing, as in
+   * Kubernetes.
+   */
+  private static LabelMatcher selector(String field, boolean present, LabelSelector selector) {
+    if (!present) {
+      return LabelSelectors.nothing();
+    }
+    try {
+      return LabelSelectors.fromProto(selector);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+    }
+  }
+
   private static int checkWeight(String where, int weight) {
     if (weight < 1 || weight > 100) {
       throw new IllegalArgumentException(where + ".weight: " + weight + " is not in 1..100");
@@ -335,7 +353,7 @@ public final class PodInfo {
       Set<String> ns =
           t.getNamespacesCount() == 0 ? Set.of(ownNamespace) : Set.copyOf(t.getNamespacesList());
       return new AffinityTerm(
-          LabelMatcher.compile(where + ".label_selector", t.hasLabelSelector(), t.getLabelSelector()),
+          selector(where + ".label_selector", t.hasLabelSelector(), t.getLabelSelector()),
           ns,
           t.getTopologyKey(),
           weight);

@@ -41,7 +41,7 @@ class PlacementPropertyTest {
 
   private static final String[] APPS = {"web", "db", "cache"};
 
-  @Property(tries = 150)
+  @Property(tries = 100)
   void placementsNeverOvercommitAndHonourEveryRequiredRule(
       @ForAll @IntRange(min = 1, max = 8) int nodeCount,
       @ForAll @IntRange(min = 1, max = 40) int podCount,
