@@ -1,12 +1,15 @@
 package dev.drover.master.scheduler;
 
+import dev.drover.api.LabelMatcher;
 import dev.drover.api.v1.Node;
+import dev.drover.master.scheduler.PodInfo.AffinityTerm;
 import dev.drover.master.scheduler.NodeInfo.PlacedPod;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The scheduler's cache of nodes and the pods placed on them, including pods it assumed on a
@@ -25,6 +28,17 @@ public final class ClusterSnapshot {
   /** Placed pods with any pod (anti-)affinity term; the symmetric checks look only at these. */
   private final ArrayList<PlacedPod> podsWithAffinity = new ArrayList<>();
   private final Map<String, Domains> domainCache = new HashMap<>();
+  /**
+   * Per-node counts of placed, non-terminating pods matching a (namespaces, selector), for the
+   * selectors of recent pods' spread constraints and affinity terms. Kept current as pods come
+   * and go, so a pod of a group costs a pass over the nodes instead of over all pods.
+   */
+  private final Map<MatchKey, int[]> matchCache = new HashMap<>();
+  /** Per-node counts of placed pods carrying each distinct required anti-affinity term. */
+  private final Map<TermKey, int[]> antiTerms = new HashMap<>();
+  private boolean antiTermsStale = true;
+
+  private static final int MAX_CACHED_SELECTORS = 64;
 
   /**
    * Adds or updates a node.
@@ -49,7 +63,7 @@ public final class ClusterSnapshot {
     if (info.index < 0) {
       info.index = nodes.size();
       nodes.add(info);
-      domainCache.clear();
+      nodeIndexesChanged();
       return true;
     }
     if (labelsChanged) {
@@ -72,7 +86,7 @@ public final class ClusterSnapshot {
     }
     info.index = -1;
     info.node = null;
-    domainCache.clear();
+    nodeIndexesChanged();
     if (info.pods.isEmpty()) {
       nodesByName.remove(name);
     }
@@ -96,10 +110,12 @@ public final class ClusterSnapshot {
 
   /** Removes a pod (bound or assumed); returns the node it was on, or null. */
   public String removePod(String key) {
-    PlacedPod p = podsByKey.remove(key);
+    PlacedPod p = podsByKey.get(key);
     if (p == null) {
       return null;
     }
+    count(p, -1);
+    podsByKey.remove(key);
     int slot = p.slot;
     PlacedPod last = allPods.remove(allPods.size() - 1);
     if (last != p) {
@@ -179,6 +195,90 @@ public final class ClusterSnapshot {
       podsWithAffinity.add(p);
     }
     node.add(p);
+    count(p, 1);
+  }
+
+  private void nodeIndexesChanged() {
+    domainCache.clear();
+    matchCache.clear();
+    antiTermsStale = true;
+  }
+
+  /** Adds {@code delta} for {@code p} to every cached count it belongs to. */
+  private void count(PlacedPod p, int delta) {
+    int i = p.node.index;
+    if (i < 0 || p.info.terminating) {
+      return;
+    }
+    for (Map.Entry<MatchKey, int[]> e : matchCache.entrySet()) {
+      if (e.getKey().matches(p.info)) {
+        e.getValue()[i] += delta;
+      }
+    }
+    if (!antiTermsStale) {
+      for (AffinityTerm t : p.info.requiredAntiAffinity) {
+        TermKey k = new TermKey(t.namespaces, t.selector, t.topologyKey);
+        int[] c = antiTerms.computeIfAbsent(k, x -> new int[nodes.size()]);
+        c[i] += delta;
+      }
+    }
+  }
+
+  /**
+   * Per live node (by index), how many placed, non-terminating pods in {@code namespaces}
+   * match {@code selector}. The array is owned by the snapshot: read it, do not keep it.
+   */
+  int[] matchingPerNode(Set<String> namespaces, LabelMatcher selector) {
+    MatchKey k = new MatchKey(namespaces, selector);
+    int[] counts = matchCache.get(k);
+    if (counts == null) {
+      counts = new int[nodes.size()];
+      for (PlacedPod p : allPods) {
+        if (p.node.index >= 0 && !p.info.terminating && k.matches(p.info)) {
+          counts[p.node.index]++;
+        }
+      }
+      if (matchCache.size() >= MAX_CACHED_SELECTORS) {
+        matchCache.clear();
+      }
+      matchCache.put(k, counts);
+    }
+    return counts;
+  }
+
+  /**
+   * The distinct required anti-affinity terms of placed, non-terminating pods, each with how
+   * many such pods per live node carry it.
+   */
+  Map<TermKey, int[]> requiredAntiAffinityTerms() {
+    if (antiTermsStale) {
+      antiTerms.clear();
+      for (PlacedPod p : podsWithAffinity) {
+        if (p.node.index < 0 || p.info.terminating) {
+          continue;
+        }
+        for (AffinityTerm t : p.info.requiredAntiAffinity) {
+          TermKey k = new TermKey(t.namespaces, t.selector, t.topologyKey);
+          antiTerms.computeIfAbsent(k, x -> new int[nodes.size()])[p.node.index]++;
+        }
+      }
+      antiTermsStale = false;
+    }
+    return antiTerms;
+  }
+
+  /** A selector together with the namespaces it looks in. */
+  record MatchKey(Set<String> namespaces, LabelMatcher selector) {
+    boolean matches(PodInfo pod) {
+      return namespaces.contains(pod.namespace) && selector.matches(pod.labels);
+    }
+  }
+
+  /** A pod (anti-)affinity term reduced to what makes two terms act the same. */
+  record TermKey(Set<String> namespaces, LabelMatcher selector, String topologyKey) {
+    boolean matches(PodInfo pod) {
+      return namespaces.contains(pod.namespace) && selector.matches(pod.labels);
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.drover.api.v1.TaintEffect;
 import dev.drover.api.v1.Toleration;
 import dev.drover.api.v1.TolerationOperator;
 import dev.drover.master.scheduler.ClusterSnapshot.Domains;
+import dev.drover.master.scheduler.ClusterSnapshot.TermKey;
 import dev.drover.master.scheduler.NodeInfo.PlacedPod;
 import dev.drover.master.scheduler.PodInfo.AffinityTerm;
 import dev.drover.master.scheduler.PodInfo.SpreadConstraint;
@@ -554,12 +555,8 @@ public final class PlacementAlgorithm {
     PodInfo pod = c.pod;
     ClusterSnapshot snap = c.snap;
     Map<String, long[]> byKey = new LinkedHashMap<>();
-    if (pod.preferredAffinity.length > 0 || pod.preferredAntiAffinity.length > 0) {
-      for (PlacedPod p : snap.allPods()) {
-        addPreferred(snap, byKey, pod.preferredAffinity, p, 1);
-        addPreferred(snap, byKey, pod.preferredAntiAffinity, p, -1);
-      }
-    }
+    addPreferred(snap, byKey, pod.preferredAffinity, 1);
+    addPreferred(snap, byKey, pod.preferredAntiAffinity, -1);
     // Symmetry: existing pods that prefer (or prefer to avoid) pods like this one.
     for (PlacedPod p : snap.podsWithAffinity()) {
       addSymmetric(snap, byKey, p.info.preferredAffinity, p, pod, 1);
@@ -598,13 +595,18 @@ public final class PlacementAlgorithm {
   }
 
   private static void addPreferred(
-      ClusterSnapshot snap, Map<String, long[]> byKey, AffinityTerm[] terms, PlacedPod p, int sign) {
+      ClusterSnapshot snap, Map<String, long[]> byKey, AffinityTerm[] terms, int sign) {
     for (AffinityTerm t : terms) {
-      if (!p.info.terminating && t.matches(p.info)) {
-        Domains d = snap.domains(t.topologyKey);
-        int dom = d.of(p.node);
-        if (dom >= 0) {
-          byKey.computeIfAbsent(t.topologyKey, k -> new long[d.count])[dom] += sign * t.weight;
+      Domains d = snap.domains(t.topologyKey);
+      int[] perNode = snap.matchingPerNode(t.namespaces, t.selector);
+      long[] sums = null;
+      for (int i = 0; i < perNode.length; i++) {
+        int dom = d.domainOfNode[i];
+        if (perNode[i] > 0 && dom >= 0) {
+          if (sums == null) {
+            sums = byKey.computeIfAbsent(t.topologyKey, k -> new long[d.count]);
+          }
+          sums[dom] += (long) sign * t.weight * perNode[i];
         }
       }
     }
@@ -644,13 +646,12 @@ public final class PlacementAlgorithm {
       counts[j] = new long[domains[j].count];
       weights[j] = Math.log(domains[j].count + 2);
     }
-    for (PlacedPod p : snap.allPods()) {
-      if (p.node.index < 0 || !eligible[p.node.index] || p.info.terminating) {
-        continue;
-      }
-      for (int j = 0; j < m; j++) {
-        if (pod.softSpread[j].counts(pod, p.info)) {
-          counts[j][domains[j].of(p.node)]++;
+    for (int j = 0; j < m; j++) {
+      SpreadConstraint sc = pod.softSpread[j];
+      int[] perNode = snap.matchingPerNode(sc.namespaces, sc.selector);
+      for (int i = 0; i < perNode.length; i++) {
+        if (eligible[i]) {
+          counts[j][domains[j].domainOfNode[i]] += perNode[i];
         }
       }
     }
@@ -692,14 +693,18 @@ public final class PlacementAlgorithm {
   private static boolean[] eligibleNodes(
       PodInfo pod, ClusterSnapshot snap, SpreadConstraint[] constraints) {
     int n = snap.nodeCount();
+    boolean selects = pod.selectorKeys.length > 0 || pod.requiredNodeTerms != null;
+    Domains[] domains = new Domains[constraints.length];
+    for (int j = 0; j < constraints.length; j++) {
+      domains[j] = snap.domains(constraints[j].topologyKey);
+    }
     boolean[] eligible = new boolean[n];
     for (int i = 0; i < n; i++) {
-      NodeInfo node = snap.node(i);
-      boolean ok = matchesNodeSelection(pod, node);
-      for (int j = 0; ok && j < constraints.length; j++) {
-        ok = node.labels.containsKey(constraints[j].topologyKey);
+      boolean ok = true;
+      for (int j = 0; ok && j < domains.length; j++) {
+        ok = domains[j].domainOfNode[i] >= 0;
       }
-      eligible[i] = ok;
+      eligible[i] = ok && (!selects || matchesNodeSelection(pod, snap.node(i)));
     }
     return eligible;
   }
@@ -725,54 +730,47 @@ public final class PlacementAlgorithm {
       this.antiAffinity = new BlockedDomains[pod.requiredAntiAffinity.length];
       this.affinity = new CountedDomains[pod.requiredAffinity.length];
       for (int t = 0; t < antiAffinity.length; t++) {
-        Domains d = snap.domains(pod.requiredAntiAffinity[t].topologyKey);
-        antiAffinity[t] = new BlockedDomains(d, new boolean[d.count]);
-      }
-      for (int t = 0; t < affinity.length; t++) {
-        Domains d = snap.domains(pod.requiredAffinity[t].topologyKey);
-        affinity[t] = new CountedDomains(d, new int[d.count]);
-      }
-      boolean anyAffinityMatch = false;
-      if (antiAffinity.length > 0 || affinity.length > 0) {
-        for (PlacedPod p : snap.allPods()) {
-          if (p.info.terminating) {
-            continue;
-          }
-          for (int t = 0; t < antiAffinity.length; t++) {
-            if (pod.requiredAntiAffinity[t].matches(p.info)) {
-              int dom = antiAffinity[t].domains.of(p.node);
-              if (dom >= 0) {
-                antiAffinity[t].blocked[dom] = true;
-              }
-            }
-          }
-          for (int t = 0; t < affinity.length; t++) {
-            if (pod.requiredAffinity[t].matches(p.info)) {
-              int dom = affinity[t].domains.of(p.node);
-              if (dom >= 0) {
-                affinity[t].counts[dom]++;
-                anyAffinityMatch = true;
-              }
-            }
+        AffinityTerm term = pod.requiredAntiAffinity[t];
+        Domains d = snap.domains(term.topologyKey);
+        boolean[] blocked = new boolean[d.count];
+        int[] perNode = snap.matchingPerNode(term.namespaces, term.selector);
+        for (int i = 0; i < perNode.length; i++) {
+          if (perNode[i] > 0 && d.domainOfNode[i] >= 0) {
+            blocked[d.domainOfNode[i]] = true;
           }
         }
+        antiAffinity[t] = new BlockedDomains(d, blocked);
+      }
+      boolean anyAffinityMatch = false;
+      for (int t = 0; t < affinity.length; t++) {
+        AffinityTerm term = pod.requiredAffinity[t];
+        Domains d = snap.domains(term.topologyKey);
+        int[] counts = new int[d.count];
+        int[] perNode = snap.matchingPerNode(term.namespaces, term.selector);
+        for (int i = 0; i < perNode.length; i++) {
+          if (perNode[i] > 0 && d.domainOfNode[i] >= 0) {
+            counts[d.domainOfNode[i]] += perNode[i];
+            anyAffinityMatch = true;
+          }
+        }
+        affinity[t] = new CountedDomains(d, counts);
       }
       this.affinityBootstrap =
           affinity.length > 0 && !anyAffinityMatch && matchesAllOwnTerms(pod);
       Map<String, BlockedDomains> existing = new HashMap<>();
-      for (PlacedPod p : snap.podsWithAffinity()) {
-        if (p.info.terminating) {
+      for (Map.Entry<TermKey, int[]> e : snap.requiredAntiAffinityTerms().entrySet()) {
+        TermKey k = e.getKey();
+        if (!k.matches(pod)) {
           continue;
         }
-        for (AffinityTerm t : p.info.requiredAntiAffinity) {
-          if (t.matches(pod)) {
-            Domains d = snap.domains(t.topologyKey);
-            int dom = d.of(p.node);
-            if (dom >= 0) {
-              existing
-                  .computeIfAbsent(t.topologyKey, k -> new BlockedDomains(d, new boolean[d.count]))
-                  .blocked[dom] = true;
-            }
+        Domains d = snap.domains(k.topologyKey());
+        BlockedDomains b =
+            existing.computeIfAbsent(
+                k.topologyKey(), x -> new BlockedDomains(d, new boolean[d.count]));
+        int[] perNode = e.getValue();
+        for (int i = 0; i < perNode.length; i++) {
+          if (perNode[i] > 0 && d.domainOfNode[i] >= 0) {
+            b.blocked[d.domainOfNode[i]] = true;
           }
         }
       }
@@ -799,13 +797,12 @@ public final class PlacementAlgorithm {
         Domains d = snap.domains(pod.hardSpread[j].topologyKey);
         out[j] = new SpreadState(pod.hardSpread[j], d, new int[d.count]);
       }
-      for (PlacedPod p : snap.allPods()) {
-        if (p.node.index < 0 || !eligible[p.node.index] || p.info.terminating) {
-          continue;
-        }
-        for (int j = 0; j < m; j++) {
-          if (pod.hardSpread[j].counts(pod, p.info)) {
-            out[j].counts[out[j].domains.of(p.node)]++;
+      for (int j = 0; j < m; j++) {
+        SpreadConstraint sc = pod.hardSpread[j];
+        int[] perNode = snap.matchingPerNode(sc.namespaces, sc.selector);
+        for (int i = 0; i < perNode.length; i++) {
+          if (eligible[i]) {
+            out[j].counts[out[j].domains.domainOfNode[i]] += perNode[i];
           }
         }
       }

@@ -203,7 +203,9 @@ public final class PodInfo {
       LabelMatcher selector =
           selector(where + ".label_selector", c.hasLabelSelector(), c.getLabelSelector());
       SpreadConstraint sc =
-          new SpreadConstraint(c.getMaxSkew(), c.getTopologyKey(), selector, selector.matches(labels));
+          new SpreadConstraint(
+              c.getMaxSkew(), c.getTopologyKey(), selector, Set.of(namespace),
+              selector.matches(labels));
       if (c.getWhenUnsatisfiable()
           == UnsatisfiableConstraintAction.UNSATISFIABLE_CONSTRAINT_ACTION_SCHEDULE_ANYWAY) {
         soft.add(sc);
@@ -369,18 +371,19 @@ public final class PodInfo {
     final int maxSkew;
     final String topologyKey;
     final LabelMatcher selector;
+    /** The pod's own namespace: only pods there count. */
+    final Set<String> namespaces;
     /** Whether the incoming pod itself matches the selector (it then counts once more). */
     final boolean selfMatch;
 
-    SpreadConstraint(int maxSkew, String topologyKey, LabelMatcher selector, boolean selfMatch) {
+    SpreadConstraint(
+        int maxSkew, String topologyKey, LabelMatcher selector, Set<String> namespaces,
+        boolean selfMatch) {
       this.maxSkew = maxSkew;
       this.topologyKey = topologyKey;
       this.selector = selector;
+      this.namespaces = namespaces;
       this.selfMatch = selfMatch;
-    }
-
-    boolean counts(PodInfo owner, PodInfo other) {
-      return other.namespace.equals(owner.namespace) && selector.matches(other.labels);
     }
   }
 }
