@@ -88,6 +88,73 @@ public abstract class Controller implements AutoCloseable {
     controllerKey(object, ownerKind).ifPresent(queue::add);
   }
 
+  /**
+   * A pod handler for controllers that create pods: it tells the expectations of the owning
+   * controller key about created and deleted (or terminating) pods and enqueues that key. Pods
+   * without such an owner go to {@code orphan}.
+   */
+  protected ResourceHandler ownedPodHandler(
+      Kind ownerKind, Expectations expectations, java.util.function.Consumer<Message> orphan) {
+    return new ResourceHandler() {
+      @Override
+      public void onAdd(Message pod) {
+        Optional<String> owner = controllerKey(pod, ownerKind);
+        if (owner.isPresent()) {
+          expectations.creationObserved(owner.get());
+          queue.add(owner.get());
+        } else {
+          orphan.accept(pod);
+        }
+      }
+
+      @Override
+      public void onUpdate(Message oldPod, Message newPod) {
+        Optional<String> owner = controllerKey(newPod, ownerKind);
+        boolean nowTerminating =
+            ApiObjects.meta(newPod).hasDeletionTime() && !ApiObjects.meta(oldPod).hasDeletionTime();
+        if (nowTerminating) {
+          owner.ifPresent(k -> expectations.deletionObserved(k, ApiObjects.meta(newPod).getUid()));
+        }
+        controllerKey(oldPod, ownerKind).ifPresent(queue::add);
+        owner.ifPresent(queue::add);
+        if (owner.isEmpty()) {
+          orphan.accept(newPod);
+        }
+      }
+
+      @Override
+      public void onDelete(Message pod) {
+        controllerKey(pod, ownerKind)
+            .ifPresent(
+                k -> {
+                  expectations.deletionObserved(k, ApiObjects.meta(pod).getUid());
+                  queue.add(k);
+                });
+      }
+    };
+  }
+
+  /** A handler for a controller's own kind: enqueue on every change, run a hook on delete. */
+  protected ResourceHandler primaryHandler(java.util.function.Consumer<Message> onDelete) {
+    return new ResourceHandler() {
+      @Override
+      public void onAdd(Message object) {
+        enqueue(object);
+      }
+
+      @Override
+      public void onUpdate(Message oldObject, Message newObject) {
+        enqueue(newObject);
+      }
+
+      @Override
+      public void onDelete(Message lastState) {
+        onDelete.accept(lastState);
+        enqueue(lastState);
+      }
+    };
+  }
+
   /** The key of the object's controller owner of the given kind, if it has one. */
   protected static Optional<String> controllerKey(Message object, Kind ownerKind) {
     var meta = ApiObjects.meta(object);

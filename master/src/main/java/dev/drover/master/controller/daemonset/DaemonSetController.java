@@ -80,22 +80,7 @@ public final class DaemonSetController extends Controller {
     this.expectations = new Expectations(clock);
     cache.addHandler(
         Kind.KIND_DAEMON_SET,
-        new ResourceHandler() {
-          @Override
-          public void onAdd(Message object) {
-            enqueue(object);
-          }
-
-          @Override
-          public void onUpdate(Message oldObject, Message newObject) {
-            enqueue(newObject);
-          }
-
-          @Override
-          public void onDelete(Message lastState) {
-            expectations.forget(ApiObjects.key(lastState));
-          }
-        });
+        primaryHandler(ds -> expectations.forget(ApiObjects.key(ds))));
     cache.addHandler(
         Kind.KIND_NODE,
         new ResourceHandler() {
@@ -119,43 +104,7 @@ public final class DaemonSetController extends Controller {
             resyncAll();
           }
         });
-    cache.addHandler(
-        Kind.KIND_POD,
-        new ResourceHandler() {
-          @Override
-          public void onAdd(Message object) {
-            controllerKey(object, Kind.KIND_DAEMON_SET)
-                .ifPresent(
-                    k -> {
-                      expectations.creationObserved(k);
-                      queue.add(k);
-                    });
-          }
-
-          @Override
-          public void onUpdate(Message oldObject, Message newObject) {
-            Pod pod = (Pod) newObject;
-            controllerKey(pod, Kind.KIND_DAEMON_SET)
-                .ifPresent(
-                    k -> {
-                      if (pod.getMetadata().hasDeletionTime()
-                          && !((Pod) oldObject).getMetadata().hasDeletionTime()) {
-                        expectations.deletionObserved(k, pod.getMetadata().getUid());
-                      }
-                      queue.add(k);
-                    });
-          }
-
-          @Override
-          public void onDelete(Message lastState) {
-            controllerKey(lastState, Kind.KIND_DAEMON_SET)
-                .ifPresent(
-                    k -> {
-                      expectations.deletionObserved(k, ApiObjects.meta(lastState).getUid());
-                      queue.add(k);
-                    });
-          }
-        });
+    cache.addHandler(Kind.KIND_POD, ownedPodHandler(Kind.KIND_DAEMON_SET, expectations, p -> {}));
   }
 
   /** Creates the controller with two workers and a 30 s resync. */

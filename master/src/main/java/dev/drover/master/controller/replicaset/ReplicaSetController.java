@@ -1,6 +1,5 @@
 package dev.drover.master.controller.replicaset;
 
-import com.google.protobuf.Message;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
@@ -12,7 +11,6 @@ import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.Expectations;
 import dev.drover.master.controller.Pods;
-import dev.drover.master.controller.ResourceHandler;
 import dev.drover.master.controller.Selectors;
 import dev.drover.master.controller.WriteException;
 import java.time.Duration;
@@ -41,62 +39,11 @@ public final class ReplicaSetController extends Controller {
     this.expectations = new Expectations(clock);
     cache.addHandler(
         Kind.KIND_REPLICA_SET,
-        new ResourceHandler() {
-          @Override
-          public void onAdd(Message object) {
-            enqueue(object);
-          }
-
-          @Override
-          public void onUpdate(Message oldObject, Message newObject) {
-            enqueue(newObject);
-          }
-
-          @Override
-          public void onDelete(Message lastState) {
-            expectations.forget(ApiObjects.key(lastState));
-            enqueue(lastState);
-          }
-        });
+        primaryHandler(rs -> expectations.forget(ApiObjects.key(rs))));
     cache.addHandler(
         Kind.KIND_POD,
-        new ResourceHandler() {
-          @Override
-          public void onAdd(Message object) {
-            Optional<String> owner = controllerKey(object, Kind.KIND_REPLICA_SET);
-            if (owner.isPresent()) {
-              expectations.creationObserved(owner.get());
-              queue.add(owner.get());
-            } else {
-              enqueueMatchingOrphanOwners((Pod) object);
-            }
-          }
-
-          @Override
-          public void onUpdate(Message oldObject, Message newObject) {
-            Pod pod = (Pod) newObject;
-            Optional<String> owner = controllerKey(pod, Kind.KIND_REPLICA_SET);
-            if (pod.getMetadata().hasDeletionTime()
-                && !((Pod) oldObject).getMetadata().hasDeletionTime()) {
-              owner.ifPresent(k -> expectations.deletionObserved(k, pod.getMetadata().getUid()));
-            }
-            controllerKey(oldObject, Kind.KIND_REPLICA_SET).ifPresent(queue::add);
-            owner.ifPresent(queue::add);
-            if (owner.isEmpty()) {
-              enqueueMatchingOrphanOwners(pod);
-            }
-          }
-
-          @Override
-          public void onDelete(Message lastState) {
-            Optional<String> owner = controllerKey(lastState, Kind.KIND_REPLICA_SET);
-            owner.ifPresent(
-                k -> {
-                  expectations.deletionObserved(k, ApiObjects.meta(lastState).getUid());
-                  queue.add(k);
-                });
-          }
-        });
+        ownedPodHandler(
+            Kind.KIND_REPLICA_SET, expectations, pod -> enqueueMatchingOrphanOwners((Pod) pod)));
   }
 
   /** Creates the controller with two workers and a 30 s resync. */
