@@ -66,7 +66,10 @@ public final class Fixtures {
     PodStatus status =
         current.getStatus().toBuilder()
             .setPhase(PodPhase.POD_PHASE_RUNNING)
-            .setHostIp("10.0.0." + Math.abs(node.hashCode() % 200 + 1))
+            .setHostIp(
+                current.getStatus().getHostIp().isEmpty()
+                    ? "10.0.0." + Math.abs(node.hashCode() % 200 + 1)
+                    : current.getStatus().getHostIp())
             .clearConditions()
             .addConditions(
                 Condition.newBuilder()
