@@ -2,10 +2,15 @@ package dev.drover.master.controller;
 
 import com.google.protobuf.Message;
 import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.OwnerReference;
+import dev.drover.api.v1.Pod;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -153,6 +158,63 @@ public abstract class Controller implements AutoCloseable {
         enqueue(lastState);
       }
     };
+  }
+
+  /**
+   * Creates pods for the owner behind the key, recording them as expected creations first (the
+   * creates that fail are un-expected again) and an event per pod.
+   */
+  protected void createPods(String key, Message owner, Expectations expectations, List<Pod> pods) {
+    if (pods.isEmpty()) {
+      return;
+    }
+    expectations.expectCreations(key, pods.size());
+    for (int i = 0; i < pods.size(); i++) {
+      try {
+        Pod created = writer.create(pods.get(i));
+        events.normal(owner, "SuccessfulCreate", "Created pod: " + created.getMetadata().getName());
+      } catch (WriteException e) {
+        for (int j = i; j < pods.size(); j++) {
+          expectations.creationObserved(key);
+        }
+        events.warning(owner, "FailedCreate", "Error creating pod: " + e.getMessage());
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Deletes pods of the owner behind the key, each guarded by its uid, recording them as
+   * expected deletions; pods that are gone already count as deleted.
+   */
+  protected void deletePods(
+      String key, Message owner, Expectations expectations, Collection<Pod> pods) {
+    if (pods.isEmpty()) {
+      return;
+    }
+    Set<String> uids = new HashSet<>();
+    pods.forEach(p -> uids.add(p.getMetadata().getUid()));
+    expectations.expectDeletions(key, uids);
+    for (Pod pod : pods) {
+      ObjectMeta meta = pod.getMetadata();
+      try {
+        writer.delete(
+            Kind.KIND_POD, meta.getNamespace(), meta.getName(), DeleteOptions.withUid(meta.getUid()));
+        events.normal(owner, "SuccessfulDelete", "Deleted pod: " + meta.getName());
+      } catch (WriteException e) {
+        expectations.deletionObserved(key, meta.getUid());
+        if (!isGone(e)) {
+          events.warning(owner, "FailedDelete", "Error deleting pod: " + e.getMessage());
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** True when a write failed because its object is gone (or was replaced by another uid). */
+  protected static boolean isGone(WriteException e) {
+    return e.reason() == WriteException.Reason.NOT_FOUND
+        || e.reason() == WriteException.Reason.PRECONDITION_FAILED;
   }
 
   /** The key of the object's controller owner of the given kind, if it has one. */

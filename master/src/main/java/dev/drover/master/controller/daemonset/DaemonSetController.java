@@ -6,7 +6,6 @@ import dev.drover.api.v1.DaemonSetStatus;
 import dev.drover.api.v1.DaemonSetUpdateStrategyType;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Node;
-import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.RollingUpdateDaemonSet;
@@ -16,12 +15,10 @@ import dev.drover.api.v1.TolerationOperator;
 import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
-import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.Expectations;
 import dev.drover.master.controller.Placement;
 import dev.drover.master.controller.Pods;
 import dev.drover.master.controller.ResourceHandler;
-import dev.drover.master.controller.WriteException;
 import dev.drover.master.controller.deployment.TemplateHashing;
 import dev.drover.master.controller.node.NodeLifecycleController;
 import java.time.Duration;
@@ -200,40 +197,8 @@ public final class DaemonSetController extends Controller {
     if (createOn.isEmpty() && delete.isEmpty()) {
       delete.addAll(rollingUpdateVictims(ds, hash, eligibleNodes, byNode));
     }
-    if (!createOn.isEmpty()) {
-      expectations.expectCreations(key, createOn.size());
-      for (int i = 0; i < createOn.size(); i++) {
-        try {
-          Pod pod = writer.create(podFor(ds, hash, createOn.get(i)));
-          events.normal(ds, "SuccessfulCreate", "Created pod: " + pod.getMetadata().getName());
-        } catch (WriteException e) {
-          for (int j = i; j < createOn.size(); j++) {
-            expectations.creationObserved(key);
-          }
-          events.warning(ds, "FailedCreate", "Error creating pod: " + e.getMessage());
-          throw e;
-        }
-      }
-    }
-    if (!delete.isEmpty()) {
-      Set<String> uids = new HashSet<>();
-      delete.forEach(p -> uids.add(p.getMetadata().getUid()));
-      expectations.expectDeletions(key, uids);
-      for (Pod pod : delete) {
-        ObjectMeta meta = pod.getMetadata();
-        try {
-          writer.delete(Kind.KIND_POD, meta.getNamespace(), meta.getName(),
-              DeleteOptions.withUid(meta.getUid()));
-          events.normal(ds, "SuccessfulDelete", "Deleted pod: " + meta.getName());
-        } catch (WriteException e) {
-          expectations.deletionObserved(key, meta.getUid());
-          if (e.reason() != WriteException.Reason.NOT_FOUND
-              && e.reason() != WriteException.Reason.PRECONDITION_FAILED) {
-            throw e;
-          }
-        }
-      }
-    }
+    createPods(key, ds, expectations, createOn.stream().map(n -> podFor(ds, hash, n)).toList());
+    deletePods(key, ds, expectations, delete);
   }
 
   private Comparator<Pod> keepOrder(DaemonSet ds, String hash) {

@@ -77,36 +77,16 @@ public final class DeploymentController extends Controller {
   /** Creates the controller and registers its handlers. */
   public DeploymentController(ControllerContext context, int workers, Duration resync) {
     super("deployment-controller", context, workers, resync);
-    cache.addHandler(Kind.KIND_DEPLOYMENT, enqueueAll(this::enqueue));
-    cache.addHandler(Kind.KIND_REPLICA_SET, enqueueAll(this::enqueueForReplicaSet));
-    cache.addHandler(Kind.KIND_POD, enqueueAll(this::enqueueForPod));
-    cache.addHandler(Kind.KIND_CONFIG_MAP, enqueueAll(o -> enqueueForConfig("configmap/", o)));
-    cache.addHandler(Kind.KIND_SECRET, enqueueAll(o -> enqueueForConfig("secret/", o)));
+    cache.addHandler(Kind.KIND_DEPLOYMENT, ResourceHandler.onAnyChange(this::enqueue));
+    cache.addHandler(Kind.KIND_REPLICA_SET, ResourceHandler.onAnyChange(this::enqueueForReplicaSet));
+    cache.addHandler(Kind.KIND_POD, ResourceHandler.onAnyChange(this::enqueueForPod));
+    cache.addHandler(Kind.KIND_CONFIG_MAP, ResourceHandler.onAnyChange(o -> enqueueForConfig("configmap/", o)));
+    cache.addHandler(Kind.KIND_SECRET, ResourceHandler.onAnyChange(o -> enqueueForConfig("secret/", o)));
   }
 
   /** Creates the controller with two workers and a 30 s resync. */
   public DeploymentController(ControllerContext context) {
     this(context, 2, Duration.ofSeconds(30));
-  }
-
-  private static ResourceHandler enqueueAll(java.util.function.Consumer<Message> action) {
-    return new ResourceHandler() {
-      @Override
-      public void onAdd(Message object) {
-        action.accept(object);
-      }
-
-      @Override
-      public void onUpdate(Message oldObject, Message newObject) {
-        action.accept(oldObject);
-        action.accept(newObject);
-      }
-
-      @Override
-      public void onDelete(Message lastState) {
-        action.accept(lastState);
-      }
-    };
   }
 
   private void enqueueForReplicaSet(Message rs) {
@@ -670,8 +650,7 @@ public final class DeploymentController extends Controller {
               Kind.KIND_REPLICA_SET, meta.getNamespace(), meta.getName(),
               DeleteOptions.withUid(meta.getUid()));
         } catch (WriteException e) {
-          if (e.reason() != WriteException.Reason.NOT_FOUND
-              && e.reason() != WriteException.Reason.PRECONDITION_FAILED) {
+          if (!isGone(e)) {
             throw e;
           }
         }

@@ -57,25 +57,7 @@ public final class EndpointsController extends Controller {
             enqueue(lastState);
           }
         });
-    cache.addHandler(
-        Kind.KIND_POD,
-        new ResourceHandler() {
-          @Override
-          public void onAdd(Message object) {
-            enqueueServices(object);
-          }
-
-          @Override
-          public void onUpdate(Message oldObject, Message newObject) {
-            enqueueServices(oldObject);
-            enqueueServices(newObject);
-          }
-
-          @Override
-          public void onDelete(Message lastState) {
-            enqueueServices(lastState);
-          }
-        });
+    cache.addHandler(Kind.KIND_POD, ResourceHandler.onAnyChange(this::enqueueServices));
   }
 
   /** Creates the controller with two workers and a 30 s resync. */

@@ -244,8 +244,7 @@ public final class GarbageCollector extends Controller {
           meta.getName(),
           DeleteOptions.withUid(meta.getUid()).propagation(propagation));
     } catch (WriteException e) {
-      if (e.reason() != WriteException.Reason.NOT_FOUND
-          && e.reason() != WriteException.Reason.PRECONDITION_FAILED) {
+      if (!isGone(e)) {
         throw e;
       }
     }

@@ -21,10 +21,8 @@ import dev.drover.master.controller.WriteException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Runs Jobs: keeps up to {@code parallelism} pods running until {@code completions} of them
@@ -134,7 +132,7 @@ public final class JobController extends Controller {
       }
     }
     if (finished.isPresent() || suspended) {
-      deletePods(key, job, active);
+      deletePods(key, job, expectations, active);
       active.clear();
     } else if (expectations.satisfied(key)) {
       manage(key, job, active, failedPods, succeeded, now);
@@ -202,7 +200,7 @@ public final class JobController extends Controller {
     if (active.size() > wanted) {
       List<Pod> surplus =
           active.stream().sorted(Pods.deletionOrder()).limit(active.size() - wanted).toList();
-      deletePods(key, job, surplus);
+      deletePods(key, job, expectations, surplus);
       return;
     }
     int missing = wanted - active.size();
@@ -217,27 +215,18 @@ public final class JobController extends Controller {
         return;
       }
     }
-    expectations.expectCreations(key, missing);
+    List<Pod> pods = new ArrayList<>();
     for (int i = 0; i < missing; i++) {
-      try {
-        Pod pod = Pods.fromTemplate(spec.getTemplate(), job);
-        pod =
-            pod.toBuilder()
-                .setMetadata(
-                    pod.getMetadata().toBuilder()
-                        .putLabels(JOB_NAME_LABEL, job.getMetadata().getName())
-                        .putLabels(CONTROLLER_UID_LABEL, job.getMetadata().getUid()))
-                .build();
-        Pod created = writer.create(pod);
-        events.normal(job, "SuccessfulCreate", "Created pod: " + created.getMetadata().getName());
-      } catch (WriteException e) {
-        for (int j = i; j < missing; j++) {
-          expectations.creationObserved(key);
-        }
-        events.warning(job, "FailedCreate", "Error creating pod: " + e.getMessage());
-        throw e;
-      }
+      Pod pod = Pods.fromTemplate(spec.getTemplate(), job);
+      pods.add(
+          pod.toBuilder()
+              .setMetadata(
+                  pod.getMetadata().toBuilder()
+                      .putLabels(JOB_NAME_LABEL, job.getMetadata().getName())
+                      .putLabels(CONTROLLER_UID_LABEL, job.getMetadata().getUid()))
+              .build());
     }
+    createPods(key, job, expectations, pods);
   }
 
   static Duration backoff(int failures) {
@@ -266,29 +255,6 @@ public final class JobController extends Controller {
       }
     }
     return latest;
-  }
-
-  private void deletePods(String key, Job job, List<Pod> pods) {
-    if (pods.isEmpty()) {
-      return;
-    }
-    Set<String> uids = new HashSet<>();
-    pods.forEach(p -> uids.add(p.getMetadata().getUid()));
-    expectations.expectDeletions(key, uids);
-    for (Pod pod : pods) {
-      ObjectMeta meta = pod.getMetadata();
-      try {
-        writer.delete(Kind.KIND_POD, meta.getNamespace(), meta.getName(),
-            DeleteOptions.withUid(meta.getUid()));
-        events.normal(job, "SuccessfulDelete", "Deleted pod: " + meta.getName());
-      } catch (WriteException e) {
-        expectations.deletionObserved(key, meta.getUid());
-        if (e.reason() != WriteException.Reason.NOT_FOUND
-            && e.reason() != WriteException.Reason.PRECONDITION_FAILED) {
-          throw e;
-        }
-      }
-    }
   }
 
   private static void setSuspended(JobStatus.Builder status, boolean suspended, Instant now) {
@@ -336,8 +302,7 @@ public final class JobController extends Controller {
           DeleteOptions.withUid(meta.getUid())
               .propagation(PropagationPolicy.PROPAGATION_POLICY_BACKGROUND));
     } catch (WriteException e) {
-      if (e.reason() != WriteException.Reason.NOT_FOUND
-          && e.reason() != WriteException.Reason.PRECONDITION_FAILED) {
+      if (!isGone(e)) {
         throw e;
       }
     }

@@ -77,24 +77,7 @@ public final class NodeLifecycleController extends Controller {
           }
         };
     cache.addHandler(Kind.KIND_NODE, byNode);
-    cache.addHandler(
-        Kind.KIND_LEASE,
-        new ResourceHandler() {
-          @Override
-          public void onAdd(Message object) {
-            enqueueLease(object);
-          }
-
-          @Override
-          public void onUpdate(Message oldObject, Message newObject) {
-            enqueueLease(newObject);
-          }
-
-          @Override
-          public void onDelete(Message lastState) {
-            enqueueLease(lastState);
-          }
-        });
+    cache.addHandler(Kind.KIND_LEASE, ResourceHandler.onAnyChange(this::enqueueLease));
     cache.addHandler(
         Kind.KIND_POD,
         new ResourceHandler() {
@@ -281,8 +264,7 @@ public final class NodeLifecycleController extends Controller {
         events.warning(pod, "Evicted",
             "Evicted from node " + name + ": NoExecute taint not tolerated any longer");
       } catch (WriteException e) {
-        if (e.reason() != WriteException.Reason.NOT_FOUND
-            && e.reason() != WriteException.Reason.PRECONDITION_FAILED) {
+        if (!isGone(e)) {
           throw e;
         }
       }

@@ -8,7 +8,6 @@ import dev.drover.api.v1.ReplicaSetStatus;
 import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
-import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.Expectations;
 import dev.drover.master.controller.Pods;
 import dev.drover.master.controller.Selectors;
@@ -125,46 +124,17 @@ public final class ReplicaSetController extends Controller {
     int desired = rs.getSpec().hasReplicas() ? rs.getSpec().getReplicas() : 1;
     int diff = active.size() - desired;
     if (diff < 0) {
-      int count = Math.min(-diff, BURST);
-      expectations.expectCreations(key, count);
-      int created = 0;
-      try {
-        for (; created < count; created++) {
-          Pod pod = writer.create(Pods.fromTemplate(rs.getSpec().getTemplate(), rs));
-          events.normal(rs, "SuccessfulCreate", "Created pod: " + pod.getMetadata().getName());
-        }
-      } catch (WriteException e) {
-        // The creates that did not happen will never show up in the cache.
-        for (int i = created; i < count; i++) {
-          expectations.creationObserved(key);
-        }
-        events.warning(rs, "FailedCreate", "Error creating pod: " + e.getMessage());
-        throw e;
+      List<Pod> pods = new ArrayList<>();
+      for (int i = 0; i < Math.min(-diff, BURST); i++) {
+        pods.add(Pods.fromTemplate(rs.getSpec().getTemplate(), rs));
       }
+      createPods(key, rs, expectations, pods);
     } else if (diff > 0) {
-      List<Pod> victims =
-          active.stream().sorted(Pods.deletionOrder()).limit(Math.min(diff, BURST)).toList();
-      expectations.expectDeletions(
-          key, victims.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet()));
-      for (Pod pod : victims) {
-        deletePod(key, rs, pod);
-      }
-    }
-  }
-
-  private void deletePod(String key, ReplicaSet rs, Pod pod) {
-    ObjectMeta meta = pod.getMetadata();
-    try {
-      writer.delete(
-          Kind.KIND_POD, meta.getNamespace(), meta.getName(), DeleteOptions.withUid(meta.getUid()));
-      events.normal(rs, "SuccessfulDelete", "Deleted pod: " + meta.getName());
-    } catch (WriteException e) {
-      expectations.deletionObserved(key, meta.getUid());
-      if (e.reason() != WriteException.Reason.NOT_FOUND
-          && e.reason() != WriteException.Reason.PRECONDITION_FAILED) {
-        events.warning(rs, "FailedDelete", "Error deleting pod: " + e.getMessage());
-        throw e;
-      }
+      deletePods(
+          key,
+          rs,
+          expectations,
+          active.stream().sorted(Pods.deletionOrder()).limit(Math.min(diff, BURST)).toList());
     }
   }
 
