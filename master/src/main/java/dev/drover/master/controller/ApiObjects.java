@@ -4,48 +4,36 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.ObjectReference;
 import dev.drover.api.v1.OwnerReference;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Kind-independent access to API objects: the kind of a message, its metadata, keys and owner
- * references. It relies on two API conventions: the {@code Object} oneof's field numbers equal
- * the {@link Kind} values, and every kind keeps its {@code ObjectMeta} in field 1.
+ * Kind-independent access to typed API objects (a Pod, a Deployment): the kind of a message
+ * (through the API's {@link Kinds}), its metadata (every kind keeps its {@code ObjectMeta} in
+ * field 1), queue keys and owner references.
  */
 public final class ApiObjects {
-  private static final Map<Descriptor, Kind> KIND_BY_TYPE = new HashMap<>();
-  private static final Map<Kind, Descriptor> TYPE_BY_KIND = new HashMap<>();
-
-  static {
-    for (FieldDescriptor field : dev.drover.api.v1.Object.getDescriptor().getFields()) {
-      Kind kind = Kind.forNumber(field.getNumber());
-      KIND_BY_TYPE.put(field.getMessageType(), kind);
-      TYPE_BY_KIND.put(kind, field.getMessageType());
-    }
-  }
-
   private ApiObjects() {}
 
   /** The kind of an API object message. */
   public static Kind kindOf(Message object) {
-    Kind kind = KIND_BY_TYPE.get(object.getDescriptorForType());
-    if (kind == null) {
-      throw new IllegalArgumentException(
-          "not an API object: " + object.getDescriptorForType().getFullName());
-    }
-    return kind;
+    return Kinds.kindOfMessage(object)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "not an API object: " + object.getDescriptorForType().getFullName()));
   }
 
   /** True for kinds whose objects have no namespace. */
   public static boolean isClusterScoped(Kind kind) {
-    return kind == Kind.KIND_NODE || kind == Kind.KIND_NAMESPACE;
+    return !Kinds.isNamespaced(kind);
   }
 
   /** The metadata of an API object. */
@@ -62,11 +50,6 @@ public final class ApiObjects {
   /** The descriptor of a field (spec, status) of a kind, or null when it has none. */
   public static FieldDescriptor field(Descriptor type, String name) {
     return type.findFieldByName(name);
-  }
-
-  /** The message type of a kind. */
-  public static Descriptor typeOf(Kind kind) {
-    return TYPE_BY_KIND.get(kind);
   }
 
   private static FieldDescriptor metaField(Descriptor type) {

@@ -1,43 +1,35 @@
 package dev.drover.master.controller;
 
+import dev.drover.api.LabelMatcher;
+import dev.drover.api.LabelSelectors;
+import dev.drover.api.SelectorException;
 import dev.drover.api.v1.LabelSelector;
-import dev.drover.api.v1.LabelSelectorRequirement;
 import java.util.Map;
 
 /**
- * Matches structured label selectors (the {@code LabelSelector} message of controller specs)
- * against labels. An empty selector matches everything, as in the API.
+ * Matches the structured label selectors of controller specs against labels, through the API's
+ * {@link LabelSelectors}. An empty selector matches everything, as in the API; a selector that
+ * is not valid (the server rejects those on write) matches nothing, so that a controller never
+ * acts on pods it cannot tell are its own.
  */
 public final class Selectors {
   private Selectors() {}
 
+  /** A matcher for the selector; null matches everything, an invalid one nothing. */
+  public static LabelMatcher matcher(LabelSelector selector) {
+    if (selector == null) {
+      return LabelSelectors.everything();
+    }
+    try {
+      return LabelSelectors.fromProto(selector);
+    } catch (SelectorException e) {
+      return LabelSelectors.nothing();
+    }
+  }
+
   /** True when the labels satisfy every requirement of the selector. */
   public static boolean matches(LabelSelector selector, Map<String, String> labels) {
-    if (selector == null) {
-      return true;
-    }
-    for (Map.Entry<String, String> entry : selector.getMatchLabelsMap().entrySet()) {
-      if (!entry.getValue().equals(labels.get(entry.getKey()))) {
-        return false;
-      }
-    }
-    for (LabelSelectorRequirement requirement : selector.getMatchExpressionsList()) {
-      String value = labels.get(requirement.getKey());
-      boolean ok =
-          switch (requirement.getOperator()) {
-            case LABEL_SELECTOR_OPERATOR_IN ->
-                value != null && requirement.getValuesList().contains(value);
-            case LABEL_SELECTOR_OPERATOR_NOT_IN ->
-                value == null || !requirement.getValuesList().contains(value);
-            case LABEL_SELECTOR_OPERATOR_EXISTS -> value != null;
-            case LABEL_SELECTOR_OPERATOR_DOES_NOT_EXIST -> value == null;
-            default -> false;
-          };
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
+    return matcher(selector).matches(labels);
   }
 
   /** True when the selector has no requirement (and so matches everything). */
