@@ -90,4 +90,26 @@ class ControllerManagerTest {
     assertThat(controller.queue().isShutDown()).isTrue();
     assertThat(controller.maxConcurrent.get()).isLessThanOrEqualTo(2);
   }
+
+  @Test
+  void theStandardControllersRunADeploymentOnWorkerThreads() {
+    FakeCluster cluster = new FakeCluster(Clock.system());
+    List<Controller> controllers = Controllers.standard(cluster.context());
+    try (ControllerManager manager = new ControllerManager(cluster, controllers)) {
+      manager.start();
+      cluster.create(
+          dev.drover.api.v1.Deployment.newBuilder()
+              .setMetadata(Fixtures.meta("web"))
+              .setSpec(
+                  dev.drover.api.v1.DeploymentSpec.newBuilder()
+                      .setReplicas(3)
+                      .setSelector(Fixtures.selector(java.util.Map.of("app", "web")))
+                      .setTemplate(Fixtures.template(java.util.Map.of("app", "web"), "web:1")))
+              .build());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(Fixtures.pods(cluster)).hasSize(3));
+    }
+    assertThat(controllers).allMatch(c -> c.queue().isShutDown());
+  }
 }
