@@ -10,6 +10,7 @@ import dev.drover.api.v1.NodeSpec;
 import dev.drover.api.v1.NodeStatus;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.Taint;
 import dev.drover.api.v1.TaintEffect;
 import dev.drover.api.v1.Toleration;
@@ -33,7 +34,8 @@ import java.util.Optional;
  *
  * <p>A node whose lease was not renewed for the grace period (default 6 s) gets
  * {@code Ready=Unknown} and the NoExecute taint {@value #UNREACHABLE_TAINT}; a node whose agent
- * reports {@code Ready=False} gets {@value #NOT_READY_TAINT}. Pods on a node with NoExecute
+ * reports {@code Ready=False} gets {@value #NOT_READY_TAINT}. The pods of an unreachable node are
+ * marked not ready at once (so endpoints drop them). Pods on a node with NoExecute
  * taints are evicted (deleted gracefully, event {@code Evicted}) once their toleration runs out:
  * immediately for taints they do not tolerate, after {@code toleration_seconds} for tolerations
  * that set it, never for tolerations without it, and after the default of 4 s for the
@@ -140,6 +142,7 @@ public final class NodeLifecycleController extends Controller {
         events.warning(node, "NodeNotReady", "Node " + name + " status is now: NodeNotReady");
       }
       node = setTaints(node, true, false);
+      markPodsNotReady(name);
     } else {
       queue.addAfter(name, Duration.between(now, expiry));
       if (ready.isPresent()
@@ -156,6 +159,39 @@ public final class NodeLifecycleController extends Controller {
       node = setTaints(node, false, notReady);
     }
     evictPods(node, now);
+  }
+
+  // Nobody vouches for the pods of an unreachable node any more: mark them not ready so that
+  // endpoints stop sending traffic there at once, before the eviction (as Kubernetes does).
+  private void markPodsNotReady(String nodeName) {
+    var now = ApiObjects.timestamp(clock.now());
+    for (Pod pod : cache.<Pod>list(Kind.KIND_POD, "", null)) {
+      if (!nodeName.equals(pod.getSpec().getNodeName()) || !Pods.isReady(pod)) {
+        continue;
+      }
+      PodStatus.Builder status = pod.getStatus().toBuilder().clearConditions();
+      for (Condition c : pod.getStatus().getConditionsList()) {
+        status.addConditions(
+            Pods.READY.equals(c.getType())
+                ? c.toBuilder()
+                    .setStatus(ConditionStatus.CONDITION_STATUS_FALSE)
+                    .setReason("NodeUnreachable")
+                    .setMessage("Node " + nodeName + " stopped renewing its lease")
+                    .setLastTransitionTime(now)
+                    .build()
+                : c);
+      }
+      try {
+        writer.updateStatus(pod.toBuilder().setStatus(status).build());
+      } catch (WriteException e) {
+        if (e.reason() == WriteException.Reason.CONFLICT) {
+          // Someone wrote the pod meanwhile; look again shortly, the other pods go on.
+          queue.addAfter(nodeName, Duration.ofMillis(100));
+        } else if (!isGone(e)) {
+          throw e;
+        }
+      }
+    }
   }
 
   private Instant lastHeartbeat(Node node) {

@@ -97,6 +97,9 @@ class NodeLifecycleControllerTest {
     assertThat(taintKeys()).containsExactly(NodeLifecycleController.UNREACHABLE_TAINT);
     assertThat(h.cluster.eventReasons("n1")).contains("NodeNotReady");
     assertThat(exists("plain")).isTrue();
+    Pod plain = h.cluster.stored(Kind.KIND_POD, "default", "plain");
+    assertThat(dev.drover.master.controller.Pods.isReady(plain))
+        .as("pods of an unreachable node stop being ready at once").isFalse();
 
     h.advance(Duration.ofMillis(3999));
     assertThat(exists("plain")).isTrue();
