@@ -1,5 +1,6 @@
 package dev.drover.master.controller.job;
 
+import dev.drover.api.v1.CompletionMode;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.ContainerStatus;
@@ -21,8 +22,12 @@ import dev.drover.master.controller.WriteException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * Runs Jobs: keeps up to {@code parallelism} pods running until {@code completions} of them
@@ -32,11 +37,15 @@ import java.util.Optional;
  * fail the job with reason BackoffLimitExceeded, and running longer than
  * {@code active_deadline_seconds} fails it with DeadlineExceeded. A finished job's remaining
  * pods are deleted; {@code ttl_seconds_after_finished} after finishing, the job itself is
- * deleted (its pods follow through the garbage collector). Suspended jobs run no pods.
+ * deleted (its pods follow through the garbage collector). Suspended jobs run no pods. An
+ * Indexed job gives each pod an index in {@value #INDEX_ANNOTATION} and needs one success per
+ * index, reported as ranges in {@code completed_indexes}.
  */
 public final class JobController extends Controller {
   /** Label with the job's name on its pods. */
   public static final String JOB_NAME_LABEL = "job-name";
+  /** Annotation with the completion index of a pod of an Indexed job. */
+  public static final String INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index";
   /** Label with the job's uid on its pods. */
   public static final String CONTROLLER_UID_LABEL = "controller-uid";
   static final Duration BACKOFF_BASE = Duration.ofSeconds(10);
@@ -88,6 +97,9 @@ public final class JobController extends Controller {
     List<Pod> failedPods = new ArrayList<>();
     int succeeded = 0;
     int ready = 0;
+    boolean indexed = isIndexed(spec);
+    TreeSet<Integer> doneIndexes = new TreeSet<>();
+    Set<Integer> activeIndexes = new HashSet<>();
     for (Pod pod : cache.<Pod>list(Kind.KIND_POD, job.getMetadata().getNamespace(), null)) {
       if (!ApiObjects.isControlledBy(pod.getMetadata(), job.getMetadata().getUid())) {
         continue;
@@ -95,10 +107,12 @@ public final class JobController extends Controller {
       PodPhase phase = pod.getStatus().getPhase();
       if (phase == PodPhase.POD_PHASE_SUCCEEDED) {
         succeeded++;
+        indexOf(pod).filter(i -> i < completions(spec)).ifPresent(doneIndexes::add);
       } else if (phase == PodPhase.POD_PHASE_FAILED) {
         failedPods.add(pod);
       } else if (Pods.isActive(pod)) {
         active.add(pod);
+        indexOf(pod).ifPresent(activeIndexes::add);
         if (Pods.isReady(pod)) {
           ready++;
         }
@@ -106,13 +120,19 @@ public final class JobController extends Controller {
     }
     int failed = failedPods.size();
     JobStatus.Builder status = job.getStatus().toBuilder();
+    int completedCount = succeeded;
+    if (indexed) {
+      // An Indexed job counts each index once, however many pods succeeded for it.
+      completedCount = doneIndexes.size();
+      status.setCompletedIndexes(formatIndexes(doneIndexes));
+    }
     boolean suspended = spec.hasSuspend() && spec.getSuspend();
     if (!status.hasStartTime() && !suspended) {
       status.setStartTime(ApiObjects.timestamp(now));
     }
     Optional<Condition> finished = finishedCondition(job.getStatus());
     if (finished.isEmpty()) {
-      String[] outcome = outcome(job, status, active.size(), succeeded, failed, now);
+      String[] outcome = outcome(job, status, active.size(), completedCount, failed, now);
       if (outcome != null) {
         boolean complete = outcome[0].equals("Complete");
         status.addConditions(
@@ -135,7 +155,7 @@ public final class JobController extends Controller {
       deletePods(key, job, expectations, active);
       active.clear();
     } else if (expectations.satisfied(key)) {
-      manage(key, job, active, failedPods, succeeded, now);
+      manage(key, job, active, failedPods, completedCount, freeIndexes(spec, doneIndexes, activeIndexes), now);
     }
     setSuspended(status, suspended && finished.isEmpty(), now);
     status
@@ -187,7 +207,13 @@ public final class JobController extends Controller {
   }
 
   private void manage(
-      String key, Job job, List<Pod> active, List<Pod> failedPods, int succeeded, Instant now) {
+      String key,
+      Job job,
+      List<Pod> active,
+      List<Pod> failedPods,
+      int succeeded,
+      List<Integer> freeIndexes,
+      Instant now) {
     JobSpec spec = job.getSpec();
     int parallelism = spec.hasParallelism() ? spec.getParallelism() : 1;
     int completions = completions(spec);
@@ -218,15 +244,79 @@ public final class JobController extends Controller {
     List<Pod> pods = new ArrayList<>();
     for (int i = 0; i < missing; i++) {
       Pod pod = Pods.fromTemplate(spec.getTemplate(), job);
-      pods.add(
-          pod.toBuilder()
-              .setMetadata(
-                  pod.getMetadata().toBuilder()
-                      .putLabels(JOB_NAME_LABEL, job.getMetadata().getName())
-                      .putLabels(CONTROLLER_UID_LABEL, job.getMetadata().getUid()))
-              .build());
+      ObjectMeta.Builder meta =
+          pod.getMetadata().toBuilder()
+              .putLabels(JOB_NAME_LABEL, job.getMetadata().getName())
+              .putLabels(CONTROLLER_UID_LABEL, job.getMetadata().getUid());
+      if (isIndexed(spec)) {
+        if (i >= freeIndexes.size()) {
+          break;
+        }
+        meta.putAnnotations(INDEX_ANNOTATION, Integer.toString(freeIndexes.get(i)));
+      }
+      pods.add(pod.toBuilder().setMetadata(meta).build());
     }
     createPods(key, job, expectations, pods);
+  }
+
+  private static boolean isIndexed(JobSpec spec) {
+    return spec.hasCompletionMode()
+        && spec.getCompletionMode() == CompletionMode.COMPLETION_MODE_INDEXED
+        && spec.hasCompletions();
+  }
+
+  private static Optional<Integer> indexOf(Pod pod) {
+    String value = pod.getMetadata().getAnnotationsOrDefault(INDEX_ANNOTATION, "");
+    try {
+      return value.isEmpty() ? Optional.empty() : Optional.of(Integer.parseInt(value));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  // Indexes with neither a success nor a running pod, lowest first.
+  private static List<Integer> freeIndexes(
+      JobSpec spec, Set<Integer> done, Set<Integer> running) {
+    List<Integer> free = new ArrayList<>();
+    if (isIndexed(spec)) {
+      for (int i = 0; i < spec.getCompletions(); i++) {
+        if (!done.contains(i) && !running.contains(i)) {
+          free.add(i);
+        }
+      }
+    }
+    return free;
+  }
+
+  /** Formats sorted indexes as ranges, e.g. "1,3-5". */
+  static String formatIndexes(SortedSet<Integer> indexes) {
+    StringBuilder out = new StringBuilder();
+    Integer start = null;
+    Integer last = null;
+    for (int i : indexes) {
+      if (last != null && i == last + 1) {
+        last = i;
+        continue;
+      }
+      appendRange(out, start, last);
+      start = i;
+      last = i;
+    }
+    appendRange(out, start, last);
+    return out.toString();
+  }
+
+  private static void appendRange(StringBuilder out, Integer start, Integer last) {
+    if (start == null) {
+      return;
+    }
+    if (out.length() > 0) {
+      out.append(',');
+    }
+    out.append(start);
+    if (!last.equals(start)) {
+      out.append('-').append(last);
+    }
   }
 
   static Duration backoff(int failures) {

@@ -160,4 +160,40 @@ class JobControllerTest {
     assertThat(active()).hasSize(2);
     assertThat(condition("Suspended")).isEmpty();
   }
+
+  private static String index(Pod pod) {
+    return pod.getMetadata().getAnnotationsOrThrow(JobController.INDEX_ANNOTATION);
+  }
+
+  private Pod activeWithIndex(String index) {
+    return active().stream().filter(p -> index(p).equals(index)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void anIndexedJobNeedsOneSuccessPerIndex() {
+    create(s -> s.setCompletions(3).setParallelism(2)
+        .setCompletionMode(dev.drover.api.v1.CompletionMode.COMPLETION_MODE_INDEXED));
+    assertThat(active()).extracting(JobControllerTest::index).containsExactlyInAnyOrder("0", "1");
+
+    finish(activeWithIndex("1"), true);
+    assertThat(job().orElseThrow().getStatus().getCompletedIndexes()).isEqualTo("1");
+    assertThat(active()).extracting(JobControllerTest::index).containsExactlyInAnyOrder("0", "2");
+
+    finish(activeWithIndex("0"), false);
+    h.advance(Duration.ofSeconds(10));
+    assertThat(active()).extracting(JobControllerTest::index).containsExactlyInAnyOrder("0", "2");
+    finish(activeWithIndex("2"), true);
+    assertThat(job().orElseThrow().getStatus().getCompletedIndexes()).isEqualTo("1-2");
+    assertThat(condition("Complete")).isEmpty();
+    finish(activeWithIndex("0"), true);
+    assertThat(job().orElseThrow().getStatus().getCompletedIndexes()).isEqualTo("0-2");
+    assertThat(condition("Complete")).isPresent();
+  }
+
+  @Test
+  void indexesAreFormattedAsRanges() {
+    assertThat(JobController.formatIndexes(new java.util.TreeSet<>(List.of(1, 3, 4, 5, 7))))
+        .isEqualTo("1,3-5,7");
+    assertThat(JobController.formatIndexes(new java.util.TreeSet<>())).isEmpty();
+  }
 }
