@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Deletes objects whose owners are gone and carries out foreground and orphaning deletions.
@@ -54,21 +55,10 @@ public final class GarbageCollector extends Controller {
           Kind.KIND_SECRET,
           Kind.KIND_LEASE);
 
-  /** Kinds watched as owners. */
+  /** Kinds watched as owners: every dependent kind plus the cluster-scoped ones. */
   static final List<Kind> OWNER_KINDS =
-      List.of(
-          Kind.KIND_NAMESPACE,
-          Kind.KIND_NODE,
-          Kind.KIND_POD,
-          Kind.KIND_REPLICA_SET,
-          Kind.KIND_DEPLOYMENT,
-          Kind.KIND_DAEMON_SET,
-          Kind.KIND_JOB,
-          Kind.KIND_SERVICE,
-          Kind.KIND_ENDPOINTS,
-          Kind.KIND_CONFIG_MAP,
-          Kind.KIND_SECRET,
-          Kind.KIND_LEASE);
+      Stream.concat(Stream.of(Kind.KIND_NAMESPACE, Kind.KIND_NODE), DEPENDENT_KINDS.stream())
+          .toList();
 
   /** Creates the collector and registers its handlers for every kind. */
   public GarbageCollector(ControllerContext context, int workers, Duration resync) {
