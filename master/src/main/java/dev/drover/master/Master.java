@@ -381,6 +381,27 @@ public final class Master implements AutoCloseable {
       return this;
     }
 
+    /** Embeds a persistent one-member replicated store under {@code dataDir} (dev mode, embedding). */
+    public Builder embeddedStore(java.nio.file.Path dataDir) {
+      return store(() -> startStore(KvStores.embedded(dataDir)), true);
+    }
+
+    /**
+     * Runs member {@code id} of a 3- or 5-member replicated store with {@code peers} (which
+     * include this master), keeping its data under {@code dataDir}.
+     */
+    public Builder clusterStore(List<dev.drover.store.Peer> peers, java.nio.file.Path dataDir) {
+      return store(() -> startStore(KvStores.cluster(id, peers, dataDir)), true);
+    }
+
+    private static KvStore startStore(dev.drover.store.KvStoreBuilder b) {
+      try {
+        return b.start();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
     /** Replaces the built-in structural checks (the full validator plugs in here). */
     public Builder validator(ObjectValidator v) {
       this.validator = v;
