@@ -1,9 +1,9 @@
 package dev.drover.cli;
 
-import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.ProtocolMessageEnum;
 import com.google.protobuf.Timestamp;
+import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
@@ -21,39 +21,32 @@ public final class ApiObjects {
 
   /** The resource type of the object. */
   public static ResourceType type(Object object) {
-    return ResourceType.of(Kind.forNumber(object.getKindCase().getNumber()));
+    return ResourceType.of(Kinds.kindOf(object));
   }
 
   /** The kind's message held by the envelope (a Pod, a Deployment, ...). */
   public static Message message(Object object) {
-    FieldDescriptor field = Object.getDescriptor().findFieldByNumber(object.getKindCase().getNumber());
-    if (field == null) {
-      throw new IllegalArgumentException("the Object has no kind set");
-    }
-    return (Message) object.getField(field);
+    return Kinds.unwrap(object);
   }
 
   /** The object's metadata. */
   public static ObjectMeta meta(Object object) {
-    Message message = message(object);
-    return (ObjectMeta) message.getField(message.getDescriptorForType().findFieldByNumber(1));
+    return Kinds.metadata(object);
   }
 
   /** The object with its metadata replaced. */
   public static Object withMeta(Object object, ObjectMeta meta) {
-    Message message = message(object);
-    Message changed =
-        message.toBuilder()
-            .setField(message.getDescriptorForType().findFieldByNumber(1), meta)
-            .build();
-    return wrap(type(object).kind(), changed);
+    return Kinds.withMetadata(object, meta);
   }
 
   /** Puts a kind's message into the envelope. */
   public static Object wrap(Kind kind, Message message) {
-    return Object.newBuilder()
-        .setField(Object.getDescriptor().findFieldByNumber(kind.getNumber()), message)
-        .build();
+    Object object = Kinds.wrap(message);
+    if (Kinds.kindOf(object) != kind) {
+      throw new IllegalArgumentException("a " + message.getDescriptorForType().getName()
+          + " is not a " + kind);
+    }
+    return object;
   }
 
   /** How output lines name the object: {@code deployment.apps/web}. */
