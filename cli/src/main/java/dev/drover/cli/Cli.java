@@ -134,6 +134,16 @@ public final class Cli {
     return lastClient;
   }
 
+  /** The environment variables of this invocation. */
+  public Map<String, String> environment() {
+    return env;
+  }
+
+  /** Opens a client for the given endpoints, ignoring contexts (used by {@code drover dev}). */
+  public ClusterClient connect(List<String> endpoints) {
+    return new ClusterClient(endpoints, "drover dev", channels, requestTimeout);
+  }
+
   /** The user's home directory: $HOME, else the JVM's user.home. */
   public Path home() {
     String home = env.get("HOME");
