@@ -39,7 +39,8 @@ final class DescribeCommand implements Callable<Integer> {
   private final Cli cli;
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "KIND", description = "Kind of object, or KIND/NAME.")
+  @Parameters(index = "0", paramLabel = "KIND", completionCandidates = KindCandidates.class,
+      description = "Kind of object, or KIND/NAME.")
   String kind;
 
   @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "Name.")
@@ -90,15 +91,10 @@ final class DescribeCommand implements Callable<Integer> {
   }
 
   private static Instant lastSeen(Event event) {
-    Instant at = ApiObjects.instant(event.getLastTimestamp());
-    if (at == null) {
-      at = ApiObjects.instant(event.getEventTime());
-    }
-    if (at == null) {
-      at = ApiObjects.instant(event.getMetadata().getCreationTime());
-    }
+    Instant at = ObjectTables.lastSeen(event);
     return at == null ? Instant.EPOCH : at;
   }
+
 
   /** The text of a description. */
   static String render(Object object, List<Event> events, Instant now) {

@@ -65,14 +65,8 @@ final class EventsCommand implements Callable<Integer> {
   }
 
   private static Instant lastSeen(Object object) {
-    Event event = object.getEvent();
-    Instant at = ApiObjects.instant(event.getLastTimestamp());
-    if (at == null) {
-      at = ApiObjects.instant(event.getEventTime());
-    }
-    if (at == null) {
-      at = ApiObjects.instant(event.getMetadata().getCreationTime());
-    }
+    Instant at = ObjectTables.lastSeen(object.getEvent());
     return at == null ? Instant.EPOCH : at;
   }
+
 }

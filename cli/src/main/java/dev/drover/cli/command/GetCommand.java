@@ -49,7 +49,8 @@ final class GetCommand implements Callable<Integer> {
   private final Cli cli;
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "KIND", description = "Kind of object, or KIND/NAME.")
+  @Parameters(index = "0", paramLabel = "KIND", completionCandidates = KindCandidates.class,
+      description = "Kind of object, or KIND/NAME.")
   String kind;
 
   @Parameters(index = "1..*", paramLabel = "NAME", description = "Names of objects to show.")

@@ -275,14 +275,20 @@ public final class ObjectTables {
   }
 
   private String eventAge(Event event) {
-    Instant last = ApiObjects.instant(event.getLastTimestamp());
-    if (last == null) {
-      last = ApiObjects.instant(event.getEventTime());
-    }
-    if (last == null) {
-      last = ApiObjects.instant(event.getMetadata().getCreationTime());
-    }
+    Instant last = lastSeen(event);
     return last == null ? "<unknown>" : Durations.age(Duration.between(last, now));
+  }
+
+  /** When an event last happened: last_timestamp, else event_time, else creation; or null. */
+  public static Instant lastSeen(Event event) {
+    Instant at = ApiObjects.instant(event.getLastTimestamp());
+    if (at == null) {
+      at = ApiObjects.instant(event.getEventTime());
+    }
+    if (at == null) {
+      at = ApiObjects.instant(event.getMetadata().getCreationTime());
+    }
+    return at;
   }
 
   private static String orNone(String value) {
