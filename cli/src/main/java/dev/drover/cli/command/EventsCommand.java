@@ -2,7 +2,6 @@ package dev.drover.cli.command;
 
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Object;
-import dev.drover.cli.ApiObjects;
 import dev.drover.cli.Cli;
 import dev.drover.cli.ClusterClient;
 import dev.drover.cli.Subject;

@@ -12,7 +12,6 @@ import dev.drover.cli.ResourceType;
 import dev.drover.cli.command.Resources.Listing;
 import dev.drover.cli.manifest.ManifestWriter;
 import dev.drover.cli.output.ObjectTables;
-import dev.drover.cli.output.Table;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
