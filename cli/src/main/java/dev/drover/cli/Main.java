@@ -11,9 +11,18 @@ import picocli.CommandLine;
  */
 public final class Main {
 
+  /**
+   * gRPC logs through java.util.logging; kept here (a strong reference) so the level set in
+   * {@link #main} holds for the whole run.
+   */
+  private static final java.util.logging.Logger GRPC_LOG =
+      java.util.logging.Logger.getLogger("io.grpc");
+
   private Main() {}
 
   public static void main(String[] args) {
+    // gRPC's informational JUL lines (e.g. about epoll) are noise in a command's output.
+    GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
     System.exit(run(Cli.system(), args));
   }
 

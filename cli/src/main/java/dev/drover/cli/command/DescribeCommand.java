@@ -192,7 +192,15 @@ final class DescribeCommand implements Callable<Integer> {
       }
     } else if (value instanceof List<?> list) {
       for (java.lang.Object item : list) {
-        if (item instanceof Map<?, ?> || item instanceof List<?>) {
+        if (item instanceof Map<?, ?> map && !map.isEmpty()) {
+          // "- first: value" then the other keys aligned under it, as YAML writes list items.
+          StringWriter text = new StringWriter();
+          PrintWriter nested = new PrintWriter(text);
+          tree(nested, item, indent + "  ");
+          nested.flush();
+          String lines = text.toString();
+          out.print(indent + "- " + lines.substring(indent.length() + 2));
+        } else if (item instanceof Map<?, ?> || item instanceof List<?>) {
           out.println(indent + "-");
           tree(out, item, indent + "  ");
         } else {

@@ -79,6 +79,9 @@ final class GetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (kind.contains(",")) {
+      return callForEach(kind.split(","));
+    }
     ResourceType type;
     if (kind.contains("/")) {
       type = Resources.type(spec.commandLine(), kind.substring(0, kind.indexOf('/')));
@@ -116,6 +119,40 @@ final class GetCommand implements Callable<Integer> {
       int[] widths = print(type, namespace, objects, names.size() == 1, tables);
       if (watch) {
         watch(client, type, namespace, version, tables, widths);
+      }
+      return 0;
+    }
+  }
+
+  /** {@code get deploy,svc}: one table per kind, separated by a blank line, like kubectl. */
+  private int callForEach(String[] kinds) {
+    if (!names.isEmpty() || watch) {
+      throw new ParameterException(spec.commandLine(),
+          "several kinds cannot be combined with NAME or --watch");
+    }
+    List<ResourceType> types = new ArrayList<>();
+    for (String k : kinds) {
+      types.add(Resources.type(spec.commandLine(), k.trim()));
+    }
+    String namespace = allNamespaces ? "" : cli.namespace();
+    try (ClusterClient client = cli.connect()) {
+      boolean first = true;
+      for (ResourceType type : types) {
+        List<Object> objects =
+            Resources.list(client, type, namespace, selector, fieldSelector).items();
+        if (objects.isEmpty()) {
+          continue;
+        }
+        if (!first) {
+          cli.out().println();
+        }
+        first = false;
+        print(type, namespace, objects, false, new ObjectTables(type,
+            output == OutputFormat.wide, allNamespaces, cli.clock().instant()));
+      }
+      if (first) {
+        cli.err().println(allNamespaces ? "No resources found"
+            : "No resources found in " + namespace + " namespace.");
       }
       return 0;
     }

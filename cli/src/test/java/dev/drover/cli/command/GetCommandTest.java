@@ -108,6 +108,15 @@ class GetCommandTest {
   }
 
   @Test
+  void severalKindsPrintOneTableEach() {
+    cli.service.put(TestObjects.deployment("web", 3, 2), CliHarness.NOW.minusSeconds(3600));
+    Result r = cli.run("get", "deploy,po,svc");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).startsWith("NAME   READY   UP-TO-DATE").contains("\n\nNAME    READY   STATUS");
+    assertThat(cli.run("get", "deploy,po", "web").code()).isEqualTo(2);
+  }
+
+  @Test
   void notFoundIsReportedLikeKubectlWithExitCode1() {
     Result r = cli.run("get", "pod", "nope");
     assertThat(r.code()).isEqualTo(1);

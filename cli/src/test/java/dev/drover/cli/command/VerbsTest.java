@@ -164,6 +164,8 @@ class VerbsTest {
         .contains("Replicas:     2 desired | 2 updated | 2 total | 2 available | 0 unavailable")
         .contains("Spec:\n  replicas: 2")
         .contains("Events:  <none>");
+    assertThat(cli.run("describe", "pod/web-1").out())
+        .contains("  containers:\n    - name: web\n      image: busybox:1\n");
   }
 
   @Test
