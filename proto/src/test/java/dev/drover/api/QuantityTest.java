@@ -100,6 +100,28 @@ class QuantityTest {
     assertThat(Quantity.parseOrNull(input)).isNull();
   }
 
+  /** Random amounts in every suffix family print to a form that parses to the same amount. */
+  @Test
+  void canonicalFormRoundTripsForRandomAmounts() {
+    java.util.Random random = new java.util.Random(42);
+    String[] suffixes = {"", "m", "u", "n", "k", "M", "G", "Ki", "Mi", "Gi", "Ti", "e3", "e-2"};
+    for (int i = 0; i < 5_000; i++) {
+      String number = (random.nextBoolean() ? "-" : "") + random.nextInt(100_000)
+          + (random.nextBoolean() ? "." + random.nextInt(1000) : "");
+      String text = number + suffixes[random.nextInt(suffixes.length)];
+      Quantity q = Quantity.parse(text);
+      Quantity back = Quantity.parse(q.toString());
+      assertThat(back).as("%s printed as %s", text, q).isEqualTo(q);
+      assertThat(back.toString()).as("canonical form is stable for %s", text)
+          .isEqualTo(q.toString());
+      BigDecimal milli = q.asBigDecimal().movePointRight(3).setScale(0, java.math.RoundingMode.UP);
+      long expected = milli.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0 ? Long.MAX_VALUE
+          : milli.compareTo(BigDecimal.valueOf(Long.MIN_VALUE)) < 0 ? Long.MIN_VALUE
+          : milli.longValueExact();
+      assertThat(q.milliValue()).as("milliValue of %s (saturated)", text).isEqualTo(expected);
+    }
+  }
+
   @Test
   void equalityAndOrderFollowTheAmountNotTheSpelling() {
     assertThat(Quantity.parse("1Ki")).isEqualTo(Quantity.parse("1024"));

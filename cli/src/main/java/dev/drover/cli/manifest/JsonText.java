@@ -2,6 +2,7 @@ package dev.drover.cli.manifest;
 
 import java.util.List;
 import java.util.Map;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
  * Writes a tree of maps, lists, strings, numbers and booleans as JSON indented by four spaces
@@ -81,10 +82,12 @@ final class JsonText {
         case '\r' -> out.append("\\r");
         case '\t' -> out.append("\\t");
         default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
+          // Escape what YAML does not allow raw, so that the output is YAML as well as JSON
+          // (supplementary characters arrive as surrogate pairs, which are printable).
+          if (Character.isSurrogate(c) || StreamReader.isPrintable(c)) {
             out.append(c);
+          } else {
+            out.append(String.format("\\u%04x", (int) c));
           }
         }
       }

@@ -5,6 +5,8 @@ import com.google.protobuf.Descriptors.EnumDescriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.OneofDescriptor;
+import dev.drover.api.Kinds;
+import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,26 +18,17 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The Kubernetes spelling of the drover.v1 protobuf schema, derived from the descriptors: which
- * apiVersion and kind name each case of {@link Object} has, the camelCase key of each field (its
- * proto JSON name, with the few Kubernetes acronym spellings such as {@code podCIDR}), the
- * Kubernetes spelling of each enum value ({@code RESTART_POLICY_ON_FAILURE} is
- * {@code OnFailure}, {@code PROTOCOL_TCP} is {@code TCP}), and which string fields hold
+ * The Kubernetes spelling of the drover.v1 protobuf schema, derived from the descriptors and
+ * {@link Kinds}: which apiVersion and kind name each case of {@link Object} has, the camelCase
+ * key of each field (its proto JSON name, with the few Kubernetes acronym spellings such as
+ * {@code podCIDR}), the Kubernetes spelling of each enum value ({@code RESTART_POLICY_ON_FAILURE}
+ * is {@code OnFailure}, {@code PROTOCOL_TCP} is {@code TCP}), and which string fields hold
  * quantities. Parser and writer both use it, so the two directions always agree.
  */
 final class KubeSchema {
 
   /** The oneof of {@link Object} whose cases are the kinds. */
   static final OneofDescriptor KIND_ONEOF = Object.getDescriptor().getOneofs().get(0);
-
-  /** apiVersion of the kinds outside the core group ("v1"). */
-  private static final Map<String, String> GROUP_VERSIONS =
-      Map.of(
-          "Deployment", "apps/v1",
-          "DaemonSet", "apps/v1",
-          "ReplicaSet", "apps/v1",
-          "Job", "batch/v1",
-          "Lease", "coordination.k8s.io/v1");
 
   /**
    * Fields whose Kubernetes key is not the proto JSON name, because Kubernetes keeps acronyms in
@@ -78,20 +71,26 @@ final class KubeSchema {
 
   private static Map<String, FieldDescriptor> kindsByName() {
     Map<String, FieldDescriptor> kinds = new LinkedHashMap<>();
-    for (FieldDescriptor field : KIND_ONEOF.getFields()) {
-      kinds.put(kindName(field), field);
+    for (Kind kind : Kinds.all()) {
+      // The Object oneof field numbers equal the Kind values (an API rule).
+      kinds.put(Kinds.info(kind).kindName(),
+          Object.getDescriptor().findFieldByNumber(kind.getNumber()));
     }
     return Collections.unmodifiableMap(kinds);
   }
 
-  /** The kind name of a case of {@link Object}: the name of its message type ("ConfigMap"). */
+  private static Kinds.Info info(FieldDescriptor kindField) {
+    return Kinds.info(Kind.forNumber(kindField.getNumber()));
+  }
+
+  /** The kind name of a case of {@link Object} ("ConfigMap"). */
   static String kindName(FieldDescriptor kindField) {
-    return kindField.getMessageType().getName();
+    return info(kindField).kindName();
   }
 
   /** The apiVersion that serves a kind ("v1", "apps/v1", ...). */
   static String apiVersion(FieldDescriptor kindField) {
-    return GROUP_VERSIONS.getOrDefault(kindName(kindField), "v1");
+    return info(kindField).apiVersion();
   }
 
   /** The case of {@link Object} for a kind name, or null when Drover has no such kind. */

@@ -21,6 +21,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.ReaderException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -100,6 +101,32 @@ public final class ManifestParser {
     return all.result();
   }
 
+  /**
+   * Parses the sources of {@code apply -f}: each is a file, a directory (see
+   * {@link #parsePaths}) or "-" for {@code stdin}. Errors of all sources are reported together.
+   */
+  public ParsedManifests parseSources(List<String> sources, Reader stdin)
+      throws ManifestException {
+    List<ManifestObject> objects = new ArrayList<>();
+    List<ManifestProblem> warnings = new ArrayList<>();
+    List<ManifestProblem> errors = new ArrayList<>();
+    for (String source : sources) {
+      try {
+        ParsedManifests parsed = source.equals("-")
+            ? parse("-", stdin)
+            : parsePaths(List.of(Path.of(source)));
+        objects.addAll(parsed.objects());
+        warnings.addAll(parsed.warnings());
+      } catch (ManifestException e) {
+        errors.addAll(e.errors());
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new ManifestException(errors);
+    }
+    return new ParsedManifests(objects, warnings);
+  }
+
   /** Parses one manifest file. */
   public ParsedManifests parseFile(Path file) throws ManifestException {
     return parsePaths(List.of(file));
@@ -168,6 +195,9 @@ public final class ManifestParser {
         // The YAML stream cannot be read past a syntax error; report it and what came before.
         errors.add(syntaxError(file, e));
         break;
+      } catch (ReaderException e) {
+        errors.add(readerError(file, text, e));
+        break;
       } catch (YamlEngineException e) {
         errors.add(new ManifestProblem(file, 0, "", "invalid YAML: " + e.getMessage()));
         break;
@@ -178,6 +208,30 @@ public final class ManifestParser {
     // Keep each file's errors in line order (the missing-name check runs after the fields).
     errors.sort(Comparator.comparingInt(ManifestProblem::line));
     all.errors.addAll(errors);
+  }
+
+  /**
+   * A character YAML does not allow. The exception's offset is not exact, so the character is
+   * looked up in the text to point at its line and column.
+   */
+  private static ManifestProblem readerError(String file, String text, ReaderException e) {
+    int line = 1;
+    int column = 1;
+    for (int i = 0; i < text.length(); ) {
+      int codePoint = text.codePointAt(i);
+      if (codePoint == e.getCodePoint()) {
+        break;
+      }
+      if (codePoint == '\n') {
+        line++;
+        column = 1;
+      } else {
+        column++;
+      }
+      i += Character.charCount(codePoint);
+    }
+    return new ManifestProblem(file, line, "", String.format(
+        "invalid YAML: character U+%04X is not allowed (column %d)", e.getCodePoint(), column));
   }
 
   private static ManifestProblem syntaxError(String file, MarkedYamlEngineException e) {
@@ -216,8 +270,11 @@ public final class ManifestParser {
     }
     FieldDescriptor kindField = KubeSchema.kindField(kind);
     if (kindField == null) {
-      reader.error(value(mapping, "kind"), Paths.field(path, "kind"), "unknown kind \"" + kind
-          + "\"; Drover supports " + String.join(", ", KubeSchema.kindNames()));
+      String suggestion = Suggestions.closest(kind, KubeSchema.kindNames());
+      reader.error(value(mapping, "kind"), Paths.field(path, "kind"),
+          "unknown kind " + YamlObjectReader.quote(kind)
+          + (suggestion == null ? "" : " (did you mean \"" + suggestion + "\"?)")
+          + "; Drover supports " + String.join(", ", KubeSchema.kindNames()));
       return;
     }
     String expectedVersion = KubeSchema.apiVersion(kindField);

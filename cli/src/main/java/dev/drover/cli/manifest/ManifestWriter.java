@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
 import org.snakeyaml.engine.v2.common.FlowStyle;
+import org.snakeyaml.engine.v2.common.NonPrintableStyle;
 
 /**
  * Renders {@link Object}s as Kubernetes-shaped YAML ({@code drover get -o yaml}) and JSON
@@ -28,19 +29,23 @@ import org.snakeyaml.engine.v2.common.FlowStyle;
  */
 public final class ManifestWriter {
 
-  private static final Dump YAML =
-      new Dump(DumpSettings.builder()
+  private static final DumpSettings YAML_SETTINGS =
+      DumpSettings.builder()
           .setDefaultFlowStyle(FlowStyle.BLOCK)
           .setIndent(2)
           .setIndicatorIndent(0)
           .setWidth(Integer.MAX_VALUE)
-          .build());
+          // Control characters become escapes in a double-quoted string, not !!binary.
+          .setNonPrintableStyle(NonPrintableStyle.ESCAPE)
+          .build();
 
   private ManifestWriter() {}
 
   /** One object as a YAML document (without a leading {@code ---}). */
   public static String toYaml(Object object) {
-    return YAML.dumpToString(toTree(object));
+    // A Dump (its representer) keeps state while dumping, so each call gets its own.
+    return new Dump(YAML_SETTINGS, new KubeYamlRepresenter(YAML_SETTINGS))
+        .dumpToString(toTree(object));
   }
 
   /** Several objects as a multi-document YAML stream separated by {@code ---}. */
@@ -55,6 +60,15 @@ public final class ManifestWriter {
     return out.toString();
   }
 
+  /**
+   * Several objects as one YAML document holding a Kubernetes {@code List}, the shape
+   * {@code kubectl get -o yaml} prints for more than one object.
+   */
+  public static String toYamlList(List<Object> objects) {
+    return new Dump(YAML_SETTINGS, new KubeYamlRepresenter(YAML_SETTINGS))
+        .dumpToString(listTree(objects));
+  }
+
   /** One object as indented JSON. */
   public static String toJson(Object object) {
     return JsonText.write(toTree(object));
@@ -65,6 +79,10 @@ public final class ManifestWriter {
    * kind: List, items: [...]}), which {@link ManifestParser} reads back.
    */
   public static String toJson(List<Object> objects) {
+    return JsonText.write(listTree(objects));
+  }
+
+  private static Map<String, java.lang.Object> listTree(List<Object> objects) {
     Map<String, java.lang.Object> list = new LinkedHashMap<>();
     list.put("apiVersion", "v1");
     list.put("kind", "List");
@@ -73,7 +91,7 @@ public final class ManifestWriter {
       items.add(toTree(object));
     }
     list.put("items", items);
-    return JsonText.write(list);
+    return list;
   }
 
   /**
@@ -158,7 +176,9 @@ public final class ManifestWriter {
       return message(nested);
     }
     if (value instanceof EnumValueDescriptor enumValue) {
-      return enumValue.getIndex() < 0 || enumValue.getNumber() == 0
+      // A value this build does not know (from a newer server) has no spelling; show its number.
+      boolean known = enumValue.getType().findValueByNumber(enumValue.getNumber()) == enumValue;
+      return !known || enumValue.getNumber() == 0
           ? (java.lang.Object) enumValue.getNumber()
           : KubeSchema.enumName(enumValue);
     }

@@ -7,6 +7,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.OneofDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import dev.drover.api.Quantity;
 import dev.drover.api.v1.IntOrString;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -20,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -73,7 +75,7 @@ final class YamlObjectReader {
       }
       String fieldPath = Paths.field(path, key);
       if (!seenKeys.add(key)) {
-        error(keyNode, fieldPath, "duplicate field \"" + key + "\"");
+        error(keyNode, fieldPath, "duplicate field " + quote(key));
         continue;
       }
       if (skip.contains(key)) {
@@ -150,7 +152,7 @@ final class YamlObjectReader {
       }
       String entryPath = Paths.mapKey(path, key);
       if (!seen.add(key)) {
-        error(tuple.getKeyNode(), entryPath, "duplicate key \"" + key + "\"");
+        error(tuple.getKeyNode(), entryPath, "duplicate key " + quote(key));
         continue;
       }
       Message.Builder entry = builder.newBuilderForField(field);
@@ -231,8 +233,8 @@ final class YamlObjectReader {
           .setNanos(instant.getNano())
           .build();
     } catch (DateTimeParseException e) {
-      error(node, path, "invalid timestamp \"" + text
-          + "\": expected RFC 3339, such as \"2024-05-01T12:00:00Z\"");
+      error(node, path, "invalid timestamp " + quote(text)
+          + ": expected RFC 3339, such as \"2024-05-01T12:00:00Z\"");
       return null;
     }
   }
@@ -256,7 +258,16 @@ final class YamlObjectReader {
       Tag tag = scalar.getTag();
       if (tag.equals(Tag.STR)
           || (quantity && (tag.equals(Tag.INT) || tag.equals(Tag.FLOAT)))) {
-        // A quantity keeps the text as written ("0.5", "1e3"); the server validates its syntax.
+        // A quantity keeps the text as written ("0.5", "1e3"). Its syntax is checked here too,
+        // so that a typo gets file and line (the server checks it again, with its other rules).
+        if (quantity && !scalar.getValue().isEmpty()) {
+          try {
+            Quantity.parse(scalar.getValue());
+          } catch (Quantity.QuantityFormatException e) {
+            error(node, path, "invalid quantity " + quote(scalar.getValue()) + ": " + e.reason());
+            return null;
+          }
+        }
         return scalar.getValue();
       }
     }
@@ -264,7 +275,7 @@ final class YamlObjectReader {
     return null;
   }
 
-  private java.util.Optional<BigInteger> readInteger(
+  private Optional<BigInteger> readInteger(
       Node node, String path, long min, long max, boolean allowString, String width) {
     String text = scalarOfTag(node, Tag.INT);
     if (text == null && allowString) {
@@ -276,15 +287,15 @@ final class YamlObjectReader {
     }
     if (text == null) {
       typeError(node, path, "an integer");
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     BigInteger value = parseYamlInteger(text);
     if (value.compareTo(BigInteger.valueOf(min)) < 0
         || value.compareTo(BigInteger.valueOf(max)) > 0) {
       error(node, path, text + " is out of range for " + width + " integer");
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
-    return java.util.Optional.of(value);
+    return Optional.of(value);
   }
 
   /**
@@ -350,6 +361,9 @@ final class YamlObjectReader {
   private ByteString readBytes(Node node, String path) {
     String text = scalarOfTag(node, Tag.STR);
     if (text == null) {
+      text = scalarOfTag(node, Tag.BINARY); // "!!binary" is base64 as well
+    }
+    if (text == null) {
       typeError(node, path, "a base64 string");
       return null;
     }
@@ -372,7 +386,7 @@ final class YamlObjectReader {
     }
     EnumValueDescriptor value = KubeSchema.enumValue(field.getEnumType(), scalar.getValue());
     if (value == null) {
-      error(node, path, "invalid value \"" + scalar.getValue() + "\": expected one of "
+      error(node, path, "invalid value " + quote(scalar.getValue()) + ": expected one of "
           + String.join(", ", KubeSchema.enumSpellings(field.getEnumType())));
     }
     return value;
@@ -392,7 +406,7 @@ final class YamlObjectReader {
   }
 
   private void unknownField(Node keyNode, String path, String key, Descriptor type) {
-    String message = "unknown field \"" + key + "\"";
+    String message = "unknown field " + quote(key);
     String suggestion = Suggestions.closest(key, KubeSchema.keys(type));
     if (suggestion != null) {
       message += " (did you mean \"" + suggestion + "\"?)";
@@ -410,6 +424,12 @@ final class YamlObjectReader {
       keys.add(KubeSchema.key(member));
     }
     return String.join(", ", keys);
+  }
+
+  /** Quotes user text for a one-line message. */
+  static String quote(String text) {
+    return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")
+        .replace("\r", "\\r").replace("\t", "\\t") + "\"";
   }
 
   /** The value of a scalar with the given resolved tag, or null for any other node. */

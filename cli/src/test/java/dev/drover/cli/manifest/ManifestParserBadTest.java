@@ -38,6 +38,10 @@ class ManifestParserBadTest {
         Arguments.of("wrong-api-version.yaml",
             "wrong-api-version.yaml:1: apiVersion: kind Deployment is not served by apiVersion"
                 + " \"v1\"; use \"apps/v1\""),
+        Arguments.of("invalid-quantity.yaml",
+            "invalid-quantity.yaml:12: spec.containers[0].resources.requests.memory: invalid"
+                + " quantity \"64 MB\": unknown suffix ' MB' (expected one of Ki Mi Gi Ti Pi Ei,"
+                + " n u m k M G T P E, or an exponent e<n>)"),
         Arguments.of("bad-base64.yaml",
             "bad-base64.yaml:7: data.password: invalid base64 data: Illegal base64 character"
                 + " 2d (use stringData for plain text)"));
@@ -133,6 +137,21 @@ class ManifestParserBadTest {
     assertThatThrownBy(() -> parser.parse("x.yaml", "metadata:\n  name: a\n"))
         .hasMessage("x.yaml:1: kind: missing: every manifest needs apiVersion and kind\n"
             + "x.yaml:1: apiVersion: missing: every manifest needs apiVersion and kind");
+  }
+
+  @Test
+  void misspeltKindGetsASuggestion() {
+    assertThatThrownBy(() -> parser.parse("x.yaml",
+            "apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: a}\n"))
+        .hasMessageStartingWith("x.yaml:2: kind: unknown kind \"Deploymnet\" (did you mean"
+            + " \"Deployment\"?); Drover supports Namespace, ");
+  }
+
+  @Test
+  void characterYamlDoesNotAllow() {
+    assertThatThrownBy(() ->
+            parser.parse("x.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: \uFFFE}\n"))
+        .hasMessage("x.yaml:3: invalid YAML: character U+FFFE is not allowed (column 18)");
   }
 
   @Test
