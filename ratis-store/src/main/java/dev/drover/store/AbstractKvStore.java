@@ -63,6 +63,12 @@ public abstract class AbstractKvStore implements KvStore {
     return unwrap(pending, extract);
   }
 
+  private static void leaseId(long id) {
+    if (id <= 0) {
+      throw KvStoreException.invalid("id", "lease id must be positive, got " + id);
+    }
+  }
+
   @Override
   public CompletableFuture<RangeResponse> range(RangeRequest r) {
     return call(() -> Validation.range("", r), StoreRequest.newBuilder().setRange(r).build(),
@@ -110,19 +116,19 @@ public abstract class AbstractKvStore implements KvStore {
 
   @Override
   public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest r) {
-    return call(() -> { }, StoreRequest.newBuilder().setLeaseRevoke(r).build(),
+    return call(() -> leaseId(r.getId()), StoreRequest.newBuilder().setLeaseRevoke(r).build(),
         false, StoreResponse::getLeaseRevoke);
   }
 
   @Override
   public CompletableFuture<LeaseKeepAliveResponse> leaseKeepAlive(LeaseKeepAliveRequest r) {
-    return call(() -> { }, StoreRequest.newBuilder().setLeaseKeepAlive(r).build(),
+    return call(() -> leaseId(r.getId()), StoreRequest.newBuilder().setLeaseKeepAlive(r).build(),
         false, StoreResponse::getLeaseKeepAlive);
   }
 
   @Override
   public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest r) {
-    return call(() -> { }, StoreRequest.newBuilder().setLeaseTimeToLive(r).build(),
+    return call(() -> leaseId(r.getId()), StoreRequest.newBuilder().setLeaseTimeToLive(r).build(),
         false, StoreResponse::getLeaseTimeToLive);
   }
 }

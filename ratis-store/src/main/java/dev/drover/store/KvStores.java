@@ -1,11 +1,26 @@
 package dev.drover.store;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.List;
+
 /**
- * Entry points for creating stores. {@link #inMemory()} gives a non-replicated store for
- * tests; the replicated store is started from {@code KvStores.embedded(dataDir)} or
- * {@code KvStores.cluster(selfId, peers, dataDir)}.
+ * Entry points for creating stores.
+ *
+ * <ul>
+ *   <li>{@link #inMemory()}: one process, no replication, no files; for unit tests.
+ *   <li>{@link #embedded(Path)}: a persistent one-member Raft group on loopback; the default
+ *       for dev mode and embedding.
+ *   <li>{@link #cluster(String, List, Path)}: one member of a 3- or 5-member group.
+ * </ul>
  */
 public final class KvStores {
+  /** The member id of an embedded store. */
+  public static final String EMBEDDED_ID = "m1";
+
   private KvStores() {}
 
   /** A started in-memory store with default options. */
@@ -16,5 +31,33 @@ public final class KvStores {
   /** A started in-memory store. */
   public static InMemoryKvStore inMemory(StoreOptions options) {
     return new InMemoryKvStore(options).start();
+  }
+
+  /** A one-member persistent store under {@code dataDir}, on a free loopback port. */
+  public static KvStoreBuilder embedded(Path dataDir) {
+    return embedded(dataDir, freePort());
+  }
+
+  /** A one-member persistent store under {@code dataDir}, listening on {@code port} of loopback. */
+  public static KvStoreBuilder embedded(Path dataDir, int port) {
+    Peer self = new Peer(EMBEDDED_ID, "127.0.0.1", port);
+    return new KvStoreBuilder(self, List.of(self), dataDir);
+  }
+
+  /** Member {@code selfId} of the group {@code peers} (which must include it). */
+  public static KvStoreBuilder cluster(String selfId, List<Peer> peers, Path dataDir) {
+    Peer self = peers.stream().filter(p -> p.id().equals(selfId)).findFirst()
+        .orElseThrow(() -> KvStoreException.invalid("selfId", selfId + " is not in the peer list"));
+    return new KvStoreBuilder(self, peers, dataDir);
+  }
+
+  /** A TCP port free on loopback right now. */
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

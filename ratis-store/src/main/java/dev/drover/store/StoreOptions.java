@@ -11,6 +11,7 @@ public final class StoreOptions {
   private Duration electionTimeoutMin = Duration.ofMillis(1000);
   private Duration electionTimeoutMax = Duration.ofMillis(2000);
   private Duration requestTimeout = Duration.ofSeconds(10);
+  private long logSegmentBytes = 8L * 1024 * 1024;
 
   /** Revisions of history kept by automatic compaction; 0 disables it. */
   public long autoCompactRetention() {
@@ -92,6 +93,20 @@ public final class StoreOptions {
   /** Sets {@link #requestTimeout()}. */
   public StoreOptions requestTimeout(Duration d) {
     this.requestTimeout = positive("requestTimeout", d);
+    return this;
+  }
+
+  /** Size at which a Raft log segment is closed; only closed segments can be purged. */
+  public long logSegmentBytes() {
+    return logSegmentBytes;
+  }
+
+  /** Sets {@link #logSegmentBytes()}. */
+  public StoreOptions logSegmentBytes(long bytes) {
+    if (bytes < 16 * 1024) {
+      throw KvStoreException.invalid("logSegmentBytes", "must be at least 16 KiB");
+    }
+    this.logSegmentBytes = bytes;
     return this;
   }
 

@@ -41,6 +41,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The deterministic MVCC key-value state: every version of every key since the compact
@@ -53,6 +55,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * thread at a time (the Raft apply thread); reads may come from any thread.
  */
 public final class MvccStore {
+  private static final Logger LOG = LoggerFactory.getLogger(MvccStore.class);
 
   /** A lease as the deterministic state knows it: no deadline, only its TTL and keys. */
   private static final class Lease {
@@ -121,6 +124,12 @@ public final class MvccStore {
       response = applyLocked(request, refreshed, removed);
     } catch (KvStoreException e) {
       return StoreResponse.newBuilder().setError(e.toProto()).build();
+    } catch (RuntimeException e) {
+      // A bug, not bad input. Every replica hits it identically (apply is deterministic), so
+      // answering with an error keeps them in step instead of stopping the apply thread.
+      LOG.error("applying {} failed", request.getRequestCase(), e);
+      return StoreResponse.newBuilder().setError(
+          new KvStoreException(KvStoreException.Kind.INTERNAL, "apply failed: " + e).toProto()).build();
     } finally {
       lock.writeLock().unlock();
     }

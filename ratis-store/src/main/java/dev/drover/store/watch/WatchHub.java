@@ -253,8 +253,10 @@ public final class WatchHub implements ApplyListener, AutoCloseable {
         if (progressWanted) {
           progressWanted = false;
           consume();
+          // A watch started in the future must not claim revisions the store has not reached.
+          long current = Math.min(upTo, store.revision());
           listener.onNext(WatchResponse.newBuilder()
-              .setHeader(ResponseHeader.newBuilder().setRevision(upTo))
+              .setHeader(ResponseHeader.newBuilder().setRevision(current))
               .setProgressNotify(true)
               .build());
         }

@@ -1,0 +1,221 @@
+package dev.drover.bench.store;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Side-by-side benchmark of Drover's store against etcd 3.4 on this machine: 1 and 3 members
+ * on loopback, both with fsync on commit, each driven through its own client with the same
+ * closed-loop workload (256-byte values; 1, 16 and 64 concurrent clients; puts,
+ * linearizable gets, compare-and-swap transactions). Prints throughput and p50/p99 per cell,
+ * the Drover/etcd ratios, and a last line {@code RESULT store ...}.
+ *
+ * <p>Usage: {@code StoreBench [--seconds N] [--warmup N] [--members 1,3] [--clients 1,16,64]
+ * [--etcd /usr/bin/etcd]}.
+ */
+public final class StoreBench {
+  private static final int VALUE_BYTES = 256;
+  private static final String[] WORKLOADS = {"put", "get", "txn"};
+
+  /** One measured cell. */
+  record Cell(double opsPerSec, double p50Ms, double p99Ms, long errors) {}
+
+  private StoreBench() {}
+
+  public static void main(String[] args) throws Exception {
+    // Ratis logs every election and segment at INFO; the table is what matters here.
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+        .setLevel(ch.qos.logback.classic.Level.ERROR);
+    int seconds = 5;
+    int warmup = 1;
+    int[] memberCounts = {1, 3};
+    int[] clientCounts = {1, 16, 64};
+    String etcd = "/usr/bin/etcd";
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--members" -> memberCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--clients" -> clientCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--etcd" -> etcd = args[++i];
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]
+            + "; usage: [--seconds N] [--warmup N] [--members 1,3] [--clients 1,16,64] [--etcd PATH]");
+      }
+    }
+    Map<String, Double> result = new LinkedHashMap<>();
+    System.out.printf(Locale.ROOT, "%-7s %-4s %7s | %10s %8s %8s | %10s %8s %8s | %7s %7s%n",
+        "members", "op", "clients", "drover/s", "p50 ms", "p99 ms", "etcd/s", "p50 ms", "p99 ms", "thr x", "p99 x");
+    for (int members : memberCounts) {
+      Path root = Files.createTempDirectory("store-bench-");
+      Map<String, Cell> drover;
+      Map<String, Cell> etcdCells;
+      try (StoreTarget t = new StoreDroverTarget(root.resolve("drover"), members)) {
+        drover = runAll(t, clientCounts, seconds, warmup);
+      }
+      try (StoreTarget t = new StoreEtcdTarget(root.resolve("etcd"), members, etcd)) {
+        etcdCells = runAll(t, clientCounts, seconds, warmup);
+      }
+      deleteTree(root);
+      for (String w : WORKLOADS) {
+        for (int c : clientCounts) {
+          String k = w + c;
+          Cell d = drover.get(k);
+          Cell e = etcdCells.get(k);
+          double thr = d.opsPerSec() / e.opsPerSec();
+          double p99 = d.p99Ms() / e.p99Ms();
+          System.out.printf(Locale.ROOT, "%-7d %-4s %7d | %10.0f %8.2f %8.2f | %10.0f %8.2f %8.2f | %7.2f %7.2f%s%n",
+              members, w, c, d.opsPerSec(), d.p50Ms(), d.p99Ms(), e.opsPerSec(), e.p50Ms(), e.p99Ms(), thr, p99,
+              d.errors() + e.errors() > 0 ? "  (errors: drover " + d.errors() + ", etcd " + e.errors() + ")" : "");
+          result.put(k + "_ratio_m" + members, thr);
+          result.put("p99_" + k + "_ratio_m" + members, p99);
+        }
+      }
+    }
+    // Headline: the worse of the member counts, so a pass means both pass.
+    double put64 = Double.MAX_VALUE;
+    double p99put64 = 0;
+    for (int m : memberCounts) {
+      put64 = Math.min(put64, result.getOrDefault("put64_ratio_m" + m, Double.NaN));
+      p99put64 = Math.max(p99put64, result.getOrDefault("p99_put64_ratio_m" + m, Double.NaN));
+    }
+    StringBuilder line = new StringBuilder("RESULT store");
+    line.append(String.format(Locale.ROOT, " put64_ratio=%.2f p99_put64_ratio=%.2f", put64, p99put64));
+    for (Map.Entry<String, Double> e : result.entrySet()) {
+      line.append(String.format(Locale.ROOT, " %s=%.2f", e.getKey(), e.getValue()));
+    }
+    System.out.println(line);
+  }
+
+  private static Map<String, Cell> runAll(StoreTarget t, int[] clientCounts, int seconds, int warmup) throws Exception {
+    Map<String, Cell> out = new LinkedHashMap<>();
+    byte[] value = new byte[VALUE_BYTES];
+    Arrays.fill(value, (byte) 'v');
+    for (int i = 0; i < 100; i++) {
+      t.putSync(("/bench/get/" + i).getBytes(), value);
+    }
+    for (String w : WORKLOADS) {
+      for (int c : clientCounts) {
+        Cell cell = run(t, w, c, seconds, warmup, value);
+        out.put(w + c, cell);
+        System.err.printf(Locale.ROOT, "%s %s x%d: %.0f ops/s p99 %.2f ms%n", t.name(), w, c, cell.opsPerSec(), cell.p99Ms());
+      }
+    }
+    return out;
+  }
+
+  /** Runs one closed-loop cell: {@code clients} workers, each issuing its next op when the last completes. */
+  private static Cell run(StoreTarget t, String workload, int clients, int seconds, int warmup, byte[] value)
+      throws Exception {
+    Histogram hist = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(60), 3);
+    AtomicBoolean measuring = new AtomicBoolean();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong ops = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    CountDownLatch done = new CountDownLatch(clients);
+    long[] modRevisions = new long[clients];
+    if (workload.equals("txn")) {
+      for (int i = 0; i < clients; i++) {
+        modRevisions[i] = t.putSync(("/bench/cas/" + i).getBytes(), value);
+      }
+    }
+    List<Worker> workers = new ArrayList<>();
+    for (int i = 0; i < clients; i++) {
+      workers.add(new Worker(t, workload, i, value, modRevisions, hist, measuring, stop, ops, errors, done));
+    }
+    workers.forEach(Worker::next);
+    TimeUnit.SECONDS.sleep(warmup);
+    measuring.set(true);
+    long start = System.nanoTime();
+    long startOps = ops.get();
+    TimeUnit.SECONDS.sleep(seconds);
+    long measuredOps = ops.get() - startOps;
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    measuring.set(false);
+    stop.set(true);
+    done.await(60, TimeUnit.SECONDS);
+    return new Cell(measuredOps / elapsed, hist.getValueAtPercentile(50) / 1e6, hist.getValueAtPercentile(99) / 1e6,
+        errors.get());
+  }
+
+  /** One closed-loop client. */
+  private static final class Worker {
+    private final StoreTarget t;
+    private final String workload;
+    private final int id;
+    private final byte[] value;
+    private final long[] modRevisions;
+    private final Histogram hist;
+    private final AtomicBoolean measuring;
+    private final AtomicBoolean stop;
+    private final AtomicLong ops;
+    private final AtomicLong errors;
+    private final CountDownLatch done;
+    private long seq;
+
+    Worker(StoreTarget t, String workload, int id, byte[] value, long[] modRevisions, Histogram hist,
+        AtomicBoolean measuring, AtomicBoolean stop, AtomicLong ops, AtomicLong errors, CountDownLatch done) {
+      this.t = t;
+      this.workload = workload;
+      this.id = id;
+      this.value = value;
+      this.modRevisions = modRevisions;
+      this.hist = hist;
+      this.measuring = measuring;
+      this.stop = stop;
+      this.ops = ops;
+      this.errors = errors;
+      this.done = done;
+    }
+
+    void next() {
+      if (stop.get()) {
+        done.countDown();
+        return;
+      }
+      long t0 = System.nanoTime();
+      CompletableFuture<?> f;
+      switch (workload) {
+        case "put" -> f = t.put(("/bench/put/" + id + "/" + (seq++ % 1000)).getBytes(), value);
+        case "get" -> f = t.get(("/bench/get/" + ((id + seq++) % 100)).getBytes());
+        default -> f = t.cas(("/bench/cas/" + id).getBytes(), modRevisions[id], value).thenApply(rev -> {
+          if (rev < 0) {
+            throw new IllegalStateException("compare-and-swap lost on a key only this client writes");
+          }
+          modRevisions[id] = rev;
+          return rev;
+        });
+      }
+      f.whenComplete((r, e) -> {
+        if (e != null) {
+          errors.incrementAndGet();
+        } else {
+          ops.incrementAndGet();
+          if (measuring.get()) {
+            hist.recordValue(Math.min(System.nanoTime() - t0, hist.getHighestTrackableValue()));
+          }
+        }
+        // Continue on a fresh stack when the client completed inline.
+        CompletableFuture.runAsync(this::next);
+      });
+    }
+  }
+
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (var paths = Files.walk(root)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

@@ -1,0 +1,327 @@
+package dev.drover.master.controller;
+
+import com.google.protobuf.Message;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.OwnerReference;
+import dev.drover.api.v1.Pod;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Base of every controller: a work queue of keys drained by worker threads calling the
+ * level-triggered {@link #sync(String)}, which re-reads the object from the cache, compares the
+ * desired with the actual state and acts idempotently. Event handlers only enqueue keys. A
+ * failed sync is retried with the queue's backoff; a periodic resync enqueues every key so that
+ * drift is corrected even without events.
+ */
+public abstract class Controller implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
+
+  private final String name;
+  protected final ControllerContext context;
+  protected final ObjectCache cache;
+  protected final ObjectWriter writer;
+  protected final Clock clock;
+  protected final WorkQueue queue;
+  protected final EventRecorder events;
+  private final int workers;
+  private final Duration resyncPeriod;
+  private final List<Thread> threads = new ArrayList<>();
+  private ScheduledExecutorService resyncTimer;
+
+  /**
+   * Creates a controller.
+   *
+   * @param name used for threads, logs and as the events' component
+   * @param workers worker threads started by {@link #start()}
+   * @param resyncPeriod how often every key is enqueued again; zero disables resync
+   */
+  protected Controller(
+      String name, ControllerContext context, int workers, Duration resyncPeriod) {
+    this.name = name;
+    this.context = context;
+    this.cache = context.cache();
+    this.writer = context.writer();
+    this.clock = context.clock();
+    this.queue = new WorkQueue(clock, RateLimiter.defaults(clock));
+    this.events = context.events(name);
+    this.workers = workers;
+    this.resyncPeriod = resyncPeriod;
+  }
+
+  /** Name of the controller. */
+  public String name() {
+    return name;
+  }
+
+  /** Brings the object behind the key to its desired state; throws to be retried. */
+  protected abstract void sync(String key) throws Exception;
+
+  /** Every key this controller is responsible for, for the periodic resync. */
+  protected abstract List<String> allKeys();
+
+  /** The controller's queue (tests drive it directly). */
+  public WorkQueue queue() {
+    return queue;
+  }
+
+  /** Enqueues every key, as the periodic resync does. */
+  public void resyncAll() {
+    for (String key : allKeys()) {
+      queue.add(key);
+    }
+  }
+
+  /** Enqueues the key of an object. */
+  protected void enqueue(Message object) {
+    queue.add(ApiObjects.key(object));
+  }
+
+  /** Enqueues the object's controller if it is of the given kind. */
+  protected void enqueueController(Message object, Kind ownerKind) {
+    controllerKey(object, ownerKind).ifPresent(queue::add);
+  }
+
+  /**
+   * A pod handler for controllers that create pods: it tells the expectations of the owning
+   * controller key about created and deleted (or terminating) pods and enqueues that key. Pods
+   * without such an owner go to {@code orphan}.
+   */
+  protected ResourceHandler ownedPodHandler(
+      Kind ownerKind, Expectations expectations, java.util.function.Consumer<Message> orphan) {
+    return new ResourceHandler() {
+      @Override
+      public void onAdd(Message pod) {
+        Optional<String> owner = controllerKey(pod, ownerKind);
+        if (owner.isPresent()) {
+          expectations.creationObserved(owner.get());
+          queue.add(owner.get());
+        } else {
+          orphan.accept(pod);
+        }
+      }
+
+      @Override
+      public void onUpdate(Message oldPod, Message newPod) {
+        Optional<String> owner = controllerKey(newPod, ownerKind);
+        boolean nowTerminating =
+            ApiObjects.meta(newPod).hasDeletionTime() && !ApiObjects.meta(oldPod).hasDeletionTime();
+        if (nowTerminating) {
+          owner.ifPresent(k -> expectations.deletionObserved(k, ApiObjects.meta(newPod).getUid()));
+        }
+        controllerKey(oldPod, ownerKind).ifPresent(queue::add);
+        owner.ifPresent(queue::add);
+        if (owner.isEmpty()) {
+          orphan.accept(newPod);
+        }
+      }
+
+      @Override
+      public void onDelete(Message pod) {
+        controllerKey(pod, ownerKind)
+            .ifPresent(
+                k -> {
+                  expectations.deletionObserved(k, ApiObjects.meta(pod).getUid());
+                  queue.add(k);
+                });
+      }
+    };
+  }
+
+  /** A handler for a controller's own kind: enqueue on every change, run a hook on delete. */
+  protected ResourceHandler primaryHandler(java.util.function.Consumer<Message> onDelete) {
+    return new ResourceHandler() {
+      @Override
+      public void onAdd(Message object) {
+        enqueue(object);
+      }
+
+      @Override
+      public void onUpdate(Message oldObject, Message newObject) {
+        enqueue(newObject);
+      }
+
+      @Override
+      public void onDelete(Message lastState) {
+        onDelete.accept(lastState);
+        enqueue(lastState);
+      }
+    };
+  }
+
+  /**
+   * Creates pods for the owner behind the key, recording them as expected creations first (the
+   * creates that fail are un-expected again) and an event per pod.
+   */
+  protected void createPods(String key, Message owner, Expectations expectations, List<Pod> pods) {
+    if (pods.isEmpty()) {
+      return;
+    }
+    expectations.expectCreations(key, pods.size());
+    for (int i = 0; i < pods.size(); i++) {
+      try {
+        Pod created = writer.create(pods.get(i));
+        events.normal(owner, "SuccessfulCreate", "Created pod: " + created.getMetadata().getName());
+      } catch (WriteException e) {
+        for (int j = i; j < pods.size(); j++) {
+          expectations.creationObserved(key);
+        }
+        events.warning(owner, "FailedCreate", "Error creating pod: " + e.getMessage());
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Deletes pods of the owner behind the key, each guarded by its uid, recording them as
+   * expected deletions; pods that are gone already count as deleted.
+   */
+  protected void deletePods(
+      String key, Message owner, Expectations expectations, Collection<Pod> pods) {
+    if (pods.isEmpty()) {
+      return;
+    }
+    Set<String> uids = new HashSet<>();
+    pods.forEach(p -> uids.add(p.getMetadata().getUid()));
+    expectations.expectDeletions(key, uids);
+    for (Pod pod : pods) {
+      ObjectMeta meta = pod.getMetadata();
+      try {
+        writer.delete(
+            Kind.KIND_POD, meta.getNamespace(), meta.getName(), DeleteOptions.withUid(meta.getUid()));
+        events.normal(owner, "SuccessfulDelete", "Deleted pod: " + meta.getName());
+      } catch (WriteException e) {
+        expectations.deletionObserved(key, meta.getUid());
+        if (!isGone(e)) {
+          events.warning(owner, "FailedDelete", "Error deleting pod: " + e.getMessage());
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** True when a write failed because its object is gone (or was replaced by another uid). */
+  protected static boolean isGone(WriteException e) {
+    return e.reason() == WriteException.Reason.NOT_FOUND
+        || e.reason() == WriteException.Reason.PRECONDITION_FAILED;
+  }
+
+  /** The key of the object's controller owner of the given kind, if it has one. */
+  protected static Optional<String> controllerKey(Message object, Kind ownerKind) {
+    var meta = ApiObjects.meta(object);
+    Optional<OwnerReference> ref = ApiObjects.controllerOf(meta);
+    if (ref.isEmpty() || ref.get().getKind() != ownerKind) {
+      return Optional.empty();
+    }
+    return Optional.of(ApiObjects.key(meta.getNamespace(), ref.get().getName()));
+  }
+
+  /**
+   * Processes one ready key, if any, on the calling thread: sync, then forget its backoff on
+   * success or requeue it with backoff on failure. Returns false when no key was ready.
+   */
+  public boolean processNext() {
+    Optional<String> key = queue.poll();
+    key.ifPresent(this::process);
+    return key.isPresent();
+  }
+
+  private void process(String key) {
+    try {
+      sync(key);
+      queue.forget(key);
+    } catch (Exception e) {
+      if (e instanceof WriteException we && we.reason() == WriteException.Reason.CONFLICT) {
+        LOG.debug("{}: conflict syncing {}, retrying: {}", name, key, e.getMessage());
+      } else {
+        LOG.warn("{}: error syncing {} (retry {}): {}", name, key, queue.failures(key) + 1, e.toString());
+      }
+      queue.addRateLimited(key);
+    } finally {
+      queue.done(key);
+    }
+  }
+
+  /** Starts the worker threads and the resync timer. */
+  public synchronized void start() {
+    if (!threads.isEmpty()) {
+      throw new IllegalStateException(name + " already started");
+    }
+    for (int i = 0; i < workers; i++) {
+      Thread thread = new Thread(this::runWorker, name + "-worker-" + i);
+      thread.setDaemon(true);
+      threads.add(thread);
+      thread.start();
+    }
+    if (!resyncPeriod.isZero()) {
+      resyncTimer =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, name + "-resync");
+                t.setDaemon(true);
+                return t;
+              });
+      long millis = resyncPeriod.toMillis();
+      resyncTimer.scheduleAtFixedRate(this::resyncQuietly, millis, millis, TimeUnit.MILLISECONDS);
+    }
+    resyncAll();
+  }
+
+  private void resyncQuietly() {
+    try {
+      resyncAll();
+    } catch (RuntimeException e) {
+      LOG.warn("{}: resync failed: {}", name, e.toString());
+    }
+  }
+
+  private void runWorker() {
+    try {
+      while (!queue.isShutDown()) {
+        queue.take(Duration.ofSeconds(1)).ifPresent(this::process);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Stops the workers and the resync timer and waits for them to finish. */
+  @Override
+  public synchronized void close() {
+    queue.shutDown();
+    if (resyncTimer != null) {
+      resyncTimer.shutdownNow();
+    }
+    boolean interrupted = false;
+    for (Thread thread : threads) {
+      while (thread.isAlive()) {
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    }
+    try {
+      if (resyncTimer != null && !resyncTimer.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.warn("{}: resync timer did not stop", name);
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.drover.master.controller;
+
+import com.google.protobuf.Message;
+import dev.drover.api.v1.Event;
+import dev.drover.api.v1.EventSource;
+import dev.drover.api.v1.EventType;
+import dev.drover.api.v1.ObjectMeta;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records events about objects on behalf of one controller. Events are best-effort: a failure to
+ * record one is logged and never fails the sync that produced it.
+ */
+public final class EventRecorder {
+  private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
+
+  private final ObjectWriter writer;
+  private final Clock clock;
+  private final String component;
+
+  /** Creates a recorder writing events as {@code component}. */
+  public EventRecorder(ObjectWriter writer, Clock clock, String component) {
+    this.writer = writer;
+    this.clock = clock;
+    this.component = component;
+  }
+
+  /** Records a Normal event. */
+  public void normal(Message object, String reason, String message) {
+    record(object, EventType.EVENT_TYPE_NORMAL, reason, message);
+  }
+
+  /** Records a Warning event. */
+  public void warning(Message object, String reason, String message) {
+    record(object, EventType.EVENT_TYPE_WARNING, reason, message);
+  }
+
+  private void record(Message object, EventType type, String reason, String message) {
+    ObjectMeta meta = ApiObjects.meta(object);
+    String namespace = meta.getNamespace().isEmpty() ? "default" : meta.getNamespace();
+    var now = ApiObjects.timestamp(clock.now());
+    Event event =
+        Event.newBuilder()
+            .setMetadata(
+                ObjectMeta.newBuilder()
+                    .setNamespace(namespace)
+                    .setGenerateName(meta.getName() + "."))
+            .setInvolvedObject(ApiObjects.reference(object))
+            .setReason(reason)
+            .setMessage(message)
+            .setType(type)
+            .setSource(EventSource.newBuilder().setComponent(component))
+            .setCount(1)
+            .setFirstTimestamp(now)
+            .setLastTimestamp(now)
+            .setEventTime(now)
+            .setReportingComponent("drover.dev/" + component)
+            .build();
+    try {
+      writer.recordEvent(event);
+    } catch (RuntimeException e) {
+      LOG.warn("could not record event {} about {}: {}", reason, ApiObjects.key(object), e.toString());
+    }
+  }
+}

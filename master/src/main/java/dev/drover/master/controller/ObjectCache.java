@@ -1,0 +1,37 @@
+package dev.drover.master.controller;
+
+import com.google.protobuf.Message;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.LabelSelector;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Read side used by controllers: an in-memory view of the cluster fed by watches. It trails the
+ * store slightly, which is why controllers use {@link Expectations} after their own writes.
+ *
+ * <p>The objects returned are the kind's message type (for {@code KIND_POD} a
+ * {@link dev.drover.api.v1.Pod}); the generic methods cast for the caller.
+ */
+public interface ObjectCache {
+  /**
+   * One object, or empty when the cache does not hold it.
+   *
+   * @param namespace empty for cluster-scoped kinds
+   */
+  <T extends Message> Optional<T> get(Kind kind, String namespace, String name);
+
+  /**
+   * Objects of one kind.
+   *
+   * @param namespace empty means every namespace
+   * @param selector null or empty matches everything
+   */
+  <T extends Message> List<T> list(Kind kind, String namespace, LabelSelector selector);
+
+  /** Registers a handler for the changes of one kind; several handlers per kind are allowed. */
+  void addHandler(Kind kind, ResourceHandler handler);
+
+  /** True once the cache holds the initial state of every kind (the first list completed). */
+  boolean hasSynced();
+}

@@ -1,0 +1,337 @@
+package dev.drover.master.controller.node;
+
+import com.google.protobuf.Message;
+import dev.drover.api.v1.Condition;
+import dev.drover.api.v1.ConditionStatus;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Lease;
+import dev.drover.api.v1.Node;
+import dev.drover.api.v1.NodeSpec;
+import dev.drover.api.v1.NodeStatus;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.PodStatus;
+import dev.drover.api.v1.Taint;
+import dev.drover.api.v1.TaintEffect;
+import dev.drover.api.v1.Toleration;
+import dev.drover.master.controller.ApiObjects;
+import dev.drover.master.controller.Controller;
+import dev.drover.master.controller.ControllerContext;
+import dev.drover.master.controller.DeleteOptions;
+import dev.drover.master.controller.Placement;
+import dev.drover.master.controller.Pods;
+import dev.drover.master.controller.ResourceHandler;
+import dev.drover.master.controller.WriteException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Watches node heartbeats (the node's Lease, renewed by the master on each agent heartbeat) and
+ * acts when they stop.
+ *
+ * <p>A node whose lease was not renewed for the grace period (default 6 s) gets
+ * {@code Ready=Unknown} and the NoExecute taint {@value #UNREACHABLE_TAINT}; a node whose agent
+ * reports {@code Ready=False} gets {@value #NOT_READY_TAINT}. The pods of an unreachable node are
+ * marked not ready at once (so endpoints drop them). Pods on a node with NoExecute
+ * taints are evicted (deleted gracefully, event {@code Evicted}) once their toleration runs out:
+ * immediately for taints they do not tolerate, after {@code toleration_seconds} for tolerations
+ * that set it, never for tolerations without it, and after the default of 4 s for the
+ * not-ready/unreachable taints when the pod has no toleration for them. When the lease is
+ * renewed again, the unreachable taint is removed and a {@code Ready=Unknown} this controller
+ * set is turned back to True until the agent reports again.
+ */
+public final class NodeLifecycleController extends Controller {
+  /** Namespace of node heartbeat leases; the lease is named after the node. */
+  public static final String LEASE_NAMESPACE = "drover-node-lease";
+  /** NoExecute taint of a node whose agent reports Ready=False. */
+  public static final String NOT_READY_TAINT = "node.kubernetes.io/not-ready";
+  /** NoExecute taint of a node whose heartbeats stopped. */
+  public static final String UNREACHABLE_TAINT = "node.kubernetes.io/unreachable";
+  /** Reason of the Ready=Unknown condition this controller sets. */
+  public static final String STATUS_UNKNOWN_REASON = "NodeStatusUnknown";
+  /** Default time without lease renewal before a node is considered unreachable. */
+  public static final Duration DEFAULT_GRACE = Duration.ofSeconds(6);
+  /** Default toleration of pods for the not-ready and unreachable taints. */
+  public static final Duration DEFAULT_TOLERATION = Duration.ofSeconds(4);
+
+  private final Duration grace;
+  private final Duration defaultToleration;
+
+  /** Creates the controller with explicit timings. */
+  public NodeLifecycleController(
+      ControllerContext context, Duration grace, Duration defaultToleration, Duration resync) {
+    super("node-lifecycle-controller", context, 1, resync);
+    this.grace = grace;
+    this.defaultToleration = defaultToleration;
+    ResourceHandler byNode =
+        new ResourceHandler() {
+          @Override
+          public void onAdd(Message object) {
+            enqueue(object);
+          }
+
+          @Override
+          public void onUpdate(Message oldObject, Message newObject) {
+            enqueue(newObject);
+          }
+        };
+    cache.addHandler(Kind.KIND_NODE, byNode);
+    cache.addHandler(Kind.KIND_LEASE, ResourceHandler.onAnyChange(this::enqueueLease));
+    cache.addHandler(
+        Kind.KIND_POD,
+        new ResourceHandler() {
+          @Override
+          public void onAdd(Message object) {
+            enqueuePodNode((Pod) object);
+          }
+
+          @Override
+          public void onUpdate(Message oldObject, Message newObject) {
+            enqueuePodNode((Pod) newObject);
+          }
+        });
+  }
+
+  /** Creates the controller with the default timings and a 30 s resync. */
+  public NodeLifecycleController(ControllerContext context) {
+    this(context, DEFAULT_GRACE, DEFAULT_TOLERATION, Duration.ofSeconds(30));
+  }
+
+  private void enqueueLease(Message lease) {
+    ObjectMeta meta = ApiObjects.meta(lease);
+    if (LEASE_NAMESPACE.equals(meta.getNamespace())) {
+      queue.add(meta.getName());
+    }
+  }
+
+  private void enqueuePodNode(Pod pod) {
+    String node = pod.getSpec().getNodeName();
+    if (!node.isEmpty() && !pod.getMetadata().hasDeletionTime()) {
+      cache.<Node>get(Kind.KIND_NODE, "", node)
+          .filter(n -> n.getSpec().getTaintsList().stream()
+              .anyMatch(t -> t.getEffect() == TaintEffect.TAINT_EFFECT_NO_EXECUTE))
+          .ifPresent(n -> queue.add(node));
+    }
+  }
+
+  @Override
+  protected List<String> allKeys() {
+    return cache.<Node>list(Kind.KIND_NODE, "", null).stream().map(ApiObjects::key).toList();
+  }
+
+  @Override
+  protected void sync(String name) {
+    Optional<Node> found = cache.get(Kind.KIND_NODE, "", name);
+    if (found.isEmpty()) {
+      return;
+    }
+    Node node = found.get();
+    Instant now = clock.now();
+    Instant lastRenew = lastHeartbeat(node);
+    Instant expiry = lastRenew.plus(grace);
+    boolean fresh = now.isBefore(expiry);
+    Optional<Condition> ready = readyCondition(node);
+    if (!fresh) {
+      if (ready.isEmpty()
+          || ready.get().getStatus() != ConditionStatus.CONDITION_STATUS_UNKNOWN) {
+        node = setReady(node, ConditionStatus.CONDITION_STATUS_UNKNOWN, STATUS_UNKNOWN_REASON,
+            "Node stopped renewing its lease at " + lastRenew);
+        events.warning(node, "NodeNotReady", "Node " + name + " status is now: NodeNotReady");
+      }
+      node = setTaints(node, true, false);
+      markPodsNotReady(name);
+    } else {
+      queue.addAfter(name, Duration.between(now, expiry));
+      if (ready.isPresent()
+          && ready.get().getStatus() == ConditionStatus.CONDITION_STATUS_UNKNOWN
+          && STATUS_UNKNOWN_REASON.equals(ready.get().getReason())) {
+        node = setReady(node, ConditionStatus.CONDITION_STATUS_TRUE, "NodeLeaseRenewed",
+            "Node renewed its lease again");
+        events.normal(node, "NodeReady", "Node " + name + " status is now: NodeReady");
+      }
+      boolean notReady =
+          readyCondition(node)
+              .map(c -> c.getStatus() == ConditionStatus.CONDITION_STATUS_FALSE)
+              .orElse(false);
+      node = setTaints(node, false, notReady);
+    }
+    evictPods(node, now);
+  }
+
+  // Nobody vouches for the pods of an unreachable node any more: mark them not ready so that
+  // endpoints stop sending traffic there at once, before the eviction (as Kubernetes does).
+  private void markPodsNotReady(String nodeName) {
+    var now = ApiObjects.timestamp(clock.now());
+    for (Pod pod : cache.<Pod>list(Kind.KIND_POD, "", null)) {
+      if (!nodeName.equals(pod.getSpec().getNodeName()) || !Pods.isReady(pod)) {
+        continue;
+      }
+      PodStatus.Builder status = pod.getStatus().toBuilder().clearConditions();
+      for (Condition c : pod.getStatus().getConditionsList()) {
+        status.addConditions(
+            Pods.READY.equals(c.getType())
+                ? c.toBuilder()
+                    .setStatus(ConditionStatus.CONDITION_STATUS_FALSE)
+                    .setReason("NodeUnreachable")
+                    .setMessage("Node " + nodeName + " stopped renewing its lease")
+                    .setLastTransitionTime(now)
+                    .build()
+                : c);
+      }
+      try {
+        writer.updateStatus(pod.toBuilder().setStatus(status).build());
+      } catch (WriteException e) {
+        if (e.reason() == WriteException.Reason.CONFLICT) {
+          // Someone wrote the pod meanwhile; look again shortly, the other pods go on.
+          queue.addAfter(nodeName, Duration.ofMillis(100));
+        } else if (!isGone(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private Instant lastHeartbeat(Node node) {
+    Optional<Lease> lease = cache.get(Kind.KIND_LEASE, LEASE_NAMESPACE, node.getMetadata().getName());
+    if (lease.isPresent()) {
+      if (lease.get().getSpec().hasRenewTime()) {
+        return ApiObjects.instant(lease.get().getSpec().getRenewTime());
+      }
+      return ApiObjects.instant(lease.get().getMetadata().getCreationTime());
+    }
+    return ApiObjects.instant(node.getMetadata().getCreationTime());
+  }
+
+  private static Optional<Condition> readyCondition(Node node) {
+    return node.getStatus().getConditionsList().stream()
+        .filter(c -> Pods.READY.equals(c.getType()))
+        .findFirst();
+  }
+
+  private Node setReady(Node node, ConditionStatus value, String reason, String message) {
+    var now = ApiObjects.timestamp(clock.now());
+    NodeStatus.Builder status = node.getStatus().toBuilder().clearConditions();
+    boolean found = false;
+    for (Condition c : node.getStatus().getConditionsList()) {
+      if (Pods.READY.equals(c.getType())) {
+        found = true;
+        status.addConditions(
+            c.toBuilder().setStatus(value).setReason(reason).setMessage(message)
+                .setLastTransitionTime(now));
+      } else {
+        status.addConditions(c);
+      }
+    }
+    if (!found) {
+      status.addConditions(
+          Condition.newBuilder().setType(Pods.READY).setStatus(value).setReason(reason)
+              .setMessage(message).setLastTransitionTime(now));
+    }
+    return writer.updateStatus(node.toBuilder().setStatus(status).build());
+  }
+
+  private Node setTaints(Node node, boolean unreachable, boolean notReady) {
+    List<Taint> taints = new ArrayList<>();
+    boolean hasUnreachable = false;
+    boolean hasNotReady = false;
+    for (Taint t : node.getSpec().getTaintsList()) {
+      boolean isUnreachable = isLifecycleTaint(t, UNREACHABLE_TAINT);
+      boolean isNotReady = isLifecycleTaint(t, NOT_READY_TAINT);
+      if ((isUnreachable && !unreachable) || (isNotReady && !notReady)) {
+        continue;
+      }
+      hasUnreachable |= isUnreachable;
+      hasNotReady |= isNotReady;
+      taints.add(t);
+    }
+    if (unreachable && !hasUnreachable) {
+      taints.add(lifecycleTaint(UNREACHABLE_TAINT));
+    }
+    if (notReady && !hasNotReady) {
+      taints.add(lifecycleTaint(NOT_READY_TAINT));
+    }
+    if (taints.equals(node.getSpec().getTaintsList())) {
+      return node;
+    }
+    NodeSpec spec = node.getSpec().toBuilder().clearTaints().addAllTaints(taints).build();
+    return writer.update(node.toBuilder().setSpec(spec).build());
+  }
+
+  private static boolean isLifecycleTaint(Taint t, String key) {
+    return key.equals(t.getKey()) && t.getEffect() == TaintEffect.TAINT_EFFECT_NO_EXECUTE;
+  }
+
+  private Taint lifecycleTaint(String key) {
+    return Taint.newBuilder()
+        .setKey(key)
+        .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE)
+        .setTimeAdded(ApiObjects.timestamp(clock.now()))
+        .build();
+  }
+
+  private void evictPods(Node node, Instant now) {
+    List<Taint> noExecute =
+        node.getSpec().getTaintsList().stream()
+            .filter(t -> t.getEffect() == TaintEffect.TAINT_EFFECT_NO_EXECUTE)
+            .toList();
+    if (noExecute.isEmpty()) {
+      return;
+    }
+    String name = node.getMetadata().getName();
+    for (Pod pod : cache.<Pod>list(Kind.KIND_POD, "", null)) {
+      if (!name.equals(pod.getSpec().getNodeName()) || pod.getMetadata().hasDeletionTime()) {
+        continue;
+      }
+      Optional<Instant> evictAt = evictionTime(pod, noExecute);
+      if (evictAt.isEmpty()) {
+        continue;
+      }
+      if (now.isBefore(evictAt.get())) {
+        queue.addAfter(name, Duration.between(now, evictAt.get()));
+        continue;
+      }
+      ObjectMeta meta = pod.getMetadata();
+      try {
+        writer.delete(Kind.KIND_POD, meta.getNamespace(), meta.getName(),
+            DeleteOptions.withUid(meta.getUid()));
+        events.warning(pod, "Evicted",
+            "Evicted from node " + name + ": NoExecute taint not tolerated any longer");
+      } catch (WriteException e) {
+        if (!isGone(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  // When the pod must leave: the earliest expiry over the NoExecute taints, or empty when it
+  // tolerates all of them forever.
+  private Optional<Instant> evictionTime(Pod pod, List<Taint> taints) {
+    Instant earliest = null;
+    for (Taint taint : taints) {
+      Instant added =
+          taint.hasTimeAdded() ? ApiObjects.instant(taint.getTimeAdded()) : clock.now();
+      Optional<Toleration> toleration =
+          Placement.matching(pod.getSpec().getTolerationsList(), taint);
+      Duration allowed;
+      if (toleration.isPresent()) {
+        if (!toleration.get().hasTolerationSeconds()) {
+          continue;
+        }
+        allowed = Duration.ofSeconds(Math.max(0, toleration.get().getTolerationSeconds()));
+      } else if (taint.getKey().equals(UNREACHABLE_TAINT) || taint.getKey().equals(NOT_READY_TAINT)) {
+        allowed = defaultToleration;
+      } else {
+        allowed = Duration.ZERO;
+      }
+      Instant at = added.plus(allowed);
+      if (earliest == null || at.isBefore(earliest)) {
+        earliest = at;
+      }
+    }
+    return Optional.ofNullable(earliest);
+  }
+}

@@ -1,0 +1,318 @@
+package dev.drover.master.scheduler;
+
+import dev.drover.api.LabelMatcher;
+import dev.drover.api.v1.Node;
+import dev.drover.master.scheduler.PodInfo.AffinityTerm;
+import dev.drover.master.scheduler.NodeInfo.PlacedPod;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The scheduler's cache of nodes and the pods placed on them, including pods it assumed on a
+ * node whose binding is not yet visible. Updated incrementally (a node or pod at a time, never
+ * rebuilt) and read by {@link PlacementAlgorithm}; it also indexes nodes by topology domain
+ * (the value of a label such as "topology.kubernetes.io/zone") for affinity and spreading.
+ *
+ * <p>Not thread-safe: one thread (the scheduling loop's) owns it.
+ */
+public final class ClusterSnapshot {
+
+  private final Map<String, NodeInfo> nodesByName = new HashMap<>();
+  private final ArrayList<NodeInfo> nodes = new ArrayList<>();
+  private final Map<String, PlacedPod> podsByKey = new HashMap<>();
+  private final ArrayList<PlacedPod> allPods = new ArrayList<>();
+  /** Placed pods with any pod (anti-)affinity term; the symmetric checks look only at these. */
+  private final ArrayList<PlacedPod> podsWithAffinity = new ArrayList<>();
+  private final Map<String, Domains> domainCache = new HashMap<>();
+  /**
+   * Per-node counts of placed, non-terminating pods matching a (namespaces, selector), for the
+   * selectors of recent pods' spread constraints and affinity terms. Kept current as pods come
+   * and go, so a pod of a group costs a pass over the nodes instead of over all pods.
+   */
+  private final Map<MatchKey, int[]> matchCache = new HashMap<>();
+  /** Per-node counts of placed pods carrying each distinct required anti-affinity term. */
+  private final Map<TermKey, int[]> antiTerms = new HashMap<>();
+  private boolean antiTermsStale = true;
+
+  private static final int MAX_CACHED_SELECTORS = 64;
+
+  /**
+   * Adds or updates a node.
+   *
+   * @return true if the node is new or changed in a way that may let pending pods fit
+   * @throws IllegalArgumentException naming the field when the node holds a bad quantity; the
+   *     snapshot is then unchanged
+   */
+  public boolean upsertNode(Node node) {
+    String name = node.getMetadata().getName();
+    NodeInfo info = nodesByName.computeIfAbsent(name, NodeInfo::new);
+    boolean labelsChanged = !info.labels.equals(node.getMetadata().getLabelsMap());
+    boolean changed;
+    try {
+      changed = info.update(node);
+    } catch (IllegalArgumentException e) {
+      if (info.node == null && info.pods.isEmpty()) {
+        nodesByName.remove(name);
+      }
+      throw e;
+    }
+    if (info.index < 0) {
+      info.index = nodes.size();
+      nodes.add(info);
+      nodeIndexesChanged();
+      return true;
+    }
+    if (labelsChanged) {
+      domainCache.clear();
+    }
+    return changed;
+  }
+
+  /** Removes a node; pods still on it stay accounted to it in case it comes back. */
+  public void removeNode(String name) {
+    NodeInfo info = nodesByName.get(name);
+    if (info == null || info.index < 0) {
+      return;
+    }
+    int slot = info.index;
+    NodeInfo last = nodes.remove(nodes.size() - 1);
+    if (last != info) {
+      nodes.set(slot, last);
+      last.index = slot;
+    }
+    info.index = -1;
+    info.node = null;
+    nodeIndexesChanged();
+    if (info.pods.isEmpty()) {
+      nodesByName.remove(name);
+    }
+  }
+
+  /**
+   * Records a pod bound to {@code info.nodeName}, replacing any earlier version or assumption of
+   * the same pod.
+   */
+  public void addBoundPod(PodInfo info) {
+    if (info.nodeName.isEmpty()) {
+      throw new IllegalArgumentException("spec.node_name: a bound pod needs a node");
+    }
+    place(info, info.nodeName, false);
+  }
+
+  /** Assumes {@code info} runs on {@code nodeName} until its binding is seen or forgotten. */
+  public void assume(PodInfo info, String nodeName) {
+    place(info, nodeName, true);
+  }
+
+  /** Removes a pod (bound or assumed); returns the node it was on, or null. */
+  public String removePod(String key) {
+    PlacedPod p = podsByKey.get(key);
+    if (p == null) {
+      return null;
+    }
+    count(p, -1);
+    podsByKey.remove(key);
+    int slot = p.slot;
+    PlacedPod last = allPods.remove(allPods.size() - 1);
+    if (last != p) {
+      allPods.set(slot, last);
+      last.slot = slot;
+    }
+    if (p.info.hasAnyPodAffinity()) {
+      podsWithAffinity.remove(p);
+    }
+    p.node.remove(p);
+    if (p.node.index < 0 && p.node.pods.isEmpty()) {
+      nodesByName.remove(p.node.name);
+    }
+    return p.node.name;
+  }
+
+  /** True if the pod is assumed (placed by this scheduler, binding not yet seen). */
+  public boolean isAssumed(String key) {
+    PlacedPod p = podsByKey.get(key);
+    return p != null && p.assumed;
+  }
+
+  /** The placement of a pod, or null when the pod is not on any node. */
+  public PlacedPod placement(String key) {
+    return podsByKey.get(key);
+  }
+
+  public int nodeCount() {
+    return nodes.size();
+  }
+
+  /** Node at {@code index} (0 to nodeCount-1); indexes change when nodes are removed. */
+  public NodeInfo node(int index) {
+    return nodes.get(index);
+  }
+
+  /** A live node by name, or null. */
+  public NodeInfo node(String name) {
+    NodeInfo n = nodesByName.get(name);
+    return n == null || n.index < 0 ? null : n;
+  }
+
+  public int podCount() {
+    return allPods.size();
+  }
+
+  List<PlacedPod> allPods() {
+    return allPods;
+  }
+
+  List<PlacedPod> podsWithAffinity() {
+    return podsWithAffinity;
+  }
+
+  Collection<NodeInfo> liveNodes() {
+    return nodes;
+  }
+
+  /** Domains of {@code topologyKey}, built once and kept until nodes or their labels change. */
+  Domains domains(String topologyKey) {
+    Domains d = domainCache.get(topologyKey);
+    if (d == null) {
+      d = new Domains(topologyKey, nodes);
+      domainCache.put(topologyKey, d);
+    }
+    return d;
+  }
+
+  private void place(PodInfo info, String nodeName, boolean assumed) {
+    removePod(info.key);
+    NodeInfo node = nodesByName.computeIfAbsent(nodeName, NodeInfo::new);
+    PlacedPod p = new PlacedPod(info, node, assumed);
+    p.slot = allPods.size();
+    allPods.add(p);
+    podsByKey.put(info.key, p);
+    if (info.hasAnyPodAffinity()) {
+      podsWithAffinity.add(p);
+    }
+    node.add(p);
+    count(p, 1);
+  }
+
+  private void nodeIndexesChanged() {
+    domainCache.clear();
+    matchCache.clear();
+    antiTermsStale = true;
+  }
+
+  /** Adds {@code delta} for {@code p} to every cached count it belongs to. */
+  private void count(PlacedPod p, int delta) {
+    int i = p.node.index;
+    if (i < 0 || p.info.terminating) {
+      return;
+    }
+    for (Map.Entry<MatchKey, int[]> e : matchCache.entrySet()) {
+      if (e.getKey().matches(p.info)) {
+        e.getValue()[i] += delta;
+      }
+    }
+    if (!antiTermsStale) {
+      for (AffinityTerm t : p.info.requiredAntiAffinity) {
+        TermKey k = new TermKey(t.namespaces, t.selector, t.topologyKey);
+        int[] c = antiTerms.computeIfAbsent(k, x -> new int[nodes.size()]);
+        c[i] += delta;
+      }
+    }
+  }
+
+  /**
+   * Per live node (by index), how many placed, non-terminating pods in {@code namespaces}
+   * match {@code selector}. The array is owned by the snapshot: read it, do not keep it.
+   */
+  int[] matchingPerNode(Set<String> namespaces, LabelMatcher selector) {
+    MatchKey k = new MatchKey(namespaces, selector);
+    int[] counts = matchCache.get(k);
+    if (counts == null) {
+      counts = new int[nodes.size()];
+      for (PlacedPod p : allPods) {
+        if (p.node.index >= 0 && !p.info.terminating && k.matches(p.info)) {
+          counts[p.node.index]++;
+        }
+      }
+      if (matchCache.size() >= MAX_CACHED_SELECTORS) {
+        matchCache.clear();
+      }
+      matchCache.put(k, counts);
+    }
+    return counts;
+  }
+
+  /**
+   * The distinct required anti-affinity terms of placed, non-terminating pods, each with how
+   * many such pods per live node carry it.
+   */
+  Map<TermKey, int[]> requiredAntiAffinityTerms() {
+    if (antiTermsStale) {
+      antiTerms.clear();
+      for (PlacedPod p : podsWithAffinity) {
+        if (p.node.index < 0 || p.info.terminating) {
+          continue;
+        }
+        for (AffinityTerm t : p.info.requiredAntiAffinity) {
+          TermKey k = new TermKey(t.namespaces, t.selector, t.topologyKey);
+          antiTerms.computeIfAbsent(k, x -> new int[nodes.size()])[p.node.index]++;
+        }
+      }
+      antiTermsStale = false;
+    }
+    return antiTerms;
+  }
+
+  /** A selector together with the namespaces it looks in. */
+  record MatchKey(Set<String> namespaces, LabelMatcher selector) {
+    boolean matches(PodInfo pod) {
+      return namespaces.contains(pod.namespace) && selector.matches(pod.labels);
+    }
+  }
+
+  /** A pod (anti-)affinity term reduced to what makes two terms act the same. */
+  record TermKey(Set<String> namespaces, LabelMatcher selector, String topologyKey) {
+    boolean matches(PodInfo pod) {
+      return namespaces.contains(pod.namespace) && selector.matches(pod.labels);
+    }
+  }
+
+  /**
+   * The topology domains of one label key: each live node's domain id (or -1 when it lacks the
+   * label), numbered densely from 0.
+   */
+  static final class Domains {
+    final String key;
+    final int[] domainOfNode;
+    final int count;
+
+    Domains(String key, List<NodeInfo> nodes) {
+      this.key = key;
+      this.domainOfNode = new int[nodes.size()];
+      Map<String, Integer> ids = new HashMap<>();
+      for (int i = 0; i < domainOfNode.length; i++) {
+        String v = nodes.get(i).labels.get(key);
+        if (v == null) {
+          domainOfNode[i] = -1;
+        } else {
+          Integer id = ids.get(v);
+          if (id == null) {
+            id = ids.size();
+            ids.put(v, id);
+          }
+          domainOfNode[i] = id;
+        }
+      }
+      this.count = ids.size();
+    }
+
+    /** Domain of a node (live or ghost); -1 when it has none. */
+    int of(NodeInfo n) {
+      return n.index < 0 ? -1 : domainOfNode[n.index];
+    }
+  }
+}

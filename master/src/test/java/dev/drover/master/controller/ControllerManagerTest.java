@@ -1,0 +1,115 @@
+package dev.drover.master.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.drover.api.v1.ConfigMap;
+import dev.drover.api.v1.Kind;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class ControllerManagerTest {
+  /** Copies each ConfigMap's "in" key to its "out" key; fails the first sync of every key. */
+  private static final class CopyController extends Controller {
+    final Set<String> failedOnce = ConcurrentHashMap.newKeySet();
+    final AtomicInteger concurrent = new AtomicInteger();
+    final AtomicInteger maxConcurrent = new AtomicInteger();
+
+    CopyController(ControllerContext context) {
+      super("copy", context, 2, Duration.ofSeconds(1));
+      cache.addHandler(
+          Kind.KIND_CONFIG_MAP,
+          new ResourceHandler() {
+            @Override
+            public void onAdd(com.google.protobuf.Message object) {
+              enqueue(object);
+            }
+
+            @Override
+            public void onUpdate(com.google.protobuf.Message o, com.google.protobuf.Message n) {
+              enqueue(n);
+            }
+          });
+    }
+
+    @Override
+    protected void sync(String key) {
+      int now = concurrent.incrementAndGet();
+      maxConcurrent.accumulateAndGet(now, Math::max);
+      try {
+        if (failedOnce.add(key)) {
+          throw new IllegalStateException("first attempt fails");
+        }
+        ConfigMap cm =
+            cache.<ConfigMap>get(
+                    Kind.KIND_CONFIG_MAP, ApiObjects.namespaceOf(key), ApiObjects.nameOf(key))
+                .orElse(null);
+        if (cm != null && !cm.getDataMap().getOrDefault("in", "").equals(cm.getDataMap().get("out"))) {
+          writer.update(cm.toBuilder().putData("out", cm.getDataMap().getOrDefault("in", "")).build());
+        }
+      } finally {
+        concurrent.decrementAndGet();
+      }
+    }
+
+    @Override
+    protected List<String> allKeys() {
+      return cache.<ConfigMap>list(Kind.KIND_CONFIG_MAP, "", null).stream()
+          .map(ApiObjects::key)
+          .toList();
+    }
+  }
+
+  @Test
+  void runsWorkersRetriesFailuresAndStopsOnClose() {
+    FakeCluster cluster = new FakeCluster(Clock.system());
+    CopyController controller = new CopyController(cluster.context());
+    try (ControllerManager manager = new ControllerManager(cluster, List.of(controller))) {
+      manager.start();
+      await().atMost(Duration.ofSeconds(30)).until(manager::isRunning);
+      for (int i = 0; i < 5; i++) {
+        cluster.create(
+            ConfigMap.newBuilder()
+                .setMetadata(Fixtures.meta("cm" + i))
+                .putData("in", "v" + i)
+                .build());
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(cluster.<ConfigMap>stored(Kind.KIND_CONFIG_MAP))
+                      .allMatch(cm -> cm.getDataMap().get("in").equals(cm.getDataMap().get("out")))
+                      .hasSize(5));
+      assertThat(controller.failedOnce).hasSize(5);
+    }
+    assertThat(controller.queue().isShutDown()).isTrue();
+    assertThat(controller.maxConcurrent.get()).isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void theStandardControllersRunADeploymentOnWorkerThreads() {
+    FakeCluster cluster = new FakeCluster(Clock.system());
+    List<Controller> controllers = Controllers.standard(cluster.context());
+    try (ControllerManager manager = new ControllerManager(cluster, controllers)) {
+      manager.start();
+      cluster.create(
+          dev.drover.api.v1.Deployment.newBuilder()
+              .setMetadata(Fixtures.meta("web"))
+              .setSpec(
+                  dev.drover.api.v1.DeploymentSpec.newBuilder()
+                      .setReplicas(3)
+                      .setSelector(Fixtures.selector(java.util.Map.of("app", "web")))
+                      .setTemplate(Fixtures.template(java.util.Map.of("app", "web"), "web:1")))
+              .build());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(Fixtures.pods(cluster)).hasSize(3));
+    }
+    assertThat(controllers).allMatch(c -> c.queue().isShutDown());
+  }
+}

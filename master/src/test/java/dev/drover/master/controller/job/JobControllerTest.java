@@ -1,0 +1,199 @@
+package dev.drover.master.controller.job;
+
+import static dev.drover.master.controller.Fixtures.meta;
+import static dev.drover.master.controller.Fixtures.template;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.drover.api.v1.Condition;
+import dev.drover.api.v1.ContainerState;
+import dev.drover.api.v1.ContainerStateTerminated;
+import dev.drover.api.v1.ContainerStatus;
+import dev.drover.api.v1.Job;
+import dev.drover.api.v1.JobSpec;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.PodPhase;
+import dev.drover.api.v1.PodStatus;
+import dev.drover.api.v1.RestartPolicy;
+import dev.drover.master.controller.ApiObjects;
+import dev.drover.master.controller.Harness;
+import dev.drover.master.controller.Pods;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+class JobControllerTest {
+  private final Harness h = new Harness();
+
+  JobControllerTest() {
+    h.add(new JobController(h.context()));
+  }
+
+  private void create(UnaryOperator<JobSpec.Builder> spec) {
+    var t = template(Map.of("app", "batch"), "task:1").toBuilder();
+    t.getSpecBuilder().setRestartPolicy(RestartPolicy.RESTART_POLICY_NEVER);
+    h.cluster.create(Job.newBuilder().setMetadata(meta("task"))
+        .setSpec(spec.apply(JobSpec.newBuilder().setTemplate(t))).build());
+    h.settle();
+  }
+
+  private Optional<Job> job() {
+    return h.cluster.fetch(Kind.KIND_JOB, "default", "task");
+  }
+
+  private List<Pod> active() {
+    return h.cluster.<Pod>stored(Kind.KIND_POD).stream().filter(Pods::isActive).toList();
+  }
+
+  private List<Pod> all() {
+    return h.cluster.stored(Kind.KIND_POD);
+  }
+
+  /** Plays the agent: the pod's container exits now with the code. */
+  private void finish(Pod pod, boolean success) {
+    Pod current = h.cluster.stored(Kind.KIND_POD, "default", pod.getMetadata().getName());
+    h.cluster.updateStatus(current.toBuilder().setStatus(PodStatus.newBuilder()
+        .setPhase(success ? PodPhase.POD_PHASE_SUCCEEDED : PodPhase.POD_PHASE_FAILED)
+        .addContainerStatuses(ContainerStatus.newBuilder().setName("main").setState(
+            ContainerState.newBuilder().setTerminated(ContainerStateTerminated.newBuilder()
+                .setExitCode(success ? 0 : 1)
+                .setFinishedAt(ApiObjects.timestamp(h.clock.now())))))).build());
+    h.settle();
+  }
+
+  private Optional<Condition> condition(String type) {
+    return job().orElseThrow().getStatus().getConditionsList().stream()
+        .filter(c -> c.getType().equals(type)).findFirst();
+  }
+
+  @Test
+  void runsParallelPodsUntilCompletionsSucceed() {
+    create(s -> s.setCompletions(3).setParallelism(2));
+    assertThat(active()).hasSize(2);
+    assertThat(active().get(0).getMetadata().getLabelsMap()).containsEntry(JobController.JOB_NAME_LABEL, "task");
+    assertThat(job().orElseThrow().getStatus().hasStartTime()).isTrue();
+
+    finish(active().get(0), true);
+    assertThat(active()).hasSize(2);
+    finish(active().get(0), true);
+    assertThat(active()).as("only one completion left").hasSize(1);
+    assertThat(job().orElseThrow().getStatus().getSucceeded()).isEqualTo(2);
+    finish(active().get(0), true);
+
+    Job done = job().orElseThrow();
+    assertThat(condition("Complete")).isPresent();
+    assertThat(done.getStatus().hasCompletionTime()).isTrue();
+    assertThat(done.getStatus().getSucceeded()).isEqualTo(3);
+    assertThat(done.getStatus().getActive()).isZero();
+    assertThat(h.cluster.eventReasons("task")).contains("Completed");
+  }
+
+  @Test
+  void failedPodsAreRetriedWithExponentialBackoffUntilTheLimit() {
+    create(s -> s.setBackoffLimit(2));
+    finish(active().get(0), false);
+    assertThat(active()).isEmpty();
+    h.advance(Duration.ofSeconds(9));
+    assertThat(active()).as("10 s backoff after the first failure").isEmpty();
+    h.advance(Duration.ofSeconds(1));
+    assertThat(active()).hasSize(1);
+
+    finish(active().get(0), false);
+    h.advance(Duration.ofSeconds(19));
+    assertThat(active()).as("20 s after the second").isEmpty();
+    h.advance(Duration.ofSeconds(1));
+    assertThat(active()).hasSize(1);
+    assertThat(condition("Failed")).isEmpty();
+
+    finish(active().get(0), false);
+    assertThat(condition("Failed").orElseThrow().getReason()).isEqualTo("BackoffLimitExceeded");
+    assertThat(job().orElseThrow().getStatus().getFailed()).isEqualTo(3);
+    h.advance(Duration.ofMinutes(10));
+    assertThat(active()).isEmpty();
+  }
+
+  @Test
+  void theActiveDeadlineFailsTheJobAndStopsItsPods() {
+    create(s -> s.setParallelism(2).setCompletions(4).setActiveDeadlineSeconds(30));
+    assertThat(active()).hasSize(2);
+    h.advance(Duration.ofSeconds(29));
+    assertThat(condition("Failed")).isEmpty();
+    h.advance(Duration.ofSeconds(1));
+    assertThat(condition("Failed").orElseThrow().getReason()).isEqualTo("DeadlineExceeded");
+    assertThat(active()).isEmpty();
+  }
+
+  @Test
+  void aFinishedJobIsDeletedAfterItsTtl() {
+    create(s -> s.setTtlSecondsAfterFinished(60));
+    finish(active().get(0), true);
+    assertThat(condition("Complete")).isPresent();
+    h.advance(Duration.ofSeconds(59));
+    assertThat(job()).isPresent();
+    h.advance(Duration.ofSeconds(1));
+    assertThat(job()).isEmpty();
+  }
+
+  @Test
+  void aWorkQueueJobCompletesWhenOnePodSucceededAndNoneRuns() {
+    create(s -> s.setParallelism(2));
+    assertThat(active()).hasSize(2);
+    finish(active().get(0), true);
+    assertThat(condition("Complete")).isEmpty();
+    assertThat(active()).as("no new pods once one succeeded").hasSize(1);
+    finish(active().get(0), true);
+    assertThat(condition("Complete")).isPresent();
+    assertThat(all()).hasSize(2);
+  }
+
+  @Test
+  void aSuspendedJobRunsNoPods() {
+    create(s -> s.setParallelism(2).setCompletions(2).setSuspend(true));
+    assertThat(active()).isEmpty();
+    assertThat(condition("Suspended")).isPresent();
+    Job j = job().orElseThrow();
+    h.cluster.update(j.toBuilder().setSpec(j.getSpec().toBuilder().setSuspend(false)).build());
+    h.settle();
+    assertThat(active()).hasSize(2);
+    assertThat(condition("Suspended")).isEmpty();
+  }
+
+  private static String index(Pod pod) {
+    return pod.getMetadata().getAnnotationsOrThrow(JobController.INDEX_ANNOTATION);
+  }
+
+  private Pod activeWithIndex(String index) {
+    return active().stream().filter(p -> index(p).equals(index)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void anIndexedJobNeedsOneSuccessPerIndex() {
+    create(s -> s.setCompletions(3).setParallelism(2)
+        .setCompletionMode(dev.drover.api.v1.CompletionMode.COMPLETION_MODE_INDEXED));
+    assertThat(active()).extracting(JobControllerTest::index).containsExactlyInAnyOrder("0", "1");
+
+    finish(activeWithIndex("1"), true);
+    assertThat(job().orElseThrow().getStatus().getCompletedIndexes()).isEqualTo("1");
+    assertThat(active()).extracting(JobControllerTest::index).containsExactlyInAnyOrder("0", "2");
+
+    finish(activeWithIndex("0"), false);
+    h.advance(Duration.ofSeconds(10));
+    assertThat(active()).extracting(JobControllerTest::index).containsExactlyInAnyOrder("0", "2");
+    finish(activeWithIndex("2"), true);
+    assertThat(job().orElseThrow().getStatus().getCompletedIndexes()).isEqualTo("1-2");
+    assertThat(condition("Complete")).isEmpty();
+    finish(activeWithIndex("0"), true);
+    assertThat(job().orElseThrow().getStatus().getCompletedIndexes()).isEqualTo("0-2");
+    assertThat(condition("Complete")).isPresent();
+  }
+
+  @Test
+  void indexesAreFormattedAsRanges() {
+    assertThat(JobController.formatIndexes(new java.util.TreeSet<>(List.of(1, 3, 4, 5, 7))))
+        .isEqualTo("1,3-5,7");
+    assertThat(JobController.formatIndexes(new java.util.TreeSet<>())).isEmpty();
+  }
+}

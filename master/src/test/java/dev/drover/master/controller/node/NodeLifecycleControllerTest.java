@@ -1,0 +1,160 @@
+package dev.drover.master.controller.node;
+
+import static dev.drover.master.controller.Fixtures.makeReady;
+import static dev.drover.master.controller.Fixtures.node;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.drover.api.v1.Condition;
+import dev.drover.api.v1.ConditionStatus;
+import dev.drover.api.v1.Container;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Lease;
+import dev.drover.api.v1.LeaseSpec;
+import dev.drover.api.v1.Node;
+import dev.drover.api.v1.NodeStatus;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.PodSpec;
+import dev.drover.api.v1.Taint;
+import dev.drover.api.v1.TaintEffect;
+import dev.drover.api.v1.Toleration;
+import dev.drover.api.v1.TolerationOperator;
+import dev.drover.master.controller.ApiObjects;
+import dev.drover.master.controller.Fixtures;
+import dev.drover.master.controller.Harness;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class NodeLifecycleControllerTest {
+  private final Harness h = new Harness();
+
+  NodeLifecycleControllerTest() {
+    h.add(new NodeLifecycleController(h.context()));
+    h.cluster.create(
+        node("n1", Map.of()).toBuilder()
+            .setStatus(NodeStatus.newBuilder().addConditions(Condition.newBuilder().setType("Ready")
+                .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)))
+            .build());
+    h.cluster.create(
+        Lease.newBuilder()
+            .setMetadata(ObjectMeta.newBuilder().setName("n1")
+                .setNamespace(NodeLifecycleController.LEASE_NAMESPACE))
+            .setSpec(LeaseSpec.newBuilder().setHolderIdentity("n1").setLeaseDurationSeconds(6)
+                .setRenewTime(ApiObjects.timestamp(h.clock.now())))
+            .build());
+    h.settle();
+  }
+
+  private void heartbeat() {
+    Lease lease = h.cluster.stored(Kind.KIND_LEASE, NodeLifecycleController.LEASE_NAMESPACE, "n1");
+    h.cluster.update(lease.toBuilder().setSpec(lease.getSpec().toBuilder()
+        .setRenewTime(ApiObjects.timestamp(h.clock.now()))).build());
+    h.settle();
+  }
+
+  private Node node1() {
+    return h.cluster.stored(Kind.KIND_NODE, "", "n1");
+  }
+
+  private ConditionStatus ready() {
+    return node1().getStatus().getConditionsList().stream()
+        .filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow().getStatus();
+  }
+
+  private List<String> taintKeys() {
+    return node1().getSpec().getTaintsList().stream().map(Taint::getKey).toList();
+  }
+
+  private Pod pod(String name, Toleration... tolerations) {
+    Pod pod = h.cluster.create(Pod.newBuilder()
+        .setMetadata(Fixtures.meta(name))
+        .setSpec(PodSpec.newBuilder().addContainers(Container.newBuilder().setName("c").setImage("i"))
+            .addAllTolerations(List.of(tolerations)))
+        .build());
+    return makeReady(h.cluster, h.clock, pod, "n1");
+  }
+
+  private boolean exists(String name) {
+    return h.cluster.fetch(Kind.KIND_POD, "default", name).isPresent();
+  }
+
+  @Test
+  void aNodeWithoutHeartbeatsBecomesUnknownTaintedAndItsPodsAreEvicted() {
+    pod("plain");
+    pod("patient", Toleration.newBuilder().setKey(NodeLifecycleController.UNREACHABLE_TAINT)
+        .setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS)
+        .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE).setTolerationSeconds(30).build());
+    pod("forever", Toleration.newBuilder().setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS).build());
+
+    h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(taintKeys()).isEmpty();
+
+    h.advance(Duration.ofSeconds(1));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+    assertThat(taintKeys()).containsExactly(NodeLifecycleController.UNREACHABLE_TAINT);
+    assertThat(h.cluster.eventReasons("n1")).contains("NodeNotReady");
+    assertThat(exists("plain")).isTrue();
+    Pod plain = h.cluster.stored(Kind.KIND_POD, "default", "plain");
+    assertThat(dev.drover.master.controller.Pods.isReady(plain))
+        .as("pods of an unreachable node stop being ready at once").isFalse();
+
+    h.advance(Duration.ofMillis(3999));
+    assertThat(exists("plain")).isTrue();
+    h.advance(Duration.ofMillis(1));
+    assertThat(exists("plain")).as("evicted 4 s after the taint, 10 s after the last heartbeat").isFalse();
+    assertThat(h.cluster.eventReasons("plain")).contains("Evicted");
+    assertThat(exists("patient")).isTrue();
+
+    h.advance(Duration.ofSeconds(26));
+    assertThat(exists("patient")).isFalse();
+    h.advance(Duration.ofMinutes(10));
+    assertThat(exists("forever")).isTrue();
+  }
+
+  @Test
+  void aReturningNodeLosesItsTaintAndIsReadyAgain() {
+    h.advance(Duration.ofSeconds(7));
+    assertThat(taintKeys()).containsExactly(NodeLifecycleController.UNREACHABLE_TAINT);
+    heartbeat();
+    assertThat(taintKeys()).isEmpty();
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    h.advance(Duration.ofSeconds(3));
+    heartbeat();
+    h.advance(Duration.ofSeconds(5));
+    assertThat(ready()).as("heartbeats keep it ready").isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+  }
+
+  @Test
+  void aNodeReportingNotReadyGetsTheNotReadyTaint() {
+    Node n = node1();
+    h.cluster.updateStatus(n.toBuilder().setStatus(NodeStatus.newBuilder().addConditions(
+        Condition.newBuilder().setType("Ready").setStatus(ConditionStatus.CONDITION_STATUS_FALSE)
+            .setReason("KubeletNotReady"))).build());
+    h.settle();
+    assertThat(taintKeys()).containsExactly(NodeLifecycleController.NOT_READY_TAINT);
+    pod("p");
+    h.advance(Duration.ofSeconds(4));
+    assertThat(exists("p")).isFalse();
+    n = node1();
+    h.cluster.updateStatus(n.toBuilder().setStatus(NodeStatus.newBuilder().addConditions(
+        Condition.newBuilder().setType("Ready").setStatus(ConditionStatus.CONDITION_STATUS_TRUE))).build());
+    heartbeat();
+    assertThat(taintKeys()).isEmpty();
+  }
+
+  @Test
+  void untoleratedNoExecuteTaintsEvictAtOnceAndOtherTaintsStay() {
+    pod("p");
+    Node n = node1();
+    h.cluster.update(n.toBuilder().setSpec(n.getSpec().toBuilder()
+        .addTaints(Taint.newBuilder().setKey("maintenance").setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE)
+            .setTimeAdded(ApiObjects.timestamp(h.clock.now())))).build());
+    h.settle();
+    assertThat(exists("p")).isFalse();
+    heartbeat();
+    assertThat(taintKeys()).containsExactly("maintenance");
+  }
+}

@@ -1,0 +1,192 @@
+package dev.drover.agent;
+
+import dev.drover.agent.runtime.ContainerRuntime;
+import dev.drover.agent.runtime.docker.DockerRuntime;
+import dev.drover.agent.runtime.simulated.SimulatedRuntime;
+import dev.drover.agent.server.AgentServer;
+import dev.drover.agent.session.NodeSession;
+import dev.drover.agent.sync.MasterClient;
+import dev.drover.agent.sync.PodSyncer;
+import dev.drover.agent.sync.SyncConfig;
+import dev.drover.api.v1.Event;
+import dev.drover.api.v1.GetPodDependenciesResponse;
+import dev.drover.api.v1.PodStatusUpdate;
+import dev.drover.api.v1.PodStatusUpdateResult;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Drover node agent: connects to the container runtime, serves AgentService, keeps a session with
+ * the masters and runs the pods bound to its node. {@link #close()} stops the agent but leaves the
+ * containers running, so that the next agent on this node adopts them.
+ */
+public final class NodeAgent implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
+  private static final String VERSION = "0.1.0";
+
+  private final AgentConfig config;
+  private final ContainerRuntime runtime;
+  private final boolean ownsRuntime;
+  private final Function<String, ManagedChannel> channelFactory;
+  private PodSyncer syncer;
+  private AgentServer server;
+  private NodeSession session;
+
+  private NodeAgent(
+      AgentConfig config,
+      ContainerRuntime runtime,
+      boolean ownsRuntime,
+      Function<String, ManagedChannel> channelFactory) {
+    this.config = config;
+    this.runtime = runtime;
+    this.ownsRuntime = ownsRuntime;
+    this.channelFactory = channelFactory;
+  }
+
+  /** An agent with the runtime its config names and plaintext gRPC channels to the masters. */
+  public static NodeAgent create(AgentConfig config) {
+    ContainerRuntime runtime =
+        config.runtime == AgentConfig.RuntimeKind.DOCKER
+            ? DockerRuntime.connect(config.dockerHost, Duration.ofMinutes(5))
+            : new SimulatedRuntime();
+    return new NodeAgent(config, runtime, true, NodeAgent::plaintextChannel);
+  }
+
+  /**
+   * An agent on a runtime the caller owns (and closes), with channels from {@code channelFactory}
+   * (e.g. in-process ones in tests).
+   */
+  public static NodeAgent create(
+      AgentConfig config,
+      ContainerRuntime runtime,
+      Function<String, ManagedChannel> channelFactory) {
+    return new NodeAgent(config, runtime, false, channelFactory);
+  }
+
+  private static ManagedChannel plaintextChannel(String endpoint) {
+    return NettyChannelBuilder.forTarget(endpoint).usePlaintext().build();
+  }
+
+  /** Connects and starts every part; throws if the runtime or the data dir is unusable. */
+  public NodeAgent start() {
+    try {
+      Files.createDirectories(config.dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("dataDir: cannot create " + config.dataDir, e);
+    }
+    var facts = runtime.hostFacts();
+    SyncConfig sync =
+        new SyncConfig(
+            config.nodeName,
+            config.hostIp,
+            config.dataDir,
+            config.infraImage,
+            config.portRangeFirst,
+            config.portRangeLast,
+            config.restartBackoffInitial,
+            config.restartBackoffMax,
+            config.backoffResetAfter,
+            config.syncPeriod,
+            config.statusFlushInterval,
+            Duration.ofMinutes(5));
+    NodeSession.Settings settings =
+        new NodeSession.Settings(
+            config.nodeName,
+            config.masterEndpoints,
+            config.labels,
+            config.taints,
+            config.maxPods,
+            config.hostIp,
+            config.heartbeatInterval,
+            config.callTimeout,
+            config.orphanSweepDelay,
+            VERSION);
+    // The syncer needs the session as its master client and the session needs the syncer for
+    // pods; a small forwarding client breaks the cycle.
+    ForwardingMasterClient forward = new ForwardingMasterClient();
+    syncer = new PodSyncer(runtime, forward, sync, config.syncThreads);
+    server = new AgentServer(config.bindAddress, config.agentPort, syncer, runtime).start();
+    session = new NodeSession(settings, syncer, channelFactory, facts, server.port());
+    forward.target = session;
+    syncer.start();
+    session.start();
+    log.info("node agent {} started ({} runtime)", config.nodeName, config.runtime);
+    return this;
+  }
+
+  /** The syncer (for status lookups). */
+  public PodSyncer syncer() {
+    return syncer;
+  }
+
+  /** The session with the masters. */
+  public NodeSession session() {
+    return session;
+  }
+
+  /** Port of the AgentService. */
+  public int agentPort() {
+    return server.port();
+  }
+
+  public ContainerRuntime runtime() {
+    return runtime;
+  }
+
+  /** Stops the agent; containers keep running. */
+  @Override
+  public void close() {
+    if (session != null) {
+      session.close();
+    }
+    if (syncer != null) {
+      syncer.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+    if (ownsRuntime) {
+      runtime.close();
+    }
+    log.info("node agent {} stopped", config.nodeName);
+  }
+
+  /** Forwards to the session once it exists. */
+  private static final class ForwardingMasterClient implements MasterClient {
+    volatile NodeSession target;
+
+    @Override
+    public List<PodStatusUpdateResult> updatePodStatuses(
+        List<PodStatusUpdate> updates) {
+      return target.updatePodStatuses(updates);
+    }
+
+    @Override
+    public void recordEvents(List<Event> events) {
+      target.recordEvents(events);
+    }
+
+    @Override
+    public boolean confirmPodTermination(String namespace, String name, String uid) {
+      return target.confirmPodTermination(namespace, name, uid);
+    }
+
+    @Override
+    public GetPodDependenciesResponse podDependencies(
+        String namespace,
+        Collection<String> secretNames,
+        Collection<String> configMapNames) {
+      return target.podDependencies(namespace, secretNames, configMapNames);
+    }
+  }
+}

@@ -1,0 +1,500 @@
+package dev.drover.agent.runtime.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.InspectExecResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.AuthConfig;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Info;
+import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.PullResponseItem;
+import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.api.model.Volume;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import com.github.dockerjava.transport.DockerHttpClient;
+import dev.drover.agent.runtime.ContainerInfo;
+import dev.drover.agent.runtime.ContainerRuntime;
+import dev.drover.agent.runtime.ContainerSpec;
+import dev.drover.agent.runtime.ExecResult;
+import dev.drover.agent.runtime.HostFacts;
+import dev.drover.agent.runtime.ImagePullException;
+import dev.drover.agent.runtime.LogOptions;
+import dev.drover.agent.runtime.LogSink;
+import dev.drover.agent.runtime.RegistryAuth;
+import dev.drover.agent.runtime.RuntimeUnavailableException;
+import dev.drover.api.ImageReference;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link ContainerRuntime} backed by a Docker daemon through docker-java (httpclient5 transport,
+ * unix socket). The only class of the agent that talks to Docker.
+ */
+public final class DockerRuntime implements ContainerRuntime {
+
+  private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
+  private static final int MAX_EXEC_OUTPUT = 4096;
+  // Docker reports "never" as the zero time of Go.
+  private static final String GO_ZERO_TIME_PREFIX = "0001-01-01";
+
+  private final DockerClient docker;
+
+  private DockerRuntime(DockerClient docker) {
+    this.docker = docker;
+  }
+
+  /**
+   * Connects to the daemon at {@code dockerHost} (e.g. {@code unix:///var/run/docker.sock}).
+   * Nothing is sent until the first call.
+   */
+  public static DockerRuntime connect(String dockerHost, Duration responseTimeout) {
+    DockerClientConfig config =
+        DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(dockerHost).build();
+    DockerHttpClient http =
+        new ApacheDockerHttpClient.Builder()
+            .dockerHost(config.getDockerHost())
+            .sslConfig(config.getSSLConfig())
+            .connectionTimeout(Duration.ofSeconds(5))
+            .responseTimeout(responseTimeout)
+            // Log streams in follow mode each hold a connection; keep room for the sync loop.
+            .maxConnections(64)
+            .build();
+    return new DockerRuntime(DockerClientImpl.getInstance(config, http));
+  }
+
+  @Override
+  public void ping() {
+    call(() -> docker.pingCmd().exec());
+  }
+
+  @Override
+  public HostFacts hostFacts() {
+    Info info = call(() -> docker.infoCmd().exec());
+    return new HostFacts(
+        info.getNCPU() == null ? Runtime.getRuntime().availableProcessors() : info.getNCPU(),
+        info.getMemTotal() == null ? 0 : info.getMemTotal(),
+        info.getOsType() == null ? "linux" : info.getOsType(),
+        info.getArchitecture() == null ? System.getProperty("os.arch") : info.getArchitecture(),
+        info.getKernelVersion() == null ? "" : info.getKernelVersion(),
+        "docker://" + info.getServerVersion(),
+        info.getOperatingSystem() == null ? "" : info.getOperatingSystem());
+  }
+
+  @Override
+  public boolean imagePresent(String image) {
+    try {
+      call(() -> docker.inspectImageCmd(image).exec());
+      return true;
+    } catch (NotFoundException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void pullImage(String image, RegistryAuth auth, Duration timeout) {
+    ImageRef ref = ImageRef.parse(image);
+    List<String> errors = new ArrayList<>();
+    ResultCallback.Adapter<PullResponseItem> callback =
+        new ResultCallback.Adapter<>() {
+          @Override
+          public void onNext(PullResponseItem item) {
+            if (item.getErrorDetail() != null) {
+              synchronized (errors) {
+                errors.add(item.getErrorDetail().getMessage());
+              }
+            }
+          }
+
+          @Override
+          public void onError(Throwable throwable) {
+            // A failed pull is an expected outcome reported to the pod, not something for the
+            // library to log as an error: record it and finish the callback.
+            synchronized (errors) {
+              errors.add(throwable.getMessage());
+            }
+            onComplete();
+          }
+        };
+    try {
+      var cmd = docker.pullImageCmd(ref.repository()).withTag(ref.tag());
+      if (auth != null) {
+        cmd.withAuthConfig(
+            new AuthConfig()
+                .withRegistryAddress(auth.server())
+                .withUsername(auth.username())
+                .withPassword(auth.password()));
+      }
+      boolean done = cmd.exec(callback).awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (!done) {
+        closeQuietly(callback);
+        throw new ImagePullException("pull of " + image + " timed out after " + timeout, null);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ImagePullException("pull of " + image + " interrupted", e);
+    } catch (DockerException e) {
+      throw new ImagePullException("pull of " + image + " failed: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      if (isConnectionFailure(e)) {
+        throw new RuntimeUnavailableException("Docker unreachable: " + e.getMessage(), e);
+      }
+      throw new ImagePullException("pull of " + image + " failed: " + e.getMessage(), e);
+    }
+    synchronized (errors) {
+      if (!errors.isEmpty()) {
+        throw new ImagePullException("pull of " + image + " failed: " + errors.get(0), null);
+      }
+    }
+  }
+
+  @Override
+  public String create(ContainerSpec spec) {
+    HostConfig host = HostConfig.newHostConfig();
+    CreateContainerCmd cmd = docker.createContainerCmd(spec.image()).withName(spec.name());
+    cmd.withLabels(spec.labels());
+    if (!spec.command().isEmpty()) {
+      cmd.withEntrypoint(spec.command());
+    }
+    if (!spec.args().isEmpty()) {
+      cmd.withCmd(spec.args());
+    } else if (!spec.command().isEmpty()) {
+      // An entrypoint override without args must not inherit the image's CMD (Kubernetes rule).
+      cmd.withCmd(List.of());
+    }
+    cmd.withEnv(spec.env());
+    if (!spec.workingDir().isEmpty()) {
+      cmd.withWorkingDir(spec.workingDir());
+    }
+    if (spec.network() instanceof ContainerSpec.JoinNetwork join) {
+      host.withNetworkMode("container:" + join.containerId());
+    } else if (spec.network() instanceof ContainerSpec.HostNetwork) {
+      host.withNetworkMode("host");
+    } else {
+      host.withNetworkMode("bridge");
+      if (!spec.hostname().isEmpty()) {
+        cmd.withHostName(spec.hostname());
+      }
+      applyPorts(cmd, host, spec.ports());
+    }
+    if (spec.nanoCpus() > 0) {
+      host.withNanoCPUs(spec.nanoCpus());
+    }
+    if (spec.memoryBytes() > 0) {
+      host.withMemory(spec.memoryBytes());
+      // Same as the memory limit: no swap on top, so going over the limit is an OOM kill.
+      host.withMemorySwap(spec.memoryBytes());
+    }
+    List<Bind> binds = new ArrayList<>();
+    for (ContainerSpec.Mount mount : spec.mounts()) {
+      binds.add(
+          new Bind(
+              mount.hostPath(),
+              new Volume(mount.containerPath()),
+              mount.readOnly()
+                  ? AccessMode.ro
+                  : AccessMode.rw));
+    }
+    host.withBinds(binds);
+    cmd.withHostConfig(host);
+    return call(() -> cmd.exec().getId());
+  }
+
+  private static void applyPorts(
+      CreateContainerCmd cmd, HostConfig host, List<ContainerSpec.PortBinding> ports) {
+    if (ports.isEmpty()) {
+      return;
+    }
+    Ports bindings = new Ports();
+    List<ExposedPort> exposed = new ArrayList<>();
+    for (ContainerSpec.PortBinding port : ports) {
+      InternetProtocol protocol =
+          "UDP".equalsIgnoreCase(port.protocol()) ? InternetProtocol.UDP : InternetProtocol.TCP;
+      ExposedPort e = new ExposedPort(port.containerPort(), protocol);
+      exposed.add(e);
+      bindings.bind(e, Ports.Binding.bindPort(port.hostPort()));
+    }
+    cmd.withExposedPorts(exposed);
+    host.withPortBindings(bindings);
+  }
+
+  @Override
+  public void start(String id) {
+    try {
+      call(() -> docker.startContainerCmd(id).exec());
+    } catch (NotModifiedException e) {
+      // Already running: starting is idempotent for the sync loop.
+    }
+  }
+
+  @Override
+  public void signal(String id, String signal) {
+    try {
+      call(() -> docker.killContainerCmd(id).withSignal(signal).exec());
+    } catch (NotFoundException | ConflictException e) {
+      // Gone or not running: nothing to signal.
+      log.debug("signal {} to {} skipped: {}", signal, id, e.getMessage());
+    }
+  }
+
+  @Override
+  public void remove(String id) {
+    try {
+      call(() -> docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec());
+    } catch (NotFoundException e) {
+      // Already gone.
+    } catch (ConflictException e) {
+      // Removal already in progress (e.g. by a concurrent cleanup).
+      log.debug("remove of {} in conflict: {}", id, e.getMessage());
+    }
+  }
+
+  @Override
+  public Optional<ContainerInfo> inspect(String id) {
+    InspectContainerResponse r;
+    try {
+      r = call(() -> docker.inspectContainerCmd(id).exec());
+    } catch (NotFoundException e) {
+      return Optional.empty();
+    }
+    InspectContainerResponse.ContainerState s = r.getState();
+    ContainerInfo.State state;
+    if (Boolean.TRUE.equals(s.getRunning())) {
+      state = ContainerInfo.State.RUNNING;
+    } else if ("created".equals(s.getStatus())) {
+      state = ContainerInfo.State.CREATED;
+    } else {
+      state = ContainerInfo.State.EXITED;
+    }
+    String ip = "";
+    if (r.getNetworkSettings() != null && r.getNetworkSettings().getIpAddress() != null) {
+      ip = r.getNetworkSettings().getIpAddress();
+    }
+    if (ip.isEmpty()
+        && r.getNetworkSettings() != null
+        && r.getNetworkSettings().getNetworks() != null) {
+      // Newer daemons leave the top-level address empty; take the first network's.
+      ip =
+          r.getNetworkSettings().getNetworks().values().stream()
+              .map(n -> n.getIpAddress())
+              .filter(a -> a != null && !a.isEmpty())
+              .findFirst()
+              .orElse("");
+    }
+    String name = r.getName() == null ? "" : r.getName().replaceFirst("^/", "");
+    Long exit = s.getExitCodeLong();
+    return Optional.of(
+        new ContainerInfo(
+            r.getId(),
+            name,
+            r.getConfig().getImage(),
+            r.getImageId(),
+            r.getConfig().getLabels() == null ? Map.of() : r.getConfig().getLabels(),
+            state,
+            exit == null ? 0 : exit.intValue(),
+            Boolean.TRUE.equals(s.getOOMKilled()),
+            parseTime(s.getStartedAt()),
+            state == ContainerInfo.State.EXITED ? parseTime(s.getFinishedAt()) : null,
+            ip,
+            s.getError()));
+  }
+
+  @Override
+  public List<ContainerInfo> list(Map<String, String> labels) {
+    List<Container> found =
+        call(() -> docker.listContainersCmd().withShowAll(true).withLabelFilter(labels).exec());
+    List<ContainerInfo> out = new ArrayList<>();
+    for (Container c : found) {
+      // List output is coarse; inspect gives exit codes and times. Vanished ones are skipped.
+      inspect(c.getId()).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  @Override
+  public ExecResult exec(String id, List<String> command, Duration timeout) {
+    String execId =
+        call(
+            () ->
+                docker
+                    .execCreateCmd(id)
+                    .withCmd(command.toArray(String[]::new))
+                    .withAttachStdout(true)
+                    .withAttachStderr(true)
+                    .exec()
+                    .getId());
+    StringBuilder output = new StringBuilder();
+    ResultCallback.Adapter<Frame> callback =
+        new ResultCallback.Adapter<>() {
+          @Override
+          public void onNext(Frame frame) {
+            synchronized (output) {
+              if (output.length() < MAX_EXEC_OUTPUT) {
+                output.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+              }
+            }
+          }
+        };
+    try {
+      boolean done =
+          call(() -> docker.execStartCmd(execId).exec(callback))
+              .awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (!done) {
+        closeQuietly(callback);
+        return new ExecResult(-1, "timed out after " + timeout);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new ExecResult(-1, "interrupted");
+    }
+    InspectExecResponse inspect = call(() -> docker.inspectExecCmd(execId).exec());
+    Long code = inspect.getExitCodeLong();
+    synchronized (output) {
+      return new ExecResult(code == null ? -1 : code.intValue(), output.toString());
+    }
+  }
+
+  @Override
+  public Closeable logs(String id, LogOptions options, LogSink sink) {
+    var cmd =
+        docker
+            .logContainerCmd(id)
+            .withStdOut(true)
+            .withStdErr(true)
+            .withFollowStream(options.follow())
+            .withTimestamps(options.timestamps());
+    if (options.tailLines() >= 0) {
+      cmd.withTail((int) Math.min(Integer.MAX_VALUE, options.tailLines()));
+    }
+    if (options.since() != null) {
+      cmd.withSince((int) options.since().getEpochSecond());
+    }
+    ResultCallback.Adapter<Frame> callback =
+        new ResultCallback.Adapter<>() {
+          @Override
+          public void onNext(Frame frame) {
+            sink.chunk(frame.getPayload(), frame.getStreamType() == StreamType.STDERR);
+          }
+
+          @Override
+          public void onError(Throwable throwable) {
+            // The sink reports it; finish quietly instead of letting the library log it.
+            sink.done(throwable);
+            super.onComplete();
+          }
+
+          @Override
+          public void onComplete() {
+            sink.done(null);
+            super.onComplete();
+          }
+        };
+    try {
+      cmd.exec(callback);
+    } catch (RuntimeException e) {
+      sink.done(e);
+    }
+    return callback;
+  }
+
+  @Override
+  public void close() {
+    try {
+      docker.close();
+    } catch (IOException e) {
+      log.warn("closing the Docker client failed", e);
+    }
+  }
+
+  private static Instant parseTime(String text) {
+    if (text == null || text.isEmpty() || text.startsWith(GO_ZERO_TIME_PREFIX)) {
+      return null;
+    }
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /** Runs a Docker call, turning connection failures into {@link RuntimeUnavailableException}. */
+  private static <T> T call(Supplier<T> body) {
+    try {
+      return body.get();
+    } catch (DockerException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      if (isConnectionFailure(e)) {
+        throw new RuntimeUnavailableException("Docker unreachable: " + e.getMessage(), e);
+      }
+      throw e;
+    }
+  }
+
+  private static void call(Runnable body) {
+    call(
+        () -> {
+          body.run();
+          return null;
+        });
+  }
+
+  private static boolean isConnectionFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IOException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void closeQuietly(Closeable closeable) {
+    try {
+      closeable.close();
+    } catch (IOException e) {
+      log.debug("closing a Docker stream failed", e);
+    }
+  }
+
+  /** An image reference split into what a pull takes: repository and tag (or digest). */
+  record ImageRef(String repository, String tag) {
+    static ImageRef parse(String image) {
+      ImageReference ref;
+      try {
+        ref = ImageReference.parse(image);
+      } catch (IllegalArgumentException e) {
+        throw new ImagePullException(
+            "invalid image reference \"" + image + "\": " + e.getMessage(), e);
+      }
+      // Docker's pull API takes a digest in the tag parameter.
+      return new ImageRef(
+          ref.name(), ref.digest().orElseGet(() -> ref.effectiveTag().orElse("latest")));
+    }
+  }
+}

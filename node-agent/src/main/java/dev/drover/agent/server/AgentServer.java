@@ -1,0 +1,198 @@
+package dev.drover.agent.server;
+
+import com.google.protobuf.ByteString;
+import dev.drover.agent.runtime.ContainerRuntime;
+import dev.drover.agent.runtime.LogOptions;
+import dev.drover.agent.runtime.LogSink;
+import dev.drover.agent.sync.PodSyncer;
+import dev.drover.api.v1.AgentServiceGrpc;
+import dev.drover.api.v1.LogChunk;
+import dev.drover.api.v1.LogStream;
+import dev.drover.api.v1.LogsRequest;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves {@code AgentService} (container logs: follow, tail, since, previous run) on the agent's
+ * daemon port so that masters can proxy {@code drover logs} from anywhere.
+ */
+public final class AgentServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(AgentServer.class);
+
+  private final Server server;
+
+  public AgentServer(String bindAddress, int port, PodSyncer syncer, ContainerRuntime runtime) {
+    this.server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port))
+            .addService(new Service(syncer, runtime))
+            .build();
+  }
+
+  /** Starts listening. */
+  public AgentServer start() {
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen for AgentService: " + e.getMessage(), e);
+    }
+    log.info("AgentService listening on port {}", port());
+    return this;
+  }
+
+  /** The port actually bound (useful when 0 was asked). */
+  public int port() {
+    return server.getPort();
+  }
+
+  @Override
+  public void close() {
+    server.shutdownNow();
+    try {
+      server.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The AgentService implementation. */
+  static final class Service extends AgentServiceGrpc.AgentServiceImplBase {
+    private final PodSyncer syncer;
+    private final ContainerRuntime runtime;
+
+    Service(PodSyncer syncer, ContainerRuntime runtime) {
+      this.syncer = syncer;
+      this.runtime = runtime;
+    }
+
+    @Override
+    public void logs(LogsRequest request, StreamObserver<LogChunk> responseObserver) {
+      if (request.hasSinceSeconds() && request.hasSinceTime()) {
+        responseObserver.onError(
+            Status.INVALID_ARGUMENT
+                .withDescription("since_seconds and since_time: set at most one")
+                .asRuntimeException());
+        return;
+      }
+      if (!syncer.hasPod(request.getNamespace(), request.getPod())) {
+        responseObserver.onError(
+            Status.NOT_FOUND
+                .withDescription(
+                    "pod "
+                        + request.getNamespace()
+                        + "/"
+                        + request.getPod()
+                        + " is not on this node")
+                .asRuntimeException());
+        return;
+      }
+      Optional<String> id =
+          syncer.containerId(
+              request.getNamespace(),
+              request.getPod(),
+              request.getContainer(),
+              request.getPrevious());
+      if (id.isEmpty()) {
+        responseObserver.onError(
+            Status.NOT_FOUND
+                .withDescription(
+                    (request.getPrevious()
+                            ? "no previous run of container \""
+                            : "no running container \"")
+                        + request.getContainer()
+                        + "\" in pod "
+                        + request.getPod()
+                        + (request.getContainer().isEmpty()
+                            ? " (name the container: the pod has several)"
+                            : ""))
+                .asRuntimeException());
+        return;
+      }
+      Instant since = null;
+      if (request.hasSinceSeconds()) {
+        since = Instant.now().minusSeconds(request.getSinceSeconds());
+      } else if (request.hasSinceTime()) {
+        since =
+            Instant.ofEpochSecond(
+                request.getSinceTime().getSeconds(), request.getSinceTime().getNanos());
+      }
+      LogOptions options =
+          new LogOptions(
+              request.getFollow(),
+              request.hasTailLines() ? request.getTailLines() : -1,
+              since,
+              request.getTimestamps());
+      ServerCallStreamObserver<LogChunk> out =
+          (ServerCallStreamObserver<LogChunk>) responseObserver;
+      Object lock = new Object();
+      AtomicReference<Closeable> handle = new AtomicReference<>();
+      out.setOnCancelHandler(
+          () -> {
+            Closeable h = handle.get();
+            if (h != null) {
+              try {
+                h.close();
+              } catch (IOException e) {
+                log.debug("closing a log stream failed", e);
+              }
+            }
+          });
+      handle.set(
+          runtime.logs(
+              id.get(),
+              options,
+              new LogSink() {
+                private boolean done;
+
+                @Override
+                public void chunk(byte[] data, boolean stderr) {
+                  synchronized (lock) {
+                    if (done || out.isCancelled()) {
+                      return;
+                    }
+                    out.onNext(
+                        LogChunk.newBuilder()
+                            .setData(ByteString.copyFrom(data))
+                            .setStream(
+                                stderr ? LogStream.LOG_STREAM_STDERR : LogStream.LOG_STREAM_STDOUT)
+                            .build());
+                  }
+                }
+
+                @Override
+                public void done(Throwable error) {
+                  synchronized (lock) {
+                    if (done) {
+                      return;
+                    }
+                    done = true;
+                    if (out.isCancelled()) {
+                      return;
+                    }
+                    if (error == null) {
+                      out.onCompleted();
+                    } else {
+                      out.onError(
+                          Status.UNAVAILABLE
+                              .withDescription("log stream failed: " + error.getMessage())
+                              .asRuntimeException());
+                    }
+                  }
+                }
+              }));
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package dev.drover.agent.sync;
+
+import com.google.protobuf.Timestamp;
+import dev.drover.api.v1.Event;
+import dev.drover.api.v1.EventSource;
+import dev.drover.api.v1.EventType;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.ObjectReference;
+import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.PodStatusUpdate;
+import dev.drover.api.v1.PodStatusUpdateOutcome;
+import dev.drover.api.v1.PodStatusUpdateResult;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Coalesces pod status updates (only the latest per pod is kept) and buffers events, and sends both
+ * to the masters in batches at a fixed interval, so a busy node makes at most one status call and
+ * one event call per interval. What fails to send is kept for the next round (events up to a
+ * bound).
+ */
+final class StatusReporter {
+
+  private static final Logger log = LoggerFactory.getLogger(StatusReporter.class);
+  private static final int MAX_BUFFERED_EVENTS = 1000;
+
+  private final MasterClient master;
+  private final String nodeName;
+  private final Map<String, PodStatusUpdate> pending = new LinkedHashMap<>();
+  private final List<Event> events = new ArrayList<>();
+  private ScheduledFuture<?> task;
+
+  StatusReporter(MasterClient master, String nodeName) {
+    this.master = master;
+    this.nodeName = nodeName;
+  }
+
+  void start(ScheduledExecutorService scheduler, long intervalMillis) {
+    task =
+        scheduler.scheduleWithFixedDelay(
+            this::flushSafely, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+  }
+
+  void stop() {
+    if (task != null) {
+      task.cancel(false);
+    }
+  }
+
+  synchronized void offer(PodStatusUpdate update) {
+    pending.put(update.getUid(), update);
+  }
+
+  void event(Pod pod, String container, EventType type, String reason, String message) {
+    Instant now = Instant.now();
+    Timestamp ts =
+        Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
+    ObjectReference.Builder ref =
+        ObjectReference.newBuilder()
+            .setKind(Kind.KIND_POD)
+            .setNamespace(pod.getMetadata().getNamespace())
+            .setName(pod.getMetadata().getName())
+            .setUid(pod.getMetadata().getUid());
+    if (container != null) {
+      ref.setFieldPath("spec.containers{" + container + "}");
+    }
+    Event e =
+        Event.newBuilder()
+            .setMetadata(
+                ObjectMeta.newBuilder()
+                    .setNamespace(pod.getMetadata().getNamespace())
+                    .setName(
+                        pod.getMetadata().getName()
+                            + "."
+                            + Long.toHexString(System.currentTimeMillis())
+                            + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000))))
+            .setInvolvedObject(ref)
+            .setReason(reason)
+            .setMessage(message)
+            .setType(type)
+            .setSource(EventSource.newBuilder().setComponent("node-agent").setHost(nodeName))
+            .setCount(1)
+            .setFirstTimestamp(ts)
+            .setLastTimestamp(ts)
+            .setEventTime(ts)
+            .setReportingComponent("drover.dev/node-agent")
+            .setReportingInstance(nodeName)
+            .build();
+    log.debug("event {}/{} {}: {}", pod.getMetadata().getName(), container, reason, message);
+    synchronized (this) {
+      if (events.size() < MAX_BUFFERED_EVENTS) {
+        events.add(e);
+      }
+    }
+  }
+
+  /** Sends what is pending now; used by the timer and on close. */
+  void flushSafely() {
+    try {
+      flush();
+    } catch (RuntimeException e) {
+      log.debug("status flush failed, will retry: {}", e.toString());
+    }
+  }
+
+  private void flush() {
+    List<PodStatusUpdate> updates;
+    List<Event> batch;
+    synchronized (this) {
+      updates = new ArrayList<>(pending.values());
+      pending.clear();
+      batch = new ArrayList<>(events);
+      events.clear();
+    }
+    if (!updates.isEmpty()) {
+      try {
+        List<PodStatusUpdateResult> results = master.updatePodStatuses(updates);
+        for (int i = 0; i < results.size() && i < updates.size(); i++) {
+          PodStatusUpdateResult r = results.get(i);
+          if (r.getOutcome() == PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED) {
+            log.warn("status of {}/{} rejected: {}", r.getNamespace(), r.getName(), r.getMessage());
+          }
+        }
+      } catch (RuntimeException e) {
+        synchronized (this) {
+          // Keep newer updates that arrived meanwhile; re-queue the rest.
+          for (PodStatusUpdate u : updates) {
+            pending.putIfAbsent(u.getUid(), u);
+          }
+        }
+        requeue(batch);
+        throw e;
+      }
+    }
+    if (!batch.isEmpty()) {
+      try {
+        master.recordEvents(batch);
+      } catch (RuntimeException e) {
+        requeue(batch);
+        throw e;
+      }
+    }
+  }
+
+  private synchronized void requeue(List<Event> batch) {
+    for (Event e : batch) {
+      if (events.size() < MAX_BUFFERED_EVENTS) {
+        events.add(e);
+      }
+    }
+  }
+}

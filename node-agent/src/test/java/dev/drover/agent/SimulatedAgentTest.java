@@ -1,0 +1,411 @@
+package dev.drover.agent;
+
+import static dev.drover.agent.testing.Pods.container;
+import static dev.drover.agent.testing.Pods.pod;
+import static dev.drover.agent.testing.Pods.shell;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.drover.agent.runtime.ContainerInfo;
+import dev.drover.agent.runtime.ExecResult;
+import dev.drover.agent.runtime.simulated.SimulatedRuntime;
+import dev.drover.agent.runtime.simulated.SimulatedRuntime.Behavior;
+import dev.drover.agent.testing.FakeNodeService;
+import dev.drover.agent.testing.Pods;
+import dev.drover.api.v1.ContainerStatus;
+import dev.drover.api.v1.ExecAction;
+import dev.drover.api.v1.Node;
+import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.PodPhase;
+import dev.drover.api.v1.PodStatus;
+import dev.drover.api.v1.Probe;
+import dev.drover.api.v1.Taint;
+import dev.drover.api.v1.TaintEffect;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole agent (session, sync loop, status reporting) on the simulated runtime against a fake
+ * master: fast checks of the state machine, back-offs, termination, adoption, fail-over between
+ * masters, watch resumption and recovery from a runtime outage.
+ */
+class SimulatedAgentTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private FakeNodeService master;
+  private SimulatedRuntime runtime;
+  private Path dataDir;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    master = new FakeNodeService();
+    runtime = new SimulatedRuntime();
+    dataDir = Files.createTempDirectory("drover-sim");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      closeables.get(i).close();
+    }
+    master.close();
+    runtime.close();
+    dev.drover.agent.sync.PodSyncerAccess.deleteTree(dataDir);
+  }
+
+  private AgentConfig.Builder config(String node, String... endpoints) {
+    AgentConfig.Builder b =
+        AgentConfig.builder()
+            .nodeName(node)
+            .dataDir(dataDir)
+            .runtime(AgentConfig.RuntimeKind.SIMULATED)
+            .bindAddress("127.0.0.1")
+            .restartBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
+            .syncPeriod(Duration.ofMillis(200))
+            .statusFlushInterval(Duration.ofMillis(100))
+            .heartbeatInterval(Duration.ofMillis(200))
+            .callTimeout(Duration.ofSeconds(2))
+            .orphanSweepDelay(Duration.ofSeconds(2))
+            .syncThreads(2);
+    if (endpoints.length == 0) {
+      b.masterEndpoint(master.endpoint());
+    } else {
+      b.masterEndpoints(List.of(endpoints));
+    }
+    return b;
+  }
+
+  private NodeAgent start(AgentConfig.Builder b) {
+    NodeAgent agent = NodeAgent.create(b.build(), runtime, FakeNodeService::channel).start();
+    closeables.add(agent);
+    return agent;
+  }
+
+  private PodStatus awaitStatus(FakeNodeService m, String uid, Predicate<PodStatus> p) {
+    return await()
+        .atMost(WAIT)
+        .until(() -> m.status(uid).orElse(null), s -> s != null && p.test(s));
+  }
+
+  private static Pod simplePod(String name, String node) {
+    return pod(name, node, shell("main", "img:1", "run").build()).build();
+  }
+
+  @Test
+  void registersCapacityLabelsTaintsAndRunsAPod() {
+    start(
+        config("n1")
+            .label("zone", "a")
+            .maxPods(42)
+            .taint(
+                Taint.newBuilder()
+                    .setKey("dedicated")
+                    .setValue("x")
+                    .setEffect(TaintEffect.TAINT_EFFECT_NO_SCHEDULE)
+                    .build()));
+    Pod pod = master.putPod(simplePod("p", "n1"));
+    PodStatus s =
+        awaitStatus(
+            master,
+            pod.getMetadata().getUid(),
+            st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING && Pods.ready(st));
+    assertThat(container(s, "main").getState().hasRunning()).isTrue();
+    assertThat(s.getHostIp()).isEqualTo("127.0.0.1");
+    Node node = master.registrations().get(0);
+    assertThat(node.getMetadata().getLabelsMap())
+        .containsEntry("zone", "a")
+        .containsEntry("kubernetes.io/hostname", "n1");
+    assertThat(node.getSpec().getTaints(0).getKey()).isEqualTo("dedicated");
+    assertThat(node.getStatus().getCapacityMap())
+        .containsEntry("cpu", "4")
+        .containsEntry("memory", Long.toString(8L << 30))
+        .containsEntry("pods", "42");
+    assertThat(node.getStatus().getDaemonEndpoint().getPort()).isPositive();
+    await().atMost(WAIT).until(() -> master.heartbeats() >= 2);
+    assertThat(master.events())
+        .extracting(e -> e.getReason())
+        .contains("Pulled", "Created", "Started");
+  }
+
+  @Test
+  void crashLoopBacksOffWithGrowingDelays() {
+    runtime.behavior(
+        spec ->
+            spec.image().equals("crash:1")
+                ? Behavior.exitAfter(Duration.ofMillis(50), 1)
+                : Behavior.runForever());
+    start(config("n1"));
+    Pod pod = master.putPod(pod("c", "n1", shell("main", "crash:1", "x").build()).build());
+    String uid = pod.getMetadata().getUid();
+    PodStatus s = awaitStatus(master, uid, st -> container(st, "main").getRestartCount() >= 3);
+    assertThat(container(s, "main").getLastState().getTerminated().getExitCode()).isEqualTo(1);
+    assertThat(master.statusHistory(uid))
+        .anySatisfy(
+            st ->
+                assertThat(container(st, "main").getState().getWaiting().getReason())
+                    .isEqualTo("CrashLoopBackOff"));
+    List<String> backoffs =
+        master.events().stream()
+            .filter(e -> e.getReason().equals("BackOff"))
+            .map(e -> e.getMessage())
+            .toList();
+    // Each back-off doubles the previous one (the first may pass unseen between two syncs).
+    assertThat(backoffs).anySatisfy(m -> assertThat(m).contains("back-off 0.4s"));
+    assertThat(backoffs).anySatisfy(m -> assertThat(m).contains("back-off 0.8s"));
+    assertThat(
+            backoffs.indexOf(
+                backoffs.stream().filter(m -> m.contains("0.8s")).findFirst().orElseThrow()))
+        .isGreaterThan(
+            backoffs.indexOf(
+                backoffs.stream().filter(m -> m.contains("0.4s")).findFirst().orElseThrow()));
+    assertThat(s.getPhase()).isEqualTo(PodPhase.POD_PHASE_RUNNING);
+  }
+
+  @Test
+  void oomKillIsReported() {
+    runtime.behavior(
+        spec ->
+            spec.image().equals("hog:1")
+                ? Behavior.oomAfter(Duration.ofMillis(50))
+                : Behavior.runForever());
+    start(config("n1"));
+    Pod pod = master.putPod(pod("hog", "n1", shell("main", "hog:1", "x").build()).build());
+    PodStatus s =
+        awaitStatus(
+            master, pod.getMetadata().getUid(), st -> container(st, "main").getRestartCount() >= 1);
+    assertThat(container(s, "main").getLastState().getTerminated().getReason())
+        .isEqualTo("OOMKilled");
+    assertThat(container(s, "main").getLastState().getTerminated().getExitCode()).isEqualTo(137);
+  }
+
+  @Test
+  void failedPullsGiveErrImagePullThenImagePullBackOff() {
+    runtime.pullable(image -> !image.startsWith("missing"));
+    start(config("n1"));
+    Pod pod = master.putPod(pod("m", "n1", shell("main", "missing:1", "x").build()).build());
+    String uid = pod.getMetadata().getUid();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              List<String> reasons = new ArrayList<>();
+              for (PodStatus st : master.statusHistory(uid)) {
+                ContainerStatus c = container(st, "main");
+                if (c.getState().hasWaiting()) {
+                  reasons.add(c.getState().getWaiting().getReason());
+                }
+              }
+              assertThat(reasons).contains("ErrImagePull");
+              assertThat(reasons.subList(reasons.indexOf("ErrImagePull"), reasons.size()))
+                  .contains("ImagePullBackOff");
+            });
+    assertThat(master.status(uid).orElseThrow().getPhase()).isEqualTo(PodPhase.POD_PHASE_PENDING);
+  }
+
+  @Test
+  void neverPolicyWithExitOneFailsThePod() {
+    runtime.behavior(spec -> Behavior.exitAfter(Duration.ofMillis(20), 1));
+    start(config("n1"));
+    Pod p = simplePod("never", "n1");
+    p =
+        p.toBuilder()
+            .setSpec(
+                p.getSpec().toBuilder()
+                    .setRestartPolicy(dev.drover.api.v1.RestartPolicy.RESTART_POLICY_NEVER))
+            .build();
+    Pod pod = master.putPod(p);
+    PodStatus s =
+        awaitStatus(
+            master, pod.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_FAILED);
+    assertThat(container(s, "main").getRestartCount()).isZero();
+  }
+
+  @Test
+  void startupProbeHoldsBackReadiness() {
+    AtomicBoolean started = new AtomicBoolean();
+    runtime.execHandler(
+        (spec, cmd) -> new ExecResult(cmd.get(0).equals("startup") && !started.get() ? 1 : 0, ""));
+    start(config("n1"));
+    Probe.Builder probe = Probe.newBuilder().setPeriodSeconds(1).setFailureThreshold(1000);
+    Pod pod =
+        master.putPod(
+            pod(
+                    "s",
+                    "n1",
+                    shell("main", "img:1", "x")
+                        .setStartupProbe(
+                            probe.clone().setExec(ExecAction.newBuilder().addCommand("startup")))
+                        .setReadinessProbe(
+                            probe.clone().setExec(ExecAction.newBuilder().addCommand("ready")))
+                        .build())
+                .build());
+    String uid = pod.getMetadata().getUid();
+    PodStatus running =
+        awaitStatus(master, uid, st -> container(st, "main").getState().hasRunning());
+    assertThat(container(running, "main").getStarted()).isFalse();
+    assertThat(Pods.ready(running)).isFalse();
+    started.set(true);
+    PodStatus ready = awaitStatus(master, uid, Pods::ready);
+    assertThat(container(ready, "main").getStarted()).isTrue();
+    assertThat(container(ready, "main").getRestartCount()).isZero();
+  }
+
+  @Test
+  void terminationWaitsForTheGracePeriodThenKillsRemovesAndConfirms() {
+    runtime.behavior(
+        spec -> spec.image().equals("stubborn:1") ? Behavior.ignoreTerm() : Behavior.runForever());
+    start(config("n1"));
+    Pod pod = master.putPod(pod("t", "n1", shell("main", "stubborn:1", "x").build()).build());
+    String uid = pod.getMetadata().getUid();
+    awaitStatus(master, uid, st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
+    Instant deleted = Instant.now();
+    master.deletePod(uid, 1);
+    await().atMost(WAIT).until(() -> master.confirmed().contains(uid));
+    assertThat(Duration.between(deleted, Instant.now()))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(runtime.list(Map.of("drover.pod.uid", uid))).isEmpty();
+    assertThat(master.pod(uid)).isEmpty();
+  }
+
+  @Test
+  void newAgentAdoptsContainersAndRemovesOrphans() {
+    NodeAgent first = start(config("n1"));
+    List<Pod> pods = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      pods.add(master.putPod(simplePod("p" + i, "n1")));
+    }
+    List<String> ids = new ArrayList<>();
+    for (Pod p : pods) {
+      ids.add(
+          container(
+                  awaitStatus(
+                      master,
+                      p.getMetadata().getUid(),
+                      st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING),
+                  "main")
+              .getContainerId());
+    }
+    first.close();
+    master.removePod(pods.get(2).getMetadata().getUid());
+    start(config("n1"));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                runtime
+                    .list(Map.of("drover.pod.uid", pods.get(2).getMetadata().getUid()))
+                    .isEmpty());
+    for (int i = 0; i < 2; i++) {
+      List<ContainerInfo> mains =
+          runtime.list(
+              Map.of(
+                  "drover.pod.uid",
+                  pods.get(i).getMetadata().getUid(),
+                  "drover.container.name",
+                  "main"));
+      assertThat(mains).extracting(c -> "docker://" + c.id()).containsExactly(ids.get(i));
+      assertThat(mains.get(0).running()).isTrue();
+    }
+  }
+
+  @Test
+  void failsOverToTheNextMasterWithoutTouchingContainers() {
+    FakeNodeService second = new FakeNodeService();
+    closeables.add(second);
+    Pod pod = master.putPod(simplePod("f", "n1"));
+    second.putPod(pod);
+    start(config("n1", master.endpoint(), second.endpoint()));
+    String uid = pod.getMetadata().getUid();
+    String id =
+        container(
+                awaitStatus(master, uid, st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING), "main")
+            .getContainerId();
+    master.close();
+    await()
+        .atMost(WAIT)
+        .until(() -> !second.registrations().isEmpty() && second.status(uid).isPresent());
+    PodStatus s = awaitStatus(second, uid, st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
+    assertThat(container(s, "main").getContainerId()).isEqualTo(id);
+    assertThat(container(s, "main").getRestartCount()).isZero();
+  }
+
+  @Test
+  void watchResumesAfterTheStreamBreaks() {
+    start(config("n1"));
+    Pod a = master.putPod(simplePod("a", "n1"));
+    awaitStatus(
+        master, a.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
+    int registrations = master.registrations().size();
+    master.breakWatches();
+    Pod b = master.putPod(simplePod("b", "n1"));
+    awaitStatus(
+        master, b.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
+    assertThat(master.registrations()).hasSize(registrations);
+    assertThat(
+            container(master.status(a.getMetadata().getUid()).orElseThrow(), "main")
+                .getRestartCount())
+        .isZero();
+  }
+
+  @Test
+  void recoversPodsAfterARuntimeOutage() {
+    NodeAgent agent = start(config("n1"));
+    Pod pod = master.putPod(simplePod("o", "n1"));
+    String uid = pod.getMetadata().getUid();
+    awaitStatus(master, uid, st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
+    runtime.crashAll();
+    runtime.setAvailable(false);
+    await().atMost(WAIT).until(() -> agent.syncer().runtimeDown());
+    runtime.setAvailable(true);
+    PodStatus s =
+        awaitStatus(
+            master,
+            uid,
+            st ->
+                st.getPhase() == PodPhase.POD_PHASE_RUNNING
+                    && container(st, "main").getState().hasRunning()
+                    && container(st, "main").getRestartCount() >= 1);
+    await().atMost(WAIT).until(() -> !agent.syncer().runtimeDown());
+    assertThat(runtime.list(Map.of("drover.pod.uid", uid)).stream().filter(ContainerInfo::running))
+        .hasSize(2);
+  }
+
+  @Test
+  void manyAgentsShareOneJvm() {
+    int agents = 100;
+    List<Pod> pods = new ArrayList<>();
+    for (int i = 0; i < agents; i++) {
+      String node = "many-" + i;
+      start(config(node).syncThreads(1).dataDir(dataDir.resolve(node)));
+      for (int j = 0; j < 3; j++) {
+        pods.add(master.putPod(simplePod("p" + j, node)));
+      }
+    }
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                pods.stream()
+                    .allMatch(
+                        p ->
+                            master
+                                .status(p.getMetadata().getUid())
+                                .map(s -> s.getPhase() == PodPhase.POD_PHASE_RUNNING)
+                                .orElse(false)));
+    assertThat(runtime.list(Map.of()).stream().filter(ContainerInfo::running).count())
+        .isEqualTo(agents * 3L * 2);
+  }
+}

@@ -1,0 +1,41 @@
+package dev.drover.store;
+
+import dev.drover.store.raft.RaftKvStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Configures and starts a replicated store member; obtained from {@link KvStores}. */
+public final class KvStoreBuilder {
+  private final Peer self;
+  private final List<Peer> peers;
+  private final Path dataDir;
+  private StoreOptions options = new StoreOptions();
+
+  KvStoreBuilder(Peer self, List<Peer> peers, Path dataDir) {
+    this.self = self;
+    this.peers = List.copyOf(peers);
+    this.dataDir = dataDir;
+  }
+
+  /** Replaces the options. */
+  public KvStoreBuilder options(StoreOptions options) {
+    this.options = options;
+    return this;
+  }
+
+  /** The options, to adjust in place. */
+  public StoreOptions options() {
+    return options;
+  }
+
+  /** This member. */
+  public Peer self() {
+    return self;
+  }
+
+  /** Starts the member; it recovers whatever its data directory holds. */
+  public RaftKvStore start() throws IOException {
+    return new RaftKvStore(self, peers, dataDir, options).start();
+  }
+}

@@ -1,0 +1,331 @@
+package dev.drover.store.raft;
+
+import dev.drover.store.AbstractKvStore;
+import dev.drover.store.KvStoreException;
+import dev.drover.store.Peer;
+import dev.drover.store.StoreOptions;
+import dev.drover.store.Watch;
+import dev.drover.store.WatchListener;
+import dev.drover.store.lease.Lessor;
+import dev.drover.store.mvcc.AutoCompaction;
+import dev.drover.store.mvcc.MvccStore;
+import dev.drover.store.v1.CompactionRequest;
+import dev.drover.store.v1.StoreRequest;
+import dev.drover.store.v1.StoreResponse;
+import dev.drover.store.v1.WatchRequest;
+import dev.drover.store.watch.WatchHub;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.TimeoutIOException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of the Ratis-replicated store: its Raft server and state machine, a Raft client
+ * through which it submits writes and linearizable reads (to whichever member leads), the
+ * watch hub that serves watches from this member's applied state, and the lessor. Built by
+ * {@link dev.drover.store.KvStores}; call {@link #start()} once.
+ */
+public final class RaftKvStore extends AbstractKvStore {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftKvStore.class);
+  /** All Drover stores share one group id: one store per set of peers. */
+  static final RaftGroupId GROUP_ID =
+      RaftGroupId.valueOf(UUID.nameUUIDFromBytes("drover-store".getBytes(StandardCharsets.UTF_8)));
+
+  private final Peer self;
+  private final List<Peer> peers;
+  private final Path dataDir;
+  private final StoreOptions options;
+  private final MvccStore store = new MvccStore();
+  private final KvStateMachine stateMachine = new KvStateMachine(store);
+  private final WatchHub hub;
+  private final Lessor lessor;
+  private final AtomicBoolean compacting = new AtomicBoolean();
+  private final ExecutorService admin = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "store-admin");
+    t.setDaemon(true);
+    return t;
+  });
+  private RaftServer server;
+  private RaftClient client;
+  private volatile boolean closed;
+
+  /** A member {@code self} of the group {@code peers}, keeping its data under {@code dataDir}. */
+  public RaftKvStore(Peer self, List<Peer> peers, Path dataDir, StoreOptions options) {
+    if (peers.stream().noneMatch(p -> p.id().equals(self.id()))) {
+      throw KvStoreException.invalid("peers", "the peer list does not contain this member " + self.id());
+    }
+    this.self = self;
+    this.peers = List.copyOf(peers);
+    this.dataDir = dataDir;
+    this.options = options;
+    this.hub = new WatchHub(store, options.progressNotifyInterval());
+    this.lessor = new Lessor(store,
+        expire -> submit(StoreRequest.newBuilder().setLeaseExpire(expire).build()),
+        options.leaseCheckInterval(), System::nanoTime);
+    stateMachine.setLessor(lessor);
+    stateMachine.setAfterApply(this::maybeCompact);
+  }
+
+  static RaftPeer toRaftPeer(Peer p) {
+    return RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build();
+  }
+
+  private RaftGroup group(List<Peer> members) {
+    List<RaftPeer> list = new ArrayList<>();
+    for (Peer p : members) {
+      list.add(toRaftPeer(p));
+    }
+    return RaftGroup.valueOf(GROUP_ID, list);
+  }
+
+  private RaftProperties serverProperties() {
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    GrpcConfigKeys.Server.setHost(p, self.host());
+    GrpcConfigKeys.Server.setPort(p, self.port());
+    RaftServerConfigKeys.setStorageDir(p, List.of(dataDir.toFile()));
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, options.snapshotEveryEntries());
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, Math.max(1, options.snapshotEveryEntries() / 2)));
+    SizeInBytes segment = SizeInBytes.valueOf(options.logSegmentBytes());
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, segment);
+    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(options.logSegmentBytes(), 4L << 20)));
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(options.electionTimeoutMin().toMillis()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(options.electionTimeoutMax().toMillis()));
+    return p;
+  }
+
+  private RaftProperties clientProperties() {
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(1000, options.electionTimeoutMax().toMillis() * 2)));
+    return p;
+  }
+
+  private static TimeDuration millis(long ms) {
+    return TimeDuration.valueOf(ms, TimeUnit.MILLISECONDS);
+  }
+
+  /** Starts the Raft server (recovering from the data directory), the client, watches and leases. */
+  public RaftKvStore start() throws IOException {
+    Files.createDirectories(dataDir);
+    server = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(self.id()))
+        .setGroup(group(peers))
+        .setStateMachine(stateMachine)
+        .setProperties(serverProperties())
+        .setOption(RaftStorage.StartupOption.RECOVER)
+        .build();
+    server.start();
+    long sleepMs = 100;
+    int retries = (int) Math.max(1, options.requestTimeout().toMillis() / sleepMs);
+    client = RaftClient.newBuilder()
+        .setClientId(ClientId.randomId())
+        .setRaftGroup(group(peers))
+        .setProperties(clientProperties())
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(retries, millis(sleepMs)))
+        .build();
+    hub.start();
+    lessor.start();
+    LOG.info("store member {} started at {} with peers {}", self.id(), self.address(), peers);
+    return this;
+  }
+
+  private void maybeCompact(long revision) {
+    if (!stateMachine.isLeader() || closed) {
+      return;
+    }
+    long target = AutoCompaction.target(revision, store.compactRevision(), options.autoCompactRetention());
+    if (target > 0 && compacting.compareAndSet(false, true)) {
+      submit(StoreRequest.newBuilder().setCompaction(CompactionRequest.newBuilder().setRevision(target)).build())
+          .whenComplete((r, e) -> compacting.set(false));
+    }
+  }
+
+  @Override
+  protected CompletableFuture<StoreResponse> submit(StoreRequest request) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed"));
+    }
+    Message msg = KvStateMachine.toMessage(request);
+    CompletableFuture<RaftClientReply> reply = request.hasRange() || request.hasLeaseTimeToLive()
+        ? client.async().sendReadOnly(msg)
+        : client.async().send(msg);
+    return reply
+        .orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .handle((r, err) -> {
+          if (err != null) {
+            throw mapFailure(err);
+          }
+          if (!r.isSuccess()) {
+            throw mapFailure(r.getException());
+          }
+          try {
+            return StoreResponse.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
+          } catch (IOException e) {
+            throw new KvStoreException(KvStoreException.Kind.INTERNAL, "unreadable response", e);
+          }
+        });
+  }
+
+  private static KvStoreException mapFailure(Throwable err) {
+    Throwable c = err;
+    while (c instanceof CompletionException && c.getCause() != null) {
+      c = c.getCause();
+    }
+    if (c instanceof KvStoreException) {
+      return (KvStoreException) c;
+    }
+    if (c instanceof TimeoutException || c instanceof TimeoutIOException) {
+      return new KvStoreException(KvStoreException.Kind.TIMEOUT, "no answer in time; the write may or may not apply", c);
+    }
+    if (c instanceof AlreadyClosedException) {
+      return new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed", c);
+    }
+    return new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "no leader reachable: " + c, c);
+  }
+
+  @Override
+  protected CompletableFuture<StoreResponse> submitLocal(StoreRequest request) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed"));
+    }
+    return CompletableFuture.completedFuture(stateMachine.serveRead(request));
+  }
+
+  @Override
+  public Watch watch(WatchRequest request, WatchListener listener) {
+    return hub.watch(request, listener);
+  }
+
+  @Override
+  public long currentRevision() {
+    return store.revision();
+  }
+
+  /** Replaces the group's members (add or remove peers); new members must already be started. */
+  public CompletableFuture<Void> setMembers(List<Peer> members) {
+    List<RaftPeer> list = new ArrayList<>();
+    for (Peer p : members) {
+      list.add(toRaftPeer(p));
+    }
+    return CompletableFuture.runAsync(() -> {
+      try {
+        RaftClientReply r = client.admin().setConfiguration(list);
+        if (!r.isSuccess()) {
+          throw mapFailure(r.getException());
+        }
+      } catch (IOException e) {
+        throw mapFailure(e);
+      }
+    }, admin);
+  }
+
+  /** The current members as this member knows them. */
+  public List<String> memberIds() throws IOException {
+    List<String> out = new ArrayList<>();
+    for (RaftPeer p : server.getDivision(GROUP_ID).getRaftConf().getCurrentPeers()) {
+      out.add(p.getId().toString());
+    }
+    return out;
+  }
+
+  /** This member's id. */
+  public String id() {
+    return self.id();
+  }
+
+  /** Whether this member currently leads. */
+  public boolean isLeader() {
+    return stateMachine.isLeader();
+  }
+
+  /** Index of the last log entry applied here. */
+  public long lastAppliedIndex() {
+    return stateMachine.getLastAppliedTermIndex().getIndex();
+  }
+
+  /** Index of the latest snapshot here, or -1. */
+  public long latestSnapshotIndex() {
+    var s = stateMachine.getLatestSnapshot();
+    return s == null ? -1 : s.getIndex();
+  }
+
+  /** First index still present in the Raft log here (grows as the log is purged). */
+  public long logStartIndex() throws IOException {
+    return server.getDivision(GROUP_ID).getRaftLog().getStartIndex();
+  }
+
+  /** The MVCC state, for tests that compare members. */
+  public MvccStore mvcc() {
+    return store;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    lessor.close();
+    // Watchers first: they learn at once that this member is going and can resume on
+    // another, instead of waiting for the Raft server's shutdown.
+    hub.close();
+    try {
+      if (client != null) {
+        client.close();
+      }
+    } catch (IOException e) {
+      LOG.warn("closing the Raft client failed", e);
+    }
+    try {
+      if (server != null) {
+        server.close();
+      }
+    } catch (IOException e) {
+      LOG.warn("closing the Raft server failed", e);
+    }
+    admin.shutdownNow();
+    try {
+      admin.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

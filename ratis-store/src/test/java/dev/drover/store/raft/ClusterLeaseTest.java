@@ -1,0 +1,99 @@
+package dev.drover.store.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.drover.store.Keys;
+import dev.drover.store.KvStoreException;
+import dev.drover.store.v1.LeaseGrantRequest;
+import dev.drover.store.v1.LeaseKeepAliveRequest;
+import dev.drover.store.v1.LeaseTimeToLiveRequest;
+import dev.drover.store.v1.PutRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Leases on a 3-member cluster: expiry by the leader, keepalive, refresh on leader change. */
+class ClusterLeaseTest {
+  @TempDir Path dir;
+
+  private static long grant(RaftKvStore via, long ttl) throws Exception {
+    return via.leaseGrant(LeaseGrantRequest.newBuilder().setTtl(ttl).build()).get(30, TimeUnit.SECONDS).getId();
+  }
+
+  private static void put(RaftKvStore via, String key, long lease) throws Exception {
+    via.put(PutRequest.newBuilder().setKey(Keys.of(key)).setValue(Keys.of("v")).setLease(lease).build())
+        .get(30, TimeUnit.SECONDS);
+  }
+
+  private static long count(RaftKvStore via, String prefix) throws Exception {
+    return via.getPrefix(Keys.of(prefix)).get(30, TimeUnit.SECONDS).getCount();
+  }
+
+  private static long remaining(RaftKvStore via, long id) throws Exception {
+    return via.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setId(id).build()).get(30, TimeUnit.SECONDS).getTtl();
+  }
+
+  @Test
+  void expiryDeletesAttachedKeysOnEveryMember() throws Exception {
+    try (TestCluster cluster = new TestCluster(dir, 3, TestCluster::testOptions).startAll()) {
+      RaftKvStore via = cluster.follower();
+      long id = grant(via, 1);
+      put(via, "/lease/a", id);
+      put(via, "/lease/b", id);
+      put(via, "/keep/c", 0);
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(via, "/lease/") == 0);
+      for (RaftKvStore m : cluster.members()) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> m.mvcc().liveView().size() == 1);
+      }
+      assertThat(count(via, "/keep/")).isEqualTo(1);
+      var ttl = via.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setId(id).build());
+      await().atMost(Duration.ofSeconds(30)).until(ttl::isDone);
+      assertThat(KvStoreException.of(ttl.handle((r, e) -> e).join()).kind())
+          .isEqualTo(KvStoreException.Kind.LEASE_NOT_FOUND);
+    }
+  }
+
+  @Test
+  void keepAliveKeepsKeysAndLeaderChangeRefreshesInsteadOfExpiring() throws Exception {
+    try (TestCluster cluster = new TestCluster(dir, 3, TestCluster::testOptions).startAll()) {
+      RaftKvStore leader = cluster.leader();
+      RaftKvStore via = cluster.follower();
+      long kept = grant(via, 2);
+      put(via, "/kept/a", kept);
+      java.util.concurrent.ScheduledExecutorService keeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+      try {
+        keeper.scheduleAtFixedRate(() -> via.leaseKeepAlive(LeaseKeepAliveRequest.newBuilder().setId(kept).build()),
+            0, 500, TimeUnit.MILLISECONDS);
+        // Three TTLs with keepalives: the key stays.
+        await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(30)).until(() -> count(via, "/kept/") == 1);
+      } finally {
+        keeper.shutdownNow();
+        keeper.awaitTermination(10, TimeUnit.SECONDS);
+      }
+
+      long granted = System.nanoTime();
+      long idle = grant(via, 16);
+      long grantedBy = System.nanoTime();
+      put(via, "/idle/a", idle);
+      // Let most of the TTL run out on the current leader's clock, then change leaders. The
+      // longer the wait, the wider the margin below (the lease is refreshed at promotion).
+      await().atMost(Duration.ofSeconds(60)).until(() -> remaining(via, idle) <= 5);
+      cluster.kill(leader.id());
+      RaftKvStore next = cluster.leader();
+      assertThat(next.id()).isNotEqualTo(leader.id());
+      assertThat(System.nanoTime() - granted).isGreaterThan(TimeUnit.SECONDS.toNanos(10));
+      // Past the original deadline (plus a second for apply lag) the lease must still be there:
+      // the new leader restarted it at its full TTL, so about ten seconds remain.
+      long originalDeadline = grantedBy + TimeUnit.SECONDS.toNanos(17);
+      await().atMost(Duration.ofSeconds(60)).until(() -> System.nanoTime() >= originalDeadline);
+      assertThat(remaining(via, idle)).isGreaterThanOrEqualTo(1);
+      assertThat(count(via, "/idle/")).isEqualTo(1);
+      // Without keepalives it still expires under the new leader.
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(via, "/idle/") == 0);
+      await().atMost(Duration.ofSeconds(60)).until(() -> count(via, "/kept/") == 0);
+    }
+  }
+}
