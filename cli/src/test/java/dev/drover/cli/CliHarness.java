@@ -53,6 +53,14 @@ public final class CliHarness implements AutoCloseable {
             .withCurrent("test"));
   }
 
+  /** A Cli for direct use of a command object (its output is discarded). */
+  public Cli newCli() {
+    return new Cli(new PrintWriter(new StringWriter(), true),
+        new PrintWriter(new StringWriter(), true),
+        new ByteArrayInputStream(new byte[0]), Map.of("HOME", home.toString()), false,
+        CliHarness::channel, clock);
+  }
+
   /** Runs the command line and returns its exit code and output. */
   public Result run(String... args) {
     StringWriter out = new StringWriter();
