@@ -1,0 +1,205 @@
+package dev.drover.cli;
+
+import dev.drover.cli.config.ClientConfig;
+import dev.drover.cli.config.ClientConfigStore;
+import dev.drover.cli.config.ContextEntry;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Everything one invocation of the {@code drover} command works with: its output streams, its
+ * environment (HOME, DROVER_CONFIG), whether stdout is a terminal, the global options, and how
+ * to open a channel to a master. Tests build one around in-memory streams and an in-process
+ * channel; {@link #system()} builds the real one.
+ */
+public final class Cli {
+
+  /** The endpoint used when no context and no --server say otherwise. */
+  public static final String DEFAULT_ENDPOINT = "127.0.0.1:7070";
+
+  /** Version of this client. */
+  public static final String VERSION = "0.1.0";
+
+  private final PrintWriter out;
+  private final PrintWriter err;
+  private final InputStream in;
+  private final Map<String, String> env;
+  private final boolean terminal;
+  private final Function<String, ManagedChannel> channels;
+  private final Clock clock;
+
+  // Global options, written by the root command while picocli parses.
+  private String contextOption;
+  private String serverOption;
+  private String namespaceOption;
+  private Duration requestTimeout = Duration.ofSeconds(10);
+  private ClusterClient lastClient;
+
+  /** Creates a context; {@code channels} opens a channel to a "host:port" endpoint. */
+  public Cli(
+      PrintWriter out,
+      PrintWriter err,
+      InputStream in,
+      Map<String, String> env,
+      boolean terminal,
+      Function<String, ManagedChannel> channels,
+      Clock clock) {
+    this.out = out;
+    this.err = err;
+    this.in = in;
+    this.env = Map.copyOf(env);
+    this.terminal = terminal;
+    this.channels = channels;
+    this.clock = clock;
+  }
+
+  /** The context of a real run: System streams and environment, plaintext Netty channels. */
+  public static Cli system() {
+    return new Cli(
+        new PrintWriter(System.out, true),
+        new PrintWriter(System.err, true),
+        System.in,
+        System.getenv(),
+        System.console() != null && !"dumb".equals(System.getenv("TERM")),
+        endpoint -> NettyChannelBuilder.forTarget(endpoint).usePlaintext().build(),
+        Clock.systemUTC());
+  }
+
+  public PrintWriter out() {
+    return out;
+  }
+
+  public PrintWriter err() {
+    return err;
+  }
+
+  public InputStream in() {
+    return in;
+  }
+
+  /** True when stdout is an interactive terminal (live progress) rather than a pipe or file. */
+  public boolean terminal() {
+    return terminal;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  /** Deadline for unary calls (--request-timeout). */
+  public Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  /** Sets --context. */
+  public void setContextOption(String name) {
+    contextOption = name;
+  }
+
+  /** Sets --server. */
+  public void setServerOption(String endpoint) {
+    serverOption = endpoint;
+  }
+
+  /** Sets -n/--namespace. */
+  public void setNamespaceOption(String namespace) {
+    namespaceOption = namespace;
+  }
+
+  /** Sets --request-timeout. */
+  public void setRequestTimeout(Duration timeout) {
+    requestTimeout = timeout;
+  }
+
+  /** The namespace given with -n, or null. */
+  public String namespaceOption() {
+    return namespaceOption;
+  }
+
+  /** The namespace a namespaced command works in: -n, else the context's, else "default". */
+  public String namespace() {
+    return namespaceOption != null ? namespaceOption : defaultNamespace();
+  }
+
+  /** The client opened last in this invocation (for error hints), or null. */
+  public ClusterClient lastClient() {
+    return lastClient;
+  }
+
+  /** The environment variables of this invocation. */
+  public Map<String, String> environment() {
+    return env;
+  }
+
+  /** Opens a client for the given endpoints, ignoring contexts (used by {@code drover dev}). */
+  public ClusterClient connect(List<String> endpoints) {
+    return new ClusterClient(endpoints, "drover dev", channels, requestTimeout);
+  }
+
+  /** The user's home directory: $HOME, else the JVM's user.home. */
+  public Path home() {
+    String home = env.get("HOME");
+    return Path.of(home != null && !home.isEmpty() ? home : System.getProperty("user.home"));
+  }
+
+  /** The client configuration store: $DROVER_CONFIG, else ~/.drover/config. */
+  public ClientConfigStore configStore() {
+    String path = env.get("DROVER_CONFIG");
+    return new ClientConfigStore(
+        path != null && !path.isEmpty() ? Path.of(path) : home().resolve(".drover/config"));
+  }
+
+  /** The context the command runs in (--context, else the current one; null if none). */
+  public ContextEntry context() {
+    ClientConfig config = configStore().load();
+    String name = contextOption != null ? contextOption : config.currentContext();
+    if (name == null || name.isEmpty()) {
+      return null;
+    }
+    return config
+        .context(name)
+        .orElseThrow(
+            () ->
+                new CliException(
+                    "context \""
+                        + name
+                        + "\" does not exist in "
+                        + configStore().path()
+                        + "; see `drover config get-contexts`"));
+  }
+
+  /** The namespace to use when -n is not given: the context's, else "default". */
+  public String defaultNamespace() {
+    ContextEntry context = context();
+    return context != null && !context.namespace().isEmpty() ? context.namespace() : "default";
+  }
+
+  /** Opens a client for the cluster of the selected context (or --server). */
+  public ClusterClient connect() {
+    List<String> endpoints;
+    String source;
+    if (serverOption != null) {
+      endpoints = List.of(serverOption);
+      source = "--server";
+    } else {
+      ContextEntry context = context();
+      if (context == null || context.endpoints().isEmpty()) {
+        endpoints = List.of(DEFAULT_ENDPOINT);
+        source = "the default endpoint (no context configured)";
+      } else {
+        endpoints = context.endpoints();
+        source = "context \"" + context.name() + "\"";
+      }
+    }
+    lastClient = new ClusterClient(endpoints, source, channels, requestTimeout);
+    return lastClient;
+  }
+}

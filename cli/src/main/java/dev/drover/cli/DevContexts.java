@@ -1,0 +1,42 @@
+package dev.drover.cli;
+
+import dev.drover.cli.config.ClientConfig;
+import dev.drover.cli.config.ClientConfigStore;
+import dev.drover.cli.config.ContextEntry;
+import java.util.List;
+
+/**
+ * What {@code drover dev} tells the user and the client configuration: it writes (or updates) the
+ * {@code dev} context to point at the local master and makes it current, keeping every other
+ * context, and prints what to type next.
+ */
+public final class DevContexts {
+
+  /** Name of the context {@code drover dev} writes. */
+  public static final String NAME = "dev";
+
+  private DevContexts() {}
+
+  /** Writes the dev context for {@code endpoint} and makes it the current context. */
+  public static void write(ClientConfigStore store, String endpoint) {
+    ClientConfig config = store.load();
+    String namespace = config.context(NAME).map(ContextEntry::namespace).orElse("default");
+    store.save(config
+        .withContext(new ContextEntry(NAME, List.of(endpoint), namespace, null))
+        .withCurrent(NAME));
+  }
+
+  /** The lines printed once the dev cluster is ready. */
+  public static List<String> banner(String endpoint, String node, String runtime,
+      String dataDir, double readySeconds) {
+    return List.of(
+        String.format("Drover dev cluster ready in %.1f s: master at %s, node %s (%s runtime),"
+            + " data in %s.", readySeconds, endpoint, node, runtime, dataDir),
+        "The \"dev\" context is now current. Try, in another terminal:",
+        "  drover get nodes",
+        "  drover apply -f examples/manifests/web.yaml --wait",
+        "  drover get pods",
+        "  drover logs <pod>",
+        "Press Ctrl-C to stop (state is kept for the next `drover dev`).");
+  }
+}

@@ -1,0 +1,106 @@
+package dev.drover.cli.command;
+
+import dev.drover.api.v1.ApplyAction;
+import dev.drover.api.v1.ApplyRequest;
+import dev.drover.api.v1.ApplyResponse;
+import dev.drover.api.v1.ApplyResult;
+import dev.drover.api.v1.Object;
+import dev.drover.cli.ApiObjects;
+import dev.drover.cli.Cli;
+import dev.drover.cli.ClusterClient;
+import dev.drover.cli.Durations;
+import dev.drover.cli.ServerCallException;
+import dev.drover.cli.Subject;
+import dev.drover.cli.manifest.ManifestException;
+import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code drover apply -f FILE|DIR|-}: creates or updates every object of the manifests in one
+ * atomic Apply call and prints what happened to each ({@code deployment.apps/web created}); with
+ * {@code --wait} it then follows the workloads until they are ready.
+ */
+@Command(
+    name = "apply",
+    mixinStandardHelpOptions = true,
+    description = "Create or update objects from Kubernetes-shaped YAML manifests.")
+final class ApplyCommand implements Callable<Integer> {
+
+  static final String FIELD_MANAGER = "drover-cli";
+
+  private final Cli cli;
+
+  @Option(names = {"-f", "--filename"}, required = true, paramLabel = "FILE|DIR|-",
+      description = "Manifest file, directory of manifests, or - for standard input"
+          + " (repeatable).")
+  List<String> files = new ArrayList<>();
+
+  @Option(names = "--dry-run",
+      description = "Validate and show what would change; write nothing.")
+  boolean dryRun;
+
+  @Option(names = "--ignore-unknown",
+      description = "Drop fields Drover does not support, with a warning, instead of failing.")
+  boolean ignoreUnknown;
+
+  @Option(names = "--wait",
+      description = "Wait until the applied workloads are ready, showing progress.")
+  boolean waitReady;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m",
+      description = "How long --wait waits (default ${DEFAULT-VALUE}).")
+  String timeout;
+
+  ApplyCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  @Override
+  public Integer call() throws ManifestException {
+    var waitFor = Durations.parse(timeout);
+    List<Manifests.Item> items = Manifests.read(cli, files, ignoreUnknown);
+    List<Object> objects = new ArrayList<>();
+    List<Subject> subjects = new ArrayList<>();
+    for (Manifests.Item item : items) {
+      objects.add(item.object());
+      subjects.add(item.subject());
+    }
+    try (ClusterClient client = cli.connect()) {
+      ApplyResponse response;
+      try {
+        response = client.call(s -> s.apply(ApplyRequest.newBuilder()
+            .addAllObjects(objects)
+            .setDryRun(dryRun)
+            .setFieldManager(FIELD_MANAGER)
+            .build()));
+      } catch (StatusRuntimeException e) {
+        throw new ServerCallException(e, subjects);
+      }
+      List<Object> applied = new ArrayList<>();
+      for (int i = 0; i < response.getResultsCount(); i++) {
+        ApplyResult result = response.getResults(i);
+        Object object = result.hasObject() ? result.getObject() : objects.get(i);
+        applied.add(object);
+        cli.out().println(ApiObjects.ref(object) + " " + action(result.getAction())
+            + (dryRun ? " (dry run)" : ""));
+      }
+      cli.out().flush();
+      if (waitReady && !dryRun) {
+        return new ReadinessWaiter(cli, client, waitFor).await(applied) ? 0 : 1;
+      }
+      return 0;
+    }
+  }
+
+  private static String action(ApplyAction action) {
+    return switch (action) {
+      case APPLY_ACTION_CREATED -> "created";
+      case APPLY_ACTION_UNCHANGED -> "unchanged";
+      default -> "configured";
+    };
+  }
+}

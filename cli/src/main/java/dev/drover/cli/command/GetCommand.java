@@ -1,0 +1,234 @@
+package dev.drover.cli.command;
+
+import dev.drover.api.v1.Object;
+import dev.drover.api.v1.WatchEvent;
+import dev.drover.api.v1.WatchEventType;
+import dev.drover.api.v1.WatchRequest;
+import dev.drover.cli.ApiObjects;
+import dev.drover.cli.Cli;
+import dev.drover.cli.CliException;
+import dev.drover.cli.ClusterClient;
+import dev.drover.cli.ResourceType;
+import dev.drover.cli.command.Resources.Listing;
+import dev.drover.cli.manifest.ManifestWriter;
+import dev.drover.cli.output.ObjectTables;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code drover get KIND [NAME...]}: lists or reads objects and prints them as a table, YAML or
+ * JSON; {@code -w} keeps printing changes.
+ */
+@Command(
+    name = "get",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Display one or many objects.",
+      "KIND is a kind name, plural or short name: pods (po), deployments (deploy), services"
+          + " (svc), nodes (no), namespaces (ns), daemonsets (ds), replicasets (rs), jobs,"
+          + " configmaps (cm), secrets, events (ev), endpoints (ep), leases."
+    })
+final class GetCommand implements Callable<Integer> {
+
+  /** Watch streams get this deadline and are resumed when it passes. */
+  static final Duration WATCH_SLICE = Duration.ofMinutes(30);
+
+  private final Cli cli;
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "KIND", completionCandidates = KindCandidates.class,
+      description = "Kind of object, or KIND/NAME.")
+  String kind;
+
+  @Parameters(index = "1..*", paramLabel = "NAME", description = "Names of objects to show.")
+  List<String> names = new ArrayList<>();
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
+      description = "Output format: ${COMPLETION-CANDIDATES} (default table).")
+  OutputFormat output = OutputFormat.table;
+
+  @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR",
+      description = "Label selector, e.g. app=web,tier in (a,b).")
+  String selector = "";
+
+  @Option(names = "--field-selector", paramLabel = "SELECTOR",
+      description = "Field selector, e.g. spec.node_name=n1,status.phase=Running.")
+  String fieldSelector = "";
+
+  @Option(names = {"-A", "--all-namespaces"}, description = "List across all namespaces.")
+  boolean allNamespaces;
+
+  @Option(names = {"-w", "--watch"}, description = "After listing, watch for changes.")
+  boolean watch;
+
+  GetCommand(Cli cli) {
+    this.cli = cli;
+  }
+
+  @Override
+  public Integer call() {
+    if (kind.contains(",")) {
+      return callForEach(kind.split(","));
+    }
+    ResourceType type;
+    if (kind.contains("/")) {
+      type = Resources.type(spec.commandLine(), kind.substring(0, kind.indexOf('/')));
+      names = new ArrayList<>(names);
+      names.add(0, kind.substring(kind.indexOf('/') + 1));
+    } else {
+      type = Resources.type(spec.commandLine(), kind);
+    }
+    if (!names.isEmpty() && (!selector.isEmpty() || allNamespaces)) {
+      throw new ParameterException(spec.commandLine(),
+          "a NAME cannot be combined with --selector or --all-namespaces");
+    }
+    if (watch && names.size() > 1) {
+      throw new ParameterException(spec.commandLine(), "--watch takes at most one NAME");
+    }
+    String namespace = allNamespaces ? "" : cli.namespace();
+    PrintWriter out = cli.out();
+    try (ClusterClient client = cli.connect()) {
+      List<Object> objects = new ArrayList<>();
+      long version = 0;
+      if (names.isEmpty()) {
+        Listing listing = Resources.list(client, type, namespace, selector, fieldSelector);
+        objects.addAll(listing.items());
+        version = listing.resourceVersion();
+      } else {
+        for (String name : names) {
+          objects.add(Resources.get(client, type, namespace, name));
+        }
+        if (watch) {
+          version = ApiObjects.meta(objects.get(0)).getResourceVersion();
+        }
+      }
+      ObjectTables tables = new ObjectTables(type, output == OutputFormat.wide,
+          allNamespaces, cli.clock().instant());
+      int[] widths = print(type, namespace, objects, names.size() == 1, tables);
+      if (watch) {
+        watch(client, type, namespace, version, tables, widths);
+      }
+      return 0;
+    }
+  }
+
+  /** {@code get deploy,svc}: one table per kind, separated by a blank line, like kubectl. */
+  private int callForEach(String[] kinds) {
+    if (!names.isEmpty() || watch) {
+      throw new ParameterException(spec.commandLine(),
+          "several kinds cannot be combined with NAME or --watch");
+    }
+    List<ResourceType> types = new ArrayList<>();
+    for (String k : kinds) {
+      types.add(Resources.type(spec.commandLine(), k.trim()));
+    }
+    String namespace = allNamespaces ? "" : cli.namespace();
+    try (ClusterClient client = cli.connect()) {
+      boolean first = true;
+      for (ResourceType type : types) {
+        List<Object> objects =
+            Resources.list(client, type, namespace, selector, fieldSelector).items();
+        if (objects.isEmpty()) {
+          continue;
+        }
+        if (!first) {
+          cli.out().println();
+        }
+        first = false;
+        print(type, namespace, objects, false, new ObjectTables(type,
+            output == OutputFormat.wide, allNamespaces, cli.clock().instant()));
+      }
+      if (first) {
+        cli.err().println(allNamespaces ? "No resources found"
+            : "No resources found in " + namespace + " namespace.");
+      }
+      return 0;
+    }
+  }
+
+  private int[] print(ResourceType type, String namespace, List<Object> objects, boolean single,
+      ObjectTables tables) {
+    PrintWriter out = cli.out();
+    switch (output) {
+      case yaml -> out.print(ManifestWriter.toYaml(objects));
+      case json -> out.println(single
+          ? ManifestWriter.toJson(objects.get(0)) : ManifestWriter.toJson(objects));
+      case name -> objects.forEach(o -> out.println(ApiObjects.ref(o)));
+      default -> {
+        if (objects.isEmpty()) {
+          cli.err().println(allNamespaces || !type.namespaced()
+              ? "No resources found"
+              : "No resources found in " + namespace + " namespace.");
+          return tables.table(List.of()).widths();
+        }
+        return tables.table(objects).print(out);
+      }
+    }
+    out.flush();
+    return new int[0];
+  }
+
+  private void watch(ClusterClient client, ResourceType type, String namespace, long from,
+      ObjectTables tables, int[] widths) {
+    long version = from;
+    String fields = fieldSelector;
+    if (names.size() == 1) {
+      fields = (fields.isEmpty() ? "" : fields + ",") + "metadata.name=" + names.get(0);
+    }
+    while (true) {
+      WatchRequest request = WatchRequest.newBuilder()
+          .setKind(type.kind())
+          .setNamespace(Resources.namespaceFor(type, namespace))
+          .setLabelSelector(selector)
+          .setFieldSelector(fields)
+          .setResourceVersion(version)
+          .setAllowBookmarks(true)
+          .build();
+      try {
+        Iterator<WatchEvent> events = client.stub(WATCH_SLICE).watch(request);
+        while (events.hasNext()) {
+          WatchEvent event = events.next();
+          if (event.getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
+            throw new CliException("the watch ended: " + event.getError().getReason() + ": "
+                + event.getError().getMessage());
+          }
+          version = Math.max(version, event.getResourceVersion());
+          if (event.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK
+              || !event.hasObject()) {
+            continue;
+          }
+          printChange(event.getObject(), tables, widths);
+        }
+        return; // the server ended the stream
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED) {
+          throw e;
+        }
+        // The slice's deadline passed: resume from the last version seen.
+      }
+    }
+  }
+
+  private void printChange(Object object, ObjectTables tables, int[] widths) {
+    PrintWriter out = cli.out();
+    switch (output) {
+      case yaml -> out.print("---\n" + ManifestWriter.toYaml(object));
+      case json -> out.println(ManifestWriter.toJson(object));
+      case name -> out.println(ApiObjects.ref(object));
+      default -> tables.table(List.of(object)).printRows(out, widths);
+    }
+    out.flush();
+  }
+}

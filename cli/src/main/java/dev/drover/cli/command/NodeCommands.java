@@ -1,0 +1,116 @@
+package dev.drover.cli.command;
+
+import dev.drover.api.v1.NodeActionRequest;
+import dev.drover.api.v1.NodeActionResponse;
+import dev.drover.api.v1.NodeActionType;
+import dev.drover.api.v1.ObjectReference;
+import dev.drover.cli.Cli;
+import dev.drover.cli.ClusterClient;
+import dev.drover.cli.ResourceType;
+import dev.drover.cli.ServerCallException;
+import dev.drover.cli.Subject;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code drover cordon|uncordon|drain NODE}: node maintenance. */
+final class NodeCommands {
+
+  private NodeCommands() {}
+
+  /** Shared body: the node argument and the call. */
+  abstract static class NodeVerb implements Callable<Integer> {
+    final Cli cli;
+
+    @Parameters(index = "0", paramLabel = "NODE", description = "Name of the node.")
+    String node;
+
+    NodeVerb(Cli cli) {
+      this.cli = cli;
+    }
+
+    NodeActionResponse act(NodeActionRequest.Builder request, ClusterClient client) {
+      try {
+        return client.call(s -> s.nodeAction(request.setNodeName(node).build()));
+      } catch (StatusRuntimeException e) {
+        throw new ServerCallException(e, new Subject(ResourceType.NODE, node));
+      }
+    }
+  }
+
+  /** {@code drover cordon NODE}. */
+  @Command(name = "cordon", mixinStandardHelpOptions = true,
+      description = "Mark a node unschedulable: running pods stay, no new pods go there.")
+  static final class Cordon extends NodeVerb {
+    Cordon(Cli cli) {
+      super(cli);
+    }
+
+    @Override
+    public Integer call() {
+      try (ClusterClient client = cli.connect()) {
+        act(NodeActionRequest.newBuilder().setAction(NodeActionType.NODE_ACTION_TYPE_CORDON),
+            client);
+        cli.out().println("node/" + node + " cordoned");
+        return 0;
+      }
+    }
+  }
+
+  /** {@code drover uncordon NODE}. */
+  @Command(name = "uncordon", mixinStandardHelpOptions = true,
+      description = "Mark a node schedulable again.")
+  static final class Uncordon extends NodeVerb {
+    Uncordon(Cli cli) {
+      super(cli);
+    }
+
+    @Override
+    public Integer call() {
+      try (ClusterClient client = cli.connect()) {
+        act(NodeActionRequest.newBuilder().setAction(NodeActionType.NODE_ACTION_TYPE_UNCORDON),
+            client);
+        cli.out().println("node/" + node + " uncordoned");
+        return 0;
+      }
+    }
+  }
+
+  /** {@code drover drain NODE}. */
+  @Command(name = "drain", mixinStandardHelpOptions = true,
+      description = "Cordon a node and evict its pods.")
+  static final class Drain extends NodeVerb {
+    @Option(names = "--ignore-daemonsets",
+        description = "Leave pods of DaemonSets (they would come back anyway).")
+    boolean ignoreDaemonSets;
+
+    @Option(names = "--grace-period", paramLabel = "SECONDS",
+        description = "Grace period for evicted pods (default: each pod's own).")
+    Long gracePeriod;
+
+    Drain(Cli cli) {
+      super(cli);
+    }
+
+    @Override
+    public Integer call() {
+      NodeActionRequest.Builder request = NodeActionRequest.newBuilder()
+          .setAction(NodeActionType.NODE_ACTION_TYPE_DRAIN)
+          .setIgnoreDaemonSets(ignoreDaemonSets);
+      if (gracePeriod != null) {
+        request.setGracePeriodSeconds(gracePeriod);
+      }
+      try (ClusterClient client = cli.connect()) {
+        NodeActionResponse response = act(request, client);
+        cli.out().println("node/" + node + " cordoned");
+        for (ObjectReference pod : response.getEvictedPodsList()) {
+          cli.out().println("evicting pod " + pod.getNamespace() + "/" + pod.getName());
+        }
+        cli.out().println("node/" + node + " drained");
+        return 0;
+      }
+    }
+  }
+}

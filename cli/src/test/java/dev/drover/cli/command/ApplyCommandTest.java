@@ -1,0 +1,218 @@
+package dev.drover.cli.command;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.drover.api.v1.ApplyRequest;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Object;
+import dev.drover.cli.ApiObjects;
+import dev.drover.cli.CliHarness;
+import dev.drover.cli.CliHarness.Result;
+import dev.drover.cli.TestObjects;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ApplyCommandTest {
+
+  static final String WEB = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: web
+      spec:
+        replicas: 2
+        selector:
+          matchLabels: {app: web}
+        template:
+          metadata:
+            labels: {app: web}
+          spec:
+            containers:
+            - name: web
+              image: busybox:1
+      ---
+      apiVersion: v1
+      kind: Service
+      metadata:
+        name: web
+      spec:
+        selector: {app: web}
+        ports:
+        - port: 80
+      """;
+
+  @TempDir Path home;
+  @TempDir Path dir;
+  CliHarness cli;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    cli = new CliHarness(home);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    cli.close();
+  }
+
+  private String write(String name, String text) throws Exception {
+    Path file = dir.resolve(name);
+    Files.writeString(file, text);
+    return file.toString();
+  }
+
+  @Test
+  void createsThenReportsUnchangedThenConfigured() throws Exception {
+    String file = write("web.yaml", WEB);
+    Result first = cli.run("apply", "-f", file);
+    assertThat(first.code()).isZero();
+    assertThat(first.out()).isEqualTo("deployment.apps/web created\nservice/web created\n");
+    ApplyRequest request = (ApplyRequest) cli.service.requests.get(0);
+    assertThat(request.getObjectsCount()).isEqualTo(2);
+    assertThat(request.getFieldManager()).isEqualTo("drover-cli");
+    assertThat(ApiObjects.meta(request.getObjects(0)).getNamespace()).isEqualTo("default");
+
+    assertThat(cli.run("apply", "-f", file).out())
+        .isEqualTo("deployment.apps/web unchanged\nservice/web unchanged\n");
+
+    write("web.yaml", WEB.replace("replicas: 2", "replicas: 3"));
+    assertThat(cli.run("apply", "-f", file).out())
+        .isEqualTo("deployment.apps/web configured\nservice/web unchanged\n");
+  }
+
+  @Test
+  void readsStdinAndDirectoriesAndHonoursNamespaceAndDryRun() throws Exception {
+    cli.stdin = WEB;
+    Result r = cli.run("apply", "-f", "-", "--dry-run", "-n", "shop");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).isEqualTo(
+        "deployment.apps/web created (dry run)\nservice/web created (dry run)\n");
+    ApplyRequest request = (ApplyRequest) cli.service.requests.get(0);
+    assertThat(request.getDryRun()).isTrue();
+    assertThat(ApiObjects.meta(request.getObjects(1)).getNamespace()).isEqualTo("shop");
+    assertThat(cli.service.stored(Kind.KIND_DEPLOYMENT, "shop", "web")).isNull();
+
+    write("a.yaml", WEB);
+    assertThat(cli.run("apply", "-f", dir.toString()).out()).contains("service/web created");
+  }
+
+  @Test
+  void namespaceConflictIsAnErrorAndNothingIsSent() throws Exception {
+    String file = write("ns.yaml", WEB.replace("name: web\nspec:\n  replicas",
+        "name: web\n  namespace: prod\nspec:\n  replicas"));
+    Result r = cli.run("apply", "-f", file, "-n", "dev");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("ns.yaml:1").contains("does not match --namespace \"dev\"");
+    assertThat(cli.service.requests).isEmpty();
+  }
+
+  @Test
+  void badRequestFromTheServerGivesOneLinePerFieldWithTheFileAndLine() throws Exception {
+    String file = write("pod.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: ok
+        spec:
+          containers:
+          - name: a
+            image: busybox:1
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: x
+        spec:
+          containers:
+          - name: a
+            image: ""
+          - name: b
+            image: ""
+        """);
+    Result r = cli.run("apply", "-f", file);
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).isEqualTo(
+        "error: " + file + ":10: Pod \"x\" is invalid: spec.containers[0].image: must not be empty\n"
+            + "error: " + file + ":10: Pod \"x\" is invalid: spec.containers[1].image: must not be"
+            + " empty\n");
+    assertThat(cli.service.stored(Kind.KIND_POD, "default", "ok")).isNull();
+  }
+
+  @Test
+  void manifestErrorsNameFileLineAndPathAndSendNothing() throws Exception {
+    String file = write("bad.yaml", WEB.replace("replicas: 2", "replicas: 2\n  replicaz: 3"));
+    Result r = cli.run("apply", "-f", file);
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).startsWith("error: " + file + ":7: spec.replicaz: ");
+    assertThat(cli.service.requests).isEmpty();
+
+    Result lenient = cli.run("apply", "-f", file, "--ignore-unknown");
+    assertThat(lenient.code()).isZero();
+    assertThat(lenient.err()).startsWith("warning: " + file + ":7: spec.replicaz");
+  }
+
+  @Test
+  void missingFileIsAnError() {
+    Result r = cli.run("apply", "-f", dir.resolve("nope.yaml").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("does not exist");
+  }
+
+  @Test
+  void missingFileOptionIsAUsageError() {
+    assertThat(cli.run("apply").code()).isEqualTo(2);
+  }
+
+  @Test
+  void waitPrintsPlainProgressWithTheStuckReasonUntilReady() throws Exception {
+    String file = write("web.yaml", WEB);
+    cli.service.put(TestObjects.stuckPod("web-abc", "ImagePullBackOff"), CliHarness.NOW);
+    AtomicInteger reads = new AtomicInteger();
+    cli.service.onGet = object -> {
+      if (!object.hasDeployment()) {
+        return object;
+      }
+      int ready = Math.min(2, reads.getAndIncrement() / 2);
+      Object.Builder next = object.toBuilder();
+      next.getDeploymentBuilder().getStatusBuilder().setObservedGeneration(1)
+          .setReplicas(2).setUpdatedReplicas(2).setReadyReplicas(ready)
+          .setAvailableReplicas(ready);
+      if (ready == 2) {
+        cli.service.put(TestObjects.runningPod("web-abc", "n1", 0), CliHarness.NOW);
+      }
+      return next.build();
+    };
+    Result r = cli.run("apply", "-f", file, "--wait");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("deployment.apps/web created")
+        .contains("deployment.apps/web: 0/2 ready, web-abc web: ImagePullBackOff (pull failed)")
+        .contains("deployment.apps/web: 1/2 ready")
+        .endsWith("deployment.apps/web is ready\n")
+        .doesNotContain("\033[");
+  }
+
+  @Test
+  void waitOnATerminalDrawsAProgressBar() throws Exception {
+    String file = write("web.yaml", WEB);
+    AtomicInteger reads = new AtomicInteger();
+    cli.service.onGet = object -> {
+      Object.Builder next = object.toBuilder();
+      if (object.hasDeployment() && reads.getAndIncrement() > 0) {
+        next.getDeploymentBuilder().getStatusBuilder().setObservedGeneration(1)
+            .setReplicas(2).setUpdatedReplicas(2).setReadyReplicas(2).setAvailableReplicas(2);
+      }
+      return next.build();
+    };
+    cli.terminal = true;
+    Result r = cli.run("apply", "-f", file, "--wait");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("[--------------------]  0/2 ready")
+        .contains("\033[1A")
+        .contains("[####################]  2/2 ready");
+  }
+}

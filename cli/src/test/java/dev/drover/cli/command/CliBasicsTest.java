@@ -1,0 +1,120 @@
+package dev.drover.cli.command;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.drover.cli.CliHarness;
+import dev.drover.cli.CliHarness.Result;
+import dev.drover.cli.config.ClientConfigStore;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Help, usage errors, completion, connection failures and the contexts file. */
+class CliBasicsTest {
+
+  @TempDir Path home;
+  CliHarness cli;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    cli = new CliHarness(home);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    cli.close();
+  }
+
+  @Test
+  void helpOnEveryCommand() {
+    Result root = cli.run("--help");
+    assertThat(root.code()).isZero();
+    assertThat(root.out()).contains("apply").contains("rollout").contains("completion");
+    for (String[] args : new String[][] {{"get", "--help"}, {"rollout", "status", "--help"},
+        {"config", "set-context", "--help"}, {"drain", "--help"}, {"logs", "--help"}}) {
+      Result r = cli.run(args);
+      assertThat(r.code()).as(String.join(" ", args)).isZero();
+      assertThat(r.out()).contains("Usage: drover " + args[0]);
+    }
+  }
+
+  @Test
+  void usageErrorsExitWith2() {
+    assertThat(cli.run().code()).isEqualTo(2);
+    assertThat(cli.run("frobnicate").code()).isEqualTo(2);
+    Result badOption = cli.run("get", "pods", "--bogus");
+    assertThat(badOption.code()).isEqualTo(2);
+    assertThat(badOption.err()).contains("Unknown option: '--bogus'");
+    assertThat(cli.run("get", "pods", "-o", "xml").code()).isEqualTo(2);
+    assertThat(cli.run("get", "pods", "--request-timeout", "soon").code()).isEqualTo(2);
+  }
+
+  @Test
+  void completionScriptCoversTheVerbs() {
+    Result r = cli.run("completion", "bash");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("complete -F").contains("rollout").contains("use-context");
+    assertThat(cli.run("completion", "fish").code()).isEqualTo(2);
+  }
+
+  @Test
+  void unreachableMasterGivesAHintAndExit1() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    Result r = cli.run("get", "pods", "--server", "127.0.0.1:" + port);
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).startsWith("error: cannot connect to the Drover API at 127.0.0.1:" + port
+        + " (from --server)")
+        .contains("hint: start a local cluster with `drover dev`");
+  }
+
+  @Test
+  void contextsCanBeCreatedListedAndSwitched() throws Exception {
+    Result set = cli.run("config", "set-context", "prod", "--endpoint", "m1:7070",
+        "--endpoint", "m2:7070", "-n", "shop", "--token", "t0k");
+    assertThat(set.code()).isZero();
+    assertThat(set.out()).isEqualTo("Context \"prod\" created.\n");
+    assertThat(cli.run("config", "current-context").out()).isEqualTo("test\n");
+    assertThat(cli.run("config", "get-contexts").out())
+        .startsWith("CURRENT   NAME   ENDPOINTS")
+        .containsPattern("\\*         test   inprocess:\\S+   default\n")
+        .containsPattern("\n          prod   m1:7070,m2:7070 +shop\n");
+    assertThat(cli.run("config", "use-context", "prod").out())
+        .isEqualTo("Switched to context \"prod\".\n");
+    assertThat(cli.run("config", "current-context").out()).isEqualTo("prod\n");
+    var stored = new ClientConfigStore(home.resolve(".drover/config")).load();
+    assertThat(stored.context("prod").orElseThrow().credentials().token()).isEqualTo("t0k");
+    assertThat(PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(home.resolve(".drover/config")))).isEqualTo("rw-------");
+    assertThat(cli.run("config", "use-context", "nope").err())
+        .isEqualTo("error: no context exists with the name \"nope\"\n");
+    assertThat(cli.run("config", "set-context", "x", "--endpoint", "nohost").code())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void contextOptionSelectsAnotherContextAndItsNamespace() {
+    cli.run("config", "set-context", "other", "--endpoint", "127.0.0.1:1", "-n", "blue");
+    Result unknown = cli.run("get", "pods", "--context", "missing");
+    assertThat(unknown.code()).isEqualTo(1);
+    assertThat(unknown.err()).contains("context \"missing\" does not exist");
+    // The current context ("test") still works and its namespace is used.
+    assertThat(cli.run("get", "pods").err()).contains("in default namespace");
+  }
+
+  @Test
+  void brokenConfigFileNamesTheKey() throws Exception {
+    Files.writeString(home.resolve(".drover/config"),
+        "currentContext: a\ncontexts:\n- name: a\n  endpoint: [x:1]\n");
+    Result r = cli.run("get", "pods");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("contexts[0].endpoint: unknown key");
+  }
+}
