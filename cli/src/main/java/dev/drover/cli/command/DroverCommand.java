@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
       "Exit codes: 0 ok, 1 error (from the cluster, connection, manifest), 2 usage error."
     },
     subcommands = {
+      DevCommand.class,
+      MasterCommand.class,
       AgentCommand.class,
       ApplyCommand.class,
       GetCommand.class,

@@ -1,0 +1,59 @@
+package dev.drover.cli.command;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.drover.cli.CliException;
+import dev.drover.cli.CliHarness;
+import dev.drover.cli.DaemonConfigFile;
+import dev.drover.store.Peer;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class MasterCommandTest {
+
+  @TempDir Path home;
+  CliHarness cli;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    cli = new CliHarness(home);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    cli.close();
+  }
+
+  private MasterCommand parse(String... args) {
+    MasterCommand command = new MasterCommand(cli.newCli());
+    new CommandLine(command).parseArgs(args);
+    if (command.config != null) {
+      DaemonConfigFile.apply(command.spec, command.config);
+    }
+    return command;
+  }
+
+  @Test
+  void theSampleConfigIsValidAndFlagsOverrideIt() {
+    MasterCommand command = parse("--config", "../dist/config/master.yaml", "--api-port", "7443");
+    assertThat(command.id).isEqualTo("m1");
+    assertThat(command.apiPort).isEqualTo(7443);
+    assertThat(command.metricsPort).isEqualTo(9090);
+    assertThat(command.dataDir).isEqualTo(Path.of("/var/lib/drover/master"));
+    assertThat(command.peerList()).isEmpty();
+  }
+
+  @Test
+  void peersAreParsedAndBadOnesNamed() {
+    assertThat(parse("--peer", "m1=10.0.0.1:7071", "--peer", "m2=10.0.0.2:7071").peerList())
+        .containsExactly(new Peer("m1", "10.0.0.1", 7071), new Peer("m2", "10.0.0.2", 7071));
+    assertThatThrownBy(() -> parse("--peer", "10.0.0.1:7071").peerList())
+        .isInstanceOf(CliException.class)
+        .hasMessage("--peer \"10.0.0.1:7071\": expected ID=HOST:PORT");
+  }
+}
