@@ -99,6 +99,10 @@ final class DevCommand implements Callable<Integer> {
       throw new CliException("cannot open the store in " + dir.resolve("store") + ": "
           + e.getMessage() + " (is another `drover dev` using this directory?)", e);
     }
+    // An interrupt (the embedding thread's Ctrl-C) ends the wait below, but the interrupt flag
+    // is restored only after everything is closed: set during close(), it would cut short the
+    // waits that let the store and agent finish writing before this method returns.
+    boolean interrupted = false;
     try (ShutdownSignal signal = new ShutdownSignal();
         Master master = ClusterParts.startMaster(store, b -> b.apiHost("127.0.0.1").apiPort(port));
         NodeAgent agent = NodeAgent.create(AgentConfig.builder()
@@ -124,10 +128,13 @@ final class DevCommand implements Callable<Integer> {
       try {
         signal.await();
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        interrupted = true;
       }
       cli.err().println("drover dev: stopping");
       cli.err().flush();
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
     return 0;
   }

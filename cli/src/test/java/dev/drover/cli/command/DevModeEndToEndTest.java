@@ -112,6 +112,7 @@ class DevModeEndToEndTest {
       restarted.interrupt();
       restarted.join(Duration.ofSeconds(60).toMillis());
     }
+    assertThat(restarted.isAlive()).isFalse();
   }
 
   @Test
