@@ -16,7 +16,6 @@ import dev.drover.master.ActiveComponent;
 import dev.drover.master.cache.CacheListener;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.events.EventRecorder;
-import dev.drover.master.store.ObjectStore;
 import dev.drover.master.scheduler.Binder;
 import dev.drover.master.scheduler.ClusterEventHandler;
 import dev.drover.master.scheduler.ClusterEventSource;
@@ -24,11 +23,13 @@ import dev.drover.master.scheduler.Evictor;
 import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.scheduler.SchedulerLoop;
 import dev.drover.master.scheduler.StatusWriter;
+import dev.drover.master.store.ObjectStore;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,43 +88,35 @@ public final class SchedulerComponent implements ActiveComponent {
   private final class CacheSource implements ClusterEventSource {
     @Override
     public AutoCloseable subscribe(ClusterEventHandler h) {
-      WatchCache.Registration nodes = cache.addListener(Kind.KIND_NODE, new CacheListener() {
-        @Override
-        public void onAdd(Object o) {
-          h.nodeUpserted(o.getNode());
-        }
-
-        @Override
-        public void onUpdate(Object oldObject, Object newObject) {
-          h.nodeUpserted(newObject.getNode());
-        }
-
-        @Override
-        public void onDelete(Object lastState) {
-          h.nodeDeleted(lastState.getNode());
-        }
-      });
-      WatchCache.Registration pods = cache.addListener(Kind.KIND_POD, new CacheListener() {
-        @Override
-        public void onAdd(Object o) {
-          h.podUpserted(o.getPod());
-        }
-
-        @Override
-        public void onUpdate(Object oldObject, Object newObject) {
-          h.podUpserted(newObject.getPod());
-        }
-
-        @Override
-        public void onDelete(Object lastState) {
-          h.podDeleted(lastState.getPod());
-        }
-      });
+      WatchCache.Registration nodes = cache.addListener(Kind.KIND_NODE,
+          upsertOrDelete(o -> h.nodeUpserted(o.getNode()), o -> h.nodeDeleted(o.getNode())));
+      WatchCache.Registration pods = cache.addListener(Kind.KIND_POD,
+          upsertOrDelete(o -> h.podUpserted(o.getPod()), o -> h.podDeleted(o.getPod())));
       return () -> {
         nodes.close();
         pods.close();
       };
     }
+  }
+
+  /** A listener that treats an add like a change: the scheduler only needs the latest state. */
+  private static CacheListener upsertOrDelete(Consumer<Object> upsert, Consumer<Object> delete) {
+    return new CacheListener() {
+      @Override
+      public void onAdd(Object o) {
+        upsert.accept(o);
+      }
+
+      @Override
+      public void onUpdate(Object oldObject, Object newObject) {
+        upsert.accept(newObject);
+      }
+
+      @Override
+      public void onDelete(Object lastState) {
+        delete.accept(lastState);
+      }
+    };
   }
 
   private List<Binder.Outcome> bindAll(List<Binder.Binding> bindings) {
