@@ -184,9 +184,19 @@ public final class RaftKvStore extends AbstractKvStore {
       return CompletableFuture.failedFuture(new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed"));
     }
     Message msg = KvStateMachine.toMessage(request);
-    CompletableFuture<RaftClientReply> reply = request.hasRange() || request.hasLeaseTimeToLive()
-        ? client.async().sendReadOnly(msg)
-        : client.async().send(msg);
+    CompletableFuture<RaftClientReply> reply;
+    if (request.hasLeaseTimeToLive()) {
+      // Remaining TTL is clock state held by the lessor, not replicated state: only the
+      // leader's lessor is authoritative (it alone expires leases and restarts them at full TTL
+      // when it is elected). A linearizable read may be served by whichever member the client
+      // reaches, which would answer from its own stale deadlines, so ask the leader (Ratis
+      // redirects non-leaders and holds the read until the leader is ready), as etcd does.
+      reply = client.async().sendReadOnlyNonLinearizable(msg);
+    } else if (request.hasRange()) {
+      reply = client.async().sendReadOnly(msg);
+    } else {
+      reply = client.async().send(msg);
+    }
     return reply
         .orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .handle((r, err) -> {
