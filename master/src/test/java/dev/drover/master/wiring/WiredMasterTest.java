@@ -11,6 +11,7 @@ import dev.drover.api.v1.CreateRequest;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.DeploymentSpec;
 import dev.drover.api.v1.GetRequest;
+import dev.drover.api.v1.HeartbeatRequest;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.ListRequest;
@@ -28,6 +29,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,6 +44,9 @@ import org.junit.jupiter.api.Test;
 class WiredMasterTest {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
   private InProcessMaster m;
+  // The node lifecycle controller runs here too: without heartbeats it would mark the node
+  // unreachable after its grace period, which a slow machine could reach mid-test.
+  private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor();
 
   @BeforeEach
   void start() {
@@ -49,12 +56,15 @@ class WiredMasterTest {
 
   @AfterEach
   void stop() throws InterruptedException {
+    heartbeats.shutdownNow();
+    assertThat(heartbeats.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
     m.close();
   }
 
   @Test
   void deploymentPodsAreCreatedAndBoundAndAnOversizedPodIsUnschedulable() {
     create(node("worker-1"));
+    heartbeats.scheduleWithFixedDelay(() -> heartbeat("worker-1"), 0, 1, TimeUnit.SECONDS);
     create(Object.newBuilder().setDeployment(Deployment.newBuilder()
         .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("web"))
         .setSpec(DeploymentSpec.newBuilder().setReplicas(3)
@@ -117,6 +127,17 @@ class WiredMasterTest {
             .putAllocatable("cpu", "4").putAllocatable("memory", "8Gi").putAllocatable("pods", "110")
             .addConditions(Condition.newBuilder().setType("Ready").setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
                 .setReason("KubeletReady")))).build();
+  }
+
+  private void heartbeat(String nodeName) {
+    try {
+      m.node().heartbeat(HeartbeatRequest.newBuilder().setNodeName(nodeName)
+          .addConditions(Condition.newBuilder().setType("Ready")
+              .setStatus(ConditionStatus.CONDITION_STATUS_TRUE).setReason("KubeletReady"))
+          .build());
+    } catch (StatusRuntimeException e) {
+      // A missed beat is what the grace period is for; the next one follows in a second.
+    }
   }
 
   private Object create(Object o) {
