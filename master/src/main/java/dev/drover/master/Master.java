@@ -14,9 +14,12 @@ import dev.drover.master.events.EventRecorder;
 import dev.drover.master.metrics.HttpEndpoints;
 import dev.drover.master.metrics.Metrics;
 import dev.drover.master.metrics.MetricsInterceptor;
+import dev.drover.master.scheduler.SchedulerConfig;
+import dev.drover.master.wiring.ControllersComponent;
+import dev.drover.master.wiring.RulesValidator;
+import dev.drover.master.wiring.SchedulerComponent;
 import dev.drover.master.store.ObjectStore;
 import dev.drover.master.store.ObjectValidator;
-import dev.drover.master.store.StructuralValidator;
 import dev.drover.store.KvStore;
 import dev.drover.store.KvStores;
 import io.grpc.BindableService;
@@ -108,6 +111,12 @@ public final class Master implements AutoCloseable {
       election = new ActiveMasterElection(electionStore, cfg.id, cfg.leaseDuration, cfg.renewInterval,
           cfg.renewDeadline, cfg.clock);
       election.add(new EventExpiry());
+      if (cfg.runScheduler) {
+        election.add(new SchedulerComponent(cache, store, events, cfg.clock, SchedulerConfig.defaults(System.nanoTime())));
+      }
+      if (cfg.runControllers) {
+        election.add(new ControllersComponent(cache, store, events, () -> cfg.clock.instant()));
+      }
       cfg.activeComponents.forEach(election::add);
       ControlServiceImpl control = new ControlServiceImpl(store, cache, events, agents, new View(), streams, cfg.clock);
       NodeServiceImpl node = new NodeServiceImpl(store, cache, events, streams, cfg.clock,
@@ -333,7 +342,7 @@ public final class Master implements AutoCloseable {
     private int metricsPort = -1;
     private Supplier<KvStore> store;
     private boolean ownsStore = true;
-    private ObjectValidator validator = new StructuralValidator();
+    private ObjectValidator validator = new RulesValidator();
     private Clock clock = Clock.systemUTC();
     private Duration storeTimeout = Duration.ofSeconds(10);
     private Duration startTimeout = Duration.ofSeconds(60);
@@ -349,6 +358,8 @@ public final class Master implements AutoCloseable {
     private TlsConfig tls;
     private final Map<String, String> masterAddresses = new LinkedHashMap<>();
     private final List<ActiveComponent> activeComponents = new ArrayList<>();
+    private boolean runScheduler = true;
+    private boolean runControllers = true;
 
     /** Stable id of this master (its store member id). */
     public Builder id(String id) {
@@ -402,7 +413,7 @@ public final class Master implements AutoCloseable {
       }
     }
 
-    /** Replaces the built-in structural checks (the full validator plugs in here). */
+    /** Replaces the full validation rules (defaults: {@link RulesValidator}). */
     public Builder validator(ObjectValidator v) {
       this.validator = v;
       return this;
@@ -468,6 +479,18 @@ public final class Master implements AutoCloseable {
     /** API addresses of every master by id, reported by ClusterInfo. */
     public Builder masterAddress(String masterId, String address) {
       this.masterAddresses.put(masterId, address);
+      return this;
+    }
+
+    /** Whether the active master runs the built-in scheduler (default true). */
+    public Builder scheduler(boolean run) {
+      this.runScheduler = run;
+      return this;
+    }
+
+    /** Whether the active master runs the standard controllers (default true). */
+    public Builder controllers(boolean run) {
+      this.runControllers = run;
       return this;
     }
 

@@ -18,6 +18,7 @@ import dev.drover.api.v1.DeleteResponse;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.GetRequest;
 import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.ListRequest;
 import dev.drover.api.v1.ListResponse;
 import dev.drover.api.v1.Namespace;
@@ -59,7 +60,8 @@ class ControlServiceTest {
 
   @BeforeAll
   static void start() {
-    m = new InProcessMaster();
+    // The API alone: no scheduler or controllers writing to the objects under test.
+    m = new InProcessMaster(b -> b.scheduler(false).controllers(false));
   }
 
   @AfterAll
@@ -186,10 +188,11 @@ class ControlServiceTest {
     assertThat(v2.getPod().getMetadata().getGeneration()).isEqualTo(1);
     Object specEdit = v2.toBuilder().setPod(v2.getPod().toBuilder()
         .setStatus(v2.getPod().getStatus().toBuilder().setPhase(PodPhase.POD_PHASE_FAILED))
-        .setSpec(v2.getPod().getSpec().toBuilder().setHostname("h"))).build();
+        .setSpec(v2.getPod().getSpec().toBuilder().setContainers(0,
+            v2.getPod().getSpec().getContainers(0).toBuilder().setImage("127.0.0.1:5000/busybox:2")))).build();
     Object v3 = api().update(UpdateRequest.newBuilder().setObject(specEdit).build());
     assertThat(v3.getPod().getStatus().getPhase()).isEqualTo(PodPhase.POD_PHASE_RUNNING);
-    assertThat(v3.getPod().getSpec().getHostname()).isEqualTo("h");
+    assertThat(v3.getPod().getSpec().getContainers(0).getImage()).isEqualTo("127.0.0.1:5000/busybox:2");
     assertThat(v3.getPod().getMetadata().getGeneration()).isEqualTo(2);
   }
 
@@ -326,7 +329,8 @@ class ControlServiceTest {
           .setMetadata(ObjectMeta.newBuilder().setName("roll-" + rev).putAnnotations(WellKnown.REVISION, "" + rev)
               .addOwnerReferences(OwnerReference.newBuilder().setKind(Kind.KIND_DEPLOYMENT).setName("roll").setUid(uid)
                   .setController(true)))
-          .setSpec(ReplicaSetSpec.newBuilder().setTemplate(d.getDeployment().getSpec().getTemplate().toBuilder()
+          .setSpec(ReplicaSetSpec.newBuilder().setSelector(LabelSelector.newBuilder().putMatchLabels("app", "roll"))
+              .setTemplate(d.getDeployment().getSpec().getTemplate().toBuilder()
               .setSpec(Fixtures.podSpec().setHostname("rev" + rev))))).build();
       create(rs);
     }

@@ -5,6 +5,7 @@ import com.google.rpc.BadRequest;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.DeploymentSpec;
+import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
@@ -33,6 +34,7 @@ public final class Fixtures {
     return Object.newBuilder().setDeployment(Deployment.newBuilder()
         .setMetadata(ObjectMeta.newBuilder().setNamespace(ns).setName(name))
         .setSpec(DeploymentSpec.newBuilder().setReplicas(replicas)
+            .setSelector(LabelSelector.newBuilder().putMatchLabels("app", name))
             .setTemplate(PodTemplateSpec.newBuilder().setMetadata(ObjectMeta.newBuilder().putLabels("app", name))
                 .setSpec(podSpec())))).build();
   }

@@ -57,7 +57,8 @@ class NodeServiceTest {
 
   @BeforeAll
   static void start() {
-    m = new InProcessMaster();
+    // The API alone: no scheduler or controllers writing to the objects under test.
+    m = new InProcessMaster(b -> b.scheduler(false).controllers(false));
   }
 
   @AfterAll

@@ -68,7 +68,8 @@ class PythonClientTest {
     Run generated = run(gen, PROTO_ROOT);
     assertThat(generated.exit()).as(generated.output()).isZero();
 
-    try (Master master = Master.builder().apiPort(0).store(KvStores::inMemory, true).start()) {
+    try (Master master = Master.builder().apiPort(0).store(KvStores::inMemory, true)
+        .scheduler(false).controllers(false).start()) {
       Run client = run(List.of(PYTHON.toString(), SCRIPT.toString(), "--target", master.apiAddress(),
           "--stubs", stubs.toString()), stubs);
       assertThat(client.exit()).as(client.output()).isZero();

@@ -59,7 +59,8 @@ class SharedStoreMastersTest {
     kv = KvStores.inMemory();
     for (int i = 1; i <= 3; i++) {
       masters.add(Master.builder().id("m" + i).apiPort(0).store(() -> kv, false)
-          .bookmarkInterval(Duration.ofMillis(300)).activeComponent(new Probe()).start());
+          .bookmarkInterval(Duration.ofMillis(300)).scheduler(false).controllers(false)
+          .activeComponent(new Probe()).start());
     }
   }
 

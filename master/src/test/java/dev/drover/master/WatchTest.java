@@ -34,7 +34,8 @@ class WatchTest {
 
   @BeforeAll
   static void start() {
-    m = new InProcessMaster(b -> b.cacheWindow(20));
+    // The API alone: no scheduler or controllers writing to the objects under test.
+    m = new InProcessMaster(b -> b.cacheWindow(20).scheduler(false).controllers(false));
     for (String ns : List.of("w1", "w2", "w3", "w4", "w5")) {
       m.control().create(CreateRequest.newBuilder().setObject(Object.newBuilder().setNamespace(Namespace.newBuilder()
           .setMetadata(ObjectMeta.newBuilder().setName(ns)))).build());

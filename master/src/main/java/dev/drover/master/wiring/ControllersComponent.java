@@ -1,0 +1,210 @@
+package dev.drover.master.wiring;
+
+import com.google.protobuf.Message;
+import dev.drover.api.Kinds;
+import dev.drover.api.v1.Event;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.LabelSelector;
+import dev.drover.api.v1.Object;
+import dev.drover.master.ActiveComponent;
+import dev.drover.master.cache.CacheListener;
+import dev.drover.master.cache.WatchCache;
+import dev.drover.master.controller.Clock;
+import dev.drover.master.controller.ControllerContext;
+import dev.drover.master.controller.ControllerManager;
+import dev.drover.master.controller.Controllers;
+import dev.drover.master.controller.DeleteOptions;
+import dev.drover.master.controller.ObjectCache;
+import dev.drover.master.controller.ObjectWriter;
+import dev.drover.master.controller.ResourceHandler;
+import dev.drover.master.controller.Selectors;
+import dev.drover.master.controller.WriteException;
+import dev.drover.master.events.EventRecorder;
+import dev.drover.master.store.ObjectStore;
+import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Runs the standard controllers on the active master: the watch cache is their
+ * {@link ObjectCache}, the object store (every update a compare-and-swap) their
+ * {@link ObjectWriter}. Each start creates fresh controllers and a {@link ControllerManager};
+ * stop closes the manager and removes the controllers' cache handlers.
+ */
+public final class ControllersComponent implements ActiveComponent {
+  private final WatchCache cache;
+  private final ObjectStore store;
+  private final EventRecorder events;
+  private final Clock clock;
+  private final List<WatchCache.Registration> registrations = new ArrayList<>();
+  private ControllerManager manager;
+
+  /** A stopped component over the master's cache, store and event recorder. */
+  public ControllersComponent(WatchCache cache, ObjectStore store, EventRecorder events, Clock clock) {
+    this.cache = cache;
+    this.store = store;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  @Override
+  public String name() {
+    return "controllers";
+  }
+
+  @Override
+  public synchronized void start() {
+    if (manager != null) {
+      return;
+    }
+    CacheView view = new CacheView();
+    manager = new ControllerManager(view, Controllers.standard(new ControllerContext(view, new StoreWriter(), clock)));
+    manager.start();
+  }
+
+  @Override
+  public synchronized void stop() {
+    if (manager == null) {
+      return;
+    }
+    manager.close();
+    manager = null;
+    synchronized (registrations) {
+      registrations.forEach(WatchCache.Registration::close);
+      registrations.clear();
+    }
+  }
+
+  /** The watch cache seen through the controllers' read interface. */
+  private final class CacheView implements ObjectCache {
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T extends Message> Optional<T> get(Kind kind, String namespace, String name) {
+      return cache.get(kind, namespace, name).map(o -> (T) Kinds.unwrap(o));
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T extends Message> List<T> list(Kind kind, String namespace, LabelSelector selector) {
+      boolean all = selector == null || Selectors.isEmpty(selector);
+      List<T> out = new ArrayList<>();
+      for (Object o : cache.list(kind, x -> (namespace.isEmpty() || Kinds.metadata(x).getNamespace().equals(namespace))
+          && (all || Selectors.matches(selector, Kinds.metadata(x).getLabelsMap())))) {
+        out.add((T) Kinds.unwrap(o));
+      }
+      return out;
+    }
+
+    @Override
+    public void addHandler(Kind kind, ResourceHandler handler) {
+      WatchCache.Registration r = cache.addListener(kind, new CacheListener() {
+        @Override
+        public void onAdd(Object object) {
+          handler.onAdd(Kinds.unwrap(object));
+        }
+
+        @Override
+        public void onUpdate(Object oldObject, Object newObject) {
+          handler.onUpdate(Kinds.unwrap(oldObject), Kinds.unwrap(newObject));
+        }
+
+        @Override
+        public void onDelete(Object lastState) {
+          handler.onDelete(Kinds.unwrap(lastState));
+        }
+      });
+      synchronized (registrations) {
+        registrations.add(r);
+      }
+    }
+
+    @Override
+    public boolean hasSynced() {
+      return cache.synced();
+    }
+  }
+
+  /** The object store seen through the controllers' write interface. */
+  private final class StoreWriter implements ObjectWriter {
+    @Override
+    public <T extends Message> T create(T object) {
+      return call(object, () -> store.create(Kinds.wrap(object), false));
+    }
+
+    @Override
+    public <T extends Message> T update(T object) {
+      return call(object, () -> store.update(Kinds.wrap(object), false));
+    }
+
+    @Override
+    public <T extends Message> T updateStatus(T object) {
+      return call(object, () -> store.updateStatus(Kinds.wrap(object)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends Message> T call(T object, Supplier<Object> write) {
+      try {
+        return (T) Kinds.unwrap(write.get());
+      } catch (StatusRuntimeException e) {
+        throw translate(Kinds.key(Kinds.wrap(object)), e);
+      }
+    }
+
+    @Override
+    public void delete(Kind kind, String namespace, String name, DeleteOptions options) {
+      try {
+        store.delete(kind, namespace, name, new ObjectStore.DeleteOptions(options.gracePeriodSeconds().orElse(null),
+            options.uid().orElse(null), null, options.propagation(), false), o -> o);
+      } catch (StatusRuntimeException e) {
+        throw translate(Kinds.key(kind, namespace, name), e);
+      }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T extends Message> Optional<T> fetch(Kind kind, String namespace, String name) {
+      try {
+        return store.get(kind, namespace, name).map(o -> (T) Kinds.unwrap(o));
+      } catch (StatusRuntimeException e) {
+        throw translate(Kinds.key(kind, namespace, name), e);
+      }
+    }
+
+    @Override
+    public void recordEvent(Event event) {
+      try {
+        events.record(event);
+      } catch (StatusRuntimeException e) {
+        throw translate("event about " + event.getInvolvedObject().getName(), e);
+      }
+    }
+  }
+
+  /** Maps the store's gRPC status onto the reason a controller acts on. */
+  static WriteException translate(String what, StatusRuntimeException e) {
+    WriteException.Reason reason;
+    switch (e.getStatus().getCode()) {
+      case ABORTED:
+        reason = WriteException.Reason.CONFLICT;
+        break;
+      case NOT_FOUND:
+        reason = WriteException.Reason.NOT_FOUND;
+        break;
+      case ALREADY_EXISTS:
+        reason = WriteException.Reason.ALREADY_EXISTS;
+        break;
+      case FAILED_PRECONDITION:
+        reason = WriteException.Reason.PRECONDITION_FAILED;
+        break;
+      case INVALID_ARGUMENT:
+        reason = WriteException.Reason.INVALID;
+        break;
+      default:
+        reason = WriteException.Reason.UNAVAILABLE;
+        break;
+    }
+    return new WriteException(reason, what + ": " + e.getStatus().getDescription(), e);
+  }
+}

@@ -1,0 +1,238 @@
+package dev.drover.master.wiring;
+
+import com.google.protobuf.util.Timestamps;
+import dev.drover.api.v1.Condition;
+import dev.drover.api.v1.ConditionStatus;
+import dev.drover.api.v1.Event;
+import dev.drover.api.v1.EventSource;
+import dev.drover.api.v1.EventType;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Object;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.PodStatus;
+import dev.drover.api.v1.PropagationPolicy;
+import dev.drover.master.ActiveComponent;
+import dev.drover.master.cache.CacheListener;
+import dev.drover.master.cache.WatchCache;
+import dev.drover.master.events.EventRecorder;
+import dev.drover.master.scheduler.Binder;
+import dev.drover.master.scheduler.ClusterEventHandler;
+import dev.drover.master.scheduler.ClusterEventSource;
+import dev.drover.master.scheduler.Evictor;
+import dev.drover.master.scheduler.SchedulerConfig;
+import dev.drover.master.scheduler.SchedulerLoop;
+import dev.drover.master.scheduler.StatusWriter;
+import dev.drover.master.store.ObjectStore;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link SchedulerLoop} on the active master: node and pod changes come from the watch
+ * cache's listeners, bindings are compare-and-swap binds on the object store (unbound pods
+ * only), the PodScheduled condition and nominations are status writes, events go through the
+ * master's event recorder and preemption victims are deleted gracefully.
+ */
+public final class SchedulerComponent implements ActiveComponent {
+  private static final Logger LOG = LoggerFactory.getLogger(SchedulerComponent.class);
+  static final String COMPONENT = "default-scheduler";
+
+  private final WatchCache cache;
+  private final ObjectStore store;
+  private final EventRecorder events;
+  private final Clock clock;
+  private final SchedulerConfig config;
+  private SchedulerLoop loop;
+
+  /** A stopped component over the master's cache, store and event recorder. */
+  public SchedulerComponent(WatchCache cache, ObjectStore store, EventRecorder events, Clock clock,
+      SchedulerConfig config) {
+    this.cache = cache;
+    this.store = store;
+    this.events = events;
+    this.clock = clock;
+    this.config = config;
+  }
+
+  @Override
+  public String name() {
+    return "scheduler";
+  }
+
+  @Override
+  public synchronized void start() {
+    if (loop != null) {
+      return;
+    }
+    loop = new SchedulerLoop(config, SchedulerLoop.DEFAULT_SCHEDULER_NAME, new CacheSource(),
+        this::bindAll, new PodStatusWriter(), this::recordEvent, this::evict, System::nanoTime);
+    loop.start();
+  }
+
+  @Override
+  public synchronized void stop() {
+    if (loop != null) {
+      loop.close();
+      loop = null;
+    }
+  }
+
+  /** Feeds the scheduler from the watch cache: replay of existing objects, then every change. */
+  private final class CacheSource implements ClusterEventSource {
+    @Override
+    public AutoCloseable subscribe(ClusterEventHandler h) {
+      WatchCache.Registration nodes = cache.addListener(Kind.KIND_NODE,
+          upsertOrDelete(o -> h.nodeUpserted(o.getNode()), o -> h.nodeDeleted(o.getNode())));
+      WatchCache.Registration pods = cache.addListener(Kind.KIND_POD,
+          upsertOrDelete(o -> h.podUpserted(o.getPod()), o -> h.podDeleted(o.getPod())));
+      return () -> {
+        nodes.close();
+        pods.close();
+      };
+    }
+  }
+
+  /** A listener that treats an add like a change: the scheduler only needs the latest state. */
+  private static CacheListener upsertOrDelete(Consumer<Object> upsert, Consumer<Object> delete) {
+    return new CacheListener() {
+      @Override
+      public void onAdd(Object o) {
+        upsert.accept(o);
+      }
+
+      @Override
+      public void onUpdate(Object oldObject, Object newObject) {
+        upsert.accept(newObject);
+      }
+
+      @Override
+      public void onDelete(Object lastState) {
+        delete.accept(lastState);
+      }
+    };
+  }
+
+  private List<Binder.Outcome> bindAll(List<Binder.Binding> bindings) {
+    List<Binder.Outcome> out = new ArrayList<>(bindings.size());
+    for (Binder.Binding b : bindings) {
+      out.add(bindOne(b));
+    }
+    return out;
+  }
+
+  private Binder.Outcome bindOne(Binder.Binding b) {
+    // The cache trails the store a little; a node it no longer holds is gone or going.
+    if (cache.get(Kind.KIND_NODE, "", b.nodeName()).isEmpty()) {
+      return Binder.Outcome.NODE_GONE;
+    }
+    try {
+      store.bind(b.namespace(), b.name(), b.uid(), b.nodeName(), 0);
+      return Binder.Outcome.BOUND;
+    } catch (StatusRuntimeException e) {
+      Status.Code code = e.getStatus().getCode();
+      switch (code) {
+        case NOT_FOUND:
+          return Binder.Outcome.POD_GONE;
+        case ABORTED:
+        case FAILED_PRECONDITION:
+          // Bound meanwhile or replaced by a pod of another uid: a fresh view sorts it out.
+          return Binder.Outcome.CONFLICT;
+        default:
+          LOG.debug("binding {}/{} to {} failed: {}", b.namespace(), b.name(), b.nodeName(), e.toString());
+          return Binder.Outcome.FAILED;
+      }
+    }
+  }
+
+  /** Writes the scheduler's part of a pod's status as a read-modify-write on the store. */
+  private final class PodStatusWriter implements StatusWriter {
+    @Override
+    public void markUnschedulable(Pod pod, String message) {
+      changeStatus(pod, status -> {
+        Condition.Builder c = Condition.newBuilder().setType("PodScheduled")
+            .setStatus(ConditionStatus.CONDITION_STATUS_FALSE).setReason("Unschedulable").setMessage(message);
+        int at = -1;
+        for (int i = 0; i < status.getConditionsCount(); i++) {
+          if (status.getConditions(i).getType().equals("PodScheduled")) {
+            at = i;
+          }
+        }
+        if (at >= 0) {
+          Condition old = status.getConditions(at);
+          boolean transition = old.getStatus() != ConditionStatus.CONDITION_STATUS_FALSE;
+          c.setLastTransitionTime(transition || !old.hasLastTransitionTime() ? now() : old.getLastTransitionTime());
+          if (old.equals(c.build())) {
+            return status;
+          }
+          return status.toBuilder().setConditions(at, c).build();
+        }
+        return status.toBuilder().addConditions(c.setLastTransitionTime(now())).build();
+      });
+    }
+
+    @Override
+    public void nominate(Pod pod, String nodeName) {
+      changeStatus(pod, status -> status.toBuilder().setNominatedNodeName(nodeName).build());
+    }
+
+    private void changeStatus(Pod pod, UnaryOperator<PodStatus> change) {
+      ObjectMeta m = pod.getMetadata();
+      try {
+        store.mutate(Kind.KIND_POD, m.getNamespace(), m.getName(), 0, cur -> {
+          if (!cur.getPod().getMetadata().getUid().equals(m.getUid())) {
+            return cur;
+          }
+          PodStatus next = change.apply(cur.getPod().getStatus());
+          return cur.toBuilder().setPod(cur.getPod().toBuilder().setStatus(next)).build();
+        });
+      } catch (StatusRuntimeException e) {
+        LOG.debug("status write of pod {}/{} failed: {}", m.getNamespace(), m.getName(), e.toString());
+      }
+    }
+  }
+
+  private com.google.protobuf.Timestamp now() {
+    return Timestamps.fromMillis(clock.millis());
+  }
+
+  private void recordEvent(Pod pod, EventType type, String reason, String message) {
+    Object subject = Object.newBuilder().setPod(pod).build();
+    Event event = Event.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(pod.getMetadata().getNamespace()))
+        .setInvolvedObject(EventRecorder.referenceTo(subject))
+        .setType(type)
+        .setReason(reason)
+        .setMessage(message)
+        .setSource(EventSource.newBuilder().setComponent(COMPONENT))
+        .setReportingComponent("drover.dev/" + COMPONENT)
+        .build();
+    try {
+      events.record(event);
+    } catch (RuntimeException e) {
+      LOG.debug("could not record event {} about pod {}/{}: {}", reason, pod.getMetadata().getNamespace(),
+          pod.getMetadata().getName(), e.toString());
+    }
+  }
+
+  private void evict(Pod victim, String reason) {
+    ObjectMeta m = victim.getMetadata();
+    try {
+      store.delete(Kind.KIND_POD, m.getNamespace(), m.getName(),
+          new ObjectStore.DeleteOptions(null, m.getUid(), null, PropagationPolicy.PROPAGATION_POLICY_BACKGROUND, false),
+          o -> {
+            Pod p = o.getPod();
+            return o.toBuilder().setPod(p.toBuilder().setStatus(p.getStatus().toBuilder()
+                .setReason("Preempted").setMessage(reason))).build();
+          });
+    } catch (StatusRuntimeException e) {
+      LOG.debug("evicting pod {}/{} failed: {}", m.getNamespace(), m.getName(), e.toString());
+    }
+  }
+}
