@@ -217,6 +217,16 @@ final class PodWorker {
   }
 
   /** Steps one container; returns the delay of a timer it needs, or null. */
+  /**
+   * Records why a container could not be created or started: its waiting reason for the status
+   * and a Warning event. Returns null, the "no timed re-sync needed" answer of the sync steps.
+   */
+  private Duration failed(Container c, Record rec, String reason, String message) {
+    rec.waiting = new Waiting(reason, message);
+    syncer.reporter().event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", message);
+    return null;
+  }
+
   private Duration syncContainer(Container c, int index, Record rec, PodInputs known) {
     Instant now = Instant.now();
     ContainerInfo info = rec.currentId == null ? null : runtime.inspect(rec.currentId).orElse(null);
@@ -330,11 +340,7 @@ final class PodWorker {
       }
       spec = containerSpec(c, index, rec.nextAttempt(), inputs);
     } catch (PodInputs.ConfigError | IllegalArgumentException e) {
-      rec.waiting = new Waiting("CreateContainerConfigError", e.getMessage());
-      syncer
-          .reporter()
-          .event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", e.getMessage());
-      return null;
+      return failed(c, rec, "CreateContainerConfigError", e.getMessage());
     } catch (IOException e) {
       rec.waiting = new Waiting("CreateContainerError", "preparing volumes: " + e.getMessage());
       return null;
@@ -345,11 +351,7 @@ final class PodWorker {
     } catch (RuntimeUnavailableException e) {
       throw e;
     } catch (RuntimeException e) {
-      rec.waiting = new Waiting("CreateContainerError", e.getMessage());
-      syncer
-          .reporter()
-          .event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", e.getMessage());
-      return null;
+      return failed(c, rec, "CreateContainerError", e.getMessage());
     }
     syncer
         .reporter()
@@ -383,11 +385,7 @@ final class PodWorker {
     } catch (RuntimeUnavailableException e) {
       throw e;
     } catch (RuntimeException e) {
-      rec.waiting = new Waiting("RunContainerError", e.getMessage());
-      syncer
-          .reporter()
-          .event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", e.getMessage());
-      return null;
+      return failed(c, rec, "RunContainerError", e.getMessage());
     }
     syncer
         .reporter()
