@@ -19,6 +19,7 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.Probe;
+import dev.drover.api.v1.RestartPolicy;
 import dev.drover.api.v1.Taint;
 import dev.drover.api.v1.TaintEffect;
 import java.io.IOException;
@@ -172,6 +173,51 @@ class SimulatedAgentTest {
             backoffs.indexOf(
                 backoffs.stream().filter(m -> m.contains("0.4s")).findFirst().orElseThrow()));
     assertThat(s.getPhase()).isEqualTo(PodPhase.POD_PHASE_RUNNING);
+  }
+
+  @Test
+  void changedContainerSpecReplacesTheContainerWhateverTheRestartPolicy() {
+    start(config("n1"));
+    Pod.Builder never = pod("changing", "n1", shell("main", "img:1", "run").build());
+    never.getSpecBuilder().setRestartPolicy(RestartPolicy.RESTART_POLICY_NEVER);
+    Pod pod = master.putPod(never.build());
+    String uid = pod.getMetadata().getUid();
+    PodStatus first =
+        awaitStatus(master, uid, st -> container(st, "main").getState().hasRunning());
+    String firstId = container(first, "main").getContainerId();
+
+    // Same pod (same uid), new image: the old container is stopped and a new one made from the
+    // new definition, even under restart policy Never, without any back-off.
+    Pod.Builder changed = pod.toBuilder();
+    changed.getSpecBuilder().getContainersBuilder(0).setImage("img:2");
+    master.putPod(changed.build());
+    PodStatus second =
+        awaitStatus(
+            master,
+            uid,
+            st ->
+                container(st, "main").getState().hasRunning()
+                    && !container(st, "main").getContainerId().equals(firstId));
+    assertThat(container(second, "main").getImage()).isEqualTo("img:2");
+    assertThat(container(second, "main").getRestartCount()).isEqualTo(1);
+    assertThat(runtime.inspect(firstId.replace("docker://", "")).map(ContainerInfo::running))
+        .hasValue(false);
+    assertThat(master.events())
+        .anySatisfy(
+            e -> assertThat(e.getMessage()).contains("main definition changed, will be restarted"));
+    assertThat(master.events()).noneSatisfy(e -> assertThat(e.getReason()).isEqualTo("BackOff"));
+
+    // A spec update that leaves the container's definition alone (a label) restarts nothing.
+    Pod.Builder relabelled = changed.build().toBuilder();
+    relabelled.getMetadataBuilder().putLabels("tier", "web");
+    master.putPod(relabelled.build());
+    String secondId = container(second, "main").getContainerId();
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(WAIT)
+        .until(
+            () -> container(master.status(uid).orElseThrow(), "main").getContainerId(),
+            secondId::equals);
   }
 
   @Test

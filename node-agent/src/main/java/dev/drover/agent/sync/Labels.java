@@ -20,6 +20,12 @@ public final class Labels {
   /** Restart attempt (0 for the first run) of an app container. */
   public static final String ATTEMPT = "drover.container.attempt";
 
+  /**
+   * Hash of the container's definition in the pod spec when it was created; a different hash means
+   * the spec changed and the container is replaced.
+   */
+  public static final String SPEC_HASH = "drover.container.spec-hash";
+
   /** Host ports of a sandbox, "container:containerPort:hostPort:protocol" comma-separated. */
   public static final String HOST_PORTS = "drover.pod.host-ports";
 

@@ -1,5 +1,6 @@
 package dev.drover.agent.sync;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Timestamp;
 import dev.drover.agent.runtime.ContainerInfo;
 import dev.drover.agent.runtime.ContainerRuntime;
@@ -28,16 +29,20 @@ import dev.drover.api.v1.Probe;
 import dev.drover.api.v1.Protocol;
 import dev.drover.api.v1.Volume;
 import dev.drover.api.v1.VolumeMount;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +84,8 @@ final class PodWorker {
   private String podIp = "";
   private List<HostPortAllocation> hostPorts = List.of();
   private boolean volumesReady;
+  // Set when a sandbox may have been left behind by a failed or replaced attempt.
+  private boolean straySandboxes;
   private Instant startTime;
   private Instant terminationDeadline;
   private boolean killSent;
@@ -218,13 +225,23 @@ final class PodWorker {
 
   /** Steps one container; returns the delay of a timer it needs, or null. */
   /**
-   * Records why a container could not be created or started: its waiting reason for the status
-   * and a Warning event. Returns null, the "no timed re-sync needed" answer of the sync steps.
+   * Records why a container could not be created or started: its waiting reason for the status and
+   * a Warning event. Returns null, the "no timed re-sync needed" answer of the sync steps.
    */
   private Duration failed(Container c, Record rec, String reason, String message) {
     rec.waiting = new Waiting(reason, message);
-    syncer.reporter().event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", message);
+    warningEvent(c.getName(), "Failed", message);
     return null;
+  }
+
+  /** Records a Normal event about one container of the pod. */
+  private void normalEvent(String container, String reason, String message) {
+    syncer.reporter().event(pod, container, EventType.EVENT_TYPE_NORMAL, reason, message);
+  }
+
+  /** Records a Warning event about one container of the pod. */
+  private void warningEvent(String container, String reason, String message) {
+    syncer.reporter().event(pod, container, EventType.EVENT_TYPE_WARNING, reason, message);
   }
 
   private Duration syncContainer(Container c, int index, Record rec, PodInputs known) {
@@ -246,11 +263,15 @@ final class PodWorker {
       if (!info.id().equals(rec.probesFor)) {
         startProbes(c, rec, info.id());
       }
+      if (rec.killReason == null && specChanged(c, info)) {
+        rec.killReason = "Container " + c.getName() + " definition changed, will be restarted";
+        rec.killDeadline = null;
+        rec.killGrace = Duration.ofSeconds(graceSeconds());
+        rec.replaceForSpec = true;
+      }
       if (rec.killReason != null) {
         if (rec.killDeadline == null) {
-          syncer
-              .reporter()
-              .event(pod, c.getName(), EventType.EVENT_TYPE_NORMAL, "Killing", rec.killReason);
+          normalEvent(c.getName(), "Killing", rec.killReason);
           runtime.signal(info.id(), "TERM");
           rec.killDeadline = now.plus(rec.killGrace);
         } else if (!now.isBefore(rec.killDeadline)) {
@@ -268,13 +289,21 @@ final class PodWorker {
         rec.exitSeenFor = info.id();
         rec.killReason = null;
         rec.killDeadline = null;
-        Instant finished = info.finishedAt() == null ? now : info.finishedAt();
-        Duration ran =
-            info.startedAt() == null ? Duration.ZERO : Duration.between(info.startedAt(), finished);
-        rec.restartBackoff.failed(finished, ran);
-        rec.backoffEventSent = false;
+        if (!rec.replaceForSpec) {
+          // Replacing a container for a new spec is not a failure: no back-off for it.
+          Instant finished = info.finishedAt() == null ? now : info.finishedAt();
+          Duration ran =
+              info.startedAt() == null
+                  ? Duration.ZERO
+                  : Duration.between(info.startedAt(), finished);
+          rec.restartBackoff.failed(finished, ran);
+          rec.backoffEventSent = false;
+        }
       }
-      if (!shouldRestart(info)) {
+      if (rec.replaceForSpec) {
+        // Falls through to the creation below whatever the restart policy (as the kubelet).
+        rec.waiting = null;
+      } else if (!shouldRestart(info)) {
         rec.waiting = null;
         return null;
       }
@@ -289,16 +318,16 @@ final class PodWorker {
                     + c.getName());
         if (!rec.backoffEventSent) {
           rec.backoffEventSent = true;
-          syncer
-              .reporter()
-              .event(
-                  pod, c.getName(), EventType.EVENT_TYPE_WARNING, "BackOff", rec.waiting.message());
+          warningEvent(c.getName(), "BackOff", rec.waiting.message());
         }
         return Duration.between(now, rec.restartBackoff.until());
       }
     }
     // Create (first run or restart).
-    if (rec.currentId == null && rec.current != null && !shouldRestart(rec.current)) {
+    if (rec.currentId == null
+        && rec.current != null
+        && !rec.replaceForSpec
+        && !shouldRestart(rec.current)) {
       return null;
     }
     if (rec.pullBackoff.waiting(now)) {
@@ -353,14 +382,7 @@ final class PodWorker {
     } catch (RuntimeException e) {
       return failed(c, rec, "CreateContainerError", e.getMessage());
     }
-    syncer
-        .reporter()
-        .event(
-            pod,
-            c.getName(),
-            EventType.EVENT_TYPE_NORMAL,
-            "Created",
-            "Created container " + c.getName());
+    normalEvent(c.getName(), "Created", "Created container " + c.getName());
     boolean restart = rec.current != null || rec.attempt > 0 || rec.currentId != null;
     if (rec.previousId != null) {
       // Keep one dead container per container (for "logs --previous"), like the kubelet.
@@ -379,6 +401,7 @@ final class PodWorker {
             : 0;
     rec.currentId = id;
     rec.current = null;
+    rec.replaceForSpec = false;
     rec.waiting = new Waiting("ContainerCreating", "");
     try {
       runtime.start(id);
@@ -387,14 +410,7 @@ final class PodWorker {
     } catch (RuntimeException e) {
       return failed(c, rec, "RunContainerError", e.getMessage());
     }
-    syncer
-        .reporter()
-        .event(
-            pod,
-            c.getName(),
-            EventType.EVENT_TYPE_NORMAL,
-            "Started",
-            "Started container " + c.getName());
+    normalEvent(c.getName(), "Started", "Started container " + c.getName());
     runtime
         .inspect(id)
         .ifPresent(
@@ -407,6 +423,31 @@ final class PodWorker {
             });
     // Look again soon: a container that dies at once should show up quickly.
     return Duration.ofMillis(500);
+  }
+
+  /**
+   * True when a container was created from another definition than the pod's current one. A
+   * container without the label (made by an older agent) is never replaced for this reason.
+   */
+  private static boolean specChanged(Container c, ContainerInfo info) {
+    String created = info.labels().get(Labels.SPEC_HASH);
+    return created != null && !created.equals(specHash(c));
+  }
+
+  /** A stable hash of a container's definition: deterministic serialization, then SHA-256. */
+  static String specHash(Container c) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+      // Map fields (e.g. resource limits) serialize in key order only in deterministic mode.
+      out.useDeterministicSerialization();
+      c.writeTo(out);
+      out.flush();
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray());
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (IOException | NoSuchAlgorithmException e) {
+      throw new IllegalStateException("hashing a container spec", e);
+    }
   }
 
   private boolean shouldRestart(ContainerInfo exited) {
@@ -435,38 +476,29 @@ final class PodWorker {
       return false;
     }
     RegistryAuth auth = inputs.registryAuth(pod, c.getImage()).orElse(null);
+    normalEvent(c.getName(), "Pulling", "Pulling image \"" + c.getImage() + "\"");
     try {
       long started = System.nanoTime();
       runtime.pullImage(c.getImage(), auth, syncer.config().pullTimeout());
       rec.pullBackoff.reset();
-      syncer
-          .reporter()
-          .event(
-              pod,
-              c.getName(),
-              EventType.EVENT_TYPE_NORMAL,
-              "Pulled",
-              "Successfully pulled image "
-                  + c.getImage()
-                  + " in "
-                  + (System.nanoTime() - started) / 1_000_000
-                  + "ms");
+      normalEvent(
+          c.getName(),
+          "Pulled",
+          "Successfully pulled image "
+              + c.getImage()
+              + " in "
+              + (System.nanoTime() - started) / 1_000_000
+              + "ms");
       return true;
     } catch (ImagePullException e) {
       Duration delay = rec.pullBackoff.failed(now, Duration.ZERO);
       rec.waiting = new Waiting("ErrImagePull", e.getMessage());
       rec.pullFailedAt = now;
-      syncer
-          .reporter()
-          .event(pod, c.getName(), EventType.EVENT_TYPE_WARNING, "Failed", e.getMessage());
-      syncer
-          .reporter()
-          .event(
-              pod,
-              c.getName(),
-              EventType.EVENT_TYPE_NORMAL,
-              "BackOff",
-              "Back-off " + delay.toMillis() + "ms pulling image " + c.getImage());
+      warningEvent(c.getName(), "Failed", e.getMessage());
+      normalEvent(
+          c.getName(),
+          "BackOff",
+          "Back-off " + delay.toMillis() + "ms pulling image " + c.getImage());
       return false;
     }
   }
@@ -510,6 +542,9 @@ final class PodWorker {
         if (podIp.isEmpty()) {
           podIp = info.ipAddress();
         }
+        if (straySandboxes) {
+          removeStraySandboxes();
+        }
         return true;
       }
       // The namespace is gone (daemon restart, someone killed it): every app container must
@@ -528,6 +563,7 @@ final class PodWorker {
       runtime.remove(sandboxId);
       sandboxId = null;
       podIp = "";
+      straySandboxes = true;
     }
     String image = syncer.config().infraImage();
     if (image.isEmpty()) {
@@ -592,15 +628,19 @@ final class PodWorker {
             0,
             0,
             List.of());
-    String id;
+    String id = null;
     try {
       id = runtime.create(spec);
       runtime.start(id);
     } catch (RuntimeUnavailableException e) {
       ports.forEach(a -> syncer.ports().release(a.getHostPort()));
+      removeUnstartedSandbox(id);
       throw e;
     } catch (RuntimeException e) {
       ports.forEach(a -> syncer.ports().release(a.getHostPort()));
+      // A sandbox that was created but would not start (e.g. a daemon still setting up its
+      // networks after a restart) is removed, or every retry would leave one more behind.
+      removeUnstartedSandbox(id);
       log.warn("pod {}: creating the sandbox failed: {}", name(), e.getMessage());
       for (Container c : pod.getSpec().getContainersList()) {
         records.computeIfAbsent(c.getName(), n -> new Record(syncer.config())).waiting =
@@ -613,6 +653,52 @@ final class PodWorker {
     podIp = runtime.inspect(id).map(ContainerInfo::ipAddress).orElse("");
     volumesReady = false;
     return true;
+  }
+
+  private void removeUnstartedSandbox(String id) {
+    straySandboxes = true;
+    if (id == null) {
+      return;
+    }
+    try {
+      runtime.remove(id);
+    } catch (RuntimeException e) {
+      // removeStraySandboxes tries again once the pod has a running sandbox.
+      log.debug("pod {}: could not remove unstarted sandbox {}: {}", name(), id, e.getMessage());
+    }
+  }
+
+  /**
+   * Removes the pod's sandboxes other than the current one: left by failed or interrupted attempts
+   * (a daemon restarting may refuse a removal, leaving a "dead" container). Runs on every sync
+   * until none is left, so a removal the daemon refused once is retried.
+   */
+  private void removeStraySandboxes() {
+    Map<String, String> labels =
+        Map.of(
+            Labels.POD_UID,
+            uid,
+            Labels.NODE,
+            syncer.config().nodeName(),
+            Labels.CONTAINER_NAME,
+            Labels.SANDBOX);
+    boolean left = false;
+    for (ContainerInfo info : runtime.list(labels)) {
+      if (info.id().equals(sandboxId)) {
+        continue;
+      }
+      try {
+        runtime.remove(info.id());
+        left |= runtime.inspect(info.id()).isPresent();
+      } catch (RuntimeUnavailableException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        log.debug(
+            "pod {}: stray sandbox {} not removed yet: {}", name(), info.id(), e.getMessage());
+        left = true;
+      }
+    }
+    straySandboxes = left;
   }
 
   private static HostPortAllocation allocation(String container, ContainerPort p, int hostPort) {
@@ -750,6 +836,7 @@ final class PodWorker {
       throws PodInputs.ConfigError {
     Map<String, String> labels = baseLabels(c.getName());
     labels.put(Labels.ATTEMPT, Integer.toString(attempt));
+    labels.put(Labels.SPEC_HASH, specHash(c));
     String prefix = "spec.containers[" + index + "].resources.limits";
     long nanoCpus = Limits.nanoCpus(c.getResources().getLimitsMap().get("cpu"), prefix + "[cpu]");
     long memory =
@@ -918,14 +1005,7 @@ final class PodWorker {
       for (Map.Entry<String, Record> e : records.entrySet()) {
         String id = e.getValue().currentId;
         if (id != null && runtime.inspect(id).map(ContainerInfo::running).orElse(false)) {
-          syncer
-              .reporter()
-              .event(
-                  pod,
-                  e.getKey(),
-                  EventType.EVENT_TYPE_NORMAL,
-                  "Killing",
-                  "Stopping container " + e.getKey());
+          normalEvent(e.getKey(), "Killing", "Stopping container " + e.getKey());
           runtime.signal(id, "TERM");
         }
       }
@@ -1089,14 +1169,8 @@ final class PodWorker {
         } else {
           failures++;
           successes = 0;
-          syncer
-              .reporter()
-              .event(
-                  pod,
-                  container.getName(),
-                  EventType.EVENT_TYPE_WARNING,
-                  "Unhealthy",
-                  kindName() + " probe failed: " + result.message());
+          warningEvent(
+              container.getName(), "Unhealthy", kindName() + " probe failed: " + result.message());
         }
         switch (kind) {
           case STARTUP -> {
@@ -1366,6 +1440,8 @@ final class PodWorker {
     boolean ready;
     String killReason;
     Instant killDeadline;
+    // The running container is being replaced because its spec changed.
+    boolean replaceForSpec;
     Duration killGrace = Duration.ZERO;
 
     Record(SyncConfig config) {
