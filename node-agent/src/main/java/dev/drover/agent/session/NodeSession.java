@@ -221,7 +221,12 @@ public final class NodeSession implements MasterClient, AutoCloseable {
         HeartbeatRequest.newBuilder()
             .setNodeName(settings.nodeName())
             .addConditions(readyCondition())
-            .setStatusSummary(NodeStatusSummary.newBuilder().setRunningPods(syncer.runningPods()));
+            // The master replaces the node's allocatable with the summary's: always send it, or
+            // a heartbeat would leave the node with nothing to schedule on.
+            .setStatusSummary(
+                NodeStatusSummary.newBuilder()
+                    .putAllAllocatable(capacity())
+                    .setRunningPods(syncer.runningPods()));
     return blocking().heartbeat(req.build());
   }
 
@@ -235,16 +240,22 @@ public final class NodeSession implements MasterClient, AutoCloseable {
         .build();
   }
 
+  /** What the node offers: CPUs and memory of the host, and the configured pod limit. */
+  private Map<String, String> capacity() {
+    Map<String, String> capacity = new HashMap<>();
+    capacity.put("cpu", Integer.toString(facts.cpus()));
+    capacity.put("memory", Long.toString(facts.memoryBytes()));
+    capacity.put("pods", Integer.toString(settings.maxPods()));
+    return capacity;
+  }
+
   /** The Node this agent registers. */
   Node node() {
     Map<String, String> labels = new HashMap<>(settings.labels());
     labels.putIfAbsent("kubernetes.io/hostname", settings.nodeName());
     labels.putIfAbsent("kubernetes.io/os", facts.os());
     labels.putIfAbsent("kubernetes.io/arch", facts.architecture());
-    Map<String, String> capacity = new HashMap<>();
-    capacity.put("cpu", Integer.toString(facts.cpus()));
-    capacity.put("memory", Long.toString(facts.memoryBytes()));
-    capacity.put("pods", Integer.toString(settings.maxPods()));
+    Map<String, String> capacity = capacity();
     return Node.newBuilder()
         .setMetadata(ObjectMeta.newBuilder().setName(settings.nodeName()).putAllLabels(labels))
         .setSpec(NodeSpec.newBuilder().addAllTaints(settings.taints()))
