@@ -28,13 +28,19 @@ final class DockerAgentFixture implements AutoCloseable {
 
   final String node = "it-" + UUID.randomUUID().toString().substring(0, 8);
   final FakeNodeService master = new FakeNodeService();
-  final DockerClient docker = DockerTestSupport.newClient();
-  final DockerRuntime runtime =
-      DockerRuntime.connect(DockerTestSupport.DOCKER_HOST, Duration.ofMinutes(2));
+  final DockerClient docker;
+  final DockerRuntime runtime;
   final Path dataDir;
   private NodeAgent agent;
 
   DockerAgentFixture() throws IOException {
+    this(DockerTestSupport.DOCKER_HOST);
+  }
+
+  /** A fixture whose agents and client talk to the daemon at {@code dockerHost}. */
+  DockerAgentFixture(String dockerHost) throws IOException {
+    docker = DockerTestSupport.newClient(dockerHost, Duration.ofMinutes(2));
+    runtime = DockerRuntime.connect(dockerHost, Duration.ofMinutes(2));
     dataDir = Files.createTempDirectory("drover-agent-it");
   }
 
