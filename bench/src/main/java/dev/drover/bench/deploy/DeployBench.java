@@ -1,0 +1,572 @@
+package dev.drover.bench.deploy;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Task;
+import com.github.dockerjava.api.model.TaskState;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import dev.drover.api.v1.Container;
+import dev.drover.api.v1.DeleteRequest;
+import dev.drover.api.v1.Deployment;
+import dev.drover.api.v1.DeploymentSpec;
+import dev.drover.api.v1.ImagePullPolicy;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.LabelSelector;
+import dev.drover.api.v1.ListRequest;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.PodPhase;
+import dev.drover.api.v1.PodSpec;
+import dev.drover.api.v1.PodTemplateSpec;
+import dev.drover.api.v1.PropagationPolicy;
+import dev.drover.api.v1.TaintEffect;
+import dev.drover.api.v1.Toleration;
+import dev.drover.api.v1.TolerationOperator;
+import dev.drover.api.v1.WatchEvent;
+import dev.drover.api.v1.WatchEventType;
+import dev.drover.client.DroverClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code bench/run deploy}: how long N replicas of the same busybox container take to be running,
+ * side by side on this machine: (a) raw {@code docker run -d} of N containers in parallel (the
+ * physical limit), (b) Docker Swarm ({@code docker service create --detach --replicas N}, task
+ * states polled through the Engine API), (c) Drover (one master and one agent, each its own JVM)
+ * applying a Deployment of N replicas until a watch has seen all N pods Running. Then the agent's
+ * RSS with the largest N running. Prints the table, the ratios and a last line {@code RESULT deploy
+ * ...}.
+ *
+ * <p>Usage: {@code DeployBench [--sizes 1,10,50] [--rounds R] [--image IMAGE] [--agent-jvm "FLAGS"]
+ * [--agent-env K=V (K= removes)] [--master-jvm "FLAGS"] [--sync-threads N] [--skip-swarm]}. Each
+ * cell is the median of R rounds. The machine's Docker daemon is shared: only what this run creates
+ * is removed, and Swarm mode is entered only if it is inactive (and left again).
+ */
+public final class DeployBench {
+
+  /** Exits 0 on TERM right away: each system stops the containers the same way. */
+  private static final String SCRIPT =
+      "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done";
+
+  /** Flags measured to keep the agent small without slowing it; see BENCHMARKS.md. */
+  static final String DEFAULT_AGENT_JVM =
+      "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss256k -Xmx64m -XX:MaxMetaspaceSize=64m"
+          + " -XX:ReservedCodeCacheSize=24m -XX:MaxDirectMemorySize=32m"
+          + " -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1";
+
+  private static final Duration RUN_TIMEOUT = Duration.ofMinutes(5);
+
+  private final String image;
+  private final String runId = Long.toHexString(System.nanoTime() & 0xffffff);
+  private final DockerClient docker;
+
+  private DeployBench(String image) {
+    this.image = image;
+    var config =
+        DefaultDockerClientConfig.createDefaultConfigBuilder()
+            .withDockerHost("unix:///var/run/docker.sock")
+            .build();
+    this.docker =
+        DockerClientImpl.getInstance(
+            config,
+            new ApacheDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .responseTimeout(Duration.ofMinutes(2))
+                .build());
+  }
+
+  public static void main(String[] args) throws Exception {
+    ((ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+        .setLevel(ch.qos.logback.classic.Level.WARN);
+    int[] sizes = {1, 10, 50};
+    int rounds = 1;
+    String image = "127.0.0.1:5000/busybox:1";
+    String agentJvm = DEFAULT_AGENT_JVM;
+    String masterJvm = "-Xmx512m";
+    int syncThreads = 16;
+    boolean swarm = true;
+    // glibc makes up to 8 malloc arenas per core for a threaded JVM; two are plenty here.
+    Map<String, String> agentEnv = new LinkedHashMap<>(Map.of("MALLOC_ARENA_MAX", "2"));
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--sizes" ->
+            sizes = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+        case "--image" -> image = args[++i];
+        case "--agent-jvm" -> agentJvm = args[++i];
+        case "--master-jvm" -> masterJvm = args[++i];
+        case "--sync-threads" -> syncThreads = Integer.parseInt(args[++i]);
+        case "--skip-swarm" -> swarm = false;
+        case "--agent-env" -> {
+          String[] kv = args[++i].split("=", 2);
+          if (kv.length == 2 && kv[1].isEmpty()) {
+            agentEnv.remove(kv[0]);
+          } else {
+            agentEnv.put(kv[0], kv.length == 2 ? kv[1] : "");
+          }
+        }
+        default ->
+            throw new IllegalArgumentException(
+                "unknown argument "
+                    + args[i]
+                    + "; usage: [--sizes 1,10,50] [--rounds R] [--image IMAGE] [--agent-jvm FLAGS]"
+                    + " [--agent-env K=V] [--master-jvm FLAGS] [--sync-threads N] [--skip-swarm]");
+      }
+    }
+    new DeployBench(image)
+        .run(sizes, rounds, split(agentJvm), agentEnv, split(masterJvm), syncThreads, swarm);
+  }
+
+  private static List<String> split(String flags) {
+    return flags.isBlank() ? List.of() : List.of(flags.trim().split("\\s+"));
+  }
+
+  private void run(
+      int[] sizes,
+      int rounds,
+      List<String> agentJvm,
+      Map<String, String> agentEnv,
+      List<String> masterJvm,
+      int syncThreads,
+      boolean withSwarm)
+      throws Exception {
+    // The image must be local for all three, so no run pays for a pull the others skip.
+    Shell.check(120, Shell.docker("pull", "-q", image));
+    nmt = agentJvm.stream().anyMatch(f -> f.startsWith("-XX:NativeMemoryTracking="));
+    System.out.println(
+        "image "
+            + image
+            + ", rounds "
+            + rounds
+            + ", agent JVM "
+            + agentJvm
+            + ", agent env "
+            + agentEnv
+            + ", sync threads "
+            + syncThreads);
+    Map<Integer, double[]> secs = new LinkedHashMap<>();
+    double rssMb = -1;
+    double hwmMb = -1;
+    boolean swarmJoined = false;
+    try (DroverProcesses drover = new DroverProcesses(masterJvm, agentJvm, agentEnv, syncThreads)) {
+      drover.awaitReady();
+      if (withSwarm) {
+        swarmJoined = joinSwarm();
+      }
+      for (int n : sizes) {
+        List<Double> raw = new ArrayList<>();
+        List<Double> sw = new ArrayList<>();
+        List<Double> dr = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+          raw.add(rawDocker(n, r));
+          if (swarmJoined) {
+            sw.add(swarm(n, r));
+          }
+          boolean last = r == rounds - 1 && n == Arrays.stream(sizes).max().orElse(n);
+          dr.add(droverDeploy(drover, n, r, last ? drover.agentPid() : -1));
+          if (last) {
+            rssMb = lastRss;
+            hwmMb = lastHwm;
+          }
+        }
+        secs.put(n, new double[] {median(raw), swarmJoined ? median(sw) : Double.NaN, median(dr)});
+        System.out.printf(Locale.ROOT, "N=%d raw %s swarm %s drover %s%n", n, raw, sw, dr);
+      }
+    } finally {
+      if (swarmJoined) {
+        Shell.run(60, Shell.docker("swarm", "leave", "--force"));
+      }
+      docker.close();
+    }
+    System.out.println();
+    System.out.printf(
+        Locale.ROOT,
+        "%6s | %10s %10s %10s | %10s %10s%n",
+        "N",
+        "docker s",
+        "swarm s",
+        "drover s",
+        "vs docker",
+        "vs swarm");
+    for (var e : secs.entrySet()) {
+      double[] v = e.getValue();
+      System.out.printf(
+          Locale.ROOT,
+          "%6d | %10.2f %10.2f %10.2f | %10.2f %10.2f%n",
+          e.getKey(),
+          v[0],
+          v[1],
+          v[2],
+          v[2] / v[0],
+          v[2] / v[1]);
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "agent RSS with %d pods running: %.1f MB (peak %.1f MB)%n",
+        Arrays.stream(sizes).max().orElse(0),
+        rssMb,
+        hwmMb);
+    int top = Arrays.stream(sizes).max().orElse(0);
+    double[] t = secs.get(top);
+    double[] ten = secs.get(10);
+    System.out.printf(
+        Locale.ROOT,
+        "RESULT deploy n%d_vs_docker=%.2f n%d_vs_swarm=%.2f%s agent_rss_mb=%.1f%n",
+        top,
+        t[2] / t[0],
+        top,
+        t[2] / t[1],
+        ten == null || top == 10
+            ? ""
+            : String.format(Locale.ROOT, " n10_vs_docker=%.2f", ten[2] / ten[0]),
+        rssMb);
+  }
+
+  private static double median(List<Double> v) {
+    if (v.isEmpty()) {
+      return Double.NaN;
+    }
+    List<Double> s = new ArrayList<>(v);
+    Collections.sort(s);
+    int m = s.size() / 2;
+    return s.size() % 2 == 1 ? s.get(m) : (s.get(m - 1) + s.get(m)) / 2;
+  }
+
+  // ------------------------------------------------------------------ (a) raw docker run
+
+  private double rawDocker(int n, int round) throws InterruptedException {
+    String label = "drover.bench=deploy-raw-" + runId;
+    List<Process> procs = new ArrayList<>();
+    long t0 = System.nanoTime();
+    try {
+      for (int i = 0; i < n; i++) {
+        procs.add(
+            new ProcessBuilder(
+                    Shell.docker("run", "-d", "--label", label, image, "sh", "-c", SCRIPT))
+                .redirectErrorStream(true)
+                .start());
+      }
+      for (Process p : procs) {
+        if (!p.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
+          throw new IllegalStateException(
+              "docker run failed: " + new String(p.getInputStream().readAllBytes()).strip());
+        }
+      }
+      return (System.nanoTime() - t0) / 1e9;
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      removeLabelled(label);
+    }
+  }
+
+  private void removeLabelled(String label) {
+    String ids = Shell.run(60, Shell.docker("ps", "-aq", "--filter", "label=" + label)).line();
+    if (!ids.isEmpty()) {
+      List<String> cmd = new ArrayList<>(List.of(Shell.docker("rm", "-f")));
+      cmd.addAll(List.of(ids.split("\\s+")));
+      Shell.run(120, cmd.toArray(String[]::new));
+    }
+  }
+
+  // ------------------------------------------------------------------ (b) Docker Swarm
+
+  /** Enters swarm mode; false (and Swarm is skipped) when this daemon is in a swarm already. */
+  private boolean joinSwarm() {
+    String state = Shell.check(30, Shell.docker("info", "--format", "{{.Swarm.LocalNodeState}}"));
+    if (!"inactive".equals(state)) {
+      System.out.println("swarm: daemon is already in swarm state '" + state + "'; skipping Swarm");
+      return false;
+    }
+    int port = Shell.freePort();
+    Shell.check(
+        120,
+        Shell.docker(
+            "swarm",
+            "init",
+            "--advertise-addr",
+            "127.0.0.1",
+            "--listen-addr",
+            "127.0.0.1:" + port));
+    return true;
+  }
+
+  private double swarm(int n, int round) throws InterruptedException {
+    String name = "drover-bench-" + runId + "-" + n + "-" + round;
+    long t0 = System.nanoTime();
+    try {
+      Shell.check(
+          120,
+          Shell.docker(
+              "service",
+              "create",
+              "--detach",
+              "--quiet",
+              "--replicas",
+              Integer.toString(n),
+              "--name",
+              name,
+              "--stop-grace-period",
+              "2s",
+              image,
+              "sh",
+              "-c",
+              SCRIPT));
+      long deadline = t0 + RUN_TIMEOUT.toNanos();
+      while (System.nanoTime() < deadline) {
+        List<Task> tasks = docker.listTasksCmd().withServiceFilter(name).exec();
+        long running =
+            tasks.stream()
+                .filter(t -> t.getStatus() != null && t.getStatus().getState() == TaskState.RUNNING)
+                .count();
+        if (running >= n) {
+          return (System.nanoTime() - t0) / 1e9;
+        }
+        Thread.sleep(50);
+      }
+      throw new IllegalStateException(
+          "swarm service " + name + " not running after " + RUN_TIMEOUT);
+    } finally {
+      Shell.run(120, Shell.docker("service", "rm", name));
+      waitUntil(
+          () ->
+              Shell.run(
+                      60,
+                      Shell.docker(
+                          "ps", "-aq", "--filter", "label=com.docker.swarm.service.name=" + name))
+                  .line()
+                  .isEmpty(),
+          "swarm containers of " + name + " to go");
+    }
+  }
+
+  // ------------------------------------------------------------------ (c) Drover
+
+  private boolean nmt;
+  private double lastRss = -1;
+  private double lastHwm = -1;
+
+  private double droverDeploy(DroverProcesses drover, int n, int round, long rssPid)
+      throws InterruptedException {
+    DroverClient client = drover.client;
+    String app = "bench-" + runId + "-" + n + "-" + round;
+    Deployment d =
+        Deployment.newBuilder()
+            .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName(app))
+            .setSpec(
+                DeploymentSpec.newBuilder()
+                    .setReplicas(n)
+                    .setSelector(LabelSelector.newBuilder().putMatchLabels("app", app))
+                    .setTemplate(
+                        PodTemplateSpec.newBuilder()
+                            .setMetadata(ObjectMeta.newBuilder().putLabels("app", app))
+                            .setSpec(
+                                PodSpec.newBuilder()
+                                    .setTerminationGracePeriodSeconds(2)
+                                    // Kubernetes gives every pod these (300 s) by default;
+                                    // Drover's built-in 4 s would evict all pods whenever a
+                                    // heartbeat is late on this loaded machine.
+                                    .addTolerations(toleration("node.kubernetes.io/not-ready"))
+                                    .addTolerations(toleration("node.kubernetes.io/unreachable"))
+                                    .addContainers(
+                                        Container.newBuilder()
+                                            .setName("main")
+                                            .setImage(image)
+                                            .setImagePullPolicy(
+                                                ImagePullPolicy.IMAGE_PULL_POLICY_IF_NOT_PRESENT)
+                                            .addCommand("sh")
+                                            .addCommand("-c")
+                                            .addArgs(SCRIPT)))))
+            .build();
+    long rv =
+        client
+            .list(
+                ListRequest.newBuilder()
+                    .setKind(Kind.KIND_POD)
+                    .setNamespace("default")
+                    .setLimit(1)
+                    .build())
+            .getResourceVersion();
+    Set<String> running = ConcurrentHashMap.newKeySet();
+    Map<String, Long> observedAtMs = new ConcurrentHashMap<>();
+    CountDownLatch all = new CountDownLatch(1);
+    long t0;
+    double seconds;
+    try (DroverClient.WatchStream w =
+        client
+            .pods()
+            .watch(
+                "default",
+                rv,
+                new DroverClient.WatchListener() {
+                  @Override
+                  public void onEvent(WatchEvent e) {
+                    if (!e.getObject().hasPod()) {
+                      return;
+                    }
+                    Pod p = e.getObject().getPod();
+                    if (!app.equals(p.getMetadata().getLabelsMap().get("app"))) {
+                      return;
+                    }
+                    String key = p.getMetadata().getName();
+                    if (e.getType() != WatchEventType.WATCH_EVENT_TYPE_DELETED
+                        && p.getStatus().getPhase() == PodPhase.POD_PHASE_RUNNING
+                        && !p.getMetadata().hasDeletionTime()) {
+                      running.add(key);
+                      observedAtMs.putIfAbsent(key, System.currentTimeMillis());
+                    } else {
+                      running.remove(key);
+                    }
+                    if (running.size() >= n) {
+                      all.countDown();
+                    }
+                  }
+                })) {
+      t0 = System.nanoTime();
+      createdAtMs = System.currentTimeMillis();
+      client.deployments().create(d);
+      if (!all.await(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        drover.keepLogs();
+        throw new IllegalStateException(
+            "drover: only "
+                + running.size()
+                + " of "
+                + n
+                + " pods Running after "
+                + RUN_TIMEOUT
+                + "; logs in "
+                + drover.dir);
+      }
+      seconds = (System.nanoTime() - t0) / 1e9;
+    }
+    printPhases(n, client.pods().list("default", "app=" + app), observedAtMs);
+    if (rssPid > 0) {
+      // Let the agent settle (probes, status flushes, a GC or two) before reading its memory.
+      double max = 0;
+      for (int i = 0; i < 10; i++) {
+        Thread.sleep(1000);
+        max = Math.max(max, Shell.procStatusMb(rssPid, "VmRSS"));
+      }
+      lastRss = Shell.procStatusMb(rssPid, "VmRSS");
+      lastHwm = Shell.procStatusMb(rssPid, "VmHWM");
+      System.out.printf(
+          Locale.ROOT, "agent RSS after 10 s: %.1f MB (max in those 10 s %.1f MB)%n", lastRss, max);
+      if (nmt) {
+        // Where the memory is, when the agent runs with -XX:NativeMemoryTracking=summary.
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        System.out.println(
+            Shell.run(60, jcmd, Long.toString(rssPid), "VM.native_memory", "summary").out());
+      }
+    }
+    client.delete(
+        DeleteRequest.newBuilder()
+            .setKind(Kind.KIND_DEPLOYMENT)
+            .setNamespace("default")
+            .setName(app)
+            .setPropagationPolicy(PropagationPolicy.PROPAGATION_POLICY_BACKGROUND)
+            .build());
+    waitUntil(
+        () ->
+            client.pods().list("default", "app=" + app).isEmpty()
+                && Shell.run(
+                        60,
+                        Shell.docker("ps", "-aq", "--filter", "label=drover.node=" + drover.node))
+                    .line()
+                    .isEmpty(),
+        "pods of " + app + " and their containers to go");
+    return seconds;
+  }
+
+  private long createdAtMs;
+
+  /**
+   * Where a Drover run's time went, from the pods' own timestamps (one clock: all on this host):
+   * Deployment create to pod object (controllers), pod object to PodScheduled (scheduler), to the
+   * container's start as Docker reports it (agent and Docker), to the watch seeing Running (status
+   * path). Medians and maxima in ms.
+   */
+  private void printPhases(int n, List<Pod> pods, Map<String, Long> observedAtMs) {
+    List<Long> controllers = new ArrayList<>();
+    List<Long> scheduler = new ArrayList<>();
+    List<Long> agent = new ArrayList<>();
+    List<Long> status = new ArrayList<>();
+    for (Pod p : pods) {
+      long created = millis(p.getMetadata().getCreationTime());
+      long scheduled =
+          p.getStatus().getConditionsList().stream()
+              .filter(c -> c.getType().equals("PodScheduled"))
+              .map(c -> millis(c.getLastTransitionTime()))
+              .findFirst()
+              .orElse(created);
+      long started =
+          p.getStatus().getContainerStatusesList().stream()
+              .filter(c -> c.getState().hasRunning())
+              .map(c -> millis(c.getState().getRunning().getStartedAt()))
+              .findFirst()
+              .orElse(scheduled);
+      Long observed = observedAtMs.get(p.getMetadata().getName());
+      controllers.add(created - createdAtMs);
+      scheduler.add(scheduled - created);
+      agent.add(started - scheduled);
+      if (observed != null) {
+        status.add(observed - started);
+      }
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "  drover N=%d phases (median/max ms): controllers %s, scheduler %s, agent+docker %s,"
+            + " status to watch %s%n",
+        n,
+        medMax(controllers),
+        medMax(scheduler),
+        medMax(agent),
+        medMax(status));
+  }
+
+  private static long millis(com.google.protobuf.Timestamp t) {
+    return t.getSeconds() * 1000 + t.getNanos() / 1_000_000;
+  }
+
+  private static String medMax(List<Long> v) {
+    if (v.isEmpty()) {
+      return "-";
+    }
+    List<Long> s = new ArrayList<>(v);
+    Collections.sort(s);
+    return s.get(s.size() / 2) + "/" + s.get(s.size() - 1);
+  }
+
+  private static Toleration toleration(String key) {
+    return Toleration.newBuilder()
+        .setKey(key)
+        .setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS)
+        .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE)
+        .setTolerationSeconds(300)
+        .build();
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier done, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (done.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException("timed out waiting for " + what);
+  }
+}
