@@ -9,6 +9,7 @@ import dev.drover.api.v1.PodStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,8 @@ public final class PodSyncer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(PodSyncer.class);
   private static final long HEALTH_PERIOD_MS = 2000;
+  // How long an image seen present is trusted without asking the runtime again.
+  private static final Duration IMAGE_CHECK_TTL = Duration.ofSeconds(30);
 
   private final ContainerRuntime runtime;
   private final MasterClient master;
@@ -46,6 +49,8 @@ public final class PodSyncer implements AutoCloseable {
   private final Prober prober;
   private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
   private final AtomicBoolean runtimeDown = new AtomicBoolean();
+  private final ImageCache images = new ImageCache(IMAGE_CHECK_TTL);
+  private volatile boolean initialListSwept;
   private volatile boolean started;
 
   public PodSyncer(ContainerRuntime runtime, MasterClient master, SyncConfig config, int threads) {
@@ -123,6 +128,7 @@ public final class PodSyncer implements AutoCloseable {
         removed++;
       }
     }
+    initialListSwept = true;
     for (String uid : orphanDirs(keep)) {
       try {
         PodWorker.deleteTree(config.dataDir().resolve("pods").resolve(uid));
@@ -205,6 +211,18 @@ public final class PodSyncer implements AutoCloseable {
   /** Uids of the pods with a worker. */
   public Set<String> podUids() {
     return Set.copyOf(workers.keySet());
+  }
+
+  /**
+   * True once {@link #removeOrphans} ran: every container of this node then belongs to a pod that
+   * has a worker, so a pod seen later has nothing to adopt.
+   */
+  boolean initialListSwept() {
+    return initialListSwept;
+  }
+
+  ImageCache images() {
+    return images;
   }
 
   /** True while the runtime is considered down. */
