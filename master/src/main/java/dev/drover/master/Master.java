@@ -107,7 +107,9 @@ public final class Master implements AutoCloseable {
       }
       cache = new WatchCache(kv, new WatchCache.Options(cfg.cacheWindow, cfg.bookmarkInterval, 100_000)).start();
       events = new EventRecorder(store, cfg.clock, cfg.eventDedupWindow);
-      ObjectStore electionStore = new ObjectStore(kv, validator, cfg.clock, cfg.renewInterval);
+      // A renewal may take until the next one is due, and a little longer: the holder steps
+      // down only after renewDeadline without success.
+      ObjectStore electionStore = new ObjectStore(kv, validator, cfg.clock, cfg.renewDeadline.minus(cfg.renewInterval));
       election = new ActiveMasterElection(electionStore, cfg.id, cfg.leaseDuration, cfg.renewInterval,
           cfg.renewDeadline, cfg.clock);
       election.add(new EventExpiry());
@@ -321,6 +323,30 @@ public final class Master implements AutoCloseable {
         server.shutdownNow();
       }
     }
+    stopLocalParts();
+  }
+
+  /**
+   * Stops at once as a crash would, for failover tests and drills: the active role is abandoned
+   * without releasing the lease (the others wait for it to expire), streams and the API server
+   * are cut, and the store member stops.
+   */
+  public void halt() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    if (election != null) {
+      election.abandon();
+    }
+    if (server != null) {
+      server.shutdownNow();
+    }
+    stopLocalParts();
+  }
+
+  // What close and halt both stop once the API no longer serves: HTTP, timers, agent channels,
+  // the cache and the store member.
+  private void stopLocalParts() {
     if (http != null) {
       http.close();
     }
@@ -346,9 +372,10 @@ public final class Master implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Duration storeTimeout = Duration.ofSeconds(10);
     private Duration startTimeout = Duration.ofSeconds(60);
-    private Duration leaseDuration = Duration.ofSeconds(3);
-    private Duration renewInterval = Duration.ofSeconds(1);
-    private Duration renewDeadline = Duration.ofMillis(2000);
+    // Failover within 3 s of the active master dying (see ActiveMasterElection).
+    private Duration leaseDuration = Duration.ofSeconds(2);
+    private Duration renewInterval = Duration.ofMillis(500);
+    private Duration renewDeadline = Duration.ofMillis(1500);
     private Duration nodeLeaseDuration = Duration.ofSeconds(6);
     private Duration nodeHeartbeatInterval = Duration.ofSeconds(2);
     private Duration bookmarkInterval = Duration.ofSeconds(5);

@@ -45,7 +45,8 @@ public final class EventRecorder {
             .setMetadata(
                 ObjectMeta.newBuilder()
                     .setNamespace(namespace)
-                    .setGenerateName(meta.getName() + "."))
+                    // "-", not ".": the validator accepts a generate_name ending in "-" only.
+                    .setGenerateName(meta.getName() + "-"))
             .setInvolvedObject(ApiObjects.reference(object))
             .setReason(reason)
             .setMessage(message)

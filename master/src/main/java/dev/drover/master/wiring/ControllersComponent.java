@@ -22,6 +22,7 @@ import dev.drover.master.controller.WriteException;
 import dev.drover.master.events.EventRecorder;
 import dev.drover.master.store.ObjectStore;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,6 +33,11 @@ import java.util.function.Supplier;
  * {@link ObjectCache}, the object store (every update a compare-and-swap) their
  * {@link ObjectWriter}. Each start creates fresh controllers and a {@link ControllerManager};
  * stop closes the manager and removes the controllers' cache handlers.
+ *
+ * <p>A master that just became active may have a cache a little behind the store, holding
+ * neither the last pods its predecessor created nor their deletions. Controllers starting on it
+ * would count too few pods and create duplicates beyond max surge, so the cache counts as
+ * synced only once it reflects the store revision read (linearizably) after activation.
  */
 public final class ControllersComponent implements ActiveComponent {
   private final WatchCache cache;
@@ -59,7 +65,7 @@ public final class ControllersComponent implements ActiveComponent {
     if (manager != null) {
       return;
     }
-    CacheView view = new CacheView();
+    CacheView view = new CacheView(new CatchUp());
     manager = new ControllerManager(view, Controllers.standard(new ControllerContext(view, new StoreWriter(), clock)));
     manager.start();
   }
@@ -77,8 +83,35 @@ public final class ControllersComponent implements ActiveComponent {
     }
   }
 
+  /** Waits for the cache to reach the store revision current when the component started. */
+  private final class CatchUp {
+    private long target = -1;
+
+    boolean reached() {
+      if (!cache.synced()) {
+        return false;
+      }
+      if (target < 0) {
+        try {
+          target = store.await(store.kv().get(ObjectStore.key(Kind.KIND_NAMESPACE, "",
+              ObjectStore.DEFAULT_NAMESPACE))).getHeader().getRevision();
+        } catch (RuntimeException e) {
+          // The store is not answering yet; the manager asks again shortly.
+          return false;
+        }
+      }
+      return cache.waitForRevision(target, Duration.ofMillis(200));
+    }
+  }
+
   /** The watch cache seen through the controllers' read interface. */
   private final class CacheView implements ObjectCache {
+    private final CatchUp catchUp;
+
+    CacheView(CatchUp catchUp) {
+      this.catchUp = catchUp;
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public <T extends Message> Optional<T> get(Kind kind, String namespace, String name) {
@@ -122,7 +155,7 @@ public final class ControllersComponent implements ActiveComponent {
 
     @Override
     public boolean hasSynced() {
-      return cache.synced();
+      return catchUp.reached();
     }
   }
 

@@ -44,6 +44,7 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
   private long names;
   private boolean holding;
   private boolean boundPodsWaitForAgent;
+  private String rejectPodCreates;
 
   private record Change(String key, Message before, Message after) {}
 
@@ -60,6 +61,14 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
   /** From now on, deleting a pod bound to a node waits for {@link #confirmTermination}. */
   public synchronized void boundPodsWaitForAgent(boolean wait) {
     boundPodsWaitForAgent = wait;
+  }
+
+  /**
+   * From now on, creating a pod fails as the store refuses an invalid object, with
+   * {@code message}; null accepts pods again.
+   */
+  public synchronized void rejectPodCreates(String message) {
+    rejectPodCreates = message;
   }
 
   /** Holds back cache updates and handler calls until {@link #releaseEvents()}. */
@@ -125,6 +134,9 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
     T stored;
     synchronized (this) {
       Kind kind = ApiObjects.kindOf(object);
+      if (kind == Kind.KIND_POD && rejectPodCreates != null) {
+        throw new WriteException(WriteException.Reason.INVALID, rejectPodCreates);
+      }
       ObjectMeta meta = ApiObjects.meta(object);
       ObjectMeta.Builder b = meta.toBuilder();
       if (meta.getNamespace().isEmpty() && !ApiObjects.isClusterScoped(kind)) {

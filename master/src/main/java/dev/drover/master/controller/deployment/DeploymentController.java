@@ -17,6 +17,7 @@ import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.ReplicaSetSpec;
 import dev.drover.api.v1.RollingUpdateDeployment;
+import dev.drover.master.api.WellKnown;
 import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
@@ -25,6 +26,7 @@ import dev.drover.master.controller.Pods;
 import dev.drover.master.controller.ResourceHandler;
 import dev.drover.master.controller.Selectors;
 import dev.drover.master.controller.WriteException;
+import dev.drover.master.controller.replicaset.ReplicaSetController;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,12 +67,13 @@ public final class DeploymentController extends Controller {
    * (status.canary.current_step) or {@code all} to finish the rollout. The controller removes it
    * once acted on.
    */
-  public static final String PROMOTE_ANNOTATION = "deploy.drover.dev/promote";
+  public static final String PROMOTE_ANNOTATION = WellKnown.CANARY_PROMOTED_STEP;
   /** Deployment annotation naming the template hash an automatic rollback returned to. */
   public static final String AUTO_ROLLED_BACK_TO = "deploy.drover.dev/auto-rolled-back-to";
 
   static final String AVAILABLE = "Available";
   static final String PROGRESSING = "Progressing";
+  static final String REPLICA_FAILURE = ReplicaSetController.REPLICA_FAILURE;
   static final int DEFAULT_REVISION_HISTORY = 10;
   static final int DEFAULT_PROGRESS_DEADLINE = 600;
 
@@ -698,6 +701,8 @@ public final class DeploymentController extends Controller {
               : "Deployment does not have minimum availability.",
           false);
 
+      copyReplicaFailure(status);
+
       boolean complete =
           newRs != null
               && specReplicas(newRs) == replicas
@@ -757,6 +762,27 @@ public final class DeploymentController extends Controller {
         d = writer.updateStatus(d.toBuilder().setStatus(next).build());
       }
       return rollback;
+    }
+
+    // Surfaces a ReplicaSet's ReplicaFailure (pods it cannot create or delete) on the
+    // deployment, the new set's first; removes it once no set reports one.
+    void copyReplicaFailure(DeploymentStatus.Builder status) {
+      Optional<Condition> failure =
+          sets.stream()
+              .sorted(Comparator.comparing(
+                  (ReplicaSet rs) -> newRs == null || !rs.getMetadata().getUid().equals(newRs.getMetadata().getUid())))
+              .flatMap(rs -> rs.getStatus().getConditionsList().stream())
+              .filter(c -> c.getType().equals(REPLICA_FAILURE)
+                  && c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE)
+              .findFirst();
+      if (failure.isPresent()) {
+        setCondition(status, REPLICA_FAILURE, ConditionStatus.CONDITION_STATUS_TRUE,
+            failure.get().getReason(), failure.get().getMessage(), false);
+        return;
+      }
+      List<Condition> kept = status.getConditionsList().stream()
+          .filter(c -> !c.getType().equals(REPLICA_FAILURE)).toList();
+      status.clearConditions().addAllConditions(kept);
     }
 
     int progressDeadline() {

@@ -1,5 +1,7 @@
 package dev.drover.master.controller.replicaset;
 
+import dev.drover.api.v1.Condition;
+import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
@@ -22,13 +24,18 @@ import java.util.stream.Collectors;
 /**
  * Keeps {@code spec.replicas} active pods for every ReplicaSet: creates missing pods from the
  * template with a controller owner reference, deletes surplus pods (the least useful first: not
- * ready, unscheduled, newest), adopts matching orphan pods, and reports replicas, ready and
- * available counts with the observed generation. Creates and deletes are recorded as
+ * ready, unscheduled, newest), adopts matching orphan pods, releases (drops its owner reference
+ * from) pods whose labels stopped matching its selector, and reports replicas, ready and
+ * available counts with the observed generation. A create or delete the store refuses sets the
+ * {@value #REPLICA_FAILURE} condition (reason {@code FailedCreate} or {@code FailedDelete}) until
+ * a later sync manages the replicas again. Creates and deletes are recorded as
  * {@link Expectations} so that a cache that has not caught up cannot cause duplicates.
  */
 public final class ReplicaSetController extends Controller {
   /** Largest number of pods created or deleted by one sync (Kubernetes' burst). */
   static final int BURST = 500;
+  /** Condition type set while pods cannot be created or deleted. */
+  public static final String REPLICA_FAILURE = "ReplicaFailure";
 
   private final Expectations expectations;
 
@@ -82,10 +89,29 @@ public final class ReplicaSetController extends Controller {
     ReplicaSet rs = found.get();
     List<Pod> owned = claimPods(rs);
     List<Pod> active = owned.stream().filter(Pods::isActive).collect(Collectors.toList());
+    boolean managed = false;
+    WriteException failure = null;
     if (expectations.satisfied(key) && !rs.getMetadata().hasDeletionTime()) {
-      manageReplicas(key, rs, active);
+      managed = true;
+      try {
+        manageReplicas(key, rs, active);
+      } catch (WriteException e) {
+        // A conflict or an unreachable store is no failure of the set, just a retry.
+        if (e.reason() == WriteException.Reason.CONFLICT
+            || e.reason() == WriteException.Reason.UNAVAILABLE) {
+          throw e;
+        }
+        failure = e;
+      }
     }
-    updateStatus(key, rs, active);
+    updateStatus(key, rs, active, managed, failure);
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private static int desired(ReplicaSet rs) {
+    return rs.getSpec().hasReplicas() ? rs.getSpec().getReplicas() : 1;
   }
 
   // Pods this ReplicaSet controls, after adopting matching pods that have no controller.
@@ -98,7 +124,12 @@ public final class ReplicaSetController extends Controller {
     for (Pod pod : all) {
       ObjectMeta meta = pod.getMetadata();
       if (ApiObjects.isControlledBy(meta, uid)) {
-        owned.add(pod);
+        if (canAdopt && !meta.hasDeletionTime()
+            && !Selectors.matches(rs.getSpec().getSelector(), meta.getLabelsMap())) {
+          release(rs, pod);
+        } else {
+          owned.add(pod);
+        }
       } else if (canAdopt
           && ApiObjects.controllerOf(meta).isEmpty()
           && !meta.hasDeletionTime()
@@ -120,9 +151,27 @@ public final class ReplicaSetController extends Controller {
     return owned;
   }
 
+  // A pod relabelled out of the selector is no longer ours: drop our controller reference (the
+  // pod keeps running as an orphan) and let the replica count bring a replacement.
+  private void release(ReplicaSet rs, Pod pod) {
+    ObjectMeta meta = pod.getMetadata();
+    ObjectMeta.Builder b = meta.toBuilder().clearOwnerReferences();
+    meta.getOwnerReferencesList().stream()
+        .filter(ref -> !ref.getUid().equals(rs.getMetadata().getUid()))
+        .forEach(b::addOwnerReferences);
+    try {
+      writer.update(pod.toBuilder().setMetadata(b).build());
+      events.normal(rs, "ReleasedPod", "Released pod " + meta.getName()
+          + ": its labels no longer match the selector");
+    } catch (WriteException e) {
+      if (!isGone(e)) {
+        throw e;
+      }
+    }
+  }
+
   private void manageReplicas(String key, ReplicaSet rs, List<Pod> active) {
-    int desired = rs.getSpec().hasReplicas() ? rs.getSpec().getReplicas() : 1;
-    int diff = active.size() - desired;
+    int diff = active.size() - desired(rs);
     if (diff < 0) {
       List<Pod> pods = new ArrayList<>();
       for (int i = 0; i < Math.min(-diff, BURST); i++) {
@@ -138,7 +187,8 @@ public final class ReplicaSetController extends Controller {
     }
   }
 
-  private void updateStatus(String key, ReplicaSet rs, List<Pod> active) {
+  private void updateStatus(String key, ReplicaSet rs, List<Pod> active, boolean managed,
+      WriteException failure) {
     Instant now = clock.now();
     int minReady = rs.getSpec().getMinReadySeconds();
     var templateLabels = rs.getSpec().getTemplate().getMetadata().getLabelsMap();
@@ -162,8 +212,12 @@ public final class ReplicaSetController extends Controller {
         }
       }
     }
+    ReplicaSetStatus.Builder builder = rs.getStatus().toBuilder();
+    if (managed) {
+      setFailure(builder, failure, active.size() < desired(rs));
+    }
     ReplicaSetStatus status =
-        rs.getStatus().toBuilder()
+        builder
             .setReplicas(active.size())
             .setFullyLabeledReplicas(fullyLabeled)
             .setReadyReplicas(ready)
@@ -178,4 +232,30 @@ public final class ReplicaSetController extends Controller {
     }
   }
 
+  // Sets ReplicaFailure while a create or delete fails, removes it once replicas are managed
+  // without error; the transition time stays while the condition does not change.
+  private void setFailure(ReplicaSetStatus.Builder status, WriteException failure,
+      boolean creating) {
+    List<Condition> others = new ArrayList<>();
+    Condition previous = null;
+    for (Condition c : status.getConditionsList()) {
+      if (c.getType().equals(REPLICA_FAILURE)) {
+        previous = c;
+      } else {
+        others.add(c);
+      }
+    }
+    status.clearConditions().addAllConditions(others);
+    if (failure == null) {
+      return;
+    }
+    String reason = creating ? "FailedCreate" : "FailedDelete";
+    Condition.Builder c = Condition.newBuilder().setType(REPLICA_FAILURE)
+        .setStatus(ConditionStatus.CONDITION_STATUS_TRUE).setReason(reason)
+        .setMessage(failure.getMessage());
+    c.setLastTransitionTime(previous != null && previous.getReason().equals(reason)
+        && previous.hasLastTransitionTime()
+        ? previous.getLastTransitionTime() : ApiObjects.timestamp(clock.now()));
+    status.addConditions(c);
+  }
 }

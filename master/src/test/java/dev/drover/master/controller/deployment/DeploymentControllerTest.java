@@ -479,4 +479,22 @@ class DeploymentControllerTest {
     assertThat(ApiObjects.isControlledBy(activePods().get(0).getMetadata(), rs.getMetadata().getUid()))
         .isTrue();
   }
+
+  @Test
+  void aReplicaSetThatCannotCreatePodsShowsAsReplicaFailureOnTheDeployment() {
+    h.cluster.rejectPodCreates("pods: quota exceeded");
+    create(spec(2, "web:1"));
+
+    Condition failure = condition("ReplicaFailure");
+    assertThat(failure.getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(failure.getReason()).isEqualTo("FailedCreate");
+    assertThat(failure.getMessage()).contains("quota exceeded");
+
+    h.cluster.rejectPodCreates(null);
+    h.advance(Duration.ofMinutes(5));
+    readyAll();
+    assertThat(deployment().getStatus().getConditionsList())
+        .noneMatch(c -> c.getType().equals("ReplicaFailure"));
+    assertThat(activePods()).hasSize(2);
+  }
 }

@@ -7,6 +7,8 @@ import static dev.drover.master.controller.Fixtures.selector;
 import static dev.drover.master.controller.Fixtures.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.drover.api.v1.Condition;
+import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.ReplicaSet;
@@ -162,5 +164,48 @@ class ReplicaSetControllerTest {
     Pod orphan = h.cluster.stored(Kind.KIND_POD, "default", "orphan");
     assertThat(ApiObjects.isControlledBy(orphan.getMetadata(), created.getMetadata().getUid()))
         .isTrue();
+  }
+
+  @Test
+  void releasesPodsWhoseLabelsStopMatchingAndReplacesThem() {
+    ReplicaSet created = createRs(2, 0);
+    h.settle();
+    Pod relabelled = pods(h.cluster).get(0);
+    h.cluster.update(relabelled.toBuilder()
+        .setMetadata(relabelled.getMetadata().toBuilder().putLabels("app", "debug")).build());
+    h.settle();
+
+    Pod released = h.cluster.stored(Kind.KIND_POD, "default", relabelled.getMetadata().getName());
+    assertThat(released.getMetadata().hasDeletionTime()).as("released, not deleted").isFalse();
+    assertThat(ApiObjects.controllerOf(released.getMetadata())).isEmpty();
+    List<Pod> owned = pods(h.cluster).stream()
+        .filter(p -> ApiObjects.isControlledBy(p.getMetadata(), created.getMetadata().getUid()))
+        .toList();
+    assertThat(owned).hasSize(2).noneMatch(p -> p.getMetadata().getName()
+        .equals(relabelled.getMetadata().getName()));
+    assertThat(h.cluster.eventReasons("web")).contains("ReleasedPod");
+  }
+
+  @Test
+  void refusedCreatesSetReplicaFailureUntilCreatesSucceed() {
+    h.cluster.rejectPodCreates("spec.containers[0].image: forbidden by policy");
+    createRs(2, 0);
+    h.settle();
+
+    Condition failure = replicaFailure().orElseThrow();
+    assertThat(failure.getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(failure.getReason()).isEqualTo("FailedCreate");
+    assertThat(failure.getMessage()).contains("forbidden by policy");
+    assertThat(pods(h.cluster)).isEmpty();
+
+    h.cluster.rejectPodCreates(null);
+    h.advance(Duration.ofMinutes(5));
+    assertThat(pods(h.cluster)).hasSize(2);
+    assertThat(replicaFailure()).isEmpty();
+  }
+
+  private java.util.Optional<Condition> replicaFailure() {
+    return rs().getStatus().getConditionsList().stream()
+        .filter(c -> c.getType().equals(ReplicaSetController.REPLICA_FAILURE)).findFirst();
   }
 }
