@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -48,6 +49,7 @@ public final class SchedulerComponent implements ActiveComponent {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerComponent.class);
   static final String COMPONENT = "default-scheduler";
   private static final Duration FRESHNESS_WAIT = Duration.ofSeconds(5);
+  private static final int MAX_QUEUED_EVENTS = 20_000;
 
   private final WatchCache cache;
   private final ObjectStore store;
@@ -56,6 +58,7 @@ public final class SchedulerComponent implements ActiveComponent {
   private final SchedulerConfig config;
   private SchedulerLoop loop;
   private Thread starter;
+  private volatile EventSink eventSink;
 
   /** A stopped component over the master's cache, store and event recorder. */
   public SchedulerComponent(WatchCache cache, ObjectStore store, EventRecorder events, Clock clock,
@@ -113,6 +116,7 @@ public final class SchedulerComponent implements ActiveComponent {
         return;
       }
       starter = null;
+      eventSink = new EventSink();
       loop = new SchedulerLoop(config, SchedulerLoop.DEFAULT_SCHEDULER_NAME, new CacheSource(),
           this::bindAll, new PodStatusWriter(), this::recordEvent, this::evict, System::nanoTime);
       loop.start();
@@ -152,6 +156,10 @@ public final class SchedulerComponent implements ActiveComponent {
       if (loop != null) {
         loop.close();
         loop = null;
+      }
+      if (eventSink != null) {
+        eventSink.close();
+        eventSink = null;
       }
     }
     if (pending != null) {
@@ -332,11 +340,61 @@ public final class SchedulerComponent implements ActiveComponent {
         .setSource(EventSource.newBuilder().setComponent(COMPONENT))
         .setReportingComponent("drover.dev/" + COMPONENT)
         .build();
-    try {
-      events.record(event);
-    } catch (RuntimeException e) {
-      LOG.debug("could not record event {} about pod {}/{}: {}", reason, pod.getMetadata().getNamespace(),
-          pod.getMetadata().getName(), e.toString());
+    EventSink sink = eventSink;
+    if (sink != null) {
+      sink.offer(event);
+    }
+  }
+
+  /**
+   * Writes the scheduler's events on a thread of their own, so that a store write per event
+   * (a "Scheduled" event for every pod) never holds bindings up. Events are best effort, as
+   * in Kubernetes' event broadcaster: when more than {@link #MAX_QUEUED_EVENTS} wait, new ones
+   * are dropped and counted (the pod's PodScheduled condition still says why it is pending).
+   */
+  private final class EventSink implements AutoCloseable {
+    private final LinkedBlockingQueue<Event> queue = new LinkedBlockingQueue<>(MAX_QUEUED_EVENTS);
+    private final Thread thread = new Thread(this::run, "scheduler-events");
+    private volatile boolean closed;
+    private long dropped;
+
+    EventSink() {
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    void offer(Event e) {
+      if (!queue.offer(e)) {
+        synchronized (this) {
+          dropped++;
+          if (Long.bitCount(dropped) == 1) {
+            LOG.warn("scheduler: {} event(s) dropped so far: the store is not keeping up", dropped);
+          }
+        }
+      }
+    }
+
+    private void run() {
+      while (!closed) {
+        Event e;
+        try {
+          e = queue.take();
+        } catch (InterruptedException ie) {
+          return;
+        }
+        try {
+          events.record(e);
+        } catch (RuntimeException ex) {
+          LOG.debug("could not record event {} about {}: {}", e.getReason(), e.getInvolvedObject().getName(),
+              ex.toString());
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      thread.interrupt();
     }
   }
 

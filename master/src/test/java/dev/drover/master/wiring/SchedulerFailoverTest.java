@@ -14,10 +14,16 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.ResourceRequirements;
-import dev.drover.api.v1.WatchEvent;
-import dev.drover.api.v1.WatchEventType;
+import com.google.protobuf.ByteString;
 import dev.drover.client.DroverClient;
 import dev.drover.master.Master;
+import dev.drover.master.store.ObjectStore;
+import dev.drover.store.Keys;
+import dev.drover.store.KvStoreException;
+import dev.drover.store.Watch;
+import dev.drover.store.WatchListener;
+import dev.drover.store.v1.WatchRequest;
+import dev.drover.store.v1.WatchResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,53 +53,62 @@ class SchedulerFailoverTest {
   private static final long NODE_MILLI_CPU = 4000;
   private static final long POD_MILLI_CPU = 70;
   private static final Duration PATIENCE = Duration.ofSeconds(90);
+  private static final int CREATORS = 16;
 
   @Test
   void everyPodOfABurstIsBoundExactlyOnceWhenTheActiveMasterCrashes(@TempDir Path dir)
       throws Exception {
-    // No controllers: the nodes here send no heartbeats, and nothing else is needed.
-    try (ThreeMasters cluster = new ThreeMasters(dir, b -> b.controllers(false))) {
+    // No controllers: the nodes here send no heartbeats, and nothing else is needed. The
+    // lease tolerates renewals slowed down by a loaded machine (4 s before stepping down).
+    try (ThreeMasters cluster = new ThreeMasters(dir, b -> b.controllers(false)
+        .election(Duration.ofSeconds(6), Duration.ofSeconds(1), Duration.ofSeconds(4)))) {
       await().atMost(PATIENCE).until(() -> cluster.active().isPresent());
       Master first = cluster.active().orElseThrow();
       List<String> survivors = cluster.addressesExcept(first);
       Map<String, String> boundTo = new ConcurrentHashMap<>();
       List<String> violations = new CopyOnWriteArrayList<>();
-      try (DroverClient client = ThreeMasters.client(survivors)) {
-        for (int i = 0; i < NODES; i++) {
-          client.nodes().create(node("node-" + i));
-        }
-        long from = client.listAll(ListRequest.newBuilder().setKind(Kind.KIND_POD).build())
-            .getResourceVersion();
-        DroverClient.WatchStream watch = client.pods().watch("default", from,
-            new DroverClient.WatchListener() {
-              @Override
-              public void onEvent(WatchEvent e) {
-                if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
-                  return;
+      // Every write of every pod, as a surviving store member applies it, is checked: a pod's
+      // node, once set, must never change. The watch is on the store member itself, so it
+      // sees each revision of each pod key.
+      Master observer = cluster.othersThan(first).get(0);
+      ByteString podPrefix = ObjectStore.prefix(Kind.KIND_POD, "default");
+      Watch watch = observer.kv().watch(WatchRequest.newBuilder().setKey(podPrefix)
+          .setRangeEnd(Keys.prefixEnd(podPrefix)).setStartRevision(observer.kv().currentRevision() + 1)
+          .build(), new WatchListener() {
+            @Override
+            public void onNext(WatchResponse response) {
+              for (dev.drover.store.v1.Event e : response.getEventsList()) {
+                if (e.getType() == dev.drover.store.v1.Event.EventType.DELETE) {
+                  violations.add("pod key " + e.getKv().getKey().toStringUtf8() + " was deleted");
+                  continue;
                 }
-                Pod p = e.getObject().getPod();
+                Pod p = ObjectStore.decode(e.getKv()).getPod();
                 String node = p.getSpec().getNodeName();
-                if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_DELETED) {
-                  violations.add("pod " + p.getMetadata().getName() + " was deleted");
-                } else if (!node.isEmpty()) {
+                if (!node.isEmpty()) {
                   String before = boundTo.putIfAbsent(p.getMetadata().getName(), node);
                   if (before != null && !before.equals(node)) {
                     violations.add(p.getMetadata().getName() + " moved from " + before + " to " + node);
                   }
                 }
               }
+            }
 
-              @Override
-              public void onRelist(List<dev.drover.api.v1.Object> items, long resourceVersion) {
-                violations.add("the watch had to relist; binding history is incomplete");
-              }
-            });
+            @Override
+            public void onError(KvStoreException error) {
+              violations.add("the store watch ended: " + error);
+            }
+          });
+      watch.request(Long.MAX_VALUE);
+      try (DroverClient client = ThreeMasters.client(survivors)) {
+        for (int i = 0; i < NODES; i++) {
+          client.nodes().create(node("node-" + i));
+        }
         try {
-          ExecutorService creators = Executors.newFixedThreadPool(8);
+          ExecutorService creators = Executors.newFixedThreadPool(CREATORS);
           AtomicInteger next = new AtomicInteger();
           List<Future<?>> done = new ArrayList<>();
           try {
-            for (int t = 0; t < 8; t++) {
+            for (int t = 0; t < CREATORS; t++) {
               done.add(creators.submit(() -> {
                 for (int i = next.getAndIncrement(); i < PODS; i = next.getAndIncrement()) {
                   createWithRetry(client, pod("burst-" + i));
@@ -115,7 +130,17 @@ class SchedulerFailoverTest {
             assertThat(creators.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
           }
 
-          await().atMost(PATIENCE).until(() -> boundTo.size() == PODS);
+          try {
+            await().atMost(PATIENCE).until(() -> boundTo.size() == PODS);
+          } catch (org.awaitility.core.ConditionTimeoutException e) {
+            StringBuilder caches = new StringBuilder();
+            for (Master m : cluster.all()) {
+              caches.append(' ').append(m.id()).append(": cache at ").append(m.cache().revision())
+                  .append(", store at ").append(m.kv().currentRevision()).append(';');
+            }
+            throw new AssertionError(describe(client, boundTo)
+                + " violations " + violations + caches, e);
+          }
           await().atMost(PATIENCE).until(() -> cluster.active().isPresent());
           assertThat(cluster.active().orElseThrow()).isNotSameAs(first);
           assertThat(violations).isEmpty();
@@ -136,6 +161,19 @@ class SchedulerFailoverTest {
         }
       }
     }
+  }
+
+  /** What the store holds, for a failure message: how many pods are bound, and why not the rest. */
+  private static String describe(DroverClient client, Map<String, String> boundTo) {
+    List<Pod> pods = client.listAll(ListRequest.newBuilder().setKind(Kind.KIND_POD)
+        .setNamespace("default").build()).getItemsList().stream()
+        .map(dev.drover.api.v1.Object::getPod).toList();
+    long bound = pods.stream().filter(p -> !p.getSpec().getNodeName().isEmpty()).count();
+    StringBuilder sb = new StringBuilder("watch saw " + boundTo.size() + " bound; the store holds "
+        + pods.size() + " pods, " + bound + " bound. Unbound:");
+    pods.stream().filter(p -> p.getSpec().getNodeName().isEmpty()).limit(5).forEach(p ->
+        sb.append(' ').append(p.getMetadata().getName()).append(p.getStatus().getConditionsList()));
+    return sb.toString();
   }
 
   /** Creates a pod; a create cut off by the crash may have been applied, which is fine. */

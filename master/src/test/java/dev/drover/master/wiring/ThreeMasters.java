@@ -90,6 +90,17 @@ final class ThreeMasters implements AutoCloseable {
     return out;
   }
 
+  /** The live masters other than {@code except}. */
+  synchronized List<Master> othersThan(Master except) {
+    List<Master> out = new ArrayList<>();
+    for (int i = 0; i < masters.size(); i++) {
+      if (alive.get(i) && masters.get(i) != except) {
+        out.add(masters.get(i));
+      }
+    }
+    return out;
+  }
+
   /** A client that fails over between the given masters. */
   static DroverClient client(List<String> addresses) {
     return DroverClient.builder().endpoints(addresses).deadline(Duration.ofSeconds(30)).build();

@@ -70,7 +70,8 @@ class WiredSchedulerTest {
     await().atMost(PATIENCE).untilAsserted(() -> {
       Pod big = getPod("big");
       assertThat(big.getSpec().getNodeName()).isEmpty();
-      Condition c = scheduledCondition(big).orElseThrow();
+      assertThat(scheduledCondition(big)).isPresent();
+      Condition c = scheduledCondition(big).get();
       assertThat(c.getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_FALSE);
       assertThat(c.getReason()).isEqualTo("Unschedulable");
       assertThat(c.getMessage()).isEqualTo(MESSAGE);
