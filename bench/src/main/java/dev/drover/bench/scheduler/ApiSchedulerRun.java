@@ -47,8 +47,13 @@ import java.util.stream.Stream;
  */
 final class ApiSchedulerRun implements AutoCloseable {
 
-  /** Creates in flight at once: enough that the store can commit them in groups. */
-  private static final int IN_FLIGHT = 128;
+  /**
+   * Creates in flight at once: enough that the store commits them in groups, but well under
+   * the store's Ratis client window (100 outstanding requests, two per create): a full window
+   * blocks every other store call of the master, the scheduler's binds and the active-master
+   * lease renewals included.
+   */
+  private static final int IN_FLIGHT = 32;
 
   private static final int MAX_SENDS = 5;
 
