@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * changes or a pod goes away. A pod that fits
  * nowhere gets PodScheduled=False/Unschedulable with the {@link FitError} message and a
  * FailedScheduling event; a pod that can preempt gets its victims evicted and is nominated to
- * their node.
+ * their node, which then keeps room for it against pods of lower or equal priority until it
+ * is placed (nominations are also read back from status.nominated_node_name, so a newly
+ * active scheduler keeps its predecessor's).
  *
  * <p>Threads: one scheduling thread owns the snapshot and queues (events reach it through an
  * inbox, so there are no locks on the hot path); one writer thread performs bindings (batched),
