@@ -114,7 +114,7 @@ public final class Master implements AutoCloseable {
           cfg.renewDeadline, cfg.clock);
       election.add(new EventExpiry());
       if (cfg.runScheduler) {
-        election.add(new SchedulerComponent(cache, store, events, cfg.clock, SchedulerConfig.defaults(System.nanoTime())));
+        election.add(new SchedulerComponent(cache, store, events, cfg.clock, cfg.schedulerConfig));
       }
       if (cfg.runControllers) {
         election.add(new ControllersComponent(cache, store, events, () -> cfg.clock.instant()));
@@ -386,6 +386,7 @@ public final class Master implements AutoCloseable {
     private final Map<String, String> masterAddresses = new LinkedHashMap<>();
     private final List<ActiveComponent> activeComponents = new ArrayList<>();
     private boolean runScheduler = true;
+    private SchedulerConfig schedulerConfig = SchedulerConfig.defaults(System.nanoTime());
     private boolean runControllers = true;
 
     /** Stable id of this master (its store member id). */
@@ -512,6 +513,12 @@ public final class Master implements AutoCloseable {
     /** Whether the active master runs the built-in scheduler (default true). */
     public Builder scheduler(boolean run) {
       this.runScheduler = run;
+      return this;
+    }
+
+    /** The built-in scheduler's policy and backoff (default: {@link SchedulerConfig#defaults}). */
+    public Builder schedulerConfig(SchedulerConfig c) {
+      this.schedulerConfig = c;
       return this;
     }
 

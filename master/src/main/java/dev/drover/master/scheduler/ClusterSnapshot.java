@@ -24,6 +24,8 @@ public final class ClusterSnapshot {
   private final Map<String, NodeInfo> nodesByName = new HashMap<>();
   private final ArrayList<NodeInfo> nodes = new ArrayList<>();
   private final Map<String, PlacedPod> podsByKey = new HashMap<>();
+  /** Node each nominated (preempting, not yet placed) pod waits for, by pod key. */
+  private final Map<String, NodeInfo> nominations = new HashMap<>();
   private final ArrayList<PlacedPod> allPods = new ArrayList<>();
   /** Placed pods with any pod (anti-)affinity term; the symmetric checks look only at these. */
   private final ArrayList<PlacedPod> podsWithAffinity = new ArrayList<>();
@@ -55,7 +57,7 @@ public final class ClusterSnapshot {
     try {
       changed = info.update(node);
     } catch (IllegalArgumentException e) {
-      if (info.node == null && info.pods.isEmpty()) {
+      if (info.node == null && info.pods.isEmpty() && info.nominated.isEmpty()) {
         nodesByName.remove(name);
       }
       throw e;
@@ -87,7 +89,7 @@ public final class ClusterSnapshot {
     info.index = -1;
     info.node = null;
     nodeIndexesChanged();
-    if (info.pods.isEmpty()) {
+    if (info.pods.isEmpty() && info.nominated.isEmpty()) {
       nodesByName.remove(name);
     }
   }
@@ -126,10 +128,40 @@ public final class ClusterSnapshot {
       podsWithAffinity.remove(p);
     }
     p.node.remove(p);
-    if (p.node.index < 0 && p.node.pods.isEmpty()) {
+    if (p.node.index < 0 && p.node.pods.isEmpty() && p.node.nominated.isEmpty()) {
       nodesByName.remove(p.node.name);
     }
     return p.node.name;
+  }
+
+  /**
+   * Keeps room on {@code nodeName} for {@code info}, which preempted pods there and waits for
+   * them to go: pods of lower or equal priority are filtered as if it were already placed.
+   * Replaces any earlier nomination of the same pod; placing the pod ends it.
+   */
+  public void nominate(PodInfo info, String nodeName) {
+    clearNomination(info.key);
+    NodeInfo node = nodesByName.computeIfAbsent(nodeName, NodeInfo::new);
+    node.nominated.add(info);
+    nominations.put(info.key, node);
+  }
+
+  /** Ends the nomination of a pod, if any. */
+  public void clearNomination(String key) {
+    NodeInfo node = nominations.remove(key);
+    if (node == null) {
+      return;
+    }
+    node.nominated.removeIf(p -> p.key.equals(key));
+    if (node.index < 0 && node.pods.isEmpty() && node.nominated.isEmpty()) {
+      nodesByName.remove(node.name);
+    }
+  }
+
+  /** The node a pod is nominated to, or null. */
+  public String nominatedNode(String key) {
+    NodeInfo node = nominations.get(key);
+    return node == null ? null : node.name;
   }
 
   /** True if the pod is assumed (placed by this scheduler, binding not yet seen). */
@@ -186,6 +218,7 @@ public final class ClusterSnapshot {
 
   private void place(PodInfo info, String nodeName, boolean assumed) {
     removePod(info.key);
+    clearNomination(info.key);
     NodeInfo node = nodesByName.computeIfAbsent(nodeName, NodeInfo::new);
     PlacedPod p = new PlacedPod(info, node, assumed);
     p.slot = allPods.size();

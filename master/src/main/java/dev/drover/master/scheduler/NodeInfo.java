@@ -47,6 +47,11 @@ public final class NodeInfo {
   final Map<String, Long> reqExtra = new HashMap<>();
   final Map<Integer, Integer> usedPorts = new HashMap<>();
   final List<PlacedPod> pods = new ArrayList<>();
+  /**
+   * Pods nominated to this node by a preemption, not placed yet: room is kept for them against
+   * pods of lower or equal priority (Kubernetes' nominatedNodeName).
+   */
+  final List<PodInfo> nominated = new ArrayList<>();
 
   NodeInfo(String name) {
     this.name = name;

@@ -90,6 +90,15 @@ public final class PlacementAlgorithm {
       return new ScheduleResult(null, new FitError(0, Map.of()), 0);
     }
     Cycle c = new Cycle(pod, snap);
+    // A pod that preempted others goes where it made room, if it fits there now (as in
+    // Kubernetes): elsewhere the room it was given would be wasted.
+    String nominated = snap.nominatedNode(pod.key);
+    if (nominated != null) {
+      NodeInfo target = snap.node(nominated);
+      if (target != null && filter(c, target, null) == FIT) {
+        return new ScheduleResult(target.name, null, 1);
+      }
+    }
     ensureBuffers(n);
     int want = numFeasibleNodesToFind(n);
     int start = nextStartIndex % n;
@@ -284,8 +293,25 @@ public final class PlacementAlgorithm {
         return fail(d, PORTS, FAIL_LOCAL);
       }
     }
-    if (!fitsResources(n, pod, 0, 0, 0, null, d)) {
-      return FAIL_LOCAL;
+    if (n.nominated.isEmpty()) {
+      if (!fitsResources(n, pod, 0, 0, 0, null, d)) {
+        return FAIL_LOCAL;
+      }
+    } else {
+      Reserved r = reserved(n, pod);
+      if (r.ports.length > 0) {
+        for (int port : pod.hostPorts) {
+          for (int q : r.ports) {
+            if (q == port) {
+              return fail(d, PORTS, FAIL_LOCAL);
+            }
+          }
+        }
+      }
+      // Reserved room counts as taken: "freed" by a negative amount.
+      if (!fitsResources(n, pod, -r.milliCpu, -r.memory, -r.pods, r.negatedExtra(), d)) {
+        return FAIL_LOCAL;
+      }
     }
     if (!fitsAcrossPods(c, n, d)) {
       return FAIL;
@@ -344,11 +370,70 @@ public final class PlacementAlgorithm {
     return ok;
   }
 
-  /** Whether the pod fits the node's resources and ports once {@code removed} are gone. */
+  /**
+   * What nominated pods keep on a node against {@code pod}: the requests of those nominated
+   * there with a priority at least {@code pod}'s (a more important pod may take their room, as
+   * in Kubernetes; the pod never competes with its own nomination).
+   */
+  private static Reserved reserved(NodeInfo n, PodInfo pod) {
+    Reserved r = new Reserved();
+    List<Integer> ports = new ArrayList<>();
+    for (PodInfo p : n.nominated) {
+      if (p.priority < pod.priority || p.key.equals(pod.key)) {
+        continue;
+      }
+      r.milliCpu += p.milliCpu;
+      r.memory += p.memory;
+      r.pods++;
+      for (int i = 0; i < p.extraNames.length; i++) {
+        r.extra.merge(p.extraNames[i], p.extraAmounts[i], Long::sum);
+      }
+      for (int q : p.hostPorts) {
+        ports.add(q);
+      }
+    }
+    r.ports = ports.stream().mapToInt(Integer::intValue).toArray();
+    return r;
+  }
+
+  /** Requests kept on a node for nominated pods. */
+  private static final class Reserved {
+    long milliCpu;
+    long memory;
+    int pods;
+    final Map<String, Long> extra = new HashMap<>();
+    int[] ports;
+
+    Map<String, Long> negatedExtra() {
+      Map<String, Long> out = new HashMap<>();
+      extra.forEach((k, v) -> out.put(k, -v));
+      return out;
+    }
+  }
+
+  /**
+   * Whether the pod fits the node's resources and ports once {@code removed} are gone, keeping
+   * the room of nominated pods it must not take.
+   */
   private static boolean fitsLocally(NodeInfo n, PodInfo pod, List<PodInfo> removed) {
     long cpu = 0;
     long mem = 0;
     Map<String, Long> extra = new HashMap<>();
+    int freedPods = removed.size();
+    if (!n.nominated.isEmpty()) {
+      Reserved r = reserved(n, pod);
+      cpu -= r.milliCpu;
+      mem -= r.memory;
+      freedPods -= r.pods;
+      r.extra.forEach((k, v) -> extra.merge(k, -v, Long::sum));
+      for (int port : pod.hostPorts) {
+        for (int q : r.ports) {
+          if (q == port) {
+            return false;
+          }
+        }
+      }
+    }
     for (PodInfo p : removed) {
       cpu += p.milliCpu;
       mem += p.memory;
@@ -369,7 +454,7 @@ public final class PlacementAlgorithm {
         return false;
       }
     }
-    return fitsResources(n, pod, cpu, mem, removed.size(), extra, null);
+    return fitsResources(n, pod, cpu, mem, freedPods, extra, null);
   }
 
   /** Spread (DoNotSchedule) and required pod affinity/anti-affinity, both directions. */

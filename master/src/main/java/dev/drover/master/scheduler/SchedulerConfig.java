@@ -18,6 +18,9 @@ package dev.drover.master.scheduler;
  * @param taintWeight weight of PreferNoSchedule taints
  * @param percentageOfNodesToScore 1..100, or 0 for kube-scheduler's adaptive percentage
  * @param seed seed of the random source that breaks ties between equally scored nodes
+ * @param initialBackoffMillis how long a pod that failed waits before its next attempt (it
+ *     doubles with every failure); a cluster change that may let it fit retries it at once
+ * @param maxBackoffMillis the longest such wait
  */
 public record SchedulerConfig(
     Strategy strategy,
@@ -29,7 +32,9 @@ public record SchedulerConfig(
     int spreadWeight,
     int taintWeight,
     int percentageOfNodesToScore,
-    long seed) {
+    long seed,
+    long initialBackoffMillis,
+    long maxBackoffMillis) {
 
   /** How the resource score ranks nodes. */
   public enum Strategy {
@@ -51,6 +56,10 @@ public record SchedulerConfig(
       resourceWeight, balancedWeight, nodeAffinityWeight, podAffinityWeight, spreadWeight,
       taintWeight
     };
+    if (initialBackoffMillis <= 0 || maxBackoffMillis < initialBackoffMillis) {
+      throw new IllegalArgumentException("backoff: need 0 < initial (" + initialBackoffMillis
+          + " ms) <= max (" + maxBackoffMillis + " ms)");
+    }
     for (int w : weights) {
       if (w < 0) {
         throw new IllegalArgumentException("weights must not be negative, got " + w);
@@ -58,22 +67,38 @@ public record SchedulerConfig(
     }
   }
 
-  /** Spread with balanced allocation, default weights, adaptive sampling. */
+  /** Backoff of kube-scheduler's queue: 1 s, doubling up to 10 s. */
+  public static final long DEFAULT_INITIAL_BACKOFF_MILLIS = 1000;
+
+  public static final long DEFAULT_MAX_BACKOFF_MILLIS = 10_000;
+
+  /** Spread with balanced allocation, default weights, adaptive sampling, default backoff. */
   public static SchedulerConfig defaults(long seed) {
-    return new SchedulerConfig(Strategy.SPREAD, true, 1, 1, 2, 2, 2, 3, 0, seed);
+    return new SchedulerConfig(Strategy.SPREAD, true, 1, 1, 2, 2, 2, 3, 0, seed,
+        DEFAULT_INITIAL_BACKOFF_MILLIS, DEFAULT_MAX_BACKOFF_MILLIS);
+  }
+
+  /** This configuration with another backoff. */
+  public SchedulerConfig withBackoff(long initialMillis, long maxMillis) {
+    return new SchedulerConfig(
+        strategy, balancedAllocation, resourceWeight, balancedWeight, nodeAffinityWeight,
+        podAffinityWeight, spreadWeight, taintWeight, percentageOfNodesToScore, seed,
+        initialMillis, maxMillis);
   }
 
   /** This configuration with another strategy. */
   public SchedulerConfig withStrategy(Strategy s) {
     return new SchedulerConfig(
         s, balancedAllocation, resourceWeight, balancedWeight, nodeAffinityWeight,
-        podAffinityWeight, spreadWeight, taintWeight, percentageOfNodesToScore, seed);
+        podAffinityWeight, spreadWeight, taintWeight, percentageOfNodesToScore, seed,
+        initialBackoffMillis, maxBackoffMillis);
   }
 
   /** This configuration scoring {@code percent} of the nodes (0 = adaptive). */
   public SchedulerConfig withPercentageOfNodesToScore(int percent) {
     return new SchedulerConfig(
         strategy, balancedAllocation, resourceWeight, balancedWeight, nodeAffinityWeight,
-        podAffinityWeight, spreadWeight, taintWeight, percent, seed);
+        podAffinityWeight, spreadWeight, taintWeight, percent, seed, initialBackoffMillis,
+        maxBackoffMillis);
   }
 }

@@ -29,11 +29,14 @@ import org.slf4j.LoggerFactory;
  * scheduler cannot bind a pod twice).
  *
  * <p>Queues: the active queue (highest priority first, then oldest); the backoff queue (pods
- * that failed, retried after 1 s, doubling to 10 s); pods that failed to fit are moved back to
- * the active queue at once when a node is added or changes or a pod goes away. A pod that fits
+ * that failed, retried after the configured backoff, by default 1 s doubling to 10 s); pods
+ * that failed to fit are moved back to the active queue at once when a node is added or
+ * changes or a pod goes away. A pod that fits
  * nowhere gets PodScheduled=False/Unschedulable with the {@link FitError} message and a
  * FailedScheduling event; a pod that can preempt gets its victims evicted and is nominated to
- * their node.
+ * their node, which then keeps room for it against pods of lower or equal priority until it
+ * is placed (nominations are also read back from status.nominated_node_name, so a newly
+ * active scheduler keeps its predecessor's).
  *
  * <p>Threads: one scheduling thread owns the snapshot and queues (events reach it through an
  * inbox, so there are no locks on the hot path); one writer thread performs bindings (batched),
@@ -44,8 +47,6 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
   /** Name pods use in spec.scheduler_name to ask for this scheduler (empty works too). */
   public static final String DEFAULT_SCHEDULER_NAME = "default-scheduler";
 
-  static final long INITIAL_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
-  static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final int MAX_BIND_BATCH = 512;
   /** Conflicts retried at once before they go through the backoff queue. */
   private static final int IMMEDIATE_CONFLICT_RETRIES = 3;
@@ -61,6 +62,8 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
   private final EventRecorder events;
   private final Evictor evictor;
   private final LongSupplier nanoClock;
+  private final long initialBackoffNanos;
+  private final long maxBackoffNanos;
 
   private final ClusterSnapshot snapshot = new ClusterSnapshot();
   private final PlacementAlgorithm algorithm;
@@ -104,6 +107,8 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
       Evictor evictor,
       LongSupplier nanoClock) {
     this.algorithm = new PlacementAlgorithm(config);
+    this.initialBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.initialBackoffMillis());
+    this.maxBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.maxBackoffMillis());
     this.schedulerName = schedulerName;
     this.source = source;
     this.binder = binder;
@@ -292,6 +297,7 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
       e.victims.add(v.key);
       victims.add(v.pod);
     }
+    snapshot.nominate(e.info, node);
     log.info("pod {} preempts {} pod(s) on node {}", e.info.key, victims.size(), node);
     writes.add(
         new Action(
@@ -310,11 +316,11 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
   private void backOff(Entry e, boolean unschedulable) {
     e.attempts++;
     e.unschedulable = unschedulable;
-    long backoff = INITIAL_BACKOFF_NANOS;
-    for (int i = 1; i < e.attempts && backoff < MAX_BACKOFF_NANOS; i++) {
+    long backoff = initialBackoffNanos;
+    for (int i = 1; i < e.attempts && backoff < maxBackoffNanos; i++) {
       backoff *= 2;
     }
-    e.readyAtNanos = nanoClock.getAsLong() + Math.min(backoff, MAX_BACKOFF_NANOS);
+    e.readyAtNanos = nanoClock.getAsLong() + Math.min(backoff, maxBackoffNanos);
     e.state = State.BACKOFF;
     backoffQ.add(e);
   }
@@ -398,6 +404,7 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
         pending.remove(key);
         dequeue(e);
       }
+      snapshot.clearNomination(key);
       return;
     }
     if (e != null && e.state == State.BINDING) {
@@ -432,6 +439,11 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
       dequeue(e);
       e.info = info;
     }
+    String nominated = pod.getStatus().getNominatedNodeName();
+    if (!nominated.isEmpty()) {
+      // Also how a newly active scheduler learns its predecessor's nominations.
+      snapshot.nominate(info, nominated);
+    }
     activate(e);
   }
 
@@ -441,6 +453,7 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
     if (e != null) {
       dequeue(e);
     }
+    snapshot.clearNomination(key);
     if (snapshot.removePod(key) != null) {
       moveUnschedulableToActive();
     }

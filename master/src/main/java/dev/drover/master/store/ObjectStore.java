@@ -428,9 +428,141 @@ public final class ObjectStore {
         throw ApiErrors.failedPrecondition("pod " + namespace + "/" + name + " is already bound to "
             + cur.getPod().getSpec().getNodeName());
       }
-      return cur.toBuilder().setPod(cur.getPod().toBuilder()
-          .setSpec(cur.getPod().getSpec().toBuilder().setNodeName(nodeName))).build();
+      return boundTo(cur, nodeName);
     });
+  }
+
+  /** {@code pod} with spec.node_name set and its PodScheduled condition True, as Kubernetes' bind does. */
+  private Object boundTo(Object pod, String nodeName) {
+    dev.drover.api.v1.Pod p = pod.getPod();
+    dev.drover.api.v1.PodStatus.Builder status = p.getStatus().toBuilder();
+    dev.drover.api.v1.Condition scheduled = dev.drover.api.v1.Condition.newBuilder().setType("PodScheduled")
+        .setStatus(dev.drover.api.v1.ConditionStatus.CONDITION_STATUS_TRUE).setLastTransitionTime(now()).build();
+    int at = -1;
+    for (int i = 0; i < status.getConditionsCount(); i++) {
+      if (status.getConditions(i).getType().equals("PodScheduled")) {
+        at = i;
+      }
+    }
+    if (at >= 0) {
+      status.setConditions(at, scheduled);
+    } else {
+      status.addConditions(scheduled);
+    }
+    return pod.toBuilder().setPod(p.toBuilder().setSpec(p.getSpec().toBuilder().setNodeName(nodeName))
+        .setStatus(status)).build();
+  }
+
+  /** One binding of a batch: the pod as last seen (its resource_version guards the write) and its node. */
+  public record PodBinding(Object pod, String nodeName) {}
+
+  /** What became of one binding of a batch. */
+  public enum BindResult {
+    /** The pod is now bound to the node. */
+    BOUND,
+    /** The pod changed since the version given (or is bound already): read it again. */
+    CONFLICT,
+    /** The pod no longer exists. */
+    POD_GONE,
+    /** The node does not exist (any more). */
+    NODE_GONE
+  }
+
+  /**
+   * Binds many pods in as few transactions as the store's per-Txn limit allows. Each binding
+   * is its own compare-and-swap: it succeeds only if the pod is still at the version given and
+   * unbound and the node exists. A transaction whose compares do not all hold is not applied;
+   * its failure branch reads every key involved, the bindings whose own compares failed get
+   * their outcome and the rest go again in a new transaction, so one conflicting pod never
+   * fails the others. The pods were validated when written; setting spec.node_name to an
+   * existing node's name cannot make them invalid, so they are not validated again here.
+   * Returns one outcome per binding, in order.
+   */
+  public List<BindResult> bindAll(List<PodBinding> bindings) {
+    BindResult[] out = new BindResult[bindings.size()];
+    List<Integer> chunk = new ArrayList<>();
+    java.util.Set<String> chunkNodes = new java.util.HashSet<>();
+    for (int i = 0; i < bindings.size(); i++) {
+      PodBinding b = bindings.get(i);
+      dev.drover.api.v1.Pod p = b.pod().getPod();
+      if (!p.getSpec().getNodeName().isEmpty()) {
+        out[i] = BindResult.CONFLICT;
+        continue;
+      }
+      int ops = chunk.size() + 1 + chunkNodes.size() + (chunkNodes.contains(b.nodeName()) ? 0 : 1);
+      if (ops > dev.drover.store.mvcc.Validation.MAX_TXN_OPS) {
+        bindChunk(bindings, chunk, out);
+        chunk.clear();
+        chunkNodes.clear();
+      }
+      chunk.add(i);
+      chunkNodes.add(b.nodeName());
+    }
+    bindChunk(bindings, chunk, out);
+    return java.util.Arrays.asList(out);
+  }
+
+  private void bindChunk(List<PodBinding> bindings, List<Integer> indexes, BindResult[] out) {
+    List<Integer> left = new ArrayList<>(indexes);
+    // Each failed round settles at least one binding, so this ends.
+    while (!left.isEmpty()) {
+      TxnRequest.Builder txn = TxnRequest.newBuilder();
+      Map<String, ByteString> nodeKeys = new java.util.LinkedHashMap<>();
+      for (int i : left) {
+        PodBinding b = bindings.get(i);
+        ObjectMeta m = b.pod().getPod().getMetadata();
+        ByteString key = key(Kind.KIND_POD, m.getNamespace(), m.getName());
+        txn.addCompare(modEquals(key, m.getResourceVersion()));
+        txn.addSuccess(RequestOp.newBuilder().setRequestPut(
+            PutRequest.newBuilder().setKey(key).setValue(encode(boundTo(b.pod(), b.nodeName())))));
+        txn.addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
+        nodeKeys.computeIfAbsent(b.nodeName(), n -> key(Kind.KIND_NODE, "", n));
+      }
+      for (ByteString nodeKey : nodeKeys.values()) {
+        txn.addCompare(Compare.newBuilder().setKey(nodeKey).setTarget(Compare.CompareTarget.CREATE)
+            .setResult(Compare.CompareResult.GREATER).setCreateRevision(0));
+        txn.addFailure(RequestOp.newBuilder().setRequestRange(
+            RangeRequest.newBuilder().setKey(nodeKey).setKeysOnly(true)));
+      }
+      TxnResponse resp = await(kv.txn(txn.build()));
+      if (resp.getSucceeded()) {
+        for (int i : left) {
+          out[i] = BindResult.BOUND;
+        }
+        return;
+      }
+      java.util.Set<String> missingNodes = new java.util.HashSet<>();
+      int r = left.size();
+      for (String node : nodeKeys.keySet()) {
+        if (resp.getResponses(r++).getResponseRange().getKvsCount() == 0) {
+          missingNodes.add(node);
+        }
+      }
+      List<Integer> again = new ArrayList<>();
+      for (int k = 0; k < left.size(); k++) {
+        int i = left.get(k);
+        PodBinding b = bindings.get(i);
+        RangeResponse now = resp.getResponses(k).getResponseRange();
+        if (now.getKvsCount() == 0) {
+          out[i] = BindResult.POD_GONE;
+        } else if (now.getKvs(0).getModRevision() != b.pod().getPod().getMetadata().getResourceVersion()) {
+          out[i] = BindResult.CONFLICT;
+        } else if (missingNodes.contains(b.nodeName())) {
+          out[i] = BindResult.NODE_GONE;
+        } else {
+          again.add(i);
+        }
+      }
+      if (again.size() == left.size()) {
+        // Every compare read back as holding: the store changed between evaluation and read.
+        // Retrying is safe (the compares are evaluated anew), but never spin on it forever.
+        for (int i : left) {
+          out[i] = BindResult.CONFLICT;
+        }
+        return;
+      }
+      left = again;
+    }
   }
 
   /**

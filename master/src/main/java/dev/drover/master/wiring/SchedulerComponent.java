@@ -24,11 +24,16 @@ import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.scheduler.SchedulerLoop;
 import dev.drover.master.scheduler.StatusWriter;
 import dev.drover.master.store.ObjectStore;
+import dev.drover.store.v1.RangeRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -43,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public final class SchedulerComponent implements ActiveComponent {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerComponent.class);
   static final String COMPONENT = "default-scheduler";
+  private static final Duration FRESHNESS_WAIT = Duration.ofSeconds(5);
+  private static final int MAX_QUEUED_EVENTS = 20_000;
 
   private final WatchCache cache;
   private final ObjectStore store;
@@ -50,6 +57,8 @@ public final class SchedulerComponent implements ActiveComponent {
   private final Clock clock;
   private final SchedulerConfig config;
   private SchedulerLoop loop;
+  private Thread starter;
+  private volatile EventSink eventSink;
 
   /** A stopped component over the master's cache, store and event recorder. */
   public SchedulerComponent(WatchCache cache, ObjectStore store, EventRecorder events, Clock clock,
@@ -66,21 +75,100 @@ public final class SchedulerComponent implements ActiveComponent {
     return "scheduler";
   }
 
+  /**
+   * Starts the loop once the watch cache has caught up with the store as of now, on a thread
+   * of its own so that the election is not held up. A master that just became active must see
+   * every binding its predecessor made before it places anything: otherwise it would count
+   * room as free that those bindings already took.
+   */
   @Override
   public synchronized void start() {
-    if (loop != null) {
+    if (loop != null || starter != null) {
       return;
     }
-    loop = new SchedulerLoop(config, SchedulerLoop.DEFAULT_SCHEDULER_NAME, new CacheSource(),
-        this::bindAll, new PodStatusWriter(), this::recordEvent, this::evict, System::nanoTime);
-    loop.start();
+    starter = new Thread(this::startWhenFresh, "scheduler-start");
+    starter.setDaemon(true);
+    starter.start();
+  }
+
+  private void startWhenFresh() {
+    long revision = -1;
+    while (revision < 0) {
+      try {
+        revision = store.await(store.kv().range(RangeRequest.newBuilder()
+            .setKey(ObjectStore.key(Kind.KIND_NAMESPACE, "", ObjectStore.DEFAULT_NAMESPACE)).setKeysOnly(true)
+            .build())).getHeader().getRevision();
+      } catch (RuntimeException e) {
+        LOG.warn("scheduler: could not read the store's revision ({}); retrying in 1 s", e.toString());
+        if (!pauseWhileStarter(1000)) {
+          return;
+        }
+      }
+    }
+    while (!cache.waitForRevision(revision, FRESHNESS_WAIT)) {
+      if (!isStarter()) {
+        return;
+      }
+      LOG.warn("scheduler: the watch cache is still behind revision {} (at {})", revision, cache.revision());
+    }
+    synchronized (this) {
+      if (starter != Thread.currentThread()) {
+        return;
+      }
+      starter = null;
+      eventSink = new EventSink();
+      loop = new SchedulerLoop(config, SchedulerLoop.DEFAULT_SCHEDULER_NAME, new CacheSource(),
+          this::bindAll, new PodStatusWriter(), this::recordEvent, this::evict, System::nanoTime);
+      loop.start();
+      LOG.info("scheduler started (watch cache at revision {})", cache.revision());
+    }
+  }
+
+  private synchronized boolean isStarter() {
+    return starter == Thread.currentThread();
+  }
+
+  /** Waits up to {@code millis} unless stopped meanwhile; true if this thread should go on. */
+  private synchronized boolean pauseWhileStarter(long millis) {
+    if (starter != Thread.currentThread()) {
+      return false;
+    }
+    try {
+      wait(millis);
+    } catch (InterruptedException e) {
+      return false;
+    }
+    return starter == Thread.currentThread();
+  }
+
+  /** True while the scheduling loop runs (after start, once the cache was fresh). */
+  public synchronized boolean running() {
+    return loop != null;
   }
 
   @Override
-  public synchronized void stop() {
-    if (loop != null) {
-      loop.close();
-      loop = null;
+  public void stop() {
+    Thread pending;
+    synchronized (this) {
+      pending = starter;
+      starter = null;
+      notifyAll();
+      if (loop != null) {
+        loop.close();
+        loop = null;
+      }
+      if (eventSink != null) {
+        eventSink.close();
+        eventSink = null;
+      }
+    }
+    if (pending != null) {
+      pending.interrupt();
+      try {
+        pending.join(TimeUnit.SECONDS.toMillis(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -119,16 +207,55 @@ public final class SchedulerComponent implements ActiveComponent {
     };
   }
 
+  /**
+   * Binds a batch: pods as the watch cache holds them go to the store in as few transactions
+   * as possible, each binding its own compare-and-swap on the pod's version. A pod whose cached
+   * version turned out stale (the cache trails the store a little) gets one read-modify-write
+   * bind on the store's current version before it counts as a conflict.
+   */
   private List<Binder.Outcome> bindAll(List<Binder.Binding> bindings) {
-    List<Binder.Outcome> out = new ArrayList<>(bindings.size());
-    for (Binder.Binding b : bindings) {
-      out.add(bindOne(b));
+    Binder.Outcome[] out = new Binder.Outcome[bindings.size()];
+    List<ObjectStore.PodBinding> batch = new ArrayList<>();
+    List<Integer> batchIndex = new ArrayList<>();
+    for (int i = 0; i < bindings.size(); i++) {
+      Binder.Binding b = bindings.get(i);
+      Optional<Object> cached = cache.get(Kind.KIND_POD, b.namespace(), b.name());
+      if (cached.isEmpty() || !cached.get().getPod().getMetadata().getUid().equals(b.uid())) {
+        out[i] = Binder.Outcome.POD_GONE;
+      } else if (!cached.get().getPod().getSpec().getNodeName().isEmpty()) {
+        out[i] = Binder.Outcome.CONFLICT;
+      } else {
+        batch.add(new ObjectStore.PodBinding(cached.get(), b.nodeName()));
+        batchIndex.add(i);
+      }
     }
-    return out;
+    if (!batch.isEmpty()) {
+      List<ObjectStore.BindResult> results;
+      try {
+        results = store.bindAll(batch);
+      } catch (StatusRuntimeException e) {
+        LOG.debug("binding {} pod(s) failed: {}", batch.size(), e.toString());
+        results = null;
+      }
+      for (int k = 0; k < batch.size(); k++) {
+        int i = batchIndex.get(k);
+        if (results == null) {
+          out[i] = Binder.Outcome.FAILED;
+          continue;
+        }
+        switch (results.get(k)) {
+          case BOUND -> out[i] = Binder.Outcome.BOUND;
+          case POD_GONE -> out[i] = Binder.Outcome.POD_GONE;
+          case NODE_GONE -> out[i] = Binder.Outcome.NODE_GONE;
+          default -> out[i] = bindFresh(bindings.get(i));
+        }
+      }
+    }
+    return List.of(out);
   }
 
-  private Binder.Outcome bindOne(Binder.Binding b) {
-    // The cache trails the store a little; a node it no longer holds is gone or going.
+  /** One bind on the store's current version of the pod (unbound, same uid). */
+  private Binder.Outcome bindFresh(Binder.Binding b) {
     if (cache.get(Kind.KIND_NODE, "", b.nodeName()).isEmpty()) {
       return Binder.Outcome.NODE_GONE;
     }
@@ -213,11 +340,61 @@ public final class SchedulerComponent implements ActiveComponent {
         .setSource(EventSource.newBuilder().setComponent(COMPONENT))
         .setReportingComponent("drover.dev/" + COMPONENT)
         .build();
-    try {
-      events.record(event);
-    } catch (RuntimeException e) {
-      LOG.debug("could not record event {} about pod {}/{}: {}", reason, pod.getMetadata().getNamespace(),
-          pod.getMetadata().getName(), e.toString());
+    EventSink sink = eventSink;
+    if (sink != null) {
+      sink.offer(event);
+    }
+  }
+
+  /**
+   * Writes the scheduler's events on a thread of their own, so that a store write per event
+   * (a "Scheduled" event for every pod) never holds bindings up. Events are best effort, as
+   * in Kubernetes' event broadcaster: when more than {@link #MAX_QUEUED_EVENTS} wait, new ones
+   * are dropped and counted (the pod's PodScheduled condition still says why it is pending).
+   */
+  private final class EventSink implements AutoCloseable {
+    private final LinkedBlockingQueue<Event> queue = new LinkedBlockingQueue<>(MAX_QUEUED_EVENTS);
+    private final Thread thread = new Thread(this::run, "scheduler-events");
+    private volatile boolean closed;
+    private long dropped;
+
+    EventSink() {
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    void offer(Event e) {
+      if (!queue.offer(e)) {
+        synchronized (this) {
+          dropped++;
+          if (Long.bitCount(dropped) == 1) {
+            LOG.warn("scheduler: {} event(s) dropped so far: the store is not keeping up", dropped);
+          }
+        }
+      }
+    }
+
+    private void run() {
+      while (!closed) {
+        Event e;
+        try {
+          e = queue.take();
+        } catch (InterruptedException ie) {
+          return;
+        }
+        try {
+          events.record(e);
+        } catch (RuntimeException ex) {
+          LOG.debug("could not record event {} about {}: {}", e.getReason(), e.getInvolvedObject().getName(),
+              ex.toString());
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      thread.interrupt();
     }
   }
 

@@ -29,6 +29,8 @@ final class FakeCluster
   final List<String> evicted = Collections.synchronizedList(new ArrayList<>());
   /** Consulted before each binding; a non-null answer replaces the normal CAS. */
   volatile Function<Binding, Outcome> interceptor = b -> null;
+  /** When set, evicted pods stay terminating until a test deletes them (a long grace period). */
+  volatile boolean holdEvicted;
   /** Runs at the start of each bind call (e.g. to hold the writer thread). */
   volatile Runnable beforeBind = () -> {};
 
@@ -147,7 +149,9 @@ final class FakeCluster
               .setMetadata(
                   p.getMetadata().toBuilder().setDeletionTime(Timestamp.newBuilder().setSeconds(1)))
               .build());
-      deletePod(key);
+      if (!holdEvicted) {
+        deletePod(key);
+      }
     }
   }
 }

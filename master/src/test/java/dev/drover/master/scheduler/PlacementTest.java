@@ -179,6 +179,38 @@ class PlacementTest {
   }
 
   @Test
+  void aNominatedPodKeepsItsRoomAgainstPodsOfLowerOrEqualPriority() {
+    ClusterSnapshot snap =
+        Fixtures.snapshot(
+            List.of(node("n1").cpu("2").build(), node("n2").cpu("1").build()), List.of());
+    PodInfo preemptor = pod("preemptor").cpu("2").hostPort(80, Protocol.PROTOCOL_TCP)
+        .priority(100).info();
+    snap.nominate(preemptor, "n1");
+
+    assertThat(algo.feasibleNodes(pod("low").cpu("1").priority(1).info(), snap))
+        .containsExactly("n2");
+    assertThat(algo.feasibleNodes(pod("equal").cpu("1").priority(100).info(), snap))
+        .containsExactly("n2");
+    assertThat(algo.feasibleNodes(pod("port").hostPort(80, Protocol.PROTOCOL_TCP).priority(100)
+        .info(), snap)).containsExactly("n2");
+    // A more important pod may take the room, as in Kubernetes.
+    assertThat(algo.feasibleNodes(pod("higher").cpu("1").priority(200).info(), snap))
+        .containsExactlyInAnyOrder("n1", "n2");
+    ScheduleResult big = algo.schedule(pod("big").cpu("2").priority(1).info(), snap);
+    assertThat(big.fitError().message()).isEqualTo("0/2 nodes are available: 2 Insufficient cpu.");
+    // Low-priority pods cannot preempt their way into the kept room either.
+    assertThat(algo.preempt(pod("big2").cpu("2").priority(50).info(), snap)).isNull();
+
+    // The preemptor itself fits there, and placing it ends the nomination.
+    assertThat(algo.schedule(preemptor, snap).nodeName()).isEqualTo("n1");
+    snap.assume(preemptor, "n1");
+    assertThat(snap.nominatedNode(preemptor.key)).isNull();
+    snap.removePod(preemptor.key);
+    assertThat(algo.feasibleNodes(pod("later").cpu("1").priority(1).info(), snap))
+        .containsExactlyInAnyOrder("n1", "n2");
+  }
+
+  @Test
   void preemptionPrefersFewerVictimsAtEqualPriority() {
     ClusterSnapshot snap =
         Fixtures.snapshot(

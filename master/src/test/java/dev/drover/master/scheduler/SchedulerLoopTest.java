@@ -212,6 +212,30 @@ class SchedulerLoopTest {
   }
 
   @Test
+  void roomFreedForANominatedPodIsNotTakenByALowerPriorityPod() {
+    cluster.addNode(node("n1").cpu("2").build());
+    cluster.addPod(pod("low1").cpu("1").priority(1).nodeName("n1").build());
+    cluster.addPod(pod("low2").cpu("1").priority(2).nodeName("n1").build());
+    cluster.holdEvicted = true;
+    start();
+    cluster.addPod(pod("high").cpu("2").priority(100).build());
+    await().atMost(LONG).until(() -> cluster.evicted.size() == 2);
+    assertThat(cluster.nominated).containsEntry("default/high", "n1");
+
+    // One victim is gone: its CPU is free, but kept for "high", which still waits for low2.
+    cluster.deletePod("default/low1");
+    cluster.addPod(pod("sneaky").cpu("1").priority(0).build());
+    await().atMost(LONG).until(() -> cluster.unschedulable.containsKey("default/sneaky"));
+    assertThat(cluster.nodeOf("default/sneaky")).isEmpty();
+    assertThat(cluster.unschedulable.get("default/sneaky")).contains("Insufficient cpu");
+
+    cluster.deletePod("default/low2");
+    await().atMost(LONG).until(() -> "n1".equals(cluster.nodeOf("default/high")));
+    assertThat(loop.preemptionCount()).isEqualTo(1);
+    assertThat(cluster.nodeOf("default/sneaky")).isEmpty();
+  }
+
+  @Test
   void equalPriorityPodDoesNotPreempt() {
     cluster.addNode(node("n1").cpu("1").build());
     cluster.addPod(pod("running").cpu("1").nodeName("n1").build());

@@ -38,7 +38,7 @@ class ScoreTest {
   private static final SchedulerConfig BIN_PACK = SPREAD.withStrategy(Strategy.BIN_PACK);
   /** Only the resource score counts. */
   private static final SchedulerConfig RESOURCES_ONLY =
-      new SchedulerConfig(Strategy.SPREAD, false, 1, 0, 0, 0, 0, 0, 0, 7);
+      new SchedulerConfig(Strategy.SPREAD, false, 1, 0, 0, 0, 0, 0, 0, 7, 1000, 10_000);
 
   private static Case c(
       String name, SchedulerConfig config, List<Node> nodes, List<Pod> existing, Pod pod,
@@ -58,7 +58,7 @@ class ScoreTest {
             List.of(pod("a").nodeName("n1").build(), pod("b").nodeName("n1").build()),
             pod("p").build(), "n2"),
         c("balanced allocation prefers a node where CPU and memory stay in step",
-            new SchedulerConfig(Strategy.SPREAD, true, 0, 1, 0, 0, 0, 0, 0, 7), twoNodes,
+            new SchedulerConfig(Strategy.SPREAD, true, 0, 1, 0, 0, 0, 0, 0, 7, 1000, 10_000), twoNodes,
             List.of(pod("a").cpu("2").nodeName("n1").build(),
                 pod("b").cpu("1").memory("2Gi").nodeName("n2").build()),
             pod("p").cpu("1").memory("2Gi").build(), "n2"),

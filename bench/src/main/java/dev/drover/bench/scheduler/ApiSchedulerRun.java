@@ -1,0 +1,286 @@
+package dev.drover.bench.scheduler;
+
+import dev.drover.api.v1.ControlServiceGrpc;
+import dev.drover.api.v1.CreateRequest;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Namespace;
+import dev.drover.api.v1.Object;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.WatchEvent;
+import dev.drover.api.v1.WatchEventType;
+import dev.drover.api.v1.WatchRequest;
+import dev.drover.master.Master;
+import dev.drover.master.scheduler.SchedulerConfig;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
+import java.util.stream.Stream;
+
+/**
+ * One scheduler_perf-style workload through the real master: a fresh master on an embedded
+ * (one-member Ratis) store, its API server on loopback and only the scheduler running on it
+ * (scheduler_perf runs no controllers either), 5,000 Node objects created through the API,
+ * the initial pods created and bound, then the measured pods created through the API by many
+ * concurrent calls. Throughput is measured pods / (time the last measured pod was seen bound
+ * by a watch - time the first measured create was sent).
+ *
+ * <p>The watch also checks that every pod is bound once and never moves to another node.
+ */
+final class ApiSchedulerRun implements AutoCloseable {
+
+  /**
+   * Creates in flight at once: enough that the store commits them in groups, but well under
+   * the store's Ratis client window (100 outstanding requests, two per create): a full window
+   * blocks every other store call of the master, the scheduler's binds and the active-master
+   * lease renewals included.
+   */
+  private static final int IN_FLIGHT = 32;
+
+  private static final int MAX_SENDS = 5;
+
+  private static final int CHANNELS = 4;
+  private static final long CALL_DEADLINE_SECONDS = 120;
+  private static final long PHASE_TIMEOUT_SECONDS = 600;
+
+  /** What one workload measured. */
+  record Figures(double podsPerSecond, double createsPerSecond, double seconds) {}
+
+  private final Path dir;
+  private final Master master;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<ControlServiceGrpc.ControlServiceStub> stubs = new ArrayList<>();
+  private final Map<String, String> boundTo = new ConcurrentHashMap<>();
+  private final AtomicLong bound = new AtomicLong();
+  private final AtomicLong lastBoundNanos = new AtomicLong();
+  private final AtomicReference<String> violation = new AtomicReference<>();
+  private final AtomicInteger next = new AtomicInteger();
+  private final AtomicLong resends = new AtomicLong();
+
+  ApiSchedulerRun() {
+    try {
+      dir = Files.createTempDirectory("drover-bench-scheduler");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    master =
+        Master.builder()
+            .id("bench")
+            .apiHost("127.0.0.1")
+            .apiPort(0)
+            .embeddedStore(dir.resolve("store"))
+            .controllers(false)
+            // One master and nothing to fail over to: a renewal held up behind a burst of
+            // creates must not make it step down (and stop scheduling) mid-measurement.
+            .election(Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofSeconds(20))
+            .schedulerConfig(SchedulerConfig.defaults(1))
+            .start();
+    for (int i = 0; i < CHANNELS; i++) {
+      ManagedChannel ch =
+          NettyChannelBuilder.forTarget(master.apiAddress())
+              .usePlaintext()
+              .maxInboundMessageSize(Master.MAX_MESSAGE_BYTES)
+              .build();
+      channels.add(ch);
+      stubs.add(ControlServiceGrpc.newStub(ch));
+    }
+  }
+
+  /** Runs one workload on this (fresh) master. */
+  Figures run(int nodeCount, int initPods, int measuredPods, IntFunction<Pod> pod)
+      throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(PHASE_TIMEOUT_SECONDS);
+    while (!master.isActive()) {
+      if (System.nanoTime() > until) {
+        throw new IllegalStateException("the master did not become active");
+      }
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+    createAll(1, i -> Object.newBuilder().setNamespace(Namespace.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName(SchedulerBench.NAMESPACE))).build());
+    createAll(nodeCount, i -> Object.newBuilder().setNode(SchedulerBench.node(i)).build());
+    watchPods();
+    createAll(initPods, i -> Object.newBuilder().setPod(apiPod(pod.apply(i))).build());
+    awaitBound(initPods);
+    long start = System.nanoTime();
+    createAll(measuredPods, i -> Object.newBuilder().setPod(apiPod(pod.apply(initPods + i))).build());
+    double createSeconds = (System.nanoTime() - start) / 1e9;
+    awaitBound(initPods + measuredPods);
+    double seconds = (lastBoundNanos.get() - start) / 1e9;
+    if (violation.get() != null) {
+      throw new IllegalStateException(violation.get());
+    }
+    return new Figures(measuredPods / seconds, measuredPods / createSeconds, seconds);
+  }
+
+  /** The pod as a client sends it: no uid or version (the server assigns them). */
+  private static Pod apiPod(Pod p) {
+    Pod.Builder b = p.toBuilder();
+    b.getMetadataBuilder().clearUid().clearResourceVersion();
+    return b.build();
+  }
+
+  /**
+   * Creates {@code count} objects with at most {@link #IN_FLIGHT} calls outstanding. A create
+   * that timed out or met an unavailable store is sent again (it may have been applied, so
+   * ALREADY_EXISTS then counts as done); any other failure ends the run.
+   */
+  private void createAll(int count, IntFunction<Object> make) throws InterruptedException {
+    Semaphore slots = new Semaphore(IN_FLIGHT);
+    CountDownLatch done = new CountDownLatch(count);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    for (int i = 0; i < count; i++) {
+      Object o = make.apply(i);
+      slots.acquire();
+      if (failure.get() != null) {
+        break;
+      }
+      send(o, MAX_SENDS, false, () -> {
+        slots.release();
+        done.countDown();
+      }, failure);
+    }
+    if (failure.get() == null && !done.await(PHASE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("creates did not finish in " + PHASE_TIMEOUT_SECONDS + " s");
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("a create failed: " + failure.get(), failure.get());
+    }
+  }
+
+  private void send(Object o, int sendsLeft, boolean resent, Runnable finished,
+      AtomicReference<Throwable> failure) {
+    ControlServiceGrpc.ControlServiceStub stub = stubs.get(next.getAndIncrement() % CHANNELS);
+    stub.withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
+        .create(CreateRequest.newBuilder().setObject(o).build(), new StreamObserver<>() {
+          @Override
+          public void onNext(Object value) {}
+
+          @Override
+          public void onError(Throwable t) {
+            Status.Code code = Status.fromThrowable(t).getCode();
+            if (resent && code == Status.Code.ALREADY_EXISTS) {
+              finished.run();
+              return;
+            }
+            if (sendsLeft > 1 && (code == Status.Code.DEADLINE_EXCEEDED
+                || code == Status.Code.UNAVAILABLE || code == Status.Code.ABORTED)) {
+              resends.incrementAndGet();
+              send(o, sendsLeft - 1, true, finished, failure);
+              return;
+            }
+            failure.compareAndSet(null, t);
+            finished.run();
+          }
+
+          @Override
+          public void onCompleted() {
+            finished.run();
+          }
+        });
+  }
+
+  /** Creates sent again after a timeout or an unavailable store, over the whole run. */
+  long resends() {
+    return resends.get();
+  }
+
+  /** Watches the benchmark's pods from a fresh snapshot; returns once the snapshot is through. */
+  private void watchPods() throws InterruptedException {
+    CountDownLatch synced = new CountDownLatch(1);
+    stubs.get(0).watch(
+        WatchRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace(SchedulerBench.NAMESPACE)
+            .setSendInitialEvents(true).setAllowBookmarks(true).build(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(WatchEvent e) {
+            if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
+              synced.countDown();
+              return;
+            }
+            Pod p = e.getObject().getPod();
+            String node = p.getSpec().getNodeName();
+            if (node.isEmpty()) {
+              return;
+            }
+            String name = p.getMetadata().getName();
+            String before = boundTo.putIfAbsent(name, node);
+            if (before == null) {
+              lastBoundNanos.set(System.nanoTime());
+              bound.incrementAndGet();
+              synchronized (bound) {
+                bound.notifyAll();
+              }
+            } else if (!before.equals(node)) {
+              violation.compareAndSet(null, "pod " + name + " moved from " + before + " to " + node);
+            }
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            violation.compareAndSet(null, "the pod watch failed: " + t);
+            synced.countDown();
+          }
+
+          @Override
+          public void onCompleted() {
+            violation.compareAndSet(null, "the pod watch ended");
+          }
+        });
+    if (!synced.await(PHASE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the pod watch did not start");
+    }
+  }
+
+  private void awaitBound(long count) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(PHASE_TIMEOUT_SECONDS);
+    synchronized (bound) {
+      while (bound.get() < count) {
+        if (violation.get() != null) {
+          throw new IllegalStateException(violation.get());
+        }
+        long left = until - System.nanoTime();
+        if (left <= 0) {
+          throw new IllegalStateException(
+              "only " + bound.get() + " of " + count + " pods bound in " + PHASE_TIMEOUT_SECONDS
+                  + " s");
+        }
+        bound.wait(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 200));
+      }
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (ManagedChannel ch : channels) {
+      ch.shutdownNow();
+    }
+    for (ManagedChannel ch : channels) {
+      ch.awaitTermination(10, TimeUnit.SECONDS);
+    }
+    master.close();
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("could not remove " + dir + ": " + e);
+    }
+  }
+}
