@@ -1,4 +1,4 @@
-package dev.drover.agent.runtime.docker;
+package dev.drover.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
+import dev.drover.agent.runtime.docker.DockerTestSupport;
 import dev.drover.agent.testing.AgentProcess;
 import dev.drover.agent.testing.Pods;
 import dev.drover.api.v1.ConditionStatus;
