@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -59,8 +60,19 @@ final class StoreDroverTarget implements StoreTarget {
       awaitReady(proc);
     }
     via = KvStores.client(peers, clientOptions);
-    // Wait for a leader: the first write succeeds once one is elected.
-    via.put(ByteString.copyFromUtf8("/bench/ready"), ByteString.EMPTY).get(60, TimeUnit.SECONDS);
+    // Wait for a leader: a write succeeds once one is elected and ready (on a loaded machine
+    // the first tries may fail while the members still elect).
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (true) {
+      try {
+        via.put(ByteString.copyFromUtf8("/bench/ready"), ByteString.EMPTY).get(60, TimeUnit.SECONDS);
+        break;
+      } catch (ExecutionException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+    }
   }
 
   private static void awaitReady(Process proc) throws IOException {

@@ -16,7 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -60,22 +60,19 @@ final class RaftRequests implements AutoCloseable {
   private static final long MAX_BATCH_BYTES = 1L << 20;
 
   private final StoreOptions options;
-  private final RaftClient writeClient;
-  private final RaftClient readClient;
+  private final RaftGroup group;
   private final Lane writes;
   private final Lane reads;
 
   /** Clients for the group {@code peers}. */
   RaftRequests(List<Peer> peers, StoreOptions options) {
     this.options = options;
-    RaftGroup group = group(peers);
-    this.writeClient = newClient(group);
-    this.readClient = newClient(group);
-    this.writes = new Lane(msg -> writeClient.async().send(msg));
-    this.reads = new Lane(msg -> readClient.async().sendReadOnly(msg));
+    this.group = group(peers);
+    this.writes = new Lane((client, msg) -> client.async().send(msg));
+    this.reads = new Lane((client, msg) -> client.async().sendReadOnly(msg));
   }
 
-  private RaftClient newClient(RaftGroup group) {
+  private RaftClient newClient() {
     long sleepMs = 100;
     int retries = (int) Math.max(1, options.requestTimeout().toMillis() / sleepMs);
     return RaftClient.newBuilder()
@@ -117,7 +114,7 @@ final class RaftRequests implements AutoCloseable {
       // when it is elected). A linearizable read may be served by whichever member the client
       // reaches, which would answer from its own stale deadlines, so ask the leader (Ratis
       // redirects non-leaders and holds the read until the leader is ready), as etcd does.
-      return finish(readClient.async().sendReadOnlyNonLinearizable(KvStateMachine.toMessage(request)))
+      return finish(reads.client().async().sendReadOnlyNonLinearizable(KvStateMachine.toMessage(request)))
           .thenApply(RaftRequests::parseOne);
     }
     return request.hasRange() ? reads.submit(request) : writes.submit(request);
@@ -151,14 +148,46 @@ final class RaftRequests implements AutoCloseable {
   /**
    * One kind of request (writes or reads) with a bounded number of messages in flight; what
    * arrives meanwhile queues and leaves as the next batch.
+   *
+   * <p>A Ratis client whose ordered stream failed (its retries ran out, for example while no
+   * leader was ready) fails everything sent through it from then on, so after a failure that
+   * is not the store's own answer the lane replaces its client: one failed request, not a
+   * store that never works again.
    */
   private final class Lane {
-    private final Function<Message, CompletableFuture<RaftClientReply>> send;
+    private final BiFunction<RaftClient, Message, CompletableFuture<RaftClientReply>> send;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private int inFlight;
+    private RaftClient client = newClient();
+    private boolean closed;
 
-    Lane(Function<Message, CompletableFuture<RaftClientReply>> send) {
+    Lane(BiFunction<RaftClient, Message, CompletableFuture<RaftClientReply>> send) {
       this.send = send;
+    }
+
+    synchronized RaftClient client() {
+      return client;
+    }
+
+    /** Swaps in a fresh client unless another failure already did. */
+    private void renew(RaftClient failed) {
+      synchronized (this) {
+        if (client != failed || closed) {
+          return;
+        }
+        client = newClient();
+      }
+      LOG.info("replacing a Raft client after a failed request");
+      closeQuietly(failed);
+    }
+
+    void close() {
+      RaftClient c;
+      synchronized (this) {
+        closed = true;
+        c = client;
+      }
+      closeQuietly(c);
     }
 
     CompletableFuture<StoreResponse> submit(StoreRequest request) {
@@ -202,13 +231,17 @@ final class RaftRequests implements AutoCloseable {
         }
         msg = Message.valueOf(UnsafeByteOperations.unsafeWrap(Batches.encode(parts)));
       }
+      RaftClient used = client();
       CompletableFuture<RaftClientReply> reply;
       try {
-        reply = finish(send.apply(msg));
+        reply = finish(send.apply(used, msg));
       } catch (RuntimeException e) {
         reply = CompletableFuture.failedFuture(e);
       }
       reply.whenComplete((r, err) -> {
+        if (err != null) {
+          renew(used);
+        }
         // Send what queued up meanwhile before answering this batch's callers, whose
         // callbacks may run on this thread.
         List<Pending> next = null;
@@ -276,7 +309,7 @@ final class RaftRequests implements AutoCloseable {
       list.add(toRaftPeer(p));
     }
     try {
-      RaftClientReply r = writeClient.admin().setConfiguration(list);
+      RaftClientReply r = writes.client().admin().setConfiguration(list);
       if (!r.isSuccess()) {
         throw mapFailure(r.getException());
       }
@@ -302,14 +335,17 @@ final class RaftRequests implements AutoCloseable {
     return new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "no leader reachable: " + c, c);
   }
 
+  private static void closeQuietly(RaftClient c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      LOG.warn("closing a Raft client failed", e);
+    }
+  }
+
   @Override
   public void close() {
-    for (RaftClient c : List.of(writeClient, readClient)) {
-      try {
-        c.close();
-      } catch (IOException e) {
-        LOG.warn("closing a Raft client failed", e);
-      }
-    }
+    writes.close();
+    reads.close();
   }
 }
