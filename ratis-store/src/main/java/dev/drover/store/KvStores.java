@@ -1,5 +1,6 @@
 package dev.drover.store;
 
+import dev.drover.store.raft.RaftKvClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -15,6 +16,8 @@ import java.util.List;
  *   <li>{@link #embedded(Path)}: a persistent one-member Raft group on loopback; the default
  *       for dev mode and embedding.
  *   <li>{@link #cluster(String, List, Path)}: one member of a 3- or 5-member group.
+ *   <li>{@link #client(List, StoreOptions)}: no member, only a network client of a group
+ *       (no watches).
  * </ul>
  */
 public final class KvStores {
@@ -49,6 +52,11 @@ public final class KvStores {
     Peer self = peers.stream().filter(p -> p.id().equals(selfId)).findFirst()
         .orElseThrow(() -> KvStoreException.invalid("selfId", selfId + " is not in the peer list"));
     return new KvStoreBuilder(self, peers, dataDir);
+  }
+
+  /** A client of the group {@code peers} that holds no member; see {@link RaftKvClient}. */
+  public static RaftKvClient client(List<Peer> peers, StoreOptions options) {
+    return new RaftKvClient(peers, options);
   }
 
   /** A TCP port free on loopback right now. */

@@ -1,6 +1,8 @@
 package dev.drover.store;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Tunables shared by every store implementation, with defaults that work on one machine. */
 public final class StoreOptions {
@@ -12,6 +14,9 @@ public final class StoreOptions {
   private Duration electionTimeoutMax = Duration.ofMillis(2000);
   private Duration requestTimeout = Duration.ofSeconds(10);
   private long logSegmentBytes = 8L * 1024 * 1024;
+  private int batchesInFlight = 2;
+  private int maxBatchRequests = 256;
+  private final Map<String, String> ratisProperties = new LinkedHashMap<>();
 
   /** Revisions of history kept by automatic compaction; 0 disables it. */
   public long autoCompactRetention() {
@@ -107,6 +112,64 @@ public final class StoreOptions {
       throw KvStoreException.invalid("logSegmentBytes", "must be at least 16 KiB");
     }
     this.logSegmentBytes = bytes;
+    return this;
+  }
+
+  /**
+   * Batches of requests one store (member or client) keeps in flight per kind (writes,
+   * linearizable reads). Requests that arrive while that many are in flight wait and go
+   * together in the next batch: one log entry, one fsync and one round trip for all of them
+   * (group commit). 1 gives the largest batches; more overlaps round trips.
+   */
+  public int batchesInFlight() {
+    return batchesInFlight;
+  }
+
+  /** Sets {@link #batchesInFlight()}. */
+  public StoreOptions batchesInFlight(int n) {
+    if (n < 1 || n > 64) {
+      throw KvStoreException.invalid("batchesInFlight", "must be between 1 and 64, got " + n);
+    }
+    this.batchesInFlight = n;
+    return this;
+  }
+
+  /** Most requests in one batch. */
+  public int maxBatchRequests() {
+    return maxBatchRequests;
+  }
+
+  /** Sets {@link #maxBatchRequests()}; 1 turns batching off. */
+  public StoreOptions maxBatchRequests(int n) {
+    if (n < 1 || n > 4096) {
+      throw KvStoreException.invalid("maxBatchRequests", "must be between 1 and 4096, got " + n);
+    }
+    this.maxBatchRequests = n;
+    return this;
+  }
+
+  /**
+   * Extra Ratis server properties ({@code raft.server.*}) applied over the store's own, for
+   * tuning experiments and benchmarks. The store's durability does not depend on them except
+   * through keys that say so ({@code raft.server.log.unsafe-flush.enabled} is refused).
+   */
+  public Map<String, String> ratisProperties() {
+    return Map.copyOf(ratisProperties);
+  }
+
+  /** Adds one of {@link #ratisProperties()}. */
+  public StoreOptions ratisProperty(String key, String value) {
+    if (key == null || !key.startsWith("raft.")) {
+      throw KvStoreException.invalid("ratisProperty", "not a Ratis property key: " + key);
+    }
+    if (key.equals("raft.server.log.unsafe-flush.enabled")) {
+      throw KvStoreException.invalid("ratisProperty",
+          key + " would acknowledge writes before they are on disk; the store never allows it");
+    }
+    if (value == null) {
+      throw KvStoreException.invalid("ratisProperty", "value of " + key + " is null");
+    }
+    ratisProperties.put(key, value);
     return this;
   }
 

@@ -1,5 +1,6 @@
 package dev.drover.bench.store;
 
+import dev.drover.store.StoreOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,8 +24,11 @@ import org.HdrHistogram.Histogram;
  * linearizable gets, compare-and-swap transactions). Prints throughput and p50/p99 per cell,
  * the Drover/etcd ratios, and a last line {@code RESULT store ...}.
  *
- * <p>Usage: {@code StoreBench [--seconds N] [--warmup N] [--members 1,3] [--clients 1,16,64]
- * [--etcd /usr/bin/etcd]}.
+ * <p>Each Drover member and each etcd member is its own process; Drover is driven through its
+ * network client ({@link dev.drover.store.raft.RaftKvClient}), etcd through jetcd. Usage:
+ * {@code StoreBench [--seconds N] [--warmup N] [--members 1,3] [--clients 1,16,64]
+ * [--ops put,get,txn] [--etcd /usr/bin/etcd]}; for tuning, {@code --ratis raft.key=value}
+ * (member Ratis properties), {@code --batches-in-flight N}, {@code --max-batch N} (client batching) and {@code --no-etcd}.
  */
 public final class StoreBench {
   private static final int VALUE_BYTES = 256;
@@ -43,45 +47,65 @@ public final class StoreBench {
     int warmup = 1;
     int[] memberCounts = {1, 3};
     int[] clientCounts = {1, 16, 64};
+    List<String> workloads = List.of(WORKLOADS);
+    List<String> ratis = new ArrayList<>();
+    int batchesInFlight = new StoreOptions().batchesInFlight();
+    int maxBatch = new StoreOptions().maxBatchRequests();
+    boolean withEtcd = true;
     String etcd = "/usr/bin/etcd";
+    String usage = "usage: [--seconds N] [--warmup N] [--members 1,3] [--clients 1,16,64] [--ops put,get,txn]"
+        + " [--etcd PATH] [--ratis raft.key=value]... [--batches-in-flight N] [--max-batch N] [--no-etcd (tuning only: no ratios)]";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--members" -> memberCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         case "--clients" -> clientCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--ops" -> workloads = List.of(args[++i].split(","));
         case "--etcd" -> etcd = args[++i];
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; usage: [--seconds N] [--warmup N] [--members 1,3] [--clients 1,16,64] [--etcd PATH]");
+        case "--ratis" -> ratis.add(args[++i]);
+        case "--batches-in-flight" -> batchesInFlight = Integer.parseInt(args[++i]);
+        case "--max-batch" -> maxBatch = Integer.parseInt(args[++i]);
+        case "--no-etcd" -> withEtcd = false;
+        default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; " + usage);
+      }
+    }
+    for (String w : workloads) {
+      if (!List.of(WORKLOADS).contains(w)) {
+        throw new IllegalArgumentException("unknown op " + w + "; " + usage);
       }
     }
     Map<String, Double> result = new LinkedHashMap<>();
     System.out.printf(Locale.ROOT, "%-7s %-4s %7s | %10s %8s %8s | %10s %8s %8s | %7s %7s%n",
         "members", "op", "clients", "drover/s", "p50 ms", "p99 ms", "etcd/s", "p50 ms", "p99 ms", "thr x", "p99 x");
+    byte[] value = new byte[VALUE_BYTES];
+    Arrays.fill(value, (byte) 'v');
     for (int members : memberCounts) {
       Path root = Files.createTempDirectory("store-bench-");
-      Map<String, Cell> drover;
-      Map<String, Cell> etcdCells;
-      try (StoreTarget t = new StoreDroverTarget(root.resolve("drover"), members)) {
-        drover = runAll(t, clientCounts, seconds, warmup);
-      }
-      try (StoreTarget t = new StoreEtcdTarget(root.resolve("etcd"), members, etcd)) {
-        etcdCells = runAll(t, clientCounts, seconds, warmup);
-      }
-      deleteTree(root);
-      for (String w : WORKLOADS) {
-        for (int c : clientCounts) {
-          String k = w + c;
-          Cell d = drover.get(k);
-          Cell e = etcdCells.get(k);
-          double thr = d.opsPerSec() / e.opsPerSec();
-          double p99 = d.p99Ms() / e.p99Ms();
-          System.out.printf(Locale.ROOT, "%-7d %-4s %7d | %10.0f %8.2f %8.2f | %10.0f %8.2f %8.2f | %7.2f %7.2f%s%n",
-              members, w, c, d.opsPerSec(), d.p50Ms(), d.p99Ms(), e.opsPerSec(), e.p50Ms(), e.p99Ms(), thr, p99,
-              d.errors() + e.errors() > 0 ? "  (errors: drover " + d.errors() + ", etcd " + e.errors() + ")" : "");
-          result.put(k + "_ratio_m" + members, thr);
-          result.put("p99_" + k + "_ratio_m" + members, p99);
+      // Both systems stay up for the whole member count and their cells alternate, so a change
+      // in the machine's load (it is shared) hits both sides of a ratio alike.
+      try (StoreTarget d = new StoreDroverTarget(root.resolve("drover"), members, ratis,
+              new StoreOptions().batchesInFlight(batchesInFlight).maxBatchRequests(maxBatch));
+          StoreTarget e = withEtcd ? new StoreEtcdTarget(root.resolve("etcd"), members, etcd) : null) {
+        prepare(d, value);
+        if (e != null) {
+          prepare(e, value);
         }
+        for (String w : workloads) {
+          for (int c : clientCounts) {
+            Cell dc = run(d, w, c, seconds, warmup, value);
+            Cell ec = e == null ? new Cell(Double.NaN, Double.NaN, Double.NaN, 0) : run(e, w, c, seconds, warmup, value);
+            double thr = dc.opsPerSec() / ec.opsPerSec();
+            double p99 = dc.p99Ms() / ec.p99Ms();
+            System.out.printf(Locale.ROOT, "%-7d %-4s %7d | %10.0f %8.2f %8.2f | %10.0f %8.2f %8.2f | %7.2f %7.2f%s%n",
+                members, w, c, dc.opsPerSec(), dc.p50Ms(), dc.p99Ms(), ec.opsPerSec(), ec.p50Ms(), ec.p99Ms(), thr, p99,
+                dc.errors() + ec.errors() > 0 ? "  (errors: drover " + dc.errors() + ", etcd " + ec.errors() + ")" : "");
+            result.put(w + c + "_ratio_m" + members, thr);
+            result.put("p99_" + w + c + "_ratio_m" + members, p99);
+          }
+        }
+      } finally {
+        deleteTree(root);
       }
     }
     // Headline: the worse of the member counts, so a pass means both pass.
@@ -93,27 +117,17 @@ public final class StoreBench {
     }
     StringBuilder line = new StringBuilder("RESULT store");
     line.append(String.format(Locale.ROOT, " put64_ratio=%.2f p99_put64_ratio=%.2f", put64, p99put64));
-    for (Map.Entry<String, Double> e : result.entrySet()) {
-      line.append(String.format(Locale.ROOT, " %s=%.2f", e.getKey(), e.getValue()));
+    for (Map.Entry<String, Double> en : result.entrySet()) {
+      line.append(String.format(Locale.ROOT, " %s=%.2f", en.getKey(), en.getValue()));
     }
     System.out.println(line);
   }
 
-  private static Map<String, Cell> runAll(StoreTarget t, int[] clientCounts, int seconds, int warmup) throws Exception {
-    Map<String, Cell> out = new LinkedHashMap<>();
-    byte[] value = new byte[VALUE_BYTES];
-    Arrays.fill(value, (byte) 'v');
+  /** Writes the keys the get workload reads (setup, not measured). */
+  private static void prepare(StoreTarget t, byte[] value) throws Exception {
     for (int i = 0; i < 100; i++) {
       t.putSync(("/bench/get/" + i).getBytes(), value);
     }
-    for (String w : WORKLOADS) {
-      for (int c : clientCounts) {
-        Cell cell = run(t, w, c, seconds, warmup, value);
-        out.put(w + c, cell);
-        System.err.printf(Locale.ROOT, "%s %s x%d: %.0f ops/s p99 %.2f ms%n", t.name(), w, c, cell.opsPerSec(), cell.p99Ms());
-      }
-    }
-    return out;
   }
 
   /** Runs one closed-loop cell: {@code clients} workers, each issuing its next op when the last completes. */

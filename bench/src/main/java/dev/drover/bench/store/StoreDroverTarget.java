@@ -4,33 +4,86 @@ import com.google.protobuf.ByteString;
 import dev.drover.store.KvStores;
 import dev.drover.store.Peer;
 import dev.drover.store.StoreOptions;
-import dev.drover.store.raft.RaftKvStore;
+import dev.drover.store.raft.RaftKvClient;
 import dev.drover.store.v1.Compare;
 import dev.drover.store.v1.PutRequest;
 import dev.drover.store.v1.RequestOp;
 import dev.drover.store.v1.TxnRequest;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
-/** Drover's replicated store: 1 or 3 members in this JVM on loopback, driven through member m1. */
+/**
+ * Drover's replicated store with 1 or 3 members, each its own JVM ({@link StoreMember}) on
+ * loopback as each etcd member is its own process, driven over gRPC through Drover's network
+ * client ({@link RaftKvClient}) as etcd is driven through jetcd. Member JVM options come from
+ * {@code BENCH_MEMBER_JAVA_OPTS}; Ratis properties for the members from {@code --ratis k=v}.
+ */
 final class StoreDroverTarget implements StoreTarget {
-  private final List<RaftKvStore> members = new ArrayList<>();
-  private final RaftKvStore via;
+  private final List<Process> processes = new ArrayList<>();
+  private final RaftKvClient via;
 
-  StoreDroverTarget(Path dir, int size) throws Exception {
+  StoreDroverTarget(Path dir, int size, List<String> ratisProperties, StoreOptions clientOptions) throws Exception {
     List<Peer> peers = new ArrayList<>();
     for (int i = 1; i <= size; i++) {
       peers.add(new Peer("m" + i, "127.0.0.1", KvStores.freePort()));
     }
+    String spec = peers.stream().map(p -> p.id() + "=" + p.address()).collect(Collectors.joining(","));
+    Files.createDirectories(dir);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String opts = System.getenv().getOrDefault("BENCH_MEMBER_JAVA_OPTS", "-Xmx1g");
     for (Peer p : peers) {
-      members.add(KvStores.cluster(p.id(), peers, dir.resolve(p.id())).options(new StoreOptions()).start());
+      List<String> cmd = new ArrayList<>();
+      cmd.add(java);
+      for (String o : opts.trim().split("\\s+")) {
+        if (!o.isEmpty()) {
+          cmd.add(o.replace("{id}", p.id()));
+        }
+      }
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), StoreMember.class.getName(),
+          p.id(), spec, dir.resolve(p.id()).toString()));
+      cmd.addAll(ratisProperties);
+      ProcessBuilder pb = new ProcessBuilder(cmd);
+      pb.redirectError(dir.resolve(p.id() + ".log").toFile());
+      processes.add(pb.start());
     }
-    via = members.get(0);
-    // Wait for a leader: the first write succeeds once one is elected.
-    via.put(ByteString.copyFromUtf8("/bench/ready"), ByteString.EMPTY).get(60, TimeUnit.SECONDS);
+    for (Process proc : processes) {
+      awaitReady(proc);
+    }
+    via = KvStores.client(peers, clientOptions);
+    // Wait for a leader: a write succeeds once one is elected and ready (on a loaded machine
+    // the first tries may fail while the members still elect).
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (true) {
+      try {
+        via.put(ByteString.copyFromUtf8("/bench/ready"), ByteString.EMPTY).get(60, TimeUnit.SECONDS);
+        break;
+      } catch (ExecutionException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static void awaitReady(Process proc) throws IOException {
+    BufferedReader out = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    while ((line = out.readLine()) != null) {
+      if (line.equals("READY")) {
+        return;
+      }
+    }
+    throw new IOException("a store member exited before it was ready (exit " + proc.exitValue() + ")");
   }
 
   @Override
@@ -65,9 +118,16 @@ final class StoreDroverTarget implements StoreTarget {
   }
 
   @Override
-  public void close() {
-    for (RaftKvStore m : members) {
-      m.close();
+  public void close() throws Exception {
+    via.close();
+    for (Process p : processes) {
+      p.getOutputStream().close();
+    }
+    for (Process p : processes) {
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
     }
   }
 }

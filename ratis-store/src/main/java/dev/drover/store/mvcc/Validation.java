@@ -26,6 +26,12 @@ public final class Validation {
   public static final int MAX_VALUE_BYTES = 1536 * 1024;
   /** Most compares or operations in one Txn branch (etcd's --max-txn-ops default). */
   public static final int MAX_TXN_OPS = 128;
+  /**
+   * Largest whole request: one value of the largest size plus room for its key and fields,
+   * as etcd's --max-request-bytes bounds a request (a Txn of many large puts included), so a
+   * log entry stays bounded.
+   */
+  public static final int MAX_REQUEST_BYTES = MAX_VALUE_BYTES + 64 * 1024;
 
   private Validation() {}
 
@@ -89,11 +95,15 @@ public final class Validation {
     }
   }
 
-  /** Checks a transaction: counts, every compare and operation, and conflicting writes. */
+  /** Checks a transaction: counts, total size, every compare and operation, and conflicting writes. */
   public static void txn(TxnRequest t) {
     count("compare", t.getCompareCount());
     count("success", t.getSuccessCount());
     count("failure", t.getFailureCount());
+    int size = t.getSerializedSize();
+    if (size > MAX_REQUEST_BYTES) {
+      throw KvStoreException.invalid("txn", "transaction is " + size + " bytes, more than " + MAX_REQUEST_BYTES);
+    }
     for (int i = 0; i < t.getCompareCount(); i++) {
       Compare c = t.getCompare(i);
       String p = "compare[" + i + "].";

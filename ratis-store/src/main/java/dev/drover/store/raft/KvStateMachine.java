@@ -10,7 +10,11 @@ import dev.drover.store.v1.StoreRequest;
 import dev.drover.store.v1.StoreResponse;
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -35,9 +39,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Ratis state machine of one member: applies the single {@link StoreRequest} union from
- * each committed log entry to the {@link MvccStore}, serves read-only queries, and writes and
- * loads snapshots. Apply is deterministic; the clock lives only in the {@link Lessor}, which
+ * The Ratis state machine of one member: applies the {@link StoreRequest} union (or a batch of
+ * them, see {@link Batches}) from each committed log entry to the {@link MvccStore}, serves
+ * read-only queries, and writes and loads snapshots. Apply is deterministic; the clock lives only in the {@link Lessor}, which
  * this class tells about leadership.
  */
 public final class KvStateMachine extends BaseStateMachine {
@@ -163,36 +167,58 @@ public final class KvStateMachine extends BaseStateMachine {
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
-    StoreResponse response;
     long before = store.revision();
-    try {
-      StoreRequest request = StoreRequest.parseFrom(
-          entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
-      response = store.apply(request);
-    } catch (InvalidProtocolBufferException e) {
-      response = StoreResponse.newBuilder()
-          .setError(KvStoreException.invalid("request", "not a StoreRequest: " + e.getMessage()).toProto())
-          .build();
-    }
+    ByteBuffer data = entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer();
+    Message reply = serve(data, store::apply);
     updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
     long after = store.revision();
     if (after != before) {
       afterApply.accept(after);
     }
-    return CompletableFuture.completedFuture(toMessage(response));
+    return CompletableFuture.completedFuture(reply);
   }
 
   @Override
   public CompletableFuture<Message> query(Message request) {
-    StoreResponse response;
-    try {
-      response = serveRead(StoreRequest.parseFrom(request.getContent().asReadOnlyByteBuffer()));
-    } catch (InvalidProtocolBufferException e) {
-      response = StoreResponse.newBuilder()
-          .setError(KvStoreException.invalid("request", "not a StoreRequest: " + e.getMessage()).toProto())
-          .build();
+    return CompletableFuture.completedFuture(serve(request.getContent().asReadOnlyByteBuffer(), this::serveRead));
+  }
+
+  /**
+   * Runs {@code one} over a plain request or over each request of a batch, in order (a batch
+   * applies exactly as the same requests in consecutive log entries would), and frames the
+   * responses the same way.
+   */
+  private static Message serve(ByteBuffer content, Function<StoreRequest, StoreResponse> one) {
+    if (!Batches.isBatch(content)) {
+      return toMessage(serveOne(content, one));
     }
-    return CompletableFuture.completedFuture(toMessage(response));
+    List<ByteBuffer> parts;
+    try {
+      parts = Batches.decode(content);
+    } catch (IOException e) {
+      return toMessage(unreadable(e));
+    }
+    List<byte[]> out = new ArrayList<>(parts.size());
+    for (ByteBuffer part : parts) {
+      out.add(serveOne(part, one).toByteArray());
+    }
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(Batches.encode(out)));
+  }
+
+  private static StoreResponse serveOne(ByteBuffer bytes, Function<StoreRequest, StoreResponse> one) {
+    StoreRequest request;
+    try {
+      request = StoreRequest.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      return unreadable(e);
+    }
+    return one.apply(request);
+  }
+
+  private static StoreResponse unreadable(Exception e) {
+    return StoreResponse.newBuilder()
+        .setError(KvStoreException.invalid("request", "not a StoreRequest: " + e.getMessage()).toProto())
+        .build();
   }
 
   /** Serves a read-only request from this member's applied state. */

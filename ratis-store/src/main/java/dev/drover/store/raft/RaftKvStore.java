@@ -15,54 +15,39 @@ import dev.drover.store.v1.StoreResponse;
 import dev.drover.store.v1.WatchRequest;
 import dev.drover.store.watch.WatchHub;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ratis.RaftConfigKeys;
-import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
-import org.apache.ratis.protocol.exceptions.TimeoutIOException;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.SizeInBytes;
-import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One member of the Ratis-replicated store: its Raft server and state machine, a Raft client
- * through which it submits writes and linearizable reads (to whichever member leads), the
- * watch hub that serves watches from this member's applied state, and the lessor. Built by
+ * One member of the Ratis-replicated store: its Raft server and state machine, the Raft clients
+ * ({@link RaftRequests}) through which it submits writes and linearizable reads (to whichever
+ * member leads), the watch hub that serves watches from this member's applied state, and the
+ * lessor. Built by
  * {@link dev.drover.store.KvStores}; call {@link #start()} once.
  */
 public final class RaftKvStore extends AbstractKvStore {
   private static final Logger LOG = LoggerFactory.getLogger(RaftKvStore.class);
-  /** All Drover stores share one group id: one store per set of peers. */
-  static final RaftGroupId GROUP_ID =
-      RaftGroupId.valueOf(UUID.nameUUIDFromBytes("drover-store".getBytes(StandardCharsets.UTF_8)));
+  static final RaftGroupId GROUP_ID = RaftRequests.GROUP_ID;
 
   private final Peer self;
   private final List<Peer> peers;
@@ -79,7 +64,7 @@ public final class RaftKvStore extends AbstractKvStore {
     return t;
   });
   private RaftServer server;
-  private RaftClient client;
+  private RaftRequests requests;
   private volatile boolean closed;
 
   /** A member {@code self} of the group {@code peers}, keeping its data under {@code dataDir}. */
@@ -99,18 +84,6 @@ public final class RaftKvStore extends AbstractKvStore {
     stateMachine.setAfterApply(this::maybeCompact);
   }
 
-  static RaftPeer toRaftPeer(Peer p) {
-    return RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build();
-  }
-
-  private RaftGroup group(List<Peer> members) {
-    List<RaftPeer> list = new ArrayList<>();
-    for (Peer p : members) {
-      list.add(toRaftPeer(p));
-    }
-    return RaftGroup.valueOf(GROUP_ID, list);
-  }
-
   private RaftProperties serverProperties() {
     RaftProperties p = new RaftProperties();
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
@@ -126,20 +99,10 @@ public final class RaftKvStore extends AbstractKvStore {
     SizeInBytes segment = SizeInBytes.valueOf(options.logSegmentBytes());
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, segment);
     RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(options.logSegmentBytes(), 4L << 20)));
-    RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(options.electionTimeoutMin().toMillis()));
-    RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(options.electionTimeoutMax().toMillis()));
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, RaftRequests.millis(options.electionTimeoutMin().toMillis()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, RaftRequests.millis(options.electionTimeoutMax().toMillis()));
+    options.ratisProperties().forEach(p::set);
     return p;
-  }
-
-  private RaftProperties clientProperties() {
-    RaftProperties p = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(1000, options.electionTimeoutMax().toMillis() * 2)));
-    return p;
-  }
-
-  private static TimeDuration millis(long ms) {
-    return TimeDuration.valueOf(ms, TimeUnit.MILLISECONDS);
   }
 
   /** Starts the Raft server (recovering from the data directory), the client, watches and leases. */
@@ -147,20 +110,13 @@ public final class RaftKvStore extends AbstractKvStore {
     Files.createDirectories(dataDir);
     server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(self.id()))
-        .setGroup(group(peers))
+        .setGroup(RaftRequests.group(peers))
         .setStateMachine(stateMachine)
         .setProperties(serverProperties())
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     server.start();
-    long sleepMs = 100;
-    int retries = (int) Math.max(1, options.requestTimeout().toMillis() / sleepMs);
-    client = RaftClient.newBuilder()
-        .setClientId(ClientId.randomId())
-        .setRaftGroup(group(peers))
-        .setProperties(clientProperties())
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(retries, millis(sleepMs)))
-        .build();
+    requests = new RaftRequests(peers, options);
     hub.start();
     lessor.start();
     LOG.info("store member {} started at {} with peers {}", self.id(), self.address(), peers);
@@ -183,52 +139,7 @@ public final class RaftKvStore extends AbstractKvStore {
     if (closed) {
       return CompletableFuture.failedFuture(new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed"));
     }
-    Message msg = KvStateMachine.toMessage(request);
-    CompletableFuture<RaftClientReply> reply;
-    if (request.hasLeaseTimeToLive()) {
-      // Remaining TTL is clock state held by the lessor, not replicated state: only the
-      // leader's lessor is authoritative (it alone expires leases and restarts them at full TTL
-      // when it is elected). A linearizable read may be served by whichever member the client
-      // reaches, which would answer from its own stale deadlines, so ask the leader (Ratis
-      // redirects non-leaders and holds the read until the leader is ready), as etcd does.
-      reply = client.async().sendReadOnlyNonLinearizable(msg);
-    } else if (request.hasRange()) {
-      reply = client.async().sendReadOnly(msg);
-    } else {
-      reply = client.async().send(msg);
-    }
-    return reply
-        .orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .handle((r, err) -> {
-          if (err != null) {
-            throw mapFailure(err);
-          }
-          if (!r.isSuccess()) {
-            throw mapFailure(r.getException());
-          }
-          try {
-            return StoreResponse.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
-          } catch (IOException e) {
-            throw new KvStoreException(KvStoreException.Kind.INTERNAL, "unreadable response", e);
-          }
-        });
-  }
-
-  private static KvStoreException mapFailure(Throwable err) {
-    Throwable c = err;
-    while (c instanceof CompletionException && c.getCause() != null) {
-      c = c.getCause();
-    }
-    if (c instanceof KvStoreException) {
-      return (KvStoreException) c;
-    }
-    if (c instanceof TimeoutException || c instanceof TimeoutIOException) {
-      return new KvStoreException(KvStoreException.Kind.TIMEOUT, "no answer in time; the write may or may not apply", c);
-    }
-    if (c instanceof AlreadyClosedException) {
-      return new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed", c);
-    }
-    return new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "no leader reachable: " + c, c);
+    return requests.submit(request);
   }
 
   @Override
@@ -251,20 +162,8 @@ public final class RaftKvStore extends AbstractKvStore {
 
   /** Replaces the group's members (add or remove peers); new members must already be started. */
   public CompletableFuture<Void> setMembers(List<Peer> members) {
-    List<RaftPeer> list = new ArrayList<>();
-    for (Peer p : members) {
-      list.add(toRaftPeer(p));
-    }
-    return CompletableFuture.runAsync(() -> {
-      try {
-        RaftClientReply r = client.admin().setConfiguration(list);
-        if (!r.isSuccess()) {
-          throw mapFailure(r.getException());
-        }
-      } catch (IOException e) {
-        throw mapFailure(e);
-      }
-    }, admin);
+    List<Peer> copy = List.copyOf(members);
+    return CompletableFuture.runAsync(() -> requests.setConfiguration(copy), admin);
   }
 
   /** The current members as this member knows them. */
@@ -317,12 +216,8 @@ public final class RaftKvStore extends AbstractKvStore {
     // Watchers first: they learn at once that this member is going and can resume on
     // another, instead of waiting for the Raft server's shutdown.
     hub.close();
-    try {
-      if (client != null) {
-        client.close();
-      }
-    } catch (IOException e) {
-      LOG.warn("closing the Raft client failed", e);
+    if (requests != null) {
+      requests.close();
     }
     try {
       if (server != null) {

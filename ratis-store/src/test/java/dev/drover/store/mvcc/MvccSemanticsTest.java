@@ -268,6 +268,14 @@ class MvccSemanticsTest {
           }
           return await(s.txn(tx.build()));
         }, Kind.INVALID_ARGUMENT, "success"));
+    t.add(err("a txn larger than the request limit", puts("a", "1"),
+        s -> {
+          TxnRequest.Builder tx = TxnRequest.newBuilder();
+          ByteString big = ByteString.copyFrom(new byte[Validation.MAX_VALUE_BYTES]);
+          tx.addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(b("x")).setValue(big)));
+          tx.addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(b("y")).setValue(big)));
+          return await(s.txn(tx.build()));
+        }, Kind.INVALID_ARGUMENT, "txn"));
     t.add(err("range end before start", puts("a", "1"),
         s -> await(s.range(RangeRequest.newBuilder().setKey(b("b")).setRangeEnd(b("a")).build())),
         Kind.INVALID_ARGUMENT, "range_end"));
