@@ -69,6 +69,7 @@ public final class ObjectStore {
   private final Clock clock;
   private final long timeoutMillis;
   private volatile java.util.function.LongConsumer callTimer = nanos -> { };
+  private volatile java.util.function.LongConsumer writeTimer = nanos -> { };
 
   /** A store of typed objects over {@code kv}. */
   public ObjectStore(KvStore kv, ObjectValidator validator, Clock clock, Duration timeout) {
@@ -81,6 +82,14 @@ public final class ObjectStore {
   /** Receives the duration of every store call (for the store latency metric). */
   public void onStoreCall(java.util.function.LongConsumer timer) {
     this.callTimer = timer;
+  }
+
+  /**
+   * Times every store write (a Txn, acknowledged once committed and applied): the store's
+   * apply latency as the API sees it; on top of {@link #onStoreCall}, which times every call.
+   */
+  public void onStoreWrite(java.util.function.LongConsumer timer) {
+    this.writeTimer = timer;
   }
 
   /** The key-value store underneath. */
@@ -891,7 +900,11 @@ public final class ObjectStore {
     long start = System.nanoTime();
     try {
       T r = f.get(timeoutMillis, TimeUnit.MILLISECONDS);
-      callTimer.accept(System.nanoTime() - start);
+      long took = System.nanoTime() - start;
+      callTimer.accept(took);
+      if (r instanceof TxnResponse) {
+        writeTimer.accept(took);
+      }
       return r;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
