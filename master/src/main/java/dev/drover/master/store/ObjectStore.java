@@ -156,6 +156,21 @@ public final class ObjectStore {
     return r.getKvsCount() == 0 ? Optional.empty() : Optional.of(decode(r.getKvs(0)));
   }
 
+  /**
+   * The current object for a compare-and-swap at {@code expectedRv}: the local (serializable)
+   * copy when it is exactly that version, which saves a Raft round trip (the write's compare
+   * on the version still rejects anything that changed since); otherwise a linearizable read,
+   * so a conflict or a missing object is reported from the latest state, never a stale one.
+   */
+  private Object currentFor(Kind kind, String namespace, String name, long expectedRv) {
+    RangeResponse local = await(kv.range(RangeRequest.newBuilder().setKey(key(kind, namespace, name))
+        .setSerializable(true).build()));
+    if (local.getKvsCount() == 1 && local.getKvs(0).getModRevision() == expectedRv) {
+      return decode(local.getKvs(0));
+    }
+    return require(kind, namespace, name);
+  }
+
   /** Reads one object or fails with NOT_FOUND. */
   public Object require(Kind kind, String namespace, String name) {
     return get(kind, namespace, name)
@@ -253,7 +268,13 @@ public final class ObjectStore {
       return;
     }
     ByteString nsKey = key(Kind.KIND_NAMESPACE, "", ns);
-    RangeResponse r = await(kv.get(nsKey));
+    // The local copy answers "exists and is active" without a Raft round trip: the compare
+    // on its version below rejects the write if it changed since. A negative answer may be
+    // stale here (a namespace just made elsewhere), so it comes from a linearizable read.
+    RangeResponse r = await(kv.range(RangeRequest.newBuilder().setKey(nsKey).setSerializable(true).build()));
+    if (r.getKvsCount() == 0 || decode(r.getKvs(0)).getNamespace().getMetadata().hasDeletionTime()) {
+      r = await(kv.get(nsKey));
+    }
     if (r.getKvsCount() == 0) {
       throw ApiErrors.notFound("Namespace " + ns);
     }
@@ -317,7 +338,7 @@ public final class ObjectStore {
       throw ApiErrors.invalid("metadata.resource_version", "is required: every update is a compare-and-swap on the version read");
     }
     String ns = namespaceOf(kind, in.getNamespace());
-    Object current = require(kind, ns, in.getName());
+    Object current = currentFor(kind, ns, in.getName(), in.getResourceVersion());
     long curRv = Objects.meta(current).getResourceVersion();
     if (curRv != in.getResourceVersion()) {
       throw ApiErrors.conflict(Objects.describe(current), in.getResourceVersion(), curRv);
@@ -384,7 +405,7 @@ public final class ObjectStore {
       throw ApiErrors.invalid("metadata.resource_version", "is required: every status update is a compare-and-swap");
     }
     String ns = namespaceOf(kind, in.getNamespace());
-    Object current = require(kind, ns, in.getName());
+    Object current = currentFor(kind, ns, in.getName(), in.getResourceVersion());
     long curRv = Objects.meta(current).getResourceVersion();
     if (curRv != in.getResourceVersion()) {
       throw ApiErrors.conflict(Objects.describe(current), in.getResourceVersion(), curRv);
@@ -401,7 +422,8 @@ public final class ObjectStore {
    */
   public Object mutate(Kind kind, String namespace, String name, long expectedRv, UnaryOperator<Object> change) {
     for (int attempt = 0; ; attempt++) {
-      Object current = require(kind, namespace, name);
+      Object current = expectedRv > 0 ? currentFor(kind, namespace, name, expectedRv)
+          : require(kind, namespace, name);
       long curRv = Objects.meta(current).getResourceVersion();
       if (expectedRv > 0 && curRv != expectedRv) {
         throw ApiErrors.conflict(Objects.describe(current), expectedRv, curRv);
