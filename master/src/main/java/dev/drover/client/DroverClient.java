@@ -55,16 +55,23 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Retries: reads (Get, List) are retried on another master after UNAVAILABLE or
  * DEADLINE_EXCEEDED; Update and UpdateStatus, being compare-and-swap, are retried after
- * UNAVAILABLE (a repeat that already happened fails with ABORTED); Create and Delete are
- * never retried, since the caller must learn whether they happened.
+ * UNAVAILABLE only (a repeat can never apply twice; when it conflicts, the first attempt may
+ * have applied, so the caller gets UNAVAILABLE "outcome unknown", not ABORTED); Create and
+ * Delete are never retried, since the caller must learn whether they happened. Every unary
+ * call has the client's deadline; a watch stream has a long one after which it resumes.
  */
 public final class DroverClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DroverClient.class);
+  /** Largest response accepted: the master's own request limit (objects are at most 1 MiB). */
+  public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+  /** Page size of {@link #listAll} when the request sets no limit (as kubectl's chunking). */
+  public static final int LIST_PAGE = 500;
 
   private final List<String> endpoints;
   private final Function<String, ManagedChannel> channelFactory;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Duration deadline;
+  private final Duration watchTimeout;
   private final AtomicInteger current = new AtomicInteger();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "drover-client-watch");
@@ -79,6 +86,7 @@ public final class DroverClient implements AutoCloseable {
     this.endpoints = List.copyOf(b.endpoints);
     this.channelFactory = b.channelFactory;
     this.deadline = b.deadline;
+    this.watchTimeout = b.watchTimeout;
   }
 
   /** A builder; add endpoints as {@code host:port}. */
@@ -90,8 +98,13 @@ public final class DroverClient implements AutoCloseable {
   public static final class Builder {
     private final List<String> endpoints = new ArrayList<>();
     private Duration deadline = Duration.ofSeconds(10);
+    private Duration watchTimeout = Duration.ofMinutes(30);
+    // Keepalive pings find a dead master under an idle watch within ~40 s (the server permits
+    // pings every 10 s); responses may be as large as the server accepts requests.
     private Function<String, ManagedChannel> channelFactory =
-        target -> ManagedChannelBuilder.forTarget(target).usePlaintext().keepAliveTime(30, TimeUnit.SECONDS).build();
+        target -> ManagedChannelBuilder.forTarget(target).usePlaintext()
+            .keepAliveTime(30, TimeUnit.SECONDS).keepAliveTimeout(10, TimeUnit.SECONDS)
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
 
     /** Adds a master endpoint ({@code host:port}, or any target the channel factory understands). */
     public Builder endpoint(String target) {
@@ -108,6 +121,15 @@ public final class DroverClient implements AutoCloseable {
     /** Deadline of each unary call (default 10 s). */
     public Builder deadline(Duration d) {
       this.deadline = d;
+      return this;
+    }
+
+    /**
+     * Deadline of one watch stream (default 30 min): when it passes, the watch resumes from
+     * its last version on the same master, so even a stream no keepalive can break ends.
+     */
+    public Builder watchTimeout(Duration d) {
+      this.watchTimeout = d;
       return this;
     }
 
@@ -154,8 +176,16 @@ public final class DroverClient implements AutoCloseable {
         return fn.apply(ControlServiceGrpc.newBlockingStub(channel(at))
             .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
       } catch (StatusRuntimeException e) {
-        last = e;
         Status.Code c = e.getStatus().getCode();
+        if (safety == Safety.CAS_WRITE && last != null && c == Status.Code.ABORTED) {
+          // The attempt that failed with UNAVAILABLE may have been applied before its answer
+          // was lost, and then this repeat conflicts with it: ABORTED would tell the caller
+          // "not applied" (and a read-modify-write loop would apply its change twice), so the
+          // outcome is reported as unknown instead.
+          throw Status.UNAVAILABLE.withDescription("outcome unknown: an earlier attempt may have been applied ("
+              + last.getStatus().getDescription() + "); read the object again").withCause(e).asRuntimeException();
+        }
+        last = e;
         boolean retry = c == Status.Code.UNAVAILABLE
             || (safety == Safety.READ && c == Status.Code.DEADLINE_EXCEEDED);
         if (c == Status.Code.UNAVAILABLE || c == Status.Code.DEADLINE_EXCEEDED) {
@@ -199,14 +229,17 @@ public final class DroverClient implements AutoCloseable {
   /** Lists every page of a listing into one response (a consistent snapshot). */
   public ListResponse listAll(ListRequest request) {
     ListResponse.Builder all = ListResponse.newBuilder();
-    ListRequest next = request;
+    // Pages keep each response well under the message limit; the continue token keeps them
+    // one consistent snapshot.
+    ListRequest paged = request.getLimit() > 0 ? request : request.toBuilder().setLimit(LIST_PAGE).build();
+    ListRequest next = paged;
     while (true) {
       ListResponse page = list(next);
       all.addAllItems(page.getItemsList()).setResourceVersion(page.getResourceVersion());
       if (page.getContinueToken().isEmpty()) {
         return all.build();
       }
-      next = request.toBuilder().setContinueToken(page.getContinueToken()).build();
+      next = paged.toBuilder().setContinueToken(page.getContinueToken()).build();
     }
   }
 
@@ -286,7 +319,8 @@ public final class DroverClient implements AutoCloseable {
         return;
       }
       int at = current.get();
-      ControlServiceGrpc.newStub(channel(at)).watch(request, new ClientResponseObserver<WatchRequest, WatchEvent>() {
+      ControlServiceGrpc.newStub(channel(at)).withDeadlineAfter(watchTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .watch(request, new ClientResponseObserver<WatchRequest, WatchEvent>() {
         /** Set once this stream's outcome is handled, so its later callbacks do nothing. */
         private boolean done;
 
@@ -330,7 +364,10 @@ public final class DroverClient implements AutoCloseable {
             finish(s);
             return;
           }
-          failover(at);
+          if (s.getCode() != Status.Code.DEADLINE_EXCEEDED) {
+            // The stream's own deadline passing says nothing against this master.
+            failover(at);
+          }
           resumeLater();
         }
 

@@ -14,6 +14,7 @@ import dev.drover.master.events.EventRecorder;
 import dev.drover.master.metrics.HttpEndpoints;
 import dev.drover.master.metrics.Metrics;
 import dev.drover.master.metrics.MetricsInterceptor;
+import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.wiring.ControllersComponent;
 import dev.drover.master.wiring.RulesValidator;
@@ -99,8 +100,7 @@ public final class Master implements AutoCloseable {
       ownsStore = cfg.ownsStore || cfg.store == null;
       ObjectValidator validator = cfg.validator;
       store = new ObjectStore(kv, validator, cfg.clock, cfg.storeTimeout);
-      store.onStoreCall(n -> metrics.observe("drover_store_request_duration_seconds",
-          "Latency of store calls made by the object store.", "", n));
+      StoreMetrics.register(metrics, store, kv);
       for (String ns : List.of(ObjectStore.DEFAULT_NAMESPACE, ActiveMasterElection.NAMESPACE,
           NodeServiceImpl.NODE_LEASE_NAMESPACE)) {
         ensureNamespaceWithRetry(ns);
@@ -231,7 +231,8 @@ public final class Master implements AutoCloseable {
       Map<String, String> all = new LinkedHashMap<>(cfg.masterAddresses);
       all.putIfAbsent(cfg.id, server == null ? "" : apiAddress());
       all.forEach((id, addr) -> out.add(MasterInfo.newBuilder().setId(id).setAddress(addr)
-          .setRole(MasterRole.MASTER_ROLE_UNSPECIFIED).setActive(id.equals(holder)).build()));
+          .setRole(id.equals(cfg.id) ? StoreMetrics.masterRole(kv) : MasterRole.MASTER_ROLE_UNSPECIFIED)
+          .setActive(id.equals(holder)).build()));
       return out;
     }
   }

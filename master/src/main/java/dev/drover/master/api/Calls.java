@@ -20,6 +20,14 @@ final class Calls {
 
   /** Completes a unary call with the body's result or its failure as a status. */
   static <T> void unary(StreamObserver<T> out, Supplier<T> body) {
+    io.grpc.Context ctx = io.grpc.Context.current();
+    if (ctx.isCancelled()) {
+      // The caller gave up (deadline passed while the call waited for a thread): doing the
+      // work anyway is how an overloaded master falls further behind.
+      Status s = ctx.getDeadline() != null && ctx.getDeadline().isExpired() ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
+      out.onError(s.withDescription("not started: the call was cancelled or its deadline passed").asRuntimeException());
+      return;
+    }
     T result;
     try {
       result = body.get();

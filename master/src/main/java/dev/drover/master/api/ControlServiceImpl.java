@@ -468,11 +468,20 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
       return;
     }
     long deadlineSeconds = request.getFollow() ? TimeUnit.DAYS.toSeconds(1) : 60;
+    // Guards the client call (a server stream takes one caller at a time) and the upstream.
     java.lang.Object lock = new java.lang.Object();
     @SuppressWarnings("unchecked")
     ClientCallStreamObserver<LogsRequest>[] upstream = new ClientCallStreamObserver[1];
+    boolean[] ended = new boolean[1];
+    // A draining master ends the call itself with UNAVAILABLE (the client may ask another
+    // master) and then cancels the agent's stream.
     StreamRegistry.Stream self = status -> {
       synchronized (lock) {
+        if (!ended[0] && !call.isCancelled()) {
+          ended[0] = true;
+          call.onError(status.asRuntimeException());
+        }
+        ended[0] = true;
         if (upstream[0] != null) {
           upstream[0].cancel("master is shutting down", null);
         }
@@ -481,12 +490,16 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
     call.setOnCancelHandler(() -> {
       streams.remove(self);
       synchronized (lock) {
+        ended[0] = true;
         if (upstream[0] != null) {
           upstream[0].cancel("client cancelled", null);
         }
       }
     });
-    streams.add(self);
+    if (!streams.add(self)) {
+      out.onError(ApiErrors.unavailable("master is shutting down; ask another master"));
+      return;
+    }
     AgentServiceGrpc.newStub(target.channel).withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS)
         .logs(target.request, new ClientResponseObserver<LogsRequest, LogChunk>() {
           @Override
@@ -498,25 +511,33 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
 
           @Override
           public void onNext(LogChunk value) {
-            if (!call.isCancelled()) {
-              call.onNext(value);
+            synchronized (lock) {
+              if (!ended[0] && !call.isCancelled()) {
+                call.onNext(value);
+              }
             }
           }
 
           @Override
           public void onError(Throwable t) {
             streams.remove(self);
-            if (!call.isCancelled()) {
-              Status s = Status.fromThrowable(t);
-              call.onError(s.withDescription("node agent: " + s.getDescription()).asRuntimeException());
+            synchronized (lock) {
+              if (!ended[0] && !call.isCancelled()) {
+                ended[0] = true;
+                Status s = Status.fromThrowable(t);
+                call.onError(s.withDescription("node agent: " + s.getDescription()).asRuntimeException());
+              }
             }
           }
 
           @Override
           public void onCompleted() {
             streams.remove(self);
-            if (!call.isCancelled()) {
-              call.onCompleted();
+            synchronized (lock) {
+              if (!ended[0] && !call.isCancelled()) {
+                ended[0] = true;
+                call.onCompleted();
+              }
             }
           }
         });

@@ -67,7 +67,26 @@ public final class WatchCache implements AutoCloseable {
   }
 
   /** One change to one object, as the cache keeps it in its window. */
-  private record Change(long revision, String sortKey, Object object, Object previous, boolean deleted) {}
+  /**
+   * One change of one object. {@code events} memoises the WatchEvent of each type so that
+   * every watcher of the change sends the same immutable message (built and sized once);
+   * filled under the cache lock.
+   */
+  private record Change(long revision, String sortKey, Object object, Object previous, boolean deleted,
+      WatchEvent[] events) {
+    Change(long revision, String sortKey, Object object, Object previous, boolean deleted) {
+      this(revision, sortKey, object, previous, deleted, new WatchEvent[WatchEventType.values().length]);
+    }
+
+    WatchEvent event(WatchEventType type) {
+      WatchEvent e = events[type.ordinal()];
+      if (e == null) {
+        e = WatchCache.event(type, object, revision);
+        events[type.ordinal()] = e;
+      }
+      return e;
+    }
+  }
 
   /** The objects and recent history of one kind. */
   private static final class KindState {
@@ -83,7 +102,10 @@ public final class WatchCache implements AutoCloseable {
   private final Map<Kind, List<CacheListener>> listeners = new ConcurrentHashMap<>();
   private final Set<CacheWatcher> watchers = ConcurrentHashMap.newKeySet();
   private final ExecutorService dispatch = Executors.newSingleThreadExecutor(r -> daemon(r, "watch-cache-dispatch"));
-  private final ExecutorService senders = Executors.newCachedThreadPool(r -> daemon(r, "watch-cache-sender"));
+  // A few threads hand events to the streams (gRPC's onNext never blocks): a pool that grew a
+  // thread per busy watcher made 1,000 watchers cost 1,000 threads and their switching.
+  private final ExecutorService senders = Executors.newFixedThreadPool(
+      Math.max(2, Runtime.getRuntime().availableProcessors()), r -> daemon(r, "watch-cache-sender"));
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "watch-cache-ticker"));
   private final java.lang.Object lock = new java.lang.Object();
   private volatile long revision;
@@ -619,17 +641,17 @@ public final class WatchCache implements AutoCloseable {
       boolean was = matches(c.previous());
       if (c.deleted()) {
         if (was) {
-          enqueue(event(WatchEventType.WATCH_EVENT_TYPE_DELETED, c.object(), c.revision()));
+          enqueue(c.event(WatchEventType.WATCH_EVENT_TYPE_DELETED));
         }
         return;
       }
       boolean is = matches(c.object());
       if (is && was) {
-        enqueue(event(WatchEventType.WATCH_EVENT_TYPE_MODIFIED, c.object(), c.revision()));
+        enqueue(c.event(WatchEventType.WATCH_EVENT_TYPE_MODIFIED));
       } else if (is) {
-        enqueue(event(WatchEventType.WATCH_EVENT_TYPE_ADDED, c.object(), c.revision()));
+        enqueue(c.event(WatchEventType.WATCH_EVENT_TYPE_ADDED));
       } else if (was) {
-        enqueue(event(WatchEventType.WATCH_EVENT_TYPE_DELETED, c.object(), c.revision()));
+        enqueue(c.event(WatchEventType.WATCH_EVENT_TYPE_DELETED));
       }
     }
 

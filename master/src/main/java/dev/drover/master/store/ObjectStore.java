@@ -69,6 +69,7 @@ public final class ObjectStore {
   private final Clock clock;
   private final long timeoutMillis;
   private volatile java.util.function.LongConsumer callTimer = nanos -> { };
+  private volatile java.util.function.LongConsumer writeTimer = nanos -> { };
 
   /** A store of typed objects over {@code kv}. */
   public ObjectStore(KvStore kv, ObjectValidator validator, Clock clock, Duration timeout) {
@@ -81,6 +82,14 @@ public final class ObjectStore {
   /** Receives the duration of every store call (for the store latency metric). */
   public void onStoreCall(java.util.function.LongConsumer timer) {
     this.callTimer = timer;
+  }
+
+  /**
+   * Times every store write (a Txn, acknowledged once committed and applied): the store's
+   * apply latency as the API sees it; on top of {@link #onStoreCall}, which times every call.
+   */
+  public void onStoreWrite(java.util.function.LongConsumer timer) {
+    this.writeTimer = timer;
   }
 
   /** The key-value store underneath. */
@@ -145,6 +154,21 @@ public final class ObjectStore {
   public Optional<Object> get(Kind kind, String namespace, String name) {
     RangeResponse r = await(kv.get(key(kind, namespace, name)));
     return r.getKvsCount() == 0 ? Optional.empty() : Optional.of(decode(r.getKvs(0)));
+  }
+
+  /**
+   * The current object for a compare-and-swap at {@code expectedRv}: the local (serializable)
+   * copy when it is exactly that version, which saves a Raft round trip (the write's compare
+   * on the version still rejects anything that changed since); otherwise a linearizable read,
+   * so a conflict or a missing object is reported from the latest state, never a stale one.
+   */
+  private Object currentFor(Kind kind, String namespace, String name, long expectedRv) {
+    RangeResponse local = await(kv.range(RangeRequest.newBuilder().setKey(key(kind, namespace, name))
+        .setSerializable(true).build()));
+    if (local.getKvsCount() == 1 && local.getKvs(0).getModRevision() == expectedRv) {
+      return decode(local.getKvs(0));
+    }
+    return require(kind, namespace, name);
   }
 
   /** Reads one object or fails with NOT_FOUND. */
@@ -244,7 +268,13 @@ public final class ObjectStore {
       return;
     }
     ByteString nsKey = key(Kind.KIND_NAMESPACE, "", ns);
-    RangeResponse r = await(kv.get(nsKey));
+    // The local copy answers "exists and is active" without a Raft round trip: the compare
+    // on its version below rejects the write if it changed since. A negative answer may be
+    // stale here (a namespace just made elsewhere), so it comes from a linearizable read.
+    RangeResponse r = await(kv.range(RangeRequest.newBuilder().setKey(nsKey).setSerializable(true).build()));
+    if (r.getKvsCount() == 0 || decode(r.getKvs(0)).getNamespace().getMetadata().hasDeletionTime()) {
+      r = await(kv.get(nsKey));
+    }
     if (r.getKvsCount() == 0) {
       throw ApiErrors.notFound("Namespace " + ns);
     }
@@ -308,7 +338,7 @@ public final class ObjectStore {
       throw ApiErrors.invalid("metadata.resource_version", "is required: every update is a compare-and-swap on the version read");
     }
     String ns = namespaceOf(kind, in.getNamespace());
-    Object current = require(kind, ns, in.getName());
+    Object current = currentFor(kind, ns, in.getName(), in.getResourceVersion());
     long curRv = Objects.meta(current).getResourceVersion();
     if (curRv != in.getResourceVersion()) {
       throw ApiErrors.conflict(Objects.describe(current), in.getResourceVersion(), curRv);
@@ -375,7 +405,7 @@ public final class ObjectStore {
       throw ApiErrors.invalid("metadata.resource_version", "is required: every status update is a compare-and-swap");
     }
     String ns = namespaceOf(kind, in.getNamespace());
-    Object current = require(kind, ns, in.getName());
+    Object current = currentFor(kind, ns, in.getName(), in.getResourceVersion());
     long curRv = Objects.meta(current).getResourceVersion();
     if (curRv != in.getResourceVersion()) {
       throw ApiErrors.conflict(Objects.describe(current), in.getResourceVersion(), curRv);
@@ -392,7 +422,8 @@ public final class ObjectStore {
    */
   public Object mutate(Kind kind, String namespace, String name, long expectedRv, UnaryOperator<Object> change) {
     for (int attempt = 0; ; attempt++) {
-      Object current = require(kind, namespace, name);
+      Object current = expectedRv > 0 ? currentFor(kind, namespace, name, expectedRv)
+          : require(kind, namespace, name);
       long curRv = Objects.meta(current).getResourceVersion();
       if (expectedRv > 0 && curRv != expectedRv) {
         throw ApiErrors.conflict(Objects.describe(current), expectedRv, curRv);
@@ -1023,7 +1054,11 @@ public final class ObjectStore {
     long start = System.nanoTime();
     try {
       T r = f.get(timeoutMillis, TimeUnit.MILLISECONDS);
-      callTimer.accept(System.nanoTime() - start);
+      long took = System.nanoTime() - start;
+      callTimer.accept(took);
+      if (r instanceof TxnResponse) {
+        writeTimer.accept(took);
+      }
       return r;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

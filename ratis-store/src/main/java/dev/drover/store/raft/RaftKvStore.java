@@ -185,6 +185,24 @@ public final class RaftKvStore extends AbstractKvStore {
     return stateMachine.isLeader();
   }
 
+  /** This member's Raft role as Ratis reports it (LEADER, FOLLOWER, CANDIDATE, ...), or UNKNOWN when not running. */
+  public String role() {
+    try {
+      return server.getDivision(GROUP_ID).getInfo().getCurrentRole().name();
+    } catch (IOException | RuntimeException e) {
+      return "UNKNOWN";
+    }
+  }
+
+  /** The Raft term this member is in, or -1 when not running. */
+  public long currentTerm() {
+    try {
+      return server.getDivision(GROUP_ID).getInfo().getCurrentTerm();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** Index of the last log entry applied here. */
   public long lastAppliedIndex() {
     return stateMachine.getLastAppliedTermIndex().getIndex();
