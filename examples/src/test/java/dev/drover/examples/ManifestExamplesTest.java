@@ -28,9 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Applies every manifest of examples/manifests with {@code drover apply} against a throwaway
- * cluster (simulated runtime), checks that each object exists and each workload's pods are
- * placed on the node and Running, then deletes it with {@code drover delete -f} and checks that it is gone.
- * The web manifest runs on real Docker in the README tour test (dist/).
+ * cluster (simulated runtime), checks that each object exists and that each workload's pods are
+ * placed on the node and Running, then deletes it with {@code drover delete -f} and checks that
+ * it is gone. The web manifest runs on real Docker in the README tour test (dist/).
  */
 class ManifestExamplesTest {
 

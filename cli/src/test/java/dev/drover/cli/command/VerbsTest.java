@@ -146,6 +146,25 @@ class VerbsTest {
   }
 
   @Test
+  void logsOfAWorkloadReadOneOfItsPodsAndSayWhich() {
+    cli.service.logLines.add("serving on :8080");
+    cli.service.put(TestObjects.stuckPod("web-0", "ImagePullBackOff"), CliHarness.NOW);
+    Result r = cli.run("logs", "deployment/web");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("serving on :8080\n");
+    // A running pod wins over the stuck web-0, which sorts first by name.
+    assertThat(r.err()).isEqualTo("Found 3 pods, using pod/web-1\n");
+    assertThat(cli.service.requests).filteredOn(LogsRequest.class::isInstance)
+        .extracting(q -> ((LogsRequest) q).getPod()).containsExactly("web-1");
+
+    cli.service.put(TestObjects.deployment("idle", 1, 0), CliHarness.NOW);
+    Result none = cli.run("logs", "deploy/idle");
+    assertThat(none.code()).isEqualTo(1);
+    assertThat(none.err()).contains("deployment/idle has no pods yet");
+    assertThat(cli.run("logs", "service/web").code()).isEqualTo(2);
+  }
+
+  @Test
   void versionAndClusterInfo() {
     assertThat(cli.run("version").out())
         .isEqualTo("Client Version: 0.1.0\nServer Version: 0.1.0-test\n");

@@ -70,7 +70,8 @@ public final class EmbeddingExample {
           out.println(running + "/2 pods running");
           if (running == 2) {
             for (Pod pod : pods) {
-              out.println(pod.getMetadata().getName() + " Running on " + pod.getSpec().getNodeName());
+              out.println(pod.getMetadata().getName() + " Running on "
+                  + pod.getSpec().getNodeName());
             }
             return pods;
           }

@@ -37,7 +37,8 @@ public final class GrpcClientExample {
   public static String run(String endpoint, PrintStream out) throws InterruptedException {
     ManagedChannel channel = ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build();
     try {
-      ControlServiceGrpc.ControlServiceBlockingStub api = ControlServiceGrpc.newBlockingStub(channel);
+      ControlServiceGrpc.ControlServiceBlockingStub api =
+          ControlServiceGrpc.newBlockingStub(channel);
 
       Object created = api.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
           .create(CreateRequest.newBuilder()
