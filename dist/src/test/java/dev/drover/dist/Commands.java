@@ -91,7 +91,8 @@ final class Commands {
     List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
     process.destroy();
     tree.forEach(ProcessHandle::destroy);
-    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+    // Generous: the first dev run writes its class-data archive while it exits.
+    if (!process.waitFor(120, TimeUnit.SECONDS)) {
       tree.forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       return -1;

@@ -77,8 +77,20 @@ class DistributionIT {
   }
 
   @Test
-  void runsADevClusterFromTheTarball() throws Exception {
+  void runsADevClusterFromTheTarballAndRestartsItFasterFromItsClassArchive() throws Exception {
     Path data = unpacked.resolve("dev-data");
+    Path cache = unpacked.resolve("home/.cache/drover");
+    devRunsAndServes(data);
+    // The first run wrote the class-data archive as it exited; the second maps it, and finds
+    // the node it registered before (state survives a restart).
+    try (Stream<Path> archives = Files.list(cache)) {
+      assertThat(archives.map(p -> p.getFileName().toString()))
+          .singleElement().asString().startsWith("cds-").endsWith(".jsa");
+    }
+    devRunsAndServes(data);
+  }
+
+  private static void devRunsAndServes(Path data) throws Exception {
     Process dev = shell.start("exec " + home.resolve("bin/drover")
         + " dev --runtime simulated --port 0 --data-dir " + data);
     try {
@@ -96,5 +108,9 @@ class DistributionIT {
     }
     assertThat(Files.readString(Commands.err(dev))).contains("drover dev: stopping")
         .contains("node agent dev-node stopped").doesNotContain("ERROR");
+    // Nothing but dev mode's own lines on stdout (no JVM warnings about the archive).
+    assertThat(Files.readString(Commands.out(dev)).lines())
+        .allMatch(l -> l.startsWith("Drover dev cluster ready") || l.startsWith("The \"dev\"")
+            || l.startsWith("  drover ") || l.startsWith("Press Ctrl-C"));
   }
 }

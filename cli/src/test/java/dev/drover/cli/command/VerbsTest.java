@@ -116,6 +116,25 @@ class VerbsTest {
   }
 
   @Test
+  void rolloutStatusShowsProgressAndTheStuckPodUntilItTimesOut() {
+    cli.service.put(TestObjects.deployment("web", 2, 1), CliHarness.NOW);
+    cli.service.put(TestObjects.stuckPod("web-0", "ImagePullBackOff"), CliHarness.NOW);
+    cli.clock = java.time.Clock.systemUTC();
+    Result plain = cli.run("rollout", "status", "deployment/web", "--timeout", "1s");
+    assertThat(plain.code()).isEqualTo(1);
+    assertThat(plain.out()).isEqualTo(
+        "deployment.apps/web: 1/2 ready, web-0 web: ImagePullBackOff (pull failed)\n");
+    assertThat(plain.err()).isEqualTo("error: timed out after 1s waiting for deployment.apps/web:"
+        + " 1/2 ready, web-0 web: ImagePullBackOff (pull failed)\n");
+
+    cli.terminal = true;
+    Result live = cli.run("rollout", "status", "deployment/web", "--timeout", "1s");
+    assertThat(live.code()).isEqualTo(1);
+    assertThat(live.out()).contains("\033[2K\rdeployment.apps/web  [##########----------]  1/2"
+        + " ready, web-0 web: ImagePullBackOff (pull failed)");
+  }
+
+  @Test
   void nodeVerbs() {
     assertThat(cli.run("cordon", "n1").out()).isEqualTo("node/n1 cordoned\n");
     assertThat(cli.run("uncordon", "n1").out()).isEqualTo("node/n1 uncordoned\n");
