@@ -1,29 +1,22 @@
 package dev.drover.cli.command;
 
-import dev.drover.agent.AgentConfig;
-import dev.drover.agent.NodeAgent;
-import dev.drover.api.v1.Condition;
-import dev.drover.api.v1.ConditionStatus;
-import dev.drover.api.v1.GetRequest;
-import dev.drover.api.v1.Kind;
-import dev.drover.api.v1.Object;
 import dev.drover.cli.Cli;
 import dev.drover.cli.CliException;
-import dev.drover.cli.ClusterClient;
 import dev.drover.cli.DevContexts;
 import dev.drover.cli.DockerProbe;
-import dev.drover.master.Master;
-import dev.drover.store.KvStore;
-import dev.drover.store.KvStores;
-import io.grpc.StatusRuntimeException;
+import dev.drover.embed.AgentBuilder;
+import dev.drover.embed.Drover;
+import dev.drover.embed.DroverMaster;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -42,6 +35,8 @@ import picocli.CommandLine.Option;
       "State persists in --data-dir across restarts; Ctrl-C stops it cleanly."
     })
 final class DevCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DevCommand.class);
 
   /** The container runtimes dev mode can use. */
   enum Runtime { docker, simulated }
@@ -76,6 +71,9 @@ final class DevCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     long started = System.nanoTime();
+    // Time the JVM took to reach this command, for the start-up report (class loading shows here).
+    long jvmMillis = System.currentTimeMillis()
+        - ManagementFactory.getRuntimeMXBean().getStartTime();
     Duration timeout = dev.drover.cli.Durations.parse(readyTimeout);
     Path dir = dataDir != null ? dataDir : cli.home().resolve(".drover/dev");
     String dockerHost = DockerProbe.dockerHost(cli.environment());
@@ -92,35 +90,22 @@ final class DevCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new CliException("cannot create the data directory " + dir + ": " + e.getMessage(), e);
     }
-    KvStore store;
-    try {
-      store = KvStores.embedded(dir.resolve("store")).start();
-    } catch (IOException | RuntimeException e) {
-      throw new CliException("cannot open the store in " + dir.resolve("store") + ": "
-          + e.getMessage() + " (is another `drover dev` using this directory?)", e);
-    }
     // An interrupt (the embedding thread's Ctrl-C) ends the wait below, but the interrupt flag
     // is restored only after everything is closed: set during close(), it would cut short the
     // waits that let the store and agent finish writing before this method returns.
     boolean interrupted = false;
     try (ShutdownSignal signal = new ShutdownSignal();
-        Master master = ClusterParts.startMaster(store, b -> b.apiHost("127.0.0.1").apiPort(port));
-        NodeAgent agent = NodeAgent.create(AgentConfig.builder()
-            .nodeName(NODE)
-            .masterEndpoint(master.apiAddress())
-            .runtime(runtime == Runtime.docker ? AgentConfig.RuntimeKind.DOCKER
-                : AgentConfig.RuntimeKind.SIMULATED)
-            .dockerHost(dockerHost)
-            .dataDir(dir.resolve("agent"))
-            .hostIp("127.0.0.1")
-            .bindAddress("127.0.0.1")
-            .agentPort(0)
-            .hostPortRange(30000, 32767)
-            .build()).start()) {
-      awaitNodeReady(master.apiAddress(), timeout);
-      DevContexts.write(cli.configStore(), master.apiAddress());
+        DroverMaster cluster = start(dir, dockerHost)) {
+      try {
+        cluster.awaitNodeReady(NODE, timeout);
+      } catch (TimeoutException e) {
+        throw new CliException(e.getMessage() + "; see the agent's log above", e);
+      }
+      DevContexts.write(cli.configStore(), cluster.endpoint());
       double seconds = (System.nanoTime() - started) / 1e9;
-      for (String line : DevContexts.banner(master.apiAddress(), NODE, runtime.name(),
+      LOG.info("ready in {} after the JVM's {}: {}", String.format("%.2f s", seconds),
+          String.format("%.2f s", jvmMillis / 1e3), String.join(", ", cluster.startupPhases()));
+      for (String line : DevContexts.banner(cluster.endpoint(), NODE, runtime.name(),
           dir.toString(), seconds)) {
         cli.out().println(line);
       }
@@ -139,28 +124,21 @@ final class DevCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void awaitNodeReady(String endpoint, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    try (ClusterClient client = cli.connect(List.of(endpoint))) {
-      while (true) {
-        try {
-          Object node = client.call(s -> s.get(GetRequest.newBuilder()
-              .setKind(Kind.KIND_NODE).setName(NODE).build()));
-          for (Condition condition : node.getNode().getStatus().getConditionsList()) {
-            if (condition.getType().equals("Ready")
-                && condition.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE) {
-              return;
-            }
-          }
-        } catch (StatusRuntimeException e) {
-          // Not registered yet; keep polling until the deadline.
-        }
-        if (System.nanoTime() > deadline) {
-          throw new CliException("node " + NODE + " did not become Ready within "
-              + timeout.toSeconds() + "s; see the agent's log above");
-        }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-      }
+  private DroverMaster start(Path dir, String dockerHost) {
+    try {
+      return Drover.master()
+          .dataDir(dir)
+          .apiHost("127.0.0.1")
+          .apiPort(port)
+          .withAgent(a -> a
+              .nodeName(NODE)
+              .runtime(runtime == Runtime.docker ? AgentBuilder.Runtime.DOCKER
+                  : AgentBuilder.Runtime.SIMULATED)
+              .dockerHost(dockerHost))
+          .start();
+    } catch (UncheckedIOException e) {
+      throw new CliException(e.getMessage() + " (is another `drover dev` using this directory?)",
+          e);
     }
   }
 }

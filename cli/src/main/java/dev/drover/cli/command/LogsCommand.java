@@ -1,18 +1,26 @@
 package dev.drover.cli.command;
 
+import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.LogChunk;
 import dev.drover.api.v1.LogsRequest;
+import dev.drover.api.v1.Object;
+import dev.drover.api.v1.PodPhase;
 import dev.drover.cli.ApiObjects;
 import dev.drover.cli.Cli;
+import dev.drover.cli.CliException;
 import dev.drover.cli.ClusterClient;
 import dev.drover.cli.Durations;
 import dev.drover.cli.ResourceType;
 import dev.drover.cli.ServerCallException;
 import dev.drover.cli.Subject;
+import dev.drover.cli.output.ObjectTables;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,7 +29,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code drover logs POD}: prints (and with {@code -f} follows) a container's output. */
+/**
+ * {@code drover logs POD}: prints (and with {@code -f} follows) a container's output; given a
+ * workload ({@code deployment/web}) it reads one of the workload's pods.
+ */
 @Command(
     name = "logs",
     mixinStandardHelpOptions = true,
@@ -36,7 +47,9 @@ final class LogsCommand implements Callable<Integer> {
   private final Cli cli;
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "POD", description = "Pod name (or pod/NAME).")
+  @Parameters(index = "0", paramLabel = "POD",
+      description = "Pod name (or pod/NAME), or deployment/NAME (also daemonset/, replicaset/,"
+          + " job/) for one of its pods.")
   String pod;
 
   @Option(names = {"-c", "--container"}, paramLabel = "NAME",
@@ -67,13 +80,17 @@ final class LogsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     String name = pod;
+    ResourceType workload = null;
     if (pod.contains("/")) {
       ResourceType type = Resources.type(spec.commandLine(), pod.substring(0, pod.indexOf('/')));
-      if (type != ResourceType.POD) {
-        throw new ParameterException(spec.commandLine(), "logs are read from pods, not "
-            + type.plural());
-      }
       name = pod.substring(pod.indexOf('/') + 1);
+      if (type != ResourceType.POD) {
+        if (selectorOf(type, Object.getDefaultInstance()) == null) {
+          throw new ParameterException(spec.commandLine(), "logs are read from pods (or a"
+              + " deployment, daemon set, replica set or job), not " + type.plural());
+        }
+        workload = type;
+      }
     }
     if (tail != null && tail < 0) {
       throw new ParameterException(spec.commandLine(), "--tail must be at least 0");
@@ -97,6 +114,10 @@ final class LogsCommand implements Callable<Integer> {
     }
     cli.out().flush();
     try (ClusterClient client = cli.connect()) {
+      if (workload != null) {
+        name = podOf(client, workload, name);
+        request.setPod(name);
+      }
       Iterator<LogChunk> chunks = client.stub(follow ? FOLLOW_DEADLINE : READ_DEADLINE)
           .logs(request.build());
       while (chunks.hasNext()) {
@@ -111,5 +132,40 @@ final class LogsCommand implements Callable<Integer> {
     } catch (StatusRuntimeException e) {
       throw new ServerCallException(e, new Subject(ResourceType.POD, name));
     }
+  }
+
+  /**
+   * Picks the pod whose logs {@code drover logs deployment/NAME} prints, as kubectl does: one of
+   * the workload's pods, a running one first, and says which when there are several.
+   */
+  private String podOf(ClusterClient client, ResourceType type, String name) {
+    Object object = Resources.get(client, type, cli.namespace(), name);
+    String selector = ObjectTables.selector(selectorOf(type, object));
+    List<Object> pods = new ArrayList<>(
+        Resources.list(client, ResourceType.POD, cli.namespace(), selector, "").items());
+    if (pods.isEmpty()) {
+      throw new CliException(type.kindName().toLowerCase(java.util.Locale.ROOT) + "/" + name
+          + " has no pods yet");
+    }
+    pods.sort(Comparator
+        .comparing((Object p) -> p.getPod().getStatus().getPhase() != PodPhase.POD_PHASE_RUNNING)
+        .thenComparing(p -> p.getPod().getMetadata().getName()));
+    String chosen = pods.get(0).getPod().getMetadata().getName();
+    if (pods.size() > 1) {
+      cli.err().println("Found " + pods.size() + " pods, using pod/" + chosen);
+      cli.err().flush();
+    }
+    return chosen;
+  }
+
+  /** The pod selector of a workload kind, or null for kinds that have no pods of their own. */
+  private static LabelSelector selectorOf(ResourceType type, Object object) {
+    return switch (type) {
+      case DEPLOYMENT -> object.getDeployment().getSpec().getSelector();
+      case DAEMON_SET -> object.getDaemonSet().getSpec().getSelector();
+      case REPLICA_SET -> object.getReplicaSet().getSpec().getSelector();
+      case JOB -> object.getJob().getSpec().getSelector();
+      default -> null;
+    };
   }
 }

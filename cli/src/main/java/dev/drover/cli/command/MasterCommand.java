@@ -3,6 +3,7 @@ package dev.drover.cli.command;
 import dev.drover.cli.Cli;
 import dev.drover.cli.CliException;
 import dev.drover.cli.DaemonConfigFile;
+import dev.drover.embed.MasterBuilder;
 import dev.drover.master.Master;
 import dev.drover.store.KvStore;
 import dev.drover.store.KvStores;
@@ -105,7 +106,7 @@ final class MasterCommand implements Callable<Integer> {
       throw new CliException("cannot start the store in " + dataDir + ": " + e.getMessage(), e);
     }
     try (ShutdownSignal signal = new ShutdownSignal();
-        Master master = ClusterParts.startMaster(store, b -> b
+        Master master = MasterBuilder.startMaster(store, b -> b
             .id(id)
             .apiHost(apiHost)
             .apiPort(apiPort)

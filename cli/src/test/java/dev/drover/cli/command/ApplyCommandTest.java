@@ -16,6 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ApplyCommandTest {
 
@@ -154,6 +156,31 @@ class ApplyCommandTest {
     Result lenient = cli.run("apply", "-f", file, "--ignore-unknown");
     assertThat(lenient.code()).isZero();
     assertThat(lenient.err()).startsWith("warning: " + file + ":7: spec.replicaz");
+  }
+
+  /**
+   * The five mistakes a newcomer makes (the parser's own tests pin each message): through
+   * {@code drover apply}, next to a good manifest, each gives exactly one error line naming the
+   * file, the line and the field, exit code 1, and no request reaches the cluster.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "bad-indentation.yaml, 8, invalid YAML",
+      "unknown-field.yaml, 17, spec.template.spec.containers[0].securityContext",
+      "wrong-type.yaml, 9, spec.containers[0].command",
+      "missing-name.yaml, 3, metadata.name",
+      "invalid-quantity.yaml, 12, spec.containers[0].resources.requests.memory"})
+  void eachBadManifestGivesOneLineAndChangesNothing(String name, int line, String field)
+      throws Exception {
+    Path bad = Path.of("src/test/resources/manifests/bad", name).toAbsolutePath();
+    Files.copy(bad, dir.resolve("2-" + name));
+    write("1-good.yaml", WEB);
+    Result r = cli.run("apply", "-f", dir.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err().lines().toList()).singleElement().asString()
+        .startsWith("error: " + dir.resolve("2-" + name) + ":" + line + ": " + field);
+    assertThat(cli.service.requests).isEmpty();
   }
 
   @Test

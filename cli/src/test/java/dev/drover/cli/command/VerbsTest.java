@@ -116,6 +116,25 @@ class VerbsTest {
   }
 
   @Test
+  void rolloutStatusShowsProgressAndTheStuckPodUntilItTimesOut() {
+    cli.service.put(TestObjects.deployment("web", 2, 1), CliHarness.NOW);
+    cli.service.put(TestObjects.stuckPod("web-0", "ImagePullBackOff"), CliHarness.NOW);
+    cli.clock = java.time.Clock.systemUTC();
+    Result plain = cli.run("rollout", "status", "deployment/web", "--timeout", "1s");
+    assertThat(plain.code()).isEqualTo(1);
+    assertThat(plain.out()).isEqualTo(
+        "deployment.apps/web: 1/2 ready, web-0 web: ImagePullBackOff (pull failed)\n");
+    assertThat(plain.err()).isEqualTo("error: timed out after 1s waiting for deployment.apps/web:"
+        + " 1/2 ready, web-0 web: ImagePullBackOff (pull failed)\n");
+
+    cli.terminal = true;
+    Result live = cli.run("rollout", "status", "deployment/web", "--timeout", "1s");
+    assertThat(live.code()).isEqualTo(1);
+    assertThat(live.out()).contains("\033[2K\rdeployment.apps/web  [##########----------]  1/2"
+        + " ready, web-0 web: ImagePullBackOff (pull failed)");
+  }
+
+  @Test
   void nodeVerbs() {
     assertThat(cli.run("cordon", "n1").out()).isEqualTo("node/n1 cordoned\n");
     assertThat(cli.run("uncordon", "n1").out()).isEqualTo("node/n1 uncordoned\n");
@@ -143,6 +162,25 @@ class VerbsTest {
     assertThat(cli.run("logs", "ghost").err())
         .isEqualTo("Error from server (NotFound): pods \"ghost\" not found\n");
     assertThat(cli.run("logs", "web-1", "--since", "soon").code()).isEqualTo(2);
+  }
+
+  @Test
+  void logsOfAWorkloadReadOneOfItsPodsAndSayWhich() {
+    cli.service.logLines.add("serving on :8080");
+    cli.service.put(TestObjects.stuckPod("web-0", "ImagePullBackOff"), CliHarness.NOW);
+    Result r = cli.run("logs", "deployment/web");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("serving on :8080\n");
+    // A running pod wins over the stuck web-0, which sorts first by name.
+    assertThat(r.err()).isEqualTo("Found 3 pods, using pod/web-1\n");
+    assertThat(cli.service.requests).filteredOn(LogsRequest.class::isInstance)
+        .extracting(q -> ((LogsRequest) q).getPod()).containsExactly("web-1");
+
+    cli.service.put(TestObjects.deployment("idle", 1, 0), CliHarness.NOW);
+    Result none = cli.run("logs", "deploy/idle");
+    assertThat(none.code()).isEqualTo(1);
+    assertThat(none.err()).contains("deployment/idle has no pods yet");
+    assertThat(cli.run("logs", "service/web").code()).isEqualTo(2);
   }
 
   @Test

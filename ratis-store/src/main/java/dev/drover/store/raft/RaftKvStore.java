@@ -101,6 +101,12 @@ public final class RaftKvStore extends AbstractKvStore {
     RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(options.logSegmentBytes(), 4L << 20)));
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, RaftRequests.millis(options.electionTimeoutMin().toMillis()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, RaftRequests.millis(options.electionTimeoutMax().toMillis()));
+    if (peers.size() == 1) {
+      // A lone member cannot split a vote: let it elect itself at once rather than after a full
+      // election timeout, which is most of `drover dev`'s start-up otherwise.
+      RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, RaftRequests.millis(10));
+      RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, RaftRequests.millis(50));
+    }
     options.ratisProperties().forEach(p::set);
     return p;
   }

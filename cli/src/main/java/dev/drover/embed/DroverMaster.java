@@ -1,0 +1,104 @@
+package dev.drover.embed;
+
+import dev.drover.api.v1.Condition;
+import dev.drover.api.v1.ConditionStatus;
+import dev.drover.api.v1.Node;
+import dev.drover.client.DroverClient;
+import dev.drover.master.Master;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A running in-process master, and the agent started with it if one was asked for. Closing it
+ * stops the agent first, then the master and its store.
+ */
+public final class DroverMaster implements AutoCloseable {
+
+  private final Master master;
+  private final DroverAgent agent;
+  private final MasterBuilder.StartupTimeline timeline;
+
+  DroverMaster(Master master, DroverAgent agent, MasterBuilder.StartupTimeline timeline) {
+    this.master = master;
+    this.agent = agent;
+    this.timeline = timeline;
+  }
+
+  /** The API's address, host:port, for clients and agents. */
+  public String endpoint() {
+    return master.apiAddress();
+  }
+
+  /** The master itself, for what the handle does not expose. */
+  public Master master() {
+    return master;
+  }
+
+  /** The agent started with this master, if any. */
+  public Optional<DroverAgent> agent() {
+    return Optional.ofNullable(agent);
+  }
+
+  /** A new typed client of this master (the caller closes it). */
+  public DroverClient newClient() {
+    return DroverClient.builder().endpoint(endpoint()).deadline(Duration.ofSeconds(10)).build();
+  }
+
+  /** How long each start-up phase took, e.g. "store 0.41 s" (phases may overlap). */
+  public List<String> startupPhases() {
+    return timeline.phases();
+  }
+
+  /**
+   * Waits until node {@code name} has registered and reports Ready.
+   *
+   * @throws TimeoutException when it does not within {@code timeout}
+   */
+  public void awaitNodeReady(String name, Duration timeout) throws TimeoutException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (DroverClient client = newClient()) {
+      while (true) {
+        try {
+          if (isReady(client.nodes().get("", name))) {
+            return;
+          }
+        } catch (StatusRuntimeException e) {
+          // Not registered yet: keep polling until the deadline.
+        }
+        if (System.nanoTime() > deadline) {
+          throw new TimeoutException("node " + name + " did not become Ready within "
+              + timeout.toSeconds() + " s");
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        if (Thread.currentThread().isInterrupted()) {
+          throw new TimeoutException("interrupted while waiting for node " + name);
+        }
+      }
+    }
+  }
+
+  private static boolean isReady(Node node) {
+    for (Condition condition : node.getStatus().getConditionsList()) {
+      if (condition.getType().equals("Ready")) {
+        return condition.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (agent != null) {
+        agent.close();
+      }
+    } finally {
+      master.close();
+    }
+  }
+}
