@@ -101,8 +101,9 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       } else {
         stored = reRegister(in);
       }
-      renewLease(name);
-      cache.waitForRevision(Objects.meta(stored).getResourceVersion(), Duration.ofSeconds(5));
+      long leaseRevision = renewLease(name);
+      // Read-your-writes for the agent: the lease is written after the node, so wait for it.
+      cache.waitForRevision(Math.max(Objects.meta(stored).getResourceVersion(), leaseRevision), Duration.ofSeconds(5));
       return RegisterNodeResponse.newBuilder().setNode(stored.getNode())
           .setLeaseDurationSeconds(leaseDuration.toSeconds())
           .setHeartbeatIntervalSeconds(Math.max(1, heartbeatInterval.toSeconds())).build();
@@ -132,26 +133,28 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     }
   }
 
-  private void renewLease(String node) {
+  /** Creates or renews {@code node}'s heartbeat lease; returns the revision of that write. */
+  private long renewLease(String node) {
     Timestamp now = now();
     Optional<Object> lease = store.get(Kind.KIND_LEASE, NODE_LEASE_NAMESPACE, node);
     if (lease.isEmpty()) {
       try {
-        store.create(Object.newBuilder().setLease(Lease.newBuilder()
+        Object created = store.create(Object.newBuilder().setLease(Lease.newBuilder()
             .setMetadata(ObjectMeta.newBuilder().setName(node).setNamespace(NODE_LEASE_NAMESPACE))
             .setSpec(LeaseSpec.newBuilder().setHolderIdentity(node)
                 .setLeaseDurationSeconds((int) leaseDuration.toSeconds()).setAcquireTime(now).setRenewTime(now)))
             .build(), false);
-        return;
+        return Objects.meta(created).getResourceVersion();
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
           throw e;
         }
       }
     }
-    store.mutate(Kind.KIND_LEASE, NODE_LEASE_NAMESPACE, node, 0, cur -> cur.toBuilder().setLease(cur.getLease()
-        .toBuilder().setSpec(cur.getLease().getSpec().toBuilder().setRenewTime(now)
+    Object renewed = store.mutate(Kind.KIND_LEASE, NODE_LEASE_NAMESPACE, node, 0, cur -> cur.toBuilder()
+        .setLease(cur.getLease().toBuilder().setSpec(cur.getLease().getSpec().toBuilder().setRenewTime(now)
             .setLeaseDurationSeconds((int) leaseDuration.toSeconds()))).build());
+    return Objects.meta(renewed).getResourceVersion();
   }
 
   @Override
