@@ -1,5 +1,8 @@
 package dev.drover.bench.api;
 
+import static dev.drover.bench.BenchSupport.deleteTree;
+import static dev.drover.bench.BenchSupport.loadAverage;
+
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ControlServiceGrpc;
 import dev.drover.api.v1.CreateRequest;
@@ -413,21 +416,5 @@ public final class ApiBench {
     System.out.printf(Locale.ROOT, "RESULT api write_p99_ms=%.2f watch_p99_ms=%.2f write_p50_ms=%.2f watch_p50_ms=%.2f "
         + "slo_ratio=%.1f rate=%d seconds=%d watchers=%d write_errors=%d%n", wp99, dp99, ms(w, 50), ms(d, 50),
         K8S_MUTATING_SLO_MS / wp99, rate, seconds, watchers, run.writeErrors.get());
-  }
-
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (IOException e) {
-      return "unknown";
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -1,5 +1,7 @@
 package dev.drover.bench.deploy;
 
+import static dev.drover.bench.BenchSupport.median;
+
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Task;
 import com.github.dockerjava.api.model.TaskState;
@@ -235,16 +237,6 @@ public final class DeployBench {
             ? ""
             : String.format(Locale.ROOT, " n10_vs_docker=%.2f", ten[2] / ten[0]),
         rssMb);
-  }
-
-  private static double median(List<Double> v) {
-    if (v.isEmpty()) {
-      return Double.NaN;
-    }
-    List<Double> s = new ArrayList<>(v);
-    Collections.sort(s);
-    int m = s.size() / 2;
-    return s.size() % 2 == 1 ? s.get(m) : (s.get(m - 1) + s.get(m)) / 2;
   }
 
   // ------------------------------------------------------------------ (a) raw docker run

@@ -1,5 +1,8 @@
 package dev.drover.bench.failover;
 
+import static dev.drover.bench.BenchSupport.median;
+import static dev.drover.bench.BenchSupport.loadAverage;
+
 import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
 import dev.drover.agent.runtime.ContainerInfo;
@@ -312,23 +315,8 @@ public final class FailoverBench {
     }
   }
 
-  private static double median(List<Double> xs) {
-    List<Double> s = new ArrayList<>(xs);
-    Collections.sort(s);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-  }
-
   private static String join(List<Double> xs) {
     return xs.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).collect(Collectors.joining(", "));
-  }
-
-  private static String loadAverage() {
-    try {
-      return Files.readString(Path.of("/proc/loadavg")).trim();
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 
   private void close() {

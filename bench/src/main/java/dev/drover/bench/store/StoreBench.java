@@ -1,5 +1,7 @@
 package dev.drover.bench.store;
 
+import static dev.drover.bench.BenchSupport.deleteTree;
+
 import dev.drover.store.StoreOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -224,12 +226,6 @@ public final class StoreBench {
         // Continue on a fresh stack when the client completed inline.
         CompletableFuture.runAsync(this::next);
       });
-    }
-  }
-
-  private static void deleteTree(Path root) throws java.io.IOException {
-    try (var paths = Files.walk(root)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 }
