@@ -64,7 +64,7 @@ public final class DeployBench {
 
   /** Flags measured to keep the agent small without slowing it; see BENCHMARKS.md. */
   static final String DEFAULT_AGENT_JVM =
-      "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xss256k -Xmx40m"
+      "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xss256k -Xmx32m"
           + " -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m -XX:MaxDirectMemorySize=32m"
           // grpc-netty-shaded reads its Netty settings under the relocated package name.
           + " -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1"

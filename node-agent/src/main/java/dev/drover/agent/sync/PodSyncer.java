@@ -44,6 +44,9 @@ public final class PodSyncer implements AutoCloseable {
   private final SyncConfig config;
   private final ExecutorService executor;
   private final ScheduledExecutorService scheduler;
+  // Runs a sandbox's start while its sync thread creates the app containers. Separate from the
+  // sync pool, whose threads wait for these tasks and so must never queue them behind themselves.
+  private final ExecutorService starter;
   private final StatusReporter reporter;
   private final PortAllocator ports;
   private final Prober prober;
@@ -62,6 +65,7 @@ public final class PodSyncer implements AutoCloseable {
         Executors.newFixedThreadPool(threads, named("drover-sync-" + config.nodeName()));
     this.scheduler =
         Executors.newScheduledThreadPool(1, named("drover-timer-" + config.nodeName()));
+    this.starter = Executors.newCachedThreadPool(named("drover-start-" + config.nodeName()));
     this.reporter = new StatusReporter(master, config.nodeName());
     this.prober = new Prober(runtime);
   }
@@ -275,6 +279,10 @@ public final class PodSyncer implements AutoCloseable {
     return scheduler;
   }
 
+  ExecutorService starter() {
+    return starter;
+  }
+
   StatusReporter reporter() {
     return reporter;
   }
@@ -297,8 +305,10 @@ public final class PodSyncer implements AutoCloseable {
     reporter.stop();
     scheduler.shutdownNow();
     executor.shutdownNow();
+    starter.shutdownNow();
     try {
       executor.awaitTermination(30, TimeUnit.SECONDS);
+      starter.awaitTermination(10, TimeUnit.SECONDS);
       scheduler.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
