@@ -105,7 +105,7 @@ public final class Master implements AutoCloseable {
           NodeServiceImpl.NODE_LEASE_NAMESPACE)) {
         ensureNamespaceWithRetry(ns);
       }
-      cache = new WatchCache(kv, new WatchCache.Options(cfg.cacheWindow, cfg.bookmarkInterval, 100_000)).start();
+      cache = new WatchCache(kv, new WatchCache.Options(cfg.cacheWindow, cfg.bookmarkInterval, cfg.watcherBacklog)).start();
       events = new EventRecorder(store, cfg.clock, cfg.eventDedupWindow);
       // A renewal may take until the next one is due, and a little longer: the holder steps
       // down only after renewDeadline without success.
@@ -383,6 +383,7 @@ public final class Master implements AutoCloseable {
     private Duration eventDedupWindow = Duration.ofMinutes(10);
     private Duration eventTtl = Duration.ofHours(1);
     private int cacheWindow = 10_000;
+    private int watcherBacklog = 100_000;
     private TlsConfig tls;
     private final Map<String, String> masterAddresses = new LinkedHashMap<>();
     private final List<ActiveComponent> activeComponents = new ArrayList<>();
@@ -476,6 +477,18 @@ public final class Master implements AutoCloseable {
     }
 
     /** Changes kept per kind in the watch cache's window. */
+    /**
+     * How many events one watcher may fall behind before it is told to re-list (default 100,000).
+     * A watcher whose client stops reading holds at most this many (shared) events in memory.
+     */
+    public Builder watcherBacklog(int events) {
+      if (events < 1) {
+        throw new IllegalArgumentException("watcherBacklog must be at least 1, not " + events);
+      }
+      this.watcherBacklog = events;
+      return this;
+    }
+
     public Builder cacheWindow(int changes) {
       this.cacheWindow = changes;
       return this;

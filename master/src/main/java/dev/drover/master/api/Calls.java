@@ -89,6 +89,17 @@ final class Calls {
       }
     };
     call.setOnCancelHandler(cleanup);
+    // Flow control: the cache hands events over only while gRPC's buffer for this stream has
+    // room, so a slow watcher waits in the cache's bounded backlog, not in direct memory.
+    call.setOnReadyHandler(() -> {
+      WatchCache.WatchHandle h;
+      synchronized (sendLock) {
+        h = handle[0];
+      }
+      if (h != null) {
+        h.resume();
+      }
+    });
     if (!streams.add(self[0])) {
       call.onError(Status.UNAVAILABLE.withDescription("master is shutting down").asRuntimeException());
       return;
@@ -106,7 +117,7 @@ final class Calls {
             streams.remove(self[0]);
           }
         }
-      });
+      }, call::isReady);
       synchronized (sendLock) {
         handle[0] = h;
         if (ended[0]) {

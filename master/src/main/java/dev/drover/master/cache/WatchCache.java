@@ -529,6 +529,9 @@ public final class WatchCache implements AutoCloseable {
   public interface WatchHandle extends AutoCloseable {
     @Override
     void close();
+
+    /** The sink is ready for more after it said it was not: send what waits. */
+    void resume();
   }
 
   /**
@@ -539,7 +542,17 @@ public final class WatchCache implements AutoCloseable {
    * @throws ExpiredException when {@code fromRevision} is older than the window
    */
   public WatchHandle watch(WatchSpec spec, Consumer<WatchEvent> sink) {
-    CacheWatcher w = new CacheWatcher(spec, sink);
+    return watch(spec, sink, () -> true);
+  }
+
+  /**
+   * As {@link #watch(WatchSpec, Consumer)}, for a sink with flow control: events are handed over
+   * only while {@code ready} says so, and wait in the watcher's backlog otherwise (counted against
+   * the backlog limit, so a client that stops reading is told to re-list instead of piling up
+   * buffers in the master). Call {@link WatchHandle#resume()} when the sink becomes ready again.
+   */
+  public WatchHandle watch(WatchSpec spec, Consumer<WatchEvent> sink, java.util.function.BooleanSupplier ready) {
+    CacheWatcher w = new CacheWatcher(spec, sink, ready);
     synchronized (lock) {
       KindState st = kinds.get(spec.kind());
       long from = spec.fromRevision();
@@ -568,7 +581,17 @@ public final class WatchCache implements AutoCloseable {
       watchers.add(w);
     }
     w.drainLater();
-    return w::close;
+    return new WatchHandle() {
+      @Override
+      public void close() {
+        w.close();
+      }
+
+      @Override
+      public void resume() {
+        w.drainLater();
+      }
+    };
   }
 
   private static WatchEvent event(WatchEventType type, Object o, long rev) {
@@ -611,16 +634,18 @@ public final class WatchCache implements AutoCloseable {
     final Kind kind;
     final WatchSpec spec;
     final Consumer<WatchEvent> sink;
+    final java.util.function.BooleanSupplier ready;
     final java.util.concurrent.ConcurrentLinkedQueue<WatchEvent> backlog = new java.util.concurrent.ConcurrentLinkedQueue<>();
     final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
     final java.util.concurrent.atomic.AtomicInteger wip = new java.util.concurrent.atomic.AtomicInteger();
     volatile boolean done;
     volatile long lastSent;
 
-    CacheWatcher(WatchSpec spec, Consumer<WatchEvent> sink) {
+    CacheWatcher(WatchSpec spec, Consumer<WatchEvent> sink, java.util.function.BooleanSupplier ready) {
       this.kind = spec.kind();
       this.spec = spec;
       this.sink = sink;
+      this.ready = ready;
     }
 
     boolean matches(Object o) {
@@ -660,6 +685,9 @@ public final class WatchCache implements AutoCloseable {
         return;
       }
       if (size.incrementAndGet() > options.maxWatcherBacklog()) {
+        // It has to re-list anyway: drop what waits so a stalled client holds one event, not the limit.
+        backlog.clear();
+        size.set(0);
         fail(expiredStatus("the watcher fell more than " + options.maxWatcherBacklog() + " events behind"));
         return;
       }
@@ -692,7 +720,8 @@ public final class WatchCache implements AutoCloseable {
       int missed = 1;
       while (true) {
         WatchEvent e;
-        while ((e = backlog.poll()) != null) {
+        // Not ready: leave the rest in the backlog; resume() (the sink's on-ready) comes back here.
+        while (ready.getAsBoolean() && (e = backlog.poll()) != null) {
           size.decrementAndGet();
           try {
             sink.accept(e);
