@@ -40,6 +40,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -551,7 +552,7 @@ public final class WatchCache implements AutoCloseable {
    * the backlog limit, so a client that stops reading is told to re-list instead of piling up
    * buffers in the master). Call {@link WatchHandle#resume()} when the sink becomes ready again.
    */
-  public WatchHandle watch(WatchSpec spec, Consumer<WatchEvent> sink, java.util.function.BooleanSupplier ready) {
+  public WatchHandle watch(WatchSpec spec, Consumer<WatchEvent> sink, BooleanSupplier ready) {
     CacheWatcher w = new CacheWatcher(spec, sink, ready);
     synchronized (lock) {
       KindState st = kinds.get(spec.kind());
@@ -634,14 +635,14 @@ public final class WatchCache implements AutoCloseable {
     final Kind kind;
     final WatchSpec spec;
     final Consumer<WatchEvent> sink;
-    final java.util.function.BooleanSupplier ready;
+    final BooleanSupplier ready;
     final java.util.concurrent.ConcurrentLinkedQueue<WatchEvent> backlog = new java.util.concurrent.ConcurrentLinkedQueue<>();
     final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
     final java.util.concurrent.atomic.AtomicInteger wip = new java.util.concurrent.atomic.AtomicInteger();
     volatile boolean done;
     volatile long lastSent;
 
-    CacheWatcher(WatchSpec spec, Consumer<WatchEvent> sink, java.util.function.BooleanSupplier ready) {
+    CacheWatcher(WatchSpec spec, Consumer<WatchEvent> sink, BooleanSupplier ready) {
       this.kind = spec.kind();
       this.spec = spec;
       this.sink = sink;
