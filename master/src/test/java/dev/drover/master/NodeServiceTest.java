@@ -101,6 +101,9 @@ class NodeServiceTest {
     assertThat(m.node().heartbeat(HeartbeatRequest.newBuilder().setNodeName("ghost").build()).getRegistrationRequired()).isTrue();
     register("n-hb");
     Object before = m.master.objects().require(Kind.KIND_LEASE, NodeServiceImpl.NODE_LEASE_NAMESPACE, "n-hb");
+    // Renew times are in milliseconds and an unchanged lease is not rewritten: let the clock move on.
+    long renewedAt = com.google.protobuf.util.Timestamps.toMillis(before.getLease().getSpec().getRenewTime());
+    await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > renewedAt);
     HeartbeatResponse hb = m.node().heartbeat(HeartbeatRequest.newBuilder().setNodeName("n-hb")
         .addConditions(Condition.newBuilder().setType("Ready").setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
             .setReason("AgentReady")).build());
