@@ -34,7 +34,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -143,9 +142,6 @@ class SimulatedAgentTest {
   }
 
   @Test
-  @Disabled("Intermittent (issue 5): in 1 of 6 full runs on 2026-12-02 the pod stopped moving past its"
-      + " first back-off for 30 s although back-offs here are sub-second; a stuck sync to find, not a slow"
-      + " machine. The same behaviour on real Docker is covered by DockerPodsTest.")
   void crashLoopBacksOffWithGrowingDelays() {
     runtime.behavior(
         spec ->
@@ -155,27 +151,25 @@ class SimulatedAgentTest {
     start(config("n1"));
     Pod pod = master.putPod(pod("c", "n1", shell("main", "crash:1", "x").build()).build());
     String uid = pod.getMetadata().getUid();
-    PodStatus s = awaitStatus(master, uid, st -> container(st, "main").getRestartCount() >= 3);
+    PodStatus s = awaitStatus(master, uid, st -> container(st, "main").getRestartCount() >= 4);
     assertThat(container(s, "main").getLastState().getTerminated().getExitCode()).isEqualTo(1);
     assertThat(master.statusHistory(uid))
         .anySatisfy(
             st ->
                 assertThat(container(st, "main").getState().getWaiting().getReason())
                     .isEqualTo("CrashLoopBackOff"));
-    List<String> backoffs =
+    List<Double> backoffs =
         master.events().stream()
             .filter(e -> e.getReason().equals("BackOff"))
-            .map(e -> e.getMessage())
+            .map(e -> e.getMessage().replaceAll("^back-off ([0-9.]+)s .*$", "$1"))
+            .map(Double::valueOf)
             .toList();
-    // Each back-off doubles the previous one (the first may pass unseen between two syncs).
-    assertThat(backoffs).anySatisfy(m -> assertThat(m).contains("back-off 0.4s"));
-    assertThat(backoffs).anySatisfy(m -> assertThat(m).contains("back-off 0.8s"));
-    assertThat(
-            backoffs.indexOf(
-                backoffs.stream().filter(m -> m.contains("0.8s")).findFirst().orElseThrow()))
-        .isGreaterThan(
-            backoffs.indexOf(
-                backoffs.stream().filter(m -> m.contains("0.4s")).findFirst().orElseThrow()));
+    // The back-off runs from the container's exit, so a sync that comes late (a loaded machine)
+    // may find a short one already over and restart at once: no BackOff then, as with the
+    // kubelet. Those seen double from 0.2 s, in order, and the 1.6 s one before the fourth
+    // restart is long enough to be seen.
+    assertThat(backoffs).isSubsetOf(0.2, 0.4, 0.8, 1.6, 2.0).isSorted().doesNotHaveDuplicates();
+    assertThat(backoffs).contains(1.6);
     assertThat(s.getPhase()).isEqualTo(PodPhase.POD_PHASE_RUNNING);
   }
 
@@ -186,8 +180,7 @@ class SimulatedAgentTest {
     never.getSpecBuilder().setRestartPolicy(RestartPolicy.RESTART_POLICY_NEVER);
     Pod pod = master.putPod(never.build());
     String uid = pod.getMetadata().getUid();
-    PodStatus first =
-        awaitStatus(master, uid, st -> container(st, "main").getState().hasRunning());
+    PodStatus first = awaitStatus(master, uid, st -> container(st, "main").getState().hasRunning());
     String firstId = container(first, "main").getContainerId();
 
     // Same pod (same uid), new image: the old container is stopped and a new one made from the
@@ -242,9 +235,6 @@ class SimulatedAgentTest {
   }
 
   @Test
-  @Disabled("Intermittent (issue 5): in 1 of 6 full runs on 2026-12-02 the pod stopped moving past its"
-      + " first back-off for 30 s although back-offs here are sub-second; a stuck sync to find, not a slow"
-      + " machine. The same behaviour on real Docker is covered by DockerPodsTest.")
   void failedPullsGiveErrImagePullThenImagePullBackOff() {
     runtime.pullable(image -> !image.startsWith("missing"));
     start(config("n1"));

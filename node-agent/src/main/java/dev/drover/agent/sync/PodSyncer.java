@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -63,8 +64,12 @@ public final class PodSyncer implements AutoCloseable {
     this.ports = new PortAllocator(config.portRangeFirst(), config.portRangeLast());
     this.executor =
         Executors.newFixedThreadPool(threads, named("drover-sync-" + config.nodeName()));
-    this.scheduler =
-        Executors.newScheduledThreadPool(1, named("drover-timer-" + config.nodeName()));
+    ScheduledThreadPoolExecutor timer =
+        new ScheduledThreadPoolExecutor(1, named("drover-timer-" + config.nodeName()));
+    // Wake-ups moved earlier are cancelled often: drop them from the queue rather than keep
+    // them until their (possibly minutes away) time.
+    timer.setRemoveOnCancelPolicy(true);
+    this.scheduler = timer;
     this.starter = Executors.newCachedThreadPool(named("drover-start-" + config.nodeName()));
     this.reporter = new StatusReporter(master, config.nodeName());
     this.prober = new Prober(runtime);

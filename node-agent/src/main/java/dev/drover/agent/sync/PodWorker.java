@@ -96,14 +96,14 @@ final class PodWorker {
   private final Map<String, Instant> conditionTimes = new HashMap<>();
   private final Map<String, Boolean> conditionValues = new HashMap<>();
   private PodStatus lastStatus;
-  private ScheduledFuture<?> wakeup;
-  private Instant wakeAt;
+  private final WakeupTimer wakeup;
 
   PodWorker(PodSyncer syncer, Pod pod) {
     this.syncer = syncer;
     this.runtime = syncer.runtime();
     this.pod = pod;
     this.uid = pod.getMetadata().getUid();
+    this.wakeup = new WakeupTimer(syncer.scheduler(), this::requestSync);
     // A pod first seen after the initial list was swept can only have containers this agent
     // process made: no need to look for ones to adopt (one Docker call less per new pod).
     this.adopted = syncer.initialListSwept();
@@ -163,28 +163,10 @@ final class PodWorker {
         log.warn("pod {}: sync failed, will retry", name(), e);
       }
       if (!finished) {
-        wakeIn(next);
+        wakeup.wakeIn(next);
       }
       log.trace("pod {}: synced, next in {}", name(), next);
     }
-  }
-
-  private void wakeIn(Duration delay) {
-    Instant now = Instant.now();
-    Instant at = now.plus(delay);
-    // A pending wake-up that is already due may be the very one that triggered this sync (its
-    // future completes only after the sync was queued), so only a future one counts.
-    if (wakeup != null && !wakeup.isDone() && wakeAt != null && wakeAt.isAfter(now)) {
-      if (!wakeAt.isAfter(at)) {
-        return;
-      }
-      wakeup.cancel(false);
-    }
-    wakeAt = at;
-    wakeup =
-        syncer
-            .scheduler()
-            .schedule(this::requestSync, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
   }
 
   private String name() {
@@ -1159,9 +1141,7 @@ final class PodWorker {
     }
     log.info("pod {}: terminated", name());
     finished = true;
-    if (wakeup != null) {
-      wakeup.cancel(false);
-    }
+    wakeup.cancel();
     syncer.workerFinished(this);
     return null;
   }
@@ -1180,9 +1160,7 @@ final class PodWorker {
   synchronized void stop() {
     finished = true;
     records.values().forEach(Record::stopProbes);
-    if (wakeup != null) {
-      wakeup.cancel(false);
-    }
+    wakeup.cancel();
   }
 
   // ------------------------------------------------------------------------------------------
