@@ -45,8 +45,9 @@ public final class PodSyncer implements AutoCloseable {
   private final SyncConfig config;
   private final ExecutorService executor;
   private final ScheduledExecutorService scheduler;
-  // Runs a sandbox's start while its sync thread creates the app containers. Separate from the
-  // sync pool, whose threads wait for these tasks and so must never queue them behind themselves.
+  // Runs a sandbox's start while its sync thread creates the app containers, and the status
+  // reporter's sends. Separate from the sync pool, whose threads wait for sandbox starts and so
+  // must never queue them behind themselves, and from the timer, which a send would hold up.
   private final ExecutorService starter;
   private final StatusReporter reporter;
   private final PortAllocator ports;
@@ -87,7 +88,7 @@ public final class PodSyncer implements AutoCloseable {
   /** Starts the status flusher and the runtime health check. */
   public void start() {
     started = true;
-    reporter.start(scheduler, config.statusFlushInterval().toMillis());
+    reporter.start(scheduler, starter, config.statusFlushInterval());
     scheduler.scheduleWithFixedDelay(
         this::checkRuntime, HEALTH_PERIOD_MS, HEALTH_PERIOD_MS, TimeUnit.MILLISECONDS);
   }

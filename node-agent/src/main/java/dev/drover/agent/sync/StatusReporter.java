@@ -11,13 +11,15 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodStatusUpdate;
 import dev.drover.api.v1.PodStatusUpdateOutcome;
 import dev.drover.api.v1.PodStatusUpdateResult;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -25,40 +27,95 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Coalesces pod status updates (only the latest per pod is kept) and buffers events, and sends both
- * to the masters in batches at a fixed interval, so a busy node makes at most one status call and
- * one event call per interval. What fails to send is kept for the next round (events up to a
- * bound).
+ * to the masters in batches. A node that was quiet sends its first change at once; after a send,
+ * what arrives waits until the interval since that send's start has passed and the send returned,
+ * so a busy node makes at most one status call and one event call per interval, each carrying the
+ * latest status of every pod that changed. What fails to send is kept for the next round (events up
+ * to a bound), retried after at least {@link #RETRY_AFTER_FAILURE}.
  */
 final class StatusReporter {
 
   private static final Logger log = LoggerFactory.getLogger(StatusReporter.class);
   private static final int MAX_BUFFERED_EVENTS = 1000;
+  static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
 
   private final MasterClient master;
   private final String nodeName;
   private final Map<String, PodStatusUpdate> pending = new LinkedHashMap<>();
   private final List<Event> events = new ArrayList<>();
-  private ScheduledFuture<?> task;
+  // Guarded by "this": the timer and the sender; null until started and after stop.
+  private ScheduledExecutorService timer;
+  private Executor sender;
+  private long intervalNanos;
+  // A send is scheduled or running; offers meanwhile only add to what it (or the next) carries.
+  private boolean sendQueued;
+  private long lastSendStart = Long.MIN_VALUE;
+  private boolean lastSendFailed;
 
   StatusReporter(MasterClient master, String nodeName) {
     this.master = master;
     this.nodeName = nodeName;
   }
 
-  void start(ScheduledExecutorService scheduler, long intervalMillis) {
-    task =
-        scheduler.scheduleWithFixedDelay(
-            this::flushSafely, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+  /**
+   * Starts sending: {@code timer} only counts down the interval, the sends (blocking calls to a
+   * master) run on {@code sender}, so a slow master never holds up the pod workers' timers.
+   */
+  synchronized void start(ScheduledExecutorService timer, Executor sender, Duration interval) {
+    this.timer = timer;
+    this.sender = sender;
+    this.intervalNanos = interval.toNanos();
+    sendSoon();
   }
 
-  void stop() {
-    if (task != null) {
-      task.cancel(false);
-    }
+  synchronized void stop() {
+    timer = null;
+    sender = null;
   }
 
   synchronized void offer(PodStatusUpdate update) {
     pending.put(update.getUid(), update);
+    sendSoon();
+  }
+
+  /** Queues a send unless one is queued or running (call holding the lock). */
+  private void sendSoon() {
+    if (sendQueued || timer == null || (pending.isEmpty() && events.isEmpty())) {
+      return;
+    }
+    long gap =
+        lastSendFailed ? Math.max(intervalNanos, RETRY_AFTER_FAILURE.toNanos()) : intervalNanos;
+    long wait = lastSendStart == Long.MIN_VALUE ? 0 : lastSendStart + gap - System.nanoTime();
+    sendQueued = true;
+    try {
+      if (wait <= 0) {
+        sender.execute(this::send);
+      } else {
+        Executor to = sender;
+        timer.schedule(() -> to.execute(this::send), wait, TimeUnit.NANOSECONDS);
+      }
+    } catch (RejectedExecutionException e) {
+      // Shutting down: close() makes the last attempt.
+      sendQueued = false;
+    }
+  }
+
+  private void send() {
+    synchronized (this) {
+      lastSendStart = System.nanoTime();
+    }
+    boolean failed = false;
+    try {
+      flush();
+    } catch (RuntimeException e) {
+      failed = true;
+      log.debug("status flush failed, will retry: {}", e.toString());
+    }
+    synchronized (this) {
+      lastSendFailed = failed;
+      sendQueued = false;
+      sendSoon();
+    }
   }
 
   void event(Pod pod, String container, EventType type, String reason, String message) {
@@ -101,10 +158,11 @@ final class StatusReporter {
       if (events.size() < MAX_BUFFERED_EVENTS) {
         events.add(e);
       }
+      sendSoon();
     }
   }
 
-  /** Sends what is pending now; used by the timer and on close. */
+  /** Sends what is pending now, on the caller's thread; used on close (and by tests). */
   void flushSafely() {
     try {
       flush();
