@@ -48,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
@@ -85,6 +86,8 @@ final class PodWorker {
   private String sandboxId;
   // The sandbox's start while this pass creates the app containers; null when none is pending.
   private PendingSandbox sandboxStart;
+  // A sandbox started by this pass whose address is still being read; null when none.
+  private PendingSandbox sandboxAddress;
   private String podIp = "";
   private List<HostPortAllocation> hostPorts = List.of();
   private boolean volumesReady;
@@ -659,20 +662,30 @@ final class PodWorker {
     // App containers only need the sandbox to exist to name it as their network (Docker refuses
     // to start them, not to create them, before it runs), so this pass creates them while the
     // sandbox starts and waits for it before starting each: one create less on the pod's
-    // critical path, and the sandbox's inspect overlaps too.
+    // critical path. The inspect that reads the sandbox's address runs while the first app
+    // container starts, which needs only the sandbox to run.
+    CompletableFuture<Void> started = new CompletableFuture<>();
+    CompletableFuture<String> ip = new CompletableFuture<>();
+    syncer
+        .starter()
+        .execute(
+            () -> {
+              try {
+                runtime.start(id);
+              } catch (RuntimeException | Error e) {
+                started.completeExceptionally(e);
+                ip.completeExceptionally(e);
+                throw e;
+              }
+              started.complete(null);
+              try {
+                ip.complete(runtime.inspect(id).map(ContainerInfo::ipAddress).orElse(""));
+              } catch (RuntimeException | Error e) {
+                ip.completeExceptionally(e);
+              }
+            });
     sandboxStart =
-        new PendingSandbox(
-            id,
-            image,
-            List.copyOf(ports),
-            syncer
-                .starter()
-                .submit(
-                    () -> {
-                      runtime.start(id);
-                      return runtime.inspect(id).map(ContainerInfo::ipAddress).orElse("");
-                    }),
-            new ArrayList<>());
+        new PendingSandbox(id, image, List.copyOf(ports), started, ip, new ArrayList<>());
     sandboxId = id;
     hostPorts = List.copyOf(ports);
     volumesReady = false;
@@ -681,8 +694,8 @@ final class PodWorker {
 
   /**
    * Waits for the sandbox start begun by {@link #ensureSandbox}. True when none was pending or it
-   * started; false when it failed, after removing the containers made to join it and resetting
-   * the pod's network so that the next pass starts over.
+   * started; false when it failed, after removing the containers made to join it and resetting the
+   * pod's network so that the next pass starts over.
    */
   private boolean awaitSandbox() {
     PendingSandbox pending = sandboxStart;
@@ -692,11 +705,12 @@ final class PodWorker {
     sandboxStart = null;
     RuntimeException failure;
     try {
-      podIp = pending.ip().get();
+      pending.started().get();
+      sandboxAddress = pending;
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      pending.ip().cancel(true);
+      pending.started().cancel(true);
       failure = new IllegalStateException("interrupted while the sandbox started", e);
     } catch (ExecutionException e) {
       failure =
@@ -722,9 +736,8 @@ final class PodWorker {
   }
 
   /**
-   * Undoes a sandbox that could not be created or started: releases its host ports and removes
-   * it. Rethrows a runtime outage; otherwise records the reason on every container and returns
-   * false.
+   * Undoes a sandbox that could not be created or started: releases its host ports and removes it.
+   * Rethrows a runtime outage; otherwise records the reason on every container and returns false.
    */
   private boolean sandboxFailed(
       String image, List<HostPortAllocation> ports, String id, RuntimeException e) {
@@ -744,9 +757,39 @@ final class PodWorker {
     return false;
   }
 
-  /** A sandbox being started in the background, and the app containers created to join it. */
+  /**
+   * Takes the address of a sandbox started by this pass, once its inspect is done: needed by the
+   * status and by HTTP and TCP probes. On failure the address stays unknown until the next pass
+   * inspects the sandbox again ({@link #ensureSandbox}).
+   */
+  private void settleSandboxAddress() {
+    PendingSandbox pending = sandboxAddress;
+    if (pending == null) {
+      return;
+    }
+    sandboxAddress = null;
+    if (!pending.id().equals(sandboxId)) {
+      return;
+    }
+    try {
+      podIp = pending.ip().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      log.debug("pod {}: inspecting sandbox {} failed: {}", name(), pending.id(), e.getCause());
+    }
+  }
+
+  /**
+   * A sandbox being started in the background (then inspected for its address), and the app
+   * containers created to join it.
+   */
   private record PendingSandbox(
-      String id, String image, List<HostPortAllocation> ports, Future<String> ip,
+      String id,
+      String image,
+      List<HostPortAllocation> ports,
+      Future<Void> started,
+      Future<String> ip,
       List<String> joined) {}
 
   private void removeUnstartedSandbox(String id) {
@@ -1168,6 +1211,7 @@ final class PodWorker {
   // ------------------------------------------------------------------------------------------
 
   private void startProbes(Container c, Record rec, String containerId) {
+    settleSandboxAddress();
     rec.stopProbes();
     rec.probesFor = containerId;
     rec.started = !c.hasStartupProbe();
@@ -1330,6 +1374,7 @@ final class PodWorker {
   // ------------------------------------------------------------------------------------------
 
   private void reportStatus() {
+    settleSandboxAddress();
     PodStatus status = buildStatus();
     if (!status.equals(lastStatus)) {
       lastStatus = status;
