@@ -17,10 +17,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,6 +41,7 @@ public final class PodSyncer implements AutoCloseable {
   private static final long HEALTH_PERIOD_MS = 2000;
   // How long an image seen present is trusted without asking the runtime again.
   private static final Duration IMAGE_CHECK_TTL = Duration.ofSeconds(30);
+  private static final Duration IDLE_THREAD_KEEP_ALIVE = Duration.ofSeconds(5);
 
   private final ContainerRuntime runtime;
   private final MasterClient master;
@@ -63,15 +66,32 @@ public final class PodSyncer implements AutoCloseable {
     this.master = master;
     this.config = config;
     this.ports = new PortAllocator(config.portRangeFirst(), config.portRangeLast());
-    this.executor =
-        Executors.newFixedThreadPool(threads, named("drover-sync-" + config.nodeName()));
+    // Both pools let idle threads go after a few seconds: a burst of pod starts needs many, a
+    // node whose pods run needs few, and each thread keeps its stack (memory) while it lives.
+    ThreadPoolExecutor sync =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            IDLE_THREAD_KEEP_ALIVE.toMillis(),
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(),
+            named("drover-sync-" + config.nodeName()));
+    sync.allowCoreThreadTimeOut(true);
+    this.executor = sync;
     ScheduledThreadPoolExecutor timer =
         new ScheduledThreadPoolExecutor(1, named("drover-timer-" + config.nodeName()));
     // Wake-ups moved earlier are cancelled often: drop them from the queue rather than keep
     // them until their (possibly minutes away) time.
     timer.setRemoveOnCancelPolicy(true);
     this.scheduler = timer;
-    this.starter = Executors.newCachedThreadPool(named("drover-start-" + config.nodeName()));
+    this.starter =
+        new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            IDLE_THREAD_KEEP_ALIVE.toMillis(),
+            TimeUnit.MILLISECONDS,
+            new SynchronousQueue<>(),
+            named("drover-start-" + config.nodeName()));
     this.reporter = new StatusReporter(master, config.nodeName());
     this.prober = new Prober(runtime);
   }
