@@ -22,6 +22,9 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.PodTemplateSpec;
+import dev.drover.api.v1.TaintEffect;
+import dev.drover.api.v1.Toleration;
+import dev.drover.api.v1.TolerationOperator;
 import dev.drover.client.DroverClient;
 import dev.drover.master.Master;
 import java.io.IOException;
@@ -30,6 +33,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -44,12 +48,14 @@ import org.junit.jupiter.api.Test;
  * The agent as its own process against a real master (API server, scheduler, controllers) over
  * gRPC, on the real Docker daemon: a Deployment's pods, bound by the scheduler, run as containers
  * and their status reaches the master; the agent killed with SIGKILL and started again adopts the
- * same containers; deleting pods through the API removes their containers and the pod objects.
+ * same containers, removes those of pods deleted while it was down and resumes reporting status;
+ * deleting pods through the API removes their containers and the pod objects.
  */
 class RealMasterAgentTest {
 
   private static final Duration LONG = Duration.ofSeconds(90);
   private static final String APP = "web";
+  private static final int REPLICAS = 5;
 
   private final String node = "rm-" + UUID.randomUUID().toString().substring(0, 8);
   private Path dir;
@@ -106,52 +112,96 @@ class RealMasterAgentTest {
   void scheduledPodsRunOnDockerAndSurviveAnAgentKilledWithSigkill() throws Exception {
     startAgent();
     await().atMost(LONG).ignoreExceptions().until(() -> nodeReady(client.nodes().get("", node)));
-    client.deployments().create(deployment(2));
+    client.deployments().create(deployment(REPLICAS));
 
-    List<Pod> running = awaitRunning(2);
+    List<Pod> running = awaitRunning(REPLICAS);
     Map<String, String> ids = containerIds(running);
+    assertThat(ids).hasSize(REPLICAS);
+    Map<String, String> startedAt = new HashMap<>();
     for (String id : ids.values()) {
       InspectContainerResponse r = docker.inspectContainerCmd(id).exec();
       assertThat(r.getState().getRunning()).isTrue();
       assertThat(r.getConfig().getLabels()).containsEntry("drover.node", node);
+      startedAt.put(id, r.getState().getStartedAt());
     }
 
     // A crash: no shutdown hook runs, nothing is flushed or closed.
     agent.destroyForcibly();
     assertThat(agent.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+    // While the agent is down, two pods are deleted: one forcibly (its object is gone at once,
+    // so its containers belong to no pod any more), one gracefully (its object waits for the
+    // agent's confirmation). Nobody stops their containers yet.
+    Pod forced = running.get(0);
+    Pod graceful = running.get(1);
+    client.delete(
+        DeleteRequest.newBuilder()
+            .setKind(Kind.KIND_POD)
+            .setNamespace("default")
+            .setName(forced.getMetadata().getName())
+            .setForce(true)
+            .build());
+    client.pods().delete("default", graceful.getMetadata().getName());
+    assertThat(podNames()).doesNotContain(forced.getMetadata().getName());
+    assertThat(client.pods().get("default", graceful.getMetadata().getName()).getMetadata())
+        .matches(m -> m.hasDeletionTime(), "has a deletion time");
+    for (Pod p : List.of(forced, graceful)) {
+      assertThat(containersOfPod(p.getMetadata().getUid()))
+          .isNotEmpty()
+          .allMatch(c -> c.getState().equals("running"), "still running");
+    }
+    Map<String, String> kept = new HashMap<>(ids);
+    kept.remove(forced.getMetadata().getName());
+    kept.remove(graceful.getMetadata().getName());
+
     startAgent();
 
-    // The new agent adopts the containers: the same ids keep running, never restarted.
+    // The new agent removes the containers of both deleted pods (the forced one's by the orphan
+    // sweep: no pod owns them), and confirms the graceful deletion so that its object goes.
     await()
         .atMost(LONG)
         .untilAsserted(
             () -> {
-              List<Pod> now = client.pods().list("default", "app=" + APP);
-              assertThat(containerIds(now)).isEqualTo(ids);
+              assertThat(containersOfPod(forced.getMetadata().getUid())).isEmpty();
+              assertThat(containersOfPod(graceful.getMetadata().getUid())).isEmpty();
+              assertThat(podNames()).doesNotContain(graceful.getMetadata().getName());
             });
-    for (String id : ids.values()) {
-      InspectContainerResponse r = docker.inspectContainerCmd(id).exec();
+
+    // It adopts the other containers: the same ids keep running, never restarted.
+    for (Map.Entry<String, String> e : kept.entrySet()) {
+      InspectContainerResponse r = docker.inspectContainerCmd(e.getValue()).exec();
       assertThat(r.getState().getRunning()).isTrue();
       assertThat(r.getRestartCount()).isZero();
+      assertThat(r.getState().getStartedAt()).isEqualTo(startedAt.get(e.getValue()));
     }
 
-    // The restarted agent acts on new work: a deleted pod's containers go and the pod object
-    // goes once the agent confirms; the ReplicaSet's replacement runs on Docker.
-    String victim = running.get(0).getMetadata().getName();
-    String victimUid = running.get(0).getMetadata().getUid();
-    client.pods().delete("default", victim);
+    // Status resumes: the ReplicaSet's two replacements are reported Running by the new agent,
+    // next to the adopted pods, whose status still names the same containers, zero restarts.
+    List<Pod> after = awaitRunning(REPLICAS);
+    Map<String, String> afterIds = containerIds(after);
+    assertThat(afterIds).containsAllEntriesOf(kept);
+    assertThat(afterIds.keySet())
+        .doesNotContain(forced.getMetadata().getName(), graceful.getMetadata().getName());
+    for (Pod p : after) {
+      if (kept.containsKey(p.getMetadata().getName())) {
+        assertThat(Pods.container(p.getStatus(), "main").getRestartCount()).isZero();
+      }
+    }
+    // ... and follows what happens to an adopted container: killed behind the agent's back, it
+    // is restarted and the pod's status shows the new container and one restart.
+    String adoptedPod = kept.keySet().iterator().next();
+    String adoptedId = kept.get(adoptedPod);
+    docker.killContainerCmd(adoptedId).exec();
     await()
         .atMost(LONG)
         .untilAsserted(
             () -> {
-              assertThat(containersOfPod(victimUid)).isEmpty();
-              assertThat(
-                      client.pods().list("default", "app=" + APP).stream()
-                          .map(p -> p.getMetadata().getName()))
-                  .doesNotContain(victim);
+              ContainerStatus c =
+                  Pods.container(client.pods().get("default", adoptedPod).getStatus(), "main");
+              assertThat(c.getRestartCount()).isEqualTo(1);
+              assertThat(c.getState().hasRunning()).isTrue();
+              assertThat(c.getContainerId()).isNotEqualTo("docker://" + adoptedId);
             });
-    List<Pod> after = awaitRunning(2);
-    assertThat(after.stream().map(p -> p.getMetadata().getName())).doesNotContain(victim);
 
     // Many heartbeats later the node still offers what it registered: heartbeats carry the
     // allocatable resources, so they never wipe what the scheduler places pods by.
@@ -199,6 +249,12 @@ class RealMasterAgentTest {
                                         .hasRunning()));
   }
 
+  private List<String> podNames() {
+    return client.pods().list("default", "app=" + APP).stream()
+        .map(p -> p.getMetadata().getName())
+        .toList();
+  }
+
   /** Pod name to Docker id of its "main" container. */
   private static Map<String, String> containerIds(List<Pod> pods) {
     return pods.stream()
@@ -240,11 +296,25 @@ class RealMasterAgentTest {
                         .setSpec(
                             PodSpec.newBuilder()
                                 .setTerminationGracePeriodSeconds(2)
+                                // Kubernetes gives every pod these (300 s); Drover's built-in
+                                // few seconds would evict the pods while the agent is down,
+                                // and this test is about adoption, not eviction.
+                                .addTolerations(toleration("node.kubernetes.io/not-ready"))
+                                .addTolerations(toleration("node.kubernetes.io/unreachable"))
                                 .addContainers(
                                     Pods.shell(
                                         "main",
                                         DockerTestSupport.LOCAL_IMAGE,
                                         "trap 'exit 0' TERM; while true; do sleep 1; done")))))
+        .build();
+  }
+
+  private static Toleration toleration(String key) {
+    return Toleration.newBuilder()
+        .setKey(key)
+        .setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS)
+        .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE)
+        .setTolerationSeconds(300)
         .build();
   }
 

@@ -12,8 +12,10 @@ import dev.drover.agent.runtime.simulated.SimulatedRuntime;
 import dev.drover.agent.runtime.simulated.SimulatedRuntime.Behavior;
 import dev.drover.agent.testing.FakeNodeService;
 import dev.drover.agent.testing.Pods;
+import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ContainerStatus;
 import dev.drover.api.v1.ExecAction;
+import dev.drover.api.v1.ImagePullPolicy;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
@@ -256,6 +258,55 @@ class SimulatedAgentTest {
                   .contains("ImagePullBackOff");
             });
     assertThat(master.status(uid).orElseThrow().getPhase()).isEqualTo(PodPhase.POD_PHASE_PENDING);
+  }
+
+  @Test
+  void pullPoliciesDecideWhetherToPull() {
+    start(config("n1"));
+    // IfNotPresent: the first pod pulls, the second finds the image and does not.
+    Pod a =
+        master.putPod(
+            pod("a", "n1", policy("img:ifnp", ImagePullPolicy.IMAGE_PULL_POLICY_IF_NOT_PRESENT))
+                .build());
+    awaitStatus(
+        master, a.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
+    Pod b =
+        master.putPod(
+            pod("b", "n1", policy("img:ifnp", ImagePullPolicy.IMAGE_PULL_POLICY_IF_NOT_PRESENT))
+                .build());
+    awaitStatus(
+        master, b.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
+    // Always: every pod pulls, present or not.
+    Pod c =
+        master.putPod(
+            pod("c", "n1", policy("img:ifnp", ImagePullPolicy.IMAGE_PULL_POLICY_ALWAYS)).build());
+    awaitStatus(
+        master, c.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
+    // Never: an absent image is not pulled; the container waits with ErrImageNeverPull.
+    Pod d =
+        master.putPod(
+            pod("d", "n1", policy("img:absent", ImagePullPolicy.IMAGE_PULL_POLICY_NEVER)).build());
+    PodStatus never =
+        awaitStatus(
+            master,
+            d.getMetadata().getUid(),
+            st ->
+                container(st, "main")
+                    .getState()
+                    .getWaiting()
+                    .getReason()
+                    .equals("ErrImageNeverPull"));
+    assertThat(never.getPhase()).isEqualTo(PodPhase.POD_PHASE_PENDING);
+    assertThat(runtime.images()).contains("img:ifnp").doesNotContain("img:absent");
+    assertThat(
+            master.events().stream()
+                .filter(e -> e.getReason().equals("Pulling"))
+                .map(e -> e.getInvolvedObject().getName()))
+        .containsExactlyInAnyOrder("a", "c");
+  }
+
+  private static Container policy(String image, ImagePullPolicy policy) {
+    return shell("main", image, "run").setImagePullPolicy(policy).build();
   }
 
   @Test
