@@ -10,7 +10,9 @@ import com.github.dockerjava.api.command.WaitContainerResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.PullResponseItem;
+import dev.drover.agent.runtime.HostFacts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -49,6 +51,20 @@ class DockerEnvironmentTest {
   void disconnect() throws IOException {
     if (docker != null) {
       docker.close();
+    }
+  }
+
+  /** The node's capacity comes from what the daemon reports (issue 5, deliver 1). */
+  @Test
+  void hostFactsAreTheDaemonsCpusMemoryAndVersion() {
+    Info info = docker.infoCmd().exec();
+    try (DockerRuntime runtime =
+        DockerRuntime.connect(DockerTestSupport.DOCKER_HOST, Duration.ofSeconds(30))) {
+      HostFacts facts = runtime.hostFacts();
+      assertThat(facts.cpus()).isEqualTo(info.getNCPU()).isPositive();
+      assertThat(facts.memoryBytes()).isEqualTo(info.getMemTotal()).isPositive();
+      assertThat(facts.runtimeVersion()).isEqualTo("docker://" + info.getServerVersion());
+      assertThat(facts.kernelVersion()).isEqualTo(info.getKernelVersion());
     }
   }
 
