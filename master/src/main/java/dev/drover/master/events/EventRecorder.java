@@ -11,6 +11,7 @@ import dev.drover.api.v1.ObjectReference;
 import dev.drover.master.api.ApiErrors;
 import dev.drover.master.store.ObjectStore;
 import dev.drover.master.store.Objects;
+import dev.drover.store.v1.RangeRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
@@ -64,7 +65,11 @@ public final class EventRecorder {
       fresh.setType(EventType.EVENT_TYPE_NORMAL);
     }
     for (int attempt = 0; attempt < 20; attempt++) {
-      Optional<Object> existing = store.get(Kind.KIND_EVENT, ns, name);
+      // Most events are new (a Scheduled event names its pod's uid and node): when this
+      // member's own copy has no such event, try the create at once, without a Raft read
+      // first; if the event exists after all, the create fails and the next round reads it.
+      Optional<Object> existing = attempt == 0 && absentLocally(ns, name) ? Optional.empty()
+          : store.get(Kind.KIND_EVENT, ns, name);
       try {
         if (existing.isEmpty()) {
           return new Recorded(store.create(Object.newBuilder().setEvent(fresh).build(), false), false);
@@ -91,6 +96,12 @@ public final class EventRecorder {
       }
     }
     throw Status.ABORTED.withDescription("event " + ns + "/" + name + " kept changing; retry").asRuntimeException();
+  }
+
+  private boolean absentLocally(String ns, String name) {
+    return store.await(store.kv().range(RangeRequest.newBuilder()
+        .setKey(ObjectStore.key(Kind.KIND_EVENT, ns, name)).setSerializable(true).setCountOnly(true).build()))
+        .getCount() == 0;
   }
 
   /**
