@@ -15,6 +15,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
@@ -118,5 +119,32 @@ class ObjectStoreCreateTest {
         .setMetadata(o.getNamespace().getMetadata().toBuilder().putLabels("team", "blue"))).build());
     assertThat(store.create(pod("busy", "after"), false).getPod().getMetadata().getName()).isEqualTo("after");
     assertThat(exists("busy", "after")).isTrue();
+  }
+
+  @Test
+  void createAllWritesEveryObjectInOneTxnOrNone() {
+    store.create(pod("default", "seen"), false);
+    calls.set(0);
+    List<Object> made = store.createAll(List.of(pod("default", "a"), pod("default", "b")));
+    assertThat(calls.get()).isEqualTo(1);
+    assertThat(made).extracting(o -> o.getPod().getMetadata().getName()).containsExactly("a", "b");
+    assertThat(made.get(0).getPod().getMetadata().getResourceVersion()).isPositive();
+
+    // One exists already: nothing of the group is written.
+    assertThat(code(() -> store.createAll(List.of(pod("default", "c"), pod("default", "a")))))
+        .isEqualTo(Status.Code.ALREADY_EXISTS);
+    assertThat(exists("default", "c")).isFalse();
+
+    // One is invalid: the error names it by its place, and nothing is written.
+    Object bad = pod("default", "Not_A_Name");
+    StatusRuntimeException e = Assertions.assertThrows(StatusRuntimeException.class,
+        () -> store.createAll(List.of(pod("default", "d"), bad)));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(io.grpc.protobuf.StatusProto.fromThrowable(e).getDetailsList().toString()).contains("objects[1].");
+    assertThat(exists("default", "d")).isFalse();
+
+    assertThat(code(() -> store.createAll(List.of(pod("default", "e"), pod("default", "e")))))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(exists("default", "e")).isFalse();
   }
 }

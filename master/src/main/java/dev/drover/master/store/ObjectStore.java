@@ -64,6 +64,11 @@ public final class ObjectStore {
   public static final long DEFAULT_GRACE_SECONDS = 30;
 
   private static final int MAX_RETRIES = 20;
+  /**
+   * Objects one {@link #createAll} may hold: each takes a compare and a put, and the namespace
+   * guards take compares too, within the store's 128 per Txn branch.
+   */
+  public static final int MAX_CREATES_PER_TXN = 64;
   /** Namespaces remembered as active at most; more are read at every create. */
   private static final int MAX_CACHED_NAMESPACES = 10_000;
 
@@ -213,6 +218,35 @@ public final class ObjectStore {
     List<Prepared> done = new ArrayList<>(List.of(p));
     commitCreates(txn, done);
     return done.get(0).object;
+  }
+
+  /**
+   * Creates several objects in one Txn: all or none. Each is validated and guarded as a single
+   * create is (key absent, namespace unchanged since seen active); the first invalid one fails
+   * the call before anything is written, and one that exists already fails the whole Txn with
+   * ALREADY_EXISTS. Returns them as stored, in order. At most {@link #MAX_CREATES_PER_TXN}.
+   */
+  public List<Object> createAll(List<Object> objects) {
+    if (objects.size() > MAX_CREATES_PER_TXN) {
+      throw ApiErrors.invalid("objects", "at most " + MAX_CREATES_PER_TXN + " per call, got " + objects.size());
+    }
+    List<Prepared> prepared = new ArrayList<>(objects.size());
+    TxnRequest.Builder txn = TxnRequest.newBuilder();
+    for (int i = 0; i < objects.size(); i++) {
+      Prepared p = prepareCreate(objects.get(i), objects.size() == 1 ? "" : "objects[" + i + "].");
+      p.addTo(txn);
+      prepared.add(p);
+    }
+    checkNoDuplicates(prepared);
+    if (prepared.isEmpty()) {
+      return List.of();
+    }
+    commitCreates(txn, prepared);
+    List<Object> out = new ArrayList<>(prepared.size());
+    for (Prepared p : prepared) {
+      out.add(p.object);
+    }
+    return out;
   }
 
   /** A validated object ready to be written, with the compares that guard it. */
