@@ -19,6 +19,7 @@ import dev.drover.api.v1.PodAntiAffinity;
 import dev.drover.api.v1.ResourceRequirements;
 import dev.drover.api.v1.TopologySpreadConstraint;
 import dev.drover.api.v1.UnsatisfiableConstraintAction;
+import dev.drover.bench.BenchSupport;
 import dev.drover.master.scheduler.Binder;
 import dev.drover.master.scheduler.ClusterEventHandler;
 import dev.drover.master.scheduler.ClusterEventSource;
@@ -32,6 +33,7 @@ import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.scheduler.SchedulerLoop;
 import dev.drover.master.scheduler.StatusWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -51,8 +53,12 @@ import java.util.function.IntFunction;
  * its writer thread) against an in-memory binder and the pure placement algorithm (schedule +
  * assume, one thread), to tell the scheduler's own cost from the API's and the store's.
  *
- * <p>Usage: {@code bench/run scheduler [nodes [workload...]]} (default: 5000 nodes, all four
- * workloads: basic, affinity, antiaffinity, spread).
+ * <p>Usage: {@code bench/run scheduler [--in-flight=N] [--api-only] [--no-warmup] [nodes
+ * [workload...]]} (default: 5000 nodes, all four workloads: basic, affinity, antiaffinity,
+ * spread; {@value ApiSchedulerRun#DEFAULT_IN_FLIGHT} creates in flight; {@code --api-only}
+ * skips the second table). Before the first table a short basic run on a master of its own
+ * warms the JVM up (its figures are printed and not counted): a master runs for days, and
+ * without it the first workload pays for compiling the whole request path.
  */
 public final class SchedulerBench {
 
@@ -72,7 +78,23 @@ public final class SchedulerBench {
   /** A workload: initial pods, measured pods, and how to make each. */
   private record Workload(String name, int initPods, int measuredPods, IntFunction<Pod> pod) {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] argv) throws Exception {
+    int inFlight = ApiSchedulerRun.DEFAULT_IN_FLIGHT;
+    boolean apiOnly = false;
+    boolean warmUp = true;
+    List<String> rest = new ArrayList<>();
+    for (String a : argv) {
+      if (a.equals("--no-warmup")) {
+        warmUp = false;
+      } else if (a.startsWith("--in-flight=")) {
+        inFlight = Integer.parseInt(a.substring("--in-flight=".length()));
+      } else if (a.equals("--api-only")) {
+        apiOnly = true;
+      } else {
+        rest.add(a);
+      }
+    }
+    String[] args = rest.toArray(new String[0]);
     int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
     List<Workload> all =
         List.of(
@@ -90,22 +112,39 @@ public final class SchedulerBench {
     System.out.println();
     System.out.println(
         "1. Through the API: one master (embedded one-member Ratis store, scheduler only),"
-            + " pods created by concurrent API calls, bound as seen by a watch.");
+            + " pods created by " + inFlight + " concurrent API calls, bound as seen by a watch;"
+            + " store calls and writes per measured pod.");
     System.out.printf(
-        Locale.ROOT, "%-13s %6s %9s %10s %12s %10s %16s%n", "workload", "init", "measured",
-        "pods/s", "creates/s", "seconds", "vs kube-scheduler");
+        Locale.ROOT, "%-13s %6s %9s %10s %12s %10s %16s %7s %7s%n", "workload", "init", "measured",
+        "pods/s", "creates/s", "seconds", "vs kube-scheduler", "calls", "writes");
+    if (warmUp) {
+      try (ApiSchedulerRun run = new ApiSchedulerRun(inFlight)) {
+        ApiSchedulerRun.Figures f =
+            run.run(Math.min(nodes, 1000), 500, 5000, i -> basePod("warmup-" + i).build());
+        System.out.printf(Locale.ROOT, "%-13s %6d %9d %10.0f %12.0f %10.1f %16s  (JIT warm-up, not counted)%n",
+            "warm-up", 500, 5000, f.podsPerSecond(), f.createsPerSecond(), f.seconds(), "-");
+      }
+    }
     StringBuilder result = new StringBuilder("RESULT scheduler");
+    Map<String, Map<String, Double>> cpu = new LinkedHashMap<>();
     for (Workload w : workloads) {
       ApiSchedulerRun.Figures f;
-      try (ApiSchedulerRun run = new ApiSchedulerRun()) {
+      try (ApiSchedulerRun run = new ApiSchedulerRun(inFlight)) {
         f = run.run(nodes, w.initPods, w.measuredPods, w.pod);
       }
       Double peer = KUBE_SCHEDULER_THRESHOLD.get(w.name);
       System.out.printf(
-          Locale.ROOT, "%-13s %6d %9d %10.0f %12.0f %10.1f %16s%n", w.name, w.initPods,
+          Locale.ROOT, "%-13s %6d %9d %10.0f %12.0f %10.1f %16s %7.2f %7.2f%n", w.name, w.initPods,
           w.measuredPods, f.podsPerSecond(), f.createsPerSecond(), f.seconds(),
-          peer == null ? "-" : String.format(Locale.ROOT, "%.2fx of %.0f", f.podsPerSecond() / peer, peer));
+          peer == null ? "-" : String.format(Locale.ROOT, "%.2fx of %.0f", f.podsPerSecond() / peer, peer),
+          f.storeCallsPerPod(), f.storeWritesPerPod());
       result.append(String.format(Locale.ROOT, " %s_pps=%.0f", w.name, f.podsPerSecond()));
+      cpu.put(w.name, f.cpuMillisPerPod());
+    }
+    printCpu(cpu);
+    if (apiOnly) {
+      System.out.println(result);
+      return;
     }
     System.out.println();
     System.out.println(
@@ -125,6 +164,28 @@ public final class SchedulerBench {
           loop, w.name, algo));
     }
     System.out.println(result.append(loopResult));
+  }
+
+  /** Table 1b: CPU milliseconds per measured pod, by group of threads, per workload. */
+  private static void printCpu(Map<String, Map<String, Double>> cpu) {
+    if (cpu.isEmpty()) {
+      return;
+    }
+    System.out.println();
+    System.out.println("1b. CPU of the benchmark JVM per measured pod (ms), from the first measured create"
+        + " to the last bind; load average now " + BenchSupport.loadAverage());
+    System.out.printf(Locale.ROOT, "%-28s", "threads");
+    for (String w : cpu.keySet()) {
+      System.out.printf(Locale.ROOT, " %12s", w);
+    }
+    System.out.println();
+    for (String group : cpu.values().iterator().next().keySet()) {
+      System.out.printf(Locale.ROOT, "%-28s", group);
+      for (Map<String, Double> perGroup : cpu.values()) {
+        System.out.printf(Locale.ROOT, " %12.3f", perGroup.getOrDefault(group, 0.0));
+      }
+      System.out.println();
+    }
   }
 
   /** Pods per second of schedule + assume alone, after placing the initial pods. */

@@ -11,6 +11,7 @@ import dev.drover.api.v1.ObjectReference;
 import dev.drover.master.api.ApiErrors;
 import dev.drover.master.store.ObjectStore;
 import dev.drover.master.store.Objects;
+import dev.drover.store.v1.RangeRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -44,27 +49,15 @@ public final class EventRecorder {
 
   /** Stores the event, or merges it into an identical recent one. */
   public Recorded record(Event in) {
-    ObjectReference inv = in.getInvolvedObject();
-    if (inv.getName().isEmpty()) {
-      throw ApiErrors.invalid("involved_object.name", "is required");
-    }
-    if (in.getReason().isEmpty()) {
-      throw ApiErrors.invalid("reason", "is required");
-    }
-    String ns = !in.getMetadata().getNamespace().isEmpty() ? in.getMetadata().getNamespace()
-        : inv.getNamespace().isEmpty() ? ObjectStore.DEFAULT_NAMESPACE : inv.getNamespace();
-    String name = in.getMetadata().getName().isEmpty() ? inv.getName() + "." + fingerprint(in) : in.getMetadata().getName();
-    Timestamp now = Timestamps.fromMillis(clock.millis());
-    Event.Builder fresh = in.toBuilder()
-        .setMetadata(in.getMetadata().toBuilder().setNamespace(ns).setName(name))
-        .setCount(Math.max(1, in.getCount()))
-        .setFirstTimestamp(in.hasFirstTimestamp() ? in.getFirstTimestamp() : now)
-        .setLastTimestamp(in.hasLastTimestamp() ? in.getLastTimestamp() : now);
-    if (fresh.getType() == EventType.EVENT_TYPE_UNSPECIFIED) {
-      fresh.setType(EventType.EVENT_TYPE_NORMAL);
-    }
+    Event.Builder fresh = fresh(in);
+    String ns = fresh.getMetadata().getNamespace();
+    String name = fresh.getMetadata().getName();
     for (int attempt = 0; attempt < 20; attempt++) {
-      Optional<Object> existing = store.get(Kind.KIND_EVENT, ns, name);
+      // Most events are new (a Scheduled event names its pod's uid and node): when this
+      // member's own copy has no such event, try the create at once, without a Raft read
+      // first; if the event exists after all, the create fails and the next round reads it.
+      Optional<Object> existing = attempt == 0 && absentLocally(ns, name) ? Optional.empty()
+          : store.get(Kind.KIND_EVENT, ns, name);
       try {
         if (existing.isEmpty()) {
           return new Recorded(store.create(Object.newBuilder().setEvent(fresh).build(), false), false);
@@ -91,6 +84,107 @@ public final class EventRecorder {
       }
     }
     throw Status.ABORTED.withDescription("event " + ns + "/" + name + " kept changing; retry").asRuntimeException();
+  }
+
+  /**
+   * Records many events with as few store writes as possible, for a component that emits many
+   * at once (the scheduler's Scheduled events): identical events among them are merged into
+   * one with their counts added; those not yet stored (as this member's copy says) are created
+   * together, up to {@link ObjectStore#MAX_CREATES_PER_TXN} in one Txn; the rest, and a group
+   * whose Txn failed (one of them was stored meanwhile), go through {@link #record} one by one.
+   * Returns how many events were stored or merged; a bad event is skipped, never fails the
+   * others.
+   */
+  public int recordAll(List<Event> events) {
+    Map<String, Event.Builder> merged = new LinkedHashMap<>();
+    for (Event in : events) {
+      Event.Builder f;
+      try {
+        f = fresh(in);
+      } catch (StatusRuntimeException e) {
+        continue;
+      }
+      String key = f.getMetadata().getNamespace() + "/" + f.getMetadata().getName();
+      Event.Builder seen = merged.get(key);
+      if (seen == null) {
+        merged.put(key, f);
+      } else {
+        seen.setCount(seen.getCount() + f.getCount()).setLastTimestamp(f.getLastTimestamp());
+      }
+    }
+    int done = 0;
+    List<Event.Builder> one = new ArrayList<>();
+    List<Object> group = new ArrayList<>();
+    for (Event.Builder f : merged.values()) {
+      if (absentLocally(f.getMetadata().getNamespace(), f.getMetadata().getName())) {
+        group.add(Object.newBuilder().setEvent(f).build());
+        if (group.size() == ObjectStore.MAX_CREATES_PER_TXN) {
+          done += createOrRecordEach(group);
+          group.clear();
+        }
+      } else {
+        one.add(f);
+      }
+    }
+    done += createOrRecordEach(group);
+    for (Event.Builder f : one) {
+      done += recordQuietly(f.build());
+    }
+    return done;
+  }
+
+  private int createOrRecordEach(List<Object> group) {
+    if (group.isEmpty()) {
+      return 0;
+    }
+    try {
+      return store.createAll(group).size();
+    } catch (StatusRuntimeException e) {
+      int done = 0;
+      for (Object o : group) {
+        done += recordQuietly(o.getEvent());
+      }
+      return done;
+    }
+  }
+
+  private int recordQuietly(Event e) {
+    try {
+      record(e);
+      return 1;
+    } catch (StatusRuntimeException ex) {
+      return 0;
+    }
+  }
+
+  /** The event as it is stored when new: namespace, name from its fingerprint, count, times, type. */
+  private Event.Builder fresh(Event in) {
+    ObjectReference inv = in.getInvolvedObject();
+    if (inv.getName().isEmpty()) {
+      throw ApiErrors.invalid("involved_object.name", "is required");
+    }
+    if (in.getReason().isEmpty()) {
+      throw ApiErrors.invalid("reason", "is required");
+    }
+    String ns = !in.getMetadata().getNamespace().isEmpty() ? in.getMetadata().getNamespace()
+        : inv.getNamespace().isEmpty() ? ObjectStore.DEFAULT_NAMESPACE : inv.getNamespace();
+    String name = in.getMetadata().getName().isEmpty() ? inv.getName() + "." + fingerprint(in) : in.getMetadata().getName();
+    Timestamp now = Timestamps.fromMillis(clock.millis());
+    Event.Builder fresh = in.toBuilder()
+        .setMetadata(in.getMetadata().toBuilder().setNamespace(ns).setName(name))
+        .setCount(Math.max(1, in.getCount()))
+        .setFirstTimestamp(in.hasFirstTimestamp() ? in.getFirstTimestamp() : now)
+        .setLastTimestamp(in.hasLastTimestamp() ? in.getLastTimestamp() : now);
+    if (fresh.getType() == EventType.EVENT_TYPE_UNSPECIFIED) {
+      fresh.setType(EventType.EVENT_TYPE_NORMAL);
+    }
+    return fresh;
+  }
+
+  private boolean absentLocally(String ns, String name) {
+    return store.await(store.kv().range(RangeRequest.newBuilder()
+        .setKey(ObjectStore.key(Kind.KIND_EVENT, ns, name)).setSerializable(true).setCountOnly(true).build()))
+        .getCount() == 0;
   }
 
   /**

@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,6 +64,13 @@ public final class ObjectStore {
   public static final long DEFAULT_GRACE_SECONDS = 30;
 
   private static final int MAX_RETRIES = 20;
+  /**
+   * Objects one {@link #createAll} may hold: each takes a compare and a put, and the namespace
+   * guards take compares too, within the store's 128 per Txn branch.
+   */
+  public static final int MAX_CREATES_PER_TXN = 64;
+  /** Namespaces remembered as active at most; more are read at every create. */
+  private static final int MAX_CACHED_NAMESPACES = 10_000;
 
   private final KvStore kv;
   private final ObjectValidator validator;
@@ -70,6 +78,13 @@ public final class ObjectStore {
   private final long timeoutMillis;
   private volatile java.util.function.LongConsumer callTimer = nanos -> { };
   private volatile java.util.function.LongConsumer writeTimer = nanos -> { };
+  /**
+   * Namespaces this store saw active, with their mod_revision then: a create in one of them
+   * guards the namespace with a compare on that version instead of reading it first. A stale
+   * entry costs one failed Txn and a fresh read (see {@link #commitCreates}), never a create in
+   * a namespace that is gone or being deleted.
+   */
+  private final Map<String, Long> activeNamespaces = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A store of typed objects over {@code kv}. */
   public ObjectStore(KvStore kv, ObjectValidator validator, Clock clock, Duration timeout) {
@@ -121,6 +136,9 @@ public final class ObjectStore {
 
   /** The stored bytes of an object: its resource_version is implied by the key, so it is cleared. */
   private static ByteString encode(Object o) {
+    if (Objects.meta(o).getResourceVersion() == 0) {
+      return o.toByteString();
+    }
     return Objects.withMeta(o, Objects.meta(o).toBuilder().setResourceVersion(0).build()).toByteString();
   }
 
@@ -202,6 +220,35 @@ public final class ObjectStore {
     return done.get(0).object;
   }
 
+  /**
+   * Creates several objects in one Txn: all or none. Each is validated and guarded as a single
+   * create is (key absent, namespace unchanged since seen active); the first invalid one fails
+   * the call before anything is written, and one that exists already fails the whole Txn with
+   * ALREADY_EXISTS. Returns them as stored, in order. At most {@link #MAX_CREATES_PER_TXN}.
+   */
+  public List<Object> createAll(List<Object> objects) {
+    if (objects.size() > MAX_CREATES_PER_TXN) {
+      throw ApiErrors.invalid("objects", "at most " + MAX_CREATES_PER_TXN + " per call, got " + objects.size());
+    }
+    List<Prepared> prepared = new ArrayList<>(objects.size());
+    TxnRequest.Builder txn = TxnRequest.newBuilder();
+    for (int i = 0; i < objects.size(); i++) {
+      Prepared p = prepareCreate(objects.get(i), objects.size() == 1 ? "" : "objects[" + i + "].");
+      p.addTo(txn);
+      prepared.add(p);
+    }
+    checkNoDuplicates(prepared);
+    if (prepared.isEmpty()) {
+      return List.of();
+    }
+    commitCreates(txn, prepared);
+    List<Object> out = new ArrayList<>(prepared.size());
+    for (Prepared p : prepared) {
+      out.add(p.object);
+    }
+    return out;
+  }
+
   /** A validated object ready to be written, with the compares that guard it. */
   private static final class Prepared {
     final Object object;
@@ -220,7 +267,7 @@ public final class ObjectStore {
       txn.addAllCompare(compares);
       txn.addSuccess(RequestOp.newBuilder().setRequestPut(
           PutRequest.newBuilder().setKey(key).setValue(encode(object))));
-      txn.addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key)));
+      txn.addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
     }
   }
 
@@ -257,35 +304,63 @@ public final class ObjectStore {
     return p;
   }
 
-  /** Adds the compare that the object's namespace still exists unchanged, or fails. */
-  private void guardNamespace(Prepared p, Map<String, Boolean> createdInSameTxn) {
+  /**
+   * The compare that the object's namespace still exists, unchanged since it was seen active;
+   * null for a cluster-scoped object or one whose namespace is created in the same Txn. The
+   * version comes from {@link #activeNamespaces} when this store saw the namespace active
+   * before (no store call at all: a create is then one Txn), else from a read, which also
+   * fails the create at once when the namespace is missing or being deleted.
+   */
+  private Compare namespaceGuard(Prepared p, Map<String, Boolean> createdInSameTxn, boolean mayUseCache) {
     Kind kind = Objects.kind(p.object);
     if (Objects.clusterScoped(kind)) {
-      return;
+      return null;
     }
     String ns = Objects.meta(p.object).getNamespace();
     if (createdInSameTxn.containsKey(ns)) {
-      return;
+      return null;
     }
     ByteString nsKey = key(Kind.KIND_NAMESPACE, "", ns);
+    Long seen = mayUseCache ? activeNamespaces.get(ns) : null;
+    if (seen != null) {
+      return modEquals(nsKey, seen);
+    }
     // The local copy answers "exists and is active" without a Raft round trip: the compare
-    // on its version below rejects the write if it changed since. A negative answer may be
-    // stale here (a namespace just made elsewhere), so it comes from a linearizable read.
+    // on its version rejects the write if it changed since. A negative answer may be stale
+    // here (a namespace just made elsewhere), so it comes from a linearizable read.
     RangeResponse r = await(kv.range(RangeRequest.newBuilder().setKey(nsKey).setSerializable(true).build()));
     if (r.getKvsCount() == 0 || decode(r.getKvs(0)).getNamespace().getMetadata().hasDeletionTime()) {
       r = await(kv.get(nsKey));
     }
     if (r.getKvsCount() == 0) {
+      activeNamespaces.remove(ns);
       throw ApiErrors.notFound("Namespace " + ns);
     }
     Object nsObj = decode(r.getKvs(0));
+    long rev = r.getKvs(0).getModRevision();
     if (nsObj.getNamespace().getMetadata().hasDeletionTime()) {
+      activeNamespaces.remove(ns);
       throw ApiErrors.failedPrecondition("namespace " + ns + " is being deleted; no new objects may be created in it");
     }
-    p.compares.add(Compare.newBuilder().setKey(nsKey).setTarget(Compare.CompareTarget.MOD)
-        .setResult(Compare.CompareResult.EQUAL).setModRevision(r.getKvs(0).getModRevision()).build());
+    rememberActiveNamespace(ns, rev);
+    return modEquals(nsKey, rev);
   }
 
+  /** Notes that {@code ns} was active at {@code rev}, keeping the newest version seen. */
+  private void rememberActiveNamespace(String ns, long rev) {
+    if (activeNamespaces.size() >= MAX_CACHED_NAMESPACES && !activeNamespaces.containsKey(ns)) {
+      return;
+    }
+    activeNamespaces.merge(ns, rev, Math::max);
+  }
+
+  /**
+   * Commits creates (and, for apply, updates) in one Txn, each guarded by its own compares and
+   * every namespace involved by a compare on its version. When a namespace version taken from
+   * {@link #activeNamespaces} turned out stale (the namespace changed since), the Txn is not
+   * applied and runs once more with every namespace read afresh; a namespace that is gone or
+   * being deleted then fails the create precisely.
+   */
   private void commitCreates(TxnRequest.Builder txn, List<Prepared> creates) {
     Map<String, Boolean> namespaces = new HashMap<>();
     for (Prepared p : creates) {
@@ -293,17 +368,25 @@ public final class ObjectStore {
         namespaces.put(Objects.meta(p.object).getName(), true);
       }
     }
-    for (Prepared p : creates) {
-      if (p.create) {
-        guardNamespace(p, namespaces);
+    for (int attempt = 0; ; attempt++) {
+      boolean mayUseCache = attempt == 0;
+      txn.clearCompare();
+      Map<ByteString, Compare> guards = new LinkedHashMap<>();
+      for (Prepared p : creates) {
+        txn.addAllCompare(p.compares);
+        if (p.create) {
+          Compare g = namespaceGuard(p, namespaces, mayUseCache);
+          if (g != null) {
+            guards.putIfAbsent(g.getKey(), g);
+          }
+        }
       }
-    }
-    txn.clearCompare();
-    for (Prepared p : creates) {
-      txn.addAllCompare(p.compares);
-    }
-    TxnResponse resp = await(kv.txn(txn.build()));
-    if (!resp.getSucceeded()) {
+      txn.addAllCompare(guards.values());
+      TxnResponse resp = await(kv.txn(txn.build()));
+      if (resp.getSucceeded()) {
+        setRevision(creates, resp.getHeader().getRevision());
+        return;
+      }
       for (int i = 0; i < creates.size(); i++) {
         Prepared p = creates.get(i);
         RangeResponse now = resp.getResponses(i).getResponseRange();
@@ -311,9 +394,17 @@ public final class ObjectStore {
           throw ApiErrors.alreadyExists(Objects.describe(p.object));
         }
       }
-      throw Status.ABORTED.withDescription("a namespace or object changed concurrently; retry").asRuntimeException();
+      if (!mayUseCache || guards.isEmpty()) {
+        throw Status.ABORTED.withDescription("a namespace or object changed concurrently; retry").asRuntimeException();
+      }
+      // Some namespace changed since it was seen: forget what was remembered and read again.
+      for (Compare g : guards.values()) {
+        ObjectKey k = parseKey(g.getKey());
+        if (k != null) {
+          activeNamespaces.remove(k.name());
+        }
+      }
     }
-    setRevision(creates, resp.getHeader().getRevision());
   }
 
   private static void setRevision(List<Prepared> ps, long rev) {

@@ -50,6 +50,7 @@ public final class SchedulerComponent implements ActiveComponent {
   static final String COMPONENT = "default-scheduler";
   private static final Duration FRESHNESS_WAIT = Duration.ofSeconds(5);
   private static final int MAX_QUEUED_EVENTS = 20_000;
+  private static final int MAX_EVENTS_PER_ROUND = 512;
 
   private final WatchCache cache;
   private final ObjectStore store;
@@ -374,20 +375,29 @@ public final class SchedulerComponent implements ActiveComponent {
       }
     }
 
+    /**
+     * Writes what has queued up since the last round together: identical events merged, new
+     * ones created many to a Txn (see {@link EventRecorder#recordAll}), so that a burst of
+     * bindings costs a few event writes rather than one each.
+     */
     private void run() {
+      List<Event> batch = new ArrayList<>();
       while (!closed) {
-        Event e;
         try {
-          e = queue.take();
+          batch.add(queue.take());
         } catch (InterruptedException ie) {
           return;
         }
+        queue.drainTo(batch, MAX_EVENTS_PER_ROUND - 1);
         try {
-          events.record(e);
+          int written = events.recordAll(batch);
+          if (written < batch.size()) {
+            LOG.debug("recorded {} of {} scheduler event(s)", written, batch.size());
+          }
         } catch (RuntimeException ex) {
-          LOG.debug("could not record event {} about {}: {}", e.getReason(), e.getInvolvedObject().getName(),
-              ex.toString());
+          LOG.debug("could not record {} scheduler event(s): {}", batch.size(), ex.toString());
         }
+        batch.clear();
       }
     }
 

@@ -7,10 +7,15 @@ import static dev.drover.master.scheduler.Fixtures.ZONE;
 import static dev.drover.master.scheduler.Fixtures.node;
 import static dev.drover.master.scheduler.Fixtures.pod;
 import static dev.drover.master.scheduler.Fixtures.podTerm;
+import static dev.drover.master.scheduler.Fixtures.req;
+import static dev.drover.master.scheduler.Fixtures.term;
 import static dev.drover.master.scheduler.Fixtures.tolerateEqual;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.api.v1.Node;
+import dev.drover.api.v1.NodeSelectorOperator;
+import dev.drover.api.v1.NodeSelectorRequirement;
+import dev.drover.api.v1.NodeSelectorTerm;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodAffinityTerm;
 import dev.drover.api.v1.Protocol;
@@ -32,8 +37,9 @@ import net.jqwik.api.constraints.IntRange;
 /**
  * Property: for random clusters and random sequences of pod arrivals and deletions, the
  * algorithm never overcommits a node on CPU, memory or pod count, and every pod it places
- * satisfies every required rule (readiness, cordon, node selector, taints, host ports, required
- * pod affinity and anti-affinity in both directions, DoNotSchedule spread). A naive reference
+ * satisfies every required rule (readiness, cordon, node selector, required node affinity
+ * with In, NotIn, Exists and DoesNotExist, taints, host ports, required pod affinity and
+ * anti-affinity in both directions, DoNotSchedule spread). A naive reference
  * implementation of the same rules, written independently below, checks each placement and
  * also that no pod is reported unschedulable while some node would take it.
  */
@@ -141,6 +147,9 @@ class PlacementPropertyTest {
     if (rnd.nextInt(4) == 0) {
       b.nodeSelector("disk", "ssd");
     }
+    if (rnd.nextInt(5) == 0) {
+      b.requiredNodeAffinity(randomNodeTerms(rnd));
+    }
     if (rnd.nextInt(3) == 0) {
       b.toleration(
           tolerateEqual("dedicated", "x", rnd.nextBoolean() ? TAINT_EFFECT_NO_SCHEDULE
@@ -159,6 +168,55 @@ class PlacementPropertyTest {
       b.preferredAntiAffinity(50, podTerm(HOSTNAME, "app", app));
     }
     return b.build();
+  }
+
+  /** One or two ORed terms of one or two ANDed requirements on the zone or disk label. */
+  private static NodeSelectorTerm[] randomNodeTerms(Random rnd) {
+    NodeSelectorOperator[] ops = {
+      NodeSelectorOperator.NODE_SELECTOR_OPERATOR_IN, NodeSelectorOperator.NODE_SELECTOR_OPERATOR_NOT_IN,
+      NodeSelectorOperator.NODE_SELECTOR_OPERATOR_EXISTS,
+      NodeSelectorOperator.NODE_SELECTOR_OPERATOR_DOES_NOT_EXIST
+    };
+    NodeSelectorTerm[] terms = new NodeSelectorTerm[1 + rnd.nextInt(2)];
+    for (int t = 0; t < terms.length; t++) {
+      NodeSelectorRequirement[] reqs = new NodeSelectorRequirement[1 + rnd.nextInt(2)];
+      for (int r = 0; r < reqs.length; r++) {
+        NodeSelectorOperator op = ops[rnd.nextInt(ops.length)];
+        boolean zone = rnd.nextBoolean();
+        boolean withValues = op == NodeSelectorOperator.NODE_SELECTOR_OPERATOR_IN
+            || op == NodeSelectorOperator.NODE_SELECTOR_OPERATOR_NOT_IN;
+        String[] values = !withValues ? new String[0]
+            : zone ? new String[] {String.valueOf((char) ('a' + rnd.nextInt(3)))} : new String[] {"ssd"};
+        reqs[r] = req(zone ? ZONE : "disk", op, values);
+      }
+      terms[t] = term(reqs);
+    }
+    return terms;
+  }
+
+  /** Kubernetes' node selector terms, naively: any term whose requirements all hold. */
+  private static boolean referenceNodeAffinity(Pod p, Map<String, String> labels) {
+    if (!p.getSpec().getAffinity().getNodeAffinity().hasRequiredDuringSchedulingIgnoredDuringExecution()) {
+      return true;
+    }
+    for (NodeSelectorTerm t : p.getSpec().getAffinity().getNodeAffinity()
+        .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTermsList()) {
+      boolean all = true;
+      for (NodeSelectorRequirement r : t.getMatchExpressionsList()) {
+        String v = labels.get(r.getKey());
+        switch (r.getOperator()) {
+          case NODE_SELECTOR_OPERATOR_IN -> all &= v != null && r.getValuesList().contains(v);
+          case NODE_SELECTOR_OPERATOR_NOT_IN -> all &= v == null || !r.getValuesList().contains(v);
+          case NODE_SELECTOR_OPERATOR_EXISTS -> all &= v != null;
+          case NODE_SELECTOR_OPERATOR_DOES_NOT_EXIST -> all &= v == null;
+          default -> throw new IllegalStateException("not generated: " + r.getOperator());
+        }
+      }
+      if (all) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -190,6 +248,9 @@ class PlacementPropertyTest {
       if (!e.getValue().equals(labels.get(e.getKey()))) {
         return false;
       }
+    }
+    if (!referenceNodeAffinity(p, labels)) {
+      return false;
     }
     List<Pod> here = new ArrayList<>();
     for (Placed pl : placed.values()) {
@@ -273,7 +334,8 @@ class PlacementPropertyTest {
     Map<String, Integer> counts = new HashMap<>();
     for (Node e : nodes.values()) {
       Map<String, String> l = e.getMetadata().getLabelsMap();
-      boolean eligible = l.containsKey(key);
+      // Kubernetes' default nodeAffinityPolicy Honor: only nodes the pod may go to count.
+      boolean eligible = l.containsKey(key) && referenceNodeAffinity(p, l);
       for (Map.Entry<String, String> s : p.getSpec().getNodeSelectorMap().entrySet()) {
         eligible &= s.getValue().equals(l.get(s.getKey()));
       }
@@ -284,7 +346,7 @@ class PlacementPropertyTest {
     for (Placed pl : placed.values()) {
       String domain = nodes.get(pl.node).getMetadata().getLabelsMap().get(key);
       Node host = nodes.get(pl.node);
-      boolean eligible = domain != null;
+      boolean eligible = domain != null && referenceNodeAffinity(p, host.getMetadata().getLabelsMap());
       for (Map.Entry<String, String> s : p.getSpec().getNodeSelectorMap().entrySet()) {
         eligible &= s.getValue().equals(host.getMetadata().getLabelsMap().get(s.getKey()));
       }
