@@ -138,6 +138,20 @@ class CliBasicsTest {
   }
 
   @Test
+  void contextNamedLikeACommandIsAnOptionValue() {
+    // Dev mode writes a context called "dev", which is also the name of a command.
+    cli.run("config", "set-context", "dev", "--endpoint", "127.0.0.1:1");
+    for (String[] args : new String[][] {{"--context", "dev", "get", "nodes"},
+        {"get", "nodes", "--context", "dev"}, {"--context=dev", "get", "nodes"}}) {
+      Result r = cli.run(args);
+      assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
+      assertThat(r.err()).as(String.join(" ", args))
+          .startsWith("error: cannot connect to the Drover API at 127.0.0.1:1 (from context"
+              + " \"dev\")");
+    }
+  }
+
+  @Test
   void brokenConfigFileNamesTheKey() throws Exception {
     Files.writeString(home.resolve(".drover/config"),
         "currentContext: a\ncontexts:\n- name: a\n  endpoint: [x:1]\n");
