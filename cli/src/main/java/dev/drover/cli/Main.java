@@ -38,6 +38,9 @@ public final class Main {
   /** The configured command tree (also used to generate shell completion). */
   public static CommandLine commandLine(Cli cli) {
     CommandLine commandLine = new CommandLine(DroverCommand.class, new Factory(cli));
+    // `--context dev` names the context dev mode writes; without this, picocli would read
+    // "dev" as the `dev` subcommand and report a missing option value.
+    commandLine.setAllowSubcommandsAsOptionParameters(true);
     commandLine.setOut(cli.out());
     commandLine.setErr(cli.err());
     commandLine.setExecutionExceptionHandler(

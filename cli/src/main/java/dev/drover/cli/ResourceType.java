@@ -4,8 +4,10 @@ import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The kinds as the CLI names them, backed by {@link Kinds}: kubectl's plural, singular and short
@@ -68,9 +70,10 @@ public enum ResourceType {
 
   /** Every name accepted on the command line for this kind. */
   public List<String> names() {
-    List<String> names = new ArrayList<>(List.of(singular(), plural()));
+    // A set keeps the order and drops a plural equal to its singular ("endpoints").
+    Set<String> names = new LinkedHashSet<>(List.of(singular(), plural()));
     names.addAll(info().shortNames());
-    return names;
+    return new ArrayList<>(names);
   }
 
   /** The type of a Kind. */

@@ -22,8 +22,9 @@ import java.util.stream.Stream;
 /**
  * How fast a newcomer's first command is ready, and what it costs: the time from starting a
  * {@code drover dev} process (a fresh JVM, a fresh data directory) to its node being Ready, as
- * the process reports it on stdout, both for a user's first start (no class-data archive yet)
- * and for later ones; the same for a restart on the existing data directory; and
+ * the process reports it on stdout, for a user's first start from the checkout (fresh HOME,
+ * the build's class-data archive), for later ones, and for a start with no class-data archive
+ * at all; the same for a restart on the existing data directory; and
  * the resident memory of an idle {@code drover master} (alone) and of the idle dev process
  * (master and agent in one JVM). The peer for start-up is etcd started the same way (process
  * start to a served request), when /usr/bin/etcd is here; there is no Nomad or k3s on this
@@ -72,31 +73,37 @@ public final class StartupBench {
     // cpu: CPU seconds the process had used by then, which load on the machine does not inflate.
     System.out.printf(Locale.ROOT, "%-8s %8s %8s %8s  %s%n", "run", "wall s", "self s", "cpu s",
         "phases");
-    // Run 1 finds no class-data archive and writes it as it exits (a user's first start);
-    // runs 2.. map it (every later start). All share one HOME, each has a fresh data dir.
+    // First a start without any class-data archive (DROVER_CDS=off): what a start costs when
+    // there is none, e.g. the tarball's first `drover dev`. Then run 1 is a user's first start
+    // from the checkout on a fresh HOME: it maps the archive the build's warm-up wrote (the
+    // `./drover version` above makes it if it is missing); runs 2.. are every later start.
+    // All share one HOME, each has a fresh data dir.
     List<Double> warm = new ArrayList<>();
     double cold = 0;
     Path lastData = null;
     double devRss = 0;
     try {
+      Sample bare = dev(drover, runtime, root.resolve("dev-bare"), root, 0, "off");
+      System.out.printf(Locale.ROOT, "%-8s %8.2f %8.2f %8.2f  %s%n", "no-cds",
+          bare.wallSeconds(), bare.selfSeconds(), bare.cpuSeconds(), bare.phases());
       for (int r = 1; r <= runs; r++) {
         Path data = root.resolve("dev-" + r);
         boolean last = r == runs;
-        Sample s = dev(drover, runtime, data, root, last ? idleSeconds : 0);
+        Sample s = dev(drover, runtime, data, root, last ? idleSeconds : 0, "on");
         if (r == 1) {
           cold = s.wallSeconds();
         } else {
           warm.add(s.wallSeconds());
         }
         System.out.printf(Locale.ROOT, "%-8s %8.2f %8.2f %8.2f  %s%n",
-            (r == 1 ? "cold " : "fresh ") + r,
+            (r == 1 ? "first " : "fresh ") + r,
             s.wallSeconds(), s.selfSeconds(), s.cpuSeconds(), s.phases());
         if (last) {
           devRss = s.rssMb();
           lastData = data;
         }
       }
-      Sample restart = dev(drover, runtime, lastData, root, 0);
+      Sample restart = dev(drover, runtime, lastData, root, 0, "on");
       System.out.printf(Locale.ROOT, "%-8s %8.2f %8.2f %8.2f  %s%n", "restart",
           restart.wallSeconds(), restart.selfSeconds(), restart.cpuSeconds(), restart.phases());
       double masterRss = masterIdleRss(drover, root.resolve("master"), idleSeconds);
@@ -110,8 +117,10 @@ public final class StartupBench {
       System.out.printf(Locale.ROOT, "%-40s %10s %10s%n", "", "drover", "target");
       System.out.printf(Locale.ROOT, "%-40s %10.2f %10s%n", "dev start to node Ready, median (s)",
           median, "<= 5");
-      System.out.printf(Locale.ROOT, "%-40s %10.2f %10s%n", "first start, no class archive (s)",
-          cold, "");
+      System.out.printf(Locale.ROOT, "%-40s %10.2f %10s%n", "first start, fresh HOME (s)",
+          cold, "<= 5");
+      System.out.printf(Locale.ROOT, "%-40s %10.2f %10s%n", "start without a class archive (s)",
+          bare.wallSeconds(), "");
       System.out.printf(Locale.ROOT, "%-40s %10.2f %10s%n", "dev restart to node Ready (s)",
           restart.wallSeconds(), "");
       System.out.printf(Locale.ROOT, "%-40s %10.0f %10s%n", "idle master RSS, alone (MB)",
@@ -125,9 +134,9 @@ public final class StartupBench {
             + " drover dev / etcd = %.1fx (etcd is a store only, no API server, scheduler or"
             + " node)%n", etcdSeconds, median / etcdSeconds);
       }
-      System.out.printf(Locale.ROOT, "RESULT startup ready_s=%.2f cold_s=%.2f restart_s=%.2f"
-          + " master_rss_mb=%.0f dev_rss_mb=%.0f etcd_ready_s=%s%n", median, cold,
-          restart.wallSeconds(), masterRss, devRss,
+      System.out.printf(Locale.ROOT, "RESULT startup ready_s=%.2f cold_s=%.2f nocds_s=%.2f"
+          + " restart_s=%.2f master_rss_mb=%.0f dev_rss_mb=%.0f etcd_ready_s=%s%n", median, cold,
+          bare.wallSeconds(), restart.wallSeconds(), masterRss, devRss,
           Double.isNaN(etcdSeconds) ? "none" : String.format(Locale.ROOT, "%.2f", etcdSeconds));
     } finally {
       deleteTree(root);
@@ -139,7 +148,7 @@ public final class StartupBench {
       double rssMb) {}
 
   private static Sample dev(String launcher, String runtime, Path data, Path root,
-      int idleSeconds) throws Exception {
+      int idleSeconds, String cds) throws Exception {
     Path home = Files.createDirectories(root.resolve("home"));
     Path out = Files.createTempFile(root, "dev", ".out");
     Path err = Files.createTempFile(root, "dev", ".err");
@@ -147,6 +156,7 @@ public final class StartupBench {
         "dev", "--runtime", runtime, "--port", "0", "--data-dir", data.toString())
         .redirectOutput(out.toFile()).redirectError(err.toFile());
     builder.environment().put("HOME", home.toString());
+    builder.environment().put("DROVER_CDS", cds);
     long t0 = System.nanoTime();
     Process process = builder.start();
     try {

@@ -38,6 +38,9 @@ final class ReadinessWaiter {
 
   private static final int BAR = 20;
   private static final Duration POLL = Duration.ofMillis(500);
+  /** DECAWM: turn the terminal's automatic wrapping at the right margin off, and back on. */
+  static final String NO_WRAP = "\033[?7l";
+  static final String WRAP = "\033[?7h";
 
   /** Where one workload stands. */
   record Progress(int ready, int total, boolean done, String failure, String stuck) {}
@@ -130,6 +133,10 @@ final class ReadinessWaiter {
       if (drawnLines > 0) {
         out.print("\033[" + drawnLines + "A");
       }
+      // Auto-wrap off while drawing: a line wider than the terminal (a long stuck reason) is
+      // clipped at the right edge instead of wrapping onto a second row, which the cursor-up
+      // above would not cover, leaving a copy of the line on every redraw.
+      out.print(NO_WRAP);
       int width = workloads.stream().mapToInt(w -> ApiObjects.ref(w).length()).max().orElse(0);
       for (int i = 0; i < workloads.size(); i++) {
         String ref = ApiObjects.ref(workloads.get(i));
@@ -137,6 +144,7 @@ final class ReadinessWaiter {
         out.print("\033[2K\r" + ref + " ".repeat(width - ref.length()) + "  " + bar(p) + "  "
             + summary(p) + "\n");
       }
+      out.print(WRAP);
       drawnLines = workloads.size();
     } else {
       for (int i = 0; i < workloads.size(); i++) {

@@ -4,15 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.cli.CliHarness;
 import dev.drover.cli.CliHarness.Result;
+import dev.drover.cli.Main;
 import dev.drover.cli.config.ClientConfigStore;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** Help, usage errors, completion, connection failures and the contexts file. */
 class CliBasicsTest {
@@ -35,11 +40,34 @@ class CliBasicsTest {
     Result root = cli.run("--help");
     assertThat(root.code()).isZero();
     assertThat(root.out()).contains("apply").contains("rollout").contains("completion");
-    for (String[] args : new String[][] {{"get", "--help"}, {"rollout", "status", "--help"},
-        {"config", "set-context", "--help"}, {"drain", "--help"}, {"logs", "--help"}}) {
-      Result r = cli.run(args);
-      assertThat(r.code()).as(String.join(" ", args)).isZero();
-      assertThat(r.out()).contains("Usage: drover " + args[0]);
+    // Every command and subcommand of the tree, found by walking it, answers --help with its
+    // usage, a description and exit code 0.
+    List<List<String>> paths = new ArrayList<>();
+    collect(Main.commandLine(cli.newCli()), new ArrayList<>(), paths);
+    assertThat(paths).extracting(p -> String.join(" ", p)).contains("get", "rollout status",
+        "config set-context", "drain", "logs", "dev", "master", "agent", "cluster info");
+    for (List<String> path : paths) {
+      List<String> args = new ArrayList<>(path);
+      args.add("--help");
+      Result r = cli.run(args.toArray(String[]::new));
+      String name = String.join(" ", path);
+      assertThat(r.code()).as(name).isZero();
+      assertThat(r.out()).as(name).contains("Usage: drover " + name);
+      assertThat(r.out().lines().skip(1).filter(l -> !l.isBlank()).count()).as(name)
+          .isGreaterThan(2);
+    }
+  }
+
+  private static void collect(CommandLine command, List<String> path, List<List<String>> out) {
+    for (Map.Entry<String, CommandLine> sub : command.getSubcommands().entrySet()) {
+      // Aliases map to the same command; walk each command once, by its own name.
+      if (!sub.getKey().equals(sub.getValue().getCommandName())) {
+        continue;
+      }
+      List<String> next = new ArrayList<>(path);
+      next.add(sub.getKey());
+      out.add(next);
+      collect(sub.getValue(), next, out);
     }
   }
 
@@ -107,6 +135,20 @@ class CliBasicsTest {
     assertThat(unknown.err()).contains("context \"missing\" does not exist");
     // The current context ("test") still works and its namespace is used.
     assertThat(cli.run("get", "pods").err()).contains("in default namespace");
+  }
+
+  @Test
+  void contextNamedLikeACommandIsAnOptionValue() {
+    // Dev mode writes a context called "dev", which is also the name of a command.
+    cli.run("config", "set-context", "dev", "--endpoint", "127.0.0.1:1");
+    for (String[] args : new String[][] {{"--context", "dev", "get", "nodes"},
+        {"get", "nodes", "--context", "dev"}, {"--context=dev", "get", "nodes"}}) {
+      Result r = cli.run(args);
+      assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
+      assertThat(r.err()).as(String.join(" ", args))
+          .startsWith("error: cannot connect to the Drover API at 127.0.0.1:1 (from context"
+              + " \"dev\")");
+    }
   }
 
   @Test

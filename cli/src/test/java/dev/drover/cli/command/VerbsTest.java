@@ -132,6 +132,11 @@ class VerbsTest {
     assertThat(live.code()).isEqualTo(1);
     assertThat(live.out()).contains("\033[2K\rdeployment.apps/web  [##########----------]  1/2"
         + " ready, web-0 web: ImagePullBackOff (pull failed)");
+    // Each redraw clips instead of wrapping (a wrapped row would be left behind) and turns
+    // wrapping back on before anything else is printed.
+    assertThat(live.out()).startsWith(ReadinessWaiter.NO_WRAP).endsWith(ReadinessWaiter.WRAP);
+    assertThat(live.out().split(java.util.regex.Pattern.quote(ReadinessWaiter.NO_WRAP), -1))
+        .hasSameSizeAs(live.out().split(java.util.regex.Pattern.quote(ReadinessWaiter.WRAP), -1));
   }
 
   @Test
