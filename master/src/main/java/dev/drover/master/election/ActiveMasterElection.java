@@ -96,6 +96,17 @@ public final class ActiveMasterElection implements AutoCloseable {
     return active;
   }
 
+  /**
+   * True while this master is active and its last successful renewal started less than the
+   * renew deadline ago by its own monotonic clock, so no successor can hold the lease yet. Unlike
+   * {@link #isActive()} it does not wait for the watchdog to notice a missed deadline: active
+   * components check it right before each write, which keeps a master whose threads were starved
+   * past its deadline from writing after another master took over.
+   */
+  public boolean holdsLease() {
+    return active && !closed && System.nanoTime() - lastRenewStartNanos < renewDeadline.toNanos();
+  }
+
   /** Identity of the holder as last observed ("" when none). */
   public String holder() {
     return active ? identity : observedHolder;

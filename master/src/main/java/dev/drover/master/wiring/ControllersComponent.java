@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -38,21 +39,33 @@ import java.util.function.Supplier;
  * neither the last pods its predecessor created nor their deletions. Controllers starting on it
  * would count too few pods and create duplicates beyond max surge, so the cache counts as
  * synced only once it reflects the store revision read (linearizably) after activation.
+ *
+ * <p>Writes are fenced: each one first checks that this master still holds the active-master
+ * lease (and that this activation was not stopped), so a master that lost the role stops writing
+ * at once, even in the middle of a sync, not only once its workers have finished. Each write is
+ * also a compare-and-swap on the object's version.
  */
 public final class ControllersComponent implements ActiveComponent {
   private final WatchCache cache;
   private final ObjectStore store;
   private final EventRecorder events;
   private final Clock clock;
+  private final BooleanSupplier holdsLease;
   private final List<WatchCache.Registration> registrations = new ArrayList<>();
   private ControllerManager manager;
+  private StoreWriter writer;
 
-  /** A stopped component over the master's cache, store and event recorder. */
-  public ControllersComponent(WatchCache cache, ObjectStore store, EventRecorder events, Clock clock) {
+  /**
+   * A stopped component over the master's cache, store and event recorder; {@code holdsLease}
+   * says whether this master may still write as the active one.
+   */
+  public ControllersComponent(WatchCache cache, ObjectStore store, EventRecorder events, Clock clock,
+                              BooleanSupplier holdsLease) {
     this.cache = cache;
     this.store = store;
     this.events = events;
     this.clock = clock;
+    this.holdsLease = holdsLease;
   }
 
   @Override
@@ -66,7 +79,8 @@ public final class ControllersComponent implements ActiveComponent {
       return;
     }
     CacheView view = new CacheView(new CatchUp());
-    manager = new ControllerManager(view, Controllers.standard(new ControllerContext(view, new StoreWriter(), clock)));
+    writer = new StoreWriter();
+    manager = new ControllerManager(view, Controllers.standard(new ControllerContext(view, writer, clock)));
     manager.start();
   }
 
@@ -75,6 +89,7 @@ public final class ControllersComponent implements ActiveComponent {
     if (manager == null) {
       return;
     }
+    writer.fenced = true;
     manager.close();
     manager = null;
     synchronized (registrations) {
@@ -161,6 +176,16 @@ public final class ControllersComponent implements ActiveComponent {
 
   /** The object store seen through the controllers' write interface. */
   private final class StoreWriter implements ObjectWriter {
+    /** Set when this activation stops; every later write fails. */
+    volatile boolean fenced;
+
+    private void checkActive(String what) {
+      if (fenced || !holdsLease.getAsBoolean()) {
+        throw new WriteException(WriteException.Reason.UNAVAILABLE,
+            what + ": this master is no longer the active one");
+      }
+    }
+
     @Override
     public <T extends Message> T create(T object) {
       return call(object, () -> store.create(Kinds.wrap(object), false));
@@ -178,6 +203,7 @@ public final class ControllersComponent implements ActiveComponent {
 
     @SuppressWarnings("unchecked")
     private <T extends Message> T call(T object, Supplier<Object> write) {
+      checkActive(Kinds.key(Kinds.wrap(object)));
       try {
         return (T) Kinds.unwrap(write.get());
       } catch (StatusRuntimeException e) {
@@ -187,6 +213,7 @@ public final class ControllersComponent implements ActiveComponent {
 
     @Override
     public void delete(Kind kind, String namespace, String name, DeleteOptions options) {
+      checkActive(Kinds.key(kind, namespace, name));
       try {
         store.delete(kind, namespace, name, new ObjectStore.DeleteOptions(options.gracePeriodSeconds().orElse(null),
             options.uid().orElse(null), null, options.propagation(), false), o -> o);
@@ -207,6 +234,7 @@ public final class ControllersComponent implements ActiveComponent {
 
     @Override
     public void recordEvent(Event event) {
+      checkActive("event about " + event.getInvolvedObject().getName());
       try {
         events.record(event);
       } catch (StatusRuntimeException e) {
