@@ -26,7 +26,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Watches node heartbeats (the node's Lease, renewed by the master on each agent heartbeat) and
@@ -42,8 +46,16 @@ import java.util.Optional;
  * not-ready/unreachable taints when the pod has no toleration for them. When the lease is
  * renewed again, the unreachable taint is removed and a {@code Ready=Unknown} this controller
  * set is turned back to True until the agent reports again.
+ *
+ * <p>The grace period runs from the moment this controller saw the lease's renew time change,
+ * by its own clock, not from the renew time written in the lease (as Kubernetes does with its
+ * probe timestamps). So a master that just became active gives every node a whole grace period
+ * from its start: heartbeats that went to the master that died, or that a store without a
+ * leader could not write, do not make live nodes unreachable. A node already marked
+ * unreachable stays so until a renewal newer than that mark is seen.
  */
 public final class NodeLifecycleController extends Controller {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeLifecycleController.class);
   /** Namespace of node heartbeat leases; the lease is named after the node. */
   public static final String LEASE_NAMESPACE = "drover-node-lease";
   /** NoExecute taint of a node whose agent reports Ready=False. */
@@ -59,6 +71,14 @@ public final class NodeLifecycleController extends Controller {
 
   private final Duration grace;
   private final Duration defaultToleration;
+  /** Per node, the lease renew time last seen and when this controller saw it. */
+  private final Map<String, Heartbeat> heartbeats = new ConcurrentHashMap<>();
+
+  /**
+   * A renew time as this controller saw it: {@code seenAt} on its own clock, {@code renewed}
+   * once it saw the time change (not just the value the lease had when it started).
+   */
+  private record Heartbeat(Instant renewTime, Instant seenAt, boolean renewed) {}
 
   /** Creates the controller with explicit timings. */
   public NodeLifecycleController(
@@ -126,17 +146,32 @@ public final class NodeLifecycleController extends Controller {
   protected void sync(String name) {
     Optional<Node> found = cache.get(Kind.KIND_NODE, "", name);
     if (found.isEmpty()) {
+      heartbeats.remove(name);
       return;
     }
     Node node = found.get();
     Instant now = clock.now();
     Instant lastRenew = lastHeartbeat(node);
-    Instant expiry = lastRenew.plus(grace);
-    boolean fresh = now.isBefore(expiry);
+    Heartbeat beat = heartbeats.compute(name, (k, old) -> {
+      if (old == null) {
+        return new Heartbeat(lastRenew, now, false);
+      }
+      return old.renewTime().equals(lastRenew) ? old : new Heartbeat(lastRenew, now, true);
+    });
+    Instant expiry = beat.seenAt().plus(grace);
     Optional<Condition> ready = readyCondition(node);
+    boolean fresh = now.isBefore(expiry);
+    if (fresh && !beat.renewed() && ready.isPresent() && markedUnreachable(ready.get())
+        && !(ready.get().hasLastTransitionTime()
+            && lastRenew.isAfter(ApiObjects.instant(ready.get().getLastTransitionTime())))) {
+      // Marked unreachable before this controller started, and not renewed since: the fresh
+      // grace is for nodes that were live, not for one already found dead.
+      fresh = false;
+    }
     if (!fresh) {
       if (ready.isEmpty()
           || ready.get().getStatus() != ConditionStatus.CONDITION_STATUS_UNKNOWN) {
+        LOG.info("node {} has not renewed its lease since {} (grace {}): Ready=Unknown", name, lastRenew, grace);
         node = setReady(node, ConditionStatus.CONDITION_STATUS_UNKNOWN, STATUS_UNKNOWN_REASON,
             "Node stopped renewing its lease at " + lastRenew);
         events.warning(node, "NodeNotReady", "Node " + name + " status is now: NodeNotReady");
@@ -145,9 +180,7 @@ public final class NodeLifecycleController extends Controller {
       markPodsNotReady(name);
     } else {
       queue.addAfter(name, Duration.between(now, expiry));
-      if (ready.isPresent()
-          && ready.get().getStatus() == ConditionStatus.CONDITION_STATUS_UNKNOWN
-          && STATUS_UNKNOWN_REASON.equals(ready.get().getReason())) {
+      if (ready.isPresent() && markedUnreachable(ready.get())) {
         node = setReady(node, ConditionStatus.CONDITION_STATUS_TRUE, "NodeLeaseRenewed",
             "Node renewed its lease again");
         events.normal(node, "NodeReady", "Node " + name + " status is now: NodeReady");
@@ -192,6 +225,11 @@ public final class NodeLifecycleController extends Controller {
         }
       }
     }
+  }
+
+  private static boolean markedUnreachable(Condition ready) {
+    return ready.getStatus() == ConditionStatus.CONDITION_STATUS_UNKNOWN
+        && STATUS_UNKNOWN_REASON.equals(ready.getReason());
   }
 
   private Instant lastHeartbeat(Node node) {

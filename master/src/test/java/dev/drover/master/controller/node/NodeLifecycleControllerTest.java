@@ -29,9 +29,10 @@ import org.junit.jupiter.api.Test;
 
 class NodeLifecycleControllerTest {
   private final Harness h = new Harness();
+  private NodeLifecycleController controller;
 
   NodeLifecycleControllerTest() {
-    h.add(new NodeLifecycleController(h.context()));
+    controller = h.add(new NodeLifecycleController(h.context()));
     h.cluster.create(
         node("n1", Map.of()).toBuilder()
             .setStatus(NodeStatus.newBuilder().addConditions(Condition.newBuilder().setType("Ready")
@@ -112,6 +113,48 @@ class NodeLifecycleControllerTest {
     assertThat(exists("patient")).isFalse();
     h.advance(Duration.ofMinutes(10));
     assertThat(exists("forever")).isTrue();
+  }
+
+  /** Another master becomes active: a new controller takes over from the current one. */
+  private void takeOver() {
+    h.remove(controller);
+    controller = h.add(new NodeLifecycleController(h.context()));
+    h.settle();
+  }
+
+  @Test
+  void aNewActiveMasterGivesEveryNodeAWholeGracePeriodFromItsStart() {
+    pod("p");
+    // The last heartbeats went to the master that died; the next active one starts 5 s later.
+    h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
+    takeOver();
+    h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
+    assertThat(ready()).as("10 s after the last renewal, 5 s after the takeover")
+        .isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(taintKeys()).isEmpty();
+    assertThat(dev.drover.master.controller.Pods.isReady(h.cluster.stored(Kind.KIND_POD, "default", "p")))
+        .isTrue();
+    // A node that really died is still found: a whole grace period after the takeover.
+    h.advance(Duration.ofSeconds(1));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+    assertThat(taintKeys()).containsExactly(NodeLifecycleController.UNREACHABLE_TAINT);
+  }
+
+  @Test
+  void aNodeFoundUnreachableBeforeATakeoverStaysUnreachableAndItsPodsAreEvicted() {
+    pod("p");
+    h.advanceInSteps(Duration.ofSeconds(7), Duration.ofSeconds(1));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+    takeOver();
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+    assertThat(taintKeys()).containsExactly(NodeLifecycleController.UNREACHABLE_TAINT);
+    h.advanceInSteps(Duration.ofSeconds(2), Duration.ofMillis(500));
+    assertThat(exists("p")).isTrue();
+    h.advanceInSteps(Duration.ofSeconds(1), Duration.ofMillis(500));
+    assertThat(exists("p")).as("evicted 4 s after the taint, as without the takeover").isFalse();
+    heartbeat();
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(taintKeys()).isEmpty();
   }
 
   @Test
