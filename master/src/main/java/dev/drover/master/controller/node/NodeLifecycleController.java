@@ -28,7 +28,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +54,9 @@ import org.slf4j.LoggerFactory;
  * probe timestamps). So a master that just became active gives every node a whole grace period
  * from its start: heartbeats that went to the master that died, or that a store without a
  * leader could not write, do not make live nodes unreachable. A node already marked
- * unreachable stays so until a renewal newer than that mark is seen.
+ * unreachable stays so until a renewal newer than that mark is seen. Once a node renews again,
+ * its pods that still carry the not-ready mark (no report from the agent replaced it) are ready
+ * again, since the agent re-reports a status only when it changes.
  */
 public final class NodeLifecycleController extends Controller {
   private static final Logger LOG = LoggerFactory.getLogger(NodeLifecycleController.class);
@@ -62,6 +66,8 @@ public final class NodeLifecycleController extends Controller {
   public static final String NOT_READY_TAINT = "node.kubernetes.io/not-ready";
   /** NoExecute taint of a node whose heartbeats stopped. */
   public static final String UNREACHABLE_TAINT = "node.kubernetes.io/unreachable";
+  /** Reason of the Ready=False condition this controller sets on the pods of an unreachable node. */
+  public static final String UNREACHABLE_POD_REASON = "NodeUnreachable";
   /** Reason of the Ready=Unknown condition this controller sets. */
   public static final String STATUS_UNKNOWN_REASON = "NodeStatusUnknown";
   /** Default time without lease renewal before a node is considered unreachable. */
@@ -73,6 +79,11 @@ public final class NodeLifecycleController extends Controller {
   private final Duration defaultToleration;
   /** Per node, the lease renew time last seen and when this controller saw it. */
   private final Map<String, Heartbeat> heartbeats = new ConcurrentHashMap<>();
+  /**
+   * Nodes that may have pods marked not ready by a controller (every node at first: a previous
+   * active master may have marked them).
+   */
+  private final Set<String> nodesWithMarkedPods = ConcurrentHashMap.newKeySet();
 
   /**
    * A renew time as this controller saw it: {@code seenAt} on its own clock, {@code renewed}
@@ -147,6 +158,7 @@ public final class NodeLifecycleController extends Controller {
     Optional<Node> found = cache.get(Kind.KIND_NODE, "", name);
     if (found.isEmpty()) {
       heartbeats.remove(name);
+      nodesWithMarkedPods.remove(name);
       return;
     }
     Node node = found.get();
@@ -154,6 +166,7 @@ public final class NodeLifecycleController extends Controller {
     Instant lastRenew = lastHeartbeat(node);
     Heartbeat beat = heartbeats.compute(name, (k, old) -> {
       if (old == null) {
+        nodesWithMarkedPods.add(name);
         return new Heartbeat(lastRenew, now, false);
       }
       return old.renewTime().equals(lastRenew) ? old : new Heartbeat(lastRenew, now, true);
@@ -190,6 +203,7 @@ public final class NodeLifecycleController extends Controller {
               .map(c -> c.getStatus() == ConditionStatus.CONDITION_STATUS_FALSE)
               .orElse(false);
       node = setTaints(node, false, notReady);
+      restoreMarkedPods(name);
     }
     evictPods(node, now);
   }
@@ -197,21 +211,45 @@ public final class NodeLifecycleController extends Controller {
   // Nobody vouches for the pods of an unreachable node any more: mark them not ready so that
   // endpoints stop sending traffic there at once, before the eviction (as Kubernetes does).
   private void markPodsNotReady(String nodeName) {
+    nodesWithMarkedPods.add(nodeName);
+    setPodsReady(nodeName, Pods::isReady, ConditionStatus.CONDITION_STATUS_FALSE, UNREACHABLE_POD_REASON,
+        "Node " + nodeName + " stopped renewing its lease");
+  }
+
+  // The node renews its lease again. Its agent reports a pod's status only when the status it
+  // computes changes, so a pod this controller marked not ready would stay so: turn Ready back
+  // for the pods that still carry the mark. Any report from the agent since the mark replaced
+  // the condition (and the write is a compare-and-swap on the pod), so the agent's word wins.
+  private void restoreMarkedPods(String nodeName) {
+    if (!nodesWithMarkedPods.contains(nodeName)) {
+      return;
+    }
+    boolean clean = setPodsReady(nodeName,
+        p -> Pods.isActive(p) && Pods.readyCondition(p).map(c -> c.getStatus() == ConditionStatus.CONDITION_STATUS_FALSE
+            && UNREACHABLE_POD_REASON.equals(c.getReason())).orElse(false),
+        ConditionStatus.CONDITION_STATUS_TRUE, "NodeReachable",
+        "Node " + nodeName + " renews its lease again; ready as its agent last reported");
+    if (clean) {
+      nodesWithMarkedPods.remove(nodeName);
+    }
+  }
+
+  // Sets the Ready condition of the pods of the node that match; true when every write
+  // succeeded (a conflict requeues the node shortly).
+  private boolean setPodsReady(String nodeName, Predicate<Pod> which, ConditionStatus value, String reason,
+                               String message) {
     var now = ApiObjects.timestamp(clock.now());
+    boolean clean = true;
     for (Pod pod : cache.<Pod>list(Kind.KIND_POD, "", null)) {
-      if (!nodeName.equals(pod.getSpec().getNodeName()) || !Pods.isReady(pod)) {
+      if (!nodeName.equals(pod.getSpec().getNodeName()) || !which.test(pod)) {
         continue;
       }
       PodStatus.Builder status = pod.getStatus().toBuilder().clearConditions();
       for (Condition c : pod.getStatus().getConditionsList()) {
         status.addConditions(
             Pods.READY.equals(c.getType())
-                ? c.toBuilder()
-                    .setStatus(ConditionStatus.CONDITION_STATUS_FALSE)
-                    .setReason("NodeUnreachable")
-                    .setMessage("Node " + nodeName + " stopped renewing its lease")
-                    .setLastTransitionTime(now)
-                    .build()
+                ? c.toBuilder().setStatus(value).setReason(reason).setMessage(message)
+                    .setLastTransitionTime(now).build()
                 : c);
       }
       try {
@@ -219,12 +257,14 @@ public final class NodeLifecycleController extends Controller {
       } catch (WriteException e) {
         if (e.reason() == WriteException.Reason.CONFLICT) {
           // Someone wrote the pod meanwhile; look again shortly, the other pods go on.
+          clean = false;
           queue.addAfter(nodeName, Duration.ofMillis(100));
         } else if (!isGone(e)) {
           throw e;
         }
       }
     }
+    return clean;
   }
 
   private static boolean markedUnreachable(Condition ready) {

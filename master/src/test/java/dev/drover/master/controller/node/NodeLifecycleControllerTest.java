@@ -171,6 +171,31 @@ class NodeLifecycleControllerTest {
   }
 
   @Test
+  void podsMarkedNotReadyAreReadyAgainWhenTheNodeRenewsUnlessTheAgentSaidOtherwise() {
+    pod("quiet", Toleration.newBuilder().setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS).build());
+    pod("reported", Toleration.newBuilder().setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS).build());
+    h.advanceInSteps(Duration.ofSeconds(7), Duration.ofSeconds(1));
+    assertThat(podReady("quiet")).isFalse();
+    assertThat(podReady("reported")).isFalse();
+    // While the node was away, one pod's readiness probe failed and the agent said so.
+    Pod reported = h.cluster.stored(Kind.KIND_POD, "default", "reported");
+    h.cluster.updateStatus(reported.toBuilder().setStatus(reported.getStatus().toBuilder().clearConditions()
+        .addConditions(Condition.newBuilder().setType("Ready").setStatus(ConditionStatus.CONDITION_STATUS_FALSE)
+            .setReason("ReadinessProbeFailed"))).build());
+
+    // A new active master meanwhile: it too must restore what its predecessor marked.
+    takeOver();
+    heartbeat();
+    assertThat(taintKeys()).isEmpty();
+    assertThat(podReady("quiet")).as("the agent reports only changes: the mark is lifted").isTrue();
+    assertThat(podReady("reported")).as("the agent's own report stands").isFalse();
+  }
+
+  private boolean podReady(String name) {
+    return dev.drover.master.controller.Pods.isReady(h.cluster.stored(Kind.KIND_POD, "default", name));
+  }
+
+  @Test
   void aNodeReportingNotReadyGetsTheNotReadyTaint() {
     Node n = node1();
     h.cluster.updateStatus(n.toBuilder().setStatus(NodeStatus.newBuilder().addConditions(
