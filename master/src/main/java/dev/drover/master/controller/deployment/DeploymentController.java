@@ -61,7 +61,7 @@ public final class DeploymentController extends Controller {
   /** Label carrying the template hash on ReplicaSets, their selectors and their pods. */
   public static final String POD_TEMPLATE_HASH = "pod-template-hash";
   /** ReplicaSet annotation with the revision number. */
-  public static final String REVISION = "deployment.kubernetes.io/revision";
+  public static final String REVISION = WellKnown.REVISION;
   /** ReplicaSet annotation with the deployment's replicas when the set was last scaled. */
   public static final String DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas";
   /** Template annotation with the hash of referenced ConfigMaps and Secrets. */
