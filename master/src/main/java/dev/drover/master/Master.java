@@ -117,7 +117,8 @@ public final class Master implements AutoCloseable {
         election.add(new SchedulerComponent(cache, store, events, cfg.clock, cfg.schedulerConfig));
       }
       if (cfg.runControllers) {
-        election.add(new ControllersComponent(cache, store, events, () -> cfg.clock.instant(), election::holdsLease));
+        election.add(new ControllersComponent(cache, store, events, () -> cfg.clock.instant(), election::holdsLease,
+            election::activationRevision));
       }
       cfg.activeComponents.forEach(election::add);
       ControlServiceImpl control = new ControlServiceImpl(store, cache, events, agents, new View(), streams, cfg.clock);
