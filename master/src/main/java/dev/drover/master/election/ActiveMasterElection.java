@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * ({@value #NAMESPACE}/{@value #LEASE_NAME}) and runs the {@link ActiveComponent}s only while
  * this master holds it.
  *
- * <p>Every read and write of the lease is a compare-and-swap. The holder renews every
+ * <p>Every write of the lease is a compare-and-swap on the version read (from this member's
+ * local copy: no Raft leader is needed to read it). The holder renews every
  * {@code renewInterval}; the others read the lease twice as often, and one takes over only after
  * it has watched the lease stay unchanged for a whole lease duration by its own monotonic clock
  * (no clock comparison between hosts). With the master's defaults (lease 2 s, renew every
