@@ -49,10 +49,11 @@ import org.slf4j.LoggerFactory;
  * renewed again, the unreachable taint is removed and a {@code Ready=Unknown} this controller
  * set is turned back to True until the agent reports again.
  *
- * <p>The grace period runs from the moment this controller saw the lease's renew time change,
- * by its own clock, not from the renew time written in the lease (as Kubernetes does with its
- * probe timestamps). So a master that just became active gives every node a whole grace period
- * from its start: heartbeats that went to the master that died, or that a store without a
+ * <p>The grace period runs from a renewal this controller saw happen: the renew time written in
+ * the lease when it changed while this controller ran (or the moment it saw the change, when
+ * that time is ahead of its clock or older than the grace), and for the renew time a node has
+ * when the controller starts, from that start (as Kubernetes does with its probe timestamps).
+ * So a master that just became active gives every node a whole grace period from its start: heartbeats that went to the master that died, or that a store without a
  * leader could not write, do not make live nodes unreachable. A node already marked
  * unreachable stays so until a renewal newer than that mark is seen. Once a node renews again,
  * its pods that still carry the not-ready mark (no report from the agent replaced it) are ready
@@ -77,7 +78,7 @@ public final class NodeLifecycleController extends Controller {
 
   private final Duration grace;
   private final Duration defaultToleration;
-  /** Per node, the lease renew time last seen and when this controller saw it. */
+  /** Per node, the lease renew time last seen and the time its grace counts from. */
   private final Map<String, Heartbeat> heartbeats = new ConcurrentHashMap<>();
   /**
    * Nodes that may have pods marked not ready by a controller (every node at first: a previous
@@ -86,8 +87,9 @@ public final class NodeLifecycleController extends Controller {
   private final Set<String> nodesWithMarkedPods = ConcurrentHashMap.newKeySet();
 
   /**
-   * A renew time as this controller saw it: {@code seenAt} on its own clock, {@code renewed}
-   * once it saw the time change (not just the value the lease had when it started).
+   * A renew time as this controller saw it: {@code seenAt}, on its own clock, is when its grace
+   * starts; {@code renewed} once it saw the time change (not just the value the lease had when it
+   * started).
    */
   private record Heartbeat(Instant renewTime, Instant seenAt, boolean renewed) {}
 
@@ -169,7 +171,7 @@ public final class NodeLifecycleController extends Controller {
         nodesWithMarkedPods.add(name);
         return new Heartbeat(lastRenew, now, false);
       }
-      return old.renewTime().equals(lastRenew) ? old : new Heartbeat(lastRenew, now, true);
+      return old.renewTime().equals(lastRenew) ? old : new Heartbeat(lastRenew, seenAt(lastRenew, now), true);
     });
     Instant expiry = beat.seenAt().plus(grace);
     Optional<Condition> ready = readyCondition(node);
@@ -265,6 +267,13 @@ public final class NodeLifecycleController extends Controller {
       }
     }
     return clean;
+  }
+
+  // When a renewal seen at {@code now} counts from: its own renew time when that is plausible
+  // (not ahead of this clock, and within the grace), so that the watch's and this queue's delay
+  // under load is not added to the grace; else the moment it was seen.
+  private Instant seenAt(Instant renewTime, Instant now) {
+    return !renewTime.isAfter(now) && renewTime.isAfter(now.minus(grace)) ? renewTime : now;
   }
 
   private static boolean markedUnreachable(Condition ready) {

@@ -141,6 +141,20 @@ class NodeLifecycleControllerTest {
   }
 
   @Test
+  void aRenewalSeenLateCountsFromItsRenewTimeNotFromWhenItWasSeen() {
+    h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
+    // A renewal written 2 s after the last one reaches the controller only now (watch lag).
+    Lease lease = h.cluster.stored(Kind.KIND_LEASE, NodeLifecycleController.LEASE_NAMESPACE, "n1");
+    h.cluster.update(lease.toBuilder().setSpec(lease.getSpec().toBuilder()
+        .setRenewTime(ApiObjects.timestamp(h.clock.now().minusSeconds(3)))).build());
+    h.settle();
+    h.advanceInSteps(Duration.ofMillis(2500), Duration.ofMillis(500));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    h.advance(Duration.ofMillis(500));
+    assertThat(ready()).as("6 s after that renewal was written").isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+  }
+
+  @Test
   void aNodeFoundUnreachableBeforeATakeoverStaysUnreachableAndItsPodsAreEvicted() {
     pod("p");
     h.advanceInSteps(Duration.ofSeconds(7), Duration.ofSeconds(1));
