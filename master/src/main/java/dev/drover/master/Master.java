@@ -114,10 +114,12 @@ public final class Master implements AutoCloseable {
           cfg.renewDeadline, cfg.clock);
       election.add(new EventExpiry());
       if (cfg.runScheduler) {
-        election.add(new SchedulerComponent(cache, store, events, cfg.clock, cfg.schedulerConfig));
+        election.add(new SchedulerComponent(cache, store, events, cfg.clock, cfg.schedulerConfig,
+            election::activationRevision));
       }
       if (cfg.runControllers) {
-        election.add(new ControllersComponent(cache, store, events, () -> cfg.clock.instant()));
+        election.add(new ControllersComponent(cache, store, events, () -> cfg.clock.instant(), election::holdsLease,
+            election::activationRevision));
       }
       cfg.activeComponents.forEach(election::add);
       ControlServiceImpl control = new ControlServiceImpl(store, cache, events, agents, new View(), streams, cfg.clock);

@@ -27,8 +27,11 @@ import java.util.function.Predicate;
  * live with condition Ready=True (what a rolling update may count on).
  */
 public final class PodTimeline implements AutoCloseable {
-  /** The selected pods at one store revision. */
-  public record Sample(long revision, int live, int ready, Map<String, Integer> liveByImage) {}
+  /**
+   * The selected pods at one store revision, and what changed there ({@code cause}: the event
+   * type, the pod, and its Ready condition's status and reason), so a broken bound says why.
+   */
+  public record Sample(long revision, int live, int ready, Map<String, Integer> liveByImage, String cause) {}
 
   private final Predicate<Pod> selected;
   private final Map<String, Pod> pods = new HashMap<>();
@@ -41,7 +44,7 @@ public final class PodTimeline implements AutoCloseable {
         .setNamespace(namespace).build());
     synchronized (this) {
       initial.getItemsList().forEach(o -> pods.put(o.getPod().getMetadata().getName(), o.getPod()));
-      sample(initial.getResourceVersion());
+      sample(initial.getResourceVersion(), "initial list");
     }
     stream = client.pods().watch(namespace, initial.getResourceVersion(), new DroverClient.WatchListener() {
       @Override
@@ -56,7 +59,7 @@ public final class PodTimeline implements AutoCloseable {
         synchronized (PodTimeline.this) {
           pods.clear();
           items.forEach(o -> pods.put(o.getPod().getMetadata().getName(), o.getPod()));
-          sample(resourceVersion);
+          sample(resourceVersion, "re-list");
         }
       }
     });
@@ -74,10 +77,18 @@ public final class PodTimeline implements AutoCloseable {
     } else {
       pods.put(pod.getMetadata().getName(), pod);
     }
-    sample(pod.getMetadata().getResourceVersion());
+    sample(pod.getMetadata().getResourceVersion(), describe(e.getType(), pod));
   }
 
-  private void sample(long revision) {
+  private static String describe(WatchEventType type, Pod pod) {
+    String ready = pod.getStatus().getConditionsList().stream().filter(c -> c.getType().equals("Ready"))
+        .map(c -> c.getStatus().name().replace("CONDITION_STATUS_", "") + "/" + c.getReason()).findFirst()
+        .orElse("none");
+    return type.name().replace("WATCH_EVENT_TYPE_", "") + " " + pod.getMetadata().getName() + " on "
+        + pod.getSpec().getNodeName() + " ready=" + ready + (pod.getMetadata().hasDeletionTime() ? " deleting" : "");
+  }
+
+  private void sample(long revision, String cause) {
     int live = 0;
     int ready = 0;
     Map<String, Integer> byImage = new HashMap<>();
@@ -91,7 +102,7 @@ public final class PodTimeline implements AutoCloseable {
         ready++;
       }
     }
-    samples.add(new Sample(revision, live, ready, Map.copyOf(byImage)));
+    samples.add(new Sample(revision, live, ready, Map.copyOf(byImage), cause));
   }
 
   /** Not being deleted and not finished. */

@@ -11,6 +11,7 @@ import dev.drover.client.DroverClient;
 import dev.drover.master.Master;
 import dev.drover.store.KvStores;
 import dev.drover.store.Peer;
+import dev.drover.store.raft.RaftKvStore;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -146,6 +147,12 @@ public final class TestCluster implements AutoCloseable {
   public Master awaitActiveMaster(Duration within) {
     return await().atMost(within).until(() -> masters.values().stream().filter(Master::isActive)
         .findFirst().orElse(null), m -> m != null);
+  }
+
+  /** The running master whose store member leads the Raft group, waiting for one to lead. */
+  public Master awaitStoreLeader(Duration within) {
+    return await().atMost(within).until(() -> masters.values().stream()
+        .filter(m -> ((RaftKvStore) m.kv()).isLeader()).findFirst().orElse(null), m -> m != null);
   }
 
   /** Halts master {@code id} as a crash would (see {@link Master#halt()}). */

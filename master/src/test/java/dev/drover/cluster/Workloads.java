@@ -141,10 +141,14 @@ public final class Workloads {
    */
   public static void assertBounds(List<PodTimeline.Sample> samples, int replicas, int maxSurge, int maxUnavailable) {
     assertThat(samples).isNotEmpty();
-    for (PodTimeline.Sample s : samples) {
-      assertThat(s.ready()).as("ready pods at revision %d %s", s.revision(), s)
+    for (int i = 0; i < samples.size(); i++) {
+      PodTimeline.Sample s = samples.get(i);
+      // On a violation, the events that led to it say which pods changed and why.
+      String history = String.join("\n", samples.subList(Math.max(0, i - 40), i + 1).stream()
+          .map(PodTimeline.Sample::toString).toList());
+      assertThat(s.ready()).as("ready pods at revision %d, after:%n%s", s.revision(), history)
           .isGreaterThanOrEqualTo(replicas - maxUnavailable);
-      assertThat(s.live()).as("pods at revision %d %s", s.revision(), s)
+      assertThat(s.live()).as("pods at revision %d, after:%n%s", s.revision(), history)
           .isLessThanOrEqualTo(replicas + maxSurge);
     }
     assertThat(samples).anySatisfy(s -> assertThat(s.liveByImage()).hasSize(2));

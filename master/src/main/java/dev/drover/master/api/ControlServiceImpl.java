@@ -321,8 +321,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
   }
 
   private static long revisionOf(ReplicaSet rs) {
-    String v = rs.getMetadata().getAnnotationsOrDefault(WellKnown.REVISION,
-        rs.getMetadata().getAnnotationsOrDefault(WellKnown.K8S_REVISION, "0"));
+    String v = rs.getMetadata().getAnnotationsOrDefault(WellKnown.REVISION, "0");
     try {
       return Long.parseLong(v);
     } catch (NumberFormatException e) {

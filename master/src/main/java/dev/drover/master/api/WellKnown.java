@@ -4,10 +4,12 @@ package dev.drover.master.api;
 public final class WellKnown {
   private WellKnown() {}
 
-  /** On a ReplicaSet: the revision number of its Deployment's template it carries. */
-  public static final String REVISION = "drover.dev/revision";
-  /** Kubernetes' name for {@link #REVISION}, also accepted. */
-  public static final String K8S_REVISION = "deployment.kubernetes.io/revision";
+  /**
+   * On a ReplicaSet: the revision number of its Deployment's template it carries. Kubernetes'
+   * name, so that tools that read it there find it here too; the deployment controller writes it
+   * and the API's rollback and history read it.
+   */
+  public static final String REVISION = "deployment.kubernetes.io/revision";
   /** Pod-template label holding the template hash; removed from a template restored by rollback. */
   public static final String POD_TEMPLATE_HASH = "pod-template-hash";
   /** On a Deployment's pod template: set by a restart, so the template changes and rolls. */

@@ -296,13 +296,21 @@ public abstract class Controller implements AutoCloseable {
     }
   }
 
-  /** Stops the workers and the resync timer and waits for them to finish. */
-  @Override
-  public synchronized void close() {
+  /**
+   * Stops handing keys to the workers and stops the resync timer, without waiting: a sync under
+   * way finishes, no new one starts. {@link #close()} then waits for the threads.
+   */
+  public synchronized void shutDown() {
     queue.shutDown();
     if (resyncTimer != null) {
       resyncTimer.shutdownNow();
     }
+  }
+
+  /** Stops the workers and the resync timer and waits for them to finish. */
+  @Override
+  public synchronized void close() {
+    shutDown();
     boolean interrupted = false;
     for (Thread thread : threads) {
       while (thread.isAlive()) {

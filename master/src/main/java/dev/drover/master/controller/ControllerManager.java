@@ -88,6 +88,12 @@ public final class ControllerManager implements AutoCloseable {
       }
     }
     synchronized (this) {
+      // Every controller stops taking keys before any is waited for: closing them one by one
+      // would let the later ones start new syncs while an earlier one finishes a slow write,
+      // after this master may already have lost the active role.
+      for (Controller controller : started) {
+        controller.shutDown();
+      }
       for (Controller controller : started) {
         controller.close();
       }

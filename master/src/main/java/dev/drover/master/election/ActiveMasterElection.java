@@ -9,6 +9,8 @@ import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.master.ActiveComponent;
 import dev.drover.master.store.ObjectStore;
+import dev.drover.store.v1.RangeRequest;
+import dev.drover.store.v1.RangeResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * ({@value #NAMESPACE}/{@value #LEASE_NAME}) and runs the {@link ActiveComponent}s only while
  * this master holds it.
  *
- * <p>Every read and write of the lease is a compare-and-swap. The holder renews every
+ * <p>Every write of the lease is a compare-and-swap on the version read (from this member's
+ * local copy: no Raft leader is needed to read it). The holder renews every
  * {@code renewInterval}; the others read the lease twice as often, and one takes over only after
  * it has watched the lease stay unchanged for a whole lease duration by its own monotonic clock
  * (no clock comparison between hosts). With the master's defaults (lease 2 s, renew every
@@ -54,6 +57,7 @@ public final class ActiveMasterElection implements AutoCloseable {
   private final java.lang.Object stateLock = new java.lang.Object();
 
   private volatile boolean active;
+  private volatile long activationRevision = -1;
   private volatile long lastRenewStartNanos;
   private volatile String observedHolder = "";
   private long observedRv = -1;
@@ -96,6 +100,17 @@ public final class ActiveMasterElection implements AutoCloseable {
     return active;
   }
 
+  /**
+   * True while this master is active and its last successful renewal started less than the
+   * renew deadline ago by its own monotonic clock, so no successor can hold the lease yet. Unlike
+   * {@link #isActive()} it does not wait for the watchdog to notice a missed deadline: active
+   * components check it right before each write, which keeps a master whose threads were starved
+   * past its deadline from writing after another master took over.
+   */
+  public boolean holdsLease() {
+    return active && !closed && System.nanoTime() - lastRenewStartNanos < renewDeadline.toNanos();
+  }
+
   /** Identity of the holder as last observed ("" when none). */
   public String holder() {
     return active ? identity : observedHolder;
@@ -117,22 +132,20 @@ public final class ActiveMasterElection implements AutoCloseable {
       return;
     }
     try {
-      Optional<Object> cur = store.get(Kind.KIND_LEASE, NAMESPACE, LEASE_NAME);
+      Optional<Object> cur = readLease();
       Timestamp now = Timestamps.fromMillis(clock.millis());
       if (cur.isEmpty()) {
-        store.create(Object.newBuilder().setLease(Lease.newBuilder()
+        renewed(start, store.create(Object.newBuilder().setLease(Lease.newBuilder()
             .setMetadata(ObjectMeta.newBuilder().setNamespace(NAMESPACE).setName(LEASE_NAME))
-            .setSpec(spec(now, now, 0))).build(), false);
-        renewed(start);
+            .setSpec(spec(now, now, 0))).build(), false));
         return;
       }
       Lease lease = cur.get().getLease();
       String holder = lease.getSpec().getHolderIdentity();
       long rv = lease.getMetadata().getResourceVersion();
       if (identity.equals(holder)) {
-        store.update(Object.newBuilder().setLease(lease.toBuilder().setSpec(lease.getSpec().toBuilder()
-            .setRenewTime(now).setLeaseDurationSeconds(durationSeconds()))).build(), false);
-        renewed(start);
+        renewed(start, store.update(Object.newBuilder().setLease(lease.toBuilder().setSpec(lease.getSpec().toBuilder()
+            .setRenewTime(now).setLeaseDurationSeconds(durationSeconds()))).build(), false));
         return;
       }
       if (active) {
@@ -147,10 +160,10 @@ public final class ActiveMasterElection implements AutoCloseable {
       long held = lease.getSpec().getLeaseDurationSeconds() > 0
           ? TimeUnit.SECONDS.toNanos(lease.getSpec().getLeaseDurationSeconds()) : leaseDuration.toNanos();
       if (holder.isEmpty() || start - observedAtNanos > held) {
-        store.update(Object.newBuilder().setLease(lease.toBuilder().setSpec(spec(now, now,
+        Object taken = store.update(Object.newBuilder().setLease(lease.toBuilder().setSpec(spec(now, now,
             lease.getSpec().getLeaseTransitions() + 1))).build(), false);
         LOG.info("{} took the active-master lease over from '{}'", identity, holder);
-        renewed(start);
+        renewed(start, taken);
       }
     } catch (RuntimeException e) {
       LOG.debug("election round of {} failed: {}", identity, e.toString());
@@ -166,11 +179,36 @@ public final class ActiveMasterElection implements AutoCloseable {
     return (int) Math.max(1, leaseDuration.toSeconds());
   }
 
-  private void renewed(long startNanos) {
+  /**
+   * The lease as this member's copy of the store has it: a local (serializable) read, which needs
+   * no Raft leader. Right after the store's leader died, linearizable reads stayed blocked for
+   * several seconds after writes worked again, and the lease could not be taken over until they
+   * did. A stale copy costs nothing in safety: every write of the lease is a compare-and-swap on
+   * the version read here, so one based on a stale copy fails; and the wait before a takeover
+   * starts when this member first sees a version, which is after that version was written.
+   */
+  private Optional<Object> readLease() {
+    RangeResponse r = store.await(store.kv().range(RangeRequest.newBuilder()
+        .setKey(ObjectStore.key(Kind.KIND_LEASE, NAMESPACE, LEASE_NAME)).setSerializable(true).build()));
+    return r.getKvsCount() == 0 ? Optional.empty() : Optional.of(ObjectStore.decode(r.getKvs(0)));
+  }
+
+  /**
+   * The store revision of the lease write that made this master active (its takeover, or the
+   * renewal that made it active again), or -1 while it is not active. Everything its predecessor
+   * wrote is at or below it: active components wait until their cache has reached it, without a
+   * linearizable read that a store just electing a leader may hold up.
+   */
+  public long activationRevision() {
+    return active ? activationRevision : -1;
+  }
+
+  private void renewed(long startNanos, Object written) {
     synchronized (stateLock) {
       lastRenewStartNanos = startNanos;
       observedHolder = identity;
       if (!active && !closed && System.nanoTime() - startNanos < renewDeadline.toNanos()) {
+        activationRevision = written.getLease().getMetadata().getResourceVersion();
         active = true;
         LOG.info("{} is now the active master", identity);
         for (ActiveComponent c : components) {

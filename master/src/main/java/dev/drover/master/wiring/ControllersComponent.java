@@ -6,9 +6,11 @@ import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.Object;
+import dev.drover.api.v1.ObjectMeta;
 import dev.drover.master.ActiveComponent;
 import dev.drover.master.cache.CacheListener;
 import dev.drover.master.cache.WatchCache;
+import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Clock;
 import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.ControllerManager;
@@ -26,6 +28,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -37,22 +41,39 @@ import java.util.function.Supplier;
  * <p>A master that just became active may have a cache a little behind the store, holding
  * neither the last pods its predecessor created nor their deletions. Controllers starting on it
  * would count too few pods and create duplicates beyond max surge, so the cache counts as
- * synced only once it reflects the store revision read (linearizably) after activation.
+ * synced only once it reflects the revision of the lease write that made this master active
+ * (everything its predecessor wrote is below it), or, without one, the store revision read
+ * linearizably after activation.
+ *
+ * <p>Writes are fenced: each one first checks that this master still holds the active-master
+ * lease (and that this activation was not stopped), so a master that lost the role stops writing
+ * at once, even in the middle of a sync, not only once its workers have finished. Each write is
+ * also a compare-and-swap on the object's version.
  */
 public final class ControllersComponent implements ActiveComponent {
   private final WatchCache cache;
   private final ObjectStore store;
   private final EventRecorder events;
   private final Clock clock;
+  private final BooleanSupplier holdsLease;
+  private final LongSupplier activationRevision;
   private final List<WatchCache.Registration> registrations = new ArrayList<>();
   private ControllerManager manager;
+  private StoreWriter writer;
 
-  /** A stopped component over the master's cache, store and event recorder. */
-  public ControllersComponent(WatchCache cache, ObjectStore store, EventRecorder events, Clock clock) {
+  /**
+   * A stopped component over the master's cache, store and event recorder; {@code holdsLease}
+   * says whether this master may still write as the active one, {@code activationRevision} the
+   * store revision at which it became active (-1 when unknown).
+   */
+  public ControllersComponent(WatchCache cache, ObjectStore store, EventRecorder events, Clock clock,
+                              BooleanSupplier holdsLease, LongSupplier activationRevision) {
     this.cache = cache;
     this.store = store;
     this.events = events;
     this.clock = clock;
+    this.holdsLease = holdsLease;
+    this.activationRevision = activationRevision;
   }
 
   @Override
@@ -66,7 +87,8 @@ public final class ControllersComponent implements ActiveComponent {
       return;
     }
     CacheView view = new CacheView(new CatchUp());
-    manager = new ControllerManager(view, Controllers.standard(new ControllerContext(view, new StoreWriter(), clock)));
+    writer = new StoreWriter();
+    manager = new ControllerManager(view, Controllers.standard(new ControllerContext(view, writer, clock)));
     manager.start();
   }
 
@@ -75,6 +97,7 @@ public final class ControllersComponent implements ActiveComponent {
     if (manager == null) {
       return;
     }
+    writer.fenced = true;
     manager.close();
     manager = null;
     synchronized (registrations) {
@@ -83,9 +106,9 @@ public final class ControllersComponent implements ActiveComponent {
     }
   }
 
-  /** Waits for the cache to reach the store revision current when the component started. */
+  /** Waits for the cache to reach the revision at which this master became active. */
   private final class CatchUp {
-    private long target = -1;
+    private long target = activationRevision.getAsLong();
 
     boolean reached() {
       if (!cache.synced()) {
@@ -161,6 +184,16 @@ public final class ControllersComponent implements ActiveComponent {
 
   /** The object store seen through the controllers' write interface. */
   private final class StoreWriter implements ObjectWriter {
+    /** Set when this activation stops; every later write fails. */
+    volatile boolean fenced;
+
+    private void checkActive(String what) {
+      if (fenced || !holdsLease.getAsBoolean()) {
+        throw new WriteException(WriteException.Reason.UNAVAILABLE,
+            what + ": this master is no longer the active one");
+      }
+    }
+
     @Override
     public <T extends Message> T create(T object) {
       return call(object, () -> store.create(Kinds.wrap(object), false));
@@ -178,15 +211,24 @@ public final class ControllersComponent implements ActiveComponent {
 
     @SuppressWarnings("unchecked")
     private <T extends Message> T call(T object, Supplier<Object> write) {
+      checkActive(describe(object));
       try {
         return (T) Kinds.unwrap(write.get());
       } catch (StatusRuntimeException e) {
-        throw translate(Kinds.key(Kinds.wrap(object)), e);
+        throw translate(describe(object), e);
       }
+    }
+
+    // Kind and key of an object to write; one created with generate_name has no name yet.
+    private String describe(Message object) {
+      ObjectMeta meta = ApiObjects.meta(object);
+      String name = meta.getName().isEmpty() ? meta.getGenerateName() + "*" : meta.getName();
+      return object.getDescriptorForType().getName() + " " + ApiObjects.key(meta.getNamespace(), name);
     }
 
     @Override
     public void delete(Kind kind, String namespace, String name, DeleteOptions options) {
+      checkActive(Kinds.key(kind, namespace, name));
       try {
         store.delete(kind, namespace, name, new ObjectStore.DeleteOptions(options.gracePeriodSeconds().orElse(null),
             options.uid().orElse(null), null, options.propagation(), false), o -> o);
@@ -207,6 +249,7 @@ public final class ControllersComponent implements ActiveComponent {
 
     @Override
     public void recordEvent(Event event) {
+      checkActive("event about " + event.getInvolvedObject().getName());
       try {
         events.record(event);
       } catch (StatusRuntimeException e) {

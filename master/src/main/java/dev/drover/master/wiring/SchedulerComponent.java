@@ -35,6 +35,7 @@ import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +58,7 @@ public final class SchedulerComponent implements ActiveComponent {
   private final EventRecorder events;
   private final Clock clock;
   private final SchedulerConfig config;
+  private final LongSupplier activationRevision;
   private SchedulerLoop loop;
   private Thread starter;
   private volatile EventSink eventSink;
@@ -64,11 +66,21 @@ public final class SchedulerComponent implements ActiveComponent {
   /** A stopped component over the master's cache, store and event recorder. */
   public SchedulerComponent(WatchCache cache, ObjectStore store, EventRecorder events, Clock clock,
       SchedulerConfig config) {
+    this(cache, store, events, clock, config, () -> -1);
+  }
+
+  /**
+   * As above, with the store revision at which this master became active (-1 when unknown): the
+   * loop starts once the cache has reached it, without first reading the store's revision.
+   */
+  public SchedulerComponent(WatchCache cache, ObjectStore store, EventRecorder events, Clock clock,
+      SchedulerConfig config, LongSupplier activationRevision) {
     this.cache = cache;
     this.store = store;
     this.events = events;
     this.clock = clock;
     this.config = config;
+    this.activationRevision = activationRevision;
   }
 
   @Override
@@ -93,7 +105,10 @@ public final class SchedulerComponent implements ActiveComponent {
   }
 
   private void startWhenFresh() {
-    long revision = -1;
+    // The revision of the lease write that made this master active is at or above everything
+    // its predecessor wrote; only without it is the store asked (a linearizable read, which a
+    // store electing a new leader can hold up for seconds).
+    long revision = activationRevision.getAsLong();
     while (revision < 0) {
       try {
         revision = store.await(store.kv().range(RangeRequest.newBuilder()

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -89,6 +91,48 @@ class ControllerManagerTest {
     }
     assertThat(controller.queue().isShutDown()).isTrue();
     assertThat(controller.maxConcurrent.get()).isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void closeStopsEveryControllerTakingKeysBeforeWaitingForAnyOfThem() throws Exception {
+    FakeCluster cluster = new FakeCluster(Clock.system());
+    CountDownLatch inSync = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Controller slow = new Controller("slow", cluster.context(), 1, Duration.ZERO) {
+      @Override
+      protected void sync(String key) {
+        inSync.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+
+      @Override
+      protected List<String> allKeys() {
+        return List.of("default/one");
+      }
+    };
+    CopyController other = new CopyController(cluster.context());
+    ControllerManager manager = new ControllerManager(cluster, List.of(slow, other));
+    manager.start();
+    assertThat(inSync.await(30, TimeUnit.SECONDS)).isTrue();
+    Thread closer = new Thread(manager::close, "closer");
+    closer.start();
+    try {
+      // A master losing the active role: while the first controller still finishes its sync,
+      // the second must already have stopped taking keys.
+      await().atMost(Duration.ofSeconds(30)).until(() -> other.queue().isShutDown());
+      assertThat(closer.isAlive()).as("close waits for the sync under way").isTrue();
+      cluster.create(ConfigMap.newBuilder().setMetadata(Fixtures.meta("late")).putData("in", "x").build());
+    } finally {
+      release.countDown();
+    }
+    closer.join(30_000);
+    assertThat(closer.isAlive()).isFalse();
+    assertThat(cluster.<ConfigMap>stored(Kind.KIND_CONFIG_MAP)).singleElement()
+        .satisfies(cm -> assertThat(cm.getDataMap()).doesNotContainKey("out"));
   }
 
   @Test

@@ -26,6 +26,14 @@ public final class Harness {
     return controller;
   }
 
+  /**
+   * Stops driving a controller, as when its master loses the active role; its keys stay queued
+   * but are never processed again.
+   */
+  public void remove(Controller controller) {
+    controllers.remove(controller);
+  }
+
   /** Processes ready keys of every controller until none is ready. */
   public void settle() {
     for (int round = 0; round < 100_000; round++) {

@@ -75,6 +75,8 @@ class ActiveMasterElectionTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> "m1".equals(second.holder()));
     assertThat(second.isActive()).isFalse();
 
+    long oldHoldersLastRenewal = store.get(Kind.KIND_LEASE, ActiveMasterElection.NAMESPACE,
+        ActiveMasterElection.LEASE_NAME).orElseThrow().getLease().getMetadata().getResourceVersion();
     long crashed = System.nanoTime();
     first.abandon();
     await().atMost(Duration.ofSeconds(30)).until(second::isActive);
@@ -88,8 +90,16 @@ class ActiveMasterElectionTest {
     // stepped down), so the wait is at least the lease less that deadline.
     assertThat(tookMs).isGreaterThanOrEqualTo(LEASE.minus(DEADLINE).toMillis());
     assertThat(tookMs).isLessThan(15_000);
-    assertThat(store.get(Kind.KIND_LEASE, ActiveMasterElection.NAMESPACE, ActiveMasterElection.LEASE_NAME)
-        .orElseThrow().getLease().getSpec().getHolderIdentity()).isEqualTo("m2");
+    var lease = store.get(Kind.KIND_LEASE, ActiveMasterElection.NAMESPACE, ActiveMasterElection.LEASE_NAME)
+        .orElseThrow().getLease();
+    assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("m2");
+    // The successor's components wait for the revision of its takeover, which is above every
+    // write of the old holder (its renewals included) and not above the lease's current one.
+    assertThat(second.activationRevision()).isPositive()
+        .isGreaterThan(oldHoldersLastRenewal)
+        .isLessThanOrEqualTo(lease.getMetadata().getResourceVersion());
+    assertThat(first.activationRevision()).as("not active").isEqualTo(-1);
+    assertThat(first.holdsLease()).isFalse();
   }
 
   @Test

@@ -35,6 +35,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Rolls Deployments out through one ReplicaSet per pod-template revision.
@@ -54,10 +57,11 @@ import java.util.Optional;
  * previous revision is restored.
  */
 public final class DeploymentController extends Controller {
+  private static final Logger LOG = LoggerFactory.getLogger(DeploymentController.class);
   /** Label carrying the template hash on ReplicaSets, their selectors and their pods. */
   public static final String POD_TEMPLATE_HASH = "pod-template-hash";
   /** ReplicaSet annotation with the revision number. */
-  public static final String REVISION = "deployment.kubernetes.io/revision";
+  public static final String REVISION = WellKnown.REVISION;
   /** ReplicaSet annotation with the deployment's replicas when the set was last scaled. */
   public static final String DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas";
   /** Template annotation with the hash of referenced ConfigMaps and Secrets. */
@@ -367,6 +371,10 @@ public final class DeploymentController extends Controller {
           && desired.equals(rs.getMetadata().getAnnotationsOrDefault(DESIRED_REPLICAS, ""))) {
         return rs;
       }
+      if (LOG.isDebugEnabled() && from != count) {
+        LOG.debug("{}: scaling {} from {} to {}; replicas {}, max surge {}, max unavailable {}, sets {}",
+            key, rs.getMetadata().getName(), from, count, replicas, maxSurge, maxUnavailable, describeSets());
+      }
       ReplicaSet updated =
           writer.update(
               rs.toBuilder()
@@ -384,6 +392,15 @@ public final class DeploymentController extends Controller {
                 count > from ? "up" : "down", rs.getMetadata().getName(), from, count));
       }
       return updated;
+    }
+
+    // Per set what this sync saw: spec replicas, active pods, ready pods, available pods.
+    String describeSets() {
+      return sets.stream()
+          .map(rs -> String.format("%s(rev %d: spec %d, pods %d, ready %d, available %d)",
+              rs.getMetadata().getName(), revisionOf(rs), specReplicas(rs), pods(rs).size(),
+              pods(rs).stream().filter(Pods::isReady).count(), available(rs)))
+          .collect(Collectors.joining(", "));
     }
 
     void createNewReplicaSet(int collisions) {

@@ -26,7 +26,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Watches node heartbeats (the node's Lease, renewed by the master on each agent heartbeat) and
@@ -42,14 +48,27 @@ import java.util.Optional;
  * not-ready/unreachable taints when the pod has no toleration for them. When the lease is
  * renewed again, the unreachable taint is removed and a {@code Ready=Unknown} this controller
  * set is turned back to True until the agent reports again.
+ *
+ * <p>The grace period runs from a renewal this controller saw happen: the renew time written in
+ * the lease when it changed while this controller ran (or the moment it saw the change, when
+ * that time is ahead of its clock or older than the grace), and for the renew time a node has
+ * when the controller starts, from that start (as Kubernetes does with its probe timestamps).
+ * So a master that just became active gives every node a whole grace period from its start: heartbeats that went to the master that died, or that a store without a
+ * leader could not write, do not make live nodes unreachable. A node already marked
+ * unreachable stays so until a renewal newer than that mark is seen. Once a node renews again,
+ * its pods that still carry the not-ready mark (no report from the agent replaced it) are ready
+ * again, since the agent re-reports a status only when it changes.
  */
 public final class NodeLifecycleController extends Controller {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeLifecycleController.class);
   /** Namespace of node heartbeat leases; the lease is named after the node. */
   public static final String LEASE_NAMESPACE = "drover-node-lease";
   /** NoExecute taint of a node whose agent reports Ready=False. */
   public static final String NOT_READY_TAINT = "node.kubernetes.io/not-ready";
   /** NoExecute taint of a node whose heartbeats stopped. */
   public static final String UNREACHABLE_TAINT = "node.kubernetes.io/unreachable";
+  /** Reason of the Ready=False condition this controller sets on the pods of an unreachable node. */
+  public static final String UNREACHABLE_POD_REASON = "NodeUnreachable";
   /** Reason of the Ready=Unknown condition this controller sets. */
   public static final String STATUS_UNKNOWN_REASON = "NodeStatusUnknown";
   /** Default time without lease renewal before a node is considered unreachable. */
@@ -59,6 +78,20 @@ public final class NodeLifecycleController extends Controller {
 
   private final Duration grace;
   private final Duration defaultToleration;
+  /** Per node, the lease renew time last seen and the time its grace counts from. */
+  private final Map<String, Heartbeat> heartbeats = new ConcurrentHashMap<>();
+  /**
+   * Nodes that may have pods marked not ready by a controller (every node at first: a previous
+   * active master may have marked them).
+   */
+  private final Set<String> nodesWithMarkedPods = ConcurrentHashMap.newKeySet();
+
+  /**
+   * A renew time as this controller saw it: {@code seenAt}, on its own clock, is when its grace
+   * starts; {@code renewed} once it saw the time change (not just the value the lease had when it
+   * started).
+   */
+  private record Heartbeat(Instant renewTime, Instant seenAt, boolean renewed) {}
 
   /** Creates the controller with explicit timings. */
   public NodeLifecycleController(
@@ -126,17 +159,34 @@ public final class NodeLifecycleController extends Controller {
   protected void sync(String name) {
     Optional<Node> found = cache.get(Kind.KIND_NODE, "", name);
     if (found.isEmpty()) {
+      heartbeats.remove(name);
+      nodesWithMarkedPods.remove(name);
       return;
     }
     Node node = found.get();
     Instant now = clock.now();
     Instant lastRenew = lastHeartbeat(node);
-    Instant expiry = lastRenew.plus(grace);
-    boolean fresh = now.isBefore(expiry);
+    Heartbeat beat = heartbeats.compute(name, (k, old) -> {
+      if (old == null) {
+        nodesWithMarkedPods.add(name);
+        return new Heartbeat(lastRenew, now, false);
+      }
+      return old.renewTime().equals(lastRenew) ? old : new Heartbeat(lastRenew, seenAt(lastRenew, now), true);
+    });
+    Instant expiry = beat.seenAt().plus(grace);
     Optional<Condition> ready = readyCondition(node);
+    boolean fresh = now.isBefore(expiry);
+    if (fresh && !beat.renewed() && ready.isPresent() && markedUnreachable(ready.get())
+        && !(ready.get().hasLastTransitionTime()
+            && lastRenew.isAfter(ApiObjects.instant(ready.get().getLastTransitionTime())))) {
+      // Marked unreachable before this controller started, and not renewed since: the fresh
+      // grace is for nodes that were live, not for one already found dead.
+      fresh = false;
+    }
     if (!fresh) {
       if (ready.isEmpty()
           || ready.get().getStatus() != ConditionStatus.CONDITION_STATUS_UNKNOWN) {
+        LOG.info("node {} has not renewed its lease since {} (grace {}): Ready=Unknown", name, lastRenew, grace);
         node = setReady(node, ConditionStatus.CONDITION_STATUS_UNKNOWN, STATUS_UNKNOWN_REASON,
             "Node stopped renewing its lease at " + lastRenew);
         events.warning(node, "NodeNotReady", "Node " + name + " status is now: NodeNotReady");
@@ -145,9 +195,7 @@ public final class NodeLifecycleController extends Controller {
       markPodsNotReady(name);
     } else {
       queue.addAfter(name, Duration.between(now, expiry));
-      if (ready.isPresent()
-          && ready.get().getStatus() == ConditionStatus.CONDITION_STATUS_UNKNOWN
-          && STATUS_UNKNOWN_REASON.equals(ready.get().getReason())) {
+      if (ready.isPresent() && markedUnreachable(ready.get())) {
         node = setReady(node, ConditionStatus.CONDITION_STATUS_TRUE, "NodeLeaseRenewed",
             "Node renewed its lease again");
         events.normal(node, "NodeReady", "Node " + name + " status is now: NodeReady");
@@ -157,6 +205,7 @@ public final class NodeLifecycleController extends Controller {
               .map(c -> c.getStatus() == ConditionStatus.CONDITION_STATUS_FALSE)
               .orElse(false);
       node = setTaints(node, false, notReady);
+      restoreMarkedPods(name);
     }
     evictPods(node, now);
   }
@@ -164,21 +213,45 @@ public final class NodeLifecycleController extends Controller {
   // Nobody vouches for the pods of an unreachable node any more: mark them not ready so that
   // endpoints stop sending traffic there at once, before the eviction (as Kubernetes does).
   private void markPodsNotReady(String nodeName) {
+    nodesWithMarkedPods.add(nodeName);
+    setPodsReady(nodeName, Pods::isReady, ConditionStatus.CONDITION_STATUS_FALSE, UNREACHABLE_POD_REASON,
+        "Node " + nodeName + " stopped renewing its lease");
+  }
+
+  // The node renews its lease again. Its agent reports a pod's status only when the status it
+  // computes changes, so a pod this controller marked not ready would stay so: turn Ready back
+  // for the pods that still carry the mark. Any report from the agent since the mark replaced
+  // the condition (and the write is a compare-and-swap on the pod), so the agent's word wins.
+  private void restoreMarkedPods(String nodeName) {
+    if (!nodesWithMarkedPods.contains(nodeName)) {
+      return;
+    }
+    boolean clean = setPodsReady(nodeName,
+        p -> Pods.isActive(p) && Pods.readyCondition(p).map(c -> c.getStatus() == ConditionStatus.CONDITION_STATUS_FALSE
+            && UNREACHABLE_POD_REASON.equals(c.getReason())).orElse(false),
+        ConditionStatus.CONDITION_STATUS_TRUE, "NodeReachable",
+        "Node " + nodeName + " renews its lease again; ready as its agent last reported");
+    if (clean) {
+      nodesWithMarkedPods.remove(nodeName);
+    }
+  }
+
+  // Sets the Ready condition of the pods of the node that match; true when every write
+  // succeeded (a conflict requeues the node shortly).
+  private boolean setPodsReady(String nodeName, Predicate<Pod> which, ConditionStatus value, String reason,
+                               String message) {
     var now = ApiObjects.timestamp(clock.now());
+    boolean clean = true;
     for (Pod pod : cache.<Pod>list(Kind.KIND_POD, "", null)) {
-      if (!nodeName.equals(pod.getSpec().getNodeName()) || !Pods.isReady(pod)) {
+      if (!nodeName.equals(pod.getSpec().getNodeName()) || !which.test(pod)) {
         continue;
       }
       PodStatus.Builder status = pod.getStatus().toBuilder().clearConditions();
       for (Condition c : pod.getStatus().getConditionsList()) {
         status.addConditions(
             Pods.READY.equals(c.getType())
-                ? c.toBuilder()
-                    .setStatus(ConditionStatus.CONDITION_STATUS_FALSE)
-                    .setReason("NodeUnreachable")
-                    .setMessage("Node " + nodeName + " stopped renewing its lease")
-                    .setLastTransitionTime(now)
-                    .build()
+                ? c.toBuilder().setStatus(value).setReason(reason).setMessage(message)
+                    .setLastTransitionTime(now).build()
                 : c);
       }
       try {
@@ -186,12 +259,26 @@ public final class NodeLifecycleController extends Controller {
       } catch (WriteException e) {
         if (e.reason() == WriteException.Reason.CONFLICT) {
           // Someone wrote the pod meanwhile; look again shortly, the other pods go on.
+          clean = false;
           queue.addAfter(nodeName, Duration.ofMillis(100));
         } else if (!isGone(e)) {
           throw e;
         }
       }
     }
+    return clean;
+  }
+
+  // When a renewal seen at {@code now} counts from: its own renew time when that is plausible
+  // (not ahead of this clock, and within the grace), so that the watch's and this queue's delay
+  // under load is not added to the grace; else the moment it was seen.
+  private Instant seenAt(Instant renewTime, Instant now) {
+    return !renewTime.isAfter(now) && renewTime.isAfter(now.minus(grace)) ? renewTime : now;
+  }
+
+  private static boolean markedUnreachable(Condition ready) {
+    return ready.getStatus() == ConditionStatus.CONDITION_STATUS_UNKNOWN
+        && STATUS_UNKNOWN_REASON.equals(ready.getReason());
   }
 
   private Instant lastHeartbeat(Node node) {

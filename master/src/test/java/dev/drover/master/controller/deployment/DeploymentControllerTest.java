@@ -213,6 +213,23 @@ class DeploymentControllerTest {
   }
 
   @Test
+  void newPodsCountAsAvailableOnlyAfterMinReadySeconds() {
+    create(spec(4, "web:1").setStrategy(rolling(1, 0)).setMinReadySeconds(10));
+    readyAll();
+    h.advance(Duration.ofSeconds(10));
+    setImage("web:2");
+    assertThat(activePods()).as("one surge pod, no old pod may go").hasSize(5);
+    readyAll();
+    h.advance(Duration.ofSeconds(9));
+    assertThat(activePods().stream().filter(p -> image(p).equals("web:1")))
+        .as("the new pod is ready but not yet available for 10 s").hasSize(4);
+    h.advance(Duration.ofSeconds(1));
+    assertThat(activePods().stream().filter(p -> image(p).equals("web:1")))
+        .as("available after 10 s: one old pod goes").hasSize(3);
+    assertThat(deployment().getStatus().getAvailableReplicas()).isEqualTo(4);
+  }
+
+  @Test
   void defaultBoundsAreTwentyFivePercent() {
     int replicas = 8;
     create(spec(replicas, "web:1"));

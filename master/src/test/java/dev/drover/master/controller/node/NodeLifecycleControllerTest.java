@@ -29,9 +29,10 @@ import org.junit.jupiter.api.Test;
 
 class NodeLifecycleControllerTest {
   private final Harness h = new Harness();
+  private NodeLifecycleController controller;
 
   NodeLifecycleControllerTest() {
-    h.add(new NodeLifecycleController(h.context()));
+    controller = h.add(new NodeLifecycleController(h.context()));
     h.cluster.create(
         node("n1", Map.of()).toBuilder()
             .setStatus(NodeStatus.newBuilder().addConditions(Condition.newBuilder().setType("Ready")
@@ -114,6 +115,62 @@ class NodeLifecycleControllerTest {
     assertThat(exists("forever")).isTrue();
   }
 
+  /** Another master becomes active: a new controller takes over from the current one. */
+  private void takeOver() {
+    h.remove(controller);
+    controller = h.add(new NodeLifecycleController(h.context()));
+    h.settle();
+  }
+
+  @Test
+  void aNewActiveMasterGivesEveryNodeAWholeGracePeriodFromItsStart() {
+    pod("p");
+    // The last heartbeats went to the master that died; the next active one starts 5 s later.
+    h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
+    takeOver();
+    h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
+    assertThat(ready()).as("10 s after the last renewal, 5 s after the takeover")
+        .isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(taintKeys()).isEmpty();
+    assertThat(dev.drover.master.controller.Pods.isReady(h.cluster.stored(Kind.KIND_POD, "default", "p")))
+        .isTrue();
+    // A node that really died is still found: a whole grace period after the takeover.
+    h.advance(Duration.ofSeconds(1));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+    assertThat(taintKeys()).containsExactly(NodeLifecycleController.UNREACHABLE_TAINT);
+  }
+
+  @Test
+  void aRenewalSeenLateCountsFromItsRenewTimeNotFromWhenItWasSeen() {
+    h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
+    // A renewal written 2 s after the last one reaches the controller only now (watch lag).
+    Lease lease = h.cluster.stored(Kind.KIND_LEASE, NodeLifecycleController.LEASE_NAMESPACE, "n1");
+    h.cluster.update(lease.toBuilder().setSpec(lease.getSpec().toBuilder()
+        .setRenewTime(ApiObjects.timestamp(h.clock.now().minusSeconds(3)))).build());
+    h.settle();
+    h.advanceInSteps(Duration.ofMillis(2500), Duration.ofMillis(500));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    h.advance(Duration.ofMillis(500));
+    assertThat(ready()).as("6 s after that renewal was written").isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+  }
+
+  @Test
+  void aNodeFoundUnreachableBeforeATakeoverStaysUnreachableAndItsPodsAreEvicted() {
+    pod("p");
+    h.advanceInSteps(Duration.ofSeconds(7), Duration.ofSeconds(1));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+    takeOver();
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+    assertThat(taintKeys()).containsExactly(NodeLifecycleController.UNREACHABLE_TAINT);
+    h.advanceInSteps(Duration.ofSeconds(2), Duration.ofMillis(500));
+    assertThat(exists("p")).isTrue();
+    h.advanceInSteps(Duration.ofSeconds(1), Duration.ofMillis(500));
+    assertThat(exists("p")).as("evicted 4 s after the taint, as without the takeover").isFalse();
+    heartbeat();
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(taintKeys()).isEmpty();
+  }
+
   @Test
   void aReturningNodeLosesItsTaintAndIsReadyAgain() {
     h.advance(Duration.ofSeconds(7));
@@ -125,6 +182,31 @@ class NodeLifecycleControllerTest {
     heartbeat();
     h.advance(Duration.ofSeconds(5));
     assertThat(ready()).as("heartbeats keep it ready").isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+  }
+
+  @Test
+  void podsMarkedNotReadyAreReadyAgainWhenTheNodeRenewsUnlessTheAgentSaidOtherwise() {
+    pod("quiet", Toleration.newBuilder().setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS).build());
+    pod("reported", Toleration.newBuilder().setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS).build());
+    h.advanceInSteps(Duration.ofSeconds(7), Duration.ofSeconds(1));
+    assertThat(podReady("quiet")).isFalse();
+    assertThat(podReady("reported")).isFalse();
+    // While the node was away, one pod's readiness probe failed and the agent said so.
+    Pod reported = h.cluster.stored(Kind.KIND_POD, "default", "reported");
+    h.cluster.updateStatus(reported.toBuilder().setStatus(reported.getStatus().toBuilder().clearConditions()
+        .addConditions(Condition.newBuilder().setType("Ready").setStatus(ConditionStatus.CONDITION_STATUS_FALSE)
+            .setReason("ReadinessProbeFailed"))).build());
+
+    // A new active master meanwhile: it too must restore what its predecessor marked.
+    takeOver();
+    heartbeat();
+    assertThat(taintKeys()).isEmpty();
+    assertThat(podReady("quiet")).as("the agent reports only changes: the mark is lifted").isTrue();
+    assertThat(podReady("reported")).as("the agent's own report stands").isFalse();
+  }
+
+  private boolean podReady(String name) {
+    return dev.drover.master.controller.Pods.isReady(h.cluster.stored(Kind.KIND_POD, "default", name));
   }
 
   @Test
