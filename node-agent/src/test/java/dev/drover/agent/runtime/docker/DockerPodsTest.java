@@ -21,7 +21,9 @@ import dev.drover.api.v1.EnvVar;
 import dev.drover.api.v1.EnvVarSource;
 import dev.drover.api.v1.ExecAction;
 import dev.drover.api.v1.HostPortAllocation;
+import dev.drover.api.v1.HttpGetAction;
 import dev.drover.api.v1.ImagePullPolicy;
+import dev.drover.api.v1.IntOrString;
 import dev.drover.api.v1.LogChunk;
 import dev.drover.api.v1.LogsRequest;
 import dev.drover.api.v1.ObjectMeta;
@@ -31,6 +33,7 @@ import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.Probe;
 import dev.drover.api.v1.ResourceRequirements;
 import dev.drover.api.v1.RestartPolicy;
+import dev.drover.api.v1.TcpSocketAction;
 import dev.drover.api.v1.Volume;
 import dev.drover.api.v1.VolumeMount;
 import io.grpc.ManagedChannel;
@@ -395,6 +398,68 @@ class DockerPodsTest {
                     .contains("Killing: Container main failed liveness probe"));
   }
 
+  /**
+   * The startup probe (exec) holds back liveness (TCP) and readiness (HTTP GET): the container
+   * serves nothing until /tmp/started exists, so a liveness check run during start-up would
+   * fail and restart it. Once the startup probe passes, readiness over HTTP makes the pod Ready
+   * and the TCP liveness check keeps passing.
+   */
+  @Test
+  void startupProbeHoldsBackLivenessAndReadinessThenHttpAndTcpProbesPass() throws Exception {
+    fx.start();
+    IntOrString port = IntOrString.newBuilder().setIntValue(8080).build();
+    Probe.Builder base =
+        Probe.newBuilder().setPeriodSeconds(1).setTimeoutSeconds(5).setFailureThreshold(3);
+    Pod pod =
+        fx.master.putPod(
+            pod(
+                    "started-late",
+                    fx.node,
+                    shell(
+                            "main",
+                            IMAGE,
+                            "while [ ! -f /tmp/started ]; do sleep 1; done;"
+                                + " mkdir -p /www && echo ok > /www/index.html"
+                                + " && httpd -p 8080 -h /www; exec sleep 100000")
+                        .setStartupProbe(
+                            base.clone()
+                                .setFailureThreshold(120)
+                                .setExec(
+                                    ExecAction.newBuilder()
+                                        .addCommand("sh")
+                                        .addCommand("-c")
+                                        .addCommand("echo x >> /tmp/checks; test -f /tmp/started")))
+                        .setLivenessProbe(
+                            base.clone().setTcpSocket(TcpSocketAction.newBuilder().setPort(port)))
+                        .setReadinessProbe(
+                            base.clone()
+                                .setHttpGet(
+                                    HttpGetAction.newBuilder()
+                                        .setPath("/index.html")
+                                        .setPort(port)))
+                        .build())
+                .build());
+    String uid = pod.getMetadata().getUid();
+    PodStatus running =
+        fx.awaitStatus(uid, s -> container(s, "main").getState().hasRunning(), LONG);
+    String id = container(running, "main").getContainerId().replace("docker://", "");
+
+    // Five failed startup checks take over four liveness periods with a threshold of three: a
+    // liveness probe that was not held back would have restarted the container by then.
+    await()
+        .atMost(LONG)
+        .until(() -> execOutput(id, "cat", "/tmp/checks").lines().count() >= 5);
+    assertThat(fx.docker.inspectContainerCmd(id).exec().getState().getRunning()).isTrue();
+    PodStatus starting = fx.master.status(uid).orElseThrow();
+    assertThat(container(starting, "main").getRestartCount()).isZero();
+    assertThat(Pods.ready(starting)).isFalse();
+
+    exec(id, "touch", "/tmp/started");
+    PodStatus ready = fx.awaitStatus(uid, Pods::ready, LONG);
+    assertThat(container(ready, "main").getRestartCount()).isZero();
+    assertThat(container(ready, "main").getContainerId()).isEqualTo("docker://" + id);
+  }
+
   @Test
   void restartedAgentAdoptsRunningContainersAndRemovesOrphans() throws Exception {
     fx.start();
@@ -504,6 +569,30 @@ class DockerPodsTest {
               }
             });
     return out;
+  }
+
+  private String execOutput(String containerId, String... command) throws InterruptedException {
+    String execId =
+        fx.docker
+            .execCreateCmd(containerId)
+            .withCmd(command)
+            .withAttachStdout(true)
+            .withAttachStderr(true)
+            .exec()
+            .getId();
+    StringBuilder sb = new StringBuilder();
+    fx.docker
+        .execStartCmd(execId)
+        .exec(
+            new com.github.dockerjava.api.async.ResultCallback.Adapter<
+                com.github.dockerjava.api.model.Frame>() {
+              @Override
+              public void onNext(com.github.dockerjava.api.model.Frame frame) {
+                sb.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+              }
+            })
+        .awaitCompletion(30, TimeUnit.SECONDS);
+    return sb.toString();
   }
 
   private void exec(String containerId, String... command) throws InterruptedException {
