@@ -67,25 +67,26 @@ public final class WatchCache implements AutoCloseable {
     }
   }
 
-  /** One change to one object, as the cache keeps it in its window. */
   /**
-   * One change of one object. {@code events} memoises the WatchEvent of each type so that
-   * every watcher of the change sends the same immutable message (built and sized once);
-   * filled under the cache lock.
+   * One change of one object, as the window keeps it. The metadata of both states is read once
+   * here for every watcher's selector, and {@code frames} memoises the event of each type so
+   * that every watcher of the change sends the same frame, encoded once; filled under the cache
+   * lock.
    */
-  private record Change(long revision, String sortKey, Object object, Object previous, boolean deleted,
-      WatchEvent[] events) {
-    Change(long revision, String sortKey, Object object, Object previous, boolean deleted) {
-      this(revision, sortKey, object, previous, deleted, new WatchEvent[WatchEventType.values().length]);
+  private record Change(long revision, String sortKey, String namespace, Object object, ObjectMeta meta,
+      Object previous, ObjectMeta previousMeta, boolean deleted, WatchFrame[] frames) {
+    Change(long revision, String sortKey, String namespace, Object object, Object previous, boolean deleted) {
+      this(revision, sortKey, namespace, object, Objects.meta(object), previous,
+          previous == null ? null : Objects.meta(previous), deleted, new WatchFrame[WatchEventType.values().length]);
     }
 
-    WatchEvent event(WatchEventType type) {
-      WatchEvent e = events[type.ordinal()];
-      if (e == null) {
-        e = WatchCache.event(type, object, revision);
-        events[type.ordinal()] = e;
+    WatchFrame frame(WatchEventType type) {
+      WatchFrame f = frames[type.ordinal()];
+      if (f == null) {
+        f = WatchFrame.of(WatchCache.event(type, object, revision));
+        frames[type.ordinal()] = f;
       }
-      return e;
+      return f;
     }
   }
 
@@ -101,7 +102,8 @@ public final class WatchCache implements AutoCloseable {
   private final Options options;
   private final Map<Kind, KindState> kinds = new EnumMap<>(Kind.class);
   private final Map<Kind, List<CacheListener>> listeners = new ConcurrentHashMap<>();
-  private final Set<CacheWatcher> watchers = ConcurrentHashMap.newKeySet();
+  /** Open watches by kind, so a change is offered only to the watchers of its kind. */
+  private final Map<Kind, Set<CacheWatcher>> watchers = new EnumMap<>(Kind.class);
   private final ExecutorService dispatch = Executors.newSingleThreadExecutor(r -> daemon(r, "watch-cache-dispatch"));
   // A few threads hand events to the streams (gRPC's onNext never blocks): a pool that grew a
   // thread per busy watcher made 1,000 watchers cost 1,000 threads and their switching.
@@ -121,6 +123,7 @@ public final class WatchCache implements AutoCloseable {
     for (Kind k : Kind.values()) {
       if (Objects.known(k)) {
         kinds.put(k, new KindState());
+        watchers.put(k, ConcurrentHashMap.newKeySet());
       }
     }
   }
@@ -169,8 +172,10 @@ public final class WatchCache implements AutoCloseable {
       }
       revision = rev;
       // Watchers cannot bridge a relist: their history has a hole.
-      for (CacheWatcher w : watchers) {
-        w.fail(WatchCache.expiredStatus("the cache re-listed the store; watch history was lost"));
+      for (Set<CacheWatcher> ws : watchers.values()) {
+        for (CacheWatcher w : ws) {
+          w.fail(WatchCache.expiredStatus("the cache re-listed the store; watch history was lost"));
+        }
       }
       synced = true;
       lock.notifyAll();
@@ -260,12 +265,12 @@ public final class WatchCache implements AutoCloseable {
           }
           st.objects.remove(sk);
           Object last = Objects.withMeta(previous, Objects.meta(previous).toBuilder().setResourceVersion(rev).build());
-          c = new Change(rev, sk, last, previous, true);
+          c = new Change(rev, sk, k.namespace(), last, previous, true);
           listenersOf(k.kind(), l -> notifications.add(() -> l.onDelete(last)));
         } else {
           Object now = ObjectStore.decode(x);
           st.objects.put(sk, now);
-          c = new Change(rev, sk, now, previous, false);
+          c = new Change(rev, sk, k.namespace(), now, previous, false);
           if (previous == null) {
             listenersOf(k.kind(), l -> notifications.add(() -> l.onAdd(now)));
           } else {
@@ -276,10 +281,8 @@ public final class WatchCache implements AutoCloseable {
         while (st.window.size() > options.windowPerKind()) {
           st.windowStart = st.window.removeFirst().revision();
         }
-        for (CacheWatcher w : watchers) {
-          if (w.kind == k.kind()) {
-            w.offer(c);
-          }
+        for (CacheWatcher w : watchers.get(k.kind())) {
+          w.offer(c);
         }
         revision = Math.max(revision, rev);
       }
@@ -381,7 +384,11 @@ public final class WatchCache implements AutoCloseable {
 
   /** Number of open watches. */
   public int watcherCount() {
-    return watchers.size();
+    int n = 0;
+    for (Set<CacheWatcher> ws : watchers.values()) {
+      n += ws.size();
+    }
+    return n;
   }
 
   /** One page of a listing. */
@@ -543,7 +550,7 @@ public final class WatchCache implements AutoCloseable {
    * @throws ExpiredException when {@code fromRevision} is older than the window
    */
   public WatchHandle watch(WatchSpec spec, Consumer<WatchEvent> sink) {
-    return watch(spec, sink, () -> true);
+    return watchFrames(spec, f -> sink.accept(f.event()), () -> true);
   }
 
   /**
@@ -553,17 +560,27 @@ public final class WatchCache implements AutoCloseable {
    * buffers in the master). Call {@link WatchHandle#resume()} when the sink becomes ready again.
    */
   public WatchHandle watch(WatchSpec spec, Consumer<WatchEvent> sink, BooleanSupplier ready) {
+    return watchFrames(spec, f -> sink.accept(f.event()), ready);
+  }
+
+  /**
+   * As {@link #watch(WatchSpec, Consumer, BooleanSupplier)}, handing over frames: every watcher
+   * of a change gets the same {@link WatchFrame}, so a stream that sends its bytes sends what
+   * was encoded once for all of them.
+   */
+  public WatchHandle watchFrames(WatchSpec spec, Consumer<WatchFrame> sink, BooleanSupplier ready) {
     CacheWatcher w = new CacheWatcher(spec, sink, ready);
     synchronized (lock) {
       KindState st = kinds.get(spec.kind());
       long from = spec.fromRevision();
       if (spec.initialEvents() && from <= 0) {
         for (Object o : st.objects.values()) {
-          if (w.matches(o)) {
-            w.enqueue(event(WatchEventType.WATCH_EVENT_TYPE_ADDED, o, Objects.meta(o).getResourceVersion()));
+          ObjectMeta meta = Objects.meta(o);
+          if (w.matches(o, meta)) {
+            w.enqueue(WatchFrame.of(event(WatchEventType.WATCH_EVENT_TYPE_ADDED, o, meta.getResourceVersion())));
           }
         }
-        w.enqueue(bookmark(revision));
+        w.enqueue(WatchFrame.of(bookmark(revision)));
       } else if (from > 0) {
         if (from < st.windowStart) {
           throw new ExpiredException("resource_version " + from + " of " + spec.kind()
@@ -575,11 +592,11 @@ public final class WatchCache implements AutoCloseable {
           }
         }
         if (spec.initialEvents()) {
-          w.enqueue(bookmark(Math.max(from, revision)));
+          w.enqueue(WatchFrame.of(bookmark(Math.max(from, revision))));
         }
       }
       w.lastSent = System.nanoTime();
-      watchers.add(w);
+      watchers.get(spec.kind()).add(w);
     }
     w.drainLater();
     return new WatchHandle() {
@@ -615,14 +632,18 @@ public final class WatchCache implements AutoCloseable {
     long now = System.nanoTime();
     long interval = options.bookmarkInterval().toNanos();
     synchronized (lock) {
-      for (CacheWatcher w : watchers) {
-        if (w.spec.bookmarks() && now - w.lastSent >= interval) {
-          w.enqueue(bookmark(Math.max(revision, w.spec.fromRevision())));
+      for (Set<CacheWatcher> ws : watchers.values()) {
+        for (CacheWatcher w : ws) {
+          if (w.spec.bookmarks() && now - w.lastSent >= interval) {
+            w.enqueue(WatchFrame.of(bookmark(Math.max(revision, w.spec.fromRevision()))));
+          }
         }
       }
     }
-    for (CacheWatcher w : watchers) {
-      w.drainLater();
+    for (Set<CacheWatcher> ws : watchers.values()) {
+      for (CacheWatcher w : ws) {
+        w.drainLater();
+      }
     }
     // Keep revision current while idle, so bookmarks move resume points forward.
     if (storeWatch != null && !closed) {
@@ -634,29 +655,30 @@ public final class WatchCache implements AutoCloseable {
   private final class CacheWatcher {
     final Kind kind;
     final WatchSpec spec;
-    final Consumer<WatchEvent> sink;
+    final Consumer<WatchFrame> sink;
     final BooleanSupplier ready;
-    final java.util.concurrent.ConcurrentLinkedQueue<WatchEvent> backlog = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final java.util.concurrent.ConcurrentLinkedQueue<WatchFrame> backlog = new java.util.concurrent.ConcurrentLinkedQueue<>();
     final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
     final java.util.concurrent.atomic.AtomicInteger wip = new java.util.concurrent.atomic.AtomicInteger();
     volatile boolean done;
     volatile long lastSent;
 
-    CacheWatcher(WatchSpec spec, Consumer<WatchEvent> sink, BooleanSupplier ready) {
+    CacheWatcher(WatchSpec spec, Consumer<WatchFrame> sink, BooleanSupplier ready) {
       this.kind = spec.kind();
       this.spec = spec;
       this.sink = sink;
       this.ready = ready;
     }
 
-    boolean matches(Object o) {
+    /** True when {@code o} (metadata {@code meta}) is in this watch's namespace and passes its filter. */
+    boolean matches(Object o, ObjectMeta meta) {
       if (o == null) {
         return false;
       }
-      if (!spec.namespace().isEmpty() && !spec.namespace().equals(Objects.meta(o).getNamespace())) {
+      if (!spec.namespace().isEmpty() && !spec.namespace().equals(meta.getNamespace())) {
         return false;
       }
-      return spec.filter().test(o);
+      return spec.filter() instanceof ObjectFilter f ? f.test(o, meta) : spec.filter().test(o);
     }
 
     /** Turns a change into what this watcher sees, honouring selector transitions. Called under the cache lock. */
@@ -664,24 +686,27 @@ public final class WatchCache implements AutoCloseable {
       if (done) {
         return;
       }
-      boolean was = matches(c.previous());
+      if (!spec.namespace().isEmpty() && !spec.namespace().equals(c.namespace())) {
+        return;
+      }
+      boolean was = c.previous() != null && matches(c.previous(), c.previousMeta());
       if (c.deleted()) {
         if (was) {
-          enqueue(c.event(WatchEventType.WATCH_EVENT_TYPE_DELETED));
+          enqueue(c.frame(WatchEventType.WATCH_EVENT_TYPE_DELETED));
         }
         return;
       }
-      boolean is = matches(c.object());
+      boolean is = matches(c.object(), c.meta());
       if (is && was) {
-        enqueue(c.event(WatchEventType.WATCH_EVENT_TYPE_MODIFIED));
+        enqueue(c.frame(WatchEventType.WATCH_EVENT_TYPE_MODIFIED));
       } else if (is) {
-        enqueue(c.event(WatchEventType.WATCH_EVENT_TYPE_ADDED));
+        enqueue(c.frame(WatchEventType.WATCH_EVENT_TYPE_ADDED));
       } else if (was) {
-        enqueue(c.event(WatchEventType.WATCH_EVENT_TYPE_DELETED));
+        enqueue(c.frame(WatchEventType.WATCH_EVENT_TYPE_DELETED));
       }
     }
 
-    void enqueue(WatchEvent e) {
+    void enqueue(WatchFrame e) {
       if (done) {
         return;
       }
@@ -701,9 +726,9 @@ public final class WatchCache implements AutoCloseable {
       if (done) {
         return;
       }
-      backlog.add(error);
+      backlog.add(WatchFrame.of(error));
       done = true;
-      watchers.remove(this);
+      watchers.get(kind).remove(this);
       drainLater();
     }
 
@@ -720,7 +745,7 @@ public final class WatchCache implements AutoCloseable {
     private void drain() {
       int missed = 1;
       while (true) {
-        WatchEvent e;
+        WatchFrame e;
         // Not ready: leave the rest in the backlog; resume() (the sink's on-ready) comes back here.
         while (ready.getAsBoolean() && (e = backlog.poll()) != null) {
           size.decrementAndGet();
@@ -741,7 +766,7 @@ public final class WatchCache implements AutoCloseable {
 
     void close() {
       done = true;
-      watchers.remove(this);
+      watchers.get(kind).remove(this);
     }
   }
 
@@ -759,8 +784,10 @@ public final class WatchCache implements AutoCloseable {
     if (storeWatch != null) {
       storeWatch.close();
     }
-    for (CacheWatcher w : watchers) {
-      w.close();
+    for (Set<CacheWatcher> ws : watchers.values()) {
+      for (CacheWatcher w : ws) {
+        w.close();
+      }
     }
     ticker.shutdownNow();
     dispatch.shutdown();
