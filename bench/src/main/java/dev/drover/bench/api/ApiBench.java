@@ -102,9 +102,13 @@ public final class ApiBench {
               .setMetadata(ObjectMeta.newBuilder().setName(NS)))).build());
       run = new Run(rate, warmup + seconds, warmup, watchers);
       run.openWatchers(watched);
+      double cpuBefore = ApiWatchers.processCpuSeconds();
       run.write(channels);
       run.awaitDeliveries();
+      double mastersCpu = ApiWatchers.processCpuSeconds() - cpuBefore;
       run.closeWatchers();
+      System.out.printf(Locale.ROOT, "CPU of the masters' JVM (writers included) from the first write to the last "
+          + "delivery: %.1f s%n", mastersCpu);
       report(run, rate, seconds, watchers, watched);
       for (Master m : masters) {
         System.out.printf(Locale.ROOT, "  %s: %s; store apply mean %.2f ms over %d writes; API Create mean %.2f ms, "

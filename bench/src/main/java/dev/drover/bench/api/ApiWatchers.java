@@ -123,9 +123,19 @@ public final class ApiWatchers {
     }
     channels.forEach(ManagedChannel::shutdownNow);
     synchronized (out) {
-      out.printf(Locale.ROOT, "END delivered=%d errors=%d expired=%d%n", delivered.get(), errors.get(), expired.get());
+      out.printf(Locale.ROOT, "END delivered=%d errors=%d expired=%d cpu_s=%.1f%n", delivered.get(), errors.get(),
+          expired.get(), processCpuSeconds());
       out.flush();
     }
     System.exit(0);
+  }
+
+  /** CPU time this JVM has used, in seconds (NaN when the platform does not say). */
+  static double processCpuSeconds() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime() / 1e9;
+    }
+    return Double.NaN;
   }
 }
