@@ -23,7 +23,6 @@ import dev.drover.master.store.ObjectStore;
 import dev.drover.master.store.ObjectValidator;
 import dev.drover.store.KvStore;
 import dev.drover.store.KvStores;
-import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -127,7 +126,8 @@ public final class Master implements AutoCloseable {
           cfg.nodeLeaseDuration, cfg.nodeHeartbeatInterval);
       MetricsInterceptor mi = new MetricsInterceptor(metrics);
       services = new ArrayList<>();
-      for (BindableService s : List.of(control, node, health.getHealthService(), ProtoReflectionServiceV1.newInstance())) {
+      for (ServerServiceDefinition s : List.of(control.framedService(), node.framedService(),
+          health.getHealthService().bindService(), ProtoReflectionServiceV1.newInstance().bindService())) {
         services.add(ServerInterceptors.intercept(s, mi));
       }
       registerGauges();

@@ -288,7 +288,7 @@ class RaftFailoverTest {
    * master went away (UNAVAILABLE, DEADLINE_EXCEEDED, or ABORTED on the client's own CAS
    * retry) is checked by reading the object back.
    */
-  private static Pod persist(Supplier<Pod> write, Supplier<Pod> read, java.util.function.Predicate<Pod> applied) {
+  static Pod persist(Supplier<Pod> write, Supplier<Pod> read, java.util.function.Predicate<Pod> applied) {
     for (int attempt = 0; ; attempt++) {
       try {
         return write.get();

@@ -14,9 +14,6 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.UpdateRequest;
-import dev.drover.api.v1.WatchEvent;
-import dev.drover.api.v1.WatchEventType;
-import dev.drover.api.v1.WatchRequest;
 import dev.drover.master.Master;
 import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.store.KvStores;
@@ -24,14 +21,17 @@ import dev.drover.store.Peer;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -39,16 +39,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
  * The control API under a fixed write rate, three masters on loopback in this JVM (each
- * embedding one member of the Ratis store):
+ * embedding one member of the Ratis store), the watchers in a child JVM ({@link ApiWatchers}):
  *
  * <ul>
  *   <li>Writes: creates and updates of pods through the API, spread over the three masters,
@@ -93,6 +91,7 @@ public final class ApiBench {
     Path root = Files.createTempDirectory("api-bench-");
     List<Master> masters = startMasters(root);
     List<ManagedChannel> channels = new ArrayList<>();
+    Run run = null;
     try {
       Master watched = masters.get(0);
       for (Master m : masters) {
@@ -101,11 +100,15 @@ public final class ApiBench {
       ControlServiceGrpc.newBlockingStub(channels.get(0)).withDeadlineAfter(30, TimeUnit.SECONDS)
           .create(CreateRequest.newBuilder().setObject(Object.newBuilder().setNamespace(Namespace.newBuilder()
               .setMetadata(ObjectMeta.newBuilder().setName(NS)))).build());
-      Run run = new Run(rate, warmup + seconds, warmup, watchers);
+      run = new Run(rate, warmup + seconds, warmup, watchers);
       run.openWatchers(watched);
+      double cpuBefore = ApiWatchers.processCpuSeconds();
       run.write(channels);
       run.awaitDeliveries();
+      double mastersCpu = ApiWatchers.processCpuSeconds() - cpuBefore;
       run.closeWatchers();
+      System.out.printf(Locale.ROOT, "CPU of the masters' JVM (writers included) from the first write to the last "
+          + "delivery: %.1f s%n", mastersCpu);
       report(run, rate, seconds, watchers, watched);
       for (Master m : masters) {
         System.out.printf(Locale.ROOT, "  %s: %s; store apply mean %.2f ms over %d writes; API Create mean %.2f ms, "
@@ -115,6 +118,9 @@ public final class ApiBench {
             mean(m, "drover_api_request_duration_seconds", "method=\"drover.v1.ControlService/Update\",code=\"OK\""));
       }
     } finally {
+      if (run != null && run.watcherProcess != null) {
+        run.watcherProcess.destroyForcibly();
+      }
       for (ManagedChannel c : channels) {
         c.shutdownNow();
       }
@@ -167,14 +173,15 @@ public final class ApiBench {
     final AtomicLongArray ackNanos;
     /** Write index by resource_version, for the watchers. */
     final Map<Long, Integer> indexByRv = new ConcurrentHashMap<>();
-    final Map<Long, AtomicInteger> deliveredByRv = new ConcurrentHashMap<>();
+    /** Versions that reached every watcher. */
+    final Set<Long> deliveredToAll = ConcurrentHashMap.newKeySet();
     /** When a write reached its last watcher, until its delay is recorded. */
     final Map<Long, Long> deliveredToAllAt = new ConcurrentHashMap<>();
-    final AtomicLong delivered = new AtomicLong();
-    final AtomicInteger watcherErrors = new AtomicInteger();
     final CountDownLatch writesDone;
-    final List<ManagedChannel> watchChannels = new ArrayList<>();
-    final List<io.grpc.stub.ClientCallStreamObserver<WatchRequest>> watchCalls = new ArrayList<>();
+    Process watcherProcess;
+    Thread watcherReader;
+    /** The watcher process's last line: events delivered, stream errors, Expired events. */
+    volatile String watcherSummary = "(none)";
     /** Created pods not updated yet: {pod index, resource_version of the create}. */
     final java.util.Queue<long[]> readyForUpdate = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
@@ -190,58 +197,57 @@ public final class ApiBench {
       this.writesDone = new CountDownLatch(writes);
     }
 
-    /** Opens the watchers on {@code m}, 100 streams per connection, from the current version. */
-    void openWatchers(Master m) throws InterruptedException {
+    /**
+     * Starts the watchers on {@code m} in a child JVM ({@link ApiWatchers}), from the current
+     * version, and waits until every stream is open.
+     */
+    void openWatchers(Master m) throws IOException, InterruptedException {
       long from = ControlServiceGrpc.newBlockingStub(channel(m.apiAddress())).withDeadlineAfter(30, TimeUnit.SECONDS)
           .list(ListRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace(NS).setLimit(1).build())
           .getResourceVersion();
-      CountDownLatch opened = new CountDownLatch(watcherCount);
-      for (int i = 0; i < watcherCount; i++) {
-        if (i % 100 == 0) {
-          watchChannels.add(channel(m.apiAddress()));
-        }
-        ManagedChannel ch = watchChannels.get(watchChannels.size() - 1);
-        ControlServiceGrpc.newStub(ch).watch(WatchRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace(NS)
-            .setResourceVersion(from).setAllowBookmarks(false).build(),
-            new io.grpc.stub.ClientResponseObserver<WatchRequest, WatchEvent>() {
-              @Override
-              public void beforeStart(io.grpc.stub.ClientCallStreamObserver<WatchRequest> call) {
-                synchronized (watchCalls) {
-                  watchCalls.add(call);
-                }
-                opened.countDown();
-              }
-
-              @Override
-              public void onNext(WatchEvent e) {
-                if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
-                  return;
-                }
-                delivered.incrementAndGet();
-                long rv = e.getResourceVersion();
-                int n = deliveredByRv.computeIfAbsent(rv, k -> new AtomicInteger()).incrementAndGet();
-                if (n == watcherCount) {
-                  deliveredToAllAt.put(rv, System.nanoTime());
-                  tryRecordWatch(rv);
-                }
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                if (io.grpc.Status.fromThrowable(t).getCode() != io.grpc.Status.Code.CANCELLED) {
-                  watcherErrors.incrementAndGet();
-                }
-              }
-
-              @Override
-              public void onCompleted() {}
-            });
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path")));
+      String childOpts = System.getenv("BENCH_WATCHERS_JAVA_OPTS");
+      if (childOpts != null && !childOpts.isBlank()) {
+        cmd.addAll(List.of(childOpts.trim().split("\\s+")));
       }
-      opened.await(60, TimeUnit.SECONDS);
+      cmd.addAll(List.of(ApiWatchers.class.getName(), m.apiAddress(), NS, Integer.toString(watcherCount),
+          Long.toString(from)));
+      watcherProcess = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      CountDownLatch ready = new CountDownLatch(1);
+      watcherReader = new Thread(() -> readWatchers(ready), "api-watchers-reader");
+      watcherReader.setDaemon(true);
+      watcherReader.start();
+      if (!ready.await(120, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the watcher process did not open its streams in 120 s");
+      }
       // Let every stream reach the server before the first write (each sends nothing until then).
       long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
       while (System.nanoTime() < settle) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+      }
+    }
+
+    /** Reads the watcher process's lines until it ends. */
+    private void readWatchers(CountDownLatch ready) {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(watcherProcess.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          if (line.equals("READY")) {
+            ready.countDown();
+          } else if (line.startsWith("ALL ")) {
+            String[] f = line.split(" ");
+            long rv = Long.parseLong(f[1]);
+            deliveredToAll.add(rv);
+            deliveredToAllAt.put(rv, Long.parseLong(f[2]));
+            tryRecordWatch(rv);
+          } else if (line.startsWith("END ")) {
+            watcherSummary = line.substring(4);
+          }
+        }
+      } catch (IOException e) {
+        watcherSummary = "watcher process output failed: " + e;
       }
     }
 
@@ -340,21 +346,22 @@ public final class ApiBench {
       long n = 0;
       for (int i = 0; i < writes; i++) {
         long rv = ackRv.get(i);
-        if (rv != 0) {
-          AtomicInteger c = deliveredByRv.get(rv);
-          if (c == null || c.get() < watcherCount) {
-            n++;
-          }
+        if (rv != 0 && !deliveredToAll.contains(rv)) {
+          n++;
         }
       }
       return n;
     }
 
-    void closeWatchers() {
-      synchronized (watchCalls) {
-        watchCalls.forEach(c -> c.cancel("bench done", null));
+    /** Stops the watcher process and waits for its summary. */
+    void closeWatchers() throws IOException, InterruptedException {
+      try (var stdin = watcherProcess.getOutputStream()) {
+        stdin.write("STOP\n".getBytes(StandardCharsets.UTF_8));
       }
-      watchChannels.forEach(ManagedChannel::shutdownNow);
+      if (!watcherProcess.waitFor(60, TimeUnit.SECONDS)) {
+        watcherProcess.destroyForcibly();
+      }
+      watcherReader.join(TimeUnit.SECONDS.toMillis(10));
     }
   }
 
@@ -402,9 +409,9 @@ public final class ApiBench {
         w.getTotalCount(), ms(w, 50), ms(w, 99), ms(w, 99.9), w.getMaxValue() / 1e6);
     System.out.printf(Locale.ROOT, "%-28s %10d %10.2f %10.2f %10.2f %10.2f%n", "watch ack->last of " + watchers,
         d.getTotalCount(), ms(d, 50), ms(d, 99), ms(d, 99.9), d.getMaxValue() / 1e6);
-    System.out.printf(Locale.ROOT, "write errors: %d %s; watch stream errors: %d; events delivered: %d; "
+    System.out.printf(Locale.ROOT, "write errors: %d %s; watchers (own JVM): %s; "
         + "writes not delivered to every watcher: %d%n", run.writeErrors.get(), run.errorsByCode,
-        run.watcherErrors.get(), run.delivered.get(), run.undelivered());
+        run.watcherSummary, run.undelivered());
     run.errorSamples.forEach((code, msg) -> System.out.printf(Locale.ROOT, "  first %s: %s%n", code, msg));
     System.out.printf(Locale.ROOT, "watched master %s, its store member: %s%n", watched.id(), role);
     double wp99 = ms(w, 99);

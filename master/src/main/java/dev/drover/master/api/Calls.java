@@ -1,13 +1,14 @@
 package dev.drover.master.api;
 
-import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.master.cache.ExpiredException;
 import dev.drover.master.cache.WatchCache;
+import dev.drover.master.cache.WatchFrame;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,10 +56,13 @@ final class Calls {
    * Serves a watch stream from the cache: events go out in order; an ERROR event ends the
    * stream; client cancellation closes the cache watch; a draining master ends it with
    * UNAVAILABLE. An expired start version is reported as an ERROR event with reason Expired,
-   * as docs/API.md says.
+   * as docs/API.md says. {@code out} takes the cache's frames as they are (a method bound by
+   * {@link WatchFrames}: the encoding is shared by every stream) or through {@code convert}.
+   * Nothing is sent while a lock of the cache is held: the cache's sender threads call in.
    */
-  static void watch(WatchCache cache, StreamRegistry streams, WatchCache.WatchSpec spec, StreamObserver<WatchEvent> out) {
-    ServerCallStreamObserver<WatchEvent> call = (ServerCallStreamObserver<WatchEvent>) out;
+  static <T> void watch(WatchCache cache, StreamRegistry streams, WatchCache.WatchSpec spec, StreamObserver<T> out,
+      Function<WatchFrame, T> convert) {
+    ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) out;
     java.lang.Object sendLock = new java.lang.Object();
     boolean[] ended = new boolean[1];
     WatchCache.WatchHandle[] handle = new WatchCache.WatchHandle[1];
@@ -105,13 +109,13 @@ final class Calls {
       return;
     }
     try {
-      WatchCache.WatchHandle h = cache.watch(spec, e -> {
+      WatchCache.WatchHandle h = cache.watchFrames(spec, f -> {
         synchronized (sendLock) {
           if (ended[0] || call.isCancelled()) {
             return;
           }
-          call.onNext(e);
-          if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
+          call.onNext(convert.apply(f));
+          if (f.event().getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
             ended[0] = true;
             call.onCompleted();
             streams.remove(self[0]);
@@ -126,7 +130,7 @@ final class Calls {
       }
     } catch (ExpiredException e) {
       streams.remove(self[0]);
-      call.onNext(WatchCache.expiredStatus(e.getMessage()));
+      call.onNext(convert.apply(WatchFrame.of(WatchCache.expiredStatus(e.getMessage()))));
       call.onCompleted();
     } catch (Throwable t) {
       streams.remove(self[0]);

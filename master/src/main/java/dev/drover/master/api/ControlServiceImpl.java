@@ -43,10 +43,12 @@ import dev.drover.api.v1.UpdateStatusRequest;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchRequest;
 import dev.drover.master.cache.WatchCache;
+import dev.drover.master.cache.WatchFrame;
 import dev.drover.master.events.EventRecorder;
 import dev.drover.master.store.ObjectStore;
 import dev.drover.master.store.ObjectStore.DeleteOptions;
 import dev.drover.master.store.Objects;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -58,6 +60,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -198,8 +201,21 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
     });
   }
 
+  /**
+   * The service as the master serves it: {@link #bindService()} with Watch answered from
+   * pre-encoded frames shared by every stream (see {@link WatchFrames}).
+   */
+  public ServerServiceDefinition framedService() {
+    return WatchFrames.rebind(super.bindService(), ControlServiceGrpc.getWatchMethod(),
+        (request, out) -> watch(request, out, f -> f));
+  }
+
   @Override
   public void watch(WatchRequest request, StreamObserver<WatchEvent> out) {
+    watch(request, out, WatchFrame::event);
+  }
+
+  private <T> void watch(WatchRequest request, StreamObserver<T> out, Function<WatchFrame, T> convert) {
     Predicate<Object> filter;
     try {
       requireKind(request.getKind());
@@ -212,7 +228,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
       return;
     }
     Calls.watch(cache, streams, new WatchCache.WatchSpec(request.getKind(), request.getNamespace(), filter,
-        request.getResourceVersion(), request.getAllowBookmarks(), request.getSendInitialEvents()), out);
+        request.getResourceVersion(), request.getAllowBookmarks(), request.getSendInitialEvents()), out, convert);
   }
 
   @Override

@@ -6,10 +6,12 @@ import dev.drover.api.LabelSelectors;
 import dev.drover.api.SelectorException;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
-import dev.drover.master.store.Objects;
-import java.util.function.Predicate;
+import dev.drover.master.cache.ObjectFilter;
 
-/** Turns the selector strings of List and Watch requests into object filters. */
+/**
+ * Turns the selector strings of List and Watch requests into object filters (which the watch
+ * cache tests against metadata it has already read).
+ */
 public final class Filters {
   private Filters() {}
 
@@ -18,7 +20,7 @@ public final class Filters {
    * {@code label_selector} or {@code field_selector} (and the position) when one does not parse
    * or names a field the kind does not support.
    */
-  public static Predicate<Object> of(Kind kind, String labelSelector, String fieldSelector) {
+  public static ObjectFilter of(Kind kind, String labelSelector, String fieldSelector) {
     LabelMatcher labels;
     FieldSelectors.FieldMatcher fields;
     try {
@@ -32,8 +34,8 @@ public final class Filters {
       throw ApiErrors.invalid("field_selector", e.getMessage());
     }
     if (labels.matchesEverything() && fields.matchesEverything()) {
-      return o -> true;
+      return ObjectFilter.ALL;
     }
-    return o -> labels.matches(Objects.meta(o).getLabelsMap()) && fields.matches(o);
+    return (o, meta) -> labels.matches(meta.getLabelsMap()) && fields.matches(o);
   }
 }

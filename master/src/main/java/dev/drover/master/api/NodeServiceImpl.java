@@ -32,9 +32,11 @@ import dev.drover.api.v1.UpdatePodStatusesResponse;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchPodsRequest;
 import dev.drover.master.cache.WatchCache;
+import dev.drover.master.cache.WatchFrame;
 import dev.drover.master.events.EventRecorder;
 import dev.drover.master.store.ObjectStore;
 import dev.drover.master.store.Objects;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -43,6 +45,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The NodeService: the session of node agents with the masters. Registers nodes, renews their
@@ -228,8 +231,21 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     return b.build();
   }
 
+  /**
+   * The service as the master serves it: {@link #bindService()} with WatchPods answered from
+   * pre-encoded frames shared by every stream (see {@link WatchFrames}).
+   */
+  public ServerServiceDefinition framedService() {
+    return WatchFrames.rebind(super.bindService(), NodeServiceGrpc.getWatchPodsMethod(),
+        (request, out) -> watchPods(request, out, f -> f));
+  }
+
   @Override
   public void watchPods(WatchPodsRequest request, StreamObserver<WatchEvent> out) {
+    watchPods(request, out, WatchFrame::event);
+  }
+
+  private <T> void watchPods(WatchPodsRequest request, StreamObserver<T> out, Function<WatchFrame, T> convert) {
     String node = request.getNodeName();
     if (node.isEmpty()) {
       out.onError(ApiErrors.invalid("node_name", "is required"));
@@ -241,7 +257,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     }
     Calls.watch(cache, streams, new WatchCache.WatchSpec(Kind.KIND_POD, "",
         o -> node.equals(o.getPod().getSpec().getNodeName()), request.getResourceVersion(),
-        request.getAllowBookmarks(), request.getResourceVersion() == 0), out);
+        request.getAllowBookmarks(), request.getResourceVersion() == 0), out, convert);
   }
 
   @Override

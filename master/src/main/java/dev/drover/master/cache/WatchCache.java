@@ -67,25 +67,30 @@ public final class WatchCache implements AutoCloseable {
     }
   }
 
-  /** One change to one object, as the cache keeps it in its window. */
   /**
-   * One change of one object. {@code events} memoises the WatchEvent of each type so that
-   * every watcher of the change sends the same immutable message (built and sized once);
-   * filled under the cache lock.
+   * One change of one object, as the window keeps it. The metadata of both states is read once
+   * here for every watcher's selector, and {@code frames} memoises the event of each type so
+   * that every watcher of the change sends the same frame, encoded once; filled under the cache
+   * lock.
    */
-  private record Change(long revision, String sortKey, Object object, Object previous, boolean deleted,
-      WatchEvent[] events) {
-    Change(long revision, String sortKey, Object object, Object previous, boolean deleted) {
-      this(revision, sortKey, object, previous, deleted, new WatchEvent[WatchEventType.values().length]);
+  private record Change(long revision, Kind kind, String sortKey, String namespace, Object object, ObjectMeta meta,
+      Object previous, ObjectMeta previousMeta, boolean deleted, WatchFrame[] frames) {
+    Change(long revision, Kind kind, String sortKey, String namespace, Object object, Object previous,
+        boolean deleted) {
+      this(revision, kind, sortKey, namespace, object, Objects.meta(object), previous,
+          previous == null ? null : Objects.meta(previous), deleted, new WatchFrame[WatchEventType.values().length]);
     }
 
-    WatchEvent event(WatchEventType type) {
-      WatchEvent e = events[type.ordinal()];
-      if (e == null) {
-        e = WatchCache.event(type, object, revision);
-        events[type.ordinal()] = e;
+    /** The frame of one event type, the same for every caller (fan-out threads call at once). */
+    WatchFrame frame(WatchEventType type) {
+      synchronized (frames) {
+        WatchFrame f = frames[type.ordinal()];
+        if (f == null) {
+          f = WatchFrame.of(WatchCache.event(type, object, revision));
+          frames[type.ordinal()] = f;
+        }
+        return f;
       }
-      return e;
     }
   }
 
@@ -101,12 +106,17 @@ public final class WatchCache implements AutoCloseable {
   private final Options options;
   private final Map<Kind, KindState> kinds = new EnumMap<>(Kind.class);
   private final Map<Kind, List<CacheListener>> listeners = new ConcurrentHashMap<>();
-  private final Set<CacheWatcher> watchers = ConcurrentHashMap.newKeySet();
+  /** Open watches by kind, so a change is offered only to the watchers of its kind. */
+  private final Map<Kind, Set<CacheWatcher>> watchers = new EnumMap<>(Kind.class);
   private final ExecutorService dispatch = Executors.newSingleThreadExecutor(r -> daemon(r, "watch-cache-dispatch"));
-  // A few threads hand events to the streams (gRPC's onNext never blocks): a pool that grew a
-  // thread per busy watcher made 1,000 watchers cost 1,000 threads and their switching.
-  private final ExecutorService senders = Executors.newFixedThreadPool(
-      Math.max(2, Runtime.getRuntime().availableProcessors()), r -> daemon(r, "watch-cache-sender"));
+  /**
+   * The fan-out threads. Each watcher belongs to one shard, whose single thread offers it every
+   * change and sends to its stream (gRPC's onNext never blocks), so the dispatch thread, which
+   * read-your-writes waits on, hands a batch of changes over once per shard instead of touching
+   * every watcher; a watcher's events stay in order because one thread does all its sending.
+   */
+  private final Shard[] shards;
+  private final java.util.concurrent.atomic.AtomicInteger nextShard = new java.util.concurrent.atomic.AtomicInteger();
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "watch-cache-ticker"));
   private final java.lang.Object lock = new java.lang.Object();
   private volatile long revision;
@@ -118,9 +128,14 @@ public final class WatchCache implements AutoCloseable {
   public WatchCache(KvStore kv, Options options) {
     this.kv = kv;
     this.options = options;
+    this.shards = new Shard[Math.max(2, Runtime.getRuntime().availableProcessors())];
+    for (int i = 0; i < shards.length; i++) {
+      shards[i] = new Shard(i);
+    }
     for (Kind k : Kind.values()) {
       if (Objects.known(k)) {
         kinds.put(k, new KindState());
+        watchers.put(k, ConcurrentHashMap.newKeySet());
       }
     }
   }
@@ -169,8 +184,10 @@ public final class WatchCache implements AutoCloseable {
       }
       revision = rev;
       // Watchers cannot bridge a relist: their history has a hole.
-      for (CacheWatcher w : watchers) {
-        w.fail(WatchCache.expiredStatus("the cache re-listed the store; watch history was lost"));
+      for (Set<CacheWatcher> ws : watchers.values()) {
+        for (CacheWatcher w : ws) {
+          w.fail(WatchCache.expiredStatus("the cache re-listed the store; watch history was lost"));
+        }
       }
       synced = true;
       lock.notifyAll();
@@ -242,6 +259,8 @@ public final class WatchCache implements AutoCloseable {
 
   private void apply(WatchResponse response) {
     List<Runnable> notifications = new ArrayList<>();
+    List<Change> changes = new ArrayList<>();
+    long upTo;
     synchronized (lock) {
       for (Event e : response.getEventsList()) {
         KeyValue x = e.getKv();
@@ -260,12 +279,12 @@ public final class WatchCache implements AutoCloseable {
           }
           st.objects.remove(sk);
           Object last = Objects.withMeta(previous, Objects.meta(previous).toBuilder().setResourceVersion(rev).build());
-          c = new Change(rev, sk, last, previous, true);
+          c = new Change(rev, k.kind(), sk, k.namespace(), last, previous, true);
           listenersOf(k.kind(), l -> notifications.add(() -> l.onDelete(last)));
         } else {
           Object now = ObjectStore.decode(x);
           st.objects.put(sk, now);
-          c = new Change(rev, sk, now, previous, false);
+          c = new Change(rev, k.kind(), sk, k.namespace(), now, previous, false);
           if (previous == null) {
             listenersOf(k.kind(), l -> notifications.add(() -> l.onAdd(now)));
           } else {
@@ -276,17 +295,18 @@ public final class WatchCache implements AutoCloseable {
         while (st.window.size() > options.windowPerKind()) {
           st.windowStart = st.window.removeFirst().revision();
         }
-        for (CacheWatcher w : watchers) {
-          if (w.kind == k.kind()) {
-            w.offer(c);
-          }
-        }
+        changes.add(c);
         revision = Math.max(revision, rev);
       }
       if (response.getProgressNotify() || response.getEventsCount() == 0) {
         revision = Math.max(revision, response.getHeader().getRevision());
       }
+      upTo = revision;
       lock.notifyAll();
+    }
+    // Outside the lock: each shard offers the batch to its watchers and sends.
+    for (Shard sh : shards) {
+      sh.fanOut(changes, upTo);
     }
     for (Runnable n : notifications) {
       try {
@@ -381,7 +401,11 @@ public final class WatchCache implements AutoCloseable {
 
   /** Number of open watches. */
   public int watcherCount() {
-    return watchers.size();
+    int n = 0;
+    for (Set<CacheWatcher> ws : watchers.values()) {
+      n += ws.size();
+    }
+    return n;
   }
 
   /** One page of a listing. */
@@ -543,7 +567,7 @@ public final class WatchCache implements AutoCloseable {
    * @throws ExpiredException when {@code fromRevision} is older than the window
    */
   public WatchHandle watch(WatchSpec spec, Consumer<WatchEvent> sink) {
-    return watch(spec, sink, () -> true);
+    return watchFrames(spec, f -> sink.accept(f.event()), () -> true);
   }
 
   /**
@@ -553,17 +577,27 @@ public final class WatchCache implements AutoCloseable {
    * buffers in the master). Call {@link WatchHandle#resume()} when the sink becomes ready again.
    */
   public WatchHandle watch(WatchSpec spec, Consumer<WatchEvent> sink, BooleanSupplier ready) {
+    return watchFrames(spec, f -> sink.accept(f.event()), ready);
+  }
+
+  /**
+   * As {@link #watch(WatchSpec, Consumer, BooleanSupplier)}, handing over frames: every watcher
+   * of a change gets the same {@link WatchFrame}, so a stream that sends its bytes sends what
+   * was encoded once for all of them.
+   */
+  public WatchHandle watchFrames(WatchSpec spec, Consumer<WatchFrame> sink, BooleanSupplier ready) {
     CacheWatcher w = new CacheWatcher(spec, sink, ready);
     synchronized (lock) {
       KindState st = kinds.get(spec.kind());
       long from = spec.fromRevision();
       if (spec.initialEvents() && from <= 0) {
         for (Object o : st.objects.values()) {
-          if (w.matches(o)) {
-            w.enqueue(event(WatchEventType.WATCH_EVENT_TYPE_ADDED, o, Objects.meta(o).getResourceVersion()));
+          ObjectMeta meta = Objects.meta(o);
+          if (w.matches(o, meta)) {
+            w.enqueue(WatchFrame.of(event(WatchEventType.WATCH_EVENT_TYPE_ADDED, o, meta.getResourceVersion())));
           }
         }
-        w.enqueue(bookmark(revision));
+        w.enqueue(WatchFrame.of(bookmark(revision)));
       } else if (from > 0) {
         if (from < st.windowStart) {
           throw new ExpiredException("resource_version " + from + " of " + spec.kind()
@@ -575,11 +609,15 @@ public final class WatchCache implements AutoCloseable {
           }
         }
         if (spec.initialEvents()) {
-          w.enqueue(bookmark(Math.max(from, revision)));
+          w.enqueue(WatchFrame.of(bookmark(Math.max(from, revision))));
         }
       }
       w.lastSent = System.nanoTime();
-      watchers.add(w);
+      // Every change up to here was replayed above (or is older than the start): the shard
+      // offers only later ones.
+      w.offeredUpTo = revision;
+      watchers.get(spec.kind()).add(w);
+      w.shard.add(w);
     }
     w.drainLater();
     return new WatchHandle() {
@@ -612,17 +650,8 @@ public final class WatchCache implements AutoCloseable {
   }
 
   private void tick() {
-    long now = System.nanoTime();
-    long interval = options.bookmarkInterval().toNanos();
-    synchronized (lock) {
-      for (CacheWatcher w : watchers) {
-        if (w.spec.bookmarks() && now - w.lastSent >= interval) {
-          w.enqueue(bookmark(Math.max(revision, w.spec.fromRevision())));
-        }
-      }
-    }
-    for (CacheWatcher w : watchers) {
-      w.drainLater();
+    for (Shard sh : shards) {
+      sh.bookmarks();
     }
     // Keep revision current while idle, so bookmarks move resume points forward.
     if (storeWatch != null && !closed) {
@@ -634,55 +663,81 @@ public final class WatchCache implements AutoCloseable {
   private final class CacheWatcher {
     final Kind kind;
     final WatchSpec spec;
-    final Consumer<WatchEvent> sink;
+    final Consumer<WatchFrame> sink;
     final BooleanSupplier ready;
-    final java.util.concurrent.ConcurrentLinkedQueue<WatchEvent> backlog = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final java.util.concurrent.ConcurrentLinkedQueue<WatchFrame> backlog = new java.util.concurrent.ConcurrentLinkedQueue<>();
     final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
-    final java.util.concurrent.atomic.AtomicInteger wip = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    final Shard shard;
     volatile boolean done;
     volatile long lastSent;
+    /** The newest revision offered to this watcher (set at registration, then by its shard thread). */
+    long offeredUpTo;
 
-    CacheWatcher(WatchSpec spec, Consumer<WatchEvent> sink, BooleanSupplier ready) {
+    CacheWatcher(WatchSpec spec, Consumer<WatchFrame> sink, BooleanSupplier ready) {
       this.kind = spec.kind();
       this.spec = spec;
       this.sink = sink;
       this.ready = ready;
+      this.shard = shards[Math.floorMod(nextShard.getAndIncrement(), shards.length)];
     }
 
-    boolean matches(Object o) {
+    /** True when {@code o} (metadata {@code meta}) is in this watch's namespace and passes its filter. */
+    boolean matches(Object o, ObjectMeta meta) {
       if (o == null) {
         return false;
       }
-      if (!spec.namespace().isEmpty() && !spec.namespace().equals(Objects.meta(o).getNamespace())) {
+      if (!spec.namespace().isEmpty() && !spec.namespace().equals(meta.getNamespace())) {
         return false;
       }
-      return spec.filter().test(o);
+      return spec.filter() instanceof ObjectFilter f ? f.test(o, meta) : spec.filter().test(o);
     }
 
-    /** Turns a change into what this watcher sees, honouring selector transitions. Called under the cache lock. */
+    /**
+     * Turns a change into what this watcher sees, honouring selector transitions. Called under
+     * the cache lock while the watch starts, then only on the watcher's shard thread.
+     */
     void offer(Change c) {
       if (done) {
         return;
       }
-      boolean was = matches(c.previous());
+      if (!spec.namespace().isEmpty() && !spec.namespace().equals(c.namespace())) {
+        return;
+      }
+      boolean was = c.previous() != null && matches(c.previous(), c.previousMeta());
       if (c.deleted()) {
         if (was) {
-          enqueue(c.event(WatchEventType.WATCH_EVENT_TYPE_DELETED));
+          enqueue(c.frame(WatchEventType.WATCH_EVENT_TYPE_DELETED));
         }
         return;
       }
-      boolean is = matches(c.object());
+      boolean is = matches(c.object(), c.meta());
       if (is && was) {
-        enqueue(c.event(WatchEventType.WATCH_EVENT_TYPE_MODIFIED));
+        enqueue(c.frame(WatchEventType.WATCH_EVENT_TYPE_MODIFIED));
       } else if (is) {
-        enqueue(c.event(WatchEventType.WATCH_EVENT_TYPE_ADDED));
+        enqueue(c.frame(WatchEventType.WATCH_EVENT_TYPE_ADDED));
       } else if (was) {
-        enqueue(c.event(WatchEventType.WATCH_EVENT_TYPE_DELETED));
+        enqueue(c.frame(WatchEventType.WATCH_EVENT_TYPE_DELETED));
       }
     }
 
-    void enqueue(WatchEvent e) {
+    /** On the shard thread: sends at once when nothing waits and the stream is ready, else queues. */
+    void offerNow(Change c) {
+      if (c.revision() <= offeredUpTo) {
+        return;
+      }
+      offeredUpTo = c.revision();
+      offer(c);
+    }
+
+    void enqueue(WatchFrame e) {
       if (done) {
+        return;
+      }
+      if (Thread.currentThread() == shard.thread && backlog.isEmpty() && ready.getAsBoolean()) {
+        // Its shard's thread is the only one that sends: with nothing waiting, order holds.
+        lastSent = System.nanoTime();
+        send(e);
         return;
       }
       if (size.incrementAndGet() > options.maxWatcherBacklog()) {
@@ -694,54 +749,132 @@ public final class WatchCache implements AutoCloseable {
       }
       backlog.add(e);
       lastSent = System.nanoTime();
-      drainLater();
+      if (Thread.currentThread() != shard.thread) {
+        drainLater();
+      }
     }
 
     void fail(WatchEvent error) {
       if (done) {
         return;
       }
-      backlog.add(error);
+      backlog.add(WatchFrame.of(error));
       done = true;
-      watchers.remove(this);
+      watchers.get(kind).remove(this);
+      shard.remove(this);
       drainLater();
     }
 
+    /** Has the shard thread send what waits (after the stream became ready again, or from another thread). */
     void drainLater() {
-      if (wip.getAndIncrement() == 0) {
-        try {
-          senders.execute(this::drain);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-          wip.set(0);
-        }
+      if (drainScheduled.compareAndSet(false, true)) {
+        shard.execute(() -> {
+          drainScheduled.set(false);
+          drain();
+        });
       }
     }
 
-    private void drain() {
-      int missed = 1;
-      while (true) {
-        WatchEvent e;
-        // Not ready: leave the rest in the backlog; resume() (the sink's on-ready) comes back here.
-        while (ready.getAsBoolean() && (e = backlog.poll()) != null) {
-          size.decrementAndGet();
-          try {
-            sink.accept(e);
-          } catch (RuntimeException ex) {
-            LOG.debug("watch cache: a watcher's sink failed; closing it", ex);
-            close();
-            backlog.clear();
-          }
-        }
-        missed = wip.addAndGet(-missed);
-        if (missed == 0) {
-          return;
-        }
+    /** On the shard thread: sends what waits while the stream is ready; resume() comes back here. */
+    void drain() {
+      WatchFrame e;
+      while (ready.getAsBoolean() && (e = backlog.poll()) != null) {
+        size.decrementAndGet();
+        send(e);
+      }
+    }
+
+    private void send(WatchFrame e) {
+      try {
+        sink.accept(e);
+      } catch (RuntimeException ex) {
+        LOG.debug("watch cache: a watcher's sink failed; closing it", ex);
+        close();
+        backlog.clear();
       }
     }
 
     void close() {
       done = true;
-      watchers.remove(this);
+      watchers.get(kind).remove(this);
+      shard.remove(this);
+    }
+  }
+
+  /** One fan-out thread and the watchers it serves, by kind. */
+  private final class Shard {
+    final ExecutorService exec;
+    final Thread thread;
+    final Map<Kind, Set<CacheWatcher>> members = new ConcurrentHashMap<>();
+    /** Changes up to this revision were offered to this shard's watchers (shard thread only). */
+    long fannedOutTo;
+
+    Shard(int index) {
+      Thread[] t = new Thread[1];
+      exec = Executors.newSingleThreadExecutor(r -> {
+        t[0] = daemon(r, "watch-cache-fanout-" + index);
+        return t[0];
+      });
+      // Start the thread now so that it is known for the "on this shard's thread" checks.
+      java.util.concurrent.CompletableFuture.runAsync(() -> { }, exec).join();
+      thread = t[0];
+    }
+
+    void add(CacheWatcher w) {
+      members.computeIfAbsent(w.kind, k -> ConcurrentHashMap.newKeySet()).add(w);
+    }
+
+    void remove(CacheWatcher w) {
+      Set<CacheWatcher> ws = members.get(w.kind);
+      if (ws != null) {
+        ws.remove(w);
+      }
+    }
+
+    void execute(Runnable r) {
+      try {
+        exec.execute(r);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // Closing: nothing more is sent.
+      }
+    }
+
+    /** Offers a batch of changes (in revision order) to this shard's watchers; the cache is now at {@code upTo}. */
+    void fanOut(List<Change> changes, long upTo) {
+      if (changes.isEmpty() && members.isEmpty()) {
+        return;
+      }
+      execute(() -> {
+        for (Change c : changes) {
+          Set<CacheWatcher> ws = members.get(c.kind());
+          if (ws != null) {
+            for (CacheWatcher w : ws) {
+              w.offerNow(c);
+            }
+          }
+        }
+        fannedOutTo = Math.max(fannedOutTo, upTo);
+      });
+    }
+
+    /**
+     * Sends a bookmark to each of its watchers that asked for them and heard nothing for an
+     * interval, at the revision this shard has offered everything up to (so a bookmark never
+     * runs ahead of an event still to come).
+     */
+    void bookmarks() {
+      execute(() -> {
+        long now = System.nanoTime();
+        long interval = options.bookmarkInterval().toNanos();
+        for (Set<CacheWatcher> ws : members.values()) {
+          for (CacheWatcher w : ws) {
+            if (w.spec.bookmarks() && !w.done && now - w.lastSent >= interval) {
+              long at = Math.max(Math.max(fannedOutTo, w.offeredUpTo), w.spec.fromRevision());
+              w.enqueue(WatchFrame.of(bookmark(at)));
+            }
+          }
+        }
+      });
     }
   }
 
@@ -759,15 +892,21 @@ public final class WatchCache implements AutoCloseable {
     if (storeWatch != null) {
       storeWatch.close();
     }
-    for (CacheWatcher w : watchers) {
-      w.close();
+    for (Set<CacheWatcher> ws : watchers.values()) {
+      for (CacheWatcher w : ws) {
+        w.close();
+      }
     }
     ticker.shutdownNow();
     dispatch.shutdown();
-    senders.shutdown();
+    for (Shard sh : shards) {
+      sh.exec.shutdown();
+    }
     try {
       dispatch.awaitTermination(10, TimeUnit.SECONDS);
-      senders.awaitTermination(10, TimeUnit.SECONDS);
+      for (Shard sh : shards) {
+        sh.exec.awaitTermination(10, TimeUnit.SECONDS);
+      }
       ticker.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
