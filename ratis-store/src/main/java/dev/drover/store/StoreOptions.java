@@ -14,7 +14,7 @@ public final class StoreOptions {
   private Duration electionTimeoutMax = Duration.ofMillis(2000);
   private Duration requestTimeout = Duration.ofSeconds(10);
   private long logSegmentBytes = 8L * 1024 * 1024;
-  private int batchesInFlight = 2;
+  private int batchesInFlight = 1;
   private int maxBatchRequests = 256;
   private final Map<String, String> ratisProperties = new LinkedHashMap<>();
 
@@ -119,7 +119,8 @@ public final class StoreOptions {
    * Batches of requests one store (member or client) keeps in flight per kind (writes,
    * linearizable reads). Requests that arrive while that many are in flight wait and go
    * together in the next batch: one log entry, one fsync and one round trip for all of them
-   * (group commit). 1 gives the largest batches; more overlaps round trips.
+   * (group commit). 1 (the default) gives the largest batches and the least CPU per request;
+   * more overlaps round trips (2 was slower in the store benchmark: BENCHMARKS.md, Store).
    */
   public int batchesInFlight() {
     return batchesInFlight;

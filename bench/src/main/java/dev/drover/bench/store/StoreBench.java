@@ -24,7 +24,8 @@ import org.HdrHistogram.Histogram;
  * on loopback, both with fsync on commit, each driven through its own client with the same
  * closed-loop workload (256-byte values; 1, 16 and 64 concurrent clients; puts,
  * linearizable gets, compare-and-swap transactions). Prints throughput and p50/p99 per cell,
- * the Drover/etcd ratios, and a last line {@code RESULT store ...}.
+ * the Drover/etcd ratios, the CPU time the servers' processes used per operation (members
+ * only, not the shared load generator), and a last line {@code RESULT store ...}.
  *
  * <p>Each Drover member and each etcd member is its own process; Drover is driven through its
  * network client ({@link dev.drover.store.raft.RaftKvClient}), etcd through jetcd. Usage:
@@ -37,7 +38,7 @@ public final class StoreBench {
   private static final String[] WORKLOADS = {"put", "get", "txn"};
 
   /** One measured cell. */
-  record Cell(double opsPerSec, double p50Ms, double p99Ms, long errors) {}
+  record Cell(double opsPerSec, double p50Ms, double p99Ms, long errors, double cpuUsPerOp) {}
 
   private StoreBench() {}
 
@@ -78,8 +79,9 @@ public final class StoreBench {
       }
     }
     Map<String, Double> result = new LinkedHashMap<>();
-    System.out.printf(Locale.ROOT, "%-7s %-4s %7s | %10s %8s %8s | %10s %8s %8s | %7s %7s%n",
-        "members", "op", "clients", "drover/s", "p50 ms", "p99 ms", "etcd/s", "p50 ms", "p99 ms", "thr x", "p99 x");
+    System.out.printf(Locale.ROOT, "%-7s %-4s %7s | %10s %8s %8s | %10s %8s %8s | %7s %7s | %8s %8s%n",
+        "members", "op", "clients", "drover/s", "p50 ms", "p99 ms", "etcd/s", "p50 ms", "p99 ms", "thr x", "p99 x",
+        "d cpu/op", "e cpu/op");
     byte[] value = new byte[VALUE_BYTES];
     Arrays.fill(value, (byte) 'v');
     for (int members : memberCounts) {
@@ -96,11 +98,14 @@ public final class StoreBench {
         for (String w : workloads) {
           for (int c : clientCounts) {
             Cell dc = run(d, w, c, seconds, warmup, value);
-            Cell ec = e == null ? new Cell(Double.NaN, Double.NaN, Double.NaN, 0) : run(e, w, c, seconds, warmup, value);
+            Cell ec = e == null ? new Cell(Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN)
+                : run(e, w, c, seconds, warmup, value);
             double thr = dc.opsPerSec() / ec.opsPerSec();
             double p99 = dc.p99Ms() / ec.p99Ms();
-            System.out.printf(Locale.ROOT, "%-7d %-4s %7d | %10.0f %8.2f %8.2f | %10.0f %8.2f %8.2f | %7.2f %7.2f%s%n",
+            System.out.printf(Locale.ROOT,
+                "%-7d %-4s %7d | %10.0f %8.2f %8.2f | %10.0f %8.2f %8.2f | %7.2f %7.2f | %8.0f %8.0f%s%n",
                 members, w, c, dc.opsPerSec(), dc.p50Ms(), dc.p99Ms(), ec.opsPerSec(), ec.p50Ms(), ec.p99Ms(), thr, p99,
+                dc.cpuUsPerOp(), ec.cpuUsPerOp(),
                 dc.errors() + ec.errors() > 0 ? "  (errors: drover " + dc.errors() + ", etcd " + ec.errors() + ")" : "");
             result.put(w + c + "_ratio_m" + members, thr);
             result.put("p99_" + w + c + "_ratio_m" + members, p99);
@@ -156,14 +161,16 @@ public final class StoreBench {
     measuring.set(true);
     long start = System.nanoTime();
     long startOps = ops.get();
+    long startCpu = t.serverCpuNanos();
     TimeUnit.SECONDS.sleep(seconds);
     long measuredOps = ops.get() - startOps;
     double elapsed = (System.nanoTime() - start) / 1e9;
+    double cpuUsPerOp = (t.serverCpuNanos() - startCpu) / 1e3 / Math.max(1, measuredOps);
     measuring.set(false);
     stop.set(true);
     done.await(60, TimeUnit.SECONDS);
     return new Cell(measuredOps / elapsed, hist.getValueAtPercentile(50) / 1e6, hist.getValueAtPercentile(99) / 1e6,
-        errors.get());
+        errors.get(), cpuUsPerOp);
   }
 
   /** One closed-loop client. */

@@ -118,6 +118,11 @@ final class StoreDroverTarget implements StoreTarget {
   }
 
   @Override
+  public long serverCpuNanos() {
+    return StoreTarget.cpuNanos(processes);
+  }
+
+  @Override
   public void close() throws Exception {
     via.close();
     for (Process p : processes) {

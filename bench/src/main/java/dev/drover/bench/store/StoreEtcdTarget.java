@@ -106,6 +106,11 @@ final class StoreEtcdTarget implements StoreTarget {
   }
 
   @Override
+  public long serverCpuNanos() {
+    return StoreTarget.cpuNanos(processes);
+  }
+
+  @Override
   public void close() throws Exception {
     client.close();
     for (Process p : processes) {

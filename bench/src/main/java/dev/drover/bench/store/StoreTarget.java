@@ -1,5 +1,7 @@
 package dev.drover.bench.store;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** One system under test, driven through its own client: Drover's store or etcd. */
@@ -24,6 +26,18 @@ interface StoreTarget extends AutoCloseable {
   /** Writes a key and returns its mod revision (setup, not measured). */
   long putSync(byte[] key, byte[] value) throws Exception;
 
+  /** CPU time (user and system) the system's server processes have used so far, in nanoseconds. */
+  long serverCpuNanos();
+
   @Override
   void close() throws Exception;
+
+  /** Total CPU time of {@code processes} (as the OS reports it for each), in nanoseconds. */
+  static long cpuNanos(List<Process> processes) {
+    long sum = 0;
+    for (Process p : processes) {
+      sum += p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+    }
+    return sum;
+  }
 }

@@ -192,7 +192,14 @@ public final class WatchHub implements ApplyListener, AutoCloseable {
         try {
           delivery.execute(this::run);
         } catch (java.util.concurrent.RejectedExecutionException e) {
-          scheduled.set(false);
+          if (terminal != null) {
+            // The hub closed and its delivery threads are gone (a drain that was running when
+            // fail() came reschedules itself after shutdown): end the watch on this thread, so
+            // the listener still learns of it.
+            run();
+          } else {
+            scheduled.set(false);
+          }
         }
       }
     }
