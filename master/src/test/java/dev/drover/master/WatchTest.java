@@ -183,6 +183,24 @@ class WatchTest {
     assertThat(cache.waitForRevision(cache.revision() + 1000, Duration.ofMillis(200))).isFalse();
   }
 
+  /** Several objects written by one Txn share a revision; a watcher gets every one of them. */
+  @Test
+  void everyChangeOfAMultiObjectTxnIsDelivered() {
+    create(Object.newBuilder().setNamespace(Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("w6")))
+        .build());
+    Recorder r = new Recorder().watch(WatchRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace("w6")
+        .setSendInitialEvents(true).setAllowBookmarks(true).build());
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> r.events.stream().anyMatch(e -> e.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK));
+    List<Object> created = m.master.objects().createAll(List.of(pod("w6", "x"), pod("w6", "y"), pod("w6", "z")));
+    assertThat(created).extracting(o -> o.getPod().getMetadata().getResourceVersion()).containsOnly(
+        created.get(0).getPod().getMetadata().getResourceVersion());
+    await().atMost(Duration.ofSeconds(30)).until(() -> r.objects().size() >= 3);
+    assertThat(r.objects()).extracting(e -> e.getObject().getPod().getMetadata().getName())
+        .containsExactly("x", "y", "z");
+    r.ctx.cancel(null);
+  }
+
   @Test
   void selectorTransitionsArriveAsAddedAndDeleted() {
     Object p = create(pod("w2", "moving"));

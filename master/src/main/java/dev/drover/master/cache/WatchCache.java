@@ -615,6 +615,7 @@ public final class WatchCache implements AutoCloseable {
       w.lastSent = System.nanoTime();
       // Every change up to here was replayed above (or is older than the start): the shard
       // offers only later ones.
+      w.registeredAt = revision;
       w.offeredUpTo = revision;
       watchers.get(spec.kind()).add(w);
       w.shard.add(w);
@@ -671,6 +672,8 @@ public final class WatchCache implements AutoCloseable {
     final Shard shard;
     volatile boolean done;
     volatile long lastSent;
+    /** The cache's revision when the watch was registered: every change up to it was replayed. */
+    long registeredAt;
     /** The newest revision offered to this watcher (set at registration, then by its shard thread). */
     long offeredUpTo;
 
@@ -723,10 +726,13 @@ public final class WatchCache implements AutoCloseable {
 
     /** On the shard thread: sends at once when nothing waits and the stream is ready, else queues. */
     void offerNow(Change c) {
-      if (c.revision() <= offeredUpTo) {
+      // One Txn's changes share a revision, so only the registration revision can tell a change
+      // already replayed from a new one: comparing with the last offered one would drop the
+      // second and later changes of a multi-object Txn (a batch of scheduler bindings).
+      if (c.revision() <= registeredAt) {
         return;
       }
-      offeredUpTo = c.revision();
+      offeredUpTo = Math.max(offeredUpTo, c.revision());
       offer(c);
     }
 
