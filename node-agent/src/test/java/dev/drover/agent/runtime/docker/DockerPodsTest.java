@@ -596,11 +596,7 @@ class DockerPodsTest {
   }
 
   private void exec(String containerId, String... command) throws InterruptedException {
-    String execId = fx.docker.execCreateCmd(containerId).withCmd(command).exec().getId();
-    fx.docker
-        .execStartCmd(execId)
-        .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<>())
-        .awaitCompletion(30, TimeUnit.SECONDS);
+    execOutput(containerId, command);
   }
 
   private static String logsViaAgentService(NodeAgent agent, String pod, String container)
