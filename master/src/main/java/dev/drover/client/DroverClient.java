@@ -26,6 +26,7 @@ import dev.drover.api.v1.Service;
 import dev.drover.api.v1.UpdateRequest;
 import dev.drover.api.v1.UpdateStatusRequest;
 import dev.drover.api.v1.WatchEvent;
+import dev.drover.api.v1.WatchEventBatch;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchRequest;
 import io.grpc.ManagedChannel;
@@ -302,6 +303,8 @@ public final class DroverClient implements AutoCloseable {
     private volatile boolean closed;
     private volatile ClientCallStreamObserver<WatchRequest> call;
     private int failures;
+    /** Whether to use WatchBatched; cleared when a master does not know it (then Watch). */
+    private volatile boolean batched = true;
 
     ResumingWatch(WatchRequest base, WatchListener listener) {
       this.base = base;
@@ -319,67 +322,101 @@ public final class DroverClient implements AutoCloseable {
         return;
       }
       int at = current.get();
-      ControlServiceGrpc.newStub(channel(at)).withDeadlineAfter(watchTimeout.toMillis(), TimeUnit.MILLISECONDS)
-          .watch(request, new ClientResponseObserver<WatchRequest, WatchEvent>() {
-        /** Set once this stream's outcome is handled, so its later callbacks do nothing. */
-        private boolean done;
-
-        @Override
-        public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
-          call = requestStream;
-        }
-
-        @Override
-        public void onNext(WatchEvent e) {
-          if (closed || done) {
-            return;
-          }
-          failures = 0;
-          if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
-            done = true;
-            if ("Expired".equals(e.getError().getReason())) {
-              schedule(ResumingWatch.this::relist, 0);
-            } else {
-              finish(Status.fromCodeValue(e.getError().getCode()).withDescription(e.getError().getMessage()));
+      ControlServiceGrpc.ControlServiceStub stub = ControlServiceGrpc.newStub(channel(at))
+          .withDeadlineAfter(watchTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (batched) {
+        stub.watchBatched(request, new Stream<WatchEventBatch>(at) {
+          @Override
+          public void onNext(WatchEventBatch batch) {
+            for (WatchEvent e : batch.getEventsList()) {
+              if (!deliver(e)) {
+                return;
+              }
             }
-            return;
           }
-          if (e.getResourceVersion() <= lastRv && e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
-            // Already delivered before a resume; the server never sends these, but be certain.
-            return;
+        });
+      } else {
+        stub.watch(request, new Stream<WatchEvent>(at) {
+          @Override
+          public void onNext(WatchEvent e) {
+            deliver(e);
           }
-          lastRv = Math.max(lastRv, e.getResourceVersion());
-          listener.onEvent(e);
-        }
+        });
+      }
+    }
 
-        @Override
-        public void onError(Throwable t) {
-          if (closed || done) {
-            return;
-          }
+    /** One stream's callbacks; {@code at} is the endpoint it was opened on. */
+    private abstract class Stream<R> implements ClientResponseObserver<WatchRequest, R> {
+      private final int at;
+      /** Set once this stream's outcome is handled, so its later callbacks do nothing. */
+      private boolean done;
+
+      Stream(int at) {
+        this.at = at;
+      }
+
+      @Override
+      public void beforeStart(ClientCallStreamObserver<WatchRequest> requestStream) {
+        call = requestStream;
+      }
+
+      /** Hands one event to the listener; false once the stream is over (closed or ended by an ERROR). */
+      boolean deliver(WatchEvent e) {
+        if (closed || done) {
+          return false;
+        }
+        failures = 0;
+        if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
           done = true;
-          Status s = Status.fromThrowable(t);
-          if (s.getCode() == Status.Code.INVALID_ARGUMENT || s.getCode() == Status.Code.PERMISSION_DENIED
-              || s.getCode() == Status.Code.UNAUTHENTICATED) {
-            finish(s);
-            return;
+          if ("Expired".equals(e.getError().getReason())) {
+            schedule(ResumingWatch.this::relist, 0);
+          } else {
+            finish(Status.fromCodeValue(e.getError().getCode()).withDescription(e.getError().getMessage()));
           }
-          if (s.getCode() != Status.Code.DEADLINE_EXCEEDED) {
-            // The stream's own deadline passing says nothing against this master.
-            failover(at);
-          }
+          return false;
+        }
+        if (e.getResourceVersion() <= lastRv && e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
+          // Already delivered before a resume; the server never sends these, but be certain.
+          return true;
+        }
+        lastRv = Math.max(lastRv, e.getResourceVersion());
+        listener.onEvent(e);
+        return true;
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        if (closed || done) {
+          return;
+        }
+        done = true;
+        Status s = Status.fromThrowable(t);
+        if (s.getCode() == Status.Code.UNIMPLEMENTED && batched) {
+          // A master from before WatchBatched: the same events, one per message.
+          batched = false;
+          schedule(() -> open(base.toBuilder().setResourceVersion(lastRv).setSendInitialEvents(false).build()), 0);
+          return;
+        }
+        if (s.getCode() == Status.Code.INVALID_ARGUMENT || s.getCode() == Status.Code.PERMISSION_DENIED
+            || s.getCode() == Status.Code.UNAUTHENTICATED) {
+          finish(s);
+          return;
+        }
+        if (s.getCode() != Status.Code.DEADLINE_EXCEEDED) {
+          // The stream's own deadline passing says nothing against this master.
+          failover(at);
+        }
+        resumeLater();
+      }
+
+      @Override
+      public void onCompleted() {
+        // A stream the server ended without an error (not after Expired) resumes like a break.
+        if (!closed && !done) {
+          done = true;
           resumeLater();
         }
-
-        @Override
-        public void onCompleted() {
-          // A stream the server ended without an error (not after Expired) resumes like a break.
-          if (!closed && !done) {
-            done = true;
-            resumeLater();
-          }
-        }
-      });
+      }
     }
 
     private void resumeLater() {

@@ -121,16 +121,84 @@ class DroverClientTest {
     }
   }
 
-  /** Counts the Watch calls a client starts. */
+  /** Counts the Watch and WatchBatched calls a client starts. */
   static final class CountWatches implements ClientInterceptor {
     final AtomicInteger started = new AtomicInteger();
 
     @Override
     public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-      if (method.getFullMethodName().equals(ControlServiceGrpc.getWatchMethod().getFullMethodName())) {
+      String name = method.getFullMethodName();
+      if (name.equals(ControlServiceGrpc.getWatchMethod().getFullMethodName())
+          || name.equals(ControlServiceGrpc.getWatchBatchedMethod().getFullMethodName())) {
         started.incrementAndGet();
       }
       return next.newCall(method, options);
+    }
+  }
+
+  /** Plays a master from before WatchBatched: that method fails with UNIMPLEMENTED; counts Watch calls. */
+  static final class NoBatchedWatch implements ClientInterceptor {
+    final AtomicInteger batchedRefused = new AtomicInteger();
+    final AtomicInteger watches = new AtomicInteger();
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      if (method.getFullMethodName().equals(ControlServiceGrpc.getWatchBatchedMethod().getFullMethodName())) {
+        batchedRefused.incrementAndGet();
+        return new ClientCall<>() {
+          @Override
+          public void start(Listener<R> listener, Metadata headers) {
+            listener.onClose(Status.UNIMPLEMENTED.withDescription("unknown method"), new Metadata());
+          }
+
+          @Override
+          public void request(int numMessages) {}
+
+          @Override
+          public void cancel(String message, Throwable cause) {}
+
+          @Override
+          public void halfClose() {}
+
+          @Override
+          public void sendMessage(Q message) {}
+        };
+      }
+      if (method.getFullMethodName().equals(ControlServiceGrpc.getWatchMethod().getFullMethodName())) {
+        watches.incrementAndGet();
+      }
+      return next.newCall(method, options);
+    }
+  }
+
+  /** Watches pods in default from the current version, adding every event but bookmarks to {@code seen}. */
+  private static DroverClient.WatchStream watchPodsFromNow(DroverClient c, List<WatchEvent> seen) {
+    long from = c.listAll(ListRequest.newBuilder().setKind(Kind.KIND_POD).build()).getResourceVersion();
+    return c.pods().watch("default", from, new DroverClient.WatchListener() {
+      @Override
+      public void onEvent(WatchEvent e) {
+        if (e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
+          seen.add(e);
+        }
+      }
+    });
+  }
+
+  @Test
+  void aWatchFallsBackToPerEventWatchOnAMasterWithoutWatchBatched() {
+    NoBatchedWatch old = new NoBatchedWatch();
+    try (DroverClient c = DroverClient.builder().endpoint(master.apiAddress())
+        .channelFactory(t -> ManagedChannelBuilder.forTarget(t).usePlaintext().intercept(old).build()).build()) {
+      List<WatchEvent> seen = new CopyOnWriteArrayList<>();
+      DroverClient.WatchStream w = watchPodsFromNow(c, seen);
+      c.create(pod("default", "fallback-0"));
+      c.create(pod("default", "fallback-1"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 2);
+      assertThat(seen).extracting(e -> e.getObject().getPod().getMetadata().getName())
+          .containsExactly("fallback-0", "fallback-1");
+      assertThat(old.batchedRefused.get()).isEqualTo(1);
+      assertThat(old.watches.get()).isGreaterThanOrEqualTo(1);
+      w.close();
     }
   }
 
@@ -140,15 +208,7 @@ class DroverClientTest {
     try (DroverClient c = DroverClient.builder().endpoint(master.apiAddress()).watchTimeout(Duration.ofMillis(700))
         .channelFactory(t -> ManagedChannelBuilder.forTarget(t).usePlaintext().intercept(watches).build()).build()) {
       List<WatchEvent> seen = new CopyOnWriteArrayList<>();
-      long from = c.listAll(ListRequest.newBuilder().setKind(Kind.KIND_POD).build()).getResourceVersion();
-      DroverClient.WatchStream w = c.pods().watch("default", from, new DroverClient.WatchListener() {
-        @Override
-        public void onEvent(WatchEvent e) {
-          if (e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
-            seen.add(e);
-          }
-        }
-      });
+      DroverClient.WatchStream w = watchPodsFromNow(c, seen);
       for (int i = 0; i < 5; i++) {
         c.create(pod("default", "deadline-" + i));
         int expected = i + 1;

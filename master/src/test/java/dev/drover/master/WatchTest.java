@@ -15,6 +15,7 @@ import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.UpdateRequest;
 import dev.drover.api.v1.WatchEvent;
+import dev.drover.api.v1.WatchEventBatch;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchRequest;
 import dev.drover.master.cache.CacheListener;
@@ -237,5 +238,49 @@ class WatchTest {
     e = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
         () -> m.control().list(ListRequest.newBuilder().setKind(Kind.KIND_POD).setFieldSelector("spec.image=x").build()));
     assertThat(Fixtures.violatedFields(e)).containsExactly("field_selector");
+  }
+
+  @Test
+  void batchedWatchCarriesTheSameEventsAsWatchAndOneTxnInOneMessage() {
+    create(Object.newBuilder().setNamespace(Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("w7")))
+        .build());
+    long from = m.control().list(ListRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace("w7").build())
+        .getResourceVersion();
+    WatchRequest req = WatchRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace("w7").setResourceVersion(from)
+        .build();
+    Recorder single = new Recorder().watch(req);
+    List<WatchEventBatch> batches = new CopyOnWriteArrayList<>();
+    Context.CancellableContext ctx = Context.current().withCancellation();
+    ctx.run(() -> ControlServiceGrpc.newStub(m.channel).watchBatched(req, new StreamObserver<>() {
+      @Override
+      public void onNext(WatchEventBatch value) {
+        batches.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    }));
+    List<String> names = List.of("b0", "b1", "b2", "b3", "b4");
+    List<Object> created = m.master.objects().createAll(names.stream().map(n -> pod("w7", n)).toList());
+    Object b0 = created.get(0);
+    m.control().update(UpdateRequest.newBuilder().setObject(b0.toBuilder().setPod(b0.getPod().toBuilder()
+        .setMetadata(b0.getPod().getMetadata().toBuilder().putLabels("x", "y")))).build());
+    m.control().delete(DeleteRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace("w7").setName("b1").build());
+    await().atMost(Duration.ofSeconds(30)).until(() -> single.objects().size() >= 7
+        && batches.stream().mapToInt(WatchEventBatch::getEventsCount).sum() >= 7);
+    List<WatchEvent> flat = batches.stream().flatMap(b -> b.getEventsList().stream()).toList();
+    assertThat(flat).isEqualTo(single.events);
+    assertThat(flat).extracting(WatchEvent::getType).containsExactly(WatchEventType.WATCH_EVENT_TYPE_ADDED,
+        WatchEventType.WATCH_EVENT_TYPE_ADDED, WatchEventType.WATCH_EVENT_TYPE_ADDED,
+        WatchEventType.WATCH_EVENT_TYPE_ADDED, WatchEventType.WATCH_EVENT_TYPE_ADDED,
+        WatchEventType.WATCH_EVENT_TYPE_MODIFIED, WatchEventType.WATCH_EVENT_TYPE_DELETED);
+    // The five creates are one Txn, so one round of the fan-out: one message carries all of them.
+    assertThat(batches.get(0).getEventsList()).extracting(e -> e.getObject().getPod().getMetadata().getName())
+        .containsExactlyElementsOf(names);
+    single.ctx.cancel(null);
+    ctx.cancel(null);
   }
 }

@@ -1,5 +1,7 @@
 package dev.drover.master.api;
 
+import dev.drover.api.v1.WatchEvent;
+import dev.drover.api.v1.WatchEventBatch;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.master.cache.ExpiredException;
 import dev.drover.master.cache.WatchCache;
@@ -8,6 +10,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -52,16 +56,37 @@ final class Calls {
     return Status.INTERNAL.withDescription(String.valueOf(t)).asRuntimeException();
   }
 
+  /** One message per event, the frames as they are (for a method bound by {@link WatchFrames}). */
+  static List<WatchFrame> eachFrame(List<WatchFrame> batch) {
+    return batch;
+  }
+
+  /** One message per event. */
+  static List<WatchEvent> eachEvent(List<WatchFrame> batch) {
+    List<WatchEvent> out = new ArrayList<>(batch.size());
+    for (WatchFrame f : batch) {
+      out.add(f.event());
+    }
+    return out;
+  }
+
+  /** One message for the whole batch. */
+  static List<WatchEventBatch> wholeBatch(List<WatchFrame> batch) {
+    return List.of(WatchEventBatch.newBuilder().addAllEvents(eachEvent(batch)).build());
+  }
+
   /**
    * Serves a watch stream from the cache: events go out in order; an ERROR event ends the
    * stream; client cancellation closes the cache watch; a draining master ends it with
    * UNAVAILABLE. An expired start version is reported as an ERROR event with reason Expired,
-   * as docs/API.md says. {@code out} takes the cache's frames as they are (a method bound by
-   * {@link WatchFrames}: the encoding is shared by every stream) or through {@code convert}.
+   * as docs/API.md says. {@code messages} turns each batch the cache hands over into the
+   * stream's messages: one per event for Watch (frames as they are for a method bound by
+   * {@link WatchFrames}, whose encoding is shared by every stream), one per batch for
+   * WatchBatched.
    * Nothing is sent while a lock of the cache is held: the cache's sender threads call in.
    */
   static <T> void watch(WatchCache cache, StreamRegistry streams, WatchCache.WatchSpec spec, StreamObserver<T> out,
-      Function<WatchFrame, T> convert) {
+      Function<List<WatchFrame>, List<T>> messages) {
     ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) out;
     java.lang.Object sendLock = new java.lang.Object();
     boolean[] ended = new boolean[1];
@@ -109,13 +134,15 @@ final class Calls {
       return;
     }
     try {
-      WatchCache.WatchHandle h = cache.watchFrames(spec, f -> {
+      WatchCache.WatchHandle h = cache.watchFrames(spec, batch -> {
         synchronized (sendLock) {
           if (ended[0] || call.isCancelled()) {
             return;
           }
-          call.onNext(convert.apply(f));
-          if (f.event().getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
+          for (T m : messages.apply(batch)) {
+            call.onNext(m);
+          }
+          if (batch.get(batch.size() - 1).event().getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
             ended[0] = true;
             call.onCompleted();
             streams.remove(self[0]);
@@ -130,7 +157,9 @@ final class Calls {
       }
     } catch (ExpiredException e) {
       streams.remove(self[0]);
-      call.onNext(convert.apply(WatchFrame.of(WatchCache.expiredStatus(e.getMessage()))));
+      for (T m : messages.apply(List.of(WatchFrame.of(WatchCache.expiredStatus(e.getMessage()))))) {
+        call.onNext(m);
+      }
       call.onCompleted();
     } catch (Throwable t) {
       streams.remove(self[0]);

@@ -41,6 +41,7 @@ import dev.drover.api.v1.ScaleRequest;
 import dev.drover.api.v1.UpdateRequest;
 import dev.drover.api.v1.UpdateStatusRequest;
 import dev.drover.api.v1.WatchEvent;
+import dev.drover.api.v1.WatchEventBatch;
 import dev.drover.api.v1.WatchRequest;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.cache.WatchFrame;
@@ -206,16 +207,23 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
    * pre-encoded frames shared by every stream (see {@link WatchFrames}).
    */
   public ServerServiceDefinition framedService() {
-    return WatchFrames.rebind(super.bindService(), ControlServiceGrpc.getWatchMethod(),
-        (request, out) -> watch(request, out, f -> f));
+    ServerServiceDefinition perEvent = WatchFrames.rebind(super.bindService(), ControlServiceGrpc.getWatchMethod(),
+        WatchFrames.MARSHALLER, (request, out) -> watch(request, out, Calls::eachFrame));
+    return WatchFrames.rebind(perEvent, ControlServiceGrpc.getWatchBatchedMethod(), WatchFrames.BATCH_MARSHALLER,
+        (request, out) -> watch(request, out, WatchFrames::batchOf));
   }
 
   @Override
   public void watch(WatchRequest request, StreamObserver<WatchEvent> out) {
-    watch(request, out, WatchFrame::event);
+    watch(request, out, Calls::eachEvent);
   }
 
-  private <T> void watch(WatchRequest request, StreamObserver<T> out, Function<WatchFrame, T> convert) {
+  @Override
+  public void watchBatched(WatchRequest request, StreamObserver<WatchEventBatch> out) {
+    watch(request, out, Calls::wholeBatch);
+  }
+
+  private <T> void watch(WatchRequest request, StreamObserver<T> out, Function<List<WatchFrame>, List<T>> messages) {
     Predicate<Object> filter;
     try {
       requireKind(request.getKind());
@@ -228,7 +236,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
       return;
     }
     Calls.watch(cache, streams, new WatchCache.WatchSpec(request.getKind(), request.getNamespace(), filter,
-        request.getResourceVersion(), request.getAllowBookmarks(), request.getSendInitialEvents()), out, convert);
+        request.getResourceVersion(), request.getAllowBookmarks(), request.getSendInitialEvents()), out, messages);
   }
 
   @Override

@@ -236,16 +236,17 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
    * pre-encoded frames shared by every stream (see {@link WatchFrames}).
    */
   public ServerServiceDefinition framedService() {
-    return WatchFrames.rebind(super.bindService(), NodeServiceGrpc.getWatchPodsMethod(),
-        (request, out) -> watchPods(request, out, f -> f));
+    return WatchFrames.rebind(super.bindService(), NodeServiceGrpc.getWatchPodsMethod(), WatchFrames.MARSHALLER,
+        (request, out) -> watchPods(request, out, Calls::eachFrame));
   }
 
   @Override
   public void watchPods(WatchPodsRequest request, StreamObserver<WatchEvent> out) {
-    watchPods(request, out, WatchFrame::event);
+    watchPods(request, out, Calls::eachEvent);
   }
 
-  private <T> void watchPods(WatchPodsRequest request, StreamObserver<T> out, Function<WatchFrame, T> convert) {
+  private <T> void watchPods(WatchPodsRequest request, StreamObserver<T> out,
+      Function<List<WatchFrame>, List<T>> messages) {
     String node = request.getNodeName();
     if (node.isEmpty()) {
       out.onError(ApiErrors.invalid("node_name", "is required"));
@@ -257,7 +258,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     }
     Calls.watch(cache, streams, new WatchCache.WatchSpec(Kind.KIND_POD, "",
         o -> node.equals(o.getPod().getSpec().getNodeName()), request.getResourceVersion(),
-        request.getAllowBookmarks(), request.getResourceVersion() == 0), out, convert);
+        request.getAllowBookmarks(), request.getResourceVersion() == 0), out, messages);
   }
 
   @Override

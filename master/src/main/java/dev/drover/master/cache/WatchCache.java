@@ -567,7 +567,7 @@ public final class WatchCache implements AutoCloseable {
    * @throws ExpiredException when {@code fromRevision} is older than the window
    */
   public WatchHandle watch(WatchSpec spec, Consumer<WatchEvent> sink) {
-    return watchFrames(spec, f -> sink.accept(f.event()), () -> true);
+    return watchFrames(spec, events(sink), () -> true);
   }
 
   /**
@@ -577,15 +577,26 @@ public final class WatchCache implements AutoCloseable {
    * buffers in the master). Call {@link WatchHandle#resume()} when the sink becomes ready again.
    */
   public WatchHandle watch(WatchSpec spec, Consumer<WatchEvent> sink, BooleanSupplier ready) {
-    return watchFrames(spec, f -> sink.accept(f.event()), ready);
+    return watchFrames(spec, events(sink), ready);
+  }
+
+  private static Consumer<List<WatchFrame>> events(Consumer<WatchEvent> sink) {
+    return batch -> {
+      for (WatchFrame f : batch) {
+        sink.accept(f.event());
+      }
+    };
   }
 
   /**
-   * As {@link #watch(WatchSpec, Consumer, BooleanSupplier)}, handing over frames: every watcher
-   * of a change gets the same {@link WatchFrame}, so a stream that sends its bytes sends what
-   * was encoded once for all of them.
+   * As {@link #watch(WatchSpec, Consumer, BooleanSupplier)}, handing over frames in batches:
+   * every watcher of a change gets the same {@link WatchFrame}, so a stream that sends its bytes
+   * sends what was encoded once for all of them. Each call of {@code sink} carries, in order,
+   * the events that were ready together (the changes the shard offered in one round, or what
+   * waited in the backlog), at most {@link #MAX_BATCH_BYTES} unless one event is larger; an
+   * ERROR event is the last of its batch.
    */
-  public WatchHandle watchFrames(WatchSpec spec, Consumer<WatchFrame> sink, BooleanSupplier ready) {
+  public WatchHandle watchFrames(WatchSpec spec, Consumer<List<WatchFrame>> sink, BooleanSupplier ready) {
     CacheWatcher w = new CacheWatcher(spec, sink, ready);
     synchronized (lock) {
       KindState st = kinds.get(spec.kind());
@@ -660,11 +671,14 @@ public final class WatchCache implements AutoCloseable {
     }
   }
 
+  /** Most encoded bytes of events one batch carries, unless a single event is larger. */
+  public static final int MAX_BATCH_BYTES = 1 << 20;
+
   /** One watch: a filter, a backlog of events and a sender that drains it in order. */
   private final class CacheWatcher {
     final Kind kind;
     final WatchSpec spec;
-    final Consumer<WatchFrame> sink;
+    final Consumer<List<WatchFrame>> sink;
     final BooleanSupplier ready;
     final java.util.concurrent.ConcurrentLinkedQueue<WatchFrame> backlog = new java.util.concurrent.ConcurrentLinkedQueue<>();
     final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
@@ -676,8 +690,10 @@ public final class WatchCache implements AutoCloseable {
     long registeredAt;
     /** The newest revision offered to this watcher (set at registration, then by its shard thread). */
     long offeredUpTo;
+    /** Events of the shard's current round, sent together when the round ends (shard thread only). */
+    List<WatchFrame> round;
 
-    CacheWatcher(WatchSpec spec, Consumer<WatchFrame> sink, BooleanSupplier ready) {
+    CacheWatcher(WatchSpec spec, Consumer<List<WatchFrame>> sink, BooleanSupplier ready) {
       this.kind = spec.kind();
       this.spec = spec;
       this.sink = sink;
@@ -740,24 +756,59 @@ public final class WatchCache implements AutoCloseable {
       if (done) {
         return;
       }
-      if (Thread.currentThread() == shard.thread && backlog.isEmpty() && ready.getAsBoolean()) {
-        // Its shard's thread is the only one that sends: with nothing waiting, order holds.
-        lastSent = System.nanoTime();
-        send(e);
+      boolean onShard = Thread.currentThread() == shard.thread;
+      if (onShard && shard.inRound) {
+        // Collected and sent as one batch when the round ends (flushRound).
+        if (round == null) {
+          round = new ArrayList<>(4);
+          shard.touched.add(this);
+        }
+        round.add(e);
         return;
       }
+      if (onShard && backlog.isEmpty() && ready.getAsBoolean()) {
+        // Its shard's thread is the only one that sends: with nothing waiting, order holds.
+        lastSent = System.nanoTime();
+        send(List.of(e));
+        return;
+      }
+      if (queue(e) && !onShard) {
+        drainLater();
+      }
+    }
+
+    /** Adds to the backlog; false (and the watcher told to re-list) past the backlog limit. */
+    private boolean queue(WatchFrame e) {
       if (size.incrementAndGet() > options.maxWatcherBacklog()) {
         // It has to re-list anyway: drop what waits so a stalled client holds one event, not the limit.
         backlog.clear();
         size.set(0);
         fail(expiredStatus("the watcher fell more than " + options.maxWatcherBacklog() + " events behind"));
-        return;
+        return false;
       }
       backlog.add(e);
       lastSent = System.nanoTime();
-      if (Thread.currentThread() != shard.thread) {
-        drainLater();
+      return true;
+    }
+
+    /** On the shard thread, after a round: sends the round's events as one batch, or queues them. */
+    void flushRound() {
+      List<WatchFrame> r = round;
+      round = null;
+      if (r == null || done) {
+        return;
       }
+      if (backlog.isEmpty() && ready.getAsBoolean() && bytes(r) <= MAX_BATCH_BYTES) {
+        lastSent = System.nanoTime();
+        send(r);
+        return;
+      }
+      for (WatchFrame e : r) {
+        if (!queue(e)) {
+          return;
+        }
+      }
+      drain();
     }
 
     void fail(WatchEvent error) {
@@ -781,18 +832,41 @@ public final class WatchCache implements AutoCloseable {
       }
     }
 
-    /** On the shard thread: sends what waits while the stream is ready; resume() comes back here. */
+    /**
+     * On the shard thread: sends what waits while the stream is ready, as many events per batch
+     * as {@link #MAX_BATCH_BYTES} allows; resume() comes back here.
+     */
     void drain() {
-      WatchFrame e;
-      while (ready.getAsBoolean() && (e = backlog.poll()) != null) {
-        size.decrementAndGet();
-        send(e);
+      while (ready.getAsBoolean()) {
+        List<WatchFrame> batch = null;
+        long bytes = 0;
+        WatchFrame e;
+        while ((e = backlog.peek()) != null) {
+          long n = e.size();
+          if (batch != null && bytes + n > MAX_BATCH_BYTES) {
+            break;
+          }
+          backlog.poll();
+          size.decrementAndGet();
+          if (batch == null) {
+            batch = new ArrayList<>();
+          }
+          batch.add(e);
+          bytes += n;
+          if (e.event().getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
+            break;
+          }
+        }
+        if (batch == null) {
+          return;
+        }
+        send(batch);
       }
     }
 
-    private void send(WatchFrame e) {
+    private void send(List<WatchFrame> batch) {
       try {
-        sink.accept(e);
+        sink.accept(batch);
       } catch (RuntimeException ex) {
         LOG.debug("watch cache: a watcher's sink failed; closing it", ex);
         close();
@@ -807,11 +881,34 @@ public final class WatchCache implements AutoCloseable {
     }
   }
 
-  /** One fan-out thread and the watchers it serves, by kind. */
+  private static long bytes(List<WatchFrame> frames) {
+    long n = 0;
+    for (WatchFrame f : frames) {
+      n += f.size();
+    }
+    return n;
+  }
+
+  /** Changes handed to a shard in one call of fanOut; the cache was at {@code upTo}. */
+  private record Handed(List<Change> changes, long upTo) {}
+
+  /**
+   * One fan-out thread and the watchers it serves, by kind. It works in rounds: a round offers
+   * every batch of changes handed over since the last round to its watchers, then sends each
+   * watcher what the round gave it as one batch. When the shard keeps up a round is one store
+   * batch; when it falls behind, rounds grow, so the messages per watcher per second stay
+   * bounded by the shard's own pace instead of the write rate.
+   */
   private final class Shard {
     final ExecutorService exec;
     final Thread thread;
     final Map<Kind, Set<CacheWatcher>> members = new ConcurrentHashMap<>();
+    final java.util.concurrent.ConcurrentLinkedQueue<Handed> handed = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final java.util.concurrent.atomic.AtomicBoolean roundScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    /** True while a round offers changes (shard thread only): watchers collect instead of sending. */
+    boolean inRound;
+    /** Watchers given events in the current round (shard thread only). */
+    final List<CacheWatcher> touched = new ArrayList<>();
     /** Changes up to this revision were offered to this shard's watchers (shard thread only). */
     long fannedOutTo;
 
@@ -850,17 +947,37 @@ public final class WatchCache implements AutoCloseable {
       if (changes.isEmpty() && members.isEmpty()) {
         return;
       }
-      execute(() -> {
-        for (Change c : changes) {
-          Set<CacheWatcher> ws = members.get(c.kind());
-          if (ws != null) {
-            for (CacheWatcher w : ws) {
-              w.offerNow(c);
+      handed.add(new Handed(changes, upTo));
+      if (roundScheduled.compareAndSet(false, true)) {
+        execute(this::round);
+      }
+    }
+
+    /** On the shard thread: offers everything handed over so far, then sends each watcher its batch. */
+    private void round() {
+      // Cleared first: a batch handed over from here on schedules another round.
+      roundScheduled.set(false);
+      inRound = true;
+      try {
+        Handed h;
+        while ((h = handed.poll()) != null) {
+          for (Change c : h.changes()) {
+            Set<CacheWatcher> ws = members.get(c.kind());
+            if (ws != null) {
+              for (CacheWatcher w : ws) {
+                w.offerNow(c);
+              }
             }
           }
+          fannedOutTo = Math.max(fannedOutTo, h.upTo());
         }
-        fannedOutTo = Math.max(fannedOutTo, upTo);
-      });
+      } finally {
+        inRound = false;
+      }
+      for (CacheWatcher w : touched) {
+        w.flushRound();
+      }
+      touched.clear();
     }
 
     /**

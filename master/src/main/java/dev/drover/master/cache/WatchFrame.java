@@ -27,6 +27,12 @@ public final class WatchFrame {
     return event;
   }
 
+  /** Size of the event's encoding in bytes, without encoding it when that has not happened yet. */
+  public int size() {
+    byte[] b = bytes;
+    return b != null ? b.length : event.getSerializedSize();
+  }
+
   /**
    * The event's protobuf encoding, the same array on every call (callers must not change it).
    * Two threads asking at once may both encode it; either result is the same bytes.
