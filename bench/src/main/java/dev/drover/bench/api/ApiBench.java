@@ -61,7 +61,8 @@ import org.HdrHistogram.Histogram;
  * write p99 at most 50 ms and watch p99 at most 100 ms. The scheduler and controllers are off,
  * so the figures are the API's and the store's alone.
  *
- * <p>Usage: {@code bench/run api [--rate N] [--seconds N] [--warmup N] [--watchers N]}.
+ * <p>Usage: {@code bench/run api [--rate N] [--seconds N] [--warmup N] [--watchers N]
+ * [--watch batched|per-event]}: the watchers use WatchBatched (as DroverClient does) or Watch.
  */
 public final class ApiBench {
   private static final double K8S_MUTATING_SLO_MS = 1000;
@@ -76,18 +77,26 @@ public final class ApiBench {
     int seconds = 60;
     int warmup = 10;
     int watchers = 1000;
+    String watchMode = "batched";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--rate" -> rate = Integer.parseInt(args[++i]);
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--watchers" -> watchers = Integer.parseInt(args[++i]);
+        case "--watch" -> {
+          watchMode = args[++i];
+          if (!watchMode.equals("batched") && !watchMode.equals("per-event")) {
+            throw new IllegalArgumentException("--watch must be batched or per-event, not " + watchMode);
+          }
+        }
         default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; usage: [--rate N] [--seconds N] [--warmup N] [--watchers N]");
+            + "; usage: [--rate N] [--seconds N] [--warmup N] [--watchers N] [--watch batched|per-event]");
       }
     }
-    System.out.printf(Locale.ROOT, "api bench: 3 masters, %d writes/s for %d s (+%d s warm-up), %d watchers; load %s%n",
-        rate, seconds, warmup, watchers, loadAverage());
+    System.out.printf(Locale.ROOT, "api bench: 3 masters, %d writes/s for %d s (+%d s warm-up), %d watchers (%s); "
+        + "load %s%n", rate, seconds, warmup, watchers, watchMode.equals("batched") ? "WatchBatched" : "Watch",
+        loadAverage());
     Path root = Files.createTempDirectory("api-bench-");
     List<Master> masters = startMasters(root);
     List<ManagedChannel> channels = new ArrayList<>();
@@ -100,7 +109,7 @@ public final class ApiBench {
       ControlServiceGrpc.newBlockingStub(channels.get(0)).withDeadlineAfter(30, TimeUnit.SECONDS)
           .create(CreateRequest.newBuilder().setObject(Object.newBuilder().setNamespace(Namespace.newBuilder()
               .setMetadata(ObjectMeta.newBuilder().setName(NS)))).build());
-      run = new Run(rate, warmup + seconds, warmup, watchers);
+      run = new Run(rate, warmup + seconds, warmup, watchers, watchMode);
       run.openWatchers(watched);
       double cpuBefore = ApiWatchers.processCpuSeconds();
       run.write(channels);
@@ -158,6 +167,8 @@ public final class ApiBench {
     final int totalSeconds;
     final int warmupSeconds;
     final int watcherCount;
+    /** "batched" (WatchBatched) or "per-event" (Watch). */
+    final String watchMode;
     final int writes;
     final int warmupWrites;
     /** Write latency from the intended send time, measured writes only. */
@@ -185,7 +196,8 @@ public final class ApiBench {
     /** Created pods not updated yet: {pod index, resource_version of the create}. */
     final java.util.Queue<long[]> readyForUpdate = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-    Run(int rate, int totalSeconds, int warmupSeconds, int watchers) {
+    Run(int rate, int totalSeconds, int warmupSeconds, int watchers, String watchMode) {
+      this.watchMode = watchMode;
       this.rate = rate;
       this.totalSeconds = totalSeconds;
       this.warmupSeconds = warmupSeconds;
@@ -212,7 +224,7 @@ public final class ApiBench {
         cmd.addAll(List.of(childOpts.trim().split("\\s+")));
       }
       cmd.addAll(List.of(ApiWatchers.class.getName(), m.apiAddress(), NS, Integer.toString(watcherCount),
-          Long.toString(from)));
+          Long.toString(from), watchMode));
       watcherProcess = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       CountDownLatch ready = new CountDownLatch(1);
       watcherReader = new Thread(() -> readWatchers(ready), "api-watchers-reader");
@@ -421,7 +433,7 @@ public final class ApiBench {
     System.out.printf(Locale.ROOT, "watch p99 vs target 100 ms: %s%n", dp99 <= WATCH_TARGET_MS ? "met" : "MISSED");
     System.out.printf(Locale.ROOT, "load average at end: %s%n", loadAverage());
     System.out.printf(Locale.ROOT, "RESULT api write_p99_ms=%.2f watch_p99_ms=%.2f write_p50_ms=%.2f watch_p50_ms=%.2f "
-        + "slo_ratio=%.1f rate=%d seconds=%d watchers=%d write_errors=%d%n", wp99, dp99, ms(w, 50), ms(d, 50),
-        K8S_MUTATING_SLO_MS / wp99, rate, seconds, watchers, run.writeErrors.get());
+        + "slo_ratio=%.1f rate=%d seconds=%d watchers=%d write_errors=%d watch=%s%n", wp99, dp99, ms(w, 50),
+        ms(d, 50), K8S_MUTATING_SLO_MS / wp99, rate, seconds, watchers, run.writeErrors.get(), run.watchMode);
   }
 }

@@ -3,6 +3,7 @@ package dev.drover.bench.api;
 import dev.drover.api.v1.ControlServiceGrpc;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.WatchEvent;
+import dev.drover.api.v1.WatchEventBatch;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchRequest;
 import dev.drover.master.Master;
@@ -35,11 +36,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code ALL <resource_version> <nanoTime>} when an event reached the last watcher
  *       ({@link System#nanoTime()} is CLOCK_MONOTONIC on Linux, so the parent can compare it
  *       with its own);
- *   <li>{@code END delivered=<n> errors=<n> expired=<n>} after standard input closes or says
+ *   <li>{@code END delivered=<n> errors=<n> expired=<n> cpu_s=<s> codes={...}} after standard input closes or says
  *       {@code STOP}, then the process exits.
  * </ul>
  *
- * <p>Usage: {@code ApiWatchers TARGET NAMESPACE WATCHERS FROM_RESOURCE_VERSION}.
+ * <p>Usage: {@code ApiWatchers TARGET NAMESPACE WATCHERS FROM_RESOURCE_VERSION [batched|per-event]}
+ * (WatchBatched by default, Watch with per-event).
  */
 public final class ApiWatchers {
   private ApiWatchers() {}
@@ -49,6 +51,7 @@ public final class ApiWatchers {
     String namespace = args[1];
     int count = Integer.parseInt(args[2]);
     long from = Long.parseLong(args[3]);
+    boolean batched = args.length < 5 || !args[4].equals("per-event");
     PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
     Map<Long, AtomicInteger> byRv = new ConcurrentHashMap<>();
     AtomicLong delivered = new AtomicLong();
@@ -57,54 +60,52 @@ public final class ApiWatchers {
     List<ManagedChannel> channels = new ArrayList<>();
     List<ClientCallStreamObserver<WatchRequest>> calls = new ArrayList<>();
     CountDownLatch opened = new CountDownLatch(count);
+    Map<String, AtomicInteger> errorCodes = new ConcurrentHashMap<>();
+    java.util.function.Consumer<WatchEvent> handle = e -> {
+      if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
+        return;
+      }
+      if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
+        expired.incrementAndGet();
+        return;
+      }
+      delivered.incrementAndGet();
+      long rv = e.getResourceVersion();
+      AtomicInteger n = byRv.computeIfAbsent(rv, k -> new AtomicInteger());
+      if (n.incrementAndGet() == count) {
+        long now = System.nanoTime();
+        byRv.remove(rv);
+        synchronized (out) {
+          out.println("ALL " + rv + " " + now);
+          out.flush();
+        }
+      }
+    };
+    WatchRequest request = WatchRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace(namespace)
+        .setResourceVersion(from).setAllowBookmarks(false).build();
     for (int i = 0; i < count; i++) {
       if (i % 100 == 0) {
         channels.add(ManagedChannelBuilder.forTarget(target).usePlaintext()
             .maxInboundMessageSize(Master.MAX_MESSAGE_BYTES).build());
       }
-      ControlServiceGrpc.newStub(channels.get(channels.size() - 1)).watch(WatchRequest.newBuilder()
-          .setKind(Kind.KIND_POD).setNamespace(namespace).setResourceVersion(from).setAllowBookmarks(false).build(),
-          new ClientResponseObserver<WatchRequest, WatchEvent>() {
-            @Override
-            public void beforeStart(ClientCallStreamObserver<WatchRequest> call) {
-              synchronized (calls) {
-                calls.add(call);
-              }
-              opened.countDown();
+      ControlServiceGrpc.ControlServiceStub stub = ControlServiceGrpc.newStub(channels.get(channels.size() - 1));
+      if (batched) {
+        stub.watchBatched(request, new Stream<WatchEventBatch>(calls, opened, errors, errorCodes) {
+          @Override
+          public void onNext(WatchEventBatch b) {
+            for (WatchEvent e : b.getEventsList()) {
+              handle.accept(e);
             }
-
-            @Override
-            public void onNext(WatchEvent e) {
-              if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
-                return;
-              }
-              if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
-                expired.incrementAndGet();
-                return;
-              }
-              delivered.incrementAndGet();
-              long rv = e.getResourceVersion();
-              AtomicInteger n = byRv.computeIfAbsent(rv, k -> new AtomicInteger());
-              if (n.incrementAndGet() == count) {
-                long now = System.nanoTime();
-                byRv.remove(rv);
-                synchronized (out) {
-                  out.println("ALL " + rv + " " + now);
-                  out.flush();
-                }
-              }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-              if (Status.fromThrowable(t).getCode() != Status.Code.CANCELLED) {
-                errors.incrementAndGet();
-              }
-            }
-
-            @Override
-            public void onCompleted() {}
-          });
+          }
+        });
+      } else {
+        stub.watch(request, new Stream<WatchEvent>(calls, opened, errors, errorCodes) {
+          @Override
+          public void onNext(WatchEvent e) {
+            handle.accept(e);
+          }
+        });
+      }
     }
     if (!opened.await(60, TimeUnit.SECONDS)) {
       throw new IllegalStateException(opened.getCount() + " watch streams did not start in 60 s");
@@ -123,11 +124,47 @@ public final class ApiWatchers {
     }
     channels.forEach(ManagedChannel::shutdownNow);
     synchronized (out) {
-      out.printf(Locale.ROOT, "END delivered=%d errors=%d expired=%d cpu_s=%.1f%n", delivered.get(), errors.get(),
-          expired.get(), processCpuSeconds());
+      out.printf(Locale.ROOT, "END delivered=%d errors=%d expired=%d cpu_s=%.1f codes=%s%n", delivered.get(),
+          errors.get(), expired.get(), processCpuSeconds(), new java.util.TreeMap<>(errorCodes));
       out.flush();
     }
     System.exit(0);
+  }
+
+  /** One watch stream's callbacks other than onNext: counts it opened, and its errors by code. */
+  private abstract static class Stream<R> implements ClientResponseObserver<WatchRequest, R> {
+    private final List<ClientCallStreamObserver<WatchRequest>> calls;
+    private final CountDownLatch opened;
+    private final AtomicInteger errors;
+    private final Map<String, AtomicInteger> errorCodes;
+
+    Stream(List<ClientCallStreamObserver<WatchRequest>> calls, CountDownLatch opened, AtomicInteger errors,
+        Map<String, AtomicInteger> errorCodes) {
+      this.calls = calls;
+      this.opened = opened;
+      this.errors = errors;
+      this.errorCodes = errorCodes;
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<WatchRequest> call) {
+      synchronized (calls) {
+        calls.add(call);
+      }
+      opened.countDown();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      Status s = Status.fromThrowable(t);
+      if (s.getCode() != Status.Code.CANCELLED) {
+        errors.incrementAndGet();
+        errorCodes.computeIfAbsent(s.getCode() + ":" + s.getDescription(), k -> new AtomicInteger()).incrementAndGet();
+      }
+    }
+
+    @Override
+    public void onCompleted() {}
   }
 
   /** CPU time this JVM has used, in seconds (NaN when the platform does not say). */
