@@ -54,17 +54,7 @@ class EndpointsControllerTest {
 
   /** A pod with container ports http=8080 and 9090, bound to the node with host ports. */
   private Pod pod(String name, String app, String node, int httpHostPort, int metricsHostPort) {
-    Pod pod = h.cluster.create(Pod.newBuilder().setMetadata(meta(name, Map.of("app", app)))
-        .setSpec(PodSpec.newBuilder().addContainers(Container.newBuilder().setName("c").setImage("i")
-            .addPorts(ContainerPort.newBuilder().setName("http").setContainerPort(8080))
-            .addPorts(ContainerPort.newBuilder().setName("metrics").setContainerPort(9090))))
-        .build());
-    pod = h.cluster.update(pod.toBuilder().setSpec(pod.getSpec().toBuilder().setNodeName(node)).build());
-    pod = h.cluster.updateStatus(pod.toBuilder().setStatus(PodStatus.newBuilder()
-        .setPhase(PodPhase.POD_PHASE_RUNNING).setHostIp("10.0.0." + node.substring(1))
-        .addHostPorts(HostPortAllocation.newBuilder().setContainerName("c").setContainerPort(8080).setHostPort(httpHostPort))
-        .addHostPorts(HostPortAllocation.newBuilder().setContainerName("c").setContainerPort(9090).setHostPort(metricsHostPort)))
-        .build());
+    Pod pod = runningPod(h.cluster, name, app, node, httpHostPort, metricsHostPort);
     h.settle();
     return pod;
   }
@@ -168,8 +158,8 @@ class EndpointsControllerTest {
                   .setTargetPort(IntOrString.newBuilder().setStringValue("http")))
               .addPorts(ServicePort.newBuilder().setName("metrics").setPort(9090)))
           .build());
-      Pod a = runningPod(cluster, "a", "n1", 31000, 31001);
-      Pod b = runningPod(cluster, "b", "n2", 31500, 31501);
+      Pod a = runningPod(cluster, "a", "web", "n1", 31000, 31001);
+      Pod b = runningPod(cluster, "b", "web", "n2", 31500, 31501);
       Supplier<Endpoints> endpoints =
           () -> cluster.<Endpoints>fetch(Kind.KIND_ENDPOINTS, "default", "web")
               .orElse(Endpoints.getDefaultInstance());
@@ -199,9 +189,13 @@ class EndpointsControllerTest {
     }
   }
 
-  /** A running, not yet ready pod bound to the node with host ports for http and metrics. */
-  private static Pod runningPod(FakeCluster cluster, String name, String node, int http, int metrics) {
-    Pod pod = cluster.create(Pod.newBuilder().setMetadata(meta(name, Map.of("app", "web")))
+  /**
+   * A running, not yet ready pod labelled app, bound to the node, with container ports
+   * http=8080 and metrics=9090 published on the given host ports.
+   */
+  private static Pod runningPod(
+      FakeCluster cluster, String name, String app, String node, int http, int metrics) {
+    Pod pod = cluster.create(Pod.newBuilder().setMetadata(meta(name, Map.of("app", app)))
         .setSpec(PodSpec.newBuilder().setNodeName(node)
             .addContainers(Container.newBuilder().setName("c").setImage("i")
                 .addPorts(ContainerPort.newBuilder().setName("http").setContainerPort(8080))
