@@ -160,6 +160,15 @@ public final class JobController extends Controller {
         finished = Optional.of(status.getConditions(status.getConditionsCount() - 1));
       }
     }
+    boolean wasSuspended =
+        job.getStatus().getConditionsList().stream()
+            .anyMatch(c -> c.getType().equals("Suspended")
+                && c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE);
+    if (!wasSuspended && suspended && finished.isEmpty()) {
+      events.normal(job, "Suspended", "Job suspended");
+    } else if (wasSuspended && !suspended) {
+      events.normal(job, "Resumed", "Job resumed");
+    }
     if (finished.isPresent() || suspended) {
       deletePods(key, job, expectations, active);
       active.clear();

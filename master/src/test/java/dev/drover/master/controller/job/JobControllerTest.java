@@ -106,10 +106,12 @@ class JobControllerTest {
     assertThat(active().get(0).getMetadata().getLabelsMap()).containsEntry(JobController.JOB_NAME_LABEL, "task");
     assertThat(job().orElseThrow().getStatus().hasStartTime()).isTrue();
 
+    assertThat(h.cluster.eventReasons("task")).containsExactly("SuccessfulCreate", "SuccessfulCreate");
     finish(active().get(0), true);
     assertThat(active()).hasSize(2);
     finish(active().get(0), true);
     assertThat(active()).as("only one completion left").hasSize(1);
+    assertThat(h.cluster.eventReasons("task")).doesNotContain("Completed");
     assertThat(job().orElseThrow().getStatus().getSucceeded()).isEqualTo(2);
     finish(active().get(0), true);
 
@@ -118,7 +120,7 @@ class JobControllerTest {
     assertThat(done.getStatus().hasCompletionTime()).isTrue();
     assertThat(done.getStatus().getSucceeded()).isEqualTo(3);
     assertThat(done.getStatus().getActive()).isZero();
-    assertThat(h.cluster.eventReasons("task")).contains("Completed");
+    assertThat(h.cluster.eventReasons("task")).containsOnlyOnce("Completed");
   }
 
   @Test
@@ -157,6 +159,7 @@ class JobControllerTest {
     assertThat(condition("Failed").orElseThrow().getReason()).isEqualTo("DeadlineExceeded");
     assertThat(h.cluster.eventReasons("task")).containsOnlyOnce("DeadlineExceeded");
     assertThat(active()).isEmpty();
+    assertThat(h.cluster.eventReasons("task")).filteredOn("SuccessfulDelete"::equals).hasSize(2);
   }
 
   @Test
@@ -187,11 +190,14 @@ class JobControllerTest {
     create(s -> s.setParallelism(2).setCompletions(2).setSuspend(true));
     assertThat(active()).isEmpty();
     assertThat(condition("Suspended")).isPresent();
+    assertThat(h.cluster.eventReasons("task")).containsExactly("Suspended");
     Job j = job().orElseThrow();
     h.cluster.update(j.toBuilder().setSpec(j.getSpec().toBuilder().setSuspend(false)).build());
     h.settle();
     assertThat(active()).hasSize(2);
     assertThat(condition("Suspended")).isEmpty();
+    assertThat(h.cluster.eventReasons("task"))
+        .containsExactly("Suspended", "Resumed", "SuccessfulCreate", "SuccessfulCreate");
   }
 
   @Test
