@@ -165,9 +165,22 @@ class JobControllerTest {
   @Test
   void aFinishedJobIsDeletedAfterItsTtl() {
     create(s -> s.setTtlSecondsAfterFinished(60));
+    h.advance(Duration.ofSeconds(45));
     finish(active().get(0), true);
     assertThat(condition("Complete")).isPresent();
     h.advance(Duration.ofSeconds(59));
+    assertThat(job()).as("the ttl counts from the finish, not from the start").isPresent();
+    h.advance(Duration.ofSeconds(1));
+    assertThat(job()).isEmpty();
+  }
+
+  @Test
+  void aFailedJobIsDeletedAfterItsTtlToo() {
+    create(RestartPolicy.RESTART_POLICY_ON_FAILURE, s -> s.setBackoffLimit(1).setTtlSecondsAfterFinished(30));
+    h.advance(Duration.ofSeconds(10));
+    restartInPlace(active().get(0));
+    assertThat(condition("Failed").orElseThrow().getReason()).isEqualTo("BackoffLimitExceeded");
+    h.advance(Duration.ofSeconds(29));
     assertThat(job()).isPresent();
     h.advance(Duration.ofSeconds(1));
     assertThat(job()).isEmpty();
