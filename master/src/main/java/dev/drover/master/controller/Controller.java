@@ -240,6 +240,10 @@ public abstract class Controller implements AutoCloseable {
     Instant now = clock.now();
     synchronized (resyncLock) {
       if (now.isBefore(nextResync)) {
+        if (nextResync.isAfter(now.plus(resyncPeriod))) {
+          // The wall clock was set back: wait one period from now, not until it catches up.
+          nextResync = now.plus(resyncPeriod);
+        }
         return false;
       }
       nextResync = now.plus(resyncPeriod);

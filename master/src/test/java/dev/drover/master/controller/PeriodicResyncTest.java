@@ -174,4 +174,13 @@ class PeriodicResyncTest {
     h.clock.advance(Duration.ofMillis(1));
     assertThat(controller.resyncIfDue()).isTrue();
   }
+
+  @Test
+  void aClockSetBackDelaysTheResyncByOnePeriodAtMost() {
+    ReplicaSetController controller = h.add(new ReplicaSetController(h.context()));
+    h.clock.rewind(Duration.ofHours(1));
+    assertThat(controller.resyncIfDue()).isFalse();
+    h.clock.advance(DEFAULT_RESYNC);
+    assertThat(controller.resyncIfDue()).as("one period after the clock went back").isTrue();
+  }
 }
