@@ -6,15 +6,13 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.OwnerReference;
 import dev.drover.api.v1.Pod;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * level-triggered {@link #sync(String)}, which re-reads the object from the cache, compares the
  * desired with the actual state and acts idempotently. Event handlers only enqueue keys. A
  * failed sync is retried with the queue's backoff; a periodic resync enqueues every key so that
- * drift is corrected even without events.
+ * drift is corrected even without events. The resync is timed with the controller's
+ * {@link Clock}, like every other delay, so a test's fake clock drives it too.
  */
 public abstract class Controller implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
@@ -38,7 +37,8 @@ public abstract class Controller implements AutoCloseable {
   private final int workers;
   private final Duration resyncPeriod;
   private final List<Thread> threads = new ArrayList<>();
-  private ScheduledExecutorService resyncTimer;
+  private final Object resyncLock = new Object();
+  private Instant nextResync;
 
   /**
    * Creates a controller.
@@ -58,6 +58,7 @@ public abstract class Controller implements AutoCloseable {
     this.events = context.events(name);
     this.workers = workers;
     this.resyncPeriod = resyncPeriod;
+    this.nextResync = clock.now().plus(resyncPeriod);
   }
 
   /** Name of the controller. */
@@ -228,10 +229,56 @@ public abstract class Controller implements AutoCloseable {
   }
 
   /**
-   * Processes one ready key, if any, on the calling thread: sync, then forget its backoff on
-   * success or requeue it with backoff on failure. Returns false when no key was ready.
+   * Enqueues every key when a resync period has passed since the last resync (or since the
+   * controller was created), by the controller's clock. Returns true when it did. The workers
+   * call it between keys; so does {@link #processNext()}.
+   */
+  public boolean resyncIfDue() {
+    if (resyncPeriod.isZero()) {
+      return false;
+    }
+    Instant now = clock.now();
+    synchronized (resyncLock) {
+      if (now.isBefore(nextResync)) {
+        if (nextResync.isAfter(now.plus(resyncPeriod))) {
+          // The wall clock was set back: wait one period from now, not until it catches up.
+          nextResync = now.plus(resyncPeriod);
+        }
+        return false;
+      }
+      nextResync = now.plus(resyncPeriod);
+    }
+    try {
+      resyncAll();
+    } catch (RuntimeException e) {
+      LOG.warn("{}: resync failed: {}", name, e.toString());
+    }
+    return true;
+  }
+
+  // How long a worker may wait for a key before the next resync is due.
+  private Duration untilResync() {
+    Duration max = Duration.ofSeconds(1);
+    if (resyncPeriod.isZero()) {
+      return max;
+    }
+    Duration left;
+    synchronized (resyncLock) {
+      left = Duration.between(clock.now(), nextResync);
+    }
+    if (left.compareTo(Duration.ofMillis(1)) < 0) {
+      return Duration.ofMillis(1);
+    }
+    return left.compareTo(max) < 0 ? left : max;
+  }
+
+  /**
+   * Runs a due resync (see {@link #resyncIfDue()}), then processes one ready key, if any, on the
+   * calling thread: sync, then forget its backoff on success or requeue it with backoff on
+   * failure. Returns false when no key was ready.
    */
   public boolean processNext() {
+    resyncIfDue();
     Optional<String> key = queue.poll();
     key.ifPresent(this::process);
     return key.isPresent();
@@ -253,7 +300,7 @@ public abstract class Controller implements AutoCloseable {
     }
   }
 
-  /** Starts the worker threads and the resync timer. */
+  /** Starts the worker threads, which also run the periodic resync. */
   public synchronized void start() {
     if (!threads.isEmpty()) {
       throw new IllegalStateException(name + " already started");
@@ -264,32 +311,14 @@ public abstract class Controller implements AutoCloseable {
       threads.add(thread);
       thread.start();
     }
-    if (!resyncPeriod.isZero()) {
-      resyncTimer =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, name + "-resync");
-                t.setDaemon(true);
-                return t;
-              });
-      long millis = resyncPeriod.toMillis();
-      resyncTimer.scheduleAtFixedRate(this::resyncQuietly, millis, millis, TimeUnit.MILLISECONDS);
-    }
     resyncAll();
-  }
-
-  private void resyncQuietly() {
-    try {
-      resyncAll();
-    } catch (RuntimeException e) {
-      LOG.warn("{}: resync failed: {}", name, e.toString());
-    }
   }
 
   private void runWorker() {
     try {
       while (!queue.isShutDown()) {
-        queue.take(Duration.ofSeconds(1)).ifPresent(this::process);
+        resyncIfDue();
+        queue.take(untilResync()).ifPresent(this::process);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -297,17 +326,14 @@ public abstract class Controller implements AutoCloseable {
   }
 
   /**
-   * Stops handing keys to the workers and stops the resync timer, without waiting: a sync under
+   * Stops handing keys to the workers (and so the resync too), without waiting: a sync under
    * way finishes, no new one starts. {@link #close()} then waits for the threads.
    */
   public synchronized void shutDown() {
     queue.shutDown();
-    if (resyncTimer != null) {
-      resyncTimer.shutdownNow();
-    }
   }
 
-  /** Stops the workers and the resync timer and waits for them to finish. */
+  /** Stops the workers and waits for them to finish. */
   @Override
   public synchronized void close() {
     shutDown();
@@ -320,13 +346,6 @@ public abstract class Controller implements AutoCloseable {
           interrupted = true;
         }
       }
-    }
-    try {
-      if (resyncTimer != null && !resyncTimer.awaitTermination(10, TimeUnit.SECONDS)) {
-        LOG.warn("{}: resync timer did not stop", name);
-      }
-    } catch (InterruptedException e) {
-      interrupted = true;
     }
     if (interrupted) {
       Thread.currentThread().interrupt();

@@ -136,6 +136,31 @@ class ControllerManagerTest {
   }
 
   @Test
+  void theWorkersResyncPeriodicallyAndRepairADriftNoEventReported() {
+    FakeCluster cluster = new FakeCluster(Clock.system());
+    CopyController controller = new CopyController(cluster.context());
+    try (ControllerManager manager = new ControllerManager(cluster, List.of(controller))) {
+      manager.start();
+      ConfigMap cm =
+          cluster.create(
+              ConfigMap.newBuilder().setMetadata(Fixtures.meta("cm")).putData("in", "a").build());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> "a".equals(stored(cluster).getDataMap().get("out")));
+      ConfigMap copied = stored(cluster);
+      cluster.unobserved(() -> cluster.update(copied.toBuilder().putData("in", "b").build()));
+      // The copy controller's resync period is 1 s: only a resync can notice the change.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> "b".equals(stored(cluster).getDataMap().get("out")));
+    }
+  }
+
+  private static ConfigMap stored(FakeCluster cluster) {
+    return cluster.stored(Kind.KIND_CONFIG_MAP, "default", "cm");
+  }
+
+  @Test
   void theStandardControllersRunADeploymentOnWorkerThreads() {
     FakeCluster cluster = new FakeCluster(Clock.system());
     List<Controller> controllers = Controllers.standard(cluster.context());

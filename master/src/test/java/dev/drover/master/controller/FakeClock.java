@@ -26,4 +26,9 @@ public final class FakeClock implements Clock {
   public synchronized void advance(Duration duration) {
     now = now.plus(duration);
   }
+
+  /** Sets the clock back, as a wall clock corrected by NTP may be. */
+  public synchronized void rewind(Duration duration) {
+    now = now.minus(duration);
+  }
 }

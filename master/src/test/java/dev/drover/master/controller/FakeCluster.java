@@ -23,7 +23,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * rules (uid and resource_version assigned, generation bumped on spec changes, compare-and-swap
  * updates, status subresource, finalizers and foreground/orphan propagation, graceful deletion
  * of bound pods when enabled). Changes reach the cache and the handlers at once, or are held
- * back while {@link #holdEvents()} is in effect to imitate a lagging watch.
+ * back while {@link #holdEvents()} is in effect to imitate a lagging watch. Changes made inside
+ * {@link #unobserved(Runnable)} reach the cache but no handler, as when a watch event is lost.
  */
 public final class FakeCluster implements ObjectCache, ObjectWriter {
   /** Finalizer the store adds for a foreground deletion. */
@@ -43,10 +44,11 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
   private long uids;
   private long names;
   private boolean holding;
+  private boolean silent;
   private boolean boundPodsWaitForAgent;
   private String rejectPodCreates;
 
-  private record Change(String key, Message before, Message after) {}
+  private record Change(String key, Message before, Message after, boolean silent) {}
 
   /** Creates an empty cluster timed by the clock. */
   public FakeCluster(Clock clock) {
@@ -82,6 +84,23 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
       holding = false;
     }
     flushIfLive();
+  }
+
+  /**
+   * Makes the writes so that the cache takes them but no handler hears of them, imitating a
+   * watch event that never reached the controllers: only a resync can notice the drift.
+   */
+  public void unobserved(Runnable writes) {
+    synchronized (this) {
+      silent = true;
+    }
+    try {
+      writes.run();
+    } finally {
+      synchronized (this) {
+        silent = false;
+      }
+    }
   }
 
   private static String storeKey(Kind kind, String namespace, String name) {
@@ -368,7 +387,7 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
   // ----- change delivery -----
 
   private void publish(String key, Message before, Message after) {
-    held.addLast(new Change(key, before, after));
+    held.addLast(new Change(key, before, after, silent));
   }
 
   // Changes are queued in write order under the fake's lock and drained under the delivery
@@ -398,7 +417,7 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
         cache.put(change.key(), change.after());
       }
       Message any = change.after() != null ? change.after() : change.before();
-      targets = handlers.getOrDefault(ApiObjects.kindOf(any), List.of());
+      targets = change.silent() ? List.of() : handlers.getOrDefault(ApiObjects.kindOf(any), List.of());
     }
     for (ResourceHandler handler : targets) {
       if (change.after() == null) {

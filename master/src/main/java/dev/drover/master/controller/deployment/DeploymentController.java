@@ -77,6 +77,10 @@ public final class DeploymentController extends Controller {
 
   static final String AVAILABLE = "Available";
   static final String PROGRESSING = "Progressing";
+  /** Reason of the Progressing condition and of the event when a deployment is paused. */
+  static final String PAUSED = "DeploymentPaused";
+  /** Reason of the event when a paused deployment is resumed. */
+  static final String RESUMED = "DeploymentResumed";
   static final String REPLICA_FAILURE = ReplicaSetController.REPLICA_FAILURE;
   static final int DEFAULT_REVISION_HISTORY = 10;
   static final int DEFAULT_PROGRESS_DEADLINE = 600;
@@ -735,9 +739,15 @@ public final class DeploymentController extends Controller {
               || previous.getAvailableReplicas() != available;
       Optional<Condition> prior = condition(previous, PROGRESSING);
       Optional<ReplicaSet> rollback = Optional.empty();
-      if (d.getSpec().getPaused()) {
+      boolean paused = d.getSpec().getPaused();
+      boolean wasPaused = prior.isPresent() && prior.get().getReason().equals(PAUSED);
+      if (paused != wasPaused) {
+        events.normal(d, paused ? PAUSED : RESUMED,
+            paused ? "Deployment paused: no rollout until it is resumed" : "Deployment resumed");
+      }
+      if (paused) {
         setCondition(status, PROGRESSING, ConditionStatus.CONDITION_STATUS_UNKNOWN,
-            "DeploymentPaused", "Deployment is paused", false);
+            PAUSED, "Deployment is paused", false);
       } else if (complete) {
         setCondition(status, PROGRESSING, ConditionStatus.CONDITION_STATUS_TRUE,
             "NewReplicaSetAvailable",

@@ -12,6 +12,7 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PropagationPolicy;
+import dev.drover.api.v1.RestartPolicy;
 import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
@@ -33,8 +34,12 @@ import java.util.TreeSet;
  * Runs Jobs: keeps up to {@code parallelism} pods running until {@code completions} of them
  * succeeded (or, for a work-queue job without completions, until one succeeded and none is
  * left running). Failed pods are kept for inspection and replaced after an exponential backoff
- * (10 s doubling up to 6 min, from the last failure); more failures than {@code backoff_limit}
- * fail the job with reason BackoffLimitExceeded, and running longer than
+ * (10 s doubling up to 6 min, from the last failure); more failed pods than
+ * {@code backoff_limit} fail the job with reason BackoffLimitExceeded. With restart policy
+ * OnFailure the node agent restarts a failing container in place, so the pod stays and is not
+ * replaced; as in Kubernetes, the job then also fails with BackoffLimitExceeded once the restart
+ * counts of its active pods add up to {@code backoff_limit} (to one when it is 0). Running
+ * longer than
  * {@code active_deadline_seconds} fails it with DeadlineExceeded. A finished job's remaining
  * pods are deleted; {@code ttl_seconds_after_finished} after finishing, the job itself is
  * deleted (its pods follow through the garbage collector). Suspended jobs run no pods. An
@@ -119,6 +124,9 @@ public final class JobController extends Controller {
       }
     }
     int failed = failedPods.size();
+    boolean onFailure =
+        spec.getTemplate().getSpec().getRestartPolicy() == RestartPolicy.RESTART_POLICY_ON_FAILURE;
+    int restarts = onFailure ? restartsOf(active) : 0;
     JobStatus.Builder status = job.getStatus().toBuilder();
     int completedCount = succeeded;
     if (indexed) {
@@ -132,7 +140,8 @@ public final class JobController extends Controller {
     }
     Optional<Condition> finished = finishedCondition(job.getStatus());
     if (finished.isEmpty()) {
-      String[] outcome = outcome(job, status, active.size(), completedCount, failed, now);
+      String[] outcome =
+          outcome(job, status, active.size(), completedCount, failed, restarts, now);
       if (outcome != null) {
         boolean complete = outcome[0].equals("Complete");
         status.addConditions(
@@ -150,6 +159,15 @@ public final class JobController extends Controller {
         }
         finished = Optional.of(status.getConditions(status.getConditionsCount() - 1));
       }
+    }
+    boolean wasSuspended =
+        job.getStatus().getConditionsList().stream()
+            .anyMatch(c -> c.getType().equals("Suspended")
+                && c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE);
+    if (!wasSuspended && suspended && finished.isEmpty()) {
+      events.normal(job, "Suspended", "Job suspended");
+    } else if (wasSuspended && !suspended) {
+      events.normal(job, "Resumed", "Job resumed");
     }
     if (finished.isPresent() || suspended) {
       deletePods(key, job, expectations, active);
@@ -173,12 +191,32 @@ public final class JobController extends Controller {
     }
   }
 
+  // Container restarts of the pods, which count as failures for restart policy OnFailure.
+  private static int restartsOf(List<Pod> pods) {
+    int total = 0;
+    for (Pod pod : pods) {
+      for (ContainerStatus c : pod.getStatus().getInitContainerStatusesList()) {
+        total += c.getRestartCount();
+      }
+      for (ContainerStatus c : pod.getStatus().getContainerStatusesList()) {
+        total += c.getRestartCount();
+      }
+    }
+    return total;
+  }
+
   // Returns {type, reason, message} when the job has just finished, or null.
   private String[] outcome(
-      Job job, JobStatus.Builder status, int active, int succeeded, int failed, Instant now) {
+      Job job,
+      JobStatus.Builder status,
+      int active,
+      int succeeded,
+      int failed,
+      int restarts,
+      Instant now) {
     JobSpec spec = job.getSpec();
     int backoffLimit = spec.hasBackoffLimit() ? spec.getBackoffLimit() : DEFAULT_BACKOFF_LIMIT;
-    if (failed > backoffLimit) {
+    if (failed > backoffLimit || restarts >= Math.max(1, backoffLimit)) {
       return new String[] {
         "Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit"
       };

@@ -82,16 +82,20 @@ class DaemonSetControllerTest {
     create(t -> t);
     assertThat(podNodes()).containsExactly("n1", "n2");
     assertThat(pods()).allMatch(p -> p.getMetadata().getLabelsMap().containsKey(DaemonSetController.TEMPLATE_HASH_LABEL));
+    assertThat(h.cluster.eventReasons("agent")).containsExactly("SuccessfulCreate", "SuccessfulCreate");
 
     addNode("n3", Map.of());
     assertThat(podNodes()).containsExactly("n1", "n2", "n3");
+    assertThat(h.cluster.eventReasons("agent"))
+        .containsExactly("SuccessfulCreate", "SuccessfulCreate", "SuccessfulCreate");
 
     h.cluster.delete(Kind.KIND_NODE, "", "n2", dev.drover.master.controller.DeleteOptions.background());
     h.settle();
     assertThat(podNodes()).containsExactly("n1", "n3");
     assertThat(status().getDesiredNumberScheduled()).isEqualTo(2);
     assertThat(status().getCurrentNumberScheduled()).isEqualTo(2);
-    assertThat(h.cluster.eventReasons("agent")).contains("SuccessfulCreate", "SuccessfulDelete");
+    assertThat(h.cluster.eventReasons("agent"))
+        .containsExactly("SuccessfulCreate", "SuccessfulCreate", "SuccessfulCreate", "SuccessfulDelete");
   }
 
   @Test

@@ -304,12 +304,21 @@ class DeploymentControllerTest {
     assertThat(replicaSets()).hasSize(1);
     assertThat(activePods()).allMatch(p -> image(p).equals("web:1"));
     assertThat(condition("Progressing").getReason()).isEqualTo("DeploymentPaused");
+    assertThat(h.cluster.eventReasons("web")).containsOnlyOnce("DeploymentPaused")
+        .doesNotContain("DeploymentResumed");
 
+    int seen = h.cluster.eventReasons("web").size();
     edit(s -> s.setReplicas(5));
     assertThat(activePods()).as("scaling works while paused").hasSize(5);
+    List<String> reasons = h.cluster.eventReasons("web");
+    assertThat(reasons.subList(seen, reasons.size())).as("a scale is recorded, also while paused")
+        .contains("ScalingReplicaSet").doesNotContain("DeploymentPaused");
 
     edit(s -> s.setPaused(false));
+    assertThat(h.cluster.eventReasons("web")).containsOnlyOnce("DeploymentResumed");
     rollOneByOne("web:2", 5, new Random(2));
+    assertThat(h.cluster.eventReasons("web")).containsOnlyOnce("DeploymentResumed")
+        .containsOnlyOnce("DeploymentPaused");
   }
 
   @Test
@@ -335,6 +344,7 @@ class DeploymentControllerTest {
     setImage("web:2");
     readyAll();
     readyAll();
+    assertThat(h.cluster.eventReasons("web")).doesNotContain("DeploymentRollback");
     // What the API's Rollback does: write the old revision's template back.
     setImage("web:1");
     readyAll();
@@ -369,11 +379,13 @@ class DeploymentControllerTest {
     setImage("web:bad");
     assertThat(activePods()).anyMatch(p -> image(p).equals("web:bad"));
     // web:bad pods never become ready.
-    h.advanceInSteps(Duration.ofSeconds(61), Duration.ofSeconds(10));
+    h.advanceInSteps(Duration.ofSeconds(50), Duration.ofSeconds(10));
+    assertThat(h.cluster.eventReasons("web")).doesNotContain("RollbackDone");
+    h.advanceInSteps(Duration.ofSeconds(11), Duration.ofSeconds(10));
     readyAll();
     assertThat(deployment().getSpec().getTemplate().getSpec().getContainers(0).getImage())
         .isEqualTo("web:1");
-    assertThat(h.cluster.eventReasons("web")).contains("RollbackDone");
+    assertThat(h.cluster.eventReasons("web")).containsOnlyOnce("RollbackDone");
     assertThat(rolledOutTo("web:1", 4)).isTrue();
     assertThat(replicaSets().stream().filter(rs -> rs.getSpec().getReplicas() > 0)).hasSize(1);
   }
@@ -404,6 +416,7 @@ class DeploymentControllerTest {
     assertThat(activePods()).hasSize(10);
     assertThat(deployment().getStatus().getCanary().getWaiting()).isTrue();
     assertThat(condition("Progressing").getReason()).isEqualTo("CanaryPaused");
+    assertThat(h.cluster.eventReasons("web")).doesNotContain("CanaryPromoted");
 
     Deployment d = deployment();
     h.cluster.update(
@@ -411,6 +424,7 @@ class DeploymentControllerTest {
             .setMetadata(d.getMetadata().toBuilder().putAnnotations(DeploymentController.PROMOTE_ANNOTATION, "0"))
             .build());
     h.settle();
+    assertThat(h.cluster.eventReasons("web")).containsOnlyOnce("CanaryPromoted");
     rollOneByOne("web:2", 10, new Random(5));
     assertThat(deployment().getMetadata().getAnnotationsMap())
         .doesNotContainKey(DeploymentController.PROMOTE_ANNOTATION);

@@ -3,7 +3,10 @@ package dev.drover.master.controller.endpoints;
 import static dev.drover.master.controller.Fixtures.makeReady;
 import static dev.drover.master.controller.Fixtures.meta;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.drover.api.v1.Condition;
+import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ContainerPort;
 import dev.drover.api.v1.EndpointAddress;
@@ -20,11 +23,16 @@ import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.Service;
 import dev.drover.api.v1.ServicePort;
 import dev.drover.api.v1.ServiceSpec;
+import dev.drover.master.controller.Clock;
+import dev.drover.master.controller.ControllerManager;
 import dev.drover.master.controller.DeleteOptions;
+import dev.drover.master.controller.FakeCluster;
 import dev.drover.master.controller.Harness;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class EndpointsControllerTest {
@@ -46,17 +54,7 @@ class EndpointsControllerTest {
 
   /** A pod with container ports http=8080 and 9090, bound to the node with host ports. */
   private Pod pod(String name, String app, String node, int httpHostPort, int metricsHostPort) {
-    Pod pod = h.cluster.create(Pod.newBuilder().setMetadata(meta(name, Map.of("app", app)))
-        .setSpec(PodSpec.newBuilder().addContainers(Container.newBuilder().setName("c").setImage("i")
-            .addPorts(ContainerPort.newBuilder().setName("http").setContainerPort(8080))
-            .addPorts(ContainerPort.newBuilder().setName("metrics").setContainerPort(9090))))
-        .build());
-    pod = h.cluster.update(pod.toBuilder().setSpec(pod.getSpec().toBuilder().setNodeName(node)).build());
-    pod = h.cluster.updateStatus(pod.toBuilder().setStatus(PodStatus.newBuilder()
-        .setPhase(PodPhase.POD_PHASE_RUNNING).setHostIp("10.0.0." + node.substring(1))
-        .addHostPorts(HostPortAllocation.newBuilder().setContainerName("c").setContainerPort(8080).setHostPort(httpHostPort))
-        .addHostPorts(HostPortAllocation.newBuilder().setContainerName("c").setContainerPort(9090).setHostPort(metricsHostPort)))
-        .build());
+    Pod pod = runningPod(h.cluster, name, app, node, httpHostPort, metricsHostPort);
     h.settle();
     return pod;
   }
@@ -122,6 +120,92 @@ class EndpointsControllerTest {
         .putAnnotations("note", "x")).build());
     h.settle();
     assertThat(endpoints().get().getMetadata().getResourceVersion()).isEqualTo(version);
+  }
+
+  /** A service port and the address of the ready or not-ready pod it leads to. */
+  private static List<String> targets(Endpoints endpoints, boolean ready) {
+    return endpoints.getSubsetsList().stream()
+        .flatMap(s -> (ready ? s.getAddressesList() : s.getNotReadyAddressesList()).stream()
+            .flatMap(a -> s.getPortsList().stream()
+                .map(p -> p.getName() + "->" + a.getIp() + ":" + p.getPort()
+                    + "/" + a.getTargetRef().getName())))
+        .sorted()
+        .toList();
+  }
+
+  private static Pod withReady(Pod pod, boolean ready) {
+    return pod.toBuilder().setStatus(pod.getStatus().toBuilder().clearConditions()
+        .addConditions(Condition.newBuilder().setType("Ready")
+            .setStatus(ready ? ConditionStatus.CONDITION_STATUS_TRUE : ConditionStatus.CONDITION_STATUS_FALSE)))
+        .build();
+  }
+
+  /**
+   * With the controller's own worker threads and work queue (real clock, no fake delays): a
+   * readiness change of a pod shows in the Endpoints within a second, listing the pod's host IP
+   * with the host port of each service port.
+   */
+  @Test
+  void readinessChangesReachTheEndpointsWithinASecond() {
+    FakeCluster cluster = new FakeCluster(Clock.system());
+    EndpointsController controller = new EndpointsController(cluster.context());
+    try (ControllerManager manager = new ControllerManager(cluster, List.of(controller))) {
+      manager.start();
+      await().atMost(Duration.ofSeconds(30)).until(manager::isRunning);
+      cluster.create(Service.newBuilder().setMetadata(meta("web"))
+          .setSpec(ServiceSpec.newBuilder().putSelector("app", "web")
+              .addPorts(ServicePort.newBuilder().setName("http").setPort(80)
+                  .setTargetPort(IntOrString.newBuilder().setStringValue("http")))
+              .addPorts(ServicePort.newBuilder().setName("metrics").setPort(9090)))
+          .build());
+      Pod a = runningPod(cluster, "a", "web", "n1", 31000, 31001);
+      Pod b = runningPod(cluster, "b", "web", "n2", 31500, 31501);
+      Supplier<Endpoints> endpoints =
+          () -> cluster.<Endpoints>fetch(Kind.KIND_ENDPOINTS, "default", "web")
+              .orElse(Endpoints.getDefaultInstance());
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> targets(endpoints.get(), false).size() == 4);
+      assertThat(targets(endpoints.get(), true)).isEmpty();
+
+      a = cluster.updateStatus(withReady(a, true));
+      await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+          .untilAsserted(() -> assertThat(targets(endpoints.get(), true)).containsExactly(
+              "http->10.0.0.1:31000/a", "metrics->10.0.0.1:31001/a"));
+      b = cluster.updateStatus(withReady(b, true));
+      await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+          .untilAsserted(() -> assertThat(targets(endpoints.get(), true)).containsExactly(
+              "http->10.0.0.1:31000/a", "http->10.0.0.2:31500/b",
+              "metrics->10.0.0.1:31001/a", "metrics->10.0.0.2:31501/b"));
+      assertThat(targets(endpoints.get(), false)).isEmpty();
+
+      cluster.updateStatus(withReady(a, false));
+      await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+          .untilAsserted(() -> {
+            assertThat(targets(endpoints.get(), true)).containsExactly(
+                "http->10.0.0.2:31500/b", "metrics->10.0.0.2:31501/b");
+            assertThat(targets(endpoints.get(), false)).containsExactly(
+                "http->10.0.0.1:31000/a", "metrics->10.0.0.1:31001/a");
+          });
+    }
+  }
+
+  /**
+   * A running, not yet ready pod labelled app, bound to the node, with container ports
+   * http=8080 and metrics=9090 published on the given host ports.
+   */
+  private static Pod runningPod(
+      FakeCluster cluster, String name, String app, String node, int http, int metrics) {
+    Pod pod = cluster.create(Pod.newBuilder().setMetadata(meta(name, Map.of("app", app)))
+        .setSpec(PodSpec.newBuilder().setNodeName(node)
+            .addContainers(Container.newBuilder().setName("c").setImage("i")
+                .addPorts(ContainerPort.newBuilder().setName("http").setContainerPort(8080))
+                .addPorts(ContainerPort.newBuilder().setName("metrics").setContainerPort(9090))))
+        .build());
+    return cluster.updateStatus(pod.toBuilder().setStatus(PodStatus.newBuilder()
+        .setPhase(PodPhase.POD_PHASE_RUNNING).setHostIp("10.0.0." + node.substring(1))
+        .addHostPorts(HostPortAllocation.newBuilder().setContainerName("c").setContainerPort(8080).setHostPort(http))
+        .addHostPorts(HostPortAllocation.newBuilder().setContainerName("c").setContainerPort(9090).setHostPort(metrics)))
+        .build());
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ContainerState;
+import dev.drover.api.v1.ContainerStateRunning;
 import dev.drover.api.v1.ContainerStateTerminated;
 import dev.drover.api.v1.ContainerStatus;
 import dev.drover.api.v1.Job;
@@ -16,6 +17,7 @@ import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.RestartPolicy;
 import dev.drover.master.controller.ApiObjects;
+import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.Harness;
 import dev.drover.master.controller.Pods;
 import java.time.Duration;
@@ -33,8 +35,12 @@ class JobControllerTest {
   }
 
   private void create(UnaryOperator<JobSpec.Builder> spec) {
+    create(RestartPolicy.RESTART_POLICY_NEVER, spec);
+  }
+
+  private void create(RestartPolicy policy, UnaryOperator<JobSpec.Builder> spec) {
     var t = template(Map.of("app", "batch"), "task:1").toBuilder();
-    t.getSpecBuilder().setRestartPolicy(RestartPolicy.RESTART_POLICY_NEVER);
+    t.getSpecBuilder().setRestartPolicy(policy);
     h.cluster.create(Job.newBuilder().setMetadata(meta("task"))
         .setSpec(spec.apply(JobSpec.newBuilder().setTemplate(t))).build());
     h.settle();
@@ -64,6 +70,30 @@ class JobControllerTest {
     h.settle();
   }
 
+  /**
+   * Plays the agent of a pod with restart policy OnFailure: its container exits with code 1 and
+   * is started again in the same pod, which stays Running with one more restart.
+   */
+  private void restartInPlace(Pod pod) {
+    Pod current = h.cluster.stored(Kind.KIND_POD, "default", pod.getMetadata().getName());
+    int restarts = current.getStatus().getContainerStatusesCount() == 0
+        ? 0 : current.getStatus().getContainerStatuses(0).getRestartCount();
+    h.cluster.updateStatus(current.toBuilder().setStatus(PodStatus.newBuilder()
+        .setPhase(PodPhase.POD_PHASE_RUNNING)
+        .addContainerStatuses(ContainerStatus.newBuilder().setName("main")
+            .setRestartCount(restarts + 1)
+            .setState(ContainerState.newBuilder().setRunning(ContainerStateRunning.newBuilder()
+                .setStartedAt(ApiObjects.timestamp(h.clock.now()))))
+            .setLastState(ContainerState.newBuilder().setTerminated(
+                ContainerStateTerminated.newBuilder().setExitCode(1)
+                    .setFinishedAt(ApiObjects.timestamp(h.clock.now())))))).build());
+    h.settle();
+  }
+
+  private List<String> names(List<Pod> pods) {
+    return pods.stream().map(p -> p.getMetadata().getName()).toList();
+  }
+
   private Optional<Condition> condition(String type) {
     return job().orElseThrow().getStatus().getConditionsList().stream()
         .filter(c -> c.getType().equals(type)).findFirst();
@@ -76,10 +106,12 @@ class JobControllerTest {
     assertThat(active().get(0).getMetadata().getLabelsMap()).containsEntry(JobController.JOB_NAME_LABEL, "task");
     assertThat(job().orElseThrow().getStatus().hasStartTime()).isTrue();
 
+    assertThat(h.cluster.eventReasons("task")).containsExactly("SuccessfulCreate", "SuccessfulCreate");
     finish(active().get(0), true);
     assertThat(active()).hasSize(2);
     finish(active().get(0), true);
     assertThat(active()).as("only one completion left").hasSize(1);
+    assertThat(h.cluster.eventReasons("task")).doesNotContain("Completed");
     assertThat(job().orElseThrow().getStatus().getSucceeded()).isEqualTo(2);
     finish(active().get(0), true);
 
@@ -88,7 +120,7 @@ class JobControllerTest {
     assertThat(done.getStatus().hasCompletionTime()).isTrue();
     assertThat(done.getStatus().getSucceeded()).isEqualTo(3);
     assertThat(done.getStatus().getActive()).isZero();
-    assertThat(h.cluster.eventReasons("task")).contains("Completed");
+    assertThat(h.cluster.eventReasons("task")).containsOnlyOnce("Completed");
   }
 
   @Test
@@ -111,6 +143,7 @@ class JobControllerTest {
     finish(active().get(0), false);
     assertThat(condition("Failed").orElseThrow().getReason()).isEqualTo("BackoffLimitExceeded");
     assertThat(job().orElseThrow().getStatus().getFailed()).isEqualTo(3);
+    assertThat(h.cluster.eventReasons("task")).containsOnlyOnce("BackoffLimitExceeded");
     h.advance(Duration.ofMinutes(10));
     assertThat(active()).isEmpty();
   }
@@ -121,17 +154,33 @@ class JobControllerTest {
     assertThat(active()).hasSize(2);
     h.advance(Duration.ofSeconds(29));
     assertThat(condition("Failed")).isEmpty();
+    assertThat(h.cluster.eventReasons("task")).doesNotContain("DeadlineExceeded");
     h.advance(Duration.ofSeconds(1));
     assertThat(condition("Failed").orElseThrow().getReason()).isEqualTo("DeadlineExceeded");
+    assertThat(h.cluster.eventReasons("task")).containsOnlyOnce("DeadlineExceeded");
     assertThat(active()).isEmpty();
+    assertThat(h.cluster.eventReasons("task")).filteredOn("SuccessfulDelete"::equals).hasSize(2);
   }
 
   @Test
   void aFinishedJobIsDeletedAfterItsTtl() {
     create(s -> s.setTtlSecondsAfterFinished(60));
+    h.advance(Duration.ofSeconds(45));
     finish(active().get(0), true);
     assertThat(condition("Complete")).isPresent();
     h.advance(Duration.ofSeconds(59));
+    assertThat(job()).as("the ttl counts from the finish, not from the start").isPresent();
+    h.advance(Duration.ofSeconds(1));
+    assertThat(job()).isEmpty();
+  }
+
+  @Test
+  void aFailedJobIsDeletedAfterItsTtlToo() {
+    create(RestartPolicy.RESTART_POLICY_ON_FAILURE, s -> s.setBackoffLimit(1).setTtlSecondsAfterFinished(30));
+    h.advance(Duration.ofSeconds(10));
+    restartInPlace(active().get(0));
+    assertThat(condition("Failed").orElseThrow().getReason()).isEqualTo("BackoffLimitExceeded");
+    h.advance(Duration.ofSeconds(29));
     assertThat(job()).isPresent();
     h.advance(Duration.ofSeconds(1));
     assertThat(job()).isEmpty();
@@ -154,11 +203,84 @@ class JobControllerTest {
     create(s -> s.setParallelism(2).setCompletions(2).setSuspend(true));
     assertThat(active()).isEmpty();
     assertThat(condition("Suspended")).isPresent();
+    assertThat(h.cluster.eventReasons("task")).containsExactly("Suspended");
     Job j = job().orElseThrow();
     h.cluster.update(j.toBuilder().setSpec(j.getSpec().toBuilder().setSuspend(false)).build());
     h.settle();
     assertThat(active()).hasSize(2);
     assertThat(condition("Suspended")).isEmpty();
+    assertThat(h.cluster.eventReasons("task"))
+        .containsExactly("Suspended", "Resumed", "SuccessfulCreate", "SuccessfulCreate");
+  }
+
+  @Test
+  void anOnFailurePodRestartsInPlaceAndItsRestartsCountAgainstTheBackoffLimit() {
+    create(RestartPolicy.RESTART_POLICY_ON_FAILURE, s -> s.setBackoffLimit(3));
+    List<String> first = names(active());
+    assertThat(first).hasSize(1);
+
+    restartInPlace(active().get(0));
+    restartInPlace(active().get(0));
+    h.advance(Duration.ofMinutes(10));
+    assertThat(names(all())).as("the same pod runs on, no replacement").isEqualTo(first);
+    assertThat(condition("Failed")).isEmpty();
+    assertThat(job().orElseThrow().getStatus().getFailed()).as("no pod failed").isZero();
+    assertThat(job().orElseThrow().getStatus().getActive()).isEqualTo(1);
+
+    restartInPlace(active().get(0));
+    Condition failed = condition("Failed").orElseThrow();
+    assertThat(failed.getReason()).isEqualTo("BackoffLimitExceeded");
+    assertThat(active()).as("the restarting pod is stopped").isEmpty();
+    assertThat(names(all())).doesNotContainAnyElementsOf(first);
+    assertThat(h.cluster.events()).anySatisfy(e -> {
+      assertThat(e.getInvolvedObject().getName()).isEqualTo("task");
+      assertThat(e.getReason()).isEqualTo("BackoffLimitExceeded");
+      assertThat(e.getType()).isEqualTo(dev.drover.api.v1.EventType.EVENT_TYPE_WARNING);
+    });
+  }
+
+  @Test
+  void anOnFailureJobWithBackoffLimitZeroFailsAtTheFirstRestart() {
+    create(RestartPolicy.RESTART_POLICY_ON_FAILURE, s -> s.setBackoffLimit(0));
+    assertThat(condition("Failed")).isEmpty();
+    restartInPlace(active().get(0));
+    assertThat(condition("Failed").orElseThrow().getReason()).isEqualTo("BackoffLimitExceeded");
+  }
+
+  @Test
+  void theSameContainerFailureReplacesTheNeverPodButNotTheOnFailurePod() {
+    // Never: the agent leaves the pod Failed; the controller counts it and creates a new pod.
+    create(RestartPolicy.RESTART_POLICY_NEVER, s -> s.setBackoffLimit(3));
+    Pod never = active().get(0);
+    finish(never, false);
+    h.advance(Duration.ofSeconds(10));
+    assertThat(job().orElseThrow().getStatus().getFailed()).isEqualTo(1);
+    assertThat(all()).hasSize(2);
+    assertThat(names(active())).hasSize(1).doesNotContain(never.getMetadata().getName());
+
+    // OnFailure: the agent restarts the container in the pod; nothing is created or counted.
+    h.cluster.delete(Kind.KIND_JOB, "default", "task", DeleteOptions.background());
+    for (Pod pod : all()) {
+      h.cluster.delete(Kind.KIND_POD, "default", pod.getMetadata().getName(), DeleteOptions.background());
+    }
+    h.settle();
+    create(RestartPolicy.RESTART_POLICY_ON_FAILURE, s -> s.setBackoffLimit(3));
+    Pod onFailure = active().get(0);
+    restartInPlace(onFailure);
+    h.advance(Duration.ofSeconds(10));
+    assertThat(job().orElseThrow().getStatus().getFailed()).isZero();
+    assertThat(names(all())).containsExactly(onFailure.getMetadata().getName());
+  }
+
+  @Test
+  void anOnFailurePodThatFailsAsAWholeIsReplacedAndCounted() {
+    // E.g. evicted or lost with its node: the pod itself failed, not just a container.
+    create(RestartPolicy.RESTART_POLICY_ON_FAILURE, s -> s.setBackoffLimit(3));
+    Pod lost = active().get(0);
+    finish(lost, false);
+    h.advance(Duration.ofSeconds(10));
+    assertThat(job().orElseThrow().getStatus().getFailed()).isEqualTo(1);
+    assertThat(names(active())).hasSize(1).doesNotContain(lost.getMetadata().getName());
   }
 
   private static String index(Pod pod) {

@@ -92,11 +92,12 @@ class NodeLifecycleControllerTest {
     h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
     assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
     assertThat(taintKeys()).isEmpty();
+    assertThat(h.cluster.eventReasons("n1")).doesNotContain("NodeNotReady");
 
     h.advance(Duration.ofSeconds(1));
     assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
     assertThat(taintKeys()).containsExactly(NodeLifecycleController.UNREACHABLE_TAINT);
-    assertThat(h.cluster.eventReasons("n1")).contains("NodeNotReady");
+    assertThat(h.cluster.eventReasons("n1")).containsOnlyOnce("NodeNotReady");
     assertThat(exists("plain")).isTrue();
     Pod plain = h.cluster.stored(Kind.KIND_POD, "default", "plain");
     assertThat(dev.drover.master.controller.Pods.isReady(plain))
@@ -104,15 +105,21 @@ class NodeLifecycleControllerTest {
 
     h.advance(Duration.ofMillis(3999));
     assertThat(exists("plain")).isTrue();
+    assertThat(h.cluster.eventReasons("plain")).doesNotContain("Evicted");
     h.advance(Duration.ofMillis(1));
     assertThat(exists("plain")).as("evicted 4 s after the taint, 10 s after the last heartbeat").isFalse();
-    assertThat(h.cluster.eventReasons("plain")).contains("Evicted");
+    assertThat(h.cluster.eventReasons("plain")).containsOnlyOnce("Evicted");
+    assertThat(h.cluster.eventReasons("patient")).doesNotContain("Evicted");
     assertThat(exists("patient")).isTrue();
 
     h.advance(Duration.ofSeconds(26));
     assertThat(exists("patient")).isFalse();
+    assertThat(h.cluster.eventReasons("patient")).containsOnlyOnce("Evicted");
     h.advance(Duration.ofMinutes(10));
     assertThat(exists("forever")).isTrue();
+    assertThat(h.cluster.eventReasons("forever")).isEmpty();
+    assertThat(h.cluster.eventReasons("n1")).as("one event per transition, not per resync")
+        .containsOnlyOnce("NodeNotReady");
   }
 
   /** Another master becomes active: a new controller takes over from the current one. */
@@ -175,9 +182,11 @@ class NodeLifecycleControllerTest {
   void aReturningNodeLosesItsTaintAndIsReadyAgain() {
     h.advance(Duration.ofSeconds(7));
     assertThat(taintKeys()).containsExactly(NodeLifecycleController.UNREACHABLE_TAINT);
+    assertThat(h.cluster.eventReasons("n1")).doesNotContain("NodeReady");
     heartbeat();
     assertThat(taintKeys()).isEmpty();
     assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(h.cluster.eventReasons("n1")).containsOnlyOnce("NodeReady");
     h.advance(Duration.ofSeconds(3));
     heartbeat();
     h.advance(Duration.ofSeconds(5));
