@@ -29,6 +29,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -88,8 +89,12 @@ class WiredMasterTest {
       Pod huge = m.control().get(GetRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace("default")
           .setName("huge").build()).getPod();
       assertThat(huge.getSpec().getNodeName()).isEmpty();
-      Condition scheduled = huge.getStatus().getConditionsList().stream()
-          .filter(c -> c.getType().equals("PodScheduled")).findFirst().orElseThrow();
+      // An assertion, not orElseThrow: untilAsserted retries only assertion failures, and the
+      // scheduler may not have written the condition by the first poll.
+      Optional<Condition> written = huge.getStatus().getConditionsList().stream()
+          .filter(c -> c.getType().equals("PodScheduled")).findFirst();
+      assertThat(written).isPresent();
+      Condition scheduled = written.get();
       assertThat(scheduled.getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_FALSE);
       assertThat(scheduled.getReason()).isEqualTo("Unschedulable");
     });
