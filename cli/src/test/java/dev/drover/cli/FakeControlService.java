@@ -60,6 +60,9 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
   public final List<WatchEvent> watchEvents = new CopyOnWriteArrayList<>();
   /** Chunks a Logs call streams. */
   public final List<String> logLines = new CopyOnWriteArrayList<>();
+  /** Answers to the next DRAIN calls, in order; when empty a DRAIN evicts default/web-1. */
+  public final java.util.Queue<NodeActionResponse> drainAnswers =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   /** Applied to an object each time it is read with Get (simulates controllers progressing). */
   public volatile UnaryOperator<Object> onGet = UnaryOperator.identity();
   /** When set, every call fails with this status. */
@@ -282,8 +285,13 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
     requests.add(request);
     NodeActionResponse.Builder response = NodeActionResponse.newBuilder();
     if (request.getAction() == NodeActionType.NODE_ACTION_TYPE_DRAIN) {
-      response.addEvictedPodsBuilder().setKind(Kind.KIND_POD).setNamespace("default")
-          .setName("web-1");
+      NodeActionResponse next = drainAnswers.poll();
+      if (next != null) {
+        response.mergeFrom(next);
+      } else {
+        response.addEvictedPodsBuilder().setKind(Kind.KIND_POD).setNamespace("default")
+            .setName("web-1");
+      }
     }
     observer.onNext(response.build());
     observer.onCompleted();

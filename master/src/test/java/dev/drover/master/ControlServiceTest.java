@@ -351,6 +351,63 @@ class ControlServiceTest {
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
+  /** A ready pod of ReplicaSet {@code rs} (uid {@code rsUid}) bound to {@code node}. */
+  private static void readyPodOf(String name, String rs, String rsUid, String node) {
+    Object p = pod("", name);
+    Object created = create(p.toBuilder().setPod(p.getPod().toBuilder()
+        .setMetadata(p.getPod().getMetadata().toBuilder().putLabels("app", "spare")
+            .addOwnerReferences(OwnerReference.newBuilder().setKind(Kind.KIND_REPLICA_SET).setName(rs).setUid(rsUid)
+                .setController(true)))
+        .setSpec(p.getPod().getSpec().toBuilder().setNodeName(node))).build());
+    Pod.Builder b = created.getPod().toBuilder();
+    b.getStatusBuilder().setPhase(PodPhase.POD_PHASE_RUNNING).addConditions(dev.drover.api.v1.Condition.newBuilder()
+        .setType("Ready").setStatus(dev.drover.api.v1.ConditionStatus.CONDITION_STATUS_TRUE));
+    api().updateStatus(UpdateStatusRequest.newBuilder().setObject(Object.newBuilder().setPod(b)).build());
+  }
+
+  private static NodeActionResponse drain(String node) {
+    return api().nodeAction(NodeActionRequest.newBuilder().setNodeName(node)
+        .setAction(NodeActionType.NODE_ACTION_TYPE_DRAIN).setIgnoreDaemonSets(true).build());
+  }
+
+  @Test
+  void drainEvictsOnlyWhatADeploymentCanSpare() {
+    for (String n : new String[] {"spare-node", "spare-other"}) {
+      create(Object.newBuilder().setNode(Node.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(n))).build());
+    }
+    // Three replicas, default max unavailable (25% of 3 rounds down to 0, and one may always go).
+    Object d = create(deployment("", "spare", 3));
+    Object rs = create(Object.newBuilder().setReplicaSet(ReplicaSet.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName("spare-1").addOwnerReferences(OwnerReference.newBuilder()
+            .setKind(Kind.KIND_DEPLOYMENT).setName("spare").setUid(d.getDeployment().getMetadata().getUid())
+            .setController(true)))
+        .setSpec(ReplicaSetSpec.newBuilder().setReplicas(3).setSelector(LabelSelector.newBuilder()
+            .putMatchLabels("app", "spare")).setTemplate(d.getDeployment().getSpec().getTemplate()))).build());
+    String rsUid = rs.getReplicaSet().getMetadata().getUid();
+    for (int i = 0; i < 3; i++) {
+      readyPodOf("spare-" + i, "spare-1", rsUid, "spare-node");
+    }
+    NodeActionResponse first = drain("spare-node");
+    assertThat(first.getNode().getSpec().getUnschedulable()).isTrue();
+    assertThat(first.getEvictedPodsCount()).isEqualTo(1);
+    assertThat(first.getWaitingPodsCount()).isEqualTo(2);
+    // Nothing is available to spare until a replacement is ready.
+    NodeActionResponse again = drain("spare-node");
+    assertThat(again.getEvictedPodsCount()).isZero();
+    assertThat(again.getWaitingPodsList()).extracting(ObjectReference::getName)
+        .containsExactlyInAnyOrderElementsOf(first.getWaitingPodsList().stream().map(ObjectReference::getName).toList());
+    readyPodOf("spare-r1", "spare-1", rsUid, "spare-other");
+    NodeActionResponse third = drain("spare-node");
+    assertThat(third.getEvictedPodsCount()).isEqualTo(1);
+    assertThat(third.getWaitingPodsCount()).isEqualTo(1);
+    readyPodOf("spare-r2", "spare-1", rsUid, "spare-other");
+    NodeActionResponse last = drain("spare-node");
+    assertThat(last.getEvictedPodsCount()).isEqualTo(1);
+    assertThat(last.getWaitingPodsCount()).isZero();
+    assertThat(java.util.stream.Stream.of(first, third, last).flatMap(r -> r.getEvictedPodsList().stream())
+        .map(ObjectReference::getName)).containsExactlyInAnyOrder("spare-0", "spare-1", "spare-2");
+  }
+
   @Test
   void evictAndDrainGracefullyDeleteBoundPods() {
     create(Object.newBuilder().setNode(Node.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("drain-me"))).build());
@@ -358,7 +415,8 @@ class ControlServiceTest {
     create(p.toBuilder().setPod(p.getPod().toBuilder().setSpec(p.getPod().getSpec().toBuilder().setNodeName("drain-me"))).build());
     Object ds = pod("", "ds-pod");
     create(ds.toBuilder().setPod(ds.getPod().toBuilder().setMetadata(ds.getPod().getMetadata().toBuilder()
-            .addOwnerReferences(OwnerReference.newBuilder().setKind(Kind.KIND_DAEMON_SET).setName("ds").setUid("u")))
+            .addOwnerReferences(OwnerReference.newBuilder().setKind(Kind.KIND_DAEMON_SET).setName("ds").setUid("u")
+                .setController(true)))
         .setSpec(ds.getPod().getSpec().toBuilder().setNodeName("drain-me"))).build());
     assertThat(code(() -> api().nodeAction(NodeActionRequest.newBuilder().setNodeName("drain-me")
         .setAction(NodeActionType.NODE_ACTION_TYPE_DRAIN).build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);

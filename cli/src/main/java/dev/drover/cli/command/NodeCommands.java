@@ -6,11 +6,17 @@ import dev.drover.api.v1.NodeActionType;
 import dev.drover.api.v1.ObjectReference;
 import dev.drover.cli.Cli;
 import dev.drover.cli.ClusterClient;
+import dev.drover.cli.Durations;
 import dev.drover.cli.ResourceType;
 import dev.drover.cli.ServerCallException;
 import dev.drover.cli.Subject;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -80,8 +86,13 @@ final class NodeCommands {
 
   /** {@code drover drain NODE}. */
   @Command(name = "drain", mixinStandardHelpOptions = true,
-      description = "Cordon a node and evict its pods.")
+      description = "Cordon a node and evict its pods, never taking a Deployment below "
+          + "replicas - max_unavailable available pods: pods that must wait are evicted once "
+          + "their replacements are available.")
   static final class Drain extends NodeVerb {
+    /** How often a drain with waiting pods asks again. */
+    static final Duration RETRY = Duration.ofSeconds(1);
+
     @Option(names = "--ignore-daemonsets",
         description = "Leave pods of DaemonSets (they would come back anyway).")
     boolean ignoreDaemonSets;
@@ -89,6 +100,10 @@ final class NodeCommands {
     @Option(names = "--grace-period", paramLabel = "SECONDS",
         description = "Grace period for evicted pods (default: each pod's own).")
     Long gracePeriod;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m",
+        description = "Give up when pods still wait after this long (default ${DEFAULT-VALUE}).")
+    String timeout;
 
     Drain(Cli cli) {
       super(cli);
@@ -102,11 +117,36 @@ final class NodeCommands {
       if (gracePeriod != null) {
         request.setGracePeriodSeconds(gracePeriod);
       }
+      Duration limit = Durations.parse(timeout);
+      Instant deadline = cli.clock().instant().plus(limit);
       try (ClusterClient client = cli.connect()) {
         NodeActionResponse response = act(request, client);
         cli.out().println("node/" + node + " cordoned");
-        for (ObjectReference pod : response.getEvictedPodsList()) {
-          cli.out().println("evicting pod " + pod.getNamespace() + "/" + pod.getName());
+        Set<String> told = new HashSet<>();
+        while (true) {
+          for (ObjectReference pod : response.getEvictedPodsList()) {
+            cli.out().println("evicting pod " + pod.getNamespace() + "/" + pod.getName());
+          }
+          if (response.getWaitingPodsCount() == 0) {
+            break;
+          }
+          for (ObjectReference pod : response.getWaitingPodsList()) {
+            if (told.add(pod.getNamespace() + "/" + pod.getName())) {
+              cli.out().println("waiting to evict pod " + pod.getNamespace() + "/" + pod.getName()
+                  + ": its Deployment has no available pod to spare yet");
+            }
+          }
+          cli.out().flush();
+          if (!cli.clock().instant().isBefore(deadline)) {
+            cli.err().println("error: timed out after " + limit.toSeconds() + "s draining node/"
+                + node + "; " + response.getWaitingPodsCount() + " pod(s) still waiting");
+            return 1;
+          }
+          LockSupport.parkNanos(RETRY.toNanos());
+          if (Thread.currentThread().isInterrupted()) {
+            return 1;
+          }
+          response = act(request, client);
         }
         cli.out().println("node/" + node + " drained");
         return 0;

@@ -6,6 +6,7 @@ import dev.drover.api.v1.DeleteRequest;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.LogsRequest;
 import dev.drover.api.v1.NodeActionRequest;
+import dev.drover.api.v1.NodeActionResponse;
 import dev.drover.api.v1.NodeActionType;
 import dev.drover.api.v1.RollbackRequest;
 import dev.drover.api.v1.RolloutActionRequest;
@@ -17,6 +18,7 @@ import dev.drover.cli.TestObjects;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -149,6 +151,41 @@ class VerbsTest {
     NodeActionRequest request = (NodeActionRequest) cli.service.requests.get(2);
     assertThat(request.getAction()).isEqualTo(NodeActionType.NODE_ACTION_TYPE_DRAIN);
     assertThat(request.getIgnoreDaemonSets()).isTrue();
+  }
+
+  private static NodeActionResponse drainAnswer(List<String> evicted, List<String> waiting) {
+    NodeActionResponse.Builder b = NodeActionResponse.newBuilder();
+    evicted.forEach(n -> b.addEvictedPodsBuilder().setKind(Kind.KIND_POD).setNamespace("default").setName(n));
+    waiting.forEach(n -> b.addWaitingPodsBuilder().setKind(Kind.KIND_POD).setNamespace("default").setName(n));
+    return b.build();
+  }
+
+  @Test
+  void drainRepeatsUntilNoPodWaitsForItsDeployment() {
+    cli.clock = java.time.Clock.systemUTC();
+    cli.service.drainAnswers.add(drainAnswer(List.of("web-0"), List.of("web-1", "web-2")));
+    cli.service.drainAnswers.add(drainAnswer(List.of("web-1"), List.of("web-2")));
+    cli.service.drainAnswers.add(drainAnswer(List.of("web-2"), List.of()));
+    Result drain = cli.run("drain", "n1");
+    assertThat(drain.code()).isZero();
+    assertThat(drain.out()).isEqualTo("node/n1 cordoned\n"
+        + "evicting pod default/web-0\n"
+        + "waiting to evict pod default/web-1: its Deployment has no available pod to spare yet\n"
+        + "waiting to evict pod default/web-2: its Deployment has no available pod to spare yet\n"
+        + "evicting pod default/web-1\n"
+        + "evicting pod default/web-2\n"
+        + "node/n1 drained\n");
+    assertThat(cli.service.requests).filteredOn(NodeActionRequest.class::isInstance).hasSize(3);
+  }
+
+  @Test
+  void drainGivesUpAfterItsTimeoutWithPodsStillWaiting() {
+    cli.clock = java.time.Clock.systemUTC();
+    cli.service.drainAnswers.add(drainAnswer(List.of(), List.of("web-1")));
+    Result drain = cli.run("drain", "n1", "--timeout", "0s");
+    assertThat(drain.code()).isEqualTo(1);
+    assertThat(drain.err()).isEqualTo("error: timed out after 0s draining node/n1; 1 pod(s) still waiting\n");
+    assertThat(cli.run("drain", "n1", "--timeout", "soon").err()).contains("invalid duration \"soon\"");
   }
 
   @Test

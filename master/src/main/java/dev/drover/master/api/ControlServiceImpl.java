@@ -45,6 +45,8 @@ import dev.drover.api.v1.WatchEventBatch;
 import dev.drover.api.v1.WatchRequest;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.cache.WatchFrame;
+import dev.drover.master.controller.CacheReads;
+import dev.drover.master.controller.node.DrainPlanner;
 import dev.drover.master.events.EventRecorder;
 import dev.drover.master.store.ObjectStore;
 import dev.drover.master.store.ObjectStore.DeleteOptions;
@@ -434,14 +436,13 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
         throw ApiErrors.invalid("action", "must be CORDON, UNCORDON or DRAIN");
       }
       store.require(Kind.KIND_NODE, "", request.getNodeName());
-      List<Object> pods = List.of();
+      DrainPlanner.Plan plan = null;
       if (action == NodeActionType.NODE_ACTION_TYPE_DRAIN) {
-        pods = cache.list(Kind.KIND_POD, p -> p.getPod().getSpec().getNodeName().equals(request.getNodeName())
-            && !p.getPod().getMetadata().hasDeletionTime());
-        List<Object> daemonPods = pods.stream().filter(ControlServiceImpl::ownedByDaemonSet).toList();
-        if (!daemonPods.isEmpty() && !request.getIgnoreDaemonSets()) {
-          throw ApiErrors.failedPrecondition("node " + request.getNodeName() + " runs " + daemonPods.size()
-              + " DaemonSet pod(s) (e.g. " + Objects.describe(daemonPods.get(0))
+        plan = DrainPlanner.plan(new CacheReads(cache), request.getNodeName(), clock.instant());
+        if (!plan.daemonSetPods().isEmpty() && !request.getIgnoreDaemonSets()) {
+          ObjectMeta first = plan.daemonSetPods().get(0).getMetadata();
+          throw ApiErrors.failedPrecondition("node " + request.getNodeName() + " runs " + plan.daemonSetPods().size()
+              + " DaemonSet pod(s) (e.g. " + Objects.describe(Kind.KIND_POD, first.getNamespace(), first.getName())
               + "); set ignore_daemon_sets to drain anyway");
         }
       }
@@ -450,29 +451,36 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
           .setNode(cur.getNode().toBuilder().setSpec(cur.getNode().getSpec().toBuilder().setUnschedulable(unschedulable)))
           .build());
       NodeActionResponse.Builder resp = NodeActionResponse.newBuilder();
-      for (Object p : pods) {
-        if (ownedByDaemonSet(p)) {
-          continue;
-        }
-        ObjectMeta m = p.getPod().getMetadata();
-        try {
-          evictPod(m.getNamespace(), m.getName(), request.hasGracePeriodSeconds() ? request.getGracePeriodSeconds() : null);
-          resp.addEvictedPods(ObjectReference.newBuilder().setKind(Kind.KIND_POD).setNamespace(m.getNamespace())
-              .setName(m.getName()).setUid(m.getUid()));
-        } catch (StatusRuntimeException e) {
-          if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
-            throw e;
+      Object lastWrite = node;
+      if (plan != null) {
+        // Only what the owners' availability allows now; the rest is reported as waiting and a
+        // later DRAIN (the CLI repeats it) evicts it once replacements are available.
+        for (Pod p : plan.evictNow()) {
+          ObjectMeta m = p.getMetadata();
+          try {
+            lastWrite = evictPod(m.getNamespace(), m.getName(),
+                request.hasGracePeriodSeconds() ? request.getGracePeriodSeconds() : null);
+            resp.addEvictedPods(reference(m));
+          } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+              throw e;
+            }
           }
         }
+        for (Pod p : plan.waiting()) {
+          resp.addWaitingPods(reference(p.getMetadata()));
+        }
       }
-      visible(node);
+      // The next DRAIN plans from the cache: it must see these evictions, or it would count the
+      // evicted pods as still available and evict more than the owners can spare.
+      visible(lastWrite);
       return resp.setNode(node.getNode()).build();
     });
   }
 
-  private static boolean ownedByDaemonSet(Object pod) {
-    return pod.getPod().getMetadata().getOwnerReferencesList().stream()
-        .anyMatch(r -> r.getKind() == Kind.KIND_DAEMON_SET);
+  private static ObjectReference reference(ObjectMeta pod) {
+    return ObjectReference.newBuilder().setKind(Kind.KIND_POD).setNamespace(pod.getNamespace()).setName(pod.getName())
+        .setUid(pod.getUid()).build();
   }
 
   @Override

@@ -4,13 +4,13 @@ import com.google.protobuf.Message;
 import dev.drover.api.Kinds;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Kind;
-import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.master.ActiveComponent;
 import dev.drover.master.cache.CacheListener;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.controller.ApiObjects;
+import dev.drover.master.controller.CacheReads;
 import dev.drover.master.controller.Clock;
 import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.ControllerManager;
@@ -19,7 +19,6 @@ import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.ObjectCache;
 import dev.drover.master.controller.ObjectWriter;
 import dev.drover.master.controller.ResourceHandler;
-import dev.drover.master.controller.Selectors;
 import dev.drover.master.controller.WriteException;
 import dev.drover.master.events.EventRecorder;
 import dev.drover.master.store.ObjectStore;
@@ -127,30 +126,13 @@ public final class ControllersComponent implements ActiveComponent {
     }
   }
 
-  /** The watch cache seen through the controllers' read interface. */
-  private final class CacheView implements ObjectCache {
+  /** The watch cache seen through the controllers' read interface, with handlers and catch-up. */
+  private final class CacheView extends CacheReads {
     private final CatchUp catchUp;
 
     CacheView(CatchUp catchUp) {
+      super(cache);
       this.catchUp = catchUp;
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <T extends Message> Optional<T> get(Kind kind, String namespace, String name) {
-      return cache.get(kind, namespace, name).map(o -> (T) Kinds.unwrap(o));
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <T extends Message> List<T> list(Kind kind, String namespace, LabelSelector selector) {
-      boolean all = selector == null || Selectors.isEmpty(selector);
-      List<T> out = new ArrayList<>();
-      for (Object o : cache.list(kind, x -> (namespace.isEmpty() || Kinds.metadata(x).getNamespace().equals(namespace))
-          && (all || Selectors.matches(selector, Kinds.metadata(x).getLabelsMap())))) {
-        out.add((T) Kinds.unwrap(o));
-      }
-      return out;
     }
 
     @Override
