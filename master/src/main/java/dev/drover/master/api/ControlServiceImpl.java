@@ -212,7 +212,21 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
     ServerServiceDefinition perEvent = WatchFrames.rebind(super.bindService(), ControlServiceGrpc.getWatchMethod(),
         WatchFrames.MARSHALLER, (request, out) -> watch(request, out, Calls::eachFrame));
     return WatchFrames.rebind(perEvent, ControlServiceGrpc.getWatchBatchedMethod(), WatchFrames.BATCH_MARSHALLER,
-        (request, out) -> watch(request, out, WatchFrames::batchOf));
+        (request, out) -> watch(request, batching(out), WatchFrames::batchOf));
+  }
+
+  /**
+   * A WatchBatched stream counts as ready only while nothing it sent waits in the transport, so
+   * that while one message is on its way the next events gather in the cache's backlog and go
+   * out together. With gRPC's default (32 KiB queued per stream) a busy master would pass dozens
+   * of one-event messages to the transport per stream and the client would pay for each: the
+   * batches would grow only after the transport had fallen far behind.
+   */
+  private static <T> StreamObserver<T> batching(StreamObserver<T> out) {
+    if (out instanceof io.grpc.stub.ServerCallStreamObserver<T> call) {
+      call.setOnReadyThreshold(1);
+    }
+    return out;
   }
 
   @Override
@@ -222,7 +236,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
 
   @Override
   public void watchBatched(WatchRequest request, StreamObserver<WatchEventBatch> out) {
-    watch(request, out, Calls::wholeBatch);
+    watch(request, batching(out), Calls::wholeBatch);
   }
 
   private <T> void watch(WatchRequest request, StreamObserver<T> out, Function<List<WatchFrame>, List<T>> messages) {

@@ -640,7 +640,11 @@ public final class WatchCache implements AutoCloseable {
 
       @Override
       public void resume() {
-        w.drainLater();
+        // Most streams have nothing waiting when they become ready again: no hop to the shard
+        // then. Nothing is lost: the shard adds to the backlog before it checks readiness.
+        if (!w.backlog.isEmpty()) {
+          w.drainLater();
+        }
       }
     };
   }
@@ -772,8 +776,14 @@ public final class WatchCache implements AutoCloseable {
         send(List.of(e));
         return;
       }
-      if (queue(e) && !onShard) {
-        drainLater();
+      if (queue(e)) {
+        if (onShard) {
+          // Readiness may have come back since it was checked above; resume() skips a stream
+          // whose backlog looked empty, so check again now that the event waits.
+          drain();
+        } else {
+          drainLater();
+        }
       }
     }
 
@@ -909,8 +919,8 @@ public final class WatchCache implements AutoCloseable {
     boolean inRound;
     /** Watchers given events in the current round (shard thread only). */
     final List<CacheWatcher> touched = new ArrayList<>();
-    /** Changes up to this revision were offered to this shard's watchers (shard thread only). */
-    long fannedOutTo;
+    /** Changes up to this revision were offered to this shard's watchers (written by the shard thread). */
+    volatile long fannedOutTo;
 
     Shard(int index) {
       Thread[] t = new Thread[1];
@@ -1006,6 +1016,19 @@ public final class WatchCache implements AutoCloseable {
   /** True once the first list is loaded. */
   public boolean synced() {
     return synced;
+  }
+
+  /**
+   * True when every fan-out shard has offered the changes up to {@code revision} to its watchers:
+   * each watcher's events up to there are sent or wait in its backlog.
+   */
+  public boolean offeredUpTo(long revision) {
+    for (Shard sh : shards) {
+      if (sh.fannedOutTo < revision) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Stops following the store and every watch, and waits for the cache's threads. */
