@@ -437,6 +437,23 @@ class SimulatedAgentTest {
   }
 
   @Test
+  void leavesAHungMasterInTimeForAnotherToRenewTheLease() {
+    // Lease 6 s as a real master announces; the general call timeout is 10 s, longer than it.
+    master.leaseSeconds = 6;
+    FakeNodeService second = new FakeNodeService();
+    closeables.add(second);
+    start(config("n1", master.endpoint(), second.endpoint()).callTimeout(Duration.ofSeconds(10)));
+    await().atMost(WAIT).until(() -> master.heartbeats() > 0);
+    long hungAt = System.nanoTime();
+    master.hangHeartbeats = true;
+    await().atMost(WAIT).until(() -> !second.registrations().isEmpty());
+    Duration away = Duration.ofNanos(System.nanoTime() - hungAt);
+    // The last answered heartbeat was just before the hang: the node must be renewed elsewhere
+    // well within its 6 s lease, not after the 10 s call timeout.
+    assertThat(away).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
   void watchResumesAfterTheStreamBreaks() {
     start(config("n1"));
     Pod a = master.putPod(simplePod("a", "n1"));

@@ -88,6 +88,8 @@ public final class NodeSession implements MasterClient, AutoCloseable {
   private volatile boolean registered;
   private volatile boolean everRegistered;
   private volatile Duration heartbeatInterval;
+  /** The node lease the master last announced; zero until a master said. */
+  private volatile Duration leaseDuration = Duration.ZERO;
   private Context.CancellableContext watchContext;
   private Thread thread;
 
@@ -206,6 +208,9 @@ public final class NodeSession implements MasterClient, AutoCloseable {
     if (again) {
       syncer.reportAllStatuses();
     }
+    if (r.getLeaseDurationSeconds() > 0) {
+      leaseDuration = Duration.ofSeconds(r.getLeaseDurationSeconds());
+    }
     if (r.getHeartbeatIntervalSeconds() > 0) {
       Duration fromMaster = Duration.ofSeconds(r.getHeartbeatIntervalSeconds());
       heartbeatInterval =
@@ -227,7 +232,28 @@ public final class NodeSession implements MasterClient, AutoCloseable {
                 NodeStatusSummary.newBuilder()
                     .putAllAllocatable(capacity())
                     .setRunningPods(syncer.runningPods()));
-    return blocking().heartbeat(req.build());
+    return NodeServiceGrpc.newBlockingStub(channel(currentEndpoint()))
+        .withDeadlineAfter(heartbeatDeadline().toMillis(), TimeUnit.MILLISECONDS)
+        .heartbeat(req.build());
+  }
+
+  /**
+   * How long a heartbeat may take before the session gives up on its master and moves to the
+   * next. A master that hangs (partitioned, not crashed: no connection reset) must be left in
+   * time for another to renew the lease: a heartbeat starts one interval after the last renewal,
+   * so half of what is then left of the lease goes to waiting and half to registering with the
+   * next master. Never more than the general call timeout, never under half a second.
+   */
+  Duration heartbeatDeadline() {
+    Duration lease = leaseDuration;
+    if (lease.isZero()) {
+      return settings.callTimeout();
+    }
+    Duration half = lease.minus(heartbeatInterval).dividedBy(2);
+    if (half.compareTo(Duration.ofMillis(500)) < 0) {
+      half = Duration.ofMillis(500);
+    }
+    return half.compareTo(settings.callTimeout()) < 0 ? half : settings.callTimeout();
   }
 
   private Condition readyCondition() {

@@ -68,6 +68,11 @@ public final class FakeNodeService extends NodeServiceGrpc.NodeServiceImplBase
   private volatile int heartbeats;
   private long revision = 100;
 
+  /** The node lease announced at registration, in seconds. */
+  public volatile int leaseSeconds = 40;
+  /** When set, heartbeats are never answered (as by a hung or partitioned master). */
+  public volatile boolean hangHeartbeats;
+
   public FakeNodeService() {
     try {
       server =
@@ -192,7 +197,7 @@ public final class FakeNodeService extends NodeServiceGrpc.NodeServiceImplBase
     out.onNext(
         RegisterNodeResponse.newBuilder()
             .setNode(request.getNode())
-            .setLeaseDurationSeconds(40)
+            .setLeaseDurationSeconds(leaseSeconds)
             .setHeartbeatIntervalSeconds(1)
             .build());
     out.onCompleted();
@@ -200,6 +205,10 @@ public final class FakeNodeService extends NodeServiceGrpc.NodeServiceImplBase
 
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> out) {
+    if (hangHeartbeats) {
+      // A master that is partitioned away, not down: the call is never answered.
+      return;
+    }
     heartbeats++;
     out.onNext(HeartbeatResponse.newBuilder().build());
     out.onCompleted();
