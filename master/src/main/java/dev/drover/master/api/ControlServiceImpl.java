@@ -140,8 +140,17 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
       requireKind(request.getKind());
       requireName(request.getName(), "name");
       String ns = ObjectStore.namespaceOf(request.getKind(), request.getNamespace());
-      return cache.get(request.getKind(), ns, request.getName())
-          .orElseThrow(() -> ApiErrors.notFound(Objects.describe(request.getKind(), ns, request.getName())));
+      java.util.Optional<Object> found = cache.get(request.getKind(), ns, request.getName());
+      if (found.isEmpty()) {
+        // This master's cache may trail a create made through another master. Before saying
+        // NOT_FOUND, catch up with the store: one linearizable read of the key gives the
+        // current revision, and the cache is waited for until it has reached it.
+        long now = store.await(store.kv().get(ObjectStore.key(request.getKind(), ns, request.getName())))
+            .getHeader().getRevision();
+        cache.waitForRevision(now, READ_YOUR_WRITES);
+        found = cache.get(request.getKind(), ns, request.getName());
+      }
+      return found.orElseThrow(() -> ApiErrors.notFound(Objects.describe(request.getKind(), ns, request.getName())));
     });
   }
 
