@@ -27,17 +27,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Coalesces pod status updates (only the latest per pod is kept) and buffers events, and sends both
- * to the masters in batches. A node that was quiet sends its first change at once; after a send,
- * what arrives waits until the interval since that send's start has passed and the send returned,
- * so a busy node makes at most one status call and one event call per interval, each carrying the
- * latest status of every pod that changed. What fails to send is kept for the next round (events up
- * to a bound), retried after at least {@link #RETRY_AFTER_FAILURE}.
+ * to the masters in batches. Sends are paced by a token bucket of {@link #BURST} sends refilled at
+ * one per interval: a node that was quiet sends its next {@value #BURST} changes at once (a pod
+ * that starts goes Pending, then Running, and neither waits), and a busy node makes on average at
+ * most one status call and one event call per interval, each carrying the latest status of every
+ * pod that changed. A send starts only after the previous one returned. What fails to send is
+ * kept for the next round (events up to a bound), retried after at least
+ * {@link #RETRY_AFTER_FAILURE}.
  */
 final class StatusReporter {
 
   private static final Logger log = LoggerFactory.getLogger(StatusReporter.class);
   private static final int MAX_BUFFERED_EVENTS = 1000;
   static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
+  /** Sends a quiet node may make back to back before the interval paces it. */
+  static final int BURST = 2;
 
   private final MasterClient master;
   private final String nodeName;
@@ -51,6 +55,9 @@ final class StatusReporter {
   private boolean sendQueued;
   private long lastSendStart = Long.MIN_VALUE;
   private boolean lastSendFailed;
+  // The token bucket: sends available now (up to BURST), as of refilledAt.
+  private double tokens = BURST;
+  private long refilledAt = System.nanoTime();
 
   StatusReporter(MasterClient master, String nodeName) {
     this.master = master;
@@ -83,9 +90,15 @@ final class StatusReporter {
     if (sendQueued || timer == null || (pending.isEmpty() && events.isEmpty())) {
       return;
     }
-    long gap =
-        lastSendFailed ? Math.max(intervalNanos, RETRY_AFTER_FAILURE.toNanos()) : intervalNanos;
-    long wait = lastSendStart == Long.MIN_VALUE ? 0 : lastSendStart + gap - System.nanoTime();
+    long now = System.nanoTime();
+    long wait;
+    if (lastSendFailed) {
+      long gap = Math.max(intervalNanos, RETRY_AFTER_FAILURE.toNanos());
+      wait = lastSendStart + gap - now;
+    } else {
+      refill(now);
+      wait = tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) * intervalNanos);
+    }
     sendQueued = true;
     try {
       if (wait <= 0) {
@@ -100,9 +113,21 @@ final class StatusReporter {
     }
   }
 
+  /** Adds the tokens earned since the last refill (call holding the lock). */
+  private void refill(long now) {
+    if (intervalNanos > 0) {
+      tokens = Math.min(BURST, tokens + (double) (now - refilledAt) / intervalNanos);
+    } else {
+      tokens = BURST;
+    }
+    refilledAt = now;
+  }
+
   private void send() {
     synchronized (this) {
       lastSendStart = System.nanoTime();
+      refill(lastSendStart);
+      tokens = Math.max(0, tokens - 1);
     }
     boolean failed = false;
     try {
