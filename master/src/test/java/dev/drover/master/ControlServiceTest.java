@@ -81,15 +81,6 @@ class ControlServiceTest {
     return api().get(GetRequest.newBuilder().setKind(kind).setNamespace(ns).setName(name).build());
   }
 
-  private static Status.Code code(Runnable r) {
-    try {
-      r.run();
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode();
-    }
-    throw new AssertionError("expected a failure");
-  }
-
   @Test
   void defaultNamespaceExistsFromTheStart() {
     Object ns = get(Kind.KIND_NAMESPACE, "", "default");
@@ -124,12 +115,12 @@ class ControlServiceTest {
   @Test
   void errorCodes() {
     create(pod("", "dup"));
-    assertThat(code(() -> create(pod("", "dup")))).isEqualTo(Status.Code.ALREADY_EXISTS);
-    assertThat(code(() -> get(Kind.KIND_POD, "default", "absent"))).isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(code(() -> create(pod("no-such-ns", "x")))).isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(code(() -> get(Kind.KIND_UNSPECIFIED, "", "x"))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(code(() -> api().create(CreateRequest.getDefaultInstance()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(code(() -> api().list(ListRequest.newBuilder().setKind(Kind.KIND_NODE).setNamespace("x").build())))
+    assertThat(Fixtures.failureCode(() -> create(pod("", "dup")))).isEqualTo(Status.Code.ALREADY_EXISTS);
+    assertThat(Fixtures.failureCode(() -> get(Kind.KIND_POD, "default", "absent"))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(Fixtures.failureCode(() -> create(pod("no-such-ns", "x")))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(Fixtures.failureCode(() -> get(Kind.KIND_UNSPECIFIED, "", "x"))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(Fixtures.failureCode(() -> api().create(CreateRequest.getDefaultInstance()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(Fixtures.failureCode(() -> api().list(ListRequest.newBuilder().setKind(Kind.KIND_NODE).setNamespace("x").build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
@@ -148,7 +139,7 @@ class ControlServiceTest {
   void dryRunWritesNothing() {
     Object o = api().create(CreateRequest.newBuilder().setObject(pod("", "dry")).setDryRun(true).build());
     assertThat(o.getPod().getMetadata().getUid()).isNotEmpty();
-    assertThat(code(() -> get(Kind.KIND_POD, "default", "dry"))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(Fixtures.failureCode(() -> get(Kind.KIND_POD, "default", "dry"))).isEqualTo(Status.Code.NOT_FOUND);
   }
 
   @Test
@@ -210,13 +201,13 @@ class ControlServiceTest {
   @Test
   void deleteImmediatelyWithPreconditions() {
     Object p = create(pod("", "del-now"));
-    assertThat(code(() -> api().delete(DeleteRequest.newBuilder().setKind(Kind.KIND_POD).setName("del-now")
+    assertThat(Fixtures.failureCode(() -> api().delete(DeleteRequest.newBuilder().setKind(Kind.KIND_POD).setName("del-now")
         .setPreconditions(Preconditions.newBuilder().setUid("other")).build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
     DeleteResponse r = api().delete(DeleteRequest.newBuilder().setKind(Kind.KIND_POD).setName("del-now")
         .setPreconditions(Preconditions.newBuilder().setUid(p.getPod().getMetadata().getUid())).build());
     assertThat(r.getDeletedImmediately()).isTrue();
-    assertThat(code(() -> get(Kind.KIND_POD, "default", "del-now"))).isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(code(() -> api().delete(DeleteRequest.newBuilder().setKind(Kind.KIND_POD).setName("del-now").build())))
+    assertThat(Fixtures.failureCode(() -> get(Kind.KIND_POD, "default", "del-now"))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(Fixtures.failureCode(() -> api().delete(DeleteRequest.newBuilder().setKind(Kind.KIND_POD).setName("del-now").build())))
         .isEqualTo(Status.Code.NOT_FOUND);
   }
 
@@ -236,7 +227,7 @@ class ControlServiceTest {
     api().update(UpdateRequest.newBuilder().setObject(oneLeft.toBuilder().setConfigMap(
         oneLeft.getConfigMap().toBuilder().setMetadata(oneLeft.getConfigMap().getMetadata().toBuilder()
             .clearFinalizers()))).build());
-    assertThat(code(() -> get(Kind.KIND_CONFIG_MAP, "default", "fin"))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(Fixtures.failureCode(() -> get(Kind.KIND_CONFIG_MAP, "default", "fin"))).isEqualTo(Status.Code.NOT_FOUND);
     assertThat(cm.getConfigMap().getMetadata().getUid()).isNotEmpty();
   }
 
@@ -256,9 +247,9 @@ class ControlServiceTest {
     create(deployment("team", "d1", 1));
     DeleteResponse r = api().delete(DeleteRequest.newBuilder().setKind(Kind.KIND_NAMESPACE).setName("team").build());
     assertThat(r.getDeletedImmediately()).isTrue();
-    assertThat(code(() -> get(Kind.KIND_POD, "team", "p1"))).isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(code(() -> get(Kind.KIND_NAMESPACE, "", "team"))).isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(code(() -> api().delete(DeleteRequest.newBuilder().setKind(Kind.KIND_NAMESPACE).setName("default").build())))
+    assertThat(Fixtures.failureCode(() -> get(Kind.KIND_POD, "team", "p1"))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(Fixtures.failureCode(() -> get(Kind.KIND_NAMESPACE, "", "team"))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(Fixtures.failureCode(() -> api().delete(DeleteRequest.newBuilder().setKind(Kind.KIND_NAMESPACE).setName("default").build())))
         .isEqualTo(Status.Code.FAILED_PRECONDITION);
   }
 
@@ -282,7 +273,7 @@ class ControlServiceTest {
     assertThat(third.getItemsList()).extracting(o -> o.getPod().getMetadata().getName()).containsExactly("p4");
     assertThat(third.getContinueToken()).isEmpty();
     assertThat(second.getResourceVersion()).isEqualTo(first.getResourceVersion());
-    assertThat(code(() -> api().list(ListRequest.newBuilder().setKind(Kind.KIND_POD).setContinueToken("garbage!").build())))
+    assertThat(Fixtures.failureCode(() -> api().list(ListRequest.newBuilder().setKind(Kind.KIND_POD).setContinueToken("garbage!").build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
@@ -291,12 +282,12 @@ class ControlServiceTest {
     Object d = create(deployment("", "scale-me", 1));
     Object s = api().scale(ScaleRequest.newBuilder().setKind(Kind.KIND_DEPLOYMENT).setName("scale-me").setReplicas(5).build());
     assertThat(s.getDeployment().getSpec().getReplicas()).isEqualTo(5);
-    assertThat(code(() -> api().scale(ScaleRequest.newBuilder().setKind(Kind.KIND_DEPLOYMENT).setName("scale-me")
+    assertThat(Fixtures.failureCode(() -> api().scale(ScaleRequest.newBuilder().setKind(Kind.KIND_DEPLOYMENT).setName("scale-me")
         .setReplicas(2).setResourceVersion(d.getDeployment().getMetadata().getResourceVersion()).build())))
         .isEqualTo(Status.Code.ABORTED);
-    assertThat(code(() -> api().scale(ScaleRequest.newBuilder().setKind(Kind.KIND_POD).setName("x").setReplicas(2).build())))
+    assertThat(Fixtures.failureCode(() -> api().scale(ScaleRequest.newBuilder().setKind(Kind.KIND_POD).setName("x").setReplicas(2).build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(code(() -> api().scale(ScaleRequest.newBuilder().setKind(Kind.KIND_DEPLOYMENT).setName("scale-me")
+    assertThat(Fixtures.failureCode(() -> api().scale(ScaleRequest.newBuilder().setKind(Kind.KIND_DEPLOYMENT).setName("scale-me")
         .setReplicas(-1).build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
@@ -317,7 +308,7 @@ class ControlServiceTest {
     StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
         () -> api().apply(ApplyRequest.newBuilder().addObjects(pod("applied", "good")).addObjects(bad).build()));
     assertThat(violatedFields(e)).containsExactly("objects[1].metadata.name");
-    assertThat(code(() -> get(Kind.KIND_POD, "applied", "good"))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(Fixtures.failureCode(() -> get(Kind.KIND_POD, "applied", "good"))).isEqualTo(Status.Code.NOT_FOUND);
   }
 
   @Test
@@ -336,7 +327,7 @@ class ControlServiceTest {
     }
     Object back = api().rollback(RollbackRequest.newBuilder().setName("roll").build());
     assertThat(back.getDeployment().getSpec().getTemplate().getSpec().getHostname()).isEqualTo("rev1");
-    assertThat(code(() -> api().rollback(RollbackRequest.newBuilder().setName("roll").setRevision(9).build())))
+    assertThat(Fixtures.failureCode(() -> api().rollback(RollbackRequest.newBuilder().setName("roll").setRevision(9).build())))
         .isEqualTo(Status.Code.FAILED_PRECONDITION);
     Object paused = api().rolloutAction(RolloutActionRequest.newBuilder().setName("roll")
         .setAction(RolloutActionType.ROLLOUT_ACTION_TYPE_PAUSE).build());
@@ -345,9 +336,9 @@ class ControlServiceTest {
         .setAction(RolloutActionType.ROLLOUT_ACTION_TYPE_RESTART).build());
     assertThat(restarted.getDeployment().getSpec().getTemplate().getMetadata().getAnnotationsMap())
         .containsKey(WellKnown.RESTARTED_AT);
-    assertThat(code(() -> api().rolloutAction(RolloutActionRequest.newBuilder().setName("roll")
+    assertThat(Fixtures.failureCode(() -> api().rolloutAction(RolloutActionRequest.newBuilder().setName("roll")
         .setAction(RolloutActionType.ROLLOUT_ACTION_TYPE_PROMOTE).build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    assertThat(code(() -> api().rolloutAction(RolloutActionRequest.newBuilder().setName("roll").build())))
+    assertThat(Fixtures.failureCode(() -> api().rolloutAction(RolloutActionRequest.newBuilder().setName("roll").build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
@@ -418,7 +409,7 @@ class ControlServiceTest {
             .addOwnerReferences(OwnerReference.newBuilder().setKind(Kind.KIND_DAEMON_SET).setName("ds").setUid("u")
                 .setController(true)))
         .setSpec(ds.getPod().getSpec().toBuilder().setNodeName("drain-me"))).build());
-    assertThat(code(() -> api().nodeAction(NodeActionRequest.newBuilder().setNodeName("drain-me")
+    assertThat(Fixtures.failureCode(() -> api().nodeAction(NodeActionRequest.newBuilder().setNodeName("drain-me")
         .setAction(NodeActionType.NODE_ACTION_TYPE_DRAIN).build()))).isEqualTo(Status.Code.FAILED_PRECONDITION);
     NodeActionResponse r = api().nodeAction(NodeActionRequest.newBuilder().setNodeName("drain-me")
         .setAction(NodeActionType.NODE_ACTION_TYPE_DRAIN).setIgnoreDaemonSets(true).build());
@@ -431,8 +422,8 @@ class ControlServiceTest {
     Object uncordoned = Object.newBuilder().setNode(api().nodeAction(NodeActionRequest.newBuilder().setNodeName("drain-me")
         .setAction(NodeActionType.NODE_ACTION_TYPE_UNCORDON).build()).getNode()).build();
     assertThat(uncordoned.getNode().getSpec().getUnschedulable()).isFalse();
-    assertThat(code(() -> api().evict(EvictRequest.newBuilder().setName("nope").build()))).isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(code(() -> api().nodeAction(NodeActionRequest.newBuilder().setNodeName("drain-me").build())))
+    assertThat(Fixtures.failureCode(() -> api().evict(EvictRequest.newBuilder().setName("nope").build()))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(Fixtures.failureCode(() -> api().nodeAction(NodeActionRequest.newBuilder().setNodeName("drain-me").build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
@@ -446,7 +437,7 @@ class ControlServiceTest {
     assertThat(second.getCount()).isEqualTo(2);
     Event other = api().recordEvent(RecordEventRequest.newBuilder().setEvent(e.toBuilder().setMessage("other")).build());
     assertThat(other.getMetadata().getName()).isNotEqualTo(first.getMetadata().getName());
-    assertThat(code(() -> api().recordEvent(RecordEventRequest.newBuilder().setEvent(e.toBuilder().clearReason()).build())))
+    assertThat(Fixtures.failureCode(() -> api().recordEvent(RecordEventRequest.newBuilder().setEvent(e.toBuilder().clearReason()).build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
@@ -462,7 +453,7 @@ class ControlServiceTest {
   @Test
   void logsOfAnUnscheduledPodFailWithFailedPrecondition() {
     create(pod("", "no-node-logs"));
-    assertThat(code(() -> api().logs(dev.drover.api.v1.LogsRequest.newBuilder().setPod("no-node-logs").build()).hasNext()))
+    assertThat(Fixtures.failureCode(() -> api().logs(dev.drover.api.v1.LogsRequest.newBuilder().setPod("no-node-logs").build()).hasNext()))
         .isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThatThrownBy(() -> api().logs(dev.drover.api.v1.LogsRequest.newBuilder().setPod("nope").build()).hasNext())
         .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("NOT_FOUND");

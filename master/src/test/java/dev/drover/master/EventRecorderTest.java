@@ -8,7 +8,6 @@ import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectReference;
 import dev.drover.master.events.EventRecorder;
 import dev.drover.master.store.ObjectStore;
-import dev.drover.master.store.StructuralValidator;
 import dev.drover.store.InMemoryKvStore;
 import dev.drover.store.KvStores;
 import java.time.Clock;
@@ -34,7 +33,7 @@ class EventRecorderTest {
   @BeforeEach
   void start() {
     kv = KvStores.inMemory();
-    store = new ObjectStore(kv, new StructuralValidator(), Clock.systemUTC(), Duration.ofSeconds(10));
+    store = Fixtures.objectStore(kv);
     store.ensureNamespace("default");
     store.onStoreWrite(nanos -> writes.incrementAndGet());
     events = new EventRecorder(store, Clock.systemUTC(), Duration.ofMinutes(10));

@@ -11,14 +11,35 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.PodTemplateSpec;
+import dev.drover.master.store.ObjectStore;
+import dev.drover.master.store.StructuralValidator;
+import dev.drover.store.KvStore;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Objects and helpers shared by the master tests. */
 public final class Fixtures {
   private Fixtures() {}
+
+  /** An object store over {@code kv} with structural validation only, as the store-level tests use. */
+  public static ObjectStore objectStore(KvStore kv) {
+    return new ObjectStore(kv, new StructuralValidator(), Clock.systemUTC(), Duration.ofSeconds(10));
+  }
+
+  /** The status code {@code r} fails with; an AssertionError when it does not fail. */
+  public static Status.Code failureCode(Runnable r) {
+    try {
+      r.run();
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+    throw new AssertionError("expected a failure");
+  }
 
   public static Object pod(String ns, String name) {
     return Object.newBuilder().setPod(Pod.newBuilder()

@@ -8,13 +8,10 @@ import dev.drover.api.v1.Namespace;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.master.store.ObjectStore;
-import dev.drover.master.store.StructuralValidator;
 import dev.drover.store.InMemoryKvStore;
 import dev.drover.store.KvStores;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -38,8 +35,8 @@ class ObjectStoreCreateTest {
   @BeforeEach
   void start() {
     kv = KvStores.inMemory();
-    store = new ObjectStore(kv, new StructuralValidator(), Clock.systemUTC(), Duration.ofSeconds(10));
-    other = new ObjectStore(kv, new StructuralValidator(), Clock.systemUTC(), Duration.ofSeconds(10));
+    store = Fixtures.objectStore(kv);
+    other = Fixtures.objectStore(kv);
     store.onStoreCall(nanos -> calls.incrementAndGet());
     store.ensureNamespace("default");
   }
@@ -47,10 +44,6 @@ class ObjectStoreCreateTest {
   @AfterEach
   void stop() {
     kv.close();
-  }
-
-  private static Status.Code code(Runnable r) {
-    return Assertions.assertThrows(StatusRuntimeException.class, r::run).getStatus().getCode();
   }
 
   private static Object namespace(String name, String... finalizers) {
@@ -80,7 +73,7 @@ class ObjectStoreCreateTest {
   @Test
   void aDuplicateCreateFailsWithAlreadyExistsAndChangesNothing() {
     Object first = store.create(pod("default", "dup"), false);
-    assertThat(code(() -> store.create(pod("default", "dup"), false))).isEqualTo(Status.Code.ALREADY_EXISTS);
+    assertThat(Fixtures.failureCode(() -> store.create(pod("default", "dup"), false))).isEqualTo(Status.Code.ALREADY_EXISTS);
     assertThat(other.require(Kind.KIND_POD, "default", "dup")).isEqualTo(first);
   }
 
@@ -92,7 +85,7 @@ class ObjectStoreCreateTest {
     other.delete(Kind.KIND_NAMESPACE, "", "doomed", ObjectStore.DeleteOptions.plain(), null);
     assertThat(other.require(Kind.KIND_NAMESPACE, "", "doomed").getNamespace().getMetadata().hasDeletionTime())
         .isTrue();
-    assertThat(code(() -> store.create(pod("doomed", "after"), false))).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(Fixtures.failureCode(() -> store.create(pod("doomed", "after"), false))).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(exists("doomed", "after")).isFalse();
   }
 
@@ -102,7 +95,7 @@ class ObjectStoreCreateTest {
     store.create(pod("gone", "before"), false);
     other.delete(Kind.KIND_NAMESPACE, "", "gone", ObjectStore.DeleteOptions.plain(), null);
     assertThat(other.get(Kind.KIND_NAMESPACE, "", "gone")).isEmpty();
-    assertThat(code(() -> store.create(pod("gone", "after"), false))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(Fixtures.failureCode(() -> store.create(pod("gone", "after"), false))).isEqualTo(Status.Code.NOT_FOUND);
     assertThat(exists("gone", "after")).isFalse();
 
     other.create(namespace("gone"), false);
@@ -131,7 +124,7 @@ class ObjectStoreCreateTest {
     assertThat(made.get(0).getPod().getMetadata().getResourceVersion()).isPositive();
 
     // One exists already: nothing of the group is written.
-    assertThat(code(() -> store.createAll(List.of(pod("default", "c"), pod("default", "a")))))
+    assertThat(Fixtures.failureCode(() -> store.createAll(List.of(pod("default", "c"), pod("default", "a")))))
         .isEqualTo(Status.Code.ALREADY_EXISTS);
     assertThat(exists("default", "c")).isFalse();
 
@@ -143,7 +136,7 @@ class ObjectStoreCreateTest {
     assertThat(io.grpc.protobuf.StatusProto.fromThrowable(e).getDetailsList().toString()).contains("objects[1].");
     assertThat(exists("default", "d")).isFalse();
 
-    assertThat(code(() -> store.createAll(List.of(pod("default", "e"), pod("default", "e")))))
+    assertThat(Fixtures.failureCode(() -> store.createAll(List.of(pod("default", "e"), pod("default", "e")))))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(exists("default", "e")).isFalse();
   }

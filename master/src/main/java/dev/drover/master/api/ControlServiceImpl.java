@@ -140,17 +140,17 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
       requireKind(request.getKind());
       requireName(request.getName(), "name");
       String ns = ObjectStore.namespaceOf(request.getKind(), request.getNamespace());
-      java.util.Optional<Object> found = cache.get(request.getKind(), ns, request.getName());
-      if (found.isEmpty()) {
-        // This master's cache may trail a create made through another master. Before saying
-        // NOT_FOUND, catch up with the store: one linearizable read of the key gives the
-        // current revision, and the cache is waited for until it has reached it.
-        long now = store.await(store.kv().get(ObjectStore.key(request.getKind(), ns, request.getName())))
-            .getHeader().getRevision();
-        cache.waitForRevision(now, READ_YOUR_WRITES);
-        found = cache.get(request.getKind(), ns, request.getName());
+      java.util.Optional<Object> cached = cache.get(request.getKind(), ns, request.getName());
+      if (cached.isPresent()) {
+        return cached.get();
       }
-      return found.orElseThrow(() -> ApiErrors.notFound(Objects.describe(request.getKind(), ns, request.getName())));
+      // This master's cache may trail a create made through another master: before saying
+      // NOT_FOUND, read the key from the store (linearizably) and answer with what it holds.
+      var stored = store.await(store.kv().get(ObjectStore.key(request.getKind(), ns, request.getName())));
+      if (stored.getKvsCount() > 0) {
+        return ObjectStore.decode(stored.getKvs(0));
+      }
+      throw ApiErrors.notFound(Objects.describe(request.getKind(), ns, request.getName()));
     });
   }
 
@@ -214,8 +214,8 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
   }
 
   /**
-   * The service as the master serves it: {@link #bindService()} with Watch answered from
-   * pre-encoded frames shared by every stream (see {@link WatchFrames}).
+   * The service as the master serves it: {@link #bindService()} with Watch and WatchBatched
+   * answered from pre-encoded frames shared by every stream (see {@link WatchFrames}).
    */
   public ServerServiceDefinition framedService() {
     ServerServiceDefinition perEvent = WatchFrames.rebind(super.bindService(), ControlServiceGrpc.getWatchMethod(),

@@ -106,8 +106,6 @@ public final class WatchCache implements AutoCloseable {
   private final Options options;
   private final Map<Kind, KindState> kinds = new EnumMap<>(Kind.class);
   private final Map<Kind, List<CacheListener>> listeners = new ConcurrentHashMap<>();
-  /** Open watches by kind, so a change is offered only to the watchers of its kind. */
-  private final Map<Kind, Set<CacheWatcher>> watchers = new EnumMap<>(Kind.class);
   private final ExecutorService dispatch = Executors.newSingleThreadExecutor(r -> daemon(r, "watch-cache-dispatch"));
   /**
    * The fan-out threads. Each watcher belongs to one shard, whose single thread offers it every
@@ -135,7 +133,6 @@ public final class WatchCache implements AutoCloseable {
     for (Kind k : Kind.values()) {
       if (Objects.known(k)) {
         kinds.put(k, new KindState());
-        watchers.put(k, ConcurrentHashMap.newKeySet());
       }
     }
   }
@@ -184,10 +181,8 @@ public final class WatchCache implements AutoCloseable {
       }
       revision = rev;
       // Watchers cannot bridge a relist: their history has a hole.
-      for (Set<CacheWatcher> ws : watchers.values()) {
-        for (CacheWatcher w : ws) {
-          w.fail(WatchCache.expiredStatus("the cache re-listed the store; watch history was lost"));
-        }
+      for (CacheWatcher w : allWatchers()) {
+        w.fail(WatchCache.expiredStatus("the cache re-listed the store; watch history was lost"));
       }
       synced = true;
       lock.notifyAll();
@@ -401,11 +396,7 @@ public final class WatchCache implements AutoCloseable {
 
   /** Number of open watches. */
   public int watcherCount() {
-    int n = 0;
-    for (Set<CacheWatcher> ws : watchers.values()) {
-      n += ws.size();
-    }
-    return n;
+    return allWatchers().size();
   }
 
   /** One page of a listing. */
@@ -628,7 +619,6 @@ public final class WatchCache implements AutoCloseable {
       // offers only later ones.
       w.registeredAt = revision;
       w.offeredUpTo = revision;
-      watchers.get(spec.kind()).add(w);
       w.shard.add(w);
     }
     w.drainLater();
@@ -673,6 +663,17 @@ public final class WatchCache implements AutoCloseable {
     if (storeWatch != null && !closed) {
       storeWatch.requestProgress();
     }
+  }
+
+  /** Every open watch: the members of all shards (each watch belongs to exactly one). */
+  private List<CacheWatcher> allWatchers() {
+    List<CacheWatcher> all = new ArrayList<>();
+    for (Shard sh : shards) {
+      for (Set<CacheWatcher> ws : sh.members.values()) {
+        all.addAll(ws);
+      }
+    }
+    return all;
   }
 
   /** Most encoded bytes of events one batch carries, unless a single event is larger. */
@@ -827,7 +828,6 @@ public final class WatchCache implements AutoCloseable {
       }
       backlog.add(WatchFrame.of(error));
       done = true;
-      watchers.get(kind).remove(this);
       shard.remove(this);
       drainLater();
     }
@@ -886,7 +886,6 @@ public final class WatchCache implements AutoCloseable {
 
     void close() {
       done = true;
-      watchers.get(kind).remove(this);
       shard.remove(this);
     }
   }
@@ -1038,10 +1037,8 @@ public final class WatchCache implements AutoCloseable {
     if (storeWatch != null) {
       storeWatch.close();
     }
-    for (Set<CacheWatcher> ws : watchers.values()) {
-      for (CacheWatcher w : ws) {
-        w.close();
-      }
+    for (CacheWatcher w : allWatchers()) {
+      w.close();
     }
     ticker.shutdownNow();
     dispatch.shutdown();

@@ -191,8 +191,12 @@ public final class NodeSession implements MasterClient, AutoCloseable {
   }
 
   private NodeServiceGrpc.NodeServiceBlockingStub blocking() {
+    return blocking(settings.callTimeout());
+  }
+
+  private NodeServiceGrpc.NodeServiceBlockingStub blocking(Duration deadline) {
     return NodeServiceGrpc.newBlockingStub(channel(currentEndpoint()))
-        .withDeadlineAfter(settings.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private ManagedChannel channel(String endpoint) {
@@ -232,9 +236,7 @@ public final class NodeSession implements MasterClient, AutoCloseable {
                 NodeStatusSummary.newBuilder()
                     .putAllAllocatable(capacity())
                     .setRunningPods(syncer.runningPods()));
-    return NodeServiceGrpc.newBlockingStub(channel(currentEndpoint()))
-        .withDeadlineAfter(heartbeatDeadline().toMillis(), TimeUnit.MILLISECONDS)
-        .heartbeat(req.build());
+    return blocking(heartbeatDeadline()).heartbeat(req.build());
   }
 
   /**
