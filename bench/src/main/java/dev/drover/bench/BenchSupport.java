@@ -20,7 +20,9 @@ public final class BenchSupport {
     }
   }
 
-  /** The median of {@code values} (the mean of the middle two for an even count); NaN when empty. */
+  /**
+   * The median of {@code values} (the mean of the middle two for an even count); NaN when empty.
+   */
   public static double median(List<Double> values) {
     List<Double> sorted = values.stream().sorted().toList();
     int n = sorted.size();

@@ -11,9 +11,9 @@ import java.time.Instant;
 import java.util.Locale;
 
 /**
- * Generic access to an {@link Object} of any kind: its type, its message and its metadata,
- * through the protobuf descriptors (every kind has {@code metadata} as field 1), plus the small
- * text conversions output needs (enum spellings, timestamps).
+ * Generic access to an {@link Object} of any kind: its type, its message and its metadata, through
+ * the protobuf descriptors (every kind has {@code metadata} as field 1), plus the small text
+ * conversions output needs (enum spellings, timestamps).
  */
 public final class ApiObjects {
 
@@ -43,8 +43,8 @@ public final class ApiObjects {
   public static Object wrap(Kind kind, Message message) {
     Object object = Kinds.wrap(message);
     if (Kinds.kindOf(object) != kind) {
-      throw new IllegalArgumentException("a " + message.getDescriptorForType().getName()
-          + " is not a " + kind);
+      throw new IllegalArgumentException(
+          "a " + message.getDescriptorForType().getName() + " is not a " + kind);
     }
     return object;
   }
@@ -55,8 +55,8 @@ public final class ApiObjects {
   }
 
   /**
-   * The Kubernetes spelling of an enum value: {@code POD_PHASE_RUNNING} of {@code PodPhase}
-   * becomes "Running", {@code SERVICE_TYPE_NODE_PORT} "NodePort". Unspecified gives "".
+   * The Kubernetes spelling of an enum value: {@code POD_PHASE_RUNNING} of {@code PodPhase} becomes
+   * "Running", {@code SERVICE_TYPE_NODE_PORT} "NodePort". Unspecified gives "".
    */
   public static String enumText(ProtocolMessageEnum value) {
     var descriptor = value.getValueDescriptor();

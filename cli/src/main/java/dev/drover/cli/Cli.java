@@ -16,9 +16,9 @@ import java.util.function.Function;
 
 /**
  * Everything one invocation of the {@code drover} command works with: its output streams, its
- * environment (HOME, DROVER_CONFIG), whether stdout is a terminal, the global options, and how
- * to open a channel to a master. Tests build one around in-memory streams and an in-process
- * channel; {@link #system()} builds the real one.
+ * environment (HOME, DROVER_CONFIG), whether stdout is a terminal, the global options, and how to
+ * open a channel to a master. Tests build one around in-memory streams and an in-process channel;
+ * {@link #system()} builds the real one.
  */
 public final class Cli {
 

@@ -1,8 +1,8 @@
 package dev.drover.cli;
 
 /**
- * An error the CLI reports to the user as one {@code error: ...} line (exit code 1): a
- * condition that is neither a usage mistake nor a failure answered by the cluster.
+ * An error the CLI reports to the user as one {@code error: ...} line (exit code 1): a condition
+ * that is neither a usage mistake nor a failure answered by the cluster.
  */
 public final class CliException extends RuntimeException {
 

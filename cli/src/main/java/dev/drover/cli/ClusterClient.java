@@ -11,9 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The CLI's connection to a cluster: a gRPC channel to one of the context's master endpoints,
- * with a deadline on every call. A unary call that finds its master UNAVAILABLE is tried on the
- * next endpoint, so a context listing three masters keeps working while one is down.
+ * The CLI's connection to a cluster: a gRPC channel to one of the context's master endpoints, with
+ * a deadline on every call. A unary call that finds its master UNAVAILABLE is tried on the next
+ * endpoint, so a context listing three masters keeps working while one is down.
  */
 public final class ClusterClient implements AutoCloseable {
 
@@ -76,8 +76,8 @@ public final class ClusterClient implements AutoCloseable {
   }
 
   /**
-   * A stub for a streaming call with the given deadline (watches and followed logs are long,
-   * but never unbounded).
+   * A stub for a streaming call with the given deadline (watches and followed logs are long, but
+   * never unbounded).
    */
   public ControlServiceBlockingStub stub(Duration deadline) {
     if (channel == null) {

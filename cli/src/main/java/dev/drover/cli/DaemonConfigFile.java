@@ -20,8 +20,8 @@ import picocli.CommandLine.ParseResult;
 /**
  * Applies a daemon's YAML configuration file to its command's options, so that every key of the
  * file is also a flag and the flag wins: key {@code dataDir} (or {@code data-dir}) sets option
- * {@code --data-dir} unless {@code --data-dir} was given on the command line. An unknown key or
- * a value of the wrong type is an error naming the file, the key and what was expected.
+ * {@code --data-dir} unless {@code --data-dir} was given on the command line. An unknown key or a
+ * value of the wrong type is an error naming the file, the key and what was expected.
  */
 public final class DaemonConfigFile {
 
@@ -35,8 +35,12 @@ public final class DaemonConfigFile {
       String key = entry.getKey();
       OptionSpec option = spec.findOption("--" + kebab(key));
       if (option == null || key.equals("config") || option.usageHelp() || option.versionHelp()) {
-        throw new CliException(file + ": " + key + ": unknown setting; known settings: "
-            + String.join(", ", known(spec)));
+        throw new CliException(
+            file
+                + ": "
+                + key
+                + ": unknown setting; known settings: "
+                + String.join(", ", known(spec)));
       }
       if (parsed != null && parsed.hasMatchedOption(option)) {
         continue; // the flag given on the command line wins over the file
@@ -49,8 +53,8 @@ public final class DaemonConfigFile {
     java.lang.Object root;
     try {
       String text = Files.readString(file, StandardCharsets.UTF_8);
-      root = new Load(LoadSettings.builder().setLabel(file.toString()).build())
-          .loadFromString(text);
+      root =
+          new Load(LoadSettings.builder().setLabel(file.toString()).build()).loadFromString(text);
     } catch (IOException e) {
       throw new CliException("cannot read config file " + file + ": " + e.getMessage(), e);
     } catch (YamlEngineException e) {
@@ -71,8 +75,11 @@ public final class DaemonConfigFile {
     TreeSet<String> names = new TreeSet<>();
     for (OptionSpec option : spec.options()) {
       String name = option.longestName();
-      if (name.startsWith("--") && !option.usageHelp() && !option.versionHelp()
-          && !name.equals("--config") && option.scopeType() != picocli.CommandLine.ScopeType.INHERIT
+      if (name.startsWith("--")
+          && !option.usageHelp()
+          && !option.versionHelp()
+          && !name.equals("--config")
+          && option.scopeType() != picocli.CommandLine.ScopeType.INHERIT
           && !option.inherited()) {
         names.add(camel(name.substring(2)));
       }
@@ -160,16 +167,16 @@ public final class DaemonConfigFile {
       for (java.lang.Object constant : type.getEnumConstants()) {
         allowed.add(constant.toString().toLowerCase(Locale.ROOT));
       }
-      throw new CliException(at + "expected one of " + String.join(", ", allowed) + ", got \""
-          + text + "\"");
+      throw new CliException(
+          at + "expected one of " + String.join(", ", allowed) + ", got \"" + text + "\"");
     }
     return text;
   }
 
   private static String scalar(String at, java.lang.Object value) {
     if (value instanceof Map || value instanceof List) {
-      throw new CliException(at + "expected a single value, got a "
-          + (value instanceof Map ? "mapping" : "list"));
+      throw new CliException(
+          at + "expected a single value, got a " + (value instanceof Map ? "mapping" : "list"));
     }
     return value == null ? "" : String.valueOf(value);
   }

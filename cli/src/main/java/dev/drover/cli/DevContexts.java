@@ -21,17 +21,20 @@ public final class DevContexts {
   public static void write(ClientConfigStore store, String endpoint) {
     ClientConfig config = store.load();
     String namespace = config.context(NAME).map(ContextEntry::namespace).orElse("default");
-    store.save(config
-        .withContext(new ContextEntry(NAME, List.of(endpoint), namespace, null))
-        .withCurrent(NAME));
+    store.save(
+        config
+            .withContext(new ContextEntry(NAME, List.of(endpoint), namespace, null))
+            .withCurrent(NAME));
   }
 
   /** The lines printed once the dev cluster is ready. */
-  public static List<String> banner(String endpoint, String node, String runtime,
-      String dataDir, double readySeconds) {
+  public static List<String> banner(
+      String endpoint, String node, String runtime, String dataDir, double readySeconds) {
     return List.of(
-        String.format("Drover dev cluster ready in %.1f s: master at %s, node %s (%s runtime),"
-            + " data in %s.", readySeconds, endpoint, node, runtime, dataDir),
+        String.format(
+            "Drover dev cluster ready in %.1f s: master at %s, node %s (%s runtime),"
+                + " data in %s.",
+            readySeconds, endpoint, node, runtime, dataDir),
         "The \"dev\" context is now current. Try, in another terminal:",
         "  drover get nodes",
         "  drover apply -f examples/manifests/web.yaml --wait",

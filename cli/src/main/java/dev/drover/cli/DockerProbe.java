@@ -16,10 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Finds out, before {@code drover dev} starts an agent, whether a Docker daemon answers: it
- * sends {@code GET /_ping} over the daemon's Unix socket ($DOCKER_HOST when it names one, else
- * /var/run/docker.sock). The answer says why not, for the message that suggests
- * {@code --runtime simulated}.
+ * Finds out, before {@code drover dev} starts an agent, whether a Docker daemon answers: it sends
+ * {@code GET /_ping} over the daemon's Unix socket ($DOCKER_HOST when it names one, else
+ * /var/run/docker.sock). The answer says why not, for the message that suggests {@code --runtime
+ * simulated}.
  */
 public final class DockerProbe {
 
@@ -49,12 +49,13 @@ public final class DockerProbe {
     CompletableFuture<String> ping = CompletableFuture.supplyAsync(() -> ping(socket));
     try {
       String answer = ping.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      return answer.isEmpty() ? new Result(true, dockerHost, "")
+      return answer.isEmpty()
+          ? new Result(true, dockerHost, "")
           : new Result(false, dockerHost, answer);
     } catch (TimeoutException e) {
       ping.cancel(true);
-      return new Result(false, dockerHost, "the daemon did not answer within "
-          + timeout.toMillis() + " ms");
+      return new Result(
+          false, dockerHost, "the daemon did not answer within " + timeout.toMillis() + " ms");
     } catch (ExecutionException e) {
       return new Result(false, dockerHost, String.valueOf(e.getCause()));
     } catch (InterruptedException e) {
@@ -67,8 +68,9 @@ public final class DockerProbe {
   private static String ping(Path socket) {
     try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       channel.connect(UnixDomainSocketAddress.of(socket));
-      channel.write(ByteBuffer.wrap(
-          "GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+      channel.write(
+          ByteBuffer.wrap(
+              "GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
       ByteBuffer buffer = ByteBuffer.allocate(4096);
       StringBuilder answer = new StringBuilder();
       while (channel.read(buffer) > 0 && answer.length() < 4096) {

@@ -5,9 +5,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Durations as people type and read them: parses {@code 90s}, {@code 5m}, {@code 1h30m} (Go
- * syntax, as kubectl's {@code --since}) and formats ages the way kubectl does ({@code 45s},
- * {@code 3m20s}, {@code 5h}, {@code 3d}).
+ * Durations as people type and read them: parses {@code 90s}, {@code 5m}, {@code 1h30m} (Go syntax,
+ * as kubectl's {@code --since}) and formats ages the way kubectl does ({@code 45s}, {@code 3m20s},
+ * {@code 5h}, {@code 3d}).
  */
 public final class Durations {
 

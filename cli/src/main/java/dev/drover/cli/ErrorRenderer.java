@@ -90,15 +90,13 @@ public final class ErrorRenderer {
       case UNAVAILABLE:
         if (isConnectionFailure(e)) {
           return List.of(
-              "error: cannot connect to the Drover API at " + where(client) + ": "
-                  + rootMessage(e),
+              "error: cannot connect to the Drover API at " + where(client) + ": " + rootMessage(e),
               "hint: start a local cluster with `drover dev`, or check the context with"
                   + " `drover config get-contexts` (or pass --server host:port)");
         }
         return List.of("Error from server (ServiceUnavailable): " + description);
       default:
-        return List.of(
-            "Error from server (" + status.getCode() + "): " + description);
+        return List.of("Error from server (" + status.getCode() + "): " + description);
     }
   }
 
@@ -107,8 +105,8 @@ public final class ErrorRenderer {
     List<BadRequest.FieldViolation> violations = violations(e);
     if (violations.isEmpty()) {
       Subject subject = subjects.size() == 1 ? subjects.get(0) : null;
-      return List.of("error: " + (subject != null ? about(subject) + " is invalid: " : "")
-          + description);
+      return List.of(
+          "error: " + (subject != null ? about(subject) + " is invalid: " : "") + description);
     }
     List<String> lines = new ArrayList<>();
     for (BadRequest.FieldViolation violation : violations) {

@@ -12,8 +12,8 @@ import picocli.CommandLine;
 public final class Main {
 
   /**
-   * gRPC logs through java.util.logging; kept here (a strong reference) so the level set in
-   * {@link #main} holds for the whole run.
+   * gRPC logs through java.util.logging; kept here (a strong reference) so the level set in {@link
+   * #main} holds for the whole run.
    */
   private static final java.util.logging.Logger GRPC_LOG =
       java.util.logging.Logger.getLogger("io.grpc");

@@ -1,8 +1,8 @@
 package dev.drover.cli;
 
 /**
- * The object a call was about, so that errors can name it the way kubectl does ({@code pods
- * "web" not found}); {@code origin} is where it was read from ({@code web.yaml:12}), or empty.
+ * The object a call was about, so that errors can name it the way kubectl does ({@code pods "web"
+ * not found}); {@code origin} is where it was read from ({@code web.yaml:12}), or empty.
  */
 public record Subject(ResourceType type, String name, String origin) {
 

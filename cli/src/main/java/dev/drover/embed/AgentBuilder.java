@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Settings of an in-process node agent: which master it joins, its node name, its container
- * runtime (Docker, or simulated for tests without Docker) and where it keeps its state. Defaults
- * suit one machine: loopback addresses, a free agent port, host ports 30000-32767.
+ * Settings of an in-process node agent: which master it joins, its node name, its container runtime
+ * (Docker, or simulated for tests without Docker) and where it keeps its state. Defaults suit one
+ * machine: loopback addresses, a free agent port, host ports 30000-32767.
  */
 public final class AgentBuilder {
 
@@ -79,8 +79,8 @@ public final class AgentBuilder {
   }
 
   /**
-   * Creates, but does not start, the agent: connecting to the runtime (docker-java's set-up is
-   * the slow part) can then overlap the master's start.
+   * Creates, but does not start, the agent: connecting to the runtime (docker-java's set-up is the
+   * slow part) can then overlap the master's start.
    */
   NodeAgent create() {
     if (masters.isEmpty()) {
@@ -94,17 +94,20 @@ public final class AgentBuilder {
         throw new java.io.UncheckedIOException("cannot create a temporary agent directory", e);
       }
     }
-    return NodeAgent.create(AgentConfig.builder()
-        .nodeName(nodeName)
-        .masterEndpoints(List.copyOf(masters))
-        .runtime(runtime == Runtime.DOCKER ? AgentConfig.RuntimeKind.DOCKER
-            : AgentConfig.RuntimeKind.SIMULATED)
-        .dockerHost(dockerHost)
-        .dataDir(dir)
-        .hostIp("127.0.0.1")
-        .bindAddress("127.0.0.1")
-        .agentPort(0)
-        .hostPortRange(30000, 32767)
-        .build());
+    return NodeAgent.create(
+        AgentConfig.builder()
+            .nodeName(nodeName)
+            .masterEndpoints(List.copyOf(masters))
+            .runtime(
+                runtime == Runtime.DOCKER
+                    ? AgentConfig.RuntimeKind.DOCKER
+                    : AgentConfig.RuntimeKind.SIMULATED)
+            .dockerHost(dockerHost)
+            .dataDir(dir)
+            .hostIp("127.0.0.1")
+            .bindAddress("127.0.0.1")
+            .agentPort(0)
+            .hostPortRange(30000, 32767)
+            .build());
   }
 }

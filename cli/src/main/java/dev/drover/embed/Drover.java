@@ -1,8 +1,8 @@
 package dev.drover.embed;
 
 /**
- * Entry point of the Java embedding API: builders that start a Drover master, and optionally a
- * node agent, inside the calling JVM. Every handle they return is {@link AutoCloseable}:
+ * Entry point of the Java embedding API: builders that start a Drover master, and optionally a node
+ * agent, inside the calling JVM. Every handle they return is {@link AutoCloseable}:
  *
  * <pre>{@code
  * try (DroverMaster master = Drover.master().dataDir(dir).withAgent().start()) {

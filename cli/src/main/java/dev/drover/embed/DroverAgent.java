@@ -4,8 +4,8 @@ import dev.drover.agent.NodeAgent;
 
 /**
  * A running in-process node agent. Closing it stops the agent; with the Docker runtime its
- * containers keep running and are adopted by the next agent on the same data directory, as
- * after a restart of a real agent.
+ * containers keep running and are adopted by the next agent on the same data directory, as after a
+ * restart of a real agent.
  */
 public final class DroverAgent implements AutoCloseable {
 

@@ -14,8 +14,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A running in-process master, and the agent started with it if one was asked for. Closing it
- * stops the agent first, then the master and its store.
+ * A running in-process master, and the agent started with it if one was asked for. Closing it stops
+ * the agent first, then the master and its store.
  */
 public final class DroverMaster implements AutoCloseable {
 
@@ -71,8 +71,8 @@ public final class DroverMaster implements AutoCloseable {
           // Not registered yet: keep polling until the deadline.
         }
         if (System.nanoTime() > deadline) {
-          throw new TimeoutException("node " + name + " did not become Ready within "
-              + timeout.toSeconds() + " s");
+          throw new TimeoutException(
+              "node " + name + " did not become Ready within " + timeout.toSeconds() + " s");
         }
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         if (Thread.currentThread().isInterrupted()) {

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.opentest4j.TestAbortedException;
 
 /**
- * A JUnit 5 extension that gives a test class a throwaway Drover cluster: one in-process master
- * on a fresh store and one node agent ({@value #NODE}), on the simulated runtime or on the local
+ * A JUnit 5 extension that gives a test class a throwaway Drover cluster: one in-process master on
+ * a fresh store and one node agent ({@value #NODE}), on the simulated runtime or on the local
  * Docker daemon. Registered on a static field it lives for the whole class; on an instance field,
  * for each test. It is gone, with its state, once the tests are done.
  *
@@ -122,10 +122,15 @@ public final class DroverTestCluster
       }
     }
     dir = Files.createTempDirectory("drover-test-cluster-");
-    DroverMaster started = Drover.master()
-        .withAgent(a -> a.nodeName(NODE).runtime(runtime).dockerHost(dockerHost)
-            .dataDir(dir.resolve("agent")))
-        .start();
+    DroverMaster started =
+        Drover.master()
+            .withAgent(
+                a ->
+                    a.nodeName(NODE)
+                        .runtime(runtime)
+                        .dockerHost(dockerHost)
+                        .dataDir(dir.resolve("agent")))
+            .start();
     try {
       started.awaitNodeReady(NODE, readyTimeout);
     } catch (TimeoutException | RuntimeException e) {
@@ -150,8 +155,8 @@ public final class DroverTestCluster
 
   private DroverMaster running() {
     if (cluster == null) {
-      throw new IllegalStateException("the cluster is not running: register DroverTestCluster"
-          + " with @RegisterExtension");
+      throw new IllegalStateException(
+          "the cluster is not running: register DroverTestCluster" + " with @RegisterExtension");
     }
     return cluster;
   }

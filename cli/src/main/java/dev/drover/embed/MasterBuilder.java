@@ -19,13 +19,13 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * Settings of an in-process master and, optionally, of a node agent started with it. With a
- * {@link #dataDir(Path)} the master keeps its state in a persistent one-member store (a restart on
- * the same directory finds everything again); without one the state lives in memory and is gone
- * on close, which suits tests.
+ * Settings of an in-process master and, optionally, of a node agent started with it. With a {@link
+ * #dataDir(Path)} the master keeps its state in a persistent one-member store (a restart on the
+ * same directory finds everything again); without one the state lives in memory and is gone on
+ * close, which suits tests.
  *
- * <p>{@link #start()} overlaps the slow parts: the agent's connection to its runtime is set up
- * on another thread while the store elects itself and the master starts.
+ * <p>{@link #start()} overlaps the slow parts: the agent's connection to its runtime is set up on
+ * another thread while the store elects itself and the master starts.
  */
 public final class MasterBuilder {
 
@@ -73,7 +73,7 @@ public final class MasterBuilder {
 
   /** Also starts a node agent (simulated runtime, node "node-1") joined to this master. */
   public MasterBuilder withAgent() {
-    return withAgent(a -> { });
+    return withAgent(a -> {});
   }
 
   /**
@@ -84,8 +84,8 @@ public final class MasterBuilder {
     AgentBuilder builder = new AgentBuilder();
     settings.accept(builder);
     if (builder.hasMaster()) {
-      throw new IllegalArgumentException("withAgent: the agent joins this master; do not set"
-          + " its master endpoint");
+      throw new IllegalArgumentException(
+          "withAgent: the agent joins this master; do not set" + " its master endpoint");
     }
     this.agent = builder;
     return this;
@@ -105,19 +105,26 @@ public final class MasterBuilder {
       if (dataDir != null) {
         agent.dataDir(dataDir.resolve("agent"));
       }
-      agentReady = CompletableFuture.supplyAsync(() -> timeline.time("runtime", agent::create),
-          runnable -> {
-            Thread thread = new Thread(runnable, "drover-agent-setup");
-            thread.setDaemon(true);
-            thread.start();
-          });
+      agentReady =
+          CompletableFuture.supplyAsync(
+              () -> timeline.time("runtime", agent::create),
+              runnable -> {
+                Thread thread = new Thread(runnable, "drover-agent-setup");
+                thread.setDaemon(true);
+                thread.start();
+              });
     }
     Master master = null;
     try {
       KvStore store = timeline.time("store", this::startStore);
       int apiPortToUse = port;
-      master = timeline.time("master", () -> startMaster(store,
-          b -> b.apiHost(apiHost).apiPort(apiPortToUse).metricsPort(metricsPort)));
+      master =
+          timeline.time(
+              "master",
+              () ->
+                  startMaster(
+                      store,
+                      b -> b.apiHost(apiHost).apiPort(apiPortToUse).metricsPort(metricsPort)));
       DroverAgent started = null;
       if (agentReady != null) {
         NodeAgent created = join(agentReady);
@@ -163,8 +170,12 @@ public final class MasterBuilder {
     while (!store.isLeader()) {
       if (System.nanoTime() > deadline) {
         store.close();
-        throw new IllegalStateException("the store in " + dir + " did not elect itself within "
-            + startTimeout.toSeconds() + " s");
+        throw new IllegalStateException(
+            "the store in "
+                + dir
+                + " did not elect itself within "
+                + startTimeout.toSeconds()
+                + " s");
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
@@ -172,9 +183,9 @@ public final class MasterBuilder {
   }
 
   /**
-   * Starts a master on {@code store} (which it then owns) with the given settings; when the
-   * master cannot start, the store is closed before the failure is rethrown. The CLI's
-   * {@code drover master} daemon starts its master the same way.
+   * Starts a master on {@code store} (which it then owns) with the given settings; when the master
+   * cannot start, the store is closed before the failure is rethrown. The CLI's {@code drover
+   * master} daemon starts its master the same way.
    */
   public static Master startMaster(KvStore store, Consumer<Master.Builder> settings) {
     try {

@@ -45,34 +45,41 @@ public final class CliHarness implements AutoCloseable {
   public CliHarness(Path home) throws IOException {
     this.home = home;
     this.name = InProcessServerBuilder.generateName();
-    this.server = InProcessServerBuilder.forName(name).directExecutor().addService(service)
-        .build().start();
-    new ClientConfigStore(home.resolve(".drover/config")).save(
-        dev.drover.cli.config.ClientConfig.EMPTY
-            .withContext(new ContextEntry("test", List.of("inprocess:" + name), "default", null))
-            .withCurrent("test"));
+    this.server =
+        InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
+    new ClientConfigStore(home.resolve(".drover/config"))
+        .save(
+            dev.drover.cli.config.ClientConfig.EMPTY
+                .withContext(
+                    new ContextEntry("test", List.of("inprocess:" + name), "default", null))
+                .withCurrent("test"));
   }
 
   /** A Cli for direct use of a command object (its output is discarded). */
   public Cli newCli() {
-    return new Cli(new PrintWriter(new StringWriter(), true),
+    return new Cli(
         new PrintWriter(new StringWriter(), true),
-        new ByteArrayInputStream(new byte[0]), Map.of("HOME", home.toString()), false,
-        CliHarness::channel, clock);
+        new PrintWriter(new StringWriter(), true),
+        new ByteArrayInputStream(new byte[0]),
+        Map.of("HOME", home.toString()),
+        false,
+        CliHarness::channel,
+        clock);
   }
 
   /** Runs the command line and returns its exit code and output. */
   public Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    Cli cli = new Cli(
-        new PrintWriter(out, true),
-        new PrintWriter(err, true),
-        new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-        Map.of("HOME", home.toString()),
-        terminal,
-        CliHarness::channel,
-        clock);
+    Cli cli =
+        new Cli(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+            Map.of("HOME", home.toString()),
+            terminal,
+            CliHarness::channel,
+            clock);
     int code = Main.run(cli, args);
     return new Result(code, out.toString(), err.toString());
   }
@@ -80,7 +87,8 @@ public final class CliHarness implements AutoCloseable {
   private static ManagedChannel channel(String endpoint) {
     if (endpoint.startsWith("inprocess:")) {
       return InProcessChannelBuilder.forName(endpoint.substring("inprocess:".length()))
-          .directExecutor().build();
+          .directExecutor()
+          .build();
     }
     return NettyChannelBuilder.forTarget(endpoint).usePlaintext().build();
   }

@@ -19,18 +19,35 @@ import picocli.CommandLine.Spec;
 
 class DaemonConfigFileTest {
 
-  enum Runtime { docker, simulated }
+  enum Runtime {
+    docker,
+    simulated
+  }
 
   @Command(name = "daemon")
   static final class Daemon implements Runnable {
     @Spec CommandSpec spec;
-    @Option(names = "--config") Path config;
-    @Option(names = "--data-dir") Path dataDir = Path.of("/default");
-    @Option(names = "--api-port") int apiPort = 7070;
-    @Option(names = "--master") List<String> masters = new ArrayList<>();
-    @Option(names = "--label") Map<String, String> labels = new LinkedHashMap<>();
-    @Option(names = "--runtime") Runtime runtime = Runtime.docker;
-    @Option(names = "--verbose") boolean verbose;
+
+    @Option(names = "--config")
+    Path config;
+
+    @Option(names = "--data-dir")
+    Path dataDir = Path.of("/default");
+
+    @Option(names = "--api-port")
+    int apiPort = 7070;
+
+    @Option(names = "--master")
+    List<String> masters = new ArrayList<>();
+
+    @Option(names = "--label")
+    Map<String, String> labels = new LinkedHashMap<>();
+
+    @Option(names = "--runtime")
+    Runtime runtime = Runtime.docker;
+
+    @Option(names = "--verbose")
+    boolean verbose;
 
     @Override
     public void run() {
@@ -56,14 +73,18 @@ class DaemonConfigFileTest {
 
   @Test
   void everyKeySetsItsOptionAndFlagsWin() throws Exception {
-    Daemon d = run("""
+    Daemon d =
+        run(
+            """
         dataDir: /var/lib/drover
         api-port: 7443
         master: [a:1, b:2]
         label: {zone: a}
         runtime: SIMULATED
         verbose: true
-        """, "--api-port", "9000");
+        """,
+            "--api-port",
+            "9000");
     assertThat(d.dataDir).isEqualTo(Path.of("/var/lib/drover"));
     assertThat(d.apiPort).isEqualTo(9000);
     assertThat(d.masters).containsExactly("a:1", "b:2");

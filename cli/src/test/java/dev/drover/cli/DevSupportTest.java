@@ -25,9 +25,10 @@ class DevSupportTest {
   @Test
   void devContextIsWrittenAndMadeCurrentKeepingOthers() {
     ClientConfigStore store = new ClientConfigStore(dir.resolve("config"));
-    store.save(ClientConfig.EMPTY
-        .withContext(new ContextEntry("prod", List.of("m1:7070"), "shop", null))
-        .withCurrent("prod"));
+    store.save(
+        ClientConfig.EMPTY
+            .withContext(new ContextEntry("prod", List.of("m1:7070"), "shop", null))
+            .withCurrent("prod"));
     DevContexts.write(store, "127.0.0.1:7070");
     ClientConfig config = store.load();
     assertThat(config.currentContext()).isEqualTo("dev");
@@ -42,7 +43,10 @@ class DevSupportTest {
   @Test
   void bannerSaysWhatToTypeNext() {
     assertThat(DevContexts.banner("127.0.0.1:7070", "dev-node", "simulated", "/d", 1.25))
-        .first().asString().contains("ready in 1.3 s").contains("simulated runtime");
+        .first()
+        .asString()
+        .contains("ready in 1.3 s")
+        .contains("simulated runtime");
     assertThat(String.join("\n", DevContexts.banner("e", "n", "docker", "/d", 1)))
         .contains("drover apply -f examples/manifests/web.yaml");
   }
@@ -67,15 +71,19 @@ class DevSupportTest {
     Path socket = dir.resolve("d.sock");
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(socket));
-      Thread daemon = new Thread(() -> {
-        try (SocketChannel client = server.accept()) {
-          client.read(ByteBuffer.allocate(1024));
-          client.write(ByteBuffer.wrap(
-              "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nOK".getBytes(StandardCharsets.US_ASCII)));
-        } catch (java.io.IOException ignored) {
-          // the test fails on the probe's answer instead
-        }
-      });
+      Thread daemon =
+          new Thread(
+              () -> {
+                try (SocketChannel client = server.accept()) {
+                  client.read(ByteBuffer.allocate(1024));
+                  client.write(
+                      ByteBuffer.wrap(
+                          "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nOK"
+                              .getBytes(StandardCharsets.US_ASCII)));
+                } catch (java.io.IOException ignored) {
+                  // the test fails on the probe's answer instead
+                }
+              });
       daemon.start();
       DockerProbe.Result result = DockerProbe.probe("unix://" + socket, Duration.ofSeconds(20));
       daemon.join(20_000);

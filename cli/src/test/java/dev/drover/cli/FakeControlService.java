@@ -54,17 +54,23 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
 
   private final Map<String, Object> objects = new TreeMap<>();
   private long revision = 100;
+
   /** Requests received, in order. */
   public final List<com.google.protobuf.Message> requests = new CopyOnWriteArrayList<>();
+
   /** Events a Watch streams before completing. */
   public final List<WatchEvent> watchEvents = new CopyOnWriteArrayList<>();
+
   /** Chunks a Logs call streams. */
   public final List<String> logLines = new CopyOnWriteArrayList<>();
+
   /** Answers to the next DRAIN calls, in order; when empty a DRAIN evicts default/web-1. */
   public final java.util.Queue<NodeActionResponse> drainAnswers =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   /** Applied to an object each time it is read with Get (simulates controllers progressing). */
   public volatile UnaryOperator<Object> onGet = UnaryOperator.identity();
+
   /** When set, every call fails with this status. */
   public volatile StatusRuntimeException failure;
 
@@ -76,12 +82,13 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
   public synchronized Object put(Object object, Instant created) {
     ObjectMeta meta = ApiObjects.meta(object);
     ResourceType type = ApiObjects.type(object);
-    String namespace = type.namespaced() && meta.getNamespace().isEmpty()
-        ? "default" : meta.getNamespace();
-    ObjectMeta.Builder stored = meta.toBuilder()
-        .setNamespace(namespace)
-        .setResourceVersion(++revision)
-        .setGeneration(Math.max(1, meta.getGeneration()));
+    String namespace =
+        type.namespaced() && meta.getNamespace().isEmpty() ? "default" : meta.getNamespace();
+    ObjectMeta.Builder stored =
+        meta.toBuilder()
+            .setNamespace(namespace)
+            .setResourceVersion(++revision)
+            .setGeneration(Math.max(1, meta.getGeneration()));
     if (meta.getUid().isEmpty()) {
       stored.setUid("uid-" + meta.getName());
     }
@@ -121,8 +128,10 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
       }
     }
     if (object == null) {
-      observer.onError(Status.NOT_FOUND.withDescription(
-          "pods \"" + request.getName() + "\" not found").asRuntimeException());
+      observer.onError(
+          Status.NOT_FOUND
+              .withDescription("pods \"" + request.getName() + "\" not found")
+              .asRuntimeException());
       return;
     }
     observer.onNext(object);
@@ -142,7 +151,8 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
         if (ApiObjects.type(object).kind() != request.getKind()) {
           continue;
         }
-        if (!request.getNamespace().isEmpty() && !request.getNamespace().equals(meta.getNamespace())) {
+        if (!request.getNamespace().isEmpty()
+            && !request.getNamespace().equals(meta.getNamespace())) {
           continue;
         }
         if (!matches(request.getLabelSelector(), meta)) {
@@ -151,8 +161,8 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
         items.add(object);
       }
     }
-    observer.onNext(ListResponse.newBuilder().addAllItems(items).setResourceVersion(revision)
-        .build());
+    observer.onNext(
+        ListResponse.newBuilder().addAllItems(items).setResourceVersion(revision).build());
     observer.onCompleted();
   }
 
@@ -183,27 +193,30 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
         List<Container> containers = object.getPod().getSpec().getContainersList();
         for (int c = 0; c < containers.size(); c++) {
           if (containers.get(c).getImage().isEmpty()) {
-            bad.addFieldViolations(BadRequest.FieldViolation.newBuilder()
-                .setField("objects[" + i + "].spec.containers[" + c + "].image")
-                .setDescription("must not be empty"));
+            bad.addFieldViolations(
+                BadRequest.FieldViolation.newBuilder()
+                    .setField("objects[" + i + "].spec.containers[" + c + "].image")
+                    .setDescription("must not be empty"));
           }
         }
       }
     }
     if (bad.getFieldViolationsCount() > 0) {
-      observer.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-          .setCode(Code.INVALID_ARGUMENT_VALUE)
-          .setMessage("invalid objects")
-          .addDetails(Any.pack(bad.build()))
-          .build()));
+      observer.onError(
+          StatusProto.toStatusRuntimeException(
+              com.google.rpc.Status.newBuilder()
+                  .setCode(Code.INVALID_ARGUMENT_VALUE)
+                  .setMessage("invalid objects")
+                  .addDetails(Any.pack(bad.build()))
+                  .build()));
       return;
     }
     ApplyResponse.Builder response = ApplyResponse.newBuilder();
     synchronized (this) {
       for (Object object : request.getObjectsList()) {
         ObjectMeta meta = ApiObjects.meta(object);
-        Object existing = objects.get(key(ApiObjects.type(object).kind(), meta.getNamespace(),
-            meta.getName()));
+        Object existing =
+            objects.get(key(ApiObjects.type(object).kind(), meta.getNamespace(), meta.getName()));
         ApplyAction action;
         Object result = object;
         if (existing == null) {
@@ -212,9 +225,10 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
             result = put(object, Instant.now());
           }
         } else if (ApiObjects.message(existing).toBuilder()
-            .setField(ApiObjects.message(existing).getDescriptorForType().findFieldByNumber(1),
-                meta)
-            .build().equals(ApiObjects.message(object))) {
+            .setField(
+                ApiObjects.message(existing).getDescriptorForType().findFieldByNumber(1), meta)
+            .build()
+            .equals(ApiObjects.message(object))) {
           action = ApplyAction.APPLY_ACTION_UNCHANGED;
           result = existing;
         } else {
@@ -244,8 +258,8 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
       observer.onError(Status.NOT_FOUND.withDescription("not found").asRuntimeException());
       return;
     }
-    observer.onNext(DeleteResponse.newBuilder().setObject(removed).setDeletedImmediately(true)
-        .build());
+    observer.onNext(
+        DeleteResponse.newBuilder().setObject(removed).setDeletedImmediately(true).build());
     observer.onCompleted();
   }
 
@@ -265,8 +279,10 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
   public void rollback(RollbackRequest request, StreamObserver<Object> observer) {
     requests.add(request);
     if (request.getRevision() == 99) {
-      observer.onError(Status.FAILED_PRECONDITION
-          .withDescription("deployment web has no revision 99").asRuntimeException());
+      observer.onError(
+          Status.FAILED_PRECONDITION
+              .withDescription("deployment web has no revision 99")
+              .asRuntimeException());
       return;
     }
     observer.onNext(stored(Kind.KIND_DEPLOYMENT, request.getNamespace(), request.getName()));
@@ -289,7 +305,10 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
       if (next != null) {
         response.mergeFrom(next);
       } else {
-        response.addEvictedPodsBuilder().setKind(Kind.KIND_POD).setNamespace("default")
+        response
+            .addEvictedPodsBuilder()
+            .setKind(Kind.KIND_POD)
+            .setNamespace("default")
             .setName("web-1");
       }
     }
@@ -320,25 +339,33 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
   }
 
   @Override
-  public void clusterInfo(ClusterInfoRequest request,
-      StreamObserver<ClusterInfoResponse> observer) {
+  public void clusterInfo(
+      ClusterInfoRequest request, StreamObserver<ClusterInfoResponse> observer) {
     requests.add(request);
     if (failed(observer)) {
       return;
     }
-    observer.onNext(ClusterInfoResponse.newBuilder()
-        .setVersion("0.1.0-test")
-        .setRevision(revision)
-        .setAnsweredBy("m1")
-        .addMasters(MasterInfo.newBuilder().setId("m1").setAddress("127.0.0.1:7070")
-            .setRole(MasterRole.MASTER_ROLE_LEADER).setActive(true))
-        .build());
+    observer.onNext(
+        ClusterInfoResponse.newBuilder()
+            .setVersion("0.1.0-test")
+            .setRevision(revision)
+            .setAnsweredBy("m1")
+            .addMasters(
+                MasterInfo.newBuilder()
+                    .setId("m1")
+                    .setAddress("127.0.0.1:7070")
+                    .setRole(MasterRole.MASTER_ROLE_LEADER)
+                    .setActive(true))
+            .build());
     observer.onCompleted();
   }
 
   /** A watch event of the given type. */
   public static WatchEvent event(WatchEventType type, Object object, long version) {
-    return WatchEvent.newBuilder().setType(type).setObject(object).setResourceVersion(version)
+    return WatchEvent.newBuilder()
+        .setType(type)
+        .setObject(object)
+        .setResourceVersion(version)
         .build();
   }
 }

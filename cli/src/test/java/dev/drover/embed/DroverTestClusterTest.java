@@ -17,13 +17,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** {@link DroverTestCluster} as a user's test class would use it, on the simulated runtime. */
 class DroverTestClusterTest {
 
-  @RegisterExtension
-  static DroverTestCluster cluster = DroverTestCluster.simulated();
+  @RegisterExtension static DroverTestCluster cluster = DroverTestCluster.simulated();
 
   @Test
   void givesARunningClusterWithOneReadyNode() {
     try (DroverClient client = cluster.newClient()) {
-      assertThat(client.nodes().list("", "")).extracting(n -> n.getMetadata().getName())
+      assertThat(client.nodes().list("", ""))
+          .extracting(n -> n.getMetadata().getName())
           .containsExactly(DroverTestCluster.NODE);
     }
     assertThat(cluster.runtime()).isEqualTo(AgentBuilder.Runtime.SIMULATED);
@@ -32,7 +32,9 @@ class DroverTestClusterTest {
 
   @Test
   void appliesManifestsAndRunsTheirPods() throws Exception {
-    List<Object> applied = cluster.apply("""
+    List<Object> applied =
+        cluster.apply(
+            """
         apiVersion: v1
         kind: Pod
         metadata: {name: hello, labels: {app: hello}}
@@ -43,22 +45,30 @@ class DroverTestClusterTest {
     assertThat(applied).hasSize(1);
     assertThat(applied.get(0).getPod().getMetadata().getNamespace()).isEqualTo("default");
     try (DroverClient client = cluster.newClient()) {
-      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-        Pod pod = client.pods().get("default", "hello");
-        assertThat(pod.getStatus().getPhase())
-            .isIn(PodPhase.POD_PHASE_RUNNING, PodPhase.POD_PHASE_SUCCEEDED);
-      });
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> {
+                Pod pod = client.pods().get("default", "hello");
+                assertThat(pod.getStatus().getPhase())
+                    .isIn(PodPhase.POD_PHASE_RUNNING, PodPhase.POD_PHASE_SUCCEEDED);
+              });
     }
   }
 
   @Test
   void aBadManifestAppliesNothing() {
-    assertThatThrownBy(() -> cluster.apply("""
+    assertThatThrownBy(
+            () ->
+                cluster.apply(
+                    """
         apiVersion: v1
         kind: ConfigMap
         metadata: {name: broken}
         dta: {a: b}
-        """)).isInstanceOf(ManifestException.class).hasMessageContaining("dta");
+        """))
+        .isInstanceOf(ManifestException.class)
+        .hasMessageContaining("dta");
     try (DroverClient client = cluster.newClient()) {
       assertThat(client.configMaps().list("default", "")).isEmpty();
     }

@@ -43,12 +43,14 @@ final class Commands {
     if (!done) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
-    Result result = new Result(done ? process.exitValue() : -1,
-        Files.readString(out(process), StandardCharsets.UTF_8),
-        Files.readString(err(process), StandardCharsets.UTF_8));
+    Result result =
+        new Result(
+            done ? process.exitValue() : -1,
+            Files.readString(out(process), StandardCharsets.UTF_8),
+            Files.readString(err(process), StandardCharsets.UTF_8));
     if (!done) {
-      throw new AssertionError("`" + command + "` did not finish within " + seconds + " s:\n"
-          + result.both());
+      throw new AssertionError(
+          "`" + command + "` did not finish within " + seconds + " s:\n" + result.both());
     }
     return result;
   }
@@ -56,10 +58,11 @@ final class Commands {
   /** Starts {@code command} with bash -c in the background; stdout and stderr go to files. */
   Process start(String command) throws IOException {
     Path logs = Files.createTempDirectory("drover-cmd-");
-    ProcessBuilder builder = new ProcessBuilder(List.of("bash", "-c", command))
-        .directory(dir.toFile())
-        .redirectOutput(logs.resolve("stdout").toFile())
-        .redirectError(logs.resolve("stderr").toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(List.of("bash", "-c", command))
+            .directory(dir.toFile())
+            .redirectOutput(logs.resolve("stdout").toFile())
+            .redirectError(logs.resolve("stderr").toFile());
     builder.environment().clear();
     builder.environment().putAll(env);
     Process process = builder.start();

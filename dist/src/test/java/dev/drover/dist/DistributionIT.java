@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The tarball as a user gets it: unpacked with tar, run with nothing but a Java runtime on PATH
- * (no Maven, no checkout), its layout complete and its lib/ free of test-only jars.
+ * The tarball as a user gets it: unpacked with tar, run with nothing but a Java runtime on PATH (no
+ * Maven, no checkout), its layout complete and its lib/ free of test-only jars.
  */
 class DistributionIT {
 
@@ -32,8 +32,8 @@ class DistributionIT {
     assertThat(r.exit()).as(r.both()).isZero();
     home = unpacked.resolve("drover-" + System.getProperty("drover.version"));
     Path user = Files.createDirectories(unpacked.resolve("home"));
-    shell = new Commands(unpacked, Map.of("PATH", Commands.javaOnlyPath(), "HOME",
-        user.toString()));
+    shell =
+        new Commands(unpacked, Map.of("PATH", Commands.javaOnlyPath(), "HOME", user.toString()));
   }
 
   @Test
@@ -48,14 +48,21 @@ class DistributionIT {
     try (Stream<Path> lib = Files.list(home.resolve("lib"))) {
       jars = lib.map(p -> p.getFileName().toString()).sorted().toList();
     }
-    assertThat(jars).anyMatch(j -> j.startsWith("drover-cli-"))
+    assertThat(jars)
+        .anyMatch(j -> j.startsWith("drover-cli-"))
         .anyMatch(j -> j.startsWith("drover-master-"))
         .anyMatch(j -> j.startsWith("drover-node-agent-"))
         .anyMatch(j -> j.startsWith("ratis-server-"))
         .anyMatch(j -> j.startsWith("docker-java-"));
-    assertThat(jars).as("test-only jars in lib/")
-        .noneMatch(j -> j.startsWith("junit-") || j.startsWith("jqwik") || j.startsWith("assertj")
-            || j.startsWith("awaitility") || j.startsWith("opentest4j"));
+    assertThat(jars)
+        .as("test-only jars in lib/")
+        .noneMatch(
+            j ->
+                j.startsWith("junit-")
+                    || j.startsWith("jqwik")
+                    || j.startsWith("assertj")
+                    || j.startsWith("awaitility")
+                    || j.startsWith("opentest4j"));
   }
 
   @Test
@@ -72,7 +79,10 @@ class DistributionIT {
 
     Commands.Result help = shell.run("drover-*/bin/drover --help", 60);
     assertThat(help.exit()).as(help.both()).isZero();
-    assertThat(help.stdout()).contains("Usage: drover").contains("apply").contains("dev")
+    assertThat(help.stdout())
+        .contains("Usage: drover")
+        .contains("apply")
+        .contains("dev")
         .contains("rollout");
   }
 
@@ -85,20 +95,30 @@ class DistributionIT {
     // the node it registered before (state survives a restart).
     try (Stream<Path> archives = Files.list(cache)) {
       assertThat(archives.map(p -> p.getFileName().toString()))
-          .singleElement().asString().startsWith("cds-").endsWith(".jsa");
+          .singleElement()
+          .asString()
+          .startsWith("cds-")
+          .endsWith(".jsa");
     }
     devRunsAndServes(data);
   }
 
   private static void devRunsAndServes(Path data) throws Exception {
-    Process dev = shell.start("exec " + home.resolve("bin/drover")
-        + " dev --runtime simulated --port 0 --data-dir " + data);
+    Process dev =
+        shell.start(
+            "exec "
+                + home.resolve("bin/drover")
+                + " dev --runtime simulated --port 0 --data-dir "
+                + data);
     try {
-      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-          .untilAsserted(() -> {
-            assertThat(dev.isAlive()).as(Commands.output(dev)).isTrue();
-            assertThat(Files.readString(Commands.out(dev))).contains("ready in");
-          });
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () -> {
+                assertThat(dev.isAlive()).as(Commands.output(dev)).isTrue();
+                assertThat(Files.readString(Commands.out(dev))).contains("ready in");
+              });
       Commands.Result nodes = shell.run(home.resolve("bin/drover") + " get nodes", 60);
       assertThat(nodes.exit()).as(nodes.both()).isZero();
       assertThat(nodes.stdout()).contains("dev-node").contains("Ready");
@@ -106,11 +126,17 @@ class DistributionIT {
       // SIGTERM, like a service manager: the JVM exits 143 after dev mode closed everything.
       assertThat(Commands.stop(dev)).as(Commands.output(dev)).isIn(0, 143);
     }
-    assertThat(Files.readString(Commands.err(dev))).contains("drover dev: stopping")
-        .contains("node agent dev-node stopped").doesNotContain("ERROR");
+    assertThat(Files.readString(Commands.err(dev)))
+        .contains("drover dev: stopping")
+        .contains("node agent dev-node stopped")
+        .doesNotContain("ERROR");
     // Nothing but dev mode's own lines on stdout (no JVM warnings about the archive).
     assertThat(Files.readString(Commands.out(dev)).lines())
-        .allMatch(l -> l.startsWith("Drover dev cluster ready") || l.startsWith("The \"dev\"")
-            || l.startsWith("  drover ") || l.startsWith("Press Ctrl-C"));
+        .allMatch(
+            l ->
+                l.startsWith("Drover dev cluster ready")
+                    || l.startsWith("The \"dev\"")
+                    || l.startsWith("  drover ")
+                    || l.startsWith("Press Ctrl-C"));
   }
 }

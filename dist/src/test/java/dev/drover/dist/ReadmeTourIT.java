@@ -18,13 +18,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the README's 5-minute tour as a new user would, on real Docker: a real {@code ./drover
- * dev} process, then every command of the tour exactly as the README writes it, from the
- * checkout's root, each checked against what the README says it shows. Two departures, both
- * so the test can run anywhere: {@code ./drover dev} gets {@code --port 0} (a developer's own
- * dev cluster may hold 7070; the dev context points the other commands at the real port), and
- * {@code ./drover} runs the class path {@code mvn package} just built (DROVER_CLASSPATH) rather
- * than building it again. HOME is a fresh directory, as on a fresh machine.
+ * Runs the README's 5-minute tour as a new user would, on real Docker: a real {@code ./drover dev}
+ * process, then every command of the tour exactly as the README writes it, from the checkout's
+ * root, each checked against what the README says it shows. Two departures, both so the test can
+ * run anywhere: {@code ./drover dev} gets {@code --port 0} (a developer's own dev cluster may hold
+ * 7070; the dev context points the other commands at the real port), and {@code ./drover} runs the
+ * class path {@code mvn package} just built (DROVER_CLASSPATH) rather than building it again. HOME
+ * is a fresh directory, as on a fresh machine.
  */
 class ReadmeTourIT {
 
@@ -60,26 +60,34 @@ class ReadmeTourIT {
 
     Process dev = shell.start("exec ./drover dev --port 0");
     try {
-      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
-          .untilAsserted(() -> {
-            assertThat(dev.isAlive()).as(Commands.output(dev)).isTrue();
-            assertThat(Files.readString(Commands.out(dev))).contains("ready in");
-          });
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () -> {
+                assertThat(dev.isAlive()).as(Commands.output(dev)).isTrue();
+                assertThat(Files.readString(Commands.out(dev))).contains("ready in");
+              });
       List<String> pods = new ArrayList<>();
       for (String command : commands) {
         Commands.Result r = shell.run(command, 240);
-        assertThat(r.exit()).as("`%s` failed:\n%s\ndev mode:\n%s", command, r.both(),
-            Commands.output(dev)).isZero();
+        assertThat(r.exit())
+            .as("`%s` failed:\n%s\ndev mode:\n%s", command, r.both(), Commands.output(dev))
+            .isZero();
         check(shell, command, r, pods);
       }
       // delete -f is graceful: the containers go once the pods have stopped.
-      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofSeconds(1))
           .untilAsserted(() -> assertThat(webContainers(shell)).isEmpty());
     } finally {
       assertThat(Commands.stop(dev)).as(Commands.output(dev)).isIn(0, 143);
       // Whatever a failed run left behind is this test's own to remove.
-      shell.run("/usr/bin/docker ps -aq --filter name=drover_default_web"
-          + " | xargs -r /usr/bin/docker rm -f", 60);
+      shell.run(
+          "/usr/bin/docker ps -aq --filter name=drover_default_web"
+              + " | xargs -r /usr/bin/docker rm -f",
+          60);
     }
     assertThat(Files.readString(Commands.err(dev))).doesNotContain(" ERROR ");
   }
@@ -91,11 +99,16 @@ class ReadmeTourIT {
     if (command.equals("./drover get nodes")) {
       assertThat(out).contains("dev-node").contains("Ready");
     } else if (command.startsWith("./drover apply -f examples/manifests/web.yaml --wait")) {
-      assertThat(out).contains("deployment.apps/web created", "service/web created",
-          "deployment.apps/web: ", "/3 ready", "deployment.apps/web is ready");
+      assertThat(out)
+          .contains(
+              "deployment.apps/web created",
+              "service/web created",
+              "deployment.apps/web: ",
+              "/3 ready",
+              "deployment.apps/web is ready");
     } else if (command.equals("./drover get pods -l app=web")) {
-      List<String> running = out.lines().filter(l -> l.startsWith("web-"))
-          .filter(l -> l.contains("Running")).toList();
+      List<String> running =
+          out.lines().filter(l -> l.startsWith("web-")).filter(l -> l.contains("Running")).toList();
       assertThat(running).as(out).hasSize(3);
       running.forEach(l -> pods.add(l.substring(0, l.indexOf(' '))));
     } else if (command.startsWith("docker ps")) {
@@ -111,7 +124,8 @@ class ReadmeTourIT {
       assertThat(out).contains("deployment.apps/web successfully rolled out");
       Commands.Result all = shell.run("./drover get pods -l app=web", 60);
       assertThat(all.stdout().lines().filter(l -> l.contains("Running")).count())
-          .as(all.stdout()).isGreaterThanOrEqualTo(4);
+          .as(all.stdout())
+          .isGreaterThanOrEqualTo(4);
     } else if (command.startsWith("./drover rollout restart")) {
       assertThat(out).contains("deployment.apps/web restarted");
     } else if (command.startsWith("./drover rollout history")) {
@@ -121,18 +135,26 @@ class ReadmeTourIT {
       assertThat(out.lines().filter(l -> l.endsWith("\"web\" deleted"))).as(out).hasSize(2);
     } else if (command.equals("./drover get pods")) {
       // The pods may still be stopping right after the delete; the README says they go.
-      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
-          .untilAsserted(() -> assertThat(shell.run(command, 60).both())
-              .contains("No resources found in default namespace."));
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofSeconds(1))
+          .untilAsserted(
+              () ->
+                  assertThat(shell.run(command, 60).both())
+                      .contains("No resources found in default namespace."));
     } else {
-      throw new AssertionError("the README tour has a command this test does not know: `"
-          + command + "`; say in ReadmeTourIT what it should show");
+      throw new AssertionError(
+          "the README tour has a command this test does not know: `"
+              + command
+              + "`; say in ReadmeTourIT what it should show");
     }
   }
 
   private static List<String> webContainers(Commands shell) throws Exception {
-    Commands.Result ps = shell.run("/usr/bin/docker ps -a --filter name=drover_default_web"
-        + " --format '{{.Names}}'", 60);
+    Commands.Result ps =
+        shell.run(
+            "/usr/bin/docker ps -a --filter name=drover_default_web" + " --format '{{.Names}}'",
+            60);
     assertThat(ps.exit()).as(ps.both()).isZero();
     return ps.stdout().lines().filter(l -> !l.isBlank()).toList();
   }
@@ -142,8 +164,13 @@ class ReadmeTourIT {
     Map<String, List<String>> blocks = new HashMap<>();
     Matcher m = BLOCK.matcher(readme);
     while (m.find()) {
-      blocks.put(m.group(1), m.group(2).lines().map(String::strip)
-          .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList());
+      blocks.put(
+          m.group(1),
+          m.group(2)
+              .lines()
+              .map(String::strip)
+              .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+              .toList());
     }
     assertThat(blocks).containsKeys("dev", "commands");
     return blocks;

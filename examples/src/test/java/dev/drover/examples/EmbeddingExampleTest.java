@@ -22,10 +22,16 @@ class EmbeddingExampleTest {
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
       pods = EmbeddingExample.run(AgentBuilder.Runtime.SIMULATED, out, Duration.ofSeconds(90));
     }
-    assertThat(pods).hasSize(2)
+    assertThat(pods)
+        .hasSize(2)
         .allSatisfy(p -> assertThat(p.getSpec().getNodeName()).isEqualTo("embedded"));
     String output = bytes.toString(StandardCharsets.UTF_8);
-    assertThat(output).contains("cluster up at 127.0.0.1:", "deployment.apps/hello created",
-        "2/2 pods running", "Running on embedded", "cluster stopped");
+    assertThat(output)
+        .contains(
+            "cluster up at 127.0.0.1:",
+            "deployment.apps/hello created",
+            "2/2 pods running",
+            "Running on embedded",
+            "cluster stopped");
   }
 }

@@ -16,8 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Runs the plain-gRPC client example against a throwaway cluster. */
 class GrpcClientExampleTest {
 
-  @RegisterExtension
-  static DroverTestCluster cluster = DroverTestCluster.simulated();
+  @RegisterExtension static DroverTestCluster cluster = DroverTestCluster.simulated();
 
   @Test
   void createsReadsListsAndDeletesWithTheGeneratedStubsOnly() throws Exception {
@@ -28,7 +27,9 @@ class GrpcClientExampleTest {
     }
     assertThat(message).isEqualTo("hello from plain gRPC");
     assertThat(bytes.toString(StandardCharsets.UTF_8))
-        .contains("created configmap/greeting", "node " + DroverTestCluster.NODE,
+        .contains(
+            "created configmap/greeting",
+            "node " + DroverTestCluster.NODE,
             "deleted configmap/greeting");
     try (var client = cluster.newClient()) {
       assertThat(client.configMaps().list("default", "")).isEmpty();
@@ -38,9 +39,14 @@ class GrpcClientExampleTest {
   @Test
   void importsNothingButGrpcAndTheGeneratedApi() throws Exception {
     Path source = Path.of("src/main/java/dev/drover/examples/grpcclient/GrpcClientExample.java");
-    List<String> imports = Files.readAllLines(source).stream()
-        .filter(l -> l.startsWith("import ")).toList();
-    assertThat(imports).isNotEmpty().allSatisfy(l -> assertThat(l).matches(
-        "import (io\\.grpc\\.[A-Z]\\w*|dev\\.drover\\.api\\.v1\\.[A-Z]\\w*|java\\.[\\w.]+);"));
+    List<String> imports =
+        Files.readAllLines(source).stream().filter(l -> l.startsWith("import ")).toList();
+    assertThat(imports)
+        .isNotEmpty()
+        .allSatisfy(
+            l ->
+                assertThat(l)
+                    .matches(
+                        "import (io\\.grpc\\.[A-Z]\\w*|dev\\.drover\\.api\\.v1\\.[A-Z]\\w*|java\\.[\\w.]+);"));
   }
 }

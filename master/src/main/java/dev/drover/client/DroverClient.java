@@ -49,22 +49,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Java client of the Drover API: typed helpers for every kind over the generated stubs, a
- * list of master endpoints with failover, a deadline on every unary call, retries only where
- * they are safe, and watches that resume by themselves from their last resource_version when
- * a master goes away.
+ * A Java client of the Drover API: typed helpers for every kind over the generated stubs, a list of
+ * master endpoints with failover, a deadline on every unary call, retries only where they are safe,
+ * and watches that resume by themselves from their last resource_version when a master goes away.
  *
  * <p>Retries: reads (Get, List) are retried on another master after UNAVAILABLE or
- * DEADLINE_EXCEEDED; Update and UpdateStatus, being compare-and-swap, are retried after
- * UNAVAILABLE only (a repeat can never apply twice; when it conflicts, the first attempt may
- * have applied, so the caller gets UNAVAILABLE "outcome unknown", not ABORTED); Create and
- * Delete are never retried, since the caller must learn whether they happened. Every unary
- * call has the client's deadline; a watch stream has a long one after which it resumes.
+ * DEADLINE_EXCEEDED; Update and UpdateStatus, being compare-and-swap, are retried after UNAVAILABLE
+ * only (a repeat can never apply twice; when it conflicts, the first attempt may have applied, so
+ * the caller gets UNAVAILABLE "outcome unknown", not ABORTED); Create and Delete are never retried,
+ * since the caller must learn whether they happened. Every unary call has the client's deadline; a
+ * watch stream has a long one after which it resumes.
  */
 public final class DroverClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DroverClient.class);
+
   /** Largest response accepted: the master's own request limit (objects are at most 1 MiB). */
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
   /** Page size of {@link #listAll} when the request sets no limit (as kubectl's chunking). */
   public static final int LIST_PAGE = 500;
 
@@ -74,11 +75,13 @@ public final class DroverClient implements AutoCloseable {
   private final Duration deadline;
   private final Duration watchTimeout;
   private final AtomicInteger current = new AtomicInteger();
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "drover-client-watch");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "drover-client-watch");
+            t.setDaemon(true);
+            return t;
+          });
 
   private DroverClient(Builder b) {
     if (b.endpoints.isEmpty()) {
@@ -103,11 +106,17 @@ public final class DroverClient implements AutoCloseable {
     // Keepalive pings find a dead master under an idle watch within ~40 s (the server permits
     // pings every 10 s); responses may be as large as the server accepts requests.
     private Function<String, ManagedChannel> channelFactory =
-        target -> ManagedChannelBuilder.forTarget(target).usePlaintext()
-            .keepAliveTime(30, TimeUnit.SECONDS).keepAliveTimeout(10, TimeUnit.SECONDS)
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
+        target ->
+            ManagedChannelBuilder.forTarget(target)
+                .usePlaintext()
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .keepAliveTimeout(10, TimeUnit.SECONDS)
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .build();
 
-    /** Adds a master endpoint ({@code host:port}, or any target the channel factory understands). */
+    /**
+     * Adds a master endpoint ({@code host:port}, or any target the channel factory understands).
+     */
     public Builder endpoint(String target) {
       endpoints.add(target);
       return this;
@@ -126,8 +135,8 @@ public final class DroverClient implements AutoCloseable {
     }
 
     /**
-     * Deadline of one watch stream (default 30 min): when it passes, the watch resumes from
-     * its last version on the same master, so even a stream no keepalive can break ends.
+     * Deadline of one watch stream (default 30 min): when it passes, the watch resumes from its
+     * last version on the same master, so even a stream no keepalive can break ends.
      */
     public Builder watchTimeout(Duration d) {
       this.watchTimeout = d;
@@ -160,13 +169,19 @@ public final class DroverClient implements AutoCloseable {
     current.compareAndSet(from, from + 1);
   }
 
-  /** A blocking stub on the current master with the client's deadline, for calls without a helper. */
+  /**
+   * A blocking stub on the current master with the client's deadline, for calls without a helper.
+   */
   public ControlServiceGrpc.ControlServiceBlockingStub control() {
     return ControlServiceGrpc.newBlockingStub(channel(current.get()))
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private enum Safety { READ, CAS_WRITE, UNSAFE }
+  private enum Safety {
+    READ,
+    CAS_WRITE,
+    UNSAFE
+  }
 
   private <R> R call(Safety safety, Function<ControlServiceGrpc.ControlServiceBlockingStub, R> fn) {
     int attempts = safety == Safety.UNSAFE ? 1 : Math.max(3, endpoints.size() * 2);
@@ -174,8 +189,9 @@ public final class DroverClient implements AutoCloseable {
     for (int i = 0; i < attempts; i++) {
       int at = current.get();
       try {
-        return fn.apply(ControlServiceGrpc.newBlockingStub(channel(at))
-            .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+        return fn.apply(
+            ControlServiceGrpc.newBlockingStub(channel(at))
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
       } catch (StatusRuntimeException e) {
         Status.Code c = e.getStatus().getCode();
         if (safety == Safety.CAS_WRITE && last != null && c == Status.Code.ABORTED) {
@@ -183,12 +199,18 @@ public final class DroverClient implements AutoCloseable {
           // was lost, and then this repeat conflicts with it: ABORTED would tell the caller
           // "not applied" (and a read-modify-write loop would apply its change twice), so the
           // outcome is reported as unknown instead.
-          throw Status.UNAVAILABLE.withDescription("outcome unknown: an earlier attempt may have been applied ("
-              + last.getStatus().getDescription() + "); read the object again").withCause(e).asRuntimeException();
+          throw Status.UNAVAILABLE
+              .withDescription(
+                  "outcome unknown: an earlier attempt may have been applied ("
+                      + last.getStatus().getDescription()
+                      + "); read the object again")
+              .withCause(e)
+              .asRuntimeException();
         }
         last = e;
-        boolean retry = c == Status.Code.UNAVAILABLE
-            || (safety == Safety.READ && c == Status.Code.DEADLINE_EXCEEDED);
+        boolean retry =
+            c == Status.Code.UNAVAILABLE
+                || (safety == Safety.READ && c == Status.Code.DEADLINE_EXCEEDED);
         if (c == Status.Code.UNAVAILABLE || c == Status.Code.DEADLINE_EXCEEDED) {
           failover(at);
         }
@@ -219,7 +241,15 @@ public final class DroverClient implements AutoCloseable {
 
   /** Reads an object. */
   public Object get(Kind kind, String namespace, String name) {
-    return call(Safety.READ, s -> s.get(GetRequest.newBuilder().setKind(kind).setNamespace(namespace).setName(name).build()));
+    return call(
+        Safety.READ,
+        s ->
+            s.get(
+                GetRequest.newBuilder()
+                    .setKind(kind)
+                    .setNamespace(namespace)
+                    .setName(name)
+                    .build()));
   }
 
   /** Lists objects (one page, as the request says). */
@@ -232,7 +262,8 @@ public final class DroverClient implements AutoCloseable {
     ListResponse.Builder all = ListResponse.newBuilder();
     // Pages keep each response well under the message limit; the continue token keeps them
     // one consistent snapshot.
-    ListRequest paged = request.getLimit() > 0 ? request : request.toBuilder().setLimit(LIST_PAGE).build();
+    ListRequest paged =
+        request.getLimit() > 0 ? request : request.toBuilder().setLimit(LIST_PAGE).build();
     ListRequest next = paged;
     while (true) {
       ListResponse page = list(next);
@@ -251,7 +282,9 @@ public final class DroverClient implements AutoCloseable {
 
   /** Updates the status (compare-and-swap). */
   public Object updateStatus(Object o) {
-    return call(Safety.CAS_WRITE, s -> s.updateStatus(UpdateStatusRequest.newBuilder().setObject(o).build()));
+    return call(
+        Safety.CAS_WRITE,
+        s -> s.updateStatus(UpdateStatusRequest.newBuilder().setObject(o).build()));
   }
 
   /** Deletes an object (not retried). */
@@ -267,8 +300,8 @@ public final class DroverClient implements AutoCloseable {
     void onEvent(WatchEvent event);
 
     /**
-     * The watch's history expired and the client listed again: {@code items} is the full
-     * current state at {@code resourceVersion}; events continue from there.
+     * The watch's history expired and the client listed again: {@code items} is the full current
+     * state at {@code resourceVersion}; events continue from there.
      */
     default void onRelist(List<Object> items, long resourceVersion) {}
 
@@ -287,8 +320,8 @@ public final class DroverClient implements AutoCloseable {
 
   /**
    * Watches with automatic resumption: after a broken stream it watches again from the last
-   * delivered resource_version, on the next master; after an Expired error it lists again,
-   * reports the state through {@link WatchListener#onRelist} and continues from there.
+   * delivered resource_version, on the next master; after an Expired error it lists again, reports
+   * the state through {@link WatchListener#onRelist} and continues from there.
    */
   public WatchStream watch(WatchRequest request, WatchListener listener) {
     ResumingWatch w = new ResumingWatch(request, listener);
@@ -303,6 +336,7 @@ public final class DroverClient implements AutoCloseable {
     private volatile boolean closed;
     private volatile ClientCallStreamObserver<WatchRequest> call;
     private int failures;
+
     /** Whether to use WatchBatched; cleared when a master does not know it (then Watch). */
     private volatile boolean batched = true;
 
@@ -322,32 +356,38 @@ public final class DroverClient implements AutoCloseable {
         return;
       }
       int at = current.get();
-      ControlServiceGrpc.ControlServiceStub stub = ControlServiceGrpc.newStub(channel(at))
-          .withDeadlineAfter(watchTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      ControlServiceGrpc.ControlServiceStub stub =
+          ControlServiceGrpc.newStub(channel(at))
+              .withDeadlineAfter(watchTimeout.toMillis(), TimeUnit.MILLISECONDS);
       if (batched) {
-        stub.watchBatched(request, new Stream<WatchEventBatch>(at) {
-          @Override
-          public void onNext(WatchEventBatch batch) {
-            for (WatchEvent e : batch.getEventsList()) {
-              if (!deliver(e)) {
-                return;
+        stub.watchBatched(
+            request,
+            new Stream<WatchEventBatch>(at) {
+              @Override
+              public void onNext(WatchEventBatch batch) {
+                for (WatchEvent e : batch.getEventsList()) {
+                  if (!deliver(e)) {
+                    return;
+                  }
+                }
               }
-            }
-          }
-        });
+            });
       } else {
-        stub.watch(request, new Stream<WatchEvent>(at) {
-          @Override
-          public void onNext(WatchEvent e) {
-            deliver(e);
-          }
-        });
+        stub.watch(
+            request,
+            new Stream<WatchEvent>(at) {
+              @Override
+              public void onNext(WatchEvent e) {
+                deliver(e);
+              }
+            });
       }
     }
 
     /** One stream's callbacks; {@code at} is the endpoint it was opened on. */
     private abstract class Stream<R> implements ClientResponseObserver<WatchRequest, R> {
       private final int at;
+
       /** Set once this stream's outcome is handled, so its later callbacks do nothing. */
       private boolean done;
 
@@ -360,7 +400,10 @@ public final class DroverClient implements AutoCloseable {
         call = requestStream;
       }
 
-      /** Hands one event to the listener; false once the stream is over (closed or ended by an ERROR). */
+      /**
+       * Hands one event to the listener; false once the stream is over (closed or ended by an
+       * ERROR).
+       */
       boolean deliver(WatchEvent e) {
         if (closed || done) {
           return false;
@@ -371,11 +414,14 @@ public final class DroverClient implements AutoCloseable {
           if ("Expired".equals(e.getError().getReason())) {
             schedule(ResumingWatch.this::relist, 0);
           } else {
-            finish(Status.fromCodeValue(e.getError().getCode()).withDescription(e.getError().getMessage()));
+            finish(
+                Status.fromCodeValue(e.getError().getCode())
+                    .withDescription(e.getError().getMessage()));
           }
           return false;
         }
-        if (e.getResourceVersion() <= lastRv && e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
+        if (e.getResourceVersion() <= lastRv
+            && e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
           // Already delivered before a resume; the server never sends these, but be certain.
           return true;
         }
@@ -394,10 +440,18 @@ public final class DroverClient implements AutoCloseable {
         if (s.getCode() == Status.Code.UNIMPLEMENTED && batched) {
           // A master from before WatchBatched: the same events, one per message.
           batched = false;
-          schedule(() -> open(base.toBuilder().setResourceVersion(lastRv).setSendInitialEvents(false).build()), 0);
+          schedule(
+              () ->
+                  open(
+                      base.toBuilder()
+                          .setResourceVersion(lastRv)
+                          .setSendInitialEvents(false)
+                          .build()),
+              0);
           return;
         }
-        if (s.getCode() == Status.Code.INVALID_ARGUMENT || s.getCode() == Status.Code.PERMISSION_DENIED
+        if (s.getCode() == Status.Code.INVALID_ARGUMENT
+            || s.getCode() == Status.Code.PERMISSION_DENIED
             || s.getCode() == Status.Code.UNAUTHENTICATED) {
           finish(s);
           return;
@@ -422,8 +476,16 @@ public final class DroverClient implements AutoCloseable {
     private void resumeLater() {
       int n = ++failures;
       long delay = Math.min(2000, 50L << Math.min(n, 6));
-      LOG.debug("watch of {} resumes from {} on {} in {} ms", base.getKind(), lastRv, currentEndpoint(), delay);
-      schedule(() -> open(base.toBuilder().setResourceVersion(lastRv).setSendInitialEvents(false).build()), delay);
+      LOG.debug(
+          "watch of {} resumes from {} on {} in {} ms",
+          base.getKind(),
+          lastRv,
+          currentEndpoint(),
+          delay);
+      schedule(
+          () ->
+              open(base.toBuilder().setResourceVersion(lastRv).setSendInitialEvents(false).build()),
+          delay);
     }
 
     private void schedule(Runnable r, long delayMillis) {
@@ -440,8 +502,14 @@ public final class DroverClient implements AutoCloseable {
         c.cancel("relisting", null);
       }
       try {
-        ListResponse all = listAll(ListRequest.newBuilder().setKind(base.getKind()).setNamespace(base.getNamespace())
-            .setLabelSelector(base.getLabelSelector()).setFieldSelector(base.getFieldSelector()).build());
+        ListResponse all =
+            listAll(
+                ListRequest.newBuilder()
+                    .setKind(base.getKind())
+                    .setNamespace(base.getNamespace())
+                    .setLabelSelector(base.getLabelSelector())
+                    .setFieldSelector(base.getFieldSelector())
+                    .build());
         lastRv = all.getResourceVersion();
         listener.onRelist(all.getItemsList(), all.getResourceVersion());
         open(base.toBuilder().setResourceVersion(lastRv).setSendInitialEvents(false).build());
@@ -493,8 +561,16 @@ public final class DroverClient implements AutoCloseable {
 
     /** Every object in a namespace ("" for all) matching a label selector ("" for all). */
     public List<T> list(String namespace, String labelSelector) {
-      return listAll(ListRequest.newBuilder().setKind(kind).setNamespace(namespace).setLabelSelector(labelSelector)
-          .build()).getItemsList().stream().map(unwrap).toList();
+      return listAll(
+              ListRequest.newBuilder()
+                  .setKind(kind)
+                  .setNamespace(namespace)
+                  .setLabelSelector(labelSelector)
+                  .build())
+          .getItemsList()
+          .stream()
+          .map(unwrap)
+          .toList();
     }
 
     /** Replaces metadata and spec, expecting the version in the object's metadata. */
@@ -509,80 +585,120 @@ public final class DroverClient implements AutoCloseable {
 
     /** Deletes an object; true when it was removed at once. */
     public boolean delete(String namespace, String name) {
-      return DroverClient.this.delete(DeleteRequest.newBuilder().setKind(kind).setNamespace(namespace).setName(name)
-          .build()).getDeletedImmediately();
+      return DroverClient.this
+          .delete(
+              DeleteRequest.newBuilder()
+                  .setKind(kind)
+                  .setNamespace(namespace)
+                  .setName(name)
+                  .build())
+          .getDeletedImmediately();
     }
 
-    /** Watches the kind in a namespace ("" for all) from a version (0: from now), resuming by itself. */
+    /**
+     * Watches the kind in a namespace ("" for all) from a version (0: from now), resuming by
+     * itself.
+     */
     public WatchStream watch(String namespace, long fromResourceVersion, WatchListener listener) {
-      return DroverClient.this.watch(WatchRequest.newBuilder().setKind(kind).setNamespace(namespace)
-          .setResourceVersion(fromResourceVersion).setAllowBookmarks(true).build(), listener);
+      return DroverClient.this.watch(
+          WatchRequest.newBuilder()
+              .setKind(kind)
+              .setNamespace(namespace)
+              .setResourceVersion(fromResourceVersion)
+              .setAllowBookmarks(true)
+              .build(),
+          listener);
     }
   }
 
   /** Namespaces. */
   public Resource<Namespace> namespaces() {
-    return new Resource<>(Kind.KIND_NAMESPACE, Object::getNamespace, x -> Object.newBuilder().setNamespace(x).build());
+    return new Resource<>(
+        Kind.KIND_NAMESPACE,
+        Object::getNamespace,
+        x -> Object.newBuilder().setNamespace(x).build());
   }
 
   /** Nodes. */
   public Resource<Node> nodes() {
-    return new Resource<>(Kind.KIND_NODE, Object::getNode, x -> Object.newBuilder().setNode(x).build());
+    return new Resource<>(
+        Kind.KIND_NODE, Object::getNode, x -> Object.newBuilder().setNode(x).build());
   }
 
   /** Pods. */
   public Resource<Pod> pods() {
-    return new Resource<>(Kind.KIND_POD, Object::getPod, x -> Object.newBuilder().setPod(x).build());
+    return new Resource<>(
+        Kind.KIND_POD, Object::getPod, x -> Object.newBuilder().setPod(x).build());
   }
 
   /** Deployments. */
   public Resource<Deployment> deployments() {
-    return new Resource<>(Kind.KIND_DEPLOYMENT, Object::getDeployment, x -> Object.newBuilder().setDeployment(x).build());
+    return new Resource<>(
+        Kind.KIND_DEPLOYMENT,
+        Object::getDeployment,
+        x -> Object.newBuilder().setDeployment(x).build());
   }
 
   /** ReplicaSets. */
   public Resource<ReplicaSet> replicaSets() {
-    return new Resource<>(Kind.KIND_REPLICA_SET, Object::getReplicaSet, x -> Object.newBuilder().setReplicaSet(x).build());
+    return new Resource<>(
+        Kind.KIND_REPLICA_SET,
+        Object::getReplicaSet,
+        x -> Object.newBuilder().setReplicaSet(x).build());
   }
 
   /** DaemonSets. */
   public Resource<DaemonSet> daemonSets() {
-    return new Resource<>(Kind.KIND_DAEMON_SET, Object::getDaemonSet, x -> Object.newBuilder().setDaemonSet(x).build());
+    return new Resource<>(
+        Kind.KIND_DAEMON_SET,
+        Object::getDaemonSet,
+        x -> Object.newBuilder().setDaemonSet(x).build());
   }
 
   /** Jobs. */
   public Resource<Job> jobs() {
-    return new Resource<>(Kind.KIND_JOB, Object::getJob, x -> Object.newBuilder().setJob(x).build());
+    return new Resource<>(
+        Kind.KIND_JOB, Object::getJob, x -> Object.newBuilder().setJob(x).build());
   }
 
   /** Services. */
   public Resource<Service> services() {
-    return new Resource<>(Kind.KIND_SERVICE, Object::getService, x -> Object.newBuilder().setService(x).build());
+    return new Resource<>(
+        Kind.KIND_SERVICE, Object::getService, x -> Object.newBuilder().setService(x).build());
   }
 
   /** Endpoints. */
   public Resource<Endpoints> endpoints() {
-    return new Resource<>(Kind.KIND_ENDPOINTS, Object::getEndpoints, x -> Object.newBuilder().setEndpoints(x).build());
+    return new Resource<>(
+        Kind.KIND_ENDPOINTS,
+        Object::getEndpoints,
+        x -> Object.newBuilder().setEndpoints(x).build());
   }
 
   /** Events. */
   public Resource<Event> events() {
-    return new Resource<>(Kind.KIND_EVENT, Object::getEvent, x -> Object.newBuilder().setEvent(x).build());
+    return new Resource<>(
+        Kind.KIND_EVENT, Object::getEvent, x -> Object.newBuilder().setEvent(x).build());
   }
 
   /** Secrets. */
   public Resource<Secret> secrets() {
-    return new Resource<>(Kind.KIND_SECRET, Object::getSecret, x -> Object.newBuilder().setSecret(x).build());
+    return new Resource<>(
+        Kind.KIND_SECRET, Object::getSecret, x -> Object.newBuilder().setSecret(x).build());
   }
 
   /** ConfigMaps. */
   public Resource<ConfigMap> configMaps() {
-    return new Resource<>(Kind.KIND_CONFIG_MAP, Object::getConfigMap, x -> Object.newBuilder().setConfigMap(x).build());
+    return new Resource<>(
+        Kind.KIND_CONFIG_MAP,
+        Object::getConfigMap,
+        x -> Object.newBuilder().setConfigMap(x).build());
   }
 
   /** Leases. */
   public Resource<Lease> leases() {
-    return new Resource<>(Kind.KIND_LEASE, Object::getLease, x -> Object.newBuilder().setLease(x).build());
+    return new Resource<>(
+        Kind.KIND_LEASE, Object::getLease, x -> Object.newBuilder().setLease(x).build());
   }
 
   /** Closes every channel and stops resuming watches. */

@@ -16,11 +16,11 @@ import dev.drover.master.metrics.Metrics;
 import dev.drover.master.metrics.MetricsInterceptor;
 import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.master.scheduler.SchedulerConfig;
+import dev.drover.master.store.ObjectStore;
+import dev.drover.master.store.ObjectValidator;
 import dev.drover.master.wiring.ControllersComponent;
 import dev.drover.master.wiring.RulesValidator;
 import dev.drover.master.wiring.SchedulerComponent;
-import dev.drover.master.store.ObjectStore;
-import dev.drover.master.store.ObjectValidator;
 import dev.drover.store.KvStore;
 import dev.drover.store.KvStores;
 import io.grpc.Server;
@@ -47,12 +47,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Drover master: the store member, the watch cache, the gRPC API (ControlService,
- * NodeService, health, reflection), metrics and health over HTTP, and the active-master
- * election that runs the scheduler and controllers on one master at a time.
+ * One Drover master: the store member, the watch cache, the gRPC API (ControlService, NodeService,
+ * health, reflection), metrics and health over HTTP, and the active-master election that runs the
+ * scheduler and controllers on one master at a time.
  *
- * <p>Build with {@link #builder()}, then {@link #start()}; {@link #close()} drains streams,
- * hands the active role over and stops everything in order.
+ * <p>Build with {@link #builder()}, then {@link #start()}; {@link #close()} drains streams, hands
+ * the active role over and stops everything in order.
  */
 public final class Master implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Master.class);
@@ -65,11 +65,13 @@ public final class Master implements AutoCloseable {
   private final StreamRegistry streams = new StreamRegistry();
   private final AgentChannels agents = new AgentChannels();
   private final HealthStatusManager health = new HealthStatusManager();
-  private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "master-housekeeping");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService housekeeping =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "master-housekeeping");
+            t.setDaemon(true);
+            return t;
+          });
   private KvStore kv;
   private boolean ownsStore;
   private ObjectStore store;
@@ -81,7 +83,8 @@ public final class Master implements AutoCloseable {
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
   private volatile int boundPort = -1;
-  private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean closing =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private Master(Builder cfg) {
     this.cfg = cfg;
@@ -100,57 +103,105 @@ public final class Master implements AutoCloseable {
       ObjectValidator validator = cfg.validator;
       store = new ObjectStore(kv, validator, cfg.clock, cfg.storeTimeout);
       StoreMetrics.register(metrics, store, kv);
-      for (String ns : List.of(ObjectStore.DEFAULT_NAMESPACE, ActiveMasterElection.NAMESPACE,
-          NodeServiceImpl.NODE_LEASE_NAMESPACE)) {
+      for (String ns :
+          List.of(
+              ObjectStore.DEFAULT_NAMESPACE,
+              ActiveMasterElection.NAMESPACE,
+              NodeServiceImpl.NODE_LEASE_NAMESPACE)) {
         ensureNamespaceWithRetry(ns);
       }
-      cache = new WatchCache(kv, new WatchCache.Options(cfg.cacheWindow, cfg.bookmarkInterval, cfg.watcherBacklog)).start();
+      cache =
+          new WatchCache(
+                  kv,
+                  new WatchCache.Options(cfg.cacheWindow, cfg.bookmarkInterval, cfg.watcherBacklog))
+              .start();
       events = new EventRecorder(store, cfg.clock, cfg.eventDedupWindow);
       // A renewal may take until the next one is due, and a little longer: the holder steps
       // down only after renewDeadline without success.
-      ObjectStore electionStore = new ObjectStore(kv, validator, cfg.clock, cfg.renewDeadline.minus(cfg.renewInterval));
-      election = new ActiveMasterElection(electionStore, cfg.id, cfg.leaseDuration, cfg.renewInterval,
-          cfg.renewDeadline, cfg.clock);
+      ObjectStore electionStore =
+          new ObjectStore(kv, validator, cfg.clock, cfg.renewDeadline.minus(cfg.renewInterval));
+      election =
+          new ActiveMasterElection(
+              electionStore,
+              cfg.id,
+              cfg.leaseDuration,
+              cfg.renewInterval,
+              cfg.renewDeadline,
+              cfg.clock);
       election.add(new EventExpiry());
       if (cfg.runScheduler) {
-        election.add(new SchedulerComponent(cache, store, events, cfg.clock, cfg.schedulerConfig,
-            election::activationRevision));
+        election.add(
+            new SchedulerComponent(
+                cache,
+                store,
+                events,
+                cfg.clock,
+                cfg.schedulerConfig,
+                election::activationRevision));
       }
       if (cfg.runControllers) {
-        election.add(new ControllersComponent(cache, store, events, () -> cfg.clock.instant(), election::holdsLease,
-            election::activationRevision));
+        election.add(
+            new ControllersComponent(
+                cache,
+                store,
+                events,
+                () -> cfg.clock.instant(),
+                election::holdsLease,
+                election::activationRevision));
       }
       cfg.activeComponents.forEach(election::add);
-      ControlServiceImpl control = new ControlServiceImpl(store, cache, events, agents, new View(), streams, cfg.clock);
-      NodeServiceImpl node = new NodeServiceImpl(store, cache, events, streams, cfg.clock,
-          cfg.nodeLeaseDuration, cfg.nodeHeartbeatInterval);
+      ControlServiceImpl control =
+          new ControlServiceImpl(store, cache, events, agents, new View(), streams, cfg.clock);
+      NodeServiceImpl node =
+          new NodeServiceImpl(
+              store,
+              cache,
+              events,
+              streams,
+              cfg.clock,
+              cfg.nodeLeaseDuration,
+              cfg.nodeHeartbeatInterval);
       MetricsInterceptor mi = new MetricsInterceptor(metrics);
       services = new ArrayList<>();
-      for (ServerServiceDefinition s : List.of(control.framedService(), node.framedService(),
-          health.getHealthService().bindService(), ProtoReflectionServiceV1.newInstance().bindService())) {
+      for (ServerServiceDefinition s :
+          List.of(
+              control.framedService(),
+              node.framedService(),
+              health.getHealthService().bindService(),
+              ProtoReflectionServiceV1.newInstance().bindService())) {
         services.add(ServerInterceptors.intercept(s, mi));
       }
       registerGauges();
       if (cfg.apiPort >= 0) {
-        NettyServerBuilder sb = NettyServerBuilder.forAddress(new InetSocketAddress(cfg.apiHost, cfg.apiPort))
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-            .keepAliveTime(30, TimeUnit.SECONDS)
-            .keepAliveTimeout(10, TimeUnit.SECONDS)
-            .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .permitKeepAliveWithoutCalls(true);
+        NettyServerBuilder sb =
+            NettyServerBuilder.forAddress(new InetSocketAddress(cfg.apiHost, cfg.apiPort))
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .keepAliveTimeout(10, TimeUnit.SECONDS)
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true);
         services.forEach(sb::addService);
         server = sb.build().start();
         boundPort = server.getPort();
       }
       if (cfg.metricsPort >= 0) {
-        http = new HttpEndpoints(cfg.apiHost, cfg.metricsPort, metrics::render, this::ready).start();
+        http =
+            new HttpEndpoints(cfg.apiHost, cfg.metricsPort, metrics::render, this::ready).start();
       }
       election.start();
-      housekeeping.scheduleWithFixedDelay(() -> metrics.inc("drover_master_ticks_total",
-          "Housekeeping ticks (liveness of the master's scheduler thread).", ""), 1, 5, TimeUnit.SECONDS);
+      housekeeping.scheduleWithFixedDelay(
+          () ->
+              metrics.inc(
+                  "drover_master_ticks_total",
+                  "Housekeeping ticks (liveness of the master's scheduler thread).",
+                  ""),
+          1,
+          5,
+          TimeUnit.SECONDS);
       health.setStatus("", ServingStatus.SERVING);
       started = true;
-      LOG.info("master {} serving on {}", cfg.id, server == null ? "(no network port)" : apiAddress());
+      LOG.info(
+          "master {} serving on {}", cfg.id, server == null ? "(no network port)" : apiAddress());
       return this;
     } catch (IOException e) {
       close();
@@ -183,14 +234,26 @@ public final class Master implements AutoCloseable {
   }
 
   private void registerGauges() {
-    metrics.gauge("drover_watch_cache_objects", "Objects held in the watch cache.", "", () -> cache.size());
+    metrics.gauge(
+        "drover_watch_cache_objects", "Objects held in the watch cache.", "", () -> cache.size());
     for (Kind k : List.of(Kind.KIND_POD, Kind.KIND_NODE, Kind.KIND_DEPLOYMENT, Kind.KIND_EVENT)) {
-      metrics.gauge("drover_watch_cache_objects_by_kind", "Objects held in the watch cache per kind.",
-          "kind=" + Metrics.quote(k.name()), () -> cache.size(k));
+      metrics.gauge(
+          "drover_watch_cache_objects_by_kind",
+          "Objects held in the watch cache per kind.",
+          "kind=" + Metrics.quote(k.name()),
+          () -> cache.size(k));
     }
-    metrics.gauge("drover_watch_cache_revision", "Latest store revision the cache reflects.", "", () -> cache.revision());
-    metrics.gauge("drover_watchers", "Open watch streams served by this master.", "", () -> streams.size());
-    metrics.gauge("drover_master_active", "1 when this master runs the scheduler and controllers.", "",
+    metrics.gauge(
+        "drover_watch_cache_revision",
+        "Latest store revision the cache reflects.",
+        "",
+        () -> cache.revision());
+    metrics.gauge(
+        "drover_watchers", "Open watch streams served by this master.", "", () -> streams.size());
+    metrics.gauge(
+        "drover_master_active",
+        "1 when this master runs the scheduler and controllers.",
+        "",
         () -> election.isActive() ? 1 : 0);
   }
 
@@ -201,13 +264,18 @@ public final class Master implements AutoCloseable {
     @Override
     public void start() {
       long every = Math.max(1, Math.min(60, cfg.eventTtl.toSeconds() / 4));
-      task = housekeeping.scheduleWithFixedDelay(() -> {
-        try {
-          events.expire(cfg.eventTtl);
-        } catch (RuntimeException e) {
-          LOG.debug("event expiry failed", e);
-        }
-      }, every, every, TimeUnit.SECONDS);
+      task =
+          housekeeping.scheduleWithFixedDelay(
+              () -> {
+                try {
+                  events.expire(cfg.eventTtl);
+                } catch (RuntimeException e) {
+                  LOG.debug("event expiry failed", e);
+                }
+              },
+              every,
+              every,
+              TimeUnit.SECONDS);
     }
 
     @Override
@@ -232,9 +300,18 @@ public final class Master implements AutoCloseable {
       String holder = election.holder();
       Map<String, String> all = new LinkedHashMap<>(cfg.masterAddresses);
       all.putIfAbsent(cfg.id, server == null ? "" : apiAddress());
-      all.forEach((id, addr) -> out.add(MasterInfo.newBuilder().setId(id).setAddress(addr)
-          .setRole(id.equals(cfg.id) ? StoreMetrics.masterRole(kv) : MasterRole.MASTER_ROLE_UNSPECIFIED)
-          .setActive(id.equals(holder)).build()));
+      all.forEach(
+          (id, addr) ->
+              out.add(
+                  MasterInfo.newBuilder()
+                      .setId(id)
+                      .setAddress(addr)
+                      .setRole(
+                          id.equals(cfg.id)
+                              ? StoreMetrics.masterRole(kv)
+                              : MasterRole.MASTER_ROLE_UNSPECIFIED)
+                      .setActive(id.equals(holder))
+                      .build()));
       return out;
     }
   }
@@ -270,7 +347,10 @@ public final class Master implements AutoCloseable {
     return http == null ? -1 : http.port();
   }
 
-  /** The services with their interceptors, to serve them elsewhere (e.g. an in-process server in tests). */
+  /**
+   * The services with their interceptors, to serve them elsewhere (e.g. an in-process server in
+   * tests).
+   */
   public List<ServerServiceDefinition> services() {
     return services;
   }
@@ -301,8 +381,8 @@ public final class Master implements AutoCloseable {
   }
 
   /**
-   * Stops in order: health NOT_SERVING, streams ended with UNAVAILABLE (clients resume
-   * elsewhere), the active role handed over, the API server drained, then cache and store.
+   * Stops in order: health NOT_SERVING, streams ended with UNAVAILABLE (clients resume elsewhere),
+   * the active role handed over, the API server drained, then cache and store.
    */
   @Override
   public void close() {
@@ -331,8 +411,8 @@ public final class Master implements AutoCloseable {
 
   /**
    * Stops at once as a crash would, for failover tests and drills: the active role is abandoned
-   * without releasing the lease (the others wait for it to expire), streams and the API server
-   * are cut, and the store member stops.
+   * without releasing the lease (the others wait for it to expire), streams and the API server are
+   * cut, and the store member stops.
    */
   public void halt() {
     if (!closing.compareAndSet(false, true)) {
@@ -405,7 +485,10 @@ public final class Master implements AutoCloseable {
       return this;
     }
 
-    /** gRPC port; 0 picks a free one; -1 serves no network port (in-process use of {@link #services()}). */
+    /**
+     * gRPC port; 0 picks a free one; -1 serves no network port (in-process use of {@link
+     * #services()}).
+     */
     public Builder apiPort(int port) {
       this.apiPort = port;
       return this;
@@ -424,14 +507,16 @@ public final class Master implements AutoCloseable {
       return this;
     }
 
-    /** Embeds a persistent one-member replicated store under {@code dataDir} (dev mode, embedding). */
+    /**
+     * Embeds a persistent one-member replicated store under {@code dataDir} (dev mode, embedding).
+     */
     public Builder embeddedStore(java.nio.file.Path dataDir) {
       return store(() -> startStore(KvStores.embedded(dataDir)), true);
     }
 
     /**
-     * Runs member {@code id} of a 3- or 5-member replicated store with {@code peers} (which
-     * include this master), keeping its data under {@code dataDir}.
+     * Runs member {@code id} of a 3- or 5-member replicated store with {@code peers} (which include
+     * this master), keeping its data under {@code dataDir}.
      */
     public Builder clusterStore(List<dev.drover.store.Peer> peers, java.nio.file.Path dataDir) {
       return store(() -> startStore(KvStores.cluster(id, peers, dataDir)), true);
@@ -457,7 +542,10 @@ public final class Master implements AutoCloseable {
       return this;
     }
 
-    /** Active-master lease timings: renew every {@code renew}, step down after {@code deadline}, lease lasts {@code duration}. */
+    /**
+     * Active-master lease timings: renew every {@code renew}, step down after {@code deadline},
+     * lease lasts {@code duration}.
+     */
     public Builder election(Duration duration, Duration renew, Duration deadline) {
       this.leaseDuration = duration;
       this.renewInterval = renew;
@@ -480,8 +568,8 @@ public final class Master implements AutoCloseable {
 
     /** Changes kept per kind in the watch cache's window. */
     /**
-     * How many events one watcher may fall behind before it is told to re-list (default 100,000).
-     * A watcher whose client stops reading holds at most this many (shared) events in memory.
+     * How many events one watcher may fall behind before it is told to re-list (default 100,000). A
+     * watcher whose client stops reading holds at most this many (shared) events in memory.
      */
     public Builder watcherBacklog(int events) {
       if (events < 1) {

@@ -37,21 +37,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Deployment on real containers: one master and one node agent on the local Docker daemon run
- * three busybox httpd pods (ready once their port accepts connections), roll them to another
- * image and roll them back.
+ * three busybox httpd pods (ready once their port accepts connections), roll them to another image
+ * and roll them back.
  *
- * <p>Without a reachable daemon (or the test images of {@code scripts/test-env.sh}) the test
- * fails under {@code CI=true} and is skipped, with the reason, elsewhere.
+ * <p>Without a reachable daemon (or the test images of {@code scripts/test-env.sh}) the test fails
+ * under {@code CI=true} and is skipped, with the reason, elsewhere.
  */
 class DockerDeploymentTest {
   private static final String DOCKER_HOST = "unix:///var/run/docker.sock";
   private static final String V1 = "drover.local/busybox:1";
+
   /** The same image under a second name (tagged by scripts/test-env.sh): a new revision. */
   private static final String V2 = "busybox:1.36";
+
   private static final Duration PATIENCE = Duration.ofSeconds(90);
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private final String node = "docker-it-" + UUID.randomUUID().toString().substring(0, 8);
   private DockerRuntime docker;
   private Master master;
@@ -82,11 +83,24 @@ class DockerDeploymentTest {
       Assumptions.abort(missing);
     }
     master = Master.builder().apiPort(0).start();
-    client = DroverClient.builder().endpoint(master.apiAddress()).deadline(Duration.ofSeconds(15)).build();
-    agent = NodeAgent.create(AgentConfig.builder().nodeName(node).masterEndpoint(master.apiAddress())
-        .runtime(AgentConfig.RuntimeKind.DOCKER).dockerHost(DOCKER_HOST).dataDir(dir.resolve("agent"))
-        .bindAddress("127.0.0.1").build(), docker,
-        target -> NettyChannelBuilder.forTarget(target).usePlaintext().build()).start();
+    client =
+        DroverClient.builder()
+            .endpoint(master.apiAddress())
+            .deadline(Duration.ofSeconds(15))
+            .build();
+    agent =
+        NodeAgent.create(
+                AgentConfig.builder()
+                    .nodeName(node)
+                    .masterEndpoint(master.apiAddress())
+                    .runtime(AgentConfig.RuntimeKind.DOCKER)
+                    .dockerHost(DOCKER_HOST)
+                    .dataDir(dir.resolve("agent"))
+                    .bindAddress("127.0.0.1")
+                    .build(),
+                docker,
+                target -> NettyChannelBuilder.forTarget(target).usePlaintext().build())
+            .start();
   }
 
   @AfterEach
@@ -128,43 +142,73 @@ class DockerDeploymentTest {
     // This test is about rollouts, not node failure: on the shared machine at load ~40 this
     // one agent's heartbeats were seen to lapse past the 6 s grace, and the unreachable taint
     // evicted the pods mid-rollout. Tolerating the taints keeps them through such a lapse.
-    for (String taint : List.of(NodeLifecycleController.UNREACHABLE_TAINT, NodeLifecycleController.NOT_READY_TAINT)) {
-      spec.getTemplateBuilder().getSpecBuilder().addTolerations(Toleration.newBuilder().setKey(taint)
-          .setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS).setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE));
+    for (String taint :
+        List.of(
+            NodeLifecycleController.UNREACHABLE_TAINT, NodeLifecycleController.NOT_READY_TAINT)) {
+      spec.getTemplateBuilder()
+          .getSpecBuilder()
+          .addTolerations(
+              Toleration.newBuilder()
+                  .setKey(taint)
+                  .setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS)
+                  .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE));
     }
-    spec.getTemplateBuilder().getSpecBuilder().setTerminationGracePeriodSeconds(2)
-        .getContainersBuilder(0).clearResources()
+    spec.getTemplateBuilder()
+        .getSpecBuilder()
+        .setTerminationGracePeriodSeconds(2)
+        .getContainersBuilder(0)
+        .clearResources()
         .addAllCommand(List.of("httpd", "-f", "-p", "8080"))
         .addPorts(ContainerPort.newBuilder().setName("http").setContainerPort(8080))
-        .setReadinessProbe(Probe.newBuilder().setPeriodSeconds(1)
-            .setTcpSocket(TcpSocketAction.newBuilder().setPort(IntOrString.newBuilder().setIntValue(8080))));
+        .setReadinessProbe(
+            Probe.newBuilder()
+                .setPeriodSeconds(1)
+                .setTcpSocket(
+                    TcpSocketAction.newBuilder()
+                        .setPort(IntOrString.newBuilder().setIntValue(8080))));
     Workloads.namespace(client, "web");
     Workloads.create(client, "web", "httpd", spec);
     awaitRunning(V1);
 
     Workloads.editSpec(client, "web", "httpd", Workloads.image(V2));
     awaitRunning(V2);
-    assertThat(client.deployments().get("web", "httpd").getStatus().getCurrentRevision()).isEqualTo(2);
+    assertThat(client.deployments().get("web", "httpd").getStatus().getCurrentRevision())
+        .isEqualTo(2);
 
-    client.control().rollback(RollbackRequest.newBuilder().setNamespace("web").setName("httpd").build());
+    client
+        .control()
+        .rollback(RollbackRequest.newBuilder().setNamespace("web").setName("httpd").build());
     awaitRunning(V1);
-    assertThat(client.deployments().get("web", "httpd").getSpec().getTemplate().getSpec().getContainers(0)
-        .getImage()).isEqualTo(V1);
+    assertThat(
+            client
+                .deployments()
+                .get("web", "httpd")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers(0)
+                .getImage())
+        .isEqualTo(V1);
   }
 
   // Three ready pods of the image, and Docker runs exactly their three httpd containers.
   private void awaitRunning(String img) {
     Workloads.awaitRolledOut(client, "web", "httpd", 3, img);
-    await().atMost(PATIENCE).untilAsserted(() -> {
-      List<Pod> pods = Workloads.livePods(client, "web", "httpd");
-      assertThat(pods).allSatisfy(p -> assertThat(image(p)).isEqualTo(img));
-      List<ContainerInfo> httpd = containers().stream()
-          .filter(c -> c.state() == ContainerInfo.State.RUNNING)
-          .filter(c -> !Labels.SANDBOX.equals(c.labels().get(Labels.CONTAINER_NAME)))
-          .toList();
-      assertThat(httpd).hasSize(3).allSatisfy(c -> assertThat(c.image()).isEqualTo(img));
-      assertThat(httpd.stream().map(c -> c.labels().get(Labels.POD_NAME)))
-          .containsExactlyInAnyOrderElementsOf(pods.stream().map(p -> p.getMetadata().getName()).toList());
-    });
+    await()
+        .atMost(PATIENCE)
+        .untilAsserted(
+            () -> {
+              List<Pod> pods = Workloads.livePods(client, "web", "httpd");
+              assertThat(pods).allSatisfy(p -> assertThat(image(p)).isEqualTo(img));
+              List<ContainerInfo> httpd =
+                  containers().stream()
+                      .filter(c -> c.state() == ContainerInfo.State.RUNNING)
+                      .filter(c -> !Labels.SANDBOX.equals(c.labels().get(Labels.CONTAINER_NAME)))
+                      .toList();
+              assertThat(httpd).hasSize(3).allSatisfy(c -> assertThat(c.image()).isEqualTo(img));
+              assertThat(httpd.stream().map(c -> c.labels().get(Labels.POD_NAME)))
+                  .containsExactlyInAnyOrderElementsOf(
+                      pods.stream().map(p -> p.getMetadata().getName()).toList());
+            });
   }
 }

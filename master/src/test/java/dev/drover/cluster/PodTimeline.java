@@ -19,19 +19,20 @@ import java.util.function.Predicate;
 
 /**
  * Records the pods of a namespace as a watch sees them: after every event (every store revision
- * that touched a pod, in order) it takes a {@link Sample} of the pods the predicate selects. So
- * an invariant checked over the samples held at every moment the store went through, not only
- * when a test happened to poll. The watch resumes on another master when one dies.
+ * that touched a pod, in order) it takes a {@link Sample} of the pods the predicate selects. So an
+ * invariant checked over the samples held at every moment the store went through, not only when a
+ * test happened to poll. The watch resumes on another master when one dies.
  *
- * <p>A pod counts as live while it is not being deleted and has not finished; as ready while
- * live with condition Ready=True (what a rolling update may count on).
+ * <p>A pod counts as live while it is not being deleted and has not finished; as ready while live
+ * with condition Ready=True (what a rolling update may count on).
  */
 public final class PodTimeline implements AutoCloseable {
   /**
-   * The selected pods at one store revision, and what changed there ({@code cause}: the event
-   * type, the pod, and its Ready condition's status and reason), so a broken bound says why.
+   * The selected pods at one store revision, and what changed there ({@code cause}: the event type,
+   * the pod, and its Ready condition's status and reason), so a broken bound says why.
    */
-  public record Sample(long revision, int live, int ready, Map<String, Integer> liveByImage, String cause) {}
+  public record Sample(
+      long revision, int live, int ready, Map<String, Integer> liveByImage, String cause) {}
 
   private final Predicate<Pod> selected;
   private final Map<String, Pod> pods = new HashMap<>();
@@ -40,29 +41,36 @@ public final class PodTimeline implements AutoCloseable {
 
   private PodTimeline(DroverClient client, String namespace, Predicate<Pod> selected) {
     this.selected = selected;
-    ListResponse initial = client.listAll(ListRequest.newBuilder().setKind(Kind.KIND_POD)
-        .setNamespace(namespace).build());
+    ListResponse initial =
+        client.listAll(
+            ListRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace(namespace).build());
     synchronized (this) {
       initial.getItemsList().forEach(o -> pods.put(o.getPod().getMetadata().getName(), o.getPod()));
       sample(initial.getResourceVersion(), "initial list");
     }
-    stream = client.pods().watch(namespace, initial.getResourceVersion(), new DroverClient.WatchListener() {
-      @Override
-      public void onEvent(WatchEvent e) {
-        if (e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
-          apply(e);
-        }
-      }
+    stream =
+        client
+            .pods()
+            .watch(
+                namespace,
+                initial.getResourceVersion(),
+                new DroverClient.WatchListener() {
+                  @Override
+                  public void onEvent(WatchEvent e) {
+                    if (e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
+                      apply(e);
+                    }
+                  }
 
-      @Override
-      public void onRelist(List<Object> items, long resourceVersion) {
-        synchronized (PodTimeline.this) {
-          pods.clear();
-          items.forEach(o -> pods.put(o.getPod().getMetadata().getName(), o.getPod()));
-          sample(resourceVersion, "re-list");
-        }
-      }
-    });
+                  @Override
+                  public void onRelist(List<Object> items, long resourceVersion) {
+                    synchronized (PodTimeline.this) {
+                      pods.clear();
+                      items.forEach(o -> pods.put(o.getPod().getMetadata().getName(), o.getPod()));
+                      sample(resourceVersion, "re-list");
+                    }
+                  }
+                });
   }
 
   /** Starts recording the pods of {@code namespace} that {@code selected} accepts. */
@@ -81,11 +89,20 @@ public final class PodTimeline implements AutoCloseable {
   }
 
   private static String describe(WatchEventType type, Pod pod) {
-    String ready = pod.getStatus().getConditionsList().stream().filter(c -> c.getType().equals("Ready"))
-        .map(c -> c.getStatus().name().replace("CONDITION_STATUS_", "") + "/" + c.getReason()).findFirst()
-        .orElse("none");
-    return type.name().replace("WATCH_EVENT_TYPE_", "") + " " + pod.getMetadata().getName() + " on "
-        + pod.getSpec().getNodeName() + " ready=" + ready + (pod.getMetadata().hasDeletionTime() ? " deleting" : "");
+    String ready =
+        pod.getStatus().getConditionsList().stream()
+            .filter(c -> c.getType().equals("Ready"))
+            .map(c -> c.getStatus().name().replace("CONDITION_STATUS_", "") + "/" + c.getReason())
+            .findFirst()
+            .orElse("none");
+    return type.name().replace("WATCH_EVENT_TYPE_", "")
+        + " "
+        + pod.getMetadata().getName()
+        + " on "
+        + pod.getSpec().getNodeName()
+        + " ready="
+        + ready
+        + (pod.getMetadata().hasDeletionTime() ? " deleting" : "");
   }
 
   private void sample(long revision, String cause) {

@@ -39,11 +39,12 @@ import org.slf4j.LoggerFactory;
  * stops those containers. Each node's {@link SimulatedRuntime} is the test's window onto what
  * really runs there.
  *
- * <p>Reused by the cluster tests of this package; start one per test class, and give each test
- * its own namespace.
+ * <p>Reused by the cluster tests of this package; start one per test class, and give each test its
+ * own namespace.
  */
 public final class TestCluster implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TestCluster.class);
+
   /** Generous: three Ratis members start together on a loaded 2-core machine. */
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
@@ -61,9 +62,11 @@ public final class TestCluster implements AutoCloseable {
     this.masterSettings = masterSettings;
   }
 
-  /** Starts three masters (default settings) and {@code nodes} simulated agents under {@code dir}. */
+  /**
+   * Starts three masters (default settings) and {@code nodes} simulated agents under {@code dir}.
+   */
   public static TestCluster start(Path dir, int nodes) {
-    return start(dir, nodes, b -> { });
+    return start(dir, nodes, b -> {});
   }
 
   /**
@@ -74,12 +77,15 @@ public final class TestCluster implements AutoCloseable {
     TestCluster c = new TestCluster(dir, masterSettings);
     try {
       c.startMasters();
-      c.client = DroverClient.builder().endpoints(c.endpoints()).deadline(Duration.ofSeconds(15)).build();
+      c.client =
+          DroverClient.builder().endpoints(c.endpoints()).deadline(Duration.ofSeconds(15)).build();
       for (int i = 1; i <= nodes; i++) {
         c.runtimes.put("node-" + i, new SimulatedRuntime());
         c.startAgent("node-" + i);
       }
-      await().atMost(START_TIMEOUT).ignoreExceptions()
+      await()
+          .atMost(START_TIMEOUT)
+          .ignoreExceptions()
           .until(() -> c.client.nodes().list("", "").size() == nodes);
       return c;
     } catch (RuntimeException | Error e) {
@@ -116,8 +122,11 @@ public final class TestCluster implements AutoCloseable {
   }
 
   private Master.Builder build(String id) {
-    Master.Builder b = Master.builder().id(id).apiPort(apiPorts.get(id))
-        .clusterStore(peers, dir.resolve("masters").resolve(id));
+    Master.Builder b =
+        Master.builder()
+            .id(id)
+            .apiPort(apiPorts.get(id))
+            .clusterStore(peers, dir.resolve("masters").resolve(id));
     apiPorts.forEach((other, port) -> b.masterAddress(other, "127.0.0.1:" + port));
     masterSettings.accept(b);
     return b;
@@ -145,14 +154,24 @@ public final class TestCluster implements AutoCloseable {
 
   /** The master running the controllers and the scheduler, waiting for one to be active. */
   public Master awaitActiveMaster(Duration within) {
-    return await().atMost(within).until(() -> masters.values().stream().filter(Master::isActive)
-        .findFirst().orElse(null), m -> m != null);
+    return await()
+        .atMost(within)
+        .until(
+            () -> masters.values().stream().filter(Master::isActive).findFirst().orElse(null),
+            m -> m != null);
   }
 
   /** The running master whose store member leads the Raft group, waiting for one to lead. */
   public Master awaitStoreLeader(Duration within) {
-    return await().atMost(within).until(() -> masters.values().stream()
-        .filter(m -> ((RaftKvStore) m.kv()).isLeader()).findFirst().orElse(null), m -> m != null);
+    return await()
+        .atMost(within)
+        .until(
+            () ->
+                masters.values().stream()
+                    .filter(m -> ((RaftKvStore) m.kv()).isLeader())
+                    .findFirst()
+                    .orElse(null),
+            m -> m != null);
   }
 
   /** Halts master {@code id} as a crash would (see {@link Master#halt()}). */
@@ -190,7 +209,8 @@ public final class TestCluster implements AutoCloseable {
     List<String> out = new ArrayList<>();
     for (ContainerInfo c : runtimes.get(node).list(Map.of())) {
       Map<String, String> l = c.labels();
-      if (c.state() == ContainerInfo.State.RUNNING && !Labels.SANDBOX.equals(l.get(Labels.CONTAINER_NAME))) {
+      if (c.state() == ContainerInfo.State.RUNNING
+          && !Labels.SANDBOX.equals(l.get(Labels.CONTAINER_NAME))) {
         out.add(l.get(Labels.POD_NAMESPACE) + "/" + l.get(Labels.POD_NAME));
       }
     }
@@ -212,16 +232,20 @@ public final class TestCluster implements AutoCloseable {
     if (agents.containsKey(node)) {
       throw new IllegalStateException("agent of " + node + " is running");
     }
-    AgentConfig config = AgentConfig.builder()
-        .nodeName(node)
-        .masterEndpoints(endpoints())
-        .runtime(AgentConfig.RuntimeKind.SIMULATED)
-        .dataDir(dir.resolve("agents").resolve(node))
-        .bindAddress("127.0.0.1")
-        .callTimeout(Duration.ofSeconds(5))
-        .build();
-    NodeAgent agent = NodeAgent.create(config, runtimes.get(node),
-        target -> NettyChannelBuilder.forTarget(target).usePlaintext().build());
+    AgentConfig config =
+        AgentConfig.builder()
+            .nodeName(node)
+            .masterEndpoints(endpoints())
+            .runtime(AgentConfig.RuntimeKind.SIMULATED)
+            .dataDir(dir.resolve("agents").resolve(node))
+            .bindAddress("127.0.0.1")
+            .callTimeout(Duration.ofSeconds(5))
+            .build();
+    NodeAgent agent =
+        NodeAgent.create(
+            config,
+            runtimes.get(node),
+            target -> NettyChannelBuilder.forTarget(target).usePlaintext().build());
     agents.put(node, agent.start());
   }
 

@@ -36,16 +36,22 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * DroverClient against a real master: listAll pages a large listing, a compare-and-swap
- * retried after a lost answer reports "outcome unknown" rather than a conflict, and a watch
- * whose stream deadline passes resumes on the same master without losing or repeating events.
+ * DroverClient against a real master: listAll pages a large listing, a compare-and-swap retried
+ * after a lost answer reports "outcome unknown" rather than a conflict, and a watch whose stream
+ * deadline passes resumes on the same master without losing or repeating events.
  */
 class DroverClientTest {
   Master master;
 
   @BeforeEach
   void start() {
-    master = Master.builder().apiPort(0).store(KvStores::inMemory, true).scheduler(false).controllers(false).start();
+    master =
+        Master.builder()
+            .apiPort(0)
+            .store(KvStores::inMemory, true)
+            .scheduler(false)
+            .controllers(false)
+            .start();
   }
 
   @AfterEach
@@ -54,8 +60,11 @@ class DroverClientTest {
   }
 
   private long calls(String method, String code) {
-    return master.metrics().counter(MetricsInterceptor.REQUESTS,
-        "method=\"drover.v1.ControlService/" + method + "\",code=\"" + code + "\"");
+    return master
+        .metrics()
+        .counter(
+            MetricsInterceptor.REQUESTS,
+            "method=\"drover.v1.ControlService/" + method + "\",code=\"" + code + "\"");
   }
 
   @Test
@@ -63,13 +72,24 @@ class DroverClientTest {
     try (DroverClient c = DroverClient.builder().endpoint(master.apiAddress()).build()) {
       int n = DroverClient.LIST_PAGE * 2 + 1;
       for (int i = 0; i < n; i++) {
-        c.configMaps().create(ConfigMap.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("cm-" + i))
-            .putData("i", Integer.toString(i)).build());
+        c.configMaps()
+            .create(
+                ConfigMap.newBuilder()
+                    .setMetadata(ObjectMeta.newBuilder().setName("cm-" + i))
+                    .putData("i", Integer.toString(i))
+                    .build());
       }
       long before = calls("List", "OK");
-      var all = c.listAll(ListRequest.newBuilder().setKind(Kind.KIND_CONFIG_MAP).setNamespace("default").build());
+      var all =
+          c.listAll(
+              ListRequest.newBuilder()
+                  .setKind(Kind.KIND_CONFIG_MAP)
+                  .setNamespace("default")
+                  .build());
       assertThat(all.getItemsList()).hasSize(n);
-      assertThat(all.getItemsList()).extracting(o -> o.getConfigMap().getMetadata().getName()).doesNotHaveDuplicates();
+      assertThat(all.getItemsList())
+          .extracting(o -> o.getConfigMap().getMetadata().getName())
+          .doesNotHaveDuplicates();
       assertThat(calls("List", "OK") - before).isEqualTo(3);
     }
   }
@@ -79,23 +99,32 @@ class DroverClientTest {
     final AtomicInteger updates = new AtomicInteger();
 
     @Override
-    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-      boolean lose = method.getFullMethodName().equals(ControlServiceGrpc.getUpdateMethod().getFullMethodName())
-          && updates.incrementAndGet() == 1;
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      boolean lose =
+          method
+                  .getFullMethodName()
+                  .equals(ControlServiceGrpc.getUpdateMethod().getFullMethodName())
+              && updates.incrementAndGet() == 1;
       return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
         @Override
         public void start(Listener<R> listener, Metadata headers) {
-          super.start(!lose ? listener : new SimpleForwardingClientCallListener<R>(listener) {
-            @Override
-            public void onMessage(R message) {
-              // Dropped: the write happened, the client never hears of it.
-            }
+          super.start(
+              !lose
+                  ? listener
+                  : new SimpleForwardingClientCallListener<R>(listener) {
+                    @Override
+                    public void onMessage(R message) {
+                      // Dropped: the write happened, the client never hears of it.
+                    }
 
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-              super.onClose(Status.UNAVAILABLE.withDescription("connection lost"), trailers);
-            }
-          }, headers);
+                    @Override
+                    public void onClose(Status status, Metadata trailers) {
+                      super.onClose(
+                          Status.UNAVAILABLE.withDescription("connection lost"), trailers);
+                    }
+                  },
+              headers);
         }
       };
     }
@@ -104,12 +133,23 @@ class DroverClientTest {
   @Test
   void aRetriedCompareAndSwapThatConflictsWithItselfReportsAnUnknownOutcome() {
     LoseFirstUpdateAnswer lossy = new LoseFirstUpdateAnswer();
-    try (DroverClient c = DroverClient.builder().endpoint(master.apiAddress())
-        .channelFactory(t -> ManagedChannelBuilder.forTarget(t).usePlaintext().intercept(lossy).build()).build()) {
-      ConfigMap cm = c.configMaps().create(ConfigMap.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("once"))
-          .putData("n", "0").build());
-      StatusRuntimeException e = catchThrowableOfType(() -> c.configMaps().update(cm.toBuilder().putData("n", "1")
-          .build()), StatusRuntimeException.class);
+    try (DroverClient c =
+        DroverClient.builder()
+            .endpoint(master.apiAddress())
+            .channelFactory(
+                t -> ManagedChannelBuilder.forTarget(t).usePlaintext().intercept(lossy).build())
+            .build()) {
+      ConfigMap cm =
+          c.configMaps()
+              .create(
+                  ConfigMap.newBuilder()
+                      .setMetadata(ObjectMeta.newBuilder().setName("once"))
+                      .putData("n", "0")
+                      .build());
+      StatusRuntimeException e =
+          catchThrowableOfType(
+              () -> c.configMaps().update(cm.toBuilder().putData("n", "1").build()),
+              StatusRuntimeException.class);
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
       assertThat(e.getStatus().getDescription()).contains("outcome unknown");
       assertThat(lossy.updates.get()).isEqualTo(2);
@@ -126,7 +166,8 @@ class DroverClientTest {
     final AtomicInteger started = new AtomicInteger();
 
     @Override
-    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
       String name = method.getFullMethodName();
       if (name.equals(ControlServiceGrpc.getWatchMethod().getFullMethodName())
           || name.equals(ControlServiceGrpc.getWatchBatchedMethod().getFullMethodName())) {
@@ -136,19 +177,26 @@ class DroverClientTest {
     }
   }
 
-  /** Plays a master from before WatchBatched: that method fails with UNIMPLEMENTED; counts Watch calls. */
+  /**
+   * Plays a master from before WatchBatched: that method fails with UNIMPLEMENTED; counts Watch
+   * calls.
+   */
   static final class NoBatchedWatch implements ClientInterceptor {
     final AtomicInteger batchedRefused = new AtomicInteger();
     final AtomicInteger watches = new AtomicInteger();
 
     @Override
-    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-      if (method.getFullMethodName().equals(ControlServiceGrpc.getWatchBatchedMethod().getFullMethodName())) {
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      if (method
+          .getFullMethodName()
+          .equals(ControlServiceGrpc.getWatchBatchedMethod().getFullMethodName())) {
         batchedRefused.incrementAndGet();
         return new ClientCall<>() {
           @Override
           public void start(Listener<R> listener, Metadata headers) {
-            listener.onClose(Status.UNIMPLEMENTED.withDescription("unknown method"), new Metadata());
+            listener.onClose(
+                Status.UNIMPLEMENTED.withDescription("unknown method"), new Metadata());
           }
 
           @Override
@@ -164,37 +212,52 @@ class DroverClientTest {
           public void sendMessage(Q message) {}
         };
       }
-      if (method.getFullMethodName().equals(ControlServiceGrpc.getWatchMethod().getFullMethodName())) {
+      if (method
+          .getFullMethodName()
+          .equals(ControlServiceGrpc.getWatchMethod().getFullMethodName())) {
         watches.incrementAndGet();
       }
       return next.newCall(method, options);
     }
   }
 
-  /** Watches pods in default from the current version, adding every event but bookmarks to {@code seen}. */
+  /**
+   * Watches pods in default from the current version, adding every event but bookmarks to {@code
+   * seen}.
+   */
   private static DroverClient.WatchStream watchPodsFromNow(DroverClient c, List<WatchEvent> seen) {
-    long from = c.listAll(ListRequest.newBuilder().setKind(Kind.KIND_POD).build()).getResourceVersion();
-    return c.pods().watch("default", from, new DroverClient.WatchListener() {
-      @Override
-      public void onEvent(WatchEvent e) {
-        if (e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
-          seen.add(e);
-        }
-      }
-    });
+    long from =
+        c.listAll(ListRequest.newBuilder().setKind(Kind.KIND_POD).build()).getResourceVersion();
+    return c.pods()
+        .watch(
+            "default",
+            from,
+            new DroverClient.WatchListener() {
+              @Override
+              public void onEvent(WatchEvent e) {
+                if (e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
+                  seen.add(e);
+                }
+              }
+            });
   }
 
   @Test
   void aWatchFallsBackToPerEventWatchOnAMasterWithoutWatchBatched() {
     NoBatchedWatch old = new NoBatchedWatch();
-    try (DroverClient c = DroverClient.builder().endpoint(master.apiAddress())
-        .channelFactory(t -> ManagedChannelBuilder.forTarget(t).usePlaintext().intercept(old).build()).build()) {
+    try (DroverClient c =
+        DroverClient.builder()
+            .endpoint(master.apiAddress())
+            .channelFactory(
+                t -> ManagedChannelBuilder.forTarget(t).usePlaintext().intercept(old).build())
+            .build()) {
       List<WatchEvent> seen = new CopyOnWriteArrayList<>();
       DroverClient.WatchStream w = watchPodsFromNow(c, seen);
       c.create(pod("default", "fallback-0"));
       c.create(pod("default", "fallback-1"));
       await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 2);
-      assertThat(seen).extracting(e -> e.getObject().getPod().getMetadata().getName())
+      assertThat(seen)
+          .extracting(e -> e.getObject().getPod().getMetadata().getName())
           .containsExactly("fallback-0", "fallback-1");
       assertThat(old.batchedRefused.get()).isEqualTo(1);
       assertThat(old.watches.get()).isGreaterThanOrEqualTo(1);
@@ -205,8 +268,13 @@ class DroverClientTest {
   @Test
   void aWatchResumesOnTheSameMasterWhenItsStreamDeadlinePasses() {
     CountWatches watches = new CountWatches();
-    try (DroverClient c = DroverClient.builder().endpoint(master.apiAddress()).watchTimeout(Duration.ofMillis(700))
-        .channelFactory(t -> ManagedChannelBuilder.forTarget(t).usePlaintext().intercept(watches).build()).build()) {
+    try (DroverClient c =
+        DroverClient.builder()
+            .endpoint(master.apiAddress())
+            .watchTimeout(Duration.ofMillis(700))
+            .channelFactory(
+                t -> ManagedChannelBuilder.forTarget(t).usePlaintext().intercept(watches).build())
+            .build()) {
       List<WatchEvent> seen = new CopyOnWriteArrayList<>();
       DroverClient.WatchStream w = watchPodsFromNow(c, seen);
       for (int i = 0; i < 5; i++) {
@@ -217,7 +285,8 @@ class DroverClientTest {
         int streams = watches.started.get();
         await().atMost(Duration.ofSeconds(30)).until(() -> watches.started.get() > streams);
       }
-      assertThat(seen).extracting(e -> e.getObject().getPod().getMetadata().getName())
+      assertThat(seen)
+          .extracting(e -> e.getObject().getPod().getMetadata().getName())
           .containsExactlyElementsOf(IntStream.range(0, 5).mapToObj(i -> "deadline-" + i).toList());
       assertThat(watches.started.get()).isGreaterThanOrEqualTo(6);
       assertThat(c.currentEndpoint()).isEqualTo(master.apiAddress());

@@ -25,10 +25,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The error codes the other API tests do not reach, on a master with a real port (so gRPC's
- * own message limit is the one a client meets): a conflict names the current version, an
- * oversized object is INVALID_ARGUMENT, an oversized message RESOURCE_EXHAUSTED, and verbs
- * refuse kinds they do not serve.
+ * The error codes the other API tests do not reach, on a master with a real port (so gRPC's own
+ * message limit is the one a client meets): a conflict names the current version, an oversized
+ * object is INVALID_ARGUMENT, an oversized message RESOURCE_EXHAUSTED, and verbs refuse kinds they
+ * do not serve.
  */
 class ErrorCodesTest {
   static Master master;
@@ -36,7 +36,13 @@ class ErrorCodesTest {
 
   @BeforeAll
   static void start() {
-    master = Master.builder().apiPort(0).store(KvStores::inMemory, true).scheduler(false).controllers(false).start();
+    master =
+        Master.builder()
+            .apiPort(0)
+            .store(KvStores::inMemory, true)
+            .scheduler(false)
+            .controllers(false)
+            .start();
     channel = ManagedChannelBuilder.forTarget(master.apiAddress()).usePlaintext().build();
   }
 
@@ -55,55 +61,115 @@ class ErrorCodesTest {
   }
 
   static Object configMap(String name, int valueBytes) {
-    return Object.newBuilder().setConfigMap(ConfigMap.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name))
-        .putData("v", "x".repeat(valueBytes))).build();
+    return Object.newBuilder()
+        .setConfigMap(
+            ConfigMap.newBuilder()
+                .setMetadata(ObjectMeta.newBuilder().setName(name))
+                .putData("v", "x".repeat(valueBytes)))
+        .build();
   }
 
   @Test
   void aConflictNamesTheCurrentVersionForUpdateAndUpdateStatus() {
-    Object created = api().create(CreateRequest.newBuilder().setObject(pod("default", "conflicted")).build());
+    Object created =
+        api().create(CreateRequest.newBuilder().setObject(pod("default", "conflicted")).build());
     long rv = created.getPod().getMetadata().getResourceVersion();
-    Object changed = api().update(UpdateRequest.newBuilder().setObject(created.toBuilder().setPod(created.getPod()
-        .toBuilder().setMetadata(created.getPod().getMetadata().toBuilder().putLabels("v", "2")))).build());
+    Object changed =
+        api()
+            .update(
+                UpdateRequest.newBuilder()
+                    .setObject(
+                        created.toBuilder()
+                            .setPod(
+                                created.getPod().toBuilder()
+                                    .setMetadata(
+                                        created.getPod().getMetadata().toBuilder()
+                                            .putLabels("v", "2"))))
+                    .build());
     long now = changed.getPod().getMetadata().getResourceVersion();
-    StatusRuntimeException e = failure(() -> api().update(UpdateRequest.newBuilder().setObject(created).build()));
+    StatusRuntimeException e =
+        failure(() -> api().update(UpdateRequest.newBuilder().setObject(created).build()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
-    assertThat(e.getStatus().getDescription()).contains("resource_version " + now).contains("not " + rv);
-    StatusRuntimeException s = failure(() -> api().updateStatus(UpdateStatusRequest.newBuilder().setObject(created)
-        .build()));
+    assertThat(e.getStatus().getDescription())
+        .contains("resource_version " + now)
+        .contains("not " + rv);
+    StatusRuntimeException s =
+        failure(
+            () -> api().updateStatus(UpdateStatusRequest.newBuilder().setObject(created).build()));
     assertThat(s.getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
     assertThat(s.getStatus().getDescription()).contains("resource_version " + now);
   }
 
   @Test
   void anObjectOverOneMebibyteIsInvalidAndNothingIsStored() {
-    StatusRuntimeException e = failure(() -> api().create(CreateRequest.newBuilder()
-        .setObject(configMap("too-big", 1536 * 1024)).build()));
+    StatusRuntimeException e =
+        failure(
+            () ->
+                api()
+                    .create(
+                        CreateRequest.newBuilder()
+                            .setObject(configMap("too-big", 1536 * 1024))
+                            .build()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(e.getStatus().getDescription()).contains("1048576");
-    StatusRuntimeException gone = failure(() -> api().get(dev.drover.api.v1.GetRequest.newBuilder()
-        .setKind(Kind.KIND_CONFIG_MAP).setNamespace("default").setName("too-big").build()));
+    StatusRuntimeException gone =
+        failure(
+            () ->
+                api()
+                    .get(
+                        dev.drover.api.v1.GetRequest.newBuilder()
+                            .setKind(Kind.KIND_CONFIG_MAP)
+                            .setNamespace("default")
+                            .setName("too-big")
+                            .build()));
     assertThat(gone.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
   }
 
   @Test
   void aMessageOverTheServersLimitIsResourceExhausted() {
-    StatusRuntimeException e = failure(() -> api().create(CreateRequest.newBuilder()
-        .setObject(configMap("way-too-big", Master.MAX_MESSAGE_BYTES + 1024)).build()));
+    StatusRuntimeException e =
+        failure(
+            () ->
+                api()
+                    .create(
+                        CreateRequest.newBuilder()
+                            .setObject(configMap("way-too-big", Master.MAX_MESSAGE_BYTES + 1024))
+                            .build()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
   }
 
   @Test
   void verbsRefuseKindsTheyDoNotServe() {
-    StatusRuntimeException scale = failure(() -> api().scale(ScaleRequest.newBuilder().setKind(Kind.KIND_POD)
-        .setNamespace("default").setName("x").setReplicas(1).build()));
+    StatusRuntimeException scale =
+        failure(
+            () ->
+                api()
+                    .scale(
+                        ScaleRequest.newBuilder()
+                            .setKind(Kind.KIND_POD)
+                            .setNamespace("default")
+                            .setName("x")
+                            .setReplicas(1)
+                            .build()));
     assertThat(scale.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(scale.getStatus().getDescription()).contains("KIND_POD");
-    StatusRuntimeException watch = failure(() -> api().watch(WatchRequest.newBuilder()
-        .setKind(Kind.KIND_UNSPECIFIED).build()).hasNext());
+    StatusRuntimeException watch =
+        failure(
+            () ->
+                api()
+                    .watch(WatchRequest.newBuilder().setKind(Kind.KIND_UNSPECIFIED).build())
+                    .hasNext());
     assertThat(watch.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    StatusRuntimeException negative = failure(() -> api().watch(WatchRequest.newBuilder()
-        .setKind(Kind.KIND_POD).setResourceVersion(-1).build()).hasNext());
+    StatusRuntimeException negative =
+        failure(
+            () ->
+                api()
+                    .watch(
+                        WatchRequest.newBuilder()
+                            .setKind(Kind.KIND_POD)
+                            .setResourceVersion(-1)
+                            .build())
+                    .hasNext());
     assertThat(negative.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(negative.getStatus().getDescription()).contains("resource_version");
   }

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Events recorded many at once (as the scheduler does for its bindings): new ones are created
- * many to a Txn, identical ones merge into one with their counts added, and one that is stored
- * already is merged into, as a single record would.
+ * Events recorded many at once (as the scheduler does for its bindings): new ones are created many
+ * to a Txn, identical ones merge into one with their counts added, and one that is stored already
+ * is merged into, as a single record would.
  */
 class EventRecorderTest {
   InMemoryKvStore kv;
@@ -46,9 +46,15 @@ class EventRecorderTest {
 
   private static Event scheduled(String pod) {
     return Event.newBuilder()
-        .setInvolvedObject(ObjectReference.newBuilder().setKind(Kind.KIND_POD).setNamespace("default")
-            .setName(pod).setUid("uid-" + pod))
-        .setReason("Scheduled").setMessage("Successfully assigned default/" + pod + " to n1").build();
+        .setInvolvedObject(
+            ObjectReference.newBuilder()
+                .setKind(Kind.KIND_POD)
+                .setNamespace("default")
+                .setName(pod)
+                .setUid("uid-" + pod))
+        .setReason("Scheduled")
+        .setMessage("Successfully assigned default/" + pod + " to n1")
+        .build();
   }
 
   private List<Event> stored() {
@@ -74,17 +80,22 @@ class EventRecorderTest {
         .isEqualTo(2);
     List<Event> all = stored();
     assertThat(all).hasSize(2);
-    assertThat(all).filteredOn(e -> e.getInvolvedObject().getName().equals("old"))
-        .singleElement().satisfies(e -> assertThat(e.getCount()).isEqualTo(2));
-    assertThat(all).filteredOn(e -> e.getInvolvedObject().getName().equals("new"))
-        .singleElement().satisfies(e -> assertThat(e.getCount()).isEqualTo(2));
+    assertThat(all)
+        .filteredOn(e -> e.getInvolvedObject().getName().equals("old"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getCount()).isEqualTo(2));
+    assertThat(all)
+        .filteredOn(e -> e.getInvolvedObject().getName().equals("new"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getCount()).isEqualTo(2));
   }
 
   @Test
   void aBadEventIsSkippedWithoutLosingTheOthers() {
     Event noReason = scheduled("x").toBuilder().clearReason().build();
     assertThat(events.recordAll(List.of(noReason, scheduled("y")))).isEqualTo(1);
-    assertThat(stored()).singleElement()
+    assertThat(stored())
+        .singleElement()
         .satisfies(e -> assertThat(e.getInvolvedObject().getName()).isEqualTo("y"));
   }
 }

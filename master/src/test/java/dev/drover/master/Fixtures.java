@@ -26,9 +26,12 @@ import java.util.List;
 public final class Fixtures {
   private Fixtures() {}
 
-  /** An object store over {@code kv} with structural validation only, as the store-level tests use. */
+  /**
+   * An object store over {@code kv} with structural validation only, as the store-level tests use.
+   */
   public static ObjectStore objectStore(KvStore kv) {
-    return new ObjectStore(kv, new StructuralValidator(), Clock.systemUTC(), Duration.ofSeconds(10));
+    return new ObjectStore(
+        kv, new StructuralValidator(), Clock.systemUTC(), Duration.ofSeconds(10));
   }
 
   /** The status code {@code r} fails with; an AssertionError when it does not fail. */
@@ -42,22 +45,34 @@ public final class Fixtures {
   }
 
   public static Object pod(String ns, String name) {
-    return Object.newBuilder().setPod(Pod.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace(ns).setName(name).putLabels("app", "web"))
-        .setSpec(podSpec())).build();
+    return Object.newBuilder()
+        .setPod(
+            Pod.newBuilder()
+                .setMetadata(
+                    ObjectMeta.newBuilder().setNamespace(ns).setName(name).putLabels("app", "web"))
+                .setSpec(podSpec()))
+        .build();
   }
 
   public static PodSpec.Builder podSpec() {
-    return PodSpec.newBuilder().addContainers(Container.newBuilder().setName("main").setImage("127.0.0.1:5000/busybox:1"));
+    return PodSpec.newBuilder()
+        .addContainers(Container.newBuilder().setName("main").setImage("127.0.0.1:5000/busybox:1"));
   }
 
   public static Object deployment(String ns, String name, int replicas) {
-    return Object.newBuilder().setDeployment(Deployment.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace(ns).setName(name))
-        .setSpec(DeploymentSpec.newBuilder().setReplicas(replicas)
-            .setSelector(LabelSelector.newBuilder().putMatchLabels("app", name))
-            .setTemplate(PodTemplateSpec.newBuilder().setMetadata(ObjectMeta.newBuilder().putLabels("app", name))
-                .setSpec(podSpec())))).build();
+    return Object.newBuilder()
+        .setDeployment(
+            Deployment.newBuilder()
+                .setMetadata(ObjectMeta.newBuilder().setNamespace(ns).setName(name))
+                .setSpec(
+                    DeploymentSpec.newBuilder()
+                        .setReplicas(replicas)
+                        .setSelector(LabelSelector.newBuilder().putMatchLabels("app", name))
+                        .setTemplate(
+                            PodTemplateSpec.newBuilder()
+                                .setMetadata(ObjectMeta.newBuilder().putLabels("app", name))
+                                .setSpec(podSpec()))))
+        .build();
   }
 
   /** The field paths of the BadRequest details of an INVALID_ARGUMENT error. */

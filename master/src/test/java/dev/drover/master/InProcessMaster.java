@@ -24,8 +24,14 @@ public final class InProcessMaster implements AutoCloseable {
   }
 
   public InProcessMaster(UnaryOperator<Master.Builder> customize) {
-    master = customize.apply(Master.builder().apiPort(-1).store(KvStores::inMemory, true)
-        .bookmarkInterval(Duration.ofMillis(300))).start();
+    master =
+        customize
+            .apply(
+                Master.builder()
+                    .apiPort(-1)
+                    .store(KvStores::inMemory, true)
+                    .bookmarkInterval(Duration.ofMillis(300)))
+            .start();
     String name = InProcessServerBuilder.generateName();
     InProcessServerBuilder sb = InProcessServerBuilder.forName(name).directExecutor();
     master.services().forEach(sb::addService);

@@ -47,9 +47,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The master's Logs call proxies the stream of the node agent that runs the pod: a fake
- * AgentService on a real port stands in for the agent, so the test sees what the master asks
- * the agent, what the client gets back, that follow keeps streaming, and that a cancel or a
- * master shutdown reaches the agent.
+ * AgentService on a real port stands in for the agent, so the test sees what the master asks the
+ * agent, what the client gets back, that follow keeps streaming, and that a cancel or a master
+ * shutdown reaches the agent.
  */
 class LogsProxyTest {
   /** An agent whose Logs sends two lines, then (with follow) whatever the test pushes. */
@@ -62,7 +62,10 @@ class LogsProxyTest {
     public void logs(LogsRequest request, StreamObserver<LogChunk> out) {
       requests.add(request);
       if (request.getContainer().equals("sidecar")) {
-        out.onError(Status.NOT_FOUND.withDescription("container sidecar has not started").asRuntimeException());
+        out.onError(
+            Status.NOT_FOUND
+                .withDescription("container sidecar has not started")
+                .asRuntimeException());
         return;
       }
       ServerCallStreamObserver<LogChunk> call = (ServerCallStreamObserver<LogChunk>) out;
@@ -78,7 +81,10 @@ class LogsProxyTest {
   }
 
   static LogChunk chunk(String text) {
-    return LogChunk.newBuilder().setData(ByteString.copyFromUtf8(text)).setStream(LogStream.LOG_STREAM_STDOUT).build();
+    return LogChunk.newBuilder()
+        .setData(ByteString.copyFromUtf8(text))
+        .setStream(LogStream.LOG_STREAM_STDOUT)
+        .build();
   }
 
   FakeAgent agent;
@@ -89,22 +95,58 @@ class LogsProxyTest {
   @BeforeEach
   void start() throws Exception {
     agent = new FakeAgent();
-    agentServer = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(agent).build().start();
-    master = Master.builder().apiPort(0).store(KvStores::inMemory, true).scheduler(false).controllers(false).start();
+    agentServer =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(agent)
+            .build()
+            .start();
+    master =
+        Master.builder()
+            .apiPort(0)
+            .store(KvStores::inMemory, true)
+            .scheduler(false)
+            .controllers(false)
+            .start();
     channel = ManagedChannelBuilder.forTarget(master.apiAddress()).usePlaintext().build();
-    NodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).register(RegisterNodeRequest
-        .newBuilder().setNode(Node.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("n-logs"))
-            .setStatus(NodeStatus.newBuilder().putCapacity("cpu", "2").putCapacity("memory", "4Gi")
-                .setDaemonEndpoint(DaemonEndpoint.newBuilder().setAddress("127.0.0.1")
-                    .setPort(agentServer.getPort())))).build());
+    NodeServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .register(
+            RegisterNodeRequest.newBuilder()
+                .setNode(
+                    Node.newBuilder()
+                        .setMetadata(ObjectMeta.newBuilder().setName("n-logs"))
+                        .setStatus(
+                            NodeStatus.newBuilder()
+                                .putCapacity("cpu", "2")
+                                .putCapacity("memory", "4Gi")
+                                .setDaemonEndpoint(
+                                    DaemonEndpoint.newBuilder()
+                                        .setAddress("127.0.0.1")
+                                        .setPort(agentServer.getPort()))))
+                .build());
     Object p = pod("default", "web-1");
-    Object bound = p.toBuilder().setPod(p.getPod().toBuilder().setSpec(p.getPod().getSpec().toBuilder()
-        .setNodeName("n-logs").addContainers(dev.drover.api.v1.Container.newBuilder().setName("sidecar")
-            .setImage("127.0.0.1:5000/busybox:1")))).build();
+    Object bound =
+        p.toBuilder()
+            .setPod(
+                p.getPod().toBuilder()
+                    .setSpec(
+                        p.getPod().getSpec().toBuilder()
+                            .setNodeName("n-logs")
+                            .addContainers(
+                                dev.drover.api.v1.Container.newBuilder()
+                                    .setName("sidecar")
+                                    .setImage("127.0.0.1:5000/busybox:1"))))
+            .build();
     api().create(CreateRequest.newBuilder().setObject(bound).build());
     // Logs are resolved from the master's cache: wait until it holds the pod and the node.
-    await().atMost(Duration.ofSeconds(30)).until(() -> master.cache().get(dev.drover.api.v1.Kind.KIND_POD,
-        "default", "web-1").isPresent());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                master
+                    .cache()
+                    .get(dev.drover.api.v1.Kind.KIND_POD, "default", "web-1")
+                    .isPresent());
   }
 
   @AfterEach
@@ -118,38 +160,50 @@ class LogsProxyTest {
     return ControlServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  /** Follows the logs of web-1/main, collecting text; returns the call to cancel and the outcome. */
-  private CompletableFuture<Status> follow(List<String> lines, AtomicReference<ClientCallStreamObserver<LogsRequest>> call) {
+  /**
+   * Follows the logs of web-1/main, collecting text; returns the call to cancel and the outcome.
+   */
+  private CompletableFuture<Status> follow(
+      List<String> lines, AtomicReference<ClientCallStreamObserver<LogsRequest>> call) {
     CompletableFuture<Status> end = new CompletableFuture<>();
-    ControlServiceGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).logs(LogsRequest.newBuilder()
-        .setPod("web-1").setContainer("main").setFollow(true).build(), new ClientResponseObserver<LogsRequest, LogChunk>() {
-          @Override
-          public void beforeStart(ClientCallStreamObserver<LogsRequest> requestStream) {
-            call.set(requestStream);
-          }
+    ControlServiceGrpc.newStub(channel)
+        .withDeadlineAfter(60, TimeUnit.SECONDS)
+        .logs(
+            LogsRequest.newBuilder().setPod("web-1").setContainer("main").setFollow(true).build(),
+            new ClientResponseObserver<LogsRequest, LogChunk>() {
+              @Override
+              public void beforeStart(ClientCallStreamObserver<LogsRequest> requestStream) {
+                call.set(requestStream);
+              }
 
-          @Override
-          public void onNext(LogChunk value) {
-            lines.add(value.getData().toString(StandardCharsets.UTF_8));
-          }
+              @Override
+              public void onNext(LogChunk value) {
+                lines.add(value.getData().toString(StandardCharsets.UTF_8));
+              }
 
-          @Override
-          public void onError(Throwable t) {
-            end.complete(Status.fromThrowable(t));
-          }
+              @Override
+              public void onError(Throwable t) {
+                end.complete(Status.fromThrowable(t));
+              }
 
-          @Override
-          public void onCompleted() {
-            end.complete(Status.OK);
-          }
-        });
+              @Override
+              public void onCompleted() {
+                end.complete(Status.OK);
+              }
+            });
     return end;
   }
 
   @Test
   void logsReturnTheAgentsLinesForTheResolvedContainer() throws Exception {
-    Iterator<LogChunk> it = api().logs(LogsRequest.newBuilder().setPod("web-1").setContainer("main")
-        .setTailLines(5).build());
+    Iterator<LogChunk> it =
+        api()
+            .logs(
+                LogsRequest.newBuilder()
+                    .setPod("web-1")
+                    .setContainer("main")
+                    .setTailLines(5)
+                    .build());
     List<String> lines = new ArrayList<>();
     it.forEachRemaining(c -> lines.add(c.getData().toString(StandardCharsets.UTF_8)));
     assertThat(lines).containsExactly("line 1\n", "line 2\n");
@@ -168,7 +222,9 @@ class LogsProxyTest {
     List<String> lines = new CopyOnWriteArrayList<>();
     AtomicReference<ClientCallStreamObserver<LogsRequest>> call = new AtomicReference<>();
     CompletableFuture<Status> end = follow(lines, call);
-    await().atMost(Duration.ofSeconds(30)).until(() -> lines.size() == 2 && agent.follower.get() != null);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> lines.size() == 2 && agent.follower.get() != null);
     agent.follower.get().onNext(chunk("line 3\n"));
     agent.follower.get().onNext(chunk("line 4\n"));
     await().atMost(Duration.ofSeconds(30)).until(() -> lines.size() == 4);
@@ -180,10 +236,17 @@ class LogsProxyTest {
 
   @Test
   void anAgentErrorKeepsItsCodeAndSaysItCameFromTheAgent() {
-    StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(() -> api().logs(
-        LogsRequest.newBuilder().setPod("web-1").setContainer("sidecar").build()).hasNext(), StatusRuntimeException.class);
+    StatusRuntimeException e =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            () ->
+                api()
+                    .logs(LogsRequest.newBuilder().setPod("web-1").setContainer("sidecar").build())
+                    .hasNext(),
+            StatusRuntimeException.class);
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(e.getStatus().getDescription()).startsWith("node agent:").contains("sidecar has not started");
+    assertThat(e.getStatus().getDescription())
+        .startsWith("node agent:")
+        .contains("sidecar has not started");
   }
 
   @Test
@@ -191,7 +254,9 @@ class LogsProxyTest {
     List<String> lines = new CopyOnWriteArrayList<>();
     AtomicReference<ClientCallStreamObserver<LogsRequest>> call = new AtomicReference<>();
     CompletableFuture<Status> end = follow(lines, call);
-    await().atMost(Duration.ofSeconds(30)).until(() -> lines.size() == 2 && agent.follower.get() != null);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> lines.size() == 2 && agent.follower.get() != null);
     master.close();
     // UNAVAILABLE (not CANCELLED) tells the client the call may be made again on another master.
     assertThat(end.get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.UNAVAILABLE);

@@ -51,7 +51,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The agent-facing NodeService: registration, heartbeats, the pod watch, statuses and termination. */
+/**
+ * The agent-facing NodeService: registration, heartbeats, the pod watch, statuses and termination.
+ */
 class NodeServiceTest {
   static InProcessMaster m;
 
@@ -67,16 +69,34 @@ class NodeServiceTest {
   }
 
   private static RegisterNodeResponse register(String name) {
-    return m.node().register(RegisterNodeRequest.newBuilder().setNode(Node.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName(name).putLabels("zone", "a"))
-        .setStatus(NodeStatus.newBuilder().putCapacity("cpu", "2").putCapacity("memory", "4Gi")
-            .setDaemonEndpoint(DaemonEndpoint.newBuilder().setAddress("127.0.0.1").setPort(1)))).build());
+    return m.node()
+        .register(
+            RegisterNodeRequest.newBuilder()
+                .setNode(
+                    Node.newBuilder()
+                        .setMetadata(ObjectMeta.newBuilder().setName(name).putLabels("zone", "a"))
+                        .setStatus(
+                            NodeStatus.newBuilder()
+                                .putCapacity("cpu", "2")
+                                .putCapacity("memory", "4Gi")
+                                .setDaemonEndpoint(
+                                    DaemonEndpoint.newBuilder()
+                                        .setAddress("127.0.0.1")
+                                        .setPort(1))))
+                .build());
   }
 
   private static Object bind(String name, String node) {
     Object p = pod("", name);
-    return m.control().create(CreateRequest.newBuilder().setObject(p.toBuilder().setPod(p.getPod().toBuilder()
-        .setSpec(p.getPod().getSpec().toBuilder().setNodeName(node)))).build());
+    return m.control()
+        .create(
+            CreateRequest.newBuilder()
+                .setObject(
+                    p.toBuilder()
+                        .setPod(
+                            p.getPod().toBuilder()
+                                .setSpec(p.getPod().getSpec().toBuilder().setNodeName(node))))
+                .build());
   }
 
   @Test
@@ -84,37 +104,73 @@ class NodeServiceTest {
     RegisterNodeResponse r = register("n-reg");
     assertThat(r.getNode().getStatus().getCapacityMap()).containsEntry("cpu", "2");
     assertThat(r.getLeaseDurationSeconds()).isPositive();
-    assertThat(r.getHeartbeatIntervalSeconds()).isPositive().isLessThan(r.getLeaseDurationSeconds());
-    Object lease = m.control().get(GetRequest.newBuilder().setKind(Kind.KIND_LEASE)
-        .setNamespace(NodeServiceImpl.NODE_LEASE_NAMESPACE).setName("n-reg").build());
+    assertThat(r.getHeartbeatIntervalSeconds())
+        .isPositive()
+        .isLessThan(r.getLeaseDurationSeconds());
+    Object lease =
+        m.control()
+            .get(
+                GetRequest.newBuilder()
+                    .setKind(Kind.KIND_LEASE)
+                    .setNamespace(NodeServiceImpl.NODE_LEASE_NAMESPACE)
+                    .setName("n-reg")
+                    .build());
     assertThat(lease.getLease().getSpec().getHolderIdentity()).isEqualTo("n-reg");
     Object node = Object.newBuilder().setNode(r.getNode()).build();
-    m.control().update(UpdateRequest.newBuilder().setObject(node.toBuilder().setNode(node.getNode().toBuilder()
-        .setSpec(node.getNode().getSpec().toBuilder().setUnschedulable(true)))).build());
+    m.control()
+        .update(
+            UpdateRequest.newBuilder()
+                .setObject(
+                    node.toBuilder()
+                        .setNode(
+                            node.getNode().toBuilder()
+                                .setSpec(
+                                    node.getNode().getSpec().toBuilder().setUnschedulable(true))))
+                .build());
     RegisterNodeResponse again = register("n-reg");
     assertThat(again.getNode().getSpec().getUnschedulable()).isTrue();
-    assertThat(again.getNode().getMetadata().getUid()).isEqualTo(r.getNode().getMetadata().getUid());
+    assertThat(again.getNode().getMetadata().getUid())
+        .isEqualTo(r.getNode().getMetadata().getUid());
   }
 
   @Test
   void heartbeatRenewsTheLeaseAndAsksUnknownNodesToRegister() {
-    assertThat(m.node().heartbeat(HeartbeatRequest.newBuilder().setNodeName("ghost").build()).getRegistrationRequired()).isTrue();
+    assertThat(
+            m.node()
+                .heartbeat(HeartbeatRequest.newBuilder().setNodeName("ghost").build())
+                .getRegistrationRequired())
+        .isTrue();
     register("n-hb");
-    Object before = m.master.objects().require(Kind.KIND_LEASE, NodeServiceImpl.NODE_LEASE_NAMESPACE, "n-hb");
-    // Renew times are in milliseconds and an unchanged lease is not rewritten: let the clock move on.
-    long renewedAt = com.google.protobuf.util.Timestamps.toMillis(before.getLease().getSpec().getRenewTime());
+    Object before =
+        m.master.objects().require(Kind.KIND_LEASE, NodeServiceImpl.NODE_LEASE_NAMESPACE, "n-hb");
+    // Renew times are in milliseconds and an unchanged lease is not rewritten: let the clock move
+    // on.
+    long renewedAt =
+        com.google.protobuf.util.Timestamps.toMillis(before.getLease().getSpec().getRenewTime());
     await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > renewedAt);
-    HeartbeatResponse hb = m.node().heartbeat(HeartbeatRequest.newBuilder().setNodeName("n-hb")
-        .addConditions(Condition.newBuilder().setType("Ready").setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
-            .setReason("AgentReady")).build());
+    HeartbeatResponse hb =
+        m.node()
+            .heartbeat(
+                HeartbeatRequest.newBuilder()
+                    .setNodeName("n-hb")
+                    .addConditions(
+                        Condition.newBuilder()
+                            .setType("Ready")
+                            .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
+                            .setReason("AgentReady"))
+                    .build());
     assertThat(hb.getRegistrationRequired()).isFalse();
-    Object after = m.master.objects().require(Kind.KIND_LEASE, NodeServiceImpl.NODE_LEASE_NAMESPACE, "n-hb");
-    assertThat(after.getLease().getMetadata().getResourceVersion()).isGreaterThan(before.getLease().getMetadata().getResourceVersion());
+    Object after =
+        m.master.objects().require(Kind.KIND_LEASE, NodeServiceImpl.NODE_LEASE_NAMESPACE, "n-hb");
+    assertThat(after.getLease().getMetadata().getResourceVersion())
+        .isGreaterThan(before.getLease().getMetadata().getResourceVersion());
     Node node = m.master.objects().require(Kind.KIND_NODE, "", "n-hb").getNode();
-    assertThat(node.getStatus().getConditionsList()).anySatisfy(c -> {
-      assertThat(c.getType()).isEqualTo("Ready");
-      assertThat(c.hasLastHeartbeatTime()).isTrue();
-    });
+    assertThat(node.getStatus().getConditionsList())
+        .anySatisfy(
+            c -> {
+              assertThat(c.getType()).isEqualTo("Ready");
+              assertThat(c.hasLastHeartbeatTime()).isTrue();
+            });
   }
 
   @Test
@@ -124,44 +180,84 @@ class NodeServiceTest {
     bind("on-other", "n-other");
     List<WatchEvent> events = new CopyOnWriteArrayList<>();
     Context.CancellableContext ctx = Context.current().withCancellation();
-    ctx.run(() -> NodeServiceGrpc.newStub(m.channel).watchPods(WatchPodsRequest.newBuilder().setNodeName("n-w").build(),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(WatchEvent value) {
-            events.add(value);
-          }
+    ctx.run(
+        () ->
+            NodeServiceGrpc.newStub(m.channel)
+                .watchPods(
+                    WatchPodsRequest.newBuilder().setNodeName("n-w").build(),
+                    new StreamObserver<>() {
+                      @Override
+                      public void onNext(WatchEvent value) {
+                        events.add(value);
+                      }
 
-          @Override
-          public void onError(Throwable t) {}
+                      @Override
+                      public void onError(Throwable t) {}
 
-          @Override
-          public void onCompleted() {}
-        }));
+                      @Override
+                      public void onCompleted() {}
+                    }));
     await().atMost(Duration.ofSeconds(30)).until(() -> !events.isEmpty());
     assertThat(events.get(0).getType()).isEqualTo(WatchEventType.WATCH_EVENT_TYPE_ADDED);
     assertThat(events.get(0).getObject().getPod().getMetadata().getName()).isEqualTo("on-n-w");
     // Deleting a bound pod waits for its agent.
-    DeleteResponse d = m.control().delete(DeleteRequest.newBuilder().setKind(Kind.KIND_POD).setName("on-n-w").build());
+    DeleteResponse d =
+        m.control()
+            .delete(DeleteRequest.newBuilder().setKind(Kind.KIND_POD).setName("on-n-w").build());
     assertThat(d.getDeletedImmediately()).isFalse();
     assertThat(d.getObject().getPod().getMetadata().hasDeletionTime()).isTrue();
-    await().atMost(Duration.ofSeconds(30)).until(() -> events.stream()
-        .anyMatch(e -> e.getType() == WatchEventType.WATCH_EVENT_TYPE_MODIFIED
-            && e.getObject().getPod().getMetadata().hasDeletionTime()));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                events.stream()
+                    .anyMatch(
+                        e ->
+                            e.getType() == WatchEventType.WATCH_EVENT_TYPE_MODIFIED
+                                && e.getObject().getPod().getMetadata().hasDeletionTime()));
     String uid = p1.getPod().getMetadata().getUid();
-    assertThat(m.node().confirmPodTermination(ConfirmPodTerminationRequest.newBuilder().setName("on-n-w")
-        .setUid("wrong-uid").setNodeName("n-w").build()).getRemoved()).isFalse();
-    assertThat(m.node().confirmPodTermination(ConfirmPodTerminationRequest.newBuilder().setName("on-n-w")
-        .setUid(uid).setNodeName("n-w").build()).getRemoved()).isTrue();
-    await().atMost(Duration.ofSeconds(30)).until(() -> events.stream()
-        .anyMatch(e -> e.getType() == WatchEventType.WATCH_EVENT_TYPE_DELETED));
-    assertThat(events).noneMatch(e -> e.getObject().getPod().getMetadata().getName().equals("on-other"));
+    assertThat(
+            m.node()
+                .confirmPodTermination(
+                    ConfirmPodTerminationRequest.newBuilder()
+                        .setName("on-n-w")
+                        .setUid("wrong-uid")
+                        .setNodeName("n-w")
+                        .build())
+                .getRemoved())
+        .isFalse();
+    assertThat(
+            m.node()
+                .confirmPodTermination(
+                    ConfirmPodTerminationRequest.newBuilder()
+                        .setName("on-n-w")
+                        .setUid(uid)
+                        .setNodeName("n-w")
+                        .build())
+                .getRemoved())
+        .isTrue();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                events.stream()
+                    .anyMatch(e -> e.getType() == WatchEventType.WATCH_EVENT_TYPE_DELETED));
+    assertThat(events)
+        .noneMatch(e -> e.getObject().getPod().getMetadata().getName().equals("on-other"));
     ctx.cancel(null);
   }
 
   @Test
   void forceDeleteRemovesABoundPodAtOnce() {
     bind("forced", "n-f");
-    DeleteResponse d = m.control().delete(DeleteRequest.newBuilder().setKind(Kind.KIND_POD).setName("forced").setForce(true).build());
+    DeleteResponse d =
+        m.control()
+            .delete(
+                DeleteRequest.newBuilder()
+                    .setKind(Kind.KIND_POD)
+                    .setName("forced")
+                    .setForce(true)
+                    .build());
     assertThat(d.getDeletedImmediately()).isTrue();
   }
 
@@ -169,47 +265,114 @@ class NodeServiceTest {
   void updatePodStatusesReportsPerItemOutcomes() {
     Object p = bind("status-pod", "n-s");
     String uid = p.getPod().getMetadata().getUid();
-    PodStatus running = PodStatus.newBuilder().setPhase(PodPhase.POD_PHASE_RUNNING)
-        .addConditions(Condition.newBuilder().setType("PodScheduled").setStatus(ConditionStatus.CONDITION_STATUS_FALSE)).build();
-    UpdatePodStatusesResponse r = m.node().updatePodStatuses(UpdatePodStatusesRequest.newBuilder().setNodeName("n-s")
-        .addUpdates(PodStatusUpdate.newBuilder().setNamespace("default").setName("status-pod").setUid(uid).setStatus(running))
-        .addUpdates(PodStatusUpdate.newBuilder().setNamespace("default").setName("status-pod").setUid("stale").setStatus(running))
-        .addUpdates(PodStatusUpdate.newBuilder().setNamespace("default").setName("missing").setUid("x").setStatus(running))
-        .build());
-    assertThat(r.getResultsList()).extracting(x -> x.getOutcome()).containsExactly(
-        PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_UPDATED, PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_NOT_FOUND,
-        PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_NOT_FOUND);
+    PodStatus running =
+        PodStatus.newBuilder()
+            .setPhase(PodPhase.POD_PHASE_RUNNING)
+            .addConditions(
+                Condition.newBuilder()
+                    .setType("PodScheduled")
+                    .setStatus(ConditionStatus.CONDITION_STATUS_FALSE))
+            .build();
+    UpdatePodStatusesResponse r =
+        m.node()
+            .updatePodStatuses(
+                UpdatePodStatusesRequest.newBuilder()
+                    .setNodeName("n-s")
+                    .addUpdates(
+                        PodStatusUpdate.newBuilder()
+                            .setNamespace("default")
+                            .setName("status-pod")
+                            .setUid(uid)
+                            .setStatus(running))
+                    .addUpdates(
+                        PodStatusUpdate.newBuilder()
+                            .setNamespace("default")
+                            .setName("status-pod")
+                            .setUid("stale")
+                            .setStatus(running))
+                    .addUpdates(
+                        PodStatusUpdate.newBuilder()
+                            .setNamespace("default")
+                            .setName("missing")
+                            .setUid("x")
+                            .setStatus(running))
+                    .build());
+    assertThat(r.getResultsList())
+        .extracting(x -> x.getOutcome())
+        .containsExactly(
+            PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_UPDATED,
+            PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_NOT_FOUND,
+            PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_NOT_FOUND);
     Object stored = m.master.cache().get(Kind.KIND_POD, "default", "status-pod").orElseThrow();
     assertThat(stored.getPod().getStatus().getPhase()).isEqualTo(PodPhase.POD_PHASE_RUNNING);
-    assertThat(stored.getPod().getStatus().getConditionsList()).noneMatch(c -> c.getType().equals("PodScheduled"));
-    UpdatePodStatusesResponse wrongNode = m.node().updatePodStatuses(UpdatePodStatusesRequest.newBuilder().setNodeName("n-x")
-        .addUpdates(PodStatusUpdate.newBuilder().setNamespace("default").setName("status-pod").setUid(uid).setStatus(running))
-        .build());
-    assertThat(wrongNode.getResults(0).getOutcome()).isEqualTo(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED);
+    assertThat(stored.getPod().getStatus().getConditionsList())
+        .noneMatch(c -> c.getType().equals("PodScheduled"));
+    UpdatePodStatusesResponse wrongNode =
+        m.node()
+            .updatePodStatuses(
+                UpdatePodStatusesRequest.newBuilder()
+                    .setNodeName("n-x")
+                    .addUpdates(
+                        PodStatusUpdate.newBuilder()
+                            .setNamespace("default")
+                            .setName("status-pod")
+                            .setUid(uid)
+                            .setStatus(running))
+                    .build());
+    assertThat(wrongNode.getResults(0).getOutcome())
+        .isEqualTo(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED);
   }
 
   @Test
   void dependenciesAndEvents() {
-    m.control().create(CreateRequest.newBuilder().setObject(Object.newBuilder().setConfigMap(ConfigMap.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName("cfg")).putData("k", "v"))).build());
-    GetPodDependenciesResponse deps = m.node().getPodDependencies(GetPodDependenciesRequest.newBuilder()
-        .setNamespace("default").addConfigMapNames("cfg").addSecretNames("nope").build());
-    assertThat(deps.getConfigMapsList()).extracting(c -> c.getDataMap().get("k")).containsExactly("v");
+    m.control()
+        .create(
+            CreateRequest.newBuilder()
+                .setObject(
+                    Object.newBuilder()
+                        .setConfigMap(
+                            ConfigMap.newBuilder()
+                                .setMetadata(ObjectMeta.newBuilder().setName("cfg"))
+                                .putData("k", "v")))
+                .build());
+    GetPodDependenciesResponse deps =
+        m.node()
+            .getPodDependencies(
+                GetPodDependenciesRequest.newBuilder()
+                    .setNamespace("default")
+                    .addConfigMapNames("cfg")
+                    .addSecretNames("nope")
+                    .build());
+    assertThat(deps.getConfigMapsList())
+        .extracting(c -> c.getDataMap().get("k"))
+        .containsExactly("v");
     assertThat(deps.getMissingList()).containsExactly("secret/nope");
-    Event e = Event.newBuilder().setInvolvedObject(ObjectReference.newBuilder().setKind(Kind.KIND_POD).setName("p"))
-        .setReason("Pulled").setMessage("pulled image").build();
-    RecordEventsResponse r = m.node().recordEvents(RecordEventsRequest.newBuilder().addEvents(e).addEvents(e).build());
+    Event e =
+        Event.newBuilder()
+            .setInvolvedObject(ObjectReference.newBuilder().setKind(Kind.KIND_POD).setName("p"))
+            .setReason("Pulled")
+            .setMessage("pulled image")
+            .build();
+    RecordEventsResponse r =
+        m.node().recordEvents(RecordEventsRequest.newBuilder().addEvents(e).addEvents(e).build());
     assertThat(r.getCreated()).isEqualTo(1);
     assertThat(r.getMerged()).isEqualTo(1);
   }
 
   @Test
   void badRequestsAreInvalidArgument() {
-    StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
-        () -> m.node().register(RegisterNodeRequest.getDefaultInstance()));
+    StatusRuntimeException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            StatusRuntimeException.class,
+            () -> m.node().register(RegisterNodeRequest.getDefaultInstance()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
-        () -> m.node().confirmPodTermination(ConfirmPodTerminationRequest.newBuilder().setName("x").build()));
+    e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                m.node()
+                    .confirmPodTermination(
+                        ConfirmPodTerminationRequest.newBuilder().setName("x").build()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 }

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The scheduler's bind: a compare-and-swap that sets spec.node_name once; batched, many such
- * compare-and-swaps in few transactions, where a pod that conflicts, is gone or names a
- * missing node fails alone and the others are bound.
+ * compare-and-swaps in few transactions, where a pod that conflicts, is gone or names a missing
+ * node fails alone and the others are bound.
  */
 class ObjectStoreBindTest {
   InMemoryKvStore kv;
@@ -46,14 +46,22 @@ class ObjectStoreBindTest {
     Object p = store.create(pod("default", "to-bind"), false);
     long rv = p.getPod().getMetadata().getResourceVersion();
     String uid = p.getPod().getMetadata().getUid();
-    assertThat(Fixtures.failureCode(() -> store.bind("default", "to-bind", "other-uid", "n1", 0))).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(Fixtures.failureCode(() -> store.bind("default", "to-bind", "other-uid", "n1", 0)))
+        .isEqualTo(Status.Code.FAILED_PRECONDITION);
     Object bound = store.bind("default", "to-bind", uid, "n1", rv);
     assertThat(bound.getPod().getSpec().getNodeName()).isEqualTo("n1");
     assertThat(bound.getPod().getMetadata().getResourceVersion()).isGreaterThan(rv);
     // A deposed scheduler still holding the old version cannot bind again.
-    assertThat(Fixtures.failureCode(() -> store.bind("default", "to-bind", uid, "n2", rv))).isEqualTo(Status.Code.ABORTED);
-    assertThat(Fixtures.failureCode(() -> store.bind("default", "to-bind", uid, "n2", 0))).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    assertThat(store.require(dev.drover.api.v1.Kind.KIND_POD, "default", "to-bind").getPod().getSpec().getNodeName())
+    assertThat(Fixtures.failureCode(() -> store.bind("default", "to-bind", uid, "n2", rv)))
+        .isEqualTo(Status.Code.ABORTED);
+    assertThat(Fixtures.failureCode(() -> store.bind("default", "to-bind", uid, "n2", 0)))
+        .isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(
+            store
+                .require(dev.drover.api.v1.Kind.KIND_POD, "default", "to-bind")
+                .getPod()
+                .getSpec()
+                .getNodeName())
         .isEqualTo("n1");
   }
 
@@ -66,25 +74,51 @@ class ObjectStoreBindTest {
     Object noNode = store.create(pod("default", "no-node"), false);
     Object fine2 = store.create(pod("default", "fine2"), false);
     // Someone else writes "stale" after the scheduler saw it; "gone" is deleted.
-    store.mutate(Kind.KIND_POD, "default", "stale", 0, o -> o.toBuilder().setPod(o.getPod().toBuilder()
-        .setMetadata(o.getPod().getMetadata().toBuilder().putLabels("touched", "yes"))).build());
+    store.mutate(
+        Kind.KIND_POD,
+        "default",
+        "stale",
+        0,
+        o ->
+            o.toBuilder()
+                .setPod(
+                    o.getPod().toBuilder()
+                        .setMetadata(
+                            o.getPod().getMetadata().toBuilder().putLabels("touched", "yes")))
+                .build());
     store.delete(Kind.KIND_POD, "default", "gone", ObjectStore.DeleteOptions.plain(), o -> o);
 
-    List<BindResult> results = store.bindAll(List.of(
-        new PodBinding(fine1, "n1"), new PodBinding(stale, "n1"), new PodBinding(gone, "n2"),
-        new PodBinding(noNode, "missing"), new PodBinding(fine2, "n2")));
+    List<BindResult> results =
+        store.bindAll(
+            List.of(
+                new PodBinding(fine1, "n1"),
+                new PodBinding(stale, "n1"),
+                new PodBinding(gone, "n2"),
+                new PodBinding(noNode, "missing"),
+                new PodBinding(fine2, "n2")));
 
-    assertThat(results).containsExactly(BindResult.BOUND, BindResult.CONFLICT, BindResult.POD_GONE,
-        BindResult.NODE_GONE, BindResult.BOUND);
+    assertThat(results)
+        .containsExactly(
+            BindResult.BOUND,
+            BindResult.CONFLICT,
+            BindResult.POD_GONE,
+            BindResult.NODE_GONE,
+            BindResult.BOUND);
     assertThat(nodeOf("fine1")).isEqualTo("n1");
     assertThat(nodeOf("fine2")).isEqualTo("n2");
     assertThat(nodeOf("stale")).isEmpty();
     assertThat(nodeOf("no-node")).isEmpty();
-    assertThat(store.require(Kind.KIND_POD, "default", "fine1").getPod().getStatus().getConditionsList())
-        .anySatisfy(c -> {
-          assertThat(c.getType()).isEqualTo("PodScheduled");
-          assertThat(c.getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
-        });
+    assertThat(
+            store
+                .require(Kind.KIND_POD, "default", "fine1")
+                .getPod()
+                .getStatus()
+                .getConditionsList())
+        .anySatisfy(
+            c -> {
+              assertThat(c.getType()).isEqualTo("PodScheduled");
+              assertThat(c.getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+            });
     // A second attempt with the old versions binds nothing twice.
     assertThat(store.bindAll(List.of(new PodBinding(fine1, "n2"))))
         .containsExactly(BindResult.CONFLICT);
@@ -96,7 +130,8 @@ class ObjectStoreBindTest {
     createNodes();
     List<PodBinding> batch = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
-      batch.add(new PodBinding(store.create(pod("default", "p" + i), false), i % 2 == 0 ? "n1" : "n2"));
+      batch.add(
+          new PodBinding(store.create(pod("default", "p" + i), false), i % 2 == 0 ? "n1" : "n2"));
     }
     long before = kv.currentRevision();
 
@@ -120,7 +155,8 @@ class ObjectStoreBindTest {
   }
 
   private static Object node(String name) {
-    return Object.newBuilder().setNode(Node.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name)))
+    return Object.newBuilder()
+        .setNode(Node.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name)))
         .build();
   }
 }

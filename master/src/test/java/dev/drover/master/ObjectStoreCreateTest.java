@@ -20,16 +20,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The create path: once a namespace was seen active, a create in it is one store call (a Txn
- * that compares the key absent and the namespace at the version seen), and a namespace that
- * changed since, was deleted or is being deleted, whether through this store or another master
- * over the same key-value store, still fails the create precisely and writes nothing.
+ * The create path: once a namespace was seen active, a create in it is one store call (a Txn that
+ * compares the key absent and the namespace at the version seen), and a namespace that changed
+ * since, was deleted or is being deleted, whether through this store or another master over the
+ * same key-value store, still fails the create precisely and writes nothing.
  */
 class ObjectStoreCreateTest {
   InMemoryKvStore kv;
   ObjectStore store;
+
   /** A second master's object store over the same key-value store. */
   ObjectStore other;
+
   final AtomicInteger calls = new AtomicInteger();
 
   @BeforeEach
@@ -47,7 +49,8 @@ class ObjectStoreCreateTest {
   }
 
   private static Object namespace(String name, String... finalizers) {
-    Namespace.Builder ns = Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name));
+    Namespace.Builder ns =
+        Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name));
     for (String f : finalizers) {
       ns.getSpecBuilder().addFinalizers(f);
     }
@@ -73,7 +76,8 @@ class ObjectStoreCreateTest {
   @Test
   void aDuplicateCreateFailsWithAlreadyExistsAndChangesNothing() {
     Object first = store.create(pod("default", "dup"), false);
-    assertThat(Fixtures.failureCode(() -> store.create(pod("default", "dup"), false))).isEqualTo(Status.Code.ALREADY_EXISTS);
+    assertThat(Fixtures.failureCode(() -> store.create(pod("default", "dup"), false)))
+        .isEqualTo(Status.Code.ALREADY_EXISTS);
     assertThat(other.require(Kind.KIND_POD, "default", "dup")).isEqualTo(first);
   }
 
@@ -83,9 +87,15 @@ class ObjectStoreCreateTest {
     store.create(pod("doomed", "before"), false);
     // Another master marks the namespace as being deleted; this store still remembers it active.
     other.delete(Kind.KIND_NAMESPACE, "", "doomed", ObjectStore.DeleteOptions.plain(), null);
-    assertThat(other.require(Kind.KIND_NAMESPACE, "", "doomed").getNamespace().getMetadata().hasDeletionTime())
+    assertThat(
+            other
+                .require(Kind.KIND_NAMESPACE, "", "doomed")
+                .getNamespace()
+                .getMetadata()
+                .hasDeletionTime())
         .isTrue();
-    assertThat(Fixtures.failureCode(() -> store.create(pod("doomed", "after"), false))).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(Fixtures.failureCode(() -> store.create(pod("doomed", "after"), false)))
+        .isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(exists("doomed", "after")).isFalse();
   }
 
@@ -95,7 +105,8 @@ class ObjectStoreCreateTest {
     store.create(pod("gone", "before"), false);
     other.delete(Kind.KIND_NAMESPACE, "", "gone", ObjectStore.DeleteOptions.plain(), null);
     assertThat(other.get(Kind.KIND_NAMESPACE, "", "gone")).isEmpty();
-    assertThat(Fixtures.failureCode(() -> store.create(pod("gone", "after"), false))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(Fixtures.failureCode(() -> store.create(pod("gone", "after"), false)))
+        .isEqualTo(Status.Code.NOT_FOUND);
     assertThat(exists("gone", "after")).isFalse();
 
     other.create(namespace("gone"), false);
@@ -108,9 +119,20 @@ class ObjectStoreCreateTest {
   void aNamespaceChangedElsewhereCostsOneRetryNotAFailure() {
     store.create(namespace("busy"), false);
     store.create(pod("busy", "before"), false);
-    other.mutate(Kind.KIND_NAMESPACE, "", "busy", 0, o -> o.toBuilder().setNamespace(o.getNamespace().toBuilder()
-        .setMetadata(o.getNamespace().getMetadata().toBuilder().putLabels("team", "blue"))).build());
-    assertThat(store.create(pod("busy", "after"), false).getPod().getMetadata().getName()).isEqualTo("after");
+    other.mutate(
+        Kind.KIND_NAMESPACE,
+        "",
+        "busy",
+        0,
+        o ->
+            o.toBuilder()
+                .setNamespace(
+                    o.getNamespace().toBuilder()
+                        .setMetadata(
+                            o.getNamespace().getMetadata().toBuilder().putLabels("team", "blue")))
+                .build());
+    assertThat(store.create(pod("busy", "after"), false).getPod().getMetadata().getName())
+        .isEqualTo("after");
     assertThat(exists("busy", "after")).isTrue();
   }
 
@@ -124,19 +146,25 @@ class ObjectStoreCreateTest {
     assertThat(made.get(0).getPod().getMetadata().getResourceVersion()).isPositive();
 
     // One exists already: nothing of the group is written.
-    assertThat(Fixtures.failureCode(() -> store.createAll(List.of(pod("default", "c"), pod("default", "a")))))
+    assertThat(
+            Fixtures.failureCode(
+                () -> store.createAll(List.of(pod("default", "c"), pod("default", "a")))))
         .isEqualTo(Status.Code.ALREADY_EXISTS);
     assertThat(exists("default", "c")).isFalse();
 
     // One is invalid: the error names it by its place, and nothing is written.
     Object bad = pod("default", "Not_A_Name");
-    StatusRuntimeException e = Assertions.assertThrows(StatusRuntimeException.class,
-        () -> store.createAll(List.of(pod("default", "d"), bad)));
+    StatusRuntimeException e =
+        Assertions.assertThrows(
+            StatusRuntimeException.class, () -> store.createAll(List.of(pod("default", "d"), bad)));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(io.grpc.protobuf.StatusProto.fromThrowable(e).getDetailsList().toString()).contains("objects[1].");
+    assertThat(io.grpc.protobuf.StatusProto.fromThrowable(e).getDetailsList().toString())
+        .contains("objects[1].");
     assertThat(exists("default", "d")).isFalse();
 
-    assertThat(Fixtures.failureCode(() -> store.createAll(List.of(pod("default", "e"), pod("default", "e")))))
+    assertThat(
+            Fixtures.failureCode(
+                () -> store.createAll(List.of(pod("default", "e"), pod("default", "e")))))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(exists("default", "e")).isFalse();
   }

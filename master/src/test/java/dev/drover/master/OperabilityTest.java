@@ -27,47 +27,63 @@ import org.junit.jupiter.api.Test;
 class OperabilityTest {
 
   private static HttpResponse<String> get(int port, String path) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(java.time.Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
   void healthReflectionMetricsAndHttpEndpoints() throws Exception {
-    try (Master master = Master.builder().apiPort(0).metricsPort(0).store(KvStores::inMemory, true).start()) {
-      ManagedChannel ch = ManagedChannelBuilder.forTarget(master.apiAddress()).usePlaintext().build();
+    try (Master master =
+        Master.builder().apiPort(0).metricsPort(0).store(KvStores::inMemory, true).start()) {
+      ManagedChannel ch =
+          ManagedChannelBuilder.forTarget(master.apiAddress()).usePlaintext().build();
       try {
-        HealthCheckResponse h = HealthGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .check(HealthCheckRequest.getDefaultInstance());
+        HealthCheckResponse h =
+            HealthGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance());
         assertThat(h.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
 
         CompletableFuture<ServerReflectionResponse> reflected = new CompletableFuture<>();
-        StreamObserver<ServerReflectionRequest> req = ServerReflectionGrpc.newStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .serverReflectionInfo(new StreamObserver<>() {
-              @Override
-              public void onNext(ServerReflectionResponse value) {
-                reflected.complete(value);
-              }
+        StreamObserver<ServerReflectionRequest> req =
+            ServerReflectionGrpc.newStub(ch)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .serverReflectionInfo(
+                    new StreamObserver<>() {
+                      @Override
+                      public void onNext(ServerReflectionResponse value) {
+                        reflected.complete(value);
+                      }
 
-              @Override
-              public void onError(Throwable t) {
-                reflected.completeExceptionally(t);
-              }
+                      @Override
+                      public void onError(Throwable t) {
+                        reflected.completeExceptionally(t);
+                      }
 
-              @Override
-              public void onCompleted() {}
-            });
+                      @Override
+                      public void onCompleted() {}
+                    });
         req.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-        List<String> services = reflected.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList()
-            .stream().map(s -> s.getName()).toList();
+        List<String> services =
+            reflected.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+                .map(s -> s.getName())
+                .toList();
         req.onCompleted();
-        assertThat(services).contains("drover.v1.ControlService", "drover.v1.NodeService", "grpc.health.v1.Health");
+        assertThat(services)
+            .contains("drover.v1.ControlService", "drover.v1.NodeService", "grpc.health.v1.Health");
 
-        ControlServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
+        ControlServiceGrpc.newBlockingStub(ch)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
             .clusterInfo(ClusterInfoRequest.getDefaultInstance());
         HttpResponse<String> metrics = get(master.metricsPort(), "/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body())
-            .contains("drover_api_requests_total{method=\"drover.v1.ControlService/ClusterInfo\",code=\"OK\"} 1")
+            .contains(
+                "drover_api_requests_total{method=\"drover.v1.ControlService/ClusterInfo\",code=\"OK\"} 1")
             .contains("drover_api_request_duration_seconds_bucket")
             .contains("drover_watch_cache_objects ")
             .contains("drover_store_request_duration_seconds_count");

@@ -22,9 +22,8 @@ import java.util.function.UnaryOperator;
 import org.awaitility.Awaitility;
 
 /**
- * Three masters in this JVM, each embedding one member of a replicated (Ratis) store on
- * loopback, for the multi-master tests. Masters can be stopped one by one; {@link #close()}
- * stops the rest.
+ * Three masters in this JVM, each embedding one member of a replicated (Ratis) store on loopback,
+ * for the multi-master tests. Masters can be stopped one by one; {@link #close()} stops the rest.
  */
 final class RaftCluster implements AutoCloseable {
   final List<Master> masters = new ArrayList<>();
@@ -32,14 +31,26 @@ final class RaftCluster implements AutoCloseable {
 
   /** Starts three masters together (each store member waits for a majority). */
   RaftCluster(Path dir, UnaryOperator<Master.Builder> customize) {
-    List<Peer> peers = List.of(new Peer("m1", "127.0.0.1", KvStores.freePort()),
-        new Peer("m2", "127.0.0.1", KvStores.freePort()), new Peer("m3", "127.0.0.1", KvStores.freePort()));
+    List<Peer> peers =
+        List.of(
+            new Peer("m1", "127.0.0.1", KvStores.freePort()),
+            new Peer("m2", "127.0.0.1", KvStores.freePort()),
+            new Peer("m3", "127.0.0.1", KvStores.freePort()));
     List<CompletableFuture<Master>> starting = new ArrayList<>();
     // One thread per master: the common pool may have a single thread on a 2-core machine.
     ExecutorService starters = Executors.newFixedThreadPool(peers.size());
     for (Peer p : peers) {
-      starting.add(CompletableFuture.supplyAsync(() -> customize.apply(Master.builder().id(p.id()).apiPort(0)
-          .clusterStore(peers, dir.resolve(p.id()))).start(), starters));
+      starting.add(
+          CompletableFuture.supplyAsync(
+              () ->
+                  customize
+                      .apply(
+                          Master.builder()
+                              .id(p.id())
+                              .apiPort(0)
+                              .clusterStore(peers, dir.resolve(p.id())))
+                      .start(),
+              starters));
     }
     starters.shutdown();
     try {
@@ -60,7 +71,9 @@ final class RaftCluster implements AutoCloseable {
 
   /** The running master whose store member leads, waiting for an election if there is none. */
   Master leader() {
-    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> running().stream().anyMatch(m -> raft(m).isLeader()));
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> running().stream().anyMatch(m -> raft(m).isLeader()));
     return running().stream().filter(m -> raft(m).isLeader()).findFirst().orElseThrow();
   }
 
@@ -76,38 +89,48 @@ final class RaftCluster implements AutoCloseable {
   }
 
   /**
-   * Every store event under {@code [key, rangeEnd)} with a revision in {@code (after, upTo]},
-   * in order, read by a watch on {@code kv}: the store's own history to check a client's view
-   * against.
+   * Every store event under {@code [key, rangeEnd)} with a revision in {@code (after, upTo]}, in
+   * order, read by a watch on {@code kv}: the store's own history to check a client's view against.
    */
-  static List<Event> history(KvStore kv, ByteString key, ByteString rangeEnd, long after, long upTo) {
+  static List<Event> history(
+      KvStore kv, ByteString key, ByteString rangeEnd, long after, long upTo) {
     List<Event> events = new CopyOnWriteArrayList<>();
     AtomicLong progress = new AtomicLong();
-    try (var w = kv.watch(WatchRequest.newBuilder().setKey(key).setRangeEnd(rangeEnd).setStartRevision(after + 1)
-        .build(), new dev.drover.store.WatchListener() {
-          @Override
-          public void onNext(WatchResponse r) {
-            for (Event e : r.getEventsList()) {
-              if (e.getKv().getModRevision() <= upTo) {
-                events.add(e);
+    try (var w =
+        kv.watch(
+            WatchRequest.newBuilder()
+                .setKey(key)
+                .setRangeEnd(rangeEnd)
+                .setStartRevision(after + 1)
+                .build(),
+            new dev.drover.store.WatchListener() {
+              @Override
+              public void onNext(WatchResponse r) {
+                for (Event e : r.getEventsList()) {
+                  if (e.getKv().getModRevision() <= upTo) {
+                    events.add(e);
+                  }
+                }
+                progress.accumulateAndGet(r.getHeader().getRevision(), Math::max);
               }
-            }
-            progress.accumulateAndGet(r.getHeader().getRevision(), Math::max);
-          }
 
-          @Override
-          public void onError(dev.drover.store.KvStoreException error) {
-            progress.set(Long.MIN_VALUE);
-          }
-        })) {
+              @Override
+              public void onError(dev.drover.store.KvStoreException error) {
+                progress.set(Long.MIN_VALUE);
+              }
+            })) {
       w.request(Long.MAX_VALUE);
-      Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
-        w.requestProgress();
-        if (progress.get() == Long.MIN_VALUE) {
-          throw new AssertionError("the history watch failed");
-        }
-        return progress.get() >= upTo;
-      });
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                w.requestProgress();
+                if (progress.get() == Long.MIN_VALUE) {
+                  throw new AssertionError("the history watch failed");
+                }
+                return progress.get() >= upTo;
+              });
     }
     return List.copyOf(events);
   }

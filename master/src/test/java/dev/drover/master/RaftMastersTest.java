@@ -23,8 +23,11 @@ class RaftMastersTest {
 
   @Test
   void writesThroughOneMasterAreReadAndWatchedThroughTheOthers(@TempDir Path dir) throws Exception {
-    List<Peer> peers = List.of(new Peer("m1", "127.0.0.1", KvStores.freePort()),
-        new Peer("m2", "127.0.0.1", KvStores.freePort()), new Peer("m3", "127.0.0.1", KvStores.freePort()));
+    List<Peer> peers =
+        List.of(
+            new Peer("m1", "127.0.0.1", KvStores.freePort()),
+            new Peer("m2", "127.0.0.1", KvStores.freePort()),
+            new Peer("m3", "127.0.0.1", KvStores.freePort()));
     List<Master> masters = new ArrayList<>();
     List<Thread> starters = new ArrayList<>();
     Master[] slots = new Master[3];
@@ -32,8 +35,15 @@ class RaftMastersTest {
       // The members must start together: each waits for a store majority.
       for (int i = 0; i < 3; i++) {
         int idx = i;
-        Thread t = new Thread(() -> slots[idx] = Master.builder().id(peers.get(idx).id()).apiPort(0)
-            .clusterStore(peers, dir.resolve(peers.get(idx).id())).start());
+        Thread t =
+            new Thread(
+                () ->
+                    slots[idx] =
+                        Master.builder()
+                            .id(peers.get(idx).id())
+                            .apiPort(0)
+                            .clusterStore(peers, dir.resolve(peers.get(idx).id()))
+                            .start());
         t.start();
         starters.add(t);
       }
@@ -44,26 +54,54 @@ class RaftMastersTest {
         assertThat(m).as("every master started").isNotNull();
         masters.add(m);
       }
-      try (DroverClient via1 = DroverClient.builder().endpoint(masters.get(0).apiAddress()).build();
-           DroverClient via2 = DroverClient.builder().endpoint(masters.get(1).apiAddress()).build();
-           DroverClient via3 = DroverClient.builder().endpoint(masters.get(2).apiAddress()).build()) {
+      try (DroverClient via1 =
+              DroverClient.builder().endpoint(masters.get(0).apiAddress()).build();
+          DroverClient via2 = DroverClient.builder().endpoint(masters.get(1).apiAddress()).build();
+          DroverClient via3 =
+              DroverClient.builder().endpoint(masters.get(2).apiAddress()).build()) {
         List<WatchEvent> seen = new CopyOnWriteArrayList<>();
-        long from = via1.listAll(dev.drover.api.v1.ListRequest.newBuilder().setKind(dev.drover.api.v1.Kind.KIND_POD)
-            .build()).getResourceVersion();
-        DroverClient.WatchStream w = via1.pods().watch("default", from, new DroverClient.WatchListener() {
-          @Override
-          public void onEvent(WatchEvent e) {
-            if (e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
-              seen.add(e);
-            }
-          }
-        });
+        long from =
+            via1.listAll(
+                    dev.drover.api.v1.ListRequest.newBuilder()
+                        .setKind(dev.drover.api.v1.Kind.KIND_POD)
+                        .build())
+                .getResourceVersion();
+        DroverClient.WatchStream w =
+            via1.pods()
+                .watch(
+                    "default",
+                    from,
+                    new DroverClient.WatchListener() {
+                      @Override
+                      public void onEvent(WatchEvent e) {
+                        if (e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
+                          seen.add(e);
+                        }
+                      }
+                    });
         Pod created = via2.pods().create(pod("default", "replicated").getPod());
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-            .until(() -> via3.pods().get("default", "replicated").getMetadata().getUid()
-                .equals(created.getMetadata().getUid()));
-        await().atMost(Duration.ofSeconds(60)).until(() -> seen.stream()
-            .anyMatch(e -> e.getObject().getPod().getMetadata().getName().equals("replicated")));
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .ignoreExceptions()
+            .until(
+                () ->
+                    via3.pods()
+                        .get("default", "replicated")
+                        .getMetadata()
+                        .getUid()
+                        .equals(created.getMetadata().getUid()));
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    seen.stream()
+                        .anyMatch(
+                            e ->
+                                e.getObject()
+                                    .getPod()
+                                    .getMetadata()
+                                    .getName()
+                                    .equals("replicated")));
         assertThat(masters.stream().filter(Master::isActive).count()).isLessThanOrEqualTo(1);
         w.close();
       }

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Several masters with real gRPC ports over one shared store (the in-memory one, so that these
- * tests are about the masters, not replication): the active-master election, client failover
- * and watch resumption, and concurrent compare-and-swap writers.
+ * tests are about the masters, not replication): the active-master election, client failover and
+ * watch resumption, and concurrent compare-and-swap writers.
  */
 class SharedStoreMastersTest {
   InMemoryKvStore kv;
@@ -58,9 +58,16 @@ class SharedStoreMastersTest {
   void start() {
     kv = KvStores.inMemory();
     for (int i = 1; i <= 3; i++) {
-      masters.add(Master.builder().id("m" + i).apiPort(0).store(() -> kv, false)
-          .bookmarkInterval(Duration.ofMillis(300)).scheduler(false).controllers(false)
-          .activeComponent(new Probe()).start());
+      masters.add(
+          Master.builder()
+              .id("m" + i)
+              .apiPort(0)
+              .store(() -> kv, false)
+              .bookmarkInterval(Duration.ofMillis(300))
+              .scheduler(false)
+              .controllers(false)
+              .activeComponent(new Probe())
+              .start());
     }
   }
 
@@ -71,8 +78,10 @@ class SharedStoreMastersTest {
   }
 
   private DroverClient client() {
-    return DroverClient.builder().endpoints(masters.stream().map(Master::apiAddress).toList())
-        .deadline(Duration.ofSeconds(10)).build();
+    return DroverClient.builder()
+        .endpoints(masters.stream().map(Master::apiAddress).toList())
+        .deadline(Duration.ofSeconds(10))
+        .build();
   }
 
   private Master active() {
@@ -95,19 +104,32 @@ class SharedStoreMastersTest {
   @Test
   void watchResumesOnAnotherMasterWithoutGapsOrDuplicates() throws Exception {
     // The client's first endpoint is m1: its watch runs there until m1 stops.
-    try (DroverClient watcher = DroverClient.builder().endpoint(masters.get(0).apiAddress())
-        .endpoint(masters.get(1).apiAddress()).build();
-         DroverClient writer = DroverClient.builder().endpoint(masters.get(2).apiAddress()).build()) {
+    try (DroverClient watcher =
+            DroverClient.builder()
+                .endpoint(masters.get(0).apiAddress())
+                .endpoint(masters.get(1).apiAddress())
+                .build();
+        DroverClient writer =
+            DroverClient.builder().endpoint(masters.get(2).apiAddress()).build()) {
       List<WatchEvent> seen = new CopyOnWriteArrayList<>();
-      long from = writer.listAll(dev.drover.api.v1.ListRequest.newBuilder().setKind(Kind.KIND_POD).build()).getResourceVersion();
-      DroverClient.WatchStream stream = watcher.pods().watch("default", from, new DroverClient.WatchListener() {
-        @Override
-        public void onEvent(WatchEvent event) {
-          if (event.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
-            seen.add(event);
-          }
-        }
-      });
+      long from =
+          writer
+              .listAll(dev.drover.api.v1.ListRequest.newBuilder().setKind(Kind.KIND_POD).build())
+              .getResourceVersion();
+      DroverClient.WatchStream stream =
+          watcher
+              .pods()
+              .watch(
+                  "default",
+                  from,
+                  new DroverClient.WatchListener() {
+                    @Override
+                    public void onEvent(WatchEvent event) {
+                      if (event.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
+                        seen.add(event);
+                      }
+                    }
+                  });
       for (int i = 0; i < 20; i++) {
         writer.create(pod("default", "resume-" + i));
         if (i == 9) {
@@ -116,10 +138,13 @@ class SharedStoreMastersTest {
         }
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 20);
-      assertThat(seen).extracting(e -> e.getObject().getPod().getMetadata().getName())
-          .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "resume-" + i).toList());
+      assertThat(seen)
+          .extracting(e -> e.getObject().getPod().getMetadata().getName())
+          .containsExactlyElementsOf(
+              java.util.stream.IntStream.range(0, 20).mapToObj(i -> "resume-" + i).toList());
       for (int i = 1; i < seen.size(); i++) {
-        assertThat(seen.get(i).getResourceVersion()).isGreaterThan(seen.get(i - 1).getResourceVersion());
+        assertThat(seen.get(i).getResourceVersion())
+            .isGreaterThan(seen.get(i - 1).getResourceVersion());
       }
       assertThat(watcher.currentEndpoint()).isEqualTo(masters.get(1).apiAddress());
       stream.close();
@@ -129,8 +154,12 @@ class SharedStoreMastersTest {
   @Test
   void fiftyConcurrentReadModifyWriteClientsLoseNoUpdate() throws Exception {
     try (DroverClient c = client()) {
-      c.configMaps().create(ConfigMap.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("counter"))
-          .putData("n", "0").build());
+      c.configMaps()
+          .create(
+              ConfigMap.newBuilder()
+                  .setMetadata(ObjectMeta.newBuilder().setName("counter"))
+                  .putData("n", "0")
+                  .build());
       int clients = 50;
       int incrementsEach = 4;
       ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -139,24 +168,28 @@ class SharedStoreMastersTest {
       List<Future<?>> fs = new ArrayList<>();
       for (int t = 0; t < clients; t++) {
         int idx = t;
-        fs.add(pool.submit(() -> {
-          try (DroverClient own = DroverClient.builder().endpoint(masters.get(idx % 3).apiAddress()).build()) {
-            int done = 0;
-            while (done < incrementsEach) {
-              ConfigMap cur = own.configMaps().get("default", "counter");
-              int n = Integer.parseInt(cur.getDataOrThrow("n"));
-              try {
-                own.configMaps().update(cur.toBuilder().putData("n", Integer.toString(n + 1)).build());
-                successVersions.add(cur.getMetadata().getResourceVersion());
-                done++;
-              } catch (StatusRuntimeException e) {
-                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
-                conflicts.incrementAndGet();
-              }
-            }
-          }
-          return null;
-        }));
+        fs.add(
+            pool.submit(
+                () -> {
+                  try (DroverClient own =
+                      DroverClient.builder().endpoint(masters.get(idx % 3).apiAddress()).build()) {
+                    int done = 0;
+                    while (done < incrementsEach) {
+                      ConfigMap cur = own.configMaps().get("default", "counter");
+                      int n = Integer.parseInt(cur.getDataOrThrow("n"));
+                      try {
+                        own.configMaps()
+                            .update(cur.toBuilder().putData("n", Integer.toString(n + 1)).build());
+                        successVersions.add(cur.getMetadata().getResourceVersion());
+                        done++;
+                      } catch (StatusRuntimeException e) {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
+                        conflicts.incrementAndGet();
+                      }
+                    }
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : fs) {
         f.get(120, TimeUnit.SECONDS);

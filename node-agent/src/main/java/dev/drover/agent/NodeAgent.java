@@ -166,8 +166,7 @@ public final class NodeAgent implements AutoCloseable {
     volatile NodeSession target;
 
     @Override
-    public List<PodStatusUpdateResult> updatePodStatuses(
-        List<PodStatusUpdate> updates) {
+    public List<PodStatusUpdateResult> updatePodStatuses(List<PodStatusUpdate> updates) {
       return target.updatePodStatuses(updates);
     }
 
@@ -183,9 +182,7 @@ public final class NodeAgent implements AutoCloseable {
 
     @Override
     public GetPodDependenciesResponse podDependencies(
-        String namespace,
-        Collection<String> secretNames,
-        Collection<String> configMapNames) {
+        String namespace, Collection<String> secretNames, Collection<String> configMapNames) {
       return target.podDependencies(namespace, secretNames, configMapNames);
     }
   }

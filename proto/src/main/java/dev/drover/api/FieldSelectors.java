@@ -13,10 +13,9 @@ import java.util.stream.Collectors;
  * Parses field selectors ({@code metadata.name=x,spec.node_name!=,status.phase=Running}) and
  * matches them against objects. The supported fields are {@code metadata.name}, {@code
  * metadata.namespace}, {@code spec.node_name} and {@code status.phase} (the last two for pods;
- * Kubernetes' spellings {@code spec.nodeName} and {@code status.phase} are accepted too). Terms
- * are {@code field=value}, {@code field==value} or {@code field!=value}, joined by commas
- * (AND); a backslash escapes {@code ,}, {@code =}, {@code !} and {@code \} in values, as in
- * Kubernetes.
+ * Kubernetes' spellings {@code spec.nodeName} and {@code status.phase} are accepted too). Terms are
+ * {@code field=value}, {@code field==value} or {@code field!=value}, joined by commas (AND); a
+ * backslash escapes {@code ,}, {@code =}, {@code !} and {@code \} in values, as in Kubernetes.
  */
 public final class FieldSelectors {
 
@@ -125,8 +124,8 @@ public final class FieldSelectors {
   }
 
   /**
-   * Parses a selector for objects of {@code kind}: {@code spec.node_name} and {@code
-   * status.phase} are only accepted for pods.
+   * Parses a selector for objects of {@code kind}: {@code spec.node_name} and {@code status.phase}
+   * are only accepted for pods.
    *
    * @throws SelectorException with the position and the reason
    */
@@ -194,14 +193,18 @@ public final class FieldSelectors {
       throw new SelectorException(
           selector,
           start + leadingSpace(text),
-          "unknown field '" + name + "' (supported: metadata.name, metadata.namespace,"
+          "unknown field '"
+              + name
+              + "' (supported: metadata.name, metadata.namespace,"
               + " spec.node_name, status.phase)");
     }
     if (kind != null && kind != Kind.KIND_POD && POD_ONLY.contains(field)) {
       throw new SelectorException(
           selector,
           start + leadingSpace(text),
-          "field '" + field.path() + "' is only supported for pods, not "
+          "field '"
+              + field.path()
+              + "' is only supported for pods, not "
               + Kinds.info(kind).kindName());
     }
     int valueStart = start + opAt + opLength;
@@ -227,8 +230,8 @@ public final class FieldSelectors {
       char c = selector.charAt(i);
       if (c == '\\') {
         if (i + 1 >= to) {
-          throw new SelectorException(selector, i, "a '\\' must be followed by the character"
-              + " it escapes");
+          throw new SelectorException(
+              selector, i, "a '\\' must be followed by the character" + " it escapes");
         }
         char escaped = selector.charAt(++i);
         if ("\\,=!".indexOf(escaped) < 0) {

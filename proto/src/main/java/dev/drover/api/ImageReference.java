@@ -5,14 +5,13 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * A container image reference ({@code busybox}, {@code 127.0.0.1:5000/busybox:1},
- * {@code registry:5000/a/b@sha256:<64 hex>}) parsed by the grammar of the distribution
- * project's reference package, which Docker uses: an optional registry host (with port), a
- * lower-case repository path, an optional tag and an optional digest.
+ * A container image reference ({@code busybox}, {@code 127.0.0.1:5000/busybox:1}, {@code
+ * registry:5000/a/b@sha256:<64 hex>}) parsed by the grammar of the distribution project's reference
+ * package, which Docker uses: an optional registry host (with port), a lower-case repository path,
+ * an optional tag and an optional digest.
  *
- * <p>As in Docker, the first path component is a registry host only when it contains a '.' or
- * a ':' or is {@code localhost}; otherwise the whole name is the repository on the default
- * registry.
+ * <p>As in Docker, the first path component is a registry host only when it contains a '.' or a ':'
+ * or is {@code localhost}; otherwise the whole name is the repository on the default registry.
  */
 public final class ImageReference {
 
@@ -56,8 +55,7 @@ public final class ImageReference {
       char c = reference.charAt(i);
       if (Character.isWhitespace(c) || Character.isISOControl(c)) {
         throw new IllegalArgumentException(
-            "an image reference must not contain whitespace or control characters (at " + i
-                + ")");
+            "an image reference must not contain whitespace or control characters (at " + i + ")");
       }
     }
     String rest = reference;
@@ -76,7 +74,9 @@ public final class ImageReference {
       rest = rest.substring(0, lastColon);
       if (!TAG.matcher(tag).matches()) {
         throw new IllegalArgumentException(
-            "invalid tag '" + tag + "': at most 128 letters, digits, '_', '.' or '-', not"
+            "invalid tag '"
+                + tag
+                + "': at most 128 letters, digits, '_', '.' or '-', not"
                 + " starting with '.' or '-'");
       }
     }
@@ -108,7 +108,9 @@ public final class ImageReference {
               "repository name must be lowercase ('" + component + "')");
         }
         throw new IllegalArgumentException(
-            "invalid repository path component '" + component + "': lower-case letters and"
+            "invalid repository path component '"
+                + component
+                + "': lower-case letters and"
                 + " digits separated by '.', '_', '__' or dashes");
       }
     }
@@ -180,8 +182,8 @@ public final class ImageReference {
   }
 
   /**
-   * The tag a pull uses: the written tag, else {@code latest} when there is no digest either,
-   * else empty (a digest-only reference).
+   * The tag a pull uses: the written tag, else {@code latest} when there is no digest either, else
+   * empty (a digest-only reference).
    */
   public Optional<String> effectiveTag() {
     if (tag != null) {

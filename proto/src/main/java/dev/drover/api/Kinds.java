@@ -16,14 +16,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Facts about every {@link Kind} and generic access to any object: the {@link Object} oneof
- * case, whether the kind is namespaced, its Kubernetes kind name and apiVersion, its CLI names
- * (plural, singular, short), the store keys, and reading or replacing the metadata of an
- * {@code Object} without a switch at every call site.
+ * Facts about every {@link Kind} and generic access to any object: the {@link Object} oneof case,
+ * whether the kind is namespaced, its Kubernetes kind name and apiVersion, its CLI names (plural,
+ * singular, short), the store keys, and reading or replacing the metadata of an {@code Object}
+ * without a switch at every call site.
  *
- * <p>The {@code Object} oneof field numbers equal the {@code Kind} values (an API rule checked
- * by {@code ApiConventionsTest}), so the mapping between a kind, its oneof field and its
- * message type comes from the descriptors, never from a hand-kept table.
+ * <p>The {@code Object} oneof field numbers equal the {@code Kind} values (an API rule checked by
+ * {@code ApiConventionsTest}), so the mapping between a kind, its oneof field and its message type
+ * comes from the descriptors, never from a hand-kept table.
  */
 public final class Kinds {
 
@@ -90,7 +90,13 @@ public final class Kinds {
     String singular = kindName.toLowerCase(Locale.ROOT);
     Info info =
         new Info(
-            kind, objectCase, namespaced, kindName, apiVersion, plural, singular,
+            kind,
+            objectCase,
+            namespaced,
+            kindName,
+            apiVersion,
+            plural,
+            singular,
             List.of(shortNames));
     INFO.put(kind, info);
     BY_DESCRIPTOR.put(field.getMessageType(), kind);
@@ -131,9 +137,8 @@ public final class Kinds {
   }
 
   /**
-   * The kind a CLI user means: a plural ("pods"), singular ("pod"), short name ("po") or
-   * Kubernetes kind name ("Pod"), ignoring case; also accepts "kind.group" forms such as
-   * "deployments.apps".
+   * The kind a CLI user means: a plural ("pods"), singular ("pod"), short name ("po") or Kubernetes
+   * kind name ("Pod"), ignoring case; also accepts "kind.group" forms such as "deployments.apps".
    */
   public static Optional<Kind> fromCliName(String name) {
     String lower = name.toLowerCase(Locale.ROOT);
@@ -151,8 +156,8 @@ public final class Kinds {
   }
 
   /**
-   * The kind of a manifest's {@code apiVersion} and {@code kind} ("apps/v1", "Deployment").
-   * Both must match exactly, as Kubernetes requires.
+   * The kind of a manifest's {@code apiVersion} and {@code kind} ("apps/v1", "Deployment"). Both
+   * must match exactly, as Kubernetes requires.
    */
   public static Optional<Kind> fromManifest(String apiVersion, String kindName) {
     Kind kind = BY_KIND_NAME.get(kindName);
@@ -197,7 +202,9 @@ public final class Kinds {
     Message message = unwrap(object);
     if (!type.isInstance(message)) {
       throw new IllegalArgumentException(
-          "the Object holds a " + message.getDescriptorForType().getName() + ", not a "
+          "the Object holds a "
+              + message.getDescriptorForType().getName()
+              + ", not a "
               + type.getSimpleName());
     }
     return type.cast(message);

@@ -64,9 +64,9 @@ public final class LabelMatcher {
   }
 
   /**
-   * The selector as a {@code LabelSelector} message: equality requirements become match_labels
-   * when their key has no other equality requirement, the rest match_expressions. NOT_EQUALS
-   * becomes NotIn with one value, which means the same.
+   * The selector as a {@code LabelSelector} message: equality requirements become match_labels when
+   * their key has no other equality requirement, the rest match_expressions. NOT_EQUALS becomes
+   * NotIn with one value, which means the same.
    *
    * @throws IllegalStateException for the "nothing" selector, which a message cannot express
    */

@@ -7,8 +7,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * One requirement of a label selector: a key, an operator and the values it compares with.
- * Values are kept sorted so that equal requirements print and compare equally.
+ * One requirement of a label selector: a key, an operator and the values it compares with. Values
+ * are kept sorted so that equal requirements print and compare equally.
  *
  * @param key the label key
  * @param operator how the label's value relates to {@code values}

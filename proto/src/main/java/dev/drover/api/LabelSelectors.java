@@ -10,11 +10,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Builds {@link LabelMatcher}s from the Kubernetes selector string syntax ({@code a=b,c!=d,
- * e in (x,y),f notin (z),g,!h}, {@code ==} too), from {@code LabelSelector} messages
- * (match_labels and match_expressions) and from plain label maps (Service selectors, node
- * selectors). Keys must be qualified names and values label values, as in Kubernetes; an
- * error names the position or the field and the reason.
+ * Builds {@link LabelMatcher}s from the Kubernetes selector string syntax ({@code a=b,c!=d, e in
+ * (x,y),f notin (z),g,!h}, {@code ==} too), from {@code LabelSelector} messages (match_labels and
+ * match_expressions) and from plain label maps (Service selectors, node selectors). Keys must be
+ * qualified names and values label values, as in Kubernetes; an error names the position or the
+ * field and the reason.
  */
 public final class LabelSelectors {
 
@@ -58,14 +58,15 @@ public final class LabelSelectors {
                 requirements.add(
                     new LabelRequirement(e.getKey(), Operator.EQUALS, Set.of(e.getValue()))));
     for (LabelSelectorRequirement r : selector.getMatchExpressionsList()) {
-      requirements.add(new LabelRequirement(r.getKey(), operatorOf(r), Set.copyOf(r.getValuesList())));
+      requirements.add(
+          new LabelRequirement(r.getKey(), operatorOf(r), Set.copyOf(r.getValuesList())));
     }
     return LabelMatcher.of(requirements);
   }
 
   /**
-   * Converts an equality map (a Service's selector, a node selector): each entry requires the
-   * label to equal the value. An empty map matches everything.
+   * Converts an equality map (a Service's selector, a node selector): each entry requires the label
+   * to equal the value. An empty map matches everything.
    *
    * @throws SelectorException listing every bad key or value, by {@code [key]} path
    */
@@ -102,7 +103,8 @@ public final class LabelSelectors {
         case LABEL_SELECTOR_OPERATOR_NOT_IN:
           if (r.getValuesCount() == 0) {
             problems.add(
-                new FieldProblem(path + ".values", "must be specified when operator is In or NotIn"));
+                new FieldProblem(
+                    path + ".values", "must be specified when operator is In or NotIn"));
           }
           for (int j = 0; j < r.getValuesCount(); j++) {
             for (String reason : Names.checkLabelValue(r.getValues(j))) {
@@ -115,7 +117,8 @@ public final class LabelSelectors {
           if (r.getValuesCount() > 0) {
             problems.add(
                 new FieldProblem(
-                    path + ".values", "may not be specified when operator is Exists or DoesNotExist"));
+                    path + ".values",
+                    "may not be specified when operator is Exists or DoesNotExist"));
           }
           break;
         default:
@@ -164,8 +167,8 @@ public final class LabelSelectors {
   }
 
   /**
-   * A recursive-descent parser over Kubernetes' selector grammar. Whitespace separates tokens
-   * and is otherwise ignored; "in" and "notin" are operators only right after a key.
+   * A recursive-descent parser over Kubernetes' selector grammar. Whitespace separates tokens and
+   * is otherwise ignored; "in" and "notin" are operators only right after a key.
    */
   private static final class Parser {
     private final String input;
@@ -309,8 +312,8 @@ public final class LabelSelectors {
     private Set<String> valueList(Token operator) {
       Token open = take();
       if (open.kind() != Tok.OPEN_PAREN) {
-        throw error(open, "found " + open.describe() + ", expected '(' after '" + operator.text()
-            + "'");
+        throw error(
+            open, "found " + open.describe() + ", expected '(' after '" + operator.text() + "'");
       }
       Set<String> values = new LinkedHashSet<>();
       // As in Kubernetes, an element may be empty: "in ()" and "in (a,)" include "".

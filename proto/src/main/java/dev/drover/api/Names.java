@@ -5,19 +5,22 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The syntax rules Kubernetes applies to names, label keys and values, port names and
- * environment variable names. Each {@code check*} method returns the reasons a string breaks
- * its rule (empty when it is valid), so that a validator can report every problem of a field
- * and selectors can explain a bad key.
+ * The syntax rules Kubernetes applies to names, label keys and values, port names and environment
+ * variable names. Each {@code check*} method returns the reasons a string breaks its rule (empty
+ * when it is valid), so that a validator can report every problem of a field and selectors can
+ * explain a bad key.
  */
 public final class Names {
 
   /** Longest DNS-1123 label. */
   public static final int DNS1123_LABEL_MAX = 63;
+
   /** Longest DNS-1123 subdomain. */
   public static final int DNS1123_SUBDOMAIN_MAX = 253;
+
   /** Longest name part of a qualified name (label key) and longest label value. */
   public static final int QUALIFIED_NAME_MAX = 63;
+
   /** Longest IANA service name (port names). */
   public static final int IANA_SVC_NAME_MAX = 15;
 
@@ -139,9 +142,8 @@ public final class Names {
   }
 
   /**
-   * Reasons {@code value} is not an IANA service name, the syntax of port names: at most 15
-   * lower case alphanumerics or '-', at least one letter, no '-' at either end or twice in a
-   * row.
+   * Reasons {@code value} is not an IANA service name, the syntax of port names: at most 15 lower
+   * case alphanumerics or '-', at least one letter, no '-' at either end or twice in a row.
    */
   public static List<String> checkIanaSvcName(String value) {
     List<String> errors = new ArrayList<>();
@@ -180,8 +182,7 @@ public final class Names {
       errors.add(tooLong(DNS1123_SUBDOMAIN_MAX));
     }
     if (!CONFIG_KEY.matcher(value).matches()) {
-      errors.add(
-          "a valid config key must consist of alphanumeric characters, '-', '_' or '.'");
+      errors.add("a valid config key must consist of alphanumeric characters, '-', '_' or '.'");
     }
     if (value.equals(".") || value.equals("..")) {
       errors.add("must not be '.' or '..'");

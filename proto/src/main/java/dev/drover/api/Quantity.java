@@ -8,20 +8,19 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * An exact resource amount in Kubernetes quantity syntax ({@code 500m}, {@code 1.5},
- * {@code 256Mi}, {@code 1G}, {@code 1e3}).
+ * An exact resource amount in Kubernetes quantity syntax ({@code 500m}, {@code 1.5}, {@code 256Mi},
+ * {@code 1G}, {@code 1e3}).
  *
- * <p>Parsing follows Kubernetes' {@code resource.ParseQuantity}: an optional sign, a decimal
- * number (digits, optionally a point and more digits) and a suffix that is one of the binary
- * suffixes {@code Ki Mi Gi Ti Pi Ei}, the decimal suffixes {@code n u m k M G T P E} (or none),
- * or a decimal exponent {@code e<int>} / {@code E<int>}. As in Kubernetes, a non-zero amount is
- * rounded up (away from zero) to a whole nano unit and the magnitude is capped at
- * 2<sup>63</sup>-1. The value is kept exactly as a {@link BigDecimal}; the suffix family the
- * user wrote decides the canonical string, as in Kubernetes ({@code 1536Mi}, {@code 1500m},
- * {@code 1e3}).
+ * <p>Parsing follows Kubernetes' {@code resource.ParseQuantity}: an optional sign, a decimal number
+ * (digits, optionally a point and more digits) and a suffix that is one of the binary suffixes
+ * {@code Ki Mi Gi Ti Pi Ei}, the decimal suffixes {@code n u m k M G T P E} (or none), or a decimal
+ * exponent {@code e<int>} / {@code E<int>}. As in Kubernetes, a non-zero amount is rounded up (away
+ * from zero) to a whole nano unit and the magnitude is capped at 2<sup>63</sup>-1. The value is
+ * kept exactly as a {@link BigDecimal}; the suffix family the user wrote decides the canonical
+ * string, as in Kubernetes ({@code 1536Mi}, {@code 1500m}, {@code 1e3}).
  *
- * <p>Instances are immutable; {@link #equals} and {@link #compareTo} compare the amounts only,
- * so {@code 1Ki} equals {@code 1024}.
+ * <p>Instances are immutable; {@link #equals} and {@link #compareTo} compare the amounts only, so
+ * {@code 1Ki} equals {@code 1024}.
  */
 public final class Quantity implements Comparable<Quantity> {
 
@@ -46,8 +45,7 @@ public final class Quantity implements Comparable<Quantity> {
   private static final List<String> BINARY_SUFFIXES =
       List.of("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei");
   private static final Map<String, Integer> DECIMAL_SUFFIXES =
-      Map.of(
-          "n", -9, "u", -6, "m", -3, "", 0, "k", 3, "M", 6, "G", 9, "T", 12, "P", 15, "E", 18);
+      Map.of("n", -9, "u", -6, "m", -3, "", 0, "k", 3, "M", 6, "G", 9, "T", 12, "P", 15, "E", 18);
   // Exponents beyond this are far outside what the cap and the nano rounding keep; refusing
   // them keeps a hostile "1e999999999" from costing anything.
   private static final int MAX_EXPONENT = 1000;
@@ -63,8 +61,8 @@ public final class Quantity implements Comparable<Quantity> {
   /**
    * Parses a quantity.
    *
-   * @throws QuantityFormatException naming the position and the reason when {@code text} is not
-   *     a quantity
+   * @throws QuantityFormatException naming the position and the reason when {@code text} is not a
+   *     quantity
    */
   public static Quantity parse(String text) {
     Objects.requireNonNull(text, "text");
@@ -177,8 +175,9 @@ public final class Quantity implements Comparable<Quantity> {
     BigInteger exponent = new BigInteger(digits.startsWith("+") ? digits.substring(1) : digits);
     if (exponent.abs().compareTo(BigInteger.valueOf(MAX_EXPONENT)) > 0) {
       throw new QuantityFormatException(
-          text, suffixStart + 1, "exponent out of range [-" + MAX_EXPONENT + ", " + MAX_EXPONENT
-              + "]");
+          text,
+          suffixStart + 1,
+          "exponent out of range [-" + MAX_EXPONENT + ", " + MAX_EXPONENT + "]");
     }
     return exponent.intValueExact();
   }
@@ -229,9 +228,8 @@ public final class Quantity implements Comparable<Quantity> {
   }
 
   /**
-   * The amount in thousandths of a unit, rounded up away from zero as Kubernetes'
-   * {@code MilliValue()} does ({@code 1.5} gives 1500, {@code 1n} gives 1). Saturates at the
-   * long range.
+   * The amount in thousandths of a unit, rounded up away from zero as Kubernetes' {@code
+   * MilliValue()} does ({@code 1.5} gives 1500, {@code 1n} gives 1). Saturates at the long range.
    */
   public long milliValue() {
     return saturate(amount.scaleByPowerOfTen(3).setScale(0, RoundingMode.UP));
@@ -285,10 +283,10 @@ public final class Quantity implements Comparable<Quantity> {
   }
 
   /**
-   * The canonical form Kubernetes prints: binary amounts of at least 1024 that are whole
-   * numbers as the largest exact power of 1024 ({@code 1536Mi}), everything else as an integer
-   * times the largest exact power of 1000 ({@code 1500m}, {@code 1k}), or of ten for the
-   * exponent family ({@code 1e3}).
+   * The canonical form Kubernetes prints: binary amounts of at least 1024 that are whole numbers as
+   * the largest exact power of 1024 ({@code 1536Mi}), everything else as an integer times the
+   * largest exact power of 1000 ({@code 1500m}, {@code 1k}), or of ten for the exponent family
+   * ({@code 1e3}).
    */
   @Override
   public String toString() {

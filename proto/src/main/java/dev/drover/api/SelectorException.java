@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Thrown when a label or field selector is malformed. A selector string's error carries the
- * zero-based position of the offending token; a {@code LabelSelector} message's error carries
- * the problems by field path instead (position -1).
+ * zero-based position of the offending token; a {@code LabelSelector} message's error carries the
+ * problems by field path instead (position -1).
  */
 public final class SelectorException extends IllegalArgumentException {
   private final int position;

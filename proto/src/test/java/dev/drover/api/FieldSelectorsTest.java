@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Checks field selector parsing and matching over the supported fields. */
 class FieldSelectorsTest {
 
-  private static final Object BOUND_RUNNING = pod("default", "web-1", "n1", PodPhase.POD_PHASE_RUNNING);
+  private static final Object BOUND_RUNNING =
+      pod("default", "web-1", "n1", PodPhase.POD_PHASE_RUNNING);
   private static final Object PENDING = pod("prod", "web-2", "", PodPhase.POD_PHASE_PENDING);
   private static final Object NODE =
       Kinds.wrap(Node.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("n1")).build());
@@ -86,7 +87,8 @@ class FieldSelectorsTest {
   @Test
   void podFieldsAreRejectedForOtherKinds() {
     assertThat(FieldSelectors.parse(Kind.KIND_POD, "spec.node_name=n1").terms()).hasSize(1);
-    assertThatThrownBy(() -> FieldSelectors.parse(Kind.KIND_NODE, "metadata.name=a,spec.node_name=n1"))
+    assertThatThrownBy(
+            () -> FieldSelectors.parse(Kind.KIND_NODE, "metadata.name=a,spec.node_name=n1"))
         .isInstanceOfSatisfying(
             SelectorException.class,
             e -> {

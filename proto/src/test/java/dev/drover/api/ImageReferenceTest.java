@@ -24,12 +24,19 @@ class ImageReferenceTest {
         "localhost/a | localhost | a | - | - | latest",
         "localhost:5000/a/b_c/d__e/f-g--h:v | localhost:5000 | a/b_c/d__e/f-g--h | v | - | v",
         "registry.example.com/team/app:latest | registry.example.com | team/app | latest | - | latest",
-        "registry:5000/a/b@sha256:" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-            + " | registry:5000 | a/b | - | sha256:" + HEX64 + " | -",
+        "registry:5000/a/b@sha256:"
+            + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+            + " | registry:5000 | a/b | - | sha256:"
+            + HEX64
+            + " | -",
         "Registry.Example.com/app:V1 | Registry.Example.com | app | V1 | - | V1",
       })
   void parses(
-      String reference, String registry, String repository, String tag, String digest,
+      String reference,
+      String registry,
+      String repository,
+      String tag,
+      String digest,
       String effectiveTag) {
     ImageReference image = ImageReference.parse(reference);
     assertThat(image.registry().orElse("-")).isEqualTo(registry);

@@ -130,8 +130,7 @@ class LabelSelectorsTest {
     assertThat(matcher.matches(labels("app=web;tier=a;team=x;canary=1"))).isFalse();
     assertThat(matcher.matches(labels("app=web;tier=a"))).isFalse();
     assertThat(matcher.matches(labels("tier=a;team=x"))).isFalse();
-    assertThat(matcher.toString())
-        .isEqualTo("app=web,tier in (a,b),!canary,env notin (dev),team");
+    assertThat(matcher.toString()).isEqualTo("app=web,tier in (a,b),!canary,env notin (dev),team");
   }
 
   @Test
@@ -158,8 +157,7 @@ class LabelSelectorsTest {
         LabelSelector.newBuilder()
             .putMatchLabels("bad key", "v")
             .putMatchLabels("ok", "-bad")
-            .addMatchExpressions(
-                requirement("a", LabelSelectorOperator.LABEL_SELECTOR_OPERATOR_IN))
+            .addMatchExpressions(requirement("a", LabelSelectorOperator.LABEL_SELECTOR_OPERATOR_IN))
             .addMatchExpressions(
                 requirement("b", LabelSelectorOperator.LABEL_SELECTOR_OPERATOR_EXISTS, "x"))
             .addMatchExpressions(

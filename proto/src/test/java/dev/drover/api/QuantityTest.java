@@ -106,18 +106,24 @@ class QuantityTest {
     java.util.Random random = new java.util.Random(42);
     String[] suffixes = {"", "m", "u", "n", "k", "M", "G", "Ki", "Mi", "Gi", "Ti", "e3", "e-2"};
     for (int i = 0; i < 5_000; i++) {
-      String number = (random.nextBoolean() ? "-" : "") + random.nextInt(100_000)
-          + (random.nextBoolean() ? "." + random.nextInt(1000) : "");
+      String number =
+          (random.nextBoolean() ? "-" : "")
+              + random.nextInt(100_000)
+              + (random.nextBoolean() ? "." + random.nextInt(1000) : "");
       String text = number + suffixes[random.nextInt(suffixes.length)];
       Quantity q = Quantity.parse(text);
       Quantity back = Quantity.parse(q.toString());
       assertThat(back).as("%s printed as %s", text, q).isEqualTo(q);
-      assertThat(back.toString()).as("canonical form is stable for %s", text)
+      assertThat(back.toString())
+          .as("canonical form is stable for %s", text)
           .isEqualTo(q.toString());
       BigDecimal milli = q.asBigDecimal().movePointRight(3).setScale(0, java.math.RoundingMode.UP);
-      long expected = milli.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0 ? Long.MAX_VALUE
-          : milli.compareTo(BigDecimal.valueOf(Long.MIN_VALUE)) < 0 ? Long.MIN_VALUE
-          : milli.longValueExact();
+      long expected =
+          milli.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0
+              ? Long.MAX_VALUE
+              : milli.compareTo(BigDecimal.valueOf(Long.MIN_VALUE)) < 0
+                  ? Long.MIN_VALUE
+                  : milli.longValueExact();
       assertThat(q.milliValue()).as("milliValue of %s (saturated)", text).isEqualTo(expected);
     }
   }
@@ -139,10 +145,8 @@ class QuantityTest {
   void arithmeticKeepsTheFirstFormat() {
     Quantity sum = Quantity.parse("1Gi").add(Quantity.parse("512Mi"));
     assertThat(sum.toString()).isEqualTo("1536Mi");
-    assertThat(Quantity.parse("1").subtract(Quantity.parse("250m")).toString())
-        .isEqualTo("750m");
-    assertThat(Quantity.parse("250m").subtract(Quantity.parse("1")).milliValue())
-        .isEqualTo(-750);
+    assertThat(Quantity.parse("1").subtract(Quantity.parse("250m")).toString()).isEqualTo("750m");
+    assertThat(Quantity.parse("250m").subtract(Quantity.parse("1")).milliValue()).isEqualTo(-750);
   }
 
   @Test

@@ -9,7 +9,9 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 final class SelectorAssertions {
   private SelectorAssertions() {}
 
-  /** Asserts that {@code parse} fails at {@code position} with a reason containing {@code reason}. */
+  /**
+   * Asserts that {@code parse} fails at {@code position} with a reason containing {@code reason}.
+   */
   static void assertFailsAt(ThrowingCallable parse, int position, String reason) {
     assertThatThrownBy(parse)
         .isInstanceOfSatisfying(

@@ -25,9 +25,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
- * The request plumbing every store shares: stateless validation before anything is sent,
- * wrapping into the one {@link StoreRequest} union, and unwrapping the {@link StoreResponse}
- * union into the typed response or a {@link KvStoreException}.
+ * The request plumbing every store shares: stateless validation before anything is sent, wrapping
+ * into the one {@link StoreRequest} union, and unwrapping the {@link StoreResponse} union into the
+ * typed response or a {@link KvStoreException}.
  */
 public abstract class AbstractKvStore implements KvStore {
 
@@ -39,12 +39,13 @@ public abstract class AbstractKvStore implements KvStore {
 
   private static <T> CompletableFuture<T> unwrap(
       CompletableFuture<StoreResponse> pending, Function<StoreResponse, T> extract) {
-    return pending.thenApply(r -> {
-      if (r.hasError()) {
-        throw KvStoreException.fromProto(r.getError());
-      }
-      return extract.apply(r);
-    });
+    return pending.thenApply(
+        r -> {
+          if (r.hasError()) {
+            throw KvStoreException.fromProto(r.getError());
+          }
+          return extract.apply(r);
+        });
   }
 
   private <T> CompletableFuture<T> call(
@@ -71,64 +72,94 @@ public abstract class AbstractKvStore implements KvStore {
 
   @Override
   public CompletableFuture<RangeResponse> range(RangeRequest r) {
-    return call(() -> Validation.range("", r), StoreRequest.newBuilder().setRange(r).build(),
-        r.getSerializable(), StoreResponse::getRange);
+    return call(
+        () -> Validation.range("", r),
+        StoreRequest.newBuilder().setRange(r).build(),
+        r.getSerializable(),
+        StoreResponse::getRange);
   }
 
   @Override
   public CompletableFuture<PutResponse> put(PutRequest r) {
-    return call(() -> Validation.put("", r), StoreRequest.newBuilder().setPut(r).build(),
-        false, StoreResponse::getPut);
+    return call(
+        () -> Validation.put("", r),
+        StoreRequest.newBuilder().setPut(r).build(),
+        false,
+        StoreResponse::getPut);
   }
 
   @Override
   public CompletableFuture<DeleteRangeResponse> deleteRange(DeleteRangeRequest r) {
-    return call(() -> Validation.deleteRange("", r), StoreRequest.newBuilder().setDeleteRange(r).build(),
-        false, StoreResponse::getDeleteRange);
+    return call(
+        () -> Validation.deleteRange("", r),
+        StoreRequest.newBuilder().setDeleteRange(r).build(),
+        false,
+        StoreResponse::getDeleteRange);
   }
 
   @Override
   public CompletableFuture<TxnResponse> txn(TxnRequest r) {
-    return call(() -> Validation.txn(r), StoreRequest.newBuilder().setTxn(r).build(),
-        false, StoreResponse::getTxn);
+    return call(
+        () -> Validation.txn(r),
+        StoreRequest.newBuilder().setTxn(r).build(),
+        false,
+        StoreResponse::getTxn);
   }
 
   @Override
   public CompletableFuture<CompactionResponse> compact(CompactionRequest r) {
-    return call(() -> {
-      if (r.getRevision() <= 0) {
-        throw KvStoreException.invalid("revision", "compaction revision must be positive");
-      }
-    }, StoreRequest.newBuilder().setCompaction(r).build(), false, StoreResponse::getCompaction);
+    return call(
+        () -> {
+          if (r.getRevision() <= 0) {
+            throw KvStoreException.invalid("revision", "compaction revision must be positive");
+          }
+        },
+        StoreRequest.newBuilder().setCompaction(r).build(),
+        false,
+        StoreResponse::getCompaction);
   }
 
   @Override
   public CompletableFuture<LeaseGrantResponse> leaseGrant(LeaseGrantRequest r) {
-    return call(() -> {
-      if (r.getTtl() < 1) {
-        throw KvStoreException.invalid("ttl", "TTL must be at least 1 second, got " + r.getTtl());
-      }
-      if (r.getId() < 0) {
-        throw KvStoreException.invalid("id", "lease id is negative");
-      }
-    }, StoreRequest.newBuilder().setLeaseGrant(r).build(), false, StoreResponse::getLeaseGrant);
+    return call(
+        () -> {
+          if (r.getTtl() < 1) {
+            throw KvStoreException.invalid(
+                "ttl", "TTL must be at least 1 second, got " + r.getTtl());
+          }
+          if (r.getId() < 0) {
+            throw KvStoreException.invalid("id", "lease id is negative");
+          }
+        },
+        StoreRequest.newBuilder().setLeaseGrant(r).build(),
+        false,
+        StoreResponse::getLeaseGrant);
   }
 
   @Override
   public CompletableFuture<LeaseRevokeResponse> leaseRevoke(LeaseRevokeRequest r) {
-    return call(() -> leaseId(r.getId()), StoreRequest.newBuilder().setLeaseRevoke(r).build(),
-        false, StoreResponse::getLeaseRevoke);
+    return call(
+        () -> leaseId(r.getId()),
+        StoreRequest.newBuilder().setLeaseRevoke(r).build(),
+        false,
+        StoreResponse::getLeaseRevoke);
   }
 
   @Override
   public CompletableFuture<LeaseKeepAliveResponse> leaseKeepAlive(LeaseKeepAliveRequest r) {
-    return call(() -> leaseId(r.getId()), StoreRequest.newBuilder().setLeaseKeepAlive(r).build(),
-        false, StoreResponse::getLeaseKeepAlive);
+    return call(
+        () -> leaseId(r.getId()),
+        StoreRequest.newBuilder().setLeaseKeepAlive(r).build(),
+        false,
+        StoreResponse::getLeaseKeepAlive);
   }
 
   @Override
   public CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest r) {
-    return call(() -> leaseId(r.getId()), StoreRequest.newBuilder().setLeaseTimeToLive(r).build(),
-        false, StoreResponse::getLeaseTimeToLive);
+    return call(
+        () -> leaseId(r.getId()),
+        StoreRequest.newBuilder().setLeaseTimeToLive(r).build(),
+        false,
+        StoreResponse::getLeaseTimeToLive);
   }
 }

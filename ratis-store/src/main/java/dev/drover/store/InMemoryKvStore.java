@@ -11,9 +11,9 @@ import dev.drover.store.watch.WatchHub;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A store in one process with no replication and no persistence, with exactly the semantics
- * of the replicated store (it is the same MVCC core, watch hub and lessor, with the log
- * replaced by a lock). Meant for fast unit tests of the modules built on {@link KvStore}.
+ * A store in one process with no replication and no persistence, with exactly the semantics of the
+ * replicated store (it is the same MVCC core, watch hub and lessor, with the log replaced by a
+ * lock). Meant for fast unit tests of the modules built on {@link KvStore}.
  */
 public final class InMemoryKvStore extends AbstractKvStore {
   private final StoreOptions options;
@@ -27,8 +27,12 @@ public final class InMemoryKvStore extends AbstractKvStore {
   public InMemoryKvStore(StoreOptions options) {
     this.options = options;
     this.hub = new WatchHub(store, options.progressNotifyInterval());
-    this.lessor = new Lessor(store, expire -> submit(StoreRequest.newBuilder().setLeaseExpire(expire).build()),
-        options.leaseCheckInterval(), System::nanoTime);
+    this.lessor =
+        new Lessor(
+            store,
+            expire -> submit(StoreRequest.newBuilder().setLeaseExpire(expire).build()),
+            options.leaseCheckInterval(),
+            System::nanoTime);
   }
 
   /** Starts the watch progress ticker and lease expiry; returns this. */
@@ -42,22 +46,29 @@ public final class InMemoryKvStore extends AbstractKvStore {
   @Override
   protected CompletableFuture<StoreResponse> submit(StoreRequest request) {
     if (closed) {
-      return CompletableFuture.failedFuture(new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed"));
+      return CompletableFuture.failedFuture(
+          new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed"));
     }
     StoreResponse response;
     synchronized (applyLock) {
       response = store.apply(request);
-      long target = AutoCompaction.target(store.revision(), store.compactRevision(), options.autoCompactRetention());
+      long target =
+          AutoCompaction.target(
+              store.revision(), store.compactRevision(), options.autoCompactRetention());
       if (target > 0) {
-        store.apply(StoreRequest.newBuilder()
-            .setCompaction(CompactionRequest.newBuilder().setRevision(target)).build());
+        store.apply(
+            StoreRequest.newBuilder()
+                .setCompaction(CompactionRequest.newBuilder().setRevision(target))
+                .build());
       }
     }
     if (response.hasLeaseTimeToLive()) {
       long left = lessor.remainingSeconds(response.getLeaseTimeToLive().getId());
-      response = response.toBuilder()
-          .setLeaseTimeToLive(response.getLeaseTimeToLive().toBuilder().setTtl(Math.max(left, 0)))
-          .build();
+      response =
+          response.toBuilder()
+              .setLeaseTimeToLive(
+                  response.getLeaseTimeToLive().toBuilder().setTtl(Math.max(left, 0)))
+              .build();
     }
     return CompletableFuture.completedFuture(response);
   }

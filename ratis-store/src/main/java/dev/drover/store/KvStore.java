@@ -23,17 +23,17 @@ import dev.drover.store.v1.WatchRequest;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * An etcd-v3-shaped MVCC key-value store: the only way the rest of Drover reads and writes
- * cluster state.
+ * An etcd-v3-shaped MVCC key-value store: the only way the rest of Drover reads and writes cluster
+ * state.
  *
- * <p>Every operation is asynchronous. A failed future carries a {@link KvStoreException}
- * whose {@link KvStoreException.Kind} says precisely what went wrong; a failed write changed
- * nothing. Requests and responses are the {@code drover.store.v1} protobuf messages, whose
- * field comments define the semantics (they follow etcd's {@code rpc.proto}).
+ * <p>Every operation is asynchronous. A failed future carries a {@link KvStoreException} whose
+ * {@link KvStoreException.Kind} says precisely what went wrong; a failed write changed nothing.
+ * Requests and responses are the {@code drover.store.v1} protobuf messages, whose field comments
+ * define the semantics (they follow etcd's {@code rpc.proto}).
  *
  * <p>Reads are linearizable unless {@link RangeRequest#getSerializable()} asks for a local,
- * possibly stale read. Implementations: {@link InMemoryKvStore} (one process, no
- * replication, for tests) and the Ratis-replicated store built by {@link KvStores}.
+ * possibly stale read. Implementations: {@link InMemoryKvStore} (one process, no replication, for
+ * tests) and the Ratis-replicated store built by {@link KvStores}.
  */
 public interface KvStore extends AutoCloseable {
 
@@ -65,11 +65,11 @@ public interface KvStore extends AutoCloseable {
   CompletableFuture<LeaseTimeToLiveResponse> leaseTimeToLive(LeaseTimeToLiveRequest request);
 
   /**
-   * Starts a watch. Nothing is delivered until {@link Watch#request(long)} grants demand: each
-   * unit of demand lets one {@link dev.drover.store.v1.WatchResponse} through, so a slow
-   * listener holds events back in the store (it reads them from history when it asks for
-   * more) instead of buffering without bound. A start revision below the compact revision
-   * ends the watch with {@link KvStoreException.Kind#COMPACTED}.
+   * Starts a watch. Nothing is delivered until {@link Watch#request(long)} grants demand: each unit
+   * of demand lets one {@link dev.drover.store.v1.WatchResponse} through, so a slow listener holds
+   * events back in the store (it reads them from history when it asks for more) instead of
+   * buffering without bound. A start revision below the compact revision ends the watch with {@link
+   * KvStoreException.Kind#COMPACTED}.
    */
   Watch watch(WatchRequest request, WatchListener listener);
 
@@ -89,7 +89,8 @@ public interface KvStore extends AutoCloseable {
 
   /** Linearizable read of every key with the given prefix. */
   default CompletableFuture<RangeResponse> getPrefix(ByteString prefix) {
-    return range(RangeRequest.newBuilder().setKey(prefix).setRangeEnd(Keys.prefixEnd(prefix)).build());
+    return range(
+        RangeRequest.newBuilder().setKey(prefix).setRangeEnd(Keys.prefixEnd(prefix)).build());
   }
 
   /** Writes one key without a lease. */

@@ -10,9 +10,13 @@ public final class KvStoreException extends RuntimeException {
   public enum Kind {
     /** A request field is invalid; {@link #field()} names it. Retrying cannot help. */
     INVALID_ARGUMENT,
-    /** The revision asked for was compacted; {@link #compactRevision()} says where history starts. */
+    /**
+     * The revision asked for was compacted; {@link #compactRevision()} says where history starts.
+     */
     COMPACTED,
-    /** The revision asked for is newer than the store's; {@link #currentRevision()} says which is. */
+    /**
+     * The revision asked for is newer than the store's; {@link #currentRevision()} says which is.
+     */
     FUTURE_REVISION,
     /** The lease does not exist (never granted, expired or revoked). */
     LEASE_NOT_FOUND,
@@ -33,7 +37,12 @@ public final class KvStoreException extends RuntimeException {
 
   /** A failure with every detail. */
   public KvStoreException(
-      Kind kind, String message, String field, long compactRevision, long currentRevision, Throwable cause) {
+      Kind kind,
+      String message,
+      String field,
+      long compactRevision,
+      long currentRevision,
+      Throwable cause) {
     super(kind + ": " + message, cause);
     this.kind = kind;
     this.field = field == null ? "" : field;
@@ -58,16 +67,24 @@ public final class KvStoreException extends RuntimeException {
 
   /** COMPACTED with the revision history now starts at. */
   public static KvStoreException compacted(long requested, long compactRevision) {
-    return new KvStoreException(Kind.COMPACTED,
+    return new KvStoreException(
+        Kind.COMPACTED,
         "revision " + requested + " has been compacted; history starts at " + compactRevision,
-        "", compactRevision, 0, null);
+        "",
+        compactRevision,
+        0,
+        null);
   }
 
   /** FUTURE_REVISION with the current revision. */
   public static KvStoreException futureRevision(long requested, long currentRevision) {
-    return new KvStoreException(Kind.FUTURE_REVISION,
+    return new KvStoreException(
+        Kind.FUTURE_REVISION,
         "revision " + requested + " is newer than the current revision " + currentRevision,
-        "", 0, currentRevision, null);
+        "",
+        0,
+        currentRevision,
+        null);
   }
 
   /** The kind of failure. */
@@ -103,13 +120,17 @@ public final class KvStoreException extends RuntimeException {
 
   /** The exception a replicated error stands for. */
   public static KvStoreException fromProto(StoreError e) {
-    Kind kind = e.getKind() == StoreError.Kind.UNRECOGNIZED ? Kind.INTERNAL : Kind.valueOf(e.getKind().name());
+    Kind kind =
+        e.getKind() == StoreError.Kind.UNRECOGNIZED
+            ? Kind.INTERNAL
+            : Kind.valueOf(e.getKind().name());
     String msg = e.getMessage();
     String prefix = kind + ": ";
     if (msg.startsWith(prefix)) {
       msg = msg.substring(prefix.length());
     }
-    return new KvStoreException(kind, msg, e.getField(), e.getCompactRevision(), e.getCurrentRevision(), null);
+    return new KvStoreException(
+        kind, msg, e.getField(), e.getCompactRevision(), e.getCurrentRevision(), null);
   }
 
   /** Unwraps completion wrappers to the store exception, or wraps anything else as INTERNAL. */

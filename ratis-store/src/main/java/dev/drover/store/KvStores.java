@@ -13,11 +13,11 @@ import java.util.List;
  *
  * <ul>
  *   <li>{@link #inMemory()}: one process, no replication, no files; for unit tests.
- *   <li>{@link #embedded(Path)}: a persistent one-member Raft group on loopback; the default
- *       for dev mode and embedding.
+ *   <li>{@link #embedded(Path)}: a persistent one-member Raft group on loopback; the default for
+ *       dev mode and embedding.
  *   <li>{@link #cluster(String, List, Path)}: one member of a 3- or 5-member group.
- *   <li>{@link #client(List, StoreOptions)}: no member, only a network client of a group
- *       (no watches).
+ *   <li>{@link #client(List, StoreOptions)}: no member, only a network client of a group (no
+ *       watches).
  * </ul>
  */
 public final class KvStores {
@@ -49,8 +49,12 @@ public final class KvStores {
 
   /** Member {@code selfId} of the group {@code peers} (which must include it). */
   public static KvStoreBuilder cluster(String selfId, List<Peer> peers, Path dataDir) {
-    Peer self = peers.stream().filter(p -> p.id().equals(selfId)).findFirst()
-        .orElseThrow(() -> KvStoreException.invalid("selfId", selfId + " is not in the peer list"));
+    Peer self =
+        peers.stream()
+            .filter(p -> p.id().equals(selfId))
+            .findFirst()
+            .orElseThrow(
+                () -> KvStoreException.invalid("selfId", selfId + " is not in the peer list"));
     return new KvStoreBuilder(self, peers, dataDir);
   }
 

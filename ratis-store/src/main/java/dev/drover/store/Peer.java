@@ -5,7 +5,8 @@ public record Peer(String id, String host, int port) {
   /** Checks the fields. */
   public Peer {
     if (id == null || id.isEmpty() || !id.matches("[A-Za-z0-9_-]+")) {
-      throw KvStoreException.invalid("id", "peer id must be non-empty letters, digits, '-' or '_': " + id);
+      throw KvStoreException.invalid(
+          "id", "peer id must be non-empty letters, digits, '-' or '_': " + id);
     }
     if (host == null || host.isEmpty()) {
       throw KvStoreException.invalid("host", "peer host is empty");

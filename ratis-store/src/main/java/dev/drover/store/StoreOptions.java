@@ -116,11 +116,11 @@ public final class StoreOptions {
   }
 
   /**
-   * Batches of requests one store (member or client) keeps in flight per kind (writes,
-   * linearizable reads). Requests that arrive while that many are in flight wait and go
-   * together in the next batch: one log entry, one fsync and one round trip for all of them
-   * (group commit). 1 (the default) gives the largest batches and the least CPU per request;
-   * more overlaps round trips (2 was slower in the store benchmark: BENCHMARKS.md, Store).
+   * Batches of requests one store (member or client) keeps in flight per kind (writes, linearizable
+   * reads). Requests that arrive while that many are in flight wait and go together in the next
+   * batch: one log entry, one fsync and one round trip for all of them (group commit). 1 (the
+   * default) gives the largest batches and the least CPU per request; more overlaps round trips (2
+   * was slower in the store benchmark: BENCHMARKS.md, Store).
    */
   public int batchesInFlight() {
     return batchesInFlight;
@@ -150,9 +150,9 @@ public final class StoreOptions {
   }
 
   /**
-   * Extra Ratis server properties ({@code raft.server.*}) applied over the store's own, for
-   * tuning experiments and benchmarks. The store's durability does not depend on them except
-   * through keys that say so ({@code raft.server.log.unsafe-flush.enabled} is refused).
+   * Extra Ratis server properties ({@code raft.server.*}) applied over the store's own, for tuning
+   * experiments and benchmarks. The store's durability does not depend on them except through keys
+   * that say so ({@code raft.server.log.unsafe-flush.enabled} is refused).
    */
   public Map<String, String> ratisProperties() {
     return Map.copyOf(ratisProperties);
@@ -164,7 +164,8 @@ public final class StoreOptions {
       throw KvStoreException.invalid("ratisProperty", "not a Ratis property key: " + key);
     }
     if (key.equals("raft.server.log.unsafe-flush.enabled")) {
-      throw KvStoreException.invalid("ratisProperty",
+      throw KvStoreException.invalid(
+          "ratisProperty",
           key + " would acknowledge writes before they are on disk; the store never allows it");
     }
     if (value == null) {

@@ -16,7 +16,8 @@ class EmbeddedStoreTest {
   @TempDir Path dir;
 
   private static StoreOptions fast() {
-    return new StoreOptions().electionTimeout(java.time.Duration.ofMillis(300), java.time.Duration.ofMillis(600));
+    return new StoreOptions()
+        .electionTimeout(java.time.Duration.ofMillis(300), java.time.Duration.ofMillis(600));
   }
 
   @Test
@@ -44,13 +45,35 @@ class EmbeddedStoreTest {
   void largestValueIsAcceptedAndLargerIsRejected() throws Exception {
     try (RaftKvStore store = KvStores.embedded(dir).options(fast()).start()) {
       byte[] big = new byte[dev.drover.store.mvcc.Validation.MAX_VALUE_BYTES];
-      store.put(PutRequest.newBuilder().setKey(Keys.of("big"))
-          .setValue(com.google.protobuf.ByteString.copyFrom(big)).build()).get(30, TimeUnit.SECONDS);
-      assertThat(store.range(RangeRequest.newBuilder().setKey(Keys.of("big")).setSerializable(true).build())
-          .get(30, TimeUnit.SECONDS).getKvs(0).getValue().size()).isEqualTo(big.length);
+      store
+          .put(
+              PutRequest.newBuilder()
+                  .setKey(Keys.of("big"))
+                  .setValue(com.google.protobuf.ByteString.copyFrom(big))
+                  .build())
+          .get(30, TimeUnit.SECONDS);
+      assertThat(
+              store
+                  .range(
+                      RangeRequest.newBuilder()
+                          .setKey(Keys.of("big"))
+                          .setSerializable(true)
+                          .build())
+                  .get(30, TimeUnit.SECONDS)
+                  .getKvs(0)
+                  .getValue()
+                  .size())
+          .isEqualTo(big.length);
       byte[] tooBig = new byte[big.length + 1];
-      assertThatThrownBy(() -> store.put(PutRequest.newBuilder().setKey(Keys.of("big2"))
-          .setValue(com.google.protobuf.ByteString.copyFrom(tooBig)).build()).join())
+      assertThatThrownBy(
+              () ->
+                  store
+                      .put(
+                          PutRequest.newBuilder()
+                              .setKey(Keys.of("big2"))
+                              .setValue(com.google.protobuf.ByteString.copyFrom(tooBig))
+                              .build())
+                      .join())
           .hasCauseInstanceOf(KvStoreException.class)
           .satisfies(e -> assertThat(KvStoreException.of(e).field()).isEqualTo("value"));
     }

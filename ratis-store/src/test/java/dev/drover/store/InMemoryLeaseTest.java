@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** Lease expiry, keepalive and TTL queries on the in-memory store. */
 class InMemoryLeaseTest {
-  private final InMemoryKvStore store = new InMemoryKvStore(
-      new StoreOptions().leaseCheckInterval(Duration.ofMillis(50))).start();
+  private final InMemoryKvStore store =
+      new InMemoryKvStore(new StoreOptions().leaseCheckInterval(Duration.ofMillis(50))).start();
 
   @AfterEach
   void close() {
@@ -25,11 +25,20 @@ class InMemoryLeaseTest {
   }
 
   private long grant(long ttl) throws Exception {
-    return store.leaseGrant(LeaseGrantRequest.newBuilder().setTtl(ttl).build()).get(10, TimeUnit.SECONDS).getId();
+    return store
+        .leaseGrant(LeaseGrantRequest.newBuilder().setTtl(ttl).build())
+        .get(10, TimeUnit.SECONDS)
+        .getId();
   }
 
   private void putWithLease(String key, long lease) throws Exception {
-    store.put(PutRequest.newBuilder().setKey(Keys.of(key)).setValue(Keys.of("v")).setLease(lease).build())
+    store
+        .put(
+            PutRequest.newBuilder()
+                .setKey(Keys.of(key))
+                .setValue(Keys.of("v"))
+                .setLease(lease)
+                .build())
         .get(10, TimeUnit.SECONDS);
   }
 
@@ -38,7 +47,8 @@ class InMemoryLeaseTest {
     long id = grant(1);
     putWithLease("/l/a", id);
     putWithLease("/l/b", id);
-    await().atMost(Duration.ofSeconds(30))
+    await()
+        .atMost(Duration.ofSeconds(30))
         .until(() -> store.getPrefix(Keys.of("/l/")).get(10, TimeUnit.SECONDS).getCount() == 0);
     var err = store.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setId(id).build());
     await().atMost(Duration.ofSeconds(30)).until(err::isDone);
@@ -54,16 +64,23 @@ class InMemoryLeaseTest {
     ScheduledExecutorService keeper = Executors.newSingleThreadScheduledExecutor();
     try {
       keeper.scheduleAtFixedRate(
-          () -> store.leaseKeepAlive(LeaseKeepAliveRequest.newBuilder().setId(id).build()), 0, 400, TimeUnit.MILLISECONDS);
+          () -> store.leaseKeepAlive(LeaseKeepAliveRequest.newBuilder().setId(id).build()),
+          0,
+          400,
+          TimeUnit.MILLISECONDS);
       // For three TTLs the key must stay the whole time.
-      await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(30))
+      await()
+          .during(Duration.ofSeconds(6))
+          .atMost(Duration.ofSeconds(30))
           .until(() -> store.get(Keys.of("/k/a")).get(10, TimeUnit.SECONDS).getCount() == 1);
     } finally {
       keeper.shutdownNow();
       keeper.awaitTermination(10, TimeUnit.SECONDS);
     }
-    var ttl = store.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setId(id).setKeys(true).build())
-        .get(10, TimeUnit.SECONDS);
+    var ttl =
+        store
+            .leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setId(id).setKeys(true).build())
+            .get(10, TimeUnit.SECONDS);
     assertThat(ttl.getGrantedTtl()).isEqualTo(2);
     assertThat(ttl.getTtl()).isBetween(1L, 2L);
     assertThat(ttl.getKeysList()).containsExactly(Keys.of("/k/a"));

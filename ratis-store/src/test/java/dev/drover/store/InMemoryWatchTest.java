@@ -17,8 +17,12 @@ import org.junit.jupiter.api.Test;
 
 /** The watch contract against the in-memory store (the same hub serves every Raft member). */
 class InMemoryWatchTest {
-  private final InMemoryKvStore store = new InMemoryKvStore(
-      new StoreOptions().autoCompactRetention(0).progressNotifyInterval(Duration.ofMillis(100))).start();
+  private final InMemoryKvStore store =
+      new InMemoryKvStore(
+              new StoreOptions()
+                  .autoCompactRetention(0)
+                  .progressNotifyInterval(Duration.ofMillis(100)))
+          .start();
 
   @AfterEach
   void close() {
@@ -30,8 +34,11 @@ class InMemoryWatchTest {
   }
 
   private static WatchRequest prefix(String p, long start) {
-    return WatchRequest.newBuilder().setKey(Keys.of(p)).setRangeEnd(Keys.prefixEnd(Keys.of(p)))
-        .setStartRevision(start).build();
+    return WatchRequest.newBuilder()
+        .setKey(Keys.of(p))
+        .setRangeEnd(Keys.prefixEnd(Keys.of(p)))
+        .setStartRevision(start)
+        .build();
   }
 
   @Test
@@ -46,9 +53,14 @@ class InMemoryWatchTest {
       put("/w/" + (i % 3), "v" + i);
       put("/other", "x");
     }
-    List<Long> expected = LongStream.concat(LongStream.rangeClosed(5, 30), LongStream.iterate(31, r -> r + 2).limit(30))
-        .boxed().collect(Collectors.toList());
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(l.revisions()).isEqualTo(expected));
+    List<Long> expected =
+        LongStream.concat(
+                LongStream.rangeClosed(5, 30), LongStream.iterate(31, r -> r + 2).limit(30))
+            .boxed()
+            .collect(Collectors.toList());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(l.revisions()).isEqualTo(expected));
     assertThat(w.nextRevision()).isGreaterThan(89);
   }
 
@@ -106,8 +118,11 @@ class InMemoryWatchTest {
     RecordingListener l = new RecordingListener();
     Watch w = store.watch(prefix("/p/", 0).toBuilder().setProgressNotify(true).build(), l);
     w.request(Long.MAX_VALUE);
-    await().atMost(Duration.ofSeconds(30)).until(() -> l.responses.stream().anyMatch(WatchResponse::getProgressNotify));
-    WatchResponse p = l.responses.stream().filter(WatchResponse::getProgressNotify).findFirst().orElseThrow();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> l.responses.stream().anyMatch(WatchResponse::getProgressNotify));
+    WatchResponse p =
+        l.responses.stream().filter(WatchResponse::getProgressNotify).findFirst().orElseThrow();
     assertThat(p.getHeader().getRevision()).isEqualTo(2);
     assertThat(p.getEventsCount()).isZero();
   }

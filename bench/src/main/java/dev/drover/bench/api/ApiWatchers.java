@@ -27,17 +27,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The watchers of {@link ApiBench}, in their own JVM as real watchers are (in the benchmark's
- * JVM their decoding would take CPU from the masters). Opens N watch streams of pods on one
- * master and reports on standard output, one line each:
+ * The watchers of {@link ApiBench}, in their own JVM as real watchers are (in the benchmark's JVM
+ * their decoding would take CPU from the masters). Opens N watch streams of pods on one master and
+ * reports on standard output, one line each:
  *
  * <ul>
  *   <li>{@code READY} once every stream is open;
- *   <li>{@code ALL <resource_version> <nanoTime>} when an event reached the last watcher
- *       ({@link System#nanoTime()} is CLOCK_MONOTONIC on Linux, so the parent can compare it
- *       with its own);
- *   <li>{@code END delivered=<n> errors=<n> expired=<n> cpu_s=<s> codes={...}} after standard input closes or says
- *       {@code STOP}, then the process exits.
+ *   <li>{@code ALL <resource_version> <nanoTime>} when an event reached the last watcher ({@link
+ *       System#nanoTime()} is CLOCK_MONOTONIC on Linux, so the parent can compare it with its own);
+ *   <li>{@code END delivered=<n> errors=<n> expired=<n> cpu_s=<s> codes={...}} after standard input
+ *       closes or says {@code STOP}, then the process exits.
  * </ul>
  *
  * <p>Usage: {@code ApiWatchers TARGET NAMESPACE WATCHERS FROM_RESOURCE_VERSION [batched|per-event]}
@@ -61,50 +60,64 @@ public final class ApiWatchers {
     List<ClientCallStreamObserver<WatchRequest>> calls = new ArrayList<>();
     CountDownLatch opened = new CountDownLatch(count);
     Map<String, AtomicInteger> errorCodes = new ConcurrentHashMap<>();
-    java.util.function.Consumer<WatchEvent> handle = e -> {
-      if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
-        return;
-      }
-      if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
-        expired.incrementAndGet();
-        return;
-      }
-      delivered.incrementAndGet();
-      long rv = e.getResourceVersion();
-      AtomicInteger n = byRv.computeIfAbsent(rv, k -> new AtomicInteger());
-      if (n.incrementAndGet() == count) {
-        long now = System.nanoTime();
-        byRv.remove(rv);
-        synchronized (out) {
-          out.println("ALL " + rv + " " + now);
-          out.flush();
-        }
-      }
-    };
-    WatchRequest request = WatchRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace(namespace)
-        .setResourceVersion(from).setAllowBookmarks(false).build();
-    for (int i = 0; i < count; i++) {
-      if (i % 100 == 0) {
-        channels.add(ManagedChannelBuilder.forTarget(target).usePlaintext()
-            .maxInboundMessageSize(Master.MAX_MESSAGE_BYTES).build());
-      }
-      ControlServiceGrpc.ControlServiceStub stub = ControlServiceGrpc.newStub(channels.get(channels.size() - 1));
-      if (batched) {
-        stub.watchBatched(request, new Stream<WatchEventBatch>(calls, opened, errors, errorCodes) {
-          @Override
-          public void onNext(WatchEventBatch b) {
-            for (WatchEvent e : b.getEventsList()) {
-              handle.accept(e);
+    java.util.function.Consumer<WatchEvent> handle =
+        e -> {
+          if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
+            return;
+          }
+          if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
+            expired.incrementAndGet();
+            return;
+          }
+          delivered.incrementAndGet();
+          long rv = e.getResourceVersion();
+          AtomicInteger n = byRv.computeIfAbsent(rv, k -> new AtomicInteger());
+          if (n.incrementAndGet() == count) {
+            long now = System.nanoTime();
+            byRv.remove(rv);
+            synchronized (out) {
+              out.println("ALL " + rv + " " + now);
+              out.flush();
             }
           }
-        });
+        };
+    WatchRequest request =
+        WatchRequest.newBuilder()
+            .setKind(Kind.KIND_POD)
+            .setNamespace(namespace)
+            .setResourceVersion(from)
+            .setAllowBookmarks(false)
+            .build();
+    for (int i = 0; i < count; i++) {
+      if (i % 100 == 0) {
+        channels.add(
+            ManagedChannelBuilder.forTarget(target)
+                .usePlaintext()
+                .maxInboundMessageSize(Master.MAX_MESSAGE_BYTES)
+                .build());
+      }
+      ControlServiceGrpc.ControlServiceStub stub =
+          ControlServiceGrpc.newStub(channels.get(channels.size() - 1));
+      if (batched) {
+        stub.watchBatched(
+            request,
+            new Stream<WatchEventBatch>(calls, opened, errors, errorCodes) {
+              @Override
+              public void onNext(WatchEventBatch b) {
+                for (WatchEvent e : b.getEventsList()) {
+                  handle.accept(e);
+                }
+              }
+            });
       } else {
-        stub.watch(request, new Stream<WatchEvent>(calls, opened, errors, errorCodes) {
-          @Override
-          public void onNext(WatchEvent e) {
-            handle.accept(e);
-          }
-        });
+        stub.watch(
+            request,
+            new Stream<WatchEvent>(calls, opened, errors, errorCodes) {
+              @Override
+              public void onNext(WatchEvent e) {
+                handle.accept(e);
+              }
+            });
       }
     }
     if (!opened.await(60, TimeUnit.SECONDS)) {
@@ -114,7 +127,8 @@ public final class ApiWatchers {
       out.println("READY");
       out.flush();
     }
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
     while ((line = in.readLine()) != null && !line.equals("STOP")) {
       // Nothing else is said on standard input.
@@ -124,8 +138,14 @@ public final class ApiWatchers {
     }
     channels.forEach(ManagedChannel::shutdownNow);
     synchronized (out) {
-      out.printf(Locale.ROOT, "END delivered=%d errors=%d expired=%d cpu_s=%.1f codes=%s%n", delivered.get(),
-          errors.get(), expired.get(), processCpuSeconds(), new java.util.TreeMap<>(errorCodes));
+      out.printf(
+          Locale.ROOT,
+          "END delivered=%d errors=%d expired=%d cpu_s=%.1f codes=%s%n",
+          delivered.get(),
+          errors.get(),
+          expired.get(),
+          processCpuSeconds(),
+          new java.util.TreeMap<>(errorCodes));
       out.flush();
     }
     System.exit(0);
@@ -138,7 +158,10 @@ public final class ApiWatchers {
     private final AtomicInteger errors;
     private final Map<String, AtomicInteger> errorCodes;
 
-    Stream(List<ClientCallStreamObserver<WatchRequest>> calls, CountDownLatch opened, AtomicInteger errors,
+    Stream(
+        List<ClientCallStreamObserver<WatchRequest>> calls,
+        CountDownLatch opened,
+        AtomicInteger errors,
         Map<String, AtomicInteger> errorCodes) {
       this.calls = calls;
       this.opened = opened;
@@ -159,7 +182,9 @@ public final class ApiWatchers {
       Status s = Status.fromThrowable(t);
       if (s.getCode() != Status.Code.CANCELLED) {
         errors.incrementAndGet();
-        errorCodes.computeIfAbsent(s.getCode() + ":" + s.getDescription(), k -> new AtomicInteger()).incrementAndGet();
+        errorCodes
+            .computeIfAbsent(s.getCode() + ":" + s.getDescription(), k -> new AtomicInteger())
+            .incrementAndGet();
       }
     }
 

@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Three Drover masters as separate JVM processes ({@code drover master} of the CLI, default
- * settings, one replicated store member each) on loopback ports picked at start. A master can
- * be killed with SIGKILL and started again on its data and ports. Each process logs to
- * {@code <dir>/<id>.log}. {@link #close()} kills whatever still runs.
+ * settings, one replicated store member each) on loopback ports picked at start. A master can be
+ * killed with SIGKILL and started again on its data and ports. Each process logs to {@code
+ * <dir>/<id>.log}. {@link #close()} kills whatever still runs.
  */
 final class MasterProcesses implements AutoCloseable {
   private final Path dir;
@@ -39,20 +39,33 @@ final class MasterProcesses implements AutoCloseable {
 
   /** Starts master {@code id}. */
   void start(String id) {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx384m", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("java.class.path"),
-        "dev.drover.cli.Main", "master",
-        "--id", id,
-        "--data-dir", dir.resolve(id).toString(),
-        "--api-host", "127.0.0.1",
-        "--api-port", Integer.toString(apiPorts.get(id)),
-        "--metrics-port", "-1"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.drover.cli.Main",
+                "master",
+                "--id",
+                id,
+                "--data-dir",
+                dir.resolve(id).toString(),
+                "--api-host",
+                "127.0.0.1",
+                "--api-port",
+                Integer.toString(apiPorts.get(id)),
+                "--metrics-port",
+                "-1"));
     storePorts.forEach((peer, port) -> cmd.addAll(List.of("--peer", peer + "=127.0.0.1:" + port)));
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(id + ".log").toFile())).start();
+      Process p =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(id + ".log").toFile()))
+              .start();
       running.put(id, p);
     } catch (IOException e) {
       throw new UncheckedIOException("starting master " + id, e);
@@ -76,8 +89,11 @@ final class MasterProcesses implements AutoCloseable {
 
   /** Id of the master serving {@code endpoint}. */
   String idOf(String endpoint) {
-    return apiPorts.entrySet().stream().filter(e -> endpoint.endsWith(":" + e.getValue()))
-        .map(Map.Entry::getKey).findFirst().orElseThrow();
+    return apiPorts.entrySet().stream()
+        .filter(e -> endpoint.endsWith(":" + e.getValue()))
+        .map(Map.Entry::getKey)
+        .findFirst()
+        .orElseThrow();
   }
 
   @Override

@@ -11,13 +11,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * The Docker Swarm side of the node-failure benchmark, on the local daemon through
- * {@code /usr/bin/docker}. One daemon is one swarm node, so a second node cannot die; what can be
- * measured is how long Swarm takes to move tasks once it has decided a node is unusable: drain
- * the node (its tasks stop), then make it active again and time until the replicas run again
- * (Swarm reschedules the pending tasks). Swarm decides a node is down only after missing
- * heartbeats for {@value #HEARTBEAT_S} s x {@value #GRACE_MULTIPLIER} (its defaults), so its
- * node-failure figure is that plus the measured reschedule.
+ * The Docker Swarm side of the node-failure benchmark, on the local daemon through {@code
+ * /usr/bin/docker}. One daemon is one swarm node, so a second node cannot die; what can be measured
+ * is how long Swarm takes to move tasks once it has decided a node is unusable: drain the node (its
+ * tasks stop), then make it active again and time until the replicas run again (Swarm reschedules
+ * the pending tasks). Swarm decides a node is down only after missing heartbeats for {@value
+ * #HEARTBEAT_S} s x {@value #GRACE_MULTIPLIER} (its defaults), so its node-failure figure is that
+ * plus the measured reschedule.
  *
  * <p>Runs only when the daemon is not in a swarm (it initialises one on loopback and leaves it
  * afterwards, removing its service), so it never disturbs a swarm someone else uses.
@@ -25,8 +25,10 @@ import java.util.function.BooleanSupplier;
 final class SwarmSide {
   /** Swarm's default dispatcher heartbeat period, seconds. */
   static final int HEARTBEAT_S = 5;
+
   /** Swarm's default grace multiplier: a node is down after this many missed periods. */
   static final int GRACE_MULTIPLIER = 3;
+
   private static final String DOCKER = "/usr/bin/docker";
 
   /** What was measured, or why nothing was. */
@@ -53,12 +55,28 @@ final class SwarmSide {
     String service = "drover-bench-failover-" + UUID.randomUUID().toString().substring(0, 6);
     boolean joined = false;
     try {
-      docker("swarm", "init", "--advertise-addr", "127.0.0.1",
-          "--listen-addr", "127.0.0.1:" + KvStores.freePort());
+      docker(
+          "swarm",
+          "init",
+          "--advertise-addr",
+          "127.0.0.1",
+          "--listen-addr",
+          "127.0.0.1:" + KvStores.freePort());
       joined = true;
       String self = docker("info", "--format", "{{.Swarm.NodeID}}").trim();
-      docker("service", "create", "--detach", "--name", service, "--replicas", Integer.toString(replicas),
-          "--stop-grace-period", "1s", "drover.local/busybox:1", "sleep", "3600");
+      docker(
+          "service",
+          "create",
+          "--detach",
+          "--name",
+          service,
+          "--replicas",
+          Integer.toString(replicas),
+          "--stop-grace-period",
+          "1s",
+          "drover.local/busybox:1",
+          "sleep",
+          "3600");
       waitFor(() -> running(service) == replicas, 120);
 
       long t0 = System.nanoTime();
@@ -91,8 +109,14 @@ final class SwarmSide {
   }
 
   private static int running(String service) {
-    String out = docker("ps", "-q", "--filter", "label=com.docker.swarm.service.name=" + service,
-        "--filter", "status=running");
+    String out =
+        docker(
+            "ps",
+            "-q",
+            "--filter",
+            "label=com.docker.swarm.service.name=" + service,
+            "--filter",
+            "status=running");
     return (int) out.lines().filter(l -> !l.isBlank()).count();
   }
 

@@ -47,21 +47,21 @@ import java.util.function.IntFunction;
 /**
  * One scheduler_perf-style workload through the real master: a fresh master on an embedded
  * (one-member Ratis) store, its API server on loopback and only the scheduler running on it
- * (scheduler_perf runs no controllers either), 5,000 Node objects created through the API,
- * the initial pods created and bound, then the measured pods created through the API by many
- * concurrent calls. Throughput is measured pods / (time the last measured pod was seen bound
- * by a watch - time the first measured create was sent).
+ * (scheduler_perf runs no controllers either), 5,000 Node objects created through the API, the
+ * initial pods created and bound, then the measured pods created through the API by many concurrent
+ * calls. Throughput is measured pods / (time the last measured pod was seen bound by a watch - time
+ * the first measured create was sent).
  *
  * <p>The watch also checks that every pod is bound once and never moves to another node.
  */
 final class ApiSchedulerRun implements AutoCloseable {
 
   /**
-   * Creates in flight at once by default. scheduler_perf creates pods with a client allowed
-   * 5,000 QPS; here the store's group commit (at most two Raft messages in flight, whatever
-   * waits meanwhile leaves as one) turns more concurrent creates into larger log entries
-   * instead of a longer queue at the Raft client, so the harness keeps enough in flight that
-   * creating the pods is not what it measures.
+   * Creates in flight at once by default. scheduler_perf creates pods with a client allowed 5,000
+   * QPS; here the store's group commit (at most two Raft messages in flight, whatever waits
+   * meanwhile leaves as one) turns more concurrent creates into larger log entries instead of a
+   * longer queue at the Raft client, so the harness keeps enough in flight that creating the pods
+   * is not what it measures.
    */
   static final int DEFAULT_IN_FLIGHT = 32;
 
@@ -72,14 +72,21 @@ final class ApiSchedulerRun implements AutoCloseable {
   private static final long PHASE_TIMEOUT_SECONDS = 600;
 
   /** What one workload measured. */
-  record Figures(double podsPerSecond, double createsPerSecond, double seconds,
-      double storeCallsPerPod, double storeWritesPerPod, Map<String, Double> cpuMillisPerPod) {}
+  record Figures(
+      double podsPerSecond,
+      double createsPerSecond,
+      double seconds,
+      double storeCallsPerPod,
+      double storeWritesPerPod,
+      Map<String, Double> cpuMillisPerPod) {}
 
   private final Path dir;
   private final Master master;
   private final List<ManagedChannel> channels = new ArrayList<>();
+
   /** The client's own threads, named so that {@link CpuAccount} tells them from the master's. */
   private final EventLoopGroup clientLoops;
+
   private final ExecutorService clientExecutor =
       Executors.newFixedThreadPool(2, new DefaultThreadFactory("bench-client", true));
   private final List<ControlServiceGrpc.ControlServiceStub> stubs = new ArrayList<>();
@@ -112,7 +119,8 @@ final class ApiSchedulerRun implements AutoCloseable {
             .start();
     boolean epoll = Epoll.isAvailable();
     DefaultThreadFactory loopThreads = new DefaultThreadFactory("bench-netty", true);
-    clientLoops = epoll ? new EpollEventLoopGroup(1, loopThreads) : new NioEventLoopGroup(1, loopThreads);
+    clientLoops =
+        epoll ? new EpollEventLoopGroup(1, loopThreads) : new NioEventLoopGroup(1, loopThreads);
     for (int i = 0; i < CHANNELS; i++) {
       ManagedChannel ch =
           NettyChannelBuilder.forTarget(master.apiAddress())
@@ -137,8 +145,14 @@ final class ApiSchedulerRun implements AutoCloseable {
       }
       TimeUnit.MILLISECONDS.sleep(20);
     }
-    createAll(1, i -> Object.newBuilder().setNamespace(Namespace.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName(SchedulerBench.NAMESPACE))).build());
+    createAll(
+        1,
+        i ->
+            Object.newBuilder()
+                .setNamespace(
+                    Namespace.newBuilder()
+                        .setMetadata(ObjectMeta.newBuilder().setName(SchedulerBench.NAMESPACE)))
+                .build());
     createAll(nodeCount, i -> Object.newBuilder().setNode(SchedulerBench.node(i)).build());
     watchPods();
     createAll(initPods, i -> Object.newBuilder().setPod(apiPod(pod.apply(i))).build());
@@ -163,7 +177,8 @@ final class ApiSchedulerRun implements AutoCloseable {
     if (violation.get() != null) {
       throw new IllegalStateException(violation.get());
     }
-    return new Figures(measuredPods / seconds, measuredPods / createSeconds, seconds, calls, writes, cpu);
+    return new Figures(
+        measuredPods / seconds, measuredPods / createSeconds, seconds, calls, writes, cpu);
   }
 
   /** How many observations a histogram of the master's store metrics holds so far. */
@@ -185,8 +200,8 @@ final class ApiSchedulerRun implements AutoCloseable {
   }
 
   /**
-   * Creates {@code count} objects with at most {@code inFlight} calls outstanding. A create
-   * that timed out or met an unavailable store is sent again (it may have been applied, so
+   * Creates {@code count} objects with at most {@code inFlight} calls outstanding. A create that
+   * timed out or met an unavailable store is sent again (it may have been applied, so
    * ALREADY_EXISTS then counts as done); any other failure ends the run.
    */
   private void createAll(int count, IntFunction<Object> make) throws InterruptedException {
@@ -199,10 +214,15 @@ final class ApiSchedulerRun implements AutoCloseable {
       if (failure.get() != null) {
         break;
       }
-      send(o, MAX_SENDS, false, () -> {
-        slots.release();
-        done.countDown();
-      }, failure);
+      send(
+          o,
+          MAX_SENDS,
+          false,
+          () -> {
+            slots.release();
+            done.countDown();
+          },
+          failure);
     }
     if (failure.get() == null && !done.await(PHASE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       throw new IllegalStateException("creates did not finish in " + PHASE_TIMEOUT_SECONDS + " s");
@@ -212,36 +232,44 @@ final class ApiSchedulerRun implements AutoCloseable {
     }
   }
 
-  private void send(Object o, int sendsLeft, boolean resent, Runnable finished,
+  private void send(
+      Object o,
+      int sendsLeft,
+      boolean resent,
+      Runnable finished,
       AtomicReference<Throwable> failure) {
     ControlServiceGrpc.ControlServiceStub stub = stubs.get(next.getAndIncrement() % CHANNELS);
     stub.withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
-        .create(CreateRequest.newBuilder().setObject(o).build(), new StreamObserver<>() {
-          @Override
-          public void onNext(Object value) {}
+        .create(
+            CreateRequest.newBuilder().setObject(o).build(),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(Object value) {}
 
-          @Override
-          public void onError(Throwable t) {
-            Status.Code code = Status.fromThrowable(t).getCode();
-            if (resent && code == Status.Code.ALREADY_EXISTS) {
-              finished.run();
-              return;
-            }
-            if (sendsLeft > 1 && (code == Status.Code.DEADLINE_EXCEEDED
-                || code == Status.Code.UNAVAILABLE || code == Status.Code.ABORTED)) {
-              resends.incrementAndGet();
-              send(o, sendsLeft - 1, true, finished, failure);
-              return;
-            }
-            failure.compareAndSet(null, t);
-            finished.run();
-          }
+              @Override
+              public void onError(Throwable t) {
+                Status.Code code = Status.fromThrowable(t).getCode();
+                if (resent && code == Status.Code.ALREADY_EXISTS) {
+                  finished.run();
+                  return;
+                }
+                if (sendsLeft > 1
+                    && (code == Status.Code.DEADLINE_EXCEEDED
+                        || code == Status.Code.UNAVAILABLE
+                        || code == Status.Code.ABORTED)) {
+                  resends.incrementAndGet();
+                  send(o, sendsLeft - 1, true, finished, failure);
+                  return;
+                }
+                failure.compareAndSet(null, t);
+                finished.run();
+              }
 
-          @Override
-          public void onCompleted() {
-            finished.run();
-          }
-        });
+              @Override
+              public void onCompleted() {
+                finished.run();
+              }
+            });
   }
 
   /** Creates sent again after a timeout or an unavailable store, over the whole run. */
@@ -252,45 +280,52 @@ final class ApiSchedulerRun implements AutoCloseable {
   /** Watches the benchmark's pods from a fresh snapshot; returns once the snapshot is through. */
   private void watchPods() throws InterruptedException {
     CountDownLatch synced = new CountDownLatch(1);
-    stubs.get(0).watch(
-        WatchRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace(SchedulerBench.NAMESPACE)
-            .setSendInitialEvents(true).setAllowBookmarks(true).build(),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(WatchEvent e) {
-            if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
-              synced.countDown();
-              return;
-            }
-            Pod p = e.getObject().getPod();
-            String node = p.getSpec().getNodeName();
-            if (node.isEmpty()) {
-              return;
-            }
-            String name = p.getMetadata().getName();
-            String before = boundTo.putIfAbsent(name, node);
-            if (before == null) {
-              lastBoundNanos.set(System.nanoTime());
-              bound.incrementAndGet();
-              synchronized (bound) {
-                bound.notifyAll();
+    stubs
+        .get(0)
+        .watch(
+            WatchRequest.newBuilder()
+                .setKind(Kind.KIND_POD)
+                .setNamespace(SchedulerBench.NAMESPACE)
+                .setSendInitialEvents(true)
+                .setAllowBookmarks(true)
+                .build(),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(WatchEvent e) {
+                if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
+                  synced.countDown();
+                  return;
+                }
+                Pod p = e.getObject().getPod();
+                String node = p.getSpec().getNodeName();
+                if (node.isEmpty()) {
+                  return;
+                }
+                String name = p.getMetadata().getName();
+                String before = boundTo.putIfAbsent(name, node);
+                if (before == null) {
+                  lastBoundNanos.set(System.nanoTime());
+                  bound.incrementAndGet();
+                  synchronized (bound) {
+                    bound.notifyAll();
+                  }
+                } else if (!before.equals(node)) {
+                  violation.compareAndSet(
+                      null, "pod " + name + " moved from " + before + " to " + node);
+                }
               }
-            } else if (!before.equals(node)) {
-              violation.compareAndSet(null, "pod " + name + " moved from " + before + " to " + node);
-            }
-          }
 
-          @Override
-          public void onError(Throwable t) {
-            violation.compareAndSet(null, "the pod watch failed: " + t);
-            synced.countDown();
-          }
+              @Override
+              public void onError(Throwable t) {
+                violation.compareAndSet(null, "the pod watch failed: " + t);
+                synced.countDown();
+              }
 
-          @Override
-          public void onCompleted() {
-            violation.compareAndSet(null, "the pod watch ended");
-          }
-        });
+              @Override
+              public void onCompleted() {
+                violation.compareAndSet(null, "the pod watch ended");
+              }
+            });
     if (!synced.await(PHASE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       throw new IllegalStateException("the pod watch did not start");
     }
@@ -306,7 +341,12 @@ final class ApiSchedulerRun implements AutoCloseable {
         long left = until - System.nanoTime();
         if (left <= 0) {
           throw new IllegalStateException(
-              "only " + bound.get() + " of " + count + " pods bound in " + PHASE_TIMEOUT_SECONDS
+              "only "
+                  + bound.get()
+                  + " of "
+                  + count
+                  + " pods bound in "
+                  + PHASE_TIMEOUT_SECONDS
                   + " s");
         }
         bound.wait(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 200));

@@ -12,23 +12,24 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Where the benchmark JVM's CPU time went between two points: per group of threads (by name)
- * plus the rest of the process (GC, JIT compiler), so that a figure measured on a loaded
- * machine can still be read as CPU milliseconds per pod, which other processes' load does not
- * change much.
+ * Where the benchmark JVM's CPU time went between two points: per group of threads (by name) plus
+ * the rest of the process (GC, JIT compiler), so that a figure measured on a loaded machine can
+ * still be read as CPU milliseconds per pod, which other processes' load does not change much.
  */
 final class CpuAccount {
 
   /** Thread groups, first match wins; anything else is "other threads". */
-  private static final List<Map.Entry<String, Pattern>> GROUPS = List.of(
-      Map.entry("scheduling thread", Pattern.compile("^scheduler$")),
-      Map.entry("scheduler writes", Pattern.compile("^scheduler-(writer|events)$")),
-      Map.entry("bench client", Pattern.compile("^(bench-|main$)")),
-      Map.entry("API + Raft client handlers", Pattern.compile("^grpc-default-executor")),
-      Map.entry("gRPC transport (API, Raft)", Pattern.compile("ELG|grpc-nio|grpc-default-worker")),
-      Map.entry("Raft apply", Pattern.compile("StateMachineUpdater")),
-      Map.entry("Raft log", Pattern.compile("RaftLogWorker|LeaderStateImpl|client-thread")),
-      Map.entry("watch cache", Pattern.compile("^watch-cache")));
+  private static final List<Map.Entry<String, Pattern>> GROUPS =
+      List.of(
+          Map.entry("scheduling thread", Pattern.compile("^scheduler$")),
+          Map.entry("scheduler writes", Pattern.compile("^scheduler-(writer|events)$")),
+          Map.entry("bench client", Pattern.compile("^(bench-|main$)")),
+          Map.entry("API + Raft client handlers", Pattern.compile("^grpc-default-executor")),
+          Map.entry(
+              "gRPC transport (API, Raft)", Pattern.compile("ELG|grpc-nio|grpc-default-worker")),
+          Map.entry("Raft apply", Pattern.compile("StateMachineUpdater")),
+          Map.entry("Raft log", Pattern.compile("RaftLogWorker|LeaderStateImpl|client-thread")),
+          Map.entry("watch cache", Pattern.compile("^watch-cache")));
 
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -48,8 +49,10 @@ final class CpuAccount {
     }
     this.gcMillis = gc;
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-    this.jitMillis = jit != null && jit.isCompilationTimeMonitoringSupported()
-        ? jit.getTotalCompilationTime() : 0;
+    this.jitMillis =
+        jit != null && jit.isCompilationTimeMonitoringSupported()
+            ? jit.getTotalCompilationTime()
+            : 0;
   }
 
   /** The CPU time of every live thread and of the process, now. */
@@ -78,10 +81,10 @@ final class CpuAccount {
   }
 
   /**
-   * Milliseconds of CPU per group from {@code before} to this account, divided by {@code
-   * units}; first entry "process" (the whole JVM), last "GC, JIT, ended threads" (what no
-   * live thread accounts for: garbage collection and compilation threads are not Java threads,
-   * and a thread that ended meanwhile took its time with it).
+   * Milliseconds of CPU per group from {@code before} to this account, divided by {@code units};
+   * first entry "process" (the whole JVM), last "GC, JIT, ended threads" (what no live thread
+   * accounts for: garbage collection and compilation threads are not Java threads, and a thread
+   * that ended meanwhile took its time with it).
    */
   Map<String, Double> since(CpuAccount before, double units) {
     Map<String, Double> out = new LinkedHashMap<>();

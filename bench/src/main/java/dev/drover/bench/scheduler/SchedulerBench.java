@@ -42,33 +42,35 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 
 /**
- * Scheduler throughput in the shape of kube-scheduler's scheduler_perf, with 5,000 nodes given
- * as Node objects alone: (a) SchedulingBasic, (b) required node affinity, (c) required pod
- * anti-affinity by hostname, (d) topology spread by zone. For each workload it first places
- * the initial pods, then measures how fast the measured pods get placed and bound.
+ * Scheduler throughput in the shape of kube-scheduler's scheduler_perf, with 5,000 nodes given as
+ * Node objects alone: (a) SchedulingBasic, (b) required node affinity, (c) required pod
+ * anti-affinity by hostname, (d) topology spread by zone. For each workload it first places the
+ * initial pods, then measures how fast the measured pods get placed and bound.
  *
- * <p>The figures that count ({@link ApiSchedulerRun}) go through the real master: pods are
- * created through the API server, bound by the scheduler through the store, and seen bound by
- * a watch. A second table shows the {@link SchedulerLoop} (queue, assume, batched binding on
- * its writer thread) against an in-memory binder and the pure placement algorithm (schedule +
- * assume, one thread), to tell the scheduler's own cost from the API's and the store's.
+ * <p>The figures that count ({@link ApiSchedulerRun}) go through the real master: pods are created
+ * through the API server, bound by the scheduler through the store, and seen bound by a watch. A
+ * second table shows the {@link SchedulerLoop} (queue, assume, batched binding on its writer
+ * thread) against an in-memory binder and the pure placement algorithm (schedule + assume, one
+ * thread), to tell the scheduler's own cost from the API's and the store's.
  *
  * <p>Usage: {@code bench/run scheduler [--in-flight=N] [--api-only] [--no-warmup] [nodes
- * [workload...]]} (default: 5000 nodes, all four workloads: basic, affinity, antiaffinity,
- * spread; {@value ApiSchedulerRun#DEFAULT_IN_FLIGHT} creates in flight; {@code --api-only}
- * skips the second table). Before the first table a short basic run on a master of its own
- * warms the JVM up (its figures are printed and not counted): a master runs for days, and
- * without it the first workload pays for compiling the whole request path.
+ * [workload...]]} (default: 5000 nodes, all four workloads: basic, affinity, antiaffinity, spread;
+ * {@value ApiSchedulerRun#DEFAULT_IN_FLIGHT} creates in flight; {@code --api-only} skips the second
+ * table). Before the first table a short basic run on a master of its own warms the JVM up (its
+ * figures are printed and not counted): a master runs for days, and without it the first workload
+ * pays for compiling the whole request path.
  */
 public final class SchedulerBench {
 
   private static final String ZONE = "topology.kubernetes.io/zone";
   private static final String HOSTNAME = "kubernetes.io/hostname";
+
   /** Namespace of every benchmark pod. */
   static final String NAMESPACE = "bench";
+
   /**
-   * kube-scheduler's published scheduler_perf CI thresholds for 5,000 nodes (pods/s; for basic
-   * the upper end of the 680-810 range), on machines larger than this one.
+   * kube-scheduler's published scheduler_perf CI thresholds for 5,000 nodes (pods/s; for basic the
+   * upper end of the 680-810 range), on machines larger than this one.
    */
   private static final Map<String, Double> KUBE_SCHEDULER_THRESHOLD =
       Map.of("basic", 810.0, "affinity", 220.0, "antiaffinity", 60.0);
@@ -108,21 +110,42 @@ public final class SchedulerBench {
     System.out.printf(
         Locale.ROOT,
         "scheduler_perf-style workloads, %d nodes (Node objects only), %d cores, JDK %s%n",
-        nodes, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        nodes,
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"));
     System.out.println();
     System.out.println(
         "1. Through the API: one master (embedded one-member Ratis store, scheduler only),"
-            + " pods created by " + inFlight + " concurrent API calls, bound as seen by a watch;"
+            + " pods created by "
+            + inFlight
+            + " concurrent API calls, bound as seen by a watch;"
             + " store calls and writes per measured pod.");
     System.out.printf(
-        Locale.ROOT, "%-13s %6s %9s %10s %12s %10s %16s %7s %7s%n", "workload", "init", "measured",
-        "pods/s", "creates/s", "seconds", "vs kube-scheduler", "calls", "writes");
+        Locale.ROOT,
+        "%-13s %6s %9s %10s %12s %10s %16s %7s %7s%n",
+        "workload",
+        "init",
+        "measured",
+        "pods/s",
+        "creates/s",
+        "seconds",
+        "vs kube-scheduler",
+        "calls",
+        "writes");
     if (warmUp) {
       try (ApiSchedulerRun run = new ApiSchedulerRun(inFlight)) {
         ApiSchedulerRun.Figures f =
             run.run(Math.min(nodes, 1000), 500, 5000, i -> basePod("warmup-" + i).build());
-        System.out.printf(Locale.ROOT, "%-13s %6d %9d %10.0f %12.0f %10.1f %16s  (JIT warm-up, not counted)%n",
-            "warm-up", 500, 5000, f.podsPerSecond(), f.createsPerSecond(), f.seconds(), "-");
+        System.out.printf(
+            Locale.ROOT,
+            "%-13s %6d %9d %10.0f %12.0f %10.1f %16s  (JIT warm-up, not counted)%n",
+            "warm-up",
+            500,
+            5000,
+            f.podsPerSecond(),
+            f.createsPerSecond(),
+            f.seconds(),
+            "-");
       }
     }
     StringBuilder result = new StringBuilder("RESULT scheduler");
@@ -134,10 +157,19 @@ public final class SchedulerBench {
       }
       Double peer = KUBE_SCHEDULER_THRESHOLD.get(w.name);
       System.out.printf(
-          Locale.ROOT, "%-13s %6d %9d %10.0f %12.0f %10.1f %16s %7.2f %7.2f%n", w.name, w.initPods,
-          w.measuredPods, f.podsPerSecond(), f.createsPerSecond(), f.seconds(),
-          peer == null ? "-" : String.format(Locale.ROOT, "%.2fx of %.0f", f.podsPerSecond() / peer, peer),
-          f.storeCallsPerPod(), f.storeWritesPerPod());
+          Locale.ROOT,
+          "%-13s %6d %9d %10.0f %12.0f %10.1f %16s %7.2f %7.2f%n",
+          w.name,
+          w.initPods,
+          w.measuredPods,
+          f.podsPerSecond(),
+          f.createsPerSecond(),
+          f.seconds(),
+          peer == null
+              ? "-"
+              : String.format(Locale.ROOT, "%.2fx of %.0f", f.podsPerSecond() / peer, peer),
+          f.storeCallsPerPod(),
+          f.storeWritesPerPod());
       result.append(String.format(Locale.ROOT, " %s_pps=%.0f", w.name, f.podsPerSecond()));
       cpu.put(w.name, f.cpuMillisPerPod());
     }
@@ -151,17 +183,28 @@ public final class SchedulerBench {
         "2. The scheduling loop alone (in-memory binder, no API server or store), and the"
             + " placement algorithm alone (schedule + assume, one thread).");
     System.out.printf(
-        Locale.ROOT, "%-13s %8s %10s %14s %14s%n", "workload", "init", "measured",
-        "algorithm p/s", "loop p/s");
+        Locale.ROOT,
+        "%-13s %8s %10s %14s %14s%n",
+        "workload",
+        "init",
+        "measured",
+        "algorithm p/s",
+        "loop p/s");
     StringBuilder loopResult = new StringBuilder();
     for (Workload w : workloads) {
       double loop = runLoop(w, nodes);
       double algo = runAlgorithm(w, nodes);
       System.out.printf(
-          Locale.ROOT, "%-13s %8d %10d %14.0f %14.0f%n", w.name, w.initPods, w.measuredPods,
-          algo, loop);
-      loopResult.append(String.format(Locale.ROOT, " %s_loop_pps=%.0f %s_algo_pps=%.0f", w.name,
-          loop, w.name, algo));
+          Locale.ROOT,
+          "%-13s %8d %10d %14.0f %14.0f%n",
+          w.name,
+          w.initPods,
+          w.measuredPods,
+          algo,
+          loop);
+      loopResult.append(
+          String.format(
+              Locale.ROOT, " %s_loop_pps=%.0f %s_algo_pps=%.0f", w.name, loop, w.name, algo));
     }
     System.out.println(result.append(loopResult));
   }
@@ -172,8 +215,10 @@ public final class SchedulerBench {
       return;
     }
     System.out.println();
-    System.out.println("1b. CPU of the benchmark JVM per measured pod (ms), from the first measured create"
-        + " to the last bind; load average now " + BenchSupport.loadAverage());
+    System.out.println(
+        "1b. CPU of the benchmark JVM per measured pod (ms), from the first measured create"
+            + " to the last bind; load average now "
+            + BenchSupport.loadAverage());
     System.out.printf(Locale.ROOT, "%-28s", "threads");
     for (String w : cpu.keySet()) {
       System.out.printf(Locale.ROOT, " %12s", w);
@@ -228,8 +273,14 @@ public final class SchedulerBench {
     }
     try (SchedulerLoop loop =
         new SchedulerLoop(
-            SchedulerConfig.defaults(1), SchedulerLoop.DEFAULT_SCHEDULER_NAME, cluster, cluster,
-            cluster, cluster, cluster, System::nanoTime)) {
+            SchedulerConfig.defaults(1),
+            SchedulerLoop.DEFAULT_SCHEDULER_NAME,
+            cluster,
+            cluster,
+            cluster,
+            cluster,
+            cluster,
+            System::nanoTime)) {
       loop.start();
       for (int i = 0; i < w.initPods; i++) {
         cluster.submit(w.pod.apply(i));
@@ -262,7 +313,9 @@ public final class SchedulerBench {
         .putAllocatable("memory", "32Gi")
         .putAllocatable("pods", "110")
         .addConditions(
-            Condition.newBuilder().setType("Ready").setStatus(ConditionStatus.CONDITION_STATUS_TRUE));
+            Condition.newBuilder()
+                .setType("Ready")
+                .setStatus(ConditionStatus.CONDITION_STATUS_TRUE));
     return b.build();
   }
 
@@ -270,7 +323,10 @@ public final class SchedulerBench {
   private static Pod.Builder basePod(String name) {
     Pod.Builder b = Pod.newBuilder();
     b.setMetadata(
-        ObjectMeta.newBuilder().setName(name).setNamespace(NAMESPACE).setUid("uid-" + name)
+        ObjectMeta.newBuilder()
+            .setName(name)
+            .setNamespace(NAMESPACE)
+            .setUid("uid-" + name)
             .setResourceVersion(1));
     b.getSpecBuilder()
         .addContainers(

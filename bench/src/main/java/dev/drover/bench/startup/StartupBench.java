@@ -1,8 +1,8 @@
 package dev.drover.bench.startup;
 
-import static dev.drover.bench.BenchSupport.median;
 import static dev.drover.bench.BenchSupport.deleteTree;
 import static dev.drover.bench.BenchSupport.loadAverage;
+import static dev.drover.bench.BenchSupport.median;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -11,29 +11,27 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
- * How fast a newcomer's first command is ready, and what it costs: the time from starting a
- * {@code drover dev} process (a fresh JVM, a fresh data directory) to its node being Ready, as
- * the process reports it on stdout, for a user's first start from the checkout (fresh HOME,
- * the build's class-data archive), for later ones, and for a start with no class-data archive
- * at all; the same for a restart on the existing data directory; and
- * the resident memory of an idle {@code drover master} (alone) and of the idle dev process
- * (master and agent in one JVM). The peer for start-up is etcd started the same way (process
- * start to a served request), when /usr/bin/etcd is here; there is no Nomad or k3s on this
- * machine. Targets (issue 8): ready within 5 s, master RSS at most 200 MB.
+ * How fast a newcomer's first command is ready, and what it costs: the time from starting a {@code
+ * drover dev} process (a fresh JVM, a fresh data directory) to its node being Ready, as the process
+ * reports it on stdout, for a user's first start from the checkout (fresh HOME, the build's
+ * class-data archive), for later ones, and for a start with no class-data archive at all; the same
+ * for a restart on the existing data directory; and the resident memory of an idle {@code drover
+ * master} (alone) and of the idle dev process (master and agent in one JVM). The peer for start-up
+ * is etcd started the same way (process start to a served request), when /usr/bin/etcd is here;
+ * there is no Nomad or k3s on this machine. Targets (issue 8): ready within 5 s, master RSS at most
+ * 200 MB.
  *
- * <p>Processes start through the checkout's {@code ./drover}, with the JVM options and class
- * path a user gets. Usage: {@code bench/run startup [--runs N] [--runtime docker|simulated]
- * [--idle-seconds S] [--etcd PATH]}. Last line: {@code RESULT startup ready_s=...
- * master_rss_mb=... ...}.
+ * <p>Processes start through the checkout's {@code ./drover}, with the JVM options and class path a
+ * user gets. Usage: {@code bench/run startup [--runs N] [--runtime docker|simulated]
+ * [--idle-seconds S] [--etcd PATH]}. Last line: {@code RESULT startup ready_s=... master_rss_mb=...
+ * ...}.
  */
 public final class StartupBench {
 
@@ -53,8 +51,11 @@ public final class StartupBench {
         case "--runtime" -> runtime = args[++i];
         case "--idle-seconds" -> idleSeconds = Integer.parseInt(args[++i]);
         case "--etcd" -> etcd = args[++i];
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; usage: [--runs N] [--runtime docker|simulated] [--idle-seconds S] [--etcd PATH]");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown argument "
+                    + args[i]
+                    + "; usage: [--runs N] [--runtime docker|simulated] [--idle-seconds S] [--etcd PATH]");
       }
     }
     String classPath = System.getProperty("java.class.path");
@@ -67,12 +68,17 @@ public final class StartupBench {
       throw new IllegalStateException("./drover version --client failed");
     }
     Path root = Files.createTempDirectory("drover-startup-bench-");
-    System.out.printf(Locale.ROOT, "drover dev start-up, %s runtime, %d runs (fresh JVM and data"
-        + " dir each, one HOME), load average %s%n", runtime, runs, loadAverage());
+    System.out.printf(
+        Locale.ROOT,
+        "drover dev start-up, %s runtime, %d runs (fresh JVM and data"
+            + " dir each, one HOME), load average %s%n",
+        runtime,
+        runs,
+        loadAverage());
     // wall: process start to the ready line; self: what dev mode reports (from its main());
     // cpu: CPU seconds the process had used by then, which load on the machine does not inflate.
-    System.out.printf(Locale.ROOT, "%-8s %8s %8s %8s  %s%n", "run", "wall s", "self s", "cpu s",
-        "phases");
+    System.out.printf(
+        Locale.ROOT, "%-8s %8s %8s %8s  %s%n", "run", "wall s", "self s", "cpu s", "phases");
     // First a start without any class-data archive (DROVER_CDS=off): what a start costs when
     // there is none, e.g. the tarball's first `drover dev`. Then run 1 is a user's first start
     // from the checkout on a fresh HOME: it maps the archive the build's warm-up wrote (the
@@ -84,8 +90,14 @@ public final class StartupBench {
     double devRss = 0;
     try {
       Sample bare = dev(drover, runtime, root.resolve("dev-bare"), root, 0, "off");
-      System.out.printf(Locale.ROOT, "%-8s %8.2f %8.2f %8.2f  %s%n", "no-cds",
-          bare.wallSeconds(), bare.selfSeconds(), bare.cpuSeconds(), bare.phases());
+      System.out.printf(
+          Locale.ROOT,
+          "%-8s %8.2f %8.2f %8.2f  %s%n",
+          "no-cds",
+          bare.wallSeconds(),
+          bare.selfSeconds(),
+          bare.cpuSeconds(),
+          bare.phases());
       for (int r = 1; r <= runs; r++) {
         Path data = root.resolve("dev-" + r);
         boolean last = r == runs;
@@ -95,17 +107,28 @@ public final class StartupBench {
         } else {
           warm.add(s.wallSeconds());
         }
-        System.out.printf(Locale.ROOT, "%-8s %8.2f %8.2f %8.2f  %s%n",
+        System.out.printf(
+            Locale.ROOT,
+            "%-8s %8.2f %8.2f %8.2f  %s%n",
             (r == 1 ? "first " : "fresh ") + r,
-            s.wallSeconds(), s.selfSeconds(), s.cpuSeconds(), s.phases());
+            s.wallSeconds(),
+            s.selfSeconds(),
+            s.cpuSeconds(),
+            s.phases());
         if (last) {
           devRss = s.rssMb();
           lastData = data;
         }
       }
       Sample restart = dev(drover, runtime, lastData, root, 0, "on");
-      System.out.printf(Locale.ROOT, "%-8s %8.2f %8.2f %8.2f  %s%n", "restart",
-          restart.wallSeconds(), restart.selfSeconds(), restart.cpuSeconds(), restart.phases());
+      System.out.printf(
+          Locale.ROOT,
+          "%-8s %8.2f %8.2f %8.2f  %s%n",
+          "restart",
+          restart.wallSeconds(),
+          restart.selfSeconds(),
+          restart.cpuSeconds(),
+          restart.phases());
       double masterRss = masterIdleRss(drover, root.resolve("master"), idleSeconds);
 
       double etcdSeconds = Double.NaN;
@@ -115,28 +138,51 @@ public final class StartupBench {
       double median = warm.isEmpty() ? cold : median(warm);
       System.out.println();
       System.out.printf(Locale.ROOT, "%-40s %10s %10s%n", "", "drover", "target");
-      System.out.printf(Locale.ROOT, "%-40s %10.2f %10s%n", "dev start to node Ready, median (s)",
-          median, "<= 5");
-      System.out.printf(Locale.ROOT, "%-40s %10.2f %10s%n", "first start, fresh HOME (s)",
-          cold, "<= 5");
-      System.out.printf(Locale.ROOT, "%-40s %10.2f %10s%n", "start without a class archive (s)",
-          bare.wallSeconds(), "");
-      System.out.printf(Locale.ROOT, "%-40s %10.2f %10s%n", "dev restart to node Ready (s)",
-          restart.wallSeconds(), "");
-      System.out.printf(Locale.ROOT, "%-40s %10.0f %10s%n", "idle master RSS, alone (MB)",
-          masterRss, "<= 200");
-      System.out.printf(Locale.ROOT, "%-40s %10.0f %10s%n", "idle dev RSS, master+agent (MB)",
-          devRss, "");
+      System.out.printf(
+          Locale.ROOT,
+          "%-40s %10.2f %10s%n",
+          "dev start to node Ready, median (s)",
+          median,
+          "<= 5");
+      System.out.printf(
+          Locale.ROOT, "%-40s %10.2f %10s%n", "first start, fresh HOME (s)", cold, "<= 5");
+      System.out.printf(
+          Locale.ROOT,
+          "%-40s %10.2f %10s%n",
+          "start without a class archive (s)",
+          bare.wallSeconds(),
+          "");
+      System.out.printf(
+          Locale.ROOT,
+          "%-40s %10.2f %10s%n",
+          "dev restart to node Ready (s)",
+          restart.wallSeconds(),
+          "");
+      System.out.printf(
+          Locale.ROOT, "%-40s %10.0f %10s%n", "idle master RSS, alone (MB)", masterRss, "<= 200");
+      System.out.printf(
+          Locale.ROOT, "%-40s %10.0f %10s%n", "idle dev RSS, master+agent (MB)", devRss, "");
       if (Double.isNaN(etcdSeconds)) {
         System.out.println("peer: none (no etcd binary at " + etcd + "; no Nomad or k3s here)");
       } else {
-        System.out.printf(Locale.ROOT, "peer: etcd process start to first served request %.2f s;"
-            + " drover dev / etcd = %.1fx (etcd is a store only, no API server, scheduler or"
-            + " node)%n", etcdSeconds, median / etcdSeconds);
+        System.out.printf(
+            Locale.ROOT,
+            "peer: etcd process start to first served request %.2f s;"
+                + " drover dev / etcd = %.1fx (etcd is a store only, no API server, scheduler or"
+                + " node)%n",
+            etcdSeconds,
+            median / etcdSeconds);
       }
-      System.out.printf(Locale.ROOT, "RESULT startup ready_s=%.2f cold_s=%.2f nocds_s=%.2f"
-          + " restart_s=%.2f master_rss_mb=%.0f dev_rss_mb=%.0f etcd_ready_s=%s%n", median, cold,
-          bare.wallSeconds(), restart.wallSeconds(), masterRss, devRss,
+      System.out.printf(
+          Locale.ROOT,
+          "RESULT startup ready_s=%.2f cold_s=%.2f nocds_s=%.2f"
+              + " restart_s=%.2f master_rss_mb=%.0f dev_rss_mb=%.0f etcd_ready_s=%s%n",
+          median,
+          cold,
+          bare.wallSeconds(),
+          restart.wallSeconds(),
+          masterRss,
+          devRss,
           Double.isNaN(etcdSeconds) ? "none" : String.format(Locale.ROOT, "%.2f", etcdSeconds));
     } finally {
       deleteTree(root);
@@ -144,17 +190,20 @@ public final class StartupBench {
   }
 
   /** One dev-mode start: wall time to the ready line, its own report, and idle RSS if asked. */
-  record Sample(double wallSeconds, double selfSeconds, double cpuSeconds, String phases,
-      double rssMb) {}
+  record Sample(
+      double wallSeconds, double selfSeconds, double cpuSeconds, String phases, double rssMb) {}
 
-  private static Sample dev(String launcher, String runtime, Path data, Path root,
-      int idleSeconds, String cds) throws Exception {
+  private static Sample dev(
+      String launcher, String runtime, Path data, Path root, int idleSeconds, String cds)
+      throws Exception {
     Path home = Files.createDirectories(root.resolve("home"));
     Path out = Files.createTempFile(root, "dev", ".out");
     Path err = Files.createTempFile(root, "dev", ".err");
-    ProcessBuilder builder = new ProcessBuilder(launcher,
-        "dev", "--runtime", runtime, "--port", "0", "--data-dir", data.toString())
-        .redirectOutput(out.toFile()).redirectError(err.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                launcher, "dev", "--runtime", runtime, "--port", "0", "--data-dir", data.toString())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
     builder.environment().put("HOME", home.toString());
     builder.environment().put("DROVER_CDS", cds);
     long t0 = System.nanoTime();
@@ -168,8 +217,8 @@ public final class StartupBench {
           break;
         }
         if (!process.isAlive() || System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(180)) {
-          throw new IllegalStateException("drover dev did not become ready:\n"
-              + Files.readString(out) + Files.readString(err));
+          throw new IllegalStateException(
+              "drover dev did not become ready:\n" + Files.readString(out) + Files.readString(err));
         }
         Thread.sleep(20);
       }
@@ -188,13 +237,24 @@ public final class StartupBench {
     }
   }
 
-  private static double masterIdleRss(String launcher, Path data, int idleSeconds) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(launcher,
-        "master", "--data-dir", data.toString(), "--api-host", "127.0.0.1", "--api-port",
-        String.valueOf(freePort()), "--store-port", String.valueOf(freePort()),
-        "--metrics-port", "-1")
-        .redirectErrorStream(true)
-        .redirectOutput(Files.createTempFile(data.getParent(), "master", ".log").toFile());
+  private static double masterIdleRss(String launcher, Path data, int idleSeconds)
+      throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                launcher,
+                "master",
+                "--data-dir",
+                data.toString(),
+                "--api-host",
+                "127.0.0.1",
+                "--api-port",
+                String.valueOf(freePort()),
+                "--store-port",
+                String.valueOf(freePort()),
+                "--metrics-port",
+                "-1")
+            .redirectErrorStream(true)
+            .redirectOutput(Files.createTempFile(data.getParent(), "master", ".log").toFile());
     Process process = builder.start();
     try {
       // Idle means started and settled: the same wait as the dev process gets after Ready.
@@ -216,23 +276,33 @@ public final class StartupBench {
         return p.getParent().getParent().getParent().resolve("drover");
       }
     }
-    throw new IllegalStateException("cannot find the checkout (no bench/target/classes on the"
-        + " class path); run this through bench/run startup");
+    throw new IllegalStateException(
+        "cannot find the checkout (no bench/target/classes on the"
+            + " class path); run this through bench/run startup");
   }
 
   private static double etcdStart(String etcd, Path dir) throws Exception {
     int client = freePort();
     int peer = freePort();
     long t0 = System.nanoTime();
-    Process process = new ProcessBuilder(etcd, "--data-dir", dir.toString(),
-        "--listen-client-urls", "http://127.0.0.1:" + client,
-        "--advertise-client-urls", "http://127.0.0.1:" + client,
-        "--listen-peer-urls", "http://127.0.0.1:" + peer,
-        "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer,
-        "--initial-cluster", "default=http://127.0.0.1:" + peer)
-        .redirectErrorStream(true)
-        .redirectOutput(Files.createTempFile(dir.getParent(), "etcd", ".log").toFile())
-        .start();
+    Process process =
+        new ProcessBuilder(
+                etcd,
+                "--data-dir",
+                dir.toString(),
+                "--listen-client-urls",
+                "http://127.0.0.1:" + client,
+                "--advertise-client-urls",
+                "http://127.0.0.1:" + client,
+                "--listen-peer-urls",
+                "http://127.0.0.1:" + peer,
+                "--initial-advertise-peer-urls",
+                "http://127.0.0.1:" + peer,
+                "--initial-cluster",
+                "default=http://127.0.0.1:" + peer)
+            .redirectErrorStream(true)
+            .redirectOutput(Files.createTempFile(dir.getParent(), "etcd", ".log").toFile())
+            .start();
     try {
       while (true) {
         if (healthy(client)) {
@@ -253,10 +323,14 @@ public final class StartupBench {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
       socket.setSoTimeout(1000);
-      socket.getOutputStream().write(("GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      String answer = new String(socket.getInputStream().readAllBytes(),
-          java.nio.charset.StandardCharsets.US_ASCII);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String answer =
+          new String(
+              socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
       return answer.contains("\"health\":\"true\"");
     } catch (IOException e) {
       return false;

@@ -20,18 +20,18 @@ import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
- * Side-by-side benchmark of Drover's store against etcd 3.4 on this machine: 1 and 3 members
- * on loopback, both with fsync on commit, each driven through its own client with the same
- * closed-loop workload (256-byte values; 1, 16 and 64 concurrent clients; puts,
- * linearizable gets, compare-and-swap transactions). Prints throughput and p50/p99 per cell,
- * the Drover/etcd ratios, the CPU time the servers' processes used per operation (members
- * only, not the shared load generator), and a last line {@code RESULT store ...}.
+ * Side-by-side benchmark of Drover's store against etcd 3.4 on this machine: 1 and 3 members on
+ * loopback, both with fsync on commit, each driven through its own client with the same closed-loop
+ * workload (256-byte values; 1, 16 and 64 concurrent clients; puts, linearizable gets,
+ * compare-and-swap transactions). Prints throughput and p50/p99 per cell, the Drover/etcd ratios,
+ * the CPU time the servers' processes used per operation (members only, not the shared load
+ * generator), and a last line {@code RESULT store ...}.
  *
  * <p>Each Drover member and each etcd member is its own process; Drover is driven through its
- * network client ({@link dev.drover.store.raft.RaftKvClient}), etcd through jetcd. Usage:
- * {@code StoreBench [--seconds N] [--warmup N] [--members 1,3] [--clients 1,16,64]
- * [--ops put,get,txn] [--etcd /usr/bin/etcd]}; for tuning, {@code --ratis raft.key=value}
- * (member Ratis properties), {@code --batches-in-flight N}, {@code --max-batch N} (client batching) and {@code --no-etcd}.
+ * network client ({@link dev.drover.store.raft.RaftKvClient}), etcd through jetcd. Usage: {@code
+ * StoreBench [--seconds N] [--warmup N] [--members 1,3] [--clients 1,16,64] [--ops put,get,txn]
+ * [--etcd /usr/bin/etcd]}; for tuning, {@code --ratis raft.key=value} (member Ratis properties),
+ * {@code --batches-in-flight N}, {@code --max-batch N} (client batching) and {@code --no-etcd}.
  */
 public final class StoreBench {
   private static final int VALUE_BYTES = 256;
@@ -44,7 +44,8 @@ public final class StoreBench {
 
   public static void main(String[] args) throws Exception {
     // Ratis logs every election and segment at INFO; the table is what matters here.
-    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+    ((ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
         .setLevel(ch.qos.logback.classic.Level.ERROR);
     int seconds = 5;
     int warmup = 1;
@@ -56,14 +57,19 @@ public final class StoreBench {
     int maxBatch = new StoreOptions().maxBatchRequests();
     boolean withEtcd = true;
     String etcd = "/usr/bin/etcd";
-    String usage = "usage: [--seconds N] [--warmup N] [--members 1,3] [--clients 1,16,64] [--ops put,get,txn]"
-        + " [--etcd PATH] [--ratis raft.key=value]... [--batches-in-flight N] [--max-batch N] [--no-etcd (tuning only: no ratios)]";
+    String usage =
+        "usage: [--seconds N] [--warmup N] [--members 1,3] [--clients 1,16,64] [--ops put,get,txn]"
+            + " [--etcd PATH] [--ratis raft.key=value]... [--batches-in-flight N] [--max-batch N] [--no-etcd (tuning only: no ratios)]";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-        case "--members" -> memberCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
-        case "--clients" -> clientCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--members" ->
+            memberCounts =
+                Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--clients" ->
+            clientCounts =
+                Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         case "--ops" -> workloads = List.of(args[++i].split(","));
         case "--etcd" -> etcd = args[++i];
         case "--ratis" -> ratis.add(args[++i]);
@@ -79,18 +85,36 @@ public final class StoreBench {
       }
     }
     Map<String, Double> result = new LinkedHashMap<>();
-    System.out.printf(Locale.ROOT, "%-7s %-4s %7s | %10s %8s %8s | %10s %8s %8s | %7s %7s | %8s %8s%n",
-        "members", "op", "clients", "drover/s", "p50 ms", "p99 ms", "etcd/s", "p50 ms", "p99 ms", "thr x", "p99 x",
-        "d cpu/op", "e cpu/op");
+    System.out.printf(
+        Locale.ROOT,
+        "%-7s %-4s %7s | %10s %8s %8s | %10s %8s %8s | %7s %7s | %8s %8s%n",
+        "members",
+        "op",
+        "clients",
+        "drover/s",
+        "p50 ms",
+        "p99 ms",
+        "etcd/s",
+        "p50 ms",
+        "p99 ms",
+        "thr x",
+        "p99 x",
+        "d cpu/op",
+        "e cpu/op");
     byte[] value = new byte[VALUE_BYTES];
     Arrays.fill(value, (byte) 'v');
     for (int members : memberCounts) {
       Path root = Files.createTempDirectory("store-bench-");
       // Both systems stay up for the whole member count and their cells alternate, so a change
       // in the machine's load (it is shared) hits both sides of a ratio alike.
-      try (StoreTarget d = new StoreDroverTarget(root.resolve("drover"), members, ratis,
-              new StoreOptions().batchesInFlight(batchesInFlight).maxBatchRequests(maxBatch));
-          StoreTarget e = withEtcd ? new StoreEtcdTarget(root.resolve("etcd"), members, etcd) : null) {
+      try (StoreTarget d =
+              new StoreDroverTarget(
+                  root.resolve("drover"),
+                  members,
+                  ratis,
+                  new StoreOptions().batchesInFlight(batchesInFlight).maxBatchRequests(maxBatch));
+          StoreTarget e =
+              withEtcd ? new StoreEtcdTarget(root.resolve("etcd"), members, etcd) : null) {
         prepare(d, value);
         if (e != null) {
           prepare(e, value);
@@ -98,15 +122,31 @@ public final class StoreBench {
         for (String w : workloads) {
           for (int c : clientCounts) {
             Cell dc = run(d, w, c, seconds, warmup, value);
-            Cell ec = e == null ? new Cell(Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN)
-                : run(e, w, c, seconds, warmup, value);
+            Cell ec =
+                e == null
+                    ? new Cell(Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN)
+                    : run(e, w, c, seconds, warmup, value);
             double thr = dc.opsPerSec() / ec.opsPerSec();
             double p99 = dc.p99Ms() / ec.p99Ms();
-            System.out.printf(Locale.ROOT,
+            System.out.printf(
+                Locale.ROOT,
                 "%-7d %-4s %7d | %10.0f %8.2f %8.2f | %10.0f %8.2f %8.2f | %7.2f %7.2f | %8.0f %8.0f%s%n",
-                members, w, c, dc.opsPerSec(), dc.p50Ms(), dc.p99Ms(), ec.opsPerSec(), ec.p50Ms(), ec.p99Ms(), thr, p99,
-                dc.cpuUsPerOp(), ec.cpuUsPerOp(),
-                dc.errors() + ec.errors() > 0 ? "  (errors: drover " + dc.errors() + ", etcd " + ec.errors() + ")" : "");
+                members,
+                w,
+                c,
+                dc.opsPerSec(),
+                dc.p50Ms(),
+                dc.p99Ms(),
+                ec.opsPerSec(),
+                ec.p50Ms(),
+                ec.p99Ms(),
+                thr,
+                p99,
+                dc.cpuUsPerOp(),
+                ec.cpuUsPerOp(),
+                dc.errors() + ec.errors() > 0
+                    ? "  (errors: drover " + dc.errors() + ", etcd " + ec.errors() + ")"
+                    : "");
             result.put(w + c + "_ratio_m" + members, thr);
             result.put("p99_" + w + c + "_ratio_m" + members, p99);
           }
@@ -123,7 +163,8 @@ public final class StoreBench {
       p99put64 = Math.max(p99put64, result.getOrDefault("p99_put64_ratio_m" + m, Double.NaN));
     }
     StringBuilder line = new StringBuilder("RESULT store");
-    line.append(String.format(Locale.ROOT, " put64_ratio=%.2f p99_put64_ratio=%.2f", put64, p99put64));
+    line.append(
+        String.format(Locale.ROOT, " put64_ratio=%.2f p99_put64_ratio=%.2f", put64, p99put64));
     for (Map.Entry<String, Double> en : result.entrySet()) {
       line.append(String.format(Locale.ROOT, " %s=%.2f", en.getKey(), en.getValue()));
     }
@@ -137,8 +178,12 @@ public final class StoreBench {
     }
   }
 
-  /** Runs one closed-loop cell: {@code clients} workers, each issuing its next op when the last completes. */
-  private static Cell run(StoreTarget t, String workload, int clients, int seconds, int warmup, byte[] value)
+  /**
+   * Runs one closed-loop cell: {@code clients} workers, each issuing its next op when the last
+   * completes.
+   */
+  private static Cell run(
+      StoreTarget t, String workload, int clients, int seconds, int warmup, byte[] value)
       throws Exception {
     Histogram hist = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(60), 3);
     AtomicBoolean measuring = new AtomicBoolean();
@@ -154,7 +199,9 @@ public final class StoreBench {
     }
     List<Worker> workers = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
-      workers.add(new Worker(t, workload, i, value, modRevisions, hist, measuring, stop, ops, errors, done));
+      workers.add(
+          new Worker(
+              t, workload, i, value, modRevisions, hist, measuring, stop, ops, errors, done));
     }
     workers.forEach(Worker::next);
     TimeUnit.SECONDS.sleep(warmup);
@@ -169,8 +216,12 @@ public final class StoreBench {
     measuring.set(false);
     stop.set(true);
     done.await(60, TimeUnit.SECONDS);
-    return new Cell(measuredOps / elapsed, hist.getValueAtPercentile(50) / 1e6, hist.getValueAtPercentile(99) / 1e6,
-        errors.get(), cpuUsPerOp);
+    return new Cell(
+        measuredOps / elapsed,
+        hist.getValueAtPercentile(50) / 1e6,
+        hist.getValueAtPercentile(99) / 1e6,
+        errors.get(),
+        cpuUsPerOp);
   }
 
   /** One closed-loop client. */
@@ -188,8 +239,18 @@ public final class StoreBench {
     private final CountDownLatch done;
     private long seq;
 
-    Worker(StoreTarget t, String workload, int id, byte[] value, long[] modRevisions, Histogram hist,
-        AtomicBoolean measuring, AtomicBoolean stop, AtomicLong ops, AtomicLong errors, CountDownLatch done) {
+    Worker(
+        StoreTarget t,
+        String workload,
+        int id,
+        byte[] value,
+        long[] modRevisions,
+        Histogram hist,
+        AtomicBoolean measuring,
+        AtomicBoolean stop,
+        AtomicLong ops,
+        AtomicLong errors,
+        CountDownLatch done) {
       this.t = t;
       this.workload = workload;
       this.id = id;
@@ -213,26 +274,32 @@ public final class StoreBench {
       switch (workload) {
         case "put" -> f = t.put(("/bench/put/" + id + "/" + (seq++ % 1000)).getBytes(), value);
         case "get" -> f = t.get(("/bench/get/" + ((id + seq++) % 100)).getBytes());
-        default -> f = t.cas(("/bench/cas/" + id).getBytes(), modRevisions[id], value).thenApply(rev -> {
-          if (rev < 0) {
-            throw new IllegalStateException("compare-and-swap lost on a key only this client writes");
-          }
-          modRevisions[id] = rev;
-          return rev;
-        });
+        default ->
+            f =
+                t.cas(("/bench/cas/" + id).getBytes(), modRevisions[id], value)
+                    .thenApply(
+                        rev -> {
+                          if (rev < 0) {
+                            throw new IllegalStateException(
+                                "compare-and-swap lost on a key only this client writes");
+                          }
+                          modRevisions[id] = rev;
+                          return rev;
+                        });
       }
-      f.whenComplete((r, e) -> {
-        if (e != null) {
-          errors.incrementAndGet();
-        } else {
-          ops.incrementAndGet();
-          if (measuring.get()) {
-            hist.recordValue(Math.min(System.nanoTime() - t0, hist.getHighestTrackableValue()));
-          }
-        }
-        // Continue on a fresh stack when the client completed inline.
-        CompletableFuture.runAsync(this::next);
-      });
+      f.whenComplete(
+          (r, e) -> {
+            if (e != null) {
+              errors.incrementAndGet();
+            } else {
+              ops.incrementAndGet();
+              if (measuring.get()) {
+                hist.recordValue(Math.min(System.nanoTime() - t0, hist.getHighestTrackableValue()));
+              }
+            }
+            // Continue on a fresh stack when the client completed inline.
+            CompletableFuture.runAsync(this::next);
+          });
     }
   }
 }

@@ -23,21 +23,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * Drover's replicated store with 1 or 3 members, each its own JVM ({@link StoreMember}) on
- * loopback as each etcd member is its own process, driven over gRPC through Drover's network
- * client ({@link RaftKvClient}) as etcd is driven through jetcd. Member JVM options come from
- * {@code BENCH_MEMBER_JAVA_OPTS}; Ratis properties for the members from {@code --ratis k=v}.
+ * Drover's replicated store with 1 or 3 members, each its own JVM ({@link StoreMember}) on loopback
+ * as each etcd member is its own process, driven over gRPC through Drover's network client ({@link
+ * RaftKvClient}) as etcd is driven through jetcd. Member JVM options come from {@code
+ * BENCH_MEMBER_JAVA_OPTS}; Ratis properties for the members from {@code --ratis k=v}.
  */
 final class StoreDroverTarget implements StoreTarget {
   private final List<Process> processes = new ArrayList<>();
   private final RaftKvClient via;
 
-  StoreDroverTarget(Path dir, int size, List<String> ratisProperties, StoreOptions clientOptions) throws Exception {
+  StoreDroverTarget(Path dir, int size, List<String> ratisProperties, StoreOptions clientOptions)
+      throws Exception {
     List<Peer> peers = new ArrayList<>();
     for (int i = 1; i <= size; i++) {
       peers.add(new Peer("m" + i, "127.0.0.1", KvStores.freePort()));
     }
-    String spec = peers.stream().map(p -> p.id() + "=" + p.address()).collect(Collectors.joining(","));
+    String spec =
+        peers.stream().map(p -> p.id() + "=" + p.address()).collect(Collectors.joining(","));
     Files.createDirectories(dir);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String opts = System.getenv().getOrDefault("BENCH_MEMBER_JAVA_OPTS", "-Xmx1g");
@@ -49,8 +51,14 @@ final class StoreDroverTarget implements StoreTarget {
           cmd.add(o.replace("{id}", p.id()));
         }
       }
-      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), StoreMember.class.getName(),
-          p.id(), spec, dir.resolve(p.id()).toString()));
+      cmd.addAll(
+          List.of(
+              "-cp",
+              System.getProperty("java.class.path"),
+              StoreMember.class.getName(),
+              p.id(),
+              spec,
+              dir.resolve(p.id()).toString()));
       cmd.addAll(ratisProperties);
       ProcessBuilder pb = new ProcessBuilder(cmd);
       pb.redirectError(dir.resolve(p.id() + ".log").toFile());
@@ -65,7 +73,8 @@ final class StoreDroverTarget implements StoreTarget {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (true) {
       try {
-        via.put(ByteString.copyFromUtf8("/bench/ready"), ByteString.EMPTY).get(60, TimeUnit.SECONDS);
+        via.put(ByteString.copyFromUtf8("/bench/ready"), ByteString.EMPTY)
+            .get(60, TimeUnit.SECONDS);
         break;
       } catch (ExecutionException e) {
         if (System.nanoTime() > deadline) {
@@ -76,14 +85,16 @@ final class StoreDroverTarget implements StoreTarget {
   }
 
   private static void awaitReady(Process proc) throws IOException {
-    BufferedReader out = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8));
     String line;
     while ((line = out.readLine()) != null) {
       if (line.equals("READY")) {
         return;
       }
     }
-    throw new IOException("a store member exited before it was ready (exit " + proc.exitValue() + ")");
+    throw new IOException(
+        "a store member exited before it was ready (exit " + proc.exitValue() + ")");
   }
 
   @Override
@@ -104,17 +115,27 @@ final class StoreDroverTarget implements StoreTarget {
   @Override
   public CompletableFuture<Long> cas(byte[] key, long expectedModRevision, byte[] value) {
     ByteString k = ByteString.copyFrom(key);
-    TxnRequest txn = TxnRequest.newBuilder()
-        .addCompare(Compare.newBuilder().setKey(k).setTarget(Compare.CompareTarget.MOD).setModRevision(expectedModRevision))
-        .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(k).setValue(ByteString.copyFrom(value))))
-        .build();
+    TxnRequest txn =
+        TxnRequest.newBuilder()
+            .addCompare(
+                Compare.newBuilder()
+                    .setKey(k)
+                    .setTarget(Compare.CompareTarget.MOD)
+                    .setModRevision(expectedModRevision))
+            .addSuccess(
+                RequestOp.newBuilder()
+                    .setRequestPut(
+                        PutRequest.newBuilder().setKey(k).setValue(ByteString.copyFrom(value))))
+            .build();
     return via.txn(txn).thenApply(r -> r.getSucceeded() ? r.getHeader().getRevision() : -1L);
   }
 
   @Override
   public long putSync(byte[] key, byte[] value) throws Exception {
-    return via.put(ByteString.copyFrom(key), ByteString.copyFrom(value)).get(60, TimeUnit.SECONDS)
-        .getHeader().getRevision();
+    return via.put(ByteString.copyFrom(key), ByteString.copyFrom(value))
+        .get(60, TimeUnit.SECONDS)
+        .getHeader()
+        .getRevision();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.drover.bench.store;
 
+import dev.drover.store.KvStores;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -16,11 +17,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import dev.drover.store.KvStores;
 
 /**
- * etcd 3.4 (the {@code etcd} binary) with 1 or 3 members on loopback, each its own process
- * with default durability (fsync on every commit), driven through jetcd.
+ * etcd 3.4 (the {@code etcd} binary) with 1 or 3 members on loopback, each its own process with
+ * default durability (fsync on every commit), driven through jetcd.
  */
 final class StoreEtcdTarget implements StoreTarget {
   private final List<Process> processes = new ArrayList<>();
@@ -32,20 +32,35 @@ final class StoreEtcdTarget implements StoreTarget {
     for (int i = 0; i < size; i++) {
       ports.add(new int[] {KvStores.freePort(), KvStores.freePort()});
     }
-    String cluster = java.util.stream.IntStream.range(0, size)
-        .mapToObj(i -> "e" + i + "=http://127.0.0.1:" + ports.get(i)[1]).collect(Collectors.joining(","));
+    String cluster =
+        java.util.stream.IntStream.range(0, size)
+            .mapToObj(i -> "e" + i + "=http://127.0.0.1:" + ports.get(i)[1])
+            .collect(Collectors.joining(","));
     java.nio.file.Files.createDirectories(dir);
     for (int i = 0; i < size; i++) {
-      ProcessBuilder pb = new ProcessBuilder(etcdBinary,
-          "--name", "e" + i,
-          "--data-dir", dir.resolve("e" + i).toString(),
-          "--listen-client-urls", "http://127.0.0.1:" + ports.get(i)[0],
-          "--advertise-client-urls", "http://127.0.0.1:" + ports.get(i)[0],
-          "--listen-peer-urls", "http://127.0.0.1:" + ports.get(i)[1],
-          "--initial-advertise-peer-urls", "http://127.0.0.1:" + ports.get(i)[1],
-          "--initial-cluster", cluster,
-          "--initial-cluster-state", "new",
-          "--log-level", "error", "--logger", "zap");
+      ProcessBuilder pb =
+          new ProcessBuilder(
+              etcdBinary,
+              "--name",
+              "e" + i,
+              "--data-dir",
+              dir.resolve("e" + i).toString(),
+              "--listen-client-urls",
+              "http://127.0.0.1:" + ports.get(i)[0],
+              "--advertise-client-urls",
+              "http://127.0.0.1:" + ports.get(i)[0],
+              "--listen-peer-urls",
+              "http://127.0.0.1:" + ports.get(i)[1],
+              "--initial-advertise-peer-urls",
+              "http://127.0.0.1:" + ports.get(i)[1],
+              "--initial-cluster",
+              cluster,
+              "--initial-cluster-state",
+              "new",
+              "--log-level",
+              "error",
+              "--logger",
+              "zap");
       pb.redirectErrorStream(true);
       pb.redirectOutput(dir.resolve("e" + i + ".log").toFile());
       processes.add(pb.start());
@@ -101,8 +116,10 @@ final class StoreEtcdTarget implements StoreTarget {
 
   @Override
   public long putSync(byte[] key, byte[] value) throws Exception {
-    return kv.put(ByteSequence.from(key), ByteSequence.from(value)).get(60, TimeUnit.SECONDS)
-        .getHeader().getRevision();
+    return kv.put(ByteSequence.from(key), ByteSequence.from(value))
+        .get(60, TimeUnit.SECONDS)
+        .getHeader()
+        .getRevision();
   }
 
   @Override

@@ -21,10 +21,10 @@ import org.apache.ratis.thirdparty.com.codahale.metrics.Snapshot;
 import org.apache.ratis.thirdparty.com.codahale.metrics.Timer;
 
 /**
- * One Drover store member as its own process, for the store benchmark (as each etcd member is
- * its own process): {@code StoreMember ID PEERS DATA_DIR [raft.key=value ...]} where PEERS is
- * {@code id=host:port,...}. Prints {@code READY} once started and runs until its standard
- * input closes (the benchmark closes it, or dies), then closes the member.
+ * One Drover store member as its own process, for the store benchmark (as each etcd member is its
+ * own process): {@code StoreMember ID PEERS DATA_DIR [raft.key=value ...]} where PEERS is {@code
+ * id=host:port,...}. Prints {@code READY} once started and runs until its standard input closes
+ * (the benchmark closes it, or dies), then closes the member.
  *
  * <p>For profiling, {@code -Ddrover.bench.metrics=FILE} (through {@code BENCH_MEMBER_JAVA_OPTS},
  * where {@code {id}} becomes the member id) writes Ratis' own timers and counters (log worker
@@ -40,7 +40,11 @@ public final class StoreMember {
     for (String item : spec.split(",")) {
       String[] idAddr = item.split("=", 2);
       int colon = idAddr[1].lastIndexOf(':');
-      peers.add(new Peer(idAddr[0], idAddr[1].substring(0, colon), Integer.parseInt(idAddr[1].substring(colon + 1))));
+      peers.add(
+          new Peer(
+              idAddr[0],
+              idAddr[1].substring(0, colon),
+              Integer.parseInt(idAddr[1].substring(colon + 1))));
     }
     return peers;
   }
@@ -56,7 +60,8 @@ public final class StoreMember {
       String[] kv = args[i].split("=", 2);
       options.ratisProperty(kv[0], kv[1]);
     }
-    RaftKvStore member = KvStores.cluster(args[0], parsePeers(args[1]), Path.of(args[2])).options(options).start();
+    RaftKvStore member =
+        KvStores.cluster(args[0], parsePeers(args[1]), Path.of(args[2])).options(options).start();
     System.out.println("READY");
     System.out.flush();
     // Block until the parent closes our stdin (or exits).
@@ -70,21 +75,36 @@ public final class StoreMember {
     member.close();
   }
 
-  /** Writes every Ratis timer (count, mean, p50, p99 in ms) and counter of this JVM to {@code file}. */
+  /**
+   * Writes every Ratis timer (count, mean, p50, p99 in ms) and counter of this JVM to {@code file}.
+   */
   private static void dumpMetrics(RaftKvStore member, Path file) throws IOException {
     try (PrintStream out = new PrintStream(file.toFile(), StandardCharsets.UTF_8)) {
-      out.printf(Locale.ROOT, "member %s role %s term %d applied %d%n", member.id(), member.role(),
-          member.currentTerm(), member.lastAppliedIndex());
+      out.printf(
+          Locale.ROOT,
+          "member %s role %s term %d applied %d%n",
+          member.id(),
+          member.role(),
+          member.currentTerm(),
+          member.lastAppliedIndex());
       for (RatisMetricRegistry r : MetricRegistries.global().getMetricRegistries()) {
         String prefix = r.getMetricRegistryInfo().getPrefix();
         if (!(r instanceof RatisMetricRegistryImpl impl)) {
           continue;
         }
-        for (Map.Entry<String, Metric> e : impl.getDropWizardMetricRegistry().getMetrics().entrySet()) {
+        for (Map.Entry<String, Metric> e :
+            impl.getDropWizardMetricRegistry().getMetrics().entrySet()) {
           if (e.getValue() instanceof Timer t) {
             Snapshot s = t.getSnapshot();
-            out.printf(Locale.ROOT, "timer %s.%s count=%d mean=%.3fms p50=%.3fms p99=%.3fms%n", prefix, e.getKey(),
-                t.getCount(), s.getMean() / 1e6, s.getMedian() / 1e6, s.get99thPercentile() / 1e6);
+            out.printf(
+                Locale.ROOT,
+                "timer %s.%s count=%d mean=%.3fms p50=%.3fms p99=%.3fms%n",
+                prefix,
+                e.getKey(),
+                t.getCount(),
+                s.getMean() / 1e6,
+                s.getMedian() / 1e6,
+                s.get99thPercentile() / 1e6);
           } else if (e.getValue() instanceof Counter c) {
             out.printf(Locale.ROOT, "counter %s.%s %d%n", prefix, e.getKey(), c.getCount());
           }

@@ -17,9 +17,9 @@ interface StoreTarget extends AutoCloseable {
   CompletableFuture<Void> get(byte[] key);
 
   /**
-   * Compare-and-swap on the key's mod revision: puts {@code value} if the key's mod revision
-   * is still {@code expectedModRevision}; completes with the key's new mod revision, or -1
-   * if the comparison failed.
+   * Compare-and-swap on the key's mod revision: puts {@code value} if the key's mod revision is
+   * still {@code expectedModRevision}; completes with the key's new mod revision, or -1 if the
+   * comparison failed.
    */
   CompletableFuture<Long> cas(byte[] key, long expectedModRevision, byte[] value);
 

@@ -36,7 +36,10 @@ import picocli.CommandLine.Spec;
 final class AgentCommand implements Callable<Integer> {
 
   /** The container runtimes an agent can drive. */
-  enum Runtime { docker, simulated }
+  enum Runtime {
+    docker,
+    simulated
+  }
 
   private final Cli cli;
   @Spec CommandSpec spec;
@@ -44,60 +47,89 @@ final class AgentCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "YAML file of settings.")
   Path config;
 
-  @Option(names = "--node-name", paramLabel = "NAME",
+  @Option(
+      names = "--node-name",
+      paramLabel = "NAME",
       description = "Name of this node (default: the host name).")
   String nodeName;
 
-  @Option(names = "--master", paramLabel = "HOST:PORT",
+  @Option(
+      names = "--master",
+      paramLabel = "HOST:PORT",
       description = "A master API endpoint (repeatable; at least one).")
   List<String> masters = new ArrayList<>();
 
-  @Option(names = "--runtime", paramLabel = "RUNTIME",
+  @Option(
+      names = "--runtime",
+      paramLabel = "RUNTIME",
       description = "Container runtime: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
   Runtime runtime = Runtime.docker;
 
-  @Option(names = "--docker-host", paramLabel = "URI",
+  @Option(
+      names = "--docker-host",
+      paramLabel = "URI",
       description = "Docker daemon (default: $DOCKER_HOST, else unix:///var/run/docker.sock).")
   String dockerHost;
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
       description = "Agent state directory (default ${DEFAULT-VALUE}).")
   Path dataDir = Path.of("/var/lib/drover/agent");
 
-  @Option(names = "--host-ip", paramLabel = "IP",
+  @Option(
+      names = "--host-ip",
+      paramLabel = "IP",
       description = "Address other nodes reach this one at (default ${DEFAULT-VALUE}).")
   String hostIp = "127.0.0.1";
 
-  @Option(names = "--bind-address", paramLabel = "IP",
+  @Option(
+      names = "--bind-address",
+      paramLabel = "IP",
       description = "Address the AgentService binds to (default ${DEFAULT-VALUE}).")
   String bindAddress = "0.0.0.0";
 
-  @Option(names = "--agent-port", paramLabel = "PORT",
+  @Option(
+      names = "--agent-port",
+      paramLabel = "PORT",
       description = "Port of the AgentService; 0 picks one (default ${DEFAULT-VALUE}).")
   int agentPort = 7072;
 
-  @Option(names = "--host-port-range", paramLabel = "FIRST-LAST",
-      description = "Host ports for container ports without one; 0-0 disables"
-          + " (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--host-port-range",
+      paramLabel = "FIRST-LAST",
+      description =
+          "Host ports for container ports without one; 0-0 disables"
+              + " (default ${DEFAULT-VALUE}).")
   String hostPortRange = "30000-32767";
 
-  @Option(names = "--label", paramLabel = "KEY=VALUE",
+  @Option(
+      names = "--label",
+      paramLabel = "KEY=VALUE",
       description = "A label of the Node object (repeatable).")
   Map<String, String> labels = new LinkedHashMap<>();
 
-  @Option(names = "--max-pods", paramLabel = "N",
+  @Option(
+      names = "--max-pods",
+      paramLabel = "N",
       description = "Most pods this node accepts (default ${DEFAULT-VALUE}).")
   int maxPods = 110;
 
-  @Option(names = "--infra-image", paramLabel = "IMAGE",
+  @Option(
+      names = "--infra-image",
+      paramLabel = "IMAGE",
       description = "Image of the pod sandbox container (default ${DEFAULT-VALUE}).")
   String infraImage = "drover.local/busybox:1";
 
-  @Option(names = "--heartbeat-interval", paramLabel = "DURATION",
+  @Option(
+      names = "--heartbeat-interval",
+      paramLabel = "DURATION",
       description = "How often the node lease is renewed (default ${DEFAULT-VALUE}).")
   String heartbeatInterval = "5s";
 
-  @Option(names = "--sync-threads", paramLabel = "N",
+  @Option(
+      names = "--sync-threads",
+      paramLabel = "N",
       description = "Pods synchronised in parallel (default ${DEFAULT-VALUE}).")
   int syncThreads = 8;
 
@@ -114,21 +146,24 @@ final class AgentCommand implements Callable<Integer> {
       throw new CliException("--master: at least one master endpoint is required");
     }
     int[] range = portRange(hostPortRange);
-    AgentConfig.Builder builder = AgentConfig.builder()
-        .nodeName(nodeName != null ? nodeName : hostName())
-        .masterEndpoints(masters)
-        .runtime(runtime == Runtime.docker ? AgentConfig.RuntimeKind.DOCKER
-            : AgentConfig.RuntimeKind.SIMULATED)
-        .dockerHost(dockerHost != null ? dockerHost : DockerProbe.dockerHost(cli.environment()))
-        .dataDir(dataDir)
-        .hostIp(hostIp)
-        .bindAddress(bindAddress)
-        .agentPort(agentPort)
-        .hostPortRange(range[0], range[1])
-        .maxPods(maxPods)
-        .infraImage(infraImage)
-        .heartbeatInterval(Durations.parse(heartbeatInterval))
-        .syncThreads(syncThreads);
+    AgentConfig.Builder builder =
+        AgentConfig.builder()
+            .nodeName(nodeName != null ? nodeName : hostName())
+            .masterEndpoints(masters)
+            .runtime(
+                runtime == Runtime.docker
+                    ? AgentConfig.RuntimeKind.DOCKER
+                    : AgentConfig.RuntimeKind.SIMULATED)
+            .dockerHost(dockerHost != null ? dockerHost : DockerProbe.dockerHost(cli.environment()))
+            .dataDir(dataDir)
+            .hostIp(hostIp)
+            .bindAddress(bindAddress)
+            .agentPort(agentPort)
+            .hostPortRange(range[0], range[1])
+            .maxPods(maxPods)
+            .infraImage(infraImage)
+            .heartbeatInterval(Durations.parse(heartbeatInterval))
+            .syncThreads(syncThreads);
     labels.forEach(builder::label);
     try {
       return builder.build();
@@ -142,9 +177,15 @@ final class AgentCommand implements Callable<Integer> {
     AgentConfig agentConfig = agentConfig();
     try (ShutdownSignal signal = new ShutdownSignal();
         NodeAgent agent = NodeAgent.create(agentConfig).start()) {
-      cli.err().println("drover agent: node " + agentConfig.nodeName() + " running ("
-          + runtime + " runtime), masters " + String.join(",", masters)
-          + "; Ctrl-C or SIGTERM stops it");
+      cli.err()
+          .println(
+              "drover agent: node "
+                  + agentConfig.nodeName()
+                  + " running ("
+                  + runtime
+                  + " runtime), masters "
+                  + String.join(",", masters)
+                  + "; Ctrl-C or SIGTERM stops it");
       cli.err().flush();
       signal.await();
     }
@@ -161,8 +202,10 @@ final class AgentCommand implements Callable<Integer> {
       }
       return new int[] {first, last};
     } catch (NumberFormatException e) {
-      throw new CliException("--host-port-range \"" + text
-          + "\": expected FIRST-LAST with 0 <= FIRST <= LAST <= 65535");
+      throw new CliException(
+          "--host-port-range \""
+              + text
+              + "\": expected FIRST-LAST with 0 <= FIRST <= LAST <= 65535");
     }
   }
 

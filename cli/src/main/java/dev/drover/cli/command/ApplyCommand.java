@@ -34,24 +34,31 @@ final class ApplyCommand implements Callable<Integer> {
 
   private final Cli cli;
 
-  @Option(names = {"-f", "--filename"}, required = true, paramLabel = "FILE|DIR|-",
-      description = "Manifest file, directory of manifests, or - for standard input"
-          + " (repeatable).")
+  @Option(
+      names = {"-f", "--filename"},
+      required = true,
+      paramLabel = "FILE|DIR|-",
+      description =
+          "Manifest file, directory of manifests, or - for standard input" + " (repeatable).")
   List<String> files = new ArrayList<>();
 
-  @Option(names = "--dry-run",
-      description = "Validate and show what would change; write nothing.")
+  @Option(names = "--dry-run", description = "Validate and show what would change; write nothing.")
   boolean dryRun;
 
-  @Option(names = "--ignore-unknown",
+  @Option(
+      names = "--ignore-unknown",
       description = "Drop fields Drover does not support, with a warning, instead of failing.")
   boolean ignoreUnknown;
 
-  @Option(names = "--wait",
+  @Option(
+      names = "--wait",
       description = "Wait until the applied workloads are ready, showing progress.")
   boolean waitReady;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m",
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "5m",
       description = "How long --wait waits (default ${DEFAULT-VALUE}).")
   String timeout;
 
@@ -72,11 +79,15 @@ final class ApplyCommand implements Callable<Integer> {
     try (ClusterClient client = cli.connect()) {
       ApplyResponse response;
       try {
-        response = client.call(s -> s.apply(ApplyRequest.newBuilder()
-            .addAllObjects(objects)
-            .setDryRun(dryRun)
-            .setFieldManager(FIELD_MANAGER)
-            .build()));
+        response =
+            client.call(
+                s ->
+                    s.apply(
+                        ApplyRequest.newBuilder()
+                            .addAllObjects(objects)
+                            .setDryRun(dryRun)
+                            .setFieldManager(FIELD_MANAGER)
+                            .build()));
       } catch (StatusRuntimeException e) {
         throw new ServerCallException(e, subjects);
       }
@@ -85,8 +96,12 @@ final class ApplyCommand implements Callable<Integer> {
         ApplyResult result = response.getResults(i);
         Object object = result.hasObject() ? result.getObject() : objects.get(i);
         applied.add(object);
-        cli.out().println(ApiObjects.ref(object) + " " + action(result.getAction())
-            + (dryRun ? " (dry run)" : ""));
+        cli.out()
+            .println(
+                ApiObjects.ref(object)
+                    + " "
+                    + action(result.getAction())
+                    + (dryRun ? " (dry run)" : ""));
       }
       cli.out().flush();
       if (waitReady && !dryRun) {

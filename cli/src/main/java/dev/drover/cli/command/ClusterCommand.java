@@ -29,7 +29,9 @@ final class ClusterCommand implements Runnable {
   }
 
   /** {@code drover cluster info}. */
-  @Command(name = "info", mixinStandardHelpOptions = true,
+  @Command(
+      name = "info",
+      mixinStandardHelpOptions = true,
       description = "Show the masters and the version they serve.")
   static final class Info implements Callable<Integer> {
     private final Cli cli;
@@ -41,13 +43,19 @@ final class ClusterCommand implements Runnable {
     @Override
     public Integer call() {
       try (ClusterClient client = cli.connect()) {
-        ClusterInfoResponse info = client.call(s -> s.clusterInfo(ClusterInfoRequest.getDefaultInstance()));
+        ClusterInfoResponse info =
+            client.call(s -> s.clusterInfo(ClusterInfoRequest.getDefaultInstance()));
         cli.out().printf("Drover control plane is running at %s%n", client.endpoint());
-        cli.out().printf("Version: %s, store revision %d, answered by %s%n",
-            info.getVersion(), info.getRevision(), info.getAnsweredBy());
+        cli.out()
+            .printf(
+                "Version: %s, store revision %d, answered by %s%n",
+                info.getVersion(), info.getRevision(), info.getAnsweredBy());
         Table table = new Table("ID", "ADDRESS", "ROLE", "ACTIVE");
         for (MasterInfo master : info.getMastersList()) {
-          table.row(master.getId(), master.getAddress(), ApiObjects.enumText(master.getRole()),
+          table.row(
+              master.getId(),
+              master.getAddress(),
+              ApiObjects.enumText(master.getRole()),
               master.getActive() ? "yes" : "");
         }
         table.print(cli.out());

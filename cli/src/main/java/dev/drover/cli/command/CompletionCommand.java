@@ -11,8 +11,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code drover completion bash}: prints a completion script; {@code source <(drover
- * completion bash)} enables it (zsh can load it too, after {@code bashcompinit}).
+ * {@code drover completion bash}: prints a completion script; {@code source <(drover completion
+ * bash)} enables it (zsh can load it too, after {@code bashcompinit}).
  */
 @Command(
     name = "completion",
@@ -36,8 +36,8 @@ final class CompletionCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!shell.equals("bash") && !shell.equals("zsh")) {
-      throw new ParameterException(spec.commandLine(),
-          "unsupported shell \"" + shell + "\"; use bash or zsh");
+      throw new ParameterException(
+          spec.commandLine(), "unsupported shell \"" + shell + "\"; use bash or zsh");
     }
     cli.out().print(AutoComplete.bash("drover", Main.commandLine(cli)));
     cli.out().flush();

@@ -17,8 +17,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code drover config}: the contexts of {@code ~/.drover/config} (or $DROVER_CONFIG): list
- * them, switch, create or change one, remove one.
+ * {@code drover config}: the contexts of {@code ~/.drover/config} (or $DROVER_CONFIG): list them,
+ * switch, create or change one, remove one.
  */
 @Command(
     name = "config",
@@ -37,12 +37,16 @@ final class ConfigCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing subcommand: get-contexts,"
-        + " current-context, use-context, set-context or delete-context");
+    throw new ParameterException(
+        spec.commandLine(),
+        "missing subcommand: get-contexts,"
+            + " current-context, use-context, set-context or delete-context");
   }
 
   /** {@code config get-contexts}. */
-  @Command(name = "get-contexts", mixinStandardHelpOptions = true,
+  @Command(
+      name = "get-contexts",
+      mixinStandardHelpOptions = true,
       description = "List the contexts; * marks the current one.")
   static final class GetContexts implements Callable<Integer> {
     private final Cli cli;
@@ -55,13 +59,18 @@ final class ConfigCommand implements Runnable {
     public Integer call() {
       ClientConfig config = cli.configStore().load();
       if (config.contexts().isEmpty()) {
-        cli.err().println("No contexts in " + cli.configStore().path()
-            + "; `drover dev` or `drover config set-context` creates one.");
+        cli.err()
+            .println(
+                "No contexts in "
+                    + cli.configStore().path()
+                    + "; `drover dev` or `drover config set-context` creates one.");
         return 0;
       }
       Table table = new Table("CURRENT", "NAME", "ENDPOINTS", "NAMESPACE");
       for (ContextEntry context : config.contexts()) {
-        table.row(context.name().equals(config.currentContext()) ? "*" : "", context.name(),
+        table.row(
+            context.name().equals(config.currentContext()) ? "*" : "",
+            context.name(),
             String.join(",", context.endpoints()),
             context.namespace().isEmpty() ? "default" : context.namespace());
       }
@@ -71,7 +80,9 @@ final class ConfigCommand implements Runnable {
   }
 
   /** {@code config current-context}. */
-  @Command(name = "current-context", mixinStandardHelpOptions = true,
+  @Command(
+      name = "current-context",
+      mixinStandardHelpOptions = true,
       description = "Print the name of the current context.")
   static final class CurrentContext implements Callable<Integer> {
     private final Cli cli;
@@ -92,7 +103,9 @@ final class ConfigCommand implements Runnable {
   }
 
   /** {@code config use-context NAME}. */
-  @Command(name = "use-context", mixinStandardHelpOptions = true,
+  @Command(
+      name = "use-context",
+      mixinStandardHelpOptions = true,
       description = "Make a context the current one.")
   static final class UseContext implements Callable<Integer> {
     private final Cli cli;
@@ -118,7 +131,9 @@ final class ConfigCommand implements Runnable {
   }
 
   /** {@code config set-context NAME}. */
-  @Command(name = "set-context", mixinStandardHelpOptions = true,
+  @Command(
+      name = "set-context",
+      mixinStandardHelpOptions = true,
       description = {
         "Create a context or change some of its fields.",
         "Use the global -n/--namespace option to set its namespace."
@@ -129,7 +144,9 @@ final class ConfigCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "NAME", description = "The context.")
     String name;
 
-    @Option(names = "--endpoint", paramLabel = "HOST:PORT",
+    @Option(
+        names = "--endpoint",
+        paramLabel = "HOST:PORT",
         description = "Master endpoint; repeat for several masters (replaces the list).")
     List<String> endpoints = new ArrayList<>();
 
@@ -139,8 +156,7 @@ final class ConfigCommand implements Runnable {
     @Option(names = "--ca-file", paramLabel = "FILE", description = "CA certificate (PEM).")
     String caFile;
 
-    @Option(names = "--cert-file", paramLabel = "FILE",
-        description = "Client certificate (PEM).")
+    @Option(names = "--cert-file", paramLabel = "FILE", description = "Client certificate (PEM).")
     String certFile;
 
     @Option(names = "--key-file", paramLabel = "FILE", description = "Client key (PEM).")
@@ -160,24 +176,32 @@ final class ConfigCommand implements Runnable {
       }
       ClientConfigStore store = cli.configStore();
       ClientConfig config = store.load();
-      ContextEntry old = config.context(name).orElse(
-          new ContextEntry(name, List.of(), "", ContextEntry.Credentials.NONE));
+      ContextEntry old =
+          config
+              .context(name)
+              .orElse(new ContextEntry(name, List.of(), "", ContextEntry.Credentials.NONE));
       ContextEntry.Credentials c = old.credentials();
-      ContextEntry updated = new ContextEntry(name,
-          endpoints.isEmpty() ? old.endpoints() : endpoints,
-          cli.namespaceOption() != null ? cli.namespaceOption() : old.namespace(),
-          new ContextEntry.Credentials(
-              token != null ? token : c.token(),
-              caFile != null ? caFile : c.caFile(),
-              certFile != null ? certFile : c.certFile(),
-              keyFile != null ? keyFile : c.keyFile()));
+      ContextEntry updated =
+          new ContextEntry(
+              name,
+              endpoints.isEmpty() ? old.endpoints() : endpoints,
+              cli.namespaceOption() != null ? cli.namespaceOption() : old.namespace(),
+              new ContextEntry.Credentials(
+                  token != null ? token : c.token(),
+                  caFile != null ? caFile : c.caFile(),
+                  certFile != null ? certFile : c.certFile(),
+                  keyFile != null ? keyFile : c.keyFile()));
       ClientConfig next = config.withContext(updated);
       if (current || next.currentContext().isEmpty()) {
         next = next.withCurrent(name);
       }
       store.save(next);
-      cli.out().println("Context \"" + name + "\" " + (config.context(name).isPresent()
-          ? "modified." : "created."));
+      cli.out()
+          .println(
+              "Context \""
+                  + name
+                  + "\" "
+                  + (config.context(name).isPresent() ? "modified." : "created."));
       return 0;
     }
 
@@ -198,7 +222,9 @@ final class ConfigCommand implements Runnable {
   }
 
   /** {@code config delete-context NAME}. */
-  @Command(name = "delete-context", mixinStandardHelpOptions = true,
+  @Command(
+      name = "delete-context",
+      mixinStandardHelpOptions = true,
       description = "Remove a context.")
   static final class DeleteContext implements Callable<Integer> {
     private final Cli cli;

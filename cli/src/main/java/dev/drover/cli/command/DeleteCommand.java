@@ -25,9 +25,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code drover delete}: deletes the objects of manifests ({@code -f}), objects by name
- * ({@code KIND NAME...} or {@code KIND/NAME}), or by label selector ({@code KIND -l SEL}). Every
- * object is tried; the exit code is 1 if any deletion failed.
+ * {@code drover delete}: deletes the objects of manifests ({@code -f}), objects by name ({@code
+ * KIND NAME...} or {@code KIND/NAME}), or by label selector ({@code KIND -l SEL}). Every object is
+ * tried; the exit code is 1 if any deletion failed.
  */
 @Command(
     name = "delete",
@@ -38,25 +38,34 @@ final class DeleteCommand implements Callable<Integer> {
   private final Cli cli;
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "KIND [NAME...]", arity = "0..*",
+  @Parameters(
+      paramLabel = "KIND [NAME...]",
+      arity = "0..*",
       description = "Kind and names, or KIND/NAME pairs.")
   List<String> args = new ArrayList<>();
 
-  @Option(names = {"-f", "--filename"}, paramLabel = "FILE|DIR|-",
+  @Option(
+      names = {"-f", "--filename"},
+      paramLabel = "FILE|DIR|-",
       description = "Delete the objects of these manifests (repeatable).")
   List<String> files = new ArrayList<>();
 
-  @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR",
+  @Option(
+      names = {"-l", "--selector"},
+      paramLabel = "SELECTOR",
       description = "Delete every object of KIND matching this label selector.")
   String selector;
 
-  @Option(names = "--grace-period", paramLabel = "SECONDS",
+  @Option(
+      names = "--grace-period",
+      paramLabel = "SECONDS",
       description = "Seconds pods get to stop (default: the pod's own; 0 = immediately).")
   Long gracePeriod;
 
-  @Option(names = "--force",
-      description = "Remove at once, without waiting for the node to confirm the containers"
-          + " stopped.")
+  @Option(
+      names = "--force",
+      description =
+          "Remove at once, without waiting for the node to confirm the containers" + " stopped.")
   boolean force;
 
   @Option(names = "--ignore-not-found", description = "Treat absent objects as deleted.")
@@ -93,28 +102,34 @@ final class DeleteCommand implements Callable<Integer> {
     List<Subject> targets = new ArrayList<>();
     if (!files.isEmpty()) {
       if (!args.isEmpty() || selector != null) {
-        throw new ParameterException(spec.commandLine(),
-            "-f cannot be combined with KIND, NAME or --selector");
+        throw new ParameterException(
+            spec.commandLine(), "-f cannot be combined with KIND, NAME or --selector");
       }
       for (Manifests.Item item : Manifests.read(cli, files, true)) {
-        targets.add(new Subject(item.subject().type(), item.subject().name(),
-            ApiObjects.meta(item.object()).getNamespace()));
+        targets.add(
+            new Subject(
+                item.subject().type(),
+                item.subject().name(),
+                ApiObjects.meta(item.object()).getNamespace()));
       }
       return targets;
     }
     if (args.isEmpty()) {
-      throw new ParameterException(spec.commandLine(),
+      throw new ParameterException(
+          spec.commandLine(),
           "say what to delete: -f FILE, KIND NAME..., KIND/NAME or KIND -l SELECTOR");
     }
     if (args.get(0).contains("/")) {
       for (String arg : args) {
         int slash = arg.indexOf('/');
         if (slash < 0) {
-          throw new ParameterException(spec.commandLine(),
-              "mixing KIND/NAME and plain names: \"" + arg + "\"");
+          throw new ParameterException(
+              spec.commandLine(), "mixing KIND/NAME and plain names: \"" + arg + "\"");
         }
-        targets.add(new Subject(Resources.type(spec.commandLine(), arg.substring(0, slash)),
-            arg.substring(slash + 1)));
+        targets.add(
+            new Subject(
+                Resources.type(spec.commandLine(), arg.substring(0, slash)),
+                arg.substring(slash + 1)));
       }
       return targets;
     }
@@ -127,8 +142,8 @@ final class DeleteCommand implements Callable<Integer> {
       return targets;
     }
     if (args.size() == 1) {
-      throw new ParameterException(spec.commandLine(),
-          "name the " + type.plural() + " to delete, or select them with -l");
+      throw new ParameterException(
+          spec.commandLine(), "name the " + type.plural() + " to delete, or select them with -l");
     }
     for (String name : args.subList(1, args.size())) {
       targets.add(new Subject(type, name));
@@ -137,18 +152,19 @@ final class DeleteCommand implements Callable<Integer> {
   }
 
   private boolean delete(ClusterClient client, ResourceType type, String namespace, String name) {
-    DeleteRequest.Builder request = DeleteRequest.newBuilder()
-        .setKind(type.kind())
-        .setNamespace(Resources.namespaceFor(type, namespace))
-        .setName(name)
-        .setForce(force);
+    DeleteRequest.Builder request =
+        DeleteRequest.newBuilder()
+            .setKind(type.kind())
+            .setNamespace(Resources.namespaceFor(type, namespace))
+            .setName(name)
+            .setForce(force);
     if (gracePeriod != null) {
       request.setGracePeriodSeconds(gracePeriod);
     }
     try {
       DeleteResponse response = client.call(s -> s.delete(request.build()));
-      cli.out().println(type.singular() + " \"" + name + "\" "
-          + (force ? "force deleted" : "deleted"));
+      cli.out()
+          .println(type.singular() + " \"" + name + "\" " + (force ? "force deleted" : "deleted"));
       cli.out().flush();
       return response != null;
     } catch (StatusRuntimeException e) {

@@ -27,8 +27,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code drover describe KIND NAME}: a readable account of one object, its metadata, a summary
- * line for workloads and pods, its spec and status, and the events recorded about it.
+ * {@code drover describe KIND NAME}: a readable account of one object, its metadata, a summary line
+ * for workloads and pods, its spec and status, and the events recorded about it.
  */
 @Command(
     name = "describe",
@@ -39,7 +39,10 @@ final class DescribeCommand implements Callable<Integer> {
   private final Cli cli;
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "KIND", completionCandidates = KindCandidates.class,
+  @Parameters(
+      index = "0",
+      paramLabel = "KIND",
+      completionCandidates = KindCandidates.class,
       description = "Kind of object, or KIND/NAME.")
   String kind;
 
@@ -60,8 +63,8 @@ final class DescribeCommand implements Callable<Integer> {
     }
     ResourceType type = Resources.type(spec.commandLine(), kindName);
     if (objectName == null || objectName.isEmpty()) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "name the " + type.singular() + " to describe");
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "name the " + type.singular() + " to describe");
     }
     try (ClusterClient client = cli.connect()) {
       Object object = Resources.get(client, type, cli.namespace(), objectName);
@@ -95,7 +98,6 @@ final class DescribeCommand implements Callable<Integer> {
     return at == null ? Instant.EPOCH : at;
   }
 
-
   /** The text of a description. */
   static String render(Object object, List<Event> events, Instant now) {
     StringWriter text = new StringWriter();
@@ -106,13 +108,21 @@ final class DescribeCommand implements Callable<Integer> {
       field(out, "Namespace", meta.getNamespace());
     }
     field(out, "Kind", ApiObjects.type(object).kindName());
-    field(out, "Labels", meta.getLabelsCount() == 0 ? "<none>"
-        : ObjectTables.labels(meta.getLabelsMap()));
-    field(out, "Annotations", meta.getAnnotationsCount() == 0 ? "<none>"
-        : ObjectTables.labels(meta.getAnnotationsMap()));
+    field(
+        out,
+        "Labels",
+        meta.getLabelsCount() == 0 ? "<none>" : ObjectTables.labels(meta.getLabelsMap()));
+    field(
+        out,
+        "Annotations",
+        meta.getAnnotationsCount() == 0 ? "<none>" : ObjectTables.labels(meta.getAnnotationsMap()));
     Instant created = ApiObjects.instant(meta.getCreationTime());
-    field(out, "Created", created == null ? "<unknown>"
-        : created + " (" + Durations.age(Duration.between(created, now)) + " ago)");
+    field(
+        out,
+        "Created",
+        created == null
+            ? "<unknown>"
+            : created + " (" + Durations.age(Duration.between(created, now)) + " ago)");
     field(out, "UID", meta.getUid());
     if (meta.hasDeletionTime()) {
       field(out, "Deleting since", String.valueOf(ApiObjects.instant(meta.getDeletionTime())));
@@ -122,10 +132,14 @@ final class DescribeCommand implements Callable<Integer> {
         var pod = object.getPod();
         field(out, "Status", PodText.status(pod));
         field(out, "Ready", PodText.ready(pod));
-        field(out, "Node", pod.getSpec().getNodeName().isEmpty()
-            ? "<none>" : pod.getSpec().getNodeName());
-        field(out, "IP", pod.getStatus().getPodIp().isEmpty()
-            ? "<none>" : pod.getStatus().getPodIp());
+        field(
+            out,
+            "Node",
+            pod.getSpec().getNodeName().isEmpty() ? "<none>" : pod.getSpec().getNodeName());
+        field(
+            out,
+            "IP",
+            pod.getStatus().getPodIp().isEmpty() ? "<none>" : pod.getStatus().getPodIp());
         String stuck = PodText.stuckReason(pod);
         if (stuck != null) {
           field(out, "Problem", stuck);
@@ -135,12 +149,22 @@ final class DescribeCommand implements Callable<Integer> {
         var d = object.getDeployment();
         int desired = d.getSpec().hasReplicas() ? d.getSpec().getReplicas() : 1;
         var s = d.getStatus();
-        field(out, "Replicas", desired + " desired | " + s.getUpdatedReplicas() + " updated | "
-            + s.getReplicas() + " total | " + s.getAvailableReplicas() + " available | "
-            + s.getUnavailableReplicas() + " unavailable");
+        field(
+            out,
+            "Replicas",
+            desired
+                + " desired | "
+                + s.getUpdatedReplicas()
+                + " updated | "
+                + s.getReplicas()
+                + " total | "
+                + s.getAvailableReplicas()
+                + " available | "
+                + s.getUnavailableReplicas()
+                + " unavailable");
         field(out, "Revision", String.valueOf(s.getCurrentRevision()));
       }
-      default -> { }
+      default -> {}
     }
     Map<String, java.lang.Object> tree = ManifestWriter.toTree(object);
     for (Map.Entry<String, java.lang.Object> entry : tree.entrySet()) {
@@ -156,13 +180,19 @@ final class DescribeCommand implements Callable<Integer> {
       Table table = new Table("  TYPE", "REASON", "AGE", "FROM", "MESSAGE");
       for (Event event : events) {
         String type = ApiObjects.enumText(event.getType());
-        String from = !event.getReportingComponent().isEmpty()
-            ? event.getReportingComponent() : event.getSource().getComponent();
+        String from =
+            !event.getReportingComponent().isEmpty()
+                ? event.getReportingComponent()
+                : event.getSource().getComponent();
         String age = Durations.age(Duration.between(lastSeen(event), now));
         if (event.getCount() > 1) {
           age += " (x" + event.getCount() + ")";
         }
-        table.row("  " + (type.isEmpty() ? "Normal" : type), event.getReason(), age, from,
+        table.row(
+            "  " + (type.isEmpty() ? "Normal" : type),
+            event.getReason(),
+            age,
+            from,
             event.getMessage());
       }
       table.print(out);

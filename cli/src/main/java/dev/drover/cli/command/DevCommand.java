@@ -22,10 +22,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code drover dev}: a whole cluster in one process, like {@code nomad agent -dev}: a single
- * master with a persistent embedded store under {@code ~/.drover/dev} and a node agent on the
- * local Docker daemon (or the simulated runtime). It waits until the node is Ready, writes the
- * {@code dev} context so the other commands just work, prints what to type next, and runs until
- * Ctrl-C; the next start finds the same state.
+ * master with a persistent embedded store under {@code ~/.drover/dev} and a node agent on the local
+ * Docker daemon (or the simulated runtime). It waits until the node is Ready, writes the {@code
+ * dev} context so the other commands just work, prints what to type next, and runs until Ctrl-C;
+ * the next start finds the same state.
  */
 @Command(
     name = "dev",
@@ -39,28 +39,42 @@ final class DevCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(DevCommand.class);
 
   /** The container runtimes dev mode can use. */
-  enum Runtime { docker, simulated }
+  enum Runtime {
+    docker,
+    simulated
+  }
 
   /** Name of the dev node. */
   static final String NODE = "dev-node";
 
   private final Cli cli;
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
       description = "Where the cluster state lives (default ~/.drover/dev).")
   Path dataDir;
 
-  @Option(names = "--runtime", paramLabel = "RUNTIME",
-      description = "docker (real containers) or simulated (no Docker needed; pods are"
-          + " simulated). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--runtime",
+      paramLabel = "RUNTIME",
+      description =
+          "docker (real containers) or simulated (no Docker needed; pods are"
+              + " simulated). Default ${DEFAULT-VALUE}.")
   Runtime runtime = Runtime.docker;
 
-  @Option(names = "--port", paramLabel = "PORT",
-      description = "Port of the control API on 127.0.0.1; 0 picks a free one"
-          + " (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      description =
+          "Port of the control API on 127.0.0.1; 0 picks a free one"
+              + " (default ${DEFAULT-VALUE}).")
   int port = 7070;
 
-  @Option(names = "--ready-timeout", paramLabel = "DURATION", defaultValue = "60s",
+  @Option(
+      names = "--ready-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "60s",
       description = "How long to wait for the node to become Ready (default ${DEFAULT-VALUE}).")
   String readyTimeout;
 
@@ -72,17 +86,21 @@ final class DevCommand implements Callable<Integer> {
   public Integer call() {
     long started = System.nanoTime();
     // Time the JVM took to reach this command, for the start-up report (class loading shows here).
-    long jvmMillis = System.currentTimeMillis()
-        - ManagementFactory.getRuntimeMXBean().getStartTime();
+    long jvmMillis =
+        System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
     Duration timeout = dev.drover.cli.Durations.parse(readyTimeout);
     Path dir = dataDir != null ? dataDir : cli.home().resolve(".drover/dev");
     String dockerHost = DockerProbe.dockerHost(cli.environment());
     if (runtime == Runtime.docker) {
       DockerProbe.Result docker = DockerProbe.probe(dockerHost, Duration.ofSeconds(3));
       if (!docker.reachable()) {
-        throw new CliException("Docker is not reachable at " + dockerHost + ": "
-            + docker.problem() + ".\nStart Docker (on Debian: `sudo scripts/test-env.sh`), or run"
-            + " without containers: drover dev --runtime simulated");
+        throw new CliException(
+            "Docker is not reachable at "
+                + dockerHost
+                + ": "
+                + docker.problem()
+                + ".\nStart Docker (on Debian: `sudo scripts/test-env.sh`), or run"
+                + " without containers: drover dev --runtime simulated");
       }
     }
     try {
@@ -103,10 +121,13 @@ final class DevCommand implements Callable<Integer> {
       }
       DevContexts.write(cli.configStore(), cluster.endpoint());
       double seconds = (System.nanoTime() - started) / 1e9;
-      LOG.info("ready in {} after the JVM's {}: {}", String.format("%.2f s", seconds),
-          String.format("%.2f s", jvmMillis / 1e3), String.join(", ", cluster.startupPhases()));
-      for (String line : DevContexts.banner(cluster.endpoint(), NODE, runtime.name(),
-          dir.toString(), seconds)) {
+      LOG.info(
+          "ready in {} after the JVM's {}: {}",
+          String.format("%.2f s", seconds),
+          String.format("%.2f s", jvmMillis / 1e3),
+          String.join(", ", cluster.startupPhases()));
+      for (String line :
+          DevContexts.banner(cluster.endpoint(), NODE, runtime.name(), dir.toString(), seconds)) {
         cli.out().println(line);
       }
       cli.out().flush();
@@ -130,15 +151,18 @@ final class DevCommand implements Callable<Integer> {
           .dataDir(dir)
           .apiHost("127.0.0.1")
           .apiPort(port)
-          .withAgent(a -> a
-              .nodeName(NODE)
-              .runtime(runtime == Runtime.docker ? AgentBuilder.Runtime.DOCKER
-                  : AgentBuilder.Runtime.SIMULATED)
-              .dockerHost(dockerHost))
+          .withAgent(
+              a ->
+                  a.nodeName(NODE)
+                      .runtime(
+                          runtime == Runtime.docker
+                              ? AgentBuilder.Runtime.DOCKER
+                              : AgentBuilder.Runtime.SIMULATED)
+                      .dockerHost(dockerHost))
           .start();
     } catch (UncheckedIOException e) {
-      throw new CliException(e.getMessage() + " (is another `drover dev` using this directory?)",
-          e);
+      throw new CliException(
+          e.getMessage() + " (is another `drover dev` using this directory?)", e);
     }
   }
 }

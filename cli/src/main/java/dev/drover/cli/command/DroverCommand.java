@@ -11,8 +11,8 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The root {@code drover} command: holds the global options (inherited by every subcommand, so
- * they may be given before or after the verb) and lists the verbs.
+ * The root {@code drover} command: holds the global options (inherited by every subcommand, so they
+ * may be given before or after the verb) and lists the verbs.
  */
 @Command(
     name = "drover",

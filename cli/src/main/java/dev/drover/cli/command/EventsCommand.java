@@ -26,10 +26,14 @@ final class EventsCommand implements Callable<Integer> {
   private final Cli cli;
   @Spec CommandSpec spec;
 
-  @Option(names = {"-A", "--all-namespaces"}, description = "Events of every namespace.")
+  @Option(
+      names = {"-A", "--all-namespaces"},
+      description = "Events of every namespace.")
   boolean allNamespaces;
 
-  @Option(names = "--for", paramLabel = "KIND/NAME",
+  @Option(
+      names = "--for",
+      paramLabel = "KIND/NAME",
       description = "Only events about this object, e.g. pod/web-1.")
   String forObject;
 
@@ -43,22 +47,28 @@ final class EventsCommand implements Callable<Integer> {
     String namespace = allNamespaces ? "" : cli.namespace();
     try (ClusterClient client = cli.connect()) {
       List<Object> events = new ArrayList<>();
-      for (Object object : Resources.list(client, dev.drover.cli.ResourceType.EVENT, namespace,
-          "", "").items()) {
+      for (Object object :
+          Resources.list(client, dev.drover.cli.ResourceType.EVENT, namespace, "", "").items()) {
         Event event = object.getEvent();
-        if (about == null || (event.getInvolvedObject().getKind() == about.type().kind()
-            && event.getInvolvedObject().getName().equals(about.name()))) {
+        if (about == null
+            || (event.getInvolvedObject().getKind() == about.type().kind()
+                && event.getInvolvedObject().getName().equals(about.name()))) {
           events.add(object);
         }
       }
       events.sort(Comparator.comparing(EventsCommand::lastSeen));
       if (events.isEmpty()) {
-        cli.err().println(allNamespaces ? "No events found."
-            : "No events found in " + namespace + " namespace.");
+        cli.err()
+            .println(
+                allNamespaces
+                    ? "No events found."
+                    : "No events found in " + namespace + " namespace.");
         return 0;
       }
-      new ObjectTables(dev.drover.cli.ResourceType.EVENT, false, allNamespaces,
-          cli.clock().instant()).table(events).print(cli.out());
+      new ObjectTables(
+              dev.drover.cli.ResourceType.EVENT, false, allNamespaces, cli.clock().instant())
+          .table(events)
+          .print(cli.out());
       return 0;
     }
   }
@@ -67,5 +77,4 @@ final class EventsCommand implements Callable<Integer> {
     Instant at = ObjectTables.lastSeen(object.getEvent());
     return at == null ? Instant.EPOCH : at;
   }
-
 }

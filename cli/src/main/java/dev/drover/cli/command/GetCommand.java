@@ -48,29 +48,42 @@ final class GetCommand implements Callable<Integer> {
   private final Cli cli;
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "KIND", completionCandidates = KindCandidates.class,
+  @Parameters(
+      index = "0",
+      paramLabel = "KIND",
+      completionCandidates = KindCandidates.class,
       description = "Kind of object, or KIND/NAME.")
   String kind;
 
   @Parameters(index = "1..*", paramLabel = "NAME", description = "Names of objects to show.")
   List<String> names = new ArrayList<>();
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
       description = "Output format: ${COMPLETION-CANDIDATES} (default table).")
   OutputFormat output = OutputFormat.table;
 
-  @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR",
+  @Option(
+      names = {"-l", "--selector"},
+      paramLabel = "SELECTOR",
       description = "Label selector, e.g. app=web,tier in (a,b).")
   String selector = "";
 
-  @Option(names = "--field-selector", paramLabel = "SELECTOR",
+  @Option(
+      names = "--field-selector",
+      paramLabel = "SELECTOR",
       description = "Field selector, e.g. spec.node_name=n1,status.phase=Running.")
   String fieldSelector = "";
 
-  @Option(names = {"-A", "--all-namespaces"}, description = "List across all namespaces.")
+  @Option(
+      names = {"-A", "--all-namespaces"},
+      description = "List across all namespaces.")
   boolean allNamespaces;
 
-  @Option(names = {"-w", "--watch"}, description = "After listing, watch for changes.")
+  @Option(
+      names = {"-w", "--watch"},
+      description = "After listing, watch for changes.")
   boolean watch;
 
   GetCommand(Cli cli) {
@@ -91,8 +104,8 @@ final class GetCommand implements Callable<Integer> {
       type = Resources.type(spec.commandLine(), kind);
     }
     if (!names.isEmpty() && (!selector.isEmpty() || allNamespaces)) {
-      throw new ParameterException(spec.commandLine(),
-          "a NAME cannot be combined with --selector or --all-namespaces");
+      throw new ParameterException(
+          spec.commandLine(), "a NAME cannot be combined with --selector or --all-namespaces");
     }
     if (watch && names.size() > 1) {
       throw new ParameterException(spec.commandLine(), "--watch takes at most one NAME");
@@ -114,8 +127,8 @@ final class GetCommand implements Callable<Integer> {
           version = ApiObjects.meta(objects.get(0)).getResourceVersion();
         }
       }
-      ObjectTables tables = new ObjectTables(type, output == OutputFormat.wide,
-          allNamespaces, cli.clock().instant());
+      ObjectTables tables =
+          new ObjectTables(type, output == OutputFormat.wide, allNamespaces, cli.clock().instant());
       int[] widths = print(type, namespace, objects, names.size() == 1, tables);
       if (watch) {
         watch(client, type, namespace, version, tables, widths);
@@ -127,8 +140,8 @@ final class GetCommand implements Callable<Integer> {
   /** {@code get deploy,svc}: one table per kind, separated by a blank line, like kubectl. */
   private int callForEach(String[] kinds) {
     if (!names.isEmpty() || watch) {
-      throw new ParameterException(spec.commandLine(),
-          "several kinds cannot be combined with NAME or --watch");
+      throw new ParameterException(
+          spec.commandLine(), "several kinds cannot be combined with NAME or --watch");
     }
     List<ResourceType> types = new ArrayList<>();
     for (String k : kinds) {
@@ -147,30 +160,45 @@ final class GetCommand implements Callable<Integer> {
           cli.out().println();
         }
         first = false;
-        print(type, namespace, objects, false, new ObjectTables(type,
-            output == OutputFormat.wide, allNamespaces, cli.clock().instant()));
+        print(
+            type,
+            namespace,
+            objects,
+            false,
+            new ObjectTables(
+                type, output == OutputFormat.wide, allNamespaces, cli.clock().instant()));
       }
       if (first) {
-        cli.err().println(allNamespaces ? "No resources found"
-            : "No resources found in " + namespace + " namespace.");
+        cli.err()
+            .println(
+                allNamespaces
+                    ? "No resources found"
+                    : "No resources found in " + namespace + " namespace.");
       }
       return 0;
     }
   }
 
-  private int[] print(ResourceType type, String namespace, List<Object> objects, boolean single,
+  private int[] print(
+      ResourceType type,
+      String namespace,
+      List<Object> objects,
+      boolean single,
       ObjectTables tables) {
     PrintWriter out = cli.out();
     switch (output) {
       case yaml -> out.print(ManifestWriter.toYaml(objects));
-      case json -> out.println(single
-          ? ManifestWriter.toJson(objects.get(0)) : ManifestWriter.toJson(objects));
+      case json ->
+          out.println(
+              single ? ManifestWriter.toJson(objects.get(0)) : ManifestWriter.toJson(objects));
       case name -> objects.forEach(o -> out.println(ApiObjects.ref(o)));
       default -> {
         if (objects.isEmpty()) {
-          cli.err().println(allNamespaces || !type.namespaced()
-              ? "No resources found"
-              : "No resources found in " + namespace + " namespace.");
+          cli.err()
+              .println(
+                  allNamespaces || !type.namespaced()
+                      ? "No resources found"
+                      : "No resources found in " + namespace + " namespace.");
           return tables.table(List.of()).widths();
         }
         return tables.table(objects).print(out);
@@ -180,33 +208,41 @@ final class GetCommand implements Callable<Integer> {
     return new int[0];
   }
 
-  private void watch(ClusterClient client, ResourceType type, String namespace, long from,
-      ObjectTables tables, int[] widths) {
+  private void watch(
+      ClusterClient client,
+      ResourceType type,
+      String namespace,
+      long from,
+      ObjectTables tables,
+      int[] widths) {
     long version = from;
     String fields = fieldSelector;
     if (names.size() == 1) {
       fields = (fields.isEmpty() ? "" : fields + ",") + "metadata.name=" + names.get(0);
     }
     while (true) {
-      WatchRequest request = WatchRequest.newBuilder()
-          .setKind(type.kind())
-          .setNamespace(Resources.namespaceFor(type, namespace))
-          .setLabelSelector(selector)
-          .setFieldSelector(fields)
-          .setResourceVersion(version)
-          .setAllowBookmarks(true)
-          .build();
+      WatchRequest request =
+          WatchRequest.newBuilder()
+              .setKind(type.kind())
+              .setNamespace(Resources.namespaceFor(type, namespace))
+              .setLabelSelector(selector)
+              .setFieldSelector(fields)
+              .setResourceVersion(version)
+              .setAllowBookmarks(true)
+              .build();
       try {
         Iterator<WatchEvent> events = client.stub(WATCH_SLICE).watch(request);
         while (events.hasNext()) {
           WatchEvent event = events.next();
           if (event.getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
-            throw new CliException("the watch ended: " + event.getError().getReason() + ": "
-                + event.getError().getMessage());
+            throw new CliException(
+                "the watch ended: "
+                    + event.getError().getReason()
+                    + ": "
+                    + event.getError().getMessage());
           }
           version = Math.max(version, event.getResourceVersion());
-          if (event.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK
-              || !event.hasObject()) {
+          if (event.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK || !event.hasObject()) {
             continue;
           }
           printChange(event.getObject(), tables, widths);

@@ -41,32 +41,43 @@ final class LogsCommand implements Callable<Integer> {
 
   /** Followed logs are long streams; they still get a (generous) deadline. */
   static final Duration FOLLOW_DEADLINE = Duration.ofDays(7);
+
   /** Reading a finished log may take longer than a unary call. */
   static final Duration READ_DEADLINE = Duration.ofMinutes(5);
 
   private final Cli cli;
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "POD",
-      description = "Pod name (or pod/NAME), or deployment/NAME (also daemonset/, replicaset/,"
-          + " job/) for one of its pods.")
+  @Parameters(
+      index = "0",
+      paramLabel = "POD",
+      description =
+          "Pod name (or pod/NAME), or deployment/NAME (also daemonset/, replicaset/,"
+              + " job/) for one of its pods.")
   String pod;
 
-  @Option(names = {"-c", "--container"}, paramLabel = "NAME",
+  @Option(
+      names = {"-c", "--container"},
+      paramLabel = "NAME",
       description = "Container (needed when the pod has several).")
   String container = "";
 
-  @Option(names = {"-f", "--follow"}, description = "Keep streaming new output.")
+  @Option(
+      names = {"-f", "--follow"},
+      description = "Keep streaming new output.")
   boolean follow;
 
   @Option(names = "--tail", paramLabel = "N", description = "Only the last N lines.")
   Long tail;
 
-  @Option(names = {"-p", "--previous"},
+  @Option(
+      names = {"-p", "--previous"},
       description = "Logs of the previous, terminated run of the container.")
   boolean previous;
 
-  @Option(names = "--since", paramLabel = "DURATION",
+  @Option(
+      names = "--since",
+      paramLabel = "DURATION",
       description = "Only output newer than this, e.g. 5m or 1h.")
   String since;
 
@@ -86,8 +97,11 @@ final class LogsCommand implements Callable<Integer> {
       name = pod.substring(pod.indexOf('/') + 1);
       if (type != ResourceType.POD) {
         if (selectorOf(type, Object.getDefaultInstance()) == null) {
-          throw new ParameterException(spec.commandLine(), "logs are read from pods (or a"
-              + " deployment, daemon set, replica set or job), not " + type.plural());
+          throw new ParameterException(
+              spec.commandLine(),
+              "logs are read from pods (or a"
+                  + " deployment, daemon set, replica set or job), not "
+                  + type.plural());
         }
         workload = type;
       }
@@ -95,13 +109,14 @@ final class LogsCommand implements Callable<Integer> {
     if (tail != null && tail < 0) {
       throw new ParameterException(spec.commandLine(), "--tail must be at least 0");
     }
-    LogsRequest.Builder request = LogsRequest.newBuilder()
-        .setNamespace(cli.namespace())
-        .setPod(name)
-        .setContainer(container)
-        .setFollow(follow)
-        .setPrevious(previous)
-        .setTimestamps(timestamps);
+    LogsRequest.Builder request =
+        LogsRequest.newBuilder()
+            .setNamespace(cli.namespace())
+            .setPod(name)
+            .setContainer(container)
+            .setFollow(follow)
+            .setPrevious(previous)
+            .setTimestamps(timestamps);
     if (tail != null) {
       request.setTailLines(tail);
     }
@@ -118,8 +133,8 @@ final class LogsCommand implements Callable<Integer> {
         name = podOf(client, workload, name);
         request.setPod(name);
       }
-      Iterator<LogChunk> chunks = client.stub(follow ? FOLLOW_DEADLINE : READ_DEADLINE)
-          .logs(request.build());
+      Iterator<LogChunk> chunks =
+          client.stub(follow ? FOLLOW_DEADLINE : READ_DEADLINE).logs(request.build());
       while (chunks.hasNext()) {
         LogChunk chunk = chunks.next();
         if (timestamps && chunk.hasTime()) {
@@ -141,15 +156,17 @@ final class LogsCommand implements Callable<Integer> {
   private String podOf(ClusterClient client, ResourceType type, String name) {
     Object object = Resources.get(client, type, cli.namespace(), name);
     String selector = ObjectTables.selector(selectorOf(type, object));
-    List<Object> pods = new ArrayList<>(
-        Resources.list(client, ResourceType.POD, cli.namespace(), selector, "").items());
+    List<Object> pods =
+        new ArrayList<>(
+            Resources.list(client, ResourceType.POD, cli.namespace(), selector, "").items());
     if (pods.isEmpty()) {
-      throw new CliException(type.kindName().toLowerCase(java.util.Locale.ROOT) + "/" + name
-          + " has no pods yet");
+      throw new CliException(
+          type.kindName().toLowerCase(java.util.Locale.ROOT) + "/" + name + " has no pods yet");
     }
-    pods.sort(Comparator
-        .comparing((Object p) -> p.getPod().getStatus().getPhase() != PodPhase.POD_PHASE_RUNNING)
-        .thenComparing(p -> p.getPod().getMetadata().getName()));
+    pods.sort(
+        Comparator.comparing(
+                (Object p) -> p.getPod().getStatus().getPhase() != PodPhase.POD_PHASE_RUNNING)
+            .thenComparing(p -> p.getPod().getMetadata().getName()));
     String chosen = pods.get(0).getPod().getMetadata().getName();
     if (pods.size() > 1) {
       cli.err().println("Found " + pods.size() + " pods, using pod/" + chosen);

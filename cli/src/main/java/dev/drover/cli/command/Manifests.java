@@ -20,10 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads the manifests named by {@code -f} (files, directories, {@code -} for stdin), prints
- * the parser's warnings, and settles each object's namespace the way kubectl does: the object's
- * own, else {@code -n}, else the context's; a conflict between an explicit {@code -n} and the
- * object's namespace is an error.
+ * Reads the manifests named by {@code -f} (files, directories, {@code -} for stdin), prints the
+ * parser's warnings, and settles each object's namespace the way kubectl does: the object's own,
+ * else {@code -n}, else the context's; a conflict between an explicit {@code -n} and the object's
+ * namespace is an error.
  */
 final class Manifests {
 
@@ -71,12 +71,24 @@ final class Manifests {
       if (type.namespaced()) {
         String explicit = cli.namespaceOption();
         if (meta.getNamespace().isEmpty()) {
-          object = ApiObjects.withMeta(object, meta.toBuilder()
-              .setNamespace(explicit != null ? explicit : cli.defaultNamespace()).build());
+          object =
+              ApiObjects.withMeta(
+                  object,
+                  meta.toBuilder()
+                      .setNamespace(explicit != null ? explicit : cli.defaultNamespace())
+                      .build());
         } else if (explicit != null && !explicit.equals(meta.getNamespace())) {
-          throw new CliException(read.source() + ": the namespace of " + type.kindName() + " \""
-              + meta.getName() + "\" is \"" + meta.getNamespace()
-              + "\", which does not match --namespace \"" + explicit + "\"");
+          throw new CliException(
+              read.source()
+                  + ": the namespace of "
+                  + type.kindName()
+                  + " \""
+                  + meta.getName()
+                  + "\" is \""
+                  + meta.getNamespace()
+                  + "\", which does not match --namespace \""
+                  + explicit
+                  + "\"");
         }
       }
       String name = meta.getName().isEmpty() ? meta.getGenerateName() : meta.getName();

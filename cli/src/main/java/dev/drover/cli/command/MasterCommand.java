@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code drover master}: the master daemon for a real host: the replicated store member, the
- * control API, and (while this master is the active one) the scheduler and controllers.
- * Settings come from flags and {@code --config FILE} (every key is also a flag; flags win).
+ * control API, and (while this master is the active one) the scheduler and controllers. Settings
+ * come from flags and {@code --config FILE} (every key is also a flag; flags win).
  */
 @Command(
     name = "master",
@@ -38,34 +38,49 @@ final class MasterCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "YAML file of settings.")
   Path config;
 
-  @Option(names = "--id", paramLabel = "ID",
+  @Option(
+      names = "--id",
+      paramLabel = "ID",
       description = "Id of this master; one of the --peer ids (default ${DEFAULT-VALUE}).")
   String id = KvStores.EMBEDDED_ID;
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
       description = "Store directory (default ${DEFAULT-VALUE}).")
   Path dataDir = Path.of("/var/lib/drover/master");
 
-  @Option(names = "--api-host", paramLabel = "HOST",
+  @Option(
+      names = "--api-host",
+      paramLabel = "HOST",
       description = "Address the control API binds to (default ${DEFAULT-VALUE}).")
   String apiHost = "0.0.0.0";
 
-  @Option(names = "--api-port", paramLabel = "PORT",
+  @Option(
+      names = "--api-port",
+      paramLabel = "PORT",
       description = "Port of the control API (default ${DEFAULT-VALUE}).")
   int apiPort = 7070;
 
-  @Option(names = "--metrics-port", paramLabel = "PORT",
-      description = "HTTP port of /metrics, /healthz, /readyz; -1 disables"
-          + " (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description =
+          "HTTP port of /metrics, /healthz, /readyz; -1 disables" + " (default ${DEFAULT-VALUE}).")
   int metricsPort = 9090;
 
-  @Option(names = "--store-port", paramLabel = "PORT",
+  @Option(
+      names = "--store-port",
+      paramLabel = "PORT",
       description = "Store (Raft) port of a single master (default ${DEFAULT-VALUE}).")
   int storePort = 7071;
 
-  @Option(names = "--peer", paramLabel = "ID=HOST:PORT",
-      description = "A member of a 3- or 5-master store, by its store port (repeatable; the"
-          + " same list on every master).")
+  @Option(
+      names = "--peer",
+      paramLabel = "ID=HOST:PORT",
+      description =
+          "A member of a 3- or 5-master store, by its store port (repeatable; the"
+              + " same list on every master).")
   List<String> peers = new ArrayList<>();
 
   MasterCommand(Cli cli) {
@@ -82,8 +97,11 @@ final class MasterCommand implements Callable<Integer> {
         throw new CliException("--peer \"" + peer + "\": expected ID=HOST:PORT");
       }
       try {
-        out.add(new Peer(peer.substring(0, eq), peer.substring(eq + 1, colon),
-            Integer.parseInt(peer.substring(colon + 1))));
+        out.add(
+            new Peer(
+                peer.substring(0, eq),
+                peer.substring(eq + 1, colon),
+                Integer.parseInt(peer.substring(colon + 1))));
       } catch (IllegalArgumentException e) {
         throw new CliException("--peer \"" + peer + "\": " + e.getMessage(), e);
       }
@@ -99,20 +117,24 @@ final class MasterCommand implements Callable<Integer> {
     List<Peer> members = peerList();
     KvStore store;
     try {
-      store = members.isEmpty()
-          ? KvStores.embedded(dataDir, storePort).start()
-          : KvStores.cluster(id, members, dataDir).start();
+      store =
+          members.isEmpty()
+              ? KvStores.embedded(dataDir, storePort).start()
+              : KvStores.cluster(id, members, dataDir).start();
     } catch (IOException e) {
       throw new CliException("cannot start the store in " + dataDir + ": " + e.getMessage(), e);
     }
     try (ShutdownSignal signal = new ShutdownSignal();
-        Master master = MasterBuilder.startMaster(store, b -> b
-            .id(id)
-            .apiHost(apiHost)
-            .apiPort(apiPort)
-            .metricsPort(metricsPort))) {
-      cli.err().println("drover master " + id + ": API at " + master.apiAddress()
-          + "; Ctrl-C or SIGTERM stops it");
+        Master master =
+            MasterBuilder.startMaster(
+                store, b -> b.id(id).apiHost(apiHost).apiPort(apiPort).metricsPort(metricsPort))) {
+      cli.err()
+          .println(
+              "drover master "
+                  + id
+                  + ": API at "
+                  + master.apiAddress()
+                  + "; Ctrl-C or SIGTERM stops it");
       cli.err().flush();
       signal.await();
     }

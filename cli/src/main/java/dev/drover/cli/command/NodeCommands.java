@@ -47,7 +47,9 @@ final class NodeCommands {
   }
 
   /** {@code drover cordon NODE}. */
-  @Command(name = "cordon", mixinStandardHelpOptions = true,
+  @Command(
+      name = "cordon",
+      mixinStandardHelpOptions = true,
       description = "Mark a node unschedulable: running pods stay, no new pods go there.")
   static final class Cordon extends NodeVerb {
     Cordon(Cli cli) {
@@ -57,7 +59,8 @@ final class NodeCommands {
     @Override
     public Integer call() {
       try (ClusterClient client = cli.connect()) {
-        act(NodeActionRequest.newBuilder().setAction(NodeActionType.NODE_ACTION_TYPE_CORDON),
+        act(
+            NodeActionRequest.newBuilder().setAction(NodeActionType.NODE_ACTION_TYPE_CORDON),
             client);
         cli.out().println("node/" + node + " cordoned");
         return 0;
@@ -66,7 +69,9 @@ final class NodeCommands {
   }
 
   /** {@code drover uncordon NODE}. */
-  @Command(name = "uncordon", mixinStandardHelpOptions = true,
+  @Command(
+      name = "uncordon",
+      mixinStandardHelpOptions = true,
       description = "Mark a node schedulable again.")
   static final class Uncordon extends NodeVerb {
     Uncordon(Cli cli) {
@@ -76,7 +81,8 @@ final class NodeCommands {
     @Override
     public Integer call() {
       try (ClusterClient client = cli.connect()) {
-        act(NodeActionRequest.newBuilder().setAction(NodeActionType.NODE_ACTION_TYPE_UNCORDON),
+        act(
+            NodeActionRequest.newBuilder().setAction(NodeActionType.NODE_ACTION_TYPE_UNCORDON),
             client);
         cli.out().println("node/" + node + " uncordoned");
         return 0;
@@ -85,23 +91,32 @@ final class NodeCommands {
   }
 
   /** {@code drover drain NODE}. */
-  @Command(name = "drain", mixinStandardHelpOptions = true,
-      description = "Cordon a node and evict its pods, never taking a Deployment below "
-          + "replicas - max_unavailable available pods: pods that must wait are evicted once "
-          + "their replacements are available.")
+  @Command(
+      name = "drain",
+      mixinStandardHelpOptions = true,
+      description =
+          "Cordon a node and evict its pods, never taking a Deployment below "
+              + "replicas - max_unavailable available pods: pods that must wait are evicted once "
+              + "their replacements are available.")
   static final class Drain extends NodeVerb {
     /** How often a drain with waiting pods asks again. */
     static final Duration RETRY = Duration.ofSeconds(1);
 
-    @Option(names = "--ignore-daemonsets",
+    @Option(
+        names = "--ignore-daemonsets",
         description = "Leave pods of DaemonSets (they would come back anyway).")
     boolean ignoreDaemonSets;
 
-    @Option(names = "--grace-period", paramLabel = "SECONDS",
+    @Option(
+        names = "--grace-period",
+        paramLabel = "SECONDS",
         description = "Grace period for evicted pods (default: each pod's own).")
     Long gracePeriod;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m",
+    @Option(
+        names = "--timeout",
+        paramLabel = "DURATION",
+        defaultValue = "5m",
         description = "Give up when pods still wait after this long (default ${DEFAULT-VALUE}).")
     String timeout;
 
@@ -111,9 +126,10 @@ final class NodeCommands {
 
     @Override
     public Integer call() {
-      NodeActionRequest.Builder request = NodeActionRequest.newBuilder()
-          .setAction(NodeActionType.NODE_ACTION_TYPE_DRAIN)
-          .setIgnoreDaemonSets(ignoreDaemonSets);
+      NodeActionRequest.Builder request =
+          NodeActionRequest.newBuilder()
+              .setAction(NodeActionType.NODE_ACTION_TYPE_DRAIN)
+              .setIgnoreDaemonSets(ignoreDaemonSets);
       if (gracePeriod != null) {
         request.setGracePeriodSeconds(gracePeriod);
       }
@@ -132,14 +148,26 @@ final class NodeCommands {
           }
           for (ObjectReference pod : response.getWaitingPodsList()) {
             if (told.add(pod.getNamespace() + "/" + pod.getName())) {
-              cli.out().println("waiting to evict pod " + pod.getNamespace() + "/" + pod.getName()
-                  + ": its Deployment has no available pod to spare yet");
+              cli.out()
+                  .println(
+                      "waiting to evict pod "
+                          + pod.getNamespace()
+                          + "/"
+                          + pod.getName()
+                          + ": its Deployment has no available pod to spare yet");
             }
           }
           cli.out().flush();
           if (!cli.clock().instant().isBefore(deadline)) {
-            cli.err().println("error: timed out after " + limit.toSeconds() + "s draining node/"
-                + node + "; " + response.getWaitingPodsCount() + " pod(s) still waiting");
+            cli.err()
+                .println(
+                    "error: timed out after "
+                        + limit.toSeconds()
+                        + "s draining node/"
+                        + node
+                        + "; "
+                        + response.getWaitingPodsCount()
+                        + " pod(s) still waiting");
             return 1;
           }
           LockSupport.parkNanos(RETRY.toNanos());

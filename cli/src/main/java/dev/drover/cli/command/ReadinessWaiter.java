@@ -38,8 +38,10 @@ final class ReadinessWaiter {
 
   private static final int BAR = 20;
   private static final Duration POLL = Duration.ofMillis(500);
+
   /** DECAWM: turn the terminal's automatic wrapping at the right margin off, and back on. */
   static final String NO_WRAP = "\033[?7l";
+
   static final String WRAP = "\033[?7h";
 
   /** Where one workload stands. */
@@ -97,8 +99,8 @@ final class ReadinessWaiter {
       for (int i = 0; i < states.size(); i++) {
         Progress p = states.get(i);
         if (p.failure() != null) {
-          cli.err().println("error: " + ApiObjects.ref(workloads.get(i)) + " failed: "
-              + p.failure());
+          cli.err()
+              .println("error: " + ApiObjects.ref(workloads.get(i)) + " failed: " + p.failure());
           return false;
         }
         allDone &= p.done();
@@ -113,9 +115,14 @@ final class ReadinessWaiter {
       if (cli.clock().instant().isAfter(deadline)) {
         for (int i = 0; i < states.size(); i++) {
           if (!states.get(i).done()) {
-            cli.err().println("error: timed out after " + timeout.toSeconds()
-                + "s waiting for " + ApiObjects.ref(workloads.get(i)) + ": "
-                + summary(states.get(i)));
+            cli.err()
+                .println(
+                    "error: timed out after "
+                        + timeout.toSeconds()
+                        + "s waiting for "
+                        + ApiObjects.ref(workloads.get(i))
+                        + ": "
+                        + summary(states.get(i)));
           }
         }
         return false;
@@ -141,8 +148,15 @@ final class ReadinessWaiter {
       for (int i = 0; i < workloads.size(); i++) {
         String ref = ApiObjects.ref(workloads.get(i));
         Progress p = states.get(i);
-        out.print("\033[2K\r" + ref + " ".repeat(width - ref.length()) + "  " + bar(p) + "  "
-            + summary(p) + "\n");
+        out.print(
+            "\033[2K\r"
+                + ref
+                + " ".repeat(width - ref.length())
+                + "  "
+                + bar(p)
+                + "  "
+                + summary(p)
+                + "\n");
       }
       out.print(WRAP);
       drawnLines = workloads.size();
@@ -174,8 +188,10 @@ final class ReadinessWaiter {
 
   /** Computes where a workload stands from its current state and, when stuck, its pods. */
   Progress progress(Object object) {
-    ObjectMeta meta = object.getKindCase() == Object.KindCase.KIND_NOT_SET
-        ? ObjectMeta.getDefaultInstance() : ApiObjects.meta(object);
+    ObjectMeta meta =
+        object.getKindCase() == Object.KindCase.KIND_NOT_SET
+            ? ObjectMeta.getDefaultInstance()
+            : ApiObjects.meta(object);
     boolean observed = true;
     switch (object.getKindCase()) {
       case DEPLOYMENT -> {
@@ -183,23 +199,36 @@ final class ReadinessWaiter {
         int desired = d.getSpec().hasReplicas() ? d.getSpec().getReplicas() : 1;
         var s = d.getStatus();
         observed = s.getObservedGeneration() >= meta.getGeneration();
-        boolean done = observed && s.getUpdatedReplicas() >= desired
-            && s.getReplicas() == s.getUpdatedReplicas() && s.getAvailableReplicas() >= desired;
+        boolean done =
+            observed
+                && s.getUpdatedReplicas() >= desired
+                && s.getReplicas() == s.getUpdatedReplicas()
+                && s.getAvailableReplicas() >= desired;
         Condition progressing = condition(s.getConditionsList(), "Progressing");
-        String failure = progressing != null
-            && progressing.getStatus() == ConditionStatus.CONDITION_STATUS_FALSE
-            && progressing.getReason().equals("ProgressDeadlineExceeded")
-            ? "ProgressDeadlineExceeded: " + progressing.getMessage() : null;
-        return withStuck(new Progress(Math.min(s.getAvailableReplicas(), desired), desired,
-            done, failure, null), meta, d.getSpec().getSelector());
+        String failure =
+            progressing != null
+                    && progressing.getStatus() == ConditionStatus.CONDITION_STATUS_FALSE
+                    && progressing.getReason().equals("ProgressDeadlineExceeded")
+                ? "ProgressDeadlineExceeded: " + progressing.getMessage()
+                : null;
+        return withStuck(
+            new Progress(Math.min(s.getAvailableReplicas(), desired), desired, done, failure, null),
+            meta,
+            d.getSpec().getSelector());
       }
       case REPLICA_SET -> {
         ReplicaSet rs = object.getReplicaSet();
         int desired = rs.getSpec().hasReplicas() ? rs.getSpec().getReplicas() : 1;
         var s = rs.getStatus();
         observed = s.getObservedGeneration() >= meta.getGeneration();
-        return withStuck(new Progress(Math.min(s.getReadyReplicas(), desired), desired,
-            observed && s.getReadyReplicas() >= desired, null, null), meta,
+        return withStuck(
+            new Progress(
+                Math.min(s.getReadyReplicas(), desired),
+                desired,
+                observed && s.getReadyReplicas() >= desired,
+                null,
+                null),
+            meta,
             rs.getSpec().getSelector());
       }
       case DAEMON_SET -> {
@@ -207,9 +236,16 @@ final class ReadinessWaiter {
         var s = ds.getStatus();
         observed = s.getObservedGeneration() >= meta.getGeneration();
         int desired = s.getDesiredNumberScheduled();
-        return withStuck(new Progress(Math.min(s.getNumberAvailable(), desired), desired,
-            observed && s.getUpdatedNumberScheduled() >= desired
-                && s.getNumberAvailable() >= desired, null, null), meta,
+        return withStuck(
+            new Progress(
+                Math.min(s.getNumberAvailable(), desired),
+                desired,
+                observed
+                    && s.getUpdatedNumberScheduled() >= desired
+                    && s.getNumberAvailable() >= desired,
+                null,
+                null),
+            meta,
             ds.getSpec().getSelector());
       }
       case JOB -> {
@@ -217,21 +253,33 @@ final class ReadinessWaiter {
         int completions = job.getSpec().hasCompletions() ? job.getSpec().getCompletions() : 1;
         Condition complete = condition(job.getStatus().getConditionsList(), "Complete");
         Condition failed = condition(job.getStatus().getConditionsList(), "Failed");
-        String failure = failed != null && failed.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE
-            ? failed.getReason() + (failed.getMessage().isEmpty() ? "" : ": " + failed.getMessage())
-            : null;
-        boolean done = complete != null
-            && complete.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE;
-        return withStuck(new Progress(Math.min(job.getStatus().getSucceeded(), completions),
-            completions, done, failure, null), meta, job.getSpec().getSelector());
+        String failure =
+            failed != null && failed.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE
+                ? failed.getReason()
+                    + (failed.getMessage().isEmpty() ? "" : ": " + failed.getMessage())
+                : null;
+        boolean done =
+            complete != null && complete.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE;
+        return withStuck(
+            new Progress(
+                Math.min(job.getStatus().getSucceeded(), completions),
+                completions,
+                done,
+                failure,
+                null),
+            meta,
+            job.getSpec().getSelector());
       }
       case POD -> {
         Pod pod = object.getPod();
-        boolean done = PodText.isReady(pod)
-            || pod.getStatus().getPhase() == PodPhase.POD_PHASE_SUCCEEDED;
-        String failure = pod.getStatus().getPhase() == PodPhase.POD_PHASE_FAILED
-            && pod.getSpec().getRestartPolicy() == dev.drover.api.v1.RestartPolicy.RESTART_POLICY_NEVER
-            ? PodText.stuckReason(pod) : null;
+        boolean done =
+            PodText.isReady(pod) || pod.getStatus().getPhase() == PodPhase.POD_PHASE_SUCCEEDED;
+        String failure =
+            pod.getStatus().getPhase() == PodPhase.POD_PHASE_FAILED
+                    && pod.getSpec().getRestartPolicy()
+                        == dev.drover.api.v1.RestartPolicy.RESTART_POLICY_NEVER
+                ? PodText.stuckReason(pod)
+                : null;
         return new Progress(done ? 1 : 0, 1, done, failure, done ? null : PodText.stuckReason(pod));
       }
       default -> {
@@ -249,12 +297,12 @@ final class ReadinessWaiter {
     if (labels.isEmpty()) {
       return p;
     }
-    for (Object object : Resources.list(client, ResourceType.POD, meta.getNamespace(), labels, "")
-        .items()) {
+    for (Object object :
+        Resources.list(client, ResourceType.POD, meta.getNamespace(), labels, "").items()) {
       String why = PodText.stuckReason(object.getPod());
       if (why != null) {
-        return new Progress(p.ready(), p.total(), false, null,
-            object.getPod().getMetadata().getName() + " " + why);
+        return new Progress(
+            p.ready(), p.total(), false, null, object.getPod().getMetadata().getName() + " " + why);
       }
     }
     return p;

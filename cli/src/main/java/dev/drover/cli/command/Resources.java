@@ -24,9 +24,14 @@ final class Resources {
   /** The type named on the command line, or a usage error listing the known names. */
   static ResourceType type(CommandLine commandLine, String name) {
     return ResourceType.find(name)
-        .orElseThrow(() -> new ParameterException(commandLine,
-            "unknown resource type \"" + name + "\"; known types: "
-                + String.join(", ", ResourceType.allNames())));
+        .orElseThrow(
+            () ->
+                new ParameterException(
+                    commandLine,
+                    "unknown resource type \""
+                        + name
+                        + "\"; known types: "
+                        + String.join(", ", ResourceType.allNames())));
   }
 
   /** The namespace for a request about {@code type}: empty for cluster-scoped kinds. */
@@ -37,11 +42,14 @@ final class Resources {
   /** Reads one object; NOT_FOUND becomes an error naming it. */
   static Object get(ClusterClient client, ResourceType type, String namespace, String name) {
     try {
-      return client.call(s -> s.get(GetRequest.newBuilder()
-          .setKind(type.kind())
-          .setNamespace(namespaceFor(type, namespace))
-          .setName(name)
-          .build()));
+      return client.call(
+          s ->
+              s.get(
+                  GetRequest.newBuilder()
+                      .setKind(type.kind())
+                      .setNamespace(namespaceFor(type, namespace))
+                      .setName(name)
+                      .build()));
     } catch (StatusRuntimeException e) {
       throw new ServerCallException(e, new Subject(type, name));
     }
@@ -70,11 +78,13 @@ final class Resources {
   /** Lists the objects of a type in a namespace ("" for all) with optional selectors. */
   static Listing list(
       ClusterClient client, ResourceType type, String namespace, String labels, String fields) {
-    return list(client, ListRequest.newBuilder()
-        .setKind(type.kind())
-        .setNamespace(namespaceFor(type, namespace))
-        .setLabelSelector(labels == null ? "" : labels)
-        .setFieldSelector(fields == null ? "" : fields)
-        .build());
+    return list(
+        client,
+        ListRequest.newBuilder()
+            .setKind(type.kind())
+            .setNamespace(namespaceFor(type, namespace))
+            .setLabelSelector(labels == null ? "" : labels)
+            .setFieldSelector(fields == null ? "" : fields)
+            .build());
   }
 }

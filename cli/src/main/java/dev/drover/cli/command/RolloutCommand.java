@@ -50,8 +50,8 @@ final class RolloutCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(),
-        "missing subcommand: status, history, undo, restart, pause or resume");
+    throw new ParameterException(
+        spec.commandLine(), "missing subcommand: status, history, undo, restart, pause or resume");
   }
 
   /** The deployment (or, for status, daemon set) argument shared by the subcommands. */
@@ -59,7 +59,9 @@ final class RolloutCommand implements Runnable {
     final Cli cli;
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "KIND/NAME",
+    @Parameters(
+        index = "0",
+        paramLabel = "KIND/NAME",
         description = "The deployment, e.g. deployment/web (or KIND NAME, or just NAME).")
     String first;
 
@@ -76,10 +78,15 @@ final class RolloutCommand implements Runnable {
   }
 
   /** {@code rollout status}: waits for the rollout to finish, showing progress. */
-  @Command(name = "status", mixinStandardHelpOptions = true,
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
       description = "Wait for a rollout to finish, showing progress.")
   static final class Status extends Target {
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m",
+    @Option(
+        names = "--timeout",
+        paramLabel = "DURATION",
+        defaultValue = "10m",
         description = "How long to wait (default ${DEFAULT-VALUE}).")
     String timeout;
 
@@ -89,24 +96,29 @@ final class RolloutCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Subject subject = first.indexOf('/') < 0 && second == null
-          ? new Subject(ResourceType.DEPLOYMENT, first)
-          : Targets.one(spec.commandLine(), first, second);
+      Subject subject =
+          first.indexOf('/') < 0 && second == null
+              ? new Subject(ResourceType.DEPLOYMENT, first)
+              : Targets.one(spec.commandLine(), first, second);
       if (subject.type() != ResourceType.DEPLOYMENT && subject.type() != ResourceType.DAEMON_SET) {
-        throw new ParameterException(spec.commandLine(),
+        throw new ParameterException(
+            spec.commandLine(),
             "rollout status follows deployments and daemonsets, not " + subject.type().plural());
       }
       try (ClusterClient client = cli.connect()) {
         Object object = Resources.get(client, subject.type(), cli.namespace(), subject.name());
-        boolean ok = new ReadinessWaiter(cli, client, Durations.parse(timeout),
-            "successfully rolled out").await(List.of(object));
+        boolean ok =
+            new ReadinessWaiter(cli, client, Durations.parse(timeout), "successfully rolled out")
+                .await(List.of(object));
         return ok ? 0 : 1;
       }
     }
   }
 
   /** {@code rollout history}: the revisions kept for rollback. */
-  @Command(name = "history", mixinStandardHelpOptions = true,
+  @Command(
+      name = "history",
+      mixinStandardHelpOptions = true,
       description = "List the revisions of a deployment.")
   static final class History extends Target {
     History(Cli cli) {
@@ -117,12 +129,11 @@ final class RolloutCommand implements Runnable {
     public Integer call() {
       Subject subject = deployment();
       try (ClusterClient client = cli.connect()) {
-        Object deployment = Resources.get(client, subject.type(), cli.namespace(),
-            subject.name());
+        Object deployment = Resources.get(client, subject.type(), cli.namespace(), subject.name());
         String uid = ApiObjects.meta(deployment).getUid();
         List<ReplicaSet> owned = new ArrayList<>();
-        for (Object item : Resources.list(client, ResourceType.REPLICA_SET, cli.namespace(), "",
-            "").items()) {
+        for (Object item :
+            Resources.list(client, ResourceType.REPLICA_SET, cli.namespace(), "", "").items()) {
           ReplicaSet rs = item.getReplicaSet();
           for (OwnerReference owner : rs.getMetadata().getOwnerReferencesList()) {
             if (owner.getUid().equals(uid)) {
@@ -135,9 +146,11 @@ final class RolloutCommand implements Runnable {
         Table table = new Table("REVISION", "IMAGES", "CHANGE-CAUSE");
         for (ReplicaSet rs : owned) {
           ObjectMeta meta = rs.getMetadata();
-          table.row(String.valueOf(revision(rs)),
+          table.row(
+              String.valueOf(revision(rs)),
               rs.getSpec().getTemplate().getSpec().getContainersList().stream()
-                  .map(c -> c.getImage()).collect(Collectors.joining(",")),
+                  .map(c -> c.getImage())
+                  .collect(Collectors.joining(",")),
               meta.getAnnotationsOrDefault(CHANGE_CAUSE_ANNOTATION, "<none>"));
         }
         table.print(cli.out());
@@ -155,10 +168,14 @@ final class RolloutCommand implements Runnable {
   }
 
   /** {@code rollout undo}: back to the previous (or a given) revision. */
-  @Command(name = "undo", mixinStandardHelpOptions = true,
+  @Command(
+      name = "undo",
+      mixinStandardHelpOptions = true,
       description = "Roll a deployment back to its previous revision, or to --to-revision.")
   static final class Undo extends Target {
-    @Option(names = "--to-revision", paramLabel = "N",
+    @Option(
+        names = "--to-revision",
+        paramLabel = "N",
         description = "Revision to go back to (default: the previous one).")
     long toRevision;
 
@@ -174,16 +191,20 @@ final class RolloutCommand implements Runnable {
       }
       try (ClusterClient client = cli.connect()) {
         try {
-          client.call(s -> s.rollback(RollbackRequest.newBuilder()
-              .setNamespace(cli.namespace())
-              .setName(subject.name())
-              .setRevision(toRevision)
-              .build()));
+          client.call(
+              s ->
+                  s.rollback(
+                      RollbackRequest.newBuilder()
+                          .setNamespace(cli.namespace())
+                          .setName(subject.name())
+                          .setRevision(toRevision)
+                          .build()));
         } catch (StatusRuntimeException e) {
           throw new ServerCallException(e, subject);
         }
-        cli.out().println(ResourceType.DEPLOYMENT.qualifiedName() + "/" + subject.name()
-            + " rolled back");
+        cli.out()
+            .println(
+                ResourceType.DEPLOYMENT.qualifiedName() + "/" + subject.name() + " rolled back");
         return 0;
       }
     }
@@ -199,23 +220,28 @@ final class RolloutCommand implements Runnable {
       Subject subject = deployment();
       try (ClusterClient client = cli.connect()) {
         try {
-          client.call(s -> s.rolloutAction(RolloutActionRequest.newBuilder()
-              .setNamespace(cli.namespace())
-              .setName(subject.name())
-              .setAction(action)
-              .build()));
+          client.call(
+              s ->
+                  s.rolloutAction(
+                      RolloutActionRequest.newBuilder()
+                          .setNamespace(cli.namespace())
+                          .setName(subject.name())
+                          .setAction(action)
+                          .build()));
         } catch (StatusRuntimeException e) {
           throw new ServerCallException(e, subject);
         }
-        cli.out().println(ResourceType.DEPLOYMENT.qualifiedName() + "/" + subject.name() + " "
-            + done);
+        cli.out()
+            .println(ResourceType.DEPLOYMENT.qualifiedName() + "/" + subject.name() + " " + done);
         return 0;
       }
     }
   }
 
   /** {@code rollout restart}. */
-  @Command(name = "restart", mixinStandardHelpOptions = true,
+  @Command(
+      name = "restart",
+      mixinStandardHelpOptions = true,
       description = "Replace every pod of a deployment with a rollout.")
   static final class Restart extends Action {
     Restart(Cli cli) {
@@ -229,7 +255,9 @@ final class RolloutCommand implements Runnable {
   }
 
   /** {@code rollout pause}. */
-  @Command(name = "pause", mixinStandardHelpOptions = true,
+  @Command(
+      name = "pause",
+      mixinStandardHelpOptions = true,
       description = "Stop rolling out template changes of a deployment.")
   static final class Pause extends Action {
     Pause(Cli cli) {
@@ -243,7 +271,9 @@ final class RolloutCommand implements Runnable {
   }
 
   /** {@code rollout resume}. */
-  @Command(name = "resume", mixinStandardHelpOptions = true,
+  @Command(
+      name = "resume",
+      mixinStandardHelpOptions = true,
       description = "Resume a paused rollout.")
   static final class Resume extends Action {
     Resume(Cli cli) {

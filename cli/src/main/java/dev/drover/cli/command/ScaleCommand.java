@@ -25,14 +25,19 @@ final class ScaleCommand implements Callable<Integer> {
   private final Cli cli;
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "KIND/NAME",
+  @Parameters(
+      index = "0",
+      paramLabel = "KIND/NAME",
       description = "What to scale, e.g. deployment/web (or KIND NAME).")
   String target;
 
   @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", hidden = true)
   String name;
 
-  @Option(names = "--replicas", required = true, paramLabel = "N",
+  @Option(
+      names = "--replicas",
+      required = true,
+      paramLabel = "N",
       description = "The new number of replicas.")
   int replicas;
 
@@ -44,9 +49,11 @@ final class ScaleCommand implements Callable<Integer> {
   public Integer call() {
     Subject subject = Targets.one(spec.commandLine(), target, name);
     ResourceType type = subject.type();
-    if (type != ResourceType.DEPLOYMENT && type != ResourceType.REPLICA_SET
+    if (type != ResourceType.DEPLOYMENT
+        && type != ResourceType.REPLICA_SET
         && type != ResourceType.JOB) {
-      throw new ParameterException(spec.commandLine(),
+      throw new ParameterException(
+          spec.commandLine(),
           "only deployments, replicasets and jobs can be scaled, not " + type.plural());
     }
     if (replicas < 0) {
@@ -54,12 +61,15 @@ final class ScaleCommand implements Callable<Integer> {
     }
     try (ClusterClient client = cli.connect()) {
       try {
-        client.call(s -> s.scale(ScaleRequest.newBuilder()
-            .setKind(type.kind())
-            .setNamespace(cli.namespace())
-            .setName(subject.name())
-            .setReplicas(replicas)
-            .build()));
+        client.call(
+            s ->
+                s.scale(
+                    ScaleRequest.newBuilder()
+                        .setKind(type.kind())
+                        .setNamespace(cli.namespace())
+                        .setName(subject.name())
+                        .setReplicas(replicas)
+                        .build()));
       } catch (StatusRuntimeException e) {
         throw new ServerCallException(e, subject);
       }

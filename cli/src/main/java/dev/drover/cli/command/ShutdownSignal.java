@@ -19,14 +19,17 @@ final class ShutdownSignal implements AutoCloseable {
   private final Thread hook;
 
   ShutdownSignal() {
-    hook = new Thread(() -> {
-      stop.countDown();
-      try {
-        closed.await(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "drover-shutdown");
+    hook =
+        new Thread(
+            () -> {
+              stop.countDown();
+              try {
+                closed.await(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "drover-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
   }
 

@@ -14,8 +14,8 @@ final class Targets {
     int slash = first.indexOf('/');
     if (slash >= 0) {
       if (second != null) {
-        throw new ParameterException(commandLine,
-            "give either KIND/NAME or KIND NAME, not both (extra \"" + second + "\")");
+        throw new ParameterException(
+            commandLine, "give either KIND/NAME or KIND NAME, not both (extra \"" + second + "\")");
       }
       String name = first.substring(slash + 1);
       if (name.isEmpty()) {
@@ -38,8 +38,8 @@ final class Targets {
       subject = one(commandLine, first, second);
     }
     if (subject.type() != expected) {
-      throw new ParameterException(commandLine, "expected a " + expected.singular() + ", got "
-          + subject.type().plural());
+      throw new ParameterException(
+          commandLine, "expected a " + expected.singular() + ", got " + subject.type().plural());
     }
     return subject;
   }

@@ -63,7 +63,8 @@ public final class ClientConfigStore {
     java.lang.Object root;
     try {
       String text = Files.readString(path, StandardCharsets.UTF_8);
-      root = new Load(LoadSettings.builder().setLabel(path.toString()).build()).loadFromString(text);
+      root =
+          new Load(LoadSettings.builder().setLabel(path.toString()).build()).loadFromString(text);
     } catch (IOException e) {
       throw new CliException("cannot read " + path + ": " + e.getMessage(), e);
     } catch (YamlEngineException e) {
@@ -127,8 +128,11 @@ public final class ClientConfigStore {
       String key = String.valueOf(entry.getKey());
       String keyPath = at.isEmpty() ? key : at + "." + key;
       if (!keys.contains(key)) {
-        throw invalid(keyPath, "unknown key (expected one of " + String.join(", ",
-            keys.stream().sorted().toList()) + ")");
+        throw invalid(
+            keyPath,
+            "unknown key (expected one of "
+                + String.join(", ", keys.stream().sorted().toList())
+                + ")");
       }
       out.put(key, entry.getValue());
     }
@@ -179,8 +183,8 @@ public final class ClientConfigStore {
         setPrivate(temp);
         Files.writeString(temp, text, StandardCharsets.UTF_8);
         try {
-          Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE,
-              StandardCopyOption.REPLACE_EXISTING);
+          Files.move(
+              temp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
           Files.move(temp, path, StandardCopyOption.REPLACE_EXISTING);
         }

@@ -5,9 +5,9 @@ import java.util.Map;
 import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
- * Writes a tree of maps, lists, strings, numbers and booleans as JSON indented by four spaces
- * (the layout of {@code kubectl get -o json}). The tree comes from {@link ManifestWriter}, so no
- * other value types occur.
+ * Writes a tree of maps, lists, strings, numbers and booleans as JSON indented by four spaces (the
+ * layout of {@code kubectl get -o json}). The tree comes from {@link ManifestWriter}, so no other
+ * value types occur.
  */
 final class JsonText {
 

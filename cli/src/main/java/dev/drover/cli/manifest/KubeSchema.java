@@ -18,12 +18,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The Kubernetes spelling of the drover.v1 protobuf schema, derived from the descriptors and
- * {@link Kinds}: which apiVersion and kind name each case of {@link Object} has, the camelCase
- * key of each field (its proto JSON name, with the few Kubernetes acronym spellings such as
- * {@code podCIDR}), the Kubernetes spelling of each enum value ({@code RESTART_POLICY_ON_FAILURE}
- * is {@code OnFailure}, {@code PROTOCOL_TCP} is {@code TCP}), and which string fields hold
- * quantities. Parser and writer both use it, so the two directions always agree.
+ * The Kubernetes spelling of the drover.v1 protobuf schema, derived from the descriptors and {@link
+ * Kinds}: which apiVersion and kind name each case of {@link Object} has, the camelCase key of each
+ * field (its proto JSON name, with the few Kubernetes acronym spellings such as {@code podCIDR}),
+ * the Kubernetes spelling of each enum value ({@code RESTART_POLICY_ON_FAILURE} is {@code
+ * OnFailure}, {@code PROTOCOL_TCP} is {@code TCP}), and which string fields hold quantities. Parser
+ * and writer both use it, so the two directions always agree.
  */
 final class KubeSchema {
 
@@ -73,8 +73,8 @@ final class KubeSchema {
     Map<String, FieldDescriptor> kinds = new LinkedHashMap<>();
     for (Kind kind : Kinds.all()) {
       // The Object oneof field numbers equal the Kind values (an API rule).
-      kinds.put(Kinds.info(kind).kindName(),
-          Object.getDescriptor().findFieldByNumber(kind.getNumber()));
+      kinds.put(
+          Kinds.info(kind).kindName(), Object.getDescriptor().findFieldByNumber(kind.getNumber()));
     }
     return Collections.unmodifiableMap(kinds);
   }
@@ -110,8 +110,8 @@ final class KubeSchema {
   }
 
   /**
-   * The field of a message that a YAML key names: the Kubernetes key, or the plain proto JSON
-   * name where the two differ; null when there is none.
+   * The field of a message that a YAML key names: the Kubernetes key, or the plain proto JSON name
+   * where the two differ; null when there is none.
    */
   static FieldDescriptor field(Descriptor message, String key) {
     return FIELDS_BY_KEY.computeIfAbsent(message, KubeSchema::fieldsByKey).get(key);
@@ -142,8 +142,8 @@ final class KubeSchema {
 
   /**
    * The Kubernetes spelling of an enum value: the value name without the enum's prefix,
-   * camel-cased, acronyms kept in capitals. {@code IMAGE_PULL_POLICY_IF_NOT_PRESENT} becomes
-   * {@code IfNotPresent}, {@code SERVICE_TYPE_CLUSTER_IP} becomes {@code ClusterIP}.
+   * camel-cased, acronyms kept in capitals. {@code IMAGE_PULL_POLICY_IF_NOT_PRESENT} becomes {@code
+   * IfNotPresent}, {@code SERVICE_TYPE_CLUSTER_IP} becomes {@code ClusterIP}.
    */
   static String enumName(EnumValueDescriptor value) {
     String prefix = upperSnake(value.getType().getName()) + "_";
@@ -172,8 +172,8 @@ final class KubeSchema {
 
   /** Every accepted spelling of an enum, in declaration order. */
   static List<String> enumSpellings(EnumDescriptor type) {
-    return new ArrayList<>(ENUM_VALUES.computeIfAbsent(type, KubeSchema::enumValuesBySpelling)
-        .keySet());
+    return new ArrayList<>(
+        ENUM_VALUES.computeIfAbsent(type, KubeSchema::enumValuesBySpelling).keySet());
   }
 
   private static Map<String, EnumValueDescriptor> enumValuesBySpelling(EnumDescriptor type) {

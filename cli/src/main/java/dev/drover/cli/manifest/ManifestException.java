@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Thrown when manifests cannot be turned into objects. It carries every error found (not just
- * the first), each with its file, line and field path; the message lists them one per line.
+ * Thrown when manifests cannot be turned into objects. It carries every error found (not just the
+ * first), each with its file, line and field path; the message lists them one per line.
  */
 public final class ManifestException extends Exception {
 

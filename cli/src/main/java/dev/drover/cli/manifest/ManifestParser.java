@@ -32,21 +32,20 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
- * Turns Kubernetes-shaped YAML manifests (multi-document, {@code ---}; JSON works too, and a
- * {@code kind: List} with {@code items}) into {@link Object}s of the drover.v1 API.
+ * Turns Kubernetes-shaped YAML manifests (multi-document, {@code ---}; JSON works too, and a {@code
+ * kind: List} with {@code items}) into {@link Object}s of the drover.v1 API.
  *
- * <p>The mapping is generic, driven by the protobuf descriptors: {@code apiVersion} and
- * {@code kind} select the case of {@link Object}; every other key is the camelCase (proto JSON)
- * name of a field; enums take their Kubernetes spelling ({@code IfNotPresent}); bytes are base64;
- * timestamps RFC 3339; {@code IntOrString} an integer or a string; quantities may be YAML
- * numbers and are kept as the text written.
+ * <p>The mapping is generic, driven by the protobuf descriptors: {@code apiVersion} and {@code
+ * kind} select the case of {@link Object}; every other key is the camelCase (proto JSON) name of a
+ * field; enums take their Kubernetes spelling ({@code IfNotPresent}); bytes are base64; timestamps
+ * RFC 3339; {@code IntOrString} an integer or a string; quantities may be YAML numbers and are kept
+ * as the text written.
  *
  * <p>Nothing is silently dropped: a key Drover does not have is an error naming file, line and
- * field path, unless {@link #ignoreUnknown(boolean)} turns those errors into warnings. A
- * {@code status} section is ignored with a warning, as {@code kubectl apply} ignores it (the
- * cluster writes status); {@link #keepStatus(boolean)} reads it instead. Parsing is all or
- * nothing: either every object of every input is returned, or a {@link ManifestException} lists
- * every error found.
+ * field path, unless {@link #ignoreUnknown(boolean)} turns those errors into warnings. A {@code
+ * status} section is ignored with a warning, as {@code kubectl apply} ignores it (the cluster
+ * writes status); {@link #keepStatus(boolean)} reads it instead. Parsing is all or nothing: either
+ * every object of every input is returned, or a {@link ManifestException} lists every error found.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -82,9 +81,9 @@ public final class ManifestParser {
   }
 
   /**
-   * Parses the manifests in files and directories, in the order given. A directory contributes
-   * its {@code .yaml}, {@code .yml} and {@code .json} files (not its subdirectories), sorted by
-   * name, as {@code kubectl apply -f DIR} does.
+   * Parses the manifests in files and directories, in the order given. A directory contributes its
+   * {@code .yaml}, {@code .yml} and {@code .json} files (not its subdirectories), sorted by name,
+   * as {@code kubectl apply -f DIR} does.
    */
   public ParsedManifests parsePaths(List<Path> paths) throws ManifestException {
     Accumulator all = new Accumulator();
@@ -102,19 +101,17 @@ public final class ManifestParser {
   }
 
   /**
-   * Parses the sources of {@code apply -f}: each is a file, a directory (see
-   * {@link #parsePaths}) or "-" for {@code stdin}. Errors of all sources are reported together.
+   * Parses the sources of {@code apply -f}: each is a file, a directory (see {@link #parsePaths})
+   * or "-" for {@code stdin}. Errors of all sources are reported together.
    */
-  public ParsedManifests parseSources(List<String> sources, Reader stdin)
-      throws ManifestException {
+  public ParsedManifests parseSources(List<String> sources, Reader stdin) throws ManifestException {
     List<ManifestObject> objects = new ArrayList<>();
     List<ManifestProblem> warnings = new ArrayList<>();
     List<ManifestProblem> errors = new ArrayList<>();
     for (String source : sources) {
       try {
-        ParsedManifests parsed = source.equals("-")
-            ? parse("-", stdin)
-            : parsePaths(List.of(Path.of(source)));
+        ParsedManifests parsed =
+            source.equals("-") ? parse("-", stdin) : parsePaths(List.of(Path.of(source)));
         objects.addAll(parsed.objects());
         warnings.addAll(parsed.warnings());
       } catch (ManifestException e) {
@@ -133,8 +130,8 @@ public final class ManifestParser {
   }
 
   /**
-   * Parses manifests read from a stream, such as standard input ({@code file} is the name used
-   * in messages, e.g. "-").
+   * Parses manifests read from a stream, such as standard input ({@code file} is the name used in
+   * messages, e.g. "-").
    */
   public ParsedManifests parse(String file, Reader reader) throws ManifestException {
     StringBuilder text = new StringBuilder();
@@ -230,8 +227,12 @@ public final class ManifestParser {
       }
       i += Character.charCount(codePoint);
     }
-    return new ManifestProblem(file, line, "", String.format(
-        "invalid YAML: character U+%04X is not allowed (column %d)", e.getCodePoint(), column));
+    return new ManifestProblem(
+        file,
+        line,
+        "",
+        String.format(
+            "invalid YAML: character U+%04X is not allowed (column %d)", e.getCodePoint(), column));
   }
 
   private static ManifestProblem syntaxError(String file, MarkedYamlEngineException e) {
@@ -245,8 +246,7 @@ public final class ManifestParser {
       e.getContextMark()
           .ifPresent(context -> message.append(" at line ").append(context.getLine() + 1));
     }
-    return new ManifestProblem(file, mark == null ? 0 : mark.getLine() + 1, "",
-        message.toString());
+    return new ManifestProblem(file, mark == null ? 0 : mark.getLine() + 1, "", message.toString());
   }
 
   private void readDocument(
@@ -255,8 +255,11 @@ public final class ManifestParser {
       return; // an empty document, e.g. after a trailing "---"
     }
     if (!(root instanceof MappingNode mapping)) {
-      reader.error(root, path, "expected a mapping with apiVersion, kind and metadata, got "
-          + YamlObjectReader.describe(root));
+      reader.error(
+          root,
+          path,
+          "expected a mapping with apiVersion, kind and metadata, got "
+              + YamlObjectReader.describe(root));
       return;
     }
     String kind = typeKey(mapping, "kind", path, reader);
@@ -271,17 +274,28 @@ public final class ManifestParser {
     FieldDescriptor kindField = KubeSchema.kindField(kind);
     if (kindField == null) {
       String suggestion = Suggestions.closest(kind, KubeSchema.kindNames());
-      reader.error(value(mapping, "kind"), Paths.field(path, "kind"),
-          "unknown kind " + YamlObjectReader.quote(kind)
-          + (suggestion == null ? "" : " (did you mean \"" + suggestion + "\"?)")
-          + "; Drover supports " + String.join(", ", KubeSchema.kindNames()));
+      reader.error(
+          value(mapping, "kind"),
+          Paths.field(path, "kind"),
+          "unknown kind "
+              + YamlObjectReader.quote(kind)
+              + (suggestion == null ? "" : " (did you mean \"" + suggestion + "\"?)")
+              + "; Drover supports "
+              + String.join(", ", KubeSchema.kindNames()));
       return;
     }
     String expectedVersion = KubeSchema.apiVersion(kindField);
     if (apiVersion != null && !apiVersion.equals(expectedVersion)) {
-      reader.error(value(mapping, "apiVersion"), Paths.field(path, "apiVersion"),
-          "kind " + kind + " is not served by apiVersion \"" + apiVersion + "\"; use \""
-              + expectedVersion + "\"");
+      reader.error(
+          value(mapping, "apiVersion"),
+          Paths.field(path, "apiVersion"),
+          "kind "
+              + kind
+              + " is not served by apiVersion \""
+              + apiVersion
+              + "\"; use \""
+              + expectedVersion
+              + "\"");
       return;
     }
     Message.Builder builder = Object.newBuilder().newBuilderForField(kindField);
@@ -291,21 +305,23 @@ public final class ManifestParser {
       skip.add(STATUS);
       NodeTuple status = tuple(mapping, STATUS);
       if (status != null && !YamlObjectReader.isNull(status.getValueNode())) {
-        reader.warn(status.getKeyNode(), Paths.field(path, STATUS),
+        reader.warn(
+            status.getKeyNode(),
+            Paths.field(path, STATUS),
             "ignored: status is written by the cluster (kubectl apply ignores it too)");
       }
     }
     reader.readFields(mapping, builder, path, skip);
     Message message = builder.build();
     checkName(message, mapping, path, reader);
-    out.add(new ManifestObject(
-        Object.newBuilder().setField(kindField, message).build(),
-        new ManifestSource(reader.file(), index, YamlObjectReader.line(mapping))));
+    out.add(
+        new ManifestObject(
+            Object.newBuilder().setField(kindField, message).build(),
+            new ManifestSource(reader.file(), index, YamlObjectReader.line(mapping))));
   }
 
   private void readList(
-      MappingNode list, int index, String path, YamlObjectReader reader,
-      List<ManifestObject> out) {
+      MappingNode list, int index, String path, YamlObjectReader reader, List<ManifestObject> out) {
     String itemsPath = Paths.field(path, "items");
     for (NodeTuple tuple : list.getValue()) {
       String key = tuple.getKeyNode() instanceof ScalarNode scalar ? scalar.getValue() : "";
@@ -313,13 +329,17 @@ public final class ManifestParser {
         continue;
       }
       if (!key.equals("items")) {
-        reader.error(tuple.getKeyNode(), Paths.field(path, key),
+        reader.error(
+            tuple.getKeyNode(),
+            Paths.field(path, key),
             "unknown field \"" + key + "\" of a List (expected apiVersion, kind, items)");
         continue;
       }
       if (!(tuple.getValueNode() instanceof SequenceNode items)) {
         if (!YamlObjectReader.isNull(tuple.getValueNode())) {
-          reader.error(tuple.getValueNode(), itemsPath,
+          reader.error(
+              tuple.getValueNode(),
+              itemsPath,
               "expected a list, got " + YamlObjectReader.describe(tuple.getValueNode()));
         }
         continue;
@@ -335,12 +355,14 @@ public final class ManifestParser {
       MappingNode mapping, String key, String path, YamlObjectReader reader) {
     Node node = value(mapping, key);
     if (node == null || YamlObjectReader.isNull(node)) {
-      reader.error(mapping, Paths.field(path, key),
-          "missing: every manifest needs apiVersion and kind");
+      reader.error(
+          mapping, Paths.field(path, key), "missing: every manifest needs apiVersion and kind");
       return null;
     }
     if (!(node instanceof ScalarNode scalar) || !scalar.getTag().equals(Tag.STR)) {
-      reader.error(node, Paths.field(path, key),
+      reader.error(
+          node,
+          Paths.field(path, key),
           "expected a string, got " + YamlObjectReader.describe(node));
       return null;
     }
@@ -360,7 +382,9 @@ public final class ManifestParser {
     FieldDescriptor metadataField = message.getDescriptorForType().findFieldByName("metadata");
     ObjectMeta metadata = (ObjectMeta) message.getField(metadataField);
     if (metadata.getName().isEmpty() && metadata.getGenerateName().isEmpty()) {
-      reader.error(metadataTuple == null ? mapping : metadataTuple.getKeyNode(), namePath,
+      reader.error(
+          metadataTuple == null ? mapping : metadataTuple.getKeyNode(),
+          namePath,
           "missing: every object needs a name (or generateName)");
     }
   }

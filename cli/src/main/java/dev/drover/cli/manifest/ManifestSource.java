@@ -1,9 +1,9 @@
 package dev.drover.cli.manifest;
 
 /**
- * Where an object of a manifest came from: the file (or "-" for standard input), the index of
- * the YAML document in that file (0-based, counting every {@code ---} separated document) and
- * the 1-based line at which the object starts.
+ * Where an object of a manifest came from: the file (or "-" for standard input), the index of the
+ * YAML document in that file (0-based, counting every {@code ---} separated document) and the
+ * 1-based line at which the object starts.
  */
 public record ManifestSource(String file, int documentIndex, int line) {
 

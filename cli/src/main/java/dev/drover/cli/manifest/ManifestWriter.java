@@ -20,12 +20,12 @@ import org.snakeyaml.engine.v2.common.FlowStyle;
 import org.snakeyaml.engine.v2.common.NonPrintableStyle;
 
 /**
- * Renders {@link Object}s as Kubernetes-shaped YAML ({@code drover get -o yaml}) and JSON
- * ({@code -o json}), the reverse of {@link ManifestParser}: apiVersion and kind first, keys in
- * Kubernetes camelCase, enums in Kubernetes spelling, bytes base64, timestamps RFC 3339. Fields
- * at their default value, empty lists and empty maps are left out; fields with explicit presence
- * ({@code optional} scalars, set messages such as {@code emptyDir: {}}) are written whenever
- * set, so {@code parse(write(object))} gives the object back.
+ * Renders {@link Object}s as Kubernetes-shaped YAML ({@code drover get -o yaml}) and JSON ({@code
+ * -o json}), the reverse of {@link ManifestParser}: apiVersion and kind first, keys in Kubernetes
+ * camelCase, enums in Kubernetes spelling, bytes base64, timestamps RFC 3339. Fields at their
+ * default value, empty lists and empty maps are left out; fields with explicit presence ({@code
+ * optional} scalars, set messages such as {@code emptyDir: {}}) are written whenever set, so {@code
+ * parse(write(object))} gives the object back.
  */
 public final class ManifestWriter {
 
@@ -61,8 +61,8 @@ public final class ManifestWriter {
   }
 
   /**
-   * Several objects as one YAML document holding a Kubernetes {@code List}, the shape
-   * {@code kubectl get -o yaml} prints for more than one object.
+   * Several objects as one YAML document holding a Kubernetes {@code List}, the shape {@code
+   * kubectl get -o yaml} prints for more than one object.
    */
   public static String toYamlList(List<Object> objects) {
     return new Dump(YAML_SETTINGS, new KubeYamlRepresenter(YAML_SETTINGS))
@@ -75,8 +75,8 @@ public final class ManifestWriter {
   }
 
   /**
-   * Several objects as one JSON document: a Kubernetes {@code List} ({@code apiVersion: v1,
-   * kind: List, items: [...]}), which {@link ManifestParser} reads back.
+   * Several objects as one JSON document: a Kubernetes {@code List} ({@code apiVersion: v1, kind:
+   * List, items: [...]}), which {@link ManifestParser} reads back.
    */
   public static String toJson(List<Object> objects) {
     return JsonText.write(listTree(objects));
@@ -95,8 +95,8 @@ public final class ManifestWriter {
   }
 
   /**
-   * The object as a tree of maps (insertion ordered), lists, strings, numbers and booleans,
-   * exactly as it is rendered, for callers that want to pick fields (e.g. custom columns).
+   * The object as a tree of maps (insertion ordered), lists, strings, numbers and booleans, exactly
+   * as it is rendered, for callers that want to pick fields (e.g. custom columns).
    */
   public static Map<String, java.lang.Object> toTree(Object object) {
     FieldDescriptor kindField = object.getOneofFieldDescriptor(KubeSchema.KIND_ONEOF);

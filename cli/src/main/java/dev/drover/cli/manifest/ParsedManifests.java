@@ -3,8 +3,8 @@ package dev.drover.cli.manifest;
 import java.util.List;
 
 /**
- * The outcome of a successful parse: every object of the manifests in file and document order,
- * and the warnings (ignored status sections, unknown fields dropped with {@code ignoreUnknown}).
+ * The outcome of a successful parse: every object of the manifests in file and document order, and
+ * the warnings (ignored status sections, unknown fields dropped with {@code ignoreUnknown}).
  */
 public record ParsedManifests(List<ManifestObject> objects, List<ManifestProblem> warnings) {
 

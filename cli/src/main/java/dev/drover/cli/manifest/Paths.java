@@ -3,8 +3,8 @@ package dev.drover.cli.manifest;
 import java.util.regex.Pattern;
 
 /**
- * Builds field paths for messages in the style of kubectl:
- * {@code spec.template.spec.containers[0].image}, {@code metadata.labels[app.kubernetes.io/name]}.
+ * Builds field paths for messages in the style of kubectl: {@code
+ * spec.template.spec.containers[0].image}, {@code metadata.labels[app.kubernetes.io/name]}.
  */
 final class Paths {
 

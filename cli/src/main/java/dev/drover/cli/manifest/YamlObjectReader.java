@@ -32,10 +32,10 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
  * Fills protobuf builders from composed YAML nodes, field by field through the descriptors, and
- * records a {@link ManifestProblem} with line and field path for everything it cannot map:
- * unknown keys, wrong YAML types, bad enum spellings, bad base64, bad timestamps, two members of
- * a oneof. It never stops at the first problem, so one pass reports all of a document's errors.
- * One instance serves one file.
+ * records a {@link ManifestProblem} with line and field path for everything it cannot map: unknown
+ * keys, wrong YAML types, bad enum spellings, bad base64, bad timestamps, two members of a oneof.
+ * It never stops at the first problem, so one pass reports all of a document's errors. One instance
+ * serves one file.
  */
 final class YamlObjectReader {
 
@@ -59,8 +59,8 @@ final class YamlObjectReader {
   }
 
   /**
-   * Reads every key of a mapping into the builder's fields, except the keys in {@code skip},
-   * which the caller handles (apiVersion, kind, an ignored status).
+   * Reads every key of a mapping into the builder's fields, except the keys in {@code skip}, which
+   * the caller handles (apiVersion, kind, an ignored status).
    */
   void readFields(MappingNode mapping, Message.Builder builder, String path, Set<String> skip) {
     Descriptor type = builder.getDescriptorForType();
@@ -102,8 +102,13 @@ final class YamlObjectReader {
           error(
               keyNode,
               fieldPath,
-              "only one of " + oneofKeyList(oneof) + " may be set, found \"" + other
-                  + "\" and \"" + key + "\"");
+              "only one of "
+                  + oneofKeyList(oneof)
+                  + " may be set, found \""
+                  + other
+                  + "\" and \""
+                  + key
+                  + "\"");
           continue;
         }
       }
@@ -170,8 +175,8 @@ final class YamlObjectReader {
   }
 
   /**
-   * Converts one YAML value to the Java value protobuf reflection expects for the field, or
-   * records an error and returns null.
+   * Converts one YAML value to the Java value protobuf reflection expects for the field, or records
+   * an error and returns null.
    */
   private java.lang.Object readValue(
       FieldDescriptor field, Node node, String path, Message.Builder parent, boolean quantity) {
@@ -226,15 +231,19 @@ final class YamlObjectReader {
       return null;
     }
     try {
-      Instant instant = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
-          .toInstant();
+      Instant instant =
+          OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
       return Timestamp.newBuilder()
           .setSeconds(instant.getEpochSecond())
           .setNanos(instant.getNano())
           .build();
     } catch (DateTimeParseException e) {
-      error(node, path, "invalid timestamp " + quote(text)
-          + ": expected RFC 3339, such as \"2024-05-01T12:00:00Z\"");
+      error(
+          node,
+          path,
+          "invalid timestamp "
+              + quote(text)
+              + ": expected RFC 3339, such as \"2024-05-01T12:00:00Z\"");
       return null;
     }
   }
@@ -256,8 +265,7 @@ final class YamlObjectReader {
   private String readString(Node node, String path, boolean quantity) {
     if (node instanceof ScalarNode scalar) {
       Tag tag = scalar.getTag();
-      if (tag.equals(Tag.STR)
-          || (quantity && (tag.equals(Tag.INT) || tag.equals(Tag.FLOAT)))) {
+      if (tag.equals(Tag.STR) || (quantity && (tag.equals(Tag.INT) || tag.equals(Tag.FLOAT)))) {
         // A quantity keeps the text as written ("0.5", "1e3"). Its syntax is checked here too,
         // so that a typo gets file and line (the server checks it again, with its other rules).
         if (quantity && !scalar.getValue().isEmpty()) {
@@ -299,9 +307,9 @@ final class YamlObjectReader {
   }
 
   /**
-   * Parses the integer forms of the YAML 1.2 core schema (decimal, 0o octal, 0x hex), and reads
-   * a leading zero as octal like YAML 1.1 does, because Kubernetes parses manifests as YAML 1.1
-   * and its users write file modes as {@code defaultMode: 0644}.
+   * Parses the integer forms of the YAML 1.2 core schema (decimal, 0o octal, 0x hex), and reads a
+   * leading zero as octal like YAML 1.1 does, because Kubernetes parses manifests as YAML 1.1 and
+   * its users write file modes as {@code defaultMode: 0644}.
    */
   private static BigInteger parseYamlInteger(String text) {
     boolean negative = text.startsWith("-");
@@ -371,8 +379,10 @@ final class YamlObjectReader {
       // Kubernetes tolerates line breaks inside base64 (long values wrapped in YAML).
       return ByteString.copyFrom(Base64.getDecoder().decode(text.replaceAll("[\\r\\n ]", "")));
     } catch (IllegalArgumentException e) {
-      error(node, path, "invalid base64 data: " + e.getMessage()
-          + " (use stringData for plain text)");
+      error(
+          node,
+          path,
+          "invalid base64 data: " + e.getMessage() + " (use stringData for plain text)");
       return null;
     }
   }
@@ -380,14 +390,19 @@ final class YamlObjectReader {
   private EnumValueDescriptor readEnum(FieldDescriptor field, Node node, String path) {
     // Any scalar: "True" of a condition status resolves to a YAML boolean, "1" to an integer.
     if (!(node instanceof ScalarNode scalar) || scalar.getTag().equals(Tag.NULL)) {
-      typeError(node, path, "one of " + String.join(", ",
-          KubeSchema.enumSpellings(field.getEnumType())));
+      typeError(
+          node, path, "one of " + String.join(", ", KubeSchema.enumSpellings(field.getEnumType())));
       return null;
     }
     EnumValueDescriptor value = KubeSchema.enumValue(field.getEnumType(), scalar.getValue());
     if (value == null) {
-      error(node, path, "invalid value " + quote(scalar.getValue()) + ": expected one of "
-          + String.join(", ", KubeSchema.enumSpellings(field.getEnumType())));
+      error(
+          node,
+          path,
+          "invalid value "
+              + quote(scalar.getValue())
+              + ": expected one of "
+              + String.join(", ", KubeSchema.enumSpellings(field.getEnumType())));
     }
     return value;
   }
@@ -428,8 +443,13 @@ final class YamlObjectReader {
 
   /** Quotes user text for a one-line message. */
   static String quote(String text) {
-    return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")
-        .replace("\r", "\\r").replace("\t", "\\t") + "\"";
+    return "\""
+        + text.replace("\\", "\\\\")
+            .replace("\"", "\\\"")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+            .replace("\t", "\\t")
+        + "\"";
   }
 
   /** The value of a scalar with the given resolved tag, or null for any other node. */

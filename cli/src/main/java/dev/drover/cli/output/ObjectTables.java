@@ -41,8 +41,8 @@ import java.util.stream.Collectors;
 
 /**
  * The columns {@code drover get} prints for each kind, shaped like kubectl's: pods NAME READY
- * STATUS RESTARTS AGE (wide: IP NODE), deployments NAME READY UP-TO-DATE AVAILABLE AGE, nodes
- * NAME STATUS ROLES AGE VERSION, and so on. {@code -A} adds a NAMESPACE column in front.
+ * STATUS RESTARTS AGE (wide: IP NODE), deployments NAME READY UP-TO-DATE AVAILABLE AGE, nodes NAME
+ * STATUS ROLES AGE VERSION, and so on. {@code -A} adds a NAMESPACE column in front.
  */
 public final class ObjectTables {
 
@@ -93,8 +93,16 @@ public final class ObjectTables {
         }
       }
       case DAEMON_SET -> {
-        headers.addAll(List.of("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE",
-            "NODE SELECTOR", "AGE"));
+        headers.addAll(
+            List.of(
+                "NAME",
+                "DESIRED",
+                "CURRENT",
+                "READY",
+                "UP-TO-DATE",
+                "AVAILABLE",
+                "NODE SELECTOR",
+                "AGE"));
         if (wide) {
           headers.addAll(List.of("CONTAINERS", "IMAGES", "SELECTOR"));
         }
@@ -108,8 +116,7 @@ public final class ObjectTables {
       case NODE -> {
         headers.addAll(List.of("NAME", "STATUS", "ROLES", "AGE", "VERSION"));
         if (wide) {
-          headers.addAll(List.of("INTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION",
-              "CONTAINER-RUNTIME"));
+          headers.addAll(List.of("INTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"));
         }
       }
       case SERVICE -> {
@@ -140,8 +147,13 @@ public final class ObjectTables {
     switch (object.getKindCase()) {
       case POD -> {
         Pod pod = object.getPod();
-        cells.addAll(List.of(meta.getName(), PodText.ready(pod), PodText.status(pod),
-            String.valueOf(PodText.restarts(pod)), age));
+        cells.addAll(
+            List.of(
+                meta.getName(),
+                PodText.ready(pod),
+                PodText.status(pod),
+                String.valueOf(PodText.restarts(pod)),
+                age));
         if (wide) {
           cells.add(orNone(pod.getStatus().getPodIp()));
           cells.add(orNone(pod.getSpec().getNodeName()));
@@ -150,40 +162,65 @@ public final class ObjectTables {
       case DEPLOYMENT -> {
         Deployment d = object.getDeployment();
         int desired = d.getSpec().hasReplicas() ? d.getSpec().getReplicas() : 1;
-        cells.addAll(List.of(meta.getName(), d.getStatus().getReadyReplicas() + "/" + desired,
-            String.valueOf(d.getStatus().getUpdatedReplicas()),
-            String.valueOf(d.getStatus().getAvailableReplicas()), age));
+        cells.addAll(
+            List.of(
+                meta.getName(),
+                d.getStatus().getReadyReplicas() + "/" + desired,
+                String.valueOf(d.getStatus().getUpdatedReplicas()),
+                String.valueOf(d.getStatus().getAvailableReplicas()),
+                age));
         addTemplate(cells, d.getSpec().getTemplate(), d.getSpec().getSelector());
       }
       case REPLICA_SET -> {
         ReplicaSet rs = object.getReplicaSet();
         int desired = rs.getSpec().hasReplicas() ? rs.getSpec().getReplicas() : 1;
-        cells.addAll(List.of(meta.getName(), String.valueOf(desired),
-            String.valueOf(rs.getStatus().getReplicas()),
-            String.valueOf(rs.getStatus().getReadyReplicas()), age));
+        cells.addAll(
+            List.of(
+                meta.getName(),
+                String.valueOf(desired),
+                String.valueOf(rs.getStatus().getReplicas()),
+                String.valueOf(rs.getStatus().getReadyReplicas()),
+                age));
         addTemplate(cells, rs.getSpec().getTemplate(), rs.getSpec().getSelector());
       }
       case DAEMON_SET -> {
         DaemonSet ds = object.getDaemonSet();
         var s = ds.getStatus();
-        Map<String, String> nodeSelector = ds.getSpec().getTemplate().getSpec().getNodeSelectorMap();
-        cells.addAll(List.of(meta.getName(), String.valueOf(s.getDesiredNumberScheduled()),
-            String.valueOf(s.getCurrentNumberScheduled()), String.valueOf(s.getNumberReady()),
-            String.valueOf(s.getUpdatedNumberScheduled()), String.valueOf(s.getNumberAvailable()),
-            nodeSelector.isEmpty() ? "<none>" : labels(nodeSelector), age));
+        Map<String, String> nodeSelector =
+            ds.getSpec().getTemplate().getSpec().getNodeSelectorMap();
+        cells.addAll(
+            List.of(
+                meta.getName(),
+                String.valueOf(s.getDesiredNumberScheduled()),
+                String.valueOf(s.getCurrentNumberScheduled()),
+                String.valueOf(s.getNumberReady()),
+                String.valueOf(s.getUpdatedNumberScheduled()),
+                String.valueOf(s.getNumberAvailable()),
+                nodeSelector.isEmpty() ? "<none>" : labels(nodeSelector),
+                age));
         addTemplate(cells, ds.getSpec().getTemplate(), ds.getSpec().getSelector());
       }
       case JOB -> {
         Job job = object.getJob();
         int completions = job.getSpec().hasCompletions() ? job.getSpec().getCompletions() : 1;
-        cells.addAll(List.of(meta.getName(), jobStatus(job),
-            job.getStatus().getSucceeded() + "/" + completions, jobDuration(job), age));
+        cells.addAll(
+            List.of(
+                meta.getName(),
+                jobStatus(job),
+                job.getStatus().getSucceeded() + "/" + completions,
+                jobDuration(job),
+                age));
         addTemplate(cells, job.getSpec().getTemplate(), job.getSpec().getSelector());
       }
       case NODE -> {
         Node node = object.getNode();
-        cells.addAll(List.of(meta.getName(), nodeStatus(node), roles(meta), age,
-            orNone(node.getStatus().getNodeInfo().getAgentVersion())));
+        cells.addAll(
+            List.of(
+                meta.getName(),
+                nodeStatus(node),
+                roles(meta),
+                age,
+                orNone(node.getStatus().getNodeInfo().getAgentVersion())));
         if (wide) {
           cells.add(orNone(address(node, NodeAddressType.NODE_ADDRESS_TYPE_INTERNAL_IP)));
           cells.add(orNone(node.getStatus().getNodeInfo().getOsImage()));
@@ -194,20 +231,28 @@ public final class ObjectTables {
       case SERVICE -> {
         Service svc = object.getService();
         String svcType = ApiObjects.enumText(svc.getSpec().getType());
-        cells.addAll(List.of(meta.getName(), svcType.isEmpty() ? "ClusterIP" : svcType,
-            servicePorts(svc), age));
+        cells.addAll(
+            List.of(
+                meta.getName(), svcType.isEmpty() ? "ClusterIP" : svcType, servicePorts(svc), age));
         if (wide) {
-          cells.add(svc.getSpec().getSelectorMap().isEmpty()
-              ? "<none>" : labels(svc.getSpec().getSelectorMap()));
+          cells.add(
+              svc.getSpec().getSelectorMap().isEmpty()
+                  ? "<none>"
+                  : labels(svc.getSpec().getSelectorMap()));
         }
       }
-      case ENDPOINTS -> cells.addAll(List.of(meta.getName(),
-          endpoints(object.getEndpoints()), age));
+      case ENDPOINTS ->
+          cells.addAll(List.of(meta.getName(), endpoints(object.getEndpoints()), age));
       case EVENT -> {
         Event event = object.getEvent();
         String eventType = ApiObjects.enumText(event.getType());
-        cells.addAll(List.of(eventAge(event), eventType.isEmpty() ? "Normal" : eventType,
-            event.getReason(), involved(event.getInvolvedObject()), event.getMessage()));
+        cells.addAll(
+            List.of(
+                eventAge(event),
+                eventType.isEmpty() ? "Normal" : eventType,
+                event.getReason(),
+                involved(event.getInvolvedObject()),
+                event.getMessage()));
       }
       case NAMESPACE -> {
         Namespace ns = object.getNamespace();
@@ -216,14 +261,18 @@ public final class ObjectTables {
       }
       case CONFIG_MAP -> {
         ConfigMap cm = object.getConfigMap();
-        cells.addAll(List.of(meta.getName(),
-            String.valueOf(cm.getDataCount() + cm.getBinaryDataCount()), age));
+        cells.addAll(
+            List.of(
+                meta.getName(), String.valueOf(cm.getDataCount() + cm.getBinaryDataCount()), age));
       }
       case SECRET -> {
         Secret secret = object.getSecret();
-        cells.addAll(List.of(meta.getName(),
-            secret.getType().isEmpty() ? "Opaque" : secret.getType(),
-            String.valueOf(secret.getDataCount()), age));
+        cells.addAll(
+            List.of(
+                meta.getName(),
+                secret.getType().isEmpty() ? "Opaque" : secret.getType(),
+                String.valueOf(secret.getDataCount()),
+                age));
       }
       case LEASE -> {
         Lease lease = object.getLease();
@@ -256,7 +305,7 @@ public final class ObjectTables {
         case LABEL_SELECTOR_OPERATOR_NOT_IN -> parts.add(r.getKey() + " notin (" + values + ")");
         case LABEL_SELECTOR_OPERATOR_EXISTS -> parts.add(r.getKey());
         case LABEL_SELECTOR_OPERATOR_DOES_NOT_EXIST -> parts.add("!" + r.getKey());
-        default -> { }
+        default -> {}
       }
     }
     return String.join(",", parts);
@@ -264,9 +313,10 @@ public final class ObjectTables {
 
   /** Labels as {@code k=v,k2=v2}, sorted by key. */
   public static String labels(Map<String, String> labels) {
-    return new TreeMap<>(labels).entrySet().stream()
-        .map(e -> e.getKey() + "=" + e.getValue())
-        .collect(Collectors.joining(","));
+    return new TreeMap<>(labels)
+        .entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue())
+            .collect(Collectors.joining(","));
   }
 
   private String age(ObjectMeta meta) {
@@ -298,7 +348,8 @@ public final class ObjectTables {
   private static String jobStatus(Job job) {
     for (Condition condition : job.getStatus().getConditionsList()) {
       if (condition.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE
-          && (condition.getType().equals("Complete") || condition.getType().equals("Failed")
+          && (condition.getType().equals("Complete")
+              || condition.getType().equals("Failed")
               || condition.getType().equals("Suspended"))) {
         return condition.getType();
       }
@@ -320,11 +371,12 @@ public final class ObjectTables {
     String status = "Unknown";
     for (Condition condition : node.getStatus().getConditionsList()) {
       if (condition.getType().equals("Ready")) {
-        status = switch (condition.getStatus()) {
-          case CONDITION_STATUS_TRUE -> "Ready";
-          case CONDITION_STATUS_FALSE -> "NotReady";
-          default -> "Unknown";
-        };
+        status =
+            switch (condition.getStatus()) {
+              case CONDITION_STATUS_TRUE -> "Ready";
+              case CONDITION_STATUS_FALSE -> "NotReady";
+              default -> "Unknown";
+            };
       }
     }
     return node.getSpec().getUnschedulable() ? status + ",SchedulingDisabled" : status;
@@ -332,11 +384,12 @@ public final class ObjectTables {
 
   private static String roles(ObjectMeta meta) {
     String prefix = "node-role.kubernetes.io/";
-    List<String> roles = meta.getLabelsMap().keySet().stream()
-        .filter(k -> k.startsWith(prefix))
-        .map(k -> k.substring(prefix.length()))
-        .sorted()
-        .toList();
+    List<String> roles =
+        meta.getLabelsMap().keySet().stream()
+            .filter(k -> k.startsWith(prefix))
+            .map(k -> k.substring(prefix.length()))
+            .sorted()
+            .toList();
     return roles.isEmpty() ? "<none>" : String.join(",", roles);
   }
 
@@ -353,8 +406,11 @@ public final class ObjectTables {
     List<String> ports = new ArrayList<>();
     for (ServicePort port : svc.getSpec().getPortsList()) {
       String protocol = ApiObjects.enumText(port.getProtocol());
-      ports.add(port.getPort() + (port.getNodePort() != 0 ? ":" + port.getNodePort() : "")
-          + "/" + (protocol.isEmpty() ? "TCP" : protocol));
+      ports.add(
+          port.getPort()
+              + (port.getNodePort() != 0 ? ":" + port.getNodePort() : "")
+              + "/"
+              + (protocol.isEmpty() ? "TCP" : protocol));
     }
     return ports.isEmpty() ? "<none>" : String.join(",", ports);
   }

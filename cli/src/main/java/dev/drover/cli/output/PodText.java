@@ -9,9 +9,9 @@ import dev.drover.api.v1.PodPhase;
 import dev.drover.cli.ApiObjects;
 
 /**
- * How a pod's state reads in a table, computed as kubectl does: the STATUS column prefers the
- * most telling reason (Terminating, Evicted, ImagePullBackOff, CrashLoopBackOff, Init:...) over
- * the bare phase; READY counts ready containers.
+ * How a pod's state reads in a table, computed as kubectl does: the STATUS column prefers the most
+ * telling reason (Terminating, Evicted, ImagePullBackOff, CrashLoopBackOff, Init:...) over the bare
+ * phase; READY counts ready containers.
  */
 public final class PodText {
 
@@ -22,9 +22,10 @@ public final class PodText {
     if (pod.getMetadata().hasDeletionTime()) {
       return "Terminating";
     }
-    String reason = pod.getStatus().getPhase() == PodPhase.POD_PHASE_UNSPECIFIED
-        ? "Pending"
-        : ApiObjects.enumText(pod.getStatus().getPhase());
+    String reason =
+        pod.getStatus().getPhase() == PodPhase.POD_PHASE_UNSPECIFIED
+            ? "Pending"
+            : ApiObjects.enumText(pod.getStatus().getPhase());
     if (!pod.getStatus().getReason().isEmpty()) {
       reason = pod.getStatus().getReason();
     }
@@ -35,11 +36,13 @@ public final class PodText {
         continue;
       }
       if (state.hasTerminated()) {
-        return "Init:" + (state.getTerminated().getReason().isEmpty()
-            ? "ExitCode:" + state.getTerminated().getExitCode()
-            : state.getTerminated().getReason());
+        return "Init:"
+            + (state.getTerminated().getReason().isEmpty()
+                ? "ExitCode:" + state.getTerminated().getExitCode()
+                : state.getTerminated().getReason());
       }
-      if (state.hasWaiting() && !state.getWaiting().getReason().isEmpty()
+      if (state.hasWaiting()
+          && !state.getWaiting().getReason().isEmpty()
           && !state.getWaiting().getReason().equals("PodInitializing")) {
         return "Init:" + state.getWaiting().getReason();
       }
@@ -51,11 +54,12 @@ public final class PodText {
       if (state.hasWaiting() && !state.getWaiting().getReason().isEmpty()) {
         reason = state.getWaiting().getReason();
       } else if (state.hasTerminated()) {
-        reason = !state.getTerminated().getReason().isEmpty()
-            ? state.getTerminated().getReason()
-            : state.getTerminated().getSignal() != 0
-                ? "Signal:" + state.getTerminated().getSignal()
-                : "ExitCode:" + state.getTerminated().getExitCode();
+        reason =
+            !state.getTerminated().getReason().isEmpty()
+                ? state.getTerminated().getReason()
+                : state.getTerminated().getSignal() != 0
+                    ? "Signal:" + state.getTerminated().getSignal()
+                    : "ExitCode:" + state.getTerminated().getExitCode();
       } else if (state.hasRunning()) {
         running = true;
       }
@@ -97,8 +101,8 @@ public final class PodText {
   }
 
   /**
-   * Why a pod does not progress, or null when nothing is wrong: a container waiting for a
-   * reason other than creation (ImagePullBackOff, CrashLoopBackOff, ...) or an unschedulable pod.
+   * Why a pod does not progress, or null when nothing is wrong: a container waiting for a reason
+   * other than creation (ImagePullBackOff, CrashLoopBackOff, ...) or an unschedulable pod.
    */
   public static String stuckReason(Pod pod) {
     for (ContainerStatus container : pod.getStatus().getInitContainerStatusesList()) {
@@ -116,12 +120,14 @@ public final class PodText {
     for (Condition condition : pod.getStatus().getConditionsList()) {
       if (condition.getType().equals("PodScheduled")
           && condition.getStatus() == ConditionStatus.CONDITION_STATUS_FALSE) {
-        return join(condition.getReason().isEmpty() ? "Unschedulable" : condition.getReason(),
+        return join(
+            condition.getReason().isEmpty() ? "Unschedulable" : condition.getReason(),
             condition.getMessage());
       }
     }
     if (pod.getStatus().getPhase() == PodPhase.POD_PHASE_FAILED) {
-      return join(pod.getStatus().getReason().isEmpty() ? "Failed" : pod.getStatus().getReason(),
+      return join(
+          pod.getStatus().getReason().isEmpty() ? "Failed" : pod.getStatus().getReason(),
           pod.getStatus().getMessage());
     }
     return null;
@@ -132,11 +138,14 @@ public final class PodText {
       return null;
     }
     String reason = container.getState().getWaiting().getReason();
-    if (reason.isEmpty() || reason.equals("ContainerCreating")
+    if (reason.isEmpty()
+        || reason.equals("ContainerCreating")
         || reason.equals("PodInitializing")) {
       return null;
     }
-    return container.getName() + ": " + join(reason, container.getState().getWaiting().getMessage());
+    return container.getName()
+        + ": "
+        + join(reason, container.getState().getWaiting().getMessage());
   }
 
   private static String join(String reason, String message) {

@@ -6,8 +6,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A plain-text table as kubectl prints it: upper-case headers, columns padded to their widest
- * cell and separated by three spaces, no trailing blanks.
+ * A plain-text table as kubectl prints it: upper-case headers, columns padded to their widest cell
+ * and separated by three spaces, no trailing blanks.
  */
 public final class Table {
 

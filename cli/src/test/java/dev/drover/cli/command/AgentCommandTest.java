@@ -39,8 +39,14 @@ class AgentCommandTest {
   @Test
   void theSampleConfigIsValidAndFlagsOverrideIt() {
     Path sample = Path.of("../dist/config/agent.yaml");
-    AgentCommand command = parse("--config", sample.toString(), "--node-name", "worker-9",
-        "--data-dir", home.resolve("agent").toString());
+    AgentCommand command =
+        parse(
+            "--config",
+            sample.toString(),
+            "--node-name",
+            "worker-9",
+            "--data-dir",
+            home.resolve("agent").toString());
     AgentConfig config = command.agentConfig();
     assertThat(config.nodeName()).isEqualTo("worker-9");
     assertThat(config.dataDir()).isEqualTo(home.resolve("agent"));
@@ -52,7 +58,8 @@ class AgentCommandTest {
   @Test
   void badSettingsAreNamed() throws Exception {
     assertThatThrownBy(() -> parse("--node-name", "n").agentConfig())
-        .isInstanceOf(CliException.class).hasMessageContaining("--master");
+        .isInstanceOf(CliException.class)
+        .hasMessageContaining("--master");
     assertThatThrownBy(() -> parse("--master", "m:1", "--node-name", "Bad_Name").agentConfig())
         .hasMessageContaining("nodeName");
     assertThatThrownBy(() -> parse("--master", "m:1", "--host-port-range", "9-1").agentConfig())
@@ -67,7 +74,9 @@ class AgentCommandTest {
   void helpListsEverySetting() {
     Result r = cli.run("agent", "--help");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("--master=HOST:PORT").contains("--runtime=RUNTIME")
+    assertThat(r.out())
+        .contains("--master=HOST:PORT")
+        .contains("--runtime=RUNTIME")
         .contains("--config=FILE");
   }
 }

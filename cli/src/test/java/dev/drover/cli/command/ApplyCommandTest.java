@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ApplyCommandTest {
 
-  static final String WEB = """
+  static final String WEB =
+      """
       apiVersion: apps/v1
       kind: Deployment
       metadata:
@@ -92,8 +93,8 @@ class ApplyCommandTest {
     cli.stdin = WEB;
     Result r = cli.run("apply", "-f", "-", "--dry-run", "-n", "shop");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).isEqualTo(
-        "deployment.apps/web created (dry run)\nservice/web created (dry run)\n");
+    assertThat(r.out())
+        .isEqualTo("deployment.apps/web created (dry run)\nservice/web created (dry run)\n");
     ApplyRequest request = (ApplyRequest) cli.service.requests.get(0);
     assertThat(request.getDryRun()).isTrue();
     assertThat(ApiObjects.meta(request.getObjects(1)).getNamespace()).isEqualTo("shop");
@@ -105,8 +106,11 @@ class ApplyCommandTest {
 
   @Test
   void namespaceConflictIsAnErrorAndNothingIsSent() throws Exception {
-    String file = write("ns.yaml", WEB.replace("name: web\nspec:\n  replicas",
-        "name: web\n  namespace: prod\nspec:\n  replicas"));
+    String file =
+        write(
+            "ns.yaml",
+            WEB.replace(
+                "name: web\nspec:\n  replicas", "name: web\n  namespace: prod\nspec:\n  replicas"));
     Result r = cli.run("apply", "-f", file, "-n", "dev");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("ns.yaml:1").contains("does not match --namespace \"dev\"");
@@ -115,7 +119,10 @@ class ApplyCommandTest {
 
   @Test
   void badRequestFromTheServerGivesOneLinePerFieldWithTheFileAndLine() throws Exception {
-    String file = write("pod.yaml", """
+    String file =
+        write(
+            "pod.yaml",
+            """
         apiVersion: v1
         kind: Pod
         metadata:
@@ -138,10 +145,15 @@ class ApplyCommandTest {
         """);
     Result r = cli.run("apply", "-f", file);
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).isEqualTo(
-        "error: " + file + ":10: Pod \"x\" is invalid: spec.containers[0].image: must not be empty\n"
-            + "error: " + file + ":10: Pod \"x\" is invalid: spec.containers[1].image: must not be"
-            + " empty\n");
+    assertThat(r.err())
+        .isEqualTo(
+            "error: "
+                + file
+                + ":10: Pod \"x\" is invalid: spec.containers[0].image: must not be empty\n"
+                + "error: "
+                + file
+                + ":10: Pod \"x\" is invalid: spec.containers[1].image: must not be"
+                + " empty\n");
     assertThat(cli.service.stored(Kind.KIND_POD, "default", "ok")).isNull();
   }
 
@@ -159,17 +171,18 @@ class ApplyCommandTest {
   }
 
   /**
-   * The five mistakes a newcomer makes (the parser's own tests pin each message): through
-   * {@code drover apply}, next to a good manifest, each gives exactly one error line naming the
-   * file, the line and the field, exit code 1, and no request reaches the cluster.
+   * The five mistakes a newcomer makes (the parser's own tests pin each message): through {@code
+   * drover apply}, next to a good manifest, each gives exactly one error line naming the file, the
+   * line and the field, exit code 1, and no request reaches the cluster.
    */
   @ParameterizedTest(name = "{0}")
   @CsvSource({
-      "bad-indentation.yaml, 8, invalid YAML",
-      "unknown-field.yaml, 17, spec.template.spec.containers[0].securityContext",
-      "wrong-type.yaml, 9, spec.containers[0].command",
-      "missing-name.yaml, 3, metadata.name",
-      "invalid-quantity.yaml, 12, spec.containers[0].resources.requests.memory"})
+    "bad-indentation.yaml, 8, invalid YAML",
+    "unknown-field.yaml, 17, spec.template.spec.containers[0].securityContext",
+    "wrong-type.yaml, 9, spec.containers[0].command",
+    "missing-name.yaml, 3, metadata.name",
+    "invalid-quantity.yaml, 12, spec.containers[0].resources.requests.memory"
+  })
   void eachBadManifestGivesOneLineAndChangesNothing(String name, int line, String field)
       throws Exception {
     Path bad = Path.of("src/test/resources/manifests/bad", name).toAbsolutePath();
@@ -178,7 +191,9 @@ class ApplyCommandTest {
     Result r = cli.run("apply", "-f", dir.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
-    assertThat(r.err().lines().toList()).singleElement().asString()
+    assertThat(r.err().lines().toList())
+        .singleElement()
+        .asString()
         .startsWith("error: " + dir.resolve("2-" + name) + ":" + line + ": " + field);
     assertThat(cli.service.requests).isEmpty();
   }
@@ -200,23 +215,29 @@ class ApplyCommandTest {
     String file = write("web.yaml", WEB);
     cli.service.put(TestObjects.stuckPod("web-abc", "ImagePullBackOff"), CliHarness.NOW);
     AtomicInteger reads = new AtomicInteger();
-    cli.service.onGet = object -> {
-      if (!object.hasDeployment()) {
-        return object;
-      }
-      int ready = Math.min(2, reads.getAndIncrement() / 2);
-      Object.Builder next = object.toBuilder();
-      next.getDeploymentBuilder().getStatusBuilder().setObservedGeneration(1)
-          .setReplicas(2).setUpdatedReplicas(2).setReadyReplicas(ready)
-          .setAvailableReplicas(ready);
-      if (ready == 2) {
-        cli.service.put(TestObjects.runningPod("web-abc", "n1", 0), CliHarness.NOW);
-      }
-      return next.build();
-    };
+    cli.service.onGet =
+        object -> {
+          if (!object.hasDeployment()) {
+            return object;
+          }
+          int ready = Math.min(2, reads.getAndIncrement() / 2);
+          Object.Builder next = object.toBuilder();
+          next.getDeploymentBuilder()
+              .getStatusBuilder()
+              .setObservedGeneration(1)
+              .setReplicas(2)
+              .setUpdatedReplicas(2)
+              .setReadyReplicas(ready)
+              .setAvailableReplicas(ready);
+          if (ready == 2) {
+            cli.service.put(TestObjects.runningPod("web-abc", "n1", 0), CliHarness.NOW);
+          }
+          return next.build();
+        };
     Result r = cli.run("apply", "-f", file, "--wait");
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).contains("deployment.apps/web created")
+    assertThat(r.out())
+        .contains("deployment.apps/web created")
         .contains("deployment.apps/web: 0/2 ready, web-abc web: ImagePullBackOff (pull failed)")
         .contains("deployment.apps/web: 1/2 ready")
         .endsWith("deployment.apps/web is ready\n")
@@ -227,18 +248,25 @@ class ApplyCommandTest {
   void waitOnATerminalDrawsAProgressBar() throws Exception {
     String file = write("web.yaml", WEB);
     AtomicInteger reads = new AtomicInteger();
-    cli.service.onGet = object -> {
-      Object.Builder next = object.toBuilder();
-      if (object.hasDeployment() && reads.getAndIncrement() > 0) {
-        next.getDeploymentBuilder().getStatusBuilder().setObservedGeneration(1)
-            .setReplicas(2).setUpdatedReplicas(2).setReadyReplicas(2).setAvailableReplicas(2);
-      }
-      return next.build();
-    };
+    cli.service.onGet =
+        object -> {
+          Object.Builder next = object.toBuilder();
+          if (object.hasDeployment() && reads.getAndIncrement() > 0) {
+            next.getDeploymentBuilder()
+                .getStatusBuilder()
+                .setObservedGeneration(1)
+                .setReplicas(2)
+                .setUpdatedReplicas(2)
+                .setReadyReplicas(2)
+                .setAvailableReplicas(2);
+          }
+          return next.build();
+        };
     cli.terminal = true;
     Result r = cli.run("apply", "-f", file, "--wait");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("[--------------------]  0/2 ready")
+    assertThat(r.out())
+        .contains("[--------------------]  0/2 ready")
         .contains("\033[1A")
         .contains("[####################]  2/2 ready");
   }

@@ -44,8 +44,18 @@ class CliBasicsTest {
     // usage, a description and exit code 0.
     List<List<String>> paths = new ArrayList<>();
     collect(Main.commandLine(cli.newCli()), new ArrayList<>(), paths);
-    assertThat(paths).extracting(p -> String.join(" ", p)).contains("get", "rollout status",
-        "config set-context", "drain", "logs", "dev", "master", "agent", "cluster info");
+    assertThat(paths)
+        .extracting(p -> String.join(" ", p))
+        .contains(
+            "get",
+            "rollout status",
+            "config set-context",
+            "drain",
+            "logs",
+            "dev",
+            "master",
+            "agent",
+            "cluster info");
     for (List<String> path : paths) {
       List<String> args = new ArrayList<>(path);
       args.add("--help");
@@ -53,7 +63,8 @@ class CliBasicsTest {
       String name = String.join(" ", path);
       assertThat(r.code()).as(name).isZero();
       assertThat(r.out()).as(name).contains("Usage: drover " + name);
-      assertThat(r.out().lines().skip(1).filter(l -> !l.isBlank()).count()).as(name)
+      assertThat(r.out().lines().skip(1).filter(l -> !l.isBlank()).count())
+          .as(name)
           .isGreaterThan(2);
     }
   }
@@ -98,15 +109,27 @@ class CliBasicsTest {
     }
     Result r = cli.run("get", "pods", "--server", "127.0.0.1:" + port);
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).startsWith("error: cannot connect to the Drover API at 127.0.0.1:" + port
-        + " (from --server)")
+    assertThat(r.err())
+        .startsWith(
+            "error: cannot connect to the Drover API at 127.0.0.1:" + port + " (from --server)")
         .contains("hint: start a local cluster with `drover dev`");
   }
 
   @Test
   void contextsCanBeCreatedListedAndSwitched() throws Exception {
-    Result set = cli.run("config", "set-context", "prod", "--endpoint", "m1:7070",
-        "--endpoint", "m2:7070", "-n", "shop", "--token", "t0k");
+    Result set =
+        cli.run(
+            "config",
+            "set-context",
+            "prod",
+            "--endpoint",
+            "m1:7070",
+            "--endpoint",
+            "m2:7070",
+            "-n",
+            "shop",
+            "--token",
+            "t0k");
     assertThat(set.code()).isZero();
     assertThat(set.out()).isEqualTo("Context \"prod\" created.\n");
     assertThat(cli.run("config", "current-context").out()).isEqualTo("test\n");
@@ -119,12 +142,13 @@ class CliBasicsTest {
     assertThat(cli.run("config", "current-context").out()).isEqualTo("prod\n");
     var stored = new ClientConfigStore(home.resolve(".drover/config")).load();
     assertThat(stored.context("prod").orElseThrow().credentials().token()).isEqualTo("t0k");
-    assertThat(PosixFilePermissions.toString(
-        Files.getPosixFilePermissions(home.resolve(".drover/config")))).isEqualTo("rw-------");
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(home.resolve(".drover/config"))))
+        .isEqualTo("rw-------");
     assertThat(cli.run("config", "use-context", "nope").err())
         .isEqualTo("error: no context exists with the name \"nope\"\n");
-    assertThat(cli.run("config", "set-context", "x", "--endpoint", "nohost").code())
-        .isEqualTo(1);
+    assertThat(cli.run("config", "set-context", "x", "--endpoint", "nohost").code()).isEqualTo(1);
   }
 
   @Test
@@ -141,19 +165,25 @@ class CliBasicsTest {
   void contextNamedLikeACommandIsAnOptionValue() {
     // Dev mode writes a context called "dev", which is also the name of a command.
     cli.run("config", "set-context", "dev", "--endpoint", "127.0.0.1:1");
-    for (String[] args : new String[][] {{"--context", "dev", "get", "nodes"},
-        {"get", "nodes", "--context", "dev"}, {"--context=dev", "get", "nodes"}}) {
+    for (String[] args :
+        new String[][] {
+          {"--context", "dev", "get", "nodes"},
+          {"get", "nodes", "--context", "dev"},
+          {"--context=dev", "get", "nodes"}
+        }) {
       Result r = cli.run(args);
       assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
-      assertThat(r.err()).as(String.join(" ", args))
-          .startsWith("error: cannot connect to the Drover API at 127.0.0.1:1 (from context"
-              + " \"dev\")");
+      assertThat(r.err())
+          .as(String.join(" ", args))
+          .startsWith(
+              "error: cannot connect to the Drover API at 127.0.0.1:1 (from context" + " \"dev\")");
     }
   }
 
   @Test
   void brokenConfigFileNamesTheKey() throws Exception {
-    Files.writeString(home.resolve(".drover/config"),
+    Files.writeString(
+        home.resolve(".drover/config"),
         "currentContext: a\ncontexts:\n- name: a\n  endpoint: [x:1]\n");
     Result r = cli.run("get", "pods");
     assertThat(r.code()).isEqualTo(1);

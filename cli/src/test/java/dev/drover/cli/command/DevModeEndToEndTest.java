@@ -21,12 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code drover dev --runtime simulated} in-process, then apply, get and delete through the CLI
- * against it over real gRPC; then a stop (the thread is interrupted, as Ctrl-C would) and a
- * restart that finds the applied objects still there.
+ * against it over real gRPC; then a stop (the thread is interrupted, as Ctrl-C would) and a restart
+ * that finds the applied objects still there.
  */
 class DevModeEndToEndTest {
 
-  static final String MANIFEST = """
+  static final String MANIFEST =
+      """
       apiVersion: apps/v1
       kind: Deployment
       metadata:
@@ -56,17 +57,32 @@ class DevModeEndToEndTest {
   }
 
   private Cli cli(StringWriter out, StringWriter err) {
-    return new Cli(new PrintWriter(out, true), new PrintWriter(err, true),
-        new ByteArrayInputStream(new byte[0]), Map.of("HOME", home.toString()), false,
+    return new Cli(
+        new PrintWriter(out, true),
+        new PrintWriter(err, true),
+        new ByteArrayInputStream(new byte[0]),
+        Map.of("HOME", home.toString()),
+        false,
         endpoint -> NettyChannelBuilder.forTarget(endpoint).usePlaintext().build(),
         Clock.systemUTC());
   }
 
   /** Starts dev mode on a thread; returns the thread and where its exit code will appear. */
   private Thread startDev(AtomicInteger code, StringWriter out) {
-    Thread dev = new Thread(() -> code.set(Main.run(cli(out, new StringWriter()),
-        "dev", "--runtime", "simulated", "--port", "0",
-        "--data-dir", home.resolve("dev-data").toString())), "drover-dev-test");
+    Thread dev =
+        new Thread(
+            () ->
+                code.set(
+                    Main.run(
+                        cli(out, new StringWriter()),
+                        "dev",
+                        "--runtime",
+                        "simulated",
+                        "--port",
+                        "0",
+                        "--data-dir",
+                        home.resolve("dev-data").toString())),
+            "drover-dev-test");
     dev.start();
     await().atMost(Duration.ofSeconds(120)).until(() -> out.toString().contains("ready in"));
     return dev;
@@ -119,14 +135,24 @@ class DevModeEndToEndTest {
   void dockerRuntimeWithoutADaemonSaysHowToRunSimulated() {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    Map<String, String> env = Map.of("HOME", home.toString(),
-        "DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
-    int code = Main.run(new Cli(new PrintWriter(out, true), new PrintWriter(err, true),
-        new ByteArrayInputStream(new byte[0]), env, false,
-        endpoint -> NettyChannelBuilder.forTarget(endpoint).usePlaintext().build(),
-        Clock.systemUTC()), "dev", "--data-dir", home.resolve("d").toString());
+    Map<String, String> env =
+        Map.of("HOME", home.toString(), "DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
+    int code =
+        Main.run(
+            new Cli(
+                new PrintWriter(out, true),
+                new PrintWriter(err, true),
+                new ByteArrayInputStream(new byte[0]),
+                env,
+                false,
+                endpoint -> NettyChannelBuilder.forTarget(endpoint).usePlaintext().build(),
+                Clock.systemUTC()),
+            "dev",
+            "--data-dir",
+            home.resolve("d").toString());
     assertThat(code).isEqualTo(1);
-    assertThat(err.toString()).contains("Docker is not reachable at unix://")
+    assertThat(err.toString())
+        .contains("Docker is not reachable at unix://")
         .contains("drover dev --runtime simulated");
   }
 }

@@ -24,9 +24,10 @@ class GetCommandTest {
   @BeforeEach
   void setUp() throws Exception {
     cli = new CliHarness(home);
-    cli.service.put(TestObjects.runningPod("web-1", "n1", 2),
-        CliHarness.NOW.minus(Duration.ofMinutes(5)));
-    cli.service.put(TestObjects.stuckPod("web-2", "ImagePullBackOff"),
+    cli.service.put(
+        TestObjects.runningPod("web-1", "n1", 2), CliHarness.NOW.minus(Duration.ofMinutes(5)));
+    cli.service.put(
+        TestObjects.stuckPod("web-2", "ImagePullBackOff"),
         CliHarness.NOW.minus(Duration.ofSeconds(40)));
   }
 
@@ -39,10 +40,11 @@ class GetCommandTest {
   void podsTableLooksLikeKubectl() {
     Result r = cli.run("get", "pods");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).isEqualTo(
-        "NAME    READY   STATUS             RESTARTS   AGE\n"
-            + "web-1   1/1     Running            2          5m\n"
-            + "web-2   0/1     ImagePullBackOff   0          40s\n");
+    assertThat(r.out())
+        .isEqualTo(
+            "NAME    READY   STATUS             RESTARTS   AGE\n"
+                + "web-1   1/1     Running            2          5m\n"
+                + "web-2   0/1     ImagePullBackOff   0          40s\n");
   }
 
   @Test
@@ -51,7 +53,8 @@ class GetCommandTest {
     assertThat(r.code()).isZero();
     assertThat(r.out().lines().findFirst().orElseThrow())
         .isEqualTo("NAME    READY   STATUS             RESTARTS   AGE   IP         NODE");
-    assertThat(r.out()).contains("web-1   1/1     Running            2          5m    10.0.0.7   n1");
+    assertThat(r.out())
+        .contains("web-1   1/1     Running            2          5m    10.0.0.7   n1");
   }
 
   @Test
@@ -99,12 +102,14 @@ class GetCommandTest {
   void deploymentsAndNodesHaveTheirOwnColumns() {
     cli.service.put(TestObjects.deployment("web", 3, 2), CliHarness.NOW.minusSeconds(3600));
     cli.service.put(TestObjects.node("n1", true, true), CliHarness.NOW.minusSeconds(7200));
-    assertThat(cli.run("get", "deploy").out()).isEqualTo(
-        "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\n"
-            + "web    2/3     3            2           60m\n");
-    assertThat(cli.run("get", "nodes").out()).isEqualTo(
-        "NAME   STATUS                     ROLES    AGE    VERSION\n"
-            + "n1     Ready,SchedulingDisabled   worker   120m   0.1.0\n");
+    assertThat(cli.run("get", "deploy").out())
+        .isEqualTo(
+            "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\n"
+                + "web    2/3     3            2           60m\n");
+    assertThat(cli.run("get", "nodes").out())
+        .isEqualTo(
+            "NAME   STATUS                     ROLES    AGE    VERSION\n"
+                + "n1     Ready,SchedulingDisabled   worker   120m   0.1.0\n");
   }
 
   @Test
@@ -112,7 +117,9 @@ class GetCommandTest {
     cli.service.put(TestObjects.deployment("web", 3, 2), CliHarness.NOW.minusSeconds(3600));
     Result r = cli.run("get", "deploy,po,svc");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).startsWith("NAME   READY   UP-TO-DATE").contains("\n\nNAME    READY   STATUS");
+    assertThat(r.out())
+        .startsWith("NAME   READY   UP-TO-DATE")
+        .contains("\n\nNAME    READY   STATUS");
     assertThat(cli.run("get", "deploy,po", "web").code()).isEqualTo(2);
   }
 
@@ -140,10 +147,16 @@ class GetCommandTest {
 
   @Test
   void watchPrintsTheListThenEachChangeAsARow() {
-    cli.service.watchEvents.add(FakeControlService.event(WatchEventType.WATCH_EVENT_TYPE_MODIFIED,
-        TestObjects.runningPod("web-2", "n1", 0), 200));
-    cli.service.watchEvents.add(FakeControlService.event(WatchEventType.WATCH_EVENT_TYPE_BOOKMARK,
-        dev.drover.api.v1.Object.getDefaultInstance(), 201));
+    cli.service.watchEvents.add(
+        FakeControlService.event(
+            WatchEventType.WATCH_EVENT_TYPE_MODIFIED,
+            TestObjects.runningPod("web-2", "n1", 0),
+            200));
+    cli.service.watchEvents.add(
+        FakeControlService.event(
+            WatchEventType.WATCH_EVENT_TYPE_BOOKMARK,
+            dev.drover.api.v1.Object.getDefaultInstance(),
+            201));
     Result r = cli.run("get", "pods", "-w");
     assertThat(r.code()).isZero();
     assertThat(r.out().lines().toList()).hasSize(4);

@@ -124,16 +124,20 @@ class VerbsTest {
     cli.clock = java.time.Clock.systemUTC();
     Result plain = cli.run("rollout", "status", "deployment/web", "--timeout", "1s");
     assertThat(plain.code()).isEqualTo(1);
-    assertThat(plain.out()).isEqualTo(
-        "deployment.apps/web: 1/2 ready, web-0 web: ImagePullBackOff (pull failed)\n");
-    assertThat(plain.err()).isEqualTo("error: timed out after 1s waiting for deployment.apps/web:"
-        + " 1/2 ready, web-0 web: ImagePullBackOff (pull failed)\n");
+    assertThat(plain.out())
+        .isEqualTo("deployment.apps/web: 1/2 ready, web-0 web: ImagePullBackOff (pull failed)\n");
+    assertThat(plain.err())
+        .isEqualTo(
+            "error: timed out after 1s waiting for deployment.apps/web:"
+                + " 1/2 ready, web-0 web: ImagePullBackOff (pull failed)\n");
 
     cli.terminal = true;
     Result live = cli.run("rollout", "status", "deployment/web", "--timeout", "1s");
     assertThat(live.code()).isEqualTo(1);
-    assertThat(live.out()).contains("\033[2K\rdeployment.apps/web  [##########----------]  1/2"
-        + " ready, web-0 web: ImagePullBackOff (pull failed)");
+    assertThat(live.out())
+        .contains(
+            "\033[2K\rdeployment.apps/web  [##########----------]  1/2"
+                + " ready, web-0 web: ImagePullBackOff (pull failed)");
     // Each redraw clips instead of wrapping (a wrapped row would be left behind) and turns
     // wrapping back on before anything else is printed.
     assertThat(live.out()).startsWith(ReadinessWaiter.NO_WRAP).endsWith(ReadinessWaiter.WRAP);
@@ -155,8 +159,10 @@ class VerbsTest {
 
   private static NodeActionResponse drainAnswer(List<String> evicted, List<String> waiting) {
     NodeActionResponse.Builder b = NodeActionResponse.newBuilder();
-    evicted.forEach(n -> b.addEvictedPodsBuilder().setKind(Kind.KIND_POD).setNamespace("default").setName(n));
-    waiting.forEach(n -> b.addWaitingPodsBuilder().setKind(Kind.KIND_POD).setNamespace("default").setName(n));
+    evicted.forEach(
+        n -> b.addEvictedPodsBuilder().setKind(Kind.KIND_POD).setNamespace("default").setName(n));
+    waiting.forEach(
+        n -> b.addWaitingPodsBuilder().setKind(Kind.KIND_POD).setNamespace("default").setName(n));
     return b.build();
   }
 
@@ -168,13 +174,15 @@ class VerbsTest {
     cli.service.drainAnswers.add(drainAnswer(List.of("web-2"), List.of()));
     Result drain = cli.run("drain", "n1");
     assertThat(drain.code()).isZero();
-    assertThat(drain.out()).isEqualTo("node/n1 cordoned\n"
-        + "evicting pod default/web-0\n"
-        + "waiting to evict pod default/web-1: its Deployment has no available pod to spare yet\n"
-        + "waiting to evict pod default/web-2: its Deployment has no available pod to spare yet\n"
-        + "evicting pod default/web-1\n"
-        + "evicting pod default/web-2\n"
-        + "node/n1 drained\n");
+    assertThat(drain.out())
+        .isEqualTo(
+            "node/n1 cordoned\n"
+                + "evicting pod default/web-0\n"
+                + "waiting to evict pod default/web-1: its Deployment has no available pod to spare yet\n"
+                + "waiting to evict pod default/web-2: its Deployment has no available pod to spare yet\n"
+                + "evicting pod default/web-1\n"
+                + "evicting pod default/web-2\n"
+                + "node/n1 drained\n");
     assertThat(cli.service.requests).filteredOn(NodeActionRequest.class::isInstance).hasSize(3);
   }
 
@@ -184,16 +192,17 @@ class VerbsTest {
     cli.service.drainAnswers.add(drainAnswer(List.of(), List.of("web-1")));
     Result drain = cli.run("drain", "n1", "--timeout", "0s");
     assertThat(drain.code()).isEqualTo(1);
-    assertThat(drain.err()).isEqualTo("error: timed out after 0s draining node/n1; 1 pod(s) still waiting\n");
-    assertThat(cli.run("drain", "n1", "--timeout", "soon").err()).contains("invalid duration \"soon\"");
+    assertThat(drain.err())
+        .isEqualTo("error: timed out after 0s draining node/n1; 1 pod(s) still waiting\n");
+    assertThat(cli.run("drain", "n1", "--timeout", "soon").err())
+        .contains("invalid duration \"soon\"");
   }
 
   @Test
   void logsStreamTheOutputWithTheRequestedOptions() {
     cli.service.logLines.add("hello");
     cli.service.logLines.add("world");
-    Result r = cli.run("logs", "web-1", "-c", "web", "--tail", "2", "--since", "5m",
-        "--previous");
+    Result r = cli.run("logs", "web-1", "-c", "web", "--tail", "2", "--since", "5m", "--previous");
     assertThat(r.code()).isZero();
     assertThat(r.out()).isEqualTo("hello\nworld\n");
     LogsRequest request = (LogsRequest) cli.service.requests.get(0);
@@ -215,8 +224,10 @@ class VerbsTest {
     assertThat(r.out()).isEqualTo("serving on :8080\n");
     // A running pod wins over the stuck web-0, which sorts first by name.
     assertThat(r.err()).isEqualTo("Found 3 pods, using pod/web-1\n");
-    assertThat(cli.service.requests).filteredOn(LogsRequest.class::isInstance)
-        .extracting(q -> ((LogsRequest) q).getPod()).containsExactly("web-1");
+    assertThat(cli.service.requests)
+        .filteredOn(LogsRequest.class::isInstance)
+        .extracting(q -> ((LogsRequest) q).getPod())
+        .containsExactly("web-1");
 
     cli.service.put(TestObjects.deployment("idle", 1, 0), CliHarness.NOW);
     Result none = cli.run("logs", "deploy/idle");
@@ -232,7 +243,8 @@ class VerbsTest {
     assertThat(cli.run("version", "--client").out()).isEqualTo("Client Version: 0.1.0\n");
     Result info = cli.run("cluster", "info");
     assertThat(info.code()).isZero();
-    assertThat(info.out()).contains("ID   ADDRESS          ROLE     ACTIVE")
+    assertThat(info.out())
+        .contains("ID   ADDRESS          ROLE     ACTIVE")
         .contains("m1   127.0.0.1:7070   Leader   yes");
   }
 
@@ -240,7 +252,8 @@ class VerbsTest {
   void describeShowsSummaryAndEvents() {
     Result r = cli.run("describe", "deployment", "web");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("Name:         web")
+    assertThat(r.out())
+        .contains("Name:         web")
         .contains("Replicas:     2 desired | 2 updated | 2 total | 2 available | 0 unavailable")
         .contains("Spec:\n  replicas: 2")
         .contains("Events:  <none>");
@@ -250,19 +263,27 @@ class VerbsTest {
 
   @Test
   void eventsListsTheNamespaceOrOneObject() {
-    cli.service.put(dev.drover.cli.ApiObjects.wrap(Kind.KIND_EVENT,
-        dev.drover.api.v1.Event.newBuilder()
-            .setMetadata(dev.drover.api.v1.ObjectMeta.newBuilder().setName("e1")
-                .setNamespace("default"))
-            .setInvolvedObject(dev.drover.api.v1.ObjectReference.newBuilder()
-                .setKind(Kind.KIND_POD).setName("web-1"))
-            .setReason("Pulled").setMessage("image pulled")
-            .setLastTimestamp(dev.drover.cli.ApiObjects.timestamp(CliHarness.NOW.minusSeconds(30)))
-            .build()), CliHarness.NOW);
+    cli.service.put(
+        dev.drover.cli.ApiObjects.wrap(
+            Kind.KIND_EVENT,
+            dev.drover.api.v1.Event.newBuilder()
+                .setMetadata(
+                    dev.drover.api.v1.ObjectMeta.newBuilder().setName("e1").setNamespace("default"))
+                .setInvolvedObject(
+                    dev.drover.api.v1.ObjectReference.newBuilder()
+                        .setKind(Kind.KIND_POD)
+                        .setName("web-1"))
+                .setReason("Pulled")
+                .setMessage("image pulled")
+                .setLastTimestamp(
+                    dev.drover.cli.ApiObjects.timestamp(CliHarness.NOW.minusSeconds(30)))
+                .build()),
+        CliHarness.NOW);
     Result r = cli.run("events", "--for", "pod/web-1");
-    assertThat(r.out()).isEqualTo(
-        "LAST SEEN   TYPE     REASON   OBJECT      MESSAGE\n"
-            + "30s         Normal   Pulled   pod/web-1   image pulled\n");
+    assertThat(r.out())
+        .isEqualTo(
+            "LAST SEEN   TYPE     REASON   OBJECT      MESSAGE\n"
+                + "30s         Normal   Pulled   pod/web-1   image pulled\n");
     assertThat(cli.run("events", "--for", "pod/web-2").err()).contains("No events found");
     assertThat(cli.run("describe", "pod", "web-1").out())
         .contains("Normal   Pulled   30s   ")

@@ -27,7 +27,8 @@ class ExampleManifestsTest {
   @Test
   void webIsABusyboxHttpdDeploymentWithAService() throws Exception {
     List<Object> objects = parse("web.yaml");
-    assertThat(objects).extracting(Object::getKindCase)
+    assertThat(objects)
+        .extracting(Object::getKindCase)
         .containsExactly(Object.KindCase.DEPLOYMENT, Object.KindCase.SERVICE);
     var deployment = objects.get(0).getDeployment();
     assertThat(deployment.getSpec().getReplicas()).isBetween(2, 3);
@@ -57,8 +58,14 @@ class ExampleManifestsTest {
   void daemonSetToleratesControlPlaneTaints() throws Exception {
     var daemonSet = parse("daemonset.yaml").get(0).getDaemonSet();
     assertThat(daemonSet.getSpec().getTemplate().getSpec().getTolerationsCount()).isEqualTo(1);
-    assertThat(daemonSet.getSpec().getTemplate().getSpec().getContainers(0).getResources()
-            .getLimitsMap())
+    assertThat(
+            daemonSet
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers(0)
+                .getResources()
+                .getLimitsMap())
         .containsEntry("memory", "32Mi");
   }
 
@@ -75,8 +82,8 @@ class ExampleManifestsTest {
     Container web = deployment.getSpec().getTemplate().getSpec().getContainers(0);
     assertThat(List.of(web.getStartupProbe(), web.getReadinessProbe(), web.getLivenessProbe()))
         .extracting(Probe::getHandlerCase)
-        .containsExactly(Probe.HandlerCase.TCP_SOCKET, Probe.HandlerCase.EXEC,
-            Probe.HandlerCase.HTTP_GET);
+        .containsExactly(
+            Probe.HandlerCase.TCP_SOCKET, Probe.HandlerCase.EXEC, Probe.HandlerCase.HTTP_GET);
     assertThat(web.getResources().getRequestsMap()).containsKeys("cpu", "memory");
     assertThat(web.getResources().getLimitsMap()).containsKeys("cpu", "memory");
   }
@@ -84,14 +91,25 @@ class ExampleManifestsTest {
   @Test
   void everyExampleIsCoveredAndRoundTrips() throws Exception {
     try (var files = Files.list(EXAMPLES)) {
-      List<String> names = files.map(p -> p.getFileName().toString())
-          .filter(n -> n.endsWith(".yaml")).sorted().toList();
-      assertThat(names).containsExactly("daemonset.yaml", "deployment-probes-limits.yaml",
-          "job.yaml", "multi-container-pod.yaml", "web.yaml");
+      List<String> names =
+          files
+              .map(p -> p.getFileName().toString())
+              .filter(n -> n.endsWith(".yaml"))
+              .sorted()
+              .toList();
+      assertThat(names)
+          .containsExactly(
+              "daemonset.yaml",
+              "deployment-probes-limits.yaml",
+              "job.yaml",
+              "multi-container-pod.yaml",
+              "web.yaml");
       for (String name : names) {
         List<Object> objects = parse(name);
-        List<Object> again = parser.parse(name, ManifestWriter.toYaml(objects)).objects()
-            .stream().map(ManifestObject::object).toList();
+        List<Object> again =
+            parser.parse(name, ManifestWriter.toYaml(objects)).objects().stream()
+                .map(ManifestObject::object)
+                .toList();
         assertThat(again).as(name).isEqualTo(objects);
       }
     }

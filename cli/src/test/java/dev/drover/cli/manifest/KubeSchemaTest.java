@@ -18,28 +18,43 @@ import org.junit.jupiter.api.Test;
 class KubeSchemaTest {
 
   /** Every enum an object can contain, with the values as Kubernetes spells them. */
-  private static final Map<String, List<String>> KUBERNETES_SPELLINGS = Map.ofEntries(
-      Map.entry("Kind", List.of("Namespace", "Node", "Pod", "Deployment", "ReplicaSet",
-          "DaemonSet", "Job", "Service", "Endpoints", "Event", "Secret", "ConfigMap", "Lease")),
-      Map.entry("ConditionStatus", List.of("True", "False", "Unknown")),
-      Map.entry("LabelSelectorOperator", List.of("In", "NotIn", "Exists", "DoesNotExist")),
-      Map.entry("NamespacePhase", List.of("Active", "Terminating")),
-      Map.entry("TaintEffect", List.of("NoSchedule", "PreferNoSchedule", "NoExecute")),
-      Map.entry("NodeAddressType", List.of("InternalIP", "Hostname", "ExternalIP")),
-      Map.entry("RestartPolicy", List.of("Always", "OnFailure", "Never")),
-      Map.entry("ImagePullPolicy", List.of("Always", "IfNotPresent", "Never")),
-      Map.entry("Protocol", List.of("TCP", "UDP")),
-      Map.entry("UriScheme", List.of("HTTP", "HTTPS")),
-      Map.entry("NodeSelectorOperator",
-          List.of("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt")),
-      Map.entry("TolerationOperator", List.of("Exists", "Equal")),
-      Map.entry("UnsatisfiableConstraintAction", List.of("DoNotSchedule", "ScheduleAnyway")),
-      Map.entry("PodPhase", List.of("Pending", "Running", "Succeeded", "Failed", "Unknown")),
-      Map.entry("ServiceType", List.of("ClusterIP", "NodePort")),
-      Map.entry("EventType", List.of("Normal", "Warning")),
-      Map.entry("DeploymentStrategyType", List.of("RollingUpdate", "Recreate")),
-      Map.entry("DaemonSetUpdateStrategyType", List.of("RollingUpdate", "OnDelete")),
-      Map.entry("CompletionMode", List.of("NonIndexed", "Indexed")));
+  private static final Map<String, List<String>> KUBERNETES_SPELLINGS =
+      Map.ofEntries(
+          Map.entry(
+              "Kind",
+              List.of(
+                  "Namespace",
+                  "Node",
+                  "Pod",
+                  "Deployment",
+                  "ReplicaSet",
+                  "DaemonSet",
+                  "Job",
+                  "Service",
+                  "Endpoints",
+                  "Event",
+                  "Secret",
+                  "ConfigMap",
+                  "Lease")),
+          Map.entry("ConditionStatus", List.of("True", "False", "Unknown")),
+          Map.entry("LabelSelectorOperator", List.of("In", "NotIn", "Exists", "DoesNotExist")),
+          Map.entry("NamespacePhase", List.of("Active", "Terminating")),
+          Map.entry("TaintEffect", List.of("NoSchedule", "PreferNoSchedule", "NoExecute")),
+          Map.entry("NodeAddressType", List.of("InternalIP", "Hostname", "ExternalIP")),
+          Map.entry("RestartPolicy", List.of("Always", "OnFailure", "Never")),
+          Map.entry("ImagePullPolicy", List.of("Always", "IfNotPresent", "Never")),
+          Map.entry("Protocol", List.of("TCP", "UDP")),
+          Map.entry("UriScheme", List.of("HTTP", "HTTPS")),
+          Map.entry(
+              "NodeSelectorOperator", List.of("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt")),
+          Map.entry("TolerationOperator", List.of("Exists", "Equal")),
+          Map.entry("UnsatisfiableConstraintAction", List.of("DoNotSchedule", "ScheduleAnyway")),
+          Map.entry("PodPhase", List.of("Pending", "Running", "Succeeded", "Failed", "Unknown")),
+          Map.entry("ServiceType", List.of("ClusterIP", "NodePort")),
+          Map.entry("EventType", List.of("Normal", "Warning")),
+          Map.entry("DeploymentStrategyType", List.of("RollingUpdate", "Recreate")),
+          Map.entry("DaemonSetUpdateStrategyType", List.of("RollingUpdate", "OnDelete")),
+          Map.entry("CompletionMode", List.of("NonIndexed", "Indexed")));
 
   @Test
   void everyEnumOfEveryKindHasItsKubernetesSpelling() {
@@ -62,13 +77,22 @@ class KubeSchemaTest {
     for (String kind : KubeSchema.kindNames()) {
       apiVersions.put(kind, KubeSchema.apiVersion(KubeSchema.kindField(kind)));
     }
-    assertThat(apiVersions).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
-            Map.entry("Namespace", "v1"), Map.entry("Node", "v1"), Map.entry("Pod", "v1"),
-            Map.entry("Deployment", "apps/v1"), Map.entry("ReplicaSet", "apps/v1"),
-            Map.entry("DaemonSet", "apps/v1"), Map.entry("Job", "batch/v1"),
-            Map.entry("Service", "v1"), Map.entry("Endpoints", "v1"), Map.entry("Event", "v1"),
-            Map.entry("Secret", "v1"), Map.entry("ConfigMap", "v1"),
-            Map.entry("Lease", "coordination.k8s.io/v1")));
+    assertThat(apiVersions)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.ofEntries(
+                Map.entry("Namespace", "v1"),
+                Map.entry("Node", "v1"),
+                Map.entry("Pod", "v1"),
+                Map.entry("Deployment", "apps/v1"),
+                Map.entry("ReplicaSet", "apps/v1"),
+                Map.entry("DaemonSet", "apps/v1"),
+                Map.entry("Job", "batch/v1"),
+                Map.entry("Service", "v1"),
+                Map.entry("Endpoints", "v1"),
+                Map.entry("Event", "v1"),
+                Map.entry("Secret", "v1"),
+                Map.entry("ConfigMap", "v1"),
+                Map.entry("Lease", "coordination.k8s.io/v1")));
     assertThat(KubeSchema.kindField("StatefulSet")).isNull();
   }
 

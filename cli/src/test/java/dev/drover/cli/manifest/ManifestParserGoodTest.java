@@ -92,8 +92,7 @@ class ManifestParserGoodTest {
     assertThat(nginx.getPorts(0).getContainerPort()).isEqualTo(80);
     assertThat(nginx.getPorts(0).getProtocol()).isEqualTo(Protocol.PROTOCOL_TCP);
     assertThat(nginx.getEnv(0).getValue()).isEqualTo("80");
-    assertThat(nginx.getEnv(1).getValueFrom().getConfigMapKeyRef().getKey())
-        .isEqualTo("log-level");
+    assertThat(nginx.getEnv(1).getValueFrom().getConfigMapKeyRef().getKey()).isEqualTo("log-level");
     assertThat(nginx.getEnv(2).getValueFrom().getSecretKeyRef().getOptional()).isTrue();
     assertThat(nginx.getEnvFrom(0).getPrefix()).isEqualTo("CFG_");
     assertThat(nginx.getEnvFrom(0).getConfigMapRef().getName()).isEqualTo("nginx-config");
@@ -121,9 +120,12 @@ class ManifestParserGoodTest {
     assertThat(config.getConfigMap().getItems(0).getPath()).isEqualTo("default.conf");
     assertThat(pod.getTopologySpreadConstraints(0).getWhenUnsatisfiable())
         .isEqualTo(UnsatisfiableConstraintAction.UNSATISFIABLE_CONSTRAINT_ACTION_DO_NOT_SCHEDULE);
-    assertThat(pod.getAffinity().getPodAntiAffinity()
-            .getPreferredDuringSchedulingIgnoredDuringExecution(0).getPodAffinityTerm()
-            .getTopologyKey())
+    assertThat(
+            pod.getAffinity()
+                .getPodAntiAffinity()
+                .getPreferredDuringSchedulingIgnoredDuringExecution(0)
+                .getPodAffinityTerm()
+                .getTopologyKey())
         .isEqualTo("kubernetes.io/hostname");
   }
 
@@ -131,12 +133,10 @@ class ManifestParserGoodTest {
   void serviceWithNodePortAndNamedTargetPort() throws Exception {
     Service service = only("good/service.yaml").getService();
     assertThat(service.getSpec().getType()).isEqualTo(ServiceType.SERVICE_TYPE_NODE_PORT);
-    assertThat(service.getSpec().getSelectorMap())
-        .containsEntry("app.kubernetes.io/name", "MyApp");
+    assertThat(service.getSpec().getSelectorMap()).containsEntry("app.kubernetes.io/name", "MyApp");
     assertThat(service.getSpec().getPorts(0).getTargetPort().getIntValue()).isEqualTo(9376);
     assertThat(service.getSpec().getPorts(0).getNodePort()).isEqualTo(30007);
-    assertThat(service.getSpec().getPorts(1).getTargetPort().getStringValue())
-        .isEqualTo("metrics");
+    assertThat(service.getSpec().getPorts(1).getTargetPort().getStringValue()).isEqualTo("metrics");
     assertThat(service.getSpec().getPorts(1).getProtocol())
         .isEqualTo(Protocol.PROTOCOL_UNSPECIFIED);
   }
@@ -146,11 +146,11 @@ class ManifestParserGoodTest {
     Pod pod = only("good/multi-container-pod.yaml").getPod();
     assertThat(pod.getSpec().getRestartPolicy()).isEqualTo(RestartPolicy.RESTART_POLICY_NEVER);
     // "emptyDir: {}" selects the empty-dir source even though it has no fields.
-    assertThat(pod.getSpec().getVolumes(0).getSourceCase())
-        .isEqualTo(Volume.SourceCase.EMPTY_DIR);
+    assertThat(pod.getSpec().getVolumes(0).getSourceCase()).isEqualTo(Volume.SourceCase.EMPTY_DIR);
     assertThat(pod.getSpec().getVolumes(1).getEmptyDir().getMedium()).isEqualTo("Memory");
     assertThat(pod.getSpec().getVolumes(1).getEmptyDir().getSizeLimit()).isEqualTo("64Mi");
-    assertThat(pod.getSpec().getContainersList()).extracting(Container::getName)
+    assertThat(pod.getSpec().getContainersList())
+        .extracting(Container::getName)
         .containsExactly("nginx-container", "debian-container");
     assertThat(pod.getSpec().getContainers(1).getArgsList())
         .containsExactly("-c", "echo Hello from the debian container > /pod-data/index.html");
@@ -175,8 +175,7 @@ class ManifestParserGoodTest {
     Job job = only("good/job.yaml").getJob();
     assertThat(job.getSpec().getBackoffLimit()).isEqualTo(4);
     assertThat(job.getSpec().hasParallelism()).isFalse();
-    assertThat(job.getSpec().getCompletionMode())
-        .isEqualTo(CompletionMode.COMPLETION_MODE_INDEXED);
+    assertThat(job.getSpec().getCompletionMode()).isEqualTo(CompletionMode.COMPLETION_MODE_INDEXED);
     assertThat(job.getSpec().getTtlSecondsAfterFinished()).isEqualTo(100);
     assertThat(job.getSpec().getTemplate().getSpec().getContainers(0).getCommandList())
         .containsExactly("perl", "-Mbignum=bpi", "-wle", "print bpi(2000)");
@@ -208,11 +207,17 @@ class ManifestParserGoodTest {
   @Test
   void everyOtherKindWithSourcePositions() throws Exception {
     List<ManifestObject> objects = parse("good/other-kinds.yaml");
-    assertThat(objects).extracting(o -> o.object().getKindCase())
-        .containsExactly(Object.KindCase.NAMESPACE, Object.KindCase.NODE,
-            Object.KindCase.REPLICA_SET, Object.KindCase.ENDPOINTS, Object.KindCase.EVENT,
+    assertThat(objects)
+        .extracting(o -> o.object().getKindCase())
+        .containsExactly(
+            Object.KindCase.NAMESPACE,
+            Object.KindCase.NODE,
+            Object.KindCase.REPLICA_SET,
+            Object.KindCase.ENDPOINTS,
+            Object.KindCase.EVENT,
             Object.KindCase.LEASE);
-    assertThat(objects).extracting(o -> o.source().documentIndex())
+    assertThat(objects)
+        .extracting(o -> o.source().documentIndex())
         .containsExactly(0, 1, 2, 3, 4, 5);
     assertThat(objects.get(0).source().line()).isEqualTo(2);
     assertThat(objects.get(1).source().line()).isEqualTo(7);
@@ -249,11 +254,21 @@ class ManifestParserGoodTest {
   @Test
   void directoryGivesItsManifestFilesSortedByName() throws Exception {
     ParsedManifests parsed = parser.parsePaths(List.of(resource("good")));
-    assertThat(parsed.objects()).extracting(o -> Path.of(o.source().file()).getFileName()
-            .toString())
-        .containsExactly("configmap.yaml", "daemonset.yaml", "job.yaml",
-            "multi-container-pod.yaml", "nginx-deployment.yaml", "other-kinds.yaml",
-            "other-kinds.yaml", "other-kinds.yaml", "other-kinds.yaml", "other-kinds.yaml",
-            "other-kinds.yaml", "secret.yaml", "service.yaml");
+    assertThat(parsed.objects())
+        .extracting(o -> Path.of(o.source().file()).getFileName().toString())
+        .containsExactly(
+            "configmap.yaml",
+            "daemonset.yaml",
+            "job.yaml",
+            "multi-container-pod.yaml",
+            "nginx-deployment.yaml",
+            "other-kinds.yaml",
+            "other-kinds.yaml",
+            "other-kinds.yaml",
+            "other-kinds.yaml",
+            "other-kinds.yaml",
+            "other-kinds.yaml",
+            "secret.yaml",
+            "service.yaml");
   }
 }

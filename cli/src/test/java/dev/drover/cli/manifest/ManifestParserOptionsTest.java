@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /** Status sections, ignoreUnknown, List documents, JSON input and stream input. */
 class ManifestParserOptionsTest {
 
-  private static final String POD_WITH_STATUS = """
+  private static final String POD_WITH_STATUS =
+      """
       apiVersion: v1
       kind: Pod
       metadata:
@@ -45,9 +46,11 @@ class ManifestParserOptionsTest {
     // Read-only metadata of exported objects is accepted (the server decides what to do).
     assertThat(object.getPod().getMetadata().getResourceVersion()).isEqualTo(4711);
     assertThat(object.getPod().getMetadata().hasCreationTime()).isFalse();
-    assertThat(parsed.warnings()).extracting(ManifestProblem::toString).containsExactly(
-        "pod.yaml:12: status: ignored: status is written by the cluster (kubectl apply ignores"
-            + " it too)");
+    assertThat(parsed.warnings())
+        .extracting(ManifestProblem::toString)
+        .containsExactly(
+            "pod.yaml:12: status: ignored: status is written by the cluster (kubectl apply ignores"
+                + " it too)");
   }
 
   @Test
@@ -61,8 +64,10 @@ class ManifestParserOptionsTest {
   @Test
   void keepStatusWithIgnoreUnknownReadsContainerStateOneof() throws Exception {
     ParsedManifests parsed =
-        new ManifestParser().keepStatus(true).ignoreUnknown(true).parse("pod.yaml",
-            POD_WITH_STATUS);
+        new ManifestParser()
+            .keepStatus(true)
+            .ignoreUnknown(true)
+            .parse("pod.yaml", POD_WITH_STATUS);
     var status = parsed.objects().get(0).object().getPod().getStatus();
     assertThat(status.getPhase()).isEqualTo(PodPhase.POD_PHASE_RUNNING);
     assertThat(status.getPodIp()).isEqualTo("10.0.0.7");
@@ -70,13 +75,15 @@ class ManifestParserOptionsTest {
         .isEqualTo(ContainerState.StateCase.RUNNING);
     assertThat(status.getContainerStatuses(0).getState().getRunning().getStartedAt().getSeconds())
         .isEqualTo(1714564800L);
-    assertThat(parsed.warnings()).extracting(ManifestProblem::toString).containsExactly(
-        "pod.yaml:14: status.qosClass: unknown field \"qosClass\"; dropped");
+    assertThat(parsed.warnings())
+        .extracting(ManifestProblem::toString)
+        .containsExactly("pod.yaml:14: status.qosClass: unknown field \"qosClass\"; dropped");
   }
 
   @Test
   void ignoreUnknownDropsUnknownFieldsWithWarningsButKeepsOtherErrors() throws Exception {
-    String yaml = """
+    String yaml =
+        """
         apiVersion: apps/v1
         kind: Deployment
         metadata:
@@ -93,24 +100,40 @@ class ManifestParserOptionsTest {
         """;
     ParsedManifests parsed = new ManifestParser().ignoreUnknown(true).parse("web.yaml", yaml);
     assertThat(parsed.objects()).hasSize(1);
-    assertThat(parsed.objects().get(0).object().getDeployment().getSpec().getTemplate()
-            .getSpec().getContainers(0).getImage())
+    assertThat(
+            parsed
+                .objects()
+                .get(0)
+                .object()
+                .getDeployment()
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers(0)
+                .getImage())
         .isEqualTo("nginx");
-    assertThat(parsed.warnings()).extracting(ManifestProblem::toString).containsExactly(
-        "web.yaml:5: metadata.managedFields: unknown field \"managedFields\"; dropped",
-        "web.yaml:9: spec.template.spec.securityContext: unknown field \"securityContext\";"
-            + " dropped",
-        "web.yaml:13: spec.template.spec.containers[0].stdin: unknown field \"stdin\"; dropped");
+    assertThat(parsed.warnings())
+        .extracting(ManifestProblem::toString)
+        .containsExactly(
+            "web.yaml:5: metadata.managedFields: unknown field \"managedFields\"; dropped",
+            "web.yaml:9: spec.template.spec.securityContext: unknown field \"securityContext\";"
+                + " dropped",
+            "web.yaml:13: spec.template.spec.containers[0].stdin: unknown field \"stdin\"; dropped");
 
-    assertThatThrownBy(() -> new ManifestParser().ignoreUnknown(true)
-            .parse("web.yaml", yaml.replace("image: nginx", "image: [nginx]")))
-        .hasMessage("web.yaml:12: spec.template.spec.containers[0].image: expected a string,"
-            + " got a list");
+    assertThatThrownBy(
+            () ->
+                new ManifestParser()
+                    .ignoreUnknown(true)
+                    .parse("web.yaml", yaml.replace("image: nginx", "image: [nginx]")))
+        .hasMessage(
+            "web.yaml:12: spec.template.spec.containers[0].image: expected a string,"
+                + " got a list");
   }
 
   @Test
   void kubernetesListAndJsonInput() throws Exception {
-    String json = """
+    String json =
+        """
         {
           "apiVersion": "v1",
           "kind": "List",
@@ -126,14 +149,16 @@ class ManifestParserOptionsTest {
         .hasMessage("list.json:8: items[1].data.y: expected a string, got a number");
     List<ManifestObject> objects =
         new ManifestParser().parse("list.json", json.replace("2}", "\"2\"}")).objects();
-    assertThat(objects).extracting(o -> o.object().getConfigMap().getMetadata().getName())
+    assertThat(objects)
+        .extracting(o -> o.object().getConfigMap().getMetadata().getName())
         .containsExactly("a", "b");
     assertThat(objects).extracting(o -> o.source().line()).containsExactly(5, 7);
   }
 
   @Test
   void readerInputEmptyDocumentsAndNulls() throws Exception {
-    String yaml = """
+    String yaml =
+        """
         ---
         ---
         apiVersion: v1
@@ -155,25 +180,36 @@ class ManifestParserOptionsTest {
   void sourcesMixFilesDirectoriesAndStdinAndReportAllErrorsTogether() throws Exception {
     String good = ManifestParserGoodTest.resource("good/service.yaml").toString();
     String dir = ManifestParserGoodTest.resource("good").toString();
-    ParsedManifests parsed = new ManifestParser().parseSources(List.of(good, "-", dir),
-        new StringReader("apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n"));
+    ParsedManifests parsed =
+        new ManifestParser()
+            .parseSources(
+                List.of(good, "-", dir),
+                new StringReader("apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n"));
     assertThat(parsed.objects()).hasSize(1 + 1 + 13);
     assertThat(parsed.objects().get(1).source()).isEqualTo(new ManifestSource("-", 0, 1));
 
     String bad = ManifestParserGoodTest.resource("bad/wrong-type.yaml").toString();
-    assertThatThrownBy(() -> new ManifestParser().parseSources(List.of(bad, "-", "missing.yaml"),
-            new StringReader("kind: Namespace\n")))
-        .isInstanceOfSatisfying(ManifestException.class, e ->
-            assertThat(e.errors()).extracting(ManifestProblem::toString).containsExactly(
-                bad + ":9: spec.containers[0].command: expected a list, got a string",
-                "-:1: apiVersion: missing: every manifest needs apiVersion and kind",
-                "-:1: metadata.name: missing: every object needs a name (or generateName)",
-                "missing.yaml: cannot read: java.nio.file.NoSuchFileException: missing.yaml"));
+    assertThatThrownBy(
+            () ->
+                new ManifestParser()
+                    .parseSources(
+                        List.of(bad, "-", "missing.yaml"), new StringReader("kind: Namespace\n")))
+        .isInstanceOfSatisfying(
+            ManifestException.class,
+            e ->
+                assertThat(e.errors())
+                    .extracting(ManifestProblem::toString)
+                    .containsExactly(
+                        bad + ":9: spec.containers[0].command: expected a list, got a string",
+                        "-:1: apiVersion: missing: every manifest needs apiVersion and kind",
+                        "-:1: metadata.name: missing: every object needs a name (or generateName)",
+                        "missing.yaml: cannot read: java.nio.file.NoSuchFileException: missing.yaml"));
   }
 
   @Test
   void generateNameStandsInForName() throws Exception {
-    String yaml = """
+    String yaml =
+        """
         apiVersion: batch/v1
         kind: Job
         metadata:
@@ -190,7 +226,8 @@ class ManifestParserOptionsTest {
 
   @Test
   void yaml11FormsKubernetesUsersWrite() throws Exception {
-    String yaml = """
+    String yaml =
+        """
         apiVersion: v1
         kind: Pod
         metadata: {name: p}

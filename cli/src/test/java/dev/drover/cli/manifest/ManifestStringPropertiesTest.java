@@ -13,8 +13,8 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.StringLength;
 
 /**
- * Whatever text a ConfigMap or a label holds (YAML indicators, "yes", numbers, line breaks,
- * control characters, any Unicode), the writer's YAML and JSON read back as the same text.
+ * Whatever text a ConfigMap or a label holds (YAML indicators, "yes", numbers, line breaks, control
+ * characters, any Unicode), the writer's YAML and JSON read back as the same text.
  */
 class ManifestStringPropertiesTest {
 
@@ -25,11 +25,13 @@ class ManifestStringPropertiesTest {
       @ForAll @StringLength(max = 40) String key, @ForAll @StringLength(max = 80) String text)
       throws Exception {
     Assume.that(!key.isEmpty() && isValidUnicode(key) && isValidUnicode(text));
-    Object object = Object.newBuilder()
-        .setConfigMap(ConfigMap.newBuilder()
-            .setMetadata(ObjectMeta.newBuilder().setName("c").putAnnotations(key, text))
-            .putData(key, text))
-        .build();
+    Object object =
+        Object.newBuilder()
+            .setConfigMap(
+                ConfigMap.newBuilder()
+                    .setMetadata(ObjectMeta.newBuilder().setName("c").putAnnotations(key, text))
+                    .putData(key, text))
+            .build();
     assertThat(parser.parse("c.yaml", ManifestWriter.toYaml(object)).objects().get(0).object())
         .isEqualTo(object);
     assertThat(parser.parse("c.json", ManifestWriter.toJson(object)).objects().get(0).object())
@@ -38,11 +40,13 @@ class ManifestStringPropertiesTest {
 
   @Property(tries = 100)
   void anyBytesSurviveAsBase64(@ForAll byte[] data) throws Exception {
-    Object object = Object.newBuilder()
-        .setSecret(Secret.newBuilder()
-            .setMetadata(ObjectMeta.newBuilder().setName("s"))
-            .putData("k", ByteString.copyFrom(data)))
-        .build();
+    Object object =
+        Object.newBuilder()
+            .setSecret(
+                Secret.newBuilder()
+                    .setMetadata(ObjectMeta.newBuilder().setName("s"))
+                    .putData("k", ByteString.copyFrom(data)))
+            .build();
     assertThat(parser.parse("s.yaml", ManifestWriter.toYaml(object)).objects().get(0).object())
         .isEqualTo(object);
   }

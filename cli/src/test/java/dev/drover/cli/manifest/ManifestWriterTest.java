@@ -25,9 +25,8 @@ class ManifestWriterTest {
     for (FieldDescriptor kind : KubeSchema.KIND_ONEOF.getFields()) {
       for (int variant = 0; variant < 4; variant++) {
         Message.Builder builder = Object.newBuilder().newBuilderForField(kind);
-        Object object = Object.newBuilder()
-            .setField(kind, ProtoFiller.fill(builder, variant))
-            .build();
+        Object object =
+            Object.newBuilder().setField(kind, ProtoFiller.fill(builder, variant)).build();
         cases.add(Arguments.of(KubeSchema.kindName(kind) + "#" + variant, object));
       }
     }
@@ -54,29 +53,33 @@ class ManifestWriterTest {
   @Test
   void listsRoundTripAsMultiDocumentYamlAndAsAJsonList() throws Exception {
     // Variant 0 of every kind keeps this test quick on a loaded machine.
-    List<Object> objects = fullyPopulatedObjects()
-        .filter(arguments -> ((String) arguments.get()[0]).endsWith("#0"))
-        .map(arguments -> (Object) arguments.get()[1])
-        .toList();
+    List<Object> objects =
+        fullyPopulatedObjects()
+            .filter(arguments -> ((String) arguments.get()[0]).endsWith("#0"))
+            .map(arguments -> (Object) arguments.get()[1])
+            .toList();
     assertThat(objects).hasSize(KubeSchema.KIND_ONEOF.getFieldCount());
-    List<Object> fromYaml = parser.parse("all.yaml", ManifestWriter.toYaml(objects)).objects()
-        .stream().map(ManifestObject::object).toList();
+    List<Object> fromYaml =
+        parser.parse("all.yaml", ManifestWriter.toYaml(objects)).objects().stream()
+            .map(ManifestObject::object)
+            .toList();
     assertThat(fromYaml).isEqualTo(objects);
     String json = ManifestWriter.toJson(objects);
     assertThat(json).startsWith("{\n    \"apiVersion\": \"v1\",\n    \"kind\": \"List\",\n");
-    List<Object> fromJson = parser.parse("all.json", json).objects()
-        .stream().map(ManifestObject::object).toList();
+    List<Object> fromJson =
+        parser.parse("all.json", json).objects().stream().map(ManifestObject::object).toList();
     assertThat(fromJson).isEqualTo(objects);
     String yamlList = ManifestWriter.toYamlList(objects);
     assertThat(yamlList).startsWith("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n");
-    List<Object> fromYamlList = parser.parse("list.yaml", yamlList).objects()
-        .stream().map(ManifestObject::object).toList();
+    List<Object> fromYamlList =
+        parser.parse("list.yaml", yamlList).objects().stream().map(ManifestObject::object).toList();
     assertThat(fromYamlList).isEqualTo(objects);
   }
 
   @Test
   void yamlLeavesOutDefaultsButKeepsPresence() throws Exception {
-    String manifest = """
+    String manifest =
+        """
         apiVersion: apps/v1
         kind: Deployment
         metadata:
@@ -101,7 +104,9 @@ class ManifestWriterTest {
                 emptyDir: {}
         """;
     Object object = only(parser.parse("web.yaml", manifest));
-    assertThat(ManifestWriter.toYaml(object)).isEqualTo("""
+    assertThat(ManifestWriter.toYaml(object))
+        .isEqualTo(
+            """
         apiVersion: apps/v1
         kind: Deployment
         metadata:
@@ -125,20 +130,29 @@ class ManifestWriterTest {
               - name: scratch
                 emptyDir: {}
         """);
-    assertThat(ManifestWriter.toJson(object)).contains("""
+    assertThat(ManifestWriter.toJson(object))
+        .contains(
+            """
                             "emptyDir": {}
-        """).contains("\"replicas\": 0,");
+        """)
+        .contains("\"replicas\": 0,");
   }
 
   @Test
   void stringsThatYaml11ReadsAsOtherTypesAreQuoted() throws Exception {
-    Object configMap = only(parser.parse("c.yaml", """
+    Object configMap =
+        only(
+            parser.parse(
+                "c.yaml",
+                """
         apiVersion: v1
         kind: ConfigMap
         metadata: {name: c}
         data: {a: "yes", b: "0644", c: "1:20", d: "2024-05-01", e: "1.36", f: "off", g: plain}
         """));
-    assertThat(ManifestWriter.toYaml(configMap)).endsWith("""
+    assertThat(ManifestWriter.toYaml(configMap))
+        .endsWith(
+            """
         data:
           a: "yes"
           b: "0644"
@@ -152,22 +166,29 @@ class ManifestWriterTest {
 
   @Test
   void secretsAreWrittenAsBase64() throws Exception {
-    Object secret = only(parser.parse("s.yaml", """
+    Object secret =
+        only(
+            parser.parse(
+                "s.yaml",
+                """
         apiVersion: v1
         kind: Secret
         metadata: {name: s}
         data: {password: aHVudGVyMg==}
         """));
     assertThat(ManifestWriter.toYaml(secret)).contains("  password: aHVudGVyMg==\n");
-    Object tagged = only(parser.parse("s.yaml", """
+    Object tagged =
+        only(
+            parser.parse(
+                "s.yaml",
+                """
         apiVersion: v1
         kind: Secret
         metadata: {name: s}
         data: {password: !!binary aHVudGVyMg==}
         """));
     assertThat(tagged).isEqualTo(secret);
-    assertThat(secret.getSecret().getDataMap().get("password").toStringUtf8())
-        .isEqualTo("hunter2");
+    assertThat(secret.getSecret().getDataMap().get("password").toStringUtf8()).isEqualTo("hunter2");
     assertThat(ManifestWriter.toTree(secret))
         .containsKeys("apiVersion", "kind", "metadata", "data");
   }

@@ -11,8 +11,8 @@ import dev.drover.api.v1.IntOrString;
 
 /**
  * Test helper that sets every field of a message, recursively, to a non-default value, so that
- * round trips are checked on every field the API has. {@code variant} picks which member of
- * each oneof is set and varies the values, so a few variants together cover every member.
+ * round trips are checked on every field the API has. {@code variant} picks which member of each
+ * oneof is set and varies the values, so a few variants together cover every member.
  */
 final class ProtoFiller {
 
@@ -38,7 +38,8 @@ final class ProtoFiller {
           Message.Builder entry = builder.newBuilderForField(field);
           entry.setField(entryType.findFieldByName("key"), "key-" + i + "/" + field.getName());
           FieldDescriptor valueField = entryType.findFieldByName("value");
-          entry.setField(valueField,
+          entry.setField(
+              valueField,
               value(entry, valueField, variant + i, depth, KubeSchema.isQuantity(field)));
           builder.addRepeatedField(field, entry.build());
         }
@@ -65,7 +66,9 @@ final class ProtoFiller {
       case MESSAGE:
         Descriptor type = field.getMessageType();
         if (type.equals(Timestamp.getDescriptor())) {
-          return Timestamp.newBuilder().setSeconds(1714564800L + variant).setNanos(5000 * variant)
+          return Timestamp.newBuilder()
+              .setSeconds(1714564800L + variant)
+              .setNanos(5000 * variant)
               .build();
         }
         if (type.equals(IntOrString.getDescriptor())) {

@@ -21,17 +21,19 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Drover as a library: start a master and a node agent inside this JVM, deploy two pods, and
- * watch them run. Run it with {@code java ... EmbeddingExample [docker]}; without an argument
- * the pods are simulated, with {@code docker} they are real containers.
+ * Drover as a library: start a master and a node agent inside this JVM, deploy two pods, and watch
+ * them run. Run it with {@code java ... EmbeddingExample [docker]}; without an argument the pods
+ * are simulated, with {@code docker} they are real containers.
  */
 public final class EmbeddingExample {
 
   private EmbeddingExample() {}
 
   public static void main(String[] args) throws Exception {
-    AgentBuilder.Runtime runtime = args.length > 0 && args[0].equals("docker")
-        ? AgentBuilder.Runtime.DOCKER : AgentBuilder.Runtime.SIMULATED;
+    AgentBuilder.Runtime runtime =
+        args.length > 0 && args[0].equals("docker")
+            ? AgentBuilder.Runtime.DOCKER
+            : AgentBuilder.Runtime.SIMULATED;
     run(runtime, System.out, Duration.ofMinutes(2));
   }
 
@@ -39,39 +41,52 @@ public final class EmbeddingExample {
   public static List<Pod> run(AgentBuilder.Runtime runtime, PrintStream out, Duration timeout)
       throws TimeoutException {
     // 1. A master (in-memory state) and an agent on this machine, in this process.
-    try (DroverMaster cluster = Drover.master()
-        .withAgent(agent -> agent.nodeName("embedded").runtime(runtime))
-        .start()) {
+    try (DroverMaster cluster =
+        Drover.master().withAgent(agent -> agent.nodeName("embedded").runtime(runtime)).start()) {
       cluster.awaitNodeReady("embedded", timeout);
       out.println("cluster up at " + cluster.endpoint());
 
       // 2. Deploy: the same object a Deployment manifest describes, built in Java.
       try (DroverClient client = cluster.newClient()) {
-        client.deployments().create(Deployment.newBuilder()
-            .setMetadata(ObjectMeta.newBuilder().setName("hello").setNamespace("default"))
-            .setSpec(DeploymentSpec.newBuilder()
-                .setReplicas(2)
-                .setSelector(LabelSelector.newBuilder().putMatchLabels("app", "hello"))
-                .setTemplate(PodTemplateSpec.newBuilder()
-                    .setMetadata(ObjectMeta.newBuilder().putLabels("app", "hello"))
-                    .setSpec(PodSpec.newBuilder().addContainers(Container.newBuilder()
-                        .setName("hello")
-                        .setImage("busybox:1.36")
-                        .addAllCommand(List.of("sh", "-c", "echo hello; exec sleep 3600"))))))
-            .build());
+        client
+            .deployments()
+            .create(
+                Deployment.newBuilder()
+                    .setMetadata(ObjectMeta.newBuilder().setName("hello").setNamespace("default"))
+                    .setSpec(
+                        DeploymentSpec.newBuilder()
+                            .setReplicas(2)
+                            .setSelector(LabelSelector.newBuilder().putMatchLabels("app", "hello"))
+                            .setTemplate(
+                                PodTemplateSpec.newBuilder()
+                                    .setMetadata(ObjectMeta.newBuilder().putLabels("app", "hello"))
+                                    .setSpec(
+                                        PodSpec.newBuilder()
+                                            .addContainers(
+                                                Container.newBuilder()
+                                                    .setName("hello")
+                                                    .setImage("busybox:1.36")
+                                                    .addAllCommand(
+                                                        List.of(
+                                                            "sh",
+                                                            "-c",
+                                                            "echo hello; exec sleep 3600"))))))
+                    .build());
         out.println("deployment.apps/hello created");
 
         // 3. Watch it run: poll until both pods are Running.
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
           List<Pod> pods = client.pods().list("default", "app=hello");
-          long running = pods.stream()
-              .filter(p -> p.getStatus().getPhase() == PodPhase.POD_PHASE_RUNNING).count();
+          long running =
+              pods.stream()
+                  .filter(p -> p.getStatus().getPhase() == PodPhase.POD_PHASE_RUNNING)
+                  .count();
           out.println(running + "/2 pods running");
           if (running == 2) {
             for (Pod pod : pods) {
-              out.println(pod.getMetadata().getName() + " Running on "
-                  + pod.getSpec().getNodeName());
+              out.println(
+                  pod.getMetadata().getName() + " Running on " + pod.getSpec().getNodeName());
             }
             return pods;
           }

@@ -16,11 +16,10 @@ import java.io.PrintStream;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Java client of Drover's control API that uses nothing but the stubs generated from
- * {@code proto/} (and grpc-java): what any gRPC language would do. It creates a ConfigMap, reads
- * it back, lists the nodes, and deletes the ConfigMap. Run it with
- * {@code java ... GrpcClientExample HOST:PORT} against a cluster, e.g. {@code drover dev}'s
- * 127.0.0.1:7070.
+ * A Java client of Drover's control API that uses nothing but the stubs generated from {@code
+ * proto/} (and grpc-java): what any gRPC language would do. It creates a ConfigMap, reads it back,
+ * lists the nodes, and deletes the ConfigMap. Run it with {@code java ... GrpcClientExample
+ * HOST:PORT} against a cluster, e.g. {@code drover dev}'s 127.0.0.1:7070.
  */
 public final class GrpcClientExample {
 
@@ -40,30 +39,49 @@ public final class GrpcClientExample {
       ControlServiceGrpc.ControlServiceBlockingStub api =
           ControlServiceGrpc.newBlockingStub(channel);
 
-      Object created = api.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-          .create(CreateRequest.newBuilder()
-              .setObject(Object.newBuilder().setConfigMap(ConfigMap.newBuilder()
-                  .setMetadata(ObjectMeta.newBuilder().setName("greeting").setNamespace("default"))
-                  .putData("message", "hello from plain gRPC")))
-              .build());
-      out.println("created configmap/greeting at resourceVersion "
-          + created.getConfigMap().getMetadata().getResourceVersion());
+      Object created =
+          api.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+              .create(
+                  CreateRequest.newBuilder()
+                      .setObject(
+                          Object.newBuilder()
+                              .setConfigMap(
+                                  ConfigMap.newBuilder()
+                                      .setMetadata(
+                                          ObjectMeta.newBuilder()
+                                              .setName("greeting")
+                                              .setNamespace("default"))
+                                      .putData("message", "hello from plain gRPC")))
+                      .build());
+      out.println(
+          "created configmap/greeting at resourceVersion "
+              + created.getConfigMap().getMetadata().getResourceVersion());
 
-      Object read = api.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-          .get(GetRequest.newBuilder()
-              .setKind(Kind.KIND_CONFIG_MAP).setNamespace("default").setName("greeting").build());
+      Object read =
+          api.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+              .get(
+                  GetRequest.newBuilder()
+                      .setKind(Kind.KIND_CONFIG_MAP)
+                      .setNamespace("default")
+                      .setName("greeting")
+                      .build());
       String message = read.getConfigMap().getDataOrThrow("message");
       out.println("read back: " + message);
 
-      ListResponse nodes = api.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-          .list(ListRequest.newBuilder().setKind(Kind.KIND_NODE).build());
+      ListResponse nodes =
+          api.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+              .list(ListRequest.newBuilder().setKind(Kind.KIND_NODE).build());
       for (Object node : nodes.getItemsList()) {
         out.println("node " + node.getNode().getMetadata().getName());
       }
 
       api.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-          .delete(DeleteRequest.newBuilder()
-              .setKind(Kind.KIND_CONFIG_MAP).setNamespace("default").setName("greeting").build());
+          .delete(
+              DeleteRequest.newBuilder()
+                  .setKind(Kind.KIND_CONFIG_MAP)
+                  .setNamespace("default")
+                  .setName("greeting")
+                  .build());
       out.println("deleted configmap/greeting");
       return message;
     } finally {

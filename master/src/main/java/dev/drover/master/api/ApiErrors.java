@@ -12,22 +12,24 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Builds the gRPC errors the API returns (docs/API.md, "Errors") and maps store failures to
- * them, so that every layer of the master fails with the same codes and message style.
+ * Builds the gRPC errors the API returns (docs/API.md, "Errors") and maps store failures to them,
+ * so that every layer of the master fails with the same codes and message style.
  */
 public final class ApiErrors {
   private ApiErrors() {}
 
   /** INVALID_ARGUMENT with a google.rpc.BadRequest listing every violation. */
   public static StatusRuntimeException invalid(List<FieldViolation> violations) {
-    String text = violations.stream()
-        .map(v -> v.getField() + ": " + v.getDescription())
-        .collect(Collectors.joining("; "));
-    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
-        .setCode(Code.INVALID_ARGUMENT_VALUE)
-        .setMessage("invalid request: " + text)
-        .addDetails(Any.pack(BadRequest.newBuilder().addAllFieldViolations(violations).build()))
-        .build();
+    String text =
+        violations.stream()
+            .map(v -> v.getField() + ": " + v.getDescription())
+            .collect(Collectors.joining("; "));
+    com.google.rpc.Status status =
+        com.google.rpc.Status.newBuilder()
+            .setCode(Code.INVALID_ARGUMENT_VALUE)
+            .setMessage("invalid request: " + text)
+            .addDetails(Any.pack(BadRequest.newBuilder().addAllFieldViolations(violations).build()))
+            .build();
     return StatusProto.toStatusRuntimeException(status);
   }
 
@@ -54,8 +56,13 @@ public final class ApiErrors {
   /** ABORTED naming the expected and the current version. */
   public static StatusRuntimeException conflict(String what, long expected, long current) {
     return Status.ABORTED
-        .withDescription(what + " is at resource_version " + current + ", not " + expected
-            + "; read it again and retry")
+        .withDescription(
+            what
+                + " is at resource_version "
+                + current
+                + ", not "
+                + expected
+                + "; read it again and retry")
         .asRuntimeException();
   }
 
@@ -66,7 +73,9 @@ public final class ApiErrors {
 
   /** OUT_OF_RANGE with reason Expired (the 410 Gone of Kubernetes). */
   public static StatusRuntimeException expired(String why) {
-    return Status.OUT_OF_RANGE.withDescription("Expired: " + why + "; list again").asRuntimeException();
+    return Status.OUT_OF_RANGE
+        .withDescription("Expired: " + why + "; list again")
+        .asRuntimeException();
   }
 
   /** UNAVAILABLE. */
@@ -80,7 +89,9 @@ public final class ApiErrors {
       return (StatusRuntimeException) t;
     }
     Throwable c = t;
-    while (c.getCause() != null && !(c instanceof KvStoreException) && !(c instanceof StatusRuntimeException)) {
+    while (c.getCause() != null
+        && !(c instanceof KvStoreException)
+        && !(c instanceof StatusRuntimeException)) {
       c = c.getCause();
     }
     if (c instanceof StatusRuntimeException) {

@@ -17,7 +17,9 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs service bodies and turns every failure into the API's status, so no call leaks an exception. */
+/**
+ * Runs service bodies and turns every failure into the API's status, so no call leaks an exception.
+ */
 final class Calls {
   private static final Logger LOG = LoggerFactory.getLogger(Calls.class);
 
@@ -29,8 +31,13 @@ final class Calls {
     if (ctx.isCancelled()) {
       // The caller gave up (deadline passed while the call waited for a thread): doing the
       // work anyway is how an overloaded master falls further behind.
-      Status s = ctx.getDeadline() != null && ctx.getDeadline().isExpired() ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
-      out.onError(s.withDescription("not started: the call was cancelled or its deadline passed").asRuntimeException());
+      Status s =
+          ctx.getDeadline() != null && ctx.getDeadline().isExpired()
+              ? Status.DEADLINE_EXCEEDED
+              : Status.CANCELLED;
+      out.onError(
+          s.withDescription("not started: the call was cancelled or its deadline passed")
+              .asRuntimeException());
       return;
     }
     T result;
@@ -76,79 +83,91 @@ final class Calls {
   }
 
   /**
-   * Serves a watch stream from the cache: events go out in order; an ERROR event ends the
-   * stream; client cancellation closes the cache watch; a draining master ends it with
-   * UNAVAILABLE. An expired start version is reported as an ERROR event with reason Expired,
-   * as docs/API.md says. {@code messages} turns each batch the cache hands over into the
-   * stream's messages: one per event for Watch (frames as they are for a method bound by
-   * {@link WatchFrames}, whose encoding is shared by every stream), one per batch for
-   * WatchBatched.
-   * Nothing is sent while a lock of the cache is held: the cache's sender threads call in.
+   * Serves a watch stream from the cache: events go out in order; an ERROR event ends the stream;
+   * client cancellation closes the cache watch; a draining master ends it with UNAVAILABLE. An
+   * expired start version is reported as an ERROR event with reason Expired, as docs/API.md says.
+   * {@code messages} turns each batch the cache hands over into the stream's messages: one per
+   * event for Watch (frames as they are for a method bound by {@link WatchFrames}, whose encoding
+   * is shared by every stream), one per batch for WatchBatched. Nothing is sent while a lock of the
+   * cache is held: the cache's sender threads call in.
    */
-  static <T> void watch(WatchCache cache, StreamRegistry streams, WatchCache.WatchSpec spec, StreamObserver<T> out,
+  static <T> void watch(
+      WatchCache cache,
+      StreamRegistry streams,
+      WatchCache.WatchSpec spec,
+      StreamObserver<T> out,
       Function<List<WatchFrame>, List<T>> messages) {
     ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) out;
     java.lang.Object sendLock = new java.lang.Object();
     boolean[] ended = new boolean[1];
     WatchCache.WatchHandle[] handle = new WatchCache.WatchHandle[1];
     StreamRegistry.Stream[] self = new StreamRegistry.Stream[1];
-    Runnable cleanup = () -> {
-      synchronized (sendLock) {
-        ended[0] = true;
-        if (handle[0] != null) {
-          handle[0].close();
-        }
-      }
-      streams.remove(self[0]);
-    };
-    self[0] = status -> {
-      synchronized (sendLock) {
-        if (ended[0]) {
-          return;
-        }
-        ended[0] = true;
-        if (handle[0] != null) {
-          handle[0].close();
-        }
-        try {
-          call.onError(status.asRuntimeException());
-        } catch (RuntimeException e) {
-          LOG.debug("ending a watch stream failed", e);
-        }
-      }
-    };
+    Runnable cleanup =
+        () -> {
+          synchronized (sendLock) {
+            ended[0] = true;
+            if (handle[0] != null) {
+              handle[0].close();
+            }
+          }
+          streams.remove(self[0]);
+        };
+    self[0] =
+        status -> {
+          synchronized (sendLock) {
+            if (ended[0]) {
+              return;
+            }
+            ended[0] = true;
+            if (handle[0] != null) {
+              handle[0].close();
+            }
+            try {
+              call.onError(status.asRuntimeException());
+            } catch (RuntimeException e) {
+              LOG.debug("ending a watch stream failed", e);
+            }
+          }
+        };
     call.setOnCancelHandler(cleanup);
     // Flow control: the cache hands events over only while gRPC's buffer for this stream has
     // room, so a slow watcher waits in the cache's bounded backlog, not in direct memory.
-    call.setOnReadyHandler(() -> {
-      WatchCache.WatchHandle h;
-      synchronized (sendLock) {
-        h = handle[0];
-      }
-      if (h != null) {
-        h.resume();
-      }
-    });
+    call.setOnReadyHandler(
+        () -> {
+          WatchCache.WatchHandle h;
+          synchronized (sendLock) {
+            h = handle[0];
+          }
+          if (h != null) {
+            h.resume();
+          }
+        });
     if (!streams.add(self[0])) {
-      call.onError(Status.UNAVAILABLE.withDescription("master is shutting down").asRuntimeException());
+      call.onError(
+          Status.UNAVAILABLE.withDescription("master is shutting down").asRuntimeException());
       return;
     }
     try {
-      WatchCache.WatchHandle h = cache.watchFrames(spec, batch -> {
-        synchronized (sendLock) {
-          if (ended[0] || call.isCancelled()) {
-            return;
-          }
-          for (T m : messages.apply(batch)) {
-            call.onNext(m);
-          }
-          if (batch.get(batch.size() - 1).event().getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
-            ended[0] = true;
-            call.onCompleted();
-            streams.remove(self[0]);
-          }
-        }
-      }, call::isReady);
+      WatchCache.WatchHandle h =
+          cache.watchFrames(
+              spec,
+              batch -> {
+                synchronized (sendLock) {
+                  if (ended[0] || call.isCancelled()) {
+                    return;
+                  }
+                  for (T m : messages.apply(batch)) {
+                    call.onNext(m);
+                  }
+                  if (batch.get(batch.size() - 1).event().getType()
+                      == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
+                    ended[0] = true;
+                    call.onCompleted();
+                    streams.remove(self[0]);
+                  }
+                }
+              },
+              call::isReady);
       synchronized (sendLock) {
         handle[0] = h;
         if (ended[0]) {

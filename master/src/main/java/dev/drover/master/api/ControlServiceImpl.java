@@ -67,8 +67,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The ControlService: generic verbs over objects of every kind, served from this master's
- * watch cache (reads) and the object store (writes), plus the specific verbs of docs/API.md.
+ * The ControlService: generic verbs over objects of every kind, served from this master's watch
+ * cache (reads) and the object store (writes), plus the specific verbs of docs/API.md.
  *
  * <p>After a write the call waits (briefly) until this master's cache reflects it, so a client
  * reading through the same master sees its own writes.
@@ -88,8 +88,14 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
   private final Clock clock;
 
   /** A service over the given store and cache. */
-  public ControlServiceImpl(ObjectStore store, WatchCache cache, EventRecorder events, AgentChannels agents,
-                            ClusterView cluster, StreamRegistry streams, Clock clock) {
+  public ControlServiceImpl(
+      ObjectStore store,
+      WatchCache cache,
+      EventRecorder events,
+      AgentChannels agents,
+      ClusterView cluster,
+      StreamRegistry streams,
+      Clock clock) {
     this.store = store;
     this.cache = cache;
     this.events = events;
@@ -127,90 +133,124 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
 
   @Override
   public void create(CreateRequest request, StreamObserver<Object> out) {
-    Calls.unary(out, () -> {
-      Object o = requireObject(request.getObject(), "object");
-      Object created = store.create(o, request.getDryRun());
-      return request.getDryRun() ? created : visible(created);
-    });
+    Calls.unary(
+        out,
+        () -> {
+          Object o = requireObject(request.getObject(), "object");
+          Object created = store.create(o, request.getDryRun());
+          return request.getDryRun() ? created : visible(created);
+        });
   }
 
   @Override
   public void get(GetRequest request, StreamObserver<Object> out) {
-    Calls.unary(out, () -> {
-      requireKind(request.getKind());
-      requireName(request.getName(), "name");
-      String ns = ObjectStore.namespaceOf(request.getKind(), request.getNamespace());
-      java.util.Optional<Object> cached = cache.get(request.getKind(), ns, request.getName());
-      if (cached.isPresent()) {
-        return cached.get();
-      }
-      // This master's cache may trail a create made through another master: before saying
-      // NOT_FOUND, read the key from the store (linearizably) and answer with what it holds.
-      var stored = store.await(store.kv().get(ObjectStore.key(request.getKind(), ns, request.getName())));
-      if (stored.getKvsCount() > 0) {
-        return ObjectStore.decode(stored.getKvs(0));
-      }
-      throw ApiErrors.notFound(Objects.describe(request.getKind(), ns, request.getName()));
-    });
+    Calls.unary(
+        out,
+        () -> {
+          requireKind(request.getKind());
+          requireName(request.getName(), "name");
+          String ns = ObjectStore.namespaceOf(request.getKind(), request.getNamespace());
+          java.util.Optional<Object> cached = cache.get(request.getKind(), ns, request.getName());
+          if (cached.isPresent()) {
+            return cached.get();
+          }
+          // This master's cache may trail a create made through another master: before saying
+          // NOT_FOUND, read the key from the store (linearizably) and answer with what it holds.
+          var stored =
+              store.await(
+                  store.kv().get(ObjectStore.key(request.getKind(), ns, request.getName())));
+          if (stored.getKvsCount() > 0) {
+            return ObjectStore.decode(stored.getKvs(0));
+          }
+          throw ApiErrors.notFound(Objects.describe(request.getKind(), ns, request.getName()));
+        });
   }
 
   @Override
   public void list(ListRequest request, StreamObserver<ListResponse> out) {
-    Calls.unary(out, () -> {
-      requireKind(request.getKind());
-      if (Objects.clusterScoped(request.getKind()) && !request.getNamespace().isEmpty()) {
-        throw ApiErrors.invalid("namespace", "must be empty for the cluster-scoped kind " + request.getKind());
-      }
-      if (request.getLimit() < 0) {
-        throw ApiErrors.invalid("limit", "must not be negative");
-      }
-      if (request.getResourceVersion() < 0) {
-        throw ApiErrors.invalid("resource_version", "must not be negative");
-      }
-      Predicate<Object> filter = Filters.of(request.getKind(), request.getLabelSelector(), request.getFieldSelector());
-      WatchCache.Page page;
-      try {
-        page = cache.list(request.getKind(), request.getNamespace(), filter, request.getLimit(),
-            request.getContinueToken(), request.getResourceVersion());
-      } catch (IllegalArgumentException e) {
-        throw ApiErrors.invalid("continue_token", e.getMessage());
-      }
-      return ListResponse.newBuilder().addAllItems(page.items()).setResourceVersion(page.resourceVersion())
-          .setContinueToken(page.continueToken()).setRemainingItemCount(page.remaining()).build();
-    });
+    Calls.unary(
+        out,
+        () -> {
+          requireKind(request.getKind());
+          if (Objects.clusterScoped(request.getKind()) && !request.getNamespace().isEmpty()) {
+            throw ApiErrors.invalid(
+                "namespace", "must be empty for the cluster-scoped kind " + request.getKind());
+          }
+          if (request.getLimit() < 0) {
+            throw ApiErrors.invalid("limit", "must not be negative");
+          }
+          if (request.getResourceVersion() < 0) {
+            throw ApiErrors.invalid("resource_version", "must not be negative");
+          }
+          Predicate<Object> filter =
+              Filters.of(request.getKind(), request.getLabelSelector(), request.getFieldSelector());
+          WatchCache.Page page;
+          try {
+            page =
+                cache.list(
+                    request.getKind(),
+                    request.getNamespace(),
+                    filter,
+                    request.getLimit(),
+                    request.getContinueToken(),
+                    request.getResourceVersion());
+          } catch (IllegalArgumentException e) {
+            throw ApiErrors.invalid("continue_token", e.getMessage());
+          }
+          return ListResponse.newBuilder()
+              .addAllItems(page.items())
+              .setResourceVersion(page.resourceVersion())
+              .setContinueToken(page.continueToken())
+              .setRemainingItemCount(page.remaining())
+              .build();
+        });
   }
 
   @Override
   public void update(UpdateRequest request, StreamObserver<Object> out) {
-    Calls.unary(out, () -> {
-      Object o = requireObject(request.getObject(), "object");
-      Object updated = store.update(o, request.getDryRun());
-      return request.getDryRun() ? updated : visible(updated);
-    });
+    Calls.unary(
+        out,
+        () -> {
+          Object o = requireObject(request.getObject(), "object");
+          Object updated = store.update(o, request.getDryRun());
+          return request.getDryRun() ? updated : visible(updated);
+        });
   }
 
   @Override
   public void updateStatus(UpdateStatusRequest request, StreamObserver<Object> out) {
-    Calls.unary(out, () -> visible(store.updateStatus(requireObject(request.getObject(), "object"))));
+    Calls.unary(
+        out, () -> visible(store.updateStatus(requireObject(request.getObject(), "object"))));
   }
 
   @Override
   public void delete(DeleteRequest request, StreamObserver<DeleteResponse> out) {
-    Calls.unary(out, () -> {
-      requireKind(request.getKind());
-      requireName(request.getName(), "name");
-      if (request.hasGracePeriodSeconds() && request.getGracePeriodSeconds() < 0) {
-        throw ApiErrors.invalid("grace_period_seconds", "must not be negative");
-      }
-      DeleteOptions opts = new DeleteOptions(
-          request.hasGracePeriodSeconds() ? request.getGracePeriodSeconds() : null,
-          request.getPreconditions().hasUid() ? request.getPreconditions().getUid() : null,
-          request.getPreconditions().hasResourceVersion() ? request.getPreconditions().getResourceVersion() : null,
-          request.getPropagationPolicy(), request.getForce());
-      ObjectStore.DeleteResult r = store.delete(request.getKind(), request.getNamespace(), request.getName(), opts, null);
-      cache.waitForRevision(r.revision(), READ_YOUR_WRITES);
-      return DeleteResponse.newBuilder().setObject(r.object()).setDeletedImmediately(r.deletedImmediately()).build();
-    });
+    Calls.unary(
+        out,
+        () -> {
+          requireKind(request.getKind());
+          requireName(request.getName(), "name");
+          if (request.hasGracePeriodSeconds() && request.getGracePeriodSeconds() < 0) {
+            throw ApiErrors.invalid("grace_period_seconds", "must not be negative");
+          }
+          DeleteOptions opts =
+              new DeleteOptions(
+                  request.hasGracePeriodSeconds() ? request.getGracePeriodSeconds() : null,
+                  request.getPreconditions().hasUid() ? request.getPreconditions().getUid() : null,
+                  request.getPreconditions().hasResourceVersion()
+                      ? request.getPreconditions().getResourceVersion()
+                      : null,
+                  request.getPropagationPolicy(),
+                  request.getForce());
+          ObjectStore.DeleteResult r =
+              store.delete(
+                  request.getKind(), request.getNamespace(), request.getName(), opts, null);
+          cache.waitForRevision(r.revision(), READ_YOUR_WRITES);
+          return DeleteResponse.newBuilder()
+              .setObject(r.object())
+              .setDeletedImmediately(r.deletedImmediately())
+              .build();
+        });
   }
 
   /**
@@ -218,18 +258,25 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
    * answered from pre-encoded frames shared by every stream (see {@link WatchFrames}).
    */
   public ServerServiceDefinition framedService() {
-    ServerServiceDefinition perEvent = WatchFrames.rebind(super.bindService(), ControlServiceGrpc.getWatchMethod(),
-        WatchFrames.MARSHALLER, (request, out) -> watch(request, out, Calls::eachFrame));
-    return WatchFrames.rebind(perEvent, ControlServiceGrpc.getWatchBatchedMethod(), WatchFrames.BATCH_MARSHALLER,
+    ServerServiceDefinition perEvent =
+        WatchFrames.rebind(
+            super.bindService(),
+            ControlServiceGrpc.getWatchMethod(),
+            WatchFrames.MARSHALLER,
+            (request, out) -> watch(request, out, Calls::eachFrame));
+    return WatchFrames.rebind(
+        perEvent,
+        ControlServiceGrpc.getWatchBatchedMethod(),
+        WatchFrames.BATCH_MARSHALLER,
         (request, out) -> watch(request, batching(out), WatchFrames::batchOf));
   }
 
   /**
    * A WatchBatched stream counts as ready only while nothing it sent waits in the transport, so
-   * that while one message is on its way the next events gather in the cache's backlog and go
-   * out together. With gRPC's default (32 KiB queued per stream) a busy master would pass dozens
-   * of one-event messages to the transport per stream and the client would pay for each: the
-   * batches would grow only after the transport had fallen far behind.
+   * that while one message is on its way the next events gather in the cache's backlog and go out
+   * together. With gRPC's default (32 KiB queued per stream) a busy master would pass dozens of
+   * one-event messages to the transport per stream and the client would pay for each: the batches
+   * would grow only after the transport had fallen far behind.
    */
   private static <T> StreamObserver<T> batching(StreamObserver<T> out) {
     if (out instanceof io.grpc.stub.ServerCallStreamObserver<T> call) {
@@ -248,103 +295,163 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
     watch(request, batching(out), Calls::wholeBatch);
   }
 
-  private <T> void watch(WatchRequest request, StreamObserver<T> out, Function<List<WatchFrame>, List<T>> messages) {
+  private <T> void watch(
+      WatchRequest request, StreamObserver<T> out, Function<List<WatchFrame>, List<T>> messages) {
     Predicate<Object> filter;
     try {
       requireKind(request.getKind());
       if (request.getResourceVersion() < 0) {
         throw ApiErrors.invalid("resource_version", "must not be negative");
       }
-      filter = Filters.of(request.getKind(), request.getLabelSelector(), request.getFieldSelector());
+      filter =
+          Filters.of(request.getKind(), request.getLabelSelector(), request.getFieldSelector());
     } catch (StatusRuntimeException e) {
       out.onError(e);
       return;
     }
-    Calls.watch(cache, streams, new WatchCache.WatchSpec(request.getKind(), request.getNamespace(), filter,
-        request.getResourceVersion(), request.getAllowBookmarks(), request.getSendInitialEvents()), out, messages);
+    Calls.watch(
+        cache,
+        streams,
+        new WatchCache.WatchSpec(
+            request.getKind(),
+            request.getNamespace(),
+            filter,
+            request.getResourceVersion(),
+            request.getAllowBookmarks(),
+            request.getSendInitialEvents()),
+        out,
+        messages);
   }
 
   @Override
   public void apply(ApplyRequest request, StreamObserver<ApplyResponse> out) {
-    Calls.unary(out, () -> {
-      if (request.getObjectsCount() == 0) {
-        throw ApiErrors.invalid("objects", "at least one object is required");
-      }
-      List<ObjectStore.Applied> applied = store.apply(request.getObjectsList(), request.getDryRun(),
-          request.getFieldManager());
-      ApplyResponse.Builder b = ApplyResponse.newBuilder();
-      long max = 0;
-      for (ObjectStore.Applied a : applied) {
-        b.addResults(ApplyResult.newBuilder().setObject(a.object()).setAction(a.action())
-            .addAllChangedFields(a.changedFields()));
-        max = Math.max(max, Objects.meta(a.object()).getResourceVersion());
-      }
-      if (!request.getDryRun()) {
-        cache.waitForRevision(max, READ_YOUR_WRITES);
-      }
-      return b.build();
-    });
+    Calls.unary(
+        out,
+        () -> {
+          if (request.getObjectsCount() == 0) {
+            throw ApiErrors.invalid("objects", "at least one object is required");
+          }
+          List<ObjectStore.Applied> applied =
+              store.apply(request.getObjectsList(), request.getDryRun(), request.getFieldManager());
+          ApplyResponse.Builder b = ApplyResponse.newBuilder();
+          long max = 0;
+          for (ObjectStore.Applied a : applied) {
+            b.addResults(
+                ApplyResult.newBuilder()
+                    .setObject(a.object())
+                    .setAction(a.action())
+                    .addAllChangedFields(a.changedFields()));
+            max = Math.max(max, Objects.meta(a.object()).getResourceVersion());
+          }
+          if (!request.getDryRun()) {
+            cache.waitForRevision(max, READ_YOUR_WRITES);
+          }
+          return b.build();
+        });
   }
 
   // ------------------------------------------------------------------ specific verbs
 
   @Override
   public void scale(ScaleRequest request, StreamObserver<Object> out) {
-    Calls.unary(out, () -> {
-      if (request.getKind() != Kind.KIND_DEPLOYMENT && request.getKind() != Kind.KIND_REPLICA_SET
-          && request.getKind() != Kind.KIND_JOB) {
-        throw ApiErrors.invalid("kind", "only KIND_DEPLOYMENT, KIND_REPLICA_SET and KIND_JOB scale, not " + request.getKind());
-      }
-      requireName(request.getName(), "name");
-      if (request.getReplicas() < 0) {
-        throw ApiErrors.invalid("replicas", "must be at least 0");
-      }
-      long rv = request.hasResourceVersion() ? request.getResourceVersion() : 0;
-      String ns = ObjectStore.namespaceOf(request.getKind(), request.getNamespace());
-      int n = request.getReplicas();
-      return visible(store.mutate(request.getKind(), ns, request.getName(), rv, cur -> {
-        switch (request.getKind()) {
-          case KIND_DEPLOYMENT:
-            return cur.toBuilder().setDeployment(cur.getDeployment().toBuilder()
-                .setSpec(cur.getDeployment().getSpec().toBuilder().setReplicas(n))).build();
-          case KIND_REPLICA_SET:
-            return cur.toBuilder().setReplicaSet(cur.getReplicaSet().toBuilder()
-                .setSpec(cur.getReplicaSet().getSpec().toBuilder().setReplicas(n))).build();
-          default:
-            return cur.toBuilder().setJob(cur.getJob().toBuilder()
-                .setSpec(cur.getJob().getSpec().toBuilder().setParallelism(n))).build();
-        }
-      }));
-    });
+    Calls.unary(
+        out,
+        () -> {
+          if (request.getKind() != Kind.KIND_DEPLOYMENT
+              && request.getKind() != Kind.KIND_REPLICA_SET
+              && request.getKind() != Kind.KIND_JOB) {
+            throw ApiErrors.invalid(
+                "kind",
+                "only KIND_DEPLOYMENT, KIND_REPLICA_SET and KIND_JOB scale, not "
+                    + request.getKind());
+          }
+          requireName(request.getName(), "name");
+          if (request.getReplicas() < 0) {
+            throw ApiErrors.invalid("replicas", "must be at least 0");
+          }
+          long rv = request.hasResourceVersion() ? request.getResourceVersion() : 0;
+          String ns = ObjectStore.namespaceOf(request.getKind(), request.getNamespace());
+          int n = request.getReplicas();
+          return visible(
+              store.mutate(
+                  request.getKind(),
+                  ns,
+                  request.getName(),
+                  rv,
+                  cur -> {
+                    switch (request.getKind()) {
+                      case KIND_DEPLOYMENT:
+                        return cur.toBuilder()
+                            .setDeployment(
+                                cur.getDeployment().toBuilder()
+                                    .setSpec(
+                                        cur.getDeployment().getSpec().toBuilder().setReplicas(n)))
+                            .build();
+                      case KIND_REPLICA_SET:
+                        return cur.toBuilder()
+                            .setReplicaSet(
+                                cur.getReplicaSet().toBuilder()
+                                    .setSpec(
+                                        cur.getReplicaSet().getSpec().toBuilder().setReplicas(n)))
+                            .build();
+                      default:
+                        return cur.toBuilder()
+                            .setJob(
+                                cur.getJob().toBuilder()
+                                    .setSpec(cur.getJob().getSpec().toBuilder().setParallelism(n)))
+                            .build();
+                    }
+                  }));
+        });
   }
 
   @Override
   public void rollback(RollbackRequest request, StreamObserver<Object> out) {
-    Calls.unary(out, () -> {
-      requireName(request.getName(), "name");
-      if (request.getRevision() < 0) {
-        throw ApiErrors.invalid("revision", "must not be negative");
-      }
-      String ns = ObjectStore.namespaceOf(Kind.KIND_DEPLOYMENT, request.getNamespace());
-      return visible(store.mutate(Kind.KIND_DEPLOYMENT, ns, request.getName(), 0, cur -> {
-        Deployment d = cur.getDeployment();
-        ReplicaSet target = revisionToRestore(d, request.getRevision());
-        PodTemplateSpec.Builder t = target.getSpec().getTemplate().toBuilder();
-        t.getMetadataBuilder().removeLabels(WellKnown.POD_TEMPLATE_HASH);
-        return cur.toBuilder().setDeployment(d.toBuilder()
-            .setMetadata(d.getMetadata().toBuilder().putAnnotations(WellKnown.ROLLED_BACK_TO,
-                Long.toString(revisionOf(target))))
-            .setSpec(d.getSpec().toBuilder().setTemplate(t))).build();
-      }));
-    });
+    Calls.unary(
+        out,
+        () -> {
+          requireName(request.getName(), "name");
+          if (request.getRevision() < 0) {
+            throw ApiErrors.invalid("revision", "must not be negative");
+          }
+          String ns = ObjectStore.namespaceOf(Kind.KIND_DEPLOYMENT, request.getNamespace());
+          return visible(
+              store.mutate(
+                  Kind.KIND_DEPLOYMENT,
+                  ns,
+                  request.getName(),
+                  0,
+                  cur -> {
+                    Deployment d = cur.getDeployment();
+                    ReplicaSet target = revisionToRestore(d, request.getRevision());
+                    PodTemplateSpec.Builder t = target.getSpec().getTemplate().toBuilder();
+                    t.getMetadataBuilder().removeLabels(WellKnown.POD_TEMPLATE_HASH);
+                    return cur.toBuilder()
+                        .setDeployment(
+                            d.toBuilder()
+                                .setMetadata(
+                                    d.getMetadata().toBuilder()
+                                        .putAnnotations(
+                                            WellKnown.ROLLED_BACK_TO,
+                                            Long.toString(revisionOf(target))))
+                                .setSpec(d.getSpec().toBuilder().setTemplate(t)))
+                        .build();
+                  }));
+        });
   }
 
   /** The ReplicaSet of the deployment holding {@code revision} (0: the one before the current). */
   private ReplicaSet revisionToRestore(Deployment d, long revision) {
     String uid = d.getMetadata().getUid();
     List<ReplicaSet> owned = new ArrayList<>();
-    for (Object o : cache.list(Kind.KIND_REPLICA_SET, x -> x.getReplicaSet().getMetadata().getNamespace()
-        .equals(d.getMetadata().getNamespace()))) {
+    for (Object o :
+        cache.list(
+            Kind.KIND_REPLICA_SET,
+            x ->
+                x.getReplicaSet()
+                    .getMetadata()
+                    .getNamespace()
+                    .equals(d.getMetadata().getNamespace()))) {
       for (OwnerReference ref : o.getReplicaSet().getMetadata().getOwnerReferencesList()) {
         if (ref.getUid().equals(uid) && revisionOf(o.getReplicaSet()) > 0) {
           owned.add(o.getReplicaSet());
@@ -354,8 +461,12 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
     owned.sort((a, b) -> Long.compare(revisionOf(b), revisionOf(a)));
     if (revision == 0) {
       if (owned.size() < 2) {
-        throw ApiErrors.failedPrecondition("deployment " + d.getMetadata().getNamespace() + "/"
-            + d.getMetadata().getName() + " has no earlier revision to roll back to");
+        throw ApiErrors.failedPrecondition(
+            "deployment "
+                + d.getMetadata().getNamespace()
+                + "/"
+                + d.getMetadata().getName()
+                + " has no earlier revision to roll back to");
       }
       return owned.get(1);
     }
@@ -364,9 +475,16 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
         return rs;
       }
     }
-    throw ApiErrors.failedPrecondition("deployment " + d.getMetadata().getNamespace() + "/"
-        + d.getMetadata().getName() + " has no revision " + revision + " (kept: "
-        + owned.stream().map(rs -> Long.toString(revisionOf(rs))).toList() + ")");
+    throw ApiErrors.failedPrecondition(
+        "deployment "
+            + d.getMetadata().getNamespace()
+            + "/"
+            + d.getMetadata().getName()
+            + " has no revision "
+            + revision
+            + " (kept: "
+            + owned.stream().map(rs -> Long.toString(revisionOf(rs))).toList()
+            + ")");
   }
 
   private static long revisionOf(ReplicaSet rs) {
@@ -380,52 +498,76 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
 
   @Override
   public void rolloutAction(RolloutActionRequest request, StreamObserver<Object> out) {
-    Calls.unary(out, () -> {
-      requireName(request.getName(), "name");
-      String ns = ObjectStore.namespaceOf(Kind.KIND_DEPLOYMENT, request.getNamespace());
-      switch (request.getAction()) {
-        case ROLLOUT_ACTION_TYPE_PAUSE:
-        case ROLLOUT_ACTION_TYPE_RESUME:
-        case ROLLOUT_ACTION_TYPE_RESTART:
-        case ROLLOUT_ACTION_TYPE_PROMOTE:
-          break;
-        default:
-          throw ApiErrors.invalid("action", "must be PAUSE, RESUME, RESTART or PROMOTE");
-      }
-      return visible(store.mutate(Kind.KIND_DEPLOYMENT, ns, request.getName(), 0, cur -> {
-        Deployment.Builder d = cur.getDeployment().toBuilder();
-        switch (request.getAction()) {
-          case ROLLOUT_ACTION_TYPE_PAUSE:
-            d.getSpecBuilder().setPaused(true);
-            break;
-          case ROLLOUT_ACTION_TYPE_RESUME:
-            d.getSpecBuilder().setPaused(false);
-            break;
-          case ROLLOUT_ACTION_TYPE_RESTART:
-            d.getSpecBuilder().getTemplateBuilder().getMetadataBuilder()
-                .putAnnotations(WellKnown.RESTARTED_AT, Timestamps.toString(Timestamps.fromMillis(clock.millis())));
-            break;
-          default:
-            if (!d.getSpec().hasCanary()) {
-              throw ApiErrors.failedPrecondition("deployment " + ns + "/" + request.getName() + " has no canary strategy");
-            }
-            d.getMetadataBuilder().putAnnotations(WellKnown.CANARY_PROMOTED_STEP,
-                Integer.toString(d.getStatus().getCanary().getCurrentStep()));
-            break;
-        }
-        return cur.toBuilder().setDeployment(d).build();
-      }));
-    });
+    Calls.unary(
+        out,
+        () -> {
+          requireName(request.getName(), "name");
+          String ns = ObjectStore.namespaceOf(Kind.KIND_DEPLOYMENT, request.getNamespace());
+          switch (request.getAction()) {
+            case ROLLOUT_ACTION_TYPE_PAUSE:
+            case ROLLOUT_ACTION_TYPE_RESUME:
+            case ROLLOUT_ACTION_TYPE_RESTART:
+            case ROLLOUT_ACTION_TYPE_PROMOTE:
+              break;
+            default:
+              throw ApiErrors.invalid("action", "must be PAUSE, RESUME, RESTART or PROMOTE");
+          }
+          return visible(
+              store.mutate(
+                  Kind.KIND_DEPLOYMENT,
+                  ns,
+                  request.getName(),
+                  0,
+                  cur -> {
+                    Deployment.Builder d = cur.getDeployment().toBuilder();
+                    switch (request.getAction()) {
+                      case ROLLOUT_ACTION_TYPE_PAUSE:
+                        d.getSpecBuilder().setPaused(true);
+                        break;
+                      case ROLLOUT_ACTION_TYPE_RESUME:
+                        d.getSpecBuilder().setPaused(false);
+                        break;
+                      case ROLLOUT_ACTION_TYPE_RESTART:
+                        d.getSpecBuilder()
+                            .getTemplateBuilder()
+                            .getMetadataBuilder()
+                            .putAnnotations(
+                                WellKnown.RESTARTED_AT,
+                                Timestamps.toString(Timestamps.fromMillis(clock.millis())));
+                        break;
+                      default:
+                        if (!d.getSpec().hasCanary()) {
+                          throw ApiErrors.failedPrecondition(
+                              "deployment "
+                                  + ns
+                                  + "/"
+                                  + request.getName()
+                                  + " has no canary strategy");
+                        }
+                        d.getMetadataBuilder()
+                            .putAnnotations(
+                                WellKnown.CANARY_PROMOTED_STEP,
+                                Integer.toString(d.getStatus().getCanary().getCurrentStep()));
+                        break;
+                    }
+                    return cur.toBuilder().setDeployment(d).build();
+                  }));
+        });
   }
 
   @Override
   public void evict(EvictRequest request, StreamObserver<EvictResponse> out) {
-    Calls.unary(out, () -> {
-      requireName(request.getName(), "name");
-      Object pod = evictPod(ObjectStore.namespaceOf(Kind.KIND_POD, request.getNamespace()), request.getName(),
-          request.hasGracePeriodSeconds() ? request.getGracePeriodSeconds() : null);
-      return EvictResponse.newBuilder().setPod(pod.getPod()).build();
-    });
+    Calls.unary(
+        out,
+        () -> {
+          requireName(request.getName(), "name");
+          Object pod =
+              evictPod(
+                  ObjectStore.namespaceOf(Kind.KIND_POD, request.getNamespace()),
+                  request.getName(),
+                  request.hasGracePeriodSeconds() ? request.getGracePeriodSeconds() : null);
+          return EvictResponse.newBuilder().setPod(pod.getPod()).build();
+        });
   }
 
   /** Gracefully deletes a pod, recording the eviction in its status. */
@@ -433,77 +575,117 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
     if (grace != null && grace < 0) {
       throw ApiErrors.invalid("grace_period_seconds", "must not be negative");
     }
-    ObjectStore.DeleteResult r = store.delete(Kind.KIND_POD, ns, name,
-        new DeleteOptions(grace, null, null, PropagationPolicy.PROPAGATION_POLICY_BACKGROUND, false),
-        p -> {
-          Pod.Builder b = p.getPod().toBuilder();
-          b.getStatusBuilder().setReason("Evicted").setMessage("The pod was evicted through the API.")
-              .addConditions(Condition.newBuilder().setType("DisruptionTarget").setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
-                  .setReason("EvictionByEvictionAPI").setLastTransitionTime(Timestamps.fromMillis(clock.millis())));
-          return p.toBuilder().setPod(b).build();
-        });
-    events.record(dev.drover.api.v1.Event.newBuilder()
-        .setInvolvedObject(EventRecorder.referenceTo(r.object())).setReason("Evicted")
-        .setMessage("Evicted through the API").setSource(dev.drover.api.v1.EventSource.newBuilder().setComponent("master"))
-        .build());
+    ObjectStore.DeleteResult r =
+        store.delete(
+            Kind.KIND_POD,
+            ns,
+            name,
+            new DeleteOptions(
+                grace, null, null, PropagationPolicy.PROPAGATION_POLICY_BACKGROUND, false),
+            p -> {
+              Pod.Builder b = p.getPod().toBuilder();
+              b.getStatusBuilder()
+                  .setReason("Evicted")
+                  .setMessage("The pod was evicted through the API.")
+                  .addConditions(
+                      Condition.newBuilder()
+                          .setType("DisruptionTarget")
+                          .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
+                          .setReason("EvictionByEvictionAPI")
+                          .setLastTransitionTime(Timestamps.fromMillis(clock.millis())));
+              return p.toBuilder().setPod(b).build();
+            });
+    events.record(
+        dev.drover.api.v1.Event.newBuilder()
+            .setInvolvedObject(EventRecorder.referenceTo(r.object()))
+            .setReason("Evicted")
+            .setMessage("Evicted through the API")
+            .setSource(dev.drover.api.v1.EventSource.newBuilder().setComponent("master"))
+            .build());
     return r.object();
   }
 
   @Override
   public void nodeAction(NodeActionRequest request, StreamObserver<NodeActionResponse> out) {
-    Calls.unary(out, () -> {
-      requireName(request.getNodeName(), "node_name");
-      NodeActionType action = request.getAction();
-      if (action != NodeActionType.NODE_ACTION_TYPE_CORDON && action != NodeActionType.NODE_ACTION_TYPE_UNCORDON
-          && action != NodeActionType.NODE_ACTION_TYPE_DRAIN) {
-        throw ApiErrors.invalid("action", "must be CORDON, UNCORDON or DRAIN");
-      }
-      store.require(Kind.KIND_NODE, "", request.getNodeName());
-      DrainPlanner.Plan plan = null;
-      if (action == NodeActionType.NODE_ACTION_TYPE_DRAIN) {
-        plan = DrainPlanner.plan(new CacheReads(cache), request.getNodeName(), clock.instant());
-        if (!plan.daemonSetPods().isEmpty() && !request.getIgnoreDaemonSets()) {
-          ObjectMeta first = plan.daemonSetPods().get(0).getMetadata();
-          throw ApiErrors.failedPrecondition("node " + request.getNodeName() + " runs " + plan.daemonSetPods().size()
-              + " DaemonSet pod(s) (e.g. " + Objects.describe(Kind.KIND_POD, first.getNamespace(), first.getName())
-              + "); set ignore_daemon_sets to drain anyway");
-        }
-      }
-      boolean unschedulable = action != NodeActionType.NODE_ACTION_TYPE_UNCORDON;
-      Object node = store.mutate(Kind.KIND_NODE, "", request.getNodeName(), 0, cur -> cur.toBuilder()
-          .setNode(cur.getNode().toBuilder().setSpec(cur.getNode().getSpec().toBuilder().setUnschedulable(unschedulable)))
-          .build());
-      NodeActionResponse.Builder resp = NodeActionResponse.newBuilder();
-      Object lastWrite = node;
-      if (plan != null) {
-        // Only what the owners' availability allows now; the rest is reported as waiting and a
-        // later DRAIN (the CLI repeats it) evicts it once replacements are available.
-        for (Pod p : plan.evictNow()) {
-          ObjectMeta m = p.getMetadata();
-          try {
-            lastWrite = evictPod(m.getNamespace(), m.getName(),
-                request.hasGracePeriodSeconds() ? request.getGracePeriodSeconds() : null);
-            resp.addEvictedPods(reference(m));
-          } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
-              throw e;
+    Calls.unary(
+        out,
+        () -> {
+          requireName(request.getNodeName(), "node_name");
+          NodeActionType action = request.getAction();
+          if (action != NodeActionType.NODE_ACTION_TYPE_CORDON
+              && action != NodeActionType.NODE_ACTION_TYPE_UNCORDON
+              && action != NodeActionType.NODE_ACTION_TYPE_DRAIN) {
+            throw ApiErrors.invalid("action", "must be CORDON, UNCORDON or DRAIN");
+          }
+          store.require(Kind.KIND_NODE, "", request.getNodeName());
+          DrainPlanner.Plan plan = null;
+          if (action == NodeActionType.NODE_ACTION_TYPE_DRAIN) {
+            plan = DrainPlanner.plan(new CacheReads(cache), request.getNodeName(), clock.instant());
+            if (!plan.daemonSetPods().isEmpty() && !request.getIgnoreDaemonSets()) {
+              ObjectMeta first = plan.daemonSetPods().get(0).getMetadata();
+              throw ApiErrors.failedPrecondition(
+                  "node "
+                      + request.getNodeName()
+                      + " runs "
+                      + plan.daemonSetPods().size()
+                      + " DaemonSet pod(s) (e.g. "
+                      + Objects.describe(Kind.KIND_POD, first.getNamespace(), first.getName())
+                      + "); set ignore_daemon_sets to drain anyway");
             }
           }
-        }
-        for (Pod p : plan.waiting()) {
-          resp.addWaitingPods(reference(p.getMetadata()));
-        }
-      }
-      // The next DRAIN plans from the cache: it must see these evictions, or it would count the
-      // evicted pods as still available and evict more than the owners can spare.
-      visible(lastWrite);
-      return resp.setNode(node.getNode()).build();
-    });
+          boolean unschedulable = action != NodeActionType.NODE_ACTION_TYPE_UNCORDON;
+          Object node =
+              store.mutate(
+                  Kind.KIND_NODE,
+                  "",
+                  request.getNodeName(),
+                  0,
+                  cur ->
+                      cur.toBuilder()
+                          .setNode(
+                              cur.getNode().toBuilder()
+                                  .setSpec(
+                                      cur.getNode().getSpec().toBuilder()
+                                          .setUnschedulable(unschedulable)))
+                          .build());
+          NodeActionResponse.Builder resp = NodeActionResponse.newBuilder();
+          Object lastWrite = node;
+          if (plan != null) {
+            // Only what the owners' availability allows now; the rest is reported as waiting and a
+            // later DRAIN (the CLI repeats it) evicts it once replacements are available.
+            for (Pod p : plan.evictNow()) {
+              ObjectMeta m = p.getMetadata();
+              try {
+                lastWrite =
+                    evictPod(
+                        m.getNamespace(),
+                        m.getName(),
+                        request.hasGracePeriodSeconds() ? request.getGracePeriodSeconds() : null);
+                resp.addEvictedPods(reference(m));
+              } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+                  throw e;
+                }
+              }
+            }
+            for (Pod p : plan.waiting()) {
+              resp.addWaitingPods(reference(p.getMetadata()));
+            }
+          }
+          // The next DRAIN plans from the cache: it must see these evictions, or it would count the
+          // evicted pods as still available and evict more than the owners can spare.
+          visible(lastWrite);
+          return resp.setNode(node.getNode()).build();
+        });
   }
 
   private static ObjectReference reference(ObjectMeta pod) {
-    return ObjectReference.newBuilder().setKind(Kind.KIND_POD).setNamespace(pod.getNamespace()).setName(pod.getName())
-        .setUid(pod.getUid()).build();
+    return ObjectReference.newBuilder()
+        .setKind(Kind.KIND_POD)
+        .setNamespace(pod.getNamespace())
+        .setName(pod.getName())
+        .setUid(pod.getUid())
+        .build();
   }
 
   @Override
@@ -529,72 +711,79 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
     boolean[] ended = new boolean[1];
     // A draining master ends the call itself with UNAVAILABLE (the client may ask another
     // master) and then cancels the agent's stream.
-    StreamRegistry.Stream self = status -> {
-      synchronized (lock) {
-        if (!ended[0] && !call.isCancelled()) {
-          ended[0] = true;
-          call.onError(status.asRuntimeException());
-        }
-        ended[0] = true;
-        if (upstream[0] != null) {
-          upstream[0].cancel("master is shutting down", null);
-        }
-      }
-    };
-    call.setOnCancelHandler(() -> {
-      streams.remove(self);
-      synchronized (lock) {
-        ended[0] = true;
-        if (upstream[0] != null) {
-          upstream[0].cancel("client cancelled", null);
-        }
-      }
-    });
+    StreamRegistry.Stream self =
+        status -> {
+          synchronized (lock) {
+            if (!ended[0] && !call.isCancelled()) {
+              ended[0] = true;
+              call.onError(status.asRuntimeException());
+            }
+            ended[0] = true;
+            if (upstream[0] != null) {
+              upstream[0].cancel("master is shutting down", null);
+            }
+          }
+        };
+    call.setOnCancelHandler(
+        () -> {
+          streams.remove(self);
+          synchronized (lock) {
+            ended[0] = true;
+            if (upstream[0] != null) {
+              upstream[0].cancel("client cancelled", null);
+            }
+          }
+        });
     if (!streams.add(self)) {
       out.onError(ApiErrors.unavailable("master is shutting down; ask another master"));
       return;
     }
-    AgentServiceGrpc.newStub(target.channel).withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS)
-        .logs(target.request, new ClientResponseObserver<LogsRequest, LogChunk>() {
-          @Override
-          public void beforeStart(ClientCallStreamObserver<LogsRequest> requestStream) {
-            synchronized (lock) {
-              upstream[0] = requestStream;
-            }
-          }
-
-          @Override
-          public void onNext(LogChunk value) {
-            synchronized (lock) {
-              if (!ended[0] && !call.isCancelled()) {
-                call.onNext(value);
+    AgentServiceGrpc.newStub(target.channel)
+        .withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS)
+        .logs(
+            target.request,
+            new ClientResponseObserver<LogsRequest, LogChunk>() {
+              @Override
+              public void beforeStart(ClientCallStreamObserver<LogsRequest> requestStream) {
+                synchronized (lock) {
+                  upstream[0] = requestStream;
+                }
               }
-            }
-          }
 
-          @Override
-          public void onError(Throwable t) {
-            streams.remove(self);
-            synchronized (lock) {
-              if (!ended[0] && !call.isCancelled()) {
-                ended[0] = true;
-                Status s = Status.fromThrowable(t);
-                call.onError(s.withDescription("node agent: " + s.getDescription()).asRuntimeException());
+              @Override
+              public void onNext(LogChunk value) {
+                synchronized (lock) {
+                  if (!ended[0] && !call.isCancelled()) {
+                    call.onNext(value);
+                  }
+                }
               }
-            }
-          }
 
-          @Override
-          public void onCompleted() {
-            streams.remove(self);
-            synchronized (lock) {
-              if (!ended[0] && !call.isCancelled()) {
-                ended[0] = true;
-                call.onCompleted();
+              @Override
+              public void onError(Throwable t) {
+                streams.remove(self);
+                synchronized (lock) {
+                  if (!ended[0] && !call.isCancelled()) {
+                    ended[0] = true;
+                    Status s = Status.fromThrowable(t);
+                    call.onError(
+                        s.withDescription("node agent: " + s.getDescription())
+                            .asRuntimeException());
+                  }
+                }
               }
-            }
-          }
-        });
+
+              @Override
+              public void onCompleted() {
+                streams.remove(self);
+                synchronized (lock) {
+                  if (!ended[0] && !call.isCancelled()) {
+                    ended[0] = true;
+                    call.onCompleted();
+                  }
+                }
+              }
+            });
   }
 
   private record ManagedTarget(io.grpc.Channel channel, LogsRequest request) {}
@@ -605,40 +794,60 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
       throw ApiErrors.invalid("since_seconds", "since_seconds and since_time are exclusive");
     }
     String ns = ObjectStore.namespaceOf(Kind.KIND_POD, request.getNamespace());
-    Object podObj = cache.get(Kind.KIND_POD, ns, request.getPod())
-        .orElseThrow(() -> ApiErrors.notFound("Pod " + ns + "/" + request.getPod()));
+    Object podObj =
+        cache
+            .get(Kind.KIND_POD, ns, request.getPod())
+            .orElseThrow(() -> ApiErrors.notFound("Pod " + ns + "/" + request.getPod()));
     Pod pod = podObj.getPod();
     String container = request.getContainer();
     if (container.isEmpty()) {
       if (pod.getSpec().getContainersCount() != 1) {
-        throw ApiErrors.invalid("container", "the pod has " + pod.getSpec().getContainersCount()
-            + " containers; name one");
+        throw ApiErrors.invalid(
+            "container",
+            "the pod has " + pod.getSpec().getContainersCount() + " containers; name one");
       }
       container = pod.getSpec().getContainers(0).getName();
     } else {
       String c = container;
-      boolean known = pod.getSpec().getContainersList().stream().anyMatch(x -> x.getName().equals(c))
-          || pod.getSpec().getInitContainersList().stream().anyMatch(x -> x.getName().equals(c));
+      boolean known =
+          pod.getSpec().getContainersList().stream().anyMatch(x -> x.getName().equals(c))
+              || pod.getSpec().getInitContainersList().stream()
+                  .anyMatch(x -> x.getName().equals(c));
       if (!known) {
-        throw ApiErrors.invalid("container", "pod " + ns + "/" + request.getPod() + " has no container " + c);
+        throw ApiErrors.invalid(
+            "container", "pod " + ns + "/" + request.getPod() + " has no container " + c);
       }
     }
     if (pod.getSpec().getNodeName().isEmpty()) {
-      throw ApiErrors.failedPrecondition("pod " + ns + "/" + request.getPod() + " is not scheduled to a node yet");
+      throw ApiErrors.failedPrecondition(
+          "pod " + ns + "/" + request.getPod() + " is not scheduled to a node yet");
     }
-    Node node = cache.get(Kind.KIND_NODE, "", pod.getSpec().getNodeName())
-        .orElseThrow(() -> ApiErrors.notFound("Node " + pod.getSpec().getNodeName())).getNode();
-    if (!node.getStatus().hasDaemonEndpoint() || node.getStatus().getDaemonEndpoint().getPort() == 0) {
-      throw ApiErrors.unavailable("node " + node.getMetadata().getName() + " has not published its agent endpoint");
+    Node node =
+        cache
+            .get(Kind.KIND_NODE, "", pod.getSpec().getNodeName())
+            .orElseThrow(() -> ApiErrors.notFound("Node " + pod.getSpec().getNodeName()))
+            .getNode();
+    if (!node.getStatus().hasDaemonEndpoint()
+        || node.getStatus().getDaemonEndpoint().getPort() == 0) {
+      throw ApiErrors.unavailable(
+          "node " + node.getMetadata().getName() + " has not published its agent endpoint");
     }
     var ep = node.getStatus().getDaemonEndpoint();
-    return new ManagedTarget(agents.get(ep.getAddress(), ep.getPort()),
+    return new ManagedTarget(
+        agents.get(ep.getAddress(), ep.getPort()),
         request.toBuilder().setNamespace(ns).setContainer(container).build());
   }
 
   @Override
   public void clusterInfo(ClusterInfoRequest request, StreamObserver<ClusterInfoResponse> out) {
-    Calls.unary(out, () -> ClusterInfoResponse.newBuilder().setVersion(VERSION).addAllMasters(cluster.masters())
-        .setRevision(cache.revision()).setAnsweredBy(cluster.selfId()).build());
+    Calls.unary(
+        out,
+        () ->
+            ClusterInfoResponse.newBuilder()
+                .setVersion(VERSION)
+                .addAllMasters(cluster.masters())
+                .setRevision(cache.revision())
+                .setAnsweredBy(cluster.selfId())
+                .build());
   }
 }

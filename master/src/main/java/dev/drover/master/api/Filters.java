@@ -5,20 +5,19 @@ import dev.drover.api.LabelMatcher;
 import dev.drover.api.LabelSelectors;
 import dev.drover.api.SelectorException;
 import dev.drover.api.v1.Kind;
-import dev.drover.api.v1.Object;
 import dev.drover.master.cache.ObjectFilter;
 
 /**
- * Turns the selector strings of List and Watch requests into object filters (which the watch
- * cache tests against metadata it has already read).
+ * Turns the selector strings of List and Watch requests into object filters (which the watch cache
+ * tests against metadata it has already read).
  */
 public final class Filters {
   private Filters() {}
 
   /**
-   * A filter for label and field selectors in Kubernetes syntax; INVALID_ARGUMENT naming
-   * {@code label_selector} or {@code field_selector} (and the position) when one does not parse
-   * or names a field the kind does not support.
+   * A filter for label and field selectors in Kubernetes syntax; INVALID_ARGUMENT naming {@code
+   * label_selector} or {@code field_selector} (and the position) when one does not parse or names a
+   * field the kind does not support.
    */
   public static ObjectFilter of(Kind kind, String labelSelector, String fieldSelector) {
     LabelMatcher labels;

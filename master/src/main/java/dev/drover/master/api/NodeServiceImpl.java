@@ -49,9 +49,8 @@ import java.util.function.Function;
 
 /**
  * The NodeService: the session of node agents with the masters. Registers nodes, renews their
- * heartbeat Lease objects (namespace {@value #NODE_LEASE_NAMESPACE}), streams the pods bound to
- * a node, writes batched pod statuses and removes pods whose containers the agent confirmed
- * gone.
+ * heartbeat Lease objects (namespace {@value #NODE_LEASE_NAMESPACE}), streams the pods bound to a
+ * node, writes batched pod statuses and removes pods whose containers the agent confirmed gone.
  */
 public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   /** Namespace of the nodes' heartbeat leases (Kubernetes' kube-node-lease). */
@@ -66,8 +65,14 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   private final Duration heartbeatInterval;
 
   /** A service with the given lease timings. */
-  public NodeServiceImpl(ObjectStore store, WatchCache cache, EventRecorder events, StreamRegistry streams, Clock clock,
-                         Duration leaseDuration, Duration heartbeatInterval) {
+  public NodeServiceImpl(
+      ObjectStore store,
+      WatchCache cache,
+      EventRecorder events,
+      StreamRegistry streams,
+      Clock clock,
+      Duration leaseDuration,
+      Duration heartbeatInterval) {
     this.store = store;
     this.cache = cache;
     this.events = events;
@@ -83,48 +88,72 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
 
   @Override
   public void register(RegisterNodeRequest request, StreamObserver<RegisterNodeResponse> out) {
-    Calls.unary(out, () -> {
-      Node in = request.getNode();
-      String name = in.getMetadata().getName();
-      if (name.isEmpty()) {
-        throw ApiErrors.invalid("node.metadata.name", "is required");
-      }
-      Object stored;
-      Optional<Object> existing = store.get(Kind.KIND_NODE, "", name);
-      if (existing.isEmpty()) {
-        try {
-          stored = store.create(Object.newBuilder().setNode(in.toBuilder()
-              .setMetadata(in.getMetadata().toBuilder().clearNamespace())).build(), false);
-        } catch (StatusRuntimeException e) {
-          if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
-            throw e;
+    Calls.unary(
+        out,
+        () -> {
+          Node in = request.getNode();
+          String name = in.getMetadata().getName();
+          if (name.isEmpty()) {
+            throw ApiErrors.invalid("node.metadata.name", "is required");
           }
-          stored = reRegister(in);
-        }
-      } else {
-        stored = reRegister(in);
-      }
-      long leaseRevision = renewLease(name);
-      // Read-your-writes for the agent: the lease is written after the node, so wait for it.
-      cache.waitForRevision(Math.max(Objects.meta(stored).getResourceVersion(), leaseRevision), Duration.ofSeconds(5));
-      return RegisterNodeResponse.newBuilder().setNode(stored.getNode())
-          .setLeaseDurationSeconds(leaseDuration.toSeconds())
-          .setHeartbeatIntervalSeconds(Math.max(1, heartbeatInterval.toSeconds())).build();
-    });
+          Object stored;
+          Optional<Object> existing = store.get(Kind.KIND_NODE, "", name);
+          if (existing.isEmpty()) {
+            try {
+              stored =
+                  store.create(
+                      Object.newBuilder()
+                          .setNode(
+                              in.toBuilder()
+                                  .setMetadata(in.getMetadata().toBuilder().clearNamespace()))
+                          .build(),
+                      false);
+            } catch (StatusRuntimeException e) {
+              if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+                throw e;
+              }
+              stored = reRegister(in);
+            }
+          } else {
+            stored = reRegister(in);
+          }
+          long leaseRevision = renewLease(name);
+          // Read-your-writes for the agent: the lease is written after the node, so wait for it.
+          cache.waitForRevision(
+              Math.max(Objects.meta(stored).getResourceVersion(), leaseRevision),
+              Duration.ofSeconds(5));
+          return RegisterNodeResponse.newBuilder()
+              .setNode(stored.getNode())
+              .setLeaseDurationSeconds(leaseDuration.toSeconds())
+              .setHeartbeatIntervalSeconds(Math.max(1, heartbeatInterval.toSeconds()))
+              .build();
+        });
   }
 
-  /** Updates an existing node from the agent: labels and taints merge, status is replaced; unschedulable stays. */
+  /**
+   * Updates an existing node from the agent: labels and taints merge, status is replaced;
+   * unschedulable stays.
+   */
   private Object reRegister(Node in) {
     String name = in.getMetadata().getName();
-    Object written = store.mutate(Kind.KIND_NODE, "", name, 0, cur -> {
-      Node.Builder n = cur.getNode().toBuilder();
-      n.getMetadataBuilder().putAllLabels(in.getMetadata().getLabelsMap());
-      n.getSpecBuilder().clearTaints().addAllTaints(in.getSpec().getTaintsList());
-      return cur.toBuilder().setNode(n).build();
-    });
+    Object written =
+        store.mutate(
+            Kind.KIND_NODE,
+            "",
+            name,
+            0,
+            cur -> {
+              Node.Builder n = cur.getNode().toBuilder();
+              n.getMetadataBuilder().putAllLabels(in.getMetadata().getLabelsMap());
+              n.getSpecBuilder().clearTaints().addAllTaints(in.getSpec().getTaintsList());
+              return cur.toBuilder().setNode(n).build();
+            });
     Object current = written;
     for (int attempt = 0; ; attempt++) {
-      Object next = current.toBuilder().setNode(current.getNode().toBuilder().setStatus(in.getStatus())).build();
+      Object next =
+          current.toBuilder()
+              .setNode(current.getNode().toBuilder().setStatus(in.getStatus()))
+              .build();
       try {
         return store.updateStatus(next);
       } catch (StatusRuntimeException e) {
@@ -142,11 +171,23 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     Optional<Object> lease = store.get(Kind.KIND_LEASE, NODE_LEASE_NAMESPACE, node);
     if (lease.isEmpty()) {
       try {
-        Object created = store.create(Object.newBuilder().setLease(Lease.newBuilder()
-            .setMetadata(ObjectMeta.newBuilder().setName(node).setNamespace(NODE_LEASE_NAMESPACE))
-            .setSpec(LeaseSpec.newBuilder().setHolderIdentity(node)
-                .setLeaseDurationSeconds((int) leaseDuration.toSeconds()).setAcquireTime(now).setRenewTime(now)))
-            .build(), false);
+        Object created =
+            store.create(
+                Object.newBuilder()
+                    .setLease(
+                        Lease.newBuilder()
+                            .setMetadata(
+                                ObjectMeta.newBuilder()
+                                    .setName(node)
+                                    .setNamespace(NODE_LEASE_NAMESPACE))
+                            .setSpec(
+                                LeaseSpec.newBuilder()
+                                    .setHolderIdentity(node)
+                                    .setLeaseDurationSeconds((int) leaseDuration.toSeconds())
+                                    .setAcquireTime(now)
+                                    .setRenewTime(now)))
+                    .build(),
+                false);
         return Objects.meta(created).getResourceVersion();
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
@@ -154,30 +195,47 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
         }
       }
     }
-    Object renewed = store.mutate(Kind.KIND_LEASE, NODE_LEASE_NAMESPACE, node, 0, cur -> cur.toBuilder()
-        .setLease(cur.getLease().toBuilder().setSpec(cur.getLease().getSpec().toBuilder().setRenewTime(now)
-            .setLeaseDurationSeconds((int) leaseDuration.toSeconds()))).build());
+    Object renewed =
+        store.mutate(
+            Kind.KIND_LEASE,
+            NODE_LEASE_NAMESPACE,
+            node,
+            0,
+            cur ->
+                cur.toBuilder()
+                    .setLease(
+                        cur.getLease().toBuilder()
+                            .setSpec(
+                                cur.getLease().getSpec().toBuilder()
+                                    .setRenewTime(now)
+                                    .setLeaseDurationSeconds((int) leaseDuration.toSeconds())))
+                    .build());
     return Objects.meta(renewed).getResourceVersion();
   }
 
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> out) {
-    Calls.unary(out, () -> {
-      String name = request.getNodeName();
-      if (name.isEmpty()) {
-        throw ApiErrors.invalid("node_name", "is required");
-      }
-      Optional<Object> node = store.get(Kind.KIND_NODE, "", name);
-      if (node.isEmpty()) {
-        return HeartbeatResponse.newBuilder().setRegistrationRequired(true).build();
-      }
-      renewLease(name);
-      updateNodeStatus(node.get(), request);
-      return HeartbeatResponse.newBuilder().setRenewTime(now()).build();
-    });
+    Calls.unary(
+        out,
+        () -> {
+          String name = request.getNodeName();
+          if (name.isEmpty()) {
+            throw ApiErrors.invalid("node_name", "is required");
+          }
+          Optional<Object> node = store.get(Kind.KIND_NODE, "", name);
+          if (node.isEmpty()) {
+            return HeartbeatResponse.newBuilder().setRegistrationRequired(true).build();
+          }
+          renewLease(name);
+          updateNodeStatus(node.get(), request);
+          return HeartbeatResponse.newBuilder().setRenewTime(now()).build();
+        });
   }
 
-  /** Writes reported conditions and the status summary, only when they changed (heartbeats stay cheap). */
+  /**
+   * Writes reported conditions and the status summary, only when they changed (heartbeats stay
+   * cheap).
+   */
   private void updateNodeStatus(Object node, HeartbeatRequest request) {
     Object current = node;
     for (int attempt = 0; attempt < 20; attempt++) {
@@ -187,8 +245,11 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       if (request.getConditionsCount() > 0) {
         st.clearConditions();
         for (Condition c : request.getConditionsList()) {
-          Condition prev = old.getConditionsList().stream().filter(o -> o.getType().equals(c.getType())).findFirst()
-              .orElse(null);
+          Condition prev =
+              old.getConditionsList().stream()
+                  .filter(o -> o.getType().equals(c.getType()))
+                  .findFirst()
+                  .orElse(null);
           Condition.Builder b = c.toBuilder().setLastHeartbeatTime(now);
           if (prev != null && prev.getStatus() == c.getStatus()) {
             b.setLastTransitionTime(prev.getLastTransitionTime());
@@ -208,7 +269,8 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
         return;
       }
       try {
-        store.updateStatus(current.toBuilder().setNode(current.getNode().toBuilder().setStatus(st)).build());
+        store.updateStatus(
+            current.toBuilder().setNode(current.getNode().toBuilder().setStatus(st)).build());
         return;
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.ABORTED) {
@@ -236,7 +298,10 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
    * pre-encoded frames shared by every stream (see {@link WatchFrames}).
    */
   public ServerServiceDefinition framedService() {
-    return WatchFrames.rebind(super.bindService(), NodeServiceGrpc.getWatchPodsMethod(), WatchFrames.MARSHALLER,
+    return WatchFrames.rebind(
+        super.bindService(),
+        NodeServiceGrpc.getWatchPodsMethod(),
+        WatchFrames.MARSHALLER,
         (request, out) -> watchPods(request, out, Calls::eachFrame));
   }
 
@@ -245,7 +310,9 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     watchPods(request, out, Calls::eachEvent);
   }
 
-  private <T> void watchPods(WatchPodsRequest request, StreamObserver<T> out,
+  private <T> void watchPods(
+      WatchPodsRequest request,
+      StreamObserver<T> out,
       Function<List<WatchFrame>, List<T>> messages) {
     String node = request.getNodeName();
     if (node.isEmpty()) {
@@ -256,42 +323,57 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       out.onError(ApiErrors.invalid("resource_version", "must not be negative"));
       return;
     }
-    Calls.watch(cache, streams, new WatchCache.WatchSpec(Kind.KIND_POD, "",
-        o -> node.equals(o.getPod().getSpec().getNodeName()), request.getResourceVersion(),
-        request.getAllowBookmarks(), request.getResourceVersion() == 0), out, messages);
+    Calls.watch(
+        cache,
+        streams,
+        new WatchCache.WatchSpec(
+            Kind.KIND_POD,
+            "",
+            o -> node.equals(o.getPod().getSpec().getNodeName()),
+            request.getResourceVersion(),
+            request.getAllowBookmarks(),
+            request.getResourceVersion() == 0),
+        out,
+        messages);
   }
 
   @Override
-  public void updatePodStatuses(UpdatePodStatusesRequest request, StreamObserver<UpdatePodStatusesResponse> out) {
-    Calls.unary(out, () -> {
-      if (request.getNodeName().isEmpty()) {
-        throw ApiErrors.invalid("node_name", "is required");
-      }
-      UpdatePodStatusesResponse.Builder resp = UpdatePodStatusesResponse.newBuilder();
-      long max = 0;
-      for (PodStatusUpdate u : request.getUpdatesList()) {
-        PodStatusUpdateResult r = updateOne(request.getNodeName(), u);
-        max = Math.max(max, r.getResourceVersion());
-        resp.addResults(r);
-      }
-      cache.waitForRevision(max, Duration.ofSeconds(5));
-      return resp.build();
-    });
+  public void updatePodStatuses(
+      UpdatePodStatusesRequest request, StreamObserver<UpdatePodStatusesResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          if (request.getNodeName().isEmpty()) {
+            throw ApiErrors.invalid("node_name", "is required");
+          }
+          UpdatePodStatusesResponse.Builder resp = UpdatePodStatusesResponse.newBuilder();
+          long max = 0;
+          for (PodStatusUpdate u : request.getUpdatesList()) {
+            PodStatusUpdateResult r = updateOne(request.getNodeName(), u);
+            max = Math.max(max, r.getResourceVersion());
+            resp.addResults(r);
+          }
+          cache.waitForRevision(max, Duration.ofSeconds(5));
+          return resp.build();
+        });
   }
 
   private PodStatusUpdateResult updateOne(String nodeName, PodStatusUpdate u) {
-    PodStatusUpdateResult.Builder r = PodStatusUpdateResult.newBuilder().setNamespace(u.getNamespace()).setName(u.getName());
+    PodStatusUpdateResult.Builder r =
+        PodStatusUpdateResult.newBuilder().setNamespace(u.getNamespace()).setName(u.getName());
     String ns = ObjectStore.namespaceOf(Kind.KIND_POD, u.getNamespace());
     for (int attempt = 0; attempt < 20; attempt++) {
       Optional<Object> found = store.get(Kind.KIND_POD, ns, u.getName());
       if (found.isEmpty() || !found.get().getPod().getMetadata().getUid().equals(u.getUid())) {
         return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_NOT_FOUND)
-            .setMessage(found.isEmpty() ? "pod does not exist" : "pod has another uid (replaced)").build();
+            .setMessage(found.isEmpty() ? "pod does not exist" : "pod has another uid (replaced)")
+            .build();
       }
       Pod pod = found.get().getPod();
       if (!nodeName.equals(pod.getSpec().getNodeName())) {
         return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED)
-            .setMessage("pod is bound to '" + pod.getSpec().getNodeName() + "', not " + nodeName).build();
+            .setMessage("pod is bound to '" + pod.getSpec().getNodeName() + "', not " + nodeName)
+            .build();
       }
       PodStatus.Builder st = u.getStatus().toBuilder();
       // The scheduler owns PodScheduled and nominated_node_name: keep the stored ones.
@@ -308,87 +390,109 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       }
       st.setNominatedNodeName(pod.getStatus().getNominatedNodeName());
       try {
-        Object written = store.updateStatus(found.get().toBuilder().setPod(pod.toBuilder().setStatus(st)).build());
+        Object written =
+            store.updateStatus(
+                found.get().toBuilder().setPod(pod.toBuilder().setStatus(st)).build());
         return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_UPDATED)
-            .setResourceVersion(Objects.meta(written).getResourceVersion()).build();
+            .setResourceVersion(Objects.meta(written).getResourceVersion())
+            .build();
       } catch (StatusRuntimeException e) {
         switch (e.getStatus().getCode()) {
           case ABORTED:
             continue;
           case NOT_FOUND:
             return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_NOT_FOUND)
-                .setMessage("pod does not exist").build();
+                .setMessage("pod does not exist")
+                .build();
           case INVALID_ARGUMENT:
             return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED)
-                .setMessage(String.valueOf(e.getStatus().getDescription())).build();
+                .setMessage(String.valueOf(e.getStatus().getDescription()))
+                .build();
           default:
             throw e;
         }
       }
     }
     return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED)
-        .setMessage("the pod kept changing; report again").build();
+        .setMessage("the pod kept changing; report again")
+        .build();
   }
 
   @Override
-  public void confirmPodTermination(ConfirmPodTerminationRequest request,
-                                    StreamObserver<ConfirmPodTerminationResponse> out) {
-    Calls.unary(out, () -> {
-      if (request.getName().isEmpty()) {
-        throw ApiErrors.invalid("name", "is required");
-      }
-      if (request.getUid().isEmpty()) {
-        throw ApiErrors.invalid("uid", "is required so that a new pod of the same name is never removed");
-      }
-      boolean removed = store.confirmTermination(ObjectStore.namespaceOf(Kind.KIND_POD, request.getNamespace()),
-          request.getName(), request.getUid(), request.getNodeName());
-      cache.waitForRevision(store.kv().currentRevision(), Duration.ofSeconds(5));
-      return ConfirmPodTerminationResponse.newBuilder().setRemoved(removed).build();
-    });
+  public void confirmPodTermination(
+      ConfirmPodTerminationRequest request, StreamObserver<ConfirmPodTerminationResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          if (request.getName().isEmpty()) {
+            throw ApiErrors.invalid("name", "is required");
+          }
+          if (request.getUid().isEmpty()) {
+            throw ApiErrors.invalid(
+                "uid", "is required so that a new pod of the same name is never removed");
+          }
+          boolean removed =
+              store.confirmTermination(
+                  ObjectStore.namespaceOf(Kind.KIND_POD, request.getNamespace()),
+                  request.getName(),
+                  request.getUid(),
+                  request.getNodeName());
+          cache.waitForRevision(store.kv().currentRevision(), Duration.ofSeconds(5));
+          return ConfirmPodTerminationResponse.newBuilder().setRemoved(removed).build();
+        });
   }
 
   @Override
-  public void getPodDependencies(GetPodDependenciesRequest request, StreamObserver<GetPodDependenciesResponse> out) {
-    Calls.unary(out, () -> {
-      String ns = ObjectStore.namespaceOf(Kind.KIND_SECRET, request.getNamespace());
-      GetPodDependenciesResponse.Builder b = GetPodDependenciesResponse.newBuilder();
-      for (String s : request.getSecretNamesList()) {
-        cache.get(Kind.KIND_SECRET, ns, s).ifPresentOrElse(o -> b.addSecrets(o.getSecret()),
-            () -> b.addMissing("secret/" + s));
-      }
-      for (String c : request.getConfigMapNamesList()) {
-        cache.get(Kind.KIND_CONFIG_MAP, ns, c).ifPresentOrElse(o -> b.addConfigMaps(o.getConfigMap()),
-            () -> b.addMissing("configmap/" + c));
-      }
-      return b.build();
-    });
+  public void getPodDependencies(
+      GetPodDependenciesRequest request, StreamObserver<GetPodDependenciesResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          String ns = ObjectStore.namespaceOf(Kind.KIND_SECRET, request.getNamespace());
+          GetPodDependenciesResponse.Builder b = GetPodDependenciesResponse.newBuilder();
+          for (String s : request.getSecretNamesList()) {
+            cache
+                .get(Kind.KIND_SECRET, ns, s)
+                .ifPresentOrElse(
+                    o -> b.addSecrets(o.getSecret()), () -> b.addMissing("secret/" + s));
+          }
+          for (String c : request.getConfigMapNamesList()) {
+            cache
+                .get(Kind.KIND_CONFIG_MAP, ns, c)
+                .ifPresentOrElse(
+                    o -> b.addConfigMaps(o.getConfigMap()), () -> b.addMissing("configmap/" + c));
+          }
+          return b.build();
+        });
   }
 
   @Override
   public void recordEvents(RecordEventsRequest request, StreamObserver<RecordEventsResponse> out) {
-    Calls.unary(out, () -> {
-      int created = 0;
-      int merged = 0;
-      List<String> problems = new ArrayList<>();
-      for (int i = 0; i < request.getEventsCount(); i++) {
-        Event e = request.getEvents(i);
-        try {
-          if (events.record(e).merged()) {
-            merged++;
-          } else {
-            created++;
+    Calls.unary(
+        out,
+        () -> {
+          int created = 0;
+          int merged = 0;
+          List<String> problems = new ArrayList<>();
+          for (int i = 0; i < request.getEventsCount(); i++) {
+            Event e = request.getEvents(i);
+            try {
+              if (events.record(e).merged()) {
+                merged++;
+              } else {
+                created++;
+              }
+            } catch (StatusRuntimeException ex) {
+              if (ex.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+                throw ex;
+              }
+              problems.add("events[" + i + "]: " + ex.getStatus().getDescription());
+            }
           }
-        } catch (StatusRuntimeException ex) {
-          if (ex.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
-            throw ex;
+          if (!problems.isEmpty() && created + merged == 0) {
+            throw ApiErrors.invalid("events", String.join("; ", problems));
           }
-          problems.add("events[" + i + "]: " + ex.getStatus().getDescription());
-        }
-      }
-      if (!problems.isEmpty() && created + merged == 0) {
-        throw ApiErrors.invalid("events", String.join("; ", problems));
-      }
-      return RecordEventsResponse.newBuilder().setCreated(created).setMerged(merged).build();
-    });
+          return RecordEventsResponse.newBuilder().setCreated(created).setMerged(merged).build();
+        });
   }
 }

@@ -5,9 +5,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The long-lived streams (watches, logs) this master serves, so that a graceful shutdown can
- * end each with UNAVAILABLE and clients resume on another master at once instead of waiting
- * for a broken connection.
+ * The long-lived streams (watches, logs) this master serves, so that a graceful shutdown can end
+ * each with UNAVAILABLE and clients resume on another master at once instead of waiting for a
+ * broken connection.
  */
 public final class StreamRegistry {
   /** Something that ends one stream with a status. */
@@ -41,7 +41,8 @@ public final class StreamRegistry {
   /** Refuses new streams and ends every open one with UNAVAILABLE. */
   public void drain() {
     draining = true;
-    Status s = Status.UNAVAILABLE.withDescription("master is shutting down; resume on another master");
+    Status s =
+        Status.UNAVAILABLE.withDescription("master is shutting down; resume on another master");
     for (Stream x : open) {
       x.abort(s);
     }

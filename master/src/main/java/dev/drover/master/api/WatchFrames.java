@@ -24,54 +24,62 @@ import java.util.function.BiConsumer;
 /**
  * Serves a watch method with pre-encoded events: the method is bound with a response marshaller
  * that writes {@link WatchFrame}s' bytes as they are, so an event fanned out to many streams is
- * serialised once, not once per stream. On the wire nothing changes: a Watch message is still
- * one {@code WatchEvent} and a WatchBatched message one {@code WatchEventBatch}, so every client
- * (Java, grpcurl, Python) reads them as before.
+ * serialised once, not once per stream. On the wire nothing changes: a Watch message is still one
+ * {@code WatchEvent} and a WatchBatched message one {@code WatchEventBatch}, so every client (Java,
+ * grpcurl, Python) reads them as before.
  */
 final class WatchFrames {
   /** Field 1 of WatchEventBatch (events), length-delimited: (1 << 3) | 2. */
   private static final int EVENTS_TAG = 0x0A;
 
   /** Writes frames as their bytes; reads a WatchEvent into a frame (for an in-process peer). */
-  static final MethodDescriptor.Marshaller<WatchFrame> MARSHALLER = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(WatchFrame frame) {
-      return new FrameStream(frame.bytes());
-    }
+  static final MethodDescriptor.Marshaller<WatchFrame> MARSHALLER =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(WatchFrame frame) {
+          return new FrameStream(frame.bytes());
+        }
 
-    @Override
-    public WatchFrame parse(InputStream stream) {
-      try {
-        return WatchFrame.of(WatchEvent.parseFrom(stream));
-      } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("malformed WatchEvent").withCause(e).asRuntimeException();
-      }
-    }
-  };
+        @Override
+        public WatchFrame parse(InputStream stream) {
+          try {
+            return WatchFrame.of(WatchEvent.parseFrom(stream));
+          } catch (IOException e) {
+            throw Status.INTERNAL
+                .withDescription("malformed WatchEvent")
+                .withCause(e)
+                .asRuntimeException();
+          }
+        }
+      };
 
   /**
    * Writes a batch as a WatchEventBatch made of its frames' bytes: each event is the repeated
    * field's tag, its length and the frame, so the batch is never re-encoded.
    */
-  static final MethodDescriptor.Marshaller<Batch> BATCH_MARSHALLER = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(Batch batch) {
-      return new BatchStream(batch.frames());
-    }
-
-    @Override
-    public Batch parse(InputStream stream) {
-      try {
-        List<WatchFrame> frames = new ArrayList<>();
-        for (WatchEvent e : WatchEventBatch.parseFrom(stream).getEventsList()) {
-          frames.add(WatchFrame.of(e));
+  static final MethodDescriptor.Marshaller<Batch> BATCH_MARSHALLER =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(Batch batch) {
+          return new BatchStream(batch.frames());
         }
-        return new Batch(frames);
-      } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("malformed WatchEventBatch").withCause(e).asRuntimeException();
-      }
-    }
-  };
+
+        @Override
+        public Batch parse(InputStream stream) {
+          try {
+            List<WatchFrame> frames = new ArrayList<>();
+            for (WatchEvent e : WatchEventBatch.parseFrom(stream).getEventsList()) {
+              frames.add(WatchFrame.of(e));
+            }
+            return new Batch(frames);
+          } catch (IOException e) {
+            throw Status.INTERNAL
+                .withDescription("malformed WatchEventBatch")
+                .withCause(e)
+                .asRuntimeException();
+          }
+        }
+      };
 
   /** The events of one WatchBatched message. */
   record Batch(List<WatchFrame> frames) {}
@@ -85,14 +93,19 @@ final class WatchFrames {
 
   /**
    * {@code service} with {@code method} (a server-streaming method) served by {@code body} and
-   * answered through {@code marshaller}; the other methods and the schema (for reflection) are kept.
+   * answered through {@code marshaller}; the other methods and the schema (for reflection) are
+   * kept.
    */
-  static <Q, R> ServerServiceDefinition rebind(ServerServiceDefinition service, MethodDescriptor<Q, ?> method,
-      MethodDescriptor.Marshaller<R> marshaller, BiConsumer<Q, StreamObserver<R>> body) {
-    MethodDescriptor<Q, R> framed = method.toBuilder(method.getRequestMarshaller(), marshaller).build();
+  static <Q, R> ServerServiceDefinition rebind(
+      ServerServiceDefinition service,
+      MethodDescriptor<Q, ?> method,
+      MethodDescriptor.Marshaller<R> marshaller,
+      BiConsumer<Q, StreamObserver<R>> body) {
+    MethodDescriptor<Q, R> framed =
+        method.toBuilder(method.getRequestMarshaller(), marshaller).build();
     ServiceDescriptor old = service.getServiceDescriptor();
-    ServiceDescriptor.Builder sd = ServiceDescriptor.newBuilder(old.getName())
-        .setSchemaDescriptor(old.getSchemaDescriptor());
+    ServiceDescriptor.Builder sd =
+        ServiceDescriptor.newBuilder(old.getName()).setSchemaDescriptor(old.getSchemaDescriptor());
     for (MethodDescriptor<?, ?> m : old.getMethods()) {
       sd.addMethod(m.getFullMethodName().equals(method.getFullMethodName()) ? framed : m);
     }
@@ -107,7 +120,8 @@ final class WatchFrames {
   }
 
   /** A frame's bytes, which gRPC copies into its buffer in one write. */
-  private static final class FrameStream extends ByteArrayInputStream implements KnownLength, Drainable {
+  private static final class FrameStream extends ByteArrayInputStream
+      implements KnownLength, Drainable {
     FrameStream(byte[] bytes) {
       super(bytes);
     }
@@ -122,8 +136,8 @@ final class WatchFrames {
   }
 
   /**
-   * A WatchEventBatch as its frames with a tag and length before each: gRPC drains it straight
-   * into its buffer; read() (not used by gRPC's Netty transport) assembles the bytes first.
+   * A WatchEventBatch as its frames with a tag and length before each: gRPC drains it straight into
+   * its buffer; read() (not used by gRPC's Netty transport) assembles the bytes first.
    */
   private static final class BatchStream extends InputStream implements KnownLength, Drainable {
     private final List<WatchFrame> frames;

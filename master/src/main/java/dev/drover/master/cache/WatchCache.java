@@ -33,13 +33,13 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -47,14 +47,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every object of the cluster in memory, fed by one store watch over {@code /registry/}: the
- * master serves Get, List and Watch from here, and the scheduler and controllers read it
- * through {@link #get}, {@link #list(Kind, Predicate)} and {@link #addListener}.
+ * Every object of the cluster in memory, fed by one store watch over {@code /registry/}: the master
+ * serves Get, List and Watch from here, and the scheduler and controllers read it through {@link
+ * #get}, {@link #list(Kind, Predicate)} and {@link #addListener}.
  *
- * <p>For each kind the cache keeps the current objects and a window of recent changes. The
- * window lets a watch resume from an older resource_version and lets the pages of one listing
- * come from the same snapshot (the current objects with the newer changes undone). A version
- * older than the window fails with {@link ExpiredException}.
+ * <p>For each kind the cache keeps the current objects and a window of recent changes. The window
+ * lets a watch resume from an older resource_version and lets the pages of one listing come from
+ * the same snapshot (the current objects with the newer changes undone). A version older than the
+ * window fails with {@link ExpiredException}.
  */
 public final class WatchCache implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WatchCache.class);
@@ -68,17 +68,40 @@ public final class WatchCache implements AutoCloseable {
   }
 
   /**
-   * One change of one object, as the window keeps it. The metadata of both states is read once
-   * here for every watcher's selector, and {@code frames} memoises the event of each type so
-   * that every watcher of the change sends the same frame, encoded once; filled under the cache
-   * lock.
+   * One change of one object, as the window keeps it. The metadata of both states is read once here
+   * for every watcher's selector, and {@code frames} memoises the event of each type so that every
+   * watcher of the change sends the same frame, encoded once; filled under the cache lock.
    */
-  private record Change(long revision, Kind kind, String sortKey, String namespace, Object object, ObjectMeta meta,
-      Object previous, ObjectMeta previousMeta, boolean deleted, WatchFrame[] frames) {
-    Change(long revision, Kind kind, String sortKey, String namespace, Object object, Object previous,
+  private record Change(
+      long revision,
+      Kind kind,
+      String sortKey,
+      String namespace,
+      Object object,
+      ObjectMeta meta,
+      Object previous,
+      ObjectMeta previousMeta,
+      boolean deleted,
+      WatchFrame[] frames) {
+    Change(
+        long revision,
+        Kind kind,
+        String sortKey,
+        String namespace,
+        Object object,
+        Object previous,
         boolean deleted) {
-      this(revision, kind, sortKey, namespace, object, Objects.meta(object), previous,
-          previous == null ? null : Objects.meta(previous), deleted, new WatchFrame[WatchEventType.values().length]);
+      this(
+          revision,
+          kind,
+          sortKey,
+          namespace,
+          object,
+          Objects.meta(object),
+          previous,
+          previous == null ? null : Objects.meta(previous),
+          deleted,
+          new WatchFrame[WatchEventType.values().length]);
     }
 
     /** The frame of one event type, the same for every caller (fan-out threads call at once). */
@@ -98,6 +121,7 @@ public final class WatchCache implements AutoCloseable {
   private static final class KindState {
     final NavigableMap<String, Object> objects = new TreeMap<>();
     final ArrayDeque<Change> window = new ArrayDeque<>();
+
     /** Every change after this revision is in the window. */
     long windowStart;
   }
@@ -106,7 +130,9 @@ public final class WatchCache implements AutoCloseable {
   private final Options options;
   private final Map<Kind, KindState> kinds = new EnumMap<>(Kind.class);
   private final Map<Kind, List<CacheListener>> listeners = new ConcurrentHashMap<>();
-  private final ExecutorService dispatch = Executors.newSingleThreadExecutor(r -> daemon(r, "watch-cache-dispatch"));
+  private final ExecutorService dispatch =
+      Executors.newSingleThreadExecutor(r -> daemon(r, "watch-cache-dispatch"));
+
   /**
    * The fan-out threads. Each watcher belongs to one shard, whose single thread offers it every
    * change and sends to its stream (gRPC's onNext never blocks), so the dispatch thread, which
@@ -114,8 +140,11 @@ public final class WatchCache implements AutoCloseable {
    * every watcher; a watcher's events stay in order because one thread does all its sending.
    */
   private final Shard[] shards;
-  private final java.util.concurrent.atomic.AtomicInteger nextShard = new java.util.concurrent.atomic.AtomicInteger();
-  private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "watch-cache-ticker"));
+
+  private final java.util.concurrent.atomic.AtomicInteger nextShard =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final ScheduledExecutorService ticker =
+      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "watch-cache-ticker"));
   private final java.lang.Object lock = new java.lang.Object();
   private volatile long revision;
   private volatile boolean closed;
@@ -168,7 +197,9 @@ public final class WatchCache implements AutoCloseable {
         if (k == null) {
           continue;
         }
-        fresh.computeIfAbsent(k.kind(), kk -> new TreeMap<>()).put(sortKey(k.namespace(), k.name()), ObjectStore.decode(x));
+        fresh
+            .computeIfAbsent(k.kind(), kk -> new TreeMap<>())
+            .put(sortKey(k.namespace(), k.name()), ObjectStore.decode(x));
       }
       for (var e : kinds.entrySet()) {
         KindState st = e.getValue();
@@ -188,12 +219,20 @@ public final class WatchCache implements AutoCloseable {
       lock.notifyAll();
     }
     notifications.forEach(Runnable::run);
-    storeWatch = kv.watch(WatchRequest.newBuilder().setKey(prefix).setRangeEnd(Keys.prefixEnd(prefix))
-        .setStartRevision(rev + 1).setProgressNotify(true).build(), new StoreFeed());
+    storeWatch =
+        kv.watch(
+            WatchRequest.newBuilder()
+                .setKey(prefix)
+                .setRangeEnd(Keys.prefixEnd(prefix))
+                .setStartRevision(rev + 1)
+                .setProgressNotify(true)
+                .build(),
+            new StoreFeed());
     storeWatch.request(Long.MAX_VALUE);
   }
 
-  private void diffForListeners(Kind kind, Map<String, Object> before, Map<String, Object> after, List<Runnable> out) {
+  private void diffForListeners(
+      Kind kind, Map<String, Object> before, Map<String, Object> after, List<Runnable> out) {
     List<CacheListener> ls = listeners.getOrDefault(kind, List.of());
     if (ls.isEmpty()) {
       return;
@@ -240,8 +279,15 @@ public final class WatchCache implements AutoCloseable {
         relist();
       } else {
         ByteString prefix = Keys.of(ObjectStore.REGISTRY);
-        storeWatch = kv.watch(WatchRequest.newBuilder().setKey(prefix).setRangeEnd(Keys.prefixEnd(prefix))
-            .setStartRevision(revision + 1).setProgressNotify(true).build(), new StoreFeed());
+        storeWatch =
+            kv.watch(
+                WatchRequest.newBuilder()
+                    .setKey(prefix)
+                    .setRangeEnd(Keys.prefixEnd(prefix))
+                    .setStartRevision(revision + 1)
+                    .setProgressNotify(true)
+                    .build(),
+                new StoreFeed());
         storeWatch.request(Long.MAX_VALUE);
       }
     } catch (RuntimeException e) {
@@ -273,7 +319,9 @@ public final class WatchCache implements AutoCloseable {
             continue;
           }
           st.objects.remove(sk);
-          Object last = Objects.withMeta(previous, Objects.meta(previous).toBuilder().setResourceVersion(rev).build());
+          Object last =
+              Objects.withMeta(
+                  previous, Objects.meta(previous).toBuilder().setResourceVersion(rev).build());
           c = new Change(rev, k.kind(), sk, k.namespace(), last, previous, true);
           listenersOf(k.kind(), l -> notifications.add(() -> l.onDelete(last)));
         } else {
@@ -326,8 +374,8 @@ public final class WatchCache implements AutoCloseable {
   }
 
   /**
-   * Waits until the cache reflects at least {@code rev}; false on timeout. Asks the store for
-   * a progress notification so that an idle store does not delay the answer.
+   * Waits until the cache reflects at least {@code rev}; false on timeout. Asks the store for a
+   * progress notification so that an idle store does not delay the answer.
    */
   public boolean waitForRevision(long rev, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -400,16 +448,23 @@ public final class WatchCache implements AutoCloseable {
   }
 
   /** One page of a listing. */
-  public record Page(List<Object> items, long resourceVersion, String continueToken, long remaining) {}
+  public record Page(
+      List<Object> items, long resourceVersion, String continueToken, long remaining) {}
 
   /**
    * Lists a kind (one namespace, or all when empty) at the current state ({@code rv} 0) or at
-   * exactly revision {@code rv}, in pages of {@code limit} (0: no limit). A continue token
-   * resumes a listing at the snapshot of its first page.
+   * exactly revision {@code rv}, in pages of {@code limit} (0: no limit). A continue token resumes
+   * a listing at the snapshot of its first page.
    *
    * @throws ExpiredException when the revision or token is older than the window
    */
-  public Page list(Kind kind, String namespace, Predicate<Object> filter, long limit, String continueToken, long rv) {
+  public Page list(
+      Kind kind,
+      String namespace,
+      Predicate<Object> filter,
+      long limit,
+      String continueToken,
+      long rv) {
     long snapshotRev = rv;
     String after = null;
     if (continueToken != null && !continueToken.isEmpty()) {
@@ -419,10 +474,15 @@ public final class WatchCache implements AutoCloseable {
     }
     synchronized (lock) {
       KindState st = kinds.get(kind);
-      NavigableMap<String, Object> view = snapshotRev <= 0 || snapshotRev == revision ? st.objects : snapshot(kind, st, snapshotRev);
+      NavigableMap<String, Object> view =
+          snapshotRev <= 0 || snapshotRev == revision
+              ? st.objects
+              : snapshot(kind, st, snapshotRev);
       long at = snapshotRev <= 0 ? revision : snapshotRev;
-      NavigableMap<String, Object> range = namespace.isEmpty() ? view
-          : view.subMap(namespace + "\u0000", true, namespace + "\u0001", false);
+      NavigableMap<String, Object> range =
+          namespace.isEmpty()
+              ? view
+              : view.subMap(namespace + "\u0000", true, namespace + "\u0001", false);
       if (after != null) {
         range = range.tailMap(after, false);
       }
@@ -445,14 +505,23 @@ public final class WatchCache implements AutoCloseable {
     }
   }
 
-  /** The objects of a kind as they were at {@code rev}: the current ones with later changes undone. */
+  /**
+   * The objects of a kind as they were at {@code rev}: the current ones with later changes undone.
+   */
   private NavigableMap<String, Object> snapshot(Kind kind, KindState st, long rev) {
     if (rev < st.windowStart) {
-      throw new ExpiredException("resource_version " + rev + " of " + kind + " is older than the cache keeps (from "
-          + st.windowStart + ")");
+      throw new ExpiredException(
+          "resource_version "
+              + rev
+              + " of "
+              + kind
+              + " is older than the cache keeps (from "
+              + st.windowStart
+              + ")");
     }
     if (rev > revision) {
-      throw new ExpiredException("resource_version " + rev + " is newer than this master has seen (" + revision + ")");
+      throw new ExpiredException(
+          "resource_version " + rev + " is newer than this master has seen (" + revision + ")");
     }
     TreeMap<String, Object> copy = new TreeMap<>(st.objects);
     Iterator<Change> it = st.window.descendingIterator();
@@ -472,7 +541,9 @@ public final class WatchCache implements AutoCloseable {
 
   private static String encodeToken(long rev, String lastKey) {
     String raw = rev + "\n" + lastKey;
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
   }
 
   private static String[] decodeToken(String token) {
@@ -502,28 +573,30 @@ public final class WatchCache implements AutoCloseable {
   }
 
   /**
-   * Adds an in-process listener for one kind. It first gets {@link CacheListener#onAdd} for
-   * every current object, then every change, in order, on the dispatch thread.
+   * Adds an in-process listener for one kind. It first gets {@link CacheListener#onAdd} for every
+   * current object, then every change, in order, on the dispatch thread.
    */
   public Registration addListener(Kind kind, CacheListener listener) {
     List<Object> existing = new ArrayList<>();
     CacheListener[] holder = new CacheListener[1];
-    java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Void> done =
+        new java.util.concurrent.CompletableFuture<>();
     // Registering on the dispatch thread orders the replay before any later change.
-    dispatch.execute(() -> {
-      synchronized (lock) {
-        existing.addAll(kinds.get(kind).objects.values());
-        listeners.computeIfAbsent(kind, k -> new CopyOnWriteArrayList<>()).add(listener);
-      }
-      for (Object o : existing) {
-        try {
-          listener.onAdd(o);
-        } catch (RuntimeException ex) {
-          LOG.warn("watch cache: a listener failed", ex);
-        }
-      }
-      done.complete(null);
-    });
+    dispatch.execute(
+        () -> {
+          synchronized (lock) {
+            existing.addAll(kinds.get(kind).objects.values());
+            listeners.computeIfAbsent(kind, k -> new CopyOnWriteArrayList<>()).add(listener);
+          }
+          for (Object o : existing) {
+            try {
+              listener.onAdd(o);
+            } catch (RuntimeException ex) {
+              LOG.warn("watch cache: a listener failed", ex);
+            }
+          }
+          done.complete(null);
+        });
     holder[0] = listener;
     try {
       done.get(30, TimeUnit.SECONDS);
@@ -538,8 +611,13 @@ public final class WatchCache implements AutoCloseable {
   // ------------------------------------------------------------------ watches
 
   /** What a watch wants to see. */
-  public record WatchSpec(Kind kind, String namespace, Predicate<Object> filter, long fromRevision,
-                          boolean bookmarks, boolean initialEvents) {}
+  public record WatchSpec(
+      Kind kind,
+      String namespace,
+      Predicate<Object> filter,
+      long fromRevision,
+      boolean bookmarks,
+      boolean initialEvents) {}
 
   /** An open watch; close it to stop it. */
   public interface WatchHandle extends AutoCloseable {
@@ -551,9 +629,9 @@ public final class WatchCache implements AutoCloseable {
   }
 
   /**
-   * Starts a watch: every change after {@code fromRevision} (0: from now) to objects that
-   * match, delivered in order to {@code sink} from a sender thread. The sink gets an ERROR
-   * event (then nothing more) when the watcher falls too far behind or the cache relists.
+   * Starts a watch: every change after {@code fromRevision} (0: from now) to objects that match,
+   * delivered in order to {@code sink} from a sender thread. The sink gets an ERROR event (then
+   * nothing more) when the watcher falls too far behind or the cache relists.
    *
    * @throws ExpiredException when {@code fromRevision} is older than the window
    */
@@ -580,14 +658,15 @@ public final class WatchCache implements AutoCloseable {
   }
 
   /**
-   * As {@link #watch(WatchSpec, Consumer, BooleanSupplier)}, handing over frames in batches:
-   * every watcher of a change gets the same {@link WatchFrame}, so a stream that sends its bytes
-   * sends what was encoded once for all of them. Each call of {@code sink} carries, in order,
-   * the events that were ready together (the changes the shard offered in one round, or what
-   * waited in the backlog), at most {@link #MAX_BATCH_BYTES} unless one event is larger; an
-   * ERROR event is the last of its batch.
+   * As {@link #watch(WatchSpec, Consumer, BooleanSupplier)}, handing over frames in batches: every
+   * watcher of a change gets the same {@link WatchFrame}, so a stream that sends its bytes sends
+   * what was encoded once for all of them. Each call of {@code sink} carries, in order, the events
+   * that were ready together (the changes the shard offered in one round, or what waited in the
+   * backlog), at most {@link #MAX_BATCH_BYTES} unless one event is larger; an ERROR event is the
+   * last of its batch.
    */
-  public WatchHandle watchFrames(WatchSpec spec, Consumer<List<WatchFrame>> sink, BooleanSupplier ready) {
+  public WatchHandle watchFrames(
+      WatchSpec spec, Consumer<List<WatchFrame>> sink, BooleanSupplier ready) {
     CacheWatcher w = new CacheWatcher(spec, sink, ready);
     synchronized (lock) {
       KindState st = kinds.get(spec.kind());
@@ -596,14 +675,22 @@ public final class WatchCache implements AutoCloseable {
         for (Object o : st.objects.values()) {
           ObjectMeta meta = Objects.meta(o);
           if (w.matches(o, meta)) {
-            w.enqueue(WatchFrame.of(event(WatchEventType.WATCH_EVENT_TYPE_ADDED, o, meta.getResourceVersion())));
+            w.enqueue(
+                WatchFrame.of(
+                    event(WatchEventType.WATCH_EVENT_TYPE_ADDED, o, meta.getResourceVersion())));
           }
         }
         w.enqueue(WatchFrame.of(bookmark(revision)));
       } else if (from > 0) {
         if (from < st.windowStart) {
-          throw new ExpiredException("resource_version " + from + " of " + spec.kind()
-              + " is older than the cache keeps (from " + st.windowStart + ")");
+          throw new ExpiredException(
+              "resource_version "
+                  + from
+                  + " of "
+                  + spec.kind()
+                  + " is older than the cache keeps (from "
+                  + st.windowStart
+                  + ")");
         }
         for (Change c : st.window) {
           if (c.revision() > from) {
@@ -644,14 +731,21 @@ public final class WatchCache implements AutoCloseable {
   }
 
   private static WatchEvent bookmark(long rev) {
-    return WatchEvent.newBuilder().setType(WatchEventType.WATCH_EVENT_TYPE_BOOKMARK).setResourceVersion(rev).build();
+    return WatchEvent.newBuilder()
+        .setType(WatchEventType.WATCH_EVENT_TYPE_BOOKMARK)
+        .setResourceVersion(rev)
+        .build();
   }
 
   /** The ERROR event telling a watcher to list again. */
   public static WatchEvent expiredStatus(String message) {
-    return WatchEvent.newBuilder().setType(WatchEventType.WATCH_EVENT_TYPE_ERROR)
-        .setError(ErrorStatus.newBuilder().setCode(io.grpc.Status.Code.OUT_OF_RANGE.value())
-            .setReason("Expired").setMessage(message))
+    return WatchEvent.newBuilder()
+        .setType(WatchEventType.WATCH_EVENT_TYPE_ERROR)
+        .setError(
+            ErrorStatus.newBuilder()
+                .setCode(io.grpc.Status.Code.OUT_OF_RANGE.value())
+                .setReason("Expired")
+                .setMessage(message))
         .build();
   }
 
@@ -685,17 +779,27 @@ public final class WatchCache implements AutoCloseable {
     final WatchSpec spec;
     final Consumer<List<WatchFrame>> sink;
     final BooleanSupplier ready;
-    final java.util.concurrent.ConcurrentLinkedQueue<WatchFrame> backlog = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
-    final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    final java.util.concurrent.ConcurrentLinkedQueue<WatchFrame> backlog =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final java.util.concurrent.atomic.AtomicInteger size =
+        new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicBoolean drainScheduled =
+        new java.util.concurrent.atomic.AtomicBoolean();
     final Shard shard;
     volatile boolean done;
     volatile long lastSent;
+
     /** The cache's revision when the watch was registered: every change up to it was replayed. */
     long registeredAt;
-    /** The newest revision offered to this watcher (set at registration, then by its shard thread). */
+
+    /**
+     * The newest revision offered to this watcher (set at registration, then by its shard thread).
+     */
     long offeredUpTo;
-    /** Events of the shard's current round, sent together when the round ends (shard thread only). */
+
+    /**
+     * Events of the shard's current round, sent together when the round ends (shard thread only).
+     */
     List<WatchFrame> round;
 
     CacheWatcher(WatchSpec spec, Consumer<List<WatchFrame>> sink, BooleanSupplier ready) {
@@ -706,7 +810,10 @@ public final class WatchCache implements AutoCloseable {
       this.shard = shards[Math.floorMod(nextShard.getAndIncrement(), shards.length)];
     }
 
-    /** True when {@code o} (metadata {@code meta}) is in this watch's namespace and passes its filter. */
+    /**
+     * True when {@code o} (metadata {@code meta}) is in this watch's namespace and passes its
+     * filter.
+     */
     boolean matches(Object o, ObjectMeta meta) {
       if (o == null) {
         return false;
@@ -718,8 +825,8 @@ public final class WatchCache implements AutoCloseable {
     }
 
     /**
-     * Turns a change into what this watcher sees, honouring selector transitions. Called under
-     * the cache lock while the watch starts, then only on the watcher's shard thread.
+     * Turns a change into what this watcher sees, honouring selector transitions. Called under the
+     * cache lock while the watch starts, then only on the watcher's shard thread.
      */
     void offer(Change c) {
       if (done) {
@@ -745,7 +852,9 @@ public final class WatchCache implements AutoCloseable {
       }
     }
 
-    /** On the shard thread: sends at once when nothing waits and the stream is ready, else queues. */
+    /**
+     * On the shard thread: sends at once when nothing waits and the stream is ready, else queues.
+     */
     void offerNow(Change c) {
       // One Txn's changes share a revision, so only the registration revision can tell a change
       // already replayed from a new one: comparing with the last offered one would drop the
@@ -791,10 +900,13 @@ public final class WatchCache implements AutoCloseable {
     /** Adds to the backlog; false (and the watcher told to re-list) past the backlog limit. */
     private boolean queue(WatchFrame e) {
       if (size.incrementAndGet() > options.maxWatcherBacklog()) {
-        // It has to re-list anyway: drop what waits so a stalled client holds one event, not the limit.
+        // It has to re-list anyway: drop what waits so a stalled client holds one event, not the
+        // limit.
         backlog.clear();
         size.set(0);
-        fail(expiredStatus("the watcher fell more than " + options.maxWatcherBacklog() + " events behind"));
+        fail(
+            expiredStatus(
+                "the watcher fell more than " + options.maxWatcherBacklog() + " events behind"));
         return false;
       }
       backlog.add(e);
@@ -802,7 +914,9 @@ public final class WatchCache implements AutoCloseable {
       return true;
     }
 
-    /** On the shard thread, after a round: sends the round's events as one batch, or queues them. */
+    /**
+     * On the shard thread, after a round: sends the round's events as one batch, or queues them.
+     */
     void flushRound() {
       List<WatchFrame> r = round;
       round = null;
@@ -832,19 +946,23 @@ public final class WatchCache implements AutoCloseable {
       drainLater();
     }
 
-    /** Has the shard thread send what waits (after the stream became ready again, or from another thread). */
+    /**
+     * Has the shard thread send what waits (after the stream became ready again, or from another
+     * thread).
+     */
     void drainLater() {
       if (drainScheduled.compareAndSet(false, true)) {
-        shard.execute(() -> {
-          drainScheduled.set(false);
-          drain();
-        });
+        shard.execute(
+            () -> {
+              drainScheduled.set(false);
+              drain();
+            });
       }
     }
 
     /**
-     * On the shard thread: sends what waits while the stream is ready, as many events per batch
-     * as {@link #MAX_BATCH_BYTES} allows; resume() comes back here.
+     * On the shard thread: sends what waits while the stream is ready, as many events per batch as
+     * {@link #MAX_BATCH_BYTES} allows; resume() comes back here.
      */
     void drain() {
       while (ready.getAsBoolean()) {
@@ -905,30 +1023,42 @@ public final class WatchCache implements AutoCloseable {
    * One fan-out thread and the watchers it serves, by kind. It works in rounds: a round offers
    * every batch of changes handed over since the last round to its watchers, then sends each
    * watcher what the round gave it as one batch. When the shard keeps up a round is one store
-   * batch; when it falls behind, rounds grow, so the messages per watcher per second stay
-   * bounded by the shard's own pace instead of the write rate.
+   * batch; when it falls behind, rounds grow, so the messages per watcher per second stay bounded
+   * by the shard's own pace instead of the write rate.
    */
   private final class Shard {
     final ExecutorService exec;
     final Thread thread;
     final Map<Kind, Set<CacheWatcher>> members = new ConcurrentHashMap<>();
-    final java.util.concurrent.ConcurrentLinkedQueue<Handed> handed = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    final java.util.concurrent.atomic.AtomicBoolean roundScheduled = new java.util.concurrent.atomic.AtomicBoolean();
-    /** True while a round offers changes (shard thread only): watchers collect instead of sending. */
+    final java.util.concurrent.ConcurrentLinkedQueue<Handed> handed =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final java.util.concurrent.atomic.AtomicBoolean roundScheduled =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * True while a round offers changes (shard thread only): watchers collect instead of sending.
+     */
     boolean inRound;
+
     /** Watchers given events in the current round (shard thread only). */
     final List<CacheWatcher> touched = new ArrayList<>();
-    /** Changes up to this revision were offered to this shard's watchers (written by the shard thread). */
+
+    /**
+     * Changes up to this revision were offered to this shard's watchers (written by the shard
+     * thread).
+     */
     volatile long fannedOutTo;
 
     Shard(int index) {
       Thread[] t = new Thread[1];
-      exec = Executors.newSingleThreadExecutor(r -> {
-        t[0] = daemon(r, "watch-cache-fanout-" + index);
-        return t[0];
-      });
+      exec =
+          Executors.newSingleThreadExecutor(
+              r -> {
+                t[0] = daemon(r, "watch-cache-fanout-" + index);
+                return t[0];
+              });
       // Start the thread now so that it is known for the "on this shard's thread" checks.
-      java.util.concurrent.CompletableFuture.runAsync(() -> { }, exec).join();
+      java.util.concurrent.CompletableFuture.runAsync(() -> {}, exec).join();
       thread = t[0];
     }
 
@@ -951,7 +1081,10 @@ public final class WatchCache implements AutoCloseable {
       }
     }
 
-    /** Offers a batch of changes (in revision order) to this shard's watchers; the cache is now at {@code upTo}. */
+    /**
+     * Offers a batch of changes (in revision order) to this shard's watchers; the cache is now at
+     * {@code upTo}.
+     */
     void fanOut(List<Change> changes, long upTo) {
       if (changes.isEmpty() && members.isEmpty()) {
         return;
@@ -962,7 +1095,9 @@ public final class WatchCache implements AutoCloseable {
       }
     }
 
-    /** On the shard thread: offers everything handed over so far, then sends each watcher its batch. */
+    /**
+     * On the shard thread: offers everything handed over so far, then sends each watcher its batch.
+     */
     private void round() {
       // Cleared first: a batch handed over from here on schedules another round.
       roundScheduled.set(false);
@@ -991,22 +1126,23 @@ public final class WatchCache implements AutoCloseable {
 
     /**
      * Sends a bookmark to each of its watchers that asked for them and heard nothing for an
-     * interval, at the revision this shard has offered everything up to (so a bookmark never
-     * runs ahead of an event still to come).
+     * interval, at the revision this shard has offered everything up to (so a bookmark never runs
+     * ahead of an event still to come).
      */
     void bookmarks() {
-      execute(() -> {
-        long now = System.nanoTime();
-        long interval = options.bookmarkInterval().toNanos();
-        for (Set<CacheWatcher> ws : members.values()) {
-          for (CacheWatcher w : ws) {
-            if (w.spec.bookmarks() && !w.done && now - w.lastSent >= interval) {
-              long at = Math.max(Math.max(fannedOutTo, w.offeredUpTo), w.spec.fromRevision());
-              w.enqueue(WatchFrame.of(bookmark(at)));
+      execute(
+          () -> {
+            long now = System.nanoTime();
+            long interval = options.bookmarkInterval().toNanos();
+            for (Set<CacheWatcher> ws : members.values()) {
+              for (CacheWatcher w : ws) {
+                if (w.spec.bookmarks() && !w.done && now - w.lastSent >= interval) {
+                  long at = Math.max(Math.max(fannedOutTo, w.offeredUpTo), w.spec.fromRevision());
+                  w.enqueue(WatchFrame.of(bookmark(at)));
+                }
+              }
             }
-          }
-        }
-      });
+          });
     }
   }
 

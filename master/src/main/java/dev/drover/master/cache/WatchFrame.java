@@ -4,10 +4,10 @@ import dev.drover.api.v1.WatchEvent;
 
 /**
  * One watch event as a stream sends it: the message and its wire encoding, made at most once
- * however many streams send it. The cache builds one frame per change and event type and hands
- * the same frame to every watcher that sees that change, so fanning an event out to a thousand
- * watch streams serialises it once (see {@code WatchFrames} in the API package, whose marshaller
- * writes these bytes as they are).
+ * however many streams send it. The cache builds one frame per change and event type and hands the
+ * same frame to every watcher that sees that change, so fanning an event out to a thousand watch
+ * streams serialises it once (see {@code WatchFrames} in the API package, whose marshaller writes
+ * these bytes as they are).
  */
 public final class WatchFrame {
   private final WatchEvent event;
@@ -34,8 +34,8 @@ public final class WatchFrame {
   }
 
   /**
-   * The event's protobuf encoding, the same array on every call (callers must not change it).
-   * Two threads asking at once may both encode it; either result is the same bytes.
+   * The event's protobuf encoding, the same array on every call (callers must not change it). Two
+   * threads asking at once may both encode it; either result is the same bytes.
    */
   public byte[] bytes() {
     byte[] b = bytes;

@@ -16,8 +16,8 @@ import java.util.Optional;
 
 /**
  * Kind-independent access to typed API objects (a Pod, a Deployment): the kind of a message
- * (through the API's {@link Kinds}), its metadata (every kind keeps its {@code ObjectMeta} in
- * field 1), queue keys and owner references.
+ * (through the API's {@link Kinds}), its metadata (every kind keeps its {@code ObjectMeta} in field
+ * 1), queue keys and owner references.
  */
 public final class ApiObjects {
   private ApiObjects() {}

@@ -12,8 +12,8 @@ import java.util.Optional;
 
 /**
  * The read side of {@link ObjectCache} over a master's watch cache: the objects as their kind's
- * message type. For code outside the controllers that plans with the controllers' helpers (a
- * drain asks {@code DrainPlanner}); it takes no handlers.
+ * message type. For code outside the controllers that plans with the controllers' helpers (a drain
+ * asks {@code DrainPlanner}); it takes no handlers.
  */
 public class CacheReads implements ObjectCache {
   private final WatchCache cache;
@@ -34,8 +34,12 @@ public class CacheReads implements ObjectCache {
   public <T extends Message> List<T> list(Kind kind, String namespace, LabelSelector selector) {
     boolean all = selector == null || Selectors.isEmpty(selector);
     List<T> out = new ArrayList<>();
-    for (Object o : cache.list(kind, x -> (namespace.isEmpty() || Kinds.metadata(x).getNamespace().equals(namespace))
-        && (all || Selectors.matches(selector, Kinds.metadata(x).getLabelsMap())))) {
+    for (Object o :
+        cache.list(
+            kind,
+            x ->
+                (namespace.isEmpty() || Kinds.metadata(x).getNamespace().equals(namespace))
+                    && (all || Selectors.matches(selector, Kinds.metadata(x).getLabelsMap())))) {
       out.add((T) Kinds.unwrap(o));
     }
     return out;

@@ -11,18 +11,18 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Base of every controller: a work queue of keys drained by worker threads calling the
  * level-triggered {@link #sync(String)}, which re-reads the object from the cache, compares the
- * desired with the actual state and acts idempotently. Event handlers only enqueue keys. A
- * failed sync is retried with the queue's backoff; a periodic resync enqueues every key so that
- * drift is corrected even without events. The resync is timed with the controller's
- * {@link Clock}, like every other delay, so a test's fake clock drives it too.
+ * desired with the actual state and acts idempotently. Event handlers only enqueue keys. A failed
+ * sync is retried with the queue's backoff; a periodic resync enqueues every key so that drift is
+ * corrected even without events. The resync is timed with the controller's {@link Clock}, like
+ * every other delay, so a test's fake clock drives it too.
  */
 public abstract class Controller implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
@@ -47,8 +47,7 @@ public abstract class Controller implements AutoCloseable {
    * @param workers worker threads started by {@link #start()}
    * @param resyncPeriod how often every key is enqueued again; zero disables resync
    */
-  protected Controller(
-      String name, ControllerContext context, int workers, Duration resyncPeriod) {
+  protected Controller(String name, ControllerContext context, int workers, Duration resyncPeriod) {
     this.name = name;
     this.context = context;
     this.cache = context.cache();
@@ -185,8 +184,8 @@ public abstract class Controller implements AutoCloseable {
   }
 
   /**
-   * Deletes pods of the owner behind the key, each guarded by its uid, recording them as
-   * expected deletions; pods that are gone already count as deleted.
+   * Deletes pods of the owner behind the key, each guarded by its uid, recording them as expected
+   * deletions; pods that are gone already count as deleted.
    */
   protected void deletePods(
       String key, Message owner, Expectations expectations, Collection<Pod> pods) {
@@ -200,7 +199,10 @@ public abstract class Controller implements AutoCloseable {
       ObjectMeta meta = pod.getMetadata();
       try {
         writer.delete(
-            Kind.KIND_POD, meta.getNamespace(), meta.getName(), DeleteOptions.withUid(meta.getUid()));
+            Kind.KIND_POD,
+            meta.getNamespace(),
+            meta.getName(),
+            DeleteOptions.withUid(meta.getUid()));
         events.normal(owner, "SuccessfulDelete", "Deleted pod: " + meta.getName());
       } catch (WriteException e) {
         expectations.deletionObserved(key, meta.getUid());
@@ -230,8 +232,8 @@ public abstract class Controller implements AutoCloseable {
 
   /**
    * Enqueues every key when a resync period has passed since the last resync (or since the
-   * controller was created), by the controller's clock. Returns true when it did. The workers
-   * call it between keys; so does {@link #processNext()}.
+   * controller was created), by the controller's clock. Returns true when it did. The workers call
+   * it between keys; so does {@link #processNext()}.
    */
   public boolean resyncIfDue() {
     if (resyncPeriod.isZero()) {
@@ -274,8 +276,8 @@ public abstract class Controller implements AutoCloseable {
 
   /**
    * Runs a due resync (see {@link #resyncIfDue()}), then processes one ready key, if any, on the
-   * calling thread: sync, then forget its backoff on success or requeue it with backoff on
-   * failure. Returns false when no key was ready.
+   * calling thread: sync, then forget its backoff on success or requeue it with backoff on failure.
+   * Returns false when no key was ready.
    */
   public boolean processNext() {
     resyncIfDue();
@@ -292,7 +294,12 @@ public abstract class Controller implements AutoCloseable {
       if (e instanceof WriteException we && we.reason() == WriteException.Reason.CONFLICT) {
         LOG.debug("{}: conflict syncing {}, retrying: {}", name, key, e.getMessage());
       } else {
-        LOG.warn("{}: error syncing {} (retry {}): {}", name, key, queue.failures(key) + 1, e.toString());
+        LOG.warn(
+            "{}: error syncing {} (retry {}): {}",
+            name,
+            key,
+            queue.failures(key) + 1,
+            e.toString());
       }
       queue.addRateLimited(key);
     } finally {
@@ -326,8 +333,8 @@ public abstract class Controller implements AutoCloseable {
   }
 
   /**
-   * Stops handing keys to the workers (and so the resync too), without waiting: a sync under
-   * way finishes, no new one starts. {@link #close()} then waits for the threads.
+   * Stops handing keys to the workers (and so the resync too), without waiting: a sync under way
+   * finishes, no new one starts. {@link #close()} then waits for the threads.
    */
   public synchronized void shutDown() {
     queue.shutDown();

@@ -10,9 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a set of controllers while this master is the active one: {@link #start()} waits (on a
- * background thread) until the cache has synced and then starts every controller's workers;
- * {@link #close()} stops them all and waits for their threads, so a master that loses the
- * active role stops acting before another master takes over.
+ * background thread) until the cache has synced and then starts every controller's workers; {@link
+ * #close()} stops them all and waits for their threads, so a master that loses the active role
+ * stops acting before another master takes over.
  */
 public final class ControllerManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControllerManager.class);

@@ -14,9 +14,9 @@ public final class Controllers {
   private Controllers() {}
 
   /**
-   * Every controller with its default settings, registered on the context's cache. Create them
-   * when the master becomes active (handlers are registered in the constructors) and run them
-   * with {@code new ControllerManager(cache, Controllers.standard(context))}.
+   * Every controller with its default settings, registered on the context's cache. Create them when
+   * the master becomes active (handlers are registered in the constructors) and run them with
+   * {@code new ControllerManager(cache, Controllers.standard(context))}.
    */
   public static List<Controller> standard(ControllerContext context) {
     return List.of(

@@ -61,7 +61,8 @@ public final class EventRecorder {
     try {
       writer.recordEvent(event);
     } catch (RuntimeException e) {
-      LOG.warn("could not record event {} about {}: {}", reason, ApiObjects.key(object), e.toString());
+      LOG.warn(
+          "could not record event {} about {}: {}", reason, ApiObjects.key(object), e.toString());
     }
   }
 }

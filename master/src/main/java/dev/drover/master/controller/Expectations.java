@@ -8,10 +8,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Remembers, per controller key, the creates and deletes a controller issued but has not yet
- * seen in its cache. While some are outstanding the controller must not act on the cached pod
- * count, or it would create (or delete) the same pods twice. Expectations expire after a timeout
- * so that a lost watch event cannot stall a controller forever.
+ * Remembers, per controller key, the creates and deletes a controller issued but has not yet seen
+ * in its cache. While some are outstanding the controller must not act on the cached pod count, or
+ * it would create (or delete) the same pods twice. Expectations expire after a timeout so that a
+ * lost watch event cannot stall a controller forever.
  */
 public final class Expectations {
   /** Kubernetes' expectation timeout. */

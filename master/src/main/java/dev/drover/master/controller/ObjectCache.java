@@ -10,8 +10,8 @@ import java.util.Optional;
  * Read side used by controllers: an in-memory view of the cluster fed by watches. It trails the
  * store slightly, which is why controllers use {@link Expectations} after their own writes.
  *
- * <p>The objects returned are the kind's message type (for {@code KIND_POD} a
- * {@link dev.drover.api.v1.Pod}); the generic methods cast for the caller.
+ * <p>The objects returned are the kind's message type (for {@code KIND_POD} a {@link
+ * dev.drover.api.v1.Pod}); the generic methods cast for the caller.
  */
 public interface ObjectCache {
   /**

@@ -6,9 +6,9 @@ import dev.drover.api.v1.Kind;
 import java.util.Optional;
 
 /**
- * Write side used by controllers. Every update is a compare-and-swap on
- * {@code metadata.resource_version}, so a deposed master's stale writes fail instead of
- * overwriting newer state. Failures throw {@link WriteException}.
+ * Write side used by controllers. Every update is a compare-and-swap on {@code
+ * metadata.resource_version}, so a deposed master's stale writes fail instead of overwriting newer
+ * state. Failures throw {@link WriteException}.
  */
 public interface ObjectWriter {
   /** Creates an object (name or generate_name set) and returns it as stored. */
@@ -21,16 +21,15 @@ public interface ObjectWriter {
   <T extends Message> T updateStatus(T object);
 
   /**
-   * Deletes an object. Objects with finalizers (including the {@code foregroundDeletion} and
-   * {@code orphan} finalizers the store adds for those propagation policies) and pods bound to a
-   * node get a deletion_time and stay until cleaned up.
+   * Deletes an object. Objects with finalizers (including the {@code foregroundDeletion} and {@code
+   * orphan} finalizers the store adds for those propagation policies) and pods bound to a node get
+   * a deletion_time and stay until cleaned up.
    */
   void delete(Kind kind, String namespace, String name, DeleteOptions options);
 
   /**
-   * Reads one object from the store itself rather than a cache (a linearizable read). The
-   * garbage collector uses it to confirm that an owner is really gone before deleting
-   * dependents.
+   * Reads one object from the store itself rather than a cache (a linearizable read). The garbage
+   * collector uses it to confirm that an owner is really gone before deleting dependents.
    */
   <T extends Message> Optional<T> fetch(Kind kind, String namespace, String name);
 

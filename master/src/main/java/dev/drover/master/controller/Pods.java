@@ -22,7 +22,8 @@ public final class Pods {
 
   /** True when the pod's Ready condition is true. */
   public static boolean isReady(Pod pod) {
-    return readyCondition(pod).map(c -> c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE)
+    return readyCondition(pod)
+        .map(c -> c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE)
         .orElse(false);
   }
 
@@ -34,8 +35,8 @@ public final class Pods {
   }
 
   /**
-   * True when the pod has been ready for at least {@code minReadySeconds} at {@code now}. A
-   * ready condition without a transition time counts as ready since forever.
+   * True when the pod has been ready for at least {@code minReadySeconds} at {@code now}. A ready
+   * condition without a transition time counts as ready since forever.
    */
   public static boolean isAvailable(Pod pod, int minReadySeconds, Instant now) {
     if (!isReady(pod)) {
@@ -89,11 +90,8 @@ public final class Pods {
         .sum();
   }
 
-  /**
-   * A new pod from a template, owned (as controller) by the owner, named from the owner's name.
-   */
-  public static Pod fromTemplate(
-      PodTemplateSpec template, com.google.protobuf.Message owner) {
+  /** A new pod from a template, owned (as controller) by the owner, named from the owner's name. */
+  public static Pod fromTemplate(PodTemplateSpec template, com.google.protobuf.Message owner) {
     ObjectMeta ownerMeta = ApiObjects.meta(owner);
     ObjectMeta.Builder meta =
         ObjectMeta.newBuilder()
@@ -106,9 +104,9 @@ public final class Pods {
   }
 
   /**
-   * Order in which surplus pods are deleted, most deletable first: unscheduled before
-   * scheduled, pending before unknown before running, not ready before ready, ready for a
-   * shorter time first, more restarts first, newer first.
+   * Order in which surplus pods are deleted, most deletable first: unscheduled before scheduled,
+   * pending before unknown before running, not ready before ready, ready for a shorter time first,
+   * more restarts first, newer first.
    */
   public static Comparator<Pod> deletionOrder() {
     return Comparator.<Pod>comparingInt(p -> p.getSpec().getNodeName().isEmpty() ? 0 : 1)
@@ -140,8 +138,8 @@ public final class Pods {
   }
 
   /**
-   * Resolves a count-or-percentage against a total: a number as is, "25%" as a share of the
-   * total rounded up or down.
+   * Resolves a count-or-percentage against a total: a number as is, "25%" as a share of the total
+   * rounded up or down.
    */
   public static int scaledValue(IntOrString value, int total, boolean roundUp, int fallback) {
     if (value == null || value.getValueCase() == IntOrString.ValueCase.VALUE_NOT_SET) {

@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * Decides how long a failed key waits before it is retried: the larger of a per-key exponential
- * backoff (doubling from {@code baseDelay} up to {@code maxDelay} on each consecutive failure)
- * and an overall token bucket that caps the retry rate of the whole queue, as client-go's default
+ * backoff (doubling from {@code baseDelay} up to {@code maxDelay} on each consecutive failure) and
+ * an overall token bucket that caps the retry rate of the whole queue, as client-go's default
  * controller rate limiter does.
  */
 public final class RateLimiter {

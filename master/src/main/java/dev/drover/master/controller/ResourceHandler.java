@@ -18,8 +18,8 @@ public interface ResourceHandler {
   default void onDelete(Message lastState) {}
 
   /**
-   * A handler that passes every object it hears about to the action: added objects, both the
-   * old and the new state of updated ones, and the last state of deleted ones.
+   * A handler that passes every object it hears about to the action: added objects, both the old
+   * and the new state of updated ones, and the last state of deleted ones.
    */
   static ResourceHandler onAnyChange(Consumer<Message> action) {
     return new ResourceHandler() {

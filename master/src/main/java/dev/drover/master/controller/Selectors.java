@@ -8,9 +8,9 @@ import java.util.Map;
 
 /**
  * Matches the structured label selectors of controller specs against labels, through the API's
- * {@link LabelSelectors}. An empty selector matches everything, as in the API; a selector that
- * is not valid (the server rejects those on write) matches nothing, so that a controller never
- * acts on pods it cannot tell are its own.
+ * {@link LabelSelectors}. An empty selector matches everything, as in the API; a selector that is
+ * not valid (the server rejects those on write) matches nothing, so that a controller never acts on
+ * pods it cannot tell are its own.
  */
 public final class Selectors {
   private Selectors() {}

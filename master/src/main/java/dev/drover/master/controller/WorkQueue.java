@@ -13,11 +13,10 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A queue of object keys for a controller's workers, with client-go's guarantees: a key is held
- * at most once while it waits (adding it again is a no-op), a key is processed by one worker at
- * a time (a key added while it is processed is queued again when that worker calls
- * {@link #done}), keys can be delayed, and failed keys are retried with the backoff of a
- * {@link RateLimiter}.
+ * A queue of object keys for a controller's workers, with client-go's guarantees: a key is held at
+ * most once while it waits (adding it again is a no-op), a key is processed by one worker at a time
+ * (a key added while it is processed is queued again when that worker calls {@link #done}), keys
+ * can be delayed, and failed keys are retried with the backoff of a {@link RateLimiter}.
  *
  * <p>Delays are measured with the injected {@link Clock}: with a fake clock, delayed keys become
  * ready when the test advances it. Blocking waits re-check at least every 100 ms of real time so

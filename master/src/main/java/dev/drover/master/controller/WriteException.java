@@ -1,9 +1,9 @@
 package dev.drover.master.controller;
 
 /**
- * A write through {@link ObjectWriter} that did not happen. The reason tells the controller
- * whether to re-read and retry (conflict), to treat the object as gone (not found) or to report
- * a problem (invalid, unavailable).
+ * A write through {@link ObjectWriter} that did not happen. The reason tells the controller whether
+ * to re-read and retry (conflict), to treat the object as gone (not found) or to report a problem
+ * (invalid, unavailable).
  */
 public final class WriteException extends RuntimeException {
   private static final long serialVersionUID = 1L;

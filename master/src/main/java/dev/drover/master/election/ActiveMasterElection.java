@@ -23,23 +23,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Chooses the one active master through a Lease object in the store
- * ({@value #NAMESPACE}/{@value #LEASE_NAME}) and runs the {@link ActiveComponent}s only while
- * this master holds it.
+ * Chooses the one active master through a Lease object in the store ({@value #NAMESPACE}/{@value
+ * #LEASE_NAME}) and runs the {@link ActiveComponent}s only while this master holds it.
  *
- * <p>Every write of the lease is a compare-and-swap on the version read (from this member's
- * local copy: no Raft leader is needed to read it). The holder renews every
- * {@code renewInterval}; the others read the lease twice as often, and one takes over only after
- * it has watched the lease stay unchanged for a whole lease duration by its own monotonic clock
- * (no clock comparison between hosts). With the master's defaults (lease 2 s, renew every
- * 500 ms, step down after 1.5 s) a successor is active at most lease + two polls (2.5 s) plus
- * one store write after the holder's last renewal. The holder stops its components once {@code renewDeadline} (shorter than
- * the duration) passed since the start of its last successful renewal, so it is always
- * stopped before a successor can acquire the lease.
+ * <p>Every write of the lease is a compare-and-swap on the version read (from this member's local
+ * copy: no Raft leader is needed to read it). The holder renews every {@code renewInterval}; the
+ * others read the lease twice as often, and one takes over only after it has watched the lease stay
+ * unchanged for a whole lease duration by its own monotonic clock (no clock comparison between
+ * hosts). With the master's defaults (lease 2 s, renew every 500 ms, step down after 1.5 s) a
+ * successor is active at most lease + two polls (2.5 s) plus one store write after the holder's
+ * last renewal. The holder stops its components once {@code renewDeadline} (shorter than the
+ * duration) passed since the start of its last successful renewal, so it is always stopped before a
+ * successor can acquire the lease.
  */
 public final class ActiveMasterElection implements AutoCloseable {
   /** Namespace of the election lease. */
   public static final String NAMESPACE = "drover-system";
+
   /** Name of the election lease. */
   public static final String LEASE_NAME = "active-master";
 
@@ -52,8 +52,10 @@ public final class ActiveMasterElection implements AutoCloseable {
   private final Duration renewDeadline;
   private final Clock clock;
   private final List<ActiveComponent> components = new CopyOnWriteArrayList<>();
-  private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "election"));
-  private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "election-watchdog"));
+  private final ScheduledExecutorService loop =
+      Executors.newSingleThreadScheduledExecutor(r -> thread(r, "election"));
+  private final ScheduledExecutorService watchdog =
+      Executors.newSingleThreadScheduledExecutor(r -> thread(r, "election-watchdog"));
   private final java.lang.Object stateLock = new java.lang.Object();
 
   private volatile boolean active;
@@ -65,9 +67,15 @@ public final class ActiveMasterElection implements AutoCloseable {
   private volatile boolean closed;
 
   /** An election for {@code identity}; call {@link #start()}. */
-  public ActiveMasterElection(ObjectStore store, String identity, Duration leaseDuration, Duration renewInterval,
-                              Duration renewDeadline, Clock clock) {
-    if (renewDeadline.compareTo(leaseDuration) >= 0 || renewInterval.compareTo(renewDeadline) >= 0) {
+  public ActiveMasterElection(
+      ObjectStore store,
+      String identity,
+      Duration leaseDuration,
+      Duration renewInterval,
+      Duration renewDeadline,
+      Clock clock) {
+    if (renewDeadline.compareTo(leaseDuration) >= 0
+        || renewInterval.compareTo(renewDeadline) >= 0) {
       throw new IllegalArgumentException("need renewInterval < renewDeadline < leaseDuration");
     }
     this.store = store;
@@ -101,11 +109,11 @@ public final class ActiveMasterElection implements AutoCloseable {
   }
 
   /**
-   * True while this master is active and its last successful renewal started less than the
-   * renew deadline ago by its own monotonic clock, so no successor can hold the lease yet. Unlike
-   * {@link #isActive()} it does not wait for the watchdog to notice a missed deadline: active
-   * components check it right before each write, which keeps a master whose threads were starved
-   * past its deadline from writing after another master took over.
+   * True while this master is active and its last successful renewal started less than the renew
+   * deadline ago by its own monotonic clock, so no successor can hold the lease yet. Unlike {@link
+   * #isActive()} it does not wait for the watchdog to notice a missed deadline: active components
+   * check it right before each write, which keeps a master whose threads were starved past its
+   * deadline from writing after another master took over.
    */
   public boolean holdsLease() {
     return active && !closed && System.nanoTime() - lastRenewStartNanos < renewDeadline.toNanos();
@@ -127,25 +135,44 @@ public final class ActiveMasterElection implements AutoCloseable {
       return;
     }
     long start = System.nanoTime();
-    if (active && start - lastRenewStartNanos
-        < renewInterval.toNanos() - TimeUnit.MILLISECONDS.toNanos(pollMillis()) / 2) {
+    if (active
+        && start - lastRenewStartNanos
+            < renewInterval.toNanos() - TimeUnit.MILLISECONDS.toNanos(pollMillis()) / 2) {
       return;
     }
     try {
       Optional<Object> cur = readLease();
       Timestamp now = Timestamps.fromMillis(clock.millis());
       if (cur.isEmpty()) {
-        renewed(start, store.create(Object.newBuilder().setLease(Lease.newBuilder()
-            .setMetadata(ObjectMeta.newBuilder().setNamespace(NAMESPACE).setName(LEASE_NAME))
-            .setSpec(spec(now, now, 0))).build(), false));
+        renewed(
+            start,
+            store.create(
+                Object.newBuilder()
+                    .setLease(
+                        Lease.newBuilder()
+                            .setMetadata(
+                                ObjectMeta.newBuilder().setNamespace(NAMESPACE).setName(LEASE_NAME))
+                            .setSpec(spec(now, now, 0)))
+                    .build(),
+                false));
         return;
       }
       Lease lease = cur.get().getLease();
       String holder = lease.getSpec().getHolderIdentity();
       long rv = lease.getMetadata().getResourceVersion();
       if (identity.equals(holder)) {
-        renewed(start, store.update(Object.newBuilder().setLease(lease.toBuilder().setSpec(lease.getSpec().toBuilder()
-            .setRenewTime(now).setLeaseDurationSeconds(durationSeconds()))).build(), false));
+        renewed(
+            start,
+            store.update(
+                Object.newBuilder()
+                    .setLease(
+                        lease.toBuilder()
+                            .setSpec(
+                                lease.getSpec().toBuilder()
+                                    .setRenewTime(now)
+                                    .setLeaseDurationSeconds(durationSeconds())))
+                    .build(),
+                false));
         return;
       }
       if (active) {
@@ -157,11 +184,19 @@ public final class ActiveMasterElection implements AutoCloseable {
         observedAtNanos = start;
       }
       observedHolder = holder;
-      long held = lease.getSpec().getLeaseDurationSeconds() > 0
-          ? TimeUnit.SECONDS.toNanos(lease.getSpec().getLeaseDurationSeconds()) : leaseDuration.toNanos();
+      long held =
+          lease.getSpec().getLeaseDurationSeconds() > 0
+              ? TimeUnit.SECONDS.toNanos(lease.getSpec().getLeaseDurationSeconds())
+              : leaseDuration.toNanos();
       if (holder.isEmpty() || start - observedAtNanos > held) {
-        Object taken = store.update(Object.newBuilder().setLease(lease.toBuilder().setSpec(spec(now, now,
-            lease.getSpec().getLeaseTransitions() + 1))).build(), false);
+        Object taken =
+            store.update(
+                Object.newBuilder()
+                    .setLease(
+                        lease.toBuilder()
+                            .setSpec(spec(now, now, lease.getSpec().getLeaseTransitions() + 1)))
+                    .build(),
+                false);
         LOG.info("{} took the active-master lease over from '{}'", identity, holder);
         renewed(start, taken);
       }
@@ -171,8 +206,13 @@ public final class ActiveMasterElection implements AutoCloseable {
   }
 
   private LeaseSpec spec(Timestamp acquire, Timestamp renew, int transitions) {
-    return LeaseSpec.newBuilder().setHolderIdentity(identity).setLeaseDurationSeconds(durationSeconds())
-        .setAcquireTime(acquire).setRenewTime(renew).setLeaseTransitions(transitions).build();
+    return LeaseSpec.newBuilder()
+        .setHolderIdentity(identity)
+        .setLeaseDurationSeconds(durationSeconds())
+        .setAcquireTime(acquire)
+        .setRenewTime(renew)
+        .setLeaseTransitions(transitions)
+        .build();
   }
 
   private int durationSeconds() {
@@ -188,8 +228,15 @@ public final class ActiveMasterElection implements AutoCloseable {
    * starts when this member first sees a version, which is after that version was written.
    */
   private Optional<Object> readLease() {
-    RangeResponse r = store.await(store.kv().range(RangeRequest.newBuilder()
-        .setKey(ObjectStore.key(Kind.KIND_LEASE, NAMESPACE, LEASE_NAME)).setSerializable(true).build()));
+    RangeResponse r =
+        store.await(
+            store
+                .kv()
+                .range(
+                    RangeRequest.newBuilder()
+                        .setKey(ObjectStore.key(Kind.KIND_LEASE, NAMESPACE, LEASE_NAME))
+                        .setSerializable(true)
+                        .build()));
     return r.getKvsCount() == 0 ? Optional.empty() : Optional.of(ObjectStore.decode(r.getKvs(0)));
   }
 
@@ -246,9 +293,8 @@ public final class ActiveMasterElection implements AutoCloseable {
   }
 
   /**
-   * Stops campaigning and the components at once without releasing the lease, as a crashed
-   * master would leave it: the others take over only once it expires. For failover drills and
-   * tests.
+   * Stops campaigning and the components at once without releasing the lease, as a crashed master
+   * would leave it: the others take over only once it expires. For failover drills and tests.
    */
   public void abandon() {
     closed = true;
@@ -257,7 +303,10 @@ public final class ActiveMasterElection implements AutoCloseable {
     stepDown("abandoned");
   }
 
-  /** Stops the components, releases the lease so another master takes over at once, and stops campaigning. */
+  /**
+   * Stops the components, releases the lease so another master takes over at once, and stops
+   * campaigning.
+   */
   @Override
   public void close() {
     closed = true;
@@ -272,13 +321,21 @@ public final class ActiveMasterElection implements AutoCloseable {
     watchdog.shutdownNow();
     if (wasActive) {
       try {
-        store.get(Kind.KIND_LEASE, NAMESPACE, LEASE_NAME).ifPresent(cur -> {
-          Lease l = cur.getLease();
-          if (identity.equals(l.getSpec().getHolderIdentity())) {
-            store.update(Object.newBuilder().setLease(l.toBuilder().setSpec(l.getSpec().toBuilder()
-                .setHolderIdentity(""))).build(), false);
-          }
-        });
+        store
+            .get(Kind.KIND_LEASE, NAMESPACE, LEASE_NAME)
+            .ifPresent(
+                cur -> {
+                  Lease l = cur.getLease();
+                  if (identity.equals(l.getSpec().getHolderIdentity())) {
+                    store.update(
+                        Object.newBuilder()
+                            .setLease(
+                                l.toBuilder()
+                                    .setSpec(l.getSpec().toBuilder().setHolderIdentity("")))
+                            .build(),
+                        false);
+                  }
+                });
       } catch (RuntimeException e) {
         LOG.debug("releasing the lease failed; it will expire", e);
       }

@@ -27,10 +27,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Records events the way Kubernetes' event series do: an event identical to a recent one
- * (same involved object, type, reason, message and source) is merged into it, so its count
- * and last_timestamp grow instead of a new object appearing. The merge target is found by a
- * name derived from those fields, so it needs no index and works on any master.
+ * Records events the way Kubernetes' event series do: an event identical to a recent one (same
+ * involved object, type, reason, message and source) is merged into it, so its count and
+ * last_timestamp grow instead of a new object appearing. The merge target is found by a name
+ * derived from those fields, so it needs no index and works on any master.
  */
 public final class EventRecorder {
   private final ObjectStore store;
@@ -56,44 +56,59 @@ public final class EventRecorder {
       // Most events are new (a Scheduled event names its pod's uid and node): when this
       // member's own copy has no such event, try the create at once, without a Raft read
       // first; if the event exists after all, the create fails and the next round reads it.
-      Optional<Object> existing = attempt == 0 && absentLocally(ns, name) ? Optional.empty()
-          : store.get(Kind.KIND_EVENT, ns, name);
+      Optional<Object> existing =
+          attempt == 0 && absentLocally(ns, name)
+              ? Optional.empty()
+              : store.get(Kind.KIND_EVENT, ns, name);
       try {
         if (existing.isEmpty()) {
-          return new Recorded(store.create(Object.newBuilder().setEvent(fresh).build(), false), false);
+          return new Recorded(
+              store.create(Object.newBuilder().setEvent(fresh).build(), false), false);
         }
         Event old = existing.get().getEvent();
-        boolean recent = Timestamps.toMillis(old.getLastTimestamp()) + dedupWindow.toMillis() >= clock.millis();
+        boolean recent =
+            Timestamps.toMillis(old.getLastTimestamp()) + dedupWindow.toMillis() >= clock.millis();
         Event.Builder next = old.toBuilder();
         if (recent) {
-          next.setCount(old.getCount() + fresh.getCount()).setLastTimestamp(fresh.getLastTimestamp());
-          next.getSeriesBuilder().setCount(old.getCount() + fresh.getCount()).setLastObservedTime(fresh.getLastTimestamp());
+          next.setCount(old.getCount() + fresh.getCount())
+              .setLastTimestamp(fresh.getLastTimestamp());
+          next.getSeriesBuilder()
+              .setCount(old.getCount() + fresh.getCount())
+              .setLastObservedTime(fresh.getLastTimestamp());
         } else {
           ObjectMeta keep = old.getMetadata();
           next = fresh.clone().setMetadata(keep);
         }
         long rv = old.getMetadata().getResourceVersion();
-        Object updated = store.update(Object.newBuilder().setEvent(next.setMetadata(next.getMetadata().toBuilder()
-            .setResourceVersion(rv))).build(), false);
+        Object updated =
+            store.update(
+                Object.newBuilder()
+                    .setEvent(
+                        next.setMetadata(next.getMetadata().toBuilder().setResourceVersion(rv)))
+                    .build(),
+                false);
         return new Recorded(updated, recent);
       } catch (StatusRuntimeException e) {
         Status.Code c = e.getStatus().getCode();
-        if (c != Status.Code.ABORTED && c != Status.Code.ALREADY_EXISTS && c != Status.Code.NOT_FOUND) {
+        if (c != Status.Code.ABORTED
+            && c != Status.Code.ALREADY_EXISTS
+            && c != Status.Code.NOT_FOUND) {
           throw e;
         }
       }
     }
-    throw Status.ABORTED.withDescription("event " + ns + "/" + name + " kept changing; retry").asRuntimeException();
+    throw Status.ABORTED
+        .withDescription("event " + ns + "/" + name + " kept changing; retry")
+        .asRuntimeException();
   }
 
   /**
-   * Records many events with as few store writes as possible, for a component that emits many
-   * at once (the scheduler's Scheduled events): identical events among them are merged into
-   * one with their counts added; those not yet stored (as this member's copy says) are created
-   * together, up to {@link ObjectStore#MAX_CREATES_PER_TXN} in one Txn; the rest, and a group
-   * whose Txn failed (one of them was stored meanwhile), go through {@link #record} one by one.
-   * Returns how many events were stored or merged; a bad event is skipped, never fails the
-   * others.
+   * Records many events with as few store writes as possible, for a component that emits many at
+   * once (the scheduler's Scheduled events): identical events among them are merged into one with
+   * their counts added; those not yet stored (as this member's copy says) are created together, up
+   * to {@link ObjectStore#MAX_CREATES_PER_TXN} in one Txn; the rest, and a group whose Txn failed
+   * (one of them was stored meanwhile), go through {@link #record} one by one. Returns how many
+   * events were stored or merged; a bad event is skipped, never fails the others.
    */
   public int recordAll(List<Event> events) {
     Map<String, Event.Builder> merged = new LinkedHashMap<>();
@@ -157,7 +172,9 @@ public final class EventRecorder {
     }
   }
 
-  /** The event as it is stored when new: namespace, name from its fingerprint, count, times, type. */
+  /**
+   * The event as it is stored when new: namespace, name from its fingerprint, count, times, type.
+   */
   private Event.Builder fresh(Event in) {
     ObjectReference inv = in.getInvolvedObject();
     if (inv.getName().isEmpty()) {
@@ -166,15 +183,21 @@ public final class EventRecorder {
     if (in.getReason().isEmpty()) {
       throw ApiErrors.invalid("reason", "is required");
     }
-    String ns = !in.getMetadata().getNamespace().isEmpty() ? in.getMetadata().getNamespace()
-        : inv.getNamespace().isEmpty() ? ObjectStore.DEFAULT_NAMESPACE : inv.getNamespace();
-    String name = in.getMetadata().getName().isEmpty() ? inv.getName() + "." + fingerprint(in) : in.getMetadata().getName();
+    String ns =
+        !in.getMetadata().getNamespace().isEmpty()
+            ? in.getMetadata().getNamespace()
+            : inv.getNamespace().isEmpty() ? ObjectStore.DEFAULT_NAMESPACE : inv.getNamespace();
+    String name =
+        in.getMetadata().getName().isEmpty()
+            ? inv.getName() + "." + fingerprint(in)
+            : in.getMetadata().getName();
     Timestamp now = Timestamps.fromMillis(clock.millis());
-    Event.Builder fresh = in.toBuilder()
-        .setMetadata(in.getMetadata().toBuilder().setNamespace(ns).setName(name))
-        .setCount(Math.max(1, in.getCount()))
-        .setFirstTimestamp(in.hasFirstTimestamp() ? in.getFirstTimestamp() : now)
-        .setLastTimestamp(in.hasLastTimestamp() ? in.getLastTimestamp() : now);
+    Event.Builder fresh =
+        in.toBuilder()
+            .setMetadata(in.getMetadata().toBuilder().setNamespace(ns).setName(name))
+            .setCount(Math.max(1, in.getCount()))
+            .setFirstTimestamp(in.hasFirstTimestamp() ? in.getFirstTimestamp() : now)
+            .setLastTimestamp(in.hasLastTimestamp() ? in.getLastTimestamp() : now);
     if (fresh.getType() == EventType.EVENT_TYPE_UNSPECIFIED) {
       fresh.setType(EventType.EVENT_TYPE_NORMAL);
     }
@@ -182,9 +205,18 @@ public final class EventRecorder {
   }
 
   private boolean absentLocally(String ns, String name) {
-    return store.await(store.kv().range(RangeRequest.newBuilder()
-        .setKey(ObjectStore.key(Kind.KIND_EVENT, ns, name)).setSerializable(true).setCountOnly(true).build()))
-        .getCount() == 0;
+    return store
+            .await(
+                store
+                    .kv()
+                    .range(
+                        RangeRequest.newBuilder()
+                            .setKey(ObjectStore.key(Kind.KIND_EVENT, ns, name))
+                            .setSerializable(true)
+                            .setCountOnly(true)
+                            .build()))
+            .getCount()
+        == 0;
   }
 
   /**
@@ -198,9 +230,17 @@ public final class EventRecorder {
       Event e = o.getEvent();
       if (Timestamps.toMillis(e.getLastTimestamp()) < cutoff) {
         try {
-          store.delete(Kind.KIND_EVENT, e.getMetadata().getNamespace(), e.getMetadata().getName(),
-              new ObjectStore.DeleteOptions(null, null, e.getMetadata().getResourceVersion(),
-                  dev.drover.api.v1.PropagationPolicy.PROPAGATION_POLICY_BACKGROUND, false), null);
+          store.delete(
+              Kind.KIND_EVENT,
+              e.getMetadata().getNamespace(),
+              e.getMetadata().getName(),
+              new ObjectStore.DeleteOptions(
+                  null,
+                  null,
+                  e.getMetadata().getResourceVersion(),
+                  dev.drover.api.v1.PropagationPolicy.PROPAGATION_POLICY_BACKGROUND,
+                  false),
+              null);
           n++;
         } catch (StatusRuntimeException ex) {
           // Changed or gone meanwhile: it is either recent again or already removed.
@@ -212,9 +252,19 @@ public final class EventRecorder {
 
   private static String fingerprint(Event e) {
     ObjectReference inv = e.getInvolvedObject();
-    String id = String.join("\u0000", inv.getKind().name(), inv.getNamespace(), inv.getName(), inv.getUid(),
-        e.getType().name(), e.getReason(), e.getMessage(), e.getSource().getComponent(), e.getSource().getHost(),
-        e.getReportingComponent());
+    String id =
+        String.join(
+            "\u0000",
+            inv.getKind().name(),
+            inv.getNamespace(),
+            inv.getName(),
+            inv.getUid(),
+            e.getType().name(),
+            e.getReason(),
+            e.getMessage(),
+            e.getSource().getComponent(),
+            e.getSource().getHost(),
+            e.getReportingComponent());
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(d, 0, 8);
@@ -226,7 +276,12 @@ public final class EventRecorder {
   /** Describes an object as an event's involved object. */
   public static ObjectReference referenceTo(Object o) {
     ObjectMeta m = Objects.meta(o);
-    return ObjectReference.newBuilder().setKind(Objects.kind(o)).setNamespace(m.getNamespace())
-        .setName(m.getName()).setUid(m.getUid()).setResourceVersion(m.getResourceVersion()).build();
+    return ObjectReference.newBuilder()
+        .setKind(Objects.kind(o))
+        .setNamespace(m.getNamespace())
+        .setName(m.getName())
+        .setUid(m.getUid())
+        .setResourceVersion(m.getResourceVersion())
+        .build();
   }
 }

@@ -9,12 +9,14 @@ import java.util.concurrent.atomic.DoubleAdder;
 import java.util.function.DoubleSupplier;
 
 /**
- * A small registry of counters, histograms and gauges rendered in the Prometheus text
- * exposition format. Enough for the master's own metrics without another dependency.
+ * A small registry of counters, histograms and gauges rendered in the Prometheus text exposition
+ * format. Enough for the master's own metrics without another dependency.
  */
 public final class Metrics {
   /** Histogram bucket bounds in seconds. */
-  private static final double[] BOUNDS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  private static final double[] BOUNDS = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+  };
 
   private final Map<String, String> help = new ConcurrentHashMap<>();
   private final Map<String, String> types = new ConcurrentHashMap<>();
@@ -46,15 +48,19 @@ public final class Metrics {
   /** Adds one to a counter with the given labels ({@code a="x",b="y"} form, may be empty). */
   public void inc(String name, String helpText, String labels) {
     describe(name, "counter", helpText);
-    counters.computeIfAbsent(name, k -> new ConcurrentHashMap<>())
-        .computeIfAbsent(labels, k -> new AtomicLong()).incrementAndGet();
+    counters
+        .computeIfAbsent(name, k -> new ConcurrentHashMap<>())
+        .computeIfAbsent(labels, k -> new AtomicLong())
+        .incrementAndGet();
   }
 
   /** Records a duration in a histogram. */
   public void observe(String name, String helpText, String labels, long nanos) {
     describe(name, "histogram", helpText);
-    histograms.computeIfAbsent(name, k -> new ConcurrentHashMap<>())
-        .computeIfAbsent(labels, k -> new Histogram()).observe(nanos / 1e9);
+    histograms
+        .computeIfAbsent(name, k -> new ConcurrentHashMap<>())
+        .computeIfAbsent(labels, k -> new Histogram())
+        .observe(nanos / 1e9);
   }
 
   /** Registers a gauge read at scrape time. */
@@ -77,14 +83,17 @@ public final class Metrics {
       sb.append("# TYPE ").append(name).append(' ').append(types.get(name)).append('\n');
       counters.getOrDefault(name, Map.of()).forEach((l, v) -> line(sb, name, l, v.get()));
       gauges.getOrDefault(name, Map.of()).forEach((l, v) -> line(sb, name, l, v.getAsDouble()));
-      histograms.getOrDefault(name, Map.of()).forEach((l, h) -> {
-        for (int i = 0; i < BOUNDS.length; i++) {
-          line(sb, name + "_bucket", join(l, "le=\"" + BOUNDS[i] + "\""), h.buckets.get(i));
-        }
-        line(sb, name + "_bucket", join(l, "le=\"+Inf\""), h.count.get());
-        line(sb, name + "_sum", l, h.sum.sum());
-        line(sb, name + "_count", l, h.count.get());
-      });
+      histograms
+          .getOrDefault(name, Map.of())
+          .forEach(
+              (l, h) -> {
+                for (int i = 0; i < BOUNDS.length; i++) {
+                  line(sb, name + "_bucket", join(l, "le=\"" + BOUNDS[i] + "\""), h.buckets.get(i));
+                }
+                line(sb, name + "_bucket", join(l, "le=\"+Inf\""), h.count.get());
+                line(sb, name + "_sum", l, h.sum.sum());
+                line(sb, name + "_count", l, h.count.get());
+              });
     }
     return sb.toString();
   }

@@ -11,6 +11,7 @@ import io.grpc.Status;
 public final class MetricsInterceptor implements ServerInterceptor {
   /** Requests by method and code. */
   public static final String REQUESTS = "drover_api_requests_total";
+
   /** Latency by method and code. */
   public static final String LATENCY = "drover_api_request_duration_seconds";
 
@@ -22,17 +23,28 @@ public final class MetricsInterceptor implements ServerInterceptor {
   }
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     long start = System.nanoTime();
     String method = call.getMethodDescriptor().getFullMethodName();
-    return next.startCall(new SimpleForwardingServerCall<Q, R>(call) {
-      @Override
-      public void close(Status status, Metadata trailers) {
-        String labels = "method=" + Metrics.quote(method) + ",code=" + Metrics.quote(status.getCode().name());
-        metrics.inc(REQUESTS, "API requests by method and gRPC code.", labels);
-        metrics.observe(LATENCY, "API request latency by method and gRPC code.", labels, System.nanoTime() - start);
-        super.close(status, trailers);
-      }
-    }, headers);
+    return next.startCall(
+        new SimpleForwardingServerCall<Q, R>(call) {
+          @Override
+          public void close(Status status, Metadata trailers) {
+            String labels =
+                "method="
+                    + Metrics.quote(method)
+                    + ",code="
+                    + Metrics.quote(status.getCode().name());
+            metrics.inc(REQUESTS, "API requests by method and gRPC code.", labels);
+            metrics.observe(
+                LATENCY,
+                "API request latency by method and gRPC code.",
+                labels,
+                System.nanoTime() - start);
+            super.close(status, trailers);
+          }
+        },
+        headers);
   }
 }

@@ -4,16 +4,16 @@ import java.util.List;
 
 /**
  * Writes bindings: for each pod, a compare-and-swap that sets {@code spec.node_name} only if the
- * pod (same uid) is still unbound and the node still exists. The master implements it on the
- * object store, ideally as one transaction per batch.
+ * pod (same uid) is still unbound and the node still exists. The master implements it on the object
+ * store, ideally as one transaction per batch.
  *
  * <p>Called from the scheduler's writer thread only; implementations may block.
  */
 public interface Binder {
 
   /**
-   * Binds every pod of {@code bindings}; returns one outcome per binding, in the same order.
-   * An exception means every binding of the batch failed transiently.
+   * Binds every pod of {@code bindings}; returns one outcome per binding, in the same order. An
+   * exception means every binding of the batch failed transiently.
    */
   List<Outcome> bind(List<Binding> bindings);
 

@@ -4,8 +4,8 @@ import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Pod;
 
 /**
- * Receives node and pod changes from a watch. Implementations must be safe to call from any
- * thread and must return quickly (the scheduler only queues the change).
+ * Receives node and pod changes from a watch. Implementations must be safe to call from any thread
+ * and must return quickly (the scheduler only queues the change).
  */
 public interface ClusterEventHandler {
 

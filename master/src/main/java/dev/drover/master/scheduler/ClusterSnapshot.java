@@ -2,8 +2,8 @@ package dev.drover.master.scheduler;
 
 import dev.drover.api.LabelMatcher;
 import dev.drover.api.v1.Node;
-import dev.drover.master.scheduler.PodInfo.AffinityTerm;
 import dev.drover.master.scheduler.NodeInfo.PlacedPod;
+import dev.drover.master.scheduler.PodInfo.AffinityTerm;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The scheduler's cache of nodes and the pods placed on them, including pods it assumed on a
- * node whose binding is not yet visible. Updated incrementally (a node or pod at a time, never
- * rebuilt) and read by {@link PlacementAlgorithm}; it also indexes nodes by topology domain
- * (the value of a label such as "topology.kubernetes.io/zone") for affinity and spreading.
+ * The scheduler's cache of nodes and the pods placed on them, including pods it assumed on a node
+ * whose binding is not yet visible. Updated incrementally (a node or pod at a time, never rebuilt)
+ * and read by {@link PlacementAlgorithm}; it also indexes nodes by topology domain (the value of a
+ * label such as "topology.kubernetes.io/zone") for affinity and spreading.
  *
  * <p>Not thread-safe: one thread (the scheduling loop's) owns it.
  */
@@ -24,20 +24,27 @@ public final class ClusterSnapshot {
   private final Map<String, NodeInfo> nodesByName = new HashMap<>();
   private final ArrayList<NodeInfo> nodes = new ArrayList<>();
   private final Map<String, PlacedPod> podsByKey = new HashMap<>();
+
   /** Node each nominated (preempting, not yet placed) pod waits for, by pod key. */
   private final Map<String, NodeInfo> nominations = new HashMap<>();
+
   private final ArrayList<PlacedPod> allPods = new ArrayList<>();
+
   /** Placed pods with any pod (anti-)affinity term; the symmetric checks look only at these. */
   private final ArrayList<PlacedPod> podsWithAffinity = new ArrayList<>();
+
   private final Map<String, Domains> domainCache = new HashMap<>();
+
   /**
    * Per-node counts of placed, non-terminating pods matching a (namespaces, selector), for the
-   * selectors of recent pods' spread constraints and affinity terms. Kept current as pods come
-   * and go, so a pod of a group costs a pass over the nodes instead of over all pods.
+   * selectors of recent pods' spread constraints and affinity terms. Kept current as pods come and
+   * go, so a pod of a group costs a pass over the nodes instead of over all pods.
    */
   private final Map<MatchKey, int[]> matchCache = new HashMap<>();
+
   /** Per-node counts of placed pods carrying each distinct required anti-affinity term. */
   private final Map<TermKey, int[]> antiTerms = new HashMap<>();
+
   private boolean antiTermsStale = true;
 
   private static final int MAX_CACHED_SELECTORS = 64;
@@ -135,9 +142,9 @@ public final class ClusterSnapshot {
   }
 
   /**
-   * Keeps room on {@code nodeName} for {@code info}, which preempted pods there and waits for
-   * them to go: pods of lower or equal priority are filtered as if it were already placed.
-   * Replaces any earlier nomination of the same pod; placing the pod ends it.
+   * Keeps room on {@code nodeName} for {@code info}, which preempted pods there and waits for them
+   * to go: pods of lower or equal priority are filtered as if it were already placed. Replaces any
+   * earlier nomination of the same pod; placing the pod ends it.
    */
   public void nominate(PodInfo info, String nodeName) {
     clearNomination(info.key);
@@ -258,8 +265,8 @@ public final class ClusterSnapshot {
   }
 
   /**
-   * Per live node (by index), how many placed, non-terminating pods in {@code namespaces}
-   * match {@code selector}. The array is owned by the snapshot: read it, do not keep it.
+   * Per live node (by index), how many placed, non-terminating pods in {@code namespaces} match
+   * {@code selector}. The array is owned by the snapshot: read it, do not keep it.
    */
   int[] matchingPerNode(Set<String> namespaces, LabelMatcher selector) {
     MatchKey k = new MatchKey(namespaces, selector);
@@ -280,8 +287,8 @@ public final class ClusterSnapshot {
   }
 
   /**
-   * The distinct required anti-affinity terms of placed, non-terminating pods, each with how
-   * many such pods per live node carry it.
+   * The distinct required anti-affinity terms of placed, non-terminating pods, each with how many
+   * such pods per live node carry it.
    */
   Map<TermKey, int[]> requiredAntiAffinityTerms() {
     if (antiTermsStale) {

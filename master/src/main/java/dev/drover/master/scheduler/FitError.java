@@ -4,12 +4,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Why a pod fits on no node: the number of nodes considered and, per reason, how many nodes
- * failed for it. A node failing several resource checks counts once under each.
+ * Why a pod fits on no node: the number of nodes considered and, per reason, how many nodes failed
+ * for it. A node failing several resource checks counts once under each.
  *
- * <p>The message follows kube-scheduler's: {@code "0/5 nodes are available: 3 Insufficient
- * cpu, 2 node(s) had untolerated taint {key: value}."}, with reasons in alphabetical order of
- * their text so that the message is stable.
+ * <p>The message follows kube-scheduler's: {@code "0/5 nodes are available: 3 Insufficient cpu, 2
+ * node(s) had untolerated taint {key: value}."}, with reasons in alphabetical order of their text
+ * so that the message is stable.
  */
 public final class FitError {
 

@@ -11,13 +11,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The scheduler's view of one node: what it offers (allocatable, labels, taints, readiness) and
- * the running totals of what the pods placed on it (bound or assumed) request. The totals are
- * kept up to date incrementally as pods come and go, so filtering a node costs a few
- * comparisons.
+ * The scheduler's view of one node: what it offers (allocatable, labels, taints, readiness) and the
+ * running totals of what the pods placed on it (bound or assumed) request. The totals are kept up
+ * to date incrementally as pods come and go, so filtering a node costs a few comparisons.
  *
- * <p>A node that was deleted, or that pods name before the node itself was seen, stays as a
- * "ghost" ({@link #index} = -1) so that its pods are still accounted for when it comes back.
+ * <p>A node that was deleted, or that pods name before the node itself was seen, stays as a "ghost"
+ * ({@link #index} = -1) so that its pods are still accounted for when it comes back.
  */
 public final class NodeInfo {
 
@@ -25,6 +24,7 @@ public final class NodeInfo {
   static final long DEFAULT_MAX_PODS = 110;
 
   final String name;
+
   /** Position in the snapshot's node list, or -1 for a ghost. */
   int index = -1;
 
@@ -32,8 +32,10 @@ public final class NodeInfo {
   Map<String, String> labels = Map.of();
   boolean ready;
   boolean unschedulable;
+
   /** NoSchedule and NoExecute taints. */
   Taint[] hardTaints = new Taint[0];
+
   Taint[] preferNoScheduleTaints = new Taint[0];
   long allocMilliCpu;
   long allocMemory;
@@ -47,9 +49,10 @@ public final class NodeInfo {
   final Map<String, Long> reqExtra = new HashMap<>();
   final Map<Integer, Integer> usedPorts = new HashMap<>();
   final List<PlacedPod> pods = new ArrayList<>();
+
   /**
-   * Pods nominated to this node by a preemption, not placed yet: room is kept for them against
-   * pods of lower or equal priority (Kubernetes' nominatedNodeName).
+   * Pods nominated to this node by a preemption, not placed yet: room is kept for them against pods
+   * of lower or equal priority (Kubernetes' nominatedNodeName).
    */
   final List<PodInfo> nominated = new ArrayList<>();
 

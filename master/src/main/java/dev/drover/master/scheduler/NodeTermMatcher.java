@@ -66,7 +66,10 @@ final class NodeTermMatcher {
       if (fields) {
         if (!"metadata.name".equals(r.getKey())) {
           throw new IllegalArgumentException(
-              where + ".key: only the field 'metadata.name' is supported, not '" + r.getKey() + "'");
+              where
+                  + ".key: only the field 'metadata.name' is supported, not '"
+                  + r.getKey()
+                  + "'");
         }
         if (op != NodeSelectorOperator.NODE_SELECTOR_OPERATOR_IN
             && op != NodeSelectorOperator.NODE_SELECTOR_OPERATOR_NOT_IN) {

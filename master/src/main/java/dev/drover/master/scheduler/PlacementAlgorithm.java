@@ -22,22 +22,22 @@ import java.util.Random;
  * threads, in the shape of kube-scheduler's cycle.
  *
  * <ol>
- *   <li>Pre-filter: state that depends on the whole cluster (pods matching the pod's affinity
- *       terms per topology domain, existing pods whose anti-affinity repels it, spread counts)
- *       is computed once per pod.
- *   <li>Filter: node Ready, not cordoned, taints, node selector and required node affinity,
- *       host ports, CPU/memory/pod count/other resources, topology spread (DoNotSchedule),
- *       required pod affinity and anti-affinity (both ways). Like kube-scheduler it stops after
- *       finding enough feasible nodes (an adaptive percentage of the cluster), starting each
- *       pod where the previous one stopped so that all nodes get their turn.
+ *   <li>Pre-filter: state that depends on the whole cluster (pods matching the pod's affinity terms
+ *       per topology domain, existing pods whose anti-affinity repels it, spread counts) is
+ *       computed once per pod.
+ *   <li>Filter: node Ready, not cordoned, taints, node selector and required node affinity, host
+ *       ports, CPU/memory/pod count/other resources, topology spread (DoNotSchedule), required pod
+ *       affinity and anti-affinity (both ways). Like kube-scheduler it stops after finding enough
+ *       feasible nodes (an adaptive percentage of the cluster), starting each pod where the
+ *       previous one stopped so that all nodes get their turn.
  *   <li>Score: spread or bin-pack, balanced allocation, preferred node affinity, preferred pod
  *       (anti-)affinity, ScheduleAnyway spread and PreferNoSchedule taints, each normalized to
  *       0..100 and weighted; ties are broken by a seeded random source.
  * </ol>
  *
- * <p>When no node fits, the nodes are checked again recording why each one failed, which makes
- * the {@link FitError}. {@link #preempt} finds the node where evicting the fewest, least
- * important lower-priority pods lets the pod fit.
+ * <p>When no node fits, the nodes are checked again recording why each one failed, which makes the
+ * {@link FitError}. {@link #preempt} finds the node where evicting the fewest, least important
+ * lower-priority pods lets the pod fit.
  *
  * <p>Not thread-safe (it reuses buffers between pods); one instance per scheduling thread.
  */
@@ -60,8 +60,10 @@ public final class PlacementAlgorithm {
   static final String UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable";
 
   private static final int FIT = 0;
+
   /** Failed on something evicting pods from the node could fix (resources, ports). */
   private static final int FAIL_LOCAL = 1;
+
   private static final int FAIL = 2;
 
   private static final int MIN_FEASIBLE_NODES = 100;
@@ -144,11 +146,11 @@ public final class PlacementAlgorithm {
   }
 
   /**
-   * Finds a node where evicting lower-priority pods lets {@code pod} fit: among such nodes the
-   * one whose most important victim is least important, then the fewest victims, then the
-   * lowest sum of victim priorities. Returns null when no eviction helps. Victims are only
-   * bound, not-terminating pods of lower priority; only nodes that failed on resources, pod
-   * count or host ports are considered (evictions cannot fix a taint or a selector).
+   * Finds a node where evicting lower-priority pods lets {@code pod} fit: among such nodes the one
+   * whose most important victim is least important, then the fewest victims, then the lowest sum of
+   * victim priorities. Returns null when no eviction helps. Victims are only bound, not-terminating
+   * pods of lower priority; only nodes that failed on resources, pod count or host ports are
+   * considered (evictions cannot fix a taint or a selector).
    */
   public Preemption preempt(PodInfo pod, ClusterSnapshot snap) {
     int n = snap.nodeCount();
@@ -281,8 +283,11 @@ public final class PlacementAlgorithm {
           d,
           d == null
               ? null
-              : "node(s) had untolerated taint {" + untolerated.getKey() + ": "
-                  + untolerated.getValue() + "}",
+              : "node(s) had untolerated taint {"
+                  + untolerated.getKey()
+                  + ": "
+                  + untolerated.getValue()
+                  + "}",
           FAIL);
     }
     if (!matchesNodeSelection(pod, n)) {
@@ -371,9 +376,9 @@ public final class PlacementAlgorithm {
   }
 
   /**
-   * What nominated pods keep on a node against {@code pod}: the requests of those nominated
-   * there with a priority at least {@code pod}'s (a more important pod may take their room, as
-   * in Kubernetes; the pod never competes with its own nomination).
+   * What nominated pods keep on a node against {@code pod}: the requests of those nominated there
+   * with a priority at least {@code pod}'s (a more important pod may take their room, as in
+   * Kubernetes; the pod never competes with its own nomination).
    */
   private static Reserved reserved(NodeInfo n, PodInfo pod) {
     Reserved r = new Reserved();
@@ -412,8 +417,8 @@ public final class PlacementAlgorithm {
   }
 
   /**
-   * Whether the pod fits the node's resources and ports once {@code removed} are gone, keeping
-   * the room of nominated pods it must not take.
+   * Whether the pod fits the node's resources and ports once {@code removed} are gone, keeping the
+   * room of nominated pods it must not take.
    */
   private static boolean fitsLocally(NodeInfo n, PodInfo pod, List<PodInfo> removed) {
     long cpu = 0;
@@ -840,8 +845,7 @@ public final class PlacementAlgorithm {
         }
         affinity[t] = new CountedDomains(d, counts);
       }
-      this.affinityBootstrap =
-          affinity.length > 0 && !anyAffinityMatch && matchesAllOwnTerms(pod);
+      this.affinityBootstrap = affinity.length > 0 && !anyAffinityMatch && matchesAllOwnTerms(pod);
       Map<String, BlockedDomains> existing = new HashMap<>();
       for (Map.Entry<TermKey, int[]> e : snap.requiredAntiAffinityTerms().entrySet()) {
         TermKey k = e.getKey();

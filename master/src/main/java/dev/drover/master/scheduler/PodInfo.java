@@ -3,9 +3,9 @@ package dev.drover.master.scheduler;
 import dev.drover.api.LabelMatcher;
 import dev.drover.api.LabelSelectors;
 import dev.drover.api.v1.Affinity;
-import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ContainerPort;
+import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodAffinityTerm;
 import dev.drover.api.v1.PodSpec;
@@ -23,17 +23,18 @@ import java.util.Set;
 
 /**
  * Everything the scheduler needs to know about one pod, computed once from the Pod object:
- * effective resource requests, host ports, compiled selectors and affinity terms, tolerations
- * and spread constraints. Immutable.
+ * effective resource requests, host ports, compiled selectors and affinity terms, tolerations and
+ * spread constraints. Immutable.
  *
- * <p>Requests follow Kubernetes: a container's request defaults to its limit when only the
- * limit is set; the pod requests the sum over its containers, or the largest init container's
- * request when that is more (init containers run one at a time, before the others).
+ * <p>Requests follow Kubernetes: a container's request defaults to its limit when only the limit is
+ * set; the pod requests the sum over its containers, or the largest init container's request when
+ * that is more (init containers run one at a time, before the others).
  */
 public final class PodInfo {
 
   /** CPU assumed for scoring when a pod requests none (as kube-scheduler's non-zero request). */
   static final long DEFAULT_SCORE_MILLI_CPU = 100;
+
   /** Memory assumed for scoring when a pod requests none. */
   static final long DEFAULT_SCORE_MEMORY = 200L * 1024 * 1024;
 
@@ -52,16 +53,21 @@ public final class PodInfo {
   final long memory;
   final long nonZeroMilliCpu;
   final long nonZeroMemory;
+
   /** Other resources by name (e.g. "ephemeral-storage", "example.com/gpu") in whole units. */
   final String[] extraNames;
+
   final long[] extraAmounts;
+
   /** Host ports as (protocol << 16 | port). */
   final int[] hostPorts;
 
   final String[] selectorKeys;
   final String[] selectorValues;
+
   /** Required node affinity terms (ORed), or null when there is none. */
   final NodeTermMatcher[] requiredNodeTerms;
+
   final NodeTermMatcher[] preferredNodeTerms;
   final int[] preferredNodeWeights;
   final dev.drover.api.v1.Toleration[] tolerations;
@@ -121,7 +127,12 @@ public final class PodInfo {
         }
         if (p.getHostPort() < 0 || p.getHostPort() > 65535) {
           throw new IllegalArgumentException(
-              "spec.containers[" + i + "].ports[" + j + "].host_port: " + p.getHostPort()
+              "spec.containers["
+                  + i
+                  + "].ports["
+                  + j
+                  + "].host_port: "
+                  + p.getHostPort()
                   + " is not in 1..65535");
         }
         ports.add(hostPortKey(p.getProtocol(), p.getHostPort()));
@@ -151,8 +162,10 @@ public final class PodInfo {
       for (int i = 0; i < terms.size(); i++) {
         requiredNodeTerms[i] =
             NodeTermMatcher.compile(
-                na + ".required_during_scheduling_ignored_during_execution.node_selector_terms["
-                    + i + "]",
+                na
+                    + ".required_during_scheduling_ignored_during_execution.node_selector_terms["
+                    + i
+                    + "]",
                 terms.get(i));
       }
     } else {
@@ -204,7 +217,10 @@ public final class PodInfo {
           selector(where + ".label_selector", c.hasLabelSelector(), c.getLabelSelector());
       SpreadConstraint sc =
           new SpreadConstraint(
-              c.getMaxSkew(), c.getTopologyKey(), selector, Set.of(namespace),
+              c.getMaxSkew(),
+              c.getTopologyKey(),
+              selector,
+              Set.of(namespace),
               selector.matches(labels));
       if (c.getWhenUnsatisfiable()
           == UnsatisfiableConstraintAction.UNSATISFIABLE_CONSTRAINT_ACTION_SCHEDULE_ANYWAY) {
@@ -285,8 +301,7 @@ public final class PodInfo {
   }
 
   /**
-   * Compiles a selector of a term or constraint; an absent one matches nothing, as in
-   * Kubernetes.
+   * Compiles a selector of a term or constraint; an absent one matches nothing, as in Kubernetes.
    */
   private static LabelMatcher selector(String field, boolean present, LabelSelector selector) {
     if (!present) {
@@ -371,13 +386,18 @@ public final class PodInfo {
     final int maxSkew;
     final String topologyKey;
     final LabelMatcher selector;
+
     /** The pod's own namespace: only pods there count. */
     final Set<String> namespaces;
+
     /** Whether the incoming pod itself matches the selector (it then counts once more). */
     final boolean selfMatch;
 
     SpreadConstraint(
-        int maxSkew, String topologyKey, LabelMatcher selector, Set<String> namespaces,
+        int maxSkew,
+        String topologyKey,
+        LabelMatcher selector,
+        Set<String> namespaces,
         boolean selfMatch) {
       this.maxSkew = maxSkew;
       this.topologyKey = topologyKey;

@@ -3,8 +3,8 @@ package dev.drover.master.scheduler;
 import java.util.List;
 
 /**
- * A plan to make room for a pod: evict {@code victims} from {@code nodeName}, after which the
- * pod fits there.
+ * A plan to make room for a pod: evict {@code victims} from {@code nodeName}, after which the pod
+ * fits there.
  *
  * @param nodeName the node to nominate for the preemptor
  * @param victims the pods to evict, all of lower priority than the preemptor

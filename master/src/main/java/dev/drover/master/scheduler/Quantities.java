@@ -3,9 +3,9 @@ package dev.drover.master.scheduler;
 import dev.drover.api.Quantity;
 
 /**
- * Reads resource quantities ("500m", "2", "256Mi") into the integer units the scheduler adds
- * up: milli-units for CPU, whole units (rounded up) for everything else. Errors name the field
- * that held the bad quantity so that the message written to the pod says exactly what to fix.
+ * Reads resource quantities ("500m", "2", "256Mi") into the integer units the scheduler adds up:
+ * milli-units for CPU, whole units (rounded up) for everything else. Errors name the field that
+ * held the bad quantity so that the message written to the pod says exactly what to fix.
  */
 final class Quantities {
 

@@ -18,8 +18,8 @@ package dev.drover.master.scheduler;
  * @param taintWeight weight of PreferNoSchedule taints
  * @param percentageOfNodesToScore 1..100, or 0 for kube-scheduler's adaptive percentage
  * @param seed seed of the random source that breaks ties between equally scored nodes
- * @param initialBackoffMillis how long a pod that failed waits before its next attempt (it
- *     doubles with every failure); a cluster change that may let it fit retries it at once
+ * @param initialBackoffMillis how long a pod that failed waits before its next attempt (it doubles
+ *     with every failure); a cluster change that may let it fit retries it at once
  * @param maxBackoffMillis the longest such wait
  */
 public record SchedulerConfig(
@@ -53,12 +53,20 @@ public record SchedulerConfig(
           "percentageOfNodesToScore: " + percentageOfNodesToScore + " is not in 0..100");
     }
     int[] weights = {
-      resourceWeight, balancedWeight, nodeAffinityWeight, podAffinityWeight, spreadWeight,
+      resourceWeight,
+      balancedWeight,
+      nodeAffinityWeight,
+      podAffinityWeight,
+      spreadWeight,
       taintWeight
     };
     if (initialBackoffMillis <= 0 || maxBackoffMillis < initialBackoffMillis) {
-      throw new IllegalArgumentException("backoff: need 0 < initial (" + initialBackoffMillis
-          + " ms) <= max (" + maxBackoffMillis + " ms)");
+      throw new IllegalArgumentException(
+          "backoff: need 0 < initial ("
+              + initialBackoffMillis
+              + " ms) <= max ("
+              + maxBackoffMillis
+              + " ms)");
     }
     for (int w : weights) {
       if (w < 0) {
@@ -74,31 +82,69 @@ public record SchedulerConfig(
 
   /** Spread with balanced allocation, default weights, adaptive sampling, default backoff. */
   public static SchedulerConfig defaults(long seed) {
-    return new SchedulerConfig(Strategy.SPREAD, true, 1, 1, 2, 2, 2, 3, 0, seed,
-        DEFAULT_INITIAL_BACKOFF_MILLIS, DEFAULT_MAX_BACKOFF_MILLIS);
+    return new SchedulerConfig(
+        Strategy.SPREAD,
+        true,
+        1,
+        1,
+        2,
+        2,
+        2,
+        3,
+        0,
+        seed,
+        DEFAULT_INITIAL_BACKOFF_MILLIS,
+        DEFAULT_MAX_BACKOFF_MILLIS);
   }
 
   /** This configuration with another backoff. */
   public SchedulerConfig withBackoff(long initialMillis, long maxMillis) {
     return new SchedulerConfig(
-        strategy, balancedAllocation, resourceWeight, balancedWeight, nodeAffinityWeight,
-        podAffinityWeight, spreadWeight, taintWeight, percentageOfNodesToScore, seed,
-        initialMillis, maxMillis);
+        strategy,
+        balancedAllocation,
+        resourceWeight,
+        balancedWeight,
+        nodeAffinityWeight,
+        podAffinityWeight,
+        spreadWeight,
+        taintWeight,
+        percentageOfNodesToScore,
+        seed,
+        initialMillis,
+        maxMillis);
   }
 
   /** This configuration with another strategy. */
   public SchedulerConfig withStrategy(Strategy s) {
     return new SchedulerConfig(
-        s, balancedAllocation, resourceWeight, balancedWeight, nodeAffinityWeight,
-        podAffinityWeight, spreadWeight, taintWeight, percentageOfNodesToScore, seed,
-        initialBackoffMillis, maxBackoffMillis);
+        s,
+        balancedAllocation,
+        resourceWeight,
+        balancedWeight,
+        nodeAffinityWeight,
+        podAffinityWeight,
+        spreadWeight,
+        taintWeight,
+        percentageOfNodesToScore,
+        seed,
+        initialBackoffMillis,
+        maxBackoffMillis);
   }
 
   /** This configuration scoring {@code percent} of the nodes (0 = adaptive). */
   public SchedulerConfig withPercentageOfNodesToScore(int percent) {
     return new SchedulerConfig(
-        strategy, balancedAllocation, resourceWeight, balancedWeight, nodeAffinityWeight,
-        podAffinityWeight, spreadWeight, taintWeight, percent, seed, initialBackoffMillis,
+        strategy,
+        balancedAllocation,
+        resourceWeight,
+        balancedWeight,
+        nodeAffinityWeight,
+        podAffinityWeight,
+        spreadWeight,
+        taintWeight,
+        percent,
+        seed,
+        initialBackoffMillis,
         maxBackoffMillis);
   }
 }

@@ -21,26 +21,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scheduler as an active component: keeps its {@link ClusterSnapshot} current from node
- * and pod events, queues unbound pods, places them one at a time with {@link
- * PlacementAlgorithm}, assumes each placement at once and binds it asynchronously through the
- * {@link Binder}. Runs on the active master only: the master starts it when it becomes active
- * and closes it when it stops being active (every bind is a compare-and-swap, so a deposed
- * scheduler cannot bind a pod twice).
+ * The scheduler as an active component: keeps its {@link ClusterSnapshot} current from node and pod
+ * events, queues unbound pods, places them one at a time with {@link PlacementAlgorithm}, assumes
+ * each placement at once and binds it asynchronously through the {@link Binder}. Runs on the active
+ * master only: the master starts it when it becomes active and closes it when it stops being active
+ * (every bind is a compare-and-swap, so a deposed scheduler cannot bind a pod twice).
  *
- * <p>Queues: the active queue (highest priority first, then oldest); the backoff queue (pods
- * that failed, retried after the configured backoff, by default 1 s doubling to 10 s); pods
- * that failed to fit are moved back to the active queue at once when a node is added or
- * changes or a pod goes away. A pod that fits
- * nowhere gets PodScheduled=False/Unschedulable with the {@link FitError} message and a
- * FailedScheduling event; a pod that can preempt gets its victims evicted and is nominated to
- * their node, which then keeps room for it against pods of lower or equal priority until it
- * is placed (nominations are also read back from status.nominated_node_name, so a newly
+ * <p>Queues: the active queue (highest priority first, then oldest); the backoff queue (pods that
+ * failed, retried after the configured backoff, by default 1 s doubling to 10 s); pods that failed
+ * to fit are moved back to the active queue at once when a node is added or changes or a pod goes
+ * away. A pod that fits nowhere gets PodScheduled=False/Unschedulable with the {@link FitError}
+ * message and a FailedScheduling event; a pod that can preempt gets its victims evicted and is
+ * nominated to their node, which then keeps room for it against pods of lower or equal priority
+ * until it is placed (nominations are also read back from status.nominated_node_name, so a newly
  * active scheduler keeps its predecessor's).
  *
- * <p>Threads: one scheduling thread owns the snapshot and queues (events reach it through an
- * inbox, so there are no locks on the hot path); one writer thread performs bindings (batched),
- * status writes, events and evictions, and reports bind outcomes back through the inbox.
+ * <p>Threads: one scheduling thread owns the snapshot and queues (events reach it through an inbox,
+ * so there are no locks on the hot path); one writer thread performs bindings (batched), status
+ * writes, events and evictions, and reports bind outcomes back through the inbox.
  */
 public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
 
@@ -48,8 +46,10 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
   public static final String DEFAULT_SCHEDULER_NAME = "default-scheduler";
 
   private static final int MAX_BIND_BATCH = 512;
+
   /** Conflicts retried at once before they go through the backoff queue. */
   private static final int IMMEDIATE_CONFLICT_RETRIES = 3;
+
   /** Longest the scheduling thread sleeps, so that a moved clock is noticed soon. */
   private static final long MAX_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
@@ -252,8 +252,7 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
       snapshot.assume(e.info, node);
       scheduled.incrementAndGet();
       e.state = State.BINDING;
-      Binder.Binding b =
-          new Binder.Binding(e.info.namespace, e.info.name, e.info.uid, node);
+      Binder.Binding b = new Binder.Binding(e.info.namespace, e.info.name, e.info.uid, node);
       submitBind(e.info.pod, b);
       return;
     }
@@ -262,8 +261,13 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
       Preemption plan = algorithm.preempt(e.info, snapshot);
       if (plan != null) {
         startPreemption(e, plan);
-        message = message + " Preempting " + plan.victims().size() + " pod(s) on node "
-            + plan.nodeName() + ".";
+        message =
+            message
+                + " Preempting "
+                + plan.victims().size()
+                + " pod(s) on node "
+                + plan.nodeName()
+                + ".";
       }
     }
     if (!message.equals(e.lastMessage)) {
@@ -305,8 +309,12 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
               statusWriter.nominate(preemptor, node);
               for (Pod v : victims) {
                 String why =
-                    "Preempted by " + preemptor.getMetadata().getNamespace() + "/"
-                        + preemptor.getMetadata().getName() + " on node " + node;
+                    "Preempted by "
+                        + preemptor.getMetadata().getNamespace()
+                        + "/"
+                        + preemptor.getMetadata().getName()
+                        + " on node "
+                        + node;
                 evictor.evict(v, why);
                 events.record(v, EventType.EVENT_TYPE_NORMAL, "Preempted", why);
               }
@@ -410,8 +418,9 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
     if (e != null && e.state == State.BINDING) {
       return;
     }
-    if (e != null && e.info.pod.getMetadata().getResourceVersion()
-        == pod.getMetadata().getResourceVersion() && e.info.uid.equals(pod.getMetadata().getUid())) {
+    if (e != null
+        && e.info.pod.getMetadata().getResourceVersion() == pod.getMetadata().getResourceVersion()
+        && e.info.uid.equals(pod.getMetadata().getUid())) {
       return;
     }
     PodInfo info;
@@ -608,6 +617,7 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
     boolean unschedulable;
     long readyAtNanos;
     String lastMessage;
+
     /** Victims of this pod's preemption that are still on their node. */
     final Set<String> victims = new HashSet<>();
 

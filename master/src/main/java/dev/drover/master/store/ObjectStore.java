@@ -41,34 +41,41 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
- * Typed objects over the {@link KvStore}: keys, serialization, server-assigned metadata,
- * optimistic concurrency, the status subresource and graceful deletion.
+ * Typed objects over the {@link KvStore}: keys, serialization, server-assigned metadata, optimistic
+ * concurrency, the status subresource and graceful deletion.
  *
- * <p>Every write is a store transaction that compares the key's {@code mod_revision} (or, for
- * a create, that the key is absent), so concurrent writers, including a master that lost the
- * active role without knowing it yet, can never overwrite each other's changes. Reads here go
- * to the store (linearizable); the API serves reads from the watch cache instead.
+ * <p>Every write is a store transaction that compares the key's {@code mod_revision} (or, for a
+ * create, that the key is absent), so concurrent writers, including a master that lost the active
+ * role without knowing it yet, can never overwrite each other's changes. Reads here go to the store
+ * (linearizable); the API serves reads from the watch cache instead.
  */
 public final class ObjectStore {
   /** Prefix of every object key. */
   public static final String REGISTRY = Kinds.KEY_ROOT;
+
   /** The namespace that always exists and that namespaced objects land in by default. */
   public static final String DEFAULT_NAMESPACE = "default";
+
   /** Annotation the master sets when a pod's agent confirmed its containers are gone. */
   public static final String TERMINATION_CONFIRMED = "drover.dev/termination-confirmed";
+
   /** Finalizer that makes an owner wait for its blocking dependents (foreground deletion). */
   public static final String FOREGROUND_FINALIZER = "foregroundDeletion";
+
   /** Finalizer that makes the garbage collector orphan the dependents. */
   public static final String ORPHAN_FINALIZER = "orphan";
+
   /** Grace period of a pod that sets none. */
   public static final long DEFAULT_GRACE_SECONDS = 30;
 
   private static final int MAX_RETRIES = 20;
+
   /**
    * Objects one {@link #createAll} may hold: each takes a compare and a put, and the namespace
    * guards take compares too, within the store's 128 per Txn branch.
    */
   public static final int MAX_CREATES_PER_TXN = 64;
+
   /** Namespaces remembered as active at most; more are read at every create. */
   private static final int MAX_CACHED_NAMESPACES = 10_000;
 
@@ -76,13 +83,14 @@ public final class ObjectStore {
   private final ObjectValidator validator;
   private final Clock clock;
   private final long timeoutMillis;
-  private volatile java.util.function.LongConsumer callTimer = nanos -> { };
-  private volatile java.util.function.LongConsumer writeTimer = nanos -> { };
+  private volatile java.util.function.LongConsumer callTimer = nanos -> {};
+  private volatile java.util.function.LongConsumer writeTimer = nanos -> {};
+
   /**
-   * Namespaces this store saw active, with their mod_revision then: a create in one of them
-   * guards the namespace with a compare on that version instead of reading it first. A stale
-   * entry costs one failed Txn and a fresh read (see {@link #commitCreates}), never a create in
-   * a namespace that is gone or being deleted.
+   * Namespaces this store saw active, with their mod_revision then: a create in one of them guards
+   * the namespace with a compare on that version instead of reading it first. A stale entry costs
+   * one failed Txn and a fresh read (see {@link #commitCreates}), never a create in a namespace
+   * that is gone or being deleted.
    */
   private final Map<String, Long> activeNamespaces = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -100,8 +108,8 @@ public final class ObjectStore {
   }
 
   /**
-   * Times every store write (a Txn, acknowledged once committed and applied): the store's
-   * apply latency as the API sees it; on top of {@link #onStoreCall}, which times every call.
+   * Times every store write (a Txn, acknowledged once committed and applied): the store's apply
+   * latency as the API sees it; on top of {@link #onStoreCall}, which times every call.
    */
   public void onStoreWrite(java.util.function.LongConsumer timer) {
     this.writeTimer = timer;
@@ -114,7 +122,10 @@ public final class ObjectStore {
 
   // ---------------------------------------------------------------- keys and encoding
 
-  /** The key of one object: {@code /registry/<plural>/<namespace>/<name>} (no namespace part for cluster-scoped kinds). */
+  /**
+   * The key of one object: {@code /registry/<plural>/<namespace>/<name>} (no namespace part for
+   * cluster-scoped kinds).
+   */
   public static ByteString key(Kind kind, String namespace, String name) {
     return Keys.of(Kinds.key(kind, Objects.clusterScoped(kind) ? "" : namespace, name));
   }
@@ -128,18 +139,24 @@ public final class ObjectStore {
   public static Object decode(KeyValue kv) {
     try {
       Object o = Object.parseFrom(kv.getValue());
-      return Objects.withMeta(o, Objects.meta(o).toBuilder().setResourceVersion(kv.getModRevision()).build());
+      return Objects.withMeta(
+          o, Objects.meta(o).toBuilder().setResourceVersion(kv.getModRevision()).build());
     } catch (InvalidProtocolBufferException e) {
-      throw Status.INTERNAL.withDescription("corrupt object at " + kv.getKey().toStringUtf8()).asRuntimeException();
+      throw Status.INTERNAL
+          .withDescription("corrupt object at " + kv.getKey().toStringUtf8())
+          .asRuntimeException();
     }
   }
 
-  /** The stored bytes of an object: its resource_version is implied by the key, so it is cleared. */
+  /**
+   * The stored bytes of an object: its resource_version is implied by the key, so it is cleared.
+   */
   private static ByteString encode(Object o) {
     if (Objects.meta(o).getResourceVersion() == 0) {
       return o.toByteString();
     }
-    return Objects.withMeta(o, Objects.meta(o).toBuilder().setResourceVersion(0).build()).toByteString();
+    return Objects.withMeta(o, Objects.meta(o).toBuilder().setResourceVersion(0).build())
+        .toByteString();
   }
 
   /** The kind, namespace and name encoded in a key, or null for a key outside the registry. */
@@ -175,14 +192,19 @@ public final class ObjectStore {
   }
 
   /**
-   * The current object for a compare-and-swap at {@code expectedRv}: the local (serializable)
-   * copy when it is exactly that version, which saves a Raft round trip (the write's compare
-   * on the version still rejects anything that changed since); otherwise a linearizable read,
-   * so a conflict or a missing object is reported from the latest state, never a stale one.
+   * The current object for a compare-and-swap at {@code expectedRv}: the local (serializable) copy
+   * when it is exactly that version, which saves a Raft round trip (the write's compare on the
+   * version still rejects anything that changed since); otherwise a linearizable read, so a
+   * conflict or a missing object is reported from the latest state, never a stale one.
    */
   private Object currentFor(Kind kind, String namespace, String name, long expectedRv) {
-    RangeResponse local = await(kv.range(RangeRequest.newBuilder().setKey(key(kind, namespace, name))
-        .setSerializable(true).build()));
+    RangeResponse local =
+        await(
+            kv.range(
+                RangeRequest.newBuilder()
+                    .setKey(key(kind, namespace, name))
+                    .setSerializable(true)
+                    .build()));
     if (local.getKvsCount() == 1 && local.getKvs(0).getModRevision() == expectedRv) {
       return decode(local.getKvs(0));
     }
@@ -222,13 +244,14 @@ public final class ObjectStore {
 
   /**
    * Creates several objects in one Txn: all or none. Each is validated and guarded as a single
-   * create is (key absent, namespace unchanged since seen active); the first invalid one fails
-   * the call before anything is written, and one that exists already fails the whole Txn with
+   * create is (key absent, namespace unchanged since seen active); the first invalid one fails the
+   * call before anything is written, and one that exists already fails the whole Txn with
    * ALREADY_EXISTS. Returns them as stored, in order. At most {@link #MAX_CREATES_PER_TXN}.
    */
   public List<Object> createAll(List<Object> objects) {
     if (objects.size() > MAX_CREATES_PER_TXN) {
-      throw ApiErrors.invalid("objects", "at most " + MAX_CREATES_PER_TXN + " per call, got " + objects.size());
+      throw ApiErrors.invalid(
+          "objects", "at most " + MAX_CREATES_PER_TXN + " per call, got " + objects.size());
     }
     List<Prepared> prepared = new ArrayList<>(objects.size());
     TxnRequest.Builder txn = TxnRequest.newBuilder();
@@ -265,9 +288,12 @@ public final class ObjectStore {
 
     void addTo(TxnRequest.Builder txn) {
       txn.addAllCompare(compares);
-      txn.addSuccess(RequestOp.newBuilder().setRequestPut(
-          PutRequest.newBuilder().setKey(key).setValue(encode(object))));
-      txn.addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
+      txn.addSuccess(
+          RequestOp.newBuilder()
+              .setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(object))));
+      txn.addFailure(
+          RequestOp.newBuilder()
+              .setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
     }
   }
 
@@ -277,13 +303,14 @@ public final class ObjectStore {
       throw ApiErrors.invalid(pathPrefix + "kind", "the object holds no known kind");
     }
     ObjectMeta in = Objects.meta(object);
-    ObjectMeta.Builder m = in.toBuilder()
-        .setUid(UUID.randomUUID().toString())
-        .setResourceVersion(0)
-        .setGeneration(1)
-        .setCreationTime(now())
-        .clearDeletionTime()
-        .clearDeletionGracePeriodSeconds();
+    ObjectMeta.Builder m =
+        in.toBuilder()
+            .setUid(UUID.randomUUID().toString())
+            .setResourceVersion(0)
+            .setGeneration(1)
+            .setCreationTime(now())
+            .clearDeletionTime()
+            .clearDeletionGracePeriodSeconds();
     if (in.getName().isEmpty() && !in.getGenerateName().isEmpty()) {
       m.setName(in.getGenerateName() + randomSuffix());
     }
@@ -294,24 +321,35 @@ public final class ObjectStore {
     Object candidate = validator.applyDefaults(Objects.withMeta(object, m.build()));
     check(candidate, null, pathPrefix);
     if (kind == Kind.KIND_NAMESPACE) {
-      candidate = candidate.toBuilder().setNamespace(candidate.getNamespace().toBuilder()
-          .setStatus(candidate.getNamespace().getStatus().toBuilder().setPhase(NamespacePhase.NAMESPACE_PHASE_ACTIVE)))
-          .build();
+      candidate =
+          candidate.toBuilder()
+              .setNamespace(
+                  candidate.getNamespace().toBuilder()
+                      .setStatus(
+                          candidate.getNamespace().getStatus().toBuilder()
+                              .setPhase(NamespacePhase.NAMESPACE_PHASE_ACTIVE)))
+              .build();
     }
     Prepared p = new Prepared(candidate, true);
-    p.compares.add(Compare.newBuilder().setKey(p.key).setTarget(Compare.CompareTarget.CREATE)
-        .setResult(Compare.CompareResult.EQUAL).setCreateRevision(0).build());
+    p.compares.add(
+        Compare.newBuilder()
+            .setKey(p.key)
+            .setTarget(Compare.CompareTarget.CREATE)
+            .setResult(Compare.CompareResult.EQUAL)
+            .setCreateRevision(0)
+            .build());
     return p;
   }
 
   /**
-   * The compare that the object's namespace still exists, unchanged since it was seen active;
-   * null for a cluster-scoped object or one whose namespace is created in the same Txn. The
-   * version comes from {@link #activeNamespaces} when this store saw the namespace active
-   * before (no store call at all: a create is then one Txn), else from a read, which also
-   * fails the create at once when the namespace is missing or being deleted.
+   * The compare that the object's namespace still exists, unchanged since it was seen active; null
+   * for a cluster-scoped object or one whose namespace is created in the same Txn. The version
+   * comes from {@link #activeNamespaces} when this store saw the namespace active before (no store
+   * call at all: a create is then one Txn), else from a read, which also fails the create at once
+   * when the namespace is missing or being deleted.
    */
-  private Compare namespaceGuard(Prepared p, Map<String, Boolean> createdInSameTxn, boolean mayUseCache) {
+  private Compare namespaceGuard(
+      Prepared p, Map<String, Boolean> createdInSameTxn, boolean mayUseCache) {
     Kind kind = Objects.kind(p.object);
     if (Objects.clusterScoped(kind)) {
       return null;
@@ -328,8 +366,10 @@ public final class ObjectStore {
     // The local copy answers "exists and is active" without a Raft round trip: the compare
     // on its version rejects the write if it changed since. A negative answer may be stale
     // here (a namespace just made elsewhere), so it comes from a linearizable read.
-    RangeResponse r = await(kv.range(RangeRequest.newBuilder().setKey(nsKey).setSerializable(true).build()));
-    if (r.getKvsCount() == 0 || decode(r.getKvs(0)).getNamespace().getMetadata().hasDeletionTime()) {
+    RangeResponse r =
+        await(kv.range(RangeRequest.newBuilder().setKey(nsKey).setSerializable(true).build()));
+    if (r.getKvsCount() == 0
+        || decode(r.getKvs(0)).getNamespace().getMetadata().hasDeletionTime()) {
       r = await(kv.get(nsKey));
     }
     if (r.getKvsCount() == 0) {
@@ -340,7 +380,8 @@ public final class ObjectStore {
     long rev = r.getKvs(0).getModRevision();
     if (nsObj.getNamespace().getMetadata().hasDeletionTime()) {
       activeNamespaces.remove(ns);
-      throw ApiErrors.failedPrecondition("namespace " + ns + " is being deleted; no new objects may be created in it");
+      throw ApiErrors.failedPrecondition(
+          "namespace " + ns + " is being deleted; no new objects may be created in it");
     }
     rememberActiveNamespace(ns, rev);
     return modEquals(nsKey, rev);
@@ -358,8 +399,8 @@ public final class ObjectStore {
    * Commits creates (and, for apply, updates) in one Txn, each guarded by its own compares and
    * every namespace involved by a compare on its version. When a namespace version taken from
    * {@link #activeNamespaces} turned out stale (the namespace changed since), the Txn is not
-   * applied and runs once more with every namespace read afresh; a namespace that is gone or
-   * being deleted then fails the create precisely.
+   * applied and runs once more with every namespace read afresh; a namespace that is gone or being
+   * deleted then fails the create precisely.
    */
   private void commitCreates(TxnRequest.Builder txn, List<Prepared> creates) {
     Map<String, Boolean> namespaces = new HashMap<>();
@@ -395,7 +436,9 @@ public final class ObjectStore {
         }
       }
       if (!mayUseCache || guards.isEmpty()) {
-        throw Status.ABORTED.withDescription("a namespace or object changed concurrently; retry").asRuntimeException();
+        throw Status.ABORTED
+            .withDescription("a namespace or object changed concurrently; retry")
+            .asRuntimeException();
       }
       // Some namespace changed since it was seen: forget what was remembered and read again.
       for (Compare g : guards.values()) {
@@ -410,23 +453,29 @@ public final class ObjectStore {
   private static void setRevision(List<Prepared> ps, long rev) {
     for (int i = 0; i < ps.size(); i++) {
       Prepared p = ps.get(i);
-      ps.set(i, new Prepared(Objects.withMeta(p.object,
-          Objects.meta(p.object).toBuilder().setResourceVersion(rev).build()), p.create));
+      ps.set(
+          i,
+          new Prepared(
+              Objects.withMeta(
+                  p.object, Objects.meta(p.object).toBuilder().setResourceVersion(rev).build()),
+              p.create));
     }
   }
 
   // ---------------------------------------------------------------- update
 
   /**
-   * Replaces metadata and spec, guarded by the object's resource_version (ABORTED on conflict);
-   * the status sent is ignored.
+   * Replaces metadata and spec, guarded by the object's resource_version (ABORTED on conflict); the
+   * status sent is ignored.
    */
   public Object update(Object object, boolean dryRun) {
     ObjectMeta in = Objects.meta(object);
     Kind kind = Objects.kind(object);
     requireIdentity(kind, in);
     if (in.getResourceVersion() <= 0) {
-      throw ApiErrors.invalid("metadata.resource_version", "is required: every update is a compare-and-swap on the version read");
+      throw ApiErrors.invalid(
+          "metadata.resource_version",
+          "is required: every update is a compare-and-swap on the version read");
     }
     String ns = namespaceOf(kind, in.getNamespace());
     Object current = currentFor(kind, ns, in.getName(), in.getResourceVersion());
@@ -434,7 +483,8 @@ public final class ObjectStore {
     if (curRv != in.getResourceVersion()) {
       throw ApiErrors.conflict(Objects.describe(current), in.getResourceVersion(), curRv);
     }
-    Object next = mergeUpdate(current, Objects.withMeta(object, in.toBuilder().setNamespace(ns).build()));
+    Object next =
+        mergeUpdate(current, Objects.withMeta(object, in.toBuilder().setNamespace(ns).build()));
     next = validator.applyDefaults(next);
     check(next, current, "");
     next = bumpGeneration(current, next);
@@ -444,15 +494,23 @@ public final class ObjectStore {
     return write(current, next);
   }
 
-  /** {@code incoming}'s user-settable metadata and spec over {@code current}'s server fields and status. */
+  /**
+   * {@code incoming}'s user-settable metadata and spec over {@code current}'s server fields and
+   * status.
+   */
   private Object mergeUpdate(Object current, Object incoming) {
     ObjectMeta cur = Objects.meta(current);
     ObjectMeta in = Objects.meta(incoming);
-    ObjectMeta.Builder m = cur.toBuilder()
-        .clearLabels().putAllLabels(in.getLabelsMap())
-        .clearAnnotations().putAllAnnotations(in.getAnnotationsMap())
-        .clearOwnerReferences().addAllOwnerReferences(in.getOwnerReferencesList())
-        .clearFinalizers().addAllFinalizers(in.getFinalizersList());
+    ObjectMeta.Builder m =
+        cur.toBuilder()
+            .clearLabels()
+            .putAllLabels(in.getLabelsMap())
+            .clearAnnotations()
+            .putAllAnnotations(in.getAnnotationsMap())
+            .clearOwnerReferences()
+            .addAllOwnerReferences(in.getOwnerReferencesList())
+            .clearFinalizers()
+            .addAllFinalizers(in.getFinalizersList());
     if (cur.containsAnnotations(TERMINATION_CONFIRMED)) {
       m.putAnnotations(TERMINATION_CONFIRMED, cur.getAnnotationsOrThrow(TERMINATION_CONFIRMED));
     } else {
@@ -461,7 +519,8 @@ public final class ObjectStore {
     if (cur.hasDeletionTime()) {
       for (String f : in.getFinalizersList()) {
         if (!cur.getFinalizersList().contains(f)) {
-          throw ApiErrors.invalid("metadata.finalizers", "no finalizer may be added once deletion started: " + f);
+          throw ApiErrors.invalid(
+              "metadata.finalizers", "no finalizer may be added once deletion started: " + f);
         }
       }
     }
@@ -481,7 +540,8 @@ public final class ObjectStore {
       return next;
     }
     ObjectMeta m = Objects.meta(next);
-    return Objects.withMeta(next, m.toBuilder().setGeneration(Objects.meta(current).getGeneration() + 1).build());
+    return Objects.withMeta(
+        next, m.toBuilder().setGeneration(Objects.meta(current).getGeneration() + 1).build());
   }
 
   /** Replaces only the status, guarded by resource_version; spec and metadata sent are ignored. */
@@ -493,7 +553,8 @@ public final class ObjectStore {
       throw ApiErrors.invalid("kind", kind + " has no status");
     }
     if (in.getResourceVersion() <= 0) {
-      throw ApiErrors.invalid("metadata.resource_version", "is required: every status update is a compare-and-swap");
+      throw ApiErrors.invalid(
+          "metadata.resource_version", "is required: every status update is a compare-and-swap");
     }
     String ns = namespaceOf(kind, in.getNamespace());
     Object current = currentFor(kind, ns, in.getName(), in.getResourceVersion());
@@ -506,15 +567,18 @@ public final class ObjectStore {
   }
 
   /**
-   * Read-modify-write of one object by the server itself: {@code change} computes the new
-   * object from the current one; a concurrent write makes it run again on the newer state
-   * unless {@code expectedRv} pins the version (then ABORTED). Returns the stored result, or
-   * the current object unchanged when {@code change} returns it as is.
+   * Read-modify-write of one object by the server itself: {@code change} computes the new object
+   * from the current one; a concurrent write makes it run again on the newer state unless {@code
+   * expectedRv} pins the version (then ABORTED). Returns the stored result, or the current object
+   * unchanged when {@code change} returns it as is.
    */
-  public Object mutate(Kind kind, String namespace, String name, long expectedRv, UnaryOperator<Object> change) {
+  public Object mutate(
+      Kind kind, String namespace, String name, long expectedRv, UnaryOperator<Object> change) {
     for (int attempt = 0; ; attempt++) {
-      Object current = expectedRv > 0 ? currentFor(kind, namespace, name, expectedRv)
-          : require(kind, namespace, name);
+      Object current =
+          expectedRv > 0
+              ? currentFor(kind, namespace, name, expectedRv)
+              : require(kind, namespace, name);
       long curRv = Objects.meta(current).getResourceVersion();
       if (expectedRv > 0 && curRv != expectedRv) {
         throw ApiErrors.conflict(Objects.describe(current), expectedRv, curRv);
@@ -529,7 +593,9 @@ public final class ObjectStore {
       try {
         return write(current, next);
       } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.ABORTED || expectedRv > 0 || attempt >= MAX_RETRIES) {
+        if (e.getStatus().getCode() != Status.Code.ABORTED
+            || expectedRv > 0
+            || attempt >= MAX_RETRIES) {
           throw e;
         }
       }
@@ -537,29 +603,46 @@ public final class ObjectStore {
   }
 
   /**
-   * Binds a pending pod to a node (the scheduler's bind): compare-and-swap at
-   * {@code expectedRv}; fails with FAILED_PRECONDITION when the pod is already bound or has
-   * another uid.
+   * Binds a pending pod to a node (the scheduler's bind): compare-and-swap at {@code expectedRv};
+   * fails with FAILED_PRECONDITION when the pod is already bound or has another uid.
    */
   public Object bind(String namespace, String name, String uid, String nodeName, long expectedRv) {
-    return mutate(Kind.KIND_POD, namespace, name, expectedRv, cur -> {
-      if (!uid.isEmpty() && !uid.equals(cur.getPod().getMetadata().getUid())) {
-        throw ApiErrors.failedPrecondition("pod " + namespace + "/" + name + " has another uid");
-      }
-      if (!cur.getPod().getSpec().getNodeName().isEmpty()) {
-        throw ApiErrors.failedPrecondition("pod " + namespace + "/" + name + " is already bound to "
-            + cur.getPod().getSpec().getNodeName());
-      }
-      return boundTo(cur, nodeName);
-    });
+    return mutate(
+        Kind.KIND_POD,
+        namespace,
+        name,
+        expectedRv,
+        cur -> {
+          if (!uid.isEmpty() && !uid.equals(cur.getPod().getMetadata().getUid())) {
+            throw ApiErrors.failedPrecondition(
+                "pod " + namespace + "/" + name + " has another uid");
+          }
+          if (!cur.getPod().getSpec().getNodeName().isEmpty()) {
+            throw ApiErrors.failedPrecondition(
+                "pod "
+                    + namespace
+                    + "/"
+                    + name
+                    + " is already bound to "
+                    + cur.getPod().getSpec().getNodeName());
+          }
+          return boundTo(cur, nodeName);
+        });
   }
 
-  /** {@code pod} with spec.node_name set and its PodScheduled condition True, as Kubernetes' bind does. */
+  /**
+   * {@code pod} with spec.node_name set and its PodScheduled condition True, as Kubernetes' bind
+   * does.
+   */
   private Object boundTo(Object pod, String nodeName) {
     dev.drover.api.v1.Pod p = pod.getPod();
     dev.drover.api.v1.PodStatus.Builder status = p.getStatus().toBuilder();
-    dev.drover.api.v1.Condition scheduled = dev.drover.api.v1.Condition.newBuilder().setType("PodScheduled")
-        .setStatus(dev.drover.api.v1.ConditionStatus.CONDITION_STATUS_TRUE).setLastTransitionTime(now()).build();
+    dev.drover.api.v1.Condition scheduled =
+        dev.drover.api.v1.Condition.newBuilder()
+            .setType("PodScheduled")
+            .setStatus(dev.drover.api.v1.ConditionStatus.CONDITION_STATUS_TRUE)
+            .setLastTransitionTime(now())
+            .build();
     int at = -1;
     for (int i = 0; i < status.getConditionsCount(); i++) {
       if (status.getConditions(i).getType().equals("PodScheduled")) {
@@ -571,11 +654,16 @@ public final class ObjectStore {
     } else {
       status.addConditions(scheduled);
     }
-    return pod.toBuilder().setPod(p.toBuilder().setSpec(p.getSpec().toBuilder().setNodeName(nodeName))
-        .setStatus(status)).build();
+    return pod.toBuilder()
+        .setPod(
+            p.toBuilder().setSpec(p.getSpec().toBuilder().setNodeName(nodeName)).setStatus(status))
+        .build();
   }
 
-  /** One binding of a batch: the pod as last seen (its resource_version guards the write) and its node. */
+  /**
+   * One binding of a batch: the pod as last seen (its resource_version guards the write) and its
+   * node.
+   */
   public record PodBinding(Object pod, String nodeName) {}
 
   /** What became of one binding of a batch. */
@@ -591,14 +679,13 @@ public final class ObjectStore {
   }
 
   /**
-   * Binds many pods in as few transactions as the store's per-Txn limit allows. Each binding
-   * is its own compare-and-swap: it succeeds only if the pod is still at the version given and
-   * unbound and the node exists. A transaction whose compares do not all hold is not applied;
-   * its failure branch reads every key involved, the bindings whose own compares failed get
-   * their outcome and the rest go again in a new transaction, so one conflicting pod never
-   * fails the others. The pods were validated when written; setting spec.node_name to an
-   * existing node's name cannot make them invalid, so they are not validated again here.
-   * Returns one outcome per binding, in order.
+   * Binds many pods in as few transactions as the store's per-Txn limit allows. Each binding is its
+   * own compare-and-swap: it succeeds only if the pod is still at the version given and unbound and
+   * the node exists. A transaction whose compares do not all hold is not applied; its failure
+   * branch reads every key involved, the bindings whose own compares failed get their outcome and
+   * the rest go again in a new transaction, so one conflicting pod never fails the others. The pods
+   * were validated when written; setting spec.node_name to an existing node's name cannot make them
+   * invalid, so they are not validated again here. Returns one outcome per binding, in order.
    */
   public List<BindResult> bindAll(List<PodBinding> bindings) {
     BindResult[] out = new BindResult[bindings.size()];
@@ -635,16 +722,27 @@ public final class ObjectStore {
         ObjectMeta m = b.pod().getPod().getMetadata();
         ByteString key = key(Kind.KIND_POD, m.getNamespace(), m.getName());
         txn.addCompare(modEquals(key, m.getResourceVersion()));
-        txn.addSuccess(RequestOp.newBuilder().setRequestPut(
-            PutRequest.newBuilder().setKey(key).setValue(encode(boundTo(b.pod(), b.nodeName())))));
-        txn.addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
+        txn.addSuccess(
+            RequestOp.newBuilder()
+                .setRequestPut(
+                    PutRequest.newBuilder()
+                        .setKey(key)
+                        .setValue(encode(boundTo(b.pod(), b.nodeName())))));
+        txn.addFailure(
+            RequestOp.newBuilder()
+                .setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
         nodeKeys.computeIfAbsent(b.nodeName(), n -> key(Kind.KIND_NODE, "", n));
       }
       for (ByteString nodeKey : nodeKeys.values()) {
-        txn.addCompare(Compare.newBuilder().setKey(nodeKey).setTarget(Compare.CompareTarget.CREATE)
-            .setResult(Compare.CompareResult.GREATER).setCreateRevision(0));
-        txn.addFailure(RequestOp.newBuilder().setRequestRange(
-            RangeRequest.newBuilder().setKey(nodeKey).setKeysOnly(true)));
+        txn.addCompare(
+            Compare.newBuilder()
+                .setKey(nodeKey)
+                .setTarget(Compare.CompareTarget.CREATE)
+                .setResult(Compare.CompareResult.GREATER)
+                .setCreateRevision(0));
+        txn.addFailure(
+            RequestOp.newBuilder()
+                .setRequestRange(RangeRequest.newBuilder().setKey(nodeKey).setKeysOnly(true)));
       }
       TxnResponse resp = await(kv.txn(txn.build()));
       if (resp.getSucceeded()) {
@@ -667,7 +765,8 @@ public final class ObjectStore {
         RangeResponse now = resp.getResponses(k).getResponseRange();
         if (now.getKvsCount() == 0) {
           out[i] = BindResult.POD_GONE;
-        } else if (now.getKvs(0).getModRevision() != b.pod().getPod().getMetadata().getResourceVersion()) {
+        } else if (now.getKvs(0).getModRevision()
+            != b.pod().getPod().getMetadata().getResourceVersion()) {
           out[i] = BindResult.CONFLICT;
         } else if (missingNodes.contains(b.nodeName())) {
           out[i] = BindResult.NODE_GONE;
@@ -688,8 +787,8 @@ public final class ObjectStore {
   }
 
   /**
-   * Writes {@code next} over {@code current} with a CAS on current's version; removes the
-   * object instead when its deletion is complete.
+   * Writes {@code next} over {@code current} with a CAS on current's version; removes the object
+   * instead when its deletion is complete.
    */
   private Object write(Object current, Object next) {
     ObjectMeta m = Objects.meta(next);
@@ -700,15 +799,24 @@ public final class ObjectStore {
       long rev = remove(current, key, expected);
       return Objects.withMeta(next, m.toBuilder().setResourceVersion(rev).build());
     }
-    TxnResponse resp = await(kv.txn(TxnRequest.newBuilder()
-        .addCompare(modEquals(key, expected))
-        .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(next))))
-        .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key)))
-        .build()));
+    TxnResponse resp =
+        await(
+            kv.txn(
+                TxnRequest.newBuilder()
+                    .addCompare(modEquals(key, expected))
+                    .addSuccess(
+                        RequestOp.newBuilder()
+                            .setRequestPut(
+                                PutRequest.newBuilder().setKey(key).setValue(encode(next))))
+                    .addFailure(
+                        RequestOp.newBuilder()
+                            .setRequestRange(RangeRequest.newBuilder().setKey(key)))
+                    .build()));
     if (!resp.getSucceeded()) {
       throw conflictFrom(next, expected, resp.getResponses(0).getResponseRange());
     }
-    return Objects.withMeta(next, m.toBuilder().setResourceVersion(resp.getHeader().getRevision()).build());
+    return Objects.withMeta(
+        next, m.toBuilder().setResourceVersion(resp.getHeader().getRevision()).build());
   }
 
   private static StatusRuntimeException conflictFrom(Object o, long expected, RangeResponse now) {
@@ -719,18 +827,27 @@ public final class ObjectStore {
   }
 
   private static Compare modEquals(ByteString key, long rev) {
-    return Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.MOD)
-        .setResult(Compare.CompareResult.EQUAL).setModRevision(rev).build();
+    return Compare.newBuilder()
+        .setKey(key)
+        .setTarget(Compare.CompareTarget.MOD)
+        .setResult(Compare.CompareResult.EQUAL)
+        .setModRevision(rev)
+        .build();
   }
 
   // ---------------------------------------------------------------- deletion
 
   /** Options of one delete. */
   public record DeleteOptions(
-      Long gracePeriodSeconds, String uid, Long resourceVersion, PropagationPolicy propagation, boolean force) {
+      Long gracePeriodSeconds,
+      String uid,
+      Long resourceVersion,
+      PropagationPolicy propagation,
+      boolean force) {
     /** A plain background delete. */
     public static DeleteOptions plain() {
-      return new DeleteOptions(null, null, null, PropagationPolicy.PROPAGATION_POLICY_UNSPECIFIED, false);
+      return new DeleteOptions(
+          null, null, null, PropagationPolicy.PROPAGATION_POLICY_UNSPECIFIED, false);
     }
   }
 
@@ -738,21 +855,30 @@ public final class ObjectStore {
   public record DeleteResult(Object object, boolean deletedImmediately, long revision) {}
 
   /**
-   * Deletes an object: at once, or gracefully when it has finalizers, is a pod bound to a node
-   * or is deleted in the foreground/orphan mode. {@code onGraceful} may change the object as it
-   * enters graceful deletion (e.g. record an eviction in a pod's status).
+   * Deletes an object: at once, or gracefully when it has finalizers, is a pod bound to a node or
+   * is deleted in the foreground/orphan mode. {@code onGraceful} may change the object as it enters
+   * graceful deletion (e.g. record an eviction in a pod's status).
    */
-  public DeleteResult delete(Kind kind, String namespace, String name, DeleteOptions opts, UnaryOperator<Object> onGraceful) {
+  public DeleteResult delete(
+      Kind kind,
+      String namespace,
+      String name,
+      DeleteOptions opts,
+      UnaryOperator<Object> onGraceful) {
     String ns = namespaceOf(kind, namespace);
     for (int attempt = 0; ; attempt++) {
       Object current = require(kind, ns, name);
       ObjectMeta m = Objects.meta(current);
       if (opts.uid() != null && !opts.uid().equals(m.getUid())) {
-        throw ApiErrors.failedPrecondition("precondition failed: uid is " + m.getUid() + ", not " + opts.uid());
+        throw ApiErrors.failedPrecondition(
+            "precondition failed: uid is " + m.getUid() + ", not " + opts.uid());
       }
       if (opts.resourceVersion() != null && opts.resourceVersion() != m.getResourceVersion()) {
-        throw ApiErrors.failedPrecondition("precondition failed: resource_version is " + m.getResourceVersion()
-            + ", not " + opts.resourceVersion());
+        throw ApiErrors.failedPrecondition(
+            "precondition failed: resource_version is "
+                + m.getResourceVersion()
+                + ", not "
+                + opts.resourceVersion());
       }
       try {
         if (kind == Kind.KIND_NAMESPACE) {
@@ -780,13 +906,16 @@ public final class ObjectStore {
   }
 
   /** The object entering graceful deletion, or null when it can go at once. */
-  private Object startGracefulDeletion(Object current, DeleteOptions opts, UnaryOperator<Object> onGraceful) {
+  private Object startGracefulDeletion(
+      Object current, DeleteOptions opts, UnaryOperator<Object> onGraceful) {
     ObjectMeta m = Objects.meta(current);
     ObjectMeta.Builder b = m.toBuilder();
     PropagationPolicy pp = opts.propagation();
-    if (pp == PropagationPolicy.PROPAGATION_POLICY_FOREGROUND && !b.getFinalizersList().contains(FOREGROUND_FINALIZER)) {
+    if (pp == PropagationPolicy.PROPAGATION_POLICY_FOREGROUND
+        && !b.getFinalizersList().contains(FOREGROUND_FINALIZER)) {
       b.addFinalizers(FOREGROUND_FINALIZER);
-    } else if (pp == PropagationPolicy.PROPAGATION_POLICY_ORPHAN && !b.getFinalizersList().contains(ORPHAN_FINALIZER)) {
+    } else if (pp == PropagationPolicy.PROPAGATION_POLICY_ORPHAN
+        && !b.getFinalizersList().contains(ORPHAN_FINALIZER)) {
       b.addFinalizers(ORPHAN_FINALIZER);
     }
     boolean boundPod = isBoundPod(current) && !m.containsAnnotations(TERMINATION_CONFIRMED);
@@ -799,9 +928,12 @@ public final class ObjectStore {
     }
     b.setDeletionTime(now());
     if (Objects.kind(current) == Kind.KIND_POD) {
-      long grace = opts.gracePeriodSeconds() != null ? opts.gracePeriodSeconds()
-          : current.getPod().getSpec().hasTerminationGracePeriodSeconds()
-              ? current.getPod().getSpec().getTerminationGracePeriodSeconds() : DEFAULT_GRACE_SECONDS;
+      long grace =
+          opts.gracePeriodSeconds() != null
+              ? opts.gracePeriodSeconds()
+              : current.getPod().getSpec().hasTerminationGracePeriodSeconds()
+                  ? current.getPod().getSpec().getTerminationGracePeriodSeconds()
+                  : DEFAULT_GRACE_SECONDS;
       b.setDeletionGracePeriodSeconds(Math.max(0, grace));
     } else {
       b.setDeletionGracePeriodSeconds(0);
@@ -826,13 +958,23 @@ public final class ObjectStore {
     return !isBoundPod(o) || m.containsAnnotations(TERMINATION_CONFIRMED);
   }
 
-  /** Removes the key if still at {@code expected}; then finishes a terminating namespace that became empty. */
+  /**
+   * Removes the key if still at {@code expected}; then finishes a terminating namespace that became
+   * empty.
+   */
   private long remove(Object current, ByteString key, long expected) {
-    TxnResponse resp = await(kv.txn(TxnRequest.newBuilder()
-        .addCompare(modEquals(key, expected))
-        .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
-        .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key)))
-        .build()));
+    TxnResponse resp =
+        await(
+            kv.txn(
+                TxnRequest.newBuilder()
+                    .addCompare(modEquals(key, expected))
+                    .addSuccess(
+                        RequestOp.newBuilder()
+                            .setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
+                    .addFailure(
+                        RequestOp.newBuilder()
+                            .setRequestRange(RangeRequest.newBuilder().setKey(key)))
+                    .build()));
     if (!resp.getSucceeded()) {
       throw conflictFrom(current, expected, resp.getResponses(0).getResponseRange());
     }
@@ -844,8 +986,8 @@ public final class ObjectStore {
   }
 
   /**
-   * Confirms that a pod's containers are gone (NodeService.ConfirmPodTermination): removes the
-   * pod when its deletion has nothing else to wait for. Returns true when it was removed.
+   * Confirms that a pod's containers are gone (NodeService.ConfirmPodTermination): removes the pod
+   * when its deletion has nothing else to wait for. Returns true when it was removed.
    */
   public boolean confirmTermination(String namespace, String name, String uid, String nodeName) {
     for (int attempt = 0; ; attempt++) {
@@ -855,14 +997,24 @@ public final class ObjectStore {
       }
       Object current = found.get();
       if (!nodeName.isEmpty() && !nodeName.equals(current.getPod().getSpec().getNodeName())) {
-        throw ApiErrors.failedPrecondition("pod " + namespace + "/" + name + " is bound to '"
-            + current.getPod().getSpec().getNodeName() + "', not " + nodeName);
+        throw ApiErrors.failedPrecondition(
+            "pod "
+                + namespace
+                + "/"
+                + name
+                + " is bound to '"
+                + current.getPod().getSpec().getNodeName()
+                + "', not "
+                + nodeName);
       }
       ObjectMeta m = current.getPod().getMetadata();
       if (!m.hasDeletionTime()) {
-        throw ApiErrors.failedPrecondition("pod " + namespace + "/" + name + " is not being deleted");
+        throw ApiErrors.failedPrecondition(
+            "pod " + namespace + "/" + name + " is not being deleted");
       }
-      Object next = Objects.withMeta(current, m.toBuilder().putAnnotations(TERMINATION_CONFIRMED, "true").build());
+      Object next =
+          Objects.withMeta(
+              current, m.toBuilder().putAnnotations(TERMINATION_CONFIRMED, "true").build());
       try {
         write(current, next);
         return deletionComplete(next);
@@ -893,8 +1045,17 @@ public final class ObjectStore {
       for (Object o : list(k, ns)) {
         ObjectMeta m = Objects.meta(o);
         try {
-          delete(k, ns, m.getName(), new DeleteOptions(opts.gracePeriodSeconds(), null, null,
-              PropagationPolicy.PROPAGATION_POLICY_BACKGROUND, opts.force()), null);
+          delete(
+              k,
+              ns,
+              m.getName(),
+              new DeleteOptions(
+                  opts.gracePeriodSeconds(),
+                  null,
+                  null,
+                  PropagationPolicy.PROPAGATION_POLICY_BACKGROUND,
+                  opts.force()),
+              null);
         } catch (StatusRuntimeException e) {
           if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
             throw e;
@@ -922,17 +1083,28 @@ public final class ObjectStore {
         continue;
       }
       ByteString p = prefix(k, ns);
-      RangeResponse r = await(kv.range(RangeRequest.newBuilder().setKey(p).setRangeEnd(Keys.prefixEnd(p))
-          .setCountOnly(true).build()));
+      RangeResponse r =
+          await(
+              kv.range(
+                  RangeRequest.newBuilder()
+                      .setKey(p)
+                      .setRangeEnd(Keys.prefixEnd(p))
+                      .setCountOnly(true)
+                      .build()));
       if (r.getCount() > 0) {
         return false;
       }
     }
     ByteString key = key(Kind.KIND_NAMESPACE, "", ns);
-    TxnResponse resp = await(kv.txn(TxnRequest.newBuilder()
-        .addCompare(modEquals(key, Objects.meta(nsObj.get()).getResourceVersion()))
-        .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
-        .build()));
+    TxnResponse resp =
+        await(
+            kv.txn(
+                TxnRequest.newBuilder()
+                    .addCompare(modEquals(key, Objects.meta(nsObj.get()).getResourceVersion()))
+                    .addSuccess(
+                        RequestOp.newBuilder()
+                            .setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
+                    .build()));
     return resp.getSucceeded();
   }
 
@@ -942,8 +1114,13 @@ public final class ObjectStore {
       return;
     }
     try {
-      create(Object.newBuilder().setNamespace(dev.drover.api.v1.Namespace.newBuilder()
-          .setMetadata(ObjectMeta.newBuilder().setName(name))).build(), false);
+      create(
+          Object.newBuilder()
+              .setNamespace(
+                  dev.drover.api.v1.Namespace.newBuilder()
+                      .setMetadata(ObjectMeta.newBuilder().setName(name)))
+              .build(),
+          false);
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
         throw e;
@@ -954,11 +1131,12 @@ public final class ObjectStore {
   // ---------------------------------------------------------------- apply
 
   /** The outcome of applying one object. */
-  public record Applied(Object object, dev.drover.api.v1.ApplyAction action, List<String> changedFields) {}
+  public record Applied(
+      Object object, dev.drover.api.v1.ApplyAction action, List<String> changedFields) {}
 
   /**
-   * Creates or merges every object in one transaction: all change or none. A concurrent change
-   * to any of them makes the whole computation run again on the newer state.
+   * Creates or merges every object in one transaction: all change or none. A concurrent change to
+   * any of them makes the whole computation run again on the newer state.
    */
   public List<Applied> apply(List<Object> objects, boolean dryRun, String fieldManager) {
     for (int attempt = 0; ; attempt++) {
@@ -969,8 +1147,12 @@ public final class ObjectStore {
         String path = "objects[" + i + "].";
         Object in = objects.get(i);
         if (!fieldManager.isEmpty() && Objects.known(Objects.kind(in))) {
-          in = Objects.withMeta(in, Objects.meta(in).toBuilder()
-              .putAnnotations(dev.drover.master.api.WellKnown.FIELD_MANAGER, fieldManager).build());
+          in =
+              Objects.withMeta(
+                  in,
+                  Objects.meta(in).toBuilder()
+                      .putAnnotations(dev.drover.master.api.WellKnown.FIELD_MANAGER, fieldManager)
+                      .build());
         }
         try {
           applyOne(in, path, prepared, results);
@@ -1001,7 +1183,8 @@ public final class ObjectStore {
       try {
         commitCreates(txn, writes);
       } catch (StatusRuntimeException e) {
-        if ((e.getStatus().getCode() == Status.Code.ABORTED || e.getStatus().getCode() == Status.Code.ALREADY_EXISTS)
+        if ((e.getStatus().getCode() == Status.Code.ABORTED
+                || e.getStatus().getCode() == Status.Code.ALREADY_EXISTS)
             && attempt < MAX_RETRIES) {
           continue;
         }
@@ -1032,20 +1215,31 @@ public final class ObjectStore {
     if (current.isEmpty()) {
       Prepared p = prepareCreate(in, path);
       prepared.add(p);
-      results.add(new Applied(p.object, dev.drover.api.v1.ApplyAction.APPLY_ACTION_CREATED, List.of()));
+      results.add(
+          new Applied(p.object, dev.drover.api.v1.ApplyAction.APPLY_ACTION_CREATED, List.of()));
       return;
     }
     Object cur = current.get();
     ObjectMeta cm = Objects.meta(cur);
     // Server-owned metadata and the status never come from a manifest.
-    Object patch = Objects.withStatusOf(Objects.withMeta(in, ObjectMeta.newBuilder()
-        .putAllLabels(m.getLabelsMap()).putAllAnnotations(m.getAnnotationsMap())
-        .addAllOwnerReferences(m.getOwnerReferencesList()).addAllFinalizers(m.getFinalizersList()).build()), null);
+    Object patch =
+        Objects.withStatusOf(
+            Objects.withMeta(
+                in,
+                ObjectMeta.newBuilder()
+                    .putAllLabels(m.getLabelsMap())
+                    .putAllAnnotations(m.getAnnotationsMap())
+                    .addAllOwnerReferences(m.getOwnerReferencesList())
+                    .addAllFinalizers(m.getFinalizersList())
+                    .build()),
+            null);
     Object merged = (Object) Objects.mergeSetFields(cur, patch);
     ObjectMeta.Builder mb = Objects.meta(merged).toBuilder();
     // Labels and annotations merge key by key rather than replacing the whole map.
     mb.clearLabels().putAllLabels(cm.getLabelsMap()).putAllLabels(m.getLabelsMap());
-    mb.clearAnnotations().putAllAnnotations(cm.getAnnotationsMap()).putAllAnnotations(m.getAnnotationsMap());
+    mb.clearAnnotations()
+        .putAllAnnotations(cm.getAnnotationsMap())
+        .putAllAnnotations(m.getAnnotationsMap());
     merged = validator.applyDefaults(Objects.withMeta(merged, mb.build()));
     check(merged, cur, path);
     merged = bumpGeneration(cur, merged);
@@ -1053,13 +1247,15 @@ public final class ObjectStore {
     changed.removeIf(f -> f.startsWith("metadata.generation"));
     if (merged.equals(cur)) {
       prepared.add(null);
-      results.add(new Applied(cur, dev.drover.api.v1.ApplyAction.APPLY_ACTION_UNCHANGED, List.of()));
+      results.add(
+          new Applied(cur, dev.drover.api.v1.ApplyAction.APPLY_ACTION_UNCHANGED, List.of()));
       return;
     }
     Prepared p = new Prepared(merged, false);
     p.compares.add(modEquals(p.key, cm.getResourceVersion()));
     prepared.add(p);
-    results.add(new Applied(merged, dev.drover.api.v1.ApplyAction.APPLY_ACTION_CONFIGURED, changed));
+    results.add(
+        new Applied(merged, dev.drover.api.v1.ApplyAction.APPLY_ACTION_CONFIGURED, changed));
   }
 
   private static void checkNoDuplicates(List<Prepared> prepared) {
@@ -1071,7 +1267,8 @@ public final class ObjectStore {
       }
       Integer before = seen.put(p.key, i);
       if (before != null) {
-        throw ApiErrors.invalid("objects[" + i + "]", "names the same object as objects[" + before + "]");
+        throw ApiErrors.invalid(
+            "objects[" + i + "]", "names the same object as objects[" + before + "]");
       }
     }
   }
@@ -1155,7 +1352,8 @@ public final class ObjectStore {
       Thread.currentThread().interrupt();
       throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
     } catch (java.util.concurrent.TimeoutException e) {
-      throw Status.DEADLINE_EXCEEDED.withDescription("the store did not answer within " + timeoutMillis + " ms")
+      throw Status.DEADLINE_EXCEEDED
+          .withDescription("the store did not answer within " + timeoutMillis + " ms")
           .asRuntimeException();
     } catch (java.util.concurrent.ExecutionException e) {
       throw ApiErrors.fromStore(e.getCause());

@@ -5,9 +5,9 @@ import dev.drover.api.v1.Object;
 import java.util.List;
 
 /**
- * Defaults and checks objects before they are written. The master calls it for every create,
- * update and apply; the full Kubernetes-rule implementation (validation package) plugs in
- * here, and {@link StructuralValidator} is the built-in minimum.
+ * Defaults and checks objects before they are written. The master calls it for every create, update
+ * and apply; the full Kubernetes-rule implementation (validation package) plugs in here, and {@link
+ * StructuralValidator} is the built-in minimum.
  */
 public interface ObjectValidator {
 
@@ -17,9 +17,9 @@ public interface ObjectValidator {
   }
 
   /**
-   * Every problem of the object, each naming its field by path from the object's root (e.g.
-   * {@code spec.containers[0].image}); empty when valid. {@code old} is the stored version
-   * for updates and null for creates.
+   * Every problem of the object, each naming its field by path from the object's root (e.g. {@code
+   * spec.containers[0].image}); empty when valid. {@code old} is the stored version for updates and
+   * null for creates.
    */
   List<FieldViolation> validate(Object object, Object old);
 }

@@ -14,9 +14,9 @@ import java.util.List;
  * Generic access to the parts of an {@link Object} envelope of any kind: its kind, metadata,
  * desired state ("spec": every field but metadata and status) and status.
  *
- * <p>Kind, metadata and wrapping come from {@link Kinds}; this class adds the spec/status split
- * the store needs, done through protobuf reflection (every kind's status is the message field
- * named {@code status}) rather than a per-kind table.
+ * <p>Kind, metadata and wrapping come from {@link Kinds}; this class adds the spec/status split the
+ * store needs, done through protobuf reflection (every kind's status is the message field named
+ * {@code status}) rather than a per-kind table.
  */
 public final class Objects {
   private static final Descriptor ENVELOPE = Object.getDescriptor();
@@ -25,7 +25,9 @@ public final class Objects {
 
   /** The kind held by the envelope, or {@link Kind#KIND_UNSPECIFIED} when empty. */
   public static Kind kind(Object o) {
-    return o.getKindCase() == Object.KindCase.KIND_NOT_SET ? Kind.KIND_UNSPECIFIED : Kinds.kindOf(o);
+    return o.getKindCase() == Object.KindCase.KIND_NOT_SET
+        ? Kind.KIND_UNSPECIFIED
+        : Kinds.kindOf(o);
   }
 
   /** True for Namespace and Node, which have no namespace. */
@@ -85,9 +87,7 @@ public final class Objects {
     return !specPart(message(a)).equals(specPart(message(b)));
   }
 
-  /**
-   * {@code target} with the status taken from {@code source} (or cleared when source is null).
-   */
+  /** {@code target} with the status taken from {@code source} (or cleared when source is null). */
   public static Object withStatusOf(Object target, Object source) {
     Message m = message(target);
     FieldDescriptor st = statusField(m.getDescriptorForType());
@@ -104,8 +104,8 @@ public final class Objects {
   }
 
   /**
-   * {@code target} with everything but the status taken from {@code source}: the result of a
-   * status update of {@code source} by {@code target}'s status.
+   * {@code target} with everything but the status taken from {@code source}: the result of a status
+   * update of {@code source} by {@code target}'s status.
    */
   public static Object withSpecOf(Object target, Object source) {
     return withStatusOf(source, target);
@@ -124,9 +124,9 @@ public final class Objects {
   }
 
   /**
-   * Merges {@code patch} into {@code base} the way apply does: singular message fields set in
-   * the patch merge recursively; every other field the patch sets (scalars, lists, maps)
-   * replaces the base's.
+   * Merges {@code patch} into {@code base} the way apply does: singular message fields set in the
+   * patch merge recursively; every other field the patch sets (scalars, lists, maps) replaces the
+   * base's.
    */
   public static Message mergeSetFields(Message base, Message patch) {
     Message.Builder b = base.toBuilder();

@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The minimum checks every write gets even without the full validation rules: a known kind,
- * a DNS-1123 name and namespace, the object size limit, at least one container with a name
- * and an image per pod spec, and no negative replica counts.
+ * The minimum checks every write gets even without the full validation rules: a known kind, a
+ * DNS-1123 name and namespace, the object size limit, at least one container with a name and an
+ * image per pod spec, and no negative replica counts.
  */
 public final class StructuralValidator implements ObjectValidator {
   /** Largest serialized object the API accepts. */
@@ -35,41 +35,59 @@ public final class StructuralValidator implements ObjectValidator {
     }
     ObjectMeta meta = Objects.meta(object);
     if (!isSubdomain(meta.getName())) {
-      out.add(violation("metadata.name", "must be a DNS-1123 subdomain (lower-case letters, digits, '-' "
-          + "and '.', at most 253 characters), got '" + meta.getName() + "'"));
+      out.add(
+          violation(
+              "metadata.name",
+              "must be a DNS-1123 subdomain (lower-case letters, digits, '-' "
+                  + "and '.', at most 253 characters), got '"
+                  + meta.getName()
+                  + "'"));
     }
     if (Objects.clusterScoped(kind)) {
       if (!meta.getNamespace().isEmpty()) {
-        out.add(violation("metadata.namespace", "must be empty for the cluster-scoped kind " + kind));
+        out.add(
+            violation("metadata.namespace", "must be empty for the cluster-scoped kind " + kind));
       }
     } else if (!meta.getNamespace().isEmpty() && !isLabel(meta.getNamespace())) {
-      out.add(violation("metadata.namespace", "must be a DNS-1123 label, got '" + meta.getNamespace() + "'"));
+      out.add(
+          violation(
+              "metadata.namespace", "must be a DNS-1123 label, got '" + meta.getNamespace() + "'"));
     }
     if (kind == Kind.KIND_NAMESPACE && !isLabel(meta.getName())) {
-      out.add(violation("metadata.name", "a namespace name must be a DNS-1123 label (at most 63 characters)"));
+      out.add(
+          violation(
+              "metadata.name",
+              "a namespace name must be a DNS-1123 label (at most 63 characters)"));
     }
     int size = object.getSerializedSize();
     if (size > MAX_OBJECT_BYTES) {
-      out.add(violation("", "object is " + size + " bytes, more than the limit of " + MAX_OBJECT_BYTES));
+      out.add(
+          violation(
+              "", "object is " + size + " bytes, more than the limit of " + MAX_OBJECT_BYTES));
     }
     switch (kind) {
       case KIND_POD:
         checkPodSpec("spec", object.getPod().getSpec(), out);
         break;
       case KIND_DEPLOYMENT:
-        if (object.getDeployment().getSpec().hasReplicas() && object.getDeployment().getSpec().getReplicas() < 0) {
+        if (object.getDeployment().getSpec().hasReplicas()
+            && object.getDeployment().getSpec().getReplicas() < 0) {
           out.add(violation("spec.replicas", "must be at least 0"));
         }
-        checkPodSpec("spec.template.spec", object.getDeployment().getSpec().getTemplate().getSpec(), out);
+        checkPodSpec(
+            "spec.template.spec", object.getDeployment().getSpec().getTemplate().getSpec(), out);
         break;
       case KIND_REPLICA_SET:
-        if (object.getReplicaSet().getSpec().hasReplicas() && object.getReplicaSet().getSpec().getReplicas() < 0) {
+        if (object.getReplicaSet().getSpec().hasReplicas()
+            && object.getReplicaSet().getSpec().getReplicas() < 0) {
           out.add(violation("spec.replicas", "must be at least 0"));
         }
-        checkPodSpec("spec.template.spec", object.getReplicaSet().getSpec().getTemplate().getSpec(), out);
+        checkPodSpec(
+            "spec.template.spec", object.getReplicaSet().getSpec().getTemplate().getSpec(), out);
         break;
       case KIND_DAEMON_SET:
-        checkPodSpec("spec.template.spec", object.getDaemonSet().getSpec().getTemplate().getSpec(), out);
+        checkPodSpec(
+            "spec.template.spec", object.getDaemonSet().getSpec().getTemplate().getSpec(), out);
         break;
       case KIND_JOB:
         checkPodSpec("spec.template.spec", object.getJob().getSpec().getTemplate().getSpec(), out);

@@ -38,20 +38,22 @@ import java.util.Map;
 
 /**
  * Fills the fields a client may leave unset with Kubernetes' defaults, in place on an {@code
- * Object.Builder}: the namespace {@code default}; for pods and pod templates the restart
- * policy, grace period, image pull policy, port protocol, probe timings, HTTP probe path and
- * scheme, requests from limits and volume file modes; replica counts, rollout strategies and
- * history limits of controllers; Job parallelism, completions, backoff and (once the uid is
- * known) selector; Service type, port protocol and target port; Secret type and string_data;
- * Event type; Namespace phase; Node allocatable. Fields already set are never changed, so
- * defaulting twice gives the same object. Stateless and thread-safe.
+ * Object.Builder}: the namespace {@code default}; for pods and pod templates the restart policy,
+ * grace period, image pull policy, port protocol, probe timings, HTTP probe path and scheme,
+ * requests from limits and volume file modes; replica counts, rollout strategies and history limits
+ * of controllers; Job parallelism, completions, backoff and (once the uid is known) selector;
+ * Service type, port protocol and target port; Secret type and string_data; Event type; Namespace
+ * phase; Node allocatable. Fields already set are never changed, so defaulting twice gives the same
+ * object. Stateless and thread-safe.
  */
 public final class Defaulter {
 
   /** Default seconds between SIGTERM and SIGKILL. */
   public static final long TERMINATION_GRACE_SECONDS = 30;
+
   /** Label (and selector key) a Job's pods carry with the Job's uid. */
   public static final String JOB_CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid";
+
   /** Label a Job's pods carry with the Job's name. */
   public static final String JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
 
@@ -67,8 +69,9 @@ public final class Defaulter {
     ObjectMeta meta = Kinds.metadata(object);
     if (Kinds.isNamespaced(Kinds.kindOf(object)) && meta.getNamespace().isEmpty()) {
       // Replace rather than merge: merging would append the repeated fields a second time.
-      builder.clear().mergeFrom(
-          Kinds.withMetadata(object, meta.toBuilder().setNamespace("default").build()));
+      builder
+          .clear()
+          .mergeFrom(Kinds.withMetadata(object, meta.toBuilder().setNamespace("default").build()));
     }
     switch (builder.getKindCase()) {
       case NAMESPACE:
@@ -126,8 +129,8 @@ public final class Defaulter {
   }
 
   /**
-   * Defaults of a pod spec. Job templates keep an unset restart policy: Kubernetes' Always
-   * would be invalid there, and the validator then asks for OnFailure or Never explicitly.
+   * Defaults of a pod spec. Job templates keep an unset restart policy: Kubernetes' Always would be
+   * invalid there, and the validator then asks for OnFailure or Never explicitly.
    */
   private static void podSpec(PodSpec.Builder spec, boolean defaultRestartPolicy) {
     if (defaultRestartPolicy
@@ -259,7 +262,8 @@ public final class Defaulter {
 
   private static void daemonSet(DaemonSetSpec.Builder spec) {
     var strategy = spec.getUpdateStrategyBuilder();
-    if (strategy.getType() == DaemonSetUpdateStrategyType.DAEMON_SET_UPDATE_STRATEGY_TYPE_UNSPECIFIED) {
+    if (strategy.getType()
+        == DaemonSetUpdateStrategyType.DAEMON_SET_UPDATE_STRATEGY_TYPE_UNSPECIFIED) {
       strategy.setType(DaemonSetUpdateStrategyType.DAEMON_SET_UPDATE_STRATEGY_TYPE_ROLLING_UPDATE);
     }
     if (strategy.getType()
@@ -299,8 +303,8 @@ public final class Defaulter {
         spec.getSelector().getMatchLabelsCount() == 0
             && spec.getSelector().getMatchExpressionsCount() == 0;
     if (noSelector && !meta.getUid().isEmpty()) {
-      spec.setSelector(LabelSelector.newBuilder().putMatchLabels(JOB_CONTROLLER_UID_LABEL,
-          meta.getUid()));
+      spec.setSelector(
+          LabelSelector.newBuilder().putMatchLabels(JOB_CONTROLLER_UID_LABEL, meta.getUid()));
       var labels = spec.getTemplateBuilder().getMetadataBuilder();
       labels.putLabels(JOB_CONTROLLER_UID_LABEL, meta.getUid());
       if (!meta.getName().isEmpty()) {

@@ -44,8 +44,8 @@ import java.util.regex.Pattern;
 
 /**
  * Rules on the spec (or data) of each kind other than the metadata and the pod spec: replica
- * counts, selectors that must match their templates, rollout parameters, service ports,
- * endpoint addresses, taints, and the size and keys of Secret and ConfigMap data.
+ * counts, selectors that must match their templates, rollout parameters, service ports, endpoint
+ * addresses, taints, and the size and keys of Secret and ConfigMap data.
  */
 final class KindRules {
 
@@ -54,8 +54,9 @@ final class KindRules {
 
   private static final Pattern PERCENT = Pattern.compile("(0|[1-9][0-9]*)%");
   private static final Pattern IPV4 =
-      Pattern.compile("((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}"
-          + "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
+      Pattern.compile(
+          "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}"
+              + "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
   private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
   private static final Pattern CIDR = Pattern.compile("(.+)/([0-9]{1,3})");
 
@@ -63,8 +64,8 @@ final class KindRules {
 
   static void namespace(Namespace ns, Violations v) {
     for (int i = 0; i < ns.getSpec().getFinalizersCount(); i++) {
-      v.addAll("spec.finalizers[" + i + "]",
-          Names.checkQualifiedName(ns.getSpec().getFinalizers(i)));
+      v.addAll(
+          "spec.finalizers[" + i + "]", Names.checkQualifiedName(ns.getSpec().getFinalizers(i)));
     }
   }
 
@@ -101,7 +102,8 @@ final class KindRules {
     switch (spec.getStrategy().getType()) {
       case DEPLOYMENT_STRATEGY_TYPE_RECREATE:
         if (spec.getStrategy().hasRollingUpdate()) {
-          v.add("spec.strategy.rolling_update",
+          v.add(
+              "spec.strategy.rolling_update",
               "Forbidden: may not be specified when strategy type is Recreate");
         }
         break;
@@ -111,12 +113,14 @@ final class KindRules {
       default:
         if (spec.getStrategy().hasRollingUpdate()) {
           var ru = spec.getStrategy().getRollingUpdate();
-          boolean unavailableZero = intOrPercent(ru.getMaxUnavailable(),
-              "spec.strategy.rolling_update.max_unavailable", v);
+          boolean unavailableZero =
+              intOrPercent(
+                  ru.getMaxUnavailable(), "spec.strategy.rolling_update.max_unavailable", v);
           boolean surgeZero =
               intOrPercent(ru.getMaxSurge(), "spec.strategy.rolling_update.max_surge", v);
           if (ru.hasMaxUnavailable() && ru.hasMaxSurge() && unavailableZero && surgeZero) {
-            v.add("spec.strategy.rolling_update.max_unavailable",
+            v.add(
+                "spec.strategy.rolling_update.max_unavailable",
                 "Invalid value: may not be 0 when max_surge is 0");
           }
         }
@@ -129,7 +133,8 @@ final class KindRules {
     if (spec.hasProgressDeadlineSeconds()) {
       v.atLeast("spec.progress_deadline_seconds", spec.getProgressDeadlineSeconds(), 1);
       if (spec.getProgressDeadlineSeconds() <= spec.getMinReadySeconds()) {
-        v.add("spec.progress_deadline_seconds",
+        v.add(
+            "spec.progress_deadline_seconds",
             "Invalid value: must be greater than min_ready_seconds");
       }
     }
@@ -162,17 +167,20 @@ final class KindRules {
     LabelMatcher selector = requiredSelector(spec.getSelector(), "spec.selector", v);
     template(spec.getTemplate(), selector, "spec.template", TemplateRestart.ALWAYS, v);
     if (spec.getUpdateStrategy().getType() == DaemonSetUpdateStrategyType.UNRECOGNIZED) {
-      v.add("spec.update_strategy.type",
+      v.add(
+          "spec.update_strategy.type",
           "Unsupported value: " + spec.getUpdateStrategy().getTypeValue());
     }
     if (spec.getUpdateStrategy().hasRollingUpdate()) {
       var ru = spec.getUpdateStrategy().getRollingUpdate();
-      boolean unavailableZero = intOrPercent(ru.getMaxUnavailable(),
-          "spec.update_strategy.rolling_update.max_unavailable", v);
+      boolean unavailableZero =
+          intOrPercent(
+              ru.getMaxUnavailable(), "spec.update_strategy.rolling_update.max_unavailable", v);
       boolean surgeZero =
           intOrPercent(ru.getMaxSurge(), "spec.update_strategy.rolling_update.max_surge", v);
       if (ru.hasMaxUnavailable() && unavailableZero && (!ru.hasMaxSurge() || surgeZero)) {
-        v.add("spec.update_strategy.rolling_update.max_unavailable",
+        v.add(
+            "spec.update_strategy.rolling_update.max_unavailable",
             "Invalid value: may not be 0 when max_surge is 0");
       }
     }
@@ -325,7 +333,8 @@ final class KindRules {
     if (s.getType().equals("kubernetes.io/dockerconfigjson")
         && !s.containsData(".dockerconfigjson")
         && !s.containsStringData(".dockerconfigjson")) {
-      v.add("data[.dockerconfigjson]",
+      v.add(
+          "data[.dockerconfigjson]",
           "Required value: a kubernetes.io/dockerconfigjson secret needs this key");
     }
   }
@@ -339,7 +348,8 @@ final class KindRules {
     for (Map.Entry<String, com.google.protobuf.ByteString> e : cm.getBinaryDataMap().entrySet()) {
       dataKey(e.getKey(), "binary_data", v);
       if (cm.containsData(e.getKey())) {
-        v.add("binary_data[" + e.getKey() + "]",
+        v.add(
+            "binary_data[" + e.getKey() + "]",
             "Invalid value: duplicate of key \"" + e.getKey() + "\" in data");
       }
       size += e.getKey().length() + e.getValue().size();
@@ -358,8 +368,9 @@ final class KindRules {
 
   private static void dataSize(long size, String field, Violations v) {
     if (size > DATA_MAX_BYTES) {
-      v.add(field, "Too long: data totals " + size + " bytes, may not be more than "
-          + DATA_MAX_BYTES);
+      v.add(
+          field,
+          "Too long: data totals " + size + " bytes, may not be more than " + DATA_MAX_BYTES);
     }
   }
 
@@ -379,8 +390,7 @@ final class KindRules {
     MetaRules.annotations(
         template.getMetadata().getAnnotationsMap(), path + ".metadata.annotations", v);
     if (selector != null && !selector.matches(template.getMetadata().getLabelsMap())) {
-      v.add(path + ".metadata.labels",
-          "Invalid value: selector does not match template labels");
+      v.add(path + ".metadata.labels", "Invalid value: selector does not match template labels");
     }
     PodSpecRules.validate(template.getSpec(), path + ".spec", v);
     RestartPolicy policy = template.getSpec().getRestartPolicy();
@@ -391,14 +401,12 @@ final class KindRules {
       }
     } else if (policy != RestartPolicy.RESTART_POLICY_ON_FAILURE
         && policy != RestartPolicy.RESTART_POLICY_NEVER) {
-      v.add(path + ".spec.restart_policy",
-          "Required value: must be OnFailure or Never for a Job");
+      v.add(path + ".spec.restart_policy", "Required value: must be OnFailure or Never for a Job");
     }
   }
 
   /** A selector that must select something: not empty and valid. */
-  private static LabelMatcher requiredSelector(
-      LabelSelector selector, String path, Violations v) {
+  private static LabelMatcher requiredSelector(LabelSelector selector, String path, Violations v) {
     if (isEmpty(selector)) {
       v.add(path, "Required value: a non-empty selector is required");
       return null;
@@ -420,8 +428,8 @@ final class KindRules {
   }
 
   /**
-   * Checks a count-or-percentage ({@code 2}, {@code "25%"}) and returns whether it is zero.
-   * An unset value counts as non-zero because the default is 25%.
+   * Checks a count-or-percentage ({@code 2}, {@code "25%"}) and returns whether it is zero. An
+   * unset value counts as non-zero because the default is 25%.
    */
   private static boolean intOrPercent(IntOrString value, String field, Violations v) {
     switch (value.getValueCase()) {
@@ -431,8 +439,9 @@ final class KindRules {
       case STRING_VALUE:
         String s = value.getStringValue();
         if (!PERCENT.matcher(s).matches()) {
-          v.add(field, "Invalid value: \"" + s + "\": must be an integer or a percentage (e.g."
-              + " '25%')");
+          v.add(
+              field,
+              "Invalid value: \"" + s + "\": must be an integer or a percentage (e.g." + " '25%')");
           return false;
         }
         int percent = Integer.parseInt(s.substring(0, s.length() - 1));
@@ -463,7 +472,8 @@ final class KindRules {
 
   private static void cidr(String cidr, String field, Violations v) {
     var m = CIDR.matcher(cidr);
-    if (!m.matches() || !isIp(m.group(1))
+    if (!m.matches()
+        || !isIp(m.group(1))
         || Integer.parseInt(m.group(2)) > (m.group(1).contains(":") ? 128 : 32)) {
       v.add(field, "Invalid value: \"" + cidr + "\": must be a CIDR such as 10.0.0.0/24");
     }
@@ -472,7 +482,6 @@ final class KindRules {
   static void quantities(Map<String, String> amounts, String path, Violations v) {
     amounts.entrySet().stream()
         .sorted(Map.Entry.comparingByKey())
-        .forEach(
-            e -> v.nonNegativeQuantity(path + "[" + e.getKey() + "]", e.getValue()));
+        .forEach(e -> v.nonNegativeQuantity(path + "[" + e.getKey() + "]", e.getValue()));
   }
 }

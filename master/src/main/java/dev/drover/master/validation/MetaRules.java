@@ -13,8 +13,8 @@ import java.util.function.Function;
 
 /**
  * Rules on {@code ObjectMeta}, as Kubernetes' ValidateObjectMeta applies them: the name (and
- * generate_name) syntax each kind requires, the namespace by scope, labels, annotations,
- * owner references and finalizers.
+ * generate_name) syntax each kind requires, the namespace by scope, labels, annotations, owner
+ * references and finalizers.
  */
 final class MetaRules {
 
@@ -99,7 +99,9 @@ final class MetaRules {
     if (total > ANNOTATIONS_MAX_BYTES) {
       v.add(
           path,
-          "Too long: annotations total " + total + " bytes, may not be more than "
+          "Too long: annotations total "
+              + total
+              + " bytes, may not be more than "
               + ANNOTATIONS_MAX_BYTES);
     }
   }

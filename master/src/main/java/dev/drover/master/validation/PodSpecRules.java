@@ -22,8 +22,8 @@ import dev.drover.api.v1.Probe;
 import dev.drover.api.v1.Protocol;
 import dev.drover.api.v1.ResourceRequirements;
 import dev.drover.api.v1.RestartPolicy;
-import dev.drover.api.v1.Toleration;
 import dev.drover.api.v1.TaintEffect;
+import dev.drover.api.v1.Toleration;
 import dev.drover.api.v1.TolerationOperator;
 import dev.drover.api.v1.TopologySpreadConstraint;
 import dev.drover.api.v1.UriScheme;
@@ -38,8 +38,8 @@ import java.util.Set;
 
 /**
  * Rules on a {@code PodSpec}, wherever it sits (a Pod's spec or a controller's template):
- * containers and their images, ports, environment, resources, mounts and probes; volumes;
- * placement (node selector, affinity, tolerations, spread constraints).
+ * containers and their images, ports, environment, resources, mounts and probes; volumes; placement
+ * (node selector, affinity, tolerations, spread constraints).
  */
 final class PodSpecRules {
 
@@ -54,19 +54,31 @@ final class PodSpecRules {
     Set<String> portNames = new HashSet<>();
     Set<String> hostPorts = new HashSet<>();
     for (int i = 0; i < spec.getInitContainersCount(); i++) {
-      container(spec.getInitContainers(i), path + ".init_containers[" + i + "]", volumeNames,
-          containerNames, portNames, hostPorts, v);
+      container(
+          spec.getInitContainers(i),
+          path + ".init_containers[" + i + "]",
+          volumeNames,
+          containerNames,
+          portNames,
+          hostPorts,
+          v);
     }
     for (int i = 0; i < spec.getContainersCount(); i++) {
-      container(spec.getContainers(i), path + ".containers[" + i + "]", volumeNames,
-          containerNames, portNames, hostPorts, v);
+      container(
+          spec.getContainers(i),
+          path + ".containers[" + i + "]",
+          volumeNames,
+          containerNames,
+          portNames,
+          hostPorts,
+          v);
     }
     if (spec.getRestartPolicy() == RestartPolicy.UNRECOGNIZED) {
       v.add(path + ".restart_policy", "Unsupported value: " + spec.getRestartPolicyValue());
     }
     if (spec.hasTerminationGracePeriodSeconds()) {
-      v.nonNegative(path + ".termination_grace_period_seconds",
-          spec.getTerminationGracePeriodSeconds());
+      v.nonNegative(
+          path + ".termination_grace_period_seconds", spec.getTerminationGracePeriodSeconds());
     }
     if (spec.hasActiveDeadlineSeconds()) {
       v.atLeast(path + ".active_deadline_seconds", spec.getActiveDeadlineSeconds(), 1);
@@ -119,7 +131,8 @@ final class PodSpecRules {
         case EMPTY_DIR:
           String medium = volume.getEmptyDir().getMedium();
           if (!medium.isEmpty() && !medium.equals("Memory")) {
-            v.add(field + ".empty_dir.medium",
+            v.add(
+                field + ".empty_dir.medium",
                 "Unsupported value: \"" + medium + "\" (\"\" or \"Memory\")");
           }
           String limit = volume.getEmptyDir().getSizeLimit();
@@ -134,10 +147,19 @@ final class PodSpecRules {
           } else if (!hostPath.startsWith("/")) {
             v.add(field + ".host_path.path", "must be an absolute path");
           }
-          Set<String> types = Set.of("", "DirectoryOrCreate", "Directory", "FileOrCreate", "File",
-              "Socket", "CharDevice", "BlockDevice");
+          Set<String> types =
+              Set.of(
+                  "",
+                  "DirectoryOrCreate",
+                  "Directory",
+                  "FileOrCreate",
+                  "File",
+                  "Socket",
+                  "CharDevice",
+                  "BlockDevice");
           if (!types.contains(volume.getHostPath().getType())) {
-            v.add(field + ".host_path.type",
+            v.add(
+                field + ".host_path.type",
                 "Unsupported value: \"" + volume.getHostPath().getType() + "\"");
           }
           break;
@@ -305,8 +327,9 @@ final class PodSpecRules {
     if (p.getHostPort() != 0) {
       v.port(path + ".host_port", p.getHostPort());
       if (!hostPorts.add(protocolName(p.getProtocol()) + "/" + p.getHostPort())) {
-        v.add(path + ".host_port", "Duplicate value: \"" + p.getHostPort() + "/"
-            + protocolName(p.getProtocol()) + "\"");
+        v.add(
+            path + ".host_port",
+            "Duplicate value: \"" + p.getHostPort() + "/" + protocolName(p.getProtocol()) + "\"");
       }
     }
     protocol(p.getProtocolValue(), p.getProtocol(), path + ".protocol", v);
@@ -335,19 +358,22 @@ final class PodSpecRules {
       EnvVarSource source = e.getValueFrom();
       switch (source.getSourceCase()) {
         case CONFIG_MAP_KEY_REF:
-          objectName(source.getConfigMapKeyRef().getName(),
-              path + ".value_from.config_map_key_ref.name", v);
-          configKey(source.getConfigMapKeyRef().getKey(),
-              path + ".value_from.config_map_key_ref.key", v);
+          objectName(
+              source.getConfigMapKeyRef().getName(),
+              path + ".value_from.config_map_key_ref.name",
+              v);
+          configKey(
+              source.getConfigMapKeyRef().getKey(), path + ".value_from.config_map_key_ref.key", v);
           break;
         case SECRET_KEY_REF:
-          objectName(source.getSecretKeyRef().getName(),
-              path + ".value_from.secret_key_ref.name", v);
+          objectName(
+              source.getSecretKeyRef().getName(), path + ".value_from.secret_key_ref.name", v);
           configKey(source.getSecretKeyRef().getKey(), path + ".value_from.secret_key_ref.key", v);
           break;
         default:
-          v.add(path + ".value_from", "Required value: must specify one of config_map_key_ref,"
-              + " secret_key_ref");
+          v.add(
+              path + ".value_from",
+              "Required value: must specify one of config_map_key_ref," + " secret_key_ref");
           break;
       }
     }
@@ -389,8 +415,11 @@ final class PodSpecRules {
               if (limit != null && e.getValue().compareTo(limit) > 0) {
                 v.add(
                     path + ".requests[" + e.getKey() + "]",
-                    "Invalid value: \"" + r.getRequestsMap().get(e.getKey())
-                        + "\": must be less than or equal to " + e.getKey() + " limit "
+                    "Invalid value: \""
+                        + r.getRequestsMap().get(e.getKey())
+                        + "\": must be less than or equal to "
+                        + e.getKey()
+                        + " limit "
                         + r.getLimitsMap().get(e.getKey()));
               }
             });
@@ -460,8 +489,8 @@ final class PodSpecRules {
       v.atLeast(path + ".failure_threshold", p.getFailureThreshold(), 1);
     }
     if (p.hasTerminationGracePeriodSeconds()) {
-      v.atLeast(path + ".termination_grace_period_seconds", p.getTerminationGracePeriodSeconds(),
-          1);
+      v.atLeast(
+          path + ".termination_grace_period_seconds", p.getTerminationGracePeriodSeconds(), 1);
     }
   }
 
@@ -496,8 +525,7 @@ final class PodSpecRules {
       }
       v.addAll(path + ".value", Names.checkLabelValue(t.getValue()));
     }
-    if (t.hasTolerationSeconds()
-        && t.getEffect() != TaintEffect.TAINT_EFFECT_NO_EXECUTE) {
+    if (t.hasTolerationSeconds() && t.getEffect() != TaintEffect.TAINT_EFFECT_NO_EXECUTE) {
       v.add(path + ".effect", "Invalid value: must be NoExecute when toleration_seconds is set");
     }
   }
@@ -514,14 +542,15 @@ final class PodSpecRules {
     if (a.hasNodeAffinity()) {
       String na = path + ".node_affinity";
       if (a.getNodeAffinity().hasRequiredDuringSchedulingIgnoredDuringExecution()) {
-        NodeSelector required = a.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
+        NodeSelector required =
+            a.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
         String field = na + ".required_during_scheduling_ignored_during_execution";
         if (required.getNodeSelectorTermsCount() == 0) {
           v.add(field + ".node_selector_terms", "Required value: must have at least one term");
         }
         for (int i = 0; i < required.getNodeSelectorTermsCount(); i++) {
-          nodeSelectorTerm(required.getNodeSelectorTerms(i),
-              field + ".node_selector_terms[" + i + "]", v);
+          nodeSelectorTerm(
+              required.getNodeSelectorTerms(i), field + ".node_selector_terms[" + i + "]", v);
         }
       }
       var preferred = a.getNodeAffinity().getPreferredDuringSchedulingIgnoredDuringExecutionList();
@@ -535,13 +564,15 @@ final class PodSpecRules {
       podAffinityTerms(
           a.getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecutionList(),
           a.getPodAffinity().getPreferredDuringSchedulingIgnoredDuringExecutionList(),
-          path + ".pod_affinity", v);
+          path + ".pod_affinity",
+          v);
     }
     if (a.hasPodAntiAffinity()) {
       podAffinityTerms(
           a.getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecutionList(),
           a.getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecutionList(),
-          path + ".pod_anti_affinity", v);
+          path + ".pod_anti_affinity",
+          v);
     }
   }
 
@@ -574,15 +605,17 @@ final class PodSpecRules {
       case NODE_SELECTOR_OPERATOR_IN:
       case NODE_SELECTOR_OPERATOR_NOT_IN:
         if (r.getValuesCount() == 0) {
-          v.add(field + ".values", "Required value: must be specified when operator is In or"
-              + " NotIn");
+          v.add(
+              field + ".values",
+              "Required value: must be specified when operator is In or" + " NotIn");
         }
         break;
       case NODE_SELECTOR_OPERATOR_EXISTS:
       case NODE_SELECTOR_OPERATOR_DOES_NOT_EXIST:
         if (r.getValuesCount() > 0) {
-          v.add(field + ".values", "Forbidden: may not be specified when operator is Exists or"
-              + " DoesNotExist");
+          v.add(
+              field + ".values",
+              "Forbidden: may not be specified when operator is Exists or" + " DoesNotExist");
         }
         break;
       case NODE_SELECTOR_OPERATOR_GT:
@@ -593,14 +626,16 @@ final class PodSpecRules {
           try {
             Long.parseLong(r.getValues(0));
           } catch (NumberFormatException e) {
-            v.add(field + ".values[0]", "Invalid value: \"" + r.getValues(0)
-                + "\": must be an integer for Gt or Lt");
+            v.add(
+                field + ".values[0]",
+                "Invalid value: \"" + r.getValues(0) + "\": must be an integer for Gt or Lt");
           }
         }
         break;
       default:
-        v.add(field + ".operator", "Unsupported value: must be one of In, NotIn, Exists,"
-            + " DoesNotExist, Gt, Lt");
+        v.add(
+            field + ".operator",
+            "Unsupported value: must be one of In, NotIn, Exists," + " DoesNotExist, Gt, Lt");
         break;
     }
   }

@@ -17,10 +17,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Rules on the status part of objects, checked on status updates: counters are never
- * negative, conditions have a unique type, a status and a CamelCase reason, and the pod and
- * node specific fields (phases, container statuses, host ports, addresses, capacities) are
- * well formed.
+ * Rules on the status part of objects, checked on status updates: counters are never negative,
+ * conditions have a unique type, a status and a CamelCase reason, and the pod and node specific
+ * fields (phases, container statuses, host ports, addresses, capacities) are well formed.
  */
 final class StatusRules {
 
@@ -38,8 +37,8 @@ final class StatusRules {
     // Every top-level number in a status is a count, a generation or a revision.
     for (FieldDescriptor f : status.getDescriptorForType().getFields()) {
       if (!f.isRepeated()
-          && (f.getJavaType() == FieldDescriptor.JavaType.INT || f.getJavaType()
-              == FieldDescriptor.JavaType.LONG)) {
+          && (f.getJavaType() == FieldDescriptor.JavaType.INT
+              || f.getJavaType() == FieldDescriptor.JavaType.LONG)) {
         v.nonNegative("status." + f.getName(), ((Number) status.getField(f)).longValue());
       }
     }
@@ -75,7 +74,8 @@ final class StatusRules {
         v.add(field + ".status", "Required value: one of True, False, Unknown");
       }
       if (!c.getReason().isEmpty() && !REASON.matcher(c.getReason()).matches()) {
-        v.add(field + ".reason",
+        v.add(
+            field + ".reason",
             "Invalid value: \"" + c.getReason() + "\": a CamelCase word such as 'Unschedulable'");
       }
     }

@@ -12,11 +12,11 @@ import dev.drover.api.v1.Secret;
 import java.util.List;
 
 /**
- * What may not change between the stored object and an update: identity, a pod's spec beyond
- * the fields Kubernetes lets change (container images, additional tolerations, a shorter
- * active deadline, a node name set once), controller selectors, a Job's template and
- * completions, the data of immutable Secrets and ConfigMaps, a node's pod CIDR, and new
- * finalizers on an object being deleted.
+ * What may not change between the stored object and an update: identity, a pod's spec beyond the
+ * fields Kubernetes lets change (container images, additional tolerations, a shorter active
+ * deadline, a node name set once), controller selectors, a Job's template and completions, the data
+ * of immutable Secrets and ConfigMaps, a node's pod CIDR, and new finalizers on an object being
+ * deleted.
  */
 final class UpdateRules {
 
@@ -30,11 +30,12 @@ final class UpdateRules {
   }
 
   /** Checks of a spec update of {@code object} over {@code old} (same kind). */
-  static void validate(Object object, Object old, ObjectMeta meta, ObjectMeta oldMeta,
-      Violations v) {
+  static void validate(
+      Object object, Object old, ObjectMeta meta, ObjectMeta oldMeta, Violations v) {
     if (oldMeta.hasDeletionTime()
         && !oldMeta.getFinalizersList().containsAll(meta.getFinalizersList())) {
-      v.add("metadata.finalizers",
+      v.add(
+          "metadata.finalizers",
           "Forbidden: no new finalizers can be added if the object is being deleted");
     }
     switch (object.getKindCase()) {
@@ -42,16 +43,31 @@ final class UpdateRules {
         podSpec(object.getPod().getSpec(), old.getPod().getSpec(), v);
         break;
       case DEPLOYMENT:
-        v.immutable(!object.getDeployment().getSpec().getSelector()
-            .equals(old.getDeployment().getSpec().getSelector()), "spec.selector");
+        v.immutable(
+            !object
+                .getDeployment()
+                .getSpec()
+                .getSelector()
+                .equals(old.getDeployment().getSpec().getSelector()),
+            "spec.selector");
         break;
       case REPLICA_SET:
-        v.immutable(!object.getReplicaSet().getSpec().getSelector()
-            .equals(old.getReplicaSet().getSpec().getSelector()), "spec.selector");
+        v.immutable(
+            !object
+                .getReplicaSet()
+                .getSpec()
+                .getSelector()
+                .equals(old.getReplicaSet().getSpec().getSelector()),
+            "spec.selector");
         break;
       case DAEMON_SET:
-        v.immutable(!object.getDaemonSet().getSpec().getSelector()
-            .equals(old.getDaemonSet().getSpec().getSelector()), "spec.selector");
+        v.immutable(
+            !object
+                .getDaemonSet()
+                .getSpec()
+                .getSelector()
+                .equals(old.getDaemonSet().getSpec().getSelector()),
+            "spec.selector");
         break;
       case JOB:
         job(object.getJob(), old.getJob(), v);
@@ -71,13 +87,14 @@ final class UpdateRules {
   }
 
   private static void job(Job job, Job old, Violations v) {
-    v.immutable(!job.getSpec().getSelector().equals(old.getSpec().getSelector()),
-        "spec.selector");
-    v.immutable(!job.getSpec().getTemplate().equals(old.getSpec().getTemplate()),
-        "spec.template");
-    v.immutable(job.getSpec().hasCompletions() != old.getSpec().hasCompletions()
-        || job.getSpec().getCompletions() != old.getSpec().getCompletions(), "spec.completions");
-    v.immutable(job.getSpec().getCompletionMode() != old.getSpec().getCompletionMode(),
+    v.immutable(!job.getSpec().getSelector().equals(old.getSpec().getSelector()), "spec.selector");
+    v.immutable(!job.getSpec().getTemplate().equals(old.getSpec().getTemplate()), "spec.template");
+    v.immutable(
+        job.getSpec().hasCompletions() != old.getSpec().hasCompletions()
+            || job.getSpec().getCompletions() != old.getSpec().getCompletions(),
+        "spec.completions");
+    v.immutable(
+        job.getSpec().getCompletionMode() != old.getSpec().getCompletionMode(),
         "spec.completion_mode");
   }
 
@@ -115,19 +132,20 @@ final class UpdateRules {
 
   /**
    * Kubernetes lets a pod's spec change only in container images, added tolerations, a new or
-   * shorter active deadline, and (here) a node name written once. Everything else is compared
-   * field by field so that each changed field is named.
+   * shorter active deadline, and (here) a node name written once. Everything else is compared field
+   * by field so that each changed field is named.
    */
   private static void podSpec(PodSpec spec, PodSpec old, Violations v) {
     PodSpec.Builder allowed = spec.toBuilder();
     containers(spec.getContainersList(), old.getContainersList(), "spec.containers", v);
-    containers(spec.getInitContainersList(), old.getInitContainersList(), "spec.init_containers",
-        v);
+    containers(
+        spec.getInitContainersList(), old.getInitContainersList(), "spec.init_containers", v);
     allowed.clearContainers().addAllContainers(old.getContainersList());
     allowed.clearInitContainers().addAllInitContainers(old.getInitContainersList());
 
     if (!spec.getTolerationsList().containsAll(old.getTolerationsList())) {
-      v.add("spec.tolerations",
+      v.add(
+          "spec.tolerations",
           "Forbidden: existing tolerations may not be changed or removed, only added");
     }
     allowed.clearTolerations().addAllTolerations(old.getTolerationsList());
@@ -139,7 +157,8 @@ final class UpdateRules {
               && (!old.hasActiveDeadlineSeconds()
                   || spec.getActiveDeadlineSeconds() <= old.getActiveDeadlineSeconds());
       if (!ok) {
-        v.add("spec.active_deadline_seconds",
+        v.add(
+            "spec.active_deadline_seconds",
             "Forbidden: may only be set or decreased, never removed or increased");
       }
     }
@@ -161,7 +180,8 @@ final class UpdateRules {
                   || !allowed.getField(f).equals(old.getField(f))
               : !allowed.getField(f).equals(old.getField(f));
       if (changed) {
-        v.add("spec." + f.getName(),
+        v.add(
+            "spec." + f.getName(),
             "Forbidden: pod updates may not change fields other than container images,"
                 + " active_deadline_seconds (set or decrease), tolerations (additions) and"
                 + " node_name (once)");
@@ -176,7 +196,8 @@ final class UpdateRules {
       return;
     }
     for (int i = 0; i < containers.size(); i++) {
-      Container withOldImage = containers.get(i).toBuilder().setImage(old.get(i).getImage()).build();
+      Container withOldImage =
+          containers.get(i).toBuilder().setImage(old.get(i).getImage()).build();
       if (!withOldImage.equals(old.get(i))) {
         v.add(path + "[" + i + "]", "Forbidden: only the image of a container may change");
       }

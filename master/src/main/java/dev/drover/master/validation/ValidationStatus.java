@@ -10,33 +10,33 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns validation results into the gRPC error the API returns, and back: INVALID_ARGUMENT
- * whose details carry a {@code google.rpc.BadRequest} with one field violation per problem, and
- * whose message repeats them in text for clients that cannot read details.
+ * Turns validation results into the gRPC error the API returns, and back: INVALID_ARGUMENT whose
+ * details carry a {@code google.rpc.BadRequest} with one field violation per problem, and whose
+ * message repeats them in text for clients that cannot read details.
  */
 public final class ValidationStatus {
 
   private ValidationStatus() {}
 
   /**
-   * Longest text kept of one field path or description: both can echo user input (a label key,
-   * an image reference) of any length.
+   * Longest text kept of one field path or description: both can echo user input (a label key, an
+   * image reference) of any length.
    */
   static final int MAX_PART_CHARS = 256;
+
   /**
-   * Budgets, in bytes on the wire, for the message (sent percent-encoded as grpc-message) and
-   * for the violations in the details (sent base64-encoded, together with the message, as
-   * grpc-status-details-bin). gRPC clients refuse metadata over 8 KiB by default, which would
-   * turn a precise error into an opaque one: 1.5 KiB + 4/3 x (1.5 KiB + 2.5 KiB) stays under.
+   * Budgets, in bytes on the wire, for the message (sent percent-encoded as grpc-message) and for
+   * the violations in the details (sent base64-encoded, together with the message, as
+   * grpc-status-details-bin). gRPC clients refuse metadata over 8 KiB by default, which would turn
+   * a precise error into an opaque one: 1.5 KiB + 4/3 x (1.5 KiB + 2.5 KiB) stays under.
    */
   static final int MAX_MESSAGE_BYTES = 1536;
 
   static final int MAX_DETAIL_BYTES = 2560;
 
   /**
-   * The INVALID_ARGUMENT error for {@code violations}. When they are too many for the
-   * trailers, the first ones are kept and a last entry with an empty field says how many more
-   * there were.
+   * The INVALID_ARGUMENT error for {@code violations}. When they are too many for the trailers, the
+   * first ones are kept and a last entry with an empty field says how many more there were.
    *
    * @param subject what was invalid, e.g. {@code Pod "default/web"}; starts the message
    * @throws IllegalArgumentException when {@code violations} is empty (nothing to report)
@@ -56,8 +56,8 @@ public final class ValidationStatus {
               .setField(clip(violation.field()))
               .setDescription(clip(violation.description()))
               .build();
-      String text = (fv.getField().isEmpty() ? "(object)" : fv.getField()) + ": "
-          + fv.getDescription();
+      String text =
+          (fv.getField().isEmpty() ? "(object)" : fv.getField()) + ": " + fv.getDescription();
       int size = fv.getSerializedSize() + 4;
       // Room is kept for the closing "and N more" entry.
       if (detailBytes + size > MAX_DETAIL_BYTES - 64
@@ -71,8 +71,7 @@ public final class ValidationStatus {
     }
     int hidden = violations.size() - shown;
     if (hidden > 0) {
-      String more = "and " + hidden + " more violation" + (hidden == 1 ? "" : "s")
-          + " not shown";
+      String more = "and " + hidden + " more violation" + (hidden == 1 ? "" : "s") + " not shown";
       badRequest.addFieldViolations(
           BadRequest.FieldViolation.newBuilder().setField("").setDescription(more));
       message.append(shown == 0 ? "" : "; ").append(more);
@@ -102,14 +101,10 @@ public final class ValidationStatus {
   }
 
   private static String clip(String text) {
-    return text.length() <= MAX_PART_CHARS
-        ? text
-        : text.substring(0, MAX_PART_CHARS - 3) + "...";
+    return text.length() <= MAX_PART_CHARS ? text : text.substring(0, MAX_PART_CHARS - 3) + "...";
   }
 
-  /**
-   * The field violations carried by {@code error}'s BadRequest details; empty when it has none.
-   */
+  /** The field violations carried by {@code error}'s BadRequest details; empty when it has none. */
   public static List<FieldViolation> violations(Throwable error) {
     List<FieldViolation> result = new ArrayList<>();
     com.google.rpc.Status status = StatusProto.fromThrowable(error);
@@ -119,8 +114,8 @@ public final class ValidationStatus {
     for (Any detail : status.getDetailsList()) {
       if (detail.is(BadRequest.class)) {
         try {
-          for (BadRequest.FieldViolation fv : detail.unpack(BadRequest.class)
-              .getFieldViolationsList()) {
+          for (BadRequest.FieldViolation fv :
+              detail.unpack(BadRequest.class).getFieldViolationsList()) {
             result.add(new FieldViolation(fv.getField(), fv.getDescription()));
           }
         } catch (InvalidProtocolBufferException e) {

@@ -8,18 +8,17 @@ import dev.drover.api.v1.ObjectMeta;
 import java.util.List;
 
 /**
- * Checks an object before it is written and returns every violation, each with the path of the
- * bad field, so that one round trip tells a client everything to fix. Stateless and
- * thread-safe.
+ * Checks an object before it is written and returns every violation, each with the path of the bad
+ * field, so that one round trip tells a client everything to fix. Stateless and thread-safe.
  *
- * <p>Expects the object after {@link Defaulter} ran (the master defaults, then validates):
- * for example an empty namespace of a namespaced kind is reported as missing. What is checked
- * depends on the {@link Operation}:
+ * <p>Expects the object after {@link Defaulter} ran (the master defaults, then validates): for
+ * example an empty namespace of a namespaced kind is reported as missing. What is checked depends
+ * on the {@link Operation}:
  *
  * <ul>
  *   <li>CREATE: metadata, spec (or data) and status of the object, and its serialized size;
- *   <li>UPDATE: metadata, spec and size (the status of an update is ignored by the API), plus
- *       what may not change from {@code old};
+ *   <li>UPDATE: metadata, spec and size (the status of an update is ignored by the API), plus what
+ *       may not change from {@code old};
  *   <li>UPDATE_STATUS: the status only, and that name, namespace and uid did not change.
  * </ul>
  */
@@ -47,8 +46,12 @@ public final class Validator {
       throw new IllegalArgumentException(operation + " needs the stored object");
     }
     if (operation != Operation.CREATE && old.getKindCase() != object.getKindCase()) {
-      v.add("kind", "Invalid value: may not change from " + old.getKindCase() + " to "
-          + object.getKindCase());
+      v.add(
+          "kind",
+          "Invalid value: may not change from "
+              + old.getKindCase()
+              + " to "
+              + object.getKindCase());
       return v.list();
     }
     Kind kind = Kinds.kindOf(object);
@@ -56,8 +59,12 @@ public final class Validator {
     ObjectMeta meta = Kinds.metadata(object);
     int size = message.getSerializedSize();
     if (size > MAX_OBJECT_BYTES) {
-      v.add("", "Too long: the serialized object is " + size + " bytes, may not be more than "
-          + MAX_OBJECT_BYTES);
+      v.add(
+          "",
+          "Too long: the serialized object is "
+              + size
+              + " bytes, may not be more than "
+              + MAX_OBJECT_BYTES);
     }
     if (operation == Operation.UPDATE_STATUS) {
       UpdateRules.identity(meta, Kinds.metadata(old), v);

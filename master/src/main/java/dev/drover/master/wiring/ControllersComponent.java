@@ -32,22 +32,21 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * Runs the standard controllers on the active master: the watch cache is their
- * {@link ObjectCache}, the object store (every update a compare-and-swap) their
- * {@link ObjectWriter}. Each start creates fresh controllers and a {@link ControllerManager};
- * stop closes the manager and removes the controllers' cache handlers.
+ * Runs the standard controllers on the active master: the watch cache is their {@link ObjectCache},
+ * the object store (every update a compare-and-swap) their {@link ObjectWriter}. Each start creates
+ * fresh controllers and a {@link ControllerManager}; stop closes the manager and removes the
+ * controllers' cache handlers.
  *
- * <p>A master that just became active may have a cache a little behind the store, holding
- * neither the last pods its predecessor created nor their deletions. Controllers starting on it
- * would count too few pods and create duplicates beyond max surge, so the cache counts as
- * synced only once it reflects the revision of the lease write that made this master active
- * (everything its predecessor wrote is below it), or, without one, the store revision read
- * linearizably after activation.
+ * <p>A master that just became active may have a cache a little behind the store, holding neither
+ * the last pods its predecessor created nor their deletions. Controllers starting on it would count
+ * too few pods and create duplicates beyond max surge, so the cache counts as synced only once it
+ * reflects the revision of the lease write that made this master active (everything its predecessor
+ * wrote is below it), or, without one, the store revision read linearizably after activation.
  *
- * <p>Writes are fenced: each one first checks that this master still holds the active-master
- * lease (and that this activation was not stopped), so a master that lost the role stops writing
- * at once, even in the middle of a sync, not only once its workers have finished. Each write is
- * also a compare-and-swap on the object's version.
+ * <p>Writes are fenced: each one first checks that this master still holds the active-master lease
+ * (and that this activation was not stopped), so a master that lost the role stops writing at once,
+ * even in the middle of a sync, not only once its workers have finished. Each write is also a
+ * compare-and-swap on the object's version.
  */
 public final class ControllersComponent implements ActiveComponent {
   private final WatchCache cache;
@@ -61,12 +60,17 @@ public final class ControllersComponent implements ActiveComponent {
   private StoreWriter writer;
 
   /**
-   * A stopped component over the master's cache, store and event recorder; {@code holdsLease}
-   * says whether this master may still write as the active one, {@code activationRevision} the
-   * store revision at which it became active (-1 when unknown).
+   * A stopped component over the master's cache, store and event recorder; {@code holdsLease} says
+   * whether this master may still write as the active one, {@code activationRevision} the store
+   * revision at which it became active (-1 when unknown).
    */
-  public ControllersComponent(WatchCache cache, ObjectStore store, EventRecorder events, Clock clock,
-                              BooleanSupplier holdsLease, LongSupplier activationRevision) {
+  public ControllersComponent(
+      WatchCache cache,
+      ObjectStore store,
+      EventRecorder events,
+      Clock clock,
+      BooleanSupplier holdsLease,
+      LongSupplier activationRevision) {
     this.cache = cache;
     this.store = store;
     this.events = events;
@@ -87,7 +91,9 @@ public final class ControllersComponent implements ActiveComponent {
     }
     CacheView view = new CacheView(new CatchUp());
     writer = new StoreWriter();
-    manager = new ControllerManager(view, Controllers.standard(new ControllerContext(view, writer, clock)));
+    manager =
+        new ControllerManager(
+            view, Controllers.standard(new ControllerContext(view, writer, clock)));
     manager.start();
   }
 
@@ -115,8 +121,16 @@ public final class ControllersComponent implements ActiveComponent {
       }
       if (target < 0) {
         try {
-          target = store.await(store.kv().get(ObjectStore.key(Kind.KIND_NAMESPACE, "",
-              ObjectStore.DEFAULT_NAMESPACE))).getHeader().getRevision();
+          target =
+              store
+                  .await(
+                      store
+                          .kv()
+                          .get(
+                              ObjectStore.key(
+                                  Kind.KIND_NAMESPACE, "", ObjectStore.DEFAULT_NAMESPACE)))
+                  .getHeader()
+                  .getRevision();
         } catch (RuntimeException e) {
           // The store is not answering yet; the manager asks again shortly.
           return false;
@@ -137,22 +151,25 @@ public final class ControllersComponent implements ActiveComponent {
 
     @Override
     public void addHandler(Kind kind, ResourceHandler handler) {
-      WatchCache.Registration r = cache.addListener(kind, new CacheListener() {
-        @Override
-        public void onAdd(Object object) {
-          handler.onAdd(Kinds.unwrap(object));
-        }
+      WatchCache.Registration r =
+          cache.addListener(
+              kind,
+              new CacheListener() {
+                @Override
+                public void onAdd(Object object) {
+                  handler.onAdd(Kinds.unwrap(object));
+                }
 
-        @Override
-        public void onUpdate(Object oldObject, Object newObject) {
-          handler.onUpdate(Kinds.unwrap(oldObject), Kinds.unwrap(newObject));
-        }
+                @Override
+                public void onUpdate(Object oldObject, Object newObject) {
+                  handler.onUpdate(Kinds.unwrap(oldObject), Kinds.unwrap(newObject));
+                }
 
-        @Override
-        public void onDelete(Object lastState) {
-          handler.onDelete(Kinds.unwrap(lastState));
-        }
-      });
+                @Override
+                public void onDelete(Object lastState) {
+                  handler.onDelete(Kinds.unwrap(lastState));
+                }
+              });
       synchronized (registrations) {
         registrations.add(r);
       }
@@ -171,8 +188,8 @@ public final class ControllersComponent implements ActiveComponent {
 
     private void checkActive(String what) {
       if (fenced || !holdsLease.getAsBoolean()) {
-        throw new WriteException(WriteException.Reason.UNAVAILABLE,
-            what + ": this master is no longer the active one");
+        throw new WriteException(
+            WriteException.Reason.UNAVAILABLE, what + ": this master is no longer the active one");
       }
     }
 
@@ -205,15 +222,26 @@ public final class ControllersComponent implements ActiveComponent {
     private String describe(Message object) {
       ObjectMeta meta = ApiObjects.meta(object);
       String name = meta.getName().isEmpty() ? meta.getGenerateName() + "*" : meta.getName();
-      return object.getDescriptorForType().getName() + " " + ApiObjects.key(meta.getNamespace(), name);
+      return object.getDescriptorForType().getName()
+          + " "
+          + ApiObjects.key(meta.getNamespace(), name);
     }
 
     @Override
     public void delete(Kind kind, String namespace, String name, DeleteOptions options) {
       checkActive(Kinds.key(kind, namespace, name));
       try {
-        store.delete(kind, namespace, name, new ObjectStore.DeleteOptions(options.gracePeriodSeconds().orElse(null),
-            options.uid().orElse(null), null, options.propagation(), false), o -> o);
+        store.delete(
+            kind,
+            namespace,
+            name,
+            new ObjectStore.DeleteOptions(
+                options.gracePeriodSeconds().orElse(null),
+                options.uid().orElse(null),
+                null,
+                options.propagation(),
+                false),
+            o -> o);
       } catch (StatusRuntimeException e) {
         throw translate(Kinds.key(kind, namespace, name), e);
       }

@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The full validation rules as the store's {@link ObjectValidator}: defaults come from
- * {@link Defaulter}, checks from {@link Validator} (a create when there is no stored version,
- * an update otherwise), and every violation is handed back in the API's BadRequest form.
+ * The full validation rules as the store's {@link ObjectValidator}: defaults come from {@link
+ * Defaulter}, checks from {@link Validator} (a create when there is no stored version, an update
+ * otherwise), and every violation is handed back in the API's BadRequest form.
  */
 public final class RulesValidator implements ObjectValidator {
   private final Defaulter defaulter = new Defaulter();
@@ -28,7 +28,8 @@ public final class RulesValidator implements ObjectValidator {
     Operation op = old == null ? Operation.CREATE : Operation.UPDATE;
     List<FieldViolation> out = new ArrayList<>();
     for (dev.drover.master.validation.FieldViolation v : validator.validate(object, op, old)) {
-      out.add(FieldViolation.newBuilder().setField(v.field()).setDescription(v.description()).build());
+      out.add(
+          FieldViolation.newBuilder().setField(v.field()).setDescription(v.description()).build());
     }
     return out;
   }

@@ -19,7 +19,6 @@ import dev.drover.master.events.EventRecorder;
 import dev.drover.master.scheduler.Binder;
 import dev.drover.master.scheduler.ClusterEventHandler;
 import dev.drover.master.scheduler.ClusterEventSource;
-import dev.drover.master.scheduler.Evictor;
 import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.scheduler.SchedulerLoop;
 import dev.drover.master.scheduler.StatusWriter;
@@ -42,9 +41,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the {@link SchedulerLoop} on the active master: node and pod changes come from the watch
- * cache's listeners, bindings are compare-and-swap binds on the object store (unbound pods
- * only), the PodScheduled condition and nominations are status writes, events go through the
- * master's event recorder and preemption victims are deleted gracefully.
+ * cache's listeners, bindings are compare-and-swap binds on the object store (unbound pods only),
+ * the PodScheduled condition and nominations are status writes, events go through the master's
+ * event recorder and preemption victims are deleted gracefully.
  */
 public final class SchedulerComponent implements ActiveComponent {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerComponent.class);
@@ -64,7 +63,11 @@ public final class SchedulerComponent implements ActiveComponent {
   private volatile EventSink eventSink;
 
   /** A stopped component over the master's cache, store and event recorder. */
-  public SchedulerComponent(WatchCache cache, ObjectStore store, EventRecorder events, Clock clock,
+  public SchedulerComponent(
+      WatchCache cache,
+      ObjectStore store,
+      EventRecorder events,
+      Clock clock,
       SchedulerConfig config) {
     this(cache, store, events, clock, config, () -> -1);
   }
@@ -73,8 +76,13 @@ public final class SchedulerComponent implements ActiveComponent {
    * As above, with the store revision at which this master became active (-1 when unknown): the
    * loop starts once the cache has reached it, without first reading the store's revision.
    */
-  public SchedulerComponent(WatchCache cache, ObjectStore store, EventRecorder events, Clock clock,
-      SchedulerConfig config, LongSupplier activationRevision) {
+  public SchedulerComponent(
+      WatchCache cache,
+      ObjectStore store,
+      EventRecorder events,
+      Clock clock,
+      SchedulerConfig config,
+      LongSupplier activationRevision) {
     this.cache = cache;
     this.store = store;
     this.events = events;
@@ -89,10 +97,10 @@ public final class SchedulerComponent implements ActiveComponent {
   }
 
   /**
-   * Starts the loop once the watch cache has caught up with the store as of now, on a thread
-   * of its own so that the election is not held up. A master that just became active must see
-   * every binding its predecessor made before it places anything: otherwise it would count
-   * room as free that those bindings already took.
+   * Starts the loop once the watch cache has caught up with the store as of now, on a thread of its
+   * own so that the election is not held up. A master that just became active must see every
+   * binding its predecessor made before it places anything: otherwise it would count room as free
+   * that those bindings already took.
    */
   @Override
   public synchronized void start() {
@@ -111,11 +119,23 @@ public final class SchedulerComponent implements ActiveComponent {
     long revision = activationRevision.getAsLong();
     while (revision < 0) {
       try {
-        revision = store.await(store.kv().range(RangeRequest.newBuilder()
-            .setKey(ObjectStore.key(Kind.KIND_NAMESPACE, "", ObjectStore.DEFAULT_NAMESPACE)).setKeysOnly(true)
-            .build())).getHeader().getRevision();
+        revision =
+            store
+                .await(
+                    store
+                        .kv()
+                        .range(
+                            RangeRequest.newBuilder()
+                                .setKey(
+                                    ObjectStore.key(
+                                        Kind.KIND_NAMESPACE, "", ObjectStore.DEFAULT_NAMESPACE))
+                                .setKeysOnly(true)
+                                .build()))
+                .getHeader()
+                .getRevision();
       } catch (RuntimeException e) {
-        LOG.warn("scheduler: could not read the store's revision ({}); retrying in 1 s", e.toString());
+        LOG.warn(
+            "scheduler: could not read the store's revision ({}); retrying in 1 s", e.toString());
         if (!pauseWhileStarter(1000)) {
           return;
         }
@@ -125,7 +145,10 @@ public final class SchedulerComponent implements ActiveComponent {
       if (!isStarter()) {
         return;
       }
-      LOG.warn("scheduler: the watch cache is still behind revision {} (at {})", revision, cache.revision());
+      LOG.warn(
+          "scheduler: the watch cache is still behind revision {} (at {})",
+          revision,
+          cache.revision());
     }
     synchronized (this) {
       if (starter != Thread.currentThread()) {
@@ -133,8 +156,16 @@ public final class SchedulerComponent implements ActiveComponent {
       }
       starter = null;
       eventSink = new EventSink();
-      loop = new SchedulerLoop(config, SchedulerLoop.DEFAULT_SCHEDULER_NAME, new CacheSource(),
-          this::bindAll, new PodStatusWriter(), this::recordEvent, this::evict, System::nanoTime);
+      loop =
+          new SchedulerLoop(
+              config,
+              SchedulerLoop.DEFAULT_SCHEDULER_NAME,
+              new CacheSource(),
+              this::bindAll,
+              new PodStatusWriter(),
+              this::recordEvent,
+              this::evict,
+              System::nanoTime);
       loop.start();
       LOG.info("scheduler started (watch cache at revision {})", cache.revision());
     }
@@ -192,10 +223,14 @@ public final class SchedulerComponent implements ActiveComponent {
   private final class CacheSource implements ClusterEventSource {
     @Override
     public AutoCloseable subscribe(ClusterEventHandler h) {
-      WatchCache.Registration nodes = cache.addListener(Kind.KIND_NODE,
-          upsertOrDelete(o -> h.nodeUpserted(o.getNode()), o -> h.nodeDeleted(o.getNode())));
-      WatchCache.Registration pods = cache.addListener(Kind.KIND_POD,
-          upsertOrDelete(o -> h.podUpserted(o.getPod()), o -> h.podDeleted(o.getPod())));
+      WatchCache.Registration nodes =
+          cache.addListener(
+              Kind.KIND_NODE,
+              upsertOrDelete(o -> h.nodeUpserted(o.getNode()), o -> h.nodeDeleted(o.getNode())));
+      WatchCache.Registration pods =
+          cache.addListener(
+              Kind.KIND_POD,
+              upsertOrDelete(o -> h.podUpserted(o.getPod()), o -> h.podDeleted(o.getPod())));
       return () -> {
         nodes.close();
         pods.close();
@@ -224,10 +259,10 @@ public final class SchedulerComponent implements ActiveComponent {
   }
 
   /**
-   * Binds a batch: pods as the watch cache holds them go to the store in as few transactions
-   * as possible, each binding its own compare-and-swap on the pod's version. A pod whose cached
-   * version turned out stale (the cache trails the store a little) gets one read-modify-write
-   * bind on the store's current version before it counts as a conflict.
+   * Binds a batch: pods as the watch cache holds them go to the store in as few transactions as
+   * possible, each binding its own compare-and-swap on the pod's version. A pod whose cached
+   * version turned out stale (the cache trails the store a little) gets one read-modify-write bind
+   * on the store's current version before it counts as a conflict.
    */
   private List<Binder.Outcome> bindAll(List<Binder.Binding> bindings) {
     Binder.Outcome[] out = new Binder.Outcome[bindings.size()];
@@ -288,7 +323,12 @@ public final class SchedulerComponent implements ActiveComponent {
           // Bound meanwhile or replaced by a pod of another uid: a fresh view sorts it out.
           return Binder.Outcome.CONFLICT;
         default:
-          LOG.debug("binding {}/{} to {} failed: {}", b.namespace(), b.name(), b.nodeName(), e.toString());
+          LOG.debug(
+              "binding {}/{} to {} failed: {}",
+              b.namespace(),
+              b.name(),
+              b.nodeName(),
+              e.toString());
           return Binder.Outcome.FAILED;
       }
     }
@@ -298,26 +338,33 @@ public final class SchedulerComponent implements ActiveComponent {
   private final class PodStatusWriter implements StatusWriter {
     @Override
     public void markUnschedulable(Pod pod, String message) {
-      changeStatus(pod, status -> {
-        Condition.Builder c = Condition.newBuilder().setType("PodScheduled")
-            .setStatus(ConditionStatus.CONDITION_STATUS_FALSE).setReason("Unschedulable").setMessage(message);
-        int at = -1;
-        for (int i = 0; i < status.getConditionsCount(); i++) {
-          if (status.getConditions(i).getType().equals("PodScheduled")) {
-            at = i;
-          }
-        }
-        if (at >= 0) {
-          Condition old = status.getConditions(at);
-          boolean transition = old.getStatus() != ConditionStatus.CONDITION_STATUS_FALSE;
-          c.setLastTransitionTime(transition || !old.hasLastTransitionTime() ? now() : old.getLastTransitionTime());
-          if (old.equals(c.build())) {
-            return status;
-          }
-          return status.toBuilder().setConditions(at, c).build();
-        }
-        return status.toBuilder().addConditions(c.setLastTransitionTime(now())).build();
-      });
+      changeStatus(
+          pod,
+          status -> {
+            Condition.Builder c =
+                Condition.newBuilder()
+                    .setType("PodScheduled")
+                    .setStatus(ConditionStatus.CONDITION_STATUS_FALSE)
+                    .setReason("Unschedulable")
+                    .setMessage(message);
+            int at = -1;
+            for (int i = 0; i < status.getConditionsCount(); i++) {
+              if (status.getConditions(i).getType().equals("PodScheduled")) {
+                at = i;
+              }
+            }
+            if (at >= 0) {
+              Condition old = status.getConditions(at);
+              boolean transition = old.getStatus() != ConditionStatus.CONDITION_STATUS_FALSE;
+              c.setLastTransitionTime(
+                  transition || !old.hasLastTransitionTime() ? now() : old.getLastTransitionTime());
+              if (old.equals(c.build())) {
+                return status;
+              }
+              return status.toBuilder().setConditions(at, c).build();
+            }
+            return status.toBuilder().addConditions(c.setLastTransitionTime(now())).build();
+          });
     }
 
     @Override
@@ -328,15 +375,21 @@ public final class SchedulerComponent implements ActiveComponent {
     private void changeStatus(Pod pod, UnaryOperator<PodStatus> change) {
       ObjectMeta m = pod.getMetadata();
       try {
-        store.mutate(Kind.KIND_POD, m.getNamespace(), m.getName(), 0, cur -> {
-          if (!cur.getPod().getMetadata().getUid().equals(m.getUid())) {
-            return cur;
-          }
-          PodStatus next = change.apply(cur.getPod().getStatus());
-          return cur.toBuilder().setPod(cur.getPod().toBuilder().setStatus(next)).build();
-        });
+        store.mutate(
+            Kind.KIND_POD,
+            m.getNamespace(),
+            m.getName(),
+            0,
+            cur -> {
+              if (!cur.getPod().getMetadata().getUid().equals(m.getUid())) {
+                return cur;
+              }
+              PodStatus next = change.apply(cur.getPod().getStatus());
+              return cur.toBuilder().setPod(cur.getPod().toBuilder().setStatus(next)).build();
+            });
       } catch (StatusRuntimeException e) {
-        LOG.debug("status write of pod {}/{} failed: {}", m.getNamespace(), m.getName(), e.toString());
+        LOG.debug(
+            "status write of pod {}/{} failed: {}", m.getNamespace(), m.getName(), e.toString());
       }
     }
   }
@@ -347,15 +400,16 @@ public final class SchedulerComponent implements ActiveComponent {
 
   private void recordEvent(Pod pod, EventType type, String reason, String message) {
     Object subject = Object.newBuilder().setPod(pod).build();
-    Event event = Event.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace(pod.getMetadata().getNamespace()))
-        .setInvolvedObject(EventRecorder.referenceTo(subject))
-        .setType(type)
-        .setReason(reason)
-        .setMessage(message)
-        .setSource(EventSource.newBuilder().setComponent(COMPONENT))
-        .setReportingComponent("drover.dev/" + COMPONENT)
-        .build();
+    Event event =
+        Event.newBuilder()
+            .setMetadata(ObjectMeta.newBuilder().setNamespace(pod.getMetadata().getNamespace()))
+            .setInvolvedObject(EventRecorder.referenceTo(subject))
+            .setType(type)
+            .setReason(reason)
+            .setMessage(message)
+            .setSource(EventSource.newBuilder().setComponent(COMPONENT))
+            .setReportingComponent("drover.dev/" + COMPONENT)
+            .build();
     EventSink sink = eventSink;
     if (sink != null) {
       sink.offer(event);
@@ -363,10 +417,10 @@ public final class SchedulerComponent implements ActiveComponent {
   }
 
   /**
-   * Writes the scheduler's events on a thread of their own, so that a store write per event
-   * (a "Scheduled" event for every pod) never holds bindings up. Events are best effort, as
-   * in Kubernetes' event broadcaster: when more than {@link #MAX_QUEUED_EVENTS} wait, new ones
-   * are dropped and counted (the pod's PodScheduled condition still says why it is pending).
+   * Writes the scheduler's events on a thread of their own, so that a store write per event (a
+   * "Scheduled" event for every pod) never holds bindings up. Events are best effort, as in
+   * Kubernetes' event broadcaster: when more than {@link #MAX_QUEUED_EVENTS} wait, new ones are
+   * dropped and counted (the pod's PodScheduled condition still says why it is pending).
    */
   private final class EventSink implements AutoCloseable {
     private final LinkedBlockingQueue<Event> queue = new LinkedBlockingQueue<>(MAX_QUEUED_EVENTS);
@@ -391,9 +445,9 @@ public final class SchedulerComponent implements ActiveComponent {
     }
 
     /**
-     * Writes what has queued up since the last round together: identical events merged, new
-     * ones created many to a Txn (see {@link EventRecorder#recordAll}), so that a burst of
-     * bindings costs a few event writes rather than one each.
+     * Writes what has queued up since the last round together: identical events merged, new ones
+     * created many to a Txn (see {@link EventRecorder#recordAll}), so that a burst of bindings
+     * costs a few event writes rather than one each.
      */
     private void run() {
       List<Event> batch = new ArrayList<>();
@@ -426,12 +480,20 @@ public final class SchedulerComponent implements ActiveComponent {
   private void evict(Pod victim, String reason) {
     ObjectMeta m = victim.getMetadata();
     try {
-      store.delete(Kind.KIND_POD, m.getNamespace(), m.getName(),
-          new ObjectStore.DeleteOptions(null, m.getUid(), null, PropagationPolicy.PROPAGATION_POLICY_BACKGROUND, false),
+      store.delete(
+          Kind.KIND_POD,
+          m.getNamespace(),
+          m.getName(),
+          new ObjectStore.DeleteOptions(
+              null, m.getUid(), null, PropagationPolicy.PROPAGATION_POLICY_BACKGROUND, false),
           o -> {
             Pod p = o.getPod();
-            return o.toBuilder().setPod(p.toBuilder().setStatus(p.getStatus().toBuilder()
-                .setReason("Preempted").setMessage(reason))).build();
+            return o.toBuilder()
+                .setPod(
+                    p.toBuilder()
+                        .setStatus(
+                            p.getStatus().toBuilder().setReason("Preempted").setMessage(reason)))
+                .build();
           });
     } catch (StatusRuntimeException e) {
       LOG.debug("evicting pod {}/{} failed: {}", m.getNamespace(), m.getName(), e.toString());

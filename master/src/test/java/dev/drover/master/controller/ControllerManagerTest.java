@@ -47,11 +47,14 @@ class ControllerManagerTest {
           throw new IllegalStateException("first attempt fails");
         }
         ConfigMap cm =
-            cache.<ConfigMap>get(
+            cache
+                .<ConfigMap>get(
                     Kind.KIND_CONFIG_MAP, ApiObjects.namespaceOf(key), ApiObjects.nameOf(key))
                 .orElse(null);
-        if (cm != null && !cm.getDataMap().getOrDefault("in", "").equals(cm.getDataMap().get("out"))) {
-          writer.update(cm.toBuilder().putData("out", cm.getDataMap().getOrDefault("in", "")).build());
+        if (cm != null
+            && !cm.getDataMap().getOrDefault("in", "").equals(cm.getDataMap().get("out"))) {
+          writer.update(
+              cm.toBuilder().putData("out", cm.getDataMap().getOrDefault("in", "")).build());
         }
       } finally {
         concurrent.decrementAndGet();
@@ -98,22 +101,23 @@ class ControllerManagerTest {
     FakeCluster cluster = new FakeCluster(Clock.system());
     CountDownLatch inSync = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Controller slow = new Controller("slow", cluster.context(), 1, Duration.ZERO) {
-      @Override
-      protected void sync(String key) {
-        inSync.countDown();
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
+    Controller slow =
+        new Controller("slow", cluster.context(), 1, Duration.ZERO) {
+          @Override
+          protected void sync(String key) {
+            inSync.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
 
-      @Override
-      protected List<String> allKeys() {
-        return List.of("default/one");
-      }
-    };
+          @Override
+          protected List<String> allKeys() {
+            return List.of("default/one");
+          }
+        };
     CopyController other = new CopyController(cluster.context());
     ControllerManager manager = new ControllerManager(cluster, List.of(slow, other));
     manager.start();
@@ -125,13 +129,15 @@ class ControllerManagerTest {
       // the second must already have stopped taking keys.
       await().atMost(Duration.ofSeconds(30)).until(() -> other.queue().isShutDown());
       assertThat(closer.isAlive()).as("close waits for the sync under way").isTrue();
-      cluster.create(ConfigMap.newBuilder().setMetadata(Fixtures.meta("late")).putData("in", "x").build());
+      cluster.create(
+          ConfigMap.newBuilder().setMetadata(Fixtures.meta("late")).putData("in", "x").build());
     } finally {
       release.countDown();
     }
     closer.join(30_000);
     assertThat(closer.isAlive()).isFalse();
-    assertThat(cluster.<ConfigMap>stored(Kind.KIND_CONFIG_MAP)).singleElement()
+    assertThat(cluster.<ConfigMap>stored(Kind.KIND_CONFIG_MAP))
+        .singleElement()
         .satisfies(cm -> assertThat(cm.getDataMap()).doesNotContainKey("out"));
   }
 

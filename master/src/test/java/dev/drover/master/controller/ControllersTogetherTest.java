@@ -31,9 +31,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Several controllers over one fake cluster, with the test playing the scheduler (bind pending
- * pods to an untainted node) and the agents (ready pods, lease renewals, confirming that pods
- * stopped).
+ * Several controllers over one fake cluster, with the test playing the scheduler (bind pending pods
+ * to an untainted node) and the agents (ready pods, lease renewals, confirming that pods stopped).
  */
 class ControllersTogetherTest {
   private static final Map<String, String> LABELS = Map.of("app", "web");
@@ -47,23 +46,33 @@ class ControllersTogetherTest {
     h.add(new NodeLifecycleController(h.context()));
     h.add(new GarbageCollector(h.context()));
     for (String name : List.of("n1", "n2")) {
-      h.cluster.create(node(name, Map.of()).toBuilder()
-          .setStatus(NodeStatus.newBuilder().addConditions(Condition.newBuilder().setType("Ready")
-              .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)))
-          .build());
-      h.cluster.create(Lease.newBuilder()
-          .setMetadata(ObjectMeta.newBuilder().setName(name)
-              .setNamespace(NodeLifecycleController.LEASE_NAMESPACE))
-          .setSpec(LeaseSpec.newBuilder().setRenewTime(ApiObjects.timestamp(h.clock.now())))
-          .build());
+      h.cluster.create(
+          node(name, Map.of()).toBuilder()
+              .setStatus(
+                  NodeStatus.newBuilder()
+                      .addConditions(
+                          Condition.newBuilder()
+                              .setType("Ready")
+                              .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)))
+              .build());
+      h.cluster.create(
+          Lease.newBuilder()
+              .setMetadata(
+                  ObjectMeta.newBuilder()
+                      .setName(name)
+                      .setNamespace(NodeLifecycleController.LEASE_NAMESPACE))
+              .setSpec(LeaseSpec.newBuilder().setRenewTime(ApiObjects.timestamp(h.clock.now())))
+              .build());
     }
     h.settle();
   }
 
   private void heartbeat(String node) {
     Lease lease = h.cluster.stored(Kind.KIND_LEASE, NodeLifecycleController.LEASE_NAMESPACE, node);
-    h.cluster.update(lease.toBuilder().setSpec(lease.getSpec().toBuilder()
-        .setRenewTime(ApiObjects.timestamp(h.clock.now()))).build());
+    h.cluster.update(
+        lease.toBuilder()
+            .setSpec(lease.getSpec().toBuilder().setRenewTime(ApiObjects.timestamp(h.clock.now())))
+            .build());
   }
 
   private List<Pod> pods() {
@@ -72,11 +81,14 @@ class ControllersTogetherTest {
 
   /** Binds every pending pod to an untainted node, alternating, and makes it ready. */
   private void scheduleAndRun() {
-    List<String> usable = h.cluster.<Node>stored(Kind.KIND_NODE).stream()
-        .filter(n -> n.getSpec().getTaintsList().stream()
-            .noneMatch(t -> t.getEffect() == TaintEffect.TAINT_EFFECT_NO_EXECUTE))
-        .map(n -> n.getMetadata().getName())
-        .toList();
+    List<String> usable =
+        h.cluster.<Node>stored(Kind.KIND_NODE).stream()
+            .filter(
+                n ->
+                    n.getSpec().getTaintsList().stream()
+                        .noneMatch(t -> t.getEffect() == TaintEffect.TAINT_EFFECT_NO_EXECUTE))
+            .map(n -> n.getMetadata().getName())
+            .toList();
     int i = 0;
     for (Pod pod : pods()) {
       if (pod.getSpec().getNodeName().isEmpty() && !pod.getMetadata().hasDeletionTime()) {
@@ -94,10 +106,15 @@ class ControllersTogetherTest {
 
   @Test
   void podsOfADeadNodeRunElsewhereWithinTheDefaultTimingsAndTheNodeComesBackClean() {
-    h.cluster.create(Deployment.newBuilder().setMetadata(meta("web"))
-        .setSpec(DeploymentSpec.newBuilder().setReplicas(4).setSelector(selector(LABELS))
-            .setTemplate(template(LABELS, "web:1")))
-        .build());
+    h.cluster.create(
+        Deployment.newBuilder()
+            .setMetadata(meta("web"))
+            .setSpec(
+                DeploymentSpec.newBuilder()
+                    .setReplicas(4)
+                    .setSelector(selector(LABELS))
+                    .setTemplate(template(LABELS, "web:1")))
+            .build());
     h.settle();
     scheduleAndRun();
     assertThat(runningOn("n1")).isEqualTo(2);
@@ -113,7 +130,9 @@ class ControllersTogetherTest {
     }
     Duration elapsed = Duration.between(death, h.clock.now());
     assertThat(runningOn("n2")).isEqualTo(4);
-    assertThat(elapsed).as("6 s grace + 4 s toleration").isLessThanOrEqualTo(Duration.ofSeconds(10));
+    assertThat(elapsed)
+        .as("6 s grace + 4 s toleration")
+        .isLessThanOrEqualTo(Duration.ofSeconds(10));
     assertThat(h.cluster.eventReasons("n1")).contains("NodeNotReady");
     List<Pod> terminating = pods().stream().filter(p -> p.getMetadata().hasDeletionTime()).toList();
     assertThat(terminating).hasSize(2).allMatch(p -> p.getSpec().getNodeName().equals("n1"));
@@ -121,7 +140,8 @@ class ControllersTogetherTest {
     // n1 comes back: its taint goes and its agent stops the replaced pods.
     heartbeat("n1");
     h.settle();
-    assertThat(h.cluster.<Node>stored(Kind.KIND_NODE, "", "n1").getSpec().getTaintsList()).isEmpty();
+    assertThat(h.cluster.<Node>stored(Kind.KIND_NODE, "", "n1").getSpec().getTaintsList())
+        .isEmpty();
     terminating.forEach(p -> h.cluster.confirmTermination("default", p.getMetadata().getName()));
     h.settle();
     assertThat(pods()).hasSize(4).allMatch(Pods::isActive);
@@ -129,10 +149,15 @@ class ControllersTogetherTest {
 
   @Test
   void deletingADeploymentRemovesItsReplicaSetsAndPods() {
-    h.cluster.create(Deployment.newBuilder().setMetadata(meta("web"))
-        .setSpec(DeploymentSpec.newBuilder().setReplicas(2).setSelector(selector(LABELS))
-            .setTemplate(template(LABELS, "web:1")))
-        .build());
+    h.cluster.create(
+        Deployment.newBuilder()
+            .setMetadata(meta("web"))
+            .setSpec(
+                DeploymentSpec.newBuilder()
+                    .setReplicas(2)
+                    .setSelector(selector(LABELS))
+                    .setTemplate(template(LABELS, "web:1")))
+            .build());
     h.settle();
     scheduleAndRun();
     h.cluster.delete(Kind.KIND_DEPLOYMENT, "default", "web", DeleteOptions.background());

@@ -21,14 +21,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * In-memory fake of the store and the watch cache for controller tests. Writes follow the API's
  * rules (uid and resource_version assigned, generation bumped on spec changes, compare-and-swap
- * updates, status subresource, finalizers and foreground/orphan propagation, graceful deletion
- * of bound pods when enabled). Changes reach the cache and the handlers at once, or are held
- * back while {@link #holdEvents()} is in effect to imitate a lagging watch. Changes made inside
- * {@link #unobserved(Runnable)} reach the cache but no handler, as when a watch event is lost.
+ * updates, status subresource, finalizers and foreground/orphan propagation, graceful deletion of
+ * bound pods when enabled). Changes reach the cache and the handlers at once, or are held back
+ * while {@link #holdEvents()} is in effect to imitate a lagging watch. Changes made inside {@link
+ * #unobserved(Runnable)} reach the cache but no handler, as when a watch event is lost.
  */
 public final class FakeCluster implements ObjectCache, ObjectWriter {
   /** Finalizer the store adds for a foreground deletion. */
   public static final String FOREGROUND = "foregroundDeletion";
+
   /** Finalizer the store adds for an orphaning deletion. */
   public static final String ORPHAN = "orphan";
 
@@ -66,8 +67,8 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
   }
 
   /**
-   * From now on, creating a pod fails as the store refuses an invalid object, with
-   * {@code message}; null accepts pods again.
+   * From now on, creating a pod fails as the store refuses an invalid object, with {@code message};
+   * null accepts pods again.
    */
   public synchronized void rejectPodCreates(String message) {
     rejectPodCreates = message;
@@ -87,8 +88,8 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
   }
 
   /**
-   * Makes the writes so that the cache takes them but no handler hears of them, imitating a
-   * watch event that never reached the controllers: only a resync can notice the drift.
+   * Makes the writes so that the cache takes them but no handler hears of them, imitating a watch
+   * event that never reached the controllers: only a resync can notice the drift.
    */
   public void unobserved(Runnable writes) {
     synchronized (this) {
@@ -116,7 +117,8 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
 
   @Override
   @SuppressWarnings("unchecked")
-  public synchronized <T extends Message> Optional<T> get(Kind kind, String namespace, String name) {
+  public synchronized <T extends Message> Optional<T> get(
+      Kind kind, String namespace, String name) {
     return Optional.ofNullable((T) cache.get(storeKey(kind, namespace, name)));
   }
 
@@ -417,7 +419,8 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
         cache.put(change.key(), change.after());
       }
       Message any = change.after() != null ? change.after() : change.before();
-      targets = change.silent() ? List.of() : handlers.getOrDefault(ApiObjects.kindOf(any), List.of());
+      targets =
+          change.silent() ? List.of() : handlers.getOrDefault(ApiObjects.kindOf(any), List.of());
     }
     for (ResourceHandler handler : targets) {
       if (change.after() == null) {

@@ -59,9 +59,12 @@ public final class Fixtures {
   /** Plays the scheduler and agent: binds the pod to a node and marks it running and ready. */
   public static Pod makeReady(FakeCluster cluster, Clock clock, Pod pod, String node) {
     Pod current =
-        cluster.stored(Kind.KIND_POD, pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+        cluster.stored(
+            Kind.KIND_POD, pod.getMetadata().getNamespace(), pod.getMetadata().getName());
     if (current.getSpec().getNodeName().isEmpty()) {
-      current = cluster.update(current.toBuilder().setSpec(current.getSpec().toBuilder().setNodeName(node)).build());
+      current =
+          cluster.update(
+              current.toBuilder().setSpec(current.getSpec().toBuilder().setNodeName(node)).build());
     }
     PodStatus status =
         current.getStatus().toBuilder()
@@ -83,7 +86,8 @@ public final class Fixtures {
   /** Plays the agent: sets the phase of a pod (e.g. Succeeded or Failed). */
   public static Pod setPhase(FakeCluster cluster, Pod pod, PodPhase phase) {
     Pod current =
-        cluster.stored(Kind.KIND_POD, pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+        cluster.stored(
+            Kind.KIND_POD, pod.getMetadata().getNamespace(), pod.getMetadata().getName());
     return cluster.updateStatus(
         current.toBuilder()
             .setStatus(current.getStatus().toBuilder().setPhase(phase).clearConditions())

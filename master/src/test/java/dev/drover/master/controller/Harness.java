@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * Runs controllers synchronously over a {@link FakeCluster} and a {@link FakeClock}: tests add
- * objects, call {@link #settle()} to let every controller process its queue until nothing is
- * ready, and {@link #advance(Duration)} to move time.
+ * objects, call {@link #settle()} to let every controller process its queue until nothing is ready,
+ * and {@link #advance(Duration)} to move time.
  */
 public final class Harness {
   public final FakeClock clock = new FakeClock();
@@ -27,8 +27,8 @@ public final class Harness {
   }
 
   /**
-   * Stops driving a controller, as when its master loses the active role; its keys stay queued
-   * but are never processed again.
+   * Stops driving a controller, as when its master loses the active role; its keys stay queued but
+   * are never processed again.
    */
   public void remove(Controller controller) {
     controllers.remove(controller);

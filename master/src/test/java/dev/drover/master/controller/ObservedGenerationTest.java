@@ -59,9 +59,13 @@ class ObservedGenerationTest {
   void replicaSet() {
     h.add(new ReplicaSetController(h.context()));
     assertObservedGenerationFollowsSpec(
-        ReplicaSet.newBuilder().setMetadata(meta("web"))
-            .setSpec(ReplicaSetSpec.newBuilder().setReplicas(1).setSelector(selector(LABELS))
-                .setTemplate(template(LABELS, "web:1")))
+        ReplicaSet.newBuilder()
+            .setMetadata(meta("web"))
+            .setSpec(
+                ReplicaSetSpec.newBuilder()
+                    .setReplicas(1)
+                    .setSelector(selector(LABELS))
+                    .setTemplate(template(LABELS, "web:1")))
             .build(),
         rs -> rs.toBuilder().setSpec(rs.getSpec().toBuilder().setReplicas(2)).build(),
         rs -> rs.getStatus().getObservedGeneration());
@@ -72,12 +76,18 @@ class ObservedGenerationTest {
     h.add(new ReplicaSetController(h.context()));
     h.add(new DeploymentController(h.context()));
     assertObservedGenerationFollowsSpec(
-        Deployment.newBuilder().setMetadata(meta("web"))
-            .setSpec(DeploymentSpec.newBuilder().setReplicas(2).setSelector(selector(LABELS))
-                .setTemplate(template(LABELS, "web:1")))
+        Deployment.newBuilder()
+            .setMetadata(meta("web"))
+            .setSpec(
+                DeploymentSpec.newBuilder()
+                    .setReplicas(2)
+                    .setSelector(selector(LABELS))
+                    .setTemplate(template(LABELS, "web:1")))
             .build(),
-        d -> d.toBuilder().setSpec(d.getSpec().toBuilder().setTemplate(template(LABELS, "web:2")))
-            .build(),
+        d ->
+            d.toBuilder()
+                .setSpec(d.getSpec().toBuilder().setTemplate(template(LABELS, "web:2")))
+                .build(),
         d -> d.getStatus().getObservedGeneration());
   }
 
@@ -86,12 +96,17 @@ class ObservedGenerationTest {
     h.add(new DaemonSetController(h.context()));
     h.cluster.create(node("n1", Map.of()));
     assertObservedGenerationFollowsSpec(
-        DaemonSet.newBuilder().setMetadata(meta("agent"))
-            .setSpec(DaemonSetSpec.newBuilder().setSelector(selector(LABELS))
-                .setTemplate(template(LABELS, "agent:1")))
+        DaemonSet.newBuilder()
+            .setMetadata(meta("agent"))
+            .setSpec(
+                DaemonSetSpec.newBuilder()
+                    .setSelector(selector(LABELS))
+                    .setTemplate(template(LABELS, "agent:1")))
             .build(),
-        ds -> ds.toBuilder()
-            .setSpec(ds.getSpec().toBuilder().setTemplate(template(LABELS, "agent:2"))).build(),
+        ds ->
+            ds.toBuilder()
+                .setSpec(ds.getSpec().toBuilder().setTemplate(template(LABELS, "agent:2")))
+                .build(),
         ds -> ds.getStatus().getObservedGeneration());
   }
 
@@ -101,7 +116,8 @@ class ObservedGenerationTest {
     var t = template(LABELS, "task:1").toBuilder();
     t.getSpecBuilder().setRestartPolicy(RestartPolicy.RESTART_POLICY_NEVER);
     assertObservedGenerationFollowsSpec(
-        Job.newBuilder().setMetadata(meta("task"))
+        Job.newBuilder()
+            .setMetadata(meta("task"))
             .setSpec(JobSpec.newBuilder().setParallelism(1).setCompletions(3).setTemplate(t))
             .build(),
         j -> j.toBuilder().setSpec(j.getSpec().toBuilder().setParallelism(2)).build(),

@@ -37,9 +37,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every controller enqueues all its keys once per resync period, timed by its clock, so that a
- * drift no watch event reported (here: writes made with {@link FakeCluster#unobserved}) is
- * repaired after that period and not before. Each test runs one controller alone, so the
- * repair can only come from that controller's resync.
+ * drift no watch event reported (here: writes made with {@link FakeCluster#unobserved}) is repaired
+ * after that period and not before. Each test runs one controller alone, so the repair can only
+ * come from that controller's resync.
  */
 class PeriodicResyncTest {
   private static final Map<String, String> LABELS = Map.of("app", "web");
@@ -48,8 +48,8 @@ class PeriodicResyncTest {
   private final Harness h = new Harness();
 
   /**
-   * The drift must survive settling and the clock reaching just short of the period (so no
-   * event or delayed key repairs it), then be repaired once the period has passed.
+   * The drift must survive settling and the clock reaching just short of the period (so no event or
+   * delayed key repairs it), then be repaired once the period has passed.
    */
   private void assertRepairedOnlyByResync(Duration period, BooleanSupplier repaired) {
     h.settle();
@@ -71,10 +71,15 @@ class PeriodicResyncTest {
   @Test
   void theReplicaSetControllerRecreatesAPodWhoseDeletionWentUnheard() {
     h.add(new ReplicaSetController(h.context()));
-    h.cluster.create(ReplicaSet.newBuilder().setMetadata(meta("web"))
-        .setSpec(ReplicaSetSpec.newBuilder().setReplicas(3).setSelector(selector(LABELS))
-            .setTemplate(template(LABELS, "web:1")))
-        .build());
+    h.cluster.create(
+        ReplicaSet.newBuilder()
+            .setMetadata(meta("web"))
+            .setSpec(
+                ReplicaSetSpec.newBuilder()
+                    .setReplicas(3)
+                    .setSelector(selector(LABELS))
+                    .setTemplate(template(LABELS, "web:1")))
+            .build());
     h.settle();
     assertThat(pods()).hasSize(3);
     deleteUnobserved(Kind.KIND_POD, "default", pods().get(0).getMetadata().getName());
@@ -84,28 +89,41 @@ class PeriodicResyncTest {
   @Test
   void theDeploymentControllerRestoresAReplicaSetScaledBehindItsBack() {
     h.add(new DeploymentController(h.context()));
-    h.cluster.create(Deployment.newBuilder().setMetadata(meta("web"))
-        .setSpec(DeploymentSpec.newBuilder().setReplicas(3).setSelector(selector(LABELS))
-            .setTemplate(template(LABELS, "web:1")))
-        .build());
+    h.cluster.create(
+        Deployment.newBuilder()
+            .setMetadata(meta("web"))
+            .setSpec(
+                DeploymentSpec.newBuilder()
+                    .setReplicas(3)
+                    .setSelector(selector(LABELS))
+                    .setTemplate(template(LABELS, "web:1")))
+            .build());
     h.settle();
     ReplicaSet rs = h.cluster.<ReplicaSet>stored(Kind.KIND_REPLICA_SET).get(0);
     assertThat(rs.getSpec().getReplicas()).isEqualTo(3);
     h.cluster.unobserved(
-        () -> h.cluster.update(rs.toBuilder().setSpec(rs.getSpec().toBuilder().setReplicas(1)).build()));
+        () ->
+            h.cluster.update(
+                rs.toBuilder().setSpec(rs.getSpec().toBuilder().setReplicas(1)).build()));
     assertRepairedOnlyByResync(
         DEFAULT_RESYNC,
-        () -> h.cluster.<ReplicaSet>stored(Kind.KIND_REPLICA_SET).get(0).getSpec().getReplicas() == 3);
+        () ->
+            h.cluster.<ReplicaSet>stored(Kind.KIND_REPLICA_SET).get(0).getSpec().getReplicas()
+                == 3);
   }
 
   @Test
   void theDaemonSetControllerRecreatesItsPodOnANode() {
     h.add(new DaemonSetController(h.context()));
     h.cluster.create(node("n1", Map.of()));
-    h.cluster.create(DaemonSet.newBuilder().setMetadata(meta("agent"))
-        .setSpec(DaemonSetSpec.newBuilder().setSelector(selector(LABELS))
-            .setTemplate(template(LABELS, "agent:1")))
-        .build());
+    h.cluster.create(
+        DaemonSet.newBuilder()
+            .setMetadata(meta("agent"))
+            .setSpec(
+                DaemonSetSpec.newBuilder()
+                    .setSelector(selector(LABELS))
+                    .setTemplate(template(LABELS, "agent:1")))
+            .build());
     h.settle();
     assertThat(pods()).hasSize(1);
     deleteUnobserved(Kind.KIND_POD, "default", pods().get(0).getMetadata().getName());
@@ -117,9 +135,11 @@ class PeriodicResyncTest {
     h.add(new JobController(h.context()));
     var t = template(LABELS, "task:1").toBuilder();
     t.getSpecBuilder().setRestartPolicy(RestartPolicy.RESTART_POLICY_NEVER);
-    h.cluster.create(Job.newBuilder().setMetadata(meta("task"))
-        .setSpec(JobSpec.newBuilder().setParallelism(2).setCompletions(4).setTemplate(t))
-        .build());
+    h.cluster.create(
+        Job.newBuilder()
+            .setMetadata(meta("task"))
+            .setSpec(JobSpec.newBuilder().setParallelism(2).setCompletions(4).setTemplate(t))
+            .build());
     h.settle();
     assertThat(pods()).hasSize(2);
     deleteUnobserved(Kind.KIND_POD, "default", pods().get(0).getMetadata().getName());
@@ -129,16 +149,28 @@ class PeriodicResyncTest {
   @Test
   void theEndpointsControllerRewritesEndpointsChangedBehindItsBack() {
     h.add(new EndpointsController(h.context()));
-    h.cluster.create(Service.newBuilder().setMetadata(meta("web"))
-        .setSpec(ServiceSpec.newBuilder().putAllSelector(LABELS)
-            .addPorts(ServicePort.newBuilder().setName("http").setPort(80)))
-        .build());
-    Pod pod = h.cluster.create(Pod.newBuilder().setMetadata(meta("web-1", LABELS))
-        .setSpec(template(LABELS, "web:1").getSpec().toBuilder().clearContainers()
-            .addContainers(template(LABELS, "web:1").getSpec().getContainers(0).toBuilder()
-                .addPorts(dev.drover.api.v1.ContainerPort.newBuilder()
-                    .setContainerPort(80).setHostPort(30080))))
-        .build());
+    h.cluster.create(
+        Service.newBuilder()
+            .setMetadata(meta("web"))
+            .setSpec(
+                ServiceSpec.newBuilder()
+                    .putAllSelector(LABELS)
+                    .addPorts(ServicePort.newBuilder().setName("http").setPort(80)))
+            .build());
+    Pod pod =
+        h.cluster.create(
+            Pod.newBuilder()
+                .setMetadata(meta("web-1", LABELS))
+                .setSpec(
+                    template(LABELS, "web:1").getSpec().toBuilder()
+                        .clearContainers()
+                        .addContainers(
+                            template(LABELS, "web:1").getSpec().getContainers(0).toBuilder()
+                                .addPorts(
+                                    dev.drover.api.v1.ContainerPort.newBuilder()
+                                        .setContainerPort(80)
+                                        .setHostPort(30080))))
+                .build());
     makeReady(h.cluster, h.clock, pod, "n1");
     h.settle();
     Endpoints endpoints = h.cluster.stored(Kind.KIND_ENDPOINTS, "default", "web");
@@ -146,15 +178,20 @@ class PeriodicResyncTest {
     h.cluster.unobserved(() -> h.cluster.update(endpoints.toBuilder().clearSubsets().build()));
     assertRepairedOnlyByResync(
         DEFAULT_RESYNC,
-        () -> h.cluster.<Endpoints>stored(Kind.KIND_ENDPOINTS, "default", "web").getSubsetsCount() == 1);
+        () ->
+            h.cluster.<Endpoints>stored(Kind.KIND_ENDPOINTS, "default", "web").getSubsetsCount()
+                == 1);
   }
 
   @Test
   void theGarbageCollectorDeletesADependentWhoseOwnerWentUnheard() {
     h.add(new GarbageCollector(h.context()));
     ConfigMap owner = h.cluster.create(ConfigMap.newBuilder().setMetadata(meta("owner")).build());
-    h.cluster.create(ConfigMap.newBuilder().setMetadata(meta("dependent").toBuilder()
-        .addOwnerReferences(ApiObjects.controllerRef(owner))).build());
+    h.cluster.create(
+        ConfigMap.newBuilder()
+            .setMetadata(
+                meta("dependent").toBuilder().addOwnerReferences(ApiObjects.controllerRef(owner)))
+            .build());
     h.settle();
     deleteUnobserved(Kind.KIND_CONFIG_MAP, "default", "owner");
     assertRepairedOnlyByResync(

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two candidates on one in-memory store with the master's default timings (lease 2 s, renew
- * 500 ms, step down after 1.5 s). Only lower bounds on time are asserted tightly, since load
- * can only delay; upper bounds are generous (the 3 s target is measured by bench/run failover).
+ * Two candidates on one in-memory store with the master's default timings (lease 2 s, renew 500 ms,
+ * step down after 1.5 s). Only lower bounds on time are asserted tightly, since load can only
+ * delay; upper bounds are generous (the 3 s target is measured by bench/run failover).
  */
 class ActiveMasterElectionTest {
   private static final Duration LEASE = Duration.ofSeconds(2);
@@ -26,8 +26,8 @@ class ActiveMasterElectionTest {
   private static final Duration DEADLINE = Duration.ofMillis(1500);
 
   private final KvStore kv = KvStores.inMemory();
-  private final ObjectStore store = new ObjectStore(kv, new StructuralValidator(), Clock.systemUTC(),
-      Duration.ofSeconds(1));
+  private final ObjectStore store =
+      new ObjectStore(kv, new StructuralValidator(), Clock.systemUTC(), Duration.ofSeconds(1));
   private final Stamp a = new Stamp();
   private final Stamp b = new Stamp();
   private ActiveMasterElection first;
@@ -50,7 +50,8 @@ class ActiveMasterElectionTest {
   }
 
   private ActiveMasterElection candidate(String id, Stamp stamp) {
-    ActiveMasterElection e = new ActiveMasterElection(store, id, LEASE, RENEW, DEADLINE, Clock.systemUTC());
+    ActiveMasterElection e =
+        new ActiveMasterElection(store, id, LEASE, RENEW, DEADLINE, Clock.systemUTC());
     e.add(stamp);
     e.start();
     return e;
@@ -75,14 +76,20 @@ class ActiveMasterElectionTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> "m1".equals(second.holder()));
     assertThat(second.isActive()).isFalse();
 
-    long oldHoldersLastRenewal = store.get(Kind.KIND_LEASE, ActiveMasterElection.NAMESPACE,
-        ActiveMasterElection.LEASE_NAME).orElseThrow().getLease().getMetadata().getResourceVersion();
+    long oldHoldersLastRenewal =
+        store
+            .get(Kind.KIND_LEASE, ActiveMasterElection.NAMESPACE, ActiveMasterElection.LEASE_NAME)
+            .orElseThrow()
+            .getLease()
+            .getMetadata()
+            .getResourceVersion();
     long crashed = System.nanoTime();
     first.abandon();
     await().atMost(Duration.ofSeconds(30)).until(second::isActive);
 
     assertThat(a.stopped.get()).as("the old holder stopped its components").isPositive();
-    assertThat(b.started.get()).as("the successor started after the old holder stopped")
+    assertThat(b.started.get())
+        .as("the successor started after the old holder stopped")
         .isGreaterThan(a.stopped.get());
     long tookMs = (b.started.get() - crashed) / 1_000_000;
     // The lease is not released by a crash: the successor waits for it to run out. The holder's
@@ -90,12 +97,16 @@ class ActiveMasterElectionTest {
     // stepped down), so the wait is at least the lease less that deadline.
     assertThat(tookMs).isGreaterThanOrEqualTo(LEASE.minus(DEADLINE).toMillis());
     assertThat(tookMs).isLessThan(15_000);
-    var lease = store.get(Kind.KIND_LEASE, ActiveMasterElection.NAMESPACE, ActiveMasterElection.LEASE_NAME)
-        .orElseThrow().getLease();
+    var lease =
+        store
+            .get(Kind.KIND_LEASE, ActiveMasterElection.NAMESPACE, ActiveMasterElection.LEASE_NAME)
+            .orElseThrow()
+            .getLease();
     assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("m2");
     // The successor's components wait for the revision of its takeover, which is above every
     // write of the old holder (its renewals included) and not above the lease's current one.
-    assertThat(second.activationRevision()).isPositive()
+    assertThat(second.activationRevision())
+        .isPositive()
         .isGreaterThan(oldHoldersLastRenewal)
         .isLessThanOrEqualTo(lease.getMetadata().getResourceVersion());
     assertThat(first.activationRevision()).as("not active").isEqualTo(-1);

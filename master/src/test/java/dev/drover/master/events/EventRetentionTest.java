@@ -17,29 +17,42 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The events' retention limit: {@link EventRecorder#expire} removes only events last seen before it. */
+/**
+ * The events' retention limit: {@link EventRecorder#expire} removes only events last seen before
+ * it.
+ */
 class EventRetentionTest {
-  private final AtomicLong now = new AtomicLong(Instant.parse("2026-01-01T00:00:00Z").toEpochMilli());
-  private final Clock clock = new Clock() {
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
+  private final AtomicLong now =
+      new AtomicLong(Instant.parse("2026-01-01T00:00:00Z").toEpochMilli());
+  private final Clock clock =
+      new Clock() {
+        @Override
+        public ZoneId getZone() {
+          return ZoneOffset.UTC;
+        }
 
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
+        @Override
+        public Clock withZone(ZoneId zone) {
+          return this;
+        }
 
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(now.get());
-    }
-  };
+        @Override
+        public Instant instant() {
+          return Instant.ofEpochMilli(now.get());
+        }
+      };
 
   private static Event event(String pod, String reason) {
-    return Event.newBuilder().setInvolvedObject(ObjectReference.newBuilder().setKind(Kind.KIND_POD)
-        .setNamespace("default").setName(pod).setUid(pod + "-uid")).setReason(reason).setMessage("m").build();
+    return Event.newBuilder()
+        .setInvolvedObject(
+            ObjectReference.newBuilder()
+                .setKind(Kind.KIND_POD)
+                .setNamespace("default")
+                .setName(pod)
+                .setUid(pod + "-uid"))
+        .setReason(reason)
+        .setMessage("m")
+        .build();
   }
 
   @Test
@@ -49,9 +62,11 @@ class EventRetentionTest {
       ObjectStore store = new ObjectStore(kv, new RulesValidator(), clock, Duration.ofSeconds(10));
       store.ensureNamespace("default");
       EventRecorder events = new EventRecorder(store, clock, Duration.ofMinutes(10));
-      String old = events.record(event("old-pod", "BackOff")).event().getEvent().getMetadata().getName();
+      String old =
+          events.record(event("old-pod", "BackOff")).event().getEvent().getMetadata().getName();
       now.addAndGet(Duration.ofHours(2).toMillis());
-      String recent = events.record(event("new-pod", "Pulled")).event().getEvent().getMetadata().getName();
+      String recent =
+          events.record(event("new-pod", "Pulled")).event().getEvent().getMetadata().getName();
 
       assertThat(events.expire(Duration.ofHours(1))).isEqualTo(1);
       assertThat(store.get(Kind.KIND_EVENT, "default", old)).isEmpty();

@@ -12,9 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * An in-memory stand-in for the master around the scheduler loop: it holds nodes and pods,
- * delivers their changes as watch events, binds by compare-and-swap like the store would, and
- * records status writes, events and evictions for assertions.
+ * An in-memory stand-in for the master around the scheduler loop: it holds nodes and pods, delivers
+ * their changes as watch events, binds by compare-and-swap like the store would, and records status
+ * writes, events and evictions for assertions.
  */
 final class FakeCluster
     implements ClusterEventSource, Binder, StatusWriter, EventRecorder, Evictor {
@@ -27,10 +27,13 @@ final class FakeCluster
   final List<Integer> bindBatchSizes = Collections.synchronizedList(new ArrayList<>());
   final List<String> events = Collections.synchronizedList(new ArrayList<>());
   final List<String> evicted = Collections.synchronizedList(new ArrayList<>());
+
   /** Consulted before each binding; a non-null answer replaces the normal CAS. */
   volatile Function<Binding, Outcome> interceptor = b -> null;
+
   /** When set, evicted pods stay terminating until a test deletes them (a long grace period). */
   volatile boolean holdEvicted;
+
   /** Runs at the start of each bind call (e.g. to hold the writer thread). */
   volatile Runnable beforeBind = () -> {};
 

@@ -322,7 +322,8 @@ final class Fixtures {
                   .setTopologyKey(key)
                   .setWhenUnsatisfiable(
                       hard
-                          ? UnsatisfiableConstraintAction.UNSATISFIABLE_CONSTRAINT_ACTION_DO_NOT_SCHEDULE
+                          ? UnsatisfiableConstraintAction
+                              .UNSATISFIABLE_CONSTRAINT_ACTION_DO_NOT_SCHEDULE
                           : UnsatisfiableConstraintAction
                               .UNSATISFIABLE_CONSTRAINT_ACTION_SCHEDULE_ANYWAY)
                   .setLabelSelector(labels(kv)));

@@ -35,13 +35,13 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * Property: for random clusters and random sequences of pod arrivals and deletions, the
- * algorithm never overcommits a node on CPU, memory or pod count, and every pod it places
- * satisfies every required rule (readiness, cordon, node selector, required node affinity
- * with In, NotIn, Exists and DoesNotExist, taints, host ports, required pod affinity and
- * anti-affinity in both directions, DoNotSchedule spread). A naive reference
- * implementation of the same rules, written independently below, checks each placement and
- * also that no pod is reported unschedulable while some node would take it.
+ * Property: for random clusters and random sequences of pod arrivals and deletions, the algorithm
+ * never overcommits a node on CPU, memory or pod count, and every pod it places satisfies every
+ * required rule (readiness, cordon, node selector, required node affinity with In, NotIn, Exists
+ * and DoesNotExist, taints, host ports, required pod affinity and anti-affinity in both directions,
+ * DoNotSchedule spread). A naive reference implementation of the same rules, written independently
+ * below, checks each placement and also that no pod is reported unschedulable while some node would
+ * take it.
  */
 class PlacementPropertyTest {
 
@@ -152,8 +152,10 @@ class PlacementPropertyTest {
     }
     if (rnd.nextInt(3) == 0) {
       b.toleration(
-          tolerateEqual("dedicated", "x", rnd.nextBoolean() ? TAINT_EFFECT_NO_SCHEDULE
-              : TAINT_EFFECT_NO_EXECUTE));
+          tolerateEqual(
+              "dedicated",
+              "x",
+              rnd.nextBoolean() ? TAINT_EFFECT_NO_SCHEDULE : TAINT_EFFECT_NO_EXECUTE));
     }
     if (rnd.nextInt(5) == 0) {
       b.requiredAntiAffinity(podTerm(rnd.nextBoolean() ? HOSTNAME : ZONE, "app", app));
@@ -173,7 +175,8 @@ class PlacementPropertyTest {
   /** One or two ORed terms of one or two ANDed requirements on the zone or disk label. */
   private static NodeSelectorTerm[] randomNodeTerms(Random rnd) {
     NodeSelectorOperator[] ops = {
-      NodeSelectorOperator.NODE_SELECTOR_OPERATOR_IN, NodeSelectorOperator.NODE_SELECTOR_OPERATOR_NOT_IN,
+      NodeSelectorOperator.NODE_SELECTOR_OPERATOR_IN,
+      NodeSelectorOperator.NODE_SELECTOR_OPERATOR_NOT_IN,
       NodeSelectorOperator.NODE_SELECTOR_OPERATOR_EXISTS,
       NodeSelectorOperator.NODE_SELECTOR_OPERATOR_DOES_NOT_EXIST
     };
@@ -183,10 +186,15 @@ class PlacementPropertyTest {
       for (int r = 0; r < reqs.length; r++) {
         NodeSelectorOperator op = ops[rnd.nextInt(ops.length)];
         boolean zone = rnd.nextBoolean();
-        boolean withValues = op == NodeSelectorOperator.NODE_SELECTOR_OPERATOR_IN
-            || op == NodeSelectorOperator.NODE_SELECTOR_OPERATOR_NOT_IN;
-        String[] values = !withValues ? new String[0]
-            : zone ? new String[] {String.valueOf((char) ('a' + rnd.nextInt(3)))} : new String[] {"ssd"};
+        boolean withValues =
+            op == NodeSelectorOperator.NODE_SELECTOR_OPERATOR_IN
+                || op == NodeSelectorOperator.NODE_SELECTOR_OPERATOR_NOT_IN;
+        String[] values =
+            !withValues
+                ? new String[0]
+                : zone
+                    ? new String[] {String.valueOf((char) ('a' + rnd.nextInt(3)))}
+                    : new String[] {"ssd"};
         reqs[r] = req(zone ? ZONE : "disk", op, values);
       }
       terms[t] = term(reqs);
@@ -196,11 +204,18 @@ class PlacementPropertyTest {
 
   /** Kubernetes' node selector terms, naively: any term whose requirements all hold. */
   private static boolean referenceNodeAffinity(Pod p, Map<String, String> labels) {
-    if (!p.getSpec().getAffinity().getNodeAffinity().hasRequiredDuringSchedulingIgnoredDuringExecution()) {
+    if (!p.getSpec()
+        .getAffinity()
+        .getNodeAffinity()
+        .hasRequiredDuringSchedulingIgnoredDuringExecution()) {
       return true;
     }
-    for (NodeSelectorTerm t : p.getSpec().getAffinity().getNodeAffinity()
-        .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTermsList()) {
+    for (NodeSelectorTerm t :
+        p.getSpec()
+            .getAffinity()
+            .getNodeAffinity()
+            .getRequiredDuringSchedulingIgnoredDuringExecution()
+            .getNodeSelectorTermsList()) {
       boolean all = true;
       for (NodeSelectorRequirement r : t.getMatchExpressionsList()) {
         String v = labels.get(r.getKey());
@@ -228,16 +243,21 @@ class PlacementPropertyTest {
     String name = n.getMetadata().getName();
     boolean ready =
         n.getStatus().getConditionsList().stream()
-            .anyMatch(c -> c.getType().equals("Ready")
-                && c.getStatus() == dev.drover.api.v1.ConditionStatus.CONDITION_STATUS_TRUE);
+            .anyMatch(
+                c ->
+                    c.getType().equals("Ready")
+                        && c.getStatus()
+                            == dev.drover.api.v1.ConditionStatus.CONDITION_STATUS_TRUE);
     if (!ready || n.getSpec().getUnschedulable()) {
       return false;
     }
     for (Taint t : n.getSpec().getTaintsList()) {
       boolean ok = false;
       for (Toleration tol : p.getSpec().getTolerationsList()) {
-        ok |= tol.getKey().equals(t.getKey()) && tol.getValue().equals(t.getValue())
-            && tol.getEffect() == t.getEffect();
+        ok |=
+            tol.getKey().equals(t.getKey())
+                && tol.getValue().equals(t.getValue())
+                && tol.getEffect() == t.getEffect();
       }
       if (!ok) {
         return false;
@@ -274,7 +294,8 @@ class PlacementPropertyTest {
     long allocCpu = Quantities.milli("t", n.getStatus().getAllocatableOrThrow("cpu"));
     long allocMem = Quantities.units("t", n.getStatus().getAllocatableOrThrow("memory"));
     long allocPods = Long.parseLong(n.getStatus().getAllocatableOrThrow("pods"));
-    if ((milliCpu(p) > 0 && cpu > allocCpu) || (memory(p) > 0 && mem > allocMem)
+    if ((milliCpu(p) > 0 && cpu > allocCpu)
+        || (memory(p) > 0 && mem > allocMem)
         || here.size() + 1 > allocPods) {
       return false;
     }
@@ -284,7 +305,9 @@ class PlacementPropertyTest {
       }
     }
     for (PodAffinityTerm t :
-        p.getSpec().getAffinity().getPodAntiAffinity()
+        p.getSpec()
+            .getAffinity()
+            .getPodAntiAffinity()
             .getRequiredDuringSchedulingIgnoredDuringExecutionList()) {
       for (Placed pl : placed.values()) {
         if (sameDomain(t.getTopologyKey(), n, nodes.get(pl.node)) && termMatches(t, p, pl.pod)) {
@@ -294,7 +317,10 @@ class PlacementPropertyTest {
     }
     for (Placed pl : placed.values()) {
       for (PodAffinityTerm t :
-          pl.pod.getSpec().getAffinity().getPodAntiAffinity()
+          pl.pod
+              .getSpec()
+              .getAffinity()
+              .getPodAntiAffinity()
               .getRequiredDuringSchedulingIgnoredDuringExecutionList()) {
         if (sameDomain(t.getTopologyKey(), n, nodes.get(pl.node)) && termMatches(t, pl.pod, p)) {
           return false;
@@ -302,7 +328,9 @@ class PlacementPropertyTest {
       }
     }
     for (PodAffinityTerm t :
-        p.getSpec().getAffinity().getPodAffinity()
+        p.getSpec()
+            .getAffinity()
+            .getPodAffinity()
             .getRequiredDuringSchedulingIgnoredDuringExecutionList()) {
       if (!labels.containsKey(t.getTopologyKey())) {
         return false;
@@ -325,7 +353,10 @@ class PlacementPropertyTest {
   }
 
   private static boolean spreadOk(
-      Pod p, TopologySpreadConstraint c, Node n, Map<String, Node> nodes,
+      Pod p,
+      TopologySpreadConstraint c,
+      Node n,
+      Map<String, Node> nodes,
       Map<String, Placed> placed) {
     String key = c.getTopologyKey();
     if (!n.getMetadata().getLabelsMap().containsKey(key)) {
@@ -346,7 +377,8 @@ class PlacementPropertyTest {
     for (Placed pl : placed.values()) {
       String domain = nodes.get(pl.node).getMetadata().getLabelsMap().get(key);
       Node host = nodes.get(pl.node);
-      boolean eligible = domain != null && referenceNodeAffinity(p, host.getMetadata().getLabelsMap());
+      boolean eligible =
+          domain != null && referenceNodeAffinity(p, host.getMetadata().getLabelsMap());
       for (Map.Entry<String, String> s : p.getSpec().getNodeSelectorMap().entrySet()) {
         eligible &= s.getValue().equals(host.getMetadata().getLabelsMap().get(s.getKey()));
       }
@@ -377,12 +409,17 @@ class PlacementPropertyTest {
 
   private static List<Integer> hostPorts(Pod p) {
     List<Integer> out = new ArrayList<>();
-    p.getSpec().getContainersList().forEach(c -> c.getPortsList().forEach(
-        port -> {
-          if (port.getHostPort() != 0) {
-            out.add(port.getHostPort());
-          }
-        }));
+    p.getSpec()
+        .getContainersList()
+        .forEach(
+            c ->
+                c.getPortsList()
+                    .forEach(
+                        port -> {
+                          if (port.getHostPort() != 0) {
+                            out.add(port.getHostPort());
+                          }
+                        }));
     return out;
   }
 
@@ -394,8 +431,7 @@ class PlacementPropertyTest {
 
   private static long memory(Pod p) {
     return p.getSpec().getContainersList().stream()
-        .mapToLong(
-            c -> Quantities.units("t", c.getResources().getRequestsOrDefault("memory", "0")))
+        .mapToLong(c -> Quantities.units("t", c.getResources().getRequestsOrDefault("memory", "0")))
         .sum();
   }
 
@@ -439,13 +475,19 @@ class PlacementPropertyTest {
       Map<String, Node> nodes, Map<String, Placed> placed) {
     for (Placed a : placed.values()) {
       for (PodAffinityTerm t :
-          a.pod.getSpec().getAffinity().getPodAntiAffinity()
+          a.pod
+              .getSpec()
+              .getAffinity()
+              .getPodAntiAffinity()
               .getRequiredDuringSchedulingIgnoredDuringExecutionList()) {
         for (Placed b : placed.values()) {
           if (a != b && sameDomain(t.getTopologyKey(), nodes.get(a.node), nodes.get(b.node))) {
             assertThat(termMatches(t, a.pod, b.pod))
-                .as("%s repels %s in the same %s", a.pod.getMetadata().getName(),
-                    b.pod.getMetadata().getName(), t.getTopologyKey())
+                .as(
+                    "%s repels %s in the same %s",
+                    a.pod.getMetadata().getName(),
+                    b.pod.getMetadata().getName(),
+                    t.getTopologyKey())
                 .isFalse();
           }
         }

@@ -28,8 +28,8 @@ class PlacementTest {
       nodes.add(node("small" + i).cpu("1").build());
     }
     for (int i = 0; i < 2; i++) {
-      nodes.add(node("tainted" + i).cpu("8").taint("key", "value", TAINT_EFFECT_NO_SCHEDULE)
-          .build());
+      nodes.add(
+          node("tainted" + i).cpu("8").taint("key", "value", TAINT_EFFECT_NO_SCHEDULE).build());
     }
     ScheduleResult r = algo.schedule(pod("p").cpu("2").info(), Fixtures.snapshot(nodes, List.of()));
 
@@ -133,8 +133,9 @@ class PlacementTest {
     assertThat(algo.schedule(pod("b").cpu("1").info(), snap).scheduled()).isFalse();
 
     // The binding shows up in the watch: same pod, now bound, counted once.
-    snap.addBoundPod(PodInfo.of(a.pod().toBuilder().setSpec(
-        a.pod().getSpec().toBuilder().setNodeName("n1")).build()));
+    snap.addBoundPod(
+        PodInfo.of(
+            a.pod().toBuilder().setSpec(a.pod().getSpec().toBuilder().setNodeName("n1")).build()));
     assertThat(snap.isAssumed(a.key())).isFalse();
     assertThat(n.requestedMilliCpu()).isEqualTo(1500);
     assertThat(n.pods()).hasSize(1);
@@ -183,16 +184,18 @@ class PlacementTest {
     ClusterSnapshot snap =
         Fixtures.snapshot(
             List.of(node("n1").cpu("2").build(), node("n2").cpu("1").build()), List.of());
-    PodInfo preemptor = pod("preemptor").cpu("2").hostPort(80, Protocol.PROTOCOL_TCP)
-        .priority(100).info();
+    PodInfo preemptor =
+        pod("preemptor").cpu("2").hostPort(80, Protocol.PROTOCOL_TCP).priority(100).info();
     snap.nominate(preemptor, "n1");
 
     assertThat(algo.feasibleNodes(pod("low").cpu("1").priority(1).info(), snap))
         .containsExactly("n2");
     assertThat(algo.feasibleNodes(pod("equal").cpu("1").priority(100).info(), snap))
         .containsExactly("n2");
-    assertThat(algo.feasibleNodes(pod("port").hostPort(80, Protocol.PROTOCOL_TCP).priority(100)
-        .info(), snap)).containsExactly("n2");
+    assertThat(
+            algo.feasibleNodes(
+                pod("port").hostPort(80, Protocol.PROTOCOL_TCP).priority(100).info(), snap))
+        .containsExactly("n2");
     // A more important pod may take the room, as in Kubernetes.
     assertThat(algo.feasibleNodes(pod("higher").cpu("1").priority(200).info(), snap))
         .containsExactlyInAnyOrder("n1", "n2");
@@ -231,9 +234,11 @@ class PlacementTest {
   void noPreemptionOfEqualOrHigherPriorityOrForUnfixableReasons() {
     ClusterSnapshot snap =
         Fixtures.snapshot(
-            List.of(node("n1").cpu("1").build(),
+            List.of(
+                node("n1").cpu("1").build(),
                 node("n2").cpu("8").taint("k", "v", TAINT_EFFECT_NO_SCHEDULE).build()),
-            List.of(pod("same").cpu("1").priority(10).nodeName("n1").build(),
+            List.of(
+                pod("same").cpu("1").priority(10).nodeName("n1").build(),
                 pod("low").cpu("1").priority(0).nodeName("n2").build()));
     assertThat(algo.preempt(pod("p").cpu("1").priority(10).info(), snap)).isNull();
     // Evicting from the tainted node would not help.
@@ -245,7 +250,8 @@ class PlacementTest {
     ClusterSnapshot snap =
         Fixtures.snapshot(
             List.of(node("n1").build()),
-            List.of(pod("web").hostPort(80, Protocol.PROTOCOL_TCP).nodeName("n1").build(),
+            List.of(
+                pod("web").hostPort(80, Protocol.PROTOCOL_TCP).nodeName("n1").build(),
                 pod("other").priority(0).nodeName("n1").build()));
     Preemption plan =
         algo.preempt(pod("p").hostPort(80, Protocol.PROTOCOL_TCP).priority(5).info(), snap);

@@ -24,8 +24,10 @@ class SchedulerLoopTest {
   private static final Duration LONG = Duration.ofSeconds(30);
 
   private final FakeCluster cluster = new FakeCluster();
+
   /** The loop's clock; it only moves when a test moves it. */
   private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+
   private SchedulerLoop loop;
 
   private SchedulerLoop start() {
@@ -33,7 +35,11 @@ class SchedulerLoopTest {
         new SchedulerLoop(
             SchedulerConfig.defaults(5),
             SchedulerLoop.DEFAULT_SCHEDULER_NAME,
-            cluster, cluster, cluster, cluster, cluster,
+            cluster,
+            cluster,
+            cluster,
+            cluster,
+            cluster,
             clock::get);
     loop.start();
     return loop;
@@ -79,12 +85,15 @@ class SchedulerLoopTest {
     cluster.addPod(pod("big").cpu("8").build());
     start();
 
-    await().atMost(LONG)
-        .until(() -> cluster.unschedulable.containsKey("default/big"));
+    await().atMost(LONG).until(() -> cluster.unschedulable.containsKey("default/big"));
     assertThat(cluster.unschedulable.get("default/big"))
         .isEqualTo("0/1 nodes are available: 1 Insufficient cpu.");
-    await().atMost(LONG).until(() -> cluster.events.contains(
-        "FailedScheduling default/big: 0/1 nodes are available: 1 Insufficient cpu."));
+    await()
+        .atMost(LONG)
+        .until(
+            () ->
+                cluster.events.contains(
+                    "FailedScheduling default/big: 0/1 nodes are available: 1 Insufficient cpu."));
 
     // The clock never moves, so backoff alone would never retry: only the node event does.
     long start = System.nanoTime();
@@ -118,7 +127,9 @@ class SchedulerLoopTest {
     for (int i = 0; i < backoffsMillis.length; i++) {
       long attempts = i + 1;
       advance(backoffsMillis[i] - 1);
-      await().during(Duration.ofMillis(400)).atMost(LONG)
+      await()
+          .during(Duration.ofMillis(400))
+          .atMost(LONG)
           .until(() -> loop.attemptCount() == attempts);
       advance(1);
       await().atMost(LONG).until(() -> loop.attemptCount() == attempts + 1);
@@ -159,8 +170,7 @@ class SchedulerLoopTest {
   void transientBindFailuresAreRetried() {
     cluster.addNode(node("n1").build());
     AtomicInteger failures = new AtomicInteger();
-    cluster.interceptor =
-        b -> failures.incrementAndGet() <= 2 ? Binder.Outcome.CONFLICT : null;
+    cluster.interceptor = b -> failures.incrementAndGet() <= 2 ? Binder.Outcome.CONFLICT : null;
     start();
     cluster.addPod(pod("p").build());
 
@@ -255,7 +265,9 @@ class SchedulerLoopTest {
     start();
 
     await().atMost(LONG).until(() -> "n1".equals(cluster.nodeOf("default/ours")));
-    await().during(Duration.ofMillis(300)).atMost(LONG)
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(LONG)
         .until(() -> cluster.nodeOf("default/theirs").isEmpty());
     assertThat(loop.attemptCount()).isEqualTo(1);
   }

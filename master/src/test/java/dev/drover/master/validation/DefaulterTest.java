@@ -61,17 +61,26 @@ class DefaulterTest {
                             .setName("c")
                             .setImage("busybox:1")
                             .addPorts(ContainerPort.newBuilder().setContainerPort(80))
-                            .setResources(ResourceRequirements.newBuilder()
-                                .putLimits("cpu", "1").putLimits("memory", "1Gi")
-                                .putRequests("cpu", "100m"))
-                            .setLivenessProbe(Probe.newBuilder()
-                                .setHttpGet(HttpGetAction.newBuilder()
-                                    .setPort(IntOrString.newBuilder().setIntValue(80))))
-                            .setReadinessProbe(Probe.newBuilder().setPeriodSeconds(5)
-                                .setHttpGet(HttpGetAction.newBuilder()
-                                    .setPort(IntOrString.newBuilder().setIntValue(80)))))
-                    .addVolumes(Volume.newBuilder().setName("cfg")
-                        .setConfigMap(ConfigMapVolumeSource.newBuilder().setName("cfg"))))
+                            .setResources(
+                                ResourceRequirements.newBuilder()
+                                    .putLimits("cpu", "1")
+                                    .putLimits("memory", "1Gi")
+                                    .putRequests("cpu", "100m"))
+                            .setLivenessProbe(
+                                Probe.newBuilder()
+                                    .setHttpGet(
+                                        HttpGetAction.newBuilder()
+                                            .setPort(IntOrString.newBuilder().setIntValue(80))))
+                            .setReadinessProbe(
+                                Probe.newBuilder()
+                                    .setPeriodSeconds(5)
+                                    .setHttpGet(
+                                        HttpGetAction.newBuilder()
+                                            .setPort(IntOrString.newBuilder().setIntValue(80)))))
+                    .addVolumes(
+                        Volume.newBuilder()
+                            .setName("cfg")
+                            .setConfigMap(ConfigMapVolumeSource.newBuilder().setName("cfg"))))
             .build());
   }
 
@@ -87,7 +96,8 @@ class DefaulterTest {
     assertThat(c.getImagePullPolicy()).isEqualTo(ImagePullPolicy.IMAGE_PULL_POLICY_IF_NOT_PRESENT);
     assertThat(c.getPorts(0).getProtocol()).isEqualTo(Protocol.PROTOCOL_TCP);
     assertThat(c.getResources().getRequestsMap())
-        .containsEntry("cpu", "100m").containsEntry("memory", "1Gi");
+        .containsEntry("cpu", "100m")
+        .containsEntry("memory", "1Gi");
     Probe liveness = c.getLivenessProbe();
     assertThat(liveness.getPeriodSeconds()).isEqualTo(10);
     assertThat(liveness.getTimeoutSeconds()).isEqualTo(1);
@@ -105,8 +115,8 @@ class DefaulterTest {
     Object once = DEFAULTER.withDefaults(Fixtures.pod());
     assertThat(DEFAULTER.withDefaults(once)).isEqualTo(once);
     assertThat(once.getPod().getSpec().getTerminationGracePeriodSeconds()).isEqualTo(10);
-    Object otherNamespace = with(minimalPod(), b -> b.getPodBuilder().getMetadataBuilder()
-        .setNamespace("prod"));
+    Object otherNamespace =
+        with(minimalPod(), b -> b.getPodBuilder().getMetadataBuilder().setNamespace("prod"));
     assertThat(DEFAULTER.withDefaults(otherNamespace).getPod().getMetadata().getNamespace())
         .isEqualTo("prod");
     Object.Builder inPlace = minimalPod().toBuilder();
@@ -132,12 +142,22 @@ class DefaulterTest {
 
   @Test
   void deploymentDefaults() {
-    Object d = DEFAULTER.withDefaults(Kinds.wrap(Deployment.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName("d"))
-        .setSpec(DeploymentSpec.newBuilder().setTemplate(PodTemplateSpec.newBuilder()
-            .setSpec(PodSpec.newBuilder().addContainers(
-                Container.newBuilder().setName("c").setImage("busybox")))))
-        .build()));
+    Object d =
+        DEFAULTER.withDefaults(
+            Kinds.wrap(
+                Deployment.newBuilder()
+                    .setMetadata(ObjectMeta.newBuilder().setName("d"))
+                    .setSpec(
+                        DeploymentSpec.newBuilder()
+                            .setTemplate(
+                                PodTemplateSpec.newBuilder()
+                                    .setSpec(
+                                        PodSpec.newBuilder()
+                                            .addContainers(
+                                                Container.newBuilder()
+                                                    .setName("c")
+                                                    .setImage("busybox")))))
+                    .build()));
     DeploymentSpec spec = d.getDeployment().getSpec();
     assertThat(spec.getReplicas()).isEqualTo(1);
     assertThat(spec.getStrategy().getType())
@@ -154,19 +174,35 @@ class DefaulterTest {
     assertThat(spec.getTemplate().getSpec().getContainers(0).getImagePullPolicy())
         .isEqualTo(ImagePullPolicy.IMAGE_PULL_POLICY_ALWAYS);
 
-    Object zero = DEFAULTER.withDefaults(with(d, b -> b.getDeploymentBuilder().getSpecBuilder()
-        .setReplicas(0).getStrategyBuilder().clear()
-        .setType(DeploymentStrategyType.DEPLOYMENT_STRATEGY_TYPE_RECREATE)));
+    Object zero =
+        DEFAULTER.withDefaults(
+            with(
+                d,
+                b ->
+                    b.getDeploymentBuilder()
+                        .getSpecBuilder()
+                        .setReplicas(0)
+                        .getStrategyBuilder()
+                        .clear()
+                        .setType(DeploymentStrategyType.DEPLOYMENT_STRATEGY_TYPE_RECREATE)));
     assertThat(zero.getDeployment().getSpec().getReplicas()).as("explicit 0 kept").isZero();
     assertThat(zero.getDeployment().getSpec().getStrategy().hasRollingUpdate())
-        .as("no rolling parameters for Recreate").isFalse();
+        .as("no rolling parameters for Recreate")
+        .isFalse();
   }
 
   @Test
   void daemonSetDefaults() {
-    DaemonSetSpec spec = DEFAULTER.withDefaults(Kinds.wrap(DaemonSet.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName("d")).setSpec(DaemonSetSpec.newBuilder())
-        .build())).getDaemonSet().getSpec();
+    DaemonSetSpec spec =
+        DEFAULTER
+            .withDefaults(
+                Kinds.wrap(
+                    DaemonSet.newBuilder()
+                        .setMetadata(ObjectMeta.newBuilder().setName("d"))
+                        .setSpec(DaemonSetSpec.newBuilder())
+                        .build()))
+            .getDaemonSet()
+            .getSpec();
     assertThat(spec.getUpdateStrategy().getType())
         .isEqualTo(DaemonSetUpdateStrategyType.DAEMON_SET_UPDATE_STRATEGY_TYPE_ROLLING_UPDATE);
     assertThat(spec.getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntValue())
@@ -176,12 +212,21 @@ class DefaulterTest {
 
   @Test
   void jobDefaults() {
-    Object job = Kinds.wrap(Job.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName("j").setUid("uid-1"))
-        .setSpec(JobSpec.newBuilder().setTemplate(PodTemplateSpec.newBuilder()
-            .setSpec(PodSpec.newBuilder().addContainers(
-                Container.newBuilder().setName("c").setImage("busybox:1")))))
-        .build());
+    Object job =
+        Kinds.wrap(
+            Job.newBuilder()
+                .setMetadata(ObjectMeta.newBuilder().setName("j").setUid("uid-1"))
+                .setSpec(
+                    JobSpec.newBuilder()
+                        .setTemplate(
+                            PodTemplateSpec.newBuilder()
+                                .setSpec(
+                                    PodSpec.newBuilder()
+                                        .addContainers(
+                                            Container.newBuilder()
+                                                .setName("c")
+                                                .setImage("busybox:1")))))
+                .build());
     JobSpec spec = DEFAULTER.withDefaults(job).getJob().getSpec();
     assertThat(spec.getParallelism()).isEqualTo(1);
     assertThat(spec.getCompletions()).isEqualTo(1);
@@ -197,47 +242,84 @@ class DefaulterTest {
         .isEqualTo(RestartPolicy.RESTART_POLICY_UNSPECIFIED);
     assertThat(spec.getTemplate().getSpec().getTerminationGracePeriodSeconds()).isEqualTo(30);
 
-    JobSpec workQueue = DEFAULTER.withDefaults(with(job, b -> b.getJobBuilder().getSpecBuilder()
-        .setParallelism(4))).getJob().getSpec();
+    JobSpec workQueue =
+        DEFAULTER
+            .withDefaults(with(job, b -> b.getJobBuilder().getSpecBuilder().setParallelism(4)))
+            .getJob()
+            .getSpec();
     assertThat(workQueue.hasCompletions()).as("work queue keeps completions unset").isFalse();
     assertThat(workQueue.getParallelism()).isEqualTo(4);
   }
 
   @Test
   void serviceSecretEventNamespaceNodeDefaults() {
-    ServiceSpec svc = DEFAULTER.withDefaults(Kinds.wrap(Service.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName("s"))
-        .setSpec(ServiceSpec.newBuilder().addPorts(ServicePort.newBuilder().setPort(80))
-            .addPorts(ServicePort.newBuilder().setPort(81)
-                .setTargetPort(IntOrString.newBuilder().setStringValue("http"))))
-        .build())).getService().getSpec();
+    ServiceSpec svc =
+        DEFAULTER
+            .withDefaults(
+                Kinds.wrap(
+                    Service.newBuilder()
+                        .setMetadata(ObjectMeta.newBuilder().setName("s"))
+                        .setSpec(
+                            ServiceSpec.newBuilder()
+                                .addPorts(ServicePort.newBuilder().setPort(80))
+                                .addPorts(
+                                    ServicePort.newBuilder()
+                                        .setPort(81)
+                                        .setTargetPort(
+                                            IntOrString.newBuilder().setStringValue("http"))))
+                        .build()))
+            .getService()
+            .getSpec();
     assertThat(svc.getType()).isEqualTo(ServiceType.SERVICE_TYPE_CLUSTER_IP);
     assertThat(svc.getPorts(0).getProtocol()).isEqualTo(Protocol.PROTOCOL_TCP);
     assertThat(svc.getPorts(0).getTargetPort().getIntValue()).isEqualTo(80);
     assertThat(svc.getPorts(1).getTargetPort().getStringValue()).isEqualTo("http");
 
-    Secret secret = DEFAULTER.withDefaults(Kinds.wrap(Secret.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName("s"))
-        .putData("a", ByteString.copyFromUtf8("old"))
-        .putStringData("a", "new").putStringData("b", "x")
-        .build())).getSecret();
+    Secret secret =
+        DEFAULTER
+            .withDefaults(
+                Kinds.wrap(
+                    Secret.newBuilder()
+                        .setMetadata(ObjectMeta.newBuilder().setName("s"))
+                        .putData("a", ByteString.copyFromUtf8("old"))
+                        .putStringData("a", "new")
+                        .putStringData("b", "x")
+                        .build()))
+            .getSecret();
     assertThat(secret.getType()).isEqualTo("Opaque");
     assertThat(secret.getStringDataCount()).isZero();
-    assertThat(secret.getDataMap()).containsEntry("a", ByteString.copyFromUtf8("new"))
+    assertThat(secret.getDataMap())
+        .containsEntry("a", ByteString.copyFromUtf8("new"))
         .containsEntry("b", ByteString.copyFromUtf8("x"));
 
-    Event event = DEFAULTER.withDefaults(Kinds.wrap(Event.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName("e")).build())).getEvent();
+    Event event =
+        DEFAULTER
+            .withDefaults(
+                Kinds.wrap(
+                    Event.newBuilder().setMetadata(ObjectMeta.newBuilder().setName("e")).build()))
+            .getEvent();
     assertThat(event.getType()).isEqualTo(EventType.EVENT_TYPE_NORMAL);
 
-    Namespace ns = DEFAULTER.withDefaults(Kinds.wrap(Namespace.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName("n")).build())).getNamespace();
+    Namespace ns =
+        DEFAULTER
+            .withDefaults(
+                Kinds.wrap(
+                    Namespace.newBuilder()
+                        .setMetadata(ObjectMeta.newBuilder().setName("n"))
+                        .build()))
+            .getNamespace();
     assertThat(ns.getMetadata().getNamespace()).as("cluster-scoped stays empty").isEmpty();
     assertThat(ns.getStatus().getPhase()).isEqualTo(NamespacePhase.NAMESPACE_PHASE_ACTIVE);
 
-    Node node = DEFAULTER.withDefaults(Kinds.wrap(Node.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName("n"))
-        .setStatus(NodeStatus.newBuilder().putCapacity("cpu", "4")).build())).getNode();
+    Node node =
+        DEFAULTER
+            .withDefaults(
+                Kinds.wrap(
+                    Node.newBuilder()
+                        .setMetadata(ObjectMeta.newBuilder().setName("n"))
+                        .setStatus(NodeStatus.newBuilder().putCapacity("cpu", "4"))
+                        .build()))
+            .getNode();
     assertThat(node.getMetadata().getNamespace()).isEmpty();
     assertThat(node.getStatus().getAllocatableMap()).containsEntry("cpu", "4");
   }

@@ -75,7 +75,9 @@ final class Fixtures {
         .setWorkingDir("/work")
         .addEnv(EnvVar.newBuilder().setName("MODE").setValue("prod"))
         .addPorts(
-            ContainerPort.newBuilder().setName(name + "-http").setContainerPort(8080)
+            ContainerPort.newBuilder()
+                .setName(name + "-http")
+                .setContainerPort(8080)
                 .setHostPort(0))
         .setResources(
             ResourceRequirements.newBuilder()
@@ -103,17 +105,23 @@ final class Fixtures {
   static PodSpec podSpec() {
     return PodSpec.newBuilder()
         .addContainers(container("web"))
-        .addContainers(container("sidecar").toBuilder().clearPorts()
-            .clearLivenessProbe().clearReadinessProbe())
+        .addContainers(
+            container("sidecar").toBuilder()
+                .clearPorts()
+                .clearLivenessProbe()
+                .clearReadinessProbe())
         .addVolumes(
-            Volume.newBuilder().setName("scratch")
+            Volume.newBuilder()
+                .setName("scratch")
                 .setEmptyDir(EmptyDirVolumeSource.newBuilder().setSizeLimit("64Mi")))
         .setRestartPolicy(RestartPolicy.RESTART_POLICY_ALWAYS)
         .setTerminationGracePeriodSeconds(10)
         .putNodeSelector("kubernetes.io/os", "linux")
         .addTolerations(
-            Toleration.newBuilder().setKey("dedicated").setOperator(
-                TolerationOperator.TOLERATION_OPERATOR_EQUAL).setValue("web")
+            Toleration.newBuilder()
+                .setKey("dedicated")
+                .setOperator(TolerationOperator.TOLERATION_OPERATOR_EQUAL)
+                .setValue("web")
                 .setEffect(TaintEffect.TAINT_EFFECT_NO_SCHEDULE))
         .build();
   }
@@ -151,7 +159,9 @@ final class Fixtures {
         ReplicaSet.newBuilder()
             .setMetadata(meta("web-abc12"))
             .setSpec(
-                ReplicaSetSpec.newBuilder().setReplicas(2).setSelector(selector())
+                ReplicaSetSpec.newBuilder()
+                    .setReplicas(2)
+                    .setSelector(selector())
                     .setTemplate(template()))
             .build());
   }
@@ -165,14 +175,14 @@ final class Fixtures {
   }
 
   static Object job() {
-    PodTemplateSpec template = template().toBuilder()
-        .setSpec(podSpec().toBuilder().setRestartPolicy(RestartPolicy.RESTART_POLICY_NEVER))
-        .build();
+    PodTemplateSpec template =
+        template().toBuilder()
+            .setSpec(podSpec().toBuilder().setRestartPolicy(RestartPolicy.RESTART_POLICY_NEVER))
+            .build();
     return Kinds.wrap(
         Job.newBuilder()
             .setMetadata(meta("batch-1"))
-            .setSpec(JobSpec.newBuilder().setCompletions(3).setParallelism(2)
-                .setTemplate(template))
+            .setSpec(JobSpec.newBuilder().setCompletions(3).setParallelism(2).setTemplate(template))
             .build());
   }
 
@@ -183,8 +193,11 @@ final class Fixtures {
             .setSpec(
                 ServiceSpec.newBuilder()
                     .putSelector("app", "web")
-                    .addPorts(ServicePort.newBuilder().setName("http").setPort(80)
-                        .setTargetPort(IntOrString.newBuilder().setStringValue("web-http")))
+                    .addPorts(
+                        ServicePort.newBuilder()
+                            .setName("http")
+                            .setPort(80)
+                            .setTargetPort(IntOrString.newBuilder().setStringValue("web-http")))
                     .addPorts(ServicePort.newBuilder().setName("metrics").setPort(9090)))
             .build());
   }
@@ -198,11 +211,19 @@ final class Fixtures {
     return Kinds.wrap(
         Node.newBuilder()
             .setMetadata(meta("node-1.example").toBuilder().clearNamespace())
-            .setSpec(NodeSpec.newBuilder().setPodCidr("10.1.0.0/24").addTaints(
-                Taint.newBuilder().setKey("dedicated").setValue("web")
-                    .setEffect(TaintEffect.TAINT_EFFECT_NO_SCHEDULE)))
-            .setStatus(NodeStatus.newBuilder().putCapacity("cpu", "4")
-                .putCapacity("memory", "8Gi").putCapacity("pods", "110"))
+            .setSpec(
+                NodeSpec.newBuilder()
+                    .setPodCidr("10.1.0.0/24")
+                    .addTaints(
+                        Taint.newBuilder()
+                            .setKey("dedicated")
+                            .setValue("web")
+                            .setEffect(TaintEffect.TAINT_EFFECT_NO_SCHEDULE)))
+            .setStatus(
+                NodeStatus.newBuilder()
+                    .putCapacity("cpu", "4")
+                    .putCapacity("memory", "8Gi")
+                    .putCapacity("pods", "110"))
             .build());
   }
 
@@ -230,8 +251,8 @@ final class Fixtures {
             .setMetadata(meta("web"))
             .addSubsets(
                 EndpointSubset.newBuilder()
-                    .addAddresses(EndpointAddress.newBuilder().setIp("10.0.0.5")
-                        .setNodeName("node-1"))
+                    .addAddresses(
+                        EndpointAddress.newBuilder().setIp("10.0.0.5").setNodeName("node-1"))
                     .addNotReadyAddresses(EndpointAddress.newBuilder().setIp("fd00::5"))
                     .addPorts(EndpointPort.newBuilder().setName("http").setPort(31080)))
             .build());
@@ -241,8 +262,11 @@ final class Fixtures {
     return Kinds.wrap(
         Event.newBuilder()
             .setMetadata(meta("web-1.abc"))
-            .setInvolvedObject(ObjectReference.newBuilder().setKind(Kind.KIND_POD)
-                .setNamespace("default").setName("web-1"))
+            .setInvolvedObject(
+                ObjectReference.newBuilder()
+                    .setKind(Kind.KIND_POD)
+                    .setNamespace("default")
+                    .setName("web-1"))
             .setReason("Pulled")
             .setMessage("pulled the image")
             .setCount(1)
@@ -253,8 +277,7 @@ final class Fixtures {
     return Kinds.wrap(
         Lease.newBuilder()
             .setMetadata(meta("node-1"))
-            .setSpec(LeaseSpec.newBuilder().setHolderIdentity("node-1")
-                .setLeaseDurationSeconds(40))
+            .setSpec(LeaseSpec.newBuilder().setHolderIdentity("node-1").setLeaseDurationSeconds(40))
             .build());
   }
 

@@ -19,16 +19,15 @@ class ValidationStatusTest {
         List.of(
             new FieldViolation("metadata.name", "Required value"),
             new FieldViolation("spec.containers[0].image", "Required value"));
-    StatusRuntimeException e =
-        ValidationStatus.invalidArgument("Pod \"default/web\"", violations);
+    StatusRuntimeException e = ValidationStatus.invalidArgument("Pod \"default/web\"", violations);
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(e.getStatus().getDescription())
         .startsWith("Pod \"default/web\" is invalid: ")
         .contains("metadata.name: Required value")
         .contains("spec.containers[0].image: Required value");
     // The details travel in the standard trailer, decodable by any gRPC client.
-    com.google.rpc.Status status = StatusProto.fromStatusAndTrailers(e.getStatus(),
-        e.getTrailers());
+    com.google.rpc.Status status =
+        StatusProto.fromStatusAndTrailers(e.getStatus(), e.getTrailers());
     assertThat(status).isNotNull();
     BadRequest badRequest = status.getDetails(0).unpack(BadRequest.class);
     assertThat(badRequest.getFieldViolationsList())
@@ -40,8 +39,10 @@ class ValidationStatusTest {
   @Test
   void manyOrHugeViolationsStayWithinTheTrailerLimit() {
     List<FieldViolation> many = new java.util.ArrayList<>();
-    many.add(new FieldViolation("metadata.labels[" + "k".repeat(100_000) + "]",
-        "Invalid value: " + "v".repeat(100_000)));
+    many.add(
+        new FieldViolation(
+            "metadata.labels[" + "k".repeat(100_000) + "]",
+            "Invalid value: " + "v".repeat(100_000)));
     many.add(new FieldViolation("metadata.labels[\u00e9%\u00e9]", "\u00e9".repeat(300)));
     for (int i = 0; i < 10_000; i++) {
       many.add(new FieldViolation("spec.containers[" + i + "].image", "Required value"));
@@ -120,9 +121,13 @@ class ValidationStatusTest {
 
   @Test
   void validatorOutputConvertsDirectly() {
-    List<FieldViolation> violations = new Validator().validate(
-        Fixtures.with(Fixtures.pod(), b -> b.getPodBuilder().getMetadataBuilder().setName("")),
-        Operation.CREATE, null);
+    List<FieldViolation> violations =
+        new Validator()
+            .validate(
+                Fixtures.with(
+                    Fixtures.pod(), b -> b.getPodBuilder().getMetadataBuilder().setName("")),
+                Operation.CREATE,
+                null);
     assertThat(ValidationStatus.violations(ValidationStatus.invalidArgument("Pod", violations)))
         .isEqualTo(violations);
   }

@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
- * Three masters in this JVM on loopback, each embedding one member of a three-member Ratis
- * store, for tests that kill the active master. {@link #crash} stops a master's store member
- * before the master, so that it cannot hand the active-master lease over: the others must
- * wait for the lease to expire, as after a real crash.
+ * Three masters in this JVM on loopback, each embedding one member of a three-member Ratis store,
+ * for tests that kill the active master. {@link #crash} stops a master's store member before the
+ * master, so that it cannot hand the active-master lease over: the others must wait for the lease
+ * to expire, as after a real crash.
  */
 final class ThreeMasters implements AutoCloseable {
   private static final long START_TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(120);
@@ -36,14 +36,23 @@ final class ThreeMasters implements AutoCloseable {
     for (int i = 0; i < 3; i++) {
       int idx = i;
       Peer self = peers.get(i);
-      Thread t = new Thread(() -> {
-        try {
-          slots[idx] = customize.apply(Master.builder().id(self.id()).apiPort(0)
-              .clusterStore(peers, dir.resolve(self.id()))).start();
-        } catch (RuntimeException e) {
-          failures[idx] = e;
-        }
-      }, "start-" + self.id());
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  slots[idx] =
+                      customize
+                          .apply(
+                              Master.builder()
+                                  .id(self.id())
+                                  .apiPort(0)
+                                  .clusterStore(peers, dir.resolve(self.id())))
+                          .start();
+                } catch (RuntimeException e) {
+                  failures[idx] = e;
+                }
+              },
+              "start-" + self.id());
       t.start();
       starters.add(t);
     }

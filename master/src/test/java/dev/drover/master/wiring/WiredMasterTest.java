@@ -39,8 +39,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * One in-memory master with its default wiring: the real validator behind the API, the
- * scheduler and the controllers running on the active master, all driven through ControlService.
+ * One in-memory master with its default wiring: the real validator behind the API, the scheduler
+ * and the controllers running on the active master, all driven through ControlService.
  */
 class WiredMasterTest {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -66,80 +66,148 @@ class WiredMasterTest {
   void deploymentPodsAreCreatedAndBoundAndAnOversizedPodIsUnschedulable() {
     create(node("worker-1"));
     heartbeats.scheduleWithFixedDelay(() -> heartbeat("worker-1"), 0, 1, TimeUnit.SECONDS);
-    create(Object.newBuilder().setDeployment(Deployment.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("web"))
-        .setSpec(DeploymentSpec.newBuilder().setReplicas(3)
-            .setSelector(LabelSelector.newBuilder().putMatchLabels("app", "web"))
-            .setTemplate(PodTemplateSpec.newBuilder()
-                .setMetadata(ObjectMeta.newBuilder().putLabels("app", "web"))
-                .setSpec(spec("100m", "64Mi"))))).build());
+    create(
+        Object.newBuilder()
+            .setDeployment(
+                Deployment.newBuilder()
+                    .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("web"))
+                    .setSpec(
+                        DeploymentSpec.newBuilder()
+                            .setReplicas(3)
+                            .setSelector(LabelSelector.newBuilder().putMatchLabels("app", "web"))
+                            .setTemplate(
+                                PodTemplateSpec.newBuilder()
+                                    .setMetadata(ObjectMeta.newBuilder().putLabels("app", "web"))
+                                    .setSpec(spec("100m", "64Mi")))))
+            .build());
 
-    await().atMost(PATIENCE).untilAsserted(() ->
-        assertThat(list(Kind.KIND_REPLICA_SET)).hasSize(1));
-    await().atMost(PATIENCE).untilAsserted(() -> {
-      List<Pod> pods = list(Kind.KIND_POD).stream().map(Object::getPod).collect(Collectors.toList());
-      assertThat(pods).hasSize(3);
-      assertThat(pods).allSatisfy(p -> assertThat(p.getSpec().getNodeName()).isEqualTo("worker-1"));
-    });
+    await()
+        .atMost(PATIENCE)
+        .untilAsserted(() -> assertThat(list(Kind.KIND_REPLICA_SET)).hasSize(1));
+    await()
+        .atMost(PATIENCE)
+        .untilAsserted(
+            () -> {
+              List<Pod> pods =
+                  list(Kind.KIND_POD).stream().map(Object::getPod).collect(Collectors.toList());
+              assertThat(pods).hasSize(3);
+              assertThat(pods)
+                  .allSatisfy(p -> assertThat(p.getSpec().getNodeName()).isEqualTo("worker-1"));
+            });
 
-    create(Object.newBuilder().setPod(Pod.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("huge"))
-        .setSpec(spec("64", "1Gi"))).build());
-    await().atMost(PATIENCE).untilAsserted(() -> {
-      Pod huge = m.control().get(GetRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace("default")
-          .setName("huge").build()).getPod();
-      assertThat(huge.getSpec().getNodeName()).isEmpty();
-      // An assertion, not orElseThrow: untilAsserted retries only assertion failures, and the
-      // scheduler may not have written the condition by the first poll.
-      Optional<Condition> written = huge.getStatus().getConditionsList().stream()
-          .filter(c -> c.getType().equals("PodScheduled")).findFirst();
-      assertThat(written).isPresent();
-      Condition scheduled = written.get();
-      assertThat(scheduled.getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_FALSE);
-      assertThat(scheduled.getReason()).isEqualTo("Unschedulable");
-    });
+    create(
+        Object.newBuilder()
+            .setPod(
+                Pod.newBuilder()
+                    .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("huge"))
+                    .setSpec(spec("64", "1Gi")))
+            .build());
+    await()
+        .atMost(PATIENCE)
+        .untilAsserted(
+            () -> {
+              Pod huge =
+                  m.control()
+                      .get(
+                          GetRequest.newBuilder()
+                              .setKind(Kind.KIND_POD)
+                              .setNamespace("default")
+                              .setName("huge")
+                              .build())
+                      .getPod();
+              assertThat(huge.getSpec().getNodeName()).isEmpty();
+              // An assertion, not orElseThrow: untilAsserted retries only assertion failures, and
+              // the
+              // scheduler may not have written the condition by the first poll.
+              Optional<Condition> written =
+                  huge.getStatus().getConditionsList().stream()
+                      .filter(c -> c.getType().equals("PodScheduled"))
+                      .findFirst();
+              assertThat(written).isPresent();
+              Condition scheduled = written.get();
+              assertThat(scheduled.getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_FALSE);
+              assertThat(scheduled.getReason()).isEqualTo("Unschedulable");
+            });
   }
 
   @Test
   void invalidPodIsRejectedWithEveryFieldViolation() {
-    Object bad = Object.newBuilder().setPod(Pod.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("Bad_Name"))
-        .setSpec(PodSpec.newBuilder()
-            .addContainers(Container.newBuilder().setName("Main!"))
-            .addContainers(Container.newBuilder().setName("ok").setImage("busybox:1")
-                .setResources(ResourceRequirements.newBuilder().putRequests("cpu", "lots"))))).build();
+    Object bad =
+        Object.newBuilder()
+            .setPod(
+                Pod.newBuilder()
+                    .setMetadata(
+                        ObjectMeta.newBuilder().setNamespace("default").setName("Bad_Name"))
+                    .setSpec(
+                        PodSpec.newBuilder()
+                            .addContainers(Container.newBuilder().setName("Main!"))
+                            .addContainers(
+                                Container.newBuilder()
+                                    .setName("ok")
+                                    .setImage("busybox:1")
+                                    .setResources(
+                                        ResourceRequirements.newBuilder()
+                                            .putRequests("cpu", "lots")))))
+            .build();
 
     assertThatThrownBy(() -> create(bad))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-          assertThat(Fixtures.violatedFields(e)).contains("metadata.name", "spec.containers[0].name",
-              "spec.containers[0].image");
-          assertThat(Fixtures.violatedFields(e)).anySatisfy(f -> assertThat(f).startsWith("spec.containers[1].resources"));
-        });
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(Fixtures.violatedFields(e))
+                  .contains("metadata.name", "spec.containers[0].name", "spec.containers[0].image");
+              assertThat(Fixtures.violatedFields(e))
+                  .anySatisfy(f -> assertThat(f).startsWith("spec.containers[1].resources"));
+            });
     assertThat(list(Kind.KIND_POD)).isEmpty();
   }
 
   private static PodSpec.Builder spec(String cpu, String memory) {
-    return PodSpec.newBuilder().addContainers(Container.newBuilder().setName("main").setImage("busybox:1")
-        .setResources(ResourceRequirements.newBuilder().putRequests("cpu", cpu).putRequests("memory", memory)));
+    return PodSpec.newBuilder()
+        .addContainers(
+            Container.newBuilder()
+                .setName("main")
+                .setImage("busybox:1")
+                .setResources(
+                    ResourceRequirements.newBuilder()
+                        .putRequests("cpu", cpu)
+                        .putRequests("memory", memory)));
   }
 
   private static Object node(String name) {
-    return Object.newBuilder().setNode(Node.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName(name))
-        .setStatus(NodeStatus.newBuilder()
-            .putCapacity("cpu", "4").putCapacity("memory", "8Gi").putCapacity("pods", "110")
-            .putAllocatable("cpu", "4").putAllocatable("memory", "8Gi").putAllocatable("pods", "110")
-            .addConditions(Condition.newBuilder().setType("Ready").setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
-                .setReason("KubeletReady")))).build();
+    return Object.newBuilder()
+        .setNode(
+            Node.newBuilder()
+                .setMetadata(ObjectMeta.newBuilder().setName(name))
+                .setStatus(
+                    NodeStatus.newBuilder()
+                        .putCapacity("cpu", "4")
+                        .putCapacity("memory", "8Gi")
+                        .putCapacity("pods", "110")
+                        .putAllocatable("cpu", "4")
+                        .putAllocatable("memory", "8Gi")
+                        .putAllocatable("pods", "110")
+                        .addConditions(
+                            Condition.newBuilder()
+                                .setType("Ready")
+                                .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
+                                .setReason("KubeletReady"))))
+        .build();
   }
 
   private void heartbeat(String nodeName) {
     try {
-      m.node().heartbeat(HeartbeatRequest.newBuilder().setNodeName(nodeName)
-          .addConditions(Condition.newBuilder().setType("Ready")
-              .setStatus(ConditionStatus.CONDITION_STATUS_TRUE).setReason("KubeletReady"))
-          .build());
+      m.node()
+          .heartbeat(
+              HeartbeatRequest.newBuilder()
+                  .setNodeName(nodeName)
+                  .addConditions(
+                      Condition.newBuilder()
+                          .setType("Ready")
+                          .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
+                          .setReason("KubeletReady"))
+                  .build());
     } catch (StatusRuntimeException e) {
       // A missed beat is what the grace period is for; the next one follows in a second.
     }
@@ -150,6 +218,8 @@ class WiredMasterTest {
   }
 
   private List<Object> list(Kind kind) {
-    return m.control().list(ListRequest.newBuilder().setKind(kind).setNamespace("default").build()).getItemsList();
+    return m.control()
+        .list(ListRequest.newBuilder().setKind(kind).setNamespace("default").build())
+        .getItemsList();
   }
 }

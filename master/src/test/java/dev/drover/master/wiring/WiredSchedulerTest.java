@@ -33,10 +33,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The scheduler inside a real master, observed through ControlService only: why a pod cannot
- * be placed (PodScheduled condition and FailedScheduling event) and how a node joining places
- * it at once. The backoff is ten minutes, so a pod placed within seconds of the node's
- * creation was retried because of the node event, not because its backoff ran out.
+ * The scheduler inside a real master, observed through ControlService only: why a pod cannot be
+ * placed (PodScheduled condition and FailedScheduling event) and how a node joining places it at
+ * once. The backoff is ten minutes, so a pod placed within seconds of the node's creation was
+ * retried because of the node event, not because its backoff ran out.
  */
 class WiredSchedulerTest {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -50,8 +50,12 @@ class WiredSchedulerTest {
   void start() {
     // No controllers: nothing here heartbeats, so the node lifecycle controller would
     // otherwise mark the nodes unreachable on a slow run.
-    m = new InProcessMaster(b -> b.controllers(false)
-        .schedulerConfig(SchedulerConfig.defaults(11).withBackoff(BACKOFF_MILLIS, BACKOFF_MILLIS)));
+    m =
+        new InProcessMaster(
+            b ->
+                b.controllers(false)
+                    .schedulerConfig(
+                        SchedulerConfig.defaults(11).withBackoff(BACKOFF_MILLIS, BACKOFF_MILLIS)));
     await().atMost(PATIENCE).until(() -> m.master.isActive());
   }
 
@@ -63,27 +67,42 @@ class WiredSchedulerTest {
   @Test
   void unschedulablePodIsExplainedAndPlacedAsSoonAsAFittingNodeJoins() {
     create(node("small", "1", null));
-    create(node("gpu", "16", Taint.newBuilder().setKey("dedicated").setValue("gpu")
-        .setEffect(TaintEffect.TAINT_EFFECT_NO_SCHEDULE).build()));
+    create(
+        node(
+            "gpu",
+            "16",
+            Taint.newBuilder()
+                .setKey("dedicated")
+                .setValue("gpu")
+                .setEffect(TaintEffect.TAINT_EFFECT_NO_SCHEDULE)
+                .build()));
     create(pod("big", "2"));
 
-    await().atMost(PATIENCE).untilAsserted(() -> {
-      Pod big = getPod("big");
-      assertThat(big.getSpec().getNodeName()).isEmpty();
-      assertThat(scheduledCondition(big)).isPresent();
-      Condition c = scheduledCondition(big).get();
-      assertThat(c.getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_FALSE);
-      assertThat(c.getReason()).isEqualTo("Unschedulable");
-      assertThat(c.getMessage()).isEqualTo(MESSAGE);
-    });
-    await().atMost(PATIENCE).untilAsserted(() -> assertThat(eventsAbout("big"))
-        .anySatisfy(e -> {
-          assertThat(e.getReason()).isEqualTo("FailedScheduling");
-          assertThat(e.getType()).isEqualTo(EventType.EVENT_TYPE_WARNING);
-          assertThat(e.getMessage()).isEqualTo(MESSAGE);
-          assertThat(e.getInvolvedObject().getKind()).isEqualTo(Kind.KIND_POD);
-          assertThat(e.getSource().getComponent()).isEqualTo("default-scheduler");
-        }));
+    await()
+        .atMost(PATIENCE)
+        .untilAsserted(
+            () -> {
+              Pod big = getPod("big");
+              assertThat(big.getSpec().getNodeName()).isEmpty();
+              assertThat(scheduledCondition(big)).isPresent();
+              Condition c = scheduledCondition(big).get();
+              assertThat(c.getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_FALSE);
+              assertThat(c.getReason()).isEqualTo("Unschedulable");
+              assertThat(c.getMessage()).isEqualTo(MESSAGE);
+            });
+    await()
+        .atMost(PATIENCE)
+        .untilAsserted(
+            () ->
+                assertThat(eventsAbout("big"))
+                    .anySatisfy(
+                        e -> {
+                          assertThat(e.getReason()).isEqualTo("FailedScheduling");
+                          assertThat(e.getType()).isEqualTo(EventType.EVENT_TYPE_WARNING);
+                          assertThat(e.getMessage()).isEqualTo(MESSAGE);
+                          assertThat(e.getInvolvedObject().getKind()).isEqualTo(Kind.KIND_POD);
+                          assertThat(e.getSource().getComponent()).isEqualTo("default-scheduler");
+                        }));
 
     long joined = System.nanoTime();
     create(node("large", "4", null));
@@ -95,29 +114,45 @@ class WiredSchedulerTest {
     Pod big = getPod("big");
     assertThat(scheduledCondition(big).orElseThrow().getStatus())
         .isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
-    await().atMost(PATIENCE).untilAsserted(() -> assertThat(eventsAbout("big"))
-        .anySatisfy(e -> {
-          assertThat(e.getReason()).isEqualTo("Scheduled");
-          assertThat(e.getMessage()).isEqualTo("Successfully assigned default/big to large");
-        }));
+    await()
+        .atMost(PATIENCE)
+        .untilAsserted(
+            () ->
+                assertThat(eventsAbout("big"))
+                    .anySatisfy(
+                        e -> {
+                          assertThat(e.getReason()).isEqualTo("Scheduled");
+                          assertThat(e.getMessage())
+                              .isEqualTo("Successfully assigned default/big to large");
+                        }));
   }
 
   private static Optional<Condition> scheduledCondition(Pod p) {
     return p.getStatus().getConditionsList().stream()
-        .filter(c -> c.getType().equals("PodScheduled")).findFirst();
+        .filter(c -> c.getType().equals("PodScheduled"))
+        .findFirst();
   }
 
   private List<Event> eventsAbout(String podName) {
-    return m.control().list(ListRequest.newBuilder().setKind(Kind.KIND_EVENT).setNamespace("default")
-            .build()).getItemsList().stream()
+    return m
+        .control()
+        .list(ListRequest.newBuilder().setKind(Kind.KIND_EVENT).setNamespace("default").build())
+        .getItemsList()
+        .stream()
         .map(Object::getEvent)
         .filter(e -> e.getInvolvedObject().getName().equals(podName))
         .toList();
   }
 
   private Pod getPod(String name) {
-    return m.control().get(GetRequest.newBuilder().setKind(Kind.KIND_POD).setNamespace("default")
-        .setName(name).build()).getPod();
+    return m.control()
+        .get(
+            GetRequest.newBuilder()
+                .setKind(Kind.KIND_POD)
+                .setNamespace("default")
+                .setName(name)
+                .build())
+        .getPod();
   }
 
   private void create(Object o) {
@@ -125,11 +160,19 @@ class WiredSchedulerTest {
   }
 
   private static Object pod(String name, String cpu) {
-    return Object.newBuilder().setPod(Pod.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName(name))
-        .setSpec(PodSpec.newBuilder().addContainers(Container.newBuilder().setName("main")
-            .setImage("busybox:1")
-            .setResources(ResourceRequirements.newBuilder().putRequests("cpu", cpu))))).build();
+    return Object.newBuilder()
+        .setPod(
+            Pod.newBuilder()
+                .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName(name))
+                .setSpec(
+                    PodSpec.newBuilder()
+                        .addContainers(
+                            Container.newBuilder()
+                                .setName("main")
+                                .setImage("busybox:1")
+                                .setResources(
+                                    ResourceRequirements.newBuilder().putRequests("cpu", cpu)))))
+        .build();
   }
 
   private static Object node(String name, String cpu, Taint taint) {
@@ -137,13 +180,24 @@ class WiredSchedulerTest {
     if (taint != null) {
       spec.addTaints(taint);
     }
-    return Object.newBuilder().setNode(Node.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName(name))
-        .setSpec(spec)
-        .setStatus(NodeStatus.newBuilder()
-            .putCapacity("cpu", cpu).putCapacity("memory", "8Gi").putCapacity("pods", "110")
-            .putAllocatable("cpu", cpu).putAllocatable("memory", "8Gi").putAllocatable("pods", "110")
-            .addConditions(Condition.newBuilder().setType("Ready")
-                .setStatus(ConditionStatus.CONDITION_STATUS_TRUE).setReason("KubeletReady")))).build();
+    return Object.newBuilder()
+        .setNode(
+            Node.newBuilder()
+                .setMetadata(ObjectMeta.newBuilder().setName(name))
+                .setSpec(spec)
+                .setStatus(
+                    NodeStatus.newBuilder()
+                        .putCapacity("cpu", cpu)
+                        .putCapacity("memory", "8Gi")
+                        .putCapacity("pods", "110")
+                        .putAllocatable("cpu", cpu)
+                        .putAllocatable("memory", "8Gi")
+                        .putAllocatable("pods", "110")
+                        .addConditions(
+                            Condition.newBuilder()
+                                .setType("Ready")
+                                .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
+                                .setReason("KubeletReady"))))
+        .build();
   }
 }

@@ -88,8 +88,10 @@ public final class NodeSession implements MasterClient, AutoCloseable {
   private volatile boolean registered;
   private volatile boolean everRegistered;
   private volatile Duration heartbeatInterval;
+
   /** The node lease the master last announced; zero until a master said. */
   private volatile Duration leaseDuration = Duration.ZERO;
+
   private Context.CancellableContext watchContext;
   private Thread thread;
 
@@ -240,11 +242,11 @@ public final class NodeSession implements MasterClient, AutoCloseable {
   }
 
   /**
-   * How long a heartbeat may take before the session gives up on its master and moves to the
-   * next. A master that hangs (partitioned, not crashed: no connection reset) must be left in
-   * time for another to renew the lease: a heartbeat starts one interval after the last renewal,
-   * so half of what is then left of the lease goes to waiting and half to registering with the
-   * next master. Never more than the general call timeout, never under half a second.
+   * How long a heartbeat may take before the session gives up on its master and moves to the next.
+   * A master that hangs (partitioned, not crashed: no connection reset) must be left in time for
+   * another to renew the lease: a heartbeat starts one interval after the last renewal, so half of
+   * what is then left of the lease goes to waiting and half to registering with the next master.
+   * Never more than the general call timeout, never under half a second.
    */
   Duration heartbeatDeadline() {
     Duration lease = leaseDuration;

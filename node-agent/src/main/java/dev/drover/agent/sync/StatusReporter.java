@@ -31,15 +31,15 @@ import org.slf4j.LoggerFactory;
  * one per interval: a node that was quiet sends its next {@value #BURST} changes at once (a pod
  * that starts goes Pending, then Running, and neither waits), and a busy node makes on average at
  * most one status call and one event call per interval, each carrying the latest status of every
- * pod that changed. A send starts only after the previous one returned. What fails to send is
- * kept for the next round (events up to a bound), retried after at least
- * {@link #RETRY_AFTER_FAILURE}.
+ * pod that changed. A send starts only after the previous one returned. What fails to send is kept
+ * for the next round (events up to a bound), retried after at least {@link #RETRY_AFTER_FAILURE}.
  */
 final class StatusReporter {
 
   private static final Logger log = LoggerFactory.getLogger(StatusReporter.class);
   private static final int MAX_BUFFERED_EVENTS = 1000;
   static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
+
   /** Sends a quiet node may make back to back before the interval paces it. */
   static final int BURST = 2;
 

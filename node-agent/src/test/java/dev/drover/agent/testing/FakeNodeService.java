@@ -70,6 +70,7 @@ public final class FakeNodeService extends NodeServiceGrpc.NodeServiceImplBase
 
   /** The node lease announced at registration, in seconds. */
   public volatile int leaseSeconds = 40;
+
   /** When set, heartbeats are never answered (as by a hung or partitioned master). */
   public volatile boolean hangHeartbeats;
 

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Enforces the API rule that every message, field, oneof, enum, enum value, service and rpc
- * carries a comment, reading the comments from a descriptor set with source info produced by
- * the system protoc (the Java runtime descriptors drop comments).
+ * Enforces the API rule that every message, field, oneof, enum, enum value, service and rpc carries
+ * a comment, reading the comments from a descriptor set with source info produced by the system
+ * protoc (the Java runtime descriptors drop comments).
  */
 class ApiCommentsTest {
 

@@ -1,7 +1,6 @@
 package dev.drover.api.v1;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -13,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Proves the public API compiles for Python with Debian 12's protoc (3.21) without a single
- * error or warning, so clients outside Java can generate stubs with stock distribution tools.
+ * Proves the public API compiles for Python with Debian 12's protoc (3.21) without a single error
+ * or warning, so clients outside Java can generate stubs with stock distribution tools.
  */
 class PythonProtocCompatibilityTest {
 
@@ -73,8 +72,7 @@ class PythonProtocCompatibilityTest {
             .start();
     probe.getInputStream().readAllBytes();
     assertThat(probe.waitFor(1, TimeUnit.MINUTES)).isTrue();
-    assumeTrue(
-        probe.exitValue() == 0, "Debian package python3-protobuf not installed; skipping");
+    assumeTrue(probe.exitValue() == 0, "Debian package python3-protobuf not installed; skipping");
 
     Process run =
         new ProcessBuilder(PYTHON.toString(), script.toString(), pythonOut.toString())

@@ -38,8 +38,7 @@ class RoundTripTest {
     Deployment deployment = (Deployment) new Filler().fill(Deployment.newBuilder()).build();
     assertThat(unsetFields(deployment)).as("fields the filler left unset").isEmpty();
     assertRoundTrips(deployment, Deployment.newBuilder());
-    assertRoundTrips(
-        Object.newBuilder().setDeployment(deployment).build(), Object.newBuilder());
+    assertRoundTrips(Object.newBuilder().setDeployment(deployment).build(), Object.newBuilder());
   }
 
   @Test
@@ -96,7 +95,8 @@ class RoundTripTest {
                                     .addVolumes(
                                         Volume.newBuilder()
                                             .setName("scratch")
-                                            .setEmptyDir(EmptyDirVolumeSource.getDefaultInstance()))))
+                                            .setEmptyDir(
+                                                EmptyDirVolumeSource.getDefaultInstance()))))
                     .setStrategy(
                         DeploymentStrategy.newBuilder()
                             .setType(DeploymentStrategyType.DEPLOYMENT_STRATEGY_TYPE_ROLLING_UPDATE)
@@ -114,8 +114,7 @@ class RoundTripTest {
     assertThat(back.getSpec().getReplicas()).isZero();
     Container backWeb = back.getSpec().getTemplate().getSpec().getContainers(0);
     assertThat(backWeb.getReadinessProbe().hasPeriodSeconds()).isTrue();
-    assertThat(backWeb.getLivenessProbe().getHandlerCase())
-        .isEqualTo(Probe.HandlerCase.HTTP_GET);
+    assertThat(backWeb.getLivenessProbe().getHandlerCase()).isEqualTo(Probe.HandlerCase.HTTP_GET);
     assertThat(back.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getValueCase())
         .isEqualTo(IntOrString.ValueCase.INT_VALUE);
     assertThat(back.getSpec().getTemplate().getSpec().getVolumes(0).getSourceCase())
@@ -127,8 +126,7 @@ class RoundTripTest {
   @SuppressWarnings("unchecked")
   private static <T extends Message> T assertRoundTrips(T original, Message.Builder empty)
       throws InvalidProtocolBufferException {
-    Message fromBytes =
-        empty.clone().mergeFrom(original.toByteString()).build();
+    Message fromBytes = empty.clone().mergeFrom(original.toByteString()).build();
     assertThat(fromBytes).isEqualTo(original);
 
     String json = PRINTER.print(original);
@@ -179,8 +177,8 @@ class RoundTripTest {
   }
 
   /**
-   * Sets every field of a message to a distinct non-default value, recursively; repeated and
-   * map fields get two entries. For a oneof, the last member wins.
+   * Sets every field of a message to a distinct non-default value, recursively; repeated and map
+   * fields get two entries. For a oneof, the last member wins.
    */
   private static final class Filler {
     private int counter;

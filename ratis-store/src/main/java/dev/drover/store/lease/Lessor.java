@@ -18,11 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The clock side of leases on one member. It follows grants, keepalives and removals as they
- * are applied and keeps a local deadline for each lease, but it never changes the state
- * itself: on the leader it proposes expiries (as log entries) for leases past their
- * deadline. When a member becomes leader every deadline restarts at the full TTL, as etcd
- * does, so a leader change can only lengthen a lease, never cut it short.
+ * The clock side of leases on one member. It follows grants, keepalives and removals as they are
+ * applied and keeps a local deadline for each lease, but it never changes the state itself: on the
+ * leader it proposes expiries (as log entries) for leases past their deadline. When a member
+ * becomes leader every deadline restarts at the full TTL, as etcd does, so a leader change can only
+ * lengthen a lease, never cut it short.
  */
 public final class Lessor implements ApplyListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Lessor.class);
@@ -52,17 +52,22 @@ public final class Lessor implements ApplyListener, AutoCloseable {
    * A lessor over {@code store} that hands expiries to {@code proposer} (which replicates and
    * applies them) and checks deadlines every {@code checkInterval}.
    */
-  public Lessor(MvccStore store, Function<LeaseExpireRequest, CompletableFuture<?>> proposer,
-      Duration checkInterval, LongSupplier nanoClock) {
+  public Lessor(
+      MvccStore store,
+      Function<LeaseExpireRequest, CompletableFuture<?>> proposer,
+      Duration checkInterval,
+      LongSupplier nanoClock) {
     this.store = store;
     this.proposer = proposer;
     this.checkInterval = checkInterval;
     this.nanoClock = nanoClock;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "lessor");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "lessor");
+              t.setDaemon(true);
+              return t;
+            });
     store.addListener(this);
     onRestored();
   }
@@ -77,7 +82,8 @@ public final class Lessor implements ApplyListener, AutoCloseable {
   public void setLeader(boolean isLeader) {
     if (isLeader && !leader) {
       long now = nanoClock.getAsLong();
-      deadlines.replaceAll((id, d) -> new Deadline(d.ttlSeconds, d.refreshCount, now + seconds(d.ttlSeconds)));
+      deadlines.replaceAll(
+          (id, d) -> new Deadline(d.ttlSeconds, d.refreshCount, now + seconds(d.ttlSeconds)));
     }
     leader = isLeader;
   }
@@ -98,7 +104,8 @@ public final class Lessor implements ApplyListener, AutoCloseable {
 
   @Override
   public void onLeaseRefreshed(long id, long ttlSeconds, long refreshCount) {
-    deadlines.put(id, new Deadline(ttlSeconds, refreshCount, nanoClock.getAsLong() + seconds(ttlSeconds)));
+    deadlines.put(
+        id, new Deadline(ttlSeconds, refreshCount, nanoClock.getAsLong() + seconds(ttlSeconds)));
   }
 
   @Override
@@ -111,7 +118,8 @@ public final class Lessor implements ApplyListener, AutoCloseable {
     long now = nanoClock.getAsLong();
     deadlines.clear();
     for (LeaseState l : store.leases()) {
-      deadlines.put(l.getId(), new Deadline(l.getTtl(), l.getRefreshCount(), now + seconds(l.getTtl())));
+      deadlines.put(
+          l.getId(), new Deadline(l.getTtl(), l.getRefreshCount(), now + seconds(l.getTtl())));
     }
   }
 
@@ -125,7 +133,8 @@ public final class Lessor implements ApplyListener, AutoCloseable {
     for (Map.Entry<Long, Deadline> e : deadlines.entrySet()) {
       Deadline d = e.getValue();
       if (d.deadlineNanos - now <= 0 && expiring.add(e.getKey())) {
-        req.addLeases(LeaseExpireRequest.Item.newBuilder().setId(e.getKey()).setRefreshCount(d.refreshCount));
+        req.addLeases(
+            LeaseExpireRequest.Item.newBuilder().setId(e.getKey()).setRefreshCount(d.refreshCount));
       }
     }
     if (req.getLeasesCount() == 0) {
@@ -133,14 +142,17 @@ public final class Lessor implements ApplyListener, AutoCloseable {
     }
     LeaseExpireRequest built = req.build();
     try {
-      proposer.apply(built).whenComplete((r, err) -> {
-        if (err != null) {
-          LOG.debug("lease expiry proposal failed; will retry", err);
-        }
-        for (LeaseExpireRequest.Item item : built.getLeasesList()) {
-          expiring.remove(item.getId());
-        }
-      });
+      proposer
+          .apply(built)
+          .whenComplete(
+              (r, err) -> {
+                if (err != null) {
+                  LOG.debug("lease expiry proposal failed; will retry", err);
+                }
+                for (LeaseExpireRequest.Item item : built.getLeasesList()) {
+                  expiring.remove(item.getId());
+                }
+              });
     } catch (RuntimeException err) {
       for (LeaseExpireRequest.Item item : built.getLeasesList()) {
         expiring.remove(item.getId());

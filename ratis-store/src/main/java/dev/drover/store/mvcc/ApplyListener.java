@@ -1,10 +1,9 @@
 package dev.drover.store.mvcc;
 
 /**
- * Observes what {@link MvccStore} applies, so clock-driven parts (lease deadlines) and the
- * watch hub can follow the deterministic state without ever influencing it. Called on the
- * applying thread, in apply order; implementations must be quick and must not call back
- * into a write.
+ * Observes what {@link MvccStore} applies, so clock-driven parts (lease deadlines) and the watch
+ * hub can follow the deterministic state without ever influencing it. Called on the applying
+ * thread, in apply order; implementations must be quick and must not call back into a write.
  */
 public interface ApplyListener {
 

@@ -1,10 +1,10 @@
 package dev.drover.store.mvcc;
 
 /**
- * The automatic compaction policy: keep at least the last {@code retain} revisions of
- * history, and compact in steps of a tenth of that so compaction runs rarely. In a
- * replicated store only the leader evaluates it and proposes the result as an ordinary
- * compaction entry, so replicas never need the same configuration to stay identical.
+ * The automatic compaction policy: keep at least the last {@code retain} revisions of history, and
+ * compact in steps of a tenth of that so compaction runs rarely. In a replicated store only the
+ * leader evaluates it and proposes the result as an ordinary compaction entry, so replicas never
+ * need the same configuration to stay identical.
  */
 public final class AutoCompaction {
   private AutoCompaction() {}

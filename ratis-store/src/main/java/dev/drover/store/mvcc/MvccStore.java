@@ -2,9 +2,9 @@ package dev.drover.store.mvcc;
 
 import com.google.protobuf.ByteString;
 import dev.drover.store.KvStoreException;
-import dev.drover.store.v1.Compare;
 import dev.drover.store.v1.CompactionRequest;
 import dev.drover.store.v1.CompactionResponse;
+import dev.drover.store.v1.Compare;
 import dev.drover.store.v1.DeleteRangeRequest;
 import dev.drover.store.v1.DeleteRangeResponse;
 import dev.drover.store.v1.Event;
@@ -45,14 +45,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The deterministic MVCC key-value state: every version of every key since the compact
- * revision, the per-revision change log that watches replay, and the leases.
+ * The deterministic MVCC key-value state: every version of every key since the compact revision,
+ * the per-revision change log that watches replay, and the leases.
  *
- * <p>{@link #apply} is the only mutator and is a pure function of the state and the request:
- * it never reads a clock, draws a random number or does I/O, so every replica that applies
- * the same requests in the same order holds the same state. A request is fully checked
- * before anything changes, so a failed request leaves no trace. Writes must come from one
- * thread at a time (the Raft apply thread); reads may come from any thread.
+ * <p>{@link #apply} is the only mutator and is a pure function of the state and the request: it
+ * never reads a clock, draws a random number or does I/O, so every replica that applies the same
+ * requests in the same order holds the same state. A request is fully checked before anything
+ * changes, so a failed request leaves no trace. Writes must come from one thread at a time (the
+ * Raft apply thread); reads may come from any thread.
  */
 public final class MvccStore {
   private static final Logger LOG = LoggerFactory.getLogger(MvccStore.class);
@@ -72,10 +72,13 @@ public final class MvccStore {
   }
 
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
   /** Versions of each key, oldest first; a version 0 entry is a tombstone. */
   private final TreeMap<ByteString, List<KeyValue>> keys = new TreeMap<>(KeyRange.ORDER);
+
   /** Events of each revision from the compact revision on, in the order they happened. */
   private final TreeMap<Long, List<Event>> changes = new TreeMap<>();
+
   private final TreeMap<Long, Lease> leases = new TreeMap<>();
   private final List<ApplyListener> listeners = new CopyOnWriteArrayList<>();
   private long revision;
@@ -128,8 +131,10 @@ public final class MvccStore {
       // A bug, not bad input. Every replica hits it identically (apply is deterministic), so
       // answering with an error keeps them in step instead of stopping the apply thread.
       LOG.error("applying {} failed", request.getRequestCase(), e);
-      return StoreResponse.newBuilder().setError(
-          new KvStoreException(KvStoreException.Kind.INTERNAL, "apply failed: " + e).toProto()).build();
+      return StoreResponse.newBuilder()
+          .setError(
+              new KvStoreException(KvStoreException.Kind.INTERNAL, "apply failed: " + e).toProto())
+          .build();
     } finally {
       lock.writeLock().unlock();
     }
@@ -151,52 +156,61 @@ public final class MvccStore {
     return response;
   }
 
-  private StoreResponse applyLocked(StoreRequest request, List<long[]> refreshed, List<Long> removed) {
+  private StoreResponse applyLocked(
+      StoreRequest request, List<long[]> refreshed, List<Long> removed) {
     StoreResponse.Builder out = StoreResponse.newBuilder();
     switch (request.getRequestCase()) {
       case RANGE:
         Validation.range("", request.getRange());
         return out.setRange(rangeLocked(request.getRange())).build();
-      case PUT: {
-        Validation.put("", request.getPut());
-        checkLease("lease", request.getPut().getLease());
-        PutResponse r = putLocked(request.getPut(), revision + 1);
-        revision++;
-        return out.setPut(r.toBuilder().setHeader(header())).build();
-      }
-      case DELETE_RANGE: {
-        Validation.deleteRange("", request.getDeleteRange());
-        DeleteRangeResponse r = deleteLocked(request.getDeleteRange(), revision + 1);
-        if (r.getDeleted() > 0) {
+      case PUT:
+        {
+          Validation.put("", request.getPut());
+          checkLease("lease", request.getPut().getLease());
+          PutResponse r = putLocked(request.getPut(), revision + 1);
           revision++;
+          return out.setPut(r.toBuilder().setHeader(header())).build();
         }
-        return out.setDeleteRange(r.toBuilder().setHeader(header())).build();
-      }
+      case DELETE_RANGE:
+        {
+          Validation.deleteRange("", request.getDeleteRange());
+          DeleteRangeResponse r = deleteLocked(request.getDeleteRange(), revision + 1);
+          if (r.getDeleted() > 0) {
+            revision++;
+          }
+          return out.setDeleteRange(r.toBuilder().setHeader(header())).build();
+        }
       case TXN:
         return out.setTxn(txnLocked(request.getTxn())).build();
       case COMPACTION:
         return out.setCompaction(compactLocked(request.getCompaction())).build();
       case LEASE_GRANT:
         return out.setLeaseGrant(grantLocked(request.getLeaseGrant(), refreshed)).build();
-      case LEASE_REVOKE: {
-        LeaseRevokeRequest r = request.getLeaseRevoke();
-        if (!leases.containsKey(r.getId())) {
-          throw leaseNotFound(r.getId());
+      case LEASE_REVOKE:
+        {
+          LeaseRevokeRequest r = request.getLeaseRevoke();
+          if (!leases.containsKey(r.getId())) {
+            throw leaseNotFound(r.getId());
+          }
+          revokeLocked(r.getId(), removed);
+          return out.setLeaseRevoke(LeaseRevokeResponse.newBuilder().setHeader(header())).build();
         }
-        revokeLocked(r.getId(), removed);
-        return out.setLeaseRevoke(LeaseRevokeResponse.newBuilder().setHeader(header())).build();
-      }
-      case LEASE_KEEP_ALIVE: {
-        LeaseKeepAliveRequest r = request.getLeaseKeepAlive();
-        Lease lease = leases.get(r.getId());
-        if (lease == null) {
-          throw leaseNotFound(r.getId());
+      case LEASE_KEEP_ALIVE:
+        {
+          LeaseKeepAliveRequest r = request.getLeaseKeepAlive();
+          Lease lease = leases.get(r.getId());
+          if (lease == null) {
+            throw leaseNotFound(r.getId());
+          }
+          lease.refreshCount++;
+          refreshed.add(new long[] {lease.id, lease.ttl, lease.refreshCount});
+          return out.setLeaseKeepAlive(
+                  LeaseKeepAliveResponse.newBuilder()
+                      .setHeader(header())
+                      .setId(lease.id)
+                      .setTtl(lease.ttl))
+              .build();
         }
-        lease.refreshCount++;
-        refreshed.add(new long[] {lease.id, lease.ttl, lease.refreshCount});
-        return out.setLeaseKeepAlive(LeaseKeepAliveResponse.newBuilder()
-            .setHeader(header()).setId(lease.id).setTtl(lease.ttl)).build();
-      }
       case LEASE_TIME_TO_LIVE:
         return out.setLeaseTimeToLive(timeToLiveLocked(request.getLeaseTimeToLive())).build();
       case LEASE_EXPIRE:
@@ -218,13 +232,19 @@ public final class MvccStore {
   }
 
   private static KvStoreException leaseNotFound(long id) {
-    return new KvStoreException(KvStoreException.Kind.LEASE_NOT_FOUND, "lease " + id + " does not exist");
+    return new KvStoreException(
+        KvStoreException.Kind.LEASE_NOT_FOUND, "lease " + id + " does not exist");
   }
 
   private void checkLease(String field, long id) {
     if (id != 0 && !leases.containsKey(id)) {
-      throw new KvStoreException(KvStoreException.Kind.LEASE_NOT_FOUND,
-          field + ": lease " + id + " does not exist", field, 0, 0, null);
+      throw new KvStoreException(
+          KvStoreException.Kind.LEASE_NOT_FOUND,
+          field + ": lease " + id + " does not exist",
+          field,
+          0,
+          0,
+          null);
     }
   }
 
@@ -279,7 +299,8 @@ public final class MvccStore {
     checkReadRevision(r.getRevision());
     RangeResponse.Builder out = RangeResponse.newBuilder();
     long count = 0;
-    for (Map.Entry<ByteString, List<KeyValue>> e : KeyRange.of(r.getKey(), r.getRangeEnd()).slice(keys).entrySet()) {
+    for (Map.Entry<ByteString, List<KeyValue>> e :
+        KeyRange.of(r.getKey(), r.getRangeEnd()).slice(keys).entrySet()) {
       KeyValue kv = visibleAt(e.getValue(), r.getRevision());
       if (kv == null) {
         continue;
@@ -302,15 +323,21 @@ public final class MvccStore {
     if (lease == null) {
       throw leaseNotFound(r.getId());
     }
-    LeaseTimeToLiveResponse.Builder out = LeaseTimeToLiveResponse.newBuilder()
-        .setHeader(header()).setId(lease.id).setTtl(lease.ttl).setGrantedTtl(lease.ttl);
+    LeaseTimeToLiveResponse.Builder out =
+        LeaseTimeToLiveResponse.newBuilder()
+            .setHeader(header())
+            .setId(lease.id)
+            .setTtl(lease.ttl)
+            .setGrantedTtl(lease.ttl);
     if (r.getKeys()) {
       out.addAllKeys(lease.keys);
     }
     return out.build();
   }
 
-  /** Answers a lease query from local state; the TTL is the granted one (the clock side refines it). */
+  /**
+   * Answers a lease query from local state; the TTL is the granted one (the clock side refines it).
+   */
   public LeaseTimeToLiveResponse timeToLive(LeaseTimeToLiveRequest r) {
     lock.readLock().lock();
     try {
@@ -326,7 +353,12 @@ public final class MvccStore {
     try {
       List<LeaseState> out = new ArrayList<>();
       for (Lease l : leases.values()) {
-        out.add(LeaseState.newBuilder().setId(l.id).setTtl(l.ttl).setRefreshCount(l.refreshCount).build());
+        out.add(
+            LeaseState.newBuilder()
+                .setId(l.id)
+                .setTtl(l.ttl)
+                .setRefreshCount(l.refreshCount)
+                .build());
       }
       return out;
     } finally {
@@ -339,14 +371,15 @@ public final class MvccStore {
   private PutResponse putLocked(PutRequest p, long rev) {
     List<KeyValue> versions = keys.get(p.getKey());
     KeyValue prev = versions == null ? null : visibleAt(versions, 0);
-    KeyValue kv = KeyValue.newBuilder()
-        .setKey(p.getKey())
-        .setValue(p.getValue())
-        .setLease(p.getLease())
-        .setModRevision(rev)
-        .setCreateRevision(prev == null ? rev : prev.getCreateRevision())
-        .setVersion(prev == null ? 1 : prev.getVersion() + 1)
-        .build();
+    KeyValue kv =
+        KeyValue.newBuilder()
+            .setKey(p.getKey())
+            .setValue(p.getValue())
+            .setLease(p.getLease())
+            .setModRevision(rev)
+            .setCreateRevision(prev == null ? rev : prev.getCreateRevision())
+            .setVersion(prev == null ? 1 : prev.getVersion() + 1)
+            .build();
     if (versions == null) {
       versions = new ArrayList<>(2);
       keys.put(p.getKey(), versions);
@@ -361,7 +394,8 @@ public final class MvccStore {
     if (p.getLease() != 0) {
       leases.get(p.getLease()).keys.add(p.getKey());
     }
-    changes.computeIfAbsent(rev, k -> new ArrayList<>(1))
+    changes
+        .computeIfAbsent(rev, k -> new ArrayList<>(1))
         .add(Event.newBuilder().setType(Event.EventType.PUT).setKv(kv).build());
     PutResponse.Builder out = PutResponse.newBuilder();
     if (p.getPrevKv() && prev != null) {
@@ -373,7 +407,8 @@ public final class MvccStore {
   private DeleteRangeResponse deleteLocked(DeleteRangeRequest d, long rev) {
     DeleteRangeResponse.Builder out = DeleteRangeResponse.newBuilder();
     List<ByteString> doomed = new ArrayList<>();
-    for (Map.Entry<ByteString, List<KeyValue>> e : KeyRange.of(d.getKey(), d.getRangeEnd()).slice(keys).entrySet()) {
+    for (Map.Entry<ByteString, List<KeyValue>> e :
+        KeyRange.of(d.getKey(), d.getRangeEnd()).slice(keys).entrySet()) {
       if (visibleAt(e.getValue(), 0) != null) {
         doomed.add(e.getKey());
       }
@@ -395,7 +430,8 @@ public final class MvccStore {
         lease.keys.remove(key);
       }
     }
-    changes.computeIfAbsent(rev, k -> new ArrayList<>(1))
+    changes
+        .computeIfAbsent(rev, k -> new ArrayList<>(1))
         .add(Event.newBuilder().setType(Event.EventType.DELETE).setKv(tombstone).build());
     if (prevOut != null) {
       prevOut.addPrevKvs(prev);
@@ -428,10 +464,12 @@ public final class MvccStore {
     for (RequestOp op : ops) {
       switch (op.getRequestCase()) {
         case REQUEST_RANGE:
-          out.addResponses(ResponseOp.newBuilder().setResponseRange(rangeLocked(op.getRequestRange())));
+          out.addResponses(
+              ResponseOp.newBuilder().setResponseRange(rangeLocked(op.getRequestRange())));
           break;
         case REQUEST_PUT:
-          out.addResponses(ResponseOp.newBuilder().setResponsePut(putLocked(op.getRequestPut(), rev)));
+          out.addResponses(
+              ResponseOp.newBuilder().setResponsePut(putLocked(op.getRequestPut(), rev)));
           wrote = true;
           break;
         default:
@@ -543,7 +581,8 @@ public final class MvccStore {
     }
     long id = g.getId();
     if (id != 0 && leases.containsKey(id)) {
-      throw new KvStoreException(KvStoreException.Kind.LEASE_EXISTS, "lease " + id + " already exists");
+      throw new KvStoreException(
+          KvStoreException.Kind.LEASE_EXISTS, "lease " + id + " already exists");
     }
     if (id == 0) {
       do {
@@ -575,13 +614,14 @@ public final class MvccStore {
   // ---------------------------------------------------------------- watch support
 
   /**
-   * The events of whole revisions from {@code fromRevision} on that touch {@code range},
-   * stopping after the revision that brings the count to {@code maxEvents} or more.
+   * The events of whole revisions from {@code fromRevision} on that touch {@code range}, stopping
+   * after the revision that brings the count to {@code maxEvents} or more.
    *
    * @return the events, and in {@code scanned[0]} the last revision examined
    * @throws KvStoreException COMPACTED when {@code fromRevision} is below the compact revision
    */
-  public List<Event> eventsFrom(long fromRevision, KeyRange range, boolean withPrev, int maxEvents, long[] scanned) {
+  public List<Event> eventsFrom(
+      long fromRevision, KeyRange range, boolean withPrev, int maxEvents, long[] scanned) {
     lock.readLock().lock();
     try {
       if (fromRevision < compactRevision) {
@@ -623,9 +663,13 @@ public final class MvccStore {
   public SnapshotData snapshot(long term, long index) {
     lock.readLock().lock();
     try {
-      SnapshotData.Builder out = SnapshotData.newBuilder()
-          .setTerm(term).setIndex(index)
-          .setRevision(revision).setCompactRevision(compactRevision).setLastLeaseId(lastLeaseId);
+      SnapshotData.Builder out =
+          SnapshotData.newBuilder()
+              .setTerm(term)
+              .setIndex(index)
+              .setRevision(revision)
+              .setCompactRevision(compactRevision)
+              .setLastLeaseId(lastLeaseId);
       long firstChange = changes.isEmpty() ? Long.MAX_VALUE : changes.firstKey();
       for (List<KeyValue> versions : keys.values()) {
         for (KeyValue kv : versions) {
@@ -635,10 +679,12 @@ public final class MvccStore {
         }
       }
       for (Map.Entry<Long, List<Event>> e : changes.entrySet()) {
-        out.addChanges(RevisionChanges.newBuilder().setRevision(e.getKey()).addAllEvents(e.getValue()));
+        out.addChanges(
+            RevisionChanges.newBuilder().setRevision(e.getKey()).addAllEvents(e.getValue()));
       }
       for (Lease l : leases.values()) {
-        out.addLeases(LeaseState.newBuilder().setId(l.id).setTtl(l.ttl).setRefreshCount(l.refreshCount));
+        out.addLeases(
+            LeaseState.newBuilder().setId(l.id).setTtl(l.ttl).setRefreshCount(l.refreshCount));
       }
       return out.build();
     } finally {

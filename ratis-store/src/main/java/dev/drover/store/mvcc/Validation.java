@@ -14,22 +14,24 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Stateless request checks: sizes, counts and ranges that never depend on the store's
- * contents. They run before anything is proposed or applied, so a bad request is rejected
- * with the offending field and changes nothing. Stateful checks (revisions, leases) live in
- * {@link MvccStore}.
+ * Stateless request checks: sizes, counts and ranges that never depend on the store's contents.
+ * They run before anything is proposed or applied, so a bad request is rejected with the offending
+ * field and changes nothing. Stateful checks (revisions, leases) live in {@link MvccStore}.
  */
 public final class Validation {
   /** Largest key, as etcd's default request limits allow in practice. */
   public static final int MAX_KEY_BYTES = 1536;
+
   /** Largest value (1.5 MiB, etcd's default request size). */
   public static final int MAX_VALUE_BYTES = 1536 * 1024;
+
   /** Most compares or operations in one Txn branch (etcd's --max-txn-ops default). */
   public static final int MAX_TXN_OPS = 128;
+
   /**
-   * Largest whole request: one value of the largest size plus room for its key and fields,
-   * as etcd's --max-request-bytes bounds a request (a Txn of many large puts included), so a
-   * log entry stays bounded.
+   * Largest whole request: one value of the largest size plus room for its key and fields, as
+   * etcd's --max-request-bytes bounds a request (a Txn of many large puts included), so a log entry
+   * stays bounded.
    */
   public static final int MAX_REQUEST_BYTES = MAX_VALUE_BYTES + 64 * 1024;
 
@@ -40,7 +42,8 @@ public final class Validation {
       throw KvStoreException.invalid(field, "key is empty");
     }
     if (key.size() > MAX_KEY_BYTES) {
-      throw KvStoreException.invalid(field, "key is " + key.size() + " bytes, more than " + MAX_KEY_BYTES);
+      throw KvStoreException.invalid(
+          field, "key is " + key.size() + " bytes, more than " + MAX_KEY_BYTES);
     }
   }
 
@@ -49,7 +52,8 @@ public final class Validation {
       return;
     }
     if (end.size() > MAX_KEY_BYTES) {
-      throw KvStoreException.invalid(field, "range end is " + end.size() + " bytes, more than " + MAX_KEY_BYTES);
+      throw KvStoreException.invalid(
+          field, "range end is " + end.size() + " bytes, more than " + MAX_KEY_BYTES);
     }
     if (KeyRange.ORDER.compare(end, key) < 0) {
       throw KvStoreException.invalid(field, "range end is before the range start");
@@ -72,7 +76,8 @@ public final class Validation {
   public static void put(String prefix, PutRequest r) {
     key(prefix + "key", r.getKey());
     if (r.getValue().size() > MAX_VALUE_BYTES) {
-      throw KvStoreException.invalid(prefix + "value",
+      throw KvStoreException.invalid(
+          prefix + "value",
           "value is " + r.getValue().size() + " bytes, more than " + MAX_VALUE_BYTES);
     }
     if (r.getLease() < 0) {
@@ -95,14 +100,17 @@ public final class Validation {
     }
   }
 
-  /** Checks a transaction: counts, total size, every compare and operation, and conflicting writes. */
+  /**
+   * Checks a transaction: counts, total size, every compare and operation, and conflicting writes.
+   */
   public static void txn(TxnRequest t) {
     count("compare", t.getCompareCount());
     count("success", t.getSuccessCount());
     count("failure", t.getFailureCount());
     int size = t.getSerializedSize();
     if (size > MAX_REQUEST_BYTES) {
-      throw KvStoreException.invalid("txn", "transaction is " + size + " bytes, more than " + MAX_REQUEST_BYTES);
+      throw KvStoreException.invalid(
+          "txn", "transaction is " + size + " bytes, more than " + MAX_REQUEST_BYTES);
     }
     for (int i = 0; i < t.getCompareCount(); i++) {
       Compare c = t.getCompare(i);
@@ -116,7 +124,8 @@ public final class Validation {
         throw KvStoreException.invalid(p + "result", "unknown compare result");
       }
       if (c.getValue().size() > MAX_VALUE_BYTES) {
-        throw KvStoreException.invalid(p + "value", "value is more than " + MAX_VALUE_BYTES + " bytes");
+        throw KvStoreException.invalid(
+            p + "value", "value is more than " + MAX_VALUE_BYTES + " bytes");
       }
     }
     branch("success", t.getSuccessList());
@@ -147,7 +156,9 @@ public final class Validation {
           break;
         case REQUEST_DELETE_RANGE:
           deleteRange(p + "delete_range.", op.getRequestDeleteRange());
-          written = KeyRange.of(op.getRequestDeleteRange().getKey(), op.getRequestDeleteRange().getRangeEnd());
+          written =
+              KeyRange.of(
+                  op.getRequestDeleteRange().getKey(), op.getRequestDeleteRange().getRangeEnd());
           break;
         default:
           throw KvStoreException.invalid(p + "request", "operation is empty");
@@ -157,7 +168,8 @@ public final class Validation {
       boolean isPut = op.getRequestCase() == RequestOp.RequestCase.REQUEST_PUT;
       for (int j = 0; j < writes.size(); j++) {
         if ((isPut || puts.get(j)) && writes.get(j).overlaps(written)) {
-          throw KvStoreException.invalid(p + "key", "writes a key already written by " + fields.get(j));
+          throw KvStoreException.invalid(
+              p + "key", "writes a key already written by " + fields.get(j));
         }
       }
       writes.add(written);

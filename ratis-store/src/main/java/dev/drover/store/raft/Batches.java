@@ -9,14 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The framing that carries several {@code StoreRequest}s in one Raft log entry (or one
- * read-only query), and their {@code StoreResponse}s in one reply: a zero byte, then each
- * message as a varint length and its bytes.
+ * The framing that carries several {@code StoreRequest}s in one Raft log entry (or one read-only
+ * query), and their {@code StoreResponse}s in one reply: a zero byte, then each message as a varint
+ * length and its bytes.
  *
  * <p>A serialized protobuf message never starts with a zero byte (it would be a tag for field
- * number 0, which protobuf forbids), and an empty one has no bytes at all, so a plain message
- * and a batch cannot be confused; log entries written before batching existed still read as
- * plain messages.
+ * number 0, which protobuf forbids), and an empty one has no bytes at all, so a plain message and a
+ * batch cannot be confused; log entries written before batching existed still read as plain
+ * messages.
  */
 final class Batches {
   private Batches() {}

@@ -41,22 +41,23 @@ import org.slf4j.LoggerFactory;
 /**
  * The Ratis state machine of one member: applies the {@link StoreRequest} union (or a batch of
  * them, see {@link Batches}) from each committed log entry to the {@link MvccStore}, serves
- * read-only queries, and writes and loads snapshots. Apply is deterministic; the clock lives only in the {@link Lessor}, which
- * this class tells about leadership.
+ * read-only queries, and writes and loads snapshots. Apply is deterministic; the clock lives only
+ * in the {@link Lessor}, which this class tells about leadership.
  */
 public final class KvStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
-  private static final SnapshotRetentionPolicy KEEP_TWO = new SnapshotRetentionPolicy() {
-    @Override
-    public int getNumSnapshotsRetained() {
-      return 2;
-    }
-  };
+  private static final SnapshotRetentionPolicy KEEP_TWO =
+      new SnapshotRetentionPolicy() {
+        @Override
+        public int getNumSnapshotsRetained() {
+          return 2;
+        }
+      };
 
   private final MvccStore store;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private volatile Lessor lessor;
-  private volatile LongConsumer afterApply = rev -> { };
+  private volatile LongConsumer afterApply = rev -> {};
   private volatile RaftPeerId selfId;
   private volatile boolean leader;
 
@@ -86,7 +87,8 @@ public final class KvStateMachine extends BaseStateMachine {
   }
 
   @Override
-  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
+      throws IOException {
     super.initialize(server, groupId, raftStorage);
     selfId = server.getId();
     getLifeCycle().transition(LifeCycle.State.STARTING);
@@ -128,12 +130,25 @@ public final class KvStateMachine extends BaseStateMachine {
     }
     SnapshotData data = SnapshotFiles.read(file.toPath());
     if (data.getTerm() != info.getTerm() || data.getIndex() != info.getIndex()) {
-      throw new IOException("snapshot " + file + " holds term/index " + data.getTerm() + "/" + data.getIndex()
-          + " but is named for " + info.getTerm() + "/" + info.getIndex());
+      throw new IOException(
+          "snapshot "
+              + file
+              + " holds term/index "
+              + data.getTerm()
+              + "/"
+              + data.getIndex()
+              + " but is named for "
+              + info.getTerm()
+              + "/"
+              + info.getIndex());
     }
     store.restore(data);
     updateLastAppliedTermIndex(data.getTerm(), data.getIndex());
-    LOG.info("{}: loaded snapshot at term {} index {} (revision {})", selfId, data.getTerm(), data.getIndex(),
+    LOG.info(
+        "{}: loaded snapshot at term {} index {} (revision {})",
+        selfId,
+        data.getTerm(),
+        data.getIndex(),
         data.getRevision());
   }
 
@@ -180,7 +195,8 @@ public final class KvStateMachine extends BaseStateMachine {
 
   @Override
   public CompletableFuture<Message> query(Message request) {
-    return CompletableFuture.completedFuture(serve(request.getContent().asReadOnlyByteBuffer(), this::serveRead));
+    return CompletableFuture.completedFuture(
+        serve(request.getContent().asReadOnlyByteBuffer(), this::serveRead));
   }
 
   /**
@@ -205,7 +221,8 @@ public final class KvStateMachine extends BaseStateMachine {
     return Message.valueOf(UnsafeByteOperations.unsafeWrap(Batches.encode(out)));
   }
 
-  private static StoreResponse serveOne(ByteBuffer bytes, Function<StoreRequest, StoreResponse> one) {
+  private static StoreResponse serveOne(
+      ByteBuffer bytes, Function<StoreRequest, StoreResponse> one) {
     StoreRequest request;
     try {
       request = StoreRequest.parseFrom(bytes);
@@ -217,7 +234,8 @@ public final class KvStateMachine extends BaseStateMachine {
 
   private static StoreResponse unreadable(Exception e) {
     return StoreResponse.newBuilder()
-        .setError(KvStoreException.invalid("request", "not a StoreRequest: " + e.getMessage()).toProto())
+        .setError(
+            KvStoreException.invalid("request", "not a StoreRequest: " + e.getMessage()).toProto())
         .build();
   }
 
@@ -227,12 +245,15 @@ public final class KvStateMachine extends BaseStateMachine {
       switch (request.getRequestCase()) {
         case RANGE:
           return StoreResponse.newBuilder().setRange(store.range(request.getRange())).build();
-        case LEASE_TIME_TO_LIVE: {
-          LeaseTimeToLiveResponse r = store.timeToLive(request.getLeaseTimeToLive());
-          Lessor l = lessor;
-          long left = l == null ? r.getTtl() : Math.max(0, l.remainingSeconds(r.getId()));
-          return StoreResponse.newBuilder().setLeaseTimeToLive(r.toBuilder().setTtl(left)).build();
-        }
+        case LEASE_TIME_TO_LIVE:
+          {
+            LeaseTimeToLiveResponse r = store.timeToLive(request.getLeaseTimeToLive());
+            Lessor l = lessor;
+            long left = l == null ? r.getTtl() : Math.max(0, l.remainingSeconds(r.getId()));
+            return StoreResponse.newBuilder()
+                .setLeaseTimeToLive(r.toBuilder().setTtl(left))
+                .build();
+          }
         default:
           throw KvStoreException.invalid("request", request.getRequestCase() + " is not a read");
       }

@@ -14,15 +14,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A {@link dev.drover.store.KvStore} for a process that holds no member: every operation goes
- * over gRPC to the group's leader, as an etcd client's does. Every read is linearizable: a
- * client has no applied state of its own, so a read that asks to be serializable is served
- * as a linearizable one (never staler than asked).
+ * A {@link dev.drover.store.KvStore} for a process that holds no member: every operation goes over
+ * gRPC to the group's leader, as an etcd client's does. Every read is linearizable: a client has no
+ * applied state of its own, so a read that asks to be serializable is served as a linearizable one
+ * (never staler than asked).
  *
- * <p>Watches are not served: they are cursors over a member's applied history, so a process
- * that wants them runs a member ({@link RaftKvStore}); {@link #watch} throws
- * {@link UnsupportedOperationException}. {@link #currentRevision()} is the highest revision
- * this client has seen in a response.
+ * <p>Watches are not served: they are cursors over a member's applied history, so a process that
+ * wants them runs a member ({@link RaftKvStore}); {@link #watch} throws {@link
+ * UnsupportedOperationException}. {@link #currentRevision()} is the highest revision this client
+ * has seen in a response.
  */
 public final class RaftKvClient extends AbstractKvStore {
   private final RaftRequests requests;
@@ -40,7 +40,8 @@ public final class RaftKvClient extends AbstractKvStore {
   @Override
   protected CompletableFuture<StoreResponse> submit(StoreRequest request) {
     if (closed) {
-      return CompletableFuture.failedFuture(new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "client is closed"));
+      return CompletableFuture.failedFuture(
+          new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "client is closed"));
     }
     return requests.submit(request).thenApply(this::note);
   }
@@ -52,20 +53,22 @@ public final class RaftKvClient extends AbstractKvStore {
   }
 
   private StoreResponse note(StoreResponse r) {
-    long rev = switch (r.getResponseCase()) {
-      case RANGE -> r.getRange().getHeader().getRevision();
-      case PUT -> r.getPut().getHeader().getRevision();
-      case DELETE_RANGE -> r.getDeleteRange().getHeader().getRevision();
-      case TXN -> r.getTxn().getHeader().getRevision();
-      default -> 0;
-    };
+    long rev =
+        switch (r.getResponseCase()) {
+          case RANGE -> r.getRange().getHeader().getRevision();
+          case PUT -> r.getPut().getHeader().getRevision();
+          case DELETE_RANGE -> r.getDeleteRange().getHeader().getRevision();
+          case TXN -> r.getTxn().getHeader().getRevision();
+          default -> 0;
+        };
     seen.accumulateAndGet(rev, Math::max);
     return r;
   }
 
   @Override
   public Watch watch(WatchRequest request, WatchListener listener) {
-    throw new UnsupportedOperationException("watches are served by a store member (RaftKvStore), not by a client");
+    throw new UnsupportedOperationException(
+        "watches are served by a store member (RaftKvStore), not by a client");
   }
 
   @Override

@@ -42,8 +42,7 @@ import org.slf4j.LoggerFactory;
  * One member of the Ratis-replicated store: its Raft server and state machine, the Raft clients
  * ({@link RaftRequests}) through which it submits writes and linearizable reads (to whichever
  * member leads), the watch hub that serves watches from this member's applied state, and the
- * lessor. Built by
- * {@link dev.drover.store.KvStores}; call {@link #start()} once.
+ * lessor. Built by {@link dev.drover.store.KvStores}; call {@link #start()} once.
  */
 public final class RaftKvStore extends AbstractKvStore {
   private static final Logger LOG = LoggerFactory.getLogger(RaftKvStore.class);
@@ -58,11 +57,13 @@ public final class RaftKvStore extends AbstractKvStore {
   private final WatchHub hub;
   private final Lessor lessor;
   private final AtomicBoolean compacting = new AtomicBoolean();
-  private final ExecutorService admin = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "store-admin");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService admin =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "store-admin");
+            t.setDaemon(true);
+            return t;
+          });
   private RaftServer server;
   private RaftRequests requests;
   private volatile boolean closed;
@@ -70,16 +71,20 @@ public final class RaftKvStore extends AbstractKvStore {
   /** A member {@code self} of the group {@code peers}, keeping its data under {@code dataDir}. */
   public RaftKvStore(Peer self, List<Peer> peers, Path dataDir, StoreOptions options) {
     if (peers.stream().noneMatch(p -> p.id().equals(self.id()))) {
-      throw KvStoreException.invalid("peers", "the peer list does not contain this member " + self.id());
+      throw KvStoreException.invalid(
+          "peers", "the peer list does not contain this member " + self.id());
     }
     this.self = self;
     this.peers = List.copyOf(peers);
     this.dataDir = dataDir;
     this.options = options;
     this.hub = new WatchHub(store, options.progressNotifyInterval());
-    this.lessor = new Lessor(store,
-        expire -> submit(StoreRequest.newBuilder().setLeaseExpire(expire).build()),
-        options.leaseCheckInterval(), System::nanoTime);
+    this.lessor =
+        new Lessor(
+            store,
+            expire -> submit(StoreRequest.newBuilder().setLeaseExpire(expire).build()),
+            options.leaseCheckInterval(),
+            System::nanoTime);
     stateMachine.setLessor(lessor);
     stateMachine.setAfterApply(this::maybeCompact);
   }
@@ -95,10 +100,12 @@ public final class RaftKvStore extends AbstractKvStore {
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, options.snapshotEveryEntries());
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
-    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, Math.max(1, options.snapshotEveryEntries() / 2)));
+    RaftServerConfigKeys.Log.setPurgeGap(
+        p, (int) Math.min(1024, Math.max(1, options.snapshotEveryEntries() / 2)));
     SizeInBytes segment = SizeInBytes.valueOf(options.logSegmentBytes());
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, segment);
-    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(options.logSegmentBytes(), 4L << 20)));
+    RaftServerConfigKeys.Log.setPreallocatedSize(
+        p, SizeInBytes.valueOf(Math.min(options.logSegmentBytes(), 4L << 20)));
     // Ratis 3.2 appends a "log metadata" entry (the new commit index) after each commit, and
     // that entry is written, replicated and fsynced on every member like any other: with a
     // batch committed at a time it doubles the fsyncs and the appends each write waits behind.
@@ -107,8 +114,10 @@ public final class RaftKvStore extends AbstractKvStore {
     // term, as Raft itself has it. Durability is untouched: every entry is still fsynced on a
     // majority before it commits.
     RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
-    RaftServerConfigKeys.Rpc.setTimeoutMin(p, RaftRequests.millis(options.electionTimeoutMin().toMillis()));
-    RaftServerConfigKeys.Rpc.setTimeoutMax(p, RaftRequests.millis(options.electionTimeoutMax().toMillis()));
+    RaftServerConfigKeys.Rpc.setTimeoutMin(
+        p, RaftRequests.millis(options.electionTimeoutMin().toMillis()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(
+        p, RaftRequests.millis(options.electionTimeoutMax().toMillis()));
     if (peers.size() == 1) {
       // A lone member cannot split a vote: let it elect itself at once rather than after a full
       // election timeout, which is most of `drover dev`'s start-up otherwise.
@@ -119,16 +128,19 @@ public final class RaftKvStore extends AbstractKvStore {
     return p;
   }
 
-  /** Starts the Raft server (recovering from the data directory), the client, watches and leases. */
+  /**
+   * Starts the Raft server (recovering from the data directory), the client, watches and leases.
+   */
   public RaftKvStore start() throws IOException {
     Files.createDirectories(dataDir);
-    server = RaftServer.newBuilder()
-        .setServerId(RaftPeerId.valueOf(self.id()))
-        .setGroup(RaftRequests.group(peers))
-        .setStateMachine(stateMachine)
-        .setProperties(serverProperties())
-        .setOption(RaftStorage.StartupOption.RECOVER)
-        .build();
+    server =
+        RaftServer.newBuilder()
+            .setServerId(RaftPeerId.valueOf(self.id()))
+            .setGroup(RaftRequests.group(peers))
+            .setStateMachine(stateMachine)
+            .setProperties(serverProperties())
+            .setOption(RaftStorage.StartupOption.RECOVER)
+            .build();
     server.start();
     requests = new RaftRequests(peers, options);
     hub.start();
@@ -141,9 +153,13 @@ public final class RaftKvStore extends AbstractKvStore {
     if (!stateMachine.isLeader() || closed) {
       return;
     }
-    long target = AutoCompaction.target(revision, store.compactRevision(), options.autoCompactRetention());
+    long target =
+        AutoCompaction.target(revision, store.compactRevision(), options.autoCompactRetention());
     if (target > 0 && compacting.compareAndSet(false, true)) {
-      submit(StoreRequest.newBuilder().setCompaction(CompactionRequest.newBuilder().setRevision(target)).build())
+      submit(
+              StoreRequest.newBuilder()
+                  .setCompaction(CompactionRequest.newBuilder().setRevision(target))
+                  .build())
           .whenComplete((r, e) -> compacting.set(false));
     }
   }
@@ -151,7 +167,8 @@ public final class RaftKvStore extends AbstractKvStore {
   @Override
   protected CompletableFuture<StoreResponse> submit(StoreRequest request) {
     if (closed) {
-      return CompletableFuture.failedFuture(new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed"));
+      return CompletableFuture.failedFuture(
+          new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed"));
     }
     return requests.submit(request);
   }
@@ -159,7 +176,8 @@ public final class RaftKvStore extends AbstractKvStore {
   @Override
   protected CompletableFuture<StoreResponse> submitLocal(StoreRequest request) {
     if (closed) {
-      return CompletableFuture.failedFuture(new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed"));
+      return CompletableFuture.failedFuture(
+          new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed"));
     }
     return CompletableFuture.completedFuture(stateMachine.serveRead(request));
   }
@@ -199,7 +217,10 @@ public final class RaftKvStore extends AbstractKvStore {
     return stateMachine.isLeader();
   }
 
-  /** This member's Raft role as Ratis reports it (LEADER, FOLLOWER, CANDIDATE, ...), or UNKNOWN when not running. */
+  /**
+   * This member's Raft role as Ratis reports it (LEADER, FOLLOWER, CANDIDATE, ...), or UNKNOWN when
+   * not running.
+   */
   public String role() {
     try {
       return server.getDivision(GROUP_ID).getInfo().getCurrentRole().name();

@@ -38,24 +38,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The client side of the replicated store: sends {@link StoreRequest}s over gRPC to whichever
- * member leads (Ratis follows leader hints and retries), and maps replies and failures to
- * {@link StoreResponse} and {@link KvStoreException}. Used by a member for the requests it
- * forwards ({@link RaftKvStore}) and by a process that holds no member ({@link RaftKvClient}).
+ * member leads (Ratis follows leader hints and retries), and maps replies and failures to {@link
+ * StoreResponse} and {@link KvStoreException}. Used by a member for the requests it forwards
+ * ({@link RaftKvStore}) and by a process that holds no member ({@link RaftKvClient}).
  *
- * <p>Group commit: writes and linearizable reads each go through a {@link Lane} that keeps at
- * most {@link StoreOptions#batchesInFlight()} messages in flight. A request that finds the lane
- * free is sent alone at once; requests that arrive while it is full wait and leave together as
- * one batch ({@link Batches}): one log entry, replicated and fsynced on a majority once before
- * any of them is answered, or one read index for many reads. Each request of a batch is applied
- * as if it were its own entry (own revision, own error), so nothing about a request's result
- * depends on its batch. Writes use one Raft client, whose ordered stream keeps them in the order
- * they were submitted; reads use another, so they never wait behind write replies.
+ * <p>Group commit: writes and linearizable reads each go through a {@link Lane} that keeps at most
+ * {@link StoreOptions#batchesInFlight()} messages in flight. A request that finds the lane free is
+ * sent alone at once; requests that arrive while it is full wait and leave together as one batch
+ * ({@link Batches}): one log entry, replicated and fsynced on a majority once before any of them is
+ * answered, or one read index for many reads. Each request of a batch is applied as if it were its
+ * own entry (own revision, own error), so nothing about a request's result depends on its batch.
+ * Writes use one Raft client, whose ordered stream keeps them in the order they were submitted;
+ * reads use another, so they never wait behind write replies.
  */
 final class RaftRequests implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftRequests.class);
+
   /** All Drover stores share one group id: one store per set of peers. */
   static final RaftGroupId GROUP_ID =
       RaftGroupId.valueOf(UUID.nameUUIDFromBytes("drover-store".getBytes(StandardCharsets.UTF_8)));
+
   /** A batch stops growing at this size (a single larger request still goes, alone). */
   private static final long MAX_BATCH_BYTES = 1L << 20;
 
@@ -98,7 +100,8 @@ final class RaftRequests implements AutoCloseable {
   private RaftProperties clientProperties() {
     RaftProperties p = new RaftProperties();
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(1000, options.electionTimeoutMax().toMillis() * 2)));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(
+        p, millis(Math.max(1000, options.electionTimeoutMax().toMillis() * 2)));
     return p;
   }
 
@@ -114,7 +117,8 @@ final class RaftRequests implements AutoCloseable {
       // when it is elected). A linearizable read may be served by whichever member the client
       // reaches, which would answer from its own stale deadlines, so ask the leader (Ratis
       // redirects non-leaders and holds the read until the leader is ready), as etcd does.
-      return finish(reads.client().async().sendReadOnlyNonLinearizable(KvStateMachine.toMessage(request)))
+      return finish(
+              reads.client().async().sendReadOnlyNonLinearizable(KvStateMachine.toMessage(request)))
           .thenApply(RaftRequests::parseOne);
     }
     return request.hasRange() ? reads.submit(request) : writes.submit(request);
@@ -123,15 +127,16 @@ final class RaftRequests implements AutoCloseable {
   private CompletableFuture<RaftClientReply> finish(CompletableFuture<RaftClientReply> reply) {
     return reply
         .orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .handle((r, err) -> {
-          if (err != null) {
-            throw mapFailure(err);
-          }
-          if (!r.isSuccess()) {
-            throw mapFailure(r.getException());
-          }
-          return r;
-        });
+        .handle(
+            (r, err) -> {
+              if (err != null) {
+                throw mapFailure(err);
+              }
+              if (!r.isSuccess()) {
+                throw mapFailure(r.getException());
+              }
+              return r;
+            });
   }
 
   private static StoreResponse parseOne(RaftClientReply r) {
@@ -146,13 +151,13 @@ final class RaftRequests implements AutoCloseable {
   private record Pending(StoreRequest request, CompletableFuture<StoreResponse> future) {}
 
   /**
-   * One kind of request (writes or reads) with a bounded number of messages in flight; what
-   * arrives meanwhile queues and leaves as the next batch.
+   * One kind of request (writes or reads) with a bounded number of messages in flight; what arrives
+   * meanwhile queues and leaves as the next batch.
    *
-   * <p>A Ratis client whose ordered stream failed (its retries ran out, for example while no
-   * leader was ready) fails everything sent through it from then on, so after a failure that
-   * is not the store's own answer the lane replaces its client: one failed request, not a
-   * store that never works again.
+   * <p>A Ratis client whose ordered stream failed (its retries ran out, for example while no leader
+   * was ready) fails everything sent through it from then on, so after a failure that is not the
+   * store's own answer the lane replaces its client: one failed request, not a store that never
+   * works again.
    */
   private final class Lane {
     private final BiFunction<RaftClient, Message, CompletableFuture<RaftClientReply>> send;
@@ -238,24 +243,25 @@ final class RaftRequests implements AutoCloseable {
       } catch (RuntimeException e) {
         reply = CompletableFuture.failedFuture(e);
       }
-      reply.whenComplete((r, err) -> {
-        if (err != null) {
-          renew(used);
-        }
-        // Send what queued up meanwhile before answering this batch's callers, whose
-        // callbacks may run on this thread.
-        List<Pending> next = null;
-        synchronized (this) {
-          inFlight--;
-          if (!queue.isEmpty()) {
-            next = takeBatch();
-          }
-        }
-        if (next != null) {
-          dispatch(next);
-        }
-        complete(batch, r, err);
-      });
+      reply.whenComplete(
+          (r, err) -> {
+            if (err != null) {
+              renew(used);
+            }
+            // Send what queued up meanwhile before answering this batch's callers, whose
+            // callbacks may run on this thread.
+            List<Pending> next = null;
+            synchronized (this) {
+              inFlight--;
+              if (!queue.isEmpty()) {
+                next = takeBatch();
+              }
+            }
+            if (next != null) {
+              dispatch(next);
+            }
+            complete(batch, r, err);
+          });
     }
 
     private void complete(List<Pending> batch, RaftClientReply r, Throwable err) {
@@ -284,12 +290,17 @@ final class RaftRequests implements AutoCloseable {
           responses.add(StoreResponse.parseFrom(part));
         }
       } catch (IOException e) {
-        failAll(batch, new KvStoreException(KvStoreException.Kind.INTERNAL, "unreadable batch response", e));
+        failAll(
+            batch,
+            new KvStoreException(KvStoreException.Kind.INTERNAL, "unreadable batch response", e));
         return;
       }
       if (responses.size() != batch.size()) {
-        failAll(batch, new KvStoreException(KvStoreException.Kind.INTERNAL,
-            "batch of " + batch.size() + " requests got " + responses.size() + " responses"));
+        failAll(
+            batch,
+            new KvStoreException(
+                KvStoreException.Kind.INTERNAL,
+                "batch of " + batch.size() + " requests got " + responses.size() + " responses"));
         return;
       }
       for (int i = 0; i < batch.size(); i++) {
@@ -327,7 +338,8 @@ final class RaftRequests implements AutoCloseable {
       return (KvStoreException) c;
     }
     if (c instanceof TimeoutException || c instanceof TimeoutIOException) {
-      return new KvStoreException(KvStoreException.Kind.TIMEOUT, "no answer in time; the write may or may not apply", c);
+      return new KvStoreException(
+          KvStoreException.Kind.TIMEOUT, "no answer in time; the write may or may not apply", c);
     }
     if (c instanceof AlreadyClosedException) {
       return new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed", c);

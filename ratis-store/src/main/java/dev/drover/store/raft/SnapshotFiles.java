@@ -9,18 +9,18 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
-import java.nio.channels.FileChannel;
 
 /**
- * The on-disk snapshot format: a magic number and format version, the length of the
- * serialized {@link SnapshotData}, the data, and a CRC32C of the data. Files are written to a
- * temporary name, fsynced and renamed, so a crash never leaves a half-written snapshot under
- * the real name; a checksum mismatch on load is reported, never silently accepted.
+ * The on-disk snapshot format: a magic number and format version, the length of the serialized
+ * {@link SnapshotData}, the data, and a CRC32C of the data. Files are written to a temporary name,
+ * fsynced and renamed, so a crash never leaves a half-written snapshot under the real name; a
+ * checksum mismatch on load is reported, never silently accepted.
  */
 public final class SnapshotFiles {
   private static final int MAGIC = 0x44525653; // "DRVS"
@@ -34,8 +34,12 @@ public final class SnapshotFiles {
     byte[] bytes = data.toByteArray();
     CRC32C crc = new CRC32C();
     crc.update(bytes, 0, bytes.length);
-    try (OutputStream fos = Files.newOutputStream(tmp, StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+    try (OutputStream fos =
+            Files.newOutputStream(
+                tmp,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE);
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(fos, 1 << 16))) {
       out.writeInt(MAGIC);
       out.writeInt(FORMAT);

@@ -29,15 +29,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves watches on one member from the state it has applied.
  *
- * <p>Each watcher is a cursor (its next revision) over the store's change log rather than a
- * queue: when it has demand and the store has moved past the cursor, it reads the next batch
- * of whole revisions from the log. That makes delivery ordered, gap-free and duplicate-free
- * by construction, makes resuming from any retained revision the same code path as live
- * delivery, and bounds memory however slow a listener is. A cursor that falls below the
- * compact revision ends with COMPACTED.
+ * <p>Each watcher is a cursor (its next revision) over the store's change log rather than a queue:
+ * when it has demand and the store has moved past the cursor, it reads the next batch of whole
+ * revisions from the log. That makes delivery ordered, gap-free and duplicate-free by construction,
+ * makes resuming from any retained revision the same code path as live delivery, and bounds memory
+ * however slow a listener is. A cursor that falls below the compact revision ends with COMPACTED.
  */
 public final class WatchHub implements ApplyListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WatchHub.class);
+
   /** A response carries whole revisions, at least this many events unless caught up. */
   static final int BATCH_EVENTS = 512;
 
@@ -54,16 +54,21 @@ public final class WatchHub implements ApplyListener, AutoCloseable {
     this.store = store;
     this.progressInterval = progressInterval;
     AtomicInteger n = new AtomicInteger();
-    this.delivery = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "watch-delivery-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "watch-progress");
-      t.setDaemon(true);
-      return t;
-    });
+    this.delivery =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "watch-delivery-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    this.ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "watch-progress");
+              t.setDaemon(true);
+              return t;
+            });
     store.addListener(this);
   }
 
@@ -79,7 +84,8 @@ public final class WatchHub implements ApplyListener, AutoCloseable {
     if (closed.get()) {
       throw new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed");
     }
-    long start = request.getStartRevision() == 0 ? store.revision() + 1 : request.getStartRevision();
+    long start =
+        request.getStartRevision() == 0 ? store.revision() + 1 : request.getStartRevision();
     Watcher w = new Watcher(request, listener, start);
     watchers.add(w);
     return w;
@@ -241,7 +247,8 @@ public final class WatchHub implements ApplyListener, AutoCloseable {
         long[] scanned = new long[1];
         List<Event> events;
         try {
-          events = store.eventsFrom(nextRevision, range, request.getPrevKv(), BATCH_EVENTS, scanned);
+          events =
+              store.eventsFrom(nextRevision, range, request.getPrevKv(), BATCH_EVENTS, scanned);
         } catch (KvStoreException e) {
           terminal = e;
           watchers.remove(this);
@@ -251,10 +258,11 @@ public final class WatchHub implements ApplyListener, AutoCloseable {
         nextRevision = upTo + 1;
         if (!events.isEmpty()) {
           consume();
-          listener.onNext(WatchResponse.newBuilder()
-              .setHeader(ResponseHeader.newBuilder().setRevision(upTo))
-              .addAllEvents(events)
-              .build());
+          listener.onNext(
+              WatchResponse.newBuilder()
+                  .setHeader(ResponseHeader.newBuilder().setRevision(upTo))
+                  .addAllEvents(events)
+                  .build());
           continue;
         }
         if (progressWanted) {
@@ -262,10 +270,11 @@ public final class WatchHub implements ApplyListener, AutoCloseable {
           consume();
           // A watch started in the future must not claim revisions the store has not reached.
           long current = Math.min(upTo, store.revision());
-          listener.onNext(WatchResponse.newBuilder()
-              .setHeader(ResponseHeader.newBuilder().setRevision(current))
-              .setProgressNotify(true)
-              .build());
+          listener.onNext(
+              WatchResponse.newBuilder()
+                  .setHeader(ResponseHeader.newBuilder().setRevision(current))
+                  .setProgressNotify(true)
+                  .build());
         }
         return;
       }

@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Decides whether a history of operations on one register is linearizable, in the style of
- * Wing and Gong's search with Lowe's memoization: repeatedly pick an operation that may take
- * effect next (invoked before every pending operation's response), apply it to the model,
- * and backtrack on inconsistency; remember (linearized set, state) pairs already explored.
- * Operations with unknown outcome may take effect at any point after their invocation, or
- * never. Keys are independent registers, so a multi-key history is checked key by key.
+ * Decides whether a history of operations on one register is linearizable, in the style of Wing and
+ * Gong's search with Lowe's memoization: repeatedly pick an operation that may take effect next
+ * (invoked before every pending operation's response), apply it to the model, and backtrack on
+ * inconsistency; remember (linearized set, state) pairs already explored. Operations with unknown
+ * outcome may take effect at any point after their invocation, or never. Keys are independent
+ * registers, so a multi-key history is checked key by key.
  */
 public final class LinearizabilityChecker {
   private final List<RegisterOp> ops;
@@ -38,7 +38,11 @@ public final class LinearizabilityChecker {
   }
 
   /** The outcome of a check. */
-  public enum Result { LINEARIZABLE, NOT_LINEARIZABLE, GAVE_UP }
+  public enum Result {
+    LINEARIZABLE,
+    NOT_LINEARIZABLE,
+    GAVE_UP
+  }
 
   /** Checks one register's history, starting from {@code initial} (null: absent). */
   public static Result check(List<RegisterOp> history, String initial) {
@@ -49,7 +53,9 @@ public final class LinearizabilityChecker {
   public static Result check(List<RegisterOp> history, String initial, long stepBudget) {
     LinearizabilityChecker c = new LinearizabilityChecker(history, stepBudget);
     try {
-      return c.search(new BitSet(c.ops.size()), 0, initial) ? Result.LINEARIZABLE : Result.NOT_LINEARIZABLE;
+      return c.search(new BitSet(c.ops.size()), 0, initial)
+          ? Result.LINEARIZABLE
+          : Result.NOT_LINEARIZABLE;
     } catch (BudgetExceeded e) {
       return Result.GAVE_UP;
     }

@@ -16,8 +16,13 @@ import org.junit.jupiter.api.Test;
 class BatchesTest {
 
   private static byte[] put(String key, int valueBytes) {
-    return StoreRequest.newBuilder().setPut(PutRequest.newBuilder().setKey(Keys.of(key))
-        .setValue(com.google.protobuf.ByteString.copyFrom(new byte[valueBytes]))).build().toByteArray();
+    return StoreRequest.newBuilder()
+        .setPut(
+            PutRequest.newBuilder()
+                .setKey(Keys.of(key))
+                .setValue(com.google.protobuf.ByteString.copyFrom(new byte[valueBytes])))
+        .build()
+        .toByteArray();
   }
 
   @Test

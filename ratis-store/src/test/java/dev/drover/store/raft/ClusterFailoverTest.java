@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,39 +30,53 @@ class ClusterFailoverTest {
     final AtomicInteger ackCount = new AtomicInteger();
     final AtomicReference<String> violation = new AtomicReference<>();
     final AtomicBoolean stop = new AtomicBoolean();
+
     /** Highest revision acknowledged so far: a write started later must get a higher one. */
-    final java.util.concurrent.atomic.AtomicLong maxAcked = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong maxAcked =
+        new java.util.concurrent.atomic.AtomicLong();
+
     final List<Thread> threads = new ArrayList<>();
 
     Writers(TestCluster cluster, int n) {
       for (int w = 0; w < n; w++) {
         final int writer = w;
-        Thread t = new Thread(() -> {
-          int seq = 0;
-          while (!stop.get()) {
-            List<RaftKvStore> members = cluster.members();
-            if (members.isEmpty()) {
-              continue;
-            }
-            RaftKvStore via = members.get((writer + seq) % members.size());
-            String key = "/load/" + writer + "/" + seq;
-            long floor = maxAcked.get();
-            try {
-              PutResponse r = via.put(Keys.of(key), Keys.of("v" + seq)).get(30, TimeUnit.SECONDS);
-              long rev = r.getHeader().getRevision();
-              if (rev <= floor) {
-                violation.compareAndSet(null, key + " got revision " + rev + " though " + floor
-                    + " was acknowledged before it started");
-              }
-              maxAcked.accumulateAndGet(rev, Math::max);
-              acked.put(key, rev);
-              ackCount.incrementAndGet();
-            } catch (Exception e) {
-              // Not acknowledged: it may or may not have applied; nothing is asserted about it.
-            }
-            seq++;
-          }
-        }, "writer-" + w);
+        Thread t =
+            new Thread(
+                () -> {
+                  int seq = 0;
+                  while (!stop.get()) {
+                    List<RaftKvStore> members = cluster.members();
+                    if (members.isEmpty()) {
+                      continue;
+                    }
+                    RaftKvStore via = members.get((writer + seq) % members.size());
+                    String key = "/load/" + writer + "/" + seq;
+                    long floor = maxAcked.get();
+                    try {
+                      PutResponse r =
+                          via.put(Keys.of(key), Keys.of("v" + seq)).get(30, TimeUnit.SECONDS);
+                      long rev = r.getHeader().getRevision();
+                      if (rev <= floor) {
+                        violation.compareAndSet(
+                            null,
+                            key
+                                + " got revision "
+                                + rev
+                                + " though "
+                                + floor
+                                + " was acknowledged before it started");
+                      }
+                      maxAcked.accumulateAndGet(rev, Math::max);
+                      acked.put(key, rev);
+                      ackCount.incrementAndGet();
+                    } catch (Exception e) {
+                      // Not acknowledged: it may or may not have applied; nothing is asserted about
+                      // it.
+                    }
+                    seq++;
+                  }
+                },
+                "writer-" + w);
         t.start();
         threads.add(t);
       }
@@ -96,20 +109,22 @@ class ClusterFailoverTest {
       cluster.leader();
       AtomicBoolean monitorStop = new AtomicBoolean();
       AtomicReference<String> backwards = new AtomicReference<>();
-      Thread monitor = new Thread(() -> {
-        // Per running member instance: its applied revision never decreases.
-        Map<RaftKvStore, Long> seen = new java.util.IdentityHashMap<>();
-        while (!monitorStop.get()) {
-          for (RaftKvStore m : cluster.members()) {
-            long rev = m.currentRevision();
-            Long prev = seen.put(m, rev);
-            if (prev != null && rev < prev) {
-              backwards.compareAndSet(null, m.id() + " went from " + prev + " to " + rev);
-            }
-          }
-          java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-        }
-      });
+      Thread monitor =
+          new Thread(
+              () -> {
+                // Per running member instance: its applied revision never decreases.
+                Map<RaftKvStore, Long> seen = new java.util.IdentityHashMap<>();
+                while (!monitorStop.get()) {
+                  for (RaftKvStore m : cluster.members()) {
+                    long rev = m.currentRevision();
+                    Long prev = seen.put(m, rev);
+                    if (prev != null && rev < prev) {
+                      backwards.compareAndSet(null, m.id() + " went from " + prev + " to " + rev);
+                    }
+                  }
+                  java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                }
+              });
       monitor.start();
       try (Writers writers = new Writers(cluster, 4)) {
         await().atMost(Duration.ofSeconds(60)).until(() -> writers.ackCount.get() >= 50);
@@ -121,7 +136,9 @@ class ClusterFailoverTest {
         assertThat(second.id()).isNotEqualTo(first.id());
         cluster.start(first.id());
         int atRestart = writers.ackCount.get();
-        await().atMost(Duration.ofSeconds(60)).until(() -> writers.ackCount.get() >= atRestart + 50);
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> writers.ackCount.get() >= atRestart + 50);
         writers.close();
         assertThat(writers.violation.get()).isNull();
         assertAllAckedReadable(cluster.leader(), writers.acked);
@@ -133,7 +150,8 @@ class ClusterFailoverTest {
     }
   }
 
-  private static void putAll(RaftKvStore via, String prefix, int n, int valueBytes) throws Exception {
+  private static void putAll(RaftKvStore via, String prefix, int n, int valueBytes)
+      throws Exception {
     String pad = "x".repeat(valueBytes);
     List<java.util.concurrent.CompletableFuture<PutResponse>> pending = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -152,8 +170,12 @@ class ClusterFailoverTest {
 
   @Test
   void followerMissingMoreThanTwoSnapshotsCatchesUpBySnapshotInstall() throws Exception {
-    try (TestCluster cluster = new TestCluster(dir, 3,
-        () -> TestCluster.testOptions().snapshotEveryEntries(50).logSegmentBytes(16 * 1024)).startAll()) {
+    try (TestCluster cluster =
+        new TestCluster(
+                dir,
+                3,
+                () -> TestCluster.testOptions().snapshotEveryEntries(50).logSegmentBytes(16 * 1024))
+            .startAll()) {
       putAll(cluster.leader(), "/before/", 20, 50);
       RaftKvStore follower = cluster.follower();
       String fid = follower.id();
@@ -166,7 +188,8 @@ class ClusterFailoverTest {
       // the log the follower would need. Concurrent puts share log entries (group commit), so
       // how many puts that takes depends on the batching; count entries, not puts.
       int missed = 0;
-      while (!(leader.latestSnapshotIndex() > appliedBefore + 100 && leader.logStartIndex() > appliedBefore + 1)) {
+      while (!(leader.latestSnapshotIndex() > appliedBefore + 100
+          && leader.logStartIndex() > appliedBefore + 1)) {
         assertThat(missed).as("puts written without passing two snapshots").isLessThan(20_000);
         putAll(leader, "/missed/" + missed + "/", 100, 200);
         missed += 100;
@@ -174,13 +197,22 @@ class ClusterFailoverTest {
       long expected = 20 + missed;
 
       RaftKvStore back = cluster.start(fid);
-      await().atMost(Duration.ofSeconds(90))
-          .until(() -> back.lastAppliedIndex() >= leader.lastAppliedIndex() && back.currentRevision() == expected);
-      // Caught up from a snapshot the leader sent: its own latest snapshot is past where it stopped.
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(
+              () ->
+                  back.lastAppliedIndex() >= leader.lastAppliedIndex()
+                      && back.currentRevision() == expected);
+      // Caught up from a snapshot the leader sent: its own latest snapshot is past where it
+      // stopped.
       assertThat(back.latestSnapshotIndex()).isGreaterThan(appliedBefore + 100);
-      await().atMost(Duration.ofSeconds(30)).until(() -> back.lastAppliedIndex() == leader.lastAppliedIndex());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> back.lastAppliedIndex() == leader.lastAppliedIndex());
       assertThat(back.mvcc().snapshot(0, 0)).isEqualTo(leader.mvcc().snapshot(0, 0));
-      assertThat(back.mvcc().liveView()).hasSize((int) expected).isEqualTo(leader.mvcc().liveView());
+      assertThat(back.mvcc().liveView())
+          .hasSize((int) expected)
+          .isEqualTo(leader.mvcc().liveView());
     }
   }
 
@@ -189,14 +221,19 @@ class ClusterFailoverTest {
     Map<String, Long> acked = new ConcurrentHashMap<>();
     long maxRev = 0;
     List<dev.drover.store.Peer> peers;
-    try (TestCluster cluster = new TestCluster(dir, 3,
-        () -> TestCluster.testOptions().snapshotEveryEntries(40)).startAll()) {
+    try (TestCluster cluster =
+        new TestCluster(dir, 3, () -> TestCluster.testOptions().snapshotEveryEntries(40))
+            .startAll()) {
       cluster.leader();
       int i = 0;
       for (RaftKvStore via : cluster.members()) {
         for (int j = 0; j < 40; j++, i++) {
           String key = "/load/" + i;
-          long rev = via.put(Keys.of(key), Keys.of("v" + i)).get(30, TimeUnit.SECONDS).getHeader().getRevision();
+          long rev =
+              via.put(Keys.of(key), Keys.of("v" + i))
+                  .get(30, TimeUnit.SECONDS)
+                  .getHeader()
+                  .getRevision();
           acked.put(key, rev);
           maxRev = Math.max(maxRev, rev);
         }
@@ -209,7 +246,12 @@ class ClusterFailoverTest {
         again.startAll();
         RaftKvStore leader = again.leader();
         assertAllAckedReadable(leader, acked);
-        long next = leader.put(Keys.of("/after"), Keys.of("x")).get(30, TimeUnit.SECONDS).getHeader().getRevision();
+        long next =
+            leader
+                .put(Keys.of("/after"), Keys.of("x"))
+                .get(30, TimeUnit.SECONDS)
+                .getHeader()
+                .getRevision();
         assertThat(next).isGreaterThan(maxRev);
         for (RaftKvStore m : again.members()) {
           await().atMost(Duration.ofSeconds(60)).until(() -> m.currentRevision() == next);

@@ -20,11 +20,18 @@ class ClusterLeaseTest {
   @TempDir Path dir;
 
   private static long grant(RaftKvStore via, long ttl) throws Exception {
-    return via.leaseGrant(LeaseGrantRequest.newBuilder().setTtl(ttl).build()).get(30, TimeUnit.SECONDS).getId();
+    return via.leaseGrant(LeaseGrantRequest.newBuilder().setTtl(ttl).build())
+        .get(30, TimeUnit.SECONDS)
+        .getId();
   }
 
   private static void put(RaftKvStore via, String key, long lease) throws Exception {
-    via.put(PutRequest.newBuilder().setKey(Keys.of(key)).setValue(Keys.of("v")).setLease(lease).build())
+    via.put(
+            PutRequest.newBuilder()
+                .setKey(Keys.of(key))
+                .setValue(Keys.of("v"))
+                .setLease(lease)
+                .build())
         .get(30, TimeUnit.SECONDS);
   }
 
@@ -33,7 +40,9 @@ class ClusterLeaseTest {
   }
 
   private static long remaining(RaftKvStore via, long id) throws Exception {
-    return via.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setId(id).build()).get(30, TimeUnit.SECONDS).getTtl();
+    return via.leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setId(id).build())
+        .get(30, TimeUnit.SECONDS)
+        .getTtl();
   }
 
   @Test
@@ -63,12 +72,19 @@ class ClusterLeaseTest {
       RaftKvStore via = cluster.follower();
       long kept = grant(via, 2);
       put(via, "/kept/a", kept);
-      java.util.concurrent.ScheduledExecutorService keeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+      java.util.concurrent.ScheduledExecutorService keeper =
+          java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
       try {
-        keeper.scheduleAtFixedRate(() -> via.leaseKeepAlive(LeaseKeepAliveRequest.newBuilder().setId(kept).build()),
-            0, 500, TimeUnit.MILLISECONDS);
+        keeper.scheduleAtFixedRate(
+            () -> via.leaseKeepAlive(LeaseKeepAliveRequest.newBuilder().setId(kept).build()),
+            0,
+            500,
+            TimeUnit.MILLISECONDS);
         // Three TTLs with keepalives: the key stays.
-        await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(30)).until(() -> count(via, "/kept/") == 1);
+        await()
+            .during(Duration.ofSeconds(6))
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> count(via, "/kept/") == 1);
       } finally {
         keeper.shutdownNow();
         keeper.awaitTermination(10, TimeUnit.SECONDS);
@@ -98,9 +114,12 @@ class ClusterLeaseTest {
       for (RaftKvStore m : cluster.members()) {
         long left = remaining(m, idle);
         long answeredBy = System.nanoTime();
-        long atLeast = (killedAt + TimeUnit.SECONDS.toNanos(ttl) - answeredBy) / TimeUnit.SECONDS.toNanos(1);
-        assertThat(left).as("remaining TTL asked through %s", m.id())
-            .isGreaterThanOrEqualTo(Math.max(1, atLeast)).isLessThanOrEqualTo(ttl);
+        long atLeast =
+            (killedAt + TimeUnit.SECONDS.toNanos(ttl) - answeredBy) / TimeUnit.SECONDS.toNanos(1);
+        assertThat(left)
+            .as("remaining TTL asked through %s", m.id())
+            .isGreaterThanOrEqualTo(Math.max(1, atLeast))
+            .isLessThanOrEqualTo(ttl);
       }
       assertThat(count(via, "/idle/")).isEqualTo(1);
       // Without keepalives it still expires under the new leader.

@@ -31,10 +31,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Concurrent clients do get / put / compare-and-swap on a few keys through every member
- * while the leader is killed and restarted; the recorded history must be linearizable for a
- * per-key register model. Operation choices derive from a seed (system property
- * {@code lin.seed}), printed so a failure can be replayed with the same workload.
+ * Concurrent clients do get / put / compare-and-swap on a few keys through every member while the
+ * leader is killed and restarted; the recorded history must be linearizable for a per-key register
+ * model. Operation choices derive from a seed (system property {@code lin.seed}), printed so a
+ * failure can be replayed with the same workload.
  */
 class ClusterLinearizabilityTest {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterLinearizabilityTest.class);
@@ -59,7 +59,9 @@ class ClusterLinearizabilityTest {
       for (int c = 0; c < CLIENTS; c++) {
         final int client = c;
         final Random rnd = new Random(seed * 31 + c);
-        Thread t = new Thread(() -> runClient(cluster, client, rnd, history, completed, stop), "lin-client-" + c);
+        Thread t =
+            new Thread(
+                () -> runClient(cluster, client, rnd, history, completed, stop), "lin-client-" + c);
         t.start();
         clients.add(t);
       }
@@ -70,7 +72,9 @@ class ClusterLinearizabilityTest {
         RaftKvStore leader = cluster.leader();
         cluster.kill(leader.id());
         int atKill = completed.get();
-        await().atMost(Duration.ofSeconds(90)).until(() -> completed.get() >= atKill + 60 + chaos.nextInt(40));
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .until(() -> completed.get() >= atKill + 60 + chaos.nextInt(40));
         cluster.start(leader.id());
       }
       int end = completed.get();
@@ -87,7 +91,8 @@ class ClusterLinearizabilityTest {
       LinearizabilityChecker.Result r = LinearizabilityChecker.check(ops, null);
       if (r != LinearizabilityChecker.Result.LINEARIZABLE) {
         Path dump = dumpHistory(e.getKey(), ops);
-        assertThat(r).as("key %d (seed %d, history in %s)", e.getKey(), seed, dump)
+        assertThat(r)
+            .as("key %d (seed %d, history in %s)", e.getKey(), seed, dump)
             .isEqualTo(LinearizabilityChecker.Result.LINEARIZABLE);
       }
     }
@@ -106,8 +111,13 @@ class ClusterLinearizabilityTest {
     return out.toAbsolutePath();
   }
 
-  private static void runClient(TestCluster cluster, int client, Random rnd,
-      Map<Integer, List<RegisterOp>> history, AtomicInteger completed, AtomicBoolean stop) {
+  private static void runClient(
+      TestCluster cluster,
+      int client,
+      Random rnd,
+      Map<Integer, List<RegisterOp>> history,
+      AtomicInteger completed,
+      AtomicBoolean stop) {
     int counter = 0;
     String lastSeen = null;
     while (!stop.get()) {
@@ -137,18 +147,35 @@ class ClusterLinearizabilityTest {
         } else {
           String value = "c" + client + "-" + counter++;
           String expected = rnd.nextBoolean() ? lastSeen : null;
-          Compare cmp = expected == null
-              ? Compare.newBuilder().setKey(k).setTarget(Compare.CompareTarget.VERSION).setVersion(0).build()
-              : Compare.newBuilder().setKey(k).setTarget(Compare.CompareTarget.VALUE)
-                  .setValue(Keys.of(expected)).build();
-          TxnRequest txn = TxnRequest.newBuilder().addCompare(cmp)
-              .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(k).setValue(Keys.of(value))))
-              .build();
+          Compare cmp =
+              expected == null
+                  ? Compare.newBuilder()
+                      .setKey(k)
+                      .setTarget(Compare.CompareTarget.VERSION)
+                      .setVersion(0)
+                      .build()
+                  : Compare.newBuilder()
+                      .setKey(k)
+                      .setTarget(Compare.CompareTarget.VALUE)
+                      .setValue(Keys.of(expected))
+                      .build();
+          TxnRequest txn =
+              TxnRequest.newBuilder()
+                  .addCompare(cmp)
+                  .addSuccess(
+                      RequestOp.newBuilder()
+                          .setRequestPut(
+                              PutRequest.newBuilder().setKey(k).setValue(Keys.of(value))))
+                  .build();
           try {
             boolean ok = via.txn(txn).get(30, TimeUnit.SECONDS).getSucceeded();
-            history.get(key).add(RegisterOp.cas(client, expected, value, ok, invoke, System.nanoTime()));
+            history
+                .get(key)
+                .add(RegisterOp.cas(client, expected, value, ok, invoke, System.nanoTime()));
           } catch (Exception e) {
-            history.get(key).add(RegisterOp.cas(client, expected, value, false, invoke, RegisterOp.UNKNOWN));
+            history
+                .get(key)
+                .add(RegisterOp.cas(client, expected, value, false, invoke, RegisterOp.UNKNOWN));
           }
         }
         completed.incrementAndGet();

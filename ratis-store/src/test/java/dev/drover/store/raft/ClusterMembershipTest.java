@@ -3,8 +3,8 @@ package dev.drover.store.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.store.KvStores;
 import dev.drover.store.Keys;
+import dev.drover.store.KvStores;
 import dev.drover.store.Peer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +30,10 @@ class ClusterMembershipTest {
       five.add(new Peer("m4", "127.0.0.1", KvStores.freePort()));
       five.add(new Peer("m5", "127.0.0.1", KvStores.freePort()));
       for (Peer p : five.subList(3, 5)) {
-        extra.add(KvStores.cluster(p.id(), five, dir.resolve(p.id())).options(TestCluster.testOptions()).start());
+        extra.add(
+            KvStores.cluster(p.id(), five, dir.resolve(p.id()))
+                .options(TestCluster.testOptions())
+                .start());
       }
       cluster.follower().setMembers(five).get(60, TimeUnit.SECONDS);
       List<RaftKvStore> all = new ArrayList<>(cluster.members());
@@ -49,7 +52,13 @@ class ClusterMembershipTest {
       four.removeIf(p -> p.id().equals(gone.id()));
       extra.get(0).setMembers(four).get(60, TimeUnit.SECONDS);
       cluster.kill(gone.id());
-      long rev = extra.get(1).put(Keys.of("/m/after"), Keys.of("x")).get(30, TimeUnit.SECONDS).getHeader().getRevision();
+      long rev =
+          extra
+              .get(1)
+              .put(Keys.of("/m/after"), Keys.of("x"))
+              .get(30, TimeUnit.SECONDS)
+              .getHeader()
+              .getRevision();
       assertThat(rev).isEqualTo(31);
       for (RaftKvStore m : extra) {
         await().atMost(Duration.ofSeconds(60)).until(() -> m.currentRevision() == 31);

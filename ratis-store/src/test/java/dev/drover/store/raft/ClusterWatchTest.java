@@ -26,17 +26,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The watch contract on a 3-member cluster while leaders are killed and history is
- * compacted: every watcher (served by followers as well as the leader, moving to another
- * member when its member dies) sees each revision exactly once, in order, with no gap; a
- * watcher that falls behind compaction gets COMPACTED with the compact revision.
+ * The watch contract on a 3-member cluster while leaders are killed and history is compacted: every
+ * watcher (served by followers as well as the leader, moving to another member when its member
+ * dies) sees each revision exactly once, in order, with no gap; a watcher that falls behind
+ * compaction gets COMPACTED with the compact revision.
  */
 class ClusterWatchTest {
   private static final String PREFIX = "/w/";
 
   @TempDir Path dir;
 
-  /** A watcher that follows /w/ and, when its member goes away, resumes on another from the next revision. */
+  /**
+   * A watcher that follows /w/ and, when its member goes away, resumes on another from the next
+   * revision.
+   */
   static final class ResilientWatcher implements WatchListener {
     final TestCluster cluster;
     final List<Event> events = new ArrayList<>();
@@ -58,8 +61,14 @@ class ClusterWatchTest {
         m = cluster.members().get(0);
         memberId = m.id();
       }
-      watch = m.watch(WatchRequest.newBuilder().setKey(Keys.of(PREFIX)).setRangeEnd(Keys.prefixEnd(Keys.of(PREFIX)))
-          .setStartRevision(nextRevision).build(), this);
+      watch =
+          m.watch(
+              WatchRequest.newBuilder()
+                  .setKey(Keys.of(PREFIX))
+                  .setRangeEnd(Keys.prefixEnd(Keys.of(PREFIX)))
+                  .setStartRevision(nextRevision)
+                  .build(),
+              this);
       watch.request(Long.MAX_VALUE);
     }
 
@@ -83,14 +92,19 @@ class ClusterWatchTest {
       // Resume from the revision after the last delivered, on the most up-to-date member (a
       // member still catching up may jump ahead by snapshot install, and then rightly answer
       // COMPACTED for revisions it never held).
-      Thread t = new Thread(() -> {
-        await().atMost(Duration.ofSeconds(60)).until(() -> !cluster.members().isEmpty());
-        synchronized (this) {
-          memberId = cluster.members().stream()
-              .max(java.util.Comparator.comparingLong(RaftKvStore::currentRevision)).orElseThrow().id();
-          open();
-        }
-      });
+      Thread t =
+          new Thread(
+              () -> {
+                await().atMost(Duration.ofSeconds(60)).until(() -> !cluster.members().isEmpty());
+                synchronized (this) {
+                  memberId =
+                      cluster.members().stream()
+                          .max(java.util.Comparator.comparingLong(RaftKvStore::currentRevision))
+                          .orElseThrow()
+                          .id();
+                  open();
+                }
+              });
       t.setDaemon(true);
       t.start();
     }
@@ -106,8 +120,12 @@ class ClusterWatchTest {
 
   @Test
   void watchersSeeEveryRevisionOnceInOrderAcrossLeaderKillsAndCompaction() throws Exception {
-    try (TestCluster cluster = new TestCluster(dir, 3,
-        () -> TestCluster.testOptions().autoCompactRetention(250).snapshotEveryEntries(200)).startAll()) {
+    try (TestCluster cluster =
+        new TestCluster(
+                dir,
+                3,
+                () -> TestCluster.testOptions().autoCompactRetention(250).snapshotEveryEntries(200))
+            .startAll()) {
       cluster.leader();
       List<ResilientWatcher> watchers = new ArrayList<>();
       for (RaftKvStore m : cluster.members()) {
@@ -121,25 +139,32 @@ class ClusterWatchTest {
       List<Thread> writers = new ArrayList<>();
       for (int w = 0; w < 3; w++) {
         final int writer = w;
-        Thread t = new Thread(() -> {
-          int seq = 0;
-          while (!stop.get()) {
-            List<RaftKvStore> members = cluster.members();
-            if (members.isEmpty()) {
-              continue;
-            }
-            String key = PREFIX + writer + "/" + (seq % 20);
-            String value = "w" + writer + "-" + seq++;
-            try {
-              long rev = members.get(seq % members.size()).put(Keys.of(key), Keys.of(value))
-                  .get(30, TimeUnit.SECONDS).getHeader().getRevision();
-              acked.put(rev, key + "=" + value);
-              count.incrementAndGet();
-            } catch (Exception e) {
-              // unacknowledged: may or may not be in the history
-            }
-          }
-        });
+        Thread t =
+            new Thread(
+                () -> {
+                  int seq = 0;
+                  while (!stop.get()) {
+                    List<RaftKvStore> members = cluster.members();
+                    if (members.isEmpty()) {
+                      continue;
+                    }
+                    String key = PREFIX + writer + "/" + (seq % 20);
+                    String value = "w" + writer + "-" + seq++;
+                    try {
+                      long rev =
+                          members
+                              .get(seq % members.size())
+                              .put(Keys.of(key), Keys.of(value))
+                              .get(30, TimeUnit.SECONDS)
+                              .getHeader()
+                              .getRevision();
+                      acked.put(rev, key + "=" + value);
+                      count.incrementAndGet();
+                    } catch (Exception e) {
+                      // unacknowledged: may or may not be in the history
+                    }
+                  }
+                });
         t.start();
         writers.add(t);
       }
@@ -157,11 +182,18 @@ class ClusterWatchTest {
         t.join(60_000);
       }
       RaftKvStore last = cluster.leader();
-      long finalRev = last.get(Keys.of("/none")).get(30, TimeUnit.SECONDS).getHeader().getRevision();
+      long finalRev =
+          last.get(Keys.of("/none")).get(30, TimeUnit.SECONDS).getHeader().getRevision();
       for (ResilientWatcher w : watchers) {
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(w.nextRevision)
-            .as("watcher now on %s after %d reconnects, problems %s", w.memberId, w.reconnects, w.problems)
-            .isGreaterThan(finalRev));
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(
+                () ->
+                    assertThat(w.nextRevision)
+                        .as(
+                            "watcher now on %s after %d reconnects, problems %s",
+                            w.memberId, w.reconnects, w.problems)
+                        .isGreaterThan(finalRev));
       }
 
       // Merge: every watcher reports the same event at a given revision.
@@ -169,9 +201,12 @@ class ClusterWatchTest {
       for (ResilientWatcher w : watchers) {
         assertThat(w.problems).isEmpty();
         for (Event e : w.events) {
-          String seen = e.getKv().getKey().toStringUtf8() + "=" + e.getKv().getValue().toStringUtf8();
+          String seen =
+              e.getKv().getKey().toStringUtf8() + "=" + e.getKv().getValue().toStringUtf8();
           String other = merged.putIfAbsent(e.getKv().getModRevision(), seen);
-          assertThat(other == null || other.equals(seen)).as("revision %d", e.getKv().getModRevision()).isTrue();
+          assertThat(other == null || other.equals(seen))
+              .as("revision %d", e.getKv().getModRevision())
+              .isTrue();
         }
       }
       // Every acknowledged write is in the merged history, at its revision.
@@ -192,8 +227,14 @@ class ClusterWatchTest {
       // A watcher that takes one response and then stops asking is overtaken by compaction,
       // and is told so explicitly.
       dev.drover.store.RecordingListener lagging = new dev.drover.store.RecordingListener();
-      Watch slow = last.watch(WatchRequest.newBuilder().setKey(Keys.of(PREFIX))
-          .setRangeEnd(Keys.prefixEnd(Keys.of(PREFIX))).setStartRevision(finalRev - 5).build(), lagging);
+      Watch slow =
+          last.watch(
+              WatchRequest.newBuilder()
+                  .setKey(Keys.of(PREFIX))
+                  .setRangeEnd(Keys.prefixEnd(Keys.of(PREFIX)))
+                  .setStartRevision(finalRev - 5)
+                  .build(),
+              lagging);
       slow.request(1);
       await().atMost(Duration.ofSeconds(30)).until(() -> lagging.responses.size() == 1);
       long delivered = lagging.responses.get(0).getHeader().getRevision();
@@ -210,15 +251,22 @@ class ClusterWatchTest {
       for (var f : late) {
         f.get(30, TimeUnit.SECONDS);
       }
-      await().atMost(Duration.ofSeconds(30)).until(() -> last.mvcc().compactRevision() > delivered + 1);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> last.mvcc().compactRevision() > delivered + 1);
       slow.request(Long.MAX_VALUE);
       await().atMost(Duration.ofSeconds(60)).until(() -> lagging.error != null);
       assertThat(lagging.error.kind()).isEqualTo(KvStoreException.Kind.COMPACTED);
       assertThat(lagging.error.compactRevision()).isGreaterThan(delivered + 1);
       assertThat(lagging.revisions()).allMatch(r -> r <= delivered);
       // Its recovery: re-list at the current revision, then watch from the next one.
-      RangeResponse list = last.range(RangeRequest.newBuilder().setKey(Keys.of(PREFIX))
-          .setRangeEnd(Keys.prefixEnd(Keys.of(PREFIX))).build()).get(30, TimeUnit.SECONDS);
+      RangeResponse list =
+          last.range(
+                  RangeRequest.newBuilder()
+                      .setKey(Keys.of(PREFIX))
+                      .setRangeEnd(Keys.prefixEnd(Keys.of(PREFIX)))
+                      .build())
+              .get(30, TimeUnit.SECONDS);
       assertThat(list.getCount()).isEqualTo(70);
     }
   }

@@ -17,8 +17,8 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Several store members in one JVM on loopback, each with its own data directory and free
- * ports, that a test can kill and restart one by one.
+ * Several store members in one JVM on loopback, each with its own data directory and free ports,
+ * that a test can kill and restart one by one.
  */
 final class TestCluster implements AutoCloseable {
   private final Path root;
@@ -96,7 +96,9 @@ final class TestCluster implements AutoCloseable {
 
   /** Waits until one running member leads, and returns it. */
   RaftKvStore leader() {
-    return await().atMost(Duration.ofSeconds(60)).until(() -> currentLeader().orElse(null), l -> l != null);
+    return await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> currentLeader().orElse(null), l -> l != null);
   }
 
   /** A running member other than the leader. */

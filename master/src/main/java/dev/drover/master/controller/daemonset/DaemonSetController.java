@@ -37,17 +37,18 @@ import java.util.Set;
  * template's node selector and required node affinity and every NoSchedule/NoExecute taint is
  * tolerated. Unschedulable (cordoned) nodes still get daemon pods, as in Kubernetes.
  *
- * <p>Daemon pods are created with {@code spec.node_name} already set, so they bypass the
- * scheduler: the controller has decided the node, and a daemon pod must land there even when
- * the node is cordoned or full. Every daemon pod also tolerates the node lifecycle taints
- * (not-ready, unreachable: NoExecute) and the unschedulable taint, so that it is not evicted
- * from a node that is briefly unreachable. Pods are removed from nodes that stop being eligible
- * or disappear; failed pods are replaced. A template change rolls node by node, at most
- * {@code max_unavailable} nodes (default 1) without an available pod at a time.
+ * <p>Daemon pods are created with {@code spec.node_name} already set, so they bypass the scheduler:
+ * the controller has decided the node, and a daemon pod must land there even when the node is
+ * cordoned or full. Every daemon pod also tolerates the node lifecycle taints (not-ready,
+ * unreachable: NoExecute) and the unschedulable taint, so that it is not evicted from a node that
+ * is briefly unreachable. Pods are removed from nodes that stop being eligible or disappear; failed
+ * pods are replaced. A template change rolls node by node, at most {@code max_unavailable} nodes
+ * (default 1) without an available pod at a time.
  */
 public final class DaemonSetController extends Controller {
   /** Pod label with the hash of the DaemonSet template the pod was made from. */
   public static final String TEMPLATE_HASH_LABEL = "controller-revision-hash";
+
   /** Taint key Kubernetes uses for cordoned nodes. */
   public static final String UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable";
 
@@ -76,8 +77,7 @@ public final class DaemonSetController extends Controller {
     super("daemonset-controller", context, workers, resync);
     this.expectations = new Expectations(clock);
     cache.addHandler(
-        Kind.KIND_DAEMON_SET,
-        primaryHandler(ds -> expectations.forget(ApiObjects.key(ds))));
+        Kind.KIND_DAEMON_SET, primaryHandler(ds -> expectations.forget(ApiObjects.key(ds))));
     cache.addHandler(
         Kind.KIND_NODE,
         new ResourceHandler() {
@@ -296,7 +296,8 @@ public final class DaemonSetController extends Controller {
       if (pods.stream().anyMatch(Pods::isReady)) {
         ready++;
       }
-      if (pods.stream().anyMatch(p -> hash.equals(p.getMetadata().getLabelsMap().get(TEMPLATE_HASH_LABEL)))) {
+      if (pods.stream()
+          .anyMatch(p -> hash.equals(p.getMetadata().getLabelsMap().get(TEMPLATE_HASH_LABEL)))) {
         updated++;
       }
       if (pods.stream().anyMatch(p -> Pods.isAvailable(p, minReady, now))) {

@@ -42,45 +42,53 @@ import org.slf4j.LoggerFactory;
 /**
  * Rolls Deployments out through one ReplicaSet per pod-template revision.
  *
- * <p>Each sync computes the effective template (the user's template plus, unless opted out, a
- * hash of the data of the ConfigMaps and Secrets it references), finds or creates the
- * ReplicaSet of that template (labelled {@code pod-template-hash}, revision in
- * {@code deployment.kubernetes.io/revision}; an older ReplicaSet with the same template is
- * reused under a new revision, which is how rollbacks work), then moves replicas from old to
- * new ReplicaSets: Recreate scales old ones to zero first; RollingUpdate keeps at most
- * {@code replicas + maxSurge} pods and at least {@code replicas - maxUnavailable} available
- * pods, counting availability from the pods themselves. A canary stops the new ReplicaSet at
- * each step until promoted (annotation {@value #PROMOTE_ANNOTATION}) or until its pause has
- * passed. A replica change while several ReplicaSets are active is spread proportionally. Old
- * ReplicaSets beyond the revision history limit are deleted. Without progress for the progress
- * deadline the Progressing condition turns False and, with auto_rollback, the template of the
- * previous revision is restored.
+ * <p>Each sync computes the effective template (the user's template plus, unless opted out, a hash
+ * of the data of the ConfigMaps and Secrets it references), finds or creates the ReplicaSet of that
+ * template (labelled {@code pod-template-hash}, revision in {@code
+ * deployment.kubernetes.io/revision}; an older ReplicaSet with the same template is reused under a
+ * new revision, which is how rollbacks work), then moves replicas from old to new ReplicaSets:
+ * Recreate scales old ones to zero first; RollingUpdate keeps at most {@code replicas + maxSurge}
+ * pods and at least {@code replicas - maxUnavailable} available pods, counting availability from
+ * the pods themselves. A canary stops the new ReplicaSet at each step until promoted (annotation
+ * {@value #PROMOTE_ANNOTATION}) or until its pause has passed. A replica change while several
+ * ReplicaSets are active is spread proportionally. Old ReplicaSets beyond the revision history
+ * limit are deleted. Without progress for the progress deadline the Progressing condition turns
+ * False and, with auto_rollback, the template of the previous revision is restored.
  */
 public final class DeploymentController extends Controller {
   private static final Logger LOG = LoggerFactory.getLogger(DeploymentController.class);
+
   /** Label carrying the template hash on ReplicaSets, their selectors and their pods. */
   public static final String POD_TEMPLATE_HASH = "pod-template-hash";
+
   /** ReplicaSet annotation with the revision number. */
   public static final String REVISION = WellKnown.REVISION;
+
   /** ReplicaSet annotation with the deployment's replicas when the set was last scaled. */
   public static final String DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas";
+
   /** Template annotation with the hash of referenced ConfigMaps and Secrets. */
   public static final String CONFIG_HASH = "deploy.drover.dev/config-hash";
+
   /**
    * Deployment annotation that promotes a waiting canary: the index of the step to pass
    * (status.canary.current_step) or {@code all} to finish the rollout. The controller removes it
    * once acted on.
    */
   public static final String PROMOTE_ANNOTATION = WellKnown.CANARY_PROMOTED_STEP;
+
   /** Deployment annotation naming the template hash an automatic rollback returned to. */
   public static final String AUTO_ROLLED_BACK_TO = "deploy.drover.dev/auto-rolled-back-to";
 
   static final String AVAILABLE = "Available";
   static final String PROGRESSING = "Progressing";
+
   /** Reason of the Progressing condition and of the event when a deployment is paused. */
   static final String PAUSED = "DeploymentPaused";
+
   /** Reason of the event when a paused deployment is resumed. */
   static final String RESUMED = "DeploymentResumed";
+
   static final String REPLICA_FAILURE = ReplicaSetController.REPLICA_FAILURE;
   static final int DEFAULT_REVISION_HISTORY = 10;
   static final int DEFAULT_PROGRESS_DEADLINE = 600;
@@ -89,10 +97,13 @@ public final class DeploymentController extends Controller {
   public DeploymentController(ControllerContext context, int workers, Duration resync) {
     super("deployment-controller", context, workers, resync);
     cache.addHandler(Kind.KIND_DEPLOYMENT, ResourceHandler.onAnyChange(this::enqueue));
-    cache.addHandler(Kind.KIND_REPLICA_SET, ResourceHandler.onAnyChange(this::enqueueForReplicaSet));
+    cache.addHandler(
+        Kind.KIND_REPLICA_SET, ResourceHandler.onAnyChange(this::enqueueForReplicaSet));
     cache.addHandler(Kind.KIND_POD, ResourceHandler.onAnyChange(this::enqueueForPod));
-    cache.addHandler(Kind.KIND_CONFIG_MAP, ResourceHandler.onAnyChange(o -> enqueueForConfig("configmap/", o)));
-    cache.addHandler(Kind.KIND_SECRET, ResourceHandler.onAnyChange(o -> enqueueForConfig("secret/", o)));
+    cache.addHandler(
+        Kind.KIND_CONFIG_MAP, ResourceHandler.onAnyChange(o -> enqueueForConfig("configmap/", o)));
+    cache.addHandler(
+        Kind.KIND_SECRET, ResourceHandler.onAnyChange(o -> enqueueForConfig("secret/", o)));
   }
 
   /** Creates the controller with two workers and a 30 s resync. */
@@ -210,10 +221,19 @@ public final class DeploymentController extends Controller {
       hash = TemplateHashing.templateHash(effective, collisions);
       newRs =
           sets.stream()
-              .filter(rs -> stripped(rs.getSpec().getTemplate()).equals(stripped(effective))
-                  && rs.getSpec().getTemplate().getMetadata().getAnnotationsMap()
-                      .getOrDefault(CONFIG_HASH, "")
-                      .equals(effective.getMetadata().getAnnotationsMap().getOrDefault(CONFIG_HASH, "")))
+              .filter(
+                  rs ->
+                      stripped(rs.getSpec().getTemplate()).equals(stripped(effective))
+                          && rs.getSpec()
+                              .getTemplate()
+                              .getMetadata()
+                              .getAnnotationsMap()
+                              .getOrDefault(CONFIG_HASH, "")
+                              .equals(
+                                  effective
+                                      .getMetadata()
+                                      .getAnnotationsMap()
+                                      .getOrDefault(CONFIG_HASH, "")))
               .max(Comparator.comparingLong(DeploymentController::revisionOf))
               .orElse(null);
 
@@ -342,7 +362,9 @@ public final class DeploymentController extends Controller {
 
     List<ReplicaSet> oldSets() {
       return sets.stream()
-          .filter(rs -> newRs == null || !rs.getMetadata().getUid().equals(newRs.getMetadata().getUid()))
+          .filter(
+              rs ->
+                  newRs == null || !rs.getMetadata().getUid().equals(newRs.getMetadata().getUid()))
           .sorted(Comparator.comparingLong(DeploymentController::revisionOf))
           .toList();
     }
@@ -376,13 +398,22 @@ public final class DeploymentController extends Controller {
         return rs;
       }
       if (LOG.isDebugEnabled() && from != count) {
-        LOG.debug("{}: scaling {} from {} to {}; replicas {}, max surge {}, max unavailable {}, sets {}",
-            key, rs.getMetadata().getName(), from, count, replicas, maxSurge, maxUnavailable, describeSets());
+        LOG.debug(
+            "{}: scaling {} from {} to {}; replicas {}, max surge {}, max unavailable {}, sets {}",
+            key,
+            rs.getMetadata().getName(),
+            from,
+            count,
+            replicas,
+            maxSurge,
+            maxUnavailable,
+            describeSets());
       }
       ReplicaSet updated =
           writer.update(
               rs.toBuilder()
-                  .setMetadata(rs.getMetadata().toBuilder().putAnnotations(DESIRED_REPLICAS, desired))
+                  .setMetadata(
+                      rs.getMetadata().toBuilder().putAnnotations(DESIRED_REPLICAS, desired))
                   .setSpec(rs.getSpec().toBuilder().setReplicas(count))
                   .build());
       replace(updated);
@@ -401,9 +432,16 @@ public final class DeploymentController extends Controller {
     // Per set what this sync saw: spec replicas, active pods, ready pods, available pods.
     String describeSets() {
       return sets.stream()
-          .map(rs -> String.format("%s(rev %d: spec %d, pods %d, ready %d, available %d)",
-              rs.getMetadata().getName(), revisionOf(rs), specReplicas(rs), pods(rs).size(),
-              pods(rs).stream().filter(Pods::isReady).count(), available(rs)))
+          .map(
+              rs ->
+                  String.format(
+                      "%s(rev %d: spec %d, pods %d, ready %d, available %d)",
+                      rs.getMetadata().getName(),
+                      revisionOf(rs),
+                      specReplicas(rs),
+                      pods(rs).size(),
+                      pods(rs).stream().filter(Pods::isReady).count(),
+                      available(rs)))
           .collect(Collectors.joining(", "));
     }
 
@@ -427,7 +465,8 @@ public final class DeploymentController extends Controller {
                       .setReplicas(0)
                       .setMinReadySeconds(d.getSpec().getMinReadySeconds())
                       .setSelector(
-                          d.getSpec().getSelector().toBuilder().putMatchLabels(POD_TEMPLATE_HASH, hash))
+                          d.getSpec().getSelector().toBuilder()
+                              .putMatchLabels(POD_TEMPLATE_HASH, hash))
                       .setTemplate(template))
               .build();
       try {
@@ -456,7 +495,8 @@ public final class DeploymentController extends Controller {
             writer.update(
                 newRs.toBuilder()
                     .setMetadata(
-                        newRs.getMetadata().toBuilder().putAnnotations(REVISION, Long.toString(max + 1)))
+                        newRs.getMetadata().toBuilder()
+                            .putAnnotations(REVISION, Long.toString(max + 1)))
                     .build());
         replace(updated);
         progressed = true;
@@ -476,7 +516,9 @@ public final class DeploymentController extends Controller {
         return false;
       }
       return active.stream()
-          .anyMatch(rs -> !desired.equals(rs.getMetadata().getAnnotationsOrDefault(DESIRED_REPLICAS, "")));
+          .anyMatch(
+              rs ->
+                  !desired.equals(rs.getMetadata().getAnnotationsOrDefault(DESIRED_REPLICAS, "")));
     }
 
     void scaleProportionally() {
@@ -491,8 +533,10 @@ public final class DeploymentController extends Controller {
       int toAdd = allowed - current;
       // Larger sets first, newer first among equals; the rounding leftover goes to the first.
       active.sort(
-          Comparator.comparingInt(this::specReplicas).reversed()
-              .thenComparing(Comparator.comparingLong(DeploymentController::revisionOf).reversed()));
+          Comparator.comparingInt(this::specReplicas)
+              .reversed()
+              .thenComparing(
+                  Comparator.comparingLong(DeploymentController::revisionOf).reversed()));
       Map<String, Integer> target = new HashMap<>();
       int assigned = 0;
       for (ReplicaSet rs : active) {
@@ -593,7 +637,8 @@ public final class DeploymentController extends Controller {
       List<Integer> steps =
           spec.getStepsList().stream().filter(s -> s > 0 && s < replicas).toList();
       boolean sameRevision = hash.equals(d.getStatus().getCurrentPodTemplateHash());
-      CanaryStatus previous = sameRevision && d.getStatus().hasCanary() ? d.getStatus().getCanary() : null;
+      CanaryStatus previous =
+          sameRevision && d.getStatus().hasCanary() ? d.getStatus().getCanary() : null;
       if (steps.isEmpty() || (previous == null && !oldPodsRemain())) {
         canary = null;
         return replicas;
@@ -631,7 +676,8 @@ public final class DeploymentController extends Controller {
             d,
             "CanaryPromoted",
             String.format(
-                "Canary step %d (%d pods) %s", step, target, promoted ? "promoted" : "paused long enough"));
+                "Canary step %d (%d pods) %s",
+                step, target, promoted ? "promoted" : "paused long enough"));
         if (promoted) {
           clearPromotion();
           promote = promote.equals("all") ? promote : "";
@@ -642,7 +688,10 @@ public final class DeploymentController extends Controller {
       }
       canary =
           oldPodsRemain()
-              ? CanaryStatus.newBuilder().setCurrentStep(steps.size()).setStepReplicas(replicas).build()
+              ? CanaryStatus.newBuilder()
+                  .setCurrentStep(steps.size())
+                  .setStepReplicas(replicas)
+                  .build()
               : null;
       return replicas;
     }
@@ -671,7 +720,9 @@ public final class DeploymentController extends Controller {
         ObjectMeta meta = idle.get(i).getMetadata();
         try {
           writer.delete(
-              Kind.KIND_REPLICA_SET, meta.getNamespace(), meta.getName(),
+              Kind.KIND_REPLICA_SET,
+              meta.getNamespace(),
+              meta.getName(),
               DeleteOptions.withUid(meta.getUid()));
         } catch (WriteException e) {
           if (!isGone(e)) {
@@ -715,7 +766,9 @@ public final class DeploymentController extends Controller {
       setCondition(
           status,
           AVAILABLE,
-          minAvailable ? ConditionStatus.CONDITION_STATUS_TRUE : ConditionStatus.CONDITION_STATUS_FALSE,
+          minAvailable
+              ? ConditionStatus.CONDITION_STATUS_TRUE
+              : ConditionStatus.CONDITION_STATUS_FALSE,
           minAvailable ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
           minAvailable
               ? "Deployment has minimum availability."
@@ -742,26 +795,47 @@ public final class DeploymentController extends Controller {
       boolean paused = d.getSpec().getPaused();
       boolean wasPaused = prior.isPresent() && prior.get().getReason().equals(PAUSED);
       if (paused != wasPaused) {
-        events.normal(d, paused ? PAUSED : RESUMED,
+        events.normal(
+            d,
+            paused ? PAUSED : RESUMED,
             paused ? "Deployment paused: no rollout until it is resumed" : "Deployment resumed");
       }
       if (paused) {
-        setCondition(status, PROGRESSING, ConditionStatus.CONDITION_STATUS_UNKNOWN,
-            PAUSED, "Deployment is paused", false);
+        setCondition(
+            status,
+            PROGRESSING,
+            ConditionStatus.CONDITION_STATUS_UNKNOWN,
+            PAUSED,
+            "Deployment is paused",
+            false);
       } else if (complete) {
-        setCondition(status, PROGRESSING, ConditionStatus.CONDITION_STATUS_TRUE,
+        setCondition(
+            status,
+            PROGRESSING,
+            ConditionStatus.CONDITION_STATUS_TRUE,
             "NewReplicaSetAvailable",
-            "ReplicaSet " + newRs.getMetadata().getName() + " has successfully progressed.", false);
+            "ReplicaSet " + newRs.getMetadata().getName() + " has successfully progressed.",
+            false);
       } else if (canary != null && canary.getWaiting()) {
-        setCondition(status, PROGRESSING, ConditionStatus.CONDITION_STATUS_TRUE, "CanaryPaused",
-            "Waiting at canary step " + canary.getCurrentStep(), false);
+        setCondition(
+            status,
+            PROGRESSING,
+            ConditionStatus.CONDITION_STATUS_TRUE,
+            "CanaryPaused",
+            "Waiting at canary step " + canary.getCurrentStep(),
+            false);
       } else if (changed
           || prior.isEmpty()
           || !(prior.get().getReason().equals("ReplicaSetUpdated")
               || prior.get().getReason().equals("ProgressDeadlineExceeded"))) {
-        setCondition(status, PROGRESSING, ConditionStatus.CONDITION_STATUS_TRUE,
+        setCondition(
+            status,
+            PROGRESSING,
+            ConditionStatus.CONDITION_STATUS_TRUE,
             "ReplicaSetUpdated",
-            "ReplicaSet " + (newRs == null ? "" : newRs.getMetadata().getName()) + " is progressing.",
+            "ReplicaSet "
+                + (newRs == null ? "" : newRs.getMetadata().getName())
+                + " is progressing.",
             true);
         recheckAfter(Duration.ofSeconds(progressDeadline()));
       } else {
@@ -772,11 +846,18 @@ public final class DeploymentController extends Controller {
         Instant deadline = lastProgress.plusSeconds(progressDeadline());
         if (!now.isBefore(deadline)) {
           if (prior.get().getStatus() != ConditionStatus.CONDITION_STATUS_FALSE) {
-            setCondition(status, PROGRESSING, ConditionStatus.CONDITION_STATUS_FALSE,
+            setCondition(
+                status,
+                PROGRESSING,
+                ConditionStatus.CONDITION_STATUS_FALSE,
                 "ProgressDeadlineExceeded",
-                "ReplicaSet " + (newRs == null ? "" : newRs.getMetadata().getName())
-                    + " has timed out progressing.", false);
-            events.warning(d, "ProgressDeadlineExceeded",
+                "ReplicaSet "
+                    + (newRs == null ? "" : newRs.getMetadata().getName())
+                    + " has timed out progressing.",
+                false);
+            events.warning(
+                d,
+                "ProgressDeadlineExceeded",
                 "Rollout made no progress for " + progressDeadline() + "s");
           }
           rollback = rollbackTarget();
@@ -796,19 +877,31 @@ public final class DeploymentController extends Controller {
     void copyReplicaFailure(DeploymentStatus.Builder status) {
       Optional<Condition> failure =
           sets.stream()
-              .sorted(Comparator.comparing(
-                  (ReplicaSet rs) -> newRs == null || !rs.getMetadata().getUid().equals(newRs.getMetadata().getUid())))
+              .sorted(
+                  Comparator.comparing(
+                      (ReplicaSet rs) ->
+                          newRs == null
+                              || !rs.getMetadata().getUid().equals(newRs.getMetadata().getUid())))
               .flatMap(rs -> rs.getStatus().getConditionsList().stream())
-              .filter(c -> c.getType().equals(REPLICA_FAILURE)
-                  && c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE)
+              .filter(
+                  c ->
+                      c.getType().equals(REPLICA_FAILURE)
+                          && c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE)
               .findFirst();
       if (failure.isPresent()) {
-        setCondition(status, REPLICA_FAILURE, ConditionStatus.CONDITION_STATUS_TRUE,
-            failure.get().getReason(), failure.get().getMessage(), false);
+        setCondition(
+            status,
+            REPLICA_FAILURE,
+            ConditionStatus.CONDITION_STATUS_TRUE,
+            failure.get().getReason(),
+            failure.get().getMessage(),
+            false);
         return;
       }
-      List<Condition> kept = status.getConditionsList().stream()
-          .filter(c -> !c.getType().equals(REPLICA_FAILURE)).toList();
+      List<Condition> kept =
+          status.getConditionsList().stream()
+              .filter(c -> !c.getType().equals(REPLICA_FAILURE))
+              .toList();
       status.clearConditions().addAllConditions(kept);
     }
 
@@ -872,13 +965,15 @@ public final class DeploymentController extends Controller {
         index = i;
       }
     }
-    Condition.Builder c = Condition.newBuilder().setType(type).setStatus(value).setReason(reason)
-        .setMessage(message);
+    Condition.Builder c =
+        Condition.newBuilder().setType(type).setStatus(value).setReason(reason).setMessage(message);
     if (index >= 0) {
       Condition old = conditions.get(index);
       boolean sameState = old.getStatus() == value && old.getReason().equals(reason);
       c.setLastTransitionTime(
-          old.getStatus() == value && old.hasLastTransitionTime() ? old.getLastTransitionTime() : now);
+          old.getStatus() == value && old.hasLastTransitionTime()
+              ? old.getLastTransitionTime()
+              : now);
       c.setLastHeartbeatTime(
           refresh || !sameState || !old.hasLastHeartbeatTime() ? now : old.getLastHeartbeatTime());
       conditions.set(index, c.build());

@@ -26,9 +26,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Hashes for deployments: the pod-template hash that names a revision's ReplicaSet, and the
- * config hash of the ConfigMaps and Secrets a template references, which the controller puts
- * into the template's annotations so that a change of their data yields a new revision.
+ * Hashes for deployments: the pod-template hash that names a revision's ReplicaSet, and the config
+ * hash of the ConfigMaps and Secrets a template references, which the controller puts into the
+ * template's annotations so that a change of their data yields a new revision.
  */
 public final class TemplateHashing {
   private TemplateHashing() {}
@@ -86,9 +86,9 @@ public final class TemplateHashing {
   }
 
   /**
-   * The hash of the data of the referenced ConfigMaps and Secrets in the namespace, or empty
-   * when the template references none. A missing object hashes as missing, so creating it
-   * later also rolls the pods.
+   * The hash of the data of the referenced ConfigMaps and Secrets in the namespace, or empty when
+   * the template references none. A missing object hashes as missing, so creating it later also
+   * rolls the pods.
    */
   public static Optional<String> configHash(ObjectCache cache, String namespace, PodSpec spec) {
     SortedSet<String> refs = configReferences(spec);
@@ -122,8 +122,14 @@ public final class TemplateHashing {
   private static void appendEntries(StringBuilder text, Map<String, String> data) {
     // Lengths delimit keys and values so that no two different maps render the same text.
     data.forEach(
-        (k, v) -> text.append(k.length()).append(':').append(k).append(v.length()).append(':')
-            .append(v).append('\n'));
+        (k, v) ->
+            text.append(k.length())
+                .append(':')
+                .append(k)
+                .append(v.length())
+                .append(':')
+                .append(v)
+                .append('\n'));
   }
 
   private static void appendBytes(StringBuilder text, Map<String, ByteString> data) {

@@ -78,9 +78,7 @@ public final class EndpointsController extends Controller {
 
   @Override
   protected List<String> allKeys() {
-    return cache.<Service>list(Kind.KIND_SERVICE, "", null).stream()
-        .map(ApiObjects::key)
-        .toList();
+    return cache.<Service>list(Kind.KIND_SERVICE, "", null).stream().map(ApiObjects::key).toList();
   }
 
   @Override
@@ -133,8 +131,8 @@ public final class EndpointsController extends Controller {
     }
   }
 
-  private record Group(List<EndpointPort> ports, List<EndpointAddress> ready,
-      List<EndpointAddress> notReady) {}
+  private record Group(
+      List<EndpointPort> ports, List<EndpointAddress> ready, List<EndpointAddress> notReady) {}
 
   /** The subsets for a service, in a deterministic order so that equal content compares equal. */
   List<EndpointSubset> subsets(Service svc) {
@@ -181,8 +179,7 @@ public final class EndpointsController extends Controller {
       (Pods.isReady(pod) ? group.ready() : group.notReady()).add(address);
     }
     Comparator<EndpointAddress> order =
-        Comparator.comparing(EndpointAddress::getIp)
-            .thenComparing(a -> a.getTargetRef().getName());
+        Comparator.comparing(EndpointAddress::getIp).thenComparing(a -> a.getTargetRef().getName());
     List<EndpointSubset> subsets = new ArrayList<>();
     for (Group g : groups.values()) {
       g.ready().sort(order);
@@ -222,7 +219,8 @@ public final class EndpointsController extends Controller {
       declared = findPort(pod, p -> p.getContainerPort() == containerPort, protocol);
     }
     for (HostPortAllocation a : pod.getStatus().getHostPortsList()) {
-      if (a.getContainerPort() == containerPort && normalize(a.getProtocol()) == protocol
+      if (a.getContainerPort() == containerPort
+          && normalize(a.getProtocol()) == protocol
           && a.getHostPort() != 0) {
         return Optional.of(a.getHostPort());
       }

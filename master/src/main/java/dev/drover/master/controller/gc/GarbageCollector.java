@@ -21,13 +21,13 @@ import java.util.stream.Stream;
  * Deletes objects whose owners are gone and carries out foreground and orphaning deletions.
  *
  * <ul>
- *   <li>Background: a dependent all of whose owner references point to objects that no longer
- *       exist (or exist with another uid) is deleted. Absence is confirmed with a read from the
- *       store, because the cache may not have seen a freshly created owner yet.
+ *   <li>Background: a dependent all of whose owner references point to objects that no longer exist
+ *       (or exist with another uid) is deleted. Absence is confirmed with a read from the store,
+ *       because the cache may not have seen a freshly created owner yet.
  *   <li>Foreground: an owner being deleted with the {@value #FOREGROUND} finalizer gets its
  *       dependents deleted (in the foreground too when they block it); once no dependent with
- *       {@code block_owner_deletion} is left, the finalizer is removed and the store removes
- *       the owner.
+ *       {@code block_owner_deletion} is left, the finalizer is removed and the store removes the
+ *       owner.
  *   <li>Orphan: an owner being deleted with the {@value #ORPHAN} finalizer has its reference
  *       removed from every dependent, then the finalizer.
  * </ul>
@@ -38,6 +38,7 @@ import java.util.stream.Stream;
 public final class GarbageCollector extends Controller {
   /** Finalizer the store adds to an object deleted with foreground propagation. */
   public static final String FOREGROUND = "foregroundDeletion";
+
   /** Finalizer the store adds to an object deleted with orphan propagation. */
   public static final String ORPHAN = "orphan";
 
@@ -135,7 +136,8 @@ public final class GarbageCollector extends Controller {
   /** Objects that have an owner reference to the object's uid. */
   List<Message> dependents(Message owner) {
     ObjectMeta meta = ApiObjects.meta(owner);
-    String namespace = ApiObjects.isClusterScoped(ApiObjects.kindOf(owner)) ? "" : meta.getNamespace();
+    String namespace =
+        ApiObjects.isClusterScoped(ApiObjects.kindOf(owner)) ? "" : meta.getNamespace();
     List<Message> result = new ArrayList<>();
     for (Kind kind : DEPENDENT_KINDS) {
       for (Message candidate : cache.<Message>list(kind, namespace, null)) {
@@ -176,7 +178,8 @@ public final class GarbageCollector extends Controller {
       try {
         writer.update(
             ApiObjects.withMeta(
-                dependent, meta.toBuilder().clearOwnerReferences().addAllOwnerReferences(kept).build()));
+                dependent,
+                meta.toBuilder().clearOwnerReferences().addAllOwnerReferences(kept).build()));
       } catch (WriteException e) {
         if (e.reason() != WriteException.Reason.NOT_FOUND) {
           throw e;
@@ -242,10 +245,12 @@ public final class GarbageCollector extends Controller {
 
   private void removeFinalizer(Message object, String finalizer) {
     ObjectMeta meta = ApiObjects.meta(object);
-    List<String> rest = meta.getFinalizersList().stream().filter(f -> !f.equals(finalizer)).toList();
+    List<String> rest =
+        meta.getFinalizersList().stream().filter(f -> !f.equals(finalizer)).toList();
     try {
       writer.update(
-          ApiObjects.withMeta(object, meta.toBuilder().clearFinalizers().addAllFinalizers(rest).build()));
+          ApiObjects.withMeta(
+              object, meta.toBuilder().clearFinalizers().addAllFinalizers(rest).build()));
     } catch (WriteException e) {
       if (e.reason() != WriteException.Reason.NOT_FOUND) {
         throw e;

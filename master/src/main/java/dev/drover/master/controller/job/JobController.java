@@ -32,27 +32,29 @@ import java.util.TreeSet;
 
 /**
  * Runs Jobs: keeps up to {@code parallelism} pods running until {@code completions} of them
- * succeeded (or, for a work-queue job without completions, until one succeeded and none is
- * left running). Failed pods are kept for inspection and replaced after an exponential backoff
- * (10 s doubling up to 6 min, from the last failure); more failed pods than
- * {@code backoff_limit} fail the job with reason BackoffLimitExceeded. With restart policy
- * OnFailure the node agent restarts a failing container in place, so the pod stays and is not
- * replaced; as in Kubernetes, the job then also fails with BackoffLimitExceeded once the restart
- * counts of its active pods add up to {@code backoff_limit} (to one when it is 0). Running
- * longer than
- * {@code active_deadline_seconds} fails it with DeadlineExceeded. A finished job's remaining
- * pods are deleted; {@code ttl_seconds_after_finished} after finishing, the job itself is
- * deleted (its pods follow through the garbage collector). Suspended jobs run no pods. An
- * Indexed job gives each pod an index in {@value #INDEX_ANNOTATION} and needs one success per
- * index, reported as ranges in {@code completed_indexes}.
+ * succeeded (or, for a work-queue job without completions, until one succeeded and none is left
+ * running). Failed pods are kept for inspection and replaced after an exponential backoff (10 s
+ * doubling up to 6 min, from the last failure); more failed pods than {@code backoff_limit} fail
+ * the job with reason BackoffLimitExceeded. With restart policy OnFailure the node agent restarts a
+ * failing container in place, so the pod stays and is not replaced; as in Kubernetes, the job then
+ * also fails with BackoffLimitExceeded once the restart counts of its active pods add up to {@code
+ * backoff_limit} (to one when it is 0). Running longer than {@code active_deadline_seconds} fails
+ * it with DeadlineExceeded. A finished job's remaining pods are deleted; {@code
+ * ttl_seconds_after_finished} after finishing, the job itself is deleted (its pods follow through
+ * the garbage collector). Suspended jobs run no pods. An Indexed job gives each pod an index in
+ * {@value #INDEX_ANNOTATION} and needs one success per index, reported as ranges in {@code
+ * completed_indexes}.
  */
 public final class JobController extends Controller {
   /** Label with the job's name on its pods. */
   public static final String JOB_NAME_LABEL = "job-name";
+
   /** Annotation with the completion index of a pod of an Indexed job. */
   public static final String INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index";
+
   /** Label with the job's uid on its pods. */
   public static final String CONTROLLER_UID_LABEL = "controller-uid";
+
   static final Duration BACKOFF_BASE = Duration.ofSeconds(10);
   static final Duration BACKOFF_MAX = Duration.ofMinutes(6);
   static final int DEFAULT_BACKOFF_LIMIT = 6;
@@ -140,8 +142,7 @@ public final class JobController extends Controller {
     }
     Optional<Condition> finished = finishedCondition(job.getStatus());
     if (finished.isEmpty()) {
-      String[] outcome =
-          outcome(job, status, active.size(), completedCount, failed, restarts, now);
+      String[] outcome = outcome(job, status, active.size(), completedCount, failed, restarts, now);
       if (outcome != null) {
         boolean complete = outcome[0].equals("Complete");
         status.addConditions(
@@ -162,8 +163,10 @@ public final class JobController extends Controller {
     }
     boolean wasSuspended =
         job.getStatus().getConditionsList().stream()
-            .anyMatch(c -> c.getType().equals("Suspended")
-                && c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE);
+            .anyMatch(
+                c ->
+                    c.getType().equals("Suspended")
+                        && c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE);
     if (!wasSuspended && suspended && finished.isEmpty()) {
       events.normal(job, "Suspended", "Job suspended");
     } else if (wasSuspended && !suspended) {
@@ -173,7 +176,14 @@ public final class JobController extends Controller {
       deletePods(key, job, expectations, active);
       active.clear();
     } else if (expectations.satisfied(key)) {
-      manage(key, job, active, failedPods, completedCount, freeIndexes(spec, doneIndexes, activeIndexes), now);
+      manage(
+          key,
+          job,
+          active,
+          failedPods,
+          completedCount,
+          freeIndexes(spec, doneIndexes, activeIndexes),
+          now);
     }
     setSuspended(status, suspended && finished.isEmpty(), now);
     status
@@ -313,8 +323,7 @@ public final class JobController extends Controller {
   }
 
   // Indexes with neither a success nor a running pod, lowest first.
-  private static List<Integer> freeIndexes(
-      JobSpec spec, Set<Integer> done, Set<Integer> running) {
+  private static List<Integer> freeIndexes(JobSpec spec, Set<Integer> done, Set<Integer> running) {
     List<Integer> free = new ArrayList<>();
     if (isIndexed(spec)) {
       for (int i = 0; i < spec.getCompletions(); i++) {

@@ -17,13 +17,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Decides which pods of a node a drain may evict now without taking a Deployment below its
- * minimum availability ({@code replicas - max_unavailable}, counted over all its pods). The
- * caller (the NodeAction DRAIN verb) evicts {@link Plan#evictNow()}, leaves DaemonSet pods alone
- * (or refuses the drain when it may not ignore them) and tries the rest again once replacements
- * are available. A Deployment whose max_unavailable resolves to 0 may still lose one pod at a
- * time, so that a drain always completes. Pods not owned through a Deployment are evicted at
- * once: Drover has no disruption budgets for them.
+ * Decides which pods of a node a drain may evict now without taking a Deployment below its minimum
+ * availability ({@code replicas - max_unavailable}, counted over all its pods). The caller (the
+ * NodeAction DRAIN verb) evicts {@link Plan#evictNow()}, leaves DaemonSet pods alone (or refuses
+ * the drain when it may not ignore them) and tries the rest again once replacements are available.
+ * A Deployment whose max_unavailable resolves to 0 may still lose one pod at a time, so that a
+ * drain always completes. Pods not owned through a Deployment are evicted at once: Drover has no
+ * disruption budgets for them.
  */
 public final class DrainPlanner {
   private DrainPlanner() {}
@@ -100,7 +100,8 @@ public final class DrainPlanner {
           ApiObjects.controllerOf(pod.getMetadata())
               .map(ref -> sets.contains(ref.getUid()))
               .orElse(false);
-      if (owned && Pods.isActive(pod)
+      if (owned
+          && Pods.isActive(pod)
           && Pods.isAvailable(pod, d.getSpec().getMinReadySeconds(), now)) {
         available++;
       }

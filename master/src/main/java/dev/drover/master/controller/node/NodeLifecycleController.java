@@ -38,48 +38,60 @@ import org.slf4j.LoggerFactory;
  * Watches node heartbeats (the node's Lease, renewed by the master on each agent heartbeat) and
  * acts when they stop.
  *
- * <p>A node whose lease was not renewed for the grace period (default 6 s) gets
- * {@code Ready=Unknown} and the NoExecute taint {@value #UNREACHABLE_TAINT}; a node whose agent
- * reports {@code Ready=False} gets {@value #NOT_READY_TAINT}. The pods of an unreachable node are
- * marked not ready at once (so endpoints drop them). Pods on a node with NoExecute
- * taints are evicted (deleted gracefully, event {@code Evicted}) once their toleration runs out:
- * immediately for taints they do not tolerate, after {@code toleration_seconds} for tolerations
- * that set it, never for tolerations without it, and after the default of 4 s for the
- * not-ready/unreachable taints when the pod has no toleration for them. When the lease is
- * renewed again, the unreachable taint is removed and a {@code Ready=Unknown} this controller
- * set is turned back to True until the agent reports again.
+ * <p>A node whose lease was not renewed for the grace period (default 6 s) gets {@code
+ * Ready=Unknown} and the NoExecute taint {@value #UNREACHABLE_TAINT}; a node whose agent reports
+ * {@code Ready=False} gets {@value #NOT_READY_TAINT}. The pods of an unreachable node are marked
+ * not ready at once (so endpoints drop them). Pods on a node with NoExecute taints are evicted
+ * (deleted gracefully, event {@code Evicted}) once their toleration runs out: immediately for
+ * taints they do not tolerate, after {@code toleration_seconds} for tolerations that set it, never
+ * for tolerations without it, and after the default of 4 s for the not-ready/unreachable taints
+ * when the pod has no toleration for them. When the lease is renewed again, the unreachable taint
+ * is removed and a {@code Ready=Unknown} this controller set is turned back to True until the agent
+ * reports again.
  *
- * <p>The grace period runs from a renewal this controller saw happen: the renew time written in
- * the lease when it changed while this controller ran (or the moment it saw the change, when
- * that time is ahead of its clock or older than the grace), and for the renew time a node has
- * when the controller starts, from that start (as Kubernetes does with its probe timestamps).
- * So a master that just became active gives every node a whole grace period from its start: heartbeats that went to the master that died, or that a store without a
- * leader could not write, do not make live nodes unreachable. A node already marked
- * unreachable stays so until a renewal newer than that mark is seen. Once a node renews again,
- * its pods that still carry the not-ready mark (no report from the agent replaced it) are ready
- * again, since the agent re-reports a status only when it changes.
+ * <p>The grace period runs from a renewal this controller saw happen: the renew time written in the
+ * lease when it changed while this controller ran (or the moment it saw the change, when that time
+ * is ahead of its clock or older than the grace), and for the renew time a node has when the
+ * controller starts, from that start (as Kubernetes does with its probe timestamps). So a master
+ * that just became active gives every node a whole grace period from its start: heartbeats that
+ * went to the master that died, or that a store without a leader could not write, do not make live
+ * nodes unreachable. A node already marked unreachable stays so until a renewal newer than that
+ * mark is seen. Once a node renews again, its pods that still carry the not-ready mark (no report
+ * from the agent replaced it) are ready again, since the agent re-reports a status only when it
+ * changes.
  */
 public final class NodeLifecycleController extends Controller {
   private static final Logger LOG = LoggerFactory.getLogger(NodeLifecycleController.class);
+
   /** Namespace of node heartbeat leases; the lease is named after the node. */
   public static final String LEASE_NAMESPACE = "drover-node-lease";
+
   /** NoExecute taint of a node whose agent reports Ready=False. */
   public static final String NOT_READY_TAINT = "node.kubernetes.io/not-ready";
+
   /** NoExecute taint of a node whose heartbeats stopped. */
   public static final String UNREACHABLE_TAINT = "node.kubernetes.io/unreachable";
-  /** Reason of the Ready=False condition this controller sets on the pods of an unreachable node. */
+
+  /**
+   * Reason of the Ready=False condition this controller sets on the pods of an unreachable node.
+   */
   public static final String UNREACHABLE_POD_REASON = "NodeUnreachable";
+
   /** Reason of the Ready=Unknown condition this controller sets. */
   public static final String STATUS_UNKNOWN_REASON = "NodeStatusUnknown";
+
   /** Default time without lease renewal before a node is considered unreachable. */
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(6);
+
   /** Default toleration of pods for the not-ready and unreachable taints. */
   public static final Duration DEFAULT_TOLERATION = Duration.ofSeconds(4);
 
   private final Duration grace;
   private final Duration defaultToleration;
+
   /** Per node, the lease renew time last seen and the time its grace counts from. */
   private final Map<String, Heartbeat> heartbeats = new ConcurrentHashMap<>();
+
   /**
    * Nodes that may have pods marked not ready by a controller (every node at first: a previous
    * active master may have marked them).
@@ -143,9 +155,12 @@ public final class NodeLifecycleController extends Controller {
   private void enqueuePodNode(Pod pod) {
     String node = pod.getSpec().getNodeName();
     if (!node.isEmpty() && !pod.getMetadata().hasDeletionTime()) {
-      cache.<Node>get(Kind.KIND_NODE, "", node)
-          .filter(n -> n.getSpec().getTaintsList().stream()
-              .anyMatch(t -> t.getEffect() == TaintEffect.TAINT_EFFECT_NO_EXECUTE))
+      cache
+          .<Node>get(Kind.KIND_NODE, "", node)
+          .filter(
+              n ->
+                  n.getSpec().getTaintsList().stream()
+                      .anyMatch(t -> t.getEffect() == TaintEffect.TAINT_EFFECT_NO_EXECUTE))
           .ifPresent(n -> queue.add(node));
     }
   }
@@ -166,17 +181,25 @@ public final class NodeLifecycleController extends Controller {
     Node node = found.get();
     Instant now = clock.now();
     Instant lastRenew = lastHeartbeat(node);
-    Heartbeat beat = heartbeats.compute(name, (k, old) -> {
-      if (old == null) {
-        nodesWithMarkedPods.add(name);
-        return new Heartbeat(lastRenew, now, false);
-      }
-      return old.renewTime().equals(lastRenew) ? old : new Heartbeat(lastRenew, seenAt(lastRenew, now), true);
-    });
+    Heartbeat beat =
+        heartbeats.compute(
+            name,
+            (k, old) -> {
+              if (old == null) {
+                nodesWithMarkedPods.add(name);
+                return new Heartbeat(lastRenew, now, false);
+              }
+              return old.renewTime().equals(lastRenew)
+                  ? old
+                  : new Heartbeat(lastRenew, seenAt(lastRenew, now), true);
+            });
     Instant expiry = beat.seenAt().plus(grace);
     Optional<Condition> ready = readyCondition(node);
     boolean fresh = now.isBefore(expiry);
-    if (fresh && !beat.renewed() && ready.isPresent() && markedUnreachable(ready.get())
+    if (fresh
+        && !beat.renewed()
+        && ready.isPresent()
+        && markedUnreachable(ready.get())
         && !(ready.get().hasLastTransitionTime()
             && lastRenew.isAfter(ApiObjects.instant(ready.get().getLastTransitionTime())))) {
       // Marked unreachable before this controller started, and not renewed since: the fresh
@@ -184,11 +207,18 @@ public final class NodeLifecycleController extends Controller {
       fresh = false;
     }
     if (!fresh) {
-      if (ready.isEmpty()
-          || ready.get().getStatus() != ConditionStatus.CONDITION_STATUS_UNKNOWN) {
-        LOG.info("node {} has not renewed its lease since {} (grace {}): Ready=Unknown", name, lastRenew, grace);
-        node = setReady(node, ConditionStatus.CONDITION_STATUS_UNKNOWN, STATUS_UNKNOWN_REASON,
-            "Node stopped renewing its lease at " + lastRenew);
+      if (ready.isEmpty() || ready.get().getStatus() != ConditionStatus.CONDITION_STATUS_UNKNOWN) {
+        LOG.info(
+            "node {} has not renewed its lease since {} (grace {}): Ready=Unknown",
+            name,
+            lastRenew,
+            grace);
+        node =
+            setReady(
+                node,
+                ConditionStatus.CONDITION_STATUS_UNKNOWN,
+                STATUS_UNKNOWN_REASON,
+                "Node stopped renewing its lease at " + lastRenew);
         events.warning(node, "NodeNotReady", "Node " + name + " status is now: NodeNotReady");
       }
       node = setTaints(node, true, false);
@@ -196,8 +226,12 @@ public final class NodeLifecycleController extends Controller {
     } else {
       queue.addAfter(name, Duration.between(now, expiry));
       if (ready.isPresent() && markedUnreachable(ready.get())) {
-        node = setReady(node, ConditionStatus.CONDITION_STATUS_TRUE, "NodeLeaseRenewed",
-            "Node renewed its lease again");
+        node =
+            setReady(
+                node,
+                ConditionStatus.CONDITION_STATUS_TRUE,
+                "NodeLeaseRenewed",
+                "Node renewed its lease again");
         events.normal(node, "NodeReady", "Node " + name + " status is now: NodeReady");
       }
       boolean notReady =
@@ -214,7 +248,11 @@ public final class NodeLifecycleController extends Controller {
   // endpoints stop sending traffic there at once, before the eviction (as Kubernetes does).
   private void markPodsNotReady(String nodeName) {
     nodesWithMarkedPods.add(nodeName);
-    setPodsReady(nodeName, Pods::isReady, ConditionStatus.CONDITION_STATUS_FALSE, UNREACHABLE_POD_REASON,
+    setPodsReady(
+        nodeName,
+        Pods::isReady,
+        ConditionStatus.CONDITION_STATUS_FALSE,
+        UNREACHABLE_POD_REASON,
         "Node " + nodeName + " stopped renewing its lease");
   }
 
@@ -226,11 +264,20 @@ public final class NodeLifecycleController extends Controller {
     if (!nodesWithMarkedPods.contains(nodeName)) {
       return;
     }
-    boolean clean = setPodsReady(nodeName,
-        p -> Pods.isActive(p) && Pods.readyCondition(p).map(c -> c.getStatus() == ConditionStatus.CONDITION_STATUS_FALSE
-            && UNREACHABLE_POD_REASON.equals(c.getReason())).orElse(false),
-        ConditionStatus.CONDITION_STATUS_TRUE, "NodeReachable",
-        "Node " + nodeName + " renews its lease again; ready as its agent last reported");
+    boolean clean =
+        setPodsReady(
+            nodeName,
+            p ->
+                Pods.isActive(p)
+                    && Pods.readyCondition(p)
+                        .map(
+                            c ->
+                                c.getStatus() == ConditionStatus.CONDITION_STATUS_FALSE
+                                    && UNREACHABLE_POD_REASON.equals(c.getReason()))
+                        .orElse(false),
+            ConditionStatus.CONDITION_STATUS_TRUE,
+            "NodeReachable",
+            "Node " + nodeName + " renews its lease again; ready as its agent last reported");
     if (clean) {
       nodesWithMarkedPods.remove(nodeName);
     }
@@ -238,8 +285,8 @@ public final class NodeLifecycleController extends Controller {
 
   // Sets the Ready condition of the pods of the node that match; true when every write
   // succeeded (a conflict requeues the node shortly).
-  private boolean setPodsReady(String nodeName, Predicate<Pod> which, ConditionStatus value, String reason,
-                               String message) {
+  private boolean setPodsReady(
+      String nodeName, Predicate<Pod> which, ConditionStatus value, String reason, String message) {
     var now = ApiObjects.timestamp(clock.now());
     boolean clean = true;
     for (Pod pod : cache.<Pod>list(Kind.KIND_POD, "", null)) {
@@ -250,8 +297,12 @@ public final class NodeLifecycleController extends Controller {
       for (Condition c : pod.getStatus().getConditionsList()) {
         status.addConditions(
             Pods.READY.equals(c.getType())
-                ? c.toBuilder().setStatus(value).setReason(reason).setMessage(message)
-                    .setLastTransitionTime(now).build()
+                ? c.toBuilder()
+                    .setStatus(value)
+                    .setReason(reason)
+                    .setMessage(message)
+                    .setLastTransitionTime(now)
+                    .build()
                 : c);
       }
       try {
@@ -282,7 +333,8 @@ public final class NodeLifecycleController extends Controller {
   }
 
   private Instant lastHeartbeat(Node node) {
-    Optional<Lease> lease = cache.get(Kind.KIND_LEASE, LEASE_NAMESPACE, node.getMetadata().getName());
+    Optional<Lease> lease =
+        cache.get(Kind.KIND_LEASE, LEASE_NAMESPACE, node.getMetadata().getName());
     if (lease.isPresent()) {
       if (lease.get().getSpec().hasRenewTime()) {
         return ApiObjects.instant(lease.get().getSpec().getRenewTime());
@@ -306,7 +358,10 @@ public final class NodeLifecycleController extends Controller {
       if (Pods.READY.equals(c.getType())) {
         found = true;
         status.addConditions(
-            c.toBuilder().setStatus(value).setReason(reason).setMessage(message)
+            c.toBuilder()
+                .setStatus(value)
+                .setReason(reason)
+                .setMessage(message)
                 .setLastTransitionTime(now));
       } else {
         status.addConditions(c);
@@ -314,8 +369,12 @@ public final class NodeLifecycleController extends Controller {
     }
     if (!found) {
       status.addConditions(
-          Condition.newBuilder().setType(Pods.READY).setStatus(value).setReason(reason)
-              .setMessage(message).setLastTransitionTime(now));
+          Condition.newBuilder()
+              .setType(Pods.READY)
+              .setStatus(value)
+              .setReason(reason)
+              .setMessage(message)
+              .setLastTransitionTime(now));
     }
     return writer.updateStatus(node.toBuilder().setStatus(status).build());
   }
@@ -382,9 +441,14 @@ public final class NodeLifecycleController extends Controller {
       }
       ObjectMeta meta = pod.getMetadata();
       try {
-        writer.delete(Kind.KIND_POD, meta.getNamespace(), meta.getName(),
+        writer.delete(
+            Kind.KIND_POD,
+            meta.getNamespace(),
+            meta.getName(),
             DeleteOptions.withUid(meta.getUid()));
-        events.warning(pod, "Evicted",
+        events.warning(
+            pod,
+            "Evicted",
             "Evicted from node " + name + ": NoExecute taint not tolerated any longer");
       } catch (WriteException e) {
         if (!isGone(e)) {
@@ -399,8 +463,7 @@ public final class NodeLifecycleController extends Controller {
   private Optional<Instant> evictionTime(Pod pod, List<Taint> taints) {
     Instant earliest = null;
     for (Taint taint : taints) {
-      Instant added =
-          taint.hasTimeAdded() ? ApiObjects.instant(taint.getTimeAdded()) : clock.now();
+      Instant added = taint.hasTimeAdded() ? ApiObjects.instant(taint.getTimeAdded()) : clock.now();
       Optional<Toleration> toleration =
           Placement.matching(pod.getSpec().getTolerationsList(), taint);
       Duration allowed;
@@ -409,7 +472,8 @@ public final class NodeLifecycleController extends Controller {
           continue;
         }
         allowed = Duration.ofSeconds(Math.max(0, toleration.get().getTolerationSeconds()));
-      } else if (taint.getKey().equals(UNREACHABLE_TAINT) || taint.getKey().equals(NOT_READY_TAINT)) {
+      } else if (taint.getKey().equals(UNREACHABLE_TAINT)
+          || taint.getKey().equals(NOT_READY_TAINT)) {
         allowed = defaultToleration;
       } else {
         allowed = Duration.ZERO;

@@ -25,15 +25,16 @@ import java.util.stream.Collectors;
  * Keeps {@code spec.replicas} active pods for every ReplicaSet: creates missing pods from the
  * template with a controller owner reference, deletes surplus pods (the least useful first: not
  * ready, unscheduled, newest), adopts matching orphan pods, releases (drops its owner reference
- * from) pods whose labels stopped matching its selector, and reports replicas, ready and
- * available counts with the observed generation. A create or delete the store refuses sets the
- * {@value #REPLICA_FAILURE} condition (reason {@code FailedCreate} or {@code FailedDelete}) until
- * a later sync manages the replicas again. Creates and deletes are recorded as
- * {@link Expectations} so that a cache that has not caught up cannot cause duplicates.
+ * from) pods whose labels stopped matching its selector, and reports replicas, ready and available
+ * counts with the observed generation. A create or delete the store refuses sets the {@value
+ * #REPLICA_FAILURE} condition (reason {@code FailedCreate} or {@code FailedDelete}) until a later
+ * sync manages the replicas again. Creates and deletes are recorded as {@link Expectations} so that
+ * a cache that has not caught up cannot cause duplicates.
  */
 public final class ReplicaSetController extends Controller {
   /** Largest number of pods created or deleted by one sync (Kubernetes' burst). */
   static final int BURST = 500;
+
   /** Condition type set while pods cannot be created or deleted. */
   public static final String REPLICA_FAILURE = "ReplicaFailure";
 
@@ -44,8 +45,7 @@ public final class ReplicaSetController extends Controller {
     super("replicaset-controller", context, workers, resync);
     this.expectations = new Expectations(clock);
     cache.addHandler(
-        Kind.KIND_REPLICA_SET,
-        primaryHandler(rs -> expectations.forget(ApiObjects.key(rs))));
+        Kind.KIND_REPLICA_SET, primaryHandler(rs -> expectations.forget(ApiObjects.key(rs))));
     cache.addHandler(
         Kind.KIND_POD,
         ownedPodHandler(
@@ -124,7 +124,8 @@ public final class ReplicaSetController extends Controller {
     for (Pod pod : all) {
       ObjectMeta meta = pod.getMetadata();
       if (ApiObjects.isControlledBy(meta, uid)) {
-        if (canAdopt && !meta.hasDeletionTime()
+        if (canAdopt
+            && !meta.hasDeletionTime()
             && !Selectors.matches(rs.getSpec().getSelector(), meta.getLabelsMap())) {
           release(rs, pod);
         } else {
@@ -138,7 +139,8 @@ public final class ReplicaSetController extends Controller {
           Pod adopted =
               writer.update(
                   pod.toBuilder()
-                      .setMetadata(meta.toBuilder().addOwnerReferences(ApiObjects.controllerRef(rs)))
+                      .setMetadata(
+                          meta.toBuilder().addOwnerReferences(ApiObjects.controllerRef(rs)))
                       .build());
           owned.add(adopted);
         } catch (WriteException e) {
@@ -161,8 +163,10 @@ public final class ReplicaSetController extends Controller {
         .forEach(b::addOwnerReferences);
     try {
       writer.update(pod.toBuilder().setMetadata(b).build());
-      events.normal(rs, "ReleasedPod", "Released pod " + meta.getName()
-          + ": its labels no longer match the selector");
+      events.normal(
+          rs,
+          "ReleasedPod",
+          "Released pod " + meta.getName() + ": its labels no longer match the selector");
     } catch (WriteException e) {
       if (!isGone(e)) {
         throw e;
@@ -187,8 +191,8 @@ public final class ReplicaSetController extends Controller {
     }
   }
 
-  private void updateStatus(String key, ReplicaSet rs, List<Pod> active, boolean managed,
-      WriteException failure) {
+  private void updateStatus(
+      String key, ReplicaSet rs, List<Pod> active, boolean managed, WriteException failure) {
     Instant now = clock.now();
     int minReady = rs.getSpec().getMinReadySeconds();
     var templateLabels = rs.getSpec().getTemplate().getMetadata().getLabelsMap();
@@ -234,8 +238,8 @@ public final class ReplicaSetController extends Controller {
 
   // Sets ReplicaFailure while a create or delete fails, removes it once replicas are managed
   // without error; the transition time stays while the condition does not change.
-  private void setFailure(ReplicaSetStatus.Builder status, WriteException failure,
-      boolean creating) {
+  private void setFailure(
+      ReplicaSetStatus.Builder status, WriteException failure, boolean creating) {
     List<Condition> others = new ArrayList<>();
     Condition previous = null;
     for (Condition c : status.getConditionsList()) {
@@ -250,12 +254,16 @@ public final class ReplicaSetController extends Controller {
       return;
     }
     String reason = creating ? "FailedCreate" : "FailedDelete";
-    Condition.Builder c = Condition.newBuilder().setType(REPLICA_FAILURE)
-        .setStatus(ConditionStatus.CONDITION_STATUS_TRUE).setReason(reason)
-        .setMessage(failure.getMessage());
-    c.setLastTransitionTime(previous != null && previous.getReason().equals(reason)
-        && previous.hasLastTransitionTime()
-        ? previous.getLastTransitionTime() : ApiObjects.timestamp(clock.now()));
+    Condition.Builder c =
+        Condition.newBuilder()
+            .setType(REPLICA_FAILURE)
+            .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
+            .setReason(reason)
+            .setMessage(failure.getMessage());
+    c.setLastTransitionTime(
+        previous != null && previous.getReason().equals(reason) && previous.hasLastTransitionTime()
+            ? previous.getLastTransitionTime()
+            : ApiObjects.timestamp(clock.now()));
     status.addConditions(c);
   }
 }

@@ -81,21 +81,29 @@ class DaemonSetControllerTest {
     addNode("n2", Map.of());
     create(t -> t);
     assertThat(podNodes()).containsExactly("n1", "n2");
-    assertThat(pods()).allMatch(p -> p.getMetadata().getLabelsMap().containsKey(DaemonSetController.TEMPLATE_HASH_LABEL));
-    assertThat(h.cluster.eventReasons("agent")).containsExactly("SuccessfulCreate", "SuccessfulCreate");
+    assertThat(pods())
+        .allMatch(
+            p ->
+                p.getMetadata()
+                    .getLabelsMap()
+                    .containsKey(DaemonSetController.TEMPLATE_HASH_LABEL));
+    assertThat(h.cluster.eventReasons("agent"))
+        .containsExactly("SuccessfulCreate", "SuccessfulCreate");
 
     addNode("n3", Map.of());
     assertThat(podNodes()).containsExactly("n1", "n2", "n3");
     assertThat(h.cluster.eventReasons("agent"))
         .containsExactly("SuccessfulCreate", "SuccessfulCreate", "SuccessfulCreate");
 
-    h.cluster.delete(Kind.KIND_NODE, "", "n2", dev.drover.master.controller.DeleteOptions.background());
+    h.cluster.delete(
+        Kind.KIND_NODE, "", "n2", dev.drover.master.controller.DeleteOptions.background());
     h.settle();
     assertThat(podNodes()).containsExactly("n1", "n3");
     assertThat(status().getDesiredNumberScheduled()).isEqualTo(2);
     assertThat(status().getCurrentNumberScheduled()).isEqualTo(2);
     assertThat(h.cluster.eventReasons("agent"))
-        .containsExactly("SuccessfulCreate", "SuccessfulCreate", "SuccessfulCreate", "SuccessfulDelete");
+        .containsExactly(
+            "SuccessfulCreate", "SuccessfulCreate", "SuccessfulCreate", "SuccessfulDelete");
   }
 
   @Test
@@ -103,44 +111,76 @@ class DaemonSetControllerTest {
     addNode("ssd", Map.of("disk", "ssd", "zone", "a"));
     addNode("hdd", Map.of("disk", "hdd", "zone", "a"));
     addNode("ssd-b", Map.of("disk", "ssd", "zone", "b"));
-    Node tainted = node("gpu", Map.of("disk", "ssd", "zone", "a")).toBuilder()
-        .setSpec(dev.drover.api.v1.NodeSpec.newBuilder()
-            .addTaints(Taint.newBuilder().setKey("gpu").setEffect(TaintEffect.TAINT_EFFECT_NO_SCHEDULE)))
-        .build();
+    Node tainted =
+        node("gpu", Map.of("disk", "ssd", "zone", "a")).toBuilder()
+            .setSpec(
+                dev.drover.api.v1.NodeSpec.newBuilder()
+                    .addTaints(
+                        Taint.newBuilder()
+                            .setKey("gpu")
+                            .setEffect(TaintEffect.TAINT_EFFECT_NO_SCHEDULE)))
+            .build();
     h.cluster.create(tainted);
-    Node cordoned = node("cordoned", Map.of("disk", "ssd", "zone", "a")).toBuilder()
-        .setSpec(dev.drover.api.v1.NodeSpec.newBuilder().setUnschedulable(true))
-        .build();
+    Node cordoned =
+        node("cordoned", Map.of("disk", "ssd", "zone", "a")).toBuilder()
+            .setSpec(dev.drover.api.v1.NodeSpec.newBuilder().setUnschedulable(true))
+            .build();
     h.cluster.create(cordoned);
-    create(t -> {
-      t.getSpecBuilder().putNodeSelector("disk", "ssd");
-      t.getSpecBuilder().getAffinityBuilder().setNodeAffinity(NodeAffinity.newBuilder()
-          .setRequiredDuringSchedulingIgnoredDuringExecution(NodeSelector.newBuilder()
-              .addNodeSelectorTerms(NodeSelectorTerm.newBuilder()
-                  .addMatchExpressions(NodeSelectorRequirement.newBuilder().setKey("zone")
-                      .setOperator(NodeSelectorOperator.NODE_SELECTOR_OPERATOR_IN).addValues("a")))));
-      return t;
-    });
+    create(
+        t -> {
+          t.getSpecBuilder().putNodeSelector("disk", "ssd");
+          t.getSpecBuilder()
+              .getAffinityBuilder()
+              .setNodeAffinity(
+                  NodeAffinity.newBuilder()
+                      .setRequiredDuringSchedulingIgnoredDuringExecution(
+                          NodeSelector.newBuilder()
+                              .addNodeSelectorTerms(
+                                  NodeSelectorTerm.newBuilder()
+                                      .addMatchExpressions(
+                                          NodeSelectorRequirement.newBuilder()
+                                              .setKey("zone")
+                                              .setOperator(
+                                                  NodeSelectorOperator.NODE_SELECTOR_OPERATOR_IN)
+                                              .addValues("a")))));
+          return t;
+        });
     assertThat(podNodes()).containsExactly("cordoned", "ssd");
     assertThat(status().getDesiredNumberScheduled()).isEqualTo(2);
 
     // Tolerating the taint adds the tainted node.
     DaemonSet ds = h.cluster.stored(Kind.KIND_DAEMON_SET, "default", "agent");
     PodTemplateSpec.Builder t = ds.getSpec().getTemplate().toBuilder();
-    t.getSpecBuilder().addTolerations(Toleration.newBuilder().setKey("gpu")
-        .setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS));
+    t.getSpecBuilder()
+        .addTolerations(
+            Toleration.newBuilder()
+                .setKey("gpu")
+                .setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS));
     h.cluster.update(ds.toBuilder().setSpec(ds.getSpec().toBuilder().setTemplate(t)).build());
     h.settle();
     for (int i = 0; i < 5; i++) {
-      pods().forEach(p -> { if (!Pods.isReady(p)) { makeReady(h.cluster, h.clock, p, p.getSpec().getNodeName()); } });
+      pods()
+          .forEach(
+              p -> {
+                if (!Pods.isReady(p)) {
+                  makeReady(h.cluster, h.clock, p, p.getSpec().getNodeName());
+                }
+              });
       h.settle();
     }
     assertThat(podNodes()).containsExactly("cordoned", "gpu", "ssd");
 
     // A node that gains a NoExecute taint the pod does not tolerate loses its pod.
     Node ssd = h.cluster.stored(Kind.KIND_NODE, "", "ssd");
-    h.cluster.update(ssd.toBuilder().setSpec(ssd.getSpec().toBuilder()
-        .addTaints(Taint.newBuilder().setKey("maintenance").setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE))).build());
+    h.cluster.update(
+        ssd.toBuilder()
+            .setSpec(
+                ssd.getSpec().toBuilder()
+                    .addTaints(
+                        Taint.newBuilder()
+                            .setKey("maintenance")
+                            .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE)))
+            .build());
     h.settle();
     assertThat(podNodes()).containsExactly("cordoned", "gpu");
   }
@@ -167,26 +207,42 @@ class DaemonSetControllerTest {
     assertThat(status().getNumberAvailable()).isEqualTo(4);
 
     List<String> violations = new ArrayList<>();
-    h.cluster.addHandler(Kind.KIND_POD, new ResourceHandler() {
-      @Override
-      public void onDelete(Message o) {
-        long nodesAvailable = pods().stream().filter(Pods::isReady)
-            .map(p -> p.getSpec().getNodeName()).distinct().count();
-        if (nodesAvailable < 3) {
-          violations.add("only " + nodesAvailable + " nodes available");
-        }
-      }
-    });
+    h.cluster.addHandler(
+        Kind.KIND_POD,
+        new ResourceHandler() {
+          @Override
+          public void onDelete(Message o) {
+            long nodesAvailable =
+                pods().stream()
+                    .filter(Pods::isReady)
+                    .map(p -> p.getSpec().getNodeName())
+                    .distinct()
+                    .count();
+            if (nodesAvailable < 3) {
+              violations.add("only " + nodesAvailable + " nodes available");
+            }
+          }
+        });
     DaemonSet ds = h.cluster.stored(Kind.KIND_DAEMON_SET, "default", "agent");
-    h.cluster.update(ds.toBuilder().setSpec(ds.getSpec().toBuilder()
-        .setTemplate(template(LABELS, "agent:2"))).build());
+    h.cluster.update(
+        ds.toBuilder()
+            .setSpec(ds.getSpec().toBuilder().setTemplate(template(LABELS, "agent:2")))
+            .build());
     h.settle();
     for (int round = 0; round < 20; round++) {
-      pods().forEach(p -> { if (!Pods.isReady(p)) { makeReady(h.cluster, h.clock, p, p.getSpec().getNodeName()); } });
+      pods()
+          .forEach(
+              p -> {
+                if (!Pods.isReady(p)) {
+                  makeReady(h.cluster, h.clock, p, p.getSpec().getNodeName());
+                }
+              });
       h.settle();
     }
     assertThat(violations).isEmpty();
-    assertThat(pods()).hasSize(4).allMatch(p -> p.getSpec().getContainers(0).getImage().equals("agent:2"));
+    assertThat(pods())
+        .hasSize(4)
+        .allMatch(p -> p.getSpec().getContainers(0).getImage().equals("agent:2"));
     assertThat(status().getUpdatedNumberScheduled()).isEqualTo(4);
     assertThat(status().getNumberAvailable()).isEqualTo(4);
   }
@@ -199,5 +255,4 @@ class DaemonSetControllerTest {
         .extracting(Toleration::getKey)
         .contains("node.kubernetes.io/unreachable", "node.kubernetes.io/not-ready");
   }
-
 }

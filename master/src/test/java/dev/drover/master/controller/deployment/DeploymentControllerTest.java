@@ -128,12 +128,15 @@ class DeploymentControllerTest {
     ReplicaSet rs = sets.get(0);
     String hash = rs.getMetadata().getLabelsOrThrow(DeploymentController.POD_TEMPLATE_HASH);
     assertThat(rs.getMetadata().getName()).isEqualTo("web-" + hash);
-    assertThat(rs.getMetadata().getAnnotationsOrThrow(DeploymentController.REVISION)).isEqualTo("1");
+    assertThat(rs.getMetadata().getAnnotationsOrThrow(DeploymentController.REVISION))
+        .isEqualTo("1");
     assertThat(rs.getSpec().getSelector().getMatchLabelsMap())
         .containsEntry(DeploymentController.POD_TEMPLATE_HASH, hash);
-    assertThat(activePods()).hasSize(3)
+    assertThat(activePods())
+        .hasSize(3)
         .allMatch(p -> p.getMetadata().getLabelsMap().get("pod-template-hash").equals(hash));
-    assertThat(condition("Available").getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_FALSE);
+    assertThat(condition("Available").getStatus())
+        .isEqualTo(ConditionStatus.CONDITION_STATUS_FALSE);
 
     readyAll();
     Deployment d = deployment();
@@ -222,10 +225,12 @@ class DeploymentControllerTest {
     readyAll();
     h.advance(Duration.ofSeconds(9));
     assertThat(activePods().stream().filter(p -> image(p).equals("web:1")))
-        .as("the new pod is ready but not yet available for 10 s").hasSize(4);
+        .as("the new pod is ready but not yet available for 10 s")
+        .hasSize(4);
     h.advance(Duration.ofSeconds(1));
     assertThat(activePods().stream().filter(p -> image(p).equals("web:1")))
-        .as("available after 10 s: one old pod goes").hasSize(3);
+        .as("available after 10 s: one old pod goes")
+        .hasSize(3);
     assertThat(deployment().getStatus().getAvailableReplicas()).isEqualTo(4);
   }
 
@@ -304,20 +309,24 @@ class DeploymentControllerTest {
     assertThat(replicaSets()).hasSize(1);
     assertThat(activePods()).allMatch(p -> image(p).equals("web:1"));
     assertThat(condition("Progressing").getReason()).isEqualTo("DeploymentPaused");
-    assertThat(h.cluster.eventReasons("web")).containsOnlyOnce("DeploymentPaused")
+    assertThat(h.cluster.eventReasons("web"))
+        .containsOnlyOnce("DeploymentPaused")
         .doesNotContain("DeploymentResumed");
 
     int seen = h.cluster.eventReasons("web").size();
     edit(s -> s.setReplicas(5));
     assertThat(activePods()).as("scaling works while paused").hasSize(5);
     List<String> reasons = h.cluster.eventReasons("web");
-    assertThat(reasons.subList(seen, reasons.size())).as("a scale is recorded, also while paused")
-        .contains("ScalingReplicaSet").doesNotContain("DeploymentPaused");
+    assertThat(reasons.subList(seen, reasons.size()))
+        .as("a scale is recorded, also while paused")
+        .contains("ScalingReplicaSet")
+        .doesNotContain("DeploymentPaused");
 
     edit(s -> s.setPaused(false));
     assertThat(h.cluster.eventReasons("web")).containsOnlyOnce("DeploymentResumed");
     rollOneByOne("web:2", 5, new Random(2));
-    assertThat(h.cluster.eventReasons("web")).containsOnlyOnce("DeploymentResumed")
+    assertThat(h.cluster.eventReasons("web"))
+        .containsOnlyOnce("DeploymentResumed")
         .containsOnlyOnce("DeploymentPaused");
   }
 
@@ -362,19 +371,26 @@ class DeploymentControllerTest {
   void noProgressWithinTheDeadlineTurnsProgressingFalse() {
     create(spec(2, "web:1").setProgressDeadlineSeconds(30));
     h.advance(Duration.ofSeconds(29));
-    assertThat(condition("Progressing").getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(condition("Progressing").getStatus())
+        .isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
     h.advance(Duration.ofSeconds(1));
-    assertThat(condition("Progressing").getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_FALSE);
+    assertThat(condition("Progressing").getStatus())
+        .isEqualTo(ConditionStatus.CONDITION_STATUS_FALSE);
     assertThat(condition("Progressing").getReason()).isEqualTo("ProgressDeadlineExceeded");
     assertThat(h.cluster.eventReasons("web")).contains("ProgressDeadlineExceeded");
     // Progress again once pods become ready.
     readyAll();
-    assertThat(condition("Progressing").getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(condition("Progressing").getStatus())
+        .isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
   }
 
   @Test
   void aNewRevisionThatNeverBecomesAvailableIsRolledBackAutomatically() {
-    create(spec(4, "web:1").setProgressDeadlineSeconds(60).setAutoRollback(true).setStrategy(rolling(1, 1)));
+    create(
+        spec(4, "web:1")
+            .setProgressDeadlineSeconds(60)
+            .setAutoRollback(true)
+            .setStrategy(rolling(1, 1)));
     readyAll();
     setImage("web:bad");
     assertThat(activePods()).anyMatch(p -> image(p).equals("web:bad"));
@@ -421,7 +437,9 @@ class DeploymentControllerTest {
     Deployment d = deployment();
     h.cluster.update(
         d.toBuilder()
-            .setMetadata(d.getMetadata().toBuilder().putAnnotations(DeploymentController.PROMOTE_ANNOTATION, "0"))
+            .setMetadata(
+                d.getMetadata().toBuilder()
+                    .putAnnotations(DeploymentController.PROMOTE_ANNOTATION, "0"))
             .build());
     h.settle();
     assertThat(h.cluster.eventReasons("web")).containsOnlyOnce("CanaryPromoted");
@@ -474,27 +492,43 @@ class DeploymentControllerTest {
 
   @Test
   void aConfigMapChangeRollsTheDeployment() {
-    h.cluster.create(ConfigMap.newBuilder().setMetadata(meta("settings")).putData("mode", "a").build());
+    h.cluster.create(
+        ConfigMap.newBuilder().setMetadata(meta("settings")).putData("mode", "a").build());
     create(spec(2, "web:1").setTemplate(templateUsingConfig()));
     readyAll();
-    String first = replicaSets().get(0).getSpec().getTemplate().getMetadata()
-        .getAnnotationsOrThrow(DeploymentController.CONFIG_HASH);
+    String first =
+        replicaSets()
+            .get(0)
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getAnnotationsOrThrow(DeploymentController.CONFIG_HASH);
     changeConfig("b");
     readyAll();
     readyAll();
     assertThat(replicaSets()).hasSize(2);
-    String second = replicaSets().get(1).getSpec().getTemplate().getMetadata()
-        .getAnnotationsOrThrow(DeploymentController.CONFIG_HASH);
+    String second =
+        replicaSets()
+            .get(1)
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getAnnotationsOrThrow(DeploymentController.CONFIG_HASH);
     assertThat(second).isNotEqualTo(first);
-    assertThat(activePods()).hasSize(2).allMatch(p -> second.equals(
-        p.getMetadata().getAnnotationsOrDefault(DeploymentController.CONFIG_HASH, "")));
+    assertThat(activePods())
+        .hasSize(2)
+        .allMatch(
+            p ->
+                second.equals(
+                    p.getMetadata().getAnnotationsOrDefault(DeploymentController.CONFIG_HASH, "")));
     // The user's spec is not rewritten.
     assertThat(deployment().getSpec().getTemplate().getMetadata().getAnnotationsMap()).isEmpty();
   }
 
   @Test
   void configChangesDoNotRollWhenOptedOut() {
-    h.cluster.create(ConfigMap.newBuilder().setMetadata(meta("settings")).putData("mode", "a").build());
+    h.cluster.create(
+        ConfigMap.newBuilder().setMetadata(meta("settings")).putData("mode", "a").build());
     create(spec(2, "web:1").setTemplate(templateUsingConfig()).setRestartOnConfigChange(false));
     readyAll();
     changeConfig("b");
@@ -507,7 +541,8 @@ class DeploymentControllerTest {
     Deployment d = create(spec(1, "web:1"));
     ReplicaSet rs = replicaSets().get(0);
     assertThat(ApiObjects.isControlledBy(rs.getMetadata(), d.getMetadata().getUid())).isTrue();
-    assertThat(ApiObjects.isControlledBy(activePods().get(0).getMetadata(), rs.getMetadata().getUid()))
+    assertThat(
+            ApiObjects.isControlledBy(activePods().get(0).getMetadata(), rs.getMetadata().getUid()))
         .isTrue();
   }
 

@@ -43,12 +43,19 @@ class EndpointsControllerTest {
   }
 
   private void service() {
-    h.cluster.create(Service.newBuilder().setMetadata(meta("web"))
-        .setSpec(ServiceSpec.newBuilder().putSelector("app", "web")
-            .addPorts(ServicePort.newBuilder().setName("http").setPort(80)
-                .setTargetPort(IntOrString.newBuilder().setStringValue("http")))
-            .addPorts(ServicePort.newBuilder().setName("metrics").setPort(9090)))
-        .build());
+    h.cluster.create(
+        Service.newBuilder()
+            .setMetadata(meta("web"))
+            .setSpec(
+                ServiceSpec.newBuilder()
+                    .putSelector("app", "web")
+                    .addPorts(
+                        ServicePort.newBuilder()
+                            .setName("http")
+                            .setPort(80)
+                            .setTargetPort(IntOrString.newBuilder().setStringValue("http")))
+                    .addPorts(ServicePort.newBuilder().setName("metrics").setPort(9090)))
+            .build());
     h.settle();
   }
 
@@ -78,9 +85,18 @@ class EndpointsControllerTest {
     EndpointSubset subset = endpoints().get().getSubsets(0);
     assertThat(subset.getAddressesList()).isEmpty();
     assertThat(ips(subset.getNotReadyAddressesList())).containsExactly("10.0.0.1/a");
-    assertThat(subset.getPortsList()).containsExactly(
-        EndpointPort.newBuilder().setName("http").setPort(31000).setProtocol(dev.drover.api.v1.Protocol.PROTOCOL_TCP).build(),
-        EndpointPort.newBuilder().setName("metrics").setPort(31001).setProtocol(dev.drover.api.v1.Protocol.PROTOCOL_TCP).build());
+    assertThat(subset.getPortsList())
+        .containsExactly(
+            EndpointPort.newBuilder()
+                .setName("http")
+                .setPort(31000)
+                .setProtocol(dev.drover.api.v1.Protocol.PROTOCOL_TCP)
+                .build(),
+            EndpointPort.newBuilder()
+                .setName("metrics")
+                .setPort(31001)
+                .setProtocol(dev.drover.api.v1.Protocol.PROTOCOL_TCP)
+                .build());
 
     makeReady(h.cluster, h.clock, a, "n1");
     h.settle();
@@ -116,8 +132,10 @@ class EndpointsControllerTest {
     long version = endpoints().get().getMetadata().getResourceVersion();
     // A pod change that does not affect the endpoints.
     Pod current = h.cluster.stored(Kind.KIND_POD, "default", "a");
-    h.cluster.update(current.toBuilder().setMetadata(current.getMetadata().toBuilder()
-        .putAnnotations("note", "x")).build());
+    h.cluster.update(
+        current.toBuilder()
+            .setMetadata(current.getMetadata().toBuilder().putAnnotations("note", "x"))
+            .build());
     h.settle();
     assertThat(endpoints().get().getMetadata().getResourceVersion()).isEqualTo(version);
   }
@@ -125,18 +143,38 @@ class EndpointsControllerTest {
   /** A service port and the address of the ready or not-ready pod it leads to. */
   private static List<String> targets(Endpoints endpoints, boolean ready) {
     return endpoints.getSubsetsList().stream()
-        .flatMap(s -> (ready ? s.getAddressesList() : s.getNotReadyAddressesList()).stream()
-            .flatMap(a -> s.getPortsList().stream()
-                .map(p -> p.getName() + "->" + a.getIp() + ":" + p.getPort()
-                    + "/" + a.getTargetRef().getName())))
+        .flatMap(
+            s ->
+                (ready ? s.getAddressesList() : s.getNotReadyAddressesList())
+                    .stream()
+                        .flatMap(
+                            a ->
+                                s.getPortsList().stream()
+                                    .map(
+                                        p ->
+                                            p.getName()
+                                                + "->"
+                                                + a.getIp()
+                                                + ":"
+                                                + p.getPort()
+                                                + "/"
+                                                + a.getTargetRef().getName())))
         .sorted()
         .toList();
   }
 
   private static Pod withReady(Pod pod, boolean ready) {
-    return pod.toBuilder().setStatus(pod.getStatus().toBuilder().clearConditions()
-        .addConditions(Condition.newBuilder().setType("Ready")
-            .setStatus(ready ? ConditionStatus.CONDITION_STATUS_TRUE : ConditionStatus.CONDITION_STATUS_FALSE)))
+    return pod.toBuilder()
+        .setStatus(
+            pod.getStatus().toBuilder()
+                .clearConditions()
+                .addConditions(
+                    Condition.newBuilder()
+                        .setType("Ready")
+                        .setStatus(
+                            ready
+                                ? ConditionStatus.CONDITION_STATUS_TRUE
+                                : ConditionStatus.CONDITION_STATUS_FALSE)))
         .build();
   }
 
@@ -152,60 +190,108 @@ class EndpointsControllerTest {
     try (ControllerManager manager = new ControllerManager(cluster, List.of(controller))) {
       manager.start();
       await().atMost(Duration.ofSeconds(30)).until(manager::isRunning);
-      cluster.create(Service.newBuilder().setMetadata(meta("web"))
-          .setSpec(ServiceSpec.newBuilder().putSelector("app", "web")
-              .addPorts(ServicePort.newBuilder().setName("http").setPort(80)
-                  .setTargetPort(IntOrString.newBuilder().setStringValue("http")))
-              .addPorts(ServicePort.newBuilder().setName("metrics").setPort(9090)))
-          .build());
+      cluster.create(
+          Service.newBuilder()
+              .setMetadata(meta("web"))
+              .setSpec(
+                  ServiceSpec.newBuilder()
+                      .putSelector("app", "web")
+                      .addPorts(
+                          ServicePort.newBuilder()
+                              .setName("http")
+                              .setPort(80)
+                              .setTargetPort(IntOrString.newBuilder().setStringValue("http")))
+                      .addPorts(ServicePort.newBuilder().setName("metrics").setPort(9090)))
+              .build());
       Pod a = runningPod(cluster, "a", "web", "n1", 31000, 31001);
       Pod b = runningPod(cluster, "b", "web", "n2", 31500, 31501);
       Supplier<Endpoints> endpoints =
-          () -> cluster.<Endpoints>fetch(Kind.KIND_ENDPOINTS, "default", "web")
-              .orElse(Endpoints.getDefaultInstance());
-      await().atMost(Duration.ofSeconds(30))
+          () ->
+              cluster
+                  .<Endpoints>fetch(Kind.KIND_ENDPOINTS, "default", "web")
+                  .orElse(Endpoints.getDefaultInstance());
+      await()
+          .atMost(Duration.ofSeconds(30))
           .until(() -> targets(endpoints.get(), false).size() == 4);
       assertThat(targets(endpoints.get(), true)).isEmpty();
 
       a = cluster.updateStatus(withReady(a, true));
-      await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
-          .untilAsserted(() -> assertThat(targets(endpoints.get(), true)).containsExactly(
-              "http->10.0.0.1:31000/a", "metrics->10.0.0.1:31001/a"));
+      await()
+          .atMost(Duration.ofSeconds(1))
+          .pollInterval(Duration.ofMillis(10))
+          .untilAsserted(
+              () ->
+                  assertThat(targets(endpoints.get(), true))
+                      .containsExactly("http->10.0.0.1:31000/a", "metrics->10.0.0.1:31001/a"));
       b = cluster.updateStatus(withReady(b, true));
-      await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
-          .untilAsserted(() -> assertThat(targets(endpoints.get(), true)).containsExactly(
-              "http->10.0.0.1:31000/a", "http->10.0.0.2:31500/b",
-              "metrics->10.0.0.1:31001/a", "metrics->10.0.0.2:31501/b"));
+      await()
+          .atMost(Duration.ofSeconds(1))
+          .pollInterval(Duration.ofMillis(10))
+          .untilAsserted(
+              () ->
+                  assertThat(targets(endpoints.get(), true))
+                      .containsExactly(
+                          "http->10.0.0.1:31000/a", "http->10.0.0.2:31500/b",
+                          "metrics->10.0.0.1:31001/a", "metrics->10.0.0.2:31501/b"));
       assertThat(targets(endpoints.get(), false)).isEmpty();
 
       cluster.updateStatus(withReady(a, false));
-      await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
-          .untilAsserted(() -> {
-            assertThat(targets(endpoints.get(), true)).containsExactly(
-                "http->10.0.0.2:31500/b", "metrics->10.0.0.2:31501/b");
-            assertThat(targets(endpoints.get(), false)).containsExactly(
-                "http->10.0.0.1:31000/a", "metrics->10.0.0.1:31001/a");
-          });
+      await()
+          .atMost(Duration.ofSeconds(1))
+          .pollInterval(Duration.ofMillis(10))
+          .untilAsserted(
+              () -> {
+                assertThat(targets(endpoints.get(), true))
+                    .containsExactly("http->10.0.0.2:31500/b", "metrics->10.0.0.2:31501/b");
+                assertThat(targets(endpoints.get(), false))
+                    .containsExactly("http->10.0.0.1:31000/a", "metrics->10.0.0.1:31001/a");
+              });
     }
   }
 
   /**
-   * A running, not yet ready pod labelled app, bound to the node, with container ports
-   * http=8080 and metrics=9090 published on the given host ports.
+   * A running, not yet ready pod labelled app, bound to the node, with container ports http=8080
+   * and metrics=9090 published on the given host ports.
    */
   private static Pod runningPod(
       FakeCluster cluster, String name, String app, String node, int http, int metrics) {
-    Pod pod = cluster.create(Pod.newBuilder().setMetadata(meta(name, Map.of("app", app)))
-        .setSpec(PodSpec.newBuilder().setNodeName(node)
-            .addContainers(Container.newBuilder().setName("c").setImage("i")
-                .addPorts(ContainerPort.newBuilder().setName("http").setContainerPort(8080))
-                .addPorts(ContainerPort.newBuilder().setName("metrics").setContainerPort(9090))))
-        .build());
-    return cluster.updateStatus(pod.toBuilder().setStatus(PodStatus.newBuilder()
-        .setPhase(PodPhase.POD_PHASE_RUNNING).setHostIp("10.0.0." + node.substring(1))
-        .addHostPorts(HostPortAllocation.newBuilder().setContainerName("c").setContainerPort(8080).setHostPort(http))
-        .addHostPorts(HostPortAllocation.newBuilder().setContainerName("c").setContainerPort(9090).setHostPort(metrics)))
-        .build());
+    Pod pod =
+        cluster.create(
+            Pod.newBuilder()
+                .setMetadata(meta(name, Map.of("app", app)))
+                .setSpec(
+                    PodSpec.newBuilder()
+                        .setNodeName(node)
+                        .addContainers(
+                            Container.newBuilder()
+                                .setName("c")
+                                .setImage("i")
+                                .addPorts(
+                                    ContainerPort.newBuilder()
+                                        .setName("http")
+                                        .setContainerPort(8080))
+                                .addPorts(
+                                    ContainerPort.newBuilder()
+                                        .setName("metrics")
+                                        .setContainerPort(9090))))
+                .build());
+    return cluster.updateStatus(
+        pod.toBuilder()
+            .setStatus(
+                PodStatus.newBuilder()
+                    .setPhase(PodPhase.POD_PHASE_RUNNING)
+                    .setHostIp("10.0.0." + node.substring(1))
+                    .addHostPorts(
+                        HostPortAllocation.newBuilder()
+                            .setContainerName("c")
+                            .setContainerPort(8080)
+                            .setHostPort(http))
+                    .addHostPorts(
+                        HostPortAllocation.newBuilder()
+                            .setContainerName("c")
+                            .setContainerPort(9090)
+                            .setHostPort(metrics)))
+            .build());
   }
 
   @Test

@@ -34,19 +34,27 @@ class GarbageCollectorTest {
   }
 
   private <T extends Message> T owned(T object, Message owner) {
-    var meta = ApiObjects.meta(object).toBuilder().addOwnerReferences(ApiObjects.controllerRef(owner));
+    var meta =
+        ApiObjects.meta(object).toBuilder().addOwnerReferences(ApiObjects.controllerRef(owner));
     return h.cluster.create(ApiObjects.withMeta(object, meta.build()));
   }
 
   private Pod pod(String name, String node) {
-    return Pod.newBuilder().setMetadata(meta(name, LABELS))
-        .setSpec(template(LABELS, "i").getSpec().toBuilder().setNodeName(node)).build();
+    return Pod.newBuilder()
+        .setMetadata(meta(name, LABELS))
+        .setSpec(template(LABELS, "i").getSpec().toBuilder().setNodeName(node))
+        .build();
   }
 
   private ReplicaSet replicaSet(String name) {
-    return ReplicaSet.newBuilder().setMetadata(meta(name))
-        .setSpec(ReplicaSetSpec.newBuilder().setReplicas(2).setSelector(selector(LABELS))
-            .setTemplate(template(LABELS, "i"))).build();
+    return ReplicaSet.newBuilder()
+        .setMetadata(meta(name))
+        .setSpec(
+            ReplicaSetSpec.newBuilder()
+                .setReplicas(2)
+                .setSelector(selector(LABELS))
+                .setTemplate(template(LABELS, "i")))
+        .build();
   }
 
   private boolean exists(Kind kind, String name) {
@@ -90,9 +98,15 @@ class GarbageCollectorTest {
   @Test
   void foregroundDeletionWaitsForBlockingDependents() {
     h.cluster.boundPodsWaitForAgent(true);
-    Deployment d = h.cluster.create(Deployment.newBuilder().setMetadata(meta("web"))
-        .setSpec(DeploymentSpec.newBuilder().setSelector(selector(LABELS)).setTemplate(template(LABELS, "i")))
-        .build());
+    Deployment d =
+        h.cluster.create(
+            Deployment.newBuilder()
+                .setMetadata(meta("web"))
+                .setSpec(
+                    DeploymentSpec.newBuilder()
+                        .setSelector(selector(LABELS))
+                        .setTemplate(template(LABELS, "i")))
+                .build());
     ReplicaSet rs = owned(replicaSet("web-1"), d);
     owned(pod("p1", "n1"), rs);
     h.settle();
@@ -101,8 +115,12 @@ class GarbageCollectorTest {
     Deployment deleting = h.cluster.stored(Kind.KIND_DEPLOYMENT, "default", "web");
     assertThat(deleting.getMetadata().hasDeletionTime()).isTrue();
     assertThat(deleting.getMetadata().getFinalizersList()).contains(GarbageCollector.FOREGROUND);
-    assertThat(h.cluster.<ReplicaSet>stored(Kind.KIND_REPLICA_SET, "default", "web-1")
-        .getMetadata().hasDeletionTime()).isTrue();
+    assertThat(
+            h.cluster
+                .<ReplicaSet>stored(Kind.KIND_REPLICA_SET, "default", "web-1")
+                .getMetadata()
+                .hasDeletionTime())
+        .isTrue();
     Pod terminating = h.cluster.stored(Kind.KIND_POD, "default", "p1");
     assertThat(terminating.getMetadata().hasDeletionTime()).isTrue();
 
@@ -127,8 +145,12 @@ class GarbageCollectorTest {
 
   @Test
   void finishedPodsOfADeletedJobGoToo() {
-    Job job = h.cluster.create(Job.newBuilder().setMetadata(meta("batch"))
-        .setSpec(JobSpec.newBuilder().setTemplate(template(LABELS, "i"))).build());
+    Job job =
+        h.cluster.create(
+            Job.newBuilder()
+                .setMetadata(meta("batch"))
+                .setSpec(JobSpec.newBuilder().setTemplate(template(LABELS, "i")))
+                .build());
     Fixtures.setPhase(h.cluster, owned(pod("ok", "n1"), job), PodPhase.POD_PHASE_SUCCEEDED);
     Fixtures.setPhase(h.cluster, owned(pod("bad", "n1"), job), PodPhase.POD_PHASE_FAILED);
     h.settle();

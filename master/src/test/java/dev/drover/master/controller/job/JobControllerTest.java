@@ -41,8 +41,11 @@ class JobControllerTest {
   private void create(RestartPolicy policy, UnaryOperator<JobSpec.Builder> spec) {
     var t = template(Map.of("app", "batch"), "task:1").toBuilder();
     t.getSpecBuilder().setRestartPolicy(policy);
-    h.cluster.create(Job.newBuilder().setMetadata(meta("task"))
-        .setSpec(spec.apply(JobSpec.newBuilder().setTemplate(t))).build());
+    h.cluster.create(
+        Job.newBuilder()
+            .setMetadata(meta("task"))
+            .setSpec(spec.apply(JobSpec.newBuilder().setTemplate(t)))
+            .build());
     h.settle();
   }
 
@@ -61,32 +64,55 @@ class JobControllerTest {
   /** Plays the agent: the pod's container exits now with the code. */
   private void finish(Pod pod, boolean success) {
     Pod current = h.cluster.stored(Kind.KIND_POD, "default", pod.getMetadata().getName());
-    h.cluster.updateStatus(current.toBuilder().setStatus(PodStatus.newBuilder()
-        .setPhase(success ? PodPhase.POD_PHASE_SUCCEEDED : PodPhase.POD_PHASE_FAILED)
-        .addContainerStatuses(ContainerStatus.newBuilder().setName("main").setState(
-            ContainerState.newBuilder().setTerminated(ContainerStateTerminated.newBuilder()
-                .setExitCode(success ? 0 : 1)
-                .setFinishedAt(ApiObjects.timestamp(h.clock.now())))))).build());
+    h.cluster.updateStatus(
+        current.toBuilder()
+            .setStatus(
+                PodStatus.newBuilder()
+                    .setPhase(success ? PodPhase.POD_PHASE_SUCCEEDED : PodPhase.POD_PHASE_FAILED)
+                    .addContainerStatuses(
+                        ContainerStatus.newBuilder()
+                            .setName("main")
+                            .setState(
+                                ContainerState.newBuilder()
+                                    .setTerminated(
+                                        ContainerStateTerminated.newBuilder()
+                                            .setExitCode(success ? 0 : 1)
+                                            .setFinishedAt(ApiObjects.timestamp(h.clock.now()))))))
+            .build());
     h.settle();
   }
 
   /**
-   * Plays the agent of a pod with restart policy OnFailure: its container exits with code 1 and
-   * is started again in the same pod, which stays Running with one more restart.
+   * Plays the agent of a pod with restart policy OnFailure: its container exits with code 1 and is
+   * started again in the same pod, which stays Running with one more restart.
    */
   private void restartInPlace(Pod pod) {
     Pod current = h.cluster.stored(Kind.KIND_POD, "default", pod.getMetadata().getName());
-    int restarts = current.getStatus().getContainerStatusesCount() == 0
-        ? 0 : current.getStatus().getContainerStatuses(0).getRestartCount();
-    h.cluster.updateStatus(current.toBuilder().setStatus(PodStatus.newBuilder()
-        .setPhase(PodPhase.POD_PHASE_RUNNING)
-        .addContainerStatuses(ContainerStatus.newBuilder().setName("main")
-            .setRestartCount(restarts + 1)
-            .setState(ContainerState.newBuilder().setRunning(ContainerStateRunning.newBuilder()
-                .setStartedAt(ApiObjects.timestamp(h.clock.now()))))
-            .setLastState(ContainerState.newBuilder().setTerminated(
-                ContainerStateTerminated.newBuilder().setExitCode(1)
-                    .setFinishedAt(ApiObjects.timestamp(h.clock.now())))))).build());
+    int restarts =
+        current.getStatus().getContainerStatusesCount() == 0
+            ? 0
+            : current.getStatus().getContainerStatuses(0).getRestartCount();
+    h.cluster.updateStatus(
+        current.toBuilder()
+            .setStatus(
+                PodStatus.newBuilder()
+                    .setPhase(PodPhase.POD_PHASE_RUNNING)
+                    .addContainerStatuses(
+                        ContainerStatus.newBuilder()
+                            .setName("main")
+                            .setRestartCount(restarts + 1)
+                            .setState(
+                                ContainerState.newBuilder()
+                                    .setRunning(
+                                        ContainerStateRunning.newBuilder()
+                                            .setStartedAt(ApiObjects.timestamp(h.clock.now()))))
+                            .setLastState(
+                                ContainerState.newBuilder()
+                                    .setTerminated(
+                                        ContainerStateTerminated.newBuilder()
+                                            .setExitCode(1)
+                                            .setFinishedAt(ApiObjects.timestamp(h.clock.now()))))))
+            .build());
     h.settle();
   }
 
@@ -96,17 +122,20 @@ class JobControllerTest {
 
   private Optional<Condition> condition(String type) {
     return job().orElseThrow().getStatus().getConditionsList().stream()
-        .filter(c -> c.getType().equals(type)).findFirst();
+        .filter(c -> c.getType().equals(type))
+        .findFirst();
   }
 
   @Test
   void runsParallelPodsUntilCompletionsSucceed() {
     create(s -> s.setCompletions(3).setParallelism(2));
     assertThat(active()).hasSize(2);
-    assertThat(active().get(0).getMetadata().getLabelsMap()).containsEntry(JobController.JOB_NAME_LABEL, "task");
+    assertThat(active().get(0).getMetadata().getLabelsMap())
+        .containsEntry(JobController.JOB_NAME_LABEL, "task");
     assertThat(job().orElseThrow().getStatus().hasStartTime()).isTrue();
 
-    assertThat(h.cluster.eventReasons("task")).containsExactly("SuccessfulCreate", "SuccessfulCreate");
+    assertThat(h.cluster.eventReasons("task"))
+        .containsExactly("SuccessfulCreate", "SuccessfulCreate");
     finish(active().get(0), true);
     assertThat(active()).hasSize(2);
     finish(active().get(0), true);
@@ -176,7 +205,9 @@ class JobControllerTest {
 
   @Test
   void aFailedJobIsDeletedAfterItsTtlToo() {
-    create(RestartPolicy.RESTART_POLICY_ON_FAILURE, s -> s.setBackoffLimit(1).setTtlSecondsAfterFinished(30));
+    create(
+        RestartPolicy.RESTART_POLICY_ON_FAILURE,
+        s -> s.setBackoffLimit(1).setTtlSecondsAfterFinished(30));
     h.advance(Duration.ofSeconds(10));
     restartInPlace(active().get(0));
     assertThat(condition("Failed").orElseThrow().getReason()).isEqualTo("BackoffLimitExceeded");
@@ -232,11 +263,13 @@ class JobControllerTest {
     assertThat(failed.getReason()).isEqualTo("BackoffLimitExceeded");
     assertThat(active()).as("the restarting pod is stopped").isEmpty();
     assertThat(names(all())).doesNotContainAnyElementsOf(first);
-    assertThat(h.cluster.events()).anySatisfy(e -> {
-      assertThat(e.getInvolvedObject().getName()).isEqualTo("task");
-      assertThat(e.getReason()).isEqualTo("BackoffLimitExceeded");
-      assertThat(e.getType()).isEqualTo(dev.drover.api.v1.EventType.EVENT_TYPE_WARNING);
-    });
+    assertThat(h.cluster.events())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getInvolvedObject().getName()).isEqualTo("task");
+              assertThat(e.getReason()).isEqualTo("BackoffLimitExceeded");
+              assertThat(e.getType()).isEqualTo(dev.drover.api.v1.EventType.EVENT_TYPE_WARNING);
+            });
   }
 
   @Test
@@ -261,7 +294,8 @@ class JobControllerTest {
     // OnFailure: the agent restarts the container in the pod; nothing is created or counted.
     h.cluster.delete(Kind.KIND_JOB, "default", "task", DeleteOptions.background());
     for (Pod pod : all()) {
-      h.cluster.delete(Kind.KIND_POD, "default", pod.getMetadata().getName(), DeleteOptions.background());
+      h.cluster.delete(
+          Kind.KIND_POD, "default", pod.getMetadata().getName(), DeleteOptions.background());
     }
     h.settle();
     create(RestartPolicy.RESTART_POLICY_ON_FAILURE, s -> s.setBackoffLimit(3));
@@ -293,8 +327,11 @@ class JobControllerTest {
 
   @Test
   void anIndexedJobNeedsOneSuccessPerIndex() {
-    create(s -> s.setCompletions(3).setParallelism(2)
-        .setCompletionMode(dev.drover.api.v1.CompletionMode.COMPLETION_MODE_INDEXED));
+    create(
+        s ->
+            s.setCompletions(3)
+                .setParallelism(2)
+                .setCompletionMode(dev.drover.api.v1.CompletionMode.COMPLETION_MODE_INDEXED));
     assertThat(active()).extracting(JobControllerTest::index).containsExactlyInAnyOrder("0", "1");
 
     finish(activeWithIndex("1"), true);

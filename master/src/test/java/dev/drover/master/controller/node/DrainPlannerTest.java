@@ -45,31 +45,51 @@ class DrainPlannerTest {
 
   @Test
   void evictsOnlyWhatKeepsDeploymentsAvailableAndLeavesDaemonPods() {
-    h.cluster.create(Deployment.newBuilder().setMetadata(meta("web"))
-        .setSpec(DeploymentSpec.newBuilder().setReplicas(4).setSelector(selector(LABELS))
-            .setTemplate(template(LABELS, "web:1"))
-            .setStrategy(DeploymentStrategy.newBuilder().setRollingUpdate(RollingUpdateDeployment
-                .newBuilder().setMaxUnavailable(IntOrString.newBuilder().setIntValue(1)))))
-        .build());
+    h.cluster.create(
+        Deployment.newBuilder()
+            .setMetadata(meta("web"))
+            .setSpec(
+                DeploymentSpec.newBuilder()
+                    .setReplicas(4)
+                    .setSelector(selector(LABELS))
+                    .setTemplate(template(LABELS, "web:1"))
+                    .setStrategy(
+                        DeploymentStrategy.newBuilder()
+                            .setRollingUpdate(
+                                RollingUpdateDeployment.newBuilder()
+                                    .setMaxUnavailable(IntOrString.newBuilder().setIntValue(1)))))
+            .build());
     h.settle();
     bindPending("n1");
-    h.cluster.create(Pod.newBuilder().setMetadata(meta("bare"))
-        .setSpec(template(Map.of(), "x").getSpec().toBuilder().setNodeName("n1")).build());
+    h.cluster.create(
+        Pod.newBuilder()
+            .setMetadata(meta("bare"))
+            .setSpec(template(Map.of(), "x").getSpec().toBuilder().setNodeName("n1"))
+            .build());
     DaemonSet ds = h.cluster.create(DaemonSet.newBuilder().setMetadata(meta("agent")).build());
-    h.cluster.create(Pod.newBuilder()
-        .setMetadata(meta("agent-1").toBuilder().addOwnerReferences(ApiObjects.controllerRef(ds)))
-        .setSpec(template(Map.of(), "x").getSpec().toBuilder().setNodeName("n1")).build());
+    h.cluster.create(
+        Pod.newBuilder()
+            .setMetadata(
+                meta("agent-1").toBuilder().addOwnerReferences(ApiObjects.controllerRef(ds)))
+            .setSpec(template(Map.of(), "x").getSpec().toBuilder().setNodeName("n1"))
+            .build());
 
     DrainPlanner.Plan plan = DrainPlanner.plan(h.cluster, "n1", h.clock.now());
-    assertThat(plan.daemonSetPods()).extracting(p -> p.getMetadata().getName()).containsExactly("agent-1");
+    assertThat(plan.daemonSetPods())
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactly("agent-1");
     assertThat(plan.evictNow()).extracting(p -> p.getMetadata().getName()).contains("bare");
     assertThat(plan.evictNow()).hasSize(2);
     assertThat(plan.waiting()).hasSize(3);
 
     // Evict what the plan allows; the replacement starts elsewhere; then one more may go.
-    Pod evicted = plan.evictNow().stream().filter(p -> !p.getMetadata().getName().equals("bare"))
-        .findFirst().orElseThrow();
-    h.cluster.delete(Kind.KIND_POD, "default", evicted.getMetadata().getName(), DeleteOptions.background());
+    Pod evicted =
+        plan.evictNow().stream()
+            .filter(p -> !p.getMetadata().getName().equals("bare"))
+            .findFirst()
+            .orElseThrow();
+    h.cluster.delete(
+        Kind.KIND_POD, "default", evicted.getMetadata().getName(), DeleteOptions.background());
     h.cluster.delete(Kind.KIND_POD, "default", "bare", DeleteOptions.background());
     h.settle();
     assertThat(DrainPlanner.plan(h.cluster, "n1", h.clock.now()).evictNow()).isEmpty();

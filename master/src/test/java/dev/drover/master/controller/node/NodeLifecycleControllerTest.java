@@ -35,23 +35,34 @@ class NodeLifecycleControllerTest {
     controller = h.add(new NodeLifecycleController(h.context()));
     h.cluster.create(
         node("n1", Map.of()).toBuilder()
-            .setStatus(NodeStatus.newBuilder().addConditions(Condition.newBuilder().setType("Ready")
-                .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)))
+            .setStatus(
+                NodeStatus.newBuilder()
+                    .addConditions(
+                        Condition.newBuilder()
+                            .setType("Ready")
+                            .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)))
             .build());
     h.cluster.create(
         Lease.newBuilder()
-            .setMetadata(ObjectMeta.newBuilder().setName("n1")
-                .setNamespace(NodeLifecycleController.LEASE_NAMESPACE))
-            .setSpec(LeaseSpec.newBuilder().setHolderIdentity("n1").setLeaseDurationSeconds(6)
-                .setRenewTime(ApiObjects.timestamp(h.clock.now())))
+            .setMetadata(
+                ObjectMeta.newBuilder()
+                    .setName("n1")
+                    .setNamespace(NodeLifecycleController.LEASE_NAMESPACE))
+            .setSpec(
+                LeaseSpec.newBuilder()
+                    .setHolderIdentity("n1")
+                    .setLeaseDurationSeconds(6)
+                    .setRenewTime(ApiObjects.timestamp(h.clock.now())))
             .build());
     h.settle();
   }
 
   private void heartbeat() {
     Lease lease = h.cluster.stored(Kind.KIND_LEASE, NodeLifecycleController.LEASE_NAMESPACE, "n1");
-    h.cluster.update(lease.toBuilder().setSpec(lease.getSpec().toBuilder()
-        .setRenewTime(ApiObjects.timestamp(h.clock.now()))).build());
+    h.cluster.update(
+        lease.toBuilder()
+            .setSpec(lease.getSpec().toBuilder().setRenewTime(ApiObjects.timestamp(h.clock.now())))
+            .build());
     h.settle();
   }
 
@@ -61,7 +72,10 @@ class NodeLifecycleControllerTest {
 
   private ConditionStatus ready() {
     return node1().getStatus().getConditionsList().stream()
-        .filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow().getStatus();
+        .filter(c -> c.getType().equals("Ready"))
+        .findFirst()
+        .orElseThrow()
+        .getStatus();
   }
 
   private List<String> taintKeys() {
@@ -69,11 +83,15 @@ class NodeLifecycleControllerTest {
   }
 
   private Pod pod(String name, Toleration... tolerations) {
-    Pod pod = h.cluster.create(Pod.newBuilder()
-        .setMetadata(Fixtures.meta(name))
-        .setSpec(PodSpec.newBuilder().addContainers(Container.newBuilder().setName("c").setImage("i"))
-            .addAllTolerations(List.of(tolerations)))
-        .build());
+    Pod pod =
+        h.cluster.create(
+            Pod.newBuilder()
+                .setMetadata(Fixtures.meta(name))
+                .setSpec(
+                    PodSpec.newBuilder()
+                        .addContainers(Container.newBuilder().setName("c").setImage("i"))
+                        .addAllTolerations(List.of(tolerations)))
+                .build());
     return makeReady(h.cluster, h.clock, pod, "n1");
   }
 
@@ -84,10 +102,17 @@ class NodeLifecycleControllerTest {
   @Test
   void aNodeWithoutHeartbeatsBecomesUnknownTaintedAndItsPodsAreEvicted() {
     pod("plain");
-    pod("patient", Toleration.newBuilder().setKey(NodeLifecycleController.UNREACHABLE_TAINT)
-        .setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS)
-        .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE).setTolerationSeconds(30).build());
-    pod("forever", Toleration.newBuilder().setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS).build());
+    pod(
+        "patient",
+        Toleration.newBuilder()
+            .setKey(NodeLifecycleController.UNREACHABLE_TAINT)
+            .setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS)
+            .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE)
+            .setTolerationSeconds(30)
+            .build());
+    pod(
+        "forever",
+        Toleration.newBuilder().setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS).build());
 
     h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
     assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
@@ -101,13 +126,16 @@ class NodeLifecycleControllerTest {
     assertThat(exists("plain")).isTrue();
     Pod plain = h.cluster.stored(Kind.KIND_POD, "default", "plain");
     assertThat(dev.drover.master.controller.Pods.isReady(plain))
-        .as("pods of an unreachable node stop being ready at once").isFalse();
+        .as("pods of an unreachable node stop being ready at once")
+        .isFalse();
 
     h.advance(Duration.ofMillis(3999));
     assertThat(exists("plain")).isTrue();
     assertThat(h.cluster.eventReasons("plain")).doesNotContain("Evicted");
     h.advance(Duration.ofMillis(1));
-    assertThat(exists("plain")).as("evicted 4 s after the taint, 10 s after the last heartbeat").isFalse();
+    assertThat(exists("plain"))
+        .as("evicted 4 s after the taint, 10 s after the last heartbeat")
+        .isFalse();
     assertThat(h.cluster.eventReasons("plain")).containsOnlyOnce("Evicted");
     assertThat(h.cluster.eventReasons("patient")).doesNotContain("Evicted");
     assertThat(exists("patient")).isTrue();
@@ -118,7 +146,8 @@ class NodeLifecycleControllerTest {
     h.advance(Duration.ofMinutes(10));
     assertThat(exists("forever")).isTrue();
     assertThat(h.cluster.eventReasons("forever")).isEmpty();
-    assertThat(h.cluster.eventReasons("n1")).as("one event per transition, not per resync")
+    assertThat(h.cluster.eventReasons("n1"))
+        .as("one event per transition, not per resync")
         .containsOnlyOnce("NodeNotReady");
   }
 
@@ -136,10 +165,13 @@ class NodeLifecycleControllerTest {
     h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
     takeOver();
     h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
-    assertThat(ready()).as("10 s after the last renewal, 5 s after the takeover")
+    assertThat(ready())
+        .as("10 s after the last renewal, 5 s after the takeover")
         .isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
     assertThat(taintKeys()).isEmpty();
-    assertThat(dev.drover.master.controller.Pods.isReady(h.cluster.stored(Kind.KIND_POD, "default", "p")))
+    assertThat(
+            dev.drover.master.controller.Pods.isReady(
+                h.cluster.stored(Kind.KIND_POD, "default", "p")))
         .isTrue();
     // A node that really died is still found: a whole grace period after the takeover.
     h.advance(Duration.ofSeconds(1));
@@ -152,13 +184,19 @@ class NodeLifecycleControllerTest {
     h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
     // A renewal written 2 s after the last one reaches the controller only now (watch lag).
     Lease lease = h.cluster.stored(Kind.KIND_LEASE, NodeLifecycleController.LEASE_NAMESPACE, "n1");
-    h.cluster.update(lease.toBuilder().setSpec(lease.getSpec().toBuilder()
-        .setRenewTime(ApiObjects.timestamp(h.clock.now().minusSeconds(3)))).build());
+    h.cluster.update(
+        lease.toBuilder()
+            .setSpec(
+                lease.getSpec().toBuilder()
+                    .setRenewTime(ApiObjects.timestamp(h.clock.now().minusSeconds(3))))
+            .build());
     h.settle();
     h.advanceInSteps(Duration.ofMillis(2500), Duration.ofMillis(500));
     assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
     h.advance(Duration.ofMillis(500));
-    assertThat(ready()).as("6 s after that renewal was written").isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+    assertThat(ready())
+        .as("6 s after that renewal was written")
+        .isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
   }
 
   @Test
@@ -190,21 +228,35 @@ class NodeLifecycleControllerTest {
     h.advance(Duration.ofSeconds(3));
     heartbeat();
     h.advance(Duration.ofSeconds(5));
-    assertThat(ready()).as("heartbeats keep it ready").isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(ready())
+        .as("heartbeats keep it ready")
+        .isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
   }
 
   @Test
   void podsMarkedNotReadyAreReadyAgainWhenTheNodeRenewsUnlessTheAgentSaidOtherwise() {
-    pod("quiet", Toleration.newBuilder().setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS).build());
-    pod("reported", Toleration.newBuilder().setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS).build());
+    pod(
+        "quiet",
+        Toleration.newBuilder().setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS).build());
+    pod(
+        "reported",
+        Toleration.newBuilder().setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS).build());
     h.advanceInSteps(Duration.ofSeconds(7), Duration.ofSeconds(1));
     assertThat(podReady("quiet")).isFalse();
     assertThat(podReady("reported")).isFalse();
     // While the node was away, one pod's readiness probe failed and the agent said so.
     Pod reported = h.cluster.stored(Kind.KIND_POD, "default", "reported");
-    h.cluster.updateStatus(reported.toBuilder().setStatus(reported.getStatus().toBuilder().clearConditions()
-        .addConditions(Condition.newBuilder().setType("Ready").setStatus(ConditionStatus.CONDITION_STATUS_FALSE)
-            .setReason("ReadinessProbeFailed"))).build());
+    h.cluster.updateStatus(
+        reported.toBuilder()
+            .setStatus(
+                reported.getStatus().toBuilder()
+                    .clearConditions()
+                    .addConditions(
+                        Condition.newBuilder()
+                            .setType("Ready")
+                            .setStatus(ConditionStatus.CONDITION_STATUS_FALSE)
+                            .setReason("ReadinessProbeFailed")))
+            .build());
 
     // A new active master meanwhile: it too must restore what its predecessor marked.
     takeOver();
@@ -215,23 +267,38 @@ class NodeLifecycleControllerTest {
   }
 
   private boolean podReady(String name) {
-    return dev.drover.master.controller.Pods.isReady(h.cluster.stored(Kind.KIND_POD, "default", name));
+    return dev.drover.master.controller.Pods.isReady(
+        h.cluster.stored(Kind.KIND_POD, "default", name));
   }
 
   @Test
   void aNodeReportingNotReadyGetsTheNotReadyTaint() {
     Node n = node1();
-    h.cluster.updateStatus(n.toBuilder().setStatus(NodeStatus.newBuilder().addConditions(
-        Condition.newBuilder().setType("Ready").setStatus(ConditionStatus.CONDITION_STATUS_FALSE)
-            .setReason("KubeletNotReady"))).build());
+    h.cluster.updateStatus(
+        n.toBuilder()
+            .setStatus(
+                NodeStatus.newBuilder()
+                    .addConditions(
+                        Condition.newBuilder()
+                            .setType("Ready")
+                            .setStatus(ConditionStatus.CONDITION_STATUS_FALSE)
+                            .setReason("KubeletNotReady")))
+            .build());
     h.settle();
     assertThat(taintKeys()).containsExactly(NodeLifecycleController.NOT_READY_TAINT);
     pod("p");
     h.advance(Duration.ofSeconds(4));
     assertThat(exists("p")).isFalse();
     n = node1();
-    h.cluster.updateStatus(n.toBuilder().setStatus(NodeStatus.newBuilder().addConditions(
-        Condition.newBuilder().setType("Ready").setStatus(ConditionStatus.CONDITION_STATUS_TRUE))).build());
+    h.cluster.updateStatus(
+        n.toBuilder()
+            .setStatus(
+                NodeStatus.newBuilder()
+                    .addConditions(
+                        Condition.newBuilder()
+                            .setType("Ready")
+                            .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)))
+            .build());
     heartbeat();
     assertThat(taintKeys()).isEmpty();
   }
@@ -240,9 +307,16 @@ class NodeLifecycleControllerTest {
   void untoleratedNoExecuteTaintsEvictAtOnceAndOtherTaintsStay() {
     pod("p");
     Node n = node1();
-    h.cluster.update(n.toBuilder().setSpec(n.getSpec().toBuilder()
-        .addTaints(Taint.newBuilder().setKey("maintenance").setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE)
-            .setTimeAdded(ApiObjects.timestamp(h.clock.now())))).build());
+    h.cluster.update(
+        n.toBuilder()
+            .setSpec(
+                n.getSpec().toBuilder()
+                    .addTaints(
+                        Taint.newBuilder()
+                            .setKey("maintenance")
+                            .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE)
+                            .setTimeAdded(ApiObjects.timestamp(h.clock.now()))))
+            .build());
     h.settle();
     assertThat(exists("p")).isFalse();
     heartbeat();

@@ -108,7 +108,9 @@ class ReplicaSetControllerTest {
     makeReady(h.cluster, h.clock, pods.get(1), "n2");
     Pod scheduledNotReady = pods.get(2);
     h.cluster.update(
-        h.cluster.<Pod>stored(Kind.KIND_POD, "default", scheduledNotReady.getMetadata().getName())
+        h
+            .cluster
+            .<Pod>stored(Kind.KIND_POD, "default", scheduledNotReady.getMetadata().getName())
             .toBuilder()
             .setSpec(scheduledNotReady.getSpec().toBuilder().setNodeName("n3"))
             .build());
@@ -134,7 +136,8 @@ class ReplicaSetControllerTest {
         Kind.KIND_POD, "default", victim.getMetadata().getName(), DeleteOptions.background());
     h.settle();
     assertThat(pods(h.cluster)).hasSize(2);
-    assertThat(pods(h.cluster)).noneMatch(p -> p.getMetadata().getUid().equals(victim.getMetadata().getUid()));
+    assertThat(pods(h.cluster))
+        .noneMatch(p -> p.getMetadata().getUid().equals(victim.getMetadata().getUid()));
   }
 
   @Test
@@ -171,18 +174,22 @@ class ReplicaSetControllerTest {
     ReplicaSet created = createRs(2, 0);
     h.settle();
     Pod relabelled = pods(h.cluster).get(0);
-    h.cluster.update(relabelled.toBuilder()
-        .setMetadata(relabelled.getMetadata().toBuilder().putLabels("app", "debug")).build());
+    h.cluster.update(
+        relabelled.toBuilder()
+            .setMetadata(relabelled.getMetadata().toBuilder().putLabels("app", "debug"))
+            .build());
     h.settle();
 
     Pod released = h.cluster.stored(Kind.KIND_POD, "default", relabelled.getMetadata().getName());
     assertThat(released.getMetadata().hasDeletionTime()).as("released, not deleted").isFalse();
     assertThat(ApiObjects.controllerOf(released.getMetadata())).isEmpty();
-    List<Pod> owned = pods(h.cluster).stream()
-        .filter(p -> ApiObjects.isControlledBy(p.getMetadata(), created.getMetadata().getUid()))
-        .toList();
-    assertThat(owned).hasSize(2).noneMatch(p -> p.getMetadata().getName()
-        .equals(relabelled.getMetadata().getName()));
+    List<Pod> owned =
+        pods(h.cluster).stream()
+            .filter(p -> ApiObjects.isControlledBy(p.getMetadata(), created.getMetadata().getUid()))
+            .toList();
+    assertThat(owned)
+        .hasSize(2)
+        .noneMatch(p -> p.getMetadata().getName().equals(relabelled.getMetadata().getName()));
     assertThat(h.cluster.eventReasons("web")).contains("ReleasedPod");
   }
 
@@ -206,6 +213,7 @@ class ReplicaSetControllerTest {
 
   private java.util.Optional<Condition> replicaFailure() {
     return rs().getStatus().getConditionsList().stream()
-        .filter(c -> c.getType().equals(ReplicaSetController.REPLICA_FAILURE)).findFirst();
+        .filter(c -> c.getType().equals(ReplicaSetController.REPLICA_FAILURE))
+        .findFirst();
   }
 }

@@ -217,9 +217,7 @@ public final class DockerRuntime implements ContainerRuntime {
           new Bind(
               mount.hostPath(),
               new Volume(mount.containerPath()),
-              mount.readOnly()
-                  ? AccessMode.ro
-                  : AccessMode.rw));
+              mount.readOnly() ? AccessMode.ro : AccessMode.rw));
     }
     host.withBinds(binds);
     cmd.withHostConfig(host);

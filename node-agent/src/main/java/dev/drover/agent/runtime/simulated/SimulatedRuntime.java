@@ -246,8 +246,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
 
   private void check() {
     if (!available) {
-      throw new RuntimeUnavailableException(
-          "simulated runtime is down", null);
+      throw new RuntimeUnavailableException("simulated runtime is down", null);
     }
   }
 

@@ -80,7 +80,9 @@ class DockerEnvironmentTest {
         .contains("Digest: " + servedDigest)
         .anySatisfy(
             status ->
-                assertThat(status).startsWith("Status: ").endsWith(DockerTestSupport.REGISTRY_IMAGE));
+                assertThat(status)
+                    .startsWith("Status: ")
+                    .endsWith(DockerTestSupport.REGISTRY_IMAGE));
 
     // The marker reaches the container through its environment and comes back through sh and the
     // log stream, so this checks env passing, command execution and log reading together.
@@ -162,7 +164,8 @@ class DockerEnvironmentTest {
   /** The manifest digest the loopback registry serves for repository:tag. */
   private static String registryManifestDigest(String repository, String tag)
       throws InterruptedException {
-    URI uri = URI.create(DockerTestSupport.REGISTRY_URL + "/v2/" + repository + "/manifests/" + tag);
+    URI uri =
+        URI.create(DockerTestSupport.REGISTRY_URL + "/v2/" + repository + "/manifests/" + tag);
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     HttpRequest request =
         HttpRequest.newBuilder(uri)

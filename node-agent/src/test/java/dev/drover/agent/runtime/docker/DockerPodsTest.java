@@ -400,9 +400,9 @@ class DockerPodsTest {
 
   /**
    * The startup probe (exec) holds back liveness (TCP) and readiness (HTTP GET): the container
-   * serves nothing until /tmp/started exists, so a liveness check run during start-up would
-   * fail and restart it. Once the startup probe passes, readiness over HTTP makes the pod Ready
-   * and the TCP liveness check keeps passing.
+   * serves nothing until /tmp/started exists, so a liveness check run during start-up would fail
+   * and restart it. Once the startup probe passes, readiness over HTTP makes the pod Ready and the
+   * TCP liveness check keeps passing.
    */
   @Test
   void startupProbeHoldsBackLivenessAndReadinessThenHttpAndTcpProbesPass() throws Exception {
@@ -446,9 +446,7 @@ class DockerPodsTest {
 
     // Five failed startup checks take over four liveness periods with a threshold of three: a
     // liveness probe that was not held back would have restarted the container by then.
-    await()
-        .atMost(LONG)
-        .until(() -> execOutput(id, "cat", "/tmp/checks").lines().count() >= 5);
+    await().atMost(LONG).until(() -> execOutput(id, "cat", "/tmp/checks").lines().count() >= 5);
     assertThat(fx.docker.inspectContainerCmd(id).exec().getState().getRunning()).isTrue();
     PodStatus starting = fx.master.status(uid).orElseThrow();
     assertThat(container(starting, "main").getRestartCount()).isZero();

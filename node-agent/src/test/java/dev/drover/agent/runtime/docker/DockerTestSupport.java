@@ -86,9 +86,9 @@ public final class DockerTestSupport {
   }
 
   /**
-   * Surefire keeps an aborted test's reason only in its XML report and shows a bare "Skipped"
-   * on the console; the process's own stderr, unlike System.err, is forwarded to the console, so
-   * the reason is written there too for whoever runs the build.
+   * Surefire keeps an aborted test's reason only in its XML report and shows a bare "Skipped" on
+   * the console; the process's own stderr, unlike System.err, is forwarded to the console, so the
+   * reason is written there too for whoever runs the build.
    */
   private static void announceSkip(String reason) {
     StackWalker.StackFrame caller =
@@ -101,7 +101,12 @@ public final class DockerTestSupport {
                         .orElseThrow());
     PrintStream console = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
     console.println(
-        "[drover-test] SKIPPED " + caller.getClassName() + "." + caller.getMethodName() + ": " + reason);
+        "[drover-test] SKIPPED "
+            + caller.getClassName()
+            + "."
+            + caller.getMethodName()
+            + ": "
+            + reason);
   }
 
   static String skipMessage(String dockerHost) {

@@ -6,8 +6,8 @@ import org.junit.jupiter.api.Test;
 import org.opentest4j.TestAbortedException;
 
 /**
- * Checks the skip-or-fail rule of {@link DockerTestSupport#assumeDocker()} against a daemon
- * address where nothing listens, so it runs (and means something) on every machine.
+ * Checks the skip-or-fail rule of {@link DockerTestSupport#assumeDocker()} against a daemon address
+ * where nothing listens, so it runs (and means something) on every machine.
  */
 class DockerTestSupportTest {
 
