@@ -1,5 +1,6 @@
 package dev.drover.cli;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import java.util.ArrayList;
@@ -74,6 +75,16 @@ public enum ResourceType {
     Set<String> names = new LinkedHashSet<>(List.of(singular(), plural()));
     names.addAll(info().shortNames());
     return new ArrayList<>(names);
+  }
+
+  /** The resource type of an object in the envelope. */
+  public static ResourceType of(dev.drover.api.v1.Object object) {
+    return of(Kinds.kindOf(object));
+  }
+
+  /** How output lines name an object: {@code deployment.apps/web}. */
+  public static String ref(dev.drover.api.v1.Object object) {
+    return of(object).qualifiedName() + "/" + ApiObjects.meta(object).getName();
   }
 
   /** The type of a Kind. */

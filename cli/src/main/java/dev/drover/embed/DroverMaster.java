@@ -1,7 +1,6 @@
 package dev.drover.embed;
 
-import dev.drover.api.v1.Condition;
-import dev.drover.api.v1.ConditionStatus;
+import dev.drover.api.Conditions;
 import dev.drover.api.v1.Node;
 import dev.drover.client.DroverClient;
 import dev.drover.master.Master;
@@ -83,12 +82,7 @@ public final class DroverMaster implements AutoCloseable {
   }
 
   private static boolean isReady(Node node) {
-    for (Condition condition : node.getStatus().getConditionsList()) {
-      if (condition.getType().equals("Ready")) {
-        return condition.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE;
-      }
-    }
-    return false;
+    return Conditions.isReady(node);
   }
 
   @Override

@@ -1,11 +1,12 @@
 package dev.drover.embed;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.ApplyRequest;
 import dev.drover.api.v1.ApplyResponse;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
-import dev.drover.cli.ApiObjects;
 import dev.drover.cli.DockerProbe;
+import dev.drover.cli.ResourceType;
 import dev.drover.cli.manifest.ManifestException;
 import dev.drover.cli.manifest.ManifestObject;
 import dev.drover.cli.manifest.ManifestParser;
@@ -201,7 +202,7 @@ public final class DroverTestCluster
     for (ManifestObject read : parsed) {
       Object object = read.object();
       ObjectMeta meta = ApiObjects.meta(object);
-      if (ApiObjects.type(object).namespaced() && meta.getNamespace().isEmpty()) {
+      if (ResourceType.of(object).namespaced() && meta.getNamespace().isEmpty()) {
         object = ApiObjects.withMeta(object, meta.toBuilder().setNamespace("default").build());
       }
       request.addObjects(object);

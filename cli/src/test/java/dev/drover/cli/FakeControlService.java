@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.ApplyAction;
 import dev.drover.api.v1.ApplyRequest;
 import dev.drover.api.v1.ApplyResponse;
@@ -81,7 +82,7 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
   /** Stores an object as if created at {@code created}. */
   public synchronized Object put(Object object, Instant created) {
     ObjectMeta meta = ApiObjects.meta(object);
-    ResourceType type = ApiObjects.type(object);
+    ResourceType type = ResourceType.of(object);
     String namespace =
         type.namespaced() && meta.getNamespace().isEmpty() ? "default" : meta.getNamespace();
     ObjectMeta.Builder stored =
@@ -148,7 +149,7 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
     synchronized (this) {
       for (Object object : objects.values()) {
         ObjectMeta meta = ApiObjects.meta(object);
-        if (ApiObjects.type(object).kind() != request.getKind()) {
+        if (ResourceType.of(object).kind() != request.getKind()) {
           continue;
         }
         if (!request.getNamespace().isEmpty()
@@ -216,7 +217,7 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
       for (Object object : request.getObjectsList()) {
         ObjectMeta meta = ApiObjects.meta(object);
         Object existing =
-            objects.get(key(ApiObjects.type(object).kind(), meta.getNamespace(), meta.getName()));
+            objects.get(key(ResourceType.of(object).kind(), meta.getNamespace(), meta.getName()));
         ApplyAction action;
         Object result = object;
         if (existing == null) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.drover.api.WellKnown;
 import dev.drover.api.v1.ApplyAction;
 import dev.drover.api.v1.ApplyRequest;
 import dev.drover.api.v1.ApplyResponse;
@@ -46,7 +47,6 @@ import dev.drover.api.v1.RolloutActionType;
 import dev.drover.api.v1.ScaleRequest;
 import dev.drover.api.v1.UpdateRequest;
 import dev.drover.api.v1.UpdateStatusRequest;
-import dev.drover.master.api.WellKnown;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;

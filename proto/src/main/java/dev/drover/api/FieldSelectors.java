@@ -265,9 +265,9 @@ public final class FieldSelectors {
   public static String valueOf(Field field, Object object) {
     switch (field) {
       case METADATA_NAME:
-        return Kinds.metadata(object).getName();
+        return ApiObjects.meta(object).getName();
       case METADATA_NAMESPACE:
-        return Kinds.metadata(object).getNamespace();
+        return ApiObjects.meta(object).getNamespace();
       case SPEC_NODE_NAME:
         return object.hasPod() ? object.getPod().getSpec().getNodeName() : "";
       case STATUS_PHASE:

@@ -225,26 +225,8 @@ public final class Kinds {
     return Object.newBuilder().setField(field(kind), message).build();
   }
 
-  /** The metadata of the object inside {@code object} (the default instance when unset). */
-  public static ObjectMeta metadata(Object object) {
-    Message message = unwrap(object);
-    return (ObjectMeta) message.getField(metadataField(message));
-  }
-
-  /** A copy of {@code object} whose inner object has {@code metadata} instead. */
-  public static Object withMetadata(Object object, ObjectMeta metadata) {
-    Message message = unwrap(object);
-    Message replaced = message.toBuilder().setField(metadataField(message), metadata).build();
-    return Object.newBuilder().setField(field(kindOf(object)), replaced).build();
-  }
-
   private static FieldDescriptor field(Kind kind) {
     return Object.getDescriptor().findFieldByNumber(info(kind).kind().getNumber());
-  }
-
-  private static FieldDescriptor metadataField(Message message) {
-    // Every kind's metadata is field 1 (an API rule, see docs/API.md).
-    return message.getDescriptorForType().findFieldByNumber(1);
   }
 
   /**
@@ -274,7 +256,7 @@ public final class Kinds {
 
   /** The store key of {@code object}, from its kind, namespace and name. */
   public static String key(Object object) {
-    ObjectMeta meta = metadata(object);
+    ObjectMeta meta = ApiObjects.meta(object);
     return key(kindOf(object), meta.getNamespace(), meta.getName());
   }
 

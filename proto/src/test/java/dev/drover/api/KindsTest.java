@@ -98,11 +98,11 @@ class KindsTest {
       assertThat(wrapped.getKindCase()).isEqualTo(Kinds.objectCase(kind));
       assertThat(Kinds.kindOfMessage(typed)).contains(kind);
       assertThat(Kinds.unwrap(wrapped)).isEqualTo(typed);
-      assertThat(Kinds.metadata(wrapped)).isEqualTo(meta);
+      assertThat(ApiObjects.meta(wrapped)).isEqualTo(meta);
 
       ObjectMeta other = meta.toBuilder().setNamespace("ns").putLabels("a", "b").build();
-      dev.drover.api.v1.Object replaced = Kinds.withMetadata(wrapped, other);
-      assertThat(Kinds.metadata(replaced)).isEqualTo(other);
+      dev.drover.api.v1.Object replaced = ApiObjects.withMeta(wrapped, other);
+      assertThat(ApiObjects.meta(replaced)).isEqualTo(other);
       assertThat(Kinds.kindOf(replaced)).isEqualTo(kind);
     }
   }
@@ -120,7 +120,7 @@ class KindsTest {
     assertThatThrownBy(() -> Kinds.wrap(ObjectMeta.getDefaultInstance()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("drover.v1.ObjectMeta is not an object kind");
-    assertThat(Kinds.metadata(object)).isEqualTo(ObjectMeta.getDefaultInstance());
+    assertThat(ApiObjects.meta(object)).isEqualTo(ObjectMeta.getDefaultInstance());
   }
 
   @Test

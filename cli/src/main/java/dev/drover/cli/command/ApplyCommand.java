@@ -5,10 +5,10 @@ import dev.drover.api.v1.ApplyRequest;
 import dev.drover.api.v1.ApplyResponse;
 import dev.drover.api.v1.ApplyResult;
 import dev.drover.api.v1.Object;
-import dev.drover.cli.ApiObjects;
 import dev.drover.cli.Cli;
 import dev.drover.cli.ClusterClient;
 import dev.drover.cli.Durations;
+import dev.drover.cli.ResourceType;
 import dev.drover.cli.ServerCallException;
 import dev.drover.cli.Subject;
 import dev.drover.cli.manifest.ManifestException;
@@ -98,7 +98,7 @@ final class ApplyCommand implements Callable<Integer> {
         applied.add(object);
         cli.out()
             .println(
-                ApiObjects.ref(object)
+                ResourceType.ref(object)
                     + " "
                     + action(result.getAction())
                     + (dryRun ? " (dry run)" : ""));

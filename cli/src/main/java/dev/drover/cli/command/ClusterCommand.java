@@ -1,9 +1,9 @@
 package dev.drover.cli.command;
 
+import dev.drover.api.KubeEnums;
 import dev.drover.api.v1.ClusterInfoRequest;
 import dev.drover.api.v1.ClusterInfoResponse;
 import dev.drover.api.v1.MasterInfo;
-import dev.drover.cli.ApiObjects;
 import dev.drover.cli.Cli;
 import dev.drover.cli.ClusterClient;
 import dev.drover.cli.output.Table;
@@ -55,7 +55,7 @@ final class ClusterCommand implements Runnable {
           table.row(
               master.getId(),
               master.getAddress(),
-              ApiObjects.enumText(master.getRole()),
+              KubeEnums.text(master.getRole()),
               master.getActive() ? "yes" : "");
         }
         table.print(cli.out());

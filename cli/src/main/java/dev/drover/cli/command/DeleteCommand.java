@@ -1,10 +1,10 @@
 package dev.drover.cli.command;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.DeleteRequest;
 import dev.drover.api.v1.DeleteResponse;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
-import dev.drover.cli.ApiObjects;
 import dev.drover.cli.Cli;
 import dev.drover.cli.ClusterClient;
 import dev.drover.cli.ErrorRenderer;

@@ -1,9 +1,10 @@
 package dev.drover.cli.command;
 
+import dev.drover.api.ApiObjects;
+import dev.drover.api.KubeEnums;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
-import dev.drover.cli.ApiObjects;
 import dev.drover.cli.Cli;
 import dev.drover.cli.ClusterClient;
 import dev.drover.cli.Durations;
@@ -77,7 +78,7 @@ final class DescribeCommand implements Callable<Integer> {
 
   private static List<Event> events(ClusterClient client, Object object) {
     ObjectMeta meta = ApiObjects.meta(object);
-    ResourceType type = ApiObjects.type(object);
+    ResourceType type = ResourceType.of(object);
     String namespace = meta.getNamespace().isEmpty() ? "" : meta.getNamespace();
     List<Event> events = new ArrayList<>();
     for (Object item : Resources.list(client, ResourceType.EVENT, namespace, "", "").items()) {
@@ -104,10 +105,10 @@ final class DescribeCommand implements Callable<Integer> {
     PrintWriter out = new PrintWriter(text);
     ObjectMeta meta = ApiObjects.meta(object);
     field(out, "Name", meta.getName());
-    if (ApiObjects.type(object).namespaced()) {
+    if (ResourceType.of(object).namespaced()) {
       field(out, "Namespace", meta.getNamespace());
     }
-    field(out, "Kind", ApiObjects.type(object).kindName());
+    field(out, "Kind", ResourceType.of(object).kindName());
     field(
         out,
         "Labels",
@@ -116,7 +117,7 @@ final class DescribeCommand implements Callable<Integer> {
         out,
         "Annotations",
         meta.getAnnotationsCount() == 0 ? "<none>" : ObjectTables.labels(meta.getAnnotationsMap()));
-    Instant created = ApiObjects.instant(meta.getCreationTime());
+    Instant created = ApiObjects.instantOrNull(meta.getCreationTime());
     field(
         out,
         "Created",
@@ -125,7 +126,8 @@ final class DescribeCommand implements Callable<Integer> {
             : created + " (" + Durations.age(Duration.between(created, now)) + " ago)");
     field(out, "UID", meta.getUid());
     if (meta.hasDeletionTime()) {
-      field(out, "Deleting since", String.valueOf(ApiObjects.instant(meta.getDeletionTime())));
+      field(
+          out, "Deleting since", String.valueOf(ApiObjects.instantOrNull(meta.getDeletionTime())));
     }
     switch (object.getKindCase()) {
       case POD -> {
@@ -179,7 +181,7 @@ final class DescribeCommand implements Callable<Integer> {
     if (!events.isEmpty()) {
       Table table = new Table("  TYPE", "REASON", "AGE", "FROM", "MESSAGE");
       for (Event event : events) {
-        String type = ApiObjects.enumText(event.getType());
+        String type = KubeEnums.text(event.getType());
         String from =
             !event.getReportingComponent().isEmpty()
                 ? event.getReportingComponent()

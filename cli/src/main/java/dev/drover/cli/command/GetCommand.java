@@ -1,10 +1,10 @@
 package dev.drover.cli.command;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchRequest;
-import dev.drover.cli.ApiObjects;
 import dev.drover.cli.Cli;
 import dev.drover.cli.CliException;
 import dev.drover.cli.ClusterClient;
@@ -191,7 +191,7 @@ final class GetCommand implements Callable<Integer> {
       case json ->
           out.println(
               single ? ManifestWriter.toJson(objects.get(0)) : ManifestWriter.toJson(objects));
-      case name -> objects.forEach(o -> out.println(ApiObjects.ref(o)));
+      case name -> objects.forEach(o -> out.println(ResourceType.ref(o)));
       default -> {
         if (objects.isEmpty()) {
           cli.err()
@@ -262,7 +262,7 @@ final class GetCommand implements Callable<Integer> {
     switch (output) {
       case yaml -> out.print("---\n" + ManifestWriter.toYaml(object));
       case json -> out.println(ManifestWriter.toJson(object));
-      case name -> out.println(ApiObjects.ref(object));
+      case name -> out.println(ResourceType.ref(object));
       default -> tables.table(List.of(object)).printRows(out, widths);
     }
     out.flush();

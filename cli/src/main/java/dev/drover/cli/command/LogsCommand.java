@@ -1,11 +1,11 @@
 package dev.drover.cli.command;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.LogChunk;
 import dev.drover.api.v1.LogsRequest;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.PodPhase;
-import dev.drover.cli.ApiObjects;
 import dev.drover.cli.Cli;
 import dev.drover.cli.CliException;
 import dev.drover.cli.ClusterClient;
@@ -138,7 +138,7 @@ final class LogsCommand implements Callable<Integer> {
       while (chunks.hasNext()) {
         LogChunk chunk = chunks.next();
         if (timestamps && chunk.hasTime()) {
-          cli.out().print(ApiObjects.instant(chunk.getTime()) + " ");
+          cli.out().print(ApiObjects.instantOrNull(chunk.getTime()) + " ");
         }
         cli.out().print(chunk.getData().toString(StandardCharsets.UTF_8));
         cli.out().flush();

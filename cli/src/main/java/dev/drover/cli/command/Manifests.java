@@ -1,8 +1,8 @@
 package dev.drover.cli.command;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
-import dev.drover.cli.ApiObjects;
 import dev.drover.cli.Cli;
 import dev.drover.cli.CliException;
 import dev.drover.cli.ResourceType;
@@ -66,7 +66,7 @@ final class Manifests {
     List<Item> items = new ArrayList<>();
     for (ManifestObject read : objects) {
       Object object = read.object();
-      ResourceType type = ApiObjects.type(object);
+      ResourceType type = ResourceType.of(object);
       ObjectMeta meta = ApiObjects.meta(object);
       if (type.namespaced()) {
         String explicit = cli.namespaceOption();

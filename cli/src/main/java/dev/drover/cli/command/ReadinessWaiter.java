@@ -1,5 +1,6 @@
 package dev.drover.cli.command;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.DaemonSet;
@@ -11,7 +12,6 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.ReplicaSet;
-import dev.drover.cli.ApiObjects;
 import dev.drover.cli.Cli;
 import dev.drover.cli.ClusterClient;
 import dev.drover.cli.ResourceType;
@@ -77,7 +77,7 @@ final class ReadinessWaiter {
   boolean await(List<Object> objects) {
     List<Object> workloads = new ArrayList<>();
     for (Object object : objects) {
-      if (isWorkload(ApiObjects.type(object))) {
+      if (isWorkload(ResourceType.of(object))) {
         workloads.add(object);
       }
     }
@@ -91,7 +91,7 @@ final class ReadinessWaiter {
       for (Object workload : workloads) {
         ObjectMeta meta = ApiObjects.meta(workload);
         Object current =
-            Resources.get(client, ApiObjects.type(workload), meta.getNamespace(), meta.getName());
+            Resources.get(client, ResourceType.of(workload), meta.getNamespace(), meta.getName());
         states.add(progress(current));
       }
       show(workloads, states, lastPlain);
@@ -100,14 +100,14 @@ final class ReadinessWaiter {
         Progress p = states.get(i);
         if (p.failure() != null) {
           cli.err()
-              .println("error: " + ApiObjects.ref(workloads.get(i)) + " failed: " + p.failure());
+              .println("error: " + ResourceType.ref(workloads.get(i)) + " failed: " + p.failure());
           return false;
         }
         allDone &= p.done();
       }
       if (allDone) {
         for (Object workload : workloads) {
-          cli.out().println(ApiObjects.ref(workload) + " " + doneText);
+          cli.out().println(ResourceType.ref(workload) + " " + doneText);
         }
         cli.out().flush();
         return true;
@@ -120,7 +120,7 @@ final class ReadinessWaiter {
                     "error: timed out after "
                         + timeout.toSeconds()
                         + "s waiting for "
-                        + ApiObjects.ref(workloads.get(i))
+                        + ResourceType.ref(workloads.get(i))
                         + ": "
                         + summary(states.get(i)));
           }
@@ -144,9 +144,9 @@ final class ReadinessWaiter {
       // clipped at the right edge instead of wrapping onto a second row, which the cursor-up
       // above would not cover, leaving a copy of the line on every redraw.
       out.print(NO_WRAP);
-      int width = workloads.stream().mapToInt(w -> ApiObjects.ref(w).length()).max().orElse(0);
+      int width = workloads.stream().mapToInt(w -> ResourceType.ref(w).length()).max().orElse(0);
       for (int i = 0; i < workloads.size(); i++) {
-        String ref = ApiObjects.ref(workloads.get(i));
+        String ref = ResourceType.ref(workloads.get(i));
         Progress p = states.get(i);
         out.print(
             "\033[2K\r"
@@ -162,7 +162,7 @@ final class ReadinessWaiter {
       drawnLines = workloads.size();
     } else {
       for (int i = 0; i < workloads.size(); i++) {
-        String ref = ApiObjects.ref(workloads.get(i));
+        String ref = ResourceType.ref(workloads.get(i));
         String line = ref + ": " + summary(states.get(i));
         if (!line.equals(last.get(ref))) {
           out.println(line);

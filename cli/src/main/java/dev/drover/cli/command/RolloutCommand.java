@@ -1,5 +1,7 @@
 package dev.drover.cli.command;
 
+import dev.drover.api.ApiObjects;
+import dev.drover.api.WellKnown;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.OwnerReference;
@@ -7,7 +9,6 @@ import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.RollbackRequest;
 import dev.drover.api.v1.RolloutActionRequest;
 import dev.drover.api.v1.RolloutActionType;
-import dev.drover.cli.ApiObjects;
 import dev.drover.cli.Cli;
 import dev.drover.cli.ClusterClient;
 import dev.drover.cli.Durations;
@@ -43,7 +44,6 @@ import picocli.CommandLine.Spec;
     })
 final class RolloutCommand implements Runnable {
 
-  static final String REVISION_ANNOTATION = "deployment.kubernetes.io/revision";
   static final String CHANGE_CAUSE_ANNOTATION = "kubernetes.io/change-cause";
 
   @Spec CommandSpec spec;
@@ -159,11 +159,7 @@ final class RolloutCommand implements Runnable {
     }
 
     static long revision(ReplicaSet rs) {
-      try {
-        return Long.parseLong(rs.getMetadata().getAnnotationsOrDefault(REVISION_ANNOTATION, "0"));
-      } catch (NumberFormatException e) {
-        return 0;
-      }
+      return WellKnown.revision(rs.getMetadata());
     }
   }
 

@@ -1,8 +1,6 @@
 package dev.drover.cli.manifest;
 
 import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.EnumDescriptor;
-import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.OneofDescriptor;
 import dev.drover.api.Kinds;
@@ -12,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,13 +55,8 @@ final class KubeSchema {
           "drover.v1.NodeStatus.capacity",
           "drover.v1.NodeStatus.allocatable");
 
-  /** Words of enum value names that Kubernetes spells in capitals ("ClusterIP", "TCP"). */
-  private static final Set<String> ACRONYMS = Set.of("TCP", "UDP", "SCTP", "HTTP", "HTTPS", "IP");
-
   private static final Map<String, FieldDescriptor> KINDS = kindsByName();
   private static final Map<Descriptor, Map<String, FieldDescriptor>> FIELDS_BY_KEY =
-      new ConcurrentHashMap<>();
-  private static final Map<EnumDescriptor, Map<String, EnumValueDescriptor>> ENUM_VALUES =
       new ConcurrentHashMap<>();
 
   private KubeSchema() {}
@@ -138,64 +130,5 @@ final class KubeSchema {
   /** True if the field, or the values of the map field, are quantities. */
   static boolean isQuantity(FieldDescriptor field) {
     return QUANTITY_FIELDS.contains(field.getFullName());
-  }
-
-  /**
-   * The Kubernetes spelling of an enum value: the value name without the enum's prefix,
-   * camel-cased, acronyms kept in capitals. {@code IMAGE_PULL_POLICY_IF_NOT_PRESENT} becomes {@code
-   * IfNotPresent}, {@code SERVICE_TYPE_CLUSTER_IP} becomes {@code ClusterIP}.
-   */
-  static String enumName(EnumValueDescriptor value) {
-    String prefix = upperSnake(value.getType().getName()) + "_";
-    String name = value.getName();
-    if (name.startsWith(prefix)) {
-      name = name.substring(prefix.length());
-    }
-    StringBuilder out = new StringBuilder();
-    for (String word : name.split("_")) {
-      if (ACRONYMS.contains(word)) {
-        out.append(word);
-      } else if (!word.isEmpty()) {
-        out.append(word.charAt(0)).append(word.substring(1).toLowerCase(Locale.ROOT));
-      }
-    }
-    return out.toString();
-  }
-
-  /**
-   * The enum value a Kubernetes spelling names, or null. The zero ("unspecified") value has no
-   * spelling: leaving the field out is how a manifest asks for the default.
-   */
-  static EnumValueDescriptor enumValue(EnumDescriptor type, String spelling) {
-    return ENUM_VALUES.computeIfAbsent(type, KubeSchema::enumValuesBySpelling).get(spelling);
-  }
-
-  /** Every accepted spelling of an enum, in declaration order. */
-  static List<String> enumSpellings(EnumDescriptor type) {
-    return new ArrayList<>(
-        ENUM_VALUES.computeIfAbsent(type, KubeSchema::enumValuesBySpelling).keySet());
-  }
-
-  private static Map<String, EnumValueDescriptor> enumValuesBySpelling(EnumDescriptor type) {
-    Map<String, EnumValueDescriptor> bySpelling = new LinkedHashMap<>();
-    for (EnumValueDescriptor value : type.getValues()) {
-      if (value.getNumber() != 0) {
-        bySpelling.put(enumName(value), value);
-      }
-    }
-    return bySpelling;
-  }
-
-  /** "DaemonSetUpdateStrategyType" to "DAEMON_SET_UPDATE_STRATEGY_TYPE". */
-  private static String upperSnake(String camel) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < camel.length(); i++) {
-      char c = camel.charAt(i);
-      if (i > 0 && Character.isUpperCase(c) && Character.isLowerCase(camel.charAt(i - 1))) {
-        out.append('_');
-      }
-      out.append(Character.toUpperCase(c));
-    }
-    return out.toString();
   }
 }

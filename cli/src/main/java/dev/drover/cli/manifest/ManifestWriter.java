@@ -5,6 +5,7 @@ import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import dev.drover.api.KubeEnums;
 import dev.drover.api.v1.IntOrString;
 import dev.drover.api.v1.Object;
 import java.time.Instant;
@@ -180,7 +181,7 @@ public final class ManifestWriter {
       boolean known = enumValue.getType().findValueByNumber(enumValue.getNumber()) == enumValue;
       return !known || enumValue.getNumber() == 0
           ? (java.lang.Object) enumValue.getNumber()
-          : KubeSchema.enumName(enumValue);
+          : KubeEnums.name(enumValue);
     }
     if (value instanceof ByteString bytes) {
       return Base64.getEncoder().encodeToString(bytes.toByteArray());

@@ -7,6 +7,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.OneofDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import dev.drover.api.KubeEnums;
 import dev.drover.api.Quantity;
 import dev.drover.api.v1.IntOrString;
 import java.math.BigInteger;
@@ -391,10 +392,10 @@ final class YamlObjectReader {
     // Any scalar: "True" of a condition status resolves to a YAML boolean, "1" to an integer.
     if (!(node instanceof ScalarNode scalar) || scalar.getTag().equals(Tag.NULL)) {
       typeError(
-          node, path, "one of " + String.join(", ", KubeSchema.enumSpellings(field.getEnumType())));
+          node, path, "one of " + String.join(", ", KubeEnums.spellings(field.getEnumType())));
       return null;
     }
-    EnumValueDescriptor value = KubeSchema.enumValue(field.getEnumType(), scalar.getValue());
+    EnumValueDescriptor value = KubeEnums.value(field.getEnumType(), scalar.getValue());
     if (value == null) {
       error(
           node,
@@ -402,7 +403,7 @@ final class YamlObjectReader {
           "invalid value "
               + quote(scalar.getValue())
               + ": expected one of "
-              + String.join(", ", KubeSchema.enumSpellings(field.getEnumType())));
+              + String.join(", ", KubeEnums.spellings(field.getEnumType())));
     }
     return value;
   }

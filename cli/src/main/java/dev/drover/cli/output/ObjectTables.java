@@ -1,5 +1,8 @@
 package dev.drover.cli.output;
 
+import dev.drover.api.ApiObjects;
+import dev.drover.api.Conditions;
+import dev.drover.api.KubeEnums;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.ConfigMap;
@@ -28,7 +31,6 @@ import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.Secret;
 import dev.drover.api.v1.Service;
 import dev.drover.api.v1.ServicePort;
-import dev.drover.cli.ApiObjects;
 import dev.drover.cli.Durations;
 import dev.drover.cli.ResourceType;
 import java.time.Duration;
@@ -230,7 +232,7 @@ public final class ObjectTables {
       }
       case SERVICE -> {
         Service svc = object.getService();
-        String svcType = ApiObjects.enumText(svc.getSpec().getType());
+        String svcType = KubeEnums.text(svc.getSpec().getType());
         cells.addAll(
             List.of(
                 meta.getName(), svcType.isEmpty() ? "ClusterIP" : svcType, servicePorts(svc), age));
@@ -245,7 +247,7 @@ public final class ObjectTables {
           cells.addAll(List.of(meta.getName(), endpoints(object.getEndpoints()), age));
       case EVENT -> {
         Event event = object.getEvent();
-        String eventType = ApiObjects.enumText(event.getType());
+        String eventType = KubeEnums.text(event.getType());
         cells.addAll(
             List.of(
                 eventAge(event),
@@ -256,7 +258,7 @@ public final class ObjectTables {
       }
       case NAMESPACE -> {
         Namespace ns = object.getNamespace();
-        String phase = ApiObjects.enumText(ns.getStatus().getPhase());
+        String phase = KubeEnums.text(ns.getStatus().getPhase());
         cells.addAll(List.of(meta.getName(), phase.isEmpty() ? "Active" : phase, age));
       }
       case CONFIG_MAP -> {
@@ -320,7 +322,7 @@ public final class ObjectTables {
   }
 
   private String age(ObjectMeta meta) {
-    Instant created = ApiObjects.instant(meta.getCreationTime());
+    Instant created = ApiObjects.instantOrNull(meta.getCreationTime());
     return created == null ? "<unknown>" : Durations.age(Duration.between(created, now));
   }
 
@@ -331,12 +333,12 @@ public final class ObjectTables {
 
   /** When an event last happened: last_timestamp, else event_time, else creation; or null. */
   public static Instant lastSeen(Event event) {
-    Instant at = ApiObjects.instant(event.getLastTimestamp());
+    Instant at = ApiObjects.instantOrNull(event.getLastTimestamp());
     if (at == null) {
-      at = ApiObjects.instant(event.getEventTime());
+      at = ApiObjects.instantOrNull(event.getEventTime());
     }
     if (at == null) {
-      at = ApiObjects.instant(event.getMetadata().getCreationTime());
+      at = ApiObjects.instantOrNull(event.getMetadata().getCreationTime());
     }
     return at;
   }
@@ -358,27 +360,22 @@ public final class ObjectTables {
   }
 
   private String jobDuration(Job job) {
-    Instant start = ApiObjects.instant(job.getStatus().getStartTime());
+    Instant start = ApiObjects.instantOrNull(job.getStatus().getStartTime());
     if (start == null) {
       return "";
     }
-    Instant end = ApiObjects.instant(job.getStatus().getCompletionTime());
+    Instant end = ApiObjects.instantOrNull(job.getStatus().getCompletionTime());
     return Durations.age(Duration.between(start, end == null ? now : end));
   }
 
   /** Ready, NotReady or Unknown, plus ",SchedulingDisabled" for a cordoned node. */
   public static String nodeStatus(Node node) {
-    String status = "Unknown";
-    for (Condition condition : node.getStatus().getConditionsList()) {
-      if (condition.getType().equals("Ready")) {
-        status =
-            switch (condition.getStatus()) {
-              case CONDITION_STATUS_TRUE -> "Ready";
-              case CONDITION_STATUS_FALSE -> "NotReady";
-              default -> "Unknown";
-            };
-      }
-    }
+    String status =
+        switch (Conditions.readyStatus(node)) {
+          case CONDITION_STATUS_TRUE -> "Ready";
+          case CONDITION_STATUS_FALSE -> "NotReady";
+          default -> "Unknown";
+        };
     return node.getSpec().getUnschedulable() ? status + ",SchedulingDisabled" : status;
   }
 
@@ -405,7 +402,7 @@ public final class ObjectTables {
   private static String servicePorts(Service svc) {
     List<String> ports = new ArrayList<>();
     for (ServicePort port : svc.getSpec().getPortsList()) {
-      String protocol = ApiObjects.enumText(port.getProtocol());
+      String protocol = KubeEnums.text(port.getProtocol());
       ports.add(
           port.getPort()
               + (port.getNodePort() != 0 ? ":" + port.getNodePort() : "")

@@ -1,12 +1,13 @@
 package dev.drover.cli.output;
 
+import dev.drover.api.Conditions;
+import dev.drover.api.KubeEnums;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.ContainerState;
 import dev.drover.api.v1.ContainerStatus;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
-import dev.drover.cli.ApiObjects;
 
 /**
  * How a pod's state reads in a table, computed as kubectl does: the STATUS column prefers the most
@@ -25,7 +26,7 @@ public final class PodText {
     String reason =
         pod.getStatus().getPhase() == PodPhase.POD_PHASE_UNSPECIFIED
             ? "Pending"
-            : ApiObjects.enumText(pod.getStatus().getPhase());
+            : KubeEnums.text(pod.getStatus().getPhase());
     if (!pod.getStatus().getReason().isEmpty()) {
       reason = pod.getStatus().getReason();
     }
@@ -92,12 +93,7 @@ public final class PodText {
 
   /** True when the pod's Ready condition holds. */
   public static boolean isReady(Pod pod) {
-    for (Condition condition : pod.getStatus().getConditionsList()) {
-      if (condition.getType().equals("Ready")) {
-        return condition.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE;
-      }
-    }
-    return false;
+    return Conditions.isReady(pod);
   }
 
   /**

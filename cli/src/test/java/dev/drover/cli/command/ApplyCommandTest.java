@@ -2,10 +2,10 @@ package dev.drover.cli.command;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.ApplyRequest;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
-import dev.drover.cli.ApiObjects;
 import dev.drover.cli.CliHarness;
 import dev.drover.cli.CliHarness.Result;
 import dev.drover.cli.TestObjects;

@@ -264,7 +264,7 @@ class VerbsTest {
   @Test
   void eventsListsTheNamespaceOrOneObject() {
     cli.service.put(
-        dev.drover.cli.ApiObjects.wrap(
+        dev.drover.api.ApiObjects.wrap(
             Kind.KIND_EVENT,
             dev.drover.api.v1.Event.newBuilder()
                 .setMetadata(
@@ -276,7 +276,7 @@ class VerbsTest {
                 .setReason("Pulled")
                 .setMessage("image pulled")
                 .setLastTimestamp(
-                    dev.drover.cli.ApiObjects.timestamp(CliHarness.NOW.minusSeconds(30)))
+                    dev.drover.api.ApiObjects.timestamp(CliHarness.NOW.minusSeconds(30)))
                 .build()),
         CliHarness.NOW);
     Result r = cli.run("events", "--for", "pod/web-1");

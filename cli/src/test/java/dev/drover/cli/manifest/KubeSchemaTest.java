@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumDescriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import dev.drover.api.KubeEnums;
 import dev.drover.api.v1.Object;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -60,10 +61,10 @@ class KubeSchemaTest {
   void everyEnumOfEveryKindHasItsKubernetesSpelling() {
     Map<String, List<String>> derived = new LinkedHashMap<>();
     for (EnumDescriptor type : reachableEnums()) {
-      derived.put(type.getName(), KubeSchema.enumSpellings(type));
+      derived.put(type.getName(), KubeEnums.spellings(type));
       for (EnumValueDescriptor value : type.getValues()) {
         if (value.getNumber() != 0) {
-          assertThat(KubeSchema.enumValue(type, KubeSchema.enumName(value))).isEqualTo(value);
+          assertThat(KubeEnums.value(type, KubeEnums.name(value))).isEqualTo(value);
         }
       }
     }

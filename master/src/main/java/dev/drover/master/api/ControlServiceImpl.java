@@ -1,6 +1,8 @@
 package dev.drover.master.api;
 
 import com.google.protobuf.util.Timestamps;
+import dev.drover.api.ApiObjects;
+import dev.drover.api.WellKnown;
 import dev.drover.api.v1.AgentServiceGrpc;
 import dev.drover.api.v1.ApplyRequest;
 import dev.drover.api.v1.ApplyResponse;
@@ -106,7 +108,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
   }
 
   private Object visible(Object written) {
-    cache.waitForRevision(Objects.meta(written).getResourceVersion(), READ_YOUR_WRITES);
+    cache.waitForRevision(ApiObjects.meta(written).getResourceVersion(), READ_YOUR_WRITES);
     return written;
   }
 
@@ -341,7 +343,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
                     .setObject(a.object())
                     .setAction(a.action())
                     .addAllChangedFields(a.changedFields()));
-            max = Math.max(max, Objects.meta(a.object()).getResourceVersion());
+            max = Math.max(max, ApiObjects.meta(a.object()).getResourceVersion());
           }
           if (!request.getDryRun()) {
             cache.waitForRevision(max, READ_YOUR_WRITES);
@@ -488,12 +490,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
   }
 
   private static long revisionOf(ReplicaSet rs) {
-    String v = rs.getMetadata().getAnnotationsOrDefault(WellKnown.REVISION, "0");
-    try {
-      return Long.parseLong(v);
-    } catch (NumberFormatException e) {
-      return 0;
-    }
+    return WellKnown.revision(rs.getMetadata());
   }
 
   @Override

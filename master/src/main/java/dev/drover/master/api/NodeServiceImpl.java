@@ -2,6 +2,7 @@ package dev.drover.master.api;
 
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConfirmPodTerminationRequest;
 import dev.drover.api.v1.ConfirmPodTerminationResponse;
@@ -35,7 +36,6 @@ import dev.drover.master.cache.WatchCache;
 import dev.drover.master.cache.WatchFrame;
 import dev.drover.master.events.EventRecorder;
 import dev.drover.master.store.ObjectStore;
-import dev.drover.master.store.Objects;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -120,7 +120,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
           long leaseRevision = renewLease(name);
           // Read-your-writes for the agent: the lease is written after the node, so wait for it.
           cache.waitForRevision(
-              Math.max(Objects.meta(stored).getResourceVersion(), leaseRevision),
+              Math.max(ApiObjects.meta(stored).getResourceVersion(), leaseRevision),
               Duration.ofSeconds(5));
           return RegisterNodeResponse.newBuilder()
               .setNode(stored.getNode())
@@ -188,7 +188,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
                                     .setRenewTime(now)))
                     .build(),
                 false);
-        return Objects.meta(created).getResourceVersion();
+        return ApiObjects.meta(created).getResourceVersion();
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
           throw e;
@@ -210,7 +210,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
                                     .setRenewTime(now)
                                     .setLeaseDurationSeconds((int) leaseDuration.toSeconds())))
                     .build());
-    return Objects.meta(renewed).getResourceVersion();
+    return ApiObjects.meta(renewed).getResourceVersion();
   }
 
   @Override
@@ -394,7 +394,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
             store.updateStatus(
                 found.get().toBuilder().setPod(pod.toBuilder().setStatus(st)).build());
         return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_UPDATED)
-            .setResourceVersion(Objects.meta(written).getResourceVersion())
+            .setResourceVersion(ApiObjects.meta(written).getResourceVersion())
             .build();
       } catch (StatusRuntimeException e) {
         switch (e.getStatus().getCode()) {

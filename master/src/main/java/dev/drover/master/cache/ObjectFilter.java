@@ -1,8 +1,8 @@
 package dev.drover.master.cache;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
-import dev.drover.master.store.Objects;
 import java.util.function.Predicate;
 
 /**
@@ -19,6 +19,6 @@ public interface ObjectFilter extends Predicate<Object> {
 
   @Override
   default boolean test(Object o) {
-    return test(o, Objects.meta(o));
+    return test(o, ApiObjects.meta(o));
   }
 }

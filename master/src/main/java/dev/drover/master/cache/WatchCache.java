@@ -1,6 +1,7 @@
 package dev.drover.master.cache;
 
 import com.google.protobuf.ByteString;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.ErrorStatus;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
@@ -97,9 +98,9 @@ public final class WatchCache implements AutoCloseable {
           sortKey,
           namespace,
           object,
-          Objects.meta(object),
+          ApiObjects.meta(object),
           previous,
-          previous == null ? null : Objects.meta(previous),
+          previous == null ? null : ApiObjects.meta(previous),
           deleted,
           new WatchFrame[WatchEventType.values().length]);
     }
@@ -320,8 +321,8 @@ public final class WatchCache implements AutoCloseable {
           }
           st.objects.remove(sk);
           Object last =
-              Objects.withMeta(
-                  previous, Objects.meta(previous).toBuilder().setResourceVersion(rev).build());
+              ApiObjects.withMeta(
+                  previous, ApiObjects.meta(previous).toBuilder().setResourceVersion(rev).build());
           c = new Change(rev, k.kind(), sk, k.namespace(), last, previous, true);
           listenersOf(k.kind(), l -> notifications.add(() -> l.onDelete(last)));
         } else {
@@ -673,7 +674,7 @@ public final class WatchCache implements AutoCloseable {
       long from = spec.fromRevision();
       if (spec.initialEvents() && from <= 0) {
         for (Object o : st.objects.values()) {
-          ObjectMeta meta = Objects.meta(o);
+          ObjectMeta meta = ApiObjects.meta(o);
           if (w.matches(o, meta)) {
             w.enqueue(
                 WatchFrame.of(
@@ -1197,7 +1198,7 @@ public final class WatchCache implements AutoCloseable {
 
   /** Latest revision of one object's metadata, for callers holding only an Object. */
   static long rv(Object o) {
-    ObjectMeta m = Objects.meta(o);
+    ObjectMeta m = ApiObjects.meta(o);
     return m.getResourceVersion();
   }
 }

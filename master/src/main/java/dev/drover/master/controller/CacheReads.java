@@ -1,6 +1,7 @@
 package dev.drover.master.controller;
 
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.LabelSelector;
@@ -38,8 +39,8 @@ public class CacheReads implements ObjectCache {
         cache.list(
             kind,
             x ->
-                (namespace.isEmpty() || Kinds.metadata(x).getNamespace().equals(namespace))
-                    && (all || Selectors.matches(selector, Kinds.metadata(x).getLabelsMap())))) {
+                (namespace.isEmpty() || ApiObjects.meta(x).getNamespace().equals(namespace))
+                    && (all || Selectors.matches(selector, ApiObjects.meta(x).getLabelsMap())))) {
       out.add((T) Kinds.unwrap(o));
     }
     return out;

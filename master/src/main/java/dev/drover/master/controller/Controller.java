@@ -1,6 +1,7 @@
 package dev.drover.master.controller;
 
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.OwnerReference;

@@ -1,6 +1,7 @@
 package dev.drover.master.controller;
 
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.EventSource;
 import dev.drover.api.v1.EventType;

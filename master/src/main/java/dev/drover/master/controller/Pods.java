@@ -1,7 +1,8 @@
 package dev.drover.master.controller;
 
+import dev.drover.api.ApiObjects;
+import dev.drover.api.Conditions;
 import dev.drover.api.v1.Condition;
-import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.ContainerStatus;
 import dev.drover.api.v1.IntOrString;
 import dev.drover.api.v1.ObjectMeta;
@@ -16,22 +17,18 @@ import java.util.Optional;
 /** Pod facts controllers share: readiness, availability, activity and creation from templates. */
 public final class Pods {
   /** Type of the pod condition that says the pod serves traffic. */
-  public static final String READY = "Ready";
+  public static final String READY = Conditions.READY;
 
   private Pods() {}
 
   /** True when the pod's Ready condition is true. */
   public static boolean isReady(Pod pod) {
-    return readyCondition(pod)
-        .map(c -> c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE)
-        .orElse(false);
+    return Conditions.isReady(pod);
   }
 
   /** The pod's Ready condition, if reported. */
   public static Optional<Condition> readyCondition(Pod pod) {
-    return pod.getStatus().getConditionsList().stream()
-        .filter(c -> READY.equals(c.getType()))
-        .findFirst();
+    return Conditions.find(pod.getStatus().getConditionsList(), READY);
   }
 
   /**

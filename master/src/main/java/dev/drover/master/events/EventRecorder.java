@@ -2,6 +2,7 @@ package dev.drover.master.events;
 
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.EventType;
 import dev.drover.api.v1.Kind;
@@ -275,7 +276,7 @@ public final class EventRecorder {
 
   /** Describes an object as an event's involved object. */
   public static ObjectReference referenceTo(Object o) {
-    ObjectMeta m = Objects.meta(o);
+    ObjectMeta m = ApiObjects.meta(o);
     return ObjectReference.newBuilder()
         .setKind(Objects.kind(o))
         .setNamespace(m.getNamespace())

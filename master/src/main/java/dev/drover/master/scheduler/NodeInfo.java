@@ -1,7 +1,6 @@
 package dev.drover.master.scheduler;
 
-import dev.drover.api.v1.Condition;
-import dev.drover.api.v1.ConditionStatus;
+import dev.drover.api.Conditions;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Taint;
 import dev.drover.api.v1.TaintEffect;
@@ -97,12 +96,7 @@ public final class NodeInfo {
           extra.put(e.getKey(), Quantities.units(field, e.getValue()));
       }
     }
-    boolean isReady = false;
-    for (Condition c : n.getStatus().getConditionsList()) {
-      if ("Ready".equals(c.getType())) {
-        isReady = c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE;
-      }
-    }
+    boolean isReady = Conditions.isReady(n);
     List<Taint> hard = new ArrayList<>();
     List<Taint> prefer = new ArrayList<>();
     for (Taint t : n.getSpec().getTaintsList()) {

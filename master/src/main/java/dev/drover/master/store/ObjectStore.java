@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import com.google.rpc.BadRequest.FieldViolation;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.NamespacePhase;
@@ -139,8 +140,8 @@ public final class ObjectStore {
   public static Object decode(KeyValue kv) {
     try {
       Object o = Object.parseFrom(kv.getValue());
-      return Objects.withMeta(
-          o, Objects.meta(o).toBuilder().setResourceVersion(kv.getModRevision()).build());
+      return ApiObjects.withMeta(
+          o, ApiObjects.meta(o).toBuilder().setResourceVersion(kv.getModRevision()).build());
     } catch (InvalidProtocolBufferException e) {
       throw Status.INTERNAL
           .withDescription("corrupt object at " + kv.getKey().toStringUtf8())
@@ -152,10 +153,10 @@ public final class ObjectStore {
    * The stored bytes of an object: its resource_version is implied by the key, so it is cleared.
    */
   private static ByteString encode(Object o) {
-    if (Objects.meta(o).getResourceVersion() == 0) {
+    if (ApiObjects.meta(o).getResourceVersion() == 0) {
       return o.toByteString();
     }
-    return Objects.withMeta(o, Objects.meta(o).toBuilder().setResourceVersion(0).build())
+    return ApiObjects.withMeta(o, ApiObjects.meta(o).toBuilder().setResourceVersion(0).build())
         .toByteString();
   }
 
@@ -282,7 +283,7 @@ public final class ObjectStore {
     Prepared(Object object, boolean create) {
       this.object = object;
       this.create = create;
-      ObjectMeta m = Objects.meta(object);
+      ObjectMeta m = ApiObjects.meta(object);
       this.key = key(Objects.kind(object), m.getNamespace(), m.getName());
     }
 
@@ -302,7 +303,7 @@ public final class ObjectStore {
     if (!Objects.known(kind)) {
       throw ApiErrors.invalid(pathPrefix + "kind", "the object holds no known kind");
     }
-    ObjectMeta in = Objects.meta(object);
+    ObjectMeta in = ApiObjects.meta(object);
     ObjectMeta.Builder m =
         in.toBuilder()
             .setUid(UUID.randomUUID().toString())
@@ -318,7 +319,7 @@ public final class ObjectStore {
       m.setNamespace(DEFAULT_NAMESPACE);
     }
     m.removeAnnotations(TERMINATION_CONFIRMED);
-    Object candidate = validator.applyDefaults(Objects.withMeta(object, m.build()));
+    Object candidate = validator.applyDefaults(ApiObjects.withMeta(object, m.build()));
     check(candidate, null, pathPrefix);
     if (kind == Kind.KIND_NAMESPACE) {
       candidate =
@@ -354,7 +355,7 @@ public final class ObjectStore {
     if (Objects.clusterScoped(kind)) {
       return null;
     }
-    String ns = Objects.meta(p.object).getNamespace();
+    String ns = ApiObjects.meta(p.object).getNamespace();
     if (createdInSameTxn.containsKey(ns)) {
       return null;
     }
@@ -406,7 +407,7 @@ public final class ObjectStore {
     Map<String, Boolean> namespaces = new HashMap<>();
     for (Prepared p : creates) {
       if (p.create && Objects.kind(p.object) == Kind.KIND_NAMESPACE) {
-        namespaces.put(Objects.meta(p.object).getName(), true);
+        namespaces.put(ApiObjects.meta(p.object).getName(), true);
       }
     }
     for (int attempt = 0; ; attempt++) {
@@ -456,8 +457,8 @@ public final class ObjectStore {
       ps.set(
           i,
           new Prepared(
-              Objects.withMeta(
-                  p.object, Objects.meta(p.object).toBuilder().setResourceVersion(rev).build()),
+              ApiObjects.withMeta(
+                  p.object, ApiObjects.meta(p.object).toBuilder().setResourceVersion(rev).build()),
               p.create));
     }
   }
@@ -469,7 +470,7 @@ public final class ObjectStore {
    * status sent is ignored.
    */
   public Object update(Object object, boolean dryRun) {
-    ObjectMeta in = Objects.meta(object);
+    ObjectMeta in = ApiObjects.meta(object);
     Kind kind = Objects.kind(object);
     requireIdentity(kind, in);
     if (in.getResourceVersion() <= 0) {
@@ -479,12 +480,12 @@ public final class ObjectStore {
     }
     String ns = namespaceOf(kind, in.getNamespace());
     Object current = currentFor(kind, ns, in.getName(), in.getResourceVersion());
-    long curRv = Objects.meta(current).getResourceVersion();
+    long curRv = ApiObjects.meta(current).getResourceVersion();
     if (curRv != in.getResourceVersion()) {
       throw ApiErrors.conflict(Objects.describe(current), in.getResourceVersion(), curRv);
     }
     Object next =
-        mergeUpdate(current, Objects.withMeta(object, in.toBuilder().setNamespace(ns).build()));
+        mergeUpdate(current, ApiObjects.withMeta(object, in.toBuilder().setNamespace(ns).build()));
     next = validator.applyDefaults(next);
     check(next, current, "");
     next = bumpGeneration(current, next);
@@ -499,8 +500,8 @@ public final class ObjectStore {
    * status.
    */
   private Object mergeUpdate(Object current, Object incoming) {
-    ObjectMeta cur = Objects.meta(current);
-    ObjectMeta in = Objects.meta(incoming);
+    ObjectMeta cur = ApiObjects.meta(current);
+    ObjectMeta in = ApiObjects.meta(incoming);
     ObjectMeta.Builder m =
         cur.toBuilder()
             .clearLabels()
@@ -532,21 +533,21 @@ public final class ObjectStore {
         throw ApiErrors.invalid("spec.node_name", "is immutable once set (bound to " + was + ")");
       }
     }
-    return Objects.withMeta(next, m.build());
+    return ApiObjects.withMeta(next, m.build());
   }
 
   private static Object bumpGeneration(Object current, Object next) {
     if (!Objects.specChanged(current, next)) {
       return next;
     }
-    ObjectMeta m = Objects.meta(next);
-    return Objects.withMeta(
-        next, m.toBuilder().setGeneration(Objects.meta(current).getGeneration() + 1).build());
+    ObjectMeta m = ApiObjects.meta(next);
+    return ApiObjects.withMeta(
+        next, m.toBuilder().setGeneration(ApiObjects.meta(current).getGeneration() + 1).build());
   }
 
   /** Replaces only the status, guarded by resource_version; spec and metadata sent are ignored. */
   public Object updateStatus(Object object) {
-    ObjectMeta in = Objects.meta(object);
+    ObjectMeta in = ApiObjects.meta(object);
     Kind kind = Objects.kind(object);
     requireIdentity(kind, in);
     if (!Objects.hasStatus(kind)) {
@@ -558,7 +559,7 @@ public final class ObjectStore {
     }
     String ns = namespaceOf(kind, in.getNamespace());
     Object current = currentFor(kind, ns, in.getName(), in.getResourceVersion());
-    long curRv = Objects.meta(current).getResourceVersion();
+    long curRv = ApiObjects.meta(current).getResourceVersion();
     if (curRv != in.getResourceVersion()) {
       throw ApiErrors.conflict(Objects.describe(current), in.getResourceVersion(), curRv);
     }
@@ -579,7 +580,7 @@ public final class ObjectStore {
           expectedRv > 0
               ? currentFor(kind, namespace, name, expectedRv)
               : require(kind, namespace, name);
-      long curRv = Objects.meta(current).getResourceVersion();
+      long curRv = ApiObjects.meta(current).getResourceVersion();
       if (expectedRv > 0 && curRv != expectedRv) {
         throw ApiErrors.conflict(Objects.describe(current), expectedRv, curRv);
       }
@@ -791,13 +792,13 @@ public final class ObjectStore {
    * instead when its deletion is complete.
    */
   private Object write(Object current, Object next) {
-    ObjectMeta m = Objects.meta(next);
+    ObjectMeta m = ApiObjects.meta(next);
     ByteString key = key(Objects.kind(next), m.getNamespace(), m.getName());
-    long expected = Objects.meta(current).getResourceVersion();
+    long expected = ApiObjects.meta(current).getResourceVersion();
     if (deletionComplete(next)) {
       // The result carries the revision of the removal, so a caller waiting for it sees it.
       long rev = remove(current, key, expected);
-      return Objects.withMeta(next, m.toBuilder().setResourceVersion(rev).build());
+      return ApiObjects.withMeta(next, m.toBuilder().setResourceVersion(rev).build());
     }
     TxnResponse resp =
         await(
@@ -815,7 +816,7 @@ public final class ObjectStore {
     if (!resp.getSucceeded()) {
       throw conflictFrom(next, expected, resp.getResponses(0).getResponseRange());
     }
-    return Objects.withMeta(
+    return ApiObjects.withMeta(
         next, m.toBuilder().setResourceVersion(resp.getHeader().getRevision()).build());
   }
 
@@ -868,7 +869,7 @@ public final class ObjectStore {
     String ns = namespaceOf(kind, namespace);
     for (int attempt = 0; ; attempt++) {
       Object current = require(kind, ns, name);
-      ObjectMeta m = Objects.meta(current);
+      ObjectMeta m = ApiObjects.meta(current);
       if (opts.uid() != null && !opts.uid().equals(m.getUid())) {
         throw ApiErrors.failedPrecondition(
             "precondition failed: uid is " + m.getUid() + ", not " + opts.uid());
@@ -896,7 +897,7 @@ public final class ObjectStore {
           return new DeleteResult(current, false, m.getResourceVersion());
         }
         Object written = write(current, next);
-        return new DeleteResult(written, false, Objects.meta(written).getResourceVersion());
+        return new DeleteResult(written, false, ApiObjects.meta(written).getResourceVersion());
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.ABORTED || attempt >= MAX_RETRIES) {
           throw e;
@@ -908,7 +909,7 @@ public final class ObjectStore {
   /** The object entering graceful deletion, or null when it can go at once. */
   private Object startGracefulDeletion(
       Object current, DeleteOptions opts, UnaryOperator<Object> onGraceful) {
-    ObjectMeta m = Objects.meta(current);
+    ObjectMeta m = ApiObjects.meta(current);
     ObjectMeta.Builder b = m.toBuilder();
     PropagationPolicy pp = opts.propagation();
     if (pp == PropagationPolicy.PROPAGATION_POLICY_FOREGROUND
@@ -938,7 +939,7 @@ public final class ObjectStore {
     } else {
       b.setDeletionGracePeriodSeconds(0);
     }
-    Object next = Objects.withMeta(current, b.build());
+    Object next = ApiObjects.withMeta(current, b.build());
     return onGraceful == null ? next : onGraceful.apply(next);
   }
 
@@ -948,7 +949,7 @@ public final class ObjectStore {
 
   /** True when a deleted object has nothing left to wait for. */
   private static boolean deletionComplete(Object o) {
-    ObjectMeta m = Objects.meta(o);
+    ObjectMeta m = ApiObjects.meta(o);
     if (!m.hasDeletionTime() || m.getFinalizersCount() > 0) {
       return false;
     }
@@ -978,7 +979,7 @@ public final class ObjectStore {
     if (!resp.getSucceeded()) {
       throw conflictFrom(current, expected, resp.getResponses(0).getResponseRange());
     }
-    String ns = Objects.meta(current).getNamespace();
+    String ns = ApiObjects.meta(current).getNamespace();
     if (!ns.isEmpty()) {
       finishNamespaceIfEmpty(ns);
     }
@@ -1013,7 +1014,7 @@ public final class ObjectStore {
             "pod " + namespace + "/" + name + " is not being deleted");
       }
       Object next =
-          Objects.withMeta(
+          ApiObjects.withMeta(
               current, m.toBuilder().putAnnotations(TERMINATION_CONFIRMED, "true").build());
       try {
         write(current, next);
@@ -1043,7 +1044,7 @@ public final class ObjectStore {
         continue;
       }
       for (Object o : list(k, ns)) {
-        ObjectMeta m = Objects.meta(o);
+        ObjectMeta m = ApiObjects.meta(o);
         try {
           delete(
               k,
@@ -1100,7 +1101,7 @@ public final class ObjectStore {
         await(
             kv.txn(
                 TxnRequest.newBuilder()
-                    .addCompare(modEquals(key, Objects.meta(nsObj.get()).getResourceVersion()))
+                    .addCompare(modEquals(key, ApiObjects.meta(nsObj.get()).getResourceVersion()))
                     .addSuccess(
                         RequestOp.newBuilder()
                             .setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
@@ -1148,10 +1149,10 @@ public final class ObjectStore {
         Object in = objects.get(i);
         if (!fieldManager.isEmpty() && Objects.known(Objects.kind(in))) {
           in =
-              Objects.withMeta(
+              ApiObjects.withMeta(
                   in,
-                  Objects.meta(in).toBuilder()
-                      .putAnnotations(dev.drover.master.api.WellKnown.FIELD_MANAGER, fieldManager)
+                  ApiObjects.meta(in).toBuilder()
+                      .putAnnotations(dev.drover.api.WellKnown.FIELD_MANAGER, fieldManager)
                       .build());
         }
         try {
@@ -1206,7 +1207,7 @@ public final class ObjectStore {
     if (!Objects.known(kind)) {
       throw ApiErrors.invalid(path + "kind", "the object holds no known kind");
     }
-    ObjectMeta m = Objects.meta(in);
+    ObjectMeta m = ApiObjects.meta(in);
     if (m.getName().isEmpty()) {
       throw ApiErrors.invalid(path + "metadata.name", "is required for apply");
     }
@@ -1220,11 +1221,11 @@ public final class ObjectStore {
       return;
     }
     Object cur = current.get();
-    ObjectMeta cm = Objects.meta(cur);
+    ObjectMeta cm = ApiObjects.meta(cur);
     // Server-owned metadata and the status never come from a manifest.
     Object patch =
         Objects.withStatusOf(
-            Objects.withMeta(
+            ApiObjects.withMeta(
                 in,
                 ObjectMeta.newBuilder()
                     .putAllLabels(m.getLabelsMap())
@@ -1234,16 +1235,17 @@ public final class ObjectStore {
                     .build()),
             null);
     Object merged = (Object) Objects.mergeSetFields(cur, patch);
-    ObjectMeta.Builder mb = Objects.meta(merged).toBuilder();
+    ObjectMeta.Builder mb = ApiObjects.meta(merged).toBuilder();
     // Labels and annotations merge key by key rather than replacing the whole map.
     mb.clearLabels().putAllLabels(cm.getLabelsMap()).putAllLabels(m.getLabelsMap());
     mb.clearAnnotations()
         .putAllAnnotations(cm.getAnnotationsMap())
         .putAllAnnotations(m.getAnnotationsMap());
-    merged = validator.applyDefaults(Objects.withMeta(merged, mb.build()));
+    merged = validator.applyDefaults(ApiObjects.withMeta(merged, mb.build()));
     check(merged, cur, path);
     merged = bumpGeneration(cur, merged);
-    List<String> changed = Objects.changedFields(Objects.message(cur), Objects.message(merged));
+    List<String> changed =
+        Objects.changedFields(ApiObjects.message(cur), ApiObjects.message(merged));
     changed.removeIf(f -> f.startsWith("metadata.generation"));
     if (merged.equals(cur)) {
       prepared.add(null);

@@ -3,6 +3,7 @@ package dev.drover.master.store;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
@@ -14,9 +15,9 @@ import java.util.List;
  * Generic access to the parts of an {@link Object} envelope of any kind: its kind, metadata,
  * desired state ("spec": every field but metadata and status) and status.
  *
- * <p>Kind, metadata and wrapping come from {@link Kinds}; this class adds the spec/status split the
- * store needs, done through protobuf reflection (every kind's status is the message field named
- * {@code status}) rather than a per-kind table.
+ * <p>Kind and wrapping come from {@link Kinds}, metadata from {@link ApiObjects}; this class adds
+ * the spec/status split the store needs, done through protobuf reflection (every kind's status is
+ * the message field named {@code status}) rather than a per-kind table.
  */
 public final class Objects {
   private static final Descriptor ENVELOPE = Object.getDescriptor();
@@ -45,21 +46,6 @@ public final class Objects {
     return ENVELOPE.findFieldByNumber(kind.getNumber());
   }
 
-  /** The message of the object inside the envelope. */
-  public static Message message(Object o) {
-    return Kinds.unwrap(o);
-  }
-
-  /** The metadata of the object. */
-  public static ObjectMeta meta(Object o) {
-    return Kinds.metadata(o);
-  }
-
-  /** The object with its metadata replaced. */
-  public static Object withMeta(Object o, ObjectMeta meta) {
-    return Kinds.withMetadata(o, meta);
-  }
-
   /** The status field of a kind, or null for kinds without one (Event, Secret, ...). */
   public static FieldDescriptor statusField(Descriptor d) {
     FieldDescriptor f = d.findFieldByName("status");
@@ -84,12 +70,12 @@ public final class Objects {
 
   /** True when the desired-state parts (everything but metadata and status) differ. */
   public static boolean specChanged(Object a, Object b) {
-    return !specPart(message(a)).equals(specPart(message(b)));
+    return !specPart(ApiObjects.message(a)).equals(specPart(ApiObjects.message(b)));
   }
 
   /** {@code target} with the status taken from {@code source} (or cleared when source is null). */
   public static Object withStatusOf(Object target, Object source) {
-    Message m = message(target);
+    Message m = ApiObjects.message(target);
     FieldDescriptor st = statusField(m.getDescriptorForType());
     if (st == null) {
       return target;
@@ -98,7 +84,7 @@ public final class Objects {
     if (source == null) {
       b.clearField(st);
     } else {
-      b.setField(st, message(source).getField(st));
+      b.setField(st, ApiObjects.message(source).getField(st));
     }
     return target.toBuilder().setField(field(kind(target)), b.build()).build();
   }
@@ -119,7 +105,7 @@ public final class Objects {
 
   /** {@link #describe(Kind, String, String)} for an object. */
   public static String describe(Object o) {
-    ObjectMeta m = meta(o);
+    ObjectMeta m = ApiObjects.meta(o);
     return describe(kind(o), m.getNamespace(), m.getName());
   }
 

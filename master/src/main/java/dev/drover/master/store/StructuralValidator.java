@@ -3,6 +3,7 @@ package dev.drover.master.store;
 import static dev.drover.master.api.ApiErrors.violation;
 
 import com.google.rpc.BadRequest.FieldViolation;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
@@ -33,7 +34,7 @@ public final class StructuralValidator implements ObjectValidator {
       out.add(violation("kind", "the object holds no known kind"));
       return out;
     }
-    ObjectMeta meta = Objects.meta(object);
+    ObjectMeta meta = ApiObjects.meta(object);
     if (!isSubdomain(meta.getName())) {
       out.add(
           violation(

@@ -1,6 +1,7 @@
 package dev.drover.master.validation;
 
 import com.google.protobuf.ByteString;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.ImageReference;
 import dev.drover.api.Kinds;
 import dev.drover.api.v1.CompletionMode;
@@ -66,12 +67,12 @@ public final class Defaulter {
       return;
     }
     Object object = builder.build();
-    ObjectMeta meta = Kinds.metadata(object);
+    ObjectMeta meta = ApiObjects.meta(object);
     if (Kinds.isNamespaced(Kinds.kindOf(object)) && meta.getNamespace().isEmpty()) {
       // Replace rather than merge: merging would append the repeated fields a second time.
       builder
           .clear()
-          .mergeFrom(Kinds.withMetadata(object, meta.toBuilder().setNamespace("default").build()));
+          .mergeFrom(ApiObjects.withMeta(object, meta.toBuilder().setNamespace("default").build()));
     }
     switch (builder.getKindCase()) {
       case NAMESPACE:

@@ -1,6 +1,7 @@
 package dev.drover.master.validation;
 
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
@@ -56,7 +57,7 @@ public final class Validator {
     }
     Kind kind = Kinds.kindOf(object);
     Message message = Kinds.unwrap(object);
-    ObjectMeta meta = Kinds.metadata(object);
+    ObjectMeta meta = ApiObjects.meta(object);
     int size = message.getSerializedSize();
     if (size > MAX_OBJECT_BYTES) {
       v.add(
@@ -67,7 +68,7 @@ public final class Validator {
               + MAX_OBJECT_BYTES);
     }
     if (operation == Operation.UPDATE_STATUS) {
-      UpdateRules.identity(meta, Kinds.metadata(old), v);
+      UpdateRules.identity(meta, ApiObjects.meta(old), v);
       StatusRules.validate(message, v);
       return v.list();
     }
@@ -79,7 +80,7 @@ public final class Validator {
       StatusRules.validate(message, v);
     }
     if (operation == Operation.UPDATE) {
-      ObjectMeta oldMeta = Kinds.metadata(old);
+      ObjectMeta oldMeta = ApiObjects.meta(old);
       UpdateRules.identity(meta, oldMeta, v);
       UpdateRules.validate(object, old, meta, oldMeta, v);
     }

@@ -1,6 +1,7 @@
 package dev.drover.master.wiring;
 
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.Kinds;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Kind;
@@ -9,7 +10,6 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.master.ActiveComponent;
 import dev.drover.master.cache.CacheListener;
 import dev.drover.master.cache.WatchCache;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.CacheReads;
 import dev.drover.master.controller.Clock;
 import dev.drover.master.controller.ControllerContext;

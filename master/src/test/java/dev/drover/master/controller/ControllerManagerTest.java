@@ -3,6 +3,7 @@ package dev.drover.master.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.ConfigMap;
 import dev.drover.api.v1.Kind;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package dev.drover.master.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.ConfigMap;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.EventType;

@@ -1,5 +1,6 @@
 package dev.drover.master.controller;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Container;

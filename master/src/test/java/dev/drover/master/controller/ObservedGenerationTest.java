@@ -7,6 +7,7 @@ import static dev.drover.master.controller.Fixtures.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.DaemonSet;
 import dev.drover.api.v1.DaemonSetSpec;
 import dev.drover.api.v1.Deployment;

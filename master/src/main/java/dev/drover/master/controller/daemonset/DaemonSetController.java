@@ -1,6 +1,7 @@
 package dev.drover.master.controller.daemonset;
 
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.DaemonSet;
 import dev.drover.api.v1.DaemonSetStatus;
 import dev.drover.api.v1.DaemonSetUpdateStrategyType;
@@ -12,7 +13,6 @@ import dev.drover.api.v1.RollingUpdateDaemonSet;
 import dev.drover.api.v1.TaintEffect;
 import dev.drover.api.v1.Toleration;
 import dev.drover.api.v1.TolerationOperator;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.Expectations;

@@ -1,6 +1,11 @@
 package dev.drover.master.controller.deployment;
 
+import static dev.drover.api.WellKnown.POD_TEMPLATE_HASH;
+import static dev.drover.api.WellKnown.REVISION;
+
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
+import dev.drover.api.WellKnown;
 import dev.drover.api.v1.CanaryStatus;
 import dev.drover.api.v1.CanaryStrategy;
 import dev.drover.api.v1.Condition;
@@ -17,8 +22,6 @@ import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.ReplicaSetSpec;
 import dev.drover.api.v1.RollingUpdateDeployment;
-import dev.drover.master.api.WellKnown;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.DeleteOptions;
@@ -57,12 +60,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeploymentController extends Controller {
   private static final Logger LOG = LoggerFactory.getLogger(DeploymentController.class);
-
-  /** Label carrying the template hash on ReplicaSets, their selectors and their pods. */
-  public static final String POD_TEMPLATE_HASH = "pod-template-hash";
-
-  /** ReplicaSet annotation with the revision number. */
-  public static final String REVISION = WellKnown.REVISION;
 
   /** ReplicaSet annotation with the deployment's replicas when the set was last scaled. */
   public static final String DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas";
@@ -175,11 +172,7 @@ public final class DeploymentController extends Controller {
   }
 
   static long revisionOf(ReplicaSet rs) {
-    try {
-      return Long.parseLong(rs.getMetadata().getAnnotationsOrDefault(REVISION, "0"));
-    } catch (NumberFormatException e) {
-      return 0;
-    }
+    return WellKnown.revision(rs.getMetadata());
   }
 
   /** The template a ReplicaSet was made from, without the labels and annotations we add. */

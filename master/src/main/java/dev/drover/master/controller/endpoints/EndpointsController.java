@@ -1,6 +1,7 @@
 package dev.drover.master.controller.endpoints;
 
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ContainerPort;
 import dev.drover.api.v1.EndpointAddress;
@@ -15,7 +16,6 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.Protocol;
 import dev.drover.api.v1.Service;
 import dev.drover.api.v1.ServicePort;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.DeleteOptions;

@@ -1,11 +1,11 @@
 package dev.drover.master.controller.gc;
 
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.OwnerReference;
 import dev.drover.api.v1.PropagationPolicy;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.DeleteOptions;

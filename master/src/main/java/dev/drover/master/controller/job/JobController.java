@@ -1,5 +1,6 @@
 package dev.drover.master.controller.job;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.CompletionMode;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
@@ -13,7 +14,6 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PropagationPolicy;
 import dev.drover.api.v1.RestartPolicy;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.DeleteOptions;

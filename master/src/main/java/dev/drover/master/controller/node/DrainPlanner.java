@@ -1,12 +1,12 @@
 package dev.drover.master.controller.node;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.OwnerReference;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.RollingUpdateDeployment;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.ObjectCache;
 import dev.drover.master.controller.Pods;
 import java.time.Instant;

@@ -1,6 +1,7 @@
 package dev.drover.master.controller.node;
 
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Kind;
@@ -14,7 +15,6 @@ import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.Taint;
 import dev.drover.api.v1.TaintEffect;
 import dev.drover.api.v1.Toleration;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.DeleteOptions;

@@ -1,5 +1,6 @@
 package dev.drover.master.controller.replicaset;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Kind;
@@ -7,7 +8,6 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.ReplicaSetStatus;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.Expectations;

@@ -7,6 +7,8 @@ import static dev.drover.master.controller.Fixtures.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
+import dev.drover.api.WellKnown;
 import dev.drover.api.v1.CanaryStrategy;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
@@ -24,7 +26,6 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.RollingUpdateDeployment;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Harness;
 import dev.drover.master.controller.Pods;
 import dev.drover.master.controller.ResourceHandler;
@@ -126,12 +127,11 @@ class DeploymentControllerTest {
     List<ReplicaSet> sets = replicaSets();
     assertThat(sets).hasSize(1);
     ReplicaSet rs = sets.get(0);
-    String hash = rs.getMetadata().getLabelsOrThrow(DeploymentController.POD_TEMPLATE_HASH);
+    String hash = rs.getMetadata().getLabelsOrThrow(WellKnown.POD_TEMPLATE_HASH);
     assertThat(rs.getMetadata().getName()).isEqualTo("web-" + hash);
-    assertThat(rs.getMetadata().getAnnotationsOrThrow(DeploymentController.REVISION))
-        .isEqualTo("1");
+    assertThat(rs.getMetadata().getAnnotationsOrThrow(WellKnown.REVISION)).isEqualTo("1");
     assertThat(rs.getSpec().getSelector().getMatchLabelsMap())
-        .containsEntry(DeploymentController.POD_TEMPLATE_HASH, hash);
+        .containsEntry(WellKnown.POD_TEMPLATE_HASH, hash);
     assertThat(activePods())
         .hasSize(3)
         .allMatch(p -> p.getMetadata().getLabelsMap().get("pod-template-hash").equals(hash));

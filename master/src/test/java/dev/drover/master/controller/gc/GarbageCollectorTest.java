@@ -6,6 +6,7 @@ import static dev.drover.master.controller.Fixtures.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.DeploymentSpec;
 import dev.drover.api.v1.Job;
@@ -16,7 +17,6 @@ import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PropagationPolicy;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.ReplicaSetSpec;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.Fixtures;
 import dev.drover.master.controller.Harness;

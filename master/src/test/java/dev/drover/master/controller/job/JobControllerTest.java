@@ -4,6 +4,7 @@ import static dev.drover.master.controller.Fixtures.meta;
 import static dev.drover.master.controller.Fixtures.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ContainerState;
 import dev.drover.api.v1.ContainerStateRunning;
@@ -16,7 +17,6 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.RestartPolicy;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.Harness;
 import dev.drover.master.controller.Pods;

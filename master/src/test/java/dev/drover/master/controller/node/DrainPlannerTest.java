@@ -6,6 +6,7 @@ import static dev.drover.master.controller.Fixtures.selector;
 import static dev.drover.master.controller.Fixtures.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.DaemonSet;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.DeploymentSpec;
@@ -14,7 +15,6 @@ import dev.drover.api.v1.IntOrString;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.RollingUpdateDeployment;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.Harness;
 import dev.drover.master.controller.Pods;

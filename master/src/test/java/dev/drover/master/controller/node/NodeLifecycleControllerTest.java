@@ -4,6 +4,7 @@ import static dev.drover.master.controller.Fixtures.makeReady;
 import static dev.drover.master.controller.Fixtures.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Container;
@@ -19,7 +20,6 @@ import dev.drover.api.v1.Taint;
 import dev.drover.api.v1.TaintEffect;
 import dev.drover.api.v1.Toleration;
 import dev.drover.api.v1.TolerationOperator;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.Fixtures;
 import dev.drover.master.controller.Harness;
 import java.time.Duration;

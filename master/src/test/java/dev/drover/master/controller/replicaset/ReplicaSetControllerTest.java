@@ -7,13 +7,13 @@ import static dev.drover.master.controller.Fixtures.selector;
 import static dev.drover.master.controller.Fixtures.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.ReplicaSetSpec;
-import dev.drover.master.controller.ApiObjects;
 import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.Harness;
 import java.time.Duration;

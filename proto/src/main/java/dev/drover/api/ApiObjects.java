@@ -1,12 +1,12 @@
-package dev.drover.master.controller;
+package dev.drover.api;
 
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
-import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.LabelSelector;
+import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.ObjectReference;
 import dev.drover.api.v1.OwnerReference;
@@ -15,9 +15,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Kind-independent access to typed API objects (a Pod, a Deployment): the kind of a message
- * (through the API's {@link Kinds}), its metadata (every kind keeps its {@code ObjectMeta} in field
- * 1), queue keys and owner references.
+ * The one object-meta helper: kind-independent access to typed API objects (a Pod, a Deployment)
+ * and to the {@link Object} envelope that holds any of them. Every kind keeps its {@code
+ * ObjectMeta} in field 1 (an API rule), so metadata is reached through the descriptor rather than a
+ * per-kind table; {@link Kinds} owns the kind table itself.
  */
 public final class ApiObjects {
   private ApiObjects() {}
@@ -45,6 +46,31 @@ public final class ApiObjects {
   @SuppressWarnings("unchecked")
   public static <T extends Message> T withMeta(T object, ObjectMeta meta) {
     return (T) object.toBuilder().setField(metaField(object.getDescriptorForType()), meta).build();
+  }
+
+  /** The metadata of the object inside an envelope (the default instance when unset). */
+  public static ObjectMeta meta(Object object) {
+    return meta(Kinds.unwrap(object));
+  }
+
+  /** A copy of an envelope whose inner object has other metadata. */
+  public static Object withMeta(Object object, ObjectMeta meta) {
+    return Kinds.wrap(withMeta(Kinds.unwrap(object), meta));
+  }
+
+  /** The kind's message held by an envelope (a Pod, a Deployment, ...). */
+  public static Message message(Object object) {
+    return Kinds.unwrap(object);
+  }
+
+  /** Puts a kind's message into the envelope, checking that it is of that kind. */
+  public static Object wrap(Kind kind, Message message) {
+    Object object = Kinds.wrap(message);
+    if (Kinds.kindOf(object) != kind) {
+      throw new IllegalArgumentException(
+          "a " + message.getDescriptorForType().getName() + " is not a " + kind);
+    }
+    return object;
   }
 
   /** The descriptor of a field (spec, status) of a kind, or null when it has none. */
@@ -133,6 +159,14 @@ public final class ApiObjects {
   /** An instant from a protobuf timestamp. */
   public static Instant instant(Timestamp timestamp) {
     return Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos());
+  }
+
+  /** The instant of a timestamp, or null when it is unset (all zero). */
+  public static Instant instantOrNull(Timestamp timestamp) {
+    if (timestamp == null || (timestamp.getSeconds() == 0 && timestamp.getNanos() == 0)) {
+      return null;
+    }
+    return instant(timestamp);
   }
 
   /** A selector matching exactly these labels (a Service's selector). */

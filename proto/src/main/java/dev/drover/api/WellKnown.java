@@ -1,6 +1,8 @@
-package dev.drover.master.api;
+package dev.drover.api;
 
-/** Annotation and label names the master writes and the controllers read. */
+import dev.drover.api.v1.ObjectMeta;
+
+/** Annotation and label names the master writes and controllers, the CLI and agents read. */
 public final class WellKnown {
   private WellKnown() {}
 
@@ -25,4 +27,16 @@ public final class WellKnown {
 
   /** On objects written by Apply: the tool that applied them. */
   public static final String FIELD_MANAGER = "drover.dev/field-manager";
+
+  /**
+   * The revision a ReplicaSet carries in {@link #REVISION}; 0 when unset or not a number (a
+   * hand-made ReplicaSet is older than every revision a Deployment wrote).
+   */
+  public static long revision(ObjectMeta meta) {
+    try {
+      return Long.parseLong(meta.getAnnotationsOrDefault(REVISION, "0"));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
 }
