@@ -49,12 +49,7 @@ final class CacheFeed {
   private final CacheListeners listeners;
   private final ScheduledExecutorService ticker;
   private final ExecutorService dispatch =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "watch-cache-dispatch");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadExecutor(CacheThreads.daemon("watch-cache-dispatch"));
   private volatile Watch storeWatch;
   private volatile boolean closed;
   private volatile boolean synced;

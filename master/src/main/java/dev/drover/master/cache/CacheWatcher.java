@@ -40,7 +40,7 @@ final class CacheWatcher {
   volatile long lastSent;
 
   /** The cache's revision when the watch was registered: every change up to it was replayed. */
-  long registeredAt;
+  private long registeredAt;
 
   /**
    * The newest revision offered to this watcher (set at registration, then by its shard thread).
@@ -62,6 +62,13 @@ final class CacheWatcher {
     this.ready = ready;
     this.maxBacklog = maxBacklog;
     this.shard = shard;
+  }
+
+  /** Notes that the replay covered every change up to {@code revision}, under the index's lock. */
+  void registeredAt(long revision) {
+    lastSent = System.nanoTime();
+    registeredAt = revision;
+    offeredUpTo = revision;
   }
 
   /**

@@ -64,11 +64,9 @@ final class FanOut {
           w.enqueue(WatchFrame.of(WatchEvents.bookmark(Math.max(from, index.revision()))));
         }
       }
-      w.lastSent = System.nanoTime();
       // Every change up to here was replayed above (or is older than the start): the shard
       // offers only later ones.
-      w.registeredAt = index.revision();
-      w.offeredUpTo = w.registeredAt;
+      w.registeredAt(index.revision());
       shard.add(w);
     }
     w.drainLater();

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -44,14 +45,9 @@ final class FanOutShard {
 
   FanOutShard(int index, Duration bookmarkInterval) {
     this.bookmarkIntervalNanos = bookmarkInterval.toNanos();
+    ThreadFactory daemon = CacheThreads.daemon("watch-cache-fanout-" + index);
     Thread[] t = new Thread[1];
-    exec =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              t[0] = new Thread(r, "watch-cache-fanout-" + index);
-              t[0].setDaemon(true);
-              return t[0];
-            });
+    exec = Executors.newSingleThreadExecutor(r -> t[0] = daemon.newThread(r));
     // Start the thread now so that it is known for the "on this shard's thread" checks.
     CompletableFuture.runAsync(() -> {}, exec).join();
     thread = t[0];

@@ -43,12 +43,7 @@ public final class WatchCache implements AutoCloseable {
   private final FanOut fanOut;
   private final CacheListeners listeners = new CacheListeners();
   private final ScheduledExecutorService ticker =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "watch-cache-ticker");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(CacheThreads.daemon("watch-cache-ticker"));
   private final CacheFeed feed;
 
   /** A cache over {@code kv}; call {@link #start()}. */
