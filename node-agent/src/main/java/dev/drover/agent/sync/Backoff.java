@@ -4,57 +4,53 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Exponential back-off of one container (restarts) or one image (pulls): the first delay is {@code
- * initial}, each further one doubles up to {@code max}; a container that ran at least {@code
- * resetAfter} starts again from {@code initial}. Not thread-safe; owned by one pod worker.
+ * Exponential back-off of one container (restarts) or one image (pulls), as an immutable value: the
+ * first delay is {@code initial}, each further one doubles up to {@code max}; a container that ran
+ * at least {@code resetAfter} starts again from {@code initial}. Immutable so that the pod
+ * decisions ({@link PodActions}) can take it as an input and hand back the next one.
+ *
+ * @param initial the first delay
+ * @param max the longest delay
+ * @param resetAfter a run at least this long forgets earlier failures
+ * @param lastDelay the delay last applied; null if none
+ * @param until when the next attempt may happen ({@link Instant#MIN} when it need not wait)
  */
-final class Backoff {
+record Backoff(
+    Duration initial, Duration max, Duration resetAfter, Duration lastDelay, Instant until) {
 
-  private final Duration initial;
-  private final Duration max;
-  private final Duration resetAfter;
-  private Duration last;
-  private Instant until = Instant.MIN;
-
+  /** A back-off with no failure recorded. */
   Backoff(Duration initial, Duration max, Duration resetAfter) {
-    this.initial = initial;
-    this.max = max;
-    this.resetAfter = resetAfter;
+    this(initial, max, resetAfter, null, Instant.MIN);
+  }
+
+  /** The restart (and pull) back-off the sync settings describe. */
+  static Backoff of(SyncConfig config) {
+    return new Backoff(
+        config.restartBackoffInitial(), config.restartBackoffMax(), config.backoffResetAfter());
   }
 
   /**
-   * Records a failure at {@code at} after having run for {@code ranFor} (zero for a failed pull)
-   * and returns the delay before the next attempt.
+   * The back-off after a failure at {@code at} following a run of {@code ranFor} (zero for a failed
+   * pull); its {@link #lastDelay} is the wait before the next attempt.
    */
-  Duration failed(Instant at, Duration ranFor) {
-    if (last == null || ranFor.compareTo(resetAfter) >= 0) {
-      last = initial;
+  Backoff failed(Instant at, Duration ranFor) {
+    Duration next;
+    if (lastDelay == null || ranFor.compareTo(resetAfter) >= 0) {
+      next = initial;
     } else {
-      Duration doubled = last.multipliedBy(2);
-      last = doubled.compareTo(max) > 0 ? max : doubled;
+      Duration doubled = lastDelay.multipliedBy(2);
+      next = doubled.compareTo(max) > 0 ? max : doubled;
     }
-    until = at.plus(last);
-    return last;
+    return new Backoff(initial, max, resetAfter, next, at.plus(next));
   }
 
-  /** Forgets past failures (after a successful pull). */
-  void reset() {
-    last = null;
-    until = Instant.MIN;
+  /** The back-off with past failures forgotten (after a successful pull). */
+  Backoff reset() {
+    return new Backoff(initial, max, resetAfter);
   }
 
   /** True while the next attempt must wait. */
   boolean waiting(Instant now) {
     return now.isBefore(until);
-  }
-
-  /** When the next attempt may happen. */
-  Instant until() {
-    return until;
-  }
-
-  /** The delay last applied; null if none. */
-  Duration lastDelay() {
-    return last;
   }
 }
