@@ -1,6 +1,5 @@
 package dev.drover.agent.sync;
 
-import com.google.protobuf.Timestamp;
 import dev.drover.agent.runtime.ContainerInfo;
 import dev.drover.agent.runtime.ContainerRuntime;
 import dev.drover.agent.runtime.ContainerSpec;
@@ -26,47 +25,30 @@ import dev.drover.agent.sync.PodActions.StopProbes;
 import dev.drover.agent.sync.PodActions.Termination;
 import dev.drover.agent.sync.PodActions.TerminationStep;
 import dev.drover.agent.sync.PodActions.Wait;
-import dev.drover.api.v1.Condition;
-import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ContainerPort;
-import dev.drover.api.v1.ContainerState;
-import dev.drover.api.v1.ContainerStateRunning;
-import dev.drover.api.v1.ContainerStateTerminated;
-import dev.drover.api.v1.ContainerStateWaiting;
-import dev.drover.api.v1.ContainerStatus;
 import dev.drover.api.v1.EventType;
 import dev.drover.api.v1.HostPortAllocation;
 import dev.drover.api.v1.Pod;
-import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.PodStatusUpdate;
 import dev.drover.api.v1.Probe;
-import dev.drover.api.v1.Protocol;
-import dev.drover.api.v1.Volume;
-import dev.drover.api.v1.VolumeMount;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +69,7 @@ final class PodExecutor {
   private final String uid;
   private final Supplier<Pod> pods;
   private final Runnable requestSync;
+  private final PodFiles files;
 
   // Everything below is guarded by "this".
   private final Map<String, KnownContainer> states = new LinkedHashMap<>();
@@ -108,8 +91,7 @@ final class PodExecutor {
   private boolean terminated;
   // Secrets and ConfigMaps fetched by this pass; null until a container needs them.
   private PodInputs passInputs;
-  private final Map<String, Instant> conditionTimes = new HashMap<>();
-  private final Map<String, Boolean> conditionValues = new HashMap<>();
+  private final PodStatusBuilder statuses = new PodStatusBuilder();
   private PodStatus lastStatus;
 
   PodExecutor(
@@ -119,6 +101,7 @@ final class PodExecutor {
     this.uid = uid;
     this.pods = pods;
     this.requestSync = requestSync;
+    this.files = new PodFiles(syncer.config().dataDir(), uid);
     this.adopted = !adopt;
   }
 
@@ -332,10 +315,12 @@ final class PodExecutor {
     ContainerSpec spec;
     try {
       if (!volumesReady) {
-        prepareVolumes(passInputs);
+        files.prepareVolumes(pod(), passInputs);
         volumesReady = true;
       }
-      spec = containerSpec(c, index, attempt, passInputs);
+      spec =
+          ContainerSpecs.containerSpec(
+              pod(), syncer.config().nodeName(), files, sandboxId, c, index, attempt, passInputs);
     } catch (PodInputs.ConfigError | IllegalArgumentException e) {
       return failed(c, "CreateContainerConfigError", e.getMessage());
     } catch (IOException e) {
@@ -415,7 +400,7 @@ final class PodExecutor {
         List<HostPortAllocation> ports = new ArrayList<>();
         for (Container c : pod.getSpec().getContainersList()) {
           for (ContainerPort p : c.getPortsList()) {
-            ports.add(allocation(c.getName(), p, p.getContainerPort()));
+            ports.add(ContainerSpecs.allocation(c.getName(), p, p.getContainerPort()));
           }
         }
         hostPorts = List.copyOf(ports);
@@ -478,11 +463,11 @@ final class PodExecutor {
             syncer.ports().reserve(host);
           }
           if (host != 0) {
-            HostPortAllocation a = allocation(c.getName(), p, host);
+            HostPortAllocation a = ContainerSpecs.allocation(c.getName(), p, host);
             ports.add(a);
             bindings.add(
                 new ContainerSpec.PortBinding(
-                    p.getContainerPort(), host, protocolName(a.getProtocol())));
+                    p.getContainerPort(), host, ContainerSpecs.protocolName(a.getProtocol())));
           }
         }
       }
@@ -491,15 +476,16 @@ final class PodExecutor {
       log.warn("pod {}: {}", name(), e.getMessage());
       return false;
     }
-    Map<String, String> labels = baseLabels(Labels.SANDBOX);
-    labels.put(Labels.HOST_PORTS, encodePorts(ports));
+    Map<String, String> labels =
+        ContainerSpecs.baseLabels(pod, syncer.config().nodeName(), Labels.SANDBOX);
+    labels.put(Labels.HOST_PORTS, ContainerSpecs.encodePorts(ports));
     String hostname =
         pod.getSpec().getHostname().isEmpty()
             ? pod.getMetadata().getName()
             : pod.getSpec().getHostname();
     ContainerSpec spec =
         new ContainerSpec(
-            containerName(Labels.SANDBOX.substring(1), 0)
+            ContainerSpecs.containerName(pod, Labels.SANDBOX.substring(1), 0)
                 + "-"
                 + Long.toHexString(System.nanoTime() & 0xffffff),
             image,
@@ -704,218 +690,6 @@ final class PodExecutor {
     straySandboxes = left;
   }
 
-  private static HostPortAllocation allocation(String container, ContainerPort p, int hostPort) {
-    return HostPortAllocation.newBuilder()
-        .setContainerName(container)
-        .setContainerPort(p.getContainerPort())
-        .setHostPort(hostPort)
-        .setProtocol(
-            p.getProtocol() == Protocol.PROTOCOL_UDP
-                ? Protocol.PROTOCOL_UDP
-                : Protocol.PROTOCOL_TCP)
-        .build();
-  }
-
-  private static String protocolName(Protocol p) {
-    return p == Protocol.PROTOCOL_UDP ? "UDP" : "TCP";
-  }
-
-  private static String encodePorts(List<HostPortAllocation> ports) {
-    return String.join(
-        ",",
-        ports.stream()
-            .map(
-                a ->
-                    a.getContainerName()
-                        + ":"
-                        + a.getContainerPort()
-                        + ":"
-                        + a.getHostPort()
-                        + ":"
-                        + protocolName(a.getProtocol()))
-            .toList());
-  }
-
-  private static List<HostPortAllocation> decodePorts(String text) {
-    List<HostPortAllocation> out = new ArrayList<>();
-    if (text == null || text.isEmpty()) {
-      return out;
-    }
-    for (String part : text.split(",")) {
-      String[] f = part.split(":");
-      if (f.length != 4) {
-        continue;
-      }
-      out.add(
-          HostPortAllocation.newBuilder()
-              .setContainerName(f[0])
-              .setContainerPort(Integer.parseInt(f[1]))
-              .setHostPort(Integer.parseInt(f[2]))
-              .setProtocol("UDP".equals(f[3]) ? Protocol.PROTOCOL_UDP : Protocol.PROTOCOL_TCP)
-              .build());
-    }
-    return out;
-  }
-
-  private Path podDir() {
-    return syncer.config().dataDir().resolve("pods").resolve(uid);
-  }
-
-  private Path volumeDir(String volume) {
-    return podDir().resolve("volumes").resolve(volume);
-  }
-
-  /** Creates emptyDir directories and writes ConfigMap and Secret files. */
-  private void prepareVolumes(PodInputs inputs) throws IOException, PodInputs.ConfigError {
-    Pod pod = pod();
-    List<Volume> volumes = pod.getSpec().getVolumesList();
-    for (int i = 0; i < volumes.size(); i++) {
-      Volume v = volumes.get(i);
-      if (v.hasEmptyDir()) {
-        Files.createDirectories(volumeDir(v.getName()));
-      } else if (v.hasHostPath()) {
-        String type = v.getHostPath().getType();
-        Path path = Path.of(v.getHostPath().getPath());
-        if ("DirectoryOrCreate".equals(type)) {
-          Files.createDirectories(path);
-        } else if ("Directory".equals(type) && !Files.isDirectory(path)) {
-          throw new PodInputs.ConfigError(
-              "spec.volumes[" + i + "].host_path.path: " + path + " is not a directory");
-        } else if ("File".equals(type) && !Files.isRegularFile(path)) {
-          throw new PodInputs.ConfigError(
-              "spec.volumes[" + i + "].host_path.path: " + path + " is not a file");
-        } else if ("FileOrCreate".equals(type) && !Files.exists(path)) {
-          Files.createDirectories(path.getParent());
-          Files.createFile(path);
-        }
-      } else if (v.hasConfigMap() || v.hasSecret()) {
-        Map<String, PodInputs.FileContent> files = inputs.volumeFiles(v, i);
-        Path dir = volumeDir(v.getName());
-        deleteTree(dir);
-        Files.createDirectories(dir);
-        for (Map.Entry<String, PodInputs.FileContent> f : files.entrySet()) {
-          Path file = dir.resolve(f.getKey());
-          Files.createDirectories(file.getParent());
-          Files.write(file, f.getValue().data());
-          try {
-            Files.setPosixFilePermissions(file, permissions(f.getValue().mode()));
-          } catch (UnsupportedOperationException e) {
-            // Not a POSIX file system: keep the default mode.
-          }
-        }
-      }
-    }
-  }
-
-  private static Set<PosixFilePermission> permissions(int mode) {
-    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] order = {
-      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
-          PosixFilePermission.OTHERS_READ,
-      PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
-          PosixFilePermission.GROUP_READ,
-      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
-          PosixFilePermission.OWNER_READ
-    };
-    for (int bit = 0; bit < order.length; bit++) {
-      if ((mode & (1 << bit)) != 0) {
-        set.add(order[bit]);
-      }
-    }
-    return set;
-  }
-
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
-
-  private ContainerSpec containerSpec(Container c, int index, int attempt, PodInputs inputs)
-      throws PodInputs.ConfigError {
-    Pod pod = pod();
-    Map<String, String> labels = baseLabels(c.getName());
-    labels.put(Labels.ATTEMPT, Integer.toString(attempt));
-    labels.put(Labels.SPEC_HASH, PodActions.specHash(c));
-    String prefix = "spec.containers[" + index + "].resources.limits";
-    long nanoCpus = Limits.nanoCpus(c.getResources().getLimitsMap().get("cpu"), prefix + "[cpu]");
-    long memory =
-        Limits.memoryBytes(c.getResources().getLimitsMap().get("memory"), prefix + "[memory]");
-    List<ContainerSpec.Mount> mounts = new ArrayList<>();
-    for (int m = 0; m < c.getVolumeMountsCount(); m++) {
-      VolumeMount vm = c.getVolumeMounts(m);
-      String field = "spec.containers[" + index + "].volume_mounts[" + m + "].name";
-      Volume v =
-          pod.getSpec().getVolumesList().stream()
-              .filter(x -> x.getName().equals(vm.getName()))
-              .findFirst()
-              .orElseThrow(
-                  () ->
-                      new PodInputs.ConfigError(
-                          field + ": no volume named \"" + vm.getName() + "\""));
-      Path source;
-      boolean readOnly = vm.getReadOnly();
-      if (v.hasHostPath()) {
-        source = Path.of(v.getHostPath().getPath());
-      } else {
-        source = volumeDir(v.getName());
-        readOnly |= v.hasConfigMap() || v.hasSecret();
-      }
-      if (!vm.getSubPath().isEmpty()) {
-        source = source.resolve(vm.getSubPath());
-      }
-      mounts.add(new ContainerSpec.Mount(source.toString(), vm.getMountPath(), readOnly));
-    }
-    ContainerSpec.Network network =
-        pod.getSpec().getHostNetwork()
-            ? new ContainerSpec.HostNetwork()
-            : new ContainerSpec.JoinNetwork(Objects.requireNonNull(sandboxId, "sandbox"));
-    return new ContainerSpec(
-        containerName(c.getName(), attempt),
-        c.getImage(),
-        labels,
-        c.getCommandList(),
-        c.getArgsList(),
-        inputs.environment(c, index),
-        c.getWorkingDir(),
-        network,
-        "",
-        List.of(),
-        nanoCpus,
-        memory,
-        mounts);
-  }
-
-  private Map<String, String> baseLabels(String container) {
-    Pod pod = pod();
-    Map<String, String> labels = new HashMap<>();
-    labels.put(Labels.POD_UID, uid);
-    labels.put(Labels.POD_NAMESPACE, pod.getMetadata().getNamespace());
-    labels.put(Labels.POD_NAME, pod.getMetadata().getName());
-    labels.put(Labels.CONTAINER_NAME, container);
-    labels.put(Labels.NODE, syncer.config().nodeName());
-    return labels;
-  }
-
-  private String containerName(String container, int attempt) {
-    Pod pod = pod();
-    return "drover_"
-        + pod.getMetadata().getNamespace()
-        + "_"
-        + pod.getMetadata().getName()
-        + "_"
-        + container
-        + "_"
-        + uid.substring(0, Math.min(8, uid.length()))
-        + "_"
-        + attempt;
-  }
-
   /** Takes over containers a previous agent left for this pod, without restarting them. */
   private void adopt() {
     Pod pod = pod();
@@ -939,7 +713,7 @@ final class PodExecutor {
     if (sandbox != null) {
       sandboxId = sandbox.id();
       podIp = sandbox.ipAddress();
-      hostPorts = decodePorts(sandbox.labels().get(Labels.HOST_PORTS));
+      hostPorts = ContainerSpecs.decodePorts(sandbox.labels().get(Labels.HOST_PORTS));
       hostPorts.forEach(a -> syncer.ports().reserve(a.getHostPort()));
       volumesReady = true;
       startTime = sandbox.startedAt();
@@ -956,14 +730,14 @@ final class PodExecutor {
         runs.forEach(r -> runtime.remove(r.id()));
         continue;
       }
-      runs.sort(Comparator.comparingInt(PodExecutor::attemptOf).reversed());
+      runs.sort(Comparator.comparingInt(ContainerSpecs::attemptOf).reversed());
       ContainerInfo latest = runs.get(0);
       ContainerInfo previous = runs.size() > 1 ? runs.get(1) : null;
       KnownContainer rec = state(c.getName());
       rec =
           rec.withAdopted(
               latest,
-              attemptOf(latest),
+              ContainerSpecs.attemptOf(latest),
               previous == null ? rec.previousId() : previous.id(),
               previous == null ? rec.lastTerminated() : previous);
       put(c.getName(), rec);
@@ -980,14 +754,6 @@ final class PodExecutor {
     // Containers named in no current spec entry (the spec lost a container): remove them.
     byName.remove(Labels.SANDBOX);
     byName.values().forEach(list -> list.forEach(info -> runtime.remove(info.id())));
-  }
-
-  private static int attemptOf(ContainerInfo info) {
-    try {
-      return Integer.parseInt(info.labels().getOrDefault(Labels.ATTEMPT, "0"));
-    } catch (NumberFormatException e) {
-      return 0;
-    }
   }
 
   private static String shortId(String id) {
@@ -1052,9 +818,9 @@ final class PodExecutor {
     }
     hostPorts.forEach(a -> syncer.ports().release(a.getHostPort()));
     try {
-      deleteTree(podDir());
+      PodFiles.deleteTree(files.podDir());
     } catch (IOException e) {
-      log.warn("pod {}: could not delete {}: {}", name(), podDir(), e.getMessage());
+      log.warn("pod {}: could not delete {}: {}", name(), files.podDir(), e.getMessage());
     }
     if (!goneFromStore) {
       Pod pod = pod();
@@ -1183,170 +949,36 @@ final class PodExecutor {
   private void reportStatus() {
     Pod pod = pod();
     settleSandboxAddress();
-    PodStatus status = buildStatus();
+    PodStatus status =
+        statuses.build(pod, syncer.config().hostIp(), podIp, startTime, hostPorts, states);
     if (!status.equals(lastStatus)) {
       lastStatus = status;
-      syncer
-          .reporter()
-          .offer(
-              PodStatusUpdate.newBuilder()
-                  .setNamespace(pod.getMetadata().getNamespace())
-                  .setName(pod.getMetadata().getName())
-                  .setUid(uid)
-                  .setStatus(status)
-                  .build());
+      offer(pod, status);
     }
+  }
+
+  private void offer(Pod pod, PodStatus status) {
+    syncer
+        .reporter()
+        .offer(
+            PodStatusUpdate.newBuilder()
+                .setNamespace(pod.getMetadata().getNamespace())
+                .setName(pod.getMetadata().getName())
+                .setUid(uid)
+                .setStatus(status)
+                .build());
   }
 
   /** Offers the last computed status to the reporter again. */
   synchronized void reportAgain() {
-    Pod pod = pod();
     if (lastStatus != null) {
-      syncer
-          .reporter()
-          .offer(
-              PodStatusUpdate.newBuilder()
-                  .setNamespace(pod.getMetadata().getNamespace())
-                  .setName(pod.getMetadata().getName())
-                  .setUid(uid)
-                  .setStatus(lastStatus)
-                  .build());
+      offer(pod(), lastStatus);
     }
   }
 
   /** The last status computed (for tests and the node summary). */
   synchronized PodStatus lastStatus() {
     return lastStatus;
-  }
-
-  private PodStatus buildStatus() {
-    Pod pod = pod();
-    PodStatus.Builder b = PodStatus.newBuilder();
-    b.setHostIp(syncer.config().hostIp());
-    b.setPodIp(pod.getSpec().getHostNetwork() ? syncer.config().hostIp() : podIp);
-    if (startTime != null) {
-      b.setStartTime(ts(startTime));
-    }
-    b.addAllHostPorts(hostPorts);
-    boolean allReady = true;
-    boolean anyRunning = false;
-    boolean anyStarted = false;
-    boolean allTerminal = true;
-    boolean anyFailed = false;
-    for (Container c : pod.getSpec().getContainersList()) {
-      KnownContainer rec = states.get(c.getName());
-      ContainerStatus.Builder cs =
-          ContainerStatus.newBuilder().setName(c.getName()).setImage(c.getImage());
-      if (rec == null) {
-        cs.setState(waiting("ContainerCreating", ""));
-        allReady = false;
-        allTerminal = false;
-        b.addContainerStatuses(cs);
-        continue;
-      }
-      cs.setRestartCount(rec.restartCount());
-      ContainerInfo info = rec.current();
-      if (info != null) {
-        cs.setContainerId("docker://" + info.id());
-        cs.setImageId(info.imageId() == null ? "" : info.imageId());
-      }
-      if (rec.lastTerminated() != null) {
-        cs.setLastState(
-            ContainerState.newBuilder().setTerminated(terminated(rec.lastTerminated())));
-      }
-      boolean ready = false;
-      if (info != null && info.running()) {
-        cs.setState(
-            ContainerState.newBuilder()
-                .setRunning(ContainerStateRunning.newBuilder().setStartedAt(ts(info.startedAt()))));
-        anyRunning = true;
-        anyStarted = true;
-        allTerminal = false;
-        cs.setStarted(rec.started());
-        ready = rec.started() && rec.ready() && rec.kill() == null;
-      } else if (rec.waiting() != null) {
-        cs.setState(waiting(rec.waiting().reason(), rec.waiting().message()));
-        allTerminal = false;
-        if (info != null && info.state() == ContainerInfo.State.EXITED) {
-          // Waiting to restart: show the run that just ended as the last state.
-          cs.setLastState(ContainerState.newBuilder().setTerminated(terminated(info)));
-          anyStarted = true;
-        }
-      } else if (info != null && info.state() == ContainerInfo.State.EXITED) {
-        cs.setState(ContainerState.newBuilder().setTerminated(terminated(info)));
-        anyStarted = true;
-        if (PodActions.shouldRestart(pod, info)) {
-          allTerminal = false;
-        } else if (info.exitCode() != 0) {
-          anyFailed = true;
-        }
-      } else {
-        cs.setState(waiting("ContainerCreating", ""));
-        allTerminal = false;
-      }
-      cs.setReady(ready);
-      allReady &= ready;
-      b.addContainerStatuses(cs);
-    }
-    if (pod.getSpec().getContainersCount() > 0 && allTerminal) {
-      b.setPhase(anyFailed ? PodPhase.POD_PHASE_FAILED : PodPhase.POD_PHASE_SUCCEEDED);
-    } else if (anyRunning || anyStarted) {
-      b.setPhase(PodPhase.POD_PHASE_RUNNING);
-    } else {
-      b.setPhase(PodPhase.POD_PHASE_PENDING);
-    }
-    b.addConditions(condition("Initialized", true));
-    b.addConditions(condition("ContainersReady", allReady));
-    b.addConditions(condition("Ready", allReady));
-    b.setObservedGeneration(pod.getMetadata().getGeneration());
-    return b.build();
-  }
-
-  private Condition condition(String type, boolean value) {
-    Boolean before = conditionValues.get(type);
-    if (before == null || before != value) {
-      conditionValues.put(type, value);
-      conditionTimes.put(type, Instant.now());
-    }
-    return Condition.newBuilder()
-        .setType(type)
-        .setStatus(
-            value ? ConditionStatus.CONDITION_STATUS_TRUE : ConditionStatus.CONDITION_STATUS_FALSE)
-        .setLastTransitionTime(ts(conditionTimes.get(type)))
-        .build();
-  }
-
-  private static ContainerState waiting(String reason, String message) {
-    return ContainerState.newBuilder()
-        .setWaiting(ContainerStateWaiting.newBuilder().setReason(reason).setMessage(message))
-        .build();
-  }
-
-  private static ContainerStateTerminated terminated(ContainerInfo info) {
-    String reason = PodActions.terminatedReason(info);
-    ContainerStateTerminated.Builder t =
-        ContainerStateTerminated.newBuilder()
-            .setExitCode(info.exitCode())
-            .setReason(reason)
-            .setMessage(info.error())
-            .setContainerId("docker://" + info.id());
-    if (info.exitCode() > 128 && info.exitCode() < 160) {
-      t.setSignal(info.exitCode() - 128);
-    }
-    if (info.startedAt() != null) {
-      t.setStartedAt(ts(info.startedAt()));
-    }
-    if (info.finishedAt() != null) {
-      t.setFinishedAt(ts(info.finishedAt()));
-    }
-    return t.build();
-  }
-
-  private static Timestamp ts(Instant i) {
-    if (i == null) {
-      return Timestamp.getDefaultInstance();
-    }
-    return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
   }
 
   // ------------------------------------------------------------------------------------------
