@@ -4,23 +4,46 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Exponential back-off of one container (restarts) or one image (pulls), as an immutable value: the
- * first delay is {@code initial}, each further one doubles up to {@code max}; a container that ran
- * at least {@code resetAfter} starts again from {@code initial}. Immutable so that the pod
- * decisions ({@link PodActions}) can take it as an input and hand back the next one.
+ * The node agent's one back-off, as an immutable value: the first delay is {@code initial}, each
+ * further one grows (doubles, or adds {@code initial} again) up to {@code max}; a run of at least
+ * {@code resetAfter} starts again from {@code initial}. Restarts and image pulls double; the
+ * session's reconnects to the masters grow linearly. Immutable so that the pod decisions ({@link
+ * PodActions}) can take it as an input and hand back the next one.
  *
- * @param initial the first delay
+ * @param initial the first delay (and the linear step)
  * @param max the longest delay
  * @param resetAfter a run at least this long forgets earlier failures
+ * @param growth how each delay follows the one before
+ * @param failures failures counted since the last reset
  * @param lastDelay the delay last applied; null if none
  * @param until when the next attempt may happen ({@link Instant#MIN} when it need not wait)
  */
-record Backoff(
-    Duration initial, Duration max, Duration resetAfter, Duration lastDelay, Instant until) {
+public record Backoff(
+    Duration initial,
+    Duration max,
+    Duration resetAfter,
+    Growth growth,
+    int failures,
+    Duration lastDelay,
+    Instant until) {
 
-  /** A back-off with no failure recorded. */
-  Backoff(Duration initial, Duration max, Duration resetAfter) {
-    this(initial, max, resetAfter, null, Instant.MIN);
+  /** How each delay follows the one before. */
+  public enum Growth {
+    /** Twice the one before. */
+    DOUBLING,
+    /** The one before plus the initial delay. */
+    LINEAR
+  }
+
+  /** A doubling back-off with no failure recorded. */
+  public Backoff(Duration initial, Duration max, Duration resetAfter) {
+    this(initial, max, resetAfter, Growth.DOUBLING, 0, null, Instant.MIN);
+  }
+
+  /** A back-off growing by {@code step} per failure up to {@code max}, never reset by a run. */
+  public static Backoff linear(Duration step, Duration max) {
+    return new Backoff(
+        step, max, Duration.ofSeconds(Long.MAX_VALUE), Growth.LINEAR, 0, null, Instant.MIN);
   }
 
   /** The restart (and pull) back-off the sync settings describe. */
@@ -31,26 +54,25 @@ record Backoff(
 
   /**
    * The back-off after a failure at {@code at} following a run of {@code ranFor} (zero for a failed
-   * pull); its {@link #lastDelay} is the wait before the next attempt.
+   * pull or connection); its {@link #lastDelay} is the wait before the next attempt.
    */
-  Backoff failed(Instant at, Duration ranFor) {
-    Duration next;
+  public Backoff failed(Instant at, Duration ranFor) {
     if (lastDelay == null || ranFor.compareTo(resetAfter) >= 0) {
-      next = initial;
-    } else {
-      Duration doubled = lastDelay.multipliedBy(2);
-      next = doubled.compareTo(max) > 0 ? max : doubled;
+      return new Backoff(initial, max, resetAfter, growth, 1, initial, at.plus(initial));
     }
-    return new Backoff(initial, max, resetAfter, next, at.plus(next));
+    Duration grown =
+        growth == Growth.DOUBLING ? lastDelay.multipliedBy(2) : lastDelay.plus(initial);
+    Duration next = grown.compareTo(max) > 0 ? max : grown;
+    return new Backoff(initial, max, resetAfter, growth, failures + 1, next, at.plus(next));
   }
 
-  /** The back-off with past failures forgotten (after a successful pull). */
-  Backoff reset() {
-    return new Backoff(initial, max, resetAfter);
+  /** The back-off with past failures forgotten (after a success). */
+  public Backoff reset() {
+    return new Backoff(initial, max, resetAfter, growth, 0, null, Instant.MIN);
   }
 
   /** True while the next attempt must wait. */
-  boolean waiting(Instant now) {
+  public boolean waiting(Instant now) {
     return now.isBefore(until);
   }
 }

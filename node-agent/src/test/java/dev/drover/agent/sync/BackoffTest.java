@@ -76,4 +76,16 @@ class BackoffTest {
     assertThat(fail(t, Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(30));
     assertThat(fail(t, Duration.ofMinutes(10))).isEqualTo(Duration.ofSeconds(10));
   }
+
+  @Test
+  void aLinearBackoffGrowsByItsStepUpToTheCapAndCountsFailures() {
+    backoff = Backoff.linear(Duration.ofMillis(250), Duration.ofSeconds(5));
+    for (int n = 1; n <= 25; n++) {
+      assertThat(fail(T0, Duration.ZERO)).isEqualTo(Duration.ofMillis(Math.min(5000, 250L * n)));
+      assertThat(backoff.failures()).isEqualTo(n);
+    }
+    backoff = backoff.reset();
+    assertThat(backoff.failures()).isZero();
+    assertThat(fail(T0, Duration.ZERO)).isEqualTo(Duration.ofMillis(250));
+  }
 }
