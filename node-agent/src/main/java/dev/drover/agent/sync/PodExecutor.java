@@ -193,10 +193,10 @@ final class PodExecutor {
       put(name, step.state());
       Action action = step.action();
       if (action instanceof Wait w) {
-        record(name, w.event());
+        emit(name, w.event());
         return w.wakeIn();
       } else if (action instanceof Signal s) {
-        record(name, s.event());
+        emit(name, s.event());
         runtime.signal(s.id(), s.signal());
         return s.wakeIn();
       } else if (action instanceof StopProbes) {
@@ -251,7 +251,7 @@ final class PodExecutor {
   }
 
   /** Records an event the decision asked for, if any. */
-  private void record(String container, Event event) {
+  private void emit(String container, Event event) {
     if (event == null) {
       return;
     }
@@ -261,12 +261,12 @@ final class PodExecutor {
 
   /** Records a Normal event about one container of the pod. */
   private void normalEvent(String container, String reason, String message) {
-    record(container, new Event(false, reason, message));
+    emit(container, new Event(false, reason, message));
   }
 
   /** Records a Warning event about one container of the pod. */
   private void warningEvent(String container, String reason, String message) {
-    record(container, new Event(true, reason, message));
+    emit(container, new Event(true, reason, message));
   }
 
   /**

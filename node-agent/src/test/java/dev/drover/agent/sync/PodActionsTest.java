@@ -67,6 +67,14 @@ class PodActionsTest {
   private static final Container STARTUP_AND_LIVE =
       LIVE.toBuilder().setStartupProbe(EXEC_PROBE).build();
 
+  /** The first exit of run c1 (exited 2 s before T0) under a restarting policy. */
+  private static final Outcome CRASH_LOOP_FIRST =
+      new Outcome(
+          new Wait(
+              Duration.ofSeconds(8),
+              new Event(true, "BackOff", "back-off 10.0s restarting failed container app")),
+          "CrashLoopBackOff");
+
   /** What a container step comes to: the action and the waiting reason it leaves. */
   record Outcome(Object action, String waiting) {}
 
@@ -122,83 +130,50 @@ class PodActionsTest {
         // Exits and restart policies.
         row(
             "exit 0, policy Always -> CrashLoopBackOff, BackOff event, wait the remaining delay",
-            () -> next(always(), APP, ran("c1"), seen(exited("c1", 0, false))),
-            new Outcome(
-                new Wait(
-                    Duration.ofSeconds(8),
-                    new Event(true, "BackOff", "back-off 10.0s restarting failed container app")),
-                "CrashLoopBackOff")),
+            () -> exit(RestartPolicy.RESTART_POLICY_ALWAYS, 0),
+            CRASH_LOOP_FIRST),
+        row(
+            "exit 1, policy Always -> CrashLoopBackOff",
+            () -> exit(RestartPolicy.RESTART_POLICY_ALWAYS, 1),
+            CRASH_LOOP_FIRST),
         row(
             "exit 1, policy OnFailure -> CrashLoopBackOff",
-            () ->
-                next(
-                    pod(RestartPolicy.RESTART_POLICY_ON_FAILURE),
-                    APP,
-                    ran("c1"),
-                    seen(exited("c1", 1, false))),
-            new Outcome(
-                new Wait(
-                    Duration.ofSeconds(8),
-                    new Event(true, "BackOff", "back-off 10.0s restarting failed container app")),
-                "CrashLoopBackOff")),
+            () -> exit(RestartPolicy.RESTART_POLICY_ON_FAILURE, 1),
+            CRASH_LOOP_FIRST),
         row(
             "exit 0, policy OnFailure -> completed, nothing to do",
-            () ->
-                next(
-                    pod(RestartPolicy.RESTART_POLICY_ON_FAILURE),
-                    APP,
-                    ran("c1"),
-                    seen(exited("c1", 0, false))),
+            () -> exit(RestartPolicy.RESTART_POLICY_ON_FAILURE, 0),
             new Outcome(Wait.NOTHING, null)),
         row(
             "exit 1, policy Never -> failed, nothing to do",
-            () ->
-                next(
-                    pod(RestartPolicy.RESTART_POLICY_NEVER),
-                    APP,
-                    ran("c1"),
-                    seen(exited("c1", 1, false))),
+            () -> exit(RestartPolicy.RESTART_POLICY_NEVER, 1),
+            new Outcome(Wait.NOTHING, null)),
+        row(
+            "exit 0, policy Never -> completed, nothing to do",
+            () -> exit(RestartPolicy.RESTART_POLICY_NEVER, 0),
             new Outcome(Wait.NOTHING, null)),
         row(
             "completed pod seen again -> still nothing to do",
-            () -> {
-              Pod never = pod(RestartPolicy.RESTART_POLICY_NEVER);
-              Observed done = seen(exited("c1", 0, false));
-              KnownContainer after = PodActions.next(never, APP, ran("c1"), done, T0).state();
-              return outcome(PodActions.next(never, APP, after, done, T0.plusSeconds(60)));
-            },
+            () -> exitThen(pod(RestartPolicy.RESTART_POLICY_NEVER), 0, 60, Image.UNKNOWN),
             new Outcome(Wait.NOTHING, null)),
         row(
             "back-off not yet elapsed, event already sent -> wait the remaining delay only",
-            () -> {
-              Observed dead = seen(exited("c1", 1, false));
-              KnownContainer after = PodActions.next(always(), APP, ran("c1"), dead, T0).state();
-              return outcome(PodActions.next(always(), APP, after, dead, T0.plusSeconds(5)));
-            },
+            () -> exitThen(always(), 1, 5, Image.UNKNOWN),
             new Outcome(Wait.in(Duration.ofSeconds(3)), "CrashLoopBackOff")),
         row(
             "back-off elapsed -> restart (CrashLoopBackOff shows until the new run exists)",
-            () -> {
-              Observed dead = seen(exited("c1", 1, false));
-              KnownContainer after = PodActions.next(always(), APP, ran("c1"), dead, T0).state();
-              return outcome(PodActions.next(always(), APP, after, dead, T0.plusSeconds(8)));
-            },
+            () -> exitThen(always(), 1, 8, Image.UNKNOWN),
             new Outcome(new CheckImage(IMAGE), "CrashLoopBackOff")),
         row(
             "restart after back-off with the image present -> create the next attempt",
-            () -> {
-              Observed dead = seen(exited("c1", 1, false));
-              KnownContainer after = PodActions.next(always(), APP, ran("c1"), dead, T0).state();
-              return outcome(
-                  PodActions.next(
-                      always(), APP, after, dead.withImage(Image.PRESENT), T0.plusSeconds(8)));
-            },
+            () -> exitThen(always(), 1, 8, Image.PRESENT),
             new Outcome(new Create(1), "CrashLoopBackOff")),
         row(
             "the restart is counted and the dead run kept as the previous one",
             () -> {
-              Observed dead = seen(exited("c1", 1, false));
-              KnownContainer after = PodActions.next(always(), APP, ran("c1"), dead, T0).state();
+              KnownContainer after =
+                  PodActions.next(always(), APP, ran("c1"), seen(exited("c1", 1, false)), T0)
+                      .state();
               KnownContainer made = PodActions.created(after, "c2", 1);
               return List.of(made.currentId(), made.previousId(), made.restartCount());
             },
@@ -379,6 +354,21 @@ class PodActionsTest {
   private static Outcome next(
       Pod pod, Container c, KnownContainer s, Observed observed, Instant now) {
     return outcome(PodActions.next(pod, c, s, observed, now));
+  }
+
+  /** The step when run c1 of APP is first seen exited with {@code exitCode}, at T0. */
+  private static Outcome exit(RestartPolicy policy, int exitCode) {
+    return next(pod(policy), APP, ran("c1"), seen(exited("c1", exitCode, false)));
+  }
+
+  /**
+   * The step {@code seconds} after run c1 was first seen exited with {@code exitCode} at T0, with
+   * {@code image} known of the image.
+   */
+  private static Outcome exitThen(Pod pod, int exitCode, long seconds, Image image) {
+    Observed dead = seen(exited("c1", exitCode, false));
+    KnownContainer after = PodActions.next(pod, APP, ran("c1"), dead, T0).state();
+    return next(pod, APP, after, dead.withImage(image), T0.plusSeconds(seconds));
   }
 
   private static Pod pod(RestartPolicy policy) {
