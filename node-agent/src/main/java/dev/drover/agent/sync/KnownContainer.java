@@ -8,8 +8,8 @@ import java.util.function.Consumer;
 /**
  * What a pod worker knows about one container of its pod, as an immutable value: the runs it made,
  * the back-offs, the waiting reason to report, the probe results and a pending kill. {@link
- * PodActions} takes it and hands back the next one; the worker's executor keeps the latest per
- * container name.
+ * PodActions} takes it and hands back the next one; {@link PodExecutor} keeps the latest per
+ * container name (the probe timers of the run named by {@code probesFor} live there too).
  *
  * @param currentId runtime id of the current run; null when none exists
  * @param current the current (or, once it is gone, the last) run as last inspected; null if none

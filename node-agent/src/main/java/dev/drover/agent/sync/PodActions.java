@@ -22,9 +22,10 @@ import java.util.List;
 /**
  * Decides what to do next for a pod, without doing it: from the pod, what is known about a
  * container ({@link KnownContainer}), what the runtime was last seen to have and the clock's now,
- * it returns the next state and one action (pull, create, start, signal, wait with a reason...).
- * Pure: no I/O, no runtime calls, no threads, no clock of its own; {@link PodWorker}'s executor
- * carries the actions out and feeds back what it observes.
+ * it returns the next state and one action (pull, create, start, signal, wait with a reason...). It
+ * also decides probe results and a deleted pod's stop. Pure: no I/O, no runtime calls, no threads,
+ * no clock of its own; {@link PodExecutor} carries the actions out and feeds back what it observes,
+ * calling again until the action is to wait (as SwarmKit's exec.Do steps a task).
  */
 final class PodActions {
 

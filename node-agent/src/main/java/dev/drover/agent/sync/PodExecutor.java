@@ -388,7 +388,7 @@ final class PodExecutor {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Sandbox, volumes, container specs
+  // Sandbox
   // ------------------------------------------------------------------------------------------
 
   /** Makes sure the pod's network namespace exists; false when it could not be made yet. */
@@ -689,6 +689,10 @@ final class PodExecutor {
     }
     straySandboxes = left;
   }
+
+  // ------------------------------------------------------------------------------------------
+  // Adoption
+  // ------------------------------------------------------------------------------------------
 
   /** Takes over containers a previous agent left for this pod, without restarting them. */
   private void adopt() {
