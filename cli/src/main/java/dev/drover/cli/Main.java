@@ -41,6 +41,8 @@ public final class Main {
     // `--context dev` names the context dev mode writes; without this, picocli would read
     // "dev" as the `dev` subcommand and report a missing option value.
     commandLine.setAllowSubcommandsAsOptionParameters(true);
+    // Enum options are typed the way users write them (`--runtime docker`).
+    commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     commandLine.setOut(cli.out());
     commandLine.setErr(cli.err());
     commandLine.setExecutionExceptionHandler(

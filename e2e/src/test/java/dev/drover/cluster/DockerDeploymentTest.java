@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
 import dev.drover.agent.runtime.ContainerInfo;
+import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.docker.DockerRuntime;
 import dev.drover.agent.sync.Labels;
 import dev.drover.api.v1.ContainerPort;
@@ -93,7 +94,7 @@ class DockerDeploymentTest {
                 AgentConfig.builder()
                     .nodeName(node)
                     .masterEndpoint(master.apiAddress())
-                    .runtime(AgentConfig.RuntimeKind.DOCKER)
+                    .runtime(RuntimeKind.DOCKER)
                     .dockerHost(DOCKER_HOST)
                     .dataDir(dir.resolve("agent"))
                     .bindAddress("127.0.0.1")

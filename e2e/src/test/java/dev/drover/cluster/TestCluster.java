@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
 import dev.drover.agent.runtime.ContainerInfo;
+import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.simulated.SimulatedRuntime;
 import dev.drover.agent.sync.Labels;
 import dev.drover.client.DroverClient;
@@ -236,7 +237,7 @@ public final class TestCluster implements AutoCloseable {
         AgentConfig.builder()
             .nodeName(node)
             .masterEndpoints(endpoints())
-            .runtime(AgentConfig.RuntimeKind.SIMULATED)
+            .runtime(RuntimeKind.SIMULATED)
             .dataDir(dir.resolve("agents").resolve(node))
             .bindAddress("127.0.0.1")
             .callTimeout(Duration.ofSeconds(5))

@@ -2,6 +2,7 @@ package dev.drover.embed;
 
 import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
+import dev.drover.agent.runtime.RuntimeKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,17 +16,9 @@ import java.util.Objects;
  */
 public final class AgentBuilder {
 
-  /** The container runtimes an embedded agent can use. */
-  public enum Runtime {
-    /** Real containers on a Docker daemon. */
-    DOCKER,
-    /** No containers: pods run in memory, for tests and machines without Docker. */
-    SIMULATED
-  }
-
   private final List<String> masters = new ArrayList<>();
   private String nodeName = "node-1";
-  private Runtime runtime = Runtime.SIMULATED;
+  private RuntimeKind runtime = RuntimeKind.SIMULATED;
   private String dockerHost = "unix:///var/run/docker.sock";
   private Path dataDir;
 
@@ -43,8 +36,8 @@ public final class AgentBuilder {
     return this;
   }
 
-  /** The container runtime (default {@link Runtime#SIMULATED}). */
-  public AgentBuilder runtime(Runtime runtime) {
+  /** The container runtime (default {@link RuntimeKind#SIMULATED}). */
+  public AgentBuilder runtime(RuntimeKind runtime) {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
     return this;
   }
@@ -65,7 +58,7 @@ public final class AgentBuilder {
     return nodeName;
   }
 
-  Runtime runtime() {
+  RuntimeKind runtime() {
     return runtime;
   }
 
@@ -98,10 +91,7 @@ public final class AgentBuilder {
         AgentConfig.builder()
             .nodeName(nodeName)
             .masterEndpoints(List.copyOf(masters))
-            .runtime(
-                runtime == Runtime.DOCKER
-                    ? AgentConfig.RuntimeKind.DOCKER
-                    : AgentConfig.RuntimeKind.SIMULATED)
+            .runtime(runtime)
             .dockerHost(dockerHost)
             .dataDir(dir)
             .hostIp("127.0.0.1")

@@ -1,5 +1,6 @@
 package dev.drover.embed;
 
+import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.docker.DockerProbe;
 import dev.drover.api.ApiObjects;
 import dev.drover.api.Kinds;
@@ -54,24 +55,24 @@ public final class DroverTestCluster
   /** The name of the cluster's one node. */
   public static final String NODE = "test-node";
 
-  private final AgentBuilder.Runtime runtime;
+  private final RuntimeKind runtime;
   private Duration readyTimeout = Duration.ofSeconds(60);
   private Path dir;
   private DroverMaster cluster;
   private boolean perClass;
 
-  private DroverTestCluster(AgentBuilder.Runtime runtime) {
+  private DroverTestCluster(RuntimeKind runtime) {
     this.runtime = runtime;
   }
 
   /** A cluster whose pods are simulated: no Docker needed, pods "run" at once. */
   public static DroverTestCluster simulated() {
-    return new DroverTestCluster(AgentBuilder.Runtime.SIMULATED);
+    return new DroverTestCluster(RuntimeKind.SIMULATED);
   }
 
   /** A cluster whose pods are real containers on the local Docker daemon. */
   public static DroverTestCluster docker() {
-    return new DroverTestCluster(AgentBuilder.Runtime.DOCKER);
+    return new DroverTestCluster(RuntimeKind.DOCKER);
   }
 
   /** How long to wait for the node to become Ready at start (default 60 s). */
@@ -111,7 +112,7 @@ public final class DroverTestCluster
       return;
     }
     String dockerHost = DockerProbe.dockerHost(System.getenv());
-    if (runtime == AgentBuilder.Runtime.DOCKER) {
+    if (runtime == RuntimeKind.DOCKER) {
       DockerProbe.Result probe = DockerProbe.probe(dockerHost, Duration.ofSeconds(5));
       if (!probe.reachable()) {
         String why = "Docker is not reachable at " + dockerHost + ": " + probe.problem();
@@ -168,7 +169,7 @@ public final class DroverTestCluster
   }
 
   /** The runtime the cluster's node uses. */
-  public AgentBuilder.Runtime runtime() {
+  public RuntimeKind runtime() {
     return runtime;
   }
 

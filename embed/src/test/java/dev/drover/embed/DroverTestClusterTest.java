@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
@@ -26,7 +27,7 @@ class DroverTestClusterTest {
           .extracting(n -> n.getMetadata().getName())
           .containsExactly(DroverTestCluster.NODE);
     }
-    assertThat(cluster.runtime()).isEqualTo(AgentBuilder.Runtime.SIMULATED);
+    assertThat(cluster.runtime()).isEqualTo(RuntimeKind.SIMULATED);
     assertThat(cluster.endpoint()).startsWith("127.0.0.1:");
   }
 

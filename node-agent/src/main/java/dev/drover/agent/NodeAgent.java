@@ -1,6 +1,7 @@
 package dev.drover.agent;
 
 import dev.drover.agent.runtime.ContainerRuntime;
+import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.docker.DockerRuntime;
 import dev.drover.agent.runtime.simulated.SimulatedRuntime;
 import dev.drover.agent.server.AgentServer;
@@ -56,7 +57,7 @@ public final class NodeAgent implements AutoCloseable {
   /** An agent with the runtime its config names and plaintext gRPC channels to the masters. */
   public static NodeAgent create(AgentConfig config) {
     ContainerRuntime runtime =
-        config.runtime == AgentConfig.RuntimeKind.DOCKER
+        config.runtime == RuntimeKind.DOCKER
             ? DockerRuntime.connect(config.dockerHost, Duration.ofMinutes(5))
             : new SimulatedRuntime();
     return new NodeAgent(config, runtime, true, Channels::plaintext);

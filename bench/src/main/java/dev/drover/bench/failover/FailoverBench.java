@@ -6,6 +6,7 @@ import static dev.drover.bench.BenchSupport.median;
 import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
 import dev.drover.agent.runtime.ContainerInfo;
+import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.simulated.SimulatedRuntime;
 import dev.drover.agent.sync.Labels;
 import dev.drover.api.v1.ClusterInfoRequest;
@@ -351,7 +352,7 @@ public final class FailoverBench {
         AgentConfig.builder()
             .nodeName(node)
             .masterEndpoints(masters.endpoints())
-            .runtime(AgentConfig.RuntimeKind.SIMULATED)
+            .runtime(RuntimeKind.SIMULATED)
             .dataDir(dir.resolve("agents").resolve(node))
             .bindAddress("127.0.0.1")
             .callTimeout(Duration.ofSeconds(5))
