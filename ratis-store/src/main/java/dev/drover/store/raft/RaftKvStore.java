@@ -1,11 +1,11 @@
 package dev.drover.store.raft;
 
-import dev.drover.store.AbstractKvStore;
-import dev.drover.store.KvStoreException;
-import dev.drover.store.Peer;
-import dev.drover.store.StoreOptions;
-import dev.drover.store.Watch;
-import dev.drover.store.WatchListener;
+import dev.drover.store.api.AbstractKvStore;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.Peer;
+import dev.drover.store.api.StoreOptions;
+import dev.drover.store.api.Watch;
+import dev.drover.store.api.WatchListener;
 import dev.drover.store.lease.Lessor;
 import dev.drover.store.mvcc.AutoCompaction;
 import dev.drover.store.mvcc.MvccStore;

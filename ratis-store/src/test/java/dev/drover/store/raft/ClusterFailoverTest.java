@@ -3,7 +3,7 @@ package dev.drover.store.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.store.Keys;
+import dev.drover.store.api.Keys;
 import dev.drover.store.v1.KeyValue;
 import dev.drover.store.v1.PutResponse;
 import dev.drover.store.v1.RangeResponse;
@@ -220,7 +220,7 @@ class ClusterFailoverTest {
   void fullClusterRestartLosesNoAcknowledgedWrite() throws Exception {
     Map<String, Long> acked = new ConcurrentHashMap<>();
     long maxRev = 0;
-    List<dev.drover.store.Peer> peers;
+    List<dev.drover.store.api.Peer> peers;
     try (TestCluster cluster =
         new TestCluster(dir, 3, () -> TestCluster.testOptions().snapshotEveryEntries(40))
             .startAll()) {

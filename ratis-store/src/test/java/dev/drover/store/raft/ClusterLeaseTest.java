@@ -3,8 +3,8 @@ package dev.drover.store.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.store.Keys;
-import dev.drover.store.KvStoreException;
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.KvStoreException;
 import dev.drover.store.v1.LeaseGrantRequest;
 import dev.drover.store.v1.LeaseKeepAliveRequest;
 import dev.drover.store.v1.LeaseTimeToLiveRequest;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import dev.drover.store.Keys;
+import dev.drover.store.api.Keys;
 import dev.drover.store.lin.LinearizabilityChecker;
 import dev.drover.store.lin.RegisterOp;
 import dev.drover.store.v1.Compare;

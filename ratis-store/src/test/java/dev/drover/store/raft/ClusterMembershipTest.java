@@ -3,9 +3,9 @@ package dev.drover.store.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.store.Keys;
 import dev.drover.store.KvStores;
-import dev.drover.store.Peer;
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.Peer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,10 +3,10 @@ package dev.drover.store.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.store.Keys;
-import dev.drover.store.KvStoreException;
-import dev.drover.store.Watch;
-import dev.drover.store.WatchListener;
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.Watch;
+import dev.drover.store.api.WatchListener;
 import dev.drover.store.v1.Event;
 import dev.drover.store.v1.RangeRequest;
 import dev.drover.store.v1.RangeResponse;

@@ -3,8 +3,8 @@ package dev.drover.store.raft;
 import static org.awaitility.Awaitility.await;
 
 import dev.drover.store.KvStores;
-import dev.drover.store.Peer;
-import dev.drover.store.StoreOptions;
+import dev.drover.store.api.Peer;
+import dev.drover.store.api.StoreOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
