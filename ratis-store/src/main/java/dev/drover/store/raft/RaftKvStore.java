@@ -133,6 +133,7 @@ public final class RaftKvStore extends AbstractKvStore {
    */
   public RaftKvStore start() throws IOException {
     Files.createDirectories(dataDir);
+    LogRepair.repair(logDir(dataDir));
     server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(self.id()))
@@ -147,6 +148,11 @@ public final class RaftKvStore extends AbstractKvStore {
     lessor.start();
     LOG.info("store member {} started at {} with peers {}", self.id(), self.address(), peers);
     return this;
+  }
+
+  /** Where Ratis keeps this store's log segments under {@code dataDir}. */
+  static Path logDir(Path dataDir) {
+    return dataDir.resolve(GROUP_ID.getUuid().toString()).resolve("current");
   }
 
   private void maybeCompact(long revision) {
