@@ -51,7 +51,7 @@ class ClusterMembershipTest {
       List<Peer> four = new ArrayList<>(five);
       four.removeIf(p -> p.id().equals(gone.id()));
       extra.get(0).setMembers(four).get(60, TimeUnit.SECONDS);
-      cluster.kill(gone.id());
+      cluster.stop(gone.id());
       long rev =
           extra
               .get(1)
