@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
  * valid entry may follow it. A crash can only tear what was not yet fsynced, and a member
  * acknowledges an entry (to a leader, or as a lone member to the client) only after fsyncing it, so
  * the cut never drops an entry this member acknowledged. (A bit flipped on disk in that last entry
- * looks the same and is cut the same way; the leader sends it again.) Damage anywhere else, in the
- * middle of a segment or in a closed one, holds entries that may have been acknowledged, so it is
- * an error naming the file and offset, and nothing is changed.
+ * looks the same and is cut the same way: in a group the leader sends it again, on a lone member it
+ * is lost.) Damage anywhere else, in the middle of a segment or in a closed one, holds entries that
+ * may have been acknowledged, so it is an error naming the file and offset, and nothing is changed.
  */
 final class LogRepair {
   private static final Logger LOG = LoggerFactory.getLogger(LogRepair.class);

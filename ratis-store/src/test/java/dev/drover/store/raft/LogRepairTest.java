@@ -55,7 +55,9 @@ class LogRepairTest {
     }
   }
 
-  private Path openSegment() throws IOException {
+  /** Writes {@link #KEYS} small keys (all in one segment) and returns that open segment. */
+  private Path writeKeysAndFindOpenSegment() throws Exception {
+    write(KEYS, 10);
     List<Path> open = segments("log_inprogress_*");
     assertThat(open).hasSize(1);
     return open.get(0);
@@ -102,8 +104,7 @@ class LogRepairTest {
 
   @Test
   void flippedByteInTheLastEntryIsCutAndEveryEarlierEntryKept() throws Exception {
-    write(KEYS, 10);
-    Path open = openSegment();
+    Path open = writeKeysAndFindOpenSegment();
     long end = endOfEntries(open);
     flip(open, end - 1);
 
@@ -112,8 +113,7 @@ class LogRepairTest {
 
   @Test
   void lastEntryCutShortIsDroppedAndEveryEarlierEntryKept() throws Exception {
-    write(KEYS, 10);
-    Path open = openSegment();
+    Path open = writeKeysAndFindOpenSegment();
     long end = endOfEntries(open);
     // A partial write: the entry's first bytes reached the disk, the rest is preallocated zeros.
     try (RandomAccessFile f = new RandomAccessFile(open.toFile(), "rw")) {
@@ -126,8 +126,7 @@ class LogRepairTest {
 
   @Test
   void damageInsideTheOpenSegmentStopsTheStartAndChangesNothing() throws Exception {
-    write(KEYS, 10);
-    Path open = openSegment();
+    Path open = writeKeysAndFindOpenSegment();
     long end = endOfEntries(open);
     flip(open, end / 2);
     byte[] before = Files.readAllBytes(open);
