@@ -11,7 +11,7 @@ import dev.drover.agent.sync.Labels;
 import dev.drover.client.DroverClient;
 import dev.drover.master.Master;
 import dev.drover.store.KvStores;
-import dev.drover.store.Peer;
+import dev.drover.store.api.Peer;
 import dev.drover.store.raft.RaftKvStore;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;

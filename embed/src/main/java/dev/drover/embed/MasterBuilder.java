@@ -2,8 +2,8 @@ package dev.drover.embed;
 
 import dev.drover.agent.NodeAgent;
 import dev.drover.master.Master;
-import dev.drover.store.KvStore;
 import dev.drover.store.KvStores;
+import dev.drover.store.api.KvStore;
 import dev.drover.store.raft.RaftKvStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -18,7 +18,7 @@ import dev.drover.client.Channels;
 import dev.drover.master.Master;
 import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.store.KvStores;
-import dev.drover.store.Peer;
+import dev.drover.store.api.Peer;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.io.BufferedReader;

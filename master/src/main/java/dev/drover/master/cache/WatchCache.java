@@ -3,7 +3,7 @@ package dev.drover.master.cache;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.WatchEvent;
-import dev.drover.store.KvStore;
+import dev.drover.store.api.KvStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

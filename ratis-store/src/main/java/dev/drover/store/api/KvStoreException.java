@@ -1,4 +1,4 @@
-package dev.drover.store;
+package dev.drover.store.api;
 
 import dev.drover.store.v1.StoreError;
 

@@ -1,4 +1,4 @@
-package dev.drover.store;
+package dev.drover.store.api;
 
 /** One member of a replicated store: a stable id and the address its peers reach it at. */
 public record Peer(String id, String host, int port) {

@@ -1,6 +1,5 @@
-package dev.drover.store;
+package dev.drover.store.api;
 
-import dev.drover.store.mvcc.Validation;
 import dev.drover.store.v1.CompactionRequest;
 import dev.drover.store.v1.CompactionResponse;
 import dev.drover.store.v1.DeleteRangeRequest;

@@ -1,4 +1,4 @@
-package dev.drover.store;
+package dev.drover.store.api;
 
 import com.google.protobuf.ByteString;
 import dev.drover.store.v1.CompactionRequest;
@@ -32,8 +32,8 @@ import java.util.concurrent.CompletableFuture;
  * define the semantics (they follow etcd's {@code rpc.proto}).
  *
  * <p>Reads are linearizable unless {@link RangeRequest#getSerializable()} asks for a local,
- * possibly stale read. Implementations: {@link InMemoryKvStore} (one process, no replication, for
- * tests) and the Ratis-replicated store built by {@link KvStores}.
+ * possibly stale read. Implementations: {@code InMemoryKvStore} (one process, no replication, for
+ * tests) and the Ratis-replicated store built by {@code KvStores}.
  */
 public interface KvStore extends AutoCloseable {
 

@@ -1,4 +1,4 @@
-package dev.drover.store;
+package dev.drover.store.api;
 
 /** A running watch: grants demand to its listener and cancels it. */
 public interface Watch extends AutoCloseable {

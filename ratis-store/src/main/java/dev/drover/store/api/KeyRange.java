@@ -1,7 +1,6 @@
-package dev.drover.store.mvcc;
+package dev.drover.store.api;
 
 import com.google.protobuf.ByteString;
-import dev.drover.store.Keys;
 import java.util.Comparator;
 import java.util.NavigableMap;
 

@@ -1,4 +1,4 @@
-package dev.drover.store;
+package dev.drover.store.api;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;

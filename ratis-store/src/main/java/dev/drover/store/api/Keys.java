@@ -1,4 +1,4 @@
-package dev.drover.store;
+package dev.drover.store.api;
 
 import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,6 @@
-package dev.drover.store.mvcc;
+package dev.drover.store.api;
 
 import com.google.protobuf.ByteString;
-import dev.drover.store.Keys;
-import dev.drover.store.KvStoreException;
 import dev.drover.store.v1.Compare;
 import dev.drover.store.v1.DeleteRangeRequest;
 import dev.drover.store.v1.PutRequest;
@@ -16,7 +14,7 @@ import java.util.List;
 /**
  * Stateless request checks: sizes, counts and ranges that never depend on the store's contents.
  * They run before anything is proposed or applied, so a bad request is rejected with the offending
- * field and changes nothing. Stateful checks (revisions, leases) live in {@link MvccStore}.
+ * field and changes nothing. Stateful checks (revisions, leases) live in {@code MvccStore}.
  */
 public final class Validation {
   /** Largest key, as etcd's default request limits allow in practice. */
