@@ -5,6 +5,7 @@ import static dev.drover.api.WellKnown.REVISION;
 
 import com.google.protobuf.Message;
 import dev.drover.api.ApiObjects;
+import dev.drover.api.Conditions;
 import dev.drover.api.WellKnown;
 import dev.drover.api.v1.CanaryStatus;
 import dev.drover.api.v1.CanaryStrategy;
@@ -28,8 +29,8 @@ import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.Pods;
 import dev.drover.master.controller.ResourceHandler;
 import dev.drover.master.controller.Selectors;
+import dev.drover.master.controller.TemplateHashing;
 import dev.drover.master.controller.WriteException;
-import dev.drover.master.controller.replicaset.ReplicaSetController;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -86,7 +87,7 @@ public final class DeploymentController extends Controller {
   /** Reason of the event when a paused deployment is resumed. */
   static final String RESUMED = "DeploymentResumed";
 
-  static final String REPLICA_FAILURE = ReplicaSetController.REPLICA_FAILURE;
+  static final String REPLICA_FAILURE = Conditions.REPLICA_FAILURE;
   static final int DEFAULT_REVISION_HISTORY = 10;
   static final int DEFAULT_PROGRESS_DEADLINE = 600;
 
