@@ -1,4 +1,4 @@
-package dev.drover.master.controller.deployment;
+package dev.drover.master.controller;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
@@ -11,7 +11,6 @@ import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.api.v1.Secret;
 import dev.drover.api.v1.Volume;
-import dev.drover.master.controller.ObjectCache;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,7 @@
-package dev.drover.master.controller;
+package dev.drover.master.wiring;
 
+import dev.drover.master.controller.Controller;
+import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.daemonset.DaemonSetController;
 import dev.drover.master.controller.deployment.DeploymentController;
 import dev.drover.master.controller.endpoints.EndpointsController;
