@@ -8,9 +8,9 @@ import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
-import dev.drover.master.store.ObjectStore;
-import dev.drover.master.store.ObjectStore.ObjectKey;
-import dev.drover.master.store.Objects;
+import dev.drover.master.registry.Objects;
+import dev.drover.master.registry.Registry;
+import dev.drover.master.registry.Registry.ObjectKey;
 import dev.drover.store.Keys;
 import dev.drover.store.KvStore;
 import dev.drover.store.KvStoreException;
@@ -182,7 +182,7 @@ public final class WatchCache implements AutoCloseable {
   }
 
   private void relist() {
-    ByteString prefix = Keys.of(ObjectStore.REGISTRY);
+    ByteString prefix = Keys.of(Registry.REGISTRY);
     RangeResponse r;
     try {
       r = kv.getPrefix(prefix).get(30, TimeUnit.SECONDS);
@@ -194,13 +194,13 @@ public final class WatchCache implements AutoCloseable {
     synchronized (lock) {
       Map<Kind, TreeMap<String, Object>> fresh = new EnumMap<>(Kind.class);
       for (KeyValue x : r.getKvsList()) {
-        ObjectKey k = ObjectStore.parseKey(x.getKey());
+        ObjectKey k = Registry.parseKey(x.getKey());
         if (k == null) {
           continue;
         }
         fresh
             .computeIfAbsent(k.kind(), kk -> new TreeMap<>())
-            .put(sortKey(k.namespace(), k.name()), ObjectStore.decode(x));
+            .put(sortKey(k.namespace(), k.name()), Registry.decode(x));
       }
       for (var e : kinds.entrySet()) {
         KindState st = e.getValue();
@@ -279,7 +279,7 @@ public final class WatchCache implements AutoCloseable {
       if (error.kind() == KvStoreException.Kind.COMPACTED) {
         relist();
       } else {
-        ByteString prefix = Keys.of(ObjectStore.REGISTRY);
+        ByteString prefix = Keys.of(Registry.REGISTRY);
         storeWatch =
             kv.watch(
                 WatchRequest.newBuilder()
@@ -306,7 +306,7 @@ public final class WatchCache implements AutoCloseable {
     synchronized (lock) {
       for (Event e : response.getEventsList()) {
         KeyValue x = e.getKv();
-        ObjectKey k = ObjectStore.parseKey(x.getKey());
+        ObjectKey k = Registry.parseKey(x.getKey());
         long rev = x.getModRevision();
         if (k == null) {
           continue;
@@ -326,7 +326,7 @@ public final class WatchCache implements AutoCloseable {
           c = new Change(rev, k.kind(), sk, k.namespace(), last, previous, true);
           listenersOf(k.kind(), l -> notifications.add(() -> l.onDelete(last)));
         } else {
-          Object now = ObjectStore.decode(x);
+          Object now = Registry.decode(x);
           st.objects.put(sk, now);
           c = new Change(rev, k.kind(), sk, k.namespace(), now, previous, false);
           if (previous == null) {
