@@ -9,6 +9,7 @@ import dev.drover.master.api.ControlServiceImpl;
 import dev.drover.master.api.NodeServiceImpl;
 import dev.drover.master.api.StreamRegistry;
 import dev.drover.master.cache.WatchCache;
+import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.election.ActiveMasterElection;
 import dev.drover.master.events.EventSeries;
 import dev.drover.master.metrics.HttpEndpoints;

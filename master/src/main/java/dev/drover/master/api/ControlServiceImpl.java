@@ -47,8 +47,7 @@ import dev.drover.api.v1.WatchEventBatch;
 import dev.drover.api.v1.WatchRequest;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.cache.WatchFrame;
-import dev.drover.master.controller.CacheReads;
-import dev.drover.master.controller.node.DrainPlanner;
+import dev.drover.master.disruption.DrainPlanner;
 import dev.drover.master.events.EventSeries;
 import dev.drover.master.registry.NotFoundException;
 import dev.drover.master.registry.Objects;
@@ -617,7 +616,9 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
           store.require(Kind.KIND_NODE, "", request.getNodeName());
           DrainPlanner.Plan plan = null;
           if (action == NodeActionType.NODE_ACTION_TYPE_DRAIN) {
-            plan = DrainPlanner.plan(new CacheReads(cache), request.getNodeName(), clock.instant());
+            plan =
+                DrainPlanner.plan(
+                    new CachedClusterReads(cache), request.getNodeName(), clock.instant());
             if (!plan.daemonSetPods().isEmpty() && !request.getIgnoreDaemonSets()) {
               ObjectMeta first = plan.daemonSetPods().get(0).getMetadata();
               throw ApiErrors.failedPrecondition(

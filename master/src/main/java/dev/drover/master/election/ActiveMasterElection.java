@@ -7,7 +7,6 @@ import dev.drover.api.v1.Lease;
 import dev.drover.api.v1.LeaseSpec;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
-import dev.drover.master.ActiveComponent;
 import dev.drover.master.registry.Registry;
 import dev.drover.store.v1.RangeRequest;
 import dev.drover.store.v1.RangeResponse;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.drover.api.v1.Kind;
-import dev.drover.master.ActiveComponent;
 import dev.drover.master.registry.Registry;
 import dev.drover.master.registry.StructuralValidator;
 import dev.drover.store.KvStore;
