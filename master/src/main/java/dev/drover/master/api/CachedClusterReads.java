@@ -7,9 +7,9 @@ import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.disruption.ClusterReads;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /** The API's watch cache as the reads a drain plans from: objects as their kind's message. */
 final class CachedClusterReads implements ClusterReads {
@@ -20,21 +20,19 @@ final class CachedClusterReads implements ClusterReads {
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   public <T extends Message> Optional<T> get(Kind kind, String namespace, String name) {
-    return cache.get(kind, namespace, name).map(o -> (T) Kinds.unwrap(o));
+    return cache.get(kind, namespace, name).map(CachedClusterReads::message);
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   public <T extends Message> List<T> list(Kind kind, String namespace) {
-    List<T> out = new ArrayList<>();
-    for (Object o :
-        cache.list(
-            kind,
-            x -> namespace.isEmpty() || ApiObjects.meta(x).getNamespace().equals(namespace))) {
-      out.add((T) Kinds.unwrap(o));
-    }
-    return out;
+    Predicate<Object> inNamespace =
+        o -> namespace.isEmpty() || ApiObjects.meta(o).getNamespace().equals(namespace);
+    return cache.list(kind, inNamespace).stream().map(CachedClusterReads::<T>message).toList();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends Message> T message(Object envelope) {
+    return (T) Kinds.unwrap(envelope);
   }
 }

@@ -75,7 +75,8 @@ public final class PodStrategy implements KindStrategy {
 
   /**
    * Binds a pending pod to a node (the scheduler's bind): compare-and-swap at {@code expectedRv};
-   * fails with FAILED_PRECONDITION when the pod is already bound or has another uid.
+   * fails with a {@link PreconditionFailedException} when the pod is already bound or has another
+   * uid.
    */
   public Object bind(String namespace, String name, String uid, String nodeName, long expectedRv) {
     return registry.mutate(

@@ -222,7 +222,7 @@ public final class Registry {
     return require(kind, namespace, name);
   }
 
-  /** Reads one object or fails with NOT_FOUND. */
+  /** Reads one object or fails with a {@link NotFoundException}. */
   public Object require(Kind kind, String namespace, String name) {
     return get(kind, namespace, name)
         .orElseThrow(() -> new NotFoundException(Objects.describe(kind, namespace, name)));
@@ -256,8 +256,9 @@ public final class Registry {
   /**
    * Creates several objects in one Txn: all or none. Each is validated and guarded as a single
    * create is (key absent, namespace unchanged since seen active); the first invalid one fails the
-   * call before anything is written, and one that exists already fails the whole Txn with
-   * ALREADY_EXISTS. Returns them as stored, in order. At most {@link #MAX_CREATES_PER_TXN}.
+   * call before anything is written, and one that exists already fails the whole Txn with an {@link
+   * AlreadyExistsException}. Returns them as stored, in order. At most {@link
+   * #MAX_CREATES_PER_TXN}.
    */
   public List<Object> createAll(List<Object> objects) {
     if (objects.size() > MAX_CREATES_PER_TXN) {
@@ -412,8 +413,8 @@ public final class Registry {
   // ---------------------------------------------------------------- update
 
   /**
-   * Replaces metadata and spec, guarded by the object's resource_version (ABORTED on conflict); the
-   * status sent is ignored.
+   * Replaces metadata and spec, guarded by the object's resource_version (a {@link
+   * ConflictException} on conflict); the status sent is ignored.
    */
   public Object update(Object object, boolean dryRun) {
     ObjectMeta in = ApiObjects.meta(object);
@@ -511,8 +512,8 @@ public final class Registry {
   /**
    * Read-modify-write of one object by the server itself: {@code change} computes the new object
    * from the current one; a concurrent write makes it run again on the newer state unless {@code
-   * expectedRv} pins the version (then ABORTED). Returns the stored result, or the current object
-   * unchanged when {@code change} returns it as is.
+   * expectedRv} pins the version (then a {@link ConflictException}). Returns the stored result, or
+   * the current object unchanged when {@code change} returns it as is.
    */
   public Object mutate(
       Kind kind, String namespace, String name, long expectedRv, UnaryOperator<Object> change) {
@@ -556,23 +557,36 @@ public final class Registry {
       return ApiObjects.withMeta(next, m.toBuilder().setResourceVersion(rev).build());
     }
     TxnResponse resp =
+        compareAndSwap(
+            next,
+            key,
+            expected,
+            RequestOp.newBuilder()
+                .setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(next)))
+                .build());
+    return ApiObjects.withMeta(
+        next, m.toBuilder().setResourceVersion(resp.getHeader().getRevision()).build());
+  }
+
+  /**
+   * Runs {@code op} on {@code key} if it is still at {@code expected}; otherwise fails with the
+   * conflict (or the absence) the store reports for {@code object}.
+   */
+  private TxnResponse compareAndSwap(Object object, ByteString key, long expected, RequestOp op) {
+    TxnResponse resp =
         await(
             kv.txn(
                 TxnRequest.newBuilder()
                     .addCompare(modEquals(key, expected))
-                    .addSuccess(
-                        RequestOp.newBuilder()
-                            .setRequestPut(
-                                PutRequest.newBuilder().setKey(key).setValue(encode(next))))
+                    .addSuccess(op)
                     .addFailure(
                         RequestOp.newBuilder()
                             .setRequestRange(RangeRequest.newBuilder().setKey(key)))
                     .build()));
     if (!resp.getSucceeded()) {
-      throw conflictFrom(next, expected, resp.getResponses(0).getResponseRange());
+      throw conflictFrom(object, expected, resp.getResponses(0).getResponseRange());
     }
-    return ApiObjects.withMeta(
-        next, m.toBuilder().setResourceVersion(resp.getHeader().getRevision()).build());
+    return resp;
   }
 
   private static RegistryException conflictFrom(Object o, long expected, RangeResponse now) {
@@ -705,20 +719,13 @@ public final class Registry {
    */
   long remove(Object current, ByteString key, long expected) {
     TxnResponse resp =
-        await(
-            kv.txn(
-                TxnRequest.newBuilder()
-                    .addCompare(modEquals(key, expected))
-                    .addSuccess(
-                        RequestOp.newBuilder()
-                            .setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
-                    .addFailure(
-                        RequestOp.newBuilder()
-                            .setRequestRange(RangeRequest.newBuilder().setKey(key)))
-                    .build()));
-    if (!resp.getSucceeded()) {
-      throw conflictFrom(current, expected, resp.getResponses(0).getResponseRange());
-    }
+        compareAndSwap(
+            current,
+            key,
+            expected,
+            RequestOp.newBuilder()
+                .setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key))
+                .build());
     String ns = ApiObjects.meta(current).getNamespace();
     if (!ns.isEmpty()) {
       namespaces.finishIfEmpty(ns);
