@@ -45,7 +45,7 @@ public final class Main {
     commandLine.setErr(cli.err());
     commandLine.setExecutionExceptionHandler(
         (failure, command, parseResult) -> {
-          for (String line : ErrorRenderer.render(failure, cli.lastClient())) {
+          for (String line : ErrorRenderer.render(failure, cli.lastConnection())) {
             cli.err().println(line);
           }
           cli.err().flush();

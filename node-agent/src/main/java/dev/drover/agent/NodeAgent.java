@@ -12,8 +12,8 @@ import dev.drover.api.v1.Event;
 import dev.drover.api.v1.GetPodDependenciesResponse;
 import dev.drover.api.v1.PodStatusUpdate;
 import dev.drover.api.v1.PodStatusUpdateResult;
+import dev.drover.client.Channels;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -59,7 +59,7 @@ public final class NodeAgent implements AutoCloseable {
         config.runtime == AgentConfig.RuntimeKind.DOCKER
             ? DockerRuntime.connect(config.dockerHost, Duration.ofMinutes(5))
             : new SimulatedRuntime();
-    return new NodeAgent(config, runtime, true, NodeAgent::plaintextChannel);
+    return new NodeAgent(config, runtime, true, Channels::plaintext);
   }
 
   /**
@@ -71,10 +71,6 @@ public final class NodeAgent implements AutoCloseable {
       ContainerRuntime runtime,
       Function<String, ManagedChannel> channelFactory) {
     return new NodeAgent(config, runtime, false, channelFactory);
-  }
-
-  private static ManagedChannel plaintextChannel(String endpoint) {
-    return NettyChannelBuilder.forTarget(endpoint).usePlaintext().build();
   }
 
   /** Connects and starts every part; throws if the runtime or the data dir is unusable. */

@@ -24,10 +24,10 @@ import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.api.v1.ResourceRequirements;
+import dev.drover.client.Channels;
 import dev.drover.client.DroverClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -356,13 +356,7 @@ public final class FailoverBench {
             .bindAddress("127.0.0.1")
             .callTimeout(Duration.ofSeconds(5))
             .build();
-    agents.put(
-        node,
-        NodeAgent.create(
-                config,
-                runtimes.get(node),
-                target -> NettyChannelBuilder.forTarget(target).usePlaintext().build())
-            .start());
+    agents.put(node, NodeAgent.create(config, runtimes.get(node), Channels::plaintext).start());
   }
 
   private static PodSpec podSpec() {

@@ -2,10 +2,10 @@ package dev.drover.cli.command;
 
 import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
+import dev.drover.agent.runtime.docker.DockerProbe;
 import dev.drover.cli.Cli;
 import dev.drover.cli.CliException;
 import dev.drover.cli.DaemonConfigFile;
-import dev.drover.cli.DockerProbe;
 import dev.drover.cli.Durations;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,9 +1,9 @@
 package dev.drover.cli.command;
 
+import dev.drover.agent.runtime.docker.DockerProbe;
 import dev.drover.cli.Cli;
 import dev.drover.cli.CliException;
 import dev.drover.cli.DevContexts;
-import dev.drover.cli.DockerProbe;
 import dev.drover.embed.AgentBuilder;
 import dev.drover.embed.Drover;
 import dev.drover.embed.DroverMaster;
