@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.drover.api.v1.Pod;
 import dev.drover.client.DroverClient;
-import dev.drover.master.ActiveComponent;
 import dev.drover.master.Master;
+import dev.drover.master.election.ActiveComponent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -9,15 +9,16 @@ import dev.drover.master.api.ControlServiceImpl;
 import dev.drover.master.api.NodeServiceImpl;
 import dev.drover.master.api.StreamRegistry;
 import dev.drover.master.cache.WatchCache;
+import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.election.ActiveMasterElection;
-import dev.drover.master.events.EventRecorder;
+import dev.drover.master.events.EventSeries;
 import dev.drover.master.metrics.HttpEndpoints;
 import dev.drover.master.metrics.Metrics;
 import dev.drover.master.metrics.MetricsInterceptor;
 import dev.drover.master.metrics.StoreMetrics;
+import dev.drover.master.registry.ObjectValidator;
+import dev.drover.master.registry.Registry;
 import dev.drover.master.scheduler.SchedulerConfig;
-import dev.drover.master.store.ObjectStore;
-import dev.drover.master.store.ObjectValidator;
 import dev.drover.master.wiring.ControllersComponent;
 import dev.drover.master.wiring.RulesValidator;
 import dev.drover.master.wiring.SchedulerComponent;
@@ -74,9 +75,9 @@ public final class Master implements AutoCloseable {
           });
   private KvStore kv;
   private boolean ownsStore;
-  private ObjectStore store;
+  private Registry store;
   private WatchCache cache;
-  private EventRecorder events;
+  private EventSeries events;
   private ActiveMasterElection election;
   private Server server;
   private HttpEndpoints http;
@@ -101,11 +102,11 @@ public final class Master implements AutoCloseable {
       kv = cfg.store != null ? cfg.store.get() : KvStores.inMemory();
       ownsStore = cfg.ownsStore || cfg.store == null;
       ObjectValidator validator = cfg.validator;
-      store = new ObjectStore(kv, validator, cfg.clock, cfg.storeTimeout);
+      store = new Registry(kv, validator, cfg.clock, cfg.storeTimeout);
       StoreMetrics.register(metrics, store, kv);
       for (String ns :
           List.of(
-              ObjectStore.DEFAULT_NAMESPACE,
+              Registry.DEFAULT_NAMESPACE,
               ActiveMasterElection.NAMESPACE,
               NodeServiceImpl.NODE_LEASE_NAMESPACE)) {
         ensureNamespaceWithRetry(ns);
@@ -115,11 +116,11 @@ public final class Master implements AutoCloseable {
                   kv,
                   new WatchCache.Options(cfg.cacheWindow, cfg.bookmarkInterval, cfg.watcherBacklog))
               .start();
-      events = new EventRecorder(store, cfg.clock, cfg.eventDedupWindow);
+      events = new EventSeries(store, cfg.clock, cfg.eventDedupWindow);
       // A renewal may take until the next one is due, and a little longer: the holder steps
       // down only after renewDeadline without success.
-      ObjectStore electionStore =
-          new ObjectStore(kv, validator, cfg.clock, cfg.renewDeadline.minus(cfg.renewInterval));
+      Registry electionStore =
+          new Registry(kv, validator, cfg.clock, cfg.renewDeadline.minus(cfg.renewInterval));
       election =
           new ActiveMasterElection(
               electionStore,
@@ -216,7 +217,7 @@ public final class Master implements AutoCloseable {
     long deadline = System.nanoTime() + cfg.startTimeout.toNanos();
     while (true) {
       try {
-        store.ensureNamespace(ns);
+        store.namespaces().ensure(ns);
         return;
       } catch (RuntimeException e) {
         if (System.nanoTime() > deadline) {
@@ -361,12 +362,12 @@ public final class Master implements AutoCloseable {
   }
 
   /** The typed object store, for the scheduler and controllers (every write is a CAS). */
-  public ObjectStore objects() {
+  public Registry objects() {
     return store;
   }
 
   /** The event recorder. */
-  public EventRecorder events() {
+  public EventSeries events() {
     return events;
   }
 

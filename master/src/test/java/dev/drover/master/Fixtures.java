@@ -11,8 +11,10 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.PodTemplateSpec;
-import dev.drover.master.store.ObjectStore;
-import dev.drover.master.store.StructuralValidator;
+import dev.drover.master.api.ApiErrors;
+import dev.drover.master.registry.Registry;
+import dev.drover.master.registry.RegistryException;
+import dev.drover.master.registry.StructuralValidator;
 import dev.drover.store.api.KvStore;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -29,9 +31,8 @@ public final class Fixtures {
   /**
    * An object store over {@code kv} with structural validation only, as the store-level tests use.
    */
-  public static ObjectStore objectStore(KvStore kv) {
-    return new ObjectStore(
-        kv, new StructuralValidator(), Clock.systemUTC(), Duration.ofSeconds(10));
+  public static Registry objectStore(KvStore kv) {
+    return new Registry(kv, new StructuralValidator(), Clock.systemUTC(), Duration.ofSeconds(10));
   }
 
   /** The status code {@code r} fails with; an AssertionError when it does not fail. */
@@ -40,6 +41,9 @@ public final class Fixtures {
       r.run();
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode();
+    } catch (RegistryException e) {
+      // The code the API answers with: the registry's failures map one to one.
+      return ApiErrors.of(e).getStatus().getCode();
     }
     throw new AssertionError("expected a failure");
   }

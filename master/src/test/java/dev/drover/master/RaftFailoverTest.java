@@ -16,7 +16,7 @@ import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.client.DroverClient;
 import dev.drover.master.metrics.StoreMetrics;
-import dev.drover.master.store.ObjectStore;
+import dev.drover.master.registry.Registry;
 import dev.drover.store.api.Keys;
 import dev.drover.store.v1.Event;
 import io.grpc.Status;
@@ -240,7 +240,7 @@ class RaftFailoverTest {
     assertThat(conflicted).as("the writers did contend").isNotEmpty();
 
     // The store's history of the key after the create, read on another member.
-    var key = ObjectStore.key(Kind.KIND_CONFIG_MAP, "default", "counter");
+    var key = Registry.key(Kind.KIND_CONFIG_MAP, "default", "counter");
     long last =
         cluster
             .masters
@@ -260,7 +260,7 @@ class RaftFailoverTest {
     long previous = created.getMetadata().getResourceVersion();
     Set<String> applied = new java.util.HashSet<>();
     for (int i = 0; i < history.size(); i++) {
-      ConfigMap v = ObjectStore.decode(history.get(i).getKv()).getConfigMap();
+      ConfigMap v = Registry.decode(history.get(i).getKv()).getConfigMap();
       // No lost update: each write added one to the state it replaced.
       assertThat(v.getDataOrThrow("n")).isEqualTo(Integer.toString(i + 1));
       // Exactly one success per version: each write was made from the version just before it.
@@ -364,7 +364,7 @@ class RaftFailoverTest {
       assertThat(watcher.currentEndpoint()).isEqualTo(others.get(0).apiAddress());
       stream.close();
 
-      var prefix = ObjectStore.prefix(Kind.KIND_POD, "default");
+      var prefix = Registry.prefix(Kind.KIND_POD, "default");
       List<Event> history =
           RaftCluster.history(
               others.get(1).kv(), prefix, Keys.prefixEnd(prefix), from, lastAck.get());
@@ -437,7 +437,7 @@ class RaftFailoverTest {
             : e.getKv().getCreateRevision() == e.getKv().getModRevision() ? "ADDED" : "MODIFIED";
     return type
         + " "
-        + ObjectStore.parseKey(e.getKv().getKey()).name()
+        + Registry.parseKey(e.getKv().getKey()).name()
         + " @"
         + e.getKv().getModRevision();
   }

@@ -11,6 +11,7 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.client.DroverClient;
+import dev.drover.master.election.ActiveComponent;
 import dev.drover.store.InMemoryKvStore;
 import dev.drover.store.KvStores;
 import io.grpc.Status;

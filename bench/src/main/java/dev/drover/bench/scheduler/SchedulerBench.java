@@ -4,7 +4,7 @@ import dev.drover.api.v1.Affinity;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Container;
-import dev.drover.api.v1.EventType;
+import dev.drover.api.v1.Event;
 import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.NodeAffinity;
@@ -20,11 +20,12 @@ import dev.drover.api.v1.ResourceRequirements;
 import dev.drover.api.v1.TopologySpreadConstraint;
 import dev.drover.api.v1.UnsatisfiableConstraintAction;
 import dev.drover.bench.BenchSupport;
+import dev.drover.master.events.EventRecorder;
+import dev.drover.master.events.EventSink;
 import dev.drover.master.scheduler.Binder;
 import dev.drover.master.scheduler.ClusterEventHandler;
 import dev.drover.master.scheduler.ClusterEventSource;
 import dev.drover.master.scheduler.ClusterSnapshot;
-import dev.drover.master.scheduler.EventRecorder;
 import dev.drover.master.scheduler.Evictor;
 import dev.drover.master.scheduler.PlacementAlgorithm;
 import dev.drover.master.scheduler.PodInfo;
@@ -32,6 +33,7 @@ import dev.drover.master.scheduler.ScheduleResult;
 import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.scheduler.SchedulerLoop;
 import dev.drover.master.scheduler.StatusWriter;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -278,7 +280,7 @@ public final class SchedulerBench {
             cluster,
             cluster,
             cluster,
-            cluster,
+            new EventRecorder(cluster, Instant::now, "bench-scheduler"),
             cluster,
             System::nanoTime)) {
       loop.start();
@@ -399,7 +401,7 @@ public final class SchedulerBench {
    * subscription and binds by setting spec.node_name, echoing the bound pod like a watch would.
    */
   private static final class InMemoryCluster
-      implements ClusterEventSource, Binder, StatusWriter, EventRecorder, Evictor {
+      implements ClusterEventSource, Binder, StatusWriter, EventSink, Evictor {
     final List<Node> nodes = new ArrayList<>();
     final Map<String, Pod> pods = new ConcurrentHashMap<>();
     final AtomicLong bound = new AtomicLong();
@@ -459,7 +461,7 @@ public final class SchedulerBench {
     public void nominate(Pod pod, String nodeName) {}
 
     @Override
-    public void record(Pod pod, EventType type, String reason, String message) {}
+    public void write(Event event) {}
 
     @Override
     public void evict(Pod victim, String reason) {}

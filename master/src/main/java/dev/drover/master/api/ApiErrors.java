@@ -4,7 +4,13 @@ import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.BadRequest.FieldViolation;
 import com.google.rpc.Code;
-import dev.drover.store.api.KvStoreException;
+import dev.drover.master.registry.AlreadyExistsException;
+import dev.drover.master.registry.ConflictException;
+import dev.drover.master.registry.InvalidObjectException;
+import dev.drover.master.registry.NotFoundException;
+import dev.drover.master.registry.PreconditionFailedException;
+import dev.drover.master.registry.RegistryException;
+import dev.drover.master.registry.StoreUnavailableException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -12,8 +18,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Builds the gRPC errors the API returns (docs/API.md, "Errors") and maps store failures to them,
- * so that every layer of the master fails with the same codes and message style.
+ * Builds the gRPC errors the API returns (docs/API.md, "Errors") and is the one place where the
+ * registry's domain failures ({@link RegistryException}) and store failures become gRPC statuses,
+ * so that every call fails with the same codes and message style.
  */
 public final class ApiErrors {
   private ApiErrors() {}
@@ -83,37 +90,58 @@ public final class ApiErrors {
     return Status.UNAVAILABLE.withDescription(why).asRuntimeException();
   }
 
-  /** Maps any failure of a store call to the API's code. */
-  public static StatusRuntimeException fromStore(Throwable t) {
-    if (t instanceof StatusRuntimeException) {
-      return (StatusRuntimeException) t;
+  /** The status a registry failure stands for; the message is the exception's own. */
+  public static StatusRuntimeException of(RegistryException e) {
+    String message = e.getMessage();
+    if (e instanceof InvalidObjectException) {
+      return invalid(((InvalidObjectException) e).violations());
     }
-    Throwable c = t;
-    while (c.getCause() != null
-        && !(c instanceof KvStoreException)
-        && !(c instanceof StatusRuntimeException)) {
-      c = c.getCause();
+    if (e instanceof NotFoundException) {
+      return Status.NOT_FOUND.withDescription(message).asRuntimeException();
     }
-    if (c instanceof StatusRuntimeException) {
-      return (StatusRuntimeException) c;
+    if (e instanceof AlreadyExistsException) {
+      return Status.ALREADY_EXISTS.withDescription(message).asRuntimeException();
     }
-    KvStoreException e = KvStoreException.of(c);
+    if (e instanceof ConflictException) {
+      return Status.ABORTED.withDescription(message).asRuntimeException();
+    }
+    if (e instanceof PreconditionFailedException) {
+      return failedPrecondition(message);
+    }
+    StoreUnavailableException.Reason reason =
+        e instanceof StoreUnavailableException
+            ? ((StoreUnavailableException) e).reason()
+            : StoreUnavailableException.Reason.INTERNAL;
     Status s;
-    switch (e.kind()) {
+    switch (reason) {
       case UNAVAILABLE:
         s = Status.UNAVAILABLE;
         break;
       case TIMEOUT:
         s = Status.DEADLINE_EXCEEDED;
         break;
+      case INTERRUPTED:
+        s = Status.CANCELLED;
+        break;
       case COMPACTED:
-        return expired(e.getMessage());
+        return expired(message);
       case FUTURE_REVISION:
         s = Status.OUT_OF_RANGE;
         break;
       default:
         s = Status.INTERNAL;
     }
-    return s.withDescription("store: " + e.getMessage()).withCause(e).asRuntimeException();
+    return s.withDescription(message).withCause(e.getCause()).asRuntimeException();
+  }
+
+  /** The status any failure in the API stands for, or null when it is none of the master's own. */
+  public static StatusRuntimeException statusOf(Throwable t) {
+    if (t instanceof StatusRuntimeException) {
+      return (StatusRuntimeException) t;
+    }
+    if (t instanceof RegistryException) {
+      return of((RegistryException) t);
+    }
+    return null;
   }
 }

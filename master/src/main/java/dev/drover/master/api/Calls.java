@@ -53,8 +53,9 @@ final class Calls {
 
   /** The status a failure stands for; unexpected ones are logged and become INTERNAL. */
   static StatusRuntimeException toStatus(Throwable t) {
-    if (t instanceof StatusRuntimeException) {
-      return (StatusRuntimeException) t;
+    StatusRuntimeException own = ApiErrors.statusOf(t);
+    if (own != null) {
+      return own;
     }
     if (t instanceof ExpiredException) {
       return ApiErrors.expired(t.getMessage());

@@ -47,12 +47,12 @@ import dev.drover.api.v1.WatchEventBatch;
 import dev.drover.api.v1.WatchRequest;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.cache.WatchFrame;
-import dev.drover.master.controller.CacheReads;
-import dev.drover.master.controller.node.DrainPlanner;
-import dev.drover.master.events.EventRecorder;
-import dev.drover.master.store.ObjectStore;
-import dev.drover.master.store.ObjectStore.DeleteOptions;
-import dev.drover.master.store.Objects;
+import dev.drover.master.disruption.DrainPlanner;
+import dev.drover.master.events.EventSeries;
+import dev.drover.master.registry.NotFoundException;
+import dev.drover.master.registry.Objects;
+import dev.drover.master.registry.Registry;
+import dev.drover.master.registry.Registry.DeleteOptions;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -81,9 +81,9 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
 
   private static final Duration READ_YOUR_WRITES = Duration.ofSeconds(5);
 
-  private final ObjectStore store;
+  private final Registry store;
   private final WatchCache cache;
-  private final EventRecorder events;
+  private final EventSeries events;
   private final AgentChannels agents;
   private final ClusterView cluster;
   private final StreamRegistry streams;
@@ -91,9 +91,9 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
 
   /** A service over the given store and cache. */
   public ControlServiceImpl(
-      ObjectStore store,
+      Registry store,
       WatchCache cache,
-      EventRecorder events,
+      EventSeries events,
       AgentChannels agents,
       ClusterView cluster,
       StreamRegistry streams,
@@ -151,7 +151,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
         () -> {
           requireKind(request.getKind());
           requireName(request.getName(), "name");
-          String ns = ObjectStore.namespaceOf(request.getKind(), request.getNamespace());
+          String ns = Registry.namespaceOf(request.getKind(), request.getNamespace());
           java.util.Optional<Object> cached = cache.get(request.getKind(), ns, request.getName());
           if (cached.isPresent()) {
             return cached.get();
@@ -159,10 +159,9 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
           // This master's cache may trail a create made through another master: before saying
           // NOT_FOUND, read the key from the store (linearizably) and answer with what it holds.
           var stored =
-              store.await(
-                  store.kv().get(ObjectStore.key(request.getKind(), ns, request.getName())));
+              store.await(store.kv().get(Registry.key(request.getKind(), ns, request.getName())));
           if (stored.getKvsCount() > 0) {
-            return ObjectStore.decode(stored.getKvs(0));
+            return Registry.decode(stored.getKvs(0));
           }
           throw ApiErrors.notFound(Objects.describe(request.getKind(), ns, request.getName()));
         });
@@ -244,7 +243,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
                       : null,
                   request.getPropagationPolicy(),
                   request.getForce());
-          ObjectStore.DeleteResult r =
+          Registry.DeleteResult r =
               store.delete(
                   request.getKind(), request.getNamespace(), request.getName(), opts, null);
           cache.waitForRevision(r.revision(), READ_YOUR_WRITES);
@@ -333,11 +332,11 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
           if (request.getObjectsCount() == 0) {
             throw ApiErrors.invalid("objects", "at least one object is required");
           }
-          List<ObjectStore.Applied> applied =
+          List<Registry.Applied> applied =
               store.apply(request.getObjectsList(), request.getDryRun(), request.getFieldManager());
           ApplyResponse.Builder b = ApplyResponse.newBuilder();
           long max = 0;
-          for (ObjectStore.Applied a : applied) {
+          for (Registry.Applied a : applied) {
             b.addResults(
                 ApplyResult.newBuilder()
                     .setObject(a.object())
@@ -372,7 +371,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
             throw ApiErrors.invalid("replicas", "must be at least 0");
           }
           long rv = request.hasResourceVersion() ? request.getResourceVersion() : 0;
-          String ns = ObjectStore.namespaceOf(request.getKind(), request.getNamespace());
+          String ns = Registry.namespaceOf(request.getKind(), request.getNamespace());
           int n = request.getReplicas();
           return visible(
               store.mutate(
@@ -416,7 +415,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
           if (request.getRevision() < 0) {
             throw ApiErrors.invalid("revision", "must not be negative");
           }
-          String ns = ObjectStore.namespaceOf(Kind.KIND_DEPLOYMENT, request.getNamespace());
+          String ns = Registry.namespaceOf(Kind.KIND_DEPLOYMENT, request.getNamespace());
           return visible(
               store.mutate(
                   Kind.KIND_DEPLOYMENT,
@@ -499,7 +498,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
         out,
         () -> {
           requireName(request.getName(), "name");
-          String ns = ObjectStore.namespaceOf(Kind.KIND_DEPLOYMENT, request.getNamespace());
+          String ns = Registry.namespaceOf(Kind.KIND_DEPLOYMENT, request.getNamespace());
           switch (request.getAction()) {
             case ROLLOUT_ACTION_TYPE_PAUSE:
             case ROLLOUT_ACTION_TYPE_RESUME:
@@ -560,7 +559,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
           requireName(request.getName(), "name");
           Object pod =
               evictPod(
-                  ObjectStore.namespaceOf(Kind.KIND_POD, request.getNamespace()),
+                  Registry.namespaceOf(Kind.KIND_POD, request.getNamespace()),
                   request.getName(),
                   request.hasGracePeriodSeconds() ? request.getGracePeriodSeconds() : null);
           return EvictResponse.newBuilder().setPod(pod.getPod()).build();
@@ -572,7 +571,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
     if (grace != null && grace < 0) {
       throw ApiErrors.invalid("grace_period_seconds", "must not be negative");
     }
-    ObjectStore.DeleteResult r =
+    Registry.DeleteResult r =
         store.delete(
             Kind.KIND_POD,
             ns,
@@ -594,7 +593,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
             });
     events.record(
         dev.drover.api.v1.Event.newBuilder()
-            .setInvolvedObject(EventRecorder.referenceTo(r.object()))
+            .setInvolvedObject(EventSeries.referenceTo(r.object()))
             .setReason("Evicted")
             .setMessage("Evicted through the API")
             .setSource(dev.drover.api.v1.EventSource.newBuilder().setComponent("master"))
@@ -617,7 +616,9 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
           store.require(Kind.KIND_NODE, "", request.getNodeName());
           DrainPlanner.Plan plan = null;
           if (action == NodeActionType.NODE_ACTION_TYPE_DRAIN) {
-            plan = DrainPlanner.plan(new CacheReads(cache), request.getNodeName(), clock.instant());
+            plan =
+                DrainPlanner.plan(
+                    new CachedClusterReads(cache), request.getNodeName(), clock.instant());
             if (!plan.daemonSetPods().isEmpty() && !request.getIgnoreDaemonSets()) {
               ObjectMeta first = plan.daemonSetPods().get(0).getMetadata();
               throw ApiErrors.failedPrecondition(
@@ -659,10 +660,8 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
                         m.getName(),
                         request.hasGracePeriodSeconds() ? request.getGracePeriodSeconds() : null);
                 resp.addEvictedPods(reference(m));
-              } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
-                  throw e;
-                }
+              } catch (NotFoundException e) {
+                // Gone meanwhile: nothing left to evict.
               }
             }
             for (Pod p : plan.waiting()) {
@@ -790,7 +789,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
     if (request.hasSinceSeconds() && request.hasSinceTime()) {
       throw ApiErrors.invalid("since_seconds", "since_seconds and since_time are exclusive");
     }
-    String ns = ObjectStore.namespaceOf(Kind.KIND_POD, request.getNamespace());
+    String ns = Registry.namespaceOf(Kind.KIND_POD, request.getNamespace());
     Object podObj =
         cache
             .get(Kind.KIND_POD, ns, request.getPod())

@@ -34,11 +34,13 @@ import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchPodsRequest;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.cache.WatchFrame;
-import dev.drover.master.events.EventRecorder;
-import dev.drover.master.store.ObjectStore;
+import dev.drover.master.events.EventSeries;
+import dev.drover.master.registry.AlreadyExistsException;
+import dev.drover.master.registry.ConflictException;
+import dev.drover.master.registry.InvalidObjectException;
+import dev.drover.master.registry.NotFoundException;
+import dev.drover.master.registry.Registry;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,9 +58,9 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   /** Namespace of the nodes' heartbeat leases (Kubernetes' kube-node-lease). */
   public static final String NODE_LEASE_NAMESPACE = "drover-node-lease";
 
-  private final ObjectStore store;
+  private final Registry store;
   private final WatchCache cache;
-  private final EventRecorder events;
+  private final EventSeries events;
   private final StreamRegistry streams;
   private final Clock clock;
   private final Duration leaseDuration;
@@ -66,9 +68,9 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
 
   /** A service with the given lease timings. */
   public NodeServiceImpl(
-      ObjectStore store,
+      Registry store,
       WatchCache cache,
-      EventRecorder events,
+      EventSeries events,
       StreamRegistry streams,
       Clock clock,
       Duration leaseDuration,
@@ -108,10 +110,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
                                   .setMetadata(in.getMetadata().toBuilder().clearNamespace()))
                           .build(),
                       false);
-            } catch (StatusRuntimeException e) {
-              if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
-                throw e;
-              }
+            } catch (AlreadyExistsException e) {
               stored = reRegister(in);
             }
           } else {
@@ -156,8 +155,8 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
               .build();
       try {
         return store.updateStatus(next);
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.ABORTED || attempt > 20) {
+      } catch (ConflictException e) {
+        if (attempt > 20) {
           throw e;
         }
         current = store.require(Kind.KIND_NODE, "", name);
@@ -189,10 +188,8 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
                     .build(),
                 false);
         return ApiObjects.meta(created).getResourceVersion();
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
-          throw e;
-        }
+      } catch (AlreadyExistsException e) {
+        // Created meanwhile (an earlier heartbeat of this node): renew it below.
       }
     }
     Object renewed =
@@ -272,10 +269,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
         store.updateStatus(
             current.toBuilder().setNode(current.getNode().toBuilder().setStatus(st)).build());
         return;
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.ABORTED) {
-          throw e;
-        }
+      } catch (ConflictException e) {
         current = store.require(Kind.KIND_NODE, "", current.getNode().getMetadata().getName());
       }
     }
@@ -361,7 +355,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   private PodStatusUpdateResult updateOne(String nodeName, PodStatusUpdate u) {
     PodStatusUpdateResult.Builder r =
         PodStatusUpdateResult.newBuilder().setNamespace(u.getNamespace()).setName(u.getName());
-    String ns = ObjectStore.namespaceOf(Kind.KIND_POD, u.getNamespace());
+    String ns = Registry.namespaceOf(Kind.KIND_POD, u.getNamespace());
     for (int attempt = 0; attempt < 20; attempt++) {
       Optional<Object> found = store.get(Kind.KIND_POD, ns, u.getName());
       if (found.isEmpty() || !found.get().getPod().getMetadata().getUid().equals(u.getUid())) {
@@ -396,21 +390,16 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
         return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_UPDATED)
             .setResourceVersion(ApiObjects.meta(written).getResourceVersion())
             .build();
-      } catch (StatusRuntimeException e) {
-        switch (e.getStatus().getCode()) {
-          case ABORTED:
-            continue;
-          case NOT_FOUND:
-            return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_NOT_FOUND)
-                .setMessage("pod does not exist")
-                .build();
-          case INVALID_ARGUMENT:
-            return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED)
-                .setMessage(String.valueOf(e.getStatus().getDescription()))
-                .build();
-          default:
-            throw e;
-        }
+      } catch (ConflictException e) {
+        continue;
+      } catch (NotFoundException e) {
+        return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_NOT_FOUND)
+            .setMessage("pod does not exist")
+            .build();
+      } catch (InvalidObjectException e) {
+        return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED)
+            .setMessage(e.getMessage())
+            .build();
       }
     }
     return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED)
@@ -432,11 +421,13 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
                 "uid", "is required so that a new pod of the same name is never removed");
           }
           boolean removed =
-              store.confirmTermination(
-                  ObjectStore.namespaceOf(Kind.KIND_POD, request.getNamespace()),
-                  request.getName(),
-                  request.getUid(),
-                  request.getNodeName());
+              store
+                  .pods()
+                  .confirmTermination(
+                      Registry.namespaceOf(Kind.KIND_POD, request.getNamespace()),
+                      request.getName(),
+                      request.getUid(),
+                      request.getNodeName());
           cache.waitForRevision(store.kv().currentRevision(), Duration.ofSeconds(5));
           return ConfirmPodTerminationResponse.newBuilder().setRemoved(removed).build();
         });
@@ -448,7 +439,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     Calls.unary(
         out,
         () -> {
-          String ns = ObjectStore.namespaceOf(Kind.KIND_SECRET, request.getNamespace());
+          String ns = Registry.namespaceOf(Kind.KIND_SECRET, request.getNamespace());
           GetPodDependenciesResponse.Builder b = GetPodDependenciesResponse.newBuilder();
           for (String s : request.getSecretNamesList()) {
             cache
@@ -482,11 +473,8 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
               } else {
                 created++;
               }
-            } catch (StatusRuntimeException ex) {
-              if (ex.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
-                throw ex;
-              }
-              problems.add("events[" + i + "]: " + ex.getStatus().getDescription());
+            } catch (InvalidObjectException ex) {
+              problems.add("events[" + i + "]: " + ex.getMessage());
             }
           }
           if (!problems.isEmpty() && created + merged == 0) {

@@ -3,8 +3,8 @@ package dev.drover.master.cache;
 import com.google.protobuf.ByteString;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
-import dev.drover.master.store.ObjectStore;
-import dev.drover.master.store.ObjectStore.ObjectKey;
+import dev.drover.master.registry.Registry;
+import dev.drover.master.registry.Registry.ObjectKey;
 import dev.drover.store.api.Keys;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.api.KvStoreException;
@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  */
 final class CacheFeed {
   private static final Logger LOG = LoggerFactory.getLogger(CacheFeed.class);
-  private static final ByteString PREFIX = Keys.of(ObjectStore.REGISTRY);
+  private static final ByteString PREFIX = Keys.of(Registry.REGISTRY);
 
   private final KvStore kv;
   private final ObjectIndex index;
@@ -88,11 +88,11 @@ final class CacheFeed {
     long rev = r.getHeader().getRevision();
     Map<Kind, NavigableMap<String, Object>> fresh = new EnumMap<>(Kind.class);
     for (KeyValue x : r.getKvsList()) {
-      ObjectKey k = ObjectStore.parseKey(x.getKey());
+      ObjectKey k = Registry.parseKey(x.getKey());
       if (k != null) {
         fresh
             .computeIfAbsent(k.kind(), kk -> new TreeMap<>())
-            .put(ObjectIndex.sortKey(k.namespace(), k.name()), ObjectStore.decode(x));
+            .put(ObjectIndex.sortKey(k.namespace(), k.name()), Registry.decode(x));
       }
     }
     List<Runnable> calls = new ArrayList<>();
@@ -162,9 +162,9 @@ final class CacheFeed {
     List<ObjectIndex.Update> updates = new ArrayList<>(response.getEventsCount());
     for (Event e : response.getEventsList()) {
       KeyValue x = e.getKv();
-      ObjectKey k = ObjectStore.parseKey(x.getKey());
+      ObjectKey k = Registry.parseKey(x.getKey());
       if (k != null) {
-        Object now = e.getType() == Event.EventType.DELETE ? null : ObjectStore.decode(x);
+        Object now = e.getType() == Event.EventType.DELETE ? null : Registry.decode(x);
         updates.add(
             new ObjectIndex.Update(k.kind(), k.namespace(), k.name(), x.getModRevision(), now));
       }

@@ -3,7 +3,7 @@ package dev.drover.master.cache;
 import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
-import dev.drover.master.store.Objects;
+import dev.drover.master.registry.Objects;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -13,8 +13,7 @@ import java.util.Optional;
 
 /**
  * The read side of {@link ObjectCache} over a master's watch cache: the objects as their kind's
- * message type. For code outside the controllers that plans with the controllers' helpers (a drain
- * asks {@code DrainPlanner}); it takes no handlers.
+ * message type; it takes no handlers (a subclass may add them).
  */
 public class CacheReads implements ObjectCache {
   private final WatchCache cache;

@@ -6,6 +6,7 @@ import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.OwnerReference;
 import dev.drover.api.v1.Pod;
+import dev.drover.master.events.EventRecorder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

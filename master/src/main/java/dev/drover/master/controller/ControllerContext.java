@@ -1,5 +1,7 @@
 package dev.drover.master.controller;
 
+import dev.drover.master.events.EventRecorder;
+
 /**
  * What every controller needs: the cache to read, the writer to act, and the clock.
  *
@@ -10,6 +12,6 @@ package dev.drover.master.controller;
 public record ControllerContext(ObjectCache cache, ObjectWriter writer, Clock clock) {
   /** An event recorder for one controller. */
   public EventRecorder events(String component) {
-    return new EventRecorder(writer, clock, component);
+    return new EventRecorder(writer::recordEvent, clock::now, component);
   }
 }

@@ -9,6 +9,7 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PodTemplateSpec;
+import dev.drover.master.disruption.PodAvailability;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -36,18 +37,7 @@ public final class Pods {
    * condition without a transition time counts as ready since forever.
    */
   public static boolean isAvailable(Pod pod, int minReadySeconds, Instant now) {
-    if (!isReady(pod)) {
-      return false;
-    }
-    if (minReadySeconds <= 0) {
-      return true;
-    }
-    Condition ready = readyCondition(pod).orElseThrow();
-    if (!ready.hasLastTransitionTime()) {
-      return true;
-    }
-    Instant since = ApiObjects.instant(ready.getLastTransitionTime());
-    return !since.plusSeconds(minReadySeconds).isAfter(now);
+    return PodAvailability.isAvailable(pod, minReadySeconds, now);
   }
 
   /**
@@ -68,10 +58,7 @@ public final class Pods {
 
   /** True for a pod that is neither terminating nor finished (Succeeded or Failed). */
   public static boolean isActive(Pod pod) {
-    PodPhase phase = pod.getStatus().getPhase();
-    return !pod.getMetadata().hasDeletionTime()
-        && phase != PodPhase.POD_PHASE_SUCCEEDED
-        && phase != PodPhase.POD_PHASE_FAILED;
+    return PodAvailability.isActive(pod);
   }
 
   /** True when the pod finished, successfully or not. */
@@ -139,27 +126,6 @@ public final class Pods {
    * rounded up or down.
    */
   public static int scaledValue(IntOrString value, int total, boolean roundUp, int fallback) {
-    if (value == null || value.getValueCase() == IntOrString.ValueCase.VALUE_NOT_SET) {
-      return fallback;
-    }
-    if (value.getValueCase() == IntOrString.ValueCase.INT_VALUE) {
-      return Math.max(0, value.getIntValue());
-    }
-    String s = value.getStringValue().trim();
-    if (!s.endsWith("%")) {
-      try {
-        return Math.max(0, Integer.parseInt(s));
-      } catch (NumberFormatException e) {
-        return fallback;
-      }
-    }
-    int percent;
-    try {
-      percent = Integer.parseInt(s.substring(0, s.length() - 1));
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
-    double exact = total * percent / 100.0;
-    return Math.max(0, (int) (roundUp ? Math.ceil(exact) : Math.floor(exact)));
+    return PodAvailability.scaledValue(value, total, roundUp, fallback);
   }
 }

@@ -7,8 +7,7 @@ import dev.drover.api.v1.Lease;
 import dev.drover.api.v1.LeaseSpec;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
-import dev.drover.master.ActiveComponent;
-import dev.drover.master.store.ObjectStore;
+import dev.drover.master.registry.Registry;
 import dev.drover.store.v1.RangeRequest;
 import dev.drover.store.v1.RangeResponse;
 import java.time.Clock;
@@ -45,7 +44,7 @@ public final class ActiveMasterElection implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ActiveMasterElection.class);
 
-  private final ObjectStore store;
+  private final Registry store;
   private final String identity;
   private final Duration leaseDuration;
   private final Duration renewInterval;
@@ -68,7 +67,7 @@ public final class ActiveMasterElection implements AutoCloseable {
 
   /** An election for {@code identity}; call {@link #start()}. */
   public ActiveMasterElection(
-      ObjectStore store,
+      Registry store,
       String identity,
       Duration leaseDuration,
       Duration renewInterval,
@@ -234,10 +233,10 @@ public final class ActiveMasterElection implements AutoCloseable {
                 .kv()
                 .range(
                     RangeRequest.newBuilder()
-                        .setKey(ObjectStore.key(Kind.KIND_LEASE, NAMESPACE, LEASE_NAME))
+                        .setKey(Registry.key(Kind.KIND_LEASE, NAMESPACE, LEASE_NAME))
                         .setSerializable(true)
                         .build()));
-    return r.getKvsCount() == 0 ? Optional.empty() : Optional.of(ObjectStore.decode(r.getKvs(0)));
+    return r.getKvsCount() == 0 ? Optional.empty() : Optional.of(Registry.decode(r.getKvs(0)));
   }
 
   /**

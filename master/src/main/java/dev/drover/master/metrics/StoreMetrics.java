@@ -1,7 +1,7 @@
 package dev.drover.master.metrics;
 
 import dev.drover.api.v1.MasterRole;
-import dev.drover.master.store.ObjectStore;
+import dev.drover.master.registry.Registry;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.raft.RaftKvStore;
 import java.util.List;
@@ -30,7 +30,7 @@ public final class StoreMetrics {
   private StoreMetrics() {}
 
   /** Hooks the timers into {@code store} and, for a Raft member, the role and term gauges. */
-  public static void register(Metrics metrics, ObjectStore store, KvStore kv) {
+  public static void register(Metrics metrics, Registry store, KvStore kv) {
     store.onStoreCall(
         n -> metrics.observe(CALLS, "Latency of store calls made by the object store.", "", n));
     store.onStoreWrite(

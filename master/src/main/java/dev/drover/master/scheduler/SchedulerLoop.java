@@ -4,6 +4,7 @@ import dev.drover.api.v1.EventType;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
+import dev.drover.master.events.EventRecorder;
 import dev.drover.master.scheduler.NodeInfo.PlacedPod;
 import java.util.ArrayList;
 import java.util.Comparator;

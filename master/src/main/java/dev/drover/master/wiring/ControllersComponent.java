@@ -7,7 +7,6 @@ import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
-import dev.drover.master.ActiveComponent;
 import dev.drover.master.cache.CacheListener;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.controller.CacheReads;
@@ -19,9 +18,15 @@ import dev.drover.master.controller.ObjectCache;
 import dev.drover.master.controller.ObjectWriter;
 import dev.drover.master.controller.ResourceHandler;
 import dev.drover.master.controller.WriteException;
-import dev.drover.master.events.EventRecorder;
-import dev.drover.master.store.ObjectStore;
-import io.grpc.StatusRuntimeException;
+import dev.drover.master.election.ActiveComponent;
+import dev.drover.master.events.EventSeries;
+import dev.drover.master.registry.AlreadyExistsException;
+import dev.drover.master.registry.ConflictException;
+import dev.drover.master.registry.InvalidObjectException;
+import dev.drover.master.registry.NotFoundException;
+import dev.drover.master.registry.PreconditionFailedException;
+import dev.drover.master.registry.Registry;
+import dev.drover.master.registry.RegistryException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,8 +54,8 @@ import java.util.function.Supplier;
  */
 public final class ControllersComponent implements ActiveComponent {
   private final WatchCache cache;
-  private final ObjectStore store;
-  private final EventRecorder events;
+  private final Registry store;
+  private final EventSeries events;
   private final Clock clock;
   private final BooleanSupplier holdsLease;
   private final LongSupplier activationRevision;
@@ -65,8 +70,8 @@ public final class ControllersComponent implements ActiveComponent {
    */
   public ControllersComponent(
       WatchCache cache,
-      ObjectStore store,
-      EventRecorder events,
+      Registry store,
+      EventSeries events,
       Clock clock,
       BooleanSupplier holdsLease,
       LongSupplier activationRevision) {
@@ -125,9 +130,7 @@ public final class ControllersComponent implements ActiveComponent {
                   .await(
                       store
                           .kv()
-                          .get(
-                              ObjectStore.key(
-                                  Kind.KIND_NAMESPACE, "", ObjectStore.DEFAULT_NAMESPACE)))
+                          .get(Registry.key(Kind.KIND_NAMESPACE, "", Registry.DEFAULT_NAMESPACE)))
                   .getHeader()
                   .getRevision();
         } catch (RuntimeException e) {
@@ -212,7 +215,7 @@ public final class ControllersComponent implements ActiveComponent {
       checkActive(describe(object));
       try {
         return (T) Kinds.unwrap(write.get());
-      } catch (StatusRuntimeException e) {
+      } catch (RegistryException e) {
         throw translate(describe(object), e);
       }
     }
@@ -234,14 +237,14 @@ public final class ControllersComponent implements ActiveComponent {
             kind,
             namespace,
             name,
-            new ObjectStore.DeleteOptions(
+            new Registry.DeleteOptions(
                 options.gracePeriodSeconds().orElse(null),
                 options.uid().orElse(null),
                 null,
                 options.propagation(),
                 false),
             o -> o);
-      } catch (StatusRuntimeException e) {
+      } catch (RegistryException e) {
         throw translate(Kinds.key(kind, namespace, name), e);
       }
     }
@@ -251,7 +254,7 @@ public final class ControllersComponent implements ActiveComponent {
     public <T extends Message> Optional<T> fetch(Kind kind, String namespace, String name) {
       try {
         return store.get(kind, namespace, name).map(o -> (T) Kinds.unwrap(o));
-      } catch (StatusRuntimeException e) {
+      } catch (RegistryException e) {
         throw translate(Kinds.key(kind, namespace, name), e);
       }
     }
@@ -261,35 +264,28 @@ public final class ControllersComponent implements ActiveComponent {
       checkActive("event about " + event.getInvolvedObject().getName());
       try {
         events.record(event);
-      } catch (StatusRuntimeException e) {
+      } catch (RegistryException e) {
         throw translate("event about " + event.getInvolvedObject().getName(), e);
       }
     }
   }
 
-  /** Maps the store's gRPC status onto the reason a controller acts on. */
-  static WriteException translate(String what, StatusRuntimeException e) {
+  /** Maps the registry's failure onto the reason a controller acts on. */
+  static WriteException translate(String what, RegistryException e) {
     WriteException.Reason reason;
-    switch (e.getStatus().getCode()) {
-      case ABORTED:
-        reason = WriteException.Reason.CONFLICT;
-        break;
-      case NOT_FOUND:
-        reason = WriteException.Reason.NOT_FOUND;
-        break;
-      case ALREADY_EXISTS:
-        reason = WriteException.Reason.ALREADY_EXISTS;
-        break;
-      case FAILED_PRECONDITION:
-        reason = WriteException.Reason.PRECONDITION_FAILED;
-        break;
-      case INVALID_ARGUMENT:
-        reason = WriteException.Reason.INVALID;
-        break;
-      default:
-        reason = WriteException.Reason.UNAVAILABLE;
-        break;
+    if (e instanceof ConflictException) {
+      reason = WriteException.Reason.CONFLICT;
+    } else if (e instanceof NotFoundException) {
+      reason = WriteException.Reason.NOT_FOUND;
+    } else if (e instanceof AlreadyExistsException) {
+      reason = WriteException.Reason.ALREADY_EXISTS;
+    } else if (e instanceof PreconditionFailedException) {
+      reason = WriteException.Reason.PRECONDITION_FAILED;
+    } else if (e instanceof InvalidObjectException) {
+      reason = WriteException.Reason.INVALID;
+    } else {
+      reason = WriteException.Reason.UNAVAILABLE;
     }
-    return new WriteException(reason, what + ": " + e.getStatus().getDescription(), e);
+    return new WriteException(reason, what + ": " + e.getMessage(), e);
   }
 }

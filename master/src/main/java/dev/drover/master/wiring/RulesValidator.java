@@ -2,7 +2,7 @@ package dev.drover.master.wiring;
 
 import com.google.rpc.BadRequest.FieldViolation;
 import dev.drover.api.v1.Object;
-import dev.drover.master.store.ObjectValidator;
+import dev.drover.master.registry.ObjectValidator;
 import dev.drover.master.validation.Defaulter;
 import dev.drover.master.validation.Operation;
 import dev.drover.master.validation.Validator;

@@ -4,28 +4,30 @@ import com.google.protobuf.util.Timestamps;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Event;
-import dev.drover.api.v1.EventSource;
-import dev.drover.api.v1.EventType;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.PropagationPolicy;
-import dev.drover.master.ActiveComponent;
 import dev.drover.master.cache.CacheListener;
 import dev.drover.master.cache.WatchCache;
+import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.events.EventRecorder;
+import dev.drover.master.events.EventSeries;
+import dev.drover.master.registry.ConflictException;
+import dev.drover.master.registry.NotFoundException;
+import dev.drover.master.registry.PodStrategy;
+import dev.drover.master.registry.PreconditionFailedException;
+import dev.drover.master.registry.Registry;
+import dev.drover.master.registry.RegistryException;
 import dev.drover.master.scheduler.Binder;
 import dev.drover.master.scheduler.ClusterEventHandler;
 import dev.drover.master.scheduler.ClusterEventSource;
 import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.scheduler.SchedulerLoop;
 import dev.drover.master.scheduler.StatusWriter;
-import dev.drover.master.store.ObjectStore;
 import dev.drover.store.v1.RangeRequest;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,22 +55,18 @@ public final class SchedulerComponent implements ActiveComponent {
   private static final int MAX_EVENTS_PER_ROUND = 512;
 
   private final WatchCache cache;
-  private final ObjectStore store;
-  private final EventRecorder events;
+  private final Registry store;
+  private final EventSeries events;
   private final Clock clock;
   private final SchedulerConfig config;
   private final LongSupplier activationRevision;
   private SchedulerLoop loop;
   private Thread starter;
-  private volatile EventSink eventSink;
+  private volatile EventQueue eventQueue;
 
   /** A stopped component over the master's cache, store and event recorder. */
   public SchedulerComponent(
-      WatchCache cache,
-      ObjectStore store,
-      EventRecorder events,
-      Clock clock,
-      SchedulerConfig config) {
+      WatchCache cache, Registry store, EventSeries events, Clock clock, SchedulerConfig config) {
     this(cache, store, events, clock, config, () -> -1);
   }
 
@@ -78,8 +76,8 @@ public final class SchedulerComponent implements ActiveComponent {
    */
   public SchedulerComponent(
       WatchCache cache,
-      ObjectStore store,
-      EventRecorder events,
+      Registry store,
+      EventSeries events,
       Clock clock,
       SchedulerConfig config,
       LongSupplier activationRevision) {
@@ -127,8 +125,8 @@ public final class SchedulerComponent implements ActiveComponent {
                         .range(
                             RangeRequest.newBuilder()
                                 .setKey(
-                                    ObjectStore.key(
-                                        Kind.KIND_NAMESPACE, "", ObjectStore.DEFAULT_NAMESPACE))
+                                    Registry.key(
+                                        Kind.KIND_NAMESPACE, "", Registry.DEFAULT_NAMESPACE))
                                 .setKeysOnly(true)
                                 .build()))
                 .getHeader()
@@ -155,7 +153,7 @@ public final class SchedulerComponent implements ActiveComponent {
         return;
       }
       starter = null;
-      eventSink = new EventSink();
+      eventQueue = new EventQueue();
       loop =
           new SchedulerLoop(
               config,
@@ -163,7 +161,7 @@ public final class SchedulerComponent implements ActiveComponent {
               new CacheSource(),
               this::bindAll,
               new PodStatusWriter(),
-              this::recordEvent,
+              new EventRecorder(this::queueEvent, clock::instant, COMPONENT),
               this::evict,
               System::nanoTime);
       loop.start();
@@ -204,9 +202,9 @@ public final class SchedulerComponent implements ActiveComponent {
         loop.close();
         loop = null;
       }
-      if (eventSink != null) {
-        eventSink.close();
-        eventSink = null;
+      if (eventQueue != null) {
+        eventQueue.close();
+        eventQueue = null;
       }
     }
     if (pending != null) {
@@ -266,7 +264,7 @@ public final class SchedulerComponent implements ActiveComponent {
    */
   private List<Binder.Outcome> bindAll(List<Binder.Binding> bindings) {
     Binder.Outcome[] out = new Binder.Outcome[bindings.size()];
-    List<ObjectStore.PodBinding> batch = new ArrayList<>();
+    List<PodStrategy.PodBinding> batch = new ArrayList<>();
     List<Integer> batchIndex = new ArrayList<>();
     for (int i = 0; i < bindings.size(); i++) {
       Binder.Binding b = bindings.get(i);
@@ -276,15 +274,15 @@ public final class SchedulerComponent implements ActiveComponent {
       } else if (!cached.get().getPod().getSpec().getNodeName().isEmpty()) {
         out[i] = Binder.Outcome.CONFLICT;
       } else {
-        batch.add(new ObjectStore.PodBinding(cached.get(), b.nodeName()));
+        batch.add(new PodStrategy.PodBinding(cached.get(), b.nodeName()));
         batchIndex.add(i);
       }
     }
     if (!batch.isEmpty()) {
-      List<ObjectStore.BindResult> results;
+      List<PodStrategy.BindResult> results;
       try {
-        results = store.bindAll(batch);
-      } catch (StatusRuntimeException e) {
+        results = store.pods().bindAll(batch);
+      } catch (RegistryException e) {
         LOG.debug("binding {} pod(s) failed: {}", batch.size(), e.toString());
         results = null;
       }
@@ -311,26 +309,17 @@ public final class SchedulerComponent implements ActiveComponent {
       return Binder.Outcome.NODE_GONE;
     }
     try {
-      store.bind(b.namespace(), b.name(), b.uid(), b.nodeName(), 0);
+      store.pods().bind(b.namespace(), b.name(), b.uid(), b.nodeName(), 0);
       return Binder.Outcome.BOUND;
-    } catch (StatusRuntimeException e) {
-      Status.Code code = e.getStatus().getCode();
-      switch (code) {
-        case NOT_FOUND:
-          return Binder.Outcome.POD_GONE;
-        case ABORTED:
-        case FAILED_PRECONDITION:
-          // Bound meanwhile or replaced by a pod of another uid: a fresh view sorts it out.
-          return Binder.Outcome.CONFLICT;
-        default:
-          LOG.debug(
-              "binding {}/{} to {} failed: {}",
-              b.namespace(),
-              b.name(),
-              b.nodeName(),
-              e.toString());
-          return Binder.Outcome.FAILED;
-      }
+    } catch (NotFoundException e) {
+      return Binder.Outcome.POD_GONE;
+    } catch (ConflictException | PreconditionFailedException e) {
+      // Bound meanwhile or replaced by a pod of another uid: a fresh view sorts it out.
+      return Binder.Outcome.CONFLICT;
+    } catch (RegistryException e) {
+      LOG.debug(
+          "binding {}/{} to {} failed: {}", b.namespace(), b.name(), b.nodeName(), e.toString());
+      return Binder.Outcome.FAILED;
     }
   }
 
@@ -387,7 +376,7 @@ public final class SchedulerComponent implements ActiveComponent {
               PodStatus next = change.apply(cur.getPod().getStatus());
               return cur.toBuilder().setPod(cur.getPod().toBuilder().setStatus(next)).build();
             });
-      } catch (StatusRuntimeException e) {
+      } catch (RegistryException e) {
         LOG.debug(
             "status write of pod {}/{} failed: {}", m.getNamespace(), m.getName(), e.toString());
       }
@@ -398,21 +387,10 @@ public final class SchedulerComponent implements ActiveComponent {
     return Timestamps.fromMillis(clock.millis());
   }
 
-  private void recordEvent(Pod pod, EventType type, String reason, String message) {
-    Object subject = Object.newBuilder().setPod(pod).build();
-    Event event =
-        Event.newBuilder()
-            .setMetadata(ObjectMeta.newBuilder().setNamespace(pod.getMetadata().getNamespace()))
-            .setInvolvedObject(EventRecorder.referenceTo(subject))
-            .setType(type)
-            .setReason(reason)
-            .setMessage(message)
-            .setSource(EventSource.newBuilder().setComponent(COMPONENT))
-            .setReportingComponent("drover.dev/" + COMPONENT)
-            .build();
-    EventSink sink = eventSink;
-    if (sink != null) {
-      sink.offer(event);
+  private void queueEvent(Event event) {
+    EventQueue queue = eventQueue;
+    if (queue != null) {
+      queue.offer(event);
     }
   }
 
@@ -422,13 +400,13 @@ public final class SchedulerComponent implements ActiveComponent {
    * Kubernetes' event broadcaster: when more than {@link #MAX_QUEUED_EVENTS} wait, new ones are
    * dropped and counted (the pod's PodScheduled condition still says why it is pending).
    */
-  private final class EventSink implements AutoCloseable {
+  private final class EventQueue implements AutoCloseable {
     private final LinkedBlockingQueue<Event> queue = new LinkedBlockingQueue<>(MAX_QUEUED_EVENTS);
     private final Thread thread = new Thread(this::run, "scheduler-events");
     private volatile boolean closed;
     private long dropped;
 
-    EventSink() {
+    EventQueue() {
       thread.setDaemon(true);
       thread.start();
     }
@@ -446,8 +424,8 @@ public final class SchedulerComponent implements ActiveComponent {
 
     /**
      * Writes what has queued up since the last round together: identical events merged, new ones
-     * created many to a Txn (see {@link EventRecorder#recordAll}), so that a burst of bindings
-     * costs a few event writes rather than one each.
+     * created many to a Txn (see {@link EventSeries#recordAll}), so that a burst of bindings costs
+     * a few event writes rather than one each.
      */
     private void run() {
       List<Event> batch = new ArrayList<>();
@@ -484,7 +462,7 @@ public final class SchedulerComponent implements ActiveComponent {
           Kind.KIND_POD,
           m.getNamespace(),
           m.getName(),
-          new ObjectStore.DeleteOptions(
+          new Registry.DeleteOptions(
               null, m.getUid(), null, PropagationPolicy.PROPAGATION_POLICY_BACKGROUND, false),
           o -> {
             Pod p = o.getPod();
@@ -495,7 +473,7 @@ public final class SchedulerComponent implements ActiveComponent {
                             p.getStatus().toBuilder().setReason("Preempted").setMessage(reason)))
                 .build();
           });
-    } catch (StatusRuntimeException e) {
+    } catch (RegistryException e) {
       LOG.debug("evicting pod {}/{} failed: {}", m.getNamespace(), m.getName(), e.toString());
     }
   }

@@ -8,13 +8,15 @@ import dev.drover.api.v1.Event;
 import dev.drover.api.v1.EventType;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Node;
+import dev.drover.master.events.EventRecorder;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EventRecorderTest {
   private final FakeClock clock = new FakeClock();
   private final FakeCluster cluster = new FakeCluster(clock);
-  private final EventRecorder recorder = new EventRecorder(cluster, clock, "test-controller");
+  private final EventRecorder recorder =
+      new EventRecorder(cluster::recordEvent, clock::now, "test-controller");
 
   @Test
   void anEventNamesItsObjectReasonTypeSourceAndTime() {

@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.drover.api.v1.Kind;
-import dev.drover.master.ActiveComponent;
-import dev.drover.master.store.ObjectStore;
-import dev.drover.master.store.StructuralValidator;
+import dev.drover.master.registry.Registry;
+import dev.drover.master.registry.StructuralValidator;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import java.time.Clock;
@@ -26,8 +25,8 @@ class ActiveMasterElectionTest {
   private static final Duration DEADLINE = Duration.ofMillis(1500);
 
   private final KvStore kv = KvStores.inMemory();
-  private final ObjectStore store =
-      new ObjectStore(kv, new StructuralValidator(), Clock.systemUTC(), Duration.ofSeconds(1));
+  private final Registry store =
+      new Registry(kv, new StructuralValidator(), Clock.systemUTC(), Duration.ofSeconds(1));
   private final Stamp a = new Stamp();
   private final Stamp b = new Stamp();
   private ActiveMasterElection first;
@@ -69,7 +68,7 @@ class ActiveMasterElectionTest {
 
   @Test
   void aCrashedHoldersLeaseIsTakenOverOnlyAfterItExpiredAndItStoppedFirst() {
-    store.ensureNamespace(ActiveMasterElection.NAMESPACE);
+    store.namespaces().ensure(ActiveMasterElection.NAMESPACE);
     first = candidate("m1", a);
     await().atMost(Duration.ofSeconds(30)).until(first::isActive);
     second = candidate("m2", b);
@@ -115,7 +114,7 @@ class ActiveMasterElectionTest {
 
   @Test
   void aClosingHolderHandsOverAtOnce() {
-    store.ensureNamespace(ActiveMasterElection.NAMESPACE);
+    store.namespaces().ensure(ActiveMasterElection.NAMESPACE);
     first = candidate("m1", a);
     await().atMost(Duration.ofSeconds(30)).until(first::isActive);
     second = candidate("m2", b);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ObjectReference;
-import dev.drover.master.store.ObjectStore;
+import dev.drover.master.registry.Registry;
 import dev.drover.master.wiring.RulesValidator;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
@@ -18,8 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * The events' retention limit: {@link EventRecorder#expire} removes only events last seen before
- * it.
+ * The events' retention limit: {@link EventSeries#expire} removes only events last seen before it.
  */
 class EventRetentionTest {
   private final AtomicLong now =
@@ -59,9 +58,9 @@ class EventRetentionTest {
   void expireRemovesOnlyEventsLastSeenBeforeTheLimitAndARepeatKeepsOneAlive() {
     KvStore kv = KvStores.inMemory();
     try {
-      ObjectStore store = new ObjectStore(kv, new RulesValidator(), clock, Duration.ofSeconds(10));
-      store.ensureNamespace("default");
-      EventRecorder events = new EventRecorder(store, clock, Duration.ofMinutes(10));
+      Registry store = new Registry(kv, new RulesValidator(), clock, Duration.ofSeconds(10));
+      store.namespaces().ensure("default");
+      EventSeries events = new EventSeries(store, clock, Duration.ofMinutes(10));
       String old =
           events.record(event("old-pod", "BackOff")).event().getEvent().getMetadata().getName();
       now.addAndGet(Duration.ofHours(2).toMillis());

@@ -1,9 +1,11 @@
 package dev.drover.master.scheduler;
 
 import com.google.protobuf.Timestamp;
-import dev.drover.api.v1.EventType;
+import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Node;
+import dev.drover.api.v1.ObjectReference;
 import dev.drover.api.v1.Pod;
+import dev.drover.master.events.EventSink;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -16,8 +18,7 @@ import java.util.function.Function;
  * their changes as watch events, binds by compare-and-swap like the store would, and records status
  * writes, events and evictions for assertions.
  */
-final class FakeCluster
-    implements ClusterEventSource, Binder, StatusWriter, EventRecorder, Evictor {
+final class FakeCluster implements ClusterEventSource, Binder, StatusWriter, EventSink, Evictor {
 
   final Map<String, Node> nodes = new ConcurrentHashMap<>();
   final Map<String, Pod> pods = new ConcurrentHashMap<>();
@@ -133,8 +134,14 @@ final class FakeCluster
   }
 
   @Override
-  public void record(Pod pod, EventType type, String reason, String message) {
-    events.add(reason + " " + key(pod) + ": " + message);
+  public void write(Event event) {
+    ObjectReference pod = event.getInvolvedObject();
+    events.add(
+        event.getReason()
+            + " "
+            + PodInfo.key(pod.getNamespace(), pod.getName())
+            + ": "
+            + event.getMessage());
   }
 
   /** Graceful eviction: the pod is marked as terminating, then goes away. */

@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.drover.api.v1.Pod;
+import dev.drover.master.events.EventRecorder;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -38,7 +40,7 @@ class SchedulerLoopTest {
             cluster,
             cluster,
             cluster,
-            cluster,
+            new EventRecorder(cluster, Instant::now, "test-scheduler"),
             cluster,
             clock::get);
     loop.start();

@@ -17,7 +17,7 @@ import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.ResourceRequirements;
 import dev.drover.client.DroverClient;
 import dev.drover.master.Master;
-import dev.drover.master.store.ObjectStore;
+import dev.drover.master.registry.Registry;
 import dev.drover.store.api.Keys;
 import dev.drover.store.api.KvStoreException;
 import dev.drover.store.api.Watch;
@@ -78,7 +78,7 @@ class SchedulerFailoverTest {
       // node, once set, must never change. The watch is on the store member itself, so it
       // sees each revision of each pod key.
       Master observer = cluster.othersThan(first).get(0);
-      ByteString podPrefix = ObjectStore.prefix(Kind.KIND_POD, "default");
+      ByteString podPrefix = Registry.prefix(Kind.KIND_POD, "default");
       Watch watch =
           observer
               .kv()
@@ -97,7 +97,7 @@ class SchedulerFailoverTest {
                               "pod key " + e.getKv().getKey().toStringUtf8() + " was deleted");
                           continue;
                         }
-                        Pod p = ObjectStore.decode(e.getKv()).getPod();
+                        Pod p = Registry.decode(e.getKv()).getPod();
                         String node = p.getSpec().getNodeName();
                         if (!node.isEmpty()) {
                           String before = boundTo.putIfAbsent(p.getMetadata().getName(), node);

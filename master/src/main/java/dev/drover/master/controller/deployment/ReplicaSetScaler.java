@@ -3,8 +3,8 @@ package dev.drover.master.controller.deployment;
 import static dev.drover.master.controller.deployment.RolloutSnapshot.specReplicas;
 
 import dev.drover.api.v1.ReplicaSet;
-import dev.drover.master.controller.EventRecorder;
 import dev.drover.master.controller.ObjectWriter;
+import dev.drover.master.events.EventRecorder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

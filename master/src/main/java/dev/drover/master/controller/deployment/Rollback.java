@@ -6,8 +6,8 @@ import static dev.drover.api.WellKnown.REVISION;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.api.v1.ReplicaSet;
-import dev.drover.master.controller.EventRecorder;
 import dev.drover.master.controller.ObjectWriter;
+import dev.drover.master.events.EventRecorder;
 import java.util.Comparator;
 import java.util.Optional;
 

@@ -1,4 +1,4 @@
-package dev.drover.master.store;
+package dev.drover.master.registry;
 
 import com.google.rpc.BadRequest.FieldViolation;
 import dev.drover.api.v1.Object;

@@ -6,8 +6,8 @@ import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectReference;
-import dev.drover.master.events.EventRecorder;
-import dev.drover.master.store.ObjectStore;
+import dev.drover.master.events.EventSeries;
+import dev.drover.master.registry.Registry;
 import dev.drover.store.InMemoryKvStore;
 import dev.drover.store.KvStores;
 import java.time.Clock;
@@ -24,19 +24,19 @@ import org.junit.jupiter.api.Test;
  * to a Txn, identical ones merge into one with their counts added, and one that is stored already
  * is merged into, as a single record would.
  */
-class EventRecorderTest {
+class EventSeriesTest {
   InMemoryKvStore kv;
-  ObjectStore store;
-  EventRecorder events;
+  Registry store;
+  EventSeries events;
   final AtomicInteger writes = new AtomicInteger();
 
   @BeforeEach
   void start() {
     kv = KvStores.inMemory();
     store = Fixtures.objectStore(kv);
-    store.ensureNamespace("default");
+    store.namespaces().ensure("default");
     store.onStoreWrite(nanos -> writes.incrementAndGet());
-    events = new EventRecorder(store, Clock.systemUTC(), Duration.ofMinutes(10));
+    events = new EventSeries(store, Clock.systemUTC(), Duration.ofMinutes(10));
   }
 
   @AfterEach

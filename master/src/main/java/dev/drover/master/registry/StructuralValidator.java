@@ -1,6 +1,6 @@
-package dev.drover.master.store;
+package dev.drover.master.registry;
 
-import static dev.drover.master.api.ApiErrors.violation;
+import static dev.drover.master.registry.InvalidObjectException.violation;
 
 import com.google.rpc.BadRequest.FieldViolation;
 import dev.drover.api.ApiObjects;

@@ -7,7 +7,9 @@ import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Namespace;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
-import dev.drover.master.store.ObjectStore;
+import dev.drover.master.api.ApiErrors;
+import dev.drover.master.registry.InvalidObjectException;
+import dev.drover.master.registry.Registry;
 import dev.drover.store.InMemoryKvStore;
 import dev.drover.store.KvStores;
 import io.grpc.Status;
@@ -25,12 +27,12 @@ import org.junit.jupiter.api.Test;
  * since, was deleted or is being deleted, whether through this store or another master over the
  * same key-value store, still fails the create precisely and writes nothing.
  */
-class ObjectStoreCreateTest {
+class RegistryCreateTest {
   InMemoryKvStore kv;
-  ObjectStore store;
+  Registry store;
 
   /** A second master's object store over the same key-value store. */
-  ObjectStore other;
+  Registry other;
 
   final AtomicInteger calls = new AtomicInteger();
 
@@ -40,7 +42,7 @@ class ObjectStoreCreateTest {
     store = Fixtures.objectStore(kv);
     other = Fixtures.objectStore(kv);
     store.onStoreCall(nanos -> calls.incrementAndGet());
-    store.ensureNamespace("default");
+    store.namespaces().ensure("default");
   }
 
   @AfterEach
@@ -86,7 +88,7 @@ class ObjectStoreCreateTest {
     store.create(namespace("doomed", "example.com/hold"), false);
     store.create(pod("doomed", "before"), false);
     // Another master marks the namespace as being deleted; this store still remembers it active.
-    other.delete(Kind.KIND_NAMESPACE, "", "doomed", ObjectStore.DeleteOptions.plain(), null);
+    other.delete(Kind.KIND_NAMESPACE, "", "doomed", Registry.DeleteOptions.plain(), null);
     assertThat(
             other
                 .require(Kind.KIND_NAMESPACE, "", "doomed")
@@ -103,7 +105,7 @@ class ObjectStoreCreateTest {
   void aNamespaceRemovedElsewhereIsNotFoundAndARecreatedOneWorks() {
     store.create(namespace("gone"), false);
     store.create(pod("gone", "before"), false);
-    other.delete(Kind.KIND_NAMESPACE, "", "gone", ObjectStore.DeleteOptions.plain(), null);
+    other.delete(Kind.KIND_NAMESPACE, "", "gone", Registry.DeleteOptions.plain(), null);
     assertThat(other.get(Kind.KIND_NAMESPACE, "", "gone")).isEmpty();
     assertThat(Fixtures.failureCode(() -> store.create(pod("gone", "after"), false)))
         .isEqualTo(Status.Code.NOT_FOUND);
@@ -154,9 +156,10 @@ class ObjectStoreCreateTest {
 
     // One is invalid: the error names it by its place, and nothing is written.
     Object bad = pod("default", "Not_A_Name");
-    StatusRuntimeException e =
+    InvalidObjectException invalid =
         Assertions.assertThrows(
-            StatusRuntimeException.class, () -> store.createAll(List.of(pod("default", "d"), bad)));
+            InvalidObjectException.class, () -> store.createAll(List.of(pod("default", "d"), bad)));
+    StatusRuntimeException e = ApiErrors.of(invalid);
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(io.grpc.protobuf.StatusProto.fromThrowable(e).getDetailsList().toString())
         .contains("objects[1].");

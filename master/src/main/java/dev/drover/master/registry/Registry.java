@@ -1,4 +1,4 @@
-package dev.drover.master.store;
+package dev.drover.master.registry;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -7,13 +7,12 @@ import com.google.rpc.BadRequest.FieldViolation;
 import dev.drover.api.ApiObjects;
 import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
-import dev.drover.api.v1.NamespacePhase;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.PropagationPolicy;
-import dev.drover.master.api.ApiErrors;
 import dev.drover.store.api.Keys;
 import dev.drover.store.api.KvStore;
+import dev.drover.store.api.KvStoreException;
 import dev.drover.store.v1.Compare;
 import dev.drover.store.v1.DeleteRangeRequest;
 import dev.drover.store.v1.KeyValue;
@@ -23,8 +22,6 @@ import dev.drover.store.v1.RangeResponse;
 import dev.drover.store.v1.RequestOp;
 import dev.drover.store.v1.TxnRequest;
 import dev.drover.store.v1.TxnResponse;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,28 +34,31 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongConsumer;
 import java.util.function.UnaryOperator;
 
 /**
- * Typed objects over the {@link KvStore}: keys, serialization, server-assigned metadata, optimistic
- * concurrency, the status subresource and graceful deletion.
+ * The generic registry: typed objects of every kind over the {@link KvStore}, with keys,
+ * serialization, server-assigned metadata, optimistic concurrency, the status subresource, apply
+ * and graceful deletion with finalizers. Where kinds differ it asks the kind's {@link KindStrategy}
+ * ({@link PodStrategy}, {@link NamespaceStrategy}). Failures are {@link RegistryException}s; the
+ * API layer maps them to gRPC codes, the registry never speaks gRPC.
  *
  * <p>Every write is a store transaction that compares the key's {@code mod_revision} (or, for a
  * create, that the key is absent), so concurrent writers, including a master that lost the active
  * role without knowing it yet, can never overwrite each other's changes. Reads here go to the store
  * (linearizable); the API serves reads from the watch cache instead.
  */
-public final class ObjectStore {
+public final class Registry {
   /** Prefix of every object key. */
   public static final String REGISTRY = Kinds.KEY_ROOT;
 
   /** The namespace that always exists and that namespaced objects land in by default. */
   public static final String DEFAULT_NAMESPACE = "default";
-
-  /** Annotation the master sets when a pod's agent confirmed its containers are gone. */
-  public static final String TERMINATION_CONFIRMED = "drover.dev/termination-confirmed";
 
   /** Finalizer that makes an owner wait for its blocking dependents (foreground deletion). */
   public static final String FOREGROUND_FINALIZER = "foregroundDeletion";
@@ -66,10 +66,7 @@ public final class ObjectStore {
   /** Finalizer that makes the garbage collector orphan the dependents. */
   public static final String ORPHAN_FINALIZER = "orphan";
 
-  /** Grace period of a pod that sets none. */
-  public static final long DEFAULT_GRACE_SECONDS = 30;
-
-  private static final int MAX_RETRIES = 20;
+  static final int MAX_RETRIES = 20;
 
   /**
    * Objects one {@link #createAll} may hold: each takes a compare and a put, and the namespace
@@ -77,26 +74,17 @@ public final class ObjectStore {
    */
   public static final int MAX_CREATES_PER_TXN = 64;
 
-  /** Namespaces remembered as active at most; more are read at every create. */
-  private static final int MAX_CACHED_NAMESPACES = 10_000;
-
   private final KvStore kv;
   private final ObjectValidator validator;
   private final Clock clock;
   private final long timeoutMillis;
-  private volatile java.util.function.LongConsumer callTimer = nanos -> {};
-  private volatile java.util.function.LongConsumer writeTimer = nanos -> {};
+  private volatile LongConsumer callTimer = nanos -> {};
+  private volatile LongConsumer writeTimer = nanos -> {};
+  private final PodStrategy pods = new PodStrategy(this);
+  private final NamespaceStrategy namespaces = new NamespaceStrategy(this);
 
-  /**
-   * Namespaces this store saw active, with their mod_revision then: a create in one of them guards
-   * the namespace with a compare on that version instead of reading it first. A stale entry costs
-   * one failed Txn and a fresh read (see {@link #commitCreates}), never a create in a namespace
-   * that is gone or being deleted.
-   */
-  private final Map<String, Long> activeNamespaces = new java.util.concurrent.ConcurrentHashMap<>();
-
-  /** A store of typed objects over {@code kv}. */
-  public ObjectStore(KvStore kv, ObjectValidator validator, Clock clock, Duration timeout) {
+  /** A registry of typed objects over {@code kv}. */
+  public Registry(KvStore kv, ObjectValidator validator, Clock clock, Duration timeout) {
     this.kv = kv;
     this.validator = validator;
     this.clock = clock;
@@ -104,7 +92,7 @@ public final class ObjectStore {
   }
 
   /** Receives the duration of every store call (for the store latency metric). */
-  public void onStoreCall(java.util.function.LongConsumer timer) {
+  public void onStoreCall(LongConsumer timer) {
     this.callTimer = timer;
   }
 
@@ -112,8 +100,29 @@ public final class ObjectStore {
    * Times every store write (a Txn, acknowledged once committed and applied): the store's apply
    * latency as the API sees it; on top of {@link #onStoreCall}, which times every call.
    */
-  public void onStoreWrite(java.util.function.LongConsumer timer) {
+  public void onStoreWrite(LongConsumer timer) {
     this.writeTimer = timer;
+  }
+
+  /** Pod binding and termination. */
+  public PodStrategy pods() {
+    return pods;
+  }
+
+  /** Namespace creation guards and finalization. */
+  public NamespaceStrategy namespaces() {
+    return namespaces;
+  }
+
+  /** The strategy of a kind: its own, or the defaults. */
+  KindStrategy strategy(Kind kind) {
+    if (kind == Kind.KIND_POD) {
+      return pods;
+    }
+    if (kind == Kind.KIND_NAMESPACE) {
+      return namespaces;
+    }
+    return KindStrategy.DEFAULT;
   }
 
   /** The key-value store underneath. */
@@ -143,16 +152,17 @@ public final class ObjectStore {
       return ApiObjects.withMeta(
           o, ApiObjects.meta(o).toBuilder().setResourceVersion(kv.getModRevision()).build());
     } catch (InvalidProtocolBufferException e) {
-      throw Status.INTERNAL
-          .withDescription("corrupt object at " + kv.getKey().toStringUtf8())
-          .asRuntimeException();
+      throw new StoreUnavailableException(
+          StoreUnavailableException.Reason.INTERNAL,
+          "corrupt object at " + kv.getKey().toStringUtf8(),
+          e);
     }
   }
 
   /**
    * The stored bytes of an object: its resource_version is implied by the key, so it is cleared.
    */
-  private static ByteString encode(Object o) {
+  static ByteString encode(Object o) {
     if (ApiObjects.meta(o).getResourceVersion() == 0) {
       return o.toByteString();
     }
@@ -212,10 +222,10 @@ public final class ObjectStore {
     return require(kind, namespace, name);
   }
 
-  /** Reads one object or fails with NOT_FOUND. */
+  /** Reads one object or fails with a {@link NotFoundException}. */
   public Object require(Kind kind, String namespace, String name) {
     return get(kind, namespace, name)
-        .orElseThrow(() -> ApiErrors.notFound(Objects.describe(kind, namespace, name)));
+        .orElseThrow(() -> new NotFoundException(Objects.describe(kind, namespace, name)));
   }
 
   /** Every object of a kind (in one namespace, or all when empty), read from the store. */
@@ -246,12 +256,13 @@ public final class ObjectStore {
   /**
    * Creates several objects in one Txn: all or none. Each is validated and guarded as a single
    * create is (key absent, namespace unchanged since seen active); the first invalid one fails the
-   * call before anything is written, and one that exists already fails the whole Txn with
-   * ALREADY_EXISTS. Returns them as stored, in order. At most {@link #MAX_CREATES_PER_TXN}.
+   * call before anything is written, and one that exists already fails the whole Txn with an {@link
+   * AlreadyExistsException}. Returns them as stored, in order. At most {@link
+   * #MAX_CREATES_PER_TXN}.
    */
   public List<Object> createAll(List<Object> objects) {
     if (objects.size() > MAX_CREATES_PER_TXN) {
-      throw ApiErrors.invalid(
+      throw new InvalidObjectException(
           "objects", "at most " + MAX_CREATES_PER_TXN + " per call, got " + objects.size());
     }
     List<Prepared> prepared = new ArrayList<>(objects.size());
@@ -301,7 +312,7 @@ public final class ObjectStore {
   private Prepared prepareCreate(Object object, String pathPrefix) {
     Kind kind = Objects.kind(object);
     if (!Objects.known(kind)) {
-      throw ApiErrors.invalid(pathPrefix + "kind", "the object holds no known kind");
+      throw new InvalidObjectException(pathPrefix + "kind", "the object holds no known kind");
     }
     ObjectMeta in = ApiObjects.meta(object);
     ObjectMeta.Builder m =
@@ -318,19 +329,11 @@ public final class ObjectStore {
     if (!Objects.clusterScoped(kind) && in.getNamespace().isEmpty()) {
       m.setNamespace(DEFAULT_NAMESPACE);
     }
-    m.removeAnnotations(TERMINATION_CONFIRMED);
+    // Server-owned on every kind: only the master confirms a termination.
+    m.removeAnnotations(PodStrategy.TERMINATION_CONFIRMED);
     Object candidate = validator.applyDefaults(ApiObjects.withMeta(object, m.build()));
     check(candidate, null, pathPrefix);
-    if (kind == Kind.KIND_NAMESPACE) {
-      candidate =
-          candidate.toBuilder()
-              .setNamespace(
-                  candidate.getNamespace().toBuilder()
-                      .setStatus(
-                          candidate.getNamespace().getStatus().toBuilder()
-                              .setPhase(NamespacePhase.NAMESPACE_PHASE_ACTIVE)))
-              .build();
-    }
+    candidate = strategy(kind).prepareForCreate(candidate);
     Prepared p = new Prepared(candidate, true);
     p.compares.add(
         Compare.newBuilder()
@@ -343,71 +346,17 @@ public final class ObjectStore {
   }
 
   /**
-   * The compare that the object's namespace still exists, unchanged since it was seen active; null
-   * for a cluster-scoped object or one whose namespace is created in the same Txn. The version
-   * comes from {@link #activeNamespaces} when this store saw the namespace active before (no store
-   * call at all: a create is then one Txn), else from a read, which also fails the create at once
-   * when the namespace is missing or being deleted.
-   */
-  private Compare namespaceGuard(
-      Prepared p, Map<String, Boolean> createdInSameTxn, boolean mayUseCache) {
-    Kind kind = Objects.kind(p.object);
-    if (Objects.clusterScoped(kind)) {
-      return null;
-    }
-    String ns = ApiObjects.meta(p.object).getNamespace();
-    if (createdInSameTxn.containsKey(ns)) {
-      return null;
-    }
-    ByteString nsKey = key(Kind.KIND_NAMESPACE, "", ns);
-    Long seen = mayUseCache ? activeNamespaces.get(ns) : null;
-    if (seen != null) {
-      return modEquals(nsKey, seen);
-    }
-    // The local copy answers "exists and is active" without a Raft round trip: the compare
-    // on its version rejects the write if it changed since. A negative answer may be stale
-    // here (a namespace just made elsewhere), so it comes from a linearizable read.
-    RangeResponse r =
-        await(kv.range(RangeRequest.newBuilder().setKey(nsKey).setSerializable(true).build()));
-    if (r.getKvsCount() == 0
-        || decode(r.getKvs(0)).getNamespace().getMetadata().hasDeletionTime()) {
-      r = await(kv.get(nsKey));
-    }
-    if (r.getKvsCount() == 0) {
-      activeNamespaces.remove(ns);
-      throw ApiErrors.notFound("Namespace " + ns);
-    }
-    Object nsObj = decode(r.getKvs(0));
-    long rev = r.getKvs(0).getModRevision();
-    if (nsObj.getNamespace().getMetadata().hasDeletionTime()) {
-      activeNamespaces.remove(ns);
-      throw ApiErrors.failedPrecondition(
-          "namespace " + ns + " is being deleted; no new objects may be created in it");
-    }
-    rememberActiveNamespace(ns, rev);
-    return modEquals(nsKey, rev);
-  }
-
-  /** Notes that {@code ns} was active at {@code rev}, keeping the newest version seen. */
-  private void rememberActiveNamespace(String ns, long rev) {
-    if (activeNamespaces.size() >= MAX_CACHED_NAMESPACES && !activeNamespaces.containsKey(ns)) {
-      return;
-    }
-    activeNamespaces.merge(ns, rev, Math::max);
-  }
-
-  /**
    * Commits creates (and, for apply, updates) in one Txn, each guarded by its own compares and
-   * every namespace involved by a compare on its version. When a namespace version taken from
-   * {@link #activeNamespaces} turned out stale (the namespace changed since), the Txn is not
+   * every namespace involved by a compare on its version. When a namespace version taken from the
+   * namespace strategy's memory turned out stale (the namespace changed since), the Txn is not
    * applied and runs once more with every namespace read afresh; a namespace that is gone or being
    * deleted then fails the create precisely.
    */
   private void commitCreates(TxnRequest.Builder txn, List<Prepared> creates) {
-    Map<String, Boolean> namespaces = new HashMap<>();
+    Map<String, Boolean> createdNamespaces = new HashMap<>();
     for (Prepared p : creates) {
       if (p.create && Objects.kind(p.object) == Kind.KIND_NAMESPACE) {
-        namespaces.put(ApiObjects.meta(p.object).getName(), true);
+        createdNamespaces.put(ApiObjects.meta(p.object).getName(), true);
       }
     }
     for (int attempt = 0; ; attempt++) {
@@ -417,7 +366,7 @@ public final class ObjectStore {
       for (Prepared p : creates) {
         txn.addAllCompare(p.compares);
         if (p.create) {
-          Compare g = namespaceGuard(p, namespaces, mayUseCache);
+          Compare g = namespaces.guard(p.object, createdNamespaces, mayUseCache);
           if (g != null) {
             guards.putIfAbsent(g.getKey(), g);
           }
@@ -433,19 +382,17 @@ public final class ObjectStore {
         Prepared p = creates.get(i);
         RangeResponse now = resp.getResponses(i).getResponseRange();
         if (p.create && now.getKvsCount() > 0) {
-          throw ApiErrors.alreadyExists(Objects.describe(p.object));
+          throw new AlreadyExistsException(Objects.describe(p.object));
         }
       }
       if (!mayUseCache || guards.isEmpty()) {
-        throw Status.ABORTED
-            .withDescription("a namespace or object changed concurrently; retry")
-            .asRuntimeException();
+        throw new ConflictException("a namespace or object changed concurrently; retry");
       }
       // Some namespace changed since it was seen: forget what was remembered and read again.
       for (Compare g : guards.values()) {
         ObjectKey k = parseKey(g.getKey());
         if (k != null) {
-          activeNamespaces.remove(k.name());
+          namespaces.forget(k.name());
         }
       }
     }
@@ -466,15 +413,15 @@ public final class ObjectStore {
   // ---------------------------------------------------------------- update
 
   /**
-   * Replaces metadata and spec, guarded by the object's resource_version (ABORTED on conflict); the
-   * status sent is ignored.
+   * Replaces metadata and spec, guarded by the object's resource_version (a {@link
+   * ConflictException} on conflict); the status sent is ignored.
    */
   public Object update(Object object, boolean dryRun) {
     ObjectMeta in = ApiObjects.meta(object);
     Kind kind = Objects.kind(object);
     requireIdentity(kind, in);
     if (in.getResourceVersion() <= 0) {
-      throw ApiErrors.invalid(
+      throw new InvalidObjectException(
           "metadata.resource_version",
           "is required: every update is a compare-and-swap on the version read");
     }
@@ -482,7 +429,7 @@ public final class ObjectStore {
     Object current = currentFor(kind, ns, in.getName(), in.getResourceVersion());
     long curRv = ApiObjects.meta(current).getResourceVersion();
     if (curRv != in.getResourceVersion()) {
-      throw ApiErrors.conflict(Objects.describe(current), in.getResourceVersion(), curRv);
+      throw new ConflictException(Objects.describe(current), in.getResourceVersion(), curRv);
     }
     Object next =
         mergeUpdate(current, ApiObjects.withMeta(object, in.toBuilder().setNamespace(ns).build()));
@@ -512,27 +459,22 @@ public final class ObjectStore {
             .addAllOwnerReferences(in.getOwnerReferencesList())
             .clearFinalizers()
             .addAllFinalizers(in.getFinalizersList());
-    if (cur.containsAnnotations(TERMINATION_CONFIRMED)) {
-      m.putAnnotations(TERMINATION_CONFIRMED, cur.getAnnotationsOrThrow(TERMINATION_CONFIRMED));
+    String confirmed = PodStrategy.TERMINATION_CONFIRMED;
+    if (cur.containsAnnotations(confirmed)) {
+      m.putAnnotations(confirmed, cur.getAnnotationsOrThrow(confirmed));
     } else {
-      m.removeAnnotations(TERMINATION_CONFIRMED);
+      m.removeAnnotations(confirmed);
     }
     if (cur.hasDeletionTime()) {
       for (String f : in.getFinalizersList()) {
         if (!cur.getFinalizersList().contains(f)) {
-          throw ApiErrors.invalid(
+          throw new InvalidObjectException(
               "metadata.finalizers", "no finalizer may be added once deletion started: " + f);
         }
       }
     }
     Object next = Objects.withStatusOf(incoming, current);
-    if (Objects.kind(current) == Kind.KIND_POD) {
-      String was = current.getPod().getSpec().getNodeName();
-      String now = next.getPod().getSpec().getNodeName();
-      if (!was.isEmpty() && !was.equals(now)) {
-        throw ApiErrors.invalid("spec.node_name", "is immutable once set (bound to " + was + ")");
-      }
-    }
+    strategy(Objects.kind(current)).checkUpdate(current, next);
     return ApiObjects.withMeta(next, m.build());
   }
 
@@ -551,17 +493,17 @@ public final class ObjectStore {
     Kind kind = Objects.kind(object);
     requireIdentity(kind, in);
     if (!Objects.hasStatus(kind)) {
-      throw ApiErrors.invalid("kind", kind + " has no status");
+      throw new InvalidObjectException("kind", kind + " has no status");
     }
     if (in.getResourceVersion() <= 0) {
-      throw ApiErrors.invalid(
+      throw new InvalidObjectException(
           "metadata.resource_version", "is required: every status update is a compare-and-swap");
     }
     String ns = namespaceOf(kind, in.getNamespace());
     Object current = currentFor(kind, ns, in.getName(), in.getResourceVersion());
     long curRv = ApiObjects.meta(current).getResourceVersion();
     if (curRv != in.getResourceVersion()) {
-      throw ApiErrors.conflict(Objects.describe(current), in.getResourceVersion(), curRv);
+      throw new ConflictException(Objects.describe(current), in.getResourceVersion(), curRv);
     }
     Object next = Objects.withStatusOf(current, object);
     return write(current, next);
@@ -570,8 +512,8 @@ public final class ObjectStore {
   /**
    * Read-modify-write of one object by the server itself: {@code change} computes the new object
    * from the current one; a concurrent write makes it run again on the newer state unless {@code
-   * expectedRv} pins the version (then ABORTED). Returns the stored result, or the current object
-   * unchanged when {@code change} returns it as is.
+   * expectedRv} pins the version (then a {@link ConflictException}). Returns the stored result, or
+   * the current object unchanged when {@code change} returns it as is.
    */
   public Object mutate(
       Kind kind, String namespace, String name, long expectedRv, UnaryOperator<Object> change) {
@@ -582,7 +524,7 @@ public final class ObjectStore {
               : require(kind, namespace, name);
       long curRv = ApiObjects.meta(current).getResourceVersion();
       if (expectedRv > 0 && curRv != expectedRv) {
-        throw ApiErrors.conflict(Objects.describe(current), expectedRv, curRv);
+        throw new ConflictException(Objects.describe(current), expectedRv, curRv);
       }
       Object next = change.apply(current);
       if (next.equals(current)) {
@@ -593,10 +535,8 @@ public final class ObjectStore {
       next = bumpGeneration(current, next);
       try {
         return write(current, next);
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.ABORTED
-            || expectedRv > 0
-            || attempt >= MAX_RETRIES) {
+      } catch (ConflictException e) {
+        if (expectedRv > 0 || attempt >= MAX_RETRIES) {
           throw e;
         }
       }
@@ -604,194 +544,10 @@ public final class ObjectStore {
   }
 
   /**
-   * Binds a pending pod to a node (the scheduler's bind): compare-and-swap at {@code expectedRv};
-   * fails with FAILED_PRECONDITION when the pod is already bound or has another uid.
-   */
-  public Object bind(String namespace, String name, String uid, String nodeName, long expectedRv) {
-    return mutate(
-        Kind.KIND_POD,
-        namespace,
-        name,
-        expectedRv,
-        cur -> {
-          if (!uid.isEmpty() && !uid.equals(cur.getPod().getMetadata().getUid())) {
-            throw ApiErrors.failedPrecondition(
-                "pod " + namespace + "/" + name + " has another uid");
-          }
-          if (!cur.getPod().getSpec().getNodeName().isEmpty()) {
-            throw ApiErrors.failedPrecondition(
-                "pod "
-                    + namespace
-                    + "/"
-                    + name
-                    + " is already bound to "
-                    + cur.getPod().getSpec().getNodeName());
-          }
-          return boundTo(cur, nodeName);
-        });
-  }
-
-  /**
-   * {@code pod} with spec.node_name set and its PodScheduled condition True, as Kubernetes' bind
-   * does.
-   */
-  private Object boundTo(Object pod, String nodeName) {
-    dev.drover.api.v1.Pod p = pod.getPod();
-    dev.drover.api.v1.PodStatus.Builder status = p.getStatus().toBuilder();
-    dev.drover.api.v1.Condition scheduled =
-        dev.drover.api.v1.Condition.newBuilder()
-            .setType("PodScheduled")
-            .setStatus(dev.drover.api.v1.ConditionStatus.CONDITION_STATUS_TRUE)
-            .setLastTransitionTime(now())
-            .build();
-    int at = -1;
-    for (int i = 0; i < status.getConditionsCount(); i++) {
-      if (status.getConditions(i).getType().equals("PodScheduled")) {
-        at = i;
-      }
-    }
-    if (at >= 0) {
-      status.setConditions(at, scheduled);
-    } else {
-      status.addConditions(scheduled);
-    }
-    return pod.toBuilder()
-        .setPod(
-            p.toBuilder().setSpec(p.getSpec().toBuilder().setNodeName(nodeName)).setStatus(status))
-        .build();
-  }
-
-  /**
-   * One binding of a batch: the pod as last seen (its resource_version guards the write) and its
-   * node.
-   */
-  public record PodBinding(Object pod, String nodeName) {}
-
-  /** What became of one binding of a batch. */
-  public enum BindResult {
-    /** The pod is now bound to the node. */
-    BOUND,
-    /** The pod changed since the version given (or is bound already): read it again. */
-    CONFLICT,
-    /** The pod no longer exists. */
-    POD_GONE,
-    /** The node does not exist (any more). */
-    NODE_GONE
-  }
-
-  /**
-   * Binds many pods in as few transactions as the store's per-Txn limit allows. Each binding is its
-   * own compare-and-swap: it succeeds only if the pod is still at the version given and unbound and
-   * the node exists. A transaction whose compares do not all hold is not applied; its failure
-   * branch reads every key involved, the bindings whose own compares failed get their outcome and
-   * the rest go again in a new transaction, so one conflicting pod never fails the others. The pods
-   * were validated when written; setting spec.node_name to an existing node's name cannot make them
-   * invalid, so they are not validated again here. Returns one outcome per binding, in order.
-   */
-  public List<BindResult> bindAll(List<PodBinding> bindings) {
-    BindResult[] out = new BindResult[bindings.size()];
-    List<Integer> chunk = new ArrayList<>();
-    java.util.Set<String> chunkNodes = new java.util.HashSet<>();
-    for (int i = 0; i < bindings.size(); i++) {
-      PodBinding b = bindings.get(i);
-      dev.drover.api.v1.Pod p = b.pod().getPod();
-      if (!p.getSpec().getNodeName().isEmpty()) {
-        out[i] = BindResult.CONFLICT;
-        continue;
-      }
-      int ops = chunk.size() + 1 + chunkNodes.size() + (chunkNodes.contains(b.nodeName()) ? 0 : 1);
-      if (ops > dev.drover.store.api.Validation.MAX_TXN_OPS) {
-        bindChunk(bindings, chunk, out);
-        chunk.clear();
-        chunkNodes.clear();
-      }
-      chunk.add(i);
-      chunkNodes.add(b.nodeName());
-    }
-    bindChunk(bindings, chunk, out);
-    return java.util.Arrays.asList(out);
-  }
-
-  private void bindChunk(List<PodBinding> bindings, List<Integer> indexes, BindResult[] out) {
-    List<Integer> left = new ArrayList<>(indexes);
-    // Each failed round settles at least one binding, so this ends.
-    while (!left.isEmpty()) {
-      TxnRequest.Builder txn = TxnRequest.newBuilder();
-      Map<String, ByteString> nodeKeys = new java.util.LinkedHashMap<>();
-      for (int i : left) {
-        PodBinding b = bindings.get(i);
-        ObjectMeta m = b.pod().getPod().getMetadata();
-        ByteString key = key(Kind.KIND_POD, m.getNamespace(), m.getName());
-        txn.addCompare(modEquals(key, m.getResourceVersion()));
-        txn.addSuccess(
-            RequestOp.newBuilder()
-                .setRequestPut(
-                    PutRequest.newBuilder()
-                        .setKey(key)
-                        .setValue(encode(boundTo(b.pod(), b.nodeName())))));
-        txn.addFailure(
-            RequestOp.newBuilder()
-                .setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
-        nodeKeys.computeIfAbsent(b.nodeName(), n -> key(Kind.KIND_NODE, "", n));
-      }
-      for (ByteString nodeKey : nodeKeys.values()) {
-        txn.addCompare(
-            Compare.newBuilder()
-                .setKey(nodeKey)
-                .setTarget(Compare.CompareTarget.CREATE)
-                .setResult(Compare.CompareResult.GREATER)
-                .setCreateRevision(0));
-        txn.addFailure(
-            RequestOp.newBuilder()
-                .setRequestRange(RangeRequest.newBuilder().setKey(nodeKey).setKeysOnly(true)));
-      }
-      TxnResponse resp = await(kv.txn(txn.build()));
-      if (resp.getSucceeded()) {
-        for (int i : left) {
-          out[i] = BindResult.BOUND;
-        }
-        return;
-      }
-      java.util.Set<String> missingNodes = new java.util.HashSet<>();
-      int r = left.size();
-      for (String node : nodeKeys.keySet()) {
-        if (resp.getResponses(r++).getResponseRange().getKvsCount() == 0) {
-          missingNodes.add(node);
-        }
-      }
-      List<Integer> again = new ArrayList<>();
-      for (int k = 0; k < left.size(); k++) {
-        int i = left.get(k);
-        PodBinding b = bindings.get(i);
-        RangeResponse now = resp.getResponses(k).getResponseRange();
-        if (now.getKvsCount() == 0) {
-          out[i] = BindResult.POD_GONE;
-        } else if (now.getKvs(0).getModRevision()
-            != b.pod().getPod().getMetadata().getResourceVersion()) {
-          out[i] = BindResult.CONFLICT;
-        } else if (missingNodes.contains(b.nodeName())) {
-          out[i] = BindResult.NODE_GONE;
-        } else {
-          again.add(i);
-        }
-      }
-      if (again.size() == left.size()) {
-        // Every compare read back as holding: the store changed between evaluation and read.
-        // Retrying is safe (the compares are evaluated anew), but never spin on it forever.
-        for (int i : left) {
-          out[i] = BindResult.CONFLICT;
-        }
-        return;
-      }
-      left = again;
-    }
-  }
-
-  /**
    * Writes {@code next} over {@code current} with a CAS on current's version; removes the object
    * instead when its deletion is complete.
    */
-  private Object write(Object current, Object next) {
+  Object write(Object current, Object next) {
     ObjectMeta m = ApiObjects.meta(next);
     ByteString key = key(Objects.kind(next), m.getNamespace(), m.getName());
     long expected = ApiObjects.meta(current).getResourceVersion();
@@ -801,33 +557,46 @@ public final class ObjectStore {
       return ApiObjects.withMeta(next, m.toBuilder().setResourceVersion(rev).build());
     }
     TxnResponse resp =
+        compareAndSwap(
+            next,
+            key,
+            expected,
+            RequestOp.newBuilder()
+                .setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(next)))
+                .build());
+    return ApiObjects.withMeta(
+        next, m.toBuilder().setResourceVersion(resp.getHeader().getRevision()).build());
+  }
+
+  /**
+   * Runs {@code op} on {@code key} if it is still at {@code expected}; otherwise fails with the
+   * conflict (or the absence) the store reports for {@code object}.
+   */
+  private TxnResponse compareAndSwap(Object object, ByteString key, long expected, RequestOp op) {
+    TxnResponse resp =
         await(
             kv.txn(
                 TxnRequest.newBuilder()
                     .addCompare(modEquals(key, expected))
-                    .addSuccess(
-                        RequestOp.newBuilder()
-                            .setRequestPut(
-                                PutRequest.newBuilder().setKey(key).setValue(encode(next))))
+                    .addSuccess(op)
                     .addFailure(
                         RequestOp.newBuilder()
                             .setRequestRange(RangeRequest.newBuilder().setKey(key)))
                     .build()));
     if (!resp.getSucceeded()) {
-      throw conflictFrom(next, expected, resp.getResponses(0).getResponseRange());
+      throw conflictFrom(object, expected, resp.getResponses(0).getResponseRange());
     }
-    return ApiObjects.withMeta(
-        next, m.toBuilder().setResourceVersion(resp.getHeader().getRevision()).build());
+    return resp;
   }
 
-  private static StatusRuntimeException conflictFrom(Object o, long expected, RangeResponse now) {
+  private static RegistryException conflictFrom(Object o, long expected, RangeResponse now) {
     if (now.getKvsCount() == 0) {
-      return ApiErrors.notFound(Objects.describe(o));
+      return new NotFoundException(Objects.describe(o));
     }
-    return ApiErrors.conflict(Objects.describe(o), expected, now.getKvs(0).getModRevision());
+    return new ConflictException(Objects.describe(o), expected, now.getKvs(0).getModRevision());
   }
 
-  private static Compare modEquals(ByteString key, long rev) {
+  static Compare modEquals(ByteString key, long rev) {
     return Compare.newBuilder()
         .setKey(key)
         .setTarget(Compare.CompareTarget.MOD)
@@ -871,19 +640,20 @@ public final class ObjectStore {
       Object current = require(kind, ns, name);
       ObjectMeta m = ApiObjects.meta(current);
       if (opts.uid() != null && !opts.uid().equals(m.getUid())) {
-        throw ApiErrors.failedPrecondition(
+        throw new PreconditionFailedException(
             "precondition failed: uid is " + m.getUid() + ", not " + opts.uid());
       }
       if (opts.resourceVersion() != null && opts.resourceVersion() != m.getResourceVersion()) {
-        throw ApiErrors.failedPrecondition(
+        throw new PreconditionFailedException(
             "precondition failed: resource_version is "
                 + m.getResourceVersion()
                 + ", not "
                 + opts.resourceVersion());
       }
       try {
-        if (kind == Kind.KIND_NAMESPACE) {
-          return deleteNamespace(current, opts);
+        DeleteResult own = strategy(kind).delete(current, opts);
+        if (own != null) {
+          return own;
         }
         ByteString key = key(kind, ns, name);
         if (opts.force()) {
@@ -898,8 +668,8 @@ public final class ObjectStore {
         }
         Object written = write(current, next);
         return new DeleteResult(written, false, ApiObjects.meta(written).getResourceVersion());
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.ABORTED || attempt >= MAX_RETRIES) {
+      } catch (ConflictException e) {
+        if (attempt >= MAX_RETRIES) {
           throw e;
         }
       }
@@ -919,8 +689,8 @@ public final class ObjectStore {
         && !b.getFinalizersList().contains(ORPHAN_FINALIZER)) {
       b.addFinalizers(ORPHAN_FINALIZER);
     }
-    boolean boundPod = isBoundPod(current) && !m.containsAnnotations(TERMINATION_CONFIRMED);
-    if (b.getFinalizersCount() == 0 && !boundPod) {
+    KindStrategy strategy = strategy(Objects.kind(current));
+    if (b.getFinalizersCount() == 0 && !strategy.awaitsCleanup(current)) {
       return null;
     }
     if (m.hasDeletionTime()) {
@@ -928,205 +698,39 @@ public final class ObjectStore {
       return current;
     }
     b.setDeletionTime(now());
-    if (Objects.kind(current) == Kind.KIND_POD) {
-      long grace =
-          opts.gracePeriodSeconds() != null
-              ? opts.gracePeriodSeconds()
-              : current.getPod().getSpec().hasTerminationGracePeriodSeconds()
-                  ? current.getPod().getSpec().getTerminationGracePeriodSeconds()
-                  : DEFAULT_GRACE_SECONDS;
-      b.setDeletionGracePeriodSeconds(Math.max(0, grace));
-    } else {
-      b.setDeletionGracePeriodSeconds(0);
-    }
+    b.setDeletionGracePeriodSeconds(
+        strategy.gracePeriodSeconds(current, opts.gracePeriodSeconds()));
     Object next = ApiObjects.withMeta(current, b.build());
     return onGraceful == null ? next : onGraceful.apply(next);
   }
 
-  private static boolean isBoundPod(Object o) {
-    return Objects.kind(o) == Kind.KIND_POD && !o.getPod().getSpec().getNodeName().isEmpty();
-  }
-
   /** True when a deleted object has nothing left to wait for. */
-  private static boolean deletionComplete(Object o) {
+  boolean deletionComplete(Object o) {
     ObjectMeta m = ApiObjects.meta(o);
     if (!m.hasDeletionTime() || m.getFinalizersCount() > 0) {
       return false;
     }
-    if (Objects.kind(o) == Kind.KIND_NAMESPACE) {
-      return false;
-    }
-    return !isBoundPod(o) || m.containsAnnotations(TERMINATION_CONFIRMED);
+    return !strategy(Objects.kind(o)).awaitsCleanup(o);
   }
 
   /**
    * Removes the key if still at {@code expected}; then finishes a terminating namespace that became
    * empty.
    */
-  private long remove(Object current, ByteString key, long expected) {
+  long remove(Object current, ByteString key, long expected) {
     TxnResponse resp =
-        await(
-            kv.txn(
-                TxnRequest.newBuilder()
-                    .addCompare(modEquals(key, expected))
-                    .addSuccess(
-                        RequestOp.newBuilder()
-                            .setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
-                    .addFailure(
-                        RequestOp.newBuilder()
-                            .setRequestRange(RangeRequest.newBuilder().setKey(key)))
-                    .build()));
-    if (!resp.getSucceeded()) {
-      throw conflictFrom(current, expected, resp.getResponses(0).getResponseRange());
-    }
+        compareAndSwap(
+            current,
+            key,
+            expected,
+            RequestOp.newBuilder()
+                .setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key))
+                .build());
     String ns = ApiObjects.meta(current).getNamespace();
     if (!ns.isEmpty()) {
-      finishNamespaceIfEmpty(ns);
+      namespaces.finishIfEmpty(ns);
     }
     return resp.getHeader().getRevision();
-  }
-
-  /**
-   * Confirms that a pod's containers are gone (NodeService.ConfirmPodTermination): removes the pod
-   * when its deletion has nothing else to wait for. Returns true when it was removed.
-   */
-  public boolean confirmTermination(String namespace, String name, String uid, String nodeName) {
-    for (int attempt = 0; ; attempt++) {
-      Optional<Object> found = get(Kind.KIND_POD, namespace, name);
-      if (found.isEmpty() || !found.get().getPod().getMetadata().getUid().equals(uid)) {
-        return false;
-      }
-      Object current = found.get();
-      if (!nodeName.isEmpty() && !nodeName.equals(current.getPod().getSpec().getNodeName())) {
-        throw ApiErrors.failedPrecondition(
-            "pod "
-                + namespace
-                + "/"
-                + name
-                + " is bound to '"
-                + current.getPod().getSpec().getNodeName()
-                + "', not "
-                + nodeName);
-      }
-      ObjectMeta m = current.getPod().getMetadata();
-      if (!m.hasDeletionTime()) {
-        throw ApiErrors.failedPrecondition(
-            "pod " + namespace + "/" + name + " is not being deleted");
-      }
-      Object next =
-          ApiObjects.withMeta(
-              current, m.toBuilder().putAnnotations(TERMINATION_CONFIRMED, "true").build());
-      try {
-        write(current, next);
-        return deletionComplete(next);
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.ABORTED || attempt >= MAX_RETRIES) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  private DeleteResult deleteNamespace(Object current, DeleteOptions opts) {
-    String ns = current.getNamespace().getMetadata().getName();
-    if (DEFAULT_NAMESPACE.equals(ns)) {
-      throw ApiErrors.failedPrecondition("the default namespace cannot be deleted");
-    }
-    Object marked = current;
-    if (!current.getNamespace().getMetadata().hasDeletionTime()) {
-      var nsObj = current.getNamespace().toBuilder();
-      nsObj.getMetadataBuilder().setDeletionTime(now()).setDeletionGracePeriodSeconds(0);
-      nsObj.getStatusBuilder().setPhase(NamespacePhase.NAMESPACE_PHASE_TERMINATING);
-      marked = write(current, Object.newBuilder().setNamespace(nsObj).build());
-    }
-    for (Kind k : Kind.values()) {
-      if (!Objects.known(k) || Objects.clusterScoped(k)) {
-        continue;
-      }
-      for (Object o : list(k, ns)) {
-        ObjectMeta m = ApiObjects.meta(o);
-        try {
-          delete(
-              k,
-              ns,
-              m.getName(),
-              new DeleteOptions(
-                  opts.gracePeriodSeconds(),
-                  null,
-                  null,
-                  PropagationPolicy.PROPAGATION_POLICY_BACKGROUND,
-                  opts.force()),
-              null);
-        } catch (StatusRuntimeException e) {
-          if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
-            throw e;
-          }
-        }
-      }
-    }
-    boolean gone = finishNamespaceIfEmpty(ns);
-    return new DeleteResult(marked, gone, kv.currentRevision());
-  }
-
-  /** Removes a terminating namespace once nothing is left in it; true when it is gone. */
-  private boolean finishNamespaceIfEmpty(String ns) {
-    Optional<Object> nsObj = get(Kind.KIND_NAMESPACE, "", ns);
-    if (nsObj.isEmpty()) {
-      return true;
-    }
-    if (!nsObj.get().getNamespace().getMetadata().hasDeletionTime()
-        || nsObj.get().getNamespace().getMetadata().getFinalizersCount() > 0
-        || nsObj.get().getNamespace().getSpec().getFinalizersCount() > 0) {
-      return false;
-    }
-    for (Kind k : Kind.values()) {
-      if (!Objects.known(k) || Objects.clusterScoped(k)) {
-        continue;
-      }
-      ByteString p = prefix(k, ns);
-      RangeResponse r =
-          await(
-              kv.range(
-                  RangeRequest.newBuilder()
-                      .setKey(p)
-                      .setRangeEnd(Keys.prefixEnd(p))
-                      .setCountOnly(true)
-                      .build()));
-      if (r.getCount() > 0) {
-        return false;
-      }
-    }
-    ByteString key = key(Kind.KIND_NAMESPACE, "", ns);
-    TxnResponse resp =
-        await(
-            kv.txn(
-                TxnRequest.newBuilder()
-                    .addCompare(modEquals(key, ApiObjects.meta(nsObj.get()).getResourceVersion()))
-                    .addSuccess(
-                        RequestOp.newBuilder()
-                            .setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
-                    .build()));
-    return resp.getSucceeded();
-  }
-
-  /** Creates a namespace if it does not exist (the {@code default} namespace at first start). */
-  public void ensureNamespace(String name) {
-    if (get(Kind.KIND_NAMESPACE, "", name).isPresent()) {
-      return;
-    }
-    try {
-      create(
-          Object.newBuilder()
-              .setNamespace(
-                  dev.drover.api.v1.Namespace.newBuilder()
-                      .setMetadata(ObjectMeta.newBuilder().setName(name)))
-              .build(),
-          false);
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
-        throw e;
-      }
-    }
   }
 
   // ---------------------------------------------------------------- apply
@@ -1157,15 +761,12 @@ public final class ObjectStore {
         }
         try {
           applyOne(in, path, prepared, results);
-        } catch (StatusRuntimeException e) {
-          if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
-            throw e;
-          }
-          violations.addAll(violationsOf(e));
+        } catch (InvalidObjectException e) {
+          violations.addAll(e.violations());
         }
       }
       if (!violations.isEmpty()) {
-        throw ApiErrors.invalid(violations);
+        throw new InvalidObjectException(violations);
       }
       checkNoDuplicates(prepared);
       List<Prepared> writes = new ArrayList<>();
@@ -1183,10 +784,8 @@ public final class ObjectStore {
       }
       try {
         commitCreates(txn, writes);
-      } catch (StatusRuntimeException e) {
-        if ((e.getStatus().getCode() == Status.Code.ABORTED
-                || e.getStatus().getCode() == Status.Code.ALREADY_EXISTS)
-            && attempt < MAX_RETRIES) {
+      } catch (ConflictException | AlreadyExistsException e) {
+        if (attempt < MAX_RETRIES) {
           continue;
         }
         throw e;
@@ -1205,11 +804,11 @@ public final class ObjectStore {
   private void applyOne(Object in, String path, List<Prepared> prepared, List<Applied> results) {
     Kind kind = Objects.kind(in);
     if (!Objects.known(kind)) {
-      throw ApiErrors.invalid(path + "kind", "the object holds no known kind");
+      throw new InvalidObjectException(path + "kind", "the object holds no known kind");
     }
     ObjectMeta m = ApiObjects.meta(in);
     if (m.getName().isEmpty()) {
-      throw ApiErrors.invalid(path + "metadata.name", "is required for apply");
+      throw new InvalidObjectException(path + "metadata.name", "is required for apply");
     }
     String ns = namespaceOf(kind, m.getNamespace());
     Optional<Object> current = get(kind, ns, m.getName());
@@ -1269,30 +868,10 @@ public final class ObjectStore {
       }
       Integer before = seen.put(p.key, i);
       if (before != null) {
-        throw ApiErrors.invalid(
+        throw new InvalidObjectException(
             "objects[" + i + "]", "names the same object as objects[" + before + "]");
       }
     }
-  }
-
-  private static List<FieldViolation> violationsOf(StatusRuntimeException e) {
-    com.google.rpc.Status s = io.grpc.protobuf.StatusProto.fromThrowable(e);
-    List<FieldViolation> out = new ArrayList<>();
-    if (s != null) {
-      for (com.google.protobuf.Any a : s.getDetailsList()) {
-        if (a.is(com.google.rpc.BadRequest.class)) {
-          try {
-            out.addAll(a.unpack(com.google.rpc.BadRequest.class).getFieldViolationsList());
-          } catch (InvalidProtocolBufferException ex) {
-            throw new IllegalStateException(ex);
-          }
-        }
-      }
-    }
-    if (out.isEmpty()) {
-      out.add(ApiErrors.violation("", String.valueOf(e.getStatus().getDescription())));
-    }
-    return out;
   }
 
   // ---------------------------------------------------------------- helpers
@@ -1304,16 +883,16 @@ public final class ObjectStore {
       for (FieldViolation f : v) {
         prefixed.add(f.toBuilder().setField(pathPrefix + f.getField()).build());
       }
-      throw ApiErrors.invalid(prefixed);
+      throw new InvalidObjectException(prefixed);
     }
   }
 
   private static void requireIdentity(Kind kind, ObjectMeta m) {
     if (!Objects.known(kind)) {
-      throw ApiErrors.invalid("kind", "the object holds no known kind");
+      throw new InvalidObjectException("kind", "the object holds no known kind");
     }
     if (m.getName().isEmpty()) {
-      throw ApiErrors.invalid("metadata.name", "is required");
+      throw new InvalidObjectException("metadata.name", "is required");
     }
   }
 
@@ -1325,7 +904,7 @@ public final class ObjectStore {
     return requested.isEmpty() ? DEFAULT_NAMESPACE : requested;
   }
 
-  private Timestamp now() {
+  Timestamp now() {
     Instant i = clock.instant();
     return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
   }
@@ -1339,7 +918,7 @@ public final class ObjectStore {
     return sb.toString();
   }
 
-  /** Waits for a store call, mapping its failure to the API's status. */
+  /** Waits for a store call, mapping its failure to a {@link StoreUnavailableException}. */
   public <T> T await(CompletableFuture<T> f) {
     long start = System.nanoTime();
     try {
@@ -1352,13 +931,47 @@ public final class ObjectStore {
       return r;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw Status.DEADLINE_EXCEEDED
-          .withDescription("the store did not answer within " + timeoutMillis + " ms")
-          .asRuntimeException();
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw ApiErrors.fromStore(e.getCause());
+      throw new StoreUnavailableException(
+          StoreUnavailableException.Reason.INTERRUPTED, "interrupted", e);
+    } catch (TimeoutException e) {
+      throw new StoreUnavailableException(
+          StoreUnavailableException.Reason.TIMEOUT,
+          "the store did not answer within " + timeoutMillis + " ms",
+          e);
+    } catch (ExecutionException e) {
+      throw fromStore(e.getCause());
     }
+  }
+
+  /** The registry's failure for a failed store call. */
+  public static RegistryException fromStore(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null
+        && !(c instanceof KvStoreException)
+        && !(c instanceof RegistryException)) {
+      c = c.getCause();
+    }
+    if (c instanceof RegistryException) {
+      return (RegistryException) c;
+    }
+    KvStoreException e = KvStoreException.of(c);
+    StoreUnavailableException.Reason reason;
+    switch (e.kind()) {
+      case UNAVAILABLE:
+        reason = StoreUnavailableException.Reason.UNAVAILABLE;
+        break;
+      case TIMEOUT:
+        reason = StoreUnavailableException.Reason.TIMEOUT;
+        break;
+      case COMPACTED:
+        return new StoreUnavailableException(
+            StoreUnavailableException.Reason.COMPACTED, e.getMessage(), e);
+      case FUTURE_REVISION:
+        reason = StoreUnavailableException.Reason.FUTURE_REVISION;
+        break;
+      default:
+        reason = StoreUnavailableException.Reason.INTERNAL;
+    }
+    return new StoreUnavailableException(reason, "store: " + e.getMessage(), e);
   }
 }

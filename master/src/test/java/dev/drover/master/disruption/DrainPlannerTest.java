@@ -1,4 +1,4 @@
-package dev.drover.master.controller.node;
+package dev.drover.master.disruption;
 
 import static dev.drover.master.controller.Fixtures.makeReady;
 import static dev.drover.master.controller.Fixtures.meta;
@@ -6,6 +6,7 @@ import static dev.drover.master.controller.Fixtures.selector;
 import static dev.drover.master.controller.Fixtures.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Message;
 import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.DaemonSet;
 import dev.drover.api.v1.Deployment;
@@ -22,6 +23,7 @@ import dev.drover.master.controller.deployment.DeploymentController;
 import dev.drover.master.controller.replicaset.ReplicaSetController;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class DrainPlannerTest {
@@ -32,6 +34,21 @@ class DrainPlannerTest {
   DrainPlannerTest() {
     h.add(new ReplicaSetController(h.context()));
     h.add(new DeploymentController(h.context()));
+  }
+
+  /** The controllers' fake cluster as the reads a drain plans from. */
+  private ClusterReads reads() {
+    return new ClusterReads() {
+      @Override
+      public <T extends Message> Optional<T> get(Kind kind, String namespace, String name) {
+        return h.cluster.get(kind, namespace, name);
+      }
+
+      @Override
+      public <T extends Message> List<T> list(Kind kind, String namespace) {
+        return h.cluster.list(kind, namespace, null);
+      }
+    };
   }
 
   private void bindPending(String node) {
@@ -74,7 +91,7 @@ class DrainPlannerTest {
             .setSpec(template(Map.of(), "x").getSpec().toBuilder().setNodeName("n1"))
             .build());
 
-    DrainPlanner.Plan plan = DrainPlanner.plan(h.cluster, "n1", h.clock.now());
+    DrainPlanner.Plan plan = DrainPlanner.plan(reads(), "n1", h.clock.now());
     assertThat(plan.daemonSetPods())
         .extracting(p -> p.getMetadata().getName())
         .containsExactly("agent-1");
@@ -92,9 +109,9 @@ class DrainPlannerTest {
         Kind.KIND_POD, "default", evicted.getMetadata().getName(), DeleteOptions.background());
     h.cluster.delete(Kind.KIND_POD, "default", "bare", DeleteOptions.background());
     h.settle();
-    assertThat(DrainPlanner.plan(h.cluster, "n1", h.clock.now()).evictNow()).isEmpty();
+    assertThat(DrainPlanner.plan(reads(), "n1", h.clock.now()).evictNow()).isEmpty();
     bindPending("n2");
-    List<Pod> next = DrainPlanner.plan(h.cluster, "n1", h.clock.now()).evictNow();
+    List<Pod> next = DrainPlanner.plan(reads(), "n1", h.clock.now()).evictNow();
     assertThat(next).hasSize(1).allMatch(Pods::isReady);
   }
 }

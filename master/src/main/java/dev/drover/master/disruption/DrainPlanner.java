@@ -1,14 +1,13 @@
-package dev.drover.master.controller.node;
+package dev.drover.master.disruption;
 
 import dev.drover.api.ApiObjects;
+import dev.drover.api.Conditions;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.OwnerReference;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.RollingUpdateDeployment;
-import dev.drover.master.controller.ObjectCache;
-import dev.drover.master.controller.Pods;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,13 +37,13 @@ public final class DrainPlanner {
   public record Plan(List<Pod> evictNow, List<Pod> waiting, List<Pod> daemonSetPods) {}
 
   /** Plans the eviction of the active pods bound to the node. */
-  public static Plan plan(ObjectCache cache, String nodeName, Instant now) {
+  public static Plan plan(ClusterReads cache, String nodeName, Instant now) {
     List<Pod> evict = new ArrayList<>();
     List<Pod> waiting = new ArrayList<>();
     List<Pod> daemons = new ArrayList<>();
     Map<String, Integer> budgets = new HashMap<>();
-    for (Pod pod : cache.<Pod>list(Kind.KIND_POD, "", null)) {
-      if (!nodeName.equals(pod.getSpec().getNodeName()) || !Pods.isActive(pod)) {
+    for (Pod pod : cache.<Pod>list(Kind.KIND_POD, "")) {
+      if (!nodeName.equals(pod.getSpec().getNodeName()) || !PodAvailability.isActive(pod)) {
         continue;
       }
       Optional<OwnerReference> owner = ApiObjects.controllerOf(pod.getMetadata());
@@ -53,7 +52,7 @@ public final class DrainPlanner {
         continue;
       }
       Optional<Deployment> deployment = owningDeployment(cache, pod);
-      if (deployment.isEmpty() || !Pods.isReady(pod)) {
+      if (deployment.isEmpty() || !Conditions.isReady(pod)) {
         // Unready pods cost no availability.
         evict.add(pod);
         continue;
@@ -70,7 +69,7 @@ public final class DrainPlanner {
     return new Plan(evict, waiting, daemons);
   }
 
-  private static Optional<Deployment> owningDeployment(ObjectCache cache, Pod pod) {
+  private static Optional<Deployment> owningDeployment(ClusterReads cache, Pod pod) {
     String namespace = pod.getMetadata().getNamespace();
     return ApiObjects.controllerOf(pod.getMetadata())
         .filter(ref -> ref.getKind() == Kind.KIND_REPLICA_SET)
@@ -81,28 +80,28 @@ public final class DrainPlanner {
   }
 
   // Available pods of the deployment above its minimum (at least one may always go).
-  private static int budget(ObjectCache cache, Deployment d, Instant now) {
+  private static int budget(ClusterReads cache, Deployment d, Instant now) {
     int replicas = d.getSpec().hasReplicas() ? d.getSpec().getReplicas() : 1;
     RollingUpdateDeployment ru = d.getSpec().getStrategy().getRollingUpdate();
     int maxUnavailable =
         ru.hasMaxUnavailable()
-            ? Pods.scaledValue(ru.getMaxUnavailable(), replicas, false, 0)
+            ? PodAvailability.scaledValue(ru.getMaxUnavailable(), replicas, false, 0)
             : replicas / 4;
     String namespace = d.getMetadata().getNamespace();
     List<String> sets =
-        cache.<ReplicaSet>list(Kind.KIND_REPLICA_SET, namespace, null).stream()
+        cache.<ReplicaSet>list(Kind.KIND_REPLICA_SET, namespace).stream()
             .filter(rs -> ApiObjects.isControlledBy(rs.getMetadata(), d.getMetadata().getUid()))
             .map(rs -> rs.getMetadata().getUid())
             .toList();
     int available = 0;
-    for (Pod pod : cache.<Pod>list(Kind.KIND_POD, namespace, null)) {
+    for (Pod pod : cache.<Pod>list(Kind.KIND_POD, namespace)) {
       boolean owned =
           ApiObjects.controllerOf(pod.getMetadata())
               .map(ref -> sets.contains(ref.getUid()))
               .orElse(false);
       if (owned
-          && Pods.isActive(pod)
-          && Pods.isAvailable(pod, d.getSpec().getMinReadySeconds(), now)) {
+          && PodAvailability.isActive(pod)
+          && PodAvailability.isAvailable(pod, d.getSpec().getMinReadySeconds(), now)) {
         available++;
       }
     }

@@ -1,4 +1,4 @@
-package dev.drover.master.store;
+package dev.drover.master.registry;
 
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;

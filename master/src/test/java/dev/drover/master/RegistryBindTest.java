@@ -8,9 +8,9 @@ import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
-import dev.drover.master.store.ObjectStore;
-import dev.drover.master.store.ObjectStore.BindResult;
-import dev.drover.master.store.ObjectStore.PodBinding;
+import dev.drover.master.registry.PodStrategy.BindResult;
+import dev.drover.master.registry.PodStrategy.PodBinding;
+import dev.drover.master.registry.Registry;
 import dev.drover.store.InMemoryKvStore;
 import dev.drover.store.KvStores;
 import io.grpc.Status;
@@ -25,15 +25,15 @@ import org.junit.jupiter.api.Test;
  * compare-and-swaps in few transactions, where a pod that conflicts, is gone or names a missing
  * node fails alone and the others are bound.
  */
-class ObjectStoreBindTest {
+class RegistryBindTest {
   InMemoryKvStore kv;
-  ObjectStore store;
+  Registry store;
 
   @BeforeEach
   void start() {
     kv = KvStores.inMemory();
     store = Fixtures.objectStore(kv);
-    store.ensureNamespace("default");
+    store.namespaces().ensure("default");
   }
 
   @AfterEach
@@ -46,15 +46,17 @@ class ObjectStoreBindTest {
     Object p = store.create(pod("default", "to-bind"), false);
     long rv = p.getPod().getMetadata().getResourceVersion();
     String uid = p.getPod().getMetadata().getUid();
-    assertThat(Fixtures.failureCode(() -> store.bind("default", "to-bind", "other-uid", "n1", 0)))
+    assertThat(
+            Fixtures.failureCode(
+                () -> store.pods().bind("default", "to-bind", "other-uid", "n1", 0)))
         .isEqualTo(Status.Code.FAILED_PRECONDITION);
-    Object bound = store.bind("default", "to-bind", uid, "n1", rv);
+    Object bound = store.pods().bind("default", "to-bind", uid, "n1", rv);
     assertThat(bound.getPod().getSpec().getNodeName()).isEqualTo("n1");
     assertThat(bound.getPod().getMetadata().getResourceVersion()).isGreaterThan(rv);
     // A deposed scheduler still holding the old version cannot bind again.
-    assertThat(Fixtures.failureCode(() -> store.bind("default", "to-bind", uid, "n2", rv)))
+    assertThat(Fixtures.failureCode(() -> store.pods().bind("default", "to-bind", uid, "n2", rv)))
         .isEqualTo(Status.Code.ABORTED);
-    assertThat(Fixtures.failureCode(() -> store.bind("default", "to-bind", uid, "n2", 0)))
+    assertThat(Fixtures.failureCode(() -> store.pods().bind("default", "to-bind", uid, "n2", 0)))
         .isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(
             store
@@ -86,16 +88,18 @@ class ObjectStoreBindTest {
                         .setMetadata(
                             o.getPod().getMetadata().toBuilder().putLabels("touched", "yes")))
                 .build());
-    store.delete(Kind.KIND_POD, "default", "gone", ObjectStore.DeleteOptions.plain(), o -> o);
+    store.delete(Kind.KIND_POD, "default", "gone", Registry.DeleteOptions.plain(), o -> o);
 
     List<BindResult> results =
-        store.bindAll(
-            List.of(
-                new PodBinding(fine1, "n1"),
-                new PodBinding(stale, "n1"),
-                new PodBinding(gone, "n2"),
-                new PodBinding(noNode, "missing"),
-                new PodBinding(fine2, "n2")));
+        store
+            .pods()
+            .bindAll(
+                List.of(
+                    new PodBinding(fine1, "n1"),
+                    new PodBinding(stale, "n1"),
+                    new PodBinding(gone, "n2"),
+                    new PodBinding(noNode, "missing"),
+                    new PodBinding(fine2, "n2")));
 
     assertThat(results)
         .containsExactly(
@@ -120,7 +124,7 @@ class ObjectStoreBindTest {
               assertThat(c.getStatus()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
             });
     // A second attempt with the old versions binds nothing twice.
-    assertThat(store.bindAll(List.of(new PodBinding(fine1, "n2"))))
+    assertThat(store.pods().bindAll(List.of(new PodBinding(fine1, "n2"))))
         .containsExactly(BindResult.CONFLICT);
     assertThat(nodeOf("fine1")).isEqualTo("n1");
   }
@@ -135,7 +139,7 @@ class ObjectStoreBindTest {
     }
     long before = kv.currentRevision();
 
-    List<BindResult> results = store.bindAll(batch);
+    List<BindResult> results = store.pods().bindAll(batch);
 
     assertThat(results).hasSize(300).containsOnly(BindResult.BOUND);
     // 300 pods over two nodes fit in three Txns of at most 128 operations each.
