@@ -4,7 +4,7 @@ import dev.drover.api.KubeEnums;
 import dev.drover.api.v1.ClusterInfoRequest;
 import dev.drover.api.v1.ClusterInfoResponse;
 import dev.drover.api.v1.MasterInfo;
-import dev.drover.cli.Cli;
+import dev.drover.cli.core.Cli;
 import dev.drover.cli.output.Table;
 import dev.drover.client.DroverClient;
 import dev.drover.client.DroverClient.Retry;

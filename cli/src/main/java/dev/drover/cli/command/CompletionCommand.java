@@ -1,7 +1,6 @@
 package dev.drover.cli.command;
 
-import dev.drover.cli.Cli;
-import dev.drover.cli.Main;
+import dev.drover.cli.core.Cli;
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
@@ -39,7 +38,7 @@ final class CompletionCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "unsupported shell \"" + shell + "\"; use bash or zsh");
     }
-    cli.out().print(AutoComplete.bash("drover", Main.commandLine(cli)));
+    cli.out().print(AutoComplete.bash("drover", CommandTree.of(cli)));
     cli.out().flush();
     return 0;
   }

@@ -1,10 +1,10 @@
 package dev.drover.cli.command;
 
-import dev.drover.cli.Cli;
-import dev.drover.cli.CliException;
-import dev.drover.cli.config.ClientConfig;
-import dev.drover.cli.config.ClientConfigStore;
-import dev.drover.cli.config.ContextEntry;
+import dev.drover.cli.core.Cli;
+import dev.drover.cli.core.CliException;
+import dev.drover.cli.core.ClientConfig;
+import dev.drover.cli.core.ClientConfigStore;
+import dev.drover.cli.core.ContextEntry;
 import dev.drover.cli.output.Table;
 import java.util.ArrayList;
 import java.util.List;

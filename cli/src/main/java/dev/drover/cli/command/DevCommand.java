@@ -2,9 +2,9 @@ package dev.drover.cli.command;
 
 import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.docker.DockerProbe;
-import dev.drover.cli.Cli;
-import dev.drover.cli.CliException;
-import dev.drover.cli.DevContexts;
+import dev.drover.cli.core.Cli;
+import dev.drover.cli.core.CliException;
+import dev.drover.cli.core.DevContexts;
 import dev.drover.embed.Drover;
 import dev.drover.embed.DroverMaster;
 import java.io.IOException;
@@ -82,7 +82,7 @@ final class DevCommand implements Callable<Integer> {
     // Time the JVM took to reach this command, for the start-up report (class loading shows here).
     long jvmMillis =
         System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
-    Duration timeout = dev.drover.cli.Durations.parse(readyTimeout);
+    Duration timeout = dev.drover.cli.core.Durations.parse(readyTimeout);
     Path dir = dataDir != null ? dataDir : cli.home().resolve(".drover/dev");
     String dockerHost = DockerProbe.dockerHost(cli.environment());
     if (runtime == RuntimeKind.DOCKER) {

@@ -1,7 +1,7 @@
 package dev.drover.cli.command;
 
-import dev.drover.cli.Cli;
-import dev.drover.cli.Durations;
+import dev.drover.cli.core.Cli;
+import dev.drover.cli.core.Durations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;

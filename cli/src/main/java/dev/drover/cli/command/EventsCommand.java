@@ -2,8 +2,8 @@ package dev.drover.cli.command;
 
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Object;
-import dev.drover.cli.Cli;
-import dev.drover.cli.Subject;
+import dev.drover.cli.core.Cli;
+import dev.drover.cli.core.Subject;
 import dev.drover.cli.output.ObjectTables;
 import dev.drover.client.DroverClient;
 import java.time.Instant;
@@ -48,7 +48,8 @@ final class EventsCommand implements Callable<Integer> {
     try (DroverClient client = cli.connect()) {
       List<Object> events = new ArrayList<>();
       for (Object object :
-          Resources.list(client, dev.drover.cli.ResourceType.EVENT, namespace, "", "").items()) {
+          Resources.list(client, dev.drover.cli.core.ResourceType.EVENT, namespace, "", "")
+              .items()) {
         Event event = object.getEvent();
         if (about == null
             || (event.getInvolvedObject().getKind() == about.type().kind()
@@ -66,7 +67,7 @@ final class EventsCommand implements Callable<Integer> {
         return 0;
       }
       new ObjectTables(
-              dev.drover.cli.ResourceType.EVENT, false, allNamespaces, cli.clock().instant())
+              dev.drover.cli.core.ResourceType.EVENT, false, allNamespaces, cli.clock().instant())
           .table(events)
           .print(cli.out());
       return 0;

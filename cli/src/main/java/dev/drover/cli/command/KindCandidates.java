@@ -1,6 +1,6 @@
 package dev.drover.cli.command;
 
-import dev.drover.cli.ResourceType;
+import dev.drover.cli.core.ResourceType;
 import java.util.Iterator;
 
 /** Completion candidates for a KIND argument: the plural name of every kind. */

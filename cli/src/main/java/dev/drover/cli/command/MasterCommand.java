@@ -1,8 +1,8 @@
 package dev.drover.cli.command;
 
-import dev.drover.cli.Cli;
-import dev.drover.cli.CliException;
-import dev.drover.cli.DaemonConfigFile;
+import dev.drover.cli.core.Cli;
+import dev.drover.cli.core.CliException;
+import dev.drover.cli.core.DaemonConfigFile;
 import dev.drover.embed.MasterBuilder;
 import dev.drover.master.Master;
 import dev.drover.store.KvStores;

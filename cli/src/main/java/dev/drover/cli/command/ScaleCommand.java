@@ -1,10 +1,10 @@
 package dev.drover.cli.command;
 
 import dev.drover.api.v1.ScaleRequest;
-import dev.drover.cli.Cli;
-import dev.drover.cli.ResourceType;
-import dev.drover.cli.ServerCallException;
-import dev.drover.cli.Subject;
+import dev.drover.cli.core.Cli;
+import dev.drover.cli.core.ResourceType;
+import dev.drover.cli.core.ServerCallException;
+import dev.drover.cli.core.Subject;
 import dev.drover.client.DroverClient;
 import dev.drover.client.DroverClient.Retry;
 import io.grpc.StatusRuntimeException;

@@ -1,7 +1,7 @@
 package dev.drover.cli.command;
 
-import dev.drover.cli.ResourceType;
-import dev.drover.cli.Subject;
+import dev.drover.cli.core.ResourceType;
+import dev.drover.cli.core.Subject;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 

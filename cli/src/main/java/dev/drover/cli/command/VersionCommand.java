@@ -2,7 +2,7 @@ package dev.drover.cli.command;
 
 import dev.drover.api.v1.ClusterInfoRequest;
 import dev.drover.api.v1.ClusterInfoResponse;
-import dev.drover.cli.Cli;
+import dev.drover.cli.core.Cli;
 import dev.drover.client.DroverClient;
 import dev.drover.client.DroverClient.Retry;
 import java.util.concurrent.Callable;

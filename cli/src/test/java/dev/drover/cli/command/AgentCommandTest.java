@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drover.agent.AgentConfig;
-import dev.drover.cli.CliException;
-import dev.drover.cli.CliHarness;
-import dev.drover.cli.CliHarness.Result;
+import dev.drover.cli.core.CliException;
+import dev.drover.cli.core.CliHarness;
+import dev.drover.cli.core.CliHarness.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;

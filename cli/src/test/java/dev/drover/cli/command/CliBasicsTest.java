@@ -2,10 +2,9 @@ package dev.drover.cli.command;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drover.cli.CliHarness;
-import dev.drover.cli.CliHarness.Result;
-import dev.drover.cli.Main;
-import dev.drover.cli.config.ClientConfigStore;
+import dev.drover.cli.core.CliHarness;
+import dev.drover.cli.core.CliHarness.Result;
+import dev.drover.cli.core.ClientConfigStore;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +42,7 @@ class CliBasicsTest {
     // Every command and subcommand of the tree, found by walking it, answers --help with its
     // usage, a description and exit code 0.
     List<List<String>> paths = new ArrayList<>();
-    collect(Main.commandLine(cli.newCli()), new ArrayList<>(), paths);
+    collect(CommandTree.of(cli.newCli()), new ArrayList<>(), paths);
     assertThat(paths)
         .extracting(p -> String.join(" ", p))
         .contains(

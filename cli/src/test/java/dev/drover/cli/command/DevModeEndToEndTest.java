@@ -3,9 +3,9 @@ package dev.drover.cli.command;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.cli.Cli;
 import dev.drover.cli.Main;
-import dev.drover.cli.config.ClientConfigStore;
+import dev.drover.cli.core.Cli;
+import dev.drover.cli.core.ClientConfigStore;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;

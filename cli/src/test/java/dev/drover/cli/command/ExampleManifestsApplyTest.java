@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
-import dev.drover.cli.Cli;
 import dev.drover.cli.Main;
+import dev.drover.cli.core.Cli;
 import dev.drover.client.DroverClient;
 import dev.drover.embed.DroverTestCluster;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;

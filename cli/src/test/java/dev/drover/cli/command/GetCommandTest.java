@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.api.v1.ListRequest;
 import dev.drover.api.v1.WatchEventType;
-import dev.drover.cli.CliHarness;
-import dev.drover.cli.CliHarness.Result;
-import dev.drover.cli.FakeControlService;
-import dev.drover.cli.TestObjects;
+import dev.drover.cli.core.CliHarness;
+import dev.drover.cli.core.CliHarness.Result;
+import dev.drover.cli.core.FakeControlService;
+import dev.drover.cli.core.TestObjects;
 import dev.drover.embed.manifest.ManifestParser;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,9 +3,9 @@ package dev.drover.cli.command;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.drover.cli.CliException;
-import dev.drover.cli.CliHarness;
-import dev.drover.cli.DaemonConfigFile;
+import dev.drover.cli.core.CliException;
+import dev.drover.cli.core.CliHarness;
+import dev.drover.cli.core.DaemonConfigFile;
 import dev.drover.store.api.Peer;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;

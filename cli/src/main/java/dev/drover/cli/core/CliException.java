@@ -1,4 +1,4 @@
-package dev.drover.cli;
+package dev.drover.cli.core;
 
 /**
  * An error the CLI reports to the user as one {@code error: ...} line (exit code 1): a condition

@@ -1,4 +1,4 @@
-package dev.drover.cli;
+package dev.drover.cli.core;
 
 /**
  * The object a call was about, so that errors can name it the way kubectl does ({@code pods "web"

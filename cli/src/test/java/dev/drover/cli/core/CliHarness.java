@@ -1,7 +1,6 @@
-package dev.drover.cli;
+package dev.drover.cli.core;
 
-import dev.drover.cli.config.ClientConfigStore;
-import dev.drover.cli.config.ContextEntry;
+import dev.drover.cli.Main;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -49,7 +48,7 @@ public final class CliHarness implements AutoCloseable {
         InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
     new ClientConfigStore(home.resolve(".drover/config"))
         .save(
-            dev.drover.cli.config.ClientConfig.EMPTY
+            dev.drover.cli.core.ClientConfig.EMPTY
                 .withContext(
                     new ContextEntry("test", List.of("inprocess:" + name), "default", null))
                 .withCurrent("test"));

@@ -1,11 +1,8 @@
-package dev.drover.cli;
+package dev.drover.cli.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.agent.runtime.docker.DockerProbe;
-import dev.drover.cli.config.ClientConfig;
-import dev.drover.cli.config.ClientConfigStore;
-import dev.drover.cli.config.ContextEntry;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;

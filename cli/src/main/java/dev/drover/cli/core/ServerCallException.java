@@ -1,4 +1,4 @@
-package dev.drover.cli;
+package dev.drover.cli.core;
 
 import io.grpc.StatusRuntimeException;
 import java.util.List;

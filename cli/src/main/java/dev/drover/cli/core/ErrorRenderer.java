@@ -1,4 +1,4 @@
-package dev.drover.cli;
+package dev.drover.cli.core;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;

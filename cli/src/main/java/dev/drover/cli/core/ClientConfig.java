@@ -1,4 +1,4 @@
-package dev.drover.cli.config;
+package dev.drover.cli.core;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.drover.cli;
+package dev.drover.cli.core;
 
 import java.time.Duration;
 import java.util.regex.Matcher;

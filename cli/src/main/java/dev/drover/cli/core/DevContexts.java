@@ -1,8 +1,5 @@
-package dev.drover.cli;
+package dev.drover.cli.core;
 
-import dev.drover.cli.config.ClientConfig;
-import dev.drover.cli.config.ClientConfigStore;
-import dev.drover.cli.config.ContextEntry;
 import java.util.List;
 
 /**

@@ -1,4 +1,4 @@
-package dev.drover.cli;
+package dev.drover.cli.core;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.drover.cli;
+package dev.drover.cli.core;
 
 import dev.drover.api.ApiObjects;
 import dev.drover.api.Kinds;

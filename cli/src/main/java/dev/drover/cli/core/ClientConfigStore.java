@@ -1,6 +1,5 @@
-package dev.drover.cli.config;
+package dev.drover.cli.core;
 
-import dev.drover.cli.CliException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
