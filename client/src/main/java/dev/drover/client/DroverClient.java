@@ -68,6 +68,9 @@ import org.slf4j.LoggerFactory;
 public final class DroverClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DroverClient.class);
 
+  private static final Duration RETRY_FIRST = Duration.ofMillis(50);
+  private static final Duration RETRY_MAX = Duration.ofSeconds(1);
+
   /** Page size of {@link #listAll} when the request sets no limit (as kubectl's chunking). */
   public static final int LIST_PAGE = 500;
 
@@ -278,7 +281,7 @@ public final class DroverClient implements AutoCloseable {
 
   /** Exponential back-off between attempts: 50 ms doubling up to 1 s. */
   private static long backoffMillis(int attempt) {
-    return Math.min(1000, 50L << Math.min(attempt, 5));
+    return Backoff.exponential(RETRY_FIRST, RETRY_MAX, attempt).toMillis();
   }
 
   private static void sleep(long millis) {

@@ -1,5 +1,6 @@
 package dev.drover.master.controller;
 
+import dev.drover.client.Backoff;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -62,11 +63,7 @@ public final class RateLimiter {
   }
 
   private Duration exponential(int exponent) {
-    if (exponent >= 40) {
-      return maxDelay;
-    }
-    double scaled = baseDelay.toNanos() * Math.pow(2, exponent);
-    return scaled >= maxDelay.toNanos() ? maxDelay : Duration.ofNanos((long) scaled);
+    return Backoff.exponential(baseDelay, maxDelay, exponent);
   }
 
   // Takes one token. A negative balance is a reservation: the wait grows with the debt, so a

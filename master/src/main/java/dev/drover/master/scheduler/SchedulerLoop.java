@@ -4,8 +4,10 @@ import dev.drover.api.v1.EventType;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
+import dev.drover.client.Backoff;
 import dev.drover.master.events.EventRecorder;
 import dev.drover.master.scheduler.NodeInfo.PlacedPod;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -63,8 +65,8 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
   private final EventRecorder events;
   private final Evictor evictor;
   private final LongSupplier nanoClock;
-  private final long initialBackoffNanos;
-  private final long maxBackoffNanos;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
 
   private final ClusterSnapshot snapshot = new ClusterSnapshot();
   private final PlacementAlgorithm algorithm;
@@ -108,8 +110,8 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
       Evictor evictor,
       LongSupplier nanoClock) {
     this.algorithm = new PlacementAlgorithm(config);
-    this.initialBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.initialBackoffMillis());
-    this.maxBackoffNanos = TimeUnit.MILLISECONDS.toNanos(config.maxBackoffMillis());
+    this.initialBackoff = Duration.ofMillis(config.initialBackoffMillis());
+    this.maxBackoff = Duration.ofMillis(config.maxBackoffMillis());
     this.schedulerName = schedulerName;
     this.source = source;
     this.binder = binder;
@@ -325,11 +327,9 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
   private void backOff(Entry e, boolean unschedulable) {
     e.attempts++;
     e.unschedulable = unschedulable;
-    long backoff = initialBackoffNanos;
-    for (int i = 1; i < e.attempts && backoff < maxBackoffNanos; i++) {
-      backoff *= 2;
-    }
-    e.readyAtNanos = nanoClock.getAsLong() + Math.min(backoff, maxBackoffNanos);
+    e.readyAtNanos =
+        nanoClock.getAsLong()
+            + Backoff.exponential(initialBackoff, maxBackoff, e.attempts - 1).toNanos();
     e.state = State.BACKOFF;
     backoffQ.add(e);
   }

@@ -1,7 +1,6 @@
 package dev.drover.agent.session;
 
 import dev.drover.agent.runtime.HostFacts;
-import dev.drover.agent.sync.Backoff;
 import dev.drover.agent.sync.MasterClient;
 import dev.drover.agent.sync.PodSyncer;
 import dev.drover.api.v1.Condition;
@@ -32,6 +31,7 @@ import dev.drover.api.v1.Taint;
 import dev.drover.api.v1.UpdatePodStatusesRequest;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchPodsRequest;
+import dev.drover.client.Backoff;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;

@@ -1,6 +1,7 @@
 package dev.drover.agent.sync;
 
 import dev.drover.agent.runtime.ContainerInfo;
+import dev.drover.client.Backoff;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Consumer;

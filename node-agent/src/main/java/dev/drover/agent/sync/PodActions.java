@@ -9,6 +9,7 @@ import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ImagePullPolicy;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.Probe;
+import dev.drover.client.Backoff;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.security.MessageDigest;

@@ -167,7 +167,7 @@ final class PodExecutor {
 
   private KnownContainer state(String container) {
     return states.computeIfAbsent(
-        container, n -> KnownContainer.initial(Backoff.of(syncer.config())));
+        container, n -> KnownContainer.initial(syncer.config().restartBackoff()));
   }
 
   /** Keeps a container's new state; its probe timers stop when they are not for its run. */

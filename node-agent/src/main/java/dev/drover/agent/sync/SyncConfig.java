@@ -1,5 +1,6 @@
 package dev.drover.agent.sync;
 
+import dev.drover.client.Backoff;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -58,5 +59,10 @@ public record SyncConfig(
     if (d == null || d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(field + ": must be a positive duration, got " + d);
     }
+  }
+
+  /** The restart (and pull) back-off these settings describe, with no failure yet. */
+  public Backoff restartBackoff() {
+    return new Backoff(restartBackoffInitial, restartBackoffMax, backoffResetAfter);
   }
 }

@@ -29,6 +29,7 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.Probe;
 import dev.drover.api.v1.RestartPolicy;
+import dev.drover.client.Backoff;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

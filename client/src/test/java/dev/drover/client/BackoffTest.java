@@ -1,4 +1,4 @@
-package dev.drover.agent.sync;
+package dev.drover.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -87,5 +87,19 @@ class BackoffTest {
     backoff = backoff.reset();
     assertThat(backoff.failures()).isZero();
     assertThat(fail(T0, Duration.ZERO)).isEqualTo(Duration.ofMillis(250));
+  }
+
+  @Test
+  void exponentialDoublesPerFailureAndStopsAtTheCap() {
+    Duration first = Duration.ofMillis(50);
+    Duration cap = Duration.ofSeconds(1);
+    assertThat(Backoff.exponential(first, cap, 0)).isEqualTo(Duration.ofMillis(50));
+    assertThat(Backoff.exponential(first, cap, 1)).isEqualTo(Duration.ofMillis(100));
+    assertThat(Backoff.exponential(first, cap, 4)).isEqualTo(Duration.ofMillis(800));
+    assertThat(Backoff.exponential(first, cap, 5)).isEqualTo(cap);
+    assertThat(Backoff.exponential(first, cap, 10_000)).isEqualTo(cap);
+    // Far past a long's range the doubling still ends at the cap, never overflows.
+    assertThat(Backoff.exponential(Duration.ofSeconds(1), Duration.ofDays(365_000), 200))
+        .isEqualTo(Duration.ofDays(365_000));
   }
 }

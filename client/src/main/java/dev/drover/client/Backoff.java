@@ -1,14 +1,16 @@
-package dev.drover.agent.sync;
+package dev.drover.client;
 
 import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The node agent's one back-off, as an immutable value: the first delay is {@code initial}, each
+ * The project's one back-off, as an immutable value: the first delay is {@code initial}, each
  * further one grows (doubles, or adds {@code initial} again) up to {@code max}; a run of at least
- * {@code resetAfter} starts again from {@code initial}. Restarts and image pulls double; the
- * session's reconnects to the masters grow linearly. Immutable so that the pod decisions ({@link
- * PodActions}) can take it as an input and hand back the next one.
+ * {@code resetAfter} starts again from {@code initial}. The agent's restarts and image pulls
+ * double, its reconnects to the masters grow linearly; {@link #exponential} is the same doubling as
+ * a function of the failure count, for the client's retries, the controllers' work queue and the
+ * scheduler's back-off queue. Immutable so that pure decisions can take it as an input and hand
+ * back the next one.
  *
  * @param initial the first delay (and the linear step)
  * @param max the longest delay
@@ -46,12 +48,6 @@ public record Backoff(
         step, max, Duration.ofSeconds(Long.MAX_VALUE), Growth.LINEAR, 0, null, Instant.MIN);
   }
 
-  /** The restart (and pull) back-off the sync settings describe. */
-  static Backoff of(SyncConfig config) {
-    return new Backoff(
-        config.restartBackoffInitial(), config.restartBackoffMax(), config.backoffResetAfter());
-  }
-
   /**
    * The back-off after a failure at {@code at} following a run of {@code ranFor} (zero for a failed
    * pull or connection); its {@link #lastDelay} is the wait before the next attempt.
@@ -60,9 +56,10 @@ public record Backoff(
     if (lastDelay == null || ranFor.compareTo(resetAfter) >= 0) {
       return new Backoff(initial, max, resetAfter, growth, 1, initial, at.plus(initial));
     }
-    Duration grown =
-        growth == Growth.DOUBLING ? lastDelay.multipliedBy(2) : lastDelay.plus(initial);
-    Duration next = grown.compareTo(max) > 0 ? max : grown;
+    Duration next =
+        growth == Growth.DOUBLING
+            ? exponential(initial, max, failures)
+            : min(lastDelay.plus(initial), max);
     return new Backoff(initial, max, resetAfter, growth, failures + 1, next, at.plus(next));
   }
 
@@ -74,5 +71,26 @@ public record Backoff(
   /** True while the next attempt must wait. */
   public boolean waiting(Instant now) {
     return now.isBefore(until);
+  }
+
+  /**
+   * The delay after {@code failures} failures before this one: {@code initial} doubled that many
+   * times, at most {@code max} (0 failures before gives {@code initial}).
+   */
+  public static Duration exponential(Duration initial, Duration max, int failures) {
+    Duration delay = initial;
+    Duration half = max.dividedBy(2);
+    // Doubling a delay already past half the cap would pass it (or overflow): stop there.
+    for (int i = 0; i < failures && !delay.isZero(); i++) {
+      if (delay.compareTo(half) > 0) {
+        return max;
+      }
+      delay = delay.multipliedBy(2);
+    }
+    return delay.compareTo(max) > 0 ? max : delay;
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) > 0 ? b : a;
   }
 }
