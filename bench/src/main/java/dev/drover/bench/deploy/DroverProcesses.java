@@ -1,6 +1,6 @@
 package dev.drover.bench.deploy;
 
-import dev.drover.api.v1.ConditionStatus;
+import dev.drover.api.Conditions;
 import dev.drover.api.v1.Node;
 import dev.drover.client.DroverClient;
 import java.io.IOException;
@@ -112,12 +112,7 @@ final class DroverProcesses implements AutoCloseable {
       }
       try {
         Node n = client.nodes().get("", node);
-        boolean ready =
-            n.getStatus().getConditionsList().stream()
-                .anyMatch(
-                    c ->
-                        c.getType().equals("Ready")
-                            && c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE);
+        boolean ready = Conditions.isReady(n);
         if (ready) {
           return;
         }

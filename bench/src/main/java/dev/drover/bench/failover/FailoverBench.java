@@ -9,9 +9,9 @@ import dev.drover.agent.runtime.ContainerInfo;
 import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.simulated.SimulatedRuntime;
 import dev.drover.agent.sync.Labels;
+import dev.drover.api.Conditions;
 import dev.drover.api.v1.ClusterInfoRequest;
 import dev.drover.api.v1.ClusterInfoResponse;
-import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.DeploymentSpec;
@@ -331,11 +331,7 @@ public final class FailoverBench {
 
   private boolean nodeReady(String node) {
     Node n = client.nodes().get("", node);
-    return n.getStatus().getConditionsList().stream()
-        .anyMatch(
-            c ->
-                c.getType().equals("Ready")
-                    && c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE);
+    return Conditions.isReady(n);
   }
 
   /** Live Running pods of the deployment not on {@code excluded} nodes. */

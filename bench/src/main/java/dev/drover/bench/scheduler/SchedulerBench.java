@@ -1,5 +1,6 @@
 package dev.drover.bench.scheduler;
 
+import dev.drover.api.Conditions;
 import dev.drover.api.v1.Affinity;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
@@ -316,7 +317,7 @@ public final class SchedulerBench {
         .putAllocatable("pods", "110")
         .addConditions(
             Condition.newBuilder()
-                .setType("Ready")
+                .setType(Conditions.READY)
                 .setStatus(ConditionStatus.CONDITION_STATUS_TRUE));
     return b.build();
   }

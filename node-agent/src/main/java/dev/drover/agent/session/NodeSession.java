@@ -3,6 +3,7 @@ package dev.drover.agent.session;
 import dev.drover.agent.runtime.HostFacts;
 import dev.drover.agent.sync.MasterClient;
 import dev.drover.agent.sync.PodSyncer;
+import dev.drover.api.Conditions;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.ConfirmPodTerminationRequest;
@@ -268,7 +269,7 @@ public final class NodeSession implements MasterClient, AutoCloseable {
   private Condition readyCondition() {
     boolean ready = !syncer.runtimeDown();
     return Condition.newBuilder()
-        .setType("Ready")
+        .setType(Conditions.READY)
         .setStatus(
             ready ? ConditionStatus.CONDITION_STATUS_TRUE : ConditionStatus.CONDITION_STATUS_FALSE)
         .setReason(ready ? "AgentReady" : "RuntimeUnavailable")

@@ -2,6 +2,7 @@ package dev.drover.agent.sync;
 
 import com.google.protobuf.Timestamp;
 import dev.drover.agent.runtime.ContainerInfo;
+import dev.drover.api.Conditions;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Container;
@@ -116,7 +117,7 @@ final class PodStatusBuilder {
     }
     b.addConditions(condition("Initialized", true));
     b.addConditions(condition("ContainersReady", allReady));
-    b.addConditions(condition("Ready", allReady));
+    b.addConditions(condition(Conditions.READY, allReady));
     b.setObservedGeneration(pod.getMetadata().getGeneration());
     return b.build();
   }
