@@ -53,9 +53,10 @@ final class DevCommand implements Callable<Integer> {
       names = "--runtime",
       paramLabel = "RUNTIME",
       description =
-          "docker (real containers) or simulated (no Docker needed; pods are"
-              + " simulated). Default ${DEFAULT-VALUE}.")
-  RuntimeKind runtime = RuntimeKind.DOCKER;
+          "docker (real containers; fails when Docker is not reachable) or simulated (no"
+              + " Docker needed; pods are simulated). Default: docker when a Docker daemon"
+              + " answers, else simulated.")
+  RuntimeKind runtime;
 
   @Option(
       names = "--port",
@@ -85,9 +86,14 @@ final class DevCommand implements Callable<Integer> {
     Duration timeout = dev.drover.cli.core.Durations.parse(readyTimeout);
     Path dir = dataDir != null ? dataDir : cli.home().resolve(".drover/dev");
     String dockerHost = DockerProbe.dockerHost(cli.environment());
-    if (runtime == RuntimeKind.DOCKER) {
+    RuntimeKind chosen = runtime;
+    String fallback = null;
+    if (runtime != RuntimeKind.SIMULATED) {
       DockerProbe.Result docker = DockerProbe.probe(dockerHost, Duration.ofSeconds(3));
-      if (!docker.reachable()) {
+      if (docker.reachable()) {
+        chosen = RuntimeKind.DOCKER;
+      } else if (runtime == RuntimeKind.DOCKER) {
+        // Asked for real containers: say why there are none rather than pretend.
         throw new CliException(
             "Docker is not reachable at "
                 + dockerHost
@@ -95,6 +101,9 @@ final class DevCommand implements Callable<Integer> {
                 + docker.problem()
                 + ".\nStart Docker (on Debian: `sudo scripts/test-env.sh`), or run"
                 + " without containers: drover dev --runtime simulated");
+      } else {
+        chosen = RuntimeKind.SIMULATED;
+        fallback = "Docker is not reachable at " + dockerHost + " (" + docker.problem() + ")";
       }
     }
     try {
@@ -107,7 +116,7 @@ final class DevCommand implements Callable<Integer> {
     // waits that let the store and agent finish writing before this method returns.
     boolean interrupted = false;
     try (ShutdownSignal signal = new ShutdownSignal();
-        DroverMaster cluster = start(dir, dockerHost)) {
+        DroverMaster cluster = start(dir, dockerHost, chosen)) {
       try {
         cluster.awaitNodeReady(NODE, timeout);
       } catch (TimeoutException e) {
@@ -122,7 +131,7 @@ final class DevCommand implements Callable<Integer> {
           String.join(", ", cluster.startupPhases()));
       for (String line :
           DevContexts.banner(
-              cluster.endpoint(), NODE, runtime.toString(), dir.toString(), seconds)) {
+              cluster.endpoint(), NODE, chosen.toString(), fallback, dir.toString(), seconds)) {
         cli.out().println(line);
       }
       cli.out().flush();
@@ -140,7 +149,7 @@ final class DevCommand implements Callable<Integer> {
     return 0;
   }
 
-  private DroverMaster start(Path dir, String dockerHost) {
+  private DroverMaster start(Path dir, String dockerHost, RuntimeKind runtime) {
     try {
       return Drover.master()
           .dataDir(dir)

@@ -1,5 +1,6 @@
 package dev.drover.cli.core;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,17 +27,38 @@ public final class DevContexts {
 
   /** The lines printed once the dev cluster is ready. */
   public static List<String> banner(
-      String endpoint, String node, String runtime, String dataDir, double readySeconds) {
-    return List.of(
-        String.format(
-            "Drover dev cluster ready in %.1f s: master at %s, node %s (%s runtime),"
-                + " data in %s.",
-            readySeconds, endpoint, node, runtime, dataDir),
-        "The \"dev\" context is now current. Try, in another terminal:",
-        "  drover get nodes",
-        "  drover apply -f examples/manifests/web.yaml --wait",
-        "  drover get pods",
-        "  drover logs <pod>",
-        "Press Ctrl-C to stop (state is kept for the next `drover dev`).");
+      String endpoint,
+      String node,
+      String runtime,
+      String fallback,
+      String dataDir,
+      double readySeconds) {
+    List<String> lines = new ArrayList<>();
+    if (fallback == null) {
+      lines.add(
+          String.format(
+              "Drover dev cluster ready in %.1f s: master at %s, node %s (%s runtime),"
+                  + " data in %s.",
+              readySeconds, endpoint, node, runtime, dataDir));
+    } else {
+      lines.add(
+          String.format(
+              "Drover dev cluster ready in %.1f s: master at %s, node %s (simulated runtime:"
+                  + " pods are simulated, no containers run), data in %s.",
+              readySeconds, endpoint, node, dataDir));
+      lines.add(
+          fallback
+              + ". For real containers start Docker (on Debian: `sudo scripts/test-env.sh`)"
+              + " and run `drover dev --runtime docker`.");
+    }
+    lines.addAll(
+        List.of(
+            "The \"dev\" context is now current. Try, in another terminal:",
+            "  drover get nodes",
+            "  drover apply -f examples/manifests/web.yaml --wait",
+            "  drover get pods",
+            "  drover logs <pod>",
+            "Press Ctrl-C to stop (state is kept for the next `drover dev`)."));
+    return lines;
   }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.drover.cli.Main;
 import dev.drover.cli.core.Cli;
 import dev.drover.cli.core.ClientConfigStore;
+import dev.drover.client.Channels;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -132,6 +133,49 @@ class DevModeEndToEndTest {
   }
 
   @Test
+  void withoutADaemonDevStartsSimulatedAndSaysSoAndHowToGetContainers() throws Exception {
+    StringWriter out = new StringWriter();
+    AtomicInteger code = new AtomicInteger(-1);
+    Map<String, String> env =
+        Map.of("HOME", home.toString(), "DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
+    Thread dev =
+        new Thread(
+            () ->
+                code.set(
+                    Main.run(
+                        new Cli(
+                            new PrintWriter(out, true),
+                            new PrintWriter(new StringWriter(), true),
+                            new ByteArrayInputStream(new byte[0]),
+                            env,
+                            false,
+                            Channels::plaintext,
+                            Clock.systemUTC()),
+                        "dev",
+                        "--port",
+                        "0",
+                        "--data-dir",
+                        home.resolve("fallback").toString())),
+            "drover-dev-fallback");
+    dev.start();
+    try {
+      await().atMost(Duration.ofSeconds(120)).until(() -> out.toString().contains("ready in"));
+      assertThat(out.toString())
+          .contains("(simulated runtime: pods are simulated, no containers run)")
+          .contains("Docker is not reachable at unix://")
+          .contains("drover dev --runtime docker");
+      Run nodes = drover("get", "nodes", "-o", "wide");
+      assertThat(nodes.code()).as(nodes.err()).isZero();
+      assertThat(nodes.out()).contains("dev-node").contains("simulated://");
+    } finally {
+      dev.interrupt();
+      dev.join(Duration.ofSeconds(60).toMillis());
+    }
+    assertThat(dev.isAlive()).isFalse();
+    assertThat(code.get()).isZero();
+  }
+
+  @Test
   void dockerRuntimeWithoutADaemonSaysHowToRunSimulated() {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -148,6 +192,8 @@ class DevModeEndToEndTest {
                 endpoint -> NettyChannelBuilder.forTarget(endpoint).usePlaintext().build(),
                 Clock.systemUTC()),
             "dev",
+            "--runtime",
+            "docker",
             "--data-dir",
             home.resolve("d").toString());
     assertThat(code).isEqualTo(1);

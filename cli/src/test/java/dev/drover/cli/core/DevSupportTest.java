@@ -40,13 +40,18 @@ class DevSupportTest {
 
   @Test
   void bannerSaysWhatToTypeNext() {
-    assertThat(DevContexts.banner("127.0.0.1:7070", "dev-node", "simulated", "/d", 1.25))
+    assertThat(DevContexts.banner("127.0.0.1:7070", "dev-node", "simulated", null, "/d", 1.25))
         .first()
         .asString()
         .contains("ready in 1.3 s")
         .contains("simulated runtime");
-    assertThat(String.join("\n", DevContexts.banner("e", "n", "docker", "/d", 1)))
+    assertThat(String.join("\n", DevContexts.banner("e", "n", "docker", null, "/d", 1)))
         .contains("drover apply -f examples/manifests/web.yaml");
+    assertThat(DevContexts.banner("e", "n", "simulated", "Docker is not reachable at x", "/d", 1))
+        .element(1)
+        .asString()
+        .startsWith("Docker is not reachable at x. For real containers")
+        .contains("drover dev --runtime docker");
   }
 
   @Test
