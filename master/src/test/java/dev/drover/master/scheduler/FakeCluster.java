@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import dev.drover.api.v1.EventType;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Pod;
+import dev.drover.master.scheduler.framework.PodInfo;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

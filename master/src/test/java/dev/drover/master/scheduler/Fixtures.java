@@ -29,6 +29,8 @@ import dev.drover.api.v1.TolerationOperator;
 import dev.drover.api.v1.TopologySpreadConstraint;
 import dev.drover.api.v1.UnsatisfiableConstraintAction;
 import dev.drover.api.v1.WeightedPodAffinityTerm;
+import dev.drover.master.scheduler.framework.ClusterSnapshot;
+import dev.drover.master.scheduler.framework.PodInfo;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,0 +1,88 @@
+package dev.drover.master.scheduler.plugins;
+
+import dev.drover.master.scheduler.framework.ClusterSnapshot;
+import dev.drover.master.scheduler.framework.ClusterSnapshot.Domains;
+import dev.drover.master.scheduler.framework.CycleState;
+import dev.drover.master.scheduler.framework.FilterPlugin;
+import dev.drover.master.scheduler.framework.NodeInfo;
+import dev.drover.master.scheduler.framework.PodInfo;
+import dev.drover.master.scheduler.framework.PodInfo.AffinityTerm;
+import dev.drover.master.scheduler.framework.StateKey;
+import dev.drover.master.scheduler.framework.Status;
+
+/**
+ * Required pod affinity: the pod goes only to a node whose domain, for every term, holds a pod the
+ * term matches. The first pod of a group whose terms match itself may go anywhere, or it could
+ * never start.
+ */
+public final class PodAffinityFilter implements FilterPlugin {
+
+  public static final String REASON = "node(s) didn't match pod affinity rules";
+
+  private static final StateKey<Counted> STATE = StateKey.create("PodAffinityFilter");
+
+  @Override
+  public String name() {
+    return "PodAffinity";
+  }
+
+  @Override
+  public void preFilter(CycleState state) {
+    PodInfo pod = state.pod();
+    ClusterSnapshot snap = state.snapshot();
+    CountedDomains[] terms = new CountedDomains[pod.requiredAffinity.length];
+    boolean anyMatch = false;
+    for (int t = 0; t < terms.length; t++) {
+      AffinityTerm term = pod.requiredAffinity[t];
+      Domains d = snap.domains(term.topologyKey);
+      int[] counts = new int[d.count()];
+      int[] perNode = snap.matchingPerNode(term.namespaces, term.selector);
+      for (int i = 0; i < perNode.length; i++) {
+        if (perNode[i] > 0 && d.ofIndex(i) >= 0) {
+          counts[d.ofIndex(i)] += perNode[i];
+          anyMatch = true;
+        }
+      }
+      terms[t] = new CountedDomains(d, counts);
+    }
+    boolean bootstrap = terms.length > 0 && !anyMatch && matchesAllOwnTerms(pod);
+    state.write(STATE, new Counted(terms, bootstrap));
+  }
+
+  @Override
+  public Status filter(PodInfo pod, NodeInfo node, CycleState state) {
+    Counted c = state.read(STATE);
+    if (c.terms.length == 0) {
+      return Status.SUCCESS;
+    }
+    boolean podsExist = true;
+    for (CountedDomains a : c.terms) {
+      int dom = a.domains.of(node);
+      if (dom < 0) {
+        return state.fail(Status.UNSCHEDULABLE_AND_UNRESOLVABLE, REASON);
+      }
+      if (a.counts[dom] <= 0) {
+        podsExist = false;
+      }
+    }
+    if (!podsExist && !c.bootstrap) {
+      return state.fail(Status.UNSCHEDULABLE_AND_UNRESOLVABLE, REASON);
+    }
+    return Status.SUCCESS;
+  }
+
+  private static boolean matchesAllOwnTerms(PodInfo pod) {
+    for (AffinityTerm t : pod.requiredAffinity) {
+      if (!t.matches(pod)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Matching pods per domain for one required affinity term. */
+  private record CountedDomains(Domains domains, int[] counts) {}
+
+  /** The pod's terms, and whether it is the first of its group (so it may go anywhere). */
+  private record Counted(CountedDomains[] terms, boolean bootstrap) {}
+}
