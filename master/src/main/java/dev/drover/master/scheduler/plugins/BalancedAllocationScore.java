@@ -3,28 +3,15 @@ package dev.drover.master.scheduler.plugins;
 import dev.drover.master.scheduler.framework.CycleState;
 import dev.drover.master.scheduler.framework.NodeInfo;
 import dev.drover.master.scheduler.framework.PodInfo;
-import dev.drover.master.scheduler.framework.ScorePlugin;
 
 /**
  * Favours nodes whose CPU and memory use stay in step once the pod is added, so that neither runs
  * out while the other sits idle.
  */
-public final class BalancedAllocationScore implements ScorePlugin {
-
-  private final int weight;
+public final class BalancedAllocationScore extends WeightedScore {
 
   public BalancedAllocationScore(int weight) {
-    this.weight = weight;
-  }
-
-  @Override
-  public String name() {
-    return "BalancedAllocation";
-  }
-
-  @Override
-  public int weight() {
-    return weight;
+    super("BalancedAllocation", weight);
   }
 
   @Override

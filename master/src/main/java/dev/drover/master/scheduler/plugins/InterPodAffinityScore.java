@@ -6,7 +6,6 @@ import dev.drover.master.scheduler.framework.CycleState;
 import dev.drover.master.scheduler.framework.NodeInfo.PlacedPod;
 import dev.drover.master.scheduler.framework.PodInfo;
 import dev.drover.master.scheduler.framework.PodInfo.AffinityTerm;
-import dev.drover.master.scheduler.framework.ScorePlugin;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,22 +17,10 @@ import java.util.Map;
  * placed pod's preferred term that matches the pod; scores are scaled to 0..100 between the worst
  * and the best feasible node.
  */
-public final class InterPodAffinityScore implements ScorePlugin {
-
-  private final int weight;
+public final class InterPodAffinityScore extends WeightedScore {
 
   public InterPodAffinityScore(int weight) {
-    this.weight = weight;
-  }
-
-  @Override
-  public String name() {
-    return "InterPodAffinity";
-  }
-
-  @Override
-  public int weight() {
-    return weight;
+    super("InterPodAffinity", weight);
   }
 
   @Override

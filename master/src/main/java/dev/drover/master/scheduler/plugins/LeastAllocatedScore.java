@@ -4,12 +4,7 @@ package dev.drover.master.scheduler.plugins;
 public final class LeastAllocatedScore extends ResourceAllocationScore {
 
   public LeastAllocatedScore(int weight) {
-    super(weight);
-  }
-
-  @Override
-  public String name() {
-    return "LeastAllocated";
+    super("LeastAllocated", weight);
   }
 
   @Override

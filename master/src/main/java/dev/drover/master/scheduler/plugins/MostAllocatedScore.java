@@ -4,12 +4,7 @@ package dev.drover.master.scheduler.plugins;
 public final class MostAllocatedScore extends ResourceAllocationScore {
 
   public MostAllocatedScore(int weight) {
-    super(weight);
-  }
-
-  @Override
-  public String name() {
-    return "MostAllocated";
+    super("MostAllocated", weight);
   }
 
   @Override

@@ -3,28 +3,15 @@ package dev.drover.master.scheduler.plugins;
 import dev.drover.master.scheduler.framework.CycleState;
 import dev.drover.master.scheduler.framework.NodeInfo;
 import dev.drover.master.scheduler.framework.PodInfo;
-import dev.drover.master.scheduler.framework.ScorePlugin;
 
 /**
  * Preferred node affinity: a node scores the sum of the weights of the preferred terms it matches,
  * scaled so that the best feasible node gets 100.
  */
-public final class NodeAffinityScore implements ScorePlugin {
-
-  private final int weight;
+public final class NodeAffinityScore extends WeightedScore {
 
   public NodeAffinityScore(int weight) {
-    this.weight = weight;
-  }
-
-  @Override
-  public String name() {
-    return "NodeAffinity";
-  }
-
-  @Override
-  public int weight() {
-    return weight;
+    super("NodeAffinity", weight);
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.drover.master.scheduler.plugins;
 
 import dev.drover.master.scheduler.framework.ClusterSnapshot;
-import dev.drover.master.scheduler.framework.ClusterSnapshot.Domains;
 import dev.drover.master.scheduler.framework.CycleState;
 import dev.drover.master.scheduler.framework.FilterPlugin;
 import dev.drover.master.scheduler.framework.NodeInfo;
@@ -30,20 +29,13 @@ public final class PodAffinityFilter implements FilterPlugin {
   public void preFilter(CycleState state) {
     PodInfo pod = state.pod();
     ClusterSnapshot snap = state.snapshot();
-    CountedDomains[] terms = new CountedDomains[pod.requiredAffinity.length];
+    TermDomains[] terms = new TermDomains[pod.requiredAffinity.length];
     boolean anyMatch = false;
     for (int t = 0; t < terms.length; t++) {
-      AffinityTerm term = pod.requiredAffinity[t];
-      Domains d = snap.domains(term.topologyKey);
-      int[] counts = new int[d.count()];
-      int[] perNode = snap.matchingPerNode(term.namespaces, term.selector);
-      for (int i = 0; i < perNode.length; i++) {
-        if (perNode[i] > 0 && d.ofIndex(i) >= 0) {
-          counts[d.ofIndex(i)] += perNode[i];
-          anyMatch = true;
-        }
+      terms[t] = TermDomains.matching(snap, pod.requiredAffinity[t]);
+      for (int c : terms[t].pods()) {
+        anyMatch |= c > 0;
       }
-      terms[t] = new CountedDomains(d, counts);
     }
     boolean bootstrap = terms.length > 0 && !anyMatch && matchesAllOwnTerms(pod);
     state.write(STATE, new Counted(terms, bootstrap));
@@ -56,12 +48,12 @@ public final class PodAffinityFilter implements FilterPlugin {
       return Status.SUCCESS;
     }
     boolean podsExist = true;
-    for (CountedDomains a : c.terms) {
-      int dom = a.domains.of(node);
-      if (dom < 0) {
+    for (TermDomains a : c.terms) {
+      int near = a.near(node);
+      if (near < 0) {
         return state.fail(Status.UNSCHEDULABLE_AND_UNRESOLVABLE, REASON);
       }
-      if (a.counts[dom] <= 0) {
+      if (near == 0) {
         podsExist = false;
       }
     }
@@ -80,9 +72,6 @@ public final class PodAffinityFilter implements FilterPlugin {
     return true;
   }
 
-  /** Matching pods per domain for one required affinity term. */
-  private record CountedDomains(Domains domains, int[] counts) {}
-
   /** The pod's terms, and whether it is the first of its group (so it may go anywhere). */
-  private record Counted(CountedDomains[] terms, boolean bootstrap) {}
+  private record Counted(TermDomains[] terms, boolean bootstrap) {}
 }

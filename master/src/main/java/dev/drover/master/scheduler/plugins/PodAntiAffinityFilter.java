@@ -7,7 +7,6 @@ import dev.drover.master.scheduler.framework.CycleState;
 import dev.drover.master.scheduler.framework.FilterPlugin;
 import dev.drover.master.scheduler.framework.NodeInfo;
 import dev.drover.master.scheduler.framework.PodInfo;
-import dev.drover.master.scheduler.framework.PodInfo.AffinityTerm;
 import dev.drover.master.scheduler.framework.StateKey;
 import dev.drover.master.scheduler.framework.Status;
 import java.util.HashMap;
@@ -35,63 +34,39 @@ public final class PodAntiAffinityFilter implements FilterPlugin {
   public void preFilter(CycleState state) {
     PodInfo pod = state.pod();
     ClusterSnapshot snap = state.snapshot();
-    BlockedDomains[] own = new BlockedDomains[pod.requiredAntiAffinity.length];
+    TermDomains[] own = new TermDomains[pod.requiredAntiAffinity.length];
     for (int t = 0; t < own.length; t++) {
-      AffinityTerm term = pod.requiredAntiAffinity[t];
-      Domains d = snap.domains(term.topologyKey);
-      boolean[] blocked = new boolean[d.count()];
-      int[] perNode = snap.matchingPerNode(term.namespaces, term.selector);
-      for (int i = 0; i < perNode.length; i++) {
-        if (perNode[i] > 0 && d.ofIndex(i) >= 0) {
-          blocked[d.ofIndex(i)] = true;
-        }
-      }
-      own[t] = new BlockedDomains(d, blocked);
+      own[t] = TermDomains.matching(snap, pod.requiredAntiAffinity[t]);
     }
-    Map<String, BlockedDomains> existing = new HashMap<>();
+    Map<String, TermDomains> existing = new HashMap<>();
     for (Map.Entry<TermKey, int[]> e : snap.requiredAntiAffinityTerms().entrySet()) {
       TermKey k = e.getKey();
-      if (!k.matches(pod)) {
-        continue;
-      }
-      Domains d = snap.domains(k.topologyKey());
-      BlockedDomains b =
-          existing.computeIfAbsent(
-              k.topologyKey(), x -> new BlockedDomains(d, new boolean[d.count()]));
-      int[] perNode = e.getValue();
-      for (int i = 0; i < perNode.length; i++) {
-        if (perNode[i] > 0 && d.ofIndex(i) >= 0) {
-          b.blocked[d.ofIndex(i)] = true;
-        }
+      if (k.matches(pod)) {
+        Domains d = snap.domains(k.topologyKey());
+        existing
+            .computeIfAbsent(k.topologyKey(), x -> new TermDomains(d, new int[d.count()]))
+            .add(e.getValue());
       }
     }
-    state.write(STATE, new Blocked(existing.values().toArray(new BlockedDomains[0]), own));
+    state.write(STATE, new Blocked(existing.values().toArray(new TermDomains[0]), own));
   }
 
   @Override
   public Status filter(PodInfo pod, NodeInfo node, CycleState state) {
     Blocked b = state.read(STATE);
-    for (BlockedDomains d : b.byExisting) {
-      if (d.blocks(node)) {
+    for (TermDomains d : b.byExisting) {
+      if (d.near(node) > 0) {
         return state.fail(Status.UNSCHEDULABLE_AND_UNRESOLVABLE, EXISTING_REASON);
       }
     }
-    for (BlockedDomains d : b.byOwn) {
-      if (d.blocks(node)) {
+    for (TermDomains d : b.byOwn) {
+      if (d.near(node) > 0) {
         return state.fail(Status.UNSCHEDULABLE_AND_UNRESOLVABLE, REASON);
       }
     }
     return Status.SUCCESS;
   }
 
-  /** Domains a pod must not go to. */
-  private record BlockedDomains(Domains domains, boolean[] blocked) {
-    boolean blocks(NodeInfo n) {
-      int dom = domains.of(n);
-      return dom >= 0 && blocked[dom];
-    }
-  }
-
-  /** Domains refused by placed pods' terms and by the pod's own terms. */
-  private record Blocked(BlockedDomains[] byExisting, BlockedDomains[] byOwn) {}
+  /** Pods matched per domain by placed pods' terms that match the pod, and by its own terms. */
+  private record Blocked(TermDomains[] byExisting, TermDomains[] byOwn) {}
 }

@@ -3,23 +3,15 @@ package dev.drover.master.scheduler.plugins;
 import dev.drover.master.scheduler.framework.CycleState;
 import dev.drover.master.scheduler.framework.NodeInfo;
 import dev.drover.master.scheduler.framework.PodInfo;
-import dev.drover.master.scheduler.framework.ScorePlugin;
 
 /**
  * The mean over CPU and memory of a per-resource score of the node's requests with the pod added;
  * pods that request nothing count at kube-scheduler's non-zero defaults.
  */
-abstract class ResourceAllocationScore implements ScorePlugin {
+abstract class ResourceAllocationScore extends WeightedScore {
 
-  private final int weight;
-
-  ResourceAllocationScore(int weight) {
-    this.weight = weight;
-  }
-
-  @Override
-  public int weight() {
-    return weight;
+  ResourceAllocationScore(String name, int weight) {
+    super(name, weight);
   }
 
   /** The score of one resource, 0..100. */

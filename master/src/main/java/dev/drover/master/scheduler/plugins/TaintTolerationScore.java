@@ -3,28 +3,15 @@ package dev.drover.master.scheduler.plugins;
 import dev.drover.api.Tolerations;
 import dev.drover.api.v1.Taint;
 import dev.drover.master.scheduler.framework.CycleState;
-import dev.drover.master.scheduler.framework.ScorePlugin;
 
 /**
  * PreferNoSchedule taints: the fewer of them a node has that the pod does not tolerate, the better,
  * relative to the worst feasible node.
  */
-public final class TaintTolerationScore implements ScorePlugin {
-
-  private final int weight;
+public final class TaintTolerationScore extends WeightedScore {
 
   public TaintTolerationScore(int weight) {
-    this.weight = weight;
-  }
-
-  @Override
-  public String name() {
-    return "TaintToleration";
-  }
-
-  @Override
-  public int weight() {
-    return weight;
+    super("TaintToleration", weight);
   }
 
   @Override

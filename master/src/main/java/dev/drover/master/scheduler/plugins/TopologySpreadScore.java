@@ -6,28 +6,15 @@ import dev.drover.master.scheduler.framework.CycleState;
 import dev.drover.master.scheduler.framework.NodeInfo;
 import dev.drover.master.scheduler.framework.PodInfo;
 import dev.drover.master.scheduler.framework.PodInfo.SpreadConstraint;
-import dev.drover.master.scheduler.framework.ScorePlugin;
 
 /**
  * ScheduleAnyway topology spread constraints: the fewer matching pods a node's domains hold
  * (weighted by how many domains each key has), the better; nodes missing a topology label score 0.
  */
-public final class TopologySpreadScore implements ScorePlugin {
-
-  private final int weight;
+public final class TopologySpreadScore extends WeightedScore {
 
   public TopologySpreadScore(int weight) {
-    this.weight = weight;
-  }
-
-  @Override
-  public String name() {
-    return "PodTopologySpread";
-  }
-
-  @Override
-  public int weight() {
-    return weight;
+    super("PodTopologySpread", weight);
   }
 
   @Override
