@@ -75,13 +75,13 @@ public final class PlacementAlgorithm {
     if (n == 0) {
       return new ScheduleResult(null, new FitError(0, Map.of()), 0);
     }
-    CycleState state = preFilter(pod, snap);
+    Cycle c = preFilter(pod, snap);
     // A pod that preempted others goes where it made room, if it fits there now (as in
     // Kubernetes): elsewhere the room it was given would be wasted.
     String nominated = snap.nominatedNode(pod.key);
     if (nominated != null) {
       NodeInfo target = snap.node(nominated);
-      if (target != null && filter(state, target) == Status.SUCCESS) {
+      if (target != null && filter(c, target) == Status.SUCCESS) {
         return new ScheduleResult(target.name(), null, 1);
       }
     }
@@ -93,22 +93,22 @@ public final class PlacementAlgorithm {
     for (int k = 0; k < n && found < want; k++) {
       int i = (start + k) % n;
       processed++;
-      if (filter(state, snap.node(i)) == Status.SUCCESS) {
+      if (filter(c, snap.node(i)) == Status.SUCCESS) {
         feasible[found++] = i;
       }
     }
     nextStartIndex = (start + processed) % n;
     if (found == 0) {
-      state.startDiagnosis();
+      c.state.startDiagnosis();
       for (int i = 0; i < n; i++) {
-        filter(state, snap.node(i));
+        filter(c, snap.node(i));
       }
-      return new ScheduleResult(null, new FitError(n, state.reasons()), 0);
+      return new ScheduleResult(null, new FitError(n, c.state.reasons()), 0);
     }
     if (found == 1) {
       return new ScheduleResult(snap.node(feasible[0]).name(), null, 1);
     }
-    score(state, found);
+    score(c.state, found);
     long best = Long.MIN_VALUE;
     int bestIndex = -1;
     int ties = 0;
@@ -138,12 +138,12 @@ public final class PlacementAlgorithm {
    */
   public Preemption preempt(PodInfo pod, ClusterSnapshot snap) {
     int n = snap.nodeCount();
-    CycleState state = preFilter(pod, snap);
+    Cycle c = preFilter(pod, snap);
     Preemption best = null;
     long[] bestKey = null;
     for (int i = 0; i < n; i++) {
       NodeInfo node = snap.node(i);
-      if (filter(state, node) != Status.UNSCHEDULABLE) {
+      if (filter(c, node) != Status.UNSCHEDULABLE) {
         continue;
       }
       List<PodInfo> lower = new ArrayList<>();
@@ -155,9 +155,7 @@ public final class PlacementAlgorithm {
           lower.add(p.info);
         }
       }
-      if (lower.isEmpty()
-          || !fitsAfterEvicting(state, node, lower)
-          || !fitsOtherwise(state, node)) {
+      if (lower.isEmpty() || !fitsAfterEvicting(c, node, lower) || !fitsOtherwise(c, node)) {
         continue;
       }
       // Reprieve the most important pods first: keep each one if the pod still fits.
@@ -168,7 +166,7 @@ public final class PlacementAlgorithm {
       List<PodInfo> victims = new ArrayList<>();
       for (PodInfo p : lower) {
         removed.remove(p);
-        if (!fitsAfterEvicting(state, node, removed)) {
+        if (!fitsAfterEvicting(c, node, removed)) {
           removed.add(p);
           victims.add(p);
         }
@@ -190,10 +188,10 @@ public final class PlacementAlgorithm {
 
   /** Every feasible node by name, in node order, without sampling (tests, diagnosis). */
   List<String> feasibleNodes(PodInfo pod, ClusterSnapshot snap) {
-    CycleState state = preFilter(pod, snap);
+    Cycle c = preFilter(pod, snap);
     List<String> out = new ArrayList<>();
     for (int i = 0; i < snap.nodeCount(); i++) {
-      if (filter(state, snap.node(i)) == Status.SUCCESS) {
+      if (filter(c, snap.node(i)) == Status.SUCCESS) {
         out.add(snap.node(i).name());
       }
     }
@@ -202,16 +200,16 @@ public final class PlacementAlgorithm {
 
   /** The weighted total score of every feasible node, without sampling (tests). */
   Map<String, Long> scores(PodInfo pod, ClusterSnapshot snap) {
-    CycleState state = preFilter(pod, snap);
+    Cycle c = preFilter(pod, snap);
     int n = snap.nodeCount();
     ensureBuffers(n);
     int found = 0;
     for (int i = 0; i < n; i++) {
-      if (filter(state, snap.node(i)) == Status.SUCCESS) {
+      if (filter(c, snap.node(i)) == Status.SUCCESS) {
         feasible[found++] = i;
       }
     }
-    score(state, found);
+    score(c.state, found);
     Map<String, Long> out = new LinkedHashMap<>();
     for (int k = 0; k < found; k++) {
       out.put(snap.node(feasible[k]).name(), totals[k]);
@@ -233,19 +231,25 @@ public final class PlacementAlgorithm {
     return Math.max(MIN_FEASIBLE_NODES, (int) ((long) nodes * percent / 100));
   }
 
-  private CycleState preFilter(PodInfo pod, ClusterSnapshot snap) {
+  /** Runs every filter's pre-filter step; the cycle keeps only the filters with work to do. */
+  private Cycle preFilter(PodInfo pod, ClusterSnapshot snap) {
     CycleState state = new CycleState(pod, snap);
+    FilterPlugin[] active = new FilterPlugin[filters.length];
+    int count = 0;
     for (FilterPlugin f : filters) {
-      f.preFilter(state);
+      if (f.preFilter(state)) {
+        active[count++] = f;
+      }
     }
-    return state;
+    return new Cycle(state, count == active.length ? active : Arrays.copyOf(active, count));
   }
 
   /** The first failing filter's status, or SUCCESS. */
-  private Status filter(CycleState state, NodeInfo node) {
-    PodInfo pod = state.pod();
-    for (int i = 0; i < filters.length; i++) {
-      Status s = filters[i].filter(pod, node, state);
+  private static Status filter(Cycle c, NodeInfo node) {
+    PodInfo pod = c.state.pod();
+    FilterPlugin[] active = c.filters;
+    for (int i = 0; i < active.length; i++) {
+      Status s = active[i].filter(pod, node, c.state);
       if (s != Status.SUCCESS) {
         return s;
       }
@@ -254,10 +258,10 @@ public final class PlacementAlgorithm {
   }
 
   /** Whether every filter that looks at the node's pods passes once {@code evicted} are gone. */
-  private boolean fitsAfterEvicting(CycleState state, NodeInfo node, List<PodInfo> evicted) {
-    for (FilterPlugin f : filters) {
+  private static boolean fitsAfterEvicting(Cycle c, NodeInfo node, List<PodInfo> evicted) {
+    for (FilterPlugin f : c.filters) {
       if (f instanceof EvictionAwareFilter e
-          && !e.fitsAfterEvicting(state.pod(), node, evicted, state)) {
+          && !e.fitsAfterEvicting(c.state.pod(), node, evicted, c.state)) {
         return false;
       }
     }
@@ -265,15 +269,18 @@ public final class PlacementAlgorithm {
   }
 
   /** Whether every filter that evictions do not affect passes. */
-  private boolean fitsOtherwise(CycleState state, NodeInfo node) {
-    for (FilterPlugin f : filters) {
+  private static boolean fitsOtherwise(Cycle c, NodeInfo node) {
+    for (FilterPlugin f : c.filters) {
       if (!(f instanceof EvictionAwareFilter)
-          && f.filter(state.pod(), node, state) != Status.SUCCESS) {
+          && f.filter(c.state.pod(), node, c.state) != Status.SUCCESS) {
         return false;
       }
     }
     return true;
   }
+
+  /** One pod's cycle: its state and the filters that have something to check for it. */
+  private record Cycle(CycleState state, FilterPlugin[] filters) {}
 
   private void score(CycleState state, int found) {
     Arrays.fill(totals, 0, found, 0);

@@ -47,8 +47,9 @@ class SchedulingProfileTest {
     }
 
     @Override
-    public void preFilter(CycleState state) {
+    public boolean preFilter(CycleState state) {
       preFilters++;
+      return true;
     }
 
     @Override

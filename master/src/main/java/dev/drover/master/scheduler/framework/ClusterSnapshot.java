@@ -47,6 +47,15 @@ public final class ClusterSnapshot {
 
   private boolean antiTermsStale = true;
 
+  /**
+   * Live nodes that are not Ready, cordoned, or carry a NoSchedule/NoExecute taint: while there are
+   * none, the filters for these conditions are skipped for every pod.
+   */
+  private int notReadyNodes;
+
+  private int unschedulableNodes;
+  private int taintedNodes;
+
   private static final int MAX_CACHED_SELECTORS = 64;
 
   /**
@@ -60,6 +69,10 @@ public final class ClusterSnapshot {
     String name = node.getMetadata().getName();
     NodeInfo info = nodesByName.computeIfAbsent(name, NodeInfo::new);
     boolean labelsChanged = !info.labels.equals(node.getMetadata().getLabelsMap());
+    boolean wasLive = info.index >= 0;
+    boolean wasNotReady = !info.ready;
+    boolean wasUnschedulable = info.unschedulable;
+    boolean wasTainted = info.hardTaints.length > 0;
     boolean changed;
     try {
       changed = info.update(node);
@@ -69,6 +82,12 @@ public final class ClusterSnapshot {
       }
       throw e;
     }
+    if (wasLive) {
+      notReadyNodes -= wasNotReady ? 1 : 0;
+      unschedulableNodes -= wasUnschedulable ? 1 : 0;
+      taintedNodes -= wasTainted ? 1 : 0;
+    }
+    countConditions(info, 1);
     if (info.index < 0) {
       info.index = nodes.size();
       nodes.add(info);
@@ -87,6 +106,7 @@ public final class ClusterSnapshot {
     if (info == null || info.index < 0) {
       return;
     }
+    countConditions(info, -1);
     int slot = info.index;
     NodeInfo last = nodes.remove(nodes.size() - 1);
     if (last != info) {
@@ -197,6 +217,21 @@ public final class ClusterSnapshot {
     return n == null || n.index < 0 ? null : n;
   }
 
+  /** Live nodes whose Ready condition is not True. */
+  public int notReadyNodeCount() {
+    return notReadyNodes;
+  }
+
+  /** Live nodes that are cordoned. */
+  public int unschedulableNodeCount() {
+    return unschedulableNodes;
+  }
+
+  /** Live nodes with at least one NoSchedule or NoExecute taint. */
+  public int taintedNodeCount() {
+    return taintedNodes;
+  }
+
   public int podCount() {
     return allPods.size();
   }
@@ -236,6 +271,12 @@ public final class ClusterSnapshot {
     }
     node.add(p);
     count(p, 1);
+  }
+
+  private void countConditions(NodeInfo n, int delta) {
+    notReadyNodes += n.ready ? 0 : delta;
+    unschedulableNodes += n.unschedulable ? delta : 0;
+    taintedNodes += n.hardTaints.length > 0 ? delta : 0;
   }
 
   private void nodeIndexesChanged() {

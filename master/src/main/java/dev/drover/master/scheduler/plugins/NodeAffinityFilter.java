@@ -17,6 +17,11 @@ public final class NodeAffinityFilter implements FilterPlugin {
   }
 
   @Override
+  public boolean preFilter(CycleState state) {
+    return !state.pod().nodeAffinity.selectsAll();
+  }
+
+  @Override
   public Status filter(PodInfo pod, NodeInfo node, CycleState state) {
     if (!pod.nodeAffinity.matches(node.name(), node.labels())) {
       return state.fail(Status.UNSCHEDULABLE_AND_UNRESOLVABLE, REASON);

@@ -3,6 +3,7 @@ package dev.drover.master.scheduler.plugins;
 import dev.drover.api.Tolerations;
 import dev.drover.api.v1.Taint;
 import dev.drover.api.v1.TaintEffect;
+import dev.drover.master.scheduler.framework.ClusterSnapshot;
 import dev.drover.master.scheduler.framework.CycleState;
 import dev.drover.master.scheduler.framework.FilterPlugin;
 import dev.drover.master.scheduler.framework.NodeInfo;
@@ -28,6 +29,14 @@ abstract class NodeConditionFilter implements FilterPlugin {
 
   /** Whether the node is in the condition that keeps pods off. */
   abstract boolean refuses(NodeInfo node);
+
+  /** How many live nodes are in the condition. */
+  abstract int nodesInCondition(ClusterSnapshot snapshot);
+
+  @Override
+  public final boolean preFilter(CycleState state) {
+    return nodesInCondition(state.snapshot()) > 0;
+  }
 
   @Override
   public final String name() {

@@ -21,6 +21,11 @@ public final class NodePortsFilter implements EvictionAwareFilter {
   }
 
   @Override
+  public boolean preFilter(CycleState state) {
+    return state.pod().hostPorts.length > 0;
+  }
+
+  @Override
   public Status filter(PodInfo pod, NodeInfo node, CycleState state) {
     for (int port : pod.hostPorts) {
       if (node.portUsers(port) > 0) {

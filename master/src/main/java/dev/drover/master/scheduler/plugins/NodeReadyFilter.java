@@ -1,5 +1,6 @@
 package dev.drover.master.scheduler.plugins;
 
+import dev.drover.master.scheduler.framework.ClusterSnapshot;
 import dev.drover.master.scheduler.framework.NodeInfo;
 
 /** Keeps pods off nodes that are not Ready, unless they tolerate the not-ready taint. */
@@ -15,5 +16,10 @@ public final class NodeReadyFilter extends NodeConditionFilter {
   @Override
   boolean refuses(NodeInfo node) {
     return !node.ready();
+  }
+
+  @Override
+  int nodesInCondition(ClusterSnapshot snapshot) {
+    return snapshot.notReadyNodeCount();
   }
 }

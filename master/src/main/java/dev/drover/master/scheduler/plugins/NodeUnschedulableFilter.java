@@ -1,5 +1,6 @@
 package dev.drover.master.scheduler.plugins;
 
+import dev.drover.master.scheduler.framework.ClusterSnapshot;
 import dev.drover.master.scheduler.framework.NodeInfo;
 
 /**
@@ -17,5 +18,10 @@ public final class NodeUnschedulableFilter extends NodeConditionFilter {
   @Override
   boolean refuses(NodeInfo node) {
     return node.unschedulable();
+  }
+
+  @Override
+  int nodesInCondition(ClusterSnapshot snapshot) {
+    return snapshot.unschedulableNodeCount();
   }
 }

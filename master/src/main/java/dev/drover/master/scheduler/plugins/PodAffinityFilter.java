@@ -26,8 +26,11 @@ public final class PodAffinityFilter implements FilterPlugin {
   }
 
   @Override
-  public void preFilter(CycleState state) {
+  public boolean preFilter(CycleState state) {
     PodInfo pod = state.pod();
+    if (pod.requiredAffinity.length == 0) {
+      return false;
+    }
     ClusterSnapshot snap = state.snapshot();
     TermDomains[] terms = new TermDomains[pod.requiredAffinity.length];
     boolean anyMatch = false;
@@ -39,6 +42,7 @@ public final class PodAffinityFilter implements FilterPlugin {
     }
     boolean bootstrap = terms.length > 0 && !anyMatch && matchesAllOwnTerms(pod);
     state.write(STATE, new Counted(terms, bootstrap));
+    return true;
   }
 
   @Override

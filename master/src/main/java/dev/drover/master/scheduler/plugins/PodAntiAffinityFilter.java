@@ -31,7 +31,7 @@ public final class PodAntiAffinityFilter implements FilterPlugin {
   }
 
   @Override
-  public void preFilter(CycleState state) {
+  public boolean preFilter(CycleState state) {
     PodInfo pod = state.pod();
     ClusterSnapshot snap = state.snapshot();
     TermDomains[] own = new TermDomains[pod.requiredAntiAffinity.length];
@@ -48,7 +48,11 @@ public final class PodAntiAffinityFilter implements FilterPlugin {
             .add(e.getValue());
       }
     }
+    if (own.length == 0 && existing.isEmpty()) {
+      return false;
+    }
     state.write(STATE, new Blocked(existing.values().toArray(new TermDomains[0]), own));
+    return true;
   }
 
   @Override

@@ -17,6 +17,11 @@ public final class TaintTolerationFilter implements FilterPlugin {
   }
 
   @Override
+  public boolean preFilter(CycleState state) {
+    return state.snapshot().taintedNodeCount() > 0;
+  }
+
+  @Override
   public Status filter(PodInfo pod, NodeInfo node, CycleState state) {
     Taint untolerated = Tolerations.firstUntolerated(pod.tolerations, node.hardTaints());
     if (untolerated == null) {

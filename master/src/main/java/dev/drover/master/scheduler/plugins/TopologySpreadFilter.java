@@ -29,8 +29,12 @@ public final class TopologySpreadFilter implements FilterPlugin {
   }
 
   @Override
-  public void preFilter(CycleState state) {
+  public boolean preFilter(CycleState state) {
+    if (state.pod().hardSpread.length == 0) {
+      return false;
+    }
     state.write(STATE, spreadState(state.pod(), state.snapshot()));
+    return true;
   }
 
   @Override

@@ -13,10 +13,12 @@ import java.util.Map;
 final class Plugins {
   private Plugins() {}
 
-  /** The plugin's verdict on the node named {@code node}. */
+  /** The plugin's verdict on the node named {@code node}; a skipped plugin lets every node pass. */
   static Status filter(FilterPlugin plugin, PodInfo pod, ClusterSnapshot snap, String node) {
     CycleState state = new CycleState(pod, snap);
-    plugin.preFilter(state);
+    if (!plugin.preFilter(state)) {
+      return Status.SUCCESS;
+    }
     return plugin.filter(pod, snap.node(node), state);
   }
 
@@ -24,9 +26,10 @@ final class Plugins {
   static Map<String, Integer> reasons(
       FilterPlugin plugin, PodInfo pod, ClusterSnapshot snap, String node) {
     CycleState state = new CycleState(pod, snap);
-    plugin.preFilter(state);
-    state.startDiagnosis();
-    plugin.filter(pod, snap.node(node), state);
+    if (plugin.preFilter(state)) {
+      state.startDiagnosis();
+      plugin.filter(pod, snap.node(node), state);
+    }
     return state.reasons();
   }
 
