@@ -32,7 +32,7 @@ class SchedulingProfileTest {
           List.of());
 
   /** Refuses one node by name and records every node it was asked about. */
-  private static final class RejectNode implements FilterPlugin {
+  private static class RejectNode implements FilterPlugin {
     final String rejected;
     final List<String> asked = new ArrayList<>();
     int preFilters;
@@ -92,6 +92,23 @@ class SchedulingProfileTest {
     PlacementAlgorithm both =
         new PlacementAlgorithm(CONFIG, new SchedulingProfile(filters, List.of()));
     assertThat(both.feasibleNodes(pod("p").info(), snap)).containsExactly("n1");
+  }
+
+  @Test
+  void aFilterWithNothingToCheckIsNotCalled() {
+    RejectNode skipped =
+        new RejectNode("n1") {
+          @Override
+          public boolean preFilter(CycleState state) {
+            super.preFilter(state);
+            return false;
+          }
+        };
+    PlacementAlgorithm algo =
+        new PlacementAlgorithm(CONFIG, new SchedulingProfile(List.of(skipped), List.of()));
+    assertThat(algo.feasibleNodes(pod("p").info(), snap)).containsExactly("n1", "n2", "down");
+    assertThat(skipped.preFilters).isEqualTo(1);
+    assertThat(skipped.asked).isEmpty();
   }
 
   @Test
