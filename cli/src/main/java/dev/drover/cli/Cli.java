@@ -3,8 +3,9 @@ package dev.drover.cli;
 import dev.drover.cli.config.ClientConfig;
 import dev.drover.cli.config.ClientConfigStore;
 import dev.drover.cli.config.ContextEntry;
+import dev.drover.client.Channels;
+import dev.drover.client.DroverClient;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ public final class Cli {
   private String serverOption;
   private String namespaceOption;
   private Duration requestTimeout = Duration.ofSeconds(10);
-  private ClusterClient lastClient;
+  private Connection lastConnection;
 
   /** Creates a context; {@code channels} opens a channel to a "host:port" endpoint. */
   public Cli(
@@ -61,7 +62,7 @@ public final class Cli {
     this.clock = clock;
   }
 
-  /** The context of a real run: System streams and environment, plaintext Netty channels. */
+  /** The context of a real run: System streams and environment, channels from {@link Channels}. */
   public static Cli system() {
     return new Cli(
         new PrintWriter(System.out, true),
@@ -69,7 +70,7 @@ public final class Cli {
         System.in,
         System.getenv(),
         System.console() != null && !"dumb".equals(System.getenv("TERM")),
-        endpoint -> NettyChannelBuilder.forTarget(endpoint).usePlaintext().build(),
+        Channels::plaintext,
         Clock.systemUTC());
   }
 
@@ -129,9 +130,20 @@ public final class Cli {
     return namespaceOption != null ? namespaceOption : defaultNamespace();
   }
 
-  /** The client opened last in this invocation (for error hints), or null. */
-  public ClusterClient lastClient() {
-    return lastClient;
+  /**
+   * A client and where its endpoints came from (a context, --server, the default), for error hints
+   * that say which master could not be reached and why it was that one.
+   */
+  public record Connection(DroverClient client, String source) {
+    /** "host:port (from context \"dev\")". */
+    public String where() {
+      return client.currentEndpoint() + " (from " + source + ")";
+    }
+  }
+
+  /** The connection opened last in this invocation (for error hints), or null. */
+  public Connection lastConnection() {
+    return lastConnection;
   }
 
   /** The environment variables of this invocation. */
@@ -140,8 +152,8 @@ public final class Cli {
   }
 
   /** Opens a client for the given endpoints, ignoring contexts (used by {@code drover dev}). */
-  public ClusterClient connect(List<String> endpoints) {
-    return new ClusterClient(endpoints, "drover dev", channels, requestTimeout);
+  public DroverClient connect(List<String> endpoints) {
+    return client(endpoints);
   }
 
   /** The user's home directory: $HOME, else the JVM's user.home. */
@@ -183,7 +195,7 @@ public final class Cli {
   }
 
   /** Opens a client for the cluster of the selected context (or --server). */
-  public ClusterClient connect() {
+  public DroverClient connect() {
     List<String> endpoints;
     String source;
     if (serverOption != null) {
@@ -199,7 +211,16 @@ public final class Cli {
         source = "context \"" + context.name() + "\"";
       }
     }
-    lastClient = new ClusterClient(endpoints, source, channels, requestTimeout);
-    return lastClient;
+    DroverClient client = client(endpoints);
+    lastConnection = new Connection(client, source);
+    return client;
+  }
+
+  private DroverClient client(List<String> endpoints) {
+    return DroverClient.builder()
+        .endpoints(endpoints)
+        .channelFactory(channels)
+        .deadline(requestTimeout)
+        .build();
   }
 }

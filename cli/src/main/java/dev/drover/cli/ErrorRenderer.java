@@ -3,8 +3,8 @@ package dev.drover.cli;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.BadRequest;
-import dev.drover.cli.manifest.ManifestException;
-import dev.drover.cli.manifest.ManifestProblem;
+import dev.drover.embed.manifest.ManifestException;
+import dev.drover.embed.manifest.ManifestProblem;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -27,7 +27,7 @@ public final class ErrorRenderer {
   private ErrorRenderer() {}
 
   /** The lines describing {@code failure}; {@code client} (may be null) names the endpoint. */
-  public static List<String> render(Throwable failure, ClusterClient client) {
+  public static List<String> render(Throwable failure, Cli.Connection client) {
     if (failure instanceof ServerCallException call) {
       return renderStatus(call.status(), call.subjects(), client);
     }
@@ -48,7 +48,7 @@ public final class ErrorRenderer {
   }
 
   private static List<String> renderStatus(
-      StatusRuntimeException e, List<Subject> subjects, ClusterClient client) {
+      StatusRuntimeException e, List<Subject> subjects, Cli.Connection client) {
     Status status = e.getStatus();
     String description = status.getDescription() == null ? "" : status.getDescription();
     Subject subject = subjects.size() == 1 ? subjects.get(0) : null;
@@ -84,7 +84,7 @@ public final class ErrorRenderer {
             "error: no answer from "
                 + where(client)
                 + " within the deadline"
-                + (client != null ? " (" + client.timeout().toSeconds() + "s)" : "")
+                + (client != null ? " (" + client.client().deadline().toSeconds() + "s)" : "")
                 + "; the cluster may be overloaded or have no leader, try again or raise"
                 + " --request-timeout");
       case UNAVAILABLE:
@@ -176,10 +176,10 @@ public final class ErrorRenderer {
     return description == null ? e.getStatus().getCode().toString() : description;
   }
 
-  private static String where(ClusterClient client) {
+  private static String where(Cli.Connection client) {
     if (client == null) {
       return "the cluster";
     }
-    return client.endpoint() + " (from " + client.source() + ")";
+    return client.where();
   }
 }

@@ -41,11 +41,13 @@ public final class Main {
     // `--context dev` names the context dev mode writes; without this, picocli would read
     // "dev" as the `dev` subcommand and report a missing option value.
     commandLine.setAllowSubcommandsAsOptionParameters(true);
+    // Enum options are typed the way users write them (`--runtime docker`).
+    commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     commandLine.setOut(cli.out());
     commandLine.setErr(cli.err());
     commandLine.setExecutionExceptionHandler(
         (failure, command, parseResult) -> {
-          for (String line : ErrorRenderer.render(failure, cli.lastClient())) {
+          for (String line : ErrorRenderer.render(failure, cli.lastConnection())) {
             cli.err().println(line);
           }
           cli.err().flush();

@@ -2,6 +2,7 @@ package dev.drover.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.drover.agent.runtime.docker.DockerProbe;
 import dev.drover.cli.config.ClientConfig;
 import dev.drover.cli.config.ClientConfigStore;
 import dev.drover.cli.config.ContextEntry;

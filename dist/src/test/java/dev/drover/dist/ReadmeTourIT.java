@@ -3,7 +3,7 @@ package dev.drover.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.cli.DockerProbe;
+import dev.drover.agent.runtime.docker.DockerProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

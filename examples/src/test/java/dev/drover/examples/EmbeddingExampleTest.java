@@ -2,8 +2,8 @@ package dev.drover.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.api.v1.Pod;
-import dev.drover.embed.AgentBuilder;
 import dev.drover.examples.embedding.EmbeddingExample;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -20,7 +20,7 @@ class EmbeddingExampleTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     List<Pod> pods;
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-      pods = EmbeddingExample.run(AgentBuilder.Runtime.SIMULATED, out, Duration.ofSeconds(90));
+      pods = EmbeddingExample.run(RuntimeKind.SIMULATED, out, Duration.ofSeconds(90));
     }
     assertThat(pods)
         .hasSize(2)

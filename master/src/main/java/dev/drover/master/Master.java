@@ -21,8 +21,8 @@ import dev.drover.master.store.ObjectValidator;
 import dev.drover.master.wiring.ControllersComponent;
 import dev.drover.master.wiring.RulesValidator;
 import dev.drover.master.wiring.SchedulerComponent;
-import dev.drover.store.KvStore;
 import dev.drover.store.KvStores;
+import dev.drover.store.api.KvStore;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -518,7 +518,7 @@ public final class Master implements AutoCloseable {
      * Runs member {@code id} of a 3- or 5-member replicated store with {@code peers} (which include
      * this master), keeping its data under {@code dataDir}.
      */
-    public Builder clusterStore(List<dev.drover.store.Peer> peers, java.nio.file.Path dataDir) {
+    public Builder clusterStore(List<dev.drover.store.api.Peer> peers, java.nio.file.Path dataDir) {
       return store(() -> startStore(KvStores.cluster(id, peers, dataDir)), true);
     }
 

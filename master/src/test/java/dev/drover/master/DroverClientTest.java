@@ -29,6 +29,8 @@ import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -158,6 +160,56 @@ class DroverClientTest {
       assertThat(now.getDataOrThrow("n")).isEqualTo("1");
       assertThat(calls("Update", "OK")).isEqualTo(1);
       assertThat(calls("Update", "ABORTED")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void asyncCallsFailOverAndRetryAsTheBlockingOnesDo() throws Exception {
+    LoseFirstUpdateAnswer lossy = new LoseFirstUpdateAnswer();
+    try (DroverClient c =
+        DroverClient.builder()
+            // The first endpoint refuses connections: reads and CAS writes move to the second.
+            .endpoint("127.0.0.1:1")
+            .endpoint(master.apiAddress())
+            .channelFactory(
+                t -> ManagedChannelBuilder.forTarget(t).usePlaintext().intercept(lossy).build())
+            .build()) {
+      ConfigMap cm =
+          ConfigMap.newBuilder()
+              .setMetadata(ObjectMeta.newBuilder().setName("async").setNamespace("default"))
+              .putData("n", "0")
+              .build();
+      // A create is never retried: against the dead endpoint it fails, and says so.
+      ExecutionException refused =
+          catchThrowableOfType(
+              () -> c.async().create(dev.drover.api.Kinds.wrap(cm)).get(),
+              ExecutionException.class);
+      assertThat(Status.fromThrowable(refused.getCause()).getCode())
+          .isEqualTo(Status.Code.UNAVAILABLE);
+      // That failure moved the client on; the create now lands on the live master.
+      var created = c.async().create(dev.drover.api.Kinds.wrap(cm)).get(10, TimeUnit.SECONDS);
+      assertThat(created.getConfigMap().getMetadata().getResourceVersion()).isPositive();
+      var listed =
+          c.async()
+              .list(ListRequest.newBuilder().setKind(Kind.KIND_CONFIG_MAP).build())
+              .get(10, TimeUnit.SECONDS);
+      assertThat(listed.getItemsList())
+          .extracting(o -> o.getConfigMap().getMetadata().getName())
+          .contains("async");
+      // A CAS whose answer is lost is retried, conflicts with itself: outcome unknown.
+      ExecutionException unknown =
+          catchThrowableOfType(
+              () ->
+                  c.async()
+                      .update(
+                          dev.drover.api.Kinds.wrap(
+                              created.getConfigMap().toBuilder().putData("n", "1").build()))
+                      .get(10, TimeUnit.SECONDS),
+              ExecutionException.class);
+      Status status = Status.fromThrowable(unknown.getCause());
+      assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(status.getDescription()).contains("outcome unknown");
+      assertThat(c.configMaps().get("default", "async").getDataOrThrow("n")).isEqualTo("1");
     }
   }
 

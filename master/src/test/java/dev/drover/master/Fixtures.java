@@ -13,7 +13,7 @@ import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.master.store.ObjectStore;
 import dev.drover.master.store.StructuralValidator;
-import dev.drover.store.KvStore;
+import dev.drover.store.api.KvStore;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;

@@ -1,9 +1,9 @@
 package dev.drover.master;
 
 import com.google.protobuf.ByteString;
-import dev.drover.store.KvStore;
 import dev.drover.store.KvStores;
-import dev.drover.store.Peer;
+import dev.drover.store.api.KvStore;
+import dev.drover.store.api.Peer;
 import dev.drover.store.raft.RaftKvStore;
 import dev.drover.store.v1.Event;
 import dev.drover.store.v1.WatchRequest;
@@ -103,7 +103,7 @@ final class RaftCluster implements AutoCloseable {
                 .setRangeEnd(rangeEnd)
                 .setStartRevision(after + 1)
                 .build(),
-            new dev.drover.store.WatchListener() {
+            new dev.drover.store.api.WatchListener() {
               @Override
               public void onNext(WatchResponse r) {
                 for (Event e : r.getEventsList()) {
@@ -115,7 +115,7 @@ final class RaftCluster implements AutoCloseable {
               }
 
               @Override
-              public void onError(dev.drover.store.KvStoreException error) {
+              public void onError(dev.drover.store.api.KvStoreException error) {
                 progress.set(Long.MIN_VALUE);
               }
             })) {

@@ -17,7 +17,7 @@ import dev.drover.api.v1.WatchEventType;
 import dev.drover.client.DroverClient;
 import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.master.store.ObjectStore;
-import dev.drover.store.Keys;
+import dev.drover.store.api.Keys;
 import dev.drover.store.v1.Event;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -9,7 +9,7 @@ import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.client.DroverClient;
 import dev.drover.store.KvStores;
-import dev.drover.store.Peer;
+import dev.drover.store.api.Peer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.drover.agent;
 
+import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.api.v1.Taint;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,14 +15,6 @@ import java.util.Objects;
  * checks every field and names the one that is wrong.
  */
 public final class AgentConfig {
-
-  /** Which container runtime the agent drives. */
-  public enum RuntimeKind {
-    /** Real containers through the Docker daemon. */
-    DOCKER,
-    /** No containers (scale tests). */
-    SIMULATED
-  }
 
   final String nodeName;
   final List<String> masterEndpoints;

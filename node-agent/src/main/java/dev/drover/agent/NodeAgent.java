@@ -1,6 +1,7 @@
 package dev.drover.agent;
 
 import dev.drover.agent.runtime.ContainerRuntime;
+import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.docker.DockerRuntime;
 import dev.drover.agent.runtime.simulated.SimulatedRuntime;
 import dev.drover.agent.server.AgentServer;
@@ -12,8 +13,8 @@ import dev.drover.api.v1.Event;
 import dev.drover.api.v1.GetPodDependenciesResponse;
 import dev.drover.api.v1.PodStatusUpdate;
 import dev.drover.api.v1.PodStatusUpdateResult;
+import dev.drover.client.Channels;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -56,10 +57,10 @@ public final class NodeAgent implements AutoCloseable {
   /** An agent with the runtime its config names and plaintext gRPC channels to the masters. */
   public static NodeAgent create(AgentConfig config) {
     ContainerRuntime runtime =
-        config.runtime == AgentConfig.RuntimeKind.DOCKER
+        config.runtime == RuntimeKind.DOCKER
             ? DockerRuntime.connect(config.dockerHost, Duration.ofMinutes(5))
             : new SimulatedRuntime();
-    return new NodeAgent(config, runtime, true, NodeAgent::plaintextChannel);
+    return new NodeAgent(config, runtime, true, Channels::plaintext);
   }
 
   /**
@@ -71,10 +72,6 @@ public final class NodeAgent implements AutoCloseable {
       ContainerRuntime runtime,
       Function<String, ManagedChannel> channelFactory) {
     return new NodeAgent(config, runtime, false, channelFactory);
-  }
-
-  private static ManagedChannel plaintextChannel(String endpoint) {
-    return NettyChannelBuilder.forTarget(endpoint).usePlaintext().build();
   }
 
   /** Connects and starts every part; throws if the runtime or the data dir is unusable. */

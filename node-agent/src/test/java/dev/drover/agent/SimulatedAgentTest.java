@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.drover.agent.runtime.ContainerInfo;
 import dev.drover.agent.runtime.ExecResult;
+import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.simulated.SimulatedRuntime;
 import dev.drover.agent.runtime.simulated.SimulatedRuntime.Behavior;
 import dev.drover.agent.testing.FakeNodeService;
@@ -74,7 +75,7 @@ class SimulatedAgentTest {
         AgentConfig.builder()
             .nodeName(node)
             .dataDir(dataDir)
-            .runtime(AgentConfig.RuntimeKind.SIMULATED)
+            .runtime(RuntimeKind.SIMULATED)
             .bindAddress("127.0.0.1")
             .restartBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
             .syncPeriod(Duration.ofMillis(200))

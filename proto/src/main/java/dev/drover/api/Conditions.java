@@ -18,6 +18,9 @@ public final class Conditions {
   /** Pod: bound to a node (or why not). */
   public static final String POD_SCHEDULED = "PodScheduled";
 
+  /** ReplicaSet, and the Deployment owning it: pods cannot be created or deleted. */
+  public static final String REPLICA_FAILURE = "ReplicaFailure";
+
   private Conditions() {}
 
   /** The condition of a type, if present. */

@@ -28,6 +28,12 @@ public final class WellKnown {
   /** On objects written by Apply: the tool that applied them. */
   public static final String FIELD_MANAGER = "drover.dev/field-manager";
 
+  /** NoExecute node taint of a node whose agent reports Ready=False. */
+  public static final String NOT_READY_TAINT = "node.kubernetes.io/not-ready";
+
+  /** NoExecute node taint of a node whose heartbeats stopped. */
+  public static final String UNREACHABLE_TAINT = "node.kubernetes.io/unreachable";
+
   /**
    * The revision a ReplicaSet carries in {@link #REVISION}; 0 when unset or not a number (a
    * hand-made ReplicaSet is older than every revision a Deployment wrote).

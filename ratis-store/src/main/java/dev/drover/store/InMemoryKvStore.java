@@ -1,5 +1,10 @@
 package dev.drover.store;
 
+import dev.drover.store.api.AbstractKvStore;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.StoreOptions;
+import dev.drover.store.api.Watch;
+import dev.drover.store.api.WatchListener;
 import dev.drover.store.lease.Lessor;
 import dev.drover.store.mvcc.AutoCompaction;
 import dev.drover.store.mvcc.MvccStore;

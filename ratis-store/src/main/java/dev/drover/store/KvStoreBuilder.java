@@ -1,5 +1,7 @@
 package dev.drover.store;
 
+import dev.drover.store.api.Peer;
+import dev.drover.store.api.StoreOptions;
 import dev.drover.store.raft.RaftKvStore;
 import java.io.IOException;
 import java.nio.file.Path;

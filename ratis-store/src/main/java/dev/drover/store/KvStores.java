@@ -1,5 +1,8 @@
 package dev.drover.store;
 
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.Peer;
+import dev.drover.store.api.StoreOptions;
 import dev.drover.store.raft.RaftKvClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;

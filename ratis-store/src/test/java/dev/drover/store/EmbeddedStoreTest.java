@@ -3,6 +3,9 @@ package dev.drover.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.StoreOptions;
 import dev.drover.store.raft.RaftKvStore;
 import dev.drover.store.v1.PutRequest;
 import dev.drover.store.v1.RangeRequest;
@@ -44,7 +47,7 @@ class EmbeddedStoreTest {
   @Test
   void largestValueIsAcceptedAndLargerIsRejected() throws Exception {
     try (RaftKvStore store = KvStores.embedded(dir).options(fast()).start()) {
-      byte[] big = new byte[dev.drover.store.mvcc.Validation.MAX_VALUE_BYTES];
+      byte[] big = new byte[dev.drover.store.api.Validation.MAX_VALUE_BYTES];
       store
           .put(
               PutRequest.newBuilder()

@@ -3,6 +3,9 @@ package dev.drover.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.StoreOptions;
 import dev.drover.store.v1.LeaseGrantRequest;
 import dev.drover.store.v1.LeaseKeepAliveRequest;
 import dev.drover.store.v1.LeaseTimeToLiveRequest;

@@ -3,6 +3,10 @@ package dev.drover.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.StoreOptions;
+import dev.drover.store.api.Watch;
 import dev.drover.store.v1.CompactionRequest;
 import dev.drover.store.v1.Event;
 import dev.drover.store.v1.WatchRequest;

@@ -1,5 +1,7 @@
 package dev.drover.store;
 
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.WatchListener;
 import dev.drover.store.v1.Event;
 import dev.drover.store.v1.WatchResponse;
 import java.util.ArrayList;

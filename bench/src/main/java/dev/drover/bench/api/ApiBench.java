@@ -14,12 +14,12 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.UpdateRequest;
+import dev.drover.client.Channels;
 import dev.drover.master.Master;
 import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.store.KvStores;
-import dev.drover.store.Peer;
+import dev.drover.store.api.Peer;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -171,10 +171,7 @@ public final class ApiBench {
   }
 
   private static ManagedChannel channel(String target) {
-    return ManagedChannelBuilder.forTarget(target)
-        .usePlaintext()
-        .maxInboundMessageSize(Master.MAX_MESSAGE_BYTES)
-        .build();
+    return Channels.plaintext(target);
   }
 
   /** Starts the three masters together (each store member waits for a majority). */

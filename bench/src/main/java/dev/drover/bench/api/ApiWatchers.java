@@ -6,9 +6,8 @@ import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventBatch;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchRequest;
-import dev.drover.master.Master;
+import dev.drover.client.Channels;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -90,11 +89,7 @@ public final class ApiWatchers {
             .build();
     for (int i = 0; i < count; i++) {
       if (i % 100 == 0) {
-        channels.add(
-            ManagedChannelBuilder.forTarget(target)
-                .usePlaintext()
-                .maxInboundMessageSize(Master.MAX_MESSAGE_BYTES)
-                .build());
+        channels.add(Channels.plaintext(target));
       }
       ControlServiceGrpc.ControlServiceStub stub =
           ControlServiceGrpc.newStub(channels.get(channels.size() - 1));

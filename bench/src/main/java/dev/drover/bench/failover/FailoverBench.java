@@ -6,6 +6,7 @@ import static dev.drover.bench.BenchSupport.median;
 import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
 import dev.drover.agent.runtime.ContainerInfo;
+import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.simulated.SimulatedRuntime;
 import dev.drover.agent.sync.Labels;
 import dev.drover.api.v1.ClusterInfoRequest;
@@ -24,10 +25,10 @@ import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.api.v1.ResourceRequirements;
+import dev.drover.client.Channels;
 import dev.drover.client.DroverClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -351,18 +352,12 @@ public final class FailoverBench {
         AgentConfig.builder()
             .nodeName(node)
             .masterEndpoints(masters.endpoints())
-            .runtime(AgentConfig.RuntimeKind.SIMULATED)
+            .runtime(RuntimeKind.SIMULATED)
             .dataDir(dir.resolve("agents").resolve(node))
             .bindAddress("127.0.0.1")
             .callTimeout(Duration.ofSeconds(5))
             .build();
-    agents.put(
-        node,
-        NodeAgent.create(
-                config,
-                runtimes.get(node),
-                target -> NettyChannelBuilder.forTarget(target).usePlaintext().build())
-            .start());
+    agents.put(node, NodeAgent.create(config, runtimes.get(node), Channels::plaintext).start());
   }
 
   private static PodSpec podSpec() {

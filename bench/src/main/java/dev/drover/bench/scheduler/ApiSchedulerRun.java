@@ -11,12 +11,12 @@ import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchRequest;
 import dev.drover.bench.BenchSupport;
+import dev.drover.client.Channels;
 import dev.drover.master.Master;
 import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.master.scheduler.SchedulerConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -123,12 +123,10 @@ final class ApiSchedulerRun implements AutoCloseable {
         epoll ? new EpollEventLoopGroup(1, loopThreads) : new NioEventLoopGroup(1, loopThreads);
     for (int i = 0; i < CHANNELS; i++) {
       ManagedChannel ch =
-          NettyChannelBuilder.forTarget(master.apiAddress())
+          Channels.plaintextBuilder(master.apiAddress())
               .eventLoopGroup(clientLoops)
               .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
               .executor(clientExecutor)
-              .usePlaintext()
-              .maxInboundMessageSize(Master.MAX_MESSAGE_BYTES)
               .build();
       channels.add(ch);
       stubs.add(ControlServiceGrpc.newStub(ch));

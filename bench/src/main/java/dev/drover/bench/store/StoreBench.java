@@ -2,7 +2,7 @@ package dev.drover.bench.store;
 
 import static dev.drover.bench.BenchSupport.deleteTree;
 
-import dev.drover.store.StoreOptions;
+import dev.drover.store.api.StoreOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package dev.drover.bench.store;
 
 import com.google.protobuf.ByteString;
 import dev.drover.store.KvStores;
-import dev.drover.store.Peer;
-import dev.drover.store.StoreOptions;
+import dev.drover.store.api.Peer;
+import dev.drover.store.api.StoreOptions;
 import dev.drover.store.raft.RaftKvClient;
 import dev.drover.store.v1.Compare;
 import dev.drover.store.v1.PutRequest;

@@ -1,8 +1,8 @@
 package dev.drover.bench.store;
 
 import dev.drover.store.KvStores;
-import dev.drover.store.Peer;
-import dev.drover.store.StoreOptions;
+import dev.drover.store.api.Peer;
+import dev.drover.store.api.StoreOptions;
 import dev.drover.store.raft.RaftKvStore;
 import java.io.IOException;
 import java.io.PrintStream;

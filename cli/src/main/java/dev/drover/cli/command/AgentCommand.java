@@ -2,10 +2,11 @@ package dev.drover.cli.command;
 
 import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
+import dev.drover.agent.runtime.RuntimeKind;
+import dev.drover.agent.runtime.docker.DockerProbe;
 import dev.drover.cli.Cli;
 import dev.drover.cli.CliException;
 import dev.drover.cli.DaemonConfigFile;
-import dev.drover.cli.DockerProbe;
 import dev.drover.cli.Durations;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -35,13 +36,8 @@ import picocli.CommandLine.Spec;
     })
 final class AgentCommand implements Callable<Integer> {
 
-  /** The container runtimes an agent can drive. */
-  enum Runtime {
-    docker,
-    simulated
-  }
-
   private final Cli cli;
+
   @Spec CommandSpec spec;
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML file of settings.")
@@ -63,7 +59,7 @@ final class AgentCommand implements Callable<Integer> {
       names = "--runtime",
       paramLabel = "RUNTIME",
       description = "Container runtime: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
-  Runtime runtime = Runtime.docker;
+  RuntimeKind runtime = RuntimeKind.DOCKER;
 
   @Option(
       names = "--docker-host",
@@ -150,10 +146,7 @@ final class AgentCommand implements Callable<Integer> {
         AgentConfig.builder()
             .nodeName(nodeName != null ? nodeName : hostName())
             .masterEndpoints(masters)
-            .runtime(
-                runtime == Runtime.docker
-                    ? AgentConfig.RuntimeKind.DOCKER
-                    : AgentConfig.RuntimeKind.SIMULATED)
+            .runtime(runtime)
             .dockerHost(dockerHost != null ? dockerHost : DockerProbe.dockerHost(cli.environment()))
             .dataDir(dataDir)
             .hostIp(hostIp)

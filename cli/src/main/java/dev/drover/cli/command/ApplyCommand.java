@@ -6,12 +6,13 @@ import dev.drover.api.v1.ApplyResponse;
 import dev.drover.api.v1.ApplyResult;
 import dev.drover.api.v1.Object;
 import dev.drover.cli.Cli;
-import dev.drover.cli.ClusterClient;
 import dev.drover.cli.Durations;
 import dev.drover.cli.ResourceType;
 import dev.drover.cli.ServerCallException;
 import dev.drover.cli.Subject;
-import dev.drover.cli.manifest.ManifestException;
+import dev.drover.client.DroverClient;
+import dev.drover.client.DroverClient.Retry;
+import dev.drover.embed.manifest.ManifestException;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,11 +77,12 @@ final class ApplyCommand implements Callable<Integer> {
       objects.add(item.object());
       subjects.add(item.subject());
     }
-    try (ClusterClient client = cli.connect()) {
+    try (DroverClient client = cli.connect()) {
       ApplyResponse response;
       try {
         response =
             client.call(
+                Retry.IDEMPOTENT,
                 s ->
                     s.apply(
                         ApplyRequest.newBuilder()

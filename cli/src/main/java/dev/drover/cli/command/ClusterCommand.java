@@ -5,8 +5,9 @@ import dev.drover.api.v1.ClusterInfoRequest;
 import dev.drover.api.v1.ClusterInfoResponse;
 import dev.drover.api.v1.MasterInfo;
 import dev.drover.cli.Cli;
-import dev.drover.cli.ClusterClient;
 import dev.drover.cli.output.Table;
+import dev.drover.client.DroverClient;
+import dev.drover.client.DroverClient.Retry;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,10 +43,10 @@ final class ClusterCommand implements Runnable {
 
     @Override
     public Integer call() {
-      try (ClusterClient client = cli.connect()) {
+      try (DroverClient client = cli.connect()) {
         ClusterInfoResponse info =
-            client.call(s -> s.clusterInfo(ClusterInfoRequest.getDefaultInstance()));
-        cli.out().printf("Drover control plane is running at %s%n", client.endpoint());
+            client.call(Retry.READ, s -> s.clusterInfo(ClusterInfoRequest.getDefaultInstance()));
+        cli.out().printf("Drover control plane is running at %s%n", client.currentEndpoint());
         cli.out()
             .printf(
                 "Version: %s, store revision %d, answered by %s%n",

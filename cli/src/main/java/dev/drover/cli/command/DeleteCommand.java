@@ -6,12 +6,13 @@ import dev.drover.api.v1.DeleteResponse;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.cli.Cli;
-import dev.drover.cli.ClusterClient;
 import dev.drover.cli.ErrorRenderer;
 import dev.drover.cli.ResourceType;
 import dev.drover.cli.ServerCallException;
 import dev.drover.cli.Subject;
-import dev.drover.cli.manifest.ManifestException;
+import dev.drover.client.DroverClient;
+import dev.drover.client.DroverClient.Retry;
+import dev.drover.embed.manifest.ManifestException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
@@ -80,7 +81,7 @@ final class DeleteCommand implements Callable<Integer> {
     List<Subject> targets = targets();
     String namespace = cli.namespace();
     boolean failed = false;
-    try (ClusterClient client = cli.connect()) {
+    try (DroverClient client = cli.connect()) {
       if (selector != null) {
         ResourceType type = targets.get(0).type();
         for (Object object : Resources.list(client, type, namespace, selector, "").items()) {
@@ -151,7 +152,7 @@ final class DeleteCommand implements Callable<Integer> {
     return targets;
   }
 
-  private boolean delete(ClusterClient client, ResourceType type, String namespace, String name) {
+  private boolean delete(DroverClient client, ResourceType type, String namespace, String name) {
     DeleteRequest.Builder request =
         DeleteRequest.newBuilder()
             .setKind(type.kind())
@@ -162,7 +163,7 @@ final class DeleteCommand implements Callable<Integer> {
       request.setGracePeriodSeconds(gracePeriod);
     }
     try {
-      DeleteResponse response = client.call(s -> s.delete(request.build()));
+      DeleteResponse response = client.call(Retry.NEVER, s -> s.delete(request.build()));
       cli.out()
           .println(type.singular() + " \"" + name + "\" " + (force ? "force deleted" : "deleted"));
       cli.out().flush();
@@ -176,7 +177,7 @@ final class DeleteCommand implements Callable<Integer> {
           || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
         throw failure; // the cluster is unreachable: the other objects would fail the same way
       }
-      for (String line : ErrorRenderer.render(failure, client)) {
+      for (String line : ErrorRenderer.render(failure, cli.lastConnection())) {
         cli.err().println(line);
       }
       cli.err().flush();

@@ -6,13 +6,13 @@ import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.cli.Cli;
-import dev.drover.cli.ClusterClient;
 import dev.drover.cli.Durations;
 import dev.drover.cli.ResourceType;
-import dev.drover.cli.manifest.ManifestWriter;
 import dev.drover.cli.output.ObjectTables;
 import dev.drover.cli.output.PodText;
 import dev.drover.cli.output.Table;
+import dev.drover.client.DroverClient;
+import dev.drover.embed.manifest.ManifestWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -67,7 +67,7 @@ final class DescribeCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(), "name the " + type.singular() + " to describe");
     }
-    try (ClusterClient client = cli.connect()) {
+    try (DroverClient client = cli.connect()) {
       Object object = Resources.get(client, type, cli.namespace(), objectName);
       List<Event> events = events(client, object);
       cli.out().print(render(object, events, cli.clock().instant()));
@@ -76,7 +76,7 @@ final class DescribeCommand implements Callable<Integer> {
     }
   }
 
-  private static List<Event> events(ClusterClient client, Object object) {
+  private static List<Event> events(DroverClient client, Object object) {
     ObjectMeta meta = ApiObjects.meta(object);
     ResourceType type = ResourceType.of(object);
     String namespace = meta.getNamespace().isEmpty() ? "" : meta.getNamespace();

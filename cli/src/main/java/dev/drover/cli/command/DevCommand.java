@@ -1,10 +1,10 @@
 package dev.drover.cli.command;
 
+import dev.drover.agent.runtime.RuntimeKind;
+import dev.drover.agent.runtime.docker.DockerProbe;
 import dev.drover.cli.Cli;
 import dev.drover.cli.CliException;
 import dev.drover.cli.DevContexts;
-import dev.drover.cli.DockerProbe;
-import dev.drover.embed.AgentBuilder;
 import dev.drover.embed.Drover;
 import dev.drover.embed.DroverMaster;
 import java.io.IOException;
@@ -38,12 +38,6 @@ final class DevCommand implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(DevCommand.class);
 
-  /** The container runtimes dev mode can use. */
-  enum Runtime {
-    docker,
-    simulated
-  }
-
   /** Name of the dev node. */
   static final String NODE = "dev-node";
 
@@ -61,7 +55,7 @@ final class DevCommand implements Callable<Integer> {
       description =
           "docker (real containers) or simulated (no Docker needed; pods are"
               + " simulated). Default ${DEFAULT-VALUE}.")
-  Runtime runtime = Runtime.docker;
+  RuntimeKind runtime = RuntimeKind.DOCKER;
 
   @Option(
       names = "--port",
@@ -91,7 +85,7 @@ final class DevCommand implements Callable<Integer> {
     Duration timeout = dev.drover.cli.Durations.parse(readyTimeout);
     Path dir = dataDir != null ? dataDir : cli.home().resolve(".drover/dev");
     String dockerHost = DockerProbe.dockerHost(cli.environment());
-    if (runtime == Runtime.docker) {
+    if (runtime == RuntimeKind.DOCKER) {
       DockerProbe.Result docker = DockerProbe.probe(dockerHost, Duration.ofSeconds(3));
       if (!docker.reachable()) {
         throw new CliException(
@@ -127,7 +121,8 @@ final class DevCommand implements Callable<Integer> {
           String.format("%.2f s", jvmMillis / 1e3),
           String.join(", ", cluster.startupPhases()));
       for (String line :
-          DevContexts.banner(cluster.endpoint(), NODE, runtime.name(), dir.toString(), seconds)) {
+          DevContexts.banner(
+              cluster.endpoint(), NODE, runtime.toString(), dir.toString(), seconds)) {
         cli.out().println(line);
       }
       cli.out().flush();
@@ -151,14 +146,7 @@ final class DevCommand implements Callable<Integer> {
           .dataDir(dir)
           .apiHost("127.0.0.1")
           .apiPort(port)
-          .withAgent(
-              a ->
-                  a.nodeName(NODE)
-                      .runtime(
-                          runtime == Runtime.docker
-                              ? AgentBuilder.Runtime.DOCKER
-                              : AgentBuilder.Runtime.SIMULATED)
-                      .dockerHost(dockerHost))
+          .withAgent(a -> a.nodeName(NODE).runtime(runtime).dockerHost(dockerHost))
           .start();
     } catch (UncheckedIOException e) {
       throw new CliException(

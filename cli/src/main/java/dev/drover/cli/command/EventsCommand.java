@@ -3,9 +3,9 @@ package dev.drover.cli.command;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Object;
 import dev.drover.cli.Cli;
-import dev.drover.cli.ClusterClient;
 import dev.drover.cli.Subject;
 import dev.drover.cli.output.ObjectTables;
+import dev.drover.client.DroverClient;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -45,7 +45,7 @@ final class EventsCommand implements Callable<Integer> {
   public Integer call() {
     Subject about = forObject == null ? null : Targets.one(spec.commandLine(), forObject, null);
     String namespace = allNamespaces ? "" : cli.namespace();
-    try (ClusterClient client = cli.connect()) {
+    try (DroverClient client = cli.connect()) {
       List<Object> events = new ArrayList<>();
       for (Object object :
           Resources.list(client, dev.drover.cli.ResourceType.EVENT, namespace, "", "").items()) {

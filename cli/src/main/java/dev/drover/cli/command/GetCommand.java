@@ -7,11 +7,11 @@ import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchRequest;
 import dev.drover.cli.Cli;
 import dev.drover.cli.CliException;
-import dev.drover.cli.ClusterClient;
 import dev.drover.cli.ResourceType;
 import dev.drover.cli.command.Resources.Listing;
-import dev.drover.cli.manifest.ManifestWriter;
 import dev.drover.cli.output.ObjectTables;
+import dev.drover.client.DroverClient;
+import dev.drover.embed.manifest.ManifestWriter;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
@@ -112,7 +112,7 @@ final class GetCommand implements Callable<Integer> {
     }
     String namespace = allNamespaces ? "" : cli.namespace();
     PrintWriter out = cli.out();
-    try (ClusterClient client = cli.connect()) {
+    try (DroverClient client = cli.connect()) {
       List<Object> objects = new ArrayList<>();
       long version = 0;
       if (names.isEmpty()) {
@@ -148,7 +148,7 @@ final class GetCommand implements Callable<Integer> {
       types.add(Resources.type(spec.commandLine(), k.trim()));
     }
     String namespace = allNamespaces ? "" : cli.namespace();
-    try (ClusterClient client = cli.connect()) {
+    try (DroverClient client = cli.connect()) {
       boolean first = true;
       for (ResourceType type : types) {
         List<Object> objects =
@@ -209,7 +209,7 @@ final class GetCommand implements Callable<Integer> {
   }
 
   private void watch(
-      ClusterClient client,
+      DroverClient client,
       ResourceType type,
       String namespace,
       long from,

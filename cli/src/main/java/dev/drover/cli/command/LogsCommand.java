@@ -8,12 +8,12 @@ import dev.drover.api.v1.Object;
 import dev.drover.api.v1.PodPhase;
 import dev.drover.cli.Cli;
 import dev.drover.cli.CliException;
-import dev.drover.cli.ClusterClient;
 import dev.drover.cli.Durations;
 import dev.drover.cli.ResourceType;
 import dev.drover.cli.ServerCallException;
 import dev.drover.cli.Subject;
 import dev.drover.cli.output.ObjectTables;
+import dev.drover.client.DroverClient;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -128,7 +128,7 @@ final class LogsCommand implements Callable<Integer> {
       }
     }
     cli.out().flush();
-    try (ClusterClient client = cli.connect()) {
+    try (DroverClient client = cli.connect()) {
       if (workload != null) {
         name = podOf(client, workload, name);
         request.setPod(name);
@@ -153,7 +153,7 @@ final class LogsCommand implements Callable<Integer> {
    * Picks the pod whose logs {@code drover logs deployment/NAME} prints, as kubectl does: one of
    * the workload's pods, a running one first, and says which when there are several.
    */
-  private String podOf(ClusterClient client, ResourceType type, String name) {
+  private String podOf(DroverClient client, ResourceType type, String name) {
     Object object = Resources.get(client, type, cli.namespace(), name);
     String selector = ObjectTables.selector(selectorOf(type, object));
     List<Object> pods =

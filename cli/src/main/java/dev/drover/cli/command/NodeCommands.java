@@ -5,11 +5,12 @@ import dev.drover.api.v1.NodeActionResponse;
 import dev.drover.api.v1.NodeActionType;
 import dev.drover.api.v1.ObjectReference;
 import dev.drover.cli.Cli;
-import dev.drover.cli.ClusterClient;
 import dev.drover.cli.Durations;
 import dev.drover.cli.ResourceType;
 import dev.drover.cli.ServerCallException;
 import dev.drover.cli.Subject;
+import dev.drover.client.DroverClient;
+import dev.drover.client.DroverClient.Retry;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,9 +38,9 @@ final class NodeCommands {
       this.cli = cli;
     }
 
-    NodeActionResponse act(NodeActionRequest.Builder request, ClusterClient client) {
+    NodeActionResponse act(NodeActionRequest.Builder request, DroverClient client) {
       try {
-        return client.call(s -> s.nodeAction(request.setNodeName(node).build()));
+        return client.call(Retry.IDEMPOTENT, s -> s.nodeAction(request.setNodeName(node).build()));
       } catch (StatusRuntimeException e) {
         throw new ServerCallException(e, new Subject(ResourceType.NODE, node));
       }
@@ -58,7 +59,7 @@ final class NodeCommands {
 
     @Override
     public Integer call() {
-      try (ClusterClient client = cli.connect()) {
+      try (DroverClient client = cli.connect()) {
         act(
             NodeActionRequest.newBuilder().setAction(NodeActionType.NODE_ACTION_TYPE_CORDON),
             client);
@@ -80,7 +81,7 @@ final class NodeCommands {
 
     @Override
     public Integer call() {
-      try (ClusterClient client = cli.connect()) {
+      try (DroverClient client = cli.connect()) {
         act(
             NodeActionRequest.newBuilder().setAction(NodeActionType.NODE_ACTION_TYPE_UNCORDON),
             client);
@@ -135,7 +136,7 @@ final class NodeCommands {
       }
       Duration limit = Durations.parse(timeout);
       Instant deadline = cli.clock().instant().plus(limit);
-      try (ClusterClient client = cli.connect()) {
+      try (DroverClient client = cli.connect()) {
         NodeActionResponse response = act(request, client);
         cli.out().println("node/" + node + " cordoned");
         Set<String> told = new HashSet<>();

@@ -13,10 +13,10 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.cli.Cli;
-import dev.drover.cli.ClusterClient;
 import dev.drover.cli.ResourceType;
 import dev.drover.cli.output.ObjectTables;
 import dev.drover.cli.output.PodText;
+import dev.drover.client.DroverClient;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,17 +48,17 @@ final class ReadinessWaiter {
   record Progress(int ready, int total, boolean done, String failure, String stuck) {}
 
   private final Cli cli;
-  private final ClusterClient client;
+  private final DroverClient client;
   private final Duration timeout;
   private final String doneText;
   private int drawnLines;
 
-  ReadinessWaiter(Cli cli, ClusterClient client, Duration timeout) {
+  ReadinessWaiter(Cli cli, DroverClient client, Duration timeout) {
     this(cli, client, timeout, "is ready");
   }
 
   /** A waiter that reports each finished workload as "REF {@code doneText}". */
-  ReadinessWaiter(Cli cli, ClusterClient client, Duration timeout, String doneText) {
+  ReadinessWaiter(Cli cli, DroverClient client, Duration timeout, String doneText) {
     this.cli = cli;
     this.client = client;
     this.timeout = timeout;

@@ -4,10 +4,11 @@ import dev.drover.api.v1.GetRequest;
 import dev.drover.api.v1.ListRequest;
 import dev.drover.api.v1.ListResponse;
 import dev.drover.api.v1.Object;
-import dev.drover.cli.ClusterClient;
 import dev.drover.cli.ResourceType;
 import dev.drover.cli.ServerCallException;
 import dev.drover.cli.Subject;
+import dev.drover.client.DroverClient;
+import dev.drover.client.DroverClient.Retry;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,9 +41,10 @@ final class Resources {
   }
 
   /** Reads one object; NOT_FOUND becomes an error naming it. */
-  static Object get(ClusterClient client, ResourceType type, String namespace, String name) {
+  static Object get(DroverClient client, ResourceType type, String namespace, String name) {
     try {
       return client.call(
+          Retry.READ,
           s ->
               s.get(
                   GetRequest.newBuilder()
@@ -59,13 +61,13 @@ final class Resources {
   record Listing(List<Object> items, long resourceVersion) {}
 
   /** Lists every object matching the request, following continue tokens. */
-  static Listing list(ClusterClient client, ListRequest request) {
+  static Listing list(DroverClient client, ListRequest request) {
     List<Object> items = new ArrayList<>();
     String token = "";
     long version = 0;
     do {
       ListRequest page = request.toBuilder().setLimit(PAGE).setContinueToken(token).build();
-      ListResponse response = client.call(s -> s.list(page));
+      ListResponse response = client.call(Retry.READ, s -> s.list(page));
       items.addAll(response.getItemsList());
       if (version == 0) {
         version = response.getResourceVersion();
@@ -77,7 +79,7 @@ final class Resources {
 
   /** Lists the objects of a type in a namespace ("" for all) with optional selectors. */
   static Listing list(
-      ClusterClient client, ResourceType type, String namespace, String labels, String fields) {
+      DroverClient client, ResourceType type, String namespace, String labels, String fields) {
     return list(
         client,
         ListRequest.newBuilder()

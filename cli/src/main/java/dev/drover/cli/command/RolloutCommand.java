@@ -10,12 +10,13 @@ import dev.drover.api.v1.RollbackRequest;
 import dev.drover.api.v1.RolloutActionRequest;
 import dev.drover.api.v1.RolloutActionType;
 import dev.drover.cli.Cli;
-import dev.drover.cli.ClusterClient;
 import dev.drover.cli.Durations;
 import dev.drover.cli.ResourceType;
 import dev.drover.cli.ServerCallException;
 import dev.drover.cli.Subject;
 import dev.drover.cli.output.Table;
+import dev.drover.client.DroverClient;
+import dev.drover.client.DroverClient.Retry;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -105,7 +106,7 @@ final class RolloutCommand implements Runnable {
             spec.commandLine(),
             "rollout status follows deployments and daemonsets, not " + subject.type().plural());
       }
-      try (ClusterClient client = cli.connect()) {
+      try (DroverClient client = cli.connect()) {
         Object object = Resources.get(client, subject.type(), cli.namespace(), subject.name());
         boolean ok =
             new ReadinessWaiter(cli, client, Durations.parse(timeout), "successfully rolled out")
@@ -128,7 +129,7 @@ final class RolloutCommand implements Runnable {
     @Override
     public Integer call() {
       Subject subject = deployment();
-      try (ClusterClient client = cli.connect()) {
+      try (DroverClient client = cli.connect()) {
         Object deployment = Resources.get(client, subject.type(), cli.namespace(), subject.name());
         String uid = ApiObjects.meta(deployment).getUid();
         List<ReplicaSet> owned = new ArrayList<>();
@@ -185,9 +186,10 @@ final class RolloutCommand implements Runnable {
       if (toRevision < 0) {
         throw new ParameterException(spec.commandLine(), "--to-revision must be at least 0");
       }
-      try (ClusterClient client = cli.connect()) {
+      try (DroverClient client = cli.connect()) {
         try {
           client.call(
+              Retry.NEVER,
               s ->
                   s.rollback(
                       RollbackRequest.newBuilder()
@@ -214,9 +216,10 @@ final class RolloutCommand implements Runnable {
 
     int act(RolloutActionType action, String done) {
       Subject subject = deployment();
-      try (ClusterClient client = cli.connect()) {
+      try (DroverClient client = cli.connect()) {
         try {
           client.call(
+              Retry.IDEMPOTENT,
               s ->
                   s.rolloutAction(
                       RolloutActionRequest.newBuilder()

@@ -2,10 +2,11 @@ package dev.drover.cli.command;
 
 import dev.drover.api.v1.ScaleRequest;
 import dev.drover.cli.Cli;
-import dev.drover.cli.ClusterClient;
 import dev.drover.cli.ResourceType;
 import dev.drover.cli.ServerCallException;
 import dev.drover.cli.Subject;
+import dev.drover.client.DroverClient;
+import dev.drover.client.DroverClient.Retry;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -59,9 +60,10 @@ final class ScaleCommand implements Callable<Integer> {
     if (replicas < 0) {
       throw new ParameterException(spec.commandLine(), "--replicas must be at least 0");
     }
-    try (ClusterClient client = cli.connect()) {
+    try (DroverClient client = cli.connect()) {
       try {
         client.call(
+            Retry.IDEMPOTENT,
             s ->
                 s.scale(
                     ScaleRequest.newBuilder()

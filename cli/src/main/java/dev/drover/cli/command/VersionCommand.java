@@ -3,7 +3,8 @@ package dev.drover.cli.command;
 import dev.drover.api.v1.ClusterInfoRequest;
 import dev.drover.api.v1.ClusterInfoResponse;
 import dev.drover.cli.Cli;
-import dev.drover.cli.ClusterClient;
+import dev.drover.client.DroverClient;
+import dev.drover.client.DroverClient.Retry;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,9 +32,9 @@ final class VersionCommand implements Callable<Integer> {
     if (clientOnly) {
       return 0;
     }
-    try (ClusterClient client = cli.connect()) {
+    try (DroverClient client = cli.connect()) {
       ClusterInfoResponse info =
-          client.call(s -> s.clusterInfo(ClusterInfoRequest.getDefaultInstance()));
+          client.call(Retry.READ, s -> s.clusterInfo(ClusterInfoRequest.getDefaultInstance()));
       cli.out().println("Server Version: " + info.getVersion());
       return 0;
     }

@@ -8,7 +8,7 @@ import dev.drover.cli.CliHarness;
 import dev.drover.cli.CliHarness.Result;
 import dev.drover.cli.FakeControlService;
 import dev.drover.cli.TestObjects;
-import dev.drover.cli.manifest.ManifestParser;
+import dev.drover.embed.manifest.ManifestParser;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;

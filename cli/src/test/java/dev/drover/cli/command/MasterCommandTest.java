@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.drover.cli.CliException;
 import dev.drover.cli.CliHarness;
 import dev.drover.cli.DaemonConfigFile;
-import dev.drover.store.Peer;
+import dev.drover.store.api.Peer;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

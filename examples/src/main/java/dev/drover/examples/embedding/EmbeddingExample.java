@@ -1,5 +1,6 @@
 package dev.drover.examples.embedding;
 
+import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.DeploymentSpec;
@@ -10,7 +11,6 @@ import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.client.DroverClient;
-import dev.drover.embed.AgentBuilder;
 import dev.drover.embed.Drover;
 import dev.drover.embed.DroverMaster;
 import java.io.PrintStream;
@@ -30,15 +30,13 @@ public final class EmbeddingExample {
   private EmbeddingExample() {}
 
   public static void main(String[] args) throws Exception {
-    AgentBuilder.Runtime runtime =
-        args.length > 0 && args[0].equals("docker")
-            ? AgentBuilder.Runtime.DOCKER
-            : AgentBuilder.Runtime.SIMULATED;
+    RuntimeKind runtime =
+        args.length > 0 && args[0].equals("docker") ? RuntimeKind.DOCKER : RuntimeKind.SIMULATED;
     run(runtime, System.out, Duration.ofMinutes(2));
   }
 
   /** The example itself; returns the pods it saw running. */
-  public static List<Pod> run(AgentBuilder.Runtime runtime, PrintStream out, Duration timeout)
+  public static List<Pod> run(RuntimeKind runtime, PrintStream out, Duration timeout)
       throws TimeoutException {
     // 1. A master (in-memory state) and an agent on this machine, in this process.
     try (DroverMaster cluster =

@@ -217,8 +217,7 @@ public abstract class Controller implements AutoCloseable {
 
   /** True when a write failed because its object is gone (or was replaced by another uid). */
   protected static boolean isGone(WriteException e) {
-    return e.reason() == WriteException.Reason.NOT_FOUND
-        || e.reason() == WriteException.Reason.PRECONDITION_FAILED;
+    return e.isGone();
   }
 
   /** The key of the object's controller owner of the given kind, if it has one. */

@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * (a key added while it is processed is queued again when that worker calls {@link #done}), keys
  * can be delayed, and failed keys are retried with the backoff of a {@link RateLimiter}.
  *
- * <p>Delays are measured with the injected {@link Clock}: with a fake clock, delayed keys become
- * ready when the test advances it. Blocking waits re-check at least every 100 ms of real time so
+ * <p>Delays, backoffs and the timeout of {@link #take} are all measured with the injected {@link
+ * Clock}, the controllers' one time source: with a fake clock, delayed keys become ready and takes
+ * time out when the test advances it. Blocking waits re-check at least every 100 ms of real time so
  * that a fake clock's advance is noticed.
  */
 public final class WorkQueue {
@@ -95,24 +96,27 @@ public final class WorkQueue {
 
   /**
    * Takes the next ready key, waiting up to the timeout. The caller must call {@link #done}.
-   * Returns empty on timeout or after shutdown.
+   * Returns empty on timeout or after shutdown. The timeout is measured on the queue's clock, like
+   * every delay; a clock set back ends the wait early rather than stretching it.
    */
   public synchronized Optional<String> take(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    Instant start = clock.now();
+    Instant deadline = start.plus(timeout);
     while (true) {
       Optional<String> key = poll();
       if (key.isPresent() || shutDown) {
         return key;
       }
-      long remaining = deadline - System.nanoTime();
-      if (remaining <= 0) {
+      Instant now = clock.now();
+      if (!now.isBefore(deadline) || now.isBefore(start)) {
         return Optional.empty();
       }
-      long wait = Math.min(remaining, MAX_WAIT_NANOS);
+      long wait = Math.min(Duration.between(now, deadline).toNanos(), MAX_WAIT_NANOS);
       if (!waiting.isEmpty()) {
-        long untilDue = Duration.between(clock.now(), waiting.peek().at()).toNanos();
+        long untilDue = Duration.between(now, waiting.peek().at()).toNanos();
         wait = Math.max(1, Math.min(wait, untilDue));
       }
+      // The monitor wait itself is in real time; capping it lets a fake clock's advance be seen.
       TimeUnit.NANOSECONDS.timedWait(this, wait);
     }
   }

@@ -42,4 +42,9 @@ public final class WriteException extends RuntimeException {
   public Reason reason() {
     return reason;
   }
+
+  /** True when the object is gone (or was replaced by another of the same name and a new uid). */
+  public boolean isGone() {
+    return reason == Reason.NOT_FOUND || reason == Reason.PRECONDITION_FAILED;
+  }
 }

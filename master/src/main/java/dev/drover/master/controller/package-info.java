@@ -18,12 +18,16 @@
  * NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION and INVALID_ARGUMENT to the other reasons. The
  * store is expected to add the finalizers {@code foregroundDeletion} and {@code orphan} for those
  * propagation policies, as the garbage collector carries them out. Node heartbeat leases are read
- * from namespace {@code drover-node-lease}, named after the node ({@link
- * dev.drover.master.controller.node.NodeLifecycleController#LEASE_NAMESPACE}). A canary is promoted
- * by setting the Deployment annotation {@link
- * dev.drover.master.controller.deployment.DeploymentController#PROMOTE_ANNOTATION} to the waiting
- * step's index (or {@code all}). Then run {@code new ControllerManager(cache,
- * Controllers.standard(new ControllerContext(cache, writer, Clock.system())))} while the master is
- * active and close it when it stops being active.
+ * from namespace {@code drover-node-lease}, named after the node. A canary is promoted by setting
+ * the Deployment annotation {@code drover.dev/canary-promoted-step} to the waiting step's index (or
+ * {@code all}). Then run {@code new ControllerManager(cache, Controllers.standard(new
+ * ControllerContext(cache, writer, clock)))} while the master is active and close it when it stops
+ * being active ({@code Controllers} lives in {@code master.wiring}).
+ *
+ * <p>Layering: this package is the base (queue, rate limiter, expectations, cache and writer
+ * interfaces, {@link dev.drover.master.controller.Controller}, shared helpers such as template
+ * hashing). Each subpackage holds one controller and depends on this base and on the API vocabulary
+ * in proto, never on this package's callers or on a sibling subpackage; {@code ControllerArchTest}
+ * keeps it so.
  */
 package dev.drover.master.controller;

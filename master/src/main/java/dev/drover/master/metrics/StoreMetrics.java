@@ -2,7 +2,7 @@ package dev.drover.master.metrics;
 
 import dev.drover.api.v1.MasterRole;
 import dev.drover.master.store.ObjectStore;
-import dev.drover.store.KvStore;
+import dev.drover.store.api.KvStore;
 import dev.drover.store.raft.RaftKvStore;
 import java.util.List;
 

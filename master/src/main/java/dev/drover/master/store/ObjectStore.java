@@ -12,8 +12,8 @@ import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.PropagationPolicy;
 import dev.drover.master.api.ApiErrors;
-import dev.drover.store.Keys;
-import dev.drover.store.KvStore;
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.KvStore;
 import dev.drover.store.v1.Compare;
 import dev.drover.store.v1.DeleteRangeRequest;
 import dev.drover.store.v1.KeyValue;
@@ -700,7 +700,7 @@ public final class ObjectStore {
         continue;
       }
       int ops = chunk.size() + 1 + chunkNodes.size() + (chunkNodes.contains(b.nodeName()) ? 0 : 1);
-      if (ops > dev.drover.store.mvcc.Validation.MAX_TXN_OPS) {
+      if (ops > dev.drover.store.api.Validation.MAX_TXN_OPS) {
         bindChunk(bindings, chunk, out);
         chunk.clear();
         chunkNodes.clear();

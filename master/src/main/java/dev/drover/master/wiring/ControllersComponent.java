@@ -14,7 +14,6 @@ import dev.drover.master.controller.CacheReads;
 import dev.drover.master.controller.Clock;
 import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.ControllerManager;
-import dev.drover.master.controller.Controllers;
 import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.ObjectCache;
 import dev.drover.master.controller.ObjectWriter;

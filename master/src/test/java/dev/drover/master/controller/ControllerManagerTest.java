@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.ConfigMap;
 import dev.drover.api.v1.Kind;
+import dev.drover.master.wiring.Controllers;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;

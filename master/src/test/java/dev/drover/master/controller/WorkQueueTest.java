@@ -1,9 +1,12 @@
 package dev.drover.master.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class WorkQueueTest {
@@ -88,5 +91,40 @@ class WorkQueueTest {
     assertThat(key).contains("x");
     queue.shutDown();
     assertThat(queue.take(Duration.ofSeconds(30))).isEmpty();
+  }
+
+  @Test
+  void takeTimesOutByTheQueuesClock() throws Exception {
+    CompletableFuture<Optional<String>> taken = takeInBackground(Duration.ofSeconds(30));
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(taken.get(5, TimeUnit.SECONDS)).isEmpty();
+  }
+
+  @Test
+  void aClockSetBackEndsATakeInsteadOfStretchingIt() throws Exception {
+    CompletableFuture<Optional<String>> taken = takeInBackground(Duration.ofSeconds(30));
+    clock.rewind(Duration.ofHours(1));
+    assertThat(taken.get(5, TimeUnit.SECONDS)).isEmpty();
+  }
+
+  // Starts a take on another thread and checks that it is still waiting while the clock stands.
+  private CompletableFuture<Optional<String>> takeInBackground(Duration timeout) {
+    CompletableFuture<Optional<String>> taken = new CompletableFuture<>();
+    Thread taker =
+        new Thread(
+            () -> {
+              try {
+                taken.complete(queue.take(timeout));
+              } catch (InterruptedException e) {
+                taken.completeExceptionally(e);
+              }
+            });
+    taker.setDaemon(true);
+    taker.start();
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !taken.isDone());
+    return taken;
   }
 }

@@ -3,7 +3,7 @@ package dev.drover.master.wiring;
 import dev.drover.client.DroverClient;
 import dev.drover.master.Master;
 import dev.drover.store.KvStores;
-import dev.drover.store.Peer;
+import dev.drover.store.api.Peer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

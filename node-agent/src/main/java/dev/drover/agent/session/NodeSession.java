@@ -1,6 +1,7 @@
 package dev.drover.agent.session;
 
 import dev.drover.agent.runtime.HostFacts;
+import dev.drover.agent.sync.Backoff;
 import dev.drover.agent.sync.MasterClient;
 import dev.drover.agent.sync.PodSyncer;
 import dev.drover.api.v1.Condition;
@@ -36,6 +37,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -58,6 +60,9 @@ import org.slf4j.LoggerFactory;
 public final class NodeSession implements MasterClient, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(NodeSession.class);
+  // After a whole round of masters failed: 250 ms more per failure, at most 5 s.
+  private static final Duration RECONNECT_STEP = Duration.ofMillis(250);
+  private static final Duration RECONNECT_MAX = Duration.ofSeconds(5);
 
   /** Settings of a session. */
   public record Settings(
@@ -131,12 +136,12 @@ public final class NodeSession implements MasterClient, AutoCloseable {
   }
 
   private void run() {
-    int failures = 0;
+    Backoff reconnect = Backoff.linear(RECONNECT_STEP, RECONNECT_MAX);
     while (!closed) {
       String endpoint = currentEndpoint();
       try {
         register();
-        failures = 0;
+        reconnect = reconnect.reset();
         startWatch();
         long watchStarted = System.nanoTime();
         while (!closed) {
@@ -161,13 +166,13 @@ public final class NodeSession implements MasterClient, AutoCloseable {
         }
       } catch (StatusRuntimeException e) {
         registered = false;
-        failures++;
+        reconnect = reconnect.failed(Instant.now(), Duration.ZERO);
         log.info("master {} failed ({}); trying the next one", endpoint, e.getStatus());
         cancelWatch();
         current = (current + 1) % settings.masterEndpoints().size();
-        if (failures >= settings.masterEndpoints().size()) {
+        if (reconnect.failures() >= settings.masterEndpoints().size()) {
           // Went round the whole list: pause before the next round.
-          waitFor(Duration.ofMillis(Math.min(5000, 250L * failures)));
+          waitFor(reconnect.lastDelay());
         }
       } catch (RuntimeException e) {
         log.warn("session error; retrying", e);

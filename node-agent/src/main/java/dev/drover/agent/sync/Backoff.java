@@ -4,57 +4,75 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Exponential back-off of one container (restarts) or one image (pulls): the first delay is {@code
- * initial}, each further one doubles up to {@code max}; a container that ran at least {@code
- * resetAfter} starts again from {@code initial}. Not thread-safe; owned by one pod worker.
+ * The node agent's one back-off, as an immutable value: the first delay is {@code initial}, each
+ * further one grows (doubles, or adds {@code initial} again) up to {@code max}; a run of at least
+ * {@code resetAfter} starts again from {@code initial}. Restarts and image pulls double; the
+ * session's reconnects to the masters grow linearly. Immutable so that the pod decisions ({@link
+ * PodActions}) can take it as an input and hand back the next one.
+ *
+ * @param initial the first delay (and the linear step)
+ * @param max the longest delay
+ * @param resetAfter a run at least this long forgets earlier failures
+ * @param growth how each delay follows the one before
+ * @param failures failures counted since the last reset
+ * @param lastDelay the delay last applied; null if none
+ * @param until when the next attempt may happen ({@link Instant#MIN} when it need not wait)
  */
-final class Backoff {
+public record Backoff(
+    Duration initial,
+    Duration max,
+    Duration resetAfter,
+    Growth growth,
+    int failures,
+    Duration lastDelay,
+    Instant until) {
 
-  private final Duration initial;
-  private final Duration max;
-  private final Duration resetAfter;
-  private Duration last;
-  private Instant until = Instant.MIN;
+  /** How each delay follows the one before. */
+  public enum Growth {
+    /** Twice the one before. */
+    DOUBLING,
+    /** The one before plus the initial delay. */
+    LINEAR
+  }
 
-  Backoff(Duration initial, Duration max, Duration resetAfter) {
-    this.initial = initial;
-    this.max = max;
-    this.resetAfter = resetAfter;
+  /** A doubling back-off with no failure recorded. */
+  public Backoff(Duration initial, Duration max, Duration resetAfter) {
+    this(initial, max, resetAfter, Growth.DOUBLING, 0, null, Instant.MIN);
+  }
+
+  /** A back-off growing by {@code step} per failure up to {@code max}, never reset by a run. */
+  public static Backoff linear(Duration step, Duration max) {
+    return new Backoff(
+        step, max, Duration.ofSeconds(Long.MAX_VALUE), Growth.LINEAR, 0, null, Instant.MIN);
+  }
+
+  /** The restart (and pull) back-off the sync settings describe. */
+  static Backoff of(SyncConfig config) {
+    return new Backoff(
+        config.restartBackoffInitial(), config.restartBackoffMax(), config.backoffResetAfter());
   }
 
   /**
-   * Records a failure at {@code at} after having run for {@code ranFor} (zero for a failed pull)
-   * and returns the delay before the next attempt.
+   * The back-off after a failure at {@code at} following a run of {@code ranFor} (zero for a failed
+   * pull or connection); its {@link #lastDelay} is the wait before the next attempt.
    */
-  Duration failed(Instant at, Duration ranFor) {
-    if (last == null || ranFor.compareTo(resetAfter) >= 0) {
-      last = initial;
-    } else {
-      Duration doubled = last.multipliedBy(2);
-      last = doubled.compareTo(max) > 0 ? max : doubled;
+  public Backoff failed(Instant at, Duration ranFor) {
+    if (lastDelay == null || ranFor.compareTo(resetAfter) >= 0) {
+      return new Backoff(initial, max, resetAfter, growth, 1, initial, at.plus(initial));
     }
-    until = at.plus(last);
-    return last;
+    Duration grown =
+        growth == Growth.DOUBLING ? lastDelay.multipliedBy(2) : lastDelay.plus(initial);
+    Duration next = grown.compareTo(max) > 0 ? max : grown;
+    return new Backoff(initial, max, resetAfter, growth, failures + 1, next, at.plus(next));
   }
 
-  /** Forgets past failures (after a successful pull). */
-  void reset() {
-    last = null;
-    until = Instant.MIN;
+  /** The back-off with past failures forgotten (after a success). */
+  public Backoff reset() {
+    return new Backoff(initial, max, resetAfter, growth, 0, null, Instant.MIN);
   }
 
   /** True while the next attempt must wait. */
-  boolean waiting(Instant now) {
+  public boolean waiting(Instant now) {
     return now.isBefore(until);
-  }
-
-  /** When the next attempt may happen. */
-  Instant until() {
-    return until;
-  }
-
-  /** The delay last applied; null if none. */
-  Duration lastDelay() {
-    return last;
   }
 }

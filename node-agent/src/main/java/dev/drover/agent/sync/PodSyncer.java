@@ -161,7 +161,7 @@ public final class PodSyncer implements AutoCloseable {
     initialListSwept = true;
     for (String uid : orphanDirs(keep)) {
       try {
-        PodWorker.deleteTree(config.dataDir().resolve("pods").resolve(uid));
+        PodFiles.deleteTree(config.dataDir().resolve("pods").resolve(uid));
       } catch (IOException e) {
         log.warn("could not delete the data of pod {}: {}", uid, e.getMessage());
       }

@@ -27,8 +27,6 @@ import dev.drover.api.v1.SecretKeySelector;
 import dev.drover.api.v1.SecretVolumeSource;
 import dev.drover.api.v1.Volume;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -186,19 +184,6 @@ class PodInputsTest {
     assertThat(inputs.registryAuth(p, "busybox")).isEqualTo(Optional.empty());
     assertThat(PodInputs.registryOf("busybox")).isEqualTo("docker.io");
     assertThat(PodInputs.registryOf("localhost/x:1")).isEqualTo("localhost");
-  }
-
-  @Test
-  void backoffDoublesUpToTheMaximumAndResetsAfterALongRun() {
-    Backoff b = new Backoff(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(10));
-    Instant t = Instant.parse("2026-01-01T00:00:00Z");
-    assertThat(b.failed(t, Duration.ZERO)).isEqualTo(Duration.ofSeconds(10));
-    assertThat(b.waiting(t.plusSeconds(9))).isTrue();
-    assertThat(b.waiting(t.plusSeconds(10))).isFalse();
-    assertThat(b.failed(t, Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(20));
-    assertThat(b.failed(t, Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(30));
-    assertThat(b.failed(t, Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(30));
-    assertThat(b.failed(t, Duration.ofMinutes(10))).isEqualTo(Duration.ofSeconds(10));
   }
 
   @Test

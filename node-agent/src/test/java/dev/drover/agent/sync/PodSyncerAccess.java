@@ -8,6 +8,6 @@ public final class PodSyncerAccess {
   private PodSyncerAccess() {}
 
   public static void deleteTree(Path dir) throws IOException {
-    PodWorker.deleteTree(dir);
+    PodFiles.deleteTree(dir);
   }
 }

@@ -1,7 +1,9 @@
 package dev.drover.store.mvcc;
 
 import com.google.protobuf.ByteString;
-import dev.drover.store.KvStoreException;
+import dev.drover.store.api.KeyRange;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.Validation;
 import dev.drover.store.v1.CompactionRequest;
 import dev.drover.store.v1.CompactionResponse;
 import dev.drover.store.v1.Compare;

@@ -1,7 +1,7 @@
 package dev.drover.store.raft;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.drover.store.KvStoreException;
+import dev.drover.store.api.KvStoreException;
 import dev.drover.store.lease.Lessor;
 import dev.drover.store.mvcc.MvccStore;
 import dev.drover.store.v1.LeaseTimeToLiveResponse;

@@ -1,11 +1,11 @@
 package dev.drover.store.raft;
 
-import dev.drover.store.AbstractKvStore;
-import dev.drover.store.KvStoreException;
-import dev.drover.store.Peer;
-import dev.drover.store.StoreOptions;
-import dev.drover.store.Watch;
-import dev.drover.store.WatchListener;
+import dev.drover.store.api.AbstractKvStore;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.Peer;
+import dev.drover.store.api.StoreOptions;
+import dev.drover.store.api.Watch;
+import dev.drover.store.api.WatchListener;
 import dev.drover.store.v1.StoreRequest;
 import dev.drover.store.v1.StoreResponse;
 import dev.drover.store.v1.WatchRequest;
@@ -14,10 +14,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A {@link dev.drover.store.KvStore} for a process that holds no member: every operation goes over
- * gRPC to the group's leader, as an etcd client's does. Every read is linearizable: a client has no
- * applied state of its own, so a read that asks to be serializable is served as a linearizable one
- * (never staler than asked).
+ * A {@link dev.drover.store.api.KvStore} for a process that holds no member: every operation goes
+ * over gRPC to the group's leader, as an etcd client's does. Every read is linearizable: a client
+ * has no applied state of its own, so a read that asks to be serializable is served as a
+ * linearizable one (never staler than asked).
  *
  * <p>Watches are not served: they are cursors over a member's applied history, so a process that
  * wants them runs a member ({@link RaftKvStore}); {@link #watch} throws {@link

@@ -1,11 +1,11 @@
 package dev.drover.store.raft;
 
-import dev.drover.store.AbstractKvStore;
-import dev.drover.store.KvStoreException;
-import dev.drover.store.Peer;
-import dev.drover.store.StoreOptions;
-import dev.drover.store.Watch;
-import dev.drover.store.WatchListener;
+import dev.drover.store.api.AbstractKvStore;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.Peer;
+import dev.drover.store.api.StoreOptions;
+import dev.drover.store.api.Watch;
+import dev.drover.store.api.WatchListener;
 import dev.drover.store.lease.Lessor;
 import dev.drover.store.mvcc.AutoCompaction;
 import dev.drover.store.mvcc.MvccStore;
@@ -133,6 +133,7 @@ public final class RaftKvStore extends AbstractKvStore {
    */
   public RaftKvStore start() throws IOException {
     Files.createDirectories(dataDir);
+    LogRepair.repair(logDir(dataDir));
     server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(self.id()))
@@ -147,6 +148,11 @@ public final class RaftKvStore extends AbstractKvStore {
     lessor.start();
     LOG.info("store member {} started at {} with peers {}", self.id(), self.address(), peers);
     return this;
+  }
+
+  /** Where Ratis keeps this store's log segments under {@code dataDir}. */
+  static Path logDir(Path dataDir) {
+    return dataDir.resolve(GROUP_ID.getUuid().toString()).resolve("current");
   }
 
   private void maybeCompact(long revision) {

@@ -1,8 +1,8 @@
 package dev.drover.store.raft;
 
-import dev.drover.store.KvStoreException;
-import dev.drover.store.Peer;
-import dev.drover.store.StoreOptions;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.Peer;
+import dev.drover.store.api.StoreOptions;
 import dev.drover.store.v1.StoreRequest;
 import dev.drover.store.v1.StoreResponse;
 import java.io.IOException;

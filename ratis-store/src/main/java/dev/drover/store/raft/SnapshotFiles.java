@@ -19,8 +19,9 @@ import java.util.zip.CRC32C;
 /**
  * The on-disk snapshot format: a magic number and format version, the length of the serialized
  * {@link SnapshotData}, the data, and a CRC32C of the data. Files are written to a temporary name,
- * fsynced and renamed, so a crash never leaves a half-written snapshot under the real name; a
- * checksum mismatch on load is reported, never silently accepted.
+ * fsynced, renamed and their directory fsynced, so a crash never leaves a half-written snapshot
+ * under the real name nor loses the rename; a checksum mismatch on load is reported, never silently
+ * accepted.
  */
 public final class SnapshotFiles {
   private static final int MAGIC = 0x44525653; // "DRVS"
@@ -51,6 +52,12 @@ public final class SnapshotFiles {
       ch.force(true);
     }
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    // The rename lives in the directory: until the directory is fsynced, a power loss can leave
+    // the old name (or none) even though the file's bytes are on disk, and Ratis may already
+    // have purged the log the snapshot replaces.
+    try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+      dir.force(true);
+    }
   }
 
   /** Reads and verifies a snapshot file. */

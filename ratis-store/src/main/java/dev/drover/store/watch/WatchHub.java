@@ -1,12 +1,12 @@
 package dev.drover.store.watch;
 
-import dev.drover.store.KvStoreException;
-import dev.drover.store.Watch;
-import dev.drover.store.WatchListener;
+import dev.drover.store.api.KeyRange;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.Validation;
+import dev.drover.store.api.Watch;
+import dev.drover.store.api.WatchListener;
 import dev.drover.store.mvcc.ApplyListener;
-import dev.drover.store.mvcc.KeyRange;
 import dev.drover.store.mvcc.MvccStore;
-import dev.drover.store.mvcc.Validation;
 import dev.drover.store.v1.Event;
 import dev.drover.store.v1.ResponseHeader;
 import dev.drover.store.v1.WatchRequest;
@@ -78,7 +78,7 @@ public final class WatchHub implements ApplyListener, AutoCloseable {
     progressTask = ticker.scheduleWithFixedDelay(this::tickProgress, ms, ms, TimeUnit.MILLISECONDS);
   }
 
-  /** Opens a watch; see {@link dev.drover.store.KvStore#watch}. */
+  /** Opens a watch; see {@link dev.drover.store.api.KvStore#watch}. */
   public Watch watch(WatchRequest request, WatchListener listener) {
     Validation.watch(request);
     if (closed.get()) {

@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
 import dev.drover.store.InMemoryKvStore;
-import dev.drover.store.Keys;
-import dev.drover.store.KvStore;
-import dev.drover.store.KvStoreException;
-import dev.drover.store.KvStoreException.Kind;
-import dev.drover.store.StoreOptions;
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.KvStore;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.KvStoreException.Kind;
+import dev.drover.store.api.StoreOptions;
+import dev.drover.store.api.Validation;
 import dev.drover.store.v1.CompactionRequest;
 import dev.drover.store.v1.Compare;
 import dev.drover.store.v1.DeleteRangeRequest;

@@ -3,7 +3,7 @@ package dev.drover.store.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.drover.store.Keys;
+import dev.drover.store.api.Keys;
 import dev.drover.store.v1.PutRequest;
 import dev.drover.store.v1.StoreRequest;
 import java.io.IOException;

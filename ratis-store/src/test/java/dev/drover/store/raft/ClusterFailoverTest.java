@@ -3,7 +3,7 @@ package dev.drover.store.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.store.Keys;
+import dev.drover.store.api.Keys;
 import dev.drover.store.v1.KeyValue;
 import dev.drover.store.v1.PutResponse;
 import dev.drover.store.v1.RangeResponse;
@@ -104,7 +104,7 @@ class ClusterFailoverTest {
   }
 
   @Test
-  void leaderKillUnderWriteLoadKeepsAcknowledgedWritesAndRevisionsMonotonic() throws Exception {
+  void leaderStopUnderWriteLoadKeepsAcknowledgedWritesAndRevisionsMonotonic() throws Exception {
     try (TestCluster cluster = new TestCluster(dir, 3, TestCluster::testOptions).startAll()) {
       cluster.leader();
       AtomicBoolean monitorStop = new AtomicBoolean();
@@ -129,9 +129,9 @@ class ClusterFailoverTest {
       try (Writers writers = new Writers(cluster, 4)) {
         await().atMost(Duration.ofSeconds(60)).until(() -> writers.ackCount.get() >= 50);
         RaftKvStore first = cluster.leader();
-        cluster.kill(first.id());
-        int atKill = writers.ackCount.get();
-        await().atMost(Duration.ofSeconds(60)).until(() -> writers.ackCount.get() >= atKill + 50);
+        cluster.stop(first.id());
+        int atStop = writers.ackCount.get();
+        await().atMost(Duration.ofSeconds(60)).until(() -> writers.ackCount.get() >= atStop + 50);
         RaftKvStore second = cluster.leader();
         assertThat(second.id()).isNotEqualTo(first.id());
         cluster.start(first.id());
@@ -181,7 +181,7 @@ class ClusterFailoverTest {
       String fid = follower.id();
       await().atMost(Duration.ofSeconds(60)).until(() -> follower.currentRevision() == 20);
       long appliedBefore = follower.lastAppliedIndex();
-      cluster.kill(fid);
+      cluster.stop(fid);
 
       RaftKvStore leader = cluster.leader();
       // Write until the leader has snapshotted more than twice (every 50 entries) and purged
@@ -220,7 +220,7 @@ class ClusterFailoverTest {
   void fullClusterRestartLosesNoAcknowledgedWrite() throws Exception {
     Map<String, Long> acked = new ConcurrentHashMap<>();
     long maxRev = 0;
-    List<dev.drover.store.Peer> peers;
+    List<dev.drover.store.api.Peer> peers;
     try (TestCluster cluster =
         new TestCluster(dir, 3, () -> TestCluster.testOptions().snapshotEveryEntries(40))
             .startAll()) {

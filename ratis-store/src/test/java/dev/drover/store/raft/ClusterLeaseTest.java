@@ -3,8 +3,8 @@ package dev.drover.store.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.store.Keys;
-import dev.drover.store.KvStoreException;
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.KvStoreException;
 import dev.drover.store.v1.LeaseGrantRequest;
 import dev.drover.store.v1.LeaseKeepAliveRequest;
 import dev.drover.store.v1.LeaseTimeToLiveRequest;
@@ -97,17 +97,17 @@ class ClusterLeaseTest {
       put(via, "/idle/a", idle);
       // Let most of the TTL run out on the current leader's clock, then change leaders.
       await().atMost(Duration.ofSeconds(60)).until(() -> remaining(via, idle) <= 6);
-      long killedAt = System.nanoTime();
+      long stoppedAt = System.nanoTime();
       // The lease was applied after `granted` and had at most six seconds left.
-      assertThat(killedAt - granted).isGreaterThan(TimeUnit.SECONDS.toNanos(ttl - 6 - 1));
-      cluster.kill(leader.id());
+      assertThat(stoppedAt - granted).isGreaterThan(TimeUnit.SECONDS.toNanos(ttl - 6 - 1));
+      cluster.stop(leader.id());
       RaftKvStore next = cluster.leader();
       assertThat(next.id()).isNotEqualTo(leader.id());
       // Go past the deadline the lease had under the old leader (applied before `grantedBy`).
       long originalDeadline = grantedBy + TimeUnit.SECONDS.toNanos(ttl + 1);
       await().atMost(Duration.ofSeconds(60)).until(() -> System.nanoTime() >= originalDeadline);
-      // The new leader was elected after the kill and restarted the lease at its full TTL, so
-      // its deadline is at least killedAt + ttl. Measured against that (not against scheduling
+      // The new leader was elected after the stop and restarted the lease at its full TTL, so
+      // its deadline is at least stoppedAt + ttl. Measured against that (not against scheduling
       // luck), the remaining TTL when the answer arrives is bounded below; a lease that kept
       // its old deadline would report 0 here. Ask through every survivor: whichever member a
       // client reaches, the answer must be the leader's.
@@ -115,7 +115,7 @@ class ClusterLeaseTest {
         long left = remaining(m, idle);
         long answeredBy = System.nanoTime();
         long atLeast =
-            (killedAt + TimeUnit.SECONDS.toNanos(ttl) - answeredBy) / TimeUnit.SECONDS.toNanos(1);
+            (stoppedAt + TimeUnit.SECONDS.toNanos(ttl) - answeredBy) / TimeUnit.SECONDS.toNanos(1);
         assertThat(left)
             .as("remaining TTL asked through %s", m.id())
             .isGreaterThanOrEqualTo(Math.max(1, atLeast))

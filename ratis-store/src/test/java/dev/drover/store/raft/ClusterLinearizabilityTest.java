@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import dev.drover.store.Keys;
+import dev.drover.store.api.Keys;
 import dev.drover.store.lin.LinearizabilityChecker;
 import dev.drover.store.lin.RegisterOp;
 import dev.drover.store.v1.Compare;
@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Concurrent clients do get / put / compare-and-swap on a few keys through every member while the
- * leader is killed and restarted; the recorded history must be linearizable for a per-key register
+ * leader is stopped and restarted; the recorded history must be linearizable for a per-key register
  * model. Operation choices derive from a seed (system property {@code lin.seed}), printed so a
  * failure can be replayed with the same workload.
  */
@@ -44,7 +44,7 @@ class ClusterLinearizabilityTest {
   @TempDir Path dir;
 
   @Test
-  void historiesUnderLeaderKillsAreLinearizable() throws Exception {
+  void historiesUnderLeaderStopsAreLinearizable() throws Exception {
     long seed = Long.getLong("lin.seed", 20261125L);
     LOG.info("linearizability workload seed {} (rerun with -Dlin.seed={})", seed, seed);
     Map<Integer, List<RegisterOp>> history = new ConcurrentHashMap<>();
@@ -70,11 +70,11 @@ class ClusterLinearizabilityTest {
         int before = completed.get();
         await().atMost(Duration.ofSeconds(90)).until(() -> completed.get() >= before + 120);
         RaftKvStore leader = cluster.leader();
-        cluster.kill(leader.id());
-        int atKill = completed.get();
+        cluster.stop(leader.id());
+        int atStop = completed.get();
         await()
             .atMost(Duration.ofSeconds(90))
-            .until(() -> completed.get() >= atKill + 60 + chaos.nextInt(40));
+            .until(() -> completed.get() >= atStop + 60 + chaos.nextInt(40));
         cluster.start(leader.id());
       }
       int end = completed.get();

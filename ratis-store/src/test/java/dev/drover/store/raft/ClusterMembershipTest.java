@@ -3,9 +3,9 @@ package dev.drover.store.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.store.Keys;
 import dev.drover.store.KvStores;
-import dev.drover.store.Peer;
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.Peer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +51,7 @@ class ClusterMembershipTest {
       List<Peer> four = new ArrayList<>(five);
       four.removeIf(p -> p.id().equals(gone.id()));
       extra.get(0).setMembers(four).get(60, TimeUnit.SECONDS);
-      cluster.kill(gone.id());
+      cluster.stop(gone.id());
       long rev =
           extra
               .get(1)

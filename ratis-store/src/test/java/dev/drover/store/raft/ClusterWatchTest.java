@@ -3,10 +3,10 @@ package dev.drover.store.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.store.Keys;
-import dev.drover.store.KvStoreException;
-import dev.drover.store.Watch;
-import dev.drover.store.WatchListener;
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.Watch;
+import dev.drover.store.api.WatchListener;
 import dev.drover.store.v1.Event;
 import dev.drover.store.v1.RangeRequest;
 import dev.drover.store.v1.RangeResponse;
@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The watch contract on a 3-member cluster while leaders are killed and history is compacted: every
- * watcher (served by followers as well as the leader, moving to another member when its member
- * dies) sees each revision exactly once, in order, with no gap; a watcher that falls behind
+ * The watch contract on a 3-member cluster while leaders are stopped and history is compacted:
+ * every watcher (served by followers as well as the leader, moving to another member when its
+ * member dies) sees each revision exactly once, in order, with no gap; a watcher that falls behind
  * compaction gets COMPACTED with the compact revision.
  */
 class ClusterWatchTest {
@@ -119,7 +119,7 @@ class ClusterWatchTest {
   }
 
   @Test
-  void watchersSeeEveryRevisionOnceInOrderAcrossLeaderKillsAndCompaction() throws Exception {
+  void watchersSeeEveryRevisionOnceInOrderAcrossLeaderStopsAndCompaction() throws Exception {
     try (TestCluster cluster =
         new TestCluster(
                 dir,
@@ -172,9 +172,9 @@ class ClusterWatchTest {
         int before = count.get();
         await().atMost(Duration.ofSeconds(90)).until(() -> count.get() >= before + 120);
         RaftKvStore l = cluster.leader();
-        cluster.kill(l.id());
-        int atKill = count.get();
-        await().atMost(Duration.ofSeconds(90)).until(() -> count.get() >= atKill + 60);
+        cluster.stop(l.id());
+        int atStop = count.get();
+        await().atMost(Duration.ofSeconds(90)).until(() -> count.get() >= atStop + 60);
         cluster.start(l.id());
       }
       stop.set(true);

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.store.Keys;
-import dev.drover.store.KvStoreException;
 import dev.drover.store.KvStores;
-import dev.drover.store.Peer;
 import dev.drover.store.RecordingListener;
-import dev.drover.store.StoreOptions;
-import dev.drover.store.Watch;
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.Peer;
+import dev.drover.store.api.StoreOptions;
+import dev.drover.store.api.Watch;
 import dev.drover.store.v1.Compare;
 import dev.drover.store.v1.PutRequest;
 import dev.drover.store.v1.PutResponse;

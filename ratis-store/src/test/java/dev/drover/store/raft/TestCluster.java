@@ -3,8 +3,8 @@ package dev.drover.store.raft;
 import static org.awaitility.Awaitility.await;
 
 import dev.drover.store.KvStores;
-import dev.drover.store.Peer;
-import dev.drover.store.StoreOptions;
+import dev.drover.store.api.Peer;
+import dev.drover.store.api.StoreOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -18,7 +18,9 @@ import java.util.function.Supplier;
 
 /**
  * Several store members in one JVM on loopback, each with its own data directory and free ports,
- * that a test can kill and restart one by one.
+ * that a test can stop and restart one by one. Stopping is a graceful close of the member (its Raft
+ * server flushes and shuts down), not a crash: a real crash needs a process to kill, as in {@link
+ * CrashRecoveryTest}.
  */
 final class TestCluster implements AutoCloseable {
   private final Path root;
@@ -75,7 +77,7 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
-  void kill(String id) {
+  void stop(String id) {
     RaftKvStore s = running.remove(id);
     if (s != null) {
       s.close();
@@ -110,7 +112,7 @@ final class TestCluster implements AutoCloseable {
   @Override
   public void close() {
     for (String id : new ArrayList<>(running.keySet())) {
-      kill(id);
+      stop(id);
     }
   }
 }

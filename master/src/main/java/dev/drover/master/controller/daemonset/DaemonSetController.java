@@ -4,6 +4,7 @@ import com.google.protobuf.Message;
 import dev.drover.api.ApiObjects;
 import dev.drover.api.NodeAffinity;
 import dev.drover.api.Tolerations;
+import dev.drover.api.WellKnown;
 import dev.drover.api.v1.DaemonSet;
 import dev.drover.api.v1.DaemonSetStatus;
 import dev.drover.api.v1.DaemonSetUpdateStrategyType;
@@ -20,8 +21,7 @@ import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.Expectations;
 import dev.drover.master.controller.Pods;
 import dev.drover.master.controller.ResourceHandler;
-import dev.drover.master.controller.deployment.TemplateHashing;
-import dev.drover.master.controller.node.NodeLifecycleController;
+import dev.drover.master.controller.TemplateHashing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,12 +56,12 @@ public final class DaemonSetController extends Controller {
   private static final List<Toleration> DAEMON_TOLERATIONS =
       List.of(
           Toleration.newBuilder()
-              .setKey(NodeLifecycleController.NOT_READY_TAINT)
+              .setKey(WellKnown.NOT_READY_TAINT)
               .setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS)
               .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE)
               .build(),
           Toleration.newBuilder()
-              .setKey(NodeLifecycleController.UNREACHABLE_TAINT)
+              .setKey(WellKnown.UNREACHABLE_TAINT)
               .setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS)
               .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE)
               .build(),

@@ -3,6 +3,7 @@ package dev.drover.master.controller.node;
 import com.google.protobuf.Message;
 import dev.drover.api.ApiObjects;
 import dev.drover.api.Tolerations;
+import dev.drover.api.WellKnown;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Kind;
@@ -67,10 +68,10 @@ public final class NodeLifecycleController extends Controller {
   public static final String LEASE_NAMESPACE = "drover-node-lease";
 
   /** NoExecute taint of a node whose agent reports Ready=False. */
-  public static final String NOT_READY_TAINT = "node.kubernetes.io/not-ready";
+  public static final String NOT_READY_TAINT = WellKnown.NOT_READY_TAINT;
 
   /** NoExecute taint of a node whose heartbeats stopped. */
-  public static final String UNREACHABLE_TAINT = "node.kubernetes.io/unreachable";
+  public static final String UNREACHABLE_TAINT = WellKnown.UNREACHABLE_TAINT;
 
   /**
    * Reason of the Ready=False condition this controller sets on the pods of an unreachable node.

@@ -1,6 +1,7 @@
 package dev.drover.master.controller.replicaset;
 
 import dev.drover.api.ApiObjects;
+import dev.drover.api.Conditions;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Kind;
@@ -36,7 +37,7 @@ public final class ReplicaSetController extends Controller {
   static final int BURST = 500;
 
   /** Condition type set while pods cannot be created or deleted. */
-  public static final String REPLICA_FAILURE = "ReplicaFailure";
+  public static final String REPLICA_FAILURE = Conditions.REPLICA_FAILURE;
 
   private final Expectations expectations;
 

@@ -1,0 +1,110 @@
+package dev.drover.agent.sync;
+
+import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.Volume;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The files of one pod on the node: its directory under the data directory, and in it the emptyDir,
+ * ConfigMap and Secret volumes (host paths are checked or created where they are).
+ */
+final class PodFiles {
+
+  private final Path dataDir;
+  private final String uid;
+
+  PodFiles(Path dataDir, String uid) {
+    this.dataDir = dataDir;
+    this.uid = uid;
+  }
+
+  /** The pod's directory. */
+  Path podDir() {
+    return dataDir.resolve("pods").resolve(uid);
+  }
+
+  /** The directory of one of the pod's volumes (emptyDir, ConfigMap, Secret). */
+  Path volumeDir(String volume) {
+    return podDir().resolve("volumes").resolve(volume);
+  }
+
+  /** Creates emptyDir directories and writes ConfigMap and Secret files. */
+  void prepareVolumes(Pod pod, PodInputs inputs) throws IOException, PodInputs.ConfigError {
+    List<Volume> volumes = pod.getSpec().getVolumesList();
+    for (int i = 0; i < volumes.size(); i++) {
+      Volume v = volumes.get(i);
+      if (v.hasEmptyDir()) {
+        Files.createDirectories(volumeDir(v.getName()));
+      } else if (v.hasHostPath()) {
+        String type = v.getHostPath().getType();
+        Path path = Path.of(v.getHostPath().getPath());
+        if ("DirectoryOrCreate".equals(type)) {
+          Files.createDirectories(path);
+        } else if ("Directory".equals(type) && !Files.isDirectory(path)) {
+          throw new PodInputs.ConfigError(
+              "spec.volumes[" + i + "].host_path.path: " + path + " is not a directory");
+        } else if ("File".equals(type) && !Files.isRegularFile(path)) {
+          throw new PodInputs.ConfigError(
+              "spec.volumes[" + i + "].host_path.path: " + path + " is not a file");
+        } else if ("FileOrCreate".equals(type) && !Files.exists(path)) {
+          Files.createDirectories(path.getParent());
+          Files.createFile(path);
+        }
+      } else if (v.hasConfigMap() || v.hasSecret()) {
+        Map<String, PodInputs.FileContent> files = inputs.volumeFiles(v, i);
+        Path dir = volumeDir(v.getName());
+        deleteTree(dir);
+        Files.createDirectories(dir);
+        for (Map.Entry<String, PodInputs.FileContent> f : files.entrySet()) {
+          Path file = dir.resolve(f.getKey());
+          Files.createDirectories(file.getParent());
+          Files.write(file, f.getValue().data());
+          try {
+            Files.setPosixFilePermissions(file, permissions(f.getValue().mode()));
+          } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: keep the default mode.
+          }
+        }
+      }
+    }
+  }
+
+  private static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] order = {
+      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
+          PosixFilePermission.OTHERS_READ,
+      PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
+          PosixFilePermission.GROUP_READ,
+      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
+          PosixFilePermission.OWNER_READ
+    };
+    for (int bit = 0; bit < order.length; bit++) {
+      if ((mode & (1 << bit)) != 0) {
+        set.add(order[bit]);
+      }
+    }
+    return set;
+  }
+
+  /** Deletes a directory and everything below it; nothing if it does not exist. */
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
