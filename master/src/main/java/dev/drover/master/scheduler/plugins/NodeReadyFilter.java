@@ -1,5 +1,6 @@
 package dev.drover.master.scheduler.plugins;
 
+import dev.drover.api.WellKnown;
 import dev.drover.master.scheduler.framework.ClusterSnapshot;
 import dev.drover.master.scheduler.framework.NodeInfo;
 
@@ -7,7 +8,7 @@ import dev.drover.master.scheduler.framework.NodeInfo;
 public final class NodeReadyFilter extends NodeConditionFilter {
 
   public static final String REASON = "node(s) were not ready";
-  public static final String TAINT_KEY = "node.kubernetes.io/not-ready";
+  public static final String TAINT_KEY = WellKnown.NOT_READY_TAINT;
 
   public NodeReadyFilter() {
     super("NodeReady", REASON, TAINT_KEY);
