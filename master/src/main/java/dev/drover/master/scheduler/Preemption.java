@@ -1,5 +1,6 @@
 package dev.drover.master.scheduler;
 
+import dev.drover.master.scheduler.framework.PodInfo;
 import java.util.List;
 
 /**

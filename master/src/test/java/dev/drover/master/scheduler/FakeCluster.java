@@ -6,6 +6,7 @@ import dev.drover.api.v1.Node;
 import dev.drover.api.v1.ObjectReference;
 import dev.drover.api.v1.Pod;
 import dev.drover.master.events.EventSink;
+import dev.drover.master.scheduler.framework.PodInfo;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -24,6 +24,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.Protocol;
+import dev.drover.master.scheduler.framework.ClusterSnapshot;
+import dev.drover.master.scheduler.framework.PodInfo;
+import dev.drover.master.scheduler.plugins.NodeAffinityFilter;
+import dev.drover.master.scheduler.plugins.NodePortsFilter;
+import dev.drover.master.scheduler.plugins.NodeReadyFilter;
+import dev.drover.master.scheduler.plugins.NodeResourcesFitFilter;
+import dev.drover.master.scheduler.plugins.NodeUnschedulableFilter;
+import dev.drover.master.scheduler.plugins.PodAffinityFilter;
+import dev.drover.master.scheduler.plugins.PodAntiAffinityFilter;
+import dev.drover.master.scheduler.plugins.TopologySpreadFilter;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -75,12 +85,12 @@ class FilterTest {
             List.of(),
             pod("p").build(),
             List.of("n2"),
-            PlacementAlgorithm.NOT_READY),
+            NodeReadyFilter.REASON),
         c(
             "not-ready toleration lets a pod onto a not ready node",
             List.of(node("n1").notReady().build()),
             List.of(),
-            pod("p").toleration(tolerateExists(PlacementAlgorithm.NOT_READY_TAINT)).build(),
+            pod("p").toleration(tolerateExists(NodeReadyFilter.TAINT_KEY)).build(),
             List.of("n1"),
             null),
         c(
@@ -89,12 +99,12 @@ class FilterTest {
             List.of(),
             pod("p").build(),
             List.of("n2"),
-            PlacementAlgorithm.UNSCHEDULABLE),
+            NodeUnschedulableFilter.REASON),
         c(
             "unschedulable toleration lets a pod onto a cordoned node",
             List.of(node("n1").unschedulable().build()),
             List.of(),
-            pod("p").toleration(tolerateExists(PlacementAlgorithm.UNSCHEDULABLE_TAINT)).build(),
+            pod("p").toleration(tolerateExists(NodeUnschedulableFilter.TAINT_KEY)).build(),
             List.of("n1"),
             null),
         c(
@@ -145,7 +155,7 @@ class FilterTest {
             List.of(pod("a").nodeName("n1").build()),
             pod("p").build(),
             List.of(),
-            PlacementAlgorithm.TOO_MANY_PODS),
+            NodeResourcesFitFilter.TOO_MANY_PODS),
         c(
             "other resources must be offered",
             List.of(node("n1").build(), node("n2").resource("example.com/gpu", "2").build()),
@@ -159,7 +169,7 @@ class FilterTest {
             List.of(pod("a").hostPort(8080, Protocol.PROTOCOL_TCP).nodeName("n1").build()),
             pod("p").hostPort(8080, Protocol.PROTOCOL_TCP).build(),
             List.of("n2"),
-            PlacementAlgorithm.PORTS),
+            NodePortsFilter.REASON),
         c(
             "same host port over another protocol is free",
             List.of(node("n1").build()),
@@ -173,14 +183,14 @@ class FilterTest {
             List.of(),
             pod("p").nodeSelector("disk", "ssd").build(),
             List.of("n1"),
-            PlacementAlgorithm.NODE_AFFINITY),
+            NodeAffinityFilter.REASON),
         c(
             "affinity In",
             List.of(node("n1").zone("a").build(), node("n2").zone("b").build(), node("n3").build()),
             List.of(),
             pod("p").requiredNodeAffinity(term(req(ZONE, NODE_SELECTOR_OPERATOR_IN, "a"))).build(),
             List.of("n1"),
-            PlacementAlgorithm.NODE_AFFINITY),
+            NodeAffinityFilter.REASON),
         c(
             "affinity NotIn matches nodes without the label",
             List.of(node("n1").zone("a").build(), node("n2").zone("b").build(), node("n3").build()),
@@ -189,14 +199,14 @@ class FilterTest {
                 .requiredNodeAffinity(term(req(ZONE, NODE_SELECTOR_OPERATOR_NOT_IN, "a")))
                 .build(),
             List.of("n2", "n3"),
-            PlacementAlgorithm.NODE_AFFINITY),
+            NodeAffinityFilter.REASON),
         c(
             "affinity Exists",
             List.of(node("n1").zone("a").build(), node("n2").build()),
             List.of(),
             pod("p").requiredNodeAffinity(term(req(ZONE, NODE_SELECTOR_OPERATOR_EXISTS))).build(),
             List.of("n1"),
-            PlacementAlgorithm.NODE_AFFINITY),
+            NodeAffinityFilter.REASON),
         c(
             "affinity DoesNotExist",
             List.of(node("n1").zone("a").build(), node("n2").build()),
@@ -205,7 +215,7 @@ class FilterTest {
                 .requiredNodeAffinity(term(req(ZONE, NODE_SELECTOR_OPERATOR_DOES_NOT_EXIST)))
                 .build(),
             List.of("n2"),
-            PlacementAlgorithm.NODE_AFFINITY),
+            NodeAffinityFilter.REASON),
         c(
             "affinity Gt and Lt compare integers; non-integers never match",
             List.of(
@@ -221,7 +231,7 @@ class FilterTest {
                         req("gen", NODE_SELECTOR_OPERATOR_LT, "7")))
                 .build(),
             List.of("n2"),
-            PlacementAlgorithm.NODE_AFFINITY),
+            NodeAffinityFilter.REASON),
         c(
             "affinity terms are ORed",
             List.of(
@@ -235,7 +245,7 @@ class FilterTest {
                     term(req(ZONE, NODE_SELECTOR_OPERATOR_IN, "c")))
                 .build(),
             List.of("n1", "n3"),
-            PlacementAlgorithm.NODE_AFFINITY),
+            NodeAffinityFilter.REASON),
         c(
             "affinity match_fields on metadata.name",
             List.of(node("n1").build(), node("n2").build()),
@@ -245,7 +255,7 @@ class FilterTest {
                     fieldTerm(req("metadata.name", NODE_SELECTOR_OPERATOR_IN, "n2")))
                 .build(),
             List.of("n2"),
-            PlacementAlgorithm.NODE_AFFINITY),
+            NodeAffinityFilter.REASON),
         c(
             "selector and affinity must both match",
             List.of(
@@ -258,7 +268,7 @@ class FilterTest {
                 .requiredNodeAffinity(term(req(ZONE, NODE_SELECTOR_OPERATOR_IN, "a")))
                 .build(),
             List.of("n1"),
-            PlacementAlgorithm.NODE_AFFINITY),
+            NodeAffinityFilter.REASON),
         c(
             "NoSchedule taint repels",
             List.of(
@@ -325,7 +335,7 @@ class FilterTest {
                 .requiredAntiAffinity(podTerm(HOSTNAME, "app", "web"))
                 .build(),
             List.of("n2"),
-            PlacementAlgorithm.ANTI_AFFINITY),
+            PodAntiAffinityFilter.REASON),
         c(
             "anti-affinity by zone blocks the whole zone",
             List.of(
@@ -335,7 +345,7 @@ class FilterTest {
             List.of(pod("a").label("app", "web").nodeName("n1").build()),
             pod("p").requiredAntiAffinity(podTerm(ZONE, "app", "web")).build(),
             List.of("n3"),
-            PlacementAlgorithm.ANTI_AFFINITY),
+            PodAntiAffinityFilter.REASON),
         c(
             "anti-affinity only looks in the pod's namespace",
             List.of(node("n1").build()),
@@ -353,7 +363,7 @@ class FilterTest {
                     .build()),
             pod("p").label("app", "web").build(),
             List.of("n2"),
-            PlacementAlgorithm.EXISTING_ANTI_AFFINITY),
+            PodAntiAffinityFilter.EXISTING_REASON),
         c(
             "terminating pods do not count for anti-affinity",
             List.of(node("n1").build()),
@@ -370,14 +380,14 @@ class FilterTest {
             List.of(pod("db").label("app", "db").nodeName("n1").build()),
             pod("p").requiredAffinity(podTerm(ZONE, "app", "db")).build(),
             List.of("n1", "n2"),
-            PlacementAlgorithm.AFFINITY),
+            PodAffinityFilter.REASON),
         c(
             "affinity without any matching pod fails",
             List.of(node("n1").zone("a").build()),
             List.of(),
             pod("p").requiredAffinity(podTerm(ZONE, "app", "db")).build(),
             List.of(),
-            PlacementAlgorithm.AFFINITY),
+            PodAffinityFilter.REASON),
         c(
             "the first pod of a self-affine group goes anywhere with the key",
             List.of(node("n1").zone("a").build(), node("n2").build()),
@@ -398,7 +408,7 @@ class FilterTest {
             List.of(pod("a").label("app", "web").nodeName("n1").build()),
             pod("p").label("app", "web").spread(1, ZONE, true, "app", "web").build(),
             List.of(),
-            PlacementAlgorithm.SPREAD),
+            TopologySpreadFilter.REASON),
         c(
             "spread with maxSkew 2 allows the fuller zone",
             List.of(node("n1").zone("a").build(), node("n2").zone("b").build()),
@@ -412,7 +422,7 @@ class FilterTest {
             List.of(),
             pod("p").label("app", "web").spread(1, ZONE, true, "app", "web").build(),
             List.of("n1"),
-            PlacementAlgorithm.SPREAD_LABEL),
+            TopologySpreadFilter.MISSING_LABEL),
         c(
             "spread ignores zones the pod cannot go to",
             List.of(
@@ -424,7 +434,7 @@ class FilterTest {
                 .spread(1, ZONE, true, "app", "web")
                 .build(),
             List.of("n1"),
-            PlacementAlgorithm.NODE_AFFINITY),
+            NodeAffinityFilter.REASON),
         c(
             "ScheduleAnyway spread does not filter",
             List.of(node("n1").zone("a").build(), node("n2").zone("b").build()),

@@ -29,34 +29,36 @@ import dev.drover.api.v1.TolerationOperator;
 import dev.drover.api.v1.TopologySpreadConstraint;
 import dev.drover.api.v1.UnsatisfiableConstraintAction;
 import dev.drover.api.v1.WeightedPodAffinityTerm;
+import dev.drover.master.scheduler.framework.ClusterSnapshot;
+import dev.drover.master.scheduler.framework.PodInfo;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Builders for the nodes and pods of scheduler tests. */
-final class Fixtures {
+/** Builders for the nodes and pods of scheduler tests (public for the plugin tests). */
+public final class Fixtures {
 
-  static final String ZONE = "topology.kubernetes.io/zone";
-  static final String HOSTNAME = "kubernetes.io/hostname";
+  public static final String ZONE = "topology.kubernetes.io/zone";
+  public static final String HOSTNAME = "kubernetes.io/hostname";
   private static final AtomicLong CREATED = new AtomicLong(1_700_000_000L);
 
   private Fixtures() {}
 
   /** A builder for a Ready node named {@code name} with a hostname label. */
-  static NodeBuilder node(String name) {
+  public static NodeBuilder node(String name) {
     return new NodeBuilder(name);
   }
 
   /** A builder for an unbound pod in "default" with one container. */
-  static PodBuilder pod(String name) {
+  public static PodBuilder pod(String name) {
     return new PodBuilder(name);
   }
 
-  static Taint taint(String key, String value, TaintEffect effect) {
+  public static Taint taint(String key, String value, TaintEffect effect) {
     return Taint.newBuilder().setKey(key).setValue(value).setEffect(effect).build();
   }
 
-  static Toleration tolerateEqual(String key, String value, TaintEffect effect) {
+  public static Toleration tolerateEqual(String key, String value, TaintEffect effect) {
     return Toleration.newBuilder()
         .setKey(key)
         .setOperator(TolerationOperator.TOLERATION_OPERATOR_EQUAL)
@@ -65,14 +67,14 @@ final class Fixtures {
         .build();
   }
 
-  static Toleration tolerateExists(String key) {
+  public static Toleration tolerateExists(String key) {
     return Toleration.newBuilder()
         .setKey(key)
         .setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS)
         .build();
   }
 
-  static NodeSelectorRequirement req(String key, NodeSelectorOperator op, String... values) {
+  public static NodeSelectorRequirement req(String key, NodeSelectorOperator op, String... values) {
     return NodeSelectorRequirement.newBuilder()
         .setKey(key)
         .setOperator(op)
@@ -80,15 +82,15 @@ final class Fixtures {
         .build();
   }
 
-  static NodeSelectorTerm term(NodeSelectorRequirement... reqs) {
+  public static NodeSelectorTerm term(NodeSelectorRequirement... reqs) {
     return NodeSelectorTerm.newBuilder().addAllMatchExpressions(List.of(reqs)).build();
   }
 
-  static NodeSelectorTerm fieldTerm(NodeSelectorRequirement... reqs) {
+  public static NodeSelectorTerm fieldTerm(NodeSelectorRequirement... reqs) {
     return NodeSelectorTerm.newBuilder().addAllMatchFields(List.of(reqs)).build();
   }
 
-  static LabelSelector labels(String... kv) {
+  public static LabelSelector labels(String... kv) {
     LabelSelector.Builder b = LabelSelector.newBuilder();
     for (int i = 0; i < kv.length; i += 2) {
       b.putMatchLabels(kv[i], kv[i + 1]);
@@ -96,14 +98,14 @@ final class Fixtures {
     return b.build();
   }
 
-  static PodAffinityTerm podTerm(String topologyKey, String... kv) {
+  public static PodAffinityTerm podTerm(String topologyKey, String... kv) {
     return PodAffinityTerm.newBuilder()
         .setTopologyKey(topologyKey)
         .setLabelSelector(labels(kv))
         .build();
   }
 
-  static ClusterSnapshot snapshot(List<Node> nodes, List<Pod> boundPods) {
+  public static ClusterSnapshot snapshot(List<Node> nodes, List<Pod> boundPods) {
     ClusterSnapshot s = new ClusterSnapshot();
     for (Node n : nodes) {
       s.upsertNode(n);
@@ -115,7 +117,7 @@ final class Fixtures {
   }
 
   /** Builds nodes. */
-  static final class NodeBuilder {
+  public static final class NodeBuilder {
     private final Node.Builder b = Node.newBuilder();
 
     NodeBuilder(String name) {
@@ -130,46 +132,46 @@ final class Fixtures {
                   .setStatus(ConditionStatus.CONDITION_STATUS_TRUE));
     }
 
-    NodeBuilder cpu(String q) {
+    public NodeBuilder cpu(String q) {
       b.getStatusBuilder().putAllocatable("cpu", q);
       return this;
     }
 
-    NodeBuilder memory(String q) {
+    public NodeBuilder memory(String q) {
       b.getStatusBuilder().putAllocatable("memory", q);
       return this;
     }
 
-    NodeBuilder pods(int n) {
+    public NodeBuilder pods(int n) {
       b.getStatusBuilder().putAllocatable("pods", Integer.toString(n));
       return this;
     }
 
-    NodeBuilder resource(String name, String q) {
+    public NodeBuilder resource(String name, String q) {
       b.getStatusBuilder().putAllocatable(name, q);
       return this;
     }
 
-    NodeBuilder label(String k, String v) {
+    public NodeBuilder label(String k, String v) {
       b.getMetadataBuilder().putLabels(k, v);
       return this;
     }
 
-    NodeBuilder zone(String zone) {
+    public NodeBuilder zone(String zone) {
       return label(ZONE, zone);
     }
 
-    NodeBuilder taint(String key, String value, TaintEffect effect) {
+    public NodeBuilder taint(String key, String value, TaintEffect effect) {
       b.getSpecBuilder().addTaints(Fixtures.taint(key, value, effect));
       return this;
     }
 
-    NodeBuilder unschedulable() {
+    public NodeBuilder unschedulable() {
       b.getSpecBuilder().setUnschedulable(true);
       return this;
     }
 
-    NodeBuilder notReady() {
+    public NodeBuilder notReady() {
       b.getStatusBuilder()
           .setConditions(
               0,
@@ -179,13 +181,13 @@ final class Fixtures {
       return this;
     }
 
-    Node build() {
+    public Node build() {
       return b.build();
     }
   }
 
   /** Builds pods. */
-  static final class PodBuilder {
+  public static final class PodBuilder {
     private final Pod.Builder b = Pod.newBuilder();
     private final Container.Builder c = Container.newBuilder().setName("main").setImage("busybox");
     private final ResourceRequirements.Builder resources = ResourceRequirements.newBuilder();
@@ -200,37 +202,37 @@ final class Fixtures {
               .setCreationTime(Timestamp.newBuilder().setSeconds(CREATED.incrementAndGet())));
     }
 
-    PodBuilder namespace(String ns) {
+    public PodBuilder namespace(String ns) {
       b.getMetadataBuilder().setNamespace(ns);
       return this;
     }
 
-    PodBuilder label(String k, String v) {
+    public PodBuilder label(String k, String v) {
       b.getMetadataBuilder().putLabels(k, v);
       return this;
     }
 
-    PodBuilder cpu(String q) {
+    public PodBuilder cpu(String q) {
       resources.putRequests("cpu", q);
       return this;
     }
 
-    PodBuilder memory(String q) {
+    public PodBuilder memory(String q) {
       resources.putRequests("memory", q);
       return this;
     }
 
-    PodBuilder request(String name, String q) {
+    public PodBuilder request(String name, String q) {
       resources.putRequests(name, q);
       return this;
     }
 
-    PodBuilder limit(String name, String q) {
+    public PodBuilder limit(String name, String q) {
       resources.putLimits(name, q);
       return this;
     }
 
-    PodBuilder initContainerCpu(String q) {
+    public PodBuilder initContainerCpu(String q) {
       b.getSpecBuilder()
           .addInitContainers(
               Container.newBuilder()
@@ -240,7 +242,7 @@ final class Fixtures {
       return this;
     }
 
-    PodBuilder hostPort(int port, Protocol protocol) {
+    public PodBuilder hostPort(int port, Protocol protocol) {
       c.addPorts(
           ContainerPort.newBuilder()
               .setContainerPort(port)
@@ -249,22 +251,22 @@ final class Fixtures {
       return this;
     }
 
-    PodBuilder priority(int p) {
+    public PodBuilder priority(int p) {
       b.getSpecBuilder().setPriority(p);
       return this;
     }
 
-    PodBuilder nodeName(String node) {
+    public PodBuilder nodeName(String node) {
       b.getSpecBuilder().setNodeName(node);
       return this;
     }
 
-    PodBuilder nodeSelector(String k, String v) {
+    public PodBuilder nodeSelector(String k, String v) {
       b.getSpecBuilder().putNodeSelector(k, v);
       return this;
     }
 
-    PodBuilder requiredNodeAffinity(NodeSelectorTerm... terms) {
+    public PodBuilder requiredNodeAffinity(NodeSelectorTerm... terms) {
       affinity()
           .setNodeAffinity(
               NodeAffinity.newBuilder()
@@ -273,7 +275,7 @@ final class Fixtures {
       return this;
     }
 
-    PodBuilder preferredNodeAffinity(int weight, NodeSelectorTerm term) {
+    public PodBuilder preferredNodeAffinity(int weight, NodeSelectorTerm term) {
       affinity()
           .getNodeAffinityBuilder()
           .addPreferredDuringSchedulingIgnoredDuringExecution(
@@ -281,24 +283,24 @@ final class Fixtures {
       return this;
     }
 
-    PodBuilder toleration(Toleration t) {
+    public PodBuilder toleration(Toleration t) {
       b.getSpecBuilder().addTolerations(t);
       return this;
     }
 
-    PodBuilder requiredAffinity(PodAffinityTerm t) {
+    public PodBuilder requiredAffinity(PodAffinityTerm t) {
       PodAffinity.Builder pa = affinity().getPodAffinityBuilder();
       pa.addRequiredDuringSchedulingIgnoredDuringExecution(t);
       return this;
     }
 
-    PodBuilder requiredAntiAffinity(PodAffinityTerm t) {
+    public PodBuilder requiredAntiAffinity(PodAffinityTerm t) {
       PodAntiAffinity.Builder pa = affinity().getPodAntiAffinityBuilder();
       pa.addRequiredDuringSchedulingIgnoredDuringExecution(t);
       return this;
     }
 
-    PodBuilder preferredAffinity(int weight, PodAffinityTerm t) {
+    public PodBuilder preferredAffinity(int weight, PodAffinityTerm t) {
       affinity()
           .getPodAffinityBuilder()
           .addPreferredDuringSchedulingIgnoredDuringExecution(
@@ -306,7 +308,7 @@ final class Fixtures {
       return this;
     }
 
-    PodBuilder preferredAntiAffinity(int weight, PodAffinityTerm t) {
+    public PodBuilder preferredAntiAffinity(int weight, PodAffinityTerm t) {
       affinity()
           .getPodAntiAffinityBuilder()
           .addPreferredDuringSchedulingIgnoredDuringExecution(
@@ -314,7 +316,7 @@ final class Fixtures {
       return this;
     }
 
-    PodBuilder spread(int maxSkew, String key, boolean hard, String... kv) {
+    public PodBuilder spread(int maxSkew, String key, boolean hard, String... kv) {
       b.getSpecBuilder()
           .addTopologySpreadConstraints(
               TopologySpreadConstraint.newBuilder()
@@ -330,12 +332,12 @@ final class Fixtures {
       return this;
     }
 
-    PodBuilder schedulerName(String name) {
+    public PodBuilder schedulerName(String name) {
       b.getSpecBuilder().setSchedulerName(name);
       return this;
     }
 
-    PodBuilder deleting() {
+    public PodBuilder deleting() {
       b.getMetadataBuilder().setDeletionTime(Timestamp.newBuilder().setSeconds(1));
       return this;
     }
@@ -344,19 +346,19 @@ final class Fixtures {
       return b.getSpecBuilder().getAffinityBuilder();
     }
 
-    Pod build() {
+    public Pod build() {
       c.setResources(resources);
       PodSpec.Builder spec = b.getSpecBuilder();
       spec.clearContainers().addContainers(c);
       return b.build();
     }
 
-    PodInfo info() {
+    public PodInfo info() {
       return PodInfo.of(build());
     }
   }
 
-  static Map<String, String> map(String... kv) {
+  public static Map<String, String> map(String... kv) {
     java.util.LinkedHashMap<String, String> m = new java.util.LinkedHashMap<>();
     for (int i = 0; i < kv.length; i += 2) {
       m.put(kv[i], kv[i + 1]);

@@ -8,6 +8,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Protocol;
+import dev.drover.master.scheduler.framework.ClusterSnapshot;
+import dev.drover.master.scheduler.framework.NodeInfo;
+import dev.drover.master.scheduler.framework.PodInfo;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -143,7 +146,7 @@ class PlacementTest {
     assertThat(snap.removePod(a.key())).isEqualTo("n1");
     assertThat(n.requestedMilliCpu()).isZero();
     assertThat(n.requestedMemory()).isZero();
-    assertThat(n.usedPorts).isEmpty();
+    assertThat(n.noPortsUsed()).isTrue();
     assertThat(algo.schedule(pod("b").cpu("1").info(), snap).nodeName()).isEqualTo("n1");
   }
 

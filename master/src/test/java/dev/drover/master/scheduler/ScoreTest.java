@@ -15,6 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Pod;
 import dev.drover.master.scheduler.SchedulerConfig.Strategy;
+import dev.drover.master.scheduler.framework.ClusterSnapshot;
+import dev.drover.master.scheduler.framework.PodInfo;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;

@@ -2,6 +2,8 @@ package dev.drover.master.controller.daemonset;
 
 import com.google.protobuf.Message;
 import dev.drover.api.ApiObjects;
+import dev.drover.api.NodeAffinity;
+import dev.drover.api.Tolerations;
 import dev.drover.api.WellKnown;
 import dev.drover.api.v1.DaemonSet;
 import dev.drover.api.v1.DaemonSetStatus;
@@ -17,7 +19,6 @@ import dev.drover.api.v1.TolerationOperator;
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.Expectations;
-import dev.drover.master.controller.Placement;
 import dev.drover.master.controller.Pods;
 import dev.drover.master.controller.ResourceHandler;
 import dev.drover.master.controller.TemplateHashing;
@@ -121,7 +122,8 @@ public final class DaemonSetController extends Controller {
     PodSpec spec = ds.getSpec().getTemplate().getSpec();
     List<Toleration> tolerations = new ArrayList<>(spec.getTolerationsList());
     tolerations.addAll(DAEMON_TOLERATIONS);
-    return Placement.matchesNode(spec, node) && Placement.toleratesNode(tolerations, node);
+    return NodeAffinity.matchesNode(spec, node)
+        && Tolerations.toleratesScheduling(tolerations, node.getSpec().getTaintsList());
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.drover.master.controller.node;
 
 import com.google.protobuf.Message;
 import dev.drover.api.ApiObjects;
+import dev.drover.api.Tolerations;
 import dev.drover.api.WellKnown;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
@@ -19,7 +20,6 @@ import dev.drover.api.v1.Toleration;
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
 import dev.drover.master.controller.DeleteOptions;
-import dev.drover.master.controller.Placement;
 import dev.drover.master.controller.Pods;
 import dev.drover.master.controller.ResourceHandler;
 import dev.drover.master.controller.WriteException;
@@ -466,13 +466,14 @@ public final class NodeLifecycleController extends Controller {
     for (Taint taint : taints) {
       Instant added = taint.hasTimeAdded() ? ApiObjects.instant(taint.getTimeAdded()) : clock.now();
       Optional<Toleration> toleration =
-          Placement.matching(pod.getSpec().getTolerationsList(), taint);
+          Tolerations.firstMatching(pod.getSpec().getTolerationsList(), taint);
       Duration allowed;
       if (toleration.isPresent()) {
-        if (!toleration.get().hasTolerationSeconds()) {
+        Optional<Duration> time = Tolerations.tolerationTime(toleration.get());
+        if (time.isEmpty()) {
           continue;
         }
-        allowed = Duration.ofSeconds(Math.max(0, toleration.get().getTolerationSeconds()));
+        allowed = time.get();
       } else if (taint.getKey().equals(UNREACHABLE_TAINT)
           || taint.getKey().equals(NOT_READY_TAINT)) {
         allowed = defaultToleration;

@@ -1,7 +1,9 @@
-package dev.drover.master.scheduler;
+package dev.drover.master.scheduler.framework;
 
 import dev.drover.api.LabelMatcher;
 import dev.drover.api.LabelSelectors;
+import dev.drover.api.NodeAffinity;
+import dev.drover.api.NodeTermMatcher;
 import dev.drover.api.v1.Affinity;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ContainerPort;
@@ -11,6 +13,7 @@ import dev.drover.api.v1.PodAffinityTerm;
 import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.PreferredSchedulingTerm;
 import dev.drover.api.v1.Protocol;
+import dev.drover.api.v1.Toleration;
 import dev.drover.api.v1.TopologySpreadConstraint;
 import dev.drover.api.v1.UnsatisfiableConstraintAction;
 import dev.drover.api.v1.WeightedPodAffinityTerm;
@@ -29,6 +32,9 @@ import java.util.Set;
  * <p>Requests follow Kubernetes: a container's request defaults to its limit when only the limit is
  * set; the pod requests the sum over its containers, or the largest init container's request when
  * that is more (init containers run one at a time, before the others).
+ *
+ * <p>The fields are public and final for the filter and score plugins, which read them for every
+ * node of every cycle; the arrays are shared and must not be modified.
  */
 public final class PodInfo {
 
@@ -38,47 +44,44 @@ public final class PodInfo {
   /** Memory assumed for scoring when a pod requests none. */
   static final long DEFAULT_SCORE_MEMORY = 200L * 1024 * 1024;
 
-  final Pod pod;
-  final String key;
-  final String namespace;
-  final String name;
-  final String uid;
-  final Map<String, String> labels;
-  final int priority;
-  final String nodeName;
-  final boolean terminating;
-  final long creationNanos;
+  public final Pod pod;
+  public final String key;
+  public final String namespace;
+  public final String name;
+  public final String uid;
+  public final Map<String, String> labels;
+  public final int priority;
+  public final String nodeName;
+  public final boolean terminating;
+  public final long creationNanos;
 
-  final long milliCpu;
-  final long memory;
-  final long nonZeroMilliCpu;
-  final long nonZeroMemory;
+  public final long milliCpu;
+  public final long memory;
+  public final long nonZeroMilliCpu;
+  public final long nonZeroMemory;
 
   /** Other resources by name (e.g. "ephemeral-storage", "example.com/gpu") in whole units. */
-  final String[] extraNames;
+  public final String[] extraNames;
 
-  final long[] extraAmounts;
+  public final long[] extraAmounts;
 
   /** Host ports as (protocol << 16 | port). */
-  final int[] hostPorts;
+  public final int[] hostPorts;
 
-  final String[] selectorKeys;
-  final String[] selectorValues;
+  /** Node selector and required node affinity. */
+  public final NodeAffinity nodeAffinity;
 
-  /** Required node affinity terms (ORed), or null when there is none. */
-  final NodeTermMatcher[] requiredNodeTerms;
+  public final NodeTermMatcher[] preferredNodeTerms;
+  public final int[] preferredNodeWeights;
+  public final List<Toleration> tolerations;
 
-  final NodeTermMatcher[] preferredNodeTerms;
-  final int[] preferredNodeWeights;
-  final dev.drover.api.v1.Toleration[] tolerations;
+  public final AffinityTerm[] requiredAffinity;
+  public final AffinityTerm[] requiredAntiAffinity;
+  public final AffinityTerm[] preferredAffinity;
+  public final AffinityTerm[] preferredAntiAffinity;
 
-  final AffinityTerm[] requiredAffinity;
-  final AffinityTerm[] requiredAntiAffinity;
-  final AffinityTerm[] preferredAffinity;
-  final AffinityTerm[] preferredAntiAffinity;
-
-  final SpreadConstraint[] hardSpread;
-  final SpreadConstraint[] softSpread;
+  public final SpreadConstraint[] hardSpread;
+  public final SpreadConstraint[] softSpread;
 
   private PodInfo(Pod pod) {
     this.pod = pod;
@@ -140,37 +143,9 @@ public final class PodInfo {
     }
     this.hostPorts = ports.stream().mapToInt(Integer::intValue).toArray();
 
-    int n = spec.getNodeSelectorCount();
-    this.selectorKeys = new String[n];
-    this.selectorValues = new String[n];
-    int k = 0;
-    for (Map.Entry<String, String> e : spec.getNodeSelectorMap().entrySet()) {
-      selectorKeys[k] = e.getKey();
-      selectorValues[k] = e.getValue();
-      k++;
-    }
-
+    this.nodeAffinity = NodeAffinity.compile(spec);
     Affinity affinity = spec.getAffinity();
     String na = "spec.affinity.node_affinity";
-    if (affinity.getNodeAffinity().hasRequiredDuringSchedulingIgnoredDuringExecution()) {
-      var terms =
-          affinity
-              .getNodeAffinity()
-              .getRequiredDuringSchedulingIgnoredDuringExecution()
-              .getNodeSelectorTermsList();
-      this.requiredNodeTerms = new NodeTermMatcher[terms.size()];
-      for (int i = 0; i < terms.size(); i++) {
-        requiredNodeTerms[i] =
-            NodeTermMatcher.compile(
-                na
-                    + ".required_during_scheduling_ignored_during_execution.node_selector_terms["
-                    + i
-                    + "]",
-                terms.get(i));
-      }
-    } else {
-      this.requiredNodeTerms = null;
-    }
     List<PreferredSchedulingTerm> preferred =
         affinity.getNodeAffinity().getPreferredDuringSchedulingIgnoredDuringExecutionList();
     this.preferredNodeTerms = new NodeTermMatcher[preferred.size()];
@@ -182,7 +157,7 @@ public final class PodInfo {
       preferredNodeWeights[i] = checkWeight(where, preferred.get(i).getWeight());
     }
 
-    this.tolerations = spec.getTolerationsList().toArray(new dev.drover.api.v1.Toleration[0]);
+    this.tolerations = spec.getTolerationsList();
 
     String pa = "spec.affinity.pod_affinity";
     String paa = "spec.affinity.pod_anti_affinity";
@@ -260,18 +235,18 @@ public final class PodInfo {
     return priority;
   }
 
-  boolean hasRequiredAntiAffinity() {
+  public boolean hasRequiredAntiAffinity() {
     return requiredAntiAffinity.length > 0;
   }
 
-  boolean hasAnyPodAffinity() {
+  public boolean hasAnyPodAffinity() {
     return requiredAffinity.length > 0
         || requiredAntiAffinity.length > 0
         || preferredAffinity.length > 0
         || preferredAntiAffinity.length > 0;
   }
 
-  static int hostPortKey(Protocol protocol, int port) {
+  public static int hostPortKey(Protocol protocol, int port) {
     int proto = protocol == Protocol.PROTOCOL_UDP ? 2 : 1;
     return proto << 16 | port;
   }
@@ -349,11 +324,11 @@ public final class PodInfo {
   }
 
   /** A compiled pod (anti-)affinity term: which pods, in which namespaces, in which domain. */
-  static final class AffinityTerm {
-    final LabelMatcher selector;
-    final Set<String> namespaces;
-    final String topologyKey;
-    final int weight;
+  public static final class AffinityTerm {
+    public final LabelMatcher selector;
+    public final Set<String> namespaces;
+    public final String topologyKey;
+    public final int weight;
 
     private AffinityTerm(
         LabelMatcher selector, Set<String> namespaces, String topologyKey, int weight) {
@@ -376,22 +351,22 @@ public final class PodInfo {
           weight);
     }
 
-    boolean matches(PodInfo other) {
+    public boolean matches(PodInfo other) {
       return namespaces.contains(other.namespace) && selector.matches(other.labels);
     }
   }
 
   /** A compiled topology spread constraint. */
-  static final class SpreadConstraint {
-    final int maxSkew;
-    final String topologyKey;
-    final LabelMatcher selector;
+  public static final class SpreadConstraint {
+    public final int maxSkew;
+    public final String topologyKey;
+    public final LabelMatcher selector;
 
     /** The pod's own namespace: only pods there count. */
-    final Set<String> namespaces;
+    public final Set<String> namespaces;
 
     /** Whether the incoming pod itself matches the selector (it then counts once more). */
-    final boolean selfMatch;
+    public final boolean selfMatch;
 
     SpreadConstraint(
         int maxSkew,

@@ -1,9 +1,9 @@
-package dev.drover.master.scheduler;
+package dev.drover.master.scheduler.framework;
 
 import dev.drover.api.LabelMatcher;
 import dev.drover.api.v1.Node;
-import dev.drover.master.scheduler.NodeInfo.PlacedPod;
-import dev.drover.master.scheduler.PodInfo.AffinityTerm;
+import dev.drover.master.scheduler.framework.NodeInfo.PlacedPod;
+import dev.drover.master.scheduler.framework.PodInfo.AffinityTerm;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -14,8 +14,8 @@ import java.util.Set;
 /**
  * The scheduler's cache of nodes and the pods placed on them, including pods it assumed on a node
  * whose binding is not yet visible. Updated incrementally (a node or pod at a time, never rebuilt)
- * and read by {@link PlacementAlgorithm}; it also indexes nodes by topology domain (the value of a
- * label such as "topology.kubernetes.io/zone") for affinity and spreading.
+ * and read by the placement algorithm's plugins; it also indexes nodes by topology domain (the
+ * value of a label such as "topology.kubernetes.io/zone") for affinity and spreading.
  *
  * <p>Not thread-safe: one thread (the scheduling loop's) owns it.
  */
@@ -47,6 +47,15 @@ public final class ClusterSnapshot {
 
   private boolean antiTermsStale = true;
 
+  /**
+   * Live nodes that are not Ready, cordoned, or carry a NoSchedule/NoExecute taint: while there are
+   * none, the filters for these conditions are skipped for every pod.
+   */
+  private int notReadyNodes;
+
+  private int unschedulableNodes;
+  private int taintedNodes;
+
   private static final int MAX_CACHED_SELECTORS = 64;
 
   /**
@@ -60,6 +69,10 @@ public final class ClusterSnapshot {
     String name = node.getMetadata().getName();
     NodeInfo info = nodesByName.computeIfAbsent(name, NodeInfo::new);
     boolean labelsChanged = !info.labels.equals(node.getMetadata().getLabelsMap());
+    boolean wasLive = info.index >= 0;
+    boolean wasNotReady = !info.ready;
+    boolean wasUnschedulable = info.unschedulable;
+    boolean wasTainted = info.hardTaints.length > 0;
     boolean changed;
     try {
       changed = info.update(node);
@@ -69,6 +82,12 @@ public final class ClusterSnapshot {
       }
       throw e;
     }
+    if (wasLive) {
+      notReadyNodes -= wasNotReady ? 1 : 0;
+      unschedulableNodes -= wasUnschedulable ? 1 : 0;
+      taintedNodes -= wasTainted ? 1 : 0;
+    }
+    countConditions(info, 1);
     if (info.index < 0) {
       info.index = nodes.size();
       nodes.add(info);
@@ -87,6 +106,7 @@ public final class ClusterSnapshot {
     if (info == null || info.index < 0) {
       return;
     }
+    countConditions(info, -1);
     int slot = info.index;
     NodeInfo last = nodes.remove(nodes.size() - 1);
     if (last != info) {
@@ -197,24 +217,39 @@ public final class ClusterSnapshot {
     return n == null || n.index < 0 ? null : n;
   }
 
+  /** Live nodes whose Ready condition is not True. */
+  public int notReadyNodeCount() {
+    return notReadyNodes;
+  }
+
+  /** Live nodes that are cordoned. */
+  public int unschedulableNodeCount() {
+    return unschedulableNodes;
+  }
+
+  /** Live nodes with at least one NoSchedule or NoExecute taint. */
+  public int taintedNodeCount() {
+    return taintedNodes;
+  }
+
   public int podCount() {
     return allPods.size();
   }
 
-  List<PlacedPod> allPods() {
+  public List<PlacedPod> allPods() {
     return allPods;
   }
 
-  List<PlacedPod> podsWithAffinity() {
+  public List<PlacedPod> podsWithAffinity() {
     return podsWithAffinity;
   }
 
-  Collection<NodeInfo> liveNodes() {
+  public Collection<NodeInfo> liveNodes() {
     return nodes;
   }
 
   /** Domains of {@code topologyKey}, built once and kept until nodes or their labels change. */
-  Domains domains(String topologyKey) {
+  public Domains domains(String topologyKey) {
     Domains d = domainCache.get(topologyKey);
     if (d == null) {
       d = new Domains(topologyKey, nodes);
@@ -236,6 +271,12 @@ public final class ClusterSnapshot {
     }
     node.add(p);
     count(p, 1);
+  }
+
+  private void countConditions(NodeInfo n, int delta) {
+    notReadyNodes += n.ready ? 0 : delta;
+    unschedulableNodes += n.unschedulable ? delta : 0;
+    taintedNodes += n.hardTaints.length > 0 ? delta : 0;
   }
 
   private void nodeIndexesChanged() {
@@ -268,7 +309,7 @@ public final class ClusterSnapshot {
    * Per live node (by index), how many placed, non-terminating pods in {@code namespaces} match
    * {@code selector}. The array is owned by the snapshot: read it, do not keep it.
    */
-  int[] matchingPerNode(Set<String> namespaces, LabelMatcher selector) {
+  public int[] matchingPerNode(Set<String> namespaces, LabelMatcher selector) {
     MatchKey k = new MatchKey(namespaces, selector);
     int[] counts = matchCache.get(k);
     if (counts == null) {
@@ -290,7 +331,7 @@ public final class ClusterSnapshot {
    * The distinct required anti-affinity terms of placed, non-terminating pods, each with how many
    * such pods per live node carry it.
    */
-  Map<TermKey, int[]> requiredAntiAffinityTerms() {
+  public Map<TermKey, int[]> requiredAntiAffinityTerms() {
     if (antiTermsStale) {
       antiTerms.clear();
       for (PlacedPod p : podsWithAffinity) {
@@ -315,8 +356,8 @@ public final class ClusterSnapshot {
   }
 
   /** A pod (anti-)affinity term reduced to what makes two terms act the same. */
-  record TermKey(Set<String> namespaces, LabelMatcher selector, String topologyKey) {
-    boolean matches(PodInfo pod) {
+  public record TermKey(Set<String> namespaces, LabelMatcher selector, String topologyKey) {
+    public boolean matches(PodInfo pod) {
       return namespaces.contains(pod.namespace) && selector.matches(pod.labels);
     }
   }
@@ -325,10 +366,10 @@ public final class ClusterSnapshot {
    * The topology domains of one label key: each live node's domain id (or -1 when it lacks the
    * label), numbered densely from 0.
    */
-  static final class Domains {
+  public static final class Domains {
     final String key;
-    final int[] domainOfNode;
-    final int count;
+    private final int[] domainOfNode;
+    private final int count;
 
     Domains(String key, List<NodeInfo> nodes) {
       this.key = key;
@@ -351,8 +392,18 @@ public final class ClusterSnapshot {
     }
 
     /** Domain of a node (live or ghost); -1 when it has none. */
-    int of(NodeInfo n) {
+    public int of(NodeInfo n) {
       return n.index < 0 ? -1 : domainOfNode[n.index];
+    }
+
+    /** Domain of the live node at {@code index}; -1 when it has none. */
+    public int ofIndex(int index) {
+      return domainOfNode[index];
+    }
+
+    /** Number of distinct domains. */
+    public int count() {
+      return count;
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.drover.master.scheduler;
+package dev.drover.api;
 
 import dev.drover.api.v1.NodeSelectorOperator;
 import dev.drover.api.v1.NodeSelectorRequirement;
@@ -10,9 +10,11 @@ import java.util.Set;
 /**
  * One compiled node selector term (all requirements ANDed) of a pod's node affinity, with the
  * Kubernetes operators In, NotIn, Exists, DoesNotExist, Gt and Lt on labels and In/NotIn on the
- * field {@code metadata.name}.
+ * field {@code metadata.name}. Compiled once, it matches a node without allocating. Immutable.
+ *
+ * @see NodeAffinity
  */
-final class NodeTermMatcher {
+public final class NodeTermMatcher {
 
   private final Requirement[] labelRequirements;
   private final Requirement[] fieldRequirements;
@@ -22,14 +24,21 @@ final class NodeTermMatcher {
     this.fieldRequirements = fields;
   }
 
-  static NodeTermMatcher compile(String field, NodeSelectorTerm term) {
+  /**
+   * Compiles {@code term}.
+   *
+   * @param field where the term is, for error messages
+   * @throws IllegalArgumentException naming the field when a requirement cannot be interpreted
+   */
+  public static NodeTermMatcher compile(String field, NodeSelectorTerm term) {
     return new NodeTermMatcher(
         compileAll(field + ".match_expressions", term.getMatchExpressionsList(), false),
         compileAll(field + ".match_fields", term.getMatchFieldsList(), true));
   }
 
   /** True if any of {@code terms} matches (terms are ORed; no terms matches nothing). */
-  static boolean anyMatches(NodeTermMatcher[] terms, String nodeName, Map<String, String> labels) {
+  public static boolean anyMatches(
+      NodeTermMatcher[] terms, String nodeName, Map<String, String> labels) {
     for (NodeTermMatcher t : terms) {
       if (t.matches(nodeName, labels)) {
         return true;
@@ -39,7 +48,7 @@ final class NodeTermMatcher {
   }
 
   /** An empty term matches no node, as in Kubernetes. */
-  boolean matches(String nodeName, Map<String, String> labels) {
+  public boolean matches(String nodeName, Map<String, String> labels) {
     if (labelRequirements.length == 0 && fieldRequirements.length == 0) {
       return false;
     }

@@ -1,4 +1,4 @@
-package dev.drover.master.scheduler;
+package dev.drover.master.scheduler.framework;
 
 import dev.drover.api.Quantity;
 
@@ -7,7 +7,7 @@ import dev.drover.api.Quantity;
  * milli-units for CPU, whole units (rounded up) for everything else. Errors name the field that
  * held the bad quantity so that the message written to the pod says exactly what to fix.
  */
-final class Quantities {
+public final class Quantities {
 
   /** Larger amounts are refused so that sums over a node's pods cannot overflow. */
   private static final long LIMIT = Long.MAX_VALUE / 1024;
@@ -15,12 +15,12 @@ final class Quantities {
   private Quantities() {}
 
   /** Milli-units of {@code text}; {@code field} names the field for errors. */
-  static long milli(String field, String text) {
+  public static long milli(String field, String text) {
     return check(field, text, parse(field, text).milliValue());
   }
 
   /** Whole units of {@code text}, rounded up; {@code field} names the field for errors. */
-  static long units(String field, String text) {
+  public static long units(String field, String text) {
     return check(field, text, parse(field, text).value());
   }
 

@@ -1,4 +1,4 @@
-package dev.drover.master.scheduler;
+package dev.drover.master.scheduler.framework;
 
 import dev.drover.api.Conditions;
 import dev.drover.api.v1.Node;
@@ -165,6 +165,70 @@ public final class NodeInfo {
     }
   }
 
+  /** Position in the snapshot's node list, or -1 for a node that is gone or not seen yet. */
+  public int index() {
+    return index;
+  }
+
+  public Map<String, String> labels() {
+    return labels;
+  }
+
+  /** Whether the node's Ready condition is True. */
+  public boolean ready() {
+    return ready;
+  }
+
+  /** Whether the node is cordoned (spec.unschedulable). */
+  public boolean unschedulable() {
+    return unschedulable;
+  }
+
+  /** NoSchedule and NoExecute taints; shared, do not modify. */
+  public Taint[] hardTaints() {
+    return hardTaints;
+  }
+
+  /** PreferNoSchedule taints; shared, do not modify. */
+  public Taint[] preferNoScheduleTaints() {
+    return preferNoScheduleTaints;
+  }
+
+  /** Requested CPU with pods that request none counted at the scoring default. */
+  public long nonZeroRequestedMilliCpu() {
+    return nonZeroMilliCpu;
+  }
+
+  /** Requested memory with pods that request none counted at the scoring default. */
+  public long nonZeroRequestedMemory() {
+    return nonZeroMemory;
+  }
+
+  /** What the node's pods request of another resource (0 when none). */
+  public long requestedExtra(String resource) {
+    return reqExtra.getOrDefault(resource, 0L);
+  }
+
+  /** What the node offers of another resource (0 when none). */
+  public long allocatableExtra(String resource) {
+    return allocExtra.getOrDefault(resource, 0L);
+  }
+
+  /** How many placed pods use a host port ({@link PodInfo#hostPortKey} form). */
+  public int portUsers(int hostPortKey) {
+    return usedPorts.getOrDefault(hostPortKey, 0);
+  }
+
+  /** Whether no placed pod uses a host port. */
+  public boolean noPortsUsed() {
+    return usedPorts.isEmpty();
+  }
+
+  /** Pods nominated to this node by a preemption; the list is live, do not modify. */
+  public List<PodInfo> nominated() {
+    return nominated;
+  }
+
   /** Pods placed here (bound or assumed); the list is live, do not modify. */
   public List<PlacedPod> pods() {
     return pods;
@@ -192,7 +256,9 @@ public final class NodeInfo {
 
   /** A pod placed on a node, bound (seen bound in the watch) or assumed by this scheduler. */
   public static final class PlacedPod {
-    final PodInfo info;
+    /** Public for the scheduling loop, which reads it as a field. */
+    public final PodInfo info;
+
     final NodeInfo node;
     boolean assumed;
     int slot;
