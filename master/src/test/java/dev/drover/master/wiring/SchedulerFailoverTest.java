@@ -1,20 +1,16 @@
 package dev.drover.master.wiring;
 
+import static dev.drover.testing.TestObjects.container;
+import static dev.drover.testing.TestObjects.readyNode;
+import static dev.drover.testing.TestObjects.requests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import dev.drover.api.v1.Condition;
-import dev.drover.api.v1.ConditionStatus;
-import dev.drover.api.v1.Container;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ListRequest;
 import dev.drover.api.v1.Node;
-import dev.drover.api.v1.NodeStatus;
-import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
-import dev.drover.api.v1.PodSpec;
-import dev.drover.api.v1.ResourceRequirements;
 import dev.drover.client.DroverClient;
 import dev.drover.master.Master;
 import dev.drover.master.registry.Registry;
@@ -24,6 +20,7 @@ import dev.drover.store.api.Watch;
 import dev.drover.store.api.WatchListener;
 import dev.drover.store.v1.WatchRequest;
 import dev.drover.store.v1.WatchResponse;
+import dev.drover.testing.TestObjects;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -251,34 +248,14 @@ class SchedulerFailoverTest {
   }
 
   private static Pod pod(String name) {
-    return Pod.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName(name))
-        .setSpec(
-            PodSpec.newBuilder()
-                .addContainers(
-                    Container.newBuilder()
-                        .setName("main")
-                        .setImage("busybox:1")
-                        .setResources(
-                            ResourceRequirements.newBuilder()
-                                .putRequests("cpu", POD_MILLI_CPU + "m")
-                                .putRequests("memory", "16Mi"))))
+    return TestObjects.pod(
+            "default",
+            name,
+            container("main", "busybox:1").setResources(requests(POD_MILLI_CPU + "m", "16Mi")))
         .build();
   }
 
   private static Node node(String name) {
-    return Node.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName(name))
-        .setStatus(
-            NodeStatus.newBuilder()
-                .putAllocatable("cpu", NODE_MILLI_CPU + "m")
-                .putAllocatable("memory", "64Gi")
-                .putAllocatable("pods", "110")
-                .addConditions(
-                    Condition.newBuilder()
-                        .setType("Ready")
-                        .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
-                        .setReason("KubeletReady")))
-        .build();
+    return readyNode(name, NODE_MILLI_CPU + "m", "64Gi", "110").build();
   }
 }

@@ -1,7 +1,7 @@
 package dev.drover.master.controller.endpoints;
 
 import static dev.drover.master.controller.Fixtures.makeReady;
-import static dev.drover.master.controller.Fixtures.meta;
+import static dev.drover.testing.TestObjects.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
