@@ -13,6 +13,7 @@ import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Pod;
 import dev.drover.client.DroverClient;
 import dev.drover.master.Master;
+import dev.drover.master.RaftCluster;
 import dev.drover.master.registry.Registry;
 import dev.drover.store.api.Keys;
 import dev.drover.store.api.KvStoreException;
@@ -59,8 +60,8 @@ class SchedulerFailoverTest {
       throws Exception {
     // No controllers: the nodes here send no heartbeats, and nothing else is needed. The
     // lease tolerates renewals slowed down by a loaded machine (4 s before stepping down).
-    try (ThreeMasters cluster =
-        new ThreeMasters(
+    try (RaftCluster cluster =
+        new RaftCluster(
             dir,
             b ->
                 b.controllers(false)
@@ -68,7 +69,7 @@ class SchedulerFailoverTest {
                         Duration.ofSeconds(6), Duration.ofSeconds(1), Duration.ofSeconds(4)))) {
       await().atMost(PATIENCE).until(() -> cluster.active().isPresent());
       Master first = cluster.active().orElseThrow();
-      List<String> survivors = cluster.addressesExcept(first);
+      List<String> survivors = cluster.othersThan(first).stream().map(Master::apiAddress).toList();
       Map<String, String> boundTo = new ConcurrentHashMap<>();
       List<String> violations = new CopyOnWriteArrayList<>();
       // Every write of every pod, as a surviving store member applies it, is checked: a pod's
@@ -116,7 +117,8 @@ class SchedulerFailoverTest {
                     }
                   });
       watch.request(Long.MAX_VALUE);
-      try (DroverClient client = ThreeMasters.client(survivors)) {
+      try (DroverClient client =
+          DroverClient.builder().endpoints(survivors).deadline(Duration.ofSeconds(30)).build()) {
         for (int i = 0; i < NODES; i++) {
           client.nodes().create(node("node-" + i));
         }
@@ -138,7 +140,7 @@ class SchedulerFailoverTest {
             // Crash the active master once it has bound part of the burst.
             await().atMost(PATIENCE).until(() -> boundTo.size() >= PODS / 5);
             int boundBeforeCrash = boundTo.size();
-            cluster.crash(first);
+            cluster.stopStoreFirst(first);
             for (Future<?> f : done) {
               f.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
             }
@@ -154,7 +156,7 @@ class SchedulerFailoverTest {
             await().atMost(PATIENCE).until(() -> boundTo.size() == PODS);
           } catch (org.awaitility.core.ConditionTimeoutException e) {
             StringBuilder caches = new StringBuilder();
-            for (Master m : cluster.all()) {
+            for (Master m : cluster.masters) {
               caches
                   .append(' ')
                   .append(m.id())

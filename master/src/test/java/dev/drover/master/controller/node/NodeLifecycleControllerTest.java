@@ -35,12 +35,7 @@ class NodeLifecycleControllerTest {
     controller = h.add(new NodeLifecycleController(h.context()));
     h.cluster.create(
         node("n1", Map.of()).toBuilder()
-            .setStatus(
-                NodeStatus.newBuilder()
-                    .addConditions(
-                        Condition.newBuilder()
-                            .setType("Ready")
-                            .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)))
+            .setStatus(NodeStatus.newBuilder().addConditions(TestObjects.ready(true)))
             .build());
     h.cluster.create(
         Lease.newBuilder()
@@ -292,12 +287,7 @@ class NodeLifecycleControllerTest {
     n = node1();
     h.cluster.updateStatus(
         n.toBuilder()
-            .setStatus(
-                NodeStatus.newBuilder()
-                    .addConditions(
-                        Condition.newBuilder()
-                            .setType("Ready")
-                            .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)))
+            .setStatus(NodeStatus.newBuilder().addConditions(TestObjects.ready(true)))
             .build());
     heartbeat();
     assertThat(taintKeys()).isEmpty();
