@@ -1,10 +1,12 @@
 package dev.drover.cluster;
 
+import static dev.drover.testing.TestObjects.container;
+import static dev.drover.testing.TestObjects.deploymentSpec;
+import static dev.drover.testing.TestObjects.requests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.drover.api.v1.ConfigMapKeySelector;
-import dev.drover.api.v1.Container;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.DeploymentSpec;
 import dev.drover.api.v1.DeploymentStrategy;
@@ -12,13 +14,9 @@ import dev.drover.api.v1.DeploymentStrategyType;
 import dev.drover.api.v1.EnvVar;
 import dev.drover.api.v1.EnvVarSource;
 import dev.drover.api.v1.IntOrString;
-import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.Namespace;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
-import dev.drover.api.v1.PodSpec;
-import dev.drover.api.v1.PodTemplateSpec;
-import dev.drover.api.v1.ResourceRequirements;
 import dev.drover.api.v1.RollingUpdateDeployment;
 import dev.drover.client.DroverClient;
 import io.grpc.Status;
@@ -47,29 +45,15 @@ public final class Workloads {
    */
   public static DeploymentSpec.Builder deployment(
       String name, int replicas, String image, int maxSurge, int maxUnavailable) {
-    return DeploymentSpec.newBuilder()
-        .setReplicas(replicas)
-        .setSelector(LabelSelector.newBuilder().putMatchLabels("app", name))
+    return deploymentSpec(
+            name, replicas, container("main", image).setResources(requests("10m", "16Mi")))
         .setStrategy(
             DeploymentStrategy.newBuilder()
                 .setType(DeploymentStrategyType.DEPLOYMENT_STRATEGY_TYPE_ROLLING_UPDATE)
                 .setRollingUpdate(
                     RollingUpdateDeployment.newBuilder()
                         .setMaxSurge(IntOrString.newBuilder().setIntValue(maxSurge))
-                        .setMaxUnavailable(IntOrString.newBuilder().setIntValue(maxUnavailable))))
-        .setTemplate(
-            PodTemplateSpec.newBuilder()
-                .setMetadata(ObjectMeta.newBuilder().putLabels("app", name))
-                .setSpec(
-                    PodSpec.newBuilder()
-                        .addContainers(
-                            Container.newBuilder()
-                                .setName("main")
-                                .setImage(image)
-                                .setResources(
-                                    ResourceRequirements.newBuilder()
-                                        .putRequests("cpu", "10m")
-                                        .putRequests("memory", "16Mi")))));
+                        .setMaxUnavailable(IntOrString.newBuilder().setIntValue(maxUnavailable))));
   }
 
   /**

@@ -13,20 +13,15 @@ import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.ContainerStatus;
 import dev.drover.api.v1.DeleteRequest;
 import dev.drover.api.v1.Deployment;
-import dev.drover.api.v1.DeploymentSpec;
 import dev.drover.api.v1.Kind;
-import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.Node;
-import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
-import dev.drover.api.v1.PodSpec;
-import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.api.v1.TaintEffect;
 import dev.drover.api.v1.Toleration;
-import dev.drover.api.v1.TolerationOperator;
 import dev.drover.client.DroverClient;
 import dev.drover.master.Master;
+import dev.drover.testing.TestObjects;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -284,38 +279,28 @@ class RealMasterAgentTest {
   }
 
   private Deployment deployment(int replicas) {
-    return Deployment.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName(APP))
-        .setSpec(
-            DeploymentSpec.newBuilder()
-                .setReplicas(replicas)
-                .setSelector(LabelSelector.newBuilder().putMatchLabels("app", APP))
-                .setTemplate(
-                    PodTemplateSpec.newBuilder()
-                        .setMetadata(ObjectMeta.newBuilder().putLabels("app", APP))
-                        .setSpec(
-                            PodSpec.newBuilder()
-                                .setTerminationGracePeriodSeconds(2)
-                                // Kubernetes gives every pod these (300 s); Drover's built-in
-                                // few seconds would evict the pods while the agent is down,
-                                // and this test is about adoption, not eviction.
-                                .addTolerations(toleration("node.kubernetes.io/not-ready"))
-                                .addTolerations(toleration("node.kubernetes.io/unreachable"))
-                                .addContainers(
-                                    Pods.shell(
-                                        "main",
-                                        DockerTestSupport.LOCAL_IMAGE,
-                                        "trap 'exit 0' TERM; while true; do sleep 1; done")))))
-        .build();
+    Deployment.Builder d =
+        TestObjects.deployment(
+            "default",
+            APP,
+            replicas,
+            TestObjects.shell(
+                "main",
+                DockerTestSupport.LOCAL_IMAGE,
+                "trap 'exit 0' TERM; while true; do sleep 1; done"));
+    d.getSpecBuilder()
+        .getTemplateBuilder()
+        .getSpecBuilder()
+        .setTerminationGracePeriodSeconds(2)
+        // Kubernetes gives every pod these (300 s); Drover's built-in few seconds would evict the
+        // pods while the agent is down, and this test is about adoption, not eviction.
+        .addTolerations(toleration("node.kubernetes.io/not-ready"))
+        .addTolerations(toleration("node.kubernetes.io/unreachable"));
+    return d.build();
   }
 
   private static Toleration toleration(String key) {
-    return Toleration.newBuilder()
-        .setKey(key)
-        .setOperator(TolerationOperator.TOLERATION_OPERATOR_EXISTS)
-        .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE)
-        .setTolerationSeconds(300)
-        .build();
+    return TestObjects.tolerate(key, TaintEffect.TAINT_EFFECT_NO_EXECUTE, 300);
   }
 
   private void startAgent() throws IOException {

@@ -1,21 +1,20 @@
 package dev.drover.master;
 
+import static dev.drover.testing.TestObjects.IMAGE;
+import static dev.drover.testing.TestObjects.container;
+import static dev.drover.testing.TestObjects.wrap;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.BadRequest;
-import dev.drover.api.v1.Container;
-import dev.drover.api.v1.Deployment;
-import dev.drover.api.v1.DeploymentSpec;
-import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.Object;
-import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodSpec;
-import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.master.api.ApiErrors;
 import dev.drover.master.registry.Registry;
 import dev.drover.master.registry.RegistryException;
 import dev.drover.master.registry.StructuralValidator;
 import dev.drover.store.api.KvStore;
+import dev.drover.testing.TestObjects;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -48,35 +47,21 @@ public final class Fixtures {
     throw new AssertionError("expected a failure");
   }
 
+  /** A pod {@code ns/name} labelled {@code app=web} of one container running the test image. */
   public static Object pod(String ns, String name) {
-    return Object.newBuilder()
-        .setPod(
-            Pod.newBuilder()
-                .setMetadata(
-                    ObjectMeta.newBuilder().setNamespace(ns).setName(name).putLabels("app", "web"))
-                .setSpec(podSpec()))
-        .build();
+    Pod.Builder pod = TestObjects.pod(ns, name, container("main", IMAGE));
+    pod.getMetadataBuilder().putLabels("app", "web");
+    return wrap(pod);
   }
 
+  /** A pod spec of one container running the test image. */
   public static PodSpec.Builder podSpec() {
-    return PodSpec.newBuilder()
-        .addContainers(Container.newBuilder().setName("main").setImage("127.0.0.1:5000/busybox:1"));
+    return TestObjects.podSpec(container("main", IMAGE));
   }
 
+  /** A deployment {@code ns/name} of {@code replicas} pods labelled {@code app=name}. */
   public static Object deployment(String ns, String name, int replicas) {
-    return Object.newBuilder()
-        .setDeployment(
-            Deployment.newBuilder()
-                .setMetadata(ObjectMeta.newBuilder().setNamespace(ns).setName(name))
-                .setSpec(
-                    DeploymentSpec.newBuilder()
-                        .setReplicas(replicas)
-                        .setSelector(LabelSelector.newBuilder().putMatchLabels("app", name))
-                        .setTemplate(
-                            PodTemplateSpec.newBuilder()
-                                .setMetadata(ObjectMeta.newBuilder().putLabels("app", name))
-                                .setSpec(podSpec()))))
-        .build();
+    return wrap(TestObjects.deployment(ns, name, replicas, container("main", IMAGE)));
   }
 
   /** The field paths of the BadRequest details of an INVALID_ARGUMENT error. */

@@ -3,12 +3,8 @@ package dev.drover.master;
 import dev.drover.api.v1.ControlServiceGrpc;
 import dev.drover.api.v1.NodeServiceGrpc;
 import dev.drover.store.KvStores;
+import dev.drover.testing.InProcessGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -16,7 +12,7 @@ import java.util.function.UnaryOperator;
 /** A master on an in-memory store, served through an in-process gRPC server, for tests. */
 public final class InProcessMaster implements AutoCloseable {
   public final Master master;
-  private final Server server;
+  private final InProcessGrpc grpc;
   public final ManagedChannel channel;
 
   public InProcessMaster() {
@@ -32,15 +28,8 @@ public final class InProcessMaster implements AutoCloseable {
                     .store(KvStores::inMemory, true)
                     .bookmarkInterval(Duration.ofMillis(300)))
             .start();
-    String name = InProcessServerBuilder.generateName();
-    InProcessServerBuilder sb = InProcessServerBuilder.forName(name).directExecutor();
-    master.services().forEach(sb::addService);
-    try {
-      server = sb.build().start();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    grpc = InProcessGrpc.start(master.services());
+    channel = grpc.channel();
   }
 
   public ControlServiceGrpc.ControlServiceBlockingStub control() {
@@ -53,9 +42,7 @@ public final class InProcessMaster implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    channel.shutdownNow();
-    server.shutdownNow();
-    server.awaitTermination(10, TimeUnit.SECONDS);
+    grpc.close();
     master.close();
   }
 }

@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,14 +26,15 @@ import org.awaitility.Awaitility;
 
 /**
  * Three masters in this JVM, each embedding one member of a replicated (Ratis) store on loopback,
- * for the multi-master tests. Masters can be stopped one by one; {@link #close()} stops the rest.
+ * for the multi-master tests. Masters can be stopped one by one (gracefully, or store member first
+ * so that a master cannot hand its active-master lease over); {@link #close()} stops the rest.
  */
-final class RaftCluster implements AutoCloseable {
-  final List<Master> masters = new ArrayList<>();
-  private final List<Master> stopped = new ArrayList<>();
+public final class RaftCluster implements AutoCloseable {
+  public final List<Master> masters = new ArrayList<>();
+  private final Set<Master> stopped = ConcurrentHashMap.newKeySet();
 
   /** Starts three masters together (each store member waits for a majority). */
-  RaftCluster(Path dir, UnaryOperator<Master.Builder> customize) {
+  public RaftCluster(Path dir, UnaryOperator<Master.Builder> customize) {
     List<Peer> peers =
         List.of(
             new Peer("m1", "127.0.0.1", KvStores.freePort()),
@@ -65,12 +69,12 @@ final class RaftCluster implements AutoCloseable {
   }
 
   /** The store member under a master. */
-  static RaftKvStore raft(Master m) {
+  public static RaftKvStore raft(Master m) {
     return (RaftKvStore) m.kv();
   }
 
   /** The running master whose store member leads, waiting for an election if there is none. */
-  Master leader() {
+  public Master leader() {
     Awaitility.await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> running().stream().anyMatch(m -> raft(m).isLeader()));
@@ -78,21 +82,43 @@ final class RaftCluster implements AutoCloseable {
   }
 
   /** The masters not stopped. */
-  List<Master> running() {
+  public List<Master> running() {
     return masters.stream().filter(m -> !stopped.contains(m)).toList();
   }
 
+  /** The running masters other than {@code except}. */
+  public List<Master> othersThan(Master except) {
+    return running().stream().filter(m -> m != except).toList();
+  }
+
+  /** The running master that is active now, if exactly one says it is. */
+  public Optional<Master> active() {
+    List<Master> active = running().stream().filter(Master::isActive).toList();
+    return active.size() == 1 ? Optional.of(active.get(0)) : Optional.empty();
+  }
+
   /** Stops one master (its API, its watch streams and its store member). */
-  void stop(Master m) {
+  public void stop(Master m) {
     stopped.add(m);
     m.close();
+  }
+
+  /**
+   * Stops one master's store member before the master, so that it cannot release the active-master
+   * lease: the others must wait for the lease to expire, as after a crash.
+   */
+  public void stopStoreFirst(Master m) {
+    if (stopped.add(m)) {
+      m.kv().close();
+      m.close();
+    }
   }
 
   /**
    * Every store event under {@code [key, rangeEnd)} with a revision in {@code (after, upTo]}, in
    * order, read by a watch on {@code kv}: the store's own history to check a client's view against.
    */
-  static List<Event> history(
+  public static List<Event> history(
       KvStore kv, ByteString key, ByteString rangeEnd, long after, long upTo) {
     List<Event> events = new CopyOnWriteArrayList<>();
     AtomicLong progress = new AtomicLong();
@@ -138,7 +164,7 @@ final class RaftCluster implements AutoCloseable {
   @Override
   public void close() {
     for (Master m : masters) {
-      if (!stopped.contains(m)) {
+      if (stopped.add(m)) {
         m.close();
       }
     }

@@ -8,11 +8,8 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.client.DroverClient;
-import dev.drover.store.KvStores;
-import dev.drover.store.api.Peer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -23,37 +20,8 @@ class RaftMastersTest {
 
   @Test
   void writesThroughOneMasterAreReadAndWatchedThroughTheOthers(@TempDir Path dir) throws Exception {
-    List<Peer> peers =
-        List.of(
-            new Peer("m1", "127.0.0.1", KvStores.freePort()),
-            new Peer("m2", "127.0.0.1", KvStores.freePort()),
-            new Peer("m3", "127.0.0.1", KvStores.freePort()));
-    List<Master> masters = new ArrayList<>();
-    List<Thread> starters = new ArrayList<>();
-    Master[] slots = new Master[3];
-    try {
-      // The members must start together: each waits for a store majority.
-      for (int i = 0; i < 3; i++) {
-        int idx = i;
-        Thread t =
-            new Thread(
-                () ->
-                    slots[idx] =
-                        Master.builder()
-                            .id(peers.get(idx).id())
-                            .apiPort(0)
-                            .clusterStore(peers, dir.resolve(peers.get(idx).id()))
-                            .start());
-        t.start();
-        starters.add(t);
-      }
-      for (Thread t : starters) {
-        t.join(120_000);
-      }
-      for (Master m : slots) {
-        assertThat(m).as("every master started").isNotNull();
-        masters.add(m);
-      }
+    try (RaftCluster cluster = new RaftCluster(dir, b -> b)) {
+      List<Master> masters = cluster.masters;
       try (DroverClient via1 =
               DroverClient.builder().endpoint(masters.get(0).apiAddress()).build();
           DroverClient via2 = DroverClient.builder().endpoint(masters.get(1).apiAddress()).build();
@@ -104,10 +72,6 @@ class RaftMastersTest {
                                     .equals("replicated")));
         assertThat(masters.stream().filter(Master::isActive).count()).isLessThanOrEqualTo(1);
         w.close();
-      }
-    } finally {
-      for (Master m : masters) {
-        m.close();
       }
     }
   }

@@ -5,17 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Kind;
-import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Object;
-import dev.drover.api.v1.ObjectMeta;
 import dev.drover.master.registry.PodStrategy.BindResult;
 import dev.drover.master.registry.PodStrategy.PodBinding;
 import dev.drover.master.registry.Registry;
 import dev.drover.store.InMemoryKvStore;
 import dev.drover.store.KvStores;
+import dev.drover.testing.TestObjects;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -159,8 +159,6 @@ class RegistryBindTest {
   }
 
   private static Object node(String name) {
-    return Object.newBuilder()
-        .setNode(Node.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name)))
-        .build();
+    return TestObjects.wrap(TestObjects.node(name, Map.of()));
   }
 }

@@ -1,8 +1,8 @@
 package dev.drover.agent;
 
 import static dev.drover.agent.testing.Pods.container;
-import static dev.drover.agent.testing.Pods.pod;
-import static dev.drover.agent.testing.Pods.shell;
+import static dev.drover.testing.TestObjects.boundPod;
+import static dev.drover.testing.TestObjects.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -105,7 +105,7 @@ class SimulatedAgentTest {
   }
 
   private static Pod simplePod(String name, String node) {
-    return pod(name, node, shell("main", "img:1", "run").build()).build();
+    return boundPod(name, node, shell("main", "img:1", "run").build()).build();
   }
 
   @Test
@@ -152,7 +152,7 @@ class SimulatedAgentTest {
                 ? Behavior.exitAfter(Duration.ofMillis(50), 1)
                 : Behavior.runForever());
     start(config("n1"));
-    Pod pod = master.putPod(pod("c", "n1", shell("main", "crash:1", "x").build()).build());
+    Pod pod = master.putPod(boundPod("c", "n1", shell("main", "crash:1", "x").build()).build());
     String uid = pod.getMetadata().getUid();
     PodStatus s = awaitStatus(master, uid, st -> container(st, "main").getRestartCount() >= 4);
     assertThat(container(s, "main").getLastState().getTerminated().getExitCode()).isEqualTo(1);
@@ -179,7 +179,7 @@ class SimulatedAgentTest {
   @Test
   void changedContainerSpecReplacesTheContainerWhateverTheRestartPolicy() {
     start(config("n1"));
-    Pod.Builder never = pod("changing", "n1", shell("main", "img:1", "run").build());
+    Pod.Builder never = boundPod("changing", "n1", shell("main", "img:1", "run").build());
     never.getSpecBuilder().setRestartPolicy(RestartPolicy.RESTART_POLICY_NEVER);
     Pod pod = master.putPod(never.build());
     String uid = pod.getMetadata().getUid();
@@ -228,7 +228,7 @@ class SimulatedAgentTest {
                 ? Behavior.oomAfter(Duration.ofMillis(50))
                 : Behavior.runForever());
     start(config("n1"));
-    Pod pod = master.putPod(pod("hog", "n1", shell("main", "hog:1", "x").build()).build());
+    Pod pod = master.putPod(boundPod("hog", "n1", shell("main", "hog:1", "x").build()).build());
     PodStatus s =
         awaitStatus(
             master, pod.getMetadata().getUid(), st -> container(st, "main").getRestartCount() >= 1);
@@ -241,7 +241,7 @@ class SimulatedAgentTest {
   void failedPullsGiveErrImagePullThenImagePullBackOff() {
     runtime.pullable(image -> !image.startsWith("missing"));
     start(config("n1"));
-    Pod pod = master.putPod(pod("m", "n1", shell("main", "missing:1", "x").build()).build());
+    Pod pod = master.putPod(boundPod("m", "n1", shell("main", "missing:1", "x").build()).build());
     String uid = pod.getMetadata().getUid();
     await()
         .atMost(WAIT)
@@ -267,26 +267,30 @@ class SimulatedAgentTest {
     // IfNotPresent: the first pod pulls, the second finds the image and does not.
     Pod a =
         master.putPod(
-            pod("a", "n1", policy("img:ifnp", ImagePullPolicy.IMAGE_PULL_POLICY_IF_NOT_PRESENT))
+            boundPod(
+                    "a", "n1", policy("img:ifnp", ImagePullPolicy.IMAGE_PULL_POLICY_IF_NOT_PRESENT))
                 .build());
     awaitStatus(
         master, a.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
     Pod b =
         master.putPod(
-            pod("b", "n1", policy("img:ifnp", ImagePullPolicy.IMAGE_PULL_POLICY_IF_NOT_PRESENT))
+            boundPod(
+                    "b", "n1", policy("img:ifnp", ImagePullPolicy.IMAGE_PULL_POLICY_IF_NOT_PRESENT))
                 .build());
     awaitStatus(
         master, b.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
     // Always: every pod pulls, present or not.
     Pod c =
         master.putPod(
-            pod("c", "n1", policy("img:ifnp", ImagePullPolicy.IMAGE_PULL_POLICY_ALWAYS)).build());
+            boundPod("c", "n1", policy("img:ifnp", ImagePullPolicy.IMAGE_PULL_POLICY_ALWAYS))
+                .build());
     awaitStatus(
         master, c.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
     // Never: an absent image is not pulled; the container waits with ErrImageNeverPull.
     Pod d =
         master.putPod(
-            pod("d", "n1", policy("img:absent", ImagePullPolicy.IMAGE_PULL_POLICY_NEVER)).build());
+            boundPod("d", "n1", policy("img:absent", ImagePullPolicy.IMAGE_PULL_POLICY_NEVER))
+                .build());
     PodStatus never =
         awaitStatus(
             master,
@@ -337,7 +341,7 @@ class SimulatedAgentTest {
     Probe.Builder probe = Probe.newBuilder().setPeriodSeconds(1).setFailureThreshold(1000);
     Pod pod =
         master.putPod(
-            pod(
+            boundPod(
                     "s",
                     "n1",
                     shell("main", "img:1", "x")
@@ -363,7 +367,7 @@ class SimulatedAgentTest {
     runtime.behavior(
         spec -> spec.image().equals("stubborn:1") ? Behavior.ignoreTerm() : Behavior.runForever());
     start(config("n1"));
-    Pod pod = master.putPod(pod("t", "n1", shell("main", "stubborn:1", "x").build()).build());
+    Pod pod = master.putPod(boundPod("t", "n1", shell("main", "stubborn:1", "x").build()).build());
     String uid = pod.getMetadata().getUid();
     awaitStatus(master, uid, st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
     Instant deleted = Instant.now();

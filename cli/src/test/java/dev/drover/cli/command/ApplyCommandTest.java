@@ -1,5 +1,8 @@
 package dev.drover.cli.command;
 
+import static dev.drover.testing.TestObjects.runningPod;
+import static dev.drover.testing.TestObjects.stuckPod;
+import static dev.drover.testing.TestObjects.wrap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.api.ApiObjects;
@@ -8,7 +11,6 @@ import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
-import dev.drover.cli.core.TestObjects;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -213,7 +215,7 @@ class ApplyCommandTest {
   @Test
   void waitPrintsPlainProgressWithTheStuckReasonUntilReady() throws Exception {
     String file = write("web.yaml", WEB);
-    cli.service.put(TestObjects.stuckPod("web-abc", "ImagePullBackOff"), CliHarness.NOW);
+    cli.service.put(wrap(stuckPod("web-abc", "ImagePullBackOff")), CliHarness.NOW);
     AtomicInteger reads = new AtomicInteger();
     cli.service.onGet =
         object -> {
@@ -230,7 +232,7 @@ class ApplyCommandTest {
               .setReadyReplicas(ready)
               .setAvailableReplicas(ready);
           if (ready == 2) {
-            cli.service.put(TestObjects.runningPod("web-abc", "n1", 0), CliHarness.NOW);
+            cli.service.put(wrap(runningPod("web-abc", "n1", 0)), CliHarness.NOW);
           }
           return next.build();
         };

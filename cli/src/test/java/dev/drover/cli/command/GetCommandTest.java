@@ -1,5 +1,10 @@
 package dev.drover.cli.command;
 
+import static dev.drover.testing.TestObjects.deploymentWithStatus;
+import static dev.drover.testing.TestObjects.runningPod;
+import static dev.drover.testing.TestObjects.stuckPod;
+import static dev.drover.testing.TestObjects.workerNode;
+import static dev.drover.testing.TestObjects.wrap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.api.v1.ListRequest;
@@ -7,7 +12,6 @@ import dev.drover.api.v1.WatchEventType;
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
 import dev.drover.cli.core.FakeControlService;
-import dev.drover.cli.core.TestObjects;
 import dev.drover.embed.manifest.ManifestParser;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,10 +29,9 @@ class GetCommandTest {
   void setUp() throws Exception {
     cli = new CliHarness(home);
     cli.service.put(
-        TestObjects.runningPod("web-1", "n1", 2), CliHarness.NOW.minus(Duration.ofMinutes(5)));
+        wrap(runningPod("web-1", "n1", 2)), CliHarness.NOW.minus(Duration.ofMinutes(5)));
     cli.service.put(
-        TestObjects.stuckPod("web-2", "ImagePullBackOff"),
-        CliHarness.NOW.minus(Duration.ofSeconds(40)));
+        wrap(stuckPod("web-2", "ImagePullBackOff")), CliHarness.NOW.minus(Duration.ofSeconds(40)));
   }
 
   @AfterEach
@@ -100,8 +103,8 @@ class GetCommandTest {
 
   @Test
   void deploymentsAndNodesHaveTheirOwnColumns() {
-    cli.service.put(TestObjects.deployment("web", 3, 2), CliHarness.NOW.minusSeconds(3600));
-    cli.service.put(TestObjects.node("n1", true, true), CliHarness.NOW.minusSeconds(7200));
+    cli.service.put(wrap(deploymentWithStatus("web", 3, 2)), CliHarness.NOW.minusSeconds(3600));
+    cli.service.put(wrap(workerNode("n1", true, true)), CliHarness.NOW.minusSeconds(7200));
     assertThat(cli.run("get", "deploy").out())
         .isEqualTo(
             "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\n"
@@ -114,7 +117,7 @@ class GetCommandTest {
 
   @Test
   void severalKindsPrintOneTableEach() {
-    cli.service.put(TestObjects.deployment("web", 3, 2), CliHarness.NOW.minusSeconds(3600));
+    cli.service.put(wrap(deploymentWithStatus("web", 3, 2)), CliHarness.NOW.minusSeconds(3600));
     Result r = cli.run("get", "deploy,po,svc");
     assertThat(r.code()).isZero();
     assertThat(r.out())
@@ -149,9 +152,7 @@ class GetCommandTest {
   void watchPrintsTheListThenEachChangeAsARow() {
     cli.service.watchEvents.add(
         FakeControlService.event(
-            WatchEventType.WATCH_EVENT_TYPE_MODIFIED,
-            TestObjects.runningPod("web-2", "n1", 0),
-            200));
+            WatchEventType.WATCH_EVENT_TYPE_MODIFIED, wrap(runningPod("web-2", "n1", 0)), 200));
     cli.service.watchEvents.add(
         FakeControlService.event(
             WatchEventType.WATCH_EVENT_TYPE_BOOKMARK,

@@ -1,5 +1,9 @@
 package dev.drover.cli.command;
 
+import static dev.drover.testing.TestObjects.deploymentWithStatus;
+import static dev.drover.testing.TestObjects.runningPod;
+import static dev.drover.testing.TestObjects.stuckPod;
+import static dev.drover.testing.TestObjects.wrap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.api.v1.DeleteRequest;
@@ -14,7 +18,6 @@ import dev.drover.api.v1.RolloutActionType;
 import dev.drover.api.v1.ScaleRequest;
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
-import dev.drover.cli.core.TestObjects;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,9 +36,9 @@ class VerbsTest {
   @BeforeEach
   void setUp() throws Exception {
     cli = new CliHarness(home);
-    cli.service.put(TestObjects.runningPod("web-1", "n1", 0), CliHarness.NOW);
-    cli.service.put(TestObjects.runningPod("web-2", "n1", 0), CliHarness.NOW);
-    cli.service.put(TestObjects.deployment("web", 2, 2), CliHarness.NOW);
+    cli.service.put(wrap(runningPod("web-1", "n1", 0)), CliHarness.NOW);
+    cli.service.put(wrap(runningPod("web-2", "n1", 0)), CliHarness.NOW);
+    cli.service.put(wrap(deploymentWithStatus("web", 2, 2)), CliHarness.NOW);
   }
 
   @AfterEach
@@ -119,8 +122,8 @@ class VerbsTest {
 
   @Test
   void rolloutStatusShowsProgressAndTheStuckPodUntilItTimesOut() {
-    cli.service.put(TestObjects.deployment("web", 2, 1), CliHarness.NOW);
-    cli.service.put(TestObjects.stuckPod("web-0", "ImagePullBackOff"), CliHarness.NOW);
+    cli.service.put(wrap(deploymentWithStatus("web", 2, 1)), CliHarness.NOW);
+    cli.service.put(wrap(stuckPod("web-0", "ImagePullBackOff")), CliHarness.NOW);
     cli.clock = java.time.Clock.systemUTC();
     Result plain = cli.run("rollout", "status", "deployment/web", "--timeout", "1s");
     assertThat(plain.code()).isEqualTo(1);
@@ -218,7 +221,7 @@ class VerbsTest {
   @Test
   void logsOfAWorkloadReadOneOfItsPodsAndSayWhich() {
     cli.service.logLines.add("serving on :8080");
-    cli.service.put(TestObjects.stuckPod("web-0", "ImagePullBackOff"), CliHarness.NOW);
+    cli.service.put(wrap(stuckPod("web-0", "ImagePullBackOff")), CliHarness.NOW);
     Result r = cli.run("logs", "deployment/web");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo("serving on :8080\n");
@@ -229,7 +232,7 @@ class VerbsTest {
         .extracting(q -> ((LogsRequest) q).getPod())
         .containsExactly("web-1");
 
-    cli.service.put(TestObjects.deployment("idle", 1, 0), CliHarness.NOW);
+    cli.service.put(wrap(deploymentWithStatus("idle", 1, 0)), CliHarness.NOW);
     Result none = cli.run("logs", "deploy/idle");
     assertThat(none.code()).isEqualTo(1);
     assertThat(none.err()).contains("deployment/idle has no pods yet");

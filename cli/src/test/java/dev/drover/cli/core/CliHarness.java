@@ -1,10 +1,8 @@
 package dev.drover.cli.core;
 
 import dev.drover.cli.Main;
+import dev.drover.testing.InProcessGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -17,7 +15,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs {@code drover} commands in-process against a {@link FakeControlService} served on an
@@ -35,22 +32,20 @@ public final class CliHarness implements AutoCloseable {
 
   public final FakeControlService service = new FakeControlService();
   public final Path home;
-  private final Server server;
-  private final String name;
+  private final InProcessGrpc server;
   public boolean terminal;
   public Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
   public String stdin = "";
 
   public CliHarness(Path home) throws IOException {
     this.home = home;
-    this.name = InProcessServerBuilder.generateName();
-    this.server =
-        InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
+    this.server = InProcessGrpc.start(service);
     new ClientConfigStore(home.resolve(".drover/config"))
         .save(
             dev.drover.cli.core.ClientConfig.EMPTY
                 .withContext(
-                    new ContextEntry("test", List.of("inprocess:" + name), "default", null))
+                    new ContextEntry(
+                        "test", List.of("inprocess:" + server.name()), "default", null))
                 .withCurrent("test"));
   }
 
@@ -85,16 +80,13 @@ public final class CliHarness implements AutoCloseable {
 
   private static ManagedChannel channel(String endpoint) {
     if (endpoint.startsWith("inprocess:")) {
-      return InProcessChannelBuilder.forName(endpoint.substring("inprocess:".length()))
-          .directExecutor()
-          .build();
+      return InProcessGrpc.channelTo(endpoint.substring("inprocess:".length()));
     }
     return NettyChannelBuilder.forTarget(endpoint).usePlaintext().build();
   }
 
   @Override
   public void close() throws InterruptedException {
-    server.shutdownNow();
-    server.awaitTermination(10, TimeUnit.SECONDS);
+    server.close();
   }
 }

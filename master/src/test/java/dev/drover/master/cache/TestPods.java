@@ -2,8 +2,8 @@ package dev.drover.master.cache;
 
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
-import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
+import dev.drover.testing.TestObjects;
 
 /** Pods and index updates for the cache's unit tests. */
 final class TestPods {
@@ -11,16 +11,9 @@ final class TestPods {
 
   /** A pod labelled {@code app=<app>} at resource version {@code rev}. */
   static Object pod(String ns, String name, String app, long rev) {
-    return Object.newBuilder()
-        .setPod(
-            Pod.newBuilder()
-                .setMetadata(
-                    ObjectMeta.newBuilder()
-                        .setNamespace(ns)
-                        .setName(name)
-                        .setResourceVersion(rev)
-                        .putLabels("app", app)))
-        .build();
+    Pod.Builder pod = TestObjects.pod(ns, name);
+    pod.getMetadataBuilder().setResourceVersion(rev).putLabels("app", app);
+    return TestObjects.wrap(pod);
   }
 
   /** The store writing {@code pod(ns, name, app, rev)}. */

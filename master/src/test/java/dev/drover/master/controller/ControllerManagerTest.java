@@ -7,6 +7,7 @@ import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.ConfigMap;
 import dev.drover.api.v1.Kind;
 import dev.drover.master.wiring.Controllers;
+import dev.drover.testing.TestObjects;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -81,7 +82,7 @@ class ControllerManagerTest {
       for (int i = 0; i < 5; i++) {
         cluster.create(
             ConfigMap.newBuilder()
-                .setMetadata(Fixtures.meta("cm" + i))
+                .setMetadata(TestObjects.meta("cm" + i))
                 .putData("in", "v" + i)
                 .build());
       }
@@ -132,7 +133,7 @@ class ControllerManagerTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> other.queue().isShutDown());
       assertThat(closer.isAlive()).as("close waits for the sync under way").isTrue();
       cluster.create(
-          ConfigMap.newBuilder().setMetadata(Fixtures.meta("late")).putData("in", "x").build());
+          ConfigMap.newBuilder().setMetadata(TestObjects.meta("late")).putData("in", "x").build());
     } finally {
       release.countDown();
     }
@@ -151,7 +152,10 @@ class ControllerManagerTest {
       manager.start();
       ConfigMap cm =
           cluster.create(
-              ConfigMap.newBuilder().setMetadata(Fixtures.meta("cm")).putData("in", "a").build());
+              ConfigMap.newBuilder()
+                  .setMetadata(TestObjects.meta("cm"))
+                  .putData("in", "a")
+                  .build());
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> "a".equals(stored(cluster).getDataMap().get("out")));
@@ -176,12 +180,12 @@ class ControllerManagerTest {
       manager.start();
       cluster.create(
           dev.drover.api.v1.Deployment.newBuilder()
-              .setMetadata(Fixtures.meta("web"))
+              .setMetadata(TestObjects.meta("web"))
               .setSpec(
                   dev.drover.api.v1.DeploymentSpec.newBuilder()
                       .setReplicas(3)
-                      .setSelector(Fixtures.selector(java.util.Map.of("app", "web")))
-                      .setTemplate(Fixtures.template(java.util.Map.of("app", "web"), "web:1")))
+                      .setSelector(TestObjects.selector(java.util.Map.of("app", "web")))
+                      .setTemplate(TestObjects.template(java.util.Map.of("app", "web"), "web:1")))
               .build());
       await()
           .atMost(Duration.ofSeconds(30))

@@ -1,15 +1,13 @@
 package dev.drover.master.controller;
 
 import static dev.drover.master.controller.Fixtures.makeReady;
-import static dev.drover.master.controller.Fixtures.meta;
-import static dev.drover.master.controller.Fixtures.node;
-import static dev.drover.master.controller.Fixtures.selector;
-import static dev.drover.master.controller.Fixtures.template;
+import static dev.drover.testing.TestObjects.meta;
+import static dev.drover.testing.TestObjects.node;
+import static dev.drover.testing.TestObjects.selector;
+import static dev.drover.testing.TestObjects.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.api.ApiObjects;
-import dev.drover.api.v1.Condition;
-import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.DeploymentSpec;
 import dev.drover.api.v1.Kind;
@@ -25,6 +23,7 @@ import dev.drover.master.controller.deployment.DeploymentController;
 import dev.drover.master.controller.gc.GarbageCollector;
 import dev.drover.master.controller.node.NodeLifecycleController;
 import dev.drover.master.controller.replicaset.ReplicaSetController;
+import dev.drover.testing.TestObjects;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -49,12 +48,7 @@ class ControllersTogetherTest {
     for (String name : List.of("n1", "n2")) {
       h.cluster.create(
           node(name, Map.of()).toBuilder()
-              .setStatus(
-                  NodeStatus.newBuilder()
-                      .addConditions(
-                          Condition.newBuilder()
-                              .setType("Ready")
-                              .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)))
+              .setStatus(NodeStatus.newBuilder().addConditions(TestObjects.ready(true)))
               .build());
       h.cluster.create(
           Lease.newBuilder()

@@ -9,18 +9,21 @@ import dev.drover.api.v1.EventType;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Node;
 import dev.drover.master.events.EventRecorder;
+import dev.drover.testing.FakeClock;
+import dev.drover.testing.TestObjects;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EventRecorderTest {
   private final FakeClock clock = new FakeClock();
-  private final FakeCluster cluster = new FakeCluster(clock);
+  private final FakeCluster cluster = new FakeCluster(clock::now);
   private final EventRecorder recorder =
       new EventRecorder(cluster::recordEvent, clock::now, "test-controller");
 
   @Test
   void anEventNamesItsObjectReasonTypeSourceAndTime() {
-    ConfigMap cm = cluster.create(ConfigMap.newBuilder().setMetadata(Fixtures.meta("cm")).build());
+    ConfigMap cm =
+        cluster.create(ConfigMap.newBuilder().setMetadata(TestObjects.meta("cm")).build());
     recorder.warning(cm, "SomethingFailed", "it failed");
 
     Event event = cluster.events().get(0);
@@ -38,7 +41,7 @@ class EventRecorderTest {
 
   @Test
   void eventsAboutClusterScopedObjectsGoToTheDefaultNamespace() {
-    Node node = cluster.create(Fixtures.node("n1", Map.of()));
+    Node node = cluster.create(TestObjects.node("n1", Map.of()));
     recorder.normal(node, "NodeReady", "ready");
     Event event = cluster.events().get(0);
     assertThat(event.getType()).isEqualTo(EventType.EVENT_TYPE_NORMAL);

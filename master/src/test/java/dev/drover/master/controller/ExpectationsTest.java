@@ -2,13 +2,14 @@ package dev.drover.master.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.drover.testing.FakeClock;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ExpectationsTest {
   private final FakeClock clock = new FakeClock();
-  private final Expectations expectations = new Expectations(clock, Duration.ofMinutes(5));
+  private final Expectations expectations = new Expectations(clock::now, Duration.ofMinutes(5));
 
   @Test
   void satisfiedOnlyWhenEveryCreateAndDeleteWasObserved() {

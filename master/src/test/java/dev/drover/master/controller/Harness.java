@@ -1,5 +1,6 @@
 package dev.drover.master.controller;
 
+import dev.drover.testing.FakeClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.List;
  */
 public final class Harness {
   public final FakeClock clock = new FakeClock();
-  public final FakeCluster cluster = new FakeCluster(clock);
+  public final FakeCluster cluster = new FakeCluster(clock::now);
   private final List<Controller> controllers = new ArrayList<>();
 
   /** Context for controllers under test. */

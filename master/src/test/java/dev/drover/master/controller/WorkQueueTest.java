@@ -3,6 +3,7 @@ package dev.drover.master.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.drover.testing.FakeClock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class WorkQueueTest {
   private final FakeClock clock = new FakeClock();
-  private final WorkQueue queue = new WorkQueue(clock, RateLimiter.defaults(clock));
+  private final WorkQueue queue = new WorkQueue(clock::now, RateLimiter.defaults(clock::now));
 
   @Test
   void deduplicatesWaitingKeys() {
@@ -49,7 +50,7 @@ class WorkQueueTest {
 
   @Test
   void failuresBackOffExponentiallyAndForgetResets() {
-    RateLimiter limiter = RateLimiter.defaults(clock);
+    RateLimiter limiter = RateLimiter.defaults(clock::now);
     assertThat(limiter.when("k")).isEqualTo(Duration.ofMillis(5));
     assertThat(limiter.when("k")).isEqualTo(Duration.ofMillis(10));
     assertThat(limiter.when("k")).isEqualTo(Duration.ofMillis(20));
@@ -65,7 +66,7 @@ class WorkQueueTest {
   @Test
   void theOverallBucketSpreadsBurstsOfFailures() {
     RateLimiter limiter =
-        new RateLimiter(clock, Duration.ofMillis(5), Duration.ofSeconds(1000), 10, 2);
+        new RateLimiter(clock::now, Duration.ofMillis(5), Duration.ofSeconds(1000), 10, 2);
     limiter.when("a");
     limiter.when("b");
     // The bucket (burst 2, 10 per second) is empty: the third distinct key waits 100 ms, not 5.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.rpc.BadRequest;
+import dev.drover.testing.InProcessGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -71,25 +72,17 @@ class ValidationStatusTest {
     for (int i = 0; i < 5_000; i++) {
       many.add(new FieldViolation("spec.containers[" + i + "].image", "Required value"));
     }
-    String name = io.grpc.inprocess.InProcessServerBuilder.generateName();
-    io.grpc.Server server =
-        io.grpc.inprocess.InProcessServerBuilder.forName(name)
-            .addService(
-                new io.grpc.health.v1.HealthGrpc.HealthImplBase() {
-                  @Override
-                  public void check(
-                      io.grpc.health.v1.HealthCheckRequest request,
-                      io.grpc.stub.StreamObserver<io.grpc.health.v1.HealthCheckResponse> out) {
-                    out.onError(ValidationStatus.invalidArgument("Pod \"default/web\"", many));
-                  }
-                })
-            .build()
-            .start();
-    io.grpc.ManagedChannel channel =
-        io.grpc.inprocess.InProcessChannelBuilder.forName(name)
-            .maxInboundMetadataSize(8 * 1024)
-            .build();
-    try {
+    try (InProcessGrpc grpc =
+        InProcessGrpc.start(
+            new io.grpc.health.v1.HealthGrpc.HealthImplBase() {
+              @Override
+              public void check(
+                  io.grpc.health.v1.HealthCheckRequest request,
+                  io.grpc.stub.StreamObserver<io.grpc.health.v1.HealthCheckResponse> out) {
+                out.onError(ValidationStatus.invalidArgument("Pod \"default/web\"", many));
+              }
+            })) {
+      io.grpc.ManagedChannel channel = grpc.channelWithMetadataLimit(8 * 1024);
       assertThatThrownBy(
               () ->
                   io.grpc.health.v1.HealthGrpc.newBlockingStub(channel)
@@ -105,9 +98,6 @@ class ValidationStatusTest {
                 assertThat(received.get(received.size() - 1).description())
                     .endsWith("more violations not shown");
               });
-    } finally {
-      channel.shutdownNow().awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
-      server.shutdownNow().awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
 

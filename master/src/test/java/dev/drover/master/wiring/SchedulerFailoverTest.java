@@ -1,22 +1,19 @@
 package dev.drover.master.wiring;
 
+import static dev.drover.testing.TestObjects.container;
+import static dev.drover.testing.TestObjects.readyNode;
+import static dev.drover.testing.TestObjects.requests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import dev.drover.api.v1.Condition;
-import dev.drover.api.v1.ConditionStatus;
-import dev.drover.api.v1.Container;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ListRequest;
 import dev.drover.api.v1.Node;
-import dev.drover.api.v1.NodeStatus;
-import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
-import dev.drover.api.v1.PodSpec;
-import dev.drover.api.v1.ResourceRequirements;
 import dev.drover.client.DroverClient;
 import dev.drover.master.Master;
+import dev.drover.master.RaftCluster;
 import dev.drover.master.registry.Registry;
 import dev.drover.store.api.Keys;
 import dev.drover.store.api.KvStoreException;
@@ -24,6 +21,7 @@ import dev.drover.store.api.Watch;
 import dev.drover.store.api.WatchListener;
 import dev.drover.store.v1.WatchRequest;
 import dev.drover.store.v1.WatchResponse;
+import dev.drover.testing.TestObjects;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,8 +60,8 @@ class SchedulerFailoverTest {
       throws Exception {
     // No controllers: the nodes here send no heartbeats, and nothing else is needed. The
     // lease tolerates renewals slowed down by a loaded machine (4 s before stepping down).
-    try (ThreeMasters cluster =
-        new ThreeMasters(
+    try (RaftCluster cluster =
+        new RaftCluster(
             dir,
             b ->
                 b.controllers(false)
@@ -71,7 +69,7 @@ class SchedulerFailoverTest {
                         Duration.ofSeconds(6), Duration.ofSeconds(1), Duration.ofSeconds(4)))) {
       await().atMost(PATIENCE).until(() -> cluster.active().isPresent());
       Master first = cluster.active().orElseThrow();
-      List<String> survivors = cluster.addressesExcept(first);
+      List<String> survivors = cluster.othersThan(first).stream().map(Master::apiAddress).toList();
       Map<String, String> boundTo = new ConcurrentHashMap<>();
       List<String> violations = new CopyOnWriteArrayList<>();
       // Every write of every pod, as a surviving store member applies it, is checked: a pod's
@@ -119,7 +117,8 @@ class SchedulerFailoverTest {
                     }
                   });
       watch.request(Long.MAX_VALUE);
-      try (DroverClient client = ThreeMasters.client(survivors)) {
+      try (DroverClient client =
+          DroverClient.builder().endpoints(survivors).deadline(Duration.ofSeconds(30)).build()) {
         for (int i = 0; i < NODES; i++) {
           client.nodes().create(node("node-" + i));
         }
@@ -141,7 +140,7 @@ class SchedulerFailoverTest {
             // Crash the active master once it has bound part of the burst.
             await().atMost(PATIENCE).until(() -> boundTo.size() >= PODS / 5);
             int boundBeforeCrash = boundTo.size();
-            cluster.crash(first);
+            cluster.stopStoreFirst(first);
             for (Future<?> f : done) {
               f.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
             }
@@ -157,7 +156,7 @@ class SchedulerFailoverTest {
             await().atMost(PATIENCE).until(() -> boundTo.size() == PODS);
           } catch (org.awaitility.core.ConditionTimeoutException e) {
             StringBuilder caches = new StringBuilder();
-            for (Master m : cluster.all()) {
+            for (Master m : cluster.masters) {
               caches
                   .append(' ')
                   .append(m.id())
@@ -251,34 +250,14 @@ class SchedulerFailoverTest {
   }
 
   private static Pod pod(String name) {
-    return Pod.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName(name))
-        .setSpec(
-            PodSpec.newBuilder()
-                .addContainers(
-                    Container.newBuilder()
-                        .setName("main")
-                        .setImage("busybox:1")
-                        .setResources(
-                            ResourceRequirements.newBuilder()
-                                .putRequests("cpu", POD_MILLI_CPU + "m")
-                                .putRequests("memory", "16Mi"))))
+    return TestObjects.pod(
+            "default",
+            name,
+            container("main", "busybox:1").setResources(requests(POD_MILLI_CPU + "m", "16Mi")))
         .build();
   }
 
   private static Node node(String name) {
-    return Node.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName(name))
-        .setStatus(
-            NodeStatus.newBuilder()
-                .putAllocatable("cpu", NODE_MILLI_CPU + "m")
-                .putAllocatable("memory", "64Gi")
-                .putAllocatable("pods", "110")
-                .addConditions(
-                    Condition.newBuilder()
-                        .setType("Ready")
-                        .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
-                        .setReason("KubeletReady")))
-        .build();
+    return readyNode(name, NODE_MILLI_CPU + "m", "64Gi", "110").build();
   }
 }

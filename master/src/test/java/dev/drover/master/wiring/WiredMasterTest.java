@@ -1,5 +1,10 @@
 package dev.drover.master.wiring;
 
+import static dev.drover.testing.TestObjects.container;
+import static dev.drover.testing.TestObjects.podSpec;
+import static dev.drover.testing.TestObjects.readyNode;
+import static dev.drover.testing.TestObjects.requests;
+import static dev.drover.testing.TestObjects.wrap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -15,8 +20,6 @@ import dev.drover.api.v1.HeartbeatRequest;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.ListRequest;
-import dev.drover.api.v1.Node;
-import dev.drover.api.v1.NodeStatus;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
@@ -164,36 +167,11 @@ class WiredMasterTest {
   }
 
   private static PodSpec.Builder spec(String cpu, String memory) {
-    return PodSpec.newBuilder()
-        .addContainers(
-            Container.newBuilder()
-                .setName("main")
-                .setImage("busybox:1")
-                .setResources(
-                    ResourceRequirements.newBuilder()
-                        .putRequests("cpu", cpu)
-                        .putRequests("memory", memory)));
+    return podSpec(container("main", "busybox:1").setResources(requests(cpu, memory)));
   }
 
   private static Object node(String name) {
-    return Object.newBuilder()
-        .setNode(
-            Node.newBuilder()
-                .setMetadata(ObjectMeta.newBuilder().setName(name))
-                .setStatus(
-                    NodeStatus.newBuilder()
-                        .putCapacity("cpu", "4")
-                        .putCapacity("memory", "8Gi")
-                        .putCapacity("pods", "110")
-                        .putAllocatable("cpu", "4")
-                        .putAllocatable("memory", "8Gi")
-                        .putAllocatable("pods", "110")
-                        .addConditions(
-                            Condition.newBuilder()
-                                .setType("Ready")
-                                .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
-                                .setReason("KubeletReady"))))
-        .build();
+    return wrap(readyNode(name, "4", "8Gi", "110"));
   }
 
   private void heartbeat(String nodeName) {

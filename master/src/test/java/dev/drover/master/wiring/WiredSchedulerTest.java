@@ -1,29 +1,28 @@
 package dev.drover.master.wiring;
 
+import static dev.drover.testing.TestObjects.container;
+import static dev.drover.testing.TestObjects.readyNode;
+import static dev.drover.testing.TestObjects.requests;
+import static dev.drover.testing.TestObjects.wrap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
-import dev.drover.api.v1.Container;
 import dev.drover.api.v1.CreateRequest;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.EventType;
 import dev.drover.api.v1.GetRequest;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ListRequest;
-import dev.drover.api.v1.Node;
 import dev.drover.api.v1.NodeSpec;
-import dev.drover.api.v1.NodeStatus;
 import dev.drover.api.v1.Object;
-import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
-import dev.drover.api.v1.PodSpec;
-import dev.drover.api.v1.ResourceRequirements;
 import dev.drover.api.v1.Taint;
 import dev.drover.api.v1.TaintEffect;
 import dev.drover.master.InProcessMaster;
 import dev.drover.master.scheduler.SchedulerConfig;
+import dev.drover.testing.TestObjects;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -160,19 +159,9 @@ class WiredSchedulerTest {
   }
 
   private static Object pod(String name, String cpu) {
-    return Object.newBuilder()
-        .setPod(
-            Pod.newBuilder()
-                .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName(name))
-                .setSpec(
-                    PodSpec.newBuilder()
-                        .addContainers(
-                            Container.newBuilder()
-                                .setName("main")
-                                .setImage("busybox:1")
-                                .setResources(
-                                    ResourceRequirements.newBuilder().putRequests("cpu", cpu)))))
-        .build();
+    return wrap(
+        TestObjects.pod(
+            "default", name, container("main", "busybox:1").setResources(requests(cpu, null))));
   }
 
   private static Object node(String name, String cpu, Taint taint) {
@@ -180,24 +169,6 @@ class WiredSchedulerTest {
     if (taint != null) {
       spec.addTaints(taint);
     }
-    return Object.newBuilder()
-        .setNode(
-            Node.newBuilder()
-                .setMetadata(ObjectMeta.newBuilder().setName(name))
-                .setSpec(spec)
-                .setStatus(
-                    NodeStatus.newBuilder()
-                        .putCapacity("cpu", cpu)
-                        .putCapacity("memory", "8Gi")
-                        .putCapacity("pods", "110")
-                        .putAllocatable("cpu", cpu)
-                        .putAllocatable("memory", "8Gi")
-                        .putAllocatable("pods", "110")
-                        .addConditions(
-                            Condition.newBuilder()
-                                .setType("Ready")
-                                .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)
-                                .setReason("KubeletReady"))))
-        .build();
+    return wrap(readyNode(name, cpu, "8Gi", "110").setSpec(spec));
   }
 }

@@ -26,15 +26,11 @@ import dev.drover.api.v1.UpdatePodStatusesResponse;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchPodsRequest;
+import dev.drover.testing.InProcessGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,7 +39,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 /**
  * An in-memory, in-process stand-in for the masters' {@code NodeService}: a pod store with resource
@@ -54,8 +49,7 @@ import java.util.concurrent.TimeUnit;
 public final class FakeNodeService extends NodeServiceGrpc.NodeServiceImplBase
     implements AutoCloseable {
 
-  private final String name = "fake-master-" + UUID.randomUUID();
-  private final Server server;
+  private final InProcessGrpc server;
   private final Map<String, Pod> pods = new LinkedHashMap<>();
   private final List<WatchEvent> history = new ArrayList<>();
   private final List<Watch> watches = new CopyOnWriteArrayList<>();
@@ -75,22 +69,17 @@ public final class FakeNodeService extends NodeServiceGrpc.NodeServiceImplBase
   public volatile boolean hangHeartbeats;
 
   public FakeNodeService() {
-    try {
-      server =
-          InProcessServerBuilder.forName(name).directExecutor().addService(this).build().start();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    server = InProcessGrpc.start(this);
   }
 
   /** The endpoint name for {@link #channel}. */
   public String endpoint() {
-    return name;
+    return server.name();
   }
 
   /** A channel factory for the agent: in-process channels by endpoint name. */
   public static ManagedChannel channel(String endpoint) {
-    return InProcessChannelBuilder.forName(endpoint).directExecutor().build();
+    return InProcessGrpc.channelTo(endpoint);
   }
 
   /** Creates or replaces a pod (assigning a uid when missing) and notifies watchers. */
@@ -324,9 +313,8 @@ public final class FakeNodeService extends NodeServiceGrpc.NodeServiceImplBase
 
   @Override
   public void close() {
-    server.shutdownNow();
     try {
-      server.awaitTermination(5, TimeUnit.SECONDS);
+      server.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

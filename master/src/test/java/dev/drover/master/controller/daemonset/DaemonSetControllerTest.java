@@ -1,10 +1,10 @@
 package dev.drover.master.controller.daemonset;
 
 import static dev.drover.master.controller.Fixtures.makeReady;
-import static dev.drover.master.controller.Fixtures.meta;
-import static dev.drover.master.controller.Fixtures.node;
-import static dev.drover.master.controller.Fixtures.selector;
-import static dev.drover.master.controller.Fixtures.template;
+import static dev.drover.testing.TestObjects.meta;
+import static dev.drover.testing.TestObjects.node;
+import static dev.drover.testing.TestObjects.selector;
+import static dev.drover.testing.TestObjects.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;

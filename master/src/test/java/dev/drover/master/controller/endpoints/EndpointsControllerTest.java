@@ -1,12 +1,10 @@
 package dev.drover.master.controller.endpoints;
 
 import static dev.drover.master.controller.Fixtures.makeReady;
-import static dev.drover.master.controller.Fixtures.meta;
+import static dev.drover.testing.TestObjects.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.api.v1.Condition;
-import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ContainerPort;
 import dev.drover.api.v1.EndpointAddress;
@@ -28,6 +26,7 @@ import dev.drover.master.controller.ControllerManager;
 import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.FakeCluster;
 import dev.drover.master.controller.Harness;
+import dev.drover.testing.TestObjects;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -166,15 +165,7 @@ class EndpointsControllerTest {
   private static Pod withReady(Pod pod, boolean ready) {
     return pod.toBuilder()
         .setStatus(
-            pod.getStatus().toBuilder()
-                .clearConditions()
-                .addConditions(
-                    Condition.newBuilder()
-                        .setType("Ready")
-                        .setStatus(
-                            ready
-                                ? ConditionStatus.CONDITION_STATUS_TRUE
-                                : ConditionStatus.CONDITION_STATUS_FALSE)))
+            pod.getStatus().toBuilder().clearConditions().addConditions(TestObjects.ready(ready)))
         .build();
   }
 

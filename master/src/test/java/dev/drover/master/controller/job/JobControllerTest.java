@@ -1,7 +1,7 @@
 package dev.drover.master.controller.job;
 
-import static dev.drover.master.controller.Fixtures.meta;
-import static dev.drover.master.controller.Fixtures.template;
+import static dev.drover.testing.TestObjects.meta;
+import static dev.drover.testing.TestObjects.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.api.ApiObjects;

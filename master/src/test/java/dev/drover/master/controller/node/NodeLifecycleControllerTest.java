@@ -1,7 +1,7 @@
 package dev.drover.master.controller.node;
 
 import static dev.drover.master.controller.Fixtures.makeReady;
-import static dev.drover.master.controller.Fixtures.node;
+import static dev.drover.testing.TestObjects.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.api.ApiObjects;
@@ -20,8 +20,8 @@ import dev.drover.api.v1.Taint;
 import dev.drover.api.v1.TaintEffect;
 import dev.drover.api.v1.Toleration;
 import dev.drover.api.v1.TolerationOperator;
-import dev.drover.master.controller.Fixtures;
 import dev.drover.master.controller.Harness;
+import dev.drover.testing.TestObjects;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -35,12 +35,7 @@ class NodeLifecycleControllerTest {
     controller = h.add(new NodeLifecycleController(h.context()));
     h.cluster.create(
         node("n1", Map.of()).toBuilder()
-            .setStatus(
-                NodeStatus.newBuilder()
-                    .addConditions(
-                        Condition.newBuilder()
-                            .setType("Ready")
-                            .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)))
+            .setStatus(NodeStatus.newBuilder().addConditions(TestObjects.ready(true)))
             .build());
     h.cluster.create(
         Lease.newBuilder()
@@ -86,7 +81,7 @@ class NodeLifecycleControllerTest {
     Pod pod =
         h.cluster.create(
             Pod.newBuilder()
-                .setMetadata(Fixtures.meta(name))
+                .setMetadata(TestObjects.meta(name))
                 .setSpec(
                     PodSpec.newBuilder()
                         .addContainers(Container.newBuilder().setName("c").setImage("i"))
@@ -292,12 +287,7 @@ class NodeLifecycleControllerTest {
     n = node1();
     h.cluster.updateStatus(
         n.toBuilder()
-            .setStatus(
-                NodeStatus.newBuilder()
-                    .addConditions(
-                        Condition.newBuilder()
-                            .setType("Ready")
-                            .setStatus(ConditionStatus.CONDITION_STATUS_TRUE)))
+            .setStatus(NodeStatus.newBuilder().addConditions(TestObjects.ready(true)))
             .build());
     heartbeat();
     assertThat(taintKeys()).isEmpty();

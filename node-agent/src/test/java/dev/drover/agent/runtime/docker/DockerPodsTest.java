@@ -1,8 +1,8 @@
 package dev.drover.agent.runtime.docker;
 
 import static dev.drover.agent.testing.Pods.container;
-import static dev.drover.agent.testing.Pods.pod;
-import static dev.drover.agent.testing.Pods.shell;
+import static dev.drover.testing.TestObjects.boundPod;
+import static dev.drover.testing.TestObjects.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -93,9 +93,9 @@ class DockerPodsTest {
             .build());
     Pod pod =
         fx.master.putPod(
-            pod("web", fx.node)
+            boundPod("web", fx.node)
                 .setSpec(
-                    pod("web", fx.node).getSpec().toBuilder()
+                    boundPod("web", fx.node).getSpec().toBuilder()
                         .addContainers(
                             shell(
                                     "server",
@@ -208,7 +208,7 @@ class DockerPodsTest {
     fx.start();
     Pod pod =
         fx.master.putPod(
-            pod(
+            boundPod(
                     "pulled",
                     fx.node,
                     shell("main", DockerTestSupport.REGISTRY_IMAGE, "sleep 100000")
@@ -232,7 +232,7 @@ class DockerPodsTest {
     fx.start();
     Pod pod =
         fx.master.putPod(
-            pod(
+            boundPod(
                     "missing",
                     fx.node,
                     shell("main", "127.0.0.1:5000/drover-no-such-image:1", "true")
@@ -262,7 +262,7 @@ class DockerPodsTest {
     fx.start();
     Pod pod =
         fx.master.putPod(
-            pod("crash", fx.node, shell("main", IMAGE, "echo boom; exit 1").build()).build());
+            boundPod("crash", fx.node, shell("main", IMAGE, "echo boom; exit 1").build()).build());
     String uid = pod.getMetadata().getUid();
     PodStatus s = fx.awaitStatus(uid, st -> container(st, "main").getRestartCount() >= 3, LONG);
     ContainerStatus main = container(s, "main");
@@ -282,25 +282,27 @@ class DockerPodsTest {
     fx.start();
     Pod ok =
         fx.master.putPod(
-            pod("ok", fx.node, shell("main", IMAGE, "exit 0").build())
+            boundPod("ok", fx.node, shell("main", IMAGE, "exit 0").build())
                 .setSpec(
-                    pod("ok", fx.node, shell("main", IMAGE, "exit 0").build()).getSpec().toBuilder()
+                    boundPod("ok", fx.node, shell("main", IMAGE, "exit 0").build())
+                        .getSpec()
+                        .toBuilder()
                         .setRestartPolicy(RestartPolicy.RESTART_POLICY_ON_FAILURE))
                 .build());
     Pod never =
         fx.master.putPod(
-            pod("never", fx.node, shell("main", IMAGE, "exit 3").build())
+            boundPod("never", fx.node, shell("main", IMAGE, "exit 3").build())
                 .setSpec(
-                    pod("never", fx.node, shell("main", IMAGE, "exit 3").build())
+                    boundPod("never", fx.node, shell("main", IMAGE, "exit 3").build())
                         .getSpec()
                         .toBuilder()
                         .setRestartPolicy(RestartPolicy.RESTART_POLICY_NEVER))
                 .build());
     Pod retry =
         fx.master.putPod(
-            pod("retry", fx.node, shell("main", IMAGE, "exit 2").build())
+            boundPod("retry", fx.node, shell("main", IMAGE, "exit 2").build())
                 .setSpec(
-                    pod("retry", fx.node, shell("main", IMAGE, "exit 2").build())
+                    boundPod("retry", fx.node, shell("main", IMAGE, "exit 2").build())
                         .getSpec()
                         .toBuilder()
                         .setRestartPolicy(RestartPolicy.RESTART_POLICY_ON_FAILURE))
@@ -329,7 +331,7 @@ class DockerPodsTest {
   @Test
   void containerOverItsMemoryLimitIsReportedOomKilled() {
     fx.start();
-    Pod hog = pod("hog", fx.node, shell("main", IMAGE, "tail /dev/zero").build()).build();
+    Pod hog = boundPod("hog", fx.node, shell("main", IMAGE, "tail /dev/zero").build()).build();
     hog =
         hog.toBuilder()
             .setSpec(
@@ -354,7 +356,7 @@ class DockerPodsTest {
         Probe.newBuilder().setPeriodSeconds(1).setFailureThreshold(1).setTimeoutSeconds(5);
     Pod pod =
         fx.master.putPod(
-            pod(
+            boundPod(
                     "probed",
                     fx.node,
                     shell("main", IMAGE, "touch /tmp/alive /tmp/ready; exec sleep 100000")
@@ -412,7 +414,7 @@ class DockerPodsTest {
         Probe.newBuilder().setPeriodSeconds(1).setTimeoutSeconds(5).setFailureThreshold(3);
     Pod pod =
         fx.master.putPod(
-            pod(
+            boundPod(
                     "started-late",
                     fx.node,
                     shell(
@@ -465,7 +467,7 @@ class DockerPodsTest {
     for (int i = 0; i < 5; i++) {
       pods.add(
           fx.master.putPod(
-              pod("keep-" + i, fx.node, shell("main", IMAGE, "exec sleep 100000").build())
+              boundPod("keep-" + i, fx.node, shell("main", IMAGE, "exec sleep 100000").build())
                   .build()));
     }
     List<String> ids = new ArrayList<>();
@@ -516,7 +518,7 @@ class DockerPodsTest {
     fx.start();
     Pod pod =
         fx.master.putPod(
-            pod(
+            boundPod(
                     "stubborn",
                     fx.node,
                     shell("main", IMAGE, "trap '' TERM; while true; do sleep 1; done").build())

@@ -1,8 +1,8 @@
 package dev.drover.agent.runtime.docker;
 
 import static dev.drover.agent.testing.Pods.container;
-import static dev.drover.agent.testing.Pods.pod;
-import static dev.drover.agent.testing.Pods.shell;
+import static dev.drover.testing.TestObjects.boundPod;
+import static dev.drover.testing.TestObjects.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -56,7 +56,7 @@ class DockerdRestartTest {
     for (int i = 0; i < PODS; i++) {
       pods.add(
           fx.master.putPod(
-              pod(
+              boundPod(
                       "survivor-" + i,
                       fx.node,
                       shell("main", IMAGE, "trap 'exit 0' TERM; while true; do sleep 1; done")

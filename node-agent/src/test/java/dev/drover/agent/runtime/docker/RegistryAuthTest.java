@@ -1,8 +1,8 @@
 package dev.drover.agent.runtime.docker;
 
 import static dev.drover.agent.testing.Pods.container;
-import static dev.drover.agent.testing.Pods.pod;
-import static dev.drover.agent.testing.Pods.shell;
+import static dev.drover.testing.TestObjects.boundPod;
+import static dev.drover.testing.TestObjects.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -160,7 +160,7 @@ class RegistryAuthTest {
   }
 
   private Pod authPod(String name) {
-    return pod(
+    return boundPod(
             name,
             fx.node,
             shell("main", image, "exec sleep 100000")
