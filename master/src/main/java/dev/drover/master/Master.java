@@ -146,7 +146,7 @@ public final class Master implements AutoCloseable {
                 cache,
                 store,
                 events,
-                () -> cfg.clock.instant(),
+                cfg.clock,
                 election::holdsLease,
                 election::activationRevision));
       }

@@ -34,7 +34,6 @@ import dev.drover.master.scheduler.SchedulerLoop;
 import dev.drover.master.scheduler.StatusWriter;
 import dev.drover.master.scheduler.framework.ClusterSnapshot;
 import dev.drover.master.scheduler.framework.PodInfo;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -281,7 +280,7 @@ public final class SchedulerBench {
             cluster,
             cluster,
             cluster,
-            new EventRecorder(cluster, Instant::now, "bench-scheduler"),
+            new EventRecorder(cluster, java.time.Clock.systemUTC(), "bench-scheduler"),
             cluster,
             System::nanoTime)) {
       loop.start();

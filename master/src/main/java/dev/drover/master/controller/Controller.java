@@ -7,6 +7,7 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.OwnerReference;
 import dev.drover.api.v1.Pod;
 import dev.drover.master.events.EventRecorder;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ public abstract class Controller implements AutoCloseable {
     this.events = context.events(name);
     this.workers = workers;
     this.resyncPeriod = resyncPeriod;
-    this.nextResync = clock.now().plus(resyncPeriod);
+    this.nextResync = clock.instant().plus(resyncPeriod);
   }
 
   /** Name of the controller. */
@@ -240,7 +241,7 @@ public abstract class Controller implements AutoCloseable {
     if (resyncPeriod.isZero()) {
       return false;
     }
-    Instant now = clock.now();
+    Instant now = clock.instant();
     synchronized (resyncLock) {
       if (now.isBefore(nextResync)) {
         if (nextResync.isAfter(now.plus(resyncPeriod))) {
@@ -267,7 +268,7 @@ public abstract class Controller implements AutoCloseable {
     }
     Duration left;
     synchronized (resyncLock) {
-      left = Duration.between(clock.now(), nextResync);
+      left = Duration.between(clock.instant(), nextResync);
     }
     if (left.compareTo(Duration.ofMillis(1)) < 0) {
       return Duration.ofMillis(1);

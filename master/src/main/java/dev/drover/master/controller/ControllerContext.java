@@ -1,6 +1,7 @@
 package dev.drover.master.controller;
 
 import dev.drover.master.events.EventRecorder;
+import java.time.Clock;
 
 /**
  * What every controller needs: the cache to read, the writer to act, and the clock.
@@ -12,6 +13,6 @@ import dev.drover.master.events.EventRecorder;
 public record ControllerContext(ObjectCache cache, ObjectWriter writer, Clock clock) {
   /** An event recorder for one controller. */
   public EventRecorder events(String component) {
-    return new EventRecorder(writer::recordEvent, clock::now, component);
+    return new EventRecorder(writer::recordEvent, clock, component);
   }
 }

@@ -1,5 +1,6 @@
 package dev.drover.master.controller;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -42,14 +43,14 @@ public final class Expectations {
   public synchronized void expectCreations(String key, int count) {
     Pending p = pending.computeIfAbsent(key, k -> new Pending());
     p.creates += count;
-    p.since = clock.now();
+    p.since = clock.instant();
   }
 
   /** The controller is about to delete the objects with these uids for the key. */
   public synchronized void expectDeletions(String key, Set<String> uids) {
     Pending p = pending.computeIfAbsent(key, k -> new Pending());
     p.deletes.addAll(uids);
-    p.since = clock.now();
+    p.since = clock.instant();
   }
 
   /** The cache showed one created object (or a create failed and will not show). */
@@ -77,7 +78,7 @@ public final class Expectations {
     if (p.creates <= 0 && p.deletes.isEmpty()) {
       return true;
     }
-    return !clock.now().isBefore(p.since.plus(timeout));
+    return !clock.instant().isBefore(p.since.plus(timeout));
   }
 
   /** Forgets the key (its object is gone). */

@@ -1,6 +1,7 @@
 package dev.drover.master.controller;
 
 import dev.drover.client.Backoff;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -36,7 +37,7 @@ public final class RateLimiter {
     this.tokensPerSecond = tokensPerSecond;
     this.burst = burst;
     this.tokens = burst;
-    this.lastRefill = clock.now();
+    this.lastRefill = clock.instant();
   }
 
   /** Client-go's defaults: 5 ms to 1000 s per key, 10 retries per second with a burst of 100. */
@@ -69,7 +70,7 @@ public final class RateLimiter {
   // Takes one token. A negative balance is a reservation: the wait grows with the debt, so a
   // storm of failures is spread out at tokensPerSecond.
   private Duration takeToken() {
-    Instant now = clock.now();
+    Instant now = clock.instant();
     double elapsed = Duration.between(lastRefill, now).toNanos() / 1e9;
     if (elapsed > 0) {
       tokens = Math.min(burst, tokens + elapsed * tokensPerSecond);

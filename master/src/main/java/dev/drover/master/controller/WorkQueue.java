@@ -1,5 +1,6 @@
 package dev.drover.master.controller;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -69,7 +70,7 @@ public final class WorkQueue {
       add(key);
       return;
     }
-    Instant at = clock.now().plus(delay);
+    Instant at = clock.instant().plus(delay);
     Instant current = waitingUntil.get(key);
     if (current != null && !current.isAfter(at)) {
       return;
@@ -100,14 +101,14 @@ public final class WorkQueue {
    * every delay; a clock set back ends the wait early rather than stretching it.
    */
   public synchronized Optional<String> take(Duration timeout) throws InterruptedException {
-    Instant start = clock.now();
+    Instant start = clock.instant();
     Instant deadline = start.plus(timeout);
     while (true) {
       Optional<String> key = poll();
       if (key.isPresent() || shutDown) {
         return key;
       }
-      Instant now = clock.now();
+      Instant now = clock.instant();
       if (!now.isBefore(deadline) || now.isBefore(start)) {
         return Optional.empty();
       }
@@ -167,7 +168,7 @@ public final class WorkQueue {
   }
 
   private void promoteDue() {
-    Instant now = clock.now();
+    Instant now = clock.instant();
     while (!waiting.isEmpty() && !waiting.peek().at().isAfter(now)) {
       Delayed next = waiting.poll();
       // A stale heap entry for a key whose delay was shortened later is skipped.

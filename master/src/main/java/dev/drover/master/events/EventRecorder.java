@@ -7,8 +7,7 @@ import dev.drover.api.v1.EventSource;
 import dev.drover.api.v1.EventType;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.master.registry.Registry;
-import java.time.Instant;
-import java.util.function.Supplier;
+import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +21,11 @@ public final class EventRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
 
   private final EventSink sink;
-  private final Supplier<Instant> clock;
+  private final Clock clock;
   private final String component;
 
   /** A recorder writing events as {@code component} to {@code sink}, timed by {@code clock}. */
-  public EventRecorder(EventSink sink, Supplier<Instant> clock, String component) {
+  public EventRecorder(EventSink sink, Clock clock, String component) {
     this.sink = sink;
     this.clock = clock;
     this.component = component;
@@ -47,7 +46,7 @@ public final class EventRecorder {
     ObjectMeta meta = ApiObjects.meta(object);
     String namespace =
         meta.getNamespace().isEmpty() ? Registry.DEFAULT_NAMESPACE : meta.getNamespace();
-    var now = ApiObjects.timestamp(clock.get());
+    var now = ApiObjects.timestamp(clock.instant());
     Event event =
         Event.newBuilder()
             .setMetadata(

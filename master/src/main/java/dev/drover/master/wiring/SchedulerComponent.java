@@ -161,7 +161,7 @@ public final class SchedulerComponent implements ActiveComponent {
               new CacheSource(),
               this::bindAll,
               new PodStatusWriter(),
-              new EventRecorder(this::queueEvent, clock::instant, COMPONENT),
+              new EventRecorder(this::queueEvent, clock, COMPONENT),
               this::evict,
               System::nanoTime);
       loop.start();

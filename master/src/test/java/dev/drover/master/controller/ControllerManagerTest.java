@@ -8,6 +8,7 @@ import dev.drover.api.v1.ConfigMap;
 import dev.drover.api.v1.Kind;
 import dev.drover.master.wiring.Controllers;
 import dev.drover.testing.TestObjects;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -74,7 +75,7 @@ class ControllerManagerTest {
 
   @Test
   void runsWorkersRetriesFailuresAndStopsOnClose() {
-    FakeCluster cluster = new FakeCluster(Clock.system());
+    FakeCluster cluster = new FakeCluster(Clock.systemUTC());
     CopyController controller = new CopyController(cluster.context());
     try (ControllerManager manager = new ControllerManager(cluster, List.of(controller))) {
       manager.start();
@@ -101,7 +102,7 @@ class ControllerManagerTest {
 
   @Test
   void closeStopsEveryControllerTakingKeysBeforeWaitingForAnyOfThem() throws Exception {
-    FakeCluster cluster = new FakeCluster(Clock.system());
+    FakeCluster cluster = new FakeCluster(Clock.systemUTC());
     CountDownLatch inSync = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     Controller slow =
@@ -146,7 +147,7 @@ class ControllerManagerTest {
 
   @Test
   void theWorkersResyncPeriodicallyAndRepairADriftNoEventReported() {
-    FakeCluster cluster = new FakeCluster(Clock.system());
+    FakeCluster cluster = new FakeCluster(Clock.systemUTC());
     CopyController controller = new CopyController(cluster.context());
     try (ControllerManager manager = new ControllerManager(cluster, List.of(controller))) {
       manager.start();
@@ -174,7 +175,7 @@ class ControllerManagerTest {
 
   @Test
   void theStandardControllersRunADeploymentOnWorkerThreads() {
-    FakeCluster cluster = new FakeCluster(Clock.system());
+    FakeCluster cluster = new FakeCluster(Clock.systemUTC());
     List<Controller> controllers = Controllers.standard(cluster.context());
     try (ControllerManager manager = new ControllerManager(cluster, controllers)) {
       manager.start();

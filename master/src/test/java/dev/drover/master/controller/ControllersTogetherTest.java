@@ -56,7 +56,7 @@ class ControllersTogetherTest {
                   ObjectMeta.newBuilder()
                       .setName(name)
                       .setNamespace(NodeLifecycleController.LEASE_NAMESPACE))
-              .setSpec(LeaseSpec.newBuilder().setRenewTime(ApiObjects.timestamp(h.clock.now())))
+              .setSpec(LeaseSpec.newBuilder().setRenewTime(ApiObjects.timestamp(h.clock.instant())))
               .build());
     }
     h.settle();
@@ -66,7 +66,8 @@ class ControllersTogetherTest {
     Lease lease = h.cluster.stored(Kind.KIND_LEASE, NodeLifecycleController.LEASE_NAMESPACE, node);
     h.cluster.update(
         lease.toBuilder()
-            .setSpec(lease.getSpec().toBuilder().setRenewTime(ApiObjects.timestamp(h.clock.now())))
+            .setSpec(
+                lease.getSpec().toBuilder().setRenewTime(ApiObjects.timestamp(h.clock.instant())))
             .build());
   }
 
@@ -115,15 +116,15 @@ class ControllersTogetherTest {
     assertThat(runningOn("n1")).isEqualTo(2);
     assertThat(runningOn("n2")).isEqualTo(2);
 
-    Instant death = h.clock.now();
+    Instant death = h.clock.instant();
     // n1's agent dies; n2 keeps heartbeating every second; the test schedules what is pending.
-    while (runningOn("n2") < 4 && h.clock.now().isBefore(death.plusSeconds(30))) {
+    while (runningOn("n2") < 4 && h.clock.instant().isBefore(death.plusSeconds(30))) {
       h.clock.advance(Duration.ofSeconds(1));
       heartbeat("n2");
       h.settle();
       scheduleAndRun();
     }
-    Duration elapsed = Duration.between(death, h.clock.now());
+    Duration elapsed = Duration.between(death, h.clock.instant());
     assertThat(runningOn("n2")).isEqualTo(4);
     assertThat(elapsed)
         .as("6 s grace + 4 s toleration")

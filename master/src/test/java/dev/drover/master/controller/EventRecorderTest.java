@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 
 class EventRecorderTest {
   private final FakeClock clock = new FakeClock();
-  private final FakeCluster cluster = new FakeCluster(clock::now);
+  private final FakeCluster cluster = new FakeCluster(clock);
   private final EventRecorder recorder =
-      new EventRecorder(cluster::recordEvent, clock::now, "test-controller");
+      new EventRecorder(cluster::recordEvent, clock, "test-controller");
 
   @Test
   void anEventNamesItsObjectReasonTypeSourceAndTime() {
@@ -36,7 +36,7 @@ class EventRecorderTest {
     assertThat(event.getType()).isEqualTo(EventType.EVENT_TYPE_WARNING);
     assertThat(event.getSource().getComponent()).isEqualTo("test-controller");
     assertThat(event.getMetadata().getNamespace()).isEqualTo("default");
-    assertThat(ApiObjects.instant(event.getLastTimestamp())).isEqualTo(clock.now());
+    assertThat(ApiObjects.instant(event.getLastTimestamp())).isEqualTo(clock.instant());
   }
 
   @Test

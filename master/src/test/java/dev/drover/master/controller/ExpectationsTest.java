@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class ExpectationsTest {
   private final FakeClock clock = new FakeClock();
-  private final Expectations expectations = new Expectations(clock::now, Duration.ofMinutes(5));
+  private final Expectations expectations = new Expectations(clock, Duration.ofMinutes(5));
 
   @Test
   void satisfiedOnlyWhenEveryCreateAndDeleteWasObserved() {

@@ -9,6 +9,7 @@ import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PropagationPolicy;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -173,7 +174,7 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
       b.setUid("uid-" + (++uids))
           .setResourceVersion(++revision)
           .setGeneration(1)
-          .setCreationTime(ApiObjects.timestamp(clock.now()))
+          .setCreationTime(ApiObjects.timestamp(clock.instant()))
           .clearDeletionTime()
           .clearDeletionGracePeriodSeconds();
       stored = ApiObjects.withMeta(object, b.build());
@@ -307,7 +308,7 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
         publish(key, current, null);
       } else if (!meta.hasDeletionTime() || b.getFinalizersCount() != meta.getFinalizersCount()) {
         if (!meta.hasDeletionTime()) {
-          b.setDeletionTime(ApiObjects.timestamp(clock.now()));
+          b.setDeletionTime(ApiObjects.timestamp(clock.instant()));
           options.gracePeriodSeconds().ifPresent(b::setDeletionGracePeriodSeconds);
         }
         b.setResourceVersion(++revision);

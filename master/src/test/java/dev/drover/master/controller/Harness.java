@@ -12,7 +12,7 @@ import java.util.List;
  */
 public final class Harness {
   public final FakeClock clock = new FakeClock();
-  public final FakeCluster cluster = new FakeCluster(clock::now);
+  public final FakeCluster cluster = new FakeCluster(clock);
   private final List<Controller> controllers = new ArrayList<>();
 
   /** Context for controllers under test. */

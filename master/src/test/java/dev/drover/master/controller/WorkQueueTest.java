@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class WorkQueueTest {
   private final FakeClock clock = new FakeClock();
-  private final WorkQueue queue = new WorkQueue(clock::now, RateLimiter.defaults(clock::now));
+  private final WorkQueue queue = new WorkQueue(clock, RateLimiter.defaults(clock));
 
   @Test
   void deduplicatesWaitingKeys() {
@@ -50,7 +50,7 @@ class WorkQueueTest {
 
   @Test
   void failuresBackOffExponentiallyAndForgetResets() {
-    RateLimiter limiter = RateLimiter.defaults(clock::now);
+    RateLimiter limiter = RateLimiter.defaults(clock);
     assertThat(limiter.when("k")).isEqualTo(Duration.ofMillis(5));
     assertThat(limiter.when("k")).isEqualTo(Duration.ofMillis(10));
     assertThat(limiter.when("k")).isEqualTo(Duration.ofMillis(20));
@@ -66,7 +66,7 @@ class WorkQueueTest {
   @Test
   void theOverallBucketSpreadsBurstsOfFailures() {
     RateLimiter limiter =
-        new RateLimiter(clock::now, Duration.ofMillis(5), Duration.ofSeconds(1000), 10, 2);
+        new RateLimiter(clock, Duration.ofMillis(5), Duration.ofSeconds(1000), 10, 2);
     limiter.when("a");
     limiter.when("b");
     // The bucket (burst 2, 10 per second) is empty: the third distinct key waits 100 ms, not 5.

@@ -91,7 +91,7 @@ class DrainPlannerTest {
             .setSpec(template(Map.of(), "x").getSpec().toBuilder().setNodeName("n1"))
             .build());
 
-    DrainPlanner.Plan plan = DrainPlanner.plan(reads(), "n1", h.clock.now());
+    DrainPlanner.Plan plan = DrainPlanner.plan(reads(), "n1", h.clock.instant());
     assertThat(plan.daemonSetPods())
         .extracting(p -> p.getMetadata().getName())
         .containsExactly("agent-1");
@@ -109,9 +109,9 @@ class DrainPlannerTest {
         Kind.KIND_POD, "default", evicted.getMetadata().getName(), DeleteOptions.background());
     h.cluster.delete(Kind.KIND_POD, "default", "bare", DeleteOptions.background());
     h.settle();
-    assertThat(DrainPlanner.plan(reads(), "n1", h.clock.now()).evictNow()).isEmpty();
+    assertThat(DrainPlanner.plan(reads(), "n1", h.clock.instant()).evictNow()).isEmpty();
     bindPending("n2");
-    List<Pod> next = DrainPlanner.plan(reads(), "n1", h.clock.now()).evictNow();
+    List<Pod> next = DrainPlanner.plan(reads(), "n1", h.clock.instant()).evictNow();
     assertThat(next).hasSize(1).allMatch(Pods::isReady);
   }
 }

@@ -9,7 +9,6 @@ import static org.awaitility.Awaitility.await;
 import dev.drover.api.v1.Pod;
 import dev.drover.master.events.EventRecorder;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -40,7 +39,7 @@ class SchedulerLoopTest {
             cluster,
             cluster,
             cluster,
-            new EventRecorder(cluster, Instant::now, "test-scheduler"),
+            new EventRecorder(cluster, java.time.Clock.systemUTC(), "test-scheduler"),
             cluster,
             clock::get);
     loop.start();

@@ -204,7 +204,7 @@ public final class DaemonSetController extends Controller {
   }
 
   private Comparator<Pod> keepOrder(DaemonSet ds, String hash) {
-    Instant now = clock.now();
+    Instant now = clock.instant();
     int minReady = ds.getSpec().getMinReadySeconds();
     return Comparator.<Pod>comparingInt(
             p -> hash.equals(p.getMetadata().getLabelsMap().get(TEMPLATE_HASH_LABEL)) ? 0 : 1)
@@ -220,7 +220,7 @@ public final class DaemonSetController extends Controller {
         == DaemonSetUpdateStrategyType.DAEMON_SET_UPDATE_STRATEGY_TYPE_ON_DELETE) {
       return List.of();
     }
-    Instant now = clock.now();
+    Instant now = clock.instant();
     int minReady = ds.getSpec().getMinReadySeconds();
     RollingUpdateDaemonSet ru = ds.getSpec().getUpdateStrategy().getRollingUpdate();
     int maxUnavailable =
@@ -278,7 +278,7 @@ public final class DaemonSetController extends Controller {
       String hash,
       Set<String> eligibleNodes,
       Map<String, List<Pod>> byNode) {
-    Instant now = clock.now();
+    Instant now = clock.instant();
     int minReady = ds.getSpec().getMinReadySeconds();
     int current = 0;
     int ready = 0;

@@ -10,10 +10,10 @@ import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.DeploymentSpec;
 import dev.drover.api.v1.DeploymentStatus;
 import dev.drover.api.v1.ReplicaSet;
-import dev.drover.master.controller.Clock;
 import dev.drover.master.controller.ObjectWriter;
 import dev.drover.master.controller.Pods;
 import dev.drover.master.events.EventRecorder;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -238,6 +238,6 @@ final class DeploymentProgress {
       String message,
       boolean refresh) {
     DeploymentConditions.set(
-        status, ApiObjects.timestamp(clock.now()), type, value, reason, message, refresh);
+        status, ApiObjects.timestamp(clock.instant()), type, value, reason, message, refresh);
   }
 }

@@ -14,7 +14,6 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.ReplicaSetSpec;
-import dev.drover.master.controller.Clock;
 import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.ObjectCache;
 import dev.drover.master.controller.ObjectWriter;
@@ -23,6 +22,7 @@ import dev.drover.master.controller.Selectors;
 import dev.drover.master.controller.TemplateHashing;
 import dev.drover.master.controller.WriteException;
 import dev.drover.master.events.EventRecorder;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -99,7 +99,7 @@ final class DeploymentSync {
   }
 
   private RolloutSnapshot read(String key, Deployment d) {
-    Instant now = clock.now();
+    Instant now = clock.instant();
     List<ReplicaSet> sets = claimReplicaSets(d);
     Map<String, List<Pod>> pods = loadPods(d, sets);
     RolloutBounds bounds =

@@ -99,7 +99,7 @@ public final class JobController extends Controller {
       return;
     }
     JobSpec spec = job.getSpec();
-    Instant now = clock.now();
+    Instant now = clock.instant();
     List<Pod> active = new ArrayList<>();
     List<Pod> failedPods = new ArrayList<>();
     int succeeded = 0;

@@ -180,7 +180,7 @@ public final class NodeLifecycleController extends Controller {
       return;
     }
     Node node = found.get();
-    Instant now = clock.now();
+    Instant now = clock.instant();
     Instant lastRenew = lastHeartbeat(node);
     Heartbeat beat =
         heartbeats.compute(
@@ -288,7 +288,7 @@ public final class NodeLifecycleController extends Controller {
   // succeeded (a conflict requeues the node shortly).
   private boolean setPodsReady(
       String nodeName, Predicate<Pod> which, ConditionStatus value, String reason, String message) {
-    var now = ApiObjects.timestamp(clock.now());
+    var now = ApiObjects.timestamp(clock.instant());
     boolean clean = true;
     for (Pod pod : cache.<Pod>list(Kind.KIND_POD, "", null)) {
       if (!nodeName.equals(pod.getSpec().getNodeName()) || !which.test(pod)) {
@@ -352,7 +352,7 @@ public final class NodeLifecycleController extends Controller {
   }
 
   private Node setReady(Node node, ConditionStatus value, String reason, String message) {
-    var now = ApiObjects.timestamp(clock.now());
+    var now = ApiObjects.timestamp(clock.instant());
     NodeStatus.Builder status = node.getStatus().toBuilder().clearConditions();
     boolean found = false;
     for (Condition c : node.getStatus().getConditionsList()) {
@@ -415,7 +415,7 @@ public final class NodeLifecycleController extends Controller {
     return Taint.newBuilder()
         .setKey(key)
         .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE)
-        .setTimeAdded(ApiObjects.timestamp(clock.now()))
+        .setTimeAdded(ApiObjects.timestamp(clock.instant()))
         .build();
   }
 
@@ -464,7 +464,8 @@ public final class NodeLifecycleController extends Controller {
   private Optional<Instant> evictionTime(Pod pod, List<Taint> taints) {
     Instant earliest = null;
     for (Taint taint : taints) {
-      Instant added = taint.hasTimeAdded() ? ApiObjects.instant(taint.getTimeAdded()) : clock.now();
+      Instant added =
+          taint.hasTimeAdded() ? ApiObjects.instant(taint.getTimeAdded()) : clock.instant();
       Optional<Toleration> toleration =
           Tolerations.firstMatching(pod.getSpec().getTolerationsList(), taint);
       Duration allowed;

@@ -194,7 +194,7 @@ public final class ReplicaSetController extends Controller {
 
   private void updateStatus(
       String key, ReplicaSet rs, List<Pod> active, boolean managed, WriteException failure) {
-    Instant now = clock.now();
+    Instant now = clock.instant();
     int minReady = rs.getSpec().getMinReadySeconds();
     var templateLabels = rs.getSpec().getTemplate().getMetadata().getLabelsMap();
     int ready = 0;
@@ -264,7 +264,7 @@ public final class ReplicaSetController extends Controller {
     c.setLastTransitionTime(
         previous != null && previous.getReason().equals(reason) && previous.hasLastTransitionTime()
             ? previous.getLastTransitionTime()
-            : ApiObjects.timestamp(clock.now()));
+            : ApiObjects.timestamp(clock.instant()));
     status.addConditions(c);
   }
 }

@@ -21,12 +21,12 @@ import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.Service;
 import dev.drover.api.v1.ServicePort;
 import dev.drover.api.v1.ServiceSpec;
-import dev.drover.master.controller.Clock;
 import dev.drover.master.controller.ControllerManager;
 import dev.drover.master.controller.DeleteOptions;
 import dev.drover.master.controller.FakeCluster;
 import dev.drover.master.controller.Harness;
 import dev.drover.testing.TestObjects;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -176,7 +176,7 @@ class EndpointsControllerTest {
    */
   @Test
   void readinessChangesReachTheEndpointsWithinASecond() {
-    FakeCluster cluster = new FakeCluster(Clock.system());
+    FakeCluster cluster = new FakeCluster(Clock.systemUTC());
     EndpointsController controller = new EndpointsController(cluster.context());
     try (ControllerManager manager = new ControllerManager(cluster, List.of(controller))) {
       manager.start();

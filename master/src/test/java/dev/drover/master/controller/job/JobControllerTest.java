@@ -77,7 +77,8 @@ class JobControllerTest {
                                     .setTerminated(
                                         ContainerStateTerminated.newBuilder()
                                             .setExitCode(success ? 0 : 1)
-                                            .setFinishedAt(ApiObjects.timestamp(h.clock.now()))))))
+                                            .setFinishedAt(
+                                                ApiObjects.timestamp(h.clock.instant()))))))
             .build());
     h.settle();
   }
@@ -105,13 +106,14 @@ class JobControllerTest {
                                 ContainerState.newBuilder()
                                     .setRunning(
                                         ContainerStateRunning.newBuilder()
-                                            .setStartedAt(ApiObjects.timestamp(h.clock.now()))))
+                                            .setStartedAt(ApiObjects.timestamp(h.clock.instant()))))
                             .setLastState(
                                 ContainerState.newBuilder()
                                     .setTerminated(
                                         ContainerStateTerminated.newBuilder()
                                             .setExitCode(1)
-                                            .setFinishedAt(ApiObjects.timestamp(h.clock.now()))))))
+                                            .setFinishedAt(
+                                                ApiObjects.timestamp(h.clock.instant()))))))
             .build());
     h.settle();
   }

@@ -47,7 +47,7 @@ class NodeLifecycleControllerTest {
                 LeaseSpec.newBuilder()
                     .setHolderIdentity("n1")
                     .setLeaseDurationSeconds(6)
-                    .setRenewTime(ApiObjects.timestamp(h.clock.now())))
+                    .setRenewTime(ApiObjects.timestamp(h.clock.instant())))
             .build());
     h.settle();
   }
@@ -56,7 +56,8 @@ class NodeLifecycleControllerTest {
     Lease lease = h.cluster.stored(Kind.KIND_LEASE, NodeLifecycleController.LEASE_NAMESPACE, "n1");
     h.cluster.update(
         lease.toBuilder()
-            .setSpec(lease.getSpec().toBuilder().setRenewTime(ApiObjects.timestamp(h.clock.now())))
+            .setSpec(
+                lease.getSpec().toBuilder().setRenewTime(ApiObjects.timestamp(h.clock.instant())))
             .build());
     h.settle();
   }
@@ -183,7 +184,7 @@ class NodeLifecycleControllerTest {
         lease.toBuilder()
             .setSpec(
                 lease.getSpec().toBuilder()
-                    .setRenewTime(ApiObjects.timestamp(h.clock.now().minusSeconds(3))))
+                    .setRenewTime(ApiObjects.timestamp(h.clock.instant().minusSeconds(3))))
             .build());
     h.settle();
     h.advanceInSteps(Duration.ofMillis(2500), Duration.ofMillis(500));
@@ -305,7 +306,7 @@ class NodeLifecycleControllerTest {
                         Taint.newBuilder()
                             .setKey("maintenance")
                             .setEffect(TaintEffect.TAINT_EFFECT_NO_EXECUTE)
-                            .setTimeAdded(ApiObjects.timestamp(h.clock.now()))))
+                            .setTimeAdded(ApiObjects.timestamp(h.clock.instant()))))
             .build());
     h.settle();
     assertThat(exists("p")).isFalse();
