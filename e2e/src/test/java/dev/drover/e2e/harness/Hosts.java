@@ -217,6 +217,11 @@ public final class Hosts implements AutoCloseable {
     return Shell.run(inside(host, Arrays.asList(cmd)));
   }
 
+  /** Runs {@code cmd} inside {@code host}; true when it exits with 0. */
+  public boolean succeeds(Host host, String... cmd) {
+    return Shell.tryRun(inside(host, Arrays.asList(cmd))).ok();
+  }
+
   static List<String> inside(Host host, List<String> cmd) {
     List<String> out = new ArrayList<>(List.of("ip", "netns", "exec", host.name()));
     out.addAll(cmd);
