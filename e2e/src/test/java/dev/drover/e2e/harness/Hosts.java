@@ -1,0 +1,359 @@
+package dev.drover.e2e.harness;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A set of hosts on one machine: each host is a Linux network namespace ({@code drv-RUN-I}) with
+ * loopback and one address in a private /24 ({@code 10.213.X.0/24}, X picked free at start), on a
+ * bridge in the root namespace ({@code drvRUNbr}, address {@code .1}, so the test JVM reaches every
+ * host) through a veth pair each. Hosts have no default route: their traffic stays on the bridge
+ * and their own loopback.
+ *
+ * <p>It runs commands and processes inside a host and injects network faults with iptables rules
+ * inside the namespaces (partitions both ways and one way, heal). {@link #close()} kills every
+ * process it started or that runs in its namespaces, deletes the namespaces (and with them their
+ * veths and rules), the bridge and the root FORWARD rule that lets bridged traffic pass Docker's
+ * DROP policy; a shutdown hook does the same when the JVM ends (Ctrl-C) before close. RUN is the
+ * owning JVM's pid and a letter, so {@link #create} first removes what a run whose JVM is gone (a
+ * crash, SIGKILL) left behind, and never touches a live run of another JVM.
+ */
+public final class Hosts implements AutoCloseable {
+
+  /** The private /16 every harness subnet is taken from. */
+  static final String NET_PREFIX = "10.213.";
+
+  private static final Pattern NETNS = Pattern.compile("^drv-(\\d+)([a-z])-\\d+\\b");
+  private static final Pattern BRIDGE = Pattern.compile("^\\d+: drv(\\d+)([a-z])(?:br|v\\d+)[:@]");
+  private static final Pattern RULE = Pattern.compile("--comment \"?drv-(\\d+)([a-z])\"?");
+  private static final Pattern SUBNET_IN_USE =
+      Pattern.compile("inet " + Pattern.quote(NET_PREFIX) + "(\\d+)\\.");
+  private static final Path LOCK = Path.of("/tmp/drover-e2e-hosts.lock");
+  private static final AtomicInteger RUNS = new AtomicInteger();
+
+  /** One host: its namespace name, index (1-based) and address on the bridge. */
+  public record Host(String name, int index, String ip) {
+    @Override
+    public String toString() {
+      return name + "(" + ip + ")";
+    }
+  }
+
+  private final String run;
+  private final String bridge;
+  private final List<Host> hosts = new ArrayList<>();
+  private final List<HostProcess> processes = new CopyOnWriteArrayList<>();
+  private final Thread shutdownHook;
+  private String subnet;
+  private boolean closed;
+
+  private Hosts() {
+    long pid = ProcessHandle.current().pid();
+    this.run = pid + String.valueOf((char) ('a' + RUNS.getAndIncrement() % 26));
+    this.bridge = "drv" + run + "br";
+    this.shutdownHook = new Thread(this::teardown, "drover-hosts-teardown-" + run);
+  }
+
+  /**
+   * Returns when this machine can create hosts (root, {@code ip} and {@code iptables} present).
+   * Otherwise aborts the calling test with the reason, or fails it when {@code CI=true}: there the
+   * fault scenarios must never pass unnoticed by skipping.
+   */
+  public static void assumeAvailable() {
+    String missing = missingPrerequisite();
+    if (missing == null) {
+      return;
+    }
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      throw new AssertionError(
+          missing + "; CI=true requires the fault harness to run (as root, after test-env.sh)");
+    }
+    Assumptions.abort(missing + "; skipping the fault harness (set CI=true to make this fail)");
+  }
+
+  private static String missingPrerequisite() {
+    try {
+      String status = Files.readString(Path.of("/proc/self/status"));
+      Matcher uid = Pattern.compile("(?m)^Uid:\\s+(\\d+)").matcher(status);
+      if (!uid.find() || !uid.group(1).equals("0")) {
+        return "network namespaces need root (this JVM is not uid 0)";
+      }
+    } catch (IOException e) {
+      return "cannot read /proc/self/status (not Linux?): " + e.getMessage();
+    }
+    for (List<String> probe : List.of(List.of("ip", "-V"), List.of("iptables", "-V"))) {
+      try {
+        if (!Shell.tryRun(probe).ok()) {
+          return "'" + String.join(" ", probe) + "' failed";
+        }
+      } catch (UncheckedIOException e) {
+        return "'" + probe.get(0) + "' is not installed (iproute2, iptables)";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Creates {@code count} hosts, after removing leftovers of crashed runs. Throws, with everything
+   * it made removed again, when a step fails.
+   */
+  public static Hosts create(int count) {
+    removeLeftovers();
+    Hosts h = new Hosts();
+    Runtime.getRuntime().addShutdownHook(h.shutdownHook);
+    try {
+      h.build(count);
+      return h;
+    } catch (RuntimeException e) {
+      h.close();
+      throw e;
+    }
+  }
+
+  private void build(int count) {
+    // Two runs starting at once must not pick the same subnet: pick and claim it under a lock.
+    try (FileChannel ch =
+            FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = ch.lock()) {
+      subnet = NET_PREFIX + freeSubnet();
+      ip("link", "add", bridge, "type", "bridge");
+      ip("addr", "add", subnet + ".1/24", "dev", bridge);
+    } catch (IOException e) {
+      throw new UncheckedIOException("locking " + LOCK, e);
+    }
+    ip("link", "set", bridge, "up");
+    // Docker sets the root FORWARD policy to DROP and br_netfilter sends bridged frames through
+    // it; this one rule lets hosts talk to each other on our bridge (and nowhere else).
+    Shell.run(
+        List.of(
+            "iptables",
+            "-I",
+            "FORWARD",
+            "1",
+            "-i",
+            bridge,
+            "-o",
+            bridge,
+            "-m",
+            "comment",
+            "--comment",
+            "drv-" + run,
+            "-j",
+            "ACCEPT"));
+    for (int i = 1; i <= count; i++) {
+      Host host = new Host("drv-" + run + "-" + i, i, subnet + "." + (10 + i));
+      String veth = "drv" + run + "v" + i;
+      String peer = "drv" + run + "p" + i;
+      ip("netns", "add", host.name());
+      hosts.add(host);
+      ip("link", "add", veth, "type", "veth", "peer", "name", peer);
+      ip("link", "set", peer, "netns", host.name());
+      ip("link", "set", veth, "master", bridge);
+      ip("link", "set", veth, "up");
+      ip("-n", host.name(), "link", "set", peer, "name", "eth0");
+      ip("-n", host.name(), "addr", "add", host.ip() + "/24", "dev", "eth0");
+      ip("-n", host.name(), "link", "set", "eth0", "up");
+      ip("-n", host.name(), "link", "set", "lo", "up");
+    }
+  }
+
+  private static int freeSubnet() {
+    Set<Integer> used = new HashSet<>();
+    Matcher m = SUBNET_IN_USE.matcher(Shell.run(List.of("ip", "-4", "-o", "addr", "show")));
+    while (m.find()) {
+      used.add(Integer.parseInt(m.group(1)));
+    }
+    for (int x = 1; x < 255; x++) {
+      if (!used.contains(x)) {
+        return x;
+      }
+    }
+    throw new IllegalStateException("every " + NET_PREFIX + "X.0/24 is in use");
+  }
+
+  private static void ip(String... args) {
+    List<String> cmd = new ArrayList<>(List.of("ip"));
+    cmd.addAll(Arrays.asList(args));
+    Shell.run(cmd);
+  }
+
+  /** Every host, in index order. */
+  public List<Host> hosts() {
+    return List.copyOf(hosts);
+  }
+
+  /** Host number {@code index} (1-based). */
+  public Host host(int index) {
+    return hosts.get(index - 1);
+  }
+
+  /** This run's id (in every name it creates). */
+  public String run() {
+    return run;
+  }
+
+  /** The address of the root namespace (the test JVM) on the bridge. */
+  public String rootIp() {
+    return subnet + ".1";
+  }
+
+  /** Runs {@code cmd} inside {@code host} and returns its output; throws when it fails. */
+  public String exec(Host host, String... cmd) {
+    return Shell.run(inside(host, Arrays.asList(cmd)));
+  }
+
+  /** Runs {@code cmd} inside {@code host}; true when it exits with 0. */
+  public boolean succeeds(Host host, String... cmd) {
+    return Shell.tryRun(inside(host, Arrays.asList(cmd))).ok();
+  }
+
+  static List<String> inside(Host host, List<String> cmd) {
+    List<String> out = new ArrayList<>(List.of("ip", "netns", "exec", host.name()));
+    out.addAll(cmd);
+    return out;
+  }
+
+  /**
+   * A process that runs {@code cmd} inside {@code host}, its output appended to {@code log}; not
+   * started yet. Killed on close.
+   */
+  public HostProcess process(Host host, String name, List<String> cmd, Path log) {
+    HostProcess p = new HostProcess(host, name, inside(host, cmd), log);
+    processes.add(p);
+    return p;
+  }
+
+  // ------------------------------------------------------------------ network faults
+
+  /** Cuts {@code a} off from each of {@code others}, both directions. */
+  public void partition(Host a, Host... others) {
+    for (Host b : others) {
+      partitionOneWay(a, b);
+      partitionOneWay(b, a);
+    }
+  }
+
+  /** Cuts {@code a} off from every other host (the test JVM still reaches it). */
+  public void isolate(Host a) {
+    partition(a, hosts.stream().filter(h -> !h.equals(a)).toArray(Host[]::new));
+  }
+
+  /**
+   * Drops every packet from {@code from} to {@code to}, on both ends (its OUTPUT in {@code from},
+   * its INPUT in {@code to}); packets the other way still pass.
+   */
+  public void partitionOneWay(Host from, Host to) {
+    exec(from, "iptables", "-A", "OUTPUT", "-d", to.ip(), "-j", "DROP");
+    exec(to, "iptables", "-A", "INPUT", "-s", from.ip(), "-j", "DROP");
+  }
+
+  /** Removes every partition (the namespaces hold no other rules). */
+  public void heal() {
+    for (Host h : hosts) {
+      exec(h, "iptables", "-F", "INPUT");
+      exec(h, "iptables", "-F", "OUTPUT");
+    }
+  }
+
+  /** The DROP rules now in place in {@code host} (for tests of the harness itself). */
+  public List<String> dropRules(Host host) {
+    return exec(host, "iptables", "-S").lines().filter(l -> l.endsWith("-j DROP")).toList();
+  }
+
+  // ------------------------------------------------------------------ teardown
+
+  /** Kills every process and removes the namespaces, the bridge and the FORWARD rule. */
+  @Override
+  public void close() {
+    teardown();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      // The JVM is shutting down (the hook runs or ran), or the hook was never added.
+    }
+  }
+
+  private synchronized void teardown() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (HostProcess p : processes) {
+      p.killQuietly();
+    }
+    removeRun(run);
+  }
+
+  /** Removes whatever runs whose JVM is gone left behind. */
+  static void removeLeftovers() {
+    Set<String> dead = new HashSet<>();
+    collectDeadRuns(Shell.run(List.of("ip", "netns", "list")), NETNS, dead);
+    collectDeadRuns(Shell.run(List.of("ip", "-o", "link", "show")), BRIDGE, dead);
+    collectDeadRuns(Shell.run(List.of("iptables", "-S", "FORWARD")), RULE, dead);
+    for (String r : dead) {
+      removeRun(r);
+    }
+  }
+
+  private static void collectDeadRuns(String listing, Pattern pattern, Set<String> dead) {
+    for (String line : listing.lines().toList()) {
+      Matcher m = pattern.matcher(line);
+      if (m.find() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+        dead.add(m.group(1) + m.group(2));
+      }
+    }
+  }
+
+  /** Removes everything named after run {@code r}; each step tolerates what is already gone. */
+  private static void removeRun(String r) {
+    String prefix = "drv-" + r + "-";
+    for (String line : Shell.tryRun(List.of("ip", "netns", "list")).output().lines().toList()) {
+      String ns = line.split(" ")[0];
+      if (!ns.startsWith(prefix)) {
+        continue;
+      }
+      // Processes started there by a crashed run outlive their parent; they go first.
+      for (String pid : Shell.tryRun(List.of("ip", "netns", "pids", ns)).output().split("\\s+")) {
+        if (!pid.isBlank()) {
+          Shell.tryRun(List.of("kill", "-9", pid));
+        }
+      }
+      Shell.tryRun(List.of("ip", "netns", "del", ns));
+    }
+    // The bridge, and a veth whose peer never reached its namespace (a setup cut short).
+    for (String line :
+        Shell.tryRun(List.of("ip", "-o", "link", "show")).output().lines().toList()) {
+      Matcher m = BRIDGE.matcher(line);
+      if (m.find() && (m.group(1) + m.group(2)).equals(r)) {
+        String link = line.split(":")[1].trim().split("@")[0];
+        Shell.tryRun(List.of("ip", "link", "del", link));
+      }
+    }
+    for (String rule :
+        Shell.tryRun(List.of("iptables", "-S", "FORWARD")).output().lines().toList()) {
+      Matcher m = RULE.matcher(rule);
+      if (rule.startsWith("-A ") && m.find() && (m.group(1) + m.group(2)).equals(r)) {
+        List<String> delete = new ArrayList<>(List.of("iptables", "-D"));
+        for (String word : rule.substring(3).split(" ")) {
+          delete.add(word.replace("\"", ""));
+        }
+        Shell.tryRun(delete);
+      }
+    }
+  }
+}
