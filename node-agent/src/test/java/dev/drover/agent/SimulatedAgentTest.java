@@ -11,6 +11,7 @@ import dev.drover.agent.runtime.ExecResult;
 import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.simulated.SimulatedRuntime;
 import dev.drover.agent.runtime.simulated.SimulatedRuntime.Behavior;
+import dev.drover.agent.sync.Labels;
 import dev.drover.agent.testing.FakeNodeService;
 import dev.drover.agent.testing.Pods;
 import dev.drover.api.v1.Container;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -218,6 +220,34 @@ class SimulatedAgentTest {
         .until(
             () -> container(master.status(uid).orElseThrow(), "main").getContainerId(),
             secondId::equals);
+  }
+
+  @Test
+  void aRefusedStartRemovesTheContainerAndTriesAFreshOneWithoutAnyTrigger() {
+    // The first start fails as a restarting daemon's does (500); nothing else touches the pod
+    // (no periodic sync within the test's time), so only the timed retry can bring it up.
+    AtomicInteger starts = new AtomicInteger();
+    runtime.behavior(
+        spec -> {
+          if ("main".equals(spec.labels().get(Labels.CONTAINER_NAME))
+              && starts.incrementAndGet() == 1) {
+            throw new IllegalStateException("Status 500: context canceled");
+          }
+          return Behavior.runForever();
+        });
+    start(config("n1").syncPeriod(Duration.ofHours(1)));
+    Pod pod = master.putPod(simplePod("refused", "n1"));
+    String uid = pod.getMetadata().getUid();
+    PodStatus s =
+        awaitStatus(
+            master, uid, st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING && Pods.ready(st));
+    assertThat(container(s, "main").getState().hasRunning()).isTrue();
+    assertThat(starts.get()).isGreaterThanOrEqualTo(2);
+    assertThat(master.events())
+        .anyMatch(
+            e -> e.getReason().equals("Failed") && e.getMessage().contains("context canceled"));
+    // The refused container was removed, not left behind beside the one that runs.
+    assertThat(runtime.list(Map.of(Labels.POD_UID, uid, Labels.CONTAINER_NAME, "main"))).hasSize(1);
   }
 
   @Test

@@ -137,6 +137,11 @@ record KnownContainer(
         });
   }
 
+  /** The state after a failure that is retried with the restart back-off (a failed start). */
+  KnownContainer withRestartBackoff(Backoff restartBackoff) {
+    return with(e -> e.restartBackoff = restartBackoff);
+  }
+
   KnownContainer withBackoffEventSent() {
     return with(e -> e.backoffEventSent = true);
   }

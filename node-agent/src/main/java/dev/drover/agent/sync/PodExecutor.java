@@ -33,6 +33,7 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.PodStatusUpdate;
 import dev.drover.api.v1.Probe;
+import dev.drover.client.Backoff;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -206,7 +207,13 @@ final class PodExecutor {
         if (!awaitSandbox()) {
           return null;
         }
-        runtime.start(s.id());
+        try {
+          runtime.start(s.id());
+        } catch (RuntimeUnavailableException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          return startFailed(c, s.id(), e);
+        }
         observed = observed.withInfo(runtime.inspect(s.id()).orElse(observed.info()));
       } else if (action instanceof StartProbes s) {
         startProbes(c, s.id(), s.kinds());
@@ -279,6 +286,36 @@ final class PodExecutor {
     return null;
   }
 
+  /**
+   * Records a create or start the runtime refused (a daemon restarting answers 500, a bad
+   * entrypoint fails the start): like {@link #failed}, but the container is tried again after the
+   * restart back-off, which grows with each such failure. Without the timed retry nothing would
+   * look at the pod again until its spec or inputs changed.
+   */
+  private Duration failedRetried(Container c, String reason, String message) {
+    KnownContainer s = state(c.getName());
+    Backoff next = s.restartBackoff().failed(Instant.now(), Duration.ZERO);
+    put(c.getName(), s.withRestartBackoff(next).withWaiting(reason, message));
+    warningEvent(c.getName(), "Failed", message);
+    return next.lastDelay();
+  }
+
+  /**
+   * A start the runtime refused: as the kubelet does, the container is removed (best effort) so
+   * that the next try makes a fresh one; a container a restarting daemon left half made would
+   * otherwise refuse every later start too.
+   */
+  private Duration startFailed(Container c, String id, RuntimeException e) {
+    try {
+      runtime.remove(id);
+    } catch (RuntimeException ignored) {
+      // Still there: the next pass finds it and tries to start it again.
+      log.debug("pod {}: removing container {} after a failed start: {}", name(), id, ignored);
+    }
+    put(c.getName(), state(c.getName()).withCurrentId(null));
+    return failedRetried(c, "RunContainerError", e.getMessage());
+  }
+
   /** Pulls a container's image; false (with the failure recorded in its state) if that failed. */
   private boolean pull(Pod pod, Container c, String image, Instant now) {
     RegistryAuth auth = passInputs.registryAuth(pod, image).orElse(null);
@@ -337,7 +374,7 @@ final class PodExecutor {
     } catch (RuntimeException e) {
       // The image may have been removed since it was last seen: check again next time.
       syncer.images().forget(c.getImage());
-      return failed(c, "CreateContainerError", e.getMessage());
+      return failedRetried(c, "CreateContainerError", e.getMessage());
     }
     normalEvent(name, "Created", "Created container " + name);
     KnownContainer before = state(name);
@@ -361,7 +398,7 @@ final class PodExecutor {
     } catch (RuntimeUnavailableException e) {
       throw e;
     } catch (RuntimeException e) {
-      return failed(c, "RunContainerError", e.getMessage());
+      return startFailed(c, id, e);
     }
     normalEvent(name, "Started", "Started container " + name);
     ContainerInfo info = runtime.inspect(id).orElse(null);
