@@ -215,22 +215,15 @@ public final class DroverClient implements AutoCloseable {
    * Runs any unary call of the API with the client's deadline, trying it again on another master as
    * {@code retry} allows; the last failure is thrown when no attempt succeeded.
    */
-  public <R> R call(Retry retry, Function<ControlServiceGrpc.ControlServiceBlockingStub, R> fn) {
-    return call(safetyOf(retry), fn);
+  private int attempts(Retry safety) {
+    return safety == Retry.NEVER ? 1 : Math.max(3, endpoints.size() * 2);
   }
 
-  private enum Safety {
-    READ,
-    CAS_WRITE,
-    IDEMPOTENT,
-    UNSAFE
-  }
-
-  private int attempts(Safety safety) {
-    return safety == Safety.UNSAFE ? 1 : Math.max(3, endpoints.size() * 2);
-  }
-
-  private <R> R call(Safety safety, Function<ControlServiceGrpc.ControlServiceBlockingStub, R> fn) {
+  /**
+   * Runs any unary call of the API with the client's deadline, trying it again on another master as
+   * {@code retry} allows; the last failure is thrown when no attempt succeeded.
+   */
+  public <R> R call(Retry safety, Function<ControlServiceGrpc.ControlServiceBlockingStub, R> fn) {
     StatusRuntimeException last = null;
     for (int i = 0; ; i++) {
       int at = current.get();
@@ -255,9 +248,9 @@ public final class DroverClient implements AutoCloseable {
    * Shared by the blocking and the asynchronous calls, so both retry alike.
    */
   private StatusRuntimeException afterFailure(
-      Safety safety, int attempt, int at, StatusRuntimeException e, StatusRuntimeException last) {
+      Retry safety, int attempt, int at, StatusRuntimeException e, StatusRuntimeException last) {
     Status.Code c = e.getStatus().getCode();
-    if (safety == Safety.CAS_WRITE && last != null && c == Status.Code.ABORTED) {
+    if (safety == Retry.CAS_WRITE && last != null && c == Status.Code.ABORTED) {
       // The attempt that failed with UNAVAILABLE may have been applied before its answer was
       // lost, and then this repeat conflicts with it: ABORTED would tell the caller "not
       // applied" (and a read-modify-write loop would apply its change twice), so the outcome is
@@ -272,7 +265,7 @@ public final class DroverClient implements AutoCloseable {
     }
     boolean retry =
         c == Status.Code.UNAVAILABLE
-            || (safety == Safety.READ && c == Status.Code.DEADLINE_EXCEEDED);
+            || (safety == Retry.READ && c == Status.Code.DEADLINE_EXCEEDED);
     if (c == Status.Code.UNAVAILABLE || c == Status.Code.DEADLINE_EXCEEDED) {
       failover(at);
     }
@@ -311,20 +304,12 @@ public final class DroverClient implements AutoCloseable {
 
     /** Creates an object (not retried). */
     public CompletableFuture<Object> create(Object o) {
-      return call(Retry.NEVER, s -> s.create(CreateRequest.newBuilder().setObject(o).build()));
+      return call(Retry.NEVER, s -> s.create(createRequest(o)));
     }
 
     /** Reads an object. */
     public CompletableFuture<Object> get(Kind kind, String namespace, String name) {
-      return call(
-          Retry.READ,
-          s ->
-              s.get(
-                  GetRequest.newBuilder()
-                      .setKind(kind)
-                      .setNamespace(namespace)
-                      .setName(name)
-                      .build()));
+      return call(Retry.READ, s -> s.get(getRequest(kind, namespace, name)));
     }
 
     /** Lists objects (one page, as the request says). */
@@ -334,14 +319,12 @@ public final class DroverClient implements AutoCloseable {
 
     /** Updates metadata and spec (compare-and-swap on the object's resource_version). */
     public CompletableFuture<Object> update(Object o) {
-      return call(Retry.CAS_WRITE, s -> s.update(UpdateRequest.newBuilder().setObject(o).build()));
+      return call(Retry.CAS_WRITE, s -> s.update(updateRequest(o)));
     }
 
     /** Updates the status (compare-and-swap). */
     public CompletableFuture<Object> updateStatus(Object o) {
-      return call(
-          Retry.CAS_WRITE,
-          s -> s.updateStatus(UpdateStatusRequest.newBuilder().setObject(o).build()));
+      return call(Retry.CAS_WRITE, s -> s.updateStatus(updateStatusRequest(o)));
     }
 
     /** Deletes an object (not retried). */
@@ -354,12 +337,12 @@ public final class DroverClient implements AutoCloseable {
         Retry retry,
         Function<ControlServiceGrpc.ControlServiceFutureStub, ListenableFuture<R>> fn) {
       CompletableFuture<R> result = new CompletableFuture<>();
-      attempt(safetyOf(retry), fn, 0, null, result);
+      attempt(retry, fn, 0, null, result);
       return result;
     }
 
     private <R> void attempt(
-        Safety safety,
+        Retry safety,
         Function<ControlServiceGrpc.ControlServiceFutureStub, ListenableFuture<R>> fn,
         int attempt,
         StatusRuntimeException last,
@@ -409,38 +392,21 @@ public final class DroverClient implements AutoCloseable {
     }
   }
 
-  private static Safety safetyOf(Retry retry) {
-    return switch (retry) {
-      case READ -> Safety.READ;
-      case CAS_WRITE -> Safety.CAS_WRITE;
-      case IDEMPOTENT -> Safety.IDEMPOTENT;
-      case NEVER -> Safety.UNSAFE;
-    };
-  }
-
   // ------------------------------------------------------------------ generic verbs
 
   /** Creates an object (not retried). */
   public Object create(Object o) {
-    return call(Safety.UNSAFE, s -> s.create(CreateRequest.newBuilder().setObject(o).build()));
+    return call(Retry.NEVER, s -> s.create(createRequest(o)));
   }
 
   /** Reads an object. */
   public Object get(Kind kind, String namespace, String name) {
-    return call(
-        Safety.READ,
-        s ->
-            s.get(
-                GetRequest.newBuilder()
-                    .setKind(kind)
-                    .setNamespace(namespace)
-                    .setName(name)
-                    .build()));
+    return call(Retry.READ, s -> s.get(getRequest(kind, namespace, name)));
   }
 
   /** Lists objects (one page, as the request says). */
   public ListResponse list(ListRequest request) {
-    return call(Safety.READ, s -> s.list(request));
+    return call(Retry.READ, s -> s.list(request));
   }
 
   /** Lists every page of a listing into one response (a consistent snapshot). */
@@ -463,19 +429,35 @@ public final class DroverClient implements AutoCloseable {
 
   /** Updates metadata and spec (compare-and-swap on the object's resource_version). */
   public Object update(Object o) {
-    return call(Safety.CAS_WRITE, s -> s.update(UpdateRequest.newBuilder().setObject(o).build()));
+    return call(Retry.CAS_WRITE, s -> s.update(updateRequest(o)));
   }
 
   /** Updates the status (compare-and-swap). */
   public Object updateStatus(Object o) {
-    return call(
-        Safety.CAS_WRITE,
-        s -> s.updateStatus(UpdateStatusRequest.newBuilder().setObject(o).build()));
+    return call(Retry.CAS_WRITE, s -> s.updateStatus(updateStatusRequest(o)));
   }
 
   /** Deletes an object (not retried). */
   public DeleteResponse delete(DeleteRequest request) {
-    return call(Safety.UNSAFE, s -> s.delete(request));
+    return call(Retry.NEVER, s -> s.delete(request));
+  }
+
+  // The requests of the verbs, built once for the blocking and the asynchronous calls alike.
+
+  private static CreateRequest createRequest(Object o) {
+    return CreateRequest.newBuilder().setObject(o).build();
+  }
+
+  private static GetRequest getRequest(Kind kind, String namespace, String name) {
+    return GetRequest.newBuilder().setKind(kind).setNamespace(namespace).setName(name).build();
+  }
+
+  private static UpdateRequest updateRequest(Object o) {
+    return UpdateRequest.newBuilder().setObject(o).build();
+  }
+
+  private static UpdateStatusRequest updateStatusRequest(Object o) {
+    return UpdateStatusRequest.newBuilder().setObject(o).build();
   }
 
   // ------------------------------------------------------------------ watch
