@@ -19,6 +19,7 @@ import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.master.registry.ObjectValidator;
 import dev.drover.master.registry.Registry;
 import dev.drover.master.scheduler.SchedulerConfig;
+import dev.drover.master.security.MasterSecurity;
 import dev.drover.master.wiring.ControllersComponent;
 import dev.drover.master.wiring.RulesValidator;
 import dev.drover.master.wiring.SchedulerComponent;
@@ -64,7 +65,8 @@ public final class Master implements AutoCloseable {
   private final Builder cfg;
   private final Metrics metrics = new Metrics();
   private final StreamRegistry streams = new StreamRegistry();
-  private final AgentChannels agents = new AgentChannels();
+  private AgentChannels agents;
+  private MasterSecurity.Active security;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ScheduledExecutorService housekeeping =
       Executors.newSingleThreadScheduledExecutor(
@@ -111,6 +113,8 @@ public final class Master implements AutoCloseable {
               NodeServiceImpl.NODE_LEASE_NAMESPACE)) {
         ensureNamespaceWithRetry(ns);
       }
+      security = cfg.security().start(kv, cfg.id, cfg.apiHost, cfg.clock, housekeeping);
+      agents = new AgentChannels(security.agentChannels());
       cache =
           new WatchCache(
                   kv,
@@ -164,13 +168,19 @@ public final class Master implements AutoCloseable {
               cfg.nodeHeartbeatInterval);
       MetricsInterceptor mi = new MetricsInterceptor(metrics);
       services = new ArrayList<>();
-      for (ServerServiceDefinition s :
-          List.of(
-              control.framedService(),
-              node.framedService(),
-              health.getHealthService().bindService(),
-              ProtoReflectionServiceV1.newInstance().bindService())) {
-        services.add(ServerInterceptors.intercept(s, mi));
+      List<ServerServiceDefinition> served =
+          new ArrayList<>(
+              List.of(
+                  control.framedService(),
+                  node.framedService(),
+                  health.getHealthService().bindService(),
+                  ProtoReflectionServiceV1.newInstance().bindService()));
+      served.addAll(security.services());
+      for (ServerServiceDefinition s : served) {
+        // Authentication runs first (outermost): everything inside sees the caller's principal.
+        services.add(
+            ServerInterceptors.intercept(
+                ServerInterceptors.intercept(s, mi), security.authentication()));
       }
       registerGauges();
       if (cfg.apiPort >= 0) {
@@ -181,13 +191,15 @@ public final class Master implements AutoCloseable {
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
+        security.configure(sb);
         services.forEach(sb::addService);
         server = sb.build().start();
         boundPort = server.getPort();
       }
       if (cfg.metricsPort >= 0) {
         http =
-            new HttpEndpoints(cfg.apiHost, cfg.metricsPort, metrics::render, this::ready).start();
+            new HttpEndpoints(cfg.metricsHost, cfg.metricsPort, metrics::render, this::ready)
+                .start();
       }
       election.start();
       housekeeping.scheduleWithFixedDelay(
@@ -343,6 +355,11 @@ public final class Master implements AutoCloseable {
     return boundPort;
   }
 
+  /** The API's security once started (credentials, tokens, the PKI), for embedding and tests. */
+  public MasterSecurity.Active security() {
+    return security;
+  }
+
   /** The HTTP port of /metrics, /healthz and /readyz, or -1 when disabled. */
   public int metricsPort() {
     return http == null ? -1 : http.port();
@@ -435,7 +452,12 @@ public final class Master implements AutoCloseable {
       http.close();
     }
     housekeeping.shutdownNow();
-    agents.close();
+    if (security != null) {
+      security.close();
+    }
+    if (agents != null) {
+      agents.close();
+    }
     if (cache != null) {
       cache.close();
     }
@@ -450,6 +472,10 @@ public final class Master implements AutoCloseable {
     private String apiHost = "127.0.0.1";
     private int apiPort = 0;
     private int metricsPort = -1;
+    private String metricsHost = "127.0.0.1";
+    private MasterSecurity security;
+    private boolean plaintextOffLoopback;
+    private Duration certificateLifetime = Duration.ofDays(90);
     private Supplier<KvStore> store;
     private boolean ownsStore = true;
     private ObjectValidator validator = new RulesValidator();
@@ -598,10 +624,68 @@ public final class Master implements AutoCloseable {
       return this;
     }
 
-    /** TLS material; accepted for the security work, not used yet (the API is plaintext). */
+    /** Serves the API over mutual TLS with operator-managed files (no join signing). */
     public Builder tls(TlsConfig tls) {
       this.tls = tls;
+      this.security =
+          MasterSecurity.files(tls.certificateChain(), tls.privateKey(), tls.trustedCa());
       return this;
+    }
+
+    /**
+     * Serves the API over mutual TLS with a managed cluster PKI in {@code dir}: the cluster CA is
+     * created at the first bootstrap (or taken from the store), this master's certificate and an
+     * admin client certificate are written there and rotated automatically.
+     */
+    public Builder pki(java.nio.file.Path dir) {
+      this.security = MasterSecurity.managed(dir, certificateLifetime);
+      return this;
+    }
+
+    /** Lifetime of the certificates a managed PKI issues (default 90 days); set before pki(). */
+    public Builder certificateLifetime(Duration lifetime) {
+      this.certificateLifetime = lifetime;
+      if (security != null && security.pkiDir() != null) {
+        security = MasterSecurity.managed(security.pkiDir(), lifetime);
+      }
+      return this;
+    }
+
+    /**
+     * Serves plaintext on purpose: every caller is the insecure principal (cluster admin). Refused
+     * on a non-loopback address unless {@link #plaintextOffLoopback()} confirms it.
+     */
+    public Builder insecure() {
+      this.security = MasterSecurity.insecure();
+      return this;
+    }
+
+    /** Confirms plaintext on a non-loopback address ({@code --i-understand-plaintext}). */
+    public Builder plaintextOffLoopback() {
+      this.plaintextOffLoopback = true;
+      return this;
+    }
+
+    /** Host the HTTP endpoints bind to (default 127.0.0.1). */
+    public Builder metricsHost(String host) {
+      this.metricsHost = host;
+      return this;
+    }
+
+    // No choice made: plaintext, which start() allows on loopback only.
+    MasterSecurity security() {
+      MasterSecurity chosen = security != null ? security : MasterSecurity.insecure();
+      if (chosen.isInsecure() && !plaintextOffLoopback && !isLoopback(apiHost) && apiPort >= 0) {
+        throw new IllegalStateException(
+            "refusing to serve plaintext on "
+                + apiHost
+                + ": use TLS, or confirm with --insecure --i-understand-plaintext");
+      }
+      return chosen;
+    }
+
+    private static boolean isLoopback(String host) {
+      return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
 
     /** The TLS setting given, or null. */
