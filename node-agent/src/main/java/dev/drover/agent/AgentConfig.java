@@ -39,6 +39,9 @@ public final class AgentConfig {
   final Duration callTimeout;
   final Duration orphanSweepDelay;
   final int syncThreads;
+  final boolean tls;
+  final String joinToken;
+  final Duration renewRetry;
 
   private AgentConfig(Builder b) {
     nodeName = b.nodeName;
@@ -64,6 +67,17 @@ public final class AgentConfig {
     callTimeout = b.callTimeout;
     orphanSweepDelay = b.orphanSweepDelay;
     syncThreads = b.syncThreads;
+    tls = b.tls || b.joinToken != null;
+    joinToken = b.joinToken;
+    renewRetry = b.renewRetry;
+  }
+
+  /**
+   * True when the agent talks mutual TLS: its node certificate in {@code DIR/pki}, obtained with
+   * the join token on first start.
+   */
+  public boolean tls() {
+    return tls;
   }
 
   public static Builder builder() {
@@ -103,6 +117,9 @@ public final class AgentConfig {
     private Duration callTimeout = Duration.ofSeconds(10);
     private Duration orphanSweepDelay = Duration.ofSeconds(10);
     private int syncThreads = 8;
+    private boolean tls;
+    private String joinToken;
+    private Duration renewRetry = Duration.ofSeconds(5);
 
     public Builder nodeName(String v) {
       nodeName = v;
@@ -218,6 +235,27 @@ public final class AgentConfig {
 
     public Builder syncThreads(int v) {
       syncThreads = v;
+      return this;
+    }
+
+    /**
+     * Mutual TLS with the node certificate kept in {@code DIR/pki} (default false: plaintext, for
+     * tests and embedding on loopback; the {@code drover agent} daemon sets it).
+     */
+    public Builder tls(boolean v) {
+      tls = v;
+      return this;
+    }
+
+    /** The join token that gets this node its certificate on first start (implies TLS). */
+    public Builder joinToken(String v) {
+      joinToken = v == null || v.isBlank() ? null : v.strip();
+      return this;
+    }
+
+    /** How soon a failed certificate renewal is tried again (default 5 s). */
+    public Builder renewRetry(Duration v) {
+      renewRetry = v;
       return this;
     }
 

@@ -129,6 +129,26 @@ final class AgentCommand implements Callable<Integer> {
       description = "Pods synchronised in parallel (default ${DEFAULT-VALUE}).")
   int syncThreads = 8;
 
+  @Option(
+      names = "--join-token",
+      paramLabel = "TOKEN",
+      description =
+          "Agent join token (`drover token create --role agent` on a master); needed"
+              + " on the first start only, the node certificate is kept in DATA-DIR/pki.")
+  String joinToken;
+
+  @Option(
+      names = "--insecure",
+      description =
+          "Talk plaintext to the masters and serve AgentService in plaintext"
+              + " (loopback only unless --i-understand-plaintext).")
+  boolean insecure;
+
+  @Option(
+      names = "--i-understand-plaintext",
+      description = "Confirm --insecure on a non-loopback address.")
+  boolean plaintextConfirmed;
+
   AgentCommand(Cli cli) {
     this.cli = cli;
   }
@@ -156,7 +176,15 @@ final class AgentCommand implements Callable<Integer> {
             .maxPods(maxPods)
             .infraImage(infraImage)
             .heartbeatInterval(Durations.parse(heartbeatInterval))
-            .syncThreads(syncThreads);
+            .syncThreads(syncThreads)
+            .tls(!insecure)
+            .joinToken(insecure ? null : joinToken);
+    if (insecure && !plaintextConfirmed && !loopback(bindAddress)) {
+      throw new CliException(
+          "refusing plaintext AgentService on "
+              + bindAddress
+              + ": use a join token, or confirm with --insecure --i-understand-plaintext");
+    }
     labels.forEach(builder::label);
     try {
       return builder.build();
@@ -183,6 +211,10 @@ final class AgentCommand implements Callable<Integer> {
       signal.await();
     }
     return 0;
+  }
+
+  private static boolean loopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
   }
 
   static int[] portRange(String text) {

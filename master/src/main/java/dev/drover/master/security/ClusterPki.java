@@ -85,6 +85,26 @@ public final class ClusterPki {
     issue(ca, masterPrincipal(masterId), addresses, lifetime, "master");
   }
 
+  /**
+   * Gives a node agent on this host its credentials directly ({@code ca.crt}, {@code node.crt},
+   * {@code node.key} in {@code agentDir}), for an embedded master and agent in one process that
+   * need no join token.
+   */
+  public static void issueNode(
+      CertificateAuthority ca,
+      Path agentDir,
+      String nodeName,
+      Collection<String> addresses,
+      Duration lifetime) {
+    new ClusterPki(agentDir).writeCaCertificate(ca);
+    new ClusterPki(agentDir).issue(ca, Principal.node(nodeName), addresses, lifetime, "node");
+  }
+
+  private void writeCaCertificate(CertificateAuthority ca) {
+    PemFiles.write(
+        dir.resolve("ca.crt"), PemFiles.certificatesPem(List.of(ca.certificate())), false);
+  }
+
   /** The principal of master {@code id}. */
   public static Principal masterPrincipal(String id) {
     return new Principal("master:" + id, Role.MASTER, null);
@@ -92,8 +112,7 @@ public final class ClusterPki {
 
   /** Writes the CA this master received when joining, so that it too can sign (a master's join). */
   public void writeCa(CertificateAuthority ca) {
-    PemFiles.write(
-        dir.resolve("ca.crt"), PemFiles.certificatesPem(List.of(ca.certificate())), false);
+    writeCaCertificate(ca);
     PemFiles.write(dir.resolve("ca.key"), PemFiles.privateKeyPem(ca.key()), true);
   }
 
