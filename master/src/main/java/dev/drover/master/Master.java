@@ -101,6 +101,7 @@ public final class Master implements AutoCloseable {
   /** Starts the store, cache, API server, HTTP endpoints and election; returns this. */
   public Master start() {
     try {
+      MasterSecurity chosenSecurity = cfg.security();
       kv = cfg.store != null ? cfg.store.get() : KvStores.inMemory();
       ownsStore = cfg.ownsStore || cfg.store == null;
       ObjectValidator validator = cfg.validator;
@@ -113,7 +114,7 @@ public final class Master implements AutoCloseable {
               NodeServiceImpl.NODE_LEASE_NAMESPACE)) {
         ensureNamespaceWithRetry(ns);
       }
-      security = cfg.security().start(kv, cfg.id, cfg.apiHost, cfg.clock, housekeeping);
+      security = chosenSecurity.start(kv, cfg.id, cfg.apiHost, cfg.clock, housekeeping);
       agents = new AgentChannels(security.agentChannels());
       cache =
           new WatchCache(
