@@ -205,7 +205,8 @@ public final class MasterSecurity {
                 }
                 scheduleRotation(timers, id, addresses, lifetime);
               },
-              Math.max(1, delay.toMillis()),
+              // A renewal that failed leaves a due certificate: try again, but not in a loop.
+              Math.max(100, delay.toMillis()),
               TimeUnit.MILLISECONDS);
     }
 
