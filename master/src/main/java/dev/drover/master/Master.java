@@ -8,6 +8,11 @@ import dev.drover.master.api.ClusterView;
 import dev.drover.master.api.ControlServiceImpl;
 import dev.drover.master.api.NodeServiceImpl;
 import dev.drover.master.api.StreamRegistry;
+import dev.drover.master.auth.AuditLog;
+import dev.drover.master.auth.AuthorizationChain;
+import dev.drover.master.auth.AuthorizationInterceptor;
+import dev.drover.master.auth.Limits;
+import dev.drover.master.auth.NodeAuthorizer;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.election.ActiveMasterElection;
@@ -25,6 +30,7 @@ import dev.drover.master.wiring.SchedulerComponent;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -81,6 +87,7 @@ public final class Master implements AutoCloseable {
   private ActiveMasterElection election;
   private Server server;
   private HttpEndpoints http;
+  private AuthorizationChain guards;
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
   private volatile int boundPort = -1;
@@ -163,6 +170,15 @@ public final class Master implements AutoCloseable {
               cfg.nodeLeaseDuration,
               cfg.nodeHeartbeatInterval);
       MetricsInterceptor mi = new MetricsInterceptor(metrics);
+      guards =
+          new AuthorizationChain(
+              cfg.authenticator,
+              new NodeAuthorizer(cache, NodeServiceImpl.NODE_LEASE_NAMESPACE),
+              cfg.auditFile == null
+                  ? AuditLog.none()
+                  : AuditLog.toFile(cfg.auditFile, cfg.auditMaxBytes, AuditLog.DEFAULT_KEEP),
+              cfg.limits,
+              cfg.clock);
       services = new ArrayList<>();
       for (ServerServiceDefinition s :
           List.of(
@@ -170,13 +186,14 @@ public final class Master implements AutoCloseable {
               node.framedService(),
               health.getHealthService().bindService(),
               ProtoReflectionServiceV1.newInstance().bindService())) {
-        services.add(ServerInterceptors.intercept(s, mi));
+        services.add(ServerInterceptors.intercept(guards.wrap(s), mi));
       }
       registerGauges();
       if (cfg.apiPort >= 0) {
         NettyServerBuilder sb =
             NettyServerBuilder.forAddress(new InetSocketAddress(cfg.apiHost, cfg.apiPort))
-                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .maxInboundMessageSize(cfg.limits.transportMaxMessageBytes())
+                .executor(guards.executor())
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
@@ -436,6 +453,9 @@ public final class Master implements AutoCloseable {
     }
     housekeeping.shutdownNow();
     agents.close();
+    if (guards != null) {
+      guards.close();
+    }
     if (cache != null) {
       cache.close();
     }
@@ -468,6 +488,10 @@ public final class Master implements AutoCloseable {
     private int cacheWindow = 10_000;
     private int watcherBacklog = 100_000;
     private TlsConfig tls;
+    private ServerInterceptor authenticator = AuthorizationInterceptor.insecureAuthenticator();
+    private java.nio.file.Path auditFile;
+    private long auditMaxBytes = AuditLog.DEFAULT_MAX_BYTES;
+    private Limits limits = Limits.defaults();
     private final Map<String, String> masterAddresses = new LinkedHashMap<>();
     private final List<ActiveComponent> activeComponents = new ArrayList<>();
     private boolean runScheduler = true;
@@ -607,6 +631,31 @@ public final class Master implements AutoCloseable {
     /** The TLS setting given, or null. */
     public TlsConfig tls() {
       return tls;
+    }
+
+    /**
+     * What names the principal of each API call (see {@code master.auth.AuthContext}); the default
+     * makes every caller {@code Principal.INSECURE}.
+     */
+    public Builder authenticator(ServerInterceptor authenticator) {
+      this.authenticator = java.util.Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /**
+     * Writes the audit log to {@code file}, rotated when it reaches {@code maxBytes} (default: no
+     * audit file).
+     */
+    public Builder auditLog(java.nio.file.Path file, long maxBytes) {
+      this.auditFile = file;
+      this.auditMaxBytes = maxBytes;
+      return this;
+    }
+
+    /** How much of the API one client may use (default {@link Limits#defaults()}). */
+    public Builder limits(Limits limits) {
+      this.limits = java.util.Objects.requireNonNull(limits, "limits");
+      return this;
     }
 
     /** API addresses of every master by id, reported by ClusterInfo. */
