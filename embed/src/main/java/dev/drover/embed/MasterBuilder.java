@@ -124,7 +124,12 @@ public final class MasterBuilder {
               () ->
                   startMaster(
                       store,
-                      b -> b.apiHost(apiHost).apiPort(apiPortToUse).metricsPort(metricsPort)));
+                      b -> {
+                        b.apiHost(apiHost).apiPort(apiPortToUse).metricsPort(metricsPort);
+                        if (dataDir != null) {
+                          b.auditLog(dataDir.resolve("audit.log"), 100L * 1024 * 1024);
+                        }
+                      }));
       DroverAgent started = null;
       if (agentReady != null) {
         NodeAgent created = join(agentReady);

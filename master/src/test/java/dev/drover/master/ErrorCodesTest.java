@@ -14,7 +14,6 @@ import dev.drover.api.v1.ScaleRequest;
 import dev.drover.api.v1.UpdateRequest;
 import dev.drover.api.v1.UpdateStatusRequest;
 import dev.drover.api.v1.WatchRequest;
-import dev.drover.store.KvStores;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -35,13 +34,7 @@ class ErrorCodesTest {
 
   @BeforeAll
   static void start() {
-    master =
-        Master.builder()
-            .apiPort(0)
-            .store(KvStores::inMemory, true)
-            .scheduler(false)
-            .controllers(false)
-            .start();
+    master = Fixtures.apiMaster(b -> b);
     channel = ManagedChannelBuilder.forTarget(master.apiAddress()).usePlaintext().build();
   }
 

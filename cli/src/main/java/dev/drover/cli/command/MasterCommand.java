@@ -83,6 +83,19 @@ final class MasterCommand implements Callable<Integer> {
               + " same list on every master).")
   List<String> peers = new ArrayList<>();
 
+  @Option(
+      names = "--audit-log",
+      paramLabel = "FILE",
+      description =
+          "Audit log: one JSON line per change and per refused call (default DATA-DIR/audit.log).")
+  Path auditLog;
+
+  @Option(
+      names = "--audit-log-max-mb",
+      paramLabel = "MB",
+      description = "Size at which the audit log rotates (default ${DEFAULT-VALUE}).")
+  long auditLogMaxMb = 100;
+
   MasterCommand(Cli cli) {
     this.cli = cli;
   }
@@ -109,6 +122,11 @@ final class MasterCommand implements Callable<Integer> {
     return out;
   }
 
+  /** The audit log file: --audit-log, else audit.log in the data directory. */
+  Path auditLogFile() {
+    return auditLog != null ? auditLog : dataDir.resolve("audit.log");
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     if (config != null) {
@@ -127,7 +145,13 @@ final class MasterCommand implements Callable<Integer> {
     try (ShutdownSignal signal = new ShutdownSignal();
         Master master =
             MasterBuilder.startMaster(
-                store, b -> b.id(id).apiHost(apiHost).apiPort(apiPort).metricsPort(metricsPort))) {
+                store,
+                b ->
+                    b.id(id)
+                        .apiHost(apiHost)
+                        .apiPort(apiPort)
+                        .metricsPort(metricsPort)
+                        .auditLog(auditLogFile(), auditLogMaxMb * 1024 * 1024))) {
       cli.err()
           .println(
               "drover master "

@@ -1,5 +1,8 @@
 package dev.drover.master.auth;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Value;
+import com.google.protobuf.util.JsonFormat;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.List;
@@ -10,6 +13,8 @@ import java.util.List;
  * it ends. Rendered as one JSON line by {@link #json}.
  */
 final class AuditRecord {
+  private static final JsonFormat.Printer JSON = JsonFormat.printer();
+
   private final String method;
   private final SocketAddress peer;
   private volatile Principal principal;
@@ -46,7 +51,7 @@ final class AuditRecord {
     StringBuilder b = new StringBuilder(256).append('{');
     field(b, "time", time.toString());
     field(b, "who", p == null ? null : p.name());
-    field(b, "role", p == null ? null : p.role().name().toLowerCase(java.util.Locale.ROOT));
+    field(b, "role", p == null ? null : AuthorizationRules.spelling(p.role()));
     field(b, "peer", peer == null ? null : peer.toString());
     field(b, "method", method);
     field(b, "verb", (r == null ? AuthorizationRequest.verbOf(method) : r.verb()).spelling());
@@ -76,24 +81,10 @@ final class AuditRecord {
 
   /** Appends {@code s} as a JSON string. */
   static void quote(StringBuilder b, String s) {
-    b.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
+    try {
+      b.append(JSON.print(Value.newBuilder().setStringValue(s)));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a string value always prints", e);
     }
-    b.append('"');
   }
 }

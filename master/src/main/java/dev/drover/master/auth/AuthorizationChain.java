@@ -6,7 +6,6 @@ import io.grpc.ServerServiceDefinition;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -67,15 +66,8 @@ public final class AuthorizationChain implements AutoCloseable {
 
   @Override
   public void close() {
-    executor.shutdown();
-    try {
-      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-        executor.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      executor.shutdownNow();
-    }
+    // The server has stopped (drained, or cut by a halt): nothing left to wait for.
+    executor.shutdownNow();
     auditLog.close();
   }
 }

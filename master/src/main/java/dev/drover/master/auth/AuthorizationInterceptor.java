@@ -147,7 +147,8 @@ public final class AuthorizationInterceptor implements ServerInterceptor {
     }
 
     private String message(AuthorizationRequest r, String why) {
-      StringBuilder b = new StringBuilder(principal.name()).append(" (").append(principal.role());
+      StringBuilder b = new StringBuilder(principal.name());
+      b.append(" (").append(AuthorizationRules.spelling(principal.role()));
       b.append(") may not ");
       if (r == null) {
         b.append("call ").append(method);

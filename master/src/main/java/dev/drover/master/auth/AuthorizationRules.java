@@ -29,6 +29,11 @@ public final class AuthorizationRules {
 
   private AuthorizationRules() {}
 
+  /** A role as Kubernetes spells it: {@code cluster-admin}, {@code view}, ... */
+  public static String spelling(Role role) {
+    return role.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
   /**
    * Why {@code principal} (not a node) may not make {@code request}, or {@code null} when it may.
    */
@@ -63,7 +68,7 @@ public final class AuthorizationRules {
   private static String scopeProblem(Principal principal, AuthorizationRequest request) {
     String ns = principal.namespace();
     if (ns == null) {
-      return null;
+      return principal.role() == Role.NAMESPACE_ADMIN ? "it names no namespace" : null;
     }
     if (request.kind() == Kind.KIND_NAMESPACE) {
       return request.verb().mutating() ? "namespaces are cluster-scoped" : null;

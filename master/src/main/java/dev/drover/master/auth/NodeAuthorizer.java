@@ -77,7 +77,7 @@ public final class NodeAuthorizer {
       }
       return nodeService(node, message, peer);
     }
-    return control(node, r, message);
+    return control(node, r, message, peer);
   }
 
   private String nodeService(String node, java.lang.Object message, SocketAddress peer) {
@@ -133,7 +133,8 @@ public final class NodeAuthorizer {
     return null;
   }
 
-  private String control(String node, AuthorizationRequest r, java.lang.Object message) {
+  private String control(
+      String node, AuthorizationRequest r, java.lang.Object message, SocketAddress peer) {
     Kind kind = r.kind();
     boolean read = r.verb() == Verb.GET || r.verb() == Verb.LIST || r.verb() == Verb.WATCH;
     switch (kind) {
@@ -151,7 +152,7 @@ public final class NodeAuthorizer {
             ? null
             : "a node only reads and renews its own lease";
       case KIND_NODE:
-        return nodeWrite(node, r, message);
+        return nodeWrite(node, r, message, peer);
       case KIND_POD:
         return podAccess(node, r, message);
       case KIND_SECRET:
@@ -166,11 +167,22 @@ public final class NodeAuthorizer {
     }
   }
 
-  private String nodeWrite(String node, AuthorizationRequest r, java.lang.Object message) {
+  private String nodeWrite(
+      String node, AuthorizationRequest r, java.lang.Object message, SocketAddress peer) {
     if (!r.name().equals(node)) {
       return "a node only touches its own Node";
     }
-    if (r.verb() == Verb.GET || r.subresource().equals("status")) {
+    if (r.verb() == Verb.GET) {
+      return null;
+    }
+    Node written = writtenNode(message);
+    if (written != null && written.getStatus().hasDaemonEndpoint()) {
+      String address = addressProblem(written.getStatus().getDaemonEndpoint().getAddress(), peer);
+      if (address != null) {
+        return address;
+      }
+    }
+    if (r.subresource().equals("status")) {
       return null;
     }
     if (r.verb() == Verb.CREATE && message instanceof dev.drover.api.v1.CreateRequest c) {
@@ -189,6 +201,16 @@ public final class NodeAuthorizer {
       return restrictedLabels(in.getMetadata().getLabelsMap(), cur.getMetadata().getLabelsMap());
     }
     return "a node may not " + r.verb().spelling() + " its Node";
+  }
+
+  private static Node writtenNode(java.lang.Object message) {
+    if (message instanceof dev.drover.api.v1.CreateRequest c) {
+      return c.getObject().getNode();
+    }
+    if (message instanceof UpdateRequest u) {
+      return u.getObject().getNode();
+    }
+    return message instanceof UpdateStatusRequest s ? s.getObject().getNode() : null;
   }
 
   private String podAccess(String node, AuthorizationRequest r, java.lang.Object message) {

@@ -1,7 +1,9 @@
 package dev.drover.master.auth;
 
+import dev.drover.master.InProcessMaster;
 import dev.drover.testing.TestCallers;
 import io.grpc.ServerInterceptor;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -15,6 +17,19 @@ final class Callers {
   /** The authenticator a test master uses in place of the real one. */
   static ServerInterceptor authenticator() {
     return TestCallers.authenticator(AuthContext.PRINCIPAL, Callers::parse);
+  }
+
+  /**
+   * An API-only master (no scheduler or controllers) served in-process, whose callers are named by
+   * {@link TestCallers#as} and audited to {@code auditFile}.
+   */
+  static InProcessMaster auditedMaster(Path auditFile) {
+    return new InProcessMaster(
+        b ->
+            b.scheduler(false)
+                .controllers(false)
+                .authenticator(authenticator())
+                .auditLog(auditFile, 1 << 20));
   }
 
   static Principal parse(String caller) {

@@ -8,6 +8,7 @@ import dev.drover.api.v1.ConfigMap;
 import dev.drover.api.v1.ControlServiceGrpc;
 import dev.drover.api.v1.CreateRequest;
 import dev.drover.api.v1.DaemonEndpoint;
+import dev.drover.api.v1.GetRequest;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ListRequest;
 import dev.drover.api.v1.Node;
@@ -15,11 +16,11 @@ import dev.drover.api.v1.NodeServiceGrpc;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.RegisterNodeRequest;
+import dev.drover.api.v1.UpdateStatusRequest;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchRequest;
 import dev.drover.master.Fixtures;
 import dev.drover.master.Master;
-import dev.drover.store.KvStores;
 import dev.drover.testing.TestCallers;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -44,14 +45,10 @@ class LimitsTest {
   @BeforeAll
   static void start() {
     master =
-        Master.builder()
-            .apiPort(0)
-            .store(KvStores::inMemory, true)
-            .scheduler(false)
-            .controllers(false)
-            .authenticator(Callers.authenticator())
-            .limits(Limits.defaults().withRate(1, 3).withMaxStreams(1))
-            .start();
+        Fixtures.apiMaster(
+            b ->
+                b.authenticator(Callers.authenticator())
+                    .limits(Limits.defaults().withRate(1, 3).withMaxStreams(1)));
     channel = ManagedChannelBuilder.forTarget(master.apiAddress()).usePlaintext().build();
   }
 
@@ -136,6 +133,27 @@ class LimitsTest {
     assertThat(e.getStatus().getDescription()).contains("192.0.2.7").contains("127.0.0.1");
     assertThat(node.register(registration("127.0.0.1")).getNode().getMetadata().getName())
         .isEqualTo("addr");
+    // Nor may it move the address later through the ControlService.
+    Object stored =
+        as("cluster-admin:addr-admin")
+            .get(GetRequest.newBuilder().setKind(Kind.KIND_NODE).setName("addr").build());
+    Node moved =
+        stored.getNode().toBuilder()
+            .setStatus(
+                stored.getNode().getStatus().toBuilder()
+                    .setDaemonEndpoint(
+                        DaemonEndpoint.newBuilder().setAddress("192.0.2.8").setPort(7072)))
+            .build();
+    StatusRuntimeException update =
+        failure(
+            () ->
+                as("node:addr")
+                    .updateStatus(
+                        UpdateStatusRequest.newBuilder()
+                            .setObject(stored.toBuilder().setNode(moved))
+                            .build()));
+    assertThat(update.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(update.getStatus().getDescription()).contains("192.0.2.8");
   }
 
   static RegisterNodeRequest registration(String address) {

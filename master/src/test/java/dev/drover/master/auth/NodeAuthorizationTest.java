@@ -61,13 +61,7 @@ class NodeAuthorizationTest {
 
   @BeforeAll
   static void start() {
-    m =
-        new InProcessMaster(
-            b ->
-                b.scheduler(false)
-                    .controllers(false)
-                    .authenticator(Callers.authenticator())
-                    .auditLog(dir.resolve("audit.log"), 1 << 20));
+    m = Callers.auditedMaster(dir.resolve("audit.log"));
     for (String s : List.of("secret-a", "secret-b")) {
       admin()
           .create(

@@ -38,13 +38,7 @@ class RoleAuthorizationTest {
 
   @BeforeAll
   static void start() {
-    m =
-        new InProcessMaster(
-            b ->
-                b.scheduler(false)
-                    .controllers(false)
-                    .authenticator(Callers.authenticator())
-                    .auditLog(dir.resolve("audit.log"), 1 << 20));
+    m = Callers.auditedMaster(dir.resolve("audit.log"));
     as("cluster-admin:root")
         .create(
             CreateRequest.newBuilder()
