@@ -14,6 +14,7 @@ import dev.drover.api.v1.GetPodDependenciesResponse;
 import dev.drover.api.v1.GetRequest;
 import dev.drover.api.v1.HeartbeatRequest;
 import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.ListRequest;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.NodeServiceGrpc.NodeServiceBlockingStub;
 import dev.drover.api.v1.NodeStatus;
@@ -247,6 +248,25 @@ class NodeAuthorizationTest {
                     .contains("\"method\":\"drover.v1.NodeService/GetPodDependencies\"")
                     .contains("\"code\":\"PERMISSION_DENIED\"")
                     .contains("secret-b"));
+  }
+
+  @Test
+  void aNodeReadsServicesEndpointsAndOnlyItsOwnPods() {
+    for (Kind kind : List.of(Kind.KIND_SERVICE, Kind.KIND_ENDPOINTS)) {
+      assertThat(nodeControl("a").list(ListRequest.newBuilder().setKind(kind).build())).isNotNull();
+    }
+    denied(() -> nodeControl("a").list(ListRequest.newBuilder().setKind(Kind.KIND_POD).build()));
+    denied(() -> nodeControl("a").list(ListRequest.newBuilder().setKind(Kind.KIND_SECRET).build()));
+    assertThat(
+            nodeControl("a")
+                .list(
+                    ListRequest.newBuilder()
+                        .setKind(Kind.KIND_POD)
+                        .setFieldSelector("spec.nodeName=a")
+                        .build())
+                .getItemsList())
+        .extracting(o -> o.getPod().getMetadata().getName())
+        .containsExactly("pod-a");
   }
 
   @Test
