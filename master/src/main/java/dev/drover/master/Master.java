@@ -64,8 +64,11 @@ import org.slf4j.LoggerFactory;
 public final class Master implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Master.class);
 
-  /** Largest request or response message (objects are at most 1 MiB; Apply carries several). */
-  public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+  /**
+   * Largest request message by default (objects are at most 1 MiB; Apply carries several); see
+   * {@link Limits#maxMessageBytes()}.
+   */
+  public static final int MAX_MESSAGE_BYTES = Limits.DEFAULT_MAX_MESSAGE_BYTES;
 
   private final Builder cfg;
   private final Metrics metrics = new Metrics();
