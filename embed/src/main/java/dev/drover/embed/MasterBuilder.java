@@ -2,6 +2,7 @@ package dev.drover.embed;
 
 import dev.drover.agent.NodeAgent;
 import dev.drover.master.Master;
+import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.raft.RaftKvStore;
@@ -124,7 +125,13 @@ public final class MasterBuilder {
               () ->
                   startMaster(
                       store,
-                      b -> b.apiHost(apiHost).apiPort(apiPortToUse).metricsPort(metricsPort)));
+                      b -> {
+                        b.apiHost(apiHost).apiPort(apiPortToUse).metricsPort(metricsPort);
+                        if (dataDir != null) {
+                          b.secretKeyFile(
+                              dataDir.resolve("store").resolve(SecretsAtRest.KEY_FILE_NAME));
+                        }
+                      }));
       DroverAgent started = null;
       if (agentReady != null) {
         NodeAgent created = join(agentReady);
