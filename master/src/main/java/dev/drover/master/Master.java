@@ -21,6 +21,7 @@ import dev.drover.master.registry.Registry;
 import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.master.wiring.ControllersComponent;
+import dev.drover.master.wiring.PodSecurityAdmission;
 import dev.drover.master.wiring.RulesValidator;
 import dev.drover.master.wiring.SchedulerComponent;
 import dev.drover.store.KvStores;
@@ -105,7 +106,14 @@ public final class Master implements AutoCloseable {
       secrets = SecretsAtRest.open(cfg.secretKeyFile);
       KvStore plain = secrets.wrap(kv);
       ownsStore = cfg.ownsStore || cfg.store == null;
-      ObjectValidator validator = cfg.validator;
+      ObjectValidator validator =
+          new PodSecurityAdmission(
+              cfg.validator,
+              ns ->
+                  store
+                      .get(Kind.KIND_NAMESPACE, "", ns)
+                      .map(o -> o.getNamespace().getMetadata().getAnnotationsMap())
+                      .orElse(Map.of()));
       store = new Registry(plain, validator, cfg.clock, cfg.storeTimeout);
       StoreMetrics.register(metrics, store, kv);
       for (String ns :
