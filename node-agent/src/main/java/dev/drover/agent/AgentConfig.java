@@ -77,6 +77,11 @@ public final class AgentConfig {
     return nodeName;
   }
 
+  /** Limits and hardening every container gets. */
+  public ContainerDefaults containerDefaults() {
+    return containerDefaults;
+  }
+
   public Path dataDir() {
     return dataDir;
   }

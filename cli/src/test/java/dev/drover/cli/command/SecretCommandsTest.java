@@ -1,6 +1,7 @@
 package dev.drover.cli.command;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.drover.api.ApiObjects;
@@ -16,7 +17,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code describe secret} shows keys and sizes only; {@code master rotate-secret-key}. */
+/**
+ * {@code describe secret} shows keys and sizes only; {@code master rotate-secret-key}; the agent's
+ * container defaults flags.
+ */
 class SecretCommandsTest {
   @TempDir Path home;
   @TempDir Path dir;
@@ -73,5 +77,18 @@ class SecretCommandsTest {
             cli.run("master", "rotate-secret-key", "--data-dir", dir.toString(), "--promote", "k9")
                 .err())
         .contains("holds no key k9");
+  }
+
+  @Test
+  void agentContainerDefaultsComeFromFlags() {
+    AgentCommand command = new AgentCommand(cli.newCli());
+    new picocli.CommandLine(command)
+        .parseArgs(
+            "--master", "m:1", "--node-name", "n", "--pids-limit", "100", "--log-max-size", "5m");
+    assertThat(command.agentConfig().containerDefaults())
+        .isEqualTo(new dev.drover.agent.runtime.ContainerDefaults(100, "5m", 3));
+    AgentCommand bad = new AgentCommand(cli.newCli());
+    new picocli.CommandLine(bad).parseArgs("--master", "m:1", "--log-max-size", "lots");
+    assertThatThrownBy(bad::agentConfig).hasMessageContaining("log max size \"lots\"");
   }
 }
