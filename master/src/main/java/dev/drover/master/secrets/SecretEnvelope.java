@@ -1,15 +1,22 @@
 package dev.drover.master.secrets;
 
 import com.google.protobuf.ByteString;
+import dev.drover.api.v1.Object;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.Secret;
 import dev.drover.master.registry.ValueTransformer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Envelope encryption of stored Secrets with AES-256-GCM: every write gets a fresh data key, which
@@ -29,7 +36,13 @@ public final class SecretEnvelope implements ValueTransformer {
   private static final int DATA_KEY = 32;
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  /** Annotation of a Secret this master could not decrypt, saying why. */
+  public static final String UNREADABLE = "drover.dev/secret-unreadable";
+
+  private static final Logger log = LoggerFactory.getLogger(SecretEnvelope.class);
+
   private final KeyRing ring;
+  private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
   /** Encrypts with the ring's write key; decrypts with any of its keys. */
   public SecretEnvelope(KeyRing ring) {
@@ -68,8 +81,25 @@ public final class SecretEnvelope implements ValueTransformer {
     }
   }
 
+  /**
+   * The plain value, or, when this master cannot decrypt it (a key it lacks, a corrupt value), a
+   * Secret with the name the key says, no data and the annotation {@link #UNREADABLE} saying why:
+   * one unreadable Secret must not stop the watch cache, which serves every kind.
+   */
   @Override
   public ByteString fromStore(ByteString key, ByteString value) {
+    try {
+      return open(key, value);
+    } catch (IllegalStateException e) {
+      if (warned.add(key.toStringUtf8() + "@" + keyIdOf(value))) {
+        log.error("{}", e.getMessage());
+      }
+      return unreadable(key, e.getMessage());
+    }
+  }
+
+  /** The plain value; fails with an {@link IllegalStateException} when it cannot be decrypted. */
+  public ByteString open(ByteString key, ByteString value) {
     if (!isEncrypted(value)) {
       return value;
     }
@@ -105,6 +135,19 @@ public final class SecretEnvelope implements ValueTransformer {
     } catch (GeneralSecurityException | java.nio.BufferUnderflowException e) {
       throw new IllegalStateException("cannot decrypt " + where + ": " + e, e);
     }
+  }
+
+  private static ByteString unreadable(ByteString key, String why) {
+    String[] parts = key.toStringUtf8().split("/");
+    ObjectMeta.Builder meta =
+        ObjectMeta.newBuilder()
+            .setNamespace(parts.length >= 2 ? parts[parts.length - 2] : "")
+            .setName(parts[parts.length - 1])
+            .putAnnotations(UNREADABLE, why);
+    return Object.newBuilder()
+        .setSecret(Secret.newBuilder().setMetadata(meta))
+        .build()
+        .toByteString();
   }
 
   /** True when {@code value} carries the envelope's marker. */

@@ -18,6 +18,8 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Encryption of Secrets at rest for one master: loads (or creates) the key ring, wraps the store so
@@ -30,6 +32,8 @@ public final class SecretsAtRest {
 
   /** Prefix of every Secret's store key. */
   public static final ByteString PREFIX = Keys.of(Kinds.prefix(Kind.KIND_SECRET));
+
+  private static final Logger log = LoggerFactory.getLogger(SecretsAtRest.class);
 
   private final SecretEnvelope envelope;
   private KvStore raw;
@@ -74,7 +78,14 @@ public final class SecretsAtRest {
       if (writeKey.equals(SecretEnvelope.keyIdOf(kv.getValue()))) {
         continue;
       }
-      ByteString plain = envelope.fromStore(kv.getKey(), kv.getValue());
+      ByteString plain;
+      try {
+        plain = envelope.open(kv.getKey(), kv.getValue());
+      } catch (IllegalStateException e) {
+        // Never overwrite what this master cannot read: another master may hold its key.
+        log.error("rewrite pass skips {}", e.getMessage());
+        continue;
+      }
       TxnRequest txn =
           TxnRequest.newBuilder()
               .addCompare(

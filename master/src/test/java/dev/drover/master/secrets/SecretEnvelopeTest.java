@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.drover.api.v1.Object;
+import dev.drover.api.v1.Secret;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -34,11 +36,10 @@ class SecretEnvelopeTest {
     ByteString sealed = e.toStore(KEY, VALUE);
     byte[] bytes = sealed.toByteArray();
     bytes[bytes.length - 1] ^= 1;
-    assertThatThrownBy(() -> e.fromStore(KEY, ByteString.copyFrom(bytes)))
+    assertThatThrownBy(() -> e.open(KEY, ByteString.copyFrom(bytes)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("cannot decrypt /registry/secrets/default/a");
-    assertThatThrownBy(
-            () -> e.fromStore(ByteString.copyFromUtf8("/registry/secrets/default/b"), sealed))
+    assertThatThrownBy(() -> e.open(ByteString.copyFromUtf8("/registry/secrets/default/b"), sealed))
         .isInstanceOf(IllegalStateException.class);
   }
 
@@ -60,10 +61,17 @@ class SecretEnvelopeTest {
 
     SecretEnvelope stranger = new SecretEnvelope(KeyRing.loadOrCreate(dir.resolve("other")));
     ByteString underK2 = e.toStore(KEY, VALUE);
-    assertThatThrownBy(() -> stranger.fromStore(KEY, underK2))
+    assertThatThrownBy(() -> stranger.open(KEY, underK2))
         .hasMessageContaining("encrypted with key k2, which this master's key file lacks");
     // Same id, other key bytes: the tag does not verify.
-    assertThatThrownBy(() -> stranger.fromStore(KEY, old)).hasMessageContaining("cannot decrypt");
+    assertThatThrownBy(() -> stranger.open(KEY, old)).hasMessageContaining("cannot decrypt");
+    // Readers (the watch cache above all) get the Secret's name, no data, and the reason.
+    Secret placeholder = Object.parseFrom(stranger.fromStore(KEY, underK2)).getSecret();
+    assertThat(placeholder.getMetadata().getNamespace()).isEqualTo("default");
+    assertThat(placeholder.getMetadata().getName()).isEqualTo("a");
+    assertThat(placeholder.getDataMap()).isEmpty();
+    assertThat(placeholder.getMetadata().getAnnotationsMap().get(SecretEnvelope.UNREADABLE))
+        .contains("lacks");
   }
 
   @Test
