@@ -26,6 +26,10 @@ import picocli.CommandLine.Option;
 final class RotateSecretKeyCommand implements Callable<Integer> {
   private final Cli cli;
 
+  RotateSecretKeyCommand(Cli cli) {
+    this.cli = cli;
+  }
+
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
@@ -48,10 +52,6 @@ final class RotateSecretKeyCommand implements Callable<Integer> {
       paramLabel = "ID",
       description = "Make the existing key ID the write key instead of adding one.")
   String promote;
-
-  RotateSecretKeyCommand(Cli cli) {
-    this.cli = cli;
-  }
 
   @Override
   public Integer call() {

@@ -31,8 +31,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,23 +41,23 @@ class DockerSecurityTest {
   private static final Duration LONG = Duration.ofSeconds(90);
   private static final String IMAGE = DockerTestSupport.LOCAL_IMAGE;
 
+  /** A fresh fixture per test; closed by the test, so a failure leaves no container behind. */
   private DockerAgentFixture fx;
 
-  @BeforeEach
-  void setUp() throws IOException {
+  private DockerAgentFixture fixture() throws IOException {
     DockerTestSupport.assumeDocker();
     fx = new DockerAgentFixture();
-  }
-
-  @AfterEach
-  void tearDown() throws IOException {
-    if (fx != null) {
-      fx.close();
-    }
+    return fx;
   }
 
   @Test
   void securityContextAndDefaultsShowInDockerInspectAndSecretsLiveOnTmpfs() throws Exception {
+    try (DockerAgentFixture f = fixture()) {
+      inspectHardenedPod();
+    }
+  }
+
+  private void inspectHardenedPod() throws Exception {
     fx.start();
     fx.master.putSecret(
         Secret.newBuilder()
@@ -142,12 +140,18 @@ class DockerSecurityTest {
   }
 
   @Test
-  void agentDefaultsAreConfigurableAndEscalationCanBeAllowedExplicitly() {
-    DockerRuntime runtime =
-        DockerRuntime.connect(
-            DockerTestSupport.DOCKER_HOST,
-            Duration.ofMinutes(2),
-            new ContainerDefaults(64, "1m", 2));
+  void agentDefaultsAreConfigurableAndEscalationCanBeAllowedExplicitly() throws IOException {
+    try (DockerAgentFixture f = fixture();
+        DockerRuntime runtime =
+            DockerRuntime.connect(
+                DockerTestSupport.DOCKER_HOST,
+                Duration.ofMinutes(2),
+                new ContainerDefaults(64, "1m", 2))) {
+      inspectWithCustomDefaults(runtime);
+    }
+  }
+
+  private void inspectWithCustomDefaults(DockerRuntime runtime) {
     String name = "drover_security_" + UUID.randomUUID().toString().substring(0, 8);
     String id =
         runtime.create(
