@@ -103,17 +103,10 @@ public final class Master implements AutoCloseable {
   public Master start() {
     try {
       kv = cfg.store != null ? cfg.store.get() : KvStores.inMemory();
+      ownsStore = cfg.ownsStore || cfg.store == null;
       secrets = SecretsAtRest.open(cfg.secretKeyFile);
       KvStore plain = secrets.wrap(kv);
-      ownsStore = cfg.ownsStore || cfg.store == null;
-      ObjectValidator validator =
-          new PodSecurityAdmission(
-              cfg.validator,
-              ns ->
-                  store
-                      .get(Kind.KIND_NAMESPACE, "", ns)
-                      .map(o -> o.getNamespace().getMetadata().getAnnotationsMap())
-                      .orElse(Map.of()));
+      ObjectValidator validator = PodSecurityAdmission.over(cfg.validator, () -> store);
       store = new Registry(plain, validator, cfg.clock, cfg.storeTimeout);
       StoreMetrics.register(metrics, store, kv);
       for (String ns :

@@ -2,8 +2,10 @@ package dev.drover.master.wiring;
 
 import com.google.rpc.BadRequest.FieldViolation;
 import dev.drover.api.ApiObjects;
+import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import dev.drover.master.registry.ObjectValidator;
+import dev.drover.master.registry.Registry;
 import dev.drover.master.validation.PodSecurity;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Admission of pods and pod templates by the namespace's {@link PodSecurity} policy, on top of
@@ -30,6 +33,18 @@ public final class PodSecurityAdmission implements ObjectValidator {
       ObjectValidator inner, Function<String, Map<String, String>> namespaceAnnotations) {
     this.inner = inner;
     this.namespaceAnnotations = namespaceAnnotations;
+  }
+
+  /** Admission over {@code inner}, reading namespaces from the registry {@code objects} gives. */
+  public static PodSecurityAdmission over(ObjectValidator inner, Supplier<Registry> objects) {
+    return new PodSecurityAdmission(
+        inner,
+        ns ->
+            objects
+                .get()
+                .get(Kind.KIND_NAMESPACE, "", ns)
+                .map(o -> o.getNamespace().getMetadata().getAnnotationsMap())
+                .orElse(Map.of()));
   }
 
   @Override
