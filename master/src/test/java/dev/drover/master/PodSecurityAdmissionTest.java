@@ -74,14 +74,14 @@ class PodSecurityAdmissionTest {
   void hostPathAndHostNetworkAreRefusedInTheDefaultNamespaceWithTheFieldsNamed() {
     StatusRuntimeException e =
         catchThrowableOfType(
-            () -> client.pods().create(rootOfTheHost("default")), StatusRuntimeException.class);
+            StatusRuntimeException.class, () -> client.pods().create(rootOfTheHost("default")));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(violatedFields(e)).containsExactly("spec.hostNetwork", "spec.volumes[0].hostPath");
     assertThat(e.getStatus().getDescription()).contains(PodSecurity.ALLOW_PRIVILEGED);
 
     StatusRuntimeException p =
         catchThrowableOfType(
-            () -> client.pods().create(privileged("default", "p")), StatusRuntimeException.class);
+            StatusRuntimeException.class, () -> client.pods().create(privileged("default", "p")));
     assertThat(violatedFields(p)).containsExactly("spec.containers[0].securityContext.privileged");
   }
 
@@ -90,7 +90,7 @@ class PodSecurityAdmissionTest {
     Deployment.Builder d = TestObjects.deployment("default", "web", 1, privilegedContainer());
     StatusRuntimeException e =
         catchThrowableOfType(
-            () -> client.deployments().create(d.build()), StatusRuntimeException.class);
+            StatusRuntimeException.class, () -> client.deployments().create(d.build()));
     assertThat(violatedFields(e))
         .containsExactly("spec.template.spec.containers[0].securityContext.privileged");
 
@@ -105,8 +105,8 @@ class PodSecurityAdmissionTest {
                             .addDrop("NOT_A_CAP")));
     StatusRuntimeException c =
         catchThrowableOfType(
-            () -> client.pods().create(TestObjects.pod("default", "caps", adds).build()),
-            StatusRuntimeException.class);
+            StatusRuntimeException.class,
+            () -> client.pods().create(TestObjects.pod("default", "caps", adds).build()));
     assertThat(violatedFields(c))
         .containsExactlyInAnyOrder(
             "spec.containers[0].securityContext.capabilities.add[1]",
