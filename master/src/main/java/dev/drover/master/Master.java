@@ -24,7 +24,9 @@ import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.master.registry.ObjectValidator;
 import dev.drover.master.registry.Registry;
 import dev.drover.master.scheduler.SchedulerConfig;
+import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.master.wiring.ControllersComponent;
+import dev.drover.master.wiring.PodSecurityAdmission;
 import dev.drover.master.wiring.RulesValidator;
 import dev.drover.master.wiring.SchedulerComponent;
 import dev.drover.store.KvStores;
@@ -83,6 +85,7 @@ public final class Master implements AutoCloseable {
             return t;
           });
   private KvStore kv;
+  private SecretsAtRest secrets;
   private boolean ownsStore;
   private Registry store;
   private WatchCache cache;
@@ -111,8 +114,10 @@ public final class Master implements AutoCloseable {
     try {
       kv = cfg.store != null ? cfg.store.get() : KvStores.inMemory();
       ownsStore = cfg.ownsStore || cfg.store == null;
-      ObjectValidator validator = cfg.validator;
-      store = new Registry(kv, validator, cfg.clock, cfg.storeTimeout);
+      secrets = SecretsAtRest.open(cfg.secretKeyFile);
+      KvStore plain = secrets.wrap(kv);
+      ObjectValidator validator = PodSecurityAdmission.over(cfg.validator, () -> store);
+      store = new Registry(plain, validator, cfg.clock, cfg.storeTimeout);
       StoreMetrics.register(metrics, store, kv);
       for (String ns :
           List.of(
@@ -121,16 +126,17 @@ public final class Master implements AutoCloseable {
               NodeServiceImpl.NODE_LEASE_NAMESPACE)) {
         ensureNamespaceWithRetry(ns);
       }
+      secrets.rewrite(cfg.storeTimeout);
       cache =
           new WatchCache(
-                  kv,
+                  plain,
                   new WatchCache.Options(cfg.cacheWindow, cfg.bookmarkInterval, cfg.watcherBacklog))
               .start();
       events = new EventSeries(store, cfg.clock, cfg.eventDedupWindow);
       // A renewal may take until the next one is due, and a little longer: the holder steps
       // down only after renewDeadline without success.
       Registry electionStore =
-          new Registry(kv, validator, cfg.clock, cfg.renewDeadline.minus(cfg.renewInterval));
+          new Registry(plain, validator, cfg.clock, cfg.renewDeadline.minus(cfg.renewInterval));
       election =
           new ActiveMasterElection(
               electionStore,
@@ -396,7 +402,15 @@ public final class Master implements AutoCloseable {
     return metrics;
   }
 
-  /** The key-value store. */
+  /**
+   * Re-encrypts with the current write key every Secret stored under an older key (this also runs
+   * at start); returns how many were rewritten.
+   */
+  public int rewriteSecrets() {
+    return secrets.rewrite(cfg.storeTimeout);
+  }
+
+  /** The key-value store (Secrets in it are encrypted; read objects through {@link #objects()}). */
   public KvStore kv() {
     return kv;
   }
@@ -495,6 +509,7 @@ public final class Master implements AutoCloseable {
     private java.nio.file.Path auditFile;
     private long auditMaxBytes = AuditLog.DEFAULT_MAX_BYTES;
     private Limits limits = Limits.defaults();
+    private java.nio.file.Path secretKeyFile;
     private final Map<String, String> masterAddresses = new LinkedHashMap<>();
     private final List<ActiveComponent> activeComponents = new ArrayList<>();
     private boolean runScheduler = true;
@@ -539,6 +554,7 @@ public final class Master implements AutoCloseable {
      * Embeds a persistent one-member replicated store under {@code dataDir} (dev mode, embedding).
      */
     public Builder embeddedStore(java.nio.file.Path dataDir) {
+      defaultKeyFile(dataDir);
       return store(() -> startStore(KvStores.embedded(dataDir)), true);
     }
 
@@ -547,7 +563,24 @@ public final class Master implements AutoCloseable {
      * this master), keeping its data under {@code dataDir}.
      */
     public Builder clusterStore(List<dev.drover.store.api.Peer> peers, java.nio.file.Path dataDir) {
+      defaultKeyFile(dataDir);
       return store(() -> startStore(KvStores.cluster(id, peers, dataDir)), true);
+    }
+
+    /**
+     * The key ring that encrypts Secrets at rest (see docs/SECURITY.md); created with one key when
+     * absent. Default: {@code secret-keys} in the data directory of {@link #embeddedStore} and
+     * {@link #clusterStore}; otherwise a key held in memory by the process.
+     */
+    public Builder secretKeyFile(java.nio.file.Path file) {
+      this.secretKeyFile = file;
+      return this;
+    }
+
+    private void defaultKeyFile(java.nio.file.Path dataDir) {
+      if (secretKeyFile == null) {
+        secretKeyFile = dataDir.resolve(SecretsAtRest.KEY_FILE_NAME);
+      }
     }
 
     private static KvStore startStore(dev.drover.store.KvStoreBuilder b) {
