@@ -2,6 +2,7 @@ package dev.drover.embed;
 
 import dev.drover.agent.NodeAgent;
 import dev.drover.master.Master;
+import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.master.security.ClusterPki;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
@@ -154,6 +155,11 @@ public final class MasterBuilder {
                         b.apiHost(apiHost).apiPort(apiPortToUse).metricsPort(metricsPort);
                         if (pki != null) {
                           b.certificateLifetime(certificateLifetime).pki(pki);
+                        }
+                        if (dataDir != null) {
+                          b.auditLog(dataDir.resolve("audit.log"), 100L * 1024 * 1024);
+                          b.secretKeyFile(
+                              dataDir.resolve("store").resolve(SecretsAtRest.KEY_FILE_NAME));
                         }
                       }));
       DroverAgent started = null;

@@ -7,6 +7,7 @@ import dev.drover.cli.core.Durations;
 import dev.drover.embed.MasterBuilder;
 import dev.drover.master.Master;
 import dev.drover.master.TlsConfig;
+import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.api.Peer;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "master",
     mixinStandardHelpOptions = true,
+    subcommands = RotateSecretKeyCommand.class,
     description = {
       "Run a master: store member, control API, scheduler and controllers.",
       "Sample configuration: dist/config/master.yaml."
@@ -51,6 +53,14 @@ final class MasterCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description = "Store directory (default ${DEFAULT-VALUE}).")
   Path dataDir = Path.of("/var/lib/drover/master");
+
+  @Option(
+      names = "--secret-key-file",
+      paramLabel = "FILE",
+      description =
+          "Keys that encrypt Secrets at rest (mode 0600; created at first start). Every master"
+              + " needs the same keys (default: secret-keys in --data-dir).")
+  Path secretKeyFile;
 
   @Option(
       names = "--api-host",
@@ -133,6 +143,19 @@ final class MasterCommand implements Callable<Integer> {
               + " same list on every master).")
   List<String> peers = new ArrayList<>();
 
+  @Option(
+      names = "--audit-log",
+      paramLabel = "FILE",
+      description =
+          "Audit log: one JSON line per change and per refused call (default DATA-DIR/audit.log).")
+  Path auditLog;
+
+  @Option(
+      names = "--audit-log-max-mb",
+      paramLabel = "MB",
+      description = "Size at which the audit log rotates (default ${DEFAULT-VALUE}).")
+  long auditLogMaxMb = 100;
+
   MasterCommand(Cli cli) {
     this.cli = cli;
   }
@@ -182,6 +205,11 @@ final class MasterCommand implements Callable<Integer> {
         .pki(pkiDir != null ? pkiDir : dataDir.resolve("pki"));
   }
 
+  /** The audit log file: --audit-log, else audit.log in the data directory. */
+  Path auditLogFile() {
+    return auditLog != null ? auditLog : dataDir.resolve("audit.log");
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     if (config != null) {
@@ -206,7 +234,12 @@ final class MasterCommand implements Callable<Integer> {
                       .apiHost(apiHost)
                       .apiPort(apiPort)
                       .metricsPort(metricsPort)
-                      .metricsHost(metricsHost);
+                      .metricsHost(metricsHost)
+                      .auditLog(auditLogFile(), auditLogMaxMb * 1024 * 1024)
+                      .secretKeyFile(
+                          secretKeyFile != null
+                              ? secretKeyFile
+                              : dataDir.resolve(SecretsAtRest.KEY_FILE_NAME));
                   security(b);
                 })) {
       cli.err()

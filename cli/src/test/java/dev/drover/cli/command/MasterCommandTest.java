@@ -48,6 +48,9 @@ class MasterCommandTest {
     assertThat(command.insecure).isFalse();
     assertThat(command.dataDir).isEqualTo(Path.of("/var/lib/drover/master"));
     assertThat(command.peerList()).isEmpty();
+    assertThat(command.auditLogFile()).isEqualTo(Path.of("/var/lib/drover/master/audit.log"));
+    assertThat(command.auditLogMaxMb).isEqualTo(100);
+    assertThat(parse("--audit-log", "/tmp/a.log").auditLogFile()).isEqualTo(Path.of("/tmp/a.log"));
   }
 
   @Test

@@ -57,6 +57,9 @@ public final class Masters implements AutoCloseable {
               Integer.toString(API_PORT),
               "--metrics-port",
               "-1",
+              // Every master of a cluster needs the same Secret keys.
+              "--secret-key-file",
+              dir.resolve("secret-keys").toAbsolutePath().toString(),
               // The harness drives the masters with plaintext channels.
               "--insecure",
               "--i-understand-plaintext"));
