@@ -39,6 +39,7 @@ public final class AgentConfig {
   final Duration callTimeout;
   final Duration orphanSweepDelay;
   final int syncThreads;
+  final boolean serviceProxy;
 
   private AgentConfig(Builder b) {
     nodeName = b.nodeName;
@@ -64,6 +65,7 @@ public final class AgentConfig {
     callTimeout = b.callTimeout;
     orphanSweepDelay = b.orphanSweepDelay;
     syncThreads = b.syncThreads;
+    serviceProxy = b.serviceProxy;
   }
 
   public static Builder builder() {
@@ -103,6 +105,7 @@ public final class AgentConfig {
     private Duration callTimeout = Duration.ofSeconds(10);
     private Duration orphanSweepDelay = Duration.ofSeconds(10);
     private int syncThreads = 8;
+    private boolean serviceProxy = true;
 
     public Builder nodeName(String v) {
       nodeName = v;
@@ -218,6 +221,12 @@ public final class AgentConfig {
 
     public Builder syncThreads(int v) {
       syncThreads = v;
+      return this;
+    }
+
+    /** Whether the agent runs the service proxy (docs/SERVICES.md); on by default. */
+    public Builder serviceProxy(boolean v) {
+      serviceProxy = v;
       return this;
     }
 
