@@ -87,7 +87,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
               if (route.proxyProtocol() == ProxyProtocol.PROXY_PROTOCOL_V1
                   || route.proxyProtocol() == ProxyProtocol.PROXY_PROTOCOL_V2) {
                 backend.pipeline().addFirst(HAProxyMessageEncoder.INSTANCE);
-                backend.write(header(client, route.proxyProtocol()));
+                backend.writeAndFlush(header(client, route.proxyProtocol()));
                 backend.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
               }
               backend.read();

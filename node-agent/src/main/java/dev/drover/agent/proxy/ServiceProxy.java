@@ -258,7 +258,7 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
       var e = it.next();
       if (!desired.containsKey(e.getKey())) {
         // Closing the server channel stops accepting; connections it accepted stay open.
-        e.getValue().server.close();
+        e.getValue().server.close().awaitUninterruptibly();
         it.remove();
         log.info("service proxy: stopped listening on {}", e.getKey());
       }
