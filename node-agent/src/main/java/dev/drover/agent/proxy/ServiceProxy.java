@@ -192,6 +192,18 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
     return out;
   }
 
+  /** The backends a service's ports choose from now ({@code namespace/name}). */
+  public synchronized List<Backend> backends(String service) {
+    List<Backend> out = new ArrayList<>();
+    balancers.forEach(
+        (k, b) -> {
+          if (k.startsWith(service + "/")) {
+            out.addAll(b.ready());
+          }
+        });
+    return out;
+  }
+
   @Override
   public Map<String, String> forNamespace(String namespace) {
     List<Service> in = new ArrayList<>();
