@@ -19,8 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -34,42 +32,27 @@ import org.junit.jupiter.api.Timeout;
 class CrossHostServiceTest {
   private static final Duration PATIENCE = Duration.ofSeconds(120);
 
-  private Hosts hosts;
-  private Masters masters;
-  private DroverClient client;
-
-  @BeforeEach
-  void setUp() {
+  @Test
+  void hostBsNodePortReachesAPodOnlyOnHostA() {
     Hosts.assumeAvailable();
     AgentHost.assumeAvailable();
-    hosts = Hosts.create(3);
-    Path dir = Path.of("target", "faults", hosts.run());
-    masters = new Masters(hosts, List.of(hosts.host(1)), dir).startAll();
-    client = DroverClient.builder().endpoints(masters.endpoints()).build();
-  }
-
-  @AfterEach
-  void tearDown() {
-    try {
-      if (client != null) {
-        client.close();
-      }
-      if (masters != null) {
-        masters.close();
-      }
-    } finally {
-      if (hosts != null) {
-        hosts.close();
+    // Host 1 runs the master, hosts 2 (A) and 3 (B) an agent and a Docker daemon each.
+    try (Hosts hosts = Hosts.create(3)) {
+      Path dir = Path.of("target", "faults", hosts.run());
+      try (Masters masters = new Masters(hosts, List.of(hosts.host(1)), dir).startAll();
+          DroverClient client = DroverClient.builder().endpoints(masters.endpoints()).build()) {
+        AgentHost a = AgentHost.start(hosts, hosts.host(2), masters.endpoints(), dir);
+        AgentHost b = AgentHost.start(hosts, hosts.host(3), masters.endpoints(), dir);
+        await()
+            .atMost(PATIENCE)
+            .ignoreExceptions()
+            .until(() -> ready(client, a) && ready(client, b));
+        reachAcrossHosts(hosts, client, a, b);
       }
     }
   }
 
-  @Test
-  void hostBsNodePortReachesAPodOnlyOnHostA() {
-    Path dir = Path.of("target", "faults", hosts.run());
-    AgentHost a = AgentHost.start(hosts, hosts.host(2), masters.endpoints(), dir);
-    AgentHost b = AgentHost.start(hosts, hosts.host(3), masters.endpoints(), dir);
-    await().atMost(PATIENCE).ignoreExceptions().until(() -> ready(a) && ready(b));
+  private static void reachAcrossHosts(Hosts hosts, DroverClient client, AgentHost a, AgentHost b) {
 
     Pod.Builder pod =
         TestObjects.boundPod(
@@ -116,7 +99,7 @@ class CrossHostServiceTest {
     assertThat(b.runningByPod()).isEmpty();
   }
 
-  private boolean ready(AgentHost h) {
+  private static boolean ready(DroverClient client, AgentHost h) {
     return client.nodes().get("", h.nodeName()).getStatus().getConditionsList().stream()
         .anyMatch(
             c ->

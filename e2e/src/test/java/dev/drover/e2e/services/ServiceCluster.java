@@ -171,31 +171,33 @@ final class ServiceCluster implements AutoCloseable {
     return answer.substring(body + 4).trim();
   }
 
+  /** Stops the agent, then removes this node's containers, the master and the files. */
   @Override
   public void close() throws Exception {
-    try {
-      if (agent != null) {
-        agent.close();
-      }
-      for (Container c :
-          docker
-              .listContainersCmd()
-              .withShowAll(true)
-              .withLabelFilter(Map.of("drover.node", node))
-              .exec()) {
-        try {
-          docker.removeContainerCmd(c.getId()).withForce(true).exec();
-        } catch (RuntimeException e) {
-          // Already gone.
-        }
-      }
-      docker.close();
+    try (client;
+        master;
+        docker) {
+      agent.close();
+      docker
+          .listContainersCmd()
+          .withShowAll(true)
+          .withLabelFilter(Map.of("drover.node", node))
+          .exec()
+          .stream()
+          .map(Container::getId)
+          .forEach(this::removeQuietly);
     } finally {
-      client.close();
-      master.close();
       try (Stream<Path> walk = Files.walk(dir)) {
         walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
+    }
+  }
+
+  private void removeQuietly(String containerId) {
+    try {
+      docker.removeContainerCmd(containerId).withForce(true).exec();
+    } catch (RuntimeException gone) {
+      // Removed already (the agent or the daemon got there first).
     }
   }
 }

@@ -122,13 +122,20 @@ final class Relay extends ChannelInboundHandlerAdapter {
     if (msg instanceof ByteBuf buf) {
       route.metrics().in(buf.readableBytes());
     }
-    backend
-        .writeAndFlush(msg)
+    forward(msg, ctx.channel(), backend);
+  }
+
+  /**
+   * Writes what {@code from} read to {@code to}, and reads more from {@code from} only once that
+   * write is done: the slower side paces the faster one.
+   */
+  private void forward(Object msg, Channel from, Channel to) {
+    to.writeAndFlush(msg)
         .addListener(
             (ChannelFutureListener)
                 f -> {
                   if (f.isSuccess()) {
-                    ctx.channel().read();
+                    from.read();
                   } else {
                     route.metrics().error();
                     f.channel().close();
@@ -180,17 +187,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
       if (msg instanceof ByteBuf buf) {
         route.metrics().out(buf.readableBytes());
       }
-      client
-          .writeAndFlush(msg)
-          .addListener(
-              (ChannelFutureListener)
-                  f -> {
-                    if (f.isSuccess()) {
-                      ctx.channel().read();
-                    } else {
-                      f.channel().close();
-                    }
-                  });
+      forward(msg, ctx.channel(), client);
     }
 
     @Override

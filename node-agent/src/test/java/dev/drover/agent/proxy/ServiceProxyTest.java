@@ -239,6 +239,43 @@ class ServiceProxyTest {
   }
 
   @Test
+  void proxyProtocolV2CarriesTheClientAddressInBinary() throws Exception {
+    try (ServerSocket backend = new ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+      int v2 = freePort();
+      proxy.putService(service("v2", v2, ProxyProtocol.PROXY_PROTOCOL_V2));
+      proxy.putEndpoints(endpoints("v2", Map.of("raw", backend.getLocalPort())));
+      proxy.reconcileAndWait();
+      try (Socket client = new Socket()) {
+        client.bind(new InetSocketAddress("127.0.0.1", 0));
+        client.connect(new InetSocketAddress("127.0.0.1", v2));
+        try (Socket in = backend.accept()) {
+          in.setSoTimeout(5000);
+          // 12-byte signature, version/command, family/protocol, length, then the addresses.
+          java.nio.ByteBuffer header =
+              java.nio.ByteBuffer.wrap(in.getInputStream().readNBytes(16 + 12));
+          byte[] signature = new byte[12];
+          header.get(signature);
+          assertThat(signature)
+              .isEqualTo(
+                  new byte[] {
+                    0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A
+                  });
+          assertThat(header.get()).isEqualTo((byte) 0x21); // v2, PROXY
+          assertThat(header.get()).isEqualTo((byte) 0x11); // TCP over IPv4
+          assertThat(header.getShort()).isEqualTo((short) 12);
+          byte[] src = new byte[4];
+          header.get(src);
+          assertThat(java.net.InetAddress.getByAddress(src).getHostAddress())
+              .isEqualTo("127.0.0.1");
+          header.getInt();
+          assertThat(header.getShort() & 0xffff).isEqualTo(client.getLocalPort());
+          assertThat(header.getShort() & 0xffff).isEqualTo(v2);
+        }
+      }
+    }
+  }
+
+  @Test
   void serviceVariablesFollowKubernetesNames() {
     proxy.putService(service("my-web", 30080, ProxyProtocol.PROXY_PROTOCOL_UNSPECIFIED));
     proxy.reconcileAndWait();
