@@ -44,6 +44,7 @@ public final class AgentConfig {
   final boolean tls;
   final String joinToken;
   final Duration renewRetry;
+  final boolean serviceProxy;
 
   private AgentConfig(Builder b) {
     nodeName = b.nodeName;
@@ -70,6 +71,7 @@ public final class AgentConfig {
     callTimeout = b.callTimeout;
     orphanSweepDelay = b.orphanSweepDelay;
     syncThreads = b.syncThreads;
+    serviceProxy = b.serviceProxy;
     tls = b.tls || b.joinToken != null;
     joinToken = b.joinToken;
     renewRetry = b.renewRetry;
@@ -129,6 +131,7 @@ public final class AgentConfig {
     private boolean tls;
     private String joinToken;
     private Duration renewRetry = Duration.ofSeconds(5);
+    private boolean serviceProxy = true;
 
     public Builder nodeName(String v) {
       nodeName = v;
@@ -250,6 +253,12 @@ public final class AgentConfig {
 
     public Builder syncThreads(int v) {
       syncThreads = v;
+      return this;
+    }
+
+    /** Whether the agent runs the service proxy (docs/SERVICES.md); on by default. */
+    public Builder serviceProxy(boolean v) {
+      serviceProxy = v;
       return this;
     }
 

@@ -1,5 +1,7 @@
 package dev.drover.agent;
 
+import dev.drover.agent.proxy.NodeProxy;
+import dev.drover.agent.proxy.ProxyConfig;
 import dev.drover.agent.runtime.ContainerRuntime;
 import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.docker.DockerRuntime;
@@ -44,6 +46,7 @@ public final class NodeAgent implements AutoCloseable {
   private PodSyncer syncer;
   private AgentServer server;
   private NodeSession session;
+  private NodeProxy proxy;
 
   private NodeAgent(
       AgentConfig config,
@@ -146,6 +149,16 @@ public final class NodeAgent implements AutoCloseable {
     if (credentials != null) {
       credentials.startRenewal();
     }
+    if (config.serviceProxy) {
+      proxy =
+          NodeProxy.start(
+              config.nodeName,
+              ProxyConfig.forNode(config.hostIp),
+              config.masterEndpoints,
+              session::channel,
+              session,
+              syncer);
+    }
     log.info("node agent {} started ({} runtime)", config.nodeName, config.runtime);
     return this;
   }
@@ -170,6 +183,11 @@ public final class NodeAgent implements AutoCloseable {
     return credentials;
   }
 
+  /** The node's service proxy; null when the config turned it off. */
+  public NodeProxy proxy() {
+    return proxy;
+  }
+
   public ContainerRuntime runtime() {
     return runtime;
   }
@@ -188,6 +206,9 @@ public final class NodeAgent implements AutoCloseable {
     }
     if (server != null) {
       server.close();
+    }
+    if (proxy != null) {
+      proxy.close();
     }
     if (ownsRuntime) {
       runtime.close();

@@ -39,7 +39,8 @@ final class ContainerSpecs {
       Container c,
       int index,
       int attempt,
-      PodInputs inputs)
+      PodInputs inputs,
+      Map<String, String> serviceEnv)
       throws PodInputs.ConfigError {
     Map<String, String> labels = baseLabels(pod, nodeName, c.getName());
     labels.put(Labels.ATTEMPT, Integer.toString(attempt));
@@ -86,7 +87,7 @@ final class ContainerSpecs {
         labels,
         c.getCommandList(),
         c.getArgsList(),
-        inputs.environment(c, index),
+        withServiceEnv(serviceEnv, inputs.environment(c, index)),
         c.getWorkingDir(),
         network,
         "",
@@ -138,6 +139,31 @@ final class ContainerSpecs {
       String upper = n.toUpperCase(java.util.Locale.ROOT);
       out.add(upper.startsWith("CAP_") ? upper.substring(4) : upper);
     }
+    return out;
+  }
+
+  /**
+   * The service variables first, then the container's own ({@code NAME=value}); a name the
+   * container sets itself keeps the container's value, as in Kubernetes.
+   */
+  static List<String> withServiceEnv(Map<String, String> serviceEnv, List<String> own) {
+    if (serviceEnv.isEmpty()) {
+      return own;
+    }
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (String kv : own) {
+      int eq = kv.indexOf('=');
+      names.add(eq < 0 ? kv : kv.substring(0, eq));
+    }
+    List<String> out = new ArrayList<>();
+    new java.util.TreeMap<>(serviceEnv)
+        .forEach(
+            (k, v) -> {
+              if (!names.contains(k)) {
+                out.add(k + "=" + v);
+              }
+            });
+    out.addAll(own);
     return out;
   }
 

@@ -357,7 +357,15 @@ final class PodExecutor {
       }
       spec =
           ContainerSpecs.containerSpec(
-              pod(), syncer.config().nodeName(), files, sandboxId, c, index, attempt, passInputs);
+              pod(),
+              syncer.config().nodeName(),
+              files,
+              sandboxId,
+              c,
+              index,
+              attempt,
+              passInputs,
+              syncer.serviceEnvironment().forNamespace(pod().getMetadata().getNamespace()));
     } catch (PodInputs.ConfigError | IllegalArgumentException e) {
       return failed(c, "CreateContainerConfigError", e.getMessage());
     } catch (IOException e) {

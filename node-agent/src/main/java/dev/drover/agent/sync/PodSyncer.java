@@ -59,6 +59,7 @@ public final class PodSyncer implements AutoCloseable {
   private final AtomicBoolean runtimeDown = new AtomicBoolean();
   private final ImageCache images = new ImageCache(IMAGE_CHECK_TTL);
   private volatile boolean initialListSwept;
+  private volatile ServiceEnvironment serviceEnvironment = ServiceEnvironment.NONE;
   private volatile boolean started;
 
   public PodSyncer(ContainerRuntime runtime, MasterClient master, SyncConfig config, int threads) {
@@ -319,6 +320,15 @@ public final class PodSyncer implements AutoCloseable {
 
   PortAllocator ports() {
     return ports;
+  }
+
+  /** Sets where new containers' service variables come from (the node's service proxy). */
+  public void serviceEnvironment(ServiceEnvironment env) {
+    this.serviceEnvironment = env;
+  }
+
+  ServiceEnvironment serviceEnvironment() {
+    return serviceEnvironment;
   }
 
   Prober prober() {
