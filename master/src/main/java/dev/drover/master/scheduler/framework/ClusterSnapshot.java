@@ -36,6 +36,18 @@ public final class ClusterSnapshot {
   private final Map<String, Domains> domainCache = new HashMap<>();
 
   /**
+   * Per node selection (node selector and required node affinity, as a pod spec writes them), what
+   * each live node was found to be so far: {@link #SELECTION_UNKNOWN}, {@link #SELECTED} or {@link
+   * #NOT_SELECTED}. The pods of one workload share their selection, so each node's labels are
+   * matched once for all of them instead of once per pod. Kept until nodes or their labels change.
+   */
+  private final Map<NodeSelection, byte[]> selectionCache = new HashMap<>();
+
+  public static final byte SELECTION_UNKNOWN = 0;
+  public static final byte SELECTED = 1;
+  public static final byte NOT_SELECTED = 2;
+
+  /**
    * Per-node counts of placed, non-terminating pods matching a (namespaces, selector), for the
    * selectors of recent pods' spread constraints and affinity terms. Kept current as pods come and
    * go, so a pod of a group costs a pass over the nodes instead of over all pods.
@@ -107,6 +119,7 @@ public final class ClusterSnapshot {
     }
     if (labelsChanged) {
       domainCache.clear();
+      selectionCache.clear();
     }
     return changed;
   }
@@ -311,6 +324,7 @@ public final class ClusterSnapshot {
 
   private void nodeIndexesChanged() {
     domainCache.clear();
+    selectionCache.clear();
     matchCache.clear();
     antiTermsStale = true;
   }
@@ -378,6 +392,31 @@ public final class ClusterSnapshot {
     }
     return antiTerms;
   }
+
+  /**
+   * What is known of each live node (by index) against the node selection of {@code pod}: {@link
+   * #SELECTION_UNKNOWN} until a caller matched it and stored {@link #SELECTED} or {@link
+   * #NOT_SELECTED}. The array is shared by every pod with the same selection; callers fill it in.
+   */
+  public byte[] nodeSelection(PodInfo pod) {
+    NodeSelection k =
+        new NodeSelection(
+            pod.pod.getSpec().getNodeSelectorMap(),
+            pod.pod.getSpec().getAffinity().getNodeAffinity());
+    byte[] known = selectionCache.get(k);
+    if (known == null) {
+      if (selectionCache.size() >= MAX_CACHED_SELECTORS) {
+        selectionCache.clear();
+      }
+      known = new byte[nodes.size()];
+      selectionCache.put(k, known);
+    }
+    return known;
+  }
+
+  /** A pod spec's node selector and node affinity, which decide the nodes it may go to. */
+  private record NodeSelection(
+      Map<String, String> selector, dev.drover.api.v1.NodeAffinity affinity) {}
 
   /** A selector together with the namespaces it looks in. */
   record MatchKey(Set<String> namespaces, LabelMatcher selector) {
