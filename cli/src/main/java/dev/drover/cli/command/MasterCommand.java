@@ -5,9 +5,11 @@ import dev.drover.cli.core.CliException;
 import dev.drover.cli.core.DaemonConfigFile;
 import dev.drover.embed.MasterBuilder;
 import dev.drover.master.Master;
+import dev.drover.store.KvStoreBuilder;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.api.Peer;
+import dev.drover.store.api.StoreOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,6 +71,14 @@ final class MasterCommand implements Callable<Integer> {
           "HTTP port of /metrics, /healthz, /readyz; -1 disables" + " (default ${DEFAULT-VALUE}).")
   int metricsPort = 9090;
 
+  // Hidden: for fault tests that need snapshots often (a master killed while writing one).
+  @Option(
+      names = "--snapshot-every",
+      paramLabel = "ENTRIES",
+      hidden = true,
+      description = "Store log entries between automatic snapshots (default ${DEFAULT-VALUE}).")
+  long snapshotEvery = new StoreOptions().snapshotEveryEntries();
+
   @Option(
       names = "--store-port",
       paramLabel = "PORT",
@@ -117,10 +127,12 @@ final class MasterCommand implements Callable<Integer> {
     List<Peer> members = peerList();
     KvStore store;
     try {
-      store =
+      KvStoreBuilder builder =
           members.isEmpty()
-              ? KvStores.embedded(dataDir, storePort).start()
-              : KvStores.cluster(id, members, dataDir).start();
+              ? KvStores.embedded(dataDir, storePort)
+              : KvStores.cluster(id, members, dataDir);
+      builder.options().snapshotEveryEntries(snapshotEvery);
+      store = builder.start();
     } catch (IOException e) {
       throw new CliException("cannot start the store in " + dataDir + ": " + e.getMessage(), e);
     }
