@@ -20,6 +20,8 @@ public enum Fault {
   FOLLOWER_WIPE(false),
   /** A master killed, the last entry of its open log segment torn, restarted. */
   TORN_TAIL(false),
+  /** An agent host powered off (agent, dockerd, containers); its pods replaced; booted again. */
+  NODE_POWER_OFF(true),
   /** A rollout started, then an agent host powered off (agent, dockerd, containers); booted. */
   AGENT_KILL_IN_ROLLOUT(true),
   /** An agent host cut off from the masters past the node grace period, then healed. */

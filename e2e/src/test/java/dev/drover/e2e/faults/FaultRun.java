@@ -250,8 +250,10 @@ public final class FaultRun implements AutoCloseable {
         masters.process(m).start();
         repaired = System.nanoTime();
       }
-      case AGENT_KILL_IN_ROLLOUT -> {
-        rollout();
+      case NODE_POWER_OFF, AGENT_KILL_IN_ROLLOUT -> {
+        if (fault == Fault.AGENT_KILL_IN_ROLLOUT) {
+          rollout();
+        }
         AgentHost a = agentWithPods();
         a.kill();
         downNodes.add(a.nodeName());
