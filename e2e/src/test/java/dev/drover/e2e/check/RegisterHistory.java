@@ -47,7 +47,7 @@ public final class RegisterHistory {
     int gaveUp = 0;
     for (Map.Entry<String, List<RegisterOp>> e : byKey.entrySet()) {
       List<RegisterOp> ops = List.copyOf(e.getValue());
-      LinearizabilityChecker.Result r = LinearizabilityChecker.check(ops, null);
+      LinearizabilityChecker.Result r = checkWithDeepStack(ops);
       if (r == LinearizabilityChecker.Result.GAVE_UP) {
         gaveUp++;
       } else if (r == LinearizabilityChecker.Result.NOT_LINEARIZABLE) {
@@ -56,6 +56,40 @@ public final class RegisterHistory {
       }
     }
     return new Result(size(), byKey.size(), violations, gaveUp);
+  }
+
+  /**
+   * The checker's search recurses once per operation linearized, so a key's history of minutes
+   * (thousands of operations) overflows a default thread stack (a 10-run node-failure measurement
+   * did): it runs on a thread of its own with a 1 GiB stack.
+   */
+  private static LinearizabilityChecker.Result checkWithDeepStack(List<RegisterOp> ops) {
+    LinearizabilityChecker.Result[] out = new LinearizabilityChecker.Result[1];
+    Throwable[] failed = new Throwable[1];
+    Thread t =
+        new Thread(
+            null,
+            () -> {
+              try {
+                out[0] = LinearizabilityChecker.check(ops, null);
+              } catch (Throwable x) {
+                failed[0] = x;
+              }
+            },
+            "linearizability-check",
+            1L << 30);
+    t.start();
+    try {
+      t.join();
+    } catch (InterruptedException x) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted checking a history", x);
+    }
+    if (failed[0] != null) {
+      throw new IllegalStateException(
+          "checking a history of " + ops.size() + " operations", failed[0]);
+    }
+    return out[0];
   }
 
   private String dump(Path dir, Map.Entry<String, List<RegisterOp>> e) {
