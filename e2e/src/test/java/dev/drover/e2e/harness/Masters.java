@@ -71,7 +71,10 @@ public final class Masters implements AutoCloseable {
               "--api-port",
               Integer.toString(API_PORT),
               "--metrics-port",
-              "-1"));
+              "-1",
+              // Every master of a cluster needs the same Secret keys.
+              "--secret-key-file",
+              dir.resolve("secret-keys").toAbsolutePath().toString()));
       cmd.addAll(peers);
       cmd.addAll(extraArgs);
       dataDirs.put(id, dir.resolve(id).toAbsolutePath());
