@@ -177,7 +177,10 @@ public final class TestCluster implements AutoCloseable {
             m -> m != null);
   }
 
-  /** Halts master {@code id} as a crash would (see {@link Master#halt()}). */
+  /**
+   * Halts master {@code id} without hand-over (see {@link Master#halt()}): not a crash, its store
+   * closes in order; crashes are SIGKILLs of master processes in {@code dev.drover.e2e.faults}.
+   */
   public void haltMaster(String id) {
     Master m = masters.remove(id);
     if (m == null) {

@@ -465,9 +465,10 @@ public final class Master implements AutoCloseable {
   }
 
   /**
-   * Stops at once as a crash would, for failover tests and drills: the active role is abandoned
-   * without releasing the lease (the others wait for it to expire), streams and the API server are
-   * cut, and the store member stops.
+   * Stops at once without handing over, for in-process failover tests: the active role is abandoned
+   * without releasing the lease (the others wait for it to expire) and streams and the API server
+   * are cut. It is not a crash: the store member is closed in order (its log flushed and closed). A
+   * real crash is a SIGKILL of a master process, as the fault harness in e2e does.
    */
   public void halt() {
     if (!closing.compareAndSet(false, true)) {

@@ -8,9 +8,11 @@ import dev.drover.embed.MasterBuilder;
 import dev.drover.master.Master;
 import dev.drover.master.TlsConfig;
 import dev.drover.master.secrets.SecretsAtRest;
+import dev.drover.store.KvStoreBuilder;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.api.Peer;
+import dev.drover.store.api.StoreOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -129,6 +131,14 @@ final class MasterCommand implements Callable<Integer> {
           "Lifetime of issued certificates, renewed at 50-80% (default ${DEFAULT-VALUE}).")
   String certificateLifetime = "2160h";
 
+  // Hidden: for fault tests that need snapshots often (a master killed while writing one).
+  @Option(
+      names = "--snapshot-every",
+      paramLabel = "ENTRIES",
+      hidden = true,
+      description = "Store log entries between automatic snapshots (default ${DEFAULT-VALUE}).")
+  long snapshotEvery = new StoreOptions().snapshotEveryEntries();
+
   @Option(
       names = "--store-port",
       paramLabel = "PORT",
@@ -218,10 +228,12 @@ final class MasterCommand implements Callable<Integer> {
     List<Peer> members = peerList();
     KvStore store;
     try {
-      store =
+      KvStoreBuilder builder =
           members.isEmpty()
-              ? KvStores.embedded(dataDir, storePort).start()
-              : KvStores.cluster(id, members, dataDir).start();
+              ? KvStores.embedded(dataDir, storePort)
+              : KvStores.cluster(id, members, dataDir);
+      builder.options().snapshotEveryEntries(snapshotEvery);
+      store = builder.start();
     } catch (IOException e) {
       throw new CliException("cannot start the store in " + dataDir + ": " + e.getMessage(), e);
     }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
+import dev.drover.api.v1.TaintEffect;
 import dev.drover.client.DroverClient;
 import dev.drover.testing.TestObjects;
 import java.nio.file.Path;
@@ -69,16 +70,20 @@ class AgentHostTest {
     await().atMost(PATIENCE).ignoreExceptions().until(() -> ready(a) && ready(b));
 
     for (AgentHost h : List.of(a, b)) {
-      client
-          .pods()
-          .create(
-              TestObjects.boundPod(
-                      "p-" + h.host().index(),
-                      h.nodeName(),
-                      TestObjects.shell(
-                              "main", h.image(), "trap 'exit 0' TERM; while true; do sleep 1; done")
-                          .build())
+      Pod.Builder pod =
+          TestObjects.boundPod(
+              "p-" + h.host().index(),
+              h.nodeName(),
+              TestObjects.shell(
+                      "main", h.image(), "trap 'exit 0' TERM; while true; do sleep 1; done")
                   .build());
+      // Kubernetes' 300 s: the pod must outlast its host's power cut, not be evicted meanwhile.
+      for (String taint :
+          List.of("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")) {
+        pod.getSpecBuilder()
+            .addTolerations(TestObjects.tolerate(taint, TaintEffect.TAINT_EFFECT_NO_EXECUTE, 300));
+      }
+      client.pods().create(pod.build());
     }
     String uidA = awaitRunning("p-2").getMetadata().getUid();
     String uidB = awaitRunning("p-3").getMetadata().getUid();

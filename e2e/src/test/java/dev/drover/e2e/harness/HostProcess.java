@@ -93,6 +93,14 @@ public final class HostProcess {
     awaitExit(p);
   }
 
+  /** Sends SIGKILL without waiting (several processes killed at once); {@link #reap} waits. */
+  public void signalKill() {
+    Process p = process;
+    if (p != null) {
+      p.destroyForcibly();
+    }
+  }
+
   /** SIGTERM (an orderly stop, as {@code systemctl stop}), and waits until the process is gone. */
   public synchronized void stop() {
     Process p = process;

@@ -8,7 +8,13 @@ import dev.drover.api.v1.MasterRole;
 import dev.drover.client.Channels;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,10 +38,19 @@ public final class Masters implements AutoCloseable {
   public static final int STORE_PORT = 7071;
 
   private final Map<String, HostProcess> masters = new LinkedHashMap<>();
+  private final Map<String, Path> dataDirs = new LinkedHashMap<>();
   private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
 
   /** Masters {@code m1..mN} on {@code on}, not started; data and logs under {@code dir}. */
   public Masters(Hosts hosts, List<Hosts.Host> on, Path dir) {
+    this(hosts, on, dir, List.of());
+  }
+
+  /**
+   * As {@link #Masters(Hosts, List, Path)}, with {@code extraArgs} added to every master's command
+   * line (e.g. {@code --snapshot-every 200}).
+   */
+  public Masters(Hosts hosts, List<Hosts.Host> on, Path dir, List<String> extraArgs) {
     List<String> peers = new ArrayList<>();
     for (int i = 0; i < on.size(); i++) {
       peers.add("--peer");
@@ -64,6 +79,8 @@ public final class Masters implements AutoCloseable {
               "--insecure",
               "--i-understand-plaintext"));
       cmd.addAll(peers);
+      cmd.addAll(extraArgs);
+      dataDirs.put(id, dir.resolve(id).toAbsolutePath());
       masters.put(id, hosts.process(host, id, cmd, dir.resolve(id + ".log").toAbsolutePath()));
       channels.put(id, Channels.plaintext(host.ip(), API_PORT));
     }
@@ -146,6 +163,90 @@ public final class Masters implements AutoCloseable {
         .filter(MasterInfo::getActive)
         .map(MasterInfo::getId)
         .findFirst();
+  }
+
+  /** Master {@code id}'s store directory. */
+  public Path dataDir(String id) {
+    process(id);
+    return dataDirs.get(id);
+  }
+
+  // ------------------------------------------------------------------ faults
+
+  /**
+   * Power cut of every master: SIGKILL to all of them first, then waiting for each to be gone, so
+   * none sees another one go before its own end.
+   */
+  public void powerOff() {
+    List<HostProcess> running = masters.values().stream().filter(HostProcess::isAlive).toList();
+    running.forEach(HostProcess::signalKill);
+    running.forEach(HostProcess::reap);
+  }
+
+  /** Starts every master that is not running (after {@link #powerOff()}, or a kill). */
+  public void startStopped() {
+    masters.values().stream().filter(p -> !p.isAlive()).forEach(HostProcess::start);
+  }
+
+  /**
+   * SIGKILLs master {@code id} the moment its store starts writing a snapshot file (it watches the
+   * state machine's directory with inotify). Returns what the kill caught: {@code true} when the
+   * temporary file was still there (killed mid-write), {@code false} when the write had finished
+   * (killed right after it). Throws when no snapshot starts within {@code within}.
+   */
+  public boolean killDuringSnapshot(String id, Duration within) throws IOException {
+    Path sm = stateMachineDir(id, within);
+    try (WatchService watch = sm.getFileSystem().newWatchService()) {
+      sm.register(watch, StandardWatchEventKinds.ENTRY_CREATE);
+      long deadline = System.nanoTime() + within.toNanos();
+      while (System.nanoTime() < deadline) {
+        WatchKey key = watch.poll(100, TimeUnit.MILLISECONDS);
+        if (key == null) {
+          continue;
+        }
+        for (WatchEvent<?> e : key.pollEvents()) {
+          String name = String.valueOf(e.context());
+          if (name.startsWith("snapshot")) {
+            process(id).kill();
+            return SnapshotProbe.tmpPresent(sm);
+          }
+        }
+        key.reset();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for a snapshot of " + id, e);
+    }
+    throw new IllegalStateException(id + " wrote no snapshot within " + within);
+  }
+
+  /** The Ratis state machine directory ({@code DATA/<group>/sm}) of master {@code id}. */
+  private Path stateMachineDir(String id, Duration within) {
+    return org.awaitility.Awaitility.await(id + "'s state machine directory")
+        .atMost(within)
+        .until(() -> SnapshotProbe.find(dataDir(id), "sm"), p -> p != null);
+  }
+
+  /**
+   * Tears the tail of master {@code id}'s open log segment as a crash in the middle of an append
+   * would (the process must be down): the last bytes of its last entry are zeroed, so its checksum
+   * fails. Returns false when the segment held no entry to tear.
+   */
+  public boolean tearLogTail(String id) throws IOException {
+    if (process(id).isAlive()) {
+      throw new IllegalStateException(id + " is running; kill it first");
+    }
+    return SnapshotProbe.tearOpenSegment(dataDir(id));
+  }
+
+  /** Kills master {@code id}, deletes its whole store directory and starts it empty. */
+  public void wipeAndRestart(String id) throws IOException {
+    HostProcess p = process(id);
+    if (p.isAlive()) {
+      p.kill();
+    }
+    SnapshotProbe.deleteTree(dataDir(id));
+    p.start();
   }
 
   /** Closes the harness's own channels (the processes belong to {@link Hosts}). */

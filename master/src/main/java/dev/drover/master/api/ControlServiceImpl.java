@@ -152,12 +152,10 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
           requireKind(request.getKind());
           requireName(request.getName(), "name");
           String ns = Registry.namespaceOf(request.getKind(), request.getNamespace());
-          java.util.Optional<Object> cached = cache.get(request.getKind(), ns, request.getName());
-          if (cached.isPresent()) {
-            return cached.get();
-          }
-          // This master's cache may trail a create made through another master: before saying
-          // NOT_FOUND, read the key from the store (linearizably) and answer with what it holds.
+          // Read from the store (a linearizable Raft read), not this master's cache: the cache may
+          // trail a write acknowledged through another master, or everything written while this
+          // master was frozen or cut off, and a get must never return an older version than one
+          // already acknowledged (the e2e fault scenarios caught stale gets after failovers).
           var stored =
               store.await(store.kv().get(Registry.key(request.getKind(), ns, request.getName())));
           if (stored.getKvsCount() > 0) {

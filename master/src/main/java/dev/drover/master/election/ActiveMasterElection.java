@@ -118,9 +118,19 @@ public final class ActiveMasterElection implements AutoCloseable {
     return active && !closed && System.nanoTime() - lastRenewStartNanos < renewDeadline.toNanos();
   }
 
-  /** Identity of the holder as last observed ("" when none). */
+  /**
+   * Identity of the holder as last observed ("" when none or unknown). This master names itself
+   * only while {@link #holdsLease()}: one frozen (SIGSTOP) or starved past its renew deadline is
+   * still flagged active until its watchdog runs, and must not tell clients it is the active master
+   * while a successor may hold the lease (the e2e leader-pause scenario caught two masters both
+   * saying so).
+   */
   public String holder() {
-    return active ? identity : observedHolder;
+    if (holdsLease()) {
+      return identity;
+    }
+    String observed = observedHolder;
+    return observed.equals(identity) ? "" : observed;
   }
 
   // Non-holders poll at half the renew interval: the time a dead holder goes unnoticed

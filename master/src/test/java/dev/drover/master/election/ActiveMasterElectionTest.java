@@ -125,4 +125,37 @@ class ActiveMasterElectionTest {
     await().atMost(Duration.ofSeconds(30)).until(second::isActive);
     assertThat(b.started.get()).isGreaterThan(a.stopped.get());
   }
+
+  @Test
+  void aHolderPastItsRenewDeadlineDoesNotNameItselfBeforeItsWatchdogRan() throws Exception {
+    store.namespaces().ensure(ActiveMasterElection.NAMESPACE);
+    // A component whose start hangs holds the election's state lock right after it became
+    // active, so neither renewals nor the watchdog's step-down get through: the same state as a
+    // master frozen by SIGSTOP and resumed, flagged active with its deadline long past.
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    first = new ActiveMasterElection(store, "m1", LEASE, RENEW, DEADLINE, Clock.systemUTC());
+    first.add(
+        new ActiveComponent() {
+          @Override
+          public void start() {
+            try {
+              release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+
+          @Override
+          public void stop() {}
+        });
+    first.start();
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(first::isActive);
+      await().atMost(Duration.ofSeconds(30)).until(() -> !first.holdsLease());
+      assertThat(first.isActive()).as("still flagged active: the watchdog is held up").isTrue();
+      assertThat(first.holder()).isNotEqualTo("m1");
+    } finally {
+      release.countDown();
+    }
+  }
 }

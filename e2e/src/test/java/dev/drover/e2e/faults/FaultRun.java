@@ -1,0 +1,543 @@
+package dev.drover.e2e.faults;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.drover.api.v1.ConditionStatus;
+import dev.drover.api.v1.Deployment;
+import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.PodPhase;
+import dev.drover.client.DroverClient;
+import dev.drover.e2e.check.ApiWorkload;
+import dev.drover.e2e.check.ClusterInvariants;
+import dev.drover.e2e.check.RegisterHistory;
+import dev.drover.e2e.check.StoreWorkload;
+import dev.drover.e2e.harness.AgentHost;
+import dev.drover.e2e.harness.HostProcess;
+import dev.drover.e2e.harness.Hosts;
+import dev.drover.e2e.harness.Masters;
+import dev.drover.store.api.Peer;
+import dev.drover.testing.TestObjects;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One fault run: masters (and optionally agent hosts running a Deployment on real Docker) in
+ * network namespaces, store-level and API-level workloads with watchers, the workload invariants
+ * sampled throughout, and faults injected one at a time with {@link #inject}. Every choice comes
+ * from the seed ({@link #seed()}, printed at start). For each fault it records the recovery time:
+ * from the repair (restart or heal; for a leader kill, the kill) until the workloads make progress
+ * again, every master answers and, for agent faults, the Deployment is back to its desired state.
+ * {@link #finish} heals everything and checks all histories.
+ */
+public final class FaultRun implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FaultRun.class);
+  private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(120);
+  private static final String APP = "web";
+  private static final int REPLICAS = 3;
+
+  private final long seed;
+  private final Random random;
+  private final Path dir;
+  private final Hosts hosts;
+  private final Masters masters;
+  private final List<AgentHost> agents = new ArrayList<>();
+  private final List<DroverClient> clients = new ArrayList<>();
+  private final DroverClient client;
+  private final StoreWorkload store;
+  private final ApiWorkload api;
+  private ClusterInvariants invariants;
+  private final Map<Fault, List<Double>> recoveries = new EnumMap<>(Fault.class);
+  private final List<String> violations = new CopyOnWriteArrayList<>();
+  private final Set<String> downNodes = new HashSet<>();
+  private int rollouts;
+  private int snapshotKillsMidWrite;
+
+  /** Starts {@code masterCount} masters and {@code agentCount} agent hosts from {@code seed}. */
+  public FaultRun(long seed, int masterCount, int agentCount) {
+    this.seed = seed;
+    this.random = new Random(seed);
+    System.out.println("FAULTS SEED " + seed + " (rerun with -Dfaults.seed=" + seed + ")");
+    LOG.info("fault run seed {}", seed);
+    this.hosts = Hosts.create(masterCount + agentCount);
+    this.dir = Path.of("target", "faults", hosts.run());
+    List<Hosts.Host> masterHosts = hosts.hosts().subList(0, masterCount);
+    // Snapshots every few hundred entries, so that a kill can catch one being written.
+    this.masters =
+        new Masters(hosts, masterHosts, dir, List.of("--snapshot-every", "300")).startAll();
+    for (int i = 0; i < 3; i++) {
+      clients.add(
+          DroverClient.builder()
+              .endpoints(masters.endpoints())
+              .deadline(Duration.ofSeconds(4))
+              .build());
+    }
+    this.client = clients.get(0);
+    await().atMost(Duration.ofSeconds(120)).until(() -> masters.storeLeader().isPresent());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(() -> client.nodes().list("", "") != null);
+    List<Peer> peers = new ArrayList<>();
+    for (int i = 0; i < masterCount; i++) {
+      peers.add(new Peer("m" + (i + 1), masterHosts.get(i).ip(), Masters.STORE_PORT));
+    }
+    this.store = new StoreWorkload(peers, 3, 3, seed).start();
+    this.api = new ApiWorkload(clients.subList(0, 2), "default", 3, seed).start(2, clients);
+    for (int i = 0; i < agentCount; i++) {
+      agents.add(AgentHost.start(hosts, hosts.host(masterCount + 1 + i), masters.endpoints(), dir));
+    }
+    if (agentCount > 0) {
+      startDeployment();
+    }
+  }
+
+  /** The seed. */
+  public long seed() {
+    return seed;
+  }
+
+  /** The hosts. */
+  public Hosts hosts() {
+    return hosts;
+  }
+
+  /** The masters. */
+  public Masters masters() {
+    return masters;
+  }
+
+  /** The agent hosts. */
+  public List<AgentHost> agents() {
+    return agents;
+  }
+
+  /** The seeded random source of this run (to pick faults). */
+  public Random random() {
+    return random;
+  }
+
+  private void startDeployment() {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .ignoreExceptions()
+        .until(() -> agents.stream().allMatch(this::nodeReady));
+    Deployment.Builder d =
+        TestObjects.deployment(
+            "default",
+            APP,
+            REPLICAS,
+            TestObjects.shell(
+                "main",
+                AgentHost.image(hosts),
+                "trap 'exit 0' TERM; while true; do sleep 1; done"));
+    d.getSpecBuilder().getTemplateBuilder().getSpecBuilder().setTerminationGracePeriodSeconds(2);
+    d.getSpecBuilder()
+        .getStrategyBuilder()
+        .getRollingUpdateBuilder()
+        .setMaxSurge(dev.drover.api.v1.IntOrString.newBuilder().setIntValue(1))
+        .setMaxUnavailable(dev.drover.api.v1.IntOrString.newBuilder().setIntValue(1));
+    client.deployments().create(d.build());
+    awaitDesired("initial rollout");
+    invariants = new ClusterInvariants(client, "default", APP, agents).start();
+  }
+
+  private boolean nodeReady(AgentHost h) {
+    return client.nodes().get("", h.nodeName()).getStatus().getConditionsList().stream()
+        .anyMatch(
+            c ->
+                c.getType().equals("Ready")
+                    && c.getStatus() == ConditionStatus.CONDITION_STATUS_TRUE);
+  }
+
+  // ------------------------------------------------------------------ faults
+
+  /** Injects {@code fault}, repairs it and waits for recovery; returns the recovery in seconds. */
+  public double inject(Fault fault) throws IOException {
+    LOG.info("==== fault {}", fault);
+    long repaired;
+    switch (fault) {
+      case LEADER_KILL -> {
+        String l = leader();
+        masters.process(l).kill();
+        repaired = System.nanoTime();
+        awaitProgress(fault);
+        double r = secondsSince(repaired);
+        masters.process(l).start();
+        awaitAllAnswer(fault);
+        return record(fault, r);
+      }
+      case MINORITY_PARTITION -> {
+        String f = follower();
+        hosts.partition(hostOf(f), otherMasterHosts(f));
+        awaitProgress(fault);
+        hosts.heal();
+        repaired = System.nanoTime();
+      }
+      case MAJORITY_PARTITION -> {
+        List<String> ids = masters.ids();
+        for (int i = 0; i < ids.size(); i++) {
+          for (int j = i + 1; j < ids.size(); j++) {
+            hosts.partition(hostOf(ids.get(i)), hostOf(ids.get(j)));
+          }
+        }
+        hold(Duration.ofSeconds(4 + random.nextInt(4)));
+        hosts.heal();
+        repaired = System.nanoTime();
+      }
+      case LEADER_ONE_WAY -> {
+        String l = leader();
+        for (Hosts.Host other : otherMasterHosts(l)) {
+          hosts.partitionOneWay(hostOf(l), other);
+        }
+        await(fault + ": a new leader")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> masters.storeLeaders().stream().anyMatch(x -> !x.equals(l)));
+        awaitProgress(fault);
+        hosts.heal();
+        repaired = System.nanoTime();
+      }
+      case LEADER_PAUSE -> {
+        String l = leader();
+        HostProcess p = masters.process(l);
+        p.pause();
+        await(fault + ": a new leader while " + l + " is frozen")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> masters.storeLeaders().stream().anyMatch(x -> !x.equals(l)));
+        awaitProgress(fault);
+        p.resume();
+        repaired = System.nanoTime();
+        checkOneActiveMaster(l);
+      }
+      case POWER_OFF -> {
+        masters.powerOff();
+        hold(Duration.ofSeconds(1 + random.nextInt(3)));
+        masters.startStopped();
+        repaired = System.nanoTime();
+      }
+      case SNAPSHOT_KILL -> {
+        String m = masters.ids().get(random.nextInt(masters.ids().size()));
+        if (masters.killDuringSnapshot(m, Duration.ofSeconds(90))) {
+          snapshotKillsMidWrite++;
+        }
+        masters.process(m).start();
+        repaired = System.nanoTime();
+      }
+      case FOLLOWER_WIPE -> {
+        String f = follower();
+        masters.wipeAndRestart(f);
+        repaired = System.nanoTime();
+      }
+      case TORN_TAIL -> {
+        String m = masters.ids().get(random.nextInt(masters.ids().size()));
+        masters.process(m).kill();
+        if (!masters.tearLogTail(m)) {
+          LOG.warn("{}: no entry in the open segment of {} to tear", fault, m);
+        }
+        masters.process(m).start();
+        repaired = System.nanoTime();
+      }
+      case NODE_POWER_OFF, AGENT_KILL_IN_ROLLOUT -> {
+        if (fault == Fault.AGENT_KILL_IN_ROLLOUT) {
+          rollout();
+        }
+        AgentHost a = agentWithPods();
+        a.kill();
+        downNodes.add(a.nodeName());
+        long killed = System.nanoTime();
+        awaitDesired(fault.name());
+        double r = secondsSince(killed);
+        a.boot();
+        downNodes.remove(a.nodeName());
+        await().atMost(RECOVERY_LIMIT).ignoreExceptions().until(() -> nodeReady(a));
+        return record(fault, r);
+      }
+      case AGENT_PARTITION -> {
+        AgentHost a = agentWithPods();
+        List<Hosts.Host> masterHosts = masters.ids().stream().map(this::hostOf).toList();
+        hosts.partition(a.host(), masterHosts.toArray(Hosts.Host[]::new));
+        downNodes.add(a.nodeName());
+        awaitDesired(fault + " (replaced elsewhere)");
+        hosts.heal();
+        downNodes.remove(a.nodeName());
+        repaired = System.nanoTime();
+        // Healed, the old copies on the partitioned host stop: it runs only pods that exist.
+        await(fault + ": old copies stopped on " + a.nodeName())
+            .atMost(RECOVERY_LIMIT)
+            .ignoreExceptions()
+            .until(() -> livePodUids().containsAll(a.runningByPod().keySet()));
+      }
+      case DOCKERD_RESTART -> {
+        AgentHost a = agents.get(random.nextInt(agents.size()));
+        a.restartDocker();
+        repaired = System.nanoTime();
+        awaitDesired(fault.name());
+      }
+      default -> throw new IllegalArgumentException("unknown fault " + fault);
+    }
+    awaitProgress(fault);
+    awaitAllAnswer(fault);
+    if (fault.needsAgents()) {
+      awaitDesired(fault.name());
+    }
+    return record(fault, secondsSince(repaired));
+  }
+
+  private double record(Fault fault, double seconds) {
+    recoveries.computeIfAbsent(fault, f -> new ArrayList<>()).add(seconds);
+    LOG.info("==== fault {} recovered in {} s", fault, String.format("%.1f", seconds));
+    return seconds;
+  }
+
+  private static double secondsSince(long nanos) {
+    return (System.nanoTime() - nanos) / 1e9;
+  }
+
+  /** Keeps a fault in place for {@code d}: the fault's duration, not a wait for a condition. */
+  private static void hold(Duration d) {
+    LockSupport.parkNanos(d.toNanos());
+  }
+
+  private String leader() {
+    return await("a store leader")
+        .atMost(RECOVERY_LIMIT)
+        .until(masters::storeLeader, l -> l.isPresent())
+        .orElseThrow();
+  }
+
+  private String follower() {
+    String l = leader();
+    List<String> others = masters.ids().stream().filter(id -> !id.equals(l)).toList();
+    return others.get(random.nextInt(others.size()));
+  }
+
+  private Hosts.Host hostOf(String masterId) {
+    return masters.process(masterId).host();
+  }
+
+  private Hosts.Host[] otherMasterHosts(String id) {
+    return masters.ids().stream()
+        .filter(x -> !x.equals(id))
+        .map(this::hostOf)
+        .toArray(Hosts.Host[]::new);
+  }
+
+  /** Both workloads acknowledge a few more writes. */
+  private void awaitProgress(Fault fault) {
+    int s = store.acknowledged() + 3;
+    int a = api.acknowledged() + 3;
+    try {
+      await(fault + ": progress")
+          .atMost(RECOVERY_LIMIT)
+          .until(() -> store.acknowledged() >= s && api.acknowledged() >= a);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      violations.add(fault + ": no progress within " + RECOVERY_LIMIT + " (seed " + seed + ")");
+      throw e;
+    }
+  }
+
+  private void awaitAllAnswer(Fault fault) {
+    await(fault + ": every master answers")
+        .atMost(RECOVERY_LIMIT)
+        .until(() -> masters.ids().stream().allMatch(id -> masters.clusterInfo(id).isPresent()));
+  }
+
+  /**
+   * After a frozen leader resumes: for a few seconds no two masters may both say they are the
+   * active master (the frozen one must have stepped down, not act on its old lease).
+   */
+  private void checkOneActiveMaster(String resumed) {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < end) {
+      List<String> selfActive =
+          masters.ids().stream()
+              .filter(id -> masters.activeMaster(id).map(id::equals).orElse(false))
+              .toList();
+      if (selfActive.size() > 1) {
+        violations.add(
+            "after resuming " + resumed + ": masters " + selfActive + " all say they are active");
+        return;
+      }
+      hold(Duration.ofMillis(250));
+    }
+  }
+
+  // ------------------------------------------------------------------ the deployment
+
+  private void rollout() {
+    rollouts++;
+    await("rollout " + rollouts)
+        .atMost(RECOVERY_LIMIT)
+        .ignoreExceptions()
+        .until(
+            () -> {
+              Deployment d = client.deployments().get("default", APP);
+              Deployment.Builder b = d.toBuilder();
+              b.getSpecBuilder()
+                  .getTemplateBuilder()
+                  .getMetadataBuilder()
+                  .putAnnotations("faults/rollout", Integer.toString(rollouts));
+              client.deployments().update(b.build());
+              return true;
+            });
+  }
+
+  private AgentHost agentWithPods() {
+    List<AgentHost> with =
+        agents.stream().filter(a -> a.isUp() && !a.runningByPod().isEmpty()).toList();
+    List<AgentHost> from = with.isEmpty() ? agents : with;
+    return from.get(random.nextInt(from.size()));
+  }
+
+  private Set<String> livePodUids() {
+    Set<String> uids = new HashSet<>();
+    for (Pod p : client.pods().list("default", "app=" + APP)) {
+      if (!p.getMetadata().hasDeletionTime()) {
+        uids.add(p.getMetadata().getUid());
+      }
+    }
+    return uids;
+  }
+
+  /**
+   * The Deployment's desired state: exactly {@code REPLICAS} live pods, all Running on nodes that
+   * are up, their containers running in those nodes' daemons.
+   */
+  private void awaitDesired(String phase) {
+    await(phase + ": " + REPLICAS + " pods Running on live nodes")
+        .atMost(RECOVERY_LIMIT)
+        .ignoreExceptions()
+        .until(this::desired);
+  }
+
+  private boolean desired() {
+    List<Pod> live =
+        client.pods().list("default", "app=" + APP).stream()
+            .filter(p -> !p.getMetadata().hasDeletionTime())
+            .toList();
+    if (live.size() != REPLICAS) {
+      return false;
+    }
+    Set<String> running = new HashSet<>();
+    for (AgentHost a : agents) {
+      if (a.isUp() && !downNodes.contains(a.nodeName())) {
+        running.addAll(a.runningByPod().keySet());
+      }
+    }
+    return live.stream()
+        .allMatch(
+            p ->
+                p.getStatus().getPhase() == PodPhase.POD_PHASE_RUNNING
+                    && !downNodes.contains(p.getSpec().getNodeName())
+                    && running.contains(p.getMetadata().getUid()));
+  }
+
+  // ------------------------------------------------------------------ the end
+
+  /** The figures and violations of a finished run. */
+  public record Report(
+      long seed,
+      int faults,
+      int lost,
+      List<String> violations,
+      Map<Fault, List<Double>> recoveries,
+      String summary) {}
+
+  /** Heals everything, stops the workloads and checks every history; returns the report. */
+  public Report finish() throws InterruptedException {
+    hosts.heal();
+    masters.startStopped();
+    for (AgentHost a : agents) {
+      if (!a.isUp()) {
+        a.boot();
+      }
+    }
+    awaitAllAnswer(null);
+    store.finalReads();
+    store.close();
+    ApiWorkload.Result apiResult = api.check(dir);
+    api.close();
+    RegisterHistory.Result storeResult = store.history().check(dir);
+    List<String> all = new ArrayList<>(violations);
+    all.addAll(store.violations());
+    all.addAll(storeResult.violations());
+    all.addAll(apiResult.linearizability().violations());
+    all.addAll(apiResult.clientViolations());
+    all.addAll(apiResult.watchViolations());
+    all.addAll(apiResult.lost());
+    if (invariants != null) {
+      try {
+        awaitDesired("final state");
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        all.add("the deployment did not reach its desired state after healing");
+      }
+      invariants.sampleOnce();
+      invariants.close();
+      all.addAll(invariants.violations());
+    }
+    int faults = recoveries.values().stream().mapToInt(List::size).sum();
+    String summary =
+        String.format(
+            "store: %d ops on %d keys (%d gave up), api: %d ops, %d watch events, %d relists,"
+                + " snapshot kills mid-write %d, invariant samples %d",
+            storeResult.operations(),
+            storeResult.keys(),
+            storeResult.gaveUp() + apiResult.linearizability().gaveUp(),
+            apiResult.linearizability().operations(),
+            apiResult.watchEvents(),
+            apiResult.relists(),
+            snapshotKillsMidWrite,
+            invariants == null ? 0 : invariants.samples());
+    LOG.info("fault run {}: {}", seed, summary);
+    return new Report(seed, faults, apiResult.lost().size(), all, Map.copyOf(recoveries), summary);
+  }
+
+  /** Recovery max and p99 per fault type, one line each, and the RESULT line. */
+  public static String format(Report r) {
+    StringBuilder out = new StringBuilder();
+    double max = 0;
+    for (Map.Entry<Fault, List<Double>> e : new java.util.TreeMap<>(r.recoveries()).entrySet()) {
+      List<Double> s = e.getValue().stream().sorted().toList();
+      double p99 = s.get((int) Math.ceil(0.99 * s.size()) - 1);
+      double m = s.get(s.size() - 1);
+      double median = s.get((s.size() - 1) / 2);
+      max = Math.max(max, m);
+      out.append(
+          String.format(
+              "recovery %-22s n=%-3d median_s=%.1f p99_s=%.1f max_s=%.1f%n",
+              e.getKey(), s.size(), median, p99, m));
+    }
+    out.append(r.summary()).append('\n');
+    for (String v : r.violations()) {
+      out.append("VIOLATION ").append(v).append('\n');
+    }
+    out.append(
+        String.format(
+            "RESULT faults injected=%d lost=%d violations=%d max_recovery_s=%.1f",
+            r.faults(), r.lost(), r.violations().size(), max));
+    return out.toString();
+  }
+
+  @Override
+  public void close() {
+    try {
+      clients.forEach(DroverClient::close);
+      masters.close();
+    } finally {
+      hosts.close();
+    }
+  }
+}
