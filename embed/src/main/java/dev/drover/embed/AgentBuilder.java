@@ -12,7 +12,8 @@ import java.util.Objects;
 /**
  * Settings of an in-process node agent: which master it joins, its node name, its container runtime
  * (Docker, or simulated for tests without Docker) and where it keeps its state. Defaults suit one
- * machine: loopback addresses, a free agent port, host ports 30000-32767.
+ * machine: loopback addresses, a free agent port, host ports 20000-29999 (below the node port range
+ * 30000-32767 and the kernel's ephemeral ports).
  */
 public final class AgentBuilder {
 
@@ -115,7 +116,7 @@ public final class AgentBuilder {
             .hostIp("127.0.0.1")
             .bindAddress("127.0.0.1")
             .agentPort(0)
-            .hostPortRange(30000, 32767)
+            .hostPortRange(20000, 29999)
             .tls(tls)
             .joinToken(joinToken)
             .build());

@@ -129,7 +129,9 @@ public final class Master implements AutoCloseable {
               NodeServiceImpl.NODE_LEASE_NAMESPACE)) {
         ensureNamespaceWithRetry(ns);
       }
-      security = chosenSecurity.start(kv, cfg.id, cfg.apiHost, cfg.clock, housekeeping);
+      security =
+          chosenSecurity.start(
+              secrets.wrapSecurity(kv), cfg.id, cfg.apiHost, cfg.clock, housekeeping);
       agents = new AgentChannels(security.agentChannels());
       secrets.rewrite(cfg.storeTimeout);
       cache =

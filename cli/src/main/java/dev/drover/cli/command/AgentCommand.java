@@ -116,7 +116,7 @@ final class AgentCommand implements Callable<Integer> {
       description =
           "Host ports for container ports without one; 0-0 disables"
               + " (default ${DEFAULT-VALUE}).")
-  String hostPortRange = "30000-32767";
+  String hostPortRange = "20000-29999";
 
   @Option(
       names = "--label",

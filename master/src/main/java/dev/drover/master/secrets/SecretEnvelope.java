@@ -36,7 +36,10 @@ public final class SecretEnvelope implements ValueTransformer {
   private static final int DATA_KEY = 32;
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** Annotation of a Secret this master could not decrypt, saying why. */
+  /**
+   * Annotation of a Secret this master could not decrypt, saying why; validation refuses to store
+   * an object carrying it (KindRules), so such a placeholder never overwrites the real data.
+   */
   public static final String UNREADABLE = "drover.dev/secret-unreadable";
 
   private static final Logger log = LoggerFactory.getLogger(SecretEnvelope.class);

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import dev.drover.master.registry.TransformingKvStore;
+import dev.drover.master.registry.ValueTransformer;
 import dev.drover.store.api.Keys;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.v1.Compare;
@@ -33,6 +34,9 @@ public final class SecretsAtRest {
   /** Prefix of every Secret's store key. */
   public static final ByteString PREFIX = Keys.of(Kinds.prefix(Kind.KIND_SECRET));
 
+  /** Where the cluster CA and the token hashes live (master.security). */
+  public static final ByteString SECURITY_PREFIX = Keys.of("/security/");
+
   private static final Logger log = LoggerFactory.getLogger(SecretsAtRest.class);
 
   private final SecretEnvelope envelope;
@@ -59,6 +63,27 @@ public final class SecretsAtRest {
   public KvStore wrap(KvStore store) {
     this.raw = Objects.requireNonNull(store, "store");
     return new TransformingKvStore(store, PREFIX, envelope);
+  }
+
+  /**
+   * {@code store} with the cluster's security material (the CA's key under {@code /security/}, the
+   * token hashes) encrypted by the same key ring. Unlike a Secret, a value that cannot be decrypted
+   * is an error here: a master must not run with a CA it cannot read.
+   */
+  public KvStore wrapSecurity(KvStore store) {
+    ValueTransformer strict =
+        new ValueTransformer() {
+          @Override
+          public ByteString toStore(ByteString key, ByteString value) {
+            return envelope.toStore(key, value);
+          }
+
+          @Override
+          public ByteString fromStore(ByteString key, ByteString value) {
+            return envelope.open(key, value);
+          }
+        };
+    return new TransformingKvStore(store, SECURITY_PREFIX, strict);
   }
 
   /**

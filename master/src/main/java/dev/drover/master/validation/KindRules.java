@@ -342,7 +342,19 @@ final class KindRules {
     }
   }
 
+  /**
+   * Set by a master that could not decrypt a Secret (master.secrets). Such a copy has no data, so
+   * writing it back, as a read-modify-write client would, must be refused or the data is lost.
+   */
+  static final String SECRET_UNREADABLE = "drover.dev/secret-unreadable";
+
   static void secret(Secret s, Violations v) {
+    if (s.getMetadata().containsAnnotations(SECRET_UNREADABLE)) {
+      v.add(
+          "metadata.annotations[" + SECRET_UNREADABLE + "]",
+          "Forbidden: this copy was read by a master that cannot decrypt the Secret and has no"
+              + " data; writing it back would erase the stored values");
+    }
     long size = 0;
     for (Map.Entry<String, com.google.protobuf.ByteString> e : s.getDataMap().entrySet()) {
       dataKey(e.getKey(), "data", v);

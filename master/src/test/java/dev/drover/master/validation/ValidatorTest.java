@@ -713,6 +713,15 @@ class ValidatorTest {
                 b -> b.getSecretBuilder().setType("kubernetes.io/dockerconfigjson")),
             "data[.dockerconfigjson]"),
         bad(
+            "secret read by a master that could not decrypt it",
+            with(
+                Fixtures.secret(),
+                b ->
+                    b.getSecretBuilder()
+                        .getMetadataBuilder()
+                        .putAnnotations("drover.dev/secret-unreadable", "key k1 missing")),
+            "metadata.annotations[drover.dev/secret-unreadable]"),
+        bad(
             "bad secret key",
             with(Fixtures.secret(), b -> b.getSecretBuilder().putData("..x", ByteString.EMPTY)),
             "data[..x]"),
