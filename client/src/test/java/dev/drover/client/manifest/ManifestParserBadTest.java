@@ -1,6 +1,6 @@
-package dev.drover.embed.manifest;
+package dev.drover.client.manifest;
 
-import static dev.drover.embed.manifest.ManifestParserGoodTest.resource;
+import static dev.drover.client.manifest.ManifestParserGoodTest.resource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

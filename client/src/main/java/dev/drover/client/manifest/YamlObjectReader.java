@@ -1,4 +1,4 @@
-package dev.drover.embed.manifest;
+package dev.drover.client.manifest;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;

@@ -1,4 +1,4 @@
-package dev.drover.embed.manifest;
+package dev.drover.client.manifest;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.drover.embed.manifest;
+package dev.drover.client.manifest;
 
 /**
  * One error or warning found in a manifest: the file, the 1-based line (0 when the problem is about

@@ -1,4 +1,4 @@
-package dev.drover.embed.manifest;
+package dev.drover.client.manifest;
 
 /**
  * Where an object of a manifest came from: the file (or "-" for standard input), the index of the
