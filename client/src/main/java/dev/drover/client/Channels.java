@@ -1,6 +1,7 @@
 package dev.drover.client;
 
 import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +34,14 @@ public final class Channels {
   /** A plaintext channel to a host and port. */
   public static ManagedChannel plaintext(String host, int port) {
     return configure(NettyChannelBuilder.forAddress(host, port)).usePlaintext().build();
+  }
+
+  /**
+   * A channel to the in-process server registered under {@code name} in this JVM (the master's HTTP
+   * gateway calls the master's own services this way, so that every interceptor applies).
+   */
+  public static ManagedChannel inProcess(String name) {
+    return InProcessChannelBuilder.forName(name).maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
   }
 
   private static NettyChannelBuilder configure(NettyChannelBuilder builder) {

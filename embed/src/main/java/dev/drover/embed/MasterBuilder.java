@@ -33,6 +33,7 @@ public final class MasterBuilder {
   private String apiHost = "127.0.0.1";
   private int apiPort;
   private int metricsPort = -1;
+  private int httpPort = -1;
   private Duration startTimeout = Duration.ofSeconds(60);
   private AgentBuilder agent;
 
@@ -62,6 +63,14 @@ public final class MasterBuilder {
   /** The HTTP port of /metrics, /healthz, /readyz; 0 picks one, -1 (the default) disables it. */
   public MasterBuilder metricsPort(int port) {
     this.metricsPort = port;
+    return this;
+  }
+
+  /**
+   * The port of the HTTP/JSON gateway and web console; 0 picks one, -1 (the default) disables it.
+   */
+  public MasterBuilder httpPort(int port) {
+    this.httpPort = port;
     return this;
   }
 
@@ -124,7 +133,11 @@ public final class MasterBuilder {
               () ->
                   startMaster(
                       store,
-                      b -> b.apiHost(apiHost).apiPort(apiPortToUse).metricsPort(metricsPort)));
+                      b ->
+                          b.apiHost(apiHost)
+                              .apiPort(apiPortToUse)
+                              .metricsPort(metricsPort)
+                              .httpPort(httpPort)));
       DroverAgent started = null;
       if (agentReady != null) {
         NodeAgent created = join(agentReady);

@@ -12,6 +12,7 @@ import dev.drover.master.cache.WatchCache;
 import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.election.ActiveMasterElection;
 import dev.drover.master.events.EventSeries;
+import dev.drover.master.http.HttpGateway;
 import dev.drover.master.metrics.HttpEndpoints;
 import dev.drover.master.metrics.Metrics;
 import dev.drover.master.metrics.MetricsInterceptor;
@@ -81,6 +82,7 @@ public final class Master implements AutoCloseable {
   private ActiveMasterElection election;
   private Server server;
   private HttpEndpoints http;
+  private HttpGateway gateway;
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
   private volatile int boundPort = -1;
@@ -184,6 +186,11 @@ public final class Master implements AutoCloseable {
         services.forEach(sb::addService);
         server = sb.build().start();
         boundPort = server.getPort();
+      }
+      if (cfg.httpPort >= 0) {
+        // The gateway serves HTTP through these same definitions, so interceptors belong on them
+        // (not on the Netty server builder) to cover both ports.
+        gateway = HttpGateway.start(cfg.apiHost, cfg.httpPort, services);
       }
       if (cfg.metricsPort >= 0) {
         http =
@@ -343,6 +350,11 @@ public final class Master implements AutoCloseable {
     return boundPort;
   }
 
+  /** The port of the HTTP/JSON gateway and web console, or -1 when disabled. */
+  public int httpPort() {
+    return gateway == null ? -1 : gateway.port();
+  }
+
   /** The HTTP port of /metrics, /healthz and /readyz, or -1 when disabled. */
   public int metricsPort() {
     return http == null ? -1 : http.port();
@@ -431,6 +443,9 @@ public final class Master implements AutoCloseable {
   // What close and halt both stop once the API no longer serves: HTTP, timers, agent channels,
   // the cache and the store member.
   private void stopLocalParts() {
+    if (gateway != null) {
+      gateway.close();
+    }
     if (http != null) {
       http.close();
     }
@@ -450,6 +465,7 @@ public final class Master implements AutoCloseable {
     private String apiHost = "127.0.0.1";
     private int apiPort = 0;
     private int metricsPort = -1;
+    private int httpPort = -1;
     private Supplier<KvStore> store;
     private boolean ownsStore = true;
     private ObjectValidator validator = new RulesValidator();
@@ -498,6 +514,15 @@ public final class Master implements AutoCloseable {
     /** HTTP port for /metrics, /healthz, /readyz; 0 picks a free one; -1 (default) disables it. */
     public Builder metricsPort(int port) {
       this.metricsPort = port;
+      return this;
+    }
+
+    /**
+     * Port of the HTTP/JSON gateway and web console ({@code /api}, {@code /apis}, {@code /ui/}); 0
+     * picks a free one; -1 (default) disables it.
+     */
+    public Builder httpPort(int port) {
+      this.httpPort = port;
       return this;
     }
 

@@ -70,6 +70,14 @@ final class MasterCommand implements Callable<Integer> {
   int metricsPort = 9090;
 
   @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      description =
+          "Port of the HTTP/JSON API and web console (/api, /apis, /ui/); 0 picks a free one,"
+              + " -1 turns them off (default ${DEFAULT-VALUE}).")
+  int httpPort = -1;
+
+  @Option(
       names = "--store-port",
       paramLabel = "PORT",
       description = "Store (Raft) port of a single master (default ${DEFAULT-VALUE}).")
@@ -127,13 +135,22 @@ final class MasterCommand implements Callable<Integer> {
     try (ShutdownSignal signal = new ShutdownSignal();
         Master master =
             MasterBuilder.startMaster(
-                store, b -> b.id(id).apiHost(apiHost).apiPort(apiPort).metricsPort(metricsPort))) {
+                store,
+                b ->
+                    b.id(id)
+                        .apiHost(apiHost)
+                        .apiPort(apiPort)
+                        .metricsPort(metricsPort)
+                        .httpPort(httpPort))) {
       cli.err()
           .println(
               "drover master "
                   + id
                   + ": API at "
                   + master.apiAddress()
+                  + (master.httpPort() < 0
+                      ? ""
+                      : ", HTTP API and console at http://" + apiHost + ":" + master.httpPort())
                   + "; Ctrl-C or SIGTERM stops it");
       cli.err().flush();
       signal.await();

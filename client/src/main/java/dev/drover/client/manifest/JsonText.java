@@ -2,60 +2,88 @@ package dev.drover.client.manifest;
 
 import java.util.List;
 import java.util.Map;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
- * Writes a tree of maps, lists, strings, numbers and booleans as JSON indented by four spaces (the
- * layout of {@code kubectl get -o json}). The tree comes from {@link ManifestWriter}, so no other
- * value types occur.
+ * Writes a tree of maps, lists, strings, numbers and booleans as JSON, either indented by four
+ * spaces (the layout of {@code kubectl get -o json}) or on one line (HTTP bodies and watch
+ * streams), and reads JSON text back into such a tree. Trees come from {@link ManifestWriter}, so
+ * no other value types occur.
  */
-final class JsonText {
+public final class JsonText {
 
   private static final String INDENT = "    ";
 
   private JsonText() {}
 
-  static String write(java.lang.Object tree) {
+  /** The tree as indented JSON ending with a newline. */
+  public static String write(java.lang.Object tree) {
     StringBuilder out = new StringBuilder();
     value(tree, "", out);
     return out.append('\n').toString();
   }
 
+  /** The tree as JSON on one line, without a trailing newline. */
+  public static String writeLine(java.lang.Object tree) {
+    StringBuilder out = new StringBuilder();
+    value(tree, null, out);
+    return out.toString();
+  }
+
+  /**
+   * Reads JSON (or YAML) text into a tree of maps, lists, strings, numbers and booleans; for bodies
+   * that are not API objects (a Scale, an action's options). Throws IllegalArgumentException with
+   * the parser's message when the text is malformed.
+   */
+  public static java.lang.Object parse(String text) {
+    try {
+      return new Load(LoadSettings.builder().build()).loadFromString(text);
+    } catch (YamlEngineException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  // A null indent writes everything on one line.
   private static void value(java.lang.Object value, String indent, StringBuilder out) {
     if (value instanceof Map<?, ?> map) {
       if (map.isEmpty()) {
         out.append("{}");
         return;
       }
-      out.append("{\n");
-      String inner = indent + INDENT;
+      out.append('{');
+      String inner = indent == null ? null : indent + INDENT;
       boolean first = true;
       for (Map.Entry<?, ?> entry : map.entrySet()) {
         if (!first) {
-          out.append(",\n");
+          out.append(',');
         }
         first = false;
-        out.append(inner);
+        newline(inner, out);
         string(String.valueOf(entry.getKey()), out);
-        out.append(": ");
+        out.append(inner == null ? ":" : ": ");
         value(entry.getValue(), inner, out);
       }
-      out.append('\n').append(indent).append('}');
+      newline(indent, out);
+      out.append('}');
     } else if (value instanceof List<?> list) {
       if (list.isEmpty()) {
         out.append("[]");
         return;
       }
-      out.append("[\n");
-      String inner = indent + INDENT;
+      out.append('[');
+      String inner = indent == null ? null : indent + INDENT;
       for (int i = 0; i < list.size(); i++) {
         if (i > 0) {
-          out.append(",\n");
+          out.append(',');
         }
-        out.append(inner);
+        newline(inner, out);
         value(list.get(i), inner, out);
       }
-      out.append('\n').append(indent).append(']');
+      newline(indent, out);
+      out.append(']');
     } else if (value instanceof String text) {
       string(text, out);
     } else if (value instanceof Float || value instanceof Double) {
@@ -68,6 +96,12 @@ final class JsonText {
       }
     } else {
       out.append(value); // integers and booleans
+    }
+  }
+
+  private static void newline(String indent, StringBuilder out) {
+    if (indent != null) {
+      out.append('\n').append(indent);
     }
   }
 
