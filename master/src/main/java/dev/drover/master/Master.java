@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Drover master: the store member, the watch cache, the gRPC API (ControlService, NodeService,
- * health, reflection), metrics and health over HTTP, and the active-master election that runs the
+ * health, reflection), metrics and health over HTTP, the HTTP/JSON gateway and web console ({@link
+ * HttpGateway}, in front of the same services), and the active-master election that runs the
  * scheduler and controllers on one master at a time.
  *
  * <p>Build with {@link #builder()}, then {@link #start()}; {@link #close()} drains streams, hands

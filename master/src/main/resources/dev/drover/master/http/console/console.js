@@ -1,7 +1,8 @@
-// The Drover web console: plain JavaScript over the master's HTTP/JSON gateway. Each kind is
-// listed once and then followed by a watch (fetch streaming of newline-delimited JSON events,
-// resumed from the last resourceVersion seen), so the page stays current without reloads or
-// polling. Everything it shows comes from those watches; actions are the gateway's REST verbs.
+// The Drover web console: plain JavaScript over the master's HTTP/JSON gateway. Each kind a view
+// needs is listed once and then followed by a watch (fetch streaming of newline-delimited JSON
+// events, resumed from the last resourceVersion seen), so the page stays current without reloads
+// or polling. Only the current view's kinds are watched: a browser opens at most six HTTP/1.1
+// connections to a host, and actions and logs need some of them. Actions are the REST verbs.
 "use strict";
 
 const KINDS = {
@@ -16,7 +17,17 @@ const KINDS = {
 // kind -> Map(key -> object), key is "namespace/name" (or "name" for cluster-scoped kinds).
 const store = {};
 const streams = { open: 0 };
+// kind -> AbortController of its list+watch loop, for the kinds the current view follows.
+const following = new Map();
+const VIEW_KINDS = {
+  overview: ["nodes", "pods"],
+  workloads: ["deployments", "daemonsets", "jobs"],
+  pods: ["pods"],
+  pod: ["pods", "events"],
+};
 let route = { view: "overview" };
+// Replica counts being typed, by deployment key: a re-render (any watch event) keeps them.
+const drafts = new Map();
 let logAbort = null;
 
 // ------------------------------------------------------------------------------ API calls
@@ -67,31 +78,52 @@ function keyOf(obj) {
   return m.namespace ? m.namespace + "/" + m.name : m.name;
 }
 
-async function follow(kind) {
+async function follow(kind, signal) {
   const path = KINDS[kind];
   let version = 0;
-  for (;;) {
+  while (!signal.aborted) {
     try {
       if (version === 0) {
         const list = await api("GET", path);
+        if (signal.aborted) return;
         const map = new Map();
         for (const item of list.items || []) map.set(keyOf(item), item);
         store[kind] = map;
         version = list.metadata.resourceVersion;
         render();
       }
-      version = await watch(kind, path, version);
+      version = await watch(kind, path, version, signal);
     } catch (e) {
+      if (signal.aborted) return;
       // The stream broke (master restarting, network): resume after a pause.
       await new Promise(r => setTimeout(r, 1000));
     }
   }
 }
 
+// Follows exactly these kinds: starts the missing loops, stops the others.
+function followOnly(kinds) {
+  for (const [kind, controller] of following) {
+    if (!kinds.includes(kind)) {
+      controller.abort();
+      following.delete(kind);
+      store[kind] = new Map();
+    }
+  }
+  for (const kind of kinds) {
+    if (!following.has(kind)) {
+      const controller = new AbortController();
+      following.set(kind, controller);
+      follow(kind, controller.signal);
+    }
+  }
+  liveBadge();
+}
+
 // Reads one watch stream to its end; returns the version to resume from (0: list again).
-async function watch(kind, path, version) {
+async function watch(kind, path, version, signal) {
   const res = await fetch(path + "?watch=true&allowWatchBookmarks=true&resourceVersion=" + version,
-    { headers: headers() });
+    { headers: headers(), signal });
   if (!res.ok) {
     if (res.status === 410) return 0;
     throw new Error("watch " + kind + ": " + res.status);
@@ -133,7 +165,7 @@ async function watch(kind, path, version) {
 
 function liveBadge() {
   const badge = document.getElementById("live");
-  const all = Object.keys(KINDS).length;
+  const all = following.size;
   badge.textContent = streams.open >= all ? "live" : "connecting (" + streams.open + "/" + all + ")";
   badge.className = streams.open >= all ? "live on" : "live";
 }
@@ -183,11 +215,25 @@ function h(tag, attrs, ...children) {
 
 function fill(tableId, rows, columns) {
   const body = document.querySelector("#" + tableId + " tbody");
+  // Rows are rebuilt on every change; keep the focus of an input being typed into.
+  const focused = document.activeElement && body.contains(document.activeElement)
+    ? document.activeElement.getAttribute("data-key") : null;
+  // A row that did not change stays the same element, so a click on it is never lost to a
+  // re-render between mouse down and up.
+  const old = new Map([...body.children].map(row => [row.outerHTML, row]));
   body.replaceChildren();
   if (rows.length === 0) {
     body.append(h("tr", {}, h("td", { colspan: columns, class: "empty" }, "none")));
   }
-  for (const row of rows) body.append(row);
+  for (const row of rows) {
+    const same = old.get(row.outerHTML);
+    old.delete(row.outerHTML);
+    body.append(same || row);
+  }
+  if (focused) {
+    const again = body.querySelector("[data-key='" + CSS.escape(focused) + "']");
+    if (again) again.focus();
+  }
 }
 
 function values(kind) {
@@ -288,7 +334,10 @@ function renderWorkloads() {
     const spec = d.spec || {}, st = d.status || {};
     const want = spec.replicas === undefined ? 1 : spec.replicas;
     const path = objectPath(KINDS.deployments, d);
-    const input = h("input", { class: "replicas", type: "number", min: "0", value: String(want) });
+    const key = keyOf(d);
+    const input = h("input", { class: "replicas", type: "number", min: "0", "data-key": "replicas/" + key,
+      value: drafts.has(key) ? drafts.get(key) : String(want),
+      oninput: e => drafts.set(key, e.target.value) });
     const done = (st.updatedReplicas || 0) >= want && (st.availableReplicas || 0) >= want
       && (st.replicas || 0) === want;
     return h("tr", { "data-name": d.metadata.name, "data-namespace": d.metadata.namespace },
@@ -299,8 +348,11 @@ function renderWorkloads() {
         (st.updatedReplicas || 0) + " updated, " + (st.availableReplicas || 0) + " available"
         + (done ? " (complete)" : " (progressing)")),
       h("td", {}, input,
-        h("button", { class: "scale", onclick: () => act("scale " + keyOf(d), "PUT", path + "/scale",
-          { spec: { replicas: parseInt(input.value, 10) } }) }, "Scale"),
+        h("button", { class: "scale", onclick: async () => {
+          const replicas = parseInt(drafts.has(key) ? drafts.get(key) : input.value, 10);
+          await act("scale " + key, "PUT", path + "/scale", { spec: { replicas } });
+          drafts.delete(key);
+        } }, "Scale"),
         h("button", { class: "restart", onclick: () => act("restart " + keyOf(d), "POST", path + "/restart") }, "Restart"),
         h("button", { class: "undo", onclick: () => act("undo " + keyOf(d), "POST", path + "/rollback", {}) }, "Undo"),
         deleteButton("deployments", d)));
@@ -420,6 +472,7 @@ function onRoute() {
   const parts = (location.hash || "#/overview").slice(2).split("/");
   const view = ["overview", "workloads", "pods", "pod"].includes(parts[0]) ? parts[0] : "overview";
   route = view === "pod" ? { view, namespace: parts[1], name: parts.slice(2).join("/") } : { view };
+  followOnly(VIEW_KINDS[view]);
   for (const section of document.querySelectorAll(".view")) {
     section.hidden = section.id !== "view-" + view;
   }
@@ -451,8 +504,5 @@ tokenInput.addEventListener("change", () => {
   else localStorage.removeItem("drover.token");
 });
 window.addEventListener("hashchange", onRoute);
-for (const kind of Object.keys(KINDS)) {
-  store[kind] = new Map();
-  follow(kind);
-}
+for (const kind of Object.keys(KINDS)) store[kind] = new Map();
 onRoute();
