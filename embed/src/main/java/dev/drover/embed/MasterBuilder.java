@@ -2,6 +2,7 @@ package dev.drover.embed;
 
 import dev.drover.agent.NodeAgent;
 import dev.drover.master.Master;
+import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.raft.RaftKvStore;
@@ -133,11 +134,17 @@ public final class MasterBuilder {
               () ->
                   startMaster(
                       store,
-                      b ->
-                          b.apiHost(apiHost)
-                              .apiPort(apiPortToUse)
-                              .metricsPort(metricsPort)
-                              .httpPort(httpPort)));
+                      b -> {
+                        b.apiHost(apiHost)
+                            .apiPort(apiPortToUse)
+                            .metricsPort(metricsPort)
+                            .httpPort(httpPort);
+                        if (dataDir != null) {
+                          b.auditLog(dataDir.resolve("audit.log"), 100L * 1024 * 1024);
+                          b.secretKeyFile(
+                              dataDir.resolve("store").resolve(SecretsAtRest.KEY_FILE_NAME));
+                        }
+                      }));
       DroverAgent started = null;
       if (agentReady != null) {
         NodeAgent created = join(agentReady);

@@ -8,6 +8,11 @@ import dev.drover.master.api.ClusterView;
 import dev.drover.master.api.ControlServiceImpl;
 import dev.drover.master.api.NodeServiceImpl;
 import dev.drover.master.api.StreamRegistry;
+import dev.drover.master.auth.AuditLog;
+import dev.drover.master.auth.AuthorizationChain;
+import dev.drover.master.auth.AuthorizationInterceptor;
+import dev.drover.master.auth.Limits;
+import dev.drover.master.auth.NodeAuthorizer;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.election.ActiveMasterElection;
@@ -20,12 +25,15 @@ import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.master.registry.ObjectValidator;
 import dev.drover.master.registry.Registry;
 import dev.drover.master.scheduler.SchedulerConfig;
+import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.master.wiring.ControllersComponent;
+import dev.drover.master.wiring.PodSecurityAdmission;
 import dev.drover.master.wiring.RulesValidator;
 import dev.drover.master.wiring.SchedulerComponent;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -60,8 +68,11 @@ import org.slf4j.LoggerFactory;
 public final class Master implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Master.class);
 
-  /** Largest request or response message (objects are at most 1 MiB; Apply carries several). */
-  public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+  /**
+   * Largest request message by default (objects are at most 1 MiB; Apply carries several); see
+   * {@link Limits#maxMessageBytes()}.
+   */
+  public static final int MAX_MESSAGE_BYTES = Limits.DEFAULT_MAX_MESSAGE_BYTES;
 
   private final Builder cfg;
   private final Metrics metrics = new Metrics();
@@ -76,6 +87,7 @@ public final class Master implements AutoCloseable {
             return t;
           });
   private KvStore kv;
+  private SecretsAtRest secrets;
   private boolean ownsStore;
   private Registry store;
   private WatchCache cache;
@@ -84,6 +96,7 @@ public final class Master implements AutoCloseable {
   private Server server;
   private HttpEndpoints http;
   private HttpGateway gateway;
+  private AuthorizationChain guards;
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
   private volatile int boundPort = -1;
@@ -104,8 +117,10 @@ public final class Master implements AutoCloseable {
     try {
       kv = cfg.store != null ? cfg.store.get() : KvStores.inMemory();
       ownsStore = cfg.ownsStore || cfg.store == null;
-      ObjectValidator validator = cfg.validator;
-      store = new Registry(kv, validator, cfg.clock, cfg.storeTimeout);
+      secrets = SecretsAtRest.open(cfg.secretKeyFile);
+      KvStore plain = secrets.wrap(kv);
+      ObjectValidator validator = PodSecurityAdmission.over(cfg.validator, () -> store);
+      store = new Registry(plain, validator, cfg.clock, cfg.storeTimeout);
       StoreMetrics.register(metrics, store, kv);
       for (String ns :
           List.of(
@@ -114,16 +129,17 @@ public final class Master implements AutoCloseable {
               NodeServiceImpl.NODE_LEASE_NAMESPACE)) {
         ensureNamespaceWithRetry(ns);
       }
+      secrets.rewrite(cfg.storeTimeout);
       cache =
           new WatchCache(
-                  kv,
+                  plain,
                   new WatchCache.Options(cfg.cacheWindow, cfg.bookmarkInterval, cfg.watcherBacklog))
               .start();
       events = new EventSeries(store, cfg.clock, cfg.eventDedupWindow);
       // A renewal may take until the next one is due, and a little longer: the holder steps
       // down only after renewDeadline without success.
       Registry electionStore =
-          new Registry(kv, validator, cfg.clock, cfg.renewDeadline.minus(cfg.renewInterval));
+          new Registry(plain, validator, cfg.clock, cfg.renewDeadline.minus(cfg.renewInterval));
       election =
           new ActiveMasterElection(
               electionStore,
@@ -166,6 +182,15 @@ public final class Master implements AutoCloseable {
               cfg.nodeLeaseDuration,
               cfg.nodeHeartbeatInterval);
       MetricsInterceptor mi = new MetricsInterceptor(metrics);
+      guards =
+          new AuthorizationChain(
+              cfg.authenticator,
+              new NodeAuthorizer(cache, NodeServiceImpl.NODE_LEASE_NAMESPACE),
+              cfg.auditFile == null
+                  ? AuditLog.none()
+                  : AuditLog.toFile(cfg.auditFile, cfg.auditMaxBytes, AuditLog.DEFAULT_KEEP),
+              cfg.limits,
+              cfg.clock);
       services = new ArrayList<>();
       for (ServerServiceDefinition s :
           List.of(
@@ -173,13 +198,14 @@ public final class Master implements AutoCloseable {
               node.framedService(),
               health.getHealthService().bindService(),
               ProtoReflectionServiceV1.newInstance().bindService())) {
-        services.add(ServerInterceptors.intercept(s, mi));
+        services.add(ServerInterceptors.intercept(guards.wrap(s), mi));
       }
       registerGauges();
       if (cfg.apiPort >= 0) {
         NettyServerBuilder sb =
             NettyServerBuilder.forAddress(new InetSocketAddress(cfg.apiHost, cfg.apiPort))
-                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .maxInboundMessageSize(cfg.limits.transportMaxMessageBytes())
+                .executor(guards.executor())
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
@@ -389,7 +415,15 @@ public final class Master implements AutoCloseable {
     return metrics;
   }
 
-  /** The key-value store. */
+  /**
+   * Re-encrypts with the current write key every Secret stored under an older key (this also runs
+   * at start); returns how many were rewritten.
+   */
+  public int rewriteSecrets() {
+    return secrets.rewrite(cfg.storeTimeout);
+  }
+
+  /** The key-value store (Secrets in it are encrypted; read objects through {@link #objects()}). */
   public KvStore kv() {
     return kv;
   }
@@ -452,6 +486,9 @@ public final class Master implements AutoCloseable {
     }
     housekeeping.shutdownNow();
     agents.close();
+    if (guards != null) {
+      guards.close();
+    }
     if (cache != null) {
       cache.close();
     }
@@ -485,6 +522,11 @@ public final class Master implements AutoCloseable {
     private int cacheWindow = 10_000;
     private int watcherBacklog = 100_000;
     private TlsConfig tls;
+    private ServerInterceptor authenticator = AuthorizationInterceptor.insecureAuthenticator();
+    private java.nio.file.Path auditFile;
+    private long auditMaxBytes = AuditLog.DEFAULT_MAX_BYTES;
+    private Limits limits = Limits.defaults();
+    private java.nio.file.Path secretKeyFile;
     private final Map<String, String> masterAddresses = new LinkedHashMap<>();
     private final List<ActiveComponent> activeComponents = new ArrayList<>();
     private boolean runScheduler = true;
@@ -538,6 +580,7 @@ public final class Master implements AutoCloseable {
      * Embeds a persistent one-member replicated store under {@code dataDir} (dev mode, embedding).
      */
     public Builder embeddedStore(java.nio.file.Path dataDir) {
+      defaultKeyFile(dataDir);
       return store(() -> startStore(KvStores.embedded(dataDir)), true);
     }
 
@@ -546,7 +589,24 @@ public final class Master implements AutoCloseable {
      * this master), keeping its data under {@code dataDir}.
      */
     public Builder clusterStore(List<dev.drover.store.api.Peer> peers, java.nio.file.Path dataDir) {
+      defaultKeyFile(dataDir);
       return store(() -> startStore(KvStores.cluster(id, peers, dataDir)), true);
+    }
+
+    /**
+     * The key ring that encrypts Secrets at rest (see docs/SECURITY.md); created with one key when
+     * absent. Default: {@code secret-keys} in the data directory of {@link #embeddedStore} and
+     * {@link #clusterStore}; otherwise a key held in memory by the process.
+     */
+    public Builder secretKeyFile(java.nio.file.Path file) {
+      this.secretKeyFile = file;
+      return this;
+    }
+
+    private void defaultKeyFile(java.nio.file.Path dataDir) {
+      if (secretKeyFile == null) {
+        secretKeyFile = dataDir.resolve(SecretsAtRest.KEY_FILE_NAME);
+      }
     }
 
     private static KvStore startStore(dev.drover.store.KvStoreBuilder b) {
@@ -633,6 +693,31 @@ public final class Master implements AutoCloseable {
     /** The TLS setting given, or null. */
     public TlsConfig tls() {
       return tls;
+    }
+
+    /**
+     * What names the principal of each API call (see {@code master.auth.AuthContext}); the default
+     * makes every caller {@code Principal.INSECURE}.
+     */
+    public Builder authenticator(ServerInterceptor authenticator) {
+      this.authenticator = java.util.Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /**
+     * Writes the audit log to {@code file}, rotated when it reaches {@code maxBytes} (default: no
+     * audit file).
+     */
+    public Builder auditLog(java.nio.file.Path file, long maxBytes) {
+      this.auditFile = file;
+      this.auditMaxBytes = maxBytes;
+      return this;
+    }
+
+    /** How much of the API one client may use (default {@link Limits#defaults()}). */
+    public Builder limits(Limits limits) {
+      this.limits = java.util.Objects.requireNonNull(limits, "limits");
+      return this;
     }
 
     /** API addresses of every master by id, reported by ClusterInfo. */

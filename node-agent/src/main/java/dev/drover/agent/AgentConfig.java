@@ -1,5 +1,6 @@
 package dev.drover.agent;
 
+import dev.drover.agent.runtime.ContainerDefaults;
 import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.api.v1.Taint;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ public final class AgentConfig {
   final List<String> masterEndpoints;
   final RuntimeKind runtime;
   final String dockerHost;
+  final ContainerDefaults containerDefaults;
   final Path dataDir;
   final int portRangeFirst;
   final int portRangeLast;
@@ -45,6 +47,7 @@ public final class AgentConfig {
     masterEndpoints = List.copyOf(b.masterEndpoints);
     runtime = b.runtime;
     dockerHost = b.dockerHost;
+    containerDefaults = b.containerDefaults;
     dataDir = b.dataDir;
     portRangeFirst = b.portRangeFirst;
     portRangeLast = b.portRangeLast;
@@ -74,6 +77,11 @@ public final class AgentConfig {
     return nodeName;
   }
 
+  /** Limits and hardening every container gets. */
+  public ContainerDefaults containerDefaults() {
+    return containerDefaults;
+  }
+
   public Path dataDir() {
     return dataDir;
   }
@@ -84,6 +92,7 @@ public final class AgentConfig {
     private final List<String> masterEndpoints = new ArrayList<>();
     private RuntimeKind runtime = RuntimeKind.DOCKER;
     private String dockerHost = "unix:///var/run/docker.sock";
+    private ContainerDefaults containerDefaults = ContainerDefaults.STANDARD;
     private Path dataDir;
     private int portRangeFirst;
     private int portRangeLast;
@@ -122,6 +131,12 @@ public final class AgentConfig {
 
     public Builder runtime(RuntimeKind v) {
       runtime = v;
+      return this;
+    }
+
+    /** Limits every container gets (pids, log size); default {@link ContainerDefaults#STANDARD}. */
+    public Builder containerDefaults(ContainerDefaults v) {
+      containerDefaults = Objects.requireNonNull(v, "containerDefaults");
       return this;
     }
 

@@ -58,7 +58,8 @@ public final class NodeAgent implements AutoCloseable {
   public static NodeAgent create(AgentConfig config) {
     ContainerRuntime runtime =
         config.runtime == RuntimeKind.DOCKER
-            ? DockerRuntime.connect(config.dockerHost, Duration.ofMinutes(5))
+            ? DockerRuntime.connect(
+                config.dockerHost, Duration.ofMinutes(5), config.containerDefaults)
             : new SimulatedRuntime();
     return new NodeAgent(config, runtime, true, Channels::plaintext);
   }

@@ -2,6 +2,7 @@ package dev.drover.cli.command;
 
 import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
+import dev.drover.agent.runtime.ContainerDefaults;
 import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.docker.DockerProbe;
 import dev.drover.cli.core.Cli;
@@ -72,6 +73,24 @@ final class AgentCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description = "Agent state directory (default ${DEFAULT-VALUE}).")
   Path dataDir = Path.of("/var/lib/drover/agent");
+
+  @Option(
+      names = "--pids-limit",
+      paramLabel = "N",
+      description = "Most processes per container; 0 for none (default ${DEFAULT-VALUE}).")
+  long pidsLimit = ContainerDefaults.STANDARD.pidsLimit();
+
+  @Option(
+      names = "--log-max-size",
+      paramLabel = "SIZE",
+      description = "Size at which a container's log rotates (default ${DEFAULT-VALUE}).")
+  String logMaxSize = ContainerDefaults.STANDARD.logMaxSize();
+
+  @Option(
+      names = "--log-max-files",
+      paramLabel = "N",
+      description = "Rotated log files kept per container (default ${DEFAULT-VALUE}).")
+  int logMaxFiles = ContainerDefaults.STANDARD.logMaxFiles();
 
   @Option(
       names = "--host-ip",
@@ -159,6 +178,7 @@ final class AgentCommand implements Callable<Integer> {
             .syncThreads(syncThreads);
     labels.forEach(builder::label);
     try {
+      builder.containerDefaults(new ContainerDefaults(pidsLimit, logMaxSize, logMaxFiles));
       return builder.build();
     } catch (IllegalArgumentException e) {
       throw new CliException("invalid agent setting: " + e.getMessage(), e);

@@ -5,6 +5,7 @@ import dev.drover.cli.core.CliException;
 import dev.drover.cli.core.DaemonConfigFile;
 import dev.drover.embed.MasterBuilder;
 import dev.drover.master.Master;
+import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.api.Peer;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "master",
     mixinStandardHelpOptions = true,
+    subcommands = RotateSecretKeyCommand.class,
     description = {
       "Run a master: store member, control API, scheduler and controllers.",
       "Sample configuration: dist/config/master.yaml."
@@ -49,6 +51,14 @@ final class MasterCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description = "Store directory (default ${DEFAULT-VALUE}).")
   Path dataDir = Path.of("/var/lib/drover/master");
+
+  @Option(
+      names = "--secret-key-file",
+      paramLabel = "FILE",
+      description =
+          "Keys that encrypt Secrets at rest (mode 0600; created at first start). Every master"
+              + " needs the same keys (default: secret-keys in --data-dir).")
+  Path secretKeyFile;
 
   @Option(
       names = "--api-host",
@@ -91,6 +101,19 @@ final class MasterCommand implements Callable<Integer> {
               + " same list on every master).")
   List<String> peers = new ArrayList<>();
 
+  @Option(
+      names = "--audit-log",
+      paramLabel = "FILE",
+      description =
+          "Audit log: one JSON line per change and per refused call (default DATA-DIR/audit.log).")
+  Path auditLog;
+
+  @Option(
+      names = "--audit-log-max-mb",
+      paramLabel = "MB",
+      description = "Size at which the audit log rotates (default ${DEFAULT-VALUE}).")
+  long auditLogMaxMb = 100;
+
   MasterCommand(Cli cli) {
     this.cli = cli;
   }
@@ -117,6 +140,11 @@ final class MasterCommand implements Callable<Integer> {
     return out;
   }
 
+  /** The audit log file: --audit-log, else audit.log in the data directory. */
+  Path auditLogFile() {
+    return auditLog != null ? auditLog : dataDir.resolve("audit.log");
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     if (config != null) {
@@ -141,7 +169,12 @@ final class MasterCommand implements Callable<Integer> {
                         .apiHost(apiHost)
                         .apiPort(apiPort)
                         .metricsPort(metricsPort)
-                        .httpPort(httpPort))) {
+                        .httpPort(httpPort)
+                        .auditLog(auditLogFile(), auditLogMaxMb * 1024 * 1024)
+                        .secretKeyFile(
+                            secretKeyFile != null
+                                ? secretKeyFile
+                                : dataDir.resolve(SecretsAtRest.KEY_FILE_NAME)))) {
       cli.err()
           .println(
               "drover master "

@@ -46,6 +46,9 @@ class MasterCommandTest {
     assertThat(command.metricsPort).isEqualTo(9090);
     assertThat(command.dataDir).isEqualTo(Path.of("/var/lib/drover/master"));
     assertThat(command.peerList()).isEmpty();
+    assertThat(command.auditLogFile()).isEqualTo(Path.of("/var/lib/drover/master/audit.log"));
+    assertThat(command.auditLogMaxMb).isEqualTo(100);
+    assertThat(parse("--audit-log", "/tmp/a.log").auditLogFile()).isEqualTo(Path.of("/tmp/a.log"));
   }
 
   @Test

@@ -859,7 +859,7 @@ final class PodExecutor {
     }
     hostPorts.forEach(a -> syncer.ports().release(a.getHostPort()));
     try {
-      PodFiles.deleteTree(files.podDir());
+      files.deleteAll();
     } catch (IOException e) {
       log.warn("pod {}: could not delete {}: {}", name(), files.podDir(), e.getMessage());
     }

@@ -161,7 +161,7 @@ public final class PodSyncer implements AutoCloseable {
     initialListSwept = true;
     for (String uid : orphanDirs(keep)) {
       try {
-        PodFiles.deleteTree(config.dataDir().resolve("pods").resolve(uid));
+        new PodFiles(config.dataDir(), uid).deleteAll();
       } catch (IOException e) {
         log.warn("could not delete the data of pod {}: {}", uid, e.getMessage());
       }
@@ -170,15 +170,19 @@ public final class PodSyncer implements AutoCloseable {
   }
 
   private List<String> orphanDirs(Set<String> keep) {
-    Path pods = config.dataDir().resolve("pods");
-    if (!Files.isDirectory(pods)) {
-      return List.of();
+    Set<String> out = new java.util.TreeSet<>();
+    for (Path pods :
+        List.of(config.dataDir().resolve("pods"), PodFiles.secretsRoot(config.dataDir()))) {
+      if (!Files.isDirectory(pods)) {
+        continue;
+      }
+      try (var list = Files.list(pods)) {
+        list.map(p -> p.getFileName().toString()).filter(u -> !keep.contains(u)).forEach(out::add);
+      } catch (IOException e) {
+        // Unreadable now: the next sweep tries again.
+      }
     }
-    try (var list = Files.list(pods)) {
-      return list.map(p -> p.getFileName().toString()).filter(u -> !keep.contains(u)).toList();
-    } catch (IOException e) {
-      return List.of();
-    }
+    return List.copyOf(out);
   }
 
   /**
