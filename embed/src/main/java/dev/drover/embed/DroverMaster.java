@@ -46,6 +46,15 @@ public final class DroverMaster implements AutoCloseable {
     return master.apiAddress();
   }
 
+  /** The web console's URL ({@code http://host:port/ui/}), or empty when the gateway is off. */
+  public Optional<String> consoleUrl() {
+    int port = master.httpPort();
+    return port < 0
+        ? Optional.empty()
+        : Optional.of(
+            "http://" + master.apiAddress().replaceFirst(":[0-9]+$", "") + ":" + port + "/ui/");
+  }
+
   /** The master itself, for what the handle does not expose. */
   public Master master() {
     return master;

@@ -36,6 +36,8 @@ public final class MasterBuilder {
   private String apiHost = "127.0.0.1";
   private int apiPort;
   private int metricsPort = -1;
+  private int httpPort = -1;
+  private boolean httpLocalAdmin;
   private Duration startTimeout = Duration.ofSeconds(60);
   private AgentBuilder agent;
   private boolean secure;
@@ -67,6 +69,23 @@ public final class MasterBuilder {
   /** The HTTP port of /metrics, /healthz, /readyz; 0 picks one, -1 (the default) disables it. */
   public MasterBuilder metricsPort(int port) {
     this.metricsPort = port;
+    return this;
+  }
+
+  /**
+   * The port of the HTTP/JSON gateway and web console; 0 picks one, -1 (the default) disables it.
+   */
+  public MasterBuilder httpPort(int port) {
+    this.httpPort = port;
+    return this;
+  }
+
+  /**
+   * Lets the gateway act as a cluster-admin for requests without credentials (loopback only), as
+   * {@code kubectl proxy} does: {@code drover dev}'s console opens in a browser with no token.
+   */
+  public MasterBuilder httpLocalAdmin(boolean on) {
+    this.httpLocalAdmin = on;
     return this;
   }
 
@@ -152,7 +171,11 @@ public final class MasterBuilder {
                   startMaster(
                       store,
                       b -> {
-                        b.apiHost(apiHost).apiPort(apiPortToUse).metricsPort(metricsPort);
+                        b.apiHost(apiHost)
+                            .apiPort(apiPortToUse)
+                            .metricsPort(metricsPort)
+                            .httpPort(httpPort)
+                            .httpLocalAdmin(httpLocalAdmin);
                         if (pki != null) {
                           b.certificateLifetime(certificateLifetime).pki(pki);
                         }

@@ -47,7 +47,7 @@ class DroverEmbeddingTest {
           .anyMatch(p -> p.startsWith("master "))
           .anyMatch(p -> p.startsWith("agent "));
       try (DroverClient client = cluster.newClient()) {
-        var manifest = new dev.drover.embed.manifest.ManifestParser().parse("d.yaml", DEPLOYMENT);
+        var manifest = new dev.drover.client.manifest.ManifestParser().parse("d.yaml", DEPLOYMENT);
         client.create(manifest.objects().get(0).object());
         await()
             .atMost(Duration.ofSeconds(60))

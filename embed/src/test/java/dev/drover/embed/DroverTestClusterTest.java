@@ -9,7 +9,7 @@ import dev.drover.api.v1.Object;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
 import dev.drover.client.DroverClient;
-import dev.drover.embed.manifest.ManifestException;
+import dev.drover.client.manifest.ManifestException;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

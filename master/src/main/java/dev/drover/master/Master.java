@@ -13,10 +13,13 @@ import dev.drover.master.auth.AuthorizationChain;
 import dev.drover.master.auth.AuthorizationInterceptor;
 import dev.drover.master.auth.Limits;
 import dev.drover.master.auth.NodeAuthorizer;
+import dev.drover.master.auth.Principal;
+import dev.drover.master.auth.Role;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.election.ActiveMasterElection;
 import dev.drover.master.events.EventSeries;
+import dev.drover.master.http.HttpGateway;
 import dev.drover.master.metrics.HttpEndpoints;
 import dev.drover.master.metrics.Metrics;
 import dev.drover.master.metrics.MetricsInterceptor;
@@ -58,7 +61,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Drover master: the store member, the watch cache, the gRPC API (ControlService, NodeService,
- * health, reflection), metrics and health over HTTP, and the active-master election that runs the
+ * health, reflection), metrics and health over HTTP, the HTTP/JSON gateway and web console ({@link
+ * HttpGateway}, in front of the same services), and the active-master election that runs the
  * scheduler and controllers on one master at a time.
  *
  * <p>Build with {@link #builder()}, then {@link #start()}; {@link #close()} drains streams, hands
@@ -95,6 +99,7 @@ public final class Master implements AutoCloseable {
   private ActiveMasterElection election;
   private Server server;
   private HttpEndpoints http;
+  private HttpGateway gateway;
   private AuthorizationChain guards;
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
@@ -226,6 +231,18 @@ public final class Master implements AutoCloseable {
         services.forEach(sb::addService);
         server = sb.build().start();
         boundPort = server.getPort();
+      }
+      if (cfg.httpPort >= 0) {
+        // The gateway serves HTTP through these same definitions, so interceptors belong on them
+        // (not on the Netty server builder) to cover both ports.
+        gateway =
+            HttpGateway.start(
+                cfg.apiHost,
+                cfg.httpPort,
+                services,
+                cfg.httpLocalAdmin
+                    ? new Principal("system:dev-console", Role.CLUSTER_ADMIN, null)
+                    : null);
       }
       if (cfg.metricsPort >= 0) {
         http =
@@ -391,6 +408,11 @@ public final class Master implements AutoCloseable {
     return security;
   }
 
+  /** The port of the HTTP/JSON gateway and web console, or -1 when disabled. */
+  public int httpPort() {
+    return gateway == null ? -1 : gateway.port();
+  }
+
   /** The HTTP port of /metrics, /healthz and /readyz, or -1 when disabled. */
   public int metricsPort() {
     return http == null ? -1 : http.port();
@@ -488,6 +510,9 @@ public final class Master implements AutoCloseable {
   // What close and halt both stop once the API no longer serves: HTTP, timers, agent channels,
   // the cache and the store member.
   private void stopLocalParts() {
+    if (gateway != null) {
+      gateway.close();
+    }
     if (http != null) {
       http.close();
     }
@@ -519,6 +544,8 @@ public final class Master implements AutoCloseable {
     private MasterSecurity security;
     private boolean plaintextOffLoopback;
     private Duration certificateLifetime = Duration.ofDays(90);
+    private int httpPort = -1;
+    private boolean httpLocalAdmin;
     private Supplier<KvStore> store;
     private boolean ownsStore = true;
     private ObjectValidator validator = new RulesValidator();
@@ -572,6 +599,24 @@ public final class Master implements AutoCloseable {
     /** HTTP port for /metrics, /healthz, /readyz; 0 picks a free one; -1 (default) disables it. */
     public Builder metricsPort(int port) {
       this.metricsPort = port;
+      return this;
+    }
+
+    /**
+     * Port of the HTTP/JSON gateway and web console ({@code /api}, {@code /apis}, {@code /ui/}); 0
+     * picks a free one; -1 (default) disables it.
+     */
+    public Builder httpPort(int port) {
+      this.httpPort = port;
+      return this;
+    }
+
+    /**
+     * Lets the HTTP gateway act as a cluster-admin for requests without credentials, as {@code
+     * kubectl proxy} does, so {@code drover dev}'s console opens in a browser; loopback only.
+     */
+    public Builder httpLocalAdmin(boolean on) {
+      this.httpLocalAdmin = on;
       return this;
     }
 
@@ -746,6 +791,12 @@ public final class Master implements AutoCloseable {
             "refusing to serve plaintext on "
                 + apiHost
                 + ": use TLS, or confirm with --insecure --i-understand-plaintext");
+      }
+      if (!chosen.isInsecure() && httpPort >= 0 && !isLoopback(apiHost)) {
+        // Bearer tokens would cross the network in the clear: the gateway has no TLS yet.
+        throw new IllegalStateException(
+            "httpPort: the HTTP gateway serves plaintext and this master uses TLS; bind the"
+                + " master to a loopback address to use it, or leave httpPort off");
       }
       return chosen;
     }

@@ -12,7 +12,7 @@ import dev.drover.cli.core.ServerCallException;
 import dev.drover.cli.core.Subject;
 import dev.drover.client.DroverClient;
 import dev.drover.client.DroverClient.Retry;
-import dev.drover.embed.manifest.ManifestException;
+import dev.drover.client.manifest.ManifestException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;

@@ -13,7 +13,7 @@ import dev.drover.cli.output.ObjectTables;
 import dev.drover.cli.output.PodText;
 import dev.drover.cli.output.Table;
 import dev.drover.client.DroverClient;
-import dev.drover.embed.manifest.ManifestWriter;
+import dev.drover.client.manifest.ManifestWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;

@@ -68,6 +68,14 @@ final class DevCommand implements Callable<Integer> {
   int port = 7070;
 
   @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      description =
+          "Port of the HTTP/JSON API and web console on 127.0.0.1; 0 picks a free one, -1"
+              + " turns them off (default 7080, or a free one when --port is 0).")
+  Integer httpPort;
+
+  @Option(
       names = "--ready-timeout",
       paramLabel = "DURATION",
       defaultValue = "60s",
@@ -136,6 +144,7 @@ final class DevCommand implements Callable<Integer> {
               cluster.endpoint(), NODE, chosen.toString(), fallback, dir.toString(), seconds)) {
         cli.out().println(line);
       }
+      cluster.consoleUrl().ifPresent(url -> cli.out().println("Web console and HTTP API: " + url));
       cli.out().flush();
       try {
         signal.await();
@@ -158,6 +167,10 @@ final class DevCommand implements Callable<Integer> {
           .apiHost("127.0.0.1")
           .apiPort(port)
           .secure()
+          // "--port 0" asks for no fixed port (tests, a second cluster): the console follows.
+          .httpPort(httpPort != null ? httpPort : port == 0 ? 0 : 7080)
+          // The console on 127.0.0.1 acts with the admin's rights, as `kubectl proxy` does.
+          .httpLocalAdmin(true)
           .withAgent(a -> a.nodeName(NODE).runtime(runtime).dockerHost(dockerHost))
           .start();
     } catch (UncheckedIOException e) {

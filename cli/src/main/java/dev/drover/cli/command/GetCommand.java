@@ -11,7 +11,7 @@ import dev.drover.cli.core.CliException;
 import dev.drover.cli.core.ResourceType;
 import dev.drover.cli.output.ObjectTables;
 import dev.drover.client.DroverClient;
-import dev.drover.embed.manifest.ManifestWriter;
+import dev.drover.client.manifest.ManifestWriter;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;

@@ -140,6 +140,14 @@ final class MasterCommand implements Callable<Integer> {
   long snapshotEvery = new StoreOptions().snapshotEveryEntries();
 
   @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      description =
+          "Port of the HTTP/JSON API and web console (/api, /apis, /ui/); 0 picks a free one,"
+              + " -1 turns them off (default ${DEFAULT-VALUE}).")
+  int httpPort = -1;
+
+  @Option(
       names = "--store-port",
       paramLabel = "PORT",
       description = "Store (Raft) port of a single master (default ${DEFAULT-VALUE}).")
@@ -247,6 +255,7 @@ final class MasterCommand implements Callable<Integer> {
                       .apiPort(apiPort)
                       .metricsPort(metricsPort)
                       .metricsHost(metricsHost)
+                      .httpPort(httpPort)
                       .auditLog(auditLogFile(), auditLogMaxMb * 1024 * 1024)
                       .secretKeyFile(
                           secretKeyFile != null
@@ -260,6 +269,9 @@ final class MasterCommand implements Callable<Integer> {
                   + id
                   + ": API at "
                   + master.apiAddress()
+                  + (master.httpPort() < 0
+                      ? ""
+                      : ", HTTP API and console at http://" + apiHost + ":" + master.httpPort())
                   + "; Ctrl-C or SIGTERM stops it");
       if (master.security().pki() != null) {
         var admin = master.security().pki().adminCredentials();

@@ -187,7 +187,7 @@ class ApplyCommandTest {
   })
   void eachBadManifestGivesOneLineAndChangesNothing(String name, int line, String field)
       throws Exception {
-    Path bad = Path.of("../embed/src/test/resources/manifests/bad", name).toAbsolutePath();
+    Path bad = Path.of("../client/src/test/resources/manifests/bad", name).toAbsolutePath();
     Files.copy(bad, dir.resolve("2-" + name));
     write("1-good.yaml", WEB);
     Result r = cli.run("apply", "-f", dir.toString());

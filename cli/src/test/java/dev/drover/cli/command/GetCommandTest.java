@@ -12,7 +12,7 @@ import dev.drover.api.v1.WatchEventType;
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
 import dev.drover.cli.core.FakeControlService;
-import dev.drover.embed.manifest.ManifestParser;
+import dev.drover.client.manifest.ManifestParser;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;

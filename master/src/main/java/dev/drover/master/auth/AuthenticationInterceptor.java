@@ -55,7 +55,11 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    Principal principal = insecure ? Principal.INSECURE : authenticate(call, headers);
+    // A principal already in the Context was set in process by the master itself (the HTTP
+    // gateway's loopback console); a remote call always starts from an empty Context.
+    Principal preset = AuthContext.current();
+    Principal principal =
+        preset != null ? preset : insecure ? Principal.INSECURE : authenticate(call, headers);
     if (principal == null) {
       if (openMethods.contains(call.getMethodDescriptor().getFullMethodName())) {
         return next.startCall(call, headers);
