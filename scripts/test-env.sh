@@ -29,7 +29,7 @@ readonly ROOTFS_RECIPE=2
 readonly IMAGE_PATH_ENV=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 PACKAGES=(docker.io busybox-static docker-registry protobuf-compiler libprotobuf-dev
-  python3-grpcio python3-protobuf protobuf-compiler-grpc iproute2 iptables)
+  python3-grpcio python3-protobuf protobuf-compiler-grpc iproute2 iptables tmux)
 
 START_SECONDS=$SECONDS
 REPLACED_IMAGE_ID=""

@@ -34,6 +34,8 @@ import picocli.CommandLine.Spec;
       DescribeCommand.class,
       DeleteCommand.class,
       LogsCommand.class,
+      ExecCommand.class,
+      PortForwardCommand.class,
       ScaleCommand.class,
       RolloutCommand.class,
       NodeCommands.Cordon.class,

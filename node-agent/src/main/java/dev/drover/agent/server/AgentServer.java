@@ -6,11 +6,16 @@ import dev.drover.agent.runtime.LogOptions;
 import dev.drover.agent.runtime.LogSink;
 import dev.drover.agent.sync.PodSyncer;
 import dev.drover.api.v1.AgentServiceGrpc;
+import dev.drover.api.v1.ExecInput;
+import dev.drover.api.v1.ExecOutput;
 import dev.drover.api.v1.LogChunk;
 import dev.drover.api.v1.LogStream;
 import dev.drover.api.v1.LogsRequest;
+import dev.drover.api.v1.PortForwardInput;
+import dev.drover.api.v1.PortForwardOutput;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -19,26 +24,30 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Instant;
-import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves {@code AgentService} (container logs: follow, tail, since, previous run) on the agent's
- * daemon port so that masters can proxy {@code drover logs} from anywhere.
+ * Serves {@code AgentService} (container logs: follow, tail, since, previous run; exec; port
+ * forwarding) on the agent's daemon port so that masters can proxy {@code drover logs}, {@code
+ * exec} and {@code port-forward} from anywhere.
  */
 public final class AgentServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(AgentServer.class);
 
   private final Server server;
+  private final Service service;
 
   public AgentServer(String bindAddress, int port, PodSyncer syncer, ContainerRuntime runtime) {
+    this.service = new Service(syncer, runtime);
     this.server =
         NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port))
-            .addService(new Service(syncer, runtime))
+            .addService(service)
             .build();
   }
 
@@ -61,6 +70,7 @@ public final class AgentServer implements AutoCloseable {
   @Override
   public void close() {
     server.shutdownNow();
+    service.forwardReaders.shutdownNow();
     try {
       server.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -73,9 +83,28 @@ public final class AgentServer implements AutoCloseable {
     private final PodSyncer syncer;
     private final ContainerRuntime runtime;
 
+    private final ExecutorService forwardReaders =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "agent-port-forward");
+              t.setDaemon(true);
+              return t;
+            });
+
     Service(PodSyncer syncer, ContainerRuntime runtime) {
       this.syncer = syncer;
       this.runtime = runtime;
+    }
+
+    @Override
+    public StreamObserver<ExecInput> exec(StreamObserver<ExecOutput> responseObserver) {
+      return new ExecCall(syncer, runtime, responseObserver);
+    }
+
+    @Override
+    public StreamObserver<PortForwardInput> portForward(
+        StreamObserver<PortForwardOutput> responseObserver) {
+      return new PortForwardCall(syncer, forwardReaders, responseObserver);
     }
 
     @Override
@@ -87,38 +116,17 @@ public final class AgentServer implements AutoCloseable {
                 .asRuntimeException());
         return;
       }
-      if (!syncer.hasPod(request.getNamespace(), request.getPod())) {
-        responseObserver.onError(
-            Status.NOT_FOUND
-                .withDescription(
-                    "pod "
-                        + request.getNamespace()
-                        + "/"
-                        + request.getPod()
-                        + " is not on this node")
-                .asRuntimeException());
-        return;
-      }
-      Optional<String> id =
-          syncer.containerId(
-              request.getNamespace(),
-              request.getPod(),
-              request.getContainer(),
-              request.getPrevious());
-      if (id.isEmpty()) {
-        responseObserver.onError(
-            Status.NOT_FOUND
-                .withDescription(
-                    (request.getPrevious()
-                            ? "no previous run of container \""
-                            : "no running container \"")
-                        + request.getContainer()
-                        + "\" in pod "
-                        + request.getPod()
-                        + (request.getContainer().isEmpty()
-                            ? " (name the container: the pod has several)"
-                            : ""))
-                .asRuntimeException());
+      String id;
+      try {
+        id =
+            PodLookup.containerId(
+                syncer,
+                request.getNamespace(),
+                request.getPod(),
+                request.getContainer(),
+                request.getPrevious());
+      } catch (StatusRuntimeException e) {
+        responseObserver.onError(e);
         return;
       }
       Instant since = null;
@@ -152,7 +160,7 @@ public final class AgentServer implements AutoCloseable {
           });
       handle.set(
           runtime.logs(
-              id.get(),
+              id,
               options,
               new LogSink() {
                 private boolean done;
