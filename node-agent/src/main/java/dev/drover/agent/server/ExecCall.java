@@ -14,12 +14,15 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One AgentService.Exec call: the first message starts the command through the runtime, later ones
  * feed its stdin and terminal size; its output and exit code go back on the call.
  */
 final class ExecCall implements StreamObserver<ExecInput>, ExecListener {
+  private static final Logger log = LoggerFactory.getLogger(ExecCall.class);
   private final PodSyncer syncer;
   private final ContainerRuntime runtime;
   private final ServerCallStreamObserver<ExecOutput> out;
@@ -120,7 +123,8 @@ final class ExecCall implements StreamObserver<ExecInput>, ExecListener {
 
   @Override
   public void failed(Throwable error) {
-    fail(Status.UNAVAILABLE.withDescription("the command's stream failed: " + error.getMessage()));
+    log.warn("exec stream failed", error);
+    fail(Status.UNAVAILABLE.withDescription("the command's stream failed: " + error));
   }
 
   private synchronized void fail(Status status) {

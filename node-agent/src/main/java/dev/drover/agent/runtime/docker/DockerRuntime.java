@@ -413,8 +413,9 @@ public final class DockerRuntime implements ContainerRuntime {
           @Override
           public void onComplete() {
             endStdin(stdin);
-            super.onComplete();
+            // Before closing: the close interrupts this thread, which would cancel the inspect.
             reportExit(execId, listener);
+            super.onComplete();
           }
         };
     var start = docker.execStartCmd(execId).withDetach(false).withTty(options.tty());
