@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
       MasterCommand.class,
       AgentCommand.class,
       ApplyCommand.class,
+      DiffCommand.class,
       GetCommand.class,
       DescribeCommand.class,
       DeleteCommand.class,

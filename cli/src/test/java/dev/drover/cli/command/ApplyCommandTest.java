@@ -95,8 +95,10 @@ class ApplyCommandTest {
     cli.stdin = WEB;
     Result r = cli.run("apply", "-f", "-", "--dry-run", "-n", "shop");
     assertThat(r.code()).isZero();
-    assertThat(r.out())
-        .isEqualTo("deployment.apps/web created (dry run)\nservice/web created (dry run)\n");
+    // A dry run also prints each new object as a diff against nothing (every line added).
+    assertThat(r.out().lines().filter(l -> !l.matches("^(---|\\+\\+\\+|@@|\\+).*")))
+        .containsExactly("deployment.apps/web created (dry run)", "service/web created (dry run)");
+    assertThat(r.out()).contains("+++ merged/shop/deployment.apps/web\n@@ -0,0 +1,");
     ApplyRequest request = (ApplyRequest) cli.service.requests.get(0);
     assertThat(request.getDryRun()).isTrue();
     assertThat(ApiObjects.meta(request.getObjects(1)).getNamespace()).isEqualTo("shop");
