@@ -93,6 +93,16 @@ public final class HostProcess {
     awaitExit(p);
   }
 
+  /** SIGTERM (an orderly stop, as {@code systemctl stop}), and waits until the process is gone. */
+  public synchronized void stop() {
+    Process p = process;
+    if (p == null || !p.isAlive()) {
+      throw new IllegalStateException(name + " is not running");
+    }
+    p.destroy();
+    awaitExit(p);
+  }
+
   /** SIGKILL and start again, as a crashed daemon that its supervisor restarts. */
   public synchronized void restart() {
     if (isAlive()) {
@@ -115,6 +125,17 @@ public final class HostProcess {
     Shell.run(List.of("kill", sig, Long.toString(pid())));
   }
 
+  /**
+   * Waits for the process to end after something else killed it (a power cut of its host), so that
+   * it can be started again.
+   */
+  public void reap() {
+    Process p = process;
+    if (p != null) {
+      awaitExit(p);
+    }
+  }
+
   void killQuietly() {
     Process p = process;
     if (p != null && p.isAlive()) {
@@ -126,7 +147,7 @@ public final class HostProcess {
   private void awaitExit(Process p) {
     try {
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        throw new IllegalStateException(name + " (pid " + p.pid() + ") survived SIGKILL for 30 s");
+        throw new IllegalStateException(name + " (pid " + p.pid() + ") did not exit within 30 s");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -1,5 +1,7 @@
 package dev.drover.e2e.harness;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -35,12 +37,19 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class Hosts implements AutoCloseable {
 
+  /** Port of the local registry on loopback, and of its proxy on the bridge. */
+  public static final int REGISTRY_PORT = 5000;
+
   /** The private /16 every harness subnet is taken from. */
   static final String NET_PREFIX = "10.213.";
 
   private static final Pattern NETNS = Pattern.compile("^drv-(\\d+)([a-z])-\\d+\\b");
   private static final Pattern BRIDGE = Pattern.compile("^\\d+: drv(\\d+)([a-z])(?:br|v\\d+)[:@]");
   private static final Pattern RULE = Pattern.compile("--comment \"?drv-(\\d+)([a-z])\"?");
+  private static final Pattern CGROUP = Pattern.compile("^drv-(\\d+)([a-z])-\\d+$");
+  private static final Pattern MOUNT = Pattern.compile("/drv-(\\d+)([a-z])-\\d+(?:/|$)");
+  private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+  private static final Path RUN_DIR = Path.of("/run");
   private static final Pattern SUBNET_IN_USE =
       Pattern.compile("inet " + Pattern.quote(NET_PREFIX) + "(\\d+)\\.");
   private static final Path LOCK = Path.of("/tmp/drover-e2e-hosts.lock");
@@ -58,6 +67,8 @@ public final class Hosts implements AutoCloseable {
   private final String bridge;
   private final List<Host> hosts = new ArrayList<>();
   private final List<HostProcess> processes = new CopyOnWriteArrayList<>();
+  private final List<Runnable> onClose = new CopyOnWriteArrayList<>();
+  private TcpProxy registry;
   private final Thread shutdownHook;
   private String subnet;
   private boolean closed;
@@ -75,15 +86,22 @@ public final class Hosts implements AutoCloseable {
    * fault scenarios must never pass unnoticed by skipping.
    */
   public static void assumeAvailable() {
-    String missing = missingPrerequisite();
+    requirement(missingPrerequisite(), "the fault harness");
+  }
+
+  /**
+   * Nothing when {@code missing} is null; else aborts the test, or fails it when {@code CI=true}:
+   * there the fault scenarios must never pass unnoticed by skipping.
+   */
+  static void requirement(String missing, String what) {
     if (missing == null) {
       return;
     }
     if ("true".equalsIgnoreCase(System.getenv("CI"))) {
       throw new AssertionError(
-          missing + "; CI=true requires the fault harness to run (as root, after test-env.sh)");
+          missing + "; CI=true requires " + what + " to run (as root, after test-env.sh)");
     }
-    Assumptions.abort(missing + "; skipping the fault harness (set CI=true to make this fail)");
+    Assumptions.abort(missing + "; skipping " + what + " (set CI=true to make this fail)");
   }
 
   private static String missingPrerequisite() {
@@ -238,6 +256,81 @@ public final class Hosts implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Like {@link #process} but entering only the host's network namespace ({@code nsenter --net}),
+   * not the private mount namespace {@code ip netns exec} makes: a Docker daemon needs the cgroup
+   * mounts that namespace hides. What it mounts is visible in the root namespace, so its owner
+   * unmounts it ({@link #removeMountsUnder}).
+   */
+  public HostProcess processWithHostMounts(Host host, String name, List<String> cmd, Path log) {
+    List<String> full = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + host.name()));
+    full.addAll(cmd);
+    HostProcess p = new HostProcess(host, name, full, log);
+    processes.add(p);
+    return p;
+  }
+
+  /** Runs {@code action} when the hosts close, before the namespaces go (last added runs first). */
+  public void onClose(Runnable action) {
+    onClose.add(0, action);
+  }
+
+  /**
+   * The local registry ({@code 127.0.0.1:5000} in the root namespace, which hosts cannot reach) as
+   * hosts see it: {@code ROOT_IP:5000}, a {@link TcpProxy} on the bridge address, started on first
+   * use and closed with the hosts.
+   */
+  public synchronized String registry() {
+    if (registry == null) {
+      registry =
+          TcpProxy.start(
+              new java.net.InetSocketAddress(rootIp(), REGISTRY_PORT),
+              new java.net.InetSocketAddress("127.0.0.1", REGISTRY_PORT));
+    }
+    return rootIp() + ":" + REGISTRY_PORT;
+  }
+
+  /** The host-side name of the harness's one cgroup for {@code host} ({@code /drv-RUN-I}). */
+  public static String cgroupOf(Host host) {
+    return "/" + host.name();
+  }
+
+  /**
+   * Where a host keeps runtime state that has to be short (unix socket paths): {@code /run/NAME}.
+   */
+  public static Path runDirOf(Host host) {
+    return RUN_DIR.resolve(host.name());
+  }
+
+  /**
+   * SIGKILLs every process of {@code host}: those in its network namespace and those in its cgroup
+   * (containers, which have namespaces of their own). Returns once none is left.
+   */
+  public void killEverythingOn(Host host) {
+    await("every process of " + host + " gone")
+        .atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(100))
+        .until(
+            () -> {
+              killNamespacePids(host.name());
+              killCgroups(cgroupOf(host) + "/");
+              return namespacePids(host.name()).isEmpty()
+                  && cgroupPids(cgroupOf(host) + "/").isEmpty();
+            });
+  }
+
+  private static List<String> namespacePids(String ns) {
+    return Arrays.stream(Shell.tryRun(List.of("ip", "netns", "pids", ns)).output().split("\\s+"))
+        .filter(p -> !p.isBlank())
+        .toList();
+  }
+
+  private static void killNamespacePids(String ns) {
+    for (String pid : namespacePids(ns)) {
+      Shell.tryRun(List.of("kill", "-9", pid));
+    }
+  }
+
   // ------------------------------------------------------------------ network faults
 
   /** Cuts {@code a} off from each of {@code others}, both directions. */
@@ -272,7 +365,12 @@ public final class Hosts implements AutoCloseable {
 
   /** The DROP rules now in place in {@code host} (for tests of the harness itself). */
   public List<String> dropRules(Host host) {
-    return exec(host, "iptables", "-S").lines().filter(l -> l.endsWith("-j DROP")).toList();
+    // Only the harness's chains: a host's dockerd adds DROP rules of its own to other chains.
+    return exec(host, "iptables", "-S")
+        .lines()
+        .filter(l -> l.startsWith("-A INPUT ") || l.startsWith("-A OUTPUT "))
+        .filter(l -> l.endsWith("-j DROP"))
+        .toList();
   }
 
   // ------------------------------------------------------------------ teardown
@@ -293,8 +391,19 @@ public final class Hosts implements AutoCloseable {
       return;
     }
     closed = true;
+    for (Runnable action : onClose) {
+      try {
+        action.run();
+      } catch (RuntimeException e) {
+        // Teardown goes on: removeRun below removes what this step left, by name.
+        System.err.println("hosts " + run + ": a close action failed: " + e);
+      }
+    }
     for (HostProcess p : processes) {
       p.killQuietly();
+    }
+    if (registry != null) {
+      registry.close();
     }
     removeRun(run);
   }
@@ -305,6 +414,8 @@ public final class Hosts implements AutoCloseable {
     collectDeadRuns(Shell.run(List.of("ip", "netns", "list")), NETNS, dead);
     collectDeadRuns(Shell.run(List.of("ip", "-o", "link", "show")), BRIDGE, dead);
     collectDeadRuns(Shell.run(List.of("iptables", "-S", "FORWARD")), RULE, dead);
+    collectDeadRuns(String.join("\n", cgroupsOfRuns()), CGROUP, dead);
+    collectDeadRuns(mountPoints(), MOUNT, dead);
     for (String r : dead) {
       removeRun(r);
     }
@@ -328,12 +439,17 @@ public final class Hosts implements AutoCloseable {
         continue;
       }
       // Processes started there by a crashed run outlive their parent; they go first.
-      for (String pid : Shell.tryRun(List.of("ip", "netns", "pids", ns)).output().split("\\s+")) {
-        if (!pid.isBlank()) {
-          Shell.tryRun(List.of("kill", "-9", pid));
-        }
+      killNamespacePids(ns);
+    }
+    killCgroups("/drv-" + r + "-");
+    removeMountsMatching("/drv-" + r + "-");
+    removeCgroups(r);
+    for (String line : Shell.tryRun(List.of("ip", "netns", "list")).output().lines().toList()) {
+      String ns = line.split(" ")[0];
+      if (ns.startsWith(prefix)) {
+        Shell.tryRun(List.of("ip", "netns", "del", ns));
+        Shell.tryRun(List.of("rm", "-rf", RUN_DIR.resolve(ns).toString()));
       }
-      Shell.tryRun(List.of("ip", "netns", "del", ns));
     }
     // The bridge, and a veth whose peer never reached its namespace (a setup cut short).
     for (String line :
@@ -354,6 +470,128 @@ public final class Hosts implements AutoCloseable {
         }
         Shell.tryRun(delete);
       }
+    }
+  }
+
+  // ------------------------------------------------------------------ cgroups and mounts
+
+  /** The harness's cgroup directory names ({@code drv-RUN-I}) under any controller. */
+  private static Set<String> cgroupsOfRuns() {
+    Set<String> names = new HashSet<>();
+    for (Path controller : cgroupControllers()) {
+      try (var list = Files.list(controller)) {
+        list.map(d -> d.getFileName().toString())
+            .filter(n -> CGROUP.matcher(n).matches())
+            .forEach(names::add);
+      } catch (IOException e) {
+        // A controller that cannot be listed holds nothing of ours.
+      }
+    }
+    return names;
+  }
+
+  private static List<Path> cgroupControllers() {
+    try (var list = Files.list(CGROUP_ROOT)) {
+      return list.filter(Files::isDirectory).filter(d -> !Files.isSymbolicLink(d)).toList();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  /**
+   * SIGKILLs every process in the harness's cgroups whose path has {@code fragment}: the containers
+   * of a host's dockerd, which live in network namespaces of their own and so escape {@code ip
+   * netns pids}.
+   */
+  private static void killCgroups(String fragment) {
+    for (String pid : cgroupPids(fragment)) {
+      Shell.tryRun(List.of("kill", "-9", pid));
+    }
+  }
+
+  private static List<String> cgroupPids(String fragment) {
+    List<String> pids = new ArrayList<>();
+    for (Path controller : cgroupControllers()) {
+      try (var walk = Files.walk(controller, 8)) {
+        for (Path procs :
+            walk.filter(f -> f.getFileName().toString().equals("cgroup.procs"))
+                .filter(f -> f.toString().contains(fragment))
+                .toList()) {
+          for (String pid : Files.readString(procs).split("\\s+")) {
+            if (!pid.isBlank()) {
+              pids.add(pid);
+            }
+          }
+        }
+      } catch (IOException | UncheckedIOException e) {
+        // A cgroup gone while walking is fine: its processes are gone with it.
+      }
+    }
+    return pids;
+  }
+
+  /**
+   * Removes run {@code r}'s cgroup directories, deepest first; a cgroup whose killed processes are
+   * not reaped yet refuses, so this tries again for a few seconds.
+   */
+  private static void removeCgroups(String r) {
+    try {
+      await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .pollInterval(java.time.Duration.ofMillis(200))
+          .until(() -> removeCgroupsOnce(r));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      System.err.println("cgroups of run " + r + " still there after 10 s; the next run retries");
+    }
+  }
+
+  private static boolean removeCgroupsOnce(String r) {
+    boolean left = false;
+    for (Path controller : cgroupControllers()) {
+      try (var walk = Files.walk(controller, 8)) {
+        List<Path> dirs =
+            walk.filter(Files::isDirectory)
+                .filter(d -> d.toString().contains("/drv-" + r + "-"))
+                .sorted((a, b) -> b.getNameCount() - a.getNameCount())
+                .toList();
+        for (Path d : dirs) {
+          // rmdir, not a recursive delete: a cgroup's files cannot be deleted, only the directory.
+          left |= !Shell.tryRun(List.of("rmdir", d.toString())).ok();
+        }
+      } catch (IOException | UncheckedIOException e) {
+        left = true;
+      }
+    }
+    return !left;
+  }
+
+  private static String mountPoints() {
+    try {
+      StringBuilder out = new StringBuilder();
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        out.append(line.split(" ")[4]).append('\n');
+      }
+      return out.toString();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** Lazily unmounts every mount point under {@code dir}, deepest first. */
+  static void removeMountsUnder(Path dir) {
+    removeMountsMatching(dir.toAbsolutePath().normalize() + "/");
+  }
+
+  private static void removeMountsMatching(String fragment) {
+    List<String> points =
+        mountPoints()
+            .lines()
+            .filter(m -> (m + "/").contains(fragment))
+            .filter(m -> !m.startsWith("/run/netns/"))
+            .sorted((a, b) -> b.length() - a.length())
+            .toList();
+    for (String m : points) {
+      Shell.tryRun(List.of("umount", "-l", m));
     }
   }
 }

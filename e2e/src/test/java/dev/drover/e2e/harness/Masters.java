@@ -41,34 +41,22 @@ public final class Masters implements AutoCloseable {
       peers.add("--peer");
       peers.add("m" + (i + 1) + "=" + on.get(i).ip() + ":" + STORE_PORT);
     }
-    // Surefire runs tests from a manifest-only jar; the real class path is in this property.
-    String classPath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     for (int i = 0; i < on.size(); i++) {
       String id = "m" + (i + 1);
       Hosts.Host host = on.get(i);
-      List<String> cmd =
-          new ArrayList<>(
-              List.of(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  // Small and quick to start: the machine is shared and the test is short.
-                  "-Xmx256m",
-                  "-XX:+UseSerialGC",
-                  "-XX:TieredStopAtLevel=1",
-                  "-cp",
-                  classPath,
-                  "dev.drover.cli.Main",
-                  "master",
-                  "--id",
-                  id,
-                  "--data-dir",
-                  dir.resolve(id).toAbsolutePath().toString(),
-                  "--api-host",
-                  host.ip(),
-                  "--api-port",
-                  Integer.toString(API_PORT),
-                  "--metrics-port",
-                  "-1"));
+      List<String> cmd = Jvm.drover("256m", "master");
+      cmd.addAll(
+          List.of(
+              "--id",
+              id,
+              "--data-dir",
+              dir.resolve(id).toAbsolutePath().toString(),
+              "--api-host",
+              host.ip(),
+              "--api-port",
+              Integer.toString(API_PORT),
+              "--metrics-port",
+              "-1"));
       cmd.addAll(peers);
       masters.put(id, hosts.process(host, id, cmd, dir.resolve(id + ".log").toAbsolutePath()));
       channels.put(id, Channels.plaintext(host.ip(), API_PORT));
