@@ -4,6 +4,7 @@ import dev.drover.api.v1.GetRequest;
 import dev.drover.api.v1.ListRequest;
 import dev.drover.api.v1.ListResponse;
 import dev.drover.api.v1.Object;
+import dev.drover.cli.core.DidYouMean;
 import dev.drover.cli.core.ResourceType;
 import dev.drover.cli.core.ServerCallException;
 import dev.drover.cli.core.Subject;
@@ -11,6 +12,7 @@ import dev.drover.client.DroverClient;
 import dev.drover.client.DroverClient.Retry;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -31,8 +33,17 @@ final class Resources {
                     commandLine,
                     "unknown resource type \""
                         + name
-                        + "\"; known types: "
-                        + String.join(", ", ResourceType.allNames())));
+                        + "\""
+                        + DidYouMean.closest(name, ResourceType.allNames())
+                            .map(m -> "; did you mean \"" + m + "\"?")
+                            .orElseGet(
+                                () ->
+                                    "; known types: "
+                                        + String.join(
+                                            ", ",
+                                            Arrays.stream(ResourceType.values())
+                                                .map(ResourceType::plural)
+                                                .toList()))));
   }
 
   /** The namespace for a request about {@code type}: empty for cluster-scoped kinds. */
