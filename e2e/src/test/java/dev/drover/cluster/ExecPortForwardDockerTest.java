@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
-import dev.drover.agent.runtime.ContainerInfo;
 import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.docker.DockerRuntime;
 import dev.drover.agent.runtime.docker.DockerTestSupport;
@@ -111,25 +110,14 @@ class ExecPortForwardDockerTest {
   }
 
   @AfterEach
-  void stop() {
-    try {
-      if (docker != null) {
-        for (ContainerInfo c : docker.list(Map.of(Labels.NODE, node))) {
-          docker.remove(c.id());
-        }
-      }
-    } finally {
-      if (agent != null) {
-        agent.close();
-      }
-      if (client != null) {
-        client.close();
-      }
-      if (master != null) {
-        master.close();
-      }
-      if (docker != null) {
-        docker.close();
+  void stop() throws Exception {
+    // The containers first (the agent would only stop them), then everything in reverse order.
+    if (docker != null) {
+      docker.list(Map.of(Labels.NODE, node)).forEach(c -> docker.remove(c.id()));
+    }
+    for (AutoCloseable c : new AutoCloseable[] {agent, client, master, docker}) {
+      if (c != null) {
+        c.close();
       }
     }
   }

@@ -106,12 +106,7 @@ final class ApplyCommand implements Callable<Integer> {
     }
     try (DroverClient client = cli.connect()) {
       ApplyResponse response;
-      if (dryRun) {
-        // The diffs need the live objects as they are before anything is written.
-        response = LiveDiff.dryRun(client, objects, subjects);
-      } else {
-        response = apply(client, objects, subjects);
-      }
+      response = apply(client, objects, subjects, dryRun);
       List<Object> applied = new ArrayList<>();
       for (int i = 0; i < response.getResultsCount(); i++) {
         ApplyResult result = response.getResults(i);
@@ -138,8 +133,9 @@ final class ApplyCommand implements Callable<Integer> {
     }
   }
 
-  private static ApplyResponse apply(
-      DroverClient client, List<Object> objects, List<Subject> subjects) {
+  /** One Apply call (a dry run only computes what would be stored). */
+  static ApplyResponse apply(
+      DroverClient client, List<Object> objects, List<Subject> subjects, boolean dryRun) {
     try {
       return client.call(
           Retry.IDEMPOTENT,
@@ -147,6 +143,7 @@ final class ApplyCommand implements Callable<Integer> {
               s.apply(
                   ApplyRequest.newBuilder()
                       .addAllObjects(objects)
+                      .setDryRun(dryRun)
                       .setFieldManager(FIELD_MANAGER)
                       .build()));
     } catch (StatusRuntimeException e) {

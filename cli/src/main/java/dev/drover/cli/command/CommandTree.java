@@ -1,13 +1,14 @@
 package dev.drover.cli.command;
 
 import dev.drover.cli.core.Cli;
-import dev.drover.cli.core.DidYouMean;
 import dev.drover.cli.core.ErrorRenderer;
+import dev.drover.embed.manifest.Suggestions;
 import java.io.PrintWriter;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 
 /**
@@ -66,7 +67,7 @@ public final class CommandTree {
         known.addAll(List.of(o.names()));
       }
       if (!typed.isEmpty()) {
-        DidYouMean.closest(typed.get(0), known)
+        Optional.ofNullable(Suggestions.closest(typed.get(0), known))
             .ifPresent(m -> err.println("Did you mean \"" + m + "\"?"));
       }
     }

@@ -50,7 +50,7 @@ final class DiffCommand implements Callable<Integer> {
     }
     boolean changed = false;
     try (DroverClient client = cli.connect()) {
-      ApplyResponse response = LiveDiff.dryRun(client, objects, subjects);
+      ApplyResponse response = ApplyCommand.apply(client, objects, subjects, true);
       for (int i = 0; i < response.getResultsCount(); i++) {
         var result = response.getResults(i);
         String diff = LiveDiff.of(client, result.hasObject() ? result.getObject() : objects.get(i));

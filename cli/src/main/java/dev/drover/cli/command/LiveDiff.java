@@ -1,8 +1,6 @@
 package dev.drover.cli.command;
 
 import dev.drover.api.ApiObjects;
-import dev.drover.api.v1.ApplyRequest;
-import dev.drover.api.v1.ApplyResponse;
 import dev.drover.api.v1.GetRequest;
 import dev.drover.api.v1.Object;
 import dev.drover.cli.core.ResourceType;
@@ -14,7 +12,6 @@ import dev.drover.client.DroverClient.Retry;
 import dev.drover.embed.manifest.ManifestWriter;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.util.List;
 
 /**
  * The unified diff between an object as it is in the cluster and as an apply would leave it (the
@@ -23,23 +20,6 @@ import java.util.List;
  */
 final class LiveDiff {
   private LiveDiff() {}
-
-  /** Asks the server what applying {@code objects} would store (nothing is written). */
-  static ApplyResponse dryRun(DroverClient client, List<Object> objects, List<Subject> subjects) {
-    try {
-      return client.call(
-          Retry.IDEMPOTENT,
-          s ->
-              s.apply(
-                  ApplyRequest.newBuilder()
-                      .addAllObjects(objects)
-                      .setDryRun(true)
-                      .setFieldManager(ApplyCommand.FIELD_MANAGER)
-                      .build()));
-    } catch (StatusRuntimeException e) {
-      throw new ServerCallException(e, subjects);
-    }
-  }
 
   /** The diff from the live object to {@code merged}; "" when they are the same. */
   static String of(DroverClient client, Object merged) {

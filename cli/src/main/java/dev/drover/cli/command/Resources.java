@@ -4,16 +4,17 @@ import dev.drover.api.v1.GetRequest;
 import dev.drover.api.v1.ListRequest;
 import dev.drover.api.v1.ListResponse;
 import dev.drover.api.v1.Object;
-import dev.drover.cli.core.DidYouMean;
 import dev.drover.cli.core.ResourceType;
 import dev.drover.cli.core.ServerCallException;
 import dev.drover.cli.core.Subject;
 import dev.drover.client.DroverClient;
 import dev.drover.client.DroverClient.Retry;
+import dev.drover.embed.manifest.Suggestions;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
@@ -34,7 +35,7 @@ final class Resources {
                     "unknown resource type \""
                         + name
                         + "\""
-                        + DidYouMean.closest(name, ResourceType.allNames())
+                        + Optional.ofNullable(Suggestions.closest(name, ResourceType.allNames()))
                             .map(m -> "; did you mean \"" + m + "\"?")
                             .orElseGet(
                                 () ->
