@@ -175,6 +175,11 @@ public final class DroverClient implements AutoCloseable {
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** The channel to the current master, for services other than ControlService. */
+  public io.grpc.Channel currentChannel() {
+    return channel(current.get());
+  }
+
   /** When a call may be tried again, on another master, after it failed. */
   public enum Retry {
     /** A read: retried after UNAVAILABLE and DEADLINE_EXCEEDED. */

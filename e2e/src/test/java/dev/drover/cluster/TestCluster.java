@@ -127,7 +127,9 @@ public final class TestCluster implements AutoCloseable {
         Master.builder()
             .id(id)
             .apiPort(apiPorts.get(id))
-            .clusterStore(peers, dir.resolve("masters").resolve(id));
+            .clusterStore(peers, dir.resolve("masters").resolve(id))
+            // Every master of a cluster needs the same Secret keys.
+            .secretKeyFile(dir.resolve("masters").resolve("secret-keys"));
     apiPorts.forEach((other, port) -> b.masterAddress(other, "127.0.0.1:" + port));
     masterSettings.accept(b);
     return b;

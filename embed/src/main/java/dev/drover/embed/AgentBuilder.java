@@ -21,8 +21,33 @@ public final class AgentBuilder {
   private RuntimeKind runtime = RuntimeKind.SIMULATED;
   private String dockerHost = "unix:///var/run/docker.sock";
   private Path dataDir;
+  private String joinToken;
+  private boolean tls;
 
   AgentBuilder() {}
+
+  /** Joins a secured cluster with this token (mutual TLS from then on). */
+  public AgentBuilder joinToken(String token) {
+    this.joinToken = Objects.requireNonNull(token, "token");
+    return this;
+  }
+
+  // Set by MasterBuilder: the secured master hands the agent its certificate directly.
+  void tls() {
+    this.tls = true;
+  }
+
+  /** The data directory, made a temporary one if none was given. */
+  Path resolveDataDir() {
+    if (dataDir == null) {
+      try {
+        dataDir = Files.createTempDirectory("drover-agent-");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot create a temporary agent directory", e);
+      }
+    }
+    return dataDir;
+  }
 
   /** The master endpoint (host:port) to join; repeat for several masters. */
   public AgentBuilder master(String endpoint) {
@@ -79,14 +104,7 @@ public final class AgentBuilder {
     if (masters.isEmpty()) {
       throw new IllegalStateException("the agent needs a master endpoint: call master(host:port)");
     }
-    Path dir = dataDir;
-    if (dir == null) {
-      try {
-        dir = Files.createTempDirectory("drover-agent-");
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot create a temporary agent directory", e);
-      }
-    }
+    Path dir = resolveDataDir();
     return NodeAgent.create(
         AgentConfig.builder()
             .nodeName(nodeName)
@@ -98,6 +116,8 @@ public final class AgentBuilder {
             .bindAddress("127.0.0.1")
             .agentPort(0)
             .hostPortRange(30000, 32767)
+            .tls(tls)
+            .joinToken(joinToken)
             .build());
   }
 }

@@ -2,6 +2,8 @@ package dev.drover.embed;
 
 import dev.drover.api.Conditions;
 import dev.drover.api.v1.Node;
+import dev.drover.client.Channels;
+import dev.drover.client.ClientCredentials;
 import dev.drover.client.DroverClient;
 import dev.drover.master.Master;
 import io.grpc.StatusRuntimeException;
@@ -21,11 +23,22 @@ public final class DroverMaster implements AutoCloseable {
   private final Master master;
   private final DroverAgent agent;
   private final MasterBuilder.StartupTimeline timeline;
+  private final ClientCredentials admin;
 
-  DroverMaster(Master master, DroverAgent agent, MasterBuilder.StartupTimeline timeline) {
+  DroverMaster(
+      Master master,
+      DroverAgent agent,
+      MasterBuilder.StartupTimeline timeline,
+      ClientCredentials admin) {
     this.master = master;
     this.agent = agent;
     this.timeline = timeline;
+    this.admin = admin;
+  }
+
+  /** The admin client certificate of a secured master ({@code secure()}), else empty. */
+  public Optional<ClientCredentials> adminCredentials() {
+    return Optional.ofNullable(admin);
   }
 
   /** The API's address, host:port, for clients and agents. */
@@ -43,9 +56,14 @@ public final class DroverMaster implements AutoCloseable {
     return Optional.ofNullable(agent);
   }
 
-  /** A new typed client of this master (the caller closes it). */
+  /** A new typed client of this master, as admin when it is secured (the caller closes it). */
   public DroverClient newClient() {
-    return DroverClient.builder().endpoint(endpoint()).deadline(Duration.ofSeconds(10)).build();
+    DroverClient.Builder b =
+        DroverClient.builder().endpoint(endpoint()).deadline(Duration.ofSeconds(10));
+    if (admin != null) {
+      b.channelFactory(Channels.secureFactory(admin));
+    }
+    return b.build();
   }
 
   /** How long each start-up phase took, e.g. "store 0.41 s" (phases may overlap). */

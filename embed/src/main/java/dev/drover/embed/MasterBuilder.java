@@ -2,11 +2,14 @@ package dev.drover.embed;
 
 import dev.drover.agent.NodeAgent;
 import dev.drover.master.Master;
+import dev.drover.master.secrets.SecretsAtRest;
+import dev.drover.master.security.ClusterPki;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.raft.RaftKvStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +38,8 @@ public final class MasterBuilder {
   private int metricsPort = -1;
   private Duration startTimeout = Duration.ofSeconds(60);
   private AgentBuilder agent;
+  private boolean secure;
+  private Duration certificateLifetime = Duration.ofDays(90);
 
   MasterBuilder() {}
 
@@ -68,6 +73,23 @@ public final class MasterBuilder {
   /** How long start() may wait for the store to elect itself (default 60 s). */
   public MasterBuilder startTimeout(Duration timeout) {
     this.startTimeout = Objects.requireNonNull(timeout, "timeout");
+    return this;
+  }
+
+  /**
+   * Secures the master the way {@code drover dev} does: a cluster CA and certificates in {@code
+   * DIR/pki} (a temporary directory without a data directory), the API over mutual TLS, an admin
+   * client certificate, and the agent started with it given its node certificate directly. Without
+   * this the API is plaintext on loopback.
+   */
+  public MasterBuilder secure() {
+    this.secure = true;
+    return this;
+  }
+
+  /** Lifetime of the certificates a secured master issues (default 90 days). */
+  public MasterBuilder certificateLifetime(Duration lifetime) {
+    this.certificateLifetime = Objects.requireNonNull(lifetime, "lifetime");
     return this;
   }
 
@@ -105,6 +127,10 @@ public final class MasterBuilder {
       if (dataDir != null) {
         agent.dataDir(dataDir.resolve("agent"));
       }
+      if (secure) {
+        agent.tls();
+        agent.resolveDataDir();
+      }
       agentReady =
           CompletableFuture.supplyAsync(
               () -> timeline.time("runtime", agent::create),
@@ -118,19 +144,39 @@ public final class MasterBuilder {
     try {
       KvStore store = timeline.time("store", this::startStore);
       int apiPortToUse = port;
+      Path pki = secure ? pkiDir() : null;
       master =
           timeline.time(
               "master",
               () ->
                   startMaster(
                       store,
-                      b -> b.apiHost(apiHost).apiPort(apiPortToUse).metricsPort(metricsPort)));
+                      b -> {
+                        b.apiHost(apiHost).apiPort(apiPortToUse).metricsPort(metricsPort);
+                        if (pki != null) {
+                          b.certificateLifetime(certificateLifetime).pki(pki);
+                        }
+                        if (dataDir != null) {
+                          b.auditLog(dataDir.resolve("audit.log"), 100L * 1024 * 1024);
+                          b.secretKeyFile(
+                              dataDir.resolve("store").resolve(SecretsAtRest.KEY_FILE_NAME));
+                        }
+                      }));
       DroverAgent started = null;
+      if (agentReady != null && secure) {
+        ClusterPki.issueNode(
+            master.security().credentials().authority(),
+            agent.resolveDataDir().resolve("pki"),
+            agent.nodeName(),
+            List.of("127.0.0.1", "localhost"),
+            certificateLifetime);
+      }
       if (agentReady != null) {
         NodeAgent created = join(agentReady);
         started = timeline.time("agent", () -> new DroverAgent(created.start(), agent.nodeName()));
       }
-      return new DroverMaster(master, started, timeline);
+      return new DroverMaster(
+          master, started, timeline, pki == null ? null : new ClusterPki(pki).adminCredentials());
     } catch (RuntimeException e) {
       if (agentReady != null) {
         agentReady.thenAccept(NodeAgent::close);
@@ -150,6 +196,17 @@ public final class MasterBuilder {
         throw cause;
       }
       throw e;
+    }
+  }
+
+  private Path pkiDir() {
+    if (dataDir != null) {
+      return dataDir.resolve("pki");
+    }
+    try {
+      return Files.createTempDirectory("drover-pki-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a temporary PKI directory", e);
     }
   }
 

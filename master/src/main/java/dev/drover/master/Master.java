@@ -8,6 +8,11 @@ import dev.drover.master.api.ClusterView;
 import dev.drover.master.api.ControlServiceImpl;
 import dev.drover.master.api.NodeServiceImpl;
 import dev.drover.master.api.StreamRegistry;
+import dev.drover.master.auth.AuditLog;
+import dev.drover.master.auth.AuthorizationChain;
+import dev.drover.master.auth.AuthorizationInterceptor;
+import dev.drover.master.auth.Limits;
+import dev.drover.master.auth.NodeAuthorizer;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.election.ActiveMasterElection;
@@ -19,12 +24,16 @@ import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.master.registry.ObjectValidator;
 import dev.drover.master.registry.Registry;
 import dev.drover.master.scheduler.SchedulerConfig;
+import dev.drover.master.secrets.SecretsAtRest;
+import dev.drover.master.security.MasterSecurity;
 import dev.drover.master.wiring.ControllersComponent;
+import dev.drover.master.wiring.PodSecurityAdmission;
 import dev.drover.master.wiring.RulesValidator;
 import dev.drover.master.wiring.SchedulerComponent;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -58,13 +67,17 @@ import org.slf4j.LoggerFactory;
 public final class Master implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Master.class);
 
-  /** Largest request or response message (objects are at most 1 MiB; Apply carries several). */
-  public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+  /**
+   * Largest request message by default (objects are at most 1 MiB; Apply carries several); see
+   * {@link Limits#maxMessageBytes()}.
+   */
+  public static final int MAX_MESSAGE_BYTES = Limits.DEFAULT_MAX_MESSAGE_BYTES;
 
   private final Builder cfg;
   private final Metrics metrics = new Metrics();
   private final StreamRegistry streams = new StreamRegistry();
-  private final AgentChannels agents = new AgentChannels();
+  private AgentChannels agents;
+  private MasterSecurity.Active security;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ScheduledExecutorService housekeeping =
       Executors.newSingleThreadScheduledExecutor(
@@ -74,6 +87,7 @@ public final class Master implements AutoCloseable {
             return t;
           });
   private KvStore kv;
+  private SecretsAtRest secrets;
   private boolean ownsStore;
   private Registry store;
   private WatchCache cache;
@@ -81,6 +95,7 @@ public final class Master implements AutoCloseable {
   private ActiveMasterElection election;
   private Server server;
   private HttpEndpoints http;
+  private AuthorizationChain guards;
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
   private volatile int boundPort = -1;
@@ -99,10 +114,13 @@ public final class Master implements AutoCloseable {
   /** Starts the store, cache, API server, HTTP endpoints and election; returns this. */
   public Master start() {
     try {
+      MasterSecurity chosenSecurity = cfg.security();
       kv = cfg.store != null ? cfg.store.get() : KvStores.inMemory();
       ownsStore = cfg.ownsStore || cfg.store == null;
-      ObjectValidator validator = cfg.validator;
-      store = new Registry(kv, validator, cfg.clock, cfg.storeTimeout);
+      secrets = SecretsAtRest.open(cfg.secretKeyFile);
+      KvStore plain = secrets.wrap(kv);
+      ObjectValidator validator = PodSecurityAdmission.over(cfg.validator, () -> store);
+      store = new Registry(plain, validator, cfg.clock, cfg.storeTimeout);
       StoreMetrics.register(metrics, store, kv);
       for (String ns :
           List.of(
@@ -111,16 +129,19 @@ public final class Master implements AutoCloseable {
               NodeServiceImpl.NODE_LEASE_NAMESPACE)) {
         ensureNamespaceWithRetry(ns);
       }
+      security = chosenSecurity.start(kv, cfg.id, cfg.apiHost, cfg.clock, housekeeping);
+      agents = new AgentChannels(security.agentChannels());
+      secrets.rewrite(cfg.storeTimeout);
       cache =
           new WatchCache(
-                  kv,
+                  plain,
                   new WatchCache.Options(cfg.cacheWindow, cfg.bookmarkInterval, cfg.watcherBacklog))
               .start();
       events = new EventSeries(store, cfg.clock, cfg.eventDedupWindow);
       // A renewal may take until the next one is due, and a little longer: the holder steps
       // down only after renewDeadline without success.
       Registry electionStore =
-          new Registry(kv, validator, cfg.clock, cfg.renewDeadline.minus(cfg.renewInterval));
+          new Registry(plain, validator, cfg.clock, cfg.renewDeadline.minus(cfg.renewInterval));
       election =
           new ActiveMasterElection(
               electionStore,
@@ -163,31 +184,51 @@ public final class Master implements AutoCloseable {
               cfg.nodeLeaseDuration,
               cfg.nodeHeartbeatInterval);
       MetricsInterceptor mi = new MetricsInterceptor(metrics);
+      guards =
+          new AuthorizationChain(
+              security.credentials() == null ? cfg.authenticator : security.authentication(),
+              new NodeAuthorizer(cache, NodeServiceImpl.NODE_LEASE_NAMESPACE),
+              cfg.auditFile == null
+                  ? AuditLog.none()
+                  : AuditLog.toFile(cfg.auditFile, cfg.auditMaxBytes, AuditLog.DEFAULT_KEEP),
+              cfg.limits,
+              cfg.clock);
       services = new ArrayList<>();
+      ServerInterceptor authentication =
+          security.credentials() == null ? cfg.authenticator : security.authentication();
       for (ServerServiceDefinition s :
           List.of(
               control.framedService(),
               node.framedService(),
               health.getHealthService().bindService(),
               ProtoReflectionServiceV1.newInstance().bindService())) {
-        services.add(ServerInterceptors.intercept(s, mi));
+        services.add(ServerInterceptors.intercept(guards.wrap(s), mi));
+      }
+      // SecurityService checks its own callers (a join token, the caller's certificate, the
+      // cluster-admin role), so it sits behind authentication only.
+      for (ServerServiceDefinition s : security.services()) {
+        services.add(
+            ServerInterceptors.intercept(ServerInterceptors.intercept(s, mi), authentication));
       }
       registerGauges();
       if (cfg.apiPort >= 0) {
         NettyServerBuilder sb =
             NettyServerBuilder.forAddress(new InetSocketAddress(cfg.apiHost, cfg.apiPort))
-                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .maxInboundMessageSize(cfg.limits.transportMaxMessageBytes())
+                .executor(guards.executor())
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
+        security.configure(sb);
         services.forEach(sb::addService);
         server = sb.build().start();
         boundPort = server.getPort();
       }
       if (cfg.metricsPort >= 0) {
         http =
-            new HttpEndpoints(cfg.apiHost, cfg.metricsPort, metrics::render, this::ready).start();
+            new HttpEndpoints(cfg.metricsHost, cfg.metricsPort, metrics::render, this::ready)
+                .start();
       }
       election.start();
       housekeeping.scheduleWithFixedDelay(
@@ -343,6 +384,11 @@ public final class Master implements AutoCloseable {
     return boundPort;
   }
 
+  /** The API's security once started (credentials, tokens, the PKI), for embedding and tests. */
+  public MasterSecurity.Active security() {
+    return security;
+  }
+
   /** The HTTP port of /metrics, /healthz and /readyz, or -1 when disabled. */
   public int metricsPort() {
     return http == null ? -1 : http.port();
@@ -376,7 +422,15 @@ public final class Master implements AutoCloseable {
     return metrics;
   }
 
-  /** The key-value store. */
+  /**
+   * Re-encrypts with the current write key every Secret stored under an older key (this also runs
+   * at start); returns how many were rewritten.
+   */
+  public int rewriteSecrets() {
+    return secrets.rewrite(cfg.storeTimeout);
+  }
+
+  /** The key-value store (Secrets in it are encrypted; read objects through {@link #objects()}). */
   public KvStore kv() {
     return kv;
   }
@@ -435,7 +489,15 @@ public final class Master implements AutoCloseable {
       http.close();
     }
     housekeeping.shutdownNow();
-    agents.close();
+    if (security != null) {
+      security.close();
+    }
+    if (agents != null) {
+      agents.close();
+    }
+    if (guards != null) {
+      guards.close();
+    }
     if (cache != null) {
       cache.close();
     }
@@ -450,6 +512,10 @@ public final class Master implements AutoCloseable {
     private String apiHost = "127.0.0.1";
     private int apiPort = 0;
     private int metricsPort = -1;
+    private String metricsHost = "127.0.0.1";
+    private MasterSecurity security;
+    private boolean plaintextOffLoopback;
+    private Duration certificateLifetime = Duration.ofDays(90);
     private Supplier<KvStore> store;
     private boolean ownsStore = true;
     private ObjectValidator validator = new RulesValidator();
@@ -468,6 +534,11 @@ public final class Master implements AutoCloseable {
     private int cacheWindow = 10_000;
     private int watcherBacklog = 100_000;
     private TlsConfig tls;
+    private ServerInterceptor authenticator = AuthorizationInterceptor.insecureAuthenticator();
+    private java.nio.file.Path auditFile;
+    private long auditMaxBytes = AuditLog.DEFAULT_MAX_BYTES;
+    private Limits limits = Limits.defaults();
+    private java.nio.file.Path secretKeyFile;
     private final Map<String, String> masterAddresses = new LinkedHashMap<>();
     private final List<ActiveComponent> activeComponents = new ArrayList<>();
     private boolean runScheduler = true;
@@ -512,6 +583,7 @@ public final class Master implements AutoCloseable {
      * Embeds a persistent one-member replicated store under {@code dataDir} (dev mode, embedding).
      */
     public Builder embeddedStore(java.nio.file.Path dataDir) {
+      defaultKeyFile(dataDir);
       return store(() -> startStore(KvStores.embedded(dataDir)), true);
     }
 
@@ -520,7 +592,24 @@ public final class Master implements AutoCloseable {
      * this master), keeping its data under {@code dataDir}.
      */
     public Builder clusterStore(List<dev.drover.store.api.Peer> peers, java.nio.file.Path dataDir) {
+      defaultKeyFile(dataDir);
       return store(() -> startStore(KvStores.cluster(id, peers, dataDir)), true);
+    }
+
+    /**
+     * The key ring that encrypts Secrets at rest (see docs/SECURITY.md); created with one key when
+     * absent. Default: {@code secret-keys} in the data directory of {@link #embeddedStore} and
+     * {@link #clusterStore}; otherwise a key held in memory by the process.
+     */
+    public Builder secretKeyFile(java.nio.file.Path file) {
+      this.secretKeyFile = file;
+      return this;
+    }
+
+    private void defaultKeyFile(java.nio.file.Path dataDir) {
+      if (secretKeyFile == null) {
+        secretKeyFile = dataDir.resolve(SecretsAtRest.KEY_FILE_NAME);
+      }
     }
 
     private static KvStore startStore(dev.drover.store.KvStoreBuilder b) {
@@ -598,15 +687,98 @@ public final class Master implements AutoCloseable {
       return this;
     }
 
-    /** TLS material; accepted for the security work, not used yet (the API is plaintext). */
+    /** Serves the API over mutual TLS with operator-managed files (no join signing). */
     public Builder tls(TlsConfig tls) {
       this.tls = tls;
+      this.security =
+          MasterSecurity.files(tls.certificateChain(), tls.privateKey(), tls.trustedCa());
       return this;
+    }
+
+    /**
+     * Serves the API over mutual TLS with a managed cluster PKI in {@code dir}: the cluster CA is
+     * created at the first bootstrap (or taken from the store), this master's certificate and an
+     * admin client certificate are written there and rotated automatically.
+     */
+    public Builder pki(java.nio.file.Path dir) {
+      this.security = MasterSecurity.managed(dir, certificateLifetime);
+      return this;
+    }
+
+    /** Lifetime of the certificates a managed PKI issues (default 90 days); set before pki(). */
+    public Builder certificateLifetime(Duration lifetime) {
+      this.certificateLifetime = lifetime;
+      if (security != null && security.pkiDir() != null) {
+        security = MasterSecurity.managed(security.pkiDir(), lifetime);
+      }
+      return this;
+    }
+
+    /**
+     * Serves plaintext on purpose: every caller is the insecure principal (cluster admin). Refused
+     * on a non-loopback address unless {@link #plaintextOffLoopback()} confirms it.
+     */
+    public Builder insecure() {
+      this.security = MasterSecurity.insecure();
+      return this;
+    }
+
+    /** Confirms plaintext on a non-loopback address ({@code --i-understand-plaintext}). */
+    public Builder plaintextOffLoopback() {
+      this.plaintextOffLoopback = true;
+      return this;
+    }
+
+    /** Host the HTTP endpoints bind to (default 127.0.0.1). */
+    public Builder metricsHost(String host) {
+      this.metricsHost = host;
+      return this;
+    }
+
+    // No choice made: plaintext, which start() allows on loopback only.
+    MasterSecurity security() {
+      MasterSecurity chosen = security != null ? security : MasterSecurity.insecure();
+      if (chosen.isInsecure() && !plaintextOffLoopback && !isLoopback(apiHost) && apiPort >= 0) {
+        throw new IllegalStateException(
+            "refusing to serve plaintext on "
+                + apiHost
+                + ": use TLS, or confirm with --insecure --i-understand-plaintext");
+      }
+      return chosen;
+    }
+
+    private static boolean isLoopback(String host) {
+      return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
 
     /** The TLS setting given, or null. */
     public TlsConfig tls() {
       return tls;
+    }
+
+    /**
+     * What names the principal of each API call (see {@code master.auth.AuthContext}); the default
+     * makes every caller {@code Principal.INSECURE}.
+     */
+    public Builder authenticator(ServerInterceptor authenticator) {
+      this.authenticator = java.util.Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /**
+     * Writes the audit log to {@code file}, rotated when it reaches {@code maxBytes} (default: no
+     * audit file).
+     */
+    public Builder auditLog(java.nio.file.Path file, long maxBytes) {
+      this.auditFile = file;
+      this.auditMaxBytes = maxBytes;
+      return this;
+    }
+
+    /** How much of the API one client may use (default {@link Limits#defaults()}). */
+    public Builder limits(Limits limits) {
+      this.limits = java.util.Objects.requireNonNull(limits, "limits");
+      return this;
     }
 
     /** API addresses of every master by id, reported by ClusterInfo. */

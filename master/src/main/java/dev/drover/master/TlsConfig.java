@@ -3,8 +3,9 @@ package dev.drover.master;
 import java.nio.file.Path;
 
 /**
- * Where a master's TLS material lives: its certificate chain and key, and the CA that client and
- * peer certificates must chain to. Accepted by {@link Master.Builder#tls} so that the security work
- * plugs in without changing the builder; a master does not use it yet and serves plaintext.
+ * Where a master's TLS material lives when the operator manages it: its certificate chain and key
+ * (PEM, PKCS#8), and the CA that client certificates must chain to. With {@link Master.Builder#tls}
+ * the API is served over mutual TLS with these files; a file that is missing or unusable stops the
+ * master from starting. Such a master cannot sign joins (it holds no CA key).
  */
 public record TlsConfig(Path certificateChain, Path privateKey, Path trustedCa) {}

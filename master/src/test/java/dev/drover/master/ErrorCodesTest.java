@@ -14,7 +14,6 @@ import dev.drover.api.v1.ScaleRequest;
 import dev.drover.api.v1.UpdateRequest;
 import dev.drover.api.v1.UpdateStatusRequest;
 import dev.drover.api.v1.WatchRequest;
-import dev.drover.store.KvStores;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -27,8 +26,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The error codes the other API tests do not reach, on a master with a real port (so gRPC's own
  * message limit is the one a client meets): a conflict names the current version, an oversized
- * object is INVALID_ARGUMENT, an oversized message RESOURCE_EXHAUSTED, and verbs refuse kinds they
- * do not serve.
+ * object and an oversized message are INVALID_ARGUMENT, and verbs refuse kinds they do not serve.
  */
 class ErrorCodesTest {
   static Master master;
@@ -36,13 +34,7 @@ class ErrorCodesTest {
 
   @BeforeAll
   static void start() {
-    master =
-        Master.builder()
-            .apiPort(0)
-            .store(KvStores::inMemory, true)
-            .scheduler(false)
-            .controllers(false)
-            .start();
+    master = Fixtures.apiMaster(b -> b);
     channel = ManagedChannelBuilder.forTarget(master.apiAddress()).usePlaintext().build();
   }
 
@@ -126,7 +118,7 @@ class ErrorCodesTest {
   }
 
   @Test
-  void aMessageOverTheServersLimitIsResourceExhausted() {
+  void aMessageOverTheServersLimitIsInvalidArgument() {
     StatusRuntimeException e =
         failure(
             () ->
@@ -135,7 +127,8 @@ class ErrorCodesTest {
                         CreateRequest.newBuilder()
                             .setObject(configMap("way-too-big", Master.MAX_MESSAGE_BYTES + 1024))
                             .build()));
-    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription()).contains("more than the limit");
   }
 
   @Test

@@ -13,6 +13,7 @@ import dev.drover.master.api.ApiErrors;
 import dev.drover.master.registry.Registry;
 import dev.drover.master.registry.RegistryException;
 import dev.drover.master.registry.StructuralValidator;
+import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import dev.drover.testing.TestObjects;
 import io.grpc.Status;
@@ -22,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /** Objects and helpers shared by the master tests. */
 public final class Fixtures {
@@ -32,6 +34,21 @@ public final class Fixtures {
    */
   public static Registry objectStore(KvStore kv) {
     return new Registry(kv, new StructuralValidator(), Clock.systemUTC(), Duration.ofSeconds(10));
+  }
+
+  /**
+   * A master on an in-memory store serving only the API (no scheduler or controllers) on a free
+   * Netty port, with {@code customize} applied to its settings.
+   */
+  public static Master apiMaster(UnaryOperator<Master.Builder> customize) {
+    return customize
+        .apply(
+            Master.builder()
+                .apiPort(0)
+                .store(KvStores::inMemory, true)
+                .scheduler(false)
+                .controllers(false))
+        .start();
   }
 
   /** The status code {@code r} fails with; an AssertionError when it does not fail. */

@@ -52,7 +52,9 @@ public final class RaftCluster implements AutoCloseable {
                           Master.builder()
                               .id(p.id())
                               .apiPort(0)
-                              .clusterStore(peers, dir.resolve(p.id())))
+                              .clusterStore(peers, dir.resolve(p.id()))
+                              // Every master of a cluster needs the same Secret keys.
+                              .secretKeyFile(dir.resolve("secret-keys")))
                       .start(),
               starters));
     }

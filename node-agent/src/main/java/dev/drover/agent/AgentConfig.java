@@ -1,5 +1,6 @@
 package dev.drover.agent;
 
+import dev.drover.agent.runtime.ContainerDefaults;
 import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.api.v1.Taint;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ public final class AgentConfig {
   final List<String> masterEndpoints;
   final RuntimeKind runtime;
   final String dockerHost;
+  final ContainerDefaults containerDefaults;
   final Path dataDir;
   final int portRangeFirst;
   final int portRangeLast;
@@ -39,12 +41,17 @@ public final class AgentConfig {
   final Duration callTimeout;
   final Duration orphanSweepDelay;
   final int syncThreads;
+  final boolean tls;
+  final String joinToken;
+  final Duration renewRetry;
+  final boolean serviceProxy;
 
   private AgentConfig(Builder b) {
     nodeName = b.nodeName;
     masterEndpoints = List.copyOf(b.masterEndpoints);
     runtime = b.runtime;
     dockerHost = b.dockerHost;
+    containerDefaults = b.containerDefaults;
     dataDir = b.dataDir;
     portRangeFirst = b.portRangeFirst;
     portRangeLast = b.portRangeLast;
@@ -64,6 +71,18 @@ public final class AgentConfig {
     callTimeout = b.callTimeout;
     orphanSweepDelay = b.orphanSweepDelay;
     syncThreads = b.syncThreads;
+    serviceProxy = b.serviceProxy;
+    tls = b.tls || b.joinToken != null;
+    joinToken = b.joinToken;
+    renewRetry = b.renewRetry;
+  }
+
+  /**
+   * True when the agent talks mutual TLS: its node certificate in {@code DIR/pki}, obtained with
+   * the join token on first start.
+   */
+  public boolean tls() {
+    return tls;
   }
 
   public static Builder builder() {
@@ -72,6 +91,11 @@ public final class AgentConfig {
 
   public String nodeName() {
     return nodeName;
+  }
+
+  /** Limits and hardening every container gets. */
+  public ContainerDefaults containerDefaults() {
+    return containerDefaults;
   }
 
   public Path dataDir() {
@@ -84,6 +108,7 @@ public final class AgentConfig {
     private final List<String> masterEndpoints = new ArrayList<>();
     private RuntimeKind runtime = RuntimeKind.DOCKER;
     private String dockerHost = "unix:///var/run/docker.sock";
+    private ContainerDefaults containerDefaults = ContainerDefaults.STANDARD;
     private Path dataDir;
     private int portRangeFirst;
     private int portRangeLast;
@@ -103,6 +128,10 @@ public final class AgentConfig {
     private Duration callTimeout = Duration.ofSeconds(10);
     private Duration orphanSweepDelay = Duration.ofSeconds(10);
     private int syncThreads = 8;
+    private boolean tls;
+    private String joinToken;
+    private Duration renewRetry = Duration.ofSeconds(5);
+    private boolean serviceProxy = true;
 
     public Builder nodeName(String v) {
       nodeName = v;
@@ -122,6 +151,12 @@ public final class AgentConfig {
 
     public Builder runtime(RuntimeKind v) {
       runtime = v;
+      return this;
+    }
+
+    /** Limits every container gets (pids, log size); default {@link ContainerDefaults#STANDARD}. */
+    public Builder containerDefaults(ContainerDefaults v) {
+      containerDefaults = Objects.requireNonNull(v, "containerDefaults");
       return this;
     }
 
@@ -218,6 +253,33 @@ public final class AgentConfig {
 
     public Builder syncThreads(int v) {
       syncThreads = v;
+      return this;
+    }
+
+    /** Whether the agent runs the service proxy (docs/SERVICES.md); on by default. */
+    public Builder serviceProxy(boolean v) {
+      serviceProxy = v;
+      return this;
+    }
+
+    /**
+     * Mutual TLS with the node certificate kept in {@code DIR/pki} (default false: plaintext, for
+     * tests and embedding on loopback; the {@code drover agent} daemon sets it).
+     */
+    public Builder tls(boolean v) {
+      tls = v;
+      return this;
+    }
+
+    /** The join token that gets this node its certificate on first start (implies TLS). */
+    public Builder joinToken(String v) {
+      joinToken = v == null || v.isBlank() ? null : v.strip();
+      return this;
+    }
+
+    /** How soon a failed certificate renewal is tried again (default 5 s). */
+    public Builder renewRetry(Duration v) {
+      renewRetry = v;
       return this;
     }
 

@@ -1,9 +1,12 @@
 package dev.drover.agent;
 
+import dev.drover.agent.proxy.NodeProxy;
+import dev.drover.agent.proxy.ProxyConfig;
 import dev.drover.agent.runtime.ContainerRuntime;
 import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.docker.DockerRuntime;
 import dev.drover.agent.runtime.simulated.SimulatedRuntime;
+import dev.drover.agent.security.NodeCredentials;
 import dev.drover.agent.server.AgentServer;
 import dev.drover.agent.session.NodeSession;
 import dev.drover.agent.sync.MasterClient;
@@ -38,10 +41,12 @@ public final class NodeAgent implements AutoCloseable {
   private final AgentConfig config;
   private final ContainerRuntime runtime;
   private final boolean ownsRuntime;
-  private final Function<String, ManagedChannel> channelFactory;
+  private Function<String, ManagedChannel> channelFactory;
+  private NodeCredentials credentials;
   private PodSyncer syncer;
   private AgentServer server;
   private NodeSession session;
+  private NodeProxy proxy;
 
   private NodeAgent(
       AgentConfig config,
@@ -54,13 +59,17 @@ public final class NodeAgent implements AutoCloseable {
     this.channelFactory = channelFactory;
   }
 
-  /** An agent with the runtime its config names and plaintext gRPC channels to the masters. */
+  /**
+   * An agent with the runtime its config names; its channels to the masters are mutual TLS with the
+   * node certificate when the config asks for TLS, else plaintext.
+   */
   public static NodeAgent create(AgentConfig config) {
     ContainerRuntime runtime =
         config.runtime == RuntimeKind.DOCKER
-            ? DockerRuntime.connect(config.dockerHost, Duration.ofMinutes(5))
+            ? DockerRuntime.connect(
+                config.dockerHost, Duration.ofMinutes(5), config.containerDefaults)
             : new SimulatedRuntime();
-    return new NodeAgent(config, runtime, true, Channels::plaintext);
+    return new NodeAgent(config, runtime, true, config.tls ? null : Channels::plaintext);
   }
 
   /**
@@ -80,6 +89,19 @@ public final class NodeAgent implements AutoCloseable {
       Files.createDirectories(config.dataDir);
     } catch (IOException e) {
       throw new UncheckedIOException("dataDir: cannot create " + config.dataDir, e);
+    }
+    if (config.tls) {
+      credentials =
+          NodeCredentials.obtain(
+              config.dataDir.resolve("pki"),
+              config.nodeName,
+              config.joinToken,
+              config.masterEndpoints,
+              List.of(config.hostIp, config.bindAddress),
+              config.renewRetry);
+      if (channelFactory == null) {
+        channelFactory = credentials.channels();
+      }
     }
     var facts = runtime.hostFacts();
     SyncConfig sync =
@@ -112,11 +134,31 @@ public final class NodeAgent implements AutoCloseable {
     // pods; a small forwarding client breaks the cycle.
     ForwardingMasterClient forward = new ForwardingMasterClient();
     syncer = new PodSyncer(runtime, forward, sync, config.syncThreads);
-    server = new AgentServer(config.bindAddress, config.agentPort, syncer, runtime).start();
+    server =
+        new AgentServer(
+                config.bindAddress,
+                config.agentPort,
+                syncer,
+                runtime,
+                credentials == null ? null : credentials.serverContext())
+            .start();
     session = new NodeSession(settings, syncer, channelFactory, facts, server.port());
     forward.target = session;
     syncer.start();
     session.start();
+    if (credentials != null) {
+      credentials.startRenewal();
+    }
+    if (config.serviceProxy) {
+      proxy =
+          NodeProxy.start(
+              config.nodeName,
+              ProxyConfig.forNode(config.hostIp),
+              config.masterEndpoints,
+              session::channel,
+              session,
+              syncer);
+    }
     log.info("node agent {} started ({} runtime)", config.nodeName, config.runtime);
     return this;
   }
@@ -136,6 +178,16 @@ public final class NodeAgent implements AutoCloseable {
     return server.port();
   }
 
+  /** The node's TLS identity, or null when the agent runs plaintext. */
+  public NodeCredentials credentials() {
+    return credentials;
+  }
+
+  /** The node's service proxy; null when the config turned it off. */
+  public NodeProxy proxy() {
+    return proxy;
+  }
+
   public ContainerRuntime runtime() {
     return runtime;
   }
@@ -143,6 +195,9 @@ public final class NodeAgent implements AutoCloseable {
   /** Stops the agent; containers keep running. */
   @Override
   public void close() {
+    if (credentials != null) {
+      credentials.close();
+    }
     if (session != null) {
       session.close();
     }
@@ -151,6 +206,9 @@ public final class NodeAgent implements AutoCloseable {
     }
     if (server != null) {
       server.close();
+    }
+    if (proxy != null) {
+      proxy.close();
     }
     if (ownsRuntime) {
       runtime.close();

@@ -2,6 +2,7 @@ package dev.drover.cli.command;
 
 import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
+import dev.drover.agent.runtime.ContainerDefaults;
 import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.docker.DockerProbe;
 import dev.drover.cli.core.Cli;
@@ -74,6 +75,24 @@ final class AgentCommand implements Callable<Integer> {
   Path dataDir = Path.of("/var/lib/drover/agent");
 
   @Option(
+      names = "--pids-limit",
+      paramLabel = "N",
+      description = "Most processes per container; 0 for none (default ${DEFAULT-VALUE}).")
+  long pidsLimit = ContainerDefaults.STANDARD.pidsLimit();
+
+  @Option(
+      names = "--log-max-size",
+      paramLabel = "SIZE",
+      description = "Size at which a container's log rotates (default ${DEFAULT-VALUE}).")
+  String logMaxSize = ContainerDefaults.STANDARD.logMaxSize();
+
+  @Option(
+      names = "--log-max-files",
+      paramLabel = "N",
+      description = "Rotated log files kept per container (default ${DEFAULT-VALUE}).")
+  int logMaxFiles = ContainerDefaults.STANDARD.logMaxFiles();
+
+  @Option(
       names = "--host-ip",
       paramLabel = "IP",
       description = "Address other nodes reach this one at (default ${DEFAULT-VALUE}).")
@@ -129,6 +148,26 @@ final class AgentCommand implements Callable<Integer> {
       description = "Pods synchronised in parallel (default ${DEFAULT-VALUE}).")
   int syncThreads = 8;
 
+  @Option(
+      names = "--join-token",
+      paramLabel = "TOKEN",
+      description =
+          "Agent join token (`drover token create --role agent` on a master); needed"
+              + " on the first start only, the node certificate is kept in DATA-DIR/pki.")
+  String joinToken;
+
+  @Option(
+      names = "--insecure",
+      description =
+          "Talk plaintext to the masters and serve AgentService in plaintext"
+              + " (loopback only unless --i-understand-plaintext).")
+  boolean insecure;
+
+  @Option(
+      names = "--i-understand-plaintext",
+      description = "Confirm --insecure on a non-loopback address.")
+  boolean plaintextConfirmed;
+
   AgentCommand(Cli cli) {
     this.cli = cli;
   }
@@ -156,9 +195,18 @@ final class AgentCommand implements Callable<Integer> {
             .maxPods(maxPods)
             .infraImage(infraImage)
             .heartbeatInterval(Durations.parse(heartbeatInterval))
-            .syncThreads(syncThreads);
+            .syncThreads(syncThreads)
+            .tls(!insecure)
+            .joinToken(insecure ? null : joinToken);
+    if (insecure && !plaintextConfirmed && !loopback(bindAddress)) {
+      throw new CliException(
+          "refusing plaintext AgentService on "
+              + bindAddress
+              + ": use a join token, or confirm with --insecure --i-understand-plaintext");
+    }
     labels.forEach(builder::label);
     try {
+      builder.containerDefaults(new ContainerDefaults(pidsLimit, logMaxSize, logMaxFiles));
       return builder.build();
     } catch (IllegalArgumentException e) {
       throw new CliException("invalid agent setting: " + e.getMessage(), e);
@@ -183,6 +231,10 @@ final class AgentCommand implements Callable<Integer> {
       signal.await();
     }
     return 0;
+  }
+
+  private static boolean loopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
   }
 
   static int[] portRange(String text) {

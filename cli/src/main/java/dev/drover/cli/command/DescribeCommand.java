@@ -1,5 +1,6 @@
 package dev.drover.cli.command;
 
+import com.google.protobuf.ByteString;
 import dev.drover.api.ApiObjects;
 import dev.drover.api.KubeEnums;
 import dev.drover.api.v1.Event;
@@ -174,6 +175,10 @@ final class DescribeCommand implements Callable<Integer> {
       if (key.equals("apiVersion") || key.equals("kind") || key.equals("metadata")) {
         continue;
       }
+      if (object.hasSecret() && key.equals("data")) {
+        secretData(out, object.getSecret().getDataMap());
+        continue;
+      }
       out.println(capitalize(key) + ":");
       tree(out, entry.getValue(), "  ");
     }
@@ -201,6 +206,14 @@ final class DescribeCommand implements Callable<Integer> {
     }
     out.flush();
     return text.toString();
+  }
+
+  /** A Secret's keys and sizes, never its values (as kubectl describes Secrets). */
+  private static void secretData(PrintWriter out, Map<String, ByteString> data) {
+    out.println("Data:");
+    for (String k : new java.util.TreeSet<>(data.keySet())) {
+      out.println("  " + k + ":  " + data.get(k).size() + " bytes");
+    }
   }
 
   private static void field(PrintWriter out, String label, String value) {

@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
  * master with a persistent embedded store under {@code ~/.drover/dev} and a node agent on the local
  * Docker daemon (or the simulated runtime). It waits until the node is Ready, writes the {@code
  * dev} context so the other commands just work, prints what to type next, and runs until Ctrl-C;
- * the next start finds the same state.
+ * the next start finds the same state. The cluster is secured silently: a cluster CA in {@code
+ * DIR/pki}, the API over mutual TLS, and an admin client certificate the dev context points at.
  */
 @Command(
     name = "dev",
@@ -122,7 +123,8 @@ final class DevCommand implements Callable<Integer> {
       } catch (TimeoutException e) {
         throw new CliException(e.getMessage() + "; see the agent's log above", e);
       }
-      DevContexts.write(cli.configStore(), cluster.endpoint());
+      DevContexts.write(
+          cli.configStore(), cluster.endpoint(), cluster.adminCredentials().orElseThrow());
       double seconds = (System.nanoTime() - started) / 1e9;
       LOG.info(
           "ready in {} after the JVM's {}: {}",
@@ -155,6 +157,7 @@ final class DevCommand implements Callable<Integer> {
           .dataDir(dir)
           .apiHost("127.0.0.1")
           .apiPort(port)
+          .secure()
           .withAgent(a -> a.nodeName(NODE).runtime(runtime).dockerHost(dockerHost))
           .start();
     } catch (UncheckedIOException e) {

@@ -46,6 +46,7 @@ import picocli.CommandLine.Spec;
       VersionCommand.class,
       ClusterCommand.class,
       ConfigCommand.class,
+      TokenCommand.class,
       CompletionCommand.class
     })
 public final class DroverCommand implements Runnable {

@@ -3,8 +3,11 @@ package dev.drover.cli.command;
 import dev.drover.cli.core.Cli;
 import dev.drover.cli.core.CliException;
 import dev.drover.cli.core.DaemonConfigFile;
+import dev.drover.cli.core.Durations;
 import dev.drover.embed.MasterBuilder;
 import dev.drover.master.Master;
+import dev.drover.master.TlsConfig;
+import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.api.Peer;
@@ -26,6 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "master",
     mixinStandardHelpOptions = true,
+    subcommands = RotateSecretKeyCommand.class,
     description = {
       "Run a master: store member, control API, scheduler and controllers.",
       "Sample configuration: dist/config/master.yaml."
@@ -51,6 +55,14 @@ final class MasterCommand implements Callable<Integer> {
   Path dataDir = Path.of("/var/lib/drover/master");
 
   @Option(
+      names = "--secret-key-file",
+      paramLabel = "FILE",
+      description =
+          "Keys that encrypt Secrets at rest (mode 0600; created at first start). Every master"
+              + " needs the same keys (default: secret-keys in --data-dir).")
+  Path secretKeyFile;
+
+  @Option(
       names = "--api-host",
       paramLabel = "HOST",
       description = "Address the control API binds to (default ${DEFAULT-VALUE}).")
@@ -67,7 +79,55 @@ final class MasterCommand implements Callable<Integer> {
       paramLabel = "PORT",
       description =
           "HTTP port of /metrics, /healthz, /readyz; -1 disables" + " (default ${DEFAULT-VALUE}).")
-  int metricsPort = 9090;
+  int metricsPort = 7073;
+
+  @Option(
+      names = "--metrics-host",
+      paramLabel = "HOST",
+      description = "Address the HTTP endpoints bind to (default ${DEFAULT-VALUE}).")
+  String metricsHost = "127.0.0.1";
+
+  @Option(
+      names = "--insecure",
+      description =
+          "Serve the API in plaintext, with no authentication (loopback only unless"
+              + " --i-understand-plaintext).")
+  boolean insecure;
+
+  @Option(
+      names = "--i-understand-plaintext",
+      description = "Confirm --insecure on a non-loopback address.")
+  boolean plaintextConfirmed;
+
+  @Option(
+      names = "--pki-dir",
+      paramLabel = "DIR",
+      description =
+          "The managed cluster PKI: CA, this master's and the admin's certificates"
+              + " (default DATA-DIR/pki).")
+  Path pkiDir;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description = "Operator-managed TLS instead of the managed PKI: this master's chain (PEM).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "Its PKCS#8 key (PEM).")
+  Path tlsKey;
+
+  @Option(
+      names = "--tls-ca",
+      paramLabel = "FILE",
+      description = "The CA client certificates must chain to (PEM).")
+  Path tlsCa;
+
+  @Option(
+      names = "--certificate-lifetime",
+      paramLabel = "DURATION",
+      description =
+          "Lifetime of issued certificates, renewed at 50-80% (default ${DEFAULT-VALUE}).")
+  String certificateLifetime = "2160h";
 
   @Option(
       names = "--store-port",
@@ -82,6 +142,19 @@ final class MasterCommand implements Callable<Integer> {
           "A member of a 3- or 5-master store, by its store port (repeatable; the"
               + " same list on every master).")
   List<String> peers = new ArrayList<>();
+
+  @Option(
+      names = "--audit-log",
+      paramLabel = "FILE",
+      description =
+          "Audit log: one JSON line per change and per refused call (default DATA-DIR/audit.log).")
+  Path auditLog;
+
+  @Option(
+      names = "--audit-log-max-mb",
+      paramLabel = "MB",
+      description = "Size at which the audit log rotates (default ${DEFAULT-VALUE}).")
+  long auditLogMaxMb = 100;
 
   MasterCommand(Cli cli) {
     this.cli = cli;
@@ -109,6 +182,34 @@ final class MasterCommand implements Callable<Integer> {
     return out;
   }
 
+  /** TLS by default (the managed PKI, or the given files); plaintext only with --insecure. */
+  void security(Master.Builder b) {
+    if (insecure) {
+      if (tlsCert != null || tlsKey != null || tlsCa != null) {
+        throw new CliException("--insecure contradicts --tls-cert/--tls-key/--tls-ca");
+      }
+      b.insecure();
+      if (plaintextConfirmed) {
+        b.plaintextOffLoopback();
+      }
+      return;
+    }
+    if (tlsCert != null || tlsKey != null || tlsCa != null) {
+      if (tlsCert == null || tlsKey == null || tlsCa == null) {
+        throw new CliException("--tls-cert, --tls-key and --tls-ca go together");
+      }
+      b.tls(new TlsConfig(tlsCert, tlsKey, tlsCa));
+      return;
+    }
+    b.certificateLifetime(Durations.parse(certificateLifetime))
+        .pki(pkiDir != null ? pkiDir : dataDir.resolve("pki"));
+  }
+
+  /** The audit log file: --audit-log, else audit.log in the data directory. */
+  Path auditLogFile() {
+    return auditLog != null ? auditLog : dataDir.resolve("audit.log");
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     if (config != null) {
@@ -127,7 +228,20 @@ final class MasterCommand implements Callable<Integer> {
     try (ShutdownSignal signal = new ShutdownSignal();
         Master master =
             MasterBuilder.startMaster(
-                store, b -> b.id(id).apiHost(apiHost).apiPort(apiPort).metricsPort(metricsPort))) {
+                store,
+                b -> {
+                  b.id(id)
+                      .apiHost(apiHost)
+                      .apiPort(apiPort)
+                      .metricsPort(metricsPort)
+                      .metricsHost(metricsHost)
+                      .auditLog(auditLogFile(), auditLogMaxMb * 1024 * 1024)
+                      .secretKeyFile(
+                          secretKeyFile != null
+                              ? secretKeyFile
+                              : dataDir.resolve(SecretsAtRest.KEY_FILE_NAME));
+                  security(b);
+                })) {
       cli.err()
           .println(
               "drover master "
@@ -135,6 +249,19 @@ final class MasterCommand implements Callable<Integer> {
                   + ": API at "
                   + master.apiAddress()
                   + "; Ctrl-C or SIGTERM stops it");
+      if (master.security().pki() != null) {
+        var admin = master.security().pki().adminCredentials();
+        cli.err()
+            .println(
+                "admin client certificate: drover config set-context NAME --server "
+                    + master.apiAddress()
+                    + " --ca-file "
+                    + admin.caFile()
+                    + " --cert-file "
+                    + admin.certFile()
+                    + " --key-file "
+                    + admin.keyFile());
+      }
       cli.err().flush();
       signal.await();
     }

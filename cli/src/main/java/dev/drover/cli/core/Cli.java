@@ -1,6 +1,7 @@
 package dev.drover.cli.core;
 
 import dev.drover.client.Channels;
+import dev.drover.client.ClientCredentials;
 import dev.drover.client.DroverClient;
 import io.grpc.ManagedChannel;
 import java.io.InputStream;
@@ -195,29 +196,63 @@ public final class Cli {
   public DroverClient connect() {
     List<String> endpoints;
     String source;
+    // --server alone bypasses the contexts; with --context it takes that context's credentials.
+    ContextEntry selected = serverOption == null || contextOption != null ? context() : null;
     if (serverOption != null) {
       endpoints = List.of(serverOption);
       source = "--server";
     } else {
-      ContextEntry context = context();
-      if (context == null || context.endpoints().isEmpty()) {
+      if (selected == null || selected.endpoints().isEmpty()) {
         endpoints = List.of(DEFAULT_ENDPOINT);
         source = "the default endpoint (no context configured)";
       } else {
-        endpoints = context.endpoints();
-        source = "context \"" + context.name() + "\"";
+        endpoints = selected.endpoints();
+        source = "context \"" + selected.name() + "\"";
       }
     }
-    DroverClient client = client(endpoints);
+    DroverClient client = client(endpoints, channels(selected));
     lastConnection = new Connection(client, source);
     return client;
   }
 
   private DroverClient client(List<String> endpoints) {
+    return client(endpoints, channels);
+  }
+
+  private DroverClient client(
+      List<String> endpoints, Function<String, ManagedChannel> channelFactory) {
     return DroverClient.builder()
         .endpoints(endpoints)
-        .channelFactory(channels)
+        .channelFactory(channelFactory)
         .deadline(requestTimeout)
         .build();
+  }
+
+  /**
+   * The channels for a context: mutual TLS or a bearer token when it has credentials (checked now:
+   * an unusable file is an error, never plaintext), else this invocation's plain channels.
+   */
+  private Function<String, ManagedChannel> channels(ContextEntry context) {
+    if (context == null || context.credentials().isEmpty()) {
+      return channels;
+    }
+    ContextEntry.Credentials c = context.credentials();
+    try {
+      return Channels.secureFactory(
+          new ClientCredentials(
+              path(c.caFile()), path(c.certFile()), path(c.keyFile()), c.token()));
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new CliException(
+          "context \""
+              + context.name()
+              + "\" has unusable credentials: "
+              + e.getMessage()
+              + " (see `drover config set-context`)",
+          e);
+    }
+  }
+
+  private static Path path(String file) {
+    return file.isEmpty() ? null : Path.of(file);
   }
 }

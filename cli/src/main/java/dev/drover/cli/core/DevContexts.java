@@ -1,5 +1,6 @@
 package dev.drover.cli.core;
 
+import dev.drover.client.ClientCredentials;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,13 +16,22 @@ public final class DevContexts {
 
   private DevContexts() {}
 
-  /** Writes the dev context for {@code endpoint} and makes it the current context. */
-  public static void write(ClientConfigStore store, String endpoint) {
+  /**
+   * Writes the dev context for {@code endpoint} with the admin certificate {@code admin} and makes
+   * it the current context.
+   */
+  public static void write(ClientConfigStore store, String endpoint, ClientCredentials admin) {
     ClientConfig config = store.load();
     String namespace = config.context(NAME).map(ContextEntry::namespace).orElse("default");
+    ContextEntry.Credentials credentials =
+        new ContextEntry.Credentials(
+            "",
+            admin.caFile().toAbsolutePath().toString(),
+            admin.certFile().toAbsolutePath().toString(),
+            admin.keyFile().toAbsolutePath().toString());
     store.save(
         config
-            .withContext(new ContextEntry(NAME, List.of(endpoint), namespace, null))
+            .withContext(new ContextEntry(NAME, List.of(endpoint), namespace, credentials))
             .withCurrent(NAME));
   }
 

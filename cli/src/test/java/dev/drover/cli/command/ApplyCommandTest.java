@@ -189,7 +189,7 @@ class ApplyCommandTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource({
     "bad-indentation.yaml, 8, invalid YAML",
-    "unknown-field.yaml, 17, spec.template.spec.containers[0].securityContext",
+    "unknown-field.yaml, 17, spec.template.spec.containers[0].lifecycle",
     "wrong-type.yaml, 9, spec.containers[0].command",
     "missing-name.yaml, 3, metadata.name",
     "invalid-quantity.yaml, 12, spec.containers[0].resources.requests.memory"

@@ -43,9 +43,14 @@ class MasterCommandTest {
     MasterCommand command = parse("--config", "../dist/config/master.yaml", "--api-port", "7443");
     assertThat(command.id).isEqualTo("m1");
     assertThat(command.apiPort).isEqualTo(7443);
-    assertThat(command.metricsPort).isEqualTo(9090);
+    assertThat(command.metricsPort).isEqualTo(7073);
+    assertThat(command.metricsHost).isEqualTo("127.0.0.1");
+    assertThat(command.insecure).isFalse();
     assertThat(command.dataDir).isEqualTo(Path.of("/var/lib/drover/master"));
     assertThat(command.peerList()).isEmpty();
+    assertThat(command.auditLogFile()).isEqualTo(Path.of("/var/lib/drover/master/audit.log"));
+    assertThat(command.auditLogMaxMb).isEqualTo(100);
+    assertThat(parse("--audit-log", "/tmp/a.log").auditLogFile()).isEqualTo(Path.of("/tmp/a.log"));
   }
 
   @Test

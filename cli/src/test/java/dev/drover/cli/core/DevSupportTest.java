@@ -3,6 +3,7 @@ package dev.drover.cli.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.agent.runtime.docker.DockerProbe;
+import dev.drover.client.ClientCredentials;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -27,12 +28,17 @@ class DevSupportTest {
         ClientConfig.EMPTY
             .withContext(new ContextEntry("prod", List.of("m1:7070"), "shop", null))
             .withCurrent("prod"));
-    DevContexts.write(store, "127.0.0.1:7070");
+    ClientCredentials admin =
+        ClientCredentials.certificate(
+            dir.resolve("ca.crt"), dir.resolve("admin.crt"), dir.resolve("admin.key"));
+    DevContexts.write(store, "127.0.0.1:7070", admin);
     ClientConfig config = store.load();
     assertThat(config.currentContext()).isEqualTo("dev");
     assertThat(config.context("dev").orElseThrow().endpoints()).containsExactly("127.0.0.1:7070");
     assertThat(config.context("prod").orElseThrow().namespace()).isEqualTo("shop");
-    DevContexts.write(store, "127.0.0.1:7071");
+    assertThat(config.context("dev").orElseThrow().credentials().certFile())
+        .isEqualTo(dir.resolve("admin.crt").toAbsolutePath().toString());
+    DevContexts.write(store, "127.0.0.1:7071", admin);
     assertThat(store.load().contexts()).hasSize(2);
     assertThat(store.load().context("dev").orElseThrow().endpoints())
         .containsExactly("127.0.0.1:7071");

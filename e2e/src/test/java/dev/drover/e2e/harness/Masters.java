@@ -56,7 +56,13 @@ public final class Masters implements AutoCloseable {
               "--api-port",
               Integer.toString(API_PORT),
               "--metrics-port",
-              "-1"));
+              "-1",
+              // Every master of a cluster needs the same Secret keys.
+              "--secret-key-file",
+              dir.resolve("secret-keys").toAbsolutePath().toString(),
+              // The harness drives the masters with plaintext channels.
+              "--insecure",
+              "--i-understand-plaintext"));
       cmd.addAll(peers);
       masters.put(id, hosts.process(host, id, cmd, dir.resolve(id + ".log").toAbsolutePath()));
       channels.put(id, Channels.plaintext(host.ip(), API_PORT));

@@ -41,7 +41,8 @@ final class KubeSchema {
           "drover.v1.ContainerStatus.image_id", "imageID",
           "drover.v1.ContainerStatus.container_id", "containerID",
           "drover.v1.ContainerStateTerminated.container_id", "containerID",
-          "drover.v1.NodeSystemInfo.machine_id", "machineID");
+          "drover.v1.NodeSystemInfo.machine_id", "machineID",
+          "drover.v1.PodSpec.host_pid", "hostPID");
 
   /**
    * String fields (or string values of map fields) that hold Kubernetes quantities. Kubernetes

@@ -25,8 +25,8 @@ class ManifestParserBadTest {
                 + " (column 11)"),
         Arguments.of(
             "unknown-field.yaml",
-            "unknown-field.yaml:17: spec.template.spec.containers[0].securityContext:"
-                + " unknown field \"securityContext\""),
+            "unknown-field.yaml:17: spec.template.spec.containers[0].lifecycle:"
+                + " unknown field \"lifecycle\""),
         Arguments.of(
             "wrong-type.yaml",
             "wrong-type.yaml:9: spec.containers[0].command: expected a list, got a string"),

@@ -92,7 +92,7 @@ class ManifestParserOptionsTest {
         spec:
           template:
             spec:
-              securityContext: {runAsUser: 1000}
+              shareProcessNamespace: true
               containers:
               - name: web
                 image: nginx
@@ -116,8 +116,8 @@ class ManifestParserOptionsTest {
         .extracting(ManifestProblem::toString)
         .containsExactly(
             "web.yaml:5: metadata.managedFields: unknown field \"managedFields\"; dropped",
-            "web.yaml:9: spec.template.spec.securityContext: unknown field \"securityContext\";"
-                + " dropped",
+            "web.yaml:9: spec.template.spec.shareProcessNamespace: unknown field"
+                + " \"shareProcessNamespace\"; dropped",
             "web.yaml:13: spec.template.spec.containers[0].stdin: unknown field \"stdin\"; dropped");
 
     assertThatThrownBy(

@@ -32,6 +32,9 @@ import dev.drover.api.v1.UpdatePodStatusesRequest;
 import dev.drover.api.v1.UpdatePodStatusesResponse;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchPodsRequest;
+import dev.drover.master.auth.AuthContext;
+import dev.drover.master.auth.NodeAuthorizer;
+import dev.drover.master.auth.Principal;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.cache.WatchFrame;
 import dev.drover.master.events.EventSeries;
@@ -41,6 +44,7 @@ import dev.drover.master.registry.InvalidObjectException;
 import dev.drover.master.registry.NotFoundException;
 import dev.drover.master.registry.Registry;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,6 +57,12 @@ import java.util.function.Function;
  * The NodeService: the session of node agents with the masters. Registers nodes, renews their
  * heartbeat Lease objects (namespace {@value #NODE_LEASE_NAMESPACE}), streams the pods bound to a
  * node, writes batched pod statuses and removes pods whose containers the agent confirmed gone.
+ *
+ * <p>A caller that is a node ({@link Principal#nodeName()}) speaks only for itself: its node name
+ * comes from its principal, a request naming another node is refused, and re-registering keeps the
+ * taints an admin set (see {@link NodeAuthorizer}, which refuses the rest before a call gets here).
+ * Other callers (an insecure master's) are trusted with the node name they send. No caller moves a
+ * pod's phase back from Succeeded or Failed.
  */
 public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   /** Namespace of the nodes' heartbeat leases (Kubernetes' kube-node-lease). */
@@ -88,13 +98,37 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     return Timestamps.fromMillis(clock.millis());
   }
 
+  /**
+   * The node a call speaks for: the caller's own when it is a node (a different {@code requested}
+   * name is refused), else {@code requested}.
+   */
+  private static String nodeOf(String requested) {
+    Principal p = AuthContext.current();
+    String own = p == null ? null : p.nodeName();
+    if (own == null) {
+      return requested;
+    }
+    if (!requested.isEmpty() && !requested.equals(own)) {
+      throw Status.PERMISSION_DENIED
+          .withDescription(p.name() + " may not speak for node " + requested)
+          .asRuntimeException();
+    }
+    return own;
+  }
+
+  private static boolean callerIsNode() {
+    Principal p = AuthContext.current();
+    return p != null && p.nodeName() != null;
+  }
+
   @Override
   public void register(RegisterNodeRequest request, StreamObserver<RegisterNodeResponse> out) {
     Calls.unary(
         out,
         () -> {
+          String name = nodeOf(request.getNode().getMetadata().getName());
           Node in = request.getNode();
-          String name = in.getMetadata().getName();
+          in = in.toBuilder().setMetadata(in.getMetadata().toBuilder().setName(name)).build();
           if (name.isEmpty()) {
             throw ApiErrors.invalid("node.metadata.name", "is required");
           }
@@ -135,6 +169,8 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
    */
   private Object reRegister(Node in) {
     String name = in.getMetadata().getName();
+    // NodeRestriction: a node's taints are set at creation and afterwards by admins only.
+    boolean keepTaints = callerIsNode();
     Object written =
         store.mutate(
             Kind.KIND_NODE,
@@ -144,7 +180,9 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
             cur -> {
               Node.Builder n = cur.getNode().toBuilder();
               n.getMetadataBuilder().putAllLabels(in.getMetadata().getLabelsMap());
-              n.getSpecBuilder().clearTaints().addAllTaints(in.getSpec().getTaintsList());
+              if (!keepTaints) {
+                n.getSpecBuilder().clearTaints().addAllTaints(in.getSpec().getTaintsList());
+              }
               return cur.toBuilder().setNode(n).build();
             });
     Object current = written;
@@ -215,7 +253,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     Calls.unary(
         out,
         () -> {
-          String name = request.getNodeName();
+          String name = nodeOf(request.getNodeName());
           if (name.isEmpty()) {
             throw ApiErrors.invalid("node_name", "is required");
           }
@@ -308,7 +346,13 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       WatchPodsRequest request,
       StreamObserver<T> out,
       Function<List<WatchFrame>, List<T>> messages) {
-    String node = request.getNodeName();
+    String node;
+    try {
+      node = nodeOf(request.getNodeName());
+    } catch (RuntimeException e) {
+      out.onError(e);
+      return;
+    }
     if (node.isEmpty()) {
       out.onError(ApiErrors.invalid("node_name", "is required"));
       return;
@@ -337,13 +381,14 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     Calls.unary(
         out,
         () -> {
-          if (request.getNodeName().isEmpty()) {
+          String node = nodeOf(request.getNodeName());
+          if (node.isEmpty()) {
             throw ApiErrors.invalid("node_name", "is required");
           }
           UpdatePodStatusesResponse.Builder resp = UpdatePodStatusesResponse.newBuilder();
           long max = 0;
           for (PodStatusUpdate u : request.getUpdatesList()) {
-            PodStatusUpdateResult r = updateOne(request.getNodeName(), u);
+            PodStatusUpdateResult r = updateOne(node, u);
             max = Math.max(max, r.getResourceVersion());
             resp.addResults(r);
           }
@@ -367,6 +412,15 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       if (!nodeName.equals(pod.getSpec().getNodeName())) {
         return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED)
             .setMessage("pod is bound to '" + pod.getSpec().getNodeName() + "', not " + nodeName)
+            .build();
+      }
+      if (NodeAuthorizer.phaseGoesBack(pod.getStatus().getPhase(), u.getStatus().getPhase())) {
+        return r.setOutcome(PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED)
+            .setMessage(
+                "the pod has ended ("
+                    + pod.getStatus().getPhase()
+                    + "); its phase cannot become "
+                    + u.getStatus().getPhase())
             .build();
       }
       PodStatus.Builder st = u.getStatus().toBuilder();
@@ -427,7 +481,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
                       Registry.namespaceOf(Kind.KIND_POD, request.getNamespace()),
                       request.getName(),
                       request.getUid(),
-                      request.getNodeName());
+                      nodeOf(request.getNodeName()));
           cache.waitForRevision(store.kv().currentRevision(), Duration.ofSeconds(5));
           return ConfirmPodTerminationResponse.newBuilder().setRemoved(removed).build();
         });

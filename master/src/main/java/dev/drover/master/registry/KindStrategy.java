@@ -22,6 +22,14 @@ public interface KindStrategy {
    */
   default void checkUpdate(Object current, Object next) {}
 
+  /**
+   * Server-set state of an updated object, after it was defaulted and validated; {@code current} is
+   * the stored object it replaces.
+   */
+  default Object prepareForUpdate(Object current, Object next) {
+    return next;
+  }
+
   /** Seconds an object entering graceful deletion is given; {@code requested} may be null. */
   default long gracePeriodSeconds(Object current, Long requested) {
     return 0;

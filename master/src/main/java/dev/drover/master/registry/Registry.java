@@ -82,6 +82,7 @@ public final class Registry {
   private volatile LongConsumer writeTimer = nanos -> {};
   private final PodStrategy pods = new PodStrategy(this);
   private final NamespaceStrategy namespaces = new NamespaceStrategy(this);
+  private final ServiceStrategy services = new ServiceStrategy(this);
 
   /** A registry of typed objects over {@code kv}. */
   public Registry(KvStore kv, ObjectValidator validator, Clock clock, Duration timeout) {
@@ -114,6 +115,11 @@ public final class Registry {
     return namespaces;
   }
 
+  /** Service node ports. */
+  public ServiceStrategy services() {
+    return services;
+  }
+
   /** The strategy of a kind: its own, or the defaults. */
   KindStrategy strategy(Kind kind) {
     if (kind == Kind.KIND_POD) {
@@ -121,6 +127,9 @@ public final class Registry {
     }
     if (kind == Kind.KIND_NAMESPACE) {
       return namespaces;
+    }
+    if (kind == Kind.KIND_SERVICE) {
+      return services;
     }
     return KindStrategy.DEFAULT;
   }
@@ -435,6 +444,7 @@ public final class Registry {
         mergeUpdate(current, ApiObjects.withMeta(object, in.toBuilder().setNamespace(ns).build()));
     next = validator.applyDefaults(next);
     check(next, current, "");
+    next = strategy(kind).prepareForUpdate(current, next);
     next = bumpGeneration(current, next);
     if (dryRun) {
       return next;
@@ -842,6 +852,7 @@ public final class Registry {
         .putAllAnnotations(m.getAnnotationsMap());
     merged = validator.applyDefaults(ApiObjects.withMeta(merged, mb.build()));
     check(merged, cur, path);
+    merged = strategy(Objects.kind(cur)).prepareForUpdate(cur, merged);
     merged = bumpGeneration(cur, merged);
     List<String> changed =
         Objects.changedFields(ApiObjects.message(cur), ApiObjects.message(merged));

@@ -48,7 +48,7 @@ public final class PlacementAlgorithm {
   private final ScorePlugin[] scorers;
   private final Random random;
   private int nextStartIndex;
-  private int[] feasible = new int[0];
+  private NodeInfo[] feasible = new NodeInfo[0];
   private long[] totals = new long[0];
   private long[] scores = new long[0];
 
@@ -93,8 +93,9 @@ public final class PlacementAlgorithm {
     for (int k = 0; k < n && found < want; k++) {
       int i = (start + k) % n;
       processed++;
-      if (filter(c, snap.node(i)) == Status.SUCCESS) {
-        feasible[found++] = i;
+      NodeInfo node = snap.node(i);
+      if (filter(c, node) == Status.SUCCESS) {
+        feasible[found++] = node;
       }
     }
     nextStartIndex = (start + processed) % n;
@@ -106,27 +107,27 @@ public final class PlacementAlgorithm {
       return new ScheduleResult(null, new FitError(n, c.state.reasons()), 0);
     }
     if (found == 1) {
-      return new ScheduleResult(snap.node(feasible[0]).name(), null, 1);
+      return new ScheduleResult(feasible[0].name(), null, 1);
     }
     score(c.state, found);
     long best = Long.MIN_VALUE;
-    int bestIndex = -1;
+    NodeInfo bestNode = null;
     int ties = 0;
     for (int k = 0; k < found; k++) {
       long s = totals[k];
       if (s > best) {
         best = s;
-        bestIndex = feasible[k];
+        bestNode = feasible[k];
         ties = 1;
       } else if (s == best) {
         // Reservoir sampling: each of the equally best nodes wins with the same probability.
         ties++;
         if (random.nextInt(ties) == 0) {
-          bestIndex = feasible[k];
+          bestNode = feasible[k];
         }
       }
     }
-    return new ScheduleResult(snap.node(bestIndex).name(), null, found);
+    return new ScheduleResult(bestNode.name(), null, found);
   }
 
   /**
@@ -206,13 +207,13 @@ public final class PlacementAlgorithm {
     int found = 0;
     for (int i = 0; i < n; i++) {
       if (filter(c, snap.node(i)) == Status.SUCCESS) {
-        feasible[found++] = i;
+        feasible[found++] = snap.node(i);
       }
     }
     score(c.state, found);
     Map<String, Long> out = new LinkedHashMap<>();
     for (int k = 0; k < found; k++) {
-      out.put(snap.node(feasible[k]).name(), totals[k]);
+      out.put(feasible[k].name(), totals[k]);
     }
     return out;
   }
@@ -296,7 +297,7 @@ public final class PlacementAlgorithm {
 
   private void ensureBuffers(int n) {
     if (feasible.length < n) {
-      feasible = new int[n];
+      feasible = new NodeInfo[n];
       totals = new long[n];
       scores = new long[n];
     }

@@ -22,15 +22,18 @@ import dev.drover.api.v1.JobSpec;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.Lease;
+import dev.drover.api.v1.LoadBalancing;
 import dev.drover.api.v1.Namespace;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.PodTemplateSpec;
+import dev.drover.api.v1.ProxyProtocol;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.RestartPolicy;
 import dev.drover.api.v1.Secret;
 import dev.drover.api.v1.Service;
 import dev.drover.api.v1.ServicePort;
 import dev.drover.api.v1.ServiceType;
+import dev.drover.api.v1.SessionAffinity;
 import dev.drover.api.v1.Taint;
 import dev.drover.api.v1.TaintEffect;
 import java.net.Inet6Address;
@@ -229,6 +232,26 @@ final class KindRules {
       v.add("spec.type", "Unsupported value: " + spec.getTypeValue());
     }
     MetaRules.labels(spec.getSelectorMap(), "spec.selector", v);
+    if (spec.getSessionAffinity() == SessionAffinity.UNRECOGNIZED) {
+      v.add("spec.session_affinity", "Unsupported value: " + spec.getSessionAffinityValue());
+    }
+    if (spec.getSessionAffinityTimeoutSeconds() != 0
+        && spec.getSessionAffinity() != SessionAffinity.SESSION_AFFINITY_CLIENT_IP) {
+      v.add(
+          "spec.session_affinity_timeout_seconds",
+          "Forbidden: may only be set when session_affinity is ClientIP");
+    } else if (spec.getSessionAffinityTimeoutSeconds() < 0
+        || spec.getSessionAffinityTimeoutSeconds() > 86400) {
+      v.add(
+          "spec.session_affinity_timeout_seconds",
+          "Invalid value: " + spec.getSessionAffinityTimeoutSeconds() + ": must be in 0-86400");
+    }
+    if (spec.getProxyProtocol() == ProxyProtocol.UNRECOGNIZED) {
+      v.add("spec.proxy_protocol", "Unsupported value: " + spec.getProxyProtocolValue());
+    }
+    if (spec.getLoadBalancing() == LoadBalancing.UNRECOGNIZED) {
+      v.add("spec.load_balancing", "Unsupported value: " + spec.getLoadBalancingValue());
+    }
     if (spec.getPortsCount() == 0) {
       v.add("spec.ports", "Required value: a service needs at least one port");
     }

@@ -69,9 +69,9 @@ class SchedulingProfileTest {
     }
 
     @Override
-    public boolean score(CycleState state, int[] feasible, int count, long[] scores) {
+    public boolean score(CycleState state, NodeInfo[] nodes, int count, long[] scores) {
       for (int k = 0; k < count; k++) {
-        scores[k] = state.snapshot().node(feasible[k]).name().equals(node) ? 100 : 0;
+        scores[k] = nodes[k].name().equals(node) ? 100 : 0;
       }
       return true;
     }

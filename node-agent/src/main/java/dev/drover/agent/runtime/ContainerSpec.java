@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param nanoCpus CPU limit in billionths of a CPU; 0 means none
  * @param memoryBytes memory limit in bytes; 0 means none
  * @param mounts bind mounts
+ * @param security the container's security settings (the runtime adds its own defaults)
  */
 public record ContainerSpec(
     String name,
@@ -35,7 +36,8 @@ public record ContainerSpec(
     List<PortBinding> ports,
     long nanoCpus,
     long memoryBytes,
-    List<Mount> mounts) {
+    List<Mount> mounts,
+    Security security) {
 
   public ContainerSpec {
     Objects.requireNonNull(name, "name");
@@ -49,6 +51,78 @@ public record ContainerSpec(
     hostname = hostname == null ? "" : hostname;
     ports = List.copyOf(ports);
     mounts = List.copyOf(mounts);
+    Objects.requireNonNull(security, "security");
+  }
+
+  /** A spec with no security settings of its own (sandboxes, tests). */
+  public ContainerSpec(
+      String name,
+      String image,
+      Map<String, String> labels,
+      List<String> command,
+      List<String> args,
+      List<String> env,
+      String workingDir,
+      Network network,
+      String hostname,
+      List<PortBinding> ports,
+      long nanoCpus,
+      long memoryBytes,
+      List<Mount> mounts) {
+    this(
+        name,
+        image,
+        labels,
+        command,
+        args,
+        env,
+        workingDir,
+        network,
+        hostname,
+        ports,
+        nanoCpus,
+        memoryBytes,
+        mounts,
+        Security.NONE);
+  }
+
+  /**
+   * A container's security settings, resolved from the pod's and the container's security contexts.
+   * Null means "not set": the image's user, the runtime's default for escalation.
+   *
+   * @param runAsUser uid to run as
+   * @param runAsGroup gid to run as
+   * @param runAsNonRoot refuse to run when the process would be root
+   * @param readOnlyRootFilesystem mount the root filesystem read-only
+   * @param allowPrivilegeEscalation only true lifts the runtime's no-new-privileges default
+   * @param privileged run privileged
+   * @param capAdd capabilities to add, upper case without "CAP_"
+   * @param capDrop capabilities to drop, upper case without "CAP_"
+   * @param hostPid share the host's process-ID namespace
+   */
+  public record Security(
+      Long runAsUser,
+      Long runAsGroup,
+      boolean runAsNonRoot,
+      boolean readOnlyRootFilesystem,
+      Boolean allowPrivilegeEscalation,
+      boolean privileged,
+      List<String> capAdd,
+      List<String> capDrop,
+      boolean hostPid) {
+    /** Nothing set. */
+    public static final Security NONE =
+        new Security(null, null, false, false, null, false, List.of(), List.of(), false);
+
+    public Security {
+      capAdd = List.copyOf(capAdd);
+      capDrop = List.copyOf(capDrop);
+    }
+
+    /** False only when escalation was allowed explicitly (or the container is privileged). */
+    public boolean noNewPrivileges() {
+      return !privileged && !Boolean.TRUE.equals(allowPrivilegeEscalation);
+    }
   }
 
   /** Where a container's network namespace comes from. */

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.drover.agent.runtime.ContainerRuntime;
 import dev.drover.agent.runtime.LogOptions;
 import dev.drover.agent.runtime.LogSink;
+import dev.drover.agent.security.MastersOnly;
 import dev.drover.agent.sync.PodSyncer;
 import dev.drover.api.v1.AgentServiceGrpc;
 import dev.drover.api.v1.ExecInput;
@@ -14,9 +15,11 @@ import dev.drover.api.v1.LogsRequest;
 import dev.drover.api.v1.PortForwardInput;
 import dev.drover.api.v1.PortForwardOutput;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.Closeable;
@@ -43,12 +46,25 @@ public final class AgentServer implements AutoCloseable {
   private final Server server;
   private final Service service;
 
+  /** A plaintext server (tests, embedding on loopback). */
   public AgentServer(String bindAddress, int port, PodSyncer syncer, ContainerRuntime runtime) {
+    this(bindAddress, port, syncer, runtime, null);
+  }
+
+  /**
+   * A server over mutual TLS with {@code tls} (null: plaintext) that serves masters only: their
+   * certificate must name a master of this cluster.
+   */
+  public AgentServer(
+      String bindAddress, int port, PodSyncer syncer, ContainerRuntime runtime, SslContext tls) {
     this.service = new Service(syncer, runtime);
-    this.server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port))
-            .addService(service)
-            .build();
+    NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port));
+    if (tls == null) {
+      b.addService(service);
+    } else {
+      b.sslContext(tls).addService(ServerInterceptors.intercept(service, new MastersOnly()));
+    }
+    this.server = b.build();
   }
 
   /** Starts listening. */

@@ -207,7 +207,8 @@ public final class NodeSession implements MasterClient, AutoCloseable {
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private ManagedChannel channel(String endpoint) {
+  /** The session's channel to a master endpoint; other agent parts share it (service proxy). */
+  public ManagedChannel channel(String endpoint) {
     return channels.computeIfAbsent(endpoint, channelFactory);
   }
 

@@ -6,7 +6,10 @@ import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ContainerPort;
 import dev.drover.api.v1.HostPortAllocation;
 import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.PodSecurityContext;
+import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.Protocol;
+import dev.drover.api.v1.SecurityContext;
 import dev.drover.api.v1.Volume;
 import dev.drover.api.v1.VolumeMount;
 import java.nio.file.Path;
@@ -36,7 +39,8 @@ final class ContainerSpecs {
       Container c,
       int index,
       int attempt,
-      PodInputs inputs)
+      PodInputs inputs,
+      Map<String, String> serviceEnv)
       throws PodInputs.ConfigError {
     Map<String, String> labels = baseLabels(pod, nodeName, c.getName());
     labels.put(Labels.ATTEMPT, Integer.toString(attempt));
@@ -61,9 +65,12 @@ final class ContainerSpecs {
       boolean readOnly = vm.getReadOnly();
       if (v.hasHostPath()) {
         source = Path.of(v.getHostPath().getPath());
+      } else if (v.hasSecret()) {
+        source = files.secretVolumeDir(v.getName());
+        readOnly = true;
       } else {
         source = files.volumeDir(v.getName());
-        readOnly |= v.hasConfigMap() || v.hasSecret();
+        readOnly |= v.hasConfigMap();
       }
       if (!vm.getSubPath().isEmpty()) {
         source = source.resolve(vm.getSubPath());
@@ -80,14 +87,84 @@ final class ContainerSpecs {
         labels,
         c.getCommandList(),
         c.getArgsList(),
-        inputs.environment(c, index),
+        withServiceEnv(serviceEnv, inputs.environment(c, index)),
         c.getWorkingDir(),
         network,
         "",
         List.of(),
         nanoCpus,
         memory,
-        mounts);
+        mounts,
+        security(pod.getSpec(), c, index));
+  }
+
+  /**
+   * The container's security settings: its own security context, field by field over the pod's.
+   * Capability names are normalized to Docker's spelling (upper case, no "CAP_").
+   */
+  static ContainerSpec.Security security(PodSpec spec, Container c, int index)
+      throws PodInputs.ConfigError {
+    PodSecurityContext pod = spec.getSecurityContext();
+    SecurityContext own = c.getSecurityContext();
+    Long user =
+        own.hasRunAsUser()
+            ? Long.valueOf(own.getRunAsUser())
+            : pod.hasRunAsUser() ? Long.valueOf(pod.getRunAsUser()) : null;
+    Long group =
+        own.hasRunAsGroup()
+            ? Long.valueOf(own.getRunAsGroup())
+            : pod.hasRunAsGroup() ? Long.valueOf(pod.getRunAsGroup()) : null;
+    boolean nonRoot = own.hasRunAsNonRoot() ? own.getRunAsNonRoot() : pod.getRunAsNonRoot();
+    if (nonRoot && user != null && user == 0) {
+      throw new PodInputs.ConfigError(
+          "spec.containers["
+              + index
+              + "].securityContext.runAsNonRoot: the container would run as root (runAsUser 0)");
+    }
+    return new ContainerSpec.Security(
+        user,
+        group,
+        nonRoot,
+        own.getReadOnlyRootFilesystem(),
+        own.hasAllowPrivilegeEscalation() ? own.getAllowPrivilegeEscalation() : null,
+        own.getPrivileged(),
+        capabilityNames(own.getCapabilities().getAddList()),
+        capabilityNames(own.getCapabilities().getDropList()),
+        spec.getHostPid());
+  }
+
+  private static List<String> capabilityNames(List<String> names) {
+    List<String> out = new ArrayList<>();
+    for (String n : names) {
+      String upper = n.toUpperCase(java.util.Locale.ROOT);
+      out.add(upper.startsWith("CAP_") ? upper.substring(4) : upper);
+    }
+    return out;
+  }
+
+  /**
+   * The service variables first, then the container's own ({@code NAME=value}); a name the
+   * container sets itself keeps the container's value, as in Kubernetes.
+   */
+  static List<String> withServiceEnv(Map<String, String> serviceEnv, List<String> own) {
+    if (serviceEnv.isEmpty()) {
+      return own;
+    }
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (String kv : own) {
+      int eq = kv.indexOf('=');
+      names.add(eq < 0 ? kv : kv.substring(0, eq));
+    }
+    List<String> out = new ArrayList<>();
+    new java.util.TreeMap<>(serviceEnv)
+        .forEach(
+            (k, v) -> {
+              if (!names.contains(k)) {
+                out.add(k + "=" + v);
+              }
+            });
+    out.addAll(own);
+    return out;
   }
 
   /** The labels every container of the pod carries, naming the pod, the container and the node. */

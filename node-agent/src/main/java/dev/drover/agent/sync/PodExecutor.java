@@ -357,7 +357,15 @@ final class PodExecutor {
       }
       spec =
           ContainerSpecs.containerSpec(
-              pod(), syncer.config().nodeName(), files, sandboxId, c, index, attempt, passInputs);
+              pod(),
+              syncer.config().nodeName(),
+              files,
+              sandboxId,
+              c,
+              index,
+              attempt,
+              passInputs,
+              syncer.serviceEnvironment().forNamespace(pod().getMetadata().getNamespace()));
     } catch (PodInputs.ConfigError | IllegalArgumentException e) {
       return failed(c, "CreateContainerConfigError", e.getMessage());
     } catch (IOException e) {
@@ -859,7 +867,7 @@ final class PodExecutor {
     }
     hostPorts.forEach(a -> syncer.ports().release(a.getHostPort()));
     try {
-      PodFiles.deleteTree(files.podDir());
+      files.deleteAll();
     } catch (IOException e) {
       log.warn("pod {}: could not delete {}: {}", name(), files.podDir(), e.getMessage());
     }

@@ -14,8 +14,9 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The files of one pod on the node: its directory under the data directory, and in it the emptyDir,
- * ConfigMap and Secret volumes (host paths are checked or created where they are).
+ * The files of one pod on the node: its directory under the data directory, and in it the emptyDir
+ * and ConfigMap volumes; its Secret volumes on a tmpfs (see {@link #secretsRoot}); host paths are
+ * checked or created where they are.
  */
 final class PodFiles {
 
@@ -35,6 +36,48 @@ final class PodFiles {
   /** The directory of one of the pod's volumes (emptyDir, ConfigMap, Secret). */
   Path volumeDir(String volume) {
     return podDir().resolve("volumes").resolve(volume);
+  }
+
+  /**
+   * Where the pod's Secret volumes live: on a tmpfs (memory, never the node's disks), in a
+   * directory only the agent's user may enter.
+   */
+  Path secretPodDir() {
+    return secretsRoot(dataDir).resolve(uid);
+  }
+
+  /** The directory of one of the pod's Secret volumes. */
+  Path secretVolumeDir(String volume) {
+    return secretPodDir().resolve(volume);
+  }
+
+  /**
+   * The tmpfs directory that holds every pod's Secret files for the agent with {@code dataDir}:
+   * under /dev/shm (a tmpfs on Linux), named after the data directory so agents sharing a host do
+   * not mix their pods; {@code secrets} in the data directory where there is no /dev/shm.
+   */
+  static Path secretsRoot(Path dataDir) {
+    Path shm = Path.of("/dev/shm");
+    if (!Files.isDirectory(shm) || !Files.isWritable(shm)) {
+      return dataDir.resolve("secrets");
+    }
+    String id = Integer.toHexString(dataDir.toAbsolutePath().normalize().toString().hashCode());
+    return shm.resolve("drover-secrets-" + id);
+  }
+
+  /** Deletes the pod's directory and its Secret files. */
+  void deleteAll() throws IOException {
+    deleteTree(podDir());
+    deleteTree(secretPodDir());
+  }
+
+  private static void ensurePrivateDir(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    try {
+      Files.setPosixFilePermissions(dir, permissions(0700));
+    } catch (UnsupportedOperationException e) {
+      // Not a POSIX file system: keep the default mode.
+    }
   }
 
   /** Creates emptyDir directories and writes ConfigMap and Secret files. */
@@ -61,7 +104,11 @@ final class PodFiles {
         }
       } else if (v.hasConfigMap() || v.hasSecret()) {
         Map<String, PodInputs.FileContent> files = inputs.volumeFiles(v, i);
-        Path dir = volumeDir(v.getName());
+        Path dir = v.hasSecret() ? secretVolumeDir(v.getName()) : volumeDir(v.getName());
+        if (v.hasSecret()) {
+          ensurePrivateDir(secretPodDir().getParent());
+          ensurePrivateDir(secretPodDir());
+        }
         deleteTree(dir);
         Files.createDirectories(dir);
         for (Map.Entry<String, PodInputs.FileContent> f : files.entrySet()) {

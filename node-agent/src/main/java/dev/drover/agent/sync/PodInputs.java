@@ -196,7 +196,8 @@ final class PodInputs {
       }
       s.getDataMap().forEach((k, val) -> data.put(k, val.toByteArray()));
       items = src.getItemsList();
-      defaultMode = src.hasDefaultMode() ? src.getDefaultMode() : 0644;
+      // Owner read-only unless the pod says otherwise: other users in the container see nothing.
+      defaultMode = src.hasDefaultMode() ? src.getDefaultMode() : SECRET_DEFAULT_MODE;
     }
     Map<String, FileContent> files = new LinkedHashMap<>();
     if (items.isEmpty()) {
@@ -219,6 +220,9 @@ final class PodInputs {
     }
     return files;
   }
+
+  /** Mode of a Secret volume's files when neither the volume nor the item sets one. */
+  static final int SECRET_DEFAULT_MODE = 0400;
 
   /** One file of a projected volume. */
   record FileContent(byte[] data, int mode) {}

@@ -59,6 +59,7 @@ public final class PodSyncer implements AutoCloseable {
   private final AtomicBoolean runtimeDown = new AtomicBoolean();
   private final ImageCache images = new ImageCache(IMAGE_CHECK_TTL);
   private volatile boolean initialListSwept;
+  private volatile ServiceEnvironment serviceEnvironment = ServiceEnvironment.NONE;
   private volatile boolean started;
 
   public PodSyncer(ContainerRuntime runtime, MasterClient master, SyncConfig config, int threads) {
@@ -161,7 +162,7 @@ public final class PodSyncer implements AutoCloseable {
     initialListSwept = true;
     for (String uid : orphanDirs(keep)) {
       try {
-        PodFiles.deleteTree(config.dataDir().resolve("pods").resolve(uid));
+        new PodFiles(config.dataDir(), uid).deleteAll();
       } catch (IOException e) {
         log.warn("could not delete the data of pod {}: {}", uid, e.getMessage());
       }
@@ -170,15 +171,19 @@ public final class PodSyncer implements AutoCloseable {
   }
 
   private List<String> orphanDirs(Set<String> keep) {
-    Path pods = config.dataDir().resolve("pods");
-    if (!Files.isDirectory(pods)) {
-      return List.of();
+    Set<String> out = new java.util.TreeSet<>();
+    for (Path pods :
+        List.of(config.dataDir().resolve("pods"), PodFiles.secretsRoot(config.dataDir()))) {
+      if (!Files.isDirectory(pods)) {
+        continue;
+      }
+      try (var list = Files.list(pods)) {
+        list.map(p -> p.getFileName().toString()).filter(u -> !keep.contains(u)).forEach(out::add);
+      } catch (IOException e) {
+        // Unreadable now: the next sweep tries again.
+      }
     }
-    try (var list = Files.list(pods)) {
-      return list.map(p -> p.getFileName().toString()).filter(u -> !keep.contains(u)).toList();
-    } catch (IOException e) {
-      return List.of();
-    }
+    return List.copyOf(out);
   }
 
   /**
@@ -315,6 +320,15 @@ public final class PodSyncer implements AutoCloseable {
 
   PortAllocator ports() {
     return ports;
+  }
+
+  /** Sets where new containers' service variables come from (the node's service proxy). */
+  public void serviceEnvironment(ServiceEnvironment env) {
+    this.serviceEnvironment = env;
+  }
+
+  ServiceEnvironment serviceEnvironment() {
+    return serviceEnvironment;
   }
 
   Prober prober() {

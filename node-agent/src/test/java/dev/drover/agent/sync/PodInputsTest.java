@@ -169,7 +169,8 @@ class PodInputsTest {
     assertThat(files).containsOnlyKeys("sub/c.txt");
     assertThat(new String(files.get("sub/c.txt").data(), StandardCharsets.UTF_8)).isEqualTo("blue");
     assertThat(files.get("sub/c.txt").mode()).isEqualTo(0600);
-    assertThat(inputs.volumeFiles(secret, 1).get("token").mode()).isEqualTo(0644);
+    // Secret files default to owner read-only (issue 15); ConfigMaps keep 0644.
+    assertThat(inputs.volumeFiles(secret, 1).get("token").mode()).isEqualTo(0400);
     assertThatThrownBy(() -> inputs.volumeFiles(bad, 2))
         .hasMessageContaining("spec.volumes[2].items[0].path");
   }

@@ -26,10 +26,13 @@ import dev.drover.master.controller.WriteException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Maintains the Endpoints object of every Service with a selector: one address per matching pod
@@ -40,6 +43,9 @@ import java.util.TreeMap;
  * content changes, and deleted with its Service.
  */
 public final class EndpointsController extends Controller {
+  /** Per service key, the missing target ports already reported by an event. */
+  private final Map<String, Set<String>> reported = new ConcurrentHashMap<>();
+
   /** Creates the controller and registers its handlers. */
   public EndpointsController(ControllerContext context, int workers, Duration resync) {
     super("endpoints-controller", context, workers, resync);
@@ -88,6 +94,7 @@ public final class EndpointsController extends Controller {
     Optional<Service> found = cache.get(Kind.KIND_SERVICE, namespace, name);
     Optional<Endpoints> existing = cache.get(Kind.KIND_ENDPOINTS, namespace, name);
     if (found.isEmpty()) {
+      reported.remove(key);
       existing.ifPresent(e -> deleteEndpoints(namespace, name));
       return;
     }
@@ -137,6 +144,7 @@ public final class EndpointsController extends Controller {
   /** The subsets for a service, in a deterministic order so that equal content compares equal. */
   List<EndpointSubset> subsets(Service svc) {
     Map<String, Group> groups = new TreeMap<>();
+    List<String> missing = new ArrayList<>();
     List<Pod> pods =
         cache.list(
             Kind.KIND_POD,
@@ -149,7 +157,18 @@ public final class EndpointsController extends Controller {
         continue;
       }
       List<EndpointPort> ports = new ArrayList<>();
-      for (ServicePort sp : svc.getSpec().getPortsList()) {
+      for (int i = 0; i < svc.getSpec().getPortsCount(); i++) {
+        ServicePort sp = svc.getSpec().getPorts(i);
+        if (missingNamedPort(sp, pod)) {
+          missing.add(
+              "spec.ports["
+                  + i
+                  + "].target_port: no container of pod "
+                  + pod.getMetadata().getName()
+                  + " declares a port named \""
+                  + sp.getTargetPort().getStringValue()
+                  + "\"");
+        }
         resolveHostPort(sp, pod)
             .ifPresent(
                 hostPort ->
@@ -191,7 +210,37 @@ public final class EndpointsController extends Controller {
               .addAllPorts(g.ports())
               .build());
     }
+    reportMissingPorts(svc, missing);
     return subsets;
+  }
+
+  /**
+   * Warns once per service and problem that a named target port matches no container port: pods
+   * come after their service, so this is an event rather than a validation error.
+   */
+  private void reportMissingPorts(Service svc, List<String> missing) {
+    String key = ApiObjects.key(svc);
+    Set<String> before = reported.getOrDefault(key, Set.of());
+    Set<String> now = new HashSet<>(missing);
+    if (now.isEmpty()) {
+      reported.remove(key);
+      return;
+    }
+    for (String problem : now) {
+      if (!before.contains(problem)) {
+        events.warning(svc, "TargetPortNotFound", problem);
+      }
+    }
+    reported.put(key, now);
+  }
+
+  private static boolean missingNamedPort(ServicePort sp, Pod pod) {
+    IntOrString target = sp.getTargetPort();
+    return target.getValueCase() == IntOrString.ValueCase.STRING_VALUE
+        && !target.getStringValue().isEmpty()
+        && findPort(
+                pod, p -> p.getName().equals(target.getStringValue()), normalize(sp.getProtocol()))
+            == null;
   }
 
   private static Protocol normalize(Protocol p) {

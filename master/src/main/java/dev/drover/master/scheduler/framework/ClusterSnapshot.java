@@ -36,6 +36,18 @@ public final class ClusterSnapshot {
   private final Map<String, Domains> domainCache = new HashMap<>();
 
   /**
+   * Per node selection (node selector and required node affinity, as a pod spec writes them), what
+   * each live node was found to be so far: {@link #SELECTION_UNKNOWN}, {@link #SELECTED} or {@link
+   * #NOT_SELECTED}. The pods of one workload share their selection, so each node's labels are
+   * matched once for all of them instead of once per pod. Kept until nodes or their labels change.
+   */
+  private final Map<NodeSelection, byte[]> selectionCache = new HashMap<>();
+
+  public static final byte SELECTION_UNKNOWN = 0;
+  public static final byte SELECTED = 1;
+  public static final byte NOT_SELECTED = 2;
+
+  /**
    * Per-node counts of placed, non-terminating pods matching a (namespaces, selector), for the
    * selectors of recent pods' spread constraints and affinity terms. Kept current as pods come and
    * go, so a pod of a group costs a pass over the nodes instead of over all pods.
@@ -56,6 +68,15 @@ public final class ClusterSnapshot {
   private int unschedulableNodes;
   private int taintedNodes;
 
+  /** Live nodes with a PreferNoSchedule taint: while there are none, every node scores the same. */
+  private int preferNoScheduleNodes;
+
+  /**
+   * Placed pods with a preferred pod (anti-)affinity term: while there are none, only the incoming
+   * pod's own preferred terms can score.
+   */
+  private int podsWithPreferredAffinity;
+
   private static final int MAX_CACHED_SELECTORS = 64;
 
   /**
@@ -73,6 +94,7 @@ public final class ClusterSnapshot {
     boolean wasNotReady = !info.ready;
     boolean wasUnschedulable = info.unschedulable;
     boolean wasTainted = info.hardTaints.length > 0;
+    boolean wasPreferNoSchedule = info.preferNoScheduleTaints.length > 0;
     boolean changed;
     try {
       changed = info.update(node);
@@ -86,6 +108,7 @@ public final class ClusterSnapshot {
       notReadyNodes -= wasNotReady ? 1 : 0;
       unschedulableNodes -= wasUnschedulable ? 1 : 0;
       taintedNodes -= wasTainted ? 1 : 0;
+      preferNoScheduleNodes -= wasPreferNoSchedule ? 1 : 0;
     }
     countConditions(info, 1);
     if (info.index < 0) {
@@ -96,6 +119,7 @@ public final class ClusterSnapshot {
     }
     if (labelsChanged) {
       domainCache.clear();
+      selectionCache.clear();
     }
     return changed;
   }
@@ -154,6 +178,9 @@ public final class ClusterSnapshot {
     if (p.info.hasAnyPodAffinity()) {
       podsWithAffinity.remove(p);
     }
+    if (p.info.hasPreferredPodAffinity()) {
+      podsWithPreferredAffinity--;
+    }
     p.node.remove(p);
     if (p.node.index < 0 && p.node.pods.isEmpty() && p.node.nominated.isEmpty()) {
       nodesByName.remove(p.node.name);
@@ -170,6 +197,7 @@ public final class ClusterSnapshot {
     clearNomination(info.key);
     NodeInfo node = nodesByName.computeIfAbsent(nodeName, NodeInfo::new);
     node.nominated.add(info);
+    node.hasNominated = true;
     nominations.put(info.key, node);
   }
 
@@ -180,6 +208,7 @@ public final class ClusterSnapshot {
       return;
     }
     node.nominated.removeIf(p -> p.key.equals(key));
+    node.hasNominated = !node.nominated.isEmpty();
     if (node.index < 0 && node.pods.isEmpty() && node.nominated.isEmpty()) {
       nodesByName.remove(node.name);
     }
@@ -232,6 +261,16 @@ public final class ClusterSnapshot {
     return taintedNodes;
   }
 
+  /** Live nodes with at least one PreferNoSchedule taint. */
+  public int preferNoScheduleNodeCount() {
+    return preferNoScheduleNodes;
+  }
+
+  /** Placed pods (on any node) with a preferred pod affinity or anti-affinity term. */
+  public int podsWithPreferredAffinityCount() {
+    return podsWithPreferredAffinity;
+  }
+
   public int podCount() {
     return allPods.size();
   }
@@ -269,6 +308,9 @@ public final class ClusterSnapshot {
     if (info.hasAnyPodAffinity()) {
       podsWithAffinity.add(p);
     }
+    if (info.hasPreferredPodAffinity()) {
+      podsWithPreferredAffinity++;
+    }
     node.add(p);
     count(p, 1);
   }
@@ -277,10 +319,12 @@ public final class ClusterSnapshot {
     notReadyNodes += n.ready ? 0 : delta;
     unschedulableNodes += n.unschedulable ? delta : 0;
     taintedNodes += n.hardTaints.length > 0 ? delta : 0;
+    preferNoScheduleNodes += n.preferNoScheduleTaints.length > 0 ? delta : 0;
   }
 
   private void nodeIndexesChanged() {
     domainCache.clear();
+    selectionCache.clear();
     matchCache.clear();
     antiTermsStale = true;
   }
@@ -307,7 +351,8 @@ public final class ClusterSnapshot {
 
   /**
    * Per live node (by index), how many placed, non-terminating pods in {@code namespaces} match
-   * {@code selector}. The array is owned by the snapshot: read it, do not keep it.
+   * {@code selector}. The array is owned by the snapshot and changes with it: read it within one
+   * scheduling cycle (the snapshot does not change during one), do not keep it longer.
    */
   public int[] matchingPerNode(Set<String> namespaces, LabelMatcher selector) {
     MatchKey k = new MatchKey(namespaces, selector);
@@ -348,6 +393,31 @@ public final class ClusterSnapshot {
     return antiTerms;
   }
 
+  /**
+   * What is known of each live node (by index) against the node selection of {@code pod}: {@link
+   * #SELECTION_UNKNOWN} until a caller matched it and stored {@link #SELECTED} or {@link
+   * #NOT_SELECTED}. The array is shared by every pod with the same selection; callers fill it in.
+   */
+  public byte[] nodeSelection(PodInfo pod) {
+    NodeSelection k =
+        new NodeSelection(
+            pod.pod.getSpec().getNodeSelectorMap(),
+            pod.pod.getSpec().getAffinity().getNodeAffinity());
+    byte[] known = selectionCache.get(k);
+    if (known == null) {
+      if (selectionCache.size() >= MAX_CACHED_SELECTORS) {
+        selectionCache.clear();
+      }
+      known = new byte[nodes.size()];
+      selectionCache.put(k, known);
+    }
+    return known;
+  }
+
+  /** A pod spec's node selector and node affinity, which decide the nodes it may go to. */
+  private record NodeSelection(
+      Map<String, String> selector, dev.drover.api.v1.NodeAffinity affinity) {}
+
   /** A selector together with the namespaces it looks in. */
   record MatchKey(Set<String> namespaces, LabelMatcher selector) {
     boolean matches(PodInfo pod) {
@@ -370,6 +440,7 @@ public final class ClusterSnapshot {
     final String key;
     private final int[] domainOfNode;
     private final int count;
+    private final boolean perNode;
 
     Domains(String key, List<NodeInfo> nodes) {
       this.key = key;
@@ -389,6 +460,19 @@ public final class ClusterSnapshot {
         }
       }
       this.count = ids.size();
+      int labelled = 0;
+      for (int d : domainOfNode) {
+        labelled += d >= 0 ? 1 : 0;
+      }
+      this.perNode = labelled == count;
+    }
+
+    /**
+     * True when every labelled node is a domain of its own (a key such as the hostname): a count
+     * per domain is then the count of the node itself, so per-node counts can be read as they are.
+     */
+    public boolean perNode() {
+      return perNode;
     }
 
     /** Domain of a node (live or ghost); -1 when it has none. */

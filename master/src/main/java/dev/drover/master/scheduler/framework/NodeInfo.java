@@ -55,6 +55,14 @@ public final class NodeInfo {
    */
   final List<PodInfo> nominated = new ArrayList<>();
 
+  /**
+   * {@code pods.size()} and {@code !nominated.isEmpty()}, kept here because the resource and port
+   * filters read them for every node they check: the node's own fields, without touching the lists.
+   */
+  int podCount;
+
+  boolean hasNominated;
+
   NodeInfo(String name) {
     this.name = name;
   }
@@ -117,7 +125,11 @@ public final class NodeInfo {
             || !n.getSpec().getTaintsList().equals(node.getSpec().getTaintsList())
             || !n.getMetadata().getLabelsMap().equals(labels);
     this.node = n;
-    this.labels = n.getMetadata().getLabelsMap();
+    if (!n.getMetadata().getLabelsMap().equals(labels)) {
+      // A plain immutable copy: the filters look labels up for every node they check, and the
+      // message's map wraps its entries twice.
+      this.labels = Map.copyOf(n.getMetadata().getLabelsMap());
+    }
     this.allocMilliCpu = cpu;
     this.allocMemory = mem;
     this.allocPods = pods;
@@ -133,6 +145,7 @@ public final class NodeInfo {
     PodInfo info = p.info;
     p.nodeSlot = pods.size();
     pods.add(p);
+    podCount = pods.size();
     reqMilliCpu += info.milliCpu;
     reqMemory += info.memory;
     nonZeroMilliCpu += info.nonZeroMilliCpu;
@@ -153,6 +166,7 @@ public final class NodeInfo {
       pods.set(slot, last);
       last.nodeSlot = slot;
     }
+    podCount = pods.size();
     reqMilliCpu -= info.milliCpu;
     reqMemory -= info.memory;
     nonZeroMilliCpu -= info.nonZeroMilliCpu;
@@ -222,6 +236,16 @@ public final class NodeInfo {
   /** Whether no placed pod uses a host port. */
   public boolean noPortsUsed() {
     return usedPorts.isEmpty();
+  }
+
+  /** Whether any pod is nominated to this node (as {@code !nominated().isEmpty()}). */
+  public boolean hasNominated() {
+    return hasNominated;
+  }
+
+  /** How many pods are placed here (as {@code pods().size()}). */
+  public int podCount() {
+    return podCount;
   }
 
   /** Pods nominated to this node by a preemption; the list is live, do not modify. */

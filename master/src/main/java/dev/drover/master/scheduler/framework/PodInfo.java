@@ -239,6 +239,11 @@ public final class PodInfo {
     return requiredAntiAffinity.length > 0;
   }
 
+  /** Whether the pod has a preferred pod affinity or anti-affinity term. */
+  public boolean hasPreferredPodAffinity() {
+    return preferredAffinity.length > 0 || preferredAntiAffinity.length > 0;
+  }
+
   public boolean hasAnyPodAffinity() {
     return requiredAffinity.length > 0
         || requiredAntiAffinity.length > 0

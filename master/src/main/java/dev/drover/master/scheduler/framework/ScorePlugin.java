@@ -14,11 +14,13 @@ public interface ScorePlugin {
   int weight();
 
   /**
-   * Scores the feasible nodes {@code snapshot.node(feasible[k])}, k &lt; {@code count}, writing
-   * each one's score, 0..100, into {@code scores[k]}.
+   * Scores the feasible nodes {@code nodes[k]}, k &lt; {@code count}, writing each one's score,
+   * 0..100, into {@code scores[k]}. The algorithm calls each plugin once per pod with every
+   * feasible node (not once per node), so a plugin computes what it needs about the pod and the
+   * cluster once and then makes one tight pass; it must not allocate per node.
    *
    * @return false when the plugin has nothing to say about this pod (every score 0); {@code scores}
    *     is then left unwritten
    */
-  boolean score(CycleState state, int[] feasible, int count, long[] scores);
+  boolean score(CycleState state, NodeInfo[] nodes, int count, long[] scores);
 }

@@ -15,10 +15,10 @@ public final class BalancedAllocationScore extends WeightedScore {
   }
 
   @Override
-  public boolean score(CycleState state, int[] feasible, int count, long[] scores) {
+  public boolean score(CycleState state, NodeInfo[] nodes, int count, long[] scores) {
     PodInfo pod = state.pod();
     for (int k = 0; k < count; k++) {
-      NodeInfo n = state.snapshot().node(feasible[k]);
+      NodeInfo n = nodes[k];
       double fc =
           fraction(n.nonZeroRequestedMilliCpu() + pod.nonZeroMilliCpu, n.allocatableMilliCpu());
       double fm = fraction(n.nonZeroRequestedMemory() + pod.nonZeroMemory, n.allocatableMemory());

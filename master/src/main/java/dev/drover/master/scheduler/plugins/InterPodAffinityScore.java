@@ -3,6 +3,7 @@ package dev.drover.master.scheduler.plugins;
 import dev.drover.master.scheduler.framework.ClusterSnapshot;
 import dev.drover.master.scheduler.framework.ClusterSnapshot.Domains;
 import dev.drover.master.scheduler.framework.CycleState;
+import dev.drover.master.scheduler.framework.NodeInfo;
 import dev.drover.master.scheduler.framework.NodeInfo.PlacedPod;
 import dev.drover.master.scheduler.framework.PodInfo;
 import dev.drover.master.scheduler.framework.PodInfo.AffinityTerm;
@@ -24,9 +25,12 @@ public final class InterPodAffinityScore extends WeightedScore {
   }
 
   @Override
-  public boolean score(CycleState state, int[] feasible, int count, long[] scores) {
+  public boolean score(CycleState state, NodeInfo[] nodes, int count, long[] scores) {
     PodInfo pod = state.pod();
     ClusterSnapshot snap = state.snapshot();
+    if (!pod.hasPreferredPodAffinity() && snap.podsWithPreferredAffinityCount() == 0) {
+      return false;
+    }
     Map<String, long[]> byKey = new LinkedHashMap<>();
     addPreferred(snap, byKey, pod.preferredAffinity, 1);
     addPreferred(snap, byKey, pod.preferredAntiAffinity, -1);
@@ -49,7 +53,7 @@ public final class InterPodAffinityScore extends WeightedScore {
     for (int k = 0; k < count; k++) {
       long s = 0;
       for (int j = 0; j < domains.size(); j++) {
-        int dom = domains.get(j).of(snap.node(feasible[k]));
+        int dom = domains.get(j).of(nodes[k]);
         if (dom >= 0) {
           s += sums.get(j)[dom];
         }

@@ -15,14 +15,14 @@ public final class NodeAffinityScore extends WeightedScore {
   }
 
   @Override
-  public boolean score(CycleState state, int[] feasible, int count, long[] scores) {
+  public boolean score(CycleState state, NodeInfo[] nodes, int count, long[] scores) {
     PodInfo pod = state.pod();
     if (pod.preferredNodeTerms.length == 0) {
       return false;
     }
     long max = 0;
     for (int k = 0; k < count; k++) {
-      NodeInfo n = state.snapshot().node(feasible[k]);
+      NodeInfo n = nodes[k];
       long s = 0;
       for (int t = 0; t < pod.preferredNodeTerms.length; t++) {
         if (pod.preferredNodeTerms[t].matches(n.name(), n.labels())) {

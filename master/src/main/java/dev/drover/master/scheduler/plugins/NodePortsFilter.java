@@ -33,7 +33,7 @@ public final class NodePortsFilter implements EvictionAwareFilter {
       }
     }
     if (pod.hostPorts.length > 0
-        && !node.nominated().isEmpty()
+        && node.hasNominated()
         && Reservation.on(node, pod).takesPortOf(pod)) {
       return state.fail(Status.UNSCHEDULABLE, REASON);
     }
@@ -43,7 +43,7 @@ public final class NodePortsFilter implements EvictionAwareFilter {
   @Override
   public boolean fitsAfterEvicting(
       PodInfo pod, NodeInfo node, List<PodInfo> evicted, CycleState state) {
-    if (!node.nominated().isEmpty() && Reservation.on(node, pod).takesPortOf(pod)) {
+    if (node.hasNominated() && Reservation.on(node, pod).takesPortOf(pod)) {
       return false;
     }
     for (int port : pod.hostPorts) {

@@ -26,7 +26,7 @@ public final class NodeResourcesFitFilter implements EvictionAwareFilter {
   @Override
   public Status filter(PodInfo pod, NodeInfo node, CycleState state) {
     boolean fits;
-    if (node.nominated().isEmpty()) {
+    if (!node.hasNominated()) {
       fits = fits(node, pod, 0, 0, 0, null, state);
     } else {
       // Reserved room counts as taken: "freed" by a negative amount.
@@ -45,7 +45,7 @@ public final class NodeResourcesFitFilter implements EvictionAwareFilter {
     long mem = 0;
     Map<String, Long> extra = new HashMap<>();
     int freedPods = evicted.size();
-    if (!node.nominated().isEmpty()) {
+    if (node.hasNominated()) {
       Reservation r = Reservation.on(node, pod);
       cpu -= r.milliCpu;
       mem -= r.memory;
@@ -75,7 +75,7 @@ public final class NodeResourcesFitFilter implements EvictionAwareFilter {
       Map<String, Long> freedExtra,
       CycleState state) {
     boolean ok = true;
-    if (n.pods().size() - freedPods + 1 > n.allocatablePods()) {
+    if (n.podCount() - freedPods + 1 > n.allocatablePods()) {
       ok = false;
       reason(state, TOO_MANY_PODS);
     }

@@ -36,9 +36,7 @@ public final class PodAffinityFilter implements FilterPlugin {
     boolean anyMatch = false;
     for (int t = 0; t < terms.length; t++) {
       terms[t] = TermDomains.matching(snap, pod.requiredAffinity[t]);
-      for (int c : terms[t].pods()) {
-        anyMatch |= c > 0;
-      }
+      anyMatch |= terms[t].anyMatch();
     }
     boolean bootstrap = terms.length > 0 && !anyMatch && matchesAllOwnTerms(pod);
     state.write(STATE, new Counted(terms, bootstrap));

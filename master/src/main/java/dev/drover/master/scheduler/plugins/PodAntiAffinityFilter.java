@@ -1,7 +1,6 @@
 package dev.drover.master.scheduler.plugins;
 
 import dev.drover.master.scheduler.framework.ClusterSnapshot;
-import dev.drover.master.scheduler.framework.ClusterSnapshot.Domains;
 import dev.drover.master.scheduler.framework.ClusterSnapshot.TermKey;
 import dev.drover.master.scheduler.framework.CycleState;
 import dev.drover.master.scheduler.framework.FilterPlugin;
@@ -42,10 +41,10 @@ public final class PodAntiAffinityFilter implements FilterPlugin {
     for (Map.Entry<TermKey, int[]> e : snap.requiredAntiAffinityTerms().entrySet()) {
       TermKey k = e.getKey();
       if (k.matches(pod)) {
-        Domains d = snap.domains(k.topologyKey());
-        existing
-            .computeIfAbsent(k.topologyKey(), x -> new TermDomains(d, new int[d.count()]))
-            .add(e.getValue());
+        existing.merge(
+            k.topologyKey(),
+            TermDomains.of(snap.domains(k.topologyKey()), e.getValue()),
+            TermDomains::plus);
       }
     }
     if (own.length == 0 && existing.isEmpty()) {

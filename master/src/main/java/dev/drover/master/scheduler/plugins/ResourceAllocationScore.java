@@ -18,10 +18,10 @@ abstract class ResourceAllocationScore extends WeightedScore {
   abstract long resourceScore(long requested, long allocatable);
 
   @Override
-  public boolean score(CycleState state, int[] feasible, int count, long[] scores) {
+  public boolean score(CycleState state, NodeInfo[] nodes, int count, long[] scores) {
     PodInfo pod = state.pod();
     for (int k = 0; k < count; k++) {
-      NodeInfo n = state.snapshot().node(feasible[k]);
+      NodeInfo n = nodes[k];
       long cpu = n.nonZeroRequestedMilliCpu() + pod.nonZeroMilliCpu;
       long mem = n.nonZeroRequestedMemory() + pod.nonZeroMemory;
       scores[k] =

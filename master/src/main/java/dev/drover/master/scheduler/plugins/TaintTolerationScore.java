@@ -3,6 +3,8 @@ package dev.drover.master.scheduler.plugins;
 import dev.drover.api.Tolerations;
 import dev.drover.api.v1.Taint;
 import dev.drover.master.scheduler.framework.CycleState;
+import dev.drover.master.scheduler.framework.NodeInfo;
+import java.util.Arrays;
 
 /**
  * PreferNoSchedule taints: the fewer of them a node has that the pod does not tolerate, the better,
@@ -15,11 +17,16 @@ public final class TaintTolerationScore extends WeightedScore {
   }
 
   @Override
-  public boolean score(CycleState state, int[] feasible, int count, long[] scores) {
+  public boolean score(CycleState state, NodeInfo[] nodes, int count, long[] scores) {
+    if (state.snapshot().preferNoScheduleNodeCount() == 0) {
+      // No node has such a taint: every node is as good as the best.
+      Arrays.fill(scores, 0, count, 100);
+      return true;
+    }
     long max = 0;
     for (int k = 0; k < count; k++) {
       long untolerated = 0;
-      for (Taint t : state.snapshot().node(feasible[k]).preferNoScheduleTaints()) {
+      for (Taint t : nodes[k].preferNoScheduleTaints()) {
         if (!Tolerations.anyTolerates(state.pod().tolerations, t)) {
           untolerated++;
         }

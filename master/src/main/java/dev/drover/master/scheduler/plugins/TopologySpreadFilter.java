@@ -55,38 +55,18 @@ public final class TopologySpreadFilter implements FilterPlugin {
   }
 
   private static SpreadState[] spreadState(PodInfo pod, ClusterSnapshot snap) {
-    int m = pod.hardSpread.length;
-    SpreadState[] out = new SpreadState[m];
-    if (m == 0) {
-      return out;
-    }
-    boolean[] eligible = SpreadEligibility.eligibleNodes(pod, snap, pod.hardSpread);
-    for (int j = 0; j < m; j++) {
-      Domains d = snap.domains(pod.hardSpread[j].topologyKey);
-      out[j] = new SpreadState(pod.hardSpread[j], d, new int[d.count()]);
-    }
-    for (int j = 0; j < m; j++) {
-      SpreadConstraint sc = pod.hardSpread[j];
-      int[] perNode = snap.matchingPerNode(sc.namespaces, sc.selector);
-      for (int i = 0; i < perNode.length; i++) {
-        if (eligible[i]) {
-          out[j].counts[out[j].domains.ofIndex(i)] += perNode[i];
-        }
-      }
-    }
-    for (int j = 0; j < m; j++) {
-      boolean[] present = new boolean[out[j].domains.count()];
-      for (int i = 0; i < eligible.length; i++) {
-        if (eligible[i]) {
-          present[out[j].domains.ofIndex(i)] = true;
-        }
-      }
+    SpreadEligibility.Counts c = SpreadEligibility.count(pod, snap, pod.hardSpread);
+    SpreadState[] out = new SpreadState[pod.hardSpread.length];
+    for (int j = 0; j < out.length; j++) {
+      int[] counts = c.counts()[j];
+      boolean[] present = c.present() == null ? null : c.present()[j];
       int min = Integer.MAX_VALUE;
-      for (int dom = 0; dom < present.length; dom++) {
-        if (present[dom]) {
-          min = Math.min(min, out[j].counts[dom]);
+      for (int dom = 0; dom < counts.length; dom++) {
+        if (present == null || present[dom]) {
+          min = Math.min(min, counts[dom]);
         }
       }
+      out[j] = new SpreadState(pod.hardSpread[j], c.domains()[j], counts);
       out[j].min = min == Integer.MAX_VALUE ? 0 : min;
     }
     return out;

@@ -1,11 +1,9 @@
 package dev.drover.master.scheduler.plugins;
 
-import dev.drover.master.scheduler.framework.ClusterSnapshot;
 import dev.drover.master.scheduler.framework.ClusterSnapshot.Domains;
 import dev.drover.master.scheduler.framework.CycleState;
 import dev.drover.master.scheduler.framework.NodeInfo;
 import dev.drover.master.scheduler.framework.PodInfo;
-import dev.drover.master.scheduler.framework.PodInfo.SpreadConstraint;
 
 /**
  * ScheduleAnyway topology spread constraints: the fewer matching pods a node's domains hold
@@ -18,37 +16,25 @@ public final class TopologySpreadScore extends WeightedScore {
   }
 
   @Override
-  public boolean score(CycleState state, int[] feasible, int count, long[] scores) {
+  public boolean score(CycleState state, NodeInfo[] nodes, int count, long[] scores) {
     PodInfo pod = state.pod();
     if (pod.softSpread.length == 0) {
       return false;
     }
-    ClusterSnapshot snap = state.snapshot();
     int m = pod.softSpread.length;
-    Domains[] domains = new Domains[m];
-    long[][] counts = new long[m][];
+    SpreadEligibility.Counts c = SpreadEligibility.count(pod, state.snapshot(), pod.softSpread);
+    Domains[] domains = c.domains();
+    int[][] counts = c.counts();
     double[] weights = new double[m];
-    boolean[] eligible = SpreadEligibility.eligibleNodes(pod, snap, pod.softSpread);
     for (int j = 0; j < m; j++) {
-      domains[j] = snap.domains(pod.softSpread[j].topologyKey);
-      counts[j] = new long[domains[j].count()];
       weights[j] = Math.log(domains[j].count() + 2);
-    }
-    for (int j = 0; j < m; j++) {
-      SpreadConstraint sc = pod.softSpread[j];
-      int[] perNode = snap.matchingPerNode(sc.namespaces, sc.selector);
-      for (int i = 0; i < perNode.length; i++) {
-        if (eligible[i]) {
-          counts[j][domains[j].ofIndex(i)] += perNode[i];
-        }
-      }
     }
     double[] sums = new double[count];
     boolean[] ignored = new boolean[count];
     double max = 0;
     double min = Double.MAX_VALUE;
     for (int k = 0; k < count; k++) {
-      NodeInfo n = snap.node(feasible[k]);
+      NodeInfo n = nodes[k];
       double s = 0;
       for (int j = 0; j < m; j++) {
         int dom = domains[j].of(n);

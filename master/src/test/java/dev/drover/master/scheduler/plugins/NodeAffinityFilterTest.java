@@ -42,4 +42,21 @@ class NodeAffinityFilterTest {
     assertThat(Plugins.filter(plugin, hdd, snap, "b"))
         .isEqualTo(Status.UNSCHEDULABLE_AND_UNRESOLVABLE);
   }
+
+  @Test
+  void podsWithTheSameSelectionSeeNodeLabelChanges() {
+    PodInfo first = pod("p1").nodeSelector("disk", "hdd").info();
+    assertThat(Plugins.filter(plugin, first, snap, "a"))
+        .isEqualTo(Status.UNSCHEDULABLE_AND_UNRESOLVABLE);
+    // The verdict on "a" is remembered for this selection until the node's labels change.
+    snap.upsertNode(node("a").zone("a").label("disk", "hdd").build());
+    PodInfo second = pod("p2").nodeSelector("disk", "hdd").info();
+    assertThat(Plugins.filter(plugin, second, snap, "a")).isEqualTo(Status.SUCCESS);
+    assertThat(Plugins.filter(plugin, second, snap, "b"))
+        .isEqualTo(Status.UNSCHEDULABLE_AND_UNRESOLVABLE);
+    // Removing a node renumbers the others; their verdicts must follow the nodes.
+    snap.removeNode("a");
+    assertThat(Plugins.filter(plugin, pod("p3").nodeSelector("disk", "ssd").info(), snap, "b"))
+        .isEqualTo(Status.SUCCESS);
+  }
 }

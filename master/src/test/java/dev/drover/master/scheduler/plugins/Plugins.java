@@ -3,6 +3,7 @@ package dev.drover.master.scheduler.plugins;
 import dev.drover.master.scheduler.framework.ClusterSnapshot;
 import dev.drover.master.scheduler.framework.CycleState;
 import dev.drover.master.scheduler.framework.FilterPlugin;
+import dev.drover.master.scheduler.framework.NodeInfo;
 import dev.drover.master.scheduler.framework.PodInfo;
 import dev.drover.master.scheduler.framework.ScorePlugin;
 import dev.drover.master.scheduler.framework.Status;
@@ -39,13 +40,13 @@ final class Plugins {
    */
   static Map<String, Long> scores(ScorePlugin plugin, PodInfo pod, ClusterSnapshot snap) {
     int n = snap.nodeCount();
-    int[] feasible = new int[n];
+    NodeInfo[] nodes = new NodeInfo[n];
     for (int i = 0; i < n; i++) {
-      feasible[i] = i;
+      nodes[i] = snap.node(i);
     }
     long[] scores = new long[n];
     Map<String, Long> out = new LinkedHashMap<>();
-    if (plugin.score(new CycleState(pod, snap), feasible, n, scores)) {
+    if (plugin.score(new CycleState(pod, snap), nodes, n, scores)) {
       for (int i = 0; i < n; i++) {
         out.put(snap.node(i).name(), scores[i]);
       }

@@ -12,12 +12,14 @@ import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.StreamType;
@@ -27,6 +29,7 @@ import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
+import dev.drover.agent.runtime.ContainerDefaults;
 import dev.drover.agent.runtime.ContainerInfo;
 import dev.drover.agent.runtime.ContainerRuntime;
 import dev.drover.agent.runtime.ContainerSpec;
@@ -68,9 +71,11 @@ public final class DockerRuntime implements ContainerRuntime {
   private static final String GO_ZERO_TIME_PREFIX = "0001-01-01";
 
   private final DockerClient docker;
+  private final ContainerDefaults defaults;
 
-  private DockerRuntime(DockerClient docker) {
+  private DockerRuntime(DockerClient docker, ContainerDefaults defaults) {
     this.docker = docker;
+    this.defaults = defaults;
   }
 
   /**
@@ -78,6 +83,12 @@ public final class DockerRuntime implements ContainerRuntime {
    * Nothing is sent until the first call.
    */
   public static DockerRuntime connect(String dockerHost, Duration responseTimeout) {
+    return connect(dockerHost, responseTimeout, ContainerDefaults.STANDARD);
+  }
+
+  /** As {@link #connect(String, Duration)}, applying {@code defaults} to every container. */
+  public static DockerRuntime connect(
+      String dockerHost, Duration responseTimeout, ContainerDefaults defaults) {
     DockerClientConfig config =
         DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(dockerHost).build();
     DockerHttpClient http =
@@ -89,7 +100,7 @@ public final class DockerRuntime implements ContainerRuntime {
             // Log streams in follow mode each hold a connection; keep room for the sync loop.
             .maxConnections(64)
             .build();
-    return new DockerRuntime(DockerClientImpl.getInstance(config, http));
+    return new DockerRuntime(DockerClientImpl.getInstance(config, http), defaults);
   }
 
   @Override
@@ -223,8 +234,87 @@ public final class DockerRuntime implements ContainerRuntime {
               mount.readOnly() ? AccessMode.ro : AccessMode.rw));
     }
     host.withBinds(binds);
+    applySecurity(cmd, host, spec);
     cmd.withHostConfig(host);
     return call(() -> cmd.exec().getId());
+  }
+
+  /** The pod's security settings, on top of the agent's defaults for every container. */
+  private void applySecurity(CreateContainerCmd cmd, HostConfig host, ContainerSpec spec) {
+    ContainerSpec.Security sec = spec.security();
+    if (defaults.pidsLimit() > 0) {
+      host.withPidsLimit(defaults.pidsLimit());
+    }
+    host.withLogConfig(
+        new LogConfig(
+            LogConfig.LoggingType.JSON_FILE,
+            Map.of(
+                "max-size",
+                defaults.logMaxSize(),
+                "max-file",
+                Integer.toString(defaults.logMaxFiles()))));
+    if (sec.noNewPrivileges()) {
+      host.withSecurityOpts(List.of("no-new-privileges"));
+    }
+    if (sec.privileged()) {
+      host.withPrivileged(true);
+    }
+    if (sec.readOnlyRootFilesystem()) {
+      host.withReadonlyRootfs(true);
+    }
+    if (!sec.capAdd().isEmpty()) {
+      host.withCapAdd(capabilities(sec.capAdd()));
+    }
+    if (!sec.capDrop().isEmpty()) {
+      host.withCapDrop(capabilities(sec.capDrop()));
+    }
+    if (sec.hostPid()) {
+      host.withPidMode("host");
+    }
+    String user = user(spec.image(), sec);
+    if (user != null) {
+      cmd.withUser(user);
+    }
+  }
+
+  /**
+   * The {@code --user} for a container, or null to keep the image's; refuses a root user when the
+   * pod asked for a non-root one (a name other than root cannot be checked, so it is refused too,
+   * as Kubernetes does).
+   */
+  private String user(String image, ContainerSpec.Security sec) {
+    if (sec.runAsUser() != null) {
+      if (sec.runAsNonRoot() && sec.runAsUser() == 0) {
+        throw new IllegalArgumentException("runAsNonRoot is set but runAsUser is 0 (root)");
+      }
+      return sec.runAsUser() + (sec.runAsGroup() == null ? "" : ":" + sec.runAsGroup());
+    }
+    if (!sec.runAsNonRoot() && sec.runAsGroup() == null) {
+      return null;
+    }
+    String imageUser = call(() -> docker.inspectImageCmd(image).exec()).getConfig().getUser();
+    String name = imageUser == null || imageUser.isEmpty() ? "0" : imageUser.split(":", 2)[0];
+    if (sec.runAsNonRoot() && !name.matches("[0-9]+")) {
+      throw new IllegalArgumentException(
+          "runAsNonRoot is set and image "
+              + image
+              + " has the non-numeric user \""
+              + name
+              + "\": set runAsUser");
+    }
+    if (sec.runAsNonRoot() && Long.parseLong(name) == 0) {
+      throw new IllegalArgumentException(
+          "runAsNonRoot is set and image " + image + " runs as root: set runAsUser");
+    }
+    return sec.runAsGroup() == null ? null : name + ":" + sec.runAsGroup();
+  }
+
+  private static Capability[] capabilities(List<String> names) {
+    List<Capability> out = new ArrayList<>();
+    for (String n : names) {
+      out.add(Capability.valueOf(n));
+    }
+    return out.toArray(new Capability[0]);
   }
 
   private static void applyPorts(

@@ -1,0 +1,359 @@
+package dev.drover.bench.proxy;
+
+import static dev.drover.bench.BenchSupport.median;
+
+import dev.drover.agent.proxy.ProxyConfig;
+import dev.drover.agent.proxy.ServiceProxy;
+import dev.drover.api.v1.EndpointAddress;
+import dev.drover.api.v1.EndpointPort;
+import dev.drover.api.v1.EndpointSubset;
+import dev.drover.api.v1.Endpoints;
+import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.ObjectReference;
+import dev.drover.api.v1.Service;
+import dev.drover.api.v1.ServicePort;
+import dev.drover.api.v1.ServiceSpec;
+import dev.drover.api.v1.ServiceType;
+import dev.drover.bench.BenchSupport;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Service proxy data path (issue 17): one busybox httpd container on loopback, and a bounded,
+ * closed-loop load generator (C client threads, one new TCP connection per HTTP/1.0 request, for a
+ * fixed time) against three paths in one run: (a) direct to the container's published host port,
+ * (b) through Drover's service proxy (the node agent's {@link ServiceProxy}, listening on a node
+ * port and forwarding to that host port, exactly as it does for an endpoint), (c) through Docker
+ * Swarm's routing mesh (a swarm service publishing a port; Swarm mode is entered on loopback only
+ * if inactive, and left again). Each round measures the three in turn; the table gives medians of
+ * the rounds. Options: {@code [--rounds N] [--seconds S] [--clients C] [--skip-swarm]}. Last line:
+ * {@code RESULT proxy vs_direct=<drover/direct throughput> vs_swarm=<drover/swarm throughput>
+ * added_p99_ms=<drover p99 - direct p99>}.
+ */
+public final class ProxyBench {
+  private static final String DOCKER = "/usr/bin/docker";
+  private static final String IMAGE = "127.0.0.1:5000/busybox:1";
+  private static final String HTTPD =
+      "mkdir -p /www && echo hello-from-busybox > /www/index.html && exec httpd -f -p 8080 -h /www";
+  private static final byte[] REQUEST =
+      "GET / HTTP/1.0\r\nHost: bench\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+  private final String runId = Long.toHexString(System.nanoTime() & 0xffffff);
+
+  /** One measurement: requests per second and p99 latency in milliseconds. */
+  record Sample(double rps, double p99Ms, long errors) {}
+
+  public static void main(String[] args) throws Exception {
+    int rounds = 3;
+    int seconds = 5;
+    int clients = 8;
+    boolean swarm = true;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+        case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+        case "--clients" -> clients = Integer.parseInt(args[++i]);
+        case "--skip-swarm" -> swarm = false;
+        default ->
+            throw new IllegalArgumentException(
+                "usage: bench/run proxy [--rounds N] [--seconds S] [--clients C] [--skip-swarm]");
+      }
+    }
+    new ProxyBench().run(rounds, seconds, clients, swarm);
+  }
+
+  private void run(int rounds, int seconds, int clients, boolean withSwarm) throws Exception {
+    System.out.printf(
+        Locale.ROOT,
+        "proxy: %d rounds x %d s, %d clients, one connection per request; load %s%n",
+        rounds,
+        seconds,
+        clients,
+        BenchSupport.loadAverage());
+    String container = "drover-bench-proxy-" + runId;
+    String service = "drover-bench-mesh-" + runId;
+    int direct = freePort();
+    int nodePort = freePort();
+    int meshPort = freePort();
+    boolean swarmJoined = false;
+    boolean meshUp = true;
+    ServiceProxy proxy = null;
+    try {
+      docker(
+          120,
+          "run",
+          "-d",
+          "--name",
+          container,
+          "-p",
+          "127.0.0.1:" + direct + ":8080",
+          IMAGE,
+          "sh",
+          "-c",
+          HTTPD);
+      awaitServing(direct);
+      proxy = drover(direct, nodePort);
+      awaitServing(nodePort);
+      if (withSwarm) {
+        swarmJoined = joinSwarm();
+        if (swarmJoined) {
+          docker(
+              180,
+              "service",
+              "create",
+              "--detach",
+              "--name",
+              service,
+              "--publish",
+              "published=" + meshPort + ",target=8080",
+              IMAGE,
+              "sh",
+              "-c",
+              HTTPD);
+          if (!serving(meshPort, 60)) {
+            // The mesh load-balances with IPVS; without it the published port never answers.
+            System.out.println(
+                "swarm: the routing mesh does not answer on 127.0.0.1:"
+                    + meshPort
+                    + " after 60 s (IPVS "
+                    + (java.nio.file.Files.isDirectory(
+                            java.nio.file.Path.of("/proc/sys/net/ipv4/vs"))
+                        ? "present"
+                        : "missing: /proc/sys/net/ipv4/vs does not exist")
+                    + "); Swarm not measured");
+            meshUp = false;
+          }
+        }
+      }
+      Map<String, List<Sample>> samples = new LinkedHashMap<>();
+      for (int r = 1; r <= rounds; r++) {
+        samples
+            .computeIfAbsent("direct", k -> new ArrayList<>())
+            .add(load(direct, seconds, clients));
+        samples
+            .computeIfAbsent("drover", k -> new ArrayList<>())
+            .add(load(nodePort, seconds, clients));
+        if (swarmJoined && meshUp) {
+          samples
+              .computeIfAbsent("swarm", k -> new ArrayList<>())
+              .add(load(meshPort, seconds, clients));
+        }
+        System.out.printf(Locale.ROOT, "round %d: %s%n", r, last(samples));
+      }
+      report(samples, proxy);
+    } finally {
+      if (proxy != null) {
+        proxy.close();
+      }
+      docker(60, "rm", "-f", container);
+      if (swarmJoined) {
+        docker(60, "service", "rm", service);
+        docker(60, "swarm", "leave", "--force");
+      }
+    }
+  }
+
+  private static String last(Map<String, List<Sample>> samples) {
+    StringBuilder out = new StringBuilder();
+    samples.forEach(
+        (k, v) -> {
+          Sample s = v.get(v.size() - 1);
+          out.append(
+              String.format(
+                  Locale.ROOT,
+                  "%s %.0f req/s p99 %.2f ms (%d errors)  ",
+                  k,
+                  s.rps(),
+                  s.p99Ms(),
+                  s.errors()));
+        });
+    return out.toString().trim();
+  }
+
+  private static void report(Map<String, List<Sample>> samples, ServiceProxy proxy) {
+    Map<String, double[]> med = new LinkedHashMap<>();
+    samples.forEach(
+        (k, v) ->
+            med.put(
+                k,
+                new double[] {
+                  median(v.stream().map(Sample::rps).toList()),
+                  median(v.stream().map(Sample::p99Ms).toList())
+                }));
+    System.out.println();
+    System.out.println("| path | req/s (median) | p99 ms (median) |");
+    System.out.println("|---|---|---|");
+    med.forEach((k, m) -> System.out.printf(Locale.ROOT, "| %s | %.0f | %.2f |%n", k, m[0], m[1]));
+    System.out.println("drover proxy counters: " + proxy.metrics("bench/web"));
+    double vsDirect = med.get("drover")[0] / med.get("direct")[0];
+    double vsSwarm =
+        med.containsKey("swarm") ? med.get("drover")[0] / med.get("swarm")[0] : Double.NaN;
+    double addedP99 = med.get("drover")[1] - med.get("direct")[1];
+    System.out.printf(
+        Locale.ROOT,
+        "RESULT proxy vs_direct=%.2f vs_swarm=%.2f added_p99_ms=%.2f%n",
+        vsDirect,
+        vsSwarm,
+        addedP99);
+  }
+
+  /** A Drover service proxy with one NodePort service whose endpoint is the backend's port. */
+  private static ServiceProxy drover(int backendPort, int nodePort) {
+    ServiceProxy proxy =
+        new ServiceProxy(
+            new ProxyConfig(
+                false, List.of(), "127.0.0.1", "127.0.0.1", 2, 2000, Duration.ofSeconds(10)),
+            (svc, reason, message) -> System.out.println("proxy event " + reason + ": " + message));
+    proxy.putService(
+        Service.newBuilder()
+            .setMetadata(ObjectMeta.newBuilder().setNamespace("bench").setName("web"))
+            .setSpec(
+                ServiceSpec.newBuilder()
+                    .setType(ServiceType.SERVICE_TYPE_NODE_PORT)
+                    .addPorts(ServicePort.newBuilder().setPort(80).setNodePort(nodePort)))
+            .build());
+    proxy.putEndpoints(
+        Endpoints.newBuilder()
+            .setMetadata(ObjectMeta.newBuilder().setNamespace("bench").setName("web"))
+            .addSubsets(
+                EndpointSubset.newBuilder()
+                    .addPorts(EndpointPort.newBuilder().setPort(backendPort))
+                    .addAddresses(
+                        EndpointAddress.newBuilder()
+                            .setIp("127.0.0.1")
+                            .setTargetRef(ObjectReference.newBuilder().setName("backend"))))
+            .build());
+    proxy.reconcileAndWait();
+    return proxy.start();
+  }
+
+  /** C threads, each sending requests one after another for {@code seconds}. */
+  private static Sample load(int port, int seconds, int clients) throws InterruptedException {
+    Histogram latency = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(30), 3);
+    AtomicLong errors = new AtomicLong();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    List<Thread> threads = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      Thread t =
+          new Thread(
+              () -> {
+                while (System.nanoTime() < end) {
+                  long t0 = System.nanoTime();
+                  if (request(port)) {
+                    latency.recordValue(System.nanoTime() - t0);
+                  } else {
+                    errors.incrementAndGet();
+                  }
+                }
+              });
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    return new Sample(
+        latency.getTotalCount() / (double) seconds,
+        latency.getValueAtPercentile(99) / 1e6,
+        errors.get());
+  }
+
+  /** One HTTP/1.0 GET on a new connection; true when a 200 came back. */
+  private static boolean request(int port) {
+    try (Socket s = new Socket()) {
+      s.setTcpNoDelay(true);
+      s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+      s.setSoTimeout(10000);
+      s.getOutputStream().write(REQUEST);
+      InputStream in = s.getInputStream();
+      ByteArrayOutputStream all = new ByteArrayOutputStream(256);
+      in.transferTo(all);
+      return all.toString(StandardCharsets.US_ASCII).startsWith("HTTP/1.0 200")
+          || all.toString(StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static void awaitServing(int port) throws InterruptedException {
+    if (!serving(port, 120)) {
+      throw new IllegalStateException("nothing served HTTP on 127.0.0.1:" + port + " after 120 s");
+    }
+  }
+
+  /** Polls until a request on {@code port} succeeds; false after {@code seconds}. */
+  private static boolean serving(int port, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (request(port)) {
+        return true;
+      }
+      Thread.sleep(200);
+    }
+    return false;
+  }
+
+  /** Enters swarm mode on loopback; false (Swarm skipped) when the daemon is in a swarm already. */
+  private static boolean joinSwarm() {
+    String state = docker(30, "info", "--format", "{{.Swarm.LocalNodeState}}");
+    if (!"inactive".equals(state)) {
+      System.out.println("swarm: daemon is in swarm state '" + state + "'; skipping Swarm");
+      return false;
+    }
+    int port = freePort();
+    docker(
+        120,
+        "swarm",
+        "init",
+        "--advertise-addr",
+        "127.0.0.1",
+        "--listen-addr",
+        "127.0.0.1:" + port);
+    return true;
+  }
+
+  /** Runs a docker command and returns its trimmed output; fails on a non-zero exit. */
+  private static String docker(long timeoutSeconds, String... args) {
+    List<String> cmd = new ArrayList<>(List.of(DOCKER));
+    cmd.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.drover.master.auth;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Set;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * Decides who makes each call on the API port and puts that {@link Principal} into the gRPC {@link
+ * Context} ({@link AuthContext#PRINCIPAL}): the identity of a client certificate verified by mutual
+ * TLS, else the principal of an {@code authorization: Bearer} token, else {@link
+ * Principal#INSECURE} when the master runs without TLS on purpose. Anything else ends with
+ * UNAUTHENTICATED before the service sees it. A few methods that carry their own credential (a join
+ * token) pass without a principal.
+ */
+public final class AuthenticationInterceptor implements ServerInterceptor {
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static final String BEARER = "Bearer ";
+
+  private final boolean insecure;
+  private final TokenAuthenticator tokens;
+  private final Set<String> openMethods;
+
+  private AuthenticationInterceptor(
+      boolean insecure, TokenAuthenticator tokens, Set<String> openMethods) {
+    this.insecure = insecure;
+    this.tokens = tokens;
+    this.openMethods = Set.copyOf(openMethods);
+  }
+
+  /** For a master with TLS disabled on purpose: every caller is {@link Principal#INSECURE}. */
+  public static AuthenticationInterceptor insecure() {
+    return new AuthenticationInterceptor(true, TokenAuthenticator.NONE, Set.of());
+  }
+
+  /**
+   * For a TLS master: certificates, then bearer tokens; {@code openMethods} (full method names) are
+   * let through without credentials, without a principal.
+   */
+  public static AuthenticationInterceptor secure(
+      TokenAuthenticator tokens, Set<String> openMethods) {
+    return new AuthenticationInterceptor(false, tokens, openMethods);
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    Principal principal = insecure ? Principal.INSECURE : authenticate(call, headers);
+    if (principal == null) {
+      if (openMethods.contains(call.getMethodDescriptor().getFullMethodName())) {
+        return next.startCall(call, headers);
+      }
+      call.close(
+          Status.UNAUTHENTICATED.withDescription(
+              "no usable credentials: present a client certificate of this cluster or a"
+                  + " valid bearer token"),
+          new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    return Contexts.interceptCall(
+        Context.current().withValue(AuthContext.PRINCIPAL, principal), call, headers, next);
+  }
+
+  private Principal authenticate(ServerCall<?, ?> call, Metadata headers) {
+    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    if (session != null) {
+      X509Certificate peer = peerCertificate(session);
+      if (peer != null) {
+        // Verified against the cluster CA during the handshake; the subject names the holder.
+        return CertificateIdentity.principal(peer);
+      }
+      String header = headers.get(AUTHORIZATION);
+      if (header != null && header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+        return tokens.authenticate(header.substring(BEARER.length()).strip());
+      }
+    }
+    // Without TLS no credential counts: a bearer token sent in clear text is not accepted.
+    return null;
+  }
+
+  private static X509Certificate peerCertificate(SSLSession session) {
+    try {
+      Certificate[] chain = session.getPeerCertificates();
+      return chain.length > 0 && chain[0] instanceof X509Certificate x ? x : null;
+    } catch (SSLPeerUnverifiedException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,222 @@
+package dev.drover.master.security;
+
+import dev.drover.client.Channels;
+import dev.drover.client.tls.ServerTls;
+import dev.drover.master.auth.AuthenticationInterceptor;
+import dev.drover.store.api.KvStore;
+import io.grpc.ManagedChannel;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a master secures its API port, chosen on its builder: plaintext on purpose ({@link
+ * #insecure}), a managed cluster PKI in a directory ({@link #managed}: the CA bootstrap, automatic
+ * certificates and their rotation), or TLS files managed by the operator ({@link #files}). {@link
+ * #start} runs once the store answers and yields what the server needs.
+ */
+public final class MasterSecurity {
+  private static final Logger LOG = LoggerFactory.getLogger(MasterSecurity.class);
+
+  private final Path pkiDir;
+  private final Path[] files;
+  private final Duration lifetime;
+
+  private MasterSecurity(Path pkiDir, Path[] files, Duration lifetime) {
+    this.pkiDir = pkiDir;
+    this.files = files;
+    this.lifetime = lifetime;
+  }
+
+  /** No TLS: every caller is the insecure principal. */
+  public static MasterSecurity insecure() {
+    return new MasterSecurity(null, null, null);
+  }
+
+  /**
+   * A managed PKI in {@code dir}; issued certificates live for {@code lifetime} and are renewed at
+   * 50-80% of it.
+   */
+  public static MasterSecurity managed(Path dir, Duration lifetime) {
+    return new MasterSecurity(dir, null, lifetime);
+  }
+
+  /** Operator-managed files: this master's chain and key, and the CA of its clients. */
+  public static MasterSecurity files(Path certificateChain, Path privateKey, Path trustedCa) {
+    return new MasterSecurity(
+        null, new Path[] {certificateChain, privateKey, trustedCa}, Duration.ofDays(90));
+  }
+
+  /** True when the API is plaintext. */
+  public boolean isInsecure() {
+    return pkiDir == null && files == null;
+  }
+
+  /** The managed PKI directory, or null. */
+  public Path pkiDir() {
+    return pkiDir;
+  }
+
+  /**
+   * Sets up the credentials of master {@code id} listening on {@code host}; {@code timers} runs the
+   * rotation of a managed certificate.
+   */
+  public Active start(
+      KvStore kv, String id, String host, Clock clock, ScheduledExecutorService timers) {
+    if (isInsecure()) {
+      return new Active(null, null, null, null);
+    }
+    MasterCredentials credentials;
+    ClusterPki pki = null;
+    List<String> addresses = addresses(host);
+    if (pkiDir != null) {
+      pki = new ClusterPki(pkiDir);
+      credentials = pki.bootstrap(kv, id, addresses, lifetime);
+    } else {
+      credentials = MasterCredentials.fromFiles(files[0], files[1], files[2]);
+    }
+    TokenStore tokens = new TokenStore(kv, credentials.caCertificate(), clock);
+    Active active =
+        new Active(
+            credentials, tokens, new SecurityServiceImpl(credentials, tokens, () -> lifetime), pki);
+    if (pki != null) {
+      active.scheduleRotation(timers, id, addresses, lifetime);
+    }
+    return active;
+  }
+
+  /** The addresses a serving certificate names: the bind host (or every local one), localhost. */
+  static List<String> addresses(String host) {
+    Set<String> out = new LinkedHashSet<>(List.of("localhost", "127.0.0.1", "::1"));
+    if (host.equals("0.0.0.0") || host.equals("::")) {
+      try {
+        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+          for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+            if (!a.isLinkLocalAddress()) {
+              out.add(a.getHostAddress().replaceAll("%.*$", ""));
+            }
+          }
+        }
+        out.add(InetAddress.getLocalHost().getHostName());
+      } catch (SocketException | java.net.UnknownHostException e) {
+        LOG.warn("cannot list this host's addresses for the certificate: {}", e.toString());
+      }
+    } else {
+      out.add(host);
+    }
+    return new ArrayList<>(out);
+  }
+
+  /** The security of a started master. */
+  public static final class Active implements AutoCloseable {
+    private final MasterCredentials credentials;
+    private final TokenStore tokens;
+    private final SecurityServiceImpl service;
+    private final ClusterPki pki;
+    private volatile ScheduledFuture<?> rotation;
+    private volatile boolean closed;
+
+    Active(
+        MasterCredentials credentials,
+        TokenStore tokens,
+        SecurityServiceImpl service,
+        ClusterPki pki) {
+      this.credentials = credentials;
+      this.tokens = tokens;
+      this.service = service;
+      this.pki = pki;
+    }
+
+    /** The interceptor that authenticates every call; outermost on every service. */
+    public ServerInterceptor authentication() {
+      return credentials == null
+          ? AuthenticationInterceptor.insecure()
+          : AuthenticationInterceptor.secure(tokens, Set.of(SecurityServiceImpl.JOIN_METHOD));
+    }
+
+    /** The extra services a secured master serves (SecurityService), or none. */
+    public List<ServerServiceDefinition> services() {
+      return service == null ? List.of() : List.of(service.bindService());
+    }
+
+    /** Puts mutual TLS on the API server (client certificates optional: bearer tokens, joins). */
+    public NettyServerBuilder configure(NettyServerBuilder builder) {
+      if (credentials == null) {
+        return builder;
+      }
+      return builder.sslContext(
+          ServerTls.context(credentials.keyManager(), credentials.trustManager(), false));
+    }
+
+    /** How this master opens channels to agents: mutual TLS with its own certificate. */
+    public Function<String, ManagedChannel> agentChannels() {
+      return credentials == null
+          ? Channels::plaintext
+          : Channels.secureFactory(credentials.asClient());
+    }
+
+    /** The credentials, or null when insecure. */
+    public MasterCredentials credentials() {
+      return credentials;
+    }
+
+    /** The token store, or null when insecure. */
+    public TokenStore tokens() {
+      return tokens;
+    }
+
+    /** The managed PKI, or null. */
+    public ClusterPki pki() {
+      return pki;
+    }
+
+    private void scheduleRotation(
+        ScheduledExecutorService timers, String id, List<String> addresses, Duration lifetime) {
+      if (closed) {
+        return;
+      }
+      Duration delay = Rotation.delay(credentials.keyManager().certificate(), Instant.now());
+      rotation =
+          timers.schedule(
+              () -> {
+                try {
+                  pki.issueMaster(credentials.authority(), id, addresses, lifetime);
+                  LOG.info("master {} renewed its certificate", id);
+                } catch (RuntimeException e) {
+                  LOG.warn("master {} could not renew its certificate: {}", id, e.toString());
+                }
+                scheduleRotation(timers, id, addresses, lifetime);
+              },
+              // A renewal that failed leaves a due certificate: try again, but not in a loop.
+              Math.max(100, delay.toMillis()),
+              TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      ScheduledFuture<?> r = rotation;
+      if (r != null) {
+        r.cancel(false);
+      }
+    }
+  }
+}

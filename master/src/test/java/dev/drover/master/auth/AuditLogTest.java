@@ -1,0 +1,64 @@
+package dev.drover.master.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The audit file: appended line by line, private to its owner, rotated by size. */
+class AuditLogTest {
+  @TempDir Path dir;
+
+  @Test
+  void rotatesBySizeKeepingTheNewestLines() throws Exception {
+    Path file = dir.resolve("logs/audit.log");
+    try (AuditLog log = AuditLog.toFile(file, 1024, 2)) {
+      for (int i = 0; i < 40; i++) {
+        log.append("{\"n\":" + i + ",\"pad\":\"" + "x".repeat(80) + "\"}");
+      }
+    }
+    assertThat(Files.exists(file.resolveSibling("audit.log.1"))).isTrue();
+    assertThat(Files.exists(file.resolveSibling("audit.log.2"))).isTrue();
+    assertThat(Files.exists(file.resolveSibling("audit.log.3"))).isFalse();
+    for (String name : List.of("audit.log", "audit.log.1", "audit.log.2")) {
+      assertThat(Files.size(file.resolveSibling(name))).isLessThanOrEqualTo(1024);
+    }
+    List<String> current = Files.readAllLines(file);
+    assertThat(current.get(current.size() - 1)).startsWith("{\"n\":39,");
+    List<String> all = new ArrayList<>(Files.readAllLines(file.resolveSibling("audit.log.2")));
+    all.addAll(Files.readAllLines(file.resolveSibling("audit.log.1")));
+    all.addAll(current);
+    // The kept lines are the newest, in order, each whole.
+    for (int i = 1; i < all.size(); i++) {
+      int prev = Integer.parseInt(all.get(i - 1).replaceAll("\\{\"n\":(\\d+),.*", "$1"));
+      assertThat(all.get(i)).startsWith("{\"n\":" + (prev + 1) + ",").endsWith("}");
+    }
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+  }
+
+  @Test
+  void recordsRenderAsJsonWithEscapes() {
+    AuditRecord r = new AuditRecord("drover.v1.ControlService/Create", null);
+    r.principal(Principal.node("a"));
+    r.requests(
+        List.of(
+            AuthorizationRequest.of(
+                AuthorizationRequest.Verb.CREATE,
+                dev.drover.api.v1.Kind.KIND_POD,
+                "default",
+                "p\"1")));
+    String json = r.json(java.time.Instant.EPOCH, "PERMISSION_DENIED", "no\nway");
+    assertThat(json)
+        .isEqualTo(
+            "{\"time\":\"1970-01-01T00:00:00Z\",\"who\":\"node:a\",\"role\":\"node\",\"peer\":null,"
+                + "\"method\":\"drover.v1.ControlService/Create\",\"verb\":\"create\",\"kind\":\"pods\","
+                + "\"namespace\":\"default\",\"name\":\"p\\\"1\",\"code\":\"PERMISSION_DENIED\","
+                + "\"message\":\"no\\nway\"}");
+  }
+}

@@ -1,0 +1,251 @@
+package dev.drover.master.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.drover.api.v1.ClusterInfoRequest;
+import dev.drover.api.v1.ControlServiceGrpc;
+import dev.drover.api.v1.CreateTokenRequest;
+import dev.drover.api.v1.CreateTokenResponse;
+import dev.drover.api.v1.JoinRequest;
+import dev.drover.api.v1.JoinResponse;
+import dev.drover.api.v1.RevokeTokenRequest;
+import dev.drover.api.v1.SecurityServiceGrpc;
+import dev.drover.api.v1.TokenRole;
+import dev.drover.client.Channels;
+import dev.drover.client.ClientCredentials;
+import dev.drover.client.tls.PemFiles;
+import dev.drover.client.tls.PinnedCaTrustManager;
+import dev.drover.master.Master;
+import dev.drover.master.auth.CertificateIdentity;
+import dev.drover.master.auth.Principal;
+import dev.drover.master.auth.Role;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A master with a managed PKI on a real Netty server: who gets in, and with which code. */
+class MutualTlsTest {
+  @TempDir Path dir;
+  private Master master;
+  private final List<ManagedChannel> opened = new ArrayList<>();
+
+  @BeforeEach
+  void start() {
+    master = Master.builder().pki(dir.resolve("pki")).apiPort(0).start();
+  }
+
+  @AfterEach
+  void stop() {
+    opened.forEach(Channels::close);
+    master.close();
+  }
+
+  private ManagedChannel open(Function<String, ManagedChannel> how) {
+    ManagedChannel c = how.apply("127.0.0.1:" + master.apiPort());
+    opened.add(c);
+    return c;
+  }
+
+  private static Status.Code clusterInfo(ManagedChannel channel) {
+    try {
+      ControlServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(java.time.Duration.ofSeconds(10))
+          .clusterInfo(ClusterInfoRequest.getDefaultInstance());
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
+  private ClientCredentials admin() {
+    return master.security().pki().adminCredentials();
+  }
+
+  @Test
+  void theAdminCertificateGetsIn() {
+    assertThat(clusterInfo(open(t -> Channels.secure(t, admin())))).isEqualTo(Status.Code.OK);
+  }
+
+  @Test
+  void aPlaintextClientIsRefused() {
+    assertThat(clusterInfo(open(Channels::plaintext))).isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void tlsWithoutCredentialsIsUnauthenticated() {
+    ClientCredentials caOnly = new ClientCredentials(admin().caFile(), null, null, null);
+    assertThat(clusterInfo(open(t -> Channels.secure(t, caOnly))))
+        .isEqualTo(Status.Code.UNAUTHENTICATED);
+  }
+
+  @Test
+  void aCertificateOfAnotherCaIsRefusedAtTheHandshake() {
+    CertificateAuthority other = CertificateAuthority.create("other", Duration.ofDays(1));
+    ClientCredentials foreign =
+        write(other, new Principal("admin", Role.CLUSTER_ADMIN, null), Instant.now(), "foreign");
+    assertThat(clusterInfo(open(t -> Channels.secure(t, foreign))))
+        .isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void anExpiredCertificateIsRefusedAtTheHandshake() {
+    CertificateAuthority ca = master.security().credentials().authority();
+    ClientCredentials expired =
+        write(
+            ca,
+            new Principal("admin", Role.CLUSTER_ADMIN, null),
+            Instant.now().minus(Duration.ofHours(1)),
+            "expired");
+    assertThat(clusterInfo(open(t -> Channels.secure(t, expired))))
+        .isEqualTo(Status.Code.UNAVAILABLE);
+  }
+
+  @Test
+  void aBearerTokenWorksUntilRevoked() {
+    CreateTokenResponse token =
+        SecurityServiceGrpc.newBlockingStub(open(t -> Channels.secure(t, admin())))
+            .createToken(
+                CreateTokenRequest.newBuilder()
+                    .setRole(TokenRole.TOKEN_ROLE_VIEW)
+                    .setTtlSeconds(600)
+                    .build());
+    ManagedChannel withToken =
+        open(t -> Channels.secure(t, ClientCredentials.token(admin().caFile(), token.getToken())));
+    assertThat(clusterInfo(withToken)).isEqualTo(Status.Code.OK);
+
+    SecurityServiceGrpc.newBlockingStub(open(t -> Channels.secure(t, admin())))
+        .revokeToken(RevokeTokenRequest.newBuilder().setId(token.getInfo().getId()).build());
+    assertThat(clusterInfo(withToken)).isEqualTo(Status.Code.UNAUTHENTICATED);
+  }
+
+  @Test
+  void aJoinTokenIsNotABearerToken() {
+    String join = createToken(TokenRole.TOKEN_ROLE_AGENT);
+    ManagedChannel withToken =
+        open(t -> Channels.secure(t, ClientCredentials.token(admin().caFile(), join)));
+    assertThat(clusterInfo(withToken)).isEqualTo(Status.Code.UNAUTHENTICATED);
+  }
+
+  @Test
+  void anAgentJoinsWithAPinnedCaAndGetsANodeCertificate() throws Exception {
+    String join = createToken(TokenRole.TOKEN_ROLE_AGENT);
+    String digest = join.split("-")[1];
+    PinnedCaTrustManager pin = new PinnedCaTrustManager(digest);
+    KeyPair pair = CertificateAuthority.newKeyPair();
+    JoinResponse response =
+        SecurityServiceGrpc.newBlockingStub(open(t -> Channels.pinned(t, pin)))
+            .join(
+                JoinRequest.newBuilder()
+                    .setToken(join)
+                    .setName("worker-1")
+                    .setPublicKey(ByteString.copyFrom(pair.getPublic().getEncoded()))
+                    .addAddresses("10.0.0.7")
+                    .build());
+    X509Certificate cert = PemFiles.parseCertificates(response.getCertificate(), "join").get(0);
+    assertThat(CertificateIdentity.principal(cert)).isEqualTo(Principal.node("worker-1"));
+    assertThat(cert.getPublicKey()).isEqualTo(pair.getPublic());
+    assertThat(PemFiles.digest(pin.ca())).isEqualTo(digest);
+    assertThat(response.getCaPrivateKey()).isEmpty();
+  }
+
+  @Test
+  void aJoinTokenWithAnotherCaDigestIsRefusedByTheJoiningHost() {
+    String join = createToken(TokenRole.TOKEN_ROLE_AGENT);
+    String wrong = "0".repeat(64);
+    PinnedCaTrustManager pin = new PinnedCaTrustManager(wrong);
+    assertThatThrownBy(
+            () ->
+                SecurityServiceGrpc.newBlockingStub(open(t -> Channels.pinned(t, pin)))
+                    .join(JoinRequest.newBuilder().setToken(join).setName("w").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    assertThat(pin.ca()).isNull();
+  }
+
+  @Test
+  void aRevokedJoinTokenIsUnauthenticated() {
+    CreateTokenResponse token =
+        SecurityServiceGrpc.newBlockingStub(open(t -> Channels.secure(t, admin())))
+            .createToken(
+                CreateTokenRequest.newBuilder().setRole(TokenRole.TOKEN_ROLE_AGENT).build());
+    SecurityServiceGrpc.newBlockingStub(open(t -> Channels.secure(t, admin())))
+        .revokeToken(RevokeTokenRequest.newBuilder().setId(token.getInfo().getId()).build());
+    PinnedCaTrustManager pin = new PinnedCaTrustManager(token.getToken().split("-")[1]);
+    KeyPair pair = CertificateAuthority.newKeyPair();
+    assertThatThrownBy(
+            () ->
+                SecurityServiceGrpc.newBlockingStub(open(t -> Channels.pinned(t, pin)))
+                    .join(
+                        JoinRequest.newBuilder()
+                            .setToken(token.getToken())
+                            .setName("w")
+                            .setPublicKey(ByteString.copyFrom(pair.getPublic().getEncoded()))
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+  }
+
+  @Test
+  void onlyAClusterAdminManagesTokens() {
+    CreateTokenResponse view =
+        SecurityServiceGrpc.newBlockingStub(open(t -> Channels.secure(t, admin())))
+            .createToken(
+                CreateTokenRequest.newBuilder().setRole(TokenRole.TOKEN_ROLE_VIEW).build());
+    ManagedChannel asView =
+        open(t -> Channels.secure(t, ClientCredentials.token(admin().caFile(), view.getToken())));
+    assertThatThrownBy(
+            () ->
+                SecurityServiceGrpc.newBlockingStub(asView)
+                    .createToken(
+                        CreateTokenRequest.newBuilder()
+                            .setRole(TokenRole.TOKEN_ROLE_CLUSTER_ADMIN)
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+  }
+
+  @Test
+  void missingCredentialFilesFailClosed() {
+    ClientCredentials missing =
+        ClientCredentials.certificate(
+            dir.resolve("nope.crt"), dir.resolve("nope.crt"), dir.resolve("nope.key"));
+    assertThatThrownBy(() -> Channels.secure("127.0.0.1:1", missing))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("nope.crt");
+  }
+
+  private String createToken(TokenRole role) {
+    return SecurityServiceGrpc.newBlockingStub(open(t -> Channels.secure(t, admin())))
+        .createToken(CreateTokenRequest.newBuilder().setRole(role).build())
+        .getToken();
+  }
+
+  private ClientCredentials write(
+      CertificateAuthority ca, Principal holder, Instant notBefore, String name) {
+    KeyPair pair = CertificateAuthority.newKeyPair();
+    X509Certificate cert =
+        ca.issue(pair.getPublic(), holder, List.of(), notBefore, notBefore.plusSeconds(600));
+    Path certFile = dir.resolve(name + ".crt");
+    Path keyFile = dir.resolve(name + ".key");
+    PemFiles.write(certFile, PemFiles.certificatesPem(List.of(cert, ca.certificate())), false);
+    PemFiles.write(keyFile, PemFiles.privateKeyPem(pair.getPrivate()), true);
+    return ClientCredentials.certificate(admin().caFile(), certFile, keyFile);
+  }
+}
