@@ -29,7 +29,7 @@ readonly ROOTFS_RECIPE=2
 readonly IMAGE_PATH_ENV=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 PACKAGES=(docker.io busybox-static docker-registry protobuf-compiler libprotobuf-dev
-  python3-grpcio python3-protobuf protobuf-compiler-grpc iproute2 iptables
+  python3-grpcio python3-protobuf protobuf-compiler-grpc iproute2 iptables tmux
   # The HTTP gateway's Python example (requests only) and the console's browser tests
   # (Selenium drives Debian's chromium through chromium-driver).
   python3-requests chromium chromium-driver)

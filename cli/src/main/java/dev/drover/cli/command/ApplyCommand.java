@@ -18,7 +18,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code drover apply -f FILE|DIR|-}: creates or updates every object of the manifests in one
@@ -27,6 +30,11 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "apply",
+    footer = {
+      "",
+      "--dry-run prints a unified diff of each object that would change;"
+          + " --prune -l app=web deletes what an earlier apply created and the files dropped."
+    },
     mixinStandardHelpOptions = true,
     description = "Create or update objects from Kubernetes-shaped YAML manifests.")
 final class ApplyCommand implements Callable<Integer> {
@@ -52,6 +60,19 @@ final class ApplyCommand implements Callable<Integer> {
   boolean ignoreUnknown;
 
   @Option(
+      names = "--prune",
+      description =
+          "Delete objects labelled as -l selects that this tool applied before and that are no"
+              + " longer in the manifests.")
+  boolean prune;
+
+  @Option(
+      names = {"-l", "--selector"},
+      paramLabel = "SELECTOR",
+      description = "Label selector of the objects --prune may delete (e.g. app=web).")
+  String selector;
+
+  @Option(
       names = "--wait",
       description = "Wait until the applied workloads are ready, showing progress.")
   boolean waitReady;
@@ -63,6 +84,8 @@ final class ApplyCommand implements Callable<Integer> {
       description = "How long --wait waits (default ${DEFAULT-VALUE}).")
   String timeout;
 
+  @Spec CommandSpec spec;
+
   ApplyCommand(Cli cli) {
     this.cli = cli;
   }
@@ -70,6 +93,10 @@ final class ApplyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws ManifestException {
     var waitFor = Durations.parse(timeout);
+    if (prune && (selector == null || selector.isBlank())) {
+      throw new ParameterException(
+          spec.commandLine(), "--prune needs -l SELECTOR (the objects it may delete)");
+    }
     List<Manifests.Item> items = Manifests.read(cli, files, ignoreUnknown);
     List<Object> objects = new ArrayList<>();
     List<Subject> subjects = new ArrayList<>();
@@ -79,20 +106,7 @@ final class ApplyCommand implements Callable<Integer> {
     }
     try (DroverClient client = cli.connect()) {
       ApplyResponse response;
-      try {
-        response =
-            client.call(
-                Retry.IDEMPOTENT,
-                s ->
-                    s.apply(
-                        ApplyRequest.newBuilder()
-                            .addAllObjects(objects)
-                            .setDryRun(dryRun)
-                            .setFieldManager(FIELD_MANAGER)
-                            .build()));
-      } catch (StatusRuntimeException e) {
-        throw new ServerCallException(e, subjects);
-      }
+      response = apply(client, objects, subjects, dryRun);
       List<Object> applied = new ArrayList<>();
       for (int i = 0; i < response.getResultsCount(); i++) {
         ApplyResult result = response.getResults(i);
@@ -104,12 +118,36 @@ final class ApplyCommand implements Callable<Integer> {
                     + " "
                     + action(result.getAction())
                     + (dryRun ? " (dry run)" : ""));
+        if (dryRun && result.getAction() != ApplyAction.APPLY_ACTION_UNCHANGED) {
+          cli.out().print(LiveDiff.of(client, object));
+        }
+      }
+      if (prune) {
+        Pruner.prune(cli, client, applied, selector, dryRun);
       }
       cli.out().flush();
       if (waitReady && !dryRun) {
         return new ReadinessWaiter(cli, client, waitFor).await(applied) ? 0 : 1;
       }
       return 0;
+    }
+  }
+
+  /** One Apply call (a dry run only computes what would be stored). */
+  static ApplyResponse apply(
+      DroverClient client, List<Object> objects, List<Subject> subjects, boolean dryRun) {
+    try {
+      return client.call(
+          Retry.IDEMPOTENT,
+          s ->
+              s.apply(
+                  ApplyRequest.newBuilder()
+                      .addAllObjects(objects)
+                      .setDryRun(dryRun)
+                      .setFieldManager(FIELD_MANAGER)
+                      .build()));
+    } catch (StatusRuntimeException e) {
+      throw new ServerCallException(e, subjects);
     }
   }
 

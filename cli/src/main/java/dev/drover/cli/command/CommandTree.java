@@ -2,8 +2,13 @@ package dev.drover.cli.command;
 
 import dev.drover.cli.core.Cli;
 import dev.drover.cli.core.ErrorRenderer;
+import dev.drover.embed.manifest.Suggestions;
+import java.io.PrintWriter;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 
 /**
@@ -24,6 +29,18 @@ public final class CommandTree {
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     commandLine.setOut(cli.out());
     commandLine.setErr(cli.err());
+    commandLine.setParameterExceptionHandler(CommandTree::usageError);
+    // The daemons talk to no master as clients do: the inherited client options would only
+    // mislead in their help, so they take none of them.
+    for (String daemon : List.of("master", "agent", "dev")) {
+      CommandLine.Model.CommandSpec spec =
+          commandLine.getSubcommands().get(daemon).getCommandSpec();
+      for (CommandLine.Model.OptionSpec o : List.copyOf(spec.options())) {
+        if (o.inherited() && !o.usageHelp() && !o.versionHelp()) {
+          spec.remove(o);
+        }
+      }
+    }
     commandLine.setExecutionExceptionHandler(
         (failure, command, parseResult) -> {
           for (String line : ErrorRenderer.render(failure, cli.lastConnection())) {
@@ -33,6 +50,30 @@ public final class CommandTree {
           return 1;
         });
     return commandLine;
+  }
+
+  /**
+   * A usage error in one line (two with a suggestion) instead of the whole usage: the problem, a
+   * "did you mean" for a mistyped verb or option, and where the full usage is.
+   */
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine at = e.getCommandLine();
+    PrintWriter err = at.getErr();
+    err.println("error: " + e.getMessage());
+    if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
+      List<String> typed = unmatched.getUnmatched();
+      List<String> known = new ArrayList<>(at.getSubcommands().keySet());
+      for (CommandLine.Model.OptionSpec o : at.getCommandSpec().options()) {
+        known.addAll(List.of(o.names()));
+      }
+      if (!typed.isEmpty()) {
+        Optional.ofNullable(Suggestions.closest(typed.get(0), known))
+            .ifPresent(m -> err.println("Did you mean \"" + m + "\"?"));
+      }
+    }
+    err.println("See `" + at.getCommandSpec().qualifiedName() + " -h` for its usage.");
+    err.flush();
+    return at.getCommandSpec().exitCodeOnInvalidInput();
   }
 
   /** Creates commands, handing the invocation's {@link Cli} to those that take one. */

@@ -9,9 +9,12 @@ import dev.drover.cli.core.ServerCallException;
 import dev.drover.cli.core.Subject;
 import dev.drover.client.DroverClient;
 import dev.drover.client.DroverClient.Retry;
+import dev.drover.embed.manifest.Suggestions;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
@@ -31,8 +34,17 @@ final class Resources {
                     commandLine,
                     "unknown resource type \""
                         + name
-                        + "\"; known types: "
-                        + String.join(", ", ResourceType.allNames())));
+                        + "\""
+                        + Optional.ofNullable(Suggestions.closest(name, ResourceType.allNames()))
+                            .map(m -> "; did you mean \"" + m + "\"?")
+                            .orElseGet(
+                                () ->
+                                    "; known types: "
+                                        + String.join(
+                                            ", ",
+                                            Arrays.stream(ResourceType.values())
+                                                .map(ResourceType::plural)
+                                                .toList()))));
   }
 
   /** The namespace for a request about {@code type}: empty for cluster-scoped kinds. */

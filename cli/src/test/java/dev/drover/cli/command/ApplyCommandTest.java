@@ -13,6 +13,8 @@ import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,6 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+/**
+ * {@code drover apply}, {@code drover diff}, {@code apply --dry-run} (a diff showing exactly the
+ * lines a modified manifest changes) and {@code apply --prune -l} (deleting only the labelled
+ * objects an earlier apply wrote that the files no longer hold).
+ */
 class ApplyCommandTest {
 
   static final String WEB =
@@ -95,8 +102,10 @@ class ApplyCommandTest {
     cli.stdin = WEB;
     Result r = cli.run("apply", "-f", "-", "--dry-run", "-n", "shop");
     assertThat(r.code()).isZero();
-    assertThat(r.out())
-        .isEqualTo("deployment.apps/web created (dry run)\nservice/web created (dry run)\n");
+    // A dry run also prints each new object as a diff against nothing (every line added).
+    assertThat(r.out().lines().filter(l -> !l.matches("^(---|\\+\\+\\+|@@|\\+).*")))
+        .containsExactly("deployment.apps/web created (dry run)", "service/web created (dry run)");
+    assertThat(r.out()).contains("+++ merged/shop/deployment.apps/web\n@@ -0,0 +1,");
     ApplyRequest request = (ApplyRequest) cli.service.requests.get(0);
     assertThat(request.getDryRun()).isTrue();
     assertThat(ApiObjects.meta(request.getObjects(1)).getNamespace()).isEqualTo("shop");
@@ -271,5 +280,110 @@ class ApplyCommandTest {
         .contains("[--------------------]  0/2 ready")
         .contains("\033[1A")
         .contains("[####################]  2/2 ready");
+  }
+
+  private static List<String> changedLines(String diff) {
+    return Arrays.stream(diff.split("\n"))
+        .filter(l -> (l.startsWith("-") || l.startsWith("+")) && !l.startsWith("---"))
+        .filter(l -> !l.startsWith("+++"))
+        .toList();
+  }
+
+  @Test
+  void diffShowsExactlyTheChangedLines() throws Exception {
+    String file = write("web.yaml", WEB);
+    assertThat(cli.run("apply", "-f", file).code()).isZero();
+
+    Result same = cli.run("diff", "-f", file);
+    assertThat(same.code()).as(same.err()).isZero();
+    assertThat(same.out()).isEmpty();
+
+    String changed =
+        write(
+            "web2.yaml",
+            WEB.replace("replicas: 2", "replicas: 5")
+                .replace("image: busybox:1", "image: busybox:2"));
+    Result diff = cli.run("diff", "-f", changed);
+    assertThat(diff.code()).as(diff.err()).isEqualTo(1);
+    assertThat(diff.out())
+        .startsWith(
+            "--- live/default/deployment.apps/web\n+++ merged/default/deployment.apps/web\n@@ ");
+    assertThat(changedLines(diff.out()))
+        .containsExactly(
+            "-  replicas: 2",
+            "+  replicas: 5",
+            "-        image: busybox:1",
+            "+        image: busybox:2");
+
+    Result dry = cli.run("apply", "--dry-run", "-f", changed);
+    assertThat(dry.code()).isZero();
+    assertThat(dry.out())
+        .startsWith(
+            "deployment.apps/web configured (dry run)\n--- live/default/deployment.apps/web")
+        .contains("service/web unchanged (dry run)");
+    assertThat(changedLines(dry.out())).isEqualTo(changedLines(diff.out()));
+  }
+
+  @Test
+  void pruneDeletesOnlyLabelledObjectsAppliedBeforeAndNoLongerInTheFiles() throws Exception {
+    String both =
+        write(
+            "all.yaml",
+            """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: keep, labels: {app: web}}
+            data: {a: "1"}
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: drop, labels: {app: web}}
+            data: {a: "1"}
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: other, labels: {app: db}}
+            data: {a: "1"}
+            """);
+    assertThat(cli.run("apply", "-f", both).code()).isZero();
+    // Same label, but not written by apply (as a controller's object would be): never pruned.
+    cli.service.put(
+        dev.drover.testing.TestObjects.wrap(
+            dev.drover.api.v1.ConfigMap.newBuilder()
+                .setMetadata(
+                    dev.drover.api.v1.ObjectMeta.newBuilder()
+                        .setName("manual")
+                        .setNamespace("default")
+                        .putLabels("app", "web"))
+                .build()),
+        CliHarness.NOW);
+    String onlyKeep =
+        write(
+            "keep.yaml",
+            """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: keep, labels: {app: web}}
+            data: {a: "2"}
+            """);
+
+    Result usage = cli.run("apply", "--prune", "-f", onlyKeep);
+    assertThat(usage.code()).isEqualTo(2);
+    assertThat(usage.err()).contains("--prune needs -l SELECTOR");
+
+    Result dry = cli.run("apply", "--prune", "-l", "app=web", "--dry-run", "-f", onlyKeep);
+    assertThat(dry.out()).contains("configmap/drop pruned (dry run)");
+    assertThat(names()).containsExactlyInAnyOrder("keep", "drop", "other", "manual");
+
+    Result pruned = cli.run("apply", "--prune", "-l", "app=web", "-f", onlyKeep);
+    assertThat(pruned.code()).as(pruned.err()).isZero();
+    assertThat(pruned.out()).isEqualTo("configmap/keep configured\nconfigmap/drop pruned\n");
+    assertThat(names()).containsExactlyInAnyOrder("keep", "other", "manual");
+  }
+
+  private List<String> names() {
+    return cli.service.objects(Kind.KIND_CONFIG_MAP).stream()
+        .map(o -> o.getConfigMap().getMetadata().getName())
+        .toList();
   }
 }

@@ -93,6 +93,32 @@ class CliBasicsTest {
   }
 
   @Test
+  void usageErrorsAreOneLineWithASuggestionAndWhereTheUsageIs() {
+    Result kind = cli.run("get", "deploymnets");
+    assertThat(kind.code()).isEqualTo(2);
+    assertThat(kind.err())
+        .isEqualTo(
+            "error: unknown resource type \"deploymnets\"; did you mean \"deployments\"?\n"
+                + "See `drover get -h` for its usage.\n");
+    Result verb = cli.run("dscribe", "pods");
+    assertThat(verb.code()).isEqualTo(2);
+    assertThat(verb.err()).contains("Did you mean \"describe\"?").contains("See `drover -h`");
+    assertThat(verb.err().lines().count()).isEqualTo(3);
+    Result far = cli.run("get", "gizmos");
+    assertThat(far.err()).contains("known types: namespaces, nodes, pods,").doesNotContain("po,");
+  }
+
+  @Test
+  void daemonCommandsShowOnlyTheirOwnOptions() {
+    for (String daemon : List.of("master", "agent", "dev")) {
+      Result help = cli.run(daemon, "--help");
+      assertThat(help.code()).isZero();
+      assertThat(help.out()).doesNotContain("--server").doesNotContain("--namespace");
+    }
+    assertThat(cli.run("get", "--help").out()).contains("--server").contains("--namespace");
+  }
+
+  @Test
   void completionScriptCoversTheVerbs() {
     Result r = cli.run("completion", "bash");
     assertThat(r.code()).isZero();

@@ -5,6 +5,7 @@ import com.google.protobuf.ByteString;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import dev.drover.api.ApiObjects;
+import dev.drover.api.WellKnown;
 import dev.drover.api.v1.ApplyAction;
 import dev.drover.api.v1.ApplyRequest;
 import dev.drover.api.v1.ApplyResponse;
@@ -77,6 +78,14 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
 
   private static String key(Kind kind, String namespace, String name) {
     return kind.getNumber() + "/" + namespace + "/" + name;
+  }
+
+  /** The stored objects of one kind. */
+  public synchronized List<Object> objects(Kind kind) {
+    return objects.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(kind.getNumber() + "/"))
+        .map(java.util.Map.Entry::getValue)
+        .toList();
   }
 
   /** Stores an object as if created at {@code created}. */
@@ -214,8 +223,13 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
     }
     ApplyResponse.Builder response = ApplyResponse.newBuilder();
     synchronized (this) {
-      for (Object object : request.getObjectsList()) {
-        ObjectMeta meta = ApiObjects.meta(object);
+      for (Object sent : request.getObjectsList()) {
+        // As the server does: an applied object carries its field manager.
+        ObjectMeta meta =
+            ApiObjects.meta(sent).toBuilder()
+                .putAnnotations(WellKnown.FIELD_MANAGER, request.getFieldManager())
+                .build();
+        Object object = ApiObjects.withMeta(sent, meta);
         Object existing =
             objects.get(key(ResourceType.of(object).kind(), meta.getNamespace(), meta.getName()));
         ApplyAction action;
@@ -234,8 +248,9 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
           result = existing;
         } else {
           action = ApplyAction.APPLY_ACTION_CONFIGURED;
+          result = ApiObjects.withMeta(object, ApiObjects.meta(existing));
           if (!request.getDryRun()) {
-            result = put(ApiObjects.withMeta(object, ApiObjects.meta(existing)), Instant.now());
+            result = put(result, Instant.now());
           }
         }
         response.addResults(ApplyResult.newBuilder().setObject(result).setAction(action));

@@ -3,15 +3,18 @@ package dev.drover.client.manifest;
 import java.util.List;
 import java.util.Locale;
 
-/** Finds the known key a misspelt one most likely meant ("nodename", "node_name", "imagee"). */
-final class Suggestions {
+/**
+ * Finds the known key a misspelt one most likely meant ("nodename", "node_name", "imagee"); also
+ * the CLI's "did you mean" for kinds, verbs and options.
+ */
+public final class Suggestions {
 
   private static final int MAX_DISTANCE = 2;
 
   private Suggestions() {}
 
   /** The candidate closest to {@code key}, or null when none is close enough. */
-  static String closest(String key, List<String> candidates) {
+  public static String closest(String key, List<String> candidates) {
     String normalized = normalize(key);
     String best = null;
     // Short keys get less slack, or "ip" would "mean" "os".

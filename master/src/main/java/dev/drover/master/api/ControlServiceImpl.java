@@ -18,13 +18,14 @@ import dev.drover.api.v1.DeleteResponse;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.EvictRequest;
 import dev.drover.api.v1.EvictResponse;
+import dev.drover.api.v1.ExecInput;
+import dev.drover.api.v1.ExecOutput;
 import dev.drover.api.v1.GetRequest;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ListRequest;
 import dev.drover.api.v1.ListResponse;
 import dev.drover.api.v1.LogChunk;
 import dev.drover.api.v1.LogsRequest;
-import dev.drover.api.v1.Node;
 import dev.drover.api.v1.NodeActionRequest;
 import dev.drover.api.v1.NodeActionResponse;
 import dev.drover.api.v1.NodeActionType;
@@ -34,6 +35,8 @@ import dev.drover.api.v1.ObjectReference;
 import dev.drover.api.v1.OwnerReference;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodTemplateSpec;
+import dev.drover.api.v1.PortForwardInput;
+import dev.drover.api.v1.PortForwardOutput;
 import dev.drover.api.v1.PropagationPolicy;
 import dev.drover.api.v1.RecordEventRequest;
 import dev.drover.api.v1.ReplicaSet;
@@ -88,6 +91,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
   private final ClusterView cluster;
   private final StreamRegistry streams;
   private final Clock clock;
+  private final StreamProxy proxy;
 
   /** A service over the given store and cache. */
   public ControlServiceImpl(
@@ -105,6 +109,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
     this.cluster = cluster;
     this.streams = streams;
     this.clock = clock;
+    this.proxy = new StreamProxy(cache, agents, streams);
   }
 
   private Object visible(Object written) {
@@ -787,49 +792,21 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
     if (request.hasSinceSeconds() && request.hasSinceTime()) {
       throw ApiErrors.invalid("since_seconds", "since_seconds and since_time are exclusive");
     }
-    String ns = Registry.namespaceOf(Kind.KIND_POD, request.getNamespace());
-    Object podObj =
-        cache
-            .get(Kind.KIND_POD, ns, request.getPod())
-            .orElseThrow(() -> ApiErrors.notFound("Pod " + ns + "/" + request.getPod()));
-    Pod pod = podObj.getPod();
-    String container = request.getContainer();
-    if (container.isEmpty()) {
-      if (pod.getSpec().getContainersCount() != 1) {
-        throw ApiErrors.invalid(
-            "container",
-            "the pod has " + pod.getSpec().getContainersCount() + " containers; name one");
-      }
-      container = pod.getSpec().getContainers(0).getName();
-    } else {
-      String c = container;
-      boolean known =
-          pod.getSpec().getContainersList().stream().anyMatch(x -> x.getName().equals(c))
-              || pod.getSpec().getInitContainersList().stream()
-                  .anyMatch(x -> x.getName().equals(c));
-      if (!known) {
-        throw ApiErrors.invalid(
-            "container", "pod " + ns + "/" + request.getPod() + " has no container " + c);
-      }
-    }
-    if (pod.getSpec().getNodeName().isEmpty()) {
-      throw ApiErrors.failedPrecondition(
-          "pod " + ns + "/" + request.getPod() + " is not scheduled to a node yet");
-    }
-    Node node =
-        cache
-            .get(Kind.KIND_NODE, "", pod.getSpec().getNodeName())
-            .orElseThrow(() -> ApiErrors.notFound("Node " + pod.getSpec().getNodeName()))
-            .getNode();
-    if (!node.getStatus().hasDaemonEndpoint()
-        || node.getStatus().getDaemonEndpoint().getPort() == 0) {
-      throw ApiErrors.unavailable(
-          "node " + node.getMetadata().getName() + " has not published its agent endpoint");
-    }
-    var ep = node.getStatus().getDaemonEndpoint();
+    StreamProxy.PodTarget t =
+        proxy.target(request.getNamespace(), request.getPod(), request.getContainer(), true);
     return new ManagedTarget(
-        agents.get(ep.getAddress(), ep.getPort()),
-        request.toBuilder().setNamespace(ns).setContainer(container).build());
+        t.channel(),
+        request.toBuilder().setNamespace(t.namespace()).setContainer(t.container()).build());
+  }
+
+  @Override
+  public StreamObserver<ExecInput> exec(StreamObserver<ExecOutput> out) {
+    return proxy.exec(out);
+  }
+
+  @Override
+  public StreamObserver<PortForwardInput> portForward(StreamObserver<PortForwardOutput> out) {
+    return proxy.portForward(out);
   }
 
   @Override

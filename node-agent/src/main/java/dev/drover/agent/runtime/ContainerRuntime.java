@@ -55,6 +55,15 @@ public interface ContainerRuntime extends AutoCloseable {
   ExecResult exec(String id, List<String> command, Duration timeout);
 
   /**
+   * Starts a command in a running container with its input and output attached, and returns at
+   * once; {@code listener} hears its output and its end. Runtimes that run no processes answer
+   * through the listener too (see theirs).
+   */
+  default ExecSession attach(String id, ExecOptions options, ExecListener listener) {
+    throw new UnsupportedOperationException("this runtime cannot attach to commands");
+  }
+
+  /**
    * Streams a container's output to {@code sink} on a runtime thread. Closing the returned handle
    * stops the stream.
    */

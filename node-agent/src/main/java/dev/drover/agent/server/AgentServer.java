@@ -7,12 +7,17 @@ import dev.drover.agent.runtime.LogSink;
 import dev.drover.agent.security.MastersOnly;
 import dev.drover.agent.sync.PodSyncer;
 import dev.drover.api.v1.AgentServiceGrpc;
+import dev.drover.api.v1.ExecInput;
+import dev.drover.api.v1.ExecOutput;
 import dev.drover.api.v1.LogChunk;
 import dev.drover.api.v1.LogStream;
 import dev.drover.api.v1.LogsRequest;
+import dev.drover.api.v1.PortForwardInput;
+import dev.drover.api.v1.PortForwardOutput;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -22,21 +27,24 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Instant;
-import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves {@code AgentService} (container logs: follow, tail, since, previous run) on the agent's
- * daemon port so that masters can proxy {@code drover logs} from anywhere.
+ * Serves {@code AgentService} (container logs: follow, tail, since, previous run; exec; port
+ * forwarding) on the agent's daemon port so that masters can proxy {@code drover logs}, {@code
+ * exec} and {@code port-forward} from anywhere.
  */
 public final class AgentServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(AgentServer.class);
 
   private final Server server;
+  private final Service service;
 
   /** A plaintext server (tests, embedding on loopback). */
   public AgentServer(String bindAddress, int port, PodSyncer syncer, ContainerRuntime runtime) {
@@ -49,13 +57,12 @@ public final class AgentServer implements AutoCloseable {
    */
   public AgentServer(
       String bindAddress, int port, PodSyncer syncer, ContainerRuntime runtime, SslContext tls) {
+    this.service = new Service(syncer, runtime);
     NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port));
     if (tls == null) {
-      b.addService(new Service(syncer, runtime));
+      b.addService(service);
     } else {
-      b.sslContext(tls)
-          .addService(
-              ServerInterceptors.intercept(new Service(syncer, runtime), new MastersOnly()));
+      b.sslContext(tls).addService(ServerInterceptors.intercept(service, new MastersOnly()));
     }
     this.server = b.build();
   }
@@ -79,6 +86,7 @@ public final class AgentServer implements AutoCloseable {
   @Override
   public void close() {
     server.shutdownNow();
+    service.forwardReaders.shutdownNow();
     try {
       server.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -91,9 +99,28 @@ public final class AgentServer implements AutoCloseable {
     private final PodSyncer syncer;
     private final ContainerRuntime runtime;
 
+    private final ExecutorService forwardReaders =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "agent-port-forward");
+              t.setDaemon(true);
+              return t;
+            });
+
     Service(PodSyncer syncer, ContainerRuntime runtime) {
       this.syncer = syncer;
       this.runtime = runtime;
+    }
+
+    @Override
+    public StreamObserver<ExecInput> exec(StreamObserver<ExecOutput> responseObserver) {
+      return new ExecCall(syncer, runtime, responseObserver);
+    }
+
+    @Override
+    public StreamObserver<PortForwardInput> portForward(
+        StreamObserver<PortForwardOutput> responseObserver) {
+      return new PortForwardCall(syncer, forwardReaders, responseObserver);
     }
 
     @Override
@@ -105,38 +132,17 @@ public final class AgentServer implements AutoCloseable {
                 .asRuntimeException());
         return;
       }
-      if (!syncer.hasPod(request.getNamespace(), request.getPod())) {
-        responseObserver.onError(
-            Status.NOT_FOUND
-                .withDescription(
-                    "pod "
-                        + request.getNamespace()
-                        + "/"
-                        + request.getPod()
-                        + " is not on this node")
-                .asRuntimeException());
-        return;
-      }
-      Optional<String> id =
-          syncer.containerId(
-              request.getNamespace(),
-              request.getPod(),
-              request.getContainer(),
-              request.getPrevious());
-      if (id.isEmpty()) {
-        responseObserver.onError(
-            Status.NOT_FOUND
-                .withDescription(
-                    (request.getPrevious()
-                            ? "no previous run of container \""
-                            : "no running container \"")
-                        + request.getContainer()
-                        + "\" in pod "
-                        + request.getPod()
-                        + (request.getContainer().isEmpty()
-                            ? " (name the container: the pod has several)"
-                            : ""))
-                .asRuntimeException());
+      String id;
+      try {
+        id =
+            PodLookup.containerId(
+                syncer,
+                request.getNamespace(),
+                request.getPod(),
+                request.getContainer(),
+                request.getPrevious());
+      } catch (StatusRuntimeException e) {
+        responseObserver.onError(e);
         return;
       }
       Instant since = null;
@@ -170,7 +176,7 @@ public final class AgentServer implements AutoCloseable {
           });
       handle.set(
           runtime.logs(
-              id.get(),
+              id,
               options,
               new LogSink() {
                 private boolean done;

@@ -33,7 +33,10 @@ import dev.drover.agent.runtime.ContainerDefaults;
 import dev.drover.agent.runtime.ContainerInfo;
 import dev.drover.agent.runtime.ContainerRuntime;
 import dev.drover.agent.runtime.ContainerSpec;
+import dev.drover.agent.runtime.ExecListener;
+import dev.drover.agent.runtime.ExecOptions;
 import dev.drover.agent.runtime.ExecResult;
+import dev.drover.agent.runtime.ExecSession;
 import dev.drover.agent.runtime.HostFacts;
 import dev.drover.agent.runtime.ImagePullException;
 import dev.drover.agent.runtime.LogOptions;
@@ -465,6 +468,103 @@ public final class DockerRuntime implements ContainerRuntime {
     Long code = inspect.getExitCodeLong();
     synchronized (output) {
       return new ExecResult(code == null ? -1 : code.intValue(), output.toString());
+    }
+  }
+
+  @Override
+  public ExecSession attach(String id, ExecOptions options, ExecListener listener) {
+    String execId =
+        call(
+            () ->
+                docker
+                    .execCreateCmd(id)
+                    .withCmd(options.command().toArray(String[]::new))
+                    .withAttachStdin(options.stdin())
+                    .withAttachStdout(true)
+                    .withAttachStderr(true)
+                    .withTty(options.tty())
+                    .exec()
+                    .getId());
+    StdinPipe stdin = options.stdin() ? new StdinPipe() : null;
+    ResultCallback.Adapter<Frame> callback =
+        new ResultCallback.Adapter<>() {
+          @Override
+          public void onNext(Frame frame) {
+            listener.output(frame.getPayload(), frame.getStreamType() == StreamType.STDERR);
+          }
+
+          @Override
+          public void onError(Throwable throwable) {
+            endStdin(stdin);
+            listener.failed(throwable);
+            super.onComplete();
+          }
+
+          @Override
+          public void onComplete() {
+            endStdin(stdin);
+            // Before closing: the close interrupts this thread, which would cancel the inspect.
+            reportExit(execId, listener);
+            super.onComplete();
+          }
+        };
+    var start = docker.execStartCmd(execId).withDetach(false).withTty(options.tty());
+    if (stdin != null) {
+      start.withStdIn(stdin);
+    }
+    call(() -> start.exec(callback));
+    ExecSession session =
+        new ExecSession() {
+          @Override
+          public void stdin(byte[] data) {
+            if (stdin != null) {
+              stdin.write(data);
+            }
+          }
+
+          @Override
+          public void closeStdin() {
+            // Docker's attach cannot half-close; on a terminal end of file is the EOF character.
+            if (stdin != null && options.tty()) {
+              stdin.write(new byte[] {4});
+            }
+            endStdin(stdin);
+          }
+
+          @Override
+          public void resize(int width, int height) {
+            if (options.tty() && width > 0 && height > 0) {
+              try {
+                docker.resizeExecCmd(execId).withSize(height, width).exec();
+              } catch (RuntimeException e) {
+                // The command may have just exited; a lost resize harms nothing.
+                log.debug("resizing exec {} failed: {}", execId, e.toString());
+              }
+            }
+          }
+
+          @Override
+          public void close() {
+            endStdin(stdin);
+            closeQuietly(callback);
+          }
+        };
+    session.resize(options.width(), options.height());
+    return session;
+  }
+
+  private static void endStdin(StdinPipe stdin) {
+    if (stdin != null) {
+      stdin.end();
+    }
+  }
+
+  private void reportExit(String execId, ExecListener listener) {
+    try {
+      Long code = call(() -> docker.inspectExecCmd(execId).exec()).getExitCodeLong();
+      listener.exited(code == null ? -1 : code.intValue());
+    } catch (RuntimeException e) {
+      listener.failed(e);
     }
   }
 

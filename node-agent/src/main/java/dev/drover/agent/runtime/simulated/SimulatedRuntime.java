@@ -3,7 +3,10 @@ package dev.drover.agent.runtime.simulated;
 import dev.drover.agent.runtime.ContainerInfo;
 import dev.drover.agent.runtime.ContainerRuntime;
 import dev.drover.agent.runtime.ContainerSpec;
+import dev.drover.agent.runtime.ExecListener;
+import dev.drover.agent.runtime.ExecOptions;
 import dev.drover.agent.runtime.ExecResult;
+import dev.drover.agent.runtime.ExecSession;
 import dev.drover.agent.runtime.HostFacts;
 import dev.drover.agent.runtime.ImagePullException;
 import dev.drover.agent.runtime.LogOptions;
@@ -221,6 +224,62 @@ public final class SimulatedRuntime implements ContainerRuntime {
       throw new IllegalStateException("container " + id + " is not running");
     }
     return execHandler.apply(sim.spec, command);
+  }
+
+  /**
+   * Runs no process: {@code echo ARGS} prints its arguments, {@code cat} (with stdin) prints its
+   * input back until stdin ends, and anything else fails with exit code 127 and a message that real
+   * commands need the Docker runtime.
+   */
+  @Override
+  public ExecSession attach(String id, ExecOptions options, ExecListener listener) {
+    check();
+    Sim sim = containers.get(id);
+    if (sim == null || sim.info().state() != ContainerInfo.State.RUNNING) {
+      throw new IllegalStateException("container " + id + " is not running");
+    }
+    List<String> command = options.command();
+    String program = command.isEmpty() ? "" : command.get(0);
+    boolean echoesInput = program.equals("cat") && options.stdin();
+    if (program.equals("echo")) {
+      String line = String.join(" ", command.subList(1, command.size())) + "\n";
+      listener.output(line.getBytes(StandardCharsets.UTF_8), false);
+      listener.exited(0);
+    } else if (!echoesInput) {
+      String why =
+          "simulated runtime: no processes run here (only echo and cat are answered);"
+              + " start the agent with --runtime docker to run \""
+              + String.join(" ", command)
+              + "\"\n";
+      listener.output(why.getBytes(StandardCharsets.UTF_8), !options.tty());
+      listener.exited(127);
+    }
+    return new ExecSession() {
+      private boolean ended = !echoesInput;
+
+      @Override
+      public synchronized void stdin(byte[] data) {
+        if (!ended) {
+          listener.output(data, false);
+        }
+      }
+
+      @Override
+      public synchronized void closeStdin() {
+        if (!ended) {
+          ended = true;
+          listener.exited(0);
+        }
+      }
+
+      @Override
+      public void resize(int width, int height) {}
+
+      @Override
+      public synchronized void close() {
+        ended = true;
+      }
+    };
   }
 
   @Override
