@@ -7,6 +7,7 @@ import dev.drover.api.v1.ConfirmPodTerminationRequest;
 import dev.drover.api.v1.CreateRequest;
 import dev.drover.api.v1.DeleteRequest;
 import dev.drover.api.v1.EvictRequest;
+import dev.drover.api.v1.ExecInput;
 import dev.drover.api.v1.GetPodDependenciesRequest;
 import dev.drover.api.v1.GetRequest;
 import dev.drover.api.v1.HeartbeatRequest;
@@ -16,6 +17,7 @@ import dev.drover.api.v1.LogsRequest;
 import dev.drover.api.v1.NodeActionRequest;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.PortForwardInput;
 import dev.drover.api.v1.RecordEventRequest;
 import dev.drover.api.v1.RecordEventsRequest;
 import dev.drover.api.v1.RegisterNodeRequest;
@@ -118,7 +120,8 @@ public record AuthorizationRequest(
       case "Get", "Logs", "ClusterInfo", "GetPodDependencies" -> Verb.GET;
       case "List" -> Verb.LIST;
       case "Watch", "WatchBatched", "WatchPods" -> Verb.WATCH;
-      case "Create", "Evict", "RecordEvent", "RecordEvents", "Register" -> Verb.CREATE;
+      case "Create", "Evict", "RecordEvent", "RecordEvents", "Register", "Exec", "PortForward" ->
+          Verb.CREATE;
       case "Delete", "ConfirmPodTermination" -> Verb.DELETE;
       case "Apply" -> Verb.PATCH;
       case "Update",
@@ -196,6 +199,32 @@ public record AuthorizationRequest(
         yield List.of(
             of(Verb.GET, Kind.KIND_POD, one(Kind.KIND_POD, r.getNamespace()), r.getPod())
                 .sub("log"));
+      }
+      // Streams: the first message names the pod and is checked (Kubernetes' create on
+      // pods/exec and pods/portforward); the bytes that follow belong to that authorized call.
+      case "Exec" -> {
+        ExecInput in = (ExecInput) request;
+        yield in.hasStart()
+            ? List.of(
+                of(
+                        Verb.CREATE,
+                        Kind.KIND_POD,
+                        one(Kind.KIND_POD, in.getStart().getNamespace()),
+                        in.getStart().getPod())
+                    .sub("exec"))
+            : List.of();
+      }
+      case "PortForward" -> {
+        PortForwardInput in = (PortForwardInput) request;
+        yield in.hasStart()
+            ? List.of(
+                of(
+                        Verb.CREATE,
+                        Kind.KIND_POD,
+                        one(Kind.KIND_POD, in.getStart().getNamespace()),
+                        in.getStart().getPod())
+                    .sub("portforward"))
+            : List.of();
       }
       default -> List.of();
     };
