@@ -2,7 +2,7 @@ package dev.drover.cli.command;
 
 import dev.drover.cli.core.Cli;
 import dev.drover.cli.core.ErrorRenderer;
-import dev.drover.embed.manifest.Suggestions;
+import dev.drover.client.manifest.Suggestions;
 import java.io.PrintWriter;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;

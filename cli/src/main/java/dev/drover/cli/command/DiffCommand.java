@@ -5,7 +5,7 @@ import dev.drover.api.v1.Object;
 import dev.drover.cli.core.Cli;
 import dev.drover.cli.core.Subject;
 import dev.drover.client.DroverClient;
-import dev.drover.embed.manifest.ManifestException;
+import dev.drover.client.manifest.ManifestException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

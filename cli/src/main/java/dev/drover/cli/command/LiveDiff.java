@@ -9,7 +9,7 @@ import dev.drover.cli.core.Subject;
 import dev.drover.cli.output.UnifiedDiff;
 import dev.drover.client.DroverClient;
 import dev.drover.client.DroverClient.Retry;
-import dev.drover.embed.manifest.ManifestWriter;
+import dev.drover.client.manifest.ManifestWriter;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 

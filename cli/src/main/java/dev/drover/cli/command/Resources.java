@@ -9,7 +9,7 @@ import dev.drover.cli.core.ServerCallException;
 import dev.drover.cli.core.Subject;
 import dev.drover.client.DroverClient;
 import dev.drover.client.DroverClient.Retry;
-import dev.drover.embed.manifest.Suggestions;
+import dev.drover.client.manifest.Suggestions;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -7,10 +7,8 @@ import dev.drover.store.api.KvStore;
 import dev.drover.store.api.Peer;
 import dev.drover.store.api.StoreOptions;
 import dev.drover.store.lin.RegisterOp;
-import dev.drover.store.v1.Compare;
-import dev.drover.store.v1.PutRequest;
+import dev.drover.store.lin.RegisterTxns;
 import dev.drover.store.v1.RangeResponse;
-import dev.drover.store.v1.RequestOp;
 import dev.drover.store.v1.TxnRequest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -143,24 +141,7 @@ public final class StoreWorkload implements AutoCloseable {
   }
 
   private static TxnRequest cas(ByteString k, String expected, String value) {
-    Compare cmp =
-        expected == null
-            ? Compare.newBuilder()
-                .setKey(k)
-                .setTarget(Compare.CompareTarget.VERSION)
-                .setVersion(0)
-                .build()
-            : Compare.newBuilder()
-                .setKey(k)
-                .setTarget(Compare.CompareTarget.VALUE)
-                .setValue(Keys.of(expected))
-                .build();
-    return TxnRequest.newBuilder()
-        .addCompare(cmp)
-        .addSuccess(
-            RequestOp.newBuilder()
-                .setRequestPut(PutRequest.newBuilder().setKey(k).setValue(Keys.of(value))))
-        .build();
+    return RegisterTxns.cas(k, expected, value);
   }
 
   private void pauseAfterFailure() {

@@ -205,29 +205,21 @@ public record AuthorizationRequest(
       case "Exec" -> {
         ExecInput in = (ExecInput) request;
         yield in.hasStart()
-            ? List.of(
-                of(
-                        Verb.CREATE,
-                        Kind.KIND_POD,
-                        one(Kind.KIND_POD, in.getStart().getNamespace()),
-                        in.getStart().getPod())
-                    .sub("exec"))
+            ? podStream(in.getStart().getNamespace(), in.getStart().getPod(), "exec")
             : List.of();
       }
       case "PortForward" -> {
         PortForwardInput in = (PortForwardInput) request;
         yield in.hasStart()
-            ? List.of(
-                of(
-                        Verb.CREATE,
-                        Kind.KIND_POD,
-                        one(Kind.KIND_POD, in.getStart().getNamespace()),
-                        in.getStart().getPod())
-                    .sub("portforward"))
+            ? podStream(in.getStart().getNamespace(), in.getStart().getPod(), "portforward")
             : List.of();
       }
       default -> List.of();
     };
+  }
+
+  private static List<AuthorizationRequest> podStream(String namespace, String pod, String sub) {
+    return List.of(of(Verb.CREATE, Kind.KIND_POD, one(Kind.KIND_POD, namespace), pod).sub(sub));
   }
 
   private static AuthorizationRequest node(String method, java.lang.Object request) {

@@ -7,10 +7,8 @@ import com.google.protobuf.ByteString;
 import dev.drover.store.api.Keys;
 import dev.drover.store.lin.LinearizabilityChecker;
 import dev.drover.store.lin.RegisterOp;
-import dev.drover.store.v1.Compare;
-import dev.drover.store.v1.PutRequest;
+import dev.drover.store.lin.RegisterTxns;
 import dev.drover.store.v1.RangeResponse;
-import dev.drover.store.v1.RequestOp;
 import dev.drover.store.v1.TxnRequest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -147,26 +145,7 @@ class ClusterLinearizabilityTest {
         } else {
           String value = "c" + client + "-" + counter++;
           String expected = rnd.nextBoolean() ? lastSeen : null;
-          Compare cmp =
-              expected == null
-                  ? Compare.newBuilder()
-                      .setKey(k)
-                      .setTarget(Compare.CompareTarget.VERSION)
-                      .setVersion(0)
-                      .build()
-                  : Compare.newBuilder()
-                      .setKey(k)
-                      .setTarget(Compare.CompareTarget.VALUE)
-                      .setValue(Keys.of(expected))
-                      .build();
-          TxnRequest txn =
-              TxnRequest.newBuilder()
-                  .addCompare(cmp)
-                  .addSuccess(
-                      RequestOp.newBuilder()
-                          .setRequestPut(
-                              PutRequest.newBuilder().setKey(k).setValue(Keys.of(value))))
-                  .build();
+          TxnRequest txn = RegisterTxns.cas(k, expected, value);
           try {
             boolean ok = via.txn(txn).get(30, TimeUnit.SECONDS).getSucceeded();
             history
