@@ -137,6 +137,7 @@ class DistributionIT {
                 l.startsWith("Drover dev cluster ready")
                     || l.startsWith("The \"dev\"")
                     || l.startsWith("  drover ")
-                    || l.startsWith("Press Ctrl-C"));
+                    || l.startsWith("Press Ctrl-C")
+                    || l.startsWith("Web console and HTTP API: http://127.0.0.1:"));
   }
 }
