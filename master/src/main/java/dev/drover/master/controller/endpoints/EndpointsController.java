@@ -253,8 +253,8 @@ public final class EndpointsController extends Controller {
 
   /** The host port that reaches the service port's target in the pod, if the pod has one. */
   /**
-   * True for a headless service (clusterIP None): no proxy stands in front of it, so its
-   * addresses are the pods' own IPs and container ports, as clients reach them by pod name.
+   * True for a headless service (clusterIP None): no proxy stands in front of it, so its addresses
+   * are the pods' own IPs and container ports, as clients reach them by pod name.
    */
   static boolean headless(Service svc) {
     return svc.getSpec().getClusterIp().equals("None");
