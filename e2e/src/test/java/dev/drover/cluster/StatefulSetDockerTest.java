@@ -122,6 +122,7 @@ class StatefulSetDockerTest {
                 .build());
     client.statefulSets().create(statefulSet(3));
     awaitRunning(3);
+    await().atMost(PATIENCE).until(() -> starts(0) == 1 && starts(1) == 1 && starts(2) == 1);
     for (int i = 0; i < 3; i++) {
       assertThat(read(i, "ordinal")).isEqualTo(i + "\n");
     }
