@@ -491,10 +491,11 @@ public final class Master implements AutoCloseable {
   /**
    * Stops at once without handing over, for in-process failover tests: the active role is abandoned
    * without releasing the lease (the others wait for it to expire) and streams and the API server
-   * are cut. It is not a crash: the store member is closed in order (its log flushed and closed). A
-   * real crash is a SIGKILL of a master process, as the fault harness in e2e does.
+   * are cut. It is a stop, not a crash: the store member is closed in order (its log flushed and
+   * closed), which an in-process master cannot avoid. A crash is a SIGKILL of a master process, as
+   * the fault harness in e2e does.
    */
-  public void halt() {
+  public void stopWithoutHandover() {
     if (!closing.compareAndSet(false, true)) {
       return;
     }
@@ -507,7 +508,8 @@ public final class Master implements AutoCloseable {
     stopLocalParts();
   }
 
-  // What close and halt both stop once the API no longer serves: HTTP, timers, agent channels,
+  // What close and stopWithoutHandover both stop once the API no longer serves: HTTP, timers, agent
+  // channels,
   // the cache and the store member.
   private void stopLocalParts() {
     if (gateway != null) {
