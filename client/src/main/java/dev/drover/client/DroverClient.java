@@ -23,10 +23,13 @@ import dev.drover.api.v1.ListResponse;
 import dev.drover.api.v1.Namespace;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Object;
+import dev.drover.api.v1.PersistentVolume;
+import dev.drover.api.v1.PersistentVolumeClaim;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.Secret;
 import dev.drover.api.v1.Service;
+import dev.drover.api.v1.StatefulSet;
 import dev.drover.api.v1.UpdateRequest;
 import dev.drover.api.v1.UpdateStatusRequest;
 import dev.drover.api.v1.WatchEvent;
@@ -925,6 +928,30 @@ public final class DroverClient implements AutoCloseable {
   public Resource<Lease> leases() {
     return new Resource<>(
         Kind.KIND_LEASE, Object::getLease, x -> Object.newBuilder().setLease(x).build());
+  }
+
+  /** StatefulSets. */
+  public Resource<StatefulSet> statefulSets() {
+    return new Resource<>(
+        Kind.KIND_STATEFUL_SET,
+        Object::getStatefulSet,
+        x -> Object.newBuilder().setStatefulSet(x).build());
+  }
+
+  /** PersistentVolumes (cluster-scoped). */
+  public Resource<PersistentVolume> persistentVolumes() {
+    return new Resource<>(
+        Kind.KIND_PERSISTENT_VOLUME,
+        Object::getPersistentVolume,
+        x -> Object.newBuilder().setPersistentVolume(x).build());
+  }
+
+  /** PersistentVolumeClaims. */
+  public Resource<PersistentVolumeClaim> persistentVolumeClaims() {
+    return new Resource<>(
+        Kind.KIND_PERSISTENT_VOLUME_CLAIM,
+        Object::getPersistentVolumeClaim,
+        x -> Object.newBuilder().setPersistentVolumeClaim(x).build());
   }
 
   /** Closes every channel and stops resuming watches. */
