@@ -26,6 +26,7 @@ import dev.drover.master.metrics.MetricsInterceptor;
 import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.master.registry.ObjectValidator;
 import dev.drover.master.registry.Registry;
+import dev.drover.master.registry.ServiceStrategy;
 import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.master.security.MasterSecurity;
@@ -152,6 +153,7 @@ public final class Master implements AutoCloseable {
       KvStore plain = secrets.wrap(kv);
       ObjectValidator validator = PodSecurityAdmission.over(cfg.validator, () -> store);
       store = new Registry(plain, validator, cfg.clock, cfg.storeTimeout);
+      store.services().nodePortRange(cfg.nodePortRange);
       StoreMetrics.register(metrics, store, kv);
       for (String ns :
           List.of(
@@ -582,6 +584,7 @@ public final class Master implements AutoCloseable {
     private int apiPort = 0;
     private int metricsPort = -1;
     private String metricsHost = "127.0.0.1";
+    private ServiceStrategy.NodePortRange nodePortRange = ServiceStrategy.NodePortRange.DEFAULT;
     private MasterSecurity security;
     private boolean plaintextOffLoopback;
     private Duration certificateLifetime = Duration.ofDays(90);
@@ -836,6 +839,12 @@ public final class Master implements AutoCloseable {
     /** Confirms plaintext on a non-loopback address ({@code --i-understand-plaintext}). */
     public Builder plaintextOffLoopback() {
       this.plaintextOffLoopback = true;
+      return this;
+    }
+
+    /** Ports NodePort services get theirs from (default 30000-32767). */
+    public Builder serviceNodePortRange(ServiceStrategy.NodePortRange range) {
+      this.nodePortRange = range;
       return this;
     }
 
