@@ -226,7 +226,7 @@ class ControlServiceTest {
                 org.junit.jupiter.api.Assertions.assertThrows(
                     StatusRuntimeException.class,
                     () -> api().update(UpdateRequest.newBuilder().setObject(noVersion).build()))))
-        .containsExactly("metadata.resource_version");
+        .containsExactly("metadata.resourceVersion");
   }
 
   @Test
@@ -289,7 +289,7 @@ class ControlServiceTest {
                 org.junit.jupiter.api.Assertions.assertThrows(
                     StatusRuntimeException.class,
                     () -> api().update(UpdateRequest.newBuilder().setObject(moved).build()))))
-        .containsExactly("spec.node_name");
+        .containsExactly("spec.nodeName");
   }
 
   @Test

@@ -68,6 +68,7 @@ public final class Kinds {
     add(Kind.KIND_SECRET, true, "Secret", "v1", "secrets");
     add(Kind.KIND_CONFIG_MAP, true, "ConfigMap", "v1", "configmaps", "cm");
     add(Kind.KIND_LEASE, true, "Lease", "coordination.k8s.io/v1", "leases");
+    add(Kind.KIND_CRON_JOB, true, "CronJob", "batch/v1", "cronjobs", "cj");
     for (Kind kind : Kind.values()) {
       if (kind != Kind.KIND_UNSPECIFIED && kind != Kind.UNRECOGNIZED && !INFO.containsKey(kind)) {
         throw new ExceptionInInitializerError("Kinds has no entry for " + kind);

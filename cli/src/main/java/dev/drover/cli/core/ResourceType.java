@@ -28,7 +28,8 @@ public enum ResourceType {
   EVENT(Kind.KIND_EVENT),
   SECRET(Kind.KIND_SECRET),
   CONFIG_MAP(Kind.KIND_CONFIG_MAP),
-  LEASE(Kind.KIND_LEASE);
+  LEASE(Kind.KIND_LEASE),
+  CRON_JOB(Kind.KIND_CRON_JOB);
 
   private final Kind kind;
 

@@ -36,7 +36,8 @@ class KubeSchemaTest {
                   "Event",
                   "Secret",
                   "ConfigMap",
-                  "Lease")),
+                  "Lease",
+                  "CronJob")),
           Map.entry("ConditionStatus", List.of("True", "False", "Unknown")),
           Map.entry("LabelSelectorOperator", List.of("In", "NotIn", "Exists", "DoesNotExist")),
           Map.entry("NamespacePhase", List.of("Active", "Terminating")),
@@ -51,14 +52,15 @@ class KubeSchemaTest {
           Map.entry("TolerationOperator", List.of("Exists", "Equal")),
           Map.entry("UnsatisfiableConstraintAction", List.of("DoNotSchedule", "ScheduleAnyway")),
           Map.entry("PodPhase", List.of("Pending", "Running", "Succeeded", "Failed", "Unknown")),
-          Map.entry("ServiceType", List.of("ClusterIP", "NodePort")),
+          Map.entry("ServiceType", List.of("ClusterIP", "NodePort", "LoadBalancer")),
           Map.entry("SessionAffinity", List.of("None", "ClientIP")),
           Map.entry("ProxyProtocol", List.of("None", "V1", "V2")),
           Map.entry("LoadBalancing", List.of("RoundRobin", "LeastConnections")),
           Map.entry("EventType", List.of("Normal", "Warning")),
           Map.entry("DeploymentStrategyType", List.of("RollingUpdate", "Recreate")),
           Map.entry("DaemonSetUpdateStrategyType", List.of("RollingUpdate", "OnDelete")),
-          Map.entry("CompletionMode", List.of("NonIndexed", "Indexed")));
+          Map.entry("CompletionMode", List.of("NonIndexed", "Indexed")),
+          Map.entry("ConcurrencyPolicy", List.of("Allow", "Forbid", "Replace")));
 
   @Test
   void everyEnumOfEveryKindHasItsKubernetesSpelling() {
@@ -96,7 +98,8 @@ class KubeSchemaTest {
                 Map.entry("Event", "v1"),
                 Map.entry("Secret", "v1"),
                 Map.entry("ConfigMap", "v1"),
-                Map.entry("Lease", "coordination.k8s.io/v1")));
+                Map.entry("Lease", "coordination.k8s.io/v1"),
+                Map.entry("CronJob", "batch/v1")));
     assertThat(KubeSchema.kindField("StatefulSet")).isNull();
   }
 

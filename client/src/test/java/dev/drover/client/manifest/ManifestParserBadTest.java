@@ -87,7 +87,7 @@ class ManifestParserBadTest {
                             + " tcpSocket may be set, found \"exec\" and \"httpGet\"",
                         "20: kind: unknown kind \"StatefulSet\"; Drover supports Namespace, Node,"
                             + " Pod, Deployment, ReplicaSet, DaemonSet, Job, Service, Endpoints,"
-                            + " Event, Secret, ConfigMap, Lease"));
+                            + " Event, Secret, ConfigMap, Lease, CronJob"));
   }
 
   @Test

@@ -21,6 +21,7 @@ public final class AuthorizationRules {
           Kind.KIND_REPLICA_SET,
           Kind.KIND_DAEMON_SET,
           Kind.KIND_JOB,
+          Kind.KIND_CRON_JOB,
           Kind.KIND_SERVICE,
           Kind.KIND_ENDPOINTS,
           Kind.KIND_EVENT,
