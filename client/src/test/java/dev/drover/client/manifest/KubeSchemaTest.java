@@ -37,7 +37,10 @@ class KubeSchemaTest {
                   "Secret",
                   "ConfigMap",
                   "Lease",
-                  "CronJob")),
+                  "CronJob",
+                  "StatefulSet",
+                  "PersistentVolume",
+                  "PersistentVolumeClaim")),
           Map.entry("ConditionStatus", List.of("True", "False", "Unknown")),
           Map.entry("LabelSelectorOperator", List.of("In", "NotIn", "Exists", "DoesNotExist")),
           Map.entry("NamespacePhase", List.of("Active", "Terminating")),
@@ -60,6 +63,16 @@ class KubeSchemaTest {
           Map.entry("DeploymentStrategyType", List.of("RollingUpdate", "Recreate")),
           Map.entry("DaemonSetUpdateStrategyType", List.of("RollingUpdate", "OnDelete")),
           Map.entry("CompletionMode", List.of("NonIndexed", "Indexed")),
+          Map.entry(
+              "PersistentVolumeAccessMode",
+              List.of("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")),
+          Map.entry("PersistentVolumeReclaimPolicy", List.of("Retain", "Delete")),
+          Map.entry(
+              "PersistentVolumePhase",
+              List.of("Pending", "Available", "Bound", "Released", "Failed")),
+          Map.entry("PersistentVolumeClaimPhase", List.of("Pending", "Bound", "Lost")),
+          Map.entry("PodManagementPolicyType", List.of("OrderedReady", "Parallel")),
+          Map.entry("StatefulSetUpdateStrategyType", List.of("RollingUpdate", "OnDelete")),
           Map.entry("ConcurrencyPolicy", List.of("Allow", "Forbid", "Replace")));
 
   @Test
@@ -99,8 +112,11 @@ class KubeSchemaTest {
                 Map.entry("Secret", "v1"),
                 Map.entry("ConfigMap", "v1"),
                 Map.entry("Lease", "coordination.k8s.io/v1"),
-                Map.entry("CronJob", "batch/v1")));
-    assertThat(KubeSchema.kindField("StatefulSet")).isNull();
+                Map.entry("CronJob", "batch/v1"),
+                Map.entry("StatefulSet", "apps/v1"),
+                Map.entry("PersistentVolume", "v1"),
+                Map.entry("PersistentVolumeClaim", "v1")));
+    assertThat(KubeSchema.kindField("ControllerRevision")).isNull();
   }
 
   @Test

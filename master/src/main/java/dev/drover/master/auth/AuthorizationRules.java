@@ -22,6 +22,8 @@ public final class AuthorizationRules {
           Kind.KIND_DAEMON_SET,
           Kind.KIND_JOB,
           Kind.KIND_CRON_JOB,
+          Kind.KIND_STATEFUL_SET,
+          Kind.KIND_PERSISTENT_VOLUME_CLAIM,
           Kind.KIND_SERVICE,
           Kind.KIND_ENDPOINTS,
           Kind.KIND_EVENT,

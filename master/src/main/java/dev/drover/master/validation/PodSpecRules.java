@@ -89,6 +89,9 @@ final class PodSpecRules {
     if (!spec.getHostname().isEmpty()) {
       v.addAll(path + ".hostname", Names.checkDns1123Label(spec.getHostname()));
     }
+    if (!spec.getSubdomain().isEmpty()) {
+      v.addAll(path + ".subdomain", Names.checkDns1123Label(spec.getSubdomain()));
+    }
     MetaRules.labels(spec.getNodeSelectorMap(), path + ".node_selector", v);
     for (int i = 0; i < spec.getImagePullSecretsCount(); i++) {
       String name = spec.getImagePullSecrets(i).getName();
@@ -176,6 +179,12 @@ final class PodSpecRules {
           if (volume.getSecret().hasDefaultMode()) {
             fileMode(volume.getSecret().getDefaultMode(), field + ".secret.default_mode", v);
           }
+          break;
+        case PERSISTENT_VOLUME_CLAIM:
+          objectName(
+              volume.getPersistentVolumeClaim().getClaimName(),
+              field + ".persistent_volume_claim.claim_name",
+              v);
           break;
         default:
           v.add(field, "Required value: must specify a volume type");

@@ -131,6 +131,15 @@ public final class Validator {
       case CRON_JOB:
         KindRules.cronJob(object.getCronJob(), v);
         break;
+      case STATEFUL_SET:
+        StatefulRules.statefulSet(object.getStatefulSet(), v);
+        break;
+      case PERSISTENT_VOLUME:
+        StatefulRules.persistentVolume(object.getPersistentVolume(), v);
+        break;
+      case PERSISTENT_VOLUME_CLAIM:
+        StatefulRules.persistentVolumeClaim(object.getPersistentVolumeClaim(), v);
+        break;
       default:
         throw new IllegalStateException("no rules for " + object.getKindCase());
     }

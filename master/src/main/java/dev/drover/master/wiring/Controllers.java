@@ -10,6 +10,8 @@ import dev.drover.master.controller.gc.GarbageCollector;
 import dev.drover.master.controller.job.JobController;
 import dev.drover.master.controller.node.NodeLifecycleController;
 import dev.drover.master.controller.replicaset.ReplicaSetController;
+import dev.drover.master.controller.statefulset.StatefulSetController;
+import dev.drover.master.volume.VolumeBinder;
 import java.util.List;
 
 /** The standard set of controllers an active master runs. */
@@ -28,6 +30,8 @@ public final class Controllers {
         new DaemonSetController(context),
         new JobController(context),
         new CronJobController(context),
+        new StatefulSetController(context),
+        new VolumeBinder(context),
         new NodeLifecycleController(context),
         new EndpointsController(context),
         new GarbageCollector(context));
