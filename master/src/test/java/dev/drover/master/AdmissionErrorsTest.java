@@ -37,20 +37,20 @@ import org.junit.jupiter.api.Test;
  * served as NodePort with a warning.
  */
 class AdmissionErrorsTest {
-  static InProcessMaster m;
+  private static InProcessMaster master;
+
+  private static ControlServiceGrpc.ControlServiceBlockingStub api() {
+    return master.control();
+  }
 
   @BeforeAll
-  static void start() {
-    m = new InProcessMaster(b -> b.scheduler(false).controllers(false));
+  static void startTheApiAlone() {
+    master = new InProcessMaster(b -> b.scheduler(false).controllers(false));
   }
 
   @AfterAll
-  static void stop() throws Exception {
-    m.close();
-  }
-
-  private static ControlServiceGrpc.ControlServiceBlockingStub api() {
-    return m.control();
+  static void stopIt() throws Exception {
+    master.close();
   }
 
   private static StatusRuntimeException refused(Object object) {
