@@ -8,6 +8,7 @@ import com.google.protobuf.Message;
 import dev.drover.api.v1.ConfigMap;
 import dev.drover.api.v1.ControlServiceGrpc;
 import dev.drover.api.v1.CreateRequest;
+import dev.drover.api.v1.CronJob;
 import dev.drover.api.v1.DaemonSet;
 import dev.drover.api.v1.DeleteRequest;
 import dev.drover.api.v1.DeleteResponse;
@@ -888,6 +889,12 @@ public final class DroverClient implements AutoCloseable {
   public Resource<Job> jobs() {
     return new Resource<>(
         Kind.KIND_JOB, Object::getJob, x -> Object.newBuilder().setJob(x).build());
+  }
+
+  /** CronJobs. */
+  public Resource<CronJob> cronJobs() {
+    return new Resource<>(
+        Kind.KIND_CRON_JOB, Object::getCronJob, x -> Object.newBuilder().setCronJob(x).build());
   }
 
   /** Services. */

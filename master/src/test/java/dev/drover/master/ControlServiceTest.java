@@ -227,7 +227,7 @@ class ControlServiceTest {
                 org.junit.jupiter.api.Assertions.assertThrows(
                     StatusRuntimeException.class,
                     () -> api().update(UpdateRequest.newBuilder().setObject(noVersion).build()))))
-        .containsExactly("metadata.resource_version");
+        .containsExactly("metadata.resourceVersion");
   }
 
   @Test
@@ -290,7 +290,7 @@ class ControlServiceTest {
                 org.junit.jupiter.api.Assertions.assertThrows(
                     StatusRuntimeException.class,
                     () -> api().update(UpdateRequest.newBuilder().setObject(moved).build()))))
-        .containsExactly("spec.node_name");
+        .containsExactly("spec.nodeName");
   }
 
   @Test

@@ -121,6 +121,29 @@ public final class Quantity implements Comparable<Quantity> {
     return new Quantity(normalize(value, negative), format);
   }
 
+  /**
+   * The largest amount an object may request, limit or report: its milli-value still fits a long
+   * (about 9.2e15), so that every sum and comparison the scheduler and agents make is exact. A
+   * larger one (Kubernetes would cap {@code 1e100} at 2^63-1 and leave the pod pending forever) is
+   * refused where it is written.
+   */
+  public static final BigDecimal MAX_AMOUNT = BigDecimal.valueOf(Long.MAX_VALUE / 1000);
+
+  /**
+   * Parses a quantity written in an object, which must also be at most {@link #MAX_AMOUNT} in
+   * magnitude.
+   *
+   * @throws QuantityFormatException when {@code text} is not a quantity or is too large
+   */
+  public static Quantity parseWithinLimits(String text) {
+    Quantity q = parse(text);
+    if (q.amount.abs().compareTo(MAX_AMOUNT) > 0) {
+      throw new QuantityFormatException(
+          text, 0, "too large: must be no more than " + MAX_AMOUNT.toPlainString());
+    }
+    return q;
+  }
+
   /** Parses {@code text}, or returns null when it is not a quantity. */
   public static Quantity parseOrNull(String text) {
     try {

@@ -33,6 +33,7 @@ class KindsTest {
     "KIND_SECRET, SECRET, true, Secret, v1, secrets, secret, ''",
     "KIND_CONFIG_MAP, CONFIG_MAP, true, ConfigMap, v1, configmaps, configmap, cm",
     "KIND_LEASE, LEASE, true, Lease, coordination.k8s.io/v1, leases, lease, ''",
+    "KIND_CRON_JOB, CRON_JOB, true, CronJob, batch/v1, cronjobs, cronjob, cj",
     "KIND_STATEFUL_SET, STATEFUL_SET, true, StatefulSet, apps/v1, statefulsets, statefulset, sts",
     "KIND_PERSISTENT_VOLUME, PERSISTENT_VOLUME, false, PersistentVolume, v1, persistentvolumes,"
         + " persistentvolume, pv",

@@ -1,6 +1,7 @@
 package dev.drover.cli.command;
 
 import dev.drover.api.ApiObjects;
+import dev.drover.api.Kinds;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.DaemonSet;
@@ -45,7 +46,16 @@ final class ReadinessWaiter {
   static final String WRAP = "\033[?7h";
 
   /** Where one workload stands. */
-  record Progress(int ready, int total, boolean done, String failure, String stuck) {}
+  record Progress(
+      int ready, int total, boolean done, String failure, String stuck, String unit, String note) {
+    Progress(int ready, int total, boolean done, String failure, String stuck) {
+      this(ready, total, done, failure, stuck, "ready", null);
+    }
+
+    Progress withStuck(String why) {
+      return new Progress(ready, total, false, null, why, unit, note);
+    }
+  }
 
   private final Cli cli;
   private final DroverClient client;
@@ -107,7 +117,10 @@ final class ReadinessWaiter {
       }
       if (allDone) {
         for (Object workload : workloads) {
-          cli.out().println(ResourceType.ref(workload) + " " + doneText);
+          // A Job is not "ready": it ran to completion.
+          cli.out()
+              .println(
+                  ResourceType.ref(workload) + " " + (workload.hasJob() ? "complete" : doneText));
         }
         cli.out().flush();
         return true;
@@ -179,7 +192,10 @@ final class ReadinessWaiter {
   }
 
   static String summary(Progress p) {
-    String text = p.ready() + "/" + p.total() + " ready";
+    String text = p.ready() + "/" + p.total() + " " + p.unit();
+    if (p.note() != null) {
+      text += " (" + p.note() + ")";
+    }
     if (p.stuck() != null) {
       text += ", " + p.stuck();
     }
@@ -221,13 +237,27 @@ final class ReadinessWaiter {
         int desired = rs.getSpec().hasReplicas() ? rs.getSpec().getReplicas() : 1;
         var s = rs.getStatus();
         observed = s.getObservedGeneration() >= meta.getGeneration();
+        // A ReplicaSet another object controls is scaled by that owner, not by the manifest:
+        // say so, with the pods it really has, rather than a bare "0/0".
+        String note =
+            ApiObjects.controllerOf(meta)
+                .map(
+                    owner ->
+                        s.getReplicas()
+                            + " pods; scaled by its owner "
+                            + Kinds.info(owner.getKind()).singular()
+                            + "/"
+                            + owner.getName())
+                .orElse(null);
         return withStuck(
             new Progress(
                 Math.min(s.getReadyReplicas(), desired),
                 desired,
                 observed && s.getReadyReplicas() >= desired,
                 null,
-                null),
+                null,
+                "ready",
+                note),
             meta,
             rs.getSpec().getSelector());
       }
@@ -284,6 +314,8 @@ final class ReadinessWaiter {
                 completions,
                 done,
                 failure,
+                null,
+                "succeeded",
                 null),
             meta,
             job.getSpec().getSelector());
@@ -319,8 +351,7 @@ final class ReadinessWaiter {
         Resources.list(client, ResourceType.POD, meta.getNamespace(), labels, "").items()) {
       String why = PodText.stuckReason(object.getPod());
       if (why != null) {
-        return new Progress(
-            p.ready(), p.total(), false, null, object.getPod().getMetadata().getName() + " " + why);
+        return p.withStuck(object.getPod().getMetadata().getName() + " " + why);
       }
     }
     return p;

@@ -56,17 +56,10 @@ public final class ErrorRenderer {
       case INVALID_ARGUMENT:
         return invalid(e, description, subjects);
       case NOT_FOUND:
-        return List.of(
-            "Error from server (NotFound): "
-                + (subject != null
-                    ? subject.type().plural() + " \"" + subject.name() + "\" not found"
-                    : description));
+        return List.of("Error from server (NotFound): " + about(subject, description, "not found"));
       case ALREADY_EXISTS:
         return List.of(
-            "Error from server (AlreadyExists): "
-                + (subject != null
-                    ? subject.type().plural() + " \"" + subject.name() + "\" already exists"
-                    : description));
+            "Error from server (AlreadyExists): " + about(subject, description, "already exists"));
       case ABORTED:
         return List.of("Error from server (Conflict): " + description);
       case FAILED_PRECONDITION:
@@ -130,6 +123,26 @@ public final class ErrorRenderer {
       lines.add(line.append(violation.getDescription()).toString());
     }
     return lines;
+  }
+
+  /**
+   * The server's message, in kubectl's words ({@code pods "x" not found}) only when it is about the
+   * subject itself: a missing namespace, container or owner is reported as the server said.
+   */
+  private static String about(Subject subject, String description, String fact) {
+    if (subject == null) {
+      return description;
+    }
+    String kubectl = subject.type().plural() + " \"" + subject.name() + "\" " + fact;
+    String kind = subject.type().kindName() + " ";
+    boolean aboutSubject =
+        description.equals(kubectl)
+            || description.equals(kind + subject.name() + " " + fact)
+            || (description.startsWith(kind)
+                && description.endsWith("/" + subject.name() + " " + fact)
+                && description.indexOf(' ', kind.length())
+                    == description.length() - fact.length() - 1);
+    return aboutSubject || description.isEmpty() ? kubectl : description;
   }
 
   private static String about(Subject subject) {

@@ -7,6 +7,8 @@ import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.ConfigMap;
 import dev.drover.api.v1.Container;
+import dev.drover.api.v1.CronJob;
+import dev.drover.api.v1.CronJobSpec;
 import dev.drover.api.v1.DaemonSet;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.EndpointAddress;
@@ -15,6 +17,7 @@ import dev.drover.api.v1.EndpointSubset;
 import dev.drover.api.v1.Endpoints;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Job;
+import dev.drover.api.v1.JobSpec;
 import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.LabelSelectorRequirement;
 import dev.drover.api.v1.Lease;
@@ -112,6 +115,13 @@ public final class ObjectTables {
       }
       case JOB -> {
         headers.addAll(List.of("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"));
+        if (wide) {
+          headers.addAll(List.of("CONTAINERS", "IMAGES", "SELECTOR"));
+        }
+      }
+      case CRON_JOB -> {
+        headers.addAll(
+            List.of("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"));
         if (wide) {
           headers.addAll(List.of("CONTAINERS", "IMAGES", "SELECTOR"));
         }
@@ -222,6 +232,22 @@ public final class ObjectTables {
                 jobDuration(job),
                 age));
         addTemplate(cells, job.getSpec().getTemplate(), job.getSpec().getSelector());
+      }
+      case CRON_JOB -> {
+        CronJob cronJob = object.getCronJob();
+        CronJobSpec spec = cronJob.getSpec();
+        Instant last = ApiObjects.instantOrNull(cronJob.getStatus().getLastScheduleTime());
+        cells.addAll(
+            List.of(
+                meta.getName(),
+                spec.getSchedule(),
+                spec.hasTimeZone() ? spec.getTimeZone() : "<none>",
+                spec.getSuspend() ? "True" : "False",
+                String.valueOf(cronJob.getStatus().getActiveCount()),
+                last == null ? "<none>" : Durations.age(Duration.between(last, now)),
+                age));
+        JobSpec job = spec.getJobTemplate().getSpec();
+        addTemplate(cells, job.getTemplate(), job.getSelector());
       }
       case NODE -> {
         Node node = object.getNode();

@@ -11,6 +11,7 @@ import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
+import dev.drover.testing.TestObjects;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -253,6 +254,83 @@ class ApplyCommandTest {
         .contains("deployment.apps/web: 1/2 ready")
         .endsWith("deployment.apps/web is ready\n")
         .doesNotContain("\033[");
+  }
+
+  static final String JOB =
+      """
+      apiVersion: batch/v1
+      kind: Job
+      metadata:
+        name: once
+      spec:
+        template:
+          spec:
+            restartPolicy: Never
+            containers:
+            - name: main
+              image: busybox:1
+      """;
+
+  @Test
+  void waitOnAJobWaitsForCompletionAndSaysComplete() throws Exception {
+    String file = write("job.yaml", JOB);
+    AtomicInteger reads = new AtomicInteger();
+    cli.service.onGet =
+        object -> {
+          if (!object.hasJob() || reads.getAndIncrement() == 0) {
+            return object;
+          }
+          Object.Builder next = object.toBuilder();
+          next.getJobBuilder()
+              .getStatusBuilder()
+              .setSucceeded(1)
+              .addConditions(TestObjects.condition("Complete", true));
+          return next.build();
+        };
+    Result r = cli.run("apply", "-f", file, "--wait");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("job.batch/once: 0/1 succeeded")
+        .endsWith("job.batch/once complete\n")
+        .doesNotContain("ready");
+  }
+
+  @Test
+  void waitOnAFailedJobSaysItFailed() throws Exception {
+    String file = write("job.yaml", JOB);
+    cli.service.onGet =
+        object -> {
+          if (!object.hasJob()) {
+            return object;
+          }
+          Object.Builder next = object.toBuilder();
+          next.getJobBuilder()
+              .getStatusBuilder()
+              .addConditions(
+                  TestObjects.condition("Failed", true)
+                      .setReason("BackoffLimitExceeded")
+                      .setMessage("Job has reached the specified backoff limit"));
+          return next.build();
+        };
+    Result r = cli.run("apply", "-f", file, "--wait");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains(
+            "error: job.batch/once failed: BackoffLimitExceeded: Job has reached the specified"
+                + " backoff limit");
+  }
+
+  @Test
+  void applyPrintsTheServersWarnings() throws Exception {
+    cli.service.onApply =
+        result ->
+            result.getObject().hasService()
+                ? result.toBuilder().addWarnings("no external load balancer is provisioned").build()
+                : result;
+    String file = write("web.yaml", WEB);
+    Result r = cli.run("apply", "-f", file);
+    assertThat(r.code()).isZero();
+    assertThat(r.err()).contains("Warning: service/web: no external load balancer is provisioned");
   }
 
   @Test

@@ -73,6 +73,15 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
   /** Applied to an object each time it is read with Get (simulates controllers progressing). */
   public volatile UnaryOperator<Object> onGet = UnaryOperator.identity();
 
+  /** The message the real master gives for a missing object ("Pod default/x not found"). */
+  static String notFound(Kind kind, String namespace, String name) {
+    String kindName = dev.drover.api.Kinds.info(kind).kindName();
+    return kindName + " " + (namespace.isEmpty() ? "" : namespace + "/") + name + " not found";
+  }
+
+  /** Rewrites each apply result before it is returned (e.g. to add the server's warnings). */
+  public volatile UnaryOperator<ApplyResult> onApply = UnaryOperator.identity();
+
   /** When set, every call fails with this status. */
   public volatile StatusRuntimeException failure;
 
@@ -253,7 +262,8 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
             result = put(result, Instant.now());
           }
         }
-        response.addResults(ApplyResult.newBuilder().setObject(result).setAction(action));
+        response.addResults(
+            onApply.apply(ApplyResult.newBuilder().setObject(result).setAction(action).build()));
       }
     }
     observer.onNext(response.build());
@@ -271,7 +281,11 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
       removed = objects.remove(key(request.getKind(), request.getNamespace(), request.getName()));
     }
     if (removed == null) {
-      observer.onError(Status.NOT_FOUND.withDescription("not found").asRuntimeException());
+      observer.onError(
+          Status.NOT_FOUND
+              .withDescription(
+                  notFound(request.getKind(), request.getNamespace(), request.getName()))
+              .asRuntimeException());
       return;
     }
     observer.onNext(
@@ -284,7 +298,11 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
     requests.add(request);
     Object existing = stored(request.getKind(), request.getNamespace(), request.getName());
     if (existing == null) {
-      observer.onError(Status.NOT_FOUND.withDescription("not found").asRuntimeException());
+      observer.onError(
+          Status.NOT_FOUND
+              .withDescription(
+                  notFound(request.getKind(), request.getNamespace(), request.getName()))
+              .asRuntimeException());
       return;
     }
     observer.onNext(existing);
@@ -345,7 +363,10 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
   public void logs(LogsRequest request, StreamObserver<LogChunk> observer) {
     requests.add(request);
     if (stored(Kind.KIND_POD, request.getNamespace(), request.getPod()) == null) {
-      observer.onError(Status.NOT_FOUND.withDescription("not found").asRuntimeException());
+      observer.onError(
+          Status.NOT_FOUND
+              .withDescription(notFound(Kind.KIND_POD, request.getNamespace(), request.getPod()))
+              .asRuntimeException());
       return;
     }
     for (String line : logLines) {

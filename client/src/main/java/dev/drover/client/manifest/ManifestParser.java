@@ -54,6 +54,15 @@ public final class ManifestParser {
   private static final Set<String> TYPE_KEYS = Set.of("apiVersion", "kind");
   private static final String STATUS = "status";
 
+  /** Largest manifest file read, in characters: far more than any set of objects needs. */
+  public static final int MAX_MANIFEST_CHARS = 16 * 1024 * 1024;
+
+  /** Deepest nesting of flow collections read; Kubernetes objects need a few dozen levels. */
+  public static final int MAX_NESTING = 1000;
+
+  private static final String NESTED_TOO_DEEPLY =
+      "invalid manifest: nested more than " + MAX_NESTING + " levels deep";
+
   private final boolean ignoreUnknown;
   private final boolean keepStatus;
 
@@ -176,10 +185,88 @@ public final class ManifestParser {
 
   private void parseInto(String file, String text, Accumulator all) {
     List<ManifestProblem> errors = new ArrayList<>();
+    if (text.length() > MAX_MANIFEST_CHARS) {
+      all.errors.add(
+          new ManifestProblem(
+              file,
+              0,
+              "",
+              "the file has "
+                  + text.length()
+                  + " characters, more than the "
+                  + MAX_MANIFEST_CHARS
+                  + " a manifest may have; split it into smaller files"));
+      return;
+    }
+    int deepLine = lineNestedTooDeeply(text);
+    if (deepLine > 0) {
+      all.errors.add(new ManifestProblem(file, deepLine, "", NESTED_TOO_DEEPLY));
+      return;
+    }
     YamlObjectReader reader = new YamlObjectReader(file, ignoreUnknown, errors, all.warnings);
+    // The reader's buffer holds the whole text: with the default 1 KiB buffer the scanner copies
+    // what is left of a long line at every refill, and a 5 MB one-line file took a minute.
     LoadSettings settings =
-        LoadSettings.builder().setLabel(file).setSchema(new CoreSchema()).build();
+        LoadSettings.builder()
+            .setLabel(file)
+            .setSchema(new CoreSchema())
+            .setBufferSize(text.length() + 1)
+            .setCodePointLimit(MAX_MANIFEST_CHARS)
+            .build();
     Iterator<Node> documents = new Compose(settings).composeAllFromString(text).iterator();
+    try {
+      readDocuments(file, text, documents, reader, errors, all);
+    } catch (StackOverflowError e) {
+      // Block-style nesting ("- - - - ...") that the bracket check above does not count.
+      errors.add(new ManifestProblem(file, 0, "", NESTED_TOO_DEEPLY));
+    }
+    // Keep each file's errors in line order (the missing-name check runs after the fields).
+    errors.sort(Comparator.comparingInt(ManifestProblem::line));
+    all.errors.addAll(errors);
+  }
+
+  /**
+   * The line where flow collections ({@code [} and <code>{</code>, outside quoted strings) nest
+   * deeper than {@link #MAX_NESTING}, or 0. Checked before parsing, which would otherwise recurse
+   * once per level until the stack overflows.
+   */
+  static int lineNestedTooDeeply(String text) {
+    int depth = 0;
+    int line = 1;
+    char quote = 0;
+    char previous = '\n';
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\n') {
+        line++;
+      }
+      if (quote != 0) {
+        if (c == '\\' && quote == '"') {
+          i++;
+        } else if (c == quote) {
+          quote = 0;
+        }
+      } else if ((c == '"' || c == '\'') && " \t\n:,[{-".indexOf(previous) >= 0) {
+        quote = c;
+      } else if (c == '[' || c == '{') {
+        if (++depth > MAX_NESTING) {
+          return line;
+        }
+      } else if ((c == ']' || c == '}') && depth > 0) {
+        depth--;
+      }
+      previous = c;
+    }
+    return 0;
+  }
+
+  private void readDocuments(
+      String file,
+      String text,
+      Iterator<Node> documents,
+      YamlObjectReader reader,
+      List<ManifestProblem> errors,
+      Accumulator all) {
     int index = 0;
     while (true) {
       Node root;
@@ -202,9 +289,6 @@ public final class ManifestParser {
       readDocument(root, index, "", reader, all.objects);
       index++;
     }
-    // Keep each file's errors in line order (the missing-name check runs after the fields).
-    errors.sort(Comparator.comparingInt(ManifestProblem::line));
-    all.errors.addAll(errors);
   }
 
   /**

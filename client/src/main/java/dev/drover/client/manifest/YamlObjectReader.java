@@ -271,7 +271,7 @@ final class YamlObjectReader {
         // so that a typo gets file and line (the server checks it again, with its other rules).
         if (quantity && !scalar.getValue().isEmpty()) {
           try {
-            Quantity.parse(scalar.getValue());
+            Quantity.parseWithinLimits(scalar.getValue());
           } catch (Quantity.QuantityFormatException e) {
             error(node, path, "invalid quantity " + quote(scalar.getValue()) + ": " + e.reason());
             return null;

@@ -37,6 +37,7 @@ class KubeSchemaTest {
                   "Secret",
                   "ConfigMap",
                   "Lease",
+                  "CronJob",
                   "StatefulSet",
                   "PersistentVolume",
                   "PersistentVolumeClaim")),
@@ -54,7 +55,7 @@ class KubeSchemaTest {
           Map.entry("TolerationOperator", List.of("Exists", "Equal")),
           Map.entry("UnsatisfiableConstraintAction", List.of("DoNotSchedule", "ScheduleAnyway")),
           Map.entry("PodPhase", List.of("Pending", "Running", "Succeeded", "Failed", "Unknown")),
-          Map.entry("ServiceType", List.of("ClusterIP", "NodePort")),
+          Map.entry("ServiceType", List.of("ClusterIP", "NodePort", "LoadBalancer")),
           Map.entry("SessionAffinity", List.of("None", "ClientIP")),
           Map.entry("ProxyProtocol", List.of("None", "V1", "V2")),
           Map.entry("LoadBalancing", List.of("RoundRobin", "LeastConnections")),
@@ -71,7 +72,8 @@ class KubeSchemaTest {
               List.of("Pending", "Available", "Bound", "Released", "Failed")),
           Map.entry("PersistentVolumeClaimPhase", List.of("Pending", "Bound", "Lost")),
           Map.entry("PodManagementPolicyType", List.of("OrderedReady", "Parallel")),
-          Map.entry("StatefulSetUpdateStrategyType", List.of("RollingUpdate", "OnDelete")));
+          Map.entry("StatefulSetUpdateStrategyType", List.of("RollingUpdate", "OnDelete")),
+          Map.entry("ConcurrencyPolicy", List.of("Allow", "Forbid", "Replace")));
 
   @Test
   void everyEnumOfEveryKindHasItsKubernetesSpelling() {
@@ -110,6 +112,7 @@ class KubeSchemaTest {
                 Map.entry("Secret", "v1"),
                 Map.entry("ConfigMap", "v1"),
                 Map.entry("Lease", "coordination.k8s.io/v1"),
+                Map.entry("CronJob", "batch/v1"),
                 Map.entry("StatefulSet", "apps/v1"),
                 Map.entry("PersistentVolume", "v1"),
                 Map.entry("PersistentVolumeClaim", "v1")));

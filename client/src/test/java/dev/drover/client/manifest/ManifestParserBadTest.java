@@ -87,7 +87,7 @@ class ManifestParserBadTest {
                             + " tcpSocket may be set, found \"exec\" and \"httpGet\"",
                         "20: kind: unknown kind \"ControllerRevision\"; Drover supports Namespace,"
                             + " Node, Pod, Deployment, ReplicaSet, DaemonSet, Job, Service,"
-                            + " Endpoints, Event, Secret, ConfigMap, Lease, StatefulSet,"
+                            + " Endpoints, Event, Secret, ConfigMap, Lease, CronJob, StatefulSet,"
                             + " PersistentVolume, PersistentVolumeClaim"));
   }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.BadRequest.FieldViolation;
 import com.google.rpc.Code;
+import dev.drover.client.manifest.ManifestPaths;
 import dev.drover.master.registry.AlreadyExistsException;
 import dev.drover.master.registry.ConflictException;
 import dev.drover.master.registry.ForbiddenException;
@@ -26,8 +27,14 @@ import java.util.stream.Collectors;
 public final class ApiErrors {
   private ApiErrors() {}
 
-  /** INVALID_ARGUMENT with a google.rpc.BadRequest listing every violation. */
+  /**
+   * INVALID_ARGUMENT with a google.rpc.BadRequest listing every violation. This is where every
+   * violation the API returns is rendered, so it is where each field is spelled as the manifest
+   * spells it ({@code valueFrom}, not {@code value_from}) and where a violation without a path gets
+   * one.
+   */
   public static StatusRuntimeException invalid(List<FieldViolation> violations) {
+    violations = violations.stream().map(ApiErrors::manifestSpelling).toList();
     String text =
         violations.stream()
             .map(v -> v.getField() + ": " + v.getDescription())
@@ -40,6 +47,16 @@ public final class ApiErrors {
             .build();
     return StatusProto.toStatusRuntimeException(status);
   }
+
+  private static FieldViolation manifestSpelling(FieldViolation violation) {
+    String field = violation.getField();
+    return violation.toBuilder()
+        .setField(field.isEmpty() ? OBJECT_PATH : ManifestPaths.manifestSpelling(field))
+        .build();
+  }
+
+  /** The path of a violation about the object as a whole rather than one of its fields. */
+  public static final String OBJECT_PATH = "(object)";
 
   /** INVALID_ARGUMENT for one field. */
   public static StatusRuntimeException invalid(String field, String why) {

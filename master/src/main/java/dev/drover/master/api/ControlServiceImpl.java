@@ -2,6 +2,7 @@ package dev.drover.master.api;
 
 import com.google.protobuf.util.Timestamps;
 import dev.drover.api.ApiObjects;
+import dev.drover.api.ServiceTypes;
 import dev.drover.api.WellKnown;
 import dev.drover.api.v1.AgentServiceGrpc;
 import dev.drover.api.v1.ApplyRequest;
@@ -43,6 +44,7 @@ import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.RollbackRequest;
 import dev.drover.api.v1.RolloutActionRequest;
 import dev.drover.api.v1.ScaleRequest;
+import dev.drover.api.v1.ServiceType;
 import dev.drover.api.v1.UpdateRequest;
 import dev.drover.api.v1.UpdateStatusRequest;
 import dev.drover.api.v1.WatchEvent;
@@ -344,7 +346,8 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
                 ApplyResult.newBuilder()
                     .setObject(a.object())
                     .setAction(a.action())
-                    .addAllChangedFields(a.changedFields()));
+                    .addAllChangedFields(a.changedFields())
+                    .addAllWarnings(warnings(a.object())));
             max = Math.max(max, ApiObjects.meta(a.object()).getResourceVersion());
           }
           if (!request.getDryRun()) {
@@ -352,6 +355,15 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
           }
           return b.build();
         });
+  }
+
+  /** What the client should be told about an object that was admitted all the same. */
+  static List<String> warnings(Object object) {
+    if (object.hasService()
+        && object.getService().getSpec().getType() == ServiceType.SERVICE_TYPE_LOAD_BALANCER) {
+      return List.of(ServiceTypes.LOAD_BALANCER_WARNING);
+    }
+    return List.of();
   }
 
   // ------------------------------------------------------------------ specific verbs

@@ -257,6 +257,7 @@ public final class Registry {
   public Object create(Object object, boolean dryRun) {
     Prepared p = prepareCreate(object, "");
     if (dryRun) {
+      checkNamespaces(List.of(p));
       return p.object;
     }
     TxnRequest.Builder txn = TxnRequest.newBuilder();
@@ -366,12 +367,7 @@ public final class Registry {
    * deleted then fails the create precisely.
    */
   private void commitCreates(TxnRequest.Builder txn, List<Prepared> creates) {
-    Map<String, Boolean> createdNamespaces = new HashMap<>();
-    for (Prepared p : creates) {
-      if (p.create && Objects.kind(p.object) == Kind.KIND_NAMESPACE) {
-        createdNamespaces.put(ApiObjects.meta(p.object).getName(), true);
-      }
-    }
+    Map<String, Boolean> createdNamespaces = createdNamespaces(creates);
     for (int attempt = 0; ; attempt++) {
       boolean mayUseCache = attempt == 0;
       txn.clearCompare();
@@ -409,6 +405,30 @@ public final class Registry {
         }
       }
     }
+  }
+
+  /**
+   * Fails as {@link #commitCreates} would when a create's namespace is missing or being deleted,
+   * without writing: the admission check of a dry run.
+   */
+  private void checkNamespaces(List<Prepared> creates) {
+    Map<String, Boolean> createdNamespaces = createdNamespaces(creates);
+    for (Prepared p : creates) {
+      if (p.create) {
+        namespaces.guard(p.object, createdNamespaces, true);
+      }
+    }
+  }
+
+  // The namespaces created by these writes themselves, which need no guard.
+  private static Map<String, Boolean> createdNamespaces(List<Prepared> creates) {
+    Map<String, Boolean> created = new HashMap<>();
+    for (Prepared p : creates) {
+      if (p.create && Objects.kind(p.object) == Kind.KIND_NAMESPACE) {
+        created.put(ApiObjects.meta(p.object).getName(), true);
+      }
+    }
+    return created;
   }
 
   private static void setRevision(List<Prepared> ps, long rev) {
@@ -786,6 +806,8 @@ public final class Registry {
         }
       }
       if (dryRun || writes.isEmpty()) {
+        // A dry run admits what the real request would: the namespaces must exist and be active.
+        checkNamespaces(writes);
         return results;
       }
       TxnRequest.Builder txn = TxnRequest.newBuilder();

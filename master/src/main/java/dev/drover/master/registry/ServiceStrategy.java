@@ -1,12 +1,12 @@
 package dev.drover.master.registry;
 
 import dev.drover.api.ApiObjects;
+import dev.drover.api.ServiceTypes;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.Service;
 import dev.drover.api.v1.ServicePort;
 import dev.drover.api.v1.ServiceSpec;
-import dev.drover.api.v1.ServiceType;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -116,7 +116,7 @@ public final class ServiceStrategy implements KindStrategy {
 
   private Object withNodePorts(Service current, Object object) {
     Service svc = object.getService();
-    if (svc.getSpec().getType() != ServiceType.SERVICE_TYPE_NODE_PORT) {
+    if (!ServiceTypes.hasNodePorts(svc.getSpec().getType())) {
       return object;
     }
     Map<Integer, String> taken = takenNodePorts(svc);

@@ -93,6 +93,12 @@ public final class StructuralValidator implements ObjectValidator {
       case KIND_JOB:
         checkPodSpec("spec.template.spec", object.getJob().getSpec().getTemplate().getSpec(), out);
         break;
+      case KIND_CRON_JOB:
+        checkPodSpec(
+            "spec.job_template.spec.template.spec",
+            object.getCronJob().getSpec().getJobTemplate().getSpec().getTemplate().getSpec(),
+            out);
+        break;
       case KIND_STATEFUL_SET:
         if (object.getStatefulSet().getSpec().hasReplicas()
             && object.getStatefulSet().getSpec().getReplicas() < 0) {

@@ -6,9 +6,11 @@ import dev.drover.api.ImageReference;
 import dev.drover.api.Kinds;
 import dev.drover.api.PersistentVolumes;
 import dev.drover.api.v1.CompletionMode;
+import dev.drover.api.v1.ConcurrencyPolicy;
 import dev.drover.api.v1.ConfigMapVolumeSource;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ContainerPort;
+import dev.drover.api.v1.CronJobSpec;
 import dev.drover.api.v1.DaemonSetSpec;
 import dev.drover.api.v1.DaemonSetUpdateStrategyType;
 import dev.drover.api.v1.DeploymentSpec;
@@ -106,6 +108,9 @@ public final class Defaulter {
       case JOB:
         ObjectMeta jobMeta = builder.getJob().getMetadata();
         job(builder.getJobBuilder().getSpecBuilder(), jobMeta);
+        break;
+      case CRON_JOB:
+        cronJob(builder.getCronJobBuilder().getSpecBuilder());
         break;
       case SERVICE:
         service(builder.getServiceBuilder().getSpecBuilder());
@@ -372,6 +377,23 @@ public final class Defaulter {
       }
     }
     template(spec.getTemplateBuilder(), false);
+  }
+
+  private static void cronJob(CronJobSpec.Builder spec) {
+    if (!spec.hasConcurrencyPolicy()) {
+      spec.setConcurrencyPolicy(ConcurrencyPolicy.CONCURRENCY_POLICY_ALLOW);
+    }
+    if (!spec.hasSuspend()) {
+      spec.setSuspend(false);
+    }
+    if (!spec.hasSuccessfulJobsHistoryLimit()) {
+      spec.setSuccessfulJobsHistoryLimit(3);
+    }
+    if (!spec.hasFailedJobsHistoryLimit()) {
+      spec.setFailedJobsHistoryLimit(1);
+    }
+    // Each Job gets its selector from its own uid when the cron job controller creates it.
+    job(spec.getJobTemplateBuilder().getSpecBuilder(), ObjectMeta.getDefaultInstance());
   }
 
   private static void service(ServiceSpec.Builder spec) {

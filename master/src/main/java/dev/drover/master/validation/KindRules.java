@@ -1,11 +1,16 @@
 package dev.drover.master.validation;
 
+import dev.drover.api.CronSchedule;
 import dev.drover.api.FieldProblem;
 import dev.drover.api.LabelMatcher;
 import dev.drover.api.LabelSelectors;
 import dev.drover.api.Names;
+import dev.drover.api.ServiceTypes;
 import dev.drover.api.v1.CompletionMode;
+import dev.drover.api.v1.ConcurrencyPolicy;
 import dev.drover.api.v1.ConfigMap;
+import dev.drover.api.v1.CronJob;
+import dev.drover.api.v1.CronJobSpec;
 import dev.drover.api.v1.DaemonSet;
 import dev.drover.api.v1.DaemonSetSpec;
 import dev.drover.api.v1.DaemonSetUpdateStrategyType;
@@ -39,6 +44,7 @@ import dev.drover.api.v1.TaintEffect;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.ZoneId;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -194,36 +200,81 @@ final class KindRules {
   }
 
   static void job(Job job, Violations v) {
-    JobSpec spec = job.getSpec();
+    jobSpec(job.getSpec(), "spec", v);
+  }
+
+  private static void jobSpec(JobSpec spec, String path, Violations v) {
     if (spec.hasParallelism()) {
-      v.nonNegative("spec.parallelism", spec.getParallelism());
+      v.nonNegative(path + ".parallelism", spec.getParallelism());
     }
     if (spec.hasCompletions()) {
-      v.nonNegative("spec.completions", spec.getCompletions());
+      v.nonNegative(path + ".completions", spec.getCompletions());
     }
     if (spec.hasActiveDeadlineSeconds()) {
-      v.atLeast("spec.active_deadline_seconds", spec.getActiveDeadlineSeconds(), 1);
+      v.atLeast(path + ".active_deadline_seconds", spec.getActiveDeadlineSeconds(), 1);
     }
     if (spec.hasBackoffLimit()) {
-      v.nonNegative("spec.backoff_limit", spec.getBackoffLimit());
+      v.nonNegative(path + ".backoff_limit", spec.getBackoffLimit());
     }
     if (spec.hasTtlSecondsAfterFinished()) {
-      v.nonNegative("spec.ttl_seconds_after_finished", spec.getTtlSecondsAfterFinished());
+      v.nonNegative(path + ".ttl_seconds_after_finished", spec.getTtlSecondsAfterFinished());
     }
     if (spec.hasCompletionMode()) {
       if (spec.getCompletionMode() == CompletionMode.UNRECOGNIZED) {
-        v.add("spec.completion_mode", "Unsupported value: " + spec.getCompletionModeValue());
+        v.add(path + ".completion_mode", "Unsupported value: " + spec.getCompletionModeValue());
       } else if (spec.getCompletionMode() == CompletionMode.COMPLETION_MODE_INDEXED
           && !spec.hasCompletions()) {
-        v.add("spec.completions", "Required value: when completion_mode is Indexed");
+        v.add(path + ".completions", "Required value: when completion_mode is Indexed");
       }
     }
     // The selector is generated from the uid when absent, so only a given one is checked.
     LabelMatcher selector = null;
     if (spec.hasSelector() && !isEmpty(spec.getSelector())) {
-      selector = selector(spec.getSelector(), "spec.selector", v);
+      selector = selector(spec.getSelector(), path + ".selector", v);
     }
-    template(spec.getTemplate(), selector, "spec.template", TemplateRestart.ON_FAILURE_OR_NEVER, v);
+    template(
+        spec.getTemplate(), selector, path + ".template", TemplateRestart.ON_FAILURE_OR_NEVER, v);
+  }
+
+  /** Longest CronJob name: its Jobs add "-" and up to 10 digits and stay within 63 characters. */
+  static final int MAX_CRON_JOB_NAME = 52;
+
+  static void cronJob(CronJob cronJob, Violations v) {
+    CronJobSpec spec = cronJob.getSpec();
+    if (cronJob.getMetadata().getName().length() > MAX_CRON_JOB_NAME) {
+      v.add("metadata.name", "Invalid value: must be no more than 52 characters");
+    }
+    ZoneId zone = null;
+    if (spec.hasTimeZone()) {
+      try {
+        zone = CronSchedule.zone(spec.getTimeZone());
+      } catch (IllegalArgumentException e) {
+        v.add("spec.time_zone", "Invalid value: \"" + spec.getTimeZone() + "\": " + e.getMessage());
+      }
+    }
+    if (spec.getSchedule().isEmpty()) {
+      v.add("spec.schedule", "Required value");
+    } else {
+      try {
+        CronSchedule.parse(spec.getSchedule(), zone == null ? CronSchedule.zone("") : zone);
+      } catch (IllegalArgumentException e) {
+        v.add("spec.schedule", "Invalid value: \"" + spec.getSchedule() + "\": " + e.getMessage());
+      }
+    }
+    if (spec.hasStartingDeadlineSeconds()) {
+      v.nonNegative("spec.starting_deadline_seconds", spec.getStartingDeadlineSeconds());
+    }
+    if (spec.hasConcurrencyPolicy()
+        && spec.getConcurrencyPolicy() == ConcurrencyPolicy.UNRECOGNIZED) {
+      v.add("spec.concurrency_policy", "Unsupported value: " + spec.getConcurrencyPolicyValue());
+    }
+    if (spec.hasSuccessfulJobsHistoryLimit()) {
+      v.nonNegative("spec.successful_jobs_history_limit", spec.getSuccessfulJobsHistoryLimit());
+    }
+    if (spec.hasFailedJobsHistoryLimit()) {
+      v.nonNegative("spec.failed_jobs_history_limit", spec.getFailedJobsHistoryLimit());
+    }
+    jobSpec(spec.getJobTemplate().getSpec(), "spec.job_template.spec", v);
   }
 
   static void service(Service svc, Violations v) {
@@ -286,8 +337,10 @@ final class KindRules {
         PodSpecRules.portRef(p.getTargetPort(), field + ".target_port", v);
       }
       if (p.getNodePort() != 0) {
-        if (spec.getType() != ServiceType.SERVICE_TYPE_NODE_PORT) {
-          v.add(field + ".node_port", "Forbidden: may only be set when type is NodePort");
+        if (!ServiceTypes.hasNodePorts(spec.getType())) {
+          v.add(
+              field + ".node_port",
+              "Forbidden: may only be set when type is NodePort or LoadBalancer");
         } else {
           v.port(field + ".node_port", p.getNodePort());
         }

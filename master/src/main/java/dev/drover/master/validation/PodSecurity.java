@@ -108,6 +108,10 @@ public final class PodSecurity {
       case DAEMON_SET ->
           new Located(o.getDaemonSet().getSpec().getTemplate().getSpec(), "spec.template.spec");
       case JOB -> new Located(o.getJob().getSpec().getTemplate().getSpec(), "spec.template.spec");
+      case CRON_JOB ->
+          new Located(
+              o.getCronJob().getSpec().getJobTemplate().getSpec().getTemplate().getSpec(),
+              "spec.job_template.spec.template.spec");
       default -> null;
     };
   }

@@ -73,7 +73,7 @@ public final class ValidationStatus {
     if (hidden > 0) {
       String more = "and " + hidden + " more violation" + (hidden == 1 ? "" : "s") + " not shown";
       badRequest.addFieldViolations(
-          BadRequest.FieldViolation.newBuilder().setField("").setDescription(more));
+          BadRequest.FieldViolation.newBuilder().setField("(object)").setDescription(more));
       message.append(shown == 0 ? "" : "; ").append(more);
     }
     com.google.rpc.Status status =

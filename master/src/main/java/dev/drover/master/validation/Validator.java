@@ -61,7 +61,7 @@ public final class Validator {
     int size = message.getSerializedSize();
     if (size > MAX_OBJECT_BYTES) {
       v.add(
-          "",
+          "metadata",
           "Too long: the serialized object is "
               + size
               + " bytes, may not be more than "
@@ -127,6 +127,9 @@ public final class Validator {
         break;
       case LEASE:
         KindRules.lease(object.getLease(), v);
+        break;
+      case CRON_JOB:
+        KindRules.cronJob(object.getCronJob(), v);
         break;
       case STATEFUL_SET:
         StatefulRules.statefulSet(object.getStatefulSet(), v);

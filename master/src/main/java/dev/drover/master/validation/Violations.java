@@ -52,7 +52,7 @@ final class Violations {
   /** Parses a quantity, reporting why it is not one; returns null when it is not. */
   Quantity quantity(String field, String text) {
     try {
-      return Quantity.parse(text);
+      return Quantity.parseWithinLimits(text);
     } catch (Quantity.QuantityFormatException e) {
       add(field, "invalid quantity \"" + text + "\": " + e.reason());
       return null;

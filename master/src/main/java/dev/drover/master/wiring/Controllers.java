@@ -2,6 +2,7 @@ package dev.drover.master.wiring;
 
 import dev.drover.master.controller.Controller;
 import dev.drover.master.controller.ControllerContext;
+import dev.drover.master.controller.cronjob.CronJobController;
 import dev.drover.master.controller.daemonset.DaemonSetController;
 import dev.drover.master.controller.deployment.DeploymentController;
 import dev.drover.master.controller.endpoints.EndpointsController;
@@ -29,6 +30,7 @@ public final class Controllers {
         new DeploymentController(context),
         new DaemonSetController(context),
         new JobController(context),
+        new CronJobController(context),
         new StatefulSetController(context),
         new VolumeBinder(context),
         new NodeLifecycleController(context),

@@ -18,6 +18,7 @@ import dev.drover.api.v1.NodeStatus;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.ReplicaSet;
+import dev.drover.api.v1.ReplicaSetSpec;
 import dev.drover.api.v1.TaintEffect;
 import dev.drover.master.controller.deployment.DeploymentController;
 import dev.drover.master.controller.gc.GarbageCollector;
@@ -163,5 +164,87 @@ class ControllersTogetherTest {
     pods().forEach(p -> h.cluster.confirmTermination("default", p.getMetadata().getName()));
     h.settle();
     assertThat(pods()).isEmpty();
+  }
+
+  private List<String> podDeletes() {
+    return h.cluster.writes().stream().filter(w -> w.startsWith("delete KIND_POD")).toList();
+  }
+
+  /**
+   * A Deployment and a ReplicaSet with the same selector applied together, as issue 21 found them:
+   * the Deployment may adopt the orphan set (its labels match), but no Running pod is killed and
+   * nothing churns once both have settled.
+   */
+  @Test
+  void aDeploymentAndAReplicaSetWithTheSameSelectorAppliedTogetherKillNoRunningPod() {
+    h.cluster.create(
+        Deployment.newBuilder()
+            .setMetadata(meta("web"))
+            .setSpec(
+                DeploymentSpec.newBuilder()
+                    .setReplicas(1)
+                    .setSelector(selector(LABELS))
+                    .setTemplate(template(LABELS, "web:1")))
+            .build());
+    h.cluster.create(
+        ReplicaSet.newBuilder()
+            .setMetadata(meta("web-rs", LABELS))
+            .setSpec(
+                ReplicaSetSpec.newBuilder()
+                    .setReplicas(1)
+                    .setSelector(selector(LABELS))
+                    .setTemplate(template(LABELS, "web:1")))
+            .build());
+    h.settle();
+    // Nothing ran yet: from here on, any pod deleted would be a running one.
+    h.cluster.clearWrites();
+    for (int i = 0; i < 10; i++) {
+      scheduleAndRun();
+      heartbeat("n1");
+      heartbeat("n2");
+      h.advance(Duration.ofSeconds(10));
+    }
+    assertThat(podDeletes()).as("running pods deleted").isEmpty();
+    List<Pod> running = pods().stream().filter(p -> Pods.isActive(p) && Pods.isReady(p)).toList();
+    assertThat(running).hasSize(1);
+    ReplicaSet standalone = h.cluster.stored(Kind.KIND_REPLICA_SET, "default", "web-rs");
+    assertThat(standalone).isNotNull();
+  }
+
+  /** A ReplicaSet another controller owns is never adopted, scaled or emptied by a Deployment. */
+  @Test
+  void aDeploymentNeverTouchesAReplicaSetOwnedBySomeoneElse() {
+    h.cluster.create(
+        Deployment.newBuilder()
+            .setMetadata(meta("other"))
+            .setSpec(
+                DeploymentSpec.newBuilder()
+                    .setReplicas(2)
+                    .setSelector(selector(Map.of("app", "other")))
+                    .setTemplate(template(Map.of("app", "other"), "other:1")))
+            .build());
+    h.settle();
+    scheduleAndRun();
+    ReplicaSet owned = h.cluster.<ReplicaSet>stored(Kind.KIND_REPLICA_SET).get(0);
+    // A second Deployment whose selector also matches that set's labels.
+    Map<String, String> tier = Map.of("tier", "web");
+    h.cluster.update(
+        owned.toBuilder().setMetadata(owned.getMetadata().toBuilder().putAllLabels(tier)).build());
+    h.cluster.create(
+        Deployment.newBuilder()
+            .setMetadata(meta("web"))
+            .setSpec(
+                DeploymentSpec.newBuilder()
+                    .setReplicas(1)
+                    .setSelector(selector(tier))
+                    .setTemplate(template(tier, "web:1")))
+            .build());
+    h.settle();
+    scheduleAndRun();
+    ReplicaSet after =
+        h.cluster.stored(Kind.KIND_REPLICA_SET, "default", owned.getMetadata().getName());
+    assertThat(ApiObjects.controllerOf(after.getMetadata()).orElseThrow().getName())
+        .isEqualTo("other");
+    assertThat(after.getSpec().getReplicas()).isEqualTo(2);
   }
 }

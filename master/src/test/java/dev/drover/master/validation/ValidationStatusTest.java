@@ -59,7 +59,7 @@ class ValidationStatusTest {
     assertThat(shown.get(0).field()).startsWith("metadata.labels[kkk").endsWith("...");
     assertThat(shown.get(0).field().length()).isEqualTo(ValidationStatus.MAX_PART_CHARS);
     FieldViolation last = shown.get(shown.size() - 1);
-    assertThat(last.field()).isEmpty();
+    assertThat(last.field()).isEqualTo("(object)");
     assertThat(last.description())
         .isEqualTo("and " + (many.size() - shown.size() + 1) + " more violations not shown");
     assertThat(status.getMessage()).endsWith(last.description());

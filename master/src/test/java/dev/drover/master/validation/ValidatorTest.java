@@ -420,7 +420,7 @@ class ValidatorTest {
                     container(b, 0)
                         .addEnv(
                             EnvVar.newBuilder().setName("BIG").setValue("x".repeat(1100 * 1024)))),
-            ""),
+            "metadata"),
         // workloads
         bad(
             "negative replicas",
@@ -705,7 +705,7 @@ class ValidatorTest {
                 Fixtures.configMap(),
                 b -> b.getConfigMapBuilder().putData("big", "x".repeat(1100 * 1024))),
             "data",
-            ""),
+            "metadata"),
         bad(
             "docker config secret without its key",
             with(

@@ -2,6 +2,7 @@ package dev.drover.agent.proxy;
 
 import dev.drover.agent.sync.ServiceEnvironment;
 import dev.drover.api.ApiObjects;
+import dev.drover.api.ServiceTypes;
 import dev.drover.api.v1.EndpointAddress;
 import dev.drover.api.v1.EndpointPort;
 import dev.drover.api.v1.EndpointSubset;
@@ -10,7 +11,6 @@ import dev.drover.api.v1.LoadBalancing;
 import dev.drover.api.v1.Protocol;
 import dev.drover.api.v1.Service;
 import dev.drover.api.v1.ServicePort;
-import dev.drover.api.v1.ServiceType;
 import dev.drover.api.v1.SessionAffinity;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -254,8 +254,7 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
             wanted.add(new ListenKey(host, port.getPort()));
           }
         }
-        if (svc.getSpec().getType() == ServiceType.SERVICE_TYPE_NODE_PORT
-            && port.getNodePort() != 0) {
+        if (ServiceTypes.hasNodePorts(svc.getSpec().getType()) && port.getNodePort() != 0) {
           wanted.add(new ListenKey(config.nodePortAddress(), port.getNodePort()));
         }
         for (ListenKey k : wanted) {

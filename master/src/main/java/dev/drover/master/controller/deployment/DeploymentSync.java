@@ -132,20 +132,29 @@ final class DeploymentSync {
         .getOrDefault(DeploymentController.CONFIG_HASH, "");
   }
 
-  // The deployment's ReplicaSets: those it controls, plus orphans its selector matches, which
-  // it adopts.
+  // The deployment's ReplicaSets, claimed by the rules of Kubernetes' controller ref manager: a
+  // set it controls stays its own while its labels match the selector and is released when they
+  // no longer do; an orphan whose labels match is adopted, unless either is being deleted; a set
+  // another object controls is never touched, whatever its labels.
   private List<ReplicaSet> claimReplicaSets(Deployment d) {
     String uid = d.getMetadata().getUid();
     LabelSelector selector = d.getSpec().getSelector();
+    boolean canClaim = !d.getMetadata().hasDeletionTime() && !Selectors.isEmpty(selector);
     List<ReplicaSet> sets = new ArrayList<>();
     for (ReplicaSet rs :
         cache.<ReplicaSet>list(Kind.KIND_REPLICA_SET, d.getMetadata().getNamespace(), null)) {
       ObjectMeta meta = rs.getMetadata();
       if (ApiObjects.isControlledBy(meta, uid)) {
-        sets.add(rs);
-      } else if (ApiObjects.controllerOf(meta).isEmpty()
+        if (canClaim
+            && !meta.hasDeletionTime()
+            && !Selectors.matches(selector, meta.getLabelsMap())) {
+          releaseReplicaSet(d, rs);
+        } else {
+          sets.add(rs);
+        }
+      } else if (canClaim
+          && ApiObjects.controllerOf(meta).isEmpty()
           && !meta.hasDeletionTime()
-          && !Selectors.isEmpty(selector)
           && Selectors.matches(selector, meta.getLabelsMap())) {
         sets.add(
             writer.update(
@@ -155,6 +164,23 @@ final class DeploymentSync {
       }
     }
     return sets;
+  }
+
+  // Drops the deployment's controller reference from a set whose labels left its selector; the
+  // set keeps its pods and runs on as an orphan, as upstream releases it.
+  private void releaseReplicaSet(Deployment d, ReplicaSet rs) {
+    ObjectMeta meta = rs.getMetadata();
+    ObjectMeta.Builder b = meta.toBuilder().clearOwnerReferences();
+    meta.getOwnerReferencesList().stream()
+        .filter(ref -> !ref.getUid().equals(d.getMetadata().getUid()))
+        .forEach(b::addOwnerReferences);
+    try {
+      writer.update(rs.toBuilder().setMetadata(b).build());
+    } catch (WriteException e) {
+      if (!e.isGone()) {
+        throw e;
+      }
+    }
   }
 
   private Map<String, List<Pod>> loadPods(Deployment d, List<ReplicaSet> sets) {

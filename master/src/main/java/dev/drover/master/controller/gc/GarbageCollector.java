@@ -50,6 +50,7 @@ public final class GarbageCollector extends Controller {
           Kind.KIND_DEPLOYMENT,
           Kind.KIND_DAEMON_SET,
           Kind.KIND_JOB,
+          Kind.KIND_CRON_JOB,
           Kind.KIND_STATEFUL_SET,
           Kind.KIND_PERSISTENT_VOLUME_CLAIM,
           Kind.KIND_SERVICE,
