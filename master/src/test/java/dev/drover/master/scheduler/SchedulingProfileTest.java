@@ -148,6 +148,7 @@ class SchedulingProfileTest {
             "NodeUnschedulable",
             "TaintToleration",
             "NodeAffinity",
+            "VolumeBinding",
             "NodePorts",
             "NodeResourcesFit",
             "PodTopologySpread",
