@@ -141,7 +141,7 @@ public final class ScaleBench {
         String[] np = s.split("/");
         Step step = bench.step(Integer.parseInt(np[0]), Integer.parseInt(np[1]), hold);
         done.add(step);
-        print(step);
+        bench.print(step);
         if (!step.held()) {
           break;
         }
@@ -548,12 +548,13 @@ public final class ScaleBench {
     }
   }
 
-  private static void print(Step s) {
+  private void print(Step s) {
     System.out.printf(
         Locale.ROOT,
         "step %d/%d: %s; creates %.0f/s, bound+Running %.0f pods/s; heartbeats %.0f/s (p99 %.0f"
             + " ms); p99 ms: write %.0f, get %.0f, list %.0f, watch %.0f; master RSS %.0f MB;"
-            + " nodes not Ready %d; load %s%n",
+            + " nodes not Ready %d; failed calls of the simulated nodes so far: heartbeats %d,"
+            + " status reports %d, pod watches %d; load %s%n",
         s.nodes(),
         s.pods(),
         s.why(),
@@ -567,6 +568,9 @@ public final class ScaleBench {
         s.watchP99Ms(),
         s.rssMb(),
         s.notReady(),
+        sim.heartbeatErrors.get(),
+        sim.statusErrors.get(),
+        sim.watchErrors.get(),
         loadAverage());
   }
 

@@ -224,7 +224,9 @@ final class SimNodes implements AutoCloseable {
 
                 @Override
                 public void onError(Throwable t) {
+                  // As the agent does: watch again (from a fresh list; Running pods are skipped).
                   watchErrors.incrementAndGet();
+                  timers.schedule(SimNode.this::watch, 1, TimeUnit.SECONDS);
                 }
 
                 @Override
@@ -268,7 +270,9 @@ final class SimNodes implements AutoCloseable {
 
                 @Override
                 public void onError(Throwable t) {
+                  // As the agent does: the statuses go again with the next flush.
                   statusErrors.incrementAndGet();
+                  batch.forEach(p -> pending.putIfAbsent(p.getMetadata().getUid(), p));
                 }
 
                 @Override
