@@ -4,17 +4,15 @@ import dev.drover.cli.core.Cli;
 import dev.drover.cli.core.CliException;
 import dev.drover.cli.core.DaemonConfigFile;
 import dev.drover.cli.core.Durations;
-import dev.drover.embed.MasterBuilder;
 import dev.drover.master.Master;
 import dev.drover.master.TlsConfig;
 import dev.drover.master.registry.ServiceStrategy;
 import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.store.KvStoreBuilder;
 import dev.drover.store.KvStores;
-import dev.drover.store.api.KvStore;
 import dev.drover.store.api.Peer;
 import dev.drover.store.api.StoreOptions;
-import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -242,6 +240,14 @@ final class MasterCommand implements Callable<Integer> {
         .pki(pkiDir != null ? pkiDir : dataDir.resolve("pki"));
   }
 
+  private Master start(Master.Builder b) {
+    try {
+      return b.start();
+    } catch (UncheckedIOException e) {
+      throw new CliException(e.getMessage(), e);
+    }
+  }
+
   /** The audit log file: --audit-log, else audit.log in the data directory. */
   Path auditLogFile() {
     return auditLog != null ? auditLog : dataDir.resolve("audit.log");
@@ -254,36 +260,31 @@ final class MasterCommand implements Callable<Integer> {
     }
     List<Peer> members = peerList();
     ServiceStrategy.NodePortRange nodePorts = nodePortRange();
-    KvStore store;
-    try {
-      KvStoreBuilder builder =
-          members.isEmpty()
-              ? KvStores.embedded(dataDir, storePort)
-              : KvStores.cluster(id, members, dataDir);
-      builder.options().snapshotEveryEntries(snapshotEvery);
-      store = builder.start();
-    } catch (IOException e) {
-      throw new CliException("cannot start the store in " + dataDir + ": " + e.getMessage(), e);
-    }
+    KvStoreBuilder store =
+        members.isEmpty()
+            ? KvStores.embedded(dataDir, storePort)
+            : KvStores.cluster(id, members, dataDir);
+    store.options().snapshotEveryEntries(snapshotEvery);
+    Master.Builder b =
+        Master.builder()
+            .id(id)
+            .apiHost(apiHost)
+            .apiPort(apiPort)
+            .metricsPort(metricsPort)
+            .metricsHost(metricsHost)
+            .httpPort(httpPort)
+            .serviceNodePortRange(nodePorts)
+            .auditLog(auditLogFile(), auditLogMaxMb * 1024 * 1024)
+            .secretKeyFile(
+                secretKeyFile != null
+                    ? secretKeyFile
+                    : dataDir.resolve(SecretsAtRest.KEY_FILE_NAME));
+    security(b);
+    // The master starts the store member itself: with TLS, after it has its certificate, which
+    // the member's peer traffic uses.
+    b.store(store);
     try (ShutdownSignal signal = new ShutdownSignal();
-        Master master =
-            MasterBuilder.startMaster(
-                store,
-                b -> {
-                  b.id(id)
-                      .apiHost(apiHost)
-                      .apiPort(apiPort)
-                      .metricsPort(metricsPort)
-                      .metricsHost(metricsHost)
-                      .httpPort(httpPort)
-                      .serviceNodePortRange(nodePorts)
-                      .auditLog(auditLogFile(), auditLogMaxMb * 1024 * 1024)
-                      .secretKeyFile(
-                          secretKeyFile != null
-                              ? secretKeyFile
-                              : dataDir.resolve(SecretsAtRest.KEY_FILE_NAME));
-                  security(b);
-                })) {
+        Master master = start(b)) {
       cli.err()
           .println(
               "drover master "
