@@ -43,30 +43,10 @@ public final class NamespaceController extends Controller {
   /** Creates the controller and registers its handlers. */
   public NamespaceController(ControllerContext context, int workers, Duration resync) {
     super("namespace-controller", context, workers, resync);
-    cache.addHandler(
-        Kind.KIND_NAMESPACE,
-        new ResourceHandler() {
-          @Override
-          public void onAdd(Message namespace) {
-            considerNamespace(namespace);
-          }
-
-          @Override
-          public void onUpdate(Message oldNamespace, Message newNamespace) {
-            considerNamespace(newNamespace);
-          }
-
-          @Override
-          public void onDelete(Message lastState) {}
-        });
+    // Every namespace change is looked at; sync leaves alone any that is not terminating.
+    cache.addHandler(Kind.KIND_NAMESPACE, primaryHandler(ns -> {}));
     ResourceHandler contents =
         new ResourceHandler() {
-          @Override
-          public void onAdd(Message object) {}
-
-          @Override
-          public void onUpdate(Message oldObject, Message newObject) {}
-
           @Override
           public void onDelete(Message lastState) {
             String ns = ApiObjects.meta(lastState).getNamespace();
@@ -83,12 +63,6 @@ public final class NamespaceController extends Controller {
   /** Creates the controller with one worker and a 60 s resync. */
   public NamespaceController(ControllerContext context) {
     this(context, 1, Duration.ofSeconds(60));
-  }
-
-  private void considerNamespace(Message namespace) {
-    if (ApiObjects.meta(namespace).hasDeletionTime()) {
-      queue.add(ApiObjects.meta(namespace).getName());
-    }
   }
 
   private Optional<Namespace> terminating(String name) {
