@@ -2,38 +2,27 @@ package dev.drover.bench.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drover.api.v1.Affinity;
 import dev.drover.api.v1.Container;
-import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.Node;
-import dev.drover.api.v1.NodeAffinity;
-import dev.drover.api.v1.NodeSelector;
-import dev.drover.api.v1.NodeSelectorOperator;
-import dev.drover.api.v1.NodeSelectorRequirement;
-import dev.drover.api.v1.NodeSelectorTerm;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
-import dev.drover.api.v1.PodAffinityTerm;
-import dev.drover.api.v1.PodAntiAffinity;
 import dev.drover.api.v1.ResourceRequirements;
 import dev.drover.api.v1.Taint;
 import dev.drover.api.v1.TaintEffect;
 import dev.drover.api.v1.Toleration;
 import dev.drover.api.v1.TolerationOperator;
-import dev.drover.api.v1.TopologySpreadConstraint;
-import dev.drover.api.v1.UnsatisfiableConstraintAction;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The scheduler benchmark's placement check finds each kind of wrong placement, and only those. */
 class PlacementCheckTest {
-  private static final String ZONE = "zone";
-  private static final String HOST = "host";
+  private static final String ZONE = SchedulerBench.ZONE;
+  private static final String HOST = SchedulerBench.HOSTNAME;
 
-  /** n0 (zone a, tainted), n1 (zone a), n2 (zone b): 1 CPU, 1Gi and 2 pods each. */
+  /** n0 (zone1, tainted), n1 (zone1), n2 (zone3): 1 CPU, 1Gi and 2 pods each. */
   private static final List<Node> NODES =
-      List.of(node(0, "a", true), node(1, "a", false), node(2, "b", false));
+      List.of(node(0, "zone1", true), node(1, "zone1", false), node(2, "zone3", false));
 
   private static Node node(int i, String zone, boolean tainted) {
     Node.Builder b = Node.newBuilder();
@@ -96,68 +85,35 @@ class PlacementCheckTest {
     assertThat(check(tolerating)).isEmpty();
   }
 
-  @Test
-  void requiredNodeAffinityIsChecked() {
-    Pod.Builder p = pod("p1", "n1", "100m");
-    p.getSpecBuilder()
-        .setAffinity(
-            Affinity.newBuilder()
-                .setNodeAffinity(
-                    NodeAffinity.newBuilder()
-                        .setRequiredDuringSchedulingIgnoredDuringExecution(
-                            NodeSelector.newBuilder()
-                                .addNodeSelectorTerms(
-                                    NodeSelectorTerm.newBuilder()
-                                        .addMatchExpressions(
-                                            NodeSelectorRequirement.newBuilder()
-                                                .setKey(ZONE)
-                                                .setOperator(
-                                                    NodeSelectorOperator.NODE_SELECTOR_OPERATOR_IN)
-                                                .addValues("b"))))));
-    assertThat(check(p)).containsEntry("node affinity", 1);
+  /** One of the bench's workload pods (built by {@link SchedulerBench}) bound to {@code node}. */
+  private static Pod.Builder on(Pod p, String node) {
+    Pod.Builder b = p.toBuilder();
+    b.getSpecBuilder().setNodeName(node);
+    return b;
   }
 
-  private static Pod.Builder green(String name, String node) {
-    Pod.Builder p = pod(name, node, "100m");
-    p.getMetadataBuilder().putLabels("color", "green");
-    p.getSpecBuilder()
-        .setAffinity(
-            Affinity.newBuilder()
-                .setPodAntiAffinity(
-                    PodAntiAffinity.newBuilder()
-                        .addRequiredDuringSchedulingIgnoredDuringExecution(
-                            PodAffinityTerm.newBuilder()
-                                .setTopologyKey(HOST)
-                                .setLabelSelector(
-                                    LabelSelector.newBuilder().putMatchLabels("color", "green")))));
-    return p;
+  @Test
+  void requiredNodeAffinityIsChecked() {
+    // The affinity workload's pods require zone1 or zone2.
+    assertThat(check(on(SchedulerBench.affinityPod(1), "n1"))).isEmpty();
+    assertThat(check(on(SchedulerBench.affinityPod(2), "n2"))).containsEntry("node affinity", 1);
   }
 
   @Test
   void twoPodsOfAnAntiAffinityTermInOneDomainAreCounted() {
-    assertThat(check(green("g1", "n1"), green("g2", "n2"))).isEmpty();
+    Pod g1 = SchedulerBench.antiAffinityPod(1);
+    Pod g2 = SchedulerBench.antiAffinityPod(2);
+    assertThat(check(on(g1, "n1"), on(g2, "n2"))).isEmpty();
     // Each pod of the pair breaks its own term.
-    assertThat(check(green("g1", "n1"), green("g2", "n1"))).containsEntry("anti-affinity", 2);
-  }
-
-  private static Pod.Builder spread(String name, String node) {
-    Pod.Builder p = pod(name, node, "100m");
-    p.getMetadataBuilder().putLabels("app", "spread");
-    p.getSpecBuilder()
-        .addTopologySpreadConstraints(
-            TopologySpreadConstraint.newBuilder()
-                .setMaxSkew(1)
-                .setTopologyKey(ZONE)
-                .setWhenUnsatisfiable(
-                    UnsatisfiableConstraintAction.UNSATISFIABLE_CONSTRAINT_ACTION_DO_NOT_SCHEDULE)
-                .setLabelSelector(LabelSelector.newBuilder().putMatchLabels("app", "spread")));
-    return p;
+    assertThat(check(on(g1, "n1"), on(g2, "n1"))).containsEntry("anti-affinity", 2);
   }
 
   @Test
   void aSpreadSkewOverMaxSkewIsCounted() {
-    assertThat(check(spread("s1", "n1"), spread("s2", "n2"))).isEmpty();
-    // Zone a holds 2, zone b none: skew 2 > maxSkew 1.
-    assertThat(check(spread("s1", "n1"), spread("s2", "n1"))).containsEntry("spread skew", 1);
+    Pod s1 = SchedulerBench.spreadPod(1);
+    Pod s2 = SchedulerBench.spreadPod(2);
+    assertThat(check(on(s1, "n1"), on(s2, "n2"))).isEmpty();
+    // zone1 holds 2, zone3 none: skew 2 > maxSkew 1.
+    assertThat(check(on(s1, "n1"), on(s2, "n1"))).containsEntry("spread skew", 1);
   }
 }
