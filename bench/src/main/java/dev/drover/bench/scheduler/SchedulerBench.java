@@ -72,8 +72,8 @@ import java.util.function.IntFunction;
  */
 public final class SchedulerBench {
 
-  private static final String ZONE = "topology.kubernetes.io/zone";
-  private static final String HOSTNAME = "kubernetes.io/hostname";
+  static final String ZONE = "topology.kubernetes.io/zone";
+  static final String HOSTNAME = "kubernetes.io/hostname";
 
   /** Namespace of every benchmark pod. */
   static final String NAMESPACE = "bench";
@@ -483,7 +483,7 @@ public final class SchedulerBench {
   }
 
   /** Required node affinity to two of the four zones. */
-  private static Pod affinityPod(int i) {
+  static Pod affinityPod(int i) {
     Pod.Builder b = basePod("affinity-" + i);
     b.getSpecBuilder()
         .setAffinity(
@@ -505,7 +505,7 @@ public final class SchedulerBench {
   }
 
   /** At most one pod of the group per node (required anti-affinity by hostname). */
-  private static Pod antiAffinityPod(int i) {
+  static Pod antiAffinityPod(int i) {
     Pod.Builder b = basePod("anti-" + i);
     b.getMetadataBuilder().putLabels("color", "green");
     b.getSpecBuilder()
@@ -522,7 +522,7 @@ public final class SchedulerBench {
   }
 
   /** Even spread over zones (DoNotSchedule, maxSkew 1). */
-  private static Pod spreadPod(int i) {
+  static Pod spreadPod(int i) {
     Pod.Builder b = basePod("spread-" + i);
     b.getMetadataBuilder().putLabels("app", "spread");
     b.getSpecBuilder()
