@@ -161,7 +161,8 @@ public final class MasterBuilder {
     }
     Master master = null;
     try {
-      KvStore store = timeline.time("store", this::startStore);
+      // A secured master starts its store member itself, over mutual TLS with its certificate.
+      KvStore store = secure && dataDir != null ? null : timeline.time("store", this::startStore);
       int apiPortToUse = port;
       Path pki = secure ? pkiDir() : null;
       master =
@@ -178,6 +179,9 @@ public final class MasterBuilder {
                             .httpLocalAdmin(httpLocalAdmin);
                         if (pki != null) {
                           b.certificateLifetime(certificateLifetime).pki(pki);
+                        }
+                        if (store == null) {
+                          b.store(KvStores.embedded(dataDir.resolve("store")));
                         }
                         if (dataDir != null) {
                           b.auditLog(dataDir.resolve("audit.log"), 100L * 1024 * 1024);
@@ -264,17 +268,22 @@ public final class MasterBuilder {
 
   /**
    * Starts a master on {@code store} (which it then owns) with the given settings; when the master
-   * cannot start, the store is closed before the failure is rethrown. The CLI's {@code drover
-   * master} daemon starts its master the same way.
+   * cannot start, the store is closed before the failure is rethrown. A null {@code store}: the
+   * settings choose one.
    */
   public static Master startMaster(KvStore store, Consumer<Master.Builder> settings) {
     try {
-      Master.Builder builder = Master.builder().store(() -> store, true);
+      Master.Builder builder = Master.builder();
+      if (store != null) {
+        builder.store(() -> store, true);
+      }
       settings.accept(builder);
       return builder.start();
     } catch (RuntimeException e) {
       try {
-        store.close();
+        if (store != null) {
+          store.close();
+        }
       } catch (RuntimeException suppressed) {
         e.addSuppressed(suppressed);
       }

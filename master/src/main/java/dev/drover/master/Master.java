@@ -26,6 +26,7 @@ import dev.drover.master.metrics.MetricsInterceptor;
 import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.master.registry.ObjectValidator;
 import dev.drover.master.registry.Registry;
+import dev.drover.master.registry.ServiceStrategy;
 import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.master.security.MasterSecurity;
@@ -35,6 +36,7 @@ import dev.drover.master.wiring.RulesValidator;
 import dev.drover.master.wiring.SchedulerComponent;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
+import dev.drover.store.api.PeerTls;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
@@ -120,12 +122,38 @@ public final class Master implements AutoCloseable {
   public Master start() {
     try {
       MasterSecurity chosenSecurity = cfg.security();
-      kv = cfg.store != null ? cfg.store.get() : KvStores.inMemory();
-      ownsStore = cfg.ownsStore || cfg.store == null;
+      dev.drover.store.KvStoreBuilder member =
+          cfg.storeMember == null ? null : cfg.storeMember.get();
+      List<String> addresses =
+          MasterSecurity.addresses(cfg.apiHost, member == null ? null : member.self().host());
+      // With TLS the store's peers talk mutual TLS with this master's certificate, so the
+      // certificate (and on a first bootstrap the cluster CA) must exist before the store starts.
+      // In a group of several members, the first one listed creates the CA on a first start.
+      security =
+          chosenSecurity.prepare(
+              cfg.id,
+              addresses,
+              housekeeping,
+              member == null || member.peers().get(0).id().equals(cfg.id));
+      if (member != null) {
+        PeerTls peerTls = security.peerTls();
+        if (peerTls != null) {
+          member.tls(peerTls);
+        }
+        kv = Builder.startStore(member);
+        ownsStore = true;
+        if (member.peers().size() == 1) {
+          awaitSelfElection((dev.drover.store.raft.RaftKvStore) kv);
+        }
+      } else {
+        kv = cfg.store != null ? cfg.store.get() : KvStores.inMemory();
+        ownsStore = cfg.ownsStore || cfg.store == null;
+      }
       secrets = SecretsAtRest.open(cfg.secretKeyFile);
       KvStore plain = secrets.wrap(kv);
       ObjectValidator validator = PodSecurityAdmission.over(cfg.validator, () -> store);
       store = new Registry(plain, validator, cfg.clock, cfg.storeTimeout);
+      store.services().nodePortRange(cfg.nodePortRange);
       StoreMetrics.register(metrics, store, kv);
       for (String ns :
           List.of(
@@ -134,9 +162,7 @@ public final class Master implements AutoCloseable {
               NodeServiceImpl.NODE_LEASE_NAMESPACE)) {
         ensureNamespaceWithRetry(ns);
       }
-      security =
-          chosenSecurity.start(
-              secrets.wrapSecurity(kv), cfg.id, cfg.apiHost, cfg.clock, housekeeping);
+      security.start(secrets.wrapSecurity(kv), member != null, cfg.clock);
       agents = new AgentChannels(security.agentChannels());
       secrets.rewrite(cfg.storeTimeout);
       cache =
@@ -270,6 +296,21 @@ public final class Master implements AutoCloseable {
     } catch (RuntimeException e) {
       close();
       throw e;
+    }
+  }
+
+  // The first requests would otherwise race the election and be refused (and logged) as
+  // LeaderNotReady; a one-member store elects itself within milliseconds.
+  private void awaitSelfElection(dev.drover.store.raft.RaftKvStore member) {
+    long deadline = System.nanoTime() + cfg.startTimeout.toNanos();
+    while (!member.isLeader()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "the one-member store did not elect itself within "
+                + cfg.startTimeout.toSeconds()
+                + " s");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
   }
 
@@ -543,12 +584,14 @@ public final class Master implements AutoCloseable {
     private int apiPort = 0;
     private int metricsPort = -1;
     private String metricsHost = "127.0.0.1";
+    private ServiceStrategy.NodePortRange nodePortRange = ServiceStrategy.NodePortRange.DEFAULT;
     private MasterSecurity security;
     private boolean plaintextOffLoopback;
     private Duration certificateLifetime = Duration.ofDays(90);
     private int httpPort = -1;
     private boolean httpLocalAdmin;
     private Supplier<KvStore> store;
+    private Supplier<dev.drover.store.KvStoreBuilder> storeMember;
     private boolean ownsStore = true;
     private ObjectValidator validator = new RulesValidator();
     private Clock clock = Clock.systemUTC();
@@ -625,7 +668,21 @@ public final class Master implements AutoCloseable {
     /** Uses the store made by {@code factory}; closed with the master when {@code owned}. */
     public Builder store(Supplier<KvStore> factory, boolean owned) {
       this.store = factory;
+      this.storeMember = null;
       this.ownsStore = owned;
+      return this;
+    }
+
+    /**
+     * Runs the replicated store member {@code member} configures (not started yet): the master
+     * starts it, over mutual TLS between the members when the master runs TLS (its certificate,
+     * masters' certificates of the cluster CA only), and closes it.
+     */
+    public Builder store(dev.drover.store.KvStoreBuilder member) {
+      java.util.Objects.requireNonNull(member, "member");
+      this.storeMember = () -> member;
+      this.store = null;
+      this.ownsStore = true;
       return this;
     }
 
@@ -634,7 +691,9 @@ public final class Master implements AutoCloseable {
      */
     public Builder embeddedStore(java.nio.file.Path dataDir) {
       defaultKeyFile(dataDir);
-      return store(() -> startStore(KvStores.embedded(dataDir)), true);
+      storeMember = () -> KvStores.embedded(dataDir);
+      store = null;
+      return this;
     }
 
     /**
@@ -643,7 +702,10 @@ public final class Master implements AutoCloseable {
      */
     public Builder clusterStore(List<dev.drover.store.api.Peer> peers, java.nio.file.Path dataDir) {
       defaultKeyFile(dataDir);
-      return store(() -> startStore(KvStores.cluster(id, peers, dataDir)), true);
+      // The id may be set after this call: read it when the master starts.
+      storeMember = () -> KvStores.cluster(id, peers, dataDir);
+      store = null;
+      return this;
     }
 
     /**
@@ -666,7 +728,8 @@ public final class Master implements AutoCloseable {
       try {
         return b.start();
       } catch (IOException e) {
-        throw new UncheckedIOException(e);
+        throw new UncheckedIOException(
+            "cannot start the store in " + b.dataDir() + ": " + e.getMessage(), e);
       }
     }
 
@@ -776,6 +839,12 @@ public final class Master implements AutoCloseable {
     /** Confirms plaintext on a non-loopback address ({@code --i-understand-plaintext}). */
     public Builder plaintextOffLoopback() {
       this.plaintextOffLoopback = true;
+      return this;
+    }
+
+    /** Ports NodePort services get theirs from (default 30000-32767). */
+    public Builder serviceNodePortRange(ServiceStrategy.NodePortRange range) {
+      this.nodePortRange = range;
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.drover.store;
 
 import dev.drover.store.api.Peer;
+import dev.drover.store.api.PeerTls;
 import dev.drover.store.api.StoreOptions;
 import dev.drover.store.raft.RaftKvStore;
 import java.io.IOException;
@@ -13,6 +14,7 @@ public final class KvStoreBuilder {
   private final List<Peer> peers;
   private final Path dataDir;
   private StoreOptions options = new StoreOptions();
+  private PeerTls tls;
 
   KvStoreBuilder(Peer self, List<Peer> peers, Path dataDir) {
     this.self = self;
@@ -31,6 +33,25 @@ public final class KvStoreBuilder {
     return options;
   }
 
+  /**
+   * Runs the member's Raft server and clients over mutual TLS ({@link PeerTls}); without it they
+   * are plaintext.
+   */
+  public KvStoreBuilder tls(PeerTls tls) {
+    this.tls = java.util.Objects.requireNonNull(tls, "tls");
+    return this;
+  }
+
+  /** This member's data directory. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The group's members, this one included. */
+  public List<Peer> peers() {
+    return peers;
+  }
+
   /** This member. */
   public Peer self() {
     return self;
@@ -38,6 +59,6 @@ public final class KvStoreBuilder {
 
   /** Starts the member; it recovers whatever its data directory holds. */
   public RaftKvStore start() throws IOException {
-    return new RaftKvStore(self, peers, dataDir, options).start();
+    return new RaftKvStore(self, peers, dataDir, options, tls).start();
   }
 }

@@ -2,6 +2,7 @@ package dev.drover.store;
 
 import dev.drover.store.api.KvStoreException;
 import dev.drover.store.api.Peer;
+import dev.drover.store.api.PeerTls;
 import dev.drover.store.api.StoreOptions;
 import dev.drover.store.raft.RaftKvClient;
 import java.io.IOException;
@@ -63,7 +64,12 @@ public final class KvStores {
 
   /** A client of the group {@code peers} that holds no member; see {@link RaftKvClient}. */
   public static RaftKvClient client(List<Peer> peers, StoreOptions options) {
-    return new RaftKvClient(peers, options);
+    return new RaftKvClient(peers, options, null);
+  }
+
+  /** A client of the group {@code peers} over mutual TLS; see {@link RaftKvClient}. */
+  public static RaftKvClient client(List<Peer> peers, StoreOptions options, PeerTls tls) {
+    return new RaftKvClient(peers, options, java.util.Objects.requireNonNull(tls, "tls"));
   }
 
   /** A TCP port free on loopback right now. */

@@ -4,16 +4,15 @@ import dev.drover.cli.core.Cli;
 import dev.drover.cli.core.CliException;
 import dev.drover.cli.core.DaemonConfigFile;
 import dev.drover.cli.core.Durations;
-import dev.drover.embed.MasterBuilder;
 import dev.drover.master.Master;
 import dev.drover.master.TlsConfig;
+import dev.drover.master.registry.ServiceStrategy;
 import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.store.KvStoreBuilder;
 import dev.drover.store.KvStores;
-import dev.drover.store.api.KvStore;
 import dev.drover.store.api.Peer;
 import dev.drover.store.api.StoreOptions;
-import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -174,6 +173,14 @@ final class MasterCommand implements Callable<Integer> {
       description = "Size at which the audit log rotates (default ${DEFAULT-VALUE}).")
   long auditLogMaxMb = 100;
 
+  @Option(
+      names = "--service-node-port-range",
+      paramLabel = "FIRST-LAST",
+      description =
+          "Ports NodePort services get theirs from, both ends included"
+              + " (default ${DEFAULT-VALUE}).")
+  String serviceNodePortRange = ServiceStrategy.NodePortRange.DEFAULT.toString();
+
   MasterCommand(Cli cli) {
     this.cli = cli;
   }
@@ -200,6 +207,16 @@ final class MasterCommand implements Callable<Integer> {
     return out;
   }
 
+  /** The parsed --service-node-port-range. */
+  ServiceStrategy.NodePortRange nodePortRange() {
+    try {
+      return ServiceStrategy.NodePortRange.parse(serviceNodePortRange);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(
+          "--service-node-port-range \"" + serviceNodePortRange + "\": " + e.getMessage(), e);
+    }
+  }
+
   /** TLS by default (the managed PKI, or the given files); plaintext only with --insecure. */
   void security(Master.Builder b) {
     if (insecure) {
@@ -223,6 +240,14 @@ final class MasterCommand implements Callable<Integer> {
         .pki(pkiDir != null ? pkiDir : dataDir.resolve("pki"));
   }
 
+  private Master start(Master.Builder b) {
+    try {
+      return b.start();
+    } catch (UncheckedIOException e) {
+      throw new CliException(e.getMessage(), e);
+    }
+  }
+
   /** The audit log file: --audit-log, else audit.log in the data directory. */
   Path auditLogFile() {
     return auditLog != null ? auditLog : dataDir.resolve("audit.log");
@@ -234,35 +259,32 @@ final class MasterCommand implements Callable<Integer> {
       DaemonConfigFile.apply(spec, config);
     }
     List<Peer> members = peerList();
-    KvStore store;
-    try {
-      KvStoreBuilder builder =
-          members.isEmpty()
-              ? KvStores.embedded(dataDir, storePort)
-              : KvStores.cluster(id, members, dataDir);
-      builder.options().snapshotEveryEntries(snapshotEvery);
-      store = builder.start();
-    } catch (IOException e) {
-      throw new CliException("cannot start the store in " + dataDir + ": " + e.getMessage(), e);
-    }
+    ServiceStrategy.NodePortRange nodePorts = nodePortRange();
+    KvStoreBuilder store =
+        members.isEmpty()
+            ? KvStores.embedded(dataDir, storePort)
+            : KvStores.cluster(id, members, dataDir);
+    store.options().snapshotEveryEntries(snapshotEvery);
+    Master.Builder b =
+        Master.builder()
+            .id(id)
+            .apiHost(apiHost)
+            .apiPort(apiPort)
+            .metricsPort(metricsPort)
+            .metricsHost(metricsHost)
+            .httpPort(httpPort)
+            .serviceNodePortRange(nodePorts)
+            .auditLog(auditLogFile(), auditLogMaxMb * 1024 * 1024)
+            .secretKeyFile(
+                secretKeyFile != null
+                    ? secretKeyFile
+                    : dataDir.resolve(SecretsAtRest.KEY_FILE_NAME));
+    security(b);
+    // The master starts the store member itself: with TLS, after it has its certificate, which
+    // the member's peer traffic uses.
+    b.store(store);
     try (ShutdownSignal signal = new ShutdownSignal();
-        Master master =
-            MasterBuilder.startMaster(
-                store,
-                b -> {
-                  b.id(id)
-                      .apiHost(apiHost)
-                      .apiPort(apiPort)
-                      .metricsPort(metricsPort)
-                      .metricsHost(metricsHost)
-                      .httpPort(httpPort)
-                      .auditLog(auditLogFile(), auditLogMaxMb * 1024 * 1024)
-                      .secretKeyFile(
-                          secretKeyFile != null
-                              ? secretKeyFile
-                              : dataDir.resolve(SecretsAtRest.KEY_FILE_NAME));
-                  security(b);
-                })) {
+        Master master = start(b)) {
       cli.err()
           .println(
               "drover master "

@@ -60,14 +60,68 @@ public final class ClusterPki {
   }
 
   /**
-   * Finds or creates the cluster CA, signs this master's certificate for {@code addresses} and
-   * (re)writes the admin certificate when it is missing or half used.
+   * Before the store starts: the cluster CA kept in this directory, and a fresh certificate of this
+   * master signed by it. When there is no CA, {@code bootstrapper} says whether this master creates
+   * the cluster's (the first master's bootstrap); otherwise starting is refused, since a CA of its
+   * own would shut this master out of the others' store.
+   */
+  public MasterCredentials prepare(
+      String masterId, Collection<String> addresses, Duration lifetime, boolean bootstrapper) {
+    CertificateAuthority ca = readLocal();
+    if (ca == null && !bootstrapper) {
+      throw new IllegalStateException(
+          "no cluster CA in "
+              + dir
+              + ": master "
+              + masterId
+              + " is not the first of the store's peers, which creates it; copy ca.crt and"
+              + " ca.key from the first master's PKI directory here before the first start");
+    }
+    if (ca == null) {
+      ca = CertificateAuthority.create("drover-cluster-ca", CA_LIFETIME);
+      writeCa(ca);
+    }
+    issueMaster(ca, masterId, addresses, lifetime);
+    return credentials(ca);
+  }
+
+  private MasterCredentials credentials(CertificateAuthority ca) {
+    return new MasterCredentials(
+        dir.resolve("master.crt"), dir.resolve("master.key"), dir.resolve("ca.crt"), ca);
+  }
+
+  /**
+   * Finds or publishes the cluster CA in the store, signs this master's certificate for {@code
+   * addresses} (unless {@code prepared} already holds one of that CA) and (re)writes the admin
+   * certificate when it is missing or half used. With {@code prepared} (the store runs TLS with
+   * those credentials) the store can only belong to a cluster of that CA, and any other is an
+   * error; without, the CA the store holds wins over a local one.
    */
   public MasterCredentials bootstrap(
-      KvStore kv, String masterId, Collection<String> addresses, Duration lifetime) {
+      KvStore kv,
+      String masterId,
+      Collection<String> addresses,
+      Duration lifetime,
+      MasterCredentials prepared) {
     CertificateAuthority ca = clusterCa(kv);
-    writeCa(ca);
-    issueMaster(ca, masterId, addresses, lifetime);
+    MasterCredentials credentials;
+    if (prepared != null) {
+      if (!ca.certificate().equals(prepared.caCertificate())) {
+        throw new IllegalStateException(
+            "the store holds a cluster CA ("
+                + PemFiles.digest(ca.certificate())
+                + ") other than this master's "
+                + dir.resolve("ca.crt")
+                + " ("
+                + PemFiles.digest(prepared.caCertificate())
+                + ")");
+      }
+      credentials = prepared;
+    } else {
+      writeCa(ca);
+      issueMaster(ca, masterId, addresses, lifetime);
+      credentials = credentials(ca);
+    }
     X509Certificate admin = existing(dir.resolve("admin.crt"));
     if (admin == null
         || !admin.getIssuerX500Principal().equals(ca.certificate().getSubjectX500Principal())
@@ -75,8 +129,7 @@ public final class ClusterPki {
       issue(
           ca, new Principal("admin", Role.CLUSTER_ADMIN, null), List.of(), ADMIN_LIFETIME, "admin");
     }
-    return new MasterCredentials(
-        dir.resolve("master.crt"), dir.resolve("master.key"), dir.resolve("ca.crt"), ca);
+    return credentials;
   }
 
   /** Signs a fresh certificate for this master (start and rotation) and writes it. */

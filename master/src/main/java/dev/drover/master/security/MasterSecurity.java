@@ -4,6 +4,7 @@ import dev.drover.client.Channels;
 import dev.drover.client.tls.ServerTls;
 import dev.drover.master.auth.AuthenticationInterceptor;
 import dev.drover.store.api.KvStore;
+import dev.drover.store.api.PeerTls;
 import io.grpc.ManagedChannel;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
@@ -76,31 +77,39 @@ public final class MasterSecurity {
   }
 
   /**
-   * Sets up the credentials of master {@code id} listening on {@code host}; {@code timers} runs the
-   * rotation of a managed certificate.
+   * The first phase, before this master's store starts, so that the store's peer traffic can use
+   * the result ({@link Active#peerTls}): with a managed PKI, the local cluster CA (created here by
+   * the first master to bootstrap in this directory), a fresh certificate of master {@code id} for
+   * {@code addresses} and its rotation on {@code timers}; with operator files, those files. Only a
+   * {@code bootstrapper} creates a missing CA ({@link ClusterPki#prepare}). Finish with {@link
+   * Active#start} once the store answers.
    */
-  public Active start(
-      KvStore kv, String id, String host, Clock clock, ScheduledExecutorService timers) {
+  public Active prepare(
+      String id, List<String> addresses, ScheduledExecutorService timers, boolean bootstrapper) {
     if (isInsecure()) {
-      return new Active(null, null, null, null);
+      return new Active(null, null, null, null, null);
     }
-    MasterCredentials credentials;
-    ClusterPki pki = null;
-    List<String> addresses = addresses(host);
-    if (pkiDir != null) {
-      pki = new ClusterPki(pkiDir);
-      credentials = pki.bootstrap(kv, id, addresses, lifetime);
-    } else {
-      credentials = MasterCredentials.fromFiles(files[0], files[1], files[2]);
+    if (pkiDir == null) {
+      return new Active(
+          this, MasterCredentials.fromFiles(files[0], files[1], files[2]), null, id, addresses);
     }
-    TokenStore tokens = new TokenStore(kv, credentials.caCertificate(), clock);
+    ClusterPki pki = new ClusterPki(pkiDir);
     Active active =
-        new Active(
-            credentials, tokens, new SecurityServiceImpl(credentials, tokens, () -> lifetime), pki);
-    if (pki != null) {
-      active.scheduleRotation(timers, id, addresses, lifetime);
-    }
+        new Active(this, pki.prepare(id, addresses, lifetime, bootstrapper), pki, id, addresses);
+    active.scheduleRotation(timers);
     return active;
+  }
+
+  /**
+   * The addresses a serving certificate names: those of {@link #addresses(String)} for {@code
+   * host}, plus {@code storeHost} (the store member's host, which peers connect to) when set.
+   */
+  public static List<String> addresses(String host, String storeHost) {
+    Set<String> out = new LinkedHashSet<>(addresses(host));
+    if (storeHost != null && !storeHost.equals("0.0.0.0") && !storeHost.equals("::")) {
+      out.add(storeHost);
+    }
+    return new ArrayList<>(out);
   }
 
   /** The addresses a serving certificate names: the bind host (or every local one), localhost. */
@@ -125,24 +134,72 @@ public final class MasterSecurity {
     return new ArrayList<>(out);
   }
 
-  /** The security of a started master. */
+  /**
+   * The security of a master: prepared ({@link MasterSecurity#prepare}), then started ({@link
+   * #start}) with the token store and SecurityService.
+   */
   public static final class Active implements AutoCloseable {
-    private final MasterCredentials credentials;
-    private final TokenStore tokens;
-    private final SecurityServiceImpl service;
+    private final MasterSecurity config;
     private final ClusterPki pki;
+    private final String id;
+    private final List<String> addresses;
+    private volatile MasterCredentials credentials;
+    private TokenStore tokens;
+    private SecurityServiceImpl service;
     private volatile ScheduledFuture<?> rotation;
     private volatile boolean closed;
 
     Active(
+        MasterSecurity config,
         MasterCredentials credentials,
-        TokenStore tokens,
-        SecurityServiceImpl service,
-        ClusterPki pki) {
+        ClusterPki pki,
+        String id,
+        List<String> addresses) {
+      this.config = config;
       this.credentials = credentials;
-      this.tokens = tokens;
-      this.service = service;
       this.pki = pki;
+      this.id = id;
+      this.addresses = addresses;
+    }
+
+    /**
+     * The mutual TLS of the store's peer traffic: this master's (reloading) certificate, and only
+     * masters' certificates of the cluster CA accepted from peers; null when insecure. Refuses
+     * credentials whose own certificate does not name a master, which every peer would refuse.
+     */
+    public PeerTls peerTls() {
+      MasterCredentials c = credentials;
+      if (c == null) {
+        return null;
+      }
+      if (!MasterPeerTrust.namesMaster(c.keyManager().certificate())) {
+        throw new IllegalStateException(
+            "this master's certificate ("
+                + c.keyManager().certificate().getSubjectX500Principal().getName()
+                + ") does not name a master (subject O=MASTER,CN=master:<id>): the store's peers"
+                + " accept only masters' certificates");
+      }
+      return new PeerTls(c.keyManager(), new MasterPeerTrust(c.caCertificate()));
+    }
+
+    /**
+     * The second phase, once {@code kv} answers: a managed PKI publishes the cluster CA in the
+     * store (or adopts the one there, unless {@code storeUsesPeerTls}: a store reached over {@link
+     * #peerTls} can only belong to a cluster of this master's CA) and the admin certificate; then
+     * the token store and SecurityService.
+     */
+    public Active start(KvStore kv, boolean storeUsesPeerTls, Clock clock) {
+      if (credentials == null) {
+        return this;
+      }
+      if (pki != null) {
+        credentials =
+            pki.bootstrap(
+                kv, id, addresses, config.lifetime, storeUsesPeerTls ? credentials : null);
+      }
+      tokens = new TokenStore(kv, credentials.caCertificate(), clock);
+      service = new SecurityServiceImpl(credentials, tokens, () -> config.lifetime);
+      return this;
     }
 
     /** The interceptor that authenticates every call; outermost on every service. */
@@ -188,8 +245,7 @@ public final class MasterSecurity {
       return pki;
     }
 
-    private void scheduleRotation(
-        ScheduledExecutorService timers, String id, List<String> addresses, Duration lifetime) {
+    private void scheduleRotation(ScheduledExecutorService timers) {
       if (closed) {
         return;
       }
@@ -198,12 +254,12 @@ public final class MasterSecurity {
           timers.schedule(
               () -> {
                 try {
-                  pki.issueMaster(credentials.authority(), id, addresses, lifetime);
+                  pki.issueMaster(credentials.authority(), id, addresses, config.lifetime);
                   LOG.info("master {} renewed its certificate", id);
                 } catch (RuntimeException e) {
                   LOG.warn("master {} could not renew its certificate: {}", id, e.toString());
                 }
-                scheduleRotation(timers, id, addresses, lifetime);
+                scheduleRotation(timers);
               },
               // A renewal that failed leaves a due certificate: try again, but not in a loop.
               Math.max(100, delay.toMillis()),

@@ -3,6 +3,7 @@ package dev.drover.store.raft;
 import dev.drover.store.api.AbstractKvStore;
 import dev.drover.store.api.KvStoreException;
 import dev.drover.store.api.Peer;
+import dev.drover.store.api.PeerTls;
 import dev.drover.store.api.StoreOptions;
 import dev.drover.store.api.Watch;
 import dev.drover.store.api.WatchListener;
@@ -29,12 +30,12 @@ public final class RaftKvClient extends AbstractKvStore {
   private final AtomicLong seen = new AtomicLong();
   private volatile boolean closed;
 
-  /** A client of the group {@code peers}. */
-  public RaftKvClient(List<Peer> peers, StoreOptions options) {
+  /** A client of the group {@code peers}, over mutual TLS when {@code tls} is not null. */
+  public RaftKvClient(List<Peer> peers, StoreOptions options, PeerTls tls) {
     if (peers.isEmpty()) {
       throw KvStoreException.invalid("peers", "the peer list is empty");
     }
-    this.requests = new RaftRequests(peers, options);
+    this.requests = new RaftRequests(peers, options, tls);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.drover.store.raft;
 import dev.drover.store.api.AbstractKvStore;
 import dev.drover.store.api.KvStoreException;
 import dev.drover.store.api.Peer;
+import dev.drover.store.api.PeerTls;
 import dev.drover.store.api.StoreOptions;
 import dev.drover.store.api.Watch;
 import dev.drover.store.api.WatchListener;
@@ -52,6 +53,7 @@ public final class RaftKvStore extends AbstractKvStore {
   private final List<Peer> peers;
   private final Path dataDir;
   private final StoreOptions options;
+  private final PeerTls tls;
   private final MvccStore store = new MvccStore();
   private final KvStateMachine stateMachine = new KvStateMachine(store);
   private final WatchHub hub;
@@ -68,8 +70,11 @@ public final class RaftKvStore extends AbstractKvStore {
   private RaftRequests requests;
   private volatile boolean closed;
 
-  /** A member {@code self} of the group {@code peers}, keeping its data under {@code dataDir}. */
-  public RaftKvStore(Peer self, List<Peer> peers, Path dataDir, StoreOptions options) {
+  /**
+   * A member {@code self} of the group {@code peers}, keeping its data under {@code dataDir}; its
+   * Raft server and clients use mutual TLS when {@code tls} is not null.
+   */
+  public RaftKvStore(Peer self, List<Peer> peers, Path dataDir, StoreOptions options, PeerTls tls) {
     if (peers.stream().noneMatch(p -> p.id().equals(self.id()))) {
       throw KvStoreException.invalid(
           "peers", "the peer list does not contain this member " + self.id());
@@ -78,6 +83,7 @@ public final class RaftKvStore extends AbstractKvStore {
     this.peers = List.copyOf(peers);
     this.dataDir = dataDir;
     this.options = options;
+    this.tls = tls;
     this.hub = new WatchHub(store, options.progressNotifyInterval());
     this.lessor =
         new Lessor(
@@ -140,13 +146,19 @@ public final class RaftKvStore extends AbstractKvStore {
             .setGroup(RaftRequests.group(peers))
             .setStateMachine(stateMachine)
             .setProperties(serverProperties())
+            .setParameters(RaftRequests.parameters(tls))
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     server.start();
-    requests = new RaftRequests(peers, options);
+    requests = new RaftRequests(peers, options, tls);
     hub.start();
     lessor.start();
-    LOG.info("store member {} started at {} with peers {}", self.id(), self.address(), peers);
+    LOG.info(
+        "store member {} started at {} ({}) with peers {}",
+        self.id(),
+        self.address(),
+        tls == null ? "plaintext" : "mutual TLS",
+        peers);
     return this;
   }
 

@@ -2,6 +2,7 @@ package dev.drover.store.raft;
 
 import dev.drover.store.api.KvStoreException;
 import dev.drover.store.api.Peer;
+import dev.drover.store.api.PeerTls;
 import dev.drover.store.api.StoreOptions;
 import dev.drover.store.v1.StoreRequest;
 import dev.drover.store.v1.StoreResponse;
@@ -20,7 +21,10 @@ import java.util.function.BiFunction;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -62,13 +66,15 @@ final class RaftRequests implements AutoCloseable {
   private static final long MAX_BATCH_BYTES = 1L << 20;
 
   private final StoreOptions options;
+  private final PeerTls tls;
   private final RaftGroup group;
   private final Lane writes;
   private final Lane reads;
 
-  /** Clients for the group {@code peers}. */
-  RaftRequests(List<Peer> peers, StoreOptions options) {
+  /** Clients for the group {@code peers}; over mutual TLS when {@code tls} is not null. */
+  RaftRequests(List<Peer> peers, StoreOptions options, PeerTls tls) {
     this.options = options;
+    this.tls = tls;
     this.group = group(peers);
     this.writes = new Lane((client, msg) -> client.async().send(msg));
     this.reads = new Lane((client, msg) -> client.async().sendReadOnly(msg));
@@ -81,8 +87,22 @@ final class RaftRequests implements AutoCloseable {
         .setClientId(ClientId.randomId())
         .setRaftGroup(group)
         .setProperties(clientProperties())
+        .setParameters(parameters(tls))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(retries, millis(sleepMs)))
         .build();
+  }
+
+  /**
+   * Ratis' parameters for {@code tls}: one TLS setting for the server, its connections to peers and
+   * the clients (Ratis uses the general one wherever no specific one is set). Mutual: a member asks
+   * every connecting peer or client for a certificate. None (plaintext) when {@code tls} is null.
+   */
+  static Parameters parameters(PeerTls tls) {
+    Parameters p = new Parameters();
+    if (tls != null) {
+      GrpcConfigKeys.TLS.setConf(p, new GrpcTlsConfig(tls.keys(), tls.trust(), true));
+    }
+    return p;
   }
 
   static RaftPeer toRaftPeer(Peer p) {
