@@ -549,9 +549,8 @@ public final class Master implements AutoCloseable {
     stopLocalParts();
   }
 
-  // What close and stopWithoutHandover both stop once the API no longer serves: HTTP, timers, agent
-  // channels,
-  // the cache and the store member.
+  // What close and stopWithoutHandover both stop once the API no longer serves: HTTP, timers,
+  // agent channels, the cache and the store member.
   private void stopLocalParts() {
     if (gateway != null) {
       gateway.close();
