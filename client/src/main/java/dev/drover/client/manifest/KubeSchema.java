@@ -32,17 +32,18 @@ final class KubeSchema {
    * upper case or names the field differently. Keyed by the field's full proto name.
    */
   private static final Map<String, String> KEY_OVERRIDES =
-      Map.of(
-          "drover.v1.ObjectMeta.creation_time", "creationTimestamp",
-          "drover.v1.ObjectMeta.deletion_time", "deletionTimestamp",
-          "drover.v1.NodeSpec.pod_cidr", "podCIDR",
-          "drover.v1.PodStatus.host_ip", "hostIP",
-          "drover.v1.PodStatus.pod_ip", "podIP",
-          "drover.v1.ContainerStatus.image_id", "imageID",
-          "drover.v1.ContainerStatus.container_id", "containerID",
-          "drover.v1.ContainerStateTerminated.container_id", "containerID",
-          "drover.v1.NodeSystemInfo.machine_id", "machineID",
-          "drover.v1.PodSpec.host_pid", "hostPID");
+      Map.ofEntries(
+          Map.entry("drover.v1.ObjectMeta.creation_time", "creationTimestamp"),
+          Map.entry("drover.v1.ObjectMeta.deletion_time", "deletionTimestamp"),
+          Map.entry("drover.v1.NodeSpec.pod_cidr", "podCIDR"),
+          Map.entry("drover.v1.PodStatus.host_ip", "hostIP"),
+          Map.entry("drover.v1.PodStatus.pod_ip", "podIP"),
+          Map.entry("drover.v1.ContainerStatus.image_id", "imageID"),
+          Map.entry("drover.v1.ContainerStatus.container_id", "containerID"),
+          Map.entry("drover.v1.ContainerStateTerminated.container_id", "containerID"),
+          Map.entry("drover.v1.NodeSystemInfo.machine_id", "machineID"),
+          Map.entry("drover.v1.PodSpec.host_pid", "hostPID"),
+          Map.entry("drover.v1.Volume.downward_api", "downwardAPI"));
 
   /**
    * String fields (or string values of map fields) that hold Kubernetes quantities. Kubernetes
@@ -53,6 +54,7 @@ final class KubeSchema {
           "drover.v1.ResourceRequirements.requests",
           "drover.v1.ResourceRequirements.limits",
           "drover.v1.EmptyDirVolumeSource.size_limit",
+          "drover.v1.ResourceFieldSelector.divisor",
           "drover.v1.NodeStatus.capacity",
           "drover.v1.NodeStatus.allocatable");
 
