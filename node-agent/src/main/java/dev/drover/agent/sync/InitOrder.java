@@ -86,7 +86,9 @@ final class InitOrder {
     if (sidecar(c)) {
       return info.running() && s.started() && s.currentId() != null;
     }
-    return info.state() == ContainerInfo.State.EXITED && info.exitCode() == 0;
+    return info.state() == ContainerInfo.State.EXITED
+        && info.exitCode() == 0
+        && s.waiting() == null;
   }
 
   /**

@@ -99,6 +99,11 @@ class InitOrderTest {
     assertThat(turns(pod, states).values())
         .containsExactly(InitOrder.Turn.SYNC, InitOrder.Turn.SKIP, InitOrder.Turn.SKIP);
 
+    // Found exited by the inspect right after its start: one more step must see the exit.
+    states.put("a", exited(0).withWaiting("ContainerCreating", ""));
+    assertThat(turns(pod, states).values())
+        .containsExactly(InitOrder.Turn.SYNC, InitOrder.Turn.SKIP, InitOrder.Turn.SKIP);
+
     states.put("a", exited(0));
     assertThat(turns(pod, states).values())
         .containsExactly(InitOrder.Turn.SKIP, InitOrder.Turn.SYNC, InitOrder.Turn.SKIP);
