@@ -6,18 +6,13 @@ import static org.awaitility.Awaitility.await;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import dev.drover.agent.NodeAgent;
 import dev.drover.agent.testing.Pods;
-import dev.drover.api.v1.AgentServiceGrpc;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.ContainerStatus;
-import dev.drover.api.v1.LogChunk;
-import dev.drover.api.v1.LogsRequest;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.RestartPolicy;
 import dev.drover.client.manifest.ManifestParser;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -27,10 +22,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -324,24 +317,6 @@ class DockerInitContainersTest {
 
   private static String logs(NodeAgent agent, String pod, String container)
       throws InterruptedException {
-    ManagedChannel ch =
-        NettyChannelBuilder.forAddress("127.0.0.1", agent.agentPort()).usePlaintext().build();
-    try {
-      Iterator<LogChunk> it =
-          AgentServiceGrpc.newBlockingStub(ch)
-              .withDeadlineAfter(20, TimeUnit.SECONDS)
-              .logs(
-                  LogsRequest.newBuilder()
-                      .setNamespace("default")
-                      .setPod(pod)
-                      .setContainer(container)
-                      .build());
-      StringBuilder sb = new StringBuilder();
-      it.forEachRemaining(c -> sb.append(c.getData().toString(StandardCharsets.UTF_8)));
-      return sb.toString();
-    } finally {
-      ch.shutdownNow();
-      ch.awaitTermination(5, TimeUnit.SECONDS);
-    }
+    return DockerAgentFixture.logs(agent, pod, container, null);
   }
 }
