@@ -23,16 +23,20 @@ import dev.drover.api.v1.ListResponse;
 import dev.drover.api.v1.Namespace;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Object;
+import dev.drover.api.v1.PersistentVolume;
+import dev.drover.api.v1.PersistentVolumeClaim;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.Secret;
 import dev.drover.api.v1.Service;
+import dev.drover.api.v1.StatefulSet;
 import dev.drover.api.v1.UpdateRequest;
 import dev.drover.api.v1.UpdateStatusRequest;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventBatch;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchRequest;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -49,6 +53,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +69,12 @@ import org.slf4j.LoggerFactory;
  * the caller gets UNAVAILABLE "outcome unknown", not ABORTED); Create and Delete are never retried,
  * since the caller must learn whether they happened. Every unary call has the client's deadline; a
  * watch stream has a long one after which it resumes.
+ *
+ * <p>One answer is resent whatever the call: RESOURCE_EXHAUSTED with a {@code
+ * grpc-retry-pushback-ms} trailer, the master's limiter refusing the call before any handler ran
+ * (so it was not applied). The client waits as long as the trailer says and sends the same call to
+ * the same master again, within that attempt's deadline; when the wait would pass the deadline the
+ * caller gets the RESOURCE_EXHAUSTED.
  */
 public final class DroverClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DroverClient.class);
@@ -89,6 +100,7 @@ public final class DroverClient implements AutoCloseable {
           });
 
   private final Async async = new Async();
+  private final AtomicLong pushbackResends = new AtomicLong();
 
   private DroverClient(Builder b) {
     if (b.endpoints.isEmpty()) {
@@ -193,7 +205,10 @@ public final class DroverClient implements AutoCloseable {
      * A write the server makes idempotent (apply, scale, node actions): retried after UNAVAILABLE.
      */
     IDEMPOTENT,
-    /** Create and delete: never retried, the caller must learn whether they happened. */
+    /**
+     * Create and delete: never retried, the caller must learn whether they happened (a pushback
+     * from the limiter aside: that call never reached a handler).
+     */
     NEVER
   }
 
@@ -232,10 +247,20 @@ public final class DroverClient implements AutoCloseable {
     StatusRuntimeException last = null;
     for (int i = 0; ; i++) {
       int at = current.get();
+      Deadline until = attemptDeadline();
       try {
-        return fn.apply(
-            ControlServiceGrpc.newBlockingStub(channel(at))
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+        while (true) {
+          try {
+            return fn.apply(ControlServiceGrpc.newBlockingStub(channel(at)).withDeadline(until));
+          } catch (StatusRuntimeException refused) {
+            long wait = Pushback.waitMillis(refused, until);
+            if (wait < 0) {
+              throw refused;
+            }
+            pushbackResends.incrementAndGet();
+            sleep(wait);
+          }
+        }
       } catch (StatusRuntimeException e) {
         StatusRuntimeException fatal = afterFailure(safety, i, at, e, last);
         if (fatal != null) {
@@ -277,6 +302,18 @@ public final class DroverClient implements AutoCloseable {
     return retry && attempt + 1 < attempts(safety) ? null : e;
   }
 
+  private Deadline attemptDeadline() {
+    return Deadline.after(deadline.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Calls sent again after the master's limiter asked this client to wait (RESOURCE_EXHAUSTED with
+   * a pushback), since the client was built: a client that sees many is over its rate.
+   */
+  public long pushbackResends() {
+    return pushbackResends.get();
+  }
+
   /** Exponential back-off between attempts: 50 ms doubling up to 1 s. */
   private static long backoffMillis(int attempt) {
     return Backoff.exponential(RETRY_FIRST, RETRY_MAX, attempt).toMillis();
@@ -307,7 +344,7 @@ public final class DroverClient implements AutoCloseable {
   public final class Async {
     private Async() {}
 
-    /** Creates an object (not retried). */
+    /** Creates an object (not retried, but resent after a limiter pushback). */
     public CompletableFuture<Object> create(Object o) {
       return call(Retry.NEVER, s -> s.create(createRequest(o)));
     }
@@ -352,13 +389,21 @@ public final class DroverClient implements AutoCloseable {
         int attempt,
         StatusRuntimeException last,
         CompletableFuture<R> result) {
-      int at = current.get();
+      send(safety, fn, attempt, last, result, current.get(), attemptDeadline());
+    }
+
+    /** Sends one attempt to master {@code at}; again after a pushback, within {@code until}. */
+    private <R> void send(
+        Retry safety,
+        Function<ControlServiceGrpc.ControlServiceFutureStub, ListenableFuture<R>> fn,
+        int attempt,
+        StatusRuntimeException last,
+        CompletableFuture<R> result,
+        int at,
+        Deadline until) {
       ListenableFuture<R> call;
       try {
-        call =
-            fn.apply(
-                ControlServiceGrpc.newFutureStub(channel(at))
-                    .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+        call = fn.apply(ControlServiceGrpc.newFutureStub(channel(at)).withDeadline(until));
       } catch (RuntimeException e) {
         result.completeExceptionally(e);
         return;
@@ -377,29 +422,40 @@ public final class DroverClient implements AutoCloseable {
                   t instanceof StatusRuntimeException sre
                       ? sre
                       : Status.fromThrowable(t).asRuntimeException();
+              long wait = Pushback.waitMillis(e, until);
+              if (wait >= 0) {
+                pushbackResends.incrementAndGet();
+                later(() -> send(safety, fn, attempt, last, result, at, until), wait, result);
+                return;
+              }
               StatusRuntimeException fatal = afterFailure(safety, attempt, at, e, last);
               if (fatal != null) {
                 result.completeExceptionally(fatal);
                 return;
               }
-              try {
-                timer.schedule(
-                    () -> attempt(safety, fn, attempt + 1, e, result),
-                    backoffMillis(attempt),
-                    TimeUnit.MILLISECONDS);
-              } catch (RejectedExecutionException closed) {
-                result.completeExceptionally(
-                    Status.CANCELLED.withDescription("client closed").asRuntimeException());
-              }
+              later(
+                  () -> attempt(safety, fn, attempt + 1, e, result),
+                  backoffMillis(attempt),
+                  result);
             }
           },
           MoreExecutors.directExecutor());
+    }
+
+    /** Runs {@code r} on the client's timer after {@code millis}; fails the call once closed. */
+    private void later(Runnable r, long millis, CompletableFuture<?> result) {
+      try {
+        timer.schedule(r, millis, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException closed) {
+        result.completeExceptionally(
+            Status.CANCELLED.withDescription("client closed").asRuntimeException());
+      }
     }
   }
 
   // ------------------------------------------------------------------ generic verbs
 
-  /** Creates an object (not retried). */
+  /** Creates an object (not retried, but resent after a limiter pushback). */
   public Object create(Object o) {
     return call(Retry.NEVER, s -> s.create(createRequest(o)));
   }
@@ -872,6 +928,30 @@ public final class DroverClient implements AutoCloseable {
   public Resource<Lease> leases() {
     return new Resource<>(
         Kind.KIND_LEASE, Object::getLease, x -> Object.newBuilder().setLease(x).build());
+  }
+
+  /** StatefulSets. */
+  public Resource<StatefulSet> statefulSets() {
+    return new Resource<>(
+        Kind.KIND_STATEFUL_SET,
+        Object::getStatefulSet,
+        x -> Object.newBuilder().setStatefulSet(x).build());
+  }
+
+  /** PersistentVolumes (cluster-scoped). */
+  public Resource<PersistentVolume> persistentVolumes() {
+    return new Resource<>(
+        Kind.KIND_PERSISTENT_VOLUME,
+        Object::getPersistentVolume,
+        x -> Object.newBuilder().setPersistentVolume(x).build());
+  }
+
+  /** PersistentVolumeClaims. */
+  public Resource<PersistentVolumeClaim> persistentVolumeClaims() {
+    return new Resource<>(
+        Kind.KIND_PERSISTENT_VOLUME_CLAIM,
+        Object::getPersistentVolumeClaim,
+        x -> Object.newBuilder().setPersistentVolumeClaim(x).build());
   }
 
   /** Closes every channel and stops resuming watches. */

@@ -240,5 +240,14 @@ public final class NodeAgent implements AutoCloseable {
         String namespace, Collection<String> secretNames, Collection<String> configMapNames) {
       return target.podDependencies(namespace, secretNames, configMapNames);
     }
+
+    @Override
+    public GetPodDependenciesResponse podDependencies(
+        String namespace,
+        Collection<String> secretNames,
+        Collection<String> configMapNames,
+        Collection<String> claimNames) {
+      return target.podDependencies(namespace, secretNames, configMapNames, claimNames);
+    }
   }
 }

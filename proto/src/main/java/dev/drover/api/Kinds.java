@@ -68,6 +68,15 @@ public final class Kinds {
     add(Kind.KIND_SECRET, true, "Secret", "v1", "secrets");
     add(Kind.KIND_CONFIG_MAP, true, "ConfigMap", "v1", "configmaps", "cm");
     add(Kind.KIND_LEASE, true, "Lease", "coordination.k8s.io/v1", "leases");
+    add(Kind.KIND_STATEFUL_SET, true, "StatefulSet", "apps/v1", "statefulsets", "sts");
+    add(Kind.KIND_PERSISTENT_VOLUME, false, "PersistentVolume", "v1", "persistentvolumes", "pv");
+    add(
+        Kind.KIND_PERSISTENT_VOLUME_CLAIM,
+        true,
+        "PersistentVolumeClaim",
+        "v1",
+        "persistentvolumeclaims",
+        "pvc");
     for (Kind kind : Kind.values()) {
       if (kind != Kind.KIND_UNSPECIFIED && kind != Kind.UNRECOGNIZED && !INFO.containsKey(kind)) {
         throw new ExceptionInInitializerError("Kinds has no entry for " + kind);

@@ -33,6 +33,11 @@ class KindsTest {
     "KIND_SECRET, SECRET, true, Secret, v1, secrets, secret, ''",
     "KIND_CONFIG_MAP, CONFIG_MAP, true, ConfigMap, v1, configmaps, configmap, cm",
     "KIND_LEASE, LEASE, true, Lease, coordination.k8s.io/v1, leases, lease, ''",
+    "KIND_STATEFUL_SET, STATEFUL_SET, true, StatefulSet, apps/v1, statefulsets, statefulset, sts",
+    "KIND_PERSISTENT_VOLUME, PERSISTENT_VOLUME, false, PersistentVolume, v1, persistentvolumes,"
+        + " persistentvolume, pv",
+    "KIND_PERSISTENT_VOLUME_CLAIM, PERSISTENT_VOLUME_CLAIM, true, PersistentVolumeClaim, v1,"
+        + " persistentvolumeclaims, persistentvolumeclaim, pvc",
   })
   void factsPerKind(
       Kind kind,

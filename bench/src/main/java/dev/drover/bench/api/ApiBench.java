@@ -2,31 +2,16 @@ package dev.drover.bench.api;
 
 import static dev.drover.bench.BenchSupport.deleteTree;
 import static dev.drover.bench.BenchSupport.loadAverage;
+import static dev.drover.bench.BenchSupport.median;
 
-import dev.drover.api.v1.Container;
-import dev.drover.api.v1.ControlServiceGrpc;
-import dev.drover.api.v1.CreateRequest;
-import dev.drover.api.v1.Kind;
-import dev.drover.api.v1.ListRequest;
-import dev.drover.api.v1.Namespace;
-import dev.drover.api.v1.Object;
-import dev.drover.api.v1.ObjectMeta;
-import dev.drover.api.v1.Pod;
-import dev.drover.api.v1.PodSpec;
-import dev.drover.api.v1.UpdateRequest;
-import dev.drover.client.Channels;
-import dev.drover.master.Master;
-import dev.drover.master.metrics.StoreMetrics;
-import dev.drover.store.KvStores;
-import dev.drover.store.api.Peer;
-import io.grpc.ManagedChannel;
-import io.grpc.stub.StreamObserver;
+import dev.drover.bench.Poll;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,186 +19,238 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
- * The control API under a fixed write rate, three masters on loopback in this JVM (each embedding
- * one member of the Ratis store), the watchers in a child JVM ({@link ApiWatchers}):
+ * The control API under a fixed write rate with many watchers, Drover and etcd 3.4 side by side in
+ * one run, the same workload and the same measurement on both:
  *
  * <ul>
- *   <li>Writes: creates and updates of pods through the API, spread over the three masters, open
- *       loop at a fixed rate (default 200/s for 60 s after a 10 s warm-up). Latency is measured
+ *   <li>Three members each, every one its own process on loopback: Drover's masters ({@link
+ *       DroverApiSide}, {@code drover master} as shipped but plaintext) and etcd's members ({@link
+ *       EtcdApiSide}, defaults).
+ *   <li>Writes: open loop at a fixed rate (default 200/s for 40 s after a 10 s warm-up), write
+ *       {@code i} through member {@code i % 3}, each a new value of the same bytes on both sides (a
+ *       ConfigMap create on Drover, a put of that ConfigMap's bytes on etcd). Latency is measured
  *       from the intended send time, so a slow answer delays no later send and its wait counts (no
  *       coordinated omission).
- *   <li>Watch delivery: watchers of pods (default 1,000) on one master; for each write, the delay
- *       from the write's acknowledgement to its delivery at the last of the watchers.
+ *   <li>Watch delivery: watchers (default 1,000) of the round's key space in a child JVM ({@link
+ *       ApiWatchers}), a hundred per connection, the connections spread over the three members
+ *       alike on both sides; for each write, the delay from its acknowledgement to its delivery at
+ *       the last of the watchers.
  * </ul>
  *
- * <p>The peer is the Kubernetes SLO (mutating API calls p99 at most 1 s); the targets are write p99
- * at most 50 ms and watch p99 at most 100 ms. The scheduler and controllers are off, so the figures
- * are the API's and the store's alone.
+ * <p>Rounds (default 3) alternate the sides (Drover first in odd rounds, etcd first in even ones),
+ * each in a fresh key space with fresh watchers; before the measured writes a probe write must
+ * reach every watcher, so no stream is still opening. The result line gives the medians of the
+ * rounds and the Drover / etcd ratios of those medians.
  *
- * <p>Usage: {@code bench/run api [--rate N] [--seconds N] [--warmup N] [--watchers N] [--watch
- * batched|per-event]}: the watchers use WatchBatched (as DroverClient does) or Watch.
+ * <p>Usage: {@code bench/run api [--rate N] [--seconds N] [--warmup N] [--watchers N] [--rounds N]
+ * [--value-bytes N] [--watch batched|per-event] [--etcd PATH]}.
  */
 public final class ApiBench {
-  private static final double K8S_MUTATING_SLO_MS = 1000;
   private static final double WRITE_TARGET_MS = 50;
-  private static final double WATCH_TARGET_MS = 100;
-  private static final String NS = "bench";
 
   private ApiBench() {}
 
+  /** The settings of a run. */
+  private record Settings(
+      int rate, int seconds, int warmup, int watchers, int rounds, int valueBytes, String watch) {}
+
+  /** What one round of one side measured. */
+  private record Figures(
+      String side,
+      int round,
+      long writes,
+      double writeP50,
+      double writeP99,
+      double watchP50,
+      double watchP99,
+      int errors,
+      long undelivered,
+      double serverCpuS,
+      double serverRssMb,
+      String watchers) {}
+
   public static void main(String[] args) throws Exception {
     int rate = 200;
-    int seconds = 60;
+    int seconds = 40;
     int warmup = 10;
     int watchers = 1000;
-    String watchMode = "batched";
+    int rounds = 3;
+    int valueBytes = 100;
+    String watch = "batched";
+    String etcd = "/usr/bin/etcd";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--rate" -> rate = Integer.parseInt(args[++i]);
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--watchers" -> watchers = Integer.parseInt(args[++i]);
+        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+        case "--value-bytes" -> valueBytes = Integer.parseInt(args[++i]);
+        case "--etcd" -> etcd = args[++i];
         case "--watch" -> {
-          watchMode = args[++i];
-          if (!watchMode.equals("batched") && !watchMode.equals("per-event")) {
-            throw new IllegalArgumentException(
-                "--watch must be batched or per-event, not " + watchMode);
+          watch = args[++i];
+          if (!watch.equals("batched") && !watch.equals("per-event")) {
+            throw new IllegalArgumentException("--watch must be batched or per-event");
           }
         }
         default ->
             throw new IllegalArgumentException(
                 "unknown argument "
                     + args[i]
-                    + "; usage: [--rate N] [--seconds N] [--warmup N] [--watchers N] [--watch batched|per-event]");
+                    + "; usage: [--rate N] [--seconds N] [--warmup N] [--watchers N] [--rounds N]"
+                    + " [--value-bytes N] [--watch batched|per-event] [--etcd PATH]");
       }
     }
+    Settings s = new Settings(rate, seconds, warmup, watchers, rounds, valueBytes, watch);
     System.out.printf(
         Locale.ROOT,
-        "api bench: 3 masters, %d writes/s for %d s (+%d s warm-up), %d watchers (%s); "
-            + "load %s%n",
+        "api bench: Drover (3 master processes) vs etcd (3 members), %d writes/s for %d s (+%d s"
+            + " warm-up), %d watchers, %d rounds, values of %d+ bytes; load %s%n",
         rate,
         seconds,
         warmup,
         watchers,
-        watchMode.equals("batched") ? "WatchBatched" : "Watch",
+        rounds,
+        valueBytes,
         loadAverage());
     Path root = Files.createTempDirectory("api-bench-");
-    List<Master> masters = startMasters(root);
-    List<ManagedChannel> channels = new ArrayList<>();
-    Run run = null;
-    try {
-      Master watched = masters.get(0);
-      for (Master m : masters) {
-        channels.add(channel(m.apiAddress()));
-      }
-      ControlServiceGrpc.newBlockingStub(channels.get(0))
-          .withDeadlineAfter(30, TimeUnit.SECONDS)
-          .create(
-              CreateRequest.newBuilder()
-                  .setObject(
-                      Object.newBuilder()
-                          .setNamespace(
-                              Namespace.newBuilder()
-                                  .setMetadata(ObjectMeta.newBuilder().setName(NS))))
-                  .build());
-      run = new Run(rate, warmup + seconds, warmup, watchers, watchMode);
-      run.openWatchers(watched);
-      double cpuBefore = ApiWatchers.processCpuSeconds();
-      run.write(channels);
-      run.awaitDeliveries();
-      double mastersCpu = ApiWatchers.processCpuSeconds() - cpuBefore;
-      run.closeWatchers();
+    List<Figures> all = new ArrayList<>();
+    int code = 0;
+    try (DroverApiSide drover =
+            new DroverApiSide(Files.createDirectories(root.resolve("drover")), valueBytes);
+        EtcdApiSide etcdSide =
+            new EtcdApiSide(
+                root.resolve("etcd"), etcd, (r, i) -> drover.object(r, i).toByteArray())) {
       System.out.printf(
-          Locale.ROOT,
-          "CPU of the masters' JVM (writers included) from the first write to the last "
-              + "delivery: %.1f s%n",
-          mastersCpu);
-      report(run, rate, seconds, watchers, watched);
-      for (Master m : masters) {
-        System.out.printf(
-            Locale.ROOT,
-            "  %s: %s; store apply mean %.2f ms over %d writes; API Create mean %.2f ms, "
-                + "Update mean %.2f ms%n",
-            m.id(),
-            raftRole(m),
-            mean(m, StoreMetrics.WRITES, ""),
-            (long) sum(m, StoreMetrics.WRITES + "_count", ""),
-            mean(
-                m,
-                "drover_api_request_duration_seconds",
-                "method=\"drover.v1.ControlService/Create\",code=\"OK\""),
-            mean(
-                m,
-                "drover_api_request_duration_seconds",
-                "method=\"drover.v1.ControlService/Update\",code=\"OK\""));
+          Locale.ROOT, "value: %d bytes on both sides%n", drover.object(1, 0).getSerializedSize());
+      for (int r = 1; r <= rounds; r++) {
+        List<ApiSide> order = r % 2 == 1 ? List.of(drover, etcdSide) : List.of(etcdSide, drover);
+        for (ApiSide side : order) {
+          Figures f = new Round(side, r, s).run();
+          all.add(f);
+          print(f);
+        }
       }
+    } catch (Exception e) {
+      e.printStackTrace();
+      code = 1;
     } finally {
-      if (run != null && run.watcherProcess != null) {
-        run.watcherProcess.destroyForcibly();
+      if (code == 0) {
+        deleteTree(root);
+      } else {
+        System.out.println("logs kept in " + root);
       }
-      for (ManagedChannel c : channels) {
-        c.shutdownNow();
-      }
-      masters.forEach(Master::close);
-      deleteTree(root);
     }
+    if (code == 0) {
+      report(all, s);
+    }
+    System.exit(code);
   }
 
-  private static ManagedChannel channel(String target) {
-    return Channels.plaintext(target);
+  private static void print(Figures f) {
+    System.out.printf(
+        Locale.ROOT,
+        "round %d %-6s writes %d, write p50 %.1f p99 %.1f ms, watch p50 %.1f p99 %.1f ms,"
+            + " errors %d, undelivered %d, server CPU %.1f s, server RSS %.0f MB; watchers: %s;"
+            + " load %s%n",
+        f.round(),
+        f.side(),
+        f.writes(),
+        f.writeP50(),
+        f.writeP99(),
+        f.watchP50(),
+        f.watchP99(),
+        f.errors(),
+        f.undelivered(),
+        f.serverCpuS(),
+        f.serverRssMb(),
+        f.watchers(),
+        loadAverage());
   }
 
-  /** Starts the three masters together (each store member waits for a majority). */
-  private static List<Master> startMasters(Path root) throws Exception {
-    List<Peer> peers =
-        List.of(
-            new Peer("m1", "127.0.0.1", KvStores.freePort()),
-            new Peer("m2", "127.0.0.1", KvStores.freePort()),
-            new Peer("m3", "127.0.0.1", KvStores.freePort()));
-    ExecutorService starters = Executors.newFixedThreadPool(peers.size());
-    List<Future<Master>> fs = new ArrayList<>();
-    for (Peer p : peers) {
-      fs.add(
-          starters.submit(
-              () ->
-                  Master.builder()
-                      .id(p.id())
-                      .apiPort(0)
-                      .metricsPort(0)
-                      .clusterStore(peers, root.resolve(p.id()))
-                      .scheduler(false)
-                      .controllers(false)
-                      .start()));
-    }
-    starters.shutdown();
-    List<Master> out = new ArrayList<>();
-    for (Future<Master> f : fs) {
-      out.add(f.get(120, TimeUnit.SECONDS));
-    }
-    return out;
+  private static void report(List<Figures> all, Settings s) {
+    System.out.println();
+    System.out.println(
+        "| measure | Drover median | Drover rounds | etcd median | etcd rounds | ratio |");
+    System.out.println("|---|---|---|---|---|---|");
+    double[] writeP99 = row(all, "write p99 ms", Figures::writeP99);
+    double[] watchP99 = row(all, "watch delivery p99 ms", Figures::watchP99);
+    row(all, "write p50 ms", Figures::writeP50);
+    row(all, "watch delivery p50 ms", Figures::watchP50);
+    row(all, "server CPU s per round", Figures::serverCpuS);
+    row(all, "server RSS MB (3 members)", Figures::serverRssMb);
+    row(all, "write errors", f -> f.errors());
+    row(all, "writes not delivered to every watcher", f -> f.undelivered());
+    System.out.printf(
+        Locale.ROOT,
+        "targets: write p99 <= %.0f ms %s; watch p99 <= 1.0x etcd %s%n",
+        WRITE_TARGET_MS,
+        writeP99[0] <= WRITE_TARGET_MS ? "met" : "MISSED",
+        watchP99[0] <= watchP99[1] ? "met" : "MISSED");
+    System.out.printf(Locale.ROOT, "load at end: %s%n", loadAverage());
+    System.out.printf(
+        Locale.ROOT,
+        "RESULT api write_p99_ms=%.2f watch_p99_ms=%.2f watch_p99_vs_etcd=%.2f"
+            + " write_p99_vs_etcd=%.2f etcd_write_p99_ms=%.2f etcd_watch_p99_ms=%.2f rate=%d"
+            + " watchers=%d rounds=%d seconds=%d watch=%s tls=off%n",
+        writeP99[0],
+        watchP99[0],
+        watchP99[0] / watchP99[1],
+        writeP99[0] / writeP99[1],
+        writeP99[1],
+        watchP99[1],
+        s.rate(),
+        s.watchers(),
+        s.rounds(),
+        s.seconds(),
+        s.watch());
   }
 
-  /** One measured run: its writers, its watchers and what they recorded. */
-  private static final class Run {
-    final int rate;
-    final int totalSeconds;
-    final int warmupSeconds;
-    final int watcherCount;
+  /** Prints one row and returns the {Drover, etcd} medians. */
+  private static double[] row(List<Figures> all, String what, ToDoubleFunction<Figures> f) {
+    List<Double> d =
+        all.stream().filter(x -> x.side().startsWith("drover")).map(f::applyAsDouble).toList();
+    List<Double> e =
+        all.stream().filter(x -> x.side().equals("etcd")).map(f::applyAsDouble).toList();
+    double dm = median(d);
+    double em = median(e);
+    System.out.printf(
+        Locale.ROOT,
+        "| %s | %.1f | %s | %.1f | %s | %.2f |%n",
+        what,
+        dm,
+        join(d),
+        em,
+        join(e),
+        dm / em);
+    return new double[] {dm, em};
+  }
 
-    /** "batched" (WatchBatched) or "per-event" (Watch). */
-    final String watchMode;
+  private static String join(List<Double> xs) {
+    return xs.stream()
+        .map(x -> String.format(Locale.ROOT, "%.1f", x))
+        .collect(Collectors.joining(", "));
+  }
 
+  private static double ms(Histogram h, double percentile) {
+    return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1e6;
+  }
+
+  /** One measured round of one side: its writers, its watchers and what they recorded. */
+  private static final class Round {
+    final ApiSide side;
+    final int round;
+    final Settings s;
     final int writes;
     final int warmupWrites;
 
@@ -223,65 +260,83 @@ public final class ApiBench {
     /** Delay from a write's acknowledgement to its delivery at the last watcher. */
     final Histogram watchDelay = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(120), 3);
 
-    final AtomicInteger writeErrors = new AtomicInteger();
-    final Map<String, AtomicInteger> errorsByCode = new ConcurrentHashMap<>();
-
-    /** The first error message seen per code, to tell what went wrong. */
+    final AtomicInteger errors = new AtomicInteger();
     final Map<String, String> errorSamples = new ConcurrentHashMap<>();
 
-    /** Per write index: its resource_version once acknowledged, and when. */
-    final AtomicLongArray ackRv;
+    /** Per write index (the probe is the last): its version once acknowledged, and when. */
+    final AtomicLongArray ackVersion;
 
     final AtomicLongArray ackNanos;
 
-    /** Write index by resource_version, for the watchers. */
-    final Map<Long, Integer> indexByRv = new ConcurrentHashMap<>();
+    /** Write index by version, for the watchers' reports. */
+    final Map<Long, Integer> indexByVersion = new ConcurrentHashMap<>();
 
     /** Versions that reached every watcher. */
     final Set<Long> deliveredToAll = ConcurrentHashMap.newKeySet();
 
-    /** When a write reached its last watcher, until its delay is recorded. */
+    /** When a version reached its last watcher, until its delay is recorded. */
     final Map<Long, Long> deliveredToAllAt = new ConcurrentHashMap<>();
 
     final CountDownLatch writesDone;
     Process watcherProcess;
     Thread watcherReader;
-
-    /** The watcher process's last line: events delivered, stream errors, Expired events. */
     volatile String watcherSummary = "(none)";
 
-    /** Created pods not updated yet: {pod index, resource_version of the create}. */
-    final java.util.Queue<long[]> readyForUpdate =
-        new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-    Run(int rate, int totalSeconds, int warmupSeconds, int watchers, String watchMode) {
-      this.watchMode = watchMode;
-      this.rate = rate;
-      this.totalSeconds = totalSeconds;
-      this.warmupSeconds = warmupSeconds;
-      this.watcherCount = watchers;
-      this.writes = rate * totalSeconds;
-      this.warmupWrites = rate * warmupSeconds;
-      this.ackRv = new AtomicLongArray(writes);
-      this.ackNanos = new AtomicLongArray(writes);
+    Round(ApiSide side, int round, Settings s) {
+      this.side = side;
+      this.round = round;
+      this.s = s;
+      this.writes = s.rate() * (s.warmup() + s.seconds());
+      this.warmupWrites = s.rate() * s.warmup();
+      this.ackVersion = new AtomicLongArray(writes + 1);
+      this.ackNanos = new AtomicLongArray(writes + 1);
       this.writesDone = new CountDownLatch(writes);
     }
 
-    /**
-     * Starts the watchers on {@code m} in a child JVM ({@link ApiWatchers}), from the current
-     * version, and waits until every stream is open.
-     */
-    void openWatchers(Master m) throws IOException, InterruptedException {
-      long from =
-          ControlServiceGrpc.newBlockingStub(channel(m.apiAddress()))
-              .withDeadlineAfter(30, TimeUnit.SECONDS)
-              .list(
-                  ListRequest.newBuilder()
-                      .setKind(Kind.KIND_POD)
-                      .setNamespace(NS)
-                      .setLimit(1)
-                      .build())
-              .getResourceVersion();
+    Figures run() throws Exception {
+      long from = side.prepare(round);
+      openWatchers(from);
+      try {
+        probe();
+        long cpu0 = side.serverCpuNanos();
+        write();
+        // Every acknowledged write delivered to every watcher, or 60 s: what is left is counted.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (undelivered() > 0 && System.nanoTime() < deadline) {
+          Poll.pause(Poll.INTERVAL_MS);
+        }
+        double cpu = (side.serverCpuNanos() - cpu0) / 1e9;
+        double rss = side.serverRssBytes() / 1048576.0;
+        closeWatchers();
+        errorSamples.forEach(
+            (code, msg) ->
+                System.out.printf(Locale.ROOT, "  %s first %s: %s%n", side.name(), code, msg));
+        String name =
+            side.name().equals("drover") && s.watch().equals("per-event")
+                ? "drover-watch"
+                : side.name();
+        return new Figures(
+            name,
+            round,
+            writeLatency.getTotalCount(),
+            ms(writeLatency, 50),
+            ms(writeLatency, 99),
+            ms(watchDelay, 50),
+            ms(watchDelay, 99),
+            errors.get(),
+            undelivered(),
+            cpu,
+            rss,
+            watcherSummary);
+      } finally {
+        if (watcherProcess.isAlive()) {
+          watcherProcess.destroyForcibly();
+        }
+      }
+    }
+
+    /** Starts the watcher process from version {@code from} and waits until it is ready. */
+    private void openWatchers(long from) throws IOException, InterruptedException {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       List<String> cmd =
           new ArrayList<>(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path")));
@@ -289,28 +344,42 @@ public final class ApiBench {
       if (childOpts != null && !childOpts.isBlank()) {
         cmd.addAll(List.of(childOpts.trim().split("\\s+")));
       }
+      String system =
+          side.name().equals("etcd")
+              ? "etcd"
+              : s.watch().equals("batched") ? "drover" : "drover-per-event";
       cmd.addAll(
           List.of(
               ApiWatchers.class.getName(),
-              m.apiAddress(),
-              NS,
-              Integer.toString(watcherCount),
-              Long.toString(from),
-              watchMode));
+              system,
+              String.join(",", side.endpoints()),
+              side.watchTarget(round),
+              Integer.toString(s.watchers()),
+              Long.toString(from)));
       watcherProcess =
           new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       CountDownLatch ready = new CountDownLatch(1);
       watcherReader = new Thread(() -> readWatchers(ready), "api-watchers-reader");
       watcherReader.setDaemon(true);
       watcherReader.start();
-      if (!ready.await(120, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("the watcher process did not open its streams in 120 s");
+      if (!ready.await(180, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the watcher process did not start its watches in 180 s");
       }
-      // Let every stream reach the server before the first write (each sends nothing until then).
-      long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-      while (System.nanoTime() < settle) {
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-      }
+    }
+
+    /**
+     * One unmeasured write (the last index) that must reach every watcher before the measured
+     * writes start: then every stream is open on its member.
+     */
+    private void probe() {
+      side.write(round, writes, writes % 3, (v, t) -> recordAck(writes, 0, v, t));
+      Poll.until(
+          "the probe write reaches every watcher",
+          Duration.ofSeconds(120),
+          () -> {
+            long v = ackVersion.get(writes);
+            return v != 0 && deliveredToAll.contains(v);
+          });
     }
 
     /** Reads the watcher process's lines until it ends. */
@@ -324,10 +393,10 @@ public final class ApiBench {
             ready.countDown();
           } else if (line.startsWith("ALL ")) {
             String[] f = line.split(" ");
-            long rv = Long.parseLong(f[1]);
-            deliveredToAll.add(rv);
-            deliveredToAllAt.put(rv, Long.parseLong(f[2]));
-            tryRecordWatch(rv);
+            long v = Long.parseLong(f[1]);
+            deliveredToAll.add(v);
+            deliveredToAllAt.put(v, Long.parseLong(f[2]));
+            tryRecordWatch(v);
           } else if (line.startsWith("END ")) {
             watcherSummary = line.substring(4);
           }
@@ -338,107 +407,70 @@ public final class ApiBench {
     }
 
     /**
-     * Records the watch delay of the write at {@code rv} once both its acknowledgement and its
+     * Records the watch delay of the write of {@code version} once both its acknowledgement and its
      * delivery to the last watcher are known (either may come first); exactly once.
      */
-    private void tryRecordWatch(long rv) {
-      Integer idx = indexByRv.get(rv);
+    private void tryRecordWatch(long version) {
+      Integer idx = indexByVersion.get(version);
       if (idx == null) {
         return;
       }
-      Long at = deliveredToAllAt.remove(rv);
-      if (at != null && idx >= warmupWrites) {
-        // A delivery before the answer got back to the writer counts as no delay.
+      Long at = deliveredToAllAt.remove(version);
+      if (at == null) {
+        return;
+      }
+      if (idx >= warmupWrites && idx < writes) {
         watchDelay.recordValue(Math.max(0, at - ackNanos.get(idx)));
       }
     }
 
-    /** Sends every write at its intended time, round-robin over the masters. */
-    void write(List<ManagedChannel> channels) throws InterruptedException {
-      long period = TimeUnit.SECONDS.toNanos(1) / rate;
-      long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
-      // Creates and updates alternate; an update goes to the oldest pod whose create has been
-      // answered and that has not been updated yet (a pod is updated once), and when there is
-      // none (answers are slow) the write is a create instead.
-      int created = 0;
+    /** The open-loop writer: write {@code i} is due at start + i / rate. */
+    private void write() throws InterruptedException {
+      long period = TimeUnit.SECONDS.toNanos(1) / s.rate();
+      long start = System.nanoTime();
       for (int i = 0; i < writes; i++) {
         long intended = start + i * period;
         long wait;
         while ((wait = intended - System.nanoTime()) > 0) {
           LockSupport.parkNanos(wait);
         }
-        ControlServiceGrpc.ControlServiceStub stub =
-            ControlServiceGrpc.newStub(channels.get(i % channels.size()))
-                .withDeadlineAfter(30, TimeUnit.SECONDS);
-        long[] toUpdate = i % 2 == 1 ? readyForUpdate.poll() : null;
-        if (toUpdate == null) {
-          int podIdx = created++;
-          stub.create(
-              CreateRequest.newBuilder().setObject(pod(podIdx, 0, 0)).build(),
-              answer(i, intended, podIdx));
-        } else {
-          int podIdx = (int) toUpdate[0];
-          stub.update(
-              UpdateRequest.newBuilder().setObject(pod(podIdx, toUpdate[1], i)).build(),
-              answer(i, intended, -1));
-        }
+        int idx = i;
+        side.write(
+            round,
+            i,
+            i % 3,
+            (v, t) -> {
+              recordAck(idx, intended, v, t);
+              writesDone.countDown();
+            });
       }
       if (!writesDone.await(120, TimeUnit.SECONDS)) {
         System.out.println("warning: " + writesDone.getCount() + " writes unanswered after 120 s");
       }
     }
 
-    /** Records the answer of write {@code idx}; {@code podIdx} >= 0 marks a create of that pod. */
-    private StreamObserver<Object> answer(int idx, long intended, int podIdx) {
-      return new StreamObserver<>() {
-        @Override
-        public void onNext(Object o) {
-          long now = System.nanoTime();
-          long rv = o.getPod().getMetadata().getResourceVersion();
-          ackNanos.set(idx, now);
-          ackRv.set(idx, rv);
-          if (podIdx >= 0) {
-            readyForUpdate.add(new long[] {podIdx, rv});
-          }
-          if (idx >= warmupWrites) {
-            writeLatency.recordValue(now - intended);
-          }
-          indexByRv.put(rv, idx);
-          tryRecordWatch(rv);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          writeErrors.incrementAndGet();
-          io.grpc.Status st = io.grpc.Status.fromThrowable(t);
-          errorsByCode
-              .computeIfAbsent(st.getCode().name(), k -> new AtomicInteger())
-              .incrementAndGet();
-          errorSamples.putIfAbsent(st.getCode().name(), String.valueOf(st.getDescription()));
-          writesDone.countDown();
-        }
-
-        @Override
-        public void onCompleted() {
-          writesDone.countDown();
-        }
-      };
-    }
-
-    /** Waits until every acknowledged write reached every watcher, or 60 s pass. */
-    void awaitDeliveries() {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (System.nanoTime() < deadline && undelivered() > 0) {
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+    private void recordAck(int idx, long intended, Long version, Throwable t) {
+      long now = System.nanoTime();
+      if (t != null) {
+        errors.incrementAndGet();
+        errorSamples.putIfAbsent(t.getClass().getSimpleName(), String.valueOf(t.getMessage()));
+        return;
       }
+      ackNanos.set(idx, now);
+      ackVersion.set(idx, version);
+      if (idx >= warmupWrites && idx < writes) {
+        writeLatency.recordValue(now - intended);
+      }
+      indexByVersion.put(version, idx);
+      tryRecordWatch(version);
     }
 
-    /** Acknowledged writes that have not reached every watcher. */
+    /** Acknowledged measured writes that have not reached every watcher. */
     long undelivered() {
       long n = 0;
       for (int i = 0; i < writes; i++) {
-        long rv = ackRv.get(i);
-        if (rv != 0 && !deliveredToAll.contains(rv)) {
+        long v = ackVersion.get(i);
+        if (v != 0 && !deliveredToAll.contains(v)) {
           n++;
         }
       }
@@ -455,127 +487,5 @@ public final class ApiBench {
       }
       watcherReader.join(TimeUnit.SECONDS.toMillis(10));
     }
-  }
-
-  /** A small pod; {@code expectedRv} > 0 makes it an update expecting that resource_version. */
-  private static Object pod(int idx, long expectedRv, int writeIdx) {
-    ObjectMeta.Builder meta =
-        ObjectMeta.newBuilder().setNamespace(NS).setName("pod-" + idx).putLabels("app", "bench");
-    if (expectedRv > 0) {
-      meta.setResourceVersion(expectedRv).putLabels("write", Integer.toString(writeIdx));
-    }
-    return Object.newBuilder()
-        .setPod(
-            Pod.newBuilder()
-                .setMetadata(meta)
-                .setSpec(
-                    PodSpec.newBuilder()
-                        .addContainers(
-                            Container.newBuilder()
-                                .setName("main")
-                                .setImage("127.0.0.1:5000/busybox:1"))))
-        .build();
-  }
-
-  /** The Raft role line of a master's metrics. */
-  private static String raftRole(Master m) {
-    return m.metrics()
-        .render()
-        .lines()
-        .filter(l -> l.startsWith(StoreMetrics.ROLE + "{") && l.endsWith(" 1"))
-        .map(l -> l.substring(l.indexOf('"') + 1, l.lastIndexOf('"')))
-        .findFirst()
-        .orElse("?");
-  }
-
-  /** A sample of a master's metrics ({@code labels} exactly as rendered, "" for none). */
-  private static double sum(Master m, String series, String labels) {
-    String prefix = labels.isEmpty() ? series + " " : series + "{" + labels + "} ";
-    return m.metrics()
-        .render()
-        .lines()
-        .filter(l -> l.startsWith(prefix))
-        .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
-        .sum();
-  }
-
-  /** Mean of a histogram in milliseconds. */
-  private static double mean(Master m, String histogram, String labels) {
-    double n = sum(m, histogram + "_count", labels);
-    return n == 0 ? Double.NaN : sum(m, histogram + "_sum", labels) / n * 1000;
-  }
-
-  private static double ms(Histogram h, double percentile) {
-    return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1e6;
-  }
-
-  private static void report(Run run, int rate, int seconds, int watchers, Master watched) {
-    Histogram w = run.writeLatency;
-    Histogram d = run.watchDelay;
-    String role = raftRole(watched);
-    System.out.printf(
-        Locale.ROOT,
-        "%-28s %10s %10s %10s %10s %10s%n",
-        "measure",
-        "count",
-        "p50 ms",
-        "p99 ms",
-        "p99.9 ms",
-        "max ms");
-    System.out.printf(
-        Locale.ROOT,
-        "%-28s %10d %10.2f %10.2f %10.2f %10.2f%n",
-        "write (create/update)",
-        w.getTotalCount(),
-        ms(w, 50),
-        ms(w, 99),
-        ms(w, 99.9),
-        w.getMaxValue() / 1e6);
-    System.out.printf(
-        Locale.ROOT,
-        "%-28s %10d %10.2f %10.2f %10.2f %10.2f%n",
-        "watch ack->last of " + watchers,
-        d.getTotalCount(),
-        ms(d, 50),
-        ms(d, 99),
-        ms(d, 99.9),
-        d.getMaxValue() / 1e6);
-    System.out.printf(
-        Locale.ROOT,
-        "write errors: %d %s; watchers (own JVM): %s; "
-            + "writes not delivered to every watcher: %d%n",
-        run.writeErrors.get(),
-        run.errorsByCode,
-        run.watcherSummary,
-        run.undelivered());
-    run.errorSamples.forEach(
-        (code, msg) -> System.out.printf(Locale.ROOT, "  first %s: %s%n", code, msg));
-    System.out.printf(Locale.ROOT, "watched master %s, its store member: %s%n", watched.id(), role);
-    double wp99 = ms(w, 99);
-    double dp99 = ms(d, 99);
-    System.out.printf(
-        Locale.ROOT,
-        "write p99 vs Kubernetes SLO (1 s): %.1fx under; vs target 50 ms: %s%n",
-        K8S_MUTATING_SLO_MS / wp99,
-        wp99 <= WRITE_TARGET_MS ? "met" : "MISSED");
-    System.out.printf(
-        Locale.ROOT,
-        "watch p99 vs target 100 ms: %s%n",
-        dp99 <= WATCH_TARGET_MS ? "met" : "MISSED");
-    System.out.printf(Locale.ROOT, "load average at end: %s%n", loadAverage());
-    System.out.printf(
-        Locale.ROOT,
-        "RESULT api write_p99_ms=%.2f watch_p99_ms=%.2f write_p50_ms=%.2f watch_p50_ms=%.2f "
-            + "slo_ratio=%.1f rate=%d seconds=%d watchers=%d write_errors=%d watch=%s%n",
-        wp99,
-        dp99,
-        ms(w, 50),
-        ms(d, 50),
-        K8S_MUTATING_SLO_MS / wp99,
-        rate,
-        seconds,
-        watchers,
-        run.writeErrors.get(),
-        run.watchMode);
   }
 }

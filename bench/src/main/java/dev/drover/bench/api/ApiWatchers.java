@@ -7,6 +7,10 @@ import dev.drover.api.v1.WatchEventBatch;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchRequest;
 import dev.drover.client.Channels;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.WatchOption;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -27,141 +31,193 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The watchers of {@link ApiBench}, in their own JVM as real watchers are (in the benchmark's JVM
- * their decoding would take CPU from the masters). Opens N watch streams of pods on one master and
- * reports on standard output, one line each:
+ * their decoding would take CPU from the writers). Opens N watches of one system, spread alike on
+ * both: watcher {@code i} belongs to group {@code i / 100}, each group one connection (a gRPC
+ * channel for Drover, a jetcd client for etcd) to member {@code group % members}. Reports on
+ * standard output, one line each:
  *
  * <ul>
- *   <li>{@code READY} once every stream is open;
- *   <li>{@code ALL <resource_version> <nanoTime>} when an event reached the last watcher ({@link
- *       System#nanoTime()} is CLOCK_MONOTONIC on Linux, so the parent can compare it with its own);
+ *   <li>{@code READY} once every watch is started;
+ *   <li>{@code ALL <version> <nanoTime>} when the write of that version reached the last watcher
+ *       ({@link System#nanoTime()} is CLOCK_MONOTONIC on Linux, so the parent can compare it with
+ *       its own);
  *   <li>{@code END delivered=<n> errors=<n> expired=<n> cpu_s=<s> codes={...}} after standard input
  *       closes or says {@code STOP}, then the process exits.
  * </ul>
  *
- * <p>Usage: {@code ApiWatchers TARGET NAMESPACE WATCHERS FROM_RESOURCE_VERSION [batched|per-event]}
- * (WatchBatched by default, Watch with per-event).
+ * <p>Usage: {@code ApiWatchers SYSTEM ENDPOINTS TARGET WATCHERS FROM} with SYSTEM {@code drover}
+ * (WatchBatched, as DroverClient watches), {@code drover-per-event} (Watch) or {@code etcd};
+ * ENDPOINTS {@code host:port,...}; TARGET the namespace of ConfigMaps (Drover) or the key prefix
+ * (etcd); FROM the version after which events are wanted.
  */
 public final class ApiWatchers {
-  private ApiWatchers() {}
+  static final int PER_CONNECTION = 100;
+
+  private final int count;
+  private final PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+  private final Map<Long, AtomicInteger> byVersion = new ConcurrentHashMap<>();
+  private final AtomicLong delivered = new AtomicLong();
+  private final AtomicInteger errors = new AtomicInteger();
+  private final AtomicInteger expired = new AtomicInteger();
+  private final Map<String, AtomicInteger> errorCodes = new ConcurrentHashMap<>();
+  private final CountDownLatch opened;
+
+  private ApiWatchers(int count) {
+    this.count = count;
+    this.opened = new CountDownLatch(count);
+  }
 
   public static void main(String[] args) throws Exception {
-    String target = args[0];
-    String namespace = args[1];
-    int count = Integer.parseInt(args[2]);
-    long from = Long.parseLong(args[3]);
-    boolean batched = args.length < 5 || !args[4].equals("per-event");
-    PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
-    Map<Long, AtomicInteger> byRv = new ConcurrentHashMap<>();
-    AtomicLong delivered = new AtomicLong();
-    AtomicInteger errors = new AtomicInteger();
-    AtomicInteger expired = new AtomicInteger();
-    List<ManagedChannel> channels = new ArrayList<>();
-    List<ClientCallStreamObserver<WatchRequest>> calls = new ArrayList<>();
-    CountDownLatch opened = new CountDownLatch(count);
-    Map<String, AtomicInteger> errorCodes = new ConcurrentHashMap<>();
-    java.util.function.Consumer<WatchEvent> handle =
-        e -> {
-          if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
-            return;
-          }
-          if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
-            expired.incrementAndGet();
-            return;
-          }
-          delivered.incrementAndGet();
-          long rv = e.getResourceVersion();
-          AtomicInteger n = byRv.computeIfAbsent(rv, k -> new AtomicInteger());
-          if (n.incrementAndGet() == count) {
-            long now = System.nanoTime();
-            byRv.remove(rv);
-            synchronized (out) {
-              out.println("ALL " + rv + " " + now);
-              out.flush();
-            }
-          }
-        };
-    WatchRequest request =
-        WatchRequest.newBuilder()
-            .setKind(Kind.KIND_POD)
-            .setNamespace(namespace)
-            .setResourceVersion(from)
-            .setAllowBookmarks(false)
-            .build();
-    for (int i = 0; i < count; i++) {
-      if (i % 100 == 0) {
-        channels.add(Channels.plaintext(target));
-      }
-      ControlServiceGrpc.ControlServiceStub stub =
-          ControlServiceGrpc.newStub(channels.get(channels.size() - 1));
-      if (batched) {
-        stub.watchBatched(
-            request,
-            new Stream<WatchEventBatch>(calls, opened, errors, errorCodes) {
-              @Override
-              public void onNext(WatchEventBatch b) {
-                for (WatchEvent e : b.getEventsList()) {
-                  handle.accept(e);
-                }
-              }
-            });
-      } else {
-        stub.watch(
-            request,
-            new Stream<WatchEvent>(calls, opened, errors, errorCodes) {
-              @Override
-              public void onNext(WatchEvent e) {
-                handle.accept(e);
-              }
-            });
-      }
+    String system = args[0];
+    List<String> endpoints = List.of(args[1].split(","));
+    String target = args[2];
+    int count = Integer.parseInt(args[3]);
+    long from = Long.parseLong(args[4]);
+    ApiWatchers w = new ApiWatchers(count);
+    List<AutoCloseable> connections = new ArrayList<>();
+    if (system.equals("etcd")) {
+      w.watchEtcd(endpoints, target, from, connections);
+    } else {
+      w.watchDrover(endpoints, target, from, system.equals("drover"), connections);
     }
-    if (!opened.await(60, TimeUnit.SECONDS)) {
-      throw new IllegalStateException(opened.getCount() + " watch streams did not start in 60 s");
+    if (!w.opened.await(120, TimeUnit.SECONDS)) {
+      throw new IllegalStateException(w.opened.getCount() + " watches did not start in 120 s");
     }
-    synchronized (out) {
-      out.println("READY");
-      out.flush();
-    }
+    w.say("READY");
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
     while ((line = in.readLine()) != null && !line.equals("STOP")) {
       // Nothing else is said on standard input.
     }
-    synchronized (calls) {
-      calls.forEach(c -> c.cancel("bench done", null));
+    for (AutoCloseable c : connections) {
+      c.close();
     }
-    channels.forEach(ManagedChannel::shutdownNow);
-    synchronized (out) {
-      out.printf(
-          Locale.ROOT,
-          "END delivered=%d errors=%d expired=%d cpu_s=%.1f codes=%s%n",
-          delivered.get(),
-          errors.get(),
-          expired.get(),
-          processCpuSeconds(),
-          new java.util.TreeMap<>(errorCodes));
-      out.flush();
-    }
+    w.say(
+        String.format(
+            Locale.ROOT,
+            "END delivered=%d errors=%d expired=%d cpu_s=%.1f codes=%s",
+            w.delivered.get(),
+            w.errors.get(),
+            w.expired.get(),
+            processCpuSeconds(),
+            new java.util.TreeMap<>(w.errorCodes)));
     System.exit(0);
   }
 
-  /** One watch stream's callbacks other than onNext: counts it opened, and its errors by code. */
-  private abstract static class Stream<R> implements ClientResponseObserver<WatchRequest, R> {
-    private final List<ClientCallStreamObserver<WatchRequest>> calls;
-    private final CountDownLatch opened;
-    private final AtomicInteger errors;
-    private final Map<String, AtomicInteger> errorCodes;
+  private void say(String line) {
+    synchronized (out) {
+      out.println(line);
+      out.flush();
+    }
+  }
 
-    Stream(
-        List<ClientCallStreamObserver<WatchRequest>> calls,
-        CountDownLatch opened,
-        AtomicInteger errors,
-        Map<String, AtomicInteger> errorCodes) {
+  /** One event of version {@code version} reached one watcher. */
+  private void delivered(long version) {
+    delivered.incrementAndGet();
+    AtomicInteger n = byVersion.computeIfAbsent(version, k -> new AtomicInteger());
+    if (n.incrementAndGet() == count) {
+      long now = System.nanoTime();
+      byVersion.remove(version);
+      say("ALL " + version + " " + now);
+    }
+  }
+
+  private void failed(String code) {
+    errors.incrementAndGet();
+    errorCodes.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
+  }
+
+  private void watchEtcd(
+      List<String> endpoints, String prefix, long from, List<AutoCloseable> connections) {
+    ByteSequence key = ByteSequence.from(prefix, StandardCharsets.UTF_8);
+    WatchOption option = WatchOption.builder().isPrefix(true).withRevision(from + 1).build();
+    Client client = null;
+    for (int i = 0; i < count; i++) {
+      if (i % PER_CONNECTION == 0) {
+        String endpoint = endpoints.get((i / PER_CONNECTION) % endpoints.size());
+        client = Client.builder().endpoints("http://" + endpoint).build();
+        connections.add(client);
+      }
+      client
+          .getWatchClient()
+          .watch(
+              key,
+              option,
+              Watch.listener(
+                  r -> r.getEvents().forEach(e -> delivered(e.getKeyValue().getModRevision())),
+                  t -> failed(String.valueOf(t))));
+      opened.countDown();
+    }
+  }
+
+  private void watchDrover(
+      List<String> endpoints,
+      String namespace,
+      long from,
+      boolean batched,
+      List<AutoCloseable> connections) {
+    WatchRequest request =
+        WatchRequest.newBuilder()
+            .setKind(Kind.KIND_CONFIG_MAP)
+            .setNamespace(namespace)
+            .setResourceVersion(from)
+            .setAllowBookmarks(false)
+            .build();
+    List<ClientCallStreamObserver<WatchRequest>> calls = new ArrayList<>();
+    connections.add(
+        () -> {
+          synchronized (calls) {
+            calls.forEach(c -> c.cancel("bench done", null));
+          }
+        });
+    ManagedChannel channel = null;
+    for (int i = 0; i < count; i++) {
+      if (i % PER_CONNECTION == 0) {
+        channel = Channels.plaintext(endpoints.get((i / PER_CONNECTION) % endpoints.size()));
+        ManagedChannel c = channel;
+        connections.add(c::shutdownNow);
+      }
+      ControlServiceGrpc.ControlServiceStub stub = ControlServiceGrpc.newStub(channel);
+      if (batched) {
+        stub.watchBatched(
+            request,
+            new Stream<WatchEventBatch>(calls) {
+              @Override
+              public void onNext(WatchEventBatch b) {
+                b.getEventsList().forEach(ApiWatchers.this::droverEvent);
+              }
+            });
+      } else {
+        stub.watch(
+            request,
+            new Stream<WatchEvent>(calls) {
+              @Override
+              public void onNext(WatchEvent e) {
+                droverEvent(e);
+              }
+            });
+      }
+    }
+  }
+
+  private void droverEvent(WatchEvent e) {
+    if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_BOOKMARK) {
+      return;
+    }
+    if (e.getType() == WatchEventType.WATCH_EVENT_TYPE_ERROR) {
+      expired.incrementAndGet();
+      return;
+    }
+    delivered(e.getResourceVersion());
+  }
+
+  /** One Drover watch stream's callbacks other than onNext: counts it started, and its errors. */
+  private abstract class Stream<R> implements ClientResponseObserver<WatchRequest, R> {
+    private final List<ClientCallStreamObserver<WatchRequest>> calls;
+
+    Stream(List<ClientCallStreamObserver<WatchRequest>> calls) {
       this.calls = calls;
-      this.opened = opened;
-      this.errors = errors;
-      this.errorCodes = errorCodes;
     }
 
     @Override
@@ -176,10 +232,7 @@ public final class ApiWatchers {
     public void onError(Throwable t) {
       Status s = Status.fromThrowable(t);
       if (s.getCode() != Status.Code.CANCELLED) {
-        errors.incrementAndGet();
-        errorCodes
-            .computeIfAbsent(s.getCode() + ":" + s.getDescription(), k -> new AtomicInteger())
-            .incrementAndGet();
+        failed(s.getCode() + ":" + s.getDescription());
       }
     }
 

@@ -27,6 +27,7 @@ import dev.drover.api.v1.Toleration;
 import dev.drover.api.v1.TolerationOperator;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
+import dev.drover.bench.BenchSupport;
 import dev.drover.client.DroverClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,21 +41,26 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
  * {@code bench/run deploy}: how long N replicas of the same busybox container take to be running,
- * side by side on this machine: (a) raw {@code docker run -d} of N containers in parallel (the
- * physical limit), (b) Docker Swarm ({@code docker service create --detach --replicas N}, task
- * states polled through the Engine API), (c) Drover (one master and one agent, each its own JVM)
- * applying a Deployment of N replicas until a watch has seen all N pods Running. Then the agent's
- * RSS with the largest N running. Prints the table, the ratios and a last line {@code RESULT deploy
- * ...}.
+ * side by side on this machine: (a) the limit: N containers created and started at once through the
+ * Engine API (docker-java, one thread each), (b) Docker Swarm ({@code docker service create
+ * --detach --replicas N}, task states polled through the Engine API; swarm mode is entered for each
+ * Swarm measurement and left right after it), (c) Drover (one master and one agent, each its own
+ * JVM with the flags and defaults {@code bin/drover} ships) applying a Deployment of N replicas
+ * until a watch has seen all N pods Running. Each round runs the three in a turning order. Then the
+ * agent's RSS with the largest N running. Prints the rounds, the medians with their spread, the
+ * ratios and a last line {@code RESULT deploy ...} (medians; any non-default flag is named there).
  *
- * <p>Usage: {@code DeployBench [--sizes 1,10,50] [--rounds R] [--image IMAGE] [--agent-jvm "FLAGS"]
- * [--agent-env K=V (K= removes)] [--master-jvm "FLAGS"] [--sync-threads N] [--skip-swarm]}. Each
- * cell is the median of R rounds. The machine's Docker daemon is shared: only what this run creates
- * is removed, and Swarm mode is entered only if it is inactive (and left again).
+ * <p>Usage: {@code DeployBench [--sizes 10,50] [--rounds R (default 3)] [--image IMAGE]
+ * [--agent-jvm "FLAGS"] [--agent-env K=V (K= removes)] [--master-jvm "FLAGS"] [--sync-threads N]
+ * [--skip-swarm]}. The machine's Docker daemon is shared: only what this run creates is removed,
+ * and Swarm mode is entered only if it is inactive (and left again).
  */
 public final class DeployBench {
 
@@ -76,6 +82,15 @@ public final class DeployBench {
           + " -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1"
           + " -Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=0"
           + " -Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=7";
+
+  /** The master's JVM flags as {@code bin/drover master} ships them (dist/src/bin/drover). */
+  static final String DEFAULT_MASTER_JVM =
+      "-Xms16m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:G1PeriodicGCInterval=10000"
+          + " -XX:+IgnoreUnrecognizedVMOptions -XX:TrimNativeHeapInterval=10000"
+          + " -Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=2"
+          + " -Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1"
+          + " -Dorg.apache.ratis.thirdparty.io.netty.allocator.numDirectArenas=1"
+          + " -Dorg.apache.ratis.thirdparty.io.netty.allocator.numHeapArenas=1";
 
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(5);
 
@@ -102,16 +117,22 @@ public final class DeployBench {
     ((ch.qos.logback.classic.Logger)
             org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
         .setLevel(ch.qos.logback.classic.Level.WARN);
-    int[] sizes = {1, 10, 50};
-    int rounds = 1;
+    int[] sizes = {10, 50};
+    int rounds = 3;
     String image = "127.0.0.1:5000/busybox:1";
     String agentJvm = DEFAULT_AGENT_JVM;
-    String masterJvm = "-Xmx512m";
-    int syncThreads = 16;
+    String masterJvm = DEFAULT_MASTER_JVM;
+    // 0: the agent's own default, as shipped (no --sync-threads flag).
+    int syncThreads = 0;
     boolean swarm = true;
+    List<String> flags = new ArrayList<>();
     // glibc makes up to 8 malloc arenas per core for a threaded JVM; two are plenty here.
     Map<String, String> agentEnv = new LinkedHashMap<>(Map.of("MALLOC_ARENA_MAX", "2"));
     for (int i = 0; i < args.length; i++) {
+      if (!args[i].equals("--rounds") && !args[i].equals("--sizes")) {
+        // Every setting that is not the shipped default is named in the RESULT line.
+        flags.add(args[i] + (args[i].equals("--skip-swarm") ? "" : "=" + args[i + 1]));
+      }
       switch (args[i]) {
         case "--sizes" ->
             sizes = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
@@ -138,7 +159,7 @@ public final class DeployBench {
       }
     }
     new DeployBench(image)
-        .run(sizes, rounds, split(agentJvm), agentEnv, split(masterJvm), syncThreads, swarm);
+        .run(sizes, rounds, split(agentJvm), agentEnv, split(masterJvm), syncThreads, swarm, flags);
   }
 
   private static List<String> split(String flags) {
@@ -152,7 +173,8 @@ public final class DeployBench {
       Map<String, String> agentEnv,
       List<String> masterJvm,
       int syncThreads,
-      boolean withSwarm)
+      boolean withSwarm,
+      List<String> flags)
       throws Exception {
     // The image must be local for all three, so no run pays for a pull the others skip.
     Shell.check(120, Shell.docker("pull", "-q", image));
@@ -167,110 +189,149 @@ public final class DeployBench {
             + ", agent env "
             + agentEnv
             + ", sync threads "
-            + syncThreads);
-    Map<Integer, double[]> secs = new LinkedHashMap<>();
+            + (syncThreads > 0 ? syncThreads : "(agent default)")
+            + ", load average "
+            + BenchSupport.loadAverage());
+    Map<Integer, List<List<Double>>> secs = new LinkedHashMap<>();
     double rssMb = -1;
     double hwmMb = -1;
-    boolean swarmJoined = false;
+    boolean swarmUsable = withSwarm && swarmInactive();
+    int top = Arrays.stream(sizes).max().orElse(0);
     try (DroverProcesses drover = new DroverProcesses(masterJvm, agentJvm, agentEnv, syncThreads)) {
       drover.awaitReady();
-      if (withSwarm) {
-        swarmJoined = joinSwarm();
-      }
       for (int n : sizes) {
-        List<Double> raw = new ArrayList<>();
+        List<Double> limit = new ArrayList<>();
         List<Double> sw = new ArrayList<>();
         List<Double> dr = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-          raw.add(rawDocker(n, r));
-          if (swarmJoined) {
-            sw.add(swarm(n, r));
-          }
-          boolean last = r == rounds - 1 && n == Arrays.stream(sizes).max().orElse(n);
-          dr.add(droverDeploy(drover, n, r, last ? drover.agentPid() : -1));
-          if (last) {
-            rssMb = lastRss;
-            hwmMb = lastHwm;
+          // The order turns each round, so that none of the three always runs right after
+          // another's containers were removed (the daemon tidies up for a while after that).
+          for (int k = 0; k < 3; k++) {
+            switch ((r + k) % 3) {
+              case 0 -> limit.add(engineApiLimit(n));
+              case 1 -> {
+                if (swarmUsable) {
+                  sw.add(swarm(n, r));
+                }
+              }
+              default -> {
+                boolean last = r == rounds - 1 && n == top;
+                dr.add(droverDeploy(drover, n, r, last ? drover.agentPid() : -1));
+                if (last) {
+                  rssMb = lastRss;
+                  hwmMb = lastHwm;
+                }
+              }
+            }
           }
         }
-        secs.put(n, new double[] {median(raw), swarmJoined ? median(sw) : Double.NaN, median(dr)});
-        System.out.printf(Locale.ROOT, "N=%d raw %s swarm %s drover %s%n", n, raw, sw, dr);
+        secs.put(n, List.of(limit, sw, dr));
+        System.out.printf(
+            Locale.ROOT,
+            "N=%d rounds (s): limit %s | swarm %s | drover %s%n",
+            n,
+            BenchSupport.rounds(limit, "%.2f"),
+            BenchSupport.rounds(sw, "%.2f"),
+            BenchSupport.rounds(dr, "%.2f"));
       }
     } finally {
-      if (swarmJoined) {
-        Shell.run(60, Shell.docker("swarm", "leave", "--force"));
-      }
       docker.close();
     }
     System.out.println();
+    System.out.println(
+        "Medians of the rounds (spread min-max); limit = N containers created and started at once"
+            + " through the Engine API (docker-java), the physical limit of this daemon.");
     System.out.printf(
         Locale.ROOT,
-        "%6s | %10s %10s %10s | %10s %10s%n",
+        "%6s | %18s %18s %18s | %9s %9s%n",
         "N",
-        "docker s",
+        "limit s",
         "swarm s",
         "drover s",
-        "vs docker",
+        "vs limit",
         "vs swarm");
+    StringBuilder result = new StringBuilder("RESULT deploy");
     for (var e : secs.entrySet()) {
-      double[] v = e.getValue();
+      List<List<Double>> v = e.getValue();
+      double limit = median(v.get(0));
+      double sw = median(v.get(1));
+      double dr = median(v.get(2));
       System.out.printf(
           Locale.ROOT,
-          "%6d | %10.2f %10.2f %10.2f | %10.2f %10.2f%n",
+          "%6d | %18s %18s %18s | %9.2f %9s%n",
           e.getKey(),
-          v[0],
-          v[1],
-          v[2],
-          v[2] / v[0],
-          v[2] / v[1]);
+          cell(v.get(0)),
+          cell(v.get(1)),
+          cell(v.get(2)),
+          dr / limit,
+          v.get(1).isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f", dr / sw));
+      result.append(
+          v.get(1).isEmpty()
+              ? ""
+              : String.format(Locale.ROOT, " n%d_vs_swarm=%.2f", e.getKey(), dr / sw));
+      result.append(String.format(Locale.ROOT, " n%d_vs_limit=%.2f", e.getKey(), dr / limit));
     }
     System.out.printf(
-        Locale.ROOT,
-        "agent RSS with %d pods running: %.1f MB (peak %.1f MB)%n",
-        Arrays.stream(sizes).max().orElse(0),
-        rssMb,
-        hwmMb);
-    int top = Arrays.stream(sizes).max().orElse(0);
-    double[] t = secs.get(top);
-    double[] ten = secs.get(10);
-    System.out.printf(
-        Locale.ROOT,
-        "RESULT deploy n%d_vs_docker=%.2f n%d_vs_swarm=%.2f%s agent_rss_mb=%.1f%n",
-        top,
-        t[2] / t[0],
-        top,
-        t[2] / t[1],
-        ten == null || top == 10
-            ? ""
-            : String.format(Locale.ROOT, " n10_vs_docker=%.2f", ten[2] / ten[0]),
-        rssMb);
+        Locale.ROOT, "agent RSS with %d pods running: %.1f MB (peak %.1f MB)%n", top, rssMb, hwmMb);
+    result.append(String.format(Locale.ROOT, " agent_rss_mb=%.1f rounds=%d", rssMb, rounds));
+    if (!swarmUsable) {
+      result.append(" swarm=none");
+    }
+    if (!flags.isEmpty()) {
+      result.append(" flags=").append(String.join(",", flags).replace(' ', '_'));
+    }
+    System.out.println(result);
   }
 
-  // ------------------------------------------------------------------ (a) raw docker run
+  private static String cell(List<Double> v) {
+    return v.isEmpty()
+        ? "-"
+        : String.format(Locale.ROOT, "%.2f (%s)", median(v), BenchSupport.spread(v, "%.1f"));
+  }
 
-  private double rawDocker(int n, int round) throws InterruptedException {
-    String label = "drover.bench=deploy-raw-" + runId;
-    List<Process> procs = new ArrayList<>();
-    long t0 = System.nanoTime();
+  // ------------------------------------------------------------------ (a) the Engine API limit
+
+  /**
+   * N containers created and started concurrently through the Engine API, one thread each, timed
+   * until every start has returned (the container is running then): what the daemon can do, with no
+   * CLI processes to start (the old limit ran N {@code docker run} processes on 2 cores).
+   */
+  private double engineApiLimit(int n) throws InterruptedException {
+    String label = "deploy-limit-" + runId;
+    ExecutorService pool = Executors.newFixedThreadPool(n);
     try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<?>> starts = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        procs.add(
-            new ProcessBuilder(
-                    Shell.docker("run", "-d", "--label", label, image, "sh", "-c", SCRIPT))
-                .redirectErrorStream(true)
-                .start());
+        starts.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  String id =
+                      docker
+                          .createContainerCmd(image)
+                          .withCmd("sh", "-c", SCRIPT)
+                          .withLabels(Map.of("drover.bench", label))
+                          .exec()
+                          .getId();
+                  docker.startContainerCmd(id).exec();
+                  return id;
+                }));
       }
-      for (Process p : procs) {
-        if (!p.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
-          throw new IllegalStateException(
-              "docker run failed: " + new String(p.getInputStream().readAllBytes()).strip());
+      long t0 = System.nanoTime();
+      go.countDown();
+      for (Future<?> f : starts) {
+        try {
+          f.get(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException
+            | java.util.concurrent.TimeoutException e) {
+          throw new IllegalStateException("Engine API create/start failed: " + e, e);
         }
       }
       return (System.nanoTime() - t0) / 1e9;
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
     } finally {
-      removeLabelled(label);
+      pool.shutdownNow();
+      removeLabelled("drover.bench=" + label);
     }
   }
 
@@ -285,13 +346,21 @@ public final class DeployBench {
 
   // ------------------------------------------------------------------ (b) Docker Swarm
 
-  /** Enters swarm mode; false (and Swarm is skipped) when this daemon is in a swarm already. */
-  private boolean joinSwarm() {
+  /** False (and Swarm is skipped) when this daemon is in a swarm already: it is not ours. */
+  private static boolean swarmInactive() {
     String state = Shell.check(30, Shell.docker("info", "--format", "{{.Swarm.LocalNodeState}}"));
     if (!"inactive".equals(state)) {
       System.out.println("swarm: daemon is already in swarm state '" + state + "'; skipping Swarm");
       return false;
     }
+    return true;
+  }
+
+  /**
+   * Enters swarm mode for one Swarm measurement (left again right after it): a swarm manager's work
+   * on the shared daemon must not weigh on the other two systems' rounds.
+   */
+  private static void joinSwarm() {
     int port = Shell.freePort();
     Shell.check(
         120,
@@ -302,11 +371,11 @@ public final class DeployBench {
             "127.0.0.1",
             "--listen-addr",
             "127.0.0.1:" + port));
-    return true;
   }
 
   private double swarm(int n, int round) throws InterruptedException {
     String name = "drover-bench-" + runId + "-" + n + "-" + round;
+    joinSwarm();
     long t0 = System.nanoTime();
     try {
       Shell.check(
@@ -351,6 +420,7 @@ public final class DeployBench {
                   .line()
                   .isEmpty(),
           "swarm containers of " + name + " to go");
+      Shell.run(60, Shell.docker("swarm", "leave", "--force"));
     }
   }
 

@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Drover as the deploy benchmark runs it: one {@code drover master} (embedded one-member store) and
  * one {@code drover agent} on the real Docker daemon, each its own JVM started from this process's
- * class path, so the agent's memory is its own and can be read from /proc. {@link #close()} stops
- * both (the agent's containers are removed by the benchmark before that).
+ * class path, so the agent's memory is its own and can be read from /proc. The agent gets its own
+ * defaults (sync threads included) unless the harness was given a flag. {@link #close()} stops both
+ * (the agent's containers are removed by the benchmark before that).
  */
 final class DroverProcesses implements AutoCloseable {
 
@@ -53,11 +54,8 @@ final class DroverProcesses implements AutoCloseable {
                 "-1",
                 "--store-port",
                 Integer.toString(Shell.freePort())));
-    agent =
-        launch(
-            "agent",
-            agentJvm,
-            agentEnv,
+    List<String> agentArgs =
+        new ArrayList<>(
             List.of(
                 "agent",
                 "--master",
@@ -75,9 +73,11 @@ final class DroverProcesses implements AutoCloseable {
                 "--host-port-range",
                 "0-0",
                 "--docker-host",
-                "unix:///var/run/docker.sock",
-                "--sync-threads",
-                Integer.toString(syncThreads)));
+                "unix:///var/run/docker.sock"));
+    if (syncThreads > 0) {
+      agentArgs.addAll(List.of("--sync-threads", Integer.toString(syncThreads)));
+    }
+    agent = launch("agent", agentJvm, agentEnv, agentArgs);
     client =
         DroverClient.builder()
             .endpoint("127.0.0.1:" + apiPort)

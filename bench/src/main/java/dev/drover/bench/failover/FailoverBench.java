@@ -3,273 +3,286 @@ package dev.drover.bench.failover;
 import static dev.drover.bench.BenchSupport.loadAverage;
 import static dev.drover.bench.BenchSupport.median;
 
-import dev.drover.agent.AgentConfig;
-import dev.drover.agent.NodeAgent;
-import dev.drover.agent.runtime.ContainerInfo;
-import dev.drover.agent.runtime.RuntimeKind;
-import dev.drover.agent.runtime.simulated.SimulatedRuntime;
-import dev.drover.agent.sync.Labels;
 import dev.drover.api.Conditions;
-import dev.drover.api.v1.ClusterInfoRequest;
 import dev.drover.api.v1.ClusterInfoResponse;
-import dev.drover.api.v1.Container;
-import dev.drover.api.v1.Deployment;
-import dev.drover.api.v1.DeploymentSpec;
-import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.MasterInfo;
-import dev.drover.api.v1.Namespace;
 import dev.drover.api.v1.Node;
-import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
-import dev.drover.api.v1.PodSpec;
-import dev.drover.api.v1.PodTemplateSpec;
-import dev.drover.api.v1.ResourceRequirements;
-import dev.drover.client.Channels;
+import dev.drover.bench.BenchSupport;
+import dev.drover.bench.Poll;
 import dev.drover.client.DroverClient;
+import dev.drover.e2e.harness.AgentHost;
+import dev.drover.e2e.harness.Hosts;
+import dev.drover.e2e.harness.Masters;
+import dev.drover.testing.TestObjects;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * {@code bench/run failover [runs]}: how fast Drover recovers, with default settings.
+ * {@code bench/run failover [--runs N] [--master-runs N] [--replicas N]}: how fast Drover recovers
+ * from a host power cut and from the loss of its active master, next to Docker Swarm on the same
+ * kind of hosts, all with shipped settings.
  *
- * <p>(a) Node failure: three masters as separate JVM processes ({@code drover master}) and four
- * node agents on the simulated runtime in this JVM; a Deployment of 12 pods. The agent of the node
- * with most pods is stopped (the node goes silent), and the time until every replica is Running on
- * the other nodes is taken, with the phases in between (node Ready=Unknown, pods evicted). Then the
- * agent returns and the run waits until it stopped its replaced copies. Side by side: Docker Swarm
- * on the same daemon ({@link SwarmSide}).
+ * <p>Built on the multi-host fault harness of e2e ({@link Hosts}: one network namespace per host,
+ * each agent host with its own Docker daemon). Hosts 1-3 run the three masters as separate
+ * processes ({@link Masters}); hosts 4 and 5 are Drover agent hosts (agent as shipped: 5 s
+ * heartbeats); hosts 6 and 7 are a two-node Docker Swarm (6 the manager, 7 a worker).
  *
- * <p>(b) Active-master failover: SIGKILL of the active master's process, then at once a new pod is
- * created through the surviving masters; the time from the kill until the pod is bound to a node
- * (so a new active master runs the scheduler) is taken. The killed master is restarted between
- * runs.
+ * <p>Node failure, per run and side: the workload (a Deployment on Drover, a service on Swarm, the
+ * same image, command and replica count) is created afresh and waited for; then every process of
+ * one host is SIGKILLed (agent, dockerd, containerd, shims, containers: {@link AgentHost#kill()}).
+ * Drover's victim is the agent host with most of the pods; Swarm's is the worker (a lone manager
+ * cannot fail over). The time taken is from the kill until the surviving host's own daemon shows
+ * every replica's container running, polled on both sides with {@code docker ps} every {@value
+ * #POLL_MS} ms. The sides alternate run by run, so the machine's load swings hit both alike. The
+ * victim boots again before the next run.
  *
- * <p>Targets: (a) at most 10 s, (b) at most 3 s. The last line is {@code RESULT failover node_s=...
- * master_s=...} (medians).
+ * <p>Master failover: SIGKILL of the active master's process, then at once a new pod is created
+ * through the surviving masters; the time from the kill until that pod is bound (a new active
+ * master runs the scheduler). Swarm has one manager here: {@code peer=none}.
+ *
+ * <p>Throughout, every node's Ready condition is polled every {@value #POLL_MS} ms; a node that
+ * leaves Ready while its host was not killed counts as wrongly marked unreachable.
  */
 public final class FailoverBench {
-  private static final int NODES = 4;
-  private static final int REPLICAS = 12;
-  private static final String NS = "bench-failover";
-  private static final Duration PATIENCE = Duration.ofSeconds(120);
+  static final int POLL_MS = 100;
+  private static final String NS = "default";
+  private static final String APP = "fleet";
+  private static final Duration PATIENCE = Duration.ofSeconds(180);
+  private static final String SCRIPT = "trap 'exit 0' TERM; while true; do sleep 1; done";
 
   private final Path dir;
-  private final MasterProcesses masters;
-  private final Map<String, SimulatedRuntime> runtimes = new LinkedHashMap<>();
-  private final Map<String, NodeAgent> agents = new LinkedHashMap<>();
+  private final int replicas;
+  private Hosts hosts;
+  private Masters masters;
+  private final List<AgentHost> agents = new ArrayList<>();
+  private SwarmNodes swarm;
   private DroverClient client;
 
-  private FailoverBench(Path dir) {
+  /** Nodes whose host is down on purpose (killed, or booting and not Ready yet). */
+  private final Set<String> down = ConcurrentHashMap.newKeySet();
+
+  private final AtomicInteger falseUnreachable = new AtomicInteger();
+  private final List<String> falseUnreachableLog = new ArrayList<>();
+  private volatile boolean watching = true;
+
+  private FailoverBench(Path dir, int replicas) {
     this.dir = dir;
-    this.masters = new MasterProcesses(dir);
+    this.replicas = replicas;
   }
 
   public static void main(String[] args) throws Exception {
-    int runs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+    int runs = 10;
+    int masterRuns = 5;
+    int replicas = 6;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--runs" -> runs = Integer.parseInt(args[++i]);
+        case "--master-runs" -> masterRuns = Integer.parseInt(args[++i]);
+        case "--replicas" -> replicas = Integer.parseInt(args[++i]);
+        default ->
+            throw new IllegalArgumentException(
+                "unknown argument "
+                    + args[i]
+                    + "; usage: [--runs N] [--master-runs N] [--replicas N]");
+      }
+    }
     Path dir = Files.createTempDirectory("drover-bench-failover");
-    FailoverBench bench = new FailoverBench(dir);
+    FailoverBench bench = new FailoverBench(dir, replicas);
     int code = 0;
     try {
-      bench.run(runs);
+      bench.run(runs, masterRuns);
     } catch (Exception e) {
       e.printStackTrace();
+      System.out.println("logs kept in " + dir);
       code = 1;
     } finally {
       bench.close();
     }
+    if (code == 0) {
+      BenchSupport.deleteTree(dir);
+    }
     System.exit(code);
   }
 
-  private void run(int runs) throws Exception {
+  private void run(int runs, int masterRuns) throws Exception {
     System.out.printf(
-        "failover bench: 3 master processes, %d simulated nodes, %d replicas, %d runs; load %s%n",
-        NODES, REPLICAS, runs, loadAverage());
-    masters.startAll();
+        Locale.ROOT,
+        "failover bench: 3 master processes, 2 Drover agent hosts, a 2-node Swarm, %d replicas,"
+            + " %d node-failure runs per side, %d master runs; load %s%n",
+        replicas,
+        runs,
+        masterRuns,
+        loadAverage());
+    hosts = Hosts.create(7);
+    masters =
+        new Masters(hosts, List.of(hosts.host(1), hosts.host(2), hosts.host(3)), dir.resolve("m"))
+            .startAll();
     client =
         DroverClient.builder()
             .endpoints(masters.endpoints())
-            .deadline(Duration.ofSeconds(5))
+            .deadline(Duration.ofSeconds(4))
             .build();
-    until("the masters elect an active one", () -> activeMaster().isPresent());
-    for (int i = 1; i <= NODES; i++) {
-      runtimes.put("node-" + i, new SimulatedRuntime());
-      startAgent("node-" + i);
+    Poll.until("an active master", PATIENCE, () -> activeMaster().isPresent());
+    for (int i = 4; i <= 5; i++) {
+      agents.add(AgentHost.startShipped(hosts, hosts.host(i), masters.endpoints(), dir));
     }
-    until("every node registers", () -> client.nodes().list("", "").size() == NODES);
-    retry(
-        () ->
-            client
-                .namespaces()
-                .create(
-                    Namespace.newBuilder()
-                        .setMetadata(ObjectMeta.newBuilder().setName(NS))
-                        .build()));
-    retry(() -> client.deployments().create(deployment()));
-    until("the deployment runs", () -> running(Set.of()).size() == REPLICAS);
+    Poll.until(
+        "both agent nodes Ready",
+        PATIENCE,
+        () -> agents.stream().allMatch(a -> nodeReady(a.nodeName())));
+    swarm = new SwarmNodes(hosts, dir, AgentHost.image(hosts), replicas, SCRIPT);
+    Thread watcher = new Thread(this::watchNodes, "node-ready-watch");
+    watcher.setDaemon(true);
+    watcher.start();
 
-    List<double[]> nodeRuns = new ArrayList<>();
+    List<NodeRun> drover = new ArrayList<>();
+    List<SwarmNodes.Run> swarmRuns = new ArrayList<>();
     for (int r = 1; r <= runs; r++) {
-      nodeRuns.add(nodeFailure(r));
+      drover.add(droverNodeFailure(r));
+      swarmRuns.add(swarm.nodeFailure(r));
     }
-    List<Double> masterRuns = new ArrayList<>();
-    for (int r = 1; r <= runs; r++) {
-      masterRuns.add(masterFailover(r));
+    List<Double> masterS = new ArrayList<>();
+    for (int r = 1; r <= masterRuns; r++) {
+      masterS.add(masterFailover(r));
     }
-    SwarmSide.Result swarm = SwarmSide.measure(REPLICAS / NODES);
-
-    double nodeS = median(nodeRuns.stream().map(x -> x[2]).toList());
-    double masterS = median(masterRuns);
-    System.out.println();
-    System.out.println("| scenario | Drover (median) | runs | Swarm | target |");
-    System.out.println("|---|---|---|---|---|");
-    System.out.printf(
-        Locale.ROOT,
-        "| node failure: kill agent -> all pods Running elsewhere | %.2f s | %s | %s | <= 10 s |%n",
-        nodeS,
-        join(nodeRuns.stream().map(x -> x[2]).toList()),
-        swarm.ran()
-            ? String.format(
-                Locale.ROOT,
-                "%.1f s (%d x %d s heartbeat + %.2f s reschedule)",
-                swarm.nodeFailureS(),
-                SwarmSide.GRACE_MULTIPLIER,
-                SwarmSide.HEARTBEAT_S,
-                swarm.rescheduleS())
-            : "not run: " + swarm.note());
-    System.out.printf(
-        Locale.ROOT,
-        "|   of which: node Ready=Unknown | %.2f s | %s | | |%n",
-        median(nodeRuns.stream().map(x -> x[0]).toList()),
-        join(nodeRuns.stream().map(x -> x[0]).toList()));
-    System.out.printf(
-        Locale.ROOT,
-        "|   of which: pods evicted | %.2f s | %s | | |%n",
-        median(nodeRuns.stream().map(x -> x[1]).toList()),
-        join(nodeRuns.stream().map(x -> x[1]).toList()));
-    if (swarm.ran()) {
-      System.out.printf(
-          Locale.ROOT,
-          "| Swarm drain: tasks stopped after `node update --availability drain` | | | %.2f s | |%n",
-          swarm.drainStopS());
-    }
-    System.out.printf(
-        Locale.ROOT,
-        "| active master: kill -9 -> new pod bound | %.2f s | %s | n/a (one daemon) | <= 3 s |%n",
-        masterS,
-        join(masterRuns));
-    if (swarm.ran()) {
-      System.out.printf(
-          Locale.ROOT, "ratio node failure Drover/Swarm: %.2f%n", nodeS / swarm.nodeFailureS());
-    }
-    System.out.printf("load after: %s%n", loadAverage());
-    System.out.printf(
-        Locale.ROOT,
-        "RESULT failover node_s=%.2f master_s=%.2f swarm_node_s=%s%n",
-        nodeS,
-        masterS,
-        swarm.ran() ? String.format(Locale.ROOT, "%.2f", swarm.nodeFailureS()) : "na");
+    watching = false;
+    report(drover, swarmRuns, masterS);
   }
 
-  /**
-   * One node failure; returns {until Ready=Unknown, until evicted, until all Running elsewhere} in
-   * seconds.
-   */
-  private double[] nodeFailure(int run) throws Exception {
-    Map<String, List<Pod>> byNode =
-        running(Set.of()).stream().collect(Collectors.groupingBy(p -> p.getSpec().getNodeName()));
-    String victim =
-        byNode.entrySet().stream()
-            .max((a, b) -> Integer.compare(a.getValue().size(), b.getValue().size()))
-            .orElseThrow()
-            .getKey();
-    Set<String> victimPods =
-        byNode.get(victim).stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
+  /** One Drover run's figures, seconds from the kill. */
+  private record NodeRun(
+      int pods, double unknown, double evicted, double apiRunning, double dockerRunning) {}
+
+  private NodeRun droverNodeFailure(int run) throws Exception {
+    freshDeployment();
+    Map<String, List<AgentHost.DockerContainer>> byNode = new java.util.HashMap<>();
+    for (AgentHost a : agents) {
+      byNode.put(a.nodeName(), fleet(a));
+    }
+    AgentHost victim =
+        agents.stream()
+            .max((x, y) -> Integer.compare(fleet(x).size(), fleet(y).size()))
+            .orElseThrow();
+    AgentHost survivor = agents.stream().filter(a -> a != victim).findFirst().orElseThrow();
+    int victimPods = byNode.get(victim.nodeName()).size();
+    down.add(victim.nodeName());
     long t0 = System.nanoTime();
-    agents.remove(victim).close();
+    victim.kill();
     double unknown = -1;
     double evicted = -1;
-    while (true) {
+    double apiRunning = -1;
+    double dockerRunning = -1;
+    while (dockerRunning < 0 || apiRunning < 0) {
       double now = (System.nanoTime() - t0) / 1e9;
       if (now > PATIENCE.toSeconds()) {
         throw new IllegalStateException(
-            "node failure run " + run + ": pods of " + victim + " not replaced in time");
+            "node failure run " + run + ": pods of " + victim.nodeName() + " not replaced");
+      }
+      if (dockerRunning < 0 && fleet(survivor).size() == replicas) {
+        dockerRunning = now;
       }
       try {
-        if (unknown < 0 && !nodeReady(victim)) {
+        if (unknown < 0 && !nodeReady(victim.nodeName())) {
           unknown = now;
         }
-        List<Pod> all = client.pods().list(NS, "app=fleet");
+        List<Pod> pods = client.pods().list(NS, "app=" + APP);
         if (evicted < 0
-            && all.stream()
+            && pods.stream()
                 .anyMatch(
                     p ->
-                        victimPods.contains(p.getMetadata().getName())
+                        p.getSpec().getNodeName().equals(victim.nodeName())
                             && p.getMetadata().hasDeletionTime())) {
           evicted = now;
         }
-        if (running(Set.of(victim)).size() == REPLICAS) {
-          break;
+        if (apiRunning < 0 && runningOn(pods, survivor.nodeName()) == replicas) {
+          apiRunning = now;
         }
-      } catch (RuntimeException e) {
-        // A master busy or failing over: ask again.
+      } catch (StatusRuntimeException e) {
+        // A master busy: ask again at the next poll.
       }
-      Thread.sleep(25);
+      Poll.pause(POLL_MS);
     }
-    double done = (System.nanoTime() - t0) / 1e9;
     System.out.printf(
         Locale.ROOT,
-        "node failure run %d: %s (%d pods) silent; Ready=Unknown %.2f s, evicted %.2f s,"
-            + " all %d Running elsewhere %.2f s%n",
+        "drover node failure run %d: killed host %s (%d of %d pods); Ready=Unknown %.2f s,"
+            + " evicted %.2f s, all Running (API) %.2f s, all running in %s's docker %.2f s%n",
         run,
-        victim,
-        victimPods.size(),
+        victim.nodeName(),
+        victimPods,
+        replicas,
         unknown,
         evicted,
-        REPLICAS,
-        done);
-    startAgent(victim);
-    until(
-        "the returned node stops its replaced copies and their pods go",
-        () ->
-            runtimes.get(victim).list(Map.of()).stream()
-                    .noneMatch(
-                        c ->
-                            c.state() == ContainerInfo.State.RUNNING
-                                && victimPods.contains(c.labels().get(Labels.POD_NAME)))
-                && client.pods().list(NS, "").stream()
-                    .noneMatch(p -> victimPods.contains(p.getMetadata().getName()))
-                && nodeReady(victim));
-    return new double[] {unknown, evicted, done};
+        apiRunning,
+        survivor.nodeName(),
+        dockerRunning);
+    victim.boot();
+    Poll.until(victim.nodeName() + " Ready again", PATIENCE, () -> nodeReady(victim.nodeName()));
+    down.remove(victim.nodeName());
+    return new NodeRun(victimPods, unknown, evicted, apiRunning, dockerRunning);
   }
 
-  /**
-   * One active-master kill; returns seconds from the kill until a pod created after it is bound.
-   */
+  /** Deletes the Deployment if it exists and creates it again, waiting until it runs. */
+  private void freshDeployment() throws InterruptedException {
+    Poll.retry(PATIENCE, () -> client.deployments().delete(NS, APP));
+    Poll.until(
+        "the old pods are gone",
+        PATIENCE,
+        () ->
+            client.pods().list(NS, "app=" + APP).isEmpty()
+                && agents.stream().allMatch(a -> fleet(a).isEmpty()));
+    var d =
+        TestObjects.deployment(
+            NS, APP, replicas, TestObjects.shell("main", AgentHost.image(hosts), SCRIPT));
+    d.getSpecBuilder().getTemplateBuilder().getSpecBuilder().setTerminationGracePeriodSeconds(2);
+    Poll.retry(PATIENCE, () -> client.deployments().create(d.build()));
+    Poll.until(
+        "the deployment runs",
+        PATIENCE,
+        () -> agents.stream().mapToInt(a -> fleet(a).size()).sum() == replicas);
+  }
+
+  /** The workload's running app containers in {@code a}'s own daemon ({@code docker ps}). */
+  private static List<AgentHost.DockerContainer> fleet(AgentHost a) {
+    return a.dockerPs().stream()
+        .filter(c -> !c.sandbox() && c.podName().startsWith(APP + "-") && c.running())
+        .toList();
+  }
+
+  private static long runningOn(List<Pod> pods, String node) {
+    return pods.stream()
+        .filter(p -> !p.getMetadata().hasDeletionTime())
+        .filter(p -> p.getStatus().getPhase() == PodPhase.POD_PHASE_RUNNING)
+        .filter(p -> p.getSpec().getNodeName().equals(node))
+        .count();
+  }
+
+  /** One active-master kill: seconds from the kill until a pod created after it is bound. */
   private double masterFailover(int run) throws Exception {
     String active = activeMaster().orElseThrow();
     String podName = "after-kill-" + run;
-    long t0 = System.nanoTime();
-    masters.kill(active);
     Pod pod =
-        Pod.newBuilder()
-            .setMetadata(ObjectMeta.newBuilder().setNamespace(NS).setName(podName))
-            .setSpec(podSpec())
+        TestObjects.pod(NS, podName, TestObjects.shell("main", AgentHost.image(hosts), SCRIPT))
             .build();
+    long t0 = System.nanoTime();
+    masters.process(active).kill();
     // A create whose answer was lost to the failover may have landed: that counts as created.
-    retry(
+    Poll.retry(
+        PATIENCE,
         () -> {
           try {
             client.pods().create(pod);
@@ -280,48 +293,35 @@ public final class FailoverBench {
           }
         });
     double created = (System.nanoTime() - t0) / 1e9;
-    until(
+    Poll.until(
         "the pod is bound",
+        PATIENCE,
         () -> !client.pods().get(NS, podName).getSpec().getNodeName().isEmpty());
     double bound = (System.nanoTime() - t0) / 1e9;
-    String next = activeMaster().orElse("?");
     System.out.printf(
         Locale.ROOT,
-        "master failover run %d: killed %s; pod created after %.2f s, bound after %.2f s;"
+        "master failover run %d: SIGKILL %s; pod created after %.2f s, bound after %.2f s;"
             + " active now %s%n",
         run,
         active,
         created,
         bound,
-        next);
-    masters.start(active);
-    until("the killed master is back", () -> clusterInfo(active).isPresent());
-    retry(() -> client.pods().delete(NS, podName));
+        activeMaster().orElse("?"));
+    masters.process(active).start();
+    Poll.until(
+        "master " + active + " answers", PATIENCE, () -> masters.clusterInfo(active).isPresent());
+    Poll.retry(PATIENCE, () -> client.pods().delete(NS, podName));
     return bound;
   }
 
-  private Optional<ClusterInfoResponse> clusterInfo(String id) {
-    String endpoint = masters.endpoints().get(List.of("m1", "m2", "m3").indexOf(id));
-    try (DroverClient one =
-        DroverClient.builder().endpoint(endpoint).deadline(Duration.ofSeconds(2)).build()) {
-      return Optional.of(one.control().clusterInfo(ClusterInfoRequest.getDefaultInstance()));
-    } catch (RuntimeException e) {
-      return Optional.empty();
-    }
-  }
-
-  // Each master reports the masters it knows of (itself at least) and which is active; ask
-  // each one, since one that is not active may not know the others' addresses.
   private Optional<String> activeMaster() {
-    for (String id : List.of("m1", "m2", "m3")) {
+    for (String id : masters.ids()) {
       Optional<String> active =
-          clusterInfo(id)
+          masters
+              .clusterInfo(id)
+              .map(ClusterInfoResponse::getMastersList)
               .flatMap(
-                  info ->
-                      info.getMastersList().stream()
-                          .filter(MasterInfo::getActive)
-                          .map(MasterInfo::getId)
-                          .findFirst());
+                  l -> l.stream().filter(MasterInfo::getActive).map(MasterInfo::getId).findFirst());
       if (active.isPresent()) {
         return active;
       }
@@ -330,109 +330,110 @@ public final class FailoverBench {
   }
 
   private boolean nodeReady(String node) {
-    Node n = client.nodes().get("", node);
-    return Conditions.isReady(n);
+    return Conditions.isReady(client.nodes().get("", node));
   }
 
-  /** Live Running pods of the deployment not on {@code excluded} nodes. */
-  private List<Pod> running(Set<String> excluded) {
-    return client.pods().list(NS, "app=fleet").stream()
-        .filter(p -> !p.getMetadata().hasDeletionTime())
-        .filter(p -> p.getStatus().getPhase() == PodPhase.POD_PHASE_RUNNING)
-        .filter(p -> !excluded.contains(p.getSpec().getNodeName()))
-        .toList();
-  }
-
-  private void startAgent(String node) {
-    AgentConfig config =
-        AgentConfig.builder()
-            .nodeName(node)
-            .masterEndpoints(masters.endpoints())
-            .runtime(RuntimeKind.SIMULATED)
-            .dataDir(dir.resolve("agents").resolve(node))
-            .bindAddress("127.0.0.1")
-            .callTimeout(Duration.ofSeconds(5))
-            .build();
-    agents.put(node, NodeAgent.create(config, runtimes.get(node), Channels::plaintext).start());
-  }
-
-  private static PodSpec podSpec() {
-    return PodSpec.newBuilder()
-        .addContainers(
-            Container.newBuilder()
-                .setName("main")
-                .setImage("app:1")
-                .setResources(
-                    ResourceRequirements.newBuilder()
-                        .putRequests("cpu", "10m")
-                        .putRequests("memory", "16Mi")))
-        .build();
-  }
-
-  private static Deployment deployment() {
-    return Deployment.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace(NS).setName("fleet"))
-        .setSpec(
-            DeploymentSpec.newBuilder()
-                .setReplicas(REPLICAS)
-                .setSelector(LabelSelector.newBuilder().putMatchLabels("app", "fleet"))
-                .setTemplate(
-                    PodTemplateSpec.newBuilder()
-                        .setMetadata(ObjectMeta.newBuilder().putLabels("app", "fleet"))
-                        .setSpec(podSpec())))
-        .build();
-  }
-
-  private static void retry(Runnable call) throws InterruptedException {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
-    while (true) {
+  /** Counts Ready -> not Ready transitions of nodes whose host was not killed. */
+  private void watchNodes() {
+    Map<String, Boolean> ready = new java.util.HashMap<>();
+    while (watching) {
       try {
-        call.run();
-        return;
-      } catch (RuntimeException e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
+        for (Node n : client.nodes().list("", "")) {
+          String name = n.getMetadata().getName();
+          boolean now = Conditions.isReady(n);
+          Boolean before = ready.put(name, now);
+          if (Boolean.TRUE.equals(before) && !now && !down.contains(name)) {
+            falseUnreachable.incrementAndGet();
+            synchronized (falseUnreachableLog) {
+              falseUnreachableLog.add(name + " at " + java.time.Instant.now());
+            }
+          }
         }
-        Thread.sleep(25);
+      } catch (StatusRuntimeException e) {
+        // The masters failing over: the next poll sees the nodes again.
       }
+      Poll.pause(POLL_MS);
     }
   }
 
-  private static void until(String what, Supplier<Boolean> done) throws InterruptedException {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
-    while (true) {
-      try {
-        if (done.get()) {
-          return;
-        }
-      } catch (RuntimeException e) {
-        // Not there yet (e.g. a master starting or failing over).
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("timed out waiting until " + what);
-      }
-      Thread.sleep(25);
-    }
+  private void report(List<NodeRun> drover, List<SwarmNodes.Run> swarmRuns, List<Double> masterS) {
+    List<Double> nodeS = drover.stream().map(NodeRun::dockerRunning).toList();
+    List<Double> swarmS = swarmRuns.stream().map(SwarmNodes.Run::dockerRunning).toList();
+    double nodeMedian = median(nodeS);
+    double nodeMax = nodeS.stream().mapToDouble(x -> x).max().orElse(Double.NaN);
+    double swarmMedian = median(swarmS);
+    double masterMedian = median(masterS);
+    System.out.println();
+    System.out.println("| measure | Drover median | Drover runs | Swarm median | Swarm runs |");
+    System.out.println("|---|---|---|---|---|");
+    row("host SIGKILL -> all replicas running on the other host (docker ps)", nodeS, swarmS);
+    row(
+        "  of which: node marked down (Drover Ready=Unknown, Swarm node down)",
+        drover.stream().map(NodeRun::unknown).toList(),
+        swarmRuns.stream().map(SwarmNodes.Run::nodeDown).toList());
+    row("  Drover: pods evicted", drover.stream().map(NodeRun::evicted).toList(), List.of());
+    row(
+        "  Drover: all Running as the API says",
+        drover.stream().map(NodeRun::apiRunning).toList(),
+        List.of());
+    row("active master SIGKILL -> new pod bound", masterS, List.of());
+    System.out.printf(
+        Locale.ROOT,
+        "pods on the killed host: Drover %s, Swarm %s (of %d)%n",
+        drover.stream().map(r -> Integer.toString(r.pods())).collect(Collectors.joining(", ")),
+        swarmRuns.stream().map(r -> Integer.toString(r.tasks())).collect(Collectors.joining(", ")),
+        replicas);
+    System.out.printf(
+        Locale.ROOT,
+        "nodes wrongly marked unreachable: %d %s%n",
+        falseUnreachable.get(),
+        falseUnreachableLog);
+    System.out.printf(
+        Locale.ROOT,
+        "node failure Drover / Swarm (medians): %.2f; targets: median <= 8 s %s, max <= 10 s %s%n",
+        nodeMedian / swarmMedian,
+        nodeMedian <= 8 ? "met" : "MISSED",
+        nodeMax <= 10 ? "met" : "MISSED");
+    System.out.printf("load at end: %s%n", loadAverage());
+    System.out.printf(
+        Locale.ROOT,
+        "RESULT failover node_s=%.2f node_max_s=%.2f master_s=%.2f swarm_node_s=%.2f"
+            + " false_unreachable=%d node_vs_swarm=%.2f runs=%d master_peer=none%n",
+        nodeMedian,
+        nodeMax,
+        masterMedian,
+        swarmMedian,
+        falseUnreachable.get(),
+        nodeMedian / swarmMedian,
+        nodeS.size());
   }
 
-  private static String join(List<Double> xs) {
-    return xs.stream()
-        .map(x -> String.format(Locale.ROOT, "%.2f", x))
-        .collect(Collectors.joining(", "));
+  private static void row(String what, List<Double> drover, List<Double> swarm) {
+    Function<List<Double>, String> runs =
+        xs ->
+            xs.stream()
+                .map(x -> String.format(Locale.ROOT, "%.2f", x))
+                .collect(Collectors.joining(", "));
+    System.out.printf(
+        Locale.ROOT,
+        "| %s | %s | %s | %s | %s |%n",
+        what,
+        drover.isEmpty() ? "" : String.format(Locale.ROOT, "%.2f s", median(drover)),
+        runs.apply(drover),
+        swarm.isEmpty() ? "" : String.format(Locale.ROOT, "%.2f s", median(swarm)),
+        runs.apply(swarm));
   }
 
   private void close() {
-    for (NodeAgent a : agents.values()) {
-      try {
-        a.close();
-      } catch (RuntimeException e) {
-        System.err.println("closing an agent: " + e);
-      }
-    }
+    watching = false;
     if (client != null) {
       client.close();
     }
-    masters.close();
-    runtimes.values().forEach(SimulatedRuntime::close);
+    if (masters != null) {
+      masters.close();
+    }
+    if (hosts != null) {
+      hosts.close();
+    }
   }
 }

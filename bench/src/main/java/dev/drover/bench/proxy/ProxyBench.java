@@ -43,8 +43,9 @@ import org.HdrHistogram.Histogram;
  * Swarm's routing mesh (a swarm service publishing a port; Swarm mode is entered on loopback only
  * if inactive, and left again). Each round measures the three in turn; the table gives medians of
  * the rounds. Options: {@code [--rounds N] [--seconds S] [--clients C] [--skip-swarm]}. Last line:
- * {@code RESULT proxy vs_direct=<drover/direct throughput> vs_swarm=<drover/swarm throughput>
- * added_p99_ms=<drover p99 - direct p99>}.
+ * {@code RESULT proxy vs_direct=<drover/direct throughput> vs_swarm=<drover/swarm throughput> (or
+ * peer=none when the mesh cannot run here: this kernel has no IPVS) added_p99_ms=<drover p99 -
+ * direct p99>}.
  */
 public final class ProxyBench {
   private static final String DOCKER = "/usr/bin/docker";
@@ -197,20 +198,40 @@ public final class ProxyBench {
                   median(v.stream().map(Sample::p99Ms).toList())
                 }));
     System.out.println();
-    System.out.println("| path | req/s (median) | p99 ms (median) |");
-    System.out.println("|---|---|---|");
-    med.forEach((k, m) -> System.out.printf(Locale.ROOT, "| %s | %.0f | %.2f |%n", k, m[0], m[1]));
+    System.out.println(
+        "| path | req/s, rounds | req/s median | spread | p99 ms, rounds | p99 median | spread |");
+    System.out.println("|---|---|---|---|---|---|---|");
+    samples.forEach(
+        (k, v) -> {
+          List<Double> rps = v.stream().map(Sample::rps).toList();
+          List<Double> p99 = v.stream().map(Sample::p99Ms).toList();
+          System.out.printf(
+              Locale.ROOT,
+              "| %s | %s | %.0f | %s | %s | %.2f | %s |%n",
+              k,
+              BenchSupport.rounds(rps, "%.0f"),
+              med.get(k)[0],
+              BenchSupport.spread(rps, "%.0f"),
+              BenchSupport.rounds(p99, "%.1f"),
+              med.get(k)[1],
+              BenchSupport.spread(p99, "%.1f"));
+        });
     System.out.println("drover proxy counters: " + proxy.metrics("bench/web"));
     double vsDirect = med.get("drover")[0] / med.get("direct")[0];
-    double vsSwarm =
-        med.containsKey("swarm") ? med.get("drover")[0] / med.get("swarm")[0] : Double.NaN;
     double addedP99 = med.get("drover")[1] - med.get("direct")[1];
+    // With no Swarm figure there is no ratio to print: the peer did not run.
+    String peer =
+        med.containsKey("swarm")
+            ? String.format(
+                Locale.ROOT, "vs_swarm=%.2f", med.get("drover")[0] / med.get("swarm")[0])
+            : "peer=none";
     System.out.printf(
         Locale.ROOT,
-        "RESULT proxy vs_direct=%.2f vs_swarm=%.2f added_p99_ms=%.2f%n",
+        "RESULT proxy vs_direct=%.2f %s added_p99_ms=%.2f rounds=%d%n",
         vsDirect,
-        vsSwarm,
-        addedP99);
+        peer,
+        addedP99,
+        samples.get("drover").size());
   }
 
   /** A Drover service proxy with one NodePort service whose endpoint is the backend's port. */

@@ -1,9 +1,10 @@
 package dev.drover.bench.scheduler;
 
 import dev.drover.api.v1.ControlServiceGrpc;
-import dev.drover.api.v1.CreateRequest;
 import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.ListRequest;
 import dev.drover.api.v1.Namespace;
+import dev.drover.api.v1.Node;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
@@ -12,10 +13,19 @@ import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchRequest;
 import dev.drover.bench.BenchSupport;
 import dev.drover.client.Channels;
+import dev.drover.client.DroverClient;
 import dev.drover.master.Master;
+import dev.drover.master.auth.AuthContext;
+import dev.drover.master.auth.Principal;
+import dev.drover.master.auth.Role;
 import dev.drover.master.metrics.StoreMetrics;
-import dev.drover.master.scheduler.SchedulerConfig;
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
@@ -33,6 +43,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -67,6 +78,22 @@ final class ApiSchedulerRun implements AutoCloseable {
 
   private static final int MAX_SENDS = 5;
 
+  /**
+   * Names every caller of the bench's master the cluster-admin {@code bench-admin}, as a client
+   * certificate of the cluster's admin would (without TLS's cost on loopback).
+   */
+  private static final ServerInterceptor ADMIN =
+      new ServerInterceptor() {
+        private final Principal admin = new Principal("bench-admin", Role.CLUSTER_ADMIN, null);
+
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+          return Contexts.interceptCall(
+              Context.current().withValue(AuthContext.PRINCIPAL, admin), call, headers, next);
+        }
+      };
+
   private static final int CHANNELS = 4;
   private static final long CALL_DEADLINE_SECONDS = 120;
   private static final long PHASE_TIMEOUT_SECONDS = 600;
@@ -78,7 +105,10 @@ final class ApiSchedulerRun implements AutoCloseable {
       double seconds,
       double storeCallsPerPod,
       double storeWritesPerPod,
-      Map<String, Double> cpuMillisPerPod) {}
+      Map<String, Double> cpuMillisPerPod,
+      long pushbackResends,
+      PlacementCheck placements,
+      int stepDowns) {}
 
   private final Path dir;
   private final Master master;
@@ -90,6 +120,7 @@ final class ApiSchedulerRun implements AutoCloseable {
   private final ExecutorService clientExecutor =
       Executors.newFixedThreadPool(2, new DefaultThreadFactory("bench-client", true));
   private final List<ControlServiceGrpc.ControlServiceStub> stubs = new ArrayList<>();
+  private final List<DroverClient> clients = new ArrayList<>();
   private final Map<String, String> boundTo = new ConcurrentHashMap<>();
   private final AtomicLong bound = new AtomicLong();
   private final AtomicLong lastBoundNanos = new AtomicLong();
@@ -98,25 +129,56 @@ final class ApiSchedulerRun implements AutoCloseable {
   private final AtomicLong resends = new AtomicLong();
   private final int inFlight;
 
-  ApiSchedulerRun(int inFlight) {
+  /** Times the master stopped being active during the run (it has no peer to hand over to). */
+  private final AtomicInteger stepDowns = new AtomicInteger();
+
+  private final Thread activeWatch;
+
+  ApiSchedulerRun(int inFlight, boolean insecureClient) {
     this.inFlight = inFlight;
     try {
       dir = Files.createTempDirectory("drover-bench-scheduler");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    master =
+    Master.Builder builder =
         Master.builder()
             .id("bench")
             .apiHost("127.0.0.1")
             .apiPort(0)
             .embeddedStore(dir.resolve("store"))
-            .controllers(false)
-            // One master and nothing to fail over to: a renewal held up behind a burst of
-            // creates must not make it step down (and stop scheduling) mid-measurement.
-            .election(Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofSeconds(20))
-            .schedulerConfig(SchedulerConfig.defaults(1))
-            .start();
+            // The master's own defaults (lease, renewal, scheduler policy, API limits), as
+            // shipped; only the controllers are off, as scheduler_perf runs none.
+            .controllers(false);
+    if (!insecureClient) {
+      // The harness calls as an authenticated cluster-admin, as scheduler_perf's client is an
+      // admin (exempt from Kubernetes' API priority and fairness): what is measured is the
+      // scheduler, not the per-client rate limit an anonymous caller gets.
+      builder.authenticator(ADMIN);
+    }
+    master = builder.start();
+    // A lone master that misses its lease renewal steps down and restarts its scheduler; the
+    // run counts it, since with the default lease timings it happens on a loaded machine.
+    activeWatch =
+        new Thread(
+            () -> {
+              boolean was = false;
+              while (!Thread.currentThread().isInterrupted()) {
+                boolean now = master.isActive();
+                if (was && !now) {
+                  stepDowns.incrementAndGet();
+                }
+                was = now;
+                try {
+                  TimeUnit.MILLISECONDS.sleep(5);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "bench-active-watch");
+    activeWatch.setDaemon(true);
+    activeWatch.start();
     boolean epoll = Epoll.isAvailable();
     DefaultThreadFactory loopThreads = new DefaultThreadFactory("bench-netty", true);
     clientLoops =
@@ -130,6 +192,14 @@ final class ApiSchedulerRun implements AutoCloseable {
               .build();
       channels.add(ch);
       stubs.add(ControlServiceGrpc.newStub(ch));
+      // Creates go through the project's client, which waits out the master's rate-limit
+      // pushback as any client of the API should.
+      clients.add(
+          DroverClient.builder()
+              .endpoint(master.apiAddress())
+              .deadline(Duration.ofSeconds(CALL_DEADLINE_SECONDS))
+              .channelFactory(target -> ch)
+              .build());
     }
   }
 
@@ -164,6 +234,7 @@ final class ApiSchedulerRun implements AutoCloseable {
     long callsBefore = storeCount(StoreMetrics.CALLS);
     long revisionBefore = master.kv().currentRevision();
     CpuAccount cpuBefore = CpuAccount.now();
+    long pushbacksBefore = pushbackResends();
     long start = System.nanoTime();
     createAll(measuredPods, measured::get);
     double createSeconds = (System.nanoTime() - start) / 1e9;
@@ -172,11 +243,48 @@ final class ApiSchedulerRun implements AutoCloseable {
     double seconds = (lastBoundNanos.get() - start) / 1e9;
     double calls = (storeCount(StoreMetrics.CALLS) - callsBefore) / (double) measuredPods;
     double writes = (master.kv().currentRevision() - revisionBefore) / (double) measuredPods;
+    long pushbacks = pushbackResends() - pushbacksBefore;
     if (violation.get() != null) {
       throw new IllegalStateException(violation.get());
     }
     return new Figures(
-        measuredPods / seconds, measuredPods / createSeconds, seconds, calls, writes, cpu);
+        measuredPods / seconds,
+        measuredPods / createSeconds,
+        seconds,
+        calls,
+        writes,
+        cpu,
+        pushbacks,
+        checkPlacements(),
+        stepDowns.get());
+  }
+
+  /** Every node and pod as the API lists them now, checked by {@link PlacementCheck}. */
+  private PlacementCheck checkPlacements() {
+    DroverClient client = clients.get(0);
+    List<Node> nodes =
+        client
+            .listAll(ListRequest.newBuilder().setKind(Kind.KIND_NODE).build())
+            .getItemsList()
+            .stream()
+            .map(Object::getNode)
+            .toList();
+    List<Pod> pods =
+        client
+            .listAll(
+                ListRequest.newBuilder()
+                    .setKind(Kind.KIND_POD)
+                    .setNamespace(SchedulerBench.NAMESPACE)
+                    .build())
+            .getItemsList()
+            .stream()
+            .map(Object::getPod)
+            .toList();
+    if (pods.size() != boundTo.size()) {
+      throw new IllegalStateException(
+          "the API lists " + pods.size() + " pods, the watch saw " + boundTo.size() + " bound");
+    }
+    return PlacementCheck.of(nodes, pods);
   }
 
   /** How many observations a histogram of the master's store metrics holds so far. */
@@ -236,38 +344,38 @@ final class ApiSchedulerRun implements AutoCloseable {
       boolean resent,
       Runnable finished,
       AtomicReference<Throwable> failure) {
-    ControlServiceGrpc.ControlServiceStub stub = stubs.get(next.getAndIncrement() % CHANNELS);
-    stub.withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
-        .create(
-            CreateRequest.newBuilder().setObject(o).build(),
-            new StreamObserver<>() {
-              @Override
-              public void onNext(Object value) {}
-
-              @Override
-              public void onError(Throwable t) {
-                Status.Code code = Status.fromThrowable(t).getCode();
-                if (resent && code == Status.Code.ALREADY_EXISTS) {
-                  finished.run();
-                  return;
-                }
-                if (sendsLeft > 1
-                    && (code == Status.Code.DEADLINE_EXCEEDED
-                        || code == Status.Code.UNAVAILABLE
-                        || code == Status.Code.ABORTED)) {
-                  resends.incrementAndGet();
-                  send(o, sendsLeft - 1, true, finished, failure);
-                  return;
-                }
-                failure.compareAndSet(null, t);
+    DroverClient client = clients.get(next.getAndIncrement() % CHANNELS);
+    client
+        .async()
+        .create(o)
+        .whenComplete(
+            (created, t) -> {
+              if (t == null) {
                 finished.run();
+                return;
               }
-
-              @Override
-              public void onCompleted() {
+              Throwable cause = t instanceof CompletionException ce ? ce.getCause() : t;
+              Status.Code code = Status.fromThrowable(cause).getCode();
+              if (resent && code == Status.Code.ALREADY_EXISTS) {
                 finished.run();
+                return;
               }
+              if (sendsLeft > 1
+                  && (code == Status.Code.DEADLINE_EXCEEDED
+                      || code == Status.Code.UNAVAILABLE
+                      || code == Status.Code.ABORTED)) {
+                resends.incrementAndGet();
+                send(o, sendsLeft - 1, true, finished, failure);
+                return;
+              }
+              failure.compareAndSet(null, cause);
+              finished.run();
             });
+  }
+
+  /** Creates the client sent again after the master's rate-limit pushback, over the run. */
+  long pushbackResends() {
+    return clients.stream().mapToLong(DroverClient::pushbackResends).sum();
   }
 
   /** Creates sent again after a timeout or an unavailable store, over the whole run. */
@@ -354,6 +462,10 @@ final class ApiSchedulerRun implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    activeWatch.interrupt();
+    for (DroverClient c : clients) {
+      c.close();
+    }
     for (ManagedChannel ch : channels) {
       ch.shutdownNow();
     }

@@ -18,6 +18,8 @@ import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodAffinityTerm;
 import dev.drover.api.v1.PodAntiAffinity;
 import dev.drover.api.v1.ResourceRequirements;
+import dev.drover.api.v1.Taint;
+import dev.drover.api.v1.TaintEffect;
 import dev.drover.api.v1.TopologySpreadConstraint;
 import dev.drover.api.v1.UnsatisfiableConstraintAction;
 import dev.drover.bench.BenchSupport;
@@ -39,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
@@ -55,12 +58,17 @@ import java.util.function.IntFunction;
  * thread) against an in-memory binder and the pure placement algorithm (schedule + assume, one
  * thread), to tell the scheduler's own cost from the API's and the store's.
  *
- * <p>Usage: {@code bench/run scheduler [--in-flight=N] [--api-only] [--no-warmup] [nodes
- * [workload...]]} (default: 5000 nodes, all four workloads: basic, affinity, antiaffinity, spread;
- * {@value ApiSchedulerRun#DEFAULT_IN_FLIGHT} creates in flight; {@code --api-only} skips the second
- * table). Before the first table a short basic run on a master of its own warms the JVM up (its
- * figures are printed and not counted): a master runs for days, and without it the first workload
- * pays for compiling the whole request path.
+ * <p>Usage: {@code bench/run scheduler [--rounds=N] [--in-flight=N] [--api-only] [--no-warmup]
+ * [nodes [workload...]]} (default: 3 rounds, 5000 nodes, all four workloads: basic, affinity,
+ * antiaffinity, spread; {@value ApiSchedulerRun#DEFAULT_IN_FLIGHT} creates in flight; {@code
+ * --api-only} skips the second table; {@code --insecure-client} calls as the {@code --insecure}
+ * principal, which the per-client rate limit holds to 1,000 calls/s, instead of as a
+ * cluster-admin). The master runs with its defaults; every run's placements are checked ({@link
+ * PlacementCheck}) and the harness exits 1 unless there are none. No peer can run here:
+ * kube-scheduler's published thresholds are printed as a reference only. Before the first table a
+ * short basic run on a master of its own warms the JVM up (its figures are printed and not
+ * counted): a master runs for days, and without it the first workload pays for compiling the whole
+ * request path.
  */
 public final class SchedulerBench {
 
@@ -72,10 +80,14 @@ public final class SchedulerBench {
 
   /**
    * kube-scheduler's published scheduler_perf CI thresholds for 5,000 nodes (pods/s; for basic the
-   * upper end of the 680-810 range), on machines larger than this one.
+   * upper end of the 680-810 range), on machines larger than this one: a reference, not a
+   * measurement (kube-scheduler cannot run here), so no ratio is printed against them.
    */
   private static final Map<String, Double> KUBE_SCHEDULER_THRESHOLD =
       Map.of("basic", 810.0, "affinity", 220.0, "antiaffinity", 60.0);
+
+  /** One node in this many carries a NoSchedule taint no benchmark pod tolerates. */
+  static final int TAINTED_EVERY = 100;
 
   private SchedulerBench() {}
 
@@ -84,14 +96,27 @@ public final class SchedulerBench {
 
   public static void main(String[] argv) throws Exception {
     int inFlight = ApiSchedulerRun.DEFAULT_IN_FLIGHT;
+    int rounds = 3;
     boolean apiOnly = false;
     boolean warmUp = true;
+    boolean insecureClient = false;
+    List<String> flags = new ArrayList<>();
     List<String> rest = new ArrayList<>();
     for (String a : argv) {
       if (a.equals("--no-warmup")) {
         warmUp = false;
+        flags.add(a);
       } else if (a.startsWith("--in-flight=")) {
         inFlight = Integer.parseInt(a.substring("--in-flight=".length()));
+        flags.add(a);
+      } else if (a.startsWith("--rounds=")) {
+        rounds = Integer.parseInt(a.substring("--rounds=".length()));
+        if (rounds < 1) {
+          throw new IllegalArgumentException("--rounds must be at least 1");
+        }
+      } else if (a.equals("--insecure-client")) {
+        insecureClient = true;
+        flags.add(a);
       } else if (a.equals("--api-only")) {
         apiOnly = true;
       } else {
@@ -100,6 +125,9 @@ public final class SchedulerBench {
     }
     String[] args = rest.toArray(new String[0]);
     int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
+    if (nodes != 5000) {
+      flags.add("nodes=" + nodes);
+    }
     List<Workload> all =
         List.of(
             new Workload("basic", 1000, 10000, i -> basePod("basic-" + i).build()),
@@ -111,104 +139,205 @@ public final class SchedulerBench {
         all.stream().filter(w -> only.isEmpty() || only.contains(w.name)).toList();
     System.out.printf(
         Locale.ROOT,
-        "scheduler_perf-style workloads, %d nodes (Node objects only), %d cores, JDK %s%n",
+        "scheduler_perf-style workloads, %d nodes (Node objects only, 1 in %d tainted"
+            + " NoSchedule), %d rounds, %d cores, JDK %s, load average %s%n",
         nodes,
+        TAINTED_EVERY,
+        rounds,
         Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.version"));
+        System.getProperty("java.version"),
+        BenchSupport.loadAverage());
+    System.out.println(
+        "peer: none. kube-scheduler cannot run here (no binary, no kube-apiserver); its"
+            + " published scheduler_perf CI thresholds are shown for reference, not measured.");
     System.out.println();
     System.out.println(
-        "1. Through the API: one master (embedded one-member Ratis store, scheduler only),"
-            + " pods created by "
+        "1. Through the API: one master with its default settings (embedded one-member Ratis"
+            + " store, scheduler only), pods created by "
             + inFlight
-            + " concurrent API calls, bound as seen by a watch;"
-            + " store calls and writes per measured pod.");
+            + " concurrent API calls through DroverClient as "
+            + (insecureClient
+                ? "the --insecure principal (rate limited per address)"
+                : "a cluster-admin (exempt from the rate limit, as scheduler_perf's client)")
+            + ", bound as seen by a watch; after each"
+            + " run every placement is checked (resources, taints, node affinity,"
+            + " anti-affinity, spread skew).");
     System.out.printf(
         Locale.ROOT,
-        "%-13s %6s %9s %10s %12s %10s %16s %7s %7s%n",
+        "%-5s %-13s %6s %9s %10s %12s %10s %10s %7s %7s %10s %10s%n",
+        "round",
         "workload",
         "init",
         "measured",
         "pods/s",
         "creates/s",
         "seconds",
-        "vs kube-scheduler",
+        "pushbacks",
         "calls",
-        "writes");
+        "writes",
+        "violations",
+        "step-downs");
     if (warmUp) {
-      try (ApiSchedulerRun run = new ApiSchedulerRun(inFlight)) {
+      try (ApiSchedulerRun run = new ApiSchedulerRun(inFlight, insecureClient)) {
         ApiSchedulerRun.Figures f =
             run.run(Math.min(nodes, 1000), 500, 5000, i -> basePod("warmup-" + i).build());
         System.out.printf(
             Locale.ROOT,
-            "%-13s %6d %9d %10.0f %12.0f %10.1f %16s  (JIT warm-up, not counted)%n",
+            "%-5s %-13s %6d %9d %10.0f %12.0f %10.1f %10d %30d  (JIT warm-up, not counted)%n",
+            "-",
             "warm-up",
             500,
             5000,
             f.podsPerSecond(),
             f.createsPerSecond(),
             f.seconds(),
-            "-");
+            f.pushbackResends(),
+            f.stepDowns());
       }
     }
-    StringBuilder result = new StringBuilder("RESULT scheduler");
-    Map<String, Map<String, Double>> cpu = new LinkedHashMap<>();
-    for (Workload w : workloads) {
-      ApiSchedulerRun.Figures f;
-      try (ApiSchedulerRun run = new ApiSchedulerRun(inFlight)) {
-        f = run.run(nodes, w.initPods, w.measuredPods, w.pod);
+    Map<String, List<Double>> pps = new LinkedHashMap<>();
+    Map<String, List<Double>> creates = new LinkedHashMap<>();
+    Map<String, List<Map<String, Double>>> cpu = new LinkedHashMap<>();
+    Map<String, Integer> violations = new TreeMap<>();
+    int stepDowns = 0;
+    List<String> examples = new ArrayList<>();
+    // Rounds interleave the workloads, so that a burst of load on the shared machine does not
+    // fall on one workload's rounds alone.
+    for (int r = 1; r <= rounds; r++) {
+      for (Workload w : workloads) {
+        ApiSchedulerRun.Figures f;
+        try (ApiSchedulerRun run = new ApiSchedulerRun(inFlight, insecureClient)) {
+          f = run.run(nodes, w.initPods, w.measuredPods, w.pod);
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "%-5d %-13s %6d %9d %10.0f %12.0f %10.1f %10d %7.2f %7.2f %10d %10d%n",
+            r,
+            w.name,
+            w.initPods,
+            w.measuredPods,
+            f.podsPerSecond(),
+            f.createsPerSecond(),
+            f.seconds(),
+            f.pushbackResends(),
+            f.storeCallsPerPod(),
+            f.storeWritesPerPod(),
+            f.placements().total(),
+            f.stepDowns());
+        stepDowns += f.stepDowns();
+        pps.computeIfAbsent(w.name, k -> new ArrayList<>()).add(f.podsPerSecond());
+        creates.computeIfAbsent(w.name, k -> new ArrayList<>()).add(f.createsPerSecond());
+        cpu.computeIfAbsent(w.name, k -> new ArrayList<>()).add(f.cpuMillisPerPod());
+        f.placements().byRule().forEach((rule, n) -> violations.merge(rule, n, Integer::sum));
+        String where = w.name + " round " + r + ": ";
+        f.placements().examples().forEach(e -> examples.add(where + e));
       }
-      Double peer = KUBE_SCHEDULER_THRESHOLD.get(w.name);
+    }
+    int violationCount = violations.values().stream().mapToInt(Integer::intValue).sum();
+    System.out.println();
+    System.out.println(
+        "1a. Medians of the rounds; kube-scheduler's figure is its published CI threshold for"
+            + " 5,000 nodes on larger machines (published, not measured: no ratio).");
+    System.out.printf(
+        Locale.ROOT,
+        "%-13s %22s %10s %12s %12s %28s%n",
+        "workload",
+        "pods/s, rounds",
+        "median",
+        "spread",
+        "creates/s",
+        "kube-scheduler (published)");
+    StringBuilder result = new StringBuilder("RESULT scheduler");
+    for (Workload w : workloads) {
+      List<Double> v = pps.get(w.name);
+      Double published = KUBE_SCHEDULER_THRESHOLD.get(w.name);
       System.out.printf(
           Locale.ROOT,
-          "%-13s %6d %9d %10.0f %12.0f %10.1f %16s %7.2f %7.2f%n",
+          "%-13s %22s %10s %12s %12s %28s%n",
           w.name,
-          w.initPods,
-          w.measuredPods,
-          f.podsPerSecond(),
-          f.createsPerSecond(),
-          f.seconds(),
-          peer == null
-              ? "-"
-              : String.format(Locale.ROOT, "%.2fx of %.0f", f.podsPerSecond() / peer, peer),
-          f.storeCallsPerPod(),
-          f.storeWritesPerPod());
-      result.append(String.format(Locale.ROOT, " %s_pps=%.0f", w.name, f.podsPerSecond()));
-      cpu.put(w.name, f.cpuMillisPerPod());
+          BenchSupport.rounds(v, "%.0f"),
+          BenchSupport.medianText(v, "%.0f"),
+          BenchSupport.spread(v, "%.0f"),
+          BenchSupport.medianText(creates.get(w.name), "%.0f"),
+          published == null ? "-" : String.format(Locale.ROOT, "%.0f", published));
+      result.append(String.format(Locale.ROOT, " %s_pps=%.0f", w.name, BenchSupport.median(v)));
     }
-    printCpu(cpu);
-    if (apiOnly) {
-      System.out.println(result);
-      return;
+    System.out.println(
+        "violations: " + (violations.isEmpty() ? "none" : violations) + " over all rounds");
+    examples.forEach(e -> System.out.println("  " + e));
+    result
+        .append(" violations=")
+        .append(violationCount)
+        .append(" peer=none rounds=")
+        .append(rounds);
+    if (!flags.isEmpty()) {
+      result.append(" flags=").append(String.join(",", flags));
     }
+    printCpu(medians(cpu));
+    if (!apiOnly) {
+      printInternals(workloads, nodes, rounds);
+    }
+    System.out.println(result);
+    if (violationCount > 0) {
+      // A placement that breaks a rule is a wrong answer, however fast: the run fails.
+      System.err.println("scheduler: " + violationCount + " placement violation(s); the run fails");
+      System.exit(1);
+    }
+  }
+
+  /** Per workload and thread group, the median of the rounds' CPU milliseconds per pod. */
+  private static Map<String, Map<String, Double>> medians(
+      Map<String, List<Map<String, Double>>> perRound) {
+    Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+    perRound.forEach(
+        (w, rounds) -> {
+          Map<String, Double> m = new LinkedHashMap<>();
+          for (String group : rounds.get(0).keySet()) {
+            m.put(
+                group,
+                BenchSupport.median(rounds.stream().map(r -> r.getOrDefault(group, 0.0)).toList()));
+          }
+          out.put(w, m);
+        });
+    return out;
+  }
+
+  /** Table 2: the scheduling loop and the placement algorithm alone, rounds and medians. */
+  private static void printInternals(List<Workload> workloads, int nodes, int rounds)
+      throws InterruptedException {
     System.out.println();
     System.out.println(
         "2. The scheduling loop alone (in-memory binder, no API server or store), and the"
-            + " placement algorithm alone (schedule + assume, one thread).");
+            + " placement algorithm alone (schedule + assume, one thread); pods/s, rounds and"
+            + " median.");
     System.out.printf(
         Locale.ROOT,
-        "%-13s %8s %10s %14s %14s%n",
+        "%-13s %8s %10s %24s %8s %24s %8s%n",
         "workload",
         "init",
         "measured",
-        "algorithm p/s",
-        "loop p/s");
-    StringBuilder loopResult = new StringBuilder();
+        "algorithm, rounds",
+        "median",
+        "loop, rounds",
+        "median");
     for (Workload w : workloads) {
-      double loop = runLoop(w, nodes);
-      double algo = runAlgorithm(w, nodes);
+      List<Double> loop = new ArrayList<>();
+      List<Double> algo = new ArrayList<>();
+      for (int r = 0; r < rounds; r++) {
+        loop.add(runLoop(w, nodes));
+        algo.add(runAlgorithm(w, nodes));
+      }
       System.out.printf(
           Locale.ROOT,
-          "%-13s %8d %10d %14.0f %14.0f%n",
+          "%-13s %8d %10d %24s %8s %24s %8s%n",
           w.name,
           w.initPods,
           w.measuredPods,
-          algo,
-          loop);
-      loopResult.append(
-          String.format(
-              Locale.ROOT, " %s_loop_pps=%.0f %s_algo_pps=%.0f", w.name, loop, w.name, algo));
+          BenchSupport.rounds(algo, "%.0f"),
+          BenchSupport.medianText(algo, "%.0f"),
+          BenchSupport.rounds(loop, "%.0f"),
+          BenchSupport.medianText(loop, "%.0f"));
     }
-    System.out.println(result.append(loopResult));
   }
 
   /** Table 1b: CPU milliseconds per measured pod, by group of threads, per workload. */
@@ -305,6 +434,15 @@ public final class SchedulerBench {
   static Node node(int i) {
     String name = "node-" + i;
     Node.Builder b = Node.newBuilder();
+    if (i % TAINTED_EVERY == TAINTED_EVERY - 1) {
+      // No benchmark pod tolerates it: the placement check counts any pod put there.
+      b.getSpecBuilder()
+          .addTaints(
+              Taint.newBuilder()
+                  .setKey("bench.drover.dev/reserved")
+                  .setValue("true")
+                  .setEffect(TaintEffect.TAINT_EFFECT_NO_SCHEDULE));
+    }
     b.setMetadata(
         ObjectMeta.newBuilder()
             .setName(name)

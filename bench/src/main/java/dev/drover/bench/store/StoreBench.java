@@ -1,7 +1,9 @@
 package dev.drover.bench.store;
 
 import static dev.drover.bench.BenchSupport.deleteTree;
+import static dev.drover.bench.BenchSupport.median;
 
+import dev.drover.bench.BenchSupport;
 import dev.drover.store.api.StoreOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,10 +30,14 @@ import org.HdrHistogram.Histogram;
  * generator), and a last line {@code RESULT store ...}.
  *
  * <p>Each Drover member and each etcd member is its own process; Drover is driven through its
- * network client ({@link dev.drover.store.raft.RaftKvClient}), etcd through jetcd. Usage: {@code
- * StoreBench [--seconds N] [--warmup N] [--members 1,3] [--clients 1,16,64] [--ops put,get,txn]
- * [--etcd /usr/bin/etcd]}; for tuning, {@code --ratis raft.key=value} (member Ratis properties),
- * {@code --batches-in-flight N}, {@code --max-batch N} (client batching) and {@code --no-etcd}.
+ * network client ({@link dev.drover.store.raft.RaftKvClient}, which sends to the Raft leader), etcd
+ * through jetcd given the leader's endpoint alone, so that both clients are set up alike ({@code
+ * --etcd-spread} gives jetcd every member, its round-robin default, and says so in the RESULT
+ * line). Every cell runs {@code --rounds} times (default 3), the two systems alternating; rows and
+ * ratios are medians. Usage: {@code StoreBench [--rounds N] [--seconds N] [--warmup N] [--members
+ * 1,3] [--clients 1,16,64] [--ops put,get,txn] [--etcd /usr/bin/etcd] [--etcd-spread]}; for tuning,
+ * {@code --ratis raft.key=value} (member Ratis properties), {@code --batches-in-flight N}, {@code
+ * --max-batch N} (client batching) and {@code --no-etcd}.
  */
 public final class StoreBench {
   private static final int VALUE_BYTES = 256;
@@ -56,10 +62,13 @@ public final class StoreBench {
     int batchesInFlight = new StoreOptions().batchesInFlight();
     int maxBatch = new StoreOptions().maxBatchRequests();
     boolean withEtcd = true;
+    int rounds = 3;
+    boolean etcdSpread = false;
     String etcd = "/usr/bin/etcd";
     String usage =
         "usage: [--seconds N] [--warmup N] [--members 1,3] [--clients 1,16,64] [--ops put,get,txn]"
-            + " [--etcd PATH] [--ratis raft.key=value]... [--batches-in-flight N] [--max-batch N] [--no-etcd (tuning only: no ratios)]";
+            + " [--rounds N] [--etcd PATH] [--etcd-spread] [--ratis raft.key=value]..."
+            + " [--batches-in-flight N] [--max-batch N] [--no-etcd (tuning only: no ratios)]";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
@@ -76,6 +85,8 @@ public final class StoreBench {
         case "--batches-in-flight" -> batchesInFlight = Integer.parseInt(args[++i]);
         case "--max-batch" -> maxBatch = Integer.parseInt(args[++i]);
         case "--no-etcd" -> withEtcd = false;
+        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+        case "--etcd-spread" -> etcdSpread = true;
         default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; " + usage);
       }
     }
@@ -114,18 +125,28 @@ public final class StoreBench {
                   ratis,
                   new StoreOptions().batchesInFlight(batchesInFlight).maxBatchRequests(maxBatch));
           StoreTarget e =
-              withEtcd ? new StoreEtcdTarget(root.resolve("etcd"), members, etcd) : null) {
+              withEtcd
+                  ? new StoreEtcdTarget(root.resolve("etcd"), members, etcd, etcdSpread)
+                  : null) {
         prepare(d, value);
         if (e != null) {
           prepare(e, value);
         }
         for (String w : workloads) {
           for (int c : clientCounts) {
-            Cell dc = run(d, w, c, seconds, warmup, value);
-            Cell ec =
-                e == null
-                    ? new Cell(Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN)
-                    : run(e, w, c, seconds, warmup, value);
+            // Rounds alternate the two systems cell by cell; the row and the ratios are the
+            // medians of the rounds, the spread their range.
+            List<Cell> dr = new ArrayList<>();
+            List<Cell> er = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+              dr.add(run(d, w, c, seconds, warmup, value));
+              er.add(
+                  e == null
+                      ? new Cell(Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN)
+                      : run(e, w, c, seconds, warmup, value));
+            }
+            Cell dc = medianCell(dr);
+            Cell ec = medianCell(er);
             double thr = dc.opsPerSec() / ec.opsPerSec();
             double p99 = dc.p99Ms() / ec.p99Ms();
             System.out.printf(
@@ -147,6 +168,14 @@ public final class StoreBench {
                 dc.errors() + ec.errors() > 0
                     ? "  (errors: drover " + dc.errors() + ", etcd " + ec.errors() + ")"
                     : "");
+            System.out.printf(
+                Locale.ROOT,
+                "%-20s   rounds drover/s %s (p99 %s) | etcd/s %s (p99 %s)%n",
+                "",
+                rounds(dr, Cell::opsPerSec, "%.0f"),
+                rounds(dr, Cell::p99Ms, "%.1f"),
+                rounds(er, Cell::opsPerSec, "%.0f"),
+                rounds(er, Cell::p99Ms, "%.1f"));
             result.put(w + c + "_ratio_m" + members, thr);
             result.put("p99_" + w + c + "_ratio_m" + members, p99);
           }
@@ -155,20 +184,36 @@ public final class StoreBench {
         deleteTree(root);
       }
     }
-    // Headline: the worse of the member counts, so a pass means both pass.
-    double put64 = Double.MAX_VALUE;
-    double p99put64 = 0;
-    for (int m : memberCounts) {
-      put64 = Math.min(put64, result.getOrDefault("put64_ratio_m" + m, Double.NaN));
-      p99put64 = Math.max(p99put64, result.getOrDefault("p99_put64_ratio_m" + m, Double.NaN));
-    }
+    // Headline (issue 20): the 3-member cell, then every cell's ratio; all medians of rounds.
+    double put64 = result.getOrDefault("put64_ratio_m3", Double.NaN);
+    double p99put64 = result.getOrDefault("p99_put64_ratio_m3", Double.NaN);
     StringBuilder line = new StringBuilder("RESULT store");
     line.append(
         String.format(Locale.ROOT, " put64_ratio=%.2f p99_put64_ratio=%.2f", put64, p99put64));
     for (Map.Entry<String, Double> en : result.entrySet()) {
       line.append(String.format(Locale.ROOT, " %s=%.2f", en.getKey(), en.getValue()));
     }
+    line.append(" rounds=").append(rounds);
+    line.append(" clients=").append(etcdSpread ? "drover-leader,etcd-spread" : "both-leader");
+    if (!withEtcd) {
+      line.append(" peer=none");
+    }
     System.out.println(line);
+  }
+
+  /** The median of each figure over the rounds (NaN cells stay NaN). */
+  private static Cell medianCell(List<Cell> cells) {
+    return new Cell(
+        median(cells.stream().map(Cell::opsPerSec).toList()),
+        median(cells.stream().map(Cell::p50Ms).toList()),
+        median(cells.stream().map(Cell::p99Ms).toList()),
+        cells.stream().mapToLong(Cell::errors).sum(),
+        median(cells.stream().map(Cell::cpuUsPerOp).toList()));
+  }
+
+  private static String rounds(
+      List<Cell> cells, java.util.function.ToDoubleFunction<Cell> f, String format) {
+    return BenchSupport.rounds(cells.stream().map(f::applyAsDouble).toList(), format);
   }
 
   /** Writes the keys the get workload reads (setup, not measured). */

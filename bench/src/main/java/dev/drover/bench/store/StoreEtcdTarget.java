@@ -4,6 +4,7 @@ import dev.drover.store.KvStores;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
+import io.etcd.jetcd.maintenance.StatusResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -20,14 +21,19 @@ import java.util.stream.Collectors;
 
 /**
  * etcd 3.4 (the {@code etcd} binary) with 1 or 3 members on loopback, each its own process with
- * default durability (fsync on every commit), driven through jetcd.
+ * default durability (fsync on every commit), driven through jetcd: by default to the leader's
+ * endpoint alone, as Drover's client goes to the Raft leader.
  */
 final class StoreEtcdTarget implements StoreTarget {
   private final List<Process> processes = new ArrayList<>();
   private final Client client;
   private final KV kv;
 
-  StoreEtcdTarget(Path dir, int size, String etcdBinary) throws Exception {
+  /**
+   * Starts {@code size} members; the client talks to the leader alone, or with {@code spread} to
+   * every member round-robin (jetcd's default).
+   */
+  StoreEtcdTarget(Path dir, int size, String etcdBinary, boolean spread) throws Exception {
     List<int[]> ports = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       ports.add(new int[] {KvStores.freePort(), KvStores.freePort()});
@@ -69,9 +75,46 @@ final class StoreEtcdTarget implements StoreTarget {
       waitForPort(p[0]);
     }
     String[] endpoints = ports.stream().map(p -> "http://127.0.0.1:" + p[0]).toArray(String[]::new);
-    client = Client.builder().endpoints(endpoints).build();
+    if (spread) {
+      client = Client.builder().endpoints(endpoints).build();
+    } else {
+      // Drover's client sends every request to the Raft leader; so that both clients are set up
+      // alike, jetcd gets the leader's endpoint alone (by default it spreads requests round-robin
+      // over all members, which followers forward to the leader).
+      String leader;
+      try (Client probe = Client.builder().endpoints(endpoints).build()) {
+        leader = leaderEndpoint(probe, endpoints);
+      }
+      client = Client.builder().endpoints(leader).build();
+    }
     kv = client.getKVClient();
     putSync("/bench/ready".getBytes(), new byte[0]);
+  }
+
+  /** The endpoint of the member that leads now, waiting for an election if there is none. */
+  private static String leaderEndpoint(Client probe, String[] endpoints) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      long leader = 0;
+      java.util.Map<Long, String> byId = new java.util.HashMap<>();
+      for (String e : endpoints) {
+        try {
+          StatusResponse s = probe.getMaintenanceClient().statusMember(e).get(5, TimeUnit.SECONDS);
+          byId.put(s.getHeader().getMemberId(), e);
+          if (s.getLeader() != 0) {
+            leader = s.getLeader();
+          }
+        } catch (java.util.concurrent.ExecutionException
+            | java.util.concurrent.TimeoutException x) {
+          // Not serving yet; asked again below.
+        }
+      }
+      if (leader != 0 && byId.containsKey(leader)) {
+        return byId.get(leader);
+      }
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    throw new IllegalStateException("etcd elected no leader in 30 s");
   }
 
   private static void waitForPort(int port) throws Exception {

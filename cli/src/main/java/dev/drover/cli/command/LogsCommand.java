@@ -187,6 +187,7 @@ final class LogsCommand implements Callable<Integer> {
       case DAEMON_SET -> object.getDaemonSet().getSpec().getSelector();
       case REPLICA_SET -> object.getReplicaSet().getSpec().getSelector();
       case JOB -> object.getJob().getSpec().getSelector();
+      case STATEFUL_SET -> object.getStatefulSet().getSpec().getSelector();
       default -> null;
     };
   }

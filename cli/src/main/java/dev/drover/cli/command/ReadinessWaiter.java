@@ -68,7 +68,7 @@ final class ReadinessWaiter {
   /** Whether a kind is followed at all. */
   static boolean isWorkload(ResourceType type) {
     return switch (type) {
-      case DEPLOYMENT, DAEMON_SET, REPLICA_SET, JOB, POD -> true;
+      case DEPLOYMENT, DAEMON_SET, REPLICA_SET, STATEFUL_SET, JOB, POD -> true;
       default -> false;
     };
   }
@@ -230,6 +230,24 @@ final class ReadinessWaiter {
                 null),
             meta,
             rs.getSpec().getSelector());
+      }
+      case STATEFUL_SET -> {
+        var set = object.getStatefulSet();
+        int desired = set.getSpec().hasReplicas() ? set.getSpec().getReplicas() : 1;
+        var s = set.getStatus();
+        observed = s.getObservedGeneration() >= meta.getGeneration();
+        return withStuck(
+            new Progress(
+                Math.min(s.getReadyReplicas(), desired),
+                desired,
+                observed
+                    && s.getReadyReplicas() >= desired
+                    && s.getUpdatedReplicas() >= desired
+                    && s.getReplicas() == desired,
+                null,
+                null),
+            meta,
+            set.getSpec().getSelector());
       }
       case DAEMON_SET -> {
         DaemonSet ds = object.getDaemonSet();

@@ -52,10 +52,12 @@ final class ScaleCommand implements Callable<Integer> {
     ResourceType type = subject.type();
     if (type != ResourceType.DEPLOYMENT
         && type != ResourceType.REPLICA_SET
+        && type != ResourceType.STATEFUL_SET
         && type != ResourceType.JOB) {
       throw new ParameterException(
           spec.commandLine(),
-          "only deployments, replicasets and jobs can be scaled, not " + type.plural());
+          "only deployments, replicasets, statefulsets and jobs can be scaled, not "
+              + type.plural());
     }
     if (replicas < 0) {
       throw new ParameterException(spec.commandLine(), "--replicas must be at least 0");

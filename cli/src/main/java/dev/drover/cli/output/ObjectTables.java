@@ -31,6 +31,7 @@ import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.Secret;
 import dev.drover.api.v1.Service;
 import dev.drover.api.v1.ServicePort;
+import dev.drover.api.v1.StatefulSet;
 import dev.drover.cli.core.Durations;
 import dev.drover.cli.core.ResourceType;
 import java.time.Duration;
@@ -133,6 +134,14 @@ public final class ObjectTables {
       case CONFIG_MAP -> headers.addAll(List.of("NAME", "DATA", "AGE"));
       case SECRET -> headers.addAll(List.of("NAME", "TYPE", "DATA", "AGE"));
       case LEASE -> headers.addAll(List.of("NAME", "HOLDER", "AGE"));
+      case STATEFUL_SET, PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM -> {
+        headers.add("NAME");
+        headers.addAll(StatefulTables.headers(type.kind()));
+        headers.add("AGE");
+        if (wide && type == ResourceType.STATEFUL_SET) {
+          headers.addAll(List.of("CONTAINERS", "IMAGES", "SELECTOR"));
+        }
+      }
       default -> headers.addAll(List.of("NAME", "AGE"));
     }
     return headers;
@@ -279,6 +288,15 @@ public final class ObjectTables {
       case LEASE -> {
         Lease lease = object.getLease();
         cells.addAll(List.of(meta.getName(), orNone(lease.getSpec().getHolderIdentity()), age));
+      }
+      case STATEFUL_SET, PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM -> {
+        cells.add(meta.getName());
+        cells.addAll(StatefulTables.cells(object));
+        cells.add(age);
+        if (object.hasStatefulSet()) {
+          StatefulSet set = object.getStatefulSet();
+          addTemplate(cells, set.getSpec().getTemplate(), set.getSpec().getSelector());
+        }
       }
       default -> cells.addAll(List.of(meta.getName(), age));
     }

@@ -43,7 +43,8 @@ final class KubeSchema {
           Map.entry("drover.v1.ContainerStateTerminated.container_id", "containerID"),
           Map.entry("drover.v1.NodeSystemInfo.machine_id", "machineID"),
           Map.entry("drover.v1.PodSpec.host_pid", "hostPID"),
-          Map.entry("drover.v1.Volume.downward_api", "downwardAPI"));
+          Map.entry("drover.v1.Volume.downward_api", "downwardAPI"),
+          Map.entry("drover.v1.ServiceSpec.cluster_ip", "clusterIP"));
 
   /**
    * String fields (or string values of map fields) that hold Kubernetes quantities. Kubernetes
@@ -56,7 +57,9 @@ final class KubeSchema {
           "drover.v1.EmptyDirVolumeSource.size_limit",
           "drover.v1.ResourceFieldSelector.divisor",
           "drover.v1.NodeStatus.capacity",
-          "drover.v1.NodeStatus.allocatable");
+          "drover.v1.NodeStatus.allocatable",
+          "drover.v1.PersistentVolumeSpec.capacity",
+          "drover.v1.PersistentVolumeClaimStatus.capacity");
 
   private static final Map<String, FieldDescriptor> KINDS = kindsByName();
   private static final Map<Descriptor, Map<String, FieldDescriptor>> FIELDS_BY_KEY =

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.Object;
+import dev.drover.api.v1.PersistentVolumeAccessMode;
 import dev.drover.api.v1.Probe;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +90,31 @@ class ExampleManifestsTest {
   }
 
   @Test
+  void statefulSetWebHasAHeadlessServiceAndAClaimTemplate() throws Exception {
+    List<Object> objects = parse("statefulset-web.yaml");
+    var service = objects.get(0).getService();
+    assertThat(service.getSpec().getClusterIp()).isEqualTo("None");
+    var set = objects.get(1).getStatefulSet();
+    assertThat(set.getSpec().getServiceName()).isEqualTo("nginx");
+    assertThat(set.getSpec().getVolumeClaimTemplates(0).getMetadata().getName()).isEqualTo("www");
+    assertThat(set.getSpec().getVolumeClaimTemplates(0).getSpec().getResources().getRequestsMap())
+        .containsEntry("storage", "1Gi");
+  }
+
+  @Test
+  void mysqlMountsAClaimOfAHandMadeVolume() throws Exception {
+    List<Object> objects = parse("mysql-pv.yaml");
+    var pv = objects.get(0).getPersistentVolume();
+    assertThat(pv.getSpec().getHostPath().getPath()).isEqualTo("/tmp/drover-example-mysql-data");
+    assertThat(pv.getSpec().getAccessModesList())
+        .containsExactly(PersistentVolumeAccessMode.PERSISTENT_VOLUME_ACCESS_MODE_READ_WRITE_ONCE);
+    var claim = objects.get(1).getPersistentVolumeClaim();
+    assertThat(claim.getSpec().getStorageClassName()).isEqualTo("manual");
+    var volume = objects.get(2).getDeployment().getSpec().getTemplate().getSpec().getVolumes(0);
+    assertThat(volume.getPersistentVolumeClaim().getClaimName()).isEqualTo("mysql-pv-claim");
+  }
+
+  @Test
   void everyExampleIsCoveredAndRoundTrips() throws Exception {
     try (var files = Files.list(EXAMPLES)) {
       List<String> names =
@@ -103,6 +129,8 @@ class ExampleManifestsTest {
               "deployment-probes-limits.yaml",
               "job.yaml",
               "multi-container-pod.yaml",
+              "mysql-pv.yaml",
+              "statefulset-web.yaml",
               "web.yaml");
       for (String name : names) {
         List<Object> objects = parse(name);

@@ -36,7 +36,10 @@ class KubeSchemaTest {
                   "Event",
                   "Secret",
                   "ConfigMap",
-                  "Lease")),
+                  "Lease",
+                  "StatefulSet",
+                  "PersistentVolume",
+                  "PersistentVolumeClaim")),
           Map.entry("ConditionStatus", List.of("True", "False", "Unknown")),
           Map.entry("LabelSelectorOperator", List.of("In", "NotIn", "Exists", "DoesNotExist")),
           Map.entry("NamespacePhase", List.of("Active", "Terminating")),
@@ -58,7 +61,17 @@ class KubeSchemaTest {
           Map.entry("EventType", List.of("Normal", "Warning")),
           Map.entry("DeploymentStrategyType", List.of("RollingUpdate", "Recreate")),
           Map.entry("DaemonSetUpdateStrategyType", List.of("RollingUpdate", "OnDelete")),
-          Map.entry("CompletionMode", List.of("NonIndexed", "Indexed")));
+          Map.entry("CompletionMode", List.of("NonIndexed", "Indexed")),
+          Map.entry(
+              "PersistentVolumeAccessMode",
+              List.of("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")),
+          Map.entry("PersistentVolumeReclaimPolicy", List.of("Retain", "Delete")),
+          Map.entry(
+              "PersistentVolumePhase",
+              List.of("Pending", "Available", "Bound", "Released", "Failed")),
+          Map.entry("PersistentVolumeClaimPhase", List.of("Pending", "Bound", "Lost")),
+          Map.entry("PodManagementPolicyType", List.of("OrderedReady", "Parallel")),
+          Map.entry("StatefulSetUpdateStrategyType", List.of("RollingUpdate", "OnDelete")));
 
   @Test
   void everyEnumOfEveryKindHasItsKubernetesSpelling() {
@@ -96,8 +109,11 @@ class KubeSchemaTest {
                 Map.entry("Event", "v1"),
                 Map.entry("Secret", "v1"),
                 Map.entry("ConfigMap", "v1"),
-                Map.entry("Lease", "coordination.k8s.io/v1")));
-    assertThat(KubeSchema.kindField("StatefulSet")).isNull();
+                Map.entry("Lease", "coordination.k8s.io/v1"),
+                Map.entry("StatefulSet", "apps/v1"),
+                Map.entry("PersistentVolume", "v1"),
+                Map.entry("PersistentVolumeClaim", "v1")));
+    assertThat(KubeSchema.kindField("ControllerRevision")).isNull();
   }
 
   @Test

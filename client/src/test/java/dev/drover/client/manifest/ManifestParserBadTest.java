@@ -85,9 +85,10 @@ class ManifestParserBadTest {
                             + " got a string",
                         "16: spec.containers[0].readinessProbe.httpGet: only one of exec, httpGet,"
                             + " tcpSocket may be set, found \"exec\" and \"httpGet\"",
-                        "20: kind: unknown kind \"StatefulSet\"; Drover supports Namespace, Node,"
-                            + " Pod, Deployment, ReplicaSet, DaemonSet, Job, Service, Endpoints,"
-                            + " Event, Secret, ConfigMap, Lease"));
+                        "20: kind: unknown kind \"ControllerRevision\"; Drover supports Namespace,"
+                            + " Node, Pod, Deployment, ReplicaSet, DaemonSet, Job, Service,"
+                            + " Endpoints, Event, Secret, ConfigMap, Lease, StatefulSet,"
+                            + " PersistentVolume, PersistentVolumeClaim"));
   }
 
   @Test

@@ -56,7 +56,12 @@ public final class AgentHost {
   private final HostProcess dockerd;
   private final HostProcess agent;
 
-  private AgentHost(Hosts hosts, Hosts.Host host, List<String> masters, Path dir) {
+  /**
+   * {@code heartbeat} is the agent's {@code --heartbeat-interval} (null: the shipped default); no
+   * {@code masters} means no agent at all, a plain Docker host.
+   */
+  private AgentHost(
+      Hosts hosts, Hosts.Host host, List<String> masters, Path dir, String heartbeat) {
     this.hosts = hosts;
     this.host = host;
     Path hostDir = dir.resolve(host.name()).toAbsolutePath();
@@ -103,18 +108,20 @@ public final class AgentHost {
             Integer.toString(AGENT_PORT),
             "--infra-image",
             image(hosts),
-            // Shorter than the 5 s default: on a loaded two-core machine a late beat past the
-            // masters' 6 s grace would otherwise read as a node failure.
-            "--heartbeat-interval",
-            "2s",
             // The harness's masters run plaintext.
             "--insecure",
             "--i-understand-plaintext"));
+    if (heartbeat != null) {
+      agentCmd.addAll(List.of("--heartbeat-interval", heartbeat));
+    }
     for (String m : masters) {
       agentCmd.add("--master");
       agentCmd.add(m);
     }
-    this.agent = hosts.process(host, host.name() + "-agent", agentCmd, log(dir, "agent"));
+    this.agent =
+        masters.isEmpty()
+            ? null
+            : hosts.process(host, host.name() + "-agent", agentCmd, log(dir, "agent"));
     hosts.onClose(this::teardown);
   }
 
@@ -128,9 +135,20 @@ public final class AgentHost {
    * {@code dir}.
    */
   public static AgentHost start(Hosts hosts, Hosts.Host host, List<String> masters, Path dir) {
-    AgentHost h = new AgentHost(hosts, host, masters, dir);
-    h.boot();
-    return h;
+    // Beats every 2 s, not the shipped 5 s: on a loaded two-core machine a late beat past the
+    // masters' 6 s grace would otherwise read as a node failure.
+    return new AgentHost(hosts, host, masters, dir, "2s").boot();
+  }
+
+  /** As {@link #start}, with the agent's shipped settings (the benchmarks measure those). */
+  public static AgentHost startShipped(
+      Hosts hosts, Hosts.Host host, List<String> masters, Path dir) {
+    return new AgentHost(hosts, host, masters, dir, null).boot();
+  }
+
+  /** A host with its Docker daemon and no agent (a Docker Swarm node, say). */
+  public static AgentHost startDockerOnly(Hosts hosts, Hosts.Host host, Path dir) {
+    return new AgentHost(hosts, host, List.of(), dir, null).boot();
   }
 
   /**
@@ -181,7 +199,7 @@ public final class AgentHost {
     return host.name();
   }
 
-  /** The agent process. */
+  /** The agent process (null on a host started by {@link #startDockerOnly}). */
   public HostProcess agent() {
     return agent;
   }
@@ -199,7 +217,9 @@ public final class AgentHost {
   /** Starts the daemon (waiting until it answers), then the agent; after {@link #kill()} too. */
   public AgentHost boot() {
     startDocker();
-    agent.start();
+    if (agent != null) {
+      agent.start();
+    }
     return this;
   }
 
@@ -221,7 +241,7 @@ public final class AgentHost {
 
   /** True while the agent and the daemon run. */
   public boolean isUp() {
-    return agent.isAlive() && dockerd.isAlive();
+    return (agent == null || agent.isAlive()) && dockerd.isAlive();
   }
 
   /** Runs the docker CLI against this host's daemon; returns its output, throws when it fails. */
@@ -286,7 +306,9 @@ public final class AgentHost {
    */
   public void kill() {
     hosts.killEverythingOn(host);
-    agent.reap();
+    if (agent != null) {
+      agent.reap();
+    }
     dockerd.reap();
     Hosts.removeMountsUnder(dataRoot);
     Hosts.removeMountsUnder(runDir);

@@ -156,6 +156,21 @@ public final class Masters implements AutoCloseable {
     return leaders.size() == 1 ? Optional.of(leaders.get(0)) : Optional.empty();
   }
 
+  /**
+   * The store revision each master has applied, as it says itself (its watch cache, which follows
+   * its own store member): what shows a member that stopped catching up while the others serve. A
+   * master that does not answer is left out.
+   */
+  public Map<String, Long> appliedRevisions() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (String id : masters.keySet()) {
+      if (process(id).isAlive()) {
+        clusterInfo(id).ifPresent(info -> out.put(id, info.getRevision()));
+      }
+    }
+    return out;
+  }
+
   /** The master that holds the active-master lease, as master {@code askedId} sees it. */
   public Optional<String> activeMaster(String askedId) {
     return clusterInfo(askedId).stream()

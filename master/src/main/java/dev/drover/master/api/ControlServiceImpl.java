@@ -363,10 +363,11 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
         () -> {
           if (request.getKind() != Kind.KIND_DEPLOYMENT
               && request.getKind() != Kind.KIND_REPLICA_SET
+              && request.getKind() != Kind.KIND_STATEFUL_SET
               && request.getKind() != Kind.KIND_JOB) {
             throw ApiErrors.invalid(
                 "kind",
-                "only KIND_DEPLOYMENT, KIND_REPLICA_SET and KIND_JOB scale, not "
+                "only KIND_DEPLOYMENT, KIND_REPLICA_SET, KIND_STATEFUL_SET and KIND_JOB scale, not "
                     + request.getKind());
           }
           requireName(request.getName(), "name");
@@ -397,6 +398,13 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
                                 cur.getReplicaSet().toBuilder()
                                     .setSpec(
                                         cur.getReplicaSet().getSpec().toBuilder().setReplicas(n)))
+                            .build();
+                      case KIND_STATEFUL_SET:
+                        return cur.toBuilder()
+                            .setStatefulSet(
+                                cur.getStatefulSet().toBuilder()
+                                    .setSpec(
+                                        cur.getStatefulSet().getSpec().toBuilder().setReplicas(n)))
                             .build();
                       default:
                         return cur.toBuilder()

@@ -507,6 +507,20 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
                 .ifPresentOrElse(
                     o -> b.addConfigMaps(o.getConfigMap()), () -> b.addMissing("configmap/" + c));
           }
+          for (String c : request.getPersistentVolumeClaimNamesList()) {
+            Optional<Object> claim = cache.get(Kind.KIND_PERSISTENT_VOLUME_CLAIM, ns, c);
+            if (claim.isEmpty()) {
+              b.addMissing("persistentvolumeclaim/" + c);
+              continue;
+            }
+            b.addPersistentVolumeClaims(claim.get().getPersistentVolumeClaim());
+            String volume = claim.get().getPersistentVolumeClaim().getSpec().getVolumeName();
+            if (!volume.isEmpty()) {
+              cache
+                  .get(Kind.KIND_PERSISTENT_VOLUME, "", volume)
+                  .ifPresent(o -> b.addPersistentVolumes(o.getPersistentVolume()));
+            }
+          }
           return b.build();
         });
   }

@@ -21,6 +21,8 @@ public final class AuthorizationRules {
           Kind.KIND_REPLICA_SET,
           Kind.KIND_DAEMON_SET,
           Kind.KIND_JOB,
+          Kind.KIND_STATEFUL_SET,
+          Kind.KIND_PERSISTENT_VOLUME_CLAIM,
           Kind.KIND_SERVICE,
           Kind.KIND_ENDPOINTS,
           Kind.KIND_EVENT,

@@ -23,6 +23,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the wait in the message and in the {@value #RETRY_PUSHBACK} trailer. Every caller's request
  * messages are held to the size limit (INVALID_ARGUMENT). In-process callers are the embedding
  * program itself and are not rate limited; health checks never are.
+ *
+ * <p>As Kubernetes' API priority and fairness exempts {@code system:masters}, an authenticated
+ * cluster-wide cluster-admin and the other masters are exempt from the rate (a runaway user cannot
+ * lock the administrators or the control plane out); their streams and messages are still capped,
+ * and their calls count towards the calls in flight. The {@code --insecure} principal is not
+ * exempt: it is whoever reaches the port, told apart by address alone.
  */
 public final class LimitsInterceptor implements ServerInterceptor {
   /** The trailer gRPC clients read as "retry after this many milliseconds". */
@@ -54,8 +60,11 @@ public final class LimitsInterceptor implements ServerInterceptor {
     if (method.startsWith("grpc.health.v1.") || !(peer instanceof InetSocketAddress inet)) {
       return sized(next.startCall(call, headers), call);
     }
+    // Every refusal below closes the call here, before next.startCall: no handler has seen it
+    // and nothing was applied, so a client may resend any call refused with a pushback, a
+    // create included (DroverClient does).
     String client = client(inet);
-    long waitMs = admitRate(client);
+    long waitMs = rateExempt(AuthContext.current()) ? 0 : admitRate(client);
     if (waitMs > 0) {
       return refuse(
           call, "too many requests from " + client + "; retry in " + waitMs + " ms", waitMs);
@@ -128,6 +137,14 @@ public final class LimitsInterceptor implements ServerInterceptor {
     String who = p == null ? "anonymous" : p.name();
     boolean shared = p == null || p.equals(Principal.INSECURE);
     return shared ? who + "@" + peer.getAddress().getHostAddress() : who;
+  }
+
+  /** Whether {@code p} is exempt from the rate limit (see the class comment). */
+  static boolean rateExempt(Principal p) {
+    return p != null
+        && !p.equals(Principal.INSECURE)
+        && p.namespace() == null
+        && (p.role() == Role.CLUSTER_ADMIN || p.role() == Role.MASTER);
   }
 
   /** Takes a token for {@code client}; 0 when it got one, else the milliseconds until it would. */

@@ -17,6 +17,7 @@ import dev.drover.api.v1.Taint;
 import dev.drover.api.v1.UpdatePodStatusesRequest;
 import dev.drover.api.v1.UpdateRequest;
 import dev.drover.api.v1.UpdateStatusRequest;
+import dev.drover.api.v1.Volume;
 import dev.drover.api.v1.WatchRequest;
 import dev.drover.master.auth.AuthorizationRequest.Verb;
 import dev.drover.master.cache.WatchCache;
@@ -110,6 +111,11 @@ public final class NodeAuthorizer {
       for (String c : req.getConfigMapNamesList()) {
         if (!usedByPodOn(node, ns, "configmap/" + c)) {
           return "no pod bound to it uses ConfigMap " + ns + "/" + c;
+        }
+      }
+      for (String c : req.getPersistentVolumeClaimNamesList()) {
+        if (!usedByPodOn(node, ns, "persistentvolumeclaim/" + c)) {
+          return "no pod bound to it uses PersistentVolumeClaim " + ns + "/" + c;
         }
       }
     }
@@ -285,6 +291,12 @@ public final class NodeAuthorizer {
     }
     for (LocalObjectReference pull : pod.getSpec().getImagePullSecretsList()) {
       if (ref.equals("secret/" + pull.getName())) {
+        return true;
+      }
+    }
+    for (Volume v : pod.getSpec().getVolumesList()) {
+      if (v.hasPersistentVolumeClaim()
+          && ref.equals("persistentvolumeclaim/" + v.getPersistentVolumeClaim().getClaimName())) {
         return true;
       }
     }

@@ -83,6 +83,7 @@ public final class Registry {
   private final PodStrategy pods = new PodStrategy(this);
   private final NamespaceStrategy namespaces = new NamespaceStrategy(this);
   private final ServiceStrategy services = new ServiceStrategy(this);
+  private final VolumeStrategy volumes = new VolumeStrategy();
 
   /** A registry of typed objects over {@code kv}. */
   public Registry(KvStore kv, ObjectValidator validator, Clock clock, Duration timeout) {
@@ -130,6 +131,9 @@ public final class Registry {
     }
     if (kind == Kind.KIND_SERVICE) {
       return services;
+    }
+    if (kind == Kind.KIND_PERSISTENT_VOLUME || kind == Kind.KIND_PERSISTENT_VOLUME_CLAIM) {
+      return volumes;
     }
     return KindStrategy.DEFAULT;
   }

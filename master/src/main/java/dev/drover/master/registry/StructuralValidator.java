@@ -93,6 +93,14 @@ public final class StructuralValidator implements ObjectValidator {
       case KIND_JOB:
         checkPodSpec("spec.template.spec", object.getJob().getSpec().getTemplate().getSpec(), out);
         break;
+      case KIND_STATEFUL_SET:
+        if (object.getStatefulSet().getSpec().hasReplicas()
+            && object.getStatefulSet().getSpec().getReplicas() < 0) {
+          out.add(violation("spec.replicas", "must be at least 0"));
+        }
+        checkPodSpec(
+            "spec.template.spec", object.getStatefulSet().getSpec().getTemplate().getSpec(), out);
+        break;
       default:
         break;
     }

@@ -111,7 +111,30 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
       EventRecorder events,
       Evictor evictor,
       LongSupplier nanoClock) {
-    this.algorithm = new PlacementAlgorithm(config);
+    this(
+        config,
+        SchedulingProfile.defaults(config),
+        schedulerName,
+        source,
+        binder,
+        statusWriter,
+        events,
+        evictor,
+        nanoClock);
+  }
+
+  /** A loop running the plugins of {@code profile}. */
+  public SchedulerLoop(
+      SchedulerConfig config,
+      SchedulingProfile profile,
+      String schedulerName,
+      ClusterEventSource source,
+      Binder binder,
+      StatusWriter statusWriter,
+      EventRecorder events,
+      Evictor evictor,
+      LongSupplier nanoClock) {
+    this.algorithm = new PlacementAlgorithm(config, profile);
     this.initialBackoff = Duration.ofMillis(config.initialBackoffMillis());
     this.maxBackoff = Duration.ofMillis(config.maxBackoffMillis());
     this.schedulerName = schedulerName;

@@ -1,5 +1,7 @@
 package dev.drover.master.scheduler;
 
+import dev.drover.api.v1.PersistentVolume;
+import dev.drover.api.v1.PersistentVolumeClaim;
 import dev.drover.master.scheduler.framework.FilterPlugin;
 import dev.drover.master.scheduler.framework.ScorePlugin;
 import dev.drover.master.scheduler.plugins.BalancedAllocationScore;
@@ -18,8 +20,10 @@ import dev.drover.master.scheduler.plugins.TaintTolerationFilter;
 import dev.drover.master.scheduler.plugins.TaintTolerationScore;
 import dev.drover.master.scheduler.plugins.TopologySpreadFilter;
 import dev.drover.master.scheduler.plugins.TopologySpreadScore;
+import dev.drover.master.scheduler.plugins.VolumeBindingFilter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The plugins a {@link PlacementAlgorithm} runs: filters in order (a node's first failure is the
@@ -36,14 +40,42 @@ public record SchedulingProfile(List<FilterPlugin> filters, List<ScorePlugin> sc
     scores = List.copyOf(scores);
   }
 
-  /** kube-scheduler's default plugins, with the strategy and weights of {@code config}. */
+  /**
+   * kube-scheduler's default plugins, with the strategy and weights of {@code config}, for a
+   * cluster without PersistentVolumeClaims (a pod using one fits no node).
+   */
   public static SchedulingProfile defaults(SchedulerConfig config) {
+    return defaults(config, NO_VOLUMES);
+  }
+
+  private static final VolumeBindingFilter.Volumes NO_VOLUMES =
+      new VolumeBindingFilter.Volumes() {
+        @Override
+        public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
+          return Optional.empty();
+        }
+
+        @Override
+        public Optional<PersistentVolume> volume(String name) {
+          return Optional.empty();
+        }
+
+        @Override
+        public List<PersistentVolume> volumes() {
+          return List.of();
+        }
+      };
+
+  /** The default plugins, reading claims and volumes from {@code volumes}. */
+  public static SchedulingProfile defaults(
+      SchedulerConfig config, VolumeBindingFilter.Volumes volumes) {
     List<FilterPlugin> filters =
         List.of(
             new NodeReadyFilter(),
             new NodeUnschedulableFilter(),
             new TaintTolerationFilter(),
             new NodeAffinityFilter(),
+            new VolumeBindingFilter(volumes),
             new NodePortsFilter(),
             new NodeResourcesFitFilter(),
             new TopologySpreadFilter(),

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.drover.api.ApiObjects;
 import dev.drover.api.ImageReference;
 import dev.drover.api.Kinds;
+import dev.drover.api.PersistentVolumes;
 import dev.drover.api.v1.CompletionMode;
 import dev.drover.api.v1.ConfigMapVolumeSource;
 import dev.drover.api.v1.Container;
@@ -21,6 +22,10 @@ import dev.drover.api.v1.NamespacePhase;
 import dev.drover.api.v1.NodeStatus;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.PersistentVolumeClaim;
+import dev.drover.api.v1.PersistentVolumeClaimSpec;
+import dev.drover.api.v1.PersistentVolumeReclaimPolicy;
+import dev.drover.api.v1.PodManagementPolicyType;
 import dev.drover.api.v1.PodSpec;
 import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.api.v1.Probe;
@@ -32,6 +37,8 @@ import dev.drover.api.v1.SecretVolumeSource;
 import dev.drover.api.v1.ServicePort;
 import dev.drover.api.v1.ServiceSpec;
 import dev.drover.api.v1.ServiceType;
+import dev.drover.api.v1.StatefulSetSpec;
+import dev.drover.api.v1.StatefulSetUpdateStrategyType;
 import dev.drover.api.v1.UriScheme;
 import dev.drover.api.v1.Volume;
 import java.nio.charset.StandardCharsets;
@@ -102,6 +109,20 @@ public final class Defaulter {
         break;
       case SERVICE:
         service(builder.getServiceBuilder().getSpecBuilder());
+        break;
+      case STATEFUL_SET:
+        statefulSet(builder.getStatefulSetBuilder().getSpecBuilder());
+        break;
+      case PERSISTENT_VOLUME_CLAIM:
+        claim(builder.getPersistentVolumeClaimBuilder().getSpecBuilder());
+        break;
+      case PERSISTENT_VOLUME:
+        var pv = builder.getPersistentVolumeBuilder().getSpecBuilder();
+        if (pv.getPersistentVolumeReclaimPolicy()
+            == PersistentVolumeReclaimPolicy.PERSISTENT_VOLUME_RECLAIM_POLICY_UNSPECIFIED) {
+          pv.setPersistentVolumeReclaimPolicy(
+              PersistentVolumeReclaimPolicy.PERSISTENT_VOLUME_RECLAIM_POLICY_RETAIN);
+        }
         break;
       case SECRET:
         secret(builder.getSecretBuilder());
@@ -281,6 +302,44 @@ public final class Defaulter {
       spec.setRevisionHistoryLimit(10);
     }
     template(spec.getTemplateBuilder(), true);
+  }
+
+  private static void statefulSet(StatefulSetSpec.Builder spec) {
+    if (!spec.hasReplicas()) {
+      spec.setReplicas(1);
+    }
+    if (spec.getPodManagementPolicy()
+        == PodManagementPolicyType.POD_MANAGEMENT_POLICY_TYPE_UNSPECIFIED) {
+      spec.setPodManagementPolicy(PodManagementPolicyType.POD_MANAGEMENT_POLICY_TYPE_ORDERED_READY);
+    }
+    var strategy = spec.getUpdateStrategyBuilder();
+    if (strategy.getType()
+        == StatefulSetUpdateStrategyType.STATEFUL_SET_UPDATE_STRATEGY_TYPE_UNSPECIFIED) {
+      strategy.setType(
+          StatefulSetUpdateStrategyType.STATEFUL_SET_UPDATE_STRATEGY_TYPE_ROLLING_UPDATE);
+    }
+    if (strategy.getType()
+            == StatefulSetUpdateStrategyType.STATEFUL_SET_UPDATE_STRATEGY_TYPE_ROLLING_UPDATE
+        && !strategy.getRollingUpdateBuilder().hasPartition()) {
+      strategy.getRollingUpdateBuilder().setPartition(0);
+    }
+    if (!spec.hasRevisionHistoryLimit()) {
+      spec.setRevisionHistoryLimit(10);
+    }
+    for (PersistentVolumeClaim.Builder claim : spec.getVolumeClaimTemplatesBuilderList()) {
+      claim(claim.getSpecBuilder());
+    }
+    template(spec.getTemplateBuilder(), true);
+  }
+
+  // Kubernetes' DefaultStorageClass admission: a claim without a class gets the default one.
+  private static void claim(PersistentVolumeClaimSpec.Builder spec) {
+    if (!spec.hasStorageClassName()) {
+      spec.setStorageClassName(PersistentVolumes.DEFAULT_STORAGE_CLASS);
+    }
+    if (spec.getVolumeMode().isEmpty()) {
+      spec.setVolumeMode("Filesystem");
+    }
   }
 
   private static void job(JobSpec.Builder spec, ObjectMeta meta) {

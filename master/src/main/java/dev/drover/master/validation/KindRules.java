@@ -252,7 +252,14 @@ final class KindRules {
     if (spec.getLoadBalancing() == LoadBalancing.UNRECOGNIZED) {
       v.add("spec.load_balancing", "Unsupported value: " + spec.getLoadBalancingValue());
     }
-    if (spec.getPortsCount() == 0) {
+    boolean headless = spec.getClusterIp().equals("None");
+    if (!spec.getClusterIp().isEmpty() && !headless) {
+      v.add("spec.cluster_ip", "Unsupported value: only \"None\" (a headless service) is accepted");
+    }
+    if (headless && spec.getType() == ServiceType.SERVICE_TYPE_NODE_PORT) {
+      v.add("spec.type", "Invalid value: a headless service (clusterIP None) may not be NodePort");
+    }
+    if (spec.getPortsCount() == 0 && !headless) {
       v.add("spec.ports", "Required value: a service needs at least one port");
     }
     Set<String> names = new HashSet<>();
@@ -415,7 +422,7 @@ final class KindRules {
     ON_FAILURE_OR_NEVER
   }
 
-  private static void template(
+  static void template(
       PodTemplateSpec template,
       LabelMatcher selector,
       String path,
@@ -441,7 +448,7 @@ final class KindRules {
   }
 
   /** A selector that must select something: not empty and valid. */
-  private static LabelMatcher requiredSelector(LabelSelector selector, String path, Violations v) {
+  static LabelMatcher requiredSelector(LabelSelector selector, String path, Violations v) {
     if (isEmpty(selector)) {
       v.add(path, "Required value: a non-empty selector is required");
       return null;
@@ -449,7 +456,7 @@ final class KindRules {
     return selector(selector, path, v);
   }
 
-  private static LabelMatcher selector(LabelSelector selector, String path, Violations v) {
+  static LabelMatcher selector(LabelSelector selector, String path, Violations v) {
     List<FieldProblem> problems = LabelSelectors.check(selector);
     if (!problems.isEmpty()) {
       v.addProblems(path, problems);

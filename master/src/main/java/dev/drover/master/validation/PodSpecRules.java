@@ -96,6 +96,9 @@ final class PodSpecRules {
     if (!spec.getHostname().isEmpty()) {
       v.addAll(path + ".hostname", Names.checkDns1123Label(spec.getHostname()));
     }
+    if (!spec.getSubdomain().isEmpty()) {
+      v.addAll(path + ".subdomain", Names.checkDns1123Label(spec.getSubdomain()));
+    }
     MetaRules.labels(spec.getNodeSelectorMap(), path + ".node_selector", v);
     for (int i = 0; i < spec.getImagePullSecretsCount(); i++) {
       String name = spec.getImagePullSecrets(i).getName();
@@ -187,6 +190,12 @@ final class PodSpecRules {
           break;
         case DOWNWARD_API:
           DownwardApiRules.volume(volume.getDownwardApi(), field + ".downwardAPI", containers, v);
+          break;
+        case PERSISTENT_VOLUME_CLAIM:
+          objectName(
+              volume.getPersistentVolumeClaim().getClaimName(),
+              field + ".persistent_volume_claim.claim_name",
+              v);
           break;
         default:
           v.add(field, "Required value: must specify a volume type");

@@ -72,6 +72,16 @@ final class UpdateRules {
       case JOB:
         job(object.getJob(), old.getJob(), v);
         break;
+      case STATEFUL_SET:
+        StatefulRules.statefulSetUpdate(object.getStatefulSet(), old.getStatefulSet(), v);
+        break;
+      case PERSISTENT_VOLUME:
+        StatefulRules.volumeUpdate(object.getPersistentVolume(), old.getPersistentVolume(), v);
+        break;
+      case PERSISTENT_VOLUME_CLAIM:
+        StatefulRules.claimUpdate(
+            object.getPersistentVolumeClaim(), old.getPersistentVolumeClaim(), v);
+        break;
       case SECRET:
         secret(object.getSecret(), old.getSecret(), v);
         break;

@@ -128,6 +128,15 @@ public final class Validator {
       case LEASE:
         KindRules.lease(object.getLease(), v);
         break;
+      case STATEFUL_SET:
+        StatefulRules.statefulSet(object.getStatefulSet(), v);
+        break;
+      case PERSISTENT_VOLUME:
+        StatefulRules.persistentVolume(object.getPersistentVolume(), v);
+        break;
+      case PERSISTENT_VOLUME_CLAIM:
+        StatefulRules.persistentVolumeClaim(object.getPersistentVolumeClaim(), v);
+        break;
       default:
         throw new IllegalStateException("no rules for " + object.getKindCase());
     }

@@ -9,6 +9,8 @@ import dev.drover.master.controller.gc.GarbageCollector;
 import dev.drover.master.controller.job.JobController;
 import dev.drover.master.controller.node.NodeLifecycleController;
 import dev.drover.master.controller.replicaset.ReplicaSetController;
+import dev.drover.master.controller.statefulset.StatefulSetController;
+import dev.drover.master.volume.VolumeBinder;
 import java.util.List;
 
 /** The standard set of controllers an active master runs. */
@@ -26,6 +28,8 @@ public final class Controllers {
         new DeploymentController(context),
         new DaemonSetController(context),
         new JobController(context),
+        new StatefulSetController(context),
+        new VolumeBinder(context),
         new NodeLifecycleController(context),
         new EndpointsController(context),
         new GarbageCollector(context));

@@ -7,6 +7,8 @@ import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.PersistentVolume;
+import dev.drover.api.v1.PersistentVolumeClaim;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.PropagationPolicy;
@@ -26,7 +28,9 @@ import dev.drover.master.scheduler.ClusterEventHandler;
 import dev.drover.master.scheduler.ClusterEventSource;
 import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.scheduler.SchedulerLoop;
+import dev.drover.master.scheduler.SchedulingProfile;
 import dev.drover.master.scheduler.StatusWriter;
+import dev.drover.master.scheduler.plugins.VolumeBindingFilter;
 import dev.drover.store.v1.RangeRequest;
 import java.time.Clock;
 import java.time.Duration;
@@ -157,6 +161,7 @@ public final class SchedulerComponent implements ActiveComponent {
       loop =
           new SchedulerLoop(
               config,
+              SchedulingProfile.defaults(config, new CacheVolumes()),
               SchedulerLoop.DEFAULT_SCHEDULER_NAME,
               new CacheSource(),
               this::bindAll,
@@ -218,6 +223,28 @@ public final class SchedulerComponent implements ActiveComponent {
   }
 
   /** Feeds the scheduler from the watch cache: replay of existing objects, then every change. */
+  /** Claims and volumes as the scheduler's volume filter reads them: from the watch cache. */
+  private final class CacheVolumes implements VolumeBindingFilter.Volumes {
+    @Override
+    public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
+      return cache
+          .get(Kind.KIND_PERSISTENT_VOLUME_CLAIM, namespace, name)
+          .map(Object::getPersistentVolumeClaim);
+    }
+
+    @Override
+    public Optional<PersistentVolume> volume(String name) {
+      return cache.get(Kind.KIND_PERSISTENT_VOLUME, "", name).map(Object::getPersistentVolume);
+    }
+
+    @Override
+    public List<PersistentVolume> volumes() {
+      return cache.list(Kind.KIND_PERSISTENT_VOLUME, o -> true).stream()
+          .map(Object::getPersistentVolume)
+          .toList();
+    }
+  }
+
   private final class CacheSource implements ClusterEventSource {
     @Override
     public AutoCloseable subscribe(ClusterEventHandler h) {

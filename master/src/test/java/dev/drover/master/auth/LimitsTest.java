@@ -89,6 +89,45 @@ class LimitsTest {
   }
 
   @Test
+  void clusterAdminsAndMastersAreExemptFromTheRateButNotFromTheStreamCap() {
+    // Past the burst of 3 at 1 call/s: a view user would be refused from the fourth call on.
+    for (int i = 0; i < 10; i++) {
+      assertThat(as("cluster-admin:ops").list(pods()).getItemsCount()).isNotNegative();
+      assertThat(as("master:peer").list(pods()).getItemsCount()).isNotNegative();
+    }
+    // A cluster-admin limited to one namespace is not one of the cluster's administrators.
+    for (int i = 0; i < 3; i++) {
+      as("cluster-admin:scoped:team").list(pods().toBuilder().setNamespace("team").build());
+    }
+    StatusRuntimeException scoped =
+        failure(
+            () ->
+                as("cluster-admin:scoped:team")
+                    .list(pods().toBuilder().setNamespace("team").build()));
+    assertThat(scoped.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    WatchRequest watch =
+        WatchRequest.newBuilder()
+            .setKind(Kind.KIND_POD)
+            .setSendInitialEvents(true)
+            .setAllowBookmarks(true)
+            .build();
+    Iterator<WatchEvent> first = as("cluster-admin:streams").watch(watch);
+    assertThat(first.hasNext()).isTrue();
+    StatusRuntimeException e = failure(() -> as("cluster-admin:streams").watch(watch).hasNext());
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(e.getStatus().getDescription()).contains("open streams");
+  }
+
+  @Test
+  void theInsecurePrincipalIsNotExempt() {
+    assertThat(LimitsInterceptor.rateExempt(Principal.INSECURE)).isFalse();
+    assertThat(LimitsInterceptor.rateExempt(null)).isFalse();
+    assertThat(LimitsInterceptor.rateExempt(Principal.node("n1"))).isFalse();
+    assertThat(LimitsInterceptor.rateExempt(new Principal("root", Role.CLUSTER_ADMIN, null)))
+        .isTrue();
+  }
+
+  @Test
   void aClientOverItsStreamCapGetsResourceExhausted() {
     as("cluster-admin:root")
         .create(CreateRequest.newBuilder().setObject(Fixtures.pod("", "watched")).build());

@@ -234,6 +234,10 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
     Set<String> liveBalancers = new HashSet<>();
     // Sorted, so that when two services want one port the same one wins on every node.
     for (Service svc : new TreeMap<>(services).values()) {
+      if (svc.getSpec().getClusterIp().equals("None")) {
+        // Headless: clients reach the pods by name, there is no service address to listen on.
+        continue;
+      }
       String key = ApiObjects.key(svc);
       ProxyMetrics m = metrics.computeIfAbsent(key, k -> new ProxyMetrics());
       for (ServicePort port : svc.getSpec().getPortsList()) {

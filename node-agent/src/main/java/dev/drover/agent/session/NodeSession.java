@@ -468,12 +468,22 @@ public final class NodeSession implements MasterClient, AutoCloseable {
   @Override
   public GetPodDependenciesResponse podDependencies(
       String namespace, Collection<String> secretNames, Collection<String> configMapNames) {
+    return podDependencies(namespace, secretNames, configMapNames, List.of());
+  }
+
+  @Override
+  public GetPodDependenciesResponse podDependencies(
+      String namespace,
+      Collection<String> secretNames,
+      Collection<String> configMapNames,
+      Collection<String> claimNames) {
     return blocking()
         .getPodDependencies(
             GetPodDependenciesRequest.newBuilder()
                 .setNamespace(namespace)
                 .addAllSecretNames(new ArrayList<>(secretNames))
                 .addAllConfigMapNames(new ArrayList<>(configMapNames))
+                .addAllPersistentVolumeClaimNames(new ArrayList<>(claimNames))
                 .setNodeName(settings.nodeName())
                 .build());
   }

@@ -70,6 +70,11 @@ final class ContainerSpecs {
       } else if (v.hasSecret()) {
         source = files.secretVolumeDir(v.getName());
         readOnly = true;
+      } else if (v.hasPersistentVolumeClaim()) {
+        source =
+            files.persistentVolumeDir(
+                inputs.claimVolume(v, pod.getSpec().getVolumesList().indexOf(v)));
+        readOnly |= v.getPersistentVolumeClaim().getReadOnly();
       } else {
         source = files.volumeDir(v.getName());
         readOnly |= v.hasConfigMap() || v.hasDownwardApi();

@@ -26,4 +26,19 @@ public interface MasterClient {
   /** Fetches Secrets and ConfigMaps of one namespace. */
   GetPodDependenciesResponse podDependencies(
       String namespace, Collection<String> secretNames, Collection<String> configMapNames);
+
+  /**
+   * Fetches Secrets, ConfigMaps and PersistentVolumeClaims (with their bound volumes) of one
+   * namespace. A client that cannot fetch claims answers without them: every claim is missing.
+   */
+  default GetPodDependenciesResponse podDependencies(
+      String namespace,
+      Collection<String> secretNames,
+      Collection<String> configMapNames,
+      Collection<String> claimNames) {
+    GetPodDependenciesResponse.Builder response =
+        podDependencies(namespace, secretNames, configMapNames).toBuilder();
+    claimNames.forEach(c -> response.addMissing("persistentvolumeclaim/" + c));
+    return response.build();
+  }
 }

@@ -1,5 +1,6 @@
 package dev.drover.agent.sync;
 
+import dev.drover.api.v1.PersistentVolume;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.Volume;
 import java.io.IOException;
@@ -15,8 +16,9 @@ import java.util.stream.Stream;
 
 /**
  * The files of one pod on the node: its directory under the data directory, and in it the emptyDir,
- * ConfigMap and downward API volumes; its Secret volumes on a tmpfs (see {@link #secretsRoot});
- * host paths are checked or created where they are.
+ * ConfigMap and downward API volumes; the directories of its persistent volumes, which outlive it;
+ * its Secret volumes on a tmpfs (see {@link #secretsRoot}); host paths are checked or created where
+ * they are.
  */
 final class PodFiles {
 
@@ -36,6 +38,20 @@ final class PodFiles {
   /** The directory of one of the pod's volumes (emptyDir, ConfigMap, Secret). */
   Path volumeDir(String volume) {
     return podDir().resolve("volumes").resolve(volume);
+  }
+
+  /**
+   * Where the data of a persistent volume is on this node: a provisioned volume's directory under
+   * the data directory ({@code volumes/<name>}, outside every pod's directory so that it outlives
+   * the pod), or the path of a hostPath or local volume.
+   */
+  Path persistentVolumeDir(PersistentVolume pv) {
+    return switch (pv.getSpec().getSourceCase()) {
+      case PROVISIONED ->
+          dataDir.resolve("volumes").resolve(pv.getSpec().getProvisioned().getName());
+      case LOCAL -> Path.of(pv.getSpec().getLocal().getPath());
+      default -> Path.of(pv.getSpec().getHostPath().getPath());
+    };
   }
 
   /**
@@ -103,6 +119,18 @@ final class PodFiles {
           Files.createDirectories(path.getParent());
           Files.createFile(path);
         }
+      } else if (v.hasPersistentVolumeClaim()) {
+        PersistentVolume pv = inputs.claimVolume(v, i);
+        Path dir = persistentVolumeDir(pv);
+        if (pv.getSpec().hasLocal() && !Files.isDirectory(dir)) {
+          throw new PodInputs.ConfigError(
+              "persistentvolume "
+                  + pv.getMetadata().getName()
+                  + ": "
+                  + dir
+                  + " is not a directory");
+        }
+        Files.createDirectories(dir);
       } else if (v.hasConfigMap() || v.hasSecret() || v.hasDownwardApi()) {
         Map<String, PodInputs.FileContent> files =
             v.hasDownwardApi()

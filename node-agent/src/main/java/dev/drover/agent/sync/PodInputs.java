@@ -12,6 +12,8 @@ import dev.drover.api.v1.EnvVar;
 import dev.drover.api.v1.GetPodDependenciesResponse;
 import dev.drover.api.v1.KeyToPath;
 import dev.drover.api.v1.LocalObjectReference;
+import dev.drover.api.v1.PersistentVolume;
+import dev.drover.api.v1.PersistentVolumeClaim;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.Secret;
 import dev.drover.api.v1.Volume;
@@ -41,6 +43,8 @@ final class PodInputs {
 
   private final Map<String, Secret> secrets = new LinkedHashMap<>();
   private final Map<String, ConfigMap> configMaps = new LinkedHashMap<>();
+  private final Map<String, PersistentVolumeClaim> claims = new LinkedHashMap<>();
+  private final Map<String, PersistentVolume> volumes = new LinkedHashMap<>();
 
   private PodInputs() {}
 
@@ -69,19 +73,31 @@ final class PodInputs {
         }
       }
     }
+    TreeSet<String> claimNames = new TreeSet<>();
     for (Volume v : pod.getSpec().getVolumesList()) {
       if (v.hasConfigMap()) {
         configMapNames.add(v.getConfigMap().getName());
       } else if (v.hasSecret()) {
         secretNames.add(v.getSecret().getSecretName());
+      } else if (v.hasPersistentVolumeClaim()) {
+        claimNames.add(v.getPersistentVolumeClaim().getClaimName());
       }
     }
     PodInputs inputs = new PodInputs();
-    if (secretNames.isEmpty() && configMapNames.isEmpty()) {
+    if (secretNames.isEmpty() && configMapNames.isEmpty() && claimNames.isEmpty()) {
       return inputs;
     }
     GetPodDependenciesResponse response =
-        master.podDependencies(pod.getMetadata().getNamespace(), secretNames, configMapNames);
+        claimNames.isEmpty()
+            ? master.podDependencies(pod.getMetadata().getNamespace(), secretNames, configMapNames)
+            : master.podDependencies(
+                pod.getMetadata().getNamespace(), secretNames, configMapNames, claimNames);
+    for (PersistentVolumeClaim c : response.getPersistentVolumeClaimsList()) {
+      inputs.claims.put(c.getMetadata().getName(), c);
+    }
+    for (PersistentVolume pv : response.getPersistentVolumesList()) {
+      inputs.volumes.put(pv.getMetadata().getName(), pv);
+    }
     for (Secret s : response.getSecretsList()) {
       inputs.secrets.put(s.getMetadata().getName(), s);
     }
@@ -89,6 +105,26 @@ final class PodInputs {
       inputs.configMaps.put(m.getMetadata().getName(), m);
     }
     return inputs;
+  }
+
+  /**
+   * The volume bound to the claim of pod volume {@code index}; a missing or not yet bound claim is
+   * a {@link ConfigError}, so the containers wait (the pod stays Pending) until it is bound.
+   */
+  PersistentVolume claimVolume(Volume v, int index) throws ConfigError {
+    String name = v.getPersistentVolumeClaim().getClaimName();
+    String field = "spec.volumes[" + index + "].persistent_volume_claim.claim_name";
+    PersistentVolumeClaim claim = claims.get(name);
+    if (claim == null) {
+      throw new ConfigError(field + ": persistentvolumeclaim \"" + name + "\" not found");
+    }
+    String bound = claim.getSpec().getVolumeName();
+    PersistentVolume pv = bound.isEmpty() ? null : volumes.get(bound);
+    if (pv == null) {
+      throw new ConfigError(
+          field + ": persistentvolumeclaim \"" + name + "\" is not bound to a volume yet");
+    }
+    return pv;
   }
 
   /**

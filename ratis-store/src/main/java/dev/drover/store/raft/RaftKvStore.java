@@ -99,7 +99,7 @@ public final class RaftKvStore extends AbstractKvStore {
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, options.snapshotEveryEntries());
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
-    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    LogRetention.configure(p, options.snapshotEveryEntries());
     RaftServerConfigKeys.Log.setPurgeGap(
         p, (int) Math.min(1024, Math.max(1, options.snapshotEveryEntries() / 2)));
     SizeInBytes segment = SizeInBytes.valueOf(options.logSegmentBytes());

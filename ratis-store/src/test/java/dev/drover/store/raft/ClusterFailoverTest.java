@@ -168,6 +168,63 @@ class ClusterFailoverTest {
     }
   }
 
+  /**
+   * Regression test for the soak's member that never caught up (seed 20261206): a follower that
+   * missed three snapshots' worth of entries, but fewer than {@link LogRetention#keptEntries}, is
+   * caught up from the leader's log, so the leader sends it no InstallSnapshot (which, racing with
+   * queued appends, wedged that member's Ratis log). Before the fix the leader purged its log up to
+   * each snapshot, past where the follower stopped.
+   */
+  @Test
+  void followerMissingFewerEntriesThanTheKeptLogCatchesUpFromTheLog() throws Exception {
+    int every = 50;
+    try (TestCluster cluster =
+        new TestCluster(
+                dir,
+                3,
+                () ->
+                    TestCluster.testOptions()
+                        .snapshotEveryEntries(every)
+                        .logSegmentBytes(16 * 1024))
+            .startAll()) {
+      putAll(cluster.leader(), "/before/", 20, 200);
+      RaftKvStore follower = cluster.follower();
+      String fid = follower.id();
+      await().atMost(Duration.ofSeconds(60)).until(() -> follower.currentRevision() == 20);
+      long appliedBefore = follower.lastAppliedIndex();
+      cluster.stop(fid);
+
+      RaftKvStore leader = cluster.leader();
+      // One entry per put (nothing to batch with): three snapshots after the stop. The purge
+      // after the second one is done once the third one exists (both run on the same thread).
+      int missed = 0;
+      while (leader.latestSnapshotIndex() <= appliedBefore + 3L * every) {
+        assertThat(missed).as("puts written without passing three snapshots").isLessThan(1_000);
+        putAll(leader, "/missed/" + missed + "/", 1, 200);
+        missed++;
+      }
+      assertThat(leader.lastAppliedIndex() - appliedBefore)
+          .as("entries the follower missed")
+          .isLessThan(LogRetention.keptEntries(every));
+      assertThat(leader.logStartIndex())
+          .as("the leader's first log entry after three snapshots")
+          .isLessThanOrEqualTo(appliedBefore + 1);
+
+      long expected = 20 + missed;
+      RaftKvStore back = cluster.start(fid);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  back.lastAppliedIndex() >= leader.lastAppliedIndex()
+                      && back.currentRevision() == expected);
+      assertThat(back.logStartIndex())
+          .as("the follower's log still starts before where it stopped (no snapshot installed)")
+          .isLessThanOrEqualTo(appliedBefore + 1);
+      assertThat(back.mvcc().liveView()).isEqualTo(leader.mvcc().liveView());
+    }
+  }
+
   @Test
   void followerMissingMoreThanTwoSnapshotsCatchesUpBySnapshotInstall() throws Exception {
     try (TestCluster cluster =

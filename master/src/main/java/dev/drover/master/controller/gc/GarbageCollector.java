@@ -50,6 +50,8 @@ public final class GarbageCollector extends Controller {
           Kind.KIND_DEPLOYMENT,
           Kind.KIND_DAEMON_SET,
           Kind.KIND_JOB,
+          Kind.KIND_STATEFUL_SET,
+          Kind.KIND_PERSISTENT_VOLUME_CLAIM,
           Kind.KIND_SERVICE,
           Kind.KIND_ENDPOINTS,
           Kind.KIND_CONFIG_MAP,
