@@ -145,6 +145,11 @@ final class LogsCommand implements Callable<Integer> {
       }
       return 0;
     } catch (StatusRuntimeException e) {
+      if (!container.isEmpty()) {
+        // The pod may exist and the named container (e.g. an init container) not run: only the
+        // server's own message says which, so it is shown unchanged.
+        throw new ServerCallException(e, List.of());
+      }
       throw new ServerCallException(e, new Subject(ResourceType.POD, name));
     }
   }

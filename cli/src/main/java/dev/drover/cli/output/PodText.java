@@ -4,10 +4,13 @@ import dev.drover.api.Conditions;
 import dev.drover.api.KubeEnums;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
+import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ContainerState;
+import dev.drover.api.v1.ContainerStateTerminated;
 import dev.drover.api.v1.ContainerStatus;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
+import dev.drover.api.v1.RestartPolicy;
 
 /**
  * How a pod's state reads in a table, computed as kubectl does: the STATUS column prefers the most
@@ -31,23 +34,38 @@ public final class PodText {
       reason = pod.getStatus().getReason();
     }
     int inits = pod.getSpec().getInitContainersCount();
+    boolean initializing = false;
     for (int i = 0; i < pod.getStatus().getInitContainerStatusesCount(); i++) {
-      ContainerState state = pod.getStatus().getInitContainerStatuses(i).getState();
+      ContainerStatus status = pod.getStatus().getInitContainerStatuses(i);
+      ContainerState state = status.getState();
       if (state.hasTerminated() && state.getTerminated().getExitCode() == 0) {
         continue;
       }
-      if (state.hasTerminated()) {
-        return "Init:"
-            + (state.getTerminated().getReason().isEmpty()
-                ? "ExitCode:" + state.getTerminated().getExitCode()
-                : state.getTerminated().getReason());
+      if (sidecar(pod, status.getName()) && status.getStarted()) {
+        // A started sidecar is past, as kubectl counts it.
+        continue;
       }
-      if (state.hasWaiting()
+      initializing = true;
+      if (state.hasTerminated()) {
+        ContainerStateTerminated t = state.getTerminated();
+        reason =
+            "Init:"
+                + (!t.getReason().isEmpty()
+                    ? t.getReason()
+                    : t.getSignal() != 0
+                        ? "Signal:" + t.getSignal()
+                        : "ExitCode:" + t.getExitCode());
+      } else if (state.hasWaiting()
           && !state.getWaiting().getReason().isEmpty()
           && !state.getWaiting().getReason().equals("PodInitializing")) {
-        return "Init:" + state.getWaiting().getReason();
+        reason = "Init:" + state.getWaiting().getReason();
+      } else {
+        reason = "Init:" + i + "/" + inits;
       }
-      return "Init:" + i + "/" + inits;
+      break;
+    }
+    if (initializing && !Conditions.isTrue(pod.getStatus().getConditionsList(), "Initialized")) {
+      return reason;
     }
     boolean running = false;
     for (ContainerStatus container : pod.getStatus().getContainerStatusesList()) {
@@ -71,24 +89,48 @@ public final class PodText {
     return reason;
   }
 
-  /** The READY column: ready containers / containers. */
+  /** The READY column: ready containers / containers, sidecars counted as kubectl does. */
   public static String ready(Pod pod) {
     int ready = 0;
+    int total = pod.getSpec().getContainersCount();
     for (ContainerStatus container : pod.getStatus().getContainerStatusesList()) {
       if (container.getReady()) {
         ready++;
       }
     }
-    return ready + "/" + pod.getSpec().getContainersCount();
+    for (Container c : pod.getSpec().getInitContainersList()) {
+      if (c.getRestartPolicy() == RestartPolicy.RESTART_POLICY_ALWAYS) {
+        total++;
+      }
+    }
+    for (ContainerStatus container : pod.getStatus().getInitContainerStatusesList()) {
+      if (container.getReady() && sidecar(pod, container.getName())) {
+        ready++;
+      }
+    }
+    return ready + "/" + total;
   }
 
-  /** The RESTARTS column. */
+  /** The RESTARTS column: of every container, init containers included. */
   public static int restarts(Pod pod) {
     int restarts = 0;
+    for (ContainerStatus container : pod.getStatus().getInitContainerStatusesList()) {
+      restarts += container.getRestartCount();
+    }
     for (ContainerStatus container : pod.getStatus().getContainerStatusesList()) {
       restarts += container.getRestartCount();
     }
     return restarts;
+  }
+
+  /** True when the pod's init container {@code name} is a sidecar (restartPolicy Always). */
+  private static boolean sidecar(Pod pod, String name) {
+    for (Container c : pod.getSpec().getInitContainersList()) {
+      if (c.getName().equals(name)) {
+        return c.getRestartPolicy() == RestartPolicy.RESTART_POLICY_ALWAYS;
+      }
+    }
+    return false;
   }
 
   /** True when the pod's Ready condition holds. */

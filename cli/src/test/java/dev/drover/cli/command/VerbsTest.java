@@ -219,6 +219,16 @@ class VerbsTest {
   }
 
   @Test
+  void logsOfANamedContainerShowTheServersReasonUnchanged() {
+    cli.service.failure =
+        Status.NOT_FOUND
+            .withDescription("no running container \"init\" in pod web-1")
+            .asRuntimeException();
+    assertThat(cli.run("logs", "web-1", "-c", "init").err())
+        .isEqualTo("Error from server (NotFound): no running container \"init\" in pod web-1\n");
+  }
+
+  @Test
   void logsOfAWorkloadReadOneOfItsPodsAndSayWhich() {
     cli.service.logLines.add("serving on :8080");
     cli.service.put(wrap(stuckPod("web-0", "ImagePullBackOff")), CliHarness.NOW);

@@ -362,6 +362,9 @@ public final class FakeControlService extends ControlServiceGrpc.ControlServiceI
   @Override
   public void logs(LogsRequest request, StreamObserver<LogChunk> observer) {
     requests.add(request);
+    if (failed(observer)) {
+      return;
+    }
     if (stored(Kind.KIND_POD, request.getNamespace(), request.getPod()) == null) {
       observer.onError(
           Status.NOT_FOUND

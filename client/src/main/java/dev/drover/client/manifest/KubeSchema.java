@@ -43,6 +43,7 @@ final class KubeSchema {
           Map.entry("drover.v1.ContainerStateTerminated.container_id", "containerID"),
           Map.entry("drover.v1.NodeSystemInfo.machine_id", "machineID"),
           Map.entry("drover.v1.PodSpec.host_pid", "hostPID"),
+          Map.entry("drover.v1.Volume.downward_api", "downwardAPI"),
           Map.entry("drover.v1.ServiceSpec.cluster_ip", "clusterIP"));
 
   /**
@@ -54,6 +55,7 @@ final class KubeSchema {
           "drover.v1.ResourceRequirements.requests",
           "drover.v1.ResourceRequirements.limits",
           "drover.v1.EmptyDirVolumeSource.size_limit",
+          "drover.v1.ResourceFieldSelector.divisor",
           "drover.v1.NodeStatus.capacity",
           "drover.v1.NodeStatus.allocatable",
           "drover.v1.PersistentVolumeSpec.capacity",

@@ -49,14 +49,19 @@ final class PodSpecRules {
     if (spec.getContainersCount() == 0) {
       v.add(path + ".containers", "Required value: a pod needs at least one container");
     }
-    Set<String> volumeNames = volumes(spec.getVolumesList(), path + ".volumes", v);
+    Set<String> allNames = new HashSet<>();
+    spec.getInitContainersList().forEach(c -> allNames.add(c.getName()));
+    spec.getContainersList().forEach(c -> allNames.add(c.getName()));
+    Set<String> volumeNames = volumes(spec.getVolumesList(), path + ".volumes", allNames, v);
     Set<String> containerNames = new HashSet<>();
     Set<String> portNames = new HashSet<>();
     Set<String> hostPorts = new HashSet<>();
     for (int i = 0; i < spec.getInitContainersCount(); i++) {
       container(
           spec.getInitContainers(i),
-          path + ".init_containers[" + i + "]",
+          path + ".initContainers[" + i + "]",
+          true,
+          allNames,
           volumeNames,
           containerNames,
           portNames,
@@ -67,6 +72,8 @@ final class PodSpecRules {
       container(
           spec.getContainers(i),
           path + ".containers[" + i + "]",
+          false,
+          allNames,
           volumeNames,
           containerNames,
           portNames,
@@ -117,7 +124,8 @@ final class PodSpecRules {
     }
   }
 
-  private static Set<String> volumes(List<Volume> volumes, String path, Violations v) {
+  private static Set<String> volumes(
+      List<Volume> volumes, String path, Set<String> containers, Violations v) {
     Set<String> names = new HashSet<>();
     for (int i = 0; i < volumes.size(); i++) {
       Volume volume = volumes.get(i);
@@ -180,6 +188,9 @@ final class PodSpecRules {
             fileMode(volume.getSecret().getDefaultMode(), field + ".secret.default_mode", v);
           }
           break;
+        case DOWNWARD_API:
+          DownwardApiRules.volume(volume.getDownwardApi(), field + ".downwardAPI", containers, v);
+          break;
         case PERSISTENT_VOLUME_CLAIM:
           objectName(
               volume.getPersistentVolumeClaim().getClaimName(),
@@ -210,7 +221,7 @@ final class PodSpecRules {
     }
   }
 
-  private static void fileMode(int mode, String field, Violations v) {
+  static void fileMode(int mode, String field, Violations v) {
     if (mode < 0 || mode > 0777) {
       v.add(field, "must be a number between 0 and 0777 (octal), both inclusive");
     }
@@ -246,6 +257,8 @@ final class PodSpecRules {
   private static void container(
       Container c,
       String path,
+      boolean init,
+      Set<String> allNames,
       Set<String> volumeNames,
       Set<String> containerNames,
       Set<String> portNames,
@@ -260,6 +273,7 @@ final class PodSpecRules {
       }
     }
     image(c.getImage(), path + ".image", v);
+    DownwardApiRules.restartPolicy(c, path, init, v);
     if (c.getImagePullPolicy() == ImagePullPolicy.UNRECOGNIZED) {
       v.add(path + ".image_pull_policy", "Unsupported value: " + c.getImagePullPolicyValue());
     }
@@ -270,7 +284,7 @@ final class PodSpecRules {
       port(c.getPorts(i), path + ".ports[" + i + "]", portNames, hostPorts, v);
     }
     for (int i = 0; i < c.getEnvCount(); i++) {
-      env(c.getEnv(i), path + ".env[" + i + "]", v);
+      env(c.getEnv(i), path + ".env[" + i + "]", allNames, v);
     }
     for (int i = 0; i < c.getEnvFromCount(); i++) {
       envFrom(c.getEnvFrom(i), path + ".env_from[" + i + "]", v);
@@ -354,7 +368,7 @@ final class PodSpecRules {
     return p == Protocol.PROTOCOL_UDP ? "UDP" : "TCP";
   }
 
-  private static void env(EnvVar e, String path, Violations v) {
+  private static void env(EnvVar e, String path, Set<String> containers, Violations v) {
     if (e.getName().isEmpty()) {
       v.required(path + ".name");
     } else {
@@ -379,10 +393,18 @@ final class PodSpecRules {
               source.getSecretKeyRef().getName(), path + ".value_from.secret_key_ref.name", v);
           configKey(source.getSecretKeyRef().getKey(), path + ".value_from.secret_key_ref.key", v);
           break;
+        case FIELD_REF:
+          DownwardApiRules.envFieldRef(source.getFieldRef(), path + ".valueFrom.fieldRef", v);
+          break;
+        case RESOURCE_FIELD_REF:
+          DownwardApiRules.envResourceFieldRef(
+              source.getResourceFieldRef(), path + ".valueFrom.resourceFieldRef", containers, v);
+          break;
         default:
           v.add(
-              path + ".value_from",
-              "Required value: must specify one of config_map_key_ref," + " secret_key_ref");
+              path + ".valueFrom",
+              "Required value: must specify one of configMapKeyRef, secretKeyRef, fieldRef,"
+                  + " resourceFieldRef");
           break;
       }
     }

@@ -28,31 +28,33 @@ final class ContainerSpecs {
   private ContainerSpecs() {}
 
   /**
-   * The runtime spec of run {@code attempt} of container {@code c} (at {@code index} in the pod),
-   * joining the network of {@code sandboxId} unless the pod uses the host's.
+   * The runtime spec of run {@code attempt} of container {@code c} (at {@code path} in the pod,
+   * e.g. {@code spec.initContainers[0]}), joining the network of {@code sandboxId} unless the pod
+   * uses the host's. Its env values, command and args have their {@code $(VAR)} references
+   * expanded.
    */
   static ContainerSpec containerSpec(
       Pod pod,
-      String nodeName,
+      DownwardApi.Facts facts,
       PodFiles files,
       String sandboxId,
       Container c,
-      int index,
+      String path,
       int attempt,
       PodInputs inputs,
       Map<String, String> serviceEnv)
       throws PodInputs.ConfigError {
-    Map<String, String> labels = baseLabels(pod, nodeName, c.getName());
+    Map<String, String> labels = baseLabels(pod, facts.nodeName(), c.getName());
     labels.put(Labels.ATTEMPT, Integer.toString(attempt));
     labels.put(Labels.SPEC_HASH, PodActions.specHash(c));
-    String prefix = "spec.containers[" + index + "].resources.limits";
+    String prefix = path + ".resources.limits";
     long nanoCpus = Limits.nanoCpus(c.getResources().getLimitsMap().get("cpu"), prefix + "[cpu]");
     long memory =
         Limits.memoryBytes(c.getResources().getLimitsMap().get("memory"), prefix + "[memory]");
     List<ContainerSpec.Mount> mounts = new ArrayList<>();
     for (int m = 0; m < c.getVolumeMountsCount(); m++) {
       VolumeMount vm = c.getVolumeMounts(m);
-      String field = "spec.containers[" + index + "].volume_mounts[" + m + "].name";
+      String field = path + ".volumeMounts[" + m + "].name";
       Volume v =
           pod.getSpec().getVolumesList().stream()
               .filter(x -> x.getName().equals(vm.getName()))
@@ -75,7 +77,7 @@ final class ContainerSpecs {
         readOnly |= v.getPersistentVolumeClaim().getReadOnly();
       } else {
         source = files.volumeDir(v.getName());
-        readOnly |= v.hasConfigMap();
+        readOnly |= v.hasConfigMap() || v.hasDownwardApi();
       }
       if (!vm.getSubPath().isEmpty()) {
         source = source.resolve(vm.getSubPath());
@@ -86,13 +88,18 @@ final class ContainerSpecs {
         pod.getSpec().getHostNetwork()
             ? new ContainerSpec.HostNetwork()
             : new ContainerSpec.JoinNetwork(Objects.requireNonNull(sandboxId, "sandbox"));
+    Map<String, String> own = inputs.environment(pod, facts, c, path, serviceEnv);
+    // Command and args see the container's whole environment, service variables included.
+    Map<String, String> all = new HashMap<>(serviceEnv);
+    all.putAll(own);
     return new ContainerSpec(
         containerName(pod, c.getName(), attempt),
         c.getImage(),
         labels,
-        c.getCommandList(),
-        c.getArgsList(),
-        withServiceEnv(serviceEnv, inputs.environment(c, index)),
+        EnvExpansion.expandAll(c.getCommandList(), all),
+        EnvExpansion.expandAll(c.getArgsList(), all),
+        withServiceEnv(
+            serviceEnv, own.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()),
         c.getWorkingDir(),
         network,
         "",
@@ -100,14 +107,14 @@ final class ContainerSpecs {
         nanoCpus,
         memory,
         mounts,
-        security(pod.getSpec(), c, index));
+        security(pod.getSpec(), c, path));
   }
 
   /**
    * The container's security settings: its own security context, field by field over the pod's.
    * Capability names are normalized to Docker's spelling (upper case, no "CAP_").
    */
-  static ContainerSpec.Security security(PodSpec spec, Container c, int index)
+  static ContainerSpec.Security security(PodSpec spec, Container c, String path)
       throws PodInputs.ConfigError {
     PodSecurityContext pod = spec.getSecurityContext();
     SecurityContext own = c.getSecurityContext();
@@ -122,9 +129,7 @@ final class ContainerSpecs {
     boolean nonRoot = own.hasRunAsNonRoot() ? own.getRunAsNonRoot() : pod.getRunAsNonRoot();
     if (nonRoot && user != null && user == 0) {
       throw new PodInputs.ConfigError(
-          "spec.containers["
-              + index
-              + "].securityContext.runAsNonRoot: the container would run as root (runAsUser 0)");
+          path + ".securityContext.runAsNonRoot: the container would run as root (runAsUser 0)");
     }
     return new ContainerSpec.Security(
         user,

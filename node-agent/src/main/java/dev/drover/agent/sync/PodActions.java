@@ -159,7 +159,7 @@ final class PodActions {
       if (s.replaceForSpec()) {
         // Created again below whatever the restart policy (as the kubelet).
         s = s.withWaiting(null);
-      } else if (!shouldRestart(pod, info)) {
+      } else if (!shouldRestart(pod, c, info)) {
         return new Step(s.withWaiting(null), Wait.NOTHING);
       }
       if (s.restartBackoff().waiting(now)) {
@@ -218,7 +218,7 @@ final class PodActions {
     if (s.currentId() == null
         && s.current() != null
         && !s.replaceForSpec()
-        && !shouldRestart(pod, s.current())) {
+        && !shouldRestart(pod, c, s.current())) {
       return new Step(s, Wait.NOTHING);
     }
     if (s.pullBackoff().waiting(now)) {
@@ -470,13 +470,12 @@ final class PodActions {
     return Duration.ofSeconds(DEFAULT_GRACE_SECONDS);
   }
 
-  /** True when the pod's restart policy restarts a container that exited as {@code exited}. */
-  static boolean shouldRestart(Pod pod, ContainerInfo exited) {
-    return switch (pod.getSpec().getRestartPolicy()) {
-      case RESTART_POLICY_NEVER -> false;
-      case RESTART_POLICY_ON_FAILURE -> exited.exitCode() != 0;
-      default -> true;
-    };
+  /**
+   * True when container {@code c} of the pod is restarted after exiting as {@code exited}, by the
+   * restart policy it follows ({@link InitOrder#restartPolicy}).
+   */
+  static boolean shouldRestart(Pod pod, Container c, ContainerInfo exited) {
+    return InitOrder.restarts(InitOrder.restartPolicy(pod, c), exited);
   }
 
   /** The reason a terminated run reports. */

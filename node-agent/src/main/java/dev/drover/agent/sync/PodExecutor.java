@@ -3,6 +3,7 @@ package dev.drover.agent.sync;
 import dev.drover.agent.runtime.ContainerInfo;
 import dev.drover.agent.runtime.ContainerRuntime;
 import dev.drover.agent.runtime.ContainerSpec;
+import dev.drover.agent.runtime.HostFacts;
 import dev.drover.agent.runtime.ImagePullException;
 import dev.drover.agent.runtime.RegistryAuth;
 import dev.drover.agent.runtime.RuntimeUnavailableException;
@@ -27,12 +28,14 @@ import dev.drover.agent.sync.PodActions.TerminationStep;
 import dev.drover.agent.sync.PodActions.Wait;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ContainerPort;
+import dev.drover.api.v1.EnvVar;
 import dev.drover.api.v1.EventType;
 import dev.drover.api.v1.HostPortAllocation;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.PodStatusUpdate;
 import dev.drover.api.v1.Probe;
+import dev.drover.api.v1.Volume;
 import dev.drover.client.Backoff;
 import java.io.IOException;
 import java.time.Duration;
@@ -40,10 +43,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -85,6 +90,8 @@ final class PodExecutor {
   private String podIp = "";
   private List<HostPortAllocation> hostPorts = List.of();
   private boolean volumesReady;
+  // The node's capacity, read once when the pod's downward API needs it.
+  private HostFacts hostFacts;
   // Set when a sandbox may have been left behind by a failed or replaced attempt.
   private boolean straySandboxes;
   private Instant startTime;
@@ -146,13 +153,25 @@ final class PodExecutor {
       return syncer.config().syncPeriod();
     }
     passInputs = null;
-    List<Container> containers = pod.getSpec().getContainersList();
-    for (int i = 0; i < containers.size(); i++) {
-      if (sandboxId == null && !pod.getSpec().getHostNetwork()) {
-        // The sandbox failed to start while the containers before this one were made.
+    // Init containers first, one at a time; re-planned after each step, which may let the next go.
+    Set<String> stepped = new HashSet<>();
+    while (sandboxId != null || pod.getSpec().getHostNetwork()) {
+      // (A sandbox that failed to start while the containers before were made ends the pass.)
+      InitOrder.Entry entry = null;
+      for (InitOrder.Entry e : InitOrder.plan(pod, states)) {
+        if (e.turn() != InitOrder.Turn.SKIP && !stepped.contains(e.container().getName())) {
+          entry = e;
+          break;
+        }
+      }
+      if (entry == null) {
         break;
       }
-      Duration asked = syncContainer(pod, containers.get(i), i);
+      stepped.add(entry.container().getName());
+      Duration asked =
+          entry.turn() == InitOrder.Turn.STOP
+              ? stopSidecar(pod, entry.container(), entry.path())
+              : syncContainer(pod, entry.container(), entry.path());
       if (asked != null && (next == null || asked.compareTo(next) < 0)) {
         next = asked;
       }
@@ -183,7 +202,7 @@ final class PodExecutor {
    * Steps one container until its next step is to wait; returns the delay of a timer it needs, or
    * null.
    */
-  private Duration syncContainer(Pod pod, Container c, int index) {
+  private Duration syncContainer(Pod pod, Container c, String path) {
     Instant now = Instant.now();
     String name = c.getName();
     String currentId = state(name).currentId();
@@ -232,11 +251,37 @@ final class PodExecutor {
         }
         observed = observed.withImage(Image.PULLED);
       } else if (action instanceof Create create) {
-        return create(c, index, create.attempt());
+        return create(c, path, create.attempt());
       } else {
         throw new IllegalStateException("unknown action " + action);
       }
     }
+  }
+
+  /**
+   * Stops a sidecar whose main containers all finished, and never restarts it: SIGTERM, then
+   * SIGKILL after the grace period, as for a probe's kill.
+   */
+  private Duration stopSidecar(Pod pod, Container c, String path) {
+    String name = c.getName();
+    KnownContainer s = state(name);
+    ContainerInfo info = s.currentId() == null ? null : runtime.inspect(s.currentId()).orElse(null);
+    if (info == null || !info.running()) {
+      if (info != null) {
+        put(name, s.withCurrent(info).withoutProbes().withWaiting(null));
+      }
+      return null;
+    }
+    if (s.kill() == null) {
+      put(
+          name,
+          s.withKill(
+              new KnownContainer.KillRequest(
+                  "Stopping sidecar container " + name + ": the main containers finished",
+                  PodActions.grace(pod),
+                  null)));
+    }
+    return syncContainer(pod, c, path);
   }
 
   /** Fetches the pod's Secrets and ConfigMaps once per pass; false (waiting) if that failed. */
@@ -347,22 +392,29 @@ final class PodExecutor {
   }
 
   /** Creates and starts run number {@code attempt} of a container. */
-  private Duration create(Container c, int index, int attempt) {
+  private Duration create(Container c, String path, int attempt) {
     String name = c.getName();
     ContainerSpec spec;
     try {
       if (!volumesReady) {
-        files.prepareVolumes(pod(), passInputs);
+        files.prepareVolumes(pod(), passInputs, facts(pod()));
         volumesReady = true;
+      }
+      if (readsPodIp(c)) {
+        // Its env names the pod's address: the sandbox must run and be inspected first.
+        if (!awaitSandbox()) {
+          return null;
+        }
+        settleSandboxAddress();
       }
       spec =
           ContainerSpecs.containerSpec(
               pod(),
-              syncer.config().nodeName(),
+              facts(pod()),
               files,
               sandboxId,
               c,
-              index,
+              path,
               attempt,
               passInputs,
               syncer.serviceEnvironment().forNamespace(pod().getMetadata().getNamespace()));
@@ -420,6 +472,48 @@ final class PodExecutor {
     return PodActions.AFTER_START;
   }
 
+  private static boolean readsPodIp(Container c) {
+    for (EnvVar e : c.getEnvList()) {
+      if (e.getValueFrom().getFieldRef().getFieldPath().equals("status.podIP")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** What the downward API reads of the node and the pod's address. */
+  private DownwardApi.Facts facts(Pod pod) {
+    long milliCpus = 0;
+    long memory = 0;
+    if (readsResources(pod)) {
+      if (hostFacts == null) {
+        hostFacts = runtime.hostFacts();
+      }
+      milliCpus = hostFacts.cpus() * 1000L;
+      memory = hostFacts.memoryBytes();
+    }
+    return new DownwardApi.Facts(
+        syncer.config().nodeName(), podIp, syncer.config().hostIp(), milliCpus, memory);
+  }
+
+  /** The pod's init containers, then its main containers. */
+  private static List<Container> allContainers(Pod pod) {
+    List<Container> all = new ArrayList<>(pod.getSpec().getInitContainersList());
+    all.addAll(pod.getSpec().getContainersList());
+    return all;
+  }
+
+  private static boolean readsResources(Pod pod) {
+    for (Container c : allContainers(pod)) {
+      for (EnvVar e : c.getEnvList()) {
+        if (e.getValueFrom().hasResourceFieldRef()) {
+          return true;
+        }
+      }
+    }
+    return pod.getSpec().getVolumesList().stream().anyMatch(Volume::hasDownwardApi);
+  }
+
   /** True if the image is here: known from a recent check, or asked of the runtime. */
   private boolean imagePresent(String image) {
     if (syncer.images().known(image)) {
@@ -443,7 +537,7 @@ final class PodExecutor {
       podIp = syncer.config().hostIp();
       if (hostPorts.isEmpty()) {
         List<HostPortAllocation> ports = new ArrayList<>();
-        for (Container c : pod.getSpec().getContainersList()) {
+        for (Container c : allContainers(pod)) {
           for (ContainerPort p : c.getPortsList()) {
             ports.add(ContainerSpecs.allocation(c.getName(), p, p.getContainerPort()));
           }
@@ -499,7 +593,7 @@ final class PodExecutor {
     List<HostPortAllocation> ports = new ArrayList<>();
     List<ContainerSpec.PortBinding> bindings = new ArrayList<>();
     try {
-      for (Container c : pod.getSpec().getContainersList()) {
+      for (Container c : allContainers(pod)) {
         for (ContainerPort p : c.getPortsList()) {
           int host = p.getHostPort();
           if (host == 0 && syncer.ports().enabled()) {
@@ -768,7 +862,7 @@ final class PodExecutor {
       startTime = sandbox.startedAt();
       log.info("pod {}: adopted sandbox {}", name(), shortId(sandbox.id()));
     }
-    for (Container c : pod.getSpec().getContainersList()) {
+    for (Container c : allContainers(pod)) {
       List<ContainerInfo> runs = new ArrayList<>(byName.getOrDefault(c.getName(), List.of()));
       byName.remove(c.getName());
       if (runs.isEmpty()) {

@@ -15,9 +15,10 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The files of one pod on the node: its directory under the data directory, and in it the emptyDir
- * and ConfigMap volumes; the directories of its persistent volumes, which outlive it; its Secret
- * volumes on a tmpfs (see {@link #secretsRoot}); host paths are checked or created where they are.
+ * The files of one pod on the node: its directory under the data directory, and in it the emptyDir,
+ * ConfigMap and downward API volumes; the directories of its persistent volumes, which outlive it;
+ * its Secret volumes on a tmpfs (see {@link #secretsRoot}); host paths are checked or created where
+ * they are.
  */
 final class PodFiles {
 
@@ -95,8 +96,9 @@ final class PodFiles {
     }
   }
 
-  /** Creates emptyDir directories and writes ConfigMap and Secret files. */
-  void prepareVolumes(Pod pod, PodInputs inputs) throws IOException, PodInputs.ConfigError {
+  /** Creates emptyDir directories and writes ConfigMap, Secret and downward API files. */
+  void prepareVolumes(Pod pod, PodInputs inputs, DownwardApi.Facts facts)
+      throws IOException, PodInputs.ConfigError {
     List<Volume> volumes = pod.getSpec().getVolumesList();
     for (int i = 0; i < volumes.size(); i++) {
       Volume v = volumes.get(i);
@@ -109,10 +111,10 @@ final class PodFiles {
           Files.createDirectories(path);
         } else if ("Directory".equals(type) && !Files.isDirectory(path)) {
           throw new PodInputs.ConfigError(
-              "spec.volumes[" + i + "].host_path.path: " + path + " is not a directory");
+              "spec.volumes[" + i + "].hostPath.path: " + path + " is not a directory");
         } else if ("File".equals(type) && !Files.isRegularFile(path)) {
           throw new PodInputs.ConfigError(
-              "spec.volumes[" + i + "].host_path.path: " + path + " is not a file");
+              "spec.volumes[" + i + "].hostPath.path: " + path + " is not a file");
         } else if ("FileOrCreate".equals(type) && !Files.exists(path)) {
           Files.createDirectories(path.getParent());
           Files.createFile(path);
@@ -129,8 +131,12 @@ final class PodFiles {
                   + " is not a directory");
         }
         Files.createDirectories(dir);
-      } else if (v.hasConfigMap() || v.hasSecret()) {
-        Map<String, PodInputs.FileContent> files = inputs.volumeFiles(v, i);
+      } else if (v.hasConfigMap() || v.hasSecret() || v.hasDownwardApi()) {
+        Map<String, PodInputs.FileContent> files =
+            v.hasDownwardApi()
+                ? DownwardApi.volumeFiles(
+                    pod, facts, v.getDownwardApi(), "spec.volumes[" + i + "].downwardAPI")
+                : inputs.volumeFiles(v, i);
         Path dir = v.hasSecret() ? secretVolumeDir(v.getName()) : volumeDir(v.getName());
         if (v.hasSecret()) {
           ensurePrivateDir(secretPodDir().getParent());

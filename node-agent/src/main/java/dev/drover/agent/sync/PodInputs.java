@@ -55,7 +55,9 @@ final class PodInputs {
     for (LocalObjectReference ref : pod.getSpec().getImagePullSecretsList()) {
       secretNames.add(ref.getName());
     }
-    for (Container c : pod.getSpec().getContainersList()) {
+    List<Container> containers = new java.util.ArrayList<>(pod.getSpec().getInitContainersList());
+    containers.addAll(pod.getSpec().getContainersList());
+    for (Container c : containers) {
       for (EnvVar env : c.getEnvList()) {
         if (env.getValueFrom().hasConfigMapKeyRef()) {
           configMapNames.add(env.getValueFrom().getConfigMapKeyRef().getName());
@@ -125,12 +127,18 @@ final class PodInputs {
     return pv;
   }
 
-  /** The environment of container {@code index} as NAME=value strings, env_from first. */
-  List<String> environment(Container c, int index) throws ConfigError {
+  /**
+   * The environment of container {@code c} (at {@code path} in the pod) in order, envFrom first:
+   * each literal value with its {@code $(VAR)} references to earlier variables and to the service
+   * variables {@code serviceEnv} expanded, as Kubernetes does.
+   */
+  Map<String, String> environment(
+      Pod pod, DownwardApi.Facts facts, Container c, String path, Map<String, String> serviceEnv)
+      throws ConfigError {
     Map<String, String> env = new LinkedHashMap<>();
     for (int i = 0; i < c.getEnvFromCount(); i++) {
       EnvFromSource from = c.getEnvFrom(i);
-      String field = "spec.containers[" + index + "].env_from[" + i + "]";
+      String field = path + ".envFrom[" + i + "]";
       if (from.hasConfigMapRef()) {
         ConfigMap m = configMaps.get(from.getConfigMapRef().getName());
         if (m == null) {
@@ -155,7 +163,7 @@ final class PodInputs {
     }
     for (int i = 0; i < c.getEnvCount(); i++) {
       EnvVar var = c.getEnv(i);
-      String field = "spec.containers[" + index + "].env[" + i + "].value_from";
+      String field = path + ".env[" + i + "].valueFrom";
       if (var.getValueFrom().hasConfigMapKeyRef()) {
         var ref = var.getValueFrom().getConfigMapKeyRef();
         ConfigMap m = configMaps.get(ref.getName());
@@ -192,11 +200,27 @@ final class PodInputs {
           continue;
         }
         env.put(var.getName(), value.toStringUtf8());
+      } else if (var.getValueFrom().hasFieldRef()) {
+        env.put(
+            var.getName(),
+            DownwardApi.envField(
+                pod, facts, var.getValueFrom().getFieldRef(), field + ".fieldRef"));
+      } else if (var.getValueFrom().hasResourceFieldRef()) {
+        env.put(
+            var.getName(),
+            DownwardApi.resource(
+                pod,
+                facts,
+                c.getName(),
+                var.getValueFrom().getResourceFieldRef(),
+                field + ".resourceFieldRef"));
       } else {
-        env.put(var.getName(), var.getValue());
+        Map<String, String> known = new java.util.HashMap<>(serviceEnv);
+        known.putAll(env);
+        env.put(var.getName(), EnvExpansion.expand(var.getValue(), known));
       }
     }
-    return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+    return env;
   }
 
   /**
@@ -215,7 +239,7 @@ final class PodInputs {
         if (src.getOptional()) {
           return Map.of();
         }
-        throw new ConfigError(field + ".config_map: configmap \"" + src.getName() + "\" not found");
+        throw new ConfigError(field + ".configMap: configmap \"" + src.getName() + "\" not found");
       }
       m.getDataMap().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
       m.getBinaryDataMap().forEach((k, val) -> data.put(k, val.toByteArray()));

@@ -48,78 +48,112 @@ final class PodStatusBuilder {
       b.setStartTime(ts(startTime));
     }
     b.addAllHostPorts(hostPorts);
+    boolean initialized = InitOrder.initialized(pod, states);
     boolean allReady = true;
+    for (Container c : pod.getSpec().getInitContainersList()) {
+      Seen seen = seen(pod, c, states.get(c.getName()), "PodInitializing");
+      b.addInitContainerStatuses(seen.status());
+      if (InitOrder.sidecar(c)) {
+        // Sidecars count towards readiness as Kubernetes does; they never hold back completion.
+        allReady &= seen.ready();
+      }
+    }
     boolean anyRunning = false;
     boolean anyStarted = false;
     boolean allTerminal = true;
     boolean anyFailed = false;
+    String notYet = initialized ? "ContainerCreating" : "PodInitializing";
     for (Container c : pod.getSpec().getContainersList()) {
-      KnownContainer rec = states.get(c.getName());
-      ContainerStatus.Builder cs =
-          ContainerStatus.newBuilder().setName(c.getName()).setImage(c.getImage());
-      if (rec == null) {
-        cs.setState(waiting("ContainerCreating", ""));
-        allReady = false;
-        allTerminal = false;
-        b.addContainerStatuses(cs);
-        continue;
-      }
-      cs.setRestartCount(rec.restartCount());
-      ContainerInfo info = rec.current();
-      if (info != null) {
-        cs.setContainerId("docker://" + info.id());
-        cs.setImageId(info.imageId() == null ? "" : info.imageId());
-      }
-      if (rec.lastTerminated() != null) {
-        cs.setLastState(
-            ContainerState.newBuilder().setTerminated(terminated(rec.lastTerminated())));
-      }
-      boolean ready = false;
-      if (info != null && info.running()) {
-        cs.setState(
-            ContainerState.newBuilder()
-                .setRunning(ContainerStateRunning.newBuilder().setStartedAt(ts(info.startedAt()))));
-        anyRunning = true;
-        anyStarted = true;
-        allTerminal = false;
-        cs.setStarted(rec.started());
-        ready = rec.started() && rec.ready() && rec.kill() == null;
-      } else if (rec.waiting() != null) {
-        cs.setState(waiting(rec.waiting().reason(), rec.waiting().message()));
-        allTerminal = false;
-        if (info != null && info.state() == ContainerInfo.State.EXITED) {
-          // Waiting to restart: show the run that just ended as the last state.
-          cs.setLastState(ContainerState.newBuilder().setTerminated(terminated(info)));
-          anyStarted = true;
-        }
-      } else if (info != null && info.state() == ContainerInfo.State.EXITED) {
-        cs.setState(ContainerState.newBuilder().setTerminated(terminated(info)));
-        anyStarted = true;
-        if (PodActions.shouldRestart(pod, info)) {
-          allTerminal = false;
-        } else if (info.exitCode() != 0) {
-          anyFailed = true;
-        }
-      } else {
-        cs.setState(waiting("ContainerCreating", ""));
-        allTerminal = false;
-      }
-      cs.setReady(ready);
-      allReady &= ready;
-      b.addContainerStatuses(cs);
+      Seen seen = seen(pod, c, states.get(c.getName()), notYet);
+      b.addContainerStatuses(seen.status());
+      anyRunning |= seen.running();
+      anyStarted |= seen.started();
+      allTerminal &= seen.terminal();
+      anyFailed |= seen.failed();
+      allReady &= seen.ready();
     }
-    if (pod.getSpec().getContainersCount() > 0 && allTerminal) {
+    if (InitOrder.initFailed(pod, states)) {
+      b.setPhase(PodPhase.POD_PHASE_FAILED);
+    } else if (pod.getSpec().getContainersCount() > 0 && allTerminal) {
       b.setPhase(anyFailed ? PodPhase.POD_PHASE_FAILED : PodPhase.POD_PHASE_SUCCEEDED);
-    } else if (anyRunning || anyStarted) {
+    } else if (initialized && (anyRunning || anyStarted)) {
       b.setPhase(PodPhase.POD_PHASE_RUNNING);
     } else {
       b.setPhase(PodPhase.POD_PHASE_PENDING);
     }
-    b.addConditions(condition("Initialized", true));
+    b.addConditions(condition("Initialized", initialized));
     b.addConditions(condition("ContainersReady", allReady));
     b.addConditions(condition(Conditions.READY, allReady));
     b.setObservedGeneration(pod.getMetadata().getGeneration());
     return b.build();
+  }
+
+  /**
+   * One container's status and what it means for the pod's phase.
+   *
+   * @param running it runs
+   * @param started it ran at least once
+   * @param terminal it exited and will not be restarted
+   * @param failed it exited with an error and will not be restarted
+   * @param ready it counts as ready
+   */
+  private record Seen(
+      ContainerStatus status,
+      boolean running,
+      boolean started,
+      boolean terminal,
+      boolean failed,
+      boolean ready) {}
+
+  /** The status of container {@code c}; {@code notYet} is its waiting reason before any run. */
+  private static Seen seen(Pod pod, Container c, KnownContainer rec, String notYet) {
+    ContainerStatus.Builder cs =
+        ContainerStatus.newBuilder().setName(c.getName()).setImage(c.getImage());
+    if (rec == null) {
+      cs.setState(waiting(notYet, ""));
+      return new Seen(cs.build(), false, false, false, false, false);
+    }
+    cs.setRestartCount(rec.restartCount());
+    ContainerInfo info = rec.current();
+    if (info != null) {
+      cs.setContainerId("docker://" + info.id());
+      cs.setImageId(info.imageId() == null ? "" : info.imageId());
+    }
+    if (rec.lastTerminated() != null) {
+      cs.setLastState(ContainerState.newBuilder().setTerminated(terminated(rec.lastTerminated())));
+    }
+    boolean running = false;
+    boolean started = false;
+    boolean terminal = false;
+    boolean failed = false;
+    boolean ready = false;
+    if (info != null && info.running()) {
+      cs.setState(
+          ContainerState.newBuilder()
+              .setRunning(ContainerStateRunning.newBuilder().setStartedAt(ts(info.startedAt()))));
+      running = true;
+      started = true;
+      cs.setStarted(rec.started());
+      ready = rec.started() && rec.ready() && rec.kill() == null;
+    } else if (rec.waiting() != null) {
+      cs.setState(waiting(rec.waiting().reason(), rec.waiting().message()));
+      if (info != null && info.state() == ContainerInfo.State.EXITED) {
+        // Waiting to restart: show the run that just ended as the last state.
+        cs.setLastState(ContainerState.newBuilder().setTerminated(terminated(info)));
+        started = true;
+      }
+    } else if (info != null && info.state() == ContainerInfo.State.EXITED) {
+      cs.setState(ContainerState.newBuilder().setTerminated(terminated(info)));
+      started = true;
+      if (!PodActions.shouldRestart(pod, c, info)) {
+        terminal = true;
+        failed = info.exitCode() != 0;
+      }
+    } else {
+      cs.setState(waiting("ContainerCreating", ""));
+    }
+    cs.setReady(ready);
+    return new Seen(cs.build(), running, started, terminal, failed, ready);
   }
 
   private Condition condition(String type, boolean value) {

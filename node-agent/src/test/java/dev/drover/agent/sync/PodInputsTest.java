@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -96,6 +97,15 @@ class PodInputsTest {
         .build();
   }
 
+  private static final DownwardApi.Facts FACTS =
+      new DownwardApi.Facts("node-1", "10.0.0.5", "192.168.1.2", 4000, 8L << 30);
+
+  private List<String> env(PodInputs inputs, Container c) throws PodInputs.ConfigError {
+    return inputs.environment(pod(c), FACTS, c, "spec.containers[0]", Map.of()).entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .toList();
+  }
+
   @Test
   void environmentMergesEnvFromThenEnvWithReferences() throws Exception {
     Container c =
@@ -116,8 +126,7 @@ class PodInputsTest {
             .build();
     PodInputs inputs = PodInputs.fetch(pod(c), master);
     assertThat(asked).containsExactly("ns:[regcred, sec]:[cm]");
-    assertThat(inputs.environment(c, 0))
-        .containsExactly("CM_color=red", "CM_size=xl", "TOKEN=s3cret");
+    assertThat(env(inputs, c)).containsExactly("CM_color=red", "CM_size=xl", "TOKEN=s3cret");
   }
 
   @Test
@@ -131,12 +140,12 @@ class PodInputsTest {
                         ConfigMapKeySelector.newBuilder().setName("cm").setKey("nope")));
     Container c = Container.newBuilder().setName("c").addEnv(missing).build();
     PodInputs inputs = PodInputs.fetch(pod(c), master);
-    assertThatThrownBy(() -> inputs.environment(c, 0))
+    assertThatThrownBy(() -> env(inputs, c))
         .isInstanceOf(PodInputs.ConfigError.class)
-        .hasMessage("spec.containers[0].env[0].value_from: key \"nope\" not in configmap \"cm\"");
+        .hasMessage("spec.containers[0].env[0].valueFrom: key \"nope\" not in configmap \"cm\"");
     missing.getValueFromBuilder().getConfigMapKeyRefBuilder().setOptional(true);
     Container optional = Container.newBuilder().setName("c").addEnv(missing).build();
-    assertThat(inputs.environment(optional, 0)).isEmpty();
+    assertThat(env(inputs, optional)).isEmpty();
   }
 
   @Test

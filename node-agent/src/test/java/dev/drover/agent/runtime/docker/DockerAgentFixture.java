@@ -7,15 +7,23 @@ import com.github.dockerjava.api.model.Container;
 import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
 import dev.drover.agent.testing.FakeNodeService;
+import dev.drover.api.v1.AgentServiceGrpc;
+import dev.drover.api.v1.LogChunk;
+import dev.drover.api.v1.LogsRequest;
 import dev.drover.api.v1.PodStatus;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -82,6 +90,33 @@ final class DockerAgentFixture implements AutoCloseable {
         .atMost(timeout)
         .pollInterval(Duration.ofMillis(200))
         .until(() -> master.status(uid).orElse(null), s -> s != null && condition.test(s));
+  }
+
+  /**
+   * The output of a pod's container read through the agent's AgentService, as the masters read it;
+   * {@code tailLines} null reads all of it.
+   */
+  static String logs(NodeAgent agent, String pod, String container, Integer tailLines)
+      throws InterruptedException {
+    ManagedChannel ch =
+        NettyChannelBuilder.forAddress("127.0.0.1", agent.agentPort()).usePlaintext().build();
+    try {
+      LogsRequest.Builder request =
+          LogsRequest.newBuilder().setNamespace("default").setPod(pod).setContainer(container);
+      if (tailLines != null) {
+        request.setTailLines(tailLines);
+      }
+      Iterator<LogChunk> it =
+          AgentServiceGrpc.newBlockingStub(ch)
+              .withDeadlineAfter(20, TimeUnit.SECONDS)
+              .logs(request.build());
+      StringBuilder sb = new StringBuilder();
+      it.forEachRemaining(c -> sb.append(c.getData().toString(StandardCharsets.UTF_8)));
+      return sb.toString();
+    } finally {
+      ch.shutdownNow();
+      ch.awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   List<Container> containers(Map<String, String> labels) {

@@ -10,7 +10,6 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
 import dev.drover.agent.NodeAgent;
 import dev.drover.agent.testing.Pods;
-import dev.drover.api.v1.AgentServiceGrpc;
 import dev.drover.api.v1.ConfigMap;
 import dev.drover.api.v1.ConfigMapKeySelector;
 import dev.drover.api.v1.ConfigMapVolumeSource;
@@ -24,8 +23,6 @@ import dev.drover.api.v1.HostPortAllocation;
 import dev.drover.api.v1.HttpGetAction;
 import dev.drover.api.v1.ImagePullPolicy;
 import dev.drover.api.v1.IntOrString;
-import dev.drover.api.v1.LogChunk;
-import dev.drover.api.v1.LogsRequest;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
@@ -36,8 +33,6 @@ import dev.drover.api.v1.RestartPolicy;
 import dev.drover.api.v1.TcpSocketAction;
 import dev.drover.api.v1.Volume;
 import dev.drover.api.v1.VolumeMount;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,7 +42,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -601,25 +595,6 @@ class DockerPodsTest {
 
   private static String logsViaAgentService(NodeAgent agent, String pod, String container)
       throws InterruptedException {
-    ManagedChannel ch =
-        NettyChannelBuilder.forAddress("127.0.0.1", agent.agentPort()).usePlaintext().build();
-    try {
-      Iterator<LogChunk> it =
-          AgentServiceGrpc.newBlockingStub(ch)
-              .withDeadlineAfter(20, TimeUnit.SECONDS)
-              .logs(
-                  LogsRequest.newBuilder()
-                      .setNamespace("default")
-                      .setPod(pod)
-                      .setContainer(container)
-                      .setTailLines(50)
-                      .build());
-      StringBuilder sb = new StringBuilder();
-      it.forEachRemaining(c -> sb.append(c.getData().toString(StandardCharsets.UTF_8)));
-      return sb.toString();
-    } finally {
-      ch.shutdownNow();
-      ch.awaitTermination(5, TimeUnit.SECONDS);
-    }
+    return DockerAgentFixture.logs(agent, pod, container, 50);
   }
 }
