@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Failures on a real cluster (three masters on Ratis, three simulated agents, default timings): the
- * active master crashing, alone and in the middle of a rolling update, and a node dying and coming
+ * active master stopping without hand-over (in process, so not a crash: crashes are SIGKILLs in
+ * dev.drover.e2e.faults), alone and in the middle of a rolling update, and a node dying and coming
  * back. Timings are logged; the assertions allow a loaded machine plenty of room (the targets
  * themselves are measured by {@code bench/run failover}).
  */
@@ -74,16 +75,16 @@ class ClusterFailoverTest {
   }
 
   /**
-   * Halts the active master, waits for the next one, and restarts the halted one. Returns the new
-   * active.
+   * Stops the active master without hand-over, waits for the next one, and restarts the stopped
+   * one. Returns the new active.
    */
   private static Master failOver() {
     Master active = cluster.awaitActiveMaster(PATIENCE);
     long t0 = System.nanoTime();
-    cluster.haltMaster(active.id());
+    cluster.stopMasterWithoutHandover(active.id());
     Master next = cluster.awaitActiveMaster(PATIENCE);
     LOG.info(
-        "active master {} halted; {} active after {} ms",
+        "active master {} stopped; {} active after {} ms",
         active.id(),
         next.id(),
         (System.nanoTime() - t0) / 1_000_000);
@@ -93,10 +94,10 @@ class ClusterFailoverTest {
   }
 
   @Test
-  void anotherMasterBecomesActiveWhenTheActiveOneCrashesAndNeverTwoAtOnce() {
+  void anotherMasterBecomesActiveWhenTheActiveOneStopsWithoutHandoverAndNeverTwoAtOnce() {
     Master active = cluster.awaitActiveMaster(PATIENCE);
     long t0 = System.nanoTime();
-    cluster.haltMaster(active.id());
+    cluster.stopMasterWithoutHandover(active.id());
     Master next = cluster.awaitActiveMaster(PATIENCE);
     long tookMs = (System.nanoTime() - t0) / 1_000_000;
     LOG.info("failover of the active master took {} ms", tookMs);
@@ -110,7 +111,7 @@ class ClusterFailoverTest {
         .atMost(PATIENCE)
         .until(() -> cluster.runningMasters().stream().filter(Master::isActive).count() == 1);
 
-    // No two masters' active spans overlap (the halted one stopped before the next started).
+    // No two masters' active spans overlap (the stopped one stopped before the next started).
     List<long[]> spans;
     synchronized (activeSpans) {
       spans = activeSpans.stream().sorted(Comparator.comparingLong(s -> s[0])).toList();
@@ -143,36 +144,36 @@ class ClusterFailoverTest {
   }
 
   @Test
-  void rollingUpdateKeepsItsBoundsWhenTheActiveMasterCrashesMidRollout() {
+  void rollingUpdateKeepsItsBoundsWhenTheActiveMasterStopsWithoutHandoverMidRollout() {
     rollOutThrough("failover-rollout", "web", ClusterFailoverTest::failOver);
   }
 
   /**
-   * The store's Raft leader crashing stalls every write, node heartbeats included, until a new
+   * The store's Raft leader stopping stalls every write, node heartbeats included, until a new
    * leader is elected; the active master (this one or another) cannot renew its lease either and
    * restarts its controllers. Nodes that were live must not be found unreachable from that gap. The
-   * crashed master comes back only after the rollout: a master restarted on its old address while
+   * stopped master comes back only after the rollout: a master restarted on its old address while
    * its store member still catches up can hold an agent's heartbeat until the agent's call deadline
    * (5 s here) before the agent fails over, which with a 2 s heartbeat interval can use up a node's
    * 6 s grace. That is a limit of the agent's heartbeat deadline, not what this test is about.
    */
   @Test
-  void rollingUpdateKeepsItsBoundsWhenTheStoreLeaderCrashesMidRollout() {
-    String[] crashed = new String[1];
+  void rollingUpdateKeepsItsBoundsWhenTheStoreLeaderStopsMidRollout() {
+    String[] stopped = new String[1];
     rollOutThrough(
         "store-leader-rollout",
         "api",
         () -> {
           Master leader = cluster.awaitStoreLeader(PATIENCE);
-          crashed[0] = leader.id();
-          cluster.haltMaster(leader.id());
-          LOG.info("store leader {} halted", leader.id());
+          stopped[0] = leader.id();
+          cluster.stopMasterWithoutHandover(leader.id());
+          LOG.info("store leader {} stopped", leader.id());
           cluster.awaitStoreLeader(PATIENCE);
         });
     assertThat(client.nodes().list("", ""))
         .as("no live node is left unreachable")
         .allSatisfy(n -> assertThat(n.getSpec().getTaintsList()).isEmpty());
-    cluster.restartMaster(crashed[0]);
+    cluster.restartMaster(stopped[0]);
   }
 
   @Test

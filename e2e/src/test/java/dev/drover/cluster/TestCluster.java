@@ -34,11 +34,11 @@ import org.slf4j.LoggerFactory;
  * embedding a member of one replicated (Ratis) store and running with its default settings, plus
  * node agents on the {@code simulated} runtime connected to all three masters.
  *
- * <p>Masters can be halted (as a crash would: no lease handover) and restarted on their data and
- * ports; agents can be stopped (the node "dies": its simulated containers keep running, as real
- * ones would on a partitioned node) and started again on the same runtime, which then adopts or
- * stops those containers. Each node's {@link SimulatedRuntime} is the test's window onto what
- * really runs there.
+ * <p>Masters can be stopped without lease handover (not a crash: each store member closes in order)
+ * and restarted on their data and ports; agents can be stopped (the node "dies": its simulated
+ * containers keep running, as real ones would on a partitioned node) and started again on the same
+ * runtime, which then adopts or stops those containers. Each node's {@link SimulatedRuntime} is the
+ * test's window onto what really runs there.
  *
  * <p>Reused by the cluster tests of this package; start one per test class, and give each test its
  * own namespace.
@@ -145,7 +145,7 @@ public final class TestCluster implements AutoCloseable {
     return client;
   }
 
-  /** The running master {@code id} (m1, m2, m3), or empty while it is halted. */
+  /** The running master {@code id} (m1, m2, m3), or empty while it is stopped. */
   public Optional<Master> master(String id) {
     return Optional.ofNullable(masters.get(id));
   }
@@ -178,16 +178,17 @@ public final class TestCluster implements AutoCloseable {
   }
 
   /**
-   * Halts master {@code id} without hand-over (see {@link Master#halt()}): not a crash, its store
-   * closes in order; crashes are SIGKILLs of master processes in {@code dev.drover.e2e.faults}.
+   * Stops master {@code id} without hand-over (see {@link Master#stopWithoutHandover()}): not a
+   * crash, its store closes in order; crashes are SIGKILLs of master processes in {@code
+   * dev.drover.e2e.faults}.
    */
-  public void haltMaster(String id) {
+  public void stopMasterWithoutHandover(String id) {
     Master m = masters.remove(id);
     if (m == null) {
       throw new IllegalStateException("master " + id + " is not running");
     }
-    LOG.info("halting master {}", id);
-    m.halt();
+    LOG.info("stopping master {} without hand-over", id);
+    m.stopWithoutHandover();
   }
 
   /** Starts master {@code id} again on its data and ports; the other two must be running. */

@@ -26,6 +26,7 @@ import dev.drover.master.metrics.MetricsInterceptor;
 import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.master.registry.ObjectValidator;
 import dev.drover.master.registry.Registry;
+import dev.drover.master.registry.ServiceStrategy;
 import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.master.security.MasterSecurity;
@@ -152,6 +153,7 @@ public final class Master implements AutoCloseable {
       KvStore plain = secrets.wrap(kv);
       ObjectValidator validator = PodSecurityAdmission.over(cfg.validator, () -> store);
       store = new Registry(plain, validator, cfg.clock, cfg.storeTimeout);
+      store.services().nodePortRange(cfg.nodePortRange);
       StoreMetrics.register(metrics, store, kv);
       for (String ns :
           List.of(
@@ -530,10 +532,11 @@ public final class Master implements AutoCloseable {
   /**
    * Stops at once without handing over, for in-process failover tests: the active role is abandoned
    * without releasing the lease (the others wait for it to expire) and streams and the API server
-   * are cut. It is not a crash: the store member is closed in order (its log flushed and closed). A
-   * real crash is a SIGKILL of a master process, as the fault harness in e2e does.
+   * are cut. It is a stop, not a crash: the store member is closed in order (its log flushed and
+   * closed), which an in-process master cannot avoid. A crash is a SIGKILL of a master process, as
+   * the fault harness in e2e does.
    */
-  public void halt() {
+  public void stopWithoutHandover() {
     if (!closing.compareAndSet(false, true)) {
       return;
     }
@@ -546,7 +549,8 @@ public final class Master implements AutoCloseable {
     stopLocalParts();
   }
 
-  // What close and halt both stop once the API no longer serves: HTTP, timers, agent channels,
+  // What close and stopWithoutHandover both stop once the API no longer serves: HTTP, timers, agent
+  // channels,
   // the cache and the store member.
   private void stopLocalParts() {
     if (gateway != null) {
@@ -580,6 +584,7 @@ public final class Master implements AutoCloseable {
     private int apiPort = 0;
     private int metricsPort = -1;
     private String metricsHost = "127.0.0.1";
+    private ServiceStrategy.NodePortRange nodePortRange = ServiceStrategy.NodePortRange.DEFAULT;
     private MasterSecurity security;
     private boolean plaintextOffLoopback;
     private Duration certificateLifetime = Duration.ofDays(90);
@@ -834,6 +839,12 @@ public final class Master implements AutoCloseable {
     /** Confirms plaintext on a non-loopback address ({@code --i-understand-plaintext}). */
     public Builder plaintextOffLoopback() {
       this.plaintextOffLoopback = true;
+      return this;
+    }
+
+    /** Ports NodePort services get theirs from (default 30000-32767). */
+    public Builder serviceNodePortRange(ServiceStrategy.NodePortRange range) {
+      this.nodePortRange = range;
       return this;
     }
 

@@ -26,6 +26,7 @@ import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.ListRequest;
 import dev.drover.api.v1.ListResponse;
 import dev.drover.api.v1.Namespace;
+import dev.drover.api.v1.NamespacePhase;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.NodeActionRequest;
 import dev.drover.api.v1.NodeActionResponse;
@@ -398,7 +399,7 @@ class ControlServiceTest {
   }
 
   @Test
-  void namespaceDeletionDeletesItsContents() {
+  void namespaceDeletionMarksItTerminatingAndRefusesNewContent() {
     create(
         Object.newBuilder()
             .setNamespace(
@@ -410,11 +411,19 @@ class ControlServiceTest {
         api()
             .delete(
                 DeleteRequest.newBuilder().setKind(Kind.KIND_NAMESPACE).setName("team").build());
-    assertThat(r.getDeletedImmediately()).isTrue();
-    assertThat(Fixtures.failureCode(() -> get(Kind.KIND_POD, "team", "p1")))
-        .isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(Fixtures.failureCode(() -> get(Kind.KIND_NAMESPACE, "", "team")))
-        .isEqualTo(Status.Code.NOT_FOUND);
+    // The contents are the namespace controller's (not running here) to delete, not the call's.
+    assertThat(r.getDeletedImmediately()).isFalse();
+    assertThat(r.getObject().getNamespace().getStatus().getPhase())
+        .isEqualTo(NamespacePhase.NAMESPACE_PHASE_TERMINATING);
+    assertThat(get(Kind.KIND_NAMESPACE, "", "team").getNamespace().getMetadata().hasDeletionTime())
+        .isTrue();
+    assertThat(get(Kind.KIND_POD, "team", "p1").getPod().getMetadata().getName()).isEqualTo("p1");
+    StatusRuntimeException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            StatusRuntimeException.class, () -> create(pod("team", "p2")));
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(refused.getStatus().getDescription())
+        .isEqualTo("namespace team is being terminated");
     assertThat(
             Fixtures.failureCode(
                 () ->

@@ -11,6 +11,7 @@ import dev.drover.api.v1.ServiceSpec;
 import dev.drover.api.v1.ServiceType;
 import dev.drover.master.registry.InvalidObjectException;
 import dev.drover.master.registry.Registry;
+import dev.drover.master.registry.ServiceStrategy;
 import dev.drover.store.InMemoryKvStore;
 import dev.drover.store.KvStores;
 import org.junit.jupiter.api.AfterEach;
@@ -110,5 +111,28 @@ class ServiceNodePortTest {
         .isInstanceOfSatisfying(
             InvalidObjectException.class,
             e -> assertThat(violation(e)).contains("spec.ports[0].node_port").contains("no free"));
+  }
+
+  @Test
+  void aMasterBuiltWithANodePortRangeAllocatesFromItAndRefusesPortsOutsideIt() throws Exception {
+    try (Master m =
+        Master.builder()
+            .apiPort(-1)
+            .scheduler(false)
+            .controllers(false)
+            .serviceNodePortRange(new ServiceStrategy.NodePortRange(31000, 31001))
+            .start()) {
+      Registry objects = m.objects();
+      Object created = objects.create(nodePortService("web", 0), false);
+      assertThat(created.getService().getSpec().getPorts(0).getNodePort()).isBetween(31000, 31001);
+      assertThatThrownBy(() -> objects.create(nodePortService("db", 30000), false))
+          .isInstanceOfSatisfying(
+              InvalidObjectException.class,
+              e ->
+                  assertThat(violation(e))
+                      .isEqualTo(
+                          "spec.ports[0].node_port: Invalid value: 30000: provided port is not in"
+                              + " the valid range. The range of valid ports is 31000-31001"));
+    }
   }
 }

@@ -42,9 +42,9 @@ import org.HdrHistogram.Histogram;
  *       from the intended send time, so a slow answer delays no later send and its wait counts (no
  *       coordinated omission).
  *   <li>Watch delivery: watchers (default 1,000) of the round's key space in a child JVM ({@link
- *       ApiWatchers}), a hundred per connection, the connections spread over the three members
- *       alike on both sides; for each write, the delay from its acknowledgement to its delivery at
- *       the last of the watchers.
+ *       ApiWatchers}), spread over the three members alike on both sides (one connection per
+ *       member, one stream per watcher); for each write, the delay from its acknowledgement to its
+ *       delivery at the last of the watchers.
  * </ul>
  *
  * <p>Rounds (default 3) alternate the sides (Drover first in odd rounds, etcd first in even ones),

@@ -32,9 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The watchers of {@link ApiBench}, in their own JVM as real watchers are (in the benchmark's JVM
  * their decoding would take CPU from the writers). Opens N watches of one system, spread alike on
- * both: watcher {@code i} belongs to group {@code i / 100}, each group one connection (a gRPC
- * channel for Drover, a jetcd client for etcd) to member {@code group % members}. Reports on
- * standard output, one line each:
+ * both: watcher {@code i} on member {@code i % members}, over one connection per member (a gRPC
+ * channel for Drover, a jetcd client for etcd), each watch its own stream. Reports on standard
+ * output, one line each:
  *
  * <ul>
  *   <li>{@code READY} once every watch is started;
@@ -51,8 +51,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * (etcd); FROM the version after which events are wanted.
  */
 public final class ApiWatchers {
-  static final int PER_CONNECTION = 100;
-
   private final int count;
   private final PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
   private final Map<Long, AtomicInteger> byVersion = new ConcurrentHashMap<>();
@@ -132,14 +130,15 @@ public final class ApiWatchers {
       List<String> endpoints, String prefix, long from, List<AutoCloseable> connections) {
     ByteSequence key = ByteSequence.from(prefix, StandardCharsets.UTF_8);
     WatchOption option = WatchOption.builder().isPrefix(true).withRevision(from + 1).build();
-    Client client = null;
+    List<Client> clients = new ArrayList<>();
+    for (String endpoint : endpoints) {
+      Client c = Client.builder().endpoints("http://" + endpoint).build();
+      clients.add(c);
+      connections.add(c);
+    }
     for (int i = 0; i < count; i++) {
-      if (i % PER_CONNECTION == 0) {
-        String endpoint = endpoints.get((i / PER_CONNECTION) % endpoints.size());
-        client = Client.builder().endpoints("http://" + endpoint).build();
-        connections.add(client);
-      }
-      client
+      clients
+          .get(i % clients.size())
           .getWatchClient()
           .watch(
               key,
@@ -171,14 +170,15 @@ public final class ApiWatchers {
             calls.forEach(c -> c.cancel("bench done", null));
           }
         });
-    ManagedChannel channel = null;
+    List<ManagedChannel> channels = new ArrayList<>();
+    for (String endpoint : endpoints) {
+      ManagedChannel c = Channels.plaintext(endpoint);
+      channels.add(c);
+      connections.add(c::shutdownNow);
+    }
     for (int i = 0; i < count; i++) {
-      if (i % PER_CONNECTION == 0) {
-        channel = Channels.plaintext(endpoints.get((i / PER_CONNECTION) % endpoints.size()));
-        ManagedChannel c = channel;
-        connections.add(c::shutdownNow);
-      }
-      ControlServiceGrpc.ControlServiceStub stub = ControlServiceGrpc.newStub(channel);
+      ControlServiceGrpc.ControlServiceStub stub =
+          ControlServiceGrpc.newStub(channels.get(i % channels.size()));
       if (batched) {
         stub.watchBatched(
             request,

@@ -80,6 +80,9 @@ public final class FailoverBench {
   private final List<String> falseUnreachableLog = new ArrayList<>();
   private volatile boolean watching = true;
 
+  /** What the bench is doing, for the log of wrongly unreachable nodes. */
+  private volatile String phase = "start";
+
   private FailoverBench(Path dir, int replicas) {
     this.dir = dir;
     this.replicas = replicas;
@@ -154,6 +157,7 @@ public final class FailoverBench {
     List<SwarmNodes.Run> swarmRuns = new ArrayList<>();
     for (int r = 1; r <= runs; r++) {
       drover.add(droverNodeFailure(r));
+      phase = "swarm node run " + r;
       swarmRuns.add(swarm.nodeFailure(r));
     }
     List<Double> masterS = new ArrayList<>();
@@ -169,6 +173,7 @@ public final class FailoverBench {
       int pods, double unknown, double evicted, double apiRunning, double dockerRunning) {}
 
   private NodeRun droverNodeFailure(int run) throws Exception {
+    phase = "drover node run " + run;
     freshDeployment();
     Map<String, List<AgentHost.DockerContainer>> byNode = new java.util.HashMap<>();
     for (AgentHost a : agents) {
@@ -219,8 +224,9 @@ public final class FailoverBench {
     }
     System.out.printf(
         Locale.ROOT,
-        "drover node failure run %d: killed host %s (%d of %d pods); Ready=Unknown %.2f s,"
+        "%s drover node failure run %d: killed host %s (%d of %d pods); Ready=Unknown %.2f s,"
             + " evicted %.2f s, all Running (API) %.2f s, all running in %s's docker %.2f s%n",
+        java.time.Instant.now(),
         run,
         victim.nodeName(),
         victimPods,
@@ -238,7 +244,7 @@ public final class FailoverBench {
 
   /** Deletes the Deployment if it exists and creates it again, waiting until it runs. */
   private void freshDeployment() throws InterruptedException {
-    Poll.retry(PATIENCE, () -> client.deployments().delete(NS, APP));
+    Poll.retry(PATIENCE, gone(() -> client.deployments().delete(NS, APP)));
     Poll.until(
         "the old pods are gone",
         PATIENCE,
@@ -273,6 +279,7 @@ public final class FailoverBench {
 
   /** One active-master kill: seconds from the kill until a pod created after it is bound. */
   private double masterFailover(int run) throws Exception {
+    phase = "master run " + run;
     String active = activeMaster().orElseThrow();
     String podName = "after-kill-" + run;
     Pod pod =
@@ -300,8 +307,9 @@ public final class FailoverBench {
     double bound = (System.nanoTime() - t0) / 1e9;
     System.out.printf(
         Locale.ROOT,
-        "master failover run %d: SIGKILL %s; pod created after %.2f s, bound after %.2f s;"
+        "%s master failover run %d: SIGKILL %s; pod created after %.2f s, bound after %.2f s;"
             + " active now %s%n",
+        java.time.Instant.now(),
         run,
         active,
         created,
@@ -310,8 +318,21 @@ public final class FailoverBench {
     masters.process(active).start();
     Poll.until(
         "master " + active + " answers", PATIENCE, () -> masters.clusterInfo(active).isPresent());
-    Poll.retry(PATIENCE, () -> client.pods().delete(NS, podName));
+    Poll.retry(PATIENCE, gone(() -> client.pods().delete(NS, podName)));
     return bound;
+  }
+
+  /** {@code delete} where NOT_FOUND is success too (a retried call whose answer was lost). */
+  private static Runnable gone(Runnable delete) {
+    return () -> {
+      try {
+        delete.run();
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+          throw e;
+        }
+      }
+    };
   }
 
   private Optional<String> activeMaster() {
@@ -344,8 +365,15 @@ public final class FailoverBench {
           Boolean before = ready.put(name, now);
           if (Boolean.TRUE.equals(before) && !now && !down.contains(name)) {
             falseUnreachable.incrementAndGet();
+            String status =
+                n.getStatus().getConditionsList().stream()
+                    .filter(c -> c.getType().equals(Conditions.READY))
+                    .map(c -> c.getStatus() + " " + c.getReason())
+                    .findFirst()
+                    .orElse("no Ready condition");
             synchronized (falseUnreachableLog) {
-              falseUnreachableLog.add(name + " at " + java.time.Instant.now());
+              falseUnreachableLog.add(
+                  name + " " + status + " at " + java.time.Instant.now() + " during " + phase);
             }
           }
         }

@@ -115,8 +115,9 @@ final class SwarmNodes {
     }
     System.out.printf(
         Locale.ROOT,
-        "swarm node failure run %d: killed the worker (%d of %d tasks); node down %.2f s,"
+        "%s swarm node failure run %d: killed the worker (%d of %d tasks); node down %.2f s,"
             + " all running in the manager's docker %.2f s%n",
+        java.time.Instant.now(),
         run,
         tasks,
         replicas,

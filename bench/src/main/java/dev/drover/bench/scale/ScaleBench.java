@@ -21,7 +21,6 @@ import dev.drover.api.v1.WatchRequest;
 import dev.drover.bench.BenchSupport;
 import dev.drover.bench.MasterProcesses;
 import dev.drover.bench.Poll;
-import dev.drover.client.Channels;
 import dev.drover.testing.TestObjects;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -69,6 +68,12 @@ public final class ScaleBench {
   private final long budgetNanos;
   private int podsCreated;
   private int probeIndex;
+  private final AtomicLong resends = new AtomicLong();
+  private final java.util.concurrent.ScheduledExecutorService resender =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+
+  private static final io.grpc.Metadata.Key<String> PUSHBACK =
+      io.grpc.Metadata.Key.of("grpc-retry-pushback-ms", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
 
   /** One step's figures. */
   private record Step(
@@ -94,8 +99,10 @@ public final class ScaleBench {
   private ScaleBench(Path dir, long budgetNanos) {
     this.budgetNanos = budgetNanos;
     master = new MasterProcesses(dir, 1).startAll();
-    for (int i = 0; i < 4; i++) {
-      channels.add(Channels.plaintext(master.endpoints().get(0)));
+    // Channel 0: the probe and the harness's reads; 1-3: the pod creator (another client).
+    channels.add(SourceAddress.channel(master.endpoints().get(0), SourceAddress.loopback(0)));
+    for (int i = 1; i < 4; i++) {
+      channels.add(SourceAddress.channel(master.endpoints().get(0), SourceAddress.loopback(1)));
     }
     sim = new SimNodes(master.endpoints().get(0));
   }
@@ -196,9 +203,11 @@ public final class ScaleBench {
   private Step step(int nodes, int pods, int holdSeconds) throws Exception {
     System.out.printf(
         Locale.ROOT,
-        "step %d nodes / %d pods: adding nodes; load %s%n",
+        "step %d nodes / %d pods: adding nodes (creates resent after a pushback so far: %d);"
+            + " load %s%n",
         nodes,
         pods,
+        resends.get(),
         loadAverage());
     sim.add(sim.size(), nodes);
     String ns = "scale-" + nodes;
@@ -270,10 +279,15 @@ public final class ScaleBench {
         notReady);
   }
 
-  /** Creates {@code n} pods in {@code ns}, {@value #IN_FLIGHT} at a time; null when all were. */
+  /**
+   * Creates {@code n} pods in {@code ns}, {@value #IN_FLIGHT} at a time; null when all were. A
+   * create the master's limiter refused (RESOURCE_EXHAUSTED with a pushback, before any handler
+   * ran) is sent again after the pushback, as DroverClient does; any other failure counts.
+   */
   private String createPods(String ns, int n) throws InterruptedException {
     Semaphore slots = new Semaphore(IN_FLIGHT);
     AtomicLong failed = new AtomicLong();
+    Map<String, String> firstErrors = new ConcurrentHashMap<>();
     for (int i = 0; i < n; i++) {
       if (overBudget()) {
         return "time budget passed while creating pods (" + i + " of " + n + ")";
@@ -285,29 +299,57 @@ public final class ScaleBench {
                   String.format("p-%06d", podsCreated + i),
                   TestObjects.container("main", "app:1"))
               .build();
-      ControlServiceGrpc.newStub(channels.get(i % channels.size()))
-          .withDeadlineAfter(60, TimeUnit.SECONDS)
-          .create(
-              CreateRequest.newBuilder().setObject(Object.newBuilder().setPod(pod)).build(),
-              new StreamObserver<>() {
-                @Override
-                public void onNext(Object o) {}
-
-                @Override
-                public void onError(Throwable t) {
-                  failed.incrementAndGet();
-                  slots.release();
-                }
-
-                @Override
-                public void onCompleted() {
-                  slots.release();
-                }
-              });
+      createOne(
+          CreateRequest.newBuilder().setObject(Object.newBuilder().setPod(pod)).build(),
+          1 + i % 3,
+          t -> {
+            if (t != null) {
+              failed.incrementAndGet();
+              Status st = Status.fromThrowable(t);
+              firstErrors.putIfAbsent(st.getCode().name(), String.valueOf(st.getDescription()));
+            }
+            slots.release();
+          });
     }
     slots.acquire(IN_FLIGHT);
     podsCreated += n;
-    return failed.get() == 0 ? null : failed.get() + " pod creates failed";
+    return failed.get() == 0 ? null : failed.get() + " pod creates failed " + firstErrors;
+  }
+
+  private void createOne(
+      CreateRequest req, int channel, java.util.function.Consumer<Throwable> done) {
+    ControlServiceGrpc.newStub(channels.get(channel))
+        .withDeadlineAfter(60, TimeUnit.SECONDS)
+        .create(
+            req,
+            new StreamObserver<>() {
+              @Override
+              public void onNext(Object o) {}
+
+              @Override
+              public void onError(Throwable t) {
+                io.grpc.Metadata trailers = Status.trailersFromThrowable(t);
+                String wait =
+                    Status.fromThrowable(t).getCode() == Status.Code.RESOURCE_EXHAUSTED
+                            && trailers != null
+                        ? trailers.get(PUSHBACK)
+                        : null;
+                if (wait == null) {
+                  done.accept(t);
+                  return;
+                }
+                resends.incrementAndGet();
+                resender.schedule(
+                    () -> createOne(req, channel, done),
+                    Long.parseLong(wait),
+                    TimeUnit.MILLISECONDS);
+              }
+
+              @Override
+              public void onCompleted() {
+                done.accept(null);
+              }
+            });
   }
 
   private long notReadyNodes() {
@@ -570,6 +612,7 @@ public final class ScaleBench {
   }
 
   private void close() {
+    resender.shutdownNow();
     sim.close();
     channels.forEach(ManagedChannel::shutdownNow);
     master.close();

@@ -21,7 +21,6 @@ import dev.drover.api.v1.UpdatePodStatusesResponse;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchPodsRequest;
-import dev.drover.client.Channels;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
@@ -41,13 +40,18 @@ import org.HdrHistogram.Histogram;
  * agent's {@code NodeSession} speaks it: Register, a Heartbeat at the interval the master asks for
  * (at most the agent's shipped 5 s), a WatchPods stream of the pods bound to it, and for each new
  * pod an UpdatePodStatuses saying it runs (a simulated runtime that starts every container at
- * once). Nodes share a few gRPC channels; their timers share a small scheduler, so the process's
- * cost grows with the calls it makes, not with the node count.
+ * once). Ten nodes share a gRPC channel, each channel from its own loopback address ({@link
+ * SourceAddress}: the master limits streams and calls per client, and real nodes are clients of
+ * their own); their timers share a small scheduler, so the process's cost grows with the calls it
+ * makes, not with the node count.
  */
 final class SimNodes implements AutoCloseable {
   private static final long SHIPPED_HEARTBEAT_S = 5;
-  private static final int CHANNELS = 8;
 
+  /** Nodes per connection; each connection comes from its own address (a client of its own). */
+  private static final int NODES_PER_CHANNEL = 10;
+
+  private final String endpoint;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final ScheduledExecutorService timers =
       Executors.newScheduledThreadPool(
@@ -71,9 +75,7 @@ final class SimNodes implements AutoCloseable {
   final AtomicLong watchErrors = new AtomicLong();
 
   SimNodes(String endpoint) {
-    for (int i = 0; i < CHANNELS; i++) {
-      channels.add(Channels.plaintext(endpoint));
-    }
+    this.endpoint = endpoint;
     // Pending Running reports go out every 200 ms, one call per node that has some.
     timers.scheduleWithFixedDelay(this::flushStatuses, 200, 200, TimeUnit.MILLISECONDS);
   }
@@ -87,7 +89,11 @@ final class SimNodes implements AutoCloseable {
     var pool = Executors.newFixedThreadPool(8);
     for (int i = from; i < to; i++) {
       String name = String.format("sim-%05d", i);
-      ManagedChannel ch = channels.get(i % CHANNELS);
+      while (channels.size() <= i / NODES_PER_CHANNEL) {
+        // Addresses from 16 on: the harness's own clients use the first ones.
+        channels.add(SourceAddress.channel(endpoint, SourceAddress.loopback(16 + channels.size())));
+      }
+      ManagedChannel ch = channels.get(i / NODES_PER_CHANNEL);
       pool.submit(
           () -> {
             SimNode n = new SimNode(name, ch);

@@ -269,7 +269,9 @@ public final class SchedulerBench {
         .append(" violations=")
         .append(violationCount)
         .append(" peer=none rounds=")
-        .append(rounds);
+        .append(rounds)
+        .append(" step_downs=")
+        .append(stepDowns);
     if (!flags.isEmpty()) {
       result.append(" flags=").append(String.join(",", flags));
     }

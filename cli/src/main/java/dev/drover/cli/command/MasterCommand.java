@@ -6,6 +6,7 @@ import dev.drover.cli.core.DaemonConfigFile;
 import dev.drover.cli.core.Durations;
 import dev.drover.master.Master;
 import dev.drover.master.TlsConfig;
+import dev.drover.master.registry.ServiceStrategy;
 import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.store.KvStoreBuilder;
 import dev.drover.store.KvStores;
@@ -172,6 +173,14 @@ final class MasterCommand implements Callable<Integer> {
       description = "Size at which the audit log rotates (default ${DEFAULT-VALUE}).")
   long auditLogMaxMb = 100;
 
+  @Option(
+      names = "--service-node-port-range",
+      paramLabel = "FIRST-LAST",
+      description =
+          "Ports NodePort services get theirs from, both ends included"
+              + " (default ${DEFAULT-VALUE}).")
+  String serviceNodePortRange = ServiceStrategy.NodePortRange.DEFAULT.toString();
+
   MasterCommand(Cli cli) {
     this.cli = cli;
   }
@@ -196,6 +205,16 @@ final class MasterCommand implements Callable<Integer> {
       }
     }
     return out;
+  }
+
+  /** The parsed --service-node-port-range. */
+  ServiceStrategy.NodePortRange nodePortRange() {
+    try {
+      return ServiceStrategy.NodePortRange.parse(serviceNodePortRange);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(
+          "--service-node-port-range \"" + serviceNodePortRange + "\": " + e.getMessage(), e);
+    }
   }
 
   /** TLS by default (the managed PKI, or the given files); plaintext only with --insecure. */
@@ -240,6 +259,7 @@ final class MasterCommand implements Callable<Integer> {
       DaemonConfigFile.apply(spec, config);
     }
     List<Peer> members = peerList();
+    ServiceStrategy.NodePortRange nodePorts = nodePortRange();
     KvStoreBuilder store =
         members.isEmpty()
             ? KvStores.embedded(dataDir, storePort)
@@ -253,6 +273,7 @@ final class MasterCommand implements Callable<Integer> {
             .metricsPort(metricsPort)
             .metricsHost(metricsHost)
             .httpPort(httpPort)
+            .serviceNodePortRange(nodePorts)
             .auditLog(auditLogFile(), auditLogMaxMb * 1024 * 1024)
             .secretKeyFile(
                 secretKeyFile != null

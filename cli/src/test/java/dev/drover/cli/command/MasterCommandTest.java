@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.drover.cli.core.CliException;
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.DaemonConfigFile;
+import dev.drover.master.registry.ServiceStrategy;
 import dev.drover.store.api.Peer;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -60,5 +61,26 @@ class MasterCommandTest {
     assertThatThrownBy(() -> parse("--peer", "10.0.0.1:7071").peerList())
         .isInstanceOf(CliException.class)
         .hasMessage("--peer \"10.0.0.1:7071\": expected ID=HOST:PORT");
+  }
+
+  @Test
+  void theNodePortRangeIsParsedAndABadOneNamedPrecisely() {
+    assertThat(parse().nodePortRange()).isEqualTo(new ServiceStrategy.NodePortRange(30000, 32767));
+    assertThat(parse("--service-node-port-range", "20000-20999").nodePortRange())
+        .isEqualTo(new ServiceStrategy.NodePortRange(20000, 20999));
+    assertThatThrownBy(() -> parse("--service-node-port-range", "32767-30000").nodePortRange())
+        .isInstanceOf(CliException.class)
+        .hasMessage(
+            "--service-node-port-range \"32767-30000\": the first port 32767 is above the last"
+                + " port 30000");
+    assertThatThrownBy(() -> parse("--service-node-port-range", "30000-70000").nodePortRange())
+        .hasMessage(
+            "--service-node-port-range \"30000-70000\": the last port 70000 is not in 1-65535");
+    assertThatThrownBy(() -> parse("--service-node-port-range", "30000-").nodePortRange())
+        .hasMessage("--service-node-port-range \"30000-\": want FIRST-LAST, as 30000-32767");
+    assertThatThrownBy(() -> parse("--service-node-port-range", "low-high").nodePortRange())
+        .hasMessage(
+            "--service-node-port-range \"low-high\": \"low\" is not a port number; want"
+                + " FIRST-LAST, as 30000-32767");
   }
 }

@@ -46,6 +46,9 @@ public final class FaultRun implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(FaultRun.class);
   private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(120);
+  // Three master JVMs starting at once on a shared, loaded machine (load average 50 on two cores
+  // was seen) can take minutes to elect a leader that answers within its two-second deadline.
+  private static final Duration STARTUP_LIMIT = Duration.ofSeconds(300);
   private static final Duration CATCH_UP_LIMIT = Duration.ofSeconds(90);
   private static final String APP = "web";
   private static final int REPLICAS = 3;
@@ -88,9 +91,9 @@ public final class FaultRun implements AutoCloseable {
               .build());
     }
     this.client = clients.get(0);
-    await().atMost(Duration.ofSeconds(120)).until(() -> masters.storeLeader().isPresent());
+    await().atMost(STARTUP_LIMIT).until(() -> masters.storeLeader().isPresent());
     await()
-        .atMost(Duration.ofSeconds(60))
+        .atMost(STARTUP_LIMIT)
         .ignoreExceptions()
         .until(() -> client.nodes().list("", "") != null);
     List<Peer> peers = new ArrayList<>();

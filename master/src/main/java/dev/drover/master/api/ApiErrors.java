@@ -6,6 +6,7 @@ import com.google.rpc.BadRequest.FieldViolation;
 import com.google.rpc.Code;
 import dev.drover.master.registry.AlreadyExistsException;
 import dev.drover.master.registry.ConflictException;
+import dev.drover.master.registry.ForbiddenException;
 import dev.drover.master.registry.InvalidObjectException;
 import dev.drover.master.registry.NotFoundException;
 import dev.drover.master.registry.PreconditionFailedException;
@@ -107,6 +108,9 @@ public final class ApiErrors {
     }
     if (e instanceof PreconditionFailedException) {
       return failedPrecondition(message);
+    }
+    if (e instanceof ForbiddenException) {
+      return Status.PERMISSION_DENIED.withDescription(message).asRuntimeException();
     }
     StoreUnavailableException.Reason reason =
         e instanceof StoreUnavailableException

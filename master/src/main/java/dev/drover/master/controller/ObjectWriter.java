@@ -3,6 +3,7 @@ package dev.drover.master.controller;
 import com.google.protobuf.Message;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Kind;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -32,6 +33,26 @@ public interface ObjectWriter {
    * collector uses it to confirm that an owner is really gone before deleting dependents.
    */
   <T extends Message> Optional<T> fetch(Kind kind, String namespace, String name);
+
+  /**
+   * Up to {@code limit} objects of a namespaced kind in one namespace, read from the store itself
+   * in name order, starting after the object named {@code after} (from the first when empty). The
+   * namespace controller pages through a terminating namespace with it.
+   */
+  <T extends Message> List<T> listPage(Kind kind, String namespace, String after, int limit);
+
+  /**
+   * Deletes objects just read with {@link #listPage}, several to a store transaction, each in the
+   * background at its own grace period: those with finalizers, and pods bound to a node, enter
+   * graceful deletion and stay for now. Returns how many of them are still stored.
+   */
+  int deleteAll(List<? extends Message> objects);
+
+  /**
+   * Removes a terminating namespace if nothing is left in it and it has no finalizers; true when it
+   * is gone.
+   */
+  boolean removeNamespaceIfEmpty(String name);
 
   /** Records an event; the server merges repeats. */
   void recordEvent(Event event);

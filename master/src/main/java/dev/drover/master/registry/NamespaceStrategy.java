@@ -13,11 +13,15 @@ import dev.drover.master.registry.Registry.DeleteResult;
 import dev.drover.store.api.Keys;
 import dev.drover.store.v1.Compare;
 import dev.drover.store.v1.DeleteRangeRequest;
+import dev.drover.store.v1.KeyValue;
+import dev.drover.store.v1.PutRequest;
 import dev.drover.store.v1.RangeRequest;
 import dev.drover.store.v1.RangeResponse;
 import dev.drover.store.v1.RequestOp;
 import dev.drover.store.v1.TxnRequest;
 import dev.drover.store.v1.TxnResponse;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,12 +29,23 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * What namespaces add to the generic {@link Registry}: a new namespace is Active; a namespaced
  * object may only be created in a namespace that exists and is not being deleted (guarded by a
- * compare on the namespace's version); deleting a namespace marks it Terminating, deletes
- * everything in it, and finalizes it (removes it) once it is empty and has no finalizers left.
+ * compare on the namespace's version, refused as Kubernetes does with a {@link ForbiddenException}
+ * once the namespace is terminating); deleting a namespace only marks it Terminating. The namespace
+ * controller then deletes its contents a page at a time with the batched deletes here and removes
+ * the namespace once it is empty and has no finalizers left.
  */
 public final class NamespaceStrategy implements KindStrategy {
   /** Namespaces remembered as active at most; more are read at every create. */
   private static final int MAX_CACHED_NAMESPACES = 10_000;
+
+  /** Objects one {@link #deleteBatch} transaction removes at most (a compare and an op each). */
+  static final int DELETES_PER_TXN = 64;
+
+  private static final byte[] ZERO = {0};
+
+  /** The contents of a terminating namespace go in the background, each at its own grace. */
+  private static final DeleteOptions BACKGROUND =
+      new DeleteOptions(null, null, null, PropagationPolicy.PROPAGATION_POLICY_BACKGROUND, false);
 
   private final Registry registry;
 
@@ -104,8 +119,7 @@ public final class NamespaceStrategy implements KindStrategy {
     long rev = r.getKvs(0).getModRevision();
     if (nsObj.getNamespace().getMetadata().hasDeletionTime()) {
       activeNamespaces.remove(ns);
-      throw new PreconditionFailedException(
-          "namespace " + ns + " is being deleted; no new objects may be created in it");
+      throw new ForbiddenException("namespace " + ns + " is being terminated");
     }
     rememberActiveNamespace(ns, rev);
     return Registry.modEquals(nsKey, rev);
@@ -125,8 +139,9 @@ public final class NamespaceStrategy implements KindStrategy {
   }
 
   /**
-   * Marks the namespace Terminating, deletes everything in it and removes it if that left it empty;
-   * otherwise {@link #finishIfEmpty} removes it once its last object goes.
+   * Marks the namespace Terminating and returns at once: the namespace controller deletes what is
+   * in it ({@link #page}, {@link #deleteBatch}) and then removes it ({@link #finishIfEmpty}), so
+   * the time a Delete takes does not grow with the namespace.
    */
   @Override
   public DeleteResult delete(Object current, DeleteOptions opts) {
@@ -134,42 +149,107 @@ public final class NamespaceStrategy implements KindStrategy {
     if (Registry.DEFAULT_NAMESPACE.equals(ns)) {
       throw new PreconditionFailedException("the default namespace cannot be deleted");
     }
-    Object marked = current;
-    if (!current.getNamespace().getMetadata().hasDeletionTime()) {
-      var nsObj = current.getNamespace().toBuilder();
-      nsObj.getMetadataBuilder().setDeletionTime(registry.now()).setDeletionGracePeriodSeconds(0);
-      nsObj.getStatusBuilder().setPhase(NamespacePhase.NAMESPACE_PHASE_TERMINATING);
-      marked = registry.write(current, Object.newBuilder().setNamespace(nsObj).build());
+    if (current.getNamespace().getMetadata().hasDeletionTime()) {
+      return new DeleteResult(
+          current, false, current.getNamespace().getMetadata().getResourceVersion());
     }
-    for (Kind k : Kind.values()) {
-      if (!Objects.known(k) || Objects.clusterScoped(k)) {
-        continue;
-      }
-      for (Object o : registry.list(k, ns)) {
+    var nsObj = current.getNamespace().toBuilder();
+    nsObj.getMetadataBuilder().setDeletionTime(registry.now()).setDeletionGracePeriodSeconds(0);
+    nsObj.getStatusBuilder().setPhase(NamespacePhase.NAMESPACE_PHASE_TERMINATING);
+    Object marked = registry.write(current, Object.newBuilder().setNamespace(nsObj).build());
+    activeNamespaces.remove(ns);
+    return new DeleteResult(marked, false, ApiObjects.meta(marked).getResourceVersion());
+  }
+
+  /**
+   * Up to {@code limit} objects of a namespaced kind in {@code ns}, in key order, starting after
+   * the object named {@code after} (from the first when empty): one linearizable range read per
+   * page, so listing a namespace costs what it holds.
+   */
+  public List<Object> page(Kind kind, String ns, String after, int limit) {
+    ByteString prefix = Registry.prefix(kind, ns);
+    ByteString from =
+        after.isEmpty() ? prefix : Registry.key(kind, ns, after).concat(ByteString.copyFrom(ZERO));
+    RangeResponse r =
+        registry.await(
+            registry
+                .kv()
+                .range(
+                    RangeRequest.newBuilder()
+                        .setKey(from)
+                        .setRangeEnd(Keys.prefixEnd(prefix))
+                        .setLimit(limit)
+                        .build()));
+    List<Object> out = new ArrayList<>(r.getKvsCount());
+    for (KeyValue kv : r.getKvsList()) {
+      out.add(Registry.decode(kv));
+    }
+    return out;
+  }
+
+  /**
+   * Deletes objects read by {@link #page}, {@value #DELETES_PER_TXN} to a store transaction: one
+   * with nothing to wait for is removed, one with finalizers or cleanup left to do outside the
+   * registry (a pod on a node) enters graceful deletion, one already deleting is left as it is.
+   * Each is guarded by a compare on the version read; a batch in which one changed meanwhile is
+   * done again object by object through {@link Registry#delete}. Returns how many of {@code
+   * objects} are still in the store.
+   */
+  public int deleteBatch(List<Object> objects) {
+    int left = 0;
+    for (int from = 0; from < objects.size(); from += DELETES_PER_TXN) {
+      List<Object> batch = objects.subList(from, Math.min(objects.size(), from + DELETES_PER_TXN));
+      TxnRequest.Builder txn = TxnRequest.newBuilder();
+      int staying = 0;
+      for (Object o : batch) {
         ObjectMeta m = ApiObjects.meta(o);
-        try {
-          registry.delete(
-              k,
-              ns,
-              m.getName(),
-              new DeleteOptions(
-                  opts.gracePeriodSeconds(),
-                  null,
-                  null,
-                  PropagationPolicy.PROPAGATION_POLICY_BACKGROUND,
-                  opts.force()),
-              null);
-        } catch (NotFoundException e) {
-          // Gone meanwhile: nothing left to delete.
+        ByteString key = Registry.key(Objects.kind(o), m.getNamespace(), m.getName());
+        Object next = registry.startGracefulDeletion(o, BACKGROUND, null);
+        RequestOp op;
+        if (next == null) {
+          op =
+              RequestOp.newBuilder()
+                  .setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key))
+                  .build();
+        } else {
+          staying++;
+          if (next.equals(o)) {
+            continue;
+          }
+          op =
+              RequestOp.newBuilder()
+                  .setRequestPut(
+                      PutRequest.newBuilder().setKey(key).setValue(Registry.encode(next)))
+                  .build();
+        }
+        txn.addCompare(Registry.modEquals(key, m.getResourceVersion())).addSuccess(op);
+      }
+      if (txn.getCompareCount() > 0
+          && !registry.await(registry.kv().txn(txn.build())).getSucceeded()) {
+        staying = 0;
+        for (Object o : batch) {
+          staying += deleteOne(o) ? 0 : 1;
         }
       }
+      left += staying;
     }
-    boolean gone = finishIfEmpty(ns);
-    return new DeleteResult(marked, gone, registry.kv().currentRevision());
+    return left;
+  }
+
+  /** Deletes one object the registry's ordinary way; true when it is gone. */
+  private boolean deleteOne(Object o) {
+    ObjectMeta m = ApiObjects.meta(o);
+    try {
+      return registry
+          .delete(Objects.kind(o), m.getNamespace(), m.getName(), BACKGROUND, null)
+          .deletedImmediately();
+    } catch (NotFoundException e) {
+      return true;
+    }
   }
 
   /** Removes a terminating namespace once nothing is left in it; true when it is gone. */
-  boolean finishIfEmpty(String ns) {
+  public boolean finishIfEmpty(String ns) {
     Optional<Object> nsObj = registry.get(Kind.KIND_NAMESPACE, "", ns);
     if (nsObj.isEmpty()) {
       return true;

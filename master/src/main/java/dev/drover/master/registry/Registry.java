@@ -691,7 +691,7 @@ public final class Registry {
   }
 
   /** The object entering graceful deletion, or null when it can go at once. */
-  private Object startGracefulDeletion(
+  Object startGracefulDeletion(
       Object current, DeleteOptions opts, UnaryOperator<Object> onGraceful) {
     ObjectMeta m = ApiObjects.meta(current);
     ObjectMeta.Builder b = m.toBuilder();
@@ -728,8 +728,8 @@ public final class Registry {
   }
 
   /**
-   * Removes the key if still at {@code expected}; then finishes a terminating namespace that became
-   * empty.
+   * Removes the key if still at {@code expected}. A terminating namespace that this left empty is
+   * the namespace controller's to remove: it sees the deletion in its cache.
    */
   long remove(Object current, ByteString key, long expected) {
     TxnResponse resp =
@@ -740,10 +740,6 @@ public final class Registry {
             RequestOp.newBuilder()
                 .setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key))
                 .build());
-    String ns = ApiObjects.meta(current).getNamespace();
-    if (!ns.isEmpty()) {
-      namespaces.finishIfEmpty(ns);
-    }
     return resp.getHeader().getRevision();
   }
 

@@ -8,7 +8,9 @@ import dev.drover.api.v1.ServicePort;
 import dev.drover.api.v1.ServiceSpec;
 import dev.drover.api.v1.ServiceType;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -43,6 +45,65 @@ public final class ServiceStrategy implements KindStrategy {
     this.last = last;
   }
 
+  /** Sets the node port range. */
+  public void nodePortRange(NodePortRange range) {
+    nodePortRange(range.first(), range.last());
+  }
+
+  /**
+   * A node port range, both ends included, as kube-apiserver's {@code --service-node-port-range}
+   * takes it.
+   */
+  public record NodePortRange(int first, int last) {
+    /** Kubernetes' default, 30000-32767. */
+    public static final NodePortRange DEFAULT = new NodePortRange(DEFAULT_FIRST, DEFAULT_LAST);
+
+    /** A range of ports within 1-65535, first not above last. */
+    public NodePortRange {
+      if (first < 1 || first > 65535) {
+        throw new IllegalArgumentException("the first port " + first + " is not in 1-65535");
+      }
+      if (last < 1 || last > 65535) {
+        throw new IllegalArgumentException("the last port " + last + " is not in 1-65535");
+      }
+      if (first > last) {
+        throw new IllegalArgumentException(
+            "the first port " + first + " is above the last port " + last);
+      }
+    }
+
+    /**
+     * Parses {@code FIRST-LAST} (a single port {@code N} is the range N-N, as Kubernetes' parser
+     * takes it); the exception says precisely what is wrong.
+     */
+    public static NodePortRange parse(String text) {
+      String t = text.trim();
+      int dash = t.indexOf('-');
+      if (t.isEmpty() || dash == 0 || dash == t.length() - 1) {
+        throw new IllegalArgumentException("want FIRST-LAST, as 30000-32767");
+      }
+      if (dash < 0) {
+        int port = port(t);
+        return new NodePortRange(port, port);
+      }
+      return new NodePortRange(port(t.substring(0, dash)), port(t.substring(dash + 1)));
+    }
+
+    private static int port(String s) {
+      try {
+        return Integer.parseInt(s.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "\"" + s.trim() + "\" is not a port number; want FIRST-LAST, as 30000-32767");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return first + "-" + last;
+    }
+  }
+
   @Override
   public Object prepareForCreate(Object object) {
     return withNodePorts(null, object);
@@ -67,7 +128,7 @@ public final class ServiceStrategy implements KindStrategy {
       if (nodePort == 0) {
         nodePort = previous(current, port.getName(), port.getPort());
         if (nodePort == 0 || taken.containsKey(nodePort)) {
-          nodePort = allocate(taken, field);
+          nodePort = allocate(taken, askedFor(spec), field);
         }
         port.setNodePort(nodePort);
       } else if (nodePort < first || nodePort > last) {
@@ -123,13 +184,26 @@ public final class ServiceStrategy implements KindStrategy {
     return 0;
   }
 
-  private int allocate(Map<Integer, String> taken, String field) {
+  /**
+   * The node ports this service names itself: an allocation for another of its ports skips them.
+   */
+  private static Set<Integer> askedFor(ServiceSpec.Builder spec) {
+    Set<Integer> asked = new HashSet<>();
+    for (ServicePort.Builder p : spec.getPortsBuilderList()) {
+      if (p.getNodePort() != 0) {
+        asked.add(p.getNodePort());
+      }
+    }
+    return asked;
+  }
+
+  private int allocate(Map<Integer, String> taken, Set<Integer> asked, String field) {
     int size = last - first + 1;
     // Start at a random place so that services created together rarely collide.
     int start = ThreadLocalRandom.current().nextInt(size);
     for (int i = 0; i < size; i++) {
       int port = first + (start + i) % size;
-      if (!taken.containsKey(port)) {
+      if (!taken.containsKey(port) && !asked.contains(port)) {
         return port;
       }
     }

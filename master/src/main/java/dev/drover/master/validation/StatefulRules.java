@@ -9,12 +9,15 @@ import dev.drover.api.v1.PersistentVolume;
 import dev.drover.api.v1.PersistentVolumeAccessMode;
 import dev.drover.api.v1.PersistentVolumeClaim;
 import dev.drover.api.v1.PersistentVolumeClaimSpec;
+import dev.drover.api.v1.PersistentVolumeClaimVolumeSource;
 import dev.drover.api.v1.PersistentVolumeReclaimPolicy;
 import dev.drover.api.v1.PersistentVolumeSpec;
 import dev.drover.api.v1.PodManagementPolicyType;
+import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.api.v1.StatefulSet;
 import dev.drover.api.v1.StatefulSetSpec;
 import dev.drover.api.v1.StatefulSetUpdateStrategyType;
+import dev.drover.api.v1.Volume;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -36,7 +39,7 @@ final class StatefulRules {
     }
     LabelMatcher selector = KindRules.requiredSelector(spec.getSelector(), "spec.selector", v);
     KindRules.template(
-        spec.getTemplate(), selector, "spec.template", KindRules.TemplateRestart.ALWAYS, v);
+        withClaimVolumes(set), selector, "spec.template", KindRules.TemplateRestart.ALWAYS, v);
     if (!spec.getServiceName().isEmpty()) {
       v.addAll("spec.service_name", Names.checkDns1123Label(spec.getServiceName()));
     }
@@ -93,6 +96,27 @@ final class StatefulRules {
       }
       claimSpec(claim.getSpec(), field + ".spec", v);
     }
+  }
+
+  // The template as its pods get it: each claim template is a volume the containers may mount.
+  private static PodTemplateSpec withClaimVolumes(StatefulSet set) {
+    PodTemplateSpec.Builder template = set.getSpec().getTemplate().toBuilder();
+    for (PersistentVolumeClaim claim : set.getSpec().getVolumeClaimTemplatesList()) {
+      String name = claim.getMetadata().getName();
+      if (name.isEmpty()
+          || template.getSpec().getVolumesList().stream().anyMatch(x -> x.getName().equals(name))) {
+        continue;
+      }
+      template
+          .getSpecBuilder()
+          .addVolumes(
+              Volume.newBuilder()
+                  .setName(name)
+                  .setPersistentVolumeClaim(
+                      PersistentVolumeClaimVolumeSource.newBuilder()
+                          .setClaimName(name + "-" + set.getMetadata().getName() + "-0")));
+    }
+    return template.build();
   }
 
   static void persistentVolumeClaim(PersistentVolumeClaim claim, Violations v) {

@@ -7,6 +7,7 @@ import dev.drover.master.controller.deployment.DeploymentController;
 import dev.drover.master.controller.endpoints.EndpointsController;
 import dev.drover.master.controller.gc.GarbageCollector;
 import dev.drover.master.controller.job.JobController;
+import dev.drover.master.controller.namespace.NamespaceController;
 import dev.drover.master.controller.node.NodeLifecycleController;
 import dev.drover.master.controller.replicaset.ReplicaSetController;
 import dev.drover.master.controller.statefulset.StatefulSetController;
@@ -32,6 +33,7 @@ public final class Controllers {
         new VolumeBinder(context),
         new NodeLifecycleController(context),
         new EndpointsController(context),
-        new GarbageCollector(context));
+        new GarbageCollector(context),
+        new NamespaceController(context));
   }
 }

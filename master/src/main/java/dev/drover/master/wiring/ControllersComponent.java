@@ -21,6 +21,7 @@ import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.events.EventSeries;
 import dev.drover.master.registry.AlreadyExistsException;
 import dev.drover.master.registry.ConflictException;
+import dev.drover.master.registry.ForbiddenException;
 import dev.drover.master.registry.InvalidObjectException;
 import dev.drover.master.registry.NotFoundException;
 import dev.drover.master.registry.PreconditionFailedException;
@@ -260,6 +261,47 @@ public final class ControllersComponent implements ActiveComponent {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
+    public <T extends Message> List<T> listPage(
+        Kind kind, String namespace, String after, int limit) {
+      try {
+        List<T> out = new ArrayList<>();
+        for (Object o : store.namespaces().page(kind, namespace, after, limit)) {
+          out.add((T) Kinds.unwrap(o));
+        }
+        return out;
+      } catch (RegistryException e) {
+        throw translate(Kinds.prefix(kind, namespace), e);
+      }
+    }
+
+    @Override
+    public int deleteAll(List<? extends Message> objects) {
+      if (objects.isEmpty()) {
+        return 0;
+      }
+      String what = objects.size() + " objects from " + describe(objects.get(0));
+      checkActive(what);
+      List<Object> wrapped = new ArrayList<>(objects.size());
+      objects.forEach(o -> wrapped.add(Kinds.wrap(o)));
+      try {
+        return store.namespaces().deleteBatch(wrapped);
+      } catch (RegistryException e) {
+        throw translate(what, e);
+      }
+    }
+
+    @Override
+    public boolean removeNamespaceIfEmpty(String name) {
+      checkActive("Namespace " + name);
+      try {
+        return store.namespaces().finishIfEmpty(name);
+      } catch (RegistryException e) {
+        throw translate("Namespace " + name, e);
+      }
+    }
+
+    @Override
     public void recordEvent(Event event) {
       checkActive("event about " + event.getInvolvedObject().getName());
       try {
@@ -279,7 +321,7 @@ public final class ControllersComponent implements ActiveComponent {
       reason = WriteException.Reason.NOT_FOUND;
     } else if (e instanceof AlreadyExistsException) {
       reason = WriteException.Reason.ALREADY_EXISTS;
-    } else if (e instanceof PreconditionFailedException) {
+    } else if (e instanceof PreconditionFailedException || e instanceof ForbiddenException) {
       reason = WriteException.Reason.PRECONDITION_FAILED;
     } else if (e instanceof InvalidObjectException) {
       reason = WriteException.Reason.INVALID;

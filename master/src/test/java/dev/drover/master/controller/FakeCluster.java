@@ -6,6 +6,8 @@ import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.LabelSelector;
+import dev.drover.api.v1.Namespace;
+import dev.drover.api.v1.NamespacePhase;
 import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PropagationPolicy;
@@ -36,7 +38,7 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
   public static final String ORPHAN = "orphan";
 
   private final Clock clock;
-  private final Map<String, Message> store = new TreeMap<>();
+  private final TreeMap<String, Message> store = new TreeMap<>();
   private final Map<String, Message> cache = new TreeMap<>();
   private final Map<Kind, List<ResourceHandler>> handlers = new EnumMap<>(Kind.class);
   private final Deque<Change> held = new ArrayDeque<>();
@@ -50,6 +52,7 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
   private boolean silent;
   private boolean boundPodsWaitForAgent;
   private String rejectPodCreates;
+  private int pageReads;
 
   private record Change(String key, Message before, Message after, boolean silent) {}
 
@@ -224,7 +227,10 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
       }
       result = ApiObjects.withMeta((T) b.build(), meta.build());
       writeLog.add("update " + ApiObjects.kindOf(object) + " " + ApiObjects.key(object));
-      if (oldMeta.hasDeletionTime() && meta.getFinalizersCount() == 0 && !waitsForAgent(result)) {
+      if (oldMeta.hasDeletionTime()
+          && meta.getFinalizersCount() == 0
+          && !waitsForAgent(result)
+          && !(result instanceof Namespace)) {
         store.remove(key);
         publish(key, current, null);
       } else {
@@ -280,6 +286,11 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
 
   @Override
   public void delete(Kind kind, String namespace, String name, DeleteOptions options) {
+    if (kind == Kind.KIND_NAMESPACE) {
+      // As the registry does: the namespace controller empties and removes it.
+      markTerminating(name);
+      return;
+    }
     synchronized (this) {
       String key = storeKey(kind, namespace, name);
       Message current = store.get(key);
@@ -320,6 +331,27 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
     flushIfLive();
   }
 
+  private void markTerminating(String name) {
+    synchronized (this) {
+      String key = storeKey(Kind.KIND_NAMESPACE, "", name);
+      Namespace current = (Namespace) store.get(key);
+      if (current == null) {
+        throw new WriteException(WriteException.Reason.NOT_FOUND, key);
+      }
+      writeLog.add("delete KIND_NAMESPACE " + name);
+      if (!current.getMetadata().hasDeletionTime()) {
+        Namespace.Builder next = current.toBuilder();
+        next.getMetadataBuilder()
+            .setDeletionTime(ApiObjects.timestamp(clock.instant()))
+            .setResourceVersion(++revision);
+        next.getStatusBuilder().setPhase(NamespacePhase.NAMESPACE_PHASE_TERMINATING);
+        store.put(key, next.build());
+        publish(key, current, next.build());
+      }
+    }
+    flushIfLive();
+  }
+
   /** Plays the node agent confirming that a terminating pod's containers are gone. */
   public void confirmTermination(String namespace, String name) {
     synchronized (this) {
@@ -343,6 +375,75 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
   @Override
   public void recordEvent(Event event) {
     events.add(event);
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public synchronized <T extends Message> List<T> listPage(
+      Kind kind, String namespace, String after, int limit) {
+    String from = storeKey(kind, namespace, after);
+    List<T> page = new ArrayList<>();
+    for (Message object : store.tailMap(from, false).values()) {
+      ObjectMeta meta = ApiObjects.meta(object);
+      if (page.size() == limit
+          || ApiObjects.kindOf(object) != kind
+          || !meta.getNamespace().equals(namespace)) {
+        break;
+      }
+      page.add((T) object);
+    }
+    pageReads++;
+    return page;
+  }
+
+  @Override
+  public int deleteAll(List<? extends Message> objects) {
+    int left = 0;
+    for (Message object : objects) {
+      ObjectMeta meta = ApiObjects.meta(object);
+      Kind kind = ApiObjects.kindOf(object);
+      try {
+        delete(kind, meta.getNamespace(), meta.getName(), DeleteOptions.background());
+      } catch (WriteException e) {
+        if (!e.isGone()) {
+          throw e;
+        }
+      }
+      if (fetch(kind, meta.getNamespace(), meta.getName()).isPresent()) {
+        left++;
+      }
+    }
+    return left;
+  }
+
+  @Override
+  public boolean removeNamespaceIfEmpty(String name) {
+    synchronized (this) {
+      String key = storeKey(Kind.KIND_NAMESPACE, "", name);
+      Message ns = store.get(key);
+      if (ns == null) {
+        return true;
+      }
+      ObjectMeta meta = ApiObjects.meta(ns);
+      boolean empty =
+          store.values().stream().noneMatch(o -> ApiObjects.meta(o).getNamespace().equals(name));
+      if (!meta.hasDeletionTime()
+          || meta.getFinalizersCount() > 0
+          || ((Namespace) ns).getSpec().getFinalizersCount() > 0
+          || !empty) {
+        return false;
+      }
+      writeLog.add("remove KIND_NAMESPACE " + name);
+      store.remove(key);
+      publish(key, ns, null);
+    }
+    flushIfLive();
+    return true;
+  }
+
+  /** How many pages {@link #listPage} has read. */
+  public synchronized int pageReads() {
+    return pageReads;
   }
 
   // ----- test inspection -----

@@ -67,7 +67,7 @@ class ActiveMasterElectionTest {
   }
 
   @Test
-  void aCrashedHoldersLeaseIsTakenOverOnlyAfterItExpiredAndItStoppedFirst() {
+  void anAbandonedHoldersLeaseIsTakenOverOnlyAfterItExpiredAndItStoppedFirst() {
     store.namespaces().ensure(ActiveMasterElection.NAMESPACE);
     first = candidate("m1", a);
     await().atMost(Duration.ofSeconds(30)).until(first::isActive);

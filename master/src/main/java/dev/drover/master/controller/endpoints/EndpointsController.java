@@ -40,7 +40,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code addresses} and the others in {@code not_ready_addresses}, and per service port the host
  * port the node allocated for the targeted container port ({@code PodStatus.host_ports}). Pods
  * whose ports differ land in different subsets. The Endpoints object is written only when its
- * content changes, and deleted with its Service.
+ * content changes, and deleted with its Service. A headless Service (clusterIP None) lists its pods
+ * by their own IP and container port instead, each under its hostname (a StatefulSet pod's name).
  */
 public final class EndpointsController extends Controller {
   /** Per service key, the missing target ports already reported by an event. */
@@ -169,7 +170,7 @@ public final class EndpointsController extends Controller {
                   + sp.getTargetPort().getStringValue()
                   + "\"");
         }
-        resolveHostPort(sp, pod)
+        (headless(svc) ? resolveContainerPort(sp, pod) : resolveHostPort(sp, pod))
             .ifPresent(
                 hostPort ->
                     ports.add(
@@ -187,7 +188,10 @@ public final class EndpointsController extends Controller {
               ports.toString(), k -> new Group(ports, new ArrayList<>(), new ArrayList<>()));
       EndpointAddress address =
           EndpointAddress.newBuilder()
-              .setIp(pod.getStatus().getHostIp())
+              .setIp(
+                  headless(svc) && !pod.getStatus().getPodIp().isEmpty()
+                      ? pod.getStatus().getPodIp()
+                      : pod.getStatus().getHostIp())
               .setNodeName(pod.getSpec().getNodeName())
               .setHostname(
                   pod.getSpec().getHostname().isEmpty()
@@ -248,6 +252,30 @@ public final class EndpointsController extends Controller {
   }
 
   /** The host port that reaches the service port's target in the pod, if the pod has one. */
+  /**
+   * True for a headless service (clusterIP None): no proxy stands in front of it, so its addresses
+   * are the pods' own IPs and container ports, as clients reach them by pod name.
+   */
+  static boolean headless(Service svc) {
+    return svc.getSpec().getClusterIp().equals("None");
+  }
+
+  /** The container port a service port targets in the pod, or empty when it names none. */
+  static Optional<Integer> resolveContainerPort(ServicePort sp, Pod pod) {
+    IntOrString target = sp.getTargetPort();
+    if (target.getValueCase() == IntOrString.ValueCase.STRING_VALUE
+        && !target.getStringValue().isEmpty()) {
+      ContainerPort declared =
+          findPort(
+              pod, p -> p.getName().equals(target.getStringValue()), normalize(sp.getProtocol()));
+      return declared == null ? Optional.empty() : Optional.of(declared.getContainerPort());
+    }
+    return Optional.of(
+        target.getValueCase() == IntOrString.ValueCase.INT_VALUE && target.getIntValue() != 0
+            ? target.getIntValue()
+            : sp.getPort());
+  }
+
   static Optional<Integer> resolveHostPort(ServicePort sp, Pod pod) {
     Protocol protocol = normalize(sp.getProtocol());
     IntOrString target = sp.getTargetPort();
