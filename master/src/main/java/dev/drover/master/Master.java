@@ -138,7 +138,7 @@ public final class Master implements AutoCloseable {
       if (member != null) {
         PeerTls peerTls = security.peerTls();
         if (peerTls != null) {
-          member.tls(peerTls);
+          member.tls(peerTls).groupId(security.storeGroupId());
         }
         kv = Builder.startStore(member);
         ownsStore = true;

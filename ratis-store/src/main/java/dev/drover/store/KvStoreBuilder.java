@@ -15,6 +15,7 @@ public final class KvStoreBuilder {
   private final Path dataDir;
   private StoreOptions options = new StoreOptions();
   private PeerTls tls;
+  private java.util.UUID groupId;
 
   KvStoreBuilder(Peer self, List<Peer> peers, Path dataDir) {
     this.self = self;
@@ -42,6 +43,15 @@ public final class KvStoreBuilder {
     return this;
   }
 
+  /**
+   * The Raft group of a new cluster (the same on every member); a data directory that already
+   * records one keeps it, and one that records another refuses to start. Default: a fixed id.
+   */
+  public KvStoreBuilder groupId(java.util.UUID groupId) {
+    this.groupId = java.util.Objects.requireNonNull(groupId, "groupId");
+    return this;
+  }
+
   /** This member's data directory. */
   public Path dataDir() {
     return dataDir;
@@ -59,6 +69,6 @@ public final class KvStoreBuilder {
 
   /** Starts the member; it recovers whatever its data directory holds. */
   public RaftKvStore start() throws IOException {
-    return new RaftKvStore(self, peers, dataDir, options, tls).start();
+    return new RaftKvStore(self, peers, dataDir, options, tls, groupId).start();
   }
 }

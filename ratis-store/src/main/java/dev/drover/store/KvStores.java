@@ -64,12 +64,20 @@ public final class KvStores {
 
   /** A client of the group {@code peers} that holds no member; see {@link RaftKvClient}. */
   public static RaftKvClient client(List<Peer> peers, StoreOptions options) {
-    return new RaftKvClient(peers, options, null);
+    return new RaftKvClient(peers, options, null, null);
   }
 
-  /** A client of the group {@code peers} over mutual TLS; see {@link RaftKvClient}. */
-  public static RaftKvClient client(List<Peer> peers, StoreOptions options, PeerTls tls) {
-    return new RaftKvClient(peers, options, java.util.Objects.requireNonNull(tls, "tls"));
+  /**
+   * A client of the group {@code groupId} of {@code peers} over mutual TLS; see {@link
+   * RaftKvClient}.
+   */
+  public static RaftKvClient client(
+      List<Peer> peers, StoreOptions options, PeerTls tls, java.util.UUID groupId) {
+    return new RaftKvClient(
+        peers,
+        options,
+        java.util.Objects.requireNonNull(tls, "tls"),
+        java.util.Objects.requireNonNull(groupId, "groupId"));
   }
 
   /** A TCP port free on loopback right now. */

@@ -183,6 +183,21 @@ public final class MasterSecurity {
     }
 
     /**
+     * The Raft group id of the store of a cluster of this master's CA, null when insecure. Derived
+     * from the CA certificate's digest, so each cluster has its own (the CA is generated at the
+     * first master's bootstrap) and every master holding the CA knows it; the store records it in
+     * its data directory at the first start.
+     */
+    public java.util.UUID storeGroupId() {
+      MasterCredentials c = credentials;
+      return c == null
+          ? null
+          : java.util.UUID.nameUUIDFromBytes(
+              ("drover-store-group:" + dev.drover.client.tls.PemFiles.digest(c.caCertificate()))
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
      * The second phase, once {@code kv} answers: a managed PKI publishes the cluster CA in the
      * store (or adopts the one there, unless {@code storeUsesPeerTls}: a store reached over {@link
      * #peerTls} can only belong to a cluster of this master's CA) and the admin certificate; then

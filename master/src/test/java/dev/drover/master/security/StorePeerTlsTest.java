@@ -119,7 +119,9 @@ class StorePeerTlsTest {
   private RaftKvClient client(PeerTls tls) {
     StoreOptions options = new StoreOptions().requestTimeout(Duration.ofSeconds(2));
     RaftKvClient c =
-        tls == null ? KvStores.client(peers, options) : KvStores.client(peers, options, tls);
+        tls == null
+            ? KvStores.client(peers, options)
+            : KvStores.client(peers, options, tls, member(masters.get("m1")).groupId());
     closeLast.add(c);
     return c;
   }
@@ -158,6 +160,14 @@ class StorePeerTlsTest {
   void threeMastersReplicateOverMutualTls() throws Exception {
     shareCa();
     startAll(Duration.ofDays(1));
+    // The group id is the cluster's own, not the fixed one of plaintext stores.
+    Set<java.util.UUID> groups = new HashSet<>();
+    masters.values().forEach(m -> groups.add(member(m).groupId()));
+    assertThat(groups)
+        .hasSize(1)
+        .doesNotContain(
+            java.util.UUID.nameUUIDFromBytes(
+                "drover-store".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     writeAndSeeEverywhere(masters.get("m1"), "/tls/a", "one");
     writeAndSeeEverywhere(masters.get("m3"), "/tls/b", "two");
   }

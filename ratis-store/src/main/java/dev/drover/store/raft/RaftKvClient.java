@@ -11,6 +11,7 @@ import dev.drover.store.v1.StoreRequest;
 import dev.drover.store.v1.StoreResponse;
 import dev.drover.store.v1.WatchRequest;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,12 +31,16 @@ public final class RaftKvClient extends AbstractKvStore {
   private final AtomicLong seen = new AtomicLong();
   private volatile boolean closed;
 
-  /** A client of the group {@code peers}, over mutual TLS when {@code tls} is not null. */
-  public RaftKvClient(List<Peer> peers, StoreOptions options, PeerTls tls) {
+  /**
+   * A client of the group {@code groupId} (null: the default id) of {@code peers}, over mutual TLS
+   * when {@code tls} is not null.
+   */
+  public RaftKvClient(List<Peer> peers, StoreOptions options, PeerTls tls, UUID groupId) {
     if (peers.isEmpty()) {
       throw KvStoreException.invalid("peers", "the peer list is empty");
     }
-    this.requests = new RaftRequests(peers, options, tls);
+    this.requests =
+        new RaftRequests(groupId == null ? GroupIdFile.LEGACY : groupId, peers, options, tls);
   }
 
   @Override

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,13 +48,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class RaftKvStore extends AbstractKvStore {
   private static final Logger LOG = LoggerFactory.getLogger(RaftKvStore.class);
-  static final RaftGroupId GROUP_ID = RaftRequests.GROUP_ID;
 
   private final Peer self;
   private final List<Peer> peers;
   private final Path dataDir;
   private final StoreOptions options;
   private final PeerTls tls;
+  private final UUID requestedGroupId;
+  private volatile RaftGroupId groupId;
   private final MvccStore store = new MvccStore();
   private final KvStateMachine stateMachine = new KvStateMachine(store);
   private final WatchHub hub;
@@ -72,9 +74,12 @@ public final class RaftKvStore extends AbstractKvStore {
 
   /**
    * A member {@code self} of the group {@code peers}, keeping its data under {@code dataDir}; its
-   * Raft server and clients use mutual TLS when {@code tls} is not null.
+   * Raft server and clients use mutual TLS when {@code tls} is not null. The group is {@code
+   * groupId} on a first start (null: the default id), from then on the one the data directory
+   * records ({@link GroupIdFile}).
    */
-  public RaftKvStore(Peer self, List<Peer> peers, Path dataDir, StoreOptions options, PeerTls tls) {
+  public RaftKvStore(
+      Peer self, List<Peer> peers, Path dataDir, StoreOptions options, PeerTls tls, UUID groupId) {
     if (peers.stream().noneMatch(p -> p.id().equals(self.id()))) {
       throw KvStoreException.invalid(
           "peers", "the peer list does not contain this member " + self.id());
@@ -84,6 +89,7 @@ public final class RaftKvStore extends AbstractKvStore {
     this.dataDir = dataDir;
     this.options = options;
     this.tls = tls;
+    this.requestedGroupId = groupId;
     this.hub = new WatchHub(store, options.progressNotifyInterval());
     this.lessor =
         new Lessor(
@@ -139,18 +145,20 @@ public final class RaftKvStore extends AbstractKvStore {
    */
   public RaftKvStore start() throws IOException {
     Files.createDirectories(dataDir);
+    UUID group = GroupIdFile.resolve(dataDir, requestedGroupId);
+    groupId = RaftGroupId.valueOf(group);
     LogRepair.repair(logDir(dataDir));
     server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(self.id()))
-            .setGroup(RaftRequests.group(peers))
+            .setGroup(RaftRequests.group(group, peers))
             .setStateMachine(stateMachine)
             .setProperties(serverProperties())
             .setParameters(RaftRequests.parameters(tls))
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     server.start();
-    requests = new RaftRequests(peers, options, tls);
+    requests = new RaftRequests(group, peers, options, tls);
     hub.start();
     lessor.start();
     LOG.info(
@@ -163,8 +171,16 @@ public final class RaftKvStore extends AbstractKvStore {
   }
 
   /** Where Ratis keeps this store's log segments under {@code dataDir}. */
-  static Path logDir(Path dataDir) {
-    return dataDir.resolve(GROUP_ID.getUuid().toString()).resolve("current");
+  static Path logDir(Path dataDir) throws IOException {
+    UUID group = GroupIdFile.read(dataDir);
+    return dataDir
+        .resolve((group == null ? GroupIdFile.LEGACY : group).toString())
+        .resolve("current");
+  }
+
+  /** The Raft group this member belongs to (known once started). */
+  public UUID groupId() {
+    return groupId.getUuid();
   }
 
   private void maybeCompact(long revision) {
@@ -219,7 +235,7 @@ public final class RaftKvStore extends AbstractKvStore {
   /** The current members as this member knows them. */
   public List<String> memberIds() throws IOException {
     List<String> out = new ArrayList<>();
-    for (RaftPeer p : server.getDivision(GROUP_ID).getRaftConf().getCurrentPeers()) {
+    for (RaftPeer p : server.getDivision(groupId).getRaftConf().getCurrentPeers()) {
       out.add(p.getId().toString());
     }
     return out;
@@ -241,7 +257,7 @@ public final class RaftKvStore extends AbstractKvStore {
    */
   public String role() {
     try {
-      return server.getDivision(GROUP_ID).getInfo().getCurrentRole().name();
+      return server.getDivision(groupId).getInfo().getCurrentRole().name();
     } catch (IOException | RuntimeException e) {
       return "UNKNOWN";
     }
@@ -250,7 +266,7 @@ public final class RaftKvStore extends AbstractKvStore {
   /** The Raft term this member is in, or -1 when not running. */
   public long currentTerm() {
     try {
-      return server.getDivision(GROUP_ID).getInfo().getCurrentTerm();
+      return server.getDivision(groupId).getInfo().getCurrentTerm();
     } catch (IOException | RuntimeException e) {
       return -1;
     }
@@ -269,7 +285,7 @@ public final class RaftKvStore extends AbstractKvStore {
 
   /** First index still present in the Raft log here (grows as the log is purged). */
   public long logStartIndex() throws IOException {
-    return server.getDivision(GROUP_ID).getRaftLog().getStartIndex();
+    return server.getDivision(groupId).getRaftLog().getStartIndex();
   }
 
   /** The MVCC state, for tests that compare members. */

@@ -8,7 +8,6 @@ import dev.drover.store.v1.StoreRequest;
 import dev.drover.store.v1.StoreResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,10 +57,6 @@ import org.slf4j.LoggerFactory;
 final class RaftRequests implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftRequests.class);
 
-  /** All Drover stores share one group id: one store per set of peers. */
-  static final RaftGroupId GROUP_ID =
-      RaftGroupId.valueOf(UUID.nameUUIDFromBytes("drover-store".getBytes(StandardCharsets.UTF_8)));
-
   /** A batch stops growing at this size (a single larger request still goes, alone). */
   private static final long MAX_BATCH_BYTES = 1L << 20;
 
@@ -71,11 +66,14 @@ final class RaftRequests implements AutoCloseable {
   private final Lane writes;
   private final Lane reads;
 
-  /** Clients for the group {@code peers}; over mutual TLS when {@code tls} is not null. */
-  RaftRequests(List<Peer> peers, StoreOptions options, PeerTls tls) {
+  /**
+   * Clients for the group {@code groupId} of {@code peers}; over mutual TLS when {@code tls} is not
+   * null.
+   */
+  RaftRequests(UUID groupId, List<Peer> peers, StoreOptions options, PeerTls tls) {
     this.options = options;
     this.tls = tls;
-    this.group = group(peers);
+    this.group = group(groupId, peers);
     this.writes = new Lane((client, msg) -> client.async().send(msg));
     this.reads = new Lane((client, msg) -> client.async().sendReadOnly(msg));
   }
@@ -109,12 +107,12 @@ final class RaftRequests implements AutoCloseable {
     return RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build();
   }
 
-  static RaftGroup group(List<Peer> members) {
+  static RaftGroup group(UUID groupId, List<Peer> members) {
     List<RaftPeer> list = new ArrayList<>();
     for (Peer p : members) {
       list.add(toRaftPeer(p));
     }
-    return RaftGroup.valueOf(GROUP_ID, list);
+    return RaftGroup.valueOf(RaftGroupId.valueOf(groupId), list);
   }
 
   private RaftProperties clientProperties() {
