@@ -89,7 +89,7 @@ final class GetCommand implements Callable<Integer> {
                       + "' (expected table, wide, yaml, json, name, jsonpath=... or"
                       + " custom-columns=...)");
         };
-    if (eq >= 0 && output.ordinal() < OutputFormat.jsonpath.ordinal()) {
+    if ((eq >= 0) != (output.ordinal() >= OutputFormat.jsonpath.ordinal())) {
       throw new ParameterException(
           spec.commandLine(), "Invalid value for option '--output': '" + value + "'");
     }

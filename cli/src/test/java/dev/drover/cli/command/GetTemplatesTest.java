@@ -101,5 +101,6 @@ class GetTemplatesTest {
   void unknownFormatIsAUsageError() {
     assertThat(cli.run("get", "pods", "-o", "yaml=x").code()).isEqualTo(2);
     assertThat(cli.run("get", "pods", "-o", "xml").code()).isEqualTo(2);
+    assertThat(cli.run("get", "pods", "-o", "jsonpath").code()).isEqualTo(2);
   }
 }
