@@ -9,7 +9,10 @@ import dev.drover.cli.command.Resources.Listing;
 import dev.drover.cli.core.Cli;
 import dev.drover.cli.core.CliException;
 import dev.drover.cli.core.ResourceType;
+import dev.drover.cli.output.CustomColumns;
+import dev.drover.cli.output.JsonPath;
 import dev.drover.cli.output.ObjectTables;
+import dev.drover.cli.output.ObjectTrees;
 import dev.drover.client.DroverClient;
 import dev.drover.client.manifest.ManifestWriter;
 import io.grpc.Status;
@@ -58,11 +61,55 @@ final class GetCommand implements Callable<Integer> {
   @Parameters(index = "1..*", paramLabel = "NAME", description = "Names of objects to show.")
   List<String> names = new ArrayList<>();
 
+  OutputFormat output = OutputFormat.table;
+
+  /** The text after {@code jsonpath=} or {@code custom-columns=}. */
+  String template = "";
+
   @Option(
       names = {"-o", "--output"},
       paramLabel = "FORMAT",
-      description = "Output format: ${COMPLETION-CANDIDATES} (default table).")
-  OutputFormat output = OutputFormat.table;
+      description =
+          "Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE,"
+              + " custom-columns=NAME:PATH,... (default table).")
+  void output(String value) {
+    int eq = value.indexOf('=');
+    String format = eq < 0 ? value : value.substring(0, eq);
+    template = eq < 0 ? "" : value.substring(eq + 1);
+    output =
+        switch (format) {
+          case "jsonpath" -> OutputFormat.jsonpath;
+          case "custom-columns" -> OutputFormat.customColumns;
+          case "table", "wide", "yaml", "json", "name" -> OutputFormat.valueOf(format);
+          default ->
+              throw new ParameterException(
+                  spec.commandLine(),
+                  "Invalid value for option '--output': '"
+                      + value
+                      + "' (expected table, wide, yaml, json, name, jsonpath=... or"
+                      + " custom-columns=...)");
+        };
+    if ((eq >= 0) != (output.ordinal() >= OutputFormat.jsonpath.ordinal())) {
+      throw new ParameterException(
+          spec.commandLine(), "Invalid value for option '--output': '" + value + "'");
+    }
+  }
+
+  @Option(
+      names = "--sort-by",
+      paramLabel = "JSONPATH",
+      description = "Sort the list by this field, e.g. .metadata.name or '{.metadata.name}'.")
+  String sortBy = "";
+
+  @Option(names = "--show-labels", description = "Add a LABELS column to the table.")
+  boolean showLabels;
+
+  @Option(
+      names = {"-L", "--label-columns"},
+      paramLabel = "KEY",
+      split = ",",
+      description = "Add a column with the value of this label (repeatable, or KEY1,KEY2).")
+  List<String> labelColumns = new ArrayList<>();
 
   @Option(
       names = {"-l", "--selector"},
@@ -186,7 +233,14 @@ final class GetCommand implements Callable<Integer> {
       boolean single,
       ObjectTables tables) {
     PrintWriter out = cli.out();
+    if (!sortBy.isEmpty()) {
+      objects = ObjectTrees.sortBy(objects, sortBy);
+    }
     switch (output) {
+      case jsonpath ->
+          out.print(JsonPath.parse(template).execute(ObjectTrees.tree(objects, single)));
+      case customColumns ->
+          new CustomColumns(template).print(out, ObjectTrees.trees(objects), true);
       case yaml -> out.print(ManifestWriter.toYaml(objects));
       case json ->
           out.println(
@@ -199,9 +253,11 @@ final class GetCommand implements Callable<Integer> {
                   allNamespaces || !type.namespaced()
                       ? "No resources found"
                       : "No resources found in " + namespace + " namespace.");
-          return tables.table(List.of()).widths();
+          return ObjectTrees.withLabels(tables.table(List.of()), objects, labelColumns, showLabels)
+              .widths();
         }
-        return tables.table(objects).print(out);
+        return ObjectTrees.withLabels(tables.table(objects), objects, labelColumns, showLabels)
+            .print(out);
       }
     }
     out.flush();
@@ -263,7 +319,13 @@ final class GetCommand implements Callable<Integer> {
       case yaml -> out.print("---\n" + ManifestWriter.toYaml(object));
       case json -> out.println(ManifestWriter.toJson(object));
       case name -> out.println(ResourceType.ref(object));
-      default -> tables.table(List.of(object)).printRows(out, widths);
+      case jsonpath -> out.print(JsonPath.parse(template).execute(ManifestWriter.toTree(object)));
+      case customColumns ->
+          new CustomColumns(template).print(out, ObjectTrees.trees(List.of(object)), false);
+      default ->
+          ObjectTrees.withLabels(
+                  tables.table(List.of(object)), List.of(object), labelColumns, showLabels)
+              .printRows(out, widths);
     }
     out.flush();
   }

@@ -6,5 +6,9 @@ enum OutputFormat {
   wide,
   yaml,
   json,
-  name
+  name,
+  /** {@code jsonpath=TEMPLATE}. */
+  jsonpath,
+  /** {@code custom-columns=SPEC}. */
+  customColumns
 }

@@ -40,6 +40,22 @@ public final class Table {
     return this;
   }
 
+  /**
+   * A copy with extra columns at the right; {@code cells} holds one list per existing row, in
+   * order.
+   */
+  public Table withColumns(List<String> extraHeaders, List<List<String>> cells) {
+    List<String> allHeaders = new ArrayList<>(headers);
+    allHeaders.addAll(extraHeaders);
+    Table wider = new Table(allHeaders);
+    for (int i = 0; i < rows.size(); i++) {
+      List<String> row = new ArrayList<>(rows.get(i));
+      row.addAll(cells.get(i));
+      wider.row(row);
+    }
+    return wider;
+  }
+
   /** True when no row was added. */
   public boolean isEmpty() {
     return rows.isEmpty();
