@@ -223,7 +223,7 @@ class ServiceProxyClusterTest {
     outside.getSpecBuilder().getPortsBuilder(0).setNodePort(8080);
     assertThatThrownBy(() -> cluster.client.services().create(outside.build()))
         .isInstanceOf(StatusRuntimeException.class)
-        .hasMessageContaining("spec.ports[0].node_port")
+        .hasMessageContaining("spec.ports[0].nodePort")
         .hasMessageContaining("not in the valid range")
         .hasMessageContaining("30000-30999");
 
@@ -248,7 +248,7 @@ class ServiceProxyClusterTest {
     cluster.client.services().create(noName.build());
     await().atMost(LONG).until(() -> !events("noname", "TargetPortNotFound").isEmpty());
     assertThat(events("noname", "TargetPortNotFound").get(0).getMessage())
-        .startsWith("spec.ports[0].target_port: no container of pod ok-")
+        .startsWith("spec.ports[0].targetPort: no container of pod ok-")
         .endsWith("declares a port named \"nope\"");
 
     // The good service is unaffected.

@@ -164,7 +164,7 @@ public final class EndpointsController extends Controller {
           missing.add(
               "spec.ports["
                   + i
-                  + "].target_port: no container of pod "
+                  + "].targetPort: no container of pod "
                   + pod.getMetadata().getName()
                   + " declares a port named \""
                   + sp.getTargetPort().getStringValue()
