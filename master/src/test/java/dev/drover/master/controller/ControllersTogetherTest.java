@@ -95,6 +95,22 @@ class ControllersTogetherTest {
     h.settle();
   }
 
+  /**
+   * A Deployment {@code name} of {@code replicas} pods labelled {@code labels}, running {@code
+   * image}.
+   */
+  private static Deployment deployment(
+      String name, int replicas, Map<String, String> labels, String image) {
+    return Deployment.newBuilder()
+        .setMetadata(meta(name))
+        .setSpec(
+            DeploymentSpec.newBuilder()
+                .setReplicas(replicas)
+                .setSelector(selector(labels))
+                .setTemplate(template(labels, image)))
+        .build();
+  }
+
   private long runningOn(String node) {
     return pods().stream()
         .filter(p -> node.equals(p.getSpec().getNodeName()) && Pods.isActive(p) && Pods.isReady(p))
@@ -103,15 +119,7 @@ class ControllersTogetherTest {
 
   @Test
   void podsOfADeadNodeRunElsewhereWithinTheDefaultTimingsAndTheNodeComesBackClean() {
-    h.cluster.create(
-        Deployment.newBuilder()
-            .setMetadata(meta("web"))
-            .setSpec(
-                DeploymentSpec.newBuilder()
-                    .setReplicas(4)
-                    .setSelector(selector(LABELS))
-                    .setTemplate(template(LABELS, "web:1")))
-            .build());
+    h.cluster.create(deployment("web", 4, LABELS, "web:1"));
     h.settle();
     scheduleAndRun();
     assertThat(runningOn("n1")).isEqualTo(2);
@@ -146,15 +154,7 @@ class ControllersTogetherTest {
 
   @Test
   void deletingADeploymentRemovesItsReplicaSetsAndPods() {
-    h.cluster.create(
-        Deployment.newBuilder()
-            .setMetadata(meta("web"))
-            .setSpec(
-                DeploymentSpec.newBuilder()
-                    .setReplicas(2)
-                    .setSelector(selector(LABELS))
-                    .setTemplate(template(LABELS, "web:1")))
-            .build());
+    h.cluster.create(deployment("web", 2, LABELS, "web:1"));
     h.settle();
     scheduleAndRun();
     h.cluster.delete(Kind.KIND_DEPLOYMENT, "default", "web", DeleteOptions.background());
@@ -177,15 +177,7 @@ class ControllersTogetherTest {
    */
   @Test
   void aDeploymentAndAReplicaSetWithTheSameSelectorAppliedTogetherKillNoRunningPod() {
-    h.cluster.create(
-        Deployment.newBuilder()
-            .setMetadata(meta("web"))
-            .setSpec(
-                DeploymentSpec.newBuilder()
-                    .setReplicas(1)
-                    .setSelector(selector(LABELS))
-                    .setTemplate(template(LABELS, "web:1")))
-            .build());
+    h.cluster.create(deployment("web", 1, LABELS, "web:1"));
     h.cluster.create(
         ReplicaSet.newBuilder()
             .setMetadata(meta("web-rs", LABELS))
@@ -214,15 +206,7 @@ class ControllersTogetherTest {
   /** A ReplicaSet another controller owns is never adopted, scaled or emptied by a Deployment. */
   @Test
   void aDeploymentNeverTouchesAReplicaSetOwnedBySomeoneElse() {
-    h.cluster.create(
-        Deployment.newBuilder()
-            .setMetadata(meta("other"))
-            .setSpec(
-                DeploymentSpec.newBuilder()
-                    .setReplicas(2)
-                    .setSelector(selector(Map.of("app", "other")))
-                    .setTemplate(template(Map.of("app", "other"), "other:1")))
-            .build());
+    h.cluster.create(deployment("other", 2, Map.of("app", "other"), "other:1"));
     h.settle();
     scheduleAndRun();
     ReplicaSet owned = h.cluster.<ReplicaSet>stored(Kind.KIND_REPLICA_SET).get(0);
@@ -230,15 +214,7 @@ class ControllersTogetherTest {
     Map<String, String> tier = Map.of("tier", "web");
     h.cluster.update(
         owned.toBuilder().setMetadata(owned.getMetadata().toBuilder().putAllLabels(tier)).build());
-    h.cluster.create(
-        Deployment.newBuilder()
-            .setMetadata(meta("web"))
-            .setSpec(
-                DeploymentSpec.newBuilder()
-                    .setReplicas(1)
-                    .setSelector(selector(tier))
-                    .setTemplate(template(tier, "web:1")))
-            .build());
+    h.cluster.create(deployment("web", 1, tier, "web:1"));
     h.settle();
     scheduleAndRun();
     ReplicaSet after =
