@@ -52,11 +52,15 @@ import org.HdrHistogram.Histogram;
  * the rounds. Besides speed it measures CPU time per request, which a loaded machine inflates less
  * than latency: the proxy's event loop threads (thread CPU clocks) and docker-proxy behind the host
  * port (its /proc counters). Options: {@code [--rounds N] [--seconds S] [--clients C] [--transports
- * auto|nio|epoll,...] [--skip-swarm]}; with more than one transport each gets its own proxy and
- * path ({@code drover-nio}, ...), measured in turn, and the first one is the RESULT's. Last line:
- * {@code RESULT proxy vs_direct=<drover/direct throughput> vs_swarm=<drover/swarm throughput> (or
- * peer=none when the mesh cannot run here: this kernel has no IPVS) added_p99_ms=<drover p99 -
- * direct p99>}.
+ * auto|nio|epoll,...] [--warmup S] [--pod-ip] [--skip-swarm]}; with more than one transport each
+ * gets its own proxy and path ({@code drover-nio}, ...), measured in turn, and the first one is the
+ * RESULT's. Every path first gets S seconds (default 3) of unrecorded load, so that the proxy is
+ * measured JIT-compiled. {@code --pod-ip} adds a path {@code drover-podip} whose endpoint is the
+ * same httpd in the host's network namespace on loopback (no docker-proxy in between, as if the
+ * proxy connected to a local pod's own address, which Drover's endpoints do not give today): a
+ * measure of that idea, not of the shipped path. Last line: {@code RESULT proxy
+ * vs_direct=<drover/direct throughput> vs_swarm=<drover/swarm throughput> (or peer=none when the
+ * mesh cannot run here: this kernel has no IPVS) added_p99_ms=<drover p99 - direct p99>}.
  */
 public final class ProxyBench {
   private static final String DOCKER = "/usr/bin/docker";
@@ -79,21 +83,25 @@ public final class ProxyBench {
     int seconds = 5;
     int clients = 8;
     boolean swarm = true;
+    boolean podIp = false;
+    int warmup = 3;
     List<ProxyConfig.Transport> transports = List.of(ProxyConfig.Transport.AUTO);
     String usage =
         "usage: bench/run proxy [--rounds N] [--seconds S] [--clients C]"
-            + " [--transports auto|nio|epoll,...] [--skip-swarm]";
+            + " [--transports auto|nio|epoll,...] [--warmup S] [--pod-ip] [--skip-swarm]";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--clients" -> clients = Integer.parseInt(args[++i]);
         case "--skip-swarm" -> swarm = false;
+        case "--pod-ip" -> podIp = true;
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--transports" -> transports = transports(args[++i], usage);
         default -> throw new IllegalArgumentException(usage);
       }
     }
-    new ProxyBench().run(rounds, seconds, clients, transports, swarm);
+    new ProxyBench().run(rounds, seconds, clients, warmup, transports, podIp, swarm);
   }
 
   private static List<ProxyConfig.Transport> transports(String list, String usage) {
@@ -112,7 +120,9 @@ public final class ProxyBench {
       int rounds,
       int seconds,
       int clients,
+      int warmup,
       List<ProxyConfig.Transport> transports,
+      boolean podIp,
       boolean withSwarm)
       throws Exception {
     System.out.printf(
@@ -146,7 +156,7 @@ public final class ProxyBench {
       awaitServing(direct);
       for (ProxyConfig.Transport t : transports) {
         int nodePort = freePort();
-        ServiceProxy proxy = drover(direct, nodePort, t);
+        ServiceProxy proxy = drover("127.0.0.1", direct, nodePort, t);
         proxies.add(proxy);
         String name =
             transports.size() == 1
@@ -154,6 +164,31 @@ public final class ProxyBench {
                 : "drover-" + proxy.transport().name().toLowerCase(Locale.ROOT);
         drovers.put(drovers.containsKey(name) ? name + "-" + proxies.size() : name, nodePort);
         System.out.println(name + ": " + proxy.transport() + " transport on port " + nodePort);
+        awaitServing(nodePort);
+      }
+      if (podIp) {
+        // Not what Drover does today (endpoints are host address + host port): the proxy
+        // connecting straight to the server, skipping docker-proxy, as kube-proxy does with pod
+        // addresses. The same httpd in the host's network namespace stands in for the pod's
+        // address, so that every byte stays on loopback.
+        int hostNet = freePort();
+        docker(
+            120,
+            "run",
+            "-d",
+            "--name",
+            container + "-hostnet",
+            "--network",
+            "host",
+            IMAGE,
+            "sh",
+            "-c",
+            HTTPD.replace("-p 8080", "-p 127.0.0.1:" + hostNet));
+        awaitServing(hostNet);
+        int nodePort = freePort();
+        proxies.add(drover("127.0.0.1", hostNet, nodePort, transports.get(0)));
+        drovers.put("drover-podip", nodePort);
+        System.out.println("drover-podip: endpoint 127.0.0.1:" + hostNet + " (host network)");
         awaitServing(nodePort);
       }
       if (withSwarm) {
@@ -187,6 +222,11 @@ public final class ProxyBench {
           }
         }
       }
+      // The agent's proxy runs for days: it is measured JIT-compiled, as every path is.
+      load(direct, direct, warmup, clients);
+      for (int port : drovers.values()) {
+        load(port, direct, warmup, clients);
+      }
       Map<String, List<Sample>> samples = new LinkedHashMap<>();
       for (int r = 1; r <= rounds; r++) {
         String loadBefore = BenchSupport.loadAverage();
@@ -210,6 +250,9 @@ public final class ProxyBench {
     } finally {
       proxies.forEach(ServiceProxy::close);
       docker(60, "rm", "-f", container);
+      if (podIp) {
+        docker(60, "rm", "-f", container + "-hostnet");
+      }
       if (swarmJoined) {
         docker(60, "service", "rm", service);
         docker(60, "swarm", "leave", "--force");
@@ -305,7 +348,8 @@ public final class ProxyBench {
   }
 
   /** A Drover service proxy with one NodePort service whose endpoint is the backend's port. */
-  private static ServiceProxy drover(int backendPort, int nodePort, ProxyConfig.Transport t) {
+  private static ServiceProxy drover(
+      String backendHost, int backendPort, int nodePort, ProxyConfig.Transport t) {
     ServiceProxy proxy =
         new ServiceProxy(
             new ProxyConfig(
@@ -327,7 +371,7 @@ public final class ProxyBench {
                     .addPorts(EndpointPort.newBuilder().setPort(backendPort))
                     .addAddresses(
                         EndpointAddress.newBuilder()
-                            .setIp("127.0.0.1")
+                            .setIp(backendHost)
                             .setTargetRef(ObjectReference.newBuilder().setName("backend"))))
             .build());
     proxy.reconcileAndWait();

@@ -331,10 +331,9 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
     // a connection never hands over to another thread, which on a busy machine means waiting to
     // be scheduled again. Listeners spread over the loops.
     EventLoop acceptor = loops.next();
-    EventLoopGroup children = Boolean.getBoolean("drover.proxy.sharedLoops") ? loops : acceptor;
     ChannelFuture f =
         new ServerBootstrap()
-            .group(acceptor, children)
+            .group(acceptor, acceptor)
             .channelFactory(transport.servers())
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.AUTO_READ, false)
