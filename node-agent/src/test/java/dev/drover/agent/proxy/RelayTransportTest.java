@@ -3,16 +3,7 @@ package dev.drover.agent.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.api.v1.EndpointAddress;
-import dev.drover.api.v1.EndpointPort;
-import dev.drover.api.v1.EndpointSubset;
-import dev.drover.api.v1.Endpoints;
-import dev.drover.api.v1.ObjectMeta;
-import dev.drover.api.v1.ObjectReference;
-import dev.drover.api.v1.Service;
-import dev.drover.api.v1.ServicePort;
-import dev.drover.api.v1.ServiceSpec;
-import dev.drover.api.v1.ServiceType;
+import dev.drover.api.v1.ProxyProtocol;
 import io.netty.channel.epoll.Epoll;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -99,24 +91,8 @@ class RelayTransportTest {
             (svc, reason, message) -> {});
     assertThat(proxy.transport()).isEqualTo(transport);
     proxy.putService(
-        Service.newBuilder()
-            .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("raw"))
-            .setSpec(
-                ServiceSpec.newBuilder()
-                    .setType(ServiceType.SERVICE_TYPE_NODE_PORT)
-                    .addPorts(ServicePort.newBuilder().setPort(80).setNodePort(nodePort)))
-            .build());
-    proxy.putEndpoints(
-        Endpoints.newBuilder()
-            .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("raw"))
-            .addSubsets(
-                EndpointSubset.newBuilder()
-                    .addPorts(EndpointPort.newBuilder().setPort(backend.getLocalPort()))
-                    .addAddresses(
-                        EndpointAddress.newBuilder()
-                            .setIp("127.0.0.1")
-                            .setTargetRef(ObjectReference.newBuilder().setName("raw"))))
-            .build());
+        ServiceProxyTest.service("raw", nodePort, ProxyProtocol.PROXY_PROTOCOL_UNSPECIFIED));
+    proxy.putEndpoints(ServiceProxyTest.endpoints("raw", Map.of("raw", backend.getLocalPort())));
     proxy.reconcileAndWait();
     return nodePort;
   }

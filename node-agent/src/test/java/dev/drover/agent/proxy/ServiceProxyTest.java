@@ -66,7 +66,7 @@ class ServiceProxyTest {
     }
   }
 
-  private static Service service(String name, int nodePort, ProxyProtocol pp) {
+  static Service service(String name, int nodePort, ProxyProtocol pp) {
     return Service.newBuilder()
         .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName(name))
         .setSpec(
@@ -78,7 +78,7 @@ class ServiceProxyTest {
         .build();
   }
 
-  private static Endpoints endpoints(String name, Map<String, Integer> ready) {
+  static Endpoints endpoints(String name, Map<String, Integer> ready) {
     EndpointSubset.Builder subset =
         EndpointSubset.newBuilder().addPorts(EndpointPort.newBuilder().setName("http").setPort(1));
     Endpoints.Builder ep =
