@@ -82,7 +82,7 @@ class ConsoleBrowserTest {
   }
 
   @BeforeEach
-  void start() {
+  void start() throws Exception {
     require(Files.isExecutable(CHROMIUM), CHROMIUM + " (Debian package chromium)");
     require(Files.isExecutable(CHROMEDRIVER), CHROMEDRIVER + " (Debian package chromium-driver)");
     StringWriter out = new StringWriter();
