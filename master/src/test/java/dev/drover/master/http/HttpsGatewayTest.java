@@ -15,6 +15,9 @@ import dev.drover.master.Master;
 import dev.drover.master.auth.Principal;
 import dev.drover.master.auth.Role;
 import dev.drover.master.security.CertificateAuthority;
+import dev.drover.store.KvStores;
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.KvStore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,6 +30,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -260,6 +264,34 @@ class HttpsGatewayTest {
         (SSLSocket) tls(null).getSocketFactory().createSocket("127.0.0.1", master.httpPort())) {
       socket.startHandshake();
       return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+    }
+  }
+
+  @Test
+  void theConsoleLoginLinkCarriesAnAdminTokenRevokedAtStop() throws Exception {
+    KvStore kv = KvStores.inMemory();
+    try {
+      master =
+          Master.builder()
+              .store(() -> kv, false)
+              .pki(dir.resolve("pki"))
+              .consoleLogin(true)
+              .apiPort(-1)
+              .httpPort(0)
+              .scheduler(false)
+              .controllers(false)
+              .start();
+      String url = master.consoleUrl();
+      assertThat(url).matches("https://127\\.0\\.0\\.1:[0-9]+/ui/\\?token=DRV1-[-0-9a-f]+");
+      String token = url.substring(url.indexOf("?token=") + "?token=".length());
+      assertThat(https(tls(null), "POST", configMap("from-console"), token).code()).isEqualTo(201);
+      String stored = "/security/tokens/" + token.split("-")[2];
+      assertThat(kv.get(Keys.of(stored)).get(10, TimeUnit.SECONDS).getKvsCount()).isOne();
+      master.close();
+      master = null;
+      assertThat(kv.get(Keys.of(stored)).get(10, TimeUnit.SECONDS).getKvsCount()).isZero();
+    } finally {
+      kv.close();
     }
   }
 
