@@ -5,9 +5,13 @@ Lists the nodes and pods, creates a ConfigMap, changes and deletes it, then watc
 ConfigMaps from the version read before the changes: the watch replays ADDED, MODIFIED and
 DELETED, as newline-delimited JSON events, exactly as a Kubernetes watch would.
 
-    python3 drover_http.py http://127.0.0.1:7080 [--token TOKEN]
+    python3 drover_http.py https://127.0.0.1:7080 --ca-file CA.crt --token TOKEN
+    python3 drover_http.py https://127.0.0.1:7080 --ca-file CA.crt --cert admin.crt --key admin.key
 
-(`drover dev` serves the gateway on 127.0.0.1:7080 and prints its address.)
+The gateway serves HTTPS with a certificate of the cluster's own CA (`--ca-file` verifies it) and
+wants a bearer token or a client certificate of that CA; plain http:// only reaches a master
+started with --insecure. (`drover dev` serves it on 127.0.0.1:7080 and prints its address with a
+token, `?token=...`; the CA and admin certificate are in ~/.drover/dev/pki.)
 """
 
 import argparse
@@ -16,6 +20,23 @@ import sys
 import time
 
 import requests
+
+
+class Gateway(requests.Session):
+    """A session that verifies the gateway with the cluster CA file.
+
+    requests lets REQUESTS_CA_BUNDLE (often set to the system bundle) replace Session.verify, so
+    the CA file goes with every request instead.
+    """
+
+    def __init__(self, ca_file):
+        super().__init__()
+        self.ca_file = ca_file
+
+    def request(self, method, url, **kwargs):
+        if self.ca_file:
+            kwargs.setdefault("verify", self.ca_file)
+        return super().request(method, url, **kwargs)
 
 
 def check(response):
@@ -34,12 +55,17 @@ def check(response):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("base", help="gateway URL, e.g. http://127.0.0.1:7080")
+    parser.add_argument("base", help="gateway URL, e.g. https://127.0.0.1:7080")
     parser.add_argument("--namespace", default="default")
-    parser.add_argument("--token", help="bearer token, when the master requires one")
+    parser.add_argument("--token", help="bearer token")
+    parser.add_argument("--ca-file", help="the cluster CA that signed the gateway's certificate")
+    parser.add_argument("--cert", help="client certificate of the cluster CA (with --key)")
+    parser.add_argument("--key", help="the client certificate's private key")
     args = parser.parse_args()
 
-    http = requests.Session()
+    http = Gateway(args.ca_file)
+    if args.cert:
+        http.cert = (args.cert, args.key)
     if args.token:
         http.headers["Authorization"] = f"Bearer {args.token}"
     base = args.base.rstrip("/")

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.drover.cli.Main;
 import dev.drover.cli.core.Cli;
 import dev.drover.client.manifest.JsonText;
+import dev.drover.client.tls.PemFiles;
+import dev.drover.client.tls.TrustManagers;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.File;
@@ -19,8 +21,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +33,10 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,24 +51,28 @@ import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The web console in a real browser (Debian's chromium, driven by chromium-driver through Selenium)
- * against a {@code drover dev} cluster: the nodes and pods it shows are the API's; a Deployment
- * applied through the API appears with its pods turning Running without a reload; scaling it from
- * the console changes the stored object; a pod's page shows its logs. A screenshot of the overview
- * goes to target/console-overview.png and docs/console.png (linked from the README). Skipped
- * without chromium, except with CI=true, where that fails the test.
+ * against a {@code drover dev} cluster, opened over HTTPS through the login link dev mode prints
+ * (the API calls of the test use the link's token and trust only the dev CA): the nodes and pods it
+ * shows are the API's; a Deployment applied through the API appears with its pods turning Running
+ * without a reload; scaling it from the console changes the stored object; a pod's page shows its
+ * logs. A screenshot of the overview goes to target/console-overview.png and docs/console.png
+ * (linked from the README). Skipped without chromium, except with CI=true, where that fails the
+ * test.
  */
 class ConsoleBrowserTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-  private static final Pattern CONSOLE = Pattern.compile("Web console and HTTP API: (http://\\S+)");
+  private static final Pattern CONSOLE =
+      Pattern.compile("Web console and HTTP API: ((https://[^/]+)/ui/\\?token=(\\S+))");
   private static final Duration WAIT = Duration.ofSeconds(90);
 
   @TempDir Path home;
   private Thread dev;
   private String consoleUrl;
   private String base;
+  private String token;
   private ChromeDriver browser;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private HttpClient http;
 
   private static void require(boolean present, String what) {
     if ("true".equals(System.getenv("CI"))) {
@@ -69,7 +82,7 @@ class ConsoleBrowserTest {
   }
 
   @BeforeEach
-  void start() {
+  void start() throws Exception {
     require(Files.isExecutable(CHROMIUM), CHROMIUM + " (Debian package chromium)");
     require(Files.isExecutable(CHROMEDRIVER), CHROMEDRIVER + " (Debian package chromium-driver)");
     StringWriter out = new StringWriter();
@@ -102,18 +115,55 @@ class ConsoleBrowserTest {
     Matcher url = CONSOLE.matcher(out.toString());
     assertThat(url.find()).as("drover dev printed no console address: %s", out).isTrue();
     consoleUrl = url.group(1);
-    base = consoleUrl.replaceFirst("/ui/$", "");
+    base = url.group(2);
+    token = url.group(3);
+    SSLContext devCa = trustingDevCa();
+    http = HttpClient.newBuilder().sslContext(devCa).build();
 
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     options.addArguments(
-        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000");
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        // Chromium has no option for one extra CA, so it trusts exactly the key of the serving
+        // certificate that Java has just verified against the dev cluster's CA. The option is
+        // honoured only with an explicit profile directory.
+        "--user-data-dir=" + home.resolve("chromium-profile"),
+        "--ignore-certificate-errors-spki-list=" + spkiDigest(servingCertificate(devCa)));
     ChromeDriverService service =
         new ChromeDriverService.Builder()
             .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
             .usingAnyFreePort()
             .build();
     browser = new ChromeDriver(service, options);
+  }
+
+  // The CA `drover dev` created in its data directory: the only one these clients trust.
+  private SSLContext trustingDevCa() throws Exception {
+    X509Certificate ca =
+        PemFiles.readCertificates(home.resolve("dev-data").resolve("pki").resolve("ca.crt")).get(0);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, new TrustManager[] {TrustManagers.forCas(List.of(ca))}, null);
+    return context;
+  }
+
+  private X509Certificate servingCertificate(SSLContext devCa) throws Exception {
+    URI uri = URI.create(base);
+    try (SSLSocket socket =
+        (SSLSocket) devCa.getSocketFactory().createSocket(uri.getHost(), uri.getPort())) {
+      SSLParameters checks = socket.getSSLParameters();
+      checks.setEndpointIdentificationAlgorithm("HTTPS");
+      socket.setSSLParameters(checks);
+      socket.startHandshake();
+      return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+    }
+  }
+
+  private static String spkiDigest(X509Certificate certificate) throws Exception {
+    byte[] spki = certificate.getPublicKey().getEncoded();
+    return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(spki));
   }
 
   @AfterEach
@@ -130,6 +180,7 @@ class ConsoleBrowserTest {
   private Map<String, Object> api(String method, String path, String body) throws Exception {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(base + path))
+            .header("Authorization", "Bearer " + token)
             .method(
                 method,
                 body == null

@@ -46,13 +46,12 @@ public final class DroverMaster implements AutoCloseable {
     return master.apiAddress();
   }
 
-  /** The web console's URL ({@code http://host:port/ui/}), or empty when the gateway is off. */
+  /**
+   * The web console's URL ({@code https://host:port/ui/}, with a login token when {@link
+   * MasterBuilder#consoleLogin} asked for one), or empty when the gateway is off.
+   */
   public Optional<String> consoleUrl() {
-    int port = master.httpPort();
-    return port < 0
-        ? Optional.empty()
-        : Optional.of(
-            "http://" + master.apiAddress().replaceFirst(":[0-9]+$", "") + ":" + port + "/ui/");
+    return Optional.ofNullable(master.consoleUrl());
   }
 
   /** The master itself, for what the handle does not expose. */

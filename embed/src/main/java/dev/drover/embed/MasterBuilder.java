@@ -37,7 +37,7 @@ public final class MasterBuilder {
   private int apiPort;
   private int metricsPort = -1;
   private int httpPort = -1;
-  private boolean httpLocalAdmin;
+  private boolean consoleLogin;
   private Duration startTimeout = Duration.ofSeconds(60);
   private AgentBuilder agent;
   private boolean secure;
@@ -81,11 +81,12 @@ public final class MasterBuilder {
   }
 
   /**
-   * Lets the gateway act as a cluster-admin for requests without credentials (loopback only), as
-   * {@code kubectl proxy} does: {@code drover dev}'s console opens in a browser with no token.
+   * Mints a cluster-admin token for the web console of a secured master and puts it in {@link
+   * DroverMaster#consoleUrl()} as a login link, so {@code drover dev}'s console opens in a browser
+   * without other setup; revoked when the master stops.
    */
-  public MasterBuilder httpLocalAdmin(boolean on) {
-    this.httpLocalAdmin = on;
+  public MasterBuilder consoleLogin(boolean on) {
+    this.consoleLogin = on;
     return this;
   }
 
@@ -176,7 +177,7 @@ public final class MasterBuilder {
                             .apiPort(apiPortToUse)
                             .metricsPort(metricsPort)
                             .httpPort(httpPort)
-                            .httpLocalAdmin(httpLocalAdmin);
+                            .consoleLogin(consoleLogin);
                         if (pki != null) {
                           b.certificateLifetime(certificateLifetime).pki(pki);
                         }

@@ -1,8 +1,11 @@
 package dev.drover.master;
 
+import dev.drover.api.v1.CreateTokenRequest;
+import dev.drover.api.v1.CreateTokenResponse;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.MasterInfo;
 import dev.drover.api.v1.MasterRole;
+import dev.drover.api.v1.TokenRole;
 import dev.drover.master.api.AgentChannels;
 import dev.drover.master.api.ClusterView;
 import dev.drover.master.api.ControlServiceImpl;
@@ -13,8 +16,6 @@ import dev.drover.master.auth.AuthorizationChain;
 import dev.drover.master.auth.AuthorizationInterceptor;
 import dev.drover.master.auth.Limits;
 import dev.drover.master.auth.NodeAuthorizer;
-import dev.drover.master.auth.Principal;
-import dev.drover.master.auth.Role;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.election.ActiveMasterElection;
@@ -79,6 +80,10 @@ public final class Master implements AutoCloseable {
    */
   public static final int MAX_MESSAGE_BYTES = Limits.DEFAULT_MAX_MESSAGE_BYTES;
 
+  // The console login token lasts this long at most: it is revoked when the master stops, but a
+  // killed master cannot revoke it.
+  private static final Duration CONSOLE_TOKEN_TTL = Duration.ofDays(7);
+
   private final Builder cfg;
   private final Metrics metrics = new Metrics();
   private final StreamRegistry streams = new StreamRegistry();
@@ -102,6 +107,7 @@ public final class Master implements AutoCloseable {
   private Server server;
   private HttpEndpoints http;
   private HttpGateway gateway;
+  private CreateTokenResponse consoleToken;
   private AuthorizationChain guards;
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
@@ -259,16 +265,7 @@ public final class Master implements AutoCloseable {
         boundPort = server.getPort();
       }
       if (cfg.httpPort >= 0) {
-        // The gateway serves HTTP through these same definitions, so interceptors belong on them
-        // (not on the Netty server builder) to cover both ports.
-        gateway =
-            HttpGateway.start(
-                cfg.apiHost,
-                cfg.httpPort,
-                services,
-                cfg.httpLocalAdmin
-                    ? new Principal("system:dev-console", Role.CLUSTER_ADMIN, null)
-                    : null);
+        startGateway();
       }
       if (cfg.metricsPort >= 0) {
         http =
@@ -296,6 +293,34 @@ public final class Master implements AutoCloseable {
     } catch (RuntimeException e) {
       close();
       throw e;
+    }
+  }
+
+  // The gateway serves HTTP through the same service definitions, so interceptors belong on them
+  // (not on the Netty server builder) to cover both ports. It uses the gRPC port's certificate and
+  // trust, and serves plaintext only when the master runs without TLS on purpose.
+  private void startGateway() {
+    MasterSecurity.Active s = security;
+    if (s.credentials() == null) {
+      gateway = HttpGateway.plaintext(cfg.apiHost, cfg.httpPort, services);
+      return;
+    }
+    gateway =
+        HttpGateway.https(
+            cfg.apiHost,
+            cfg.httpPort,
+            services,
+            s.credentials().keyManager(),
+            s.credentials().trustManager());
+    if (cfg.consoleLogin) {
+      consoleToken =
+          s.tokens()
+              .create(
+                  CreateTokenRequest.newBuilder()
+                      .setRole(TokenRole.TOKEN_ROLE_CLUSTER_ADMIN)
+                      .setDescription("web console login of " + cfg.id)
+                      .setTtlSeconds(CONSOLE_TOKEN_TTL.toSeconds())
+                      .build());
     }
   }
 
@@ -454,6 +479,24 @@ public final class Master implements AutoCloseable {
     return gateway == null ? -1 : gateway.port();
   }
 
+  /**
+   * The web console's address ({@code https://host:port/ui/}, {@code http://} on a master without
+   * TLS), with the console login token as {@code ?token=} when {@link Builder#consoleLogin} asked
+   * for one; null when the gateway is off.
+   */
+  public String consoleUrl() {
+    if (gateway == null) {
+      return null;
+    }
+    String host = cfg.apiHost.contains(":") ? "[" + cfg.apiHost + "]" : cfg.apiHost;
+    return (gateway.secure() ? "https://" : "http://")
+        + host
+        + ":"
+        + gateway.port()
+        + "/ui/"
+        + (consoleToken == null ? "" : "?token=" + consoleToken.getToken());
+  }
+
   /** The HTTP port of /metrics, /healthz and /readyz, or -1 when disabled. */
   public int metricsPort() {
     return http == null ? -1 : http.port();
@@ -555,6 +598,13 @@ public final class Master implements AutoCloseable {
     if (gateway != null) {
       gateway.close();
     }
+    if (consoleToken != null) {
+      try {
+        security.tokens().revoke(consoleToken.getInfo().getId());
+      } catch (RuntimeException e) {
+        LOG.warn("could not revoke the console login token: {}", e.toString());
+      }
+    }
     if (http != null) {
       http.close();
     }
@@ -588,7 +638,7 @@ public final class Master implements AutoCloseable {
     private boolean plaintextOffLoopback;
     private Duration certificateLifetime = Duration.ofDays(90);
     private int httpPort = -1;
-    private boolean httpLocalAdmin;
+    private boolean consoleLogin;
     private Supplier<KvStore> store;
     private Supplier<dev.drover.store.KvStoreBuilder> storeMember;
     private boolean ownsStore = true;
@@ -656,11 +706,13 @@ public final class Master implements AutoCloseable {
     }
 
     /**
-     * Lets the HTTP gateway act as a cluster-admin for requests without credentials, as {@code
-     * kubectl proxy} does, so {@code drover dev}'s console opens in a browser; loopback only.
+     * Mints a cluster-admin bearer token for the web console when the gateway starts over HTTPS
+     * (revoked when the master stops, at most 7 days valid) and puts it in {@link #consoleUrl()},
+     * so {@code drover dev}'s printed link logs a browser in, as a Jupyter or dashboard login link
+     * does.
      */
-    public Builder httpLocalAdmin(boolean on) {
-      this.httpLocalAdmin = on;
+    public Builder consoleLogin(boolean on) {
+      this.consoleLogin = on;
       return this;
     }
 
@@ -861,12 +913,6 @@ public final class Master implements AutoCloseable {
             "refusing to serve plaintext on "
                 + apiHost
                 + ": use TLS, or confirm with --insecure --i-understand-plaintext");
-      }
-      if (!chosen.isInsecure() && httpPort >= 0 && !isLoopback(apiHost)) {
-        // Bearer tokens would cross the network in the clear: the gateway has no TLS yet.
-        throw new IllegalStateException(
-            "httpPort: the HTTP gateway serves plaintext and this master uses TLS; bind the"
-                + " master to a loopback address to use it, or leave httpPort off");
       }
       return chosen;
     }

@@ -145,6 +145,13 @@ final class DevCommand implements Callable<Integer> {
         cli.out().println(line);
       }
       cluster.consoleUrl().ifPresent(url -> cli.out().println("Web console and HTTP API: " + url));
+      if (cluster.consoleUrl().isPresent()) {
+        cli.out()
+            .println(
+                "The console's HTTPS certificate is from this cluster's own CA: trust "
+                    + cluster.adminCredentials().orElseThrow().caFile()
+                    + " in the browser, or accept its warning once");
+      }
       cli.out().flush();
       try {
         signal.await();
@@ -169,8 +176,8 @@ final class DevCommand implements Callable<Integer> {
           .secure()
           // "--port 0" asks for no fixed port (tests, a second cluster): the console follows.
           .httpPort(httpPort != null ? httpPort : port == 0 ? 0 : 7080)
-          // The console on 127.0.0.1 acts with the admin's rights, as `kubectl proxy` does.
-          .httpLocalAdmin(true)
+          // The printed console link carries a login token, as Jupyter's and the dashboard's do.
+          .consoleLogin(true)
           .withAgent(a -> a.nodeName(NODE).runtime(runtime).dockerHost(dockerHost))
           .start();
     } catch (UncheckedIOException e) {

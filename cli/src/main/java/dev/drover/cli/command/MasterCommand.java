@@ -293,7 +293,7 @@ final class MasterCommand implements Callable<Integer> {
                   + master.apiAddress()
                   + (master.httpPort() < 0
                       ? ""
-                      : ", HTTP API and console at http://" + apiHost + ":" + master.httpPort())
+                      : ", HTTP API and console at " + master.consoleUrl())
                   + "; Ctrl-C or SIGTERM stops it");
       if (master.security().pki() != null) {
         var admin = master.security().pki().adminCredentials();

@@ -41,9 +41,9 @@ import java.util.function.Function;
 
 /**
  * The REST verbs of the gateway, each carried out as a call of the ControlService over the master's
- * in-process channel with the caller's {@code Authorization} header as gRPC metadata: so
- * authentication, authorization, audit and limits treat an HTTP request exactly as the same gRPC
- * call. Nothing here reads the registry or the cache.
+ * in-process channel with the caller's {@code Authorization} header and its connection (see {@link
+ * CallerConnections}) as gRPC metadata: so authentication, authorization, audit and limits treat an
+ * HTTP request exactly as the same gRPC call. Nothing here reads the registry or the cache.
  */
 final class GatewayApi {
   /** gRPC metadata key the HTTP {@code Authorization} header is forwarded under. */
@@ -66,7 +66,8 @@ final class GatewayApi {
       ResourcePath path,
       Map<String, List<String>> query,
       String body,
-      String authorization) {
+      String authorization,
+      String connection) {
 
     String param(String name) {
       List<String> values = query.get(name);
@@ -101,13 +102,13 @@ final class GatewayApi {
   }
 
   private ControlServiceStub stub(Request request) {
-    ControlServiceStub stub = ControlServiceGrpc.newStub(channel);
+    Metadata headers = new Metadata();
+    headers.put(CallerConnections.CONNECTION, request.connection());
     if (!request.authorization().isEmpty()) {
-      Metadata headers = new Metadata();
       headers.put(AUTHORIZATION, request.authorization());
-      stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
-    return stub;
+    return ControlServiceGrpc.newStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   private static ControlServiceStub unary(ControlServiceStub stub) {

@@ -13,19 +13,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP connection of the gateway: routes {@code /api} and {@code /apis} to {@link GatewayApi},
- * {@code /ui/} to the console's files, and tells the current {@link Reply} when the connection
- * closes or can take more output.
+ * {@code /ui/} to the console's files (which hold no data and need no credentials), and tells the
+ * current {@link Reply} when the connection closes or can take more output.
  */
 final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
 
   private final GatewayApi api;
   private final ConsoleFiles console;
+  private final CallerConnections connections;
   private Reply current;
+  // This connection's id in connections, from its first API request until it closes.
+  private String connection;
 
-  GatewayHandler(GatewayApi api, ConsoleFiles console) {
+  GatewayHandler(GatewayApi api, ConsoleFiles console, CallerConnections connections) {
     this.api = api;
     this.console = console;
+    this.connections = connections;
   }
 
   @Override
@@ -49,13 +53,20 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         return;
       }
       String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION, "");
+      if (connection == null) {
+        // Requests are read after the TLS handshake, so the session holds the client's
+        // certificate, if it sent one.
+        connection =
+            connections.register(ctx.channel().remoteAddress(), GatewayTls.session(ctx.pipeline()));
+      }
       api.handle(
           new GatewayApi.Request(
               request.method().name(),
               resource.get(),
               uri.parameters(),
               request.content().toString(StandardCharsets.UTF_8),
-              authorization),
+              authorization,
+              connection),
           reply);
     } else {
       reply.fail(new HttpErrors.HttpError(404, "nothing is served at " + path));
@@ -76,6 +87,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     Reply reply = current;
     if (reply != null) {
       reply.closed();
+    }
+    if (connection != null) {
+      connections.unregister(connection);
     }
     super.channelInactive(ctx);
   }

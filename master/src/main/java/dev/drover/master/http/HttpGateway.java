@@ -1,16 +1,8 @@
 package dev.drover.master.http;
 
 import dev.drover.client.Channels;
-import dev.drover.master.auth.AuthContext;
-import dev.drover.master.auth.Principal;
-import io.grpc.Context;
-import io.grpc.Contexts;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -32,6 +24,8 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.X509KeyManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * The master's HTTP/JSON gateway and web console on a port of their own (Netty): Kubernetes-shaped
@@ -41,9 +35,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Requests are not served from the registry: each becomes a call of the master's gRPC services,
  * given to it as the same {@link ServerServiceDefinition}s (with their interceptors) the gRPC port
  * serves, through an in-process server and a channel from {@link Channels#inProcess}. The HTTP
- * {@code Authorization} header travels as gRPC metadata, so authentication, authorization, audit
- * and limits apply to HTTP exactly as to gRPC. The port is plaintext until the TLS work gives the
- * gateway the gRPC port's certificates.
+ * {@code Authorization} header travels as gRPC metadata and the connection's TLS session and
+ * address as the call's transport attributes ({@link CallerConnections}), so authentication,
+ * authorization, audit and limits treat an HTTP request exactly as the same gRPC call: a client
+ * certificate of the cluster CA or a bearer token, nothing else. The port serves HTTPS with the
+ * gRPC port's certificate ({@link GatewayTls}); plaintext only for a master without TLS.
  */
 public final class HttpGateway implements AutoCloseable {
   /** Largest request body: the API's own message limit. */
@@ -51,16 +47,19 @@ public final class HttpGateway implements AutoCloseable {
 
   private final Server inProcess;
   private final ManagedChannel channel;
+  private final CallerConnections connections = new CallerConnections();
+  private final boolean secure;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel listener;
 
-  private HttpGateway(String host, int port, List<ServerServiceDefinition> services)
+  private HttpGateway(String host, int port, List<ServerServiceDefinition> services, GatewayTls tls)
       throws IOException {
+    this.secure = tls != null;
     String name = "drover-http-gateway-" + InProcessServerBuilder.generateName();
     InProcessServerBuilder builder =
         InProcessServerBuilder.forName(name).maxInboundMessageSize(MAX_BODY_BYTES);
-    services.forEach(builder::addService);
+    services.forEach(s -> builder.addService(ServerInterceptors.intercept(s, connections)));
     inProcess = builder.build().start();
     channel = Channels.inProcess(name);
     GatewayApi api = new GatewayApi(channel);
@@ -79,11 +78,14 @@ public final class HttpGateway implements AutoCloseable {
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                      if (tls != null) {
+                        ch.pipeline().addLast(tls.detector());
+                      }
                       ch.pipeline()
                           .addLast(new HttpServerCodec())
                           .addLast(new HttpServerKeepAliveHandler())
                           .addLast(new HttpObjectAggregator(MAX_BODY_BYTES))
-                          .addLast(new GatewayHandler(api, console));
+                          .addLast(new GatewayHandler(api, console, connections));
                     }
                   })
               .bind(new InetSocketAddress(host, port))
@@ -100,35 +102,33 @@ public final class HttpGateway implements AutoCloseable {
   }
 
   /**
-   * Starts the gateway on {@code host:port} (0: a free port) in front of these services, which must
-   * be the ones the gRPC port serves, interceptors included.
+   * Starts a plaintext gateway on {@code host:port} (0: a free port) in front of these services,
+   * which must be the ones the gRPC port serves, interceptors included. Only for a master that runs
+   * without TLS on purpose ({@code --insecure}): nothing here authenticates a plaintext caller.
    */
-  public static HttpGateway start(String host, int port, List<ServerServiceDefinition> services) {
+  public static HttpGateway plaintext(
+      String host, int port, List<ServerServiceDefinition> services) {
     return start(host, port, services, null);
   }
 
   /**
-   * A gateway that, when {@code localAdmin} is given, acts as that principal for requests without
-   * an {@code Authorization} header, as {@code kubectl proxy} acts with its user's credentials: for
-   * {@code drover dev}'s console, which a browser opens with no token. Allowed on a loopback
-   * address only, so no other host reaches it.
+   * Starts the gateway over HTTPS: the server presents the certificate of {@code keys} (read at
+   * every handshake, so a rotated certificate reaches new connections) and verifies client
+   * certificates against {@code clientTrust}. Throws when the material cannot be used.
    */
-  public static HttpGateway start(
-      String host, int port, List<ServerServiceDefinition> services, Principal localAdmin) {
-    List<ServerServiceDefinition> served = services;
-    if (localAdmin != null) {
-      if (!isLoopback(host)) {
-        throw new IllegalArgumentException(
-            "the HTTP gateway acts as "
-                + localAdmin.name()
-                + " only on a loopback address, not "
-                + host);
-      }
-      ServerInterceptor asAdmin = new LocalAdmin(localAdmin);
-      served = services.stream().map(d -> ServerInterceptors.intercept(d, asAdmin)).toList();
-    }
+  public static HttpGateway https(
+      String host,
+      int port,
+      List<ServerServiceDefinition> services,
+      X509KeyManager keys,
+      X509TrustManager clientTrust) {
+    return start(host, port, services, GatewayTls.of(keys, clientTrust));
+  }
+
+  private static HttpGateway start(
+      String host, int port, List<ServerServiceDefinition> services, GatewayTls tls) {
     try {
-      return new HttpGateway(host, port, served);
+      return new HttpGateway(host, port, services, tls);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -137,6 +137,11 @@ public final class HttpGateway implements AutoCloseable {
   /** The bound port. */
   public int port() {
     return ((InetSocketAddress) listener.localAddress()).getPort();
+  }
+
+  /** True when the port serves HTTPS. */
+  public boolean secure() {
+    return secure;
   }
 
   /** Stops accepting, ends open connections and streams, then the in-process server. */
@@ -153,29 +158,5 @@ public final class HttpGateway implements AutoCloseable {
     }
     Channels.close(channel);
     inProcess.shutdownNow();
-  }
-
-  private static boolean isLoopback(String host) {
-    try {
-      return java.net.InetAddress.getByName(host).isLoopbackAddress();
-    } catch (java.net.UnknownHostException e) {
-      return false;
-    }
-  }
-
-  /** Puts {@code principal} into the Context of calls that carry no credentials of their own. */
-  private record LocalAdmin(Principal principal) implements ServerInterceptor {
-    private static final Metadata.Key<String> AUTHORIZATION =
-        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-
-    @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(
-        ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-      if (headers.containsKey(AUTHORIZATION)) {
-        return next.startCall(call, headers);
-      }
-      return Contexts.interceptCall(
-          Context.current().withValue(AuthContext.PRINCIPAL, principal), call, headers, next);
-    }
   }
 }

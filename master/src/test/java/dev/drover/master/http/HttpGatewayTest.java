@@ -467,7 +467,7 @@ class HttpGatewayTest {
     for (ServerServiceDefinition service : master.services()) {
       guarded.add(ServerInterceptors.intercept(service, gate));
     }
-    try (HttpGateway gateway = HttpGateway.start("127.0.0.1", 0, guarded)) {
+    try (HttpGateway gateway = HttpGateway.plaintext("127.0.0.1", 0, guarded)) {
       assertThat(call(gateway.port(), "GET", CM, null, "Bearer good").code()).isEqualTo(200);
       Answer limited = call(gateway.port(), "GET", CM, null, "Bearer limited");
       assertThat(limited.code()).isEqualTo(429);

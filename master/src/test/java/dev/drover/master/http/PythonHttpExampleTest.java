@@ -3,6 +3,8 @@ package dev.drover.master.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.drover.api.v1.CreateTokenRequest;
+import dev.drover.api.v1.TokenRole;
 import dev.drover.master.Master;
 import dev.drover.store.KvStores;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * examples/python-http/drover_http.py, which uses only {@code requests}, lists, creates and watches
- * through the gateway of a running master. Skipped when Debian's python3-requests is missing,
+ * through the HTTPS gateway of a running TLS master, verifying it with the cluster CA file and
+ * authenticating with an edit-role bearer token. Skipped when Debian's python3-requests is missing,
  * except with CI=true, where that fails the test.
  */
 class PythonHttpExampleTest {
@@ -51,9 +54,33 @@ class PythonHttpExampleTest {
         probe.waitFor(1, TimeUnit.MINUTES) && probe.exitValue() == 0,
         "python3-requests (Debian package)");
     try (Master master =
-        Master.builder().store(KvStores::inMemory, true).apiPort(-1).httpPort(0).start()) {
+        Master.builder()
+            .store(KvStores::inMemory, true)
+            .pki(dir.resolve("pki"))
+            .apiPort(-1)
+            .httpPort(0)
+            .start()) {
+      String token =
+          master
+              .security()
+              .tokens()
+              .create(
+                  CreateTokenRequest.newBuilder()
+                      .setRole(TokenRole.TOKEN_ROLE_EDIT)
+                      .setTtlSeconds(600)
+                      .build())
+              .getToken();
+      // requests verifies the gateway's certificate against the cluster CA, not a system store.
       String output =
-          run(dir, PYTHON.toString(), SCRIPT.toString(), "http://127.0.0.1:" + master.httpPort());
+          run(
+              dir,
+              PYTHON.toString(),
+              SCRIPT.toString(),
+              "https://127.0.0.1:" + master.httpPort(),
+              "--ca-file",
+              master.security().credentials().caFile().toString(),
+              "--token",
+              token);
       assertThat(output)
           .contains("pods in default: 0")
           .contains("a second update from the old version: 409 Conflict")

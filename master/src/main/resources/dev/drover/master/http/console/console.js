@@ -497,6 +497,13 @@ document.getElementById("pod-delete").addEventListener("click", () => {
       + "/pods/" + encodeURIComponent(route.name));
   }
 });
+// A login link (`drover dev` prints one) carries a bearer token as ?token=: keep it for the API
+// calls and take it out of the address bar and the history.
+const linkToken = new URLSearchParams(location.search).get("token");
+if (linkToken) {
+  localStorage.setItem("drover.token", linkToken);
+  history.replaceState(null, "", location.pathname + location.hash);
+}
 const tokenInput = document.getElementById("token");
 tokenInput.value = localStorage.getItem("drover.token") || "";
 tokenInput.addEventListener("change", () => {
