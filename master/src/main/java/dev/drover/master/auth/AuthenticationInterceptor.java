@@ -29,6 +29,8 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "Bearer ";
+  // Where a TLS session keeps the verdict on its client certificate ("" when accepted).
+  private static final String VERDICT = "dev.drover.client-certificate-verdict";
 
   private final boolean insecure;
   private final TokenAuthenticator tokens;
@@ -122,6 +124,18 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
     if (certificates == null || session == null) {
       return null;
     }
+    // Once per TLS session, at its first call (the moment of the handshake, as a handshake check
+    // would): a connection opened with a valid certificate stays usable after the holder rotated
+    // it, and later calls cost no verification.
+    if (session.getValue(VERDICT) instanceof String verdict) {
+      return verdict.isEmpty() ? null : verdict;
+    }
+    String verdict = verify(session);
+    session.putValue(VERDICT, verdict == null ? "" : verdict);
+    return verdict;
+  }
+
+  private String verify(SSLSession session) {
     X509Certificate[] chain;
     try {
       Certificate[] presented = session.getPeerCertificates();

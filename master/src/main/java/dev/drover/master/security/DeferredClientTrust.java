@@ -9,11 +9,12 @@ import javax.net.ssl.X509ExtendedTrustManager;
 /**
  * The API port's TLS check of client certificates, deferred to the call: the handshake takes any
  * certificate the client proves it holds the key of, and {@link
- * dev.drover.master.auth.AuthenticationInterceptor} verifies it against the cluster CA on every
- * call. A certificate of another CA or an expired one is then refused as UNAUTHENTICATED with the
- * reason, and the audit log records it, instead of a handshake failure that no call ever sees (the
- * client would get UNAVAILABLE and the master would have nothing to audit). It serves the API port
- * only; the store's peers verify at the handshake ({@link MasterPeerTrust}).
+ * dev.drover.master.auth.AuthenticationInterceptor} verifies it against the cluster CA at the
+ * connection's first call (and remembers the verdict for the connection's session). A certificate
+ * of another CA or an expired one is then refused as UNAUTHENTICATED with the reason, and the audit
+ * log records it, instead of a handshake failure that no call ever sees (the client would get
+ * UNAVAILABLE and the master would have nothing to audit). It serves the API port only; the store's
+ * peers verify at the handshake ({@link MasterPeerTrust}).
  */
 final class DeferredClientTrust extends X509ExtendedTrustManager {
   private final X509Certificate[] issuers;

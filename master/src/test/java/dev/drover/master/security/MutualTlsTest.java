@@ -123,7 +123,8 @@ class MutualTlsTest {
                 assertThat(l)
                     .contains("\"method\":\"drover.v1.ControlService/ClusterInfo\"")
                     .contains("\"code\":\"UNAUTHENTICATED\"")
-                    .contains("is not one of this cluster's CA"));
+                    // The JSON escapes ' (and =) as \\u0027.
+                    .contains("is not one of this cluster\\u0027s CA"));
   }
 
   @Test
@@ -142,7 +143,7 @@ class MutualTlsTest {
             l ->
                 assertThat(l)
                     .contains("\"code\":\"UNAUTHENTICATED\"")
-                    .contains("CN=admin")
+                    .contains("CN\\u003dadmin")
                     .contains("expired at"));
   }
 
