@@ -1,8 +1,10 @@
 package dev.drover.embed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.drover.agent.security.NodeCredentials;
 import dev.drover.api.Conditions;
 import dev.drover.api.v1.CreateTokenRequest;
 import dev.drover.api.v1.SecurityServiceGrpc;
@@ -14,7 +16,9 @@ import io.grpc.ManagedChannel;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,20 +69,75 @@ class SecureClusterTest {
   }
 
   @Test
+  void anAgentWhoseCertificateExpiredJoinsAgainWithItsTokenOrSaysWhatToDo() throws Exception {
+    try (DroverMaster cluster =
+        Drover.master()
+            .dataDir(dir.resolve("m"))
+            .secure()
+            .certificateLifetime(Duration.ofSeconds(10))
+            .start()) {
+      String token = agentToken(cluster);
+      Path pki = dir.resolve("a/pki");
+      try (DroverAgent agent = sleeper(cluster, token)) {
+        cluster.awaitNodeReady("sleeper", Duration.ofSeconds(60));
+      }
+      // The host stays off past its certificate's lifetime: nothing renewed it.
+      Instant notAfter =
+          PemFiles.readCertificates(pki.resolve("node.crt")).get(0).getNotAfter().toInstant();
+      await().atMost(Duration.ofSeconds(30)).until(() -> Instant.now().isAfter(notAfter));
+      BigInteger expired = serial(pki.resolve("node.crt"));
+
+      // Without its token the agent does not start and says what to do, in one line.
+      assertThatThrownBy(
+              () ->
+                  NodeCredentials.obtain(
+                      pki,
+                      "sleeper",
+                      null,
+                      List.of(cluster.endpoint()),
+                      List.of("127.0.0.1"),
+                      Duration.ofSeconds(1)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("expired at " + notAfter)
+          .hasMessageContaining("restart the agent with --join-token")
+          .hasMessageNotContaining("\n");
+
+      // With its token it joins again and works.
+      try (DroverAgent agent = sleeper(cluster, token)) {
+        assertThat(serial(pki.resolve("node.crt"))).isNotEqualTo(expired);
+        assertThat(
+                PemFiles.readCertificates(pki.resolve("node.crt")).get(0).getNotAfter().toInstant())
+            .isAfter(Instant.now());
+        cluster.awaitNodeReady("sleeper", Duration.ofSeconds(60));
+      }
+    }
+  }
+
+  private DroverAgent sleeper(DroverMaster cluster, String token) {
+    return Drover.agent()
+        .master(cluster.endpoint())
+        .nodeName("sleeper")
+        .joinToken(token)
+        .dataDir(dir.resolve("a"))
+        .start();
+  }
+
+  private static String agentToken(DroverMaster cluster) {
+    ManagedChannel admin =
+        Channels.secure(cluster.endpoint(), cluster.adminCredentials().orElseThrow());
+    try {
+      return SecurityServiceGrpc.newBlockingStub(admin)
+          .createToken(CreateTokenRequest.newBuilder().setRole(TokenRole.TOKEN_ROLE_AGENT).build())
+          .getToken();
+    } finally {
+      Channels.close(admin);
+    }
+  }
+
+  @Test
   void anAgentJoinsWithATokenAndRegistersOverMutualTls() throws Exception {
     try (DroverMaster cluster = Drover.master().dataDir(dir.resolve("m")).secure().start()) {
-      String token;
-      ManagedChannel admin =
-          Channels.secure(cluster.endpoint(), cluster.adminCredentials().orElseThrow());
-      try {
-        token =
-            SecurityServiceGrpc.newBlockingStub(admin)
-                .createToken(
-                    CreateTokenRequest.newBuilder().setRole(TokenRole.TOKEN_ROLE_AGENT).build())
-                .getToken();
-      } finally {
-        Channels.close(admin);
-      }
+      String token = agentToken(cluster);
       try (DroverAgent agent =
           Drover.agent()
               .master(cluster.endpoint())

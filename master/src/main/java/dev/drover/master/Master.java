@@ -11,6 +11,7 @@ import dev.drover.master.api.ClusterView;
 import dev.drover.master.api.ControlServiceImpl;
 import dev.drover.master.api.NodeServiceImpl;
 import dev.drover.master.api.StreamRegistry;
+import dev.drover.master.auth.AuditInterceptor;
 import dev.drover.master.auth.AuditLog;
 import dev.drover.master.auth.AuthorizationChain;
 import dev.drover.master.auth.AuthorizationInterceptor;
@@ -30,6 +31,7 @@ import dev.drover.master.registry.Registry;
 import dev.drover.master.registry.ServiceStrategy;
 import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.secrets.SecretsAtRest;
+import dev.drover.master.security.BootstrapJoinServer;
 import dev.drover.master.security.MasterSecurity;
 import dev.drover.master.wiring.ControllersComponent;
 import dev.drover.master.wiring.PodSecurityAdmission;
@@ -109,6 +111,7 @@ public final class Master implements AutoCloseable {
   private HttpGateway gateway;
   private CreateTokenResponse consoleToken;
   private AuthorizationChain guards;
+  private AuditLog auditLog;
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
   private volatile int boundPort = -1;
@@ -135,27 +138,44 @@ public final class Master implements AutoCloseable {
       // With TLS the store's peers talk mutual TLS with this master's certificate, so the
       // certificate (and on a first bootstrap the cluster CA) must exist before the store starts.
       // In a group of several members, the first one listed creates the CA on a first start.
+      // A master joining with a token receives its certificate, the CA and the key file of
+      // Secrets at rest here, before its store member and the key ring need them.
       security =
           chosenSecurity.prepare(
               cfg.id,
               addresses,
               housekeeping,
-              member == null || member.peers().get(0).id().equals(cfg.id));
+              member == null || member.peers().get(0).id().equals(cfg.id),
+              member != null && member.peers().size() > 1,
+              cfg.secretKeyFile,
+              cfg.clock);
+      secrets = SecretsAtRest.open(cfg.secretKeyFile);
+      auditLog =
+          cfg.auditFile == null
+              ? AuditLog.none()
+              : AuditLog.toFile(cfg.auditFile, cfg.auditMaxBytes, AuditLog.DEFAULT_KEEP);
       if (member != null) {
         PeerTls peerTls = security.peerTls();
         if (peerTls != null) {
           member.tls(peerTls).groupId(security.storeGroupId());
         }
-        kv = Builder.startStore(member);
-        ownsStore = true;
-        if (member.peers().size() == 1) {
-          awaitSelfElection((dev.drover.store.raft.RaftKvStore) kv);
+        // The first master of a new cluster serves the others' joins until its store is up.
+        try (BootstrapJoinServer joins =
+            security.serveBootstrapJoins(
+                cfg.apiHost, cfg.apiPort, new AuditInterceptor(auditLog, cfg.clock))) {
+          kv = Builder.startStore(member);
+          ownsStore = true;
+          if (member.peers().size() == 1) {
+            awaitSelfElection((dev.drover.store.raft.RaftKvStore) kv);
+          }
+          if (joins != null) {
+            awaitStoreMajority();
+          }
         }
       } else {
         kv = cfg.store != null ? cfg.store.get() : KvStores.inMemory();
         ownsStore = cfg.ownsStore || cfg.store == null;
       }
-      secrets = SecretsAtRest.open(cfg.secretKeyFile);
       KvStore plain = secrets.wrap(kv);
       ObjectValidator validator = PodSecurityAdmission.over(cfg.validator, () -> store);
       store = new Registry(plain, validator, cfg.clock, cfg.storeTimeout);
@@ -227,9 +247,7 @@ public final class Master implements AutoCloseable {
           new AuthorizationChain(
               security.credentials() == null ? cfg.authenticator : security.authentication(),
               new NodeAuthorizer(cache, NodeServiceImpl.NODE_LEASE_NAMESPACE),
-              cfg.auditFile == null
-                  ? AuditLog.none()
-                  : AuditLog.toFile(cfg.auditFile, cfg.auditMaxBytes, AuditLog.DEFAULT_KEEP),
+              auditLog,
               cfg.limits,
               cfg.clock);
       services = new ArrayList<>();
@@ -244,10 +262,9 @@ public final class Master implements AutoCloseable {
         services.add(ServerInterceptors.intercept(guards.wrap(s), mi));
       }
       // SecurityService checks its own callers (a join token, the caller's certificate, the
-      // cluster-admin role), so it sits behind authentication only.
+      // cluster-admin role), so it sits behind the audit log and authentication only.
       for (ServerServiceDefinition s : security.services()) {
-        services.add(
-            ServerInterceptors.intercept(ServerInterceptors.intercept(s, mi), authentication));
+        services.add(guards.auditedOnly(ServerInterceptors.intercept(s, mi), authentication));
       }
       registerGauges();
       if (cfg.apiPort >= 0) {
@@ -336,6 +353,32 @@ public final class Master implements AutoCloseable {
                 + " s");
       }
       java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+  }
+
+  // While the first master serves the others' joins: until they have joined and the store has a
+  // majority (a linearizable read answers).
+  private void awaitStoreMajority() {
+    long deadline = System.nanoTime() + cfg.startTimeout.toNanos();
+    while (true) {
+      try {
+        kv.get(com.google.protobuf.ByteString.copyFromUtf8("/")).get(5, TimeUnit.SECONDS);
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the store", e);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "the store had no majority within "
+                  + cfg.startTimeout.toSeconds()
+                  + " s: start the other masters with --join-token (the first line of "
+                  + security.bootstrapToken().file()
+                  + ")",
+              e);
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+      }
     }
   }
 
@@ -617,6 +660,9 @@ public final class Master implements AutoCloseable {
     }
     if (guards != null) {
       guards.close();
+    } else if (auditLog != null) {
+      // A start that failed before the guards took the audit log over.
+      auditLog.close();
     }
     if (cache != null) {
       cache.close();
@@ -636,6 +682,8 @@ public final class Master implements AutoCloseable {
     private ServiceStrategy.NodePortRange nodePortRange = ServiceStrategy.NodePortRange.DEFAULT;
     private MasterSecurity security;
     private boolean plaintextOffLoopback;
+    private String joinToken;
+    private List<String> joinVia = List.of();
     private Duration certificateLifetime = Duration.ofDays(90);
     private int httpPort = -1;
     private boolean consoleLogin;
@@ -869,6 +917,18 @@ public final class Master implements AutoCloseable {
       return this;
     }
 
+    /**
+     * With the managed PKI ({@link #pki}): on the first start (no cluster CA in the PKI directory)
+     * this master joins the cluster with master join token {@code token} through one of {@code via}
+     * (API addresses of masters, or of the first master while a new cluster starts) and receives
+     * its certificate, the CA and the key file of Secrets at rest.
+     */
+    public Builder joinToken(String token, List<String> via) {
+      this.joinToken = token;
+      this.joinVia = List.copyOf(via);
+      return this;
+    }
+
     /** Lifetime of the certificates a managed PKI issues (default 90 days); set before pki(). */
     public Builder certificateLifetime(Duration lifetime) {
       this.certificateLifetime = lifetime;
@@ -908,6 +968,9 @@ public final class Master implements AutoCloseable {
     // No choice made: plaintext, which start() allows on loopback only.
     MasterSecurity security() {
       MasterSecurity chosen = security != null ? security : MasterSecurity.insecure();
+      if (joinToken != null) {
+        chosen = chosen.joining(joinToken, joinVia);
+      }
       if (chosen.isInsecure() && !plaintextOffLoopback && !isLoopback(apiHost) && apiPort >= 0) {
         throw new IllegalStateException(
             "refusing to serve plaintext on "

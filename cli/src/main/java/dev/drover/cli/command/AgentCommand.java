@@ -153,7 +153,8 @@ final class AgentCommand implements Callable<Integer> {
       paramLabel = "TOKEN",
       description =
           "Agent join token (`drover token create --role agent` on a master); needed"
-              + " on the first start only, the node certificate is kept in DATA-DIR/pki.")
+              + " on the first start (and again after the node certificate expired while the"
+              + " host was off); the certificate is kept in DATA-DIR/pki.")
   String joinToken;
 
   @Option(

@@ -161,6 +161,24 @@ final class MasterCommand implements Callable<Integer> {
   List<String> peers = new ArrayList<>();
 
   @Option(
+      names = "--join-token",
+      paramLabel = "TOKEN",
+      description =
+          "Master join token: on the first start, get this master's certificate, the cluster CA"
+              + " and the Secrets key file from the cluster (`drover token create --role master`"
+              + " on a running master; while a new cluster starts, the first line of the first"
+              + " master's DATA-DIR/pki/master-join-token).")
+  String joinToken;
+
+  @Option(
+      names = "--join",
+      paramLabel = "HOST:PORT",
+      description =
+          "API address of a master to join through (repeatable; default: the other --peer"
+              + " hosts at this master's --api-port).")
+  List<String> joinVia = new ArrayList<>();
+
+  @Option(
       names = "--audit-log",
       paramLabel = "FILE",
       description =
@@ -219,6 +237,11 @@ final class MasterCommand implements Callable<Integer> {
 
   /** TLS by default (the managed PKI, or the given files); plaintext only with --insecure. */
   void security(Master.Builder b) {
+    if (joinToken != null && (insecure || tlsCert != null)) {
+      throw new CliException(
+          "--join-token needs the managed PKI: it contradicts "
+              + (insecure ? "--insecure" : "--tls-cert/--tls-key/--tls-ca"));
+    }
     if (insecure) {
       if (tlsCert != null || tlsKey != null || tlsCa != null) {
         throw new CliException("--insecure contradicts --tls-cert/--tls-key/--tls-ca");
@@ -238,12 +261,40 @@ final class MasterCommand implements Callable<Integer> {
     }
     b.certificateLifetime(Durations.parse(certificateLifetime))
         .pki(pkiDir != null ? pkiDir : dataDir.resolve("pki"));
+    if (joinToken != null) {
+      b.joinToken(joinToken, joinAddresses());
+    }
+  }
+
+  /** Where --join-token joins: --join, else the other peers' hosts at this --api-port. */
+  List<String> joinAddresses() {
+    if (!joinVia.isEmpty()) {
+      for (String a : joinVia) {
+        int colon = a.lastIndexOf(':');
+        if (colon <= 0 || !a.substring(colon + 1).matches("[0-9]{1,5}")) {
+          throw new CliException("--join \"" + a + "\": expected HOST:PORT");
+        }
+      }
+      return joinVia;
+    }
+    List<String> out = new ArrayList<>();
+    for (Peer p : peerList()) {
+      if (!p.id().equals(id)) {
+        out.add(p.host() + ":" + apiPort);
+      }
+    }
+    if (out.isEmpty()) {
+      throw new CliException(
+          "--join-token: give --join HOST:PORT, the API address of a master to join through");
+    }
+    return out;
   }
 
   private Master start(Master.Builder b) {
     try {
       return b.start();
-    } catch (UncheckedIOException e) {
+    } catch (UncheckedIOException | IllegalStateException e) {
+      // A refused join, a missing CA, a store without majority: the reason, in one line.
       throw new CliException(e.getMessage(), e);
     }
   }
@@ -295,6 +346,13 @@ final class MasterCommand implements Callable<Integer> {
                       ? ""
                       : ", HTTP API and console at " + master.consoleUrl())
                   + "; Ctrl-C or SIGTERM stops it");
+      if (master.security().bootstrapToken() != null) {
+        cli.err()
+            .println(
+                "master join token (for the other --peer masters' --join-token): the first line"
+                    + " of "
+                    + master.security().bootstrapToken().file());
+      }
       if (master.security().pki() != null) {
         var admin = master.security().pki().adminCredentials();
         cli.err()

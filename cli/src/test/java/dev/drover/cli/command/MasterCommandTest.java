@@ -64,6 +64,39 @@ class MasterCommandTest {
   }
 
   @Test
+  void aJoinTokenJoinsThroughTheOtherPeersUnlessToldWhereAndNeedsTheManagedPki() {
+    MasterCommand peers =
+        parse(
+            "--id",
+            "m2",
+            "--api-port",
+            "7443",
+            "--join-token",
+            "DRV1-x-y-z",
+            "--peer",
+            "m1=10.0.0.1:7071",
+            "--peer",
+            "m2=10.0.0.2:7071",
+            "--peer",
+            "m3=10.0.0.3:7071");
+    assertThat(peers.joinAddresses()).containsExactly("10.0.0.1:7443", "10.0.0.3:7443");
+    assertThat(parse("--join-token", "t", "--join", "10.0.0.9:7070").joinAddresses())
+        .containsExactly("10.0.0.9:7070");
+    assertThatThrownBy(() -> parse("--join-token", "t", "--join", "10.0.0.9").joinAddresses())
+        .isInstanceOf(CliException.class)
+        .hasMessage("--join \"10.0.0.9\": expected HOST:PORT");
+    assertThatThrownBy(() -> parse("--join-token", "t").joinAddresses())
+        .isInstanceOf(CliException.class)
+        .hasMessageContaining("give --join HOST:PORT");
+    assertThatThrownBy(
+            () ->
+                parse("--join-token", "t", "--insecure")
+                    .security(dev.drover.master.Master.builder()))
+        .isInstanceOf(CliException.class)
+        .hasMessage("--join-token needs the managed PKI: it contradicts --insecure");
+  }
+
+  @Test
   void theNodePortRangeIsParsedAndABadOneNamedPrecisely() {
     assertThat(parse().nodePortRange()).isEqualTo(new ServiceStrategy.NodePortRange(30000, 32767));
     assertThat(parse("--service-node-port-range", "20000-20999").nodePortRange())

@@ -8,12 +8,12 @@ import java.util.List;
  * The command line of a Drover daemon as a separate JVM: the CLI ({@code dev.drover.cli.Main}) on
  * this test's class path, small and quick to start because the machine is shared.
  */
-final class Jvm {
+public final class Jvm {
 
   private Jvm() {}
 
   /** {@code java ... dev.drover.cli.Main SUBCOMMAND} with heap {@code xmx}; arguments follow. */
-  static List<String> drover(String xmx, String subcommand) {
+  public static List<String> drover(String xmx, String subcommand) {
     // Surefire runs tests from a manifest-only jar; the real class path is in this property.
     String classPath =
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));

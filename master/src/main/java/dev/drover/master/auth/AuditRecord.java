@@ -20,6 +20,10 @@ final class AuditRecord {
   private volatile Principal principal;
   private volatile AuthorizationRequest request;
   private volatile int objects;
+  // Set by services whose calls are not object requests (joins, renewals, tokens).
+  private volatile AuthorizationRequest.Verb verb;
+  private volatile String resource;
+  private volatile String name;
 
   AuditRecord(String method, SocketAddress peer) {
     this.method = method;
@@ -34,6 +38,17 @@ final class AuditRecord {
     return principal;
   }
 
+  String method() {
+    return method;
+  }
+
+  /** Names what a call that is not an object request does: {@code verb} on {@code resource}. */
+  void describe(AuthorizationRequest.Verb verb, String resource, String name) {
+    this.verb = verb;
+    this.resource = resource;
+    this.name = name;
+  }
+
   void requests(List<AuthorizationRequest> all) {
     this.request = all.isEmpty() ? null : all.get(0);
     this.objects = all.size();
@@ -41,6 +56,9 @@ final class AuditRecord {
 
   /** Whether the call changes state, as far as is known (from its request, else its method). */
   boolean mutating() {
+    if (verb != null) {
+      return verb.mutating();
+    }
     AuthorizationRequest r = request;
     return r != null ? r.verb().mutating() : AuthorizationRequest.verbOf(method).mutating();
   }
@@ -54,10 +72,17 @@ final class AuditRecord {
     field(b, "role", p == null ? null : AuthorizationRules.spelling(p.role()));
     field(b, "peer", peer == null ? null : peer.toString());
     field(b, "method", method);
-    field(b, "verb", (r == null ? AuthorizationRequest.verbOf(method) : r.verb()).spelling());
-    field(b, "kind", r == null ? null : r.resource());
-    field(b, "namespace", r == null ? null : r.namespace());
-    field(b, "name", r == null ? null : r.name());
+    if (verb != null) {
+      field(b, "verb", verb.spelling());
+      field(b, "kind", resource);
+      field(b, "namespace", null);
+      field(b, "name", name);
+    } else {
+      field(b, "verb", (r == null ? AuthorizationRequest.verbOf(method) : r.verb()).spelling());
+      field(b, "kind", r == null ? null : r.resource());
+      field(b, "namespace", r == null ? null : r.namespace());
+      field(b, "name", r == null ? null : r.name());
+    }
     if (objects > 1) {
       b.append("\"objects\":").append(objects).append(',');
     }

@@ -9,10 +9,13 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.Set;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * Decides who makes each call on the API port and puts that {@link Principal} into the gRPC {@link
@@ -26,30 +29,48 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "Bearer ";
+  // Where a TLS session keeps the verdict on its client certificate ("" when accepted).
+  private static final String VERDICT = "dev.drover.client-certificate-verdict";
 
   private final boolean insecure;
   private final TokenAuthenticator tokens;
   private final Set<String> openMethods;
+  private final X509TrustManager certificates;
 
   private AuthenticationInterceptor(
-      boolean insecure, TokenAuthenticator tokens, Set<String> openMethods) {
+      boolean insecure,
+      TokenAuthenticator tokens,
+      Set<String> openMethods,
+      X509TrustManager certificates) {
     this.insecure = insecure;
     this.tokens = tokens;
     this.openMethods = Set.copyOf(openMethods);
+    this.certificates = certificates;
   }
 
   /** For a master with TLS disabled on purpose: every caller is {@link Principal#INSECURE}. */
   public static AuthenticationInterceptor insecure() {
-    return new AuthenticationInterceptor(true, TokenAuthenticator.NONE, Set.of());
+    return new AuthenticationInterceptor(true, TokenAuthenticator.NONE, Set.of(), null);
   }
 
   /**
-   * For a TLS master: certificates, then bearer tokens; {@code openMethods} (full method names) are
-   * let through without credentials, without a principal.
+   * For a TLS master whose handshake verified client certificates already: certificates, then
+   * bearer tokens; {@code openMethods} (full method names) are let through without credentials,
+   * without a principal.
    */
   public static AuthenticationInterceptor secure(
       TokenAuthenticator tokens, Set<String> openMethods) {
-    return new AuthenticationInterceptor(false, tokens, openMethods);
+    return new AuthenticationInterceptor(false, tokens, openMethods, null);
+  }
+
+  /**
+   * As {@link #secure(TokenAuthenticator, Set)}, for a server whose handshake takes any client
+   * certificate: each call's certificate is verified with {@code certificates} (the cluster CA)
+   * here, and one that fails (another CA, expired) is UNAUTHENTICATED with the reason.
+   */
+  public static AuthenticationInterceptor secure(
+      TokenAuthenticator tokens, Set<String> openMethods, X509TrustManager certificates) {
+    return new AuthenticationInterceptor(false, tokens, openMethods, certificates);
   }
 
   @Override
@@ -58,6 +79,11 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
     // A principal already in the Context was set in process by the master itself (the HTTP
     // gateway's loopback console); a remote call always starts from an empty Context.
     Principal preset = AuthContext.current();
+    String refused = preset != null || insecure ? null : verifyCertificate(call);
+    if (refused != null) {
+      call.close(Status.UNAUTHENTICATED.withDescription(refused), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
     Principal principal =
         preset != null ? preset : insecure ? Principal.INSECURE : authenticate(call, headers);
     if (principal == null) {
@@ -90,6 +116,63 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
     }
     // Without TLS no credential counts: a bearer token sent in clear text is not accepted.
     return null;
+  }
+
+  /** Why the call's client certificate is not one of this cluster, or null (also: none given). */
+  private String verifyCertificate(ServerCall<?, ?> call) {
+    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    if (certificates == null || session == null) {
+      return null;
+    }
+    // Once per TLS session, at its first call (the moment of the handshake, as a handshake check
+    // would): a connection opened with a valid certificate stays usable after the holder rotated
+    // it, and later calls cost no verification.
+    if (session.getValue(VERDICT) instanceof String verdict) {
+      return verdict.isEmpty() ? null : verdict;
+    }
+    String verdict = verify(session);
+    session.putValue(VERDICT, verdict == null ? "" : verdict);
+    return verdict;
+  }
+
+  private String verify(SSLSession session) {
+    X509Certificate[] chain;
+    try {
+      Certificate[] presented = session.getPeerCertificates();
+      chain = new X509Certificate[presented.length];
+      for (int i = 0; i < presented.length; i++) {
+        chain[i] = (X509Certificate) presented[i];
+      }
+    } catch (SSLPeerUnverifiedException | ClassCastException e) {
+      return null;
+    }
+    if (chain.length == 0) {
+      return null;
+    }
+    String subject = chain[0].getSubjectX500Principal().getName();
+    Instant now = Instant.now();
+    if (now.isAfter(chain[0].getNotAfter().toInstant())) {
+      return "the client certificate "
+          + subject
+          + " expired at "
+          + chain[0].getNotAfter().toInstant();
+    }
+    if (now.isBefore(chain[0].getNotBefore().toInstant())) {
+      return "the client certificate "
+          + subject
+          + " is not valid before "
+          + chain[0].getNotBefore().toInstant();
+    }
+    try {
+      certificates.checkClientTrusted(chain, chain[0].getPublicKey().getAlgorithm());
+      return null;
+    } catch (CertificateException | RuntimeException e) {
+      return "the client certificate "
+          + subject
+          + " is not one of this cluster's CA ("
+          + e.getMessage()
+          + ")";
+    }
   }
 
   private static X509Certificate peerCertificate(SSLSession session) {

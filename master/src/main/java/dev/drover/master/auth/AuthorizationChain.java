@@ -54,6 +54,15 @@ public final class AuthorizationChain implements AutoCloseable {
     return ServerInterceptors.intercept(service, authorization, limits, authenticator, audit);
   }
 
+  /**
+   * {@code service}, which authorizes its callers itself (SecurityService), behind the audit log
+   * and {@code authentication} only.
+   */
+  public ServerServiceDefinition auditedOnly(
+      ServerServiceDefinition service, ServerInterceptor authentication) {
+    return ServerInterceptors.intercept(service, authentication, audit);
+  }
+
   /** The executor with a fixed number of threads that serves the network API's calls. */
   public ExecutorService executor() {
     return executor;

@@ -11,6 +11,7 @@ import dev.drover.store.v1.Compare;
 import dev.drover.store.v1.PutRequest;
 import dev.drover.store.v1.RequestOp;
 import dev.drover.store.v1.TxnRequest;
+import dev.drover.store.v1.TxnResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,16 +21,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * A master's managed PKI in its directory ({@code DIR/pki}): the cluster CA is created by the first
- * master to bootstrap and published in the replicated store, where every other master of the
- * cluster finds it (so a master joining the cluster gets its certificate from the cluster); each
- * master then signs its own serving certificate for the addresses it listens on, and the admin
- * client certificate the CLI uses.
+ * master to bootstrap and published in the replicated store; a master joining the cluster receives
+ * it with its certificate ({@link MasterJoin}); each master then signs its own serving certificate
+ * for the addresses it listens on, and the admin client certificate the CLI uses.
  *
  * <p>Files: {@code ca.crt}, {@code ca.key}, {@code master.crt} (chain: master, CA), {@code
  * master.key}, {@code admin.crt}, {@code admin.key}; keys are readable by the owner only.
@@ -67,6 +68,19 @@ public final class ClusterPki {
    */
   public MasterCredentials prepare(
       String masterId, Collection<String> addresses, Duration lifetime, boolean bootstrapper) {
+    return prepare(masterId, addresses, lifetime, bootstrapper, false);
+  }
+
+  /**
+   * As {@link #prepare(String, Collection, Duration, boolean)}; with {@code joined}, the
+   * certificate this master just received when joining is kept rather than signed afresh.
+   */
+  MasterCredentials prepare(
+      String masterId,
+      Collection<String> addresses,
+      Duration lifetime,
+      boolean bootstrapper,
+      boolean joined) {
     CertificateAuthority ca = readLocal();
     if (ca == null && !bootstrapper) {
       throw new IllegalStateException(
@@ -74,15 +88,25 @@ public final class ClusterPki {
               + dir
               + ": master "
               + masterId
-              + " is not the first of the store's peers, which creates it; copy ca.crt and"
-              + " ca.key from the first master's PKI directory here before the first start");
+              + " is not the first of the store's peers, which creates it; start it with"
+              + " --join-token (`drover token create --role master` on a running master, or, while"
+              + " the cluster starts, the first line of the first master's pki/"
+              + BootstrapToken.FILE
+              + ")");
     }
     if (ca == null) {
       ca = CertificateAuthority.create("drover-cluster-ca", CA_LIFETIME);
       writeCa(ca);
     }
-    issueMaster(ca, masterId, addresses, lifetime);
+    if (!joined) {
+      issueMaster(ca, masterId, addresses, lifetime);
+    }
     return credentials(ca);
+  }
+
+  /** Whether this directory holds the cluster CA (certificate and key). */
+  public boolean hasCa() {
+    return Files.exists(dir.resolve("ca.crt")) && Files.exists(dir.resolve("ca.key"));
   }
 
   private MasterCredentials credentials(CertificateAuthority ca) {
@@ -197,27 +221,28 @@ public final class ClusterPki {
         PemFiles.certificatesPem(List.of(candidate.certificate()))
             + PemFiles.privateKeyPem(candidate.key());
     // Several masters may bootstrap at once: the first to write wins and all use its CA.
-    await(
-        kv.txn(
-            TxnRequest.newBuilder()
-                .addCompare(
-                    Compare.newBuilder()
-                        .setKey(CA_KEY)
-                        .setTarget(Compare.CompareTarget.CREATE)
-                        .setResult(Compare.CompareResult.EQUAL)
-                        .setCreateRevision(0))
-                .addSuccess(
-                    RequestOp.newBuilder()
-                        .setRequestPut(
-                            PutRequest.newBuilder()
-                                .setKey(CA_KEY)
-                                .setValue(ByteString.copyFromUtf8(pem))))
-                .build()));
+    await(putIfAbsent(kv, CA_KEY, ByteString.copyFromUtf8(pem)));
     CertificateAuthority winner = readStored(kv);
     if (winner == null) {
       throw new IllegalStateException("the cluster CA vanished from the store");
     }
     return winner;
+  }
+
+  /** Writes {@code value} under {@code key} unless the key exists. */
+  static CompletableFuture<TxnResponse> putIfAbsent(KvStore kv, ByteString key, ByteString value) {
+    return kv.txn(
+        TxnRequest.newBuilder()
+            .addCompare(
+                Compare.newBuilder()
+                    .setKey(key)
+                    .setTarget(Compare.CompareTarget.CREATE)
+                    .setResult(Compare.CompareResult.EQUAL)
+                    .setCreateRevision(0))
+            .addSuccess(
+                RequestOp.newBuilder()
+                    .setRequestPut(PutRequest.newBuilder().setKey(key).setValue(value)))
+            .build());
   }
 
   private static CertificateAuthority readStored(KvStore kv) {
@@ -252,7 +277,7 @@ public final class ClusterPki {
     }
   }
 
-  private static <T> T await(java.util.concurrent.CompletableFuture<T> f) {
+  private static <T> T await(CompletableFuture<T> f) {
     try {
       return f.get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -9,9 +9,12 @@ import io.grpc.ManagedChannel;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,19 +40,27 @@ import org.slf4j.LoggerFactory;
 public final class MasterSecurity {
   private static final Logger LOG = LoggerFactory.getLogger(MasterSecurity.class);
 
+  /** How long a joining master keeps trying to reach a master to join through. */
+  static final Duration JOIN_TIMEOUT = Duration.ofMinutes(2);
+
   private final Path pkiDir;
   private final Path[] files;
   private final Duration lifetime;
+  private final String joinToken;
+  private final List<String> joinVia;
 
-  private MasterSecurity(Path pkiDir, Path[] files, Duration lifetime) {
+  private MasterSecurity(
+      Path pkiDir, Path[] files, Duration lifetime, String joinToken, List<String> joinVia) {
     this.pkiDir = pkiDir;
     this.files = files;
     this.lifetime = lifetime;
+    this.joinToken = joinToken;
+    this.joinVia = joinVia;
   }
 
   /** No TLS: every caller is the insecure principal. */
   public static MasterSecurity insecure() {
-    return new MasterSecurity(null, null, null);
+    return new MasterSecurity(null, null, null, null, List.of());
   }
 
   /**
@@ -57,13 +68,29 @@ public final class MasterSecurity {
    * 50-80% of it.
    */
   public static MasterSecurity managed(Path dir, Duration lifetime) {
-    return new MasterSecurity(dir, null, lifetime);
+    return new MasterSecurity(dir, null, lifetime, null, List.of());
   }
 
   /** Operator-managed files: this master's chain and key, and the CA of its clients. */
   public static MasterSecurity files(Path certificateChain, Path privateKey, Path trustedCa) {
     return new MasterSecurity(
-        null, new Path[] {certificateChain, privateKey, trustedCa}, Duration.ofDays(90));
+        null,
+        new Path[] {certificateChain, privateKey, trustedCa},
+        Duration.ofDays(90),
+        null,
+        List.of());
+  }
+
+  /**
+   * This managed PKI, which on a first start (no cluster CA in its directory) joins the cluster
+   * with master join token {@code token} through one of {@code via} (masters' API addresses).
+   */
+  public MasterSecurity joining(String token, List<String> via) {
+    if (pkiDir == null) {
+      throw new IllegalStateException(
+          "a join token needs the managed PKI; operator-managed TLS files cannot join");
+    }
+    return new MasterSecurity(pkiDir, null, lifetime, token, List.copyOf(via));
   }
 
   /** True when the API is plaintext. */
@@ -81,11 +108,21 @@ public final class MasterSecurity {
    * the result ({@link Active#peerTls}): with a managed PKI, the local cluster CA (created here by
    * the first master to bootstrap in this directory), a fresh certificate of master {@code id} for
    * {@code addresses} and its rotation on {@code timers}; with operator files, those files. Only a
-   * {@code bootstrapper} creates a missing CA ({@link ClusterPki#prepare}). Finish with {@link
-   * Active#start} once the store answers.
+   * {@code bootstrapper} creates a missing CA ({@link ClusterPki#prepare}). A master with a join
+   * token and no cluster CA joins first ({@link MasterJoin}, writing the key file of Secrets at
+   * rest to {@code secretKeyFile}); a bootstrapper of a store of several members ({@code
+   * multiMember}) that creates the CA also mints the cluster's first master join token ({@link
+   * BootstrapToken}), which the other masters join with. Finish with {@link Active#start} once the
+   * store answers.
    */
   public Active prepare(
-      String id, List<String> addresses, ScheduledExecutorService timers, boolean bootstrapper) {
+      String id,
+      List<String> addresses,
+      ScheduledExecutorService timers,
+      boolean bootstrapper,
+      boolean multiMember,
+      Path secretKeyFile,
+      Clock clock) {
     if (isInsecure()) {
       return new Active(null, null, null, null, null);
     }
@@ -94,8 +131,23 @@ public final class MasterSecurity {
           this, MasterCredentials.fromFiles(files[0], files[1], files[2]), null, id, addresses);
     }
     ClusterPki pki = new ClusterPki(pkiDir);
+    boolean joined = false;
+    if (joinToken != null && !pki.hasCa()) {
+      MasterJoin.join(pki, id, addresses, joinToken, joinVia, secretKeyFile, JOIN_TIMEOUT);
+      joined = true;
+    } else if (joinToken != null) {
+      LOG.info("master {} has the cluster CA in {}: the join token is not needed", id, pkiDir);
+    }
+    boolean creatingCa = bootstrapper && !pki.hasCa();
     Active active =
-        new Active(this, pki.prepare(id, addresses, lifetime, bootstrapper), pki, id, addresses);
+        new Active(
+            this, pki.prepare(id, addresses, lifetime, bootstrapper, joined), pki, id, addresses);
+    active.secretKeyFile = secretKeyFile;
+    if (creatingCa && multiMember) {
+      active.bootstrap = BootstrapToken.mint(pkiDir, active.credentials.caCertificate(), clock);
+    } else {
+      active.bootstrap = BootstrapToken.read(pkiDir, clock);
+    }
     active.scheduleRotation(timers);
     return active;
   }
@@ -148,6 +200,8 @@ public final class MasterSecurity {
     private SecurityServiceImpl service;
     private volatile ScheduledFuture<?> rotation;
     private volatile boolean closed;
+    private BootstrapToken bootstrap;
+    private Path secretKeyFile;
 
     Active(
         MasterSecurity config,
@@ -213,15 +267,50 @@ public final class MasterSecurity {
                 kv, id, addresses, config.lifetime, storeUsesPeerTls ? credentials : null);
       }
       tokens = new TokenStore(kv, credentials.caCertificate(), clock);
-      service = new SecurityServiceImpl(credentials, tokens, () -> config.lifetime);
+      service =
+          new SecurityServiceImpl(
+              credentials, tokens, tokens, () -> config.lifetime, this::secretKeys);
+      if (bootstrap != null && !bootstrap.stored()) {
+        bootstrap = bootstrap.handOver(tokens);
+      }
       return this;
+    }
+
+    /**
+     * While the store of a new cluster waits for its other members: serves their joins with the
+     * bootstrap token on {@code host:port} ({@link BootstrapJoinServer}), calls passing {@code
+     * audit}; null when this master minted no token or the store holds it already. Close it before
+     * the API server binds the port.
+     */
+    public BootstrapJoinServer serveBootstrapJoins(String host, int port, ServerInterceptor audit) {
+      if (bootstrap == null || bootstrap.stored() || port <= 0) {
+        return null;
+      }
+      return BootstrapJoinServer.start(
+          host, port, credentials, bootstrap, config.lifetime, this::secretKeys, audit);
+    }
+
+    /** The master join token this master minted at the cluster's bootstrap, or null. */
+    public BootstrapToken bootstrapToken() {
+      return bootstrap;
+    }
+
+    private String secretKeys() {
+      try {
+        return secretKeyFile == null || !Files.exists(secretKeyFile)
+            ? ""
+            : Files.readString(secretKeyFile, StandardCharsets.US_ASCII);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read " + secretKeyFile + ": " + e.getMessage(), e);
+      }
     }
 
     /** The interceptor that authenticates every call; outermost on every service. */
     public ServerInterceptor authentication() {
       return credentials == null
           ? AuthenticationInterceptor.insecure()
-          : AuthenticationInterceptor.secure(tokens, Set.of(SecurityServiceImpl.JOIN_METHOD));
+          : AuthenticationInterceptor.secure(
+              tokens, Set.of(SecurityServiceImpl.JOIN_METHOD), credentials.trustManager());
     }
 
     /** The extra services a secured master serves (SecurityService), or none. */
@@ -229,13 +318,21 @@ public final class MasterSecurity {
       return service == null ? List.of() : List.of(service.bindService());
     }
 
-    /** Puts mutual TLS on the API server (client certificates optional: bearer tokens, joins). */
+    /**
+     * Puts TLS on the API server; client certificates are optional (bearer tokens, joins) and
+     * verified by {@link #authentication} at each call.
+     */
     public NettyServerBuilder configure(NettyServerBuilder builder) {
       if (credentials == null) {
         return builder;
       }
+      // Client certificates are verified per call (DeferredClientTrust), so that a refused one is
+      // UNAUTHENTICATED with its reason and audited, not a handshake failure nobody records.
       return builder.sslContext(
-          ServerTls.context(credentials.keyManager(), credentials.trustManager(), false));
+          ServerTls.context(
+              credentials.keyManager(),
+              new DeferredClientTrust(credentials.caCertificate()),
+              false));
     }
 
     /** How this master opens channels to agents: mutual TLS with its own certificate. */

@@ -15,7 +15,9 @@ import dev.drover.api.v1.SecurityServiceGrpc;
 import dev.drover.api.v1.TokenInfo;
 import dev.drover.api.v1.TokenRole;
 import dev.drover.client.tls.PemFiles;
+import dev.drover.master.auth.AuditInterceptor;
 import dev.drover.master.auth.AuthContext;
+import dev.drover.master.auth.AuthorizationRequest.Verb;
 import dev.drover.master.auth.Principal;
 import dev.drover.master.auth.Role;
 import io.grpc.Status;
@@ -34,8 +36,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves {@code SecurityService}: signs certificates for hosts that join with a token (agents get
- * {@code node:<name>}, masters {@code master:<id>} and the CA key), renews the caller's own
- * certificate, and lets cluster admins create, list and revoke tokens.
+ * {@code node:<name>}, masters {@code master:<id>}, the CA key and the key file of Secrets at
+ * rest), renews the caller's own certificate, and lets cluster admins create, list and revoke
+ * tokens. Each call names what it does for the audit log ({@link AuditInterceptor#describe}).
  */
 public final class SecurityServiceImpl extends SecurityServiceGrpc.SecurityServiceImplBase {
   /** Full name of the one method callers reach without a certificate or bearer token. */
@@ -45,15 +48,27 @@ public final class SecurityServiceImpl extends SecurityServiceGrpc.SecurityServi
   private static final String NAME = "[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?";
 
   private final MasterCredentials credentials;
+  private final TokenVerifier joins;
   private final TokenStore tokens;
   private final Supplier<Duration> lifetime;
+  private final Supplier<String> secretKeys;
 
-  /** Signs with {@code credentials}' CA certificates valid for {@code lifetime}. */
+  /**
+   * Signs with {@code credentials}' CA certificates valid for {@code lifetime}; joins are checked
+   * by {@code joins}, tokens managed in {@code tokens} (null before the store is up: then only
+   * joins and renewals are served); a joining master receives {@code secretKeys}.
+   */
   public SecurityServiceImpl(
-      MasterCredentials credentials, TokenStore tokens, Supplier<Duration> lifetime) {
+      MasterCredentials credentials,
+      TokenVerifier joins,
+      TokenStore tokens,
+      Supplier<Duration> lifetime,
+      Supplier<String> secretKeys) {
     this.credentials = credentials;
+    this.joins = joins;
     this.tokens = tokens;
     this.lifetime = lifetime;
+    this.secretKeys = secretKeys;
   }
 
   @Override
@@ -61,22 +76,44 @@ public final class SecurityServiceImpl extends SecurityServiceGrpc.SecurityServi
     answer(
         out,
         () -> {
+          String wanted = (request.getMaster() ? "master:" : "node:") + request.getName();
+          AuditInterceptor.describe(null, Verb.CREATE, "certificates", wanted);
           TokenInfo info;
           try {
             info =
-                tokens.verify(
+                joins.verify(
                     request.getToken(),
                     List.of(TokenRole.TOKEN_ROLE_AGENT, TokenRole.TOKEN_ROLE_MASTER));
           } catch (TokenStore.InvalidTokenException e) {
-            LOG.warn("join as {} refused: {}", request.getName(), e.getMessage());
+            LOG.warn("join as {} refused: {}", wanted, e.getMessage());
             throw Status.UNAUTHENTICATED.withDescription(e.getMessage()).asRuntimeException();
+          }
+          boolean master = info.getRole() == TokenRole.TOKEN_ROLE_MASTER;
+          AuditInterceptor.describe(
+              new Principal("join-token:" + info.getId(), master ? Role.MASTER : Role.NODE, null),
+              Verb.CREATE,
+              "certificates",
+              wanted);
+          if (master != request.getMaster()) {
+            LOG.warn(
+                "join as {} refused: token {} is a {} token", wanted, info.getId(), role(info));
+            throw Status.PERMISSION_DENIED
+                .withDescription(
+                    "the token "
+                        + info.getId()
+                        + " is "
+                        + (master
+                            ? "a master join token: it joins masters only; create an agent token"
+                                + " with `drover token create --role agent`"
+                            : "an agent join token: a master needs a master token; create one"
+                                + " with `drover token create --role master`"))
+                .asRuntimeException();
           }
           if (!request.getName().matches(NAME)) {
             throw Status.INVALID_ARGUMENT
                 .withDescription("name \"" + request.getName() + "\" is not a DNS name")
                 .asRuntimeException();
           }
-          boolean master = info.getRole() == TokenRole.TOKEN_ROLE_MASTER;
           Principal holder =
               master
                   ? ClusterPki.masterPrincipal(request.getName())
@@ -94,10 +131,16 @@ public final class SecurityServiceImpl extends SecurityServiceGrpc.SecurityServi
                   .setCertificate(PemFiles.certificatesPem(List.of(cert, ca.certificate())))
                   .setCaCertificate(PemFiles.certificatesPem(List.of(ca.certificate())));
           if (master) {
-            response.setCaPrivateKey(PemFiles.privateKeyPem(ca.key()));
+            response
+                .setCaPrivateKey(PemFiles.privateKeyPem(ca.key()))
+                .setSecretKeys(secretKeys.get());
           }
           return response.build();
         });
+  }
+
+  private static String role(TokenInfo info) {
+    return TokenStore.roleText(info.getRole());
   }
 
   @Override
@@ -106,6 +149,8 @@ public final class SecurityServiceImpl extends SecurityServiceGrpc.SecurityServi
         out,
         () -> {
           Principal caller = AuthContext.current();
+          AuditInterceptor.describe(
+              caller, Verb.CREATE, "certificates", caller == null ? null : caller.name());
           if (caller == null || (caller.role() != Role.NODE && caller.role() != Role.MASTER)) {
             throw Status.PERMISSION_DENIED
                 .withDescription("only nodes and masters renew certificates here")
@@ -130,9 +175,11 @@ public final class SecurityServiceImpl extends SecurityServiceGrpc.SecurityServi
     answer(
         out,
         () -> {
+          AuditInterceptor.describe(
+              AuthContext.current(), Verb.CREATE, "tokens", TokenStore.roleText(request.getRole()));
           requireAdmin();
           try {
-            return tokens.create(request);
+            return tokens().create(request);
           } catch (IllegalArgumentException e) {
             throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
           }
@@ -144,8 +191,9 @@ public final class SecurityServiceImpl extends SecurityServiceGrpc.SecurityServi
     answer(
         out,
         () -> {
+          AuditInterceptor.describe(AuthContext.current(), Verb.LIST, "tokens", null);
           requireAdmin();
-          return ListTokensResponse.newBuilder().addAllTokens(tokens.list()).build();
+          return ListTokensResponse.newBuilder().addAllTokens(tokens().list()).build();
         });
   }
 
@@ -154,14 +202,24 @@ public final class SecurityServiceImpl extends SecurityServiceGrpc.SecurityServi
     answer(
         out,
         () -> {
+          AuditInterceptor.describe(AuthContext.current(), Verb.DELETE, "tokens", request.getId());
           requireAdmin();
-          if (!tokens.revoke(request.getId())) {
+          if (!tokens().revoke(request.getId())) {
             throw Status.NOT_FOUND
                 .withDescription("no token " + request.getId())
                 .asRuntimeException();
           }
           return RevokeTokenResponse.getDefaultInstance();
         });
+  }
+
+  private TokenStore tokens() {
+    if (tokens == null) {
+      throw Status.UNAVAILABLE
+          .withDescription("the cluster's store is not up yet: only master joins are served")
+          .asRuntimeException();
+    }
+    return tokens;
   }
 
   private CertificateAuthority authority() {

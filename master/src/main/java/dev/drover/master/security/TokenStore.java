@@ -23,9 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -34,22 +32,23 @@ import java.util.concurrent.TimeoutException;
  * Join and bearer tokens, kept in the replicated store under {@code /security/tokens/<id>} as the
  * SHA-256 of their secret, never the secret. A token reads {@code DRV1-<ca digest>-<id>-<secret>}:
  * the CA digest lets a joining host pin the cluster CA on first contact, the id finds the record,
- * the secret proves possession. Lookups are cached for a few seconds; a revocation on this master
- * takes effect at once, on the others within that time.
+ * the secret proves possession.
+ *
+ * <p>Every check reads the record with a linearizable read, never from a cache: once {@link
+ * #revoke} has returned (its delete is committed), a check on any master reads through the Raft
+ * leader and finds no record, so a revoked token is refused everywhere at once. The store batches
+ * concurrent linearizable reads, so this costs one read round per batch of bearer-token calls;
+ * certificate holders (the CLI, agents, masters) never reach it.
  */
-public final class TokenStore implements TokenAuthenticator {
+public final class TokenStore implements TokenAuthenticator, TokenVerifier {
   static final String PREFIX = "/security/tokens/";
   private static final String VERSION = "DRV1";
-  private static final long CACHE_NANOS = TimeUnit.SECONDS.toNanos(3);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final HexFormat HEX = HexFormat.of();
 
   private final KvStore kv;
   private final X509Certificate ca;
   private final Clock clock;
-  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
-
-  private record Cached(StoredToken token, long loadedNanos) {}
 
   /** A token that is not (or no longer) valid, with the reason for the log. */
   public static final class InvalidTokenException extends RuntimeException {
@@ -75,12 +74,9 @@ public final class TokenStore implements TokenAuthenticator {
         && request.getNamespace().isEmpty()) {
       throw new IllegalArgumentException("a namespace-admin token needs a namespace");
     }
-    byte[] idBytes = new byte[6];
-    byte[] secret = new byte[16];
-    RANDOM.nextBytes(idBytes);
-    RANDOM.nextBytes(secret);
-    String id = HEX.formatHex(idBytes);
-    String secretHex = HEX.formatHex(secret);
+    String[] minted = mint();
+    String id = minted[0];
+    String secretHex = minted[1];
     Instant now = clock.instant();
     TokenInfo.Builder info =
         TokenInfo.newBuilder()
@@ -92,16 +88,44 @@ public final class TokenStore implements TokenAuthenticator {
     if (request.getTtlSeconds() > 0) {
       info.setExpires(timestamp(now.plusSeconds(request.getTtlSeconds())));
     }
-    StoredToken stored =
-        StoredToken.newBuilder()
-            .setInfo(info)
-            .setSecretSha256(ByteString.copyFrom(sha256(secretHex)))
-            .build();
-    await(kv.put(Keys.of(PREFIX + id), stored.toByteString()));
+    await(kv.put(Keys.of(PREFIX + id), stored(info.build(), secretHex).toByteString()));
     return CreateTokenResponse.newBuilder()
         .setInfo(info)
-        .setToken(String.join("-", VERSION, PemFiles.digest(ca), id, secretHex))
+        .setToken(format(ca, id, secretHex))
         .build();
+  }
+
+  /** A new id and secret (hex), the variable parts of a token. */
+  static String[] mint() {
+    byte[] idBytes = new byte[6];
+    byte[] secret = new byte[16];
+    RANDOM.nextBytes(idBytes);
+    RANDOM.nextBytes(secret);
+    return new String[] {HEX.formatHex(idBytes), HEX.formatHex(secret)};
+  }
+
+  /** The token text of {@code id} and {@code secret} for the cluster of {@code ca}. */
+  static String format(X509Certificate ca, String id, String secret) {
+    return String.join("-", VERSION, PemFiles.digest(ca), id, secret);
+  }
+
+  private static StoredToken stored(TokenInfo info, String secret) {
+    return StoredToken.newBuilder()
+        .setInfo(info)
+        .setSecretSha256(ByteString.copyFrom(sha256(secret)))
+        .build();
+  }
+
+  /**
+   * Records {@code token} (minted before the store was up, {@link BootstrapToken}) with {@code
+   * info} unless a record of its id exists; from then on it is a token like any other, listed and
+   * revocable.
+   */
+  void adopt(String token, TokenInfo info) {
+    String[] parts = token.strip().split("-");
+    await(
+        ClusterPki.putIfAbsent(
+            kv, Keys.of(PREFIX + parts[2]), stored(info, parts[3]).toByteString()));
   }
 
   /** Every token, expired ones included. */
@@ -115,7 +139,6 @@ public final class TokenStore implements TokenAuthenticator {
 
   /** Revokes token {@code id}; false when there was none. */
   public boolean revoke(String id) {
-    cache.remove(id);
     return await(kv.delete(Keys.of(PREFIX + id))).getDeleted() > 0;
   }
 
@@ -125,27 +148,58 @@ public final class TokenStore implements TokenAuthenticator {
    * @throws InvalidTokenException when the token is malformed, of another cluster, unknown,
    *     revoked, expired or of another role
    */
+  @Override
   public TokenInfo verify(String token, List<TokenRole> roles) {
-    String[] parts = token.strip().split("-");
-    if (parts.length != 4 || !parts[0].equals(VERSION)) {
-      throw new InvalidTokenException("not a Drover token");
-    }
-    if (!parts[1].equalsIgnoreCase(PemFiles.digest(ca))) {
-      throw new InvalidTokenException("the token is for a cluster with another CA");
-    }
+    String[] parts = split(token, ca);
     StoredToken stored = lookup(parts[2]);
     if (stored == null
         || !MessageDigest.isEqual(sha256(parts[3]), stored.getSecretSha256().toByteArray())) {
       throw new InvalidTokenException("unknown or revoked token");
     }
-    TokenInfo info = stored.getInfo();
-    if (info.hasExpires() && !clock.instant().isBefore(instant(info.getExpires()))) {
-      throw new InvalidTokenException("the token expired");
+    return check(stored.getInfo(), roles, clock.instant());
+  }
+
+  /** The four parts of {@code token}, checked to be a token of the cluster of {@code ca}. */
+  static String[] split(String token, X509Certificate ca) {
+    String[] parts = token.strip().split("-");
+    if (parts.length != 4 || !parts[0].equals(VERSION)) {
+      throw new InvalidTokenException("not a Drover token (expected DRV1-<ca>-<id>-<secret>)");
+    }
+    if (!parts[1].equalsIgnoreCase(PemFiles.digest(ca))) {
+      throw new InvalidTokenException(
+          "the token pins a CA (sha256 "
+              + parts[1]
+              + ") other than this cluster's (sha256 "
+              + PemFiles.digest(ca)
+              + ")");
+    }
+    return parts;
+  }
+
+  /** {@code info} if it has not expired at {@code now} and has one of {@code roles}. */
+  static TokenInfo check(TokenInfo info, List<TokenRole> roles, Instant now) {
+    if (info.hasExpires() && !now.isBefore(instant(info.getExpires()))) {
+      throw new InvalidTokenException(
+          "the token " + info.getId() + " expired at " + instant(info.getExpires()));
     }
     if (!roles.contains(info.getRole())) {
-      throw new InvalidTokenException("the token's role " + info.getRole() + " does not fit");
+      throw new InvalidTokenException(
+          "the token "
+              + info.getId()
+              + " has role "
+              + roleText(info.getRole())
+              + ", not "
+              + String.join(" or ", roles.stream().map(TokenStore::roleText).toList()));
     }
     return info;
+  }
+
+  /** A role as the CLI spells it ({@code agent}, {@code cluster-admin}). */
+  static String roleText(TokenRole role) {
+    return role.name()
+        .substring("TOKEN_ROLE_".length())
+        .toLowerCase(java.util.Locale.ROOT)
+        .replace('_', '-');
   }
 
   @Override
@@ -175,15 +229,9 @@ public final class TokenStore implements TokenAuthenticator {
   }
 
   private StoredToken lookup(String id) {
-    long now = System.nanoTime();
-    Cached c = cache.get(id);
-    if (c != null && now - c.loadedNanos < CACHE_NANOS) {
-      return c.token;
-    }
+    // Linearizable on purpose (see the class comment): no cache may outlive a revocation.
     var response = await(kv.get(Keys.of(PREFIX + id)));
-    StoredToken token = response.getKvsCount() == 0 ? null : parse(response.getKvs(0).getValue());
-    cache.put(id, new Cached(token, now));
-    return token;
+    return response.getKvsCount() == 0 ? null : parse(response.getKvs(0).getValue());
   }
 
   private static StoredToken parse(ByteString bytes) {
@@ -203,7 +251,7 @@ public final class TokenStore implements TokenAuthenticator {
     }
   }
 
-  private static Timestamp timestamp(Instant t) {
+  static Timestamp timestamp(Instant t) {
     return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
   }
 

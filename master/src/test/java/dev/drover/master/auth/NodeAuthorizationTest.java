@@ -374,12 +374,30 @@ class NodeAuthorizationTest {
             .withDeadlineAfter(10, TimeUnit.SECONDS)
             .watchPods(WatchPodsRequest.newBuilder().setNodeName("a").build());
     assertThat(watch.next().getObject().getPod().getMetadata().getName()).isEqualTo("pod-a");
+    // Its changes are audited, its heartbeats (the lease renewal every few seconds) are not.
+    assertThat(auditLines())
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains("\"who\":\"node:a\"")
+                    .contains("\"method\":\"drover.v1.NodeService/UpdatePodStatuses\"")
+                    .contains("\"code\":\"OK\""))
+        .noneMatch(
+            l ->
+                l.contains("\"method\":\"drover.v1.NodeService/Heartbeat\"")
+                    && l.contains("\"code\":\"OK\""));
+  }
+
+  @Test
+  void aRefusedHeartbeatIsAudited() throws Exception {
+    register(node("a"), "a");
+    denied(() -> node("a").heartbeat(HeartbeatRequest.newBuilder().setNodeName("b").build()));
     assertThat(auditLines())
         .anySatisfy(
             l ->
                 assertThat(l)
                     .contains("\"who\":\"node:a\"")
                     .contains("\"method\":\"drover.v1.NodeService/Heartbeat\"")
-                    .contains("\"code\":\"OK\""));
+                    .contains("\"code\":\"PERMISSION_DENIED\""));
   }
 }

@@ -10,6 +10,7 @@ import dev.drover.api.v1.CreateTokenRequest;
 import dev.drover.api.v1.CreateTokenResponse;
 import dev.drover.api.v1.JoinRequest;
 import dev.drover.api.v1.JoinResponse;
+import dev.drover.api.v1.RenewRequest;
 import dev.drover.api.v1.RevokeTokenRequest;
 import dev.drover.api.v1.SecurityServiceGrpc;
 import dev.drover.api.v1.TokenRole;
@@ -37,7 +38,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A master with a managed PKI on a real Netty server: who gets in, and with which code. */
+/**
+ * A master with a managed PKI on a real Netty server: who gets in, with which code, and what the
+ * audit log says about the refusals and the joins.
+ */
 class MutualTlsTest {
   @TempDir Path dir;
   private Master master;
@@ -45,7 +49,12 @@ class MutualTlsTest {
 
   @BeforeEach
   void start() {
-    master = Master.builder().pki(dir.resolve("pki")).apiPort(0).start();
+    master =
+        Master.builder()
+            .pki(dir.resolve("pki"))
+            .apiPort(0)
+            .auditLog(dir.resolve("audit.log"), 1 << 20)
+            .start();
   }
 
   @AfterEach
@@ -71,6 +80,14 @@ class MutualTlsTest {
     }
   }
 
+  private List<String> audit() {
+    try {
+      return java.nio.file.Files.readAllLines(dir.resolve("audit.log"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private ClientCredentials admin() {
     return master.security().pki().adminCredentials();
   }
@@ -82,6 +99,7 @@ class MutualTlsTest {
 
   @Test
   void aPlaintextClientIsRefused() {
+    // It never speaks TLS, so no call reaches the master: the connection is refused as such.
     assertThat(clusterInfo(open(Channels::plaintext))).isEqualTo(Status.Code.UNAVAILABLE);
   }
 
@@ -93,16 +111,24 @@ class MutualTlsTest {
   }
 
   @Test
-  void aCertificateOfAnotherCaIsRefusedAtTheHandshake() {
+  void aCertificateOfAnotherCaIsUnauthenticatedAndAudited() throws Exception {
     CertificateAuthority other = CertificateAuthority.create("other", Duration.ofDays(1));
     ClientCredentials foreign =
         write(other, new Principal("admin", Role.CLUSTER_ADMIN, null), Instant.now(), "foreign");
     assertThat(clusterInfo(open(t -> Channels.secure(t, foreign))))
-        .isEqualTo(Status.Code.UNAVAILABLE);
+        .isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(audit())
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains("\"method\":\"drover.v1.ControlService/ClusterInfo\"")
+                    .contains("\"code\":\"UNAUTHENTICATED\"")
+                    // The JSON escapes ' (and =) as \\u0027.
+                    .contains("is not one of this cluster\\u0027s CA"));
   }
 
   @Test
-  void anExpiredCertificateIsRefusedAtTheHandshake() {
+  void anExpiredCertificateIsUnauthenticatedAndAudited() throws Exception {
     CertificateAuthority ca = master.security().credentials().authority();
     ClientCredentials expired =
         write(
@@ -111,7 +137,14 @@ class MutualTlsTest {
             Instant.now().minus(Duration.ofHours(1)),
             "expired");
     assertThat(clusterInfo(open(t -> Channels.secure(t, expired))))
-        .isEqualTo(Status.Code.UNAVAILABLE);
+        .isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(audit())
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains("\"code\":\"UNAUTHENTICATED\"")
+                    .contains("CN\\u003dadmin")
+                    .contains("expired at"));
   }
 
   @Test
@@ -130,6 +163,20 @@ class MutualTlsTest {
     SecurityServiceGrpc.newBlockingStub(open(t -> Channels.secure(t, admin())))
         .revokeToken(RevokeTokenRequest.newBuilder().setId(token.getInfo().getId()).build());
     assertThat(clusterInfo(withToken)).isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(audit())
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains("\"who\":\"admin\"")
+                    .contains("\"verb\":\"delete\",\"kind\":\"tokens\"")
+                    .contains("\"name\":\"" + token.getInfo().getId() + "\"")
+                    .contains("\"code\":\"OK\""))
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains("\"who\":null")
+                    .contains("\"method\":\"drover.v1.ControlService/ClusterInfo\"")
+                    .contains("\"code\":\"UNAUTHENTICATED\""));
   }
 
   @Test
@@ -160,6 +207,79 @@ class MutualTlsTest {
     assertThat(cert.getPublicKey()).isEqualTo(pair.getPublic());
     assertThat(PemFiles.digest(pin.ca())).isEqualTo(digest);
     assertThat(response.getCaPrivateKey()).isEmpty();
+    assertThat(response.getSecretKeys()).isEmpty();
+    String id = join.split("-")[2];
+    assertThat(audit())
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains("\"who\":\"join-token:" + id + "\"")
+                    .contains("\"method\":\"drover.v1.SecurityService/Join\"")
+                    .contains("\"verb\":\"create\",\"kind\":\"certificates\"")
+                    .contains("\"name\":\"node:worker-1\"")
+                    .contains("\"code\":\"OK\""));
+  }
+
+  @Test
+  void aJoinTokenWithAnotherCaDigestSentAnywayIsUnauthenticatedAndAudited() throws Exception {
+    String[] parts = createToken(TokenRole.TOKEN_ROLE_AGENT).split("-");
+    String wrong = String.join("-", parts[0], "0".repeat(64), parts[2], parts[3]);
+    KeyPair pair = CertificateAuthority.newKeyPair();
+    assertThatThrownBy(
+            () ->
+                SecurityServiceGrpc.newBlockingStub(
+                        open(t -> Channels.pinned(t, new PinnedCaTrustManager(parts[1]))))
+                    .join(
+                        JoinRequest.newBuilder()
+                            .setToken(wrong)
+                            .setName("w")
+                            .setPublicKey(ByteString.copyFrom(pair.getPublic().getEncoded()))
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+              assertThat(e.getStatus().getDescription()).contains("other than this cluster's");
+            });
+    assertThat(audit())
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains("\"method\":\"drover.v1.SecurityService/Join\"")
+                    .contains("\"name\":\"node:w\"")
+                    .contains("\"code\":\"UNAUTHENTICATED\""));
+  }
+
+  @Test
+  void aMasterTokenDoesNotJoinAnAgentNorAnAgentTokenAMaster() throws Exception {
+    KeyPair pair = CertificateAuthority.newKeyPair();
+    for (TokenRole role : List.of(TokenRole.TOKEN_ROLE_MASTER, TokenRole.TOKEN_ROLE_AGENT)) {
+      String token = createToken(role);
+      PinnedCaTrustManager pin = new PinnedCaTrustManager(token.split("-")[1]);
+      assertThatThrownBy(
+              () ->
+                  SecurityServiceGrpc.newBlockingStub(open(t -> Channels.pinned(t, pin)))
+                      .join(
+                          JoinRequest.newBuilder()
+                              .setToken(token)
+                              .setName("x")
+                              .setMaster(role == TokenRole.TOKEN_ROLE_AGENT)
+                              .setPublicKey(ByteString.copyFrom(pair.getPublic().getEncoded()))
+                              .build()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+                assertThat(e.getStatus().getDescription())
+                    .contains(
+                        role == TokenRole.TOKEN_ROLE_AGENT
+                            ? "an agent join token: a master needs a master token"
+                            : "a master join token: it joins masters only");
+              });
+    }
+    assertThat(audit())
+        .filteredOn(l -> l.contains("\"code\":\"PERMISSION_DENIED\"") && l.contains("/Join\""))
+        .hasSize(2);
   }
 
   @Test
@@ -199,6 +319,13 @@ class MutualTlsTest {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    assertThat(audit())
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains("\"method\":\"drover.v1.SecurityService/Join\"")
+                    .contains("\"code\":\"UNAUTHENTICATED\"")
+                    .contains("unknown or revoked token"));
   }
 
   @Test
@@ -219,6 +346,54 @@ class MutualTlsTest {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+  }
+
+  @Test
+  void renewalsAreAuditedAndOnlyNodesAndMastersRenew() throws Exception {
+    Path node = dir.resolve("node");
+    ClusterPki.issueNode(
+        master.security().credentials().authority(),
+        node,
+        "n1",
+        List.of("127.0.0.1"),
+        Duration.ofHours(1));
+    ClientCredentials asNode =
+        ClientCredentials.certificate(
+            node.resolve("ca.crt"), node.resolve("node.crt"), node.resolve("node.key"));
+    KeyPair pair = CertificateAuthority.newKeyPair();
+    RenewRequest renew =
+        RenewRequest.newBuilder()
+            .setPublicKey(ByteString.copyFrom(pair.getPublic().getEncoded()))
+            .build();
+    X509Certificate renewed =
+        PemFiles.parseCertificates(
+                SecurityServiceGrpc.newBlockingStub(open(t -> Channels.secure(t, asNode)))
+                    .renew(renew)
+                    .getCertificate(),
+                "renew")
+            .get(0);
+    assertThat(CertificateIdentity.principal(renewed)).isEqualTo(Principal.node("n1"));
+    assertThatThrownBy(
+            () ->
+                SecurityServiceGrpc.newBlockingStub(open(t -> Channels.secure(t, admin())))
+                    .renew(renew))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+    assertThat(audit())
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains("\"who\":\"node:n1\"")
+                    .contains("\"method\":\"drover.v1.SecurityService/Renew\"")
+                    .contains("\"verb\":\"create\",\"kind\":\"certificates\"")
+                    .contains("\"code\":\"OK\""))
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains("\"who\":\"admin\"")
+                    .contains("\"method\":\"drover.v1.SecurityService/Renew\"")
+                    .contains("\"code\":\"PERMISSION_DENIED\""));
   }
 
   @Test

@@ -103,10 +103,16 @@ class StorePeerTlsTest {
 
   /** Writes through {@code via} and waits until every running member has applied the value. */
   private void writeAndSeeEverywhere(Master via, String key, String value) throws Exception {
+    writeAndSeeEverywhere(masters.values(), via, key, value);
+  }
+
+  /** Writes through {@code via} and waits until each of {@code all} has applied the value. */
+  static void writeAndSeeEverywhere(Iterable<Master> all, Master via, String key, String value)
+      throws Exception {
     ByteString k = ByteString.copyFromUtf8(key);
     ByteString v = ByteString.copyFromUtf8(value);
     via.kv().put(k, v).get(30, TimeUnit.SECONDS);
-    for (Master m : masters.values()) {
+    for (Master m : all) {
       await().atMost(Duration.ofSeconds(30)).until(() -> v.equals(valueOf(member(m), k)));
     }
   }
@@ -152,7 +158,7 @@ class StorePeerTlsTest {
     assertThatThrownBy(() -> builder("m2", Duration.ofDays(1)).start())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("no cluster CA in " + pkiDir("m2"))
-        .hasMessageContaining("copy ca.crt and ca.key");
+        .hasMessageContaining("start it with --join-token");
     assertThat(pkiDir("m2").resolve("ca.key")).doesNotExist();
   }
 

@@ -40,13 +40,17 @@ import org.slf4j.LoggerFactory;
  * node.key}): on first start the agent generates a key, joins with its token (trusting only a CA
  * whose digest the token carries) and receives the certificate of {@code node:<name>}; afterwards
  * it renews the certificate at a random 50-80% of its lifetime, without a restart (channels and the
- * agent's server read the files again at their next handshake).
+ * agent's server read the files again at their next handshake). A certificate that expired (the
+ * host was off past its lifetime, so no renewal could happen) cannot renew itself: the agent joins
+ * again with its join token when it has one, and otherwise refuses to start saying what to do.
  */
 public final class NodeCredentials implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeCredentials.class);
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
   private final Path dir;
+  private final String nodeName;
+  private final String joinToken;
   private final List<String> masters;
   private final List<String> addresses;
   private final Duration retry;
@@ -59,8 +63,16 @@ public final class NodeCredentials implements AutoCloseable {
             return t;
           });
 
-  private NodeCredentials(Path dir, List<String> masters, List<String> addresses, Duration retry) {
+  private NodeCredentials(
+      Path dir,
+      String nodeName,
+      String joinToken,
+      List<String> masters,
+      List<String> addresses,
+      Duration retry) {
     this.dir = dir;
+    this.nodeName = nodeName;
+    this.joinToken = joinToken;
     this.masters = List.copyOf(masters);
     this.addresses = addresses;
     this.retry = retry;
@@ -88,8 +100,52 @@ public final class NodeCredentials implements AutoCloseable {
                 + " `drover token create --role agent` and pass --join-token");
       }
       join(dir, nodeName, joinToken, masters, addresses);
+    } else {
+      Instant expired = expiredAt(dir.resolve("node.crt"));
+      if (expired != null) {
+        rejoin(dir, nodeName, joinToken, masters, addresses, expired);
+      }
     }
-    return new NodeCredentials(dir, masters, addresses, retry);
+    return new NodeCredentials(dir, nodeName, joinToken, masters, addresses, retry);
+  }
+
+  /** When the certificate in {@code file} expired, or null while it is valid. */
+  private static Instant expiredAt(Path file) {
+    Instant notAfter = PemFiles.readCertificates(file).get(0).getNotAfter().toInstant();
+    return Instant.now().isAfter(notAfter) ? notAfter : null;
+  }
+
+  private static void rejoin(
+      Path dir,
+      String nodeName,
+      String joinToken,
+      List<String> masters,
+      List<String> addresses,
+      Instant expired) {
+    String what =
+        "the node certificate in "
+            + dir
+            + " expired at "
+            + expired
+            + " (the host was off past its lifetime, so it was not renewed)";
+    if (joinToken == null) {
+      throw new IllegalStateException(
+          what
+              + ": restart the agent with --join-token and a valid agent token"
+              + " (`drover token create --role agent` on a master)");
+    }
+    LOG.warn("{}: joining again with the join token", what);
+    try {
+      join(dir, nodeName, joinToken, masters, addresses);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(
+          what
+              + " and joining again failed ("
+              + e.getMessage()
+              + "): restart the agent with --join-token and a new agent token"
+              + " (`drover token create --role agent` on a master)",
+          e);
+    }
   }
 
   private static List<String> addresses(List<String> serve) {
@@ -143,7 +199,10 @@ public final class NodeCredentials implements AutoCloseable {
       }
     }
     throw new IllegalStateException(
-        "could not join the cluster: " + (last == null ? "no master" : last.getStatus().toString()),
+        "could not join the cluster: "
+            + (last == null
+                ? "no master"
+                : last.getStatus().getCode() + ": " + last.getStatus().getDescription()),
         last);
   }
 
@@ -214,7 +273,7 @@ public final class NodeCredentials implements AutoCloseable {
     }
     timer.schedule(
         () -> {
-          if (renew()) {
+          if (renew() || rejoinAfterExpiry()) {
             schedule(delay());
           } else {
             schedule(retry);
@@ -222,6 +281,21 @@ public final class NodeCredentials implements AutoCloseable {
         },
         delay.toMillis(),
         TimeUnit.MILLISECONDS);
+  }
+
+  // A certificate that expired while renewals failed (a suspended host, masters unreachable)
+  // renews no more: join again with the token, if the agent was started with one.
+  private boolean rejoinAfterExpiry() {
+    if (joinToken == null || expiredAt(certFile()) == null) {
+      return false;
+    }
+    try {
+      join(dir, nodeName, joinToken, masters, addresses);
+      return true;
+    } catch (IllegalStateException e) {
+      LOG.warn("the node certificate expired and joining again failed: {}", e.getMessage());
+      return false;
+    }
   }
 
   /** Asks a master for a fresh certificate of this node; true when one was written. */
