@@ -188,7 +188,10 @@ class ExecPortForwardDockerTest {
         new ProcessBuilder(
                 "bash",
                 "-c",
-                "echo hi | \"$0\" -cp \"$1\" "
+                // Logback's own status lines (several configurations on the test class path)
+                // would land on stdout, next to what cat prints.
+                "echo hi | \"$0\" -Dlogback.statusListenerClass="
+                    + "ch.qos.logback.core.status.NopStatusListener -cp \"$1\" "
                     + Main.class.getName()
                     + " --server \"$2\" exec -i "
                     + POD
@@ -251,7 +254,8 @@ class ExecPortForwardDockerTest {
     Thread forward =
         new Thread(
             () ->
-                code.set(Main.run(cli(out, err), withServer("port-forward", POD, local + ":8080"))),
+                code.set(
+                    Main.run(cli(out, err, ""), withServer("port-forward", POD, local + ":8080"))),
             "port-forward-under-test");
     forward.start();
     try {
