@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -32,6 +33,7 @@ public final class ApiDocs {
   /** Where the proto module's build puts the descriptor set. */
   static final String RESOURCE = "/dev/drover/api/v1/drover-api.protoset";
 
+  private static final Pattern UNDERSCORED = Pattern.compile("_([a-z0-9])");
   private static final Pattern SNAKE = Pattern.compile("\\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\\b");
 
   private final Map<String, String> comments;
@@ -196,16 +198,6 @@ public final class ApiDocs {
   }
 
   private static String camel(String snake) {
-    StringBuilder out = new StringBuilder();
-    boolean upper = false;
-    for (char c : snake.toCharArray()) {
-      if (c == '_') {
-        upper = true;
-      } else {
-        out.append(upper ? Character.toUpperCase(c) : c);
-        upper = false;
-      }
-    }
-    return out.toString();
+    return UNDERSCORED.matcher(snake).replaceAll(m -> m.group(1).toUpperCase(Locale.ROOT));
   }
 }
