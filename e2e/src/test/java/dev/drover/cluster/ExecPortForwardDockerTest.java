@@ -2,6 +2,7 @@ package dev.drover.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
@@ -123,9 +124,13 @@ class ExecPortForwardDockerTest {
   }
 
   private Run drover(String... args) {
+    return droverWithStdin("", args);
+  }
+
+  private Run droverWithStdin(String stdin, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.run(cli(out, err), withServer(args));
+    int code = Main.run(cli(out, err, stdin), withServer(args));
     return new Run(code, out.toString(), err.toString());
   }
 
@@ -135,11 +140,11 @@ class ExecPortForwardDockerTest {
     return all.toArray(String[]::new);
   }
 
-  private Cli cli(StringWriter out, StringWriter err) {
+  private Cli cli(StringWriter out, StringWriter err, String stdin) {
     return new Cli(
         new PrintWriter(out, true),
         new PrintWriter(err, true),
-        new ByteArrayInputStream(new byte[0]),
+        new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
         Map.of("HOME", dir.toString()),
         false,
         endpoint -> NettyChannelBuilder.forTarget(endpoint).usePlaintext().build(),
@@ -160,6 +165,51 @@ class ExecPortForwardDockerTest {
     Run missing = drover("exec", "nope", "--", "true");
     assertThat(missing.code()).isEqualTo(1);
     assertThat(missing.err()).contains("pods \"nope\" not found");
+  }
+
+  @Test
+  void execWithStdinButNoTerminalSeesTheEndOfInput() throws Exception {
+    // Without the half-close at the end of stdin, cat would wait for more input forever.
+    Run cat =
+        assertTimeoutPreemptively(
+            PATIENCE, () -> droverWithStdin("hi\n", "exec", "-i", POD, "--", "cat"));
+    assertThat(cat.code()).as(cat.err()).isZero();
+    assertThat(cat.out()).isEqualTo("hi\n");
+    String big = "0123456789".repeat(20_000);
+    Run count =
+        assertTimeoutPreemptively(
+            PATIENCE, () -> droverWithStdin(big, "exec", "-i", POD, "--", "wc", "-c"));
+    assertThat(count.code()).as(count.err()).isZero();
+    assertThat(count.out().strip()).isEqualTo("200000");
+
+    // The same through a shell pipe into a separate drover process, as a user types it.
+    String java = ProcessHandle.current().info().command().orElse("java");
+    ProcessBuilder pipe =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                // Logback's own status lines (several configurations on the test class path)
+                // would land on stdout, next to what cat prints.
+                "echo hi | \"$0\" -Dlogback.statusListenerClass="
+                    + "ch.qos.logback.core.status.NopStatusListener -cp \"$1\" "
+                    + Main.class.getName()
+                    + " --server \"$2\" exec -i "
+                    + POD
+                    + " -- cat",
+                java,
+                System.getProperty("java.class.path"),
+                master.apiAddress())
+            .redirectError(ProcessBuilder.Redirect.DISCARD);
+    pipe.environment().put("HOME", dir.toString());
+    Process piped = pipe.start();
+    try {
+      assertThat(piped.waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      assertThat(new String(piped.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+          .isEqualTo("hi\n");
+      assertThat(piped.exitValue()).isZero();
+    } finally {
+      piped.destroyForcibly();
+    }
   }
 
   @Test
@@ -204,7 +254,8 @@ class ExecPortForwardDockerTest {
     Thread forward =
         new Thread(
             () ->
-                code.set(Main.run(cli(out, err), withServer("port-forward", POD, local + ":8080"))),
+                code.set(
+                    Main.run(cli(out, err, ""), withServer("port-forward", POD, local + ":8080"))),
             "port-forward-under-test");
     forward.start();
     try {

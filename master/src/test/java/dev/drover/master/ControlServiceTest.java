@@ -11,6 +11,8 @@ import dev.drover.api.WellKnown;
 import dev.drover.api.v1.ApplyAction;
 import dev.drover.api.v1.ApplyRequest;
 import dev.drover.api.v1.ApplyResponse;
+import dev.drover.api.v1.CanaryStatus;
+import dev.drover.api.v1.CanaryStrategy;
 import dev.drover.api.v1.ClusterInfoRequest;
 import dev.drover.api.v1.ClusterInfoResponse;
 import dev.drover.api.v1.ConfigMap;
@@ -18,6 +20,7 @@ import dev.drover.api.v1.ControlServiceGrpc;
 import dev.drover.api.v1.CreateRequest;
 import dev.drover.api.v1.DeleteRequest;
 import dev.drover.api.v1.DeleteResponse;
+import dev.drover.api.v1.DeploymentStatus;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.EvictRequest;
 import dev.drover.api.v1.GetRequest;
@@ -670,6 +673,65 @@ class ControlServiceTest {
             Fixtures.failureCode(
                 () ->
                     api().rolloutAction(RolloutActionRequest.newBuilder().setName("roll").build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+
+  private static Object promote(String name, boolean allSteps) {
+    return api()
+        .rolloutAction(
+            RolloutActionRequest.newBuilder()
+                .setName(name)
+                .setAction(RolloutActionType.ROLLOUT_ACTION_TYPE_PROMOTE)
+                .setAllSteps(allSteps)
+                .build());
+  }
+
+  @Test
+  void promoteRecordsTheWaitingCanaryStepOrEveryStep() {
+    Object d = deployment("", "canary-promote", 4);
+    d =
+        create(
+            d.toBuilder()
+                .setDeployment(
+                    d.getDeployment().toBuilder()
+                        .setSpec(
+                            d.getDeployment().getSpec().toBuilder()
+                                .setCanary(CanaryStrategy.newBuilder().addSteps(1).addSteps(2))))
+                .build());
+    // No canary under way yet: a promotion now would pass the next rollout's first step unseen.
+    assertThat(Fixtures.failureCode(() -> promote("canary-promote", false)))
+        .isEqualTo(Status.Code.FAILED_PRECONDITION);
+    Object waiting =
+        api()
+            .updateStatus(
+                UpdateStatusRequest.newBuilder()
+                    .setObject(
+                        d.toBuilder()
+                            .setDeployment(
+                                d.getDeployment().toBuilder()
+                                    .setStatus(
+                                        DeploymentStatus.newBuilder()
+                                            .setCanary(
+                                                CanaryStatus.newBuilder()
+                                                    .setCurrentStep(1)
+                                                    .setStepReplicas(2)
+                                                    .setWaiting(true)))))
+                    .build());
+    assertThat(waiting.getDeployment().getStatus().getCanary().getCurrentStep()).isEqualTo(1);
+    assertThat(promote("canary-promote", false).getDeployment().getMetadata().getAnnotationsMap())
+        .containsEntry(WellKnown.CANARY_PROMOTED_STEP, "1");
+    assertThat(promote("canary-promote", true).getDeployment().getMetadata().getAnnotationsMap())
+        .containsEntry(WellKnown.CANARY_PROMOTED_STEP, "all");
+    assertThat(
+            Fixtures.failureCode(
+                () ->
+                    api()
+                        .rolloutAction(
+                            RolloutActionRequest.newBuilder()
+                                .setName("canary-promote")
+                                .setAction(RolloutActionType.ROLLOUT_ACTION_TYPE_PAUSE)
+                                .setAllSteps(true)
+                                .build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 

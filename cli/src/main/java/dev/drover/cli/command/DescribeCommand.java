@@ -9,6 +9,7 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.cli.core.Cli;
 import dev.drover.cli.core.Durations;
 import dev.drover.cli.core.ResourceType;
+import dev.drover.cli.output.CanaryText;
 import dev.drover.cli.output.ObjectTables;
 import dev.drover.cli.output.PodText;
 import dev.drover.cli.output.Table;
@@ -166,6 +167,10 @@ final class DescribeCommand implements Callable<Integer> {
                 + s.getUnavailableReplicas()
                 + " unavailable");
         field(out, "Revision", String.valueOf(s.getCurrentRevision()));
+        String canary = CanaryText.describe(d, now);
+        if (canary != null) {
+          field(out, "Canary", canary);
+        }
       }
       default -> {}
     }

@@ -57,7 +57,9 @@ import picocli.CommandLine.Spec;
       ClusterCommand.class,
       ConfigCommand.class,
       TokenCommand.class,
-      CompletionCommand.class
+      CompletionCommand.class,
+      CompletionCommand.Complete.class,
+      ExplainCommand.class
     })
 public final class DroverCommand implements Runnable {
 

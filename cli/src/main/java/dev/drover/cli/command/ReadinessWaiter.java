@@ -15,6 +15,7 @@ import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.cli.core.Cli;
 import dev.drover.cli.core.ResourceType;
+import dev.drover.cli.output.CanaryText;
 import dev.drover.cli.output.ObjectTables;
 import dev.drover.cli.output.PodText;
 import dev.drover.client.DroverClient;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 /**
  * Follows workloads (deployments, daemon sets, replica sets, jobs, pods) until each is ready, or
@@ -62,6 +64,7 @@ final class ReadinessWaiter {
   private final Duration timeout;
   private final String doneText;
   private int drawnLines;
+  private Function<Object, String> halt = object -> null;
 
   ReadinessWaiter(Cli cli, DroverClient client, Duration timeout) {
     this(cli, client, timeout, "is ready");
@@ -73,6 +76,15 @@ final class ReadinessWaiter {
     this.client = client;
     this.timeout = timeout;
     this.doneText = doneText;
+  }
+
+  /**
+   * Ends the wait early, successfully, once every unfinished workload is in a state {@code reason}
+   * explains (non-null: "REF reason" is printed), such as a canary waiting for promotion.
+   */
+  ReadinessWaiter haltWhen(Function<Object, String> reason) {
+    this.halt = reason;
+    return this;
   }
 
   /** Whether a kind is followed at all. */
@@ -98,10 +110,12 @@ final class ReadinessWaiter {
     Map<String, String> lastPlain = new HashMap<>();
     while (true) {
       List<Progress> states = new ArrayList<>();
+      List<Object> currents = new ArrayList<>();
       for (Object workload : workloads) {
         ObjectMeta meta = ApiObjects.meta(workload);
         Object current =
             Resources.get(client, ResourceType.of(workload), meta.getNamespace(), meta.getName());
+        currents.add(current);
         states.add(progress(current));
       }
       show(workloads, states, lastPlain);
@@ -125,6 +139,9 @@ final class ReadinessWaiter {
         cli.out().flush();
         return true;
       }
+      if (halted(workloads, states, currents)) {
+        return true;
+      }
       if (cli.clock().instant().isAfter(deadline)) {
         for (int i = 0; i < states.size(); i++) {
           if (!states.get(i).done()) {
@@ -145,6 +162,22 @@ final class ReadinessWaiter {
         return false;
       }
     }
+  }
+
+  private boolean halted(List<Object> workloads, List<Progress> states, List<Object> currents) {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < states.size(); i++) {
+      if (!states.get(i).done()) {
+        String reason = halt.apply(currents.get(i));
+        if (reason == null) {
+          return false;
+        }
+        lines.add(ResourceType.ref(workloads.get(i)) + " " + reason);
+      }
+    }
+    lines.forEach(cli.out()::println);
+    cli.out().flush();
+    return true;
   }
 
   private void show(List<Object> workloads, List<Progress> states, Map<String, String> last) {
@@ -227,8 +260,17 @@ final class ReadinessWaiter {
                     && progressing.getReason().equals("ProgressDeadlineExceeded")
                 ? "ProgressDeadlineExceeded: " + progressing.getMessage()
                 : null;
+        // A canary step is where the rollout stands, not a stuck pod: it goes in the note.
+        String canary = done ? null : CanaryText.describe(d, cli.clock().instant());
         return withStuck(
-            new Progress(Math.min(s.getAvailableReplicas(), desired), desired, done, failure, null),
+            new Progress(
+                Math.min(s.getAvailableReplicas(), desired),
+                desired,
+                done,
+                failure,
+                null,
+                "ready",
+                canary),
             meta,
             d.getSpec().getSelector());
       }

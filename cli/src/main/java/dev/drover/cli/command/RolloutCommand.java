@@ -14,6 +14,7 @@ import dev.drover.cli.core.Durations;
 import dev.drover.cli.core.ResourceType;
 import dev.drover.cli.core.ServerCallException;
 import dev.drover.cli.core.Subject;
+import dev.drover.cli.output.CanaryText;
 import dev.drover.cli.output.Table;
 import dev.drover.client.DroverClient;
 import dev.drover.client.DroverClient.Retry;
@@ -30,7 +31,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code drover rollout status|history|undo|restart|pause|resume}: manages rollouts. */
+/**
+ * {@code drover rollout status|history|undo|restart|pause|resume|promote}: manages rollouts,
+ * including Drover's canary steps.
+ */
 @Command(
     name = "rollout",
     mixinStandardHelpOptions = true,
@@ -41,7 +45,8 @@ import picocli.CommandLine.Spec;
       RolloutCommand.Undo.class,
       RolloutCommand.Restart.class,
       RolloutCommand.Pause.class,
-      RolloutCommand.Resume.class
+      RolloutCommand.Resume.class,
+      RolloutCommand.Promote.class
     })
 final class RolloutCommand implements Runnable {
 
@@ -52,7 +57,8 @@ final class RolloutCommand implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing subcommand: status, history, undo, restart, pause or resume");
+        spec.commandLine(),
+        "missing subcommand: status, history, undo, restart, pause, resume or promote");
   }
 
   /** The deployment (or, for status, daemon set) argument shared by the subcommands. */
@@ -78,11 +84,17 @@ final class RolloutCommand implements Runnable {
     }
   }
 
-  /** {@code rollout status}: waits for the rollout to finish, showing progress. */
+  /**
+   * {@code rollout status}: waits for the rollout to finish, showing progress; a canary rollout
+   * that stands at a step until promoted ends the wait, saying so (exit code 0).
+   */
   @Command(
       name = "status",
       mixinStandardHelpOptions = true,
-      description = "Wait for a rollout to finish, showing progress.")
+      description = {
+        "Wait for a rollout to finish, showing progress.",
+        "A canary rollout waiting for promotion at a step ends the wait with exit code 0."
+      })
   static final class Status extends Target {
     @Option(
         names = "--timeout",
@@ -110,9 +122,21 @@ final class RolloutCommand implements Runnable {
         Object object = Resources.get(client, subject.type(), cli.namespace(), subject.name());
         boolean ok =
             new ReadinessWaiter(cli, client, Durations.parse(timeout), "successfully rolled out")
+                .haltWhen(Status::waitingForPromotion)
                 .await(List.of(object));
         return ok ? 0 : 1;
       }
+    }
+
+    /** Why the wait ends early: the canary stands at a step until promoted; else null. */
+    static String waitingForPromotion(Object object) {
+      if (!object.hasDeployment() || !CanaryText.awaitsPromotion(object.getDeployment())) {
+        return null;
+      }
+      return "waits for promotion at "
+          + CanaryText.step(object.getDeployment())
+          + "; continue with: "
+          + CanaryText.promoteCommand(object.getDeployment());
     }
   }
 
@@ -215,17 +239,27 @@ final class RolloutCommand implements Runnable {
     }
 
     int act(RolloutActionType action, String done) {
+      return act(action, false, done);
+    }
+
+    int act(RolloutActionType action, boolean allSteps, String done) {
       Subject subject = deployment();
       try (DroverClient client = cli.connect()) {
         try {
+          // A promotion resent after it took effect would pass the next step as well.
+          Retry retry =
+              action == RolloutActionType.ROLLOUT_ACTION_TYPE_PROMOTE
+                  ? Retry.NEVER
+                  : Retry.IDEMPOTENT;
           client.call(
-              Retry.IDEMPOTENT,
+              retry,
               s ->
                   s.rolloutAction(
                       RolloutActionRequest.newBuilder()
                           .setNamespace(cli.namespace())
                           .setName(subject.name())
                           .setAction(action)
+                          .setAllSteps(allSteps)
                           .build()));
         } catch (StatusRuntimeException e) {
           throw new ServerCallException(e, subject);
@@ -282,6 +316,33 @@ final class RolloutCommand implements Runnable {
     @Override
     public Integer call() {
       return act(RolloutActionType.ROLLOUT_ACTION_TYPE_RESUME, "resumed");
+    }
+  }
+
+  /** {@code rollout promote}: lets a canary rollout continue past its step, or past every step. */
+  @Command(
+      name = "promote",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Let a deployment's canary rollout continue past the step it waits at.",
+        "Fails when no canary rollout is under way."
+      })
+  static final class Promote extends Action {
+    @Option(
+        names = "--all-steps",
+        description = "Pass every remaining canary step: roll the new revision out to all pods.")
+    boolean allSteps;
+
+    Promote(Cli cli) {
+      super(cli);
+    }
+
+    @Override
+    public Integer call() {
+      return act(
+          RolloutActionType.ROLLOUT_ACTION_TYPE_PROMOTE,
+          allSteps,
+          allSteps ? "promoted past every canary step" : "promoted");
     }
   }
 }

@@ -122,8 +122,12 @@ class CliBasicsTest {
   void completionScriptCoversTheVerbs() {
     Result r = cli.run("completion", "bash");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("complete -F").contains("rollout").contains("use-context");
-    assertThat(cli.run("completion", "fish").code()).isEqualTo(2);
+    assertThat(r.out()).contains("complete -F");
+    // The script asks `drover __complete` for the candidates (verbs, and their subcommands).
+    assertThat(cli.run("__complete", "--", "").out()).contains("rollout\n");
+    assertThat(cli.run("__complete", "--", "config", "").out()).contains("use-context\n");
+    assertThat(cli.run("completion", "fish").code()).isZero();
+    assertThat(cli.run("completion", "tcsh").code()).isEqualTo(2);
   }
 
   @Test

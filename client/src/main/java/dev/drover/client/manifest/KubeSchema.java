@@ -61,6 +61,13 @@ final class KubeSchema {
           "drover.v1.PersistentVolumeSpec.capacity",
           "drover.v1.PersistentVolumeClaimStatus.capacity");
 
+  /**
+   * 64-bit fields Kubernetes types as strings: written as a quoted number ({@code resourceVersion:
+   * "1234"}), read from a string or a number.
+   */
+  private static final Set<String> STRING_INTEGER_FIELDS =
+      Set.of("drover.v1.ObjectMeta.resource_version");
+
   private static final Map<String, FieldDescriptor> KINDS = kindsByName();
   private static final Map<Descriptor, Map<String, FieldDescriptor>> FIELDS_BY_KEY =
       new ConcurrentHashMap<>();
@@ -131,6 +138,11 @@ final class KubeSchema {
       byKey.put(key(field), field);
     }
     return byKey;
+  }
+
+  /** True if the field is an integer that Kubernetes writes as a string. */
+  static boolean isStringInteger(FieldDescriptor field) {
+    return STRING_INTEGER_FIELDS.contains(field.getFullName());
   }
 
   /** True if the field, or the values of the map field, are quantities. */

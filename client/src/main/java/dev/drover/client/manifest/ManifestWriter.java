@@ -23,10 +23,10 @@ import org.snakeyaml.engine.v2.common.NonPrintableStyle;
 /**
  * Renders {@link Object}s as Kubernetes-shaped YAML ({@code drover get -o yaml}) and JSON ({@code
  * -o json}), the reverse of {@link ManifestParser}: apiVersion and kind first, keys in Kubernetes
- * camelCase, enums in Kubernetes spelling, bytes base64, timestamps RFC 3339. Fields at their
- * default value, empty lists and empty maps are left out; fields with explicit presence ({@code
- * optional} scalars, set messages such as {@code emptyDir: {}}) are written whenever set, so {@code
- * parse(write(object))} gives the object back.
+ * camelCase, enums in Kubernetes spelling, bytes base64, timestamps RFC 3339, {@code
+ * resourceVersion} a string. Fields at their default value, empty lists and empty maps are left
+ * out; fields with explicit presence ({@code optional} scalars, set messages such as {@code
+ * emptyDir: {}}) are written whenever set, so {@code parse(write(object))} gives the object back.
  */
 public final class ManifestWriter {
 
@@ -158,6 +158,9 @@ public final class ManifestWriter {
       return null;
     }
     java.lang.Object value = message.getField(field);
+    if (KubeSchema.isStringInteger(field)) {
+      return String.valueOf(value);
+    }
     if (value instanceof EnumValueDescriptor enumValue && enumValue.getNumber() == 0) {
       return null; // "unspecified" has no Kubernetes spelling; leaving it out means the same
     }

@@ -165,6 +165,30 @@ class ManifestWriterTest {
   }
 
   @Test
+  void resourceVersionIsAStringAsKubernetesWritesItAndReadsBackFromStringOrNumber()
+      throws Exception {
+    String quoted =
+        """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: c, resourceVersion: "1234", generation: 2}
+        """;
+    Object configMap = only(parser.parse("c.yaml", quoted));
+    assertThat(configMap.getConfigMap().getMetadata().getResourceVersion()).isEqualTo(1234);
+    assertThat(only(parser.parse("c.yaml", quoted.replace("\"1234\"", "1234"))))
+        .isEqualTo(configMap);
+    String yaml = ManifestWriter.toYaml(configMap);
+    assertThat(yaml).contains("  resourceVersion: \"1234\"\n", "  generation: 2\n");
+    String json = ManifestWriter.toJson(configMap);
+    assertThat(json).contains("\"resourceVersion\": \"1234\"", "\"generation\": 2");
+    assertThat(only(parser.parse("c.json", json))).isEqualTo(configMap);
+    assertThat(only(parser.parse("c.yaml", yaml))).isEqualTo(configMap);
+    assertThatThrownBy(() -> parser.parse("bad.yaml", quoted.replace("\"1234\"", "\"12x\"")))
+        .isInstanceOf(ManifestException.class)
+        .hasMessageContaining("metadata.resourceVersion");
+  }
+
+  @Test
   void secretsAreWrittenAsBase64() throws Exception {
     Object secret =
         only(

@@ -45,6 +45,7 @@ import dev.drover.api.v1.RecordEventRequest;
 import dev.drover.api.v1.ReplicaSet;
 import dev.drover.api.v1.RollbackRequest;
 import dev.drover.api.v1.RolloutActionRequest;
+import dev.drover.api.v1.RolloutActionType;
 import dev.drover.api.v1.ScaleRequest;
 import dev.drover.api.v1.ServiceType;
 import dev.drover.api.v1.UpdateRequest;
@@ -533,6 +534,10 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
             default:
               throw ApiErrors.invalid("action", "must be PAUSE, RESUME, RESTART or PROMOTE");
           }
+          if (request.getAllSteps()
+              && request.getAction() != RolloutActionType.ROLLOUT_ACTION_TYPE_PROMOTE) {
+            throw ApiErrors.invalid("all_steps", "only PROMOTE passes canary steps");
+          }
           return visible(
               store.mutate(
                   Kind.KIND_DEPLOYMENT,
@@ -565,10 +570,22 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
                                   + request.getName()
                                   + " has no canary strategy");
                         }
+                        // Without a canary under way there is no step to pass; a promotion
+                        // recorded now would pass the first step of the next rollout unseen.
+                        if (!d.getStatus().hasCanary()) {
+                          throw ApiErrors.failedPrecondition(
+                              "deployment "
+                                  + ns
+                                  + "/"
+                                  + request.getName()
+                                  + " has no canary rollout under way");
+                        }
                         d.getMetadataBuilder()
                             .putAnnotations(
                                 WellKnown.CANARY_PROMOTED_STEP,
-                                Integer.toString(d.getStatus().getCanary().getCurrentStep()));
+                                request.getAllSteps()
+                                    ? "all"
+                                    : Integer.toString(d.getStatus().getCanary().getCurrentStep()));
                         break;
                     }
                     return cur.toBuilder().setDeployment(d).build();

@@ -280,7 +280,7 @@ final class GatewayApi {
       @SuppressWarnings("unchecked")
       Map<String, java.lang.Object> meta = (Map<String, java.lang.Object>) object.get("metadata");
       if (meta != null && event.getResourceVersion() > 0) {
-        meta.put("resourceVersion", event.getResourceVersion());
+        meta.put("resourceVersion", String.valueOf(event.getResourceVersion()));
       }
       line.put("object", object);
     } else {
@@ -288,7 +288,8 @@ final class GatewayApi {
       Map<String, java.lang.Object> bookmark = new LinkedHashMap<>();
       bookmark.put("apiVersion", info.apiVersion());
       bookmark.put("kind", info.kindName());
-      bookmark.put("metadata", Map.of("resourceVersion", event.getResourceVersion()));
+      bookmark.put(
+          "metadata", Map.of("resourceVersion", String.valueOf(event.getResourceVersion())));
       line.put("object", bookmark);
     }
     return JsonText.writeLine(line) + "\n";

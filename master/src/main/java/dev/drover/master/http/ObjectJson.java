@@ -40,7 +40,8 @@ final class ObjectJson {
       Kind kind, List<Object> items, long resourceVersion, String continueToken, long remaining) {
     Kinds.Info info = Kinds.info(kind);
     Map<String, java.lang.Object> meta = new LinkedHashMap<>();
-    meta.put("resourceVersion", resourceVersion);
+    // A string, as Kubernetes writes it and as objects' metadata.resourceVersion is written.
+    meta.put("resourceVersion", String.valueOf(resourceVersion));
     if (!continueToken.isEmpty()) {
       meta.put("continue", continueToken);
     }

@@ -125,7 +125,7 @@ class HttpGatewayTest {
   }
 
   private static long version(Answer answer) {
-    return ((Number) at(answer.json(), "metadata.resourceVersion")).longValue();
+    return Long.parseLong((String) at(answer.json(), "metadata.resourceVersion"));
   }
 
   @Test
@@ -341,7 +341,7 @@ class HttpGatewayTest {
       for (String name : names) {
         assertThat(seen.add(name)).as("%s listed twice", name).isTrue();
       }
-      long v = ((Number) at(page.json(), "metadata.resourceVersion")).longValue();
+      long v = Long.parseLong((String) at(page.json(), "metadata.resourceVersion"));
       if (listVersion < 0) {
         listVersion = v;
       }
@@ -357,7 +357,7 @@ class HttpGatewayTest {
   @Test
   void anHttpWatchSeesTheSameEventsInTheSameOrderAsAGrpcWatch() throws Exception {
     Answer list = call("GET", CM, null);
-    long from = ((Number) at(list.json(), "metadata.resourceVersion")).longValue();
+    long from = Long.parseLong((String) at(list.json(), "metadata.resourceVersion"));
 
     List<String> viaGrpc = new CopyOnWriteArrayList<>();
     var grpcWatch = io.grpc.Context.current().withCancellation();

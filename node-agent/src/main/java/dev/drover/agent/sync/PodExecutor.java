@@ -638,8 +638,7 @@ final class PodExecutor {
             bindings,
             0,
             0,
-            List.of(),
-            ContainerSpec.Security.NONE);
+            List.of());
     String id;
     try {
       id = runtime.create(spec);

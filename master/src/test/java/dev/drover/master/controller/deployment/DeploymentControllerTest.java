@@ -434,19 +434,53 @@ class DeploymentControllerTest {
     assertThat(condition("Progressing").getReason()).isEqualTo("CanaryPaused");
     assertThat(h.cluster.eventReasons("web")).doesNotContain("CanaryPromoted");
 
-    Deployment d = deployment();
-    h.cluster.update(
-        d.toBuilder()
-            .setMetadata(
-                d.getMetadata().toBuilder()
-                    .putAnnotations(DeploymentController.PROMOTE_ANNOTATION, "0"))
-            .build());
-    h.settle();
+    promote("0");
     assertThat(h.cluster.eventReasons("web")).containsOnlyOnce("CanaryPromoted");
     rollOneByOne("web:2", 10, new Random(5));
     assertThat(deployment().getMetadata().getAnnotationsMap())
         .doesNotContainKey(DeploymentController.PROMOTE_ANNOTATION);
     assertThat(deployment().getStatus().hasCanary()).isFalse();
+  }
+
+  private void promote(String value) {
+    Deployment d = deployment();
+    h.cluster.update(
+        d.toBuilder()
+            .setMetadata(
+                d.getMetadata().toBuilder()
+                    .putAnnotations(DeploymentController.PROMOTE_ANNOTATION, value))
+            .build());
+    h.settle();
+  }
+
+  @Test
+  void aCanaryPromotedPastEveryStepSkipsTheLaterSteps() {
+    create(spec(10, "web:1").setStrategy(rolling(2, 0)));
+    readyAll();
+    setCanary(2, 5);
+    setImage("web:2");
+    readyAll();
+    readyAll();
+    assertThat(podsWithImage("web:2")).isEqualTo(2);
+    assertThat(deployment().getStatus().getCanary().getCurrentStep()).isZero();
+    assertThat(deployment().getStatus().getCanary().getWaiting()).isTrue();
+
+    promote("all");
+    // Past both steps at once: the new revision grows beyond step 1's five pods without a wait.
+    rollOneByOne("web:2", 10, new Random(3));
+    assertThat(h.cluster.eventReasons("web")).containsOnlyOnce("CanaryPromoted");
+    assertThat(deployment().getMetadata().getAnnotationsMap())
+        .doesNotContainKey(DeploymentController.PROMOTE_ANNOTATION);
+    assertThat(deployment().getStatus().hasCanary()).isFalse();
+
+    // The promotion was used up: the next rollout stops at its first step again.
+    setImage("web:3");
+    readyAll();
+    readyAll();
+    h.advance(Duration.ofHours(1));
+    readyAll();
+    assertThat(podsWithImage("web:3")).isEqualTo(2);
+    assertThat(deployment().getStatus().getCanary().getWaiting()).isTrue();
   }
 
   @Test

@@ -107,6 +107,8 @@ public final class DockerRuntime implements ContainerRuntime {
             // Log streams in follow mode each hold a connection; keep room for the sync loop.
             .maxConnections(64)
             .build();
+    // An exec's stdin must be able to end: see HalfClosingHttpClient.
+    http = new HalfClosingHttpClient(http, config.getDockerHost().toString());
     return new DockerRuntime(DockerClientImpl.getInstance(config, http), defaults);
   }
 
@@ -531,11 +533,16 @@ public final class DockerRuntime implements ContainerRuntime {
 
           @Override
           public void closeStdin() {
-            // Docker's attach cannot half-close; on a terminal end of file is the EOF character.
             if (stdin != null && options.tty()) {
+              // A terminal reads end of file as its EOF character. Ending the stream as well
+              // would make the daemon close the terminal's output before the command's last
+              // words, so the stream stays open until the session closes.
               stdin.write(new byte[] {4});
+            } else {
+              // Ending the pipe half-closes the connection (HalfClosingHttpClient), and the
+              // daemon ends the command's stdin.
+              endStdin(stdin);
             }
-            endStdin(stdin);
           }
 
           @Override
