@@ -33,11 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 21's overlapping selectors, applied together with {@code drover apply --wait} to a real
  * master and node agent (simulated containers): a Deployment and a ReplicaSet with the same
- * selector. As upstream, the Deployment adopts the orphan set (its labels match, it has no
- * controller) and then owns its scaling; a set another object controls is never adopted or scaled.
- * Watches of every ReplicaSet and pod prove there is no churn: no set is scaled down and back up, a
- * Running pod is only ever removed from a set its Deployment scaled to zero for good, and once
- * settled nothing changes. {@code --wait} reports each object in words that hold.
+ * selector, the set labelled as its pods (as the Kubernetes documentation's frontend ReplicaSet
+ * is). As upstream, the Deployment adopts the orphan set (its own labels match the selector, it has
+ * no controller; a set without labels would not be adopted) and then owns its scaling; a set
+ * another object controls is never adopted or scaled. Watches of every ReplicaSet and pod prove
+ * there is no churn: no set is scaled down and back up, a Running pod is only ever removed from a
+ * set its Deployment scaled to zero for good, and once settled nothing changes. {@code --wait}
+ * reports each object in words that hold.
  */
 class OverlappingSelectorsTest {
   private static final String NS = "default";
@@ -133,7 +135,7 @@ class OverlappingSelectorsTest {
             ---
             apiVersion: apps/v1
             kind: ReplicaSet
-            metadata: {name: web-rs}
+            metadata: {name: web-rs, labels: {app: web}}
             spec:
               replicas: 2
               selector: {matchLabels: {app: web}}
@@ -152,6 +154,7 @@ class OverlappingSelectorsTest {
     // Adopted as upstream adopts: an orphan whose labels match the Deployment's selector.
     ReplicaSet adopted = client.replicaSets().get(NS, "web-rs");
     assertThat(ApiObjects.controllerOf(adopted.getMetadata()))
+        .as(state())
         .map(OwnerReference::getName)
         .contains("web");
 
@@ -208,7 +211,7 @@ class OverlappingSelectorsTest {
         """
         apiVersion: apps/v1
         kind: ReplicaSet
-        metadata: {name: web-rs}
+        metadata: {name: web-rs, labels: {app: web}}
         spec:
           replicas: 2
           selector: {matchLabels: {app: web}}
@@ -244,7 +247,7 @@ class OverlappingSelectorsTest {
         metadata:
           name: kept-rs
           ownerReferences:
-          - {apiVersion: v1, kind: ConfigMap, name: keeper, uid: %s, controller: true}
+          - {kind: ConfigMap, name: keeper, uid: %s, controller: true}
         spec:
           replicas: 2
           selector: {matchLabels: {app: kept}}
@@ -291,7 +294,11 @@ class OverlappingSelectorsTest {
    * changes.
    */
   private void awaitSettled(java.util.concurrent.Callable<Boolean> settled) {
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(settled);
+    try {
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(settled);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("never settled:\n" + state(), e);
+    }
     String before = snapshot();
     await()
         .during(Duration.ofSeconds(5))
@@ -314,6 +321,14 @@ class OverlappingSelectorsTest {
     return pods + "|" + sets;
   }
 
+  // What the cluster looks like, for a failure message.
+  private String state() {
+    return drover("get", "replicasets,pods", "-o", "wide").out()
+        + drover("get", "events").out()
+        + "replicas over time: "
+        + replicasHistory;
+  }
+
   // No set was scaled down and then up again.
   private void assertNoChurn() {
     replicasHistory.forEach(
@@ -327,7 +342,7 @@ class OverlappingSelectorsTest {
             firstDrop.ifPresent(
                 i ->
                     assertThat(history.subList(i, history.size()))
-                        .as("replicas of %s over time: %s", set, history)
+                        .as("replicas of %s over time: %s\n%s", set, history, state())
                         .isSortedAccordingTo((a, b) -> Integer.compare(b, a)));
           }
         });

@@ -74,7 +74,7 @@ class VolumeTablesTest {
                       l ->
                           assertThat(l.split("\\s+"))
                               .startsWith(
-                                  "persistentvolume/by-hand",
+                                  "by-hand",
                                   "2Gi",
                                   "RWO",
                                   "Retain",
@@ -85,13 +85,7 @@ class VolumeTablesTest {
                   .anySatisfy(
                       l ->
                           assertThat(l.split("\\s+"))
-                              .startsWith(
-                                  "persistentvolumeclaim/wants",
-                                  "Bound",
-                                  "by-hand",
-                                  "2Gi",
-                                  "RWO",
-                                  "manual"));
+                              .startsWith("wants", "Bound", "by-hand", "2Gi", "RWO", "manual"));
             });
   }
 }
