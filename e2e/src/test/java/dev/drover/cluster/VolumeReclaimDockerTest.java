@@ -70,7 +70,7 @@ class VolumeReclaimDockerTest {
     cluster.restartAgent();
     deletePod("writer");
     client.pods().create(pod("reader", "data", "cat /data/file > /data/seen"));
-    assertThat(Files.readString(awaitFile("data", "seen"))).isEqualTo("kept\n");
+    assertThat(Files.readString(awaitFile("data", "seen").resolve("seen"))).isEqualTo("kept\n");
 
     // Deleted while a pod uses it: the volume stays Terminating and its data stays.
     String pvName = volumeOf("data");
