@@ -250,7 +250,7 @@ class ViolationSpellingTest {
   @MethodSource("invalidManifests")
   void everyViolationOfEveryKindNamesItsFieldsAsTheManifestDoes(String yaml)
       throws ManifestException {
-    Object object = new ManifestParser().parse("invalid.yaml", yaml).objects().get(0).object();
+    Object object = parse(yaml);
     StatusRuntimeException e =
         assertThrows(
             StatusRuntimeException.class,
@@ -261,18 +261,9 @@ class ViolationSpellingTest {
   @Test
   void aForbiddenPodUpdateListsTheMutableFieldsAsTheManifestSpellsThem() throws Exception {
     Object pod =
-        new ManifestParser()
-            .parse(
-                "pod.yaml",
-                """
-                apiVersion: v1
-                kind: Pod
-                metadata: {name: updated, namespace: default}
-                spec: {containers: [{name: main, image: busybox:1}]}
-                """)
-            .objects()
-            .get(0)
-            .object();
+        parse(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: updated, namespace: default}\n"
+                + "spec: {containers: [{name: main, image: busybox:1}]}\n");
     Object stored = api().create(CreateRequest.newBuilder().setObject(pod).build());
     Object changed =
         stored.toBuilder()
@@ -291,18 +282,9 @@ class ViolationSpellingTest {
   @Test
   void aMissingNameIsNamedWithTheManifestsSpellingOfGenerateName() throws Exception {
     Object pod =
-        new ManifestParser()
-            .parse(
-                "pod.yaml",
-                """
-                apiVersion: v1
-                kind: Pod
-                metadata: {name: x, namespace: default}
-                spec: {containers: [{name: main, image: busybox:1}]}
-                """)
-            .objects()
-            .get(0)
-            .object();
+        parse(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x, namespace: default}\n"
+                + "spec: {containers: [{name: main, image: busybox:1}]}\n");
     Object nameless =
         pod.toBuilder()
             .setPod(
@@ -315,6 +297,10 @@ class ViolationSpellingTest {
             () -> api().create(CreateRequest.newBuilder().setObject(nameless).build()));
     assertThat(descriptions(e)).anyMatch(d -> d.contains("generateName"));
     assertSpelledAsManifests(e);
+  }
+
+  private static Object parse(String yaml) throws ManifestException {
+    return new ManifestParser().parse("test.yaml", yaml).objects().get(0).object();
   }
 
   private static void assertSpelledAsManifests(StatusRuntimeException e) {
