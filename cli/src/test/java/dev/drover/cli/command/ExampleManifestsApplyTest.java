@@ -47,7 +47,11 @@ class ExampleManifestsApplyTest {
   }
 
   static ClusterCli.Run drover(String... args) {
+<<<<<<< HEAD
     return new ClusterCli(cluster.endpoint(), home).run(args);
+=======
+    return new ClusterCli(cluster, home).run(args);
+>>>>>>> main
   }
 
   @ParameterizedTest(name = "{0}")
