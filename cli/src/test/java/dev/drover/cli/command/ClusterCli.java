@@ -1,50 +1,21 @@
 package dev.drover.cli.command;
 
-<<<<<<< HEAD
-import dev.drover.cli.Main;
-import dev.drover.cli.core.Cli;
-=======
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.cli.Main;
 import dev.drover.cli.core.Cli;
 import dev.drover.embed.DroverTestCluster;
->>>>>>> main
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Clock;
-<<<<<<< HEAD
-=======
 import java.util.HashMap;
->>>>>>> main
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
-<<<<<<< HEAD
- * Runs {@code drover} commands in-process against a real cluster's endpoint (plaintext), with HOME
- * in a test directory, as a user would at a shell.
- */
-final class ClusterCli {
-  /** Output of one command. */
-  record Run(int code, String out, String err) {}
-
-  private final String endpoint;
-  private final Path home;
-
-  ClusterCli(String endpoint, Path home) {
-    this.endpoint = endpoint;
-    this.home = home;
-  }
-
-  /** Runs {@code drover --server ENDPOINT ARGS...}. */
-  Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-=======
  * Runs {@code drover} commands in-process against a {@link DroverTestCluster} over real gRPC, as a
  * user's shell would ({@code --server} set to the cluster, HOME a test directory), and returns what
  * they printed.
@@ -71,23 +42,11 @@ final class ClusterCli {
     StringWriter err = new StringWriter();
     Map<String, String> all = new HashMap<>(env);
     all.put("HOME", home.toString());
->>>>>>> main
     Cli cli =
         new Cli(
             new PrintWriter(out, true),
             new PrintWriter(err, true),
             new ByteArrayInputStream(new byte[0]),
-<<<<<<< HEAD
-            Map.of("HOME", home.toString()),
-            false,
-            target -> NettyChannelBuilder.forTarget(target).usePlaintext().build(),
-            Clock.systemUTC());
-    String[] full =
-        Stream.concat(Stream.of("--server", endpoint), Stream.of(args)).toArray(String[]::new);
-    int code = Main.run(cli, full);
-    return new Run(code, out.toString(), err.toString());
-  }
-=======
             all,
             false,
             endpoint -> NettyChannelBuilder.forTarget(endpoint).usePlaintext().build(),
@@ -105,5 +64,4 @@ final class ClusterCli {
     assertThat(run.code()).as(String.join(" ", args) + ": " + run.err()).isZero();
     return run;
   }
->>>>>>> main
 }

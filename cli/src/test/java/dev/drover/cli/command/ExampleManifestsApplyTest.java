@@ -47,11 +47,7 @@ class ExampleManifestsApplyTest {
   }
 
   static ClusterCli.Run drover(String... args) {
-<<<<<<< HEAD
-    return new ClusterCli(cluster.endpoint(), home).run(args);
-=======
     return new ClusterCli(cluster, home).run(args);
->>>>>>> main
   }
 
   @ParameterizedTest(name = "{0}")

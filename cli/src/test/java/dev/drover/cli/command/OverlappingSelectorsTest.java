@@ -104,7 +104,7 @@ class OverlappingSelectorsTest {
   }
 
   private ClusterCli.Run drover(String... args) {
-    return new ClusterCli(cluster.endpoint(), home).run(args);
+    return new ClusterCli(cluster, home).run(args);
   }
 
   private static String template(String app) {

@@ -36,8 +36,7 @@ class ServerWarningsTest {
         """);
     String expected = "Warning: service/lb: " + ServiceTypes.LOAD_BALANCER_WARNING;
     for (int round = 0; round < 2; round++) {
-      ClusterCli.Run apply =
-          new ClusterCli(cluster.endpoint(), home).run("apply", "-f", manifest.toString());
+      ClusterCli.Run apply = new ClusterCli(cluster, home).run("apply", "-f", manifest.toString());
       assertThat(apply.code()).as(apply.err()).isZero();
       assertThat(apply.err().lines().filter(l -> l.startsWith("Warning:")).toList())
           .containsExactly(expected);

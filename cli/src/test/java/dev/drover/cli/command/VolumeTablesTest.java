@@ -44,7 +44,7 @@ class VolumeTablesTest {
           accessModes: [ReadWriteOnce]
           resources: {requests: {storage: 1Gi}}
         """);
-    ClusterCli cli = new ClusterCli(cluster.endpoint(), home);
+    ClusterCli cli = new ClusterCli(cluster, home);
     assertThat(cli.run("apply", "-f", manifest.toString()).code()).isZero();
 
     await()
