@@ -37,6 +37,8 @@ import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventBatch;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchRequest;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -55,6 +57,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,6 +94,7 @@ public final class DroverClient implements AutoCloseable {
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Duration deadline;
   private final Duration watchTimeout;
+  private final ClientInterceptor[] interceptors;
   private final AtomicInteger current = new AtomicInteger();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
@@ -111,6 +115,10 @@ public final class DroverClient implements AutoCloseable {
     this.channelFactory = b.channelFactory;
     this.deadline = b.deadline;
     this.watchTimeout = b.watchTimeout;
+    this.interceptors =
+        b.warnings == null
+            ? new ClientInterceptor[0]
+            : new ClientInterceptor[] {Warnings.interceptor(b.warnings)};
   }
 
   /** A builder; add endpoints as {@code host:port}. */
@@ -124,6 +132,7 @@ public final class DroverClient implements AutoCloseable {
     private Duration deadline = Duration.ofSeconds(10);
     private Duration watchTimeout = Duration.ofMinutes(30);
     private Function<String, ManagedChannel> channelFactory = Channels::plaintext;
+    private Consumer<String> warnings;
 
     /**
      * Adds a master endpoint ({@code host:port}, or any target the channel factory understands).
@@ -160,6 +169,15 @@ public final class DroverClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Where the warnings of every call go (the master's {@link Warnings} metadata, e.g. that a
+     * LoadBalancer Service is served as NodePort); by default they are dropped.
+     */
+    public Builder onWarning(Consumer<String> sink) {
+      this.warnings = sink;
+      return this;
+    }
+
     /** Builds the client. */
     public DroverClient build() {
       return new DroverClient(this);
@@ -169,6 +187,11 @@ public final class DroverClient implements AutoCloseable {
   private ManagedChannel channel(int index) {
     String target = endpoints.get(Math.floorMod(index, endpoints.size()));
     return channels.computeIfAbsent(target, channelFactory);
+  }
+
+  // The channel to one master with the client's interceptors (the warnings sink).
+  private io.grpc.Channel calls(int index) {
+    return ClientInterceptors.intercept(channel(index), interceptors);
   }
 
   /** The endpoint calls currently go to. */
@@ -184,13 +207,13 @@ public final class DroverClient implements AutoCloseable {
    * A blocking stub on the current master with the client's deadline, for calls without a helper.
    */
   public ControlServiceGrpc.ControlServiceBlockingStub control() {
-    return ControlServiceGrpc.newBlockingStub(channel(current.get()))
+    return ControlServiceGrpc.newBlockingStub(calls(current.get()))
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** The channel to the current master, for services other than ControlService. */
   public io.grpc.Channel currentChannel() {
-    return channel(current.get());
+    return calls(current.get());
   }
 
   /** When a call may be tried again, on another master, after it failed. */
@@ -228,7 +251,7 @@ public final class DroverClient implements AutoCloseable {
    * followed logs) that are long but never unbounded.
    */
   public ControlServiceGrpc.ControlServiceBlockingStub stub(Duration streamDeadline) {
-    return ControlServiceGrpc.newBlockingStub(channel(current.get()))
+    return ControlServiceGrpc.newBlockingStub(calls(current.get()))
         .withDeadlineAfter(streamDeadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -252,7 +275,7 @@ public final class DroverClient implements AutoCloseable {
       try {
         while (true) {
           try {
-            return fn.apply(ControlServiceGrpc.newBlockingStub(channel(at)).withDeadline(until));
+            return fn.apply(ControlServiceGrpc.newBlockingStub(calls(at)).withDeadline(until));
           } catch (StatusRuntimeException refused) {
             long wait = Pushback.waitMillis(refused, until);
             if (wait < 0) {
@@ -404,7 +427,7 @@ public final class DroverClient implements AutoCloseable {
         Deadline until) {
       ListenableFuture<R> call;
       try {
-        call = fn.apply(ControlServiceGrpc.newFutureStub(channel(at)).withDeadline(until));
+        call = fn.apply(ControlServiceGrpc.newFutureStub(calls(at)).withDeadline(until));
       } catch (RuntimeException e) {
         result.completeExceptionally(e);
         return;
@@ -587,7 +610,7 @@ public final class DroverClient implements AutoCloseable {
       }
       int at = current.get();
       ControlServiceGrpc.ControlServiceStub stub =
-          ControlServiceGrpc.newStub(channel(at))
+          ControlServiceGrpc.newStub(calls(at))
               .withDeadlineAfter(watchTimeout.toMillis(), TimeUnit.MILLISECONDS);
       if (batched) {
         stub.watchBatched(

@@ -3,12 +3,7 @@ package dev.drover.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.agent.AgentConfig;
-import dev.drover.agent.NodeAgent;
-import dev.drover.agent.runtime.RuntimeKind;
-import dev.drover.agent.runtime.docker.DockerRuntime;
 import dev.drover.agent.runtime.docker.DockerTestSupport;
-import dev.drover.agent.sync.Labels;
 import dev.drover.api.v1.ContainerPort;
 import dev.drover.api.v1.EndpointAddress;
 import dev.drover.api.v1.Kind;
@@ -29,16 +24,13 @@ import dev.drover.api.v1.StatefulSetSpec;
 import dev.drover.api.v1.VolumeMount;
 import dev.drover.client.DroverClient;
 import dev.drover.client.DroverClient.Retry;
-import dev.drover.master.Master;
 import dev.drover.testing.TestObjects;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,45 +57,20 @@ class StatefulSetDockerTest {
           + " echo start >> /data/starts; sleep 3600 & wait";
 
   @TempDir Path dir;
-  private final String node = "sts-it-" + UUID.randomUUID().toString().substring(0, 8);
-  private Master master;
-  private NodeAgent agent;
+  private DockerNodeCluster cluster;
   private DroverClient client;
 
   @BeforeEach
   void start() {
     DockerTestSupport.assumeDocker();
-    master = Master.builder().apiHost("127.0.0.1").apiPort(0).metricsPort(-1).start();
-    client = DroverClient.builder().endpoint(master.apiAddress()).build();
-    agent = startAgent();
-  }
-
-  private NodeAgent startAgent() {
-    return NodeAgent.create(
-            AgentConfig.builder()
-                .nodeName(node)
-                .masterEndpoint(master.apiAddress())
-                .runtime(RuntimeKind.DOCKER)
-                .dockerHost(DockerTestSupport.DOCKER_HOST)
-                .dataDir(dir.resolve("agent"))
-                .bindAddress("127.0.0.1")
-                .build(),
-            DockerRuntime.connect(DockerTestSupport.DOCKER_HOST, Duration.ofMinutes(2)),
-            target -> NettyChannelBuilder.forTarget(target).usePlaintext().build())
-        .start();
+    cluster = new DockerNodeCluster("sts-it", dir);
+    client = cluster.client;
   }
 
   @AfterEach
   void stop() throws Exception {
-    // The containers first (the agent would only stop them), then everything in reverse order.
-    try (DockerRuntime docker =
-        DockerRuntime.connect(DockerTestSupport.DOCKER_HOST, Duration.ofMinutes(2))) {
-      docker.list(Map.of(Labels.NODE, node)).forEach(c -> docker.remove(c.id()));
-    }
-    for (AutoCloseable c : new AutoCloseable[] {agent, client, master}) {
-      if (c != null) {
-        c.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
@@ -161,8 +128,7 @@ class StatefulSetDockerTest {
     }
 
     // After an agent restart a rescheduled pod still finds its data.
-    agent.close();
-    agent = startAgent();
+    cluster.restartAgent();
     String uid0 = pod(0).getMetadata().getUid();
     client.pods().delete(NS, "data-0");
     await()
@@ -243,7 +209,7 @@ class StatefulSetDockerTest {
   /** A file of the claim of pod {@code ordinal}, read where the agent keeps the volume. */
   private String read(int ordinal, String file) throws IOException {
     String volume = claim(ordinal).getSpec().getVolumeName();
-    return Files.readString(dir.resolve("agent").resolve("volumes").resolve(volume).resolve(file));
+    return Files.readString(cluster.volumeDir(volume).resolve(file));
   }
 
   private long starts(int ordinal) {

@@ -12,6 +12,7 @@ import dev.drover.agent.session.NodeSession;
 import dev.drover.agent.sync.MasterClient;
 import dev.drover.agent.sync.PodSyncer;
 import dev.drover.agent.sync.SyncConfig;
+import dev.drover.agent.sync.VolumeReclaimer;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.GetPodDependenciesResponse;
 import dev.drover.api.v1.PodStatusUpdate;
@@ -46,6 +47,7 @@ public final class NodeAgent implements AutoCloseable {
   private PodSyncer syncer;
   private AgentServer server;
   private NodeSession session;
+  private VolumeReclaimer reclaimer;
   private NodeProxy proxy;
 
   private NodeAgent(
@@ -146,6 +148,7 @@ public final class NodeAgent implements AutoCloseable {
     forward.target = session;
     syncer.start();
     session.start();
+    reclaimer = new VolumeReclaimer(config.dataDir, session).start(config.heartbeatInterval);
     if (credentials != null) {
       credentials.startRenewal();
     }
@@ -197,6 +200,9 @@ public final class NodeAgent implements AutoCloseable {
   public void close() {
     if (credentials != null) {
       credentials.close();
+    }
+    if (reclaimer != null) {
+      reclaimer.close();
     }
     if (session != null) {
       session.close();

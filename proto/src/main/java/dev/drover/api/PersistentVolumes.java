@@ -8,7 +8,9 @@ import dev.drover.api.v1.NodeSelectorTerm;
 import dev.drover.api.v1.PersistentVolume;
 import dev.drover.api.v1.PersistentVolumeClaim;
 import dev.drover.api.v1.PersistentVolumePhase;
+import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodSpec;
+import dev.drover.api.v1.Volume;
 import dev.drover.api.v1.VolumeNodeAffinity;
 import java.util.Map;
 
@@ -20,6 +22,21 @@ import java.util.Map;
 public final class PersistentVolumes {
   /** The storage class a claim without one gets: provisioned on the node of its first pod. */
   public static final String DEFAULT_STORAGE_CLASS = "local";
+
+  /**
+   * Finalizer of a provisioned volume whose data its node removes (Kubernetes' external provisioner
+   * finalizer): the PersistentVolume object stays, Terminating, until the agent of its node has
+   * removed the volume's directory (reclaim policy Delete), or goes at once (Retain: the directory
+   * is kept).
+   */
+  public static final String CLEANUP_FINALIZER = "drover.dev/provisioned-volume-cleanup";
+
+  /**
+   * Finalizer of every claim (Kubernetes' pvc-protection): a claim being deleted stays,
+   * Terminating, while a pod that has not ended uses it, so that no volume is released under a
+   * running pod.
+   */
+  public static final String PROTECTION_FINALIZER = "kubernetes.io/pvc-protection";
 
   /** Key of a claim's requested size and of a volume's capacity. */
   public static final String STORAGE = "storage";
@@ -117,6 +134,17 @@ public final class PersistentVolumes {
     } catch (IllegalArgumentException e) {
       return false;
     }
+  }
+
+  /** True when {@code pod} mounts the claim named {@code claimName} (of the pod's namespace). */
+  public static boolean usesClaim(Pod pod, String claimName) {
+    for (Volume v : pod.getSpec().getVolumesList()) {
+      if (v.hasPersistentVolumeClaim()
+          && v.getPersistentVolumeClaim().getClaimName().equals(claimName)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The node affinity of a volume that lives on one node, matched by the node's name. */

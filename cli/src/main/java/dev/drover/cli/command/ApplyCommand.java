@@ -119,7 +119,7 @@ final class ApplyCommand implements Callable<Integer> {
                     + action(result.getAction())
                     + (dryRun ? " (dry run)" : ""));
         for (String warning : result.getWarningsList()) {
-          cli.err().println("Warning: " + ResourceType.ref(object) + ": " + warning);
+          cli.warn(ResourceType.ref(object) + ": " + warning);
         }
         if (dryRun && result.getAction() != ApplyAction.APPLY_ACTION_UNCHANGED) {
           cli.out().print(LiveDiff.of(client, object));

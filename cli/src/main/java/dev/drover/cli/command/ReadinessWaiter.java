@@ -286,7 +286,8 @@ final class ReadinessWaiter {
                 .map(
                     owner ->
                         s.getReplicas()
-                            + " pods; scaled by its owner "
+                            + (s.getReplicas() == 1 ? " pod" : " pods")
+                            + "; scaled by its owner "
                             + Kinds.info(owner.getKind()).singular()
                             + "/"
                             + owner.getName())

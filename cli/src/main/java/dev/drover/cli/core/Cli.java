@@ -11,6 +11,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -34,6 +36,7 @@ public final class Cli {
   private final boolean terminal;
   private final Function<String, ManagedChannel> channels;
   private final Clock clock;
+  private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
   // Global options, written by the root command while picocli parses.
   private String contextOption;
@@ -78,6 +81,17 @@ public final class Cli {
 
   public PrintWriter err() {
     return err;
+  }
+
+  /**
+   * Prints a warning of the server as kubectl does ("Warning: TEXT" on stderr), once per
+   * invocation: the same warning may arrive in the response metadata and in a result.
+   */
+  public void warn(String text) {
+    if (warned.add(text)) {
+      err.println("Warning: " + text);
+      err.flush();
+    }
   }
 
   public InputStream in() {
@@ -225,6 +239,7 @@ public final class Cli {
         .endpoints(endpoints)
         .channelFactory(channelFactory)
         .deadline(requestTimeout)
+        .onWarning(this::warn)
         .build();
   }
 

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** Manifests too deep, too large or too long on one line fail fast with one line, or parse. */
+/**
+ * Manifests too deep, too large or too long on one line fail fast with one line, or parse; a
+ * quantity too large to account is refused where it is written.
+ */
 class ManifestLimitsTest {
   private static final String HEAD =
       "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\"},\"data\":";
@@ -73,5 +76,27 @@ class ManifestLimitsTest {
         refused(HEAD + "{\"a\":\"" + "x".repeat(ManifestParser.MAX_MANIFEST_CHARS) + "\"}}");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     assertThat(e.errors().get(0).toString()).contains("more than the").contains("split it");
+  }
+
+  @Test
+  void aQuantityTooLargeToAccountIsRefusedWithItsFileLineAndField() {
+    ManifestException e =
+        refused(
+            """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: huge}
+            spec:
+              containers:
+              - name: main
+                image: busybox:1
+                resources: {requests: {cpu: 1e100}}
+            """);
+    assertThat(e.errors()).hasSize(1);
+    assertThat(e.errors().get(0).toString())
+        .startsWith("x.json:8: spec.containers[0].resources.requests.cpu: invalid quantity")
+        .contains("1e100")
+        .contains("too large")
+        .doesNotContain("\n");
   }
 }

@@ -2,6 +2,7 @@ package dev.drover.master.api;
 
 import com.google.protobuf.util.Timestamps;
 import dev.drover.api.ApiObjects;
+import dev.drover.api.Kinds;
 import dev.drover.api.ServiceTypes;
 import dev.drover.api.WellKnown;
 import dev.drover.api.v1.AgentServiceGrpc;
@@ -61,6 +62,7 @@ import dev.drover.master.registry.NotFoundException;
 import dev.drover.master.registry.Objects;
 import dev.drover.master.registry.Registry;
 import dev.drover.master.registry.Registry.DeleteOptions;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -150,6 +152,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
         () -> {
           Object o = requireObject(request.getObject(), "object");
           Object created = store.create(o, request.getDryRun());
+          warn(created);
           return request.getDryRun() ? created : visible(created);
         });
   }
@@ -222,6 +225,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
         () -> {
           Object o = requireObject(request.getObject(), "object");
           Object updated = store.update(o, request.getDryRun());
+          warn(updated);
           return request.getDryRun() ? updated : visible(updated);
         });
   }
@@ -264,7 +268,8 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
 
   /**
    * The service as the master serves it: {@link #bindService()} with Watch and WatchBatched
-   * answered from pre-encoded frames shared by every stream (see {@link WatchFrames}).
+   * answered from pre-encoded frames shared by every stream (see {@link WatchFrames}), and the
+   * warnings channel ({@link ResponseWarnings}) innermost.
    */
   public ServerServiceDefinition framedService() {
     ServerServiceDefinition perEvent =
@@ -273,11 +278,13 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
             ControlServiceGrpc.getWatchMethod(),
             WatchFrames.MARSHALLER,
             (request, out) -> watch(request, out, Calls::eachFrame));
-    return WatchFrames.rebind(
-        perEvent,
-        ControlServiceGrpc.getWatchBatchedMethod(),
-        WatchFrames.BATCH_MARSHALLER,
-        (request, out) -> watch(request, batching(out), WatchFrames::batchOf));
+    return ServerInterceptors.intercept(
+        WatchFrames.rebind(
+            perEvent,
+            ControlServiceGrpc.getWatchBatchedMethod(),
+            WatchFrames.BATCH_MARSHALLER,
+            (request, out) -> watch(request, batching(out), WatchFrames::batchOf)),
+        new ResponseWarnings());
   }
 
   /**
@@ -351,6 +358,7 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
                     .setAction(a.action())
                     .addAllChangedFields(a.changedFields())
                     .addAllWarnings(warnings(a.object())));
+            warn(a.object());
             max = Math.max(max, ApiObjects.meta(a.object()).getResourceVersion());
           }
           if (!request.getDryRun()) {
@@ -358,6 +366,24 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
           }
           return b.build();
         });
+  }
+
+  /**
+   * Sends the object's warnings with the response, each naming the object as the CLI does
+   * ("service/web: ...", "deployment.apps/web: ...").
+   */
+  private static void warn(Object object) {
+    List<String> warnings = warnings(object);
+    if (warnings.isEmpty()) {
+      return;
+    }
+    Kinds.Info info = Kinds.info(Kinds.kindOf(object));
+    String ref =
+        info.singular()
+            + (info.group().isEmpty() ? "" : "." + info.group())
+            + "/"
+            + ApiObjects.meta(object).getName();
+    warnings.forEach(w -> ResponseWarnings.add(ref + ": " + w));
   }
 
   /** What the client should be told about an object that was admitted all the same. */

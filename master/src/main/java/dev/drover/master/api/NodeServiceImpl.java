@@ -6,6 +6,8 @@ import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConfirmPodTerminationRequest;
 import dev.drover.api.v1.ConfirmPodTerminationResponse;
+import dev.drover.api.v1.ConfirmVolumeReclaimedRequest;
+import dev.drover.api.v1.ConfirmVolumeReclaimedResponse;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.GetPodDependenciesRequest;
 import dev.drover.api.v1.GetPodDependenciesResponse;
@@ -14,6 +16,8 @@ import dev.drover.api.v1.HeartbeatResponse;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Lease;
 import dev.drover.api.v1.LeaseSpec;
+import dev.drover.api.v1.ListVolumesToReclaimRequest;
+import dev.drover.api.v1.ListVolumesToReclaimResponse;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.NodeServiceGrpc;
 import dev.drover.api.v1.NodeStatus;
@@ -56,7 +60,9 @@ import java.util.function.Function;
 /**
  * The NodeService: the session of node agents with the masters. Registers nodes, renews their
  * heartbeat Lease objects (namespace {@value #NODE_LEASE_NAMESPACE}), streams the pods bound to a
- * node, writes batched pod statuses and removes pods whose containers the agent confirmed gone.
+ * node, writes batched pod statuses and removes pods whose containers the agent confirmed gone;
+ * hands out the deleted provisioned volumes a node is to remove from its disk ({@link
+ * NodeVolumes}).
  *
  * <p>A caller that is a node ({@link Principal#nodeName()}) speaks only for itself: its node name
  * comes from its principal, a request naming another node is refused, and re-registering keeps the
@@ -75,6 +81,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   private final Clock clock;
   private final Duration leaseDuration;
   private final Duration heartbeatInterval;
+  private final NodeVolumes volumes;
 
   /** A service with the given lease timings. */
   public NodeServiceImpl(
@@ -92,6 +99,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     this.clock = clock;
     this.leaseDuration = leaseDuration;
     this.heartbeatInterval = heartbeatInterval;
+    this.volumes = new NodeVolumes(store, cache);
   }
 
   private Timestamp now() {
@@ -522,6 +530,43 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
             }
           }
           return b.build();
+        });
+  }
+
+  @Override
+  public void listVolumesToReclaim(
+      ListVolumesToReclaimRequest request, StreamObserver<ListVolumesToReclaimResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          String node = nodeOf(request.getNodeName());
+          if (node.isEmpty()) {
+            throw ApiErrors.invalid("nodeName", "is required");
+          }
+          return ListVolumesToReclaimResponse.newBuilder()
+              .addAllVolumes(volumes.toReclaim(node))
+              .build();
+        });
+  }
+
+  @Override
+  public void confirmVolumeReclaimed(
+      ConfirmVolumeReclaimedRequest request, StreamObserver<ConfirmVolumeReclaimedResponse> out) {
+    Calls.unary(
+        out,
+        () -> {
+          String node = nodeOf(request.getNodeName());
+          if (node.isEmpty()) {
+            throw ApiErrors.invalid("nodeName", "is required");
+          }
+          if (request.getName().isEmpty() || request.getUid().isEmpty()) {
+            throw ApiErrors.invalid(
+                request.getName().isEmpty() ? "name" : "uid",
+                "is required so that only the volume whose data is gone is released");
+          }
+          boolean removed = volumes.confirmReclaimed(node, request.getName(), request.getUid());
+          cache.waitForRevision(store.kv().currentRevision(), Duration.ofSeconds(5));
+          return ConfirmVolumeReclaimedResponse.newBuilder().setRemoved(removed).build();
         });
   }
 

@@ -4,6 +4,7 @@ import dev.drover.api.ApiObjects;
 import dev.drover.api.Kinds;
 import dev.drover.api.v1.ApplyRequest;
 import dev.drover.api.v1.ConfirmPodTerminationRequest;
+import dev.drover.api.v1.ConfirmVolumeReclaimedRequest;
 import dev.drover.api.v1.CreateRequest;
 import dev.drover.api.v1.DeleteRequest;
 import dev.drover.api.v1.EvictRequest;
@@ -13,6 +14,7 @@ import dev.drover.api.v1.GetRequest;
 import dev.drover.api.v1.HeartbeatRequest;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ListRequest;
+import dev.drover.api.v1.ListVolumesToReclaimRequest;
 import dev.drover.api.v1.LogsRequest;
 import dev.drover.api.v1.NodeActionRequest;
 import dev.drover.api.v1.Object;
@@ -119,7 +121,7 @@ public record AuthorizationRequest(
     String method = fullMethod.substring(fullMethod.lastIndexOf('/') + 1);
     return switch (method) {
       case "Get", "Logs", "GetPodMetrics", "ClusterInfo", "GetPodDependencies" -> Verb.GET;
-      case "List" -> Verb.LIST;
+      case "List", "ListVolumesToReclaim" -> Verb.LIST;
       case "Watch", "WatchBatched", "WatchPods" -> Verb.WATCH;
       case "Create", "Evict", "RecordEvent", "RecordEvents", "Register", "Exec", "PortForward" ->
           Verb.CREATE;
@@ -132,7 +134,8 @@ public record AuthorizationRequest(
           "RolloutAction",
           "NodeAction",
           "Heartbeat",
-          "UpdatePodStatuses" ->
+          "UpdatePodStatuses",
+          "ConfirmVolumeReclaimed" ->
           Verb.UPDATE;
       default -> Verb.GET;
     };
@@ -255,6 +258,16 @@ public record AuthorizationRequest(
         GetPodDependenciesRequest r = (GetPodDependenciesRequest) request;
         yield of(Verb.GET, Kind.KIND_SECRET, one(Kind.KIND_SECRET, r.getNamespace()), "")
             .sub("pod-dependencies")
+            .node(r.getNodeName());
+      }
+      case "ListVolumesToReclaim" ->
+          of(Verb.LIST, Kind.KIND_PERSISTENT_VOLUME, "", "")
+              .sub("reclaim")
+              .node(((ListVolumesToReclaimRequest) request).getNodeName());
+      case "ConfirmVolumeReclaimed" -> {
+        ConfirmVolumeReclaimedRequest r = (ConfirmVolumeReclaimedRequest) request;
+        yield of(Verb.UPDATE, Kind.KIND_PERSISTENT_VOLUME, "", r.getName())
+            .sub("reclaim")
             .node(r.getNodeName());
       }
       case "RecordEvents" -> {

@@ -1,8 +1,10 @@
 package dev.drover.master.auth;
 
 import dev.drover.api.ApiObjects;
+import dev.drover.api.PersistentVolumes;
 import dev.drover.api.WellKnown;
 import dev.drover.api.v1.ConfirmPodTerminationRequest;
+import dev.drover.api.v1.ConfirmVolumeReclaimedRequest;
 import dev.drover.api.v1.GetPodDependenciesRequest;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ListRequest;
@@ -40,8 +42,9 @@ import java.util.Set;
  * watch cache holds it. A node may read the pods bound to it and the Secrets and ConfigMaps those
  * pods use, Services and Endpoints (for service proxies), its own Node and lease; it may write its
  * own Node (not its taints or restricted labels), its own lease and its own pods' status (no phase
- * going back from Succeeded or Failed), record events, and confirm the end of its own pods. It
- * never creates or deletes pods or changes a spec.
+ * going back from Succeeded or Failed), record events, confirm the end of its own pods and the
+ * removal of the provisioned volumes that live on it. It never creates or deletes pods or changes a
+ * spec.
  *
  * <p>The address a node registers for its agent service must be the address its call came from (or,
  * for a call over loopback, an address of the master's own host): the master then only ever
@@ -100,6 +103,18 @@ public final class NodeAuthorizer {
     if (message instanceof ConfirmPodTerminationRequest req) {
       Optional<Pod> pod = pod(req.getNamespace(), req.getName());
       return pod.isPresent() ? notBound(node, pod.get()) : null;
+    }
+    if (message instanceof ConfirmVolumeReclaimedRequest req) {
+      Optional<Object> pv = cache.get(Kind.KIND_PERSISTENT_VOLUME, "", req.getName());
+      Map<String, String> labels =
+          cache
+              .get(Kind.KIND_NODE, "", node)
+              .map(n -> n.getNode().getMetadata().getLabelsMap())
+              .orElse(Map.of());
+      return pv.isEmpty()
+              || PersistentVolumes.reachableFrom(pv.get().getPersistentVolume(), node, labels)
+          ? null
+          : "PersistentVolume " + req.getName() + " does not live on it";
     }
     if (message instanceof GetPodDependenciesRequest req) {
       String ns = req.getNamespace().isEmpty() ? "default" : req.getNamespace();

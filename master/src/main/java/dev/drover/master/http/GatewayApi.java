@@ -24,6 +24,7 @@ import dev.drover.api.v1.UpdateStatusRequest;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchRequest;
+import dev.drover.client.Warnings;
 import dev.drover.client.manifest.JsonText;
 import io.grpc.Channel;
 import io.grpc.Metadata;
@@ -95,7 +96,7 @@ final class GatewayApi {
   /** Serves one API request; answers through {@code reply}, never throws. */
   void handle(Request request, Reply reply) {
     try {
-      dispatch(request, reply, stub(request));
+      dispatch(request, reply, stub(request).withInterceptors(Warnings.interceptor(reply::warn)));
     } catch (RuntimeException e) {
       reply.fail(e);
     }

@@ -32,6 +32,7 @@ final class Reply {
   private final ChannelHandlerContext ctx;
   private final boolean keepAlive;
   private final List<Runnable> onClose = new ArrayList<>();
+  private final List<String> warnings = new ArrayList<>();
   private Runnable pendingWritable;
   private boolean streaming;
   private boolean done;
@@ -61,6 +62,11 @@ final class Reply {
     json(HttpErrors.codeOf(failure), HttpErrors.body(failure));
   }
 
+  /** Adds a warning of the API call, sent as a Kubernetes {@code Warning: 299 - "..."} header. */
+  synchronized void warn(String text) {
+    warnings.add(text);
+  }
+
   /** Sends a whole response. */
   synchronized void send(int code, String contentType, byte[] body) {
     if (done || streaming) {
@@ -72,6 +78,7 @@ final class Reply {
             HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code), Unpooled.wrappedBuffer(body));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
     response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    warnings.forEach(w -> response.headers().add(HttpHeaderNames.WARNING, "299 - \"" + w + "\""));
     HttpUtil.setContentLength(response, body.length);
     HttpUtil.setKeepAlive(response, keepAlive);
     var future = ctx.writeAndFlush(response);

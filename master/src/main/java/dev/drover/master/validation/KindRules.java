@@ -130,7 +130,7 @@ final class KindRules {
           if (ru.hasMaxUnavailable() && ru.hasMaxSurge() && unavailableZero && surgeZero) {
             v.add(
                 "spec.strategy.rolling_update.max_unavailable",
-                "Invalid value: may not be 0 when max_surge is 0");
+                "Invalid value: may not be 0 when maxSurge is 0");
           }
         }
         break;
@@ -144,7 +144,7 @@ final class KindRules {
       if (spec.getProgressDeadlineSeconds() <= spec.getMinReadySeconds()) {
         v.add(
             "spec.progress_deadline_seconds",
-            "Invalid value: must be greater than min_ready_seconds");
+            "Invalid value: must be greater than minReadySeconds");
       }
     }
     if (spec.hasCanary()) {
@@ -190,7 +190,7 @@ final class KindRules {
       if (ru.hasMaxUnavailable() && unavailableZero && (!ru.hasMaxSurge() || surgeZero)) {
         v.add(
             "spec.update_strategy.rolling_update.max_unavailable",
-            "Invalid value: may not be 0 when max_surge is 0");
+            "Invalid value: may not be 0 when maxSurge is 0");
       }
     }
     v.nonNegative("spec.min_ready_seconds", spec.getMinReadySeconds());
@@ -224,7 +224,7 @@ final class KindRules {
         v.add(path + ".completion_mode", "Unsupported value: " + spec.getCompletionModeValue());
       } else if (spec.getCompletionMode() == CompletionMode.COMPLETION_MODE_INDEXED
           && !spec.hasCompletions()) {
-        v.add(path + ".completions", "Required value: when completion_mode is Indexed");
+        v.add(path + ".completions", "Required value: when completionMode is Indexed");
       }
     }
     // The selector is generated from the uid when absent, so only a given one is checked.
@@ -290,7 +290,7 @@ final class KindRules {
         && spec.getSessionAffinity() != SessionAffinity.SESSION_AFFINITY_CLIENT_IP) {
       v.add(
           "spec.session_affinity_timeout_seconds",
-          "Forbidden: may only be set when session_affinity is ClientIP");
+          "Forbidden: may only be set when sessionAffinity is ClientIP");
     } else if (spec.getSessionAffinityTimeoutSeconds() < 0
         || spec.getSessionAffinityTimeoutSeconds() > 86400) {
       v.add(

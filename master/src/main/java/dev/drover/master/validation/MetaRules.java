@@ -39,7 +39,7 @@ final class MetaRules {
     Function<String, List<String>> rule = nameRule(kind);
     if (meta.getName().isEmpty()) {
       if (meta.getGenerateName().isEmpty()) {
-        v.add(path + ".name", "Required value: name or generate_name is required");
+        v.add(path + ".name", "Required value: name or generateName is required");
       }
     } else {
       v.addAll(path + ".name", rule.apply(meta.getName()));

@@ -430,7 +430,7 @@ final class PodSpecRules {
         objectName(e.getSecretRef().getName(), path + ".secret_ref.name", v);
         break;
       default:
-        v.add(path, "Required value: must specify one of config_map_ref, secret_ref");
+        v.add(path, "Required value: must specify one of configMapRef, secretRef");
         break;
     }
   }
@@ -500,7 +500,7 @@ final class PodSpecRules {
         portRef(p.getTcpSocket().getPort(), path + ".tcp_socket.port", v);
         break;
       default:
-        v.add(path, "Required value: must specify a handler type (exec, http_get or tcp_socket)");
+        v.add(path, "Required value: must specify a handler type (exec, httpGet or tcpSocket)");
         break;
     }
     v.nonNegative(path + ".initial_delay_seconds", p.getInitialDelaySeconds());
@@ -557,7 +557,7 @@ final class PodSpecRules {
       v.addAll(path + ".value", Names.checkLabelValue(t.getValue()));
     }
     if (t.hasTolerationSeconds() && t.getEffect() != TaintEffect.TAINT_EFFECT_NO_EXECUTE) {
-      v.add(path + ".effect", "Invalid value: must be NoExecute when toleration_seconds is set");
+      v.add(path + ".effect", "Invalid value: must be NoExecute when tolerationSeconds is set");
     }
   }
 

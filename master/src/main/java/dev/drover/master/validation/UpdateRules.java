@@ -193,8 +193,8 @@ final class UpdateRules {
         v.add(
             "spec." + f.getName(),
             "Forbidden: pod updates may not change fields other than container images,"
-                + " active_deadline_seconds (set or decrease), tolerations (additions) and"
-                + " node_name (once)");
+                + " activeDeadlineSeconds (set or decrease), tolerations (additions) and"
+                + " nodeName (once)");
       }
     }
   }

@@ -13,7 +13,9 @@ import dev.drover.api.v1.ProvisionedVolumeSource;
  * The provisioner of the default "local" storage class: a volume for a claim is a directory the
  * agent of the chosen node keeps under its data directory, named after the volume ({@code
  * pvc-<claim uid>}, as Kubernetes names provisioned volumes), pinned to that node by its node
- * affinity and deleted with its claim (reclaim policy Delete).
+ * affinity and deleted with its claim (reclaim policy Delete). The volume carries {@link
+ * PersistentVolumes#CLEANUP_FINALIZER}: once deleted, it stays until that node's agent has removed
+ * the directory (see {@link VolumeBinder} for Retain and for a node that is gone).
  */
 final class LocalProvisioner {
   /** Annotation naming the provisioner, as Kubernetes' "pv.kubernetes.io/provisioned-by". */
@@ -34,7 +36,11 @@ final class LocalProvisioner {
             .getRequestsMap()
             .getOrDefault(PersistentVolumes.STORAGE, "0");
     return PersistentVolume.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setName(name).putAnnotations(PROVISIONED_BY, NAME))
+        .setMetadata(
+            ObjectMeta.newBuilder()
+                .setName(name)
+                .putAnnotations(PROVISIONED_BY, NAME)
+                .addFinalizers(PersistentVolumes.CLEANUP_FINALIZER))
         .setSpec(
             PersistentVolumeSpec.newBuilder()
                 .putCapacity(PersistentVolumes.STORAGE, size)

@@ -4,6 +4,8 @@ import com.google.protobuf.Message;
 import dev.drover.api.ApiObjects;
 import dev.drover.api.PersistentVolumes;
 import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Node;
+import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.ObjectReference;
 import dev.drover.api.v1.PersistentVolume;
 import dev.drover.api.v1.PersistentVolumeClaim;
@@ -32,7 +34,9 @@ import java.util.Optional;
  * the claim binds to a matching volume reachable from that node or, when there is none, {@link
  * LocalProvisioner} makes one there. From then on the volume's node affinity keeps the claim's pods
  * on that node (the scheduler's volume filter). When a bound claim is deleted, its volume is
- * deleted (reclaim policy Delete) or kept as Released (Retain).
+ * deleted (reclaim policy Delete) or kept as Released (Retain). A deleted provisioned volume stays
+ * until its node's agent has removed the directory ({@link PersistentVolumes#CLEANUP_FINALIZER});
+ * the binder lets it go at once when the policy is Retain or the node no longer exists.
  */
 public final class VolumeBinder extends Controller {
   private static final String CLAIM = "pvc:";
@@ -65,11 +69,9 @@ public final class VolumeBinder extends Controller {
     }
   }
 
+  // Every pod, bound or not: a claim being deleted waits for the pods that use it to end.
   private void enqueueClaimsOf(Message object) {
     Pod pod = (Pod) object;
-    if (pod.getSpec().getNodeName().isEmpty()) {
-      return;
-    }
     for (Volume v : pod.getSpec().getVolumesList()) {
       if (v.hasPersistentVolumeClaim()) {
         queue.add(
@@ -112,6 +114,7 @@ public final class VolumeBinder extends Controller {
 
   private void syncClaim(PersistentVolumeClaim claim) {
     if (claim.getMetadata().hasDeletionTime()) {
+      releaseProtection(claim);
       return;
     }
     if (PersistentVolumes.isBound(claim)) {
@@ -148,17 +151,39 @@ public final class VolumeBinder extends Controller {
     claimStatus(claim, PersistentVolumeClaimPhase.PERSISTENT_VOLUME_CLAIM_PHASE_PENDING, null);
   }
 
+  // Kubernetes' pvc-protection: a deleted claim goes once no pod that may still run uses it.
+  private void releaseProtection(PersistentVolumeClaim claim) {
+    List<String> finalizers = claim.getMetadata().getFinalizersList();
+    if (!finalizers.contains(PersistentVolumes.PROTECTION_FINALIZER)) {
+      return;
+    }
+    for (Pod pod : cache.<Pod>list(Kind.KIND_POD, claim.getMetadata().getNamespace(), null)) {
+      if (!Pods.isFinished(pod)
+          && PersistentVolumes.usesClaim(pod, claim.getMetadata().getName())) {
+        return;
+      }
+    }
+    ObjectMeta.Builder meta = claim.getMetadata().toBuilder().clearFinalizers();
+    finalizers.stream()
+        .filter(f -> !f.equals(PersistentVolumes.PROTECTION_FINALIZER))
+        .forEach(meta::addFinalizers);
+    try {
+      writer.update(claim.toBuilder().setMetadata(meta).build());
+    } catch (WriteException e) {
+      if (!e.isGone()) {
+        throw e;
+      }
+    }
+  }
+
   /** The node of a pod using the claim that is already bound to one, or null. */
   private String consumerNode(PersistentVolumeClaim claim) {
     for (Pod pod : cache.<Pod>list(Kind.KIND_POD, claim.getMetadata().getNamespace(), null)) {
       if (pod.getSpec().getNodeName().isEmpty() || !Pods.isActive(pod)) {
         continue;
       }
-      for (Volume v : pod.getSpec().getVolumesList()) {
-        if (v.hasPersistentVolumeClaim()
-            && v.getPersistentVolumeClaim().getClaimName().equals(claim.getMetadata().getName())) {
-          return pod.getSpec().getNodeName();
-        }
+      if (PersistentVolumes.usesClaim(pod, claim.getMetadata().getName())) {
+        return pod.getSpec().getNodeName();
       }
     }
     return null;
@@ -166,7 +191,7 @@ public final class VolumeBinder extends Controller {
 
   // A volume reserved for the claim first, then the smallest that fits (on the node, if known).
   private Optional<PersistentVolume> bestMatch(PersistentVolumeClaim claim, String node) {
-    Optional<dev.drover.api.v1.Node> nodeObject =
+    Optional<Node> nodeObject =
         node == null ? Optional.empty() : cache.get(Kind.KIND_NODE, "", node);
     PersistentVolume best = null;
     for (PersistentVolume pv :
@@ -248,6 +273,7 @@ public final class VolumeBinder extends Controller {
 
   private void syncVolume(PersistentVolume pv) {
     if (pv.getMetadata().hasDeletionTime()) {
+      finishDeletion(pv);
       return;
     }
     ObjectReference ref = pv.getSpec().getClaimRef();
@@ -286,6 +312,51 @@ public final class VolumeBinder extends Controller {
       return;
     }
     volumePhase(pv, PersistentVolumePhase.PERSISTENT_VOLUME_PHASE_RELEASED);
+  }
+
+  // A deleted provisioned volume waits for the agent of its node to remove its directory (the
+  // node service hands it out), except when no agent has anything to do: Retain keeps the data,
+  // and a node that no longer exists has no agent to ask.
+  private void finishDeletion(PersistentVolume pv) {
+    if (!pv.getMetadata().getFinalizersList().contains(PersistentVolumes.CLEANUP_FINALIZER)) {
+      return;
+    }
+    boolean retain =
+        pv.getSpec().getPersistentVolumeReclaimPolicy()
+            != PersistentVolumeReclaimPolicy.PERSISTENT_VOLUME_RECLAIM_POLICY_DELETE;
+    if (!retain && nodeOf(pv).isPresent()) {
+      return;
+    }
+    ObjectMeta.Builder meta = pv.getMetadata().toBuilder().clearFinalizers();
+    pv.getMetadata().getFinalizersList().stream()
+        .filter(f -> !f.equals(PersistentVolumes.CLEANUP_FINALIZER))
+        .forEach(meta::addFinalizers);
+    try {
+      writer.update(pv.toBuilder().setMetadata(meta).build());
+    } catch (WriteException e) {
+      if (!e.isGone()) {
+        throw e;
+      }
+      return;
+    }
+    if (retain) {
+      events.normal(
+          pv, "VolumeRetained", "Kept the volume's data on its node (reclaim policy Retain)");
+    } else {
+      events.warning(
+          pv,
+          "VolumeCleanupSkipped",
+          "The volume's node no longer exists; its data was not removed");
+    }
+  }
+
+  private Optional<Node> nodeOf(PersistentVolume pv) {
+    return cache.<Node>list(Kind.KIND_NODE, "", null).stream()
+        .filter(
+            n ->
+                PersistentVolumes.reachableFrom(
+                    pv, n.getMetadata().getName(), n.getMetadata().getLabelsMap()))
+        .findFirst();
   }
 
   private void volumePhase(PersistentVolume pv, PersistentVolumePhase phase) {

@@ -3,16 +3,19 @@ package dev.drover.agent.session;
 import dev.drover.agent.runtime.HostFacts;
 import dev.drover.agent.sync.MasterClient;
 import dev.drover.agent.sync.PodSyncer;
+import dev.drover.agent.sync.VolumeReclaimer;
 import dev.drover.api.Conditions;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.ConfirmPodTerminationRequest;
+import dev.drover.api.v1.ConfirmVolumeReclaimedRequest;
 import dev.drover.api.v1.DaemonEndpoint;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.GetPodDependenciesRequest;
 import dev.drover.api.v1.GetPodDependenciesResponse;
 import dev.drover.api.v1.HeartbeatRequest;
 import dev.drover.api.v1.HeartbeatResponse;
+import dev.drover.api.v1.ListVolumesToReclaimRequest;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.NodeAddress;
 import dev.drover.api.v1.NodeAddressType;
@@ -22,6 +25,7 @@ import dev.drover.api.v1.NodeStatus;
 import dev.drover.api.v1.NodeStatusSummary;
 import dev.drover.api.v1.NodeSystemInfo;
 import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.PersistentVolume;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodStatusUpdate;
 import dev.drover.api.v1.PodStatusUpdateResult;
@@ -58,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * its list and carries on; containers are never touched because a master went away. Also the {@link
  * MasterClient} the syncer uses for statuses, events, confirmations and dependencies.
  */
-public final class NodeSession implements MasterClient, AutoCloseable {
+public final class NodeSession implements MasterClient, VolumeReclaimer.Masters, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(NodeSession.class);
   // After a whole round of masters failed: 250 ms more per failure, at most 5 s.
@@ -486,6 +490,26 @@ public final class NodeSession implements MasterClient, AutoCloseable {
                 .addAllPersistentVolumeClaimNames(new ArrayList<>(claimNames))
                 .setNodeName(settings.nodeName())
                 .build());
+  }
+
+  @Override
+  public List<PersistentVolume> volumesToReclaim() {
+    return blocking()
+        .listVolumesToReclaim(
+            ListVolumesToReclaimRequest.newBuilder().setNodeName(settings.nodeName()).build())
+        .getVolumesList();
+  }
+
+  @Override
+  public boolean confirmVolumeReclaimed(String name, String uid) {
+    return blocking()
+        .confirmVolumeReclaimed(
+            ConfirmVolumeReclaimedRequest.newBuilder()
+                .setNodeName(settings.nodeName())
+                .setName(name)
+                .setUid(uid)
+                .build())
+        .getRemoved();
   }
 
   /** Stops the session thread and closes the channels; containers are left alone. */

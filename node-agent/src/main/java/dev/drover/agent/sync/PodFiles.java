@@ -47,11 +47,15 @@ final class PodFiles {
    */
   Path persistentVolumeDir(PersistentVolume pv) {
     return switch (pv.getSpec().getSourceCase()) {
-      case PROVISIONED ->
-          dataDir.resolve("volumes").resolve(pv.getSpec().getProvisioned().getName());
+      case PROVISIONED -> provisionedVolumeDir(dataDir, pv.getSpec().getProvisioned().getName());
       case LOCAL -> Path.of(pv.getSpec().getLocal().getPath());
       default -> Path.of(pv.getSpec().getHostPath().getPath());
     };
+  }
+
+  /** The directory of the provisioned volume {@code name} on the node with {@code dataDir}. */
+  static Path provisionedVolumeDir(Path dataDir, String name) {
+    return dataDir.resolve("volumes").resolve(name);
   }
 
   /**

@@ -72,17 +72,17 @@ final class ReplicaSetScaler {
 
   /**
    * True when the deployment's replicas changed since its active sets were last scaled: then the
-   * change is spread over them instead of rolling anything.
+   * change is spread over them instead of rolling anything. A set the deployment never scaled (one
+   * it adopted has no desired-replicas annotation) says nothing about that, as upstream: counting
+   * it as a change would spread the adopted set's size over the deployment's own sets and scale a
+   * healthy one down, only for the rollout to scale it back up.
    */
   static boolean isScalingEvent(RolloutSnapshot s) {
     String desired = Integer.toString(s.replicas());
     List<ReplicaSet> active = s.sets().stream().filter(rs -> specReplicas(rs) > 0).toList();
     return active.stream()
-        .anyMatch(
-            rs ->
-                !desired.equals(
-                    rs.getMetadata()
-                        .getAnnotationsOrDefault(DeploymentController.DESIRED_REPLICAS, "")));
+        .map(rs -> rs.getMetadata().getAnnotationsMap().get(DeploymentController.DESIRED_REPLICAS))
+        .anyMatch(annotated -> annotated != null && !desired.equals(annotated));
   }
 
   /**
