@@ -111,6 +111,28 @@ final class AgentCommand implements Callable<Integer> {
   int agentPort = 7072;
 
   @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description =
+          "Port of the agent's /metrics and /healthz; 0 picks a free one, -1 disables"
+              + " (default ${DEFAULT-VALUE}).")
+  int metricsPort = 7074;
+
+  @Option(
+      names = "--metrics-host",
+      paramLabel = "HOST",
+      description = "Address the metrics port binds to (default ${DEFAULT-VALUE}).")
+  String metricsHost = "127.0.0.1";
+
+  @Option(
+      names = "--metrics-token-file",
+      paramLabel = "FILE",
+      description =
+          "File holding the bearer token /metrics asks scrapers for; required when"
+              + " --metrics-host is not a loopback address.")
+  Path metricsTokenFile;
+
+  @Option(
       names = "--host-port-range",
       paramLabel = "FIRST-LAST",
       description =
@@ -191,6 +213,9 @@ final class AgentCommand implements Callable<Integer> {
             .hostIp(hostIp)
             .bindAddress(bindAddress)
             .agentPort(agentPort)
+            .metricsPort(metricsPort)
+            .metricsHost(metricsHost)
+            .metricsTokenFile(metricsTokenFile)
             .hostPortRange(range[0], range[1])
             .maxPods(maxPods)
             .infraImage(infraImage)

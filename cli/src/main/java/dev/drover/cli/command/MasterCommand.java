@@ -89,6 +89,14 @@ final class MasterCommand implements Callable<Integer> {
   String metricsHost = "127.0.0.1";
 
   @Option(
+      names = "--metrics-token-file",
+      paramLabel = "FILE",
+      description =
+          "File holding the bearer token /metrics asks scrapers for; required when"
+              + " --metrics-host is not a loopback address.")
+  Path metricsTokenFile;
+
+  @Option(
       names = "--insecure",
       description =
           "Serve the API in plaintext, with no authentication (loopback only unless"
@@ -272,6 +280,7 @@ final class MasterCommand implements Callable<Integer> {
             .apiPort(apiPort)
             .metricsPort(metricsPort)
             .metricsHost(metricsHost)
+            .metricsTokenFile(metricsTokenFile)
             .httpPort(httpPort)
             .serviceNodePortRange(nodePorts)
             .auditLog(auditLogFile(), auditLogMaxMb * 1024 * 1024)

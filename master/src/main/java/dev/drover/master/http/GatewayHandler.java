@@ -40,6 +40,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     String path = uri.path();
     if (path.equals("/") || path.equals("/ui")) {
       reply.redirect("/ui/");
+    } else if (path.equals(ConsoleMetrics.PATH)) {
+      String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION, "");
+      ConsoleMetrics.serve(api.channel(), authorization, reply);
     } else if (path.startsWith("/ui/")) {
       console.serve(path.substring("/ui/".length()), reply);
     } else if (path.startsWith("/api/") || path.startsWith("/apis/")) {
