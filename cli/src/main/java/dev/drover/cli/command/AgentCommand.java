@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -118,19 +119,7 @@ final class AgentCommand implements Callable<Integer> {
               + " (default ${DEFAULT-VALUE}).")
   int metricsPort = 7074;
 
-  @Option(
-      names = "--metrics-host",
-      paramLabel = "HOST",
-      description = "Address the metrics port binds to (default ${DEFAULT-VALUE}).")
-  String metricsHost = "127.0.0.1";
-
-  @Option(
-      names = "--metrics-token-file",
-      paramLabel = "FILE",
-      description =
-          "File holding the bearer token /metrics asks scrapers for; required when"
-              + " --metrics-host is not a loopback address.")
-  Path metricsTokenFile;
+  @Mixin MetricsOptions metrics = new MetricsOptions();
 
   @Option(
       names = "--host-port-range",
@@ -214,8 +203,8 @@ final class AgentCommand implements Callable<Integer> {
             .bindAddress(bindAddress)
             .agentPort(agentPort)
             .metricsPort(metricsPort)
-            .metricsHost(metricsHost)
-            .metricsTokenFile(metricsTokenFile)
+            .metricsHost(metrics.host)
+            .metricsTokenFile(metrics.tokenFile)
             .hostPortRange(range[0], range[1])
             .maxPods(maxPods)
             .infraImage(infraImage)
