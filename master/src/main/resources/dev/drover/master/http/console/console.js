@@ -494,6 +494,7 @@ async function refreshCharts() {
 }
 
 function chartNumber(v) {
+  if (Number.isInteger(v)) return String(v);
   return v >= 100 ? Math.round(v) + "" : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
@@ -517,7 +518,8 @@ function chart(series) {
     h("figcaption", {}, series.title,
       h("span", { class: "chart-value" }, chartNumber(now) + (series.unit ? " " + series.unit : ""))),
     svg,
-    h("div", { class: "chart-scale" }, "max " + chartNumber(max) + " over the last "
+    h("div", { class: "chart-scale" }, "max " + chartNumber(max) + (series.unit ? " " + series.unit : "")
+      + " over the last "
       + (span >= 60000 ? Math.round(span / 60000) + " min" : Math.round(span / 1000) + " s")));
 }
 
