@@ -328,6 +328,20 @@ class ConsoleBrowserTest {
             () ->
                 String.valueOf(podsOnDevNode())
                     .equals(text("#nodes tr[data-name='dev-node'] td.pod-count")));
+    // The overview's charts (this master's series through the gateway's /ui/metrics, with the
+    // page's credentials) render with data: the console's own API calls count as requests.
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                browser.executeScript(
+                    "const f = document.querySelector('#chart-requests');"
+                        + " const l = f && f.querySelector('svg polyline');"
+                        + " return !!l && Number(f.dataset.points) >= 2"
+                        + " && Number(f.dataset.max) > 0 && l.getAttribute('points').length > 0"),
+            v -> Boolean.TRUE.equals(v));
+    assertThat(text("#chart-watchers figcaption")).startsWith("Watchers");
+    assertThat(text("#chart-apply figcaption")).startsWith("Store apply latency");
     assertThat(browser.executeScript("return window.notReloaded === true")).isEqualTo(true);
 
     Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();

@@ -24,8 +24,18 @@ public final class AgentBuilder {
   private Path dataDir;
   private String joinToken;
   private boolean tls;
+  private int metricsPort = -1;
 
   AgentBuilder() {}
+
+  /**
+   * The port of the agent's {@code /metrics} and {@code /healthz} on 127.0.0.1; 0 picks a free one,
+   * -1 (the default) serves none.
+   */
+  public AgentBuilder metricsPort(int port) {
+    this.metricsPort = port;
+    return this;
+  }
 
   /** Joins a secured cluster with this token (mutual TLS from then on). */
   public AgentBuilder joinToken(String token) {
@@ -116,6 +126,7 @@ public final class AgentBuilder {
             .hostIp("127.0.0.1")
             .bindAddress("127.0.0.1")
             .agentPort(0)
+            .metricsPort(metricsPort)
             .hostPortRange(20000, 29999)
             .tls(tls)
             .joinToken(joinToken)

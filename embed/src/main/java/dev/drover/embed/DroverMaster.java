@@ -54,6 +54,22 @@ public final class DroverMaster implements AutoCloseable {
     return Optional.ofNullable(master.consoleUrl());
   }
 
+  /**
+   * Where this master's and its agent's metrics are scraped ({@code http://127.0.0.1:port/metrics}
+   * each; the agent's only when it serves them), empty when the master serves none.
+   */
+  public java.util.List<String> metricsUrls() {
+    java.util.List<String> urls = new java.util.ArrayList<>();
+    // An embedded master and agent bind their metrics ports to loopback.
+    if (master.metricsPort() >= 0) {
+      urls.add("http://127.0.0.1:" + master.metricsPort() + "/metrics");
+    }
+    if (agent != null && agent.nodeAgent().metricsPort() >= 0) {
+      urls.add("http://127.0.0.1:" + agent.nodeAgent().metricsPort() + "/metrics");
+    }
+    return urls;
+  }
+
   /** The master itself, for what the handle does not expose. */
   public Master master() {
     return master;

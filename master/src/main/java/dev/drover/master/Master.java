@@ -1,5 +1,6 @@
 package dev.drover.master;
 
+import dev.drover.api.Kinds;
 import dev.drover.api.v1.CreateTokenRequest;
 import dev.drover.api.v1.CreateTokenResponse;
 import dev.drover.api.v1.Kind;
@@ -22,9 +23,12 @@ import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.election.ActiveMasterElection;
 import dev.drover.master.events.EventSeries;
 import dev.drover.master.http.HttpGateway;
+import dev.drover.master.metrics.ConsoleMetricsService;
+import dev.drover.master.metrics.ConsoleSeries;
 import dev.drover.master.metrics.HttpEndpoints;
 import dev.drover.master.metrics.Metrics;
 import dev.drover.master.metrics.MetricsInterceptor;
+import dev.drover.master.metrics.MetricsToken;
 import dev.drover.master.metrics.StoreMetrics;
 import dev.drover.master.registry.ObjectValidator;
 import dev.drover.master.registry.Registry;
@@ -180,7 +184,8 @@ public final class Master implements AutoCloseable {
       ObjectValidator validator = PodSecurityAdmission.over(cfg.validator, () -> store);
       store = new Registry(plain, validator, cfg.clock, cfg.storeTimeout);
       store.services().nodePortRange(cfg.nodePortRange);
-      StoreMetrics.register(metrics, store, kv);
+      io.prometheus.metrics.core.metrics.Histogram applies =
+          StoreMetrics.register(metrics, store, kv);
       for (String ns :
           List.of(
               Registry.DEFAULT_NAMESPACE,
@@ -243,6 +248,8 @@ public final class Master implements AutoCloseable {
               cfg.nodeLeaseDuration,
               cfg.nodeHeartbeatInterval);
       MetricsInterceptor mi = new MetricsInterceptor(metrics);
+      ConsoleSeries series =
+          new ConsoleSeries(mi.requests(), () -> streams.size(), applies, cfg.clock);
       guards =
           new AuthorizationChain(
               security.credentials() == null ? cfg.authenticator : security.authentication(),
@@ -258,7 +265,8 @@ public final class Master implements AutoCloseable {
               control.framedService(),
               node.framedService(),
               health.getHealthService().bindService(),
-              ProtoReflectionServiceV1.newInstance().bindService())) {
+              ProtoReflectionServiceV1.newInstance().bindService(),
+              ConsoleMetricsService.definition(series))) {
         services.add(ServerInterceptors.intercept(guards.wrap(s), mi));
       }
       // SecurityService checks its own callers (a join token, the caller's certificate, the
@@ -286,19 +294,23 @@ public final class Master implements AutoCloseable {
       }
       if (cfg.metricsPort >= 0) {
         http =
-            new HttpEndpoints(cfg.metricsHost, cfg.metricsPort, metrics::render, this::ready)
+            new HttpEndpoints(
+                    cfg.metricsHost,
+                    cfg.metricsPort,
+                    metrics.registry(),
+                    cfg.metricsTokenFile == null
+                        ? null
+                        : MetricsToken.fromFile(cfg.metricsTokenFile),
+                    this::ready)
                 .start();
       }
       election.start();
-      housekeeping.scheduleWithFixedDelay(
-          () ->
-              metrics.inc(
-                  "drover_master_ticks_total",
-                  "Housekeeping ticks (liveness of the master's scheduler thread).",
-                  ""),
-          1,
-          5,
-          TimeUnit.SECONDS);
+      var ticks =
+          metrics.counter(
+              "drover_master_ticks_total",
+              "Housekeeping ticks (liveness of the master's scheduler thread).");
+      housekeeping.scheduleWithFixedDelay(ticks::inc, 1, 5, TimeUnit.SECONDS);
+      housekeeping.scheduleWithFixedDelay(series::sample, 0, 2, TimeUnit.SECONDS);
       health.setStatus("", ServingStatus.SERVING);
       started = true;
       LOG.info(
@@ -405,25 +417,25 @@ public final class Master implements AutoCloseable {
 
   private void registerGauges() {
     metrics.gauge(
-        "drover_watch_cache_objects", "Objects held in the watch cache.", "", () -> cache.size());
-    for (Kind k : List.of(Kind.KIND_POD, Kind.KIND_NODE, Kind.KIND_DEPLOYMENT, Kind.KIND_EVENT)) {
-      metrics.gauge(
-          "drover_watch_cache_objects_by_kind",
-          "Objects held in the watch cache per kind.",
-          "kind=" + Metrics.quote(k.name()),
-          () -> cache.size(k));
+        "drover_watch_cache_objects", "Objects held in the watch cache.", () -> cache.size());
+    Map<String, java.util.function.DoubleSupplier> byKind = new LinkedHashMap<>();
+    for (Kind k : Kinds.all()) {
+      byKind.put(Kinds.info(k).kindName(), () -> cache.size(k));
     }
+    metrics.gauge(
+        "drover_watch_cache_objects_by_kind",
+        "Objects held in the watch cache per kind (Pod, Node, Deployment, ...).",
+        "kind",
+        byKind);
     metrics.gauge(
         "drover_watch_cache_revision",
         "Latest store revision the cache reflects.",
-        "",
         () -> cache.revision());
     metrics.gauge(
-        "drover_watchers", "Open watch streams served by this master.", "", () -> streams.size());
+        "drover_watchers", "Open watch streams served by this master.", () -> streams.size());
     metrics.gauge(
         "drover_master_active",
         "1 when this master runs the scheduler and controllers.",
-        "",
         () -> election.isActive() ? 1 : 0);
   }
 
@@ -679,6 +691,7 @@ public final class Master implements AutoCloseable {
     private int apiPort = 0;
     private int metricsPort = -1;
     private String metricsHost = "127.0.0.1";
+    private java.nio.file.Path metricsTokenFile;
     private ServiceStrategy.NodePortRange nodePortRange = ServiceStrategy.NodePortRange.DEFAULT;
     private MasterSecurity security;
     private boolean plaintextOffLoopback;
@@ -959,9 +972,21 @@ public final class Master implements AutoCloseable {
       return this;
     }
 
-    /** Host the HTTP endpoints bind to (default 127.0.0.1). */
+    /**
+     * Host the HTTP endpoints bind to (default 127.0.0.1); any other than a loopback address needs
+     * {@link #metricsTokenFile}.
+     */
     public Builder metricsHost(String host) {
       this.metricsHost = host;
+      return this;
+    }
+
+    /**
+     * The file holding the bearer token {@code /metrics} asks scrapers for ({@code Authorization:
+     * Bearer TOKEN}); default none, allowed only on a loopback {@link #metricsHost}.
+     */
+    public Builder metricsTokenFile(java.nio.file.Path file) {
+      this.metricsTokenFile = file;
       return this;
     }
 

@@ -64,9 +64,12 @@ class DroverClientTest {
   private long calls(String method, String code) {
     return master
         .metrics()
-        .counter(
+        .counterValue(
             MetricsInterceptor.REQUESTS,
-            "method=\"drover.v1.ControlService/" + method + "\",code=\"" + code + "\"");
+            "method",
+            "drover.v1.ControlService/" + method,
+            "code",
+            code);
   }
 
   @Test

@@ -83,7 +83,7 @@ class OperabilityTest {
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body())
             .contains(
-                "drover_api_requests_total{method=\"drover.v1.ControlService/ClusterInfo\",code=\"OK\"} 1")
+                "drover_api_requests_total{code=\"OK\",method=\"drover.v1.ControlService/ClusterInfo\"} 1")
             .contains("drover_api_request_duration_seconds_bucket")
             .contains("drover_watch_cache_objects ")
             .contains("drover_store_request_duration_seconds_count");

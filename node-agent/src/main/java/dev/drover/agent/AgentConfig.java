@@ -45,6 +45,9 @@ public final class AgentConfig {
   final String joinToken;
   final Duration renewRetry;
   final boolean serviceProxy;
+  final String metricsHost;
+  final int metricsPort;
+  final Path metricsTokenFile;
 
   private AgentConfig(Builder b) {
     nodeName = b.nodeName;
@@ -72,6 +75,9 @@ public final class AgentConfig {
     orphanSweepDelay = b.orphanSweepDelay;
     syncThreads = b.syncThreads;
     serviceProxy = b.serviceProxy;
+    metricsHost = b.metricsHost;
+    metricsPort = b.metricsPort;
+    metricsTokenFile = b.metricsTokenFile;
     tls = b.tls || b.joinToken != null;
     joinToken = b.joinToken;
     renewRetry = b.renewRetry;
@@ -132,6 +138,9 @@ public final class AgentConfig {
     private String joinToken;
     private Duration renewRetry = Duration.ofSeconds(5);
     private boolean serviceProxy = true;
+    private String metricsHost = "127.0.0.1";
+    private int metricsPort = -1;
+    private Path metricsTokenFile;
 
     public Builder nodeName(String v) {
       nodeName = v;
@@ -263,6 +272,30 @@ public final class AgentConfig {
     }
 
     /**
+     * The port of the agent's {@code /metrics} and {@code /healthz}; 0 picks a free one, -1 (the
+     * default) serves none.
+     */
+    public Builder metricsPort(int v) {
+      metricsPort = v;
+      return this;
+    }
+
+    /**
+     * The address the metrics port binds (default 127.0.0.1); any other than a loopback address
+     * needs {@link #metricsTokenFile}.
+     */
+    public Builder metricsHost(String v) {
+      metricsHost = v;
+      return this;
+    }
+
+    /** The file holding the bearer token scrapers of {@code /metrics} must present. */
+    public Builder metricsTokenFile(Path v) {
+      metricsTokenFile = v;
+      return this;
+    }
+
+    /**
      * Mutual TLS with the node certificate kept in {@code DIR/pki} (default false: plaintext, for
      * tests and embedding on loopback; the {@code drover agent} daemon sets it).
      */
@@ -300,6 +333,13 @@ public final class AgentConfig {
       }
       if (agentPort < 0 || agentPort > 65535) {
         throw new IllegalArgumentException("agentPort: must be in 0-65535, got " + agentPort);
+      }
+      if (metricsPort < -1 || metricsPort > 65535) {
+        throw new IllegalArgumentException(
+            "metricsPort: must be -1 (off) or in 0-65535, got " + metricsPort);
+      }
+      if (metricsHost == null || metricsHost.isBlank()) {
+        throw new IllegalArgumentException("metricsHost: required");
       }
       if (syncThreads < 1) {
         throw new IllegalArgumentException("syncThreads: must be at least 1, got " + syncThreads);

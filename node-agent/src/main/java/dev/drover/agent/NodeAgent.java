@@ -1,5 +1,7 @@
 package dev.drover.agent;
 
+import dev.drover.agent.metrics.AgentMetrics;
+import dev.drover.agent.metrics.AgentMetricsServer;
 import dev.drover.agent.proxy.NodeProxy;
 import dev.drover.agent.proxy.ProxyConfig;
 import dev.drover.agent.runtime.ContainerRuntime;
@@ -25,6 +27,8 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,9 +50,10 @@ public final class NodeAgent implements AutoCloseable {
   private NodeCredentials credentials;
   private PodSyncer syncer;
   private AgentServer server;
-  private NodeSession session;
+  private volatile NodeSession session;
   private VolumeReclaimer reclaimer;
-  private NodeProxy proxy;
+  private volatile NodeProxy proxy;
+  private AgentMetricsServer metricsServer;
 
   private NodeAgent(
       AgentConfig config,
@@ -91,6 +96,19 @@ public final class NodeAgent implements AutoCloseable {
       Files.createDirectories(config.dataDir);
     } catch (IOException e) {
       throw new UncheckedIOException("dataDir: cannot create " + config.dataDir, e);
+    }
+    if (config.metricsPort >= 0) {
+      // First, so that a bad metrics setting fails the start before anything else runs.
+      BooleanSupplier connected = () -> session != null && session.registered();
+      AgentMetrics metrics =
+          new AgentMetrics(connected, () -> proxy == null ? Map.of() : proxy.proxy().allMetrics());
+      metricsServer =
+          AgentMetricsServer.start(
+              config.metricsHost,
+              config.metricsPort,
+              config.metricsTokenFile,
+              metrics.registry(),
+              connected);
     }
     if (config.tls) {
       credentials =
@@ -181,6 +199,11 @@ public final class NodeAgent implements AutoCloseable {
     return server.port();
   }
 
+  /** Port of the agent's {@code /metrics} and {@code /healthz}, or -1 when it serves none. */
+  public int metricsPort() {
+    return metricsServer == null ? -1 : metricsServer.port();
+  }
+
   /** The node's TLS identity, or null when the agent runs plaintext. */
   public NodeCredentials credentials() {
     return credentials;
@@ -198,6 +221,9 @@ public final class NodeAgent implements AutoCloseable {
   /** Stops the agent; containers keep running. */
   @Override
   public void close() {
+    if (metricsServer != null) {
+      metricsServer.close();
+    }
     if (credentials != null) {
       credentials.close();
     }

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -111,6 +112,16 @@ final class AgentCommand implements Callable<Integer> {
   int agentPort = 7072;
 
   @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description =
+          "Port of the agent's /metrics and /healthz; 0 picks a free one, -1 disables"
+              + " (default ${DEFAULT-VALUE}).")
+  int metricsPort = 7074;
+
+  @Mixin MetricsOptions metrics = new MetricsOptions();
+
+  @Option(
       names = "--host-port-range",
       paramLabel = "FIRST-LAST",
       description =
@@ -192,6 +203,9 @@ final class AgentCommand implements Callable<Integer> {
             .hostIp(hostIp)
             .bindAddress(bindAddress)
             .agentPort(agentPort)
+            .metricsPort(metricsPort)
+            .metricsHost(metrics.host)
+            .metricsTokenFile(metrics.tokenFile)
             .hostPortRange(range[0], range[1])
             .maxPods(maxPods)
             .infraImage(infraImage)

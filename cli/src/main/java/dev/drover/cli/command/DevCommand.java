@@ -13,6 +13,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -74,6 +75,22 @@ final class DevCommand implements Callable<Integer> {
           "Port of the HTTP/JSON API and web console on 127.0.0.1; 0 picks a free one, -1"
               + " turns them off (default 7080, or a free one when --port is 0).")
   Integer httpPort;
+
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description =
+          "Port of the master's /metrics, /healthz and /readyz on 127.0.0.1; 0 picks a free one,"
+              + " -1 turns it off (default 7073, or a free one when --port is 0).")
+  Integer metricsPort;
+
+  @Option(
+      names = "--agent-metrics-port",
+      paramLabel = "PORT",
+      description =
+          "Port of the node agent's /metrics and /healthz on 127.0.0.1; 0 picks a free one, -1"
+              + " turns it off (default 7074, or a free one when --port is 0).")
+  Integer agentMetricsPort;
 
   @Option(
       names = "--ready-timeout",
@@ -152,6 +169,10 @@ final class DevCommand implements Callable<Integer> {
                     + cluster.adminCredentials().orElseThrow().caFile()
                     + " in the browser, or accept its warning once");
       }
+      List<String> metrics = cluster.metricsUrls();
+      if (!metrics.isEmpty()) {
+        cli.out().println("Metrics (Prometheus, loopback only): " + String.join("  ", metrics));
+      }
       cli.out().flush();
       try {
         signal.await();
@@ -176,9 +197,16 @@ final class DevCommand implements Callable<Integer> {
           .secure()
           // "--port 0" asks for no fixed port (tests, a second cluster): the console follows.
           .httpPort(httpPort != null ? httpPort : port == 0 ? 0 : 7080)
+          .metricsPort(metricsPort != null ? metricsPort : port == 0 ? 0 : 7073)
           // The printed console link carries a login token, as Jupyter's and the dashboard's do.
           .consoleLogin(true)
-          .withAgent(a -> a.nodeName(NODE).runtime(runtime).dockerHost(dockerHost))
+          .withAgent(
+              a ->
+                  a.nodeName(NODE)
+                      .runtime(runtime)
+                      .dockerHost(dockerHost)
+                      .metricsPort(
+                          agentMetricsPort != null ? agentMetricsPort : port == 0 ? 0 : 7074))
           .start();
     } catch (UncheckedIOException e) {
       throw new CliException(

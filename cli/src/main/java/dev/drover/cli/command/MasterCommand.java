@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -82,11 +83,7 @@ final class MasterCommand implements Callable<Integer> {
           "HTTP port of /metrics, /healthz, /readyz; -1 disables" + " (default ${DEFAULT-VALUE}).")
   int metricsPort = 7073;
 
-  @Option(
-      names = "--metrics-host",
-      paramLabel = "HOST",
-      description = "Address the HTTP endpoints bind to (default ${DEFAULT-VALUE}).")
-  String metricsHost = "127.0.0.1";
+  @Mixin MetricsOptions metrics = new MetricsOptions();
 
   @Option(
       names = "--insecure",
@@ -322,7 +319,8 @@ final class MasterCommand implements Callable<Integer> {
             .apiHost(apiHost)
             .apiPort(apiPort)
             .metricsPort(metricsPort)
-            .metricsHost(metricsHost)
+            .metricsHost(metrics.host)
+            .metricsTokenFile(metrics.tokenFile)
             .httpPort(httpPort)
             .serviceNodePortRange(nodePorts)
             .auditLog(auditLogFile(), auditLogMaxMb * 1024 * 1024)

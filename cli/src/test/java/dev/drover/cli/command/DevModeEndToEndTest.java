@@ -11,12 +11,19 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,6 +115,31 @@ class DevModeEndToEndTest {
       assertThat(drover("apply", "-f", manifest.toString()).out())
           .isEqualTo("deployment.apps/web unchanged\n");
       assertThat(drover("get", "deployments").out()).contains("web ");
+
+      // The master's and the agent's metrics ports, on loopback, printed for a scraper.
+      await().atMost(Duration.ofSeconds(30)).until(() -> out.toString().contains("Metrics ("));
+      List<String> urls =
+          Pattern.compile("http://127\\.0\\.0\\.1:[0-9]+/metrics")
+              .matcher(out.toString())
+              .results()
+              .map(MatchResult::group)
+              .toList();
+      assertThat(urls).hasSize(2);
+      HttpClient http = HttpClient.newHttpClient();
+      for (String url : urls) {
+        HttpResponse<String> scrape =
+            http.send(
+                HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        assertThat(scrape.body()).contains("# TYPE jvm_memory_used_bytes gauge");
+      }
+      HttpResponse<String> agentHealth =
+          http.send(
+              HttpRequest.newBuilder(URI.create(urls.get(1).replace("/metrics", "/healthz")))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(agentHealth.statusCode()).isEqualTo(200);
     } finally {
       dev.interrupt();
       dev.join(Duration.ofSeconds(60).toMillis());

@@ -45,7 +45,7 @@ class MasterCommandTest {
     assertThat(command.id).isEqualTo("m1");
     assertThat(command.apiPort).isEqualTo(7443);
     assertThat(command.metricsPort).isEqualTo(7073);
-    assertThat(command.metricsHost).isEqualTo("127.0.0.1");
+    assertThat(command.metrics.host).isEqualTo("127.0.0.1");
     assertThat(command.insecure).isFalse();
     assertThat(command.dataDir).isEqualTo(Path.of("/var/lib/drover/master"));
     assertThat(command.peerList()).isEmpty();

@@ -61,6 +61,11 @@ final class GatewayApi {
     this.channel = channel;
   }
 
+  /** The in-process channel to the master's services (the console's chart data uses it). */
+  Channel channel() {
+    return channel;
+  }
+
   /** One request's inputs. */
   record Request(
       String method,

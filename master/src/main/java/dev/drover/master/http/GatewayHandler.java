@@ -44,6 +44,9 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     String path = uri.path();
     if (path.equals("/") || path.equals("/ui")) {
       reply.redirect("/ui/");
+    } else if (path.equals(ConsoleMetrics.PATH)) {
+      String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION, "");
+      ConsoleMetrics.serve(api.channel(), authorization, connection(ctx), reply);
     } else if (path.startsWith("/ui/")) {
       console.serve(path.substring("/ui/".length()), reply);
     } else if (path.startsWith("/api/") || path.startsWith("/apis/")) {
@@ -53,12 +56,6 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         return;
       }
       String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION, "");
-      if (connection == null) {
-        // Requests are read after the TLS handshake, so the session holds the client's
-        // certificate, if it sent one.
-        connection =
-            connections.register(ctx.channel().remoteAddress(), GatewayTls.session(ctx.pipeline()));
-      }
       api.handle(
           new GatewayApi.Request(
               request.method().name(),
@@ -66,11 +63,22 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
               uri.parameters(),
               request.content().toString(StandardCharsets.UTF_8),
               authorization,
-              connection),
+              connection(ctx)),
           reply);
     } else {
       reply.fail(new HttpErrors.HttpError(404, "nothing is served at " + path));
     }
+  }
+
+  /** This connection's id for the in-process calls, registered at its first API request. */
+  private String connection(ChannelHandlerContext ctx) {
+    if (connection == null) {
+      // Requests are read after the TLS handshake, so the session holds the client's
+      // certificate, if it sent one.
+      connection =
+          connections.register(ctx.channel().remoteAddress(), GatewayTls.session(ctx.pipeline()));
+    }
+    return connection;
   }
 
   @Override

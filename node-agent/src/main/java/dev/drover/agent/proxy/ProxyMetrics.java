@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Counters of one service on this node's proxy: connections accepted and open, bytes each way,
  * errors (no ready endpoint, every connect refused, a connection failing midway) and how many
- * connections each backend was chosen for. The agent has no metrics endpoint yet; these are read
- * through {@link ServiceProxy#metrics} (and by tests) until the agent exposes them.
+ * connections each backend was chosen for. Read through {@link ServiceProxy#allMetrics} by the
+ * agent's metrics port ({@code agent.metrics}) and by tests.
  */
 public final class ProxyMetrics {
   private final LongAdder connections = new LongAdder();

@@ -186,6 +186,11 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
     return metrics.get(service);
   }
 
+  /** The counters of every service that has a listener now, by {@code namespace/name}. */
+  public Map<String, ProxyMetrics> allMetrics() {
+    return Map.copyOf(metrics);
+  }
+
   /** Where listeners are bound now, each to its service and port name (for tests and logs). */
   public synchronized Map<String, String> listening() {
     Map<String, String> out = new TreeMap<>();

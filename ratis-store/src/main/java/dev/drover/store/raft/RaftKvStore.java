@@ -288,6 +288,40 @@ public final class RaftKvStore extends AbstractKvStore {
     return server.getDivision(groupId).getRaftLog().getStartIndex();
   }
 
+  /**
+   * This member's Raft numbers for metrics: role, term, commit, applied and snapshot indexes, and
+   * Ratis' own election, log and snapshot metrics of this member.
+   */
+  public RaftStats stats() {
+    var metrics = new RatisMetricsReader(memberId()).read();
+    return new RaftStats(
+        role(),
+        currentTerm(),
+        commitIndex(),
+        lastAppliedIndex(),
+        latestSnapshotIndex(),
+        RatisMetricsReader.count(metrics, "electionCount"),
+        RatisMetricsReader.count(metrics, "timeoutCount"),
+        RatisMetricsReader.count(metrics, "numInstallSnapshot"),
+        RatisMetricsReader.timing(metrics, "appendEntryLatency"),
+        RatisMetricsReader.timing(metrics, "syncTime"),
+        RatisMetricsReader.timing(metrics, "takeSnapshot"));
+  }
+
+  // Ratis names a member's metric registries after its group member id (id@group-...).
+  private String memberId() {
+    RaftGroupId group = groupId;
+    return group == null ? self.id() : self.id() + "@" + group;
+  }
+
+  private long commitIndex() {
+    try {
+      return server.getDivision(groupId).getRaftLog().getLastCommittedIndex();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** The MVCC state, for tests that compare members. */
   public MvccStore mvcc() {
     return store;

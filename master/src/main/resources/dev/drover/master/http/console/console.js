@@ -466,6 +466,63 @@ async function followLogs() {
   }
 }
 
+// ------------------------------------------------------------------------------ charts
+
+// The overview's small charts: series this master samples every two seconds (API requests per
+// second, open watch streams, store apply latency), read from /ui/metrics, which the gateway
+// serves as a call of the master's services with this page's credentials, like every API call.
+// Metrics change all the time rather than by events, so the series are re-read every few
+// seconds while the overview shows; nothing else in the console polls.
+const CHART_REFRESH_MS = 5000;
+const SVG = "http://www.w3.org/2000/svg";
+let chartTimer = null;
+
+function followCharts(on) {
+  if (chartTimer) clearInterval(chartTimer);
+  chartTimer = on ? setInterval(refreshCharts, CHART_REFRESH_MS) : null;
+  if (on) refreshCharts();
+}
+
+async function refreshCharts() {
+  const box = document.getElementById("charts");
+  try {
+    const data = await api("GET", "/ui/metrics");
+    box.replaceChildren(...data.charts.map(chart));
+  } catch (e) {
+    box.replaceChildren(h("p", { class: "empty" }, "charts unavailable: " + e.message));
+  }
+}
+
+function chartNumber(v) {
+  if (Number.isInteger(v)) return String(v);
+  return v >= 100 ? Math.round(v) + "" : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+// One series as a captioned SVG line, scaled to its own largest value.
+function chart(series) {
+  const width = 240, height = 56, points = series.points;
+  const first = points.length ? points[0][0] : 0;
+  const span = points.length > 1 ? points[points.length - 1][0] - first : 1;
+  const max = Math.max(0, ...points.map(p => p[1]));
+  const line = document.createElementNS(SVG, "polyline");
+  line.setAttribute("points", points.map(([t, v]) =>
+    ((t - first) / span * width).toFixed(1) + ","
+      + (height - 2 - (max > 0 ? v / max : 0) * (height - 6)).toFixed(1)).join(" "));
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.append(line);
+  const now = points.length ? points[points.length - 1][1] : 0;
+  return h("figure", { class: "chart", id: "chart-" + series.id, "data-points": points.length,
+      "data-max": max },
+    h("figcaption", {}, series.title,
+      h("span", { class: "chart-value" }, chartNumber(now) + (series.unit ? " " + series.unit : ""))),
+    svg,
+    h("div", { class: "chart-scale" }, "max " + chartNumber(max) + (series.unit ? " " + series.unit : "")
+      + " over the last "
+      + (span >= 60000 ? Math.round(span / 60000) + " min" : Math.round(span / 1000) + " s")));
+}
+
 // ------------------------------------------------------------------------------ routing
 
 function onRoute() {
@@ -473,6 +530,7 @@ function onRoute() {
   const view = ["overview", "workloads", "pods", "pod"].includes(parts[0]) ? parts[0] : "overview";
   route = view === "pod" ? { view, namespace: parts[1], name: parts.slice(2).join("/") } : { view };
   followOnly(VIEW_KINDS[view]);
+  followCharts(view === "overview");
   for (const section of document.querySelectorAll(".view")) {
     section.hidden = section.id !== "view-" + view;
   }
