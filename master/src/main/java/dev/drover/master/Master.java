@@ -7,6 +7,7 @@ import dev.drover.master.api.AgentChannels;
 import dev.drover.master.api.ClusterView;
 import dev.drover.master.api.ControlServiceImpl;
 import dev.drover.master.api.NodeServiceImpl;
+import dev.drover.master.api.NodeSessions;
 import dev.drover.master.api.StreamRegistry;
 import dev.drover.master.auth.AuditLog;
 import dev.drover.master.auth.AuthorizationChain;
@@ -103,6 +104,7 @@ public final class Master implements AutoCloseable {
   private HttpEndpoints http;
   private HttpGateway gateway;
   private AuthorizationChain guards;
+  private NodeServiceImpl node;
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
   private volatile int boundPort = -1;
@@ -207,7 +209,7 @@ public final class Master implements AutoCloseable {
       cfg.activeComponents.forEach(election::add);
       ControlServiceImpl control =
           new ControlServiceImpl(store, cache, events, agents, new View(), streams, cfg.clock);
-      NodeServiceImpl node =
+      node =
           new NodeServiceImpl(
               store,
               cache,
@@ -229,10 +231,13 @@ public final class Master implements AutoCloseable {
       services = new ArrayList<>();
       ServerInterceptor authentication =
           security.credentials() == null ? cfg.authenticator : security.authentication();
+      // Which agents' sessions ride on which connection: a connection that dies releases their
+      // node leases at once (NodeSessions), instead of waiting out the grace period.
+      NodeSessions sessions = new NodeSessions(cfg.clock, node::releaseLease);
       for (ServerServiceDefinition s :
           List.of(
               control.framedService(),
-              node.framedService(),
+              ServerInterceptors.intercept(node.framedService(), sessions),
               health.getHealthService().bindService(),
               ProtoReflectionServiceV1.newInstance().bindService())) {
         services.add(ServerInterceptors.intercept(guards.wrap(s), mi));
@@ -252,7 +257,9 @@ public final class Master implements AutoCloseable {
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true);
+                .permitKeepAliveWithoutCalls(true)
+                .addTransportFilter(sessions)
+                .callExecutor(node.callExecutor());
         security.configure(sb);
         services.forEach(sb::addService);
         server = sb.build().start();
@@ -567,6 +574,9 @@ public final class Master implements AutoCloseable {
     }
     if (guards != null) {
       guards.close();
+    }
+    if (node != null) {
+      node.close();
     }
     if (cache != null) {
       cache.close();
