@@ -73,6 +73,7 @@ public final class FaultRun implements AutoCloseable {
   private int rollouts;
   private int snapshotKillsMidWrite;
   private double maxCatchUp;
+  private boolean finished;
 
   /** Starts {@code masterCount} masters and {@code agentCount} agent hosts from {@code seed}. */
   public FaultRun(long seed, int masterCount, int agentCount) {
@@ -601,8 +602,26 @@ public final class FaultRun implements AutoCloseable {
       Map<Fault, List<Double>> recoveries,
       String summary) {}
 
+  /**
+   * A run that ends before {@link #finish} (a fault failed) stops its workloads here: a store
+   * client left running would go on writing into the next run's store, which has the same addresses
+   * and group id (seen: the next test's store keys read values this run wrote).
+   */
+  private void stopWorkloads() {
+    try {
+      if (invariants != null) {
+        invariants.close();
+      }
+      api.close();
+      store.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Heals everything, stops the workloads and checks every history; returns the report. */
   public Report finish() throws InterruptedException {
+    finished = true;
     removeProxies();
     masters.startStopped();
     for (AgentHost a : agents) {
@@ -682,6 +701,9 @@ public final class FaultRun implements AutoCloseable {
   @Override
   public void close() {
     try {
+      if (!finished) {
+        stopWorkloads();
+      }
       clients.forEach(DroverClient::close);
       masters.close();
     } finally {
