@@ -19,10 +19,16 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +37,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.GZIPInputStream;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -42,10 +49,18 @@ import org.HdrHistogram.Histogram;
  * port and forwarding to that host port, exactly as it does for an endpoint), (c) through Docker
  * Swarm's routing mesh (a swarm service publishing a port; Swarm mode is entered on loopback only
  * if inactive, and left again). Each round measures the three in turn; the table gives medians of
- * the rounds. Options: {@code [--rounds N] [--seconds S] [--clients C] [--skip-swarm]}. Last line:
- * {@code RESULT proxy vs_direct=<drover/direct throughput> vs_swarm=<drover/swarm throughput> (or
- * peer=none when the mesh cannot run here: this kernel has no IPVS) added_p99_ms=<drover p99 -
- * direct p99>}.
+ * the rounds. Besides speed it measures CPU time per request, which a loaded machine inflates less
+ * than latency: the proxy's event loop threads (thread CPU clocks) and docker-proxy behind the host
+ * port (its /proc counters). Options: {@code [--rounds N] [--seconds S] [--clients C] [--transports
+ * auto|nio|epoll,...] [--warmup S] [--pod-ip] [--skip-swarm]}; with more than one transport each
+ * gets its own proxy and path ({@code drover-nio}, ...), measured in turn, and the first one is the
+ * RESULT's. Every path first gets S seconds (default 3) of unrecorded load, so that the proxy is
+ * measured JIT-compiled. {@code --pod-ip} adds a path {@code drover-podip} whose endpoint is the
+ * same httpd in the host's network namespace on loopback (no docker-proxy in between, as if the
+ * proxy connected to a local pod's own address, which Drover's endpoints do not give today): a
+ * measure of that idea, not of the shipped path. Last line: {@code RESULT proxy
+ * vs_direct=<drover/direct throughput> vs_swarm=<drover/swarm throughput> (or peer=none when the
+ * mesh cannot run here: this kernel has no IPVS) added_p99_ms=<drover p99 - direct p99>}.
  */
 public final class ProxyBench {
   private static final String DOCKER = "/usr/bin/docker";
@@ -57,29 +72,59 @@ public final class ProxyBench {
 
   private final String runId = Long.toHexString(System.nanoTime() & 0xffffff);
 
-  /** One measurement: requests per second and p99 latency in milliseconds. */
-  record Sample(double rps, double p99Ms, long errors) {}
+  /**
+   * One measurement: requests per second, p99 latency in milliseconds, failed requests, and CPU
+   * microseconds per request of Drover's proxy threads and of the host port's docker-proxy.
+   */
+  record Sample(double rps, double p99Ms, long errors, double proxyCpuUs, double dockerCpuUs) {}
 
   public static void main(String[] args) throws Exception {
     int rounds = 3;
     int seconds = 5;
     int clients = 8;
     boolean swarm = true;
+    boolean podIp = false;
+    int warmup = 3;
+    List<ProxyConfig.Transport> transports = List.of(ProxyConfig.Transport.AUTO);
+    String usage =
+        "usage: bench/run proxy [--rounds N] [--seconds S] [--clients C]"
+            + " [--transports auto|nio|epoll,...] [--warmup S] [--pod-ip] [--skip-swarm]";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--clients" -> clients = Integer.parseInt(args[++i]);
         case "--skip-swarm" -> swarm = false;
-        default ->
-            throw new IllegalArgumentException(
-                "usage: bench/run proxy [--rounds N] [--seconds S] [--clients C] [--skip-swarm]");
+        case "--pod-ip" -> podIp = true;
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--transports" -> transports = transports(args[++i], usage);
+        default -> throw new IllegalArgumentException(usage);
       }
     }
-    new ProxyBench().run(rounds, seconds, clients, swarm);
+    new ProxyBench().run(rounds, seconds, clients, warmup, transports, podIp, swarm);
   }
 
-  private void run(int rounds, int seconds, int clients, boolean withSwarm) throws Exception {
+  private static List<ProxyConfig.Transport> transports(String list, String usage) {
+    List<ProxyConfig.Transport> out = new ArrayList<>();
+    for (String t : list.split(",")) {
+      try {
+        out.add(ProxyConfig.Transport.valueOf(t.trim().toUpperCase(Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--transports: unknown transport '" + t + "'; " + usage);
+      }
+    }
+    return out;
+  }
+
+  private void run(
+      int rounds,
+      int seconds,
+      int clients,
+      int warmup,
+      List<ProxyConfig.Transport> transports,
+      boolean podIp,
+      boolean withSwarm)
+      throws Exception {
     System.out.printf(
         Locale.ROOT,
         "proxy: %d rounds x %d s, %d clients, one connection per request; load %s%n",
@@ -90,11 +135,11 @@ public final class ProxyBench {
     String container = "drover-bench-proxy-" + runId;
     String service = "drover-bench-mesh-" + runId;
     int direct = freePort();
-    int nodePort = freePort();
     int meshPort = freePort();
     boolean swarmJoined = false;
     boolean meshUp = true;
-    ServiceProxy proxy = null;
+    Map<String, Integer> drovers = new LinkedHashMap<>();
+    List<ServiceProxy> proxies = new ArrayList<>();
     try {
       docker(
           120,
@@ -109,8 +154,43 @@ public final class ProxyBench {
           "-c",
           HTTPD);
       awaitServing(direct);
-      proxy = drover(direct, nodePort);
-      awaitServing(nodePort);
+      for (ProxyConfig.Transport t : transports) {
+        int nodePort = freePort();
+        ServiceProxy proxy = drover("127.0.0.1", direct, nodePort, t);
+        proxies.add(proxy);
+        String name =
+            transports.size() == 1
+                ? "drover"
+                : "drover-" + proxy.transport().name().toLowerCase(Locale.ROOT);
+        drovers.put(drovers.containsKey(name) ? name + "-" + proxies.size() : name, nodePort);
+        System.out.println(name + ": " + proxy.transport() + " transport on port " + nodePort);
+        awaitServing(nodePort);
+      }
+      if (podIp) {
+        // Not what Drover does today (endpoints are host address + host port): the proxy
+        // connecting straight to the server, skipping docker-proxy, as kube-proxy does with pod
+        // addresses. The same httpd in the host's network namespace stands in for the pod's
+        // address, so that every byte stays on loopback.
+        int hostNet = freePort();
+        docker(
+            120,
+            "run",
+            "-d",
+            "--name",
+            container + "-hostnet",
+            "--network",
+            "host",
+            IMAGE,
+            "sh",
+            "-c",
+            HTTPD.replace("-p 8080", "-p 127.0.0.1:" + hostNet));
+        awaitServing(hostNet);
+        int nodePort = freePort();
+        proxies.add(drover("127.0.0.1", hostNet, nodePort, transports.get(0)));
+        drovers.put("drover-podip", nodePort);
+        System.out.println("drover-podip: endpoint 127.0.0.1:" + hostNet + " (host network)");
+        awaitServing(nodePort);
+      }
       if (withSwarm) {
         swarmJoined = joinSwarm();
         if (swarmJoined) {
@@ -133,36 +213,46 @@ public final class ProxyBench {
                 "swarm: the routing mesh does not answer on 127.0.0.1:"
                     + meshPort
                     + " after 60 s (IPVS "
-                    + (java.nio.file.Files.isDirectory(
-                            java.nio.file.Path.of("/proc/sys/net/ipv4/vs"))
+                    + (Files.isDirectory(Path.of("/proc/sys/net/ipv4/vs"))
                         ? "present"
-                        : "missing: /proc/sys/net/ipv4/vs does not exist")
+                        : "missing: /proc/sys/net/ipv4/vs does not exist; kernel config: "
+                            + kernelIpvs())
                     + "); Swarm not measured");
             meshUp = false;
           }
         }
       }
+      // The agent's proxy runs for days: it is measured JIT-compiled, as every path is.
+      load(direct, direct, warmup, clients);
+      for (int port : drovers.values()) {
+        load(port, direct, warmup, clients);
+      }
       Map<String, List<Sample>> samples = new LinkedHashMap<>();
       for (int r = 1; r <= rounds; r++) {
+        String loadBefore = BenchSupport.loadAverage();
         samples
             .computeIfAbsent("direct", k -> new ArrayList<>())
-            .add(load(direct, seconds, clients));
-        samples
-            .computeIfAbsent("drover", k -> new ArrayList<>())
-            .add(load(nodePort, seconds, clients));
+            .add(load(direct, direct, seconds, clients));
+        for (var d : drovers.entrySet()) {
+          samples
+              .computeIfAbsent(d.getKey(), k -> new ArrayList<>())
+              .add(load(d.getValue(), direct, seconds, clients));
+        }
         if (swarmJoined && meshUp) {
           samples
               .computeIfAbsent("swarm", k -> new ArrayList<>())
-              .add(load(meshPort, seconds, clients));
+              .add(load(meshPort, direct, seconds, clients));
         }
-        System.out.printf(Locale.ROOT, "round %d: %s%n", r, last(samples));
+        System.out.printf(Locale.ROOT, "round %d (load %s): %s%n", r, loadBefore, last(samples));
       }
-      report(samples, proxy);
+      System.out.println("load at the end: " + BenchSupport.loadAverage());
+      report(samples, drovers.keySet().iterator().next(), proxies.get(0));
     } finally {
-      if (proxy != null) {
-        proxy.close();
-      }
+      proxies.forEach(ServiceProxy::close);
       docker(60, "rm", "-f", container);
+      if (podIp) {
+        docker(60, "rm", "-f", container + "-hostnet");
+      }
       if (swarmJoined) {
         docker(60, "service", "rm", service);
         docker(60, "swarm", "leave", "--force");
@@ -178,16 +268,19 @@ public final class ProxyBench {
           out.append(
               String.format(
                   Locale.ROOT,
-                  "%s %.0f req/s p99 %.2f ms (%d errors)  ",
+                  "%s %.0f req/s p99 %.2f ms (%d errors, cpu/req: proxy %.0f us, docker-proxy"
+                      + " %.0f us)  ",
                   k,
                   s.rps(),
                   s.p99Ms(),
-                  s.errors()));
+                  s.errors(),
+                  s.proxyCpuUs(),
+                  s.dockerCpuUs()));
         });
     return out.toString().trim();
   }
 
-  private static void report(Map<String, List<Sample>> samples, ServiceProxy proxy) {
+  private static void report(Map<String, List<Sample>> samples, String drover, ServiceProxy proxy) {
     Map<String, double[]> med = new LinkedHashMap<>();
     samples.forEach(
         (k, v) ->
@@ -216,30 +309,51 @@ public final class ProxyBench {
               med.get(k)[1],
               BenchSupport.spread(p99, "%.1f"));
         });
-    System.out.println("drover proxy counters: " + proxy.metrics("bench/web"));
-    double vsDirect = med.get("drover")[0] / med.get("direct")[0];
-    double addedP99 = med.get("drover")[1] - med.get("direct")[1];
+    System.out.println();
+    System.out.println(
+        "| path | proxy cpu us/req, rounds | median | docker-proxy cpu us/req, rounds | median |");
+    System.out.println("|---|---|---|---|---|");
+    samples.forEach(
+        (k, v) -> {
+          List<Double> proxyCpu = v.stream().map(Sample::proxyCpuUs).toList();
+          List<Double> dockerCpu = v.stream().map(Sample::dockerCpuUs).toList();
+          System.out.printf(
+              Locale.ROOT,
+              "| %s | %s | %.0f | %s | %.0f |%n",
+              k,
+              BenchSupport.rounds(proxyCpu, "%.0f"),
+              median(proxyCpu),
+              BenchSupport.rounds(dockerCpu, "%.0f"),
+              median(dockerCpu));
+        });
+    System.out.println(drover + " proxy counters: " + proxy.metrics("bench/web"));
+    double vsDirect = med.get(drover)[0] / med.get("direct")[0];
+    double addedP99 = med.get(drover)[1] - med.get("direct")[1];
+    double proxyCpu = median(samples.get(drover).stream().map(Sample::proxyCpuUs).toList());
     // With no Swarm figure there is no ratio to print: the peer did not run.
     String peer =
         med.containsKey("swarm")
-            ? String.format(
-                Locale.ROOT, "vs_swarm=%.2f", med.get("drover")[0] / med.get("swarm")[0])
+            ? String.format(Locale.ROOT, "vs_swarm=%.2f", med.get(drover)[0] / med.get("swarm")[0])
             : "peer=none";
     System.out.printf(
         Locale.ROOT,
-        "RESULT proxy vs_direct=%.2f %s added_p99_ms=%.2f rounds=%d%n",
+        "RESULT proxy vs_direct=%.2f %s added_p99_ms=%.2f proxy_cpu_us_per_req=%.0f"
+            + " transport=%s rounds=%d%n",
         vsDirect,
         peer,
         addedP99,
-        samples.get("drover").size());
+        proxyCpu,
+        proxy.transport().name().toLowerCase(Locale.ROOT),
+        samples.get(drover).size());
   }
 
   /** A Drover service proxy with one NodePort service whose endpoint is the backend's port. */
-  private static ServiceProxy drover(int backendPort, int nodePort) {
+  private static ServiceProxy drover(
+      String backendHost, int backendPort, int nodePort, ProxyConfig.Transport t) {
     ServiceProxy proxy =
         new ServiceProxy(
             new ProxyConfig(
-                false, List.of(), "127.0.0.1", "127.0.0.1", 2, 2000, Duration.ofSeconds(10)),
+                false, List.of(), "127.0.0.1", "127.0.0.1", 2, 2000, Duration.ofSeconds(10), t),
             (svc, reason, message) -> System.out.println("proxy event " + reason + ": " + message));
     proxy.putService(
         Service.newBuilder()
@@ -257,16 +371,22 @@ public final class ProxyBench {
                     .addPorts(EndpointPort.newBuilder().setPort(backendPort))
                     .addAddresses(
                         EndpointAddress.newBuilder()
-                            .setIp("127.0.0.1")
+                            .setIp(backendHost)
                             .setTargetRef(ObjectReference.newBuilder().setName("backend"))))
             .build());
     proxy.reconcileAndWait();
     return proxy.start();
   }
 
-  /** C threads, each sending requests one after another for {@code seconds}. */
-  private static Sample load(int port, int seconds, int clients) throws InterruptedException {
+  /**
+   * C threads, each sending requests to {@code port} one after another for {@code seconds}; the CPU
+   * figures count the proxy's threads and the docker-proxy of {@code hostPort}.
+   */
+  private static Sample load(int port, int hostPort, int seconds, int clients)
+      throws InterruptedException {
     Histogram latency = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(30), 3);
+    long proxyCpu0 = proxyCpuNanos();
+    long docker0 = dockerProxyTicks(hostPort);
     AtomicLong errors = new AtomicLong();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     List<Thread> threads = new ArrayList<>();
@@ -289,10 +409,64 @@ public final class ProxyBench {
     for (Thread t : threads) {
       t.join();
     }
+    double requests = Math.max(1, latency.getTotalCount() + errors.get());
+    // /proc counts in clock ticks of 10 ms (USER_HZ 100).
     return new Sample(
         latency.getTotalCount() / (double) seconds,
         latency.getValueAtPercentile(99) / 1e6,
-        errors.get());
+        errors.get(),
+        (proxyCpuNanos() - proxyCpu0) / 1e3 / requests,
+        (dockerProxyTicks(hostPort) - docker0) * 10_000.0 / requests);
+  }
+
+  /** CPU time so far of the service proxies' event loop threads in this JVM. */
+  private static long proxyCpuNanos() {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (t != null && t.getThreadName().startsWith("proxy-io")) {
+        sum += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
+      }
+    }
+    return sum;
+  }
+
+  /** User and system clock ticks so far of the docker-proxy serving {@code hostPort}; 0 if none. */
+  private static long dockerProxyTicks(int hostPort) {
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+      for (Path p : procs) {
+        try {
+          String cmd =
+              new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                  .replace('\0', ' ');
+          if (cmd.contains("docker-proxy") && cmd.contains("-host-port " + hostPort + " ")) {
+            String stat = Files.readString(p.resolve("stat"));
+            // Fields after "(comm) " start at field 3; utime and stime are fields 14 and 15.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+          }
+        } catch (IOException | RuntimeException e) {
+          // The process ended while being looked at; it is not the one.
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return 0;
+  }
+
+  /** What the running kernel's build configuration says of IPVS (its CONFIG_IP_VS line). */
+  private static String kernelIpvs() {
+    try (InputStream in = new GZIPInputStream(Files.newInputStream(Path.of("/proc/config.gz")))) {
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        if (line.startsWith("CONFIG_IP_VS=") || line.startsWith("# CONFIG_IP_VS is not set")) {
+          return line;
+        }
+      }
+      return "no CONFIG_IP_VS line in /proc/config.gz";
+    } catch (IOException e) {
+      return "/proc/config.gz unreadable (" + e.getMessage() + ")";
+    }
   }
 
   /** One HTTP/1.0 GET on a new connection; true when a 200 came back. */

@@ -5,21 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
-import dev.drover.cli.Main;
-import dev.drover.cli.core.Cli;
 import dev.drover.client.DroverClient;
 import dev.drover.embed.DroverTestCluster;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,38 +46,20 @@ class ExampleManifestsApplyTest {
     return files.stream();
   }
 
-  /** Output of one in-process drover command. */
-  record Run(int code, String out, String err) {}
-
-  static Run drover(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    Cli cli =
-        new Cli(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            new ByteArrayInputStream(new byte[0]),
-            Map.of("HOME", home.toString()),
-            false,
-            endpoint -> NettyChannelBuilder.forTarget(endpoint).usePlaintext().build(),
-            Clock.systemUTC());
-    String[] full =
-        Stream.concat(Stream.of("--server", cluster.endpoint()), Stream.of(args))
-            .toArray(String[]::new);
-    int code = Main.run(cli, full);
-    return new Run(code, out.toString(), err.toString());
+  static ClusterCli.Run drover(String... args) {
+    return new ClusterCli(cluster, home).run(args);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("manifests")
   void appliesRunsAndDeletes(Path manifest) {
-    Run apply = drover("apply", "-f", manifest.toString());
+    ClusterCli.Run apply = drover("apply", "-f", manifest.toString());
     assertThat(apply.code()).as(apply.err()).isZero();
     List<String> refs = apply.out().lines().map(l -> l.substring(0, l.indexOf(' '))).toList();
     assertThat(apply.out().lines()).isNotEmpty().allMatch(l -> l.endsWith(" created"));
 
     for (String ref : refs) {
-      Run get = drover("get", ref, "-o", "yaml");
+      ClusterCli.Run get = drover("get", ref, "-o", "yaml");
       assertThat(get.code()).as(ref + ": " + get.err()).isZero();
     }
     // Every workload gets its pods, all placed on the cluster's one node.
@@ -106,7 +80,7 @@ class ExampleManifestsApplyTest {
               });
     }
 
-    Run delete = drover("delete", "-f", manifest.toString());
+    ClusterCli.Run delete = drover("delete", "-f", manifest.toString());
     assertThat(delete.code()).as(delete.err()).isZero();
     for (String ref : refs) {
       await()

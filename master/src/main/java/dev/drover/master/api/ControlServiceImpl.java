@@ -35,6 +35,8 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.ObjectReference;
 import dev.drover.api.v1.OwnerReference;
 import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.PodMetrics;
+import dev.drover.api.v1.PodMetricsRequest;
 import dev.drover.api.v1.PodTemplateSpec;
 import dev.drover.api.v1.PortForwardInput;
 import dev.drover.api.v1.PortForwardOutput;
@@ -827,6 +829,40 @@ public final class ControlServiceImpl extends ControlServiceGrpc.ControlServiceI
   @Override
   public StreamObserver<PortForwardInput> portForward(StreamObserver<PortForwardOutput> out) {
     return proxy.portForward(out);
+  }
+
+  @Override
+  public void getPodMetrics(PodMetricsRequest request, StreamObserver<PodMetrics> out) {
+    StreamProxy.PodTarget t;
+    try {
+      t = proxy.target(request.getNamespace(), request.getPod(), "", false);
+    } catch (Throwable e) {
+      out.onError(Calls.toStatus(e));
+      return;
+    }
+    String node = t.pod().getSpec().getNodeName();
+    AgentServiceGrpc.newStub(t.channel())
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .getPodMetrics(
+            request.toBuilder().setNamespace(t.namespace()).build(),
+            new StreamObserver<>() {
+              @Override
+              public void onNext(PodMetrics value) {
+                out.onNext(value.toBuilder().setNodeName(node).build());
+              }
+
+              @Override
+              public void onError(Throwable error) {
+                Status s = Status.fromThrowable(error);
+                out.onError(
+                    s.withDescription("node agent: " + s.getDescription()).asRuntimeException());
+              }
+
+              @Override
+              public void onCompleted() {
+                out.onCompleted();
+              }
+            });
   }
 
   @Override

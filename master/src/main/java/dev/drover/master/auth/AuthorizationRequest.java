@@ -17,6 +17,7 @@ import dev.drover.api.v1.LogsRequest;
 import dev.drover.api.v1.NodeActionRequest;
 import dev.drover.api.v1.Object;
 import dev.drover.api.v1.ObjectMeta;
+import dev.drover.api.v1.PodMetricsRequest;
 import dev.drover.api.v1.PortForwardInput;
 import dev.drover.api.v1.RecordEventRequest;
 import dev.drover.api.v1.RecordEventsRequest;
@@ -117,7 +118,7 @@ public record AuthorizationRequest(
   public static Verb verbOf(String fullMethod) {
     String method = fullMethod.substring(fullMethod.lastIndexOf('/') + 1);
     return switch (method) {
-      case "Get", "Logs", "ClusterInfo", "GetPodDependencies" -> Verb.GET;
+      case "Get", "Logs", "GetPodMetrics", "ClusterInfo", "GetPodDependencies" -> Verb.GET;
       case "List" -> Verb.LIST;
       case "Watch", "WatchBatched", "WatchPods" -> Verb.WATCH;
       case "Create", "Evict", "RecordEvent", "RecordEvents", "Register", "Exec", "PortForward" ->
@@ -199,6 +200,12 @@ public record AuthorizationRequest(
         yield List.of(
             of(Verb.GET, Kind.KIND_POD, one(Kind.KIND_POD, r.getNamespace()), r.getPod())
                 .sub("log"));
+      }
+      case "GetPodMetrics" -> {
+        PodMetricsRequest r = (PodMetricsRequest) request;
+        yield List.of(
+            of(Verb.GET, Kind.KIND_POD, one(Kind.KIND_POD, r.getNamespace()), r.getPod())
+                .sub("metrics"));
       }
       // Streams: the first message names the pod and is checked (Kubernetes' create on
       // pods/exec and pods/portforward); the bytes that follow belong to that authorized call.

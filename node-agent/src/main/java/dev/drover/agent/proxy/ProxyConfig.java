@@ -20,6 +20,7 @@ import java.util.List;
  * @param threads event loop threads
  * @param connectTimeoutMillis how long a connect to one endpoint may take before the next is tried
  * @param resync how often failed binds are retried and affinities expired
+ * @param transport which Netty transport carries the proxied connections
  */
 public record ProxyConfig(
     boolean clusterPorts,
@@ -28,7 +29,51 @@ public record ProxyConfig(
     String nodePortAddress,
     int threads,
     int connectTimeoutMillis,
-    Duration resync) {
+    Duration resync,
+    Transport transport) {
+
+  /** The Netty transport of the proxy's sockets. */
+  public enum Transport {
+    /** Linux's native epoll when its library loads here, otherwise NIO (said in a log line). */
+    AUTO,
+    /** The JDK's NIO selector, on every platform. */
+    NIO,
+    /** Linux's native epoll; the proxy refuses to start when its library cannot load. */
+    EPOLL
+  }
+
+  /** Settings with the {@link Transport#AUTO} transport. */
+  public ProxyConfig(
+      boolean clusterPorts,
+      List<String> clusterAddresses,
+      String serviceHost,
+      String nodePortAddress,
+      int threads,
+      int connectTimeoutMillis,
+      Duration resync) {
+    this(
+        clusterPorts,
+        clusterAddresses,
+        serviceHost,
+        nodePortAddress,
+        threads,
+        connectTimeoutMillis,
+        resync,
+        Transport.AUTO);
+  }
+
+  /** These settings with another transport. */
+  public ProxyConfig withTransport(Transport t) {
+    return new ProxyConfig(
+        clusterPorts,
+        clusterAddresses,
+        serviceHost,
+        nodePortAddress,
+        threads,
+        connectTimeoutMillis,
+        resync,
+        t);
+  }
 
   /** The defaults for a node whose address is {@code hostIp}. */
   public static ProxyConfig forNode(String hostIp) {

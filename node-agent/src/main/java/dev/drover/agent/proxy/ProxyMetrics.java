@@ -18,7 +18,7 @@ public final class ProxyMetrics {
   private final LongAdder bytesOut = new LongAdder();
   private final LongAdder errors = new LongAdder();
   private final LongAdder connectFailures = new LongAdder();
-  private final Map<String, LongAdder> chosen = new ConcurrentHashMap<>();
+  private final Map<Backend, LongAdder> chosen = new ConcurrentHashMap<>();
 
   void accepted() {
     connections.increment();
@@ -46,7 +46,8 @@ public final class ProxyMetrics {
   }
 
   void chose(Backend b) {
-    chosen.computeIfAbsent(b.toString(), k -> new LongAdder()).increment();
+    // Keyed by the record, so that counting a connection builds no string.
+    chosen.computeIfAbsent(b, k -> new LongAdder()).increment();
   }
 
   /** Connections accepted. */
@@ -82,7 +83,7 @@ public final class ProxyMetrics {
   /** Connections per chosen backend ({@code pod@host:port}), sorted by backend. */
   public Map<String, Long> chosen() {
     Map<String, Long> out = new TreeMap<>();
-    chosen.forEach((k, v) -> out.put(k, v.sum()));
+    chosen.forEach((k, v) -> out.merge(k.toString(), v.sum(), Long::sum));
     return out;
   }
 

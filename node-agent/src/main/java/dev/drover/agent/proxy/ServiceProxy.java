@@ -17,11 +17,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,6 +44,8 @@ import org.slf4j.LoggerFactory;
  * (open connections are untouched), listeners nobody wants are closed, new ones are bound. A bind
  * that fails (the port is in use on this node, or two services want it) is reported once as a
  * Warning event on the service and tried again at the next resync; other services are unaffected.
+ * Sockets use Linux's native epoll where it loads ({@link ProxyTransport}); each listener and the
+ * connections it accepts, with their backend sockets, stay on one event loop thread.
  */
 public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServiceProxy.class);
@@ -80,8 +79,8 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
 
   private final ProxyConfig config;
   private final EventSink events;
-  private final EventLoopGroup boss;
-  private final EventLoopGroup workers;
+  private final ProxyTransport transport;
+  private final EventLoopGroup loops;
   private final ScheduledExecutorService loop;
   private final Map<String, Service> services = new ConcurrentHashMap<>();
   private final Map<String, Endpoints> endpoints = new ConcurrentHashMap<>();
@@ -96,9 +95,10 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
   public ServiceProxy(ProxyConfig config, EventSink events) {
     this.config = config;
     this.events = events;
-    this.boss = new NioEventLoopGroup(1, new DefaultThreadFactory("proxy-accept", true));
-    this.workers =
-        new NioEventLoopGroup(config.threads(), new DefaultThreadFactory("proxy-io", true));
+    this.transport = ProxyTransport.choose(config.transport());
+    this.loops = transport.newGroup(config.threads(), "proxy-io");
+    log.info(
+        "service proxy: {} transport, {} event loop threads", transport.kind(), config.threads());
     this.loop =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -174,6 +174,11 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("reconcile did not finish", e);
     }
+  }
+
+  /** The transport the proxy's sockets use: epoll or NIO. */
+  public ProxyConfig.Transport transport() {
+    return transport.kind();
   }
 
   /** The counters of a service ({@code namespace/name}), or null if it never had a listener. */
@@ -322,18 +327,24 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
   /** Binds a listener; returns why it failed, or null. */
   private String bind(ListenKey key, Route route) {
     AtomicReference<Route> ref = new AtomicReference<>(route);
+    // One loop accepts and serves every connection of this listener, with their backend sockets:
+    // a connection never hands over to another thread, which on a busy machine means waiting to
+    // be scheduled again. Listeners spread over the loops.
+    EventLoop acceptor = loops.next();
     ChannelFuture f =
         new ServerBootstrap()
-            .group(boss, workers)
-            .channel(NioServerSocketChannel.class)
+            .group(acceptor, acceptor)
+            .channelFactory(transport.servers())
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.AUTO_READ, false)
             .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(
-                new ChannelInitializer<SocketChannel>() {
+                new ChannelInitializer<Channel>() {
                   @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ch.pipeline().addLast(new Relay(ref::get, config.connectTimeoutMillis()));
+                  protected void initChannel(Channel ch) {
+                    ch.pipeline()
+                        .addLast(Relay.of(ch, ref::get, transport, config.connectTimeoutMillis()));
                   }
                 })
             .bind(key.host(), key.port())
@@ -409,7 +420,6 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
       listeners.values().forEach(l -> l.server.close());
       listeners.clear();
     }
-    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 }

@@ -64,6 +64,14 @@ public interface ContainerRuntime extends AutoCloseable {
   }
 
   /**
+   * A sample of a running container's CPU and memory use, or empty when the container does not run.
+   * Runtimes that keep no statistics throw {@link UnsupportedOperationException}.
+   */
+  default Optional<ContainerStats> stats(String id) {
+    throw new UnsupportedOperationException("this runtime keeps no container statistics");
+  }
+
+  /**
    * Streams a container's output to {@code sink} on a runtime thread. Closing the returned handle
    * stops the stream.
    */

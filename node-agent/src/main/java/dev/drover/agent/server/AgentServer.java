@@ -2,16 +2,21 @@ package dev.drover.agent.server;
 
 import com.google.protobuf.ByteString;
 import dev.drover.agent.runtime.ContainerRuntime;
+import dev.drover.agent.runtime.ContainerStats;
 import dev.drover.agent.runtime.LogOptions;
 import dev.drover.agent.runtime.LogSink;
 import dev.drover.agent.security.MastersOnly;
 import dev.drover.agent.sync.PodSyncer;
+import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.AgentServiceGrpc;
+import dev.drover.api.v1.ContainerMetrics;
 import dev.drover.api.v1.ExecInput;
 import dev.drover.api.v1.ExecOutput;
 import dev.drover.api.v1.LogChunk;
 import dev.drover.api.v1.LogStream;
 import dev.drover.api.v1.LogsRequest;
+import dev.drover.api.v1.PodMetrics;
+import dev.drover.api.v1.PodMetricsRequest;
 import dev.drover.api.v1.PortForwardInput;
 import dev.drover.api.v1.PortForwardOutput;
 import io.grpc.Server;
@@ -27,6 +32,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -121,6 +127,47 @@ public final class AgentServer implements AutoCloseable {
     public StreamObserver<PortForwardInput> portForward(
         StreamObserver<PortForwardOutput> responseObserver) {
       return new PortForwardCall(syncer, forwardReaders, responseObserver);
+    }
+
+    @Override
+    public void getPodMetrics(PodMetricsRequest request, StreamObserver<PodMetrics> out) {
+      String ns = request.getNamespace();
+      if (!syncer.hasPod(ns, request.getPod())) {
+        out.onError(
+            Status.NOT_FOUND
+                .withDescription("pod " + ns + "/" + request.getPod() + " is not on this node")
+                .asRuntimeException());
+        return;
+      }
+      PodMetrics.Builder metrics =
+          PodMetrics.newBuilder()
+              .setNamespace(ns)
+              .setPod(request.getPod())
+              .setTime(ApiObjects.timestamp(Instant.now()));
+      try {
+        for (String name : syncer.containerNames(ns, request.getPod())) {
+          Optional<ContainerStats> stats =
+              syncer.containerId(ns, request.getPod(), name, false).flatMap(runtime::stats);
+          stats.ifPresent(
+              s ->
+                  metrics.addContainers(
+                      ContainerMetrics.newBuilder()
+                          .setName(name)
+                          .setCpuMillicores(s.cpuMillicores())
+                          .setMemoryBytes(s.memoryBytes())));
+        }
+      } catch (UnsupportedOperationException e) {
+        out.onError(Status.UNIMPLEMENTED.withDescription(e.getMessage()).asRuntimeException());
+        return;
+      } catch (RuntimeException e) {
+        out.onError(
+            Status.UNAVAILABLE
+                .withDescription("cannot read container statistics: " + e.getMessage())
+                .asRuntimeException());
+        return;
+      }
+      out.onNext(metrics.build());
+      out.onCompleted();
     }
 
     @Override

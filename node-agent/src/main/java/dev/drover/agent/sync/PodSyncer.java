@@ -216,6 +216,18 @@ public final class PodSyncer implements AutoCloseable {
     return Optional.empty();
   }
 
+  /** Names of the app containers of a pod of this node (empty when no worker handles it). */
+  public List<String> containerNames(String namespace, String pod) {
+    for (PodWorker w : workers.values()) {
+      Pod p = w.pod();
+      if (p.getMetadata().getNamespace().equals(namespace)
+          && p.getMetadata().getName().equals(pod)) {
+        return p.getSpec().getContainersList().stream().map(c -> c.getName()).toList();
+      }
+    }
+    return List.of();
+  }
+
   /** True if a worker handles a pod of this namespace and name. */
   public boolean hasPod(String namespace, String pod) {
     return workers.values().stream()

@@ -44,9 +44,15 @@ class ServiceProxyTest {
   private final ServiceProxy proxy =
       new ServiceProxy(
           new ProxyConfig(
-              false, List.of(), "127.0.0.1", "127.0.0.1", 2, 1000, Duration.ofSeconds(1)),
+                  false, List.of(), "127.0.0.1", "127.0.0.1", 2, 1000, Duration.ofSeconds(1))
+              .withTransport(transport()),
           (svc, reason, message) ->
               events.add(svc.getMetadata().getName() + " " + reason + " " + message));
+
+  /** The transport under test: epoll where it loads (NIO elsewhere); a subclass runs NIO. */
+  ProxyConfig.Transport transport() {
+    return ProxyConfig.Transport.AUTO;
+  }
 
   @AfterEach
   void tearDown() throws IOException {
@@ -60,7 +66,7 @@ class ServiceProxyTest {
     }
   }
 
-  private static Service service(String name, int nodePort, ProxyProtocol pp) {
+  static Service service(String name, int nodePort, ProxyProtocol pp) {
     return Service.newBuilder()
         .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName(name))
         .setSpec(
@@ -72,7 +78,7 @@ class ServiceProxyTest {
         .build();
   }
 
-  private static Endpoints endpoints(String name, Map<String, Integer> ready) {
+  static Endpoints endpoints(String name, Map<String, Integer> ready) {
     EndpointSubset.Builder subset =
         EndpointSubset.newBuilder().addPorts(EndpointPort.newBuilder().setName("http").setPort(1));
     Endpoints.Builder ep =

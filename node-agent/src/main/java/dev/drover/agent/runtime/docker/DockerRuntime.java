@@ -14,14 +14,18 @@ import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.CpuStatsConfig;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.MemoryStatsConfig;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.PullResponseItem;
+import com.github.dockerjava.api.model.Statistics;
+import com.github.dockerjava.api.model.StatsConfig;
 import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
@@ -33,6 +37,7 @@ import dev.drover.agent.runtime.ContainerDefaults;
 import dev.drover.agent.runtime.ContainerInfo;
 import dev.drover.agent.runtime.ContainerRuntime;
 import dev.drover.agent.runtime.ContainerSpec;
+import dev.drover.agent.runtime.ContainerStats;
 import dev.drover.agent.runtime.ExecListener;
 import dev.drover.agent.runtime.ExecOptions;
 import dev.drover.agent.runtime.ExecResult;
@@ -55,6 +60,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +73,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
   private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
   private static final int MAX_EXEC_OUTPUT = 4096;
+  private static final Duration STATS_TIMEOUT = Duration.ofSeconds(10);
   // Docker reports "never" as the zero time of Go.
   private static final String GO_ZERO_TIME_PREFIX = "0001-01-01";
 
@@ -551,6 +558,73 @@ public final class DockerRuntime implements ContainerRuntime {
         };
     session.resize(options.width(), options.height());
     return session;
+  }
+
+  @Override
+  public Optional<ContainerStats> stats(String id) {
+    AtomicReference<Statistics> sample = new AtomicReference<>();
+    ResultCallback.Adapter<Statistics> callback =
+        new ResultCallback.Adapter<>() {
+          @Override
+          public void onNext(Statistics statistics) {
+            sample.compareAndSet(null, statistics);
+          }
+        };
+    try {
+      // Without streaming, Docker takes two samples about a second apart, so precpu is filled.
+      call(() -> docker.statsCmd(id).withNoStream(true).exec(callback))
+          .awaitCompletion(STATS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (NotFoundException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    } finally {
+      closeQuietly(callback);
+    }
+    Statistics s = sample.get();
+    if (s == null || s.getMemoryStats() == null || s.getMemoryStats().getUsage() == null) {
+      return Optional.empty(); // not running: Docker sends an empty sample
+    }
+    return Optional.of(new ContainerStats(millicores(s), workingSet(s.getMemoryStats())));
+  }
+
+  /** CPU over the sampling interval, as docker stats computes its percentage, in millicores. */
+  private static long millicores(Statistics s) {
+    CpuStatsConfig now = s.getCpuStats();
+    CpuStatsConfig before = s.getPreCpuStats();
+    if (now == null
+        || before == null
+        || now.getCpuUsage() == null
+        || before.getCpuUsage() == null) {
+      return 0;
+    }
+    long used =
+        orZero(now.getCpuUsage().getTotalUsage()) - orZero(before.getCpuUsage().getTotalUsage());
+    long system = orZero(now.getSystemCpuUsage()) - orZero(before.getSystemCpuUsage());
+    long cpus = orZero(now.getOnlineCpus());
+    if (used <= 0 || system <= 0 || cpus <= 0) {
+      return 0;
+    }
+    return Math.round((double) used / system * cpus * 1000);
+  }
+
+  /** Usage less inactive file cache (cgroup v2 names it inactive_file, v1 total_inactive_file). */
+  private static long workingSet(MemoryStatsConfig memory) {
+    long usage = orZero(memory.getUsage());
+    StatsConfig stats = memory.getStats();
+    long inactive = 0;
+    if (stats != null) {
+      inactive =
+          stats.getTotalInactiveFile() != null
+              ? stats.getTotalInactiveFile()
+              : orZero(stats.getInactiveFile());
+    }
+    return Math.max(0, usage - inactive);
+  }
+
+  private static long orZero(Long value) {
+    return value == null ? 0 : value;
   }
 
   private static void endStdin(StdinPipe stdin) {
