@@ -11,6 +11,7 @@ import dev.drover.master.api.AgentChannels;
 import dev.drover.master.api.ClusterView;
 import dev.drover.master.api.ControlServiceImpl;
 import dev.drover.master.api.NodeServiceImpl;
+import dev.drover.master.api.NodeSessions;
 import dev.drover.master.api.StreamRegistry;
 import dev.drover.master.auth.AuditInterceptor;
 import dev.drover.master.auth.AuditLog;
@@ -116,6 +117,7 @@ public final class Master implements AutoCloseable {
   private CreateTokenResponse consoleToken;
   private AuthorizationChain guards;
   private AuditLog auditLog;
+  private NodeServiceImpl node;
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
   private volatile int boundPort = -1;
@@ -238,7 +240,7 @@ public final class Master implements AutoCloseable {
       cfg.activeComponents.forEach(election::add);
       ControlServiceImpl control =
           new ControlServiceImpl(store, cache, events, agents, new View(), streams, cfg.clock);
-      NodeServiceImpl node =
+      node =
           new NodeServiceImpl(
               store,
               cache,
@@ -260,10 +262,13 @@ public final class Master implements AutoCloseable {
       services = new ArrayList<>();
       ServerInterceptor authentication =
           security.credentials() == null ? cfg.authenticator : security.authentication();
+      // Which agents' sessions ride on which connection: a connection that dies releases their
+      // node leases at once (NodeSessions), instead of waiting out the grace period.
+      NodeSessions sessions = new NodeSessions(cfg.clock, node::releaseLease);
       for (ServerServiceDefinition s :
           List.of(
               control.framedService(),
-              node.framedService(),
+              ServerInterceptors.intercept(node.framedService(), sessions),
               health.getHealthService().bindService(),
               ProtoReflectionServiceV1.newInstance().bindService(),
               ConsoleMetricsService.definition(series))) {
@@ -283,7 +288,9 @@ public final class Master implements AutoCloseable {
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true);
+                .permitKeepAliveWithoutCalls(true)
+                .addTransportFilter(sessions)
+                .callExecutor(node.callExecutor());
         security.configure(sb);
         services.forEach(sb::addService);
         server = sb.build().start();
@@ -675,6 +682,9 @@ public final class Master implements AutoCloseable {
     } else if (auditLog != null) {
       // A start that failed before the guards took the audit log over.
       auditLog.close();
+    }
+    if (node != null) {
+      node.close();
     }
     if (cache != null) {
       cache.close();

@@ -20,6 +20,13 @@ public enum Fault {
   FOLLOWER_WIPE(false),
   /** A master killed, the last entry of its open log segment torn, restarted. */
   TORN_TAIL(false),
+  /** Every store link between masters through a proxy that delays what it relays; then direct. */
+  SLOW_LINKS(false),
+  /**
+   * The store links between the leader and one follower, both ways, through proxies that keep the
+   * connections open and relay nothing; then direct.
+   */
+  BLACKHOLED_LINK(false),
   /** An agent host powered off (agent, dockerd, containers); its pods replaced; booted again. */
   NODE_POWER_OFF(true),
   /** A rollout started, then an agent host powered off (agent, dockerd, containers); booted. */
@@ -27,7 +34,12 @@ public enum Fault {
   /** An agent host cut off from the masters past the node grace period, then healed. */
   AGENT_PARTITION(true),
   /** An orderly restart of an agent host's dockerd. */
-  DOCKERD_RESTART(true);
+  DOCKERD_RESTART(true),
+  /**
+   * An agent host's links to the masters through proxies: slow first, then relaying nothing past
+   * the node grace period (its pods replaced elsewhere); then direct, and the old copies stop.
+   */
+  AGENT_LINK_BLACKHOLE(true);
 
   private final boolean needsAgents;
 

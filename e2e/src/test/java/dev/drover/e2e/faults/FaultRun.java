@@ -16,8 +16,10 @@ import dev.drover.e2e.harness.HostProcess;
 import dev.drover.e2e.harness.Hosts;
 import dev.drover.e2e.harness.Masters;
 import dev.drover.store.api.Peer;
+import dev.drover.testing.TcpProxy;
 import dev.drover.testing.TestObjects;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,9 +69,11 @@ public final class FaultRun implements AutoCloseable {
   private final Map<Fault, List<Double>> recoveries = new EnumMap<>(Fault.class);
   private final List<String> violations = new CopyOnWriteArrayList<>();
   private final Set<String> downNodes = new HashSet<>();
+  private final List<TcpProxy> proxies = new ArrayList<>();
   private int rollouts;
   private int snapshotKillsMidWrite;
   private double maxCatchUp;
+  private boolean finished;
 
   /** Starts {@code masterCount} masters and {@code agentCount} agent hosts from {@code seed}. */
   public FaultRun(long seed, int masterCount, int agentCount) {
@@ -257,6 +261,48 @@ public final class FaultRun implements AutoCloseable {
         masters.process(m).start();
         repaired = System.nanoTime();
       }
+      case SLOW_LINKS -> {
+        Duration delay = Duration.ofMillis(50 + random.nextInt(100));
+        for (String a : masters.ids()) {
+          for (String b : masters.ids()) {
+            if (!a.equals(b)) {
+              proxy(hostOf(a), hostOf(b), Masters.STORE_PORT).latency(delay);
+            }
+          }
+        }
+        hold(Duration.ofSeconds(4 + random.nextInt(4)));
+        awaitProgress(fault);
+        removeProxies();
+        repaired = System.nanoTime();
+      }
+      case BLACKHOLED_LINK -> {
+        String l = leader();
+        String f = follower();
+        proxy(hostOf(l), hostOf(f), Masters.STORE_PORT).blackhole(true);
+        proxy(hostOf(f), hostOf(l), Masters.STORE_PORT).blackhole(true);
+        hold(Duration.ofSeconds(4 + random.nextInt(4)));
+        awaitProgress(fault);
+        removeProxies();
+        repaired = System.nanoTime();
+      }
+      case AGENT_LINK_BLACKHOLE -> {
+        AgentHost a = agentWithPods();
+        List<TcpProxy> links = new ArrayList<>();
+        for (String m : masters.ids()) {
+          links.add(proxy(a.host(), hostOf(m), Masters.API_PORT).latency(Duration.ofMillis(150)));
+        }
+        hold(Duration.ofSeconds(3 + random.nextInt(3)));
+        links.forEach(p -> p.blackhole(true));
+        downNodes.add(a.nodeName());
+        awaitDesired(fault + " (replaced elsewhere)");
+        removeProxies();
+        downNodes.remove(a.nodeName());
+        repaired = System.nanoTime();
+        await(fault + ": old copies stopped on " + a.nodeName())
+            .atMost(RECOVERY_LIMIT)
+            .ignoreExceptions()
+            .until(() -> livePodUids().containsAll(a.runningByPod().keySet()));
+      }
       case NODE_POWER_OFF, AGENT_KILL_IN_ROLLOUT -> {
         if (fault == Fault.AGENT_KILL_IN_ROLLOUT) {
           rollout();
@@ -318,6 +364,25 @@ public final class FaultRun implements AutoCloseable {
   /** Keeps a fault in place for {@code d}: the fault's duration, not a wait for a condition. */
   private static void hold(Duration d) {
     LockSupport.parkNanos(d.toNanos());
+  }
+
+  /** A proxy in the test JVM on {@code from}'s connections to {@code to}'s {@code port}. */
+  private TcpProxy proxy(Hosts.Host from, Hosts.Host to, int port) {
+    TcpProxy p =
+        TcpProxy.start(
+            new InetSocketAddress(hosts.rootIp(), 0),
+            new InetSocketAddress(to.ip(), port),
+            random.nextLong());
+    proxies.add(p);
+    hosts.routeThrough(from, to, port, p);
+    return p;
+  }
+
+  /** Connections go direct again: the routes first, then the proxies (cutting what they carry). */
+  private void removeProxies() {
+    hosts.heal();
+    proxies.forEach(TcpProxy::close);
+    proxies.clear();
   }
 
   private String leader() {
@@ -385,6 +450,7 @@ public final class FaultRun implements AutoCloseable {
       maxCatchUp = Math.max(maxCatchUp, s);
       LOG.info("==== fault {}: every member at revision {} after {} s", fault, target, s);
     } catch (org.awaitility.core.ConditionTimeoutException e) {
+      dumpThreads(fault + "-catch-up", l);
       violations.add(
           fault
               + ": members "
@@ -396,6 +462,36 @@ public final class FaultRun implements AutoCloseable {
               + " (seed "
               + seed
               + ")");
+    }
+  }
+
+  /**
+   * Thread dumps of every running master next to its log ({@code jcmd Thread.print}), for a member
+   * left behind: where the leader's appender and the follower's threads wait is the evidence.
+   */
+  private void dumpThreads(String why, String leader) {
+    for (String id : masters.ids()) {
+      HostProcess p = masters.process(id);
+      if (!p.isAlive()) {
+        continue;
+      }
+      Path out = dir.resolve(id + (id.equals(leader) ? "-leader" : "") + "-" + why + ".threads");
+      try {
+        Process jcmd =
+            new ProcessBuilder("jcmd", Long.toString(p.pid()), "Thread.print")
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
+        if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
+          jcmd.destroyForcibly();
+        }
+        LOG.info("thread dump of {} in {}", id, out);
+      } catch (IOException e) {
+        LOG.warn("thread dump of {} failed", id, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
@@ -506,9 +602,27 @@ public final class FaultRun implements AutoCloseable {
       Map<Fault, List<Double>> recoveries,
       String summary) {}
 
+  /**
+   * A run that ends before {@link #finish} (a fault failed) stops its workloads here: a store
+   * client left running would go on writing into the next run's store, which has the same addresses
+   * and group id (seen: the next test's store keys read values this run wrote).
+   */
+  private void stopWorkloads() {
+    try {
+      if (invariants != null) {
+        invariants.close();
+      }
+      api.close();
+      store.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Heals everything, stops the workloads and checks every history; returns the report. */
   public Report finish() throws InterruptedException {
-    hosts.heal();
+    finished = true;
+    removeProxies();
     masters.startStopped();
     for (AgentHost a : agents) {
       if (!a.isUp()) {
@@ -587,6 +701,9 @@ public final class FaultRun implements AutoCloseable {
   @Override
   public void close() {
     try {
+      if (!finished) {
+        stopWorkloads();
+      }
       clients.forEach(DroverClient::close);
       masters.close();
     } finally {

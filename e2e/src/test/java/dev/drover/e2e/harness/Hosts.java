@@ -2,6 +2,7 @@ package dev.drover.e2e.harness;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.drover.testing.TcpProxy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -67,6 +68,12 @@ public final class Hosts implements AutoCloseable {
   private final String bridge;
   private final List<Host> hosts = new ArrayList<>();
   private final List<HostProcess> processes = new CopyOnWriteArrayList<>();
+  // The DNAT rules routeThrough added: heal() deletes just these, since a host's dockerd keeps
+  // rules of its own in the same nat OUTPUT chain.
+  private final List<Route> routes = new CopyOnWriteArrayList<>();
+
+  private record Route(Host host, List<String> rule) {}
+
   private final List<Runnable> onClose = new CopyOnWriteArrayList<>();
   private TcpProxy registry;
   private final Thread shutdownHook;
@@ -355,12 +362,49 @@ public final class Hosts implements AutoCloseable {
     exec(to, "iptables", "-A", "INPUT", "-s", from.ip(), "-j", "DROP");
   }
 
-  /** Removes every partition (the namespaces hold no other rules). */
+  /** Removes every partition and every route through a proxy. */
   public void heal() {
     for (Host h : hosts) {
       exec(h, "iptables", "-F", "INPUT");
       exec(h, "iptables", "-F", "OUTPUT");
     }
+    for (Route r : routes) {
+      iptables(r.host(), "-t", "nat", "-D", "OUTPUT", r.rule());
+    }
+    routes.clear();
+  }
+
+  /**
+   * Sends {@code from}'s new TCP connections to {@code to}'s {@code port} through {@code proxy}
+   * (listening on {@link #rootIp()}), by a DNAT in {@code from}; connections opened before are
+   * reset, so the client reconnects through the proxy. {@link #heal()} removes the route (close the
+   * proxy after it to cut what still goes through it).
+   */
+  public void routeThrough(Host from, Host to, int port, TcpProxy proxy) {
+    List<String> match = List.of("-p", "tcp", "-d", to.ip(), "--dport", Integer.toString(port));
+    List<String> dnat = new ArrayList<>(match);
+    dnat.addAll(
+        List.of("-j", "DNAT", "--to-destination", rootIp() + ":" + proxy.address().getPort()));
+    iptables(from, "-t", "nat", "-A", "OUTPUT", dnat);
+    routes.add(new Route(from, dnat));
+    // The filter chain sees connections through the proxy with their new destination, so this
+    // reset hits only those opened before the DNAT.
+    List<String> reset = new ArrayList<>(match);
+    reset.addAll(List.of("-j", "REJECT", "--reject-with", "tcp-reset"));
+    iptables(from, "-A", "OUTPUT", reset);
+  }
+
+  private void iptables(
+      Host host, String table, String name, String op, String chain, List<String> rule) {
+    List<String> cmd = new ArrayList<>(List.of("iptables", table, name, op, chain));
+    cmd.addAll(rule);
+    exec(host, cmd.toArray(String[]::new));
+  }
+
+  private void iptables(Host host, String op, String chain, List<String> rule) {
+    List<String> cmd = new ArrayList<>(List.of("iptables", op, chain));
+    cmd.addAll(rule);
+    exec(host, cmd.toArray(String[]::new));
   }
 
   /** The DROP rules now in place in {@code host} (for tests of the harness itself). */

@@ -47,15 +47,26 @@ import dev.drover.master.registry.ConflictException;
 import dev.drover.master.registry.InvalidObjectException;
 import dev.drover.master.registry.NotFoundException;
 import dev.drover.master.registry.Registry;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The NodeService: the session of node agents with the masters. Registers nodes, renews their
@@ -70,9 +81,13 @@ import java.util.function.Function;
  * Other callers (an insecure master's) are trusted with the node name they send. No caller moves a
  * pod's phase back from Succeeded or Failed.
  */
-public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
+public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase
+    implements AutoCloseable {
   /** Namespace of the nodes' heartbeat leases (Kubernetes' kube-node-lease). */
   public static final String NODE_LEASE_NAMESPACE = "drover-node-lease";
+
+  private static final Logger LOG = LoggerFactory.getLogger(NodeServiceImpl.class);
+  private static final int HEARTBEAT_THREADS = 4;
 
   private final Registry store;
   private final WatchCache cache;
@@ -82,6 +97,9 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
   private final Duration leaseDuration;
   private final Duration heartbeatInterval;
   private final NodeVolumes volumes;
+  private final ExecutorService releases = Executors.newSingleThreadExecutor(daemon("node-lease"));
+  private final ExecutorService beats =
+      Executors.newFixedThreadPool(HEARTBEAT_THREADS, daemon("node-heartbeat"));
 
   /** A service with the given lease timings. */
   public NodeServiceImpl(
@@ -100,6 +118,39 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     this.leaseDuration = leaseDuration;
     this.heartbeatInterval = heartbeatInterval;
     this.volumes = new NodeVolumes(store, cache);
+  }
+
+  /**
+   * Serves node heartbeats on threads of their own and every other call on the server's default
+   * executor: a lease renewal never waits in a queue behind bulk calls (lists, writes, watches'
+   * starts) for a thread of the shared pool, so a loaded master does not starve the renewals that
+   * keep live nodes from being marked unreachable (as Kubernetes keeps node leases apart).
+   */
+  public ServerCallExecutorSupplier callExecutor() {
+    String heartbeat = NodeServiceGrpc.getHeartbeatMethod().getFullMethodName();
+    return new ServerCallExecutorSupplier() {
+      @Override
+      public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+        // null: the server's default executor.
+        return heartbeat.equals(call.getMethodDescriptor().getFullMethodName()) ? beats : null;
+      }
+    };
+  }
+
+  /** Stops the heartbeat and lease-release threads (once the server no longer serves). */
+  @Override
+  public void close() {
+    beats.shutdownNow();
+    releases.shutdownNow();
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   private Timestamp now() {
@@ -210,6 +261,63 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
     }
   }
 
+  /**
+   * Releases {@code node}'s lease on its behalf because the connection of its session ended at
+   * {@code at} (see {@link NodeSessions}): as a Kubernetes lease holder that lets go, the holder
+   * becomes empty and the lease runs out one heartbeat interval after {@code at}, so the node
+   * lifecycle controller finds a dead agent after that interval instead of the whole grace period.
+   * A live agent re-beats at once when its watch breaks, and its renewal takes the lease back. A
+   * renewal newer than {@code at} (the agent is already back) wins: nothing is written. Runs on its
+   * own thread; the caller (a transport thread) does not wait.
+   */
+  public void releaseLease(String node, Instant at) {
+    releases.execute(
+        () -> {
+          try {
+            Object after =
+                store.mutate(
+                    Kind.KIND_LEASE,
+                    NODE_LEASE_NAMESPACE,
+                    node,
+                    0,
+                    cur -> {
+                      LeaseSpec spec = cur.getLease().getSpec();
+                      boolean renewedSince =
+                          spec.hasRenewTime()
+                              && Timestamps.toMillis(spec.getRenewTime()) > at.toEpochMilli();
+                      if (!node.equals(spec.getHolderIdentity()) || renewedSince) {
+                        return cur;
+                      }
+                      return cur.toBuilder()
+                          .setLease(
+                              cur.getLease().toBuilder()
+                                  .setSpec(
+                                      spec.toBuilder()
+                                          .setHolderIdentity("")
+                                          .setLeaseDurationSeconds(releasedLeaseSeconds())
+                                          .setRenewTime(Timestamps.fromMillis(at.toEpochMilli()))))
+                          .build();
+                    });
+            if (after.getLease().getSpec().getHolderIdentity().isEmpty()) {
+              LOG.info(
+                  "node {}: its session's connection ended at {}; lease released (expires in {} s"
+                      + " unless renewed)",
+                  node,
+                  at,
+                  releasedLeaseSeconds());
+            }
+          } catch (NotFoundException e) {
+            // No lease (never registered, or deleted with its node): nothing to release.
+          } catch (RuntimeException e) {
+            LOG.warn("releasing the lease of node {} failed; its grace period applies", node, e);
+          }
+        });
+  }
+
+  private int releasedLeaseSeconds() {
+    return (int) Math.max(1, heartbeatInterval.toSeconds());
+  }
+
   /** Creates or renews {@code node}'s heartbeat lease; returns the revision of that write. */
   private long renewLease(String node) {
     Timestamp now = now();
@@ -248,12 +356,21 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
                 cur.toBuilder()
                     .setLease(
                         cur.getLease().toBuilder()
-                            .setSpec(
-                                cur.getLease().getSpec().toBuilder()
-                                    .setRenewTime(now)
-                                    .setLeaseDurationSeconds((int) leaseDuration.toSeconds())))
+                            .setSpec(renewed(cur.getLease().getSpec(), node, now)))
                     .build());
     return ApiObjects.meta(renewed).getResourceVersion();
+  }
+
+  // The node holds its lease again (after a release, as a new acquisition), renewed now.
+  private LeaseSpec renewed(LeaseSpec spec, String node, Timestamp now) {
+    LeaseSpec.Builder b =
+        spec.toBuilder().setRenewTime(now).setLeaseDurationSeconds((int) leaseDuration.toSeconds());
+    if (!node.equals(spec.getHolderIdentity())) {
+      b.setHolderIdentity(node)
+          .setAcquireTime(now)
+          .setLeaseTransitions(spec.getLeaseTransitions() + 1);
+    }
+    return b.build();
   }
 
   @Override
@@ -369,6 +486,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase {
       out.onError(ApiErrors.invalid("resource_version", "must not be negative"));
       return;
     }
+    NodeSessions.watchStarted(node);
     Calls.watch(
         cache,
         streams,

@@ -145,15 +145,25 @@ public final class NodeSession implements MasterClient, VolumeReclaimer.Masters,
     while (!closed) {
       String endpoint = currentEndpoint();
       try {
+        long beat = System.nanoTime();
+        if (everRegistered) {
+          // A new master (or the same after a failure): renew the lease first, with the cheap
+          // heartbeat, before the registration and the watch's start, which take longer on a
+          // loaded master; the lease must not run out while the session moves.
+          heartbeat();
+        }
         register();
         reconnect = reconnect.reset();
         startWatch();
         long watchStarted = System.nanoTime();
         while (!closed) {
-          waitFor(heartbeatInterval);
+          // At a fixed rate: the time a heartbeat took is not added to the next interval, so a
+          // slow master does not stretch the renewals towards the node's grace period.
+          waitFor(heartbeatInterval.minusNanos(System.nanoTime() - beat));
           if (closed) {
             break;
           }
+          beat = System.nanoTime();
           HeartbeatResponse hb = heartbeat();
           if (hb.getRegistrationRequired()) {
             register();

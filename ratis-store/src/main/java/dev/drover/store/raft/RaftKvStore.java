@@ -18,6 +18,7 @@ import dev.drover.store.watch.WatchHub;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -70,6 +71,7 @@ public final class RaftKvStore extends AbstractKvStore {
           });
   private RaftServer server;
   private RaftRequests requests;
+  private SilentFollowerReset silentFollowers;
   private volatile boolean closed;
 
   /**
@@ -158,6 +160,9 @@ public final class RaftKvStore extends AbstractKvStore {
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
     server.start();
+    silentFollowers =
+        new SilentFollowerReset(server, groupId, silence(options), System::currentTimeMillis)
+            .start();
     requests = new RaftRequests(group, peers, options, tls);
     hub.start();
     lessor.start();
@@ -168,6 +173,16 @@ public final class RaftKvStore extends AbstractKvStore {
         tls == null ? "plaintext" : "mutual TLS",
         peers);
     return this;
+  }
+
+  /**
+   * How long a follower may stay silent before the leader rebuilds its channel to it: three
+   * election timeouts, at least three seconds (a follower that is only slow answers heartbeats well
+   * within that).
+   */
+  static Duration silence(StoreOptions options) {
+    Duration three = options.electionTimeoutMax().multipliedBy(3);
+    return three.compareTo(Duration.ofSeconds(3)) < 0 ? Duration.ofSeconds(3) : three;
   }
 
   /** Where Ratis keeps this store's log segments under {@code dataDir}. */
@@ -334,6 +349,9 @@ public final class RaftKvStore extends AbstractKvStore {
     }
     closed = true;
     lessor.close();
+    if (silentFollowers != null) {
+      silentFollowers.close();
+    }
     // Watchers first: they learn at once that this member is going and can resume on
     // another, instead of waiting for the Raft server's shutdown.
     hub.close();

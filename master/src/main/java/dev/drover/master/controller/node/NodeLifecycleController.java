@@ -8,6 +8,7 @@ import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Lease;
+import dev.drover.api.v1.LeaseSpec;
 import dev.drover.api.v1.Node;
 import dev.drover.api.v1.NodeSpec;
 import dev.drover.api.v1.NodeStatus;
@@ -60,6 +61,12 @@ import org.slf4j.LoggerFactory;
  * mark is seen. Once a node renews again, its pods that still carry the not-ready mark (no report
  * from the agent replaced it) are ready again, since the agent re-reports a status only when it
  * changes.
+ *
+ * <p>A lease its holder let go (empty holder, see {@link #graceOf}) runs out its own, shorter
+ * duration after its renew time: the master serving a node's session releases it when the session's
+ * connection dies, so a killed agent host is found in about one heartbeat interval. And before a
+ * node is marked unreachable, the store's lease is read: a cache that missed a renewal (a loaded
+ * master's watch lags) does not make a live node unreachable.
  */
 public final class NodeLifecycleController extends Controller {
   private static final Logger LOG = LoggerFactory.getLogger(NodeLifecycleController.class);
@@ -83,6 +90,9 @@ public final class NodeLifecycleController extends Controller {
 
   /** Default time without lease renewal before a node is considered unreachable. */
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(6);
+
+  // How soon a node is judged again when the cache was found behind the store.
+  private static final Duration CACHE_RECHECK = Duration.ofMillis(200);
 
   /** Default toleration of pods for the not-ready and unreachable taints. */
   public static final Duration DEFAULT_TOLERATION = Duration.ofSeconds(4);
@@ -181,7 +191,8 @@ public final class NodeLifecycleController extends Controller {
     }
     Node node = found.get();
     Instant now = clock.instant();
-    Instant lastRenew = lastHeartbeat(node);
+    Optional<Lease> lease = cache.get(Kind.KIND_LEASE, LEASE_NAMESPACE, name);
+    Instant lastRenew = lastHeartbeat(node, lease);
     Heartbeat beat =
         heartbeats.compute(
             name,
@@ -194,7 +205,7 @@ public final class NodeLifecycleController extends Controller {
                   ? old
                   : new Heartbeat(lastRenew, seenAt(lastRenew, now), true);
             });
-    Instant expiry = beat.seenAt().plus(grace);
+    Instant expiry = beat.seenAt().plus(graceOf(lease));
     Optional<Condition> ready = readyCondition(node);
     boolean fresh = now.isBefore(expiry);
     if (fresh
@@ -208,7 +219,15 @@ public final class NodeLifecycleController extends Controller {
       fresh = false;
     }
     if (!fresh) {
-      if (ready.isEmpty() || ready.get().getStatus() != ConditionStatus.CONDITION_STATUS_UNKNOWN) {
+      boolean markNow =
+          ready.isEmpty() || ready.get().getStatus() != ConditionStatus.CONDITION_STATUS_UNKNOWN;
+      if (markNow && cacheBehindStore(name, lease)) {
+        // The store holds a newer lease than this cache: the node renewed and the cache has not
+        // caught up yet (a loaded master's watch lags). Judge again once it has.
+        queue.addAfter(name, CACHE_RECHECK);
+        return;
+      }
+      if (markNow) {
         LOG.info(
             "node {} has not renewed its lease since {} (grace {}): Ready=Unknown",
             name,
@@ -333,9 +352,42 @@ public final class NodeLifecycleController extends Controller {
         && STATUS_UNKNOWN_REASON.equals(ready.getReason());
   }
 
-  private Instant lastHeartbeat(Node node) {
-    Optional<Lease> lease =
-        cache.get(Kind.KIND_LEASE, LEASE_NAMESPACE, node.getMetadata().getName());
+  /**
+   * The grace of a node's current lease: the controller's grace period, or less for a lease its
+   * holder let go (empty holder, as a Kubernetes lease released by its holder): such a lease runs
+   * out its own duration after its renew time. The master that served a node's session releases the
+   * lease when that session's connection dies, so a dead agent is found after one heartbeat
+   * interval while a live one, renewing at once, takes the lease back.
+   */
+  private Duration graceOf(Optional<Lease> lease) {
+    if (lease.isEmpty() || !isReleased(lease.get().getSpec())) {
+      return grace;
+    }
+    Duration own = Duration.ofSeconds(lease.get().getSpec().getLeaseDurationSeconds());
+    return own.compareTo(grace) < 0 ? own : grace;
+  }
+
+  private static boolean isReleased(LeaseSpec spec) {
+    return spec.getHolderIdentity().isEmpty()
+        && spec.hasRenewTime()
+        && spec.getLeaseDurationSeconds() > 0;
+  }
+
+  /**
+   * Before a node is marked unreachable: whether the store's lease (a linearizable read) differs
+   * from the cache's, i.e. the cache missed a renewal. One read per node about to be marked, not
+   * per sync.
+   */
+  private boolean cacheBehindStore(String name, Optional<Lease> cached) {
+    Optional<Lease> stored = writer.fetch(Kind.KIND_LEASE, LEASE_NAMESPACE, name);
+    if (stored.isEmpty() || cached.isEmpty()) {
+      return stored.isPresent() != cached.isPresent();
+    }
+    return stored.get().getMetadata().getResourceVersion()
+        > cached.get().getMetadata().getResourceVersion();
+  }
+
+  private static Instant lastHeartbeat(Node node, Optional<Lease> lease) {
     if (lease.isPresent()) {
       if (lease.get().getSpec().hasRenewTime()) {
         return ApiObjects.instant(lease.get().getSpec().getRenewTime());

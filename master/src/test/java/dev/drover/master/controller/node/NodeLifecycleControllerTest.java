@@ -313,4 +313,92 @@ class NodeLifecycleControllerTest {
     heartbeat();
     assertThat(taintKeys()).containsExactly("maintenance");
   }
+
+  /** The session's master lets the lease go (its connection died), as NodeServiceImpl does. */
+  private void release(int seconds) {
+    Lease lease = h.cluster.stored(Kind.KIND_LEASE, NodeLifecycleController.LEASE_NAMESPACE, "n1");
+    h.cluster.update(
+        lease.toBuilder()
+            .setSpec(
+                lease.getSpec().toBuilder()
+                    .setHolderIdentity("")
+                    .setLeaseDurationSeconds(seconds)
+                    .setRenewTime(ApiObjects.timestamp(h.clock.instant())))
+            .build());
+    h.settle();
+  }
+
+  private void renewAsHolder() {
+    Lease lease = h.cluster.stored(Kind.KIND_LEASE, NodeLifecycleController.LEASE_NAMESPACE, "n1");
+    h.cluster.update(
+        lease.toBuilder()
+            .setSpec(
+                lease.getSpec().toBuilder()
+                    .setHolderIdentity("n1")
+                    .setLeaseDurationSeconds(6)
+                    .setRenewTime(ApiObjects.timestamp(h.clock.instant())))
+            .build());
+    h.settle();
+  }
+
+  @Test
+  void aReleasedLeaseRunsOutAfterItsOwnDurationNotTheGracePeriod() {
+    pod("p");
+    h.advance(Duration.ofSeconds(1));
+    release(2);
+    h.advanceInSteps(Duration.ofMillis(1900), Duration.ofMillis(100));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    h.advance(Duration.ofMillis(100));
+    assertThat(ready())
+        .as("2 s after the release, 3 s after the last renewal (the grace is 6 s)")
+        .isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+    assertThat(taintKeys()).containsExactly(NodeLifecycleController.UNREACHABLE_TAINT);
+    h.advance(Duration.ofMillis(3999));
+    assertThat(exists("p")).as("the toleration still counts from the taint").isTrue();
+    h.advance(Duration.ofMillis(1));
+    assertThat(exists("p")).isFalse();
+  }
+
+  @Test
+  void aRenewalWithinTheReleasedLeasesDurationKeepsTheNodeReady() {
+    pod("p");
+    release(2);
+    h.advance(Duration.ofSeconds(1));
+    renewAsHolder();
+    h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
+    assertThat(ready())
+        .as("held again: the whole grace period counts from the renewal")
+        .isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(taintKeys()).isEmpty();
+    assertThat(exists("p")).isTrue();
+  }
+
+  @Test
+  void aLeaseWithoutHolderAndDurationIsNotAReleaseAndGetsTheGracePeriod() {
+    release(0);
+    h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    h.advance(Duration.ofSeconds(1));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+  }
+
+  @Test
+  void aRenewalTheCacheHasNotSeenYetDoesNotMakeTheNodeUnreachable() {
+    h.advanceInSteps(Duration.ofSeconds(5), Duration.ofSeconds(1));
+    // The cache stops taking changes (a loaded master's watch lags); the node renews in the store.
+    h.cluster.holdEvents();
+    heartbeat();
+    h.advanceInSteps(Duration.ofSeconds(3), Duration.ofMillis(200));
+    assertThat(ready())
+        .as("8 s after the renewal the cache saw, 3 s after the one in the store")
+        .isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(taintKeys()).isEmpty();
+    h.cluster.releaseEvents();
+    h.settle();
+    h.advanceInSteps(Duration.ofSeconds(2), Duration.ofMillis(500));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    // Without renewals, the node is still found: 6 s after the renewal the store had.
+    h.advanceInSteps(Duration.ofSeconds(2), Duration.ofMillis(500));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+  }
 }

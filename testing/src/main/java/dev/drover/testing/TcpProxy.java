@@ -1,4 +1,4 @@
-package dev.drover.e2e.harness;
+package dev.drover.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,17 +17,18 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A small TCP forwarder in the test JVM: every connection to its listen address is relayed to a
- * target, one thread per direction. It is how hosts reach something bound to the root namespace's
- * loopback (the local registry), and the harness's latency and loss injector ({@code tc netem} is
- * not in this kernel): {@link #latency} delays every chunk it relays, {@link #loss} cuts a relayed
- * connection with that probability per chunk (what a stream sees of heavy loss: stalls and resets),
- * {@link #blackhole} keeps connections open and relays nothing.
+ * target, one thread per direction. In the fault harness (e2e) it is how hosts reach something
+ * bound to the root namespace's loopback (the local registry), and the latency and loss injector
+ * ({@code tc netem} is not in this kernel): {@link #latency} delays every chunk it relays, {@link
+ * #loss} cuts a relayed connection with that probability per chunk (what a stream sees of heavy
+ * loss: stalls and resets), {@link #blackhole} keeps connections open and relays nothing.
  */
 public final class TcpProxy implements AutoCloseable {
 
   private final ServerSocket server;
   private final InetSocketAddress target;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final Set<Socket> silenced = ConcurrentHashMap.newKeySet();
   private final Random random;
   private final AtomicLong connections = new AtomicLong();
   private final AtomicLong cut = new AtomicLong();
@@ -132,7 +133,7 @@ public final class TcpProxy implements AutoCloseable {
                   OutputStream os = to.getOutputStream()) {
                 int n;
                 while ((n = is.read(buf)) >= 0) {
-                  while (blackhole && !closed) {
+                  while ((blackhole || silenced.contains(from)) && !closed) {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
                   }
                   long delay = latencyNanos;
@@ -164,12 +165,27 @@ public final class TcpProxy implements AutoCloseable {
   private void closeQuietly(Socket... sockets) {
     for (Socket s : sockets) {
       open.remove(s);
+      silenced.remove(s);
       try {
         s.close();
       } catch (IOException e) {
         // Closing is all that is left to do.
       }
     }
+  }
+
+  /**
+   * The connections relayed now go silent for good, both ways, and stay open; new ones are relayed
+   * as usual. To each end an old connection looks alive but never carries anything again: a
+   * half-open connection, as when a middlebox or the peer's host lost its state without a reset.
+   */
+  public void silenceOpenConnections() {
+    silenced.addAll(open);
+  }
+
+  /** Cuts every connection relayed now (their ends see a reset); new ones are still accepted. */
+  public void cutConnections() {
+    open.forEach(this::closeQuietly);
   }
 
   /** Stops listening and cuts every relayed connection. */

@@ -1,4 +1,4 @@
-package dev.drover.e2e.harness;
+package dev.drover.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,0 +1,171 @@
+package dev.drover.store.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.drover.store.KvStores;
+import dev.drover.store.api.Keys;
+import dev.drover.store.api.Peer;
+import dev.drover.testing.TcpProxy;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A follower whose inbound link goes silent: every connection to it passes a proxy that then keeps
+ * the connections open and relays nothing (a blackhole, as a stateful middlebox or a half-dead host
+ * makes one), then the link heals. The follower must catch up from the leader within seconds of the
+ * heal, whichever way it heals: the silent connections cut, or flowing again.
+ */
+class BlackholedLinkTest {
+  @TempDir Path dir;
+
+  private final List<RaftKvStore> members = new ArrayList<>();
+  private final List<TcpProxy> links = new ArrayList<>();
+  private final AtomicBoolean stop = new AtomicBoolean();
+  private Thread writer;
+
+  @AfterEach
+  void close() throws InterruptedException {
+    stop.set(true);
+    if (writer != null) {
+      writer.join(TimeUnit.SECONDS.toMillis(30));
+    }
+    members.forEach(RaftKvStore::close);
+    links.forEach(TcpProxy::close);
+  }
+
+  /**
+   * Three members, each reached by the others (and by its own client) only through its own proxy,
+   * its {@code links} entry: silencing one member's proxy silences every connection to it.
+   */
+  private void startCluster() throws Exception {
+    List<Peer> listen = new ArrayList<>();
+    List<Peer> advertised = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      int port = KvStores.freePort();
+      TcpProxy link =
+          TcpProxy.start(
+              new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", port));
+      links.add(link);
+      listen.add(new Peer("m" + i, "127.0.0.1", port));
+      advertised.add(new Peer("m" + i, "127.0.0.1", link.address().getPort()));
+    }
+    for (Peer self : listen) {
+      members.add(
+          new RaftKvStore(
+                  self, advertised, dir.resolve(self.id()), TestCluster.testOptions(), null, null)
+              .start());
+    }
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> members.stream().anyMatch(RaftKvStore::isLeader));
+  }
+
+  private RaftKvStore leader() {
+    return members.stream().filter(RaftKvStore::isLeader).findFirst().orElseThrow();
+  }
+
+  /** Puts keys through the leader until stopped; counts what was acknowledged. */
+  private AtomicInteger writeContinuously() {
+    AtomicInteger acked = new AtomicInteger();
+    writer =
+        new Thread(
+            () -> {
+              for (int i = 0; !stop.get(); i++) {
+                Optional<RaftKvStore> leader =
+                    members.stream().filter(RaftKvStore::isLeader).findFirst();
+                if (leader.isEmpty()) {
+                  // An election: pace the loop rather than spin.
+                  LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                  continue;
+                }
+                try {
+                  leader.get().put(Keys.of("/k/" + i), Keys.of("v" + i)).get(10, TimeUnit.SECONDS);
+                  acked.incrementAndGet();
+                } catch (Exception e) {
+                  // Not acknowledged (a leader change); the next one goes on.
+                }
+              }
+            },
+            "writer");
+    writer.start();
+    return acked;
+  }
+
+  private void awaitCaughtUp(RaftKvStore follower, Duration within) {
+    await(follower.id() + " reaches the leader's applied index")
+        .atMost(within)
+        .until(() -> follower.lastAppliedIndex() >= leader().lastAppliedIndex() - 5);
+  }
+
+  /** Silences every connection to a follower while the leader goes on writing; returns it. */
+  private RaftKvStore blackholeWhileWriting(AtomicInteger acked) {
+    RaftKvStore leader = leader();
+    int f = members.get(0) == leader ? 1 : 0;
+    links.get(f).blackhole(true);
+    int before = acked.get();
+    // Enough writes while the link is silent to fill the leader's stream to the follower.
+    await().atMost(Duration.ofSeconds(60)).until(() -> acked.get() >= before + 300);
+    return members.get(f);
+  }
+
+  private TcpProxy linkOf(RaftKvStore member) {
+    return links.get(members.indexOf(member));
+  }
+
+  private void awaitAllCaughtUp(Duration within) {
+    for (RaftKvStore m : members) {
+      awaitCaughtUp(m, within);
+    }
+  }
+
+  @Test
+  void aFollowerCatchesUpOnceItsSilentConnectionsAreCut() throws Exception {
+    startCluster();
+    AtomicInteger acked = writeContinuously();
+    awaitAllCaughtUp(Duration.ofSeconds(30));
+    RaftKvStore silenced = blackholeWhileWriting(acked);
+    linkOf(silenced).blackhole(false);
+    linkOf(silenced).cutConnections();
+    awaitCaughtUp(silenced, Duration.ofSeconds(15));
+  }
+
+  /**
+   * The leader's old connections to the follower stay open and silent for good (half-open: to the
+   * leader they look alive, nothing comes back, not even a reset), new ones work. Ratis' appender
+   * waits on the full stream of the old connection without end; the leader must notice the silent
+   * follower and connect again (found by the fault harness: 95 s and more without entries).
+   */
+  @Test
+  void aFollowerCatchesUpWhenTheLeadersOldConnectionsToItStaySilent() throws Exception {
+    startCluster();
+    AtomicInteger acked = writeContinuously();
+    awaitAllCaughtUp(Duration.ofSeconds(30));
+    RaftKvStore silenced = blackholeWhileWriting(acked);
+    linkOf(silenced).silenceOpenConnections();
+    linkOf(silenced).blackhole(false);
+    awaitCaughtUp(silenced, Duration.ofSeconds(20));
+  }
+
+  @Test
+  void aFollowerCatchesUpOnceItsSilentConnectionsFlowAgain() throws Exception {
+    startCluster();
+    AtomicInteger acked = writeContinuously();
+    awaitAllCaughtUp(Duration.ofSeconds(30));
+    RaftKvStore silenced = blackholeWhileWriting(acked);
+    linkOf(silenced).blackhole(false);
+    awaitCaughtUp(silenced, Duration.ofSeconds(15));
+    assertThat(linkOf(silenced).connections()).isPositive();
+  }
+}
