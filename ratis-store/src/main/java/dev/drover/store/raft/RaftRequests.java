@@ -30,6 +30,7 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.TimeoutIOException;
 import org.apache.ratis.retry.RetryPolicies;
@@ -78,16 +79,37 @@ final class RaftRequests implements AutoCloseable {
     this.reads = new Lane((client, msg) -> client.async().sendReadOnly(msg));
   }
 
-  private RaftClient newClient() {
+  private RaftClient newClient(RaftPeerId firstTry) {
     long sleepMs = 100;
     int retries = (int) Math.max(1, options.requestTimeout().toMillis() / sleepMs);
-    return RaftClient.newBuilder()
-        .setClientId(ClientId.randomId())
-        .setRaftGroup(group)
-        .setProperties(clientProperties())
-        .setParameters(parameters(tls))
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(retries, millis(sleepMs)))
-        .build();
+    RaftClient.Builder b =
+        RaftClient.newBuilder()
+            .setClientId(ClientId.randomId())
+            .setRaftGroup(group)
+            .setProperties(clientProperties())
+            .setParameters(parameters(tls))
+            .setRetryPolicy(
+                RetryPolicies.retryUpToMaximumCountWithFixedSleep(retries, millis(sleepMs)));
+    if (firstTry != null) {
+      b.setLeaderId(firstTry);
+    }
+    return b.build();
+  }
+
+  /**
+   * The member after {@code failed} in the group: where a replacing client starts. Ratis' client
+   * starts with the group's first member and keeps waiting on a member that accepts connections but
+   * never answers (a frozen process), so starting anywhere but the member a request just failed on
+   * is what lets the next request reach a leader.
+   */
+  private RaftPeerId after(RaftPeerId failed) {
+    List<RaftPeer> peers = new ArrayList<>(group.getPeers());
+    for (int i = 0; i < peers.size(); i++) {
+      if (peers.get(i).getId().equals(failed)) {
+        return peers.get((i + 1) % peers.size()).getId();
+      }
+    }
+    return null;
   }
 
   /**
@@ -181,7 +203,7 @@ final class RaftRequests implements AutoCloseable {
     private final BiFunction<RaftClient, Message, CompletableFuture<RaftClientReply>> send;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private int inFlight;
-    private RaftClient client = newClient();
+    private RaftClient client = newClient(null);
     private boolean closed;
 
     Lane(BiFunction<RaftClient, Message, CompletableFuture<RaftClientReply>> send) {
@@ -198,7 +220,7 @@ final class RaftRequests implements AutoCloseable {
         if (client != failed || closed) {
           return;
         }
-        client = newClient();
+        client = newClient(after(failed.getLeaderId()));
       }
       LOG.info("replacing a Raft client after a failed request");
       closeQuietly(failed);
