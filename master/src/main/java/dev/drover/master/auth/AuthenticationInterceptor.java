@@ -76,8 +76,9 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    // A principal already in the Context was set in process by the master itself (the HTTP
-    // gateway's loopback console); a remote call always starts from an empty Context.
+    // A principal already in the Context was set in process by whoever wrapped these services
+    // with their own authentication (tests, benchmark harnesses); a remote call, and the HTTP
+    // gateway's in-process call, always starts from an empty Context.
     Principal preset = AuthContext.current();
     String refused = preset != null || insecure ? null : verifyCertificate(call);
     if (refused != null) {

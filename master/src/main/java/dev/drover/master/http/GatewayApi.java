@@ -467,8 +467,9 @@ final class GatewayApi {
 
   /**
    * Drover's action subresources (POST): a Deployment's {@code restart}, {@code pause}, {@code
-   * resume}, {@code promote} and {@code rollback}; a Node's {@code cordon}, {@code uncordon} and
-   * {@code drain}; a Pod's {@code eviction}. Each is the gRPC verb of the same name.
+   * resume}, {@code promote} (body or query {@code allSteps: true} passes every canary step) and
+   * {@code rollback}; a Node's {@code cordon}, {@code uncordon} and {@code drain}; a Pod's {@code
+   * eviction}. Each is the gRPC verb of the same name.
    */
   private void action(Request request, Reply reply, ControlServiceStub stub) {
     ResourcePath path = request.path();
@@ -499,6 +500,8 @@ final class GatewayApi {
                 .setNamespace(path.namespace())
                 .setName(path.name())
                 .setAction(type)
+                // As `drover rollout promote --all-steps`; refused on the other actions.
+                .setAllSteps(request.flag("allSteps") || Boolean.TRUE.equals(body.get("allSteps")))
                 .build(),
             answer(reply, 200, ObjectJson::tree));
       }

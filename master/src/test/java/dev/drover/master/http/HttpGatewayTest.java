@@ -313,6 +313,12 @@ class HttpGatewayTest {
     Answer restart = call("POST", DEPLOYMENTS + "/web/restart", null);
     assertThat(restart.code()).as(restart.body()).isEqualTo(200);
     assertThat(restart.body()).contains("restartedAt");
+    // allSteps reaches the API: refused on a restart, and a promotion without a canary under way
+    // is a failed precondition (422), not a silent success.
+    Answer restartAll = call("POST", DEPLOYMENTS + "/web/restart", "{\"allSteps\":true}");
+    assertThat(restartAll.code()).as(restartAll.body()).isEqualTo(400);
+    Answer promoteAll = call("POST", DEPLOYMENTS + "/web/promote?allSteps=true", null);
+    assertThat(promoteAll.code()).as(promoteAll.body()).isEqualTo(422);
 
     call("POST", "/api/v1/nodes", node("n1"));
     Answer cordon = call("POST", "/api/v1/nodes/n1/cordon", null);
