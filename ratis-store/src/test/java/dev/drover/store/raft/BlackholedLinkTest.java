@@ -3,11 +3,8 @@ package dev.drover.store.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.store.KvStores;
 import dev.drover.store.api.Keys;
-import dev.drover.store.api.Peer;
 import dev.drover.testing.TcpProxy;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,31 +42,8 @@ class BlackholedLinkTest {
     links.forEach(TcpProxy::close);
   }
 
-  /**
-   * Three members, each reached by the others (and by its own client) only through its own proxy,
-   * its {@code links} entry: silencing one member's proxy silences every connection to it.
-   */
   private void startCluster() throws Exception {
-    List<Peer> listen = new ArrayList<>();
-    List<Peer> advertised = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) {
-      int port = KvStores.freePort();
-      TcpProxy link =
-          TcpProxy.start(
-              new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", port));
-      links.add(link);
-      listen.add(new Peer("m" + i, "127.0.0.1", port));
-      advertised.add(new Peer("m" + i, "127.0.0.1", link.address().getPort()));
-    }
-    for (Peer self : listen) {
-      members.add(
-          new RaftKvStore(
-                  self, advertised, dir.resolve(self.id()), TestCluster.testOptions(), null, null)
-              .start());
-    }
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> members.stream().anyMatch(RaftKvStore::isLeader));
+    ProxiedCluster.start(dir, TestCluster.testOptions(), members, links);
   }
 
   private RaftKvStore leader() {

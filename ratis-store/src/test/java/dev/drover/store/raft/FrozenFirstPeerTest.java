@@ -3,11 +3,8 @@ package dev.drover.store.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.drover.store.KvStores;
 import dev.drover.store.api.Keys;
-import dev.drover.store.api.Peer;
 import dev.drover.testing.TcpProxy;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,33 +33,10 @@ class FrozenFirstPeerTest {
     links.forEach(TcpProxy::close);
   }
 
-  /** Starts three members, each reached only through its own proxy; returns the leader. */
+  /** Starts the proxied members; returns the leader. */
   private RaftKvStore startCluster(Path root) throws Exception {
-    List<Peer> listen = new ArrayList<>();
-    List<Peer> advertised = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) {
-      int port = KvStores.freePort();
-      TcpProxy link =
-          TcpProxy.start(
-              new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", port));
-      links.add(link);
-      listen.add(new Peer("m" + i, "127.0.0.1", port));
-      advertised.add(new Peer("m" + i, "127.0.0.1", link.address().getPort()));
-    }
-    for (Peer self : listen) {
-      members.add(
-          new RaftKvStore(
-                  self,
-                  advertised,
-                  root.resolve(self.id()),
-                  TestCluster.testOptions().requestTimeout(Duration.ofSeconds(3)),
-                  null,
-                  null)
-              .start());
-    }
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> members.stream().anyMatch(RaftKvStore::isLeader));
+    ProxiedCluster.start(
+        root, TestCluster.testOptions().requestTimeout(Duration.ofSeconds(3)), members, links);
     return members.stream().filter(RaftKvStore::isLeader).findFirst().orElseThrow();
   }
 
