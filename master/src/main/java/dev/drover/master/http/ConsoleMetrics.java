@@ -12,10 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code GET /ui/metrics}: the console's chart data, fetched as a call of {@link
- * ConsoleMetricsService} over the gateway's in-process channel with the request's {@code
- * Authorization} header and its connection, so the same authentication (token or client
- * certificate) and the service's own check decide who sees it.
+ * {@code GET /ui/metrics}: the console's chart data ({@code ?follow=true}: a stream of it, a line
+ * per sample), fetched as a call of {@link ConsoleMetricsService} over the gateway's in-process
+ * channel with the request's {@code Authorization} header and its connection, so the same
+ * authentication (token or client certificate) and the service's own check decide who sees it.
  */
 final class ConsoleMetrics {
   /** Where the console reads its charts. */
@@ -23,7 +23,8 @@ final class ConsoleMetrics {
 
   private ConsoleMetrics() {}
 
-  static void serve(Channel channel, String authorization, String connection, Reply reply) {
+  static void serve(
+      Channel channel, String authorization, String connection, boolean follow, Reply reply) {
     Metadata headers = new Metadata();
     // The connection carries a client certificate's identity, as for the API's calls.
     headers.put(CallerConnections.CONNECTION, connection);
@@ -32,6 +33,19 @@ final class ConsoleMetrics {
     }
     Channel ch =
         ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    if (follow) {
+      // NDJSON, one series per line: now, then after every sample, until the client goes away.
+      ClientCalls.asyncServerStreamingCall(
+          ch.newCall(ConsoleMetricsService.FOLLOW, CallOptions.DEFAULT),
+          "",
+          new GatewayApi.Streamed<String>(reply) {
+            @Override
+            void write(String json) {
+              reply.chunk(json + "\n");
+            }
+          });
+      return;
+    }
     ClientCalls.asyncUnaryCall(
         ch.newCall(
             ConsoleMetricsService.SERIES,

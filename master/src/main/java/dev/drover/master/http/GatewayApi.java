@@ -355,7 +355,7 @@ final class GatewayApi {
    * A server stream copied to a chunked reply one message at a time: the next message is asked for
    * only when the connection can take it, and a closed connection cancels the call.
    */
-  private abstract static class Streamed<T> implements ClientResponseObserver<java.lang.Object, T> {
+  abstract static class Streamed<T> implements ClientResponseObserver<java.lang.Object, T> {
     private final Reply reply;
     private ClientCallStreamObserver<java.lang.Object> call;
 

@@ -46,7 +46,8 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       reply.redirect("/ui/");
     } else if (path.equals(ConsoleMetrics.PATH)) {
       String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION, "");
-      ConsoleMetrics.serve(api.channel(), authorization, connection(ctx), reply);
+      boolean follow = "true".equals(first(uri.parameters().get("follow")));
+      ConsoleMetrics.serve(api.channel(), authorization, connection(ctx), follow, reply);
     } else if (path.startsWith("/ui/")) {
       console.serve(path.substring("/ui/".length()), reply);
     } else if (path.startsWith("/api/") || path.startsWith("/apis/")) {
@@ -68,6 +69,10 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     } else {
       reply.fail(new HttpErrors.HttpError(404, "nothing is served at " + path));
     }
+  }
+
+  private static String first(java.util.List<String> values) {
+    return values == null || values.isEmpty() ? "" : values.get(0);
   }
 
   /** This connection's id for the in-process calls, registered at its first API request. */

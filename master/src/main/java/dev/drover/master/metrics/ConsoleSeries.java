@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -27,6 +29,7 @@ public final class ConsoleSeries {
   private final Histogram applies;
   private final Clock clock;
   private final ArrayDeque<Sample> samples = new ArrayDeque<>();
+  private final List<Consumer<String>> followers = new CopyOnWriteArrayList<>();
   private Totals last;
 
   private record Totals(long millis, double requests, double applySum, long applyCount) {}
@@ -60,8 +63,19 @@ public final class ConsoleSeries {
       while (samples.size() > KEEP) {
         samples.removeFirst();
       }
+      String json = json();
+      followers.forEach(f -> f.accept(json));
     }
     last = now;
+  }
+
+  /**
+   * Hands {@code follower} the series as JSON after every new sample, from the sampling thread,
+   * until the returned handle is run.
+   */
+  public Runnable follow(Consumer<String> follower) {
+    followers.add(follower);
+    return () -> followers.remove(follower);
   }
 
   /**

@@ -110,6 +110,32 @@ class ConsoleMetricsTest {
   }
 
   @Test
+  void followingGivesTheSeriesAtOnceAndAgainAfterEverySample() throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + master.httpPort() + "/ui/metrics?follow=true"))
+            .header("Authorization", "Bearer viewer")
+            .build();
+    HttpResponse<java.util.stream.Stream<String>> response =
+        http.send(request, HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    try (java.util.stream.Stream<String> lines = response.body()) {
+      // The master samples every two seconds: three lines (now, then two samples) arrive without
+      // another request, each a whole series with a growing history.
+      java.util.List<String> first = lines.limit(3).toList();
+      assertThat(first).hasSize(3).allSatisfy(l -> assertThat(l).startsWith("{\"charts\":["));
+      assertThat(points(first.get(2), "watchers")).isGreaterThan(points(first.get(0), "watchers"));
+    }
+    HttpRequest refused =
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + master.httpPort() + "/ui/metrics?follow=true"))
+            .header("Authorization", "Bearer team")
+            .build();
+    assertThat(http.send(refused, HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(403);
+  }
+
+  @Test
   void withoutACredentialOrAClusterWideRoleItIsRefused() throws Exception {
     assertThat(series(null).statusCode()).isEqualTo(401);
     HttpResponse<String> team = series("Bearer team");

@@ -469,28 +469,51 @@ async function followLogs() {
 // ------------------------------------------------------------------------------ charts
 
 // The overview's small charts: series this master samples every two seconds (API requests per
-// second, open watch streams, store apply latency), read from /ui/metrics, which the gateway
-// serves as a call of the master's services with this page's credentials, like every API call.
-// Metrics change all the time rather than by events, so the series are re-read every few
-// seconds while the overview shows; nothing else in the console polls.
-const CHART_REFRESH_MS = 5000;
+// second, open watch streams, store apply latency), followed from /ui/metrics?follow=true, which
+// the gateway serves as a stream of the master's services with this page's credentials, like every
+// API call: one line per sample, so the charts move as watches do, without polling.
+const CHART_RETRY_MS = 5000;
 const SVG = "http://www.w3.org/2000/svg";
-let chartTimer = null;
+let chartAbort = null;
 
 function followCharts(on) {
-  if (chartTimer) clearInterval(chartTimer);
-  chartTimer = on ? setInterval(refreshCharts, CHART_REFRESH_MS) : null;
-  if (on) refreshCharts();
+  if (chartAbort) chartAbort.abort();
+  chartAbort = on ? new AbortController() : null;
+  if (on) streamCharts(chartAbort.signal);
 }
 
-async function refreshCharts() {
+async function streamCharts(signal) {
   const box = document.getElementById("charts");
   try {
-    const data = await api("GET", "/ui/metrics");
-    box.replaceChildren(...data.charts.map(chart));
+    const res = await fetch("/ui/metrics?follow=true", { headers: headers(), signal });
+    if (!res.ok) {
+      const body = await res.text();
+      let message = body;
+      try { message = JSON.parse(body).message; } catch (e) { /* plain text */ }
+      throw new Error("(" + res.status + ") " + message);
+    }
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffered = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffered += decoder.decode(value, { stream: true });
+      let nl;
+      let latest = null;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (line.trim()) latest = JSON.parse(line);
+      }
+      if (latest) box.replaceChildren(...latest.charts.map(chart));
+    }
   } catch (e) {
+    if (e.name === "AbortError") return;
     box.replaceChildren(h("p", { class: "empty" }, "charts unavailable: " + e.message));
   }
+  // The stream ended (a master restart, a lost connection): follow again after a pause.
+  if (!signal.aborted) setTimeout(() => { if (!signal.aborted) streamCharts(signal); }, CHART_RETRY_MS);
 }
 
 function chartNumber(v) {
