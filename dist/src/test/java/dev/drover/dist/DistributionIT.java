@@ -139,6 +139,7 @@ class DistributionIT {
                     || l.startsWith("  drover ")
                     || l.startsWith("Press Ctrl-C")
                     || l.startsWith("Web console and HTTP API: https://127.0.0.1:")
-                    || l.startsWith("The console's HTTPS certificate is from this cluster's"));
+                    || l.startsWith("The console's HTTPS certificate is from this cluster's")
+                    || l.startsWith("Metrics (Prometheus, loopback only): http://127.0.0.1:"));
   }
 }
