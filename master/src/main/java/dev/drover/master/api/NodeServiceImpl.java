@@ -175,6 +175,15 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase
     return own;
   }
 
+  /** {@link #nodeOf}, refusing a call that names no node (and is not made by one). */
+  private static String requiredNodeOf(String requested) {
+    String node = nodeOf(requested);
+    if (node.isEmpty()) {
+      throw ApiErrors.invalid("nodeName", "is required");
+    }
+    return node;
+  }
+
   private static boolean callerIsNode() {
     Principal p = AuthContext.current();
     return p != null && p.nodeName() != null;
@@ -473,13 +482,9 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase
       Function<List<WatchFrame>, List<T>> messages) {
     String node;
     try {
-      node = nodeOf(request.getNodeName());
+      node = requiredNodeOf(request.getNodeName());
     } catch (RuntimeException e) {
       out.onError(e);
-      return;
-    }
-    if (node.isEmpty()) {
-      out.onError(ApiErrors.invalid("node_name", "is required"));
       return;
     }
     if (request.getResourceVersion() < 0) {
@@ -507,10 +512,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase
     Calls.unary(
         out,
         () -> {
-          String node = nodeOf(request.getNodeName());
-          if (node.isEmpty()) {
-            throw ApiErrors.invalid("node_name", "is required");
-          }
+          String node = requiredNodeOf(request.getNodeName());
           UpdatePodStatusesResponse.Builder resp = UpdatePodStatusesResponse.newBuilder();
           long max = 0;
           for (PodStatusUpdate u : request.getUpdatesList()) {
@@ -657,10 +659,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase
     Calls.unary(
         out,
         () -> {
-          String node = nodeOf(request.getNodeName());
-          if (node.isEmpty()) {
-            throw ApiErrors.invalid("nodeName", "is required");
-          }
+          String node = requiredNodeOf(request.getNodeName());
           return ListVolumesToReclaimResponse.newBuilder()
               .addAllVolumes(volumes.toReclaim(node))
               .build();
@@ -673,10 +672,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase
     Calls.unary(
         out,
         () -> {
-          String node = nodeOf(request.getNodeName());
-          if (node.isEmpty()) {
-            throw ApiErrors.invalid("nodeName", "is required");
-          }
+          String node = requiredNodeOf(request.getNodeName());
           if (request.getName().isEmpty() || request.getUid().isEmpty()) {
             throw ApiErrors.invalid(
                 request.getName().isEmpty() ? "name" : "uid",
