@@ -49,6 +49,7 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
   private long uids;
   private long names;
   private boolean holding;
+  private Kind releaseAfterListOf;
   private boolean silent;
   private boolean boundPodsWaitForAgent;
   private String rejectPodCreates;
@@ -127,9 +128,32 @@ public final class FakeCluster implements ObjectCache, ObjectWriter {
     return Optional.ofNullable((T) cache.get(storeKey(kind, namespace, name)));
   }
 
+  /**
+   * Delivers the held changes right after the next list of {@code kind} has taken its snapshot,
+   * before that list returns: the watch catching up while a controller works from what it listed.
+   */
+  public synchronized void releaseEventsAfterNextList(Kind kind) {
+    releaseAfterListOf = kind;
+  }
+
   @Override
+  public <T extends Message> List<T> list(Kind kind, String namespace, LabelSelector selector) {
+    List<T> result = snapshot(kind, namespace, selector);
+    boolean release;
+    synchronized (this) {
+      release = kind == releaseAfterListOf;
+      if (release) {
+        releaseAfterListOf = null;
+      }
+    }
+    if (release) {
+      releaseEvents();
+    }
+    return result;
+  }
+
   @SuppressWarnings("unchecked")
-  public synchronized <T extends Message> List<T> list(
+  private synchronized <T extends Message> List<T> snapshot(
       Kind kind, String namespace, LabelSelector selector) {
     List<T> result = new ArrayList<>();
     for (Message object : cache.values()) {

@@ -135,6 +135,9 @@ public final class DaemonSetController extends Controller {
       return;
     }
     DaemonSet ds = found.get();
+    // Read the expectations before listing the pods: a creation observed between the two would
+    // count as seen while the list still lacks the pod, and the pod would be created twice.
+    boolean satisfied = expectations.satisfied(key);
     String hash = TemplateHashing.templateHash(ds.getSpec().getTemplate(), 0);
     List<Node> nodes = cache.list(Kind.KIND_NODE, "", null);
     Map<String, List<Pod>> byNode = new HashMap<>();
@@ -156,7 +159,7 @@ public final class DaemonSetController extends Controller {
         eligibleNodes.add(node.getMetadata().getName());
       }
     }
-    if (expectations.satisfied(key) && !ds.getMetadata().hasDeletionTime()) {
+    if (satisfied && !ds.getMetadata().hasDeletionTime()) {
       manage(key, ds, hash, nodes, eligibleNodes, byNode, failed);
     }
     writeStatus(key, ds, hash, eligibleNodes, byNode);

@@ -99,6 +99,9 @@ public final class JobController extends Controller {
       return;
     }
     JobSpec spec = job.getSpec();
+    // Read the expectations before listing the pods: a creation observed between the two would
+    // count as seen while the list still lacks the pod, and the pod would be created twice.
+    boolean satisfied = expectations.satisfied(key);
     Instant now = clock.instant();
     List<Pod> active = new ArrayList<>();
     List<Pod> failedPods = new ArrayList<>();
@@ -175,7 +178,7 @@ public final class JobController extends Controller {
     if (finished.isPresent() || suspended) {
       deletePods(key, job, expectations, active);
       active.clear();
-    } else if (expectations.satisfied(key)) {
+    } else if (satisfied) {
       manage(
           key,
           job,

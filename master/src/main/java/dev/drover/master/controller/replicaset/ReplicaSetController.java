@@ -88,11 +88,14 @@ public final class ReplicaSetController extends Controller {
       return;
     }
     ReplicaSet rs = found.get();
+    // Read the expectations before listing the pods: a creation observed between the two would
+    // count as seen while the list still lacks the pod, and the pod would be created twice.
+    boolean satisfied = expectations.satisfied(key);
     List<Pod> owned = claimPods(rs);
     List<Pod> active = owned.stream().filter(Pods::isActive).collect(Collectors.toList());
     boolean managed = false;
     WriteException failure = null;
-    if (expectations.satisfied(key) && !rs.getMetadata().hasDeletionTime()) {
+    if (satisfied && !rs.getMetadata().hasDeletionTime()) {
       managed = true;
       try {
         manageReplicas(key, rs, active);

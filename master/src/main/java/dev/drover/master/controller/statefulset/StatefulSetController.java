@@ -66,6 +66,9 @@ public final class StatefulSetController extends Controller {
       return;
     }
     StatefulSet set = found.get();
+    // Read the expectations before listing the pods: a creation observed between the two would
+    // count as seen while the list still lacks the pod, and the pod would be created twice.
+    boolean satisfied = expectations.satisfied(key);
     String revision = updateRevision(set);
     List<Pod> pods = new ArrayList<>();
     for (Pod pod : cache.<Pod>list(Kind.KIND_POD, set.getMetadata().getNamespace(), null)) {
@@ -73,7 +76,7 @@ public final class StatefulSetController extends Controller {
         pods.add(pod);
       }
     }
-    if (expectations.satisfied(key) && !set.getMetadata().hasDeletionTime()) {
+    if (satisfied && !set.getMetadata().hasDeletionTime()) {
       StatefulSetPlan plan = StatefulSetPlan.of(set, revision, pods);
       List<Pod> created = new ArrayList<>();
       for (int ordinal : plan.create()) {

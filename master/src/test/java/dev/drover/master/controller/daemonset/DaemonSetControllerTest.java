@@ -39,10 +39,7 @@ class DaemonSetControllerTest {
   private static final Map<String, String> LABELS = Map.of("app", "agent");
 
   private final Harness h = new Harness();
-
-  DaemonSetControllerTest() {
-    h.add(new DaemonSetController(h.context()));
-  }
+  private final DaemonSetController controller = h.add(new DaemonSetController(h.context()));
 
   private void addNode(String name, Map<String, String> labels) {
     h.cluster.create(node(name, labels));
@@ -50,17 +47,20 @@ class DaemonSetControllerTest {
   }
 
   private DaemonSet create(UnaryOperator<PodTemplateSpec.Builder> template) {
-    DaemonSet ds =
-        h.cluster.create(
-            DaemonSet.newBuilder()
-                .setMetadata(meta("agent"))
-                .setSpec(
-                    DaemonSetSpec.newBuilder()
-                        .setSelector(selector(LABELS))
-                        .setTemplate(template.apply(template(LABELS, "agent:1").toBuilder())))
-                .build());
+    DaemonSet ds = submit(template);
     h.settle();
     return ds;
+  }
+
+  private DaemonSet submit(UnaryOperator<PodTemplateSpec.Builder> template) {
+    return h.cluster.create(
+        DaemonSet.newBuilder()
+            .setMetadata(meta("agent"))
+            .setSpec(
+                DaemonSetSpec.newBuilder()
+                    .setSelector(selector(LABELS))
+                    .setTemplate(template.apply(template(LABELS, "agent:1").toBuilder())))
+            .build());
   }
 
   private List<Pod> pods() {
@@ -73,6 +73,23 @@ class DaemonSetControllerTest {
 
   private DaemonSetStatus status() {
     return h.cluster.<DaemonSet>stored(Kind.KIND_DAEMON_SET, "default", "agent").getStatus();
+  }
+
+  @Test
+  void creationsObservedWhileASyncListsDoNotCreateThePodsAgain() {
+    addNode("n1", Map.of());
+    addNode("n2", Map.of());
+    submit(t -> t);
+    h.cluster.holdEvents();
+    h.settle();
+    assertThat(h.cluster.<Pod>stored(Kind.KIND_POD)).hasSize(2);
+    // The next sync lists no pods; the two creations arrive just after its list.
+    h.cluster.releaseEventsAfterNextList(Kind.KIND_POD);
+    controller.queue().add("default/agent");
+    h.settle();
+    assertThat(podNodes()).containsExactly("n1", "n2");
+    assertThat(h.cluster.eventReasons("agent"))
+        .containsExactly("SuccessfulCreate", "SuccessfulCreate");
   }
 
   @Test

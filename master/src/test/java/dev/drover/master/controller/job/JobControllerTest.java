@@ -29,16 +29,18 @@ import org.junit.jupiter.api.Test;
 
 class JobControllerTest {
   private final Harness h = new Harness();
-
-  JobControllerTest() {
-    h.add(new JobController(h.context()));
-  }
+  private final JobController controller = h.add(new JobController(h.context()));
 
   private void create(UnaryOperator<JobSpec.Builder> spec) {
     create(RestartPolicy.RESTART_POLICY_NEVER, spec);
   }
 
   private void create(RestartPolicy policy, UnaryOperator<JobSpec.Builder> spec) {
+    submit(policy, spec);
+    h.settle();
+  }
+
+  private void submit(RestartPolicy policy, UnaryOperator<JobSpec.Builder> spec) {
     var t = template(Map.of("app", "batch"), "task:1").toBuilder();
     t.getSpecBuilder().setRestartPolicy(policy);
     h.cluster.create(
@@ -46,7 +48,6 @@ class JobControllerTest {
             .setMetadata(meta("task"))
             .setSpec(spec.apply(JobSpec.newBuilder().setTemplate(t)))
             .build());
-    h.settle();
   }
 
   private Optional<Job> job() {
@@ -126,6 +127,20 @@ class JobControllerTest {
     return job().orElseThrow().getStatus().getConditionsList().stream()
         .filter(c -> c.getType().equals(type))
         .findFirst();
+  }
+
+  @Test
+  void creationsObservedWhileASyncListsDoNotCreateThePodsAgain() {
+    submit(RestartPolicy.RESTART_POLICY_NEVER, s -> s.setCompletions(3).setParallelism(2));
+    h.cluster.holdEvents();
+    h.settle();
+    assertThat(all()).hasSize(2);
+    // The next sync lists no pods; the two creations arrive just after its list.
+    h.cluster.releaseEventsAfterNextList(Kind.KIND_POD);
+    controller.queue().add("default/task");
+    h.settle();
+    assertThat(h.cluster.eventReasons("task"))
+        .containsExactly("SuccessfulCreate", "SuccessfulCreate");
   }
 
   @Test

@@ -100,6 +100,22 @@ class ReplicaSetControllerTest {
   }
 
   @Test
+  void creationsObservedWhileASyncListsDoNotCreateThePodsAgain() {
+    createRs(3, 0);
+    h.cluster.holdEvents();
+    h.settle();
+    assertThat(pods(h.cluster)).hasSize(3);
+    // The next sync lists an empty cache; the three creations arrive just after its list.
+    h.cluster.releaseEventsAfterNextList(Kind.KIND_POD);
+    controller.queue().add("default/web");
+    h.settle();
+    assertThat(pods(h.cluster))
+        .as("the stale list must not count once expectations clear")
+        .hasSize(3);
+    assertThat(h.cluster.eventReasons("web")).doesNotContain("SuccessfulDelete");
+  }
+
+  @Test
   void scaleDownDeletesUnscheduledAndNotReadyPodsFirst() {
     createRs(4, 0);
     h.settle();
