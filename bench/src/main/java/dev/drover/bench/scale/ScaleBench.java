@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -555,23 +556,33 @@ public final class ScaleBench {
             + " ms); p99 ms: write %.0f, get %.0f, list %.0f, watch %.0f; master RSS %.0f MB;"
             + " nodes not Ready %d; failed calls of the simulated nodes so far: heartbeats %d,"
             + " status reports %d, pod watches %d; load %s%n",
-        s.nodes(),
-        s.pods(),
-        s.why(),
-        s.createPerS(),
-        s.boundPerS(),
-        s.heartbeatPerS(),
-        s.heartbeatP99Ms(),
-        s.writeP99Ms(),
-        s.getP99Ms(),
-        s.listP99Ms(),
-        s.watchP99Ms(),
-        s.rssMb(),
-        s.notReady(),
-        sim.heartbeatErrors.get(),
-        sim.statusErrors.get(),
-        sim.watchErrors.get(),
-        loadAverage());
+        Stream.concat(
+                Stream.of(columns(s)),
+                Stream.of(
+                    s.notReady(),
+                    sim.heartbeatErrors.get(),
+                    sim.statusErrors.get(),
+                    sim.watchErrors.get(),
+                    loadAverage()))
+            .toArray());
+  }
+
+  /** A step's figures in the order of the report's table, which the progress line shares. */
+  private static java.lang.Object[] columns(Step s) {
+    return new java.lang.Object[] {
+      s.nodes(),
+      s.pods(),
+      s.why(),
+      s.createPerS(),
+      s.boundPerS(),
+      s.heartbeatPerS(),
+      s.heartbeatP99Ms(),
+      s.writeP99Ms(),
+      s.getP99Ms(),
+      s.listP99Ms(),
+      s.watchP99Ms(),
+      s.rssMb()
+    };
   }
 
   private static void report(List<Step> steps) {
@@ -584,18 +595,7 @@ public final class ScaleBench {
       System.out.printf(
           Locale.ROOT,
           "| %d | %d | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |%n",
-          s.nodes(),
-          s.pods(),
-          s.why(),
-          s.createPerS(),
-          s.boundPerS(),
-          s.heartbeatPerS(),
-          s.heartbeatP99Ms(),
-          s.writeP99Ms(),
-          s.getP99Ms(),
-          s.listP99Ms(),
-          s.watchP99Ms(),
-          s.rssMb());
+          columns(s));
     }
     Step best = null;
     for (Step s : steps) {

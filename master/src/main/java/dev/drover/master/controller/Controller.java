@@ -164,25 +164,31 @@ public abstract class Controller implements AutoCloseable {
   }
 
   /**
-   * Creates pods for the owner behind the key, recording them as expected creations first (the
-   * creates that fail are un-expected again) and an event per pod.
+   * Creates pods for the owner behind the key in slow-start batches ({@link SlowStart}), recording
+   * them as expected creations first (the creates that fail or are skipped are un-expected again)
+   * and an event per pod.
    */
   protected void createPods(String key, Message owner, Expectations expectations, List<Pod> pods) {
     if (pods.isEmpty()) {
       return;
     }
     expectations.expectCreations(key, pods.size());
-    for (int i = 0; i < pods.size(); i++) {
-      try {
-        Pod created = writer.create(pods.get(i));
-        events.normal(owner, "SuccessfulCreate", "Created pod: " + created.getMetadata().getName());
-      } catch (WriteException e) {
-        for (int j = i; j < pods.size(); j++) {
-          expectations.creationObserved(key);
-        }
-        events.warning(owner, "FailedCreate", "Error creating pod: " + e.getMessage());
-        throw e;
+    SlowStart.Outcome outcome =
+        SlowStart.run(
+            pods.size(),
+            context.creates(),
+            i -> {
+              Pod created = writer.create(pods.get(i));
+              events.normal(
+                  owner, "SuccessfulCreate", "Created pod: " + created.getMetadata().getName());
+            });
+    if (outcome.firstFailure() != null) {
+      for (int i = outcome.succeeded(); i < pods.size(); i++) {
+        expectations.creationObserved(key);
       }
+      events.warning(
+          owner, "FailedCreate", "Error creating pod: " + outcome.firstFailure().getMessage());
+      throw outcome.firstFailure();
     }
   }
 

@@ -32,6 +32,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -63,6 +67,7 @@ public final class ControllersComponent implements ActiveComponent {
   private final List<WatchCache.Registration> registrations = new ArrayList<>();
   private ControllerManager manager;
   private StoreWriter writer;
+  private ThreadPoolExecutor creates;
 
   /**
    * A stopped component over the master's cache, store and event recorder; {@code holdsLease} says
@@ -96,9 +101,10 @@ public final class ControllersComponent implements ActiveComponent {
     }
     CacheView view = new CacheView(new CatchUp());
     writer = new StoreWriter();
+    creates = createsExecutor();
     manager =
         new ControllerManager(
-            view, Controllers.standard(new ControllerContext(view, writer, clock)));
+            view, Controllers.standard(new ControllerContext(view, writer, clock, creates)));
     manager.start();
   }
 
@@ -110,10 +116,34 @@ public final class ControllersComponent implements ActiveComponent {
     writer.fenced = true;
     manager.close();
     manager = null;
+    creates.shutdown();
+    creates = null;
     synchronized (registrations) {
       registrations.forEach(WatchCache.Registration::close);
       registrations.clear();
     }
+  }
+
+  /**
+   * Threads for the concurrent creates of slow-start batches, shared by every controller: up to 16
+   * at once (a batch beyond that runs its surplus on the syncing thread), none kept when idle.
+   */
+  private static ThreadPoolExecutor createsExecutor() {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        0,
+        16,
+        5,
+        TimeUnit.SECONDS,
+        new SynchronousQueue<>(),
+        r -> {
+          Thread t = new Thread(r, "controller-create-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        },
+        // On the caller, even once shut down: a dropped task would leave its batch waiting forever
+        // (the fenced writer fails it at once instead).
+        (task, pool) -> task.run());
   }
 
   /** Waits for the cache to reach the revision at which this master became active. */

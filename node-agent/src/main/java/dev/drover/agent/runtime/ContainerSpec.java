@@ -54,38 +54,6 @@ public record ContainerSpec(
     Objects.requireNonNull(security, "security");
   }
 
-  /** A spec with no security settings of its own (sandboxes, tests). */
-  public ContainerSpec(
-      String name,
-      String image,
-      Map<String, String> labels,
-      List<String> command,
-      List<String> args,
-      List<String> env,
-      String workingDir,
-      Network network,
-      String hostname,
-      List<PortBinding> ports,
-      long nanoCpus,
-      long memoryBytes,
-      List<Mount> mounts) {
-    this(
-        name,
-        image,
-        labels,
-        command,
-        args,
-        env,
-        workingDir,
-        network,
-        hostname,
-        ports,
-        nanoCpus,
-        memoryBytes,
-        mounts,
-        Security.NONE);
-  }
-
   /**
    * A container's security settings, resolved from the pod's and the container's security contexts.
    * Null means "not set": the image's user, the runtime's default for escalation.

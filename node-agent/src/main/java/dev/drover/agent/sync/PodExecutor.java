@@ -638,7 +638,8 @@ final class PodExecutor {
             bindings,
             0,
             0,
-            List.of());
+            List.of(),
+            ContainerSpec.Security.NONE);
     String id;
     try {
       id = runtime.create(spec);
