@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -75,7 +76,11 @@ public final class FaultRun implements AutoCloseable {
   private double maxCatchUp;
   private boolean finished;
 
-  /** Starts {@code masterCount} masters and {@code agentCount} agent hosts from {@code seed}. */
+  /**
+   * Starts {@code masterCount} masters and {@code agentCount} agent hosts from {@code seed}. The
+   * agent hosts start while the masters elect a leader (their Docker daemons need no master, and an
+   * agent retries until one answers). When a step fails, whatever had started is stopped again.
+   */
   public FaultRun(long seed, int masterCount, int agentCount) {
     this.seed = seed;
     this.random = new Random(seed);
@@ -83,34 +88,68 @@ public final class FaultRun implements AutoCloseable {
     LOG.info("fault run seed {}", seed);
     this.hosts = Hosts.create(masterCount + agentCount);
     this.dir = Path.of("target", "faults", hosts.run());
-    List<Hosts.Host> masterHosts = hosts.hosts().subList(0, masterCount);
-    // Snapshots every few hundred entries, so that a kill can catch one being written.
-    this.masters =
-        new Masters(hosts, masterHosts, dir, List.of("--snapshot-every", "300")).startAll();
-    for (int i = 0; i < 3; i++) {
-      clients.add(
-          DroverClient.builder()
-              .endpoints(masters.endpoints())
-              .deadline(Duration.ofSeconds(4))
-              .build());
+    List<AutoCloseable> started = new ArrayList<>();
+    CompletableFuture<List<AgentHost>> booting = CompletableFuture.completedFuture(List.of());
+    try {
+      List<Hosts.Host> masterHosts = hosts.hosts().subList(0, masterCount);
+      // Snapshots every few hundred entries, so that a kill can catch one being written.
+      this.masters =
+          new Masters(hosts, masterHosts, dir, List.of("--snapshot-every", "300")).startAll();
+      started.add(masters);
+      List<String> endpoints = masters.endpoints();
+      List<Hosts.Host> agentHosts = hosts.hosts().subList(masterCount, masterCount + agentCount);
+      if (agentCount > 0) {
+        booting =
+            CompletableFuture.supplyAsync(
+                () -> AgentHost.startAll(hosts, agentHosts, endpoints, dir));
+      }
+      for (int i = 0; i < 3; i++) {
+        clients.add(
+            DroverClient.builder().endpoints(endpoints).deadline(Duration.ofSeconds(4)).build());
+      }
+      this.client = clients.get(0);
+      await().atMost(STARTUP_LIMIT).until(() -> masters.storeLeader().isPresent());
+      await()
+          .atMost(STARTUP_LIMIT)
+          .ignoreExceptions()
+          .until(() -> client.nodes().list("", "") != null);
+      List<Peer> peers = new ArrayList<>();
+      for (int i = 0; i < masterCount; i++) {
+        peers.add(new Peer("m" + (i + 1), masterHosts.get(i).ip(), Masters.STORE_PORT));
+      }
+      this.store = new StoreWorkload(peers, 3, 3, seed).start();
+      started.add(store);
+      this.api = new ApiWorkload(clients.subList(0, 2), "default", 3, seed).start(2, clients);
+      started.add(api);
+      agents.addAll(booting.join());
+      if (agentCount > 0) {
+        startDeployment();
+        started.add(invariants);
+      }
+    } catch (RuntimeException | Error e) {
+      // A host still booting would start processes after the teardown: let it finish first.
+      booting.handle((h, failure) -> h).join();
+      stopAfterFailedStart(started);
+      throw e;
     }
-    this.client = clients.get(0);
-    await().atMost(STARTUP_LIMIT).until(() -> masters.storeLeader().isPresent());
-    await()
-        .atMost(STARTUP_LIMIT)
-        .ignoreExceptions()
-        .until(() -> client.nodes().list("", "") != null);
-    List<Peer> peers = new ArrayList<>();
-    for (int i = 0; i < masterCount; i++) {
-      peers.add(new Peer("m" + (i + 1), masterHosts.get(i).ip(), Masters.STORE_PORT));
-    }
-    this.store = new StoreWorkload(peers, 3, 3, seed).start();
-    this.api = new ApiWorkload(clients.subList(0, 2), "default", 3, seed).start(2, clients);
-    for (int i = 0; i < agentCount; i++) {
-      agents.add(AgentHost.start(hosts, hosts.host(masterCount + 1 + i), masters.endpoints(), dir));
-    }
-    if (agentCount > 0) {
-      startDeployment();
+  }
+
+  /**
+   * A run whose start failed has no {@link #close} call: its workloads, clients and processes go
+   * here, so that nothing of it writes into the next test's masters.
+   */
+  private void stopAfterFailedStart(List<AutoCloseable> started) {
+    try {
+      for (int i = started.size() - 1; i >= 0; i--) {
+        try {
+          started.get(i).close();
+        } catch (Exception suppressed) {
+          LOG.warn("stopping {} after a failed start", started.get(i), suppressed);
+        }
+      }
+      clients.forEach(DroverClient::close);
+    } finally {
+      hosts.close();
     }
   }
 

@@ -8,6 +8,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 
 /**
@@ -33,6 +37,7 @@ public final class AgentHost {
   public static final int AGENT_PORT = 7072;
 
   private static final Duration DOCKER_START = Duration.ofSeconds(60);
+  private static final Executor BOOT = Executors.newCachedThreadPool(AgentHost::bootThread);
 
   /** One container as {@code docker ps} shows it, with the labels the agent put on it. */
   public record DockerContainer(
@@ -138,6 +143,34 @@ public final class AgentHost {
     // Beats every 2 s, not the shipped 5 s: on a loaded two-core machine a late beat past the
     // masters' 6 s grace would otherwise read as a node failure.
     return new AgentHost(hosts, host, masters, dir, "2s").boot();
+  }
+
+  /**
+   * Starts agent hosts on each of {@code on} at once, as {@link #start} does (each mostly waits for
+   * its daemon and its JVM). Returns them in the order of {@code on} once every one is up; when one
+   * fails, throws its error after the others finished starting (so none starts after a teardown).
+   */
+  public static List<AgentHost> startAll(
+      Hosts hosts, List<Hosts.Host> on, List<String> masters, Path dir) {
+    List<CompletableFuture<AgentHost>> booting =
+        on.stream()
+            .map(h -> CompletableFuture.supplyAsync(() -> start(hosts, h, masters, dir), BOOT))
+            .toList();
+    try {
+      CompletableFuture.allOf(booting.toArray(CompletableFuture[]::new)).join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
+    return booting.stream().map(CompletableFuture::join).toList();
+  }
+
+  private static Thread bootThread(Runnable r) {
+    Thread t = new Thread(r, "agent-host-boot");
+    t.setDaemon(true);
+    return t;
   }
 
   /** As {@link #start}, with the agent's shipped settings (the benchmarks measure those). */

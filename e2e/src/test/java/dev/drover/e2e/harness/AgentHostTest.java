@@ -62,8 +62,10 @@ class AgentHostTest {
   @Test
   void podsRunOnTheirOwnHostsDaemonAndComeBackAfterAPowerCut() {
     Path dir = Path.of("target", "faults", hosts.run());
-    AgentHost a = AgentHost.start(hosts, hosts.host(2), masters.endpoints(), dir);
-    AgentHost b = AgentHost.start(hosts, hosts.host(3), masters.endpoints(), dir);
+    List<AgentHost> both =
+        AgentHost.startAll(hosts, List.of(hosts.host(2), hosts.host(3)), masters.endpoints(), dir);
+    AgentHost a = both.get(0);
+    AgentHost b = both.get(1);
     // Two daemons, two bridges on different subnets, each in its host's namespace only.
     assertThat(hosts.exec(a.host(), "ip", "-4", "addr", "show", "docker0")).contains("172.31.2.1");
     assertThat(hosts.exec(b.host(), "ip", "-4", "addr", "show", "docker0")).contains("172.31.3.1");
