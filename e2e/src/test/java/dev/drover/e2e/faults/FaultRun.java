@@ -510,27 +510,29 @@ public final class FaultRun implements AutoCloseable {
    */
   private void dumpThreads(String why, String leader) {
     for (String id : masters.ids()) {
-      HostProcess p = masters.process(id);
-      if (!p.isAlive()) {
-        continue;
+      dumpThreads(masters.process(id), id + (id.equals(leader) ? "-leader" : "") + "-" + why);
+    }
+  }
+
+  private void dumpThreads(HostProcess p, String name) {
+    if (!p.isAlive()) {
+      return;
+    }
+    Path out = dir.resolve(name + ".threads");
+    try {
+      Process jcmd =
+          new ProcessBuilder("jcmd", Long.toString(p.pid()), "Thread.print")
+              .redirectErrorStream(true)
+              .redirectOutput(out.toFile())
+              .start();
+      if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
+        jcmd.destroyForcibly();
       }
-      Path out = dir.resolve(id + (id.equals(leader) ? "-leader" : "") + "-" + why + ".threads");
-      try {
-        Process jcmd =
-            new ProcessBuilder("jcmd", Long.toString(p.pid()), "Thread.print")
-                .redirectErrorStream(true)
-                .redirectOutput(out.toFile())
-                .start();
-        if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
-          jcmd.destroyForcibly();
-        }
-        LOG.info("thread dump of {} in {}", id, out);
-      } catch (IOException e) {
-        LOG.warn("thread dump of {} failed", id, e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+      LOG.info("thread dump of {} in {}", p.name(), out);
+    } catch (IOException e) {
+      LOG.warn("thread dump of {} failed", p.name(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -602,10 +604,19 @@ public final class FaultRun implements AutoCloseable {
    * are up, their containers running in those nodes' daemons.
    */
   private void awaitDesired(String phase) {
-    await(phase + ": " + REPLICAS + " pods Running on live nodes")
-        .atMost(RECOVERY_LIMIT)
-        .ignoreExceptions()
-        .until(this::desired);
+    try {
+      await(phase + ": " + REPLICAS + " pods Running on live nodes")
+          .atMost(RECOVERY_LIMIT)
+          .ignoreExceptions()
+          .until(this::desired);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      // Where the agents' sessions and pod workers wait is the evidence (seen: an agent that did
+      // not register with any master for minutes after every master was powered off).
+      String why = phase.replaceAll("[^A-Za-z0-9_]+", "-");
+      agents.forEach(a -> dumpThreads(a.agent(), a.nodeName() + "-agent-" + why));
+      dumpThreads(why, masters.storeLeader().orElse(""));
+      throw e;
+    }
   }
 
   private boolean desired() {
