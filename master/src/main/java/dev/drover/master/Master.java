@@ -19,6 +19,7 @@ import dev.drover.master.auth.AuthorizationChain;
 import dev.drover.master.auth.AuthorizationInterceptor;
 import dev.drover.master.auth.Limits;
 import dev.drover.master.auth.NodeAuthorizer;
+import dev.drover.master.auth.PlaintextAudit;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.election.ActiveMasterElection;
@@ -117,6 +118,7 @@ public final class Master implements AutoCloseable {
   private CreateTokenResponse consoleToken;
   private AuthorizationChain guards;
   private AuditLog auditLog;
+  private PlaintextAudit plaintextAudit;
   private NodeServiceImpl node;
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
@@ -160,6 +162,7 @@ public final class Master implements AutoCloseable {
           cfg.auditFile == null
               ? AuditLog.none()
               : AuditLog.toFile(cfg.auditFile, cfg.auditMaxBytes, AuditLog.DEFAULT_KEEP);
+      plaintextAudit = new PlaintextAudit(auditLog, cfg.clock);
       if (member != null) {
         PeerTls peerTls = security.peerTls();
         if (peerTls != null) {
@@ -168,7 +171,10 @@ public final class Master implements AutoCloseable {
         // The first master of a new cluster serves the others' joins until its store is up.
         try (BootstrapJoinServer joins =
             security.serveBootstrapJoins(
-                cfg.apiHost, cfg.apiPort, new AuditInterceptor(auditLog, cfg.clock))) {
+                cfg.apiHost,
+                cfg.apiPort,
+                new AuditInterceptor(auditLog, cfg.clock),
+                plaintextAudit)) {
           kv = Builder.startStore(member);
           ownsStore = true;
           if (member.peers().size() == 1) {
@@ -291,7 +297,7 @@ public final class Master implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(true)
                 .addTransportFilter(sessions)
                 .callExecutor(node.callExecutor());
-        security.configure(sb);
+        security.configure(sb, plaintextAudit);
         services.forEach(sb::addService);
         server = sb.build().start();
         boundPort = server.getPort();
@@ -347,7 +353,8 @@ public final class Master implements AutoCloseable {
             cfg.httpPort,
             services,
             s.credentials().keyManager(),
-            s.credentials().trustManager());
+            s.credentials().trustManager(),
+            plaintextAudit);
     if (cfg.consoleLogin) {
       consoleToken =
           s.tokens()
