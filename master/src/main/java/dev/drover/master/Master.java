@@ -1,12 +1,9 @@
 package dev.drover.master;
 
 import dev.drover.api.Kinds;
-import dev.drover.api.v1.CreateTokenRequest;
-import dev.drover.api.v1.CreateTokenResponse;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.MasterInfo;
 import dev.drover.api.v1.MasterRole;
-import dev.drover.api.v1.TokenRole;
 import dev.drover.master.api.AgentChannels;
 import dev.drover.master.api.ClusterView;
 import dev.drover.master.api.ControlServiceImpl;
@@ -38,6 +35,7 @@ import dev.drover.master.registry.ServiceStrategy;
 import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.master.security.BootstrapJoinServer;
+import dev.drover.master.security.ConsoleLogin;
 import dev.drover.master.security.MasterSecurity;
 import dev.drover.master.wiring.ControllersComponent;
 import dev.drover.master.wiring.PodSecurityAdmission;
@@ -90,7 +88,6 @@ public final class Master implements AutoCloseable {
 
   // The console login token lasts this long at most: it is revoked when the master stops, but a
   // killed master cannot revoke it.
-  private static final Duration CONSOLE_TOKEN_TTL = Duration.ofDays(7);
 
   private final Builder cfg;
   private final Metrics metrics = new Metrics();
@@ -115,7 +112,7 @@ public final class Master implements AutoCloseable {
   private Server server;
   private HttpEndpoints http;
   private HttpGateway gateway;
-  private CreateTokenResponse consoleToken;
+  private ConsoleLogin consoleToken;
   private AuthorizationChain guards;
   private AuditLog auditLog;
   private PlaintextAudit plaintextAudit;
@@ -356,14 +353,7 @@ public final class Master implements AutoCloseable {
             s.credentials().trustManager(),
             plaintextAudit);
     if (cfg.consoleLogin) {
-      consoleToken =
-          s.tokens()
-              .create(
-                  CreateTokenRequest.newBuilder()
-                      .setRole(TokenRole.TOKEN_ROLE_CLUSTER_ADMIN)
-                      .setDescription("web console login of " + cfg.id)
-                      .setTtlSeconds(CONSOLE_TOKEN_TTL.toSeconds())
-                      .build());
+      consoleToken = ConsoleLogin.start(s.tokens(), cfg.id, cfg.clock, housekeeping);
     }
   }
 
@@ -563,7 +553,7 @@ public final class Master implements AutoCloseable {
         + ":"
         + gateway.port()
         + "/ui/"
-        + (consoleToken == null ? "" : "?token=" + consoleToken.getToken());
+        + (consoleToken == null ? "" : "?token=" + consoleToken.token());
   }
 
   /** The HTTP port of /metrics, /healthz and /readyz, or -1 when disabled. */
@@ -668,11 +658,7 @@ public final class Master implements AutoCloseable {
       gateway.close();
     }
     if (consoleToken != null) {
-      try {
-        security.tokens().revoke(consoleToken.getInfo().getId());
-      } catch (RuntimeException e) {
-        LOG.warn("could not revoke the console login token: {}", e.toString());
-      }
+      consoleToken.close();
     }
     if (http != null) {
       http.close();
