@@ -65,6 +65,7 @@ final class TlsPort {
         new NioEventLoopGroup(0, new DefaultThreadFactory("drover-tls-worker", true));
   }
 
+  /** On the server channel: puts a {@link FirstBytes} first on every accepted connection. */
   private static final class Acceptor extends ChannelInboundHandlerAdapter {
     private final PlaintextAudit audit;
     private final String port;
@@ -77,35 +78,27 @@ final class TlsPort {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof Channel connection) {
-        connection.pipeline().addFirst(new FirstBytes(audit, port));
+        connection.pipeline().addFirst(new FirstBytes());
       }
       ctx.fireChannelRead(msg);
     }
-  }
 
-  /** Looks at a connection's first bytes, reports them if they are not TLS, then steps aside. */
-  private static final class FirstBytes extends ChannelInboundHandlerAdapter {
-    private final PlaintextAudit audit;
-    private final String port;
-
-    FirstBytes(PlaintextAudit audit, String port) {
-      this.audit = audit;
-      this.port = port;
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof ByteBuf bytes && bytes.isReadable()) {
-        if (bytes.getUnsignedByte(bytes.readerIndex()) != HANDSHAKE_RECORD) {
-          audit.refused(
-              ctx.channel().remoteAddress(),
-              port,
-              "UNAVAILABLE",
-              "the connection is closed at the TLS handshake");
+    /** Looks at a connection's first bytes, reports them if they are not TLS, then steps aside. */
+    private final class FirstBytes extends ChannelInboundHandlerAdapter {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf bytes && bytes.isReadable()) {
+          if (bytes.getUnsignedByte(bytes.readerIndex()) != HANDSHAKE_RECORD) {
+            audit.refused(
+                ctx.channel().remoteAddress(),
+                port,
+                "UNAVAILABLE",
+                "the connection is closed at the TLS handshake");
+          }
+          ctx.pipeline().remove(this);
         }
-        ctx.pipeline().remove(this);
+        ctx.fireChannelRead(msg);
       }
-      ctx.fireChannelRead(msg);
     }
   }
 }
