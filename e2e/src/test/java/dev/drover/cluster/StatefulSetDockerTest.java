@@ -30,7 +30,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -59,11 +58,6 @@ class StatefulSetDockerTest {
 
   private DockerNodeCluster cluster;
   private DroverClient client;
-
-  @BeforeEach
-  void start() {
-    client = cluster.client;
-  }
 
   @Test
   void podsKeepTheirNamesClaimsAndDataAcrossDeletionScalingAndAnAgentRestart() throws Exception {

@@ -23,7 +23,6 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -45,11 +44,6 @@ class VolumeReclaimDockerTest {
 
   private DockerNodeCluster cluster;
   private DroverClient client;
-
-  @BeforeEach
-  void start() {
-    client = cluster.client;
-  }
 
   @Test
   void aDeletedVolumesDataIsRemovedFromItsNodeOnceNoPodUsesIt() throws Exception {

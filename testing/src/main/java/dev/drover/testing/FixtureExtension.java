@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -19,8 +20,9 @@ import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
 /**
  * A JUnit 5 extension that opens one fixture before each test and closes it after the test, so that
  * test classes do not each repeat the same set-up and tear-down methods. The fixture is put into
- * every instance field of the test class (or its superclasses) declared with exactly the fixture's
- * type, before the class's own {@code @BeforeEach} methods run, which may then add to it.
+ * every non-final instance field of the test class (or its superclasses) declared with exactly the
+ * fixture's type (see {@link #fieldValues}), before the class's own {@code @BeforeEach} methods
+ * run, which may then add to it.
  *
  * <p>A subclass says how to open one fixture. {@link #open} may first abort or fail the test (a
  * missing daemon, say) just as a {@code @BeforeEach} method would; the fixture is then not opened
@@ -57,8 +59,21 @@ public abstract class FixtureExtension<T extends AutoCloseable>
     T fixture = open(context);
     opened(context).fixture = fixture;
     Object test = context.getRequiredTestInstance();
-    List<Field> fields = fieldsOfType(test.getClass());
-    if (fields.isEmpty()) {
+    Map<Class<?>, Object> values = fieldValues(fixture);
+    boolean filled = false;
+    for (Class<?> c = test.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+      for (Field field : c.getDeclaredFields()) {
+        int modifiers = field.getModifiers();
+        if (values.containsKey(field.getType())
+            && !Modifier.isStatic(modifiers)
+            && !Modifier.isFinal(modifiers)) {
+          field.setAccessible(true);
+          field.set(test, values.get(field.getType()));
+          filled = true;
+        }
+      }
+    }
+    if (!filled) {
       throw new ExtensionConfigurationException(
           getClass().getSimpleName()
               + " found no instance field of type "
@@ -66,10 +81,15 @@ public abstract class FixtureExtension<T extends AutoCloseable>
               + " in "
               + test.getClass().getName());
     }
-    for (Field field : fields) {
-      field.setAccessible(true);
-      field.set(test, fixture);
-    }
+  }
+
+  /**
+   * What goes into the test's fields, by their declared type: the fixture itself and, where a
+   * subclass adds them, parts of it that tests use directly (so that no test copies them out in a
+   * set-up method of its own).
+   */
+  protected Map<Class<?>, Object> fieldValues(T fixture) {
+    return Map.of(type, fixture);
   }
 
   @Override
@@ -95,21 +115,6 @@ public abstract class FixtureExtension<T extends AutoCloseable>
       throw new IllegalStateException("no test of " + getClass().getSimpleName() + " is running");
     }
     return opened;
-  }
-
-  private List<Field> fieldsOfType(Class<?> testClass) {
-    List<Field> fields = new ArrayList<>();
-    for (Class<?> c = testClass; c != null && c != Object.class; c = c.getSuperclass()) {
-      for (Field field : c.getDeclaredFields()) {
-        int modifiers = field.getModifiers();
-        if (field.getType() == type
-            && !Modifier.isStatic(modifiers)
-            && !Modifier.isFinal(modifiers)) {
-          fields.add(field);
-        }
-      }
-    }
-    return fields;
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,12 +54,12 @@ class FixtureExtensionTest {
     assertThat(events)
         .containsExactly(
             "open",
-            "setUp sees fixture 1",
+            "setUp sees fixture 1 and its dir",
             "test",
             "tearDown",
             "close 1",
             "open",
-            "setUp sees fixture 2",
+            "setUp sees fixture 2 and its dir",
             "test",
             "tearDown",
             "close 2");
@@ -94,15 +95,7 @@ class FixtureExtensionTest {
   }
 
   /** The sample fixture: numbered in opening order, with a directory from the extension. */
-  static final class Counter implements AutoCloseable {
-    final int number;
-    final Path dir;
-
-    Counter(int number, Path dir) {
-      this.number = number;
-      this.dir = dir;
-    }
-
+  record Counter(int number, Path dir) implements AutoCloseable {
     @Override
     public void close() {
       events.add("close " + number);
@@ -125,16 +118,23 @@ class FixtureExtensionTest {
       Assumptions.assumeFalse(abortOpening, "opening aborted");
       return new Counter(++opened, dir);
     }
+
+    @Override
+    protected Map<Class<?>, Object> fieldValues(Counter counter) {
+      return Map.of(Counter.class, counter, Path.class, counter.dir());
+    }
   }
 
   @EnabledIfSystemProperty(named = LAUNCHED, matches = "true")
   @ExtendWith(CounterExtension.class)
   static class Sample {
     Counter counter;
+    Path dir;
 
     @BeforeEach
     void setUp() {
-      events.add("setUp sees fixture " + counter.number);
+      events.add(
+          "setUp sees fixture " + counter.number() + (dir == counter.dir() ? " and its dir" : ""));
     }
 
     @Test
