@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.drover.agent.AgentConfig;
+import dev.drover.agent.NodeAgent;
+import dev.drover.agent.runtime.RuntimeKind;
+import dev.drover.agent.runtime.docker.DockerRuntime;
 import dev.drover.agent.runtime.docker.DockerTestSupport;
+import dev.drover.agent.sync.Labels;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodPhase;
 import dev.drover.cli.Main;
@@ -34,9 +39,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -52,19 +57,34 @@ class ExecPortForwardDockerTest {
   private static final String POD = "shell";
   private static final String BODY = "hello-from-drover";
 
-  @RegisterExtension
-  static final DockerClusterExtension CLUSTER = new DockerClusterExtension("exec-it");
-
-  // HOME of the drover commands the tests run.
   @TempDir Path dir;
-  private DockerNodeCluster cluster;
+  private final String node = "exec-it-" + UUID.randomUUID().toString().substring(0, 8);
+  private DockerRuntime docker;
   private Master master;
+  private NodeAgent agent;
   private DroverClient client;
 
   record Run(int code, String out, String err) {}
 
   @BeforeEach
   void start() {
+    DockerTestSupport.assumeDocker();
+    docker = DockerRuntime.connect(DockerTestSupport.DOCKER_HOST, Duration.ofMinutes(2));
+    master = Master.builder().apiHost("127.0.0.1").apiPort(0).metricsPort(-1).start();
+    client = DroverClient.builder().endpoint(master.apiAddress()).build();
+    agent =
+        NodeAgent.create(
+                AgentConfig.builder()
+                    .nodeName(node)
+                    .masterEndpoint(master.apiAddress())
+                    .runtime(RuntimeKind.DOCKER)
+                    .dockerHost(DockerTestSupport.DOCKER_HOST)
+                    .dataDir(dir.resolve("agent"))
+                    .bindAddress("127.0.0.1")
+                    .build(),
+                docker,
+                target -> NettyChannelBuilder.forTarget(target).usePlaintext().build())
+            .start();
     String script =
         "mkdir -p /www && echo " + BODY + " > /www/index.html && exec httpd -f -p 8080 -h /www";
     client
@@ -77,7 +97,7 @@ class ExecPortForwardDockerTest {
                 .setSpec(
                     TestObjects.podSpec(
                             TestObjects.shell("main", DockerTestSupport.LOCAL_IMAGE, script))
-                        .setNodeName(cluster.node)
+                        .setNodeName(node)
                         .setTerminationGracePeriodSeconds(1))
                 .build());
     await()
@@ -88,6 +108,19 @@ class ExecPortForwardDockerTest {
               return p.getStatus().getPhase() == PodPhase.POD_PHASE_RUNNING
                   && !p.getStatus().getPodIp().isEmpty();
             });
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    // The containers first (the agent would only stop them), then everything in reverse order.
+    if (docker != null) {
+      docker.list(Map.of(Labels.NODE, node)).forEach(c -> docker.remove(c.id()));
+    }
+    for (AutoCloseable c : new AutoCloseable[] {agent, client, master, docker}) {
+      if (c != null) {
+        c.close();
+      }
+    }
   }
 
   private Run drover(String... args) {
