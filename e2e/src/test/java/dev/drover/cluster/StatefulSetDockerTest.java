@@ -27,14 +27,11 @@ import dev.drover.client.DroverClient.Retry;
 import dev.drover.testing.TestObjects;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A StatefulSet on real containers: one master and one node agent on the local Docker daemon run
@@ -56,23 +53,11 @@ class StatefulSetDockerTest {
       "trap 'exit 0' TERM; [ -f /data/ordinal ] || echo ${HOSTNAME##*-} > /data/ordinal;"
           + " echo start >> /data/starts; sleep 3600 & wait";
 
-  @TempDir Path dir;
+  @RegisterExtension
+  static final DockerClusterExtension CLUSTER = new DockerClusterExtension("sts-it");
+
   private DockerNodeCluster cluster;
   private DroverClient client;
-
-  @BeforeEach
-  void start() {
-    DockerTestSupport.assumeDocker();
-    cluster = new DockerNodeCluster("sts-it", dir);
-    client = cluster.client;
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void podsKeepTheirNamesClaimsAndDataAcrossDeletionScalingAndAnAgentRestart() throws Exception {
