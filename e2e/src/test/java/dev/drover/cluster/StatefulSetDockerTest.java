@@ -25,6 +25,8 @@ import dev.drover.api.v1.VolumeMount;
 import dev.drover.client.DroverClient;
 import dev.drover.client.DroverClient.Retry;
 import dev.drover.testing.TestObjects;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -92,9 +94,7 @@ class StatefulSetDockerTest {
     String volume1 = claim(1).getSpec().getVolumeName();
     String uid1 = pod(1).getMetadata().getUid();
     client.pods().delete(NS, "data-1");
-    await()
-        .atMost(PATIENCE)
-        .until(() -> !pod(1).getMetadata().getUid().equals(uid1) && running(pod(1)));
+    await().atMost(PATIENCE).until(() -> replacedAndRunning(1, uid1));
     await().atMost(PATIENCE).until(() -> starts(1) == 2);
     assertThat(claim(1).getSpec().getVolumeName()).isEqualTo(volume1);
     assertThat(read(1, "ordinal")).isEqualTo("1\n");
@@ -116,9 +116,7 @@ class StatefulSetDockerTest {
     cluster.restartAgent();
     String uid0 = pod(0).getMetadata().getUid();
     client.pods().delete(NS, "data-0");
-    await()
-        .atMost(PATIENCE)
-        .until(() -> !pod(0).getMetadata().getUid().equals(uid0) && running(pod(0)));
+    await().atMost(PATIENCE).until(() -> replacedAndRunning(0, uid0));
     await().atMost(PATIENCE).until(() -> starts(0) == 2);
     assertThat(read(0, "ordinal")).isEqualTo("0\n");
   }
@@ -185,6 +183,22 @@ class StatefulSetDockerTest {
 
   private Pod pod(int ordinal) {
     return client.pods().get(NS, SET + "-" + ordinal);
+  }
+
+  /**
+   * True once pod {@code ordinal} exists under a new uid and runs; between the deletion and the
+   * re-creation the pod is not found, which is a "not yet" here.
+   */
+  private boolean replacedAndRunning(int ordinal, String oldUid) {
+    try {
+      Pod pod = pod(ordinal);
+      return !pod.getMetadata().getUid().equals(oldUid) && running(pod);
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   private PersistentVolumeClaim claim(int ordinal) {
