@@ -1,12 +1,9 @@
 package dev.drover.master;
 
 import dev.drover.api.Kinds;
-import dev.drover.api.v1.CreateTokenRequest;
-import dev.drover.api.v1.CreateTokenResponse;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.MasterInfo;
 import dev.drover.api.v1.MasterRole;
-import dev.drover.api.v1.TokenRole;
 import dev.drover.master.api.AgentChannels;
 import dev.drover.master.api.ClusterView;
 import dev.drover.master.api.ControlServiceImpl;
@@ -19,6 +16,7 @@ import dev.drover.master.auth.AuthorizationChain;
 import dev.drover.master.auth.AuthorizationInterceptor;
 import dev.drover.master.auth.Limits;
 import dev.drover.master.auth.NodeAuthorizer;
+import dev.drover.master.auth.PlaintextAudit;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.election.ActiveMasterElection;
@@ -37,6 +35,7 @@ import dev.drover.master.registry.ServiceStrategy;
 import dev.drover.master.scheduler.SchedulerConfig;
 import dev.drover.master.secrets.SecretsAtRest;
 import dev.drover.master.security.BootstrapJoinServer;
+import dev.drover.master.security.ConsoleLogin;
 import dev.drover.master.security.MasterSecurity;
 import dev.drover.master.wiring.ControllersComponent;
 import dev.drover.master.wiring.PodSecurityAdmission;
@@ -89,7 +88,6 @@ public final class Master implements AutoCloseable {
 
   // The console login token lasts this long at most: it is revoked when the master stops, but a
   // killed master cannot revoke it.
-  private static final Duration CONSOLE_TOKEN_TTL = Duration.ofDays(7);
 
   private final Builder cfg;
   private final Metrics metrics = new Metrics();
@@ -114,9 +112,10 @@ public final class Master implements AutoCloseable {
   private Server server;
   private HttpEndpoints http;
   private HttpGateway gateway;
-  private CreateTokenResponse consoleToken;
+  private ConsoleLogin consoleToken;
   private AuthorizationChain guards;
   private AuditLog auditLog;
+  private PlaintextAudit plaintextAudit;
   private NodeServiceImpl node;
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
@@ -160,6 +159,7 @@ public final class Master implements AutoCloseable {
           cfg.auditFile == null
               ? AuditLog.none()
               : AuditLog.toFile(cfg.auditFile, cfg.auditMaxBytes, AuditLog.DEFAULT_KEEP);
+      plaintextAudit = new PlaintextAudit(auditLog, cfg.clock);
       if (member != null) {
         PeerTls peerTls = security.peerTls();
         if (peerTls != null) {
@@ -168,7 +168,10 @@ public final class Master implements AutoCloseable {
         // The first master of a new cluster serves the others' joins until its store is up.
         try (BootstrapJoinServer joins =
             security.serveBootstrapJoins(
-                cfg.apiHost, cfg.apiPort, new AuditInterceptor(auditLog, cfg.clock))) {
+                cfg.apiHost,
+                cfg.apiPort,
+                new AuditInterceptor(auditLog, cfg.clock),
+                plaintextAudit)) {
           kv = Builder.startStore(member);
           ownsStore = true;
           if (member.peers().size() == 1) {
@@ -291,7 +294,7 @@ public final class Master implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(true)
                 .addTransportFilter(sessions)
                 .callExecutor(node.callExecutor());
-        security.configure(sb);
+        security.configure(sb, plaintextAudit);
         services.forEach(sb::addService);
         server = sb.build().start();
         boundPort = server.getPort();
@@ -347,16 +350,10 @@ public final class Master implements AutoCloseable {
             cfg.httpPort,
             services,
             s.credentials().keyManager(),
-            s.credentials().trustManager());
+            s.credentials().trustManager(),
+            plaintextAudit);
     if (cfg.consoleLogin) {
-      consoleToken =
-          s.tokens()
-              .create(
-                  CreateTokenRequest.newBuilder()
-                      .setRole(TokenRole.TOKEN_ROLE_CLUSTER_ADMIN)
-                      .setDescription("web console login of " + cfg.id)
-                      .setTtlSeconds(CONSOLE_TOKEN_TTL.toSeconds())
-                      .build());
+      consoleToken = ConsoleLogin.start(s.tokens(), cfg.id, cfg.clock, housekeeping);
     }
   }
 
@@ -556,7 +553,7 @@ public final class Master implements AutoCloseable {
         + ":"
         + gateway.port()
         + "/ui/"
-        + (consoleToken == null ? "" : "?token=" + consoleToken.getToken());
+        + (consoleToken == null ? "" : "?token=" + consoleToken.token());
   }
 
   /** The HTTP port of /metrics, /healthz and /readyz, or -1 when disabled. */
@@ -661,11 +658,7 @@ public final class Master implements AutoCloseable {
       gateway.close();
     }
     if (consoleToken != null) {
-      try {
-        security.tokens().revoke(consoleToken.getInfo().getId());
-      } catch (RuntimeException e) {
-        LOG.warn("could not revoke the console login token: {}", e.toString());
-      }
+      consoleToken.close();
     }
     if (http != null) {
       http.close();

@@ -1,5 +1,6 @@
 package dev.drover.master.http;
 
+import dev.drover.master.auth.PlaintextAudit;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -31,16 +32,20 @@ final class GatewayTls {
   private static final short HANDSHAKE_RECORD = 22;
 
   private final SslContext context;
+  private final PlaintextAudit plaintext;
 
-  private GatewayTls(SslContext context) {
+  private GatewayTls(SslContext context, PlaintextAudit plaintext) {
     this.context = context;
+    this.plaintext = plaintext;
   }
 
   /**
-   * HTTPS with {@code keys} and client certificates of {@code clientTrust}. Fails at once when the
-   * material cannot be used, so a master never falls back to plaintext.
+   * HTTPS with {@code keys} and client certificates of {@code clientTrust}; plain HTTP clients are
+   * reported to {@code plaintext}. Fails at once when the material cannot be used, so a master
+   * never falls back to plaintext.
    */
-  static GatewayTls of(X509KeyManager keys, X509TrustManager clientTrust) {
+  static GatewayTls of(
+      X509KeyManager keys, X509TrustManager clientTrust, PlaintextAudit plaintext) {
     try {
       // The JDK provider asks the key manager at every handshake, so rotation reaches new
       // connections (as on the gRPC port).
@@ -50,7 +55,8 @@ final class GatewayTls {
               .trustManager(clientTrust)
               .clientAuth(ClientAuth.OPTIONAL)
               .protocols("TLSv1.3", "TLSv1.2")
-              .build());
+              .build(),
+          plaintext);
     } catch (SSLException | IllegalArgumentException e) {
       throw new IllegalStateException("cannot build the HTTP gateway's TLS context: " + e, e);
     }
@@ -79,6 +85,8 @@ final class GatewayTls {
         return;
       }
       // Plain HTTP on the HTTPS port: answer it in HTTP so the client shows why, then close.
+      plaintext.refused(
+          ctx.channel().remoteAddress(), "HTTP gateway", "INVALID_ARGUMENT", "answered HTTP 400");
       // The gateway's own handlers go first: the bytes read so far reach what follows this one.
       while (pipeline.last() != this) {
         pipeline.removeLast();

@@ -1,6 +1,7 @@
 package dev.drover.master.http;
 
 import dev.drover.client.Channels;
+import dev.drover.master.auth.PlaintextAudit;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -114,15 +115,17 @@ public final class HttpGateway implements AutoCloseable {
   /**
    * Starts the gateway over HTTPS: the server presents the certificate of {@code keys} (read at
    * every handshake, so a rotated certificate reaches new connections) and verifies client
-   * certificates against {@code clientTrust}. Throws when the material cannot be used.
+   * certificates against {@code clientTrust}. A client sending plain HTTP is answered 400 and
+   * reported to {@code plaintext}. Throws when the material cannot be used.
    */
   public static HttpGateway https(
       String host,
       int port,
       List<ServerServiceDefinition> services,
       X509KeyManager keys,
-      X509TrustManager clientTrust) {
-    return start(host, port, services, GatewayTls.of(keys, clientTrust));
+      X509TrustManager clientTrust,
+      PlaintextAudit plaintext) {
+    return start(host, port, services, GatewayTls.of(keys, clientTrust, plaintext));
   }
 
   private static HttpGateway start(

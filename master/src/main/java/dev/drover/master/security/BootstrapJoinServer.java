@@ -1,7 +1,7 @@
 package dev.drover.master.security;
 
-import dev.drover.client.tls.ServerTls;
 import dev.drover.master.auth.AuthenticationInterceptor;
+import dev.drover.master.auth.PlaintextAudit;
 import dev.drover.master.auth.TokenAuthenticator;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
@@ -42,17 +42,17 @@ public final class BootstrapJoinServer implements AutoCloseable {
       BootstrapToken token,
       Duration lifetime,
       Supplier<String> secretKeys,
-      ServerInterceptor audit) {
+      ServerInterceptor audit,
+      PlaintextAudit plaintext) {
     SecurityServiceImpl joins =
         new SecurityServiceImpl(credentials, token, null, () -> lifetime, secretKeys);
     try {
       Server server =
-          NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-              .sslContext(
-                  ServerTls.context(
-                      credentials.keyManager(),
-                      new DeferredClientTrust(credentials.caCertificate()),
-                      false))
+          TlsPort.apply(
+                  NettyServerBuilder.forAddress(new InetSocketAddress(host, port)),
+                  credentials,
+                  plaintext,
+                  "master joins")
               .addService(
                   ServerInterceptors.intercept(
                       joins.bindService(),

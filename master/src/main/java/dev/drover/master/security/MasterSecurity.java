@@ -1,8 +1,8 @@
 package dev.drover.master.security;
 
 import dev.drover.client.Channels;
-import dev.drover.client.tls.ServerTls;
 import dev.drover.master.auth.AuthenticationInterceptor;
+import dev.drover.master.auth.PlaintextAudit;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.api.PeerTls;
 import io.grpc.ManagedChannel;
@@ -282,12 +282,13 @@ public final class MasterSecurity {
      * audit}; null when this master minted no token or the store holds it already. Close it before
      * the API server binds the port.
      */
-    public BootstrapJoinServer serveBootstrapJoins(String host, int port, ServerInterceptor audit) {
+    public BootstrapJoinServer serveBootstrapJoins(
+        String host, int port, ServerInterceptor audit, PlaintextAudit plaintext) {
       if (bootstrap == null || bootstrap.stored() || port <= 0) {
         return null;
       }
       return BootstrapJoinServer.start(
-          host, port, credentials, bootstrap, config.lifetime, this::secretKeys, audit);
+          host, port, credentials, bootstrap, config.lifetime, this::secretKeys, audit, plaintext);
     }
 
     /** The master join token this master minted at the cluster's bootstrap, or null. */
@@ -320,19 +321,16 @@ public final class MasterSecurity {
 
     /**
      * Puts TLS on the API server; client certificates are optional (bearer tokens, joins) and
-     * verified by {@link #authentication} at each call.
+     * verified by {@link #authentication} at each call. A client that does not speak TLS is
+     * reported to {@code plaintext}.
      */
-    public NettyServerBuilder configure(NettyServerBuilder builder) {
+    public NettyServerBuilder configure(NettyServerBuilder builder, PlaintextAudit plaintext) {
       if (credentials == null) {
         return builder;
       }
       // Client certificates are verified per call (DeferredClientTrust), so that a refused one is
       // UNAUTHENTICATED with its reason and audited, not a handshake failure nobody records.
-      return builder.sslContext(
-          ServerTls.context(
-              credentials.keyManager(),
-              new DeferredClientTrust(credentials.caCertificate()),
-              false));
+      return TlsPort.apply(builder, credentials, plaintext, "gRPC API");
     }
 
     /** How this master opens channels to agents: mutual TLS with its own certificate. */

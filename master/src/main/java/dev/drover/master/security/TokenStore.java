@@ -14,6 +14,10 @@ import dev.drover.master.auth.Role;
 import dev.drover.master.auth.TokenAuthenticator;
 import dev.drover.store.api.Keys;
 import dev.drover.store.api.KvStore;
+import dev.drover.store.v1.Compare;
+import dev.drover.store.v1.PutRequest;
+import dev.drover.store.v1.RequestOp;
+import dev.drover.store.v1.TxnRequest;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -140,6 +144,42 @@ public final class TokenStore implements TokenAuthenticator, TokenVerifier {
   /** Revokes token {@code id}; false when there was none. */
   public boolean revoke(String id) {
     return await(kv.delete(Keys.of(PREFIX + id))).getDeleted() > 0;
+  }
+
+  /**
+   * Moves the expiry of token {@code id} to {@code expires}, unless it was revoked meanwhile (the
+   * record is replaced only if it is still the one read, so a revocation is never undone); false
+   * when there is no such token.
+   */
+  public boolean extend(String id, Instant expires) {
+    var response = await(kv.get(Keys.of(PREFIX + id)));
+    if (response.getKvsCount() == 0) {
+      return false;
+    }
+    var current = response.getKvs(0);
+    StoredToken stored = parse(current.getValue());
+    StoredToken extended =
+        stored.toBuilder()
+            .setInfo(stored.getInfo().toBuilder().setExpires(timestamp(expires)))
+            .build();
+    ByteString key = Keys.of(PREFIX + id);
+    return await(
+            kv.txn(
+                TxnRequest.newBuilder()
+                    .addCompare(
+                        Compare.newBuilder()
+                            .setKey(key)
+                            .setTarget(Compare.CompareTarget.MOD)
+                            .setResult(Compare.CompareResult.EQUAL)
+                            .setModRevision(current.getModRevision()))
+                    .addSuccess(
+                        RequestOp.newBuilder()
+                            .setRequestPut(
+                                PutRequest.newBuilder()
+                                    .setKey(key)
+                                    .setValue(extended.toByteString())))
+                    .build()))
+        .getSucceeded();
   }
 
   /**

@@ -245,6 +245,13 @@ class HttpsGatewayTest {
     assertThat(plain.code()).isEqualTo(400);
     assertThat(plain.json()).containsEntry("kind", "Status");
     assertThat((String) plain.json().get("message")).contains("HTTPS");
+    assertThat(
+            auditLine(
+                "\"who\":\"127.0.0.1\"",
+                "\"verb\":\"connect\"",
+                "\"name\":\"HTTP gateway\"",
+                "\"code\":\"INVALID_ARGUMENT\""))
+        .contains("plaintext connection refused");
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.drover.master.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.drover.api.v1.ClusterInfoRequest;
@@ -25,6 +26,8 @@ import dev.drover.master.auth.Role;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
@@ -98,9 +101,38 @@ class MutualTlsTest {
   }
 
   @Test
-  void aPlaintextClientIsRefused() {
-    // It never speaks TLS, so no call reaches the master: the connection is refused as such.
+  void aPlaintextClientIsRefusedAndAudited() {
+    // It never speaks TLS, so no call reaches the master: the connection is refused as such, and
+    // its first bytes are what the audit line is written from.
     assertThat(clusterInfo(open(Channels::plaintext))).isEqualTo(Status.Code.UNAVAILABLE);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(audit())
+                    .anySatisfy(
+                        l ->
+                            assertThat(l)
+                                .contains("\"who\":\"127.0.0.1\"")
+                                .contains("\"verb\":\"connect\"")
+                                .contains("\"name\":\"gRPC API\"")
+                                .contains("\"code\":\"UNAVAILABLE\"")
+                                .contains("plaintext connection refused")));
+  }
+
+  @Test
+  void aFloodOfPlaintextConnectionsWritesOneLinePerHost() throws Exception {
+    for (int i = 0; i < 100; i++) {
+      try (Socket s = new Socket("127.0.0.1", master.apiPort())) {
+        s.getOutputStream().write("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        // The master closes the connection once its TLS handler has seen the bytes.
+        assertThat(s.getInputStream().read()).isEqualTo(-1);
+      }
+    }
+    // Each connection was closed by the master after its first bytes were reported, so all 100
+    // refusals have been counted: one line, the rest left for the host's next line to count.
+    assertThat(audit().stream().filter(l -> l.contains("\"verb\":\"connect\"")).count())
+        .isEqualTo(1);
   }
 
   @Test
