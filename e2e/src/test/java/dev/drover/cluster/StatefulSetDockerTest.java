@@ -25,16 +25,15 @@ import dev.drover.api.v1.VolumeMount;
 import dev.drover.client.DroverClient;
 import dev.drover.client.DroverClient.Retry;
 import dev.drover.testing.TestObjects;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A StatefulSet on real containers: one master and one node agent on the local Docker daemon run
@@ -56,23 +55,11 @@ class StatefulSetDockerTest {
       "trap 'exit 0' TERM; [ -f /data/ordinal ] || echo ${HOSTNAME##*-} > /data/ordinal;"
           + " echo start >> /data/starts; sleep 3600 & wait";
 
-  @TempDir Path dir;
+  @RegisterExtension
+  static final DockerClusterExtension CLUSTER = new DockerClusterExtension("sts-it");
+
   private DockerNodeCluster cluster;
   private DroverClient client;
-
-  @BeforeEach
-  void start() {
-    DockerTestSupport.assumeDocker();
-    cluster = new DockerNodeCluster("sts-it", dir);
-    client = cluster.client;
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void podsKeepTheirNamesClaimsAndDataAcrossDeletionScalingAndAnAgentRestart() throws Exception {
@@ -107,9 +94,7 @@ class StatefulSetDockerTest {
     String volume1 = claim(1).getSpec().getVolumeName();
     String uid1 = pod(1).getMetadata().getUid();
     client.pods().delete(NS, "data-1");
-    await()
-        .atMost(PATIENCE)
-        .until(() -> !pod(1).getMetadata().getUid().equals(uid1) && running(pod(1)));
+    await().atMost(PATIENCE).until(() -> replacedAndRunning(1, uid1));
     await().atMost(PATIENCE).until(() -> starts(1) == 2);
     assertThat(claim(1).getSpec().getVolumeName()).isEqualTo(volume1);
     assertThat(read(1, "ordinal")).isEqualTo("1\n");
@@ -131,9 +116,7 @@ class StatefulSetDockerTest {
     cluster.restartAgent();
     String uid0 = pod(0).getMetadata().getUid();
     client.pods().delete(NS, "data-0");
-    await()
-        .atMost(PATIENCE)
-        .until(() -> !pod(0).getMetadata().getUid().equals(uid0) && running(pod(0)));
+    await().atMost(PATIENCE).until(() -> replacedAndRunning(0, uid0));
     await().atMost(PATIENCE).until(() -> starts(0) == 2);
     assertThat(read(0, "ordinal")).isEqualTo("0\n");
   }
@@ -200,6 +183,22 @@ class StatefulSetDockerTest {
 
   private Pod pod(int ordinal) {
     return client.pods().get(NS, SET + "-" + ordinal);
+  }
+
+  /**
+   * True once pod {@code ordinal} exists under a new uid and runs; between the deletion and the
+   * re-creation the pod is not found, which is a "not yet" here.
+   */
+  private boolean replacedAndRunning(int ordinal, String oldUid) {
+    try {
+      Pod pod = pod(ordinal);
+      return !pod.getMetadata().getUid().equals(oldUid) && running(pod);
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
   }
 
   private PersistentVolumeClaim claim(int ordinal) {

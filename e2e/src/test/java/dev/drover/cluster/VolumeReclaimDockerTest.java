@@ -23,10 +23,8 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Provisioned volumes on real containers, one master and one Docker node agent: a claim's pod
@@ -41,23 +39,11 @@ class VolumeReclaimDockerTest {
   private static final Duration PATIENCE = Duration.ofSeconds(60);
   private static final String NS = "default";
 
-  @TempDir Path dir;
+  @RegisterExtension
+  static final DockerClusterExtension CLUSTER = new DockerClusterExtension("pvc-it");
+
   private DockerNodeCluster cluster;
   private DroverClient client;
-
-  @BeforeEach
-  void start() {
-    DockerTestSupport.assumeDocker();
-    cluster = new DockerNodeCluster("pvc-it", dir);
-    client = cluster.client;
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void aDeletedVolumesDataIsRemovedFromItsNodeOnceNoPodUsesIt() throws Exception {

@@ -44,23 +44,27 @@ import org.HdrHistogram.Histogram;
 /**
  * Service proxy data path (issue 17): one busybox httpd container on loopback, and a bounded,
  * closed-loop load generator (C client threads, one new TCP connection per HTTP/1.0 request, for a
- * fixed time) against three paths in one run: (a) direct to the container's published host port,
- * (b) through Drover's service proxy (the node agent's {@link ServiceProxy}, listening on a node
- * port and forwarding to that host port, exactly as it does for an endpoint), (c) through Docker
+ * fixed time) against these paths in one run: (a) {@code direct}: the container's published host
+ * port on 127.0.0.1, which Docker serves through docker-proxy, what a client without Drover uses;
+ * (b) {@code drover}: through Drover's service proxy (the node agent's {@link ServiceProxy}) on a
+ * node port, as the proxy of the node running the pod, which dials the pod's own address and
+ * container port (the shipped path for a local endpoint); (c) {@code drover-hostport}: the same
+ * endpoints seen by the proxy of another node, which dials the host address and host port, through
+ * docker-proxy (the path a connection from another host takes, here on loopback); (d) Docker
  * Swarm's routing mesh (a swarm service publishing a port; Swarm mode is entered on loopback only
- * if inactive, and left again). Each round measures the three in turn; the table gives medians of
+ * if inactive, and left again). Each round measures the paths in turn; the table gives medians of
  * the rounds. Besides speed it measures CPU time per request, which a loaded machine inflates less
  * than latency: the proxy's event loop threads (thread CPU clocks) and docker-proxy behind the host
  * port (its /proc counters). Options: {@code [--rounds N] [--seconds S] [--clients C] [--transports
- * auto|nio|epoll,...] [--warmup S] [--pod-ip] [--skip-swarm]}; with more than one transport each
- * gets its own proxy and path ({@code drover-nio}, ...), measured in turn, and the first one is the
- * RESULT's. Every path first gets S seconds (default 3) of unrecorded load, so that the proxy is
- * measured JIT-compiled. {@code --pod-ip} adds a path {@code drover-podip} whose endpoint is the
- * same httpd in the host's network namespace on loopback (no docker-proxy in between, as if the
- * proxy connected to a local pod's own address, which Drover's endpoints do not give today): a
- * measure of that idea, not of the shipped path. Last line: {@code RESULT proxy
- * vs_direct=<drover/direct throughput> vs_swarm=<drover/swarm throughput> (or peer=none when the
- * mesh cannot run here: this kernel has no IPVS) added_p99_ms=<drover p99 - direct p99>}.
+ * auto|nio|epoll,...] [--threads N] [--warmup S] [--pod-ip] [--skip-swarm]}; with more than one
+ * transport each gets its own proxy and path ({@code drover-nio}, ...), measured in turn, and the
+ * first one is the RESULT's; {@code --threads} sets the proxy's event loops (default 2, the agent's
+ * default on this 2-core machine). Every path first gets S seconds (default 3) of unrecorded load,
+ * so that the proxy is measured JIT-compiled. {@code --pod-ip} adds a reference path {@code
+ * pod-ip}: the client straight to the container's address, no proxy at all (only a client on this
+ * host can do that). Last line: {@code RESULT proxy vs_direct=<drover/direct throughput>
+ * vs_swarm=<drover/swarm throughput> (or peer=none when the mesh cannot run here: this kernel has
+ * no IPVS) added_p99_ms=<drover p99 - direct p99>}.
  */
 public final class ProxyBench {
   private static final String DOCKER = "/usr/bin/docker";
@@ -69,6 +73,9 @@ public final class ProxyBench {
       "mkdir -p /www && echo hello-from-busybox > /www/index.html && exec httpd -f -p 8080 -h /www";
   private static final byte[] REQUEST =
       "GET / HTTP/1.0\r\nHost: bench\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+  /** The node the bench's pod runs on. */
+  private static final String LOCAL_NODE = "bench-node";
 
   private final String runId = Long.toHexString(System.nanoTime() & 0xffffff);
 
@@ -84,11 +91,13 @@ public final class ProxyBench {
     int clients = 8;
     boolean swarm = true;
     boolean podIp = false;
+    int threads = 2;
     int warmup = 3;
     List<ProxyConfig.Transport> transports = List.of(ProxyConfig.Transport.AUTO);
     String usage =
         "usage: bench/run proxy [--rounds N] [--seconds S] [--clients C]"
-            + " [--transports auto|nio|epoll,...] [--warmup S] [--pod-ip] [--skip-swarm]";
+            + " [--transports auto|nio|epoll,...] [--threads N] [--warmup S] [--pod-ip]"
+            + " [--skip-swarm]";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
@@ -97,11 +106,12 @@ public final class ProxyBench {
         case "--skip-swarm" -> swarm = false;
         case "--pod-ip" -> podIp = true;
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--transports" -> transports = transports(args[++i], usage);
         default -> throw new IllegalArgumentException(usage);
       }
     }
-    new ProxyBench().run(rounds, seconds, clients, warmup, transports, podIp, swarm);
+    new ProxyBench().run(rounds, seconds, clients, warmup, transports, threads, podIp, swarm);
   }
 
   private static List<ProxyConfig.Transport> transports(String list, String usage) {
@@ -122,6 +132,7 @@ public final class ProxyBench {
       int clients,
       int warmup,
       List<ProxyConfig.Transport> transports,
+      int threads,
       boolean podIp,
       boolean withSwarm)
       throws Exception {
@@ -153,43 +164,56 @@ public final class ProxyBench {
           "sh",
           "-c",
           HTTPD);
-      awaitServing(direct);
+      InetSocketAddress hostPort = new InetSocketAddress("127.0.0.1", direct);
+      awaitServing(hostPort);
+      // The container's own address on the Docker bridge and its container port: the endpoint's
+      // pod_ip and target_port, which the endpoints controller fills in from the pod's status.
+      String podAddress =
+          docker(
+              30,
+              "inspect",
+              "-f",
+              "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+              container);
+      Endpoints endpoints = endpoints(direct, podAddress, 8080);
       for (ProxyConfig.Transport t : transports) {
         int nodePort = freePort();
-        ServiceProxy proxy = drover("127.0.0.1", direct, nodePort, t);
+        // The proxy of the node the pod runs on: it dials the pod's own address.
+        ServiceProxy proxy = drover(LOCAL_NODE, endpoints, nodePort, t, threads);
         proxies.add(proxy);
         String name =
             transports.size() == 1
                 ? "drover"
                 : "drover-" + proxy.transport().name().toLowerCase(Locale.ROOT);
         drovers.put(drovers.containsKey(name) ? name + "-" + proxies.size() : name, nodePort);
-        System.out.println(name + ": " + proxy.transport() + " transport on port " + nodePort);
-        awaitServing(nodePort);
+        System.out.println(
+            name
+                + ": "
+                + proxy.transport()
+                + " transport, "
+                + threads
+                + " event loops, on port "
+                + nodePort
+                + ", dialing "
+                + proxy.backends("bench/web"));
+        awaitServing(new InetSocketAddress("127.0.0.1", nodePort));
+      }
+      {
+        // The same endpoint seen from a proxy on another node: its host address and host port,
+        // through docker-proxy, as a connection from another host travels (here on loopback).
+        int nodePort = freePort();
+        ServiceProxy proxy = drover("other-node", endpoints, nodePort, transports.get(0), threads);
+        proxies.add(proxy);
+        drovers.put("drover-hostport", nodePort);
+        System.out.println(
+            "drover-hostport: the proxy of another node, dialing " + proxy.backends("bench/web"));
+        awaitServing(new InetSocketAddress("127.0.0.1", nodePort));
       }
       if (podIp) {
-        // Not what Drover does today (endpoints are host address + host port): the proxy
-        // connecting straight to the server, skipping docker-proxy, as kube-proxy does with pod
-        // addresses. The same httpd in the host's network namespace stands in for the pod's
-        // address, so that every byte stays on loopback.
-        int hostNet = freePort();
-        docker(
-            120,
-            "run",
-            "-d",
-            "--name",
-            container + "-hostnet",
-            "--network",
-            "host",
-            IMAGE,
-            "sh",
-            "-c",
-            HTTPD.replace("-p 8080", "-p 127.0.0.1:" + hostNet));
-        awaitServing(hostNet);
-        int nodePort = freePort();
-        proxies.add(drover("127.0.0.1", hostNet, nodePort, transports.get(0)));
-        drovers.put("drover-podip", nodePort);
-        System.out.println("drover-podip: endpoint 127.0.0.1:" + hostNet + " (host network)");
-        awaitServing(nodePort);
+        // A reference, not a client's path: the container's address, no proxy at all. Only a
+        // client on this host can use it; it shows what the kernel alone costs.
+        awaitServing(new InetSocketAddress(podAddress, 8080));
+        System.out.println("pod-ip: the container's own address " + podAddress + ":8080");
       }
       if (withSwarm) {
         swarmJoined = joinSwarm();
@@ -207,7 +231,7 @@ public final class ProxyBench {
               "sh",
               "-c",
               HTTPD);
-          if (!serving(meshPort, 60)) {
+          if (!serving(new InetSocketAddress("127.0.0.1", meshPort), 60)) {
             // The mesh load-balances with IPVS; without it the published port never answers.
             System.out.println(
                 "swarm: the routing mesh does not answer on 127.0.0.1:"
@@ -222,26 +246,26 @@ public final class ProxyBench {
           }
         }
       }
+      Map<String, InetSocketAddress> paths = new LinkedHashMap<>();
+      paths.put("direct", hostPort);
+      drovers.forEach((k, v) -> paths.put(k, new InetSocketAddress("127.0.0.1", v)));
+      if (podIp) {
+        paths.put("pod-ip", new InetSocketAddress(podAddress, 8080));
+      }
+      if (swarmJoined && meshUp) {
+        paths.put("swarm", new InetSocketAddress("127.0.0.1", meshPort));
+      }
       // The agent's proxy runs for days: it is measured JIT-compiled, as every path is.
-      load(direct, direct, warmup, clients);
-      for (int port : drovers.values()) {
-        load(port, direct, warmup, clients);
+      for (InetSocketAddress target : paths.values()) {
+        load(target, direct, warmup, clients);
       }
       Map<String, List<Sample>> samples = new LinkedHashMap<>();
       for (int r = 1; r <= rounds; r++) {
         String loadBefore = BenchSupport.loadAverage();
-        samples
-            .computeIfAbsent("direct", k -> new ArrayList<>())
-            .add(load(direct, direct, seconds, clients));
-        for (var d : drovers.entrySet()) {
+        for (var path : paths.entrySet()) {
           samples
-              .computeIfAbsent(d.getKey(), k -> new ArrayList<>())
-              .add(load(d.getValue(), direct, seconds, clients));
-        }
-        if (swarmJoined && meshUp) {
-          samples
-              .computeIfAbsent("swarm", k -> new ArrayList<>())
-              .add(load(meshPort, direct, seconds, clients));
+              .computeIfAbsent(path.getKey(), k -> new ArrayList<>())
+              .add(load(path.getValue(), direct, seconds, clients));
         }
         System.out.printf(Locale.ROOT, "round %d (load %s): %s%n", r, loadBefore, last(samples));
       }
@@ -250,9 +274,6 @@ public final class ProxyBench {
     } finally {
       proxies.forEach(ServiceProxy::close);
       docker(60, "rm", "-f", container);
-      if (podIp) {
-        docker(60, "rm", "-f", container + "-hostnet");
-      }
       if (swarmJoined) {
         docker(60, "service", "rm", service);
         docker(60, "swarm", "leave", "--force");
@@ -347,13 +368,44 @@ public final class ProxyBench {
         samples.get(drover).size());
   }
 
-  /** A Drover service proxy with one NodePort service whose endpoint is the backend's port. */
+  /**
+   * The endpoints of the bench's service: one ready pod on {@link #LOCAL_NODE}, published on
+   * 127.0.0.1:{@code hostPort}, whose own address is {@code podIp}:{@code containerPort}, as the
+   * endpoints controller writes them.
+   */
+  private static Endpoints endpoints(int hostPort, String podIp, int containerPort) {
+    return Endpoints.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("bench").setName("web"))
+        .addSubsets(
+            EndpointSubset.newBuilder()
+                .addPorts(EndpointPort.newBuilder().setPort(hostPort).setTargetPort(containerPort))
+                .addAddresses(
+                    EndpointAddress.newBuilder()
+                        .setIp("127.0.0.1")
+                        .setNodeName(LOCAL_NODE)
+                        .setPodIp(podIp)
+                        .setTargetRef(ObjectReference.newBuilder().setName("backend"))))
+        .build();
+  }
+
+  /**
+   * The service proxy of node {@code node} with one NodePort service whose endpoints are {@code
+   * endpoints}: on {@link #LOCAL_NODE} it dials the pod's own address, elsewhere the host port.
+   */
   private static ServiceProxy drover(
-      String backendHost, int backendPort, int nodePort, ProxyConfig.Transport t) {
+      String node, Endpoints endpoints, int nodePort, ProxyConfig.Transport t, int threads) {
     ServiceProxy proxy =
         new ServiceProxy(
             new ProxyConfig(
-                false, List.of(), "127.0.0.1", "127.0.0.1", 2, 2000, Duration.ofSeconds(10), t),
+                false,
+                List.of(),
+                "127.0.0.1",
+                "127.0.0.1",
+                threads,
+                2000,
+                Duration.ofSeconds(10),
+                t),
+            node,
             (svc, reason, message) -> System.out.println("proxy event " + reason + ": " + message));
     proxy.putService(
         Service.newBuilder()
@@ -363,26 +415,16 @@ public final class ProxyBench {
                     .setType(ServiceType.SERVICE_TYPE_NODE_PORT)
                     .addPorts(ServicePort.newBuilder().setPort(80).setNodePort(nodePort)))
             .build());
-    proxy.putEndpoints(
-        Endpoints.newBuilder()
-            .setMetadata(ObjectMeta.newBuilder().setNamespace("bench").setName("web"))
-            .addSubsets(
-                EndpointSubset.newBuilder()
-                    .addPorts(EndpointPort.newBuilder().setPort(backendPort))
-                    .addAddresses(
-                        EndpointAddress.newBuilder()
-                            .setIp(backendHost)
-                            .setTargetRef(ObjectReference.newBuilder().setName("backend"))))
-            .build());
+    proxy.putEndpoints(endpoints);
     proxy.reconcileAndWait();
     return proxy.start();
   }
 
   /**
-   * C threads, each sending requests to {@code port} one after another for {@code seconds}; the CPU
-   * figures count the proxy's threads and the docker-proxy of {@code hostPort}.
+   * C threads, each sending requests to {@code target} one after another for {@code seconds}; the
+   * CPU figures count the proxy's threads and the docker-proxy of {@code hostPort}.
    */
-  private static Sample load(int port, int hostPort, int seconds, int clients)
+  private static Sample load(InetSocketAddress target, int hostPort, int seconds, int clients)
       throws InterruptedException {
     Histogram latency = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(30), 3);
     long proxyCpu0 = proxyCpuNanos();
@@ -396,7 +438,7 @@ public final class ProxyBench {
               () -> {
                 while (System.nanoTime() < end) {
                   long t0 = System.nanoTime();
-                  if (request(port)) {
+                  if (request(target)) {
                     latency.recordValue(System.nanoTime() - t0);
                   } else {
                     errors.incrementAndGet();
@@ -470,10 +512,10 @@ public final class ProxyBench {
   }
 
   /** One HTTP/1.0 GET on a new connection; true when a 200 came back. */
-  private static boolean request(int port) {
+  private static boolean request(InetSocketAddress target) {
     try (Socket s = new Socket()) {
       s.setTcpNoDelay(true);
-      s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+      s.connect(target, 5000);
       s.setSoTimeout(10000);
       s.getOutputStream().write(REQUEST);
       InputStream in = s.getInputStream();
@@ -486,17 +528,18 @@ public final class ProxyBench {
     }
   }
 
-  private static void awaitServing(int port) throws InterruptedException {
-    if (!serving(port, 120)) {
-      throw new IllegalStateException("nothing served HTTP on 127.0.0.1:" + port + " after 120 s");
+  private static void awaitServing(InetSocketAddress target) throws InterruptedException {
+    if (!serving(target, 120)) {
+      throw new IllegalStateException("nothing served HTTP on " + target + " after 120 s");
     }
   }
 
-  /** Polls until a request on {@code port} succeeds; false after {@code seconds}. */
-  private static boolean serving(int port, int seconds) throws InterruptedException {
+  /** Polls until a request on {@code target} succeeds; false after {@code seconds}. */
+  private static boolean serving(InetSocketAddress target, int seconds)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (System.nanoTime() < deadline) {
-      if (request(port)) {
+      if (request(target)) {
         return true;
       }
       Thread.sleep(200);

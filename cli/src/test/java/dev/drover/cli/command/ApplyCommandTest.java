@@ -11,15 +11,15 @@ import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.Object;
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
+import dev.drover.cli.core.CliHarnessExtension;
 import dev.drover.testing.TestObjects;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,6 +29,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * lines a modified manifest changes) and {@code apply --prune -l} (deleting only the labelled
  * objects an earlier apply wrote that the files no longer hold).
  */
+@ExtendWith(CliHarnessExtension.class)
 class ApplyCommandTest {
 
   static final String WEB =
@@ -59,19 +60,8 @@ class ApplyCommandTest {
         - port: 80
       """;
 
-  @TempDir Path home;
   @TempDir Path dir;
   CliHarness cli;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    cli = new CliHarness(home);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    cli.close();
-  }
 
   private String write(String name, String text) throws Exception {
     Path file = dir.resolve(name);

@@ -12,29 +12,17 @@ import dev.drover.api.v1.RolloutActionRequest;
 import dev.drover.api.v1.RolloutActionType;
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
-import java.nio.file.Path;
+import dev.drover.cli.core.CliHarnessExtension;
 import java.time.Clock;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code rollout promote}, and {@code rollout status} and {@code describe} on a canary rollout. */
+@ExtendWith(CliHarnessExtension.class)
 class CanaryRolloutTest {
 
-  @TempDir Path home;
   CliHarness cli;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    cli = new CliHarness(home);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    cli.close();
-  }
 
   /** A deployment of 10 pods, 2 of them on the new revision, at its first canary step of two. */
   private void canaryAtFirstStep(CanaryStrategy.Builder strategy, Instant pausedSince) {

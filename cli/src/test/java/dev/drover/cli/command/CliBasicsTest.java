@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
+import dev.drover.cli.core.CliHarnessExtension;
 import dev.drover.cli.core.ClientConfigStore;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -12,27 +13,15 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import picocli.CommandLine;
 
 /** Help, usage errors, completion, connection failures and the contexts file. */
+@ExtendWith(CliHarnessExtension.class)
 class CliBasicsTest {
 
-  @TempDir Path home;
   CliHarness cli;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    cli = new CliHarness(home);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    cli.close();
-  }
 
   @Test
   void helpOnEveryCommand() {
@@ -146,6 +135,7 @@ class CliBasicsTest {
 
   @Test
   void contextsCanBeCreatedListedAndSwitched() throws Exception {
+    Path home = cli.home;
     Result set =
         cli.run(
             "config",
@@ -211,6 +201,7 @@ class CliBasicsTest {
 
   @Test
   void brokenConfigFileNamesTheKey() throws Exception {
+    Path home = cli.home;
     Files.writeString(
         home.resolve(".drover/config"),
         "currentContext: a\ncontexts:\n- name: a\n  endpoint: [x:1]\n");

@@ -4,27 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import dev.drover.cli.core.CliHarnessExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code drover explain} from the API's own comments, with manifest spellings and types. */
+@ExtendWith(CliHarnessExtension.class)
 class ExplainCommandTest {
 
-  @TempDir Path home;
   CliHarness cli;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    cli = new CliHarness(home);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    cli.close();
-  }
 
   private String explain(String... args) {
     String[] all = new String[args.length + 1];

@@ -11,32 +11,25 @@ import dev.drover.api.v1.ListRequest;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
+import dev.drover.cli.core.CliHarnessExtension;
 import dev.drover.cli.core.FakeControlService;
 import dev.drover.client.manifest.ManifestParser;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(CliHarnessExtension.class)
 class GetCommandTest {
 
-  @TempDir Path home;
   CliHarness cli;
 
   @BeforeEach
-  void setUp() throws Exception {
-    cli = new CliHarness(home);
+  void setUp() {
     cli.service.put(
         wrap(runningPod("web-1", "n1", 2)), CliHarness.NOW.minus(Duration.ofMinutes(5)));
     cli.service.put(
         wrap(stuckPod("web-2", "ImagePullBackOff")), CliHarness.NOW.minus(Duration.ofSeconds(40)));
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    cli.close();
   }
 
   @Test

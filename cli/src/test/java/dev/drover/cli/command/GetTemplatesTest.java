@@ -8,33 +8,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.drover.api.v1.Pod;
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
-import java.nio.file.Path;
+import dev.drover.cli.core.CliHarnessExtension;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code drover get} with jsonpath, custom-columns, --sort-by, --show-labels and -L. */
+@ExtendWith(CliHarnessExtension.class)
 class GetTemplatesTest {
 
-  @TempDir Path home;
   CliHarness cli;
 
   @BeforeEach
-  void setUp() throws Exception {
-    cli = new CliHarness(home);
+  void setUp() {
     // web-2 is the older pod, so sorting by creation time reverses the listing's name order.
     Pod.Builder second = runningPod("web-2", "n2", 0);
     second.getMetadataBuilder().putLabels("tier", "front");
     cli.service.put(wrap(second.build()), CliHarness.NOW.minus(Duration.ofMinutes(5)));
     cli.service.put(
         wrap(stuckPod("web-1", "ImagePullBackOff")), CliHarness.NOW.minus(Duration.ofSeconds(40)));
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    cli.close();
   }
 
   @Test

@@ -5,30 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drover.cli.core.CliException;
 import dev.drover.cli.core.CliHarness;
+import dev.drover.cli.core.CliHarnessExtension;
 import dev.drover.cli.core.DaemonConfigFile;
 import dev.drover.master.registry.ServiceStrategy;
 import dev.drover.store.api.Peer;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import picocli.CommandLine;
 
+@ExtendWith(CliHarnessExtension.class)
 class MasterCommandTest {
 
-  @TempDir Path home;
   CliHarness cli;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    cli = new CliHarness(home);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    cli.close();
-  }
 
   private MasterCommand parse(String... args) {
     MasterCommand command = new MasterCommand(cli.newCli());

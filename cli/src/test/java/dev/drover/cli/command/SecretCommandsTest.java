@@ -10,31 +10,21 @@ import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Secret;
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
+import dev.drover.cli.core.CliHarnessExtension;
 import dev.drover.master.secrets.KeyRing;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code describe secret} shows keys and sizes only; {@code master rotate-secret-key}; the agent's
  * container defaults flags.
  */
+@ExtendWith(CliHarnessExtension.class)
 class SecretCommandsTest {
-  @TempDir Path home;
   @TempDir Path dir;
   CliHarness cli;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    cli = new CliHarness(home);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    cli.close();
-  }
 
   @Test
   void describeSecretRedactsValues() {

@@ -7,32 +7,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
-import java.nio.file.Path;
+import dev.drover.cli.core.CliHarnessExtension;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The hidden {@code __complete} the shell scripts call, and the scripts themselves. */
+@ExtendWith(CliHarnessExtension.class)
 class ShellCompletionTest {
 
-  @TempDir Path home;
   CliHarness cli;
 
   @BeforeEach
-  void setUp() throws Exception {
-    cli = new CliHarness(home);
+  void setUp() {
     cli.service.put(wrap(runningPod("web-1", "n1", 0)), CliHarness.NOW);
     cli.service.put(wrap(runningPod("web-2", "n1", 0)), CliHarness.NOW);
     cli.service.put(wrap(runningPod("db-1", "n1", 0)), CliHarness.NOW);
     cli.service.put(wrap(deploymentWithStatus("web", 2, 2)), CliHarness.NOW);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    cli.close();
   }
 
   /** What {@code drover WORDS<TAB>} offers; the last word is the one being typed. */

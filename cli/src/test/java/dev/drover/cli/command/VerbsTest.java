@@ -18,32 +18,27 @@ import dev.drover.api.v1.RolloutActionType;
 import dev.drover.api.v1.ScaleRequest;
 import dev.drover.cli.core.CliHarness;
 import dev.drover.cli.core.CliHarness.Result;
+import dev.drover.cli.core.CliHarnessExtension;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(CliHarnessExtension.class)
 class VerbsTest {
 
-  @TempDir Path home;
   @TempDir Path dir;
   CliHarness cli;
 
   @BeforeEach
-  void setUp() throws Exception {
-    cli = new CliHarness(home);
+  void setUp() {
     cli.service.put(wrap(runningPod("web-1", "n1", 0)), CliHarness.NOW);
     cli.service.put(wrap(runningPod("web-2", "n1", 0)), CliHarness.NOW);
     cli.service.put(wrap(deploymentWithStatus("web", 2, 2)), CliHarness.NOW);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    cli.close();
   }
 
   @Test

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
  * Services across hosts, on the multi-host harness (each host a network namespace, each agent host
  * with its own Docker daemon and bridge): a connection to host B's node port, made from a third
  * host, reaches a pod that runs only on host A, since the endpoint is A's address and the host port
- * A published for the pod.
+ * A published for the pod; through A's own node port, A's proxy reaches it at its own address.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class CrossHostServiceTest {
@@ -97,6 +97,18 @@ class CrossHostServiceTest {
                 s -> !s.isBlank());
     assertThat(body.trim()).isEqualTo("web-a");
     assertThat(b.runningByPod()).isEmpty();
+
+    // Through A's own node port: A's proxy dials the pod at its address on A's bridge (which B
+    // could not reach), with the container port.
+    String own = "http://" + a.host().ip() + ":" + nodePort + "/";
+    String local =
+        await()
+            .atMost(PATIENCE)
+            .ignoreExceptions()
+            .until(
+                () -> hosts.exec(hosts.host(1), "wget", "-q", "-T", "5", "-O-", own),
+                s -> !s.isBlank());
+    assertThat(local.trim()).isEqualTo("web-a");
   }
 
   private static boolean ready(DroverClient client, AgentHost h) {

@@ -8,6 +8,7 @@ import dev.drover.agent.AgentConfig;
 import dev.drover.agent.NodeAgent;
 import dev.drover.agent.runtime.RuntimeKind;
 import dev.drover.agent.runtime.docker.DockerTestSupport;
+import dev.drover.agent.sync.Labels;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.ContainerPort;
 import dev.drover.api.v1.Deployment;
@@ -41,6 +42,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -99,18 +101,27 @@ final class ServiceCluster implements AutoCloseable {
    * container port named "http" at {@code port}, ready once that port accepts connections.
    */
   Deployment deployment(String app, int replicas, int port, String script) {
+    return deployment(
+        app,
+        replicas,
+        port,
+        script,
+        Probe.newBuilder()
+            .setTcpSocket(
+                TcpSocketAction.newBuilder().setPort(IntOrString.newBuilder().setIntValue(port)))
+            .setPeriodSeconds(1)
+            .build());
+  }
+
+  /** As {@link #deployment(String, int, int, String)}, ready as {@code readiness} says. */
+  Deployment deployment(String app, int replicas, int port, String script, Probe readiness) {
     Deployment.Builder d =
         TestObjects.deployment("default", app, replicas, TestObjects.shell("main", IMAGE, script));
     var pod = d.getSpecBuilder().getTemplateBuilder().getSpecBuilder();
     pod.setTerminationGracePeriodSeconds(2);
     pod.getContainersBuilder(0)
         .addPorts(ContainerPort.newBuilder().setName("http").setContainerPort(port))
-        .setReadinessProbe(
-            Probe.newBuilder()
-                .setTcpSocket(
-                    TcpSocketAction.newBuilder()
-                        .setPort(IntOrString.newBuilder().setIntValue(port)))
-                .setPeriodSeconds(1));
+        .setReadinessProbe(readiness);
     return client.deployments().create(d.build());
   }
 
@@ -169,6 +180,20 @@ final class ServiceCluster implements AutoCloseable {
       throw new IOException("unexpected answer: " + answer);
     }
     return answer.substring(body + 4).trim();
+  }
+
+  /** Runs {@code command} with sh in the main container of pod {@code pod}, and waits for it. */
+  void exec(String pod, String command) throws InterruptedException {
+    String id =
+        docker
+            .listContainersCmd()
+            .withLabelFilter(
+                Map.of(Labels.NODE, node, Labels.POD_NAME, pod, Labels.CONTAINER_NAME, "main"))
+            .exec()
+            .get(0)
+            .getId();
+    String exec = docker.execCreateCmd(id).withCmd("sh", "-c", command).exec().getId();
+    docker.execStartCmd(exec).start().awaitCompletion(30, TimeUnit.SECONDS);
   }
 
   /** Stops the agent, then removes this node's containers, the master and the files. */

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.drover.agent.proxy.Backend;
 import dev.drover.agent.proxy.ProxyMetrics;
 import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.Event;
+import dev.drover.api.v1.ExecAction;
 import dev.drover.api.v1.Pod;
+import dev.drover.api.v1.Probe;
 import dev.drover.api.v1.ProxyProtocol;
 import dev.drover.api.v1.Service;
 import io.grpc.StatusRuntimeException;
@@ -30,10 +33,12 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The service proxy on a real Docker node with a real master: busybox httpd pods that serve their
  * own pod name behind a NodePort service are all reached; a deleted pod stops receiving traffic
- * without failed requests once its endpoint is gone; new replicas receive traffic; a pod reaches
- * the service through the variables it was started with; a backend reading the PROXY header sees
- * the client's address; and bad input (a node port in use, one outside the range, a target port
- * name no container has) is reported precisely while other services keep working.
+ * without failed requests once its endpoint is gone; new replicas receive traffic; a pod on this
+ * node is dialed at its own bridge address and container port (not through docker-proxy), and a
+ * readiness change takes it out and puts it back; a pod reaches the service through the variables
+ * it was started with; a backend reading the PROXY header sees the client's address; and bad input
+ * (a node port in use, one outside the range, a target port name no container has) is reported
+ * precisely while other services keep working.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ServiceProxyClusterTest {
@@ -171,6 +176,61 @@ class ServiceProxyClusterTest {
     await().atMost(LONG).until(() -> cluster.readyPods("client").size() == 1);
     awaitListening(clientPort);
     assertThat(ServiceCluster.get(clientPort)).isIn(five);
+  }
+
+  @Test
+  void aPodOnThisNodeIsDialedAtItsOwnAddressAndLeavesWhenNotReady() throws Exception {
+    // Ready while /tmp/ready exists, so that the test can take readiness away and give it back.
+    cluster.deployment(
+        "own",
+        1,
+        8080,
+        "touch /tmp/ready && " + HTTPD,
+        Probe.newBuilder()
+            .setExec(
+                ExecAction.newBuilder()
+                    .addCommand("test")
+                    .addCommand("-f")
+                    .addCommand("/tmp/ready"))
+            .setPeriodSeconds(1)
+            .build());
+    int nodePort =
+        cluster
+            .client
+            .services()
+            .create(ServiceCluster.nodePortService("own", "own", 18086).build())
+            .getSpec()
+            .getPorts(0)
+            .getNodePort();
+    await().atMost(LONG).until(() -> cluster.readyPods("own").size() == 1);
+    awaitListening(nodePort);
+    String pod = cluster.readyPods("own").get(0);
+    String podIp = cluster.client.pods().get("default", pod).getStatus().getPodIp();
+    // The container's address on the Docker bridge, not the node's (127.0.0.1 here).
+    assertThat(podIp).isNotEmpty().isNotEqualTo("127.0.0.1");
+    Backend own = new Backend(podIp, 8080, pod);
+    await()
+        .atMost(LONG)
+        .until(() -> cluster.agent.proxy().proxy().backends("default/own").equals(List.of(own)));
+    assertThat(spray(nodePort, 20)).containsExactly(pod);
+    ProxyMetrics m = cluster.agent.proxy().proxy().metrics("default/own");
+    assertThat(m.chosen()).containsOnlyKeys(own.toString());
+    assertThat(m.connectFailures()).isZero();
+
+    // Not ready: the proxy stops choosing it, and with no other endpoint a connection is closed.
+    cluster.exec(pod, "rm /tmp/ready");
+    await().atMost(LONG).until(() -> cluster.readyPods("own").isEmpty());
+    await()
+        .atMost(LONG)
+        .until(() -> cluster.agent.proxy().proxy().backends("default/own").isEmpty());
+    assertThatThrownBy(() -> ServiceCluster.get(nodePort)).isInstanceOf(IOException.class);
+
+    // Ready again: dialed at its own address again.
+    cluster.exec(pod, "touch /tmp/ready");
+    await()
+        .atMost(LONG)
+        .until(() -> cluster.agent.proxy().proxy().backends("default/own").equals(List.of(own)));
+    assertThat(ServiceCluster.get(nodePort)).isEqualTo(pod);
   }
 
   @Test

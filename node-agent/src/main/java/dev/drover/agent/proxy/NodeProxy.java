@@ -45,6 +45,7 @@ public final class NodeProxy implements AutoCloseable {
     ServiceProxy proxy =
         new ServiceProxy(
             config,
+            nodeName,
             (svc, reason, message) ->
                 master.recordEvents(List.of(event(nodeName, svc, reason, message))));
     // The channels are the session's: close this after the session.

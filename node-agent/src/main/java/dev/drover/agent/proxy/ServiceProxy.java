@@ -78,6 +78,7 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
   }
 
   private final ProxyConfig config;
+  private final String nodeName;
   private final EventSink events;
   private final ProxyTransport transport;
   private final EventLoopGroup loops;
@@ -91,9 +92,22 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
   private final AtomicBoolean pending = new AtomicBoolean();
   private volatile boolean closed;
 
-  /** A proxy; nothing listens until services are given and {@link #start} ran. */
+  /**
+   * The proxy of no particular node: every endpoint is dialed at its host address and port. Nothing
+   * listens until services are given and {@link #start} ran.
+   */
   public ServiceProxy(ProxyConfig config, EventSink events) {
+    this(config, "", events);
+  }
+
+  /**
+   * The proxy of node {@code nodeName}: endpoints of pods on this node are dialed at the pod's own
+   * address and container port, the others at their host address and port ({@link Dial}). Nothing
+   * listens until services are given and {@link #start} ran.
+   */
+  public ServiceProxy(ProxyConfig config, String nodeName, EventSink events) {
     this.config = config;
+    this.nodeName = nodeName;
     this.events = events;
     this.transport = ProxyTransport.choose(config.transport());
     this.loops = transport.newGroup(config.threads(), "proxy-io");
@@ -256,7 +270,7 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
         }
         Balancer balancer = balancer(svc, port);
         liveBalancers.add(balancerKey(svc, port));
-        balancer.update(ready(endpoints.get(key), port.getName()));
+        balancer.update(ready(endpoints.get(key), port.getName(), nodeName));
         Route route = new Route(key, port.getName(), balancer, svc.getSpec().getProxyProtocol(), m);
         List<ListenKey> wanted = new ArrayList<>();
         if (config.clusterPorts()) {
@@ -393,8 +407,11 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
     return b;
   }
 
-  /** The ready backends of one service port, from its endpoints. */
-  static List<Backend> ready(Endpoints ep, String portName) {
+  /**
+   * The ready backends of one service port, from its endpoints, as the proxy of node {@code
+   * localNode} dials them ({@link Dial}).
+   */
+  static List<Backend> ready(Endpoints ep, String portName, String localNode) {
     List<Backend> out = new ArrayList<>();
     if (ep == null) {
       return out;
@@ -410,7 +427,7 @@ public final class ServiceProxy implements ServiceEnvironment, AutoCloseable {
         continue;
       }
       for (EndpointAddress a : subset.getAddressesList()) {
-        out.add(new Backend(a.getIp(), port.getPort(), a.getTargetRef().getName()));
+        out.add(Dial.backend(localNode, a, port));
       }
     }
     return out;

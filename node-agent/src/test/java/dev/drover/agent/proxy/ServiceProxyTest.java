@@ -152,6 +152,69 @@ class ServiceProxyTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> m.active() == 0);
   }
 
+  /** An address of pod {@code pod} on {@code node}: host port {@code hostPort}, own port too. */
+  private static EndpointSubset.Builder podOn(
+      String node, String pod, int hostPort, int containerPort) {
+    return EndpointSubset.newBuilder()
+        .addPorts(
+            EndpointPort.newBuilder()
+                .setName("http")
+                .setPort(hostPort)
+                .setTargetPort(containerPort))
+        .addAddresses(
+            EndpointAddress.newBuilder()
+                .setIp("127.0.0.1")
+                .setNodeName(node)
+                .setPodIp("127.0.0.1")
+                .setTargetRef(ObjectReference.newBuilder().setName(pod)));
+  }
+
+  @Test
+  void aPodOnThisNodeIsDialedAtItsOwnPortAndOthersAtTheirHostPort() throws Exception {
+    int local = backends.start("local", false);
+    int remote = backends.start("remote", false);
+    // Nothing listens on the other port of each: a connect there would be refused and counted.
+    int dead = freePort();
+    int nodePort = freePort();
+    try (ServiceProxy n1 =
+        new ServiceProxy(
+            new ProxyConfig(
+                    false, List.of(), "127.0.0.1", "127.0.0.1", 2, 1000, Duration.ofSeconds(1))
+                .withTransport(transport()),
+            "n1",
+            (svc, reason, message) -> events.add(reason))) {
+      n1.putService(service("web", nodePort, ProxyProtocol.PROXY_PROTOCOL_UNSPECIFIED));
+      Endpoints.Builder ep =
+          Endpoints.newBuilder()
+              .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("web"))
+              .addSubsets(podOn("n1", "local", dead, local))
+              .addSubsets(podOn("n2", "remote", remote, dead));
+      n1.putEndpoints(ep.build());
+      n1.reconcileAndWait();
+      assertThat(n1.backends("default/web"))
+          .containsExactlyInAnyOrder(
+              new Backend("127.0.0.1", local, "local"), new Backend("127.0.0.1", remote, "remote"));
+      Set<String> seen = new HashSet<>();
+      for (int i = 0; i < 10; i++) {
+        seen.add(ask(nodePort));
+      }
+      assertThat(seen).containsExactlyInAnyOrder("local", "remote");
+      assertThat(n1.metrics("default/web").connectFailures()).isZero();
+
+      // The local pod turns not ready: it is no longer chosen, at its own address either.
+      EndpointSubset.Builder notReady = podOn("n1", "local", dead, local);
+      notReady.addNotReadyAddresses(notReady.getAddresses(0)).clearAddresses();
+      n1.putEndpoints(ep.setSubsets(0, notReady).build());
+      n1.reconcileAndWait();
+      assertThat(n1.backends("default/web"))
+          .containsExactly(new Backend("127.0.0.1", remote, "remote"));
+      for (int i = 0; i < 10; i++) {
+        assertThat(ask(nodePort)).isEqualTo("remote");
+      }
+    }
+    assertThat(events).isEmpty();
+  }
+
   @Test
   void aRefusedConnectMovesOnToTheNextEndpoint() throws Exception {
     int a = backends.start("a", false);

@@ -42,6 +42,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * whose ports differ land in different subsets. The Endpoints object is written only when its
  * content changes, and deleted with its Service. A headless Service (clusterIP None) lists its pods
  * by their own IP and container port instead, each under its hostname (a StatefulSet pod's name).
+ * Every address also carries the pod's own IP ({@code pod_ip}) and every port the container port
+ * ({@code target_port}), which the proxy on the pod's own node dials instead of the host port.
  */
 public final class EndpointsController extends Controller {
   /** Per service key, the missing target ports already reported by an event. */
@@ -170,14 +172,16 @@ public final class EndpointsController extends Controller {
                   + sp.getTargetPort().getStringValue()
                   + "\"");
         }
-        (headless(svc) ? resolveContainerPort(sp, pod) : resolveHostPort(sp, pod))
+        Optional<Integer> containerPort = resolveContainerPort(sp, pod);
+        (headless(svc) ? containerPort : resolveHostPort(sp, pod))
             .ifPresent(
-                hostPort ->
+                port ->
                     ports.add(
                         EndpointPort.newBuilder()
                             .setName(sp.getName())
-                            .setPort(hostPort)
+                            .setPort(port)
                             .setProtocol(normalize(sp.getProtocol()))
+                            .setTargetPort(containerPort.orElse(0))
                             .build()));
       }
       if (ports.isEmpty()) {
@@ -193,6 +197,7 @@ public final class EndpointsController extends Controller {
                       ? pod.getStatus().getPodIp()
                       : pod.getStatus().getHostIp())
               .setNodeName(pod.getSpec().getNodeName())
+              .setPodIp(pod.getStatus().getPodIp())
               .setHostname(
                   pod.getSpec().getHostname().isEmpty()
                       ? pod.getMetadata().getName()
@@ -251,7 +256,6 @@ public final class EndpointsController extends Controller {
     return p == Protocol.PROTOCOL_UNSPECIFIED ? Protocol.PROTOCOL_TCP : p;
   }
 
-  /** The host port that reaches the service port's target in the pod, if the pod has one. */
   /**
    * True for a headless service (clusterIP None): no proxy stands in front of it, so its addresses
    * are the pods' own IPs and container ports, as clients reach them by pod name.
@@ -276,6 +280,7 @@ public final class EndpointsController extends Controller {
             : sp.getPort());
   }
 
+  /** The host port that reaches the service port's target in the pod, if the pod has one. */
   static Optional<Integer> resolveHostPort(ServicePort sp, Pod pod) {
     Protocol protocol = normalize(sp.getProtocol());
     IntOrString target = sp.getTargetPort();

@@ -74,7 +74,7 @@ class EndpointsControllerTest {
   }
 
   @Test
-  void listsReadyAndNotReadyPodsWithTheirHostPorts() {
+  void listsReadyAndNotReadyPodsWithTheirHostPortsAndOwnAddresses() {
     service();
     assertThat(endpoints()).isPresent();
     assertThat(endpoints().get().getSubsetsList()).isEmpty();
@@ -90,11 +90,13 @@ class EndpointsControllerTest {
                 .setName("http")
                 .setPort(31000)
                 .setProtocol(dev.drover.api.v1.Protocol.PROTOCOL_TCP)
+                .setTargetPort(8080)
                 .build(),
             EndpointPort.newBuilder()
                 .setName("metrics")
                 .setPort(31001)
                 .setProtocol(dev.drover.api.v1.Protocol.PROTOCOL_TCP)
+                .setTargetPort(9090)
                 .build());
 
     makeReady(h.cluster, h.clock, a, "n1");
@@ -103,6 +105,8 @@ class EndpointsControllerTest {
     assertThat(subset.getAddressesCount()).isEqualTo(1);
     assertThat(subset.getNotReadyAddressesList()).isEmpty();
     assertThat(subset.getAddresses(0).getNodeName()).isEqualTo("n1");
+    // The pod's own address, which only n1's proxy dials (with the container ports above).
+    assertThat(subset.getAddresses(0).getPodIp()).isEqualTo("172.17.0.1");
   }
 
   @Test
@@ -272,6 +276,7 @@ class EndpointsControllerTest {
                 PodStatus.newBuilder()
                     .setPhase(PodPhase.POD_PHASE_RUNNING)
                     .setHostIp("10.0.0." + node.substring(1))
+                    .setPodIp("172.17.0." + node.substring(1))
                     .addHostPorts(
                         HostPortAllocation.newBuilder()
                             .setContainerName("c")

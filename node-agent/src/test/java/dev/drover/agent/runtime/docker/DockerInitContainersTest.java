@@ -13,7 +13,6 @@ import dev.drover.api.v1.PodPhase;
 import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.RestartPolicy;
 import dev.drover.client.manifest.ManifestParser;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,9 +23,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Init containers, sidecars, {@code $(VAR)} expansion and the downward API on the real Docker
@@ -35,24 +33,12 @@ import org.junit.jupiter.api.Test;
  * starts, a sidecar runs beside the app and is restarted, and the Kubernetes documentation's
  * dependent-envars and dapi-envars pods print what the documentation shows.
  */
+@ExtendWith(DockerAgentExtension.class)
 class DockerInitContainersTest {
 
   private static final Duration LONG = Duration.ofSeconds(45);
 
   private DockerAgentFixture fx;
-
-  @BeforeEach
-  void setUp() throws IOException {
-    DockerTestSupport.assumeDocker();
-    fx = new DockerAgentFixture();
-  }
-
-  @AfterEach
-  void tearDown() throws IOException {
-    if (fx != null) {
-      fx.close();
-    }
-  }
 
   /** The manifest's pod, bound to the fixture's node, with busybox images swapped for ours. */
   private Pod manifest(String name) throws Exception {

@@ -33,7 +33,6 @@ import dev.drover.api.v1.RestartPolicy;
 import dev.drover.api.v1.TcpSocketAction;
 import dev.drover.api.v1.Volume;
 import dev.drover.api.v1.VolumeMount;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,34 +46,21 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The node agent against the real Docker daemon with a fake master: pods become containers with the
  * right namespaces, environment, limits and volumes; pulls, back-offs, restart policies, probes,
  * adoption after an agent crash and graceful termination behave as the issue asks.
  */
+@ExtendWith(DockerAgentExtension.class)
 class DockerPodsTest {
 
   private static final Duration LONG = Duration.ofSeconds(90);
   private static final String IMAGE = DockerTestSupport.LOCAL_IMAGE;
 
   private DockerAgentFixture fx;
-
-  @BeforeEach
-  void setUp() throws IOException {
-    DockerTestSupport.assumeDocker();
-    fx = new DockerAgentFixture();
-  }
-
-  @AfterEach
-  void tearDown() throws IOException {
-    if (fx != null) {
-      fx.close();
-    }
-  }
 
   @Test
   void twoContainerPodSharesNetworkAndSeesEnvArgsLimitsAndVolumes() throws Exception {

@@ -13,6 +13,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Shared plumbing for tests that need a real Docker daemon: builds docker-java clients for the
@@ -55,7 +56,18 @@ public final class DockerTestSupport {
    * CI} is {@code true}, fails it.
    */
   public static void assumeDocker() {
-    assumeDocker(DOCKER_HOST, isCi(), true);
+    assumeDocker(DOCKER_HOST, isCi(), callerName());
+  }
+
+  /**
+   * {@link #assumeDocker()} for a fixture that a JUnit extension opens: a skip is announced under
+   * the name of the test about to run rather than the extension's.
+   */
+  public static void assumeDocker(ExtensionContext test) {
+    assumeDocker(
+        DOCKER_HOST,
+        isCi(),
+        test.getRequiredTestClass().getName() + "." + test.getRequiredTestMethod().getName());
   }
 
   /** True when running in CI, where every Docker test must run. */
@@ -64,10 +76,11 @@ public final class DockerTestSupport {
   }
 
   static void assumeDocker(String dockerHost, boolean ci) {
-    assumeDocker(dockerHost, ci, false);
+    assumeDocker(dockerHost, ci, null);
   }
 
-  private static void assumeDocker(String dockerHost, boolean ci, boolean announce) {
+  /** Announces a skip on the console under {@code testName} unless it is null. */
+  private static void assumeDocker(String dockerHost, boolean ci, String testName) {
     Optional<Exception> failure = ping(dockerHost);
     if (failure.isEmpty()) {
       return;
@@ -79,8 +92,8 @@ public final class DockerTestSupport {
               + "; CI=true requires the Docker tests to run (start it with scripts/test-env.sh)",
           failure.get());
     }
-    if (announce) {
-      announceSkip(skipMessage(dockerHost));
+    if (testName != null) {
+      announceSkip(testName, skipMessage(dockerHost));
     }
     Assumptions.assumeTrue(false, skipMessage(dockerHost));
   }
@@ -90,7 +103,13 @@ public final class DockerTestSupport {
    * the console; the process's own stderr, unlike System.err, is forwarded to the console, so the
    * reason is written there too for whoever runs the build.
    */
-  private static void announceSkip(String reason) {
+  private static void announceSkip(String testName, String reason) {
+    PrintStream console = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
+    console.println("[drover-test] SKIPPED " + testName + ": " + reason);
+  }
+
+  /** The class and method that called into this class, as "Class.method". */
+  private static String callerName() {
     StackWalker.StackFrame caller =
         StackWalker.getInstance()
             .walk(
@@ -99,14 +118,7 @@ public final class DockerTestSupport {
                         .filter(f -> !f.getClassName().equals(DockerTestSupport.class.getName()))
                         .findFirst()
                         .orElseThrow());
-    PrintStream console = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
-    console.println(
-        "[drover-test] SKIPPED "
-            + caller.getClassName()
-            + "."
-            + caller.getMethodName()
-            + ": "
-            + reason);
+    return caller.getClassName() + "." + caller.getMethodName();
   }
 
   static String skipMessage(String dockerHost) {
