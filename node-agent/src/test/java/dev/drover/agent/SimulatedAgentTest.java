@@ -34,6 +34,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -486,6 +488,50 @@ class SimulatedAgentTest {
     // The last answered heartbeat was just before the hang: the node must be renewed elsewhere
     // well within its 6 s lease, not after the 10 s call timeout.
     assertThat(away).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aPodStuckInTheRuntimeHoldsUpNeitherHeartbeatsNorAFailover() throws Exception {
+    // A pull that does not return, as a pod's sync can wait on Docker for minutes (a slow pull,
+    // a remove that keeps failing); the sync holds its pod's lock all that time.
+    CountDownLatch pulling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    runtime.pullable(
+        image -> {
+          if (image.startsWith("stuck")) {
+            pulling.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return true;
+        });
+    FakeNodeService second = new FakeNodeService();
+    closeables.add(second);
+    Pod running = master.putPod(simplePod("running", "n1"));
+    second.putPod(running);
+    start(config("n1", master.endpoint(), second.endpoint()));
+    // Closed in reverse order: the pull returns before the agent closes.
+    closeables.add(release::countDown);
+    awaitStatus(
+        master, running.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
+    Pod stuck =
+        master.putPod(boundPod("stuck", "n1", shell("main", "stuck:1", "run").build()).build());
+    second.putPod(stuck);
+    assertThat(pulling.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+    int before = master.heartbeats();
+    await().atMost(Duration.ofSeconds(10)).until(() -> master.heartbeats() >= before + 5);
+
+    // Moving to another master re-registers and reports every pod's status again: the stuck pod
+    // must not hold that up either.
+    master.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !second.registrations().isEmpty());
+    await().atMost(Duration.ofSeconds(10)).until(() -> second.heartbeats() >= 5);
+    awaitStatus(
+        second, running.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING);
   }
 
   @Test

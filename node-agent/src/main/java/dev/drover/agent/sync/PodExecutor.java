@@ -100,7 +100,11 @@ final class PodExecutor {
   // Secrets and ConfigMaps fetched by this pass; null until a container needs them.
   private PodInputs passInputs;
   private final PodStatusBuilder statuses = new PodStatusBuilder();
-  private PodStatus lastStatus;
+  // Guarded by statusLock, not by this executor's lock: a sync holds that one through Docker
+  // calls (a pull, a stuck remove), and the session's heartbeat and re-registration read the
+  // status; they must never wait for Docker.
+  private final Object statusLock = new Object();
+  private volatile PodStatus lastStatus;
 
   PodExecutor(
       PodSyncer syncer, String uid, Supplier<Pod> pods, Runnable requestSync, boolean adopt) {
@@ -1095,9 +1099,11 @@ final class PodExecutor {
     settleSandboxAddress();
     PodStatus status =
         statuses.build(pod, syncer.config().hostIp(), podIp, startTime, hostPorts, states);
-    if (!status.equals(lastStatus)) {
-      lastStatus = status;
-      offer(pod, status);
+    synchronized (statusLock) {
+      if (!status.equals(lastStatus)) {
+        lastStatus = status;
+        offer(pod, status);
+      }
     }
   }
 
@@ -1113,15 +1119,20 @@ final class PodExecutor {
                 .build());
   }
 
-  /** Offers the last computed status to the reporter again. */
-  synchronized void reportAgain() {
-    if (lastStatus != null) {
-      offer(pod(), lastStatus);
+  /**
+   * Offers the last computed status to the reporter again. Under the status lock only, so that an
+   * older status cannot be offered after a newer one.
+   */
+  void reportAgain() {
+    synchronized (statusLock) {
+      if (lastStatus != null) {
+        offer(pod(), lastStatus);
+      }
     }
   }
 
-  /** The last status computed (for tests and the node summary). */
-  synchronized PodStatus lastStatus() {
+  /** The last status computed (for tests and the node summary); never waits for a sync. */
+  PodStatus lastStatus() {
     return lastStatus;
   }
 
