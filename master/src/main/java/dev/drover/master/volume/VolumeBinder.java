@@ -66,6 +66,17 @@ public final class VolumeBinder extends Controller {
     ObjectReference ref = pv.getSpec().getClaimRef();
     if (!ref.getName().isEmpty()) {
       queue.add(CLAIM + ApiObjects.key(ref.getNamespace(), ref.getName()));
+      return;
+    }
+    // A free volume may be what a pending claim waits for: a claim synced before the volume
+    // reached the cache would otherwise wait for the next resync.
+    for (PersistentVolumeClaim claim :
+        cache.<PersistentVolumeClaim>list(Kind.KIND_PERSISTENT_VOLUME_CLAIM, "", null)) {
+      if (!PersistentVolumes.isBound(claim)
+          && !claim.getMetadata().hasDeletionTime()
+          && PersistentVolumes.matches(pv, claim)) {
+        enqueueClaim(claim);
+      }
     }
   }
 
