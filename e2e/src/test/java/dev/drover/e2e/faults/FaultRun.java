@@ -309,20 +309,14 @@ public final class FaultRun implements AutoCloseable {
             }
           }
         }
-        hold(Duration.ofSeconds(4 + random.nextInt(4)));
-        awaitProgress(fault);
-        removeProxies();
-        repaired = System.nanoTime();
+        repaired = holdThenRemoveProxies(fault);
       }
       case BLACKHOLED_LINK -> {
         String l = leader();
         String f = follower();
         proxy(hostOf(l), hostOf(f), Masters.STORE_PORT).blackhole(true);
         proxy(hostOf(f), hostOf(l), Masters.STORE_PORT).blackhole(true);
-        hold(Duration.ofSeconds(4 + random.nextInt(4)));
-        awaitProgress(fault);
-        removeProxies();
-        repaired = System.nanoTime();
+        repaired = holdThenRemoveProxies(fault);
       }
       case AGENT_LINK_BLACKHOLE -> {
         AgentHost a = agentWithPods();
@@ -415,6 +409,17 @@ public final class FaultRun implements AutoCloseable {
     proxies.add(p);
     hosts.routeThrough(from, to, port, p);
     return p;
+  }
+
+  /**
+   * Keeps a proxy fault 4-7 s, waits until the workloads make progress through it, then removes the
+   * proxies; returns when the links were repaired.
+   */
+  private long holdThenRemoveProxies(Fault fault) {
+    hold(Duration.ofSeconds(4 + random.nextInt(4)));
+    awaitProgress(fault);
+    removeProxies();
+    return System.nanoTime();
   }
 
   /** Connections go direct again: the routes first, then the proxies (cutting what they carry). */
