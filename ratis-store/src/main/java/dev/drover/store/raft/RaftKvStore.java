@@ -72,6 +72,7 @@ public final class RaftKvStore extends AbstractKvStore {
   private RaftServer server;
   private RaftRequests requests;
   private SilentFollowerReset silentFollowers;
+  private WedgedAppendReset wedgedAppends;
   private volatile boolean closed;
 
   /**
@@ -163,6 +164,7 @@ public final class RaftKvStore extends AbstractKvStore {
     silentFollowers =
         new SilentFollowerReset(server, groupId, silence(options), System::currentTimeMillis)
             .start();
+    wedgedAppends = new WedgedAppendReset(server, groupId, wedgedFor(options)).start();
     requests = new RaftRequests(group, peers, options, tls);
     hub.start();
     lessor.start();
@@ -183,6 +185,15 @@ public final class RaftKvStore extends AbstractKvStore {
   static Duration silence(StoreOptions options) {
     Duration three = options.electionTimeoutMax().multipliedBy(3);
     return three.compareTo(Duration.ofSeconds(3)) < 0 ? Duration.ofSeconds(3) : three;
+  }
+
+  /**
+   * How long this member's follower appends may stay failed before {@link WedgedAppendReset}
+   * restarts them: an election timeout, at least a second.
+   */
+  static Duration wedgedFor(StoreOptions options) {
+    Duration max = options.electionTimeoutMax();
+    return max.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : max;
   }
 
   /** Where Ratis keeps this store's log segments under {@code dataDir}. */
@@ -337,6 +348,11 @@ public final class RaftKvStore extends AbstractKvStore {
     }
   }
 
+  /** This member's Raft division, for tests that reach into Ratis. */
+  RaftServer.Division division() throws IOException {
+    return server.getDivision(groupId);
+  }
+
   /** The MVCC state, for tests that compare members. */
   public MvccStore mvcc() {
     return store;
@@ -351,6 +367,9 @@ public final class RaftKvStore extends AbstractKvStore {
     lessor.close();
     if (silentFollowers != null) {
       silentFollowers.close();
+    }
+    if (wedgedAppends != null) {
+      wedgedAppends.close();
     }
     // Watchers first: they learn at once that this member is going and can resume on
     // another, instead of waiting for the Raft server's shutdown.
