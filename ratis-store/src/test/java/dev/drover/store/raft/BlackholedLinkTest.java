@@ -85,12 +85,16 @@ class BlackholedLinkTest {
 
   /** Silences every connection to a follower while the leader goes on writing; returns it. */
   private RaftKvStore blackholeWhileWriting(AtomicInteger acked) {
+    // Enough writes while the link is silent to fill the leader's stream to the follower.
+    return blackholeWhileWriting(acked, 300, Duration.ofSeconds(60));
+  }
+
+  private RaftKvStore blackholeWhileWriting(AtomicInteger acked, int writes, Duration within) {
     RaftKvStore leader = leader();
     int f = members.get(0) == leader ? 1 : 0;
     links.get(f).blackhole(true);
     int before = acked.get();
-    // Enough writes while the link is silent to fill the leader's stream to the follower.
-    await().atMost(Duration.ofSeconds(60)).until(() -> acked.get() >= before + 300);
+    await().atMost(within).until(() -> acked.get() >= before + writes);
     return members.get(f);
   }
 
@@ -141,5 +145,40 @@ class BlackholedLinkTest {
     linkOf(silenced).blackhole(false);
     awaitCaughtUp(silenced, Duration.ofSeconds(15));
     assertThat(linkOf(silenced).connections()).isPositive();
+  }
+
+  /**
+   * The leader loses its majority (one follower stopped, the other behind a silent link) and steps
+   * down with the longest log; then the behind follower's link heals for new connections only. Only
+   * the old leader can win (the other's log is shorter), and only with that follower's vote, which
+   * it asks for on its old, silent connection: no answer, no error, round after round. Found by the
+   * fault harness after a one-way partition of the leader: over a minute without a leader.
+   */
+  @Test
+  void aCandidateGetsTheVoteItNeedsWhenItsOldConnectionToTheVoterStaysSilent() throws Exception {
+    startCluster();
+    AtomicInteger acked = writeContinuously();
+    awaitAllCaughtUp(Duration.ofSeconds(30));
+    RaftKvStore candidate = leader();
+    // Behind by a few entries: the candidate's log is the longer one.
+    // Behind by a few entries, so that the candidate's log is the longer one. (A write may wait
+    // out the client's request timeout when the client tries the silenced member first.)
+    RaftKvStore voter = blackholeWhileWriting(acked, 20, Duration.ofSeconds(120));
+    members.stream().filter(m -> m != candidate && m != voter).forEach(RaftKvStore::close);
+    await(candidate.id() + " steps down")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !candidate.role().equals("LEADER"));
+    // Election rounds for two seconds, so that its vote requests to the voter are on a connection
+    // made before the one below is silenced (whether the channel is the leader's or a new one).
+    await(candidate.id() + " asks for votes for a while")
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !candidate.role().equals("LEADER"));
+    linkOf(voter).silenceOpenConnections();
+    linkOf(voter).blackhole(false);
+    await("a leader again")
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> candidate.role().equals("LEADER") || voter.role().equals("LEADER"));
+    awaitCaughtUp(voter, Duration.ofSeconds(20));
   }
 }
