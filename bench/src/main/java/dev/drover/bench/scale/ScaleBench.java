@@ -51,6 +51,8 @@ import org.HdrHistogram.Histogram;
  * step's count is bound and reported Running, then the step is held for {@code --hold} seconds
  * (default 30) while a probe measures the API: ConfigMap creates (10/s), node gets (10/s), pod list
  * pages of 500 (1/s), and a watch of the ConfigMaps (delay from the create's answer to delivery).
+ * After the probe it reads the master's live heap ({@code jcmd GC.class_histogram}, which collects
+ * fully first), so memory per pod is told apart from the heap's growth.
  *
  * <p>A step holds when all its pods run, no node left Ready, and the p99 of every probed call is at
  * most 1 s. The run stops at the first step that does not hold, and when the time budget (default
