@@ -51,6 +51,8 @@ import org.HdrHistogram.Histogram;
  * step's count is bound and reported Running, then the step is held for {@code --hold} seconds
  * (default 30) while a probe measures the API: ConfigMap creates (10/s), node gets (10/s), pod list
  * pages of 500 (1/s), and a watch of the ConfigMaps (delay from the create's answer to delivery).
+ * After the probe it reads the master's live heap ({@code jcmd GC.class_histogram}, which collects
+ * fully first), so memory per pod is told apart from the heap's growth.
  *
  * <p>A step holds when all its pods run, no node left Ready, and the p99 of every probed call is at
  * most 1 s. The run stops at the first step that does not hold, and when the time budget (default
@@ -69,6 +71,7 @@ public final class ScaleBench {
   private final long budgetNanos;
   private int podsCreated;
   private int probeIndex;
+  private long baselineHeap;
   private final AtomicLong resends = new AtomicLong();
   private final java.util.concurrent.ScheduledExecutorService resender =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
@@ -91,6 +94,8 @@ public final class ScaleBench {
       double listP99Ms,
       double watchP99Ms,
       double rssMb,
+      double liveHeapMb,
+      double liveKbPerPod,
       long notReady) {
     double apiP99() {
       return Math.max(writeP99Ms, Math.max(getP99Ms, listP99Ms));
@@ -173,6 +178,7 @@ public final class ScaleBench {
                     .getResourceVersion()
                 > 0);
     createNamespace(PROBE_NS);
+    baselineHeap = master.processes().values().stream().mapToLong(p -> liveHeap(p)).sum();
   }
 
   private void createNamespace(String name) {
@@ -241,6 +247,8 @@ public final class ScaleBench {
     double heartbeatPerS = (sim.heartbeats.get() - hb0) / ((System.nanoTime() - h0) / 1e9);
     long notReady = notReadyNodes();
     double rss = master.processes().values().stream().mapToLong(p -> rss(p)).sum() / 1048576.0;
+    // After the probe, so the full collection it forces does not land in the figures above.
+    double live = master.processes().values().stream().mapToLong(p -> liveHeap(p)).sum();
     if (why == null && notReady > 0) {
       why = notReady + " nodes not Ready";
     }
@@ -259,6 +267,8 @@ public final class ScaleBench {
             ms(probe.list),
             ms(probe.watch),
             rss,
+            live / 1048576.0,
+            (live - baselineHeap) / 1024.0 / pods,
             notReady);
     if (why == null && s.apiP99() > API_P99_LIMIT_MS) {
       why = String.format(Locale.ROOT, "API p99 %.0f ms > 1 s", s.apiP99());
@@ -277,6 +287,8 @@ public final class ScaleBench {
         s.listP99Ms(),
         s.watchP99Ms(),
         s.rssMb(),
+        s.liveHeapMb(),
+        s.liveKbPerPod(),
         notReady);
   }
 
@@ -384,6 +396,38 @@ public final class ScaleBench {
     return 0;
   }
 
+  /**
+   * The master's live heap in bytes: {@code jcmd GC.class_histogram} collects fully before it
+   * counts, so its total is what the objects held need, whatever the heap's size (0 when jcmd
+   * fails).
+   */
+  private static long liveHeap(Process p) {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    try {
+      Process j =
+          new ProcessBuilder(jcmd.toString(), Long.toString(p.pid()), "GC.class_histogram")
+              .redirectErrorStream(true)
+              .start();
+      long total = 0;
+      try (var r = j.inputReader()) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          if (line.startsWith("Total")) {
+            String[] f = line.trim().split("\\s+");
+            total = Long.parseLong(f[f.length - 1]);
+          }
+        }
+      }
+      j.waitFor(120, TimeUnit.SECONDS);
+      return total;
+    } catch (java.io.IOException e) {
+      return 0;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
+    }
+  }
+
   private static double ms(Histogram h) {
     return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(99) / 1e6;
   }
@@ -403,15 +447,22 @@ public final class ScaleBench {
     }
 
     void run(int seconds) throws InterruptedException {
-      long from =
-          stub()
-              .list(
-                  ListRequest.newBuilder()
-                      .setKind(Kind.KIND_CONFIG_MAP)
-                      .setNamespace(PROBE_NS)
-                      .setLimit(1)
-                      .build())
-              .getResourceVersion();
+      // Where the probe's watch starts, not a measured call: a pushback of the master's limiter
+      // (RESOURCE_EXHAUSTED) is waited out, as a client would, instead of ending the run.
+      AtomicLong start = new AtomicLong();
+      Poll.retry(
+          Duration.ofSeconds(60),
+          () ->
+              start.set(
+                  stub()
+                      .list(
+                          ListRequest.newBuilder()
+                              .setKind(Kind.KIND_CONFIG_MAP)
+                              .setNamespace(PROBE_NS)
+                              .setLimit(1)
+                              .build())
+                      .getResourceVersion()));
+      long from = start.get();
       var call = io.grpc.Context.current().withCancellation();
       call.run(
           () ->
@@ -553,8 +604,8 @@ public final class ScaleBench {
     System.out.printf(
         Locale.ROOT,
         "step %d/%d: %s; creates %.0f/s, bound+Running %.0f pods/s; heartbeats %.0f/s (p99 %.0f"
-            + " ms); p99 ms: write %.0f, get %.0f, list %.0f, watch %.0f; master RSS %.0f MB;"
-            + " nodes not Ready %d; failed calls of the simulated nodes so far: heartbeats %d,"
+            + " ms); p99 ms: write %.0f, get %.0f, list %.0f, watch %.0f; master RSS %.0f MB,"
+            + " live heap %.0f MB (%.1f KB per pod over the idle master's); nodes not Ready %d; failed calls of the simulated nodes so far: heartbeats %d,"
             + " status reports %d, pod watches %d; load %s%n",
         Stream.concat(
                 Stream.of(columns(s)),
@@ -581,7 +632,9 @@ public final class ScaleBench {
       s.getP99Ms(),
       s.listP99Ms(),
       s.watchP99Ms(),
-      s.rssMb()
+      s.rssMb(),
+      s.liveHeapMb(),
+      s.liveKbPerPod()
     };
   }
 
@@ -589,12 +642,14 @@ public final class ScaleBench {
     System.out.println();
     System.out.println(
         "| nodes | pods | held | creates/s | scheduled+Running pods/s | heartbeats/s | heartbeat"
-            + " p99 ms | write p99 ms | get p99 ms | list p99 ms | watch p99 ms | master RSS MB |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            + " p99 ms | write p99 ms | get p99 ms | list p99 ms | watch p99 ms | master RSS MB"
+            + " | live heap MB | live KB/pod |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (Step s : steps) {
       System.out.printf(
           Locale.ROOT,
-          "| %d | %d | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |%n",
+          "| %d | %d | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |"
+              + " %.1f |%n",
           columns(s));
     }
     Step best = null;
@@ -608,11 +663,13 @@ public final class ScaleBench {
     System.out.printf(Locale.ROOT, "load at end: %s%n", loadAverage());
     System.out.printf(
         Locale.ROOT,
-        "RESULT scale nodes_held=%d pods_held=%d api_p99_ms=%.0f master_rss_mb=%.0f peer=none%n",
+        "RESULT scale nodes_held=%d pods_held=%d api_p99_ms=%.0f master_rss_mb=%.0f"
+            + " live_heap_mb=%.0f peer=none%n",
         best == null ? 0 : best.nodes(),
         best == null ? 0 : best.pods(),
         best == null ? Double.NaN : best.apiP99(),
-        best == null ? Double.NaN : best.rssMb());
+        best == null ? Double.NaN : best.rssMb(),
+        best == null ? Double.NaN : best.liveHeapMb());
   }
 
   private void close() {

@@ -501,7 +501,8 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase
             o -> node.equals(o.getPod().getSpec().getNodeName()),
             request.getResourceVersion(),
             request.getAllowBookmarks(),
-            request.getResourceVersion() == 0),
+            request.getResourceVersion() == 0,
+            node),
         out,
         messages);
   }

@@ -7,6 +7,7 @@ import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -46,7 +47,9 @@ final class FanOut {
     synchronized (index) {
       long from = spec.fromRevision();
       if (spec.initialEvents() && from <= 0) {
-        for (Object o : index.objects(spec.kind())) {
+        Collection<Object> current =
+            spec.podNode().isEmpty() ? index.objects(spec.kind()) : index.podsOn(spec.podNode());
+        for (Object o : current) {
           ObjectMeta meta = ApiObjects.meta(o);
           if (w.matches(o, meta)) {
             w.enqueue(

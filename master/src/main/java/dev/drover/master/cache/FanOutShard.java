@@ -31,6 +31,13 @@ final class FanOutShard {
   private final Thread thread;
   private final long bookmarkIntervalNanos;
   private final Map<Kind, Set<CacheWatcher>> members = new ConcurrentHashMap<>();
+
+  /**
+   * Watchers of the pods of one node ({@link WatchCache.WatchSpec#podNode()}), by node: a pod's
+   * change is offered to those of the nodes it was and is bound to, not to every node's watcher.
+   */
+  private final Map<String, Set<CacheWatcher>> byNode = new ConcurrentHashMap<>();
+
   private final ConcurrentLinkedQueue<Handed> handed = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean roundScheduled = new AtomicBoolean();
 
@@ -59,19 +66,45 @@ final class FanOutShard {
   }
 
   void add(CacheWatcher w) {
-    members.computeIfAbsent(w.kind, k -> ConcurrentHashMap.newKeySet()).add(w);
+    String node = w.spec.podNode();
+    if (node.isEmpty()) {
+      members.computeIfAbsent(w.kind, k -> ConcurrentHashMap.newKeySet()).add(w);
+      return;
+    }
+    // compute and computeIfPresent run atomically per node, so an add never lands in a set
+    // that a concurrent remove is dropping.
+    byNode.compute(
+        node,
+        (n, ws) -> {
+          Set<CacheWatcher> s = ws != null ? ws : ConcurrentHashMap.newKeySet();
+          s.add(w);
+          return s;
+        });
   }
 
   void remove(CacheWatcher w) {
-    Set<CacheWatcher> ws = members.get(w.kind);
-    if (ws != null) {
-      ws.remove(w);
+    String node = w.spec.podNode();
+    if (node.isEmpty()) {
+      Set<CacheWatcher> ws = members.get(w.kind);
+      if (ws != null) {
+        ws.remove(w);
+      }
+      return;
     }
+    byNode.computeIfPresent(
+        node,
+        (n, ws) -> {
+          ws.remove(w);
+          return ws.isEmpty() ? null : ws;
+        });
   }
 
   /** Its watchers, added to {@code out}. */
   void watchers(List<CacheWatcher> out) {
     for (Set<CacheWatcher> ws : members.values()) {
+      out.addAll(ws);
+    }
+    for (Set<CacheWatcher> ws : byNode.values()) {
       out.addAll(ws);
     }
   }
@@ -96,7 +129,7 @@ final class FanOutShard {
 
   /** Offers a batch of changes (in revision order) to its watchers; the index is now at upTo. */
   void fanOut(List<Change> changes, long upTo) {
-    if (changes.isEmpty() && members.isEmpty()) {
+    if (changes.isEmpty() && members.isEmpty() && byNode.isEmpty()) {
       return;
     }
     handed.add(new Handed(changes, upTo));
@@ -122,6 +155,9 @@ final class FanOutShard {
               w.offerNow(c);
             }
           }
+          if (c.kind() == Kind.KIND_POD && !byNode.isEmpty()) {
+            offerByNode(c);
+          }
         }
         fannedOutTo = Math.max(fannedOutTo, h.upTo());
       }
@@ -135,6 +171,28 @@ final class FanOutShard {
   }
 
   /**
+   * Offers a pod's change to the watchers of the node it is bound to and, when it was bound
+   * elsewhere before, of that node: a watcher whose filter passes only its node's pods sees no
+   * event for any other change.
+   */
+  private void offerByNode(Change c) {
+    String now = ObjectIndex.nodeOf(c.object());
+    String before = ObjectIndex.nodeOf(c.previous());
+    offerTo(byNode.get(now), c);
+    if (!before.equals(now)) {
+      offerTo(byNode.get(before), c);
+    }
+  }
+
+  private static void offerTo(Set<CacheWatcher> ws, Change c) {
+    if (ws != null) {
+      for (CacheWatcher w : ws) {
+        w.offerNow(c);
+      }
+    }
+  }
+
+  /**
    * Sends a bookmark to each of its watchers that asked for them and heard nothing for an interval,
    * at the revision this shard has offered everything up to (so a bookmark never runs ahead of an
    * event still to come).
@@ -143,12 +201,12 @@ final class FanOutShard {
     execute(
         () -> {
           long now = System.nanoTime();
-          for (Set<CacheWatcher> ws : members.values()) {
-            for (CacheWatcher w : ws) {
-              if (w.spec.bookmarks() && !w.done && now - w.lastSent >= bookmarkIntervalNanos) {
-                long at = Math.max(Math.max(fannedOutTo, w.offeredUpTo), w.spec.fromRevision());
-                w.enqueue(WatchFrame.of(WatchEvents.bookmark(at)));
-              }
+          List<CacheWatcher> all = new ArrayList<>();
+          watchers(all);
+          for (CacheWatcher w : all) {
+            if (w.spec.bookmarks() && !w.done && now - w.lastSent >= bookmarkIntervalNanos) {
+              long at = Math.max(Math.max(fannedOutTo, w.offeredUpTo), w.spec.fromRevision());
+              w.enqueue(WatchFrame.of(WatchEvents.bookmark(at)));
             }
           }
         });

@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,13 @@ final class ObjectIndex {
   }
 
   private final Map<Kind, KindState> kinds = new EnumMap<>(Kind.class);
+
+  /**
+   * The current pods bound to each node, keyed by {@link #sortKey}: a node's watch of its pods
+   * starts from its own pods instead of a scan of every pod in the cluster.
+   */
+  private final Map<String, NavigableMap<String, Object>> podsByNode = new HashMap<>();
+
   private final int windowPerKind;
   private volatile long revision;
 
@@ -58,6 +66,11 @@ final class ObjectIndex {
   /** The key objects are ordered by: namespace, then name. */
   static String sortKey(String namespace, String name) {
     return namespace + "\u0000" + name;
+  }
+
+  /** The node a pod is bound to; empty for an unbound pod, another kind or null. */
+  static String nodeOf(Object o) {
+    return o != null && o.hasPod() ? o.getPod().getSpec().getNodeName() : "";
   }
 
   /** The latest store revision the index reflects. */
@@ -81,6 +94,10 @@ final class ObjectIndex {
       st.window.clear();
       st.windowStart = rev;
     }
+    podsByNode.clear();
+    for (var e : kinds.get(Kind.KIND_POD).objects.entrySet()) {
+      placePod(e.getKey(), null, e.getValue());
+    }
     revision = rev;
     notifyAll();
     return before;
@@ -102,6 +119,9 @@ final class ObjectIndex {
           continue;
         }
         st.objects.remove(sk);
+        if (u.kind() == Kind.KIND_POD) {
+          placePod(sk, previous, null);
+        }
         Object last =
             ApiObjects.withMeta(
                 previous,
@@ -109,6 +129,9 @@ final class ObjectIndex {
         c = new Change(u.revision(), u.kind(), sk, u.namespace(), last, previous, true);
       } else {
         st.objects.put(sk, u.object());
+        if (u.kind() == Kind.KIND_POD) {
+          placePod(sk, previous, u.object());
+        }
         c = new Change(u.revision(), u.kind(), sk, u.namespace(), u.object(), previous, false);
       }
       st.window.addLast(c);
@@ -121,6 +144,33 @@ final class ObjectIndex {
     revision = Math.max(revision, progress);
     notifyAll();
     return changes;
+  }
+
+  /** Moves pod {@code sk} in the by-node index from where {@code before} was to {@code now}. */
+  private void placePod(String sk, Object before, Object now) {
+    String from = nodeOf(before);
+    String to = nodeOf(now);
+    if (!from.isEmpty() && !from.equals(to)) {
+      NavigableMap<String, Object> on = podsByNode.get(from);
+      if (on != null) {
+        on.remove(sk);
+        if (on.isEmpty()) {
+          podsByNode.remove(from);
+        }
+      }
+    }
+    if (!to.isEmpty()) {
+      podsByNode.computeIfAbsent(to, n -> new TreeMap<>()).put(sk, now);
+    }
+  }
+
+  /**
+   * The current pods bound to {@code node}, ordered by namespace and name, live: read them while
+   * holding this index's monitor.
+   */
+  synchronized Collection<Object> podsOn(String node) {
+    NavigableMap<String, Object> on = podsByNode.get(node);
+    return on == null ? List.of() : on.values();
   }
 
   /** One object, if held. */

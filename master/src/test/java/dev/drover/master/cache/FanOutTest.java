@@ -1,10 +1,13 @@
 package dev.drover.master.cache;
 
+import static dev.drover.master.cache.TestPods.delete;
 import static dev.drover.master.cache.TestPods.put;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.Object;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import java.time.Duration;
@@ -88,5 +91,69 @@ class FanOutTest {
     assertThat(seen.get(0).getType()).isEqualTo(WatchEventType.WATCH_EVENT_TYPE_ERROR);
     assertThat(seen.get(0).getError().getReason()).isEqualTo("Expired");
     assertThat(fanOut.watchers()).isEmpty();
+  }
+
+  /** The store writing pod {@code a/name} bound to {@code node} (empty: unbound). */
+  private static ObjectIndex.Update onNode(String name, String node, long rev) {
+    Object.Builder o = TestPods.pod("a", name, "web", rev).toBuilder();
+    o.getPodBuilder().getSpecBuilder().setNodeName(node);
+    return new ObjectIndex.Update(Kind.KIND_POD, "a", name, rev, o.build());
+  }
+
+  private static WatchCache.WatchSpec nodeWatch(String node, boolean initialEvents) {
+    return new WatchCache.WatchSpec(
+        Kind.KIND_POD,
+        "",
+        o -> node.equals(o.getPod().getSpec().getNodeName()),
+        0,
+        false,
+        initialEvents,
+        node);
+  }
+
+  private static List<String> typesAndNames(List<WatchEvent> events) {
+    return events.stream()
+        .filter(e -> e.getType() != WatchEventType.WATCH_EVENT_TYPE_BOOKMARK)
+        .map(
+            e ->
+                e.getType().name().replace("WATCH_EVENT_TYPE_", "")
+                    + " "
+                    + TestPods.name(e.getObject()))
+        .toList();
+  }
+
+  @Test
+  void aNodesWatchSeesItsPodsAsAScanOfEveryPodWould() {
+    write(onNode("p0", "n1", 1), onNode("p1", "n2", 1), onNode("p2", "", 1));
+    List<WatchEvent> n1 = new CopyOnWriteArrayList<>();
+    List<WatchEvent> n2 = new CopyOnWriteArrayList<>();
+    List<WatchEvent> all = new CopyOnWriteArrayList<>();
+    fanOut.register(
+        nodeWatch("n1", true), batch -> batch.forEach(f -> n1.add(f.event())), () -> true);
+    fanOut.register(
+        nodeWatch("n2", false), batch -> batch.forEach(f -> n2.add(f.event())), () -> true);
+    fanOut.register(pods(0), batch -> batch.forEach(f -> all.add(f.event())), () -> true);
+
+    // Bound to n1 (ADDED there), changed there, then deleted; another pod moves from n2 to n1.
+    write(onNode("p2", "n1", 2));
+    write(onNode("p2", "n1", 3));
+    write(delete("a", "p2", 4));
+    write(onNode("p1", "n1", 5));
+    write(onNode("p3", "", 6));
+
+    await().until(() -> all.size() == 5);
+    await().until(() -> fanOut.offeredUpTo(6));
+    assertThat(typesAndNames(n1))
+        .containsExactly("ADDED p0", "ADDED p2", "MODIFIED p2", "DELETED p2", "ADDED p1");
+    assertThat(typesAndNames(n2)).containsExactly("DELETED p1");
+    assertThat(fanOut.watchers()).hasSize(3);
+  }
+
+  @Test
+  void aNodesWatchIsOfPodsOnly() {
+    assertThatThrownBy(
+            () -> new WatchCache.WatchSpec(Kind.KIND_NODE, "", o -> true, 0, false, false, "n1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("routed by node");
   }
 }
