@@ -1,8 +1,8 @@
 package dev.drover.master.security;
 
 import dev.drover.client.Channels;
+import dev.drover.client.audit.PlaintextAudit;
 import dev.drover.master.auth.AuthenticationInterceptor;
-import dev.drover.master.auth.PlaintextAudit;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.api.PeerTls;
 import io.grpc.ManagedChannel;
