@@ -36,21 +36,34 @@ final class StoreMembership {
   private final RaftKvStore raft;
   private final KvStore kv;
 
+  private final List<Peer> started;
+  private boolean seeded;
+
   /** Members of {@code raft}, addresses kept in {@code kv} (seeded with {@code started}). */
   StoreMembership(RaftKvStore raft, KvStore kv, List<Peer> started) {
     this.raft = raft;
     this.kv = kv;
+    this.started = List.copyOf(started);
+  }
+
+  // At the first call rather than at the master's start, so that a slow store delays no start.
+  private Map<String, String> seededAddresses() {
     Map<String, String> known = addresses();
-    for (Peer p : started) {
-      if (!known.containsKey(p.id())) {
-        await(kv.put(Keys.of(PREFIX + p.id()), Keys.of(p.address())), CALL);
+    if (!seeded) {
+      for (Peer p : started) {
+        if (!known.containsKey(p.id())) {
+          await(kv.put(Keys.of(PREFIX + p.id()), Keys.of(p.address())), CALL);
+          known.put(p.id(), p.address());
+        }
       }
+      seeded = true;
     }
+    return known;
   }
 
   /** The current members with their addresses (null when the store knows none). */
   synchronized StoreMembers list() {
-    Map<String, String> book = addresses();
+    Map<String, String> book = seededAddresses();
     StoreMembers.Builder out = StoreMembers.newBuilder();
     for (String id : memberIds()) {
       StoreMember.Builder m = StoreMember.newBuilder().setId(id);
@@ -68,7 +81,7 @@ final class StoreMembership {
    */
   synchronized StoreMembers add(String id, String address) {
     Peer added = peer(id, address);
-    Map<String, String> book = addresses();
+    Map<String, String> book = seededAddresses();
     List<String> members = memberIds();
     for (Map.Entry<String, String> e : book.entrySet()) {
       if (e.getKey().equals(id) && !e.getValue().equals(added.address())) {
