@@ -213,7 +213,9 @@ public final class Master implements AutoCloseable {
         ensureNamespaceWithRetry(ns);
       }
       security.start(secrets.wrapSecurity(kv), member != null, cfg.clock);
-      if (kv instanceof dev.drover.store.raft.RaftKvStore raft && member.peers().size() > 1) {
+      if (member != null
+          && kv instanceof dev.drover.store.raft.RaftKvStore raft
+          && member.peers().size() > 1) {
         security.growableStore(raft, member.peers());
       }
       agents = new AgentChannels(security.agentChannels());
