@@ -166,9 +166,14 @@ public final class Master implements AutoCloseable {
               ? AuditLog.none()
               : AuditLog.toFile(cfg.auditFile, cfg.auditMaxBytes, AuditLog.DEFAULT_KEEP);
       plaintextAudit = new PlaintextAudit(auditLog, cfg.clock);
+      java.nio.file.Path joinedPeers =
+          joiningSelf == null ? null : cfg.joiningStoreDir.resolve("joined-store-peers");
       if (joiningSelf != null) {
         member =
-            KvStores.cluster(cfg.id, security.joiningStorePeers(joiningSelf), cfg.joiningStoreDir)
+            KvStores.cluster(
+                    cfg.id,
+                    security.joiningStorePeers(joiningSelf, joinedPeers),
+                    cfg.joiningStoreDir)
                 .options(cfg.joiningStoreOptions);
       }
       if (member != null) {
@@ -186,7 +191,7 @@ public final class Master implements AutoCloseable {
           kv = Builder.startStore(member);
           ownsStore = true;
           if (joiningSelf != null) {
-            security.joinStore(joiningSelf);
+            security.joinStore(joiningSelf, member.peers(), joinedPeers);
           }
           if (member.peers().size() == 1) {
             awaitSelfElection((dev.drover.store.raft.RaftKvStore) kv);

@@ -294,16 +294,27 @@ public final class MasterSecurity {
     }
 
     /**
-     * For a master that joins the store of a running cluster without its member list: the store's
-     * members as a master it joins through lists them, plus {@code self} ({@link StoreJoin}).
+     * For a master that joins the store of a running cluster without its member list: the peers
+     * recorded in {@code remembered} by an earlier join (a restart needs no other master), else the
+     * store's members as a master it joins through lists them, plus {@code self} ({@link
+     * StoreJoin}).
      */
-    public List<Peer> joiningStorePeers(Peer self) {
+    public List<Peer> joiningStorePeers(Peer self, Path remembered) {
+      if (Files.exists(remembered)) {
+        return StoreJoin.read(remembered);
+      }
       return storeJoin().peers(self);
     }
 
-    /** Asks the cluster to add {@code self}, whose store member runs, to its store. */
-    public void joinStore(Peer self) {
-      storeJoin().add(self);
+    /**
+     * Asks the cluster to add {@code self}, whose store member runs with {@code peers}, to its
+     * store, and records the peers in {@code remembered}; nothing when they are recorded already.
+     */
+    public void joinStore(Peer self, List<Peer> peers, Path remembered) {
+      if (!Files.exists(remembered)) {
+        storeJoin().add(self);
+        StoreJoin.write(remembered, peers);
+      }
     }
 
     private StoreJoin storeJoin() {

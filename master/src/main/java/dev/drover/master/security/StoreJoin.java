@@ -7,10 +7,14 @@ import dev.drover.api.v1.StoreMember;
 import dev.drover.api.v1.StoreMembers;
 import dev.drover.client.Channels;
 import dev.drover.client.ClientCredentials;
+import dev.drover.client.tls.PemFiles;
 import dev.drover.store.api.Peer;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,6 +88,32 @@ final class StoreJoin {
                     .setAddress(self.address())
                     .build()));
     LOG.info("master {} is a member of the cluster's store at {}", self.id(), self.address());
+  }
+
+  /** The peers recorded by {@link #write}. */
+  static List<Peer> read(Path file) {
+    List<Peer> out = new ArrayList<>();
+    try {
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        int eq = line.indexOf('=');
+        if (eq > 0) {
+          out.add(StoreMembership.peer(line.substring(0, eq), line.substring(eq + 1)));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalStateException(
+          "cannot read the store's peers this master joined with from " + file + ": " + e, e);
+    }
+    return out;
+  }
+
+  /** Records {@code peers} ({@code id=host:port} lines) for a restart of the joined master. */
+  static void write(Path file, List<Peer> peers) {
+    StringBuilder b = new StringBuilder();
+    for (Peer p : peers) {
+      b.append(p.id()).append('=').append(p.address()).append('\n');
+    }
+    PemFiles.write(file, b.toString(), false);
   }
 
   private StoreMembers call(
