@@ -4,6 +4,8 @@ import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.MasterInfo;
 import dev.drover.api.v1.MasterRole;
+import dev.drover.client.audit.AuditLog;
+import dev.drover.client.audit.PlaintextAudit;
 import dev.drover.master.api.AgentChannels;
 import dev.drover.master.api.ClusterView;
 import dev.drover.master.api.ControlServiceImpl;
@@ -11,12 +13,10 @@ import dev.drover.master.api.NodeServiceImpl;
 import dev.drover.master.api.NodeSessions;
 import dev.drover.master.api.StreamRegistry;
 import dev.drover.master.auth.AuditInterceptor;
-import dev.drover.master.auth.AuditLog;
 import dev.drover.master.auth.AuthorizationChain;
 import dev.drover.master.auth.AuthorizationInterceptor;
 import dev.drover.master.auth.Limits;
 import dev.drover.master.auth.NodeAuthorizer;
-import dev.drover.master.auth.PlaintextAudit;
 import dev.drover.master.cache.WatchCache;
 import dev.drover.master.election.ActiveComponent;
 import dev.drover.master.election.ActiveMasterElection;
@@ -138,8 +138,14 @@ public final class Master implements AutoCloseable {
       MasterSecurity chosenSecurity = cfg.security();
       dev.drover.store.KvStoreBuilder member =
           cfg.storeMember == null ? null : cfg.storeMember.get();
+      // A master joining a running cluster's store learns its peers once it has a certificate.
+      dev.drover.store.api.Peer joiningSelf = cfg.joiningStore;
       List<String> addresses =
-          MasterSecurity.addresses(cfg.apiHost, member == null ? null : member.self().host());
+          MasterSecurity.addresses(
+              cfg.apiHost,
+              joiningSelf != null
+                  ? joiningSelf.host()
+                  : member == null ? null : member.self().host());
       // With TLS the store's peers talk mutual TLS with this master's certificate, so the
       // certificate (and on a first bootstrap the cluster CA) must exist before the store starts.
       // In a group of several members, the first one listed creates the CA on a first start.
@@ -150,8 +156,8 @@ public final class Master implements AutoCloseable {
               cfg.id,
               addresses,
               housekeeping,
-              member == null || member.peers().get(0).id().equals(cfg.id),
-              member != null && member.peers().size() > 1,
+              joiningSelf == null && (member == null || member.peers().get(0).id().equals(cfg.id)),
+              joiningSelf != null || (member != null && member.peers().size() > 1),
               cfg.secretKeyFile,
               cfg.clock);
       secrets = SecretsAtRest.open(cfg.secretKeyFile);
@@ -160,6 +166,16 @@ public final class Master implements AutoCloseable {
               ? AuditLog.none()
               : AuditLog.toFile(cfg.auditFile, cfg.auditMaxBytes, AuditLog.DEFAULT_KEEP);
       plaintextAudit = new PlaintextAudit(auditLog, cfg.clock);
+      java.nio.file.Path joinedPeers =
+          joiningSelf == null ? null : cfg.joiningStoreDir.resolve("joined-store-peers");
+      if (joiningSelf != null) {
+        member =
+            KvStores.cluster(
+                    cfg.id,
+                    security.joiningStorePeers(joiningSelf, joinedPeers),
+                    cfg.joiningStoreDir)
+                .options(cfg.joiningStoreOptions);
+      }
       if (member != null) {
         PeerTls peerTls = security.peerTls();
         if (peerTls != null) {
@@ -174,6 +190,9 @@ public final class Master implements AutoCloseable {
                 plaintextAudit)) {
           kv = Builder.startStore(member);
           ownsStore = true;
+          if (joiningSelf != null) {
+            security.joinStore(joiningSelf, member.peers(), joinedPeers);
+          }
           if (member.peers().size() == 1) {
             awaitSelfElection((dev.drover.store.raft.RaftKvStore) kv);
           }
@@ -199,6 +218,11 @@ public final class Master implements AutoCloseable {
         ensureNamespaceWithRetry(ns);
       }
       security.start(secrets.wrapSecurity(kv), member != null, cfg.clock);
+      if (member != null
+          && kv instanceof dev.drover.store.raft.RaftKvStore raft
+          && member.peers().size() > 1) {
+        security.growableStore(raft, member.peers());
+      }
       agents = new AgentChannels(security.agentChannels());
       secrets.rewrite(cfg.storeTimeout);
       cache =
@@ -705,6 +729,9 @@ public final class Master implements AutoCloseable {
     private boolean consoleLogin;
     private Supplier<KvStore> store;
     private Supplier<dev.drover.store.KvStoreBuilder> storeMember;
+    private dev.drover.store.api.Peer joiningStore;
+    private java.nio.file.Path joiningStoreDir;
+    private dev.drover.store.api.StoreOptions joiningStoreOptions;
     private boolean ownsStore = true;
     private ObjectValidator validator = new RulesValidator();
     private Clock clock = Clock.systemUTC();
@@ -784,6 +811,7 @@ public final class Master implements AutoCloseable {
     public Builder store(Supplier<KvStore> factory, boolean owned) {
       this.store = factory;
       this.storeMember = null;
+      this.joiningStore = null;
       this.ownsStore = owned;
       return this;
     }
@@ -796,6 +824,7 @@ public final class Master implements AutoCloseable {
     public Builder store(dev.drover.store.KvStoreBuilder member) {
       java.util.Objects.requireNonNull(member, "member");
       this.storeMember = () -> member;
+      this.joiningStore = null;
       this.store = null;
       this.ownsStore = true;
       return this;
@@ -807,6 +836,7 @@ public final class Master implements AutoCloseable {
     public Builder embeddedStore(java.nio.file.Path dataDir) {
       defaultKeyFile(dataDir);
       storeMember = () -> KvStores.embedded(dataDir);
+      joiningStore = null;
       store = null;
       return this;
     }
@@ -819,7 +849,27 @@ public final class Master implements AutoCloseable {
       defaultKeyFile(dataDir);
       // The id may be set after this call: read it when the master starts.
       storeMember = () -> KvStores.cluster(id, peers, dataDir);
+      joiningStore = null;
       store = null;
+      return this;
+    }
+
+    /**
+     * Joins the replicated store of a running cluster as member {@code self} (this master's id and
+     * the address its peers reach its store at), with data under {@code dataDir}: needs {@link
+     * #joinToken} (the masters joined through list the store's members and add this one).
+     */
+    public Builder joinStore(
+        dev.drover.store.api.Peer self,
+        java.nio.file.Path dataDir,
+        dev.drover.store.api.StoreOptions options) {
+      defaultKeyFile(dataDir);
+      this.joiningStore = self;
+      this.joiningStoreDir = dataDir;
+      this.joiningStoreOptions = options;
+      this.storeMember = null;
+      this.store = null;
+      this.ownsStore = true;
       return this;
     }
 

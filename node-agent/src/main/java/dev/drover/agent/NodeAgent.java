@@ -20,10 +20,12 @@ import dev.drover.api.v1.GetPodDependenciesResponse;
 import dev.drover.api.v1.PodStatusUpdate;
 import dev.drover.api.v1.PodStatusUpdateResult;
 import dev.drover.client.Channels;
+import dev.drover.client.audit.AuditLog;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -50,6 +52,7 @@ public final class NodeAgent implements AutoCloseable {
   private NodeCredentials credentials;
   private PodSyncer syncer;
   private AgentServer server;
+  private AuditLog audit;
   private volatile NodeSession session;
   private VolumeReclaimer reclaimer;
   private volatile NodeProxy proxy;
@@ -154,14 +157,19 @@ public final class NodeAgent implements AutoCloseable {
     // pods; a small forwarding client breaks the cycle.
     ForwardingMasterClient forward = new ForwardingMasterClient();
     syncer = new PodSyncer(runtime, forward, sync, config.syncThreads);
-    server =
-        new AgentServer(
-                config.bindAddress,
-                config.agentPort,
-                syncer,
-                runtime,
-                credentials == null ? null : credentials.serverContext())
-            .start();
+    AgentServer.Tls tls = null;
+    if (credentials != null) {
+      // Refusals on the agent's port: one JSON line each, as in the masters' audit log.
+      audit =
+          AuditLog.toFile(
+              config.dataDir.resolve("audit.log"),
+              AuditLog.DEFAULT_MAX_BYTES,
+              AuditLog.DEFAULT_KEEP);
+      tls =
+          new AgentServer.Tls(
+              credentials.serverContext(), credentials.clusterCa(), audit, Clock.systemUTC());
+    }
+    server = new AgentServer(config.bindAddress, config.agentPort, syncer, runtime, tls).start();
     session = new NodeSession(settings, syncer, channelFactory, facts, server.port());
     forward.target = session;
     syncer.start();
@@ -241,6 +249,9 @@ public final class NodeAgent implements AutoCloseable {
     }
     if (proxy != null) {
       proxy.close();
+    }
+    if (audit != null) {
+      audit.close();
     }
     if (ownsRuntime) {
       runtime.close();

@@ -172,8 +172,18 @@ final class MasterCommand implements Callable<Integer> {
       paramLabel = "HOST:PORT",
       description =
           "API address of a master to join through (repeatable; default: the other --peer"
-              + " hosts at this master's --api-port).")
+              + " hosts at this master's --api-port). With --join-token and no --peer, this"
+              + " master joins the running cluster's store as a new member.")
   List<String> joinVia = new ArrayList<>();
+
+  @Option(
+      names = "--store-address",
+      paramLabel = "HOST:PORT",
+      description =
+          "Where the other masters reach this master's store (Raft) port, when it joins a running"
+              + " cluster with --join-token and --join but no --peer (default: --api-host at"
+              + " --store-port).")
+  String storeAddress;
 
   @Option(
       names = "--audit-log",
@@ -287,6 +297,43 @@ final class MasterCommand implements Callable<Integer> {
     return out;
   }
 
+  /**
+   * This master's store member when it joins a running cluster's store (--join-token and --join, no
+   * --peer list), or null.
+   */
+  Peer joiningStoreMember() {
+    if (!peers.isEmpty() || joinToken == null || joinVia.isEmpty()) {
+      if (storeAddress != null) {
+        throw new CliException(
+            "--store-address is for a master joining a running cluster: give it with"
+                + " --join-token and --join, without --peer");
+      }
+      return null;
+    }
+    String address = storeAddress;
+    if (address == null) {
+      if (apiHost.equals("0.0.0.0") || apiHost.equals("::")) {
+        throw new CliException(
+            "--store-address: give HOST:PORT, where the other masters reach this master's store"
+                + " (--api-host "
+                + apiHost
+                + " names no single address)");
+      }
+      address = apiHost + ":" + storePort;
+    }
+    int colon = address.lastIndexOf(':');
+    try {
+      if (colon <= 0) {
+        throw new IllegalArgumentException("expected HOST:PORT");
+      }
+      return new Peer(
+          id, address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+    } catch (RuntimeException e) {
+      throw new CliException(
+          "--store-address \"" + address + "\": expected HOST:PORT (" + e.getMessage() + ")", e);
+    }
+  }
+
   private Master start(Master.Builder b) {
     try {
       return b.start();
@@ -308,11 +355,15 @@ final class MasterCommand implements Callable<Integer> {
     }
     List<Peer> members = peerList();
     ServiceStrategy.NodePortRange nodePorts = nodePortRange();
+    Peer joining = joiningStoreMember();
     KvStoreBuilder store =
-        members.isEmpty()
-            ? KvStores.embedded(dataDir, storePort)
-            : KvStores.cluster(id, members, dataDir);
-    store.options().snapshotEveryEntries(snapshotEvery);
+        joining != null
+            ? null
+            : members.isEmpty()
+                ? KvStores.embedded(dataDir, storePort)
+                : KvStores.cluster(id, members, dataDir);
+    StoreOptions storeOptions = store == null ? new StoreOptions() : store.options();
+    storeOptions.snapshotEveryEntries(snapshotEvery);
     Master.Builder b =
         Master.builder()
             .id(id)
@@ -331,7 +382,11 @@ final class MasterCommand implements Callable<Integer> {
     security(b);
     // The master starts the store member itself: with TLS, after it has its certificate, which
     // the member's peer traffic uses.
-    b.store(store);
+    if (joining != null) {
+      b.joinStore(joining, dataDir, storeOptions);
+    } else {
+      b.store(store);
+    }
     try (ShutdownSignal signal = new ShutdownSignal();
         Master master = start(b)) {
       cli.err()

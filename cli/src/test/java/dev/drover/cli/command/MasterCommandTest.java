@@ -86,6 +86,54 @@ class MasterCommandTest {
   }
 
   @Test
+  void aJoinTokenWithJoinAndNoPeersJoinsTheRunningClustersStore() {
+    assertThat(
+            parse(
+                    "--id",
+                    "m4",
+                    "--join-token",
+                    "t",
+                    "--join",
+                    "10.0.0.1:7070",
+                    "--store-address",
+                    "10.0.0.4:7071")
+                .joiningStoreMember())
+        .isEqualTo(new Peer("m4", "10.0.0.4", 7071));
+    assertThat(
+            parse(
+                    "--id",
+                    "m4",
+                    "--api-host",
+                    "10.0.0.4",
+                    "--join-token",
+                    "t",
+                    "--join",
+                    "10.0.0.1:7070")
+                .joiningStoreMember())
+        .isEqualTo(new Peer("m4", "10.0.0.4", 7071));
+    assertThatThrownBy(
+            () -> parse("--join-token", "t", "--join", "10.0.0.1:7070").joiningStoreMember())
+        .isInstanceOf(CliException.class)
+        .hasMessageStartingWith("--store-address: give HOST:PORT");
+    assertThatThrownBy(
+            () ->
+                parse("--join-token", "t", "--join", "10.0.0.1:7070", "--store-address", "x")
+                    .joiningStoreMember())
+        .isInstanceOf(CliException.class)
+        .hasMessageStartingWith("--store-address \"x\": expected HOST:PORT");
+    assertThatThrownBy(
+            () ->
+                parse("--peer", "m1=10.0.0.1:7071", "--store-address", "10.0.0.4:7071")
+                    .joiningStoreMember())
+        .isInstanceOf(CliException.class)
+        .hasMessageContaining("without --peer");
+    assertThat(
+            parse("--join-token", "t", "--join", "10.0.0.1:7070", "--peer", "m1=10.0.0.1:7071")
+                .joiningStoreMember())
+        .isNull();
+  }
+
+  @Test
   void theNodePortRangeIsParsedAndABadOneNamedPrecisely() {
     assertThat(parse().nodePortRange()).isEqualTo(new ServiceStrategy.NodePortRange(30000, 32767));
     assertThat(parse("--service-node-port-range", "20000-20999").nodePortRange())

@@ -1,5 +1,6 @@
 package dev.drover.master.auth;
 
+import dev.drover.client.audit.AuditLog;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;

@@ -1,8 +1,6 @@
 package dev.drover.master.auth;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Value;
-import com.google.protobuf.util.JsonFormat;
+import dev.drover.client.audit.AuditLine;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.List;
@@ -13,8 +11,6 @@ import java.util.List;
  * it ends. Rendered as one JSON line by {@link #json}.
  */
 final class AuditRecord {
-  private static final JsonFormat.Printer JSON = JsonFormat.printer();
-
   private final String method;
   private final SocketAddress peer;
   private volatile Principal principal;
@@ -66,50 +62,31 @@ final class AuditRecord {
   String json(Instant time, String code, String message) {
     AuthorizationRequest r = request;
     Principal p = principal;
-    StringBuilder b = new StringBuilder(256).append('{');
-    field(b, "time", time.toString());
-    field(b, "who", p == null ? null : p.name());
-    field(b, "role", p == null ? null : AuthorizationRules.spelling(p.role()));
-    field(b, "peer", peer == null ? null : peer.toString());
-    field(b, "method", method);
+    AuditLine line =
+        new AuditLine()
+            .field("time", time.toString())
+            .field("who", p == null ? null : p.name())
+            .field("role", p == null ? null : AuthorizationRules.spelling(p.role()))
+            .field("peer", peer == null ? null : peer.toString())
+            .field("method", method);
     if (verb != null) {
-      field(b, "verb", verb.spelling());
-      field(b, "kind", resource);
-      field(b, "namespace", null);
-      field(b, "name", name);
+      line.field("verb", verb.spelling())
+          .field("kind", resource)
+          .field("namespace", null)
+          .field("name", name);
     } else {
-      field(b, "verb", (r == null ? AuthorizationRequest.verbOf(method) : r.verb()).spelling());
-      field(b, "kind", r == null ? null : r.resource());
-      field(b, "namespace", r == null ? null : r.namespace());
-      field(b, "name", r == null ? null : r.name());
+      line.field("verb", (r == null ? AuthorizationRequest.verbOf(method) : r.verb()).spelling())
+          .field("kind", r == null ? null : r.resource())
+          .field("namespace", r == null ? null : r.namespace())
+          .field("name", r == null ? null : r.name());
     }
     if (objects > 1) {
-      b.append("\"objects\":").append(objects).append(',');
+      line.number("objects", objects);
     }
-    field(b, "code", code);
+    line.field("code", code);
     if (message != null && !message.isEmpty()) {
-      field(b, "message", message.length() > 512 ? message.substring(0, 512) : message);
+      line.field("message", message.length() > 512 ? message.substring(0, 512) : message);
     }
-    b.setLength(b.length() - 1);
-    return b.append('}').toString();
-  }
-
-  private static void field(StringBuilder b, String key, String value) {
-    b.append('"').append(key).append("\":");
-    if (value == null) {
-      b.append("null");
-    } else {
-      quote(b, value);
-    }
-    b.append(',');
-  }
-
-  /** Appends {@code s} as a JSON string. */
-  static void quote(StringBuilder b, String s) {
-    try {
-      b.append(JSON.print(Value.newBuilder().setStringValue(s)));
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("a string value always prints", e);
-    }
+    return line.toString();
   }
 }

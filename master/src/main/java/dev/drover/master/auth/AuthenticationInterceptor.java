@@ -1,5 +1,6 @@
 package dev.drover.master.auth;
 
+import dev.drover.client.tls.ClientCertificates;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -8,12 +9,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.Set;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.X509TrustManager;
 
@@ -29,8 +26,6 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "Bearer ";
-  // Where a TLS session keeps the verdict on its client certificate ("" when accepted).
-  private static final String VERDICT = "dev.drover.client-certificate-verdict";
 
   private final boolean insecure;
   private final TokenAuthenticator tokens;
@@ -105,7 +100,7 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   private Principal authenticate(ServerCall<?, ?> call, Metadata headers) {
     SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
     if (session != null) {
-      X509Certificate peer = peerCertificate(session);
+      X509Certificate peer = ClientCertificates.peer(session);
       if (peer != null) {
         // Verified against the cluster CA during the handshake; the subject names the holder.
         return CertificateIdentity.principal(peer);
@@ -125,63 +120,6 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
     if (certificates == null || session == null) {
       return null;
     }
-    // Once per TLS session, at its first call (the moment of the handshake, as a handshake check
-    // would): a connection opened with a valid certificate stays usable after the holder rotated
-    // it, and later calls cost no verification.
-    if (session.getValue(VERDICT) instanceof String verdict) {
-      return verdict.isEmpty() ? null : verdict;
-    }
-    String verdict = verify(session);
-    session.putValue(VERDICT, verdict == null ? "" : verdict);
-    return verdict;
-  }
-
-  private String verify(SSLSession session) {
-    X509Certificate[] chain;
-    try {
-      Certificate[] presented = session.getPeerCertificates();
-      chain = new X509Certificate[presented.length];
-      for (int i = 0; i < presented.length; i++) {
-        chain[i] = (X509Certificate) presented[i];
-      }
-    } catch (SSLPeerUnverifiedException | ClassCastException e) {
-      return null;
-    }
-    if (chain.length == 0) {
-      return null;
-    }
-    String subject = chain[0].getSubjectX500Principal().getName();
-    Instant now = Instant.now();
-    if (now.isAfter(chain[0].getNotAfter().toInstant())) {
-      return "the client certificate "
-          + subject
-          + " expired at "
-          + chain[0].getNotAfter().toInstant();
-    }
-    if (now.isBefore(chain[0].getNotBefore().toInstant())) {
-      return "the client certificate "
-          + subject
-          + " is not valid before "
-          + chain[0].getNotBefore().toInstant();
-    }
-    try {
-      certificates.checkClientTrusted(chain, chain[0].getPublicKey().getAlgorithm());
-      return null;
-    } catch (CertificateException | RuntimeException e) {
-      return "the client certificate "
-          + subject
-          + " is not one of this cluster's CA ("
-          + e.getMessage()
-          + ")";
-    }
-  }
-
-  private static X509Certificate peerCertificate(SSLSession session) {
-    try {
-      Certificate[] chain = session.getPeerCertificates();
-      return chain.length > 0 && chain[0] instanceof X509Certificate x ? x : null;
-    } catch (SSLPeerUnverifiedException e) {
-      return null;
-    }
+    return ClientCertificates.refusal(session, certificates);
   }
 }

@@ -1,5 +1,6 @@
 package dev.drover.master.auth;
 
+import dev.drover.client.audit.AuditLog;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;

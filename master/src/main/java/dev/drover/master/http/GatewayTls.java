@@ -1,6 +1,6 @@
 package dev.drover.master.http;
 
-import dev.drover.master.auth.PlaintextAudit;
+import dev.drover.client.audit.PlaintextAudit;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;

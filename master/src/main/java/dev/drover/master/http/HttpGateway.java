@@ -1,7 +1,7 @@
 package dev.drover.master.http;
 
 import dev.drover.client.Channels;
-import dev.drover.master.auth.PlaintextAudit;
+import dev.drover.client.audit.PlaintextAudit;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;

@@ -1,7 +1,7 @@
 package dev.drover.master.security;
 
+import dev.drover.client.audit.PlaintextAudit;
 import dev.drover.master.auth.AuthenticationInterceptor;
-import dev.drover.master.auth.PlaintextAudit;
 import dev.drover.master.auth.TokenAuthenticator;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;

@@ -1,10 +1,12 @@
 package dev.drover.master.security;
 
 import dev.drover.client.Channels;
+import dev.drover.client.audit.PlaintextAudit;
 import dev.drover.master.auth.AuthenticationInterceptor;
-import dev.drover.master.auth.PlaintextAudit;
 import dev.drover.store.api.KvStore;
+import dev.drover.store.api.Peer;
 import dev.drover.store.api.PeerTls;
+import dev.drover.store.raft.RaftKvStore;
 import io.grpc.ManagedChannel;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
@@ -289,6 +291,49 @@ public final class MasterSecurity {
       }
       return BootstrapJoinServer.start(
           host, port, credentials, bootstrap, config.lifetime, this::secretKeys, audit, plaintext);
+    }
+
+    /**
+     * For a master that joins the store of a running cluster without its member list: the peers
+     * recorded in {@code remembered} by an earlier join (a restart needs no other master), else the
+     * store's members as a master it joins through lists them, plus {@code self} ({@link
+     * StoreJoin}).
+     */
+    public List<Peer> joiningStorePeers(Peer self, Path remembered) {
+      if (Files.exists(remembered)) {
+        return StoreJoin.read(remembered);
+      }
+      return storeJoin().peers(self);
+    }
+
+    /**
+     * Asks the cluster to add {@code self}, whose store member runs with {@code peers}, to its
+     * store, and records the peers in {@code remembered}; nothing when they are recorded already.
+     */
+    public void joinStore(Peer self, List<Peer> peers, Path remembered) {
+      if (!Files.exists(remembered)) {
+        storeJoin().add(self);
+        StoreJoin.write(remembered, peers);
+      }
+    }
+
+    private StoreJoin storeJoin() {
+      if (pki == null || config.joinVia.isEmpty()) {
+        throw new IllegalStateException(
+            "joining a running cluster's store needs the managed PKI and the API address of a"
+                + " master to join through (--join)");
+      }
+      return new StoreJoin(pki.dir(), config.joinVia, JOIN_TIMEOUT);
+    }
+
+    /**
+     * Lets masters add themselves to {@code raft}, this master's member of a replicated store
+     * started with {@code started} (SecurityService.AddStoreMember); call after {@link #start}.
+     */
+    public void growableStore(RaftKvStore raft, List<Peer> started) {
+      if (service != null) {
+        service.members(new StoreMembership(raft, raft, started));
+      }
     }
 
     /** The master join token this master minted at the cluster's bootstrap, or null. */

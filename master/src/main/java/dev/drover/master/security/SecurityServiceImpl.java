@@ -1,10 +1,12 @@
 package dev.drover.master.security;
 
 import com.google.protobuf.ByteString;
+import dev.drover.api.v1.AddStoreMemberRequest;
 import dev.drover.api.v1.CreateTokenRequest;
 import dev.drover.api.v1.CreateTokenResponse;
 import dev.drover.api.v1.JoinRequest;
 import dev.drover.api.v1.JoinResponse;
+import dev.drover.api.v1.ListStoreMembersRequest;
 import dev.drover.api.v1.ListTokensRequest;
 import dev.drover.api.v1.ListTokensResponse;
 import dev.drover.api.v1.RenewRequest;
@@ -12,6 +14,7 @@ import dev.drover.api.v1.RenewResponse;
 import dev.drover.api.v1.RevokeTokenRequest;
 import dev.drover.api.v1.RevokeTokenResponse;
 import dev.drover.api.v1.SecurityServiceGrpc;
+import dev.drover.api.v1.StoreMembers;
 import dev.drover.api.v1.TokenInfo;
 import dev.drover.api.v1.TokenRole;
 import dev.drover.client.tls.PemFiles;
@@ -37,8 +40,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves {@code SecurityService}: signs certificates for hosts that join with a token (agents get
  * {@code node:<name>}, masters {@code master:<id>}, the CA key and the key file of Secrets at
- * rest), renews the caller's own certificate, and lets cluster admins create, list and revoke
- * tokens. Each call names what it does for the audit log ({@link AuditInterceptor#describe}).
+ * rest), renews the caller's own certificate, lets cluster admins create, list and revoke tokens,
+ * and lets a master add itself to the replicated store ({@link StoreMembership}). Each call names
+ * what it does for the audit log ({@link AuditInterceptor#describe}).
  */
 public final class SecurityServiceImpl extends SecurityServiceGrpc.SecurityServiceImplBase {
   /** Full name of the one method callers reach without a certificate or bearer token. */
@@ -52,6 +56,7 @@ public final class SecurityServiceImpl extends SecurityServiceGrpc.SecurityServi
   private final TokenStore tokens;
   private final Supplier<Duration> lifetime;
   private final Supplier<String> secretKeys;
+  private volatile StoreMembership members;
 
   /**
    * Signs with {@code credentials}' CA certificates valid for {@code lifetime}; joins are checked
@@ -211,6 +216,61 @@ public final class SecurityServiceImpl extends SecurityServiceGrpc.SecurityServi
           }
           return RevokeTokenResponse.getDefaultInstance();
         });
+  }
+
+  @Override
+  public void addStoreMember(AddStoreMemberRequest request, StreamObserver<StoreMembers> out) {
+    answer(
+        out,
+        () -> {
+          Principal caller = AuthContext.current();
+          AuditInterceptor.describe(caller, Verb.CREATE, "storemembers", request.getId());
+          requireMaster(caller, "adding a store member");
+          String self = ClusterPki.masterPrincipal(request.getId()).name();
+          if (!caller.name().equals(self)) {
+            throw Status.PERMISSION_DENIED
+                .withDescription(
+                    "id: " + caller.name() + " may add only itself, not " + request.getId())
+                .asRuntimeException();
+          }
+          return members().add(request.getId(), request.getAddress());
+        });
+  }
+
+  @Override
+  public void listStoreMembers(ListStoreMembersRequest request, StreamObserver<StoreMembers> out) {
+    answer(
+        out,
+        () -> {
+          Principal caller = AuthContext.current();
+          AuditInterceptor.describe(caller, Verb.LIST, "storemembers", null);
+          requireMaster(caller, "listing store members");
+          return members().list();
+        });
+  }
+
+  /** Serves the store member calls with {@code members} (a master whose store is replicated). */
+  void members(StoreMembership members) {
+    this.members = members;
+  }
+
+  private StoreMembership members() {
+    StoreMembership m = members;
+    if (m == null) {
+      throw Status.FAILED_PRECONDITION
+          .withDescription("this master's store is not a replicated group it can grow")
+          .asRuntimeException();
+    }
+    return m;
+  }
+
+  // Only a master's certificate (principal master:<id>) changes or reads the store's members.
+  private static void requireMaster(Principal caller, String what) {
+    if (caller == null || caller.role() != Role.MASTER || !caller.name().startsWith("master:")) {
+      throw Status.PERMISSION_DENIED
+          .withDescription(what + " needs a master's certificate of this cluster")
+          .asRuntimeException();
+    }
   }
 
   private TokenStore tokens() {

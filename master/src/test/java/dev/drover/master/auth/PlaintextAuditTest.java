@@ -2,6 +2,8 @@ package dev.drover.master.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.drover.client.audit.AuditLog;
+import dev.drover.client.audit.PlaintextAudit;
 import dev.drover.testing.FakeClock;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;

@@ -8,6 +8,7 @@ import dev.drover.api.v1.RenewResponse;
 import dev.drover.api.v1.SecurityServiceGrpc;
 import dev.drover.client.Channels;
 import dev.drover.client.ClientCredentials;
+import dev.drover.client.tls.DeferredClientTrust;
 import dev.drover.client.tls.PemFiles;
 import dev.drover.client.tls.PinnedCaTrustManager;
 import dev.drover.client.tls.ReloadingKeyManager;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +34,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -241,15 +244,25 @@ public final class NodeCredentials implements AutoCloseable {
   }
 
   /**
-   * The TLS context of the agent's own server: the node certificate; masters' certificates only.
+   * The TLS context of the agent's own port: the node's certificate, and any client certificate
+   * taken at the handshake, to be verified per call with {@link #clusterCa} (so that a refused one
+   * is a status the caller sees and the agent audits).
    */
   public SslContext serverContext() {
     return ServerTls.context(
-        keys, TrustManagers.forCas(PemFiles.readCertificates(dir.resolve("ca.crt"))), true);
+        keys,
+        new DeferredClientTrust(
+            PemFiles.readCertificates(dir.resolve("ca.crt")).toArray(X509Certificate[]::new)),
+        false);
+  }
+
+  /** Trusts client certificates of the cluster CA. */
+  public X509TrustManager clusterCa() {
+    return TrustManagers.forCas(PemFiles.readCertificates(dir.resolve("ca.crt")));
   }
 
   /** The certificate presented now. */
-  public java.security.cert.X509Certificate certificate() {
+  public X509Certificate certificate() {
     return keys.certificate();
   }
 

@@ -5,7 +5,6 @@ import dev.drover.agent.runtime.ContainerRuntime;
 import dev.drover.agent.runtime.ContainerStats;
 import dev.drover.agent.runtime.LogOptions;
 import dev.drover.agent.runtime.LogSink;
-import dev.drover.agent.security.MastersOnly;
 import dev.drover.agent.sync.PodSyncer;
 import dev.drover.api.ApiObjects;
 import dev.drover.api.v1.AgentServiceGrpc;
@@ -19,6 +18,9 @@ import dev.drover.api.v1.PodMetrics;
 import dev.drover.api.v1.PodMetricsRequest;
 import dev.drover.api.v1.PortForwardInput;
 import dev.drover.api.v1.PortForwardOutput;
+import dev.drover.client.audit.AuditLog;
+import dev.drover.client.audit.PlaintextAudit;
+import dev.drover.client.tls.TlsServerPort;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
@@ -31,12 +33,14 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,19 +63,31 @@ public final class AgentServer implements AutoCloseable {
 
   /**
    * A server over mutual TLS with {@code tls} (null: plaintext) that serves masters only: their
-   * certificate must name a master of this cluster.
+   * certificate must name a master of this cluster. Every refusal (a plaintext client, a
+   * certificate of another CA, expired, or not a master's) is written to {@code tls}' audit log.
    */
   public AgentServer(
-      String bindAddress, int port, PodSyncer syncer, ContainerRuntime runtime, SslContext tls) {
+      String bindAddress, int port, PodSyncer syncer, ContainerRuntime runtime, Tls tls) {
     this.service = new Service(syncer, runtime);
     NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port));
     if (tls == null) {
       b.addService(service);
     } else {
-      b.sslContext(tls).addService(ServerInterceptors.intercept(service, new MastersOnly()));
+      TlsServerPort.apply(
+              b, tls.context(), new PlaintextAudit(tls.audit(), tls.clock()), "AgentService")
+          .addService(
+              ServerInterceptors.intercept(
+                  service, new MastersOnly(tls.clusterCa(), tls.audit(), tls.clock())));
     }
     this.server = b.build();
   }
+
+  /**
+   * The agent port's TLS: {@code context} must take any client certificate ({@link
+   * dev.drover.client.tls.DeferredClientTrust}), as {@code clusterCa} verifies it at the first
+   * call; refusals go to {@code audit} with times from {@code clock}.
+   */
+  public record Tls(SslContext context, X509TrustManager clusterCa, AuditLog audit, Clock clock) {}
 
   /** Starts listening. */
   public AgentServer start() {

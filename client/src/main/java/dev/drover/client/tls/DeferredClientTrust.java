@@ -1,4 +1,4 @@
-package dev.drover.master.security;
+package dev.drover.client.tls;
 
 import java.net.Socket;
 import java.security.cert.CertificateException;
@@ -7,21 +7,21 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * The API port's TLS check of client certificates, deferred to the call: the handshake takes any
- * certificate the client proves it holds the key of, and {@link
- * dev.drover.master.auth.AuthenticationInterceptor} verifies it against the cluster CA at the
- * connection's first call (and remembers the verdict for the connection's session). A certificate
- * of another CA or an expired one is then refused as UNAUTHENTICATED with the reason, and the audit
- * log records it, instead of a handshake failure that no call ever sees (the client would get
- * UNAVAILABLE and the master would have nothing to audit). It serves the API port only; the store's
- * peers verify at the handshake ({@link MasterPeerTrust}).
+ * A server port's TLS check of client certificates, deferred to the call: the handshake takes any
+ * certificate the client proves it holds the key of, and the port's authentication verifies it
+ * against the cluster CA at the connection's first call ({@link ClientCertificates#refusal}, which
+ * remembers the verdict for the connection's session). A certificate of another CA or an expired
+ * one is then refused as UNAUTHENTICATED with the reason, and the audit log records it, instead of
+ * a handshake failure that no call ever sees (the client would get UNAVAILABLE and the server would
+ * have nothing to audit). It serves a master's API port and an agent's port; the store's peers
+ * verify at the handshake.
  */
-final class DeferredClientTrust extends X509ExtendedTrustManager {
+public final class DeferredClientTrust extends X509ExtendedTrustManager {
   private final X509Certificate[] issuers;
 
-  /** Asks clients for certificates of {@code ca} (the CA names sent in the handshake). */
-  DeferredClientTrust(X509Certificate ca) {
-    this.issuers = new X509Certificate[] {ca};
+  /** Asks clients for certificates of {@code cas} (the CA names sent in the handshake). */
+  public DeferredClientTrust(X509Certificate... cas) {
+    this.issuers = cas.clone();
   }
 
   @Override
@@ -42,19 +42,19 @@ final class DeferredClientTrust extends X509ExtendedTrustManager {
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType)
       throws CertificateException {
-    throw new CertificateException("the API server's trust checks clients only");
+    throw new CertificateException("a server's client trust checks clients only");
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    throw new CertificateException("the API server's trust checks clients only");
+    throw new CertificateException("a server's client trust checks clients only");
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    throw new CertificateException("the API server's trust checks clients only");
+    throw new CertificateException("a server's client trust checks clients only");
   }
 
   @Override

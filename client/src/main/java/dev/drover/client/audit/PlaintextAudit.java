@@ -1,4 +1,4 @@
-package dev.drover.master.auth;
+package dev.drover.client.audit;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -8,9 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Audits connections refused because the client does not speak TLS on a TLS port (the API port, the
- * HTTP gateway). Such a client never makes a call, so {@link AuditInterceptor} cannot see it; the
- * port's first handler reports it here instead.
+ * Audits connections refused because the client does not speak TLS on a TLS port (a master's API
+ * port and HTTP gateway, an agent's port). Such a client never makes a call, so no call interceptor
+ * can see it; the port's first handler ({@link dev.drover.client.tls.TlsServerPort}) reports it
+ * here instead.
  *
  * <p>A port scanner or a misconfigured client retrying in a loop must not flood the log: each
  * remote host gets at most one line per {@link #WINDOW}, the next one saying how many were left
@@ -84,29 +85,28 @@ public final class PlaintextAudit {
 
   private String json(
       SocketAddress remote, String port, String code, String answer, long repeated, long others) {
-    StringBuilder b = new StringBuilder(320).append('{');
-    b.append("\"time\":");
-    AuditRecord.quote(b, clock.instant().toString());
-    b.append(",\"who\":");
-    AuditRecord.quote(b, hostOf(remote));
-    b.append(",\"role\":null,\"peer\":");
-    AuditRecord.quote(b, String.valueOf(remote));
-    b.append(",\"method\":null,\"verb\":\"connect\",\"kind\":\"connections\",\"namespace\":null");
-    b.append(",\"name\":");
-    AuditRecord.quote(b, port);
-    b.append(",\"code\":");
-    AuditRecord.quote(b, code);
-    b.append(",\"message\":");
-    AuditRecord.quote(b, "plaintext connection refused: the port speaks TLS only; " + answer);
+    AuditLine line =
+        new AuditLine()
+            .field("time", clock.instant().toString())
+            .field("who", hostOf(remote))
+            .field("role", null)
+            .field("peer", String.valueOf(remote))
+            .field("method", null)
+            .field("verb", "connect")
+            .field("kind", "connections")
+            .field("namespace", null)
+            .field("name", port)
+            .field("code", code)
+            .field("message", "plaintext connection refused: the port speaks TLS only; " + answer);
     if (repeated > 0) {
       // Refusals of this host since its previous line, which were only counted.
-      b.append(",\"repeated\":").append(repeated);
+      line.number("repeated", repeated);
     }
     if (others > 0) {
       // Refusals of any host left out because the window's line cap was reached.
-      b.append(",\"unwritten\":").append(others);
+      line.number("unwritten", others);
     }
-    return b.append('}').toString();
+    return line.toString();
   }
 
   private static String hostOf(SocketAddress remote) {

@@ -1,4 +1,4 @@
-package dev.drover.master.auth;
+package dev.drover.client.audit;
 
 import java.io.IOException;
 import java.io.OutputStream;
