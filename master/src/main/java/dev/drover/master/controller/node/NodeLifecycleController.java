@@ -66,7 +66,9 @@ import org.slf4j.LoggerFactory;
  * duration after its renew time: the master serving a node's session releases it when the session's
  * connection dies, so a killed agent host is found in about one heartbeat interval. And before a
  * node is marked unreachable, the store's lease is read: a cache that missed a renewal (a loaded
- * master's watch lags) does not make a live node unreachable.
+ * master's watch lags) does not make a live node unreachable. An agent that registers again after
+ * its node was found unreachable (its host booted) counts as a renewal seen at that moment: its
+ * lease renewal follows the registration's write of the node.
  */
 public final class NodeLifecycleController extends Controller {
   private static final Logger LOG = LoggerFactory.getLogger(NodeLifecycleController.class);
@@ -87,6 +89,9 @@ public final class NodeLifecycleController extends Controller {
 
   /** Reason of the Ready=Unknown condition this controller sets. */
   public static final String STATUS_UNKNOWN_REASON = "NodeStatusUnknown";
+
+  // Reason of the Ready=True condition this controller sets when an unreachable node renews.
+  private static final String LEASE_RENEWED_REASON = "NodeLeaseRenewed";
 
   /** Default time without lease renewal before a node is considered unreachable. */
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(6);
@@ -193,6 +198,7 @@ public final class NodeLifecycleController extends Controller {
     Instant now = clock.instant();
     Optional<Lease> lease = cache.get(Kind.KIND_LEASE, LEASE_NAMESPACE, name);
     Instant lastRenew = lastHeartbeat(node, lease);
+    boolean reRegistered = reRegistered(node);
     Heartbeat beat =
         heartbeats.compute(
             name,
@@ -201,9 +207,12 @@ public final class NodeLifecycleController extends Controller {
                 nodesWithMarkedPods.add(name);
                 return new Heartbeat(lastRenew, now, false);
               }
-              return old.renewTime().equals(lastRenew)
-                  ? old
-                  : new Heartbeat(lastRenew, seenAt(lastRenew, now), true);
+              if (!old.renewTime().equals(lastRenew)) {
+                return new Heartbeat(lastRenew, seenAt(lastRenew, now), true);
+              }
+              // The agent registered again (its host booted): a sign of life, as a status
+              // update is one in Kubernetes. Its first renewal follows the registration.
+              return reRegistered ? new Heartbeat(lastRenew, now, true) : old;
             });
     Instant expiry = beat.seenAt().plus(graceOf(lease));
     Optional<Condition> ready = readyCondition(node);
@@ -250,7 +259,7 @@ public final class NodeLifecycleController extends Controller {
             setReady(
                 node,
                 ConditionStatus.CONDITION_STATUS_TRUE,
-                "NodeLeaseRenewed",
+                LEASE_RENEWED_REASON,
                 "Node renewed its lease again");
         events.normal(node, "NodeReady", "Node " + name + " status is now: NodeReady");
       }
@@ -345,6 +354,24 @@ public final class NodeLifecycleController extends Controller {
   // under load is not added to the grace; else the moment it was seen.
   private Instant seenAt(Instant renewTime, Instant now) {
     return !renewTime.isAfter(now) && renewTime.isAfter(now.minus(grace)) ? renewTime : now;
+  }
+
+  /**
+   * Whether the agent replaced the node's status since this controller marked it unreachable: the
+   * unreachable taint (which only this controller sets, and a registering agent keeps) is there,
+   * but the Ready condition is not one this controller wrote. Registration writes the node before
+   * its first lease renewal; without this, the node would be found unreachable once more between
+   * the two writes.
+   */
+  private static boolean reRegistered(Node node) {
+    return node.getSpec().getTaintsList().stream()
+            .anyMatch(t -> isLifecycleTaint(t, UNREACHABLE_TAINT))
+        && readyCondition(node)
+            .map(
+                c ->
+                    !STATUS_UNKNOWN_REASON.equals(c.getReason())
+                        && !LEASE_RENEWED_REASON.equals(c.getReason()))
+            .orElse(false);
   }
 
   private static boolean markedUnreachable(Condition ready) {
