@@ -36,13 +36,14 @@ import org.slf4j.LoggerFactory;
  * can acquire the lease.
  *
  * <p>A renewal that is merely late (a store starved under load answers a write in more than a
- * second) does not make the holder start over. Between the renew deadline and the lease duration it
+ * second, or stalls for several) does not make the holder start over. From the renew deadline on it
  * is <em>lapsed</em>: {@link #holdsLease()} is false, so components that check it before each write
- * ({@link ActiveComponent#fencedByLease()}) keep running, fenced, and the others are stopped. If it
- * then renews its own lease by a compare-and-swap on the version it last wrote, no other master
- * wrote the lease meanwhile, so none can have been active: it resumes at once, the fenced
- * components with the state they had. Only once a whole lease duration passed without a renewal
- * (another master could take over) or another holder is seen does it step down and stop them all.
+ * ({@link ActiveComponent#fencedByLease()}, the controllers) keep running but cannot write, and the
+ * others (the scheduler) are stopped. When it then renews by a compare-and-swap on a version it
+ * wrote itself, no other master wrote the lease since, so none can have been active: it resumes at
+ * once, the fenced components with the state they had. It steps down and stops them all only when
+ * it sees the lease written by another master (a takeover, possible once a whole lease duration
+ * passed without renewal), or a version not its own.
  */
 public final class ActiveMasterElection implements AutoCloseable {
   /** Namespace of the election lease. */
@@ -321,29 +322,21 @@ public final class ActiveMasterElection implements AutoCloseable {
 
   // The watchdog: fenced (holdsLease() false) from the renew deadline on, by the clock alone;
   // here the components follow. Checked under the lock, so that a renewal that just came
-  // through is not undone.
+  // through is not undone. No step-down on time alone: past the lease duration another master
+  // may take over, but it must write the lease to do so, and the next round sees that.
   private void checkDeadline() {
     synchronized (stateLock) {
-      if (!active) {
+      if (!active || lapsed || System.nanoTime() - lastRenewStartNanos <= renewDeadline.toNanos()) {
         return;
       }
-      long since = System.nanoTime() - lastRenewStartNanos;
-      if (since > leaseDuration.toNanos()) {
-        stepDown(
-            "no successful renewal within the lease duration ("
-                + leaseDuration.toMillis()
-                + " ms): another master may take over");
-      } else if (since > renewDeadline.toNanos() && !lapsed) {
-        lapsed = true;
-        LOG.warn(
-            "{} missed its renew deadline ({} ms): fenced until it renews its own lease, stepping"
-                + " down if that takes past the lease duration",
-            identity,
-            renewDeadline.toMillis());
-        for (int i = components.size() - 1; i >= 0; i--) {
-          if (!components.get(i).fencedByLease()) {
-            stopComponent(components.get(i));
-          }
+      lapsed = true;
+      LOG.warn(
+          "{} missed its renew deadline ({} ms): fenced until it renews its own lease",
+          identity,
+          renewDeadline.toMillis());
+      for (int i = components.size() - 1; i >= 0; i--) {
+        if (!components.get(i).fencedByLease()) {
+          stopComponent(components.get(i));
         }
       }
     }
