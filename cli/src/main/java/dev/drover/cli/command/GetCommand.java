@@ -213,7 +213,8 @@ final class GetCommand implements Callable<Integer> {
             objects,
             false,
             new ObjectTables(
-                type, output == OutputFormat.wide, allNamespaces, cli.clock().instant()));
+                    type, output == OutputFormat.wide, allNamespaces, cli.clock().instant())
+                .qualifyingNames());
       }
       if (first) {
         cli.err()

@@ -56,6 +56,7 @@ public final class ObjectTables {
   private final boolean wide;
   private final boolean withNamespace;
   private final Instant now;
+  private boolean qualifiedNames;
 
   public ObjectTables(ResourceType type, boolean wide, boolean withNamespace, Instant now) {
     this.type = type;
@@ -66,11 +67,26 @@ public final class ObjectTables {
 
   /** A table of these objects (all of this table's type). */
   public Table table(List<Object> objects) {
-    Table table = new Table(headers());
+    List<String> headers = headers();
+    int nameColumn = qualifiedNames ? headers.indexOf("NAME") : -1;
+    Table table = new Table(headers);
     for (Object object : objects) {
-      table.row(cells(object));
+      List<String> cells = cells(object);
+      if (nameColumn >= 0) {
+        cells.set(nameColumn, ResourceType.ref(object));
+      }
+      table.row(cells);
     }
     return table;
+  }
+
+  /**
+   * Names as {@code kind[.group]/name} ({@code persistentvolume/data}, {@code
+   * deployment.apps/web}), as kubectl prints them when one command lists several kinds.
+   */
+  public ObjectTables qualifyingNames() {
+    this.qualifiedNames = true;
+    return this;
   }
 
   /** The header row. */

@@ -113,9 +113,12 @@ class GetCommandTest {
     cli.service.put(wrap(deploymentWithStatus("web", 3, 2)), CliHarness.NOW.minusSeconds(3600));
     Result r = cli.run("get", "deploy,po,svc");
     assertThat(r.code()).isZero();
+    // As kubectl does when one command lists several kinds, names carry their kind.
     assertThat(r.out())
-        .startsWith("NAME   READY   UP-TO-DATE")
-        .contains("\n\nNAME    READY   STATUS");
+        .startsWith(
+            "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\n"
+                + "deployment.apps/web   2/3     ")
+        .contains("\n\nNAME ");
     assertThat(cli.run("get", "deploy,po", "web").code()).isEqualTo(2);
   }
 

@@ -74,7 +74,7 @@ class VolumeTablesTest {
                       l ->
                           assertThat(l.split("\\s+"))
                               .startsWith(
-                                  "by-hand",
+                                  "persistentvolume/by-hand",
                                   "2Gi",
                                   "RWO",
                                   "Retain",
@@ -85,7 +85,13 @@ class VolumeTablesTest {
                   .anySatisfy(
                       l ->
                           assertThat(l.split("\\s+"))
-                              .startsWith("wants", "Bound", "by-hand", "2Gi", "RWO", "manual"));
+                              .startsWith(
+                                  "persistentvolumeclaim/wants",
+                                  "Bound",
+                                  "by-hand",
+                                  "2Gi",
+                                  "RWO",
+                                  "manual"));
             });
   }
 }

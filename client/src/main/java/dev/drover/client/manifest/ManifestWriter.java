@@ -5,9 +5,11 @@ import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import dev.drover.api.Kinds;
 import dev.drover.api.KubeEnums;
 import dev.drover.api.v1.IntOrString;
 import dev.drover.api.v1.Object;
+import dev.drover.api.v1.OwnerReference;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -113,6 +115,10 @@ public final class ManifestWriter {
 
   private static Map<String, java.lang.Object> message(Message message) {
     Map<String, java.lang.Object> out = new LinkedHashMap<>();
+    if (message instanceof OwnerReference owner && Kinds.all().contains(owner.getKind())) {
+      // Kubernetes' owner references carry the owner's apiVersion; the reader checks it.
+      out.put("apiVersion", Kinds.info(owner.getKind()).apiVersion());
+    }
     for (FieldDescriptor field : message.getDescriptorForType().getFields()) {
       java.lang.Object value = field(message, field);
       if (value != null) {

@@ -7,9 +7,12 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.OneofDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import dev.drover.api.Kinds;
 import dev.drover.api.KubeEnums;
 import dev.drover.api.Quantity;
 import dev.drover.api.v1.IntOrString;
+import dev.drover.api.v1.Kind;
+import dev.drover.api.v1.OwnerReference;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -40,6 +43,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  */
 final class YamlObjectReader {
 
+  private static final String API_VERSION = "apiVersion";
   private static final Set<String> YAML11_TRUE = Set.of("y", "yes", "on");
   private static final Set<String> YAML11_FALSE = Set.of("n", "no", "off");
 
@@ -221,8 +225,51 @@ final class YamlObjectReader {
       typeError(node, path, "a mapping");
       return null;
     }
+    if (type.equals(OwnerReference.getDescriptor())) {
+      readFields(mapping, fresh, path, Set.of(API_VERSION));
+      checkOwnerApiVersion(mapping, fresh, path);
+      return fresh.build();
+    }
     readFields(mapping, fresh, path, Set.of());
     return fresh.build();
+  }
+
+  /**
+   * Kubernetes owner references name their owner by apiVersion and kind; Drover's by kind alone,
+   * since each kind has one apiVersion. So a reference copied from kubectl's output is accepted
+   * when its apiVersion is the one serving its kind, and refused, naming the field, otherwise.
+   */
+  private void checkOwnerApiVersion(MappingNode mapping, Message.Builder owner, String path) {
+    for (NodeTuple tuple : mapping.getValue()) {
+      if (!API_VERSION.equals(keyText(tuple.getKeyNode(), path))) {
+        continue;
+      }
+      String fieldPath = Paths.field(path, API_VERSION);
+      Node value = tuple.getValueNode();
+      String apiVersion = scalarOfTag(value, Tag.STR);
+      if (apiVersion == null) {
+        typeError(value, fieldPath, "a string");
+        return;
+      }
+      FieldDescriptor kindField =
+          owner.getDescriptorForType().findFieldByNumber(OwnerReference.KIND_FIELD_NUMBER);
+      Kind kind = Kind.valueOf((EnumValueDescriptor) owner.getField(kindField));
+      if (!Kinds.all().contains(kind)) {
+        return;
+      }
+      Kinds.Info info = Kinds.info(kind);
+      if (!info.apiVersion().equals(apiVersion)) {
+        error(
+            value,
+            fieldPath,
+            info.kindName()
+                + " is served by apiVersion "
+                + quote(info.apiVersion())
+                + ", not "
+                + quote(apiVersion));
+      }
+      return;
+    }
   }
 
   private Timestamp readTimestamp(Node node, String path) {

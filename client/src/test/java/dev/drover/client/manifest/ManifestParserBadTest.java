@@ -43,6 +43,10 @@ class ManifestParserBadTest {
             "wrong-api-version.yaml:1: apiVersion: kind Deployment is not served by apiVersion"
                 + " \"v1\"; use \"apps/v1\""),
         Arguments.of(
+            "owner-api-version.yaml",
+            "owner-api-version.yaml:6: metadata.ownerReferences[0].apiVersion: ReplicaSet is"
+                + " served by apiVersion \"apps/v1\", not \"v1\""),
+        Arguments.of(
             "invalid-quantity.yaml",
             "invalid-quantity.yaml:12: spec.containers[0].resources.requests.memory: invalid"
                 + " quantity \"64 MB\": unknown suffix ' MB' (expected one of Ki Mi Gi Ti Pi Ei,"

@@ -51,6 +51,31 @@ class ManifestWriterTest {
   }
 
   @Test
+  void ownerReferencesCarryTheOwnersApiVersionAsKubectlWritesThem() throws Exception {
+    String yaml =
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web-1
+          ownerReferences:
+          - apiVersion: apps/v1
+            kind: ReplicaSet
+            name: web
+            uid: 5f0c1d7e-0000-4000-8000-000000000001
+            controller: true
+        spec:
+          containers:
+          - name: web
+            image: busybox:1.36
+        """;
+    Object pod = only(parser.parse("owned.yaml", yaml));
+    assertThat(pod.getPod().getMetadata().getOwnerReferences(0).getName()).isEqualTo("web");
+    assertThat(ManifestWriter.toYaml(pod))
+        .contains("  - apiVersion: apps/v1\n    kind: ReplicaSet");
+  }
+
+  @Test
   void listsRoundTripAsMultiDocumentYamlAndAsAJsonList() throws Exception {
     // Variant 0 of every kind keeps this test quick on a loaded machine.
     List<Object> objects =
