@@ -114,6 +114,9 @@ public final class NodeLifecycleController extends Controller {
    */
   private final Set<String> nodesWithMarkedPods = ConcurrentHashMap.newKeySet();
 
+  /** Nodes this controller found past their grace and has not seen renew since. */
+  private final Set<String> foundUnreachable = ConcurrentHashMap.newKeySet();
+
   /**
    * A renew time as this controller saw it: {@code seenAt}, on its own clock, is when its grace
    * starts; {@code renewed} once it saw the time change (not just the value the lease had when it
@@ -192,13 +195,14 @@ public final class NodeLifecycleController extends Controller {
     if (found.isEmpty()) {
       heartbeats.remove(name);
       nodesWithMarkedPods.remove(name);
+      foundUnreachable.remove(name);
       return;
     }
     Node node = found.get();
     Instant now = clock.instant();
     Optional<Lease> lease = cache.get(Kind.KIND_LEASE, LEASE_NAMESPACE, name);
     Instant lastRenew = lastHeartbeat(node, lease);
-    boolean reRegistered = reRegistered(node);
+    boolean reRegistered = reRegistered(name, node);
     Heartbeat beat =
         heartbeats.compute(
             name,
@@ -228,6 +232,7 @@ public final class NodeLifecycleController extends Controller {
       fresh = false;
     }
     if (!fresh) {
+      foundUnreachable.add(name);
       boolean markNow =
           ready.isEmpty() || ready.get().getStatus() != ConditionStatus.CONDITION_STATUS_UNKNOWN;
       if (markNow && cacheBehindStore(name, lease)) {
@@ -253,6 +258,7 @@ public final class NodeLifecycleController extends Controller {
       node = setTaints(node, true, false);
       markPodsNotReady(name);
     } else {
+      foundUnreachable.remove(name);
       queue.addAfter(name, Duration.between(now, expiry));
       if (ready.isPresent() && markedUnreachable(ready.get())) {
         node =
@@ -357,15 +363,13 @@ public final class NodeLifecycleController extends Controller {
   }
 
   /**
-   * Whether the agent replaced the node's status since this controller marked it unreachable: the
-   * unreachable taint (which only this controller sets, and a registering agent keeps) is there,
-   * but the Ready condition is not one this controller wrote. Registration writes the node before
-   * its first lease renewal; without this, the node would be found unreachable once more between
-   * the two writes.
+   * Whether the agent replaced the node's status since this controller found it unreachable: the
+   * Ready condition is not one this controller wrote. Registration writes the node (its status the
+   * agent's report; its taints kept or, without node credentials, replaced) before its first lease
+   * renewal; without this, the node would be found unreachable once more between the two writes.
    */
-  private static boolean reRegistered(Node node) {
-    return node.getSpec().getTaintsList().stream()
-            .anyMatch(t -> isLifecycleTaint(t, UNREACHABLE_TAINT))
+  private boolean reRegistered(String name, Node node) {
+    return foundUnreachable.contains(name)
         && readyCondition(node)
             .map(
                 c ->

@@ -368,7 +368,9 @@ class NodeLifecycleControllerTest {
     h.advance(Duration.ofSeconds(30));
 
     // The host boots: its agent's registration replaces the node's status with its own report
-    // (taints stay), and its first lease renewal comes after that write.
+    // and, without node credentials, its taints; its first lease renewal comes after that.
+    h.cluster.update(
+        node1().toBuilder().setSpec(node1().getSpec().toBuilder().clearTaints()).build());
     h.cluster.updateStatus(
         node1().toBuilder()
             .setStatus(NodeStatus.newBuilder().addConditions(TestObjects.ready(true)))
