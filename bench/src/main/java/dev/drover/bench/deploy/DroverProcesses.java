@@ -3,15 +3,18 @@ package dev.drover.bench.deploy;
 import dev.drover.api.Conditions;
 import dev.drover.api.v1.Node;
 import dev.drover.client.DroverClient;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Drover as the deploy benchmark runs it: one {@code drover master} (embedded one-member store) and
@@ -96,7 +99,7 @@ final class DroverProcesses implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvm);
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(shippedClassPath());
     cmd.add(MAIN);
     cmd.addAll(args);
     ProcessBuilder pb =
@@ -105,6 +108,17 @@ final class DroverProcesses implements AutoCloseable {
             .redirectOutput(dir.resolve(name + ".log").toFile());
     pb.environment().putAll(env);
     return pb.start();
+  }
+
+  /**
+   * This harness's class path without test jars and test class directories: the bench's class path
+   * holds e2e's test jar, whose logback-test.xml would give both daemons DEBUG logging and
+   * logback's XML configuration, neither of which {@code bin/drover} ships.
+   */
+  static String shippedClassPath() {
+    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(e -> !e.endsWith("-tests.jar") && !e.endsWith("test-classes"))
+        .collect(Collectors.joining(File.pathSeparator));
   }
 
   /** Waits until the agent's node is registered and Ready. */

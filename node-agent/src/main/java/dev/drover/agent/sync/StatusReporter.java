@@ -22,16 +22,20 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Coalesces pod status updates (only the latest per pod is kept) and buffers events, and sends both
- * to the masters in batches. Sends are paced by a token bucket of {@link #BURST} sends refilled at
- * one per interval: a node that was quiet sends its next {@value #BURST} changes at once (a pod
- * that starts goes Pending, then Running, and neither waits), and a busy node makes on average at
- * most one status call and one event call per interval, each carrying the latest status of every
- * pod that changed. A send starts only after the previous one returned. What fails to send is kept
+ * to the masters in batches, statuses and events each in a lane of its own: a status never waits
+ * for an events call (the master writes each event on its own, so a burst of pod starts makes long
+ * events calls, and the statuses are what tell a user the pods run). Each lane's sends are paced by
+ * a token bucket of {@link #BURST} sends refilled at one per interval: a node that was quiet sends
+ * its next {@value #BURST} changes at once (a pod that starts goes Pending, then Running, and
+ * neither waits), and a busy node makes on average at most one status call and one event call per
+ * interval, each carrying the latest status of every pod that changed (or every event since the
+ * last call). A lane's send starts only after its previous one returned. What fails to send is kept
  * for the next round (events up to a bound), retried after at least {@link #RETRY_AFTER_FAILURE}.
  */
 final class StatusReporter {
@@ -40,24 +44,19 @@ final class StatusReporter {
   private static final int MAX_BUFFERED_EVENTS = 1000;
   static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
 
-  /** Sends a quiet node may make back to back before the interval paces it. */
+  /** Sends a quiet node may make back to back before the interval paces it, per lane. */
   static final int BURST = 2;
 
   private final MasterClient master;
   private final String nodeName;
   private final Map<String, PodStatusUpdate> pending = new LinkedHashMap<>();
   private final List<Event> events = new ArrayList<>();
+  private final Lane statusLane = new Lane(pending::isEmpty, this::flushStatuses);
+  private final Lane eventLane = new Lane(events::isEmpty, this::flushEvents);
   // Guarded by "this": the timer and the sender; null until started and after stop.
   private ScheduledExecutorService timer;
   private Executor sender;
   private long intervalNanos;
-  // A send is scheduled or running; offers meanwhile only add to what it (or the next) carries.
-  private boolean sendQueued;
-  private long lastSendStart = Long.MIN_VALUE;
-  private boolean lastSendFailed;
-  // The token bucket: sends available now (up to BURST), as of refilledAt.
-  private double tokens = BURST;
-  private long refilledAt = System.nanoTime();
 
   StatusReporter(MasterClient master, String nodeName) {
     this.master = master;
@@ -72,7 +71,8 @@ final class StatusReporter {
     this.timer = timer;
     this.sender = sender;
     this.intervalNanos = interval.toNanos();
-    sendSoon();
+    statusLane.sendSoon();
+    eventLane.sendSoon();
   }
 
   synchronized void stop() {
@@ -82,64 +82,85 @@ final class StatusReporter {
 
   synchronized void offer(PodStatusUpdate update) {
     pending.put(update.getUid(), update);
-    sendSoon();
+    statusLane.sendSoon();
   }
 
-  /** Queues a send unless one is queued or running (call holding the lock). */
-  private void sendSoon() {
-    if (sendQueued || timer == null || (pending.isEmpty() && events.isEmpty())) {
-      return;
+  /**
+   * One kind of call to the masters (statuses, or events) and its pacing; its fields are guarded by
+   * the reporter's lock.
+   */
+  private final class Lane {
+    private final BooleanSupplier idle;
+    private final Runnable flush;
+    // A send is scheduled or running; offers meanwhile only add to what it (or the next) carries.
+    private boolean sendQueued;
+    private long lastSendStart = Long.MIN_VALUE;
+    private boolean lastSendFailed;
+    // The token bucket: sends available now (up to BURST), as of refilledAt.
+    private double tokens = BURST;
+    private long refilledAt = System.nanoTime();
+
+    Lane(BooleanSupplier idle, Runnable flush) {
+      this.idle = idle;
+      this.flush = flush;
     }
-    long now = System.nanoTime();
-    long wait;
-    if (lastSendFailed) {
-      long gap = Math.max(intervalNanos, RETRY_AFTER_FAILURE.toNanos());
-      wait = lastSendStart + gap - now;
-    } else {
-      refill(now);
-      wait = tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) * intervalNanos);
-    }
-    sendQueued = true;
-    try {
-      if (wait <= 0) {
-        sender.execute(this::send);
-      } else {
-        Executor to = sender;
-        timer.schedule(() -> to.execute(this::send), wait, TimeUnit.NANOSECONDS);
+
+    /** Queues a send unless one is queued or running (call holding the reporter's lock). */
+    void sendSoon() {
+      if (sendQueued || timer == null || idle.getAsBoolean()) {
+        return;
       }
-    } catch (RejectedExecutionException e) {
-      // Shutting down: close() makes the last attempt.
-      sendQueued = false;
+      long now = System.nanoTime();
+      long wait;
+      if (lastSendFailed) {
+        long gap = Math.max(intervalNanos, RETRY_AFTER_FAILURE.toNanos());
+        wait = lastSendStart + gap - now;
+      } else {
+        refill(now);
+        wait = tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) * intervalNanos);
+      }
+      sendQueued = true;
+      try {
+        if (wait <= 0) {
+          sender.execute(this::send);
+        } else {
+          Executor to = sender;
+          timer.schedule(() -> to.execute(this::send), wait, TimeUnit.NANOSECONDS);
+        }
+      } catch (RejectedExecutionException e) {
+        // Shutting down: close() makes the last attempt.
+        sendQueued = false;
+      }
     }
-  }
 
-  /** Adds the tokens earned since the last refill (call holding the lock). */
-  private void refill(long now) {
-    if (intervalNanos > 0) {
-      tokens = Math.min(BURST, tokens + (double) (now - refilledAt) / intervalNanos);
-    } else {
-      tokens = BURST;
+    /** Adds the tokens earned since the last refill (call holding the reporter's lock). */
+    private void refill(long now) {
+      if (intervalNanos > 0) {
+        tokens = Math.min(BURST, tokens + (double) (now - refilledAt) / intervalNanos);
+      } else {
+        tokens = BURST;
+      }
+      refilledAt = now;
     }
-    refilledAt = now;
-  }
 
-  private void send() {
-    synchronized (this) {
-      lastSendStart = System.nanoTime();
-      refill(lastSendStart);
-      tokens = Math.max(0, tokens - 1);
-    }
-    boolean failed = false;
-    try {
-      flush();
-    } catch (RuntimeException e) {
-      failed = true;
-      log.debug("status flush failed, will retry: {}", e.toString());
-    }
-    synchronized (this) {
-      lastSendFailed = failed;
-      sendQueued = false;
-      sendSoon();
+    private void send() {
+      synchronized (StatusReporter.this) {
+        lastSendStart = System.nanoTime();
+        refill(lastSendStart);
+        tokens = Math.max(0, tokens - 1);
+      }
+      boolean failed = false;
+      try {
+        flush.run();
+      } catch (RuntimeException e) {
+        failed = true;
+        log.debug("status flush failed, will retry: {}", e.toString());
+      }
+      synchronized (StatusReporter.this) {
+        lastSendFailed = failed;
+        sendQueued = false;
+        sendSoon();
+      }
     }
   }
 
@@ -183,7 +204,7 @@ final class StatusReporter {
       if (events.size() < MAX_BUFFERED_EVENTS) {
         events.add(e);
       }
-      sendSoon();
+      eventLane.sendSoon();
     }
   }
 
@@ -196,42 +217,54 @@ final class StatusReporter {
     }
   }
 
+  /** Statuses first, then events, as the lanes would send them. */
   private void flush() {
+    flushStatuses();
+    flushEvents();
+  }
+
+  private void flushStatuses() {
     List<PodStatusUpdate> updates;
-    List<Event> batch;
     synchronized (this) {
       updates = new ArrayList<>(pending.values());
       pending.clear();
+    }
+    if (updates.isEmpty()) {
+      return;
+    }
+    try {
+      List<PodStatusUpdateResult> results = master.updatePodStatuses(updates);
+      for (int i = 0; i < results.size() && i < updates.size(); i++) {
+        PodStatusUpdateResult r = results.get(i);
+        if (r.getOutcome() == PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED) {
+          log.warn("status of {}/{} rejected: {}", r.getNamespace(), r.getName(), r.getMessage());
+        }
+      }
+    } catch (RuntimeException e) {
+      synchronized (this) {
+        // Keep newer updates that arrived meanwhile; re-queue the rest.
+        for (PodStatusUpdate u : updates) {
+          pending.putIfAbsent(u.getUid(), u);
+        }
+      }
+      throw e;
+    }
+  }
+
+  private void flushEvents() {
+    List<Event> batch;
+    synchronized (this) {
       batch = new ArrayList<>(events);
       events.clear();
     }
-    if (!updates.isEmpty()) {
-      try {
-        List<PodStatusUpdateResult> results = master.updatePodStatuses(updates);
-        for (int i = 0; i < results.size() && i < updates.size(); i++) {
-          PodStatusUpdateResult r = results.get(i);
-          if (r.getOutcome() == PodStatusUpdateOutcome.POD_STATUS_UPDATE_OUTCOME_REJECTED) {
-            log.warn("status of {}/{} rejected: {}", r.getNamespace(), r.getName(), r.getMessage());
-          }
-        }
-      } catch (RuntimeException e) {
-        synchronized (this) {
-          // Keep newer updates that arrived meanwhile; re-queue the rest.
-          for (PodStatusUpdate u : updates) {
-            pending.putIfAbsent(u.getUid(), u);
-          }
-        }
-        requeue(batch);
-        throw e;
-      }
+    if (batch.isEmpty()) {
+      return;
     }
-    if (!batch.isEmpty()) {
-      try {
-        master.recordEvents(batch);
-      } catch (RuntimeException e) {
-        requeue(batch);
-        throw e;
-      }
+    try {
+      master.recordEvents(batch);
+    } catch (RuntimeException e) {
+      requeue(batch);
+      throw e;
     }
   }
 

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * Status writes are coalesced: however many updates a pod gets between two flushes, one call
  * carries only the latest of each pod; what a failed call carried is sent by the next flush unless
  * something newer replaced it. A quiet node sends a change at once; a busy one at most once per
- * interval on average, after a burst of {@link StatusReporter#BURST} calls.
+ * interval on average, after a burst of {@link StatusReporter#BURST} calls. Statuses never wait for
+ * an events call.
  */
 class StatusReporterTest {
 
@@ -40,7 +41,9 @@ class StatusReporterTest {
     final List<List<Event>> eventCalls = new CopyOnWriteArrayList<>();
     volatile boolean down;
     volatile CountDownLatch gate = new CountDownLatch(0);
+    volatile CountDownLatch eventGate = new CountDownLatch(0);
     final Semaphore entered = new Semaphore(0);
+    final Semaphore eventsEntered = new Semaphore(0);
     final AtomicInteger failedCalls = new AtomicInteger();
 
     @Override
@@ -61,6 +64,12 @@ class StatusReporterTest {
 
     @Override
     public void recordEvents(List<Event> events) {
+      eventsEntered.release();
+      try {
+        eventGate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       if (down) {
         throw new IllegalStateException("no master");
       }
@@ -88,6 +97,7 @@ class StatusReporterTest {
   void tearDown() {
     reporter.stop();
     master.gate.countDown();
+    master.eventGate.countDown();
     timer.shutdownNow();
     sender.shutdownNow();
   }
@@ -186,6 +196,36 @@ class StatusReporterTest {
         .during(Duration.ofMillis(300))
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(master.statusCalls).hasSize(2));
+  }
+
+  @Test
+  void aStatusIsNotHeldUpByASlowEventsCall() throws InterruptedException {
+    Pod pod =
+        Pod.newBuilder()
+            .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("p").setUid("a"))
+            .build();
+    master.eventGate = new CountDownLatch(1);
+    reporter.start(timer, sender, Duration.ofMillis(50));
+    reporter.event(pod, "main", EventType.EVENT_TYPE_NORMAL, "Started", "started");
+    assertThat(master.eventsEntered.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+    // The master is still writing the events: the pod's Running goes out regardless.
+    reporter.offer(update("a", PodPhase.POD_PHASE_RUNNING, "10.0.0.1"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(master.statusCalls).hasSize(1));
+    assertThat(master.eventCalls).isEmpty();
+    // Events offered meanwhile wait for the call in flight, then go together.
+    reporter.event(pod, "main", EventType.EVENT_TYPE_NORMAL, "Pulled", "pulled");
+    reporter.event(pod, "main", EventType.EVENT_TYPE_NORMAL, "Killing", "killing");
+    assertThat(master.eventsEntered.tryAcquire(200, TimeUnit.MILLISECONDS)).isFalse();
+    master.eventGate.countDown();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(master.eventCalls).hasSize(2));
+    assertThat(master.eventCalls.get(0)).extracting(Event::getReason).containsExactly("Started");
+    assertThat(master.eventCalls.get(1))
+        .extracting(Event::getReason)
+        .containsExactly("Pulled", "Killing");
   }
 
   @Test
