@@ -31,9 +31,19 @@ import org.slf4j.LoggerFactory;
  * unchanged for a whole lease duration by its own monotonic clock (no clock comparison between
  * hosts). With the master's defaults (lease 2 s, renew every 500 ms, step down after 1.5 s) a
  * successor is active at most lease + two polls (2.5 s) plus one store write after the holder's
- * last renewal. The holder stops its components once {@code renewDeadline} (shorter than the
- * duration) passed since the start of its last successful renewal, so it is always stopped before a
- * successor can acquire the lease.
+ * last renewal. The holder stops writing once {@code renewDeadline} (shorter than the duration)
+ * passed since the start of its last successful renewal, so it is always fenced before a successor
+ * can acquire the lease.
+ *
+ * <p>A renewal that is merely late (a store starved under load answers a write in more than a
+ * second, or stalls for several) does not make the holder start over. From the renew deadline on it
+ * is <em>lapsed</em>: {@link #holdsLease()} is false, so components that check it before each write
+ * ({@link ActiveComponent#fencedByLease()}, the controllers) keep running but cannot write, and the
+ * others (the scheduler) are stopped. When it then renews by a compare-and-swap on a version it
+ * wrote itself, no other master wrote the lease since, so none can have been active: it resumes at
+ * once, the fenced components with the state they had. It steps down and stops them all only when
+ * it sees the lease written by another master (a takeover, possible once a whole lease duration
+ * passed without renewal), or a version not its own.
  */
 public final class ActiveMasterElection implements AutoCloseable {
   /** Namespace of the election lease. */
@@ -58,6 +68,8 @@ public final class ActiveMasterElection implements AutoCloseable {
   private final java.lang.Object stateLock = new java.lang.Object();
 
   private volatile boolean active;
+  // Active, but the renew deadline passed: fenced, the unfenced components stopped (see above).
+  private volatile boolean lapsed;
   private volatile long activationRevision = -1;
   private volatile long lastRenewStartNanos;
   private volatile String observedHolder = "";
@@ -102,9 +114,12 @@ public final class ActiveMasterElection implements AutoCloseable {
     watchdog.scheduleWithFixedDelay(this::checkDeadline, 50, 50, TimeUnit.MILLISECONDS);
   }
 
-  /** True while this master holds the lease and runs the active components. */
+  /**
+   * True while this master holds the lease and runs the active components; false while it is lapsed
+   * (its renewal late, see above).
+   */
   public boolean isActive() {
-    return active;
+    return active && !lapsed;
   }
 
   /**
@@ -155,6 +170,7 @@ public final class ActiveMasterElection implements AutoCloseable {
       if (cur.isEmpty()) {
         renewed(
             start,
+            false,
             store.create(
                 Object.newBuilder()
                     .setLease(
@@ -170,8 +186,11 @@ public final class ActiveMasterElection implements AutoCloseable {
       String holder = lease.getSpec().getHolderIdentity();
       long rv = lease.getMetadata().getResourceVersion();
       if (identity.equals(holder)) {
+        // A compare-and-swap on the version this master itself wrote last: when it succeeds, no
+        // other master wrote the lease since, so none took it over.
         renewed(
             start,
+            true,
             store.update(
                 Object.newBuilder()
                     .setLease(
@@ -207,7 +226,7 @@ public final class ActiveMasterElection implements AutoCloseable {
                     .build(),
                 false);
         LOG.info("{} took the active-master lease over from '{}'", identity, holder);
-        renewed(start, taken);
+        renewed(start, false, taken);
       }
     } catch (RuntimeException e) {
       LOG.debug("election round of {} failed: {}", identity, e.toString());
@@ -259,28 +278,67 @@ public final class ActiveMasterElection implements AutoCloseable {
     return active ? activationRevision : -1;
   }
 
-  private void renewed(long startNanos, Object written) {
+  private void renewed(long startNanos, boolean ownLease, Object written) {
     synchronized (stateLock) {
       lastRenewStartNanos = startNanos;
       observedHolder = identity;
-      if (!active && !closed && System.nanoTime() - startNanos < renewDeadline.toNanos()) {
+      boolean timely = System.nanoTime() - startNanos < renewDeadline.toNanos();
+      if (lapsed && !ownLease) {
+        stepDown("the lease was written by someone else while this master was lapsed");
+      }
+      if (lapsed && timely && !closed) {
+        lapsed = false;
+        LOG.info(
+            "{} renewed its own lease again after missing its renew deadline: resumes", identity);
+        for (ActiveComponent c : components) {
+          if (!c.fencedByLease()) {
+            startComponent(c);
+          }
+        }
+      } else if (!active && !closed && timely) {
         activationRevision = written.getLease().getMetadata().getResourceVersion();
         active = true;
         LOG.info("{} is now the active master", identity);
-        for (ActiveComponent c : components) {
-          try {
-            c.start();
-          } catch (RuntimeException e) {
-            LOG.error("starting active component {} failed", c.name(), e);
-          }
-        }
+        components.forEach(ActiveMasterElection::startComponent);
       }
     }
   }
 
+  private static void startComponent(ActiveComponent c) {
+    try {
+      c.start();
+    } catch (RuntimeException e) {
+      LOG.error("starting active component {} failed", c.name(), e);
+    }
+  }
+
+  private static void stopComponent(ActiveComponent c) {
+    try {
+      c.stop();
+    } catch (RuntimeException e) {
+      LOG.error("stopping active component {} failed", c.name(), e);
+    }
+  }
+
+  // The watchdog: fenced (holdsLease() false) from the renew deadline on, by the clock alone;
+  // here the components follow. Checked under the lock, so that a renewal that just came
+  // through is not undone. No step-down on time alone: past the lease duration another master
+  // may take over, but it must write the lease to do so, and the next round sees that.
   private void checkDeadline() {
-    if (active && System.nanoTime() - lastRenewStartNanos > renewDeadline.toNanos()) {
-      stepDown("no successful renewal within " + renewDeadline.toMillis() + " ms");
+    synchronized (stateLock) {
+      if (!active || lapsed || System.nanoTime() - lastRenewStartNanos <= renewDeadline.toNanos()) {
+        return;
+      }
+      lapsed = true;
+      LOG.warn(
+          "{} missed its renew deadline ({} ms): fenced until it renews its own lease",
+          identity,
+          renewDeadline.toMillis());
+      for (int i = components.size() - 1; i >= 0; i--) {
+        if (!components.get(i).fencedByLease()) {
+          stopComponent(components.get(i));
+        }
+      }
     }
   }
 
@@ -289,13 +347,14 @@ public final class ActiveMasterElection implements AutoCloseable {
       if (!active) {
         return;
       }
+      boolean wasLapsed = lapsed;
       active = false;
+      lapsed = false;
       LOG.warn("{} stops being the active master: {}", identity, why);
       for (int i = components.size() - 1; i >= 0; i--) {
-        try {
-          components.get(i).stop();
-        } catch (RuntimeException e) {
-          LOG.error("stopping active component {} failed", components.get(i).name(), e);
+        // A lapse already stopped the unfenced ones.
+        if (!wasLapsed || components.get(i).fencedByLease()) {
+          stopComponent(components.get(i));
         }
       }
     }

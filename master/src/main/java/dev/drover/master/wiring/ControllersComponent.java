@@ -94,6 +94,12 @@ public final class ControllersComponent implements ActiveComponent {
     return "controllers";
   }
 
+  /** Every write goes through {@link StoreWriter}, which checks the lease first. */
+  @Override
+  public boolean fencedByLease() {
+    return true;
+  }
+
   @Override
   public synchronized void start() {
     if (manager != null) {

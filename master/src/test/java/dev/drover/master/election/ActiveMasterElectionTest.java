@@ -3,13 +3,17 @@ package dev.drover.master.election;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import dev.drover.api.v1.Kind;
 import dev.drover.master.registry.Registry;
 import dev.drover.master.registry.StructuralValidator;
+import dev.drover.master.registry.TransformingKvStore;
+import dev.drover.master.registry.ValueTransformer;
 import dev.drover.store.KvStores;
 import dev.drover.store.api.KvStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -48,6 +52,155 @@ class ActiveMasterElectionTest {
     }
   }
 
+  /** Counts starts and stops; {@code fenced} says whether it checks the lease before writing. */
+  static final class Counter implements ActiveComponent {
+    final AtomicInteger starts = new AtomicInteger();
+    final AtomicInteger stops = new AtomicInteger();
+    private final boolean fenced;
+
+    Counter(boolean fenced) {
+      this.fenced = fenced;
+    }
+
+    @Override
+    public void start() {
+      starts.incrementAndGet();
+    }
+
+    @Override
+    public void stop() {
+      stops.incrementAndGet();
+    }
+
+    @Override
+    public boolean fencedByLease() {
+      return fenced;
+    }
+  }
+
+  /**
+   * Holds up every write of the election lease while closed, on the writer's thread: a store that
+   * answers late, as a starved one does under load.
+   */
+  static final class SlowLeaseWrites implements ValueTransformer {
+    private final Object lock = new Object();
+    private boolean closed;
+
+    void close() {
+      synchronized (lock) {
+        closed = true;
+      }
+    }
+
+    void open() {
+      synchronized (lock) {
+        closed = false;
+        lock.notifyAll();
+      }
+    }
+
+    @Override
+    public ByteString toStore(ByteString key, ByteString value) {
+      synchronized (lock) {
+        while (closed) {
+          try {
+            lock.wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+          }
+        }
+      }
+      return value;
+    }
+
+    @Override
+    public ByteString fromStore(ByteString key, ByteString value) {
+      return value;
+    }
+  }
+
+  private final SlowLeaseWrites slow = new SlowLeaseWrites();
+
+  /**
+   * A holder over a store whose lease writes {@link #slow} can hold up, with a fenced and a plain
+   * component.
+   */
+  private ActiveMasterElection slowHolder(Duration lease, Counter fenced, Counter plain) {
+    Registry slowStore =
+        new Registry(
+            new TransformingKvStore(
+                kv,
+                Registry.key(
+                    Kind.KIND_LEASE,
+                    ActiveMasterElection.NAMESPACE,
+                    ActiveMasterElection.LEASE_NAME),
+                slow),
+            new StructuralValidator(),
+            Clock.systemUTC(),
+            Duration.ofSeconds(1));
+    ActiveMasterElection e =
+        new ActiveMasterElection(slowStore, "m1", lease, RENEW, DEADLINE, Clock.systemUTC());
+    e.add(plain);
+    e.add(fenced);
+    e.start();
+    return e;
+  }
+
+  @Test
+  void aLateRenewalOfItsOwnLeaseResumesWithoutRestartingFencedComponents() {
+    store.namespaces().ensure(ActiveMasterElection.NAMESPACE);
+    Counter fenced = new Counter(true);
+    Counter plain = new Counter(false);
+    first = slowHolder(LEASE, fenced, plain);
+    await().atMost(Duration.ofSeconds(30)).until(first::isActive);
+
+    slow.close();
+    await().atMost(Duration.ofSeconds(30)).until(() -> !first.isActive());
+    assertThat(first.holdsLease()).as("fenced past the renew deadline").isFalse();
+    assertThat(plain.stops.get()).as("the unfenced component stopped").isEqualTo(1);
+    assertThat(fenced.stops.get()).as("the fenced one kept running").isZero();
+    // Held up past the lease duration too: nobody else took the lease, so nothing stops.
+    long lapsedAt = System.nanoTime();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> System.nanoTime() - lapsedAt > LEASE.toNanos());
+    assertThat(fenced.stops.get()).isZero();
+    assertThat(first.holdsLease()).isFalse();
+
+    slow.open();
+    await().atMost(Duration.ofSeconds(30)).until(first::isActive);
+    assertThat(first.holdsLease()).isTrue();
+    assertThat(fenced.starts.get()).as("resumed, not started again").isEqualTo(1);
+    assertThat(fenced.stops.get()).isZero();
+    assertThat(plain.starts.get()).as("the unfenced one started again").isEqualTo(2);
+    assertThat(plain.stops.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aLapsedHolderStopsEverythingOnceWhenAnotherMasterTookTheLease() {
+    store.namespaces().ensure(ActiveMasterElection.NAMESPACE);
+    Counter fenced = new Counter(true);
+    Counter plain = new Counter(false);
+    first = slowHolder(LEASE, fenced, plain);
+    await().atMost(Duration.ofSeconds(30)).until(first::isActive);
+    second = candidate("m2", b);
+    await().atMost(Duration.ofSeconds(30)).until(() -> "m1".equals(second.holder()));
+
+    slow.close();
+    await().atMost(Duration.ofSeconds(30)).until(second::isActive);
+    assertThat(first.holdsLease()).as("fenced while the other master is active").isFalse();
+    assertThat(first.isActive()).isFalse();
+
+    slow.open();
+    await().atMost(Duration.ofSeconds(30)).until(() -> fenced.stops.get() == 1);
+    assertThat(first.activationRevision()).as("stepped down").isEqualTo(-1);
+    assertThat(plain.stops.get()).as("stopped once, at the lapse").isEqualTo(1);
+    assertThat(fenced.starts.get()).isEqualTo(1);
+    assertThat(plain.starts.get()).isEqualTo(1);
+    assertThat(second.isActive()).isTrue();
+  }
+
   private ActiveMasterElection candidate(String id, Stamp stamp) {
     ActiveMasterElection e =
         new ActiveMasterElection(store, id, LEASE, RENEW, DEADLINE, Clock.systemUTC());
@@ -58,6 +211,7 @@ class ActiveMasterElectionTest {
 
   @AfterEach
   void stop() {
+    slow.open();
     for (ActiveMasterElection e : new ActiveMasterElection[] {first, second}) {
       if (e != null) {
         e.close();

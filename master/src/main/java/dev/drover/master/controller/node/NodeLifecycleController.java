@@ -66,7 +66,9 @@ import org.slf4j.LoggerFactory;
  * duration after its renew time: the master serving a node's session releases it when the session's
  * connection dies, so a killed agent host is found in about one heartbeat interval. And before a
  * node is marked unreachable, the store's lease is read: a cache that missed a renewal (a loaded
- * master's watch lags) does not make a live node unreachable.
+ * master's watch lags) does not make a live node unreachable. An agent that registers again after
+ * its node was found unreachable (its host booted) counts as a renewal seen at that moment: its
+ * lease renewal follows the registration's write of the node.
  */
 public final class NodeLifecycleController extends Controller {
   private static final Logger LOG = LoggerFactory.getLogger(NodeLifecycleController.class);
@@ -88,6 +90,9 @@ public final class NodeLifecycleController extends Controller {
   /** Reason of the Ready=Unknown condition this controller sets. */
   public static final String STATUS_UNKNOWN_REASON = "NodeStatusUnknown";
 
+  // Reason of the Ready=True condition this controller sets when an unreachable node renews.
+  private static final String LEASE_RENEWED_REASON = "NodeLeaseRenewed";
+
   /** Default time without lease renewal before a node is considered unreachable. */
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(6);
 
@@ -108,6 +113,9 @@ public final class NodeLifecycleController extends Controller {
    * active master may have marked them).
    */
   private final Set<String> nodesWithMarkedPods = ConcurrentHashMap.newKeySet();
+
+  /** Nodes this controller found past their grace and has not seen renew since. */
+  private final Set<String> foundUnreachable = ConcurrentHashMap.newKeySet();
 
   /**
    * A renew time as this controller saw it: {@code seenAt}, on its own clock, is when its grace
@@ -187,12 +195,14 @@ public final class NodeLifecycleController extends Controller {
     if (found.isEmpty()) {
       heartbeats.remove(name);
       nodesWithMarkedPods.remove(name);
+      foundUnreachable.remove(name);
       return;
     }
     Node node = found.get();
     Instant now = clock.instant();
     Optional<Lease> lease = cache.get(Kind.KIND_LEASE, LEASE_NAMESPACE, name);
     Instant lastRenew = lastHeartbeat(node, lease);
+    boolean reRegistered = reRegistered(name, node);
     Heartbeat beat =
         heartbeats.compute(
             name,
@@ -201,9 +211,12 @@ public final class NodeLifecycleController extends Controller {
                 nodesWithMarkedPods.add(name);
                 return new Heartbeat(lastRenew, now, false);
               }
-              return old.renewTime().equals(lastRenew)
-                  ? old
-                  : new Heartbeat(lastRenew, seenAt(lastRenew, now), true);
+              if (!old.renewTime().equals(lastRenew)) {
+                return new Heartbeat(lastRenew, seenAt(lastRenew, now), true);
+              }
+              // The agent registered again (its host booted): a sign of life, as a status
+              // update is one in Kubernetes. Its first renewal follows the registration.
+              return reRegistered ? new Heartbeat(lastRenew, now, true) : old;
             });
     Instant expiry = beat.seenAt().plus(graceOf(lease));
     Optional<Condition> ready = readyCondition(node);
@@ -219,6 +232,7 @@ public final class NodeLifecycleController extends Controller {
       fresh = false;
     }
     if (!fresh) {
+      foundUnreachable.add(name);
       boolean markNow =
           ready.isEmpty() || ready.get().getStatus() != ConditionStatus.CONDITION_STATUS_UNKNOWN;
       if (markNow && cacheBehindStore(name, lease)) {
@@ -244,13 +258,14 @@ public final class NodeLifecycleController extends Controller {
       node = setTaints(node, true, false);
       markPodsNotReady(name);
     } else {
+      foundUnreachable.remove(name);
       queue.addAfter(name, Duration.between(now, expiry));
       if (ready.isPresent() && markedUnreachable(ready.get())) {
         node =
             setReady(
                 node,
                 ConditionStatus.CONDITION_STATUS_TRUE,
-                "NodeLeaseRenewed",
+                LEASE_RENEWED_REASON,
                 "Node renewed its lease again");
         events.normal(node, "NodeReady", "Node " + name + " status is now: NodeReady");
       }
@@ -345,6 +360,22 @@ public final class NodeLifecycleController extends Controller {
   // under load is not added to the grace; else the moment it was seen.
   private Instant seenAt(Instant renewTime, Instant now) {
     return !renewTime.isAfter(now) && renewTime.isAfter(now.minus(grace)) ? renewTime : now;
+  }
+
+  /**
+   * Whether the agent replaced the node's status since this controller found it unreachable: the
+   * Ready condition is not one this controller wrote. Registration writes the node (its status the
+   * agent's report; its taints kept or, without node credentials, replaced) before its first lease
+   * renewal; without this, the node would be found unreachable once more between the two writes.
+   */
+  private boolean reRegistered(String name, Node node) {
+    return foundUnreachable.contains(name)
+        && readyCondition(node)
+            .map(
+                c ->
+                    !STATUS_UNKNOWN_REASON.equals(c.getReason())
+                        && !LEASE_RENEWED_REASON.equals(c.getReason()))
+            .orElse(false);
   }
 
   private static boolean markedUnreachable(Condition ready) {

@@ -360,6 +360,38 @@ class NodeLifecycleControllerTest {
   }
 
   @Test
+  void anAgentRegisteringAgainIsNotFoundUnreachableBeforeItsFirstRenewal() {
+    release(2);
+    h.advanceInSteps(Duration.ofSeconds(2), Duration.ofMillis(500));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+    assertThat(taintKeys()).containsExactly(NodeLifecycleController.UNREACHABLE_TAINT);
+    h.advance(Duration.ofSeconds(30));
+
+    // The host boots: its agent's registration replaces the node's status with its own report
+    // and, without node credentials, its taints; its first lease renewal comes after that.
+    h.cluster.update(
+        node1().toBuilder().setSpec(node1().getSpec().toBuilder().clearTaints()).build());
+    h.cluster.updateStatus(
+        node1().toBuilder()
+            .setStatus(NodeStatus.newBuilder().addConditions(TestObjects.ready(true)))
+            .build());
+    h.settle();
+    assertThat(ready())
+        .as("not marked unreachable again between the registration and the renewal")
+        .isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    assertThat(taintKeys()).isEmpty();
+    assertThat(h.cluster.eventReasons("n1")).containsOnlyOnce("NodeNotReady");
+
+    // An agent that dies again right after registering is found after the released lease's
+    // duration, counted from the registration.
+    h.advanceInSteps(Duration.ofMillis(1900), Duration.ofMillis(100));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_TRUE);
+    h.advance(Duration.ofMillis(100));
+    assertThat(ready()).isEqualTo(ConditionStatus.CONDITION_STATUS_UNKNOWN);
+    assertThat(taintKeys()).containsExactly(NodeLifecycleController.UNREACHABLE_TAINT);
+  }
+
+  @Test
   void aRenewalWithinTheReleasedLeasesDurationKeepsTheNodeReady() {
     pod("p");
     release(2);
