@@ -5,7 +5,7 @@ import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.MasterInfo;
 import dev.drover.api.v1.MasterRole;
 import dev.drover.client.audit.AuditLog;
-import dev.drover.client.audit.PlaintextAudit;
+import dev.drover.client.audit.RefusalAudit;
 import dev.drover.master.api.AgentChannels;
 import dev.drover.master.api.ClusterView;
 import dev.drover.master.api.ControlServiceImpl;
@@ -115,7 +115,7 @@ public final class Master implements AutoCloseable {
   private ConsoleLogin consoleToken;
   private AuthorizationChain guards;
   private AuditLog auditLog;
-  private PlaintextAudit plaintextAudit;
+  private RefusalAudit plaintextAudit;
   private NodeServiceImpl node;
   private List<ServerServiceDefinition> services;
   private volatile boolean started;
@@ -165,7 +165,7 @@ public final class Master implements AutoCloseable {
           cfg.auditFile == null
               ? AuditLog.none()
               : AuditLog.toFile(cfg.auditFile, cfg.auditMaxBytes, AuditLog.DEFAULT_KEEP);
-      plaintextAudit = new PlaintextAudit(auditLog, cfg.clock);
+      plaintextAudit = new RefusalAudit(auditLog, cfg.clock);
       java.nio.file.Path joinedPeers =
           joiningSelf == null ? null : cfg.joiningStoreDir.resolve("joined-store-peers");
       if (joiningSelf != null) {
@@ -335,7 +335,8 @@ public final class Master implements AutoCloseable {
                     cfg.metricsTokenFile == null
                         ? null
                         : MetricsToken.fromFile(cfg.metricsTokenFile),
-                    this::ready)
+                    this::ready,
+                    plaintextAudit)
                 .start();
       }
       election.start();

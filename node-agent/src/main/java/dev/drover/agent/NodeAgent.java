@@ -21,6 +21,7 @@ import dev.drover.api.v1.PodStatusUpdate;
 import dev.drover.api.v1.PodStatusUpdateResult;
 import dev.drover.client.Channels;
 import dev.drover.client.audit.AuditLog;
+import dev.drover.client.audit.RefusalAudit;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -100,6 +101,11 @@ public final class NodeAgent implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("dataDir: cannot create " + config.dataDir, e);
     }
+    // Refusals on the agent's port and metrics endpoint: one JSON line each, as in the masters'
+    // audit log.
+    audit =
+        AuditLog.toFile(
+            config.dataDir.resolve("audit.log"), AuditLog.DEFAULT_MAX_BYTES, AuditLog.DEFAULT_KEEP);
     if (config.metricsPort >= 0) {
       // First, so that a bad metrics setting fails the start before anything else runs.
       BooleanSupplier connected = () -> session != null && session.registered();
@@ -111,7 +117,8 @@ public final class NodeAgent implements AutoCloseable {
               config.metricsPort,
               config.metricsTokenFile,
               metrics.registry(),
-              connected);
+              connected,
+              new RefusalAudit(audit, Clock.systemUTC()));
     }
     if (config.tls) {
       credentials =
@@ -159,12 +166,6 @@ public final class NodeAgent implements AutoCloseable {
     syncer = new PodSyncer(runtime, forward, sync, config.syncThreads);
     AgentServer.Tls tls = null;
     if (credentials != null) {
-      // Refusals on the agent's port: one JSON line each, as in the masters' audit log.
-      audit =
-          AuditLog.toFile(
-              config.dataDir.resolve("audit.log"),
-              AuditLog.DEFAULT_MAX_BYTES,
-              AuditLog.DEFAULT_KEEP);
       tls =
           new AgentServer.Tls(
               credentials.serverContext(), credentials.clusterCa(), audit, Clock.systemUTC());

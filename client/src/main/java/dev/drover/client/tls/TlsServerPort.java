@@ -1,6 +1,6 @@
 package dev.drover.client.tls;
 
-import dev.drover.client.audit.PlaintextAudit;
+import dev.drover.client.audit.RefusalAudit;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
@@ -15,9 +15,8 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 /**
  * Puts TLS on a gRPC server port (a master's API port and bootstrap join server, an agent's port)
  * with a first handler on every accepted connection that reports a client whose first bytes are not
- * a TLS handshake to a {@link PlaintextAudit}. Such a client never makes a call an audit
- * interceptor could see; the TLS handler closes its connection right after (the client sees
- * UNAVAILABLE).
+ * a TLS handshake to a {@link RefusalAudit}. Such a client never makes a call an audit interceptor
+ * could see; the TLS handler closes its connection right after (the client sees UNAVAILABLE).
  *
  * <p>The first handler goes in through the server channel, so the port needs its own channel
  * factory, and gRPC then wants its event loops given too: all TLS ports of the JVM share one boss
@@ -34,7 +33,7 @@ public final class TlsServerPort {
    * (named {@code port} in the audit line) to {@code audit}.
    */
   public static NettyServerBuilder apply(
-      NettyServerBuilder builder, SslContext context, PlaintextAudit audit, String port) {
+      NettyServerBuilder builder, SslContext context, RefusalAudit audit, String port) {
     return builder
         .sslContext(context)
         .bossEventLoopGroup(Loops.BOSS)
@@ -59,10 +58,10 @@ public final class TlsServerPort {
 
   /** On the server channel: puts a {@link FirstBytes} first on every accepted connection. */
   private static final class Acceptor extends ChannelInboundHandlerAdapter {
-    private final PlaintextAudit audit;
+    private final RefusalAudit audit;
     private final String port;
 
-    Acceptor(PlaintextAudit audit, String port) {
+    Acceptor(RefusalAudit audit, String port) {
       this.audit = audit;
       this.port = port;
     }

@@ -1,6 +1,6 @@
 package dev.drover.master.http;
 
-import dev.drover.client.audit.PlaintextAudit;
+import dev.drover.client.audit.RefusalAudit;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -32,9 +32,9 @@ final class GatewayTls {
   private static final short HANDSHAKE_RECORD = 22;
 
   private final SslContext context;
-  private final PlaintextAudit plaintext;
+  private final RefusalAudit plaintext;
 
-  private GatewayTls(SslContext context, PlaintextAudit plaintext) {
+  private GatewayTls(SslContext context, RefusalAudit plaintext) {
     this.context = context;
     this.plaintext = plaintext;
   }
@@ -44,8 +44,7 @@ final class GatewayTls {
    * reported to {@code plaintext}. Fails at once when the material cannot be used, so a master
    * never falls back to plaintext.
    */
-  static GatewayTls of(
-      X509KeyManager keys, X509TrustManager clientTrust, PlaintextAudit plaintext) {
+  static GatewayTls of(X509KeyManager keys, X509TrustManager clientTrust, RefusalAudit plaintext) {
     try {
       // The JDK provider asks the key manager at every handshake, so rotation reaches new
       // connections (as on the gRPC port).

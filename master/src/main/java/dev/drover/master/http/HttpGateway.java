@@ -1,7 +1,7 @@
 package dev.drover.master.http;
 
 import dev.drover.client.Channels;
-import dev.drover.client.audit.PlaintextAudit;
+import dev.drover.client.audit.RefusalAudit;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -124,7 +124,7 @@ public final class HttpGateway implements AutoCloseable {
       List<ServerServiceDefinition> services,
       X509KeyManager keys,
       X509TrustManager clientTrust,
-      PlaintextAudit plaintext) {
+      RefusalAudit plaintext) {
     return start(host, port, services, GatewayTls.of(keys, clientTrust, plaintext));
   }
 

@@ -2,6 +2,7 @@ package dev.drover.master.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.drover.client.audit.RefusalAudit;
 import io.prometheus.metrics.exporter.common.PrometheusHttpExchange;
 import io.prometheus.metrics.exporter.common.PrometheusHttpRequest;
 import io.prometheus.metrics.exporter.common.PrometheusHttpResponse;
@@ -40,10 +41,16 @@ public final class HttpEndpoints implements AutoCloseable {
 
   /**
    * Binds {@code host:port} (0: ephemeral) serving {@code registry}, with {@code token} (null:
-   * none, allowed on loopback only); call {@link #start()}.
+   * none, allowed on loopback only); scrapes refused for want of the token go to {@code refusals}.
+   * Call {@link #start()}.
    */
   public HttpEndpoints(
-      String host, int port, PrometheusRegistry registry, MetricsToken token, BooleanSupplier ready)
+      String host,
+      int port,
+      PrometheusRegistry registry,
+      MetricsToken token,
+      BooleanSupplier ready,
+      RefusalAudit refusals)
       throws IOException {
     MetricsToken.check("metricsHost", host, token);
     PrometheusScrapeHandler scrape = new PrometheusScrapeHandler(registry);
@@ -57,6 +64,7 @@ public final class HttpEndpoints implements AutoCloseable {
                   ? null
                   : token.refusal(ex.getRequestHeaders().getFirst("Authorization"));
           if (refusal != null) {
+            refusals.unauthorizedScrape(ex.getRemoteAddress(), "master metrics");
             ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
             reply(ex, 401, refusal + "\n");
           } else {

@@ -1,6 +1,6 @@
 package dev.drover.master.security;
 
-import dev.drover.client.audit.PlaintextAudit;
+import dev.drover.client.audit.RefusalAudit;
 import dev.drover.master.auth.AuthenticationInterceptor;
 import dev.drover.master.auth.TokenAuthenticator;
 import io.grpc.Server;
@@ -43,7 +43,7 @@ public final class BootstrapJoinServer implements AutoCloseable {
       Duration lifetime,
       Supplier<String> secretKeys,
       ServerInterceptor audit,
-      PlaintextAudit plaintext) {
+      RefusalAudit plaintext) {
     SecurityServiceImpl joins =
         new SecurityServiceImpl(credentials, token, null, () -> lifetime, secretKeys);
     try {

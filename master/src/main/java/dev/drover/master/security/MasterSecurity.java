@@ -1,7 +1,7 @@
 package dev.drover.master.security;
 
 import dev.drover.client.Channels;
-import dev.drover.client.audit.PlaintextAudit;
+import dev.drover.client.audit.RefusalAudit;
 import dev.drover.master.auth.AuthenticationInterceptor;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.api.Peer;
@@ -285,7 +285,7 @@ public final class MasterSecurity {
      * the API server binds the port.
      */
     public BootstrapJoinServer serveBootstrapJoins(
-        String host, int port, ServerInterceptor audit, PlaintextAudit plaintext) {
+        String host, int port, ServerInterceptor audit, RefusalAudit plaintext) {
       if (bootstrap == null || bootstrap.stored() || port <= 0) {
         return null;
       }
@@ -369,7 +369,7 @@ public final class MasterSecurity {
      * verified by {@link #authentication} at each call. A client that does not speak TLS is
      * reported to {@code plaintext}.
      */
-    public NettyServerBuilder configure(NettyServerBuilder builder, PlaintextAudit plaintext) {
+    public NettyServerBuilder configure(NettyServerBuilder builder, RefusalAudit plaintext) {
       if (credentials == null) {
         return builder;
       }

@@ -1,6 +1,6 @@
 package dev.drover.master.security;
 
-import dev.drover.client.audit.PlaintextAudit;
+import dev.drover.client.audit.RefusalAudit;
 import dev.drover.client.tls.DeferredClientTrust;
 import dev.drover.client.tls.ServerTls;
 import dev.drover.client.tls.TlsServerPort;
@@ -10,7 +10,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
  * The one place the master puts TLS on a gRPC server port (the API port, and the bootstrap join
  * server before it): the server's TLS context with the master's credentials, client certificates
  * verified per call ({@link DeferredClientTrust}), and plaintext clients reported to the {@link
- * PlaintextAudit} ({@link TlsServerPort}).
+ * RefusalAudit} ({@link TlsServerPort}).
  */
 final class TlsPort {
   private TlsPort() {}
@@ -20,10 +20,7 @@ final class TlsPort {
    * (named {@code port} in the audit line) to {@code audit}.
    */
   static NettyServerBuilder apply(
-      NettyServerBuilder builder,
-      MasterCredentials credentials,
-      PlaintextAudit audit,
-      String port) {
+      NettyServerBuilder builder, MasterCredentials credentials, RefusalAudit audit, String port) {
     return TlsServerPort.apply(
         builder,
         ServerTls.context(

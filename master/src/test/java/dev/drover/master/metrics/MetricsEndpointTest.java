@@ -169,11 +169,22 @@ class MetricsEndpointTest {
             .metricsHost("0.0.0.0")
             .metricsPort(0)
             .metricsTokenFile(token)
+            .auditLog(dir.resolve("audit.log"), 1 << 20)
             .start()) {
       int port = master.metricsPort();
       HttpResponse<String> none = get(port, "/metrics", null, null);
       assertThat(none.statusCode()).isEqualTo(401);
       assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Bearer");
+      // Audited before it is answered, like every denial.
+      assertThat(Files.readAllLines(dir.resolve("audit.log")))
+          .anySatisfy(
+              line ->
+                  assertThat(line)
+                      .contains(
+                          "\"verb\":\"get\"",
+                          "\"kind\":\"metrics\"",
+                          "\"name\":\"master metrics\"",
+                          "\"code\":\"UNAUTHENTICATED\""));
       assertThat(get(port, "/metrics", null, "Bearer wrong").statusCode()).isEqualTo(401);
       HttpResponse<String> ok = get(port, "/metrics", null, "Bearer s3cret-token");
       assertThat(ok.statusCode()).isEqualTo(200);

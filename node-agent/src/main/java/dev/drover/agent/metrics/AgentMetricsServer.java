@@ -1,5 +1,6 @@
 package dev.drover.agent.metrics;
 
+import dev.drover.client.audit.RefusalAudit;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
@@ -62,14 +63,16 @@ public final class AgentMetricsServer implements AutoCloseable {
 
   /**
    * Serves {@code registry} on {@code host:port} (0: a free port); {@code tokenFile} (null: none)
-   * holds the bearer token scrapers must present, required unless {@code host} is loopback.
+   * holds the bearer token scrapers must present, required unless {@code host} is loopback; a
+   * scrape refused for want of it goes to {@code refusals}.
    */
   public static AgentMetricsServer start(
       String host,
       int port,
       Path tokenFile,
       PrometheusRegistry registry,
-      BooleanSupplier connected) {
+      BooleanSupplier connected,
+      RefusalAudit refusals) {
     byte[] expected = tokenFile == null ? null : bearer(tokenFile);
     if (expected == null && !loopback(host)) {
       throw new IllegalArgumentException(
@@ -91,7 +94,7 @@ public final class AgentMetricsServer implements AutoCloseable {
                     c.pipeline()
                         .addLast(new HttpServerCodec())
                         .addLast(new HttpObjectAggregator(16 * 1024))
-                        .addLast(new Handler(registry, expected, connected));
+                        .addLast(new Handler(registry, expected, connected, refusals));
                   }
                 })
             .bind(new InetSocketAddress(host, port))
@@ -144,11 +147,17 @@ public final class AgentMetricsServer implements AutoCloseable {
     private final PrometheusRegistry registry;
     private final byte[] expected;
     private final BooleanSupplier connected;
+    private final RefusalAudit refusals;
 
-    Handler(PrometheusRegistry registry, byte[] expected, BooleanSupplier connected) {
+    Handler(
+        PrometheusRegistry registry,
+        byte[] expected,
+        BooleanSupplier connected,
+        RefusalAudit refusals) {
       this.registry = registry;
       this.expected = expected;
       this.connected = connected;
+      this.refusals = refusals;
     }
 
     @Override
@@ -171,6 +180,7 @@ public final class AgentMetricsServer implements AutoCloseable {
                 "text/plain; charset=utf-8",
                 "bearer token" + " missing or wrong\n");
         refused.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+        refusals.unauthorizedScrape(ctx.channel().remoteAddress(), "agent metrics");
         send(ctx, refused);
       } else {
         scrape(ctx, request.headers().get(HttpHeaderNames.ACCEPT));

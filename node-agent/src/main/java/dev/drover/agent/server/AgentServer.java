@@ -19,7 +19,7 @@ import dev.drover.api.v1.PodMetricsRequest;
 import dev.drover.api.v1.PortForwardInput;
 import dev.drover.api.v1.PortForwardOutput;
 import dev.drover.client.audit.AuditLog;
-import dev.drover.client.audit.PlaintextAudit;
+import dev.drover.client.audit.RefusalAudit;
 import dev.drover.client.tls.TlsServerPort;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -74,7 +74,7 @@ public final class AgentServer implements AutoCloseable {
       b.addService(service);
     } else {
       TlsServerPort.apply(
-              b, tls.context(), new PlaintextAudit(tls.audit(), tls.clock()), "AgentService")
+              b, tls.context(), new RefusalAudit(tls.audit(), tls.clock()), "AgentService")
           .addService(
               ServerInterceptors.intercept(
                   service, new MastersOnly(tls.clusterCa(), tls.audit(), tls.clock())));

@@ -16,6 +16,8 @@ import dev.drover.api.v1.Service;
 import dev.drover.api.v1.ServicePort;
 import dev.drover.api.v1.ServiceSpec;
 import dev.drover.api.v1.ServiceType;
+import dev.drover.client.audit.AuditLog;
+import dev.drover.client.audit.RefusalAudit;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
@@ -28,6 +30,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -138,7 +141,9 @@ class AgentMetricsTest {
 
   @Test
   void healthFollowsTheSessionAndAProxiedConnectionCountsForItsService() throws Exception {
-    server = AgentMetricsServer.start("127.0.0.1", 0, null, metrics.registry(), connected::get);
+    server =
+        AgentMetricsServer.start(
+            "127.0.0.1", 0, null, metrics.registry(), connected::get, RefusalAudit.none());
     HttpResponse<String> down = get("/healthz", null, null);
     assertThat(down.statusCode()).isEqualTo(503);
     assertThat(down.body()).contains("not connected");
@@ -195,15 +200,36 @@ class AgentMetricsTest {
   @Test
   void offLoopbackTheMetricsNeedABearerToken() throws Exception {
     assertThatThrownBy(
-            () -> AgentMetricsServer.start("0.0.0.0", 0, null, metrics.registry(), connected::get))
+            () ->
+                AgentMetricsServer.start(
+                    "0.0.0.0", 0, null, metrics.registry(), connected::get, RefusalAudit.none()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("metricsHost: 0.0.0.0 is not a loopback address");
     Path token = Files.writeString(dir.resolve("token"), "agent-token\n");
-    server = AgentMetricsServer.start("0.0.0.0", 0, token, metrics.registry(), connected::get);
-    HttpResponse<String> refused = get("/metrics", null, null);
-    assertThat(refused.statusCode()).isEqualTo(401);
-    assertThat(refused.headers().firstValue("WWW-Authenticate")).contains("Bearer");
-    assertThat(get("/metrics", null, "Bearer nope").statusCode()).isEqualTo(401);
+    Path auditFile = dir.resolve("audit.log");
+    try (AuditLog audit = AuditLog.toFile(auditFile, AuditLog.DEFAULT_MAX_BYTES, 1)) {
+      server =
+          AgentMetricsServer.start(
+              "0.0.0.0",
+              0,
+              token,
+              metrics.registry(),
+              connected::get,
+              new RefusalAudit(audit, Clock.systemUTC()));
+      HttpResponse<String> refused = get("/metrics", null, null);
+      assertThat(refused.statusCode()).isEqualTo(401);
+      assertThat(refused.headers().firstValue("WWW-Authenticate")).contains("Bearer");
+      // The refusal is audited before it is answered; a second one within the minute is counted.
+      assertThat(Files.readAllLines(auditFile))
+          .singleElement()
+          .asString()
+          .contains(
+              "\"verb\":\"get\"",
+              "\"kind\":\"metrics\"",
+              "\"name\":\"agent metrics\"",
+              "\"code\":\"UNAUTHENTICATED\"");
+      assertThat(get("/metrics", null, "Bearer nope").statusCode()).isEqualTo(401);
+    }
     assertThat(get("/metrics", null, "Bearer agent-token").body())
         .contains("drover_agent_connected 0");
     assertThat(get("/healthz", null, null).statusCode()).isEqualTo(503);

@@ -8,17 +8,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Audits connections refused because the client does not speak TLS on a TLS port (a master's API
- * port and HTTP gateway, an agent's port). Such a client never makes a call, so no call interceptor
- * can see it; the port's first handler ({@link dev.drover.client.tls.TlsServerPort}) reports it
- * here instead.
+ * Audits refusals that happen before any gRPC call interceptor can see them: a connection whose
+ * client does not speak TLS on a TLS port (a master's API port and HTTP gateway, an agent's port;
+ * reported by the port's first handler, {@link dev.drover.client.tls.TlsServerPort}), and a scrape
+ * of a metrics endpoint without its bearer token (a master's or an agent's {@code /metrics}).
  *
- * <p>A port scanner or a misconfigured client retrying in a loop must not flood the log: each
- * remote host gets at most one line per {@link #WINDOW}, the next one saying how many were left
- * out, and all hosts together at most {@link #MAX_LINES_PER_WINDOW} lines per window (a scan from
- * many addresses); what the global cap leaves out is counted in the next line written.
+ * <p>A port scanner, a misconfigured client or a scraper retrying in a loop must not flood the log:
+ * each remote host gets at most one line per {@link #WINDOW}, the next one saying how many were
+ * left out, and all hosts together at most {@link #MAX_LINES_PER_WINDOW} lines per window (a scan
+ * from many addresses); what the global cap leaves out is counted in the next line written.
  */
-public final class PlaintextAudit {
+public final class RefusalAudit {
   /** How long a remote host's refusals after a written one are only counted. */
   public static final Duration WINDOW = Duration.ofMinutes(1);
 
@@ -42,14 +42,14 @@ public final class PlaintextAudit {
   private long droppedByCap;
 
   /** Writes to {@code log} with times from {@code clock}. */
-  public PlaintextAudit(AuditLog log, Clock clock) {
+  public RefusalAudit(AuditLog log, Clock clock) {
     this.log = log;
     this.clock = clock;
   }
 
   /** A refusal audit that writes nothing (a master without an audit log file). */
-  public static PlaintextAudit none() {
-    return new PlaintextAudit(AuditLog.none(), Clock.systemUTC());
+  public static RefusalAudit none() {
+    return new RefusalAudit(AuditLog.none(), Clock.systemUTC());
   }
 
   /**
@@ -58,6 +58,31 @@ public final class PlaintextAudit {
    * how it was refused.
    */
   public void refused(SocketAddress remote, String port, String code, String answer) {
+    write(
+        remote,
+        "connect",
+        "connections",
+        port,
+        code,
+        "plaintext connection refused: the port speaks TLS only; " + answer);
+  }
+
+  /**
+   * Records that {@code remote} asked {@code endpoint} (e.g. "agent metrics") for metrics without
+   * the right bearer token and got 401.
+   */
+  public void unauthorizedScrape(SocketAddress remote, String endpoint) {
+    write(
+        remote,
+        "get",
+        "metrics",
+        endpoint,
+        "UNAUTHENTICATED",
+        "metrics scrape refused: bearer token missing or wrong");
+  }
+
+  private void write(
+      SocketAddress remote, String verb, String kind, String name, String code, String message) {
     String line;
     synchronized (this) {
       long now = clock.millis();
@@ -75,7 +100,7 @@ public final class PlaintextAudit {
         return;
       }
       linesInWindow++;
-      line = json(remote, port, code, answer, host.suppressed, droppedByCap);
+      line = json(remote, verb, kind, name, code, message, host.suppressed, droppedByCap);
       host.lastWritten = now;
       host.suppressed = 0;
       droppedByCap = 0;
@@ -84,7 +109,14 @@ public final class PlaintextAudit {
   }
 
   private String json(
-      SocketAddress remote, String port, String code, String answer, long repeated, long others) {
+      SocketAddress remote,
+      String verb,
+      String kind,
+      String name,
+      String code,
+      String message,
+      long repeated,
+      long others) {
     AuditLine line =
         new AuditLine()
             .field("time", clock.instant().toString())
@@ -92,12 +124,12 @@ public final class PlaintextAudit {
             .field("role", null)
             .field("peer", String.valueOf(remote))
             .field("method", null)
-            .field("verb", "connect")
-            .field("kind", "connections")
+            .field("verb", verb)
+            .field("kind", kind)
             .field("namespace", null)
-            .field("name", port)
+            .field("name", name)
             .field("code", code)
-            .field("message", "plaintext connection refused: the port speaks TLS only; " + answer);
+            .field("message", message);
     if (repeated > 0) {
       // Refusals of this host since its previous line, which were only counted.
       line.number("repeated", repeated);
