@@ -220,12 +220,8 @@ final class MasterCommand implements Callable<Integer> {
         throw new CliException("--peer \"" + peer + "\": expected ID=HOST:PORT");
       }
       try {
-        out.add(
-            new Peer(
-                peer.substring(0, eq),
-                peer.substring(eq + 1, colon),
-                Integer.parseInt(peer.substring(colon + 1))));
-      } catch (IllegalArgumentException e) {
+        out.add(Peer.parse(peer.substring(0, eq), peer.substring(eq + 1)));
+      } catch (RuntimeException e) {
         throw new CliException("--peer \"" + peer + "\": " + e.getMessage(), e);
       }
     }
@@ -321,13 +317,8 @@ final class MasterCommand implements Callable<Integer> {
       }
       address = apiHost + ":" + storePort;
     }
-    int colon = address.lastIndexOf(':');
     try {
-      if (colon <= 0) {
-        throw new IllegalArgumentException("expected HOST:PORT");
-      }
-      return new Peer(
-          id, address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+      return Peer.parse(id, address);
     } catch (RuntimeException e) {
       throw new CliException(
           "--store-address \"" + address + "\": expected HOST:PORT (" + e.getMessage() + ")", e);

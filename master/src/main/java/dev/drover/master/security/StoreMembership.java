@@ -147,21 +147,11 @@ final class StoreMembership {
     if (id.isEmpty() || !id.matches("[A-Za-z0-9_-]{1,63}")) {
       throw invalid("id: '" + id + "' is not a master id (letters, digits, '-' or '_')");
     }
-    int colon = address.lastIndexOf(':');
-    String host = colon < 0 ? "" : address.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
     try {
-      port = colon < 0 ? -1 : Integer.parseInt(address.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      port = -1;
+      return Peer.parse(id, address);
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage());
     }
-    if (host.isEmpty() || host.contains(" ") || port < 1 || port > 65535) {
-      throw invalid("address: '" + address + "' is not host:port with a port from 1 to 65535");
-    }
-    return new Peer(id, host, port);
   }
 
   private static RuntimeException invalid(String message) {
