@@ -4,6 +4,7 @@ import static dev.drover.master.Fixtures.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.util.Timestamps;
 import dev.drover.api.v1.Condition;
 import dev.drover.api.v1.ConditionStatus;
 import dev.drover.api.v1.ConfigMap;
@@ -47,6 +48,7 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -171,6 +173,52 @@ class NodeServiceTest {
               assertThat(c.getType()).isEqualTo("Ready");
               assertThat(c.hasLastHeartbeatTime()).isTrue();
             });
+  }
+
+  @Test
+  void concurrentHeartbeatsOfManyNodesEachRenewTheirOwnLease() throws Exception {
+    int nodes = 40;
+    List<Object> before = new java.util.ArrayList<>();
+    for (int i = 0; i < nodes; i++) {
+      register("n-many-" + i);
+      before.add(
+          m.master
+              .objects()
+              .require(Kind.KIND_LEASE, NodeServiceImpl.NODE_LEASE_NAMESPACE, "n-many-" + i));
+    }
+    long latest =
+        before.stream()
+            .mapToLong(
+                l ->
+                    com.google.protobuf.util.Timestamps.toMillis(
+                        l.getLease().getSpec().getRenewTime()))
+            .max()
+            .getAsLong();
+    await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > latest);
+    NodeServiceGrpc.NodeServiceFutureStub stub =
+        NodeServiceGrpc.newFutureStub(m.channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    List<com.google.common.util.concurrent.ListenableFuture<HeartbeatResponse>> beats =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < nodes; i++) {
+      beats.add(stub.heartbeat(HeartbeatRequest.newBuilder().setNodeName("n-many-" + i).build()));
+    }
+    for (int i = 0; i < nodes; i++) {
+      HeartbeatResponse hb = beats.get(i).get(30, TimeUnit.SECONDS);
+      assertThat(hb.getRegistrationRequired()).isFalse();
+      assertThat(hb.hasRenewTime()).isTrue();
+      Object after =
+          m.master
+              .objects()
+              .require(Kind.KIND_LEASE, NodeServiceImpl.NODE_LEASE_NAMESPACE, "n-many-" + i);
+      assertThat(after.getLease().getSpec().getHolderIdentity()).isEqualTo("n-many-" + i);
+      assertThat(after.getLease().getMetadata().getResourceVersion())
+          .isGreaterThan(before.get(i).getLease().getMetadata().getResourceVersion());
+      assertThat(
+              Timestamps.compare(
+                  after.getLease().getSpec().getRenewTime(),
+                  before.get(i).getLease().getSpec().getRenewTime()))
+          .isPositive();
+    }
   }
 
   @Test

@@ -12,6 +12,8 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -27,17 +29,7 @@ final class Calls {
 
   /** Completes a unary call with the body's result or its failure as a status. */
   static <T> void unary(StreamObserver<T> out, Supplier<T> body) {
-    io.grpc.Context ctx = io.grpc.Context.current();
-    if (ctx.isCancelled()) {
-      // The caller gave up (deadline passed while the call waited for a thread): doing the
-      // work anyway is how an overloaded master falls further behind.
-      Status s =
-          ctx.getDeadline() != null && ctx.getDeadline().isExpired()
-              ? Status.DEADLINE_EXCEEDED
-              : Status.CANCELLED;
-      out.onError(
-          s.withDescription("not started: the call was cancelled or its deadline passed")
-              .asRuntimeException());
+    if (refusedAsCancelled(out)) {
       return;
     }
     T result;
@@ -49,6 +41,49 @@ final class Calls {
     }
     out.onNext(result);
     out.onCompleted();
+  }
+
+  /**
+   * Completes a unary call when the future the body returns does, with its result or its failure as
+   * a status; no thread waits for it meanwhile.
+   */
+  static <T> void unaryAsync(StreamObserver<T> out, Supplier<CompletionStage<T>> body) {
+    if (refusedAsCancelled(out)) {
+      return;
+    }
+    CompletionStage<T> result;
+    try {
+      result = body.get();
+    } catch (Throwable t) {
+      out.onError(toStatus(t));
+      return;
+    }
+    result.whenComplete(
+        (r, t) -> {
+          if (t != null) {
+            out.onError(toStatus(t instanceof CompletionException ? t.getCause() : t));
+          } else {
+            out.onNext(r);
+            out.onCompleted();
+          }
+        });
+  }
+
+  // The caller gave up (deadline passed while the call waited for a thread): doing the work
+  // anyway is how an overloaded master falls further behind.
+  private static boolean refusedAsCancelled(StreamObserver<?> out) {
+    io.grpc.Context ctx = io.grpc.Context.current();
+    if (!ctx.isCancelled()) {
+      return false;
+    }
+    Status s =
+        ctx.getDeadline() != null && ctx.getDeadline().isExpired()
+            ? Status.DEADLINE_EXCEEDED
+            : Status.CANCELLED;
+    out.onError(
+        s.withDescription("not started: the call was cancelled or its deadline passed")
+            .asRuntimeException());
+    return true;
   }
 
   /** The status a failure stands for; unexpected ones are logged and become INTERNAL. */

@@ -14,7 +14,6 @@ import dev.drover.api.v1.GetPodDependenciesResponse;
 import dev.drover.api.v1.HeartbeatRequest;
 import dev.drover.api.v1.HeartbeatResponse;
 import dev.drover.api.v1.Kind;
-import dev.drover.api.v1.Lease;
 import dev.drover.api.v1.LeaseSpec;
 import dev.drover.api.v1.ListVolumesToReclaimRequest;
 import dev.drover.api.v1.ListVolumesToReclaimResponse;
@@ -22,7 +21,6 @@ import dev.drover.api.v1.Node;
 import dev.drover.api.v1.NodeServiceGrpc;
 import dev.drover.api.v1.NodeStatus;
 import dev.drover.api.v1.Object;
-import dev.drover.api.v1.ObjectMeta;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.PodStatus;
 import dev.drover.api.v1.PodStatusUpdate;
@@ -59,6 +57,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -100,6 +99,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase
   private final ExecutorService releases = Executors.newSingleThreadExecutor(daemon("node-lease"));
   private final ExecutorService beats =
       Executors.newFixedThreadPool(HEARTBEAT_THREADS, daemon("node-heartbeat"));
+  private final LeaseRenewals renewals;
 
   /** A service with the given lease timings. */
   public NodeServiceImpl(
@@ -118,6 +118,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase
     this.leaseDuration = leaseDuration;
     this.heartbeatInterval = heartbeatInterval;
     this.volumes = new NodeVolumes(store, cache);
+    this.renewals = new LeaseRenewals(store, clock, leaseDuration);
   }
 
   /**
@@ -137,9 +138,13 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase
     };
   }
 
-  /** Stops the heartbeat and lease-release threads (once the server no longer serves). */
+  /**
+   * Stops the heartbeat, lease-renewal and lease-release threads (once the server no longer
+   * serves).
+   */
   @Override
   public void close() {
+    renewals.close();
     beats.shutdownNow();
     releases.shutdownNow();
   }
@@ -218,7 +223,7 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase
           } else {
             stored = reRegister(in);
           }
-          long leaseRevision = renewLease(name);
+          long leaseRevision = renewals.renewNow(name);
           // Read-your-writes for the agent: the lease is written after the node, so wait for it.
           cache.waitForRevision(
               Math.max(ApiObjects.meta(stored).getResourceVersion(), leaseRevision),
@@ -327,77 +332,37 @@ public final class NodeServiceImpl extends NodeServiceGrpc.NodeServiceImplBase
     return (int) Math.max(1, heartbeatInterval.toSeconds());
   }
 
-  /** Creates or renews {@code node}'s heartbeat lease; returns the revision of that write. */
-  private long renewLease(String node) {
-    Timestamp now = now();
-    Optional<Object> lease = store.get(Kind.KIND_LEASE, NODE_LEASE_NAMESPACE, node);
-    if (lease.isEmpty()) {
-      try {
-        Object created =
-            store.create(
-                Object.newBuilder()
-                    .setLease(
-                        Lease.newBuilder()
-                            .setMetadata(
-                                ObjectMeta.newBuilder()
-                                    .setName(node)
-                                    .setNamespace(NODE_LEASE_NAMESPACE))
-                            .setSpec(
-                                LeaseSpec.newBuilder()
-                                    .setHolderIdentity(node)
-                                    .setLeaseDurationSeconds((int) leaseDuration.toSeconds())
-                                    .setAcquireTime(now)
-                                    .setRenewTime(now)))
-                    .build(),
-                false);
-        return ApiObjects.meta(created).getResourceVersion();
-      } catch (AlreadyExistsException e) {
-        // Created meanwhile (an earlier heartbeat of this node): renew it below.
-      }
-    }
-    Object renewed =
-        store.mutate(
-            Kind.KIND_LEASE,
-            NODE_LEASE_NAMESPACE,
-            node,
-            0,
-            cur ->
-                cur.toBuilder()
-                    .setLease(
-                        cur.getLease().toBuilder()
-                            .setSpec(renewed(cur.getLease().getSpec(), node, now)))
-                    .build());
-    return ApiObjects.meta(renewed).getResourceVersion();
-  }
-
-  // The node holds its lease again (after a release, as a new acquisition), renewed now.
-  private LeaseSpec renewed(LeaseSpec spec, String node, Timestamp now) {
-    LeaseSpec.Builder b =
-        spec.toBuilder().setRenewTime(now).setLeaseDurationSeconds((int) leaseDuration.toSeconds());
-    if (!node.equals(spec.getHolderIdentity())) {
-      b.setHolderIdentity(node)
-          .setAcquireTime(now)
-          .setLeaseTransitions(spec.getLeaseTransitions() + 1);
-    }
-    return b.build();
-  }
-
+  /**
+   * Renews the node's lease and records what it reports. The renewal waits in {@link LeaseRenewals}
+   * for the store Txn it shares with other nodes' renewals; no thread waits for it or for the read
+   * of the node.
+   */
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> out) {
-    Calls.unary(
+    Calls.unaryAsync(
         out,
         () -> {
           String name = nodeOf(request.getNodeName());
           if (name.isEmpty()) {
             throw ApiErrors.invalid("node_name", "is required");
           }
-          Optional<Object> node = store.get(Kind.KIND_NODE, "", name);
-          if (node.isEmpty()) {
-            return HeartbeatResponse.newBuilder().setRegistrationRequired(true).build();
-          }
-          renewLease(name);
-          updateNodeStatus(node.get(), request);
-          return HeartbeatResponse.newBuilder().setRenewTime(now()).build();
+          return store
+              .getAsync(Kind.KIND_NODE, "", name)
+              .thenCompose(
+                  node -> {
+                    if (node.isEmpty()) {
+                      return CompletableFuture.completedFuture(
+                          HeartbeatResponse.newBuilder().setRegistrationRequired(true).build());
+                    }
+                    return renewals
+                        .renew(name)
+                        .thenApplyAsync(
+                            revision -> {
+                              updateNodeStatus(node.get(), request);
+                              return HeartbeatResponse.newBuilder().setRenewTime(now()).build();
+                            },
+                            beats);
+                  });
         });
   }
 

@@ -13,6 +13,7 @@ import dev.drover.api.v1.PropagationPolicy;
 import dev.drover.store.api.Keys;
 import dev.drover.store.api.KvStore;
 import dev.drover.store.api.KvStoreException;
+import dev.drover.store.api.Validation;
 import dev.drover.store.v1.Compare;
 import dev.drover.store.v1.DeleteRangeRequest;
 import dev.drover.store.v1.KeyValue;
@@ -34,11 +35,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -73,6 +76,12 @@ public final class Registry {
    * guards take compares too, within the store's 128 per Txn branch.
    */
   public static final int MAX_CREATES_PER_TXN = 64;
+
+  /**
+   * Objects one {@link #mutateEach} may write together: each takes a compare, a put and a read in
+   * the failure branch, and the store allows {@link Validation#MAX_TXN_OPS} of each per Txn.
+   */
+  public static final int MAX_MUTATIONS_PER_TXN = Validation.MAX_TXN_OPS;
 
   private final KvStore kv;
   private final ObjectValidator validator;
@@ -213,6 +222,25 @@ public final class Registry {
   public Optional<Object> get(Kind kind, String namespace, String name) {
     RangeResponse r = await(kv.get(key(kind, namespace, name)));
     return r.getKvsCount() == 0 ? Optional.empty() : Optional.of(decode(r.getKvs(0)));
+  }
+
+  /**
+   * {@link #get} without a thread waiting for the answer: the future fails with the {@link
+   * RegistryException} {@link #await} would throw.
+   */
+  public CompletableFuture<Optional<Object>> getAsync(Kind kind, String namespace, String name) {
+    long start = System.nanoTime();
+    return kv.get(key(kind, namespace, name))
+        .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .handle(
+            (r, err) -> {
+              if (err != null) {
+                Throwable cause = err instanceof CompletionException ? err.getCause() : err;
+                throw cause instanceof TimeoutException t ? timedOut(t) : fromStore(cause);
+              }
+              callTimer.accept(System.nanoTime() - start);
+              return r.getKvsCount() == 0 ? Optional.empty() : Optional.of(decode(r.getKvs(0)));
+            });
   }
 
   /**
@@ -564,16 +592,171 @@ public final class Registry {
       if (next.equals(current)) {
         return current;
       }
-      next = validator.applyDefaults(next);
-      check(next, current, "");
-      next = bumpGeneration(current, next);
       try {
-        return write(current, next);
+        return write(current, prepareUpdate(current, next));
       } catch (ConflictException e) {
         if (expectedRv > 0 || attempt >= MAX_RETRIES) {
           throw e;
         }
       }
+    }
+  }
+
+  // A server-side change made ready to replace current: defaults, validation, generation.
+  private Object prepareUpdate(Object current, Object next) {
+    Object n = validator.applyDefaults(next);
+    check(n, current, "");
+    return bumpGeneration(current, n);
+  }
+
+  /** One object's outcome of {@link #mutateEach}: the object as stored, or why it was not. */
+  public record Outcome(Object object, RuntimeException failure) {
+    /** The object as stored; throws the failure instead when there is one. */
+    public Object get() {
+      if (failure != null) {
+        throw failure;
+      }
+      return object;
+    }
+  }
+
+  /**
+   * {@link #mutate} (no pinned version) of several objects of one kind and namespace, written in
+   * one Txn: one Raft entry for all of them. Each object's put is guarded by its own compare on the
+   * version its change was computed from, and each gets exactly the outcome {@code mutate} would
+   * give it: the stored object (resource_version the Txn's revision; unchanged ones as they are),
+   * {@link NotFoundException}, a validation failure, or the store's failure. A Txn is all or
+   * nothing, so when any compare fails the store reads every key in the failure branch; each change
+   * then runs again on what is there now (a vanished object is not found) and the rest go again in
+   * the next Txn, as {@code mutate} retries one. Leftovers after {@link #MAX_RETRIES} rounds, and a
+   * change that completes a deletion, take {@code mutate} itself. At most {@link
+   * #MAX_MUTATIONS_PER_TXN} objects, small ones: their puts together must fit one store request
+   * ({@link Validation#MAX_REQUEST_BYTES}), or every one fails with the store's refusal.
+   */
+  public Map<String, Outcome> mutateEach(
+      Kind kind, String namespace, Map<String, UnaryOperator<Object>> changes) {
+    if (changes.size() > MAX_MUTATIONS_PER_TXN) {
+      throw new IllegalArgumentException(
+          "at most " + MAX_MUTATIONS_PER_TXN + " objects per Txn, got " + changes.size());
+    }
+    Map<String, Outcome> out = new LinkedHashMap<>();
+    Map<String, Object> current = readEach(kind, namespace, changes.keySet(), out);
+    for (int attempt = 0; !current.isEmpty(); attempt++) {
+      List<Write> writes = new ArrayList<>();
+      for (Map.Entry<String, Object> e : current.entrySet()) {
+        String name = e.getKey();
+        UnaryOperator<Object> change = changes.get(name);
+        if (attempt >= MAX_RETRIES) {
+          out.put(name, outcomeOf(() -> mutate(kind, namespace, name, 0, change)));
+          continue;
+        }
+        Object cur = e.getValue();
+        try {
+          Object next = change.apply(cur);
+          if (next.equals(cur)) {
+            out.put(name, new Outcome(cur, null));
+            continue;
+          }
+          next = prepareUpdate(cur, next);
+          if (deletionComplete(next)) {
+            out.put(name, outcomeOf(() -> mutate(kind, namespace, name, 0, change)));
+            continue;
+          }
+          writes.add(new Write(cur, next));
+        } catch (RuntimeException ex) {
+          out.put(name, new Outcome(null, ex));
+        }
+      }
+      current = writeEach(writes, out);
+    }
+    return out;
+  }
+
+  // Reads every object at once (the store serves concurrent reads with one read index); the
+  // missing and the unreadable get their outcome in out.
+  private Map<String, Object> readEach(
+      Kind kind, String namespace, Iterable<String> names, Map<String, Outcome> out) {
+    Map<String, CompletableFuture<RangeResponse>> reads = new LinkedHashMap<>();
+    for (String name : names) {
+      reads.put(name, kv.get(key(kind, namespace, name)));
+    }
+    Map<String, Object> current = new LinkedHashMap<>();
+    for (Map.Entry<String, CompletableFuture<RangeResponse>> e : reads.entrySet()) {
+      String name = e.getKey();
+      try {
+        RangeResponse r = await(e.getValue());
+        if (r.getKvsCount() == 0) {
+          out.put(
+              name,
+              new Outcome(null, new NotFoundException(Objects.describe(kind, namespace, name))));
+        } else {
+          current.put(name, decode(r.getKvs(0)));
+        }
+      } catch (RegistryException ex) {
+        out.put(name, new Outcome(null, ex));
+      }
+    }
+    return current;
+  }
+
+  // One change of mutateEach, ready to write over the version it was computed from.
+  private record Write(Object current, Object next) {}
+
+  /**
+   * Writes every change in one Txn; on success records every outcome and returns nothing to retry,
+   * otherwise returns each object still there as the Txn saw it.
+   */
+  private Map<String, Object> writeEach(List<Write> writes, Map<String, Outcome> out) {
+    Map<String, Object> again = new LinkedHashMap<>();
+    if (writes.isEmpty()) {
+      return again;
+    }
+    TxnRequest.Builder txn = TxnRequest.newBuilder();
+    for (Write w : writes) {
+      ObjectMeta m = ApiObjects.meta(w.next());
+      ByteString key = key(Objects.kind(w.next()), m.getNamespace(), m.getName());
+      txn.addCompare(modEquals(key, ApiObjects.meta(w.current()).getResourceVersion()))
+          .addSuccess(
+              RequestOp.newBuilder()
+                  .setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(w.next()))))
+          .addFailure(
+              RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key)));
+    }
+    TxnResponse resp;
+    try {
+      resp = await(kv.txn(txn.build()));
+    } catch (RegistryException e) {
+      for (Write w : writes) {
+        out.put(ApiObjects.meta(w.next()).getName(), new Outcome(null, e));
+      }
+      return again;
+    }
+    for (int i = 0; i < writes.size(); i++) {
+      Object next = writes.get(i).next();
+      ObjectMeta m = ApiObjects.meta(next);
+      if (resp.getSucceeded()) {
+        long rev = resp.getHeader().getRevision();
+        out.put(
+            m.getName(),
+            new Outcome(
+                ApiObjects.withMeta(next, m.toBuilder().setResourceVersion(rev).build()), null));
+        continue;
+      }
+      RangeResponse now = resp.getResponses(i).getResponseRange();
+      if (now.getKvsCount() == 0) {
+        out.put(m.getName(), new Outcome(null, new NotFoundException(Objects.describe(next))));
+      } else {
+        again.put(m.getName(), decode(now.getKvs(0)));
+      }
+    }
+    return again;
+  }
+
+  private static Outcome outcomeOf(Supplier<Object> write) {
+    try {
+      return new Outcome(write.get(), null);
+    } catch (RuntimeException e) {
+      return new Outcome(null, e);
     }
   }
 
@@ -967,13 +1150,17 @@ public final class Registry {
       throw new StoreUnavailableException(
           StoreUnavailableException.Reason.INTERRUPTED, "interrupted", e);
     } catch (TimeoutException e) {
-      throw new StoreUnavailableException(
-          StoreUnavailableException.Reason.TIMEOUT,
-          "the store did not answer within " + timeoutMillis + " ms",
-          e);
+      throw timedOut(e);
     } catch (ExecutionException e) {
       throw fromStore(e.getCause());
     }
+  }
+
+  private StoreUnavailableException timedOut(TimeoutException e) {
+    return new StoreUnavailableException(
+        StoreUnavailableException.Reason.TIMEOUT,
+        "the store did not answer within " + timeoutMillis + " ms",
+        e);
   }
 
   /** The registry's failure for a failed store call. */
