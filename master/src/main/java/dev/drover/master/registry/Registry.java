@@ -672,25 +672,38 @@ public final class Registry {
     return out;
   }
 
-  // Reads every object at once (the store serves concurrent reads with one read index); the
-  // missing and the unreadable get their outcome in out.
+  /**
+   * Reads every object from the local (serializable) copy, which costs no Raft round: each write's
+   * compare still rejects a stale copy, and the Txn's failure branch then reads the latest. An
+   * object missing locally is read again linearizably, so that one is reported missing only from
+   * the latest state, as {@link #mutate} reports it. The missing and the unreadable get their
+   * outcome in {@code out}.
+   */
   private Map<String, Object> readEach(
       Kind kind, String namespace, Iterable<String> names, Map<String, Outcome> out) {
     Map<String, CompletableFuture<RangeResponse>> reads = new LinkedHashMap<>();
     for (String name : names) {
-      reads.put(name, kv.get(key(kind, namespace, name)));
+      reads.put(
+          name,
+          kv.range(
+              RangeRequest.newBuilder()
+                  .setKey(key(kind, namespace, name))
+                  .setSerializable(true)
+                  .build()));
     }
     Map<String, Object> current = new LinkedHashMap<>();
     for (Map.Entry<String, CompletableFuture<RangeResponse>> e : reads.entrySet()) {
       String name = e.getKey();
       try {
         RangeResponse r = await(e.getValue());
-        if (r.getKvsCount() == 0) {
+        Optional<Object> found =
+            r.getKvsCount() == 0 ? get(kind, namespace, name) : Optional.of(decode(r.getKvs(0)));
+        if (found.isEmpty()) {
           out.put(
               name,
               new Outcome(null, new NotFoundException(Objects.describe(kind, namespace, name))));
         } else {
-          current.put(name, decode(r.getKvs(0)));
+          current.put(name, found.get());
         }
       } catch (RegistryException ex) {
         out.put(name, new Outcome(null, ex));
