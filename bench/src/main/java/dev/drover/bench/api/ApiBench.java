@@ -341,8 +341,19 @@ public final class ApiBench {
     /** Starts the watcher process from version {@code from} and waits until it is ready. */
     private void openWatchers(long from) throws IOException, InterruptedException {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      // Received bytes wait in direct memory until a stream's callback takes them, up to each
+      // stream's flow-control window (1 MiB, more once gRPC's auto-tuning grows it), so 1,000
+      // backed-up streams outgrow the default limit (-Xmx, 1 GB): the client's Netty then fails
+      // to allocate and every stream of that connection ends with a bare UNKNOWN. The limit is
+      // a ceiling, not a reservation, and the same on both sides.
       List<String> cmd =
-          new ArrayList<>(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path")));
+          new ArrayList<>(
+              List.of(
+                  java,
+                  "-Xmx1g",
+                  "-XX:MaxDirectMemorySize=4g",
+                  "-cp",
+                  System.getProperty("java.class.path")));
       String childOpts = System.getenv("BENCH_WATCHERS_JAVA_OPTS");
       if (childOpts != null && !childOpts.isBlank()) {
         cmd.addAll(List.of(childOpts.trim().split("\\s+")));
