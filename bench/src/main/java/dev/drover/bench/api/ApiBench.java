@@ -53,7 +53,8 @@ import org.HdrHistogram.Histogram;
  * rounds and the Drover / etcd ratios of those medians.
  *
  * <p>Usage: {@code bench/run api [--rate N] [--seconds N] [--warmup N] [--watchers N] [--rounds N]
- * [--value-bytes N] [--watch batched|per-event] [--etcd PATH]}.
+ * [--value-bytes N] [--watch batched|per-event] [--etcd PATH] [--keep]}. {@code --keep} keeps the
+ * members' data directories and logs (they are kept anyway when the run fails).
  */
 public final class ApiBench {
   private static final double WRITE_TARGET_MS = 50;
@@ -88,6 +89,7 @@ public final class ApiBench {
     int valueBytes = 100;
     String watch = "batched";
     String etcd = "/usr/bin/etcd";
+    boolean keep = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--rate" -> rate = Integer.parseInt(args[++i]);
@@ -97,6 +99,7 @@ public final class ApiBench {
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--value-bytes" -> valueBytes = Integer.parseInt(args[++i]);
         case "--etcd" -> etcd = args[++i];
+        case "--keep" -> keep = true;
         case "--watch" -> {
           watch = args[++i];
           if (!watch.equals("batched") && !watch.equals("per-event")) {
@@ -108,7 +111,7 @@ public final class ApiBench {
                 "unknown argument "
                     + args[i]
                     + "; usage: [--rate N] [--seconds N] [--warmup N] [--watchers N] [--rounds N]"
-                    + " [--value-bytes N] [--watch batched|per-event] [--etcd PATH]");
+                    + " [--value-bytes N] [--watch batched|per-event] [--etcd PATH] [--keep]");
       }
     }
     Settings s = new Settings(rate, seconds, warmup, watchers, rounds, valueBytes, watch);
@@ -145,7 +148,7 @@ public final class ApiBench {
       e.printStackTrace();
       code = 1;
     } finally {
-      if (code == 0) {
+      if (code == 0 && !keep) {
         deleteTree(root);
       } else {
         System.out.println("logs kept in " + root);
@@ -338,8 +341,19 @@ public final class ApiBench {
     /** Starts the watcher process from version {@code from} and waits until it is ready. */
     private void openWatchers(long from) throws IOException, InterruptedException {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      // Received bytes wait in direct memory until a stream's callback takes them, up to each
+      // stream's flow-control window (1 MiB, more once gRPC's auto-tuning grows it), so 1,000
+      // backed-up streams outgrow the default limit (-Xmx, 1 GB): the client's Netty then fails
+      // to allocate and every stream of that connection ends with a bare UNKNOWN. The limit is
+      // a ceiling, not a reservation, and the same on both sides.
       List<String> cmd =
-          new ArrayList<>(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path")));
+          new ArrayList<>(
+              List.of(
+                  java,
+                  "-Xmx1g",
+                  "-XX:MaxDirectMemorySize=4g",
+                  "-cp",
+                  System.getProperty("java.class.path")));
       String childOpts = System.getenv("BENCH_WATCHERS_JAVA_OPTS");
       if (childOpts != null && !childOpts.isBlank()) {
         cmd.addAll(List.of(childOpts.trim().split("\\s+")));

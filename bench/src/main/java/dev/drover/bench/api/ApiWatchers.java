@@ -121,9 +121,16 @@ public final class ApiWatchers {
     }
   }
 
-  private void failed(String code) {
+  private void failed(String code, Throwable t) {
     errors.incrementAndGet();
-    errorCodes.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
+    if (errorCodes.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet() == 1) {
+      // The first failure of each kind in full: a status without a description says nothing of
+      // its cause, and the streams' end is what a reader of the result needs explained.
+      synchronized (System.err) {
+        System.err.println("watcher: first stream failure " + code + ":");
+        t.printStackTrace(System.err);
+      }
+    }
   }
 
   private void watchEtcd(
@@ -145,7 +152,7 @@ public final class ApiWatchers {
               option,
               Watch.listener(
                   r -> r.getEvents().forEach(e -> delivered(e.getKeyValue().getModRevision())),
-                  t -> failed(String.valueOf(t))));
+                  t -> failed(String.valueOf(t), t)));
       opened.countDown();
     }
   }
@@ -232,7 +239,7 @@ public final class ApiWatchers {
     public void onError(Throwable t) {
       Status s = Status.fromThrowable(t);
       if (s.getCode() != Status.Code.CANCELLED) {
-        failed(s.getCode() + ":" + s.getDescription());
+        failed(s.getCode() + ":" + s.getDescription(), t);
       }
     }
 

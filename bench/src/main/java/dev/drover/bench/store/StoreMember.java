@@ -39,12 +39,7 @@ public final class StoreMember {
     List<Peer> peers = new ArrayList<>();
     for (String item : spec.split(",")) {
       String[] idAddr = item.split("=", 2);
-      int colon = idAddr[1].lastIndexOf(':');
-      peers.add(
-          new Peer(
-              idAddr[0],
-              idAddr[1].substring(0, colon),
-              Integer.parseInt(idAddr[1].substring(colon + 1))));
+      peers.add(Peer.parse(idAddr[0], idAddr[1]));
     }
     return peers;
   }
