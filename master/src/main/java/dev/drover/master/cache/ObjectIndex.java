@@ -189,6 +189,11 @@ final class ObjectIndex {
     return out;
   }
 
+  /** A copy of the pods bound to {@code node}, ordered by namespace and name. */
+  synchronized List<Object> listPodsOn(String node) {
+    return new ArrayList<>(podsOn(node));
+  }
+
   /** Number of objects held. */
   synchronized int size() {
     int n = 0;

@@ -99,6 +99,14 @@ public final class WatchCache implements AutoCloseable {
     return index.list(kind, filter);
   }
 
+  /**
+   * The pods bound to {@code node}, from the index by node: a node's pods without scanning every
+   * pod of the cluster.
+   */
+  public List<Object> podsOn(String node) {
+    return index.listPodsOn(node);
+  }
+
   /** Number of objects held. */
   public int size() {
     return index.size();

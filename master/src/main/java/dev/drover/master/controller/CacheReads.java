@@ -6,6 +6,7 @@ import dev.drover.api.Kinds;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.LabelSelector;
 import dev.drover.api.v1.Object;
+import dev.drover.api.v1.Pod;
 import dev.drover.master.cache.WatchCache;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +42,15 @@ public class CacheReads implements ObjectCache {
                 (namespace.isEmpty() || ApiObjects.meta(x).getNamespace().equals(namespace))
                     && (all || Selectors.matches(selector, ApiObjects.meta(x).getLabelsMap())))) {
       out.add((T) Kinds.unwrap(o));
+    }
+    return out;
+  }
+
+  @Override
+  public List<Pod> podsOn(String nodeName) {
+    List<Pod> out = new ArrayList<>();
+    for (Object o : cache.podsOn(nodeName)) {
+      out.add(o.getPod());
     }
     return out;
   }

@@ -3,6 +3,8 @@ package dev.drover.master.controller;
 import com.google.protobuf.Message;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.LabelSelector;
+import dev.drover.api.v1.Pod;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -31,6 +33,20 @@ public interface ObjectCache {
 
   /** Registers a handler for the changes of one kind; several handlers per kind are allowed. */
   void addHandler(Kind kind, ResourceHandler handler);
+
+  /**
+   * The pods bound to node {@code nodeName}. This default scans every pod; a cache with an index by
+   * node overrides it, so that a controller's work per node does not grow with the cluster.
+   */
+  default List<Pod> podsOn(String nodeName) {
+    List<Pod> out = new ArrayList<>();
+    for (Pod p : this.<Pod>list(Kind.KIND_POD, "", null)) {
+      if (nodeName.equals(p.getSpec().getNodeName())) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
 
   /** True once the cache holds the initial state of every kind (the first list completed). */
   boolean hasSynced();

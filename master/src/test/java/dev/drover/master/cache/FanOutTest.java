@@ -1,13 +1,13 @@
 package dev.drover.master.cache;
 
 import static dev.drover.master.cache.TestPods.delete;
+import static dev.drover.master.cache.TestPods.onNode;
 import static dev.drover.master.cache.TestPods.put;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.drover.api.v1.Kind;
-import dev.drover.api.v1.Object;
 import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import java.time.Duration;
@@ -94,12 +94,6 @@ class FanOutTest {
   }
 
   /** The store writing pod {@code a/name} bound to {@code node} (empty: unbound). */
-  private static ObjectIndex.Update onNode(String name, String node, long rev) {
-    Object.Builder o = TestPods.pod("a", name, "web", rev).toBuilder();
-    o.getPodBuilder().getSpecBuilder().setNodeName(node);
-    return new ObjectIndex.Update(Kind.KIND_POD, "a", name, rev, o.build());
-  }
-
   private static WatchCache.WatchSpec nodeWatch(String node, boolean initialEvents) {
     return new WatchCache.WatchSpec(
         Kind.KIND_POD,

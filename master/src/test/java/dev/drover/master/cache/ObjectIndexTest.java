@@ -3,6 +3,7 @@ package dev.drover.master.cache;
 import static dev.drover.master.cache.TestPods.app;
 import static dev.drover.master.cache.TestPods.delete;
 import static dev.drover.master.cache.TestPods.name;
+import static dev.drover.master.cache.TestPods.onNode;
 import static dev.drover.master.cache.TestPods.put;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,6 +21,22 @@ import org.junit.jupiter.api.Test;
 /** The index alone: applying store batches, selector lists, the window and older snapshots. */
 class ObjectIndexTest {
   private final ObjectIndex index = new ObjectIndex(3);
+
+  @Test
+  void aNodesPodsAreWhatAScanOfEveryPodFindsAfterBindsMovesAndDeletes() {
+    index.apply(List.of(onNode("p0", "n1", 1), onNode("p1", "n2", 2), onNode("p2", "", 3)), 0);
+    index.apply(List.of(onNode("p2", "n1", 4), onNode("p1", "n1", 5), delete("a", "p0", 6)), 0);
+    index.apply(List.of(onNode("p3", "n2", 7)), 0);
+
+    for (String node : List.of("n1", "n2", "n3")) {
+      List<Object> scan =
+          index.list(Kind.KIND_POD, o -> node.equals(o.getPod().getSpec().getNodeName()));
+      assertThat(index.listPodsOn(node)).containsExactlyElementsOf(scan);
+    }
+    assertThat(index.listPodsOn("n1")).extracting(TestPods::name).containsExactly("p1", "p2");
+    assertThat(index.listPodsOn("n2")).extracting(TestPods::name).containsExactly("p3");
+    assertThat(index.listPodsOn("n3")).isEmpty();
+  }
 
   @Test
   void listReturnsTheObjectsTheSelectorPassesInNamespaceAndNameOrder() {

@@ -21,6 +21,13 @@ final class TestPods {
     return new ObjectIndex.Update(Kind.KIND_POD, ns, name, rev, pod(ns, name, app, rev));
   }
 
+  /** The store writing pod {@code a/name} bound to {@code node} ("" for unbound) at {@code rev}. */
+  static ObjectIndex.Update onNode(String name, String node, long rev) {
+    Object.Builder o = pod("a", name, "web", rev).toBuilder();
+    o.getPodBuilder().getSpecBuilder().setNodeName(node);
+    return new ObjectIndex.Update(Kind.KIND_POD, "a", name, rev, o.build());
+  }
+
   /** The store deleting pod {@code ns/name} at {@code rev}. */
   static ObjectIndex.Update delete(String ns, String name, long rev) {
     return new ObjectIndex.Update(Kind.KIND_POD, ns, name, rev, null);

@@ -324,8 +324,8 @@ public final class NodeLifecycleController extends Controller {
       String nodeName, Predicate<Pod> which, ConditionStatus value, String reason, String message) {
     var now = ApiObjects.timestamp(clock.instant());
     boolean clean = true;
-    for (Pod pod : cache.<Pod>list(Kind.KIND_POD, "", null)) {
-      if (!nodeName.equals(pod.getSpec().getNodeName()) || !which.test(pod)) {
+    for (Pod pod : cache.podsOn(nodeName)) {
+      if (!which.test(pod)) {
         continue;
       }
       PodStatus.Builder status = pod.getStatus().toBuilder().clearConditions();
@@ -511,8 +511,8 @@ public final class NodeLifecycleController extends Controller {
       return;
     }
     String name = node.getMetadata().getName();
-    for (Pod pod : cache.<Pod>list(Kind.KIND_POD, "", null)) {
-      if (!name.equals(pod.getSpec().getNodeName()) || pod.getMetadata().hasDeletionTime()) {
+    for (Pod pod : cache.podsOn(name)) {
+      if (pod.getMetadata().hasDeletionTime()) {
         continue;
       }
       Optional<Instant> evictAt = evictionTime(pod, noExecute);
