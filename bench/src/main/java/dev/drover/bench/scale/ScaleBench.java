@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -438,6 +439,7 @@ public final class ScaleBench {
     final Histogram get = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(120), 3);
     final Histogram list = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(120), 3);
     final Histogram watch = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(120), 3);
+    private final Set<String> failuresSeen = ConcurrentHashMap.newKeySet();
     final String ns;
     final Map<Long, Long> ackAt = new ConcurrentHashMap<>();
     final Map<Long, Long> seenAt = new ConcurrentHashMap<>();
@@ -591,6 +593,15 @@ public final class ScaleBench {
                     Histogram h =
                         name.endsWith("write") ? write : name.endsWith("get") ? get : list;
                     h.recordValue(TimeUnit.SECONDS.toNanos(30));
+                    // A failed call counts as a full deadline; say once per kind what failed, so
+                    // a 30 s p99 reads as an error or as a wait.
+                    if (failuresSeen.add(name + " " + e.getStatus().getCode())) {
+                      System.err.printf(
+                          Locale.ROOT,
+                          "%s: a call failed, recorded as 30 s: %s%n",
+                          name,
+                          e.getStatus());
+                    }
                   }
                 }
               },
