@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -213,44 +214,39 @@ class StoreJoinTest {
     // A master adds only itself; its fields are checked, and an id or address another member
     // holds is refused.
     SecurityServiceGrpc.SecurityServiceBlockingStub asM2 = stub("m1", masterCredentials("m2"));
-    assertThatThrownBy(
-            () ->
-                asM2.addStoreMember(
-                    AddStoreMemberRequest.newBuilder()
-                        .setId("m9")
-                        .setAddress("127.0.0.1:9")
-                        .build()))
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
-              assertThat(e.getStatus().getDescription()).startsWith("id: master:m2 may add only");
-            });
-    assertThatThrownBy(
-            () ->
-                asM2.addStoreMember(
-                    AddStoreMemberRequest.newBuilder().setId("m2").setAddress("nowhere").build()))
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-              assertThat(e.getStatus().getDescription()).startsWith("address: 'nowhere'");
-            });
-    assertThatThrownBy(
-            () ->
-                asM2.addStoreMember(
-                    AddStoreMemberRequest.newBuilder()
-                        .setId("m2")
-                        .setAddress("127.0.0.1:" + KvStores.freePort())
-                        .build()))
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
-              assertThat(e.getStatus().getDescription())
-                  .startsWith("id: master m2 is a store member at " + peers.get(1).address());
-            });
+    assertRefused(
+        () ->
+            asM2.addStoreMember(
+                AddStoreMemberRequest.newBuilder().setId("m9").setAddress("127.0.0.1:9").build()),
+        Status.Code.PERMISSION_DENIED,
+        "id: master:m2 may add only");
+    assertRefused(
+        () ->
+            asM2.addStoreMember(
+                AddStoreMemberRequest.newBuilder().setId("m2").setAddress("nowhere").build()),
+        Status.Code.INVALID_ARGUMENT,
+        "address: 'nowhere'");
+    assertRefused(
+        () ->
+            asM2.addStoreMember(
+                AddStoreMemberRequest.newBuilder()
+                    .setId("m2")
+                    .setAddress("127.0.0.1:" + KvStores.freePort())
+                    .build()),
+        Status.Code.ALREADY_EXISTS,
+        "id: master m2 is a store member at " + peers.get(1).address());
     assertThat(((RaftKvStore) masters.get("m1").kv()).memberIds())
         .containsExactlyInAnyOrder("m1", "m2", "m3");
+  }
+
+  private static void assertRefused(
+      ThrowableAssert.ThrowingCallable call, Status.Code code, String descriptionStart) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(code);
+              assertThat(e.getStatus().getDescription()).startsWith(descriptionStart);
+            });
   }
 }
