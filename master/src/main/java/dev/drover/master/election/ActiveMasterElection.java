@@ -287,7 +287,6 @@ public final class ActiveMasterElection implements AutoCloseable {
         stepDown("the lease was written by someone else while this master was lapsed");
       }
       if (lapsed && timely && !closed) {
-        lapsed = false;
         LOG.info(
             "{} renewed its own lease again after missing its renew deadline: resumes", identity);
         for (ActiveComponent c : components) {
@@ -295,6 +294,8 @@ public final class ActiveMasterElection implements AutoCloseable {
             startComponent(c);
           }
         }
+        // Cleared after the starts, as it is set after the stops: isActive() true means they run.
+        lapsed = false;
       } else if (!active && !closed && timely) {
         activationRevision = written.getLease().getMetadata().getResourceVersion();
         active = true;
@@ -329,7 +330,6 @@ public final class ActiveMasterElection implements AutoCloseable {
       if (!active || lapsed || System.nanoTime() - lastRenewStartNanos <= renewDeadline.toNanos()) {
         return;
       }
-      lapsed = true;
       LOG.warn(
           "{} missed its renew deadline ({} ms): fenced until it renews its own lease",
           identity,
@@ -339,6 +339,9 @@ public final class ActiveMasterElection implements AutoCloseable {
           stopComponent(components.get(i));
         }
       }
+      // Flagged after the stops, so that isActive() false means the unfenced components are
+      // stopped; holdsLease() is already false by the clock, which is what writers check.
+      lapsed = true;
     }
   }
 
