@@ -9,7 +9,8 @@ package dev.drover.master.auth;
  *
  * @param executorThreads threads serving API calls
  * @param maxInFlight calls (not streams) started and not yet answered, beyond which calls are
- *     refused with RESOURCE_EXHAUSTED
+ *     refused with RESOURCE_EXHAUSTED; counted apart for the nodes' calls (NodeService) and for
+ *     everyone else's, so that neither can shed the other
  * @param maxStreamsPerClient open watch and log streams per client
  * @param requestsPerSecond sustained calls per second per client; 0 turns the rate limit off
  * @param burst calls a client may make at once after being idle
@@ -36,8 +37,8 @@ public record Limits(
   }
 
   /**
-   * Generous defaults: 64 threads, 1,024 calls in flight, 2,048 streams and 1,000 calls a second
-   * (bursts of 2,000) per client, 16 MiB messages.
+   * Generous defaults: 64 threads, 1,024 calls in flight (for the nodes, and for the rest), 2,048
+   * streams and 1,000 calls a second (bursts of 2,000) per client, 16 MiB messages.
    */
   public static Limits defaults() {
     return new Limits(64, 1024, 2048, 1000, 2000, DEFAULT_MAX_MESSAGE_BYTES);

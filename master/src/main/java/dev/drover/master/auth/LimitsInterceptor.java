@@ -1,6 +1,7 @@
 package dev.drover.master.auth;
 
 import com.google.protobuf.MessageLite;
+import dev.drover.api.v1.NodeServiceGrpc;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Grpc;
@@ -24,6 +25,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * messages are held to the size limit (INVALID_ARGUMENT). In-process callers are the embedding
  * program itself and are not rate limited; health checks never are.
  *
+ * <p>Calls in flight are counted in two priority levels, each capped at {@link
+ * Limits#maxInFlight()}: the nodes' own calls (NodeService: heartbeats, status reports) and
+ * everyone else's. As Kubernetes gives the nodes a priority level of their own, thousands of nodes
+ * renewing their leases cannot fill the budget users' calls need, and a flood of users' calls
+ * cannot shed the heartbeats that keep nodes Ready (a shed heartbeat leads to pods evicted).
+ *
  * <p>As Kubernetes' API priority and fairness exempts {@code system:masters}, an authenticated
  * cluster-wide cluster-admin and the other masters are exempt from the rate (a runaway user cannot
  * lock the administrators or the control plane out); their streams and messages are still capped,
@@ -44,6 +51,7 @@ public final class LimitsInterceptor implements ServerInterceptor {
 
   private final Limits limits;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger nodeInFlight = new AtomicInteger();
   private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> streams = new ConcurrentHashMap<>();
 
@@ -77,6 +85,10 @@ public final class LimitsInterceptor implements ServerInterceptor {
       counter = streams.computeIfAbsent(client, k -> new AtomicInteger());
       cap = limits.maxStreamsPerClient();
       what = "open streams of " + client;
+    } else if (call.getMethodDescriptor().getServiceName().equals(NodeServiceGrpc.SERVICE_NAME)) {
+      counter = nodeInFlight;
+      cap = limits.maxInFlight();
+      what = "node requests in flight on this master";
     } else {
       counter = inFlight;
       cap = limits.maxInFlight();
