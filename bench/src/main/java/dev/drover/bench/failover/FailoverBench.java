@@ -33,9 +33,9 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * {@code bench/run failover [--runs N] [--master-runs N] [--replicas N]}: how fast Drover recovers
- * from a host power cut and from the loss of its active master, next to Docker Swarm on the same
- * kind of hosts, all with shipped settings.
+ * {@code bench/run failover [--runs N] [--master-runs N] [--replicas N] [--keep]}: how fast Drover
+ * recovers from a host power cut and from the loss of its active master, next to Docker Swarm on
+ * the same kind of hosts, all with shipped settings.
  *
  * <p>Built on the multi-host fault harness of e2e ({@link Hosts}: one network namespace per host,
  * each agent host with its own Docker daemon). Hosts 1-3 run the three masters as separate
@@ -56,7 +56,8 @@ import java.util.stream.Collectors;
  * master runs the scheduler). Swarm has one manager here: {@code peer=none}.
  *
  * <p>Throughout, every node's Ready condition is polled every {@value #POLL_MS} ms; a node that
- * leaves Ready while its host was not killed counts as wrongly marked unreachable.
+ * leaves Ready while its host was not killed counts as wrongly marked unreachable. The logs of the
+ * masters, agents and daemons are deleted after a successful run unless {@code --keep} is given.
  */
 public final class FailoverBench {
   static final int POLL_MS = 100;
@@ -92,16 +93,18 @@ public final class FailoverBench {
     int runs = 10;
     int masterRuns = 5;
     int replicas = 6;
+    boolean keep = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--runs" -> runs = Integer.parseInt(args[++i]);
         case "--master-runs" -> masterRuns = Integer.parseInt(args[++i]);
         case "--replicas" -> replicas = Integer.parseInt(args[++i]);
+        case "--keep" -> keep = true;
         default ->
             throw new IllegalArgumentException(
                 "unknown argument "
                     + args[i]
-                    + "; usage: [--runs N] [--master-runs N] [--replicas N]");
+                    + "; usage: [--runs N] [--master-runs N] [--replicas N] [--keep]");
       }
     }
     Path dir = Files.createTempDirectory("drover-bench-failover");
@@ -116,8 +119,10 @@ public final class FailoverBench {
     } finally {
       bench.close();
     }
-    if (code == 0) {
+    if (code == 0 && !keep) {
       BenchSupport.deleteTree(dir);
+    } else if (keep) {
+      System.out.println("logs kept in " + dir);
     }
     System.exit(code);
   }
