@@ -10,7 +10,10 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Entry points for creating stores.
@@ -80,13 +83,34 @@ public final class KvStores {
         java.util.Objects.requireNonNull(groupId, "groupId"));
   }
 
-  /** A TCP port free on loopback right now. */
+  // The ports freePort() handed out lately: the kernel may give a just-closed port to the next
+  // bind to port 0, and two members of one test cluster were once given the same port that way.
+  private static final Set<Integer> HANDED_OUT = new LinkedHashSet<>();
+  private static final int REMEMBERED = 4096;
+
+  /**
+   * A TCP port free on loopback right now, and not one of the last few thousand this process was
+   * given.
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    while (true) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        s.setReuseAddress(true);
+        port = s.getLocalPort();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      synchronized (HANDED_OUT) {
+        if (HANDED_OUT.add(port)) {
+          if (HANDED_OUT.size() > REMEMBERED) {
+            Iterator<Integer> oldest = HANDED_OUT.iterator();
+            oldest.next();
+            oldest.remove();
+          }
+          return port;
+        }
+      }
     }
   }
 }

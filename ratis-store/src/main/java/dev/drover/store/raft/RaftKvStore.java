@@ -16,6 +16,8 @@ import dev.drover.store.v1.StoreResponse;
 import dev.drover.store.v1.WatchRequest;
 import dev.drover.store.watch.WatchHub;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -151,6 +153,12 @@ public final class RaftKvStore extends AbstractKvStore {
     UUID group = GroupIdFile.resolve(dataDir, requestedGroupId);
     groupId = RaftGroupId.valueOf(group);
     LogRepair.repair(logDir(dataDir));
+    try {
+      checkPortFree();
+    } catch (IOException e) {
+      close();
+      throw e;
+    }
     server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(self.id()))
@@ -175,6 +183,27 @@ public final class RaftKvStore extends AbstractKvStore {
         tls == null ? "plaintext" : "mutual TLS",
         peers);
     return this;
+  }
+
+  // Ratis answers a server port it cannot bind with System.exit(1), which would end the whole
+  // program (a master, or one that embeds Drover) with no word of which port. Checked first, so
+  // a port in use is an IOException that names it; a port taken between here and Ratis' bind
+  // still ends the process, which is what a daemon does on a port it cannot have.
+  private void checkPortFree() throws IOException {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(self.host(), self.port()));
+    } catch (IOException e) {
+      throw new IOException(
+          "store member "
+              + self.id()
+              + " cannot listen on "
+              + self.address()
+              + " ("
+              + e.getMessage()
+              + "); is another process using the port?",
+          e);
+    }
   }
 
   /**
