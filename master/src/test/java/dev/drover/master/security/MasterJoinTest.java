@@ -13,15 +13,12 @@ import dev.drover.api.v1.RevokeTokenRequest;
 import dev.drover.api.v1.SecurityServiceGrpc;
 import dev.drover.api.v1.TokenInfo;
 import dev.drover.api.v1.TokenRole;
-import dev.drover.client.Channels;
 import dev.drover.client.ClientCredentials;
 import dev.drover.client.tls.PemFiles;
 import dev.drover.client.tls.ReloadingKeyManager;
 import dev.drover.client.tls.TrustManagers;
-import dev.drover.master.Master;
 import dev.drover.master.auth.CertificateIdentity;
 import dev.drover.store.KvStores;
-import dev.drover.store.api.Peer;
 import dev.drover.store.api.PeerTls;
 import dev.drover.store.api.StoreOptions;
 import dev.drover.store.raft.RaftKvClient;
@@ -33,16 +30,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Masters of a {@code --peer} store that join with master tokens and get everything from the
@@ -52,65 +44,18 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster. Each master has its own directories. Also: a revoked bearer token is refused on every
  * master as soon as the revocation returns.
  */
+@ExtendWith(ThreePeers.Extension.class)
 class MasterJoinTest {
-  @TempDir Path dir;
-  private final List<Peer> peers =
-      List.of(
-          new Peer("m1", "127.0.0.1", KvStores.freePort()),
-          new Peer("m2", "127.0.0.1", KvStores.freePort()),
-          new Peer("m3", "127.0.0.1", KvStores.freePort()));
-  private final Map<String, Integer> apiPorts = new LinkedHashMap<>();
-  private final Map<String, Master> masters = new LinkedHashMap<>();
-  private final List<ManagedChannel> channels = new ArrayList<>();
-  private final List<AutoCloseable> closeLast = new ArrayList<>();
+  private ThreePeers cluster;
 
   @BeforeEach
   void startTheFirstTwo() throws Exception {
-    for (Peer p : peers) {
-      apiPorts.put(p.id(), KvStores.freePort());
-    }
-    // m1 creates the CA and a master token, and waits for a majority while serving joins.
-    CompletableFuture<Master> first = CompletableFuture.supplyAsync(() -> builder("m1").start());
-    Path tokenFile = pki("m1").resolve(BootstrapToken.FILE);
-    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(tokenFile));
-    String token = Files.readAllLines(tokenFile).get(0);
-    masters.put("m2", builder("m2").joinToken(token, List.of(api("m1"))).start());
-    masters.put("m1", first.get(120, TimeUnit.SECONDS));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    channels.forEach(Channels::close);
-    masters.values().forEach(Master::close);
-    for (AutoCloseable c : closeLast) {
-      c.close();
-    }
-  }
-
-  private Master.Builder builder(String id) {
-    return Master.builder()
-        .id(id)
-        .apiPort(apiPorts.get(id))
-        .clusterStore(peers, dir.resolve(id).resolve("store"))
-        .secretKeyFile(dir.resolve(id).resolve("secret-keys"))
-        .auditLog(dir.resolve(id).resolve("audit.log"), 1 << 20)
-        .pki(pki(id));
-  }
-
-  private Path pki(String id) {
-    return dir.resolve(id).resolve("pki");
-  }
-
-  private String api(String id) {
-    return "127.0.0.1:" + apiPorts.get(id);
-  }
-
-  private List<String> audit(String id) throws Exception {
-    return Files.readAllLines(dir.resolve(id).resolve("audit.log"));
+    cluster.startTwoOfThree();
   }
 
   private String token(TokenRole role, long ttlSeconds) {
-    return masters
+    return cluster
+        .masters
         .get("m1")
         .security()
         .tokens()
@@ -121,27 +66,29 @@ class MasterJoinTest {
   /** Starting m3 with {@code token} fails with {@code message}, and leaves nothing behind. */
   private void refused(String token, String message) {
     assertThatThrownBy(
-            () -> masters.put("m3", builder("m3").joinToken(token, List.of(api("m1"))).start()))
+            () ->
+                cluster.masters.put(
+                    "m3", cluster.peer("m3").joinToken(token, List.of(cluster.api("m1"))).start()))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining(message);
-    assertThat(pki("m3").resolve("ca.key")).doesNotExist();
-    assertThat(pki("m3").resolve("master.crt")).doesNotExist();
-    assertThat(dir.resolve("m3").resolve("secret-keys")).doesNotExist();
-    assertThat(dir.resolve("m3").resolve("store")).doesNotExist();
+    assertThat(cluster.pki("m3").resolve("ca.key")).doesNotExist();
+    assertThat(cluster.pki("m3").resolve("master.crt")).doesNotExist();
+    assertThat(cluster.dir("m3").resolve("secret-keys")).doesNotExist();
+    assertThat(cluster.store("m3")).doesNotExist();
   }
 
   @Test
   void mastersJoinByTokenAndBadTokensAreRefusedWithTheReason() throws Exception {
     // m2 received the cluster's CA and Secrets keys, and a certificate of its own identity.
-    assertThat(Files.readString(pki("m2").resolve("ca.crt")))
-        .isEqualTo(Files.readString(pki("m1").resolve("ca.crt")));
-    assertThat(Files.readString(dir.resolve("m2").resolve("secret-keys")))
-        .isEqualTo(Files.readString(dir.resolve("m1").resolve("secret-keys")));
+    assertThat(Files.readString(cluster.pki("m2").resolve("ca.crt")))
+        .isEqualTo(Files.readString(cluster.pki("m1").resolve("ca.crt")));
+    assertThat(Files.readString(cluster.dir("m2").resolve("secret-keys")))
+        .isEqualTo(Files.readString(cluster.dir("m1").resolve("secret-keys")));
     assertThat(
             CertificateIdentity.principal(
-                PemFiles.readCertificates(pki("m2").resolve("master.crt")).get(0)))
+                PemFiles.readCertificates(cluster.pki("m2").resolve("master.crt")).get(0)))
         .isEqualTo(ClusterPki.masterPrincipal("m2"));
-    assertThat(audit("m1"))
+    assertThat(cluster.audit("m1"))
         .anySatisfy(
             l ->
                 assertThat(l)
@@ -150,14 +97,14 @@ class MasterJoinTest {
                     .contains("\"code\":\"OK\""));
     // Once the store is up the bootstrap token is an ordinary one: listed, expiring, revocable.
     String bootstrapId =
-        Files.readAllLines(pki("m1").resolve(BootstrapToken.FILE)).get(0).split("-")[2];
-    assertThat(masters.get("m1").security().tokens().list())
+        Files.readAllLines(cluster.pki("m1").resolve(BootstrapToken.FILE)).get(0).split("-")[2];
+    assertThat(cluster.masters.get("m1").security().tokens().list())
         .extracting(TokenInfo::getId, TokenInfo::getRole)
         .contains(org.assertj.core.groups.Tuple.tuple(bootstrapId, TokenRole.TOKEN_ROLE_MASTER));
 
     refused(token(TokenRole.TOKEN_ROLE_AGENT, 600), "an agent join token: a master needs a master");
     String revoked = token(TokenRole.TOKEN_ROLE_MASTER, 600);
-    masters.get("m1").security().tokens().revoke(revoked.split("-")[2]);
+    cluster.masters.get("m1").security().tokens().revoke(revoked.split("-")[2]);
     refused(revoked, "unknown or revoked token");
     String expiring = token(TokenRole.TOKEN_ROLE_MASTER, 1);
     Instant expiry = Instant.now().plusSeconds(2);
@@ -169,7 +116,7 @@ class MasterJoinTest {
     refused(
         String.join("-", parts[0], otherCa, parts[2], parts[3]),
         "has the cluster CA the token pins (sha256 " + otherCa + ")");
-    assertThat(audit("m1"))
+    assertThat(cluster.audit("m1"))
         .anySatisfy(
             l ->
                 assertThat(l)
@@ -189,17 +136,18 @@ class MasterJoinTest {
                     .contains("expired at"));
 
     // A valid token of the running cluster: m3 joins (through m2 this time) and replicates.
-    masters.put(
+    cluster.masters.put(
         "m3",
-        builder("m3")
-            .joinToken(token(TokenRole.TOKEN_ROLE_MASTER, 600), List.of(api("m2")))
+        cluster
+            .peer("m3")
+            .joinToken(token(TokenRole.TOKEN_ROLE_MASTER, 600), List.of(cluster.api("m2")))
             .start());
-    StorePeerTlsTest.writeAndSeeEverywhere(masters.values(), masters.get("m1"), "/join/a", "one");
-    StorePeerTlsTest.writeAndSeeEverywhere(masters.values(), masters.get("m3"), "/join/b", "two");
+    cluster.writeAndSeeEverywhere(cluster.masters.get("m1"), "/join/a", "one");
+    cluster.writeAndSeeEverywhere(cluster.masters.get("m3"), "/join/b", "two");
 
     // The Raft port takes a master certificate of this cluster's CA, not one of another CA.
     CertificateAuthority other = CertificateAuthority.create("other", Duration.ofDays(1));
-    Path own = dir.resolve("intruder");
+    Path own = cluster.dir().resolve("intruder");
     new ClusterPki(own).issueMaster(other, "m9", List.of("127.0.0.1"), Duration.ofHours(1));
     PeerTls intruder =
         new PeerTls(
@@ -207,21 +155,15 @@ class MasterJoinTest {
             TrustManagers.forCas(List.of(other.certificate())));
     RaftKvClient client =
         KvStores.client(
-            peers,
+            cluster.peers,
             new StoreOptions().requestTimeout(Duration.ofSeconds(2)),
             intruder,
-            ((RaftKvStore) masters.get("m1").kv()).groupId());
-    closeLast.add(client);
+            ((RaftKvStore) cluster.masters.get("m1").kv()).groupId());
+    cluster.closeLast(client);
     assertThatThrownBy(
             () -> client.get(ByteString.copyFromUtf8("/join/a")).get(60, TimeUnit.SECONDS))
         .isInstanceOf(java.util.concurrent.ExecutionException.class)
         .hasCauseInstanceOf(dev.drover.store.api.KvStoreException.class);
-  }
-
-  private ManagedChannel channel(String id, ClientCredentials credentials) {
-    ManagedChannel c = Channels.secure(api(id), credentials);
-    channels.add(c);
-    return c;
   }
 
   private static Status.Code clusterInfo(ManagedChannel channel) {
@@ -237,8 +179,8 @@ class MasterJoinTest {
 
   @Test
   void aRevokedTokenIsRefusedOnEveryMasterOnceTheRevocationReturns() throws Exception {
-    ClientCredentials admin = masters.get("m1").security().pki().adminCredentials();
-    var tokensOnM1 = SecurityServiceGrpc.newBlockingStub(channel("m1", admin));
+    ClientCredentials admin = cluster.masters.get("m1").security().pki().adminCredentials();
+    var tokensOnM1 = SecurityServiceGrpc.newBlockingStub(cluster.channel("m1", admin));
     for (int i = 0; i < 5; i++) {
       CreateTokenResponse view =
           tokensOnM1.createToken(
@@ -246,13 +188,14 @@ class MasterJoinTest {
                   .setRole(TokenRole.TOKEN_ROLE_VIEW)
                   .setTtlSeconds(600)
                   .build());
-      ManagedChannel onM2 = channel("m2", ClientCredentials.token(admin.caFile(), view.getToken()));
+      ManagedChannel onM2 =
+          cluster.channel("m2", ClientCredentials.token(admin.caFile(), view.getToken()));
       assertThat(clusterInfo(onM2)).isEqualTo(Status.Code.OK);
       tokensOnM1.revokeToken(RevokeTokenRequest.newBuilder().setId(view.getInfo().getId()).build());
       // No wait: the very next call on the other master is refused.
       assertThat(clusterInfo(onM2)).isEqualTo(Status.Code.UNAUTHENTICATED);
     }
-    assertThat(audit("m2"))
+    assertThat(cluster.audit("m2"))
         .filteredOn(
             l ->
                 l.contains("\"method\":\"drover.v1.ControlService/ClusterInfo\"")
