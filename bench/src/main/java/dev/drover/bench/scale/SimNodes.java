@@ -22,10 +22,13 @@ import dev.drover.api.v1.WatchEvent;
 import dev.drover.api.v1.WatchEventType;
 import dev.drover.api.v1.WatchPodsRequest;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -73,6 +76,7 @@ final class SimNodes implements AutoCloseable {
   final AtomicLong lastPodSeenNanos = new AtomicLong();
   final AtomicLong statusErrors = new AtomicLong();
   final AtomicLong watchErrors = new AtomicLong();
+  private final Set<String> failuresSeen = ConcurrentHashMap.newKeySet();
 
   SimNodes(String endpoint) {
     this.endpoint = endpoint;
@@ -195,6 +199,7 @@ final class SimNodes implements AutoCloseable {
                 @Override
                 public void onError(Throwable t) {
                   heartbeatErrors.incrementAndGet();
+                  failed("heartbeat", t);
                 }
 
                 @Override
@@ -226,6 +231,7 @@ final class SimNodes implements AutoCloseable {
                 public void onError(Throwable t) {
                   // As the agent does: watch again (from a fresh list; Running pods are skipped).
                   watchErrors.incrementAndGet();
+                  failed("pod watch", t);
                   timers.schedule(SimNode.this::watch, 1, TimeUnit.SECONDS);
                 }
 
@@ -272,12 +278,23 @@ final class SimNodes implements AutoCloseable {
                 public void onError(Throwable t) {
                   // As the agent does: the statuses go again with the next flush.
                   statusErrors.incrementAndGet();
+                  failed("status report", t);
                   batch.forEach(p -> pending.putIfAbsent(p.getMetadata().getUid(), p));
                 }
 
                 @Override
                 public void onCompleted() {}
               });
+    }
+  }
+
+  /**
+   * Says once per kind of call and status code why such a call failed (the counts say how often).
+   */
+  private void failed(String call, Throwable t) {
+    Status st = Status.fromThrowable(t);
+    if (failuresSeen.add(call + " " + st.getCode())) {
+      System.err.printf(Locale.ROOT, "simulated nodes: a %s failed: %s%n", call, st);
     }
   }
 }
