@@ -308,7 +308,21 @@ public final class FailoverBench {
     Poll.until(
         "the pod is bound",
         PATIENCE,
-        () -> !client.pods().get(NS, podName).getSpec().getNodeName().isEmpty());
+        () -> {
+          // Says which get took long and how it ended: the time until "bound" is what the
+          // client sees, so a get held up on one master is part of it.
+          long a0 = System.nanoTime();
+          String at = client.currentEndpoint();
+          boolean bound;
+          try {
+            bound = !client.pods().get(NS, podName).getSpec().getNodeName().isEmpty();
+          } catch (RuntimeException e) {
+            slowGet(run, at, a0, e.toString());
+            throw e;
+          }
+          slowGet(run, at, a0, bound ? "bound" : "not bound yet");
+          return bound;
+        });
     double bound = (System.nanoTime() - t0) / 1e9;
     System.out.printf(
         Locale.ROOT,
@@ -325,6 +339,20 @@ public final class FailoverBench {
         "master " + active + " answers", PATIENCE, () -> masters.clusterInfo(active).isPresent());
     Poll.retry(PATIENCE, gone(() -> client.pods().delete(NS, podName)));
     return bound;
+  }
+
+  private static void slowGet(int run, String at, long startNanos, String outcome) {
+    double s = (System.nanoTime() - startNanos) / 1e9;
+    if (s >= 0.5) {
+      System.out.printf(
+          Locale.ROOT,
+          "%s master failover run %d: a get of the pod took %.2f s (from %s): %s%n",
+          java.time.Instant.now(),
+          run,
+          s,
+          at,
+          outcome);
+    }
   }
 
   /** {@code delete} where NOT_FOUND is success too (a retried call whose answer was lost). */
