@@ -55,24 +55,21 @@ class InFlightLevelsTest {
     return call.closedWith;
   }
 
+  /** Starts {@value #CAP} calls of {@code method} that are served, then one that is shed. */
+  private void fill(MethodDescriptor<Object, Object> method, String refusal) {
+    for (int i = 0; i < CAP; i++) {
+      assertThat(start(method)).as("%s call %s", method.getBareMethodName(), i).isNull();
+    }
+    Status shed = start(method);
+    assertThat(shed.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(shed.getDescription()).startsWith(refusal);
+  }
+
   @Test
   void nodesAndUsersEachHaveTheirOwnCapOfCallsInFlight() {
-    for (int i = 0; i < CAP; i++) {
-      assertThat(start(get())).as("user call %s", i).isNull();
-    }
-    Status shed = start(get());
-    assertThat(shed.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-    assertThat(shed.getDescription())
-        .startsWith("too many requests in flight on this master (limit 2)");
-
+    fill(get(), "too many requests in flight on this master (limit 2)");
     // The users' level is full; the nodes' heartbeats are still served, up to their own cap.
-    for (int i = 0; i < CAP; i++) {
-      assertThat(start(heartbeat())).as("heartbeat %s", i).isNull();
-    }
-    Status nodeShed = start(heartbeat());
-    assertThat(nodeShed.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-    assertThat(nodeShed.getDescription())
-        .startsWith("too many node requests in flight on this master (limit 2)");
+    fill(heartbeat(), "too many node requests in flight on this master (limit 2)");
     assertThat(served).hasSize(2 * CAP);
 
     // Answering a heartbeat frees a node slot and leaves the users' level full.
