@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -230,9 +231,17 @@ final class SimNodes implements AutoCloseable {
                 @Override
                 public void onError(Throwable t) {
                   // As the agent does: watch again (from a fresh list; Running pods are skipped).
+                  // Not once the nodes are closed: closing their channels ends every watch.
+                  if (timers.isShutdown()) {
+                    return;
+                  }
                   watchErrors.incrementAndGet();
                   failed("pod watch", t);
-                  timers.schedule(SimNode.this::watch, 1, TimeUnit.SECONDS);
+                  try {
+                    timers.schedule(SimNode.this::watch, 1, TimeUnit.SECONDS);
+                  } catch (RejectedExecutionException closing) {
+                    // Closed meanwhile.
+                  }
                 }
 
                 @Override
