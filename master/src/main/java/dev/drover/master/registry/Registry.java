@@ -220,8 +220,7 @@ public final class Registry {
 
   /** Reads one object from the store (linearizable). */
   public Optional<Object> get(Kind kind, String namespace, String name) {
-    RangeResponse r = await(kv.get(key(kind, namespace, name)));
-    return r.getKvsCount() == 0 ? Optional.empty() : Optional.of(decode(r.getKvs(0)));
+    return firstObject(await(kv.get(key(kind, namespace, name))));
   }
 
   /**
@@ -229,18 +228,11 @@ public final class Registry {
    * RegistryException} {@link #await} would throw.
    */
   public CompletableFuture<Optional<Object>> getAsync(Kind kind, String namespace, String name) {
-    long start = System.nanoTime();
-    return kv.get(key(kind, namespace, name))
-        .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
-        .handle(
-            (r, err) -> {
-              if (err != null) {
-                Throwable cause = err instanceof CompletionException ? err.getCause() : err;
-                throw cause instanceof TimeoutException t ? timedOut(t) : fromStore(cause);
-              }
-              callTimer.accept(System.nanoTime() - start);
-              return r.getKvsCount() == 0 ? Optional.empty() : Optional.of(decode(r.getKvs(0)));
-            });
+    return awaitAsync(kv.get(key(kind, namespace, name))).thenApply(Registry::firstObject);
+  }
+
+  private static Optional<Object> firstObject(RangeResponse r) {
+    return r.getKvsCount() == 0 ? Optional.empty() : Optional.of(decode(r.getKvs(0)));
   }
 
   /**
@@ -1167,6 +1159,28 @@ public final class Registry {
     } catch (ExecutionException e) {
       throw fromStore(e.getCause());
     }
+  }
+
+  /**
+   * {@link #await} without a thread waiting: the same timeout, timer and failures, delivered by the
+   * returned future.
+   */
+  private <T> CompletableFuture<T> awaitAsync(CompletableFuture<T> f) {
+    long start = System.nanoTime();
+    return f.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .handle(
+            (r, err) -> {
+              if (err != null) {
+                Throwable cause = err instanceof CompletionException ? err.getCause() : err;
+                throw cause instanceof TimeoutException t ? timedOut(t) : fromStore(cause);
+              }
+              long took = System.nanoTime() - start;
+              callTimer.accept(took);
+              if (r instanceof TxnResponse) {
+                writeTimer.accept(took);
+              }
+              return r;
+            });
   }
 
   private StoreUnavailableException timedOut(TimeoutException e) {
