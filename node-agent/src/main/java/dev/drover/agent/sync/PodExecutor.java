@@ -664,9 +664,11 @@ final class PodExecutor {
               try {
                 runtime.start(id);
               } catch (RuntimeException | Error e) {
+                // The futures carry the failure to the next pass; thrown on, it would only be an
+                // uncaught exception on the starter thread (a test's Awaitility fails on those).
                 started.completeExceptionally(e);
                 ip.completeExceptionally(e);
-                throw e;
+                return;
               }
               started.complete(null);
               try {
