@@ -76,7 +76,11 @@ class SchedulerLoopTest {
     assertThat(cpu.values()).allMatch(m -> m <= 4000);
     // Spread: every node got some of the pods.
     assertThat(cpu).hasSize(3);
-    assertThat(cluster.events).anyMatch(e -> e.startsWith("Scheduled default/late0: "));
+    // The writer records a batch's Scheduled events once the binder answered for the whole batch.
+    await()
+        .atMost(LONG)
+        .until(
+            () -> cluster.events.stream().anyMatch(e -> e.startsWith("Scheduled default/late0: ")));
     await().atMost(LONG).until(() -> loop.boundCount() == 60);
   }
 
