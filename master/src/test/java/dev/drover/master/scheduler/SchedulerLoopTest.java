@@ -152,11 +152,15 @@ class SchedulerLoopTest {
     cluster.addNode(node("n1").cpu("1").build());
     cluster.addNode(node("n2").cpu("1").build());
     AtomicBoolean raced = new AtomicBoolean();
-    // Another scheduler binds "first" to the other node just before our CAS.
+    // Another scheduler binds "first" to the other node just before our CAS. Flagged only once
+    // that binding is in the cluster (its event queued for the loop ahead of "second"): a pod
+    // added earlier could be placed against the assumption alone, before anything said that
+    // "first" went elsewhere.
     cluster.interceptor =
         b -> {
-          if (b.name().equals("first") && raced.compareAndSet(false, true)) {
+          if (b.name().equals("first") && !raced.get()) {
             cluster.bindElsewhere("default/first", b.nodeName().equals("n1") ? "n2" : "n1");
+            raced.set(true);
             return Binder.Outcome.CONFLICT;
           }
           return null;
