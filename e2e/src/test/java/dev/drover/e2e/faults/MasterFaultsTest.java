@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -84,7 +85,7 @@ class MasterFaultsTest {
       awaitProgress(workload, "before any fault");
 
       // A crash of the leader: SIGKILL, nothing flushed or closed. The other two elect a leader.
-      String crashed = masters.storeLeader().orElseThrow();
+      String crashed = awaitStoreLeader(masters, "before the crash");
       HostProcess leader = masters.process(crashed);
       LOG.info("SIGKILL store leader {} on {}", crashed, leader.host());
       leader.kill();
@@ -98,7 +99,7 @@ class MasterFaultsTest {
       awaitProgress(workload, "after " + crashed + " restarted");
 
       // The current leader cut off from both others, both directions; the client still reaches it.
-      String cut = masters.storeLeader().orElseThrow();
+      String cut = awaitStoreLeader(masters, "before the partition");
       Hosts.Host cutHost = masters.process(cut).host();
       LOG.info("partition {} on {} from the others", cut, cutHost);
       try {
@@ -126,6 +127,17 @@ class MasterFaultsTest {
       assertThat(lost).as("acknowledged writes missing at the end").isEmpty();
       assertThat(workload.reads()).isPositive();
     }
+  }
+
+  /**
+   * The store leader, waited for: a single look may find none while an election is under way or
+   * while the leader, stalled on a loaded machine, does not answer within its two seconds.
+   */
+  private static String awaitStoreLeader(Masters masters, String phase) {
+    return await(phase + ": a store leader")
+        .atMost(ELECTION)
+        .until(masters::storeLeader, Optional::isPresent)
+        .orElseThrow();
   }
 
   /** Waits until {@value #PROGRESS} more creates are acknowledged. */
