@@ -50,8 +50,10 @@ class MasterJoinProcessesTest {
       HostProcess m2 = master(hosts, 2, dir, peers, token).start();
       HostProcess m3 = master(hosts, 3, dir, peers, token).start();
 
-      // Each master writes its admin certificate once its store is up.
-      for (String id : List.of("m1", "m3")) {
+      // Each master writes its admin certificate once its store is up, after its join wrote the
+      // CA and the Secrets keys. m2 too, whose files are compared below: m1 and m3 are a majority
+      // and serve without it, so m2 may still be joining when the ConfigMap has replicated.
+      for (String id : List.of("m1", "m2", "m3")) {
         Path admin = dir.resolve(id + "/pki/admin.crt");
         await().atMost(PATIENCE).until(() -> Files.exists(admin));
       }
