@@ -7,13 +7,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.drover.agent.proxy.Backend;
 import dev.drover.agent.proxy.ProxyMetrics;
-import dev.drover.api.v1.Deployment;
 import dev.drover.api.v1.Event;
 import dev.drover.api.v1.ExecAction;
 import dev.drover.api.v1.Pod;
 import dev.drover.api.v1.Probe;
 import dev.drover.api.v1.ProxyProtocol;
 import dev.drover.api.v1.Service;
+import dev.drover.cluster.Workloads;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -147,12 +147,9 @@ class ServiceProxyClusterTest {
       assertThat(ServiceCluster.get(nodePort)).isNotEqualTo(victim);
     }
 
-    // Scale to five: the new pods receive traffic.
-    Deployment d = cluster.client.deployments().get("default", "web");
-    cluster
-        .client
-        .deployments()
-        .update(d.toBuilder().setSpec(d.getSpec().toBuilder().setReplicas(5)).build());
+    // Scale to five: the new pods receive traffic. Read, change and write again on a conflict:
+    // the controllers still write the Deployment's status as the deleted pod's replacement starts.
+    Workloads.editSpec(cluster.client, "default", "web", spec -> spec.setReplicas(5));
     await().atMost(LONG).until(() -> cluster.readyPods("web").size() == 5);
     Set<String> five = podNames("web");
     assertThat(five).hasSize(5);
