@@ -1,5 +1,7 @@
 package dev.drover.e2e.check;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.drover.api.v1.ConfigMap;
 import dev.drover.api.v1.Kind;
 import dev.drover.api.v1.ListRequest;
@@ -8,6 +10,7 @@ import dev.drover.client.DroverClient;
 import dev.drover.store.lin.RegisterOp;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +33,9 @@ import java.util.concurrent.locks.LockSupport;
  * version must be at or below the object's final version.
  */
 public final class ApiWorkload implements AutoCloseable {
+
+  // As long as FaultRun gives a cluster to recover from a fault.
+  private static final Duration CREATE_LIMIT = Duration.ofSeconds(120);
 
   private final List<DroverClient> clients;
   private final String namespace;
@@ -84,17 +90,34 @@ public final class ApiWorkload implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Creates key {@code k}, again while the outcome is unknown (an election, or a stalled master,
+   * right at the start can take a create past its deadline). Each such attempt goes into the
+   * history as a create that may have happened; one that finds the key means an earlier one did.
+   */
   private void create(DroverClient client, int k) {
+    await("creating " + name(k)).atMost(CREATE_LIMIT).until(() -> tryCreate(client, k));
+  }
+
+  private boolean tryCreate(DroverClient client, int k) {
     String value = "init-" + k;
     long invoke = System.nanoTime();
     try {
       ConfigMap c = client.configMaps().create(object(k, value, 0));
       history.add(name(k), RegisterOp.put(-1, value, invoke, System.nanoTime()));
       acked(name(k), c.getMetadata().getResourceVersion());
+      return true;
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+      Status.Code code = e.getStatus().getCode();
+      if (code == Status.Code.ALREADY_EXISTS) {
+        return true;
+      }
+      if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
         throw e;
       }
+      // A create is a compare-and-swap from absent: it may take effect only while there is none.
+      history.add(name(k), RegisterOp.cas(-1, null, value, false, invoke, RegisterOp.UNKNOWN));
+      return false;
     }
   }
 
