@@ -96,7 +96,9 @@ class SharedStoreMastersTest {
     assertThat(masters.stream().filter(Master::isActive)).hasSize(1);
     first.close();
     masters.remove(first);
-    await().atMost(Duration.ofSeconds(30)).until(() -> active() != null);
+    // A master turns active right before it starts its components: wait for the successor's
+    // probe to run too.
+    await().atMost(Duration.ofSeconds(30)).until(() -> active() != null && running.get() == 1);
     assertThat(active()).isNotSameAs(first);
     assertThat(starts.get()).isEqualTo(2);
     assertThat(maxRunning.get()).isEqualTo(1);

@@ -16,6 +16,7 @@ import dev.drover.agent.testing.FakeNodeService;
 import dev.drover.agent.testing.Pods;
 import dev.drover.api.v1.Container;
 import dev.drover.api.v1.ContainerStatus;
+import dev.drover.api.v1.Event;
 import dev.drover.api.v1.ExecAction;
 import dev.drover.api.v1.ImagePullPolicy;
 import dev.drover.api.v1.Node;
@@ -38,6 +39,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -108,6 +110,15 @@ class SimulatedAgentTest {
         .until(() -> m.status(uid).orElse(null), s -> s != null && p.test(s));
   }
 
+  /**
+   * Waits until the events the master got satisfy {@code check}. The agent sends events in a lane
+   * of their own, not with the statuses, so a status the test waited for may arrive before the
+   * events recorded ahead of it.
+   */
+  private void awaitEvents(Consumer<List<Event>> check) {
+    await().atMost(WAIT).untilAsserted(() -> check.accept(master.events()));
+  }
+
   private static Pod simplePod(String name, String node) {
     return boundPod(name, node, shell("main", "img:1", "run").build()).build();
   }
@@ -143,9 +154,11 @@ class SimulatedAgentTest {
         .containsEntry("pods", "42");
     assertThat(node.getStatus().getDaemonEndpoint().getPort()).isPositive();
     await().atMost(WAIT).until(() -> master.heartbeats() >= 2);
-    assertThat(master.events())
-        .extracting(e -> e.getReason())
-        .contains("Pulled", "Created", "Started");
+    awaitEvents(
+        events ->
+            assertThat(events)
+                .extracting(e -> e.getReason())
+                .contains("Pulled", "Created", "Started"));
   }
 
   @Test
@@ -206,9 +219,13 @@ class SimulatedAgentTest {
     assertThat(container(second, "main").getRestartCount()).isEqualTo(1);
     assertThat(runtime.inspect(firstId.replace("docker://", "")).map(ContainerInfo::running))
         .hasValue(false);
-    assertThat(master.events())
-        .anySatisfy(
-            e -> assertThat(e.getMessage()).contains("main definition changed, will be restarted"));
+    awaitEvents(
+        events ->
+            assertThat(events)
+                .anySatisfy(
+                    e ->
+                        assertThat(e.getMessage())
+                            .contains("main definition changed, will be restarted")));
     assertThat(master.events()).noneSatisfy(e -> assertThat(e.getReason()).isEqualTo("BackOff"));
 
     // A spec update that leaves the container's definition alone (a label) restarts nothing.
@@ -245,9 +262,13 @@ class SimulatedAgentTest {
             master, uid, st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING && Pods.ready(st));
     assertThat(container(s, "main").getState().hasRunning()).isTrue();
     assertThat(starts.get()).isGreaterThanOrEqualTo(2);
-    assertThat(master.events())
-        .anyMatch(
-            e -> e.getReason().equals("Failed") && e.getMessage().contains("context canceled"));
+    awaitEvents(
+        events ->
+            assertThat(events)
+                .anyMatch(
+                    e ->
+                        e.getReason().equals("Failed")
+                            && e.getMessage().contains("context canceled")));
     // The refused container was removed, not left behind beside the one that runs.
     assertThat(runtime.list(Map.of(Labels.POD_UID, uid, Labels.CONTAINER_NAME, "main"))).hasSize(1);
   }
@@ -335,11 +356,15 @@ class SimulatedAgentTest {
                     .equals("ErrImageNeverPull"));
     assertThat(never.getPhase()).isEqualTo(PodPhase.POD_PHASE_PENDING);
     assertThat(runtime.images()).contains("img:ifnp").doesNotContain("img:absent");
-    assertThat(
-            master.events().stream()
-                .filter(e -> e.getReason().equals("Pulling"))
-                .map(e -> e.getInvolvedObject().getName()))
-        .containsExactlyInAnyOrder("a", "c");
+    // One lane carries the events in the order they were recorded: a Pulling of b would come
+    // before c's, so once c's is in, the list is complete up to it.
+    awaitEvents(
+        events ->
+            assertThat(
+                    events.stream()
+                        .filter(e -> e.getReason().equals("Pulling"))
+                        .map(e -> e.getInvolvedObject().getName()))
+                .containsExactlyInAnyOrder("a", "c"));
   }
 
   private static Container policy(String image, ImagePullPolicy policy) {

@@ -13,6 +13,7 @@ import dev.drover.store.v1.WatchRequest;
 import dev.drover.store.v1.WatchResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
@@ -142,6 +143,26 @@ class InMemoryWatchTest {
     assertThat(e.getType()).isEqualTo(Event.EventType.DELETE);
     assertThat(e.getKv().getModRevision()).isEqualTo(2);
     assertThat(e.getPrevKv().getValue()).isEqualTo(Keys.of("old"));
+  }
+
+  @Test
+  void aWatchOpenedWhileTheStoreClosesStillEndsWithUnavailable() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      InMemoryKvStore closing = new InMemoryKvStore(new StoreOptions()).start();
+      RecordingListener l = new RecordingListener();
+      CompletableFuture<Void> closed = CompletableFuture.runAsync(closing::close);
+      try {
+        closing.watch(prefix("/r/", 0), l);
+      } catch (KvStoreException e) {
+        // The store was closed before the watch was asked for: refused at once.
+        assertThat(e.kind()).isEqualTo(KvStoreException.Kind.UNAVAILABLE);
+        continue;
+      } finally {
+        closed.get(30, TimeUnit.SECONDS);
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> l.error != null);
+      assertThat(l.error.kind()).isEqualTo(KvStoreException.Kind.UNAVAILABLE);
+    }
   }
 
   @Test

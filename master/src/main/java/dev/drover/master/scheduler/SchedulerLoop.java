@@ -266,13 +266,17 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
 
   private void scheduleOne(Entry e) {
     e.state = State.SCHEDULING;
+    // A failed attempt's backoff runs from its start, read before the attempt is counted: so
+    // the clock has not moved between the backoff's origin and attemptCount() showing the
+    // attempt, and the time spent placing the pod counts toward its backoff.
+    long startNanos = nanoClock.getAsLong();
     attempts.incrementAndGet();
     ScheduleResult result;
     try {
       result = algorithm.schedule(e.info, snapshot);
     } catch (RuntimeException ex) {
       log.error("placing pod {} failed", e.info.key, ex);
-      backOff(e, false);
+      backOff(e, false, startNanos);
       return;
     }
     if (result.scheduled()) {
@@ -309,7 +313,7 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
                 events.record(pod, EventType.EVENT_TYPE_WARNING, "FailedScheduling", m);
               }));
     }
-    backOff(e, true);
+    backOff(e, true, startNanos);
   }
 
   private boolean waitingForVictims(Entry e) {
@@ -349,12 +353,11 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
             }));
   }
 
-  private void backOff(Entry e, boolean unschedulable) {
+  private void backOff(Entry e, boolean unschedulable, long fromNanos) {
     e.attempts++;
     e.unschedulable = unschedulable;
     e.readyAtNanos =
-        nanoClock.getAsLong()
-            + Backoff.exponential(initialBackoff, maxBackoff, e.attempts - 1).toNanos();
+        fromNanos + Backoff.exponential(initialBackoff, maxBackoff, e.attempts - 1).toNanos();
     e.state = State.BACKOFF;
     backoffQ.add(e);
   }
@@ -529,11 +532,11 @@ public final class SchedulerLoop implements ClusterEventHandler, AutoCloseable {
           // The events behind the conflict are in the inbox before the pod's next turn.
           activate(e);
         } else {
-          backOff(e, false);
+          backOff(e, false, nanoClock.getAsLong());
         }
         break;
       default:
-        backOff(e, false);
+        backOff(e, false, nanoClock.getAsLong());
     }
   }
 

@@ -109,6 +109,7 @@ class WorkQueueTest {
   }
 
   // Starts a take on another thread and checks that it is still waiting while the clock stands.
+  // Returns once the take waits, so it timed itself from the clock before the test moves it.
   private CompletableFuture<Optional<String>> takeInBackground(Duration timeout) {
     CompletableFuture<Optional<String>> taken = new CompletableFuture<>();
     Thread taker =
@@ -122,6 +123,10 @@ class WorkQueueTest {
             });
     taker.setDaemon(true);
     taker.start();
+    // The taker's only timed wait is the one inside take, after it read its start.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> taker.getState() == Thread.State.TIMED_WAITING);
     await()
         .during(Duration.ofMillis(300))
         .atMost(Duration.ofSeconds(2))

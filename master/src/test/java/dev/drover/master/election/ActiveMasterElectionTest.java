@@ -201,6 +201,14 @@ class ActiveMasterElectionTest {
     assertThat(second.isActive()).isTrue();
   }
 
+  /**
+   * The election turns active right before it starts its components (they may ask it for the
+   * activation revision): a test reading a component's start stamp waits for that too.
+   */
+  private static boolean activeAndStarted(ActiveMasterElection e, Stamp stamp) {
+    return e.isActive() && stamp.started.get() != -1;
+  }
+
   private ActiveMasterElection candidate(String id, Stamp stamp) {
     ActiveMasterElection e =
         new ActiveMasterElection(store, id, LEASE, RENEW, DEADLINE, Clock.systemUTC());
@@ -238,7 +246,7 @@ class ActiveMasterElectionTest {
             .getResourceVersion();
     long crashed = System.nanoTime();
     first.abandon();
-    await().atMost(Duration.ofSeconds(30)).until(second::isActive);
+    await().atMost(Duration.ofSeconds(30)).until(() -> activeAndStarted(second, b));
 
     assertThat(a.stopped.get()).as("the old holder stopped its components").isPositive();
     assertThat(b.started.get())
@@ -276,7 +284,7 @@ class ActiveMasterElectionTest {
 
     first.close();
     first = null;
-    await().atMost(Duration.ofSeconds(30)).until(second::isActive);
+    await().atMost(Duration.ofSeconds(30)).until(() -> activeAndStarted(second, b));
     assertThat(b.started.get()).isGreaterThan(a.stopped.get());
   }
 

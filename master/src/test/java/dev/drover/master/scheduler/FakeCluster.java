@@ -8,10 +8,10 @@ import dev.drover.api.v1.Pod;
 import dev.drover.master.events.EventSink;
 import dev.drover.master.scheduler.framework.PodInfo;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 /**
@@ -26,9 +26,9 @@ final class FakeCluster implements ClusterEventSource, Binder, StatusWriter, Eve
   final Map<String, String> unschedulable = new ConcurrentHashMap<>();
   final Map<String, String> nominated = new ConcurrentHashMap<>();
   final Map<String, Integer> bindsPerPod = new ConcurrentHashMap<>();
-  final List<Integer> bindBatchSizes = Collections.synchronizedList(new ArrayList<>());
-  final List<String> events = Collections.synchronizedList(new ArrayList<>());
-  final List<String> evicted = Collections.synchronizedList(new ArrayList<>());
+  final List<Integer> bindBatchSizes = new CopyOnWriteArrayList<>();
+  final List<String> events = new CopyOnWriteArrayList<>();
+  final List<String> evicted = new CopyOnWriteArrayList<>();
 
   /** Consulted before each binding; a non-null answer replaces the normal CAS. */
   volatile Function<Binding, Outcome> interceptor = b -> null;
@@ -112,7 +112,6 @@ final class FakeCluster implements ClusterEventSource, Binder, StatusWriter, Eve
     if (!nodes.containsKey(b.nodeName())) {
       return Outcome.NODE_GONE;
     }
-    bindsPerPod.merge(key, 1, Integer::sum);
     Pod bound =
         p.toBuilder()
             .setSpec(p.getSpec().toBuilder().setNodeName(b.nodeName()))
@@ -121,6 +120,8 @@ final class FakeCluster implements ClusterEventSource, Binder, StatusWriter, Eve
                     .setResourceVersion(p.getMetadata().getResourceVersion() + 1))
             .build();
     addPod(bound);
+    // Counted once the bound pod is stored: a test that sees the count sees the binding.
+    bindsPerPod.merge(key, 1, Integer::sum);
     return Outcome.BOUND;
   }
 

@@ -76,7 +76,11 @@ class SchedulerLoopTest {
     assertThat(cpu.values()).allMatch(m -> m <= 4000);
     // Spread: every node got some of the pods.
     assertThat(cpu).hasSize(3);
-    assertThat(cluster.events).anyMatch(e -> e.startsWith("Scheduled default/late0: "));
+    // The writer records a batch's Scheduled events once the binder answered for the whole batch.
+    await()
+        .atMost(LONG)
+        .until(
+            () -> cluster.events.stream().anyMatch(e -> e.startsWith("Scheduled default/late0: ")));
     await().atMost(LONG).until(() -> loop.boundCount() == 60);
   }
 
@@ -148,11 +152,15 @@ class SchedulerLoopTest {
     cluster.addNode(node("n1").cpu("1").build());
     cluster.addNode(node("n2").cpu("1").build());
     AtomicBoolean raced = new AtomicBoolean();
-    // Another scheduler binds "first" to the other node just before our CAS.
+    // Another scheduler binds "first" to the other node just before our CAS. Flagged only once
+    // that binding is in the cluster (its event queued for the loop ahead of "second"): a pod
+    // added earlier could be placed against the assumption alone, before anything said that
+    // "first" went elsewhere.
     cluster.interceptor =
         b -> {
-          if (b.name().equals("first") && raced.compareAndSet(false, true)) {
+          if (b.name().equals("first") && !raced.get()) {
             cluster.bindElsewhere("default/first", b.nodeName().equals("n1") ? "n2" : "n1");
+            raced.set(true);
             return Binder.Outcome.CONFLICT;
           }
           return null;

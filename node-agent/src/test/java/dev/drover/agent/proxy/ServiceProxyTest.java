@@ -24,6 +24,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -61,8 +62,26 @@ class ServiceProxyTest {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+    return freePorts(1)[0];
+  }
+
+  /**
+   * Ports free right now, all different: held open together while they are picked, since the kernel
+   * may hand a port just closed to the next bind to port 0.
+   */
+  private static int[] freePorts(int n) throws IOException {
+    List<ServerSocket> open = new ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        open.add(new ServerSocket(0));
+        ports[i] = open.get(i).getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket s : open) {
+        s.close();
+      }
     }
   }
 
@@ -174,8 +193,9 @@ class ServiceProxyTest {
     int local = backends.start("local", false);
     int remote = backends.start("remote", false);
     // Nothing listens on the other port of each: a connect there would be refused and counted.
-    int dead = freePort();
-    int nodePort = freePort();
+    int[] ports = freePorts(2);
+    int dead = ports[0];
+    int nodePort = ports[1];
     try (ServiceProxy n1 =
         new ServiceProxy(
             new ProxyConfig(
@@ -218,8 +238,9 @@ class ServiceProxyTest {
   @Test
   void aRefusedConnectMovesOnToTheNextEndpoint() throws Exception {
     int a = backends.start("a", false);
-    int dead = freePort();
-    int nodePort = freePort();
+    int[] ports = freePorts(2);
+    int dead = ports[0];
+    int nodePort = ports[1];
     proxy.putService(service("web", nodePort, ProxyProtocol.PROXY_PROTOCOL_UNSPECIFIED));
     proxy.putEndpoints(endpoints("web", Map.of("a", a, "dead", dead)));
     proxy.reconcileAndWait();

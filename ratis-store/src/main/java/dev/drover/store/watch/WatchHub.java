@@ -88,6 +88,11 @@ public final class WatchHub implements ApplyListener, AutoCloseable {
         request.getStartRevision() == 0 ? store.revision() + 1 : request.getStartRevision();
     Watcher w = new Watcher(request, listener, start);
     watchers.add(w);
+    if (closed.get()) {
+      // close() may have gone through the watchers before this one joined them: end it as
+      // close() ends the others, or it would wait for events forever.
+      w.fail(new KvStoreException(KvStoreException.Kind.UNAVAILABLE, "store is closed"));
+    }
     return w;
   }
 

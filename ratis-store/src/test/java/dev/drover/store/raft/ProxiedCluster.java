@@ -31,9 +31,13 @@ final class ProxiedCluster {
     List<Peer> advertised = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
       int port = KvStores.freePort();
+      // Not port 0: the kernel may hand a proxy a member's port that freePort() has just closed
+      // (about one cluster in a thousand), and that member could then not start. freePort()
+      // never gives out one port twice.
       TcpProxy link =
           TcpProxy.start(
-              new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", port));
+              new InetSocketAddress("127.0.0.1", KvStores.freePort()),
+              new InetSocketAddress("127.0.0.1", port));
       links.add(link);
       listen.add(new Peer("m" + i, "127.0.0.1", port));
       advertised.add(new Peer("m" + i, "127.0.0.1", link.address().getPort()));

@@ -26,6 +26,8 @@ final class TestCluster implements AutoCloseable {
   private final Path root;
   private final Supplier<StoreOptions> options;
   private final List<Peer> peers = new ArrayList<>();
+  // Guarded by itself: writer and watcher threads of the tests list the members while the test
+  // thread stops and starts them.
   private final Map<String, RaftKvStore> running = new LinkedHashMap<>();
 
   TestCluster(Path root, int size, Supplier<StoreOptions> options) {
@@ -70,7 +72,9 @@ final class TestCluster implements AutoCloseable {
   RaftKvStore start(String id) {
     try {
       RaftKvStore s = KvStores.cluster(id, peers, dataDir(id)).options(options.get()).start();
-      running.put(id, s);
+      synchronized (running) {
+        running.put(id, s);
+      }
       return s;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -78,22 +82,29 @@ final class TestCluster implements AutoCloseable {
   }
 
   void stop(String id) {
-    RaftKvStore s = running.remove(id);
+    RaftKvStore s;
+    synchronized (running) {
+      s = running.remove(id);
+    }
     if (s != null) {
       s.close();
     }
   }
 
   RaftKvStore member(String id) {
-    return running.get(id);
+    synchronized (running) {
+      return running.get(id);
+    }
   }
 
   List<RaftKvStore> members() {
-    return new ArrayList<>(running.values());
+    synchronized (running) {
+      return new ArrayList<>(running.values());
+    }
   }
 
   Optional<RaftKvStore> currentLeader() {
-    return running.values().stream().filter(RaftKvStore::isLeader).findFirst();
+    return members().stream().filter(RaftKvStore::isLeader).findFirst();
   }
 
   /** Waits until one running member leads, and returns it. */
@@ -106,13 +117,13 @@ final class TestCluster implements AutoCloseable {
   /** A running member other than the leader. */
   RaftKvStore follower() {
     RaftKvStore l = leader();
-    return running.values().stream().filter(s -> s != l).findFirst().orElseThrow();
+    return members().stream().filter(s -> s != l).findFirst().orElseThrow();
   }
 
   @Override
   public void close() {
-    for (String id : new ArrayList<>(running.keySet())) {
-      stop(id);
+    for (RaftKvStore s : members()) {
+      stop(s.id());
     }
   }
 }

@@ -199,12 +199,18 @@ class DockerPodsTest {
         fx.awaitStatus(
             pod.getMetadata().getUid(), st -> st.getPhase() == PodPhase.POD_PHASE_RUNNING, LONG);
     assertThat(container(s, "main").getImageId()).startsWith("sha256:");
-    assertThat(fx.master.events())
-        .anySatisfy(
-            e ->
-                assertThat(e.getReason() + " " + e.getMessage())
-                    .startsWith(
-                        "Pulled Successfully pulled image " + DockerTestSupport.REGISTRY_IMAGE));
+    // Events go in a lane of their own: the Running status may reach the master before them.
+    await()
+        .atMost(LONG)
+        .untilAsserted(
+            () ->
+                assertThat(fx.master.events())
+                    .anySatisfy(
+                        e ->
+                            assertThat(e.getReason() + " " + e.getMessage())
+                                .startsWith(
+                                    "Pulled Successfully pulled image "
+                                        + DockerTestSupport.REGISTRY_IMAGE)));
   }
 
   @Test
