@@ -173,7 +173,7 @@ public final class RaftKvStore extends AbstractKvStore {
         new SilentFollowerReset(server, groupId, silence(options), System::currentTimeMillis)
             .start();
     wedgedAppends = new WedgedAppendReset(server, groupId, wedgedFor(options)).start();
-    requests = new RaftRequests(group, peers, options, tls);
+    requests = new RaftRequests(group, peers, options, tls, server);
     hub.start();
     lessor.start();
     LOG.info(

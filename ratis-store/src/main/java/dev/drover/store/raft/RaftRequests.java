@@ -35,6 +35,7 @@ import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.TimeoutIOException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -53,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * answered, or one read index for many reads. Each request of a batch is applied as if it were its
  * own entry (own revision, own error), so nothing about a request's result depends on its batch.
  * Writes use one Raft client, whose ordered stream keeps them in the order they were submitted;
- * reads use another, so they never wait behind write replies.
+ * reads use another, so they never wait behind write replies, or, in a member, go to that member
+ * itself ({@link LocalReads}).
  */
 final class RaftRequests implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftRequests.class);
@@ -66,17 +68,42 @@ final class RaftRequests implements AutoCloseable {
   private final RaftGroup group;
   private final Lane writes;
   private final Lane reads;
+  private final LocalReads localReads;
 
   /**
    * Clients for the group {@code groupId} of {@code peers}; over mutual TLS when {@code tls} is not
    * null.
    */
   RaftRequests(UUID groupId, List<Peer> peers, StoreOptions options, PeerTls tls) {
+    this(groupId, peers, options, tls, null);
+  }
+
+  /**
+   * Clients as above, for the member {@code local} runs (null: none, as in {@link RaftKvClient}):
+   * its linearizable reads go to that member itself ({@link LocalReads}).
+   */
+  RaftRequests(
+      UUID groupId, List<Peer> peers, StoreOptions options, PeerTls tls, RaftServer local) {
     this.options = options;
     this.tls = tls;
     this.group = group(groupId, peers);
     this.writes = new Lane((client, msg) -> client.async().send(msg));
-    this.reads = new Lane((client, msg) -> client.async().sendReadOnly(msg));
+    if (local == null) {
+      this.localReads = null;
+      this.reads = new Lane((client, msg) -> client.async().sendReadOnly(msg));
+    } else {
+      LocalReads here = new LocalReads(local, group.getGroupId(), options.requestTimeout());
+      this.localReads = here;
+      this.reads =
+          new Lane(
+              (client, msg) ->
+                  here.read(msg)
+                      .thenCompose(
+                          r ->
+                              r != null
+                                  ? CompletableFuture.completedFuture(r)
+                                  : client.async().sendReadOnly(msg)));
+    }
   }
 
   private RaftClient newClient(RaftPeerId firstTry) {
@@ -399,5 +426,8 @@ final class RaftRequests implements AutoCloseable {
   public void close() {
     writes.close();
     reads.close();
+    if (localReads != null) {
+      localReads.close();
+    }
   }
 }
