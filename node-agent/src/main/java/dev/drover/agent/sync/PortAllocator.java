@@ -55,9 +55,12 @@ final class PortAllocator {
     throw new IllegalStateException("no free host port left in " + first + "-" + last);
   }
 
+  // With SO_REUSEADDR, as Docker's own listeners bind: a port is skipped when a socket holds it,
+  // not when a closed connection that used it lingers in TIME_WAIT (for about a minute after any
+  // outgoing connection from it, since ranges may overlap the ephemeral ports).
   private static boolean bindable(int port) {
     try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(false);
+      socket.setReuseAddress(true);
       socket.bind(new InetSocketAddress(port));
       return true;
     } catch (IOException e) {
