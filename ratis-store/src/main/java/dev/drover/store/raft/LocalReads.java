@@ -3,7 +3,6 @@ package dev.drover.store.raft;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -116,7 +115,8 @@ final class LocalReads implements AutoCloseable {
         .thenCompose(f -> f)
         .handleAsync(
             (r, err) -> {
-              Throwable why = err != null ? unwrap(err) : r.isSuccess() ? null : r.getException();
+              Throwable why =
+                  err != null ? RaftRequests.unwrap(err) : r.isSuccess() ? null : r.getException();
               if (why == null || !worthAnotherTry(why, deadline)) {
                 return err != null
                     ? CompletableFuture.<RaftClientReply>failedFuture(err)
@@ -152,12 +152,5 @@ final class LocalReads implements AutoCloseable {
     return !(why instanceof StateMachineException)
         && server.getLifeCycleState().isRunning()
         && System.nanoTime() < deadline;
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 }

@@ -88,22 +88,23 @@ final class RaftRequests implements AutoCloseable {
     this.tls = tls;
     this.group = group(groupId, peers);
     this.writes = new Lane((client, msg) -> client.async().send(msg));
-    if (local == null) {
-      this.localReads = null;
-      this.reads = new Lane((client, msg) -> client.async().sendReadOnly(msg));
-    } else {
-      LocalReads here = new LocalReads(local, group.getGroupId(), options.requestTimeout());
-      this.localReads = here;
-      this.reads =
-          new Lane(
-              (client, msg) ->
-                  here.read(msg)
-                      .thenCompose(
-                          r ->
-                              r != null
-                                  ? CompletableFuture.completedFuture(r)
-                                  : client.async().sendReadOnly(msg)));
+    this.localReads =
+        local == null ? null : new LocalReads(local, group.getGroupId(), options.requestTimeout());
+    this.reads = new Lane(this::read);
+  }
+
+  /** A linearizable read: by the local member when it can serve it, else by the leader. */
+  private CompletableFuture<RaftClientReply> read(RaftClient client, Message msg) {
+    if (localReads == null) {
+      return client.async().sendReadOnly(msg);
     }
+    return localReads
+        .read(msg)
+        .thenCompose(
+            r ->
+                r != null
+                    ? CompletableFuture.completedFuture(r)
+                    : client.async().sendReadOnly(msg));
   }
 
   private RaftClient newClient(RaftPeerId firstTry) {
@@ -396,11 +397,17 @@ final class RaftRequests implements AutoCloseable {
     }
   }
 
-  static KvStoreException mapFailure(Throwable err) {
-    Throwable c = err;
+  /** {@code t} without the CompletionExceptions that futures wrap it in. */
+  static Throwable unwrap(Throwable t) {
+    Throwable c = t;
     while (c instanceof CompletionException && c.getCause() != null) {
       c = c.getCause();
     }
+    return c;
+  }
+
+  static KvStoreException mapFailure(Throwable err) {
+    Throwable c = unwrap(err);
     if (c instanceof KvStoreException) {
       return (KvStoreException) c;
     }

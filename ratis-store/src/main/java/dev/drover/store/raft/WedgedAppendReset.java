@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -110,16 +109,8 @@ final class WedgedAppendReset implements AutoCloseable {
       failed.getNow(null);
       return null;
     } catch (RuntimeException e) {
-      return rootOf(e);
+      return RaftRequests.unwrap(e);
     }
-  }
-
-  private static Throwable rootOf(Throwable t) {
-    Throwable c = t;
-    while ((c instanceof CompletionException) && c.getCause() != null) {
-      c = c.getCause();
-    }
-    return c;
   }
 
   /** The division's chain of follower appends (a field of Ratis 3.2.0's {@code RaftServerImpl}). */
